@@ -1,0 +1,99 @@
+/**
+ * The three error families (see STYLE.md "Errors"):
+ * - {@link ConfigError}: integrator misuse, a `TypeError` thrown at construction, naming the bad option.
+ * - {@link OAuthError}: a protocol error with an RFC error code, an HTTP status and a delivery mode.
+ * - anything else: unexpected; logged with a request id and answered as `server_error`.
+ */
+
+/**
+ * Protocol error codes, grouped by the section that defines them.
+ */
+export type OAuthErrorCode =
+  // RFC 6749 §5.2 (token endpoint) and §4.1.2.1 (authorization endpoint)
+  | 'invalid_request'
+  | 'invalid_client'
+  | 'invalid_grant'
+  | 'unauthorized_client'
+  | 'unsupported_grant_type'
+  | 'invalid_scope'
+  | 'access_denied'
+  | 'unsupported_response_type'
+  | 'server_error'
+  | 'temporarily_unavailable'
+  // RFC 7009 §2.2.1
+  | 'unsupported_token_type'
+  // RFC 6750 §3.1
+  | 'invalid_token'
+  | 'insufficient_scope'
+  // RFC 8707 §2
+  | 'invalid_target'
+  // OpenID Connect Core §3.1.2.6
+  | 'interaction_required'
+  | 'login_required'
+  | 'account_selection_required'
+  | 'consent_required'
+  | 'invalid_request_uri'
+  | 'invalid_request_object'
+  | 'request_not_supported'
+  | 'request_uri_not_supported'
+  | 'registration_not_supported';
+
+/** Default HTTP status per error code (RFC 6749 §5.2: 400 unless stated). */
+const DEFAULT_STATUS: Partial<Record<OAuthErrorCode, number>> = {
+  invalid_client: 401,
+  invalid_token: 401,
+  insufficient_scope: 403,
+  server_error: 500,
+  temporarily_unavailable: 503,
+};
+
+export interface OAuthErrorOptions {
+  /** HTTP status; defaults by code. */
+  status?: number;
+  /** Extra response headers, e.g. `WWW-Authenticate` or `Allow`. */
+  headers?: Record<string, string>;
+}
+
+/**
+ * A protocol error answered to the caller as `{ error, error_description }`.
+ *
+ * @example
+ * throw new OAuthError('invalid_scope', 'scope "admin" is not allowed for this client');
+ */
+export class OAuthError extends Error {
+  readonly error: OAuthErrorCode;
+  readonly status: number;
+  readonly headers: Record<string, string>;
+
+  constructor(error: OAuthErrorCode, description: string, options: OAuthErrorOptions = {}) {
+    super(description);
+    this.name = 'OAuthError';
+    this.error = error;
+    this.status = options.status ?? DEFAULT_STATUS[error] ?? 400;
+    this.headers = options.headers ?? {};
+  }
+
+  /** The wire body, RFC 6749 §5.2. */
+  toJSON(): { error: OAuthErrorCode; error_description: string } {
+    return { error: this.error, error_description: this.message };
+  }
+}
+
+/** Stable codes for integrator misuse, so callers can branch without parsing messages. */
+export type ConfigErrorCode = 'ERR_INVALID_OPTION' | 'ERR_MISSING_SECRET' | 'ERR_INVALID_CONFIG_FILE';
+
+/**
+ * Misuse by the integrator, thrown at construction. The message names the offending option path.
+ */
+export class ConfigError extends TypeError {
+  readonly code: ConfigErrorCode;
+  /** Dotted path of the offending option, e.g. `tokens.accessTokenTtl`. */
+  readonly option: string | undefined;
+
+  constructor(message: string, code: ConfigErrorCode = 'ERR_INVALID_OPTION', option?: string) {
+    super(message);
+    this.name = 'ConfigError';
+    this.code = code;
+    this.option = option;
+  }
+}

@@ -1,0 +1,231 @@
+/**
+ * The storage contract every Gatehouse store implements.
+ *
+ * Two kinds of data live here, with different needs:
+ * - **Durable entities** — clients, users, signing keys, grants. The system of record: never expire
+ *   on their own, survive restarts, change through explicit calls.
+ * - **Short-lived artifacts** — authorization codes, sessions, refresh tokens, revocation markers,
+ *   replay caches. Each has a TTL (`expiresAt`, judged by the store's clock), an optional owning grant (so a whole grant family
+ *   can be dropped at once) and an atomic single-use {@link ArtifactRepository.consume}.
+ *
+ * All timestamps are milliseconds since the epoch. Implementations must pass the shared contract
+ * suite in `test/store-contract.ts`, including its concurrency cases.
+ */
+
+/** JSON-serialisable value. */
+export type Json = string | number | boolean | null | Json[] | { [key: string]: Json | undefined };
+
+/** Grant types a client may be registered for. */
+export type GrantType = 'client_credentials' | 'authorization_code' | 'refresh_token';
+
+/** Client authentication methods at the token, introspection and revocation endpoints (RFC 7591 §2). */
+export type ClientAuthMethod = 'client_secret_basic' | 'client_secret_post' | 'none';
+
+/** Asymmetric JWS algorithms Gatehouse signs with. */
+export type SigningAlg = 'ES256' | 'RS256';
+
+/** A registered OAuth client (RFC 7591 metadata, camelCased). */
+export interface ClientRecord {
+  clientId: string;
+  /** Keyed hash of the client secret; `null` for public clients (`tokenEndpointAuthMethod: 'none'`). */
+  clientSecretHash: string | null;
+  clientName: string;
+  redirectUris: string[];
+  postLogoutRedirectUris: string[];
+  grantTypes: GrantType[];
+  /** Scopes the client may request, space-separated. */
+  scope: string;
+  tokenEndpointAuthMethod: ClientAuthMethod;
+  idTokenSignedResponseAlg: SigningAlg;
+  /**
+   * Resource indicators (RFC 8707) the client may request tokens for. Empty: only the server's
+   * default audience.
+   */
+  resources: string[];
+  /** A resource server may introspect any token; other clients only tokens issued to themselves. */
+  isResourceServer: boolean;
+  /** Extension metadata (logo, policies, ...) kept verbatim. */
+  extra: Record<string, Json>;
+  createdAt: number;
+  updatedAt: number;
+}
+
+/** Standard OpenID Connect claims kept for a user (OIDC Core §5.1), other than `sub` and email. */
+export interface UserProfile {
+  name?: string;
+  given_name?: string;
+  family_name?: string;
+  middle_name?: string;
+  nickname?: string;
+  preferred_username?: string;
+  profile?: string;
+  picture?: string;
+  website?: string;
+  gender?: string;
+  birthdate?: string;
+  zoneinfo?: string;
+  locale?: string;
+  phone_number?: string;
+  phone_number_verified?: boolean;
+  address?: {
+    formatted?: string;
+    street_address?: string;
+    locality?: string;
+    region?: string;
+    postal_code?: string;
+    country?: string;
+  };
+}
+
+/** An end user. `id` is the OIDC `sub`: stable and never reassigned. */
+export interface UserRecord {
+  id: string;
+  /** Unique, stored lower-cased. */
+  username: string;
+  /** Unique when present, stored lower-cased. */
+  email: string | null;
+  emailVerified: boolean;
+  /** argon2id PHC string; `null` for users who cannot sign in with a password. */
+  passwordHash: string | null;
+  profile: UserProfile;
+  disabled: boolean;
+  createdAt: number;
+  updatedAt: number;
+}
+
+/** A signing key. The private half is encrypted at rest with a key derived from the installation secret. */
+export interface SigningKeyRecord {
+  kid: string;
+  alg: SigningAlg;
+  /** `active`: signs new tokens. `retired`: still published until tokens it signed have expired. */
+  status: 'active' | 'retired';
+  /** Public JWK including `kid`, `alg`, `use`. */
+  publicJwk: Record<string, Json>;
+  /** AES-GCM envelope of the private JWK (JSON). */
+  encryptedPrivateJwk: string;
+  createdAt: number;
+  retiredAt: number | null;
+}
+
+/** What a user granted a client: the scopes, for consent memory and revoke-by-grant. */
+export interface GrantRecord {
+  id: string;
+  clientId: string;
+  /** The user's `sub`, or the client id for machine grants. */
+  subject: string;
+  scope: string;
+  extra: Record<string, Json>;
+  createdAt: number;
+  updatedAt: number;
+  revokedAt: number | null;
+}
+
+/** A short-lived, possibly single-use artifact. */
+export interface ArtifactRecord<T extends Json = Json> {
+  /** Namespace, e.g. `authorization_code`, `refresh_token`, `revoked_jti`. */
+  kind: string;
+  /** Unique within `kind`. For secrets this is a keyed hash, never the secret itself. */
+  id: string;
+  value: T;
+  /** Owning grant: {@link ArtifactRepository.deleteByGrant} drops all of a grant's artifacts. */
+  grantId: string | null;
+  expiresAt: number;
+  /** Set once by {@link ArtifactRepository.consume}; a consumed artifact is kept until it expires so replays can be told apart from unknown ids. */
+  consumedAt: number | null;
+}
+
+/** Thrown when a create would violate a uniqueness rule (a taken username, a duplicate id). */
+export class StoreConflictError extends Error {
+  readonly code = 'ERR_STORE_CONFLICT';
+  /** The field that clashed, e.g. `username`, `email`, `clientId`. */
+  readonly field: string;
+  constructor(field: string, message = `${field} is already taken`) {
+    super(message);
+    this.name = 'StoreConflictError';
+    this.field = field;
+  }
+}
+
+export interface ListOptions {
+  limit?: number;
+  offset?: number;
+}
+
+export interface ClientRepository {
+  create(client: ClientRecord): Promise<void>;
+  get(clientId: string): Promise<ClientRecord | undefined>;
+  /** Replaces the stored record (matched by `clientId`); returns false when it does not exist. */
+  update(client: ClientRecord): Promise<boolean>;
+  delete(clientId: string): Promise<boolean>;
+  /** Ordered by creation time, oldest first. */
+  list(options?: ListOptions): Promise<ClientRecord[]>;
+}
+
+export interface UserRepository {
+  create(user: UserRecord): Promise<void>;
+  get(id: string): Promise<UserRecord | undefined>;
+  /** Finds a user by username or email, case-insensitively. */
+  findByLogin(login: string): Promise<UserRecord | undefined>;
+  /** Replaces the stored record (matched by `id`); returns false when it does not exist. */
+  update(user: UserRecord): Promise<boolean>;
+  delete(id: string): Promise<boolean>;
+  /** Ordered by creation time, oldest first. */
+  list(options?: ListOptions): Promise<UserRecord[]>;
+}
+
+export interface SigningKeyRepository {
+  /** All keys, active and retired, oldest first. */
+  list(): Promise<SigningKeyRecord[]>;
+  /**
+   * Atomically adds `keys` as active and retires (at `at`) every other active key that has the
+   * same `alg` as one of them. Used on first start and by key rotation.
+   */
+  rotate(keys: SigningKeyRecord[], at: number): Promise<void>;
+  /** Removes a key for good (after it is no longer published). */
+  delete(kid: string): Promise<boolean>;
+}
+
+export interface GrantRepository {
+  create(grant: GrantRecord): Promise<void>;
+  get(id: string): Promise<GrantRecord | undefined>;
+  /** Replaces the stored record (matched by `id`); returns false when it does not exist. */
+  update(grant: GrantRecord): Promise<boolean>;
+  /** Grants of one subject, newest first, including revoked ones. */
+  listBySubject(subject: string): Promise<GrantRecord[]>;
+  /**
+   * Marks the grant revoked at `at` and deletes every artifact it owns, in one transaction.
+   * Returns false when no unrevoked grant had that id.
+   */
+  revoke(id: string, at: number): Promise<boolean>;
+}
+
+export interface ArtifactRepository {
+  /** Stores a new artifact; throws {@link StoreConflictError} (`field: 'id'`) if `kind`+`id` exists. */
+  put(record: Omit<ArtifactRecord, 'consumedAt'>): Promise<void>;
+  /** The artifact, consumed or not; `undefined` when unknown or expired. */
+  get<T extends Json = Json>(kind: string, id: string): Promise<ArtifactRecord<T> | undefined>;
+  /**
+   * Atomic single use: marks the artifact consumed at `at` and returns it — to exactly one caller,
+   * however many race. Returns `undefined` when it is unknown, expired or already consumed.
+   */
+  consume<T extends Json = Json>(kind: string, id: string, at: number): Promise<ArtifactRecord<T> | undefined>;
+  delete(kind: string, id: string): Promise<boolean>;
+  /** Deletes all artifacts owned by the grant; returns how many. */
+  deleteByGrant(grantId: string): Promise<number>;
+  /** Deletes artifacts that expired before `now`; returns how many. */
+  purgeExpired(now: number): Promise<number>;
+}
+
+/** A complete store. */
+export interface Store {
+  readonly clients: ClientRepository;
+  readonly users: UserRepository;
+  readonly keys: SigningKeyRepository;
+  readonly grants: GrantRepository;
+  readonly artifacts: ArtifactRepository;
+  /** Applies pending schema migrations; idempotent. Returns the names of the migrations applied now. */
+  migrate(): Promise<string[]>;
+  /** Resolves when the backing service answers; rejects otherwise (readiness checks). */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}

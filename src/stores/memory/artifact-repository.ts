@@ -1,0 +1,68 @@
+import { StoreConflictError, type ArtifactRecord, type ArtifactRepository, type Json } from '../contract.js';
+import type { Clock } from '../../core/clock.js';
+
+/** Short-lived artifacts held in a Map per kind; expiry is judged by the clock. */
+export class MemoryArtifactRepository implements ArtifactRepository {
+  readonly #kinds = new Map<string, Map<string, ArtifactRecord>>();
+  readonly #clock: Clock;
+
+  constructor(clock: Clock) {
+    this.#clock = clock;
+  }
+
+  async put(record: Omit<ArtifactRecord, 'consumedAt'>): Promise<void> {
+    let ids = this.#kinds.get(record.kind);
+    if (ids === undefined) this.#kinds.set(record.kind, (ids = new Map()));
+    if (ids.has(record.id)) throw new StoreConflictError('id');
+    ids.set(record.id, structuredClone({ ...record, consumedAt: null }));
+  }
+
+  async get<T extends Json = Json>(kind: string, id: string): Promise<ArtifactRecord<T> | undefined> {
+    const record = this.#live(kind, id);
+    return record === undefined ? undefined : (structuredClone(record) as ArtifactRecord<T>);
+  }
+
+  async consume<T extends Json = Json>(kind: string, id: string, at: number): Promise<ArtifactRecord<T> | undefined> {
+    // Check and set with no await in between, so exactly one racing caller wins.
+    const record = this.#live(kind, id);
+    if (record === undefined || record.consumedAt !== null) return undefined;
+    record.consumedAt = at;
+    return structuredClone(record) as ArtifactRecord<T>;
+  }
+
+  async delete(kind: string, id: string): Promise<boolean> {
+    return this.#kinds.get(kind)?.delete(id) ?? false;
+  }
+
+  async deleteByGrant(grantId: string): Promise<number> {
+    return this.deleteByGrantNow(grantId);
+  }
+
+  /** Synchronous {@link deleteByGrant}, so grant revocation stays atomic. */
+  deleteByGrantNow(grantId: string): number {
+    return this.#deleteWhere((record) => record.grantId === grantId);
+  }
+
+  async purgeExpired(now: number): Promise<number> {
+    return this.#deleteWhere((record) => record.expiresAt <= now);
+  }
+
+  /** The stored (uncloned) record unless unknown or expired. */
+  #live(kind: string, id: string): ArtifactRecord | undefined {
+    const record = this.#kinds.get(kind)?.get(id);
+    return record !== undefined && record.expiresAt > this.#clock.now() ? record : undefined;
+  }
+
+  #deleteWhere(predicate: (record: ArtifactRecord) => boolean): number {
+    let deleted = 0;
+    for (const ids of this.#kinds.values()) {
+      for (const [id, record] of ids) {
+        if (predicate(record)) {
+          ids.delete(id);
+          deleted += 1;
+        }
+      }
+    }
+    return deleted;
+  }
+}

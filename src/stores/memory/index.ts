@@ -1,0 +1,2 @@
+/** In-memory store: `gatehouse/stores/memory`. */
+export { createMemoryStore, type MemoryStoreOptions } from './memory-store.js';

@@ -1,0 +1,35 @@
+import { systemClock, type Clock } from '../../core/clock.js';
+import type { Store } from '../contract.js';
+import { MemoryArtifactRepository } from './artifact-repository.js';
+import { MemoryClientRepository } from './client-repository.js';
+import { MemoryGrantRepository } from './grant-repository.js';
+import { MemorySigningKeyRepository } from './signing-key-repository.js';
+import { MemoryUserRepository } from './user-repository.js';
+
+/** Options of {@link createMemoryStore}. */
+export interface MemoryStoreOptions {
+  /** Judges artifact expiry; defaults to the system clock. */
+  clock?: Clock;
+}
+
+/**
+ * A store kept in process memory: for tests, development and single-process demos. Everything is
+ * lost when the process exits.
+ *
+ * @example
+ * const store = createMemoryStore();
+ * await store.clients.create(client);
+ */
+export function createMemoryStore(options: MemoryStoreOptions = {}): Store {
+  const artifacts = new MemoryArtifactRepository(options.clock ?? systemClock);
+  return {
+    clients: new MemoryClientRepository(),
+    users: new MemoryUserRepository(),
+    keys: new MemorySigningKeyRepository(),
+    grants: new MemoryGrantRepository((grantId) => artifacts.deleteByGrantNow(grantId)),
+    artifacts,
+    migrate: async () => [],
+    ping: async () => {},
+    close: async () => {},
+  };
+}

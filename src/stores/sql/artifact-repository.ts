@@ -1,0 +1,88 @@
+import type { Selectable } from 'kysely';
+import type { ArtifactRecord, ArtifactRepository, Json } from '../contract.js';
+import { asConflict, primaryKeyField } from './conflicts.js';
+import { toMillis, toMillisOrNull } from './column-values.js';
+import type { SqlContext } from './context.js';
+import type { ArtifactsTable } from './schema.js';
+
+/** Short-lived artifacts in the `artifacts` table; expiry is judged by the store's clock. */
+export class SqlArtifactRepository implements ArtifactRepository {
+  readonly #ctx: SqlContext;
+
+  constructor(ctx: SqlContext) {
+    this.#ctx = ctx;
+  }
+
+  async put(record: Omit<ArtifactRecord, 'consumedAt'>): Promise<void> {
+    try {
+      await this.#ctx.db
+        .insertInto('artifacts')
+        .values({
+          kind: record.kind,
+          id: record.id,
+          value: JSON.stringify(record.value),
+          grant_id: record.grantId,
+          expires_at: record.expiresAt,
+          consumed_at: null,
+        })
+        .execute();
+    } catch (error) {
+      throw asConflict(error, this.#ctx.dialect, primaryKeyField('id'));
+    }
+  }
+
+  async get<T extends Json = Json>(kind: string, id: string): Promise<ArtifactRecord<T> | undefined> {
+    const row = await this.#ctx.db
+      .selectFrom('artifacts')
+      .selectAll()
+      .where('kind', '=', kind)
+      .where('id', '=', id)
+      .where('expires_at', '>', this.#ctx.clock.now())
+      .executeTakeFirst();
+    return row === undefined ? undefined : fromRow<T>(row);
+  }
+
+  async consume<T extends Json = Json>(kind: string, id: string, at: number): Promise<ArtifactRecord<T> | undefined> {
+    // One conditional UPDATE ... RETURNING: the database lets exactly one racing caller match.
+    const row = await this.#ctx.db
+      .updateTable('artifacts')
+      .set({ consumed_at: at })
+      .where('kind', '=', kind)
+      .where('id', '=', id)
+      .where('consumed_at', 'is', null)
+      .where('expires_at', '>', this.#ctx.clock.now())
+      .returningAll()
+      .executeTakeFirst();
+    return row === undefined ? undefined : fromRow<T>(row);
+  }
+
+  async delete(kind: string, id: string): Promise<boolean> {
+    const result = await this.#ctx.db
+      .deleteFrom('artifacts')
+      .where('kind', '=', kind)
+      .where('id', '=', id)
+      .executeTakeFirst();
+    return result.numDeletedRows > 0n;
+  }
+
+  async deleteByGrant(grantId: string): Promise<number> {
+    const result = await this.#ctx.db.deleteFrom('artifacts').where('grant_id', '=', grantId).executeTakeFirst();
+    return Number(result.numDeletedRows);
+  }
+
+  async purgeExpired(now: number): Promise<number> {
+    const result = await this.#ctx.db.deleteFrom('artifacts').where('expires_at', '<=', now).executeTakeFirst();
+    return Number(result.numDeletedRows);
+  }
+}
+
+function fromRow<T extends Json>(row: Selectable<ArtifactsTable>): ArtifactRecord<T> {
+  return {
+    kind: row.kind,
+    id: row.id,
+    value: JSON.parse(row.value) as T,
+    grantId: row.grant_id,
+    expiresAt: toMillis(row.expires_at),
+    consumedAt: toMillisOrNull(row.consumed_at),
+  };
+}

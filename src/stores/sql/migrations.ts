@@ -1,0 +1,112 @@
+import { Migrator, sql, type Kysely, type Migration } from 'kysely';
+import type { Database } from './schema.js';
+
+/** A named schema change. Names are never reused or renamed once released. */
+export interface SqlMigration extends Migration {
+  name: string;
+}
+
+/**
+ * Every schema change, oldest first. Only portable schema-builder features are used, so the same
+ * list serves SQLite and PostgreSQL: timestamps as `bigint` milliseconds, JSON as `text`.
+ */
+export const migrations: readonly SqlMigration[] = [
+  {
+    name: '0001_initial_schema',
+    // `Kysely<any>`, not `Kysely<Database>`: a migration must keep compiling as the schema moves on.
+    async up(db: Kysely<any>): Promise<void> {
+      await db.schema
+        .createTable('clients')
+        .addColumn('client_id', 'text', (col) => col.primaryKey())
+        .addColumn('client_secret_hash', 'text')
+        .addColumn('data', 'text', (col) => col.notNull())
+        .addColumn('created_at', 'bigint', (col) => col.notNull())
+        .addColumn('updated_at', 'bigint', (col) => col.notNull())
+        .execute();
+
+      await db.schema
+        .createTable('users')
+        .addColumn('id', 'text', (col) => col.primaryKey())
+        .addColumn('username', 'text', (col) => col.notNull())
+        .addColumn('email', 'text')
+        .addColumn('password_hash', 'text')
+        .addColumn('data', 'text', (col) => col.notNull())
+        .addColumn('created_at', 'bigint', (col) => col.notNull())
+        .addColumn('updated_at', 'bigint', (col) => col.notNull())
+        .execute();
+      // Unique on lower(...) so logins stay unique case-insensitively and findByLogin can use
+      // the index. The index names are what conflicts.ts recognises.
+      await db.schema
+        .createIndex('users_username_unique')
+        .unique()
+        .on('users')
+        .expression(sql`lower(username)`)
+        .execute();
+      await db.schema
+        .createIndex('users_email_unique')
+        .unique()
+        .on('users')
+        .expression(sql`lower(email)`)
+        .execute();
+
+      await db.schema
+        .createTable('signing_keys')
+        .addColumn('kid', 'text', (col) => col.primaryKey())
+        .addColumn('alg', 'text', (col) => col.notNull())
+        .addColumn('status', 'text', (col) => col.notNull())
+        .addColumn('public_jwk', 'text', (col) => col.notNull())
+        .addColumn('encrypted_private_jwk', 'text', (col) => col.notNull())
+        .addColumn('created_at', 'bigint', (col) => col.notNull())
+        .addColumn('retired_at', 'bigint')
+        .execute();
+
+      await db.schema
+        .createTable('grants')
+        .addColumn('id', 'text', (col) => col.primaryKey())
+        .addColumn('client_id', 'text', (col) => col.notNull())
+        .addColumn('subject', 'text', (col) => col.notNull())
+        .addColumn('scope', 'text', (col) => col.notNull())
+        .addColumn('data', 'text', (col) => col.notNull())
+        .addColumn('created_at', 'bigint', (col) => col.notNull())
+        .addColumn('updated_at', 'bigint', (col) => col.notNull())
+        .addColumn('revoked_at', 'bigint')
+        .execute();
+      await db.schema.createIndex('grants_subject_idx').on('grants').column('subject').execute();
+
+      await db.schema
+        .createTable('artifacts')
+        .addColumn('kind', 'text', (col) => col.notNull())
+        .addColumn('id', 'text', (col) => col.notNull())
+        .addColumn('value', 'text', (col) => col.notNull())
+        .addColumn('grant_id', 'text')
+        .addColumn('expires_at', 'bigint', (col) => col.notNull())
+        .addColumn('consumed_at', 'bigint')
+        .addPrimaryKeyConstraint('artifacts_pk', ['kind', 'id'])
+        .execute();
+      await db.schema.createIndex('artifacts_grant_id_idx').on('artifacts').column('grant_id').execute();
+      await db.schema.createIndex('artifacts_expires_at_idx').on('artifacts').column('expires_at').execute();
+    },
+  },
+];
+
+/**
+ * Applies the pending {@link migrations} in list order. Idempotent: returns the names applied by
+ * this call, `[]` when the schema is current.
+ *
+ * @example
+ * const applied = await migrateToLatest(db); // ['0001_initial_schema'] on a fresh database
+ */
+export async function migrateToLatest(db: Kysely<Database>): Promise<string[]> {
+  const names = migrations.map((migration) => migration.name);
+  const migrator = new Migrator({
+    db,
+    provider: { getMigrations: async () => Object.fromEntries(migrations.map((m) => [m.name, m])) },
+    // The list order is the truth, not the alphabetical order of the names.
+    nameComparator: (a, b) => names.indexOf(a) - names.indexOf(b),
+    migrationTableName: 'gatehouse_migration',
+    migrationLockTableName: 'gatehouse_migration_lock',
+  });
+  const { error, results = [] } = await migrator.migrateToLatest();
+  if (error !== undefined) throw error;
+  return results.filter((result) => result.status === 'Success').map((result) => result.migrationName);
+}

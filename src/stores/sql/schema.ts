@@ -1,0 +1,69 @@
+import type { ColumnType } from 'kysely';
+
+/**
+ * Milliseconds since the epoch in a `bigint` column. Read back as `number` (SQLite) or `string`
+ * (PostgreSQL's driver returns int8 as text), so always pass reads through `Number`.
+ */
+export type Millis = ColumnType<number | string, number, number>;
+
+/** `clients`: `data` is the JSON of every {@link ClientRecord} field without a column of its own. */
+export interface ClientsTable {
+  client_id: string;
+  client_secret_hash: string | null;
+  data: string;
+  created_at: Millis;
+  updated_at: Millis;
+}
+
+/** `users`: `data` is the JSON of `profile`, `emailVerified` and `disabled`. */
+export interface UsersTable {
+  id: string;
+  username: string;
+  email: string | null;
+  password_hash: string | null;
+  data: string;
+  created_at: Millis;
+  updated_at: Millis;
+}
+
+/** `signing_keys`: `public_jwk` is JSON; the private JWK stays encrypted. */
+export interface SigningKeysTable {
+  kid: string;
+  alg: string;
+  status: string;
+  public_jwk: string;
+  encrypted_private_jwk: string;
+  created_at: Millis;
+  retired_at: Millis | null;
+}
+
+/** `grants`: `data` is the JSON of `{ extra }`. */
+export interface GrantsTable {
+  id: string;
+  client_id: string;
+  subject: string;
+  scope: string;
+  data: string;
+  created_at: Millis;
+  updated_at: Millis;
+  revoked_at: Millis | null;
+}
+
+/** `artifacts`: keyed by `kind` + `id`; `value` is JSON. */
+export interface ArtifactsTable {
+  kind: string;
+  id: string;
+  value: string;
+  grant_id: string | null;
+  expires_at: Millis;
+  consumed_at: Millis | null;
+}
+
+/** The kysely database type shared by the SQLite and PostgreSQL stores. */
+export interface Database {
+  clients: ClientsTable;
+  users: UsersTable;
+  signing_keys: SigningKeysTable;
+  grants: GrantsTable;
+  artifacts: ArtifactsTable;
+}

@@ -1,0 +1,45 @@
+import { sql, type Kysely } from 'kysely';
+import { systemClock, type Clock } from '../../core/clock.js';
+import type { Store } from '../contract.js';
+import { SqlArtifactRepository } from './artifact-repository.js';
+import { SqlClientRepository } from './client-repository.js';
+import type { SqlDialectName } from './conflicts.js';
+import type { SqlContext } from './context.js';
+import { SqlGrantRepository } from './grant-repository.js';
+import { migrateToLatest } from './migrations.js';
+import type { Database } from './schema.js';
+import { SqlSigningKeyRepository } from './signing-key-repository.js';
+import { SqlUserRepository } from './user-repository.js';
+
+/** Options of {@link createSqlStore}. */
+export interface SqlStoreOptions {
+  /** Judges artifact expiry; defaults to the system clock. */
+  clock?: Clock;
+  /** The database behind `db`: decides how driver errors (unique violations) are read. */
+  dialect: SqlDialectName;
+}
+
+/**
+ * A store over any kysely instance whose dialect is SQLite or PostgreSQL. Backend packages
+ * (`stores/sqlite`, `stores/postgres`) only open the connection and call this.
+ * `close()` destroys `db`.
+ *
+ * @example
+ * const store = createSqlStore(new Kysely<Database>({ dialect }), { dialect: 'sqlite' });
+ * await store.migrate();
+ */
+export function createSqlStore(db: Kysely<Database>, options: SqlStoreOptions): Store {
+  const ctx: SqlContext = { db, clock: options.clock ?? systemClock, dialect: options.dialect };
+  return {
+    clients: new SqlClientRepository(ctx),
+    users: new SqlUserRepository(ctx),
+    keys: new SqlSigningKeyRepository(ctx),
+    grants: new SqlGrantRepository(ctx),
+    artifacts: new SqlArtifactRepository(ctx),
+    migrate: () => migrateToLatest(db),
+    ping: async () => {
+      await sql`select 1`.execute(db);
+    },
+    close: () => db.destroy(),
+  };
+}

@@ -1,0 +1,2 @@
+/** SQLite store: `gatehouse/stores/sqlite`. */
+export { createSqliteStore, type SqliteStoreOptions } from './sqlite-store.js';
