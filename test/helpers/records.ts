@@ -1,0 +1,70 @@
+import type { ClientRecord, GrantRecord, SigningKeyRecord, UserRecord } from '../../src/stores/contract.js';
+import { T0 } from './fake-clock.js';
+
+/** A confidential client record; override any field. */
+export function makeClient(overrides: Partial<ClientRecord> = {}): ClientRecord {
+  return {
+    clientId: 'client-1',
+    clientSecretHash: 'hash-of-secret',
+    clientName: 'Example App',
+    redirectUris: ['https://app.example/callback'],
+    postLogoutRedirectUris: [],
+    grantTypes: ['authorization_code', 'refresh_token'],
+    scope: 'openid profile email',
+    tokenEndpointAuthMethod: 'client_secret_basic',
+    idTokenSignedResponseAlg: 'ES256',
+    resources: [],
+    isResourceServer: false,
+    extra: {},
+    createdAt: T0,
+    updatedAt: T0,
+    ...overrides,
+  };
+}
+
+/** A user record; override any field. */
+export function makeUser(overrides: Partial<UserRecord> = {}): UserRecord {
+  return {
+    id: 'user-1',
+    username: 'alice',
+    email: 'alice@example.com',
+    emailVerified: true,
+    passwordHash: '$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA',
+    profile: { name: 'Alice' },
+    disabled: false,
+    createdAt: T0,
+    updatedAt: T0,
+    ...overrides,
+  };
+}
+
+/** An active signing key record; override any field. */
+export function makeKey(overrides: Partial<SigningKeyRecord> = {}): SigningKeyRecord {
+  const kid = overrides.kid ?? 'key-1';
+  const alg = overrides.alg ?? 'ES256';
+  return {
+    kid,
+    alg,
+    status: 'active',
+    publicJwk: { kty: 'EC', crv: 'P-256', x: 'x', y: 'y', kid, alg, use: 'sig' },
+    encryptedPrivateJwk: `envelope-of-${kid}`,
+    createdAt: T0,
+    retiredAt: null,
+    ...overrides,
+  };
+}
+
+/** A grant record; override any field. */
+export function makeGrant(overrides: Partial<GrantRecord> = {}): GrantRecord {
+  return {
+    id: 'grant-1',
+    clientId: 'client-1',
+    subject: 'user-1',
+    scope: 'openid profile',
+    extra: {},
+    createdAt: T0,
+    updatedAt: T0,
+    revokedAt: null,
+    ...overrides,
+  };
+}

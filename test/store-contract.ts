@@ -1,0 +1,436 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { Clock } from '../src/core/clock.js';
+import { StoreConflictError, type Store } from '../src/stores/contract.js';
+import { FakeClock, T0 } from './helpers/fake-clock.js';
+import { makeClient, makeGrant, makeKey, makeUser } from './helpers/records.js';
+
+/** What a backend hands the contract suite: a fresh, unmigrated store and how to dispose of it. */
+export interface StoreUnderTest {
+  store: Store;
+  cleanup(): Promise<void>;
+}
+
+/** Awaits `action` and asserts it failed with a {@link StoreConflictError} on `field`. */
+async function expectConflict(action: Promise<unknown>, field: string): Promise<void> {
+  const error = await action.then(
+    () => undefined,
+    (reason: unknown) => reason,
+  );
+  expect(error).toBeInstanceOf(StoreConflictError);
+  expect((error as StoreConflictError).field).toBe(field);
+}
+
+/**
+ * The storage contract suite (see `src/stores/contract.ts`). Every backend registers it once;
+ * each test gets a fresh store from `factory`, already migrated, whose clock the suite controls.
+ *
+ * @example
+ * describeStoreContract('memory', async (clock) => {
+ *   const store = createMemoryStore({ clock });
+ *   return { store, cleanup: () => store.close() };
+ * });
+ */
+export function describeStoreContract(name: string, factory: (clock: Clock) => Promise<StoreUnderTest>): void {
+  describe(`store contract: ${name}`, () => {
+    let clock: FakeClock;
+    let store: Store;
+    let cleanup: () => Promise<void>;
+
+    beforeEach(async () => {
+      clock = new FakeClock(T0);
+      ({ store, cleanup } = await factory(clock));
+      await store.migrate();
+    });
+
+    afterEach(async () => {
+      await cleanup();
+    });
+
+    describe('store', () => {
+      it('migrate is idempotent: a second call applies nothing', async () => {
+        expect(await store.migrate()).toEqual([]);
+      });
+
+      it('ping resolves', async () => {
+        await expect(store.ping()).resolves.toBeUndefined();
+      });
+    });
+
+    describe('clients', () => {
+      it('creates and reads a client; unknown ids read as undefined', async () => {
+        const client = makeClient();
+        await store.clients.create(client);
+        expect(await store.clients.get('client-1')).toEqual(client);
+        expect(await store.clients.get('nope')).toBeUndefined();
+      });
+
+      it('keeps a public client without a secret hash', async () => {
+        const client = makeClient({ clientSecretHash: null, tokenEndpointAuthMethod: 'none' });
+        await store.clients.create(client);
+        expect(await store.clients.get('client-1')).toEqual(client);
+      });
+
+      it('rejects a duplicate client id', async () => {
+        await store.clients.create(makeClient());
+        await expectConflict(store.clients.create(makeClient({ clientName: 'Other' })), 'clientId');
+      });
+
+      it('replaces a client on update, and reports unknown ones', async () => {
+        await store.clients.create(makeClient());
+        const changed = makeClient({
+          clientName: 'Renamed',
+          redirectUris: ['https://app.example/cb2'],
+          isResourceServer: true,
+          updatedAt: T0 + 5,
+        });
+        expect(await store.clients.update(changed)).toBe(true);
+        expect(await store.clients.get('client-1')).toEqual(changed);
+        expect(await store.clients.update(makeClient({ clientId: 'ghost' }))).toBe(false);
+        expect(await store.clients.get('ghost')).toBeUndefined();
+      });
+
+      it('deletes a client once', async () => {
+        await store.clients.create(makeClient());
+        expect(await store.clients.delete('client-1')).toBe(true);
+        expect(await store.clients.get('client-1')).toBeUndefined();
+        expect(await store.clients.delete('client-1')).toBe(false);
+      });
+
+      it('lists oldest first, ties by id, with limit and offset', async () => {
+        await store.clients.create(makeClient({ clientId: 'c', createdAt: T0 + 2 }));
+        await store.clients.create(makeClient({ clientId: 'b', createdAt: T0 + 1 }));
+        await store.clients.create(makeClient({ clientId: 'a', createdAt: T0 + 1 }));
+        const ids = async (options?: { limit?: number; offset?: number }) =>
+          (await store.clients.list(options)).map((client) => client.clientId);
+        expect(await ids()).toEqual(['a', 'b', 'c']);
+        expect(await ids({ limit: 2 })).toEqual(['a', 'b']);
+        expect(await ids({ offset: 1 })).toEqual(['b', 'c']);
+        expect(await ids({ limit: 1, offset: 1 })).toEqual(['b']);
+      });
+
+      it('hands out copies: neither input nor output shares stored state', async () => {
+        const client = makeClient();
+        await store.clients.create(client);
+        client.redirectUris.push('https://evil.example/');
+        const read = await store.clients.get('client-1');
+        read!.redirectUris.push('https://evil.example/');
+        expect((await store.clients.get('client-1'))!.redirectUris).toEqual(['https://app.example/callback']);
+      });
+    });
+
+    describe('users', () => {
+      it('creates and reads a user; unknown ids read as undefined', async () => {
+        const user = makeUser();
+        await store.users.create(user);
+        expect(await store.users.get('user-1')).toEqual(user);
+        expect(await store.users.get('nope')).toBeUndefined();
+      });
+
+      it('finds a user by username or email, case-insensitively', async () => {
+        const user = makeUser();
+        await store.users.create(user);
+        expect(await store.users.findByLogin('alice')).toEqual(user);
+        expect(await store.users.findByLogin('ALICE')).toEqual(user);
+        expect(await store.users.findByLogin('alice@example.com')).toEqual(user);
+        expect(await store.users.findByLogin('Alice@Example.COM')).toEqual(user);
+        expect(await store.users.findByLogin('bob')).toBeUndefined();
+      });
+
+      it('rejects a taken username, also in another case', async () => {
+        await store.users.create(makeUser());
+        await expectConflict(store.users.create(makeUser({ id: 'user-2', email: null })), 'username');
+        await expectConflict(store.users.create(makeUser({ id: 'user-2', username: 'ALICE', email: null })), 'username');
+      });
+
+      it('rejects a taken email, also in another case', async () => {
+        await store.users.create(makeUser());
+        await expectConflict(store.users.create(makeUser({ id: 'user-2', username: 'bob' })), 'email');
+        await expectConflict(
+          store.users.create(makeUser({ id: 'user-2', username: 'bob', email: 'ALICE@example.com' })),
+          'email',
+        );
+      });
+
+      it('rejects a duplicate id', async () => {
+        await store.users.create(makeUser());
+        await expectConflict(store.users.create(makeUser({ username: 'bob', email: 'bob@example.com' })), 'id');
+      });
+
+      it('allows many users without an email', async () => {
+        await store.users.create(makeUser({ email: null }));
+        await store.users.create(makeUser({ id: 'user-2', username: 'bob', email: null }));
+        expect(await store.users.list()).toHaveLength(2);
+      });
+
+      it('replaces a user on update, and reports unknown ones', async () => {
+        await store.users.create(makeUser());
+        const changed = makeUser({ profile: { name: 'Alice B.' }, disabled: true, emailVerified: false, updatedAt: T0 + 9 });
+        expect(await store.users.update(changed)).toBe(true);
+        expect(await store.users.get('user-1')).toEqual(changed);
+        expect(await store.users.update(makeUser({ id: 'ghost', username: 'ghost', email: null }))).toBe(false);
+        expect(await store.users.get('ghost')).toBeUndefined();
+      });
+
+      it('rejects an update to a username or email another user has', async () => {
+        await store.users.create(makeUser());
+        await store.users.create(makeUser({ id: 'user-2', username: 'bob', email: 'bob@example.com' }));
+        await expectConflict(store.users.update(makeUser({ id: 'user-2', email: 'bob@example.com' })), 'username');
+        await expectConflict(store.users.update(makeUser({ id: 'user-2', username: 'bob' })), 'email');
+        expect((await store.users.get('user-2'))!.username).toBe('bob');
+      });
+
+      it('deletes a user once, freeing the login', async () => {
+        await store.users.create(makeUser());
+        expect(await store.users.delete('user-1')).toBe(true);
+        expect(await store.users.get('user-1')).toBeUndefined();
+        expect(await store.users.findByLogin('alice')).toBeUndefined();
+        expect(await store.users.delete('user-1')).toBe(false);
+        await store.users.create(makeUser({ id: 'user-2' }));
+      });
+
+      it('lists oldest first, ties by id, with limit and offset', async () => {
+        await store.users.create(makeUser({ id: 'u3', username: 'carol', email: null, createdAt: T0 + 1 }));
+        await store.users.create(makeUser({ id: 'u2', username: 'bob', email: null, createdAt: T0 }));
+        await store.users.create(makeUser({ id: 'u1', username: 'alice', email: null, createdAt: T0 }));
+        const ids = async (options?: { limit?: number; offset?: number }) =>
+          (await store.users.list(options)).map((user) => user.id);
+        expect(await ids()).toEqual(['u1', 'u2', 'u3']);
+        expect(await ids({ limit: 1 })).toEqual(['u1']);
+        expect(await ids({ offset: 2 })).toEqual(['u3']);
+        expect(await ids({ limit: 5, offset: 1 })).toEqual(['u2', 'u3']);
+      });
+    });
+
+    describe('signing keys', () => {
+      it('rotate into an empty store adds active keys, listed oldest first', async () => {
+        const es = makeKey({ kid: 'es-1', alg: 'ES256', createdAt: T0 + 1 });
+        const rs = makeKey({ kid: 'rs-1', alg: 'RS256', createdAt: T0 });
+        await store.keys.rotate([es, rs], T0 + 1);
+        expect(await store.keys.list()).toEqual([rs, es]);
+      });
+
+      it('rotate retires only active keys of the same alg', async () => {
+        await store.keys.rotate([makeKey({ kid: 'es-1', alg: 'ES256' }), makeKey({ kid: 'rs-1', alg: 'RS256' })], T0);
+        const next = makeKey({ kid: 'es-2', alg: 'ES256', createdAt: T0 + 100 });
+        await store.keys.rotate([next], T0 + 100);
+        const byKid = new Map((await store.keys.list()).map((key) => [key.kid, key]));
+        expect(byKid.get('es-1')).toMatchObject({ status: 'retired', retiredAt: T0 + 100 });
+        expect(byKid.get('rs-1')).toMatchObject({ status: 'active', retiredAt: null });
+        expect(byKid.get('es-2')).toEqual(next);
+
+        // An already retired key keeps its original retirement time.
+        await store.keys.rotate([makeKey({ kid: 'es-3', alg: 'ES256', createdAt: T0 + 200 })], T0 + 200);
+        const keys = await store.keys.list();
+        expect(keys.map((key) => [key.kid, key.status, key.retiredAt])).toEqual([
+          ['es-1', 'retired', T0 + 100],
+          ['rs-1', 'active', null],
+          ['es-2', 'retired', T0 + 200],
+          ['es-3', 'active', null],
+        ]);
+      });
+
+      it('rotate with a taken kid changes nothing', async () => {
+        await store.keys.rotate([makeKey({ kid: 'es-1' })], T0);
+        await expectConflict(store.keys.rotate([makeKey({ kid: 'es-1', createdAt: T0 + 1 })], T0 + 1), 'kid');
+        expect(await store.keys.list()).toEqual([makeKey({ kid: 'es-1' })]);
+      });
+
+      it('deletes a key once', async () => {
+        await store.keys.rotate([makeKey({ kid: 'es-1' }), makeKey({ kid: 'rs-1', alg: 'RS256' })], T0);
+        expect(await store.keys.delete('es-1')).toBe(true);
+        expect(await store.keys.delete('es-1')).toBe(false);
+        expect((await store.keys.list()).map((key) => key.kid)).toEqual(['rs-1']);
+      });
+    });
+
+    describe('grants', () => {
+      it('creates and reads a grant; rejects a duplicate id', async () => {
+        const grant = makeGrant({ extra: { claims: ['email'] } });
+        await store.grants.create(grant);
+        expect(await store.grants.get('grant-1')).toEqual(grant);
+        expect(await store.grants.get('nope')).toBeUndefined();
+        await expectConflict(store.grants.create(makeGrant()), 'id');
+      });
+
+      it('replaces a grant on update, and reports unknown ones', async () => {
+        await store.grants.create(makeGrant());
+        const changed = makeGrant({ scope: 'openid profile email', updatedAt: T0 + 3 });
+        expect(await store.grants.update(changed)).toBe(true);
+        expect(await store.grants.get('grant-1')).toEqual(changed);
+        expect(await store.grants.update(makeGrant({ id: 'ghost' }))).toBe(false);
+      });
+
+      it('lists a subject’s grants newest first, revoked ones included', async () => {
+        await store.grants.create(makeGrant({ id: 'g1', createdAt: T0 + 1 }));
+        await store.grants.create(makeGrant({ id: 'g3', createdAt: T0 + 3 }));
+        await store.grants.create(makeGrant({ id: 'g2', createdAt: T0 + 2 }));
+        await store.grants.create(makeGrant({ id: 'other', subject: 'user-2', createdAt: T0 + 4 }));
+        await store.grants.revoke('g2', T0 + 10);
+        expect((await store.grants.listBySubject('user-1')).map((grant) => grant.id)).toEqual(['g3', 'g2', 'g1']);
+        expect(await store.grants.listBySubject('nobody')).toEqual([]);
+      });
+
+      it('revoke marks the grant and deletes the artifacts it owns, once', async () => {
+        await store.grants.create(makeGrant({ id: 'g1' }));
+        await store.grants.create(makeGrant({ id: 'g2' }));
+        const expiresAt = T0 + 60_000;
+        await store.artifacts.put({ kind: 'refresh_token', id: 'r1', value: 1, grantId: 'g1', expiresAt });
+        await store.artifacts.put({ kind: 'authorization_code', id: 'c1', value: 2, grantId: 'g1', expiresAt });
+        await store.artifacts.put({ kind: 'refresh_token', id: 'r2', value: 3, grantId: 'g2', expiresAt });
+        await store.artifacts.put({ kind: 'session', id: 's1', value: 4, grantId: null, expiresAt });
+
+        expect(await store.grants.revoke('g1', T0 + 7)).toBe(true);
+        expect((await store.grants.get('g1'))!.revokedAt).toBe(T0 + 7);
+        expect((await store.grants.get('g2'))!.revokedAt).toBeNull();
+        expect(await store.artifacts.get('refresh_token', 'r1')).toBeUndefined();
+        expect(await store.artifacts.get('authorization_code', 'c1')).toBeUndefined();
+        expect(await store.artifacts.get('refresh_token', 'r2')).toBeDefined();
+        expect(await store.artifacts.get('session', 's1')).toBeDefined();
+
+        expect(await store.grants.revoke('g1', T0 + 8)).toBe(false);
+        expect((await store.grants.get('g1'))!.revokedAt).toBe(T0 + 7);
+        expect(await store.grants.revoke('ghost', T0 + 8)).toBe(false);
+      });
+    });
+
+    describe('artifacts', () => {
+      const code = { kind: 'authorization_code', id: 'code-1', value: { sub: 'user-1' }, grantId: 'g1', expiresAt: T0 + 60_000 };
+
+      it('puts and gets an artifact, unconsumed', async () => {
+        await store.artifacts.put(code);
+        expect(await store.artifacts.get('authorization_code', 'code-1')).toEqual({ ...code, consumedAt: null });
+        expect(await store.artifacts.get('authorization_code', 'nope')).toBeUndefined();
+        expect(await store.artifacts.get('refresh_token', 'code-1')).toBeUndefined();
+      });
+
+      it('rejects a duplicate kind and id, but not the same id in another kind', async () => {
+        await store.artifacts.put(code);
+        await expectConflict(store.artifacts.put({ ...code, value: 'other' }), 'id');
+        await store.artifacts.put({ ...code, kind: 'refresh_token' });
+        expect(await store.artifacts.get('refresh_token', 'code-1')).toBeDefined();
+      });
+
+      it('hides an artifact once its expiry time is reached', async () => {
+        await store.artifacts.put(code);
+        clock.set(code.expiresAt - 1);
+        expect(await store.artifacts.get('authorization_code', 'code-1')).toBeDefined();
+        clock.advance(1);
+        expect(await store.artifacts.get('authorization_code', 'code-1')).toBeUndefined();
+      });
+
+      it('consumes once; get then shows consumedAt', async () => {
+        await store.artifacts.put(code);
+        expect(await store.artifacts.consume('authorization_code', 'code-1', T0 + 5)).toEqual({
+          ...code,
+          consumedAt: T0 + 5,
+        });
+        expect(await store.artifacts.consume('authorization_code', 'code-1', T0 + 6)).toBeUndefined();
+        expect(await store.artifacts.get('authorization_code', 'code-1')).toEqual({ ...code, consumedAt: T0 + 5 });
+      });
+
+      it('does not consume expired or unknown artifacts', async () => {
+        await store.artifacts.put(code);
+        clock.set(code.expiresAt);
+        expect(await store.artifacts.consume('authorization_code', 'code-1', clock.now())).toBeUndefined();
+        expect(await store.artifacts.consume('authorization_code', 'nope', clock.now())).toBeUndefined();
+      });
+
+      it('deletes an artifact once', async () => {
+        await store.artifacts.put(code);
+        expect(await store.artifacts.delete('authorization_code', 'code-1')).toBe(true);
+        expect(await store.artifacts.get('authorization_code', 'code-1')).toBeUndefined();
+        expect(await store.artifacts.delete('authorization_code', 'code-1')).toBe(false);
+      });
+
+      it('deleteByGrant drops only that grant’s artifacts and counts them', async () => {
+        await store.artifacts.put(code);
+        await store.artifacts.put({ ...code, kind: 'refresh_token', id: 'rt-1' });
+        await store.artifacts.put({ ...code, kind: 'refresh_token', id: 'rt-2', grantId: 'g2' });
+        await store.artifacts.put({ ...code, kind: 'session', id: 's-1', grantId: null });
+        expect(await store.artifacts.deleteByGrant('g1')).toBe(2);
+        expect(await store.artifacts.get('authorization_code', 'code-1')).toBeUndefined();
+        expect(await store.artifacts.get('refresh_token', 'rt-1')).toBeUndefined();
+        expect(await store.artifacts.get('refresh_token', 'rt-2')).toBeDefined();
+        expect(await store.artifacts.get('session', 's-1')).toBeDefined();
+        expect(await store.artifacts.deleteByGrant('g1')).toBe(0);
+      });
+
+      it('purgeExpired deletes what expired by then, consumed or not, and counts it', async () => {
+        await store.artifacts.put({ ...code, id: 'a', expiresAt: T0 + 10 });
+        await store.artifacts.put({ ...code, id: 'b', expiresAt: T0 + 20 });
+        await store.artifacts.put({ ...code, id: 'c', expiresAt: T0 + 100 });
+        await store.artifacts.consume('authorization_code', 'b', T0);
+        expect(await store.artifacts.purgeExpired(T0 + 20)).toBe(2);
+        // The clock is still at T0, so a miss here means deleted rather than merely expired.
+        expect(await store.artifacts.get('authorization_code', 'a')).toBeUndefined();
+        expect(await store.artifacts.get('authorization_code', 'b')).toBeUndefined();
+        expect(await store.artifacts.get('authorization_code', 'c')).toBeDefined();
+        expect(await store.artifacts.purgeExpired(T0 + 20)).toBe(0);
+      });
+
+      it('hands out copies of values', async () => {
+        await store.artifacts.put({ ...code, value: { scopes: ['openid'] } });
+        const read = await store.artifacts.get<{ scopes: string[] }>('authorization_code', 'code-1');
+        read!.value.scopes.push('admin');
+        expect((await store.artifacts.get('authorization_code', 'code-1'))!.value).toEqual({ scopes: ['openid'] });
+      });
+    });
+
+    describe('JSON round trip', () => {
+      it('keeps nested profiles, extension metadata and unicode intact', async () => {
+        const user = makeUser({
+          username: 'zoë',
+          email: 'zoë@例え.jp',
+          profile: {
+            name: 'Zoë 山田 🚀',
+            locale: 'ja-JP',
+            phone_number_verified: false,
+            address: { street_address: '1-2-3 Ginza\nChūō-ku', locality: '東京', country: 'JP' },
+          },
+        });
+        const client = makeClient({
+          clientName: 'Ünïcødé “App” 👍',
+          extra: { logo_uri: 'https://app.example/logo.png', policy: { levels: [1, 2.5, { deep: null }], on: true } },
+        });
+        const grant = makeGrant({ extra: { claims: { userinfo: { email: { essential: true } } }, note: 'ça va' } });
+        const value = { nonce: 'n-🌊', list: [null, false, 0, '', { 'key with spaces': 'v' }] };
+        await store.users.create(user);
+        await store.clients.create(client);
+        await store.grants.create(grant);
+        await store.artifacts.put({ kind: 'session', id: 'sess-ü', value, grantId: null, expiresAt: T0 + 1000 });
+
+        expect(await store.users.get(user.id)).toEqual(user);
+        expect(await store.users.findByLogin('ZOË')).toEqual(user);
+        expect(await store.clients.get(client.clientId)).toEqual(client);
+        expect(await store.grants.get(grant.id)).toEqual(grant);
+        expect((await store.artifacts.get('session', 'sess-ü'))!.value).toEqual(value);
+      });
+    });
+
+    describe('concurrency', () => {
+      it('50 parallel consumes of one artifact: exactly one wins', async () => {
+        await store.artifacts.put({ kind: 'authorization_code', id: 'race', value: 'v', grantId: null, expiresAt: T0 + 60_000 });
+        const results = await Promise.all(
+          Array.from({ length: 50 }, (_, i) => store.artifacts.consume('authorization_code', 'race', T0 + i)),
+        );
+        const winners = results.filter((result) => result !== undefined);
+        expect(winners).toHaveLength(1);
+        expect(await store.artifacts.get('authorization_code', 'race')).toEqual(winners[0]);
+      });
+
+      it('20 parallel creates of one username: exactly one succeeds, the rest conflict', async () => {
+        const results = await Promise.allSettled(
+          Array.from({ length: 20 }, (_, i) => store.users.create(makeUser({ id: `user-${i}`, email: null }))),
+        );
+        expect(results.filter((result) => result.status === 'fulfilled')).toHaveLength(1);
+        const failures = results.flatMap((result) => (result.status === 'rejected' ? [result.reason as unknown] : []));
+        expect(failures).toHaveLength(19);
+        for (const failure of failures) {
+          expect(failure).toBeInstanceOf(StoreConflictError);
+          expect((failure as StoreConflictError).field).toBe('username');
+        }
+        expect(await store.users.list()).toHaveLength(1);
+      });
+    });
+  });
+}

@@ -1,0 +1,103 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createMemoryStore } from '../src/stores/memory/index.js';
+import { migrations } from '../src/stores/sql/index.js';
+import { createSqliteStore } from '../src/stores/sqlite/index.js';
+import { FakeClock, T0 } from './helpers/fake-clock.js';
+import { makeClient, makeGrant, makeKey, makeUser } from './helpers/records.js';
+import { describeStoreContract } from './store-contract.js';
+
+/** A fresh temporary directory, removed by the returned function. */
+async function tempDir(): Promise<{ dir: string; remove(): Promise<void> }> {
+  const dir = await mkdtemp(join(tmpdir(), 'gatehouse-store-'));
+  return { dir, remove: () => rm(dir, { recursive: true, force: true }) };
+}
+
+describeStoreContract('memory', async (clock) => {
+  const store = createMemoryStore({ clock });
+  return { store, cleanup: () => store.close() };
+});
+
+describeStoreContract('sqlite :memory:', async (clock) => {
+  const store = createSqliteStore({ filename: ':memory:', clock });
+  return { store, cleanup: () => store.close() };
+});
+
+describeStoreContract('sqlite file', async (clock) => {
+  const { dir, remove } = await tempDir();
+  const store = createSqliteStore({ filename: join(dir, 'gatehouse.db'), clock });
+  return {
+    store,
+    cleanup: async () => {
+      await store.close();
+      await remove();
+    },
+  };
+});
+
+describe('sqlite file store', () => {
+  let dir: string;
+  let remove: () => Promise<void>;
+
+  beforeEach(async () => {
+    ({ dir, remove } = await tempDir());
+  });
+
+  afterEach(async () => {
+    await remove();
+  });
+
+  it('keeps data across close and reopen, without re-applying migrations', async () => {
+    // A directory that does not exist yet: the store creates it.
+    const filename = join(dir, 'nested', 'data', 'gatehouse.db');
+    const clock = new FakeClock(T0);
+    const first = createSqliteStore({ filename, clock });
+    expect(await first.migrate()).toEqual(migrations.map((migration) => migration.name));
+    const user = makeUser({ profile: { name: 'Zoë', address: { locality: '東京' } } });
+    await first.clients.create(makeClient());
+    await first.users.create(user);
+    await first.grants.create(makeGrant());
+    await first.keys.rotate([makeKey()], T0);
+    await first.artifacts.put({ kind: 'refresh_token', id: 'rt', value: { n: 1 }, grantId: 'grant-1', expiresAt: T0 + 1000 });
+    await first.artifacts.consume('refresh_token', 'rt', T0 + 1);
+    await first.close();
+
+    const second = createSqliteStore({ filename, clock });
+    try {
+      expect(await second.migrate()).toEqual([]);
+      expect(await second.clients.get('client-1')).toEqual(makeClient());
+      expect(await second.users.findByLogin('alice')).toEqual(user);
+      expect(await second.grants.get('grant-1')).toEqual(makeGrant());
+      expect(await second.keys.list()).toEqual([makeKey()]);
+      expect(await second.artifacts.get('refresh_token', 'rt')).toMatchObject({ value: { n: 1 }, consumedAt: T0 + 1 });
+    } finally {
+      await second.close();
+    }
+  });
+
+  it('opens the file in WAL mode', async () => {
+    const filename = join(dir, 'gatehouse.db');
+    const store = createSqliteStore({ filename });
+    await store.migrate();
+    await store.close();
+    const raw = new BetterSqlite3(filename, { readonly: true });
+    try {
+      expect(raw.pragma('journal_mode', { simple: true })).toBe('wal');
+    } finally {
+      raw.close();
+    }
+  });
+
+  it('does not migrate on construction', async () => {
+    const store = createSqliteStore({ filename: ':memory:' });
+    try {
+      await expect(store.clients.list()).rejects.toThrow(/no such table/);
+      await expect(store.ping()).resolves.toBeUndefined();
+    } finally {
+      await store.close();
+    }
+  });
+});
