@@ -1,0 +1,118 @@
+import { randomToken } from '../../core/encoding.js';
+import type { SecretKeys } from '../../core/secret.js';
+import type { ClientAuthMethod, ClientRecord, GrantType, SigningAlg, Store } from '../../stores/contract.js';
+import { CLIENT_SECRET_PURPOSE } from '../client-auth.js';
+import { isValidScopeToken } from '../scope.js';
+import { AdminInputError } from './input-error.js';
+import { checkRedirectUri } from './redirect-uris.js';
+
+const GRANT_TYPES: readonly GrantType[] = ['client_credentials', 'authorization_code', 'refresh_token'];
+const AUTH_METHODS: readonly ClientAuthMethod[] = ['client_secret_basic', 'client_secret_post', 'none'];
+const SIGNING_ALGS: readonly SigningAlg[] = ['ES256', 'RS256'];
+
+/** What an operator supplies to register a client. */
+export interface NewClientInput {
+  name: string;
+  redirectUris?: string[];
+  postLogoutRedirectUris?: string[];
+  /** Default: `authorization_code` + `refresh_token` when redirect URIs are given, else `client_credentials`. */
+  grantTypes?: GrantType[];
+  /** Allowed scopes, space-separated. */
+  scope?: string;
+  /** Default `client_secret_basic`. */
+  authMethod?: ClientAuthMethod;
+  idTokenSignedResponseAlg?: SigningAlg;
+  resources?: string[];
+  isResourceServer?: boolean;
+}
+
+/** A newly registered client; the secret is shown once and stored only as a keyed hash. */
+export interface RegisteredClient {
+  client: ClientRecord;
+  clientSecret: string | null;
+}
+
+/** Generates a client secret with 256 bits of entropy. */
+function newClientSecret(): string {
+  return randomToken(32);
+}
+
+/** Registers a client after validating every field. */
+export async function registerClient(store: Store, secretKeys: SecretKeys, input: NewClientInput, now: number): Promise<RegisteredClient> {
+  const authMethod = input.authMethod ?? 'client_secret_basic';
+  if (!AUTH_METHODS.includes(authMethod)) throw new AdminInputError('auth-method', `must be one of ${AUTH_METHODS.join(', ')}`);
+  const isPublic = authMethod === 'none';
+  const name = input.name?.trim();
+  if (!name || name.length > 200) throw new AdminInputError('name', 'must be 1 to 200 characters');
+  const redirectUris = input.redirectUris ?? [];
+  redirectUris.forEach((uri) => checkRedirectUri(uri, 'redirect-uri', isPublic));
+  const postLogoutRedirectUris = input.postLogoutRedirectUris ?? [];
+  postLogoutRedirectUris.forEach((uri) => checkRedirectUri(uri, 'post-logout-redirect-uri', isPublic));
+  const grantTypes = [...new Set(input.grantTypes ?? (redirectUris.length > 0 ? ['authorization_code', 'refresh_token'] : ['client_credentials']))] as GrantType[];
+  for (const grant of grantTypes) {
+    if (!GRANT_TYPES.includes(grant)) throw new AdminInputError('grant', `"${grant}" is not one of ${GRANT_TYPES.join(', ')}`);
+  }
+  if (grantTypes.includes('authorization_code') && redirectUris.length === 0) {
+    throw new AdminInputError('redirect-uri', 'the authorization_code grant needs at least one redirect URI');
+  }
+  if (grantTypes.includes('client_credentials') && isPublic) {
+    throw new AdminInputError('grant', 'client_credentials needs a confidential client (an auth method other than none)');
+  }
+  const scope = (input.scope ?? '').split(' ').filter(Boolean);
+  const badScope = scope.find((token) => !isValidScopeToken(token));
+  if (badScope !== undefined) throw new AdminInputError('scope', `"${badScope}" is not a valid scope token`);
+  const idTokenAlg = input.idTokenSignedResponseAlg ?? 'ES256';
+  if (!SIGNING_ALGS.includes(idTokenAlg)) throw new AdminInputError('id-token-alg', `must be one of ${SIGNING_ALGS.join(', ')}`);
+  const resources = input.resources ?? [];
+  for (const resource of resources) {
+    if (!URL.canParse(resource) || resource.includes('#')) throw new AdminInputError('resource', `"${resource}" must be an absolute URI without a fragment`);
+  }
+
+  const clientSecret = isPublic ? null : newClientSecret();
+  const client: ClientRecord = {
+    clientId: randomToken(18),
+    clientSecretHash: clientSecret === null ? null : secretKeys.hash(clientSecret, CLIENT_SECRET_PURPOSE),
+    clientName: name,
+    redirectUris,
+    postLogoutRedirectUris,
+    grantTypes,
+    scope: [...new Set(scope)].join(' '),
+    tokenEndpointAuthMethod: authMethod,
+    idTokenSignedResponseAlg: idTokenAlg,
+    resources,
+    isResourceServer: input.isResourceServer ?? false,
+    extra: {},
+    createdAt: now,
+    updatedAt: now,
+  };
+  await store.clients.create(client);
+  return { client, clientSecret };
+}
+
+/** Replaces a confidential client's secret; the old one stops working at once. */
+export async function rotateClientSecret(store: Store, secretKeys: SecretKeys, clientId: string, now: number): Promise<RegisteredClient> {
+  const client = await store.clients.get(clientId);
+  if (!client) throw new AdminInputError('client', `no client with id "${clientId}"`);
+  if (client.tokenEndpointAuthMethod === 'none') throw new AdminInputError('client', 'a public client has no secret');
+  const clientSecret = newClientSecret();
+  const updated = { ...client, clientSecretHash: secretKeys.hash(clientSecret, CLIENT_SECRET_PURPOSE), updatedAt: now };
+  await store.clients.update(updated);
+  return { client: updated, clientSecret };
+}
+
+/** A client as shown to operators: every field except the secret hash, with wire (RFC 7591) names. */
+export function describeClient(client: ClientRecord): Record<string, unknown> {
+  return {
+    client_id: client.clientId,
+    client_name: client.clientName,
+    redirect_uris: client.redirectUris,
+    post_logout_redirect_uris: client.postLogoutRedirectUris,
+    grant_types: client.grantTypes,
+    scope: client.scope,
+    token_endpoint_auth_method: client.tokenEndpointAuthMethod,
+    id_token_signed_response_alg: client.idTokenSignedResponseAlg,
+    resources: client.resources,
+    is_resource_server: client.isResourceServer,
+    created_at: new Date(client.createdAt).toISOString(),
+  };
+}

@@ -1,0 +1,89 @@
+import { randomUUID } from 'node:crypto';
+import { hashPassword } from '../../core/password.js';
+import type { Store, UserProfile, UserRecord } from '../../stores/contract.js';
+import { AdminInputError } from './input-error.js';
+
+/** NIST SP 800-63B §5.1.1.2: at least 8 characters; a generous upper bound keeps hashing cost bounded. */
+export const MIN_PASSWORD_LENGTH = 8;
+export const MAX_PASSWORD_LENGTH = 1024;
+
+export interface NewUserInput {
+  username: string;
+  email?: string | null;
+  emailVerified?: boolean;
+  name?: string;
+  password?: string;
+  profile?: UserProfile;
+}
+
+function checkPassword(password: string): void {
+  const length = [...password].length;
+  if (length < MIN_PASSWORD_LENGTH || length > MAX_PASSWORD_LENGTH) {
+    throw new AdminInputError('password', `must be ${MIN_PASSWORD_LENGTH} to ${MAX_PASSWORD_LENGTH} characters`);
+  }
+}
+
+function normaliseUsername(username: string): string {
+  const value = username?.trim().toLowerCase() ?? '';
+  if (!/^[a-z0-9][a-z0-9._-]{1,63}$/.test(value)) {
+    throw new AdminInputError('username', 'must be 2 to 64 letters, digits, ".", "_" or "-", starting with a letter or digit');
+  }
+  return value;
+}
+
+function normaliseEmail(email: string | null | undefined): string | null {
+  if (email === undefined || email === null || email === '') return null;
+  const value = email.trim().toLowerCase();
+  if (value.length > 254 || !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(value)) throw new AdminInputError('email', `"${email}" is not an email address`);
+  return value;
+}
+
+/** Creates a user; the password is hashed with argon2id off the event loop. */
+export async function createUser(store: Store, input: NewUserInput, now: number): Promise<UserRecord> {
+  const username = normaliseUsername(input.username);
+  const email = normaliseEmail(input.email);
+  if (input.password !== undefined) checkPassword(input.password);
+  const user: UserRecord = {
+    id: randomUUID(),
+    username,
+    email,
+    emailVerified: input.emailVerified ?? false,
+    passwordHash: input.password === undefined ? null : await hashPassword(input.password),
+    profile: { ...input.profile, ...(input.name ? { name: input.name } : {}) },
+    disabled: false,
+    createdAt: now,
+    updatedAt: now,
+  };
+  await store.users.create(user);
+  return user;
+}
+
+/** Sets a new password for the user found by id, username or email. */
+export async function setUserPassword(store: Store, login: string, password: string, now: number): Promise<UserRecord> {
+  checkPassword(password);
+  const user = await findUser(store, login);
+  const updated = { ...user, passwordHash: await hashPassword(password), updatedAt: now };
+  await store.users.update(updated);
+  return updated;
+}
+
+/** Finds a user by id, username or email; throws {@link AdminInputError} when there is none. */
+export async function findUser(store: Store, login: string): Promise<UserRecord> {
+  const user = (await store.users.get(login)) ?? (await store.users.findByLogin(login));
+  if (!user) throw new AdminInputError('user', `no user "${login}"`);
+  return user;
+}
+
+/** A user as shown to operators: never the password hash. */
+export function describeUser(user: UserRecord): Record<string, unknown> {
+  return {
+    sub: user.id,
+    username: user.username,
+    email: user.email,
+    email_verified: user.emailVerified,
+    ...user.profile,
+    has_password: user.passwordHash !== null,
+    disabled: user.disabled,
+    created_at: new Date(user.createdAt).toISOString(),
+  };
+}

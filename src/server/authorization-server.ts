@@ -1,0 +1,85 @@
+import { OAuthError } from '../core/errors.js';
+import { createLogger, silentLogger } from '../core/logger.js';
+import { SecretKeys } from '../core/secret.js';
+import { KeyRing, keyRetentionMs } from '../core/signing-keys.js';
+import { endpointUrls, type ServerContext } from './context.js';
+import { oauthErrorResponse } from './http/responses.js';
+import { resolveOptions, type AuthorizationServerOptions } from './options.js';
+import { createRouter } from './router.js';
+
+/** How often expired artifacts are purged from the store. */
+const PURGE_INTERVAL_MS = 10 * 60_000;
+
+/** A running authorization server: a Web-standard fetch handler plus lifecycle. */
+export interface AuthorizationServer {
+  /** The issuer identifier. */
+  readonly issuer: string;
+  /** Handles one HTTP request. Mount it in any framework that speaks `Request`/`Response`. */
+  fetch(request: Request): Promise<Response>;
+  /** Resolves once migrations ran and signing keys are loaded; rejects if that failed. */
+  ready(): Promise<void>;
+  /** Stops background timers. The store is the caller's to close. */
+  close(): Promise<void>;
+}
+
+/**
+ * Creates an OAuth 2.1 authorization server.
+ *
+ * @example
+ * const server = createAuthorizationServer({
+ *   issuer: 'https://id.example.com',
+ *   store: createSqliteStore({ filename: './data/gatehouse.db' }),
+ *   secret: process.env.GATEHOUSE_SECRET!,
+ * });
+ * await server.ready();
+ * serve({ fetch: server.fetch, port: 3000 }); // @hono/node-server, Bun, Deno, ...
+ *
+ * @throws {ConfigError} a `TypeError` naming the first invalid option.
+ */
+export function createAuthorizationServer(options: AuthorizationServerOptions): AuthorizationServer {
+  const resolved = resolveOptions(options);
+  const secretKeys = new SecretKeys(resolved.secret);
+  const logger = resolved.logger === false ? silentLogger() : (resolved.logger ?? createLogger());
+  const retentionMs = keyRetentionMs(resolved.tokens.accessTokenTtl);
+  const keyRing = new KeyRing(resolved.store, secretKeys, retentionMs);
+  const ctx: ServerContext = { options: resolved, secretKeys, keyRing, logger, endpoints: endpointUrls(resolved.issuer) };
+  const router = createRouter(ctx);
+  const timers: NodeJS.Timeout[] = [];
+
+  const initialise = async (): Promise<void> => {
+    if (resolved.migrate) await resolved.store.migrate();
+    await keyRing.load(resolved.clock.now());
+    timers.push(
+      every(resolved.keys.refreshInterval * 1000, () => keyRing.refresh(resolved.clock.now()), logger, 'signing key refresh'),
+      every(PURGE_INTERVAL_MS, () => resolved.store.artifacts.purgeExpired(resolved.clock.now()), logger, 'artifact purge'),
+    );
+  };
+  const ready = initialise();
+  // Observed through ready() and fetch(); never an unhandled rejection.
+  ready.catch(() => undefined);
+
+  return {
+    issuer: resolved.issuer,
+    async fetch(request: Request): Promise<Response> {
+      try {
+        await ready;
+      } catch (error) {
+        logger.error({ err: error }, 'authorization server failed to start');
+        return oauthErrorResponse(new OAuthError('temporarily_unavailable', 'the server is not ready'));
+      }
+      return router.fetch(request);
+    },
+    ready: () => ready,
+    async close(): Promise<void> {
+      for (const timer of timers) clearInterval(timer);
+    },
+  };
+}
+
+function every(ms: number, task: () => Promise<unknown>, logger: ServerContext['logger'], name: string): NodeJS.Timeout {
+  const timer = setInterval(() => {
+    task().catch((error: unknown) => logger.warn({ err: error }, `${name} failed`));
+  }, ms);
+  timer.unref();
+  return timer;
+}

@@ -1,0 +1,96 @@
+import { OAuthError } from '../core/errors.js';
+import type { SecretKeys } from '../core/secret.js';
+import type { ClientAuthMethod, ClientRecord, Store } from '../stores/contract.js';
+import type { FormParams } from './http/form.js';
+
+/** Purpose label of the keyed hash of client secrets. */
+export const CLIENT_SECRET_PURPOSE = 'client-secret';
+
+/** What the request presented, before it is checked against the registry. */
+interface PresentedCredentials {
+  method: ClientAuthMethod;
+  clientId: string;
+  clientSecret?: string;
+}
+
+/** Authentication methods this server supports at its token, introspection and revocation endpoints. */
+export const CLIENT_AUTH_METHODS: readonly ClientAuthMethod[] = ['client_secret_basic', 'client_secret_post', 'none'];
+
+/**
+ * Authenticates the client of a back-channel request (RFC 6749 §2.3).
+ * Exactly one method may be used (§2.3: "MUST NOT use more than one authentication method").
+ * Every failure is `invalid_client` (401 with `WWW-Authenticate`, §5.2) without saying whether the
+ * client exists.
+ */
+export async function authenticateClient(
+  request: Request,
+  params: FormParams,
+  store: Store,
+  secretKeys: SecretKeys,
+): Promise<ClientRecord> {
+  const presented = presentedCredentials(request, params);
+  const client = await store.clients.get(presented.clientId);
+  if (!client) throw invalidClient('client authentication failed');
+  if (client.tokenEndpointAuthMethod !== presented.method) {
+    throw invalidClient(`client authentication failed: this client must use ${client.tokenEndpointAuthMethod}`);
+  }
+  if (presented.method !== 'none') {
+    const valid =
+      client.clientSecretHash !== null &&
+      presented.clientSecret !== undefined &&
+      secretKeys.verifyHash(presented.clientSecret, CLIENT_SECRET_PURPOSE, client.clientSecretHash);
+    if (!valid) throw invalidClient('client authentication failed');
+  }
+  return client;
+}
+
+function presentedCredentials(request: Request, params: FormParams): PresentedCredentials {
+  const authorization = request.headers.get('authorization');
+  const bodyId = params.get('client_id');
+  const bodySecret = params.get('client_secret');
+  if (authorization !== null) {
+    const basic = parseBasic(authorization);
+    if (bodySecret !== undefined) {
+      throw new OAuthError('invalid_request', 'the client must not use more than one authentication method');
+    }
+    if (bodyId !== undefined && bodyId !== basic.clientId) {
+      throw new OAuthError('invalid_request', 'client_id in the body does not match the Authorization header');
+    }
+    return { method: 'client_secret_basic', ...basic };
+  }
+  if (bodyId === undefined) throw invalidClient('client authentication is required');
+  if (bodySecret !== undefined) return { method: 'client_secret_post', clientId: bodyId, clientSecret: bodySecret };
+  return { method: 'none', clientId: bodyId };
+}
+
+/**
+ * HTTP Basic with the client id and secret each form-urlencoded before Base64 (RFC 6749 §2.3.1),
+ * so `+` in either part stands for a space and `%2B` for a plus.
+ */
+function parseBasic(header: string): { clientId: string; clientSecret: string } {
+  const match = /^basic +([A-Za-z0-9+/]+={0,2}) *$/i.exec(header);
+  if (!match) throw invalidClient('the Authorization header is not valid HTTP Basic credentials');
+  const decoded = Buffer.from(match[1]!, 'base64').toString('utf8');
+  const colon = decoded.indexOf(':');
+  if (colon < 0) throw invalidClient('the Authorization header is not valid HTTP Basic credentials');
+  try {
+    const clientId = formDecode(decoded.slice(0, colon));
+    const clientSecret = formDecode(decoded.slice(colon + 1));
+    if (!clientId) throw new Error('empty client id');
+    return { clientId, clientSecret };
+  } catch {
+    throw invalidClient('the Authorization header is not valid HTTP Basic credentials');
+  }
+}
+
+function formDecode(value: string): string {
+  return decodeURIComponent(value.replace(/\+/g, ' '));
+}
+
+/** RFC 6749 §5.2 `invalid_client`; RFC 7235 §3.1 requires `WWW-Authenticate` on every 401. */
+export function invalidClient(description: string): OAuthError {
+  return new OAuthError('invalid_client', description, {
+    status: 401,
+    headers: { 'WWW-Authenticate': 'Basic realm="gatehouse", charset="UTF-8"' },
+  });
+}

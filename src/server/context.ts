@@ -1,0 +1,35 @@
+import type { Logger } from 'pino';
+import type { KeyRing } from '../core/signing-keys.js';
+import type { SecretKeys } from '../core/secret.js';
+import type { ResolvedOptions } from './options.js';
+
+/** What every endpoint works with, built once per server. */
+export interface ServerContext {
+  options: ResolvedOptions;
+  secretKeys: SecretKeys;
+  keyRing: KeyRing;
+  logger: Logger;
+  /** Absolute endpoint URLs, derived from the issuer (never from the request's Host header). */
+  endpoints: EndpointUrls;
+}
+
+export interface EndpointUrls {
+  token: string;
+  jwks: string;
+  introspection: string;
+  revocation: string;
+}
+
+/** Endpoint paths relative to the issuer's path. */
+export const ENDPOINT_PATHS = {
+  token: '/token',
+  jwks: '/jwks',
+  introspection: '/introspect',
+  revocation: '/revoke',
+} as const satisfies Record<keyof EndpointUrls, string>;
+
+/** Builds absolute endpoint URLs below the issuer. */
+export function endpointUrls(issuer: string): EndpointUrls {
+  const entries = Object.entries(ENDPOINT_PATHS).map(([name, path]) => [name, `${issuer}${path}`]);
+  return Object.fromEntries(entries) as unknown as EndpointUrls;
+}

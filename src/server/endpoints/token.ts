@@ -1,0 +1,24 @@
+import { OAuthError } from '../../core/errors.js';
+import type { GrantType } from '../../stores/contract.js';
+import { authenticateClient } from '../client-auth.js';
+import type { ServerContext } from '../context.js';
+import { GRANT_HANDLERS } from '../grants/index.js';
+import { readForm } from '../http/form.js';
+import { json, NO_STORE } from '../http/responses.js';
+
+/**
+ * The token endpoint (RFC 6749 §3.2): authenticate the client, then run the grant named by
+ * `grant_type`. Every answer carries `Cache-Control: no-store` (§5.1).
+ */
+export async function tokenEndpoint(ctx: ServerContext, request: Request): Promise<Response> {
+  const params = await readForm(request, { maxBodyBytes: ctx.options.limits.maxBodyBytes, repeatable: ['resource'] });
+  const client = await authenticateClient(request, params, ctx.options.store, ctx.secretKeys);
+  const grantType = params.get('grant_type');
+  if (grantType === undefined) throw new OAuthError('invalid_request', 'grant_type is required');
+  const handler = GRANT_HANDLERS[grantType as GrantType];
+  if (!handler) throw new OAuthError('unsupported_grant_type', `grant_type "${grantType}" is not supported`);
+  if (!client.grantTypes.includes(grantType as GrantType)) {
+    throw new OAuthError('unauthorized_client', `this client is not allowed to use grant_type "${grantType}"`);
+  }
+  return json(await handler(ctx, client, params), 200, NO_STORE);
+}

@@ -1,0 +1,36 @@
+import { OAuthError } from '../../core/errors.js';
+import type { ClientRecord } from '../../stores/contract.js';
+import type { ServerContext } from '../context.js';
+import type { FormParams } from '../http/form.js';
+import { resolveAudience } from '../resource-indicators.js';
+import { grantableScope, parseScope } from '../scope.js';
+import { issueAccessToken } from '../tokens/access-token.js';
+import type { TokenResponse } from './token-response.js';
+
+/** Scopes that only make sense with an end user, never in a client-credentials token. */
+const USER_SCOPES = new Set(['openid', 'offline_access']);
+
+/**
+ * The client credentials grant (RFC 6749 §4.4): a confidential client gets an access token for
+ * itself. No refresh token is issued (§4.4.3).
+ */
+export async function clientCredentialsGrant(ctx: ServerContext, client: ClientRecord, params: FormParams): Promise<TokenResponse> {
+  if (client.tokenEndpointAuthMethod === 'none') {
+    throw new OAuthError('unauthorized_client', 'public clients cannot use the client_credentials grant');
+  }
+  const requested = parseScope(params.get('scope'));
+  const userScope = requested.find((scope) => USER_SCOPES.has(scope));
+  if (userScope) {
+    throw new OAuthError('invalid_scope', `scope "${userScope}" needs an end user and cannot be granted to client_credentials`);
+  }
+  const allowed = parseScope(client.scope).filter((scope) => !USER_SCOPES.has(scope));
+  const scope = grantableScope(requested, allowed);
+  const audience = resolveAudience(params.getAll('resource'), client, ctx.options.tokens.defaultAudience);
+  const issued = await issueAccessToken(ctx, { subject: client.clientId, clientId: client.clientId, scope, audience });
+  return {
+    access_token: issued.token,
+    token_type: 'Bearer',
+    expires_in: issued.expiresIn,
+    ...(scope.length > 0 ? { scope: scope.join(' ') } : {}),
+  };
+}

@@ -1,0 +1,162 @@
+import { z } from 'zod';
+import type { Logger } from 'pino';
+import type { Clock } from '../core/clock.js';
+import { systemClock } from '../core/clock.js';
+import { ConfigError } from '../core/errors.js';
+import { isLoopbackHost } from '../core/urls.js';
+import type { SigningAlg, Store } from '../stores/contract.js';
+
+/**
+ * Options of {@link createAuthorizationServer}. Every default is listed here and in the
+ * configuration reference (docs/configuration.md).
+ */
+export interface AuthorizationServerOptions {
+  /**
+   * The issuer identifier (RFC 8414 §2): an https URL without query or fragment. Plain http is
+   * accepted for loopback hosts, or for any host in development mode. Endpoints live below it.
+   */
+  issuer: string;
+  /** Where clients, users, keys, grants and short-lived artifacts are kept. */
+  store: Store;
+  /**
+   * The installation secret (at least 32 characters). Encryption keys for private signing keys and
+   * the key of the client-secret hash are derived from it. Changing it makes stored keys unreadable.
+   */
+  secret: string;
+  /** `production` refuses a non-loopback http issuer. Default `production`. */
+  mode?: 'development' | 'production';
+  tokens?: {
+    /** Access-token lifetime in seconds. Default 3600. */
+    accessTokenTtl?: number;
+    /** Algorithm of JWT access tokens. Default `ES256`. */
+    accessTokenSigningAlg?: SigningAlg;
+    /**
+     * Audience (`aud`) of access tokens when the client names no `resource` (RFC 8707).
+     * Default: the issuer.
+     */
+    defaultAudience?: string;
+  };
+  /** Scopes advertised in discovery as `scopes_supported`. Default: none advertised. */
+  scopes?: string[];
+  keys?: {
+    /** How often (seconds) to look for keys rotated by another process. Default 60. */
+    refreshInterval?: number;
+  };
+  limits?: {
+    /** Largest accepted request body in bytes. Default 65536 (64 KiB). */
+    maxBodyBytes?: number;
+  };
+  /** Apply pending store migrations on start. Default true. */
+  migrate?: boolean;
+  /** A pino logger; default: JSON lines on stdout at level `info`. `false` silences logging. */
+  logger?: Logger | false;
+  /** The time source; tests pass a fixed clock. */
+  clock?: Clock;
+}
+
+/** Options after defaults are merged: what the server works with. */
+export interface ResolvedOptions {
+  issuer: string;
+  issuerUrl: URL;
+  store: Store;
+  secret: string;
+  mode: 'development' | 'production';
+  tokens: { accessTokenTtl: number; accessTokenSigningAlg: SigningAlg; defaultAudience: string };
+  scopes: string[];
+  keys: { refreshInterval: number };
+  limits: { maxBodyBytes: number };
+  migrate: boolean;
+  logger: Logger | false | undefined;
+  clock: Clock;
+}
+
+const absoluteUrl = z.string().refine((value) => URL.canParse(value), 'must be an absolute URL');
+const positiveSeconds = z.number().int().positive();
+
+const schema = z
+  .object({
+    issuer: absoluteUrl,
+    store: z.custom<Store>(
+      (value) =>
+        typeof value === 'object' && value !== null && 'clients' in value && 'artifacts' in value && 'migrate' in value,
+      'must implement the Store contract (gatehouse/stores/contract)',
+    ),
+    secret: z.string().min(32, 'must be at least 32 characters'),
+    mode: z.enum(['development', 'production']).optional(),
+    tokens: z
+      .object({
+        accessTokenTtl: positiveSeconds.max(86_400).optional(),
+        accessTokenSigningAlg: z.enum(['ES256', 'RS256']).optional(),
+        defaultAudience: absoluteUrl.optional(),
+      })
+      .strict()
+      .optional(),
+    scopes: z.array(z.string().regex(/^[\x21\x23-\x5B\x5D-\x7E]+$/, 'must be a valid scope token (RFC 6749 §3.3)')).optional(),
+    keys: z.object({ refreshInterval: positiveSeconds.optional() }).strict().optional(),
+    limits: z.object({ maxBodyBytes: z.number().int().min(1024).optional() }).strict().optional(),
+    migrate: z.boolean().optional(),
+    logger: z.any().optional(),
+    clock: z.custom<Clock>((value) => typeof value === 'object' && value !== null && typeof (value as Clock).now === 'function', 'must have a now() method').optional(),
+  })
+  .strict();
+
+/**
+ * Merges defaults into `options` and validates them once.
+ * @throws {ConfigError} (a `TypeError`) naming the first bad option path.
+ */
+export function resolveOptions(options: AuthorizationServerOptions): ResolvedOptions {
+  if (typeof options !== 'object' || options === null) {
+    throw new ConfigError('options must be an object');
+  }
+  const parsed = schema.safeParse(options);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const path = issue.path.map(String).join('.') || (issue.code === 'unrecognized_keys' ? issue.keys.join(', ') : '');
+    const option = issue.code === 'unrecognized_keys' ? [...issue.path.map(String), ...issue.keys].join('.') : path;
+    const message = issue.code === 'unrecognized_keys' ? `unknown option "${option}"` : `option "${option}" ${issue.message}`;
+    throw new ConfigError(message, 'ERR_INVALID_OPTION', option);
+  }
+  const mode = options.mode ?? 'production';
+  const issuerUrl = new URL(options.issuer);
+  checkIssuer(issuerUrl, options.issuer, mode);
+  // The issuer is compared as a string by clients (RFC 8414 §3.3); keep it exactly as configured.
+  const issuer = options.issuer;
+  return {
+    issuer,
+    issuerUrl,
+    store: options.store,
+    secret: options.secret,
+    mode,
+    tokens: {
+      accessTokenTtl: options.tokens?.accessTokenTtl ?? 3600,
+      accessTokenSigningAlg: options.tokens?.accessTokenSigningAlg ?? 'ES256',
+      defaultAudience: options.tokens?.defaultAudience ?? issuer,
+    },
+    scopes: options.scopes ?? [],
+    keys: { refreshInterval: options.keys?.refreshInterval ?? 60 },
+    limits: { maxBodyBytes: options.limits?.maxBodyBytes ?? 65_536 },
+    migrate: options.migrate ?? true,
+    logger: options.logger,
+    clock: options.clock ?? systemClock,
+  };
+}
+
+/** RFC 8414 §2: https, no query, no fragment. Plain http only on loopback or in development. */
+function checkIssuer(url: URL, raw: string, mode: 'development' | 'production'): void {
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+    throw new ConfigError('option "issuer" must be an https URL', 'ERR_INVALID_OPTION', 'issuer');
+  }
+  if (url.search || url.hash || raw.includes('?') || raw.includes('#')) {
+    throw new ConfigError('option "issuer" must not have a query or fragment (RFC 8414 §2)', 'ERR_INVALID_OPTION', 'issuer');
+  }
+  if (raw.endsWith('/')) {
+    throw new ConfigError('option "issuer" must not end with "/"', 'ERR_INVALID_OPTION', 'issuer');
+  }
+  if (url.protocol === 'http:' && mode === 'production' && !isLoopbackHost(url.hostname)) {
+    throw new ConfigError(
+      'option "issuer" must use https outside development mode (plain http is allowed only for loopback hosts)',
+      'ERR_INVALID_OPTION',
+      'issuer',
+    );
+  }
+}
