@@ -1,0 +1,110 @@
+import { serve, type ServerType } from '@hono/node-server';
+import type { AddressInfo } from 'node:net';
+import { createLogger } from '../../core/logger.js';
+import { createAuthorizationServer, type AuthorizationServer } from '../../server/authorization-server.js';
+import { OAuthError } from '../../core/errors.js';
+import { oauthErrorResponse } from '../../server/http/responses.js';
+import { configFrom, parseCommand } from '../args.js';
+import type { CliIo } from '../io.js';
+import { openRuntime } from '../runtime.js';
+
+export const START_USAGE = `Usage:
+  gatehouse start [--port 3000] [--host 127.0.0.1] [--issuer URL] [--data DIR] [--json]
+Serves the authorization server on embedded SQLite in the data directory. Stops cleanly on SIGINT/SIGTERM.`;
+
+/** How long in-flight requests may take to finish after a stop signal. */
+const DRAIN_TIMEOUT_MS = 10_000;
+
+/** `gatehouse start`: runs the server until SIGINT or SIGTERM. */
+export async function startCommand(args: string[], io: CliIo, warn: (message: string) => void): Promise<number> {
+  const { values } = parseCommand(args, { port: { type: 'string' }, host: { type: 'string' }, issuer: { type: 'string' } });
+  if (values.help) {
+    io.stdout.write(`${START_USAGE}\n`);
+    return 0;
+  }
+  const config = configFrom(values, io, {
+    issuer: values.issuer,
+    host: values.host,
+    ...(values.port !== undefined ? { port: values.port as unknown as number } : {}),
+  });
+  const logger = createLogger(config.logLevel);
+  const runtime = await openRuntime(config, warn);
+  if (config.mode === 'development') {
+    warn('running in development mode: set GATEHOUSE_ENV=production for real deployments');
+  }
+
+  // The issuer may depend on the port actually bound (--port 0), so listen first and answer 503 until ready.
+  let authorizationServer: AuthorizationServer | undefined;
+  const notReady = () => oauthErrorResponse(new OAuthError('temporarily_unavailable', 'the server is starting'));
+  const http = await listen((request) => authorizationServer?.fetch(request) ?? Promise.resolve(notReady()), config.host, config.port);
+  const port = (http.address() as AddressInfo).port;
+  const issuer = config.issuer ?? `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
+  try {
+    authorizationServer = createAuthorizationServer({
+      issuer,
+      store: runtime.store,
+      secret: runtime.secret,
+      mode: config.mode,
+      tokens: {
+        accessTokenTtl: config.accessTokenTtl,
+        accessTokenSigningAlg: config.accessTokenSigningAlg,
+        ...(config.defaultAudience ? { defaultAudience: config.defaultAudience } : {}),
+      },
+      scopes: config.scopes,
+      keys: { refreshInterval: config.keyRefreshInterval },
+      limits: { maxBodyBytes: config.maxBodyBytes },
+      logger,
+    });
+    await authorizationServer.ready();
+  } catch (error) {
+    await closeHttp(http);
+    await runtime.close();
+    throw error;
+  }
+
+  const ready = { issuer, port, host: config.host, data_dir: config.dataDir, mode: config.mode };
+  io.stdout.write(values.json ? `${JSON.stringify(ready)}\n` : `Gatehouse is ready at ${issuer}\n`);
+  logger.info(ready, 'gatehouse started');
+
+  const server = authorizationServer;
+  await new Promise<void>((resolve) => {
+    const stop = (signal: NodeJS.Signals) => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      logger.info({ signal }, 'stopping: draining in-flight requests');
+      void (async () => {
+        await closeHttp(http);
+        await server.close();
+        await runtime.close();
+        logger.info('gatehouse stopped');
+        resolve();
+      })();
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+  return 0;
+}
+
+function listen(fetch: (request: Request) => Promise<Response>, hostname: string, port: number): Promise<ServerType> {
+  return new Promise((resolve, reject) => {
+    const server = serve({ fetch, hostname, port }, () => resolve(server));
+    server.once('error', reject);
+  });
+}
+
+/** Stops accepting connections and waits for in-flight requests, up to a limit. */
+function closeHttp(server: ServerType): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => {
+      if ('closeAllConnections' in server) server.closeAllConnections();
+      resolve();
+    }, DRAIN_TIMEOUT_MS);
+    timer.unref();
+    server.close(() => {
+      clearTimeout(timer);
+      resolve();
+    });
+    if ('closeIdleConnections' in server) server.closeIdleConnections();
+  });
+}

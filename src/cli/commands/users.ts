@@ -1,0 +1,86 @@
+import { createUser, describeUser, findUser, setUserPassword } from '../../server/admin/users.js';
+import { configFrom, parseCommand } from '../args.js';
+import { printRecord, printTable, readAll, UsageError, type CliIo } from '../io.js';
+import { openRuntime } from '../runtime.js';
+
+export const USERS_USAGE = `Usage:
+  gatehouse users add --username U [--email E] [--email-verified] [--name "Full Name"] [--password-stdin] [--json]
+  gatehouse users list [--json]
+  gatehouse users show USER [--json]
+  gatehouse users remove USER
+  gatehouse users set-password USER --password-stdin
+USER is a username, an email or a sub. Passwords are read from standard input, never from arguments.
+Every command takes --data DIR (default ./.gatehouse, or GATEHOUSE_DATA_DIR).`;
+
+const OPTIONS = {
+  username: { type: 'string' },
+  email: { type: 'string' },
+  'email-verified': { type: 'boolean', default: false },
+  name: { type: 'string' },
+  'password-stdin': { type: 'boolean', default: false },
+} as const;
+
+/** `gatehouse users ...`: manage end users. */
+export async function usersCommand(args: string[], io: CliIo, warn: (message: string) => void): Promise<number> {
+  const [action, ...rest] = args;
+  const { values, positionals } = parseCommand(rest, OPTIONS);
+  if (values.help || action === undefined) {
+    io.stdout.write(`${USERS_USAGE}\n`);
+    return action === undefined ? 2 : 0;
+  }
+  const password = values['password-stdin'] ? await readPassword(io) : undefined;
+  const runtime = await openRuntime(configFrom(values, io), warn);
+  const { store } = runtime;
+  const now = Date.now();
+  try {
+    switch (action) {
+      case 'add': {
+        if (values.username === undefined) throw new UsageError('--username is required');
+        const user = await createUser(
+          store,
+          { username: values.username, email: values.email, emailVerified: values['email-verified'], name: values.name, password },
+          now,
+        );
+        printRecord(io, values.json, describeUser(user));
+        return 0;
+      }
+      case 'list': {
+        const users = (await store.users.list()).map(describeUser);
+        printTable(io, values.json, users, ['sub', 'username', 'email', 'name', 'has_password']);
+        return 0;
+      }
+      case 'show': {
+        printRecord(io, values.json, describeUser(await findUser(store, requiredUser(positionals))));
+        return 0;
+      }
+      case 'remove': {
+        const user = await findUser(store, requiredUser(positionals));
+        await store.users.delete(user.id);
+        io.stderr.write(`removed user ${user.username}\n`);
+        return 0;
+      }
+      case 'set-password': {
+        if (password === undefined) throw new UsageError('--password-stdin is required');
+        const user = await setUserPassword(store, requiredUser(positionals), password, now);
+        io.stderr.write(`password set for ${user.username}\n`);
+        return 0;
+      }
+      default:
+        throw new UsageError(`unknown users command "${action}"`);
+    }
+  } finally {
+    await runtime.close();
+  }
+}
+
+/** The password from standard input, without the trailing newline `echo` adds. */
+async function readPassword(io: CliIo): Promise<string> {
+  const text = await readAll(io.stdin);
+  return text.replace(/\r?\n$/, '');
+}
+
+function requiredUser(positionals: string[]): string {
+  const [user] = positionals;
+  if (user === undefined) throw new UsageError('a USER (username, email or sub) is required');
+  return user;
+}

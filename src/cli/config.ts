@@ -1,0 +1,119 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { ConfigError } from '../core/errors.js';
+import type { SigningAlg } from '../stores/contract.js';
+
+/**
+ * Settings of the `gatehouse` command, from (highest first) command-line flags, `GATEHOUSE_*`
+ * environment variables, an optional `gatehouse.config.json`, and defaults.
+ * docs/configuration.md lists each with its default; .env.example lists the variables.
+ */
+export interface CliConfig {
+  mode: 'development' | 'production';
+  dataDir: string;
+  /** Default: `http://{host}:{port}`. */
+  issuer: string | undefined;
+  host: string;
+  port: number;
+  /** `GATEHOUSE_SECRET`; never read from the config file, which may be committed. */
+  secret: string | undefined;
+  accessTokenTtl: number;
+  accessTokenSigningAlg: SigningAlg;
+  defaultAudience: string | undefined;
+  scopes: string[];
+  logLevel: string;
+  maxBodyBytes: number;
+  keyRefreshInterval: number;
+}
+
+/** `GATEHOUSE_*` variable for each setting that has one. Kept in step with .env.example. */
+export const ENV_VARS = {
+  mode: 'GATEHOUSE_ENV',
+  dataDir: 'GATEHOUSE_DATA_DIR',
+  issuer: 'GATEHOUSE_ISSUER',
+  host: 'GATEHOUSE_HOST',
+  port: 'GATEHOUSE_PORT',
+  secret: 'GATEHOUSE_SECRET',
+  accessTokenTtl: 'GATEHOUSE_ACCESS_TOKEN_TTL',
+  accessTokenSigningAlg: 'GATEHOUSE_ACCESS_TOKEN_ALG',
+  defaultAudience: 'GATEHOUSE_DEFAULT_AUDIENCE',
+  scopes: 'GATEHOUSE_SCOPES',
+  logLevel: 'GATEHOUSE_LOG_LEVEL',
+  maxBodyBytes: 'GATEHOUSE_MAX_BODY_BYTES',
+  keyRefreshInterval: 'GATEHOUSE_KEY_REFRESH_INTERVAL',
+} as const satisfies Record<keyof CliConfig, string>;
+
+/** Flag values that override the environment. */
+export type ConfigOverrides = Partial<Pick<CliConfig, 'dataDir' | 'issuer' | 'host' | 'port'>> & { configFile?: string };
+
+const FILE_KEYS = new Set<string>(Object.keys(ENV_VARS).filter((key) => key !== 'secret'));
+
+/** Loads the configuration; throws {@link ConfigError} naming the bad setting. */
+export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessEnv = process.env): CliConfig {
+  const file = readConfigFile(overrides.configFile ?? env.GATEHOUSE_CONFIG);
+  const pick = (key: keyof CliConfig): unknown => {
+    const flag = (overrides as Record<string, unknown>)[key];
+    if (flag !== undefined) return flag;
+    const fromEnv = env[ENV_VARS[key]];
+    if (fromEnv !== undefined && fromEnv !== '') return fromEnv;
+    return file[key];
+  };
+  const modeValue = pick('mode') ?? (env.NODE_ENV === 'production' ? 'production' : 'development');
+  if (modeValue !== 'development' && modeValue !== 'production') {
+    throw new ConfigError(`${ENV_VARS.mode} must be "development" or "production"`, 'ERR_INVALID_OPTION', 'mode');
+  }
+  const alg = pick('accessTokenSigningAlg') ?? 'ES256';
+  if (alg !== 'ES256' && alg !== 'RS256') {
+    throw new ConfigError(`${ENV_VARS.accessTokenSigningAlg} must be ES256 or RS256`, 'ERR_INVALID_OPTION', 'accessTokenSigningAlg');
+  }
+  const scopes = pick('scopes') ?? [];
+  return {
+    mode: modeValue,
+    dataDir: resolve(String(pick('dataDir') ?? '.gatehouse')),
+    issuer: optionalString(pick('issuer')),
+    host: String(pick('host') ?? '127.0.0.1'),
+    port: integer(pick('port') ?? 3000, 'port', 0, 65_535),
+    secret: optionalString(pick('secret')),
+    accessTokenTtl: integer(pick('accessTokenTtl') ?? 3600, 'accessTokenTtl', 1, 86_400),
+    accessTokenSigningAlg: alg,
+    defaultAudience: optionalString(pick('defaultAudience')),
+    scopes: Array.isArray(scopes) ? scopes.map(String) : String(scopes).split(/[\s,]+/).filter(Boolean),
+    logLevel: String(pick('logLevel') ?? 'info'),
+    maxBodyBytes: integer(pick('maxBodyBytes') ?? 65_536, 'maxBodyBytes', 1024, 16 * 1024 * 1024),
+    keyRefreshInterval: integer(pick('keyRefreshInterval') ?? 60, 'keyRefreshInterval', 1, 86_400),
+  };
+}
+
+function readConfigFile(path: string | undefined): Record<string, unknown> {
+  const file = resolve(path ?? 'gatehouse.config.json');
+  if (!existsSync(file)) {
+    if (path !== undefined) throw new ConfigError(`config file ${file} does not exist`, 'ERR_INVALID_CONFIG_FILE');
+    return {};
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (error) {
+    throw new ConfigError(`config file ${file} is not valid JSON: ${(error as Error).message}`, 'ERR_INVALID_CONFIG_FILE');
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw new ConfigError(`config file ${file} must hold a JSON object`, 'ERR_INVALID_CONFIG_FILE');
+  }
+  for (const key of Object.keys(parsed)) {
+    if (key === 'secret') throw new ConfigError(`config file ${file}: put the secret in GATEHOUSE_SECRET, not in a file that may be committed`, 'ERR_INVALID_CONFIG_FILE', key);
+    if (!FILE_KEYS.has(key)) throw new ConfigError(`config file ${file}: unknown setting "${key}"`, 'ERR_INVALID_CONFIG_FILE', key);
+  }
+  return parsed as Record<string, unknown>;
+}
+
+function optionalString(value: unknown): string | undefined {
+  return value === undefined || value === null || value === '' ? undefined : String(value);
+}
+
+function integer(value: unknown, key: keyof CliConfig, min: number, max: number): number {
+  const number = typeof value === 'number' ? value : Number(String(value).trim());
+  if (!Number.isInteger(number) || number < min || number > max) {
+    throw new ConfigError(`${key} (${ENV_VARS[key]}) must be a whole number from ${min} to ${max}, got "${String(value)}"`, 'ERR_INVALID_OPTION', key);
+  }
+  return number;
+}
