@@ -31,9 +31,8 @@ export async function authenticateClient(
   const presented = presentedCredentials(request, params);
   const client = await store.clients.get(presented.clientId);
   if (!client) throw invalidClient('client authentication failed');
-  if (client.tokenEndpointAuthMethod !== presented.method) {
-    throw invalidClient(`client authentication failed: this client must use ${client.tokenEndpointAuthMethod}`);
-  }
+  // Same answer as for an unknown client: saying which method is expected would confirm the client exists.
+  if (client.tokenEndpointAuthMethod !== presented.method) throw invalidClient('client authentication failed');
   if (presented.method !== 'none') {
     const valid =
       client.clientSecretHash !== null &&

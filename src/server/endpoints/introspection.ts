@@ -1,15 +1,14 @@
 import type { ServerContext } from '../context.js';
 import { json, NO_STORE } from '../http/responses.js';
-import { activeClaims, mayAccess, readPresentedToken } from './presented-token.js';
+import { mayIntrospect, readPresentedToken } from './presented-token.js';
 
 /**
  * Token introspection (RFC 7662). An invalid, expired, revoked or foreign token is simply
  * `{"active": false}` (§2.2), so the response never tells which.
  */
 export async function introspectionEndpoint(ctx: ServerContext, request: Request): Promise<Response> {
-  const presented = await readPresentedToken(ctx, request);
-  const claims = await activeClaims(ctx, presented.claims);
-  if (!claims || !mayAccess(presented.client, claims)) {
+  const { client, claims } = await readPresentedToken(ctx, request, { allowPublicClients: false });
+  if (!claims || !mayIntrospect(client, claims)) {
     return json({ active: false }, 200, NO_STORE);
   }
   return json(

@@ -15,7 +15,8 @@ export async function tokenEndpoint(ctx: ServerContext, request: Request): Promi
   const client = await authenticateClient(request, params, ctx.options.store, ctx.secretKeys);
   const grantType = params.get('grant_type');
   if (grantType === undefined) throw new OAuthError('invalid_request', 'grant_type is required');
-  const handler = GRANT_HANDLERS[grantType as GrantType];
+  // Own keys only: `constructor` or `__proto__` must not reach Object.prototype.
+  const handler = Object.hasOwn(GRANT_HANDLERS, grantType) ? GRANT_HANDLERS[grantType as GrantType] : undefined;
   if (!handler) throw new OAuthError('unsupported_grant_type', `grant_type "${grantType}" is not supported`);
   if (!client.grantTypes.includes(grantType as GrantType)) {
     throw new OAuthError('unauthorized_client', `this client is not allowed to use grant_type "${grantType}"`);

@@ -19,6 +19,8 @@ export interface IssueAccessTokenInput {
   clientId: string;
   scope: string[];
   audience: string[];
+  /** The grant the token comes from; revoking the grant revokes the token. `null` for client credentials. */
+  grantId: string | null;
 }
 
 export interface IssuedAccessToken {
@@ -30,8 +32,12 @@ export interface IssuedAccessToken {
 /** RFC 9068 §2.1: the `typ` header of a JWT access token. */
 export const ACCESS_TOKEN_TYP = 'at+jwt';
 
-/** Artifact kind marking a revoked access token by `jti`, kept until the token would have expired. */
-export const REVOKED_ACCESS_TOKEN = 'revoked_access_token';
+/**
+ * Artifact kind recording each issued access token by `jti` until it expires. A token is active only
+ * while its record exists: revoking it, or its grant, deletes the record. This is what makes
+ * revocation visible to introspection for self-contained JWTs, and survive restarts.
+ */
+export const ACCESS_TOKEN_RECORD = 'access_token';
 
 /** Signs an RFC 9068 JWT access token with the active key of the configured algorithm. */
 export async function issueAccessToken(ctx: ServerContext, input: IssueAccessTokenInput): Promise<IssuedAccessToken> {
@@ -52,13 +58,20 @@ export async function issueAccessToken(ctx: ServerContext, input: IssueAccessTok
   const token = await new SignJWT(claims)
     .setProtectedHeader({ alg: signer.alg, typ: ACCESS_TOKEN_TYP, kid: signer.kid })
     .sign(signer.key);
+  await options.store.artifacts.put({
+    kind: ACCESS_TOKEN_RECORD,
+    id: claims.jti,
+    value: { clientId: input.clientId },
+    grantId: input.grantId,
+    expiresAt: claims.exp * 1000,
+  });
   return { token, claims, expiresIn: ttl };
 }
 
 /**
  * Verifies a JWT access token issued by this server: signature by a published key, `typ`, `iss`,
  * and expiry (no leeway: this server's own clock decides). Returns `undefined` for anything else.
- * Revocation is checked separately ({@link isRevoked}).
+ * Revocation is checked separately ({@link activeAccessToken}).
  */
 export async function verifyAccessToken(ctx: ServerContext, token: string): Promise<AccessTokenClaims | undefined> {
   let kid: string | undefined;
@@ -83,7 +96,14 @@ export async function verifyAccessToken(ctx: ServerContext, token: string): Prom
   }
 }
 
-/** True when the access token with this `jti` was revoked. */
-export async function isRevoked(ctx: ServerContext, jti: string): Promise<boolean> {
-  return (await ctx.options.store.artifacts.get(REVOKED_ACCESS_TOKEN, jti)) !== undefined;
+/** The claims of a valid, unexpired, unrevoked access token of this server, else `undefined`. */
+export async function activeAccessToken(ctx: ServerContext, token: string): Promise<AccessTokenClaims | undefined> {
+  const claims = await verifyAccessToken(ctx, token);
+  if (!claims) return undefined;
+  return (await ctx.options.store.artifacts.get(ACCESS_TOKEN_RECORD, claims.jti)) ? claims : undefined;
+}
+
+/** Revokes one access token; true when it was active. */
+export function revokeAccessToken(ctx: ServerContext, claims: AccessTokenClaims): Promise<boolean> {
+  return ctx.options.store.artifacts.delete(ACCESS_TOKEN_RECORD, claims.jti);
 }
