@@ -1,0 +1,42 @@
+import { html, trustedHtml } from './escape.js';
+import { hiddenInputs } from './form.js';
+import { FORM_POST_STYLES } from './styles.js';
+
+/** View model of {@link renderFormPostPage}. */
+export interface FormPostPageView {
+  /** Per-response CSP nonce for the `<style>` and the `<script>`. */
+  nonce: string;
+  /** The client's `redirect_uri`. */
+  action: string;
+  /** Authorization response parameters, such as `code`, `state` and `iss`. */
+  fields: Record<string, string>;
+}
+
+/**
+ * OAuth 2.0 Form Post Response Mode: a page that posts the authorization response to the client's
+ * redirect URI. A nonce-carrying script submits it at once; with JavaScript off the user presses
+ * "Continue".
+ *
+ * The caller's CSP must allow `script-src 'nonce-…'` as well as `style-src 'nonce-…'`.
+ */
+export function renderFormPostPage(view: FormPostPageView): string {
+  return html`<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="referrer" content="no-referrer">
+<meta name="robots" content="noindex, nofollow">
+<title>Continuing…</title>
+<style nonce="${view.nonce}">${trustedHtml(FORM_POST_STYLES)}</style>
+</head>
+<body>
+<form method="post" action="${view.action}">
+${hiddenInputs(view.fields)}
+<noscript><p>JavaScript is turned off. Press Continue to return to the application.</p><button type="submit">Continue</button></noscript>
+</form>
+<script nonce="${view.nonce}">document.forms[0].submit();</script>
+</body>
+</html>
+`.value;
+}

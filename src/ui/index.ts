@@ -1,0 +1,18 @@
+export { escapeHtml } from './escape.js';
+export { DEFAULT_BRANDING, type Branding } from './branding.js';
+export { contrastRatio, isHexColor, readableTextColor, relativeLuminance } from './color.js';
+export type { PageBase } from './layout.js';
+export type { ClientSummary } from './client.js';
+export type { AccountSummary } from './account.js';
+export { describeScopes } from './scopes.js';
+export { renderLoginPage, type LoginPageView } from './login-page.js';
+export { renderConsentPage, type ConsentPageView } from './consent-page.js';
+export { renderSelectAccountPage, type SelectAccountPageView } from './select-account-page.js';
+export { renderErrorPage, type ErrorPageView } from './error-page.js';
+export {
+  renderLogoutConfirmPage,
+  renderSignedOutPage,
+  type LogoutConfirmPageView,
+} from './logout-pages.js';
+export { renderFormPostPage, type FormPostPageView } from './form-post-page.js';
+export { CSRF_FIELD } from './form.js';

@@ -1,0 +1,64 @@
+import { continueToClient, type ClientSummary } from './client.js';
+import { html } from './escape.js';
+import { postForm, submitButton, textField } from './form.js';
+import { ALERT_ICON } from './icons.js';
+import { renderDocument, type PageBase } from './layout.js';
+
+/** View model of {@link renderLoginPage}. */
+export interface LoginPageView extends PageBase {
+  /** Where the form posts to. */
+  action: string;
+  /** Sent back in the hidden `csrf` field. */
+  csrfToken: string;
+  /** The application the user signs in to. */
+  client: ClientSummary;
+  /** `login_hint` (OpenID Connect Core §3.1.2.1) or the name just tried; prefills the username. */
+  loginHint?: string;
+  /** Message for the user after a failed attempt, such as "Incorrect username or password." */
+  error?: string;
+}
+
+/**
+ * The sign-in page: username or email and password, posted as `username`, `password` and `csrf`.
+ *
+ * @example
+ * renderLoginPage({ branding: DEFAULT_BRANDING, nonce, action: '/login', csrfToken, client: { name: 'Acme' } });
+ */
+export function renderLoginPage(view: LoginPageView): string {
+  const hasError = view.error !== undefined && view.error !== '';
+  const alert = hasError && html`<div class="alert" id="login-error" role="alert">${ALERT_ICON}<p>${view.error}</p></div>`;
+  // With an error the user reads the alert first; autofocus would make screen readers skip it.
+  const describedBy = hasError ? 'login-error' : undefined;
+  const form = postForm({
+    action: view.action,
+    csrfToken: view.csrfToken,
+    content: [
+      textField({
+        id: 'username',
+        name: 'username',
+        label: 'Username or email',
+        type: 'text',
+        autocomplete: 'username',
+        value: view.loginHint,
+        autofocus: !hasError,
+        invalid: hasError,
+        describedBy,
+      }),
+      textField({
+        id: 'password',
+        name: 'password',
+        label: 'Password',
+        type: 'password',
+        autocomplete: 'current-password',
+        invalid: hasError,
+        describedBy,
+      }),
+      submitButton({ label: 'Sign in', variant: 'primary', className: 'submit' }),
+    ],
+  });
+  return renderDocument(
+    view,
+    'Sign in',
+    html`<h1>Sign in</h1>${continueToClient(view.client)}<div class="body">${alert}${form}</div>`,
+  );
+}

@@ -1,0 +1,44 @@
+import { html } from './escape.js';
+import { decisionButtons, postForm } from './form.js';
+import { renderDocument, type PageBase } from './layout.js';
+
+/** View model of {@link renderLogoutConfirmPage}. */
+export interface LogoutConfirmPageView extends PageBase {
+  /** Where the form posts to. */
+  action: string;
+  /** Sent back in the hidden `csrf` field. */
+  csrfToken: string;
+  /** The application that asked for the logout, when known. */
+  clientName?: string;
+  /** Carried through the confirmation, e.g. `post_logout_redirect_uri`, `state`, `id_token_hint`. */
+  hiddenFields?: Record<string, string>;
+}
+
+/**
+ * Asks the user to confirm an RP-Initiated Logout (OpenID Connect RP-Initiated Logout 1.0 §2), so a
+ * third-party page cannot sign them out unasked. Posts `decision=logout` or `decision=stay` with
+ * `csrf` and every hidden field.
+ */
+export function renderLogoutConfirmPage(view: LogoutConfirmPageView): string {
+  const product = view.branding.productName;
+  const requestedBy =
+    view.clientName !== undefined && view.clientName !== ''
+      ? html`<p class="lead">This was requested by <strong>${view.clientName}</strong>.</p>`
+      : html`<p class="lead">You will be signed out of ${product} on this device.</p>`;
+  const form = postForm({
+    action: view.action,
+    csrfToken: view.csrfToken,
+    hiddenFields: view.hiddenFields,
+    content: decisionButtons('decision', { value: 'stay', label: 'Stay signed in' }, { value: 'logout', label: 'Sign out' }),
+  });
+  return renderDocument(view, 'Sign out', html`<h1>Sign out of ${product}?</h1>${requestedBy}${form}`);
+}
+
+/** Shown after signing out when there is no application to return to. */
+export function renderSignedOutPage(view: PageBase): string {
+  return renderDocument(
+    view,
+    'Signed out',
+    html`<h1>You are signed out</h1><p class="lead">You have been signed out of ${view.branding.productName}. You can close this window.</p>`,
+  );
+}

@@ -1,0 +1,29 @@
+/** Plain-language descriptions of the standard OpenID Connect scopes (Core §5.4, §11). */
+// A Map, not an object literal, so that scopes named like `constructor` or `__proto__` are unknown.
+const SCOPE_DESCRIPTIONS = new Map<string, string>([
+  ['openid', 'Sign you in with your account'],
+  ['profile', 'See your name, profile picture and basic profile details'],
+  ['email', 'See your email address'],
+  ['address', 'See your postal address'],
+  ['phone', 'See your phone number'],
+  ['offline_access', 'Keep access when you are not using the app, until you revoke it'],
+]);
+
+/**
+ * Describe requested scopes in words an end-user understands, for the consent page. `openid` comes
+ * first, the rest keep their order; duplicates and empty strings are dropped. Unknown scopes are
+ * still listed, so that consent never covers something the user was not shown.
+ *
+ * @example
+ * describeScopes(['email', 'openid']);
+ * // [{ scope: 'openid', description: 'Sign you in with your account' },
+ * //  { scope: 'email', description: 'See your email address' }]
+ */
+export function describeScopes(scopes: string[]): { scope: string; description: string }[] {
+  const unique = [...new Set(scopes.filter((scope) => scope !== ''))];
+  const ordered = unique.includes('openid') ? ['openid', ...unique.filter((s) => s !== 'openid')] : unique;
+  return ordered.map((scope) => ({
+    scope,
+    description: SCOPE_DESCRIPTIONS.get(scope) ?? `Use the "${scope}" permission`,
+  }));
+}

@@ -1,0 +1,35 @@
+import { accountLines, avatar, type AccountSummary } from './account.js';
+import { continueToClient, type ClientSummary } from './client.js';
+import { html } from './escape.js';
+import { postForm } from './form.js';
+import { ADD_PERSON_ICON } from './icons.js';
+import { renderDocument, type PageBase } from './layout.js';
+
+/** View model of {@link renderSelectAccountPage}. */
+export interface SelectAccountPageView extends PageBase {
+  /** Where the form posts to. */
+  action: string;
+  /** Sent back in the hidden `csrf` field. */
+  csrfToken: string;
+  /** The application the user continues to. */
+  client: ClientSummary;
+  /** The account currently signed in. */
+  account: AccountSummary;
+}
+
+/**
+ * The account chooser for `prompt=select_account` (OpenID Connect Core §3.1.2.1). Posts
+ * `choice=current` or `choice=other` with `csrf`.
+ */
+export function renderSelectAccountPage(view: SelectAccountPageView): string {
+  const form = postForm({
+    action: view.action,
+    csrfToken: view.csrfToken,
+    content: html`<div class="choices"><button type="submit" class="choice choice-primary" name="choice" value="current">${avatar(view.account)}<span class="account-text"><span class="account-label">Continue as</span>${accountLines(view.account)}</span></button><button type="submit" class="choice" name="choice" value="other"><span class="avatar avatar-plain" aria-hidden="true">${ADD_PERSON_ICON}</span><span class="account-name">Use another account</span></button></div>`,
+  });
+  return renderDocument(
+    view,
+    'Choose an account',
+    html`<h1>Choose an account</h1>${continueToClient(view.client)}<div class="body">${form}</div>`,
+  );
+}

@@ -1,0 +1,146 @@
+import { DEFAULT_BRANDING, type Branding } from './branding.js';
+import { ensureContrast, mixColors, readableTextColor, LIGHT_TEXT } from './color.js';
+
+const LIGHT_SURFACE = '#ffffff';
+const DARK_SURFACE = '#1a1d24';
+
+const FONT_STACK =
+  'system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", "Noto Sans", "Liberation Sans", Arial, sans-serif';
+
+/**
+ * The colours derived from the brand colour. The button keeps the brand colour with white or
+ * near-black text; for mid-tones where neither reaches AA (such as `#777777`), the button is shaded
+ * just enough that it does. Links and focus rings use a shade that reaches AA on the card,
+ * separately for the light and the dark scheme.
+ */
+export function brandPalette(primaryColor: string): {
+  primary: string;
+  onPrimary: string;
+  primaryHover: string;
+  accentLight: string;
+  accentDark: string;
+} {
+  const onPrimary = readableTextColor(primaryColor);
+  const primary = ensureContrast(primaryColor, onPrimary);
+  // Hover moves the background away from the text colour, so contrast only grows.
+  const primaryHover = mixColors(primary, onPrimary === LIGHT_TEXT ? '#000000' : '#ffffff', 0.14);
+  return {
+    primary,
+    onPrimary,
+    primaryHover,
+    accentLight: ensureContrast(primaryColor, LIGHT_SURFACE),
+    accentDark: ensureContrast(primaryColor, DARK_SURFACE),
+  };
+}
+
+/**
+ * The stylesheet of a branded page. `branding.primaryColor` must already be validated
+ * (see `resolveBranding`): it is written into the CSS as is.
+ */
+export function pageStyles(branding: Branding): string {
+  const c = brandPalette(branding.primaryColor);
+  return `
+*,*::before,*::after{box-sizing:border-box}
+:root{color-scheme:light dark;
+--bg:#f2f4f7;--surface:${LIGHT_SURFACE};--text:#16181d;--muted:#596070;--border:#e2e5eb;
+--field:#ffffff;--field-border:#858c99;--subtle:#f5f6f8;--subtle-border:#c9ced7;
+--primary:${c.primary};--on-primary:${c.onPrimary};--primary-hover:${c.primaryHover};--accent:${c.accentLight};
+--alert-bg:#fdf1f1;--alert-border:#f0bcbc;--alert-text:#8a1c1c;
+--shadow:0 1px 2px rgb(16 24 40 / .05),0 16px 40px -12px rgb(16 24 40 / .16)}
+@media (prefers-color-scheme:dark){:root{
+--bg:#0e1015;--surface:${DARK_SURFACE};--text:#eceef3;--muted:#a6adba;--border:#2c313b;
+--field:#12151b;--field-border:#737b8a;--subtle:#222631;--subtle-border:#3d4350;--accent:${c.accentDark};
+--alert-bg:#361619;--alert-border:#6e2b31;--alert-text:#ffd2d2;
+--shadow:0 1px 2px rgb(0 0 0 / .4),0 16px 40px -12px rgb(0 0 0 / .6)}}
+html{-webkit-text-size-adjust:100%;text-size-adjust:100%}
+body{margin:0;min-height:100vh;min-height:100dvh;display:flex;flex-direction:column;align-items:center;
+padding:24px 16px;background:var(--bg);color:var(--text);font-family:${FONT_STACK};
+font-size:1rem;line-height:1.5;-webkit-font-smoothing:antialiased}
+@media (min-width:480px){body{justify-content:center;padding:48px 24px}}
+.card{width:100%;max-width:420px;background:var(--surface);border:1px solid var(--border);
+border-radius:16px;box-shadow:var(--shadow);padding:28px 22px 32px}
+@media (min-width:480px){.card{padding:36px 40px 40px}}
+.brand{display:flex;align-items:center;justify-content:center;gap:10px;margin:0 0 24px;min-height:36px}
+.brand img{display:block;max-width:200px;max-height:40px;width:auto;height:auto}
+.brand-mark{display:inline-flex;align-items:center;justify-content:center;width:32px;height:32px;
+border-radius:9px;background:var(--primary);color:var(--on-primary);font-weight:700;font-size:1.0625rem}
+.brand-name{font-size:1.125rem;font-weight:650;letter-spacing:-.01em}
+h1{margin:0;font-size:1.5rem;line-height:1.3;font-weight:650;letter-spacing:-.02em;text-align:center;
+text-wrap:balance;overflow-wrap:anywhere}
+h1.long{font-size:1.3125rem;line-height:1.35}
+p{margin:0}
+.lead{margin-top:8px;color:var(--muted);text-align:center;overflow-wrap:anywhere}
+.lead strong{color:var(--text);font-weight:600}
+.client-logo{display:inline-block;width:20px;height:20px;margin-right:6px;border-radius:5px;
+object-fit:contain;vertical-align:-4px}
+.client-logo-large{display:block;width:56px;height:56px;margin:0 auto 16px;border-radius:12px;object-fit:contain}
+.body{margin-top:28px}
+a{color:var(--accent);text-underline-offset:2px}
+a:hover{text-decoration-thickness:2px}
+:focus-visible{outline:3px solid var(--accent);outline-offset:2px}
+.field{margin-bottom:20px}
+label{display:block;margin-bottom:6px;font-size:.9375rem;font-weight:600}
+.input{display:block;width:100%;min-height:46px;padding:10px 12px;font:inherit;color:var(--text);
+background:var(--field);border:1px solid var(--field-border);border-radius:9px;
+transition:border-color .15s,box-shadow .15s}
+.input:focus-visible{outline:2px solid var(--accent);outline-offset:0;border-color:var(--accent)}
+.input[aria-invalid="true"]{border-color:var(--alert-text)}
+.button{display:flex;align-items:center;justify-content:center;width:100%;min-height:46px;margin:0;
+padding:10px 16px;font:inherit;font-weight:600;line-height:1.25;border-radius:9px;
+border:1px solid transparent;cursor:pointer;transition:background-color .15s,border-color .15s}
+.button-primary{background:var(--primary);color:var(--on-primary)}
+.button-primary:hover{background:var(--primary-hover)}
+.button-secondary{background:var(--surface);color:var(--text);border-color:var(--subtle-border)}
+.button-secondary:hover{background:var(--subtle)}
+.submit{margin-top:28px}
+.actions{display:flex;flex-wrap:wrap;gap:12px;margin-top:28px}
+.actions .button{flex:1 1 0;min-width:max-content;white-space:nowrap}
+.alert{display:flex;gap:10px;align-items:flex-start;margin:0 0 24px;padding:12px 14px;
+border:1px solid var(--alert-border);border-radius:10px;background:var(--alert-bg);color:var(--alert-text);
+font-size:.9375rem;overflow-wrap:anywhere}
+.icon{flex:none;width:20px;height:20px}
+.alert .icon{margin-top:1px}
+.account{display:flex;align-items:center;gap:12px;padding:12px 14px;background:var(--subtle);
+border:1px solid var(--border);border-radius:12px}
+.avatar{flex:none;display:inline-flex;align-items:center;justify-content:center;width:38px;height:38px;
+border-radius:50%;background:var(--primary);color:var(--on-primary);font-weight:650}
+.avatar-plain{background:var(--subtle);color:var(--text);border:1px solid var(--subtle-border)}
+.account-text{display:flex;flex-direction:column;min-width:0;line-height:1.35}
+.account-label{font-size:.8125rem;color:var(--muted)}
+.account-name{font-weight:600;overflow-wrap:anywhere}
+.account-login{font-size:.875rem;color:var(--muted);overflow-wrap:anywhere}
+.section-title{margin:24px 0 4px;font-size:.9375rem;font-weight:600}
+.scopes{list-style:none;margin:0;padding:0}
+.scopes li{display:flex;gap:12px;padding:11px 0;border-bottom:1px solid var(--border)}
+.scopes li:last-child{border-bottom:0}
+.scopes .icon{color:var(--accent);margin-top:1px}
+.note{margin-top:20px;font-size:.875rem;color:var(--muted)}
+.choices{display:grid;gap:12px}
+.choice{display:flex;align-items:center;gap:14px;width:100%;margin:0;padding:14px 16px;text-align:left;
+font:inherit;color:var(--text);background:var(--surface);border:1px solid var(--subtle-border);
+border-radius:12px;cursor:pointer;transition:background-color .15s,border-color .15s}
+.choice:hover{background:var(--subtle)}
+.choice-primary{border-color:var(--accent)}
+.reference{margin-top:24px;padding-top:16px;border-top:1px solid var(--border);font-size:.8125rem;
+color:var(--muted);text-align:center}
+code{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,"Liberation Mono",monospace;font-size:.9em;
+overflow-wrap:anywhere}
+.center{text-align:center}
+@media (prefers-reduced-motion:reduce){*{transition:none!important}}
+`;
+}
+
+const neutral = brandPalette(DEFAULT_BRANDING.primaryColor);
+
+/** The unbranded stylesheet of the form post page, which is normally on screen for an instant. */
+export const FORM_POST_STYLES = `
+:root{color-scheme:light dark}
+body{margin:0;min-height:100vh;display:flex;align-items:center;justify-content:center;padding:24px;
+font-family:${FONT_STACK};line-height:1.5;background:#f2f4f7;color:#16181d;text-align:center}
+button{margin-top:16px;min-height:44px;padding:10px 22px;font:inherit;font-weight:600;color:${neutral.onPrimary};
+background:${neutral.primary};border:0;border-radius:9px;cursor:pointer}
+button:hover{background:${neutral.primaryHover}}
+button:focus-visible{outline:3px solid ${neutral.accentLight};outline-offset:2px}
+@media (prefers-color-scheme:dark){body{background:#0e1015;color:#eceef3}
+button:focus-visible{outline-color:${neutral.accentDark}}}
+`;

@@ -1,0 +1,83 @@
+import {
+  renderConsentPage,
+  renderErrorPage,
+  renderFormPostPage,
+  renderLoginPage,
+  renderLogoutConfirmPage,
+  renderSelectAccountPage,
+  renderSignedOutPage,
+  type Branding,
+} from '../../src/ui/index.js';
+
+/** Every string a page shows, so one value can be pushed through all of them. */
+export interface PageInputs {
+  branding: Branding;
+  nonce: string;
+  lang?: string;
+  text: string;
+  url: string;
+}
+
+export interface RenderedPage {
+  name: string;
+  html: string;
+  /** Whether the page posts a form carrying the CSRF token. */
+  hasCsrfForm: boolean;
+  /** Whether the page is one of the branded, card-style pages. */
+  branded: boolean;
+}
+
+/** Render every page with `text` in each free-text slot and `url` in each URL slot. */
+export function renderAllPages(inputs: PageInputs): RenderedPage[] {
+  const { branding, nonce, lang, text, url } = inputs;
+  const base = { branding, nonce, lang };
+  const client = { name: text, logoUri: url, uri: url };
+  const account = { name: text, login: text };
+  const csrf = { action: url, csrfToken: text };
+  return [
+    { name: 'login', html: renderLoginPage({ ...base, ...csrf, client, loginHint: text }), hasCsrfForm: true, branded: true },
+    {
+      name: 'login with error',
+      html: renderLoginPage({ ...base, ...csrf, client, loginHint: text, error: text }),
+      hasCsrfForm: true,
+      branded: true,
+    },
+    {
+      name: 'consent',
+      html: renderConsentPage({ ...base, ...csrf, client, account, scopes: ['openid', text] }),
+      hasCsrfForm: true,
+      branded: true,
+    },
+    { name: 'select account', html: renderSelectAccountPage({ ...base, ...csrf, client, account }), hasCsrfForm: true, branded: true },
+    {
+      name: 'error',
+      html: renderErrorPage({ ...base, title: text, message: text, requestId: text }),
+      hasCsrfForm: false,
+      branded: true,
+    },
+    {
+      name: 'logout confirm',
+      html: renderLogoutConfirmPage({ ...base, ...csrf, clientName: text, hiddenFields: { [text]: text, state: text } }),
+      hasCsrfForm: true,
+      branded: true,
+    },
+    { name: 'signed out', html: renderSignedOutPage(base), hasCsrfForm: false, branded: true },
+    {
+      name: 'form post',
+      html: renderFormPostPage({ nonce, action: url, fields: { code: text, [text]: text } }),
+      hasCsrfForm: false,
+      branded: false,
+    },
+  ];
+}
+
+/** The opening tags named `tag` in `html`, e.g. every `<input …>`. */
+export function tags(html: string, tag: string): string[] {
+  return html.match(new RegExp(`<${tag}\\b[^>]*>`, 'gi')) ?? [];
+}
+
+/** The value of attribute `name` in one opening tag, unescaped only as far as the tests need. */
+export function attr(tag: string, name: string): string | undefined {
+  const match = new RegExp(`\\s${name}="([^"]*)"`, 'i').exec(tag);
+  return match?.[1]?.replaceAll('&quot;', '"').replaceAll('&lt;', '<').replaceAll('&gt;', '>').replaceAll('&#39;', "'").replaceAll('&amp;', '&');
+}

@@ -1,0 +1,48 @@
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_BRANDING, describeScopes, escapeHtml, renderConsentPage } from '../../src/ui/index.js';
+import { attr, tags } from './all-pages.js';
+
+const view = {
+  branding: DEFAULT_BRANDING,
+  nonce: 'n',
+  action: '/consent',
+  csrfToken: 't',
+  client: { name: 'Acme Photos', uri: 'https://photos.acme.example/about' },
+  account: { name: 'Ada Lovelace', login: 'ada@example.com' },
+  scopes: ['email', 'openid', 'photos.read'],
+};
+
+describe('renderConsentPage', () => {
+  const html = renderConsentPage(view);
+
+  it('says who asks for which account', () => {
+    expect(html).toContain('Acme Photos wants to access your Gatehouse account');
+    expect(html).toContain('Signed in as');
+    expect(html).toContain('Ada Lovelace');
+    expect(html).toContain('ada@example.com');
+  });
+
+  it('lists every requested scope in plain words, in the described order', () => {
+    const items = [...html.matchAll(/<li data-scope="([^"]*)">[\s\S]*?<span>([^<]*)<\/span><\/li>/g)].map((m) => ({
+      scope: m[1],
+      description: m[2],
+    }));
+    expect(items).toEqual(describeScopes(view.scopes).map((s) => ({ ...s, description: escapeHtml(s.description) })));
+  });
+
+  it('offers Allow and Cancel as two submit buttons of one form', () => {
+    expect(tags(html, 'form')).toHaveLength(1);
+    const buttons = tags(html, 'button');
+    expect(buttons.map((b) => [attr(b, 'name'), attr(b, 'value')])).toEqual([
+      ['decision', 'deny'],
+      ['decision', 'approve'],
+    ]);
+    expect(html).toMatch(/class="button button-primary" name="decision" value="approve">Allow<\/button>/);
+    expect(html).toMatch(/name="decision" value="deny">Cancel<\/button>/);
+  });
+
+  it("shows the host of the client's home page", () => {
+    expect(html).toContain('href="https://photos.acme.example/about"');
+    expect(html).toContain('>photos.acme.example</a>');
+  });
+});
