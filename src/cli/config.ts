@@ -21,6 +21,13 @@ export interface CliConfig {
   accessTokenSigningAlg: SigningAlg;
   defaultAudience: string | undefined;
   scopes: string[];
+  idTokenTtl: number;
+  refreshTokenTtl: number;
+  refreshTokenReuseGrace: number;
+  sessionTtl: number;
+  productName: string | undefined;
+  logoUrl: string | undefined;
+  primaryColor: string | undefined;
   logLevel: string;
   maxBodyBytes: number;
   keyRefreshInterval: number;
@@ -38,6 +45,13 @@ export const ENV_VARS = {
   accessTokenSigningAlg: 'GATEHOUSE_ACCESS_TOKEN_ALG',
   defaultAudience: 'GATEHOUSE_DEFAULT_AUDIENCE',
   scopes: 'GATEHOUSE_SCOPES',
+  idTokenTtl: 'GATEHOUSE_ID_TOKEN_TTL',
+  refreshTokenTtl: 'GATEHOUSE_REFRESH_TOKEN_TTL',
+  refreshTokenReuseGrace: 'GATEHOUSE_REFRESH_TOKEN_REUSE_GRACE',
+  sessionTtl: 'GATEHOUSE_SESSION_TTL',
+  productName: 'GATEHOUSE_PRODUCT_NAME',
+  logoUrl: 'GATEHOUSE_LOGO_URL',
+  primaryColor: 'GATEHOUSE_PRIMARY_COLOR',
   logLevel: 'GATEHOUSE_LOG_LEVEL',
   maxBodyBytes: 'GATEHOUSE_MAX_BODY_BYTES',
   keyRefreshInterval: 'GATEHOUSE_KEY_REFRESH_INTERVAL',
@@ -78,6 +92,13 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessE
     accessTokenSigningAlg: alg,
     defaultAudience: optionalString(pick('defaultAudience')),
     scopes: Array.isArray(scopes) ? scopes.map(String) : String(scopes).split(/[\s,]+/).filter(Boolean),
+    idTokenTtl: integer(pick('idTokenTtl') ?? 3600, 'idTokenTtl', 1, 86_400),
+    refreshTokenTtl: integer(pick('refreshTokenTtl') ?? 2_592_000, 'refreshTokenTtl', 1, 31_536_000),
+    refreshTokenReuseGrace: integer(pick('refreshTokenReuseGrace') ?? 0, 'refreshTokenReuseGrace', 0, 300),
+    sessionTtl: integer(pick('sessionTtl') ?? 1_209_600, 'sessionTtl', 60, 31_536_000),
+    productName: optionalString(pick('productName')),
+    logoUrl: optionalString(pick('logoUrl')),
+    primaryColor: optionalString(pick('primaryColor')),
     logLevel: String(pick('logLevel') ?? 'info'),
     maxBodyBytes: integer(pick('maxBodyBytes') ?? 65_536, 'maxBodyBytes', 1024, 16 * 1024 * 1024),
     keyRefreshInterval: integer(pick('keyRefreshInterval') ?? 60, 'keyRefreshInterval', 1, 86_400),

@@ -40,15 +40,17 @@ export function createAuthorizationServer(options: AuthorizationServerOptions): 
   const resolved = resolveOptions(options);
   const secretKeys = new SecretKeys(resolved.secret);
   const logger = resolved.logger === false ? silentLogger() : (resolved.logger ?? createLogger());
-  const retentionMs = keyRetentionMs(resolved.tokens.accessTokenTtl);
+  const retentionMs = keyRetentionMs(Math.max(resolved.tokens.accessTokenTtl, resolved.tokens.idTokenTtl));
   const keyRing = new KeyRing(resolved.store, secretKeys, retentionMs);
   const ctx: ServerContext = { options: resolved, secretKeys, keyRing, logger, endpoints: endpointUrls(resolved.issuer) };
   const router = createRouter(ctx);
   const timers: NodeJS.Timeout[] = [];
+  let closed = false;
 
   const initialise = async (): Promise<void> => {
     if (resolved.migrate) await resolved.store.migrate();
     await keyRing.load(resolved.clock.now());
+    if (closed) return;
     timers.push(
       every(resolved.keys.refreshInterval * 1000, () => keyRing.refresh(resolved.clock.now()), logger, 'signing key refresh'),
       every(PURGE_INTERVAL_MS, () => resolved.store.artifacts.purgeExpired(resolved.clock.now()), logger, 'artifact purge'),
@@ -71,6 +73,7 @@ export function createAuthorizationServer(options: AuthorizationServerOptions): 
     },
     ready: () => ready,
     async close(): Promise<void> {
+      closed = true;
       for (const timer of timers) clearInterval(timer);
     },
   };

@@ -14,6 +14,9 @@ export interface ServerContext {
 }
 
 export interface EndpointUrls {
+  authorization: string;
+  userinfo: string;
+  endSession: string;
   token: string;
   jwks: string;
   introspection: string;
@@ -22,6 +25,9 @@ export interface EndpointUrls {
 
 /** Endpoint paths relative to the issuer's path. */
 export const ENDPOINT_PATHS = {
+  authorization: '/authorize',
+  userinfo: '/userinfo',
+  endSession: '/logout',
   token: '/token',
   jwks: '/jwks',
   introspection: '/introspect',

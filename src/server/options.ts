@@ -35,6 +35,30 @@ export interface AuthorizationServerOptions {
      * Default: the issuer.
      */
     defaultAudience?: string;
+    /** ID-token lifetime in seconds. Default 3600. */
+    idTokenTtl?: number;
+    /** Authorization-code lifetime in seconds, at most 60. Default 60. */
+    authorizationCodeTtl?: number;
+    /** Refresh-token lifetime in seconds; each rotation starts a new period. Default 2592000 (30 days). */
+    refreshTokenTtl?: number;
+    /**
+     * Seconds after a rotation during which the same client presenting the old refresh token again
+     * gets the same successor instead of the grant being revoked. Default 0: any reuse revokes (RFC 9700 §4.14.2).
+     */
+    refreshTokenReuseGrace?: number;
+  };
+  sessions?: {
+    /** Lifetime of a sign-in (SSO) session in seconds. Default 1209600 (14 days). */
+    ttl?: number;
+    /** Time a user has to finish signing in and consenting, in seconds. Default 1800. */
+    interactionTtl?: number;
+  };
+  /** Product name, logo and primary colour of the sign-in pages. */
+  branding?: {
+    productName?: string;
+    logoUrl?: string;
+    /** `#rrggbb`. */
+    primaryColor?: string;
   };
   /** Scopes advertised in discovery as `scopes_supported`. Default: none advertised. */
   scopes?: string[];
@@ -61,7 +85,19 @@ export interface ResolvedOptions {
   store: Store;
   secret: string;
   mode: 'development' | 'production';
-  tokens: { accessTokenTtl: number; accessTokenSigningAlg: SigningAlg; defaultAudience: string };
+  tokens: {
+    accessTokenTtl: number;
+    accessTokenSigningAlg: SigningAlg;
+    defaultAudience: string;
+    idTokenTtl: number;
+    authorizationCodeTtl: number;
+    refreshTokenTtl: number;
+    refreshTokenReuseGrace: number;
+  };
+  sessions: { ttl: number; interactionTtl: number };
+  branding: { productName: string; logoUrl: string | undefined; primaryColor: string };
+  /** Cookies are `Secure` and `__Host-` prefixed when the issuer is https. */
+  secureCookies: boolean;
   scopes: string[];
   keys: { refreshInterval: number };
   limits: { maxBodyBytes: number };
@@ -88,6 +124,22 @@ const schema = z
         accessTokenTtl: positiveSeconds.max(86_400).optional(),
         accessTokenSigningAlg: z.enum(['ES256', 'RS256']).optional(),
         defaultAudience: absoluteUrl.optional(),
+        idTokenTtl: positiveSeconds.max(86_400).optional(),
+        authorizationCodeTtl: positiveSeconds.max(60).optional(),
+        refreshTokenTtl: positiveSeconds.optional(),
+        refreshTokenReuseGrace: z.number().int().min(0).max(300).optional(),
+      })
+      .strict()
+      .optional(),
+    sessions: z
+      .object({ ttl: positiveSeconds.optional(), interactionTtl: positiveSeconds.max(86_400).optional() })
+      .strict()
+      .optional(),
+    branding: z
+      .object({
+        productName: z.string().min(1).max(100).optional(),
+        logoUrl: absoluteUrl.optional(),
+        primaryColor: z.string().regex(/^#[0-9a-fA-F]{6}$/, 'must be a colour like #2f5bea').optional(),
       })
       .strict()
       .optional(),
@@ -131,7 +183,18 @@ export function resolveOptions(options: AuthorizationServerOptions): ResolvedOpt
       accessTokenTtl: options.tokens?.accessTokenTtl ?? 3600,
       accessTokenSigningAlg: options.tokens?.accessTokenSigningAlg ?? 'ES256',
       defaultAudience: options.tokens?.defaultAudience ?? issuer,
+      idTokenTtl: options.tokens?.idTokenTtl ?? 3600,
+      authorizationCodeTtl: options.tokens?.authorizationCodeTtl ?? 60,
+      refreshTokenTtl: options.tokens?.refreshTokenTtl ?? 2_592_000,
+      refreshTokenReuseGrace: options.tokens?.refreshTokenReuseGrace ?? 0,
     },
+    sessions: { ttl: options.sessions?.ttl ?? 1_209_600, interactionTtl: options.sessions?.interactionTtl ?? 1800 },
+    branding: {
+      productName: options.branding?.productName ?? 'Gatehouse',
+      logoUrl: options.branding?.logoUrl,
+      primaryColor: options.branding?.primaryColor ?? '#2f5bea',
+    },
+    secureCookies: issuerUrl.protocol === 'https:',
     scopes: options.scopes ?? [],
     keys: { refreshInterval: options.keys?.refreshInterval ?? 60 },
     limits: { maxBodyBytes: options.limits?.maxBodyBytes ?? 65_536 },
@@ -148,6 +211,10 @@ function checkIssuer(url: URL, raw: string, mode: 'development' | 'production'):
   }
   if (url.search || url.hash || raw.includes('?') || raw.includes('#')) {
     throw new ConfigError('option "issuer" must not have a query or fragment (RFC 8414 §2)', 'ERR_INVALID_OPTION', 'issuer');
+  }
+  // Unreserved characters only: the path becomes a route prefix and must read the same encoded and decoded.
+  if (!/^https?:\/\/[^/?#]+(\/[A-Za-z0-9._~-]+)*$/.test(raw)) {
+    throw new ConfigError('option "issuer" path may contain only letters, digits, "-", ".", "_", "~" and "/" (no trailing slash)', 'ERR_INVALID_OPTION', 'issuer');
   }
   if (raw.endsWith('/')) {
     throw new ConfigError('option "issuer" must not end with "/"', 'ERR_INVALID_OPTION', 'issuer');

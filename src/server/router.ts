@@ -2,23 +2,38 @@ import { Hono } from 'hono';
 import { randomUUID } from 'node:crypto';
 import { OAuthError } from '../core/errors.js';
 import { ENDPOINT_PATHS, type ServerContext } from './context.js';
+import { authorizationEndpoint } from './endpoints/authorize.js';
 import { discoveryEndpoint, jwksEndpoint, serverMetadata } from './endpoints/discovery.js';
+import { endSessionConfirm, endSessionEndpoint } from './endpoints/end-session.js';
+import { interactionConsent, interactionLogin, interactionPage, interactionSelectAccount } from './endpoints/interaction.js';
 import { introspectionEndpoint } from './endpoints/introspection.js';
 import { revocationEndpoint } from './endpoints/revocation.js';
 import { tokenEndpoint } from './endpoints/token.js';
+import { userinfoEndpoint } from './endpoints/userinfo.js';
+import { errorPage } from './interaction/pages.js';
 import { oauthErrorResponse, serverErrorResponse } from './http/responses.js';
 
 type Env = { Variables: { requestId: string } };
-type Endpoint = (ctx: ServerContext, request: Request) => Promise<Response> | Response;
+
+const CORS_PREFLIGHT = {
+  'Access-Control-Allow-Origin': '*',
+  'Access-Control-Allow-Methods': 'GET, POST',
+  'Access-Control-Allow-Headers': 'Authorization, Content-Type',
+  'Access-Control-Max-Age': '600',
+};
+type Endpoint = (ctx: ServerContext, request: Request, id: string) => Promise<Response> | Response;
+type Method = 'GET' | 'POST';
 
 /**
  * Routes requests to endpoints. Paths are relative to the issuer's path, so an issuer of
- * `https://example.com/auth` serves `https://example.com/auth/token`.
+ * `https://example.com/auth` serves `https://example.com/auth/token`. API endpoints answer errors
+ * as JSON; page endpoints (`page: true`) as an HTML error page.
  */
 export function createRouter(ctx: ServerContext): Hono<Env> {
   const base = ctx.options.issuerUrl.pathname.replace(/\/$/, '');
   const metadata = serverMetadata(ctx);
   const app = new Hono<Env>();
+  const pagePaths: RegExp[] = [];
 
   app.use(async (c, next) => {
     const requestId = randomUUID();
@@ -28,29 +43,59 @@ export function createRouter(ctx: ServerContext): Hono<Env> {
     c.res.headers.set('X-Content-Type-Options', 'nosniff');
   });
 
-  const route = (path: string, method: 'GET' | 'POST', endpoint: Endpoint): void => {
-    app.on(method, path, (c) => endpoint(ctx, c.req.raw));
-    if (method === 'GET') app.on('HEAD', path, (c) => endpoint(ctx, c.req.raw));
+  const route = (path: string, methods: Method[], endpoint: Endpoint, page = false, cors = false): void => {
+    if (page) pagePaths.push(new RegExp(`^${path.replace(/:id/g, '[^/]+')}$`));
+    if (cors) {
+      // Browser apps (public clients) call these cross-origin. No cookies are involved: the
+      // credentials travel in the request itself, so any origin may be allowed.
+      app.options(path, () => new Response(null, { status: 204, headers: CORS_PREFLIGHT }));
+      app.use(path, async (c, next) => {
+        await next();
+        c.res.headers.set('Access-Control-Allow-Origin', '*');
+        c.res.headers.set('Access-Control-Expose-Headers', 'WWW-Authenticate');
+      });
+    }
+    for (const method of methods) {
+      app.on(method, path, (c) => endpoint(ctx, c.req.raw, c.req.param('id') ?? ''));
+      if (method === 'GET') app.on('HEAD', path, (c) => endpoint(ctx, c.req.raw, c.req.param('id') ?? ''));
+    }
+    const allow = methods.flatMap((method) => (method === 'GET' ? ['GET', 'HEAD'] : [method])).join(', ');
     app.all(path, () => {
-      throw new OAuthError('invalid_request', `${path} accepts ${method} only`, { status: 405, headers: { Allow: method === 'GET' ? 'GET, HEAD' : method } });
+      throw new OAuthError('invalid_request', `${path} accepts ${allow} only`, { status: 405, headers: { Allow: allow } });
     });
   };
 
   const discovery = () => discoveryEndpoint(metadata);
-  route(`${base}/.well-known/openid-configuration`, 'GET', discovery);
+  route(`${base}/.well-known/openid-configuration`, ['GET'], discovery);
   // RFC 8414 §3.1: the well-known segment goes between host and issuer path.
-  route(`/.well-known/oauth-authorization-server${base}`, 'GET', discovery);
-  route(`${base}${ENDPOINT_PATHS.jwks}`, 'GET', jwksEndpoint);
-  route(`${base}${ENDPOINT_PATHS.token}`, 'POST', tokenEndpoint);
-  route(`${base}${ENDPOINT_PATHS.introspection}`, 'POST', introspectionEndpoint);
-  route(`${base}${ENDPOINT_PATHS.revocation}`, 'POST', revocationEndpoint);
+  route(`/.well-known/oauth-authorization-server${base}`, ['GET'], discovery);
+  route(`${base}${ENDPOINT_PATHS.jwks}`, ['GET'], jwksEndpoint);
+  route(`${base}${ENDPOINT_PATHS.token}`, ['POST'], tokenEndpoint, false, true);
+  route(`${base}${ENDPOINT_PATHS.introspection}`, ['POST'], introspectionEndpoint);
+  route(`${base}${ENDPOINT_PATHS.revocation}`, ['POST'], revocationEndpoint, false, true);
+  route(`${base}${ENDPOINT_PATHS.userinfo}`, ['GET', 'POST'], userinfoEndpoint, false, true);
+  route(`${base}${ENDPOINT_PATHS.authorization}`, ['GET', 'POST'], authorizationEndpoint, true);
+  route(`${base}${ENDPOINT_PATHS.endSession}`, ['GET', 'POST'], endSessionEndpoint, true);
+  route(`${base}${ENDPOINT_PATHS.endSession}/confirm`, ['POST'], endSessionConfirm, true);
+  route(`${base}/interaction/:id`, ['GET'], interactionPage, true);
+  route(`${base}/interaction/:id/login`, ['POST'], interactionLogin, true);
+  route(`${base}/interaction/:id/consent`, ['POST'], interactionConsent, true);
+  route(`${base}/interaction/:id/select-account`, ['POST'], interactionSelectAccount, true);
 
+  const isPage = (url: string) => {
+    const path = new URL(url).pathname;
+    return pagePaths.some((pattern) => pattern.test(path));
+  };
   app.notFound((c) => oauthErrorResponse(new OAuthError('invalid_request', `no endpoint at ${new URL(c.req.url).pathname}`, { status: 404 })));
   app.onError((error, c) => {
-    if (error instanceof OAuthError) return oauthErrorResponse(error);
     const requestId = c.get('requestId');
+    if (error instanceof OAuthError) {
+      return isPage(c.req.url) ? errorPage(ctx, error.status, 'Request not accepted', error.message, requestId) : oauthErrorResponse(error);
+    }
     ctx.logger.error({ err: error, request_id: requestId, path: new URL(c.req.url).pathname }, 'unexpected error');
-    return serverErrorResponse(requestId);
+    return isPage(c.req.url)
+      ? errorPage(ctx, 500, 'Something went wrong', 'An unexpected error occurred. Please try again later.', requestId)
+      : serverErrorResponse(requestId);
   });
   return app;
 }

@@ -9,7 +9,10 @@ export const CLIENTS_USAGE = `Usage:
   gatehouse clients add --name NAME [--redirect-uri URI]... [--post-logout-redirect-uri URI]...
                         [--grant TYPE]... [--scope "a b c"] [--resource URI]...
                         [--auth-method client_secret_basic|client_secret_post|none]
-                        [--id-token-alg ES256|RS256] [--resource-server] [--json]
+                        [--id-token-alg ES256|RS256] [--resource-server]
+                        [--logo-uri URL] [--client-uri URL] [--json]
+  Without --scope, a client with redirect URIs may ask for the OpenID scopes
+  (openid profile email address phone, and offline_access when it has the refresh_token grant).
   gatehouse clients list [--json]
   gatehouse clients show CLIENT_ID [--json]
   gatehouse clients remove CLIENT_ID
@@ -26,6 +29,8 @@ const OPTIONS = {
   'auth-method': { type: 'string' },
   'id-token-alg': { type: 'string' },
   'resource-server': { type: 'boolean', default: false },
+  'logo-uri': { type: 'string' },
+  'client-uri': { type: 'string' },
 } as const;
 
 /** `gatehouse clients ...`: register and manage OAuth clients. */
@@ -56,6 +61,8 @@ export async function clientsCommand(args: string[], io: CliIo, warn: (message: 
             authMethod: values['auth-method'] as ClientAuthMethod | undefined,
             idTokenSignedResponseAlg: values['id-token-alg'] as SigningAlg | undefined,
             isResourceServer: values['resource-server'],
+            logoUri: values['logo-uri'],
+            clientUri: values['client-uri'],
           },
           now,
         );

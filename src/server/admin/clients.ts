@@ -24,6 +24,16 @@ export interface NewClientInput {
   idTokenSignedResponseAlg?: SigningAlg;
   resources?: string[];
   isResourceServer?: boolean;
+  /** https URL of the client's logo, shown on the consent page. */
+  logoUri?: string;
+  /** https URL of the client's home page. */
+  clientUri?: string;
+}
+
+/** Default scopes of a client that signs users in: the OpenID scopes (offline_access with refresh tokens). */
+function defaultScope(grantTypes: GrantType[]): string {
+  if (!grantTypes.includes('authorization_code')) return '';
+  return `openid profile email address phone${grantTypes.includes('refresh_token') ? ' offline_access' : ''}`;
 }
 
 /** A newly registered client; the secret is shown once and stored only as a keyed hash. */
@@ -58,14 +68,24 @@ export async function registerClient(store: Store, secretKeys: SecretKeys, input
   if (grantTypes.includes('client_credentials') && isPublic) {
     throw new AdminInputError('grant', 'client_credentials needs a confidential client (an auth method other than none)');
   }
-  const scope = (input.scope ?? '').split(' ').filter(Boolean);
+  const scope = (input.scope ?? defaultScope(grantTypes)).split(' ').filter(Boolean);
   const badScope = scope.find((token) => !isValidScopeToken(token));
   if (badScope !== undefined) throw new AdminInputError('scope', `"${badScope}" is not a valid scope token`);
+  if (input.isResourceServer && isPublic) {
+    throw new AdminInputError('resource-server', 'a resource server introspects tokens and must be a confidential client');
+  }
   const idTokenAlg = input.idTokenSignedResponseAlg ?? 'ES256';
   if (!SIGNING_ALGS.includes(idTokenAlg)) throw new AdminInputError('id-token-alg', `must be one of ${SIGNING_ALGS.join(', ')}`);
   const resources = input.resources ?? [];
   for (const resource of resources) {
     if (!URL.canParse(resource) || resource.includes('#')) throw new AdminInputError('resource', `"${resource}" must be an absolute URI without a fragment`);
+  }
+
+  const extra: Record<string, string> = {};
+  for (const [field, key, value] of [['logo-uri', 'logo_uri', input.logoUri], ['client-uri', 'client_uri', input.clientUri]] as const) {
+    if (value === undefined) continue;
+    if (!URL.canParse(value) || new URL(value).protocol !== 'https:') throw new AdminInputError(field, `"${value}" must be an https URL`);
+    extra[key] = value;
   }
 
   const clientSecret = isPublic ? null : newClientSecret();
@@ -81,7 +101,7 @@ export async function registerClient(store: Store, secretKeys: SecretKeys, input
     idTokenSignedResponseAlg: idTokenAlg,
     resources,
     isResourceServer: input.isResourceServer ?? false,
-    extra: {},
+    extra,
     createdAt: now,
     updatedAt: now,
   };
@@ -113,6 +133,7 @@ export function describeClient(client: ClientRecord): Record<string, unknown> {
     id_token_signed_response_alg: client.idTokenSignedResponseAlg,
     resources: client.resources,
     is_resource_server: client.isResourceServer,
+    ...client.extra,
     created_at: new Date(client.createdAt).toISOString(),
   };
 }

@@ -1,12 +1,9 @@
+import { OPENID_SCOPES, SUPPORTED_CLAIMS } from '../claims.js';
 import { CLIENT_AUTH_METHODS } from '../client-auth.js';
 import type { ServerContext } from '../context.js';
 import { supportedGrantTypes } from '../grants/index.js';
 import { json } from '../http/responses.js';
 
-/** Client authentication methods usable with the grants this server has (public clients need a user-facing grant). */
-function authMethods(): string[] {
-  return CLIENT_AUTH_METHODS.filter((method) => method !== 'none' || supportedGrantTypes().includes('authorization_code'));
-}
 
 /**
  * Authorization server metadata (RFC 8414 §2), also served as OpenID Provider metadata
@@ -14,20 +11,34 @@ function authMethods(): string[] {
  */
 export function serverMetadata(ctx: ServerContext): Record<string, unknown> {
   const { options, endpoints } = ctx;
-  const methods = authMethods();
+  const methods = [...CLIENT_AUTH_METHODS];
   return {
     issuer: options.issuer,
+    authorization_endpoint: endpoints.authorization,
     token_endpoint: endpoints.token,
+    userinfo_endpoint: endpoints.userinfo,
     jwks_uri: endpoints.jwks,
+    end_session_endpoint: endpoints.endSession,
     introspection_endpoint: endpoints.introspection,
     revocation_endpoint: endpoints.revocation,
-    ...(options.scopes.length > 0 ? { scopes_supported: options.scopes } : {}),
-    // No authorization endpoint yet, so no response type is supported (RFC 8414 §2 requires the member).
-    response_types_supported: [],
+    scopes_supported: [...new Set([...OPENID_SCOPES, ...options.scopes])],
+    response_types_supported: ['code'],
+    response_modes_supported: ['query', 'form_post'],
     grant_types_supported: supportedGrantTypes(),
+    subject_types_supported: ['public'],
+    id_token_signing_alg_values_supported: ['ES256', 'RS256'],
     token_endpoint_auth_methods_supported: methods,
-    introspection_endpoint_auth_methods_supported: methods,
+    // RFC 7662 §2.1: introspection needs a confidential client.
+    introspection_endpoint_auth_methods_supported: methods.filter((method) => method !== 'none'),
     revocation_endpoint_auth_methods_supported: methods,
+    code_challenge_methods_supported: ['S256'],
+    prompt_values_supported: ['none', 'login', 'consent', 'select_account'],
+    claims_supported: SUPPORTED_CLAIMS,
+    claims_parameter_supported: false,
+    request_parameter_supported: false,
+    request_uri_parameter_supported: false,
+    // RFC 9207: every authorization response carries iss.
+    authorization_response_iss_parameter_supported: true,
   };
 }
 

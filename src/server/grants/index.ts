@@ -1,14 +1,18 @@
 import type { ClientRecord, GrantType } from '../../stores/contract.js';
 import type { ServerContext } from '../context.js';
 import type { FormParams } from '../http/form.js';
+import { authorizationCodeGrant } from './authorization-code.js';
 import { clientCredentialsGrant } from './client-credentials.js';
+import { refreshTokenGrant } from './refresh-token.js';
 import type { TokenResponse } from './token-response.js';
 
 /** A grant handler: validates the grant-specific parameters and answers with tokens. */
 export type GrantHandler = (ctx: ServerContext, client: ClientRecord, params: FormParams) => Promise<TokenResponse>;
 
 /** The grants this server implements, by `grant_type`. Discovery advertises exactly these keys. */
-export const GRANT_HANDLERS: Partial<Record<GrantType, GrantHandler>> = {
+export const GRANT_HANDLERS: Record<GrantType, GrantHandler> = {
+  authorization_code: authorizationCodeGrant,
+  refresh_token: refreshTokenGrant,
   client_credentials: clientCredentialsGrant,
 };
 

@@ -1,0 +1,117 @@
+import { decoyHash, verifyPassword } from '../../core/password.js';
+import type { ClientRecord } from '../../stores/contract.js';
+import { recordConsent } from '../consent.js';
+import type { ServerContext } from '../context.js';
+import { readForm, type FormParams } from '../http/form.js';
+import { advanceInteraction } from '../interaction/advance.js';
+import { authorizationResponse } from '../interaction/authorization-response.js';
+import { finishInteraction, loadInteraction, saveInteraction, type Interaction } from '../interaction/interactions.js';
+import { errorPage, interactionPath, loginPage } from '../interaction/pages.js';
+import { browserBinding, existingBrowserId, verifyCsrf } from '../session/browser.js';
+import { loadSession, startSession } from '../session/sessions.js';
+
+const EXPIRED_TITLE = 'Sign-in request expired';
+const EXPIRED_MESSAGE = 'This sign-in request has expired or was already used. Go back to the application and start again.';
+/** Said for an unknown user, a wrong password and a disabled account alike. */
+export const LOGIN_FAILED = 'The username or password is incorrect.';
+
+interface Loaded {
+  interaction: Interaction;
+  client: ClientRecord;
+  browserId: string;
+}
+
+/**
+ * Loads the interaction of the path, checking it belongs to this browser. `undefined` means an
+ * error page was the answer (expired, unknown, other browser).
+ */
+async function load(ctx: ServerContext, request: Request, id: string): Promise<Loaded | Response> {
+  const interaction = await loadInteraction(ctx, id);
+  const browserId = existingBrowserId(ctx, request);
+  if (!interaction || !browserId || browserBinding(ctx, browserId) !== interaction.state.browser) {
+    return errorPage(ctx, 400, EXPIRED_TITLE, EXPIRED_MESSAGE);
+  }
+  const client = await ctx.options.store.clients.get(interaction.state.request.clientId);
+  if (!client) return errorPage(ctx, 400, EXPIRED_TITLE, EXPIRED_MESSAGE);
+  return { interaction, client, browserId };
+}
+
+/** Loads the interaction and the posted form, checking the CSRF token. */
+async function loadPost(ctx: ServerContext, request: Request, id: string): Promise<(Loaded & { form: FormParams }) | Response> {
+  const loaded = await load(ctx, request, id);
+  if (loaded instanceof Response) return loaded;
+  const form = await readForm(request, { maxBodyBytes: ctx.options.limits.maxBodyBytes });
+  if (!verifyCsrf(ctx, loaded.browserId, id, form.get('csrf'))) {
+    return errorPage(ctx, 403, 'Request not accepted', 'The form was not accepted (it may have been open too long, or sent from another site). Go back to the application and try again.');
+  }
+  return { ...loaded, form };
+}
+
+function seeOther(ctx: ServerContext, id: string, setCookies: string[] = []): Response {
+  const headers = new Headers({ Location: `${ctx.options.issuerUrl.origin}${interactionPath(ctx, id)}`, 'Cache-Control': 'no-store' });
+  for (const cookie of setCookies) headers.append('Set-Cookie', cookie);
+  return new Response(null, { status: 303, headers });
+}
+
+/** GET /interaction/:id — the page of the next step. */
+export async function interactionPage(ctx: ServerContext, request: Request, id: string): Promise<Response> {
+  const loaded = await load(ctx, request, id);
+  if (loaded instanceof Response) return loaded;
+  const session = await loadSession(ctx, request);
+  return advanceInteraction(ctx, loaded.interaction, loaded.client, session, loaded.browserId, []);
+}
+
+/**
+ * POST /interaction/:id/login — username or email and password. A failure says the same thing
+ * whether or not the account exists, and takes about as long (a decoy hash is verified).
+ */
+export async function interactionLogin(ctx: ServerContext, request: Request, id: string): Promise<Response> {
+  const loaded = await loadPost(ctx, request, id);
+  if (loaded instanceof Response) return loaded;
+  const { interaction, client, browserId, form } = loaded;
+  const login = form.get('username')?.trim() ?? '';
+  const password = form.get('password') ?? '';
+  const user = login ? await ctx.options.store.users.findByLogin(login) : undefined;
+  const valid = await verifyPassword(user?.passwordHash ?? (await decoyHash()), password);
+  if (!user || !valid || user.disabled || user.passwordHash === null) {
+    ctx.logger.info({ event: 'login.failed', client_id: client.clientId, reason: user ? 'bad_credentials' : 'unknown_user' }, 'sign-in failed');
+    return loginPage({ ctx, interaction, client, browserId, setCookies: [] }, LOGIN_FAILED);
+  }
+  const { setCookie } = await startSession(ctx, request, user, { amr: ['pwd'], acr: '1' });
+  ctx.logger.info({ event: 'login.succeeded', client_id: client.clientId, sub: user.id }, 'sign-in succeeded');
+  interaction.state = { ...interaction.state, loggedInAt: ctx.options.clock.now(), accountChosen: true, loginRequested: false };
+  await saveInteraction(ctx, interaction);
+  return seeOther(ctx, id, [setCookie]);
+}
+
+/** POST /interaction/:id/consent — `decision=approve` or `deny`. */
+export async function interactionConsent(ctx: ServerContext, request: Request, id: string): Promise<Response> {
+  const loaded = await loadPost(ctx, request, id);
+  if (loaded instanceof Response) return loaded;
+  const { interaction, client, browserId, form } = loaded;
+  const { request: authorization } = interaction.state;
+  const session = await loadSession(ctx, request);
+  if (!session) return seeOther(ctx, id);
+  if (form.get('decision') !== 'approve') {
+    if (!(await finishInteraction(ctx, interaction))) return errorPage(ctx, 400, EXPIRED_TITLE, EXPIRED_MESSAGE);
+    ctx.logger.info({ event: 'consent.denied', client_id: client.clientId, sub: session.user.id }, 'consent denied');
+    const target = { redirectUri: authorization.redirectUri, responseMode: authorization.responseMode, state: authorization.state };
+    return authorizationResponse(ctx, target, { error: 'access_denied', error_description: 'the user denied the request' });
+  }
+  await recordConsent(ctx, session.user.id, client.clientId, authorization.scope);
+  ctx.logger.info({ event: 'consent.granted', client_id: client.clientId, sub: session.user.id, scope: authorization.scope.join(' ') }, 'consent granted');
+  interaction.state = { ...interaction.state, consented: true };
+  await saveInteraction(ctx, interaction);
+  return advanceInteraction(ctx, interaction, client, session, browserId, []);
+}
+
+/** POST /interaction/:id/select-account — `choice=current` or `other`. */
+export async function interactionSelectAccount(ctx: ServerContext, request: Request, id: string): Promise<Response> {
+  const loaded = await loadPost(ctx, request, id);
+  if (loaded instanceof Response) return loaded;
+  const { interaction, form } = loaded;
+  const other = form.get('choice') === 'other';
+  interaction.state = { ...interaction.state, accountChosen: !other, loginRequested: other };
+  await saveInteraction(ctx, interaction);
+  return seeOther(ctx, id);
+}

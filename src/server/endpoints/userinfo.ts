@@ -1,0 +1,45 @@
+import { OAuthError } from '../../core/errors.js';
+import { userClaims } from '../claims.js';
+import type { ServerContext } from '../context.js';
+import { readForm } from '../http/form.js';
+import { json, NO_STORE } from '../http/responses.js';
+import { parseScope } from '../scope.js';
+import { activeAccessToken } from '../tokens/access-token.js';
+
+function bearerError(error: 'invalid_request' | 'invalid_token' | 'insufficient_scope' | undefined, description: string, status: number): OAuthError {
+  // RFC 6750 §3: no error code when the request had no credentials at all.
+  const challenge = error ? `Bearer realm="gatehouse", error="${error}", error_description="${description}"` : 'Bearer realm="gatehouse"';
+  return new OAuthError(error ?? 'invalid_request', description, { status, headers: { 'WWW-Authenticate': challenge } });
+}
+
+/**
+ * The bearer token of the request: the `Authorization` header (RFC 6750 §2.1) or, for a
+ * form-encoded POST, the `access_token` body parameter (§2.2). Both at once is an error (§2).
+ */
+async function bearerToken(ctx: ServerContext, request: Request): Promise<string> {
+  const header = request.headers.get('authorization');
+  let fromBody: string | undefined;
+  if (request.method === 'POST' && (request.headers.get('content-type') ?? '').toLowerCase().startsWith('application/x-www-form-urlencoded')) {
+    fromBody = (await readForm(request, { maxBodyBytes: ctx.options.limits.maxBodyBytes })).get('access_token');
+  }
+  if (header !== null) {
+    if (fromBody !== undefined) throw bearerError('invalid_request', 'use one way of sending the access token', 400);
+    const match = /^Bearer +([A-Za-z0-9\-._~+/]+=*) *$/i.exec(header);
+    if (!match) throw bearerError('invalid_request', 'the Authorization header is not a Bearer token', 400);
+    return match[1]!;
+  }
+  if (fromBody !== undefined) return fromBody;
+  throw bearerError(undefined, 'an access token is required', 401);
+}
+
+/** UserInfo (OIDC Core §5.3), GET and POST: the user's claims for the token's scopes. */
+export async function userinfoEndpoint(ctx: ServerContext, request: Request): Promise<Response> {
+  const token = await bearerToken(ctx, request);
+  const claims = await activeAccessToken(ctx, token);
+  if (!claims) throw bearerError('invalid_token', 'the access token is invalid, expired or revoked', 401);
+  const scope = parseScope(claims.scope);
+  if (!scope.includes('openid')) throw bearerError('insufficient_scope', 'the access token lacks the openid scope', 403);
+  const user = await ctx.options.store.users.get(claims.sub);
+  if (!user || user.disabled) throw bearerError('invalid_token', 'the access token is invalid, expired or revoked', 401);
+  return json(userClaims(user, scope), 200, NO_STORE);
+}

@@ -1,0 +1,71 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { OAuthError } from '../../core/errors.js';
+import type { ClientRecord } from '../../stores/contract.js';
+import type { ServerContext } from '../context.js';
+import type { FormParams } from '../http/form.js';
+import { resolveAudience } from '../resource-indicators.js';
+import { AUTHORIZATION_CODE, codeId, type AuthorizationCodeState } from '../tokens/authorization-code.js';
+import { activeGrantUser, issueUserTokens, mayIssueRefreshToken } from '../tokens/user-tokens.js';
+import { revokeGrantFamily } from './revoke-grant.js';
+import type { TokenResponse } from './token-response.js';
+
+/** RFC 7636 §4.1: 43 to 128 unreserved characters. */
+const CODE_VERIFIER = /^[A-Za-z0-9._~-]{43,128}$/;
+
+/** RFC 7636 §4.6: BASE64URL(SHA256(ASCII(code_verifier))) == code_challenge, compared in constant time. */
+function pkceMatches(verifier: string, challenge: string): boolean {
+  const computed = Buffer.from(createHash('sha256').update(verifier, 'ascii').digest('base64url'));
+  const expected = Buffer.from(challenge);
+  return computed.length === expected.length && timingSafeEqual(computed, expected);
+}
+
+/**
+ * The authorization code grant (RFC 6749 §4.1.3, OIDC Core §3.1.3). The code is single-use and
+ * bound to the client, the redirect URI and the PKCE challenge. Everything is checked before the
+ * code is consumed, so a bad request does not burn it; a second use revokes the grant and every
+ * token issued from it.
+ */
+export async function authorizationCodeGrant(ctx: ServerContext, client: ClientRecord, params: FormParams): Promise<TokenResponse> {
+  const code = params.get('code');
+  if (code === undefined) throw new OAuthError('invalid_request', 'code is required');
+  const verifier = params.get('code_verifier');
+  if (verifier === undefined) throw new OAuthError('invalid_request', 'code_verifier is required (PKCE)');
+
+  const { store } = ctx.options;
+  const id = codeId(ctx, code);
+  const record = await store.artifacts.get<AuthorizationCodeState>(AUTHORIZATION_CODE, id);
+  if (!record) throw new OAuthError('invalid_grant', 'the authorization code is invalid or expired');
+  const state = record.value;
+  if (record.consumedAt !== null) return replayed(ctx, record.grantId!, client);
+  if (state.clientId !== client.clientId) throw new OAuthError('invalid_grant', 'the authorization code was issued to another client');
+  const redirectUri = params.get('redirect_uri');
+  if ((state.redirectUriGiven || redirectUri !== undefined) && redirectUri !== state.redirectUri) {
+    throw new OAuthError('invalid_grant', 'redirect_uri does not match the one in the authorization request');
+  }
+  if (!CODE_VERIFIER.test(verifier) || !pkceMatches(verifier, state.codeChallenge)) {
+    throw new OAuthError('invalid_grant', 'code_verifier does not match the code_challenge (PKCE)');
+  }
+  const audience = resolveAudience(params.getAll('resource'), client, ctx.options.tokens.defaultAudience);
+  const user = await activeGrantUser(ctx, record.grantId!, state.sub);
+
+  // Atomic: of concurrent redemptions exactly one gets here; the others are replays.
+  if (!(await store.artifacts.consume(AUTHORIZATION_CODE, id, ctx.options.clock.now()))) {
+    return replayed(ctx, record.grantId!, client);
+  }
+  const { response } = await issueUserTokens(ctx, {
+    client,
+    user,
+    grantId: record.grantId!,
+    scope: state.scope,
+    audience,
+    authentication: { authTime: state.authTime, amr: state.amr, acr: state.acr, sid: state.sid },
+    ...(state.nonce !== null ? { nonce: state.nonce } : {}),
+    refresh: mayIssueRefreshToken(client, state.scope) ? { issue: state.scope } : undefined,
+  });
+  return response;
+}
+
+async function replayed(ctx: ServerContext, grantId: string, client: ClientRecord): Promise<never> {
+  await revokeGrantFamily(ctx, grantId, 'code_replay', client.clientId);
+  throw new OAuthError('invalid_grant', 'the authorization code was already used; tokens issued from it are revoked');
+}

@@ -1,0 +1,77 @@
+import { OAuthError } from '../../core/errors.js';
+import type { ArtifactRecord, ClientRecord } from '../../stores/contract.js';
+import type { ServerContext } from '../context.js';
+import type { FormParams } from '../http/form.js';
+import { resolveAudience } from '../resource-indicators.js';
+import { parseScope } from '../scope.js';
+import { findSuccessor, REFRESH_TOKEN, refreshTokenId, rememberSuccessor, type RefreshTokenState } from '../tokens/refresh-token.js';
+import { activeGrantUser, issueUserTokens, type UserTokensInput } from '../tokens/user-tokens.js';
+import { revokeGrantFamily } from './revoke-grant.js';
+import type { TokenResponse } from './token-response.js';
+
+/** How long a losing concurrent request waits for the winner's successor inside the grace window. */
+const SUCCESSOR_WAIT_MS = 2000;
+const SUCCESSOR_POLL_MS = 25;
+
+/**
+ * The refresh token grant (RFC 6749 §6) with rotation on every use. A rotated token presented
+ * again is reuse (RFC 9700 §4.14.2): the whole grant is revoked — unless the same client retries
+ * within the configured grace window, which returns the same successor (a benign network retry).
+ * The scope may be narrowed for the new access token; the refresh token keeps its original scope.
+ */
+export async function refreshTokenGrant(ctx: ServerContext, client: ClientRecord, params: FormParams): Promise<TokenResponse> {
+  const token = params.get('refresh_token');
+  if (token === undefined) throw new OAuthError('invalid_request', 'refresh_token is required');
+  const { store } = ctx.options;
+  const id = refreshTokenId(ctx, token);
+  const record = await store.artifacts.get<RefreshTokenState>(REFRESH_TOKEN, id);
+  if (!record) throw new OAuthError('invalid_grant', 'the refresh token is invalid, expired or revoked');
+  const state = record.value;
+  if (state.clientId !== client.clientId) throw new OAuthError('invalid_grant', 'the refresh token was issued to another client');
+
+  const requested = parseScope(params.get('scope'));
+  const beyond = requested.filter((scope) => !state.scope.includes(scope));
+  if (beyond.length > 0) throw new OAuthError('invalid_scope', `scope exceeds what was granted: ${beyond.join(' ')}`);
+  const scope = requested.length > 0 ? requested : state.scope;
+  const audience = resolveAudience(params.getAll('resource'), client, ctx.options.tokens.defaultAudience);
+  const grantId = record.grantId!;
+  const user = await activeGrantUser(ctx, grantId, state.sub);
+  const base: Omit<UserTokensInput, 'refresh'> = {
+    client,
+    user,
+    grantId,
+    scope,
+    audience,
+    authentication: { authTime: state.authTime, amr: state.amr, acr: state.acr, sid: state.sid },
+  };
+
+  const consumed = record.consumedAt === null ? await store.artifacts.consume(REFRESH_TOKEN, id, ctx.options.clock.now()) : undefined;
+  if (!consumed) {
+    const successor = await successorWithinGrace(ctx, record, id);
+    if (successor === undefined) {
+      await revokeGrantFamily(ctx, grantId, 'refresh_reuse', client.clientId);
+      throw new OAuthError('invalid_grant', 'the refresh token was already used; the grant is revoked');
+    }
+    return (await issueUserTokens(ctx, { ...base, refresh: { reuse: successor } })).response;
+  }
+  const { response, refreshToken } = await issueUserTokens(ctx, { ...base, refresh: { issue: state.scope } });
+  if (ctx.options.tokens.refreshTokenReuseGrace > 0) await rememberSuccessor(ctx, grantId, id, refreshToken!);
+  return response;
+}
+
+/**
+ * The successor to hand back for a retry inside the grace window, waiting briefly for a concurrent
+ * winner to record it. `undefined`: treat as reuse.
+ */
+async function successorWithinGrace(ctx: ServerContext, record: ArtifactRecord<RefreshTokenState>, id: string): Promise<string | undefined> {
+  const graceMs = ctx.options.tokens.refreshTokenReuseGrace * 1000;
+  if (graceMs === 0) return undefined;
+  const consumedAt = record.consumedAt ?? (await ctx.options.store.artifacts.get(REFRESH_TOKEN, id))?.consumedAt ?? null;
+  if (consumedAt === null || ctx.options.clock.now() - consumedAt > graceMs) return undefined;
+  const deadline = Date.now() + SUCCESSOR_WAIT_MS;
+  for (;;) {
+    const successor = await findSuccessor(ctx, id);
+    if (successor !== undefined || Date.now() >= deadline) return successor;
+    await new Promise((resolve) => setTimeout(resolve, SUCCESSOR_POLL_MS));
+  }
+}

@@ -1,0 +1,53 @@
+import { randomToken } from '../../core/encoding.js';
+import type { ServerContext } from '../context.js';
+import type { AuthorizationRequest } from './authorization-request.js';
+
+/** Artifact kind of in-progress authorization requests waiting for the user. */
+export const INTERACTION = 'interaction';
+
+/** An authorization request while the user signs in, chooses an account and consents. */
+export interface InteractionState {
+  [key: string]: AuthorizationRequest | string | number | boolean | undefined;
+  request: AuthorizationRequest;
+  /** Keyed hash of the browser id the request started in. */
+  browser: string;
+  /** Set when the user signed in during this interaction (satisfies `prompt=login`, `max_age`). */
+  loggedInAt?: number;
+  /** Set when the user chose the account during this interaction (`prompt=select_account`). */
+  accountChosen?: boolean;
+  /** Set when the user approved during this interaction (`prompt=consent`). */
+  consented?: boolean;
+  /** Set when the user chose "use another account" on the account chooser. */
+  loginRequested?: boolean;
+}
+
+export interface Interaction {
+  id: string;
+  state: InteractionState;
+  expiresAt: number;
+}
+
+/** Stores a new interaction; its id appears in the page URLs. */
+export async function createInteraction(ctx: ServerContext, state: InteractionState): Promise<Interaction> {
+  const id = randomToken(24);
+  const expiresAt = ctx.options.clock.now() + ctx.options.sessions.interactionTtl * 1000;
+  await ctx.options.store.artifacts.put({ kind: INTERACTION, id, value: state, grantId: null, expiresAt });
+  return { id, state, expiresAt };
+}
+
+export async function loadInteraction(ctx: ServerContext, id: string): Promise<Interaction | undefined> {
+  if (!/^[A-Za-z0-9_-]{32}$/.test(id)) return undefined;
+  const record = await ctx.options.store.artifacts.get<InteractionState>(INTERACTION, id);
+  return record && { id, state: record.value, expiresAt: record.expiresAt };
+}
+
+/** Records progress in an interaction (same id, same expiry). */
+export async function saveInteraction(ctx: ServerContext, interaction: Interaction): Promise<void> {
+  await ctx.options.store.artifacts.delete(INTERACTION, interaction.id);
+  await ctx.options.store.artifacts.put({ kind: INTERACTION, id: interaction.id, value: interaction.state, grantId: null, expiresAt: interaction.expiresAt });
+}
+
+/** Ends an interaction once it produced a response; returns false if another request already did. */
+export async function finishInteraction(ctx: ServerContext, interaction: Interaction): Promise<boolean> {
+  return (await ctx.options.store.artifacts.consume(INTERACTION, interaction.id, ctx.options.clock.now())) !== undefined;
+}

@@ -1,0 +1,40 @@
+import { randomToken } from '../../core/encoding.js';
+import type { ServerContext } from '../context.js';
+
+/** Artifact kind of authorization codes, keyed by a hash of the code. */
+export const AUTHORIZATION_CODE = 'authorization_code';
+const CODE_PURPOSE = 'authorization-code';
+
+/** What a code stands for: bound to the client, the redirect URI and the PKCE challenge. */
+export interface AuthorizationCodeState {
+  [key: string]: string | number | boolean | string[] | null;
+  clientId: string;
+  redirectUri: string;
+  redirectUriGiven: boolean;
+  codeChallenge: string;
+  scope: string[];
+  nonce: string | null;
+  sub: string;
+  authTime: number;
+  amr: string[];
+  acr: string;
+  sid: string;
+}
+
+/** Keyed hash under which a code (or a presented code) is stored. */
+export function codeId(ctx: ServerContext, code: string): string {
+  return ctx.secretKeys.hash(code, CODE_PURPOSE);
+}
+
+/** Issues a single-use code living at most `authorizationCodeTtl` (≤ 60 s), owned by the grant. */
+export async function issueAuthorizationCode(ctx: ServerContext, grantId: string, state: AuthorizationCodeState): Promise<string> {
+  const code = randomToken(32);
+  await ctx.options.store.artifacts.put({
+    kind: AUTHORIZATION_CODE,
+    id: codeId(ctx, code),
+    value: state,
+    grantId,
+    expiresAt: ctx.options.clock.now() + ctx.options.tokens.authorizationCodeTtl * 1000,
+  });
+  return code;
+}

@@ -1,0 +1,72 @@
+import { createHash } from 'node:crypto';
+import { decodeProtectedHeader, jwtVerify, SignJWT } from 'jose';
+import type { ClientRecord, UserRecord } from '../../stores/contract.js';
+import { userClaims } from '../claims.js';
+import type { ServerContext } from '../context.js';
+
+export interface IdTokenInput {
+  client: ClientRecord;
+  user: UserRecord;
+  scope: readonly string[];
+  authTime: number;
+  amr: string[];
+  acr: string;
+  sid: string;
+  nonce?: string;
+  /** The access token issued alongside, for `at_hash` (OIDC Core §3.1.3.6). */
+  accessToken?: string;
+}
+
+/**
+ * `at_hash`: base64url of the left half of the hash of the access token, the hash matching the
+ * ID token's `alg` (SHA-256 for ES256 and RS256), OIDC Core §3.1.3.6.
+ */
+export function atHash(accessToken: string): string {
+  const digest = createHash('sha256').update(accessToken, 'ascii').digest();
+  return digest.subarray(0, digest.length / 2).toString('base64url');
+}
+
+/** Signs an ID token (OIDC Core §2) with the client's registered algorithm (default ES256). */
+export async function issueIdToken(ctx: ServerContext, input: IdTokenInput): Promise<string> {
+  const now = Math.floor(ctx.options.clock.now() / 1000);
+  const signer = ctx.keyRing.signingKey(input.client.idTokenSignedResponseAlg);
+  const claims = {
+    ...userClaims(input.user, input.scope),
+    iss: ctx.options.issuer,
+    sub: input.user.id,
+    aud: input.client.clientId,
+    exp: now + ctx.options.tokens.idTokenTtl,
+    iat: now,
+    auth_time: input.authTime,
+    amr: input.amr,
+    acr: input.acr,
+    sid: input.sid,
+    ...(input.nonce !== undefined ? { nonce: input.nonce } : {}),
+    ...(input.accessToken !== undefined ? { at_hash: atHash(input.accessToken) } : {}),
+  };
+  return new SignJWT(claims).setProtectedHeader({ alg: signer.alg, kid: signer.kid, typ: 'JWT' }).sign(signer.key);
+}
+
+/**
+ * Verifies an ID token this server issued, presented back as `id_token_hint` (OIDC Core §3.1.2.1,
+ * RP-Initiated Logout §2). Expired tokens are accepted: the hint identifies, it does not authenticate.
+ */
+export async function verifyIdTokenHint(ctx: ServerContext, token: string): Promise<{ sub: string; audience: string[]; sid?: string } | undefined> {
+  try {
+    const { kid } = decodeProtectedHeader(token);
+    const published = kid === undefined ? undefined : ctx.keyRing.publicKey(kid);
+    if (!published) return undefined;
+    const { payload } = await jwtVerify(token, published.key, {
+      issuer: ctx.options.issuer,
+      algorithms: [published.alg],
+      // Any expiry is acceptable for a hint; signature and issuer still must hold.
+      currentDate: new Date(0),
+      requiredClaims: ['sub', 'aud'],
+    });
+    if (payload.typ !== undefined || decodeProtectedHeader(token).typ === 'at+jwt') return undefined;
+    const audience = Array.isArray(payload.aud) ? payload.aud : [payload.aud!];
+    return { sub: payload.sub!, audience, ...(typeof payload.sid === 'string' ? { sid: payload.sid } : {}) };
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,54 @@
+import { randomToken } from '../../core/encoding.js';
+import type { ServerContext } from '../context.js';
+
+/** Artifact kind of refresh tokens, keyed by a hash of the token. */
+export const REFRESH_TOKEN = 'refresh_token';
+/** Artifact kind holding, for the reuse grace window, the encrypted successor of a rotated token. */
+export const REFRESH_SUCCESSOR = 'refresh_successor';
+const REFRESH_PURPOSE = 'refresh-token';
+
+/** What a refresh token stands for. Its scope never changes across rotations (RFC 6749 §6). */
+export interface RefreshTokenState {
+  [key: string]: string | number | string[];
+  clientId: string;
+  sub: string;
+  scope: string[];
+  authTime: number;
+  amr: string[];
+  acr: string;
+  sid: string;
+}
+
+export function refreshTokenId(ctx: ServerContext, token: string): string {
+  return ctx.secretKeys.hash(token, REFRESH_PURPOSE);
+}
+
+/** Issues an opaque refresh token (256 bits) owned by the grant, stored only as a keyed hash. */
+export async function issueRefreshToken(ctx: ServerContext, grantId: string, state: RefreshTokenState): Promise<string> {
+  const token = randomToken(32);
+  await ctx.options.store.artifacts.put({
+    kind: REFRESH_TOKEN,
+    id: refreshTokenId(ctx, token),
+    value: state,
+    grantId,
+    expiresAt: ctx.options.clock.now() + ctx.options.tokens.refreshTokenTtl * 1000,
+  });
+  return token;
+}
+
+/** Keeps the successor of a rotated token for the grace window, encrypted and bound to the old token's id. */
+export async function rememberSuccessor(ctx: ServerContext, grantId: string, oldId: string, successor: string): Promise<void> {
+  await ctx.options.store.artifacts.put({
+    kind: REFRESH_SUCCESSOR,
+    id: oldId,
+    value: ctx.secretKeys.encrypt(successor, `refresh-successor:${oldId}`),
+    grantId,
+    expiresAt: ctx.options.clock.now() + ctx.options.tokens.refreshTokenReuseGrace * 1000,
+  });
+}
+
+/** The successor of a rotated token within the grace window, if it was recorded. */
+export async function findSuccessor(ctx: ServerContext, oldId: string): Promise<string | undefined> {
+  const record = await ctx.options.store.artifacts.get<string>(REFRESH_SUCCESSOR, oldId);
+  return record ? ctx.secretKeys.decrypt(record.value, `refresh-successor:${oldId}`) : undefined;
+}

@@ -1,0 +1,85 @@
+import { OAuthError } from '../../core/errors.js';
+import type { ClientRecord, UserRecord } from '../../stores/contract.js';
+import type { ServerContext } from '../context.js';
+import type { TokenResponse } from '../grants/token-response.js';
+import { issueAccessToken } from './access-token.js';
+import { issueIdToken } from './id-token.js';
+import { issueRefreshToken, type RefreshTokenState } from './refresh-token.js';
+
+export interface UserTokensInput {
+  client: ClientRecord;
+  user: UserRecord;
+  grantId: string;
+  /** Scope of this access token (may be narrower than the grant's on refresh). */
+  scope: string[];
+  audience: string[];
+  authentication: { authTime: number; amr: string[]; acr: string; sid: string };
+  nonce?: string;
+  /**
+   * A refresh token to hand out: `issue` a new one with this (unchanging) scope, `reuse` one
+   * (grace-window retry), or none.
+   */
+  refresh: { issue: string[] } | { reuse: string } | undefined;
+}
+
+/**
+ * Issues the access token, and the ID token (when `openid` is in scope) and refresh token, for a
+ * user grant. If the grant was revoked meanwhile (a concurrent replay or reuse detection), what
+ * was just issued is dropped and the request fails: tokens never outlive their grant.
+ */
+export async function issueUserTokens(ctx: ServerContext, input: UserTokensInput): Promise<{ response: TokenResponse; refreshToken?: string }> {
+  const { client, user, grantId, scope, authentication } = input;
+  const access = await issueAccessToken(ctx, { subject: user.id, clientId: client.clientId, scope, audience: input.audience, grantId });
+  let refreshToken: string | undefined;
+  if (input.refresh && 'issue' in input.refresh) {
+    const state: RefreshTokenState = { clientId: client.clientId, sub: user.id, scope: input.refresh.issue, ...authentication };
+    refreshToken = await issueRefreshToken(ctx, grantId, state);
+  } else if (input.refresh) {
+    refreshToken = input.refresh.reuse;
+  }
+  const idToken = scope.includes('openid')
+    ? await issueIdToken(ctx, {
+        client,
+        user,
+        scope,
+        authTime: authentication.authTime,
+        amr: authentication.amr,
+        acr: authentication.acr,
+        sid: authentication.sid,
+        ...(input.nonce !== undefined ? { nonce: input.nonce } : {}),
+        accessToken: access.token,
+      })
+    : undefined;
+
+  const grant = await ctx.options.store.grants.get(grantId);
+  if (!grant || grant.revokedAt !== null) {
+    await ctx.options.store.artifacts.deleteByGrant(grantId);
+    throw new OAuthError('invalid_grant', 'the grant was revoked');
+  }
+  return {
+    refreshToken,
+    response: {
+      access_token: access.token,
+      token_type: 'Bearer',
+      expires_in: access.expiresIn,
+      scope: scope.join(' '),
+      ...(refreshToken !== undefined ? { refresh_token: refreshToken } : {}),
+      ...(idToken !== undefined ? { id_token: idToken } : {}),
+    },
+  };
+}
+
+/** The grant's user, if the grant is still active and the user may still sign in. */
+export async function activeGrantUser(ctx: ServerContext, grantId: string, sub: string): Promise<UserRecord> {
+  const grant = await ctx.options.store.grants.get(grantId);
+  if (!grant || grant.revokedAt !== null) throw new OAuthError('invalid_grant', 'the grant was revoked');
+  const user = await ctx.options.store.users.get(sub);
+  if (!user || user.disabled) throw new OAuthError('invalid_grant', 'the user can no longer sign in');
+  return user;
+}
+
+/** Whether the grant may get a refresh token: the client is registered for the refresh_token grant and `offline_access` was granted, or the request is plain OAuth (no `openid`). */
+export function mayIssueRefreshToken(client: ClientRecord, scope: readonly string[]): boolean {
+  if (!client.grantTypes.includes('refresh_token')) return false;
+  return scope.includes('offline_access') || !scope.includes('openid');
+}
