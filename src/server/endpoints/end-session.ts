@@ -4,7 +4,7 @@ import type { ClientRecord } from '../../stores/contract.js';
 import type { ServerContext } from '../context.js';
 import { parseForm, readForm, type FormParams } from '../http/form.js';
 import { htmlResponse } from '../http/html.js';
-import { errorPage } from '../interaction/pages.js';
+import { errorPage, pageBase } from '../interaction/pages.js';
 import { csrfToken, existingBrowserId, identifyBrowser, verifyCsrf } from '../session/browser.js';
 import { endSession, loadSession } from '../session/sessions.js';
 import { verifyIdTokenHint } from '../tokens/id-token.js';
@@ -46,18 +46,13 @@ async function parseLogoutRequest(ctx: ServerContext, params: FormParams): Promi
 
 function afterLogout(ctx: ServerContext, logout: LogoutRequest, setCookies: string[]): Response {
   if (logout.postLogoutRedirectUri === undefined) {
-    return htmlResponse(ctx, (nonce) => renderSignedOutPage({ branding: branding(ctx), nonce }), { setCookies });
+    return htmlResponse(ctx, (nonce) => renderSignedOutPage({ ...pageBase(ctx), nonce }), { setCookies });
   }
   const url = new URL(logout.postLogoutRedirectUri);
   if (logout.state !== undefined) url.searchParams.set('state', logout.state);
   const headers = new Headers({ Location: url.href, 'Cache-Control': 'no-store' });
   for (const cookie of setCookies) headers.append('Set-Cookie', cookie);
   return new Response(null, { status: 303, headers });
-}
-
-function branding(ctx: ServerContext) {
-  const { productName, primaryColor, logoUrl } = ctx.options.branding;
-  return { productName, primaryColor, ...(logoUrl ? { logoUrl } : {}) };
 }
 
 async function readParams(ctx: ServerContext, request: Request): Promise<FormParams> {
@@ -95,7 +90,7 @@ export async function endSessionEndpoint(ctx: ServerContext, request: Request): 
     ctx,
     (nonce) =>
       renderLogoutConfirmPage({
-        branding: branding(ctx),
+        ...pageBase(ctx),
         nonce,
         action: `${base}/logout/confirm`,
         csrfToken: csrfToken(ctx, browser.id, CSRF_SUBJECT),

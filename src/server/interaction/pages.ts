@@ -35,11 +35,15 @@ interface PageContext {
   setCookies: string[];
 }
 
-function base(ctx: ServerContext, lang: string[] | undefined) {
+/**
+ * Branding and language of every page. The pages exist in English only, so `ui_locales` is not
+ * used for `lang`: declaring another language over English text misleads screen readers.
+ */
+export function pageBase(ctx: ServerContext) {
   const { branding } = ctx.options;
   return {
     branding: { productName: branding.productName, primaryColor: branding.primaryColor, ...(branding.logoUrl ? { logoUrl: branding.logoUrl } : {}) },
-    lang: lang?.[0] ?? 'en',
+    lang: 'en',
   };
 }
 
@@ -50,7 +54,7 @@ export function loginPage(page: PageContext, error?: string): Response {
     ctx,
     (nonce) =>
       renderLoginPage({
-        ...base(ctx, request.uiLocales),
+        ...pageBase(ctx),
         nonce,
         action: interactionPath(ctx, interaction.id, 'login'),
         csrfToken: csrfToken(ctx, page.browserId, interaction.id),
@@ -69,7 +73,7 @@ export function consentPage(page: PageContext, user: UserRecord): Response {
     ctx,
     (nonce) =>
       renderConsentPage({
-        ...base(ctx, request.uiLocales),
+        ...pageBase(ctx),
         nonce,
         action: interactionPath(ctx, interaction.id, 'consent'),
         csrfToken: csrfToken(ctx, page.browserId, interaction.id),
@@ -88,7 +92,7 @@ export function selectAccountPage(page: PageContext, user: UserRecord): Response
     ctx,
     (nonce) =>
       renderSelectAccountPage({
-        ...base(ctx, interaction.state.request.uiLocales),
+        ...pageBase(ctx),
         nonce,
         action: interactionPath(ctx, interaction.id, 'select-account'),
         csrfToken: csrfToken(ctx, page.browserId, interaction.id),
@@ -103,7 +107,7 @@ export function selectAccountPage(page: PageContext, user: UserRecord): Response
 export function errorPage(ctx: ServerContext, status: number, title: string, message: string, requestId?: string, setCookies: string[] = []): Response {
   return htmlResponse(
     ctx,
-    (nonce) => renderErrorPage({ ...base(ctx, undefined), nonce, title, message, ...(requestId ? { requestId } : {}) }),
+    (nonce) => renderErrorPage({ ...pageBase(ctx), nonce, title, message, ...(requestId ? { requestId } : {}) }),
     { status, setCookies },
   );
 }
