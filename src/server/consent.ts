@@ -31,3 +31,9 @@ export async function recordConsent(ctx: ServerContext, sub: string, clientId: s
   await ctx.options.store.grants.create(grant);
   return grant;
 }
+
+/** True while the consent (grant) exists and has not been revoked. */
+export async function isConsentActive(ctx: ServerContext, consentId: string): Promise<boolean> {
+  const grant = await ctx.options.store.grants.get(consentId);
+  return grant !== undefined && grant.revokedAt === null;
+}

@@ -5,8 +5,8 @@ import type { ServerContext } from '../context.js';
 import type { FormParams } from '../http/form.js';
 import { resolveAudience } from '../resource-indicators.js';
 import { AUTHORIZATION_CODE, codeId, type AuthorizationCodeState } from '../tokens/authorization-code.js';
-import { activeGrantUser, issueUserTokens, mayIssueRefreshToken } from '../tokens/user-tokens.js';
-import { revokeGrantFamily } from './revoke-grant.js';
+import { revokeFamily } from '../tokens/token-family.js';
+import { activeConsentUser, issueUserTokens, mayIssueRefreshToken } from '../tokens/user-tokens.js';
 import type { TokenResponse } from './token-response.js';
 
 /** RFC 7636 §4.1: 43 to 128 unreserved characters. */
@@ -22,8 +22,8 @@ function pkceMatches(verifier: string, challenge: string): boolean {
 /**
  * The authorization code grant (RFC 6749 §4.1.3, OIDC Core §3.1.3). The code is single-use and
  * bound to the client, the redirect URI and the PKCE challenge. Everything is checked before the
- * code is consumed, so a bad request does not burn it; a second use revokes the grant and every
- * token issued from it.
+ * code is consumed, so a bad request does not burn it; a second use revokes every token issued
+ * from it (its token family).
  */
 export async function authorizationCodeGrant(ctx: ServerContext, client: ClientRecord, params: FormParams): Promise<TokenResponse> {
   const code = params.get('code');
@@ -46,7 +46,7 @@ export async function authorizationCodeGrant(ctx: ServerContext, client: ClientR
     throw new OAuthError('invalid_grant', 'code_verifier does not match the code_challenge (PKCE)');
   }
   const audience = resolveAudience(params.getAll('resource'), client, ctx.options.tokens.defaultAudience);
-  const user = await activeGrantUser(ctx, record.grantId!, state.sub);
+  const user = await activeConsentUser(ctx, state.consentId, state.sub);
 
   // Atomic: of concurrent redemptions exactly one gets here; the others are replays.
   if (!(await store.artifacts.consume(AUTHORIZATION_CODE, id, ctx.options.clock.now()))) {
@@ -55,7 +55,8 @@ export async function authorizationCodeGrant(ctx: ServerContext, client: ClientR
   const { response } = await issueUserTokens(ctx, {
     client,
     user,
-    grantId: record.grantId!,
+    familyId: record.grantId!,
+    consentId: state.consentId,
     scope: state.scope,
     audience,
     authentication: { authTime: state.authTime, amr: state.amr, acr: state.acr, sid: state.sid },
@@ -65,7 +66,7 @@ export async function authorizationCodeGrant(ctx: ServerContext, client: ClientR
   return response;
 }
 
-async function replayed(ctx: ServerContext, grantId: string, client: ClientRecord): Promise<never> {
-  await revokeGrantFamily(ctx, grantId, 'code_replay', client.clientId);
+async function replayed(ctx: ServerContext, familyId: string, client: ClientRecord): Promise<never> {
+  await revokeFamily(ctx, familyId, 'code_replay', client.clientId);
   throw new OAuthError('invalid_grant', 'the authorization code was already used; tokens issued from it are revoked');
 }

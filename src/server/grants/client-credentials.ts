@@ -26,7 +26,7 @@ export async function clientCredentialsGrant(ctx: ServerContext, client: ClientR
   const allowed = parseScope(client.scope).filter((scope) => !USER_SCOPES.has(scope));
   const scope = grantableScope(requested, allowed);
   const audience = resolveAudience(params.getAll('resource'), client, ctx.options.tokens.defaultAudience);
-  const issued = await issueAccessToken(ctx, { subject: client.clientId, clientId: client.clientId, scope, audience, grantId: null });
+  const issued = await issueAccessToken(ctx, { subject: client.clientId, clientId: client.clientId, scope, audience, familyId: null, consentId: null });
   return {
     access_token: issued.token,
     token_type: 'Bearer',

@@ -5,8 +5,8 @@ import type { FormParams } from '../http/form.js';
 import { resolveAudience } from '../resource-indicators.js';
 import { parseScope } from '../scope.js';
 import { findSuccessor, REFRESH_TOKEN, refreshTokenId, rememberSuccessor, type RefreshTokenState } from '../tokens/refresh-token.js';
-import { activeGrantUser, issueUserTokens, type UserTokensInput } from '../tokens/user-tokens.js';
-import { revokeGrantFamily } from './revoke-grant.js';
+import { revokeFamily } from '../tokens/token-family.js';
+import { activeConsentUser, issueUserTokens, type UserTokensInput } from '../tokens/user-tokens.js';
 import type { TokenResponse } from './token-response.js';
 
 /** How long a losing concurrent request waits for the winner's successor inside the grace window. */
@@ -15,7 +15,7 @@ const SUCCESSOR_POLL_MS = 25;
 
 /**
  * The refresh token grant (RFC 6749 §6) with rotation on every use. A rotated token presented
- * again is reuse (RFC 9700 §4.14.2): the whole grant is revoked — unless the same client retries
+ * again is reuse (RFC 9700 §4.14.2): its whole token family is revoked — unless the same client retries
  * within the configured grace window, which returns the same successor (a benign network retry).
  * The scope may be narrowed for the new access token; the refresh token keeps its original scope.
  */
@@ -34,12 +34,13 @@ export async function refreshTokenGrant(ctx: ServerContext, client: ClientRecord
   if (beyond.length > 0) throw new OAuthError('invalid_scope', `scope exceeds what was granted: ${beyond.join(' ')}`);
   const scope = requested.length > 0 ? requested : state.scope;
   const audience = resolveAudience(params.getAll('resource'), client, ctx.options.tokens.defaultAudience);
-  const grantId = record.grantId!;
-  const user = await activeGrantUser(ctx, grantId, state.sub);
+  const familyId = record.grantId!;
+  const user = await activeConsentUser(ctx, state.consentId, state.sub);
   const base: Omit<UserTokensInput, 'refresh'> = {
     client,
     user,
-    grantId,
+    familyId,
+    consentId: state.consentId,
     scope,
     audience,
     authentication: { authTime: state.authTime, amr: state.amr, acr: state.acr, sid: state.sid },
@@ -49,13 +50,13 @@ export async function refreshTokenGrant(ctx: ServerContext, client: ClientRecord
   if (!consumed) {
     const successor = await successorWithinGrace(ctx, record, id);
     if (successor === undefined) {
-      await revokeGrantFamily(ctx, grantId, 'refresh_reuse', client.clientId);
-      throw new OAuthError('invalid_grant', 'the refresh token was already used; the grant is revoked');
+      await revokeFamily(ctx, familyId, 'refresh_reuse', client.clientId);
+      throw new OAuthError('invalid_grant', 'the refresh token was already used; its token family is revoked');
     }
     return (await issueUserTokens(ctx, { ...base, refresh: { reuse: successor } })).response;
   }
   const { response, refreshToken } = await issueUserTokens(ctx, { ...base, refresh: { issue: state.scope } });
-  if (ctx.options.tokens.refreshTokenReuseGrace > 0) await rememberSuccessor(ctx, grantId, id, refreshToken!);
+  if (ctx.options.tokens.refreshTokenReuseGrace > 0) await rememberSuccessor(ctx, familyId, id, refreshToken!);
   return response;
 }
 

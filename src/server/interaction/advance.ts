@@ -3,6 +3,7 @@ import { findGrant, recordConsent } from '../consent.js';
 import type { ServerContext } from '../context.js';
 import type { Session } from '../session/sessions.js';
 import { issueAuthorizationCode } from '../tokens/authorization-code.js';
+import { newFamilyId } from '../tokens/token-family.js';
 import type { AuthorizationRequest } from './authorization-request.js';
 import { authorizationResponse } from './authorization-response.js';
 import { nextStep } from './decisions.js';
@@ -44,7 +45,8 @@ export async function issueCodeResponse(
 ): Promise<Response> {
   // The grant covers the scopes here (nextStep checked); recordConsent returns it unchanged in that case.
   const grant = await recordConsent(ctx, session.user.id, client.clientId, request.scope);
-  const code = await issueAuthorizationCode(ctx, grant.id, {
+  const code = await issueAuthorizationCode(ctx, newFamilyId(), {
+    consentId: grant.id,
     clientId: client.clientId,
     redirectUri: request.redirectUri,
     redirectUriGiven: request.redirectUriGiven,

@@ -1,5 +1,6 @@
 import { decodeProtectedHeader, jwtVerify, SignJWT, type JWTPayload } from 'jose';
 import { randomToken } from '../../core/encoding.js';
+import { isConsentActive } from '../consent.js';
 import type { ServerContext } from '../context.js';
 
 /** Claims of a JWT access token (RFC 9068 §2.2). */
@@ -19,8 +20,10 @@ export interface IssueAccessTokenInput {
   clientId: string;
   scope: string[];
   audience: string[];
-  /** The grant the token comes from; revoking the grant revokes the token. `null` for client credentials. */
-  grantId: string | null;
+  /** The token family it belongs to (revoking the family revokes it); `null` for client credentials. */
+  familyId: string | null;
+  /** The user's consent it rests on (revoking the consent revokes it); `null` for client credentials. */
+  consentId: string | null;
 }
 
 export interface IssuedAccessToken {
@@ -34,8 +37,9 @@ export const ACCESS_TOKEN_TYP = 'at+jwt';
 
 /**
  * Artifact kind recording each issued access token by `jti` until it expires. A token is active only
- * while its record exists: revoking it, or its grant, deletes the record. This is what makes
- * revocation visible to introspection for self-contained JWTs, and survive restarts.
+ * while its record exists (revoking it, or its family, deletes the record) and the consent it rests
+ * on stands. This is what makes revocation visible to introspection for self-contained JWTs, and
+ * survive restarts.
  */
 export const ACCESS_TOKEN_RECORD = 'access_token';
 
@@ -61,8 +65,8 @@ export async function issueAccessToken(ctx: ServerContext, input: IssueAccessTok
   await options.store.artifacts.put({
     kind: ACCESS_TOKEN_RECORD,
     id: claims.jti,
-    value: { clientId: input.clientId },
-    grantId: input.grantId,
+    value: { clientId: input.clientId, consentId: input.consentId },
+    grantId: input.familyId,
     expiresAt: claims.exp * 1000,
   });
   return { token, claims, expiresIn: ttl };
@@ -100,7 +104,10 @@ export async function verifyAccessToken(ctx: ServerContext, token: string): Prom
 export async function activeAccessToken(ctx: ServerContext, token: string): Promise<AccessTokenClaims | undefined> {
   const claims = await verifyAccessToken(ctx, token);
   if (!claims) return undefined;
-  return (await ctx.options.store.artifacts.get(ACCESS_TOKEN_RECORD, claims.jti)) ? claims : undefined;
+  const record = await ctx.options.store.artifacts.get<{ clientId: string; consentId: string | null }>(ACCESS_TOKEN_RECORD, claims.jti);
+  if (!record) return undefined;
+  if (record.value.consentId !== null && !(await isConsentActive(ctx, record.value.consentId))) return undefined;
+  return claims;
 }
 
 /** Revokes one access token; true when it was active. */

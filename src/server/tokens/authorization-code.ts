@@ -19,6 +19,8 @@ export interface AuthorizationCodeState {
   amr: string[];
   acr: string;
   sid: string;
+  /** The consent (durable grant) this authorization rests on. */
+  consentId: string;
 }
 
 /** Keyed hash under which a code (or a presented code) is stored. */
@@ -26,14 +28,17 @@ export function codeId(ctx: ServerContext, code: string): string {
   return ctx.secretKeys.hash(code, CODE_PURPOSE);
 }
 
-/** Issues a single-use code living at most `authorizationCodeTtl` (≤ 60 s), owned by the grant. */
-export async function issueAuthorizationCode(ctx: ServerContext, grantId: string, state: AuthorizationCodeState): Promise<string> {
+/**
+ * Issues a single-use code living at most `authorizationCodeTtl` (≤ 60 s). It opens a new token
+ * family: the tokens redeemed from it share its family id, so a replay can revoke them all.
+ */
+export async function issueAuthorizationCode(ctx: ServerContext, familyId: string, state: AuthorizationCodeState): Promise<string> {
   const code = randomToken(32);
   await ctx.options.store.artifacts.put({
     kind: AUTHORIZATION_CODE,
     id: codeId(ctx, code),
     value: state,
-    grantId,
+    grantId: familyId,
     expiresAt: ctx.options.clock.now() + ctx.options.tokens.authorizationCodeTtl * 1000,
   });
   return code;

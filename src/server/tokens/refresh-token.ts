@@ -17,32 +17,33 @@ export interface RefreshTokenState {
   amr: string[];
   acr: string;
   sid: string;
+  consentId: string;
 }
 
 export function refreshTokenId(ctx: ServerContext, token: string): string {
   return ctx.secretKeys.hash(token, REFRESH_PURPOSE);
 }
 
-/** Issues an opaque refresh token (256 bits) owned by the grant, stored only as a keyed hash. */
-export async function issueRefreshToken(ctx: ServerContext, grantId: string, state: RefreshTokenState): Promise<string> {
+/** Issues an opaque refresh token (256 bits) in the family, stored only as a keyed hash. */
+export async function issueRefreshToken(ctx: ServerContext, familyId: string, state: RefreshTokenState): Promise<string> {
   const token = randomToken(32);
   await ctx.options.store.artifacts.put({
     kind: REFRESH_TOKEN,
     id: refreshTokenId(ctx, token),
     value: state,
-    grantId,
+    grantId: familyId,
     expiresAt: ctx.options.clock.now() + ctx.options.tokens.refreshTokenTtl * 1000,
   });
   return token;
 }
 
 /** Keeps the successor of a rotated token for the grace window, encrypted and bound to the old token's id. */
-export async function rememberSuccessor(ctx: ServerContext, grantId: string, oldId: string, successor: string): Promise<void> {
+export async function rememberSuccessor(ctx: ServerContext, familyId: string, oldId: string, successor: string): Promise<void> {
   await ctx.options.store.artifacts.put({
     kind: REFRESH_SUCCESSOR,
     id: oldId,
     value: ctx.secretKeys.encrypt(successor, `refresh-successor:${oldId}`),
-    grantId,
+    grantId: familyId,
     expiresAt: ctx.options.clock.now() + ctx.options.tokens.refreshTokenReuseGrace * 1000,
   });
 }

@@ -1,16 +1,21 @@
 import { OAuthError } from '../../core/errors.js';
 import type { ClientRecord, UserRecord } from '../../stores/contract.js';
+import { isConsentActive } from '../consent.js';
 import type { ServerContext } from '../context.js';
 import type { TokenResponse } from '../grants/token-response.js';
 import { issueAccessToken } from './access-token.js';
 import { issueIdToken } from './id-token.js';
 import { issueRefreshToken, type RefreshTokenState } from './refresh-token.js';
+import { isFamilyRevoked } from './token-family.js';
 
 export interface UserTokensInput {
   client: ClientRecord;
   user: UserRecord;
-  grantId: string;
-  /** Scope of this access token (may be narrower than the grant's on refresh). */
+  /** The token family the tokens join. */
+  familyId: string;
+  /** The consent they rest on. */
+  consentId: string;
+  /** Scope of this access token (may be narrower than the family's on refresh). */
   scope: string[];
   audience: string[];
   authentication: { authTime: number; amr: string[]; acr: string; sid: string };
@@ -23,17 +28,17 @@ export interface UserTokensInput {
 }
 
 /**
- * Issues the access token, and the ID token (when `openid` is in scope) and refresh token, for a
- * user grant. If the grant was revoked meanwhile (a concurrent replay or reuse detection), what
- * was just issued is dropped and the request fails: tokens never outlive their grant.
+ * Issues the access token, and the ID token (when `openid` is in scope) and refresh token, of a
+ * token family. If the family was revoked meanwhile (a concurrent replay or reuse), what was just
+ * issued is dropped and the request fails: no token outlives its family.
  */
 export async function issueUserTokens(ctx: ServerContext, input: UserTokensInput): Promise<{ response: TokenResponse; refreshToken?: string }> {
-  const { client, user, grantId, scope, authentication } = input;
-  const access = await issueAccessToken(ctx, { subject: user.id, clientId: client.clientId, scope, audience: input.audience, grantId });
+  const { client, user, familyId, consentId, scope, authentication } = input;
+  const access = await issueAccessToken(ctx, { subject: user.id, clientId: client.clientId, scope, audience: input.audience, familyId, consentId });
   let refreshToken: string | undefined;
   if (input.refresh && 'issue' in input.refresh) {
-    const state: RefreshTokenState = { clientId: client.clientId, sub: user.id, scope: input.refresh.issue, ...authentication };
-    refreshToken = await issueRefreshToken(ctx, grantId, state);
+    const state: RefreshTokenState = { clientId: client.clientId, sub: user.id, scope: input.refresh.issue, consentId, ...authentication };
+    refreshToken = await issueRefreshToken(ctx, familyId, state);
   } else if (input.refresh) {
     refreshToken = input.refresh.reuse;
   }
@@ -51,10 +56,9 @@ export async function issueUserTokens(ctx: ServerContext, input: UserTokensInput
       })
     : undefined;
 
-  const grant = await ctx.options.store.grants.get(grantId);
-  if (!grant || grant.revokedAt !== null) {
-    await ctx.options.store.artifacts.deleteByGrant(grantId);
-    throw new OAuthError('invalid_grant', 'the grant was revoked');
+  if (await isFamilyRevoked(ctx, familyId)) {
+    await ctx.options.store.artifacts.deleteByGrant(familyId);
+    throw new OAuthError('invalid_grant', 'the authorization was revoked');
   }
   return {
     refreshToken,
@@ -69,10 +73,9 @@ export async function issueUserTokens(ctx: ServerContext, input: UserTokensInput
   };
 }
 
-/** The grant's user, if the grant is still active and the user may still sign in. */
-export async function activeGrantUser(ctx: ServerContext, grantId: string, sub: string): Promise<UserRecord> {
-  const grant = await ctx.options.store.grants.get(grantId);
-  if (!grant || grant.revokedAt !== null) throw new OAuthError('invalid_grant', 'the grant was revoked');
+/** The user of a consent, if the consent still stands and the user may still sign in. */
+export async function activeConsentUser(ctx: ServerContext, consentId: string, sub: string): Promise<UserRecord> {
+  if (!(await isConsentActive(ctx, consentId))) throw new OAuthError('invalid_grant', 'the user revoked this authorization');
   const user = await ctx.options.store.users.get(sub);
   if (!user || user.disabled) throw new OAuthError('invalid_grant', 'the user can no longer sign in');
   return user;
