@@ -28,6 +28,17 @@ export async function startCommand(args: string[], io: CliIo, warn: (message: st
     ...(values.port !== undefined ? { port: values.port as unknown as number } : {}),
   });
   const logger = createLogger(config.logLevel);
+  // Listen for stop signals from the start, so a signal during start-up also ends cleanly.
+  let stopSignal: NodeJS.Signals | undefined;
+  let onStop: ((signal: NodeJS.Signals) => void) | undefined;
+  const stopped = new Promise<NodeJS.Signals>((resolve) => {
+    onStop = (signal) => {
+      stopSignal ??= signal;
+      resolve(signal);
+    };
+  });
+  process.once('SIGINT', onStop!);
+  process.once('SIGTERM', onStop!);
   const runtime = await openRuntime(config, warn);
   if (config.mode === 'development') {
     warn('running in development mode: set GATEHOUSE_ENV=production for real deployments');
@@ -71,27 +82,19 @@ export async function startCommand(args: string[], io: CliIo, warn: (message: st
     throw error;
   }
 
-  const ready = { issuer, port, host: config.host, data_dir: config.dataDir, mode: config.mode };
-  io.stdout.write(values.json ? `${JSON.stringify(ready)}\n` : `Gatehouse is ready at ${issuer}\n`);
-  logger.info(ready, 'gatehouse started');
-
-  const server = authorizationServer;
-  await new Promise<void>((resolve) => {
-    const stop = (signal: NodeJS.Signals) => {
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
-      logger.info({ signal }, 'stopping: draining in-flight requests');
-      void (async () => {
-        await closeHttp(http);
-        await server.close();
-        await runtime.close();
-        logger.info('gatehouse stopped');
-        resolve();
-      })();
-    };
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
-  });
+  if (stopSignal === undefined) {
+    const ready = { issuer, port, host: config.host, data_dir: config.dataDir, mode: config.mode };
+    io.stdout.write(values.json ? `${JSON.stringify(ready)}\n` : `Gatehouse is ready at ${issuer}\n`);
+    logger.info(ready, 'gatehouse started');
+  }
+  const signal = await stopped;
+  process.off('SIGINT', onStop!);
+  process.off('SIGTERM', onStop!);
+  logger.info({ signal }, 'stopping: draining in-flight requests');
+  await closeHttp(http);
+  await authorizationServer.close();
+  await runtime.close();
+  logger.info('gatehouse stopped');
   return 0;
 }
 
