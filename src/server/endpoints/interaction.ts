@@ -5,7 +5,7 @@ import type { ServerContext } from '../context.js';
 import { readForm, type FormParams } from '../http/form.js';
 import { advanceInteraction } from '../interaction/advance.js';
 import { authorizationResponse } from '../interaction/authorization-response.js';
-import { finishInteraction, loadInteraction, saveInteraction, type Interaction } from '../interaction/interactions.js';
+import { advanceInteractionState, finishInteraction, loadInteraction, type Interaction } from '../interaction/interactions.js';
 import { errorPage, interactionPath, loginPage } from '../interaction/pages.js';
 import { browserBinding, existingBrowserId, verifyCsrf } from '../session/browser.js';
 import { loadSession, startSession } from '../session/sessions.js';
@@ -77,11 +77,11 @@ export async function interactionLogin(ctx: ServerContext, request: Request, id:
     ctx.logger.info({ event: 'login.failed', client_id: client.clientId, reason: user ? 'bad_credentials' : 'unknown_user' }, 'sign-in failed');
     return loginPage({ ctx, interaction, client, browserId, setCookies: [] }, LOGIN_FAILED);
   }
+  const next = await advanceInteractionState(ctx, interaction, { ...interaction.state, loggedInAt: ctx.options.clock.now(), accountChosen: true, loginRequested: false });
+  if (!next) return errorPage(ctx, 400, EXPIRED_TITLE, EXPIRED_MESSAGE);
   const { setCookie } = await startSession(ctx, request, user, { amr: ['pwd'], acr: '1' });
   ctx.logger.info({ event: 'login.succeeded', client_id: client.clientId, sub: user.id }, 'sign-in succeeded');
-  interaction.state = { ...interaction.state, loggedInAt: ctx.options.clock.now(), accountChosen: true, loginRequested: false };
-  await saveInteraction(ctx, interaction);
-  return seeOther(ctx, id, [setCookie]);
+  return seeOther(ctx, next.id, [setCookie]);
 }
 
 /** POST /interaction/:id/consent — `decision=approve` or `deny`. */
@@ -98,11 +98,11 @@ export async function interactionConsent(ctx: ServerContext, request: Request, i
     const target = { redirectUri: authorization.redirectUri, responseMode: authorization.responseMode, state: authorization.state };
     return authorizationResponse(ctx, target, { error: 'access_denied', error_description: 'the user denied the request' });
   }
+  const next = await advanceInteractionState(ctx, interaction, { ...interaction.state, consented: true });
+  if (!next) return errorPage(ctx, 400, EXPIRED_TITLE, EXPIRED_MESSAGE);
   await recordConsent(ctx, session.user.id, client.clientId, authorization.scope);
   ctx.logger.info({ event: 'consent.granted', client_id: client.clientId, sub: session.user.id, scope: authorization.scope.join(' ') }, 'consent granted');
-  interaction.state = { ...interaction.state, consented: true };
-  await saveInteraction(ctx, interaction);
-  return advanceInteraction(ctx, interaction, client, session, browserId, []);
+  return advanceInteraction(ctx, next, client, session, browserId, []);
 }
 
 /** POST /interaction/:id/select-account — `choice=current` or `other`. */
@@ -111,7 +111,7 @@ export async function interactionSelectAccount(ctx: ServerContext, request: Requ
   if (loaded instanceof Response) return loaded;
   const { interaction, form } = loaded;
   const other = form.get('choice') === 'other';
-  interaction.state = { ...interaction.state, accountChosen: !other, loginRequested: other };
-  await saveInteraction(ctx, interaction);
-  return seeOther(ctx, id);
+  const next = await advanceInteractionState(ctx, interaction, { ...interaction.state, accountChosen: !other, loginRequested: other });
+  if (!next) return errorPage(ctx, 400, EXPIRED_TITLE, EXPIRED_MESSAGE);
+  return seeOther(ctx, next.id);
 }

@@ -6,17 +6,16 @@ import { json, NO_STORE } from '../http/responses.js';
 import { parseScope } from '../scope.js';
 import { activeAccessToken } from '../tokens/access-token.js';
 
-function bearerError(error: 'invalid_request' | 'invalid_token' | 'insufficient_scope' | undefined, description: string, status: number): OAuthError {
-  // RFC 6750 §3: no error code when the request had no credentials at all.
-  const challenge = error ? `Bearer realm="gatehouse", error="${error}", error_description="${description}"` : 'Bearer realm="gatehouse"';
-  return new OAuthError(error ?? 'invalid_request', description, { status, headers: { 'WWW-Authenticate': challenge } });
+function bearerError(error: 'invalid_request' | 'invalid_token' | 'insufficient_scope', description: string, status: number): OAuthError {
+  const challenge = `Bearer realm="gatehouse", error="${error}", error_description="${description}"`;
+  return new OAuthError(error, description, { status, headers: { 'WWW-Authenticate': challenge } });
 }
 
 /**
  * The bearer token of the request: the `Authorization` header (RFC 6750 §2.1) or, for a
  * form-encoded POST, the `access_token` body parameter (§2.2). Both at once is an error (§2).
  */
-async function bearerToken(ctx: ServerContext, request: Request): Promise<string> {
+async function bearerToken(ctx: ServerContext, request: Request): Promise<string | undefined> {
   const header = request.headers.get('authorization');
   let fromBody: string | undefined;
   if (request.method === 'POST' && (request.headers.get('content-type') ?? '').toLowerCase().startsWith('application/x-www-form-urlencoded')) {
@@ -28,13 +27,14 @@ async function bearerToken(ctx: ServerContext, request: Request): Promise<string
     if (!match) throw bearerError('invalid_request', 'the Authorization header is not a Bearer token', 400);
     return match[1]!;
   }
-  if (fromBody !== undefined) return fromBody;
-  throw bearerError(undefined, 'an access token is required', 401);
+  return fromBody;
 }
 
 /** UserInfo (OIDC Core §5.3), GET and POST: the user's claims for the token's scopes. */
 export async function userinfoEndpoint(ctx: ServerContext, request: Request): Promise<Response> {
   const token = await bearerToken(ctx, request);
+  // RFC 6750 §3.1: a request without credentials gets the challenge and no error information.
+  if (token === undefined) return new Response(null, { status: 401, headers: { 'WWW-Authenticate': 'Bearer realm="gatehouse"', ...NO_STORE } });
   const claims = await activeAccessToken(ctx, token);
   if (!claims) throw bearerError('invalid_token', 'the access token is invalid, expired or revoked', 401);
   const scope = parseScope(claims.scope);

@@ -25,6 +25,8 @@ export function nextStep(
   if (!session) return 'login';
   if (!progress.loggedInAt) {
     if (request.prompt.includes('login') || progress.loginRequested) return 'login';
+    // OIDC Core §3.1.2.1: max_age=0 is equivalent to prompt=login, whatever the clock's resolution.
+    if (request.maxAge === 0) return 'login';
     if (request.maxAge !== undefined && nowSeconds - session.state.authTime > request.maxAge) return 'login';
     if (request.hintedSub !== undefined && request.hintedSub !== session.state.sub) return 'login';
     if (request.prompt.includes('select_account') && !progress.accountChosen) return 'select_account';

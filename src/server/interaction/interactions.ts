@@ -35,16 +35,24 @@ export async function createInteraction(ctx: ServerContext, state: InteractionSt
   return { id, state, expiresAt };
 }
 
+/** The interaction, unless unknown, expired, or already moved on (each step uses its id up). */
 export async function loadInteraction(ctx: ServerContext, id: string): Promise<Interaction | undefined> {
   if (!/^[A-Za-z0-9_-]{32}$/.test(id)) return undefined;
   const record = await ctx.options.store.artifacts.get<InteractionState>(INTERACTION, id);
-  return record && { id, state: record.value, expiresAt: record.expiresAt };
+  return record && record.consumedAt === null ? { id, state: record.value, expiresAt: record.expiresAt } : undefined;
 }
 
-/** Records progress in an interaction (same id, same expiry). */
-export async function saveInteraction(ctx: ServerContext, interaction: Interaction): Promise<void> {
-  await ctx.options.store.artifacts.delete(INTERACTION, interaction.id);
-  await ctx.options.store.artifacts.put({ kind: INTERACTION, id: interaction.id, value: interaction.state, grantId: null, expiresAt: interaction.expiresAt });
+/**
+ * Records progress: atomically uses up the current id and continues under a fresh one (same
+ * expiry). Of two concurrent or repeated posts of one form only one gets here, so a double submit
+ * cannot produce a second code. `undefined`: another request already moved the interaction on.
+ */
+export async function advanceInteractionState(ctx: ServerContext, interaction: Interaction, state: InteractionState): Promise<Interaction | undefined> {
+  const { store } = ctx.options;
+  if (!(await store.artifacts.consume(INTERACTION, interaction.id, ctx.options.clock.now()))) return undefined;
+  const next = { id: randomToken(24), state, expiresAt: interaction.expiresAt };
+  await store.artifacts.put({ kind: INTERACTION, id: next.id, value: state, grantId: null, expiresAt: next.expiresAt });
+  return next;
 }
 
 /** Ends an interaction once it produced a response; returns false if another request already did. */

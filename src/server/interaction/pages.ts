@@ -62,7 +62,8 @@ export function loginPage(page: PageContext, error?: string): Response {
         ...(request.loginHint ? { loginHint: request.loginHint } : {}),
         ...(error ? { error } : {}),
       }),
-    { setCookies: page.setCookies, status: error ? 401 : 200 },
+    // With consent remembered, a successful sign-in redirects on to the client: allow it in form-action.
+    { setCookies: page.setCookies, status: error ? 401 : 200, formActions: [request.redirectUri] },
   );
 }
 

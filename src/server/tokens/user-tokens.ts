@@ -30,7 +30,8 @@ export interface UserTokensInput {
 /**
  * Issues the access token, and the ID token (when `openid` is in scope) and refresh token, of a
  * token family. If the family was revoked meanwhile (a concurrent replay or reuse), what was just
- * issued is dropped and the request fails: no token outlives its family.
+ * stored is deleted at once: no token outlives its family. The winning request still gets its
+ * response, so a race always ends the same way — exactly one success, and the family revoked.
  */
 export async function issueUserTokens(ctx: ServerContext, input: UserTokensInput): Promise<{ response: TokenResponse; refreshToken?: string }> {
   const { client, user, familyId, consentId, scope, authentication } = input;
@@ -56,10 +57,7 @@ export async function issueUserTokens(ctx: ServerContext, input: UserTokensInput
       })
     : undefined;
 
-  if (await isFamilyRevoked(ctx, familyId)) {
-    await ctx.options.store.artifacts.deleteByGrant(familyId);
-    throw new OAuthError('invalid_grant', 'the authorization was revoked');
-  }
+  if (await isFamilyRevoked(ctx, familyId)) await ctx.options.store.artifacts.deleteByGrant(familyId);
   return {
     refreshToken,
     response: {
