@@ -1,0 +1,141 @@
+import * as oauth from 'oauth4webapi';
+import { ConfigError } from '../core/errors.js';
+import { MIN_SECRET_LENGTH, SecretKeys } from '../core/secret.js';
+import { translateError } from './errors.js';
+import { oidc } from './providers/oidc.js';
+import type { ProviderPreset } from './providers/preset.js';
+import type { TokenStore } from './sessions/session.js';
+
+/** Options of {@link createOAuthClient}. */
+export interface OAuthClientOptions {
+  /** A preset (`google()`, `github()`, `oidc(issuer)`, ...). Or give `issuer` for any OpenID provider. */
+  provider?: ProviderPreset;
+  /** Shorthand for `provider: oidc(issuer)`. */
+  issuer?: string;
+  clientId: string;
+  /** Omit for a public client (PKCE only). */
+  clientSecret?: string;
+  /** How the client authenticates at the token endpoint. Default: `client_secret_basic` with a secret, else `none`. */
+  clientAuthMethod?: 'client_secret_basic' | 'client_secret_post' | 'none';
+  /** The callback URL registered with the provider. */
+  redirectUri: string;
+  /** Scopes to request. Default: the preset's. */
+  scopes?: string[];
+  /** At least 32 characters. Encrypts the sign-in cookie, cookie sessions and stored tokens. */
+  secret: string;
+  /** Server-side sessions. Default: the session lives encrypted in the browser's cookies. */
+  tokenStore?: TokenStore;
+  /** Session lifetime in seconds. Default 604800 (7 days). */
+  sessionTtl?: number;
+  /** Refresh this many seconds before the access token expires. Default 60. */
+  refreshLeeway?: number;
+  /** Where the provider sends the browser after RP-initiated logout. */
+  postLogoutRedirectUri?: string;
+  /** Cookie name prefix. Default `gh`. */
+  cookiePrefix?: string;
+  /**
+   * Allows plain-http provider endpoints. For local development and tests against loopback
+   * providers only: tokens would travel in clear text otherwise.
+   */
+  allowInsecureRequests?: boolean;
+  /** `fetch` to use for every provider request (proxies, tests). */
+  fetch?: typeof fetch;
+  /** The time source, milliseconds. */
+  now?: () => number;
+}
+
+/** What every step of the client works with, built once. */
+export interface ClientContext {
+  preset: ProviderPreset;
+  options: OAuthClientOptions;
+  client: oauth.Client;
+  clientAuth: oauth.ClientAuth;
+  secretKeys: SecretKeys;
+  scopes: string[];
+  secureCookies: boolean;
+  cookiePrefix: string;
+  sessionTtl: number;
+  refreshLeeway: number;
+  now: () => number;
+  fetch: typeof fetch;
+  /** Options every oauth4webapi request takes (custom fetch, insecure-http switch). */
+  requestOptions: { [oauth.customFetch]: typeof fetch; [oauth.allowInsecureRequests]?: boolean };
+  /** The provider's metadata, discovered once and cached (retried after a failure). */
+  server(): Promise<oauth.AuthorizationServer>;
+}
+
+function option(condition: boolean, name: string, message: string): void {
+  if (!condition) throw new ConfigError(`option "${name}" ${message}`, 'ERR_INVALID_OPTION', name);
+}
+
+/** Validates options once and builds the context. */
+export function createClientContext(options: OAuthClientOptions): ClientContext {
+  option(typeof options === 'object' && options !== null, 'options', 'must be an object');
+  option(options.provider !== undefined || typeof options.issuer === 'string', 'provider', 'or "issuer" is required');
+  option(typeof options.clientId === 'string' && options.clientId !== '', 'clientId', 'must be a non-empty string');
+  option(typeof options.redirectUri === 'string' && URL.canParse(options.redirectUri), 'redirectUri', 'must be an absolute URL');
+  option(typeof options.secret === 'string' && options.secret.length >= MIN_SECRET_LENGTH, 'secret', `must be at least ${MIN_SECRET_LENGTH} characters`);
+  const method = options.clientAuthMethod ?? (options.clientSecret ? 'client_secret_basic' : 'none');
+  option(['client_secret_basic', 'client_secret_post', 'none'].includes(method), 'clientAuthMethod', 'must be client_secret_basic, client_secret_post or none');
+  option(method === 'none' || typeof options.clientSecret === 'string', 'clientSecret', `is required for ${method}`);
+  if (options.issuer !== undefined) option(URL.canParse(options.issuer), 'issuer', 'must be an absolute URL');
+  if (options.sessionTtl !== undefined) option(Number.isInteger(options.sessionTtl) && options.sessionTtl > 0, 'sessionTtl', 'must be a positive whole number of seconds');
+  if (options.refreshLeeway !== undefined) option(Number.isInteger(options.refreshLeeway) && options.refreshLeeway >= 0, 'refreshLeeway', 'must be a whole number of seconds');
+  if (options.postLogoutRedirectUri !== undefined) option(URL.canParse(options.postLogoutRedirectUri), 'postLogoutRedirectUri', 'must be an absolute URL');
+
+  const preset = options.provider ?? oidc(options.issuer!);
+  const baseFetch = options.fetch ?? globalThis.fetch.bind(globalThis);
+  const adapted = preset.adaptFetch ? preset.adaptFetch(baseFetch) : baseFetch;
+  const requestOptions: ClientContext['requestOptions'] = {
+    [oauth.customFetch]: adapted,
+    ...(options.allowInsecureRequests ? { [oauth.allowInsecureRequests]: true } : {}),
+  };
+  const clientAuth =
+    method === 'client_secret_basic' ? oauth.ClientSecretBasic(options.clientSecret!) : method === 'client_secret_post' ? oauth.ClientSecretPost(options.clientSecret!) : oauth.None();
+
+  let discovered: Promise<oauth.AuthorizationServer> | undefined;
+  const server = (): Promise<oauth.AuthorizationServer> => {
+    discovered ??= resolveServer(preset, requestOptions).catch((error: unknown) => {
+      discovered = undefined;
+      throw error;
+    });
+    return discovered;
+  };
+
+  return {
+    preset,
+    options,
+    client: { client_id: options.clientId, [oauth.clockTolerance]: 30 },
+    clientAuth,
+    secretKeys: new SecretKeys(options.secret),
+    scopes: options.scopes ?? preset.defaultScopes,
+    secureCookies: new URL(options.redirectUri).protocol === 'https:',
+    cookiePrefix: options.cookiePrefix ?? 'gh',
+    sessionTtl: options.sessionTtl ?? 604_800,
+    refreshLeeway: options.refreshLeeway ?? 60,
+    now: options.now ?? Date.now,
+    fetch: adapted,
+    requestOptions,
+    server,
+  };
+}
+
+/**
+ * oauth4webapi exports these two hooks without typings; openid-client uses them for exactly this
+ * case (Entra ID multi-tenant issuers). Kept in one place so an upgrade that drops them fails here.
+ */
+const entraHooks = oauth as unknown as { _nodiscoverycheck: URL; _expectedIssuer: symbol };
+
+async function resolveServer(preset: ProviderPreset, requestOptions: ClientContext['requestOptions']): Promise<oauth.AuthorizationServer> {
+  if (preset.metadata) return preset.metadata;
+  const issuer = new URL(preset.issuer!);
+  try {
+    const response = await oauth.discoveryRequest(issuer, { algorithm: 'oidc', ...requestOptions });
+    const metadata = await oauth.processDiscoveryResponse(preset.issuerTemplate ? entraHooks._nodiscoverycheck : issuer, response);
+    if (!preset.issuerTemplate) return metadata;
+    // Entra ID multi-tenant: the ID token's iss names the user's tenant (tid) in the template's place.
+    return { ...metadata, [entraHooks._expectedIssuer]: ({ claims }: { claims: { tid?: string } }) => metadata.issuer.replace('{tenantid}', String(claims.tid)) };
+  } catch (error) {
+    return translateError(error);
+  }
+}

@@ -1,0 +1,11 @@
+export { createOAuthClient, type OAuthClient } from './oauth-client.js';
+export type { OAuthClientOptions } from './context.js';
+export type { AuthorizationUrlOptions, SignInResult } from './sign-in.js';
+export type { LogoutOptions } from './logout.js';
+export { OAuthProviderError, OAuthValidationError, type ValidationFailure } from './errors.js';
+export { SessionExpiredError } from './refresh.js';
+export type { Profile } from './profile.js';
+export type { TokenSet } from './token-set.js';
+export type { ClientSession, TokenStore, ReleaseLock } from './sessions/session.js';
+export { createMemoryTokenStore } from './sessions/memory-token-store.js';
+export * from './providers/index.js';

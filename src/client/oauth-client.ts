@@ -1,0 +1,84 @@
+import * as oauth from 'oauth4webapi';
+import { createClientContext, type OAuthClientOptions } from './context.js';
+import { translateError } from './errors.js';
+import { BackchannelLogoutReceiver, revokeAndBuildLogoutUrl, type LogoutOptions } from './logout.js';
+import { Refresher } from './refresh.js';
+import type { ClientSession } from './sessions/session.js';
+import { createSessionManager } from './sessions/session-manager.js';
+import { completeSignIn, createAuthorizationUrl, type AuthorizationUrlOptions, type SignInResult } from './sign-in.js';
+
+/** An OAuth / OpenID Connect client (relying party) for one provider. */
+export interface OAuthClient {
+  /** The provider preset's id. */
+  readonly provider: string;
+  /** Where to send the browser to sign in, and the cookie to set with that redirect. */
+  authorizationUrl(options?: AuthorizationUrlOptions): Promise<{ url: URL; setCookie: string }>;
+  /**
+   * Completes sign-in at the redirect URI and starts a session.
+   * `setCookies`: send them all with the response (they clear the sign-in cookie and set the session).
+   */
+  handleCallback(request: Request): Promise<SignInResult & { setCookies: string[] }>;
+  /** The request's session, if signed in. */
+  getSession(request: Request): Promise<ClientSession | undefined>;
+  /** A valid access token for the session, refreshed first when it is about to expire (single-flight). */
+  getAccessToken(session: ClientSession, options?: { forceRefresh?: boolean }): Promise<string>;
+  /** `Set-Cookie` values for session changes not sent yet (cookie sessions after a refresh). */
+  commitSession(session: ClientSession, request?: Request): Promise<string[]>;
+  /** Claims from the provider's UserInfo endpoint (OpenID providers). */
+  fetchUserInfo(session: ClientSession): Promise<Record<string, unknown>>;
+  /**
+   * Ends the session: revokes its tokens where possible, clears it, and returns the provider's
+   * RP-initiated logout URL to redirect to, when it has one.
+   */
+  logout(request: Request, options?: LogoutOptions): Promise<{ redirectUrl: URL | undefined; setCookies: string[]; revoked: boolean }>;
+  /** The back-channel logout endpoint (OIDC Back-Channel Logout 1.0): mount at the URI registered with the provider. */
+  backchannelLogout(request: Request): Promise<Response>;
+}
+
+/**
+ * Creates a client for one provider.
+ *
+ * @example
+ * const github = createOAuthClient({
+ *   provider: github(), clientId, clientSecret, redirectUri: 'https://app.example/auth/github/callback',
+ *   secret: process.env.SESSION_SECRET!,
+ * });
+ * const { url, setCookie } = await github.authorizationUrl({ returnTo: '/profile' });
+ */
+export function createOAuthClient(options: OAuthClientOptions): OAuthClient {
+  const ctx = createClientContext(options);
+  const sessions = createSessionManager(ctx, options.tokenStore);
+  const refresher = new Refresher(ctx, sessions);
+  const backchannel = new BackchannelLogoutReceiver(ctx, sessions);
+
+  return {
+    provider: ctx.preset.id,
+    authorizationUrl: (urlOptions) => createAuthorizationUrl(ctx, urlOptions),
+    async handleCallback(request) {
+      const { result, clearTransaction } = await completeSignIn(ctx, request);
+      const sessionCookies = await sessions.save(result.session, request);
+      return { ...result, setCookies: [clearTransaction, ...sessionCookies] };
+    },
+    getSession: (request) => sessions.load(request),
+    getAccessToken: (session, tokenOptions) => refresher.accessToken(session, tokenOptions),
+    commitSession: (session, request) => sessions.commit(session, request),
+    async fetchUserInfo(session) {
+      const as = await ctx.server();
+      const accessToken = await refresher.accessToken(session);
+      try {
+        const response = await oauth.userInfoRequest(as, ctx.client, accessToken, ctx.requestOptions);
+        return (await oauth.processUserInfoResponse(as, ctx.client, session.profile.sub, response)) as Record<string, unknown>;
+      } catch (error) {
+        return translateError(error);
+      }
+    },
+    async logout(request, logoutOptions = {}) {
+      const session = await sessions.load(request);
+      const setCookies = await sessions.destroy(request, session);
+      if (!session) return { redirectUrl: undefined, setCookies, revoked: false };
+      const { redirectUrl, revoked } = await revokeAndBuildLogoutUrl(ctx, session, logoutOptions);
+      return { redirectUrl, setCookies, revoked };
+    },
+    backchannelLogout: (request) => backchannel.handle(request),
+  };
+}

@@ -1,0 +1,35 @@
+import type { ClientSession, TokenStore } from './session.js';
+
+/**
+ * Sessions in this process's memory: for development, tests and single-instance apps. Sessions are
+ * lost on restart.
+ */
+export function createMemoryTokenStore(options: { now?: () => number } = {}): TokenStore {
+  const now = options.now ?? Date.now;
+  const sessions = new Map<string, ClientSession>();
+  const live = (session: ClientSession | undefined) => (session && session.expiresAt > now() ? session : undefined);
+  return {
+    async get(id) {
+      const session = live(sessions.get(id));
+      if (!session) sessions.delete(id);
+      return session && structuredClone(session);
+    },
+    async set(session) {
+      sessions.set(session.id, structuredClone(session));
+    },
+    async delete(id) {
+      sessions.delete(id);
+    },
+    async deleteMatching({ issuer, sub, sid }) {
+      let count = 0;
+      for (const [id, session] of sessions) {
+        const matches = session.issuer === issuer && (sub === undefined || session.profile.sub === sub) && (sid === undefined || session.sid === sid);
+        if (matches && (sub !== undefined || sid !== undefined)) {
+          sessions.delete(id);
+          count += 1;
+        }
+      }
+      return count;
+    },
+  };
+}

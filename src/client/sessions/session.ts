@@ -1,0 +1,42 @@
+import type { Profile } from '../profile.js';
+import type { TokenSet } from '../token-set.js';
+
+/** A signed-in user of the application: who they are and the provider's tokens. */
+export interface ClientSession {
+  /** Random id (256 bits). With a {@link TokenStore} only this id is in the browser's cookie. */
+  id: string;
+  provider: string;
+  /** The provider's issuer, for matching back-channel logout tokens. */
+  issuer: string;
+  profile: Profile;
+  tokens: TokenSet;
+  /** The provider's session id (ID token `sid`), for back-channel logout. */
+  sid: string | undefined;
+  /** Milliseconds since the epoch. */
+  createdAt: number;
+  /** Milliseconds since the epoch: the session ends then, whatever the tokens say. */
+  expiresAt: number;
+}
+
+/** Releases a lock taken with {@link TokenStore.lock}. */
+export type ReleaseLock = () => Promise<void>;
+
+/**
+ * Server-side session storage. With one, the browser's cookie carries only the session id and
+ * tokens never leave the server. Implementations: `createMemoryTokenStore` (one process) and
+ * `createRedisTokenStore` (many instances; encrypted at rest; cross-instance refresh lock).
+ */
+export interface TokenStore {
+  get(id: string): Promise<ClientSession | undefined>;
+  /** Saves (or replaces) a session until its `expiresAt`. */
+  set(session: ClientSession): Promise<void>;
+  delete(id: string): Promise<void>;
+  /** Ends the sessions of a provider user (`sub`) or of a provider session (`sid`); returns how many. */
+  deleteMatching(match: { issuer: string; sub?: string; sid?: string }): Promise<number>;
+  /**
+   * Takes a short exclusive lock shared by every instance, or `undefined` when another holder has
+   * it. Used so that one refresh happens across instances. Absent: refreshes are single-flight
+   * within a process only.
+   */
+  lock?(key: string, ttlMs: number): Promise<ReleaseLock | undefined>;
+}

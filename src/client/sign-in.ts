@@ -1,0 +1,118 @@
+import * as oauth from 'oauth4webapi';
+import { randomToken } from '../core/encoding.js';
+import type { ClientContext } from './context.js';
+import { OAuthValidationError, translateError } from './errors.js';
+import { profileFromClaims, type Profile } from './profile.js';
+import type { ClientSession } from './sessions/session.js';
+import { tokenSetFrom, type TokenSet } from './token-set.js';
+import { readTransaction, safeReturnTo, transactionCookie } from './transaction.js';
+
+export interface AuthorizationUrlOptions {
+  /** Scopes for this sign-in. Default: the client's. */
+  scopes?: string[];
+  prompt?: string;
+  loginHint?: string;
+  /** A path on this site to return to after sign-in. */
+  returnTo?: string;
+  /** Extra authorization request parameters. */
+  params?: Record<string, string>;
+}
+
+/**
+ * Step one: where to send the browser. Creates PKCE (S256), `state` and (for OpenID providers)
+ * `nonce`, and keeps them in a short-lived encrypted cookie to send along with the redirect.
+ */
+export async function createAuthorizationUrl(ctx: ClientContext, options: AuthorizationUrlOptions = {}): Promise<{ url: URL; setCookie: string }> {
+  const as = await ctx.server();
+  if (!as.authorization_endpoint) throw new OAuthValidationError('invalid_response', 'the provider has no authorization endpoint');
+  const codeVerifier = oauth.generateRandomCodeVerifier();
+  const state = oauth.generateRandomState();
+  const nonce = ctx.preset.openid ? oauth.generateRandomNonce() : undefined;
+  const url = new URL(as.authorization_endpoint);
+  const params: Record<string, string> = {
+    ...ctx.preset.authorizationParams,
+    ...options.params,
+    client_id: ctx.options.clientId,
+    redirect_uri: ctx.options.redirectUri,
+    response_type: 'code',
+    scope: (options.scopes ?? ctx.scopes).join(' '),
+    state,
+    code_challenge: await oauth.calculatePKCECodeChallenge(codeVerifier),
+    code_challenge_method: 'S256',
+    ...(nonce ? { nonce } : {}),
+    ...(options.prompt ? { prompt: options.prompt } : {}),
+    ...(options.loginHint ? { login_hint: options.loginHint } : {}),
+  };
+  for (const [name, value] of Object.entries(params)) url.searchParams.set(name, value);
+  const setCookie = transactionCookie(ctx, { state, nonce, codeVerifier, returnTo: safeReturnTo(options.returnTo), createdAt: ctx.now() });
+  return { url, setCookie };
+}
+
+/** The outcome of a successful callback. */
+export interface SignInResult {
+  session: ClientSession;
+  profile: Profile;
+  tokens: TokenSet;
+  /** Validated ID-token claims (OpenID providers). */
+  idTokenClaims: Record<string, unknown> | undefined;
+  /** Where to send the user now: the `returnTo` given at sign-in, if it was a local path. */
+  returnTo: string | undefined;
+}
+
+/**
+ * Step two: the callback. Checks `state` against the cookie, `iss` (RFC 9207, mix-up defence),
+ * exchanges the code with the PKCE verifier, validates the ID token (signature, `iss`, `aud`,
+ * `exp`, `nonce`, `azp`), and builds the profile. Accepts GET (query) and POST (form_post).
+ * @throws {OAuthProviderError} the provider sent an OAuth error.
+ * @throws {OAuthValidationError} a response failed validation.
+ */
+export async function completeSignIn(ctx: ClientContext, request: Request): Promise<{ result: SignInResult; clearTransaction: string }> {
+  const params =
+    request.method === 'POST' ? new URLSearchParams(await request.text()) : new URL(request.url).searchParams;
+  const { transaction, clear } = readTransaction(ctx, request, params.get('state') ?? undefined);
+  const as = await ctx.server();
+  let response: oauth.TokenEndpointResponse;
+  try {
+    const validated = oauth.validateAuthResponse(as, ctx.client, params, transaction.state);
+    const tokenResponse = await oauth.authorizationCodeGrantRequest(as, ctx.client, ctx.clientAuth, validated, ctx.options.redirectUri, transaction.codeVerifier, ctx.requestOptions);
+    response = await oauth.processAuthorizationCodeResponse(as, ctx.client, tokenResponse, {
+      expectedNonce: transaction.nonce ?? oauth.expectNoNonce,
+      requireIdToken: ctx.preset.openid,
+    });
+  } catch (error) {
+    return translateError(error);
+  }
+  const now = ctx.now();
+  const tokens = tokenSetFrom(response, now);
+  const idTokenClaims = oauth.getValidatedIdTokenClaims(response) as Record<string, unknown> | undefined;
+  const profile = await buildProfile(ctx, as, tokens, idTokenClaims);
+  const session: ClientSession = {
+    id: randomToken(32),
+    provider: ctx.preset.id,
+    issuer: as.issuer,
+    profile,
+    tokens,
+    sid: typeof idTokenClaims?.sid === 'string' ? idTokenClaims.sid : undefined,
+    createdAt: now,
+    expiresAt: now + ctx.sessionTtl * 1000,
+  };
+  return { result: { session, profile, tokens, idTokenClaims, returnTo: transaction.returnTo }, clearTransaction: clear };
+}
+
+async function buildProfile(ctx: ClientContext, as: oauth.AuthorizationServer, tokens: TokenSet, idTokenClaims: Record<string, unknown> | undefined): Promise<Profile> {
+  const userinfo = async (): Promise<Record<string, unknown>> => {
+    try {
+      const response = await oauth.userInfoRequest(as, ctx.client, tokens.accessToken, ctx.requestOptions);
+      const expected = typeof idTokenClaims?.sub === 'string' ? idTokenClaims.sub : oauth.skipSubjectCheck;
+      return (await oauth.processUserInfoResponse(as, ctx.client, expected, response)) as Record<string, unknown>;
+    } catch (error) {
+      return translateError(error);
+    }
+  };
+  if (ctx.preset.profile) return ctx.preset.profile({ tokens, idTokenClaims, userinfo, fetch: ctx.fetch });
+  const claims = idTokenClaims ?? {};
+  // ID tokens often leave out profile claims (OIDC Core §5.4): complete them from UserInfo.
+  const incomplete = claims.email === undefined || claims.name === undefined;
+  const merged = incomplete && as.userinfo_endpoint ? { ...claims, ...(await userinfo()) } : claims;
+  return profileFromClaims(ctx.preset.id, merged);
+}
