@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Clock } from '../src/core/clock.js';
 import { StoreConflictError, type Store } from '../src/stores/contract.js';
 import { FakeClock, T0 } from './helpers/fake-clock.js';
-import { makeClient, makeGrant, makeKey, makeUser } from './helpers/records.js';
+import { makeClient, makeGrant, makeIdentity, makeKey, makeUser } from './helpers/records.js';
 
 /** What a backend hands the contract suite: a fresh, unmigrated store and how to dispose of it. */
 export interface StoreUnderTest {
@@ -198,6 +198,107 @@ export function describeStoreContract(name: string, factory: (clock: Clock) => P
         expect(await ids({ limit: 1 })).toEqual(['u1']);
         expect(await ids({ offset: 2 })).toEqual(['u3']);
         expect(await ids({ limit: 5, offset: 1 })).toEqual(['u2', 'u3']);
+      });
+    });
+
+    describe('user identities', () => {
+      const alice = makeUser();
+      const bob = makeUser({ id: 'user-2', username: 'bob', email: 'bob@example.com' });
+
+      beforeEach(async () => {
+        await store.users.create(alice);
+        await store.users.create(bob);
+      });
+
+      it('links upstream accounts and finds the user by provider and subject', async () => {
+        const github = makeIdentity({ encryptedTokens: 'envelope-of-tokens' });
+        await store.users.linkIdentity(github);
+        await store.users.linkIdentity(makeIdentity({ provider: 'google', subject: 'g-1', userId: 'user-2' }));
+        expect(await store.users.findByIdentity('github', '583231')).toEqual(alice);
+        expect(await store.users.findByIdentity('google', 'g-1')).toEqual(bob);
+        // Both halves of the key matter.
+        expect(await store.users.findByIdentity('google', '583231')).toBeUndefined();
+        expect(await store.users.findByIdentity('github', 'g-1')).toBeUndefined();
+        expect(await store.users.listIdentities('user-1')).toEqual([github]);
+      });
+
+      it('lists a user’s identities oldest first, ties by provider then subject', async () => {
+        await store.users.linkIdentity(makeIdentity({ provider: 'oidc', subject: 'b', createdAt: T0 + 1 }));
+        await store.users.linkIdentity(makeIdentity({ provider: 'oidc', subject: 'a', createdAt: T0 + 1 }));
+        await store.users.linkIdentity(makeIdentity({ provider: 'github', subject: 'z', createdAt: T0 + 1 }));
+        await store.users.linkIdentity(makeIdentity({ provider: 'zulu', subject: 'x', createdAt: T0 }));
+        await store.users.linkIdentity(makeIdentity({ provider: 'google', subject: 'g', userId: 'user-2' }));
+        const keys = (await store.users.listIdentities('user-1')).map((identity) => `${identity.provider}/${identity.subject}`);
+        expect(keys).toEqual(['zulu/x', 'github/z', 'oidc/a', 'oidc/b']);
+        expect(await store.users.listIdentities('nobody')).toEqual([]);
+      });
+
+      it('relinking to the same user updates email, tokens and updatedAt in place', async () => {
+        await store.users.linkIdentity(makeIdentity());
+        await store.users.linkIdentity(
+          makeIdentity({ email: 'new@users.github.example', encryptedTokens: 'envelope-2', createdAt: T0 + 5, updatedAt: T0 + 5 }),
+        );
+        expect(await store.users.listIdentities('user-1')).toEqual([
+          makeIdentity({ email: 'new@users.github.example', encryptedTokens: 'envelope-2', updatedAt: T0 + 5 }),
+        ]);
+        // Clearing is an update too.
+        await store.users.linkIdentity(makeIdentity({ email: null, encryptedTokens: null, updatedAt: T0 + 6 }));
+        expect(await store.users.listIdentities('user-1')).toEqual([makeIdentity({ email: null, updatedAt: T0 + 6 })]);
+      });
+
+      it('rejects linking an account that is linked to another user, changing nothing', async () => {
+        await store.users.linkIdentity(makeIdentity());
+        await expectConflict(
+          store.users.linkIdentity(makeIdentity({ userId: 'user-2', email: 'bob@users.github.example', updatedAt: T0 + 1 })),
+          'identity',
+        );
+        expect(await store.users.findByIdentity('github', '583231')).toEqual(alice);
+        expect(await store.users.listIdentities('user-1')).toEqual([makeIdentity()]);
+        expect(await store.users.listIdentities('user-2')).toEqual([]);
+      });
+
+      it('rejects a link to an unknown user', async () => {
+        await expect(store.users.linkIdentity(makeIdentity({ userId: 'ghost' }))).rejects.toThrow();
+        expect(await store.users.findByIdentity('github', '583231')).toBeUndefined();
+        expect(await store.users.listIdentities('ghost')).toEqual([]);
+      });
+
+      it('unlinks once, freeing the account for another user', async () => {
+        await store.users.linkIdentity(makeIdentity());
+        await store.users.linkIdentity(makeIdentity({ subject: 'other' }));
+        expect(await store.users.unlinkIdentity('github', '583231')).toBe(true);
+        expect(await store.users.findByIdentity('github', '583231')).toBeUndefined();
+        expect(await store.users.unlinkIdentity('github', '583231')).toBe(false);
+        expect(await store.users.unlinkIdentity('nope', 'nope')).toBe(false);
+        expect((await store.users.listIdentities('user-1')).map((identity) => identity.subject)).toEqual(['other']);
+        await store.users.linkIdentity(makeIdentity({ userId: 'user-2' }));
+        expect(await store.users.findByIdentity('github', '583231')).toEqual(bob);
+      });
+
+      it('deleting a user removes their links, and only theirs', async () => {
+        await store.users.linkIdentity(makeIdentity());
+        await store.users.linkIdentity(makeIdentity({ provider: 'google', subject: 'g-1' }));
+        await store.users.linkIdentity(makeIdentity({ provider: 'google', subject: 'g-2', userId: 'user-2' }));
+        expect(await store.users.delete('user-1')).toBe(true);
+        expect(await store.users.findByIdentity('github', '583231')).toBeUndefined();
+        expect(await store.users.findByIdentity('google', 'g-1')).toBeUndefined();
+        expect(await store.users.findByIdentity('google', 'g-2')).toEqual(bob);
+        // A new user with the old id does not inherit the links; the accounts are free again.
+        await store.users.create(alice);
+        expect(await store.users.listIdentities('user-1')).toEqual([]);
+        await store.users.linkIdentity(makeIdentity({ userId: 'user-2' }));
+        expect(await store.users.findByIdentity('github', '583231')).toEqual(bob);
+      });
+
+      it('hands out copies: neither input nor output shares stored state', async () => {
+        const identity = makeIdentity();
+        await store.users.linkIdentity(identity);
+        identity.email = 'changed@example.com';
+        const [read] = await store.users.listIdentities('user-1');
+        read!.email = 'changed@example.com';
+        (await store.users.findByIdentity('github', '583231'))!.profile.name = 'Mallory';
+        expect(await store.users.listIdentities('user-1')).toEqual([makeIdentity()]);
+        expect(await store.users.findByIdentity('github', '583231')).toEqual(alice);
       });
     });
 
@@ -430,6 +531,25 @@ export function describeStoreContract(name: string, factory: (clock: Clock) => P
           expect((failure as StoreConflictError).field).toBe('username');
         }
         expect(await store.users.list()).toHaveLength(1);
+      });
+
+      it('10 parallel links of one account to 10 users: exactly one succeeds, the rest conflict', async () => {
+        const ids = Array.from({ length: 10 }, (_, i) => `racer-${i}`);
+        for (const id of ids) await store.users.create(makeUser({ id, username: id, email: null }));
+        const results = await Promise.allSettled(
+          ids.map((userId, i) => store.users.linkIdentity(makeIdentity({ userId, updatedAt: T0 + i }))),
+        );
+        const winners = ids.filter((_, i) => results[i]!.status === 'fulfilled');
+        expect(winners).toHaveLength(1);
+        const failures = results.flatMap((result) => (result.status === 'rejected' ? [result.reason as unknown] : []));
+        expect(failures).toHaveLength(9);
+        for (const failure of failures) {
+          expect(failure).toBeInstanceOf(StoreConflictError);
+          expect((failure as StoreConflictError).field).toBe('identity');
+        }
+        expect((await store.users.findByIdentity('github', '583231'))!.id).toBe(winners[0]);
+        const linked = await Promise.all(ids.map((id) => store.users.listIdentities(id)));
+        expect(linked.flat().map((identity) => identity.userId)).toEqual(winners);
       });
     });
   });

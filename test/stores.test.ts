@@ -2,12 +2,13 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
+import { Kysely, SqliteDialect } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createMemoryStore } from '../src/stores/memory/index.js';
-import { migrations } from '../src/stores/sql/index.js';
+import { createSqlStore, migrateToLatest, migrations, type Database } from '../src/stores/sql/index.js';
 import { createSqliteStore } from '../src/stores/sqlite/index.js';
 import { FakeClock, T0 } from './helpers/fake-clock.js';
-import { makeClient, makeGrant, makeKey, makeUser } from './helpers/records.js';
+import { makeClient, makeGrant, makeIdentity, makeKey, makeUser } from './helpers/records.js';
 import { describeStoreContract } from './store-contract.js';
 
 /** A fresh temporary directory, removed by the returned function. */
@@ -75,6 +76,52 @@ describe('sqlite file store', () => {
       expect(await second.artifacts.get('refresh_token', 'rt')).toMatchObject({ value: { n: 1 }, consumedAt: T0 + 1 });
     } finally {
       await second.close();
+    }
+  });
+
+  it('upgrades a database left at 0001: applies only 0002, keeps the data, cascades deletes', async () => {
+    const filename = join(dir, 'gatehouse.db');
+    // The file as the release before user identities left it: only 0001 applied, some data in it.
+    const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: new BetterSqlite3(filename) }) });
+    const old = createSqlStore(db, { dialect: 'sqlite' });
+    expect(await migrateToLatest(db, migrations.slice(0, 1))).toEqual(['0001_initial_schema']);
+    const user = makeUser();
+    await old.users.create(user);
+    await old.users.create(makeUser({ id: 'user-2', username: 'bob', email: null }));
+    await old.clients.create(makeClient());
+    await old.grants.create(makeGrant());
+    await old.close();
+
+    const store = createSqliteStore({ filename });
+    try {
+      expect(await store.migrate()).toEqual(['0002_user_identities']);
+      expect(await store.migrate()).toEqual([]);
+      expect(await store.users.get('user-1')).toEqual(user);
+      expect(await store.clients.get('client-1')).toEqual(makeClient());
+      expect(await store.grants.get('grant-1')).toEqual(makeGrant());
+
+      await store.users.linkIdentity(makeIdentity());
+      await store.users.linkIdentity(makeIdentity({ provider: 'google', subject: 'g-2', userId: 'user-2' }));
+      expect(await store.users.findByIdentity('github', '583231')).toEqual(user);
+      await store.users.delete('user-1');
+      expect(await store.users.findByIdentity('github', '583231')).toBeUndefined();
+      expect((await store.users.findByIdentity('google', 'g-2'))!.id).toBe('user-2');
+    } finally {
+      await store.close();
+    }
+
+    // The cascade is declared in the schema itself, not done by the store.
+    const raw = new BetterSqlite3(filename, { readonly: true });
+    try {
+      expect(raw.pragma('foreign_key_list(user_identities)')).toEqual([
+        expect.objectContaining({ table: 'users', from: 'user_id', to: 'id', on_delete: 'CASCADE' }),
+      ]);
+      expect(raw.pragma('index_list(user_identities)')).toEqual(
+        expect.arrayContaining([expect.objectContaining({ name: 'user_identities_user_id_idx' })]),
+      );
+      expect(raw.prepare('select count(*) as n from user_identities').get()).toEqual({ n: 1 });
+    } finally {
+      raw.close();
     }
   });
 

@@ -93,6 +93,24 @@ export interface UserRecord {
   updatedAt: number;
 }
 
+/**
+ * A link between a user and an account at an upstream provider (Google, GitHub, any OpenID
+ * provider), made at the first upstream sign-in or from the account page.
+ */
+export interface UserIdentityRecord {
+  /** The upstream's configured id, e.g. `github`. */
+  provider: string;
+  /** The user's stable id at the provider (OIDC `sub`, GitHub's numeric id). */
+  subject: string;
+  userId: string;
+  /** The email the provider reported at the last sign-in, for display. */
+  email: string | null;
+  /** The provider's tokens (AES-GCM envelope), kept only when configured; `null` otherwise. */
+  encryptedTokens: string | null;
+  createdAt: number;
+  updatedAt: number;
+}
+
 /** A signing key. The private half is encrypted at rest with a key derived from the installation secret. */
 export interface SigningKeyRecord {
   kid: string;
@@ -171,6 +189,17 @@ export interface UserRepository {
   delete(id: string): Promise<boolean>;
   /** Ordered by creation time, oldest first. */
   list(options?: ListOptions): Promise<UserRecord[]>;
+  /** The user linked to an upstream account. */
+  findByIdentity(provider: string, subject: string): Promise<UserRecord | undefined>;
+  /**
+   * Links an upstream account to a user, or updates the link (email, tokens, `updatedAt`) when this
+   * provider+subject is already linked to the same user. Throws {@link StoreConflictError}
+   * (`field: 'identity'`) when it is linked to another user.
+   */
+  linkIdentity(identity: UserIdentityRecord): Promise<void>;
+  /** The upstream accounts linked to a user, oldest first. */
+  listIdentities(userId: string): Promise<UserIdentityRecord[]>;
+  unlinkIdentity(provider: string, subject: string): Promise<boolean>;
 }
 
 export interface SigningKeyRepository {

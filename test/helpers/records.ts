@@ -1,4 +1,10 @@
-import type { ClientRecord, GrantRecord, SigningKeyRecord, UserRecord } from '../../src/stores/contract.js';
+import type {
+  ClientRecord,
+  GrantRecord,
+  SigningKeyRecord,
+  UserIdentityRecord,
+  UserRecord,
+} from '../../src/stores/contract.js';
 import { T0 } from './fake-clock.js';
 
 /** A confidential client record; override any field. */
@@ -32,6 +38,20 @@ export function makeUser(overrides: Partial<UserRecord> = {}): UserRecord {
     passwordHash: '$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA',
     profile: { name: 'Alice' },
     disabled: false,
+    createdAt: T0,
+    updatedAt: T0,
+    ...overrides,
+  };
+}
+
+/** A link of user-1 to a GitHub account; override any field. */
+export function makeIdentity(overrides: Partial<UserIdentityRecord> = {}): UserIdentityRecord {
+  return {
+    provider: 'github',
+    subject: '583231',
+    userId: 'user-1',
+    email: 'alice@users.github.example',
+    encryptedTokens: null,
     createdAt: T0,
     updatedAt: T0,
     ...overrides,

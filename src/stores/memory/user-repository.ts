@@ -1,9 +1,21 @@
-import { StoreConflictError, type ListOptions, type UserRecord, type UserRepository } from '../contract.js';
+import {
+  StoreConflictError,
+  type ListOptions,
+  type UserIdentityRecord,
+  type UserRecord,
+  type UserRepository,
+} from '../contract.js';
 import { RecordTable } from './record-table.js';
 
-/** Users held in a Map; usernames and emails are unique case-insensitively. */
+/**
+ * Users held in a Map; usernames and emails are unique case-insensitively. Their upstream
+ * identities sit in a second Map and go when the user does, as the SQL store's foreign key does.
+ */
 export class MemoryUserRepository implements UserRepository {
   readonly #table = new RecordTable<UserRecord>((user) => user.id);
+  readonly #identities = new RecordTable<UserIdentityRecord>((identity) =>
+    identityKey(identity.provider, identity.subject),
+  );
 
   async create(user: UserRecord): Promise<void> {
     this.#assertLoginsFree(user);
@@ -30,11 +42,45 @@ export class MemoryUserRepository implements UserRepository {
   }
 
   async delete(id: string): Promise<boolean> {
-    return this.#table.delete(id);
+    if (!this.#table.delete(id)) return false;
+    const linked = [...this.#identities.scan((identity) => identity.userId === id)];
+    for (const identity of linked) this.#identities.delete(identityKey(identity.provider, identity.subject));
+    return true;
   }
 
   async list(options?: ListOptions): Promise<UserRecord[]> {
     return this.#table.list(options);
+  }
+
+  async findByIdentity(provider: string, subject: string): Promise<UserRecord | undefined> {
+    const identity = this.#identities.get(identityKey(provider, subject));
+    return identity === undefined ? undefined : this.#table.get(identity.userId);
+  }
+
+  async linkIdentity(identity: UserIdentityRecord): Promise<void> {
+    // Check and write with no await in between, so exactly one of several racing links wins.
+    const linked = this.#identities.get(identityKey(identity.provider, identity.subject));
+    if (linked === undefined) {
+      // Mirrors the SQL store's foreign key: a link needs an existing user.
+      if (this.#table.get(identity.userId) === undefined) throw new Error(`no user with id ${identity.userId}`);
+      this.#identities.insert(identity, 'identity');
+      return;
+    }
+    if (linked.userId !== identity.userId) throw new StoreConflictError('identity');
+    this.#identities.replace({
+      ...linked,
+      email: identity.email,
+      encryptedTokens: identity.encryptedTokens,
+      updatedAt: identity.updatedAt,
+    });
+  }
+
+  async listIdentities(userId: string): Promise<UserIdentityRecord[]> {
+    return this.#identities.list({}, (identity) => identity.userId === userId);
+  }
+
+  async unlinkIdentity(provider: string, subject: string): Promise<boolean> {
+    return this.#identities.delete(identityKey(provider, subject));
   }
 
   /** Throws when another user already has `user`'s username or email. */
@@ -46,4 +92,12 @@ export class MemoryUserRepository implements UserRepository {
       if (email !== undefined && other.email?.toLowerCase() === email) throw new StoreConflictError('email');
     }
   }
+}
+
+/**
+ * The table key of an identity. NUL sorts below every other character, so ties in
+ * {@link RecordTable.list} fall in (provider, subject) order, as in the SQL store.
+ */
+function identityKey(provider: string, subject: string): string {
+  return `${provider}\u0000${subject}`;
 }

@@ -87,20 +87,55 @@ export const migrations: readonly SqlMigration[] = [
       await db.schema.createIndex('artifacts_expires_at_idx').on('artifacts').column('expires_at').execute();
     },
   },
+  {
+    name: '0002_user_identities',
+    async up(db: Kysely<any>): Promise<void> {
+      // `if not exists`: kysely runs SQLite migrations outside a transaction, so a crash between
+      // these two statements must not leave a database this migration can no longer be applied to.
+      await db.schema
+        .createTable('user_identities')
+        .ifNotExists()
+        .addColumn('provider', 'text', (col) => col.notNull())
+        .addColumn('subject', 'text', (col) => col.notNull())
+        .addColumn('user_id', 'text', (col) => col.notNull())
+        .addColumn('email', 'text')
+        .addColumn('encrypted_tokens', 'text')
+        .addColumn('created_at', 'bigint', (col) => col.notNull())
+        .addColumn('updated_at', 'bigint', (col) => col.notNull())
+        .addPrimaryKeyConstraint('user_identities_pk', ['provider', 'subject'])
+        // Deleting a user drops their links. SQLite enforces this only with `foreign_keys = ON`,
+        // which the SQLite store sets on its connection.
+        .addForeignKeyConstraint('user_identities_user_id_fk', ['user_id'], 'users', ['id'], (fk) =>
+          fk.onDelete('cascade'),
+        )
+        .execute();
+      await db.schema
+        .createIndex('user_identities_user_id_idx')
+        .ifNotExists()
+        .on('user_identities')
+        .column('user_id')
+        .execute();
+    },
+  },
 ];
 
 /**
  * Applies the pending {@link migrations} in list order. Idempotent: returns the names applied by
  * this call, `[]` when the schema is current.
  *
+ * @param list the migrations to apply; a prefix of {@link migrations} leaves the database as an
+ *   earlier release did (for upgrade tests).
  * @example
- * const applied = await migrateToLatest(db); // ['0001_initial_schema'] on a fresh database
+ * const applied = await migrateToLatest(db); // ['0001_initial_schema', '0002_user_identities'] on a fresh database
  */
-export async function migrateToLatest(db: Kysely<Database>): Promise<string[]> {
-  const names = migrations.map((migration) => migration.name);
+export async function migrateToLatest(
+  db: Kysely<Database>,
+  list: readonly SqlMigration[] = migrations,
+): Promise<string[]> {
+  const names = list.map((migration) => migration.name);
   const migrator = new Migrator({
     db,
-    provider: { getMigrations: async () => Object.fromEntries(migrations.map((m) => [m.name, m])) },
+    provider: { getMigrations: async () => Object.fromEntries(list.map((m) => [m.name, m])) },
     // The list order is the truth, not the alphabetical order of the names.
     nameComparator: (a, b) => names.indexOf(a) - names.indexOf(b),
     migrationTableName: 'gatehouse_migration',

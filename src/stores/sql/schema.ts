@@ -26,6 +26,17 @@ export interface UsersTable {
   updated_at: Millis;
 }
 
+/** `user_identities`: upstream accounts linked to a user, keyed by `provider` + `subject`. */
+export interface UserIdentitiesTable {
+  provider: string;
+  subject: string;
+  user_id: string;
+  email: string | null;
+  encrypted_tokens: string | null;
+  created_at: Millis;
+  updated_at: Millis;
+}
+
 /** `signing_keys`: `public_jwk` is JSON; the private JWK stays encrypted. */
 export interface SigningKeysTable {
   kid: string;
@@ -63,6 +74,7 @@ export interface ArtifactsTable {
 export interface Database {
   clients: ClientsTable;
   users: UsersTable;
+  user_identities: UserIdentitiesTable;
   signing_keys: SigningKeysTable;
   grants: GrantsTable;
   artifacts: ArtifactsTable;

@@ -1,13 +1,22 @@
 import { sql, type Selectable } from 'kysely';
-import type { ListOptions, UserRecord, UserRepository } from '../contract.js';
+import {
+  StoreConflictError,
+  type ListOptions,
+  type UserIdentityRecord,
+  type UserRecord,
+  type UserRepository,
+} from '../contract.js';
 import { asConflict } from './conflicts.js';
 import { pageOf, toMillis } from './column-values.js';
 import type { SqlContext } from './context.js';
-import type { UsersTable } from './schema.js';
+import type { UserIdentitiesTable, UsersTable } from './schema.js';
 
 type UserData = Pick<UserRecord, 'profile' | 'emailVerified' | 'disabled'>;
 
-/** Users in the `users` table; usernames and emails are unique case-insensitively. */
+/**
+ * Users in the `users` table; usernames and emails are unique case-insensitively. Their upstream
+ * identities live in `user_identities`, which the database clears when a user is deleted.
+ */
 export class SqlUserRepository implements UserRepository {
   readonly #ctx: SqlContext;
 
@@ -70,6 +79,60 @@ export class SqlUserRepository implements UserRepository {
       .execute();
     return rows.map(fromRow);
   }
+
+  async findByIdentity(provider: string, subject: string): Promise<UserRecord | undefined> {
+    const row = await this.#ctx.db
+      .selectFrom('user_identities')
+      .innerJoin('users', 'users.id', 'user_identities.user_id')
+      .selectAll('users')
+      .where('user_identities.provider', '=', provider)
+      .where('user_identities.subject', '=', subject)
+      .executeTakeFirst();
+    return row === undefined ? undefined : fromRow(row);
+  }
+
+  async linkIdentity(identity: UserIdentityRecord): Promise<void> {
+    // One statement, so racing links cannot both win: the insert, or else the update guarded by
+    // `user_id = excluded.user_id`. A row linked to another user matches neither, and nothing is
+    // returned. (A user that does not exist fails the foreign key instead.)
+    const linked = await this.#ctx.db
+      .insertInto('user_identities')
+      .values(toIdentityRow(identity))
+      .onConflict((conflict) =>
+        conflict
+          .columns(['provider', 'subject'])
+          .doUpdateSet((eb) => ({
+            email: eb.ref('excluded.email'),
+            encrypted_tokens: eb.ref('excluded.encrypted_tokens'),
+            updated_at: eb.ref('excluded.updated_at'),
+          }))
+          .whereRef('user_identities.user_id', '=', 'excluded.user_id'),
+      )
+      .returning('user_id')
+      .executeTakeFirst();
+    if (linked === undefined) throw new StoreConflictError('identity');
+  }
+
+  async listIdentities(userId: string): Promise<UserIdentityRecord[]> {
+    const rows = await this.#ctx.db
+      .selectFrom('user_identities')
+      .selectAll()
+      .where('user_id', '=', userId)
+      .orderBy('created_at')
+      .orderBy('provider')
+      .orderBy('subject')
+      .execute();
+    return rows.map(fromIdentityRow);
+  }
+
+  async unlinkIdentity(provider: string, subject: string): Promise<boolean> {
+    const result = await this.#ctx.db
+      .deleteFrom('user_identities')
+      .where('provider', '=', provider)
+      .where('subject', '=', subject)
+      .executeTakeFirst();
+    return result.numDeletedRows > 0n;
+  }
 }
 
 /** Maps the violated constraint (see the `users_*_unique` indexes in migrations.ts) to its field. */
@@ -102,6 +165,30 @@ function fromRow(row: Selectable<UsersTable>): UserRecord {
     passwordHash: row.password_hash,
     profile: data.profile,
     disabled: data.disabled,
+    createdAt: toMillis(row.created_at),
+    updatedAt: toMillis(row.updated_at),
+  };
+}
+
+function toIdentityRow(identity: UserIdentityRecord) {
+  return {
+    provider: identity.provider,
+    subject: identity.subject,
+    user_id: identity.userId,
+    email: identity.email,
+    encrypted_tokens: identity.encryptedTokens,
+    created_at: identity.createdAt,
+    updated_at: identity.updatedAt,
+  };
+}
+
+function fromIdentityRow(row: Selectable<UserIdentitiesTable>): UserIdentityRecord {
+  return {
+    provider: row.provider,
+    subject: row.subject,
+    userId: row.user_id,
+    email: row.email,
+    encryptedTokens: row.encrypted_tokens,
     createdAt: toMillis(row.created_at),
     updatedAt: toMillis(row.updated_at),
   };
