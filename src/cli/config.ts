@@ -1,7 +1,9 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { ConfigError } from '../core/errors.js';
+import type { UpstreamOptions } from '../server/options.js';
 import type { SigningAlg } from '../stores/contract.js';
+import { upstreamsFromConfig } from './upstreams-config.js';
 
 /**
  * Settings of the `gatehouse` command, from (highest first) command-line flags, `GATEHOUSE_*`
@@ -31,6 +33,8 @@ export interface CliConfig {
   logLevel: string;
   maxBodyBytes: number;
   keyRefreshInterval: number;
+  /** Upstream providers (file only; secrets from GATEHOUSE_UPSTREAM_{ID}_CLIENT_SECRET). */
+  upstreams: UpstreamOptions[];
 }
 
 /** `GATEHOUSE_*` variable for each setting that has one. Kept in step with .env.example. */
@@ -55,17 +59,17 @@ export const ENV_VARS = {
   logLevel: 'GATEHOUSE_LOG_LEVEL',
   maxBodyBytes: 'GATEHOUSE_MAX_BODY_BYTES',
   keyRefreshInterval: 'GATEHOUSE_KEY_REFRESH_INTERVAL',
-} as const satisfies Record<keyof CliConfig, string>;
+} as const satisfies Record<Exclude<keyof CliConfig, 'upstreams'>, string>;
 
 /** Flag values that override the environment. */
 export type ConfigOverrides = Partial<Pick<CliConfig, 'dataDir' | 'issuer' | 'host' | 'port'>> & { configFile?: string };
 
-const FILE_KEYS = new Set<string>(Object.keys(ENV_VARS).filter((key) => key !== 'secret'));
+const FILE_KEYS = new Set<string>([...Object.keys(ENV_VARS).filter((key) => key !== 'secret'), 'upstreams']);
 
 /** Loads the configuration; throws {@link ConfigError} naming the bad setting. */
 export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessEnv = process.env): CliConfig {
   const file = readConfigFile(overrides.configFile ?? env.GATEHOUSE_CONFIG);
-  const pick = (key: keyof CliConfig): unknown => {
+  const pick = (key: keyof typeof ENV_VARS): unknown => {
     const flag = (overrides as Record<string, unknown>)[key];
     if (flag !== undefined) return flag;
     const fromEnv = env[ENV_VARS[key]];
@@ -102,6 +106,7 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessE
     logLevel: String(pick('logLevel') ?? 'info'),
     maxBodyBytes: integer(pick('maxBodyBytes') ?? 65_536, 'maxBodyBytes', 1024, 16 * 1024 * 1024),
     keyRefreshInterval: integer(pick('keyRefreshInterval') ?? 60, 'keyRefreshInterval', 1, 86_400),
+    upstreams: upstreamsFromConfig(file.upstreams, env, modeValue),
   };
 }
 
@@ -131,7 +136,7 @@ function optionalString(value: unknown): string | undefined {
   return value === undefined || value === null || value === '' ? undefined : String(value);
 }
 
-function integer(value: unknown, key: keyof CliConfig, min: number, max: number): number {
+function integer(value: unknown, key: keyof typeof ENV_VARS, min: number, max: number): number {
   const number = typeof value === 'number' ? value : Number(String(value).trim());
   if (!Number.isInteger(number) || number < min || number > max) {
     throw new ConfigError(`${key} (${ENV_VARS[key]}) must be a whole number from ${min} to ${max}, got "${String(value)}"`, 'ERR_INVALID_OPTION', key);

@@ -18,6 +18,11 @@ export interface OAuthClient {
    * `setCookies`: send them all with the response (they clear the sign-in cookie and set the session).
    */
   handleCallback(request: Request): Promise<SignInResult & { setCookies: string[] }>;
+  /**
+   * Completes sign-in without starting a session, for servers that keep their own (Gatehouse's
+   * upstream sign-in). `clearCookie` ends the sign-in cookie.
+   */
+  exchangeCallback(request: Request): Promise<Omit<SignInResult, 'session'> & { clearCookie: string }>;
   /** The request's session, if signed in. */
   getSession(request: Request): Promise<ClientSession | undefined>;
   /** A valid access token for the session, refreshed first when it is about to expire (single-flight). */
@@ -58,6 +63,11 @@ export function createOAuthClient(options: OAuthClientOptions): OAuthClient {
       const { result, clearTransaction } = await completeSignIn(ctx, request);
       const sessionCookies = await sessions.save(result.session, request);
       return { ...result, setCookies: [clearTransaction, ...sessionCookies] };
+    },
+    async exchangeCallback(request) {
+      const { result, clearTransaction } = await completeSignIn(ctx, request);
+      const { session: _unused, ...rest } = result;
+      return { ...rest, clearCookie: clearTransaction };
     },
     getSession: (request) => sessions.load(request),
     getAccessToken: (session, tokenOptions) => refresher.accessToken(session, tokenOptions),

@@ -6,6 +6,9 @@ import { endpointUrls, type ServerContext } from './context.js';
 import { oauthErrorResponse } from './http/responses.js';
 import { resolveOptions, type AuthorizationServerOptions } from './options.js';
 import { createRouter } from './router.js';
+import { identityContext } from './upstream/link-user.js';
+import { createUpstreams } from './upstream/upstreams.js';
+import type { TokenSet } from '../client/token-set.js';
 
 /** How often expired artifacts are purged from the store. */
 const PURGE_INTERVAL_MS = 10 * 60_000;
@@ -20,6 +23,11 @@ export interface AuthorizationServer {
   ready(): Promise<void>;
   /** Stops background timers. The store is the caller's to close. */
   close(): Promise<void>;
+  /**
+   * The tokens an upstream provider issued at the user's last sign-in through it, for calling
+   * its API — kept only for upstreams configured with `keepTokens: true`.
+   */
+  upstreamTokens(userId: string, upstreamId: string): Promise<TokenSet | undefined>;
 }
 
 /**
@@ -42,7 +50,14 @@ export function createAuthorizationServer(options: AuthorizationServerOptions): 
   const logger = resolved.logger === false ? silentLogger() : (resolved.logger ?? createLogger());
   const retentionMs = keyRetentionMs(Math.max(resolved.tokens.accessTokenTtl, resolved.tokens.idTokenTtl));
   const keyRing = new KeyRing(resolved.store, secretKeys, retentionMs);
-  const ctx: ServerContext = { options: resolved, secretKeys, keyRing, logger, endpoints: endpointUrls(resolved.issuer) };
+  const ctx: ServerContext = {
+    options: resolved,
+    secretKeys,
+    keyRing,
+    logger,
+    endpoints: endpointUrls(resolved.issuer),
+    upstreams: createUpstreams(resolved),
+  };
   const router = createRouter(ctx);
   const timers: NodeJS.Timeout[] = [];
   let closed = false;
@@ -75,6 +90,11 @@ export function createAuthorizationServer(options: AuthorizationServerOptions): 
     async close(): Promise<void> {
       closed = true;
       for (const timer of timers) clearInterval(timer);
+    },
+    async upstreamTokens(userId, upstreamId) {
+      const identity = (await resolved.store.users.listIdentities(userId)).find((link) => link.provider === upstreamId);
+      if (!identity?.encryptedTokens) return undefined;
+      return JSON.parse(secretKeys.decrypt(identity.encryptedTokens, identityContext(identity.provider, identity.subject))) as TokenSet;
     },
   };
 }

@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { KeyRing } from '../core/signing-keys.js';
 import type { SecretKeys } from '../core/secret.js';
 import type { ResolvedOptions } from './options.js';
+import type { Upstream } from './upstream/upstreams.js';
 
 /** What every endpoint works with, built once per server. */
 export interface ServerContext {
@@ -11,6 +12,8 @@ export interface ServerContext {
   logger: Logger;
   /** Absolute endpoint URLs, derived from the issuer (never from the request's Host header). */
   endpoints: EndpointUrls;
+  /** Upstream providers by id, in configured order. */
+  upstreams: Map<string, Upstream>;
 }
 
 export interface EndpointUrls {

@@ -4,6 +4,7 @@ import type { Clock } from '../core/clock.js';
 import { systemClock } from '../core/clock.js';
 import { ConfigError } from '../core/errors.js';
 import { isLoopbackHost } from '../core/urls.js';
+import type { ProviderPreset } from '../client/providers/preset.js';
 import type { SigningAlg, Store } from '../stores/contract.js';
 
 /**
@@ -60,6 +61,11 @@ export interface AuthorizationServerOptions {
     /** `#rrggbb`. */
     primaryColor?: string;
   };
+  /**
+   * Upstream providers offered on the login page ("Continue with GitHub"). Each one's redirect URI
+   * to register at the provider is `{issuer}/upstream/{id}/callback`.
+   */
+  upstreams?: UpstreamOptions[];
   /** Scopes advertised in discovery as `scopes_supported`. Default: none advertised. */
   scopes?: string[];
   keys?: {
@@ -76,6 +82,25 @@ export interface AuthorizationServerOptions {
   logger?: Logger | false;
   /** The time source; tests pass a fixed clock. */
   clock?: Clock;
+}
+
+/** One upstream provider users may sign in with. */
+export interface UpstreamOptions {
+  /** Lowercase id used in URLs and links, e.g. `github`. */
+  id: string;
+  /** Shown as "Continue with {label}". Default: the id, capitalised. */
+  label?: string;
+  /** A preset from `gatehouse/client`: `github()`, `google()`, `oidc(issuer)`, ... */
+  provider: ProviderPreset;
+  clientId: string;
+  clientSecret?: string;
+  scopes?: string[];
+  /** Keep the provider's tokens (encrypted) with the linked account, for calling its API. Default false. */
+  keepTokens?: boolean;
+  /** Allows a plain-http provider (local development and tests only). */
+  allowInsecureRequests?: boolean;
+  /** `fetch` for requests to the provider. */
+  fetch?: typeof fetch;
 }
 
 /** Options after defaults are merged: what the server works with. */
@@ -99,6 +124,7 @@ export interface ResolvedOptions {
   /** Cookies are `Secure` and `__Host-` prefixed when the issuer is https. */
   secureCookies: boolean;
   scopes: string[];
+  upstreams: UpstreamOptions[];
   keys: { refreshInterval: number };
   limits: { maxBodyBytes: number };
   migrate: boolean;
@@ -142,6 +168,24 @@ const schema = z
         primaryColor: z.string().regex(/^#[0-9a-fA-F]{6}$/, 'must be a colour like #2f5bea').optional(),
       })
       .strict()
+      .optional(),
+    upstreams: z
+      .array(
+        z
+          .object({
+            id: z.string().regex(/^[a-z0-9][a-z0-9-]{0,31}$/, 'must be 1 to 32 lowercase letters, digits or "-"'),
+            label: z.string().min(1).max(60).optional(),
+            provider: z.custom<ProviderPreset>((value) => typeof value === 'object' && value !== null && typeof (value as ProviderPreset).id === 'string', 'must be a provider preset from gatehouse/client'),
+            clientId: z.string().min(1),
+            clientSecret: z.string().min(1).optional(),
+            scopes: z.array(z.string()).optional(),
+            keepTokens: z.boolean().optional(),
+            allowInsecureRequests: z.boolean().optional(),
+            fetch: z.custom<typeof fetch>((value) => typeof value === 'function', 'must be a function').optional(),
+          })
+          .strict(),
+      )
+      .refine((list) => new Set(list.map((upstream) => upstream.id)).size === list.length, 'ids must be unique')
       .optional(),
     scopes: z.array(z.string().regex(/^[\x21\x23-\x5B\x5D-\x7E]+$/, 'must be a valid scope token (RFC 6749 §3.3)')).optional(),
     keys: z.object({ refreshInterval: positiveSeconds.optional() }).strict().optional(),
@@ -196,6 +240,7 @@ export function resolveOptions(options: AuthorizationServerOptions): ResolvedOpt
     },
     secureCookies: issuerUrl.protocol === 'https:',
     scopes: options.scopes ?? [],
+    upstreams: options.upstreams ?? [],
     keys: { refreshInterval: options.keys?.refreshInterval ?? 60 },
     limits: { maxBodyBytes: options.limits?.maxBodyBytes ?? 65_536 },
     migrate: options.migrate ?? true,

@@ -1,4 +1,4 @@
-import { Hono } from 'hono';
+import { Hono, type Context } from 'hono';
 import { randomUUID } from 'node:crypto';
 import { OAuthError } from '../core/errors.js';
 import { ENDPOINT_PATHS, type ServerContext } from './context.js';
@@ -9,6 +9,7 @@ import { interactionConsent, interactionLogin, interactionPage, interactionSelec
 import { introspectionEndpoint } from './endpoints/introspection.js';
 import { revocationEndpoint } from './endpoints/revocation.js';
 import { tokenEndpoint } from './endpoints/token.js';
+import { upstreamCallback, upstreamStart } from './endpoints/upstream.js';
 import { userinfoEndpoint } from './endpoints/userinfo.js';
 import { errorPage } from './interaction/pages.js';
 import { oauthErrorResponse, serverErrorResponse } from './http/responses.js';
@@ -21,7 +22,8 @@ const CORS_PREFLIGHT = {
   'Access-Control-Allow-Headers': 'Authorization, Content-Type',
   'Access-Control-Max-Age': '600',
 };
-type Endpoint = (ctx: ServerContext, request: Request, id: string) => Promise<Response> | Response;
+/** An endpoint: `id` is the `:id` path parameter (interactions), `params` all path parameters. */
+type Endpoint = (ctx: ServerContext, request: Request, id: string, params: Record<string, string>) => Promise<Response> | Response;
 type Method = 'GET' | 'POST';
 
 /**
@@ -44,7 +46,7 @@ export function createRouter(ctx: ServerContext): Hono<Env> {
   });
 
   const route = (path: string, methods: Method[], endpoint: Endpoint, page = false, cors = false): void => {
-    if (page) pagePaths.push(new RegExp(`^${path.replace(/:id/g, '[^/]+')}$`));
+    if (page) pagePaths.push(new RegExp(`^${path.replace(/:[a-z]+/g, '[^/]+')}$`));
     if (cors) {
       // Browser apps (public clients) call these cross-origin. No cookies are involved: the
       // credentials travel in the request itself, so any origin may be allowed.
@@ -56,8 +58,9 @@ export function createRouter(ctx: ServerContext): Hono<Env> {
       });
     }
     for (const method of methods) {
-      app.on(method, path, (c) => endpoint(ctx, c.req.raw, c.req.param('id') ?? ''));
-      if (method === 'GET') app.on('HEAD', path, (c) => endpoint(ctx, c.req.raw, c.req.param('id') ?? ''));
+      const handler = (c: Context<Env>) => endpoint(ctx, c.req.raw, c.req.param('id') ?? '', c.req.param() as Record<string, string>);
+      app.on(method, path, handler);
+      if (method === 'GET') app.on('HEAD', path, handler);
     }
     const allow = methods.flatMap((method) => (method === 'GET' ? ['GET', 'HEAD'] : [method])).join(', ');
     app.all(path, () => {
@@ -81,6 +84,8 @@ export function createRouter(ctx: ServerContext): Hono<Env> {
   route(`${base}/interaction/:id/login`, ['POST'], interactionLogin, true);
   route(`${base}/interaction/:id/consent`, ['POST'], interactionConsent, true);
   route(`${base}/interaction/:id/select-account`, ['POST'], interactionSelectAccount, true);
+  route(`${base}/interaction/:id/upstream/:upstream`, ['POST'], upstreamStart, true);
+  route(`${base}/upstream/:upstream/callback`, ['GET', 'POST'], upstreamCallback, true);
 
   const isPage = (url: string) => {
     const path = new URL(url).pathname;

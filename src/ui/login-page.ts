@@ -16,6 +16,8 @@ export interface LoginPageView extends PageBase {
   loginHint?: string;
   /** Message for the user after a failed attempt, such as "Incorrect username or password." */
   error?: string;
+  /** Upstream providers offered as "Continue with …", each a form posting to its `action`. */
+  upstreams?: { label: string; action: string }[];
 }
 
 /**
@@ -56,9 +58,19 @@ export function renderLoginPage(view: LoginPageView): string {
       submitButton({ label: 'Sign in', variant: 'primary', className: 'submit' }),
     ],
   });
+  const upstreams = view.upstreams ?? [];
+  const alternatives =
+    upstreams.length > 0 &&
+    html`<div class="divider" role="separator"><span>or</span></div><div class="upstreams">${upstreams.map((upstream) =>
+      postForm({
+        action: upstream.action,
+        csrfToken: view.csrfToken,
+        content: submitButton({ label: `Continue with ${upstream.label}`, variant: 'secondary', className: 'upstream' }),
+      }),
+    )}</div>`;
   return renderDocument(
     view,
     'Sign in',
-    html`<h1>Sign in</h1>${continueToClient(view.client)}<div class="body">${alert}${form}</div>`,
+    html`<h1>Sign in</h1>${continueToClient(view.client)}<div class="body">${alert}${form}${alternatives}</div>`,
   );
 }

@@ -93,6 +93,10 @@ border:1px solid transparent;cursor:pointer;transition:background-color .15s,bor
 .button-secondary{background:var(--surface);color:var(--text);border-color:var(--subtle-border)}
 .button-secondary:hover{background:var(--subtle)}
 .submit{margin-top:28px}
+.divider{display:flex;align-items:center;gap:12px;margin:24px 0 16px;color:var(--muted);font-size:.875rem}
+.divider::before,.divider::after{content:"";flex:1;border-top:1px solid var(--subtle-border)}
+.upstreams{display:grid;gap:10px}
+.upstream{width:100%}
 .actions{display:flex;flex-wrap:wrap;gap:12px;margin-top:28px}
 .actions .button{flex:1 1 0;min-width:max-content;white-space:nowrap}
 .alert{display:flex;gap:10px;align-items:flex-start;margin:0 0 24px;padding:12px 14px;

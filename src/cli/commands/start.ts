@@ -71,6 +71,7 @@ export async function startCommand(args: string[], io: CliIo, warn: (message: st
         ...(config.primaryColor ? { primaryColor: config.primaryColor } : {}),
       },
       scopes: config.scopes,
+      upstreams: config.upstreams,
       keys: { refreshInterval: config.keyRefreshInterval },
       limits: { maxBodyBytes: config.maxBodyBytes },
       logger,

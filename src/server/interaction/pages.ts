@@ -9,6 +9,7 @@ import {
 import type { ServerContext } from '../context.js';
 import { htmlResponse } from '../http/html.js';
 import { csrfToken } from '../session/browser.js';
+import type { Upstream } from '../upstream/upstreams.js';
 import type { Interaction } from './interactions.js';
 
 /** The client as shown on pages: name, and logo and home page when registered (https only). */
@@ -20,6 +21,13 @@ export function clientSummary(client: ClientRecord): ClientSummary {
 
 function accountOf(user: UserRecord): { name?: string; login: string } {
   return { ...(user.profile.name ? { name: user.profile.name } : {}), login: user.email ?? user.username };
+}
+
+/** Where "Continue with …" sends the browser, for the login page's form-action. */
+function upstreamOrigin(upstream: Upstream): string[] {
+  const { provider } = upstream.options;
+  const url = provider.metadata?.authorization_endpoint ?? provider.issuer;
+  return url ? [url] : [];
 }
 
 /** Paths of an interaction's pages, below the issuer's path. */
@@ -61,9 +69,18 @@ export function loginPage(page: PageContext, error?: string): Response {
         client: clientSummary(client),
         ...(request.loginHint ? { loginHint: request.loginHint } : {}),
         ...(error ? { error } : {}),
+        upstreams: [...ctx.upstreams.values()].map((upstream) => ({
+          label: upstream.label,
+          action: `${interactionPath(ctx, interaction.id)}/upstream/${upstream.id}`,
+        })),
       }),
-    // With consent remembered, a successful sign-in redirects on to the client: allow it in form-action.
-    { setCookies: page.setCookies, status: error ? 401 : 200, formActions: [request.redirectUri] },
+    // With consent remembered, a successful sign-in redirects on to the client; "Continue with …"
+    // redirects to the upstream provider: browsers check both against form-action.
+    {
+      setCookies: page.setCookies,
+      status: error ? 401 : 200,
+      formActions: [request.redirectUri, ...[...ctx.upstreams.values()].flatMap((upstream) => upstreamOrigin(upstream))],
+    },
   );
 }
 

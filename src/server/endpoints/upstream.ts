@@ -1,0 +1,77 @@
+import { OAuthProviderError, OAuthValidationError } from '../../client/errors.js';
+import type { ServerContext } from '../context.js';
+import { readForm } from '../http/form.js';
+import { advanceInteractionState, loadInteraction } from '../interaction/interactions.js';
+import { errorPage, interactionPath, loginPage } from '../interaction/pages.js';
+import { browserBinding, existingBrowserId, verifyCsrf } from '../session/browser.js';
+import { startSession } from '../session/sessions.js';
+import { resolveUpstreamUser, UpstreamLinkError } from '../upstream/link-user.js';
+
+const EXPIRED = 'This sign-in request has expired or was already used. Go back to the application and start again.';
+
+/**
+ * POST /interaction/:id/upstream/:upstream — "Continue with …": sends the browser to the upstream
+ * provider. The interaction's own path is the client's `returnTo`, so the callback finds it again.
+ */
+export async function upstreamStart(ctx: ServerContext, request: Request, id: string, params: Record<string, string>): Promise<Response> {
+  const upstream = ctx.upstreams.get(params.upstream ?? '');
+  const interaction = await loadInteraction(ctx, id);
+  const browserId = existingBrowserId(ctx, request);
+  if (!upstream || !interaction || !browserId || browserBinding(ctx, browserId) !== interaction.state.browser) {
+    return errorPage(ctx, 400, 'Sign-in request expired', EXPIRED);
+  }
+  const form = await readForm(request, { maxBodyBytes: ctx.options.limits.maxBodyBytes });
+  if (!verifyCsrf(ctx, browserId, id, form.get('csrf'))) {
+    return errorPage(ctx, 403, 'Request not accepted', 'The form was not accepted. Go back to the application and try again.');
+  }
+  const { url, setCookie } = await upstream.client.authorizationUrl({ returnTo: interactionPath(ctx, id) });
+  return new Response(null, { status: 303, headers: { Location: url.href, 'Set-Cookie': setCookie, 'Cache-Control': 'no-store' } });
+}
+
+/**
+ * GET /upstream/:upstream/callback — the provider's answer. Validates it (state, iss, PKCE, ID
+ * token) through the client library, finds or creates the local user, starts the session and
+ * continues the interaction.
+ */
+export async function upstreamCallback(ctx: ServerContext, request: Request, _id: string, params: Record<string, string>): Promise<Response> {
+  const upstream = ctx.upstreams.get(params.upstream ?? '');
+  if (!upstream) return errorPage(ctx, 404, 'Unknown sign-in provider', 'This sign-in provider is not configured.');
+  let exchanged;
+  try {
+    exchanged = await upstream.client.exchangeCallback(request);
+  } catch (error) {
+    if (error instanceof OAuthProviderError) {
+      const message = error.error === 'access_denied' ? `Sign-in with ${upstream.label} was cancelled.` : `${upstream.label} refused the sign-in (${error.error}).`;
+      return errorPage(ctx, 400, 'Sign-in not completed', `${message} Go back to the application and try again.`);
+    }
+    if (error instanceof OAuthValidationError) {
+      ctx.logger.warn({ event: 'upstream.validation_failed', upstream: upstream.id, reason: error.reason }, 'upstream response failed validation');
+      return errorPage(ctx, 400, 'Sign-in not completed', `The answer from ${upstream.label} could not be verified. Go back to the application and try again.`);
+    }
+    throw error;
+  }
+  const interactionId = exchanged.returnTo?.split('/').pop() ?? '';
+  const interaction = await loadInteraction(ctx, interactionId);
+  const browserId = existingBrowserId(ctx, request);
+  if (!interaction || !browserId || browserBinding(ctx, browserId) !== interaction.state.browser) {
+    return errorPage(ctx, 400, 'Sign-in request expired', EXPIRED, undefined, [exchanged.clearCookie]);
+  }
+  let user;
+  try {
+    user = await resolveUpstreamUser(ctx, upstream, exchanged.profile, exchanged.tokens);
+  } catch (error) {
+    if (!(error instanceof UpstreamLinkError)) throw error;
+    const client = await ctx.options.store.clients.get(interaction.state.request.clientId);
+    if (!client) return errorPage(ctx, 400, 'Sign-in request expired', EXPIRED);
+    return loginPage({ ctx, interaction, client, browserId, setCookies: [exchanged.clearCookie] }, error.message);
+  }
+  const next = await advanceInteractionState(ctx, interaction, { ...interaction.state, loggedInAt: ctx.options.clock.now(), accountChosen: true, loginRequested: false });
+  if (!next) return errorPage(ctx, 400, 'Sign-in request expired', EXPIRED);
+  // RFC 8176 has no value for federated sign-in; "fed" is the one in common use (Microsoft Entra ID).
+  const { setCookie } = await startSession(ctx, request, user, { amr: ['fed'], acr: '1' });
+  ctx.logger.info({ event: 'login.succeeded', method: 'upstream', upstream: upstream.id, sub: user.id }, 'sign-in succeeded');
+  const headers = new Headers({ Location: `${ctx.options.issuerUrl.origin}${interactionPath(ctx, next.id)}`, 'Cache-Control': 'no-store' });
+  headers.append('Set-Cookie', exchanged.clearCookie);
+  headers.append('Set-Cookie', setCookie);
+  return new Response(null, { status: 303, headers });
+}

@@ -1,0 +1,40 @@
+import { createOAuthClient, type OAuthClient } from '../../client/oauth-client.js';
+import type { ResolvedOptions, UpstreamOptions } from '../options.js';
+
+/** A configured upstream provider and the client that talks to it. */
+export interface Upstream {
+  id: string;
+  label: string;
+  options: UpstreamOptions;
+  client: OAuthClient;
+}
+
+/** The redirect URI to register at the provider. */
+export function upstreamRedirectUri(issuer: string, id: string): string {
+  return `${issuer}/upstream/${id}/callback`;
+}
+
+/**
+ * Builds one Gatehouse client (relying party) per upstream. Their sign-in cookies are prefixed per
+ * upstream, and encrypted under a key separate from the server's own.
+ */
+export function createUpstreams(options: ResolvedOptions): Map<string, Upstream> {
+  const upstreams = new Map<string, Upstream>();
+  for (const upstream of options.upstreams) {
+    const client = createOAuthClient({
+      provider: upstream.provider,
+      clientId: upstream.clientId,
+      ...(upstream.clientSecret ? { clientSecret: upstream.clientSecret } : {}),
+      redirectUri: upstreamRedirectUri(options.issuer, upstream.id),
+      ...(upstream.scopes ? { scopes: upstream.scopes } : {}),
+      secret: `${options.secret}/upstream/${upstream.id}`,
+      cookiePrefix: `gh_up_${upstream.id.replace(/-/g, '_')}`,
+      ...(upstream.allowInsecureRequests ? { allowInsecureRequests: true } : {}),
+      ...(upstream.fetch ? { fetch: upstream.fetch } : {}),
+      now: () => options.clock.now(),
+    });
+    const label = upstream.label ?? upstream.id.charAt(0).toUpperCase() + upstream.id.slice(1);
+    upstreams.set(upstream.id, { id: upstream.id, label, options: upstream, client });
+  }
+  return upstreams;
+}
