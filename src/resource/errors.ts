@@ -1,0 +1,38 @@
+/**
+ * An RFC 6750 §3 bearer-token error: status, `error` code and the `WWW-Authenticate` challenge.
+ * `error` is `undefined` when the request carried no credentials at all (§3.1: no error information then).
+ */
+export class BearerTokenError extends Error {
+  readonly code = 'ERR_BEARER_TOKEN';
+  readonly error: 'invalid_request' | 'invalid_token' | 'insufficient_scope' | undefined;
+  readonly status: 400 | 401 | 403;
+  /** For `insufficient_scope`: the scopes the request needs. */
+  readonly scope: string[] | undefined;
+
+  constructor(error: BearerTokenError['error'], description: string, scope?: string[]) {
+    super(description);
+    this.name = 'BearerTokenError';
+    this.error = error;
+    this.status = error === 'invalid_request' ? 400 : error === 'insufficient_scope' ? 403 : 401;
+    this.scope = scope;
+  }
+
+  /** The `WWW-Authenticate` value (RFC 6750 §3). */
+  challenge(realm: string): string {
+    const quote = (value: string) => value.replace(/["\\]/g, '');
+    const parts = [`realm="${quote(realm)}"`];
+    if (this.error) parts.push(`error="${this.error}"`, `error_description="${quote(this.message)}"`);
+    if (this.scope) parts.push(`scope="${quote(this.scope.join(' '))}"`);
+    return `Bearer ${parts.join(', ')}`;
+  }
+
+  /** The error as a Response: the challenge header and, except for a bare 401, a JSON body. */
+  toResponse(realm: string): Response {
+    const headers = { 'WWW-Authenticate': this.challenge(realm), 'Cache-Control': 'no-store' };
+    if (!this.error) return new Response(null, { status: 401, headers });
+    return new Response(JSON.stringify({ error: this.error, error_description: this.message }), {
+      status: this.status,
+      headers: { ...headers, 'Content-Type': 'application/json' },
+    });
+  }
+}

@@ -1,0 +1,248 @@
+import { createHash } from 'node:crypto';
+import { createRemoteJWKSet, customFetch, errors as joseErrors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
+import * as oauth from 'oauth4webapi';
+import { ConfigError } from '../core/errors.js';
+import { bearerTokenOf } from './bearer.js';
+import { BearerTokenError } from './errors.js';
+import { createMemoryIntrospectionCache, type IntrospectionCache } from './introspection-cache.js';
+
+/** Asymmetric algorithms only: never `none`, never HMAC (whose "secret" could be the public key). */
+const ASYMMETRIC = /^(RS|PS|ES)(256|384|512)$|^EdDSA$|^Ed25519$|^ES256K$/;
+const DEFAULT_ALGORITHMS = ['ES256', 'RS256', 'PS256', 'ES384', 'RS384', 'PS384', 'ES512', 'RS512', 'PS512', 'EdDSA', 'Ed25519'];
+
+export interface ResourceGuardOptions {
+  /** The authorization server's issuer; its metadata (RFC 8414) gives the JWKS and introspection URLs. */
+  issuer: string;
+  /** This API's identifier(s): a token must name one in `aud`. */
+  audience: string | string[];
+  /** Scopes every request must have. Routes can ask for more. */
+  requiredScopes?: string[];
+  /** Accepted JWS algorithms. Default: the asymmetric ones. `none` and `HS*` are refused. */
+  algorithms?: string[];
+  /** Leeway for `exp`, `nbf` and `iat`, in seconds. Default 30. */
+  clockTolerance?: number;
+  /** Minimum seconds between JWKS fetches triggered by an unknown `kid`. Default 30. */
+  jwksCooldown?: number;
+  /** Seconds the JWKS is trusted before it is fetched again. Default 600. */
+  jwksCacheMaxAge?: number;
+  /**
+   * Introspection mode (RFC 7662): ask the authorization server about every token (cached), for
+   * opaque tokens or when a revocation must be seen within `maxCacheAge`.
+   */
+  introspection?: {
+    clientId: string;
+    clientSecret: string;
+    /** Default: an in-memory LRU cache of 10 000 answers. */
+    cache?: IntrospectionCache;
+    /** Longest time an answer is reused, in seconds; never past the token's `exp`. Default 60. */
+    maxCacheAge?: number;
+  };
+  /** `realm` of the `WWW-Authenticate` challenge. Default `api`. */
+  realm?: string;
+  /** `fetch` for the authorization server (proxies, tests). */
+  fetch?: typeof fetch;
+  /** Allows a plain-http authorization server (local development and tests only). */
+  allowInsecureRequests?: boolean;
+  now?: () => number;
+}
+
+/** A verified access token. */
+export interface VerifiedAccessToken {
+  sub: string | undefined;
+  clientId: string | undefined;
+  scopes: string[];
+  /** Seconds since the epoch. */
+  expiresAt: number | undefined;
+  /** All claims (JWT) or the introspection response. */
+  claims: Record<string, unknown>;
+}
+
+/** The authorization server could not be reached for keys or introspection: answer 503, not 401. */
+export class ResourceGuardUnavailableError extends Error {
+  readonly code = 'ERR_GUARD_UNAVAILABLE';
+}
+
+export interface ResourceGuard {
+  /** Verifies the request's bearer token and required scopes. @throws {BearerTokenError} */
+  authenticate(request: Request, options?: { scopes?: string[] }): Promise<VerifiedAccessToken>;
+  /** Verifies a token given directly. @throws {BearerTokenError} */
+  verify(token: string, options?: { scopes?: string[] }): Promise<VerifiedAccessToken>;
+  /** Like {@link authenticate}, but answers with the error Response instead of throwing. */
+  check(request: Request, options?: { scopes?: string[] }): Promise<{ token: VerifiedAccessToken; response?: undefined } | { token?: undefined; response: Response }>;
+  /** Wraps a fetch handler so it runs only for requests with a valid token. */
+  protect(handler: (request: Request, token: VerifiedAccessToken) => Response | Promise<Response>, options?: { scopes?: string[] }): (request: Request) => Promise<Response>;
+  readonly realm: string;
+}
+
+/**
+ * Protects an API with access tokens from an authorization server. JWT access tokens (RFC 9068)
+ * are verified locally against the issuer's JWKS — no network round trip once the keys are
+ * cached; an unknown `kid` triggers at most one refetch per cooldown, so a flood of forged tokens
+ * cannot hammer the issuer. Introspection mode (RFC 7662) asks the issuer instead, with a cache.
+ *
+ * @example
+ * const guard = createResourceGuard({ issuer: 'https://id.example.com', audience: 'https://api.example.com' });
+ * export const GET = guard.protect((request, token) => Response.json({ hello: token.sub }), { scopes: ['notes:read'] });
+ */
+export function createResourceGuard(options: ResourceGuardOptions): ResourceGuard {
+  validate(options);
+  const realm = options.realm ?? 'api';
+  const audiences = Array.isArray(options.audience) ? options.audience : [options.audience];
+  const algorithms = options.algorithms ?? DEFAULT_ALGORITHMS;
+  const now = options.now ?? Date.now;
+  const fetcher = options.fetch ?? globalThis.fetch.bind(globalThis);
+  const requestOptions = { [oauth.customFetch]: fetcher, ...(options.allowInsecureRequests ? { [oauth.allowInsecureRequests]: true } : {}) };
+  const cache = options.introspection ? (options.introspection.cache ?? createMemoryIntrospectionCache({ now })) : undefined;
+
+  let metadata: Promise<oauth.AuthorizationServer> | undefined;
+  const server = () => {
+    metadata ??= discover(options.issuer, requestOptions).catch((error: unknown) => {
+      metadata = undefined;
+      throw new ResourceGuardUnavailableError(`cannot read the metadata of ${options.issuer}`, { cause: error });
+    });
+    return metadata;
+  };
+  let jwks: JWTVerifyGetKey | undefined;
+
+  const verifyJwt = async (token: string): Promise<Record<string, unknown>> => {
+    const as = await server();
+    if (!as.jwks_uri) throw new ResourceGuardUnavailableError('the issuer publishes no jwks_uri');
+    jwks ??= createRemoteJWKSet(new URL(as.jwks_uri), {
+      cooldownDuration: (options.jwksCooldown ?? 30) * 1000,
+      cacheMaxAge: (options.jwksCacheMaxAge ?? 600) * 1000,
+      [customFetch]: fetcher,
+    });
+    try {
+      const { payload } = await jwtVerify(token, jwks, {
+        issuer: as.issuer,
+        audience: audiences,
+        algorithms,
+        typ: 'at+jwt',
+        clockTolerance: options.clockTolerance ?? 30,
+        currentDate: new Date(now()),
+        requiredClaims: ['exp', 'iat', 'sub', 'client_id', 'jti'],
+      });
+      return payload as JWTPayload & Record<string, unknown>;
+    } catch (error) {
+      if (error instanceof joseErrors.JWKSTimeout || (error instanceof TypeError && !(error instanceof joseErrors.JOSEError))) {
+        throw new ResourceGuardUnavailableError('cannot fetch the issuer keys', { cause: error });
+      }
+      throw new BearerTokenError('invalid_token', describeJoseError(error));
+    }
+  };
+
+  const introspect = async (token: string): Promise<Record<string, unknown>> => {
+    const settings = options.introspection!;
+    const key = createHash('sha256').update(token).digest('base64url');
+    const cached = await cache!.get(key);
+    let claims = cached?.claims;
+    if (!claims) {
+      const as = await server();
+      try {
+        const response = await oauth.introspectionRequest(as, { client_id: settings.clientId }, oauth.ClientSecretBasic(settings.clientSecret), token, requestOptions);
+        claims = (await oauth.processIntrospectionResponse(as, { client_id: settings.clientId }, response)) as Record<string, unknown>;
+      } catch (error) {
+        throw new ResourceGuardUnavailableError('token introspection failed', { cause: error });
+      }
+      const exp = typeof claims.exp === 'number' ? claims.exp * 1000 : Number.POSITIVE_INFINITY;
+      await cache!.set(key, { claims, until: Math.min(exp, now() + (settings.maxCacheAge ?? 60) * 1000) });
+    }
+    if (claims.active !== true) throw new BearerTokenError('invalid_token', 'the access token is not active');
+    if (typeof claims.exp === 'number' && claims.exp * 1000 <= now()) throw new BearerTokenError('invalid_token', 'the access token expired');
+    const aud = claims.aud === undefined ? undefined : Array.isArray(claims.aud) ? claims.aud : [claims.aud];
+    if (aud && !aud.some((value) => audiences.includes(String(value)))) {
+      throw new BearerTokenError('invalid_token', 'the access token is not meant for this API');
+    }
+    return claims;
+  };
+
+  const verify = async (token: string, verifyOptions: { scopes?: string[] } = {}): Promise<VerifiedAccessToken> => {
+    const claims = options.introspection ? await introspect(token) : await verifyJwt(token);
+    const scopes = typeof claims.scope === 'string' ? claims.scope.split(' ').filter(Boolean) : [];
+    const needed = [...(options.requiredScopes ?? []), ...(verifyOptions.scopes ?? [])];
+    const missing = needed.filter((scope) => !scopes.includes(scope));
+    if (missing.length > 0) throw new BearerTokenError('insufficient_scope', `the access token lacks scope ${missing.join(' ')}`, [...new Set(needed)]);
+    return {
+      sub: typeof claims.sub === 'string' ? claims.sub : undefined,
+      clientId: typeof claims.client_id === 'string' ? claims.client_id : undefined,
+      scopes,
+      expiresAt: typeof claims.exp === 'number' ? claims.exp : undefined,
+      claims,
+    };
+  };
+
+  const authenticate = async (request: Request, verifyOptions?: { scopes?: string[] }) => {
+    const token = bearerTokenOf(request);
+    if (token === undefined) throw new BearerTokenError(undefined, 'an access token is required');
+    return verify(token, verifyOptions);
+  };
+
+  const check: ResourceGuard['check'] = async (request, checkOptions) => {
+    try {
+      return { token: await authenticate(request, checkOptions) };
+    } catch (error) {
+      return { response: errorResponse(error, realm) };
+    }
+  };
+
+  return {
+    realm,
+    authenticate,
+    verify,
+    check,
+    protect: (handler, protectOptions) => async (request) => {
+      const result = await check(request, protectOptions);
+      return result.response ?? handler(request, result.token);
+    },
+  };
+}
+
+/** The Response for a guard failure: RFC 6750 errors, or 503 when the issuer cannot be reached. */
+export function errorResponse(error: unknown, realm: string): Response {
+  if (error instanceof BearerTokenError) return error.toResponse(realm);
+  if (error instanceof ResourceGuardUnavailableError) {
+    return new Response(JSON.stringify({ error: 'temporarily_unavailable', error_description: error.message }), {
+      status: 503,
+      headers: { 'Content-Type': 'application/json', 'Retry-After': '5', 'Cache-Control': 'no-store' },
+    });
+  }
+  throw error;
+}
+
+function describeJoseError(error: unknown): string {
+  if (error instanceof joseErrors.JWTExpired) return 'the access token expired';
+  if (error instanceof joseErrors.JWTClaimValidationFailed) return `the access token's "${error.claim}" claim is not valid here`;
+  if (error instanceof joseErrors.JWKSNoMatchingKey) return 'the access token was signed by an unknown key';
+  if (error instanceof joseErrors.JOSEAlgNotAllowed) return 'the access token uses an algorithm that is not allowed';
+  if (error instanceof joseErrors.JWSSignatureVerificationFailed) return 'the access token signature is not valid';
+  return 'the access token is not valid';
+}
+
+async function discover(issuer: string, requestOptions: Record<symbol, unknown>): Promise<oauth.AuthorizationServer> {
+  const url = new URL(issuer);
+  for (const algorithm of ['oauth2', 'oidc'] as const) {
+    try {
+      const response = await oauth.discoveryRequest(url, { algorithm, ...requestOptions });
+      return await oauth.processDiscoveryResponse(url, response);
+    } catch (error) {
+      if (algorithm === 'oidc') throw error;
+    }
+  }
+  throw new Error('unreachable');
+}
+
+function validate(options: ResourceGuardOptions): void {
+  const fail = (option: string, message: string): never => {
+    throw new ConfigError(`option "${option}" ${message}`, 'ERR_INVALID_OPTION', option);
+  };
+  if (typeof options !== 'object' || options === null) fail('options', 'must be an object');
+  if (typeof options.issuer !== 'string' || !URL.canParse(options.issuer)) fail('issuer', 'must be an absolute URL');
+  const audiences = Array.isArray(options.audience) ? options.audience : [options.audience];
+  if (audiences.length === 0 || audiences.some((value) => typeof value !== 'string' || value === '')) fail('audience', 'must be a non-empty string or list of strings');
+  for (const algorithm of options.algorithms ?? []) {
+    if (!ASYMMETRIC.test(algorithm)) fail('algorithms', `must list asymmetric algorithms only; "${algorithm}" is not allowed`);
+  }
+  if (options.introspection && (!options.introspection.clientId || !options.introspection.clientSecret)) {
+    fail('introspection', 'needs clientId and clientSecret');
+  }
+}
