@@ -21,6 +21,11 @@ export interface OAuthClientOptions {
   redirectUri: string;
   /** Scopes to request. Default: the preset's. */
   scopes?: string[];
+  /**
+   * Resource indicator(s) (RFC 8707) sent with every token request, so access tokens are issued
+   * for that API (`aud`).
+   */
+  resource?: string | string[];
   /** At least 32 characters. Encrypts the sign-in cookie, cookie sessions and stored tokens. */
   secret: string;
   /** Server-side sessions. Default: the session lives encrypted in the browser's cookies. */
@@ -60,6 +65,8 @@ export interface ClientContext {
   fetch: typeof fetch;
   /** Options every oauth4webapi request takes (custom fetch, insecure-http switch). */
   requestOptions: { [oauth.customFetch]: typeof fetch; [oauth.allowInsecureRequests]?: boolean };
+  /** Options of token requests: the request options plus RFC 8707 `resource`. */
+  tokenRequestOptions: ClientContext['requestOptions'] & { additionalParameters?: [string, string][] };
   /** The provider's metadata, discovered once and cached (retried after a failure). */
   server(): Promise<oauth.AuthorizationServer>;
 }
@@ -81,6 +88,7 @@ export function createClientContext(options: OAuthClientOptions): ClientContext 
   if (options.issuer !== undefined) option(URL.canParse(options.issuer), 'issuer', 'must be an absolute URL');
   if (options.sessionTtl !== undefined) option(Number.isInteger(options.sessionTtl) && options.sessionTtl > 0, 'sessionTtl', 'must be a positive whole number of seconds');
   if (options.refreshLeeway !== undefined) option(Number.isInteger(options.refreshLeeway) && options.refreshLeeway >= 0, 'refreshLeeway', 'must be a whole number of seconds');
+  for (const resource of [options.resource ?? []].flat()) option(URL.canParse(resource) && !resource.includes('#'), 'resource', 'must be absolute URIs without a fragment (RFC 8707 §2)');
   if (options.postLogoutRedirectUri !== undefined) option(URL.canParse(options.postLogoutRedirectUri), 'postLogoutRedirectUri', 'must be an absolute URL');
 
   const preset = options.provider ?? oidc(options.issuer!);
@@ -116,6 +124,10 @@ export function createClientContext(options: OAuthClientOptions): ClientContext 
     now: options.now ?? Date.now,
     fetch: adapted,
     requestOptions,
+    tokenRequestOptions: {
+      ...requestOptions,
+      ...(options.resource ? { additionalParameters: [options.resource].flat().map((value): [string, string] => ['resource', value]) } : {}),
+    },
     server,
   };
 }

@@ -82,7 +82,7 @@ export class Refresher {
     const as = await this.#ctx.server();
     let tokens: TokenSet;
     try {
-      const response = await oauth.refreshTokenGrantRequest(as, this.#ctx.client, this.#ctx.clientAuth, current.refreshToken, this.#ctx.requestOptions);
+      const response = await oauth.refreshTokenGrantRequest(as, this.#ctx.client, this.#ctx.clientAuth, current.refreshToken, this.#ctx.tokenRequestOptions);
       const result = await oauth.processRefreshTokenResponse(as, this.#ctx.client, response);
       const claims = oauth.getValidatedIdTokenClaims(result);
       // OIDC Core §12.2: a refreshed ID token must be about the same user.

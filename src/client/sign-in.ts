@@ -74,7 +74,7 @@ export async function completeSignIn(ctx: ClientContext, request: Request): Prom
   let response: oauth.TokenEndpointResponse;
   try {
     const validated = oauth.validateAuthResponse(as, ctx.client, params, transaction.state);
-    const tokenResponse = await oauth.authorizationCodeGrantRequest(as, ctx.client, ctx.clientAuth, validated, ctx.options.redirectUri, transaction.codeVerifier, ctx.requestOptions);
+    const tokenResponse = await oauth.authorizationCodeGrantRequest(as, ctx.client, ctx.clientAuth, validated, ctx.options.redirectUri, transaction.codeVerifier, ctx.tokenRequestOptions);
     response = await oauth.processAuthorizationCodeResponse(as, ctx.client, tokenResponse, {
       expectedNonce: transaction.nonce ?? oauth.expectNoNonce,
       requireIdToken: ctx.preset.openid,

@@ -1,0 +1,95 @@
+import * as oauth from 'oauth4webapi';
+import { ConfigError } from '../core/errors.js';
+import { translateError } from './errors.js';
+
+export interface MachineClientOptions {
+  /** The authorization server's issuer (its metadata gives the token endpoint). */
+  issuer: string;
+  clientId: string;
+  clientSecret: string;
+  /** Default `client_secret_basic`. */
+  clientAuthMethod?: 'client_secret_basic' | 'client_secret_post';
+  scopes?: string[];
+  /** Resource indicator(s) of the API to call (RFC 8707). */
+  resource?: string | string[];
+  /** Get a new token this many seconds before the current one expires. Default 60. */
+  refreshLeeway?: number;
+  /** Allows a plain-http authorization server (local development and tests only). */
+  allowInsecureRequests?: boolean;
+  fetch?: typeof fetch;
+  now?: () => number;
+}
+
+/** A service calling APIs on its own behalf with the client credentials grant (RFC 6749 §4.4). */
+export interface MachineClient {
+  /** A valid access token: cached until shortly before expiry; concurrent callers share one request. */
+  getAccessToken(): Promise<string>;
+  /** `fetch` with `Authorization: Bearer …` added. */
+  fetch(input: string | URL, init?: RequestInit): Promise<Response>;
+}
+
+/**
+ * Creates a client-credentials client.
+ *
+ * @example
+ * const machine = createMachineClient({ issuer, clientId, clientSecret, scopes: ['notes:read'], resource: 'https://api.example' });
+ * const response = await machine.fetch('https://api.example/notes');
+ */
+export function createMachineClient(options: MachineClientOptions): MachineClient {
+  for (const name of ['issuer', 'clientId', 'clientSecret'] as const) {
+    if (typeof options[name] !== 'string' || options[name] === '') throw new ConfigError(`option "${name}" is required`, 'ERR_INVALID_OPTION', name);
+  }
+  const now = options.now ?? Date.now;
+  const baseFetch = options.fetch ?? globalThis.fetch.bind(globalThis);
+  const requestOptions = { [oauth.customFetch]: baseFetch, ...(options.allowInsecureRequests ? { [oauth.allowInsecureRequests]: true } : {}) };
+  const client: oauth.Client = { client_id: options.clientId };
+  const auth = options.clientAuthMethod === 'client_secret_post' ? oauth.ClientSecretPost(options.clientSecret) : oauth.ClientSecretBasic(options.clientSecret);
+  const leeway = (options.refreshLeeway ?? 60) * 1000;
+  let server: Promise<oauth.AuthorizationServer> | undefined;
+  let current: { token: string; expiresAt: number } | undefined;
+  let pending: Promise<string> | undefined;
+
+  const metadata = () => {
+    server ??= (async () => {
+      const issuer = new URL(options.issuer);
+      const response = await oauth.discoveryRequest(issuer, { algorithm: 'oauth2', ...requestOptions });
+      return oauth.processDiscoveryResponse(issuer, response);
+    })().catch((error: unknown) => {
+      server = undefined;
+      return translateError(error);
+    });
+    return server;
+  };
+
+  const request = async (): Promise<string> => {
+    const as = await metadata();
+    const parameters: [string, string][] = [];
+    if (options.scopes?.length) parameters.push(['scope', options.scopes.join(' ')]);
+    for (const resource of [options.resource ?? []].flat()) parameters.push(['resource', resource]);
+    try {
+      const response = await oauth.clientCredentialsGrantRequest(as, client, auth, parameters, requestOptions);
+      const result = await oauth.processClientCredentialsResponse(as, client, response);
+      current = { token: result.access_token, expiresAt: now() + (result.expires_in ?? 300) * 1000 };
+      return current.token;
+    } catch (error) {
+      return translateError(error);
+    }
+  };
+
+  const getAccessToken = async (): Promise<string> => {
+    if (current && current.expiresAt - leeway > now()) return current.token;
+    pending ??= request().finally(() => {
+      pending = undefined;
+    });
+    return pending;
+  };
+
+  return {
+    getAccessToken,
+    async fetch(input, init = {}) {
+      const headers = new Headers(init.headers);
+      headers.set('Authorization', `Bearer ${await getAccessToken()}`);
+      return baseFetch(input, { ...init, headers });
+    },
+  };
+}
