@@ -104,8 +104,9 @@ export class Refresher {
       throw error;
     }
     session.tokens = tokens;
-    // Saved before anyone else can read the session, so a rotated refresh token is never lost.
-    await this.#sessions.touch(session);
+    // Saved before anyone else can read the session, so a rotated refresh token is never lost —
+    // unless the session ended while we refreshed (a logout): then it stays ended.
+    if (!(await this.#sessions.touch(session))) throw new SessionExpiredError('the session ended');
     return tokens;
   }
 }

@@ -17,6 +17,11 @@ export function createMemoryTokenStore(options: { now?: () => number } = {}): To
     async set(session) {
       sessions.set(session.id, structuredClone(session));
     },
+    async update(session) {
+      if (!live(sessions.get(session.id))) return false;
+      sessions.set(session.id, structuredClone(session));
+      return true;
+    },
     async delete(id) {
       sessions.delete(id);
     },

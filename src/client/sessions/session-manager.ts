@@ -14,8 +14,11 @@ export interface SessionManager {
   load(request: Request): Promise<ClientSession | undefined>;
   /** Persists a new or changed session; returns the `Set-Cookie` values to send. */
   save(session: ClientSession, request?: Request): Promise<string[]>;
-  /** Marks a session changed in place (refreshed tokens), for {@link commit}. */
-  touch(session: ClientSession): Promise<void>;
+  /**
+   * Records a session changed in place (refreshed tokens): written to the store (only if it still
+   * exists), or marked for {@link commit} to the cookie. False when the session ended meanwhile.
+   */
+  touch(session: ClientSession): Promise<boolean>;
   /** `Set-Cookie` values for changes not yet sent (cookie sessions after a refresh). */
   commit(session: ClientSession, request?: Request): Promise<string[]>;
   /** Ends the session; returns the `Set-Cookie` values that clear it. */
@@ -32,11 +35,16 @@ export function createSessionManager(ctx: ClientContext, store: TokenStore | und
   const attributes = { secure: ctx.secureCookies, maxAge };
   const cleared = { secure: ctx.secureCookies, maxAge: 0 };
   // Cookie sessions cannot be deleted from the server: a back-channel logout is remembered here and
-  // checked at load. One process only; use a TokenStore when running several instances.
-  const logouts = new Map<string, number>();
+  // checked at load. One process only; use a TokenStore when running several instances. A logout
+  // naming both sub and sid ends only that provider session (Back-Channel Logout §2.4).
+  const logouts: { issuer: string; sub?: string; sid?: string; at: number }[] = [];
   const loggedOut = (session: ClientSession) =>
-    [`sub|${session.issuer}|${session.profile.sub}`, session.sid ? `sid|${session.issuer}|${session.sid}` : ''].some(
-      (key) => (logouts.get(key) ?? 0) >= session.createdAt,
+    logouts.some(
+      (logout) =>
+        logout.issuer === session.issuer &&
+        (logout.sub === undefined || logout.sub === session.profile.sub) &&
+        (logout.sid === undefined || logout.sid === session.sid) &&
+        logout.at >= session.createdAt,
     );
 
   const encode = (session: ClientSession) => ctx.secretKeys.encrypt(JSON.stringify(session), COOKIE_CONTEXT);
@@ -69,8 +77,9 @@ export function createSessionManager(ctx: ClientContext, store: TokenStore | und
       return setChunkedCookie(request, dataCookie, encode(session), attributes);
     },
     async touch(session) {
-      if (store) await store.set(session);
-      else unsaved.add(session);
+      if (store) return store.update(session);
+      unsaved.add(session);
+      return true;
     },
     async commit(session, request) {
       if (store || !unsaved.has(session)) return [];
@@ -90,8 +99,10 @@ export function createSessionManager(ctx: ClientContext, store: TokenStore | und
         await store.deleteMatching(match);
         return;
       }
-      if (match.sub !== undefined) logouts.set(`sub|${match.issuer}|${match.sub}`, at);
-      if (match.sid !== undefined) logouts.set(`sid|${match.issuer}|${match.sid}`, at);
+      // Sessions older than the session lifetime are gone anyway: forget their logouts.
+      const horizon = ctx.now() - ctx.sessionTtl * 1000;
+      for (let i = logouts.length - 1; i >= 0; i -= 1) if (logouts[i]!.at < horizon) logouts.splice(i, 1);
+      logouts.push({ ...match, at });
     },
   };
 }

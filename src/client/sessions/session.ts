@@ -30,6 +30,12 @@ export interface TokenStore {
   get(id: string): Promise<ClientSession | undefined>;
   /** Saves (or replaces) a session until its `expiresAt`. */
   set(session: ClientSession): Promise<void>;
+  /**
+   * Replaces a session that still exists (refreshed tokens). Writes nothing and returns false
+   * when it was deleted or expired meanwhile: a refresh finishing after a logout must not sign
+   * the user back in.
+   */
+  update(session: ClientSession): Promise<boolean>;
   delete(id: string): Promise<void>;
   /** Ends the sessions of a provider user (`sub`) or of a provider session (`sid`); returns how many. */
   deleteMatching(match: { issuer: string; sub?: string; sid?: string }): Promise<number>;
