@@ -1,4 +1,5 @@
 export { createOAuthClient, type OAuthClient } from './oauth-client.js';
+export { createMachineClient, type MachineClient, type MachineClientOptions } from './machine-client.js';
 export type { OAuthClientOptions } from './context.js';
 export type { AuthorizationUrlOptions, SignInResult } from './sign-in.js';
 export type { LogoutOptions } from './logout.js';
@@ -8,4 +9,9 @@ export type { Profile } from './profile.js';
 export type { TokenSet } from './token-set.js';
 export type { ClientSession, TokenStore, ReleaseLock } from './sessions/session.js';
 export { createMemoryTokenStore } from './sessions/memory-token-store.js';
+export { createRedisTokenStore, type RedisTokenStore, type RedisTokenStoreOptions } from './sessions/redis-token-store.js';
 export * from './providers/index.js';
+export {
+  authRoutes, callbackHandler, requireUser, signInHandler, signInRequired, signOutHandler, withSession,
+  type AuthRoutesOptions, type CallbackHandlerOptions, type FetchHandler, type SignInHandlerOptions, type SignInRequiredOptions, type SignOutHandlerOptions, type WithSessionOptions,
+} from './glue/fetch.js';

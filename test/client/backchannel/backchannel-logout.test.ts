@@ -319,10 +319,8 @@ describe('back-channel logout with cookie sessions (no token store)', () => {
     expect(await client.getSession(withCookie(second.cookie))).toBeDefined();
   });
 
-  // KNOWN BUG (src/client/sessions/session-manager.ts endMatching/loggedOut, cookie mode): a token
-  // naming both sub and sid (what most providers send) is remembered as two separate logouts, "this
-  // user" OR "this provider session", so every session of the user ends; with a token store only
-  // the session matching both ends (see the token-store tests above). Remove `.fails` once fixed.
+  // A token naming both sub and sid (what most providers send) ends only the session matching
+  // both, in cookie mode as with a token store (Back-Channel Logout §2.4).
   it('after a valid token naming sub and sid, only the session matching both loads no session', async () => {
     const first = await signIn(client, 'alice', 'op-session-f1');
     const second = await signIn(client, 'alice', 'op-session-f2');
