@@ -65,6 +65,11 @@ export interface ClientContext {
   fetch: typeof fetch;
   /** Options every oauth4webapi request takes (custom fetch, insecure-http switch). */
   requestOptions: { [oauth.customFetch]: typeof fetch; [oauth.allowInsecureRequests]?: boolean };
+  /**
+   * Options of ID-token signature checks: the request options plus a JWKS cache shared by every
+   * check, so keys are fetched once (and again only for an unknown `kid`).
+   */
+  signatureOptions: ClientContext['requestOptions'] & { [oauth.jwksCache]: oauth.JWKSCacheInput };
   /** Options of token requests: the request options plus RFC 8707 `resource`. */
   tokenRequestOptions: ClientContext['requestOptions'] & { additionalParameters?: [string, string][] };
   /** The provider's metadata, discovered once and cached (retried after a failure). */
@@ -124,6 +129,7 @@ export function createClientContext(options: OAuthClientOptions): ClientContext 
     now: options.now ?? Date.now,
     fetch: adapted,
     requestOptions,
+    signatureOptions: { ...requestOptions, [oauth.jwksCache]: {} },
     tokenRequestOptions: {
       ...requestOptions,
       ...(options.resource ? { additionalParameters: [options.resource].flat().map((value): [string, string] => ['resource', value]) } : {}),

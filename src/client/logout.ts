@@ -20,19 +20,25 @@ export interface LogoutOptions {
 export async function revokeAndBuildLogoutUrl(ctx: ClientContext, session: ClientSession, options: LogoutOptions): Promise<{ redirectUrl: URL | undefined; revoked: boolean }> {
   const as = await ctx.server();
   let revoked = true;
-  for (const token of [session.tokens.refreshToken, session.tokens.accessToken]) {
+  const tokens = [
+    ['refresh_token', session.tokens.refreshToken],
+    ['access_token', session.tokens.accessToken],
+  ] as const;
+  for (const [tokenType, token] of tokens) {
     if (!token) continue;
     try {
       if (ctx.preset.revoke) {
-        await ctx.preset.revoke({ token, clientId: ctx.options.clientId, clientSecret: ctx.options.clientSecret, fetch: ctx.fetch });
+        await ctx.preset.revoke({ token, tokenType, clientId: ctx.options.clientId, clientSecret: ctx.options.clientSecret, fetch: ctx.fetch });
       } else if (as.revocation_endpoint) {
-        const response = await oauth.revocationRequest(as, ctx.client, ctx.clientAuth, token, ctx.requestOptions);
+        const response = await oauth.revocationRequest(as, ctx.client, ctx.clientAuth, token, { ...ctx.requestOptions, additionalParameters: { token_type_hint: tokenType } });
         await oauth.processRevocationResponse(response);
       } else {
         revoked = false;
       }
-    } catch {
-      revoked = false;
+    } catch (error) {
+      // Some providers (Google) answer invalid_token for a token already revoked with its
+      // refresh token, where RFC 7009 §2.2 would answer 200: the token is gone either way.
+      if (!(error instanceof oauth.ResponseBodyError && error.error === 'invalid_token')) revoked = false;
     }
   }
   if (!as.end_session_endpoint) return { redirectUrl: undefined, revoked };

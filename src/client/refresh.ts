@@ -84,6 +84,7 @@ export class Refresher {
     try {
       const response = await oauth.refreshTokenGrantRequest(as, this.#ctx.client, this.#ctx.clientAuth, current.refreshToken, this.#ctx.tokenRequestOptions);
       const result = await oauth.processRefreshTokenResponse(as, this.#ctx.client, response);
+      if (result.id_token) await oauth.validateApplicationLevelSignature(as, response, this.#ctx.signatureOptions);
       const claims = oauth.getValidatedIdTokenClaims(result);
       // OIDC Core §12.2: a refreshed ID token must be about the same user.
       if (claims && claims.sub !== session.profile.sub) {
@@ -95,7 +96,8 @@ export class Refresher {
       try {
         translateError(error);
       } catch (translated) {
-        if (translated instanceof OAuthProviderError && translated.error === 'invalid_grant') {
+        const dead = ['invalid_grant', ...(this.#ctx.preset.refreshRejectedErrors ?? [])];
+        if (translated instanceof OAuthProviderError && dead.includes(translated.error)) {
           await this.#sessions.store?.delete(session.id);
           throw new SessionExpiredError('the provider no longer accepts the refresh token: sign in again', { cause: translated });
         }

@@ -79,6 +79,9 @@ export async function completeSignIn(ctx: ClientContext, request: Request): Prom
       expectedNonce: transaction.nonce ?? oauth.expectNoNonce,
       requireIdToken: ctx.preset.openid,
     });
+    // oauth4webapi checks the ID token's claims, not its signature: OIDC Core §3.1.3.7 lets a
+    // client rely on TLS instead, but a custom fetch or plain http would then trust anyone.
+    if (response.id_token) await oauth.validateApplicationLevelSignature(as, tokenResponse, ctx.signatureOptions);
   } catch (error) {
     return translateError(error);
   }

@@ -54,8 +54,14 @@ export function readTransaction(ctx: ClientContext, request: Request, state: str
   return { transaction, clear };
 }
 
-/** A safe place to return to: a path on this site, never another origin (no open redirect). */
+/**
+ * A safe place to return to: a path on this site, never another origin (no open redirect,
+ * RFC 9700 §4.11). Whitespace and control characters are refused outright, because browsers strip
+ * them from URLs (`/\t/evil.example` becomes `//evil.example`); what remains must resolve to the
+ * same origin.
+ */
 export function safeReturnTo(returnTo: string | undefined): string | undefined {
-  if (returnTo === undefined) return undefined;
-  return returnTo.startsWith('/') && !returnTo.startsWith('//') && !returnTo.startsWith('/\\') ? returnTo : undefined;
+  if (returnTo === undefined || !returnTo.startsWith('/') || /[\s\x00-\x1f\x7f\\]/.test(returnTo)) return undefined;
+  const base = 'https://app.invalid';
+  return URL.canParse(returnTo, base) && new URL(returnTo, base).origin === base ? returnTo : undefined;
 }

@@ -41,6 +41,8 @@ export function github(options: GitHubOptions = {}): ProviderPreset {
     openid: false,
     metadata: { issuer: baseUrl, authorization_endpoint: `${baseUrl}/login/oauth/authorize`, token_endpoint: tokenEndpoint },
     defaultScopes: ['read:user', 'user:email'],
+    // GitHub answers a used, expired or revoked refresh token with bad_refresh_token.
+    refreshRejectedErrors: ['bad_refresh_token'],
     adaptFetch: (base) => async (input, init) => {
       const url = input instanceof Request ? input.url : String(input);
       if (!url.startsWith(tokenEndpoint)) return base(input, init);
@@ -75,8 +77,9 @@ export function github(options: GitHubOptions = {}): ProviderPreset {
         raw: { ...user, emails },
       };
     },
-    async revoke({ token, clientId, clientSecret, fetch: fetcher }) {
-      if (!clientSecret) return;
+    async revoke({ token, tokenType, clientId, clientSecret, fetch: fetcher }) {
+      // The token API revokes access tokens; refresh tokens die with the authorization.
+      if (!clientSecret || tokenType !== 'access_token') return;
       const response = await fetcher(`${apiUrl}/applications/${encodeURIComponent(clientId)}/token`, {
         method: 'DELETE',
         headers: {

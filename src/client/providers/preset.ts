@@ -40,8 +40,13 @@ export interface ProviderPreset {
   /** Builds the profile after sign-in. Default: ID-token claims, completed from UserInfo. */
   profile?: (context: ProfileContext) => Promise<Profile>;
   /**
+   * Error codes besides `invalid_grant` with which the provider refuses a refresh token that no
+   * longer works (the session then ends), e.g. GitHub's `bad_refresh_token`.
+   */
+  refreshRejectedErrors?: string[];
+  /**
    * Revokes a token where the provider has its own (non-RFC 7009) API. Default: the RFC 7009
    * `revocation_endpoint` when the provider publishes one.
    */
-  revoke?: (context: { token: string; clientId: string; clientSecret: string | undefined; fetch: typeof fetch }) => Promise<void>;
+  revoke?: (context: { token: string; tokenType: 'access_token' | 'refresh_token'; clientId: string; clientSecret: string | undefined; fetch: typeof fetch }) => Promise<void>;
 }
