@@ -10,6 +10,8 @@ export class OAuthProviderError extends Error {
   readonly errorDescription: string | undefined;
   /** HTTP status of the provider's response, when it was an HTTP error. */
   readonly status: number | undefined;
+  /** `Set-Cookie` values to send with the error response (a failed callback clears its sign-in cookie). */
+  setCookies: string[] = [];
   constructor(error: string, errorDescription?: string, status?: number, options?: { cause?: unknown }) {
     super(`the provider answered ${error}${errorDescription ? `: ${errorDescription}` : ''}`, options);
     this.name = 'OAuthProviderError';
@@ -36,6 +38,8 @@ export type ValidationFailure =
 export class OAuthValidationError extends Error {
   readonly code = 'ERR_OAUTH_VALIDATION';
   readonly reason: ValidationFailure;
+  /** `Set-Cookie` values to send with the error response (a failed callback clears its sign-in cookie). */
+  setCookies: string[] = [];
   constructor(reason: ValidationFailure, message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = 'OAuthValidationError';

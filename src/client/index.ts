@@ -12,6 +12,6 @@ export { createMemoryTokenStore } from './sessions/memory-token-store.js';
 export { createRedisTokenStore, type RedisTokenStore, type RedisTokenStoreOptions } from './sessions/redis-token-store.js';
 export * from './providers/index.js';
 export {
-  authRoutes, callbackHandler, requireUser, signInHandler, signInRequired, signOutHandler, withSession,
+  appendCookies, authRoutes, callbackHandler, requireUser, signInHandler, signInRequired, signOutHandler, withSession,
   type AuthRoutesOptions, type CallbackHandlerOptions, type FetchHandler, type SignInHandlerOptions, type SignInRequiredOptions, type SignOutHandlerOptions, type WithSessionOptions,
 } from './glue/fetch.js';

@@ -27,6 +27,11 @@ export interface OAuthClient {
   getSession(request: Request): Promise<ClientSession | undefined>;
   /** A valid access token for the session, refreshed first when it is about to expire (single-flight). */
   getAccessToken(session: ClientSession, options?: { forceRefresh?: boolean }): Promise<string>;
+  /**
+   * Ends the session locally, without revoking anything or visiting the provider (after a
+   * `SessionExpiredError`, say). Returns the `Set-Cookie` values that clear it.
+   */
+  clearSession(request: Request): Promise<string[]>;
   /** `Set-Cookie` values for session changes not sent yet (cookie sessions after a refresh). */
   commitSession(session: ClientSession, request?: Request): Promise<string[]>;
   /** Claims from the provider's UserInfo endpoint (OpenID providers). */
@@ -72,6 +77,7 @@ export function createOAuthClient(options: OAuthClientOptions): OAuthClient {
     getSession: (request) => sessions.load(request),
     getAccessToken: (session, tokenOptions) => refresher.accessToken(session, tokenOptions),
     commitSession: (session, request) => sessions.commit(session, request),
+    clearSession: (request) => sessions.destroy(request),
     async fetchUserInfo(session) {
       const as = await ctx.server();
       const accessToken = await refresher.accessToken(session);

@@ -1,11 +1,11 @@
 import * as oauth from 'oauth4webapi';
 import { randomToken } from '../core/encoding.js';
 import type { ClientContext } from './context.js';
-import { OAuthValidationError, translateError } from './errors.js';
+import { OAuthProviderError, OAuthValidationError, translateError } from './errors.js';
 import { profileFromClaims, type Profile } from './profile.js';
 import type { ClientSession } from './sessions/session.js';
 import { tokenSetFrom, type TokenSet } from './token-set.js';
-import { readTransaction, safeReturnTo, transactionCookie } from './transaction.js';
+import { clearTransactionCookie, readTransaction, safeReturnTo, transactionCookie, type Transaction } from './transaction.js';
 
 export interface AuthorizationUrlOptions {
   /** Scopes for this sign-in. Default: the client's. */
@@ -69,7 +69,13 @@ export interface SignInResult {
 export async function completeSignIn(ctx: ClientContext, request: Request): Promise<{ result: SignInResult; clearTransaction: string }> {
   const params =
     request.method === 'POST' ? new URLSearchParams(await request.text()) : new URL(request.url).searchParams;
-  const { transaction, clear } = readTransaction(ctx, request, params.get('state') ?? undefined);
+  let transaction: Transaction;
+  let clear: string;
+  try {
+    ({ transaction, clear } = readTransaction(ctx, request, params.get('state') ?? undefined));
+  } catch (error) {
+    throw withCookies(error, clearTransactionCookie(ctx, params.get('state') ?? undefined));
+  }
   const as = await ctx.server();
   let response: oauth.TokenEndpointResponse;
   try {
@@ -83,7 +89,12 @@ export async function completeSignIn(ctx: ClientContext, request: Request): Prom
     // client rely on TLS instead, but a custom fetch or plain http would then trust anyone.
     if (response.id_token) await oauth.validateApplicationLevelSignature(as, tokenResponse, ctx.signatureOptions);
   } catch (error) {
-    return translateError(error);
+    try {
+      translateError(error);
+    } catch (translated) {
+      // The attempt is over whatever went wrong: its sign-in cookie goes with the error.
+      throw withCookies(translated, [clear]);
+    }
   }
   const now = ctx.now();
   const tokens = tokenSetFrom(response, now);
@@ -100,6 +111,11 @@ export async function completeSignIn(ctx: ClientContext, request: Request): Prom
     expiresAt: now + ctx.sessionTtl * 1000,
   };
   return { result: { session, profile, tokens, idTokenClaims, returnTo: transaction.returnTo }, clearTransaction: clear };
+}
+
+function withCookies(error: unknown, cookies: string[]): unknown {
+  if (error instanceof OAuthProviderError || error instanceof OAuthValidationError) error.setCookies.push(...cookies);
+  return error;
 }
 
 async function buildProfile(ctx: ClientContext, as: oauth.AuthorizationServer, tokens: TokenSet, idTokenClaims: Record<string, unknown> | undefined): Promise<Profile> {

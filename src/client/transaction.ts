@@ -33,11 +33,16 @@ export function transactionCookie(ctx: ClientContext, transaction: Transaction):
   return setCookie(name, value, { secure: ctx.secureCookies, maxAge: TRANSACTION_TTL_SECONDS });
 }
 
+/** The `Set-Cookie` value clearing the sign-in cookie of a `state` (none without a state). */
+export function clearTransactionCookie(ctx: ClientContext, state: string | undefined): string[] {
+  return state ? [setCookie(cookieName(ctx, state), '', { secure: ctx.secureCookies, maxAge: 0 })] : [];
+}
+
 /** Reads and decrypts the transaction of the callback's `state`; clears its cookie either way. */
 export function readTransaction(ctx: ClientContext, request: Request, state: string | undefined): { transaction: Transaction; clear: string } {
   if (!state) throw new OAuthValidationError('state_mismatch', 'the callback has no state parameter');
   const name = cookieName(ctx, state);
-  const clear = setCookie(name, '', { secure: ctx.secureCookies, maxAge: 0 });
+  const clear = clearTransactionCookie(ctx, state)[0]!;
   const value = parseCookies(request).get(name);
   if (!value) {
     throw new OAuthValidationError('missing_transaction', 'no sign-in is in progress for this state (expired, already used, or started in another browser)');
