@@ -124,9 +124,14 @@ export function createResourceGuard(options: ResourceGuardOptions): ResourceGuar
       });
       return payload as JWTPayload & Record<string, unknown>;
     } catch (error) {
-      if (error instanceof joseErrors.JWKSTimeout || (error instanceof TypeError && !(error instanceof joseErrors.JOSEError))) {
-        throw new ResourceGuardUnavailableError('cannot fetch the issuer keys', { cause: error });
-      }
+      // The key set could not be fetched (timeout, network, non-200, not a JWK Set): the token may
+      // be fine, so this is "try later" (503), never invalid_token (RFC 6750 §3.1).
+      const fetchFailed =
+        error instanceof joseErrors.JWKSTimeout ||
+        error instanceof joseErrors.JWKSInvalid ||
+        (error instanceof joseErrors.JOSEError && error.constructor === joseErrors.JOSEError) ||
+        (error instanceof TypeError && !(error instanceof joseErrors.JOSEError));
+      if (fetchFailed) throw new ResourceGuardUnavailableError('cannot fetch the issuer keys', { cause: error });
       throw new BearerTokenError('invalid_token', describeJoseError(error));
     }
   };
@@ -134,7 +139,9 @@ export function createResourceGuard(options: ResourceGuardOptions): ResourceGuar
   const introspect = async (token: string): Promise<Record<string, unknown>> => {
     const settings = options.introspection!;
     const key = createHash('sha256').update(token).digest('base64url');
-    const cached = await cache!.get(key);
+    const cached = await cache!.get(key).catch((error: unknown) => {
+      throw new ResourceGuardUnavailableError('the introspection cache failed', { cause: error });
+    });
     let claims = cached?.claims;
     if (!claims) {
       const as = await server();
@@ -145,12 +152,19 @@ export function createResourceGuard(options: ResourceGuardOptions): ResourceGuar
         throw new ResourceGuardUnavailableError('token introspection failed', { cause: error });
       }
       const exp = typeof claims.exp === 'number' ? claims.exp * 1000 : Number.POSITIVE_INFINITY;
-      await cache!.set(key, { claims, until: Math.min(exp, now() + (settings.maxCacheAge ?? 60) * 1000) });
+      await cache!.set(key, { claims, until: Math.min(exp, now() + (settings.maxCacheAge ?? 60) * 1000) }).catch((error: unknown) => {
+        throw new ResourceGuardUnavailableError('the introspection cache failed', { cause: error });
+      });
     }
     if (claims.active !== true) throw new BearerTokenError('invalid_token', 'the access token is not active');
     if (typeof claims.exp === 'number' && claims.exp * 1000 <= now()) throw new BearerTokenError('invalid_token', 'the access token expired');
-    const aud = claims.aud === undefined ? undefined : Array.isArray(claims.aud) ? claims.aud : [claims.aud];
-    if (aud && !aud.some((value) => audiences.includes(String(value)))) {
+    // RFC 7662 §2.2 token_type: a refresh token, also "active", must never pass as an access token.
+    if (claims.token_type !== undefined && !/^(bearer|access_token)$/i.test(String(claims.token_type))) {
+      throw new BearerTokenError('invalid_token', 'the token is not an access token');
+    }
+    // The audience must name this API; an answer without one does not (RFC 9068 §4, RFC 8707).
+    const aud = claims.aud === undefined ? [] : Array.isArray(claims.aud) ? claims.aud : [claims.aud];
+    if (!aud.some((value) => audiences.includes(String(value)))) {
       throw new BearerTokenError('invalid_token', 'the access token is not meant for this API');
     }
     return claims;
@@ -239,6 +253,13 @@ function validate(options: ResourceGuardOptions): void {
   if (typeof options.issuer !== 'string' || !URL.canParse(options.issuer)) fail('issuer', 'must be an absolute URL');
   const audiences = Array.isArray(options.audience) ? options.audience : [options.audience];
   if (audiences.length === 0 || audiences.some((value) => typeof value !== 'string' || value === '')) fail('audience', 'must be a non-empty string or list of strings');
+  if (options.algorithms !== undefined && options.algorithms.length === 0) fail('algorithms', 'must list at least one algorithm');
+  for (const name of ['clockTolerance', 'jwksCooldown', 'jwksCacheMaxAge'] as const) {
+    const value = options[name];
+    if (value !== undefined && !(typeof value === 'number' && Number.isFinite(value) && value >= 0)) fail(name, 'must be a number of seconds, 0 or more');
+  }
+  const maxCacheAge = options.introspection?.maxCacheAge;
+  if (maxCacheAge !== undefined && !(Number.isFinite(maxCacheAge) && maxCacheAge >= 0)) fail('introspection.maxCacheAge', 'must be a number of seconds, 0 or more');
   for (const algorithm of options.algorithms ?? []) {
     if (!ASYMMETRIC.test(algorithm)) fail('algorithms', `must list asymmetric algorithms only; "${algorithm}" is not allowed`);
   }
