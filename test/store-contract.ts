@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Clock } from '../src/core/clock.js';
 import { StoreConflictError, type Store } from '../src/stores/contract.js';
 import { FakeClock, T0 } from './helpers/fake-clock.js';
-import { makeClient, makeGrant, makeIdentity, makeKey, makeUser } from './helpers/records.js';
+import { makeClient, makeFactor, makeGrant, makeIdentity, makeKey, makeUser } from './helpers/records.js';
 
 /** What a backend hands the contract suite: a fresh, unmigrated store and how to dispose of it. */
 export interface StoreUnderTest {
@@ -344,6 +344,169 @@ export function describeStoreContract(name: string, factory: (clock: Clock) => P
       });
     });
 
+    describe('mfa factors', () => {
+      const totp = makeFactor({
+        id: 'totp-1',
+        type: 'totp',
+        label: 'Authenticator app',
+        lookup: null,
+        data: { encryptedSecret: 'envelope-of-secret', digits: 6, period: 30 },
+      });
+
+      beforeEach(async () => {
+        await store.users.create(makeUser());
+        await store.users.create(makeUser({ id: 'user-2', username: 'bob', email: 'bob@example.com' }));
+      });
+
+      it('creates and reads a factor; unknown ids read as undefined', async () => {
+        const passkey = makeFactor({ lastUsedAt: T0 + 5, data: { publicKey: 'k', signCount: 7, flags: { be: true, bs: null } } });
+        await store.factors.create(passkey);
+        await store.factors.create(totp);
+        expect(await store.factors.get('factor-1')).toEqual(passkey);
+        expect(await store.factors.get('totp-1')).toEqual(totp);
+        expect(await store.factors.get('nope')).toBeUndefined();
+      });
+
+      it('rejects a duplicate id', async () => {
+        await store.factors.create(makeFactor());
+        await expectConflict(store.factors.create(makeFactor({ lookup: 'credential-2' })), 'id');
+        expect(await store.factors.get('factor-1')).toEqual(makeFactor());
+      });
+
+      it('finds a factor by type and lookup', async () => {
+        await store.factors.create(makeFactor());
+        await store.factors.create(makeFactor({ id: 'factor-2', userId: 'user-2', lookup: 'credential-2' }));
+        expect(await store.factors.findByLookup('webauthn', 'credential-1')).toEqual(makeFactor());
+        expect((await store.factors.findByLookup('webauthn', 'credential-2'))!.userId).toBe('user-2');
+        // Both halves of the key matter.
+        expect(await store.factors.findByLookup('totp', 'credential-1')).toBeUndefined();
+        expect(await store.factors.findByLookup('webauthn', 'credential-3')).toBeUndefined();
+      });
+
+      it('rejects a taken type+lookup, but not the same lookup under another type', async () => {
+        await store.factors.create(makeFactor());
+        // Also for another user: a credential id belongs to one account only.
+        await expectConflict(store.factors.create(makeFactor({ id: 'factor-2', userId: 'user-2' })), 'lookup');
+        expect(await store.factors.get('factor-2')).toBeUndefined();
+        await store.factors.create(makeFactor({ id: 'factor-2', type: 'sms' }));
+        expect((await store.factors.findByLookup('sms', 'credential-1'))!.id).toBe('factor-2');
+        expect((await store.factors.findByLookup('webauthn', 'credential-1'))!.id).toBe('factor-1');
+      });
+
+      it('allows many factors without a lookup, also of one type', async () => {
+        await store.factors.create(totp);
+        await store.factors.create({ ...totp, id: 'totp-2' });
+        await store.factors.create({ ...totp, id: 'totp-3', userId: 'user-2' });
+        await store.factors.create(makeFactor({ id: 'codes', type: 'recovery_codes', lookup: null }));
+        expect((await store.factors.listByUser('user-1')).map((factor) => factor.id)).toEqual(['codes', 'totp-1', 'totp-2']);
+        expect((await store.factors.listByUser('user-2')).map((factor) => factor.id)).toEqual(['totp-3']);
+      });
+
+      it('rejects a factor for an unknown user', async () => {
+        await expect(store.factors.create(makeFactor({ userId: 'ghost' }))).rejects.toThrow();
+        expect(await store.factors.get('factor-1')).toBeUndefined();
+        expect(await store.factors.findByLookup('webauthn', 'credential-1')).toBeUndefined();
+      });
+
+      it('lists a user’s factors oldest first, ties by id', async () => {
+        await store.factors.create(makeFactor({ id: 'f-c', lookup: 'c', createdAt: T0 + 2 }));
+        await store.factors.create(makeFactor({ id: 'f-b', lookup: 'b', createdAt: T0 + 1 }));
+        await store.factors.create(makeFactor({ id: 'f-a', lookup: 'a', createdAt: T0 + 1 }));
+        await store.factors.create(makeFactor({ id: 'f-0', lookup: 'z', userId: 'user-2', createdAt: T0 }));
+        expect((await store.factors.listByUser('user-1')).map((factor) => factor.id)).toEqual(['f-a', 'f-b', 'f-c']);
+        expect(await store.factors.listByUser('nobody')).toEqual([]);
+      });
+
+      it('replaces a factor on update, and reports unknown ones', async () => {
+        await store.factors.create(makeFactor());
+        const changed = makeFactor({
+          label: 'Work key',
+          lookup: 'credential-1b',
+          data: { publicKey: 'pQECAyYgASFYIA', signCount: 3 },
+          updatedAt: T0 + 5,
+          lastUsedAt: T0 + 5,
+        });
+        expect(await store.factors.update(changed)).toBe(true);
+        expect(await store.factors.get('factor-1')).toEqual(changed);
+        expect(await store.factors.findByLookup('webauthn', 'credential-1b')).toEqual(changed);
+        expect(await store.factors.findByLookup('webauthn', 'credential-1')).toBeUndefined();
+        // Without expectedUpdatedAt, any copy wins, stale or not.
+        expect(await store.factors.update(makeFactor({ updatedAt: T0 + 6 }))).toBe(true);
+        expect(await store.factors.get('factor-1')).toEqual(makeFactor({ updatedAt: T0 + 6 }));
+        expect(await store.factors.update(makeFactor({ id: 'ghost', lookup: 'ghost' }))).toBe(false);
+        expect(await store.factors.get('ghost')).toBeUndefined();
+      });
+
+      it('with expectedUpdatedAt, replaces only a current copy; a stale one changes nothing', async () => {
+        await store.factors.create(makeFactor());
+        const first = makeFactor({ data: { publicKey: 'pQECAyYgASFYIA', signCount: 1 }, updatedAt: T0 + 1, lastUsedAt: T0 + 1 });
+        expect(await store.factors.update(first, T0)).toBe(true);
+        expect(await store.factors.get('factor-1')).toEqual(first);
+        // A second writer still holding the record as of T0.
+        const stale = makeFactor({ data: { publicKey: 'pQECAyYgASFYIA', signCount: 1 }, updatedAt: T0 + 2, lastUsedAt: T0 + 2 });
+        expect(await store.factors.update(stale, T0)).toBe(false);
+        expect(await store.factors.get('factor-1')).toEqual(first);
+        expect(await store.factors.update({ ...stale, id: 'ghost' }, T0)).toBe(false);
+        expect(await store.factors.get('ghost')).toBeUndefined();
+      });
+
+      it('rejects an update to a type+lookup another factor has, changing nothing', async () => {
+        await store.factors.create(makeFactor());
+        await store.factors.create(makeFactor({ id: 'factor-2', lookup: 'credential-2' }));
+        await expectConflict(store.factors.update(makeFactor({ id: 'factor-2', updatedAt: T0 + 1 })), 'lookup');
+        expect((await store.factors.get('factor-2'))!.lookup).toBe('credential-2');
+      });
+
+      it('deletes a factor once, freeing its lookup', async () => {
+        await store.factors.create(makeFactor());
+        expect(await store.factors.delete('factor-1')).toBe(true);
+        expect(await store.factors.get('factor-1')).toBeUndefined();
+        expect(await store.factors.findByLookup('webauthn', 'credential-1')).toBeUndefined();
+        expect(await store.factors.delete('factor-1')).toBe(false);
+        await store.factors.create(makeFactor({ id: 'factor-2' }));
+      });
+
+      it('deleteByUser drops only that user’s factors and counts them', async () => {
+        await store.factors.create(makeFactor());
+        await store.factors.create(totp);
+        await store.factors.create(makeFactor({ id: 'factor-2', userId: 'user-2', lookup: 'credential-2' }));
+        expect(await store.factors.deleteByUser('user-1')).toBe(2);
+        expect(await store.factors.listByUser('user-1')).toEqual([]);
+        expect((await store.factors.listByUser('user-2')).map((factor) => factor.id)).toEqual(['factor-2']);
+        expect(await store.factors.deleteByUser('user-1')).toBe(0);
+        expect(await store.users.get('user-1')).toBeDefined();
+      });
+
+      it('deleting a user removes their factors, and only theirs', async () => {
+        await store.factors.create(makeFactor());
+        await store.factors.create(totp);
+        await store.factors.create(makeFactor({ id: 'factor-2', userId: 'user-2', lookup: 'credential-2' }));
+        expect(await store.users.delete('user-1')).toBe(true);
+        expect(await store.factors.get('factor-1')).toBeUndefined();
+        expect(await store.factors.get('totp-1')).toBeUndefined();
+        expect(await store.factors.findByLookup('webauthn', 'credential-1')).toBeUndefined();
+        expect((await store.factors.get('factor-2'))!.userId).toBe('user-2');
+        // A new user with the old id does not inherit the factors; the lookup is free again.
+        await store.users.create(makeUser());
+        expect(await store.factors.listByUser('user-1')).toEqual([]);
+        await store.factors.create(makeFactor({ id: 'factor-3', userId: 'user-2' }));
+      });
+
+      it('hands out copies: neither input nor output shares stored state', async () => {
+        const factor = makeFactor();
+        await store.factors.create(factor);
+        (factor.data['transports'] as string[]).push('ble');
+        (await store.factors.get('factor-1'))!.data['signCount'] = 99;
+        (await store.factors.findByLookup('webauthn', 'credential-1'))!.label = 'Mallory';
+        const [listed] = await store.factors.listByUser('user-1');
+        listed!.data['publicKey'] = 'forged';
+        const update = makeFactor({ updatedAt: T0 + 1 });
+        await store.factors.update(update);
+        update.data['signCount'] = 99;
+        expect(await store.factors.get('factor-1')).toEqual(makeFactor({ updatedAt: T0 + 1 }));
+      });
+    });
+
     describe('grants', () => {
       it('creates and reads a grant; rejects a duplicate id', async () => {
         const grant = makeGrant({ extra: { claims: ['email'] } });
@@ -456,6 +619,61 @@ export function describeStoreContract(name: string, factory: (clock: Clock) => P
         expect(await store.artifacts.deleteByGrant('g1')).toBe(0);
       });
 
+      it('listByGrant lists one grant’s live artifacts of one kind, newest expiry first, ties by id', async () => {
+        const session = { kind: 'session', value: { sub: 'user-1' }, grantId: 'g1' };
+        await store.artifacts.put({ ...session, id: 's-a', expiresAt: T0 + 200 });
+        await store.artifacts.put({ ...session, id: 's-c', expiresAt: T0 + 300 });
+        await store.artifacts.put({ ...session, id: 's-b', expiresAt: T0 + 200 });
+        await store.artifacts.put({ ...session, id: 's-d', expiresAt: T0 + 100 });
+        // Another kind, another grant, no grant: never listed.
+        await store.artifacts.put({ ...session, kind: 'refresh_token', id: 'rt-1', expiresAt: T0 + 400 });
+        await store.artifacts.put({ ...session, id: 's-other', grantId: 'g2', expiresAt: T0 + 400 });
+        await store.artifacts.put({ ...session, id: 's-none', grantId: null, expiresAt: T0 + 400 });
+        // Consumed is not expired: still listed, marked.
+        await store.artifacts.consume('session', 's-d', T0 + 1);
+
+        const listed = await store.artifacts.listByGrant<{ sub: string }>('session', 'g1');
+        expect(listed.map((record) => record.id)).toEqual(['s-c', 's-b', 's-a', 's-d']);
+        expect(listed[0]).toEqual({ ...session, id: 's-c', expiresAt: T0 + 300, consumedAt: null });
+        expect(listed[3]!.consumedAt).toBe(T0 + 1);
+        expect((await store.artifacts.listByGrant('refresh_token', 'g1')).map((record) => record.id)).toEqual(['rt-1']);
+        expect((await store.artifacts.listByGrant('session', 'g2')).map((record) => record.id)).toEqual(['s-other']);
+        expect(await store.artifacts.listByGrant('session', 'g3')).toEqual([]);
+        expect(await store.artifacts.listByGrant('authorization_code', 'g1')).toEqual([]);
+      });
+
+      it('listByGrant leaves out what has expired by the store’s clock', async () => {
+        const session = { kind: 'session', value: 1, grantId: 'g1' };
+        await store.artifacts.put({ ...session, id: 's-1', expiresAt: T0 + 100 });
+        await store.artifacts.put({ ...session, id: 's-2', expiresAt: T0 + 200 });
+        clock.set(T0 + 99);
+        expect((await store.artifacts.listByGrant('session', 'g1')).map((record) => record.id)).toEqual(['s-2', 's-1']);
+        clock.set(T0 + 100);
+        expect((await store.artifacts.listByGrant('session', 'g1')).map((record) => record.id)).toEqual(['s-2']);
+        clock.set(T0 + 200);
+        expect(await store.artifacts.listByGrant('session', 'g1')).toEqual([]);
+      });
+
+      it('listByGrant returns at most limit, 100 by default, the newest kept', async () => {
+        for (let i = 0; i < 105; i += 1) {
+          await store.artifacts.put({ kind: 'session', id: `s-${String(i).padStart(3, '0')}`, value: i, grantId: 'g1', expiresAt: T0 + 1000 + i });
+        }
+        const all = await store.artifacts.listByGrant('session', 'g1');
+        expect(all).toHaveLength(100);
+        expect(all[0]!.id).toBe('s-104');
+        expect(all[99]!.id).toBe('s-005');
+        expect((await store.artifacts.listByGrant('session', 'g1', 2)).map((record) => record.id)).toEqual(['s-104', 's-103']);
+        expect(await store.artifacts.listByGrant('session', 'g1', 200)).toHaveLength(105);
+        expect(await store.artifacts.listByGrant('session', 'g1', 0)).toEqual([]);
+      });
+
+      it('listByGrant rejects a limit that is not a count', async () => {
+        await store.artifacts.put({ ...code, kind: 'session' });
+        for (const limit of [-1, 1.5, Number.NaN, Number.POSITIVE_INFINITY]) {
+          await expect(store.artifacts.listByGrant('session', 'g1', limit)).rejects.toThrow(TypeError);
+        }
+      });
+
       it('purgeExpired deletes what expired by then, consumed or not, and counts it', async () => {
         await store.artifacts.put({ ...code, id: 'a', expiresAt: T0 + 10 });
         await store.artifacts.put({ ...code, id: 'b', expiresAt: T0 + 20 });
@@ -478,7 +696,7 @@ export function describeStoreContract(name: string, factory: (clock: Clock) => P
     });
 
     describe('JSON round trip', () => {
-      it('keeps nested profiles, extension metadata and unicode intact', async () => {
+      it('keeps nested profiles, extension metadata, factor data and unicode intact', async () => {
         const user = makeUser({
           username: 'zoë',
           email: 'zoë@例え.jp',
@@ -499,12 +717,20 @@ export function describeStoreContract(name: string, factory: (clock: Clock) => P
         await store.clients.create(client);
         await store.grants.create(grant);
         await store.artifacts.put({ kind: 'session', id: 'sess-ü', value, grantId: null, expiresAt: T0 + 1000 });
+        const factor = makeFactor({
+          label: '+44 ••• 123 📱',
+          type: 'sms',
+          lookup: '☎-ü',
+          data: { phone: 'envelope', hints: [1, 2.5, null, { 'ключ': 'значение' }], verified: false },
+        });
+        await store.factors.create(factor);
 
         expect(await store.users.get(user.id)).toEqual(user);
         expect(await store.users.findByLogin('ZOË')).toEqual(user);
         expect(await store.clients.get(client.clientId)).toEqual(client);
         expect(await store.grants.get(grant.id)).toEqual(grant);
         expect((await store.artifacts.get('session', 'sess-ü'))!.value).toEqual(value);
+        expect(await store.factors.findByLookup('sms', '☎-ü')).toEqual(factor);
       });
     });
 
@@ -531,6 +757,33 @@ export function describeStoreContract(name: string, factory: (clock: Clock) => P
           expect((failure as StoreConflictError).field).toBe('username');
         }
         expect(await store.users.list()).toHaveLength(1);
+      });
+
+      it('10 parallel updates expecting the same updatedAt: exactly one wins, the rest change nothing', async () => {
+        await store.users.create(makeUser());
+        await store.factors.create(makeFactor());
+        const copies = Array.from({ length: 10 }, (_, i) =>
+          makeFactor({ data: { publicKey: 'pQECAyYgASFYIA', signCount: i + 1 }, updatedAt: T0 + 1 + i, lastUsedAt: T0 + 1 + i }),
+        );
+        const results = await Promise.all(copies.map((copy) => store.factors.update(copy, T0)));
+        const winners = copies.filter((_, i) => results[i]);
+        expect(winners).toHaveLength(1);
+        expect(await store.factors.get('factor-1')).toEqual(winners[0]);
+      });
+
+      it('10 parallel creates of one type+lookup: exactly one succeeds, the rest conflict', async () => {
+        await store.users.create(makeUser());
+        const results = await Promise.allSettled(
+          Array.from({ length: 10 }, (_, i) => store.factors.create(makeFactor({ id: `factor-${i}` }))),
+        );
+        expect(results.filter((result) => result.status === 'fulfilled')).toHaveLength(1);
+        const failures = results.flatMap((result) => (result.status === 'rejected' ? [result.reason as unknown] : []));
+        expect(failures).toHaveLength(9);
+        for (const failure of failures) {
+          expect(failure).toBeInstanceOf(StoreConflictError);
+          expect((failure as StoreConflictError).field).toBe('lookup');
+        }
+        expect(await store.factors.listByUser('user-1')).toHaveLength(1);
       });
 
       it('10 parallel links of one account to 10 users: exactly one succeeds, the rest conflict', async () => {

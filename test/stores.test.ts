@@ -8,7 +8,7 @@ import { createMemoryStore } from '../src/stores/memory/index.js';
 import { createSqlStore, migrateToLatest, migrations, type Database } from '../src/stores/sql/index.js';
 import { createSqliteStore } from '../src/stores/sqlite/index.js';
 import { FakeClock, T0 } from './helpers/fake-clock.js';
-import { makeClient, makeGrant, makeIdentity, makeKey, makeUser } from './helpers/records.js';
+import { makeClient, makeFactor, makeGrant, makeIdentity, makeKey, makeUser } from './helpers/records.js';
 import { describeStoreContract } from './store-contract.js';
 
 /** A fresh temporary directory, removed by the returned function. */
@@ -79,7 +79,7 @@ describe('sqlite file store', () => {
     }
   });
 
-  it('upgrades a database left at 0001: applies only 0002, keeps the data, cascades deletes', async () => {
+  it('upgrades a database left at 0001: applies 0002 and 0003, keeps the data, cascades deletes', async () => {
     const filename = join(dir, 'gatehouse.db');
     // The file as the release before user identities left it: only 0001 applied, some data in it.
     const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: new BetterSqlite3(filename) }) });
@@ -94,7 +94,7 @@ describe('sqlite file store', () => {
 
     const store = createSqliteStore({ filename });
     try {
-      expect(await store.migrate()).toEqual(['0002_user_identities']);
+      expect(await store.migrate()).toEqual(['0002_user_identities', '0003_mfa_factors']);
       expect(await store.migrate()).toEqual([]);
       expect(await store.users.get('user-1')).toEqual(user);
       expect(await store.clients.get('client-1')).toEqual(makeClient());
@@ -120,6 +120,70 @@ describe('sqlite file store', () => {
         expect.arrayContaining([expect.objectContaining({ name: 'user_identities_user_id_idx' })]),
       );
       expect(raw.prepare('select count(*) as n from user_identities').get()).toEqual({ n: 1 });
+    } finally {
+      raw.close();
+    }
+  });
+
+  it('upgrades a database left at 0002: applies only 0003, keeps the data, cascades deletes', async () => {
+    const filename = join(dir, 'gatehouse.db');
+    // The file as the release before second factors left it: 0001 and 0002 applied, data in it.
+    const clock = new FakeClock(T0);
+    const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: new BetterSqlite3(filename) }) });
+    const old = createSqlStore(db, { dialect: 'sqlite', clock });
+    expect(await migrateToLatest(db, migrations.slice(0, 2))).toEqual(['0001_initial_schema', '0002_user_identities']);
+    const user = makeUser();
+    await old.users.create(user);
+    await old.users.create(makeUser({ id: 'user-2', username: 'bob', email: null }));
+    await old.users.linkIdentity(makeIdentity());
+    await old.clients.create(makeClient());
+    await old.grants.create(makeGrant());
+    await old.artifacts.put({ kind: 'session', id: 's-1', value: { n: 1 }, grantId: 'grant-1', expiresAt: T0 + 1000 });
+    await old.artifacts.put({ kind: 'session', id: 's-2', value: { n: 2 }, grantId: 'grant-1', expiresAt: T0 + 2000 });
+    await old.close();
+
+    const store = createSqliteStore({ filename, clock });
+    try {
+      expect(await store.migrate()).toEqual(['0003_mfa_factors']);
+      expect(await store.migrate()).toEqual([]);
+      expect(await store.users.get('user-1')).toEqual(user);
+      expect(await store.users.findByIdentity('github', '583231')).toEqual(user);
+      expect(await store.clients.get('client-1')).toEqual(makeClient());
+      expect(await store.grants.get('grant-1')).toEqual(makeGrant());
+      expect((await store.artifacts.listByGrant('session', 'grant-1')).map((record) => record.id)).toEqual(['s-2', 's-1']);
+
+      await store.factors.create(makeFactor());
+      await store.factors.create(makeFactor({ id: 'totp-1', type: 'totp', lookup: null }));
+      await store.factors.create(makeFactor({ id: 'factor-2', userId: 'user-2', lookup: 'credential-2' }));
+      expect(await store.factors.findByLookup('webauthn', 'credential-1')).toEqual(makeFactor());
+      await store.users.delete('user-1');
+      expect(await store.factors.listByUser('user-1')).toEqual([]);
+      expect((await store.factors.get('factor-2'))!.userId).toBe('user-2');
+    } finally {
+      await store.close();
+    }
+
+    // The cascade and the indexes are declared in the schema itself, not done by the store.
+    const raw = new BetterSqlite3(filename, { readonly: true });
+    try {
+      expect(raw.pragma('foreign_key_list(mfa_factors)')).toEqual([
+        expect.objectContaining({ table: 'users', from: 'user_id', to: 'id', on_delete: 'CASCADE' }),
+      ]);
+      expect(raw.pragma('index_list(mfa_factors)')).toEqual(
+        expect.arrayContaining([
+          expect.objectContaining({ name: 'mfa_factors_type_lookup_unique', unique: 1 }),
+          expect.objectContaining({ name: 'mfa_factors_user_id_idx', unique: 0 }),
+        ]),
+      );
+      expect(raw.pragma('index_info(mfa_factors_type_lookup_unique)')).toEqual([
+        expect.objectContaining({ name: 'type' }),
+        expect.objectContaining({ name: 'lookup' }),
+      ]);
+      expect(raw.pragma('index_list(artifacts)')).toEqual(
+        expect.arrayContaining([expect.objectContaining({ name: 'artifacts_kind_grant_id_expires_at_idx' })]),
+      );
+      expect(raw.prepare('select count(*) as n from mfa_factors').get()).toEqual({ n: 1 });
+      expect(raw.prepare('select count(*) as n from artifacts').get()).toEqual({ n: 2 });
     } finally {
       raw.close();
     }

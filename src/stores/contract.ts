@@ -111,6 +111,31 @@ export interface UserIdentityRecord {
   updatedAt: number;
 }
 
+/** Kinds of second factor. */
+export type MfaFactorType = 'totp' | 'webauthn' | 'sms' | 'email' | 'recovery_codes';
+
+/**
+ * A user's second factor (or, for a passkey, also a passwordless credential). Secrets inside
+ * `data` are AES-GCM envelopes or keyed hashes, never plain values.
+ */
+export interface MfaFactorRecord {
+  id: string;
+  userId: string;
+  type: MfaFactorType;
+  /** Shown to the user: "Authenticator app", "YubiKey", "+44 ••• 123". */
+  label: string;
+  /**
+   * A value the factor is found by, unique per type when set: a passkey's credential id. `null`
+   * for factors found through their user.
+   */
+  lookup: string | null;
+  /** Type-specific state (encrypted secret, public key and counter, phone number, code hashes). */
+  data: Record<string, Json>;
+  createdAt: number;
+  updatedAt: number;
+  lastUsedAt: number | null;
+}
+
 /** A signing key. The private half is encrypted at rest with a key derived from the installation secret. */
 export interface SigningKeyRecord {
   kid: string;
@@ -214,6 +239,24 @@ export interface SigningKeyRepository {
   delete(kid: string): Promise<boolean>;
 }
 
+export interface MfaFactorRepository {
+  /** Throws {@link StoreConflictError} (`field: 'lookup'`) when type+lookup is taken, (`field: 'id'`) for a taken id. */
+  create(factor: MfaFactorRecord): Promise<void>;
+  get(id: string): Promise<MfaFactorRecord | undefined>;
+  findByLookup(type: MfaFactorType, lookup: string): Promise<MfaFactorRecord | undefined>;
+  /** A user's factors, oldest first. */
+  listByUser(userId: string): Promise<MfaFactorRecord[]>;
+  /**
+   * Replaces the stored record (matched by `id`). With `expectedUpdatedAt`, only if the stored
+   * record still has that `updatedAt` (optimistic concurrency: a signature counter or a used
+   * recovery code is never overwritten by a stale copy). Returns false when nothing was replaced.
+   */
+  update(factor: MfaFactorRecord, expectedUpdatedAt?: number): Promise<boolean>;
+  delete(id: string): Promise<boolean>;
+  /** Removes all of a user's factors (support reset); returns how many. */
+  deleteByUser(userId: string): Promise<number>;
+}
+
 export interface GrantRepository {
   create(grant: GrantRecord): Promise<void>;
   get(id: string): Promise<GrantRecord | undefined>;
@@ -241,6 +284,11 @@ export interface ArtifactRepository {
   delete(kind: string, id: string): Promise<boolean>;
   /** Deletes all artifacts owned by the grant; returns how many. */
   deleteByGrant(grantId: string): Promise<number>;
+  /**
+   * Unexpired artifacts of one kind owned by `grantId` (e.g. a user's sessions), newest `expiresAt`
+   * first, at most `limit` (default 100).
+   */
+  listByGrant<T extends Json = Json>(kind: string, grantId: string, limit?: number): Promise<ArtifactRecord<T>[]>;
   /** Deletes artifacts that expired before `now`; returns how many. */
   purgeExpired(now: number): Promise<number>;
 }
@@ -251,6 +299,7 @@ export interface Store {
   readonly users: UserRepository;
   readonly keys: SigningKeyRepository;
   readonly grants: GrantRepository;
+  readonly factors: MfaFactorRepository;
   readonly artifacts: ArtifactRepository;
   /** Applies pending schema migrations; idempotent. Returns the names of the migrations applied now. */
   migrate(): Promise<string[]>;

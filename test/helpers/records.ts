@@ -1,6 +1,7 @@
 import type {
   ClientRecord,
   GrantRecord,
+  MfaFactorRecord,
   SigningKeyRecord,
   UserIdentityRecord,
   UserRecord,
@@ -54,6 +55,22 @@ export function makeIdentity(overrides: Partial<UserIdentityRecord> = {}): UserI
     encryptedTokens: null,
     createdAt: T0,
     updatedAt: T0,
+    ...overrides,
+  };
+}
+
+/** A passkey of user-1, found by its credential id; override any field. */
+export function makeFactor(overrides: Partial<MfaFactorRecord> = {}): MfaFactorRecord {
+  return {
+    id: 'factor-1',
+    userId: 'user-1',
+    type: 'webauthn',
+    label: 'YubiKey',
+    lookup: 'credential-1',
+    data: { publicKey: 'pQECAyYgASFYIA', signCount: 0, transports: ['usb', 'nfc'] },
+    createdAt: T0,
+    updatedAt: T0,
+    lastUsedAt: null,
     ...overrides,
   };
 }

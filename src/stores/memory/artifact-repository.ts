@@ -1,5 +1,6 @@
 import { StoreConflictError, type ArtifactRecord, type ArtifactRepository, type Json } from '../contract.js';
 import type { Clock } from '../../core/clock.js';
+import { compareStrings } from './record-table.js';
 
 /** Short-lived artifacts held in a Map per kind; expiry is judged by the clock. */
 export class MemoryArtifactRepository implements ArtifactRepository {
@@ -43,6 +44,16 @@ export class MemoryArtifactRepository implements ArtifactRepository {
     return this.#deleteWhere((record) => record.grantId === grantId);
   }
 
+  async listByGrant<T extends Json = Json>(kind: string, grantId: string, limit = 100): Promise<ArtifactRecord<T>[]> {
+    const now = this.#clock.now();
+    const owned = [...(this.#kinds.get(kind)?.values() ?? [])].filter(
+      (record) => record.grantId === grantId && record.expiresAt > now,
+    );
+    // Newest expiry first, ties by id descending, as the SQL store orders them.
+    owned.sort((a, b) => b.expiresAt - a.expiresAt || compareStrings(b.id, a.id));
+    return structuredClone(owned.slice(0, checkedLimit(limit))) as ArtifactRecord<T>[];
+  }
+
   async purgeExpired(now: number): Promise<number> {
     return this.#deleteWhere((record) => record.expiresAt <= now);
   }
@@ -65,4 +76,13 @@ export class MemoryArtifactRepository implements ArtifactRepository {
     }
     return deleted;
   }
+}
+
+/**
+ * `limit` itself, once known to be a count. Checked rather than passed on, because a negative or
+ * fractional limit means something different to `Array.slice`, SQLite and PostgreSQL.
+ */
+function checkedLimit(limit: number): number {
+  if (!Number.isSafeInteger(limit) || limit < 0) throw new TypeError(`limit must be a non-negative integer, got ${limit}`);
+  return limit;
 }

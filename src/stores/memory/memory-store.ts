@@ -3,6 +3,7 @@ import type { Store } from '../contract.js';
 import { MemoryArtifactRepository } from './artifact-repository.js';
 import { MemoryClientRepository } from './client-repository.js';
 import { MemoryGrantRepository } from './grant-repository.js';
+import { MemoryMfaFactorRepository } from './mfa-factor-repository.js';
 import { MemorySigningKeyRepository } from './signing-key-repository.js';
 import { MemoryUserRepository } from './user-repository.js';
 
@@ -22,11 +23,15 @@ export interface MemoryStoreOptions {
  */
 export function createMemoryStore(options: MemoryStoreOptions = {}): Store {
   const artifacts = new MemoryArtifactRepository(options.clock ?? systemClock);
+  // Each needs the other: factors belong to an existing user and go when the user does.
+  const users: MemoryUserRepository = new MemoryUserRepository((userId) => factors.deleteByUserNow(userId));
+  const factors = new MemoryMfaFactorRepository((userId) => users.existsNow(userId));
   return {
     clients: new MemoryClientRepository(),
-    users: new MemoryUserRepository(),
+    users,
     keys: new MemorySigningKeyRepository(),
     grants: new MemoryGrantRepository((grantId) => artifacts.deleteByGrantNow(grantId)),
+    factors,
     artifacts,
     migrate: async () => [],
     ping: async () => {},

@@ -19,6 +19,11 @@ export class RecordTable<T extends { createdAt: number }> {
     return row === undefined ? undefined : structuredClone(row);
   }
 
+  /** Whether a record is stored under `key`. */
+  has(key: string): boolean {
+    return this.#rows.has(key);
+  }
+
   /** Adds a record; throws {@link StoreConflictError} with `field` when its key is taken. */
   insert(record: T, field: string): void {
     const key = this.#keyOf(record);
@@ -55,7 +60,7 @@ export class RecordTable<T extends { createdAt: number }> {
   }
 }
 
-// Code-unit order, like SQL's default binary collation, so every backend sorts ties alike.
-function compareStrings(a: string, b: string): number {
+/** Code-unit order, like SQL's default binary collation, so every backend sorts ties alike. */
+export function compareStrings(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }

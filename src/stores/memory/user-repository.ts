@@ -9,13 +9,20 @@ import { RecordTable } from './record-table.js';
 
 /**
  * Users held in a Map; usernames and emails are unique case-insensitively. Their upstream
- * identities sit in a second Map and go when the user does, as the SQL store's foreign key does.
+ * identities sit in a second Map and go when the user does, as do their second factors, as the SQL
+ * store's foreign keys do.
  */
 export class MemoryUserRepository implements UserRepository {
   readonly #table = new RecordTable<UserRecord>((user) => user.id);
   readonly #identities = new RecordTable<UserIdentityRecord>((identity) =>
     identityKey(identity.provider, identity.subject),
   );
+  readonly #deleteFactors: (userId: string) => number;
+
+  /** @param deleteFactors drops a deleted user's second factors, synchronously. */
+  constructor(deleteFactors: (userId: string) => number) {
+    this.#deleteFactors = deleteFactors;
+  }
 
   async create(user: UserRecord): Promise<void> {
     this.#assertLoginsFree(user);
@@ -45,7 +52,13 @@ export class MemoryUserRepository implements UserRepository {
     if (!this.#table.delete(id)) return false;
     const linked = [...this.#identities.scan((identity) => identity.userId === id)];
     for (const identity of linked) this.#identities.delete(identityKey(identity.provider, identity.subject));
+    this.#deleteFactors(id);
     return true;
+  }
+
+  /** Whether a user with this id exists, synchronously: for checks that must not yield. */
+  existsNow(id: string): boolean {
+    return this.#table.has(id);
   }
 
   async list(options?: ListOptions): Promise<UserRecord[]> {

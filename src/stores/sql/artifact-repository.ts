@@ -1,7 +1,7 @@
 import type { Selectable } from 'kysely';
 import type { ArtifactRecord, ArtifactRepository, Json } from '../contract.js';
 import { asConflict, primaryKeyField } from './conflicts.js';
-import { toMillis, toMillisOrNull } from './column-values.js';
+import { checkedLimit, toMillis, toMillisOrNull } from './column-values.js';
 import type { SqlContext } from './context.js';
 import type { ArtifactsTable } from './schema.js';
 
@@ -68,6 +68,20 @@ export class SqlArtifactRepository implements ArtifactRepository {
   async deleteByGrant(grantId: string): Promise<number> {
     const result = await this.#ctx.db.deleteFrom('artifacts').where('grant_id', '=', grantId).executeTakeFirst();
     return Number(result.numDeletedRows);
+  }
+
+  async listByGrant<T extends Json = Json>(kind: string, grantId: string, limit = 100): Promise<ArtifactRecord<T>[]> {
+    const rows = await this.#ctx.db
+      .selectFrom('artifacts')
+      .selectAll()
+      .where('kind', '=', kind)
+      .where('grant_id', '=', grantId)
+      .where('expires_at', '>', this.#ctx.clock.now())
+      .orderBy('expires_at', 'desc')
+      .orderBy('id', 'desc')
+      .limit(checkedLimit(limit))
+      .execute();
+    return rows.map((row) => fromRow<T>(row));
   }
 
   async purgeExpired(now: number): Promise<number> {

@@ -17,3 +17,12 @@ export function toMillisOrNull(value: number | string | null): number | null {
 export function pageOf(options: ListOptions = {}): { limit: number; offset: number } {
   return { limit: options.limit ?? Number.MAX_SAFE_INTEGER, offset: options.offset ?? 0 };
 }
+
+/**
+ * `limit` itself, once known to be a count. Checked rather than passed on, because SQLite reads a
+ * negative LIMIT as "no limit" and PostgreSQL rejects it.
+ */
+export function checkedLimit(limit: number): number {
+  if (!Number.isSafeInteger(limit) || limit < 0) throw new TypeError(`limit must be a non-negative integer, got ${limit}`);
+  return limit;
+}

@@ -117,6 +117,46 @@ export const migrations: readonly SqlMigration[] = [
         .execute();
     },
   },
+  {
+    name: '0003_mfa_factors',
+    async up(db: Kysely<any>): Promise<void> {
+      // `if not exists` throughout, for the same reason as in 0002.
+      await db.schema
+        .createTable('mfa_factors')
+        .ifNotExists()
+        .addColumn('id', 'text', (col) => col.primaryKey())
+        .addColumn('user_id', 'text', (col) => col.notNull())
+        .addColumn('type', 'text', (col) => col.notNull())
+        .addColumn('label', 'text', (col) => col.notNull())
+        .addColumn('lookup', 'text')
+        .addColumn('data', 'text', (col) => col.notNull())
+        .addColumn('created_at', 'bigint', (col) => col.notNull())
+        .addColumn('updated_at', 'bigint', (col) => col.notNull())
+        .addColumn('last_used_at', 'bigint')
+        .addForeignKeyConstraint('mfa_factors_user_id_fk', ['user_id'], 'users', ['id'], (fk) =>
+          fk.onDelete('cascade'),
+        )
+        .execute();
+      // A plain unique index: both SQLite and PostgreSQL treat NULLs as distinct in it, so any
+      // number of factors without a lookup may share a type. The name is what the factor
+      // repository recognises (PostgreSQL reports it; SQLite names the columns instead).
+      await db.schema
+        .createIndex('mfa_factors_type_lookup_unique')
+        .ifNotExists()
+        .unique()
+        .on('mfa_factors')
+        .columns(['type', 'lookup'])
+        .execute();
+      await db.schema.createIndex('mfa_factors_user_id_idx').ifNotExists().on('mfa_factors').column('user_id').execute();
+      // For listByGrant: both equalities, then the range and order on expires_at, from the index.
+      await db.schema
+        .createIndex('artifacts_kind_grant_id_expires_at_idx')
+        .ifNotExists()
+        .on('artifacts')
+        .columns(['kind', 'grant_id', 'expires_at'])
+        .execute();
+    },
+  },
 ];
 
 /**
@@ -126,7 +166,7 @@ export const migrations: readonly SqlMigration[] = [
  * @param list the migrations to apply; a prefix of {@link migrations} leaves the database as an
  *   earlier release did (for upgrade tests).
  * @example
- * const applied = await migrateToLatest(db); // ['0001_initial_schema', '0002_user_identities'] on a fresh database
+ * const applied = await migrateToLatest(db); // ['0001_initial_schema', '0002_user_identities', '0003_mfa_factors'] on a fresh database
  */
 export async function migrateToLatest(
   db: Kysely<Database>,

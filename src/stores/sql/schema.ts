@@ -37,6 +37,22 @@ export interface UserIdentitiesTable {
   updated_at: Millis;
 }
 
+/**
+ * `mfa_factors`: a user's second factors; `data` is the JSON of the type-specific state. Unique on
+ * (`type`, `lookup`) where `lookup` is not null.
+ */
+export interface MfaFactorsTable {
+  id: string;
+  user_id: string;
+  type: string;
+  label: string;
+  lookup: string | null;
+  data: string;
+  created_at: Millis;
+  updated_at: Millis;
+  last_used_at: Millis | null;
+}
+
 /** `signing_keys`: `public_jwk` is JSON; the private JWK stays encrypted. */
 export interface SigningKeysTable {
   kid: string;
@@ -77,5 +93,6 @@ export interface Database {
   user_identities: UserIdentitiesTable;
   signing_keys: SigningKeysTable;
   grants: GrantsTable;
+  mfa_factors: MfaFactorsTable;
   artifacts: ArtifactsTable;
 }

@@ -6,6 +6,7 @@ import { SqlClientRepository } from './client-repository.js';
 import type { SqlDialectName } from './conflicts.js';
 import type { SqlContext } from './context.js';
 import { SqlGrantRepository } from './grant-repository.js';
+import { SqlMfaFactorRepository } from './mfa-factor-repository.js';
 import { migrateToLatest } from './migrations.js';
 import type { Database } from './schema.js';
 import { SqlSigningKeyRepository } from './signing-key-repository.js';
@@ -35,6 +36,7 @@ export function createSqlStore(db: Kysely<Database>, options: SqlStoreOptions): 
     users: new SqlUserRepository(ctx),
     keys: new SqlSigningKeyRepository(ctx),
     grants: new SqlGrantRepository(ctx),
+    factors: new SqlMfaFactorRepository(ctx),
     artifacts: new SqlArtifactRepository(ctx),
     migrate: () => migrateToLatest(db),
     ping: async () => {
