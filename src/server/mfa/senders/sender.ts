@@ -1,0 +1,146 @@
+import { SenderError } from './sender-error.js';
+
+/**
+ * How a one-time code travels to the user.
+ *
+ * @example
+ * const channel: Channel = factor.type === 'sms' ? 'sms' : 'email';
+ */
+export type Channel = 'sms' | 'email';
+
+/**
+ * Why the code was issued; it picks the wording of the message ("sign-in code", "verification code").
+ *
+ * @example
+ * const purpose: CodePurpose = enrolling ? 'verify_contact' : 'sign_in';
+ */
+export type CodePurpose = 'sign_in' | 'verify_contact';
+
+/**
+ * One code on its way to one recipient. Codes are generated and hashed elsewhere; a sender only
+ * delivers this message.
+ *
+ * @example
+ * const message: OneTimeCodeMessage = {
+ *   channel: 'sms', to: '+15551234567', code: '123456', purpose: 'sign_in',
+ *   productName: 'Gatehouse', expiresInMinutes: 5,
+ * };
+ */
+export interface OneTimeCodeMessage {
+  channel: Channel;
+  /** E.164 phone number for `sms`, address for `email`. */
+  to: string;
+  code: string;
+  purpose: CodePurpose;
+  /** product name for the text */
+  productName: string;
+  /** minutes the code lives */
+  expiresInMinutes: number;
+}
+
+/**
+ * Delivers one-time codes. Resolves once the mail server or gateway accepted the message; rejects
+ * with a {@link SenderError} otherwise.
+ *
+ * @example
+ * const sender: Sender = createDevOutboxSender({ file: 'data/outbox.jsonl' });
+ * await sender.send({ channel: 'email', to: 'ada@example.com', code: '123456', purpose: 'sign_in',
+ *   productName: 'Gatehouse', expiresInMinutes: 5 });
+ */
+export interface Sender {
+  send(message: OneTimeCodeMessage): Promise<void>;
+}
+
+/**
+ * One SMS segment in the GSM 7-bit alphabet; longer texts are split, and some gateways bill per part.
+ *
+ * @example
+ * expect(messageText(smsMessage).text.length).toBeLessThanOrEqual(SMS_MAX_LENGTH);
+ */
+export const SMS_MAX_LENGTH = 160;
+
+const CODE_PATTERN = /^[A-Za-z0-9-]{4,16}$/;
+const MAX_EXPIRES_IN_MINUTES = 24 * 60;
+const MAX_RECIPIENT_LENGTH = 320;
+const EMAIL_ADDRESS = /^[^\s@,;:<>()[\]"\\]+@[^\s@,;:<>()[\]"\\]+$/;
+/** ITU-T E.164: a plus sign and at most 15 digits, the first not zero. */
+const E164_NUMBER = /^\+[1-9]\d{6,14}$/;
+const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
+
+const LABELS: Record<CodePurpose, string> = {
+  sign_in: 'sign-in code',
+  verify_contact: 'verification code',
+};
+
+/**
+ * The subject and body of a one-time-code message. SMS text never exceeds
+ * {@link SMS_MAX_LENGTH} characters: a long product name is shortened to fit. Throws a
+ * {@link SenderError} (`ERR_INVALID_MESSAGE`) for a malformed message, before anything is sent.
+ *
+ * @example
+ * messageText({ channel: 'sms', to: '+15551234567', code: '123456', purpose: 'sign_in',
+ *   productName: 'Gatehouse', expiresInMinutes: 5 });
+ * // => { subject: 'Your Gatehouse sign-in code',
+ * //      text: "123456 is your Gatehouse sign-in code. It expires in 5 minutes. Don't share it." }
+ */
+export function messageText(message: OneTimeCodeMessage): { subject: string; text: string } {
+  assertValidMessage(message);
+  const label = LABELS[message.purpose];
+  const minutes = message.expiresInMinutes === 1 ? '1 minute' : `${message.expiresInMinutes} minutes`;
+  const compose = (product: string): string =>
+    `${message.code} is your ${product} ${label}. It expires in ${minutes}. Don't share it.`;
+
+  let product = cleanProductName(message.productName);
+  if (message.channel === 'sms') {
+    const room = SMS_MAX_LENGTH - compose('').length;
+    product = shorten(product, room);
+  }
+  const text =
+    message.channel === 'email'
+      ? `${compose(product)}\n\nIf you did not ask for this code, you can ignore this email.`
+      : compose(product);
+  // The code stays out of the subject: mail servers log subjects and phones show them on the lock screen.
+  return { subject: `Your ${product} ${label}`, text };
+}
+
+function assertValidMessage(message: OneTimeCodeMessage): void {
+  const invalid = (what: string): never => {
+    throw new SenderError(`invalid one-time-code message: ${what}`, 'ERR_INVALID_MESSAGE');
+  };
+  if (message.channel !== 'sms' && message.channel !== 'email') invalid('channel must be "sms" or "email"');
+  if (!(message.purpose in LABELS)) invalid('purpose must be "sign_in" or "verify_contact"');
+  // The pattern is checked, not the code echoed: this message may end up in a log.
+  if (typeof message.code !== 'string' || !CODE_PATTERN.test(message.code)) {
+    invalid('code must be 4 to 16 letters, digits or dashes');
+  }
+  const minutes = message.expiresInMinutes;
+  if (!Number.isInteger(minutes) || minutes < 1 || minutes > MAX_EXPIRES_IN_MINUTES) {
+    invalid(`expiresInMinutes must be a whole number from 1 to ${MAX_EXPIRES_IN_MINUTES}`);
+  }
+  const to = message.to;
+  if (typeof to !== 'string' || to.length > MAX_RECIPIENT_LENGTH || CONTROL_CHARACTERS.test(to)) {
+    invalid(`to must be a recipient of at most ${MAX_RECIPIENT_LENGTH} characters without control characters`);
+  }
+  // One bare address only: "a@x, b@y" would otherwise copy the code to a second mailbox.
+  if (message.channel === 'email' && !EMAIL_ADDRESS.test(to)) invalid('to must be a single email address');
+  if (message.channel === 'sms' && !E164_NUMBER.test(to)) invalid('to must be an E.164 phone number such as +15551234567');
+  if (typeof message.productName !== 'string' || cleanProductName(message.productName) === '') {
+    invalid('productName must not be empty');
+  }
+}
+
+/** Control characters and line breaks would let a product name forge headers or extra lines. */
+function cleanProductName(name: string): string {
+  return name.replace(new RegExp(CONTROL_CHARACTERS.source, 'g'), ' ').replace(/\s+/g, ' ').trim();
+}
+
+function shorten(text: string, maxLength: number): string {
+  if (text.length <= maxLength) return text;
+  // Cut by code point so an emoji is not split into half a surrogate pair.
+  let out = '';
+  for (const char of text) {
+    if (out.length + char.length > maxLength) break;
+    out += char;
+  }
+  return out.trimEnd();
+}
