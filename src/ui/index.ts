@@ -16,3 +16,17 @@ export {
 } from './logout-pages.js';
 export { renderFormPostPage, type FormPostPageView } from './form-post-page.js';
 export { CSRF_FIELD } from './form.js';
+export { maskEmail, maskPhone } from './mask.js';
+export { renderMfaChallengePage, type MfaChallengePageView, type MfaContact } from './mfa-challenge-page.js';
+export { renderMfaEnrollPage, type MfaEnrollPageView } from './mfa-enroll-page.js';
+export { renderRecoveryCodesPage, type RecoveryCodesPageView } from './recovery-codes-page.js';
+export {
+  renderAccountPage,
+  type AccountFactor,
+  type AccountPageActions,
+  type AccountPageView,
+  type AccountSession,
+  type AccountSignIn,
+} from './account-page.js';
+export { renderContactVerifyPage, type ContactVerifyPageView } from './contact-verify-page.js';
+export { renderReauthRequiredPage, type ReauthRequiredPageView } from './reauth-required-page.js';

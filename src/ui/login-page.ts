@@ -3,6 +3,7 @@ import { html } from './escape.js';
 import { postForm, submitButton, textField } from './form.js';
 import { ALERT_ICON } from './icons.js';
 import { renderDocument, type PageBase } from './layout.js';
+import { passkeyForm, passkeyScripts } from './passkey.js';
 
 /** View model of {@link renderLoginPage}. */
 export interface LoginPageView extends PageBase {
@@ -18,6 +19,8 @@ export interface LoginPageView extends PageBase {
   error?: string;
   /** Upstream providers offered as "Continue with …", each a form posting to its `action`. */
   upstreams?: { label: string; action: string }[];
+  /** Offers "Sign in with a passkey" (passwordless, WebAuthn); see `passkeyScripts` for the protocol. */
+  passkey?: { optionsUrl: string; verifyUrl: string; scriptUrl: string };
 }
 
 /**
@@ -68,9 +71,20 @@ export function renderLoginPage(view: LoginPageView): string {
         content: submitButton({ label: `Continue with ${upstream.label}`, variant: 'secondary', className: 'upstream' }),
       }),
     )}</div>`;
+  // Shown only once the script finds WebAuthn supported (data-passkey-block stays hidden otherwise).
+  const passkey =
+    view.passkey &&
+    html`<div data-passkey-block hidden>${passkeyForm({
+      ceremony: 'authenticate',
+      optionsUrl: view.passkey.optionsUrl,
+      verifyUrl: view.passkey.verifyUrl,
+      csrfToken: view.csrfToken,
+      statusId: 'passkey-status',
+      content: html`<button type="submit" id="passkey-button" class="button button-secondary upstream">Sign in with a passkey</button>`,
+    })}</div>${passkeyScripts(view.passkey.scriptUrl, view.nonce)}`;
   return renderDocument(
     view,
     'Sign in',
-    html`<h1>Sign in</h1>${continueToClient(view.client)}<div class="body">${alert}${form}${alternatives}</div>`,
+    html`<h1>Sign in</h1>${continueToClient(view.client)}<div class="body">${alert}${form}${alternatives}${passkey}</div>`,
   );
 }

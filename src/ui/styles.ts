@@ -131,7 +131,7 @@ code{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,"Liberation Mono",mo
 overflow-wrap:anywhere}
 .center{text-align:center}
 @media (prefers-reduced-motion:reduce){*{transition:none!important}}
-`;
+${VERIFICATION_AND_ACCOUNT_STYLES}`;
 }
 
 const neutral = brandPalette(DEFAULT_BRANDING.primaryColor);
@@ -147,4 +147,102 @@ button:hover{background:${neutral.primaryHover}}
 button:focus-visible{outline:3px solid ${neutral.accentLight};outline-offset:2px}
 @media (prefers-color-scheme:dark){body{background:#0e1015;color:#eceef3}
 button:focus-visible{outline-color:${neutral.accentDark}}}
+`;
+
+/**
+ * Rules of the two-step verification pages and the account page (appended to every page's
+ * stylesheet: it is small, and one stylesheet per page keeps the CSP a single nonce).
+ * `.card:has(.wide-page)` widens the card for the account page without a second layout; browsers
+ * without `:has` keep the narrow card, which still works.
+ */
+const VERIFICATION_AND_ACCOUNT_STYLES = `
+:root{--ok-bg:#ecfdf3;--ok-border:#a6e9c1;--ok-text:#0b5a36}
+@media (prefers-color-scheme:dark){:root{--ok-bg:#0f2a1f;--ok-border:#22543c;--ok-text:#b4efcf}}
+[hidden]{display:none!important}
+.visually-hidden{position:absolute!important;width:1px;height:1px;margin:-1px;padding:0;overflow:hidden;
+clip:rect(0 0 0 0);clip-path:inset(50%);white-space:nowrap;border:0}
+.muted{color:var(--muted)}
+a.button{text-decoration:none}
+.button-icon{gap:10px}
+.button-small{display:inline-flex;width:auto;min-height:38px;padding:6px 14px;font-size:.875rem;white-space:nowrap}
+.button:disabled{opacity:.55;cursor:not-allowed}
+fieldset.plain{margin:0;padding:0;border:0;min-width:0}
+fieldset:disabled .input{opacity:.6;cursor:not-allowed}
+.hint{margin:-2px 0 8px;font-size:.875rem;color:var(--muted)}
+.input-code{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,"Liberation Mono",monospace;font-size:1.125rem;letter-spacing:.12em}
+.options{display:grid;gap:10px}
+.options .button{justify-content:flex-start;text-align:left}
+.passkey-status{margin:0;font-size:.9375rem;color:var(--muted)}
+.passkey-status:not(:empty){margin-top:10px}
+.disclosure{margin-top:24px;padding-top:16px;border-top:1px solid var(--border)}
+.disclosure summary{cursor:pointer;width:max-content;max-width:100%;color:var(--accent);font-weight:600;
+text-decoration:underline;text-underline-offset:2px}
+.disclosure summary:hover{text-decoration-thickness:2px}
+.disclosure[open] summary{margin-bottom:16px}
+.notice{display:flex;gap:10px;align-items:flex-start;margin:0 0 24px;padding:12px 14px;
+border:1px solid var(--ok-border);border-radius:10px;background:var(--ok-bg);color:var(--ok-text);
+font-size:.9375rem;overflow-wrap:anywhere}
+.notice .icon{margin-top:1px}
+.notice-plain{background:var(--subtle);border-color:var(--border);color:var(--text)}
+.notice-plain .icon{color:var(--accent)}
+.steps{list-style:none;margin:20px 0 0;padding:0;counter-reset:step}
+.steps>li{position:relative;counter-increment:step;padding-left:40px}
+.steps>li+li{margin-top:24px}
+.steps>li::before{content:counter(step);position:absolute;left:0;top:0;display:flex;align-items:center;
+justify-content:center;width:28px;height:28px;border-radius:50%;background:var(--primary);color:var(--on-primary);
+font-size:.875rem;font-weight:650}
+.step-title{margin:2px 0 12px;font-size:1rem;line-height:1.5;font-weight:650}
+.qr{margin:0 0 16px}
+.qr-code{width:188px;max-width:100%;padding:10px;background:#fff;border:1px solid var(--border);border-radius:12px}
+.qr-code svg{display:block;width:100%;height:auto}
+.secret{margin:0}
+.secret dt{font-size:.875rem;color:var(--muted)}
+.secret dd{margin:6px 0 0}
+.secret code{display:inline-block;padding:6px 10px;font-size:1rem;letter-spacing:.06em;background:var(--subtle);
+border:1px solid var(--border);border-radius:8px;user-select:all}
+.recovery-codes{list-style:none;margin:0;padding:16px 18px;display:grid;grid-template-columns:repeat(2,max-content);
+justify-content:center;gap:10px 36px;background:var(--subtle);border:1px solid var(--border);border-radius:12px}
+.recovery-codes code{font-size:1rem;letter-spacing:.04em}
+@media (max-width:330px){.recovery-codes{grid-template-columns:max-content}}
+.note-warning{margin-top:16px;color:var(--text)}
+.card:has(.wide-page){max-width:680px}
+.account-bar{display:flex;flex-wrap:wrap;align-items:center;gap:12px;margin:24px 0}
+.account-bar .account{flex:1 1 240px;min-width:0}
+.section{margin-top:28px;padding-top:24px;border-top:1px solid var(--border)}
+.section h2{margin:0 0 4px;font-size:1.125rem;line-height:1.4;font-weight:650}
+.section-lead{margin-bottom:14px;font-size:.9375rem;color:var(--muted)}
+.subheading{margin:22px 0 8px;font-size:.9375rem;font-weight:650}
+.section-actions{display:flex;justify-content:flex-end;margin-top:12px}
+.badge{display:inline-block;margin-right:6px;padding:0 8px;font-size:.75rem;font-weight:650;line-height:1.6;
+border-radius:999px;vertical-align:1px;color:var(--muted);background:var(--subtle);border:1px solid var(--subtle-border)}
+.badge-on{color:var(--ok-text);background:var(--ok-bg);border-color:var(--ok-border)}
+.row-title .badge{margin:0 0 0 6px}
+.rows{list-style:none;margin:0;padding:0;border:1px solid var(--border);border-radius:12px}
+.rows>li{padding:12px 14px}
+.rows>li+li{border-top:1px solid var(--border)}
+.row,.add-head{display:flex;flex-wrap:wrap;align-items:center;gap:8px 12px}
+.row-icon{flex:none;display:inline-flex;align-items:center;justify-content:center;width:36px;height:36px;
+border-radius:9px;background:var(--subtle);color:var(--accent)}
+.row-text{flex:1 1 200px;display:flex;flex-direction:column;min-width:0;line-height:1.4}
+.row-title{font-weight:600;overflow-wrap:anywhere}
+.row-meta{font-size:.875rem;color:var(--muted);overflow-wrap:anywhere}
+.row-action{flex:none;margin-left:auto}
+.warning{color:var(--alert-text);font-weight:600}
+.add-method form,.add-method .passkey-status{margin-left:48px}
+.inline-form{display:flex;flex-wrap:wrap;align-items:flex-end;gap:8px 10px;margin-top:12px}
+.inline-form .field{flex:1 1 180px;margin:0}
+.inline-form .field-channel{flex:0 1 150px}
+.inline-form label{margin-bottom:4px;font-size:.8125rem}
+.inline-form .input{min-height:38px;padding:6px 10px}
+.add-method .hint{margin:6px 0 0;font-size:.8125rem}
+@media (max-width:479px){.add-method form,.add-method .passkey-status{margin-left:0}
+.inline-form .field,.inline-form .field-channel{flex-basis:100%}}
+.table-wrap{overflow-x:auto;border:1px solid var(--border);border-radius:12px}
+.table{width:100%;border-collapse:collapse;font-size:.875rem}
+.table th,.table td{padding:10px 14px;text-align:left;vertical-align:top;border-bottom:1px solid var(--border)}
+.table th{font-size:.75rem;font-weight:650;letter-spacing:.04em;text-transform:uppercase;color:var(--muted);background:var(--subtle)}
+.table tr:last-child td{border-bottom:0}
+.page-icon{display:flex;align-items:center;justify-content:center;width:48px;height:48px;margin:0 auto 16px;
+border-radius:50%;background:var(--subtle);color:var(--accent)}
+.page-icon .icon{width:24px;height:24px}
 `;

@@ -1,0 +1,215 @@
+import { signedInAs, type AccountSummary } from './account.js';
+import { html, type SafeHtml } from './escape.js';
+import { postForm, submitButton, textField } from './form.js';
+import { renderDocument, type PageBase } from './layout.js';
+import { alertBox, noticeBox } from './message-box.js';
+import { APP_ICON, CODES_ICON, DEVICE_ICON, KEY_ICON, MAIL_ICON, PHONE_ICON } from './mfa-icons.js';
+import { passkeyForm, passkeyScripts } from './passkey.js';
+import { safeUrl } from './safe-url.js';
+
+/** A second factor as the account page lists it. */
+export interface AccountFactor {
+  /** Posted as `factor` to remove it. */
+  id: string;
+  type: 'totp' | 'webauthn' | 'sms' | 'email';
+  /** The user's name for it ("Work phone"), or the masked number or address. */
+  label: string;
+  /** Human-readable date, such as "12 March 2025". */
+  createdAt: string;
+  lastUsedAt?: string;
+}
+
+/** A signed-in browser session. */
+export interface AccountSession {
+  id: string;
+  /** Whether it is the session viewing the page. */
+  current: boolean;
+  /** Human-readable time. */
+  signedInAt: string;
+  /** How it signed in, such as "Password and passkey". */
+  methods: string;
+}
+
+/** One line of the sign-in history. */
+export interface AccountSignIn {
+  /** Human-readable time. */
+  at: string;
+  method: string;
+  /** The application signed in to, when there was one. */
+  client?: string;
+  /** Such as "Signed in" or "Wrong code". */
+  outcome: string;
+}
+
+/** Where the account page's forms and passkey script go. */
+export interface AccountPageActions {
+  /** POST: start setting up an authenticator app. */
+  addTotp: string;
+  /** POST (script): WebAuthn registration options, answered with `{ options, challengeId }`. */
+  addPasskeyOptions: string;
+  /** POST (script): JSON `{ challengeId, response, label }`; answers `{ redirect }` or any 2xx. */
+  addPasskeyVerify: string;
+  /** POST `channel` (`sms` | `email`) and `to`. */
+  addContact: string;
+  /** POST `factor`. */
+  removeFactor: string;
+  /** POST: replace the recovery codes. */
+  regenerateRecoveryCodes: string;
+  /** POST: end every session but this one. */
+  signOutOthers: string;
+  /** POST: end this session. */
+  signOut: string;
+  /** The `@simplewebauthn/browser` UMD bundle (same origin). */
+  passkeyScriptUrl: string;
+}
+
+/** View model of {@link renderAccountPage}. */
+export interface AccountPageView extends PageBase {
+  /** Sent back in the hidden `csrf` field of every form, and as `X-CSRF-Token` by the passkey script. */
+  csrfToken: string;
+  account: AccountSummary;
+  factors: AccountFactor[];
+  /** Unused recovery codes left; `undefined` when the user has no set. */
+  recoveryCodesLeft: number | undefined;
+  sessions: AccountSession[];
+  /** Newest first. */
+  signIns: AccountSignIn[];
+  actions: AccountPageActions;
+  /** Confirmation of what just happened, such as "Passkey removed." */
+  notice?: string;
+  /** What went wrong with the last action. */
+  error?: string;
+}
+
+const FACTOR_KIND: Record<AccountFactor['type'], { name: string; icon: SafeHtml }> = {
+  totp: { name: 'Authenticator app', icon: APP_ICON },
+  webauthn: { name: 'Passkey', icon: KEY_ICON },
+  sms: { name: 'Text message', icon: PHONE_ICON },
+  email: { name: 'Email', icon: MAIL_ICON },
+};
+
+/** A list row: icon, title over details, and an optional action at the end. */
+function row(icon: SafeHtml, title: SafeHtml | string, meta: SafeHtml | string, action?: SafeHtml): SafeHtml {
+  return html`<li class="row"><span class="row-icon">${icon}</span><div class="row-text"><span class="row-title">${title}</span><span class="row-meta">${meta}</span></div>${action !== undefined && html`<div class="row-action">${action}</div>`}</li>`;
+}
+
+function smallButton(label: SafeHtml | string, variant: 'primary' | 'secondary' = 'secondary'): SafeHtml {
+  return html`<button type="submit" class="button button-${variant} button-small">${label}</button>`;
+}
+
+function factorsSection(view: AccountPageView): SafeHtml {
+  const { actions, csrfToken } = view;
+  const form = (action: string, content: SafeHtml, hiddenFields?: Record<string, string>) => postForm({ action, csrfToken, hiddenFields, content });
+
+  const factors = view.factors.map((factor) => {
+    const kind = FACTOR_KIND[factor.type];
+    const used = factor.lastUsedAt !== undefined && factor.lastUsedAt !== '' ? ` · Last used ${factor.lastUsedAt}` : ' · Never used';
+    return row(
+      kind.icon,
+      factor.label,
+      // An unnamed factor is labelled with its kind; saying it twice would only add noise.
+      `${factor.label === kind.name ? '' : `${kind.name} · `}Added ${factor.createdAt}${used}`,
+      // The visible word is "Remove"; the hidden rest says which one, for lists of links and buttons.
+      form(actions.removeFactor, smallButton(html`Remove<span class="visually-hidden"> ${factor.label}</span>`), { factor: factor.id }),
+    );
+  });
+  const status =
+    view.factors.length > 0
+      ? html`<p class="section-lead"><span class="badge badge-on">On</span> You’re asked for a second step when you sign in.</p>`
+      : html`<p class="section-lead"><span class="badge">Off</span> Add a second step to protect your account even if your password is stolen.</p>`;
+
+  const left = view.recoveryCodesLeft;
+  const recovery =
+    left === undefined
+      ? row(CODES_ICON, 'Recovery codes', 'Not created yet. Create a set so you can still sign in if you lose your devices.', form(actions.regenerateRecoveryCodes, smallButton('Create')))
+      : row(
+          CODES_ICON,
+          'Recovery codes',
+          left <= 3
+            ? html`<strong class="warning">${left === 1 ? '1 code left' : `${left} codes left`}.</strong> Create a new set before you run out.`
+            : `${left} codes left. Creating a new set replaces them.`,
+          form(actions.regenerateRecoveryCodes, smallButton('Create new codes')),
+        );
+
+  const passkeySrc = safeUrl(actions.passkeyScriptUrl);
+  const addPasskey =
+    passkeySrc !== undefined &&
+    html`<li class="add-method" data-passkey-block hidden><div class="add-head"><span class="row-icon">${KEY_ICON}</span><div class="row-text"><span class="row-title">Passkey</span><span class="row-meta">Sign in with your fingerprint, face or screen lock.</span></div></div>${passkeyForm({
+      ceremony: 'register',
+      optionsUrl: actions.addPasskeyOptions,
+      verifyUrl: actions.addPasskeyVerify,
+      csrfToken,
+      statusId: 'add-passkey-status',
+      content: html`<div class="inline-form"><div class="field"><label for="passkey-label">Name <span class="muted">(optional)</span></label><input class="input" id="passkey-label" name="label" type="text" autocomplete="off" maxlength="60" aria-describedby="passkey-label-hint"></div><button type="submit" id="add-passkey" class="button button-secondary button-small">Add passkey</button></div><p class="hint" id="passkey-label-hint">So you can tell your passkeys apart, such as “MacBook” or “Work phone”.</p>`,
+    })}</li>`;
+  const addContact = html`<li class="add-method"><div class="add-head"><span class="row-icon">${PHONE_ICON}</span><div class="row-text"><span class="row-title">Phone number or email</span><span class="row-meta">Get a code by text message or email.</span></div></div>${form(
+    actions.addContact,
+    html`<div class="inline-form"><div class="field field-channel"><label for="contact-channel">Send codes by</label><select class="input" id="contact-channel" name="channel"><option value="sms">Text message</option><option value="email">Email</option></select></div>${textField({ id: 'contact-to', name: 'to', label: 'Phone number or email', type: 'text', autocomplete: 'off', describedBy: 'contact-to-hint' })}${smallButton('Send code')}</div><p class="hint" id="contact-to-hint">Phone numbers with the country code, such as +44 7700 900123.</p>`,
+  )}</li>`;
+
+  return html`<section class="section" aria-labelledby="mfa-heading"><h2 id="mfa-heading">Two-step verification</h2>${status}
+${view.factors.length > 0 && html`<ul class="rows" aria-label="Your sign-in methods">${factors}</ul>`}
+<h3 class="subheading">Add a method</h3>
+<ul class="rows">${row(APP_ICON, 'Authenticator app', 'Get codes from an app such as Google Authenticator or 1Password.', form(actions.addTotp, smallButton('Set up')))}${addPasskey}${addContact}</ul>
+<h3 class="subheading">Backup</h3>
+<ul class="rows">${recovery}</ul></section>`;
+}
+
+function sessionsSection(view: AccountPageView): SafeHtml {
+  const others = view.sessions.filter((session) => !session.current).length;
+  const sessions = view.sessions.map((session) =>
+    row(
+      DEVICE_ICON,
+      session.current ? html`This device <span class="badge badge-on">Current</span>` : 'Another device',
+      `Signed in ${session.signedInAt} · ${session.methods}`,
+    ),
+  );
+  const signOutOthers =
+    others > 0 &&
+    postForm({
+      action: view.actions.signOutOthers,
+      csrfToken: view.csrfToken,
+      content: html`<div class="section-actions">${smallButton(others === 1 ? 'Sign out of the other session' : `Sign out of ${others} other sessions`)}</div>`,
+    });
+  return html`<section class="section" aria-labelledby="sessions-heading"><h2 id="sessions-heading">Sessions</h2><p class="section-lead">Where you’re signed in. If you don’t recognise one, sign out of it and change your password.</p>
+<ul class="rows">${sessions}</ul>${signOutOthers}</section>`;
+}
+
+function signInsSection(view: AccountPageView): SafeHtml {
+  const body =
+    view.signIns.length === 0
+      ? html`<p class="section-lead">No sign-ins yet.</p>`
+      : html`<div class="table-wrap" role="region" aria-labelledby="signins-heading" tabindex="0"><table class="table"><thead><tr><th scope="col">When</th><th scope="col">Method</th><th scope="col">Application</th><th scope="col">Result</th></tr></thead><tbody>${view.signIns.map(
+          (entry) =>
+            html`<tr><td>${entry.at}</td><td>${entry.method}</td><td>${entry.client !== undefined && entry.client !== '' ? entry.client : html`<span class="muted">—</span>`}</td><td>${entry.outcome}</td></tr>`,
+        )}</tbody></table></div>`;
+  return html`<section class="section" aria-labelledby="signins-heading"><h2 id="signins-heading">Recent sign-ins</h2>${body}</section>`;
+}
+
+/**
+ * The user's own account page: second factors (list, remove, add an authenticator app, a passkey,
+ * a phone number or email; recovery codes), sessions, recent sign-ins and sign-out. Every form
+ * posts `csrf`; the passkey is added by a nonce-carrying script (see `passkeyScripts`) and offered
+ * only where the browser supports passkeys. Everything else works with JavaScript off.
+ *
+ * @example
+ * renderAccountPage({ branding, nonce, csrfToken, account: { login: 'ada@example.com' }, factors: [],
+ *   recoveryCodesLeft: undefined, sessions: [], signIns: [], actions });
+ */
+export function renderAccountPage(view: AccountPageView): string {
+  const passkeySrc = safeUrl(view.actions.passkeyScriptUrl);
+  const signOut = postForm({
+    action: view.actions.signOut,
+    csrfToken: view.csrfToken,
+    content: smallButton('Sign out'),
+  });
+  return renderDocument(
+    view,
+    'Your account',
+    html`<div class="wide-page"><h1>Your account</h1><div class="account-bar">${signedInAs(view.account)}${signOut}</div>
+${alertBox('account-error', view.error)}${noticeBox('account-notice', view.notice)}
+${factorsSection(view)}
+${sessionsSection(view)}
+${signInsSection(view)}</div>${passkeySrc !== undefined && passkeyScripts(passkeySrc, view.nonce)}`,
+  );
+}

@@ -1,0 +1,31 @@
+import { html, type SafeHtml } from './escape.js';
+
+/** Six digits, as authenticator apps (RFC 6238) and our text/email codes have. */
+const SIX_DIGITS = '\\d{6}';
+
+/**
+ * A labelled input named `code` for a one-time code. `kind: 'otp'` is a six-digit code: numeric
+ * keypad on phones, `autocomplete="one-time-code"` so the code from a text message is offered,
+ * and a `pattern` so a typo is caught before a round trip (and before spending an attempt).
+ * `kind: 'recovery'` is a recovery code such as `abcde-23456`: free text, no autocorrection.
+ *
+ * A hint between label and input, when given, is tied to it with `aria-describedby`, as is `describedBy`.
+ */
+export function codeField(options: {
+  id: string;
+  label: string;
+  kind: 'otp' | 'recovery';
+  hint?: string;
+  autofocus?: boolean;
+  invalid?: boolean;
+  describedBy?: string;
+}): SafeHtml {
+  const o = options;
+  const hintId = o.hint !== undefined ? `${o.id}-hint` : undefined;
+  const describedBy = [hintId, o.describedBy].filter(Boolean).join(' ');
+  const kindAttributes =
+    o.kind === 'otp'
+      ? html` inputmode="numeric" autocomplete="one-time-code" pattern="${SIX_DIGITS}" maxlength="6" title="6 digits"`
+      : html` autocomplete="off" autocapitalize="none" spellcheck="false" maxlength="32"`;
+  return html`<div class="field"><label for="${o.id}">${o.label}</label>${hintId !== undefined && html`<p class="hint" id="${hintId}">${o.hint}</p>`}<input class="input input-code" id="${o.id}" name="code" type="text"${kindAttributes} required${o.autofocus && html` autofocus`}${o.invalid && html` aria-invalid="true"`}${describedBy !== '' && html` aria-describedby="${describedBy}"`}></div>`;
+}

@@ -1,0 +1,73 @@
+import { continueToClient, type ClientSummary } from './client.js';
+import { codeField } from './code-field.js';
+import { html, trustedHtml } from './escape.js';
+import { postForm, submitButton } from './form.js';
+import { renderDocument, type PageBase } from './layout.js';
+import { alertBox } from './message-box.js';
+import { INFO_ICON } from './mfa-icons.js';
+
+/** View model of {@link renderMfaEnrollPage}. */
+export interface MfaEnrollPageView extends PageBase {
+  /** Where the form posts to. */
+  action: string;
+  /** Sent back in the hidden `csrf` field. */
+  csrfToken: string;
+  /** The application the user signs in to, when set-up happens during a sign-in. */
+  client?: ClientSummary;
+  /**
+   * The `otpauth://` URI as a QR code: SVG markup the server rendered itself (e.g. with `qrcode`).
+   * Embedded as is, NOT escaped, so it must never contain anything user-controlled.
+   */
+  qrSvg: string;
+  /** The base32 TOTP secret, for typing into the app by hand. */
+  secret: string;
+  /** Message after a failed attempt, such as "That code didn’t work. Check the time on your phone." */
+  error?: string;
+  /** Whether the user must set this up to continue (policy or the application requires it). */
+  required: boolean;
+}
+
+const ERROR_ID = 'enroll-error';
+
+/** `JBSWY3DPEHPK3PXP` → `JBSW Y3DP EHPK 3PXP`: groups of four are easier to copy by hand. */
+function groupsOfFour(secret: string): string {
+  return (secret.replace(/\s+/g, '').match(/.{1,4}/g) ?? []).join(' ');
+}
+
+/**
+ * Setting up an authenticator app (TOTP, RFC 6238): scan the QR code or type the key, then prove
+ * it works with a first code. Posts `code` and `csrf`.
+ *
+ * @example
+ * renderMfaEnrollPage({ branding, nonce, action: '/account/totp', csrfToken, qrSvg, secret, required: false });
+ */
+export function renderMfaEnrollPage(view: MfaEnrollPageView): string {
+  const hasError = view.error !== undefined && view.error !== '';
+  const who = view.client?.name;
+  const requiredNote =
+    view.required &&
+    html`<div class="notice notice-plain">${INFO_ICON}<p>${who !== undefined && who !== '' ? html`<strong>${who}</strong> requires` : 'Your account requires'} two-step verification. Set it up to continue.</p></div>`;
+  const form = postForm({
+    action: view.action,
+    csrfToken: view.csrfToken,
+    content: html`${codeField({
+      id: 'code',
+      label: '6-digit code',
+      kind: 'otp',
+      invalid: hasError,
+      describedBy: hasError ? ERROR_ID : undefined,
+    })}${submitButton({ label: 'Verify and turn on', variant: 'primary' })}`,
+  });
+  return renderDocument(
+    view,
+    'Set up two-step verification',
+    html`<h1 class="long">Set up two-step verification</h1>${view.client !== undefined && continueToClient(view.client)}<div class="body">${alertBox(ERROR_ID, view.error)}${requiredNote}
+<p>Use an authenticator app, such as Google Authenticator, Microsoft Authenticator or 1Password, to get a code each time you sign in.</p>
+<ol class="steps">
+<li><h2 class="step-title" id="qr-title">Scan this QR code with the app</h2>
+<figure class="qr" aria-labelledby="qr-title"><div class="qr-code" role="img" aria-label="QR code for adding your account to an authenticator app">${trustedHtml(view.qrSvg)}</div></figure>
+<dl class="secret"><dt>Can’t scan it? Enter this setup key instead:</dt><dd><code>${groupsOfFour(view.secret)}</code></dd></dl></li>
+<li><h2 class="step-title">Enter the code from the app</h2>${form}</li>
+</ol></div>`,
+  );
+}

@@ -1,0 +1,99 @@
+import { html, trustedHtml, type HtmlValue, type SafeHtml } from './escape.js';
+import { CSRF_FIELD, hiddenInputs } from './form.js';
+
+/**
+ * Runs a WebAuthn ceremony for the `form[data-passkey]` on the page, with the
+ * `window.SimpleWebAuthnBrowser` global from `@simplewebauthn/browser` (loaded just before):
+ *
+ * 1. POST the form's `action` with header `X-CSRF-Token` (the form's hidden CSRF value); the answer
+ *    is JSON `{ options, challengeId }`.
+ * 2. `startAuthentication`/`startRegistration({ optionsJSON: options })`.
+ * 3. POST JSON `{ challengeId, response }` (plus `label` when registering) to `data-verify-url`,
+ *    same header; on `{ redirect }` go there. A successful registration without one reloads.
+ * Anything else (non-2xx, not JSON, cancelled) is said in the form's `role="status"` region.
+ *
+ * The script is a constant: every value it needs comes from escaped attributes in the markup, so
+ * nothing the server knows is ever written into script text. Elements marked `data-passkey-block`
+ * stay `hidden` until the script finds WebAuthn supported: without JavaScript, or on a browser
+ * without passkeys, the button would do nothing, so it is not shown at all.
+ */
+const PASSKEY_SCRIPT = `(() => {
+  const lib = window.SimpleWebAuthnBrowser;
+  const form = document.querySelector('form[data-passkey]');
+  if (!form || !lib || !window.PublicKeyCredential) return;
+  if (typeof lib.browserSupportsWebAuthn === 'function' && !lib.browserSupportsWebAuthn()) return;
+  const register = form.dataset.passkey === 'register';
+  const status = document.getElementById(form.dataset.status);
+  const button = form.querySelector('button[type="submit"]');
+  const csrf = form.elements.namedItem(${JSON.stringify(CSRF_FIELD)}).value;
+  const say = (text) => { status.textContent = text; };
+  const post = async (url, body) => {
+    const headers = { 'X-CSRF-Token': csrf, Accept: 'application/json' };
+    if (body !== undefined) headers['Content-Type'] = 'application/json';
+    const response = await fetch(url, { method: 'POST', credentials: 'same-origin', headers, body: body === undefined ? undefined : JSON.stringify(body) });
+    const data = await response.json().catch(() => null);
+    if (!response.ok || data === null || typeof data !== 'object') throw new Error('The server did not accept the request.');
+    return data;
+  };
+  const goTo = (target) => {
+    const url = new URL(target, location.href);
+    if (['javascript:', 'data:', 'vbscript:', 'blob:', 'file:'].includes(url.protocol)) return false;
+    location.href = url.href;
+    return true;
+  };
+  for (const block of document.querySelectorAll('[data-passkey-block]')) block.hidden = false;
+  let busy = false;
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    if (busy) return;
+    busy = true;
+    button.disabled = true;
+    say(register ? 'Follow the steps on your device to create a passkey.' : 'Follow the steps on your device to use your passkey.');
+    try {
+      const { options, challengeId } = await post(form.action);
+      const response = register ? await lib.startRegistration({ optionsJSON: options }) : await lib.startAuthentication({ optionsJSON: options });
+      const body = { challengeId, response };
+      if (register) body.label = form.elements.namedItem('label').value.trim();
+      const result = await post(form.dataset.verifyUrl, body);
+      say(register ? 'Passkey added.' : 'Verified. Continuing…');
+      if (typeof result.redirect === 'string' && goTo(result.redirect)) return;
+      if (register) { location.reload(); return; }
+      throw new Error('The server did not say where to continue.');
+    } catch (error) {
+      const name = error && error.name;
+      if (name === 'NotAllowedError' || name === 'AbortError') say('The passkey request was cancelled or timed out. Try again.');
+      else if (register && name === 'InvalidStateError') say('This device already has a passkey for your account.');
+      else if (register) say('The passkey could not be added. Try again.');
+      else say('The passkey could not be verified. Try again, or use another way to verify.');
+      busy = false;
+      button.disabled = false;
+    }
+  });
+})();`;
+
+/**
+ * The form the passkey script drives: a `method="post"` form to `optionsUrl` carrying the CSRF token
+ * (never submitted natively: the script takes over its `submit` event), `content` (the button, and
+ * the label input when registering) and an `aria-live` status region for progress and errors.
+ */
+export function passkeyForm(options: {
+  ceremony: 'authenticate' | 'register';
+  optionsUrl: string;
+  verifyUrl: string;
+  csrfToken: string;
+  statusId: string;
+  content: HtmlValue;
+}): SafeHtml {
+  const o = options;
+  // Like postForm, plus the data attributes the script reads.
+  return html`<form method="post" action="${o.optionsUrl}" data-passkey="${o.ceremony}" data-verify-url="${o.verifyUrl}" data-status="${o.statusId}">${hiddenInputs({ [CSRF_FIELD]: o.csrfToken })}${o.content}</form><p class="passkey-status" id="${o.statusId}" role="status" aria-live="polite"></p>`;
+}
+
+/**
+ * The two nonce-carrying scripts of a passkey page: the browser library from `src`, then the
+ * constant ceremony script. The page's CSP must allow `script-src 'self' 'nonce-…'` (or the
+ * library's origin) and `connect-src` to the options and verify URLs.
+ */
+export function passkeyScripts(src: string, nonce: string): SafeHtml {
+  return html`<script src="${src}" nonce="${nonce}"></script><script nonce="${nonce}">${trustedHtml(PASSKEY_SCRIPT)}</script>`;
+}
