@@ -35,6 +35,11 @@ export interface CliConfig {
   keyRefreshInterval: number;
   /** Upstream providers (file only; secrets from GATEHOUSE_UPSTREAM_{ID}_CLIENT_SECRET). */
   upstreams: UpstreamOptions[];
+  mfaPolicy: 'off' | 'optional' | 'required';
+  smtpUrl: string | undefined;
+  smtpFrom: string | undefined;
+  smsWebhookUrl: string | undefined;
+  smsWebhookSecret: string | undefined;
 }
 
 /** `GATEHOUSE_*` variable for each setting that has one. Kept in step with .env.example. */
@@ -59,12 +64,19 @@ export const ENV_VARS = {
   logLevel: 'GATEHOUSE_LOG_LEVEL',
   maxBodyBytes: 'GATEHOUSE_MAX_BODY_BYTES',
   keyRefreshInterval: 'GATEHOUSE_KEY_REFRESH_INTERVAL',
+  mfaPolicy: 'GATEHOUSE_MFA_POLICY',
+  smtpUrl: 'GATEHOUSE_SMTP_URL',
+  smtpFrom: 'GATEHOUSE_SMTP_FROM',
+  smsWebhookUrl: 'GATEHOUSE_SMS_WEBHOOK_URL',
+  smsWebhookSecret: 'GATEHOUSE_SMS_WEBHOOK_SECRET',
 } as const satisfies Record<Exclude<keyof CliConfig, 'upstreams'>, string>;
 
 /** Flag values that override the environment. */
 export type ConfigOverrides = Partial<Pick<CliConfig, 'dataDir' | 'issuer' | 'host' | 'port'>> & { configFile?: string };
 
-const FILE_KEYS = new Set<string>([...Object.keys(ENV_VARS).filter((key) => key !== 'secret'), 'upstreams']);
+/** Settings that hold credentials: environment only, never the config file (which may be committed). */
+const SECRET_KEYS = new Set(['secret', 'smtpUrl', 'smsWebhookSecret']);
+const FILE_KEYS = new Set<string>([...Object.keys(ENV_VARS).filter((key) => !SECRET_KEYS.has(key)), 'upstreams']);
 
 /** Loads the configuration; throws {@link ConfigError} naming the bad setting. */
 export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessEnv = process.env): CliConfig {
@@ -107,6 +119,11 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessE
     maxBodyBytes: integer(pick('maxBodyBytes') ?? 65_536, 'maxBodyBytes', 1024, 16 * 1024 * 1024),
     keyRefreshInterval: integer(pick('keyRefreshInterval') ?? 60, 'keyRefreshInterval', 1, 86_400),
     upstreams: upstreamsFromConfig(file.upstreams, env, modeValue),
+    mfaPolicy: oneOf(pick('mfaPolicy') ?? 'optional', 'mfaPolicy', ['off', 'optional', 'required'] as const),
+    smtpUrl: optionalString(pick('smtpUrl')),
+    smtpFrom: optionalString(pick('smtpFrom')),
+    smsWebhookUrl: optionalString(pick('smsWebhookUrl')),
+    smsWebhookSecret: optionalString(pick('smsWebhookSecret')),
   };
 }
 
@@ -126,10 +143,18 @@ function readConfigFile(path: string | undefined): Record<string, unknown> {
     throw new ConfigError(`config file ${file} must hold a JSON object`, 'ERR_INVALID_CONFIG_FILE');
   }
   for (const key of Object.keys(parsed)) {
-    if (key === 'secret') throw new ConfigError(`config file ${file}: put the secret in GATEHOUSE_SECRET, not in a file that may be committed`, 'ERR_INVALID_CONFIG_FILE', key);
+    if (SECRET_KEYS.has(key)) {
+      const variable = ENV_VARS[key as keyof typeof ENV_VARS];
+      throw new ConfigError(`config file ${file}: put "${key}" in ${variable}, not in a file that may be committed`, 'ERR_INVALID_CONFIG_FILE', key);
+    }
     if (!FILE_KEYS.has(key)) throw new ConfigError(`config file ${file}: unknown setting "${key}"`, 'ERR_INVALID_CONFIG_FILE', key);
   }
   return parsed as Record<string, unknown>;
+}
+
+function oneOf<T extends string>(value: unknown, key: keyof typeof ENV_VARS, allowed: readonly T[]): T {
+  if (!allowed.includes(value as T)) throw new ConfigError(`${key} (${ENV_VARS[key]}) must be one of ${allowed.join(', ')}`, 'ERR_INVALID_OPTION', key);
+  return value as T;
 }
 
 function optionalString(value: unknown): string | undefined {

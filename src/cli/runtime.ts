@@ -8,6 +8,8 @@ import type { CliConfig } from './config.js';
 
 /** File in the data directory holding the development secret. */
 export const DEV_SECRET_FILE = 'secret';
+/** The development outbox of one-time codes (SMS and email) in the data directory. */
+export const OUTBOX_FILE = 'outbox.jsonl';
 /** The embedded SQLite database file in the data directory. */
 export const DATABASE_FILE = 'gatehouse.db';
 

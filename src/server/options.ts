@@ -5,6 +5,7 @@ import { systemClock } from '../core/clock.js';
 import { ConfigError } from '../core/errors.js';
 import { isLoopbackHost } from '../core/urls.js';
 import type { ProviderPreset } from '../client/providers/preset.js';
+import type { Sender } from './mfa/senders/sender.js';
 import type { SigningAlg, Store } from '../stores/contract.js';
 
 /**
@@ -53,6 +54,19 @@ export interface AuthorizationServerOptions {
     ttl?: number;
     /** Time a user has to finish signing in and consenting, in seconds. Default 1800. */
     interactionTtl?: number;
+  };
+  /** Multi-factor authentication. */
+  mfa?: {
+    /**
+     * `off`: never asked. `optional` (default): users who set up a second factor are asked for it;
+     * clients registered with `require_mfa` and requests with `acr_values=2` demand it.
+     * `required`: every user, enrolling during sign-in when they have no factor.
+     */
+    policy?: 'off' | 'optional' | 'required';
+    /** Where one-time codes go. Without a sender for a channel, that factor type is unavailable. */
+    senders?: { email?: Sender; sms?: Sender };
+    /** Removing a factor needs a sign-in at most this many seconds old. Default 600. */
+    recentAuthSeconds?: number;
   };
   /** Product name, logo and primary colour of the sign-in pages. */
   branding?: {
@@ -121,6 +135,7 @@ export interface ResolvedOptions {
   };
   sessions: { ttl: number; interactionTtl: number };
   branding: { productName: string; logoUrl: string | undefined; primaryColor: string };
+  mfa: { policy: 'off' | 'optional' | 'required'; senders: { email?: Sender; sms?: Sender }; recentAuthSeconds: number };
   /** Cookies are `Secure` and `__Host-` prefixed when the issuer is https. */
   secureCookies: boolean;
   scopes: string[];
@@ -159,6 +174,20 @@ const schema = z
       .optional(),
     sessions: z
       .object({ ttl: positiveSeconds.optional(), interactionTtl: positiveSeconds.max(86_400).optional() })
+      .strict()
+      .optional(),
+    mfa: z
+      .object({
+        policy: z.enum(['off', 'optional', 'required']).optional(),
+        senders: z
+          .object({
+            email: z.custom<Sender>((value) => typeof (value as Sender)?.send === 'function', 'must have a send() method').optional(),
+            sms: z.custom<Sender>((value) => typeof (value as Sender)?.send === 'function', 'must have a send() method').optional(),
+          })
+          .strict()
+          .optional(),
+        recentAuthSeconds: positiveSeconds.optional(),
+      })
       .strict()
       .optional(),
     branding: z
@@ -238,6 +267,7 @@ export function resolveOptions(options: AuthorizationServerOptions): ResolvedOpt
       logoUrl: options.branding?.logoUrl,
       primaryColor: options.branding?.primaryColor ?? '#2f5bea',
     },
+    mfa: { policy: options.mfa?.policy ?? 'optional', senders: options.mfa?.senders ?? {}, recentAuthSeconds: options.mfa?.recentAuthSeconds ?? 600 },
     secureCookies: issuerUrl.protocol === 'https:',
     scopes: options.scopes ?? [],
     upstreams: options.upstreams ?? [],

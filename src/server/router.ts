@@ -11,6 +11,23 @@ import { revocationEndpoint } from './endpoints/revocation.js';
 import { tokenEndpoint } from './endpoints/token.js';
 import { upstreamCallback, upstreamStart } from './endpoints/upstream.js';
 import { userinfoEndpoint } from './endpoints/userinfo.js';
+import { webauthnAsset } from './endpoints/assets.js';
+import {
+  accountContactAdd,
+  accountContactConfirm,
+  accountDone,
+  accountEndOtherSessions,
+  accountFactorRemove,
+  accountLogout,
+  accountPage,
+  accountPasskeyOptions,
+  accountPasskeyRegister,
+  accountReauth,
+  accountRecoveryCodes,
+  accountTotpConfirm,
+  accountTotpStart,
+} from './endpoints/account.js';
+import { interactionContinue, interactionMfa, interactionMfaEnroll, interactionPasskey, interactionPasskeyOptions } from './endpoints/mfa.js';
 import { errorPage } from './interaction/pages.js';
 import { oauthErrorResponse, serverErrorResponse } from './http/responses.js';
 
@@ -85,6 +102,25 @@ export function createRouter(ctx: ServerContext): Hono<Env> {
   route(`${base}/interaction/:id/consent`, ['POST'], interactionConsent, true);
   route(`${base}/interaction/:id/select-account`, ['POST'], interactionSelectAccount, true);
   route(`${base}/interaction/:id/upstream/:upstream`, ['POST'], upstreamStart, true);
+  route(`${base}/interaction/:id/mfa`, ['POST'], interactionMfa, true);
+  route(`${base}/interaction/:id/mfa-enroll`, ['POST'], interactionMfaEnroll, true);
+  route(`${base}/interaction/:id/continue`, ['POST'], interactionContinue, true);
+  route(`${base}/interaction/:id/passkey/options`, ['POST'], interactionPasskeyOptions);
+  route(`${base}/interaction/:id/passkey`, ['POST'], interactionPasskey);
+  route(`${base}/assets/webauthn.js`, ['GET'], webauthnAsset);
+  route(`${base}/account`, ['GET'], accountPage, true);
+  route(`${base}/account/totp`, ['POST'], accountTotpStart, true);
+  route(`${base}/account/totp/confirm`, ['POST'], accountTotpConfirm, true);
+  route(`${base}/account/done`, ['POST'], accountDone, true);
+  route(`${base}/account/recovery-codes`, ['POST'], accountRecoveryCodes, true);
+  route(`${base}/account/contacts`, ['POST'], accountContactAdd, true);
+  route(`${base}/account/contacts/confirm`, ['POST'], accountContactConfirm, true);
+  route(`${base}/account/factors/remove`, ['POST'], accountFactorRemove, true);
+  route(`${base}/account/reauth`, ['POST'], accountReauth, true);
+  route(`${base}/account/sessions/others`, ['POST'], accountEndOtherSessions, true);
+  route(`${base}/account/logout`, ['POST'], accountLogout, true);
+  route(`${base}/account/passkeys/options`, ['POST'], accountPasskeyOptions);
+  route(`${base}/account/passkeys`, ['POST'], accountPasskeyRegister);
   route(`${base}/upstream/:upstream/callback`, ['GET', 'POST'], upstreamCallback, true);
 
   const isPage = (url: string) => {

@@ -10,7 +10,7 @@ export const CLIENTS_USAGE = `Usage:
                         [--grant TYPE]... [--scope "a b c"] [--resource URI]...
                         [--auth-method client_secret_basic|client_secret_post|none]
                         [--id-token-alg ES256|RS256] [--resource-server]
-                        [--logo-uri URL] [--client-uri URL] [--json]
+                        [--logo-uri URL] [--client-uri URL] [--require-mfa] [--json]
   Without --scope, a client with redirect URIs may ask for the OpenID scopes
   (openid profile email address phone, and offline_access when it has the refresh_token grant).
   gatehouse clients list [--json]
@@ -31,6 +31,7 @@ const OPTIONS = {
   'resource-server': { type: 'boolean', default: false },
   'logo-uri': { type: 'string' },
   'client-uri': { type: 'string' },
+  'require-mfa': { type: 'boolean', default: false },
 } as const;
 
 /** `gatehouse clients ...`: register and manage OAuth clients. */
@@ -63,6 +64,7 @@ export async function clientsCommand(args: string[], io: CliIo, warn: (message: 
             isResourceServer: values['resource-server'],
             logoUri: values['logo-uri'],
             clientUri: values['client-uri'],
+            requireMfa: values['require-mfa'],
           },
           now,
         );

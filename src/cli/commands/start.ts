@@ -6,7 +6,14 @@ import { OAuthError } from '../../core/errors.js';
 import { oauthErrorResponse } from '../../server/http/responses.js';
 import { configFrom, parseCommand } from '../args.js';
 import type { CliIo } from '../io.js';
-import { openRuntime } from '../runtime.js';
+import { OUTBOX_FILE, openRuntime } from '../runtime.js';
+import { join } from 'node:path';
+import { createSenders, type Senders } from '../../server/mfa/senders/index.js';
+
+/** The senders that are configured, as the server's `mfa.senders` option. */
+function pickSenders(senders: Senders): { email?: Senders['email'] & object; sms?: Senders['sms'] & object } {
+  return { ...(senders.email ? { email: senders.email } : {}), ...(senders.sms ? { sms: senders.sms } : {}) };
+}
 
 export const START_USAGE = `Usage:
   gatehouse start [--port 3000] [--host 127.0.0.1] [--issuer URL] [--data DIR] [--json]
@@ -72,6 +79,19 @@ export async function startCommand(args: string[], io: CliIo, warn: (message: st
       },
       scopes: config.scopes,
       upstreams: config.upstreams,
+      mfa: {
+        policy: config.mfaPolicy,
+        senders: pickSenders(
+          createSenders({
+            mode: config.mode,
+            outboxFile: join(config.dataDir, OUTBOX_FILE),
+            smtpUrl: config.smtpUrl,
+            smtpFrom: config.smtpFrom,
+            webhookUrl: config.smsWebhookUrl,
+            webhookSecret: config.smsWebhookSecret,
+          }),
+        ),
+      },
       keys: { refreshInterval: config.keyRefreshInterval },
       limits: { maxBodyBytes: config.maxBodyBytes },
       logger,

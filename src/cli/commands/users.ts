@@ -2,6 +2,7 @@ import { createUser, describeUser, findUser, setUserPassword } from '../../serve
 import { configFrom, parseCommand } from '../args.js';
 import { printRecord, printTable, readAll, UsageError, type CliIo } from '../io.js';
 import { openRuntime } from '../runtime.js';
+import { usersMfaCommand } from './users-mfa.js';
 
 export const USERS_USAGE = `Usage:
   gatehouse users add --username U [--email E] [--email-verified] [--name "Full Name"] [--password-stdin] [--json]
@@ -9,6 +10,7 @@ export const USERS_USAGE = `Usage:
   gatehouse users show USER [--json]
   gatehouse users remove USER
   gatehouse users set-password USER --password-stdin
+  gatehouse users mfa list|reset|add-totp USER [--json]
 USER is a username, an email or a sub. Passwords are read from standard input, never from arguments.
 Every command takes --data DIR (default ./.gatehouse, or GATEHOUSE_DATA_DIR).`;
 
@@ -29,7 +31,8 @@ export async function usersCommand(args: string[], io: CliIo, warn: (message: st
     return action === undefined ? 2 : 0;
   }
   const password = values['password-stdin'] ? await readPassword(io) : undefined;
-  const runtime = await openRuntime(configFrom(values, io), warn);
+  const config = configFrom(values, io);
+  const runtime = await openRuntime(config, warn);
   const { store } = runtime;
   const now = Date.now();
   try {
@@ -65,6 +68,8 @@ export async function usersCommand(args: string[], io: CliIo, warn: (message: st
         io.stderr.write(`password set for ${user.username}\n`);
         return 0;
       }
+      case 'mfa':
+        return await usersMfaCommand(positionals, runtime, values.json, config.productName ?? 'Gatehouse', io);
       default:
         throw new UsageError(`unknown users command "${action}"`);
     }

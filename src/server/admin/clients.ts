@@ -28,6 +28,8 @@ export interface NewClientInput {
   logoUri?: string;
   /** https URL of the client's home page. */
   clientUri?: string;
+  /** Users must pass a second factor to sign in to this client. */
+  requireMfa?: boolean;
 }
 
 /** Default scopes of a client that signs users in: the OpenID scopes (offline_access with refresh tokens). */
@@ -81,7 +83,8 @@ export async function registerClient(store: Store, secretKeys: SecretKeys, input
     if (!URL.canParse(resource) || resource.includes('#')) throw new AdminInputError('resource', `"${resource}" must be an absolute URI without a fragment`);
   }
 
-  const extra: Record<string, string> = {};
+  const extra: Record<string, string | boolean> = {};
+  if (input.requireMfa) extra.require_mfa = true;
   for (const [field, key, value] of [['logo-uri', 'logo_uri', input.logoUri], ['client-uri', 'client_uri', input.clientUri]] as const) {
     if (value === undefined) continue;
     if (!URL.canParse(value) || new URL(value).protocol !== 'https:') throw new AdminInputError(field, `"${value}" must be an https URL`);

@@ -8,6 +8,7 @@ import { nextStep, promptNoneError } from '../interaction/decisions.js';
 import { createInteraction } from '../interaction/interactions.js';
 import { errorPage, interactionPath } from '../interaction/pages.js';
 import { findGrant } from '../consent.js';
+import { mfaRequirement } from '../mfa/policy.js';
 import { browserBinding, identifyBrowser } from '../session/browser.js';
 import { loadSession } from '../session/sessions.js';
 
@@ -40,9 +41,11 @@ async function authorize(ctx: ServerContext, httpRequest: Request, params: FormP
   const session = await loadSession(ctx, httpRequest);
   const target = { redirectUri: request.redirectUri, responseMode: request.responseMode, state: request.state };
 
+  // The same decision the interaction makes, MFA policy included, so no path skips a second factor.
+  const mfa = session ? await mfaRequirement(ctx, client, request, session.user.id) : undefined;
   if (request.prompt.includes('none')) {
     const grant = session ? await findGrant(ctx, session.user.id, client.clientId) : undefined;
-    const step = nextStep(request, {}, session, grant, Math.floor(ctx.options.clock.now() / 1000));
+    const step = nextStep(request, {}, session, grant, Math.floor(ctx.options.clock.now() / 1000), mfa);
     if (step !== undefined || !session) {
       const error = promptNoneError(step ?? 'login');
       return authorizationResponse(ctx, target, { error, error_description: `the user must interact (${error.replace('_', ' ')})` });
@@ -53,7 +56,7 @@ async function authorize(ctx: ServerContext, httpRequest: Request, params: FormP
   const browser = identifyBrowser(ctx, httpRequest);
   const setCookies = browser.setCookie ? [browser.setCookie] : [];
   const grant = session ? await findGrant(ctx, session.user.id, client.clientId) : undefined;
-  if (session && nextStep(request, {}, session, grant, Math.floor(ctx.options.clock.now() / 1000)) === undefined) {
+  if (session && nextStep(request, {}, session, grant, Math.floor(ctx.options.clock.now() / 1000), mfa) === undefined) {
     return issueCodeResponse(ctx, request, client, session, setCookies);
   }
   const interaction = await createInteraction(ctx, { request, browser: browserBinding(ctx, browser.id) });

@@ -1,5 +1,7 @@
 import { decoyHash, verifyPassword } from '../../core/password.js';
-import type { ClientRecord } from '../../stores/contract.js';
+import type { ClientRecord, UserRecord } from '../../stores/contract.js';
+import { interactionClient } from '../account/account-client.js';
+import { acrFor, mfaRequirement } from '../mfa/policy.js';
 import { recordConsent } from '../consent.js';
 import type { ServerContext } from '../context.js';
 import { readForm, type FormParams } from '../http/form.js';
@@ -25,19 +27,19 @@ interface Loaded {
  * Loads the interaction of the path, checking it belongs to this browser. `undefined` means an
  * error page was the answer (expired, unknown, other browser).
  */
-async function load(ctx: ServerContext, request: Request, id: string): Promise<Loaded | Response> {
+export async function load(ctx: ServerContext, request: Request, id: string): Promise<Loaded | Response> {
   const interaction = await loadInteraction(ctx, id);
   const browserId = existingBrowserId(ctx, request);
   if (!interaction || !browserId || browserBinding(ctx, browserId) !== interaction.state.browser) {
     return errorPage(ctx, 400, EXPIRED_TITLE, EXPIRED_MESSAGE);
   }
-  const client = await ctx.options.store.clients.get(interaction.state.request.clientId);
+  const client = await interactionClient(ctx, interaction.state.request.clientId);
   if (!client) return errorPage(ctx, 400, EXPIRED_TITLE, EXPIRED_MESSAGE);
   return { interaction, client, browserId };
 }
 
 /** Loads the interaction and the posted form, checking the CSRF token. */
-async function loadPost(ctx: ServerContext, request: Request, id: string): Promise<(Loaded & { form: FormParams }) | Response> {
+export async function loadPost(ctx: ServerContext, request: Request, id: string): Promise<(Loaded & { form: FormParams }) | Response> {
   const loaded = await load(ctx, request, id);
   if (loaded instanceof Response) return loaded;
   const form = await readForm(request, { maxBodyBytes: ctx.options.limits.maxBodyBytes });
@@ -47,7 +49,7 @@ async function loadPost(ctx: ServerContext, request: Request, id: string): Promi
   return { ...loaded, form };
 }
 
-function seeOther(ctx: ServerContext, id: string, setCookies: string[] = []): Response {
+export function seeOther(ctx: ServerContext, id: string, setCookies: string[] = []): Response {
   const headers = new Headers({ Location: `${ctx.options.issuerUrl.origin}${interactionPath(ctx, id)}`, 'Cache-Control': 'no-store' });
   for (const cookie of setCookies) headers.append('Set-Cookie', cookie);
   return new Response(null, { status: 303, headers });
@@ -77,11 +79,28 @@ export async function interactionLogin(ctx: ServerContext, request: Request, id:
     ctx.logger.info({ event: 'login.failed', client_id: client.clientId, reason: user ? 'bad_credentials' : 'unknown_user' }, 'sign-in failed');
     return loginPage({ ctx, interaction, client, browserId, setCookies: [] }, LOGIN_FAILED);
   }
-  const next = await advanceInteractionState(ctx, interaction, { ...interaction.state, loggedInAt: ctx.options.clock.now(), accountChosen: true, loginRequested: false });
+  return firstFactorPassed(ctx, request, interaction, client, user, ['pwd']);
+}
+
+/**
+ * After the first factor (password, upstream provider): when the MFA policy asks for a second one,
+ * the interaction remembers the user and the page asks for it — no session exists until then.
+ * Otherwise the session starts now.
+ */
+export async function firstFactorPassed(ctx: ServerContext, request: Request, interaction: Interaction, client: ClientRecord, user: UserRecord, amr: string[], extraCookies: string[] = []): Promise<Response> {
+  const mfa = await mfaRequirement(ctx, client, interaction.state.request, user.id);
+  const base = { ...interaction.state, accountChosen: true, loginRequested: false };
+  if (mfa.required) {
+    const next = await advanceInteractionState(ctx, interaction, { ...base, pendingUser: user.id, pendingAmr: amr });
+    if (!next) return errorPage(ctx, 400, EXPIRED_TITLE, EXPIRED_MESSAGE);
+    ctx.logger.info({ event: 'mfa.challenge', client_id: client.clientId, sub: user.id }, 'second factor required');
+    return seeOther(ctx, next.id, extraCookies);
+  }
+  const next = await advanceInteractionState(ctx, interaction, { ...base, loggedInAt: ctx.options.clock.now() });
   if (!next) return errorPage(ctx, 400, EXPIRED_TITLE, EXPIRED_MESSAGE);
-  const { setCookie } = await startSession(ctx, request, user, { amr: ['pwd'], acr: '1' });
-  ctx.logger.info({ event: 'login.succeeded', client_id: client.clientId, sub: user.id }, 'sign-in succeeded');
-  return seeOther(ctx, next.id, [setCookie]);
+  const { setCookie } = await startSession(ctx, request, user, { amr, acr: acrFor(amr) }, client.clientId);
+  ctx.logger.info({ event: 'login.succeeded', client_id: client.clientId, sub: user.id, amr }, 'sign-in succeeded');
+  return seeOther(ctx, next.id, [...extraCookies, setCookie]);
 }
 
 /** POST /interaction/:id/consent — `decision=approve` or `deny`. */

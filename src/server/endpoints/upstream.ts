@@ -1,10 +1,11 @@
 import { OAuthProviderError, OAuthValidationError } from '../../client/errors.js';
 import type { ServerContext } from '../context.js';
 import { readForm } from '../http/form.js';
-import { advanceInteractionState, loadInteraction } from '../interaction/interactions.js';
+import { interactionClient } from '../account/account-client.js';
+import { loadInteraction } from '../interaction/interactions.js';
 import { errorPage, interactionPath, loginPage } from '../interaction/pages.js';
+import { firstFactorPassed } from './interaction.js';
 import { browserBinding, existingBrowserId, verifyCsrf } from '../session/browser.js';
-import { startSession } from '../session/sessions.js';
 import { resolveUpstreamUser, UpstreamLinkError } from '../upstream/link-user.js';
 
 const EXPIRED = 'This sign-in request has expired or was already used. Go back to the application and start again.';
@@ -61,17 +62,14 @@ export async function upstreamCallback(ctx: ServerContext, request: Request, _id
     user = await resolveUpstreamUser(ctx, upstream, exchanged.profile, exchanged.tokens);
   } catch (error) {
     if (!(error instanceof UpstreamLinkError)) throw error;
-    const client = await ctx.options.store.clients.get(interaction.state.request.clientId);
+    const client = await interactionClient(ctx, interaction.state.request.clientId);
     if (!client) return errorPage(ctx, 400, 'Sign-in request expired', EXPIRED);
     return loginPage({ ctx, interaction, client, browserId, setCookies: [exchanged.clearCookie] }, error.message);
   }
-  const next = await advanceInteractionState(ctx, interaction, { ...interaction.state, loggedInAt: ctx.options.clock.now(), accountChosen: true, loginRequested: false });
-  if (!next) return errorPage(ctx, 400, 'Sign-in request expired', EXPIRED);
+  const client = await interactionClient(ctx, interaction.state.request.clientId);
+  if (!client) return errorPage(ctx, 400, 'Sign-in request expired', EXPIRED, undefined, [exchanged.clearCookie]);
+  ctx.logger.info({ event: 'upstream.signed_in', upstream: upstream.id, sub: user.id }, 'upstream sign-in verified');
   // RFC 8176 has no value for federated sign-in; "fed" is the one in common use (Microsoft Entra ID).
-  const { setCookie } = await startSession(ctx, request, user, { amr: ['fed'], acr: '1' });
-  ctx.logger.info({ event: 'login.succeeded', method: 'upstream', upstream: upstream.id, sub: user.id }, 'sign-in succeeded');
-  const headers = new Headers({ Location: `${ctx.options.issuerUrl.origin}${interactionPath(ctx, next.id)}`, 'Cache-Control': 'no-store' });
-  headers.append('Set-Cookie', exchanged.clearCookie);
-  headers.append('Set-Cookie', setCookie);
-  return new Response(null, { status: 303, headers });
+  // The MFA policy applies after an upstream sign-in too.
+  return firstFactorPassed(ctx, request, interaction, client, user, ['fed'], [exchanged.clearCookie]);
 }

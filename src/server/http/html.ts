@@ -11,6 +11,8 @@ export interface HtmlResponseOptions {
   formActions?: string[];
   /** Allows the page's one nonce-carrying script (form_post auto-submit). */
   allowScript?: boolean;
+  /** Allows same-origin scripts and requests (the passkey pages: the WebAuthn library and its JSON calls). */
+  scripts?: boolean;
 }
 
 /**
@@ -24,7 +26,8 @@ export function htmlResponse(ctx: ServerContext, render: (nonce: string) => stri
   const csp = [
     "default-src 'none'",
     `style-src 'nonce-${nonce}'`,
-    options.allowScript ? `script-src 'nonce-${nonce}'` : "script-src 'none'",
+    options.scripts ? `script-src 'self' 'nonce-${nonce}'` : options.allowScript ? `script-src 'nonce-${nonce}'` : "script-src 'none'",
+    options.scripts ? "connect-src 'self'" : "connect-src 'none'",
     "img-src 'self' https: data:",
     `form-action ${formActions}`,
     "frame-ancestors 'none'",

@@ -1,18 +1,24 @@
 import type { ClientRecord } from '../../stores/contract.js';
+import { ACCOUNT_CLIENT_ID } from '../account/account-client.js';
 import { findGrant, recordConsent } from '../consent.js';
 import type { ServerContext } from '../context.js';
+import { startTotpEnrolment, totpSecretOf, usableFactors, remainingRecoveryCodes } from '../mfa/factors.js';
+import { mfaRequirement } from '../mfa/policy.js';
 import type { Session } from '../session/sessions.js';
 import { issueAuthorizationCode } from '../tokens/authorization-code.js';
 import { newFamilyId } from '../tokens/token-family.js';
 import type { AuthorizationRequest } from './authorization-request.js';
 import { authorizationResponse } from './authorization-response.js';
 import { nextStep } from './decisions.js';
-import { finishInteraction, type Interaction } from './interactions.js';
-import { consentPage, errorPage, loginPage, selectAccountPage } from './pages.js';
+import { advanceInteractionState, finishInteraction, type Interaction } from './interactions.js';
+import { consentPage, errorPage, loginPage, mfaChallengePage, mfaEnrollPage, selectAccountPage, type MfaChallengeExtras } from './pages.js';
+
+const COMPLETED = 'This sign-in request was already completed. Go back to the application and start again.';
 
 /**
- * Moves an interaction on: shows the page of the next step, or, when nothing is pending, issues the
- * code and answers the client.
+ * Moves an interaction on: shows the page of the next step (sign in, second factor or its set-up,
+ * account choice, consent), or, when nothing is pending, issues the code and answers the client
+ * (or, for the account pages, goes to `/account`).
  */
 export async function advanceInteraction(
   ctx: ServerContext,
@@ -21,16 +27,40 @@ export async function advanceInteraction(
   session: Session | undefined,
   browserId: string,
   setCookies: string[],
+  extras: MfaChallengeExtras = {},
 ): Promise<Response> {
   const { request } = interaction.state;
-  const grant = session ? await findGrant(ctx, session.user.id, client.clientId) : undefined;
-  const step = nextStep(request, interaction.state, session, grant, Math.floor(ctx.options.clock.now() / 1000));
+  const forAccount = client.clientId === ACCOUNT_CLIENT_ID;
+  const userId = interaction.state.pendingUser ?? session?.user.id;
+  const mfa = userId ? await mfaRequirement(ctx, client, request, userId) : undefined;
+  const grant = session && !forAccount ? await findGrant(ctx, session.user.id, client.clientId) : undefined;
+  const now = Math.floor(ctx.options.clock.now() / 1000);
+  // The account pages need no consent: treat every scope (there are none) as granted.
+  const step = nextStep(request, interaction.state, session, forAccount ? { id: '', clientId: '', subject: '', scope: '', extra: {}, createdAt: 0, updatedAt: 0, revokedAt: null } : grant, now, mfa);
   const page = { ctx, interaction, client, browserId, setCookies };
+
+  if (step === 'mfa' && userId) {
+    const factors = await usableFactors(ctx, userId);
+    return mfaChallengePage(page, factors, (await remainingRecoveryCodes(ctx, userId)) > 0, extras);
+  }
+  if (step === 'mfa_enroll' && userId) {
+    const user = await ctx.options.store.users.get(userId);
+    if (!user) return errorPage(ctx, 400, 'Sign-in request expired', COMPLETED);
+    const enrolling = interaction.state.enrolFactor ? await ctx.options.store.factors.get(interaction.state.enrolFactor) : undefined;
+    if (enrolling) return mfaEnrollPage(page, user.email ?? user.username, totpSecretOf(ctx, enrolling), extras.error);
+    const { factor, secret } = await startTotpEnrolment(ctx, userId);
+    const next = await advanceInteractionState(ctx, interaction, { ...interaction.state, enrolFactor: factor.id });
+    if (!next) return errorPage(ctx, 400, 'Sign-in request expired', COMPLETED);
+    return mfaEnrollPage({ ...page, interaction: next }, user.email ?? user.username, secret, extras.error);
+  }
   if (step === 'login' || !session) return loginPage(page);
   if (step === 'select_account') return selectAccountPage(page, session.user);
   if (step === 'consent') return consentPage(page, session.user);
-  if (!(await finishInteraction(ctx, interaction))) {
-    return errorPage(ctx, 400, 'Request already completed', 'This sign-in request was already completed. Go back to the application and start again.', undefined, setCookies);
+  if (!(await finishInteraction(ctx, interaction))) return errorPage(ctx, 400, 'Request already completed', COMPLETED, undefined, setCookies);
+  if (forAccount) {
+    const headers = new Headers({ Location: `${ctx.options.issuer}/account`, 'Cache-Control': 'no-store' });
+    for (const cookie of setCookies) headers.append('Set-Cookie', cookie);
+    return new Response(null, { status: 303, headers });
   }
   return issueCodeResponse(ctx, request, client, session, setCookies);
 }

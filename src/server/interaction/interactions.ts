@@ -7,7 +7,7 @@ export const INTERACTION = 'interaction';
 
 /** An authorization request while the user signs in, chooses an account and consents. */
 export interface InteractionState {
-  [key: string]: AuthorizationRequest | string | number | boolean | undefined;
+  [key: string]: AuthorizationRequest | string | string[] | number | boolean | undefined;
   request: AuthorizationRequest;
   /** Keyed hash of the browser id the request started in. */
   browser: string;
@@ -19,6 +19,16 @@ export interface InteractionState {
   consented?: boolean;
   /** Set when the user chose "use another account" on the account chooser. */
   loginRequested?: boolean;
+  /** The user who passed the first factor and still owes the second (no session yet). */
+  pendingUser?: string;
+  /** Methods (RFC 8176) of the first factor, for the `amr` once the second is done. */
+  pendingAmr?: string[];
+  /** Set when a second factor was verified during this interaction. */
+  mfaAt?: number;
+  /** The unconfirmed TOTP factor being set up during sign-in. */
+  enrolFactor?: string;
+  /** `account`: signing in to the account pages, not for a client; ends at `/account`. */
+  purpose?: 'authorize' | 'account';
 }
 
 export interface Interaction {

@@ -1,11 +1,17 @@
 import type { ClientRecord, UserRecord } from '../../stores/contract.js';
 import {
+  maskEmail,
+  maskPhone,
   renderConsentPage,
   renderErrorPage,
   renderLoginPage,
+  renderMfaChallengePage,
+  renderMfaEnrollPage,
   renderSelectAccountPage,
   type ClientSummary,
 } from '../../ui/index.js';
+import { qrSvg, otpauthUri } from '../mfa/totp.js';
+import type { MfaFactorRecord } from '../../stores/contract.js';
 import type { ServerContext } from '../context.js';
 import { htmlResponse } from '../http/html.js';
 import { csrfToken } from '../session/browser.js';
@@ -31,11 +37,11 @@ function upstreamOrigin(upstream: Upstream): string[] {
 }
 
 /** Paths of an interaction's pages, below the issuer's path. */
-export function interactionPath(ctx: ServerContext, id: string, action?: 'login' | 'consent' | 'select-account'): string {
+export function interactionPath(ctx: ServerContext, id: string, action?: 'login' | 'consent' | 'select-account' | 'mfa' | 'mfa-enroll' | 'passkey' | 'passkey/options' | 'continue'): string {
   return `${ctx.options.issuerUrl.pathname.replace(/\/$/, '')}/interaction/${id}${action ? `/${action}` : ''}`;
 }
 
-interface PageContext {
+export interface PageContext {
   ctx: ServerContext;
   interaction: Interaction;
   client: ClientRecord;
@@ -73,6 +79,9 @@ export function loginPage(page: PageContext, error?: string): Response {
           label: upstream.label,
           action: `${interactionPath(ctx, interaction.id)}/upstream/${upstream.id}`,
         })),
+        ...(ctx.options.mfa.policy !== 'off'
+          ? { passkey: { optionsUrl: interactionPath(ctx, interaction.id, 'passkey/options'), verifyUrl: interactionPath(ctx, interaction.id, 'passkey'), scriptUrl: webauthnScriptPath(ctx) } }
+          : {}),
       }),
     // With consent remembered, a successful sign-in redirects on to the client; "Continue with …"
     // redirects to the upstream provider: browsers check both against form-action.
@@ -80,6 +89,7 @@ export function loginPage(page: PageContext, error?: string): Response {
       setCookies: page.setCookies,
       status: error ? 401 : 200,
       formActions: [request.redirectUri, ...[...ctx.upstreams.values()].flatMap((upstream) => upstreamOrigin(upstream))],
+      scripts: ctx.options.mfa.policy !== 'off',
     },
   );
 }
@@ -118,6 +128,78 @@ export function selectAccountPage(page: PageContext, user: UserRecord): Response
         account: accountOf(user),
       }),
     { setCookies: page.setCookies, formActions: [interaction.state.request.redirectUri] },
+  );
+}
+
+/** Where the WebAuthn browser library is served (the same origin: CSP `script-src 'self'`). */
+export function webauthnScriptPath(ctx: ServerContext): string {
+  return `${ctx.options.issuerUrl.pathname.replace(/\/$/, '')}/assets/webauthn.js`;
+}
+
+/** A phone number or email, masked for display. */
+export function maskedContact(factor: MfaFactorRecord): string {
+  return factor.type === 'sms' ? maskPhone(String(factor.data.to)) : maskEmail(String(factor.data.to));
+}
+
+export interface MfaChallengeExtras {
+  error?: string;
+  codeSent?: MfaFactorRecord;
+  lockedUntil?: number;
+}
+
+/** The second-factor page: the user's methods (TOTP, recovery code, passkey, codes by SMS/email). */
+export function mfaChallengePage(page: PageContext, factors: MfaFactorRecord[], hasRecoveryCodes: boolean, extras: MfaChallengeExtras = {}): Response {
+  const { ctx, interaction, client } = page;
+  const has = (type: MfaFactorRecord['type']) => factors.some((factor) => factor.type === type);
+  const contacts = factors
+    .filter((factor) => (factor.type === 'sms' && ctx.options.mfa.senders.sms) || (factor.type === 'email' && ctx.options.mfa.senders.email))
+    .map((factor) => ({ factorId: factor.id, channel: factor.type as 'sms' | 'email', masked: maskedContact(factor) }));
+  return htmlResponse(
+    ctx,
+    (nonce) =>
+      renderMfaChallengePage({
+        ...pageBase(ctx),
+        nonce,
+        action: interactionPath(ctx, interaction.id, 'mfa'),
+        csrfToken: csrfToken(ctx, page.browserId, interaction.id),
+        client: clientSummary(client),
+        methods: { totp: has('totp'), recoveryCodes: hasRecoveryCodes, passkey: has('webauthn'), contacts },
+        ...(extras.codeSent ? { codeSent: { factorId: extras.codeSent.id, masked: maskedContact(extras.codeSent) } } : {}),
+        ...(extras.error ? { error: extras.error } : {}),
+        ...(extras.lockedUntil ? { lockedUntil: new Date(extras.lockedUntil).toUTCString() } : {}),
+        ...(has('webauthn')
+          ? {
+              passkey: {
+                optionsUrl: interactionPath(ctx, interaction.id, 'passkey/options'),
+                verifyUrl: interactionPath(ctx, interaction.id, 'passkey'),
+                scriptUrl: webauthnScriptPath(ctx),
+              },
+            }
+          : {}),
+      }),
+    { setCookies: page.setCookies, status: extras.error ? 401 : 200, scripts: has('webauthn'), formActions: [interaction.state.request.redirectUri] },
+  );
+}
+
+/** Setting up an authenticator app during sign-in (when the policy requires a factor the user lacks). */
+export async function mfaEnrollPage(page: PageContext, account: string, secret: string, error?: string): Promise<Response> {
+  const { ctx, interaction, client } = page;
+  const svg = await qrSvg(otpauthUri(ctx.options.branding.productName, account, secret));
+  return htmlResponse(
+    ctx,
+    (nonce) =>
+      renderMfaEnrollPage({
+        ...pageBase(ctx),
+        nonce,
+        action: interactionPath(ctx, interaction.id, 'mfa-enroll'),
+        csrfToken: csrfToken(ctx, page.browserId, interaction.id),
+        client: clientSummary(client),
+        qrSvg: svg,
+        secret,
+        required: true,
+        ...(error ? { error } : {}),
+      }),
+    { setCookies: page.setCookies, status: error ? 401 : 200 },
   );
 }
 

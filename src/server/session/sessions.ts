@@ -5,7 +5,15 @@ import { cookieName, readCookie, serializeCookie } from '../http/cookies.js';
 
 /** Artifact kind of SSO sessions, keyed by a hash of the cookie value. */
 export const SESSION = 'session';
+/** Artifact kind of recorded sign-ins (the account page's "recent sign-ins"), kept 90 days. */
+export const SIGN_IN_EVENT = 'sign_in_event';
+const SIGN_IN_EVENT_TTL_MS = 90 * 86_400_000;
 const SESSION_PURPOSE = 'session-cookie';
+
+/** The owner id under which a user's sessions and sign-in events are kept (to list them, or end them all). */
+export function userOwner(sub: string): string {
+  return `user:${sub}`;
+}
 
 /** What the server remembers about a signed-in browser. */
 export interface SessionState {
@@ -50,22 +58,37 @@ export async function startSession(
   request: Request,
   user: UserRecord,
   authentication: { amr: string[]; acr: string },
+  clientId?: string,
 ): Promise<{ state: SessionState; setCookie: string }> {
   await endSession(ctx, request);
   const cookie = randomToken(32);
   const now = ctx.options.clock.now();
   const state: SessionState = { sid: randomToken(16), sub: user.id, authTime: Math.floor(now / 1000), ...authentication };
-  await ctx.options.store.artifacts.put({
+  const { store } = ctx.options;
+  await store.artifacts.put({
     kind: SESSION,
     id: ctx.secretKeys.hash(cookie, SESSION_PURPOSE),
     value: state,
-    grantId: null,
+    grantId: userOwner(user.id),
     expiresAt: now + ctx.options.sessions.ttl * 1000,
+  });
+  await store.artifacts.put({
+    kind: SIGN_IN_EVENT,
+    id: randomToken(16),
+    value: { at: now, amr: authentication.amr, clientId: clientId ?? null },
+    grantId: userOwner(user.id),
+    expiresAt: now + SIGN_IN_EVENT_TTL_MS,
   });
   return {
     state,
     setCookie: serializeCookie(sessionCookieName(ctx), cookie, { secure: ctx.options.secureCookies, maxAge: ctx.options.sessions.ttl }),
   };
+}
+
+/** The keyed hash a session is stored under, for telling the current one apart in lists. */
+export function sessionKeyOf(ctx: ServerContext, request: Request): string | undefined {
+  const cookie = readCookie(request, sessionCookieName(ctx));
+  return cookie ? ctx.secretKeys.hash(cookie, SESSION_PURPOSE) : undefined;
 }
 
 /** Ends the request's session, if any, and returns the `Set-Cookie` value that clears the cookie. */

@@ -303,9 +303,13 @@ describe('login page', () => {
       expect(input).toContain(`type="${type}"`);
     }
     expect(page.body).toMatch(/<button[^>]*type="submit"/);
-    // No script at all: the CSP forbids it, and the page does not need it.
-    expect(page.body).not.toMatch(/<script/i);
-    expect(page.headers.get('content-security-policy')).toContain("script-src 'none'");
+    // The only scripts are the passkey enhancement, each with the response's CSP nonce (no inline
+    // script runs otherwise), and the passkey button stays hidden without JavaScript.
+    const csp = page.headers.get('content-security-policy') ?? '';
+    const nonce = /'nonce-([^']+)'/.exec(csp)?.[1];
+    expect(csp).not.toContain('unsafe-inline');
+    for (const script of page.body.match(/<script\b[^>]*>/gi) ?? []) expect(script).toContain(`nonce="${nonce}"`);
+    expect(page.body).toMatch(/<div data-passkey-block hidden>/);
     // The plain form post signs in.
     const next = await flow.browser.submit(page, { username: 'ALICE@example.com', password: flow.users.alice.password });
     expectPage(next, 'consent');

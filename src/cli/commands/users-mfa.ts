@@ -1,0 +1,46 @@
+import { systemClock } from '../../core/clock.js';
+import { findUser } from '../../server/admin/users.js';
+import { remainingRecoveryCodes, startTotpEnrolment, useTotpCode, type FactorContext } from '../../server/mfa/factors.js';
+import { otpauthUri } from '../../server/mfa/totp.js';
+import { generate } from 'otplib';
+import { printRecord, printTable, UsageError, type CliIo } from '../io.js';
+import type { Runtime } from '../runtime.js';
+
+export const USERS_MFA_USAGE = `Usage:
+  gatehouse users mfa list USER [--json]        the user's second factors
+  gatehouse users mfa reset USER                removes every second factor and recovery code (support)
+  gatehouse users mfa add-totp USER [--json]    adds a confirmed authenticator-app factor and prints
+                                                { "secret": <base32>, "otpauth_uri": ... } (scripted set-up)`;
+
+/** `gatehouse users mfa ...`: support tasks on a user's second factors. */
+export async function usersMfaCommand(args: string[], runtime: Runtime, json: boolean, productName: string, io: CliIo): Promise<number> {
+  const [action, login] = args;
+  if (action === undefined || login === undefined) throw new UsageError('usage: gatehouse users mfa list|reset|add-totp USER');
+  const ctx: FactorContext = { options: { store: runtime.store, clock: systemClock }, secretKeys: runtime.secretKeys };
+  const user = await findUser(runtime.store, login);
+  switch (action) {
+    case 'list': {
+      const factors = await runtime.store.factors.listByUser(user.id);
+      const rows = factors
+        .filter((factor) => factor.type !== 'recovery_codes')
+        .map((factor) => ({ id: factor.id, type: factor.type, label: factor.label, confirmed: factor.data.confirmed === true, created_at: new Date(factor.createdAt).toISOString(), last_used_at: factor.lastUsedAt ? new Date(factor.lastUsedAt).toISOString() : null }));
+      if (json) io.stdout.write(`${JSON.stringify({ factors: rows, recovery_codes_left: await remainingRecoveryCodes(ctx, user.id) }, null, 2)}\n`);
+      else printTable(io, false, rows, ['id', 'type', 'label', 'confirmed', 'created_at', 'last_used_at']);
+      return 0;
+    }
+    case 'reset': {
+      const removed = await runtime.store.factors.deleteByUser(user.id);
+      io.stderr.write(`removed ${removed} factor(s) of ${user.username}; they sign in with their password only until they set up a new one\n`);
+      return 0;
+    }
+    case 'add-totp': {
+      const { factor, secret } = await startTotpEnrolment(ctx, user.id);
+      // Confirm it at once with the current code, as the scripted set-up has no one to type it.
+      if (!(await useTotpCode(ctx, factor, await generate({ secret })))) throw new Error('could not confirm the new factor');
+      printRecord(io, json, { secret, otpauth_uri: otpauthUri(productName, user.email ?? user.username, secret) });
+      return 0;
+    }
+    default:
+      throw new UsageError(`unknown users mfa command "${action}"`);
+  }
+}

@@ -1,0 +1,357 @@
+import type { RegistrationResponseJSON } from '@simplewebauthn/server';
+import type { MfaFactorRecord } from '../../stores/contract.js';
+import {
+  renderAccountPage,
+  renderContactVerifyPage,
+  renderMfaEnrollPage,
+  renderRecoveryCodesPage,
+  renderReauthRequiredPage,
+  renderSignedOutPage,
+} from '../../ui/index.js';
+import { ACCOUNT_CLIENT_ID } from '../account/account-client.js';
+import type { ServerContext } from '../context.js';
+import { readBody, readForm, type FormParams } from '../http/form.js';
+import { htmlResponse } from '../http/html.js';
+import { json } from '../http/responses.js';
+import type { AuthorizationRequest } from '../interaction/authorization-request.js';
+import { createInteraction } from '../interaction/interactions.js';
+import { errorPage, interactionPath, maskedContact, pageBase, webauthnScriptPath } from '../interaction/pages.js';
+import { addFactor, regenerateRecoveryCodes, remainingRecoveryCodes, startTotpEnrolment, totpSecretOf, useTotpCode } from '../mfa/factors.js';
+import { checkOneTimeCode, sendOneTimeCode } from '../mfa/one-time-codes.js';
+import { passkeyRegistrationOptions, registerPasskey } from '../mfa/passkeys.js';
+import { otpauthUri, qrSvg } from '../mfa/totp.js';
+import { browserBinding, csrfToken, existingBrowserId, identifyBrowser, verifyCsrf } from '../session/browser.js';
+import { endSession, loadSession, SESSION, sessionKeyOf, SIGN_IN_EVENT, userOwner, type Session } from '../session/sessions.js';
+
+const CSRF_SUBJECT = 'account';
+/** Fixed messages shown after an action (never text from the request). */
+const NOTICES: Record<string, string> = {
+  'totp-added': 'Authenticator app turned on.',
+  'passkey-added': 'Passkey added.',
+  'contact-added': 'Confirmed and added.',
+  'factor-removed': 'Removed.',
+  'sessions-ended': 'Your other sessions are signed out.',
+  'signed-in-again': 'Signed in again: you can now remove a method.',
+};
+
+const base = (ctx: ServerContext) => ctx.options.issuerUrl.pathname.replace(/\/$/, '');
+const accountUrl = (ctx: ServerContext, notice?: string) => `${ctx.options.issuer}/account${notice ? `?notice=${notice}` : ''}`;
+const seeOther = (location: string, setCookies: string[] = []) => {
+  const headers = new Headers({ Location: location, 'Cache-Control': 'no-store' });
+  for (const cookie of setCookies) headers.append('Set-Cookie', cookie);
+  return new Response(null, { status: 303, headers });
+};
+
+/** Sends the browser to sign in (again, with `reauthenticate`) for the account pages. */
+async function signInToAccount(ctx: ServerContext, request: Request, reauthenticate = false): Promise<Response> {
+  const browser = identifyBrowser(ctx, request);
+  const authorization: AuthorizationRequest = {
+    clientId: ACCOUNT_CLIENT_ID,
+    redirectUri: accountUrl(ctx),
+    redirectUriGiven: false,
+    responseMode: 'query',
+    scope: [],
+    codeChallenge: '',
+    prompt: reauthenticate ? ['login'] : [],
+    acrValues: [],
+    uiLocales: [],
+  };
+  const interaction = await createInteraction(ctx, { request: authorization, browser: browserBinding(ctx, browser.id), purpose: 'account' });
+  return seeOther(`${ctx.options.issuerUrl.origin}${interactionPath(ctx, interaction.id)}`, browser.setCookie ? [browser.setCookie] : []);
+}
+
+interface AccountRequest {
+  session: Session;
+  browserId: string;
+  form: FormParams;
+}
+
+/** A signed-in, CSRF-checked account form post; otherwise the response to send instead. */
+async function accountPost(ctx: ServerContext, request: Request): Promise<AccountRequest | Response> {
+  const session = await loadSession(ctx, request);
+  const browserId = existingBrowserId(ctx, request);
+  if (!session || !browserId) return signInToAccount(ctx, request);
+  const form = await readForm(request, { maxBodyBytes: ctx.options.limits.maxBodyBytes });
+  if (!verifyCsrf(ctx, browserId, CSRF_SUBJECT, form.get('csrf'))) {
+    return errorPage(ctx, 403, 'Request not accepted', 'The form was not accepted. Go back to your account page and try again.');
+  }
+  return { session, browserId, form };
+}
+
+/** GET /account — factors, recovery codes, sessions and recent sign-ins of the signed-in user. */
+export async function accountPage(ctx: ServerContext, request: Request, _id: string, _params: Record<string, string>, notice?: string, error?: string): Promise<Response> {
+  const session = await loadSession(ctx, request);
+  if (!session) return signInToAccount(ctx, request);
+  const browser = identifyBrowser(ctx, request);
+  const { store } = ctx.options;
+  const userId = session.user.id;
+  const factors = (await store.factors.listByUser(userId)).filter((factor) => factor.type !== 'recovery_codes' && factor.data.confirmed === true);
+  const hasRecovery = (await store.factors.listByUser(userId)).some((factor) => factor.type === 'recovery_codes');
+  const current = sessionKeyOf(ctx, request);
+  const sessions = await store.artifacts.listByGrant<{ authTime: number; amr: string[] }>(SESSION, userOwner(userId));
+  const signIns = await store.artifacts.listByGrant<{ at: number; amr: string[]; clientId: string | null }>(SIGN_IN_EVENT, userOwner(userId), 20);
+  const names = new Map<string, string>();
+  for (const event of signIns) {
+    const clientId = event.value.clientId;
+    if (clientId && !names.has(clientId)) names.set(clientId, clientId === ACCOUNT_CLIENT_ID ? 'Account page' : ((await store.clients.get(clientId))?.clientName ?? 'Removed application'));
+  }
+  const when = (ms: number) => new Date(ms).toUTCString();
+  const path = (suffix: string) => `${base(ctx)}/account${suffix}`;
+  const recoveryCodesLeft = hasRecovery ? await remainingRecoveryCodes(ctx, userId) : undefined;
+  const noticeKey = notice ?? new URL(request.url).searchParams.get('notice') ?? '';
+  return htmlResponse(
+    ctx,
+    (nonce) =>
+      renderAccountPage({
+        ...pageBase(ctx),
+        nonce,
+        csrfToken: csrfToken(ctx, browser.id, CSRF_SUBJECT),
+        account: { ...(session.user.profile.name ? { name: session.user.profile.name } : {}), login: session.user.email ?? session.user.username },
+        factors: factors.map((factor) => ({
+          id: factor.id,
+          type: factor.type as 'totp' | 'webauthn' | 'sms' | 'email',
+          label: factor.type === 'sms' || factor.type === 'email' ? maskedContact(factor) : factor.label,
+          createdAt: when(factor.createdAt),
+          ...(factor.lastUsedAt ? { lastUsedAt: when(factor.lastUsedAt) } : {}),
+        })),
+        recoveryCodesLeft,
+        sessions: sessions.map((record) => ({ id: record.id.slice(0, 8), current: record.id === current, signedInAt: when(record.value.authTime * 1000), methods: record.value.amr.join(', ') })),
+        signIns: signIns.map((event) => ({
+          at: when(event.value.at),
+          method: event.value.amr.join(', '),
+          ...(event.value.clientId ? { client: names.get(event.value.clientId) ?? '' } : {}),
+          outcome: 'Signed in',
+        })),
+        actions: {
+          addTotp: path('/totp'),
+          addPasskeyOptions: path('/passkeys/options'),
+          addPasskeyVerify: path('/passkeys'),
+          addContact: path('/contacts'),
+          removeFactor: path('/factors/remove'),
+          regenerateRecoveryCodes: path('/recovery-codes'),
+          signOutOthers: path('/sessions/others'),
+          signOut: path('/logout'),
+          passkeyScriptUrl: webauthnScriptPath(ctx),
+        },
+        ...(NOTICES[noticeKey] ? { notice: NOTICES[noticeKey] } : {}),
+        ...(error ? { error } : {}),
+      }),
+    { setCookies: browser.setCookie ? [browser.setCookie] : [], scripts: true },
+  );
+}
+
+/** POST /account/totp — starts setting up an authenticator app: QR code and key, confirmed by a first code. */
+export async function accountTotpStart(ctx: ServerContext, request: Request): Promise<Response> {
+  const post = await accountPost(ctx, request);
+  if (post instanceof Response) return post;
+  const { session, browserId } = post;
+  const { store } = ctx.options;
+  // One set-up at a time: earlier unfinished ones are dropped.
+  for (const factor of await store.factors.listByUser(session.user.id)) {
+    if (factor.type === 'totp' && factor.data.confirmed !== true) await store.factors.delete(factor.id);
+  }
+  const { secret } = await startTotpEnrolment(ctx, session.user.id);
+  return totpEnrolPage(ctx, session, browserId, secret);
+}
+
+async function totpEnrolPage(ctx: ServerContext, session: Session, browserId: string, secret: string, error?: string): Promise<Response> {
+  const svg = await qrSvg(otpauthUri(ctx.options.branding.productName, session.user.email ?? session.user.username, secret));
+  return htmlResponse(
+    ctx,
+    (nonce) =>
+      renderMfaEnrollPage({
+        ...pageBase(ctx),
+        nonce,
+        action: `${base(ctx)}/account/totp/confirm`,
+        csrfToken: csrfToken(ctx, browserId, CSRF_SUBJECT),
+        qrSvg: svg,
+        secret,
+        required: false,
+        ...(error ? { error } : {}),
+      }),
+    { status: error ? 400 : 200 },
+  );
+}
+
+/** Shows a new set of recovery codes once, with a way back to the account page. */
+function recoveryCodesPage(ctx: ServerContext, browserId: string, codes: string[]): Response {
+  return htmlResponse(ctx, (nonce) =>
+    renderRecoveryCodesPage({ ...pageBase(ctx), nonce, codes, continueAction: `${base(ctx)}/account/done`, csrfToken: csrfToken(ctx, browserId, CSRF_SUBJECT), continueLabel: 'I have saved my codes' }),
+  );
+}
+
+/** POST /account/totp/confirm — the first code turns the app on; the first factor also brings recovery codes. */
+export async function accountTotpConfirm(ctx: ServerContext, request: Request): Promise<Response> {
+  const post = await accountPost(ctx, request);
+  if (post instanceof Response) return post;
+  const { session, browserId, form } = post;
+  const pending = (await ctx.options.store.factors.listByUser(session.user.id)).filter((factor) => factor.type === 'totp' && factor.data.confirmed !== true).pop();
+  if (!pending) return seeOther(accountUrl(ctx));
+  if (!(await useTotpCode(ctx, pending, form.get('code') ?? ''))) {
+    return totpEnrolPage(ctx, session, browserId, totpSecretOf(ctx, pending), 'That code did not work. Check the time on your device and try again.');
+  }
+  ctx.logger.info({ event: 'mfa.enrolled', sub: session.user.id, type: 'totp' }, 'second factor set up');
+  const hasRecovery = (await ctx.options.store.factors.listByUser(session.user.id)).some((factor) => factor.type === 'recovery_codes');
+  if (!hasRecovery) return recoveryCodesPage(ctx, browserId, await regenerateRecoveryCodes(ctx, session.user.id));
+  return seeOther(accountUrl(ctx, 'totp-added'));
+}
+
+/** POST /account/done — back to the account page after an in-between page. */
+export async function accountDone(ctx: ServerContext, request: Request): Promise<Response> {
+  const post = await accountPost(ctx, request);
+  if (post instanceof Response) return post;
+  return seeOther(accountUrl(ctx));
+}
+
+/** POST /account/recovery-codes — a new set; the old codes stop working. */
+export async function accountRecoveryCodes(ctx: ServerContext, request: Request): Promise<Response> {
+  const post = await accountPost(ctx, request);
+  if (post instanceof Response) return post;
+  ctx.logger.info({ event: 'mfa.recovery_codes_regenerated', sub: post.session.user.id }, 'recovery codes regenerated');
+  return recoveryCodesPage(ctx, post.browserId, await regenerateRecoveryCodes(ctx, post.session.user.id));
+}
+
+const PHONE = /^\+[1-9]\d{6,14}$/;
+const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+
+/** POST /account/contacts — a phone number (E.164) or email to receive codes; verified by a code before use. */
+export async function accountContactAdd(ctx: ServerContext, request: Request): Promise<Response> {
+  const post = await accountPost(ctx, request);
+  if (post instanceof Response) return post;
+  const { session, browserId, form } = post;
+  const channel = form.get('channel') === 'sms' ? 'sms' : 'email';
+  const to = (form.get('to') ?? '').replace(/[\s()-]/g, '').toLowerCase();
+  const sender = ctx.options.mfa.senders[channel];
+  if (!sender) return accountPage(ctx, request, '', {}, undefined, `Codes by ${channel === 'sms' ? 'text message' : 'email'} are not available.`);
+  if (!(channel === 'sms' ? PHONE : EMAIL).test(to)) {
+    return accountPage(ctx, request, '', {}, undefined, channel === 'sms' ? 'Enter the phone number with its country code, like +44 7700 900123.' : 'Enter a valid email address.');
+  }
+  const factor = await addFactor(ctx, session.user.id, channel, channel === 'sms' ? 'Phone' : 'Email', { to, confirmed: false });
+  await sendOneTimeCode(ctx, factor, 'verify_contact', sender);
+  return contactVerifyPage(ctx, browserId, factor);
+}
+
+function contactVerifyPage(ctx: ServerContext, browserId: string, factor: MfaFactorRecord, error?: string): Response {
+  return htmlResponse(
+    ctx,
+    (nonce) =>
+      renderContactVerifyPage({ ...pageBase(ctx), nonce, action: `${base(ctx)}/account/contacts/confirm`, csrfToken: csrfToken(ctx, browserId, CSRF_SUBJECT), factorId: factor.id, masked: maskedContact(factor), ...(error ? { error } : {}) }),
+    { status: error ? 400 : 200 },
+  );
+}
+
+/** POST /account/contacts/confirm — the code proves the phone or email is the user's. */
+export async function accountContactConfirm(ctx: ServerContext, request: Request): Promise<Response> {
+  const post = await accountPost(ctx, request);
+  if (post instanceof Response) return post;
+  const { session, browserId, form } = post;
+  const factor = await ctx.options.store.factors.get(form.get('factor') ?? '');
+  if (!factor || factor.userId !== session.user.id || (factor.type !== 'sms' && factor.type !== 'email')) return seeOther(accountUrl(ctx));
+  const checked = await checkOneTimeCode(ctx, factor, 'verify_contact', form.get('code') ?? '');
+  if (!checked.ok) {
+    return contactVerifyPage(ctx, browserId, factor, checked.reason === 'wrong' ? 'That code did not work.' : 'That code expired or was tried too often. Add the number or address again for a new code.');
+  }
+  const now = ctx.options.clock.now();
+  await ctx.options.store.factors.update({ ...factor, data: { ...factor.data, confirmed: true }, updatedAt: now });
+  ctx.logger.info({ event: 'mfa.enrolled', sub: session.user.id, type: factor.type }, 'second factor set up');
+  return seeOther(accountUrl(ctx, 'contact-added'));
+}
+
+/** POST /account/factors/remove — needs a sign-in at most `recentAuthSeconds` old. */
+export async function accountFactorRemove(ctx: ServerContext, request: Request): Promise<Response> {
+  const post = await accountPost(ctx, request);
+  if (post instanceof Response) return post;
+  const { session, browserId, form } = post;
+  const age = Math.floor(ctx.options.clock.now() / 1000) - session.state.authTime;
+  if (age > ctx.options.mfa.recentAuthSeconds) {
+    return htmlResponse(
+      ctx,
+      (nonce) =>
+        renderReauthRequiredPage({
+          ...pageBase(ctx),
+          nonce,
+          action: `${base(ctx)}/account/reauth`,
+          csrfToken: csrfToken(ctx, browserId, CSRF_SUBJECT),
+          message: 'To remove a sign-in method, please sign in again first.',
+        }),
+      { status: 403 },
+    );
+  }
+  const factor = await ctx.options.store.factors.get(form.get('factor') ?? '');
+  if (factor && factor.userId === session.user.id) {
+    await ctx.options.store.factors.delete(factor.id);
+    ctx.logger.info({ event: 'mfa.factor_removed', sub: session.user.id, type: factor.type }, 'second factor removed');
+  }
+  return seeOther(accountUrl(ctx, 'factor-removed'));
+}
+
+/** POST /account/reauth — sign in again (password, and second factor when set up). */
+export async function accountReauth(ctx: ServerContext, request: Request): Promise<Response> {
+  const post = await accountPost(ctx, request);
+  if (post instanceof Response) return post;
+  return signInToAccount(ctx, request, true);
+}
+
+/** POST /account/sessions/others — signs out every other session of the user. */
+export async function accountEndOtherSessions(ctx: ServerContext, request: Request): Promise<Response> {
+  const post = await accountPost(ctx, request);
+  if (post instanceof Response) return post;
+  const current = sessionKeyOf(ctx, request);
+  const { store } = ctx.options;
+  for (const record of await store.artifacts.listByGrant(SESSION, userOwner(post.session.user.id))) {
+    if (record.id !== current) await store.artifacts.delete(SESSION, record.id);
+  }
+  ctx.logger.info({ event: 'session.others_ended', sub: post.session.user.id }, 'other sessions signed out');
+  return seeOther(accountUrl(ctx, 'sessions-ended'));
+}
+
+/** POST /account/logout — signs this browser out. */
+export async function accountLogout(ctx: ServerContext, request: Request): Promise<Response> {
+  const post = await accountPost(ctx, request);
+  if (post instanceof Response) return post;
+  const clear = await endSession(ctx, request);
+  return htmlResponse(ctx, (nonce) => renderSignedOutPage({ ...pageBase(ctx), nonce }), { setCookies: [clear] });
+}
+
+async function readJsonBody(ctx: ServerContext, request: Request): Promise<Record<string, unknown> | undefined> {
+  try {
+    const value = JSON.parse(await readBody(request, ctx.options.limits.maxBodyBytes)) as unknown;
+    return typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** A signed-in JSON call from the account page, with the `X-CSRF-Token` header. */
+async function accountJson(ctx: ServerContext, request: Request): Promise<Session | Response> {
+  const session = await loadSession(ctx, request);
+  const browserId = existingBrowserId(ctx, request);
+  if (!session || !browserId) return json({ error: 'login_required', error_description: 'sign in first' }, 401);
+  if (!verifyCsrf(ctx, browserId, CSRF_SUBJECT, request.headers.get('x-csrf-token') ?? undefined)) {
+    return json({ error: 'invalid_request', error_description: 'the request was not accepted' }, 403);
+  }
+  return session;
+}
+
+/** POST /account/passkeys/options — WebAuthn creation options for a new passkey. */
+export async function accountPasskeyOptions(ctx: ServerContext, request: Request): Promise<Response> {
+  const session = await accountJson(ctx, request);
+  if (session instanceof Response) return session;
+  const { options, challengeId } = await passkeyRegistrationOptions(ctx, session.user);
+  return json({ options, challengeId }, 200, { 'Cache-Control': 'no-store' });
+}
+
+/** POST /account/passkeys — `{ challengeId, response, label }`: stores the verified passkey. */
+export async function accountPasskeyRegister(ctx: ServerContext, request: Request): Promise<Response> {
+  const session = await accountJson(ctx, request);
+  if (session instanceof Response) return session;
+  const body = await readJsonBody(ctx, request);
+  const label = typeof body?.label === 'string' && body.label.trim() ? body.label.trim().slice(0, 60) : 'Passkey';
+  const factor =
+    body && typeof body.challengeId === 'string' && typeof body.response === 'object'
+      ? await registerPasskey(ctx, session.user, body.challengeId, body.response as RegistrationResponseJSON, label)
+      : undefined;
+  if (!factor) return json({ error: 'invalid_request', error_description: 'the passkey could not be registered' }, 400);
+  ctx.logger.info({ event: 'mfa.enrolled', sub: session.user.id, type: 'webauthn' }, 'passkey registered');
+  return json({ redirect: accountUrl(ctx, 'passkey-added') }, 200, { 'Cache-Control': 'no-store' });
+}

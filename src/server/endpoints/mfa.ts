@@ -1,0 +1,220 @@
+import type { AuthenticationResponseJSON } from '@simplewebauthn/server';
+import type { ClientRecord, MfaFactorRecord, UserRecord } from '../../stores/contract.js';
+import type { ServerContext } from '../context.js';
+import { readBody } from '../http/form.js';
+import { json } from '../http/responses.js';
+import { advanceInteraction } from '../interaction/advance.js';
+import { advanceInteractionState, type Interaction } from '../interaction/interactions.js';
+import { errorPage } from '../interaction/pages.js';
+import { attemptsExhausted, spendAttempt } from '../mfa/attempt-budget.js';
+import { regenerateRecoveryCodes, usableFactors, useRecoveryCode, useTotpCode, verifyTotpCode } from '../mfa/factors.js';
+import { checkOneTimeCode, sendOneTimeCode } from '../mfa/one-time-codes.js';
+import { passkeyAuthenticationOptions, verifyPasskey } from '../mfa/passkeys.js';
+import { acrFor } from '../mfa/policy.js';
+import { verifyCsrf } from '../session/browser.js';
+import { loadSession, startSession } from '../session/sessions.js';
+import { renderRecoveryCodesPage } from '../../ui/index.js';
+import { htmlResponse } from '../http/html.js';
+import { interactionPath, pageBase } from '../interaction/pages.js';
+import { csrfToken } from '../session/browser.js';
+import { load, loadPost, seeOther } from './interaction.js';
+
+/** Wrong second-factor answers a user may give per window, across all methods and sign-ins. */
+const MFA_FAILURES_PER_WINDOW = 10;
+const MFA_WINDOW_MS = 15 * 60_000;
+const WRONG = 'That code did not work. Check it and try again.';
+const EXPIRED = 'This sign-in request has expired or was already used. Go back to the application and start again.';
+
+const failureKey = (userId: string) => `mfa-failures:${userId}`;
+
+/** The user owing a second factor: the one who just passed the first, or the session's (step-up). */
+async function challengedUser(ctx: ServerContext, request: Request, interaction: Interaction): Promise<UserRecord | undefined> {
+  const id = interaction.state.pendingUser ?? (await loadSession(ctx, request))?.user.id;
+  const user = id ? await ctx.options.store.users.get(id) : undefined;
+  return user && !user.disabled ? user : undefined;
+}
+
+/**
+ * A second factor was verified: start a fresh session (new id) whose `amr` holds both factors and
+ * `mfa` (RFC 8176), and continue the interaction.
+ */
+async function secondFactorPassed(ctx: ServerContext, request: Request, interaction: Interaction, client: ClientRecord, user: UserRecord, method: string): Promise<{ next: Interaction; setCookie: string } | undefined> {
+  const session = interaction.state.pendingUser ? undefined : await loadSession(ctx, request);
+  const first = interaction.state.pendingAmr ?? session?.state.amr ?? [];
+  const amr = [...new Set([...first.filter((value) => value !== 'mfa'), method, 'mfa'])];
+  const now = ctx.options.clock.now();
+  const next = await advanceInteractionState(ctx, interaction, {
+    ...interaction.state,
+    pendingUser: undefined,
+    pendingAmr: undefined,
+    enrolFactor: undefined,
+    mfaAt: now,
+    loggedInAt: interaction.state.pendingUser ? now : interaction.state.loggedInAt,
+  });
+  if (!next) return undefined;
+  const { setCookie } = await startSession(ctx, request, user, { amr, acr: acrFor(amr) }, client.clientId);
+  ctx.logger.info({ event: 'mfa.succeeded', client_id: client.clientId, sub: user.id, method }, 'second factor verified');
+  return { next, setCookie };
+}
+
+/**
+ * POST /interaction/:id/mfa — `method=totp|recovery` with `code`; `method=send` with `factor` (a
+ * code by SMS or email); `method=contact` with `factor` and `code`. Wrong answers count against a
+ * per-user budget; when it is spent, the page says when to try again.
+ */
+export async function interactionMfa(ctx: ServerContext, request: Request, id: string): Promise<Response> {
+  const loaded = await loadPost(ctx, request, id);
+  if (loaded instanceof Response) return loaded;
+  const { interaction, client, browserId, form } = loaded;
+  const user = await challengedUser(ctx, request, interaction);
+  if (!user) return seeOther(ctx, id);
+  const again = (extras: Parameters<typeof advanceInteraction>[6]) => advanceInteraction(ctx, interaction, client, undefined, browserId, [], extras);
+
+  const budget = await attemptsExhausted(ctx, failureKey(user.id), MFA_FAILURES_PER_WINDOW, MFA_WINDOW_MS);
+  if (!budget.allowed) return again({ error: 'Too many wrong codes.', lockedUntil: budget.retryAt });
+  const method = form.get('method');
+  const code = form.get('code') ?? '';
+  const contact = async (): Promise<MfaFactorRecord | undefined> =>
+    (await usableFactors(ctx, user.id)).find((factor) => factor.id === form.get('factor') && (factor.type === 'sms' || factor.type === 'email'));
+
+  let passed: string | undefined;
+  if (method === 'totp') {
+    passed = (await verifyTotpCode(ctx, user.id, code)) ? 'otp' : undefined;
+  } else if (method === 'recovery') {
+    passed = (await useRecoveryCode(ctx, user.id, code)) ? 'otp' : undefined;
+    if (passed) ctx.logger.warn({ event: 'mfa.recovery_code_used', sub: user.id }, 'recovery code used');
+  } else if (method === 'send') {
+    const factor = await contact();
+    const sender = factor && ctx.options.mfa.senders[factor.type as 'sms' | 'email'];
+    if (!factor || !sender) return again({ error: 'That method is not available.' });
+    const sent = await sendOneTimeCode(ctx, factor, 'sign_in', sender);
+    return again(sent.sent ? { codeSent: factor } : { codeSent: factor, error: `A code was sent moments ago. You can ask for a new one after ${new Date(sent.retryAt).toUTCString()}.` });
+  } else if (method === 'contact') {
+    const factor = await contact();
+    if (!factor) return again({ error: 'That method is not available.' });
+    const checked = await checkOneTimeCode(ctx, factor, 'sign_in', code);
+    if (checked.ok) passed = factor.type === 'sms' ? 'sms' : 'otp';
+    else if (checked.reason === 'locked') return again({ error: 'Too many wrong codes for this one. Ask for a new code.', codeSent: factor });
+    else if (checked.reason === 'expired') return again({ error: 'That code expired. Ask for a new one.' });
+    if (!passed) {
+      await spendAttempt(ctx, failureKey(user.id), MFA_FAILURES_PER_WINDOW, MFA_WINDOW_MS);
+      return again({ error: WRONG, codeSent: factor });
+    }
+  }
+  if (!passed) {
+    await spendAttempt(ctx, failureKey(user.id), MFA_FAILURES_PER_WINDOW, MFA_WINDOW_MS);
+    ctx.logger.info({ event: 'mfa.failed', client_id: client.clientId, sub: user.id, method }, 'second factor refused');
+    return again({ error: WRONG });
+  }
+  const done = await secondFactorPassed(ctx, request, interaction, client, user, passed);
+  if (!done) return errorPage(ctx, 400, 'Sign-in request expired', EXPIRED);
+  return seeOther(ctx, done.next.id, [done.setCookie]);
+}
+
+/**
+ * POST /interaction/:id/mfa-enroll — confirms the authenticator app set up during sign-in with its
+ * first code, then shows the recovery codes once.
+ */
+export async function interactionMfaEnroll(ctx: ServerContext, request: Request, id: string): Promise<Response> {
+  const loaded = await loadPost(ctx, request, id);
+  if (loaded instanceof Response) return loaded;
+  const { interaction, client, browserId, form } = loaded;
+  const user = await challengedUser(ctx, request, interaction);
+  const factor = interaction.state.enrolFactor ? await ctx.options.store.factors.get(interaction.state.enrolFactor) : undefined;
+  if (!user || !factor || factor.userId !== user.id) return seeOther(ctx, id);
+  if (!(await useTotpCode(ctx, factor, form.get('code') ?? ''))) {
+    return advanceInteraction(ctx, interaction, client, undefined, browserId, [], { error: WRONG });
+  }
+  ctx.logger.info({ event: 'mfa.enrolled', sub: user.id, type: 'totp' }, 'second factor set up');
+  const codes = await regenerateRecoveryCodes(ctx, user.id);
+  const done = await secondFactorPassed(ctx, request, interaction, client, user, 'otp');
+  if (!done) return errorPage(ctx, 400, 'Sign-in request expired', EXPIRED);
+  return htmlResponse(
+    ctx,
+    (nonce) =>
+      renderRecoveryCodesPage({
+        ...pageBase(ctx),
+        nonce,
+        codes,
+        continueAction: interactionPath(ctx, done.next.id, 'continue'),
+        csrfToken: csrfToken(ctx, browserId, done.next.id),
+        continueLabel: 'I have saved my codes, continue',
+      }),
+    { setCookies: [done.setCookie] },
+  );
+}
+
+/** POST /interaction/:id/continue — the "continue" button of an in-between page. */
+export async function interactionContinue(ctx: ServerContext, request: Request, id: string): Promise<Response> {
+  const loaded = await loadPost(ctx, request, id);
+  if (loaded instanceof Response) return loaded;
+  return seeOther(ctx, id);
+}
+
+async function readJson(ctx: ServerContext, request: Request): Promise<Record<string, unknown> | undefined> {
+  try {
+    const value = JSON.parse(await readBody(request, ctx.options.limits.maxBodyBytes)) as unknown;
+    return typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Loads the interaction for a JSON call, checking the `X-CSRF-Token` header. */
+async function loadJson(ctx: ServerContext, request: Request, id: string) {
+  const loaded = await load(ctx, request, id);
+  if (loaded instanceof Response) return json({ error: 'invalid_request', error_description: 'the sign-in request expired' }, 400);
+  if (!verifyCsrf(ctx, loaded.browserId, id, request.headers.get('x-csrf-token') ?? undefined)) {
+    return json({ error: 'invalid_request', error_description: 'the request was not accepted' }, 403);
+  }
+  return loaded;
+}
+
+/**
+ * POST /interaction/:id/passkey/options — WebAuthn request options: for the pending or signed-in
+ * user as a second factor, or passwordless (any discoverable passkey) on the login page.
+ */
+export async function interactionPasskeyOptions(ctx: ServerContext, request: Request, id: string): Promise<Response> {
+  const loaded = await loadJson(ctx, request, id);
+  if (loaded instanceof Response) return loaded;
+  const user = await challengedUser(ctx, request, loaded.interaction);
+  const { options, challengeId } = await passkeyAuthenticationOptions(ctx, user?.id ?? null);
+  return json({ options, challengeId }, 200, { 'Cache-Control': 'no-store' });
+}
+
+/**
+ * POST /interaction/:id/passkey — a WebAuthn assertion `{ challengeId, response }`. As a second
+ * factor it completes MFA; passwordless, with user verification, it is a whole sign-in (possession
+ * plus PIN or biometrics: `mfa`).
+ */
+export async function interactionPasskey(ctx: ServerContext, request: Request, id: string): Promise<Response> {
+  const loaded = await loadJson(ctx, request, id);
+  if (loaded instanceof Response) return loaded;
+  const { interaction, client } = loaded;
+  const body = await readJson(ctx, request);
+  const expected = await challengedUser(ctx, request, interaction);
+  const assertion =
+    body && typeof body.challengeId === 'string' && typeof body.response === 'object'
+      ? await verifyPasskey(ctx, body.challengeId, body.response as AuthenticationResponseJSON, expected?.id ?? null)
+      : undefined;
+  if (!assertion) {
+    if (expected) await spendAttempt(ctx, failureKey(expected.id), MFA_FAILURES_PER_WINDOW, MFA_WINDOW_MS);
+    return json({ error: 'access_denied', error_description: 'the passkey could not be verified' }, 401);
+  }
+  const user = expected ?? (await ctx.options.store.users.get(assertion.factor.userId));
+  if (!user || user.disabled) return json({ error: 'access_denied', error_description: 'the passkey could not be verified' }, 401);
+  let next: Interaction | undefined;
+  let setCookie: string;
+  if (expected) {
+    const done = await secondFactorPassed(ctx, request, interaction, client, user, assertion.method);
+    if (!done) return json({ error: 'invalid_request', error_description: 'the sign-in request expired' }, 400);
+    ({ next, setCookie } = done);
+  } else {
+    const amr = assertion.userVerified ? [assertion.method, 'user', 'mfa'] : [assertion.method, 'user'];
+    next = await advanceInteractionState(ctx, interaction, { ...interaction.state, loggedInAt: ctx.options.clock.now(), mfaAt: assertion.userVerified ? ctx.options.clock.now() : undefined, accountChosen: true, loginRequested: false });
+    if (!next) return json({ error: 'invalid_request', error_description: 'the sign-in request expired' }, 400);
+    ({ setCookie } = await startSession(ctx, request, user, { amr, acr: acrFor(amr) }, client.clientId));
+    ctx.logger.info({ event: 'login.succeeded', client_id: client.clientId, sub: user.id, amr }, 'passkey sign-in succeeded');
+  }
+  return json({ redirect: `${ctx.options.issuerUrl.origin}${interactionPath(ctx, next.id)}` }, 200, { 'Set-Cookie': setCookie, 'Cache-Control': 'no-store' });
+}

@@ -1,0 +1,139 @@
+import {
+  generateAuthenticationOptions,
+  generateRegistrationOptions,
+  verifyAuthenticationResponse,
+  verifyRegistrationResponse,
+  type AuthenticationResponseJSON,
+  type PublicKeyCredentialCreationOptionsJSON,
+  type PublicKeyCredentialRequestOptionsJSON,
+  type RegistrationResponseJSON,
+} from '@simplewebauthn/server';
+import { randomToken } from '../../core/encoding.js';
+import type { MfaFactorRecord, UserRecord } from '../../stores/contract.js';
+import type { ServerContext } from '../context.js';
+import { addFactor } from './factors.js';
+
+/** Artifact kind of outstanding WebAuthn challenges (single use, 5 minutes). */
+const CHALLENGE = 'webauthn_challenge';
+const CHALLENGE_TTL_MS = 5 * 60_000;
+
+/** The relying party: the issuer's host is the RP ID, its origin the expected origin (WebAuthn §5.1.3, §7.1). */
+function relyingParty(ctx: ServerContext): { rpID: string; origin: string; rpName: string } {
+  return { rpID: ctx.options.issuerUrl.hostname, origin: ctx.options.issuerUrl.origin, rpName: ctx.options.branding.productName };
+}
+
+async function rememberChallenge(ctx: ServerContext, challenge: string, userId: string | null): Promise<string> {
+  const id = randomToken(24);
+  await ctx.options.store.artifacts.put({ kind: CHALLENGE, id, value: { challenge, userId }, grantId: null, expiresAt: ctx.options.clock.now() + CHALLENGE_TTL_MS });
+  return id;
+}
+
+/** Uses up a challenge: each can answer one ceremony only. */
+async function takeChallenge(ctx: ServerContext, id: string): Promise<{ challenge: string; userId: string | null } | undefined> {
+  const record = await ctx.options.store.artifacts.consume<{ challenge: string; userId: string | null }>(CHALLENGE, id, ctx.options.clock.now());
+  return record?.value;
+}
+
+/** Options for registering a new passkey for a signed-in user; the user's existing ones are excluded. */
+export async function passkeyRegistrationOptions(ctx: ServerContext, user: UserRecord): Promise<{ options: PublicKeyCredentialCreationOptionsJSON; challengeId: string }> {
+  const { rpID, rpName } = relyingParty(ctx);
+  const existing = (await ctx.options.store.factors.listByUser(user.id)).filter((factor) => factor.type === 'webauthn');
+  const options = await generateRegistrationOptions({
+    rpName,
+    rpID,
+    userName: user.email ?? user.username,
+    userDisplayName: user.profile.name ?? user.username,
+    userID: new TextEncoder().encode(user.id),
+    attestationType: 'none',
+    excludeCredentials: existing.map((factor) => ({ id: factor.lookup!, transports: (factor.data.transports ?? []) as string[] })),
+    // Discoverable credentials, so the passkey can also sign in without a username.
+    authenticatorSelection: { residentKey: 'preferred', userVerification: 'preferred' },
+  });
+  return { options, challengeId: await rememberChallenge(ctx, options.challenge, user.id) };
+}
+
+/** Verifies a registration response and stores the passkey. `undefined` when it does not verify. */
+export async function registerPasskey(ctx: ServerContext, user: UserRecord, challengeId: string, response: RegistrationResponseJSON, label: string): Promise<MfaFactorRecord | undefined> {
+  const remembered = await takeChallenge(ctx, challengeId);
+  if (!remembered || remembered.userId !== user.id) return undefined;
+  const { rpID, origin } = relyingParty(ctx);
+  let verification;
+  try {
+    verification = await verifyRegistrationResponse({ response, expectedChallenge: remembered.challenge, expectedOrigin: origin, expectedRPID: rpID, requireUserVerification: false });
+  } catch {
+    return undefined;
+  }
+  if (!verification.verified) return undefined;
+  const { credential, credentialDeviceType, credentialBackedUp } = verification.registrationInfo;
+  return addFactor(
+    ctx,
+    user.id,
+    'webauthn',
+    label,
+    {
+      confirmed: true,
+      publicKey: Buffer.from(credential.publicKey).toString('base64url'),
+      counter: credential.counter,
+      transports: credential.transports ?? [],
+      deviceType: credentialDeviceType,
+      backedUp: credentialBackedUp,
+    },
+    credential.id,
+  );
+}
+
+/**
+ * Options for signing in with a passkey: as a second factor, restricted to the user's passkeys;
+ * or passwordless (no user yet), letting the authenticator offer its discoverable credentials.
+ */
+export async function passkeyAuthenticationOptions(ctx: ServerContext, userId: string | null): Promise<{ options: PublicKeyCredentialRequestOptionsJSON; challengeId: string }> {
+  const { rpID } = relyingParty(ctx);
+  const allow = userId === null ? [] : (await ctx.options.store.factors.listByUser(userId)).filter((factor) => factor.type === 'webauthn');
+  const options = await generateAuthenticationOptions({
+    rpID,
+    allowCredentials: allow.map((factor) => ({ id: factor.lookup!, transports: (factor.data.transports ?? []) as string[] })),
+    // Passwordless sign-in must verify the user (PIN or biometrics); as a second factor, presence suffices.
+    userVerification: userId === null ? 'required' : 'preferred',
+  });
+  return { options, challengeId: await rememberChallenge(ctx, options.challenge, userId) };
+}
+
+/** The outcome of a verified passkey assertion. */
+export interface PasskeyAssertion {
+  factor: MfaFactorRecord;
+  userVerified: boolean;
+  /** RFC 8176: `hwk` for a device-bound key, `swk` for a synced (multi-device) passkey. */
+  method: 'hwk' | 'swk';
+}
+
+/**
+ * Verifies an assertion: challenge (single use), origin, RP ID, signature, user verification when
+ * asked, and the signature counter, which must grow unless the authenticator keeps none (WebAuthn
+ * §6.1.1): a counter that does not grow suggests a cloned authenticator, and the assertion is refused.
+ */
+export async function verifyPasskey(ctx: ServerContext, challengeId: string, response: AuthenticationResponseJSON, expectedUserId: string | null): Promise<PasskeyAssertion | undefined> {
+  const remembered = await takeChallenge(ctx, challengeId);
+  if (!remembered || remembered.userId !== expectedUserId) return undefined;
+  const factor = await ctx.options.store.factors.findByLookup('webauthn', response.id);
+  if (!factor || (expectedUserId !== null && factor.userId !== expectedUserId)) return undefined;
+  const { rpID, origin } = relyingParty(ctx);
+  let verification;
+  try {
+    verification = await verifyAuthenticationResponse({
+      response,
+      expectedChallenge: remembered.challenge,
+      expectedOrigin: origin,
+      expectedRPID: rpID,
+      credential: { id: factor.lookup!, publicKey: Buffer.from(String(factor.data.publicKey), 'base64url'), counter: Number(factor.data.counter), transports: (factor.data.transports ?? []) as string[] },
+      requireUserVerification: expectedUserId === null,
+    });
+  } catch {
+    return undefined;
+  }
+  if (!verification.verified) return undefined;
+  const now = ctx.options.clock.now();
+  const { newCounter, userVerified, credentialDeviceType } = verification.authenticationInfo;
+  const updated = { ...factor, data: { ...factor.data, counter: newCounter }, updatedAt: now, lastUsedAt: now };
+  if (!(await ctx.options.store.factors.update(updated, factor.updatedAt))) return undefined;
+  return { factor: updated, userVerified, method: credentialDeviceType === 'multiDevice' ? 'swk' : 'hwk' };
+}
