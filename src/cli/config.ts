@@ -40,6 +40,12 @@ export interface CliConfig {
   smtpFrom: string | undefined;
   smsWebhookUrl: string | undefined;
   smsWebhookSecret: string | undefined;
+  trustedProxies: string[];
+  operatorAllowList: string[] | undefined;
+  /** Overrides of the default rate limits (file only), e.g. `{ "signInPerAccountIp": { "points": 10 } }`. */
+  rateLimits: Record<string, Record<string, number>> | undefined;
+  tlsCert: string | undefined;
+  tlsKey: string | undefined;
 }
 
 /** `GATEHOUSE_*` variable for each setting that has one. Kept in step with .env.example. */
@@ -69,14 +75,18 @@ export const ENV_VARS = {
   smtpFrom: 'GATEHOUSE_SMTP_FROM',
   smsWebhookUrl: 'GATEHOUSE_SMS_WEBHOOK_URL',
   smsWebhookSecret: 'GATEHOUSE_SMS_WEBHOOK_SECRET',
-} as const satisfies Record<Exclude<keyof CliConfig, 'upstreams'>, string>;
+  trustedProxies: 'GATEHOUSE_TRUSTED_PROXIES',
+  operatorAllowList: 'GATEHOUSE_OPERATOR_ALLOWLIST',
+  tlsCert: 'GATEHOUSE_TLS_CERT',
+  tlsKey: 'GATEHOUSE_TLS_KEY',
+} as const satisfies Record<Exclude<keyof CliConfig, 'upstreams' | 'rateLimits'>, string>;
 
 /** Flag values that override the environment. */
-export type ConfigOverrides = Partial<Pick<CliConfig, 'dataDir' | 'issuer' | 'host' | 'port'>> & { configFile?: string };
+export type ConfigOverrides = Partial<Pick<CliConfig, 'dataDir' | 'issuer' | 'host' | 'port' | 'tlsCert' | 'tlsKey'>> & { configFile?: string };
 
 /** Settings that hold credentials: environment only, never the config file (which may be committed). */
 const SECRET_KEYS = new Set(['secret', 'smtpUrl', 'smsWebhookSecret']);
-const FILE_KEYS = new Set<string>([...Object.keys(ENV_VARS).filter((key) => !SECRET_KEYS.has(key)), 'upstreams']);
+const FILE_KEYS = new Set<string>([...Object.keys(ENV_VARS).filter((key) => !SECRET_KEYS.has(key)), 'upstreams', 'rateLimits']);
 
 /** Loads the configuration; throws {@link ConfigError} naming the bad setting. */
 export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessEnv = process.env): CliConfig {
@@ -107,7 +117,7 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessE
     accessTokenTtl: integer(pick('accessTokenTtl') ?? 3600, 'accessTokenTtl', 1, 86_400),
     accessTokenSigningAlg: alg,
     defaultAudience: optionalString(pick('defaultAudience')),
-    scopes: Array.isArray(scopes) ? scopes.map(String) : String(scopes).split(/[\s,]+/).filter(Boolean),
+    scopes: list(scopes) ?? [],
     idTokenTtl: integer(pick('idTokenTtl') ?? 3600, 'idTokenTtl', 1, 86_400),
     refreshTokenTtl: integer(pick('refreshTokenTtl') ?? 2_592_000, 'refreshTokenTtl', 1, 31_536_000),
     refreshTokenReuseGrace: integer(pick('refreshTokenReuseGrace') ?? 0, 'refreshTokenReuseGrace', 0, 300),
@@ -124,6 +134,11 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessE
     smtpFrom: optionalString(pick('smtpFrom')),
     smsWebhookUrl: optionalString(pick('smsWebhookUrl')),
     smsWebhookSecret: optionalString(pick('smsWebhookSecret')),
+    trustedProxies: list(pick('trustedProxies')) ?? [],
+    operatorAllowList: list(pick('operatorAllowList')),
+    rateLimits: file.rateLimits as CliConfig['rateLimits'],
+    tlsCert: optionalString(pick('tlsCert')),
+    tlsKey: optionalString(pick('tlsKey')),
   };
 }
 
@@ -155,6 +170,12 @@ function readConfigFile(path: string | undefined): Record<string, unknown> {
 function oneOf<T extends string>(value: unknown, key: keyof typeof ENV_VARS, allowed: readonly T[]): T {
   if (!allowed.includes(value as T)) throw new ConfigError(`${key} (${ENV_VARS[key]}) must be one of ${allowed.join(', ')}`, 'ERR_INVALID_OPTION', key);
   return value as T;
+}
+
+/** A list from an array (file) or a space- or comma-separated string (variable). */
+function list(value: unknown): string[] | undefined {
+  if (value === undefined || value === null || value === '') return undefined;
+  return Array.isArray(value) ? value.map(String) : String(value).split(/[\s,]+/).filter(Boolean);
 }
 
 function optionalString(value: unknown): string | undefined {

@@ -6,6 +6,8 @@ import { endpointUrls, type ServerContext } from './context.js';
 import { oauthErrorResponse } from './http/responses.js';
 import { resolveOptions, type AuthorizationServerOptions } from './options.js';
 import { createRouter } from './router.js';
+import { RateLimits } from './protection/rate-limits.js';
+import { parseIpRanges } from './protection/ip-ranges.js';
 import { identityContext } from './upstream/link-user.js';
 import { createUpstreams } from './upstream/upstreams.js';
 import type { TokenSet } from '../client/token-set.js';
@@ -13,12 +15,20 @@ import type { TokenSet } from '../client/token-set.js';
 /** How often expired artifacts are purged from the store. */
 const PURGE_INTERVAL_MS = 10 * 60_000;
 
+/** What the host tells the handler about the connection. */
+export type FetchEnv = { incoming?: { socket?: { remoteAddress?: string } } } | { remoteAddress?: string };
+
 /** A running authorization server: a Web-standard fetch handler plus lifecycle. */
 export interface AuthorizationServer {
   /** The issuer identifier. */
   readonly issuer: string;
-  /** Handles one HTTP request. Mount it in any framework that speaks `Request`/`Response`. */
-  fetch(request: Request): Promise<Response>;
+  /**
+   * Handles one HTTP request. Mount it in any framework that speaks `Request`/`Response`. The
+   * client's address comes from `env`: @hono/node-server's `{ incoming }` (passed automatically
+   * by `serve`), or `{ remoteAddress }` from other hosts. Without one, per-address limits and
+   * allow-lists see no address.
+   */
+  fetch(request: Request, env?: FetchEnv): Promise<Response>;
   /** Resolves once migrations ran and signing keys are loaded; rejects if that failed. */
   ready(): Promise<void>;
   /** Stops background timers. The store is the caller's to close. */
@@ -57,6 +67,11 @@ export function createAuthorizationServer(options: AuthorizationServerOptions): 
     logger,
     endpoints: endpointUrls(resolved.issuer),
     upstreams: createUpstreams(resolved),
+    protection: {
+      rateLimits: new RateLimits(resolved.protection.rateLimits, resolved.protection.redis),
+      trustedProxies: parseIpRanges(resolved.protection.trustedProxies, 'protection.trustedProxies'),
+      operatorAllowList: parseIpRanges(resolved.protection.operatorAllowList, 'protection.operatorAllowList'),
+    },
   };
   const router = createRouter(ctx);
   const timers: NodeJS.Timeout[] = [];
@@ -77,14 +92,15 @@ export function createAuthorizationServer(options: AuthorizationServerOptions): 
 
   return {
     issuer: resolved.issuer,
-    async fetch(request: Request): Promise<Response> {
+    async fetch(request: Request, env?: FetchEnv): Promise<Response> {
       try {
         await ready;
       } catch (error) {
         logger.error({ err: error }, 'authorization server failed to start');
         return oauthErrorResponse(new OAuthError('temporarily_unavailable', 'the server is not ready'));
       }
-      return router.fetch(request);
+      const remoteAddress = env === undefined ? undefined : 'incoming' in env ? env.incoming?.socket?.remoteAddress : 'remoteAddress' in env ? env.remoteAddress : undefined;
+      return router.fetch(request, { remoteAddress });
     },
     ready: () => ready,
     async close(): Promise<void> {

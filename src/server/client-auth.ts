@@ -2,6 +2,8 @@ import { OAuthError } from '../core/errors.js';
 import type { SecretKeys } from '../core/secret.js';
 import type { ClientAuthMethod, ClientRecord, Store } from '../stores/contract.js';
 import type { FormParams } from './http/form.js';
+import { currentRequestContext } from './http/request-context.js';
+import { parseIpRanges } from './protection/ip-ranges.js';
 
 /** Purpose label of the keyed hash of client secrets. */
 export const CLIENT_SECRET_PURPOSE = 'client-secret';
@@ -40,7 +42,20 @@ export async function authenticateClient(
       secretKeys.verifyHash(presented.clientSecret, CLIENT_SECRET_PURPOSE, client.clientSecretHash);
     if (!valid) throw invalidClient('client authentication failed');
   }
+  checkClientAddress(client);
   return client;
+}
+
+/**
+ * A client registered with `allowed_ips` may call the token, introspection and revocation
+ * endpoints only from those addresses (IPv4/IPv6 CIDR); anything else is refused, and logged.
+ */
+function checkClientAddress(client: ClientRecord): void {
+  const allowed = client.extra.allowed_ips;
+  if (!Array.isArray(allowed) || allowed.length === 0) return;
+  const ip = currentRequestContext()?.ip ?? null;
+  if (parseIpRanges(allowed as string[], 'allowed_ips').has(ip)) return;
+  throw new OAuthError('unauthorized_client', 'requests for this client are not allowed from this address', { status: 403 });
 }
 
 function presentedCredentials(request: Request, params: FormParams): PresentedCredentials {

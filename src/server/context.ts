@@ -3,6 +3,8 @@ import type { KeyRing } from '../core/signing-keys.js';
 import type { SecretKeys } from '../core/secret.js';
 import type { ResolvedOptions } from './options.js';
 import type { Upstream } from './upstream/upstreams.js';
+import type { RateLimits } from './protection/rate-limits.js';
+import type { IpRanges } from './protection/ip-ranges.js';
 
 /** What every endpoint works with, built once per server. */
 export interface ServerContext {
@@ -14,6 +16,7 @@ export interface ServerContext {
   endpoints: EndpointUrls;
   /** Upstream providers by id, in configured order. */
   upstreams: Map<string, Upstream>;
+  protection: { rateLimits: RateLimits; trustedProxies: IpRanges; operatorAllowList: IpRanges };
 }
 
 export interface EndpointUrls {

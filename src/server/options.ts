@@ -6,6 +6,9 @@ import { ConfigError } from '../core/errors.js';
 import { isLoopbackHost } from '../core/urls.js';
 import type { ProviderPreset } from '../client/providers/preset.js';
 import type { Sender } from './mfa/senders/sender.js';
+import type { Redis } from 'ioredis';
+import { DEFAULT_RATE_LIMITS, type RateLimitSettings } from './protection/rate-limits.js';
+import { LOOPBACK_RANGES } from './protection/ip-ranges.js';
 import type { SigningAlg, Store } from '../stores/contract.js';
 
 /**
@@ -54,6 +57,20 @@ export interface AuthorizationServerOptions {
     ttl?: number;
     /** Time a user has to finish signing in and consenting, in seconds. Default 1800. */
     interactionTtl?: number;
+  };
+  /** Rate limits, IP allow-lists and proxies. */
+  protection?: {
+    /**
+     * Proxies (addresses or CIDR ranges) whose `Forwarded` / `X-Forwarded-For` headers are
+     * believed. Default: none — the connection's peer is the client.
+     */
+    trustedProxies?: string[];
+    /** Who may read `/metrics`. Default: loopback only. */
+    operatorAllowList?: string[];
+    /** Overrides of the default rate limits. */
+    rateLimits?: Partial<RateLimitSettings>;
+    /** Keep rate-limit counters in Redis, shared by every instance. Default: in memory. */
+    redis?: Redis;
   };
   /** Multi-factor authentication. */
   mfa?: {
@@ -136,6 +153,7 @@ export interface ResolvedOptions {
   sessions: { ttl: number; interactionTtl: number };
   branding: { productName: string; logoUrl: string | undefined; primaryColor: string };
   mfa: { policy: 'off' | 'optional' | 'required'; senders: { email?: Sender; sms?: Sender }; recentAuthSeconds: number };
+  protection: { trustedProxies: string[]; operatorAllowList: string[]; rateLimits: RateLimitSettings; redis: Redis | undefined };
   /** Cookies are `Secure` and `__Host-` prefixed when the issuer is https. */
   secureCookies: boolean;
   scopes: string[];
@@ -174,6 +192,15 @@ const schema = z
       .optional(),
     sessions: z
       .object({ ttl: positiveSeconds.optional(), interactionTtl: positiveSeconds.max(86_400).optional() })
+      .strict()
+      .optional(),
+    protection: z
+      .object({
+        trustedProxies: z.array(z.string()).optional(),
+        operatorAllowList: z.array(z.string()).optional(),
+        rateLimits: z.record(z.string(), z.any()).optional(),
+        redis: z.any().optional(),
+      })
       .strict()
       .optional(),
     mfa: z
@@ -267,6 +294,12 @@ export function resolveOptions(options: AuthorizationServerOptions): ResolvedOpt
       logoUrl: options.branding?.logoUrl,
       primaryColor: options.branding?.primaryColor ?? '#2f5bea',
     },
+    protection: {
+      trustedProxies: options.protection?.trustedProxies ?? [],
+      operatorAllowList: options.protection?.operatorAllowList ?? LOOPBACK_RANGES,
+      rateLimits: mergeRateLimits(options.protection?.rateLimits),
+      redis: options.protection?.redis,
+    },
     mfa: { policy: options.mfa?.policy ?? 'optional', senders: options.mfa?.senders ?? {}, recentAuthSeconds: options.mfa?.recentAuthSeconds ?? 600 },
     secureCookies: issuerUrl.protocol === 'https:',
     scopes: options.scopes ?? [],
@@ -277,6 +310,22 @@ export function resolveOptions(options: AuthorizationServerOptions): ResolvedOpt
     logger: options.logger,
     clock: options.clock ?? systemClock,
   };
+}
+
+function mergeRateLimits(overrides: Partial<RateLimitSettings> | undefined): RateLimitSettings {
+  const merged = structuredClone(DEFAULT_RATE_LIMITS) as unknown as Record<string, Record<string, number>>;
+  for (const [name, value] of Object.entries(overrides ?? {})) {
+    if (!(name in merged) || typeof value !== 'object' || value === null) {
+      throw new ConfigError(`unknown option "protection.rateLimits.${name}"`, 'ERR_INVALID_OPTION', `protection.rateLimits.${name}`);
+    }
+    for (const [field, number] of Object.entries(value)) {
+      if (!(field in merged[name]!) || !Number.isInteger(number) || (number as number) < 1) {
+        throw new ConfigError(`option "protection.rateLimits.${name}.${field}" must be a positive whole number`, 'ERR_INVALID_OPTION', `protection.rateLimits.${name}.${field}`);
+      }
+      merged[name]![field] = number as number;
+    }
+  }
+  return merged as unknown as RateLimitSettings;
 }
 
 /** RFC 8414 §2: https, no query, no fragment. Plain http only on loopback or in development. */

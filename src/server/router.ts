@@ -30,8 +30,14 @@ import {
 import { interactionContinue, interactionMfa, interactionMfaEnroll, interactionPasskey, interactionPasskeyOptions } from './endpoints/mfa.js';
 import { errorPage } from './interaction/pages.js';
 import { oauthErrorResponse, serverErrorResponse } from './http/responses.js';
+import { runWithRequestContext } from './http/request-context.js';
+import { clientIp } from './protection/client-ip.js';
+import { rateLimitedResponse } from './protection/rate-limited.js';
 
-type Env = { Variables: { requestId: string } };
+/** Liveness and readiness paths, exempt from per-address limits. */
+const HEALTH_PATHS = new Set(['/healthz', '/readyz']);
+
+type Env = { Variables: { requestId: string }; Bindings: { remoteAddress?: string } };
 
 const CORS_PREFLIGHT = {
   'Access-Control-Allow-Origin': '*',
@@ -57,9 +63,20 @@ export function createRouter(ctx: ServerContext): Hono<Env> {
   app.use(async (c, next) => {
     const requestId = randomUUID();
     c.set('requestId', requestId);
-    await next();
+    const ip = clientIp(c.env?.remoteAddress, c.req.raw.headers, ctx.protection.trustedProxies);
+    await runWithRequestContext({ requestId, ip, userAgent: c.req.header('user-agent')?.slice(0, 300) ?? null }, async () => {
+      const path = new URL(c.req.url).pathname;
+      // Health checks come from load balancers, often and on purpose: they do not count.
+      const limited = HEALTH_PATHS.has(path) || ip === null ? undefined : await ctx.protection.rateLimits.consume('requestsPerIp', ip);
+      if (limited) {
+        c.res = rateLimitedResponse(ctx, limited, isPage(c.req.url));
+        return;
+      }
+      await next();
+    });
     c.res.headers.set('X-Request-Id', requestId);
     c.res.headers.set('X-Content-Type-Options', 'nosniff');
+    if (ctx.options.secureCookies) c.res.headers.set('Strict-Transport-Security', 'max-age=31536000; includeSubDomains');
   });
 
   const route = (path: string, methods: Method[], endpoint: Endpoint, page = false, cors = false): void => {
@@ -123,10 +140,10 @@ export function createRouter(ctx: ServerContext): Hono<Env> {
   route(`${base}/account/passkeys`, ['POST'], accountPasskeyRegister);
   route(`${base}/upstream/:upstream/callback`, ['GET', 'POST'], upstreamCallback, true);
 
-  const isPage = (url: string) => {
+  function isPage(url: string): boolean {
     const path = new URL(url).pathname;
     return pagePaths.some((pattern) => pattern.test(path));
-  };
+  }
   app.notFound((c) => oauthErrorResponse(new OAuthError('invalid_request', `no endpoint at ${new URL(c.req.url).pathname}`, { status: 404 })));
   app.onError((error, c) => {
     const requestId = c.get('requestId');

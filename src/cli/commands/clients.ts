@@ -10,7 +10,8 @@ export const CLIENTS_USAGE = `Usage:
                         [--grant TYPE]... [--scope "a b c"] [--resource URI]...
                         [--auth-method client_secret_basic|client_secret_post|none]
                         [--id-token-alg ES256|RS256] [--resource-server]
-                        [--logo-uri URL] [--client-uri URL] [--require-mfa] [--json]
+                        [--logo-uri URL] [--client-uri URL] [--require-mfa]
+                        [--allowed-ip CIDR]... [--json]
   Without --scope, a client with redirect URIs may ask for the OpenID scopes
   (openid profile email address phone, and offline_access when it has the refresh_token grant).
   gatehouse clients list [--json]
@@ -32,6 +33,7 @@ const OPTIONS = {
   'logo-uri': { type: 'string' },
   'client-uri': { type: 'string' },
   'require-mfa': { type: 'boolean', default: false },
+  'allowed-ip': { type: 'string', multiple: true },
 } as const;
 
 /** `gatehouse clients ...`: register and manage OAuth clients. */
@@ -65,6 +67,7 @@ export async function clientsCommand(args: string[], io: CliIo, warn: (message: 
             logoUri: values['logo-uri'],
             clientUri: values['client-uri'],
             requireMfa: values['require-mfa'],
+            allowedIps: values['allowed-ip'],
           },
           now,
         );

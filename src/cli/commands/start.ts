@@ -1,7 +1,10 @@
 import { serve, type ServerType } from '@hono/node-server';
 import type { AddressInfo } from 'node:net';
 import { createLogger } from '../../core/logger.js';
-import { createAuthorizationServer, type AuthorizationServer } from '../../server/authorization-server.js';
+import { createAuthorizationServer, type AuthorizationServer, type FetchEnv } from '../../server/authorization-server.js';
+import { readFileSync } from 'node:fs';
+import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
+import { ConfigError } from '../../core/errors.js';
 import { OAuthError } from '../../core/errors.js';
 import { oauthErrorResponse } from '../../server/http/responses.js';
 import { configFrom, parseCommand } from '../args.js';
@@ -16,15 +19,17 @@ function pickSenders(senders: Senders): { email?: Senders['email'] & object; sms
 }
 
 export const START_USAGE = `Usage:
-  gatehouse start [--port 3000] [--host 127.0.0.1] [--issuer URL] [--data DIR] [--json]
-Serves the authorization server on embedded SQLite in the data directory. Stops cleanly on SIGINT/SIGTERM.`;
+  gatehouse start [--port 3000] [--host 127.0.0.1] [--issuer URL] [--data DIR]
+                  [--tls-cert FILE --tls-key FILE] [--json]
+Serves the authorization server on embedded SQLite in the data directory. With --tls-cert and
+--tls-key it serves HTTPS; SIGHUP reloads the certificate and key. Stops cleanly on SIGINT/SIGTERM.`;
 
 /** How long in-flight requests may take to finish after a stop signal. */
 const DRAIN_TIMEOUT_MS = 10_000;
 
 /** `gatehouse start`: runs the server until SIGINT or SIGTERM. */
 export async function startCommand(args: string[], io: CliIo, warn: (message: string) => void): Promise<number> {
-  const { values } = parseCommand(args, { port: { type: 'string' }, host: { type: 'string' }, issuer: { type: 'string' } });
+  const { values } = parseCommand(args, { port: { type: 'string' }, host: { type: 'string' }, issuer: { type: 'string' }, 'tls-cert': { type: 'string' }, 'tls-key': { type: 'string' } });
   if (values.help) {
     io.stdout.write(`${START_USAGE}\n`);
     return 0;
@@ -32,6 +37,8 @@ export async function startCommand(args: string[], io: CliIo, warn: (message: st
   const config = configFrom(values, io, {
     issuer: values.issuer,
     host: values.host,
+    tlsCert: values['tls-cert'],
+    tlsKey: values['tls-key'],
     ...(values.port !== undefined ? { port: values.port as unknown as number } : {}),
   });
   const logger = createLogger(config.logLevel);
@@ -54,9 +61,25 @@ export async function startCommand(args: string[], io: CliIo, warn: (message: st
   // The issuer may depend on the port actually bound (--port 0), so listen first and answer 503 until ready.
   let authorizationServer: AuthorizationServer | undefined;
   const notReady = () => oauthErrorResponse(new OAuthError('temporarily_unavailable', 'the server is starting'));
-  const http = await listen((request) => authorizationServer?.fetch(request) ?? Promise.resolve(notReady()), config.host, config.port);
+  if ((config.tlsCert === undefined) !== (config.tlsKey === undefined)) {
+    throw new ConfigError('--tls-cert and --tls-key go together', 'ERR_INVALID_OPTION', config.tlsCert ? 'tlsKey' : 'tlsCert');
+  }
+  const tls = config.tlsCert && config.tlsKey ? { cert: config.tlsCert, key: config.tlsKey } : undefined;
+  const http = await listen((request, env) => authorizationServer?.fetch(request, env) ?? Promise.resolve(notReady()), config.host, config.port, tls);
   const port = (http.address() as AddressInfo).port;
-  const issuer = config.issuer ?? `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
+  const scheme = tls ? 'https' : 'http';
+  const issuer = config.issuer ?? `${scheme}://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
+  if (tls) {
+    // SIGHUP: a renewed certificate is picked up without dropping connections.
+    process.on('SIGHUP', () => {
+      try {
+        (http as HttpsServer).setSecureContext(readTls(tls));
+        logger.info({ event: 'tls.reloaded' }, 'TLS certificate reloaded');
+      } catch (error) {
+        logger.error({ err: error }, 'TLS certificate reload failed; keeping the previous one');
+      }
+    });
+  }
   try {
     authorizationServer = createAuthorizationServer({
       issuer,
@@ -79,6 +102,11 @@ export async function startCommand(args: string[], io: CliIo, warn: (message: st
       },
       scopes: config.scopes,
       upstreams: config.upstreams,
+      protection: {
+        trustedProxies: config.trustedProxies,
+        ...(config.operatorAllowList ? { operatorAllowList: config.operatorAllowList } : {}),
+        ...(config.rateLimits ? { rateLimits: config.rateLimits } : {}),
+      },
       mfa: {
         policy: config.mfaPolicy,
         senders: pickSenders(
@@ -119,9 +147,14 @@ export async function startCommand(args: string[], io: CliIo, warn: (message: st
   return 0;
 }
 
-function listen(fetch: (request: Request) => Promise<Response>, hostname: string, port: number): Promise<ServerType> {
+function readTls(files: { cert: string; key: string }): { cert: Buffer; key: Buffer } {
+  return { cert: readFileSync(files.cert), key: readFileSync(files.key) };
+}
+
+function listen(fetch: (request: Request, env: FetchEnv) => Promise<Response>, hostname: string, port: number, tls?: { cert: string; key: string }): Promise<ServerType> {
   return new Promise((resolve, reject) => {
-    const server = serve({ fetch, hostname, port }, () => resolve(server));
+    const options = tls ? { createServer: createHttpsServer, serverOptions: readTls(tls) } : {};
+    const server = serve({ fetch, hostname, port, ...options }, () => resolve(server));
     server.once('error', reject);
   });
 }

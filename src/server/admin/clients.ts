@@ -4,6 +4,7 @@ import type { ClientAuthMethod, ClientRecord, GrantType, SigningAlg, Store } fro
 import { CLIENT_SECRET_PURPOSE } from '../client-auth.js';
 import { isValidScopeToken } from '../scope.js';
 import { AdminInputError } from './input-error.js';
+import { parseIpRanges } from '../protection/ip-ranges.js';
 import { checkRedirectUri } from './redirect-uris.js';
 
 const GRANT_TYPES: readonly GrantType[] = ['client_credentials', 'authorization_code', 'refresh_token'];
@@ -30,6 +31,8 @@ export interface NewClientInput {
   clientUri?: string;
   /** Users must pass a second factor to sign in to this client. */
   requireMfa?: boolean;
+  /** Addresses or CIDR ranges the client may call the token, introspection and revocation endpoints from. */
+  allowedIps?: string[];
 }
 
 /** Default scopes of a client that signs users in: the OpenID scopes (offline_access with refresh tokens). */
@@ -83,8 +86,16 @@ export async function registerClient(store: Store, secretKeys: SecretKeys, input
     if (!URL.canParse(resource) || resource.includes('#')) throw new AdminInputError('resource', `"${resource}" must be an absolute URI without a fragment`);
   }
 
-  const extra: Record<string, string | boolean> = {};
+  const extra: Record<string, string | boolean | string[]> = {};
   if (input.requireMfa) extra.require_mfa = true;
+  if (input.allowedIps && input.allowedIps.length > 0) {
+    try {
+      parseIpRanges(input.allowedIps, 'allowed-ip');
+    } catch (error) {
+      throw new AdminInputError('allowed-ip', (error as Error).message);
+    }
+    extra.allowed_ips = input.allowedIps;
+  }
   for (const [field, key, value] of [['logo-uri', 'logo_uri', input.logoUri], ['client-uri', 'client_uri', input.clientUri]] as const) {
     if (value === undefined) continue;
     if (!URL.canParse(value) || new URL(value).protocol !== 'https:') throw new AdminInputError(field, `"${value}" must be an https URL`);

@@ -2,6 +2,8 @@ import { decoyHash, verifyPassword } from '../../core/password.js';
 import type { ClientRecord, UserRecord } from '../../stores/contract.js';
 import { interactionClient } from '../account/account-client.js';
 import { acrFor, mfaRequirement } from '../mfa/policy.js';
+import { currentIp } from '../http/request-context.js';
+import { rateLimitedResponse } from '../protection/rate-limited.js';
 import { recordConsent } from '../consent.js';
 import type { ServerContext } from '../context.js';
 import { readForm, type FormParams } from '../http/form.js';
@@ -73,12 +75,23 @@ export async function interactionLogin(ctx: ServerContext, request: Request, id:
   const { interaction, client, browserId, form } = loaded;
   const login = form.get('username')?.trim() ?? '';
   const password = form.get('password') ?? '';
+  const limits = ctx.protection.rateLimits;
+  const ip = currentIp();
+  const account = login.toLowerCase();
+  // A locked-out account + address is refused before the password is even checked.
+  const blocked = await limits.signInBlocked(account, ip);
+  if (blocked) return rateLimitedResponse(ctx, blocked, true);
   const user = login ? await ctx.options.store.users.findByLogin(login) : undefined;
   const valid = await verifyPassword(user?.passwordHash ?? (await decoyHash()), password);
   if (!user || !valid || user.disabled || user.passwordHash === null) {
     ctx.logger.info({ event: 'login.failed', client_id: client.clientId, reason: user ? 'bad_credentials' : 'unknown_user' }, 'sign-in failed');
+    const { delayMs, limited } = await limits.signInFailed(account, ip);
+    if (limited) return rateLimitedResponse(ctx, limited, true);
+    // Progressive delay: each further failure waits longer before the answer.
+    await new Promise((resolve) => setTimeout(resolve, delayMs));
     return loginPage({ ctx, interaction, client, browserId, setCookies: [] }, LOGIN_FAILED);
   }
+  await limits.signInSucceeded(account, ip);
   return firstFactorPassed(ctx, request, interaction, client, user, ['pwd']);
 }
 

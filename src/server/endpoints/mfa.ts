@@ -12,6 +12,7 @@ import { checkOneTimeCode, sendOneTimeCode } from '../mfa/one-time-codes.js';
 import { passkeyAuthenticationOptions, verifyPasskey } from '../mfa/passkeys.js';
 import { acrFor } from '../mfa/policy.js';
 import { verifyCsrf } from '../session/browser.js';
+import { currentIp } from '../http/request-context.js';
 import { loadSession, startSession } from '../session/sessions.js';
 import { renderRecoveryCodesPage } from '../../ui/index.js';
 import { htmlResponse } from '../http/html.js';
@@ -26,6 +27,12 @@ const WRONG = 'That code did not work. Check it and try again.';
 const EXPIRED = 'This sign-in request has expired or was already used. Go back to the application and start again.';
 
 const failureKey = (userId: string) => `mfa-failures:${userId}`;
+
+/** A wrong second-factor answer counts against the user's budget and the address's. */
+async function countFailure(ctx: ServerContext, userId: string): Promise<void> {
+  await spendAttempt(ctx, failureKey(userId), MFA_FAILURES_PER_WINDOW, MFA_WINDOW_MS);
+  await ctx.protection.rateLimits.consume('mfaPerIp', currentIp());
+}
 
 /** The user owing a second factor: the one who just passed the first, or the session's (step-up). */
 async function challengedUser(ctx: ServerContext, request: Request, interaction: Interaction): Promise<UserRecord | undefined> {
@@ -72,6 +79,8 @@ export async function interactionMfa(ctx: ServerContext, request: Request, id: s
 
   const budget = await attemptsExhausted(ctx, failureKey(user.id), MFA_FAILURES_PER_WINDOW, MFA_WINDOW_MS);
   if (!budget.allowed) return again({ error: 'Too many wrong codes.', lockedUntil: budget.retryAt });
+  const ipBlocked = await ctx.protection.rateLimits.blocked('mfaPerIp', currentIp());
+  if (ipBlocked) return again({ error: 'Too many wrong codes from this network.', lockedUntil: ctx.options.clock.now() + ipBlocked.retryAfterSeconds * 1000 });
   const method = form.get('method');
   const code = form.get('code') ?? '';
   const contact = async (): Promise<MfaFactorRecord | undefined> =>
@@ -97,12 +106,12 @@ export async function interactionMfa(ctx: ServerContext, request: Request, id: s
     else if (checked.reason === 'locked') return again({ error: 'Too many wrong codes for this one. Ask for a new code.', codeSent: factor });
     else if (checked.reason === 'expired') return again({ error: 'That code expired. Ask for a new one.' });
     if (!passed) {
-      await spendAttempt(ctx, failureKey(user.id), MFA_FAILURES_PER_WINDOW, MFA_WINDOW_MS);
+      await countFailure(ctx, user.id);
       return again({ error: WRONG, codeSent: factor });
     }
   }
   if (!passed) {
-    await spendAttempt(ctx, failureKey(user.id), MFA_FAILURES_PER_WINDOW, MFA_WINDOW_MS);
+    await countFailure(ctx, user.id);
     ctx.logger.info({ event: 'mfa.failed', client_id: client.clientId, sub: user.id, method }, 'second factor refused');
     return again({ error: WRONG });
   }
@@ -198,7 +207,7 @@ export async function interactionPasskey(ctx: ServerContext, request: Request, i
       ? await verifyPasskey(ctx, body.challengeId, body.response as AuthenticationResponseJSON, expected?.id ?? null)
       : undefined;
   if (!assertion) {
-    if (expected) await spendAttempt(ctx, failureKey(expected.id), MFA_FAILURES_PER_WINDOW, MFA_WINDOW_MS);
+    if (expected) await countFailure(ctx, expected.id);
     return json({ error: 'access_denied', error_description: 'the passkey could not be verified' }, 401);
   }
   const user = expected ?? (await ctx.options.store.users.get(assertion.factor.userId));

@@ -5,6 +5,7 @@ import type { ServerContext } from '../context.js';
 import { GRANT_HANDLERS } from '../grants/index.js';
 import { readForm } from '../http/form.js';
 import { json, NO_STORE } from '../http/responses.js';
+import { rateLimitedError } from '../protection/rate-limited.js';
 
 /**
  * The token endpoint (RFC 6749 §3.2): authenticate the client, then run the grant named by
@@ -13,6 +14,11 @@ import { json, NO_STORE } from '../http/responses.js';
 export async function tokenEndpoint(ctx: ServerContext, request: Request): Promise<Response> {
   const params = await readForm(request, { maxBodyBytes: ctx.options.limits.maxBodyBytes, repeatable: ['resource'] });
   const client = await authenticateClient(request, params, ctx.options.store, ctx.secretKeys);
+  const limited = await ctx.protection.rateLimits.consume('tokenPerClient', client.clientId);
+  if (limited) {
+    ctx.logger.warn({ event: 'rate_limit.hit', limiter: limited.limiter, client_id: client.clientId }, 'rate limit hit');
+    throw rateLimitedError(limited);
+  }
   const grantType = params.get('grant_type');
   if (grantType === undefined) throw new OAuthError('invalid_request', 'grant_type is required');
   // Own keys only: `constructor` or `__proto__` must not reach Object.prototype.

@@ -1,0 +1,88 @@
+import type { Store } from '../../stores/contract.js';
+import type { Metrics } from './metrics.js';
+
+/** Store members that are lifecycle, not data access: passed through untimed. */
+const LIFECYCLE = new Set<PropertyKey>(['migrate', 'ping', 'close']);
+
+/**
+ * Wraps a store so that every repository call observes `storeLatency` with `operation` set to
+ * `<repository>.<method>` — `clients.get`, `artifacts.consume`, `grants.revoke`. Every method of
+ * every repository is wrapped generically, including repositories added to the contract later;
+ * `migrate`, `ping` and `close` pass through untimed. Results, rejections and thrown errors reach
+ * the caller unchanged (a failed call is timed too); `this` inside a repository stays the real
+ * repository, so private fields keep working.
+ *
+ * @example
+ * const metrics = createMetrics();
+ * const store = instrumentStore(createSqliteStore({ filename }), metrics);
+ * createAuthorizationServer({ issuer, secret, store });
+ */
+export function instrumentStore<S extends Store>(store: S, metrics: Pick<Metrics, 'storeLatency'>): S {
+  const repositories = new Map<PropertyKey, unknown>();
+  return new Proxy(store, {
+    get(target, property) {
+      const value: unknown = Reflect.get(target, property, target);
+      if (typeof value === 'function') return LIFECYCLE.has(property) ? value.bind(target) : value;
+      if (typeof property !== 'string' || typeof value !== 'object' || value === null) return value;
+      let repository = repositories.get(property);
+      if (repository === undefined) {
+        repository = instrumentRepository(value, property, metrics);
+        repositories.set(property, repository);
+      }
+      return repository;
+    },
+  });
+}
+
+function instrumentRepository(repository: object, name: string, metrics: Pick<Metrics, 'storeLatency'>): object {
+  // One wrapper per method, so `store.clients.get === store.clients.get` as callers may expect.
+  const wrappers = new Map<string, (...args: unknown[]) => unknown>();
+  return new Proxy(repository, {
+    get(target, property) {
+      const value: unknown = Reflect.get(target, property, target);
+      if (typeof value !== 'function' || typeof property !== 'string') return value;
+      let wrapper = wrappers.get(property);
+      if (wrapper === undefined) {
+        wrapper = timed(value as (...args: unknown[]) => unknown, target, `${name}.${property}`, metrics);
+        wrappers.set(property, wrapper);
+      }
+      return wrapper;
+    },
+  });
+}
+
+function timed(
+  method: (...args: unknown[]) => unknown,
+  self: object,
+  operation: string,
+  metrics: Pick<Metrics, 'storeLatency'>,
+): (...args: unknown[]) => unknown {
+  return (...args: unknown[]): unknown => {
+    const end = metrics.storeLatency.startTimer({ operation });
+    let result: unknown;
+    try {
+      result = method.apply(self, args);
+    } catch (error) {
+      end();
+      throw error;
+    }
+    if (!isThenable(result)) {
+      end();
+      return result;
+    }
+    return result.then(
+      (value) => {
+        end();
+        return value;
+      },
+      (error: unknown) => {
+        end();
+        throw error;
+      },
+    );
+  };
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return typeof value === 'object' && value !== null && typeof (value as { then?: unknown }).then === 'function';
+}
