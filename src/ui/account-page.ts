@@ -171,7 +171,7 @@ function sessionsSection(view: AccountPageView): SafeHtml {
       csrfToken: view.csrfToken,
       content: html`<div class="section-actions">${smallButton(others === 1 ? 'Sign out of the other session' : `Sign out of ${others} other sessions`)}</div>`,
     });
-  return html`<section class="section" aria-labelledby="sessions-heading"><h2 id="sessions-heading">Sessions</h2><p class="section-lead">Where you’re signed in. If you don’t recognise one, sign out of it and change your password.</p>
+  return html`<section class="section" aria-labelledby="sessions-heading"><h2 id="sessions-heading">Sessions</h2><p class="section-lead">Where you’re signed in. If you don’t recognise one, sign out of the other sessions and change your password.</p>
 <ul class="rows">${sessions}</ul>${signOutOthers}</section>`;
 }
 
@@ -179,9 +179,10 @@ function signInsSection(view: AccountPageView): SafeHtml {
   const body =
     view.signIns.length === 0
       ? html`<p class="section-lead">No sign-ins yet.</p>`
-      : html`<div class="table-wrap" role="region" aria-labelledby="signins-heading" tabindex="0"><table class="table"><thead><tr><th scope="col">When</th><th scope="col">Method</th><th scope="col">Application</th><th scope="col">Result</th></tr></thead><tbody>${view.signIns.map(
+      : // Three columns, the application under the method: four do not fit a phone without scrolling.
+        html`<div class="table-wrap" role="region" aria-labelledby="signins-heading" tabindex="0"><table class="table"><thead><tr><th scope="col">When</th><th scope="col">Sign-in</th><th scope="col">Result</th></tr></thead><tbody>${view.signIns.map(
           (entry) =>
-            html`<tr><td>${entry.at}</td><td>${entry.method}</td><td>${entry.client !== undefined && entry.client !== '' ? entry.client : html`<span class="muted">—</span>`}</td><td>${entry.outcome}</td></tr>`,
+            html`<tr><td>${entry.at}</td><td>${entry.method}${entry.client !== undefined && entry.client !== '' && html`<span class="cell-meta">to ${entry.client}</span>`}</td><td>${entry.outcome}</td></tr>`,
         )}</tbody></table></div>`;
   return html`<section class="section" aria-labelledby="signins-heading"><h2 id="signins-heading">Recent sign-ins</h2>${body}</section>`;
 }

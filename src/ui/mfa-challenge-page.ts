@@ -39,8 +39,13 @@ export interface MfaChallengePageView extends PageBase {
 
 const ERROR_ID = 'mfa-error';
 
-function sendLabel(contact: MfaContact): string {
-  return contact.channel === 'sms' ? `Text a code to ${contact.masked}` : `Email a code to ${contact.masked}`;
+/** A masked number kept on one line ("+44 ••• 123" split after "•••" looks broken); addresses may wrap. */
+function maskedText(contact: { masked: string }, channel: 'sms' | 'email'): SafeHtml {
+  return channel === 'sms' ? html`<span class="nowrap">${contact.masked}</span>` : html`${contact.masked}`;
+}
+
+function sendLabel(contact: MfaContact): SafeHtml {
+  return contact.channel === 'sms' ? html`Text a code to ${maskedText(contact, 'sms')}` : html`Email a code to ${maskedText(contact, 'email')}`;
 }
 
 /**
@@ -118,7 +123,7 @@ export function renderMfaChallengePage(view: MfaChallengePageView): string {
       'send',
       html`<button type="submit" class="button button-secondary button-icon">${contact.channel === 'sms' ? PHONE_ICON : MAIL_ICON}<span>${
         // The one a code was just sent to: asking again means a new code.
-        codeSent?.factorId === contact.factorId ? `Send a new code to ${contact.masked}` : sendLabel(contact)
+        codeSent?.factorId === contact.factorId ? html`Send a new code to ${maskedText(contact, contact.channel)}` : sendLabel(contact)
       }</span></button>`,
       { factor: contact.factorId },
     ),

@@ -61,7 +61,8 @@ export function renderMfaEnrollPage(view: MfaEnrollPageView): string {
   return renderDocument(
     view,
     'Set up two-step verification',
-    html`<h1 class="long">Set up two-step verification</h1>${view.client !== undefined && continueToClient(view.client)}<div class="body">${alertBox(ERROR_ID, view.error)}${requiredNote}
+    // Kept whole: a line break after "two-" reads as a typo.
+    html`<h1 class="long">Set up <span class="nowrap">two-step</span> verification</h1>${view.client !== undefined && continueToClient(view.client)}<div class="body">${alertBox(ERROR_ID, view.error)}${requiredNote}
 <p>Use an authenticator app, such as Google Authenticator, Microsoft Authenticator or 1Password, to get a code each time you sign in.</p>
 <ol class="steps">
 <li><h2 class="step-title" id="qr-title">Scan this QR code with the app</h2>

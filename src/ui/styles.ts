@@ -162,12 +162,13 @@ const VERIFICATION_AND_ACCOUNT_STYLES = `
 .visually-hidden{position:absolute!important;width:1px;height:1px;margin:-1px;padding:0;overflow:hidden;
 clip:rect(0 0 0 0);clip-path:inset(50%);white-space:nowrap;border:0}
 .muted{color:var(--muted)}
+.nowrap{white-space:nowrap}
 a.button{text-decoration:none}
 .button-icon{gap:10px}
 .button-small{display:inline-flex;width:auto;min-height:38px;padding:6px 14px;font-size:.875rem;white-space:nowrap}
 .button:disabled{opacity:.55;cursor:not-allowed}
 fieldset.plain{margin:0;padding:0;border:0;min-width:0}
-fieldset:disabled .input{opacity:.6;cursor:not-allowed}
+fieldset:disabled .input{background:var(--subtle);border-color:var(--subtle-border);cursor:not-allowed}
 .hint{margin:-2px 0 8px;font-size:.875rem;color:var(--muted)}
 .input-code{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,"Liberation Mono",monospace;font-size:1.125rem;letter-spacing:.12em}
 .options{display:grid;gap:10px}
@@ -208,6 +209,7 @@ justify-content:center;gap:10px 36px;background:var(--subtle);border:1px solid v
 .card:has(.wide-page){max-width:680px}
 .account-bar{display:flex;flex-wrap:wrap;align-items:center;gap:12px;margin:24px 0}
 .account-bar .account{flex:1 1 240px;min-width:0}
+.account-bar form{margin-left:auto}
 .section{margin-top:28px;padding-top:24px;border-top:1px solid var(--border)}
 .section h2{margin:0 0 4px;font-size:1.125rem;line-height:1.4;font-weight:650}
 .section-lead{margin-bottom:14px;font-size:.9375rem;color:var(--muted)}
@@ -242,6 +244,8 @@ border-radius:9px;background:var(--subtle);color:var(--accent)}
 .table th,.table td{padding:10px 14px;text-align:left;vertical-align:top;border-bottom:1px solid var(--border)}
 .table th{font-size:.75rem;font-weight:650;letter-spacing:.04em;text-transform:uppercase;color:var(--muted);background:var(--subtle)}
 .table tr:last-child td{border-bottom:0}
+.cell-meta{display:block;color:var(--muted)}
+@media (max-width:479px){.table th,.table td{padding:9px 10px}}
 .page-icon{display:flex;align-items:center;justify-content:center;width:48px;height:48px;margin:0 auto 16px;
 border-radius:50%;background:var(--subtle);color:var(--accent)}
 .page-icon .icon{width:24px;height:24px}
