@@ -6,6 +6,7 @@ import { endpointUrls, type ServerContext } from './context.js';
 import { oauthErrorResponse } from './http/responses.js';
 import { resolveOptions, type AuthorizationServerOptions } from './options.js';
 import { createRouter } from './router.js';
+import { createMetrics, instrumentStore } from './observability/index.js';
 import { RateLimits } from './protection/rate-limits.js';
 import { parseIpRanges } from './protection/ip-ranges.js';
 import { identityContext } from './upstream/link-user.js';
@@ -56,6 +57,8 @@ export interface AuthorizationServer {
  */
 export function createAuthorizationServer(options: AuthorizationServerOptions): AuthorizationServer {
   const resolved = resolveOptions(options);
+  const metrics = createMetrics();
+  resolved.store = instrumentStore(resolved.store, metrics);
   const secretKeys = new SecretKeys(resolved.secret);
   const logger = resolved.logger === false ? silentLogger() : (resolved.logger ?? createLogger());
   const retentionMs = keyRetentionMs(Math.max(resolved.tokens.accessTokenTtl, resolved.tokens.idTokenTtl));
@@ -67,6 +70,7 @@ export function createAuthorizationServer(options: AuthorizationServerOptions): 
     logger,
     endpoints: endpointUrls(resolved.issuer),
     upstreams: createUpstreams(resolved),
+    metrics,
     protection: {
       rateLimits: new RateLimits(resolved.protection.rateLimits, resolved.protection.redis),
       trustedProxies: parseIpRanges(resolved.protection.trustedProxies, 'protection.trustedProxies'),

@@ -5,6 +5,7 @@ import type { ResolvedOptions } from './options.js';
 import type { Upstream } from './upstream/upstreams.js';
 import type { RateLimits } from './protection/rate-limits.js';
 import type { IpRanges } from './protection/ip-ranges.js';
+import type { Metrics } from './observability/metrics.js';
 
 /** What every endpoint works with, built once per server. */
 export interface ServerContext {
@@ -17,6 +18,7 @@ export interface ServerContext {
   /** Upstream providers by id, in configured order. */
   upstreams: Map<string, Upstream>;
   protection: { rateLimits: RateLimits; trustedProxies: IpRanges; operatorAllowList: IpRanges };
+  metrics: Metrics;
 }
 
 export interface EndpointUrls {

@@ -30,7 +30,8 @@ import {
 import { interactionContinue, interactionMfa, interactionMfaEnroll, interactionPasskey, interactionPasskeyOptions } from './endpoints/mfa.js';
 import { errorPage } from './interaction/pages.js';
 import { oauthErrorResponse, serverErrorResponse } from './http/responses.js';
-import { runWithRequestContext } from './http/request-context.js';
+import { currentRequestContext, runWithRequestContext } from './http/request-context.js';
+import { healthzResponse, httpMetrics, operatorMetricsResponse, readinessCheck, readyzResponse } from './observability/index.js';
 import { clientIp } from './protection/client-ip.js';
 import { rateLimitedResponse } from './protection/rate-limited.js';
 
@@ -59,6 +60,8 @@ export function createRouter(ctx: ServerContext): Hono<Env> {
   const metadata = serverMetadata(ctx);
   const app = new Hono<Env>();
   const pagePaths: RegExp[] = [];
+  // First, so that refused (429) and failed requests are counted too.
+  app.use(httpMetrics(ctx.metrics));
 
   app.use(async (c, next) => {
     const requestId = randomUUID();
@@ -101,6 +104,11 @@ export function createRouter(ctx: ServerContext): Hono<Env> {
       throw new OAuthError('invalid_request', `${path} accepts ${allow} only`, { status: 405, headers: { Allow: allow } });
     });
   };
+
+  const readiness = readinessCheck(ctx.options.store, ctx.keyRing);
+  route('/healthz', ['GET'], () => healthzResponse());
+  route('/readyz', ['GET'], () => readyzResponse(readiness));
+  route('/metrics', ['GET'], (_ctx, request) => operatorMetricsResponse(ctx.metrics, ctx.protection.operatorAllowList, currentRequestContext()?.ip, request));
 
   const discovery = () => discoveryEndpoint(metadata);
   route(`${base}/.well-known/openid-configuration`, ['GET'], discovery);

@@ -80,11 +80,16 @@ export async function interactionLogin(ctx: ServerContext, request: Request, id:
   const account = login.toLowerCase();
   // A locked-out account + address is refused before the password is even checked.
   const blocked = await limits.signInBlocked(account, ip);
-  if (blocked) return rateLimitedResponse(ctx, blocked, true);
+  if (blocked) {
+    ctx.metrics.signInFailures.inc({ reason: 'rate_limited' });
+    return rateLimitedResponse(ctx, blocked, true);
+  }
   const user = login ? await ctx.options.store.users.findByLogin(login) : undefined;
   const valid = await verifyPassword(user?.passwordHash ?? (await decoyHash()), password);
   if (!user || !valid || user.disabled || user.passwordHash === null) {
-    ctx.logger.info({ event: 'login.failed', client_id: client.clientId, reason: user ? 'bad_credentials' : 'unknown_user' }, 'sign-in failed');
+    const reason = !user ? 'unknown_user' : user.disabled ? 'account_disabled' : 'bad_credentials';
+    ctx.logger.info({ event: 'login.failed', client_id: client.clientId, reason }, 'sign-in failed');
+    ctx.metrics.signInFailures.inc({ reason });
     const { delayMs, limited } = await limits.signInFailed(account, ip);
     if (limited) return rateLimitedResponse(ctx, limited, true);
     // Progressive delay: each further failure waits longer before the answer.

@@ -112,9 +112,11 @@ export async function interactionMfa(ctx: ServerContext, request: Request, id: s
   }
   if (!passed) {
     await countFailure(ctx, user.id);
+    ctx.metrics.mfaOutcomes.inc({ method: method === 'recovery' ? 'recovery_codes' : 'totp', outcome: 'failure' });
     ctx.logger.info({ event: 'mfa.failed', client_id: client.clientId, sub: user.id, method }, 'second factor refused');
     return again({ error: WRONG });
   }
+  ctx.metrics.mfaOutcomes.inc({ method: method === 'recovery' ? 'recovery_codes' : method === 'contact' ? (passed === 'sms' ? 'sms' : 'email') : 'totp', outcome: 'success' });
   const done = await secondFactorPassed(ctx, request, interaction, client, user, passed);
   if (!done) return errorPage(ctx, 400, 'Sign-in request expired', EXPIRED);
   return seeOther(ctx, done.next.id, [done.setCookie]);
@@ -208,6 +210,7 @@ export async function interactionPasskey(ctx: ServerContext, request: Request, i
       : undefined;
   if (!assertion) {
     if (expected) await countFailure(ctx, expected.id);
+    ctx.metrics.mfaOutcomes.inc({ method: 'webauthn', outcome: 'failure' });
     return json({ error: 'access_denied', error_description: 'the passkey could not be verified' }, 401);
   }
   const user = expected ?? (await ctx.options.store.users.get(assertion.factor.userId));

@@ -17,6 +17,7 @@ export async function tokenEndpoint(ctx: ServerContext, request: Request): Promi
   const limited = await ctx.protection.rateLimits.consume('tokenPerClient', client.clientId);
   if (limited) {
     ctx.logger.warn({ event: 'rate_limit.hit', limiter: limited.limiter, client_id: client.clientId }, 'rate limit hit');
+    ctx.metrics.rateLimitHits.inc({ limiter: limited.limiter });
     throw rateLimitedError(limited);
   }
   const grantType = params.get('grant_type');
@@ -27,5 +28,7 @@ export async function tokenEndpoint(ctx: ServerContext, request: Request): Promi
   if (!client.grantTypes.includes(grantType as GrantType)) {
     throw new OAuthError('unauthorized_client', `this client is not allowed to use grant_type "${grantType}"`);
   }
-  return json(await handler(ctx, client, params), 200, NO_STORE);
+  const body = await handler(ctx, client, params);
+  ctx.metrics.tokensIssued.inc({ grant_type: grantType as GrantType });
+  return json(body, 200, NO_STORE);
 }

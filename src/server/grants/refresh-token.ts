@@ -50,6 +50,7 @@ export async function refreshTokenGrant(ctx: ServerContext, client: ClientRecord
   if (!consumed) {
     const successor = await successorWithinGrace(ctx, record, id);
     if (successor === undefined) {
+      ctx.metrics.refreshReuse.inc();
       await revokeFamily(ctx, familyId, 'refresh_reuse', client.clientId);
       throw new OAuthError('invalid_grant', 'the refresh token was already used; its token family is revoked');
     }

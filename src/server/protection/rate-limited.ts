@@ -15,6 +15,7 @@ export function rateLimitedError(limited: Limited): OAuthError {
 /** 429 as JSON for APIs, or a friendly page for browsers. */
 export function rateLimitedResponse(ctx: ServerContext, limited: Limited, page: boolean): Response {
   ctx.logger.warn({ event: 'rate_limit.hit', limiter: limited.limiter }, 'rate limit hit');
+  ctx.metrics.rateLimitHits.inc({ limiter: limited.limiter });
   if (!page) return oauthErrorResponse(rateLimitedError(limited));
   const minutes = Math.ceil(limited.retryAfterSeconds / 60);
   const response = errorPage(ctx, 429, 'Too many attempts', `Please wait ${minutes} minute${minutes === 1 ? '' : 's'} and try again.`);
