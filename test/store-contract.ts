@@ -1,8 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Clock } from '../src/core/clock.js';
-import { StoreConflictError, type Store } from '../src/stores/contract.js';
+import { StoreConflictError, type AuditEventRecord, type Store } from '../src/stores/contract.js';
 import { FakeClock, T0 } from './helpers/fake-clock.js';
-import { makeClient, makeFactor, makeGrant, makeIdentity, makeKey, makeUser } from './helpers/records.js';
+import { makeAuditEvent, makeClient, makeFactor, makeGrant, makeIdentity, makeKey, makeUser } from './helpers/records.js';
 
 /** What a backend hands the contract suite: a fresh, unmigrated store and how to dispose of it. */
 export interface StoreUnderTest {
@@ -18,6 +18,20 @@ async function expectConflict(action: Promise<unknown>, field: string): Promise<
   );
   expect(error).toBeInstanceOf(StoreConflictError);
   expect((error as StoreConflictError).field).toBe(field);
+}
+
+/** A stand-in for the keyed audit hash: any deterministic function of the previous hash and seq. */
+function fakeChain(prevHash: string, seq: number): string {
+  return `h${seq}<${prevHash}>`.slice(0, 60) + `#${seq}`;
+}
+
+/** Asserts `events` are seq 1..n, each chained to the one before by {@link fakeChain}. */
+function expectChained(events: AuditEventRecord[]): void {
+  events.forEach((event, i) => {
+    expect(event.seq).toBe(i + 1);
+    expect(event.prevHash).toBe(i === 0 ? '' : events[i - 1]!.hash);
+    expect(event.hash).toBe(fakeChain(event.prevHash, event.seq));
+  });
 }
 
 /**
@@ -695,6 +709,99 @@ export function describeStoreContract(name: string, factory: (clock: Clock) => P
       });
     });
 
+    describe('audit log', () => {
+      it('append assigns seq 1, 2, 3 and chains each event to the one before', async () => {
+        const calls: [string, number][] = [];
+        const chain = (prevHash: string, seq: number) => {
+          calls.push([prevHash, seq]);
+          return fakeChain(prevHash, seq);
+        };
+        const first = await store.audit.append(makeAuditEvent(), chain);
+        const second = await store.audit.append(makeAuditEvent({ type: 'login', outcome: 'failure', time: T0 + 1 }), chain);
+        const third = await store.audit.append(makeAuditEvent({ time: T0 + 2 }), chain);
+        expect(first).toEqual({ ...makeAuditEvent(), seq: 1, prevHash: '', hash: fakeChain('', 1) });
+        expect(second).toMatchObject({ seq: 2, prevHash: first.hash, type: 'login', outcome: 'failure' });
+        expect(third).toMatchObject({ seq: 3, prevHash: second.hash });
+        expect(calls).toEqual([['', 1], [first.hash, 2], [second.hash, 3]]);
+        expect(await store.audit.list()).toEqual([first, second, third]);
+        expectChained(await store.audit.list());
+      });
+
+      it('keeps null context fields and nested details intact', async () => {
+        const event = makeAuditEvent({
+          requestId: null,
+          clientId: null,
+          subject: null,
+          ip: null,
+          userAgent: null,
+          details: { reason: 'ça va 🚀', scopes: ['openid', 'email'], nested: { n: 1.5, ok: false, none: null } },
+        });
+        const stored = await store.audit.append(event, fakeChain);
+        expect(stored).toEqual({ ...event, seq: 1, prevHash: '', hash: fakeChain('', 1) });
+        expect(await store.audit.list()).toEqual([stored]);
+      });
+
+      it('appends nothing when the chain function throws', async () => {
+        await expect(
+          store.audit.append(makeAuditEvent(), () => {
+            throw new Error('no key');
+          }),
+        ).rejects.toThrow('no key');
+        expect(await store.audit.list()).toEqual([]);
+        expect((await store.audit.append(makeAuditEvent(), fakeChain)).seq).toBe(1);
+      });
+
+      it('list pages by afterSeq and limit, in seq order, optionally of one type', async () => {
+        for (let i = 0; i < 7; i += 1) {
+          await store.audit.append(makeAuditEvent({ type: i % 2 === 0 ? 'login' : 'logout', time: T0 + i }), fakeChain);
+        }
+        expect((await store.audit.list()).map((event) => event.seq)).toEqual([1, 2, 3, 4, 5, 6, 7]);
+        expect((await store.audit.list({ afterSeq: 3 })).map((event) => event.seq)).toEqual([4, 5, 6, 7]);
+        expect((await store.audit.list({ afterSeq: 3, limit: 2 })).map((event) => event.seq)).toEqual([4, 5]);
+        expect((await store.audit.list({ type: 'login' })).map((event) => event.seq)).toEqual([1, 3, 5, 7]);
+        expect((await store.audit.list({ type: 'login', afterSeq: 3, limit: 1 })).map((event) => event.seq)).toEqual([5]);
+        expect(await store.audit.list({ type: 'nope' })).toEqual([]);
+        expect(await store.audit.list({ afterSeq: 7 })).toEqual([]);
+        expect(await store.audit.list({ limit: 0 })).toEqual([]);
+      });
+
+      it('list returns at most 1000 events by default', async () => {
+        for (let i = 0; i < 1003; i += 1) await store.audit.append(makeAuditEvent({ time: T0 + i }), fakeChain);
+        const page = await store.audit.list();
+        expect(page).toHaveLength(1000);
+        expect(page[999]!.seq).toBe(1000);
+        expect((await store.audit.list({ afterSeq: 1000 })).map((event) => event.seq)).toEqual([1001, 1002, 1003]);
+      });
+
+      it('tail returns the newest events, newest first, optionally of one type', async () => {
+        for (let i = 0; i < 5; i += 1) {
+          await store.audit.append(makeAuditEvent({ type: i < 2 ? 'login' : 'logout', time: T0 + i }), fakeChain);
+        }
+        expect((await store.audit.tail(3)).map((event) => event.seq)).toEqual([5, 4, 3]);
+        expect((await store.audit.tail(10)).map((event) => event.seq)).toEqual([5, 4, 3, 2, 1]);
+        expect((await store.audit.tail(10, 'login')).map((event) => event.seq)).toEqual([2, 1]);
+        expect((await store.audit.tail(1, 'login')).map((event) => event.seq)).toEqual([2]);
+        expect(await store.audit.tail(0)).toEqual([]);
+        expect(await store.audit.tail(5, 'nope')).toEqual([]);
+        expect((await store.audit.tail(1))[0]).toEqual((await store.audit.list({ afterSeq: 4 }))[0]);
+      });
+
+      it('list and tail reject a limit that is not a count', async () => {
+        for (const limit of [-1, 1.5, Number.NaN]) {
+          await expect(store.audit.list({ limit })).rejects.toThrow(TypeError);
+          await expect(store.audit.tail(limit)).rejects.toThrow(TypeError);
+        }
+      });
+
+      it('hands out copies', async () => {
+        const stored = await store.audit.append(makeAuditEvent({ details: { scopes: ['openid'] } }), fakeChain);
+        (stored.details.scopes as string[]).push('admin');
+        const [listed] = await store.audit.list();
+        (listed!.details.scopes as string[]).push('admin');
+        expect((await store.audit.tail(1))[0]!.details).toEqual({ scopes: ['openid'] });
+      });
+    });
+
     describe('JSON round trip', () => {
       it('keeps nested profiles, extension metadata, factor data and unicode intact', async () => {
         const user = makeUser({
@@ -735,6 +842,17 @@ export function describeStoreContract(name: string, factory: (clock: Clock) => P
     });
 
     describe('concurrency', () => {
+      it('20 parallel audit appends: seq 1..20, no gaps, one unbroken chain', async () => {
+        const appended = await Promise.all(
+          Array.from({ length: 20 }, (_, i) => store.audit.append(makeAuditEvent({ requestId: `req-${i}` }), fakeChain)),
+        );
+        expect(appended.map((event) => event.seq).sort((a, b) => a - b)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
+        const events = await store.audit.list();
+        expect(events).toHaveLength(20);
+        expectChained(events);
+        expect(new Set(events.map((event) => event.requestId)).size).toBe(20);
+      });
+
       it('50 parallel consumes of one artifact: exactly one wins', async () => {
         await store.artifacts.put({ kind: 'authorization_code', id: 'race', value: 'v', grantId: null, expiresAt: T0 + 60_000 });
         const results = await Promise.all(

@@ -8,7 +8,7 @@ import { createMemoryStore } from '../src/stores/memory/index.js';
 import { createSqlStore, migrateToLatest, migrations, type Database } from '../src/stores/sql/index.js';
 import { createSqliteStore } from '../src/stores/sqlite/index.js';
 import { FakeClock, T0 } from './helpers/fake-clock.js';
-import { makeClient, makeFactor, makeGrant, makeIdentity, makeKey, makeUser } from './helpers/records.js';
+import { makeAuditEvent, makeClient, makeFactor, makeGrant, makeIdentity, makeKey, makeUser } from './helpers/records.js';
 import { describeStoreContract } from './store-contract.js';
 
 /** A fresh temporary directory, removed by the returned function. */
@@ -79,7 +79,7 @@ describe('sqlite file store', () => {
     }
   });
 
-  it('upgrades a database left at 0001: applies 0002 and 0003, keeps the data, cascades deletes', async () => {
+  it('upgrades a database left at 0001: applies 0002 onwards, keeps the data, cascades deletes', async () => {
     const filename = join(dir, 'gatehouse.db');
     // The file as the release before user identities left it: only 0001 applied, some data in it.
     const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: new BetterSqlite3(filename) }) });
@@ -94,7 +94,7 @@ describe('sqlite file store', () => {
 
     const store = createSqliteStore({ filename });
     try {
-      expect(await store.migrate()).toEqual(['0002_user_identities', '0003_mfa_factors']);
+      expect(await store.migrate()).toEqual(migrations.slice(1).map((migration) => migration.name));
       expect(await store.migrate()).toEqual([]);
       expect(await store.users.get('user-1')).toEqual(user);
       expect(await store.clients.get('client-1')).toEqual(makeClient());
@@ -125,7 +125,7 @@ describe('sqlite file store', () => {
     }
   });
 
-  it('upgrades a database left at 0002: applies only 0003, keeps the data, cascades deletes', async () => {
+  it('upgrades a database left at 0002: applies 0003 onwards, keeps the data, cascades deletes', async () => {
     const filename = join(dir, 'gatehouse.db');
     // The file as the release before second factors left it: 0001 and 0002 applied, data in it.
     const clock = new FakeClock(T0);
@@ -144,7 +144,7 @@ describe('sqlite file store', () => {
 
     const store = createSqliteStore({ filename, clock });
     try {
-      expect(await store.migrate()).toEqual(['0003_mfa_factors']);
+      expect(await store.migrate()).toEqual(migrations.slice(2).map((migration) => migration.name));
       expect(await store.migrate()).toEqual([]);
       expect(await store.users.get('user-1')).toEqual(user);
       expect(await store.users.findByIdentity('github', '583231')).toEqual(user);
@@ -186,6 +186,102 @@ describe('sqlite file store', () => {
       expect(raw.prepare('select count(*) as n from artifacts').get()).toEqual({ n: 2 });
     } finally {
       raw.close();
+    }
+  });
+
+  it('upgrades a database left at 0003: applies only 0004, keeps the data, starts the audit log at seq 1', async () => {
+    const filename = join(dir, 'gatehouse.db');
+    // The file as the release before the audit log left it: 0001 to 0003 applied, data in it.
+    const clock = new FakeClock(T0);
+    const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: new BetterSqlite3(filename) }) });
+    const old = createSqlStore(db, { dialect: 'sqlite', clock });
+    expect(await migrateToLatest(db, migrations.slice(0, 3))).toEqual([
+      '0001_initial_schema',
+      '0002_user_identities',
+      '0003_mfa_factors',
+    ]);
+    const user = makeUser();
+    await old.users.create(user);
+    await old.users.linkIdentity(makeIdentity());
+    await old.factors.create(makeFactor());
+    await old.clients.create(makeClient());
+    await old.grants.create(makeGrant());
+    await old.close();
+
+    const store = createSqliteStore({ filename, clock });
+    try {
+      expect(await store.migrate()).toEqual(['0004_audit_events']);
+      expect(await store.migrate()).toEqual([]);
+      expect(await store.users.get('user-1')).toEqual(user);
+      expect(await store.users.findByIdentity('github', '583231')).toEqual(user);
+      expect(await store.factors.get('factor-1')).toEqual(makeFactor());
+      expect(await store.clients.get('client-1')).toEqual(makeClient());
+      expect(await store.grants.get('grant-1')).toEqual(makeGrant());
+
+      const chain = (prevHash: string, seq: number) => `${seq}:${prevHash}`;
+      const first = await store.audit.append(makeAuditEvent(), chain);
+      const second = await store.audit.append(makeAuditEvent({ type: 'login' }), chain);
+      expect([first.seq, second.seq]).toEqual([1, 2]);
+      expect(second.prevHash).toBe(first.hash);
+      expect(await store.audit.tail(5, 'login')).toEqual([second]);
+    } finally {
+      await store.close();
+    }
+
+    const raw = new BetterSqlite3(filename, { readonly: true });
+    try {
+      // Declared types as written (kysely spells `text` in capitals), compared case-blind.
+      const columns = (raw.pragma('table_info(audit_events)') as { name: string; type: string; notnull: number; pk: number }[]).map(
+        (column) => [column.name, column.type.toLowerCase(), column.pk === 1 ? 'pk' : column.notnull === 1 ? 'not null' : 'null'],
+      );
+      expect(columns).toEqual([
+        ['seq', 'bigint', 'pk'],
+        ['time', 'bigint', 'not null'],
+        ['type', 'text', 'not null'],
+        ['outcome', 'text', 'not null'],
+        ['request_id', 'text', 'null'],
+        ['client_id', 'text', 'null'],
+        ['subject', 'text', 'null'],
+        ['ip', 'text', 'null'],
+        ['user_agent', 'text', 'null'],
+        ['details', 'text', 'not null'],
+        ['prev_hash', 'text', 'not null'],
+        ['hash', 'text', 'not null'],
+      ]);
+      expect(raw.pragma('index_info(audit_events_type_seq_idx)')).toEqual([
+        expect.objectContaining({ name: 'type' }),
+        expect.objectContaining({ name: 'seq' }),
+      ]);
+      expect(raw.prepare('select count(*) as n from audit_events').get()).toEqual({ n: 2 });
+    } finally {
+      raw.close();
+    }
+  });
+
+  it('two connections to one file (as two processes) appending audit events at once keep one gapless chain', async () => {
+    const filename = join(dir, 'gatehouse.db');
+    const first = createSqliteStore({ filename });
+    await first.migrate();
+    const second = createSqliteStore({ filename });
+    const chain = (prevHash: string, seq: number) => `${seq}:${prevHash.slice(0, 20)}`;
+    try {
+      // Each connection queues its own appends, so these collide only across the two: the
+      // primary key on seq turns a lost race into a retry.
+      await Promise.all(
+        Array.from({ length: 30 }, (_, i) =>
+          (i % 2 === 0 ? first : second).audit.append(makeAuditEvent({ requestId: `req-${i}` }), chain),
+        ),
+      );
+      const events = await first.audit.list();
+      expect(events.map((event) => event.seq)).toEqual(Array.from({ length: 30 }, (_, i) => i + 1));
+      events.forEach((event, i) => {
+        expect(event.prevHash).toBe(i === 0 ? '' : events[i - 1]!.hash);
+        expect(event.hash).toBe(chain(event.prevHash, event.seq));
+      });
+      expect(new Set(events.map((event) => event.requestId)).size).toBe(30);
+    } finally {
+      await first.close();
+      await second.close();
     }
   });
 

@@ -136,6 +136,27 @@ export interface MfaFactorRecord {
   lastUsedAt: number | null;
 }
 
+/** One security-relevant event, as stored in the tamper-evident audit log. */
+export interface AuditEventRecord {
+  /** 1, 2, 3, ... with no gaps: a missing number means a removed event. */
+  seq: number;
+  /** Milliseconds since the epoch. */
+  time: number;
+  type: string;
+  outcome: 'success' | 'failure';
+  requestId: string | null;
+  clientId: string | null;
+  subject: string | null;
+  ip: string | null;
+  userAgent: string | null;
+  /** Event-specific fields (a reason, a scope, a grant type); never a secret. */
+  details: Record<string, Json>;
+  /** `hash` of the previous event (`''` for the first). */
+  prevHash: string;
+  /** Keyed hash over `prevHash` and every field above: editing, removing or reordering breaks the chain. */
+  hash: string;
+}
+
 /** A signing key. The private half is encrypted at rest with a key derived from the installation secret. */
 export interface SigningKeyRecord {
   kid: string;
@@ -257,6 +278,19 @@ export interface MfaFactorRepository {
   deleteByUser(userId: string): Promise<number>;
 }
 
+export interface AuditRepository {
+  /**
+   * Appends an event after the current last one: the store assigns `seq` (last + 1) and calls
+   * `chain(prevHash, seq)` to get the hash, atomically — concurrent appends from any number of
+   * processes never fork or skip the chain.
+   */
+  append(event: Omit<AuditEventRecord, 'seq' | 'prevHash' | 'hash'>, chain: (prevHash: string, seq: number) => string): Promise<AuditEventRecord>;
+  /** Events in `seq` order after `afterSeq` (default 0), at most `limit` (default 1000), optionally of one type. */
+  list(options?: { afterSeq?: number; limit?: number; type?: string }): Promise<AuditEventRecord[]>;
+  /** The newest events, newest first. */
+  tail(limit: number, type?: string): Promise<AuditEventRecord[]>;
+}
+
 export interface GrantRepository {
   create(grant: GrantRecord): Promise<void>;
   get(id: string): Promise<GrantRecord | undefined>;
@@ -300,6 +334,7 @@ export interface Store {
   readonly keys: SigningKeyRepository;
   readonly grants: GrantRepository;
   readonly factors: MfaFactorRepository;
+  readonly audit: AuditRepository;
   readonly artifacts: ArtifactRepository;
   /** Applies pending schema migrations; idempotent. Returns the names of the migrations applied now. */
   migrate(): Promise<string[]>;

@@ -1,4 +1,5 @@
 import type {
+  AuditEventRecord,
   ClientRecord,
   GrantRecord,
   MfaFactorRecord,
@@ -102,6 +103,24 @@ export function makeGrant(overrides: Partial<GrantRecord> = {}): GrantRecord {
     createdAt: T0,
     updatedAt: T0,
     revokedAt: null,
+    ...overrides,
+  };
+}
+
+/** An audit event as handed to `store.audit.append` (no seq or hashes yet); override any field. */
+export function makeAuditEvent(
+  overrides: Partial<Omit<AuditEventRecord, 'seq' | 'prevHash' | 'hash'>> = {},
+): Omit<AuditEventRecord, 'seq' | 'prevHash' | 'hash'> {
+  return {
+    time: T0,
+    type: 'token.issued',
+    outcome: 'success',
+    requestId: 'req-1',
+    clientId: 'client-1',
+    subject: 'user-1',
+    ip: '203.0.113.7',
+    userAgent: 'Mozilla/5.0',
+    details: { grant_type: 'authorization_code', scope: 'openid profile' },
     ...overrides,
   };
 }

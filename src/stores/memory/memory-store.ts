@@ -1,6 +1,7 @@
 import { systemClock, type Clock } from '../../core/clock.js';
 import type { Store } from '../contract.js';
 import { MemoryArtifactRepository } from './artifact-repository.js';
+import { MemoryAuditRepository } from './audit-repository.js';
 import { MemoryClientRepository } from './client-repository.js';
 import { MemoryGrantRepository } from './grant-repository.js';
 import { MemoryMfaFactorRepository } from './mfa-factor-repository.js';
@@ -32,6 +33,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): Store {
     keys: new MemorySigningKeyRepository(),
     grants: new MemoryGrantRepository((grantId) => artifacts.deleteByGrantNow(grantId)),
     factors,
+    audit: new MemoryAuditRepository(),
     artifacts,
     migrate: async () => [],
     ping: async () => {},

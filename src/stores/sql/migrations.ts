@@ -157,6 +157,38 @@ export const migrations: readonly SqlMigration[] = [
         .execute();
     },
   },
+  {
+    name: '0004_audit_events',
+    async up(db: Kysely<any>): Promise<void> {
+      // `if not exists` throughout, for the same reason as in 0002. `seq` is a plain primary key,
+      // not an auto-increment: the audit repository assigns it, and a clash is how it learns that
+      // another process appended first.
+      await db.schema
+        .createTable('audit_events')
+        .ifNotExists()
+        .addColumn('seq', 'bigint', (col) => col.primaryKey())
+        .addColumn('time', 'bigint', (col) => col.notNull())
+        .addColumn('type', 'text', (col) => col.notNull())
+        .addColumn('outcome', 'text', (col) => col.notNull())
+        .addColumn('request_id', 'text')
+        .addColumn('client_id', 'text')
+        .addColumn('subject', 'text')
+        .addColumn('ip', 'text')
+        .addColumn('user_agent', 'text')
+        .addColumn('details', 'text', (col) => col.notNull())
+        .addColumn('prev_hash', 'text', (col) => col.notNull())
+        .addColumn('hash', 'text', (col) => col.notNull())
+        .execute();
+      // (type, seq) rather than type alone: `tail --type` filters on type and reads newest first,
+      // both from the index.
+      await db.schema
+        .createIndex('audit_events_type_seq_idx')
+        .ifNotExists()
+        .on('audit_events')
+        .columns(['type', 'seq'])
+        .execute();
+    },
+  },
 ];
 
 /**
@@ -165,12 +197,16 @@ export const migrations: readonly SqlMigration[] = [
  *
  * @param list the migrations to apply; a prefix of {@link migrations} leaves the database as an
  *   earlier release did (for upgrade tests).
+ * @param options.schema PostgreSQL only: the schema the tables go in (the connection's
+ *   `search_path`). Created if missing, and the migrator's own tables are kept there: without it,
+ *   kysely takes a `gatehouse_migration` table in any other schema of the database as its own.
  * @example
- * const applied = await migrateToLatest(db); // ['0001_initial_schema', '0002_user_identities', '0003_mfa_factors'] on a fresh database
+ * const applied = await migrateToLatest(db); // ['0001_initial_schema', ..., '0004_audit_events'] on a fresh database
  */
 export async function migrateToLatest(
   db: Kysely<Database>,
   list: readonly SqlMigration[] = migrations,
+  options: { schema?: string } = {},
 ): Promise<string[]> {
   const names = list.map((migration) => migration.name);
   const migrator = new Migrator({
@@ -180,6 +216,7 @@ export async function migrateToLatest(
     nameComparator: (a, b) => names.indexOf(a) - names.indexOf(b),
     migrationTableName: 'gatehouse_migration',
     migrationLockTableName: 'gatehouse_migration_lock',
+    migrationTableSchema: options.schema,
   });
   const { error, results = [] } = await migrator.migrateToLatest();
   if (error !== undefined) throw error;

@@ -86,6 +86,26 @@ export interface ArtifactsTable {
   consumed_at: Millis | null;
 }
 
+/**
+ * `audit_events`: the tamper-evident audit log, one row per event, keyed by `seq` (1, 2, 3, ...).
+ * `details` is JSON; `hash` chains each row to the one before it (`prev_hash`).
+ */
+export interface AuditEventsTable {
+  /** Read back as `number` (SQLite) or `string` (PostgreSQL int8), like {@link Millis}. */
+  seq: ColumnType<number | string, number, number>;
+  time: Millis;
+  type: string;
+  outcome: string;
+  request_id: string | null;
+  client_id: string | null;
+  subject: string | null;
+  ip: string | null;
+  user_agent: string | null;
+  details: string;
+  prev_hash: string;
+  hash: string;
+}
+
 /** The kysely database type shared by the SQLite and PostgreSQL stores. */
 export interface Database {
   clients: ClientsTable;
@@ -95,4 +115,5 @@ export interface Database {
   grants: GrantsTable;
   mfa_factors: MfaFactorsTable;
   artifacts: ArtifactsTable;
+  audit_events: AuditEventsTable;
 }

@@ -2,6 +2,7 @@ import { sql, type Kysely } from 'kysely';
 import { systemClock, type Clock } from '../../core/clock.js';
 import type { Store } from '../contract.js';
 import { SqlArtifactRepository } from './artifact-repository.js';
+import { SqlAuditRepository } from './audit-repository.js';
 import { SqlClientRepository } from './client-repository.js';
 import type { SqlDialectName } from './conflicts.js';
 import type { SqlContext } from './context.js';
@@ -37,6 +38,7 @@ export function createSqlStore(db: Kysely<Database>, options: SqlStoreOptions): 
     keys: new SqlSigningKeyRepository(ctx),
     grants: new SqlGrantRepository(ctx),
     factors: new SqlMfaFactorRepository(ctx),
+    audit: new SqlAuditRepository(ctx),
     artifacts: new SqlArtifactRepository(ctx),
     migrate: () => migrateToLatest(db),
     ping: async () => {

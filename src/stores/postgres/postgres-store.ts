@@ -1,0 +1,192 @@
+import { Kysely, PostgresDialect } from 'kysely';
+import pg from 'pg';
+import type { Clock } from '../../core/clock.js';
+import { ConfigError } from '../../core/errors.js';
+import type { Store } from '../contract.js';
+import { createSqlStore, migrateToLatest, migrations, type Database } from '../sql/index.js';
+
+/** Options of {@link createPostgresStore}. */
+export interface PostgresStoreOptions {
+  /**
+   * `postgres://user:password@host:5432/database` (also `postgresql://`); query parameters such as
+   * `sslmode` are read by `pg`. An `options` parameter is kept, but cannot override the schema or
+   * the timeouts below.
+   */
+  connectionString: string;
+  /** Most connections open at once (`pg.Pool` `max`). Default 10. */
+  poolSize?: number;
+  /**
+   * Longest a statement may run before PostgreSQL cancels it, and longest a transaction may sit idle
+   * between statements before PostgreSQL ends the session; `0` turns both off. Default 5000.
+   * Migrations run without a statement timeout (see {@link createPostgresStore}).
+   */
+  statementTimeoutMs?: number;
+  /**
+   * How long to wait for a connection, new or from the full pool, before the query fails.
+   * Default 10000, so an unreachable server fails requests instead of hanging them.
+   */
+  connectionTimeoutMs?: number;
+  /**
+   * The schema holding Gatehouse's tables, `[a-z_][a-z0-9_]*` (at most 63 characters, not `pg_...`).
+   * Created by `migrate()` if missing. Default `public`.
+   */
+  schema?: string;
+  /** Judges artifact expiry; defaults to the system clock. */
+  clock?: Clock;
+  /** Shown in `pg_stat_activity`. Default `gatehouse`. */
+  applicationName?: string;
+}
+
+/** Settings every connection starts with, as `-c name=value` startup options. */
+interface SessionSettings {
+  search_path: string;
+  statement_timeout: number;
+  idle_in_transaction_session_timeout: number;
+}
+
+const DEFAULTS = {
+  poolSize: 10,
+  statementTimeoutMs: 5000,
+  connectionTimeoutMs: 10_000,
+  schema: 'public',
+  applicationName: 'gatehouse',
+} as const;
+
+/**
+ * Unquoted PostgreSQL identifiers: lower case, so the name means the same quoted or not, and
+ * 63 bytes at most (NAMEDATALEN - 1). It also keeps `-c search_path=...` free of spaces and quotes.
+ */
+const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
+
+/**
+ * A store in PostgreSQL (kysely + `pg`), for deployments with several instances or processes. The
+ * schema is not migrated here: call `store.migrate()` before use (the server does so on start). It is
+ * safe to call from several processes at once: kysely's migrator holds a PostgreSQL advisory lock
+ * while it applies migrations, so they are applied once and the others wait, then apply nothing.
+ *
+ * Every pooled connection starts with `search_path` set to `schema`, `statement_timeout` and
+ * `idle_in_transaction_session_timeout`. Migrations run on a connection of their own without a
+ * statement timeout: an index build on a large table, or waiting for another process's
+ * migrations, may take longer than any statement the store runs afterwards.
+ *
+ * @example
+ * const store = createPostgresStore({ connectionString: process.env.GATEHOUSE_DATABASE_URL!, poolSize: 20 });
+ * await store.migrate();
+ *
+ * @throws {ConfigError} a `TypeError` naming the invalid option.
+ */
+export function createPostgresStore(options: PostgresStoreOptions): Store {
+  return openPostgresStore(options).store;
+}
+
+/**
+ * {@link createPostgresStore}, also handing out the kysely instance behind the store. Not exported
+ * from the package: tests use it to run raw SQL on the store's own connections (timeouts, settings).
+ *
+ * @internal
+ */
+export function openPostgresStore(options: PostgresStoreOptions): { store: Store; db: Kysely<Database> } {
+  const config = resolveOptions(options);
+  const poolConfig = (settings: SessionSettings, max: number): pg.PoolConfig => ({
+    connectionString: config.connectionString,
+    options: startupOptions(config.urlOptions, settings),
+    max,
+    connectionTimeoutMillis: config.connectionTimeoutMs,
+    application_name: config.applicationName,
+    keepAlive: true,
+  });
+  const settings: SessionSettings = {
+    search_path: config.schema,
+    statement_timeout: config.statementTimeoutMs,
+    idle_in_transaction_session_timeout: config.statementTimeoutMs,
+  };
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: openPool(poolConfig(settings, config.poolSize)) }) });
+  const store = createSqlStore(db, { dialect: 'postgres', clock: options.clock });
+
+  const migrate = async (): Promise<string[]> => {
+    // One connection is enough: the migrator works on one at a time.
+    const migrationDb = new Kysely<Database>({
+      dialect: new PostgresDialect({ pool: openPool(poolConfig({ ...settings, statement_timeout: 0 }, 1)) }),
+    });
+    try {
+      // The migrator creates the schema if missing and keeps its own tables in it too.
+      return await migrateToLatest(migrationDb, migrations, { schema: config.schema });
+    } finally {
+      await migrationDb.destroy();
+    }
+  };
+
+  return { store: { ...store, migrate }, db };
+}
+
+/** A pool whose broken connections never take the process down. */
+function openPool(config: pg.PoolConfig): pg.Pool {
+  const pool = new pg.Pool(config);
+  // A connection can fail while nobody is querying on it (the server restarts, or ends a session
+  // idle in a transaction). `pg` reports that as an `error` event, which crashes the process
+  // when nobody listens. The pool drops such a connection, and the next query on a checked-out
+  // one fails, so there is nothing more to do here: the failure surfaces where it matters.
+  pool.on('error', () => undefined);
+  pool.on('connect', (client) => {
+    client.on('error', () => undefined);
+  });
+  return pool;
+}
+
+/**
+ * The `options` startup parameter: the URL's own, then ours, so ours win (PostgreSQL applies
+ * `-c` settings in order).
+ */
+function startupOptions(urlOptions: string | null, settings: SessionSettings): string {
+  const ours = Object.entries(settings).map(([name, value]) => `-c ${name}=${value}`);
+  return [...(urlOptions === null ? [] : [urlOptions]), ...ours].join(' ');
+}
+
+interface ResolvedOptions {
+  connectionString: string;
+  /** The URL's `options` parameter, taken out of `connectionString` (where it would replace ours). */
+  urlOptions: string | null;
+  poolSize: number;
+  statementTimeoutMs: number;
+  connectionTimeoutMs: number;
+  schema: string;
+  applicationName: string;
+}
+
+function resolveOptions(options: PostgresStoreOptions): ResolvedOptions {
+  option(typeof options === 'object' && options !== null, 'options', 'must be an object');
+  const url = typeof options.connectionString === 'string' && URL.canParse(options.connectionString) ? new URL(options.connectionString) : null;
+  // Never echo the string itself: it may hold a password.
+  option(url !== null && (url.protocol === 'postgres:' || url.protocol === 'postgresql:'), 'connectionString', 'must be a postgres:// URL');
+  const urlOptions = url!.searchParams.get('options');
+  url!.searchParams.delete('options');
+
+  const {
+    poolSize = DEFAULTS.poolSize,
+    statementTimeoutMs = DEFAULTS.statementTimeoutMs,
+    connectionTimeoutMs = DEFAULTS.connectionTimeoutMs,
+    schema = DEFAULTS.schema,
+    applicationName = DEFAULTS.applicationName,
+  } = options;
+  option(Number.isSafeInteger(poolSize) && poolSize >= 1, 'poolSize', 'must be a positive integer');
+  option(Number.isSafeInteger(statementTimeoutMs) && statementTimeoutMs >= 0, 'statementTimeoutMs', 'must be a non-negative integer (0: no timeout)');
+  option(Number.isSafeInteger(connectionTimeoutMs) && connectionTimeoutMs >= 1, 'connectionTimeoutMs', 'must be a positive integer');
+  option(typeof schema === 'string' && SCHEMA_NAME.test(schema), 'schema', 'must match /^[a-z_][a-z0-9_]{0,62}$/');
+  // PostgreSQL reserves the prefix for system schemas and refuses to create one.
+  option(!schema.startsWith('pg_'), 'schema', 'must not start with "pg_"');
+  option(typeof applicationName === 'string', 'applicationName', 'must be a string');
+
+  return {
+    connectionString: urlOptions === null ? options.connectionString : url!.href,
+    urlOptions,
+    poolSize,
+    statementTimeoutMs,
+    connectionTimeoutMs,
+    schema,
+    applicationName,
+  };
+}
+
+function option(condition: boolean, name: string, message: string): void {
+  if (!condition) throw new ConfigError(`option "${name}" ${message}`, 'ERR_INVALID_OPTION', name);
+}
