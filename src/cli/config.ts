@@ -90,7 +90,7 @@ const FILE_KEYS = new Set<string>([...Object.keys(ENV_VARS).filter((key) => !SEC
 
 /** Loads the configuration; throws {@link ConfigError} naming the bad setting. */
 export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessEnv = process.env): CliConfig {
-  const file = readConfigFile(overrides.configFile ?? env.GATEHOUSE_CONFIG);
+  const file = readConfigFile(overrides.configFile ?? (env.GATEHOUSE_CONFIG || undefined));
   const pick = (key: keyof typeof ENV_VARS): unknown => {
     const flag = (overrides as Record<string, unknown>)[key];
     if (flag !== undefined) return flag;

@@ -23,6 +23,8 @@ export interface UpstreamConfig {
   keepTokens?: boolean;
 }
 
+const UPSTREAM_KEYS = new Set(['id', 'type', 'clientId', 'label', 'issuer', 'tenant', 'baseUrl', 'scopes', 'keepTokens']);
+
 /** The environment variable holding an upstream's client secret. */
 export function upstreamSecretVariable(id: string): string {
   return `GATEHOUSE_UPSTREAM_${id.toUpperCase().replace(/-/g, '_')}_CLIENT_SECRET`;
@@ -60,14 +62,17 @@ export function upstreamsFromConfig(configured: unknown, env: NodeJS.ProcessEnv,
   if (configured !== undefined && !Array.isArray(configured)) {
     throw new ConfigError('"upstreams" must be an array', 'ERR_INVALID_CONFIG_FILE', 'upstreams');
   }
+  const labels = { github: 'GitHub', google: 'Google' } as const;
   for (const type of ['github', 'google'] as const) {
     const clientId = env[`GATEHOUSE_UPSTREAM_${type.toUpperCase()}_CLIENT_ID`];
-    if (clientId && !list.some((entry) => entry.id === type)) list.push({ id: type, type, clientId });
+    if (clientId && !list.some((entry) => entry.id === type)) list.push({ id: type, type, clientId, label: labels[type] });
   }
   return list.map((entry) => {
     if (typeof entry !== 'object' || entry === null || typeof entry.id !== 'string' || typeof entry.clientId !== 'string') {
       throw new ConfigError('each upstream needs "id", "type" and "clientId"', 'ERR_INVALID_CONFIG_FILE', 'upstreams');
     }
+    const unknown = Object.keys(entry).find((key) => !UPSTREAM_KEYS.has(key));
+    if (unknown) throw new ConfigError(`upstream "${entry.id}": unknown setting "${unknown}"`, 'ERR_INVALID_CONFIG_FILE', `upstreams.${entry.id}.${unknown}`);
     const secret = env[upstreamSecretVariable(entry.id)];
     const provider = preset(entry);
     const insecure = mode === 'development' && [provider.issuer, provider.metadata?.authorization_endpoint].some((url) => url?.startsWith('http:'));

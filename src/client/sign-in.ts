@@ -99,6 +99,13 @@ export async function completeSignIn(ctx: ClientContext, request: Request): Prom
   const now = ctx.now();
   const tokens = tokenSetFrom(response, now);
   const idTokenClaims = oauth.getValidatedIdTokenClaims(response) as Record<string, unknown> | undefined;
+  if (idTokenClaims && ctx.preset.checkClaims) {
+    try {
+      ctx.preset.checkClaims(idTokenClaims);
+    } catch (error) {
+      throw withCookies(error, [clear]);
+    }
+  }
   const profile = await buildProfile(ctx, as, tokens, idTokenClaims);
   const session: ClientSession = {
     id: randomToken(32),

@@ -35,8 +35,8 @@ import { healthzResponse, httpMetrics, operatorMetricsResponse, readinessCheck, 
 import { clientIp } from './protection/client-ip.js';
 import { rateLimitedResponse } from './protection/rate-limited.js';
 
-/** Liveness and readiness paths, exempt from per-address limits. */
-const HEALTH_PATHS = new Set(['/healthz', '/readyz']);
+/** Health checks and metrics scrapes (operators, often and on purpose): exempt from per-address limits. */
+const HEALTH_PATHS = new Set(['/healthz', '/readyz', '/metrics']);
 
 type Env = { Variables: { requestId: string }; Bindings: { remoteAddress?: string } };
 

@@ -81,7 +81,7 @@ describe.skipIf(!hasChromium)('reference app journey in Chromium (npm start)', (
     await expect.poll(() => page.url()).toContain(`${ready.issuer}/interaction/`);
     await page.getByLabel('Username or email').fill(ready.username);
     await page.getByLabel('Password').fill(ready.password);
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
 
     // Consent, then back to the app's profile.
     await page.getByRole('button', { name: 'Allow' }).click();

@@ -38,7 +38,10 @@ const OPTIONS = {
 
 /** `gatehouse clients ...`: register and manage OAuth clients. */
 export async function clientsCommand(args: string[], io: CliIo, warn: (message: string) => void): Promise<number> {
-  const [action, ...rest] = args;
+  const [first, ...rest] = args;
+  // `gatehouse <command> --help` as well as `gatehouse <command> <action> --help`.
+  const action = first === '--help' || first === '-h' ? undefined : first;
+  if (action === undefined && first !== undefined) rest.unshift('--help');
   const { values, positionals } = parseCommand(rest, OPTIONS);
   if (values.help || action === undefined) {
     io.stdout.write(`${CLIENTS_USAGE}\n`);

@@ -12,7 +12,10 @@ have expired. Running servers pick the new keys up within GATEHOUSE_KEY_REFRESH_
 
 /** `gatehouse keys ...`: list and rotate signing keys. */
 export async function keysCommand(args: string[], io: CliIo, warn: (message: string) => void): Promise<number> {
-  const [action, ...rest] = args;
+  const [first, ...rest] = args;
+  // `gatehouse <command> --help` as well as `gatehouse <command> <action> --help`.
+  const action = first === '--help' || first === '-h' ? undefined : first;
+  if (action === undefined && first !== undefined) rest.unshift('--help');
   const { values } = parseCommand(rest, {});
   if (values.help || action === undefined) {
     io.stdout.write(`${KEYS_USAGE}\n`);
@@ -25,7 +28,7 @@ export async function keysCommand(args: string[], io: CliIo, warn: (message: str
     kid: record.kid,
     alg: record.alg,
     status: record.status,
-    published: isPublished(record, now, keyRetentionMs(config.accessTokenTtl)),
+    published: isPublished(record, now, keyRetentionMs(Math.max(config.accessTokenTtl, config.idTokenTtl))),
     created_at: new Date(record.createdAt).toISOString(),
     retired_at: record.retiredAt === null ? null : new Date(record.retiredAt).toISOString(),
   });

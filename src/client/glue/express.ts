@@ -9,6 +9,7 @@ import type { OAuthClient } from '../oauth-client.js';
 import { SessionExpiredError } from '../refresh.js';
 import type { ClientSession } from '../sessions/session.js';
 import {
+  appendCookies,
   callbackHandler,
   resolvePaths,
   signInHandler,
@@ -152,11 +153,14 @@ function settingsOf(req: ExpressRequest): { client: OAuthClient; signInPath: str
  */
 export async function accessToken(req: ExpressRequest, res: ExpressResponse, options: { forceRefresh?: boolean } = {}): Promise<string | undefined> {
   const { client, signInPath } = settingsOf(req);
+  let clear: string[] = [];
   try {
     if (req.gatehouseSession) return await client.getAccessToken(req.gatehouseSession, options);
   } catch (error) {
     if (!(error instanceof SessionExpiredError)) throw error;
+    // The session can never work again: drop it, so later requests do not retry the refresh.
+    clear = await client.clearSession(await toRequest(req, false));
   }
-  await send(res, signInRequired(await toRequest(req, false), { signInPath }));
+  await send(res, appendCookies(signInRequired(await toRequest(req, false), { signInPath }), clear));
   return undefined;
 }

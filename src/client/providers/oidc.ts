@@ -1,3 +1,4 @@
+import { OAuthValidationError } from '../errors.js';
 import type { ProviderPreset } from './preset.js';
 
 /**
@@ -30,6 +31,16 @@ export function google(options: { offline?: boolean; hostedDomain?: string; issu
       ...(options.offline ? { access_type: 'offline', prompt: 'consent' } : {}),
       ...(options.hostedDomain ? { hd: options.hostedDomain } : {}),
     },
+    // `hd` in the request only pre-selects accounts; Google says to check the ID token's `hd` claim.
+    ...(options.hostedDomain
+      ? {
+          checkClaims(claims: Record<string, unknown>) {
+            if (claims.hd !== options.hostedDomain) {
+              throw new OAuthValidationError('id_token_invalid', `the Google account is not in the ${options.hostedDomain} domain`);
+            }
+          },
+        }
+      : {}),
   };
 }
 

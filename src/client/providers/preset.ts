@@ -37,6 +37,11 @@ export interface ProviderPreset {
   authorizationParams?: Record<string, string>;
   /** Wraps `fetch` to adapt to the provider's documented behaviour. */
   adaptFetch?: (base: typeof fetch) => typeof fetch;
+  /**
+   * Extra checks of the validated ID-token claims the provider documents (Google's `hd` for a
+   * hosted domain). Throws to refuse the sign-in.
+   */
+  checkClaims?: (claims: Record<string, unknown>) => void;
   /** Builds the profile after sign-in. Default: ID-token claims, completed from UserInfo. */
   profile?: (context: ProfileContext) => Promise<Profile>;
   /**

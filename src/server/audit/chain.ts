@@ -122,8 +122,8 @@ export async function verifyChain(
     const expected = lastSeq + 1;
     if (event.seq > expected) {
       const missing = event.seq === expected + 1 ? `event #${expected} is` : `events #${expected} to #${event.seq - 1} are`;
-      const before = lastSeq === 0 ? 'the log starts' : `#${lastSeq} is followed`;
-      return broken(expected, 'removed', `${missing} missing: ${before} by #${event.seq}`);
+      const where = lastSeq === 0 ? `the log starts at #${event.seq}` : `#${lastSeq} is followed by #${event.seq}`;
+      return broken(expected, 'removed', `${missing} missing: ${where}`);
     }
     if (event.seq < expected) {
       return broken(event.seq, 'reordered', `event #${event.seq} comes after #${lastSeq}`);

@@ -75,7 +75,9 @@ export async function interactionMfa(ctx: ServerContext, request: Request, id: s
   const { interaction, client, browserId, form } = loaded;
   const user = await challengedUser(ctx, request, interaction);
   if (!user) return seeOther(ctx, id);
-  const again = (extras: Parameters<typeof advanceInteraction>[6]) => advanceInteraction(ctx, interaction, client, undefined, browserId, [], extras);
+  // On a step-up the session is the one owing the factor: the page must be shown for it.
+  const session = await loadSession(ctx, request);
+  const again = (extras: Parameters<typeof advanceInteraction>[6]) => advanceInteraction(ctx, interaction, client, session, browserId, [], extras);
 
   const budget = await attemptsExhausted(ctx, failureKey(user.id), MFA_FAILURES_PER_WINDOW, MFA_WINDOW_MS);
   if (!budget.allowed) return again({ error: 'Too many wrong codes.', lockedUntil: budget.retryAt });
@@ -114,7 +116,9 @@ export async function interactionMfa(ctx: ServerContext, request: Request, id: s
     await countFailure(ctx, user.id);
     ctx.metrics.mfaOutcomes.inc({ method: method === 'recovery' ? 'recovery_codes' : 'totp', outcome: 'failure' });
     ctx.logger.info({ event: 'mfa.failed', client_id: client.clientId, sub: user.id, method }, 'second factor refused');
-    return again({ error: WRONG });
+    // The answer that spends the last attempt already says so.
+    const after = await attemptsExhausted(ctx, failureKey(user.id), MFA_FAILURES_PER_WINDOW, MFA_WINDOW_MS);
+    return again(after.allowed ? { error: WRONG } : { error: 'Too many wrong codes.', lockedUntil: after.retryAt });
   }
   ctx.metrics.mfaOutcomes.inc({ method: method === 'recovery' ? 'recovery_codes' : method === 'contact' ? (passed === 'sms' ? 'sms' : 'email') : 'totp', outcome: 'success' });
   const done = await secondFactorPassed(ctx, request, interaction, client, user, passed);
@@ -134,7 +138,7 @@ export async function interactionMfaEnroll(ctx: ServerContext, request: Request,
   const factor = interaction.state.enrolFactor ? await ctx.options.store.factors.get(interaction.state.enrolFactor) : undefined;
   if (!user || !factor || factor.userId !== user.id) return seeOther(ctx, id);
   if (!(await useTotpCode(ctx, factor, form.get('code') ?? ''))) {
-    return advanceInteraction(ctx, interaction, client, undefined, browserId, [], { error: WRONG });
+    return advanceInteraction(ctx, interaction, client, await loadSession(ctx, request), browserId, [], { error: WRONG });
   }
   ctx.logger.info({ event: 'mfa.enrolled', sub: user.id, type: 'totp' }, 'second factor set up');
   const codes = await regenerateRecoveryCodes(ctx, user.id);
@@ -151,7 +155,8 @@ export async function interactionMfaEnroll(ctx: ServerContext, request: Request,
         csrfToken: csrfToken(ctx, browserId, done.next.id),
         continueLabel: 'I have saved my codes, continue',
       }),
-    { setCookies: [done.setCookie] },
+    // "Continue" may be answered by a redirect to the client: browsers check it against form-action.
+    { setCookies: [done.setCookie], formActions: [interaction.state.request.redirectUri] },
   );
 }
 
@@ -171,6 +176,15 @@ async function readJson(ctx: ServerContext, request: Request): Promise<Record<st
   }
 }
 
+/**
+ * The login page's passkey (`?mode=signin`) is a whole sign-in, whoever is signed in already: it
+ * satisfies `prompt=login` and may switch accounts. The second-factor page's passkey belongs to
+ * the user who owes the factor.
+ */
+function passwordless(request: Request): boolean {
+  return new URL(request.url).searchParams.get('mode') === 'signin';
+}
+
 /** Loads the interaction for a JSON call, checking the `X-CSRF-Token` header. */
 async function loadJson(ctx: ServerContext, request: Request, id: string) {
   const loaded = await load(ctx, request, id);
@@ -188,7 +202,7 @@ async function loadJson(ctx: ServerContext, request: Request, id: string) {
 export async function interactionPasskeyOptions(ctx: ServerContext, request: Request, id: string): Promise<Response> {
   const loaded = await loadJson(ctx, request, id);
   if (loaded instanceof Response) return loaded;
-  const user = await challengedUser(ctx, request, loaded.interaction);
+  const user = passwordless(request) ? undefined : await challengedUser(ctx, request, loaded.interaction);
   const { options, challengeId } = await passkeyAuthenticationOptions(ctx, user?.id ?? null);
   return json({ options, challengeId }, 200, { 'Cache-Control': 'no-store' });
 }
@@ -203,7 +217,7 @@ export async function interactionPasskey(ctx: ServerContext, request: Request, i
   if (loaded instanceof Response) return loaded;
   const { interaction, client } = loaded;
   const body = await readJson(ctx, request);
-  const expected = await challengedUser(ctx, request, interaction);
+  const expected = passwordless(request) ? undefined : await challengedUser(ctx, request, interaction);
   const assertion =
     body && typeof body.challengeId === 'string' && typeof body.response === 'object'
       ? await verifyPasskey(ctx, body.challengeId, body.response as AuthenticationResponseJSON, expected?.id ?? null)

@@ -80,7 +80,13 @@ export function loginPage(page: PageContext, error?: string): Response {
           action: `${interactionPath(ctx, interaction.id)}/upstream/${upstream.id}`,
         })),
         ...(ctx.options.mfa.policy !== 'off'
-          ? { passkey: { optionsUrl: interactionPath(ctx, interaction.id, 'passkey/options'), verifyUrl: interactionPath(ctx, interaction.id, 'passkey'), scriptUrl: webauthnScriptPath(ctx) } }
+          ? {
+              passkey: {
+                optionsUrl: `${interactionPath(ctx, interaction.id, 'passkey/options')}?mode=signin`,
+                verifyUrl: `${interactionPath(ctx, interaction.id, 'passkey')}?mode=signin`,
+                scriptUrl: webauthnScriptPath(ctx),
+              },
+            }
           : {}),
       }),
     // With consent remembered, a successful sign-in redirects on to the client; "Continue with …"

@@ -36,7 +36,7 @@ export async function resolveUpstreamUser(ctx: ServerContext, upstream: Upstream
     const existing = await store.users.findByLogin(email);
     if (existing && existing.email === email) {
       if (!existing.emailVerified || existing.disabled) {
-        throw new UpstreamLinkError(`An account with this email already exists. Sign in with your password to link your ${upstream.label} account.`);
+        throw new UpstreamLinkError(`An account with this email already exists. Sign in with your password instead of ${upstream.label}.`);
       }
       ctx.logger.info({ event: 'upstream.linked', upstream: upstream.id, sub: existing.id }, 'upstream account linked by verified email');
       return link(existing);
