@@ -46,6 +46,8 @@ export interface CliConfig {
   rateLimits: Record<string, Record<string, number>> | undefined;
   tlsCert: string | undefined;
   tlsKey: string | undefined;
+  /** Also append audit events to this JSON-lines file. */
+  auditFile: string | undefined;
 }
 
 /** `GATEHOUSE_*` variable for each setting that has one. Kept in step with .env.example. */
@@ -79,6 +81,7 @@ export const ENV_VARS = {
   operatorAllowList: 'GATEHOUSE_OPERATOR_ALLOWLIST',
   tlsCert: 'GATEHOUSE_TLS_CERT',
   tlsKey: 'GATEHOUSE_TLS_KEY',
+  auditFile: 'GATEHOUSE_AUDIT_FILE',
 } as const satisfies Record<Exclude<keyof CliConfig, 'upstreams' | 'rateLimits'>, string>;
 
 /** Flag values that override the environment. */
@@ -139,6 +142,7 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessE
     rateLimits: file.rateLimits as CliConfig['rateLimits'],
     tlsCert: optionalString(pick('tlsCert')),
     tlsKey: optionalString(pick('tlsKey')),
+    auditFile: optionalString(pick('auditFile')),
   };
 }
 

@@ -1,6 +1,7 @@
 import { ConfigError } from '../core/errors.js';
 import { AdminInputError } from '../server/admin/input-error.js';
 import { StoreConflictError } from '../stores/contract.js';
+import { auditCommand } from './commands/audit.js';
 import { clientsCommand } from './commands/clients.js';
 import { keysCommand } from './commands/keys.js';
 import { migrateCommand } from './commands/migrate.js';
@@ -18,6 +19,7 @@ Commands:
   users      add | list | show | remove | set-password
   keys       list | rotate
   migrate    apply pending database migrations
+  audit      verify | tail   (the tamper-evident audit log)
 
 Every command takes --data DIR (default ./.gatehouse, or GATEHOUSE_DATA_DIR), --config FILE
 (default ./gatehouse.config.json if present) and --json where it prints. Run "gatehouse <command> --help".`;
@@ -30,6 +32,7 @@ const COMMANDS: Record<string, Command> = {
   users: usersCommand,
   keys: keysCommand,
   migrate: migrateCommand,
+  audit: auditCommand,
 };
 
 /** Runs the CLI; resolves to the exit status. */

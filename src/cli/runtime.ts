@@ -4,6 +4,9 @@ import { ConfigError } from '../core/errors.js';
 import { generateSecret, SecretKeys } from '../core/secret.js';
 import type { Store } from '../stores/contract.js';
 import { createSqliteStore } from '../stores/sqlite/index.js';
+import { createAuditLog } from '../server/audit/audit-log.js';
+import { auditEvent, type AuditFields } from '../server/audit/events.js';
+import { silentLogger } from '../core/logger.js';
 import type { CliConfig } from './config.js';
 
 /** File in the data directory holding the development secret. */
@@ -43,6 +46,8 @@ export interface Runtime {
   secretKeys: SecretKeys;
   /** Migrations applied while opening. */
   applied: string[];
+  /** Records an operator's change in the audit log (database and, if set, the audit file). */
+  audit(type: string, fields?: AuditFields): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -62,5 +67,9 @@ export async function openRuntime(config: CliConfig, warn: (message: string) => 
     await store.close();
     throw error;
   }
-  return { store, secret, secretKeys, applied, close: () => store.close() };
+  const auditLog = createAuditLog({ store, secretKeys, logger: silentLogger(), ...(config.auditFile ? { file: config.auditFile } : {}) });
+  const audit = async (type: string, fields: AuditFields = {}) => {
+    await auditLog.record(auditEvent(type, fields), { requestId: null, ip: null, userAgent: 'gatehouse-cli' });
+  };
+  return { store, secret, secretKeys, applied, audit, close: () => store.close() };
 }

@@ -7,6 +7,7 @@ import { oauthErrorResponse } from './http/responses.js';
 import { resolveOptions, type AuthorizationServerOptions } from './options.js';
 import { createRouter } from './router.js';
 import { createMetrics, instrumentStore } from './observability/index.js';
+import { createAuditLog } from './audit/audit-log.js';
 import { RateLimits } from './protection/rate-limits.js';
 import { parseIpRanges } from './protection/ip-ranges.js';
 import { identityContext } from './upstream/link-user.js';
@@ -71,6 +72,7 @@ export function createAuthorizationServer(options: AuthorizationServerOptions): 
     endpoints: endpointUrls(resolved.issuer),
     upstreams: createUpstreams(resolved),
     metrics,
+    audit: createAuditLog({ store: resolved.store, secretKeys, logger, clock: resolved.clock, ...(resolved.audit.file ? { file: resolved.audit.file } : {}) }),
     protection: {
       rateLimits: new RateLimits(resolved.protection.rateLimits, resolved.protection.redis),
       trustedProxies: parseIpRanges(resolved.protection.trustedProxies, 'protection.trustedProxies'),

@@ -4,6 +4,8 @@ import type { ClientAuthMethod, ClientRecord, Store } from '../stores/contract.j
 import type { FormParams } from './http/form.js';
 import { currentRequestContext } from './http/request-context.js';
 import { parseIpRanges } from './protection/ip-ranges.js';
+import type { AuditLog } from './audit/audit-log.js';
+import { auditEvent } from './audit/events.js';
 
 /** Purpose label of the keyed hash of client secrets. */
 export const CLIENT_SECRET_PURPOSE = 'client-secret';
@@ -29,6 +31,7 @@ export async function authenticateClient(
   params: FormParams,
   store: Store,
   secretKeys: SecretKeys,
+  audit: AuditLog,
 ): Promise<ClientRecord> {
   const presented = presentedCredentials(request, params);
   const client = await store.clients.get(presented.clientId);
@@ -42,7 +45,7 @@ export async function authenticateClient(
       secretKeys.verifyHash(presented.clientSecret, CLIENT_SECRET_PURPOSE, client.clientSecretHash);
     if (!valid) throw invalidClient('client authentication failed');
   }
-  checkClientAddress(client);
+  await checkClientAddress(client, audit);
   return client;
 }
 
@@ -50,11 +53,12 @@ export async function authenticateClient(
  * A client registered with `allowed_ips` may call the token, introspection and revocation
  * endpoints only from those addresses (IPv4/IPv6 CIDR); anything else is refused, and logged.
  */
-function checkClientAddress(client: ClientRecord): void {
+async function checkClientAddress(client: ClientRecord, audit: AuditLog): Promise<void> {
   const allowed = client.extra.allowed_ips;
   if (!Array.isArray(allowed) || allowed.length === 0) return;
   const ip = currentRequestContext()?.ip ?? null;
   if (parseIpRanges(allowed as string[], 'allowed_ips').has(ip)) return;
+  await audit.record(auditEvent('client.address_refused', { client_id: client.clientId }));
   throw new OAuthError('unauthorized_client', 'requests for this client are not allowed from this address', { status: 403 });
 }
 

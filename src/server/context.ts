@@ -6,6 +6,7 @@ import type { Upstream } from './upstream/upstreams.js';
 import type { RateLimits } from './protection/rate-limits.js';
 import type { IpRanges } from './protection/ip-ranges.js';
 import type { Metrics } from './observability/metrics.js';
+import type { AuditLog } from './audit/audit-log.js';
 
 /** What every endpoint works with, built once per server. */
 export interface ServerContext {
@@ -19,6 +20,8 @@ export interface ServerContext {
   upstreams: Map<string, Upstream>;
   protection: { rateLimits: RateLimits; trustedProxies: IpRanges; operatorAllowList: IpRanges };
   metrics: Metrics;
+  /** The tamper-evident audit log: every security-relevant action. */
+  audit: AuditLog;
 }
 
 export interface EndpointUrls {

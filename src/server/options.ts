@@ -58,6 +58,11 @@ export interface AuthorizationServerOptions {
     /** Time a user has to finish signing in and consenting, in seconds. Default 1800. */
     interactionTtl?: number;
   };
+  /** The audit log. Events always go to the store (chained) and the logger. */
+  audit?: {
+    /** Also append each event as a JSON line to this file (mode 0600). */
+    file?: string;
+  };
   /** Rate limits, IP allow-lists and proxies. */
   protection?: {
     /**
@@ -154,6 +159,7 @@ export interface ResolvedOptions {
   branding: { productName: string; logoUrl: string | undefined; primaryColor: string };
   mfa: { policy: 'off' | 'optional' | 'required'; senders: { email?: Sender; sms?: Sender }; recentAuthSeconds: number };
   protection: { trustedProxies: string[]; operatorAllowList: string[]; rateLimits: RateLimitSettings; redis: Redis | undefined };
+  audit: { file: string | undefined };
   /** Cookies are `Secure` and `__Host-` prefixed when the issuer is https. */
   secureCookies: boolean;
   scopes: string[];
@@ -194,6 +200,7 @@ const schema = z
       .object({ ttl: positiveSeconds.optional(), interactionTtl: positiveSeconds.max(86_400).optional() })
       .strict()
       .optional(),
+    audit: z.object({ file: z.string().min(1).optional() }).strict().optional(),
     protection: z
       .object({
         trustedProxies: z.array(z.string()).optional(),
@@ -294,6 +301,7 @@ export function resolveOptions(options: AuthorizationServerOptions): ResolvedOpt
       logoUrl: options.branding?.logoUrl,
       primaryColor: options.branding?.primaryColor ?? '#2f5bea',
     },
+    audit: { file: options.audit?.file },
     protection: {
       trustedProxies: options.protection?.trustedProxies ?? [],
       operatorAllowList: options.protection?.operatorAllowList ?? LOOPBACK_RANGES,

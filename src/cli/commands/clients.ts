@@ -74,6 +74,7 @@ export async function clientsCommand(args: string[], io: CliIo, warn: (message: 
           },
           now,
         );
+        await runtime.audit('client.created', { client_id: client.clientId, grant_types: client.grantTypes });
         printRecord(io, values.json, { ...describeClient(client), client_secret: clientSecret });
         if (!values.json && clientSecret !== null) io.stderr.write('The client secret is shown only once: store it now.\n');
         return 0;
@@ -92,11 +93,13 @@ export async function clientsCommand(args: string[], io: CliIo, warn: (message: 
       case 'remove': {
         const id = requiredId(positionals);
         if (!(await store.clients.delete(id))) throw new AdminInputError('client', `no client with id "${id}"`);
+        await runtime.audit('client.removed', { client_id: id });
         io.stderr.write(`removed client ${id}\n`);
         return 0;
       }
       case 'rotate-secret': {
         const { client, clientSecret } = await rotateClientSecret(store, secretKeys, requiredId(positionals), now);
+        await runtime.audit('client.secret_rotated', { client_id: client.clientId });
         printRecord(io, values.json, { client_id: client.clientId, client_secret: clientSecret });
         if (!values.json) io.stderr.write('The new client secret is shown only once; the old one no longer works.\n');
         return 0;

@@ -40,6 +40,7 @@ export async function keysCommand(args: string[], io: CliIo, warn: (message: str
       }
       case 'rotate': {
         const fresh = await rotateSigningKeys(runtime.store, runtime.secretKeys, now);
+        await runtime.audit('keys.rotated', { kids: fresh.map((key) => key.kid) });
         printTable(io, values.json, fresh.map(describe), ['kid', 'alg', 'status', 'created_at']);
         return 0;
       }

@@ -102,6 +102,7 @@ export async function startCommand(args: string[], io: CliIo, warn: (message: st
       },
       scopes: config.scopes,
       upstreams: config.upstreams,
+      ...(config.auditFile ? { audit: { file: config.auditFile } } : {}),
       protection: {
         trustedProxies: config.trustedProxies,
         ...(config.operatorAllowList ? { operatorAllowList: config.operatorAllowList } : {}),

@@ -29,6 +29,7 @@ export async function usersMfaCommand(args: string[], runtime: Runtime, json: bo
     }
     case 'reset': {
       const removed = await runtime.store.factors.deleteByUser(user.id);
+      await runtime.audit('mfa.reset', { sub: user.id, removed });
       io.stderr.write(`removed ${removed} factor(s) of ${user.username}; they sign in with their password only until they set up a new one\n`);
       return 0;
     }
@@ -37,6 +38,7 @@ export async function usersMfaCommand(args: string[], runtime: Runtime, json: bo
       // Confirmed at once (no one is there to type a first code), without using up any code: the
       // first code generated from the printed secret must still work.
       await runtime.store.factors.update({ ...factor, data: { ...factor.data, confirmed: true }, updatedAt: Date.now() });
+      await runtime.audit('mfa.enrolled', { sub: user.id, type: 'totp', by: 'cli' });
       printRecord(io, json, { secret, otpauth_uri: otpauthUri(productName, user.email ?? user.username, secret) });
       return 0;
     }

@@ -47,6 +47,7 @@ export async function usersCommand(args: string[], io: CliIo, warn: (message: st
           { username: values.username, email: values.email, emailVerified: values['email-verified'], name: values.name, password },
           now,
         );
+        await runtime.audit('user.created', { sub: user.id });
         printRecord(io, values.json, describeUser(user));
         return 0;
       }
@@ -62,12 +63,14 @@ export async function usersCommand(args: string[], io: CliIo, warn: (message: st
       case 'remove': {
         const user = await findUser(store, requiredUser(positionals));
         await store.users.delete(user.id);
+        await runtime.audit('user.removed', { sub: user.id });
         io.stderr.write(`removed user ${user.username}\n`);
         return 0;
       }
       case 'set-password': {
         if (password === undefined) throw new UsageError('--password-stdin is required');
         const user = await setUserPassword(store, requiredUser(positionals), password, now);
+        await runtime.audit('user.password_set', { sub: user.id });
         io.stderr.write(`password set for ${user.username}\n`);
         return 0;
       }

@@ -1,4 +1,5 @@
 import type { RegistrationResponseJSON } from '@simplewebauthn/server';
+import { auditEvent } from '../audit/events.js';
 import type { MfaFactorRecord } from '../../stores/contract.js';
 import {
   renderAccountPage,
@@ -190,7 +191,7 @@ export async function accountTotpConfirm(ctx: ServerContext, request: Request): 
   if (!(await useTotpCode(ctx, pending, form.get('code') ?? ''))) {
     return totpEnrolPage(ctx, session, browserId, totpSecretOf(ctx, pending), 'That code did not work. Check the time on your device and try again.');
   }
-  ctx.logger.info({ event: 'mfa.enrolled', sub: session.user.id, type: 'totp' }, 'second factor set up');
+  await ctx.audit.record(auditEvent('mfa.enrolled', { sub: session.user.id, type: 'totp' }));
   const hasRecovery = (await ctx.options.store.factors.listByUser(session.user.id)).some((factor) => factor.type === 'recovery_codes');
   if (!hasRecovery) return recoveryCodesPage(ctx, browserId, await regenerateRecoveryCodes(ctx, session.user.id));
   return seeOther(accountUrl(ctx, 'totp-added'));
@@ -207,7 +208,7 @@ export async function accountDone(ctx: ServerContext, request: Request): Promise
 export async function accountRecoveryCodes(ctx: ServerContext, request: Request): Promise<Response> {
   const post = await accountPost(ctx, request);
   if (post instanceof Response) return post;
-  ctx.logger.info({ event: 'mfa.recovery_codes_regenerated', sub: post.session.user.id }, 'recovery codes regenerated');
+  await ctx.audit.record(auditEvent('mfa.recovery_codes_regenerated', { sub: post.session.user.id }));
   return recoveryCodesPage(ctx, post.browserId, await regenerateRecoveryCodes(ctx, post.session.user.id));
 }
 
@@ -253,7 +254,7 @@ export async function accountContactConfirm(ctx: ServerContext, request: Request
   }
   const now = ctx.options.clock.now();
   await ctx.options.store.factors.update({ ...factor, data: { ...factor.data, confirmed: true }, updatedAt: now });
-  ctx.logger.info({ event: 'mfa.enrolled', sub: session.user.id, type: factor.type }, 'second factor set up');
+  await ctx.audit.record(auditEvent('mfa.enrolled', { sub: session.user.id, type: factor.type }));
   return seeOther(accountUrl(ctx, 'contact-added'));
 }
 
@@ -280,7 +281,7 @@ export async function accountFactorRemove(ctx: ServerContext, request: Request):
   const factor = await ctx.options.store.factors.get(form.get('factor') ?? '');
   if (factor && factor.userId === session.user.id) {
     await ctx.options.store.factors.delete(factor.id);
-    ctx.logger.info({ event: 'mfa.factor_removed', sub: session.user.id, type: factor.type }, 'second factor removed');
+    await ctx.audit.record(auditEvent('mfa.factor_removed', { sub: session.user.id, type: factor.type }));
   }
   return seeOther(accountUrl(ctx, 'factor-removed'));
 }
@@ -301,7 +302,7 @@ export async function accountEndOtherSessions(ctx: ServerContext, request: Reque
   for (const record of await store.artifacts.listByGrant(SESSION, userOwner(post.session.user.id))) {
     if (record.id !== current) await store.artifacts.delete(SESSION, record.id);
   }
-  ctx.logger.info({ event: 'session.others_ended', sub: post.session.user.id }, 'other sessions signed out');
+  await ctx.audit.record(auditEvent('session.others_ended', { sub: post.session.user.id }));
   return seeOther(accountUrl(ctx, 'sessions-ended'));
 }
 
@@ -352,6 +353,6 @@ export async function accountPasskeyRegister(ctx: ServerContext, request: Reques
       ? await registerPasskey(ctx, session.user, body.challengeId, body.response as RegistrationResponseJSON, label)
       : undefined;
   if (!factor) return json({ error: 'invalid_request', error_description: 'the passkey could not be registered' }, 400);
-  ctx.logger.info({ event: 'mfa.enrolled', sub: session.user.id, type: 'webauthn' }, 'passkey registered');
+  await ctx.audit.record(auditEvent('mfa.enrolled', { sub: session.user.id, type: 'webauthn' }));
   return json({ redirect: accountUrl(ctx, 'passkey-added') }, 200, { 'Cache-Control': 'no-store' });
 }

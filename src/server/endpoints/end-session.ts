@@ -1,4 +1,5 @@
 import { renderLogoutConfirmPage, renderSignedOutPage } from '../../ui/index.js';
+import { auditEvent } from '../audit/events.js';
 import { OAuthError } from '../../core/errors.js';
 import type { ClientRecord } from '../../stores/contract.js';
 import type { ServerContext } from '../context.js';
@@ -77,7 +78,7 @@ export async function endSessionEndpoint(ctx: ServerContext, request: Request): 
   const session = await loadSession(ctx, request);
   if (!session) return afterLogout(ctx, logout, [await endSession(ctx, request)]);
   if (logout.hintedSub !== undefined && logout.hintedSub === session.state.sub) {
-    ctx.logger.info({ event: 'logout', sub: session.state.sub, client_id: logout.client?.clientId }, 'signed out');
+    await ctx.audit.record(auditEvent('logout', { sub: session.state.sub, client_id: logout.client?.clientId }));
     return afterLogout(ctx, logout, [await endSession(ctx, request)]);
   }
   const browser = identifyBrowser(ctx, request);
@@ -119,6 +120,6 @@ export async function endSessionConfirm(ctx: ServerContext, request: Request): P
     return errorPage(ctx, 200, 'You are still signed in', 'You chose to stay signed in. You can close this page.');
   }
   const session = await loadSession(ctx, request);
-  if (session) ctx.logger.info({ event: 'logout', sub: session.state.sub, client_id: logout.client?.clientId }, 'signed out');
+  if (session) await ctx.audit.record(auditEvent('logout', { sub: session.state.sub, client_id: logout.client?.clientId }));
   return afterLogout(ctx, logout, [await endSession(ctx, request)]);
 }

@@ -1,4 +1,5 @@
 import { decoyHash, verifyPassword } from '../../core/password.js';
+import { auditEvent } from '../audit/events.js';
 import type { ClientRecord, UserRecord } from '../../stores/contract.js';
 import { interactionClient } from '../account/account-client.js';
 import { acrFor, mfaRequirement } from '../mfa/policy.js';
@@ -88,7 +89,7 @@ export async function interactionLogin(ctx: ServerContext, request: Request, id:
   const valid = await verifyPassword(user?.passwordHash ?? (await decoyHash()), password);
   if (!user || !valid || user.disabled || user.passwordHash === null) {
     const reason = !user ? 'unknown_user' : user.disabled ? 'account_disabled' : 'bad_credentials';
-    ctx.logger.info({ event: 'login.failed', client_id: client.clientId, reason }, 'sign-in failed');
+    await ctx.audit.record(auditEvent('login.failed', { client_id: client.clientId, reason }));
     ctx.metrics.signInFailures.inc({ reason });
     const { delayMs, limited } = await limits.signInFailed(account, ip);
     if (limited) return rateLimitedResponse(ctx, limited, true);
@@ -111,13 +112,13 @@ export async function firstFactorPassed(ctx: ServerContext, request: Request, in
   if (mfa.required) {
     const next = await advanceInteractionState(ctx, interaction, { ...base, pendingUser: user.id, pendingAmr: amr });
     if (!next) return errorPage(ctx, 400, EXPIRED_TITLE, EXPIRED_MESSAGE);
-    ctx.logger.info({ event: 'mfa.challenge', client_id: client.clientId, sub: user.id }, 'second factor required');
+    await ctx.audit.record(auditEvent('mfa.challenge', { client_id: client.clientId, sub: user.id }));
     return seeOther(ctx, next.id, extraCookies);
   }
   const next = await advanceInteractionState(ctx, interaction, { ...base, loggedInAt: ctx.options.clock.now() });
   if (!next) return errorPage(ctx, 400, EXPIRED_TITLE, EXPIRED_MESSAGE);
   const { setCookie } = await startSession(ctx, request, user, { amr, acr: acrFor(amr) }, client.clientId);
-  ctx.logger.info({ event: 'login.succeeded', client_id: client.clientId, sub: user.id, amr }, 'sign-in succeeded');
+  await ctx.audit.record(auditEvent('login.succeeded', { client_id: client.clientId, sub: user.id, amr }));
   return seeOther(ctx, next.id, [...extraCookies, setCookie]);
 }
 
@@ -131,14 +132,14 @@ export async function interactionConsent(ctx: ServerContext, request: Request, i
   if (!session) return seeOther(ctx, id);
   if (form.get('decision') !== 'approve') {
     if (!(await finishInteraction(ctx, interaction))) return errorPage(ctx, 400, EXPIRED_TITLE, EXPIRED_MESSAGE);
-    ctx.logger.info({ event: 'consent.denied', client_id: client.clientId, sub: session.user.id }, 'consent denied');
+    await ctx.audit.record(auditEvent('consent.denied', { client_id: client.clientId, sub: session.user.id }));
     const target = { redirectUri: authorization.redirectUri, responseMode: authorization.responseMode, state: authorization.state };
     return authorizationResponse(ctx, target, { error: 'access_denied', error_description: 'the user denied the request' });
   }
   const next = await advanceInteractionState(ctx, interaction, { ...interaction.state, consented: true });
   if (!next) return errorPage(ctx, 400, EXPIRED_TITLE, EXPIRED_MESSAGE);
   await recordConsent(ctx, session.user.id, client.clientId, authorization.scope);
-  ctx.logger.info({ event: 'consent.granted', client_id: client.clientId, sub: session.user.id, scope: authorization.scope.join(' ') }, 'consent granted');
+  await ctx.audit.record(auditEvent('consent.granted', { client_id: client.clientId, sub: session.user.id, scope: authorization.scope.join(' ') }));
   return advanceInteraction(ctx, next, client, session, browserId, []);
 }
 

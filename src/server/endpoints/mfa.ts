@@ -1,4 +1,5 @@
 import type { AuthenticationResponseJSON } from '@simplewebauthn/server';
+import { auditEvent } from '../audit/events.js';
 import type { ClientRecord, MfaFactorRecord, UserRecord } from '../../stores/contract.js';
 import type { ServerContext } from '../context.js';
 import { readBody } from '../http/form.js';
@@ -60,7 +61,7 @@ async function secondFactorPassed(ctx: ServerContext, request: Request, interact
   });
   if (!next) return undefined;
   const { setCookie } = await startSession(ctx, request, user, { amr, acr: acrFor(amr) }, client.clientId);
-  ctx.logger.info({ event: 'mfa.succeeded', client_id: client.clientId, sub: user.id, method }, 'second factor verified');
+  await ctx.audit.record(auditEvent('mfa.succeeded', { client_id: client.clientId, sub: user.id, method }));
   return { next, setCookie };
 }
 
@@ -93,7 +94,7 @@ export async function interactionMfa(ctx: ServerContext, request: Request, id: s
     passed = (await verifyTotpCode(ctx, user.id, code)) ? 'otp' : undefined;
   } else if (method === 'recovery') {
     passed = (await useRecoveryCode(ctx, user.id, code)) ? 'otp' : undefined;
-    if (passed) ctx.logger.warn({ event: 'mfa.recovery_code_used', sub: user.id }, 'recovery code used');
+    if (passed) await ctx.audit.record(auditEvent('mfa.recovery_code_used', { sub: user.id }));
   } else if (method === 'send') {
     const factor = await contact();
     const sender = factor && ctx.options.mfa.senders[factor.type as 'sms' | 'email'];
@@ -115,7 +116,7 @@ export async function interactionMfa(ctx: ServerContext, request: Request, id: s
   if (!passed) {
     await countFailure(ctx, user.id);
     ctx.metrics.mfaOutcomes.inc({ method: method === 'recovery' ? 'recovery_codes' : 'totp', outcome: 'failure' });
-    ctx.logger.info({ event: 'mfa.failed', client_id: client.clientId, sub: user.id, method }, 'second factor refused');
+    await ctx.audit.record(auditEvent('mfa.failed', { client_id: client.clientId, sub: user.id, method }));
     // The answer that spends the last attempt already says so.
     const after = await attemptsExhausted(ctx, failureKey(user.id), MFA_FAILURES_PER_WINDOW, MFA_WINDOW_MS);
     return again(after.allowed ? { error: WRONG } : { error: 'Too many wrong codes.', lockedUntil: after.retryAt });
@@ -140,7 +141,7 @@ export async function interactionMfaEnroll(ctx: ServerContext, request: Request,
   if (!(await useTotpCode(ctx, factor, form.get('code') ?? ''))) {
     return advanceInteraction(ctx, interaction, client, await loadSession(ctx, request), browserId, [], { error: WRONG });
   }
-  ctx.logger.info({ event: 'mfa.enrolled', sub: user.id, type: 'totp' }, 'second factor set up');
+  await ctx.audit.record(auditEvent('mfa.enrolled', { sub: user.id, type: 'totp' }));
   const codes = await regenerateRecoveryCodes(ctx, user.id);
   const done = await secondFactorPassed(ctx, request, interaction, client, user, 'otp');
   if (!done) return errorPage(ctx, 400, 'Sign-in request expired', EXPIRED);
@@ -240,7 +241,7 @@ export async function interactionPasskey(ctx: ServerContext, request: Request, i
     next = await advanceInteractionState(ctx, interaction, { ...interaction.state, loggedInAt: ctx.options.clock.now(), mfaAt: assertion.userVerified ? ctx.options.clock.now() : undefined, accountChosen: true, loginRequested: false });
     if (!next) return json({ error: 'invalid_request', error_description: 'the sign-in request expired' }, 400);
     ({ setCookie } = await startSession(ctx, request, user, { amr, acr: acrFor(amr) }, client.clientId));
-    ctx.logger.info({ event: 'login.succeeded', client_id: client.clientId, sub: user.id, amr }, 'passkey sign-in succeeded');
+    await ctx.audit.record(auditEvent('login.succeeded', { client_id: client.clientId, sub: user.id, amr }));
   }
   return json({ redirect: `${ctx.options.issuerUrl.origin}${interactionPath(ctx, next.id)}` }, 200, { 'Set-Cookie': setCookie, 'Cache-Control': 'no-store' });
 }

@@ -27,7 +27,7 @@ export interface PresentedToken {
  */
 export async function readPresentedToken(ctx: ServerContext, request: Request, options: { allowPublicClients: boolean }): Promise<PresentedToken> {
   const params = await readForm(request, { maxBodyBytes: ctx.options.limits.maxBodyBytes });
-  const client = await authenticateClient(request, params, ctx.options.store, ctx.secretKeys);
+  const client = await authenticateClient(request, params, ctx.options.store, ctx.secretKeys, ctx.audit);
   if (!options.allowPublicClients && client.tokenEndpointAuthMethod === 'none') {
     // RFC 7662 §2.1: introspection needs real client authentication, against token scanning.
     throw invalidClient('introspection requires a confidential client');

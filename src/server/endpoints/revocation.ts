@@ -1,4 +1,5 @@
 import { OAuthError } from '../../core/errors.js';
+import { auditEvent } from '../audit/events.js';
 import type { ServerContext } from '../context.js';
 import { NO_STORE } from '../http/responses.js';
 import { revokeAccessToken } from '../tokens/access-token.js';
@@ -19,7 +20,7 @@ export async function revocationEndpoint(ctx: ServerContext, request: Request): 
     if (token.type === 'refresh_token') {
       await revokeFamily(ctx, token.familyId, 'revoked', client.clientId);
     } else if (await revokeAccessToken(ctx, token.claims)) {
-      ctx.logger.info({ event: 'token.revoked', client_id: client.clientId, jti: token.claims.jti }, 'access token revoked');
+      await ctx.audit.record(auditEvent('token.revoked', { client_id: client.clientId, jti: token.claims.jti }));
     }
   }
   return new Response(null, { status: 200, headers: NO_STORE });

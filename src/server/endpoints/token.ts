@@ -1,4 +1,5 @@
 import { OAuthError } from '../../core/errors.js';
+import { auditEvent } from '../audit/events.js';
 import type { GrantType } from '../../stores/contract.js';
 import { authenticateClient } from '../client-auth.js';
 import type { ServerContext } from '../context.js';
@@ -13,10 +14,10 @@ import { rateLimitedError } from '../protection/rate-limited.js';
  */
 export async function tokenEndpoint(ctx: ServerContext, request: Request): Promise<Response> {
   const params = await readForm(request, { maxBodyBytes: ctx.options.limits.maxBodyBytes, repeatable: ['resource'] });
-  const client = await authenticateClient(request, params, ctx.options.store, ctx.secretKeys);
+  const client = await authenticateClient(request, params, ctx.options.store, ctx.secretKeys, ctx.audit);
   const limited = await ctx.protection.rateLimits.consume('tokenPerClient', client.clientId);
   if (limited) {
-    ctx.logger.warn({ event: 'rate_limit.hit', limiter: limited.limiter, client_id: client.clientId }, 'rate limit hit');
+    await ctx.audit.record(auditEvent('rate_limit.hit', { limiter: limited.limiter, client_id: client.clientId }));
     ctx.metrics.rateLimitHits.inc({ limiter: limited.limiter });
     throw rateLimitedError(limited);
   }
@@ -30,5 +31,6 @@ export async function tokenEndpoint(ctx: ServerContext, request: Request): Promi
   }
   const body = await handler(ctx, client, params);
   ctx.metrics.tokensIssued.inc({ grant_type: grantType as GrantType });
+  await ctx.audit.record(auditEvent('token.issued', { client_id: client.clientId, grant_type: grantType, scope: body.scope ?? null, refresh_token_issued: body.refresh_token !== undefined }));
   return json(body, 200, NO_STORE);
 }

@@ -1,4 +1,5 @@
 import { OAuthProviderError, OAuthValidationError } from '../../client/errors.js';
+import { auditEvent } from '../audit/events.js';
 import type { ServerContext } from '../context.js';
 import { readForm } from '../http/form.js';
 import { interactionClient } from '../account/account-client.js';
@@ -46,7 +47,7 @@ export async function upstreamCallback(ctx: ServerContext, request: Request, _id
       return errorPage(ctx, 400, 'Sign-in not completed', `${message} Go back to the application and try again.`);
     }
     if (error instanceof OAuthValidationError) {
-      ctx.logger.warn({ event: 'upstream.validation_failed', upstream: upstream.id, reason: error.reason }, 'upstream response failed validation');
+      await ctx.audit.record(auditEvent('upstream.validation_failed', { upstream: upstream.id, reason: error.reason }));
       return errorPage(ctx, 400, 'Sign-in not completed', `The answer from ${upstream.label} could not be verified. Go back to the application and try again.`);
     }
     throw error;
@@ -68,7 +69,7 @@ export async function upstreamCallback(ctx: ServerContext, request: Request, _id
   }
   const client = await interactionClient(ctx, interaction.state.request.clientId);
   if (!client) return errorPage(ctx, 400, 'Sign-in request expired', EXPIRED, undefined, [exchanged.clearCookie]);
-  ctx.logger.info({ event: 'upstream.signed_in', upstream: upstream.id, sub: user.id }, 'upstream sign-in verified');
+  await ctx.audit.record(auditEvent('upstream.signed_in', { upstream: upstream.id, sub: user.id }));
   // RFC 8176 has no value for federated sign-in; "fed" is the one in common use (Microsoft Entra ID).
   // The MFA policy applies after an upstream sign-in too.
   return firstFactorPassed(ctx, request, interaction, client, user, ['fed'], [exchanged.clearCookie]);

@@ -1,4 +1,5 @@
 import { OAuthError } from '../../core/errors.js';
+import { auditEvent } from '../audit/events.js';
 import type { ServerContext } from '../context.js';
 import { oauthErrorResponse } from '../http/responses.js';
 import { errorPage } from '../interaction/pages.js';
@@ -14,7 +15,8 @@ export function rateLimitedError(limited: Limited): OAuthError {
 
 /** 429 as JSON for APIs, or a friendly page for browsers. */
 export function rateLimitedResponse(ctx: ServerContext, limited: Limited, page: boolean): Response {
-  ctx.logger.warn({ event: 'rate_limit.hit', limiter: limited.limiter }, 'rate limit hit');
+  // Not awaited: the refusal is answered at once; a failed audit write is logged.
+  ctx.audit.record(auditEvent('rate_limit.hit', { limiter: limited.limiter })).catch((error: unknown) => ctx.logger.error({ err: error }, 'audit write failed'));
   ctx.metrics.rateLimitHits.inc({ limiter: limited.limiter });
   if (!page) return oauthErrorResponse(rateLimitedError(limited));
   const minutes = Math.ceil(limited.retryAfterSeconds / 60);

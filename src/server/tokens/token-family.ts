@@ -1,6 +1,7 @@
 import { randomToken } from '../../core/encoding.js';
 import { StoreConflictError } from '../../stores/contract.js';
 import type { ServerContext } from '../context.js';
+import { auditEvent } from '../audit/events.js';
 
 /**
  * A token family: the code of one authorization and every refresh and access token descended from
@@ -32,9 +33,9 @@ export async function revokeFamily(ctx: ServerContext, familyId: string, reason:
     if (!(error instanceof StoreConflictError)) throw error;
   }
   await store.artifacts.deleteByGrant(familyId);
-  const event = reason === 'revoked' ? 'token.family_revoked' : `${reason.replace('_', '.')}_detected`;
-  const log = reason === 'revoked' ? ctx.logger.info.bind(ctx.logger) : ctx.logger.warn.bind(ctx.logger);
-  log({ event, client_id: clientId, family: familyId }, reason === 'revoked' ? 'token family revoked' : 'a single-use credential was used twice: its token family is revoked');
+  // Reuse and replay mean one of two holders is an attacker: recorded as detected, and the family revoked.
+  const type = reason === 'revoked' ? 'token.family_revoked' : reason === 'code_replay' ? 'code.replay_detected' : 'refresh.reuse_detected';
+  await ctx.audit.record(auditEvent(type, { client_id: clientId, family: familyId }));
 }
 
 /** True once the family was revoked (until the tombstone expires with the longest-lived token). */

@@ -1,4 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
+import { auditEvent } from '../audit/events.js';
 import type { Profile } from '../../client/profile.js';
 import type { TokenSet } from '../../client/token-set.js';
 import { StoreConflictError, type UserRecord } from '../../stores/contract.js';
@@ -38,12 +39,12 @@ export async function resolveUpstreamUser(ctx: ServerContext, upstream: Upstream
       if (!existing.emailVerified || existing.disabled) {
         throw new UpstreamLinkError(`An account with this email already exists. Sign in with your password instead of ${upstream.label}.`);
       }
-      ctx.logger.info({ event: 'upstream.linked', upstream: upstream.id, sub: existing.id }, 'upstream account linked by verified email');
+      await ctx.audit.record(auditEvent('upstream.linked', { upstream: upstream.id, sub: existing.id }));
       return link(existing);
     }
   }
   const user = await createUpstreamUser(ctx, upstream, profile, email && profile.emailVerified ? email : null);
-  ctx.logger.info({ event: 'upstream.user_created', upstream: upstream.id, sub: user.id }, 'user created from upstream sign-in');
+  await ctx.audit.record(auditEvent('upstream.user_created', { upstream: upstream.id, sub: user.id }));
   return link(user);
 }
 
