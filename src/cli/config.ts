@@ -48,6 +48,16 @@ export interface CliConfig {
   tlsKey: string | undefined;
   /** Also append audit events to this JSON-lines file. */
   auditFile: string | undefined;
+  /** `postgres://...` for PostgreSQL; default: embedded SQLite in the data directory. */
+  databaseUrl: string | undefined;
+  databaseSchema: string | undefined;
+  dbPoolSize: number;
+  dbStatementTimeoutMs: number;
+  /** `redis://`, `rediss://`, `redis+sentinel://` or `redis+cluster://`: short-lived state, rate limits, cache invalidation. */
+  redisUrl: string | undefined;
+  redisPrefix: string | undefined;
+  /** Processes for `gatehouse start` (node:cluster, sharing the port). */
+  workers: number;
 }
 
 /** `GATEHOUSE_*` variable for each setting that has one. Kept in step with .env.example. */
@@ -82,13 +92,20 @@ export const ENV_VARS = {
   tlsCert: 'GATEHOUSE_TLS_CERT',
   tlsKey: 'GATEHOUSE_TLS_KEY',
   auditFile: 'GATEHOUSE_AUDIT_FILE',
+  databaseUrl: 'GATEHOUSE_DATABASE_URL',
+  databaseSchema: 'GATEHOUSE_DATABASE_SCHEMA',
+  dbPoolSize: 'GATEHOUSE_DB_POOL_SIZE',
+  dbStatementTimeoutMs: 'GATEHOUSE_DB_STATEMENT_TIMEOUT',
+  redisUrl: 'GATEHOUSE_REDIS_URL',
+  redisPrefix: 'GATEHOUSE_REDIS_PREFIX',
+  workers: 'GATEHOUSE_WORKERS',
 } as const satisfies Record<Exclude<keyof CliConfig, 'upstreams' | 'rateLimits'>, string>;
 
 /** Flag values that override the environment. */
-export type ConfigOverrides = Partial<Pick<CliConfig, 'dataDir' | 'issuer' | 'host' | 'port' | 'tlsCert' | 'tlsKey'>> & { configFile?: string };
+export type ConfigOverrides = Partial<Pick<CliConfig, 'dataDir' | 'issuer' | 'host' | 'port' | 'tlsCert' | 'tlsKey' | 'workers'>> & { configFile?: string };
 
 /** Settings that hold credentials: environment only, never the config file (which may be committed). */
-const SECRET_KEYS = new Set(['secret', 'smtpUrl', 'smsWebhookSecret']);
+const SECRET_KEYS = new Set(['secret', 'smtpUrl', 'smsWebhookSecret', 'databaseUrl', 'redisUrl']);
 const FILE_KEYS = new Set<string>([...Object.keys(ENV_VARS).filter((key) => !SECRET_KEYS.has(key)), 'upstreams', 'rateLimits']);
 
 /** Loads the configuration; throws {@link ConfigError} naming the bad setting. */
@@ -143,6 +160,13 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessE
     tlsCert: optionalString(pick('tlsCert')),
     tlsKey: optionalString(pick('tlsKey')),
     auditFile: optionalString(pick('auditFile')),
+    databaseUrl: optionalString(pick('databaseUrl')),
+    databaseSchema: optionalString(pick('databaseSchema')),
+    dbPoolSize: integer(pick('dbPoolSize') ?? 10, 'dbPoolSize', 1, 1000),
+    dbStatementTimeoutMs: integer(pick('dbStatementTimeoutMs') ?? 5000, 'dbStatementTimeoutMs', 0, 3_600_000),
+    redisUrl: optionalString(pick('redisUrl')),
+    redisPrefix: optionalString(pick('redisPrefix')),
+    workers: integer(pick('workers') ?? 1, 'workers', 1, 256),
   };
 }
 

@@ -1,5 +1,8 @@
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
+import type { Cluster, Redis } from 'ioredis';
+import { createPostgresStore } from '../stores/postgres/index.js';
+import { connectRedis, createHybridStore, createInvalidationBus, DEFAULT_REDIS_PREFIX, withClientCache, type InvalidationBus } from '../stores/redis/index.js';
 import { ConfigError } from '../core/errors.js';
 import { generateSecret, SecretKeys } from '../core/secret.js';
 import type { Store } from '../stores/contract.js';
@@ -46,30 +49,100 @@ export interface Runtime {
   secretKeys: SecretKeys;
   /** Migrations applied while opening. */
   applied: string[];
+  /** The Redis connection when `GATEHOUSE_REDIS_URL` is set (rate limits, short-lived state). */
+  redis: Redis | Cluster | undefined;
+  /** Tells other instances what changed (when Redis is configured). */
+  bus: InvalidationBus | undefined;
   /** Records an operator's change in the audit log (database and, if set, the audit file). */
   audit(type: string, fields?: AuditFields): Promise<void>;
   close(): Promise<void>;
 }
 
-/** Opens the embedded SQLite store in the data directory and applies pending migrations. */
+/** How long to wait for PostgreSQL or Redis at start. */
+const CONNECT_TIMEOUT_MS = 15_000;
+
+/** The durable store: PostgreSQL when `GATEHOUSE_DATABASE_URL` says so, else SQLite in the data directory. */
+function openDurableStore(config: CliConfig): Store {
+  const url = config.databaseUrl;
+  if (url && /^postgres(ql)?:\/\//i.test(url)) {
+    return createPostgresStore({
+      connectionString: url,
+      poolSize: config.dbPoolSize,
+      statementTimeoutMs: config.dbStatementTimeoutMs,
+      ...(config.databaseSchema ? { schema: config.databaseSchema } : {}),
+    });
+  }
+  if (url && !/^sqlite:/i.test(url)) {
+    throw new ConfigError('GATEHOUSE_DATABASE_URL must be postgres://... or sqlite:PATH', 'ERR_INVALID_OPTION', 'databaseUrl');
+  }
+  const filename = url ? resolve(url.replace(/^sqlite:(\/\/)?/i, '')) : join(config.dataDir, DATABASE_FILE);
+  mkdirSync(dirname(filename), { recursive: true, mode: 0o700 });
+  const store = createSqliteStore({ filename });
+  // Holds password hashes and encrypted keys: readable by the owner only (SQLite gives its WAL files the same mode).
+  chmodSync(filename, 0o600);
+  return store;
+}
+
+/** Connects to Redis (fail-fast: commands fail during an outage instead of queueing) and waits until ready. */
+async function openRedis(url: string): Promise<Redis | Cluster> {
+  const redis = connectRedis(url, { failFast: true });
+  redis.on('error', () => undefined); // reported through failing commands and /readyz
+  await new Promise<void>((ready, fail) => {
+    const timer = setTimeout(() => fail(new Error('Redis did not become ready in time (GATEHOUSE_REDIS_URL)')), CONNECT_TIMEOUT_MS);
+    redis.once('ready', () => {
+      clearTimeout(timer);
+      ready();
+    });
+  });
+  return redis;
+}
+
+/**
+ * Opens the configured stores and applies pending migrations: PostgreSQL or embedded SQLite for
+ * what is durable; with Redis, short-lived artifacts there and client/key caches invalidated
+ * across instances.
+ */
 export async function openRuntime(config: CliConfig, warn: (message: string) => void): Promise<Runtime> {
   const secret = resolveSecret(config, warn);
   const secretKeys = new SecretKeys(secret);
   mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
-  const filename = join(config.dataDir, DATABASE_FILE);
-  const store = createSqliteStore({ filename });
-  // Holds password hashes and encrypted keys: readable by the owner only (SQLite gives its WAL files the same mode).
-  chmodSync(filename, 0o600);
+  const durable = openDurableStore(config);
   let applied: string[];
   try {
-    applied = await store.migrate();
+    applied = await durable.migrate();
   } catch (error) {
-    await store.close();
+    await durable.close();
     throw error;
+  }
+  let store = durable;
+  let redis: Redis | Cluster | undefined;
+  let bus: InvalidationBus | undefined;
+  if (config.redisUrl) {
+    try {
+      redis = await openRedis(config.redisUrl);
+    } catch (error) {
+      await durable.close();
+      throw error;
+    }
+    const prefix = config.redisPrefix ?? DEFAULT_REDIS_PREFIX;
+    bus = createInvalidationBus(redis, prefix);
+    store = withClientCache(createHybridStore({ durable, redis, prefix }), bus);
   }
   const auditLog = createAuditLog({ store, secretKeys, logger: silentLogger(), ...(config.auditFile ? { file: config.auditFile } : {}) });
   const audit = async (type: string, fields: AuditFields = {}) => {
     await auditLog.record(auditEvent(type, fields), { requestId: null, ip: null, userAgent: 'gatehouse-cli' });
   };
-  return { store, secret, secretKeys, applied, audit, close: () => store.close() };
+  return {
+    store,
+    secret,
+    secretKeys,
+    applied,
+    redis,
+    bus,
+    audit,
+    async close() {
+      await store.close();
+      await redis?.quit().catch(() => redis?.disconnect());
+    },
+  };
 }

@@ -87,6 +87,10 @@ export function createAuthorizationServer(options: AuthorizationServerOptions): 
     if (resolved.migrate) await resolved.store.migrate();
     await keyRing.load(resolved.clock.now());
     if (closed) return;
+    // Keys rotated by another instance (or the CLI) are reloaded as soon as it says so.
+    await resolved.invalidation?.subscribe((topic) => {
+      if (topic === 'keys') keyRing.refresh(resolved.clock.now()).catch((error: unknown) => logger.warn({ err: error }, 'signing key refresh failed'));
+    });
     timers.push(
       every(resolved.keys.refreshInterval * 1000, () => keyRing.refresh(resolved.clock.now()), logger, 'signing key refresh'),
       every(PURGE_INTERVAL_MS, () => resolved.store.artifacts.purgeExpired(resolved.clock.now()), logger, 'artifact purge'),

@@ -6,7 +6,7 @@ import { ConfigError } from '../core/errors.js';
 import { isLoopbackHost } from '../core/urls.js';
 import type { ProviderPreset } from '../client/providers/preset.js';
 import type { Sender } from './mfa/senders/sender.js';
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import { DEFAULT_RATE_LIMITS, type RateLimitSettings } from './protection/rate-limits.js';
 import { LOOPBACK_RANGES } from './protection/ip-ranges.js';
 import type { SigningAlg, Store } from '../stores/contract.js';
@@ -75,8 +75,13 @@ export interface AuthorizationServerOptions {
     /** Overrides of the default rate limits. */
     rateLimits?: Partial<RateLimitSettings>;
     /** Keep rate-limit counters in Redis, shared by every instance. Default: in memory. */
-    redis?: Redis;
+    redis?: Redis | Cluster;
   };
+  /**
+   * Messages from other instances (`gatehouse/stores/redis` `createInvalidationBus`): on `keys`
+   * the signing keys are reloaded at once instead of at the next refresh interval.
+   */
+  invalidation?: { subscribe(handler: (topic: string) => void): Promise<void> };
   /** Multi-factor authentication. */
   mfa?: {
     /**
@@ -158,7 +163,8 @@ export interface ResolvedOptions {
   sessions: { ttl: number; interactionTtl: number };
   branding: { productName: string; logoUrl: string | undefined; primaryColor: string };
   mfa: { policy: 'off' | 'optional' | 'required'; senders: { email?: Sender; sms?: Sender }; recentAuthSeconds: number };
-  protection: { trustedProxies: string[]; operatorAllowList: string[]; rateLimits: RateLimitSettings; redis: Redis | undefined };
+  protection: { trustedProxies: string[]; operatorAllowList: string[]; rateLimits: RateLimitSettings; redis: Redis | Cluster | undefined };
+  invalidation: { subscribe(handler: (topic: string) => void): Promise<void> } | undefined;
   audit: { file: string | undefined };
   /** Cookies are `Secure` and `__Host-` prefixed when the issuer is https. */
   secureCookies: boolean;
@@ -201,6 +207,7 @@ const schema = z
       .strict()
       .optional(),
     audit: z.object({ file: z.string().min(1).optional() }).strict().optional(),
+    invalidation: z.custom<{ subscribe(handler: (topic: string) => void): Promise<void> }>((value) => typeof (value as { subscribe?: unknown })?.subscribe === 'function', 'must have a subscribe() method').optional(),
     protection: z
       .object({
         trustedProxies: z.array(z.string()).optional(),
@@ -302,6 +309,7 @@ export function resolveOptions(options: AuthorizationServerOptions): ResolvedOpt
       primaryColor: options.branding?.primaryColor ?? '#2f5bea',
     },
     audit: { file: options.audit?.file },
+    invalidation: options.invalidation,
     protection: {
       trustedProxies: options.protection?.trustedProxies ?? [],
       operatorAllowList: options.protection?.operatorAllowList ?? LOOPBACK_RANGES,

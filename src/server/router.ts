@@ -33,6 +33,7 @@ import { oauthErrorResponse, serverErrorResponse } from './http/responses.js';
 import { currentRequestContext, runWithRequestContext } from './http/request-context.js';
 import { healthzResponse, httpMetrics, operatorMetricsResponse, readinessCheck, readyzResponse } from './observability/index.js';
 import { clientIp } from './protection/client-ip.js';
+import { isStoreUnavailable } from '../stores/unavailable.js';
 import { rateLimitedResponse } from './protection/rate-limited.js';
 
 /** Health checks and metrics scrapes (operators, often and on purpose): exempt from per-address limits. */
@@ -157,6 +158,12 @@ export function createRouter(ctx: ServerContext): Hono<Env> {
     const requestId = c.get('requestId');
     if (error instanceof OAuthError) {
       return isPage(c.req.url) ? errorPage(ctx, error.status, 'Request not accepted', error.message, requestId) : oauthErrorResponse(error);
+    }
+    if (isStoreUnavailable(error)) {
+      // The database or Redis is unreachable: a clean "try again", never a 500 with internals.
+      ctx.logger.error({ err: error, request_id: requestId }, 'store unavailable');
+      const unavailable = new OAuthError('temporarily_unavailable', 'the service is temporarily unavailable, try again shortly', { status: 503, headers: { 'Retry-After': '5' } });
+      return isPage(c.req.url) ? errorPage(ctx, 503, 'Temporarily unavailable', 'Please try again in a few seconds.', requestId) : oauthErrorResponse(unavailable);
     }
     ctx.logger.error({ err: error, request_id: requestId, path: new URL(c.req.url).pathname }, 'unexpected error');
     return isPage(c.req.url)

@@ -10,6 +10,8 @@ import { oauthErrorResponse } from '../../server/http/responses.js';
 import { configFrom, parseCommand } from '../args.js';
 import type { CliIo } from '../io.js';
 import { OUTBOX_FILE, openRuntime } from '../runtime.js';
+import cluster from 'node:cluster';
+import { runPrimary, type WorkerReady } from './start-workers.js';
 import { join } from 'node:path';
 import { createSenders, type Senders } from '../../server/mfa/senders/index.js';
 
@@ -20,8 +22,9 @@ function pickSenders(senders: Senders): { email?: Senders['email'] & object; sms
 
 export const START_USAGE = `Usage:
   gatehouse start [--port 3000] [--host 127.0.0.1] [--issuer URL] [--data DIR]
-                  [--tls-cert FILE --tls-key FILE] [--json]
-Serves the authorization server on embedded SQLite in the data directory. With --tls-cert and
+                  [--tls-cert FILE --tls-key FILE] [--workers N] [--json]
+Serves the authorization server (embedded SQLite in the data directory, or GATEHOUSE_DATABASE_URL
+and GATEHOUSE_REDIS_URL). --workers N runs N processes sharing the port. With --tls-cert and
 --tls-key it serves HTTPS; SIGHUP reloads the certificate and key. Stops cleanly on SIGINT/SIGTERM.`;
 
 /** How long in-flight requests may take to finish after a stop signal. */
@@ -29,7 +32,7 @@ const DRAIN_TIMEOUT_MS = 10_000;
 
 /** `gatehouse start`: runs the server until SIGINT or SIGTERM. */
 export async function startCommand(args: string[], io: CliIo, warn: (message: string) => void): Promise<number> {
-  const { values } = parseCommand(args, { port: { type: 'string' }, host: { type: 'string' }, issuer: { type: 'string' }, 'tls-cert': { type: 'string' }, 'tls-key': { type: 'string' } });
+  const { values } = parseCommand(args, { port: { type: 'string' }, host: { type: 'string' }, issuer: { type: 'string' }, 'tls-cert': { type: 'string' }, 'tls-key': { type: 'string' }, workers: { type: 'string' } });
   if (values.help) {
     io.stdout.write(`${START_USAGE}\n`);
     return 0;
@@ -39,8 +42,10 @@ export async function startCommand(args: string[], io: CliIo, warn: (message: st
     host: values.host,
     tlsCert: values['tls-cert'],
     tlsKey: values['tls-key'],
+    ...(values.workers !== undefined ? { workers: values.workers as unknown as number } : {}),
     ...(values.port !== undefined ? { port: values.port as unknown as number } : {}),
   });
+  if (config.workers > 1 && cluster.isPrimary) return runPrimary(args, config, io, warn, values.json);
   const logger = createLogger(config.logLevel);
   // Listen for stop signals from the start, so a signal during start-up also ends cleanly.
   let stopSignal: NodeJS.Signals | undefined;
@@ -103,7 +108,9 @@ export async function startCommand(args: string[], io: CliIo, warn: (message: st
       scopes: config.scopes,
       upstreams: config.upstreams,
       ...(config.auditFile ? { audit: { file: config.auditFile } } : {}),
+      ...(runtime.bus ? { invalidation: runtime.bus } : {}),
       protection: {
+        ...(runtime.redis ? { redis: runtime.redis } : {}),
         trustedProxies: config.trustedProxies,
         ...(config.operatorAllowList ? { operatorAllowList: config.operatorAllowList } : {}),
         ...(config.rateLimits ? { rateLimits: config.rateLimits } : {}),
@@ -134,7 +141,8 @@ export async function startCommand(args: string[], io: CliIo, warn: (message: st
 
   if (stopSignal === undefined) {
     const ready = { issuer, port, host: config.host, data_dir: config.dataDir, mode: config.mode };
-    io.stdout.write(values.json ? `${JSON.stringify(ready)}\n` : `Gatehouse is ready at ${issuer}\n`);
+    if (cluster.isWorker) process.send?.({ type: 'gatehouse:ready', issuer, port } satisfies WorkerReady);
+    else io.stdout.write(values.json ? `${JSON.stringify(ready)}\n` : `Gatehouse is ready at ${issuer}\n`);
     logger.info(ready, 'gatehouse started');
   }
   const signal = await stopped;
@@ -145,6 +153,8 @@ export async function startCommand(args: string[], io: CliIo, warn: (message: st
   await authorizationServer.close();
   await runtime.close();
   logger.info('gatehouse stopped');
+  // A cluster worker's channel to its primary would keep it alive: drained and closed, it leaves.
+  if (cluster.isWorker) process.disconnect?.();
   return 0;
 }
 

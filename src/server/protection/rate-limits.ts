@@ -1,5 +1,5 @@
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 
 /** Limits, each "at most `points` per `seconds`". Documented in docs/configuration.md. */
 export interface RateLimitSettings {
@@ -40,7 +40,7 @@ const MAX_DELAY_MS = 4000;
 export class RateLimits {
   readonly #limiters: Record<keyof RateLimitSettings, RateLimiterAbstract>;
 
-  constructor(settings: RateLimitSettings, redis?: Redis) {
+  constructor(settings: RateLimitSettings, redis?: Redis | Cluster) {
     const make = (keyPrefix: string, points: number, duration: number, blockDuration = 0): RateLimiterAbstract =>
       redis
         ? new RateLimiterRedis({ storeClient: redis, keyPrefix: `gatehouse:rl:${keyPrefix}`, points, duration, blockDuration })

@@ -5,6 +5,12 @@ import { ConfigError } from '../../core/errors.js';
 export interface ConnectRedisOptions {
   /** Connect at the first command (or `connect()`) rather than at once. Default false. */
   lazyConnect?: boolean;
+  /**
+   * Fail commands at once while disconnected (no offline queue, one retry) instead of queueing
+   * them until Redis is back: a server answers 503 during an outage instead of hanging.
+   * Reconnection still happens in the background. Default false.
+   */
+  failFast?: boolean;
 }
 
 const DEFAULT_PORT = 6379;
@@ -42,10 +48,14 @@ const SENTINEL_QUERY = new Set(['sentinelUsername', 'sentinelPassword']);
  */
 export function connectRedis(url: string, options: ConnectRedisOptions = {}): Redis | Cluster {
   const lazyConnect = options.lazyConnect ?? false;
+  const behaviour: RedisOptions = {
+    lazyConnect,
+    ...(options.failFast ? { enableOfflineQueue: false, maxRetriesPerRequest: 1, connectTimeout: 2000, retryStrategy: (times: number) => Math.min(times * 200, 2000) } : {}),
+  };
   if (typeof url !== 'string') invalid('must be a string');
   if (/^rediss?:\/\//i.test(url)) {
     if (!URL.canParse(url)) invalid('is not a valid redis:// URL');
-    return new Redis(url, { lazyConnect });
+    return new Redis(url, behaviour);
   }
   const match = MULTI_HOST_URL.exec(url);
   if (match === null) invalid('must be a redis://, rediss://, redis+sentinel:// or redis+cluster:// URL');
@@ -67,7 +77,7 @@ export function connectRedis(url: string, options: ConnectRedisOptions = {}): Re
       ...(params.has('sentinelUsername') ? { sentinelUsername: params.get('sentinelUsername')! } : {}),
       ...(params.has('sentinelPassword') ? { sentinelPassword: params.get('sentinelPassword')! } : {}),
       ...(tls ? { tls: {}, enableTLSForSentinelMode: true, sentinelTLS: {} } : {}),
-      lazyConnect,
+      ...behaviour,
     };
     return new Redis(sentinelOptions);
   }
@@ -75,7 +85,11 @@ export function connectRedis(url: string, options: ConnectRedisOptions = {}): Re
   if (params.size > 0) invalid('takes no query parameters for a cluster');
   if (path !== '' && path !== '/') invalid('has a path, but a cluster has only database 0');
   const nodes: ClusterNode[] = parseHosts(hosts!, DEFAULT_PORT);
-  return new Cluster(nodes, { lazyConnect, redisOptions: { ...credentials, ...(tls ? { tls: {} } : {}) } });
+  return new Cluster(nodes, {
+    lazyConnect,
+    ...(options.failFast ? { enableOfflineQueue: false } : {}),
+    redisOptions: { ...credentials, ...(tls ? { tls: {} } : {}), ...(options.failFast ? { maxRetriesPerRequest: 1, connectTimeout: 2000 } : {}) },
+  });
 }
 
 function invalid(message: string): never {

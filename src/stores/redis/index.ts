@@ -7,3 +7,5 @@ export {
   hasClusterHashTag,
   type RedisArtifactRepositoryOptions,
 } from './redis-artifacts.js';
+export { createInvalidationBus, type InvalidationBus, type InvalidationTopic } from './invalidation-bus.js';
+export { withClientCache } from './cached-store.js';
