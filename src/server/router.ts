@@ -24,6 +24,7 @@ import {
   accountPasskeyRegister,
   accountReauth,
   accountRecoveryCodes,
+  accountRevokeApp,
   accountTotpConfirm,
   accountTotpStart,
 } from './endpoints/account.js';
@@ -144,6 +145,7 @@ export function createRouter(ctx: ServerContext): Hono<Env> {
   route(`${base}/account/factors/remove`, ['POST'], accountFactorRemove, true);
   route(`${base}/account/reauth`, ['POST'], accountReauth, true);
   route(`${base}/account/sessions/others`, ['POST'], accountEndOtherSessions, true);
+  route(`${base}/account/apps/revoke`, ['POST'], accountRevokeApp, true);
   route(`${base}/account/logout`, ['POST'], accountLogout, true);
   route(`${base}/account/passkeys/options`, ['POST'], accountPasskeyOptions);
   route(`${base}/account/passkeys`, ['POST'], accountPasskeyRegister);

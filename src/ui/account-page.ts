@@ -41,6 +41,15 @@ export interface AccountSignIn {
   outcome: string;
 }
 
+/** An application the user allowed (a remembered consent). */
+export interface AccountApp {
+  grantId: string;
+  name: string;
+  /** The allowed scopes in plain words. */
+  access: string[];
+  grantedAt: string;
+}
+
 /** Where the account page's forms and passkey script go. */
 export interface AccountPageActions {
   /** POST: start setting up an authenticator app. */
@@ -57,6 +66,8 @@ export interface AccountPageActions {
   regenerateRecoveryCodes: string;
   /** POST: end every session but this one. */
   signOutOthers: string;
+  /** POST `grant`: withdraw an application's access. */
+  revokeApp?: string;
   /** POST: end this session. */
   signOut: string;
   /** The `@simplewebauthn/browser` UMD bundle (same origin). */
@@ -74,6 +85,8 @@ export interface AccountPageView extends PageBase {
   sessions: AccountSession[];
   /** Newest first. */
   signIns: AccountSignIn[];
+  /** Applications the user has allowed, with what they may do. */
+  apps?: AccountApp[];
   actions: AccountPageActions;
   /** Confirmation of what just happened, such as "Passkey removed." */
   notice?: string;
@@ -175,6 +188,24 @@ function sessionsSection(view: AccountPageView): SafeHtml {
 <ul class="rows">${sessions}</ul>${signOutOthers}</section>`;
 }
 
+function appsSection(view: AccountPageView): SafeHtml {
+  const apps = view.apps ?? [];
+  const body =
+    apps.length === 0
+      ? html`<p class="section-lead">No applications have access to your account.</p>`
+      : html`<ul class="rows">${apps.map((app) =>
+          row(
+            DEVICE_ICON,
+            app.name,
+            `${app.access.join(' · ')} · since ${app.grantedAt}`,
+            view.actions.revokeApp
+              ? postForm({ action: view.actions.revokeApp, csrfToken: view.csrfToken, hiddenFields: { grant: app.grantId }, content: smallButton('Remove access') })
+              : undefined,
+          ),
+        )}</ul>`;
+  return html`<section class="section" aria-labelledby="apps-heading"><h2 id="apps-heading">Connected applications</h2><p class="section-lead">Applications you allowed to use your account. Removing one signs it out and it must ask again.</p>${body}</section>`;
+}
+
 function signInsSection(view: AccountPageView): SafeHtml {
   const body =
     view.signIns.length === 0
@@ -210,6 +241,7 @@ export function renderAccountPage(view: AccountPageView): string {
     html`<div class="wide-page"><h1>Your account</h1><div class="account-bar">${signedInAs(view.account)}${signOut}</div>
 ${alertBox('account-error', view.error)}${noticeBox('account-notice', view.notice)}
 ${factorsSection(view)}
+${appsSection(view)}
 ${sessionsSection(view)}
 ${signInsSection(view)}</div>${passkeySrc !== undefined && passkeyScripts(passkeySrc, view.nonce)}`,
   );

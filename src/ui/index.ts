@@ -22,6 +22,7 @@ export { renderMfaEnrollPage, type MfaEnrollPageView } from './mfa-enroll-page.j
 export { renderRecoveryCodesPage, type RecoveryCodesPageView } from './recovery-codes-page.js';
 export {
   renderAccountPage,
+  type AccountApp,
   type AccountFactor,
   type AccountPageActions,
   type AccountPageView,

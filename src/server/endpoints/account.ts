@@ -8,6 +8,8 @@ import {
   renderRecoveryCodesPage,
   renderReauthRequiredPage,
   renderSignedOutPage,
+  describeScopes,
+  type AccountApp,
 } from '../../ui/index.js';
 import { ACCOUNT_CLIENT_ID } from '../account/account-client.js';
 import type { ServerContext } from '../context.js';
@@ -33,6 +35,7 @@ const NOTICES: Record<string, string> = {
   'factor-removed': 'Removed.',
   'sessions-ended': 'Your other sessions are signed out.',
   'signed-in-again': 'Signed in again: you can now remove a method.',
+  'app-removed': 'The application no longer has access to your account.',
 };
 
 const base = (ctx: ServerContext) => ctx.options.issuerUrl.pathname.replace(/\/$/, '');
@@ -81,6 +84,7 @@ async function accountPost(ctx: ServerContext, request: Request): Promise<Accoun
 
 /** GET /account — factors, recovery codes, sessions and recent sign-ins of the signed-in user. */
 export async function accountPage(ctx: ServerContext, request: Request, _id: string, _params: Record<string, string>, notice?: string, error?: string): Promise<Response> {
+  const when = (ms: number) => new Date(ms).toUTCString();
   const session = await loadSession(ctx, request);
   if (!session) return signInToAccount(ctx, request);
   const browser = identifyBrowser(ctx, request);
@@ -90,13 +94,19 @@ export async function accountPage(ctx: ServerContext, request: Request, _id: str
   const hasRecovery = (await store.factors.listByUser(userId)).some((factor) => factor.type === 'recovery_codes');
   const current = sessionKeyOf(ctx, request);
   const sessions = await store.artifacts.listByGrant<{ authTime: number; amr: string[] }>(SESSION, userOwner(userId));
+  const grants = (await store.grants.listBySubject(userId)).filter((grant) => grant.revokedAt === null);
+  const apps: AccountApp[] = [];
+  for (const grant of grants) {
+    const client = await store.clients.get(grant.clientId);
+    if (!client) continue;
+    apps.push({ grantId: grant.id, name: client.clientName, access: describeScopes(grant.scope.split(' ').filter(Boolean)).map((entry) => entry.description), grantedAt: when(grant.createdAt) });
+  }
   const signIns = await store.artifacts.listByGrant<{ at: number; amr: string[]; clientId: string | null }>(SIGN_IN_EVENT, userOwner(userId), 20);
   const names = new Map<string, string>();
   for (const event of signIns) {
     const clientId = event.value.clientId;
     if (clientId && !names.has(clientId)) names.set(clientId, clientId === ACCOUNT_CLIENT_ID ? 'Account page' : ((await store.clients.get(clientId))?.clientName ?? 'Removed application'));
   }
-  const when = (ms: number) => new Date(ms).toUTCString();
   const path = (suffix: string) => `${base(ctx)}/account${suffix}`;
   const recoveryCodesLeft = hasRecovery ? await remainingRecoveryCodes(ctx, userId) : undefined;
   const noticeKey = notice ?? new URL(request.url).searchParams.get('notice') ?? '';
@@ -117,6 +127,7 @@ export async function accountPage(ctx: ServerContext, request: Request, _id: str
         })),
         recoveryCodesLeft,
         sessions: sessions.map((record) => ({ id: record.id.slice(0, 8), current: record.id === current, signedInAt: when(record.value.authTime * 1000), methods: record.value.amr.join(', ') })),
+        apps,
         signIns: signIns.map((event) => ({
           at: when(event.value.at),
           method: event.value.amr.join(', '),
@@ -131,6 +142,7 @@ export async function accountPage(ctx: ServerContext, request: Request, _id: str
           removeFactor: path('/factors/remove'),
           regenerateRecoveryCodes: path('/recovery-codes'),
           signOutOthers: path('/sessions/others'),
+          revokeApp: path('/apps/revoke'),
           signOut: path('/logout'),
           passkeyScriptUrl: webauthnScriptPath(ctx),
         },
@@ -304,6 +316,22 @@ export async function accountEndOtherSessions(ctx: ServerContext, request: Reque
   }
   await ctx.audit.record(auditEvent('session.others_ended', { sub: post.session.user.id }));
   return seeOther(accountUrl(ctx, 'sessions-ended'));
+}
+
+/**
+ * POST /account/apps/revoke — withdraws an application's access: the consent is revoked, so its
+ * refresh tokens stop working and its access tokens introspect inactive at once, and it must ask
+ * again next time.
+ */
+export async function accountRevokeApp(ctx: ServerContext, request: Request): Promise<Response> {
+  const post = await accountPost(ctx, request);
+  if (post instanceof Response) return post;
+  const grant = await ctx.options.store.grants.get(post.form.get('grant') ?? '');
+  if (grant && grant.subject === post.session.user.id && grant.revokedAt === null) {
+    await ctx.options.store.grants.revoke(grant.id, ctx.options.clock.now());
+    await ctx.audit.record(auditEvent('consent.revoked', { client_id: grant.clientId, sub: post.session.user.id }));
+  }
+  return seeOther(accountUrl(ctx, 'app-removed'));
 }
 
 /** POST /account/logout — signs this browser out. */

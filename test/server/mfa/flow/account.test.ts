@@ -100,3 +100,26 @@ describe('account page', () => {
     expect(rows[0]).toContain(new Date(clock.now()).toUTCString());
   });
 });
+
+describe('connected applications', () => {
+  it('lists an application the user allowed; removing its access kills its tokens at once and is audited', async () => {
+    const browser = new Browser(flow.server);
+    const tokens = await signIn(browser, flow.server, flow.client, flow.users.bob, { scope: 'openid email offline_access' });
+    let account = await openAccount(browser, flow.users.bob);
+    expect(isAccountPage(account)).toBe(true);
+    expect(textOf(account.body)).toContain('Example App');
+    account = await browser.submit(account, {}, { actionPart: '/account/apps/revoke' });
+    expect(textOf(account.body)).toContain('no longer has access');
+    expect(textOf(account.body)).toContain('No applications have access');
+
+    const refreshed = await flow.server.post('/token', { grant_type: 'refresh_token', refresh_token: tokens.refresh_token! }, { headers: { authorization: `Basic ${Buffer.from(`${flow.client.clientId}:${flow.client.clientSecret}`).toString('base64')}` } });
+    expect(refreshed.status).toBe(400);
+    expect(((await refreshed.json()) as { error: string }).error).toBe('invalid_grant');
+    const info = await flow.server.get('/userinfo', { headers: { authorization: `Bearer ${tokens.access_token}` } });
+    expect(info.status).toBe(401);
+    const events = await flow.server.store.audit.tail(5, 'consent.revoked');
+    expect(events[0]).toMatchObject({ clientId: flow.client.clientId, subject: flow.users.bob.record.id, outcome: 'success' });
+    // Next time the application must ask again.
+    expect((await promptNone(browser, flow.server, flow.client)).get('error')).toBe('consent_required');
+  });
+});
