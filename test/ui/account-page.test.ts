@@ -148,6 +148,6 @@ describe('renderAccountPage', () => {
   it('uses one h1 and an h2 per section, in order', () => {
     const html = renderAccountPage(view);
     expect(tags(html, 'h1')).toHaveLength(1);
-    expect([...html.matchAll(/<h2 id="[^"]+">([^<]+)<\/h2>/g)].map((m) => m[1])).toEqual(['Two-step verification', 'Sessions', 'Recent sign-ins']);
+    expect([...html.matchAll(/<h2 id="[^"]+">([^<]+)<\/h2>/g)].map((m) => m[1])).toEqual(['Two-step verification', 'Connected applications', 'Sessions', 'Recent sign-ins']);
   });
 });
