@@ -12,12 +12,12 @@
  * missing requests fails the test with the app's traceback.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cleanEnv, createWorkspace, killAll, pollUntil, startServer, type RunningServer, type Workspace } from '../helpers/cli.js';
 import { UserAgent } from '../helpers/user-agent.js';
 import { addClient, addUser, signIn, type RegisteredClient, type TestUser } from './interop-helpers.js';
+import { freePort } from '../helpers/ports.js';
 
 const PYTHON = '/usr/bin/python3';
 const APP_DIR = fileURLToPath(new URL('./authlib/', import.meta.url));
@@ -32,17 +32,6 @@ function pythonEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   return cleanEnv({ PYTHONPATH: undefined, PYTHONHOME: undefined, VIRTUAL_ENV: undefined, PYTHONDONTWRITEBYTECODE: '1', PYTHONUNBUFFERED: '1', ...extra });
 }
 
-/** A port that was free a moment ago (the app must know it before the client is registered). */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probeServer = createServer();
-    probeServer.once('error', reject);
-    probeServer.listen(0, '127.0.0.1', () => {
-      const { port } = probeServer.address() as { port: number };
-      probeServer.close(() => resolve(port));
-    });
-  });
-}
 
 interface FlaskApp {
   origin: string;

@@ -4,7 +4,6 @@
  * resource-server clients, a `fetch` that counts what the guard asks the issuer (and can inject
  * faults), and helpers that forge tokens with the issuer's own keys.
  */
-import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { serve, type ServerType } from '@hono/node-server';
 import { decodeJwt, decodeProtectedHeader, importJWK, SignJWT, type JWK, type JWTHeaderParameters } from 'jose';
@@ -14,6 +13,8 @@ import type { AuthorizationServerOptions } from '../../src/server/options.js';
 import type { ResourceGuard } from '../../src/resource/index.js';
 import { FakeClock } from '../helpers/fake-clock.js';
 import { basic, encodeForm, SECRET, startServer, type FormFields, type TestClient, type TestServer } from '../helpers/server.js';
+export { freePort } from '../helpers/ports.js';
+import { freePort } from '../helpers/ports.js';
 
 /** The API the guard protects (RFC 8707 resource indicator). */
 export const API = 'https://api.example';
@@ -75,14 +76,6 @@ export function closeServer(server: ServerType): Promise<void> {
   });
 }
 
-/** A loopback port that nothing listens on (bound, read, released). */
-export async function freePort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const { port } = probe.address() as AddressInfo;
-  await new Promise<void>((resolve) => probe.close(() => resolve()));
-  return port;
-}
 
 /**
  * Starts Gatehouse on a loopback port (a given one, e.g. to bring a "down" issuer back) and

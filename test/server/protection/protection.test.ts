@@ -3,7 +3,6 @@
  * sign-in throttling that does not lock out other users, and per-client IP allow-lists.
  */
 import { serve, type ServerType } from '@hono/node-server';
-import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SecretKeys } from '../../../src/core/secret.js';
 import { registerClient } from '../../../src/server/admin/clients.js';
@@ -12,21 +11,12 @@ import { createAuthorizationServer, type AuthorizationServer } from '../../../sr
 import type { Store } from '../../../src/stores/contract.js';
 import { createMemoryStore } from '../../../src/stores/memory/index.js';
 import { firstForm, LoopbackBrowser, requestFrom } from './loopback-http.js';
+import { freePort } from '../../helpers/ports.js';
 
 const SECRET = 'protection-test-secret-0123456789-abcdef';
 const REDIRECT = 'https://app.example/callback';
 const CHALLENGE = 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM';
 
-function freePort(): Promise<number> {
-  return new Promise((done, fail) => {
-    const probe = createServer();
-    probe.once('error', fail);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => done(port));
-    });
-  });
-}
 
 describe('protection over real loopback addresses', () => {
   let store: Store;

@@ -4,7 +4,6 @@
  * application through Gatehouse.
  */
 import { serve, type ServerType } from '@hono/node-server';
-import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createOAuthClient, gatehouse, github, type OAuthClient } from '../../../src/client/index.js';
 import { SecretKeys } from '../../../src/core/secret.js';
@@ -15,20 +14,11 @@ import type { Store } from '../../../src/stores/contract.js';
 import { createMemoryStore } from '../../../src/stores/memory/index.js';
 import { startFakeGitHub, type FakeGitHub } from '../../fakes/fake-github.js';
 import { UserAgent, type Page } from '../../helpers/user-agent.js';
+import { freePort } from '../../helpers/ports.js';
 
 const SECRET = 'upstream-test-secret-0123456789-abcdefgh';
 const APP_CALLBACK = 'http://127.0.0.1:9/app/callback';
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => resolve(port));
-    });
-  });
-}
 
 describe('upstream sign-in through GitHub', () => {
   let fake: FakeGitHub;
