@@ -74,7 +74,7 @@ export function createAuthorizationServer(options: AuthorizationServerOptions): 
     metrics,
     audit: createAuditLog({ store: resolved.store, secretKeys, logger, clock: resolved.clock, ...(resolved.audit.file ? { file: resolved.audit.file } : {}) }),
     protection: {
-      rateLimits: new RateLimits(resolved.protection.rateLimits, resolved.protection.redis),
+      rateLimits: new RateLimits(resolved.protection.rateLimits, resolved.protection.redis, resolved.protection.redisPrefix),
       trustedProxies: parseIpRanges(resolved.protection.trustedProxies, 'protection.trustedProxies'),
       operatorAllowList: parseIpRanges(resolved.protection.operatorAllowList, 'protection.operatorAllowList'),
     },

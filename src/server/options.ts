@@ -76,6 +76,8 @@ export interface AuthorizationServerOptions {
     rateLimits?: Partial<RateLimitSettings>;
     /** Keep rate-limit counters in Redis, shared by every instance. Default: in memory. */
     redis?: Redis | Cluster;
+    /** Key prefix of those counters (the installation's Redis prefix). Default `{gatehouse}:`. */
+    redisPrefix?: string;
   };
   /**
    * Messages from other instances (`gatehouse/stores/redis` `createInvalidationBus`): on `keys`
@@ -163,7 +165,7 @@ export interface ResolvedOptions {
   sessions: { ttl: number; interactionTtl: number };
   branding: { productName: string; logoUrl: string | undefined; primaryColor: string };
   mfa: { policy: 'off' | 'optional' | 'required'; senders: { email?: Sender; sms?: Sender }; recentAuthSeconds: number };
-  protection: { trustedProxies: string[]; operatorAllowList: string[]; rateLimits: RateLimitSettings; redis: Redis | Cluster | undefined };
+  protection: { trustedProxies: string[]; operatorAllowList: string[]; rateLimits: RateLimitSettings; redis: Redis | Cluster | undefined; redisPrefix: string | undefined };
   invalidation: { subscribe(handler: (topic: string) => void): Promise<void> } | undefined;
   audit: { file: string | undefined };
   /** Cookies are `Secure` and `__Host-` prefixed when the issuer is https. */
@@ -214,6 +216,7 @@ const schema = z
         operatorAllowList: z.array(z.string()).optional(),
         rateLimits: z.record(z.string(), z.any()).optional(),
         redis: z.any().optional(),
+        redisPrefix: z.string().min(1).optional(),
       })
       .strict()
       .optional(),
@@ -315,6 +318,7 @@ export function resolveOptions(options: AuthorizationServerOptions): ResolvedOpt
       operatorAllowList: options.protection?.operatorAllowList ?? LOOPBACK_RANGES,
       rateLimits: mergeRateLimits(options.protection?.rateLimits),
       redis: options.protection?.redis,
+      redisPrefix: options.protection?.redisPrefix,
     },
     mfa: { policy: options.mfa?.policy ?? 'optional', senders: options.mfa?.senders ?? {}, recentAuthSeconds: options.mfa?.recentAuthSeconds ?? 600 },
     secureCookies: issuerUrl.protocol === 'https:',

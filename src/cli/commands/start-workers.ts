@@ -3,6 +3,7 @@ import { createServer } from 'node:net';
 import type { CliConfig } from '../config.js';
 import type { CliIo } from '../io.js';
 import { openRuntime } from '../runtime.js';
+import { KeyRing, keyRetentionMs } from '../../core/signing-keys.js';
 
 /** The message a worker sends its primary once it serves requests. */
 export interface WorkerReady {
@@ -45,7 +46,13 @@ function withoutFlags(args: string[], flags: string[]): string[] {
  */
 export async function runPrimary(args: string[], config: CliConfig, io: CliIo, warn: (message: string) => void, json: boolean): Promise<number> {
   const runtime = await openRuntime(config, warn);
-  await runtime.close();
+  try {
+    // Keys too, before forking: workers finding none would each make their own, and for a while
+    // publish different key sets and refuse each other's tokens.
+    await new KeyRing(runtime.store, runtime.secretKeys, keyRetentionMs(Math.max(config.accessTokenTtl, config.idTokenTtl))).load(Date.now());
+  } finally {
+    await runtime.close();
+  }
   const port = config.port === 0 ? await freePort(config.host) : config.port;
   cluster.setupPrimary({ args: ['start', ...withoutFlags(args, ['--workers', '--port']), '--port', String(port)] });
   const env = { GATEHOUSE_WORKERS: '1' };

@@ -110,7 +110,7 @@ export async function startCommand(args: string[], io: CliIo, warn: (message: st
       ...(config.auditFile ? { audit: { file: config.auditFile } } : {}),
       ...(runtime.bus ? { invalidation: runtime.bus } : {}),
       protection: {
-        ...(runtime.redis ? { redis: runtime.redis } : {}),
+        ...(runtime.redis ? { redis: runtime.redis, ...(config.redisPrefix ? { redisPrefix: config.redisPrefix } : {}) } : {}),
         trustedProxies: config.trustedProxies,
         ...(config.operatorAllowList ? { operatorAllowList: config.operatorAllowList } : {}),
         ...(config.rateLimits ? { rateLimits: config.rateLimits } : {}),

@@ -40,10 +40,11 @@ const MAX_DELAY_MS = 4000;
 export class RateLimits {
   readonly #limiters: Record<keyof RateLimitSettings, RateLimiterAbstract>;
 
-  constructor(settings: RateLimitSettings, redis?: Redis | Cluster) {
+  /** `redisPrefix`: the installation's Redis key prefix, so installations sharing a Redis never share counters. */
+  constructor(settings: RateLimitSettings, redis?: Redis | Cluster, redisPrefix = '{gatehouse}:') {
     const make = (keyPrefix: string, points: number, duration: number, blockDuration = 0): RateLimiterAbstract =>
       redis
-        ? new RateLimiterRedis({ storeClient: redis, keyPrefix: `gatehouse:rl:${keyPrefix}`, points, duration, blockDuration })
+        ? new RateLimiterRedis({ storeClient: redis, keyPrefix: `${redisPrefix}rl:${keyPrefix}`, points, duration, blockDuration })
         : new RateLimiterMemory({ keyPrefix, points, duration, blockDuration });
     this.#limiters = {
       signInPerAccountIp: make('signin-account-ip', settings.signInPerAccountIp.points, settings.signInPerAccountIp.seconds, settings.signInPerAccountIp.lockoutSeconds),
