@@ -5,7 +5,7 @@ import { SenderError } from './sender-error.js';
 import { messageText, type Channel, type CodePurpose, type OneTimeCodeMessage, type Sender } from './sender.js';
 
 /**
- * Header carrying `sha256=<hex HMAC-SHA256 of the raw body>` when a secret is configured.
+ * Header carrying `sha256=<hex HMAC-SHA256 of "<timestamp>.<raw body>">` when a secret is configured.
  *
  * @example
  * const received = request.headers.get(WEBHOOK_SIGNATURE_HEADER); // 'sha256=9f86d0…'
@@ -13,8 +13,8 @@ import { messageText, type Channel, type CodePurpose, type OneTimeCodeMessage, t
 export const WEBHOOK_SIGNATURE_HEADER = 'X-Gatehouse-Signature';
 /**
  * Header carrying the send time in Unix seconds, when a secret is configured. The signature covers
- * the body only, not this header, so it tells a receiver the age of a request but does not by itself
- * stop a replay.
+ * it with the body, so a receiver that refuses requests older than a few minutes also refuses a
+ * captured request replayed later (which would resend a code).
  *
  * @example
  * const ageSeconds = Date.now() / 1000 - Number(request.headers.get(WEBHOOK_TIMESTAMP_HEADER));
@@ -74,17 +74,19 @@ export interface WebhookSender extends Sender {
 const DEFAULT_TIMEOUT_MS = 5_000;
 
 /**
- * The `X-Gatehouse-Signature` value for a raw request body: `sha256=` and the hex HMAC-SHA256
- * keyed with the shared secret. A receiver recomputes it over the bytes it received and compares
- * in constant time.
+ * The `X-Gatehouse-Signature` value: `sha256=` and the hex HMAC-SHA256, keyed with the shared
+ * secret, of the timestamp header's value, a dot, and the raw body. A receiver recomputes it over
+ * what it received, compares in constant time, and refuses old timestamps.
  *
  * @example
  * // receiver side
- * const expected = webhookSignature(rawBody, process.env.WEBHOOK_SECRET!);
- * const ok = timingSafeEqual(Buffer.from(expected), Buffer.from(request.headers['x-gatehouse-signature'] ?? ''));
+ * const timestamp = request.headers['x-gatehouse-timestamp'];
+ * const expected = webhookSignature(rawBody, process.env.WEBHOOK_SECRET!, timestamp);
+ * const ok = timingSafeEqual(Buffer.from(expected), Buffer.from(request.headers['x-gatehouse-signature'] ?? ''))
+ *   && Math.abs(Date.now() / 1000 - Number(timestamp)) < 300;
  */
-export function webhookSignature(body: string, secret: string): string {
-  return `sha256=${createHmac('sha256', secret).update(body, 'utf8').digest('hex')}`;
+export function webhookSignature(body: string, secret: string, timestamp: string): string {
+  return `sha256=${createHmac('sha256', secret).update(`${timestamp}.${body}`, 'utf8').digest('hex')}`;
 }
 
 /**
@@ -137,8 +139,9 @@ export function createWebhookSender(options: WebhookSenderOptions): WebhookSende
         'user-agent': 'gatehouse',
       };
       if (secret !== undefined) {
-        headers[WEBHOOK_SIGNATURE_HEADER] = webhookSignature(body, secret);
-        headers[WEBHOOK_TIMESTAMP_HEADER] = String(Math.floor(now() / 1000));
+        const timestamp = String(Math.floor(now() / 1000));
+        headers[WEBHOOK_TIMESTAMP_HEADER] = timestamp;
+        headers[WEBHOOK_SIGNATURE_HEADER] = webhookSignature(body, secret, timestamp);
       }
 
       const signal = AbortSignal.timeout(timeoutMs);

@@ -91,7 +91,7 @@ describe('createWebhookSender against a local gateway', () => {
     expect(JSON.parse(gateway.received[0]!.body)).toMatchObject({ channel: 'email', to: 'ada@example.com', purpose: 'verify_contact' });
   });
 
-  it('signs the raw body with HMAC-SHA256 and stamps the time when a secret is set', async () => {
+  it('signs the timestamp and the raw body with HMAC-SHA256 when a secret is set (a replay with another time fails)', async () => {
     gateway = await startGateway();
     const secret = 'whsec-test-0123456789abcdef';
     const sender = createWebhookSender({ url: gateway.url, secret, now: () => 1_700_000_000_500 });
@@ -99,14 +99,17 @@ describe('createWebhookSender against a local gateway', () => {
     await sender.send(codeMessage());
 
     const { headers, body } = gateway.received[0]!;
-    const expected = `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;
+    const expected = `sha256=${createHmac('sha256', secret).update(`1700000000.${body}`).digest('hex')}`;
     const signature = String(headers['x-gatehouse-signature']);
     expect(signature).toMatch(/^sha256=[0-9a-f]{64}$/);
     expect(timingSafeEqual(Buffer.from(signature), Buffer.from(expected))).toBe(true);
     expect(headers['x-gatehouse-timestamp']).toBe('1700000000');
 
-    const forged = `sha256=${createHmac('sha256', 'another-secret').update(body).digest('hex')}`;
+    const forged = `sha256=${createHmac('sha256', 'another-secret').update(`1700000000.${body}`).digest('hex')}`;
     expect(signature).not.toBe(forged);
+    // The same body under a later timestamp does not verify: the time is signed.
+    const replayed = `sha256=${createHmac('sha256', secret).update(`1700009999.${body}`).digest('hex')}`;
+    expect(signature).not.toBe(replayed);
   });
 
   it('rejects a non-2xx answer naming the status, never echoing the code', async () => {
