@@ -116,6 +116,7 @@ export function createAuthorizationServer(options: AuthorizationServerOptions): 
     async close(): Promise<void> {
       closed = true;
       for (const timer of timers) clearInterval(timer);
+      await ctx.audit.flush();
     },
     async upstreamTokens(userId, upstreamId) {
       const identity = (await resolved.store.users.listIdentities(userId)).find((link) => link.provider === upstreamId);

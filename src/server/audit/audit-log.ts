@@ -50,6 +50,13 @@ export interface AuditLog {
    * @returns the event as stored.
    */
   record(event: AuditEventInput, context?: AuditContext): Promise<AuditEventRecord>;
+  /**
+   * Records a high-volume event (a token issued) without holding up the response: appended in
+   * order by a queue, so the chain is the same; a failure is logged. {@link flush} waits for it.
+   */
+  recordLater(event: AuditEventInput, context?: AuditContext): void;
+  /** Resolves once every event handed to {@link recordLater} is written (before shutting down). */
+  flush(): Promise<void>;
 }
 
 /** Thrown at once for an event a caller built wrongly: it is a bug, not a runtime condition. */
@@ -82,7 +89,13 @@ export function createAuditLog(options: AuditLogOptions): AuditLog {
   const clock = options.clock ?? systemClock;
   const fileSink = file === undefined ? undefined : createFileSink(file, logger);
 
-  return {
+  let queue: Promise<unknown> = Promise.resolve();
+  const log: AuditLog = {
+    recordLater(input, context = currentRequestContext()) {
+      // The context is taken now: the request may be over by the time the event is written.
+      queue = queue.then(() => log.record(input, context)).catch((error: unknown) => logger.error({ err: error }, 'audit write failed'));
+    },
+    flush: () => queue.then(() => undefined),
     async record(input, context = currentRequestContext()) {
       const event = prepare(input, context, clock.now());
       let stored: AuditEventRecord;
@@ -101,6 +114,7 @@ export function createAuditLog(options: AuditLogOptions): AuditLog {
       return stored;
     },
   };
+  return log;
 }
 
 /** An audit event as written to the logs, the file and `audit tail --json`: snake_case, ISO time. */

@@ -61,6 +61,13 @@ export async function readBody(request: Request, limit: number): Promise<string>
   const declared = Number(request.headers.get('content-length') ?? Number.NaN);
   if (declared > limit) throw tooLarge(limit);
   if (!request.body) return '';
+  if (Number.isInteger(declared) && declared >= 0) {
+    // The size is declared and within the limit (and HTTP servers hold a body to its declared
+    // length): read it in one go. On @hono/node-server this skips Web Streams entirely.
+    const bytes = new Uint8Array(await request.arrayBuffer());
+    if (bytes.byteLength > limit) throw tooLarge(limit);
+    return decodeUtf8(bytes);
+  }
   const reader = request.body.getReader();
   const chunks: Uint8Array[] = [];
   let size = 0;
@@ -74,8 +81,12 @@ export async function readBody(request: Request, limit: number): Promise<string>
     }
     chunks.push(value);
   }
+  return decodeUtf8(Buffer.concat(chunks));
+}
+
+function decodeUtf8(bytes: Uint8Array): string {
   try {
-    return new TextDecoder('utf-8', { fatal: true }).decode(Buffer.concat(chunks));
+    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
   } catch {
     throw new OAuthError('invalid_request', 'the request body is not valid UTF-8');
   }

@@ -15,8 +15,8 @@ export function rateLimitedError(limited: Limited): OAuthError {
 
 /** 429 as JSON for APIs, or a friendly page for browsers. */
 export function rateLimitedResponse(ctx: ServerContext, limited: Limited, page: boolean): Response {
-  // Not awaited: the refusal is answered at once; a failed audit write is logged.
-  ctx.audit.record(auditEvent('rate_limit.hit', { limiter: limited.limiter })).catch((error: unknown) => ctx.logger.error({ err: error }, 'audit write failed'));
+  // Not awaited: the refusal is answered at once (under a flood, the queue absorbs the writes).
+  ctx.audit.recordLater(auditEvent('rate_limit.hit', { limiter: limited.limiter }));
   ctx.metrics.rateLimitHits.inc({ limiter: limited.limiter });
   if (!page) return oauthErrorResponse(rateLimitedError(limited));
   const minutes = Math.ceil(limited.retryAfterSeconds / 60);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createMetrics, type Metrics } from '../../../src/server/observability/metrics.js';
-import { instrumentStore } from '../../../src/server/observability/instrument-store.js';
+import { instrumentStore, STORE_LATENCY_SAMPLE } from '../../../src/server/observability/instrument-store.js';
 import { StoreConflictError, type Store } from '../../../src/stores/contract.js';
 import { createMemoryStore } from '../../../src/stores/memory/index.js';
 import { FakeClock, T0 } from '../../helpers/fake-clock.js';
@@ -20,11 +20,10 @@ function setUp(): { store: Store; raw: Store; metrics: Metrics } {
 }
 
 describe('instrumentStore', () => {
-  it('records latency per operation as <repository>.<method>', async () => {
+  it('records latency per operation as <repository>.<method>, the first call and then one in STORE_LATENCY_SAMPLE', async () => {
     const { store, metrics } = setUp();
     await store.clients.create(makeClient());
-    await store.clients.get('client-1');
-    await store.clients.get('client-1');
+    for (let i = 0; i < STORE_LATENCY_SAMPLE + 1; i += 1) await store.clients.get('client-1');
     await store.artifacts.put({ kind: 'code', id: 'a', value: { n: 1 }, grantId: null, expiresAt: T0 + 60_000 });
     await store.artifacts.consume('code', 'a', T0);
 
@@ -50,12 +49,15 @@ describe('instrumentStore', () => {
   });
 
   it('passes rejections through unchanged and times failed calls too', async () => {
-    const { store, metrics } = setUp();
-    await store.clients.create(makeClient());
+    const { store, raw, metrics } = setUp();
+    await raw.clients.create(makeClient());
+    // The first (sampled) call through the wrapper fails.
     const failure = store.clients.create(makeClient());
     await expect(failure).rejects.toBeInstanceOf(StoreConflictError);
     await expect(failure).rejects.toMatchObject({ code: 'ERR_STORE_CONFLICT', field: 'clientId' });
-    expect(await observations(metrics, 'clients.create')).toBe(2);
+    expect(await observations(metrics, 'clients.create')).toBe(1);
+    // Unsampled calls pass rejections through unchanged too.
+    await expect(store.clients.create(makeClient())).rejects.toBeInstanceOf(StoreConflictError);
   });
 
   it('passes synchronous throws and sync results through unchanged', async () => {
