@@ -16,7 +16,7 @@ Usage: gatehouse <command> [options]
 Commands:
   start      serve the authorization server
   clients    add | list | show | remove | rotate-secret
-  users      add | list | show | remove | set-password
+  users      add | list | show | remove | set-password | mfa
   keys       list | rotate
   migrate    apply pending database migrations
   audit      verify | tail   (the tamper-evident audit log)

@@ -88,7 +88,11 @@ async function openRedis(url: string): Promise<Redis | Cluster> {
   const redis = connectRedis(url, { failFast: true });
   redis.on('error', () => undefined); // reported through failing commands and /readyz
   await new Promise<void>((ready, fail) => {
-    const timer = setTimeout(() => fail(new Error('Redis did not become ready in time (GATEHOUSE_REDIS_URL)')), CONNECT_TIMEOUT_MS);
+    const timer = setTimeout(() => {
+      // Stop reconnecting, or the process could never exit.
+      redis.disconnect();
+      fail(new Error('Redis did not become ready in time (GATEHOUSE_REDIS_URL)'));
+    }, CONNECT_TIMEOUT_MS);
     redis.once('ready', () => {
       clearTimeout(timer);
       ready();

@@ -34,16 +34,20 @@ export async function authenticateClient(
   audit: AuditLog,
 ): Promise<ClientRecord> {
   const presented = presentedCredentials(request, params);
+  const failed = (reason: string) => {
+    audit.recordLater(auditEvent('client.authentication_failed', { client_id: presented.clientId, reason }));
+    return invalidClient('client authentication failed');
+  };
   const client = await store.clients.get(presented.clientId);
-  if (!client) throw invalidClient('client authentication failed');
+  if (!client) throw failed('unknown_client');
   // Same answer as for an unknown client: saying which method is expected would confirm the client exists.
-  if (client.tokenEndpointAuthMethod !== presented.method) throw invalidClient('client authentication failed');
+  if (client.tokenEndpointAuthMethod !== presented.method) throw failed('wrong_method');
   if (presented.method !== 'none') {
     const valid =
       client.clientSecretHash !== null &&
       presented.clientSecret !== undefined &&
       secretKeys.verifyHash(presented.clientSecret, CLIENT_SECRET_PURPOSE, client.clientSecretHash);
-    if (!valid) throw invalidClient('client authentication failed');
+    if (!valid) throw failed('bad_secret');
   }
   await checkClientAddress(client, audit);
   return client;

@@ -18,11 +18,13 @@ const DEFAULT_TAIL_LIMIT = 20;
 
 /** `gatehouse audit ...`: verify the audit log's hash chain and show recent events. */
 export async function auditCommand(args: string[], io: CliIo, warn: (message: string) => void): Promise<number> {
-  const [action, ...rest] = args;
+  const [first, ...rest] = args;
+  const action = first === '--help' || first === '-h' ? undefined : first;
+  if (action === undefined && first !== undefined) rest.unshift('--help');
   const { values } = parseCommand(rest, { type: { type: 'string' }, limit: { type: 'string' } });
   if (values.help || action === undefined) {
     io.stdout.write(`${AUDIT_USAGE}\n`);
-    return action === undefined ? 2 : 0;
+    return values.help ? 0 : 2;
   }
   if (action !== 'verify' && action !== 'tail') throw new UsageError(`unknown audit command "${action}"`);
   if (action === 'verify' && (values.type !== undefined || values.limit !== undefined)) {

@@ -45,7 +45,8 @@ export async function clientsCommand(args: string[], io: CliIo, warn: (message: 
   const { values, positionals } = parseCommand(rest, OPTIONS);
   if (values.help || action === undefined) {
     io.stdout.write(`${CLIENTS_USAGE}\n`);
-    return action === undefined ? 2 : 0;
+    // Asked for help: success. No action at all: a usage error.
+    return values.help ? 0 : 2;
   }
   const runtime = await openRuntime(configFrom(values, io), warn);
   const { store, secretKeys } = runtime;

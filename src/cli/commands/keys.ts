@@ -19,7 +19,8 @@ export async function keysCommand(args: string[], io: CliIo, warn: (message: str
   const { values } = parseCommand(rest, {});
   if (values.help || action === undefined) {
     io.stdout.write(`${KEYS_USAGE}\n`);
-    return action === undefined ? 2 : 0;
+    // Asked for help: success. No action at all: a usage error.
+    return values.help ? 0 : 2;
   }
   const config = configFrom(values, io);
   const runtime = await openRuntime(config, warn);

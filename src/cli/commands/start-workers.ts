@@ -91,8 +91,14 @@ export async function runPrimary(args: string[], config: CliConfig, io: CliIo, w
   const line = { issuer: ready.issuer, port: ready.port, host: config.host, data_dir: config.dataDir, mode: config.mode, workers: config.workers };
   io.stdout.write(json ? `${JSON.stringify(line)}\n` : `Gatehouse is ready at ${ready.issuer} (${config.workers} workers)\n`);
 
+  // A renewed TLS certificate: every worker reloads its own.
+  const reload = () => {
+    for (const worker of workers) worker.process.kill('SIGHUP');
+  };
+  process.on('SIGHUP', reload);
   await new Promise<void>((resolve) => {
     const stop = () => {
+      process.off('SIGHUP', reload);
       stopping = true;
       process.off('SIGINT', stop);
       process.off('SIGTERM', stop);

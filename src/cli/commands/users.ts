@@ -31,7 +31,8 @@ export async function usersCommand(args: string[], io: CliIo, warn: (message: st
   const { values, positionals } = parseCommand(rest, OPTIONS);
   if (values.help || action === undefined) {
     io.stdout.write(`${USERS_USAGE}\n`);
-    return action === undefined ? 2 : 0;
+    // Asked for help: success. No action at all: a usage error.
+    return values.help ? 0 : 2;
   }
   const password = values['password-stdin'] ? await readPassword(io) : undefined;
   const config = configFrom(values, io);

@@ -32,6 +32,6 @@ export async function tokenEndpoint(ctx: ServerContext, request: Request): Promi
   const body = await handler(ctx, client, params);
   ctx.metrics.tokensIssued.inc({ grant_type: grantType as GrantType });
   // The highest-volume event: written by the audit queue, after the response (same chain).
-  ctx.audit.recordLater(auditEvent('token.issued', { client_id: client.clientId, grant_type: grantType, scope: body.scope ?? null, refresh_token_issued: body.refresh_token !== undefined }));
+  ctx.audit.recordLater(auditEvent('token.issued', { client_id: client.clientId, grant_type: grantType, scope: body.scope ?? null, with_refresh: body.refresh_token !== undefined }));
   return json(body, 200, NO_STORE);
 }

@@ -42,10 +42,20 @@ export class RateLimits {
 
   /** `redisPrefix`: the installation's Redis key prefix, so installations sharing a Redis never share counters. */
   constructor(settings: RateLimitSettings, redis?: Redis | Cluster, redisPrefix = '{gatehouse}:') {
+    const memory = (keyPrefix: string, points: number, duration: number, blockDuration: number) => new RateLimiterMemory({ keyPrefix, points, duration, blockDuration });
     const make = (keyPrefix: string, points: number, duration: number, blockDuration = 0): RateLimiterAbstract =>
       redis
-        ? new RateLimiterRedis({ storeClient: redis, keyPrefix: `${redisPrefix}rl:${keyPrefix}`, points, duration, blockDuration })
-        : new RateLimiterMemory({ keyPrefix, points, duration, blockDuration });
+        ? new RateLimiterRedis({
+            storeClient: redis,
+            keyPrefix: `${redisPrefix}rl:${keyPrefix}`,
+            points,
+            duration,
+            blockDuration,
+            // While Redis is unreachable, count in this process instead of failing every request
+            // (discovery and JWKS stay up; what needs Redis answers 503 by itself).
+            insuranceLimiter: memory(keyPrefix, points, duration, blockDuration),
+          })
+        : memory(keyPrefix, points, duration, blockDuration);
     this.#limiters = {
       signInPerAccountIp: make('signin-account-ip', settings.signInPerAccountIp.points, settings.signInPerAccountIp.seconds, settings.signInPerAccountIp.lockoutSeconds),
       signInPerIp: make('signin-ip', settings.signInPerIp.points, settings.signInPerIp.seconds),
