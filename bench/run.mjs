@@ -1,0 +1,250 @@
+/**
+ * `npm run bench` — Gatehouse against oidc-provider, same run, same machine, loopback only.
+ *
+ *   npm run bench                  full mode: 3 rounds × (1 s warm-up + 4 s measured), ~7 minutes
+ *   npm run bench -- --quick       quick mode: 1 round × (1 s + 2 s), about 1.5 minutes
+ *
+ * Options: --cases id,id  --processes name,name  --rounds N  --warmup S  --duration S
+ * --connections N  --profile DIR (every process under `node --cpu-prof`)  --out DIR  --no-write
+ * --wait-quiet S (wait up to S seconds for other load on the machine to settle before starting)
+ *
+ * Every server and in-process case runs in its own child process (per-process CPU and peak RSS
+ * from /proc); this process is the load generator. For each case the processes take turns
+ * (Gatehouse memory, peer, Gatehouse SQLite; the reverse order in the next round), each with its
+ * own warm-up, so slow drift of the machine does not favour one side. In full mode, before the
+ * first case, every server runs every case for a second (JIT warm-up).
+ */
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import os from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { CASES } from './lib/cases.mjs';
+import { DIST, ROOT } from './lib/dist.mjs';
+import { runFlows } from './lib/load.mjs';
+import { cpuModel, cpuSeconds, machineBusySeconds, peakRssMiB, resetPeak } from './lib/proc.mjs';
+import { aggregate, buildRows, summaryTable, writeResults } from './lib/report.mjs';
+import { prepareServer, PROCESSES, startProcess } from './lib/targets.mjs';
+
+// Whole seconds: autocannon ends a run on its one-second tick. Quick mode skips the pre-warm.
+const MODES = {
+  quick: { rounds: 1, prewarm: 0, warmup: 1, duration: 2 },
+  full: { rounds: 3, prewarm: 1, warmup: 1, duration: 4 },
+};
+const SERVERS = new Set(['gatehouse-memory', 'gatehouse-sqlite', 'peer']);
+
+const { values } = parseArgs({
+  options: {
+    quick: { type: 'boolean', default: false },
+    cases: { type: 'string' },
+    processes: { type: 'string' },
+    rounds: { type: 'string' },
+    warmup: { type: 'string' },
+    duration: { type: 'string' },
+    connections: { type: 'string', default: '16' },
+    profile: { type: 'string' },
+    out: { type: 'string', default: join(ROOT, 'bench', 'results') },
+    'no-write': { type: 'boolean', default: false },
+    'wait-quiet': { type: 'string' },
+  },
+});
+const mode = values.quick ? 'quick' : 'full';
+const settings = {
+  rounds: Number(values.rounds ?? MODES[mode].rounds),
+  prewarm: MODES[mode].prewarm,
+  warmup: Number(values.warmup ?? MODES[mode].warmup),
+  duration: Number(values.duration ?? MODES[mode].duration),
+  connections: Number(values.connections),
+};
+const onlyCases = values.cases?.split(',');
+const onlyProcesses = values.processes?.split(',');
+const cases = CASES.filter((caseDef) => !onlyCases || onlyCases.includes(caseDef.id)).map((caseDef) => ({
+  ...caseDef,
+  processes: caseDef.processes.filter((name) => !onlyProcesses || onlyProcesses.includes(name)),
+}));
+if (cases.length === 0) throw new Error(`no case matches --cases ${values.cases}`);
+
+// Bounded whatever happens: a hung server must not keep the run (or its children) alive.
+const budgetSeconds = 120 + Number(values['wait-quiet'] ?? 0) + cases.length * 3 * (settings.prewarm + settings.rounds * (settings.warmup + settings.duration + 5));
+const running = new Set();
+const stopAll = () => Promise.all([...running].map((proc) => proc.stop()));
+const watchdog = setTimeout(() => {
+  process.stderr.write(`bench: over its ${budgetSeconds} s budget, stopping\n`);
+  for (const proc of running) proc.child.kill('SIGKILL');
+  process.exit(2);
+}, budgetSeconds * 1000);
+watchdog.unref();
+process.once('SIGINT', () => {
+  for (const proc of running) proc.child.kill('SIGKILL');
+  process.exit(130);
+});
+
+async function start(name, options) {
+  const proc = await startProcess(name, { profileDir: values.profile, ...options });
+  running.add(proc);
+  return proc;
+}
+
+async function stop(proc) {
+  await proc.stop();
+  running.delete(proc);
+}
+
+/** Warm-up, then the measured run, with the process's CPU time and peak RSS around it. */
+async function measure(proc, load) {
+  if (quietAllowance > 0) await waitQuiet();
+  resetPeak(proc.pid);
+  await load(settings.warmup);
+  const cpuBefore = cpuSeconds(proc.pid);
+  const machineBefore = machineBusySeconds();
+  const generatorBefore = process.cpuUsage();
+  const started = performance.now();
+  const result = await load(settings.duration);
+  const wall = (performance.now() - started) / 1000;
+  const cpu = cpuSeconds(proc.pid) - cpuBefore;
+  const generatorUsage = process.cpuUsage(generatorBefore);
+  const generator = (generatorUsage.user + generatorUsage.system) / 1e6;
+  // Whatever else kept the cores busy meanwhile (other programs, the hypervisor's steal).
+  const foreign = Math.max(0, machineBusySeconds() - machineBefore - cpu - generator);
+  return {
+    ...result,
+    cpuPercent: (100 * cpu) / wall,
+    cpuMsPerOp: result.completed > 0 ? (1000 * cpu) / result.completed : Number.NaN,
+    peakRssMiB: peakRssMiB(proc.pid),
+    generatorCpuPercent: (100 * generator) / wall,
+    foreignCpuPercent: (100 * foreign) / wall,
+  };
+}
+
+function progress(caseDef, name, result) {
+  const rate = result.rate >= 100 ? Math.round(result.rate).toLocaleString('en-US') : result.rate.toFixed(1);
+  const failed = result.failed + (result.errors ?? 0) + (result.timeouts ?? 0);
+  process.stdout.write(
+    `${String(Math.round(process.uptime())).padStart(4)} s ${caseDef.id.padEnd(20)} ${name.padEnd(18)} ${rate.padStart(8)} ${(PROCESSES[name].unit ?? caseDef.unit).padEnd(11)} p50 ${result.p50.toFixed(2).padStart(7)} ms  p99 ${result.p99.toFixed(2).padStart(7)} ms  CPU ${result.cpuPercent.toFixed(0).padStart(3)} %  RSS ${Math.round(result.peakRssMiB ?? 0).toString().padStart(3)} MiB  other ${result.foreignCpuPercent.toFixed(0).padStart(3)} %${failed ? `  FAILED ${failed}` : ''}\n`,
+  );
+  for (const [reason, count] of Object.entries(result.failures ?? {})) process.stdout.write(`      ${count} × ${reason}\n`);
+}
+
+function describeRun() {
+  const version = (name) => JSON.parse(readFileSync(join(ROOT, 'node_modules', name, 'package.json'), 'utf8')).version;
+  let commit;
+  if (process.env.GATEHOUSE_DIST) {
+    commit = process.env.GATEHOUSE_COMMIT ?? `unknown (build at ${DIST})`;
+  } else {
+    const git = (...args) => execFileSync('git', args, { cwd: ROOT, encoding: 'utf8' }).trim();
+    const sha = git('rev-parse', '--short', 'HEAD');
+    commit = git('status', '--porcelain', '--', 'src') === '' ? sha : `${sha} + uncommitted changes in src/`;
+  }
+  return {
+    date: new Date().toISOString(),
+    mode,
+    ...settings,
+    node: process.version,
+    cpu: cpuModel(),
+    cores: os.availableParallelism(),
+    loadAverageAtStart: os.loadavg().map((value) => Number(value.toFixed(2))),
+    memoryGiB: Math.round(os.totalmem() / 2 ** 30),
+    commit,
+    peerVersion: version('oidc-provider'),
+    autocannonVersion: version('autocannon'),
+  };
+}
+
+/** CPU the machine spends on other things while this run is idle, in percent of one core. */
+async function idleMachineLoad(seconds) {
+  const before = machineBusySeconds();
+  const self = process.cpuUsage();
+  await new Promise((resolve) => setTimeout(resolve, seconds * 1000));
+  const own = process.cpuUsage(self);
+  return (100 * Math.max(0, machineBusySeconds() - before - (own.user + own.system) / 1e6)) / seconds;
+}
+
+const run = describeRun();
+process.stdout.write(`Gatehouse benchmark, ${mode} mode: Node ${run.node}, ${run.cpu} × ${run.cores}, commit ${run.commit}\n`);
+// --wait-quiet S: on a shared machine, spend up to S seconds in all waiting, before the run and
+// before each measurement, for other load to settle below a quarter of a core.
+let quietAllowance = Number(values['wait-quiet'] ?? 0) * 1000;
+async function waitQuiet() {
+  let load = await idleMachineLoad(0.5);
+  while (load > 25 && quietAllowance > 0) {
+    const started = Date.now();
+    load = await idleMachineLoad(1);
+    quietAllowance -= Date.now() - started;
+  }
+  return Math.round(load);
+}
+run.otherLoadBeforeStart = await waitQuiet();
+if (run.otherLoadBeforeStart > 25) {
+  process.stdout.write(`  warning: other programs keep ${run.otherLoadBeforeStart} % of a core busy: rates will be noisy (see "other" per line)\n`);
+}
+
+const samples = {};
+try {
+  // The authorization servers live through the whole run; each is prepared through its own endpoints.
+  const serverNames = new Set(cases.flatMap((caseDef) => caseDef.processes.filter((name) => SERVERS.has(name))));
+  const guardCase = cases.find((caseDef) => caseDef.id === 'guard' && caseDef.processes.length > 0);
+  if (guardCase) serverNames.add('gatehouse-memory');
+  const refreshCase = cases.find((caseDef) => caseDef.needsChains);
+  // Every run (pre-warm, warm-ups, measurements) leaves at most one chain per connection in an
+  // unknown state: its last request was in flight when the run stopped.
+  const chains = refreshCase ? settings.connections * (2 * settings.rounds + 2) : 0;
+  const servers = {};
+  const material = {};
+  for (const name of ['gatehouse-memory', 'peer', 'gatehouse-sqlite'].filter((server) => serverNames.has(server))) {
+    servers[name] = await start(name);
+    material[name] = await prepareServer(servers[name], { chains, guardTokens: guardCase && name === 'gatehouse-memory' ? 200 : 0 });
+  }
+  process.stdout.write(`${String(Math.round(process.uptime())).padStart(4)} s servers ready: ${Object.keys(servers).join(', ')}${chains ? ` (${chains} refresh-token chains each)` : ''}\n`);
+
+  // Each server runs every HTTP case it will see once before anything is measured, so the JIT has
+  // seen all code paths and the first case measured does not pay for it.
+  const steps = {};
+  const stepsFor = (caseDef, name) => ((steps[caseDef.id] ??= {})[name] ??= caseDef.steps(material[name] ?? {}));
+  for (const caseDef of settings.prewarm > 0 ? cases : []) {
+    for (const name of caseDef.processes.filter((candidate) => servers[candidate])) {
+      await runFlows({ port: servers[name].port, connections: caseDef.connections ?? settings.connections, duration: settings.prewarm, steps: stepsFor(caseDef, name) });
+    }
+  }
+
+  for (const caseDef of cases) {
+    if (caseDef.processes.length === 0) continue;
+    samples[caseDef.id] = {};
+    const connections = caseDef.connections ?? settings.connections;
+    // Floors and in-process cases get fresh processes, stopped after the case.
+    const own = {};
+    for (const name of caseDef.processes.filter((candidate) => !SERVERS.has(candidate))) {
+      const gatehouse = material['gatehouse-memory'];
+      const setup = caseDef.id === 'guard' ? { tokens: gatehouse.guardTokens, metadata: gatehouse.metadata, jwks: gatehouse.jwks, audience: 'https://api.bench.example' } : undefined;
+      own[name] = await start(name, { setup });
+    }
+    for (let round = 0; round < settings.rounds; round += 1) {
+      const order = round % 2 === 0 ? caseDef.processes : [...caseDef.processes].reverse();
+      for (const name of order) {
+        const proc = servers[name] ?? own[name];
+        let load;
+        if (PROCESSES[name].inProcess) {
+          load = (seconds) => proc.run(seconds, caseDef.concurrency);
+        } else {
+          load = (seconds) => runFlows({ port: proc.port, connections, duration: seconds, steps: stepsFor(caseDef, name) });
+        }
+        const result = await measure(proc, load);
+        (samples[caseDef.id][name] ??= []).push(result);
+        progress(caseDef, name, result);
+      }
+    }
+    for (const proc of Object.values(own)) await stop(proc);
+  }
+} finally {
+  await stopAll();
+}
+
+const summary = Object.fromEntries(
+  Object.entries(samples).map(([caseId, byProcess]) => [caseId, Object.fromEntries(Object.entries(byProcess).map(([name, rounds]) => [name, aggregate(rounds)]))]),
+);
+const rows = buildRows(summary, run);
+process.stdout.write(`\n${summaryTable(rows)}\n`);
+if (!values['no-write']) {
+  writeResults(values.out, rows, summary, run);
+  process.stdout.write(`\nwritten: ${join(values.out, 'latest.md')}, ${join(values.out, 'latest.json')}\n`);
+}
+clearTimeout(watchdog);
