@@ -1,4 +1,4 @@
-import { randomToken } from '../../core/encoding.js';
+import { issueOpaqueCredential } from './opaque-credential.js';
 import type { ServerContext } from '../context.js';
 
 /** Artifact kind of authorization codes, keyed by a hash of the code. */
@@ -32,14 +32,6 @@ export function codeId(ctx: ServerContext, code: string): string {
  * Issues a single-use code living at most `authorizationCodeTtl` (≤ 60 s). It opens a new token
  * family: the tokens redeemed from it share its family id, so a replay can revoke them all.
  */
-export async function issueAuthorizationCode(ctx: ServerContext, familyId: string, state: AuthorizationCodeState): Promise<string> {
-  const code = randomToken(32);
-  await ctx.options.store.artifacts.put({
-    kind: AUTHORIZATION_CODE,
-    id: codeId(ctx, code),
-    value: state,
-    grantId: familyId,
-    expiresAt: ctx.options.clock.now() + ctx.options.tokens.authorizationCodeTtl * 1000,
-  });
-  return code;
+export function issueAuthorizationCode(ctx: ServerContext, familyId: string, state: AuthorizationCodeState): Promise<string> {
+  return issueOpaqueCredential(ctx, { kind: AUTHORIZATION_CODE, purpose: CODE_PURPOSE, familyId, value: state, ttlSeconds: ctx.options.tokens.authorizationCodeTtl });
 }

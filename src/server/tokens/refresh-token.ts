@@ -1,4 +1,4 @@
-import { randomToken } from '../../core/encoding.js';
+import { issueOpaqueCredential } from './opaque-credential.js';
 import type { ServerContext } from '../context.js';
 
 /** Artifact kind of refresh tokens, keyed by a hash of the token. */
@@ -25,16 +25,8 @@ export function refreshTokenId(ctx: ServerContext, token: string): string {
 }
 
 /** Issues an opaque refresh token (256 bits) in the family, stored only as a keyed hash. */
-export async function issueRefreshToken(ctx: ServerContext, familyId: string, state: RefreshTokenState): Promise<string> {
-  const token = randomToken(32);
-  await ctx.options.store.artifacts.put({
-    kind: REFRESH_TOKEN,
-    id: refreshTokenId(ctx, token),
-    value: state,
-    grantId: familyId,
-    expiresAt: ctx.options.clock.now() + ctx.options.tokens.refreshTokenTtl * 1000,
-  });
-  return token;
+export function issueRefreshToken(ctx: ServerContext, familyId: string, state: RefreshTokenState): Promise<string> {
+  return issueOpaqueCredential(ctx, { kind: REFRESH_TOKEN, purpose: REFRESH_PURPOSE, familyId, value: state, ttlSeconds: ctx.options.tokens.refreshTokenTtl });
 }
 
 /** Keeps the successor of a rotated token for the grace window, encrypted and bound to the old token's id. */
