@@ -4,6 +4,7 @@ import { MIN_SECRET_LENGTH, SecretKeys } from '../core/secret.js';
 import { translateError } from './errors.js';
 import { oidc } from './providers/oidc.js';
 import type { ProviderPreset } from './providers/preset.js';
+import { clientBinding, type SessionBinding } from './sessions/binding.js';
 import type { TokenStore } from './sessions/session.js';
 
 /** Options of {@link createOAuthClient}. */
@@ -59,6 +60,8 @@ export interface ClientContext {
   scopes: string[];
   secureCookies: boolean;
   cookiePrefix: string;
+  /** Who this client is (cookie prefix, client id, provider issuer): bound into every session and sign-in cookie it makes. */
+  binding: SessionBinding;
   sessionTtl: number;
   refreshLeeway: number;
   now: () => number;
@@ -97,6 +100,7 @@ export function createClientContext(options: OAuthClientOptions): ClientContext 
   if (options.postLogoutRedirectUri !== undefined) option(URL.canParse(options.postLogoutRedirectUri), 'postLogoutRedirectUri', 'must be an absolute URL');
 
   const preset = options.provider ?? oidc(options.issuer!);
+  const cookiePrefix = options.cookiePrefix ?? 'gh';
   const baseFetch = options.fetch ?? globalThis.fetch.bind(globalThis);
   const adapted = preset.adaptFetch ? preset.adaptFetch(baseFetch) : baseFetch;
   const requestOptions: ClientContext['requestOptions'] = {
@@ -123,7 +127,8 @@ export function createClientContext(options: OAuthClientOptions): ClientContext 
     secretKeys: new SecretKeys(options.secret),
     scopes: options.scopes ?? preset.defaultScopes,
     secureCookies: new URL(options.redirectUri).protocol === 'https:',
-    cookiePrefix: options.cookiePrefix ?? 'gh',
+    cookiePrefix,
+    binding: clientBinding(preset, options.clientId, cookiePrefix),
     sessionTtl: options.sessionTtl ?? 604_800,
     refreshLeeway: options.refreshLeeway ?? 60,
     now: options.now ?? Date.now,

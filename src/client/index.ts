@@ -8,6 +8,7 @@ export { SessionExpiredError } from './refresh.js';
 export type { Profile } from './profile.js';
 export type { TokenSet } from './token-set.js';
 export type { ClientSession, TokenStore, ReleaseLock } from './sessions/session.js';
+export type { SessionBinding } from './sessions/binding.js';
 export { createMemoryTokenStore } from './sessions/memory-token-store.js';
 export { createRedisTokenStore, type RedisTokenStore, type RedisTokenStoreOptions } from './sessions/redis-token-store.js';
 export * from './providers/index.js';

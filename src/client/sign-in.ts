@@ -111,6 +111,7 @@ export async function completeSignIn(ctx: ClientContext, request: Request): Prom
     id: randomToken(32),
     provider: ctx.preset.id,
     issuer: as.issuer,
+    boundTo: ctx.binding,
     profile,
     tokens,
     sid: typeof idTokenClaims?.sid === 'string' ? idTokenClaims.sid : undefined,

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { ClientContext } from './context.js';
 import { OAuthValidationError } from './errors.js';
+import { boundContext } from './sessions/binding.js';
 import { parseCookies, setCookie } from './sessions/cookies.js';
 
 /** What the application remembers between sending the user to the provider and the callback. */
@@ -26,10 +27,16 @@ function cookieName(ctx: ClientContext, state: string): string {
   return `${ctx.cookiePrefix}_tx_${tag}`;
 }
 
-/** The `Set-Cookie` value holding the transaction, encrypted (AES-256-GCM) and bound to its name. */
+/**
+ * Additional data of a sign-in cookie: its name and the client (cookie prefix, client id, provider
+ * issuer), so a sign-in started at one application never completes at another sharing its secret.
+ */
+const sealedFor = (ctx: ClientContext, name: string) => boundContext(CONTEXT, ctx.binding, name);
+
+/** The `Set-Cookie` value holding the transaction, encrypted (AES-256-GCM) and bound to its name and client. */
 export function transactionCookie(ctx: ClientContext, transaction: Transaction): string {
   const name = cookieName(ctx, transaction.state);
-  const value = ctx.secretKeys.encrypt(JSON.stringify(transaction), `${CONTEXT}:${name}`);
+  const value = ctx.secretKeys.encrypt(JSON.stringify(transaction), sealedFor(ctx, name));
   return setCookie(name, value, { secure: ctx.secureCookies, maxAge: TRANSACTION_TTL_SECONDS });
 }
 
@@ -49,7 +56,7 @@ export function readTransaction(ctx: ClientContext, request: Request, state: str
   }
   let transaction: Transaction;
   try {
-    transaction = JSON.parse(ctx.secretKeys.decrypt(value, `${CONTEXT}:${name}`)) as Transaction;
+    transaction = JSON.parse(ctx.secretKeys.decrypt(value, sealedFor(ctx, name))) as Transaction;
   } catch (cause) {
     throw new OAuthValidationError('missing_transaction', 'the sign-in cookie is not valid', { cause });
   }

@@ -1,14 +1,17 @@
 import type { ClientContext } from '../context.js';
+import { boundContext, isBoundTo } from './binding.js';
 import { clearChunkedCookie, parseCookies, readChunkedCookie, setChunkedCookie, setCookie } from './cookies.js';
 import type { ClientSession, TokenStore } from './session.js';
 
-const COOKIE_CONTEXT = 'gatehouse-client/session';
+const COOKIE_PURPOSE = 'gatehouse-client/session';
 /** Sessions changed in this process and not yet written back to the browser's cookie. */
 const unsaved = new WeakSet<ClientSession>();
 
 /**
  * Where sessions live: in the browser's cookies (encrypted, AES-256-GCM; the default), or in a
- * {@link TokenStore} with only the session id in the cookie.
+ * {@link TokenStore} with only the session id in the cookie. Either way a session is bound to the
+ * client that made it (cookie prefix, client id, provider issuer): applications sharing a secret or
+ * a token store never accept each other's sessions.
  */
 export interface SessionManager {
   load(request: Request): Promise<ClientSession | undefined>;
@@ -47,27 +50,34 @@ export function createSessionManager(ctx: ClientContext, store: TokenStore | und
         logout.at >= session.createdAt,
     );
 
-  const encode = (session: ClientSession) => ctx.secretKeys.encrypt(JSON.stringify(session), COOKIE_CONTEXT);
+  // The cookie is sealed to this client: another client's cookie (same secret, renamed to our
+  // name or not), or one from before bindings existed, does not decrypt.
+  const cookieContext = boundContext(COOKIE_PURPOSE, ctx.binding);
+  const encode = (session: ClientSession) => ctx.secretKeys.encrypt(JSON.stringify(session), cookieContext);
   const decode = (value: string): ClientSession | undefined => {
     try {
-      return JSON.parse(ctx.secretKeys.decrypt(value, COOKIE_CONTEXT)) as ClientSession;
+      return JSON.parse(ctx.secretKeys.decrypt(value, cookieContext)) as ClientSession;
     } catch {
       return undefined;
     }
   };
 
+  const load = async (request: Request): Promise<ClientSession | undefined> => {
+    if (store) {
+      const id = parseCookies(request).get(idCookie);
+      const session = id && /^[A-Za-z0-9_-]{43}$/.test(id) ? await store.get(id) : undefined;
+      // A valid id is not enough: a store shared with another client holds its sessions too.
+      return session && isBoundTo(session, ctx.binding) ? session : undefined;
+    }
+    const value = readChunkedCookie(request, dataCookie);
+    const session = value === undefined ? undefined : decode(value);
+    if (!session || !isBoundTo(session, ctx.binding) || session.expiresAt <= ctx.now() || loggedOut(session)) return undefined;
+    return session;
+  };
+
   return {
     store,
-    async load(request) {
-      if (store) {
-        const id = parseCookies(request).get(idCookie);
-        return id && /^[A-Za-z0-9_-]{43}$/.test(id) ? store.get(id) : undefined;
-      }
-      const value = readChunkedCookie(request, dataCookie);
-      const session = value === undefined ? undefined : decode(value);
-      if (!session || session.expiresAt <= ctx.now() || loggedOut(session)) return undefined;
-      return session;
-    },
+    load,
     async save(session, request) {
       unsaved.delete(session);
       if (store) {
@@ -88,8 +98,10 @@ export function createSessionManager(ctx: ClientContext, store: TokenStore | und
     },
     async destroy(request, session) {
       if (store) {
-        const id = session?.id ?? parseCookies(request).get(idCookie);
-        if (id) await store.delete(id);
+        // Only a session of this client is deleted: a request carrying another client's session id
+        // must not end that client's session.
+        const own = session ?? (await load(request));
+        if (own) await store.delete(own.id);
         return [setCookie(idCookie, '', cleared)];
       }
       return clearChunkedCookie(request, dataCookie, cleared);

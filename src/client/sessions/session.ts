@@ -1,5 +1,6 @@
 import type { Profile } from '../profile.js';
 import type { TokenSet } from '../token-set.js';
+import type { SessionBinding } from './binding.js';
 
 /** A signed-in user of the application: who they are and the provider's tokens. */
 export interface ClientSession {
@@ -10,6 +11,12 @@ export interface ClientSession {
   issuer: string;
   profile: Profile;
   tokens: TokenSet;
+  /**
+   * The client that made the session. Only a client with the same cookie prefix, client id and
+   * provider issuer accepts it, so two applications sharing a secret or a token store never accept
+   * each other's sessions.
+   */
+  boundTo: SessionBinding;
   /** The provider's session id (ID token `sid`), for back-channel logout. */
   sid: string | undefined;
   /** Milliseconds since the epoch. */
@@ -25,6 +32,8 @@ export type ReleaseLock = () => Promise<void>;
  * Server-side session storage. With one, the browser's cookie carries only the session id and
  * tokens never leave the server. Implementations: `createMemoryTokenStore` (one process) and
  * `createRedisTokenStore` (many instances; encrypted at rest; cross-instance refresh lock).
+ * Several clients may share one store: each checks the `boundTo` of every session it loads, so a
+ * store keeps sessions by id alone and needs no notion of clients.
  */
 export interface TokenStore {
   get(id: string): Promise<ClientSession | undefined>;

@@ -44,6 +44,7 @@ export function makeSession(overrides: Partial<ClientSession> & { sub?: string }
     id: sessionId(),
     provider: 'gatehouse',
     issuer: 'https://id.example.com',
+    boundTo: { cookiePrefix: 'gh', clientId: 'test-client', issuer: 'https://id.example.com' },
     profile: { provider: 'gatehouse', sub, email: `${sub}@example.com`, emailVerified: true, name: 'Alice Liddell', picture: undefined, raw: { sub } },
     tokens: {
       accessToken: `access-${randomBytes(16).toString('hex')}`,
