@@ -606,6 +606,18 @@ export function describeStoreContract(name: string, factory: (clock: Clock) => P
         expect(await store.artifacts.get('authorization_code', 'code-1')).toEqual({ ...code, consumedAt: T0 + 5 });
       });
 
+      it('put replaces an artifact that expired but was not purged yet; a live one still conflicts', async () => {
+        await store.artifacts.put({ ...code, grantId: 'g-old' });
+        await expectConflict(store.artifacts.put({ ...code, value: 'live' }), 'id');
+        clock.set(code.expiresAt);
+        const next = { ...code, value: 'again', grantId: 'g-new', expiresAt: code.expiresAt + 60_000 };
+        await store.artifacts.put(next);
+        expect(await store.artifacts.get('authorization_code', 'code-1')).toEqual({ ...next, consumedAt: null });
+        expect(await store.artifacts.listByGrant('authorization_code', 'g-old')).toEqual([]);
+        expect((await store.artifacts.listByGrant('authorization_code', 'g-new')).map((record) => record.value)).toEqual(['again']);
+        await expectConflict(store.artifacts.put({ ...next, value: 'third' }), 'id');
+      });
+
       it('does not consume expired or unknown artifacts', async () => {
         await store.artifacts.put(code);
         clock.set(code.expiresAt);

@@ -14,7 +14,8 @@ export class MemoryArtifactRepository implements ArtifactRepository {
   async put(record: Omit<ArtifactRecord, 'consumedAt'>): Promise<void> {
     let ids = this.#kinds.get(record.kind);
     if (ids === undefined) this.#kinds.set(record.kind, (ids = new Map()));
-    if (ids.has(record.id)) throw new StoreConflictError('id');
+    // Only a live artifact conflicts: one past its expiry (not yet purged) is replaced.
+    if (this.#live(record.kind, record.id) !== undefined) throw new StoreConflictError('id');
     ids.set(record.id, structuredClone({ ...record, consumedAt: null }));
   }
 

@@ -70,7 +70,8 @@ end
 
 /**
  * SET NX for an artifact and its indexes. An artifact already expired by the store's clock is not
- * written: it would be invisible, and Redis would drop it at once anyway.
+ * written: it would be invisible, and Redis would drop it at once anyway. An existing artifact
+ * expired by the store's clock does not conflict: it is replaced.
  *
  * KEYS: artifact, expiry index[, grant set, grant+kind sorted set].
  * ARGV: value JSON, expiresAt, now (store clock), member `{kind}:{id}`, id, grantId or '',
@@ -78,7 +79,12 @@ end
  * Returns 0 on a conflict, 1 otherwise.
  */
 const PUT_SCRIPT = `${LUA_HELPERS}
-if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+if redis.call('EXISTS', KEYS[1]) == 1 then
+  -- Only a live artifact conflicts: one expired by the store's clock is replaced, as if purged.
+  local previous = tonumber(redis.call('HGET', KEYS[1], 'e'))
+  if previous == nil or previous > tonumber(ARGV[3]) then return 0 end
+  redis.call('DEL', KEYS[1])
+end
 local expires_at = tonumber(ARGV[2])
 local left = math.ceil(expires_at - tonumber(ARGV[3]))
 if left <= 0 then return 1 end

@@ -1,5 +1,5 @@
 import type { Selectable } from 'kysely';
-import type { ArtifactRecord, ArtifactRepository, Json } from '../contract.js';
+import { StoreConflictError, type ArtifactRecord, type ArtifactRepository, type Json } from '../contract.js';
 import { asConflict, primaryKeyField } from './conflicts.js';
 import { checkedLimit, toMillis, toMillisOrNull } from './column-values.js';
 import type { SqlContext } from './context.js';
@@ -14,21 +14,19 @@ export class SqlArtifactRepository implements ArtifactRepository {
   }
 
   async put(record: Omit<ArtifactRecord, 'consumedAt'>): Promise<void> {
+    const values = { value: JSON.stringify(record.value), grant_id: record.grantId, expires_at: record.expiresAt, consumed_at: null };
+    let result;
     try {
-      await this.#ctx.db
+      // One statement: a live row conflicts; a row past its expiry (not yet purged) is replaced.
+      result = await this.#ctx.db
         .insertInto('artifacts')
-        .values({
-          kind: record.kind,
-          id: record.id,
-          value: JSON.stringify(record.value),
-          grant_id: record.grantId,
-          expires_at: record.expiresAt,
-          consumed_at: null,
-        })
-        .execute();
+        .values({ kind: record.kind, id: record.id, ...values })
+        .onConflict((conflict) => conflict.columns(['kind', 'id']).doUpdateSet(values).where('artifacts.expires_at', '<=', this.#ctx.clock.now()))
+        .executeTakeFirst();
     } catch (error) {
       throw asConflict(error, this.#ctx.dialect, primaryKeyField('id'));
     }
+    if (result.numInsertedOrUpdatedRows === 0n) throw new StoreConflictError('id');
   }
 
   async get<T extends Json = Json>(kind: string, id: string): Promise<ArtifactRecord<T> | undefined> {
