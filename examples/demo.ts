@@ -1,6 +1,8 @@
 /**
  * `npm start`: Gatehouse on embedded SQLite plus the reference app, in one command. On first start
  * it creates a demo user and the app's clients through the `gatehouse` CLI, as an operator would.
+ * Every `gatehouse` command here runs in development mode (`--dev`; the command's default is
+ * production): no GATEHOUSE_SECRET needed, one is generated into the data directory.
  * Ctrl-C stops both.
  */
 import { serve } from '@hono/node-server';
@@ -16,6 +18,8 @@ import { apiAudience, createReferenceApp } from './reference-app/app.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const cli = join(root, 'bin', 'gatehouse.js');
+/** Added to every `gatehouse` command: the demo is local, so development mode, said explicitly. */
+const DEV = '--dev';
 const { values } = parseArgs({
   options: { port: { type: 'string' }, 'app-port': { type: 'string' }, json: { type: 'boolean', default: false } },
 });
@@ -30,7 +34,7 @@ const appUrl = `http://${host}:${appPort}`;
 /** Runs a `gatehouse` command and returns its JSON output. */
 function gatehouseJson(args: string[], stdin?: string): Promise<Record<string, string>> {
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, [cli, ...args, '--json'], { env, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [cli, ...args, DEV, '--json'], { env, stdio: ['pipe', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
     child.stdout.on('data', (chunk) => (out += chunk));
@@ -70,7 +74,7 @@ async function demoState(): Promise<DemoState> {
 /** Starts `gatehouse start` and resolves once it is ready. */
 function startGatehouse(): Promise<ChildProcess> {
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, [cli, 'start', '--host', host, '--port', String(port), '--json'], { env, stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, [cli, 'start', '--host', host, '--port', String(port), DEV, '--json'], { env, stdio: ['ignore', 'pipe', 'inherit'] });
     const lines = createInterface({ input: child.stdout! });
     lines.on('line', (line) => {
       if (line.startsWith('{"issuer"')) resolvePromise(child);

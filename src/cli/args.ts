@@ -8,6 +8,8 @@ type Options = NonNullable<ParseArgsConfig['options']>;
 export const COMMON_OPTIONS = {
   data: { type: 'string' },
   config: { type: 'string' },
+  /** Development mode; without it every command runs in production (unless GATEHOUSE_ENV says development). */
+  dev: { type: 'boolean', default: false },
   json: { type: 'boolean', default: false },
   help: { type: 'boolean', short: 'h', default: false },
 } as const satisfies Options;
@@ -24,6 +26,6 @@ export function parseCommand<T extends Options>(args: string[], options: T): Par
 }
 
 /** Loads the configuration with the common flags applied. */
-export function configFrom(values: { data?: string; config?: string }, io: CliIo, extra: ConfigOverrides = {}): CliConfig {
-  return loadConfig({ dataDir: values.data, configFile: values.config, ...extra }, io.env);
+export function configFrom(values: { data?: string; config?: string; dev?: boolean }, io: CliIo, extra: ConfigOverrides = {}): CliConfig {
+  return loadConfig({ dataDir: values.data, configFile: values.config, ...(values.dev ? { mode: 'development' } : {}), ...extra }, io.env);
 }

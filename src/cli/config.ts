@@ -11,6 +11,11 @@ import { upstreamsFromConfig } from './upstreams-config.js';
  * docs/configuration.md lists each with its default; .env.example lists the variables.
  */
 export interface CliConfig {
+  /**
+   * Default `production`, whatever `NODE_ENV` says. `development` (a generated secret, plain-http
+   * issuers on any host, one-time codes to the outbox file) only when asked for: `--dev`,
+   * `GATEHOUSE_ENV=development` or `"mode": "development"` in the file.
+   */
   mode: 'development' | 'production';
   dataDir: string;
   /** Default: `http://{host}:{port}`. */
@@ -41,7 +46,11 @@ export interface CliConfig {
   smsWebhookUrl: string | undefined;
   smsWebhookSecret: string | undefined;
   trustedProxies: string[];
+  /** The one header read behind `trustedProxies`: `x-forwarded-for` (default) or `forwarded` (RFC 7239). */
+  forwardedHeader: 'x-forwarded-for' | 'forwarded';
   operatorAllowList: string[] | undefined;
+  /** `GATEHOUSE_METRICS_TOKEN`: `/metrics` also needs it as a bearer token. Environment only. */
+  metricsToken: string | undefined;
   /** Overrides of the default rate limits (file only), e.g. `{ "signInPerAccountIp": { "points": 10 } }`. */
   rateLimits: Record<string, Record<string, number>> | undefined;
   tlsCert: string | undefined;
@@ -88,7 +97,9 @@ export const ENV_VARS = {
   smsWebhookUrl: 'GATEHOUSE_SMS_WEBHOOK_URL',
   smsWebhookSecret: 'GATEHOUSE_SMS_WEBHOOK_SECRET',
   trustedProxies: 'GATEHOUSE_TRUSTED_PROXIES',
+  forwardedHeader: 'GATEHOUSE_FORWARDED_HEADER',
   operatorAllowList: 'GATEHOUSE_OPERATOR_ALLOWLIST',
+  metricsToken: 'GATEHOUSE_METRICS_TOKEN',
   tlsCert: 'GATEHOUSE_TLS_CERT',
   tlsKey: 'GATEHOUSE_TLS_KEY',
   auditFile: 'GATEHOUSE_AUDIT_FILE',
@@ -101,11 +112,11 @@ export const ENV_VARS = {
   workers: 'GATEHOUSE_WORKERS',
 } as const satisfies Record<Exclude<keyof CliConfig, 'upstreams' | 'rateLimits'>, string>;
 
-/** Flag values that override the environment. */
-export type ConfigOverrides = Partial<Pick<CliConfig, 'dataDir' | 'issuer' | 'host' | 'port' | 'tlsCert' | 'tlsKey' | 'workers'>> & { configFile?: string };
+/** Flag values that override the environment (`mode` from `--dev`). */
+export type ConfigOverrides = Partial<Pick<CliConfig, 'mode' | 'dataDir' | 'issuer' | 'host' | 'port' | 'tlsCert' | 'tlsKey' | 'workers'>> & { configFile?: string };
 
 /** Settings that hold credentials: environment only, never the config file (which may be committed). */
-const SECRET_KEYS = new Set(['secret', 'smtpUrl', 'smsWebhookSecret', 'databaseUrl', 'redisUrl']);
+const SECRET_KEYS = new Set(['secret', 'smtpUrl', 'smsWebhookSecret', 'databaseUrl', 'redisUrl', 'metricsToken']);
 const FILE_KEYS = new Set<string>([...Object.keys(ENV_VARS).filter((key) => !SECRET_KEYS.has(key)), 'upstreams', 'rateLimits']);
 
 /** Loads the configuration; throws {@link ConfigError} naming the bad setting. */
@@ -118,7 +129,10 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessE
     if (fromEnv !== undefined && fromEnv !== '') return fromEnv;
     return file[key];
   };
-  const modeValue = pick('mode') ?? (env.NODE_ENV === 'production' ? 'production' : 'development');
+  // Production unless development is asked for by name (--dev, GATEHOUSE_ENV, the file's `mode`).
+  // NODE_ENV is not read: often set to development by habit or tooling, it must not turn off the
+  // secret requirement and the https check of a real deployment.
+  const modeValue = pick('mode') ?? 'production';
   if (modeValue !== 'development' && modeValue !== 'production') {
     throw new ConfigError(`${ENV_VARS.mode} must be "development" or "production"`, 'ERR_INVALID_OPTION', 'mode');
   }
@@ -155,7 +169,9 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessE
     smsWebhookUrl: optionalString(pick('smsWebhookUrl')),
     smsWebhookSecret: optionalString(pick('smsWebhookSecret')),
     trustedProxies: list(pick('trustedProxies')) ?? [],
+    forwardedHeader: oneOf(String(pick('forwardedHeader') ?? 'x-forwarded-for').toLowerCase(), 'forwardedHeader', ['x-forwarded-for', 'forwarded'] as const),
     operatorAllowList: list(pick('operatorAllowList')),
+    metricsToken: metricsToken(pick('metricsToken')),
     rateLimits: file.rateLimits as CliConfig['rateLimits'],
     tlsCert: optionalString(pick('tlsCert')),
     tlsKey: optionalString(pick('tlsKey')),
@@ -204,6 +220,15 @@ function oneOf<T extends string>(value: unknown, key: keyof typeof ENV_VARS, all
 function list(value: unknown): string[] | undefined {
   if (value === undefined || value === null || value === '') return undefined;
   return Array.isArray(value) ? value.map(String) : String(value).split(/[\s,]+/).filter(Boolean);
+}
+
+/** At least 16 printable characters: it travels as a bearer token. */
+function metricsToken(value: unknown): string | undefined {
+  const token = optionalString(value);
+  if (token !== undefined && !/^[\x21-\x7e]{16,}$/.test(token)) {
+    throw new ConfigError(`metricsToken (${ENV_VARS.metricsToken}) must be at least 16 printable characters without spaces`, 'ERR_INVALID_OPTION', 'metricsToken');
+  }
+  return token;
 }
 
 function optionalString(value: unknown): string | undefined {

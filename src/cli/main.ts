@@ -22,7 +22,10 @@ Commands:
   audit      verify | tail   (the tamper-evident audit log)
 
 Every command takes --data DIR (default ./.gatehouse, or GATEHOUSE_DATA_DIR), --config FILE
-(default ./gatehouse.config.json if present) and --json where it prints. Run "gatehouse <command> --help".`;
+(default ./gatehouse.config.json if present), --dev and --json where it prints.
+Commands run in production mode, which requires GATEHOUSE_SECRET. For local use add --dev (or set
+GATEHOUSE_ENV=development): a secret is generated into the data directory. NODE_ENV is not read.
+Run "gatehouse <command> --help".`;
 
 type Command = (args: string[], io: CliIo, warn: (message: string) => void) => Promise<number>;
 

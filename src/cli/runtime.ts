@@ -21,23 +21,28 @@ export const DATABASE_FILE = 'gatehouse.db';
 
 /**
  * The installation secret: `GATEHOUSE_SECRET`, or in development a secret generated once into the
- * data directory (with a warning). Missing in production is an error, never a silent default.
+ * data directory (with a warning). Missing in production, the default mode, is an error that says
+ * how to run locally instead, never a silent default.
  */
 export function resolveSecret(config: CliConfig, warn: (message: string) => void): string {
   if (config.secret !== undefined) return config.secret;
+  const file = join(config.dataDir, DEV_SECRET_FILE);
   if (config.mode === 'production') {
+    // A data directory set up in development (once the default mode) keeps working with --dev.
+    const devData = existsSync(file) ? ` (this data directory was set up in development mode: --dev uses its secret)` : '';
     throw new ConfigError(
-      'GATEHOUSE_SECRET is required in production mode (generate one with: openssl rand -base64 32)',
+      'GATEHOUSE_SECRET is required: Gatehouse runs in production mode unless told otherwise ' +
+        '(generate a secret with: openssl rand -base64 32).\n' +
+        `To run locally without one, use development mode: add --dev to the command, or set GATEHOUSE_ENV=development${devData}.`,
       'ERR_MISSING_SECRET',
       'secret',
     );
   }
-  const file = join(config.dataDir, DEV_SECRET_FILE);
   if (!existsSync(file)) {
     mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
     writeFileSync(file, `${generateSecret()}\n`, { mode: 0o600 });
     chmodSync(file, 0o600);
-    warn(`development mode: generated a secret in ${file}. Set GATEHOUSE_SECRET (and GATEHOUSE_ENV=production) for real use.`);
+    warn(`development mode: generated a secret in ${file}. For real use, set GATEHOUSE_SECRET and run without --dev (production is the default).`);
   }
   return readFileSync(file, 'utf8').trim();
 }

@@ -76,7 +76,9 @@ export function createAuthorizationServer(options: AuthorizationServerOptions): 
     protection: {
       rateLimits: new RateLimits(resolved.protection.rateLimits, resolved.protection.redis, resolved.protection.redisPrefix),
       trustedProxies: parseIpRanges(resolved.protection.trustedProxies, 'protection.trustedProxies'),
+      forwardedHeader: resolved.protection.forwardedHeader,
       operatorAllowList: parseIpRanges(resolved.protection.operatorAllowList, 'protection.operatorAllowList'),
+      metricsToken: resolved.protection.metricsToken,
     },
   };
   const router = createRouter(ctx);

@@ -5,6 +5,7 @@ import type { ResolvedOptions } from './options.js';
 import type { Upstream } from './upstream/upstreams.js';
 import type { RateLimits } from './protection/rate-limits.js';
 import type { IpRanges } from './protection/ip-ranges.js';
+import type { ForwardedHeader } from './protection/client-ip.js';
 import type { Metrics } from './observability/metrics.js';
 import type { AuditLog } from './audit/audit-log.js';
 
@@ -18,7 +19,15 @@ export interface ServerContext {
   endpoints: EndpointUrls;
   /** Upstream providers by id, in configured order. */
   upstreams: Map<string, Upstream>;
-  protection: { rateLimits: RateLimits; trustedProxies: IpRanges; operatorAllowList: IpRanges };
+  protection: {
+    rateLimits: RateLimits;
+    trustedProxies: IpRanges;
+    /** The one header family read for the client address behind {@link trustedProxies}. */
+    forwardedHeader: ForwardedHeader;
+    operatorAllowList: IpRanges;
+    /** Required as a bearer token on `/metrics` when set. */
+    metricsToken: string | undefined;
+  };
   metrics: Metrics;
   /** The tamper-evident audit log: every security-relevant action. */
   audit: AuditLog;

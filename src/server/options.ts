@@ -9,6 +9,7 @@ import type { Sender } from './mfa/senders/sender.js';
 import type { Cluster, Redis } from 'ioredis';
 import { DEFAULT_RATE_LIMITS, type RateLimitSettings } from './protection/rate-limits.js';
 import { LOOPBACK_RANGES } from './protection/ip-ranges.js';
+import { FORWARDED_HEADERS, type ForwardedHeader } from './protection/client-ip.js';
 import type { SigningAlg, Store } from '../stores/contract.js';
 
 /**
@@ -66,12 +67,25 @@ export interface AuthorizationServerOptions {
   /** Rate limits, IP allow-lists and proxies. */
   protection?: {
     /**
-     * Proxies (addresses or CIDR ranges) whose `Forwarded` / `X-Forwarded-For` headers are
-     * believed. Default: none — the connection's peer is the client.
+     * Proxies (addresses or CIDR ranges) whose `forwardedHeader` is believed. List only
+     * proxies: a client inside a trusted range can claim any address. Default: none — the
+     * connection's peer is the client.
      */
     trustedProxies?: string[];
+    /**
+     * The one header your trusted proxies maintain, read for the client address (walked from the
+     * right, RFC 7239 §8.1): `'x-forwarded-for'` (default; nginx `$proxy_add_x_forwarded_for`, most
+     * load balancers) or `'forwarded'` (RFC 7239). The other header is ignored entirely — a client
+     * can send it and proxies usually pass it on — so pick the one your proxy overwrites or appends to.
+     */
+    forwardedHeader?: ForwardedHeader;
     /** Who may read `/metrics`. Default: loopback only. */
     operatorAllowList?: string[];
+    /**
+     * Also require `Authorization: Bearer <metricsToken>` on `/metrics` (at least 16 characters). An
+     * allowed address without it gets 401; any other address still gets 404. Default: none.
+     */
+    metricsToken?: string;
     /** Overrides of the default rate limits. */
     rateLimits?: Partial<RateLimitSettings>;
     /** Keep rate-limit counters in Redis, shared by every instance. Default: in memory. */
@@ -165,7 +179,15 @@ export interface ResolvedOptions {
   sessions: { ttl: number; interactionTtl: number };
   branding: { productName: string; logoUrl: string | undefined; primaryColor: string };
   mfa: { policy: 'off' | 'optional' | 'required'; senders: { email?: Sender; sms?: Sender }; recentAuthSeconds: number };
-  protection: { trustedProxies: string[]; operatorAllowList: string[]; rateLimits: RateLimitSettings; redis: Redis | Cluster | undefined; redisPrefix: string | undefined };
+  protection: {
+    trustedProxies: string[];
+    forwardedHeader: ForwardedHeader;
+    operatorAllowList: string[];
+    metricsToken: string | undefined;
+    rateLimits: RateLimitSettings;
+    redis: Redis | Cluster | undefined;
+    redisPrefix: string | undefined;
+  };
   invalidation: { subscribe(handler: (topic: string) => void): Promise<void> } | undefined;
   audit: { file: string | undefined };
   /** Cookies are `Secure` and `__Host-` prefixed when the issuer is https. */
@@ -213,7 +235,13 @@ const schema = z
     protection: z
       .object({
         trustedProxies: z.array(z.string()).optional(),
+        forwardedHeader: z.enum(FORWARDED_HEADERS).optional(),
         operatorAllowList: z.array(z.string()).optional(),
+        metricsToken: z
+          .string()
+          .min(16, 'must be at least 16 characters')
+          .regex(/^[\x21-\x7e]+$/, 'must be printable ASCII without spaces')
+          .optional(),
         rateLimits: z.record(z.string(), z.any()).optional(),
         redis: z.any().optional(),
         redisPrefix: z.string().min(1).optional(),
@@ -315,7 +343,9 @@ export function resolveOptions(options: AuthorizationServerOptions): ResolvedOpt
     invalidation: options.invalidation,
     protection: {
       trustedProxies: options.protection?.trustedProxies ?? [],
+      forwardedHeader: options.protection?.forwardedHeader ?? 'x-forwarded-for',
       operatorAllowList: options.protection?.operatorAllowList ?? LOOPBACK_RANGES,
+      metricsToken: options.protection?.metricsToken,
       rateLimits: mergeRateLimits(options.protection?.rateLimits),
       redis: options.protection?.redis,
       redisPrefix: options.protection?.redisPrefix,

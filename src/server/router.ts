@@ -33,7 +33,7 @@ import { errorPage } from './interaction/pages.js';
 import { oauthErrorResponse, serverErrorResponse } from './http/responses.js';
 import { currentRequestContext, runWithRequestContext } from './http/request-context.js';
 import { healthzResponse, httpMetrics, operatorMetricsResponse, readinessCheck, readyzResponse } from './observability/index.js';
-import { clientIp } from './protection/client-ip.js';
+import { clientIp, hasUnvouchedForwarding, unconfiguredProxyWarning } from './protection/client-ip.js';
 import { isStoreUnavailable } from '../stores/unavailable.js';
 import { rateLimitedResponse } from './protection/rate-limited.js';
 
@@ -64,17 +64,21 @@ export function createRouter(ctx: ServerContext): Hono<Env> {
   const pagePaths: RegExp[] = [];
   // First, so that refused (429) and failed requests are counted too.
   app.use(httpMetrics(ctx.metrics));
+  const warnUnconfiguredProxy = unconfiguredProxyWarning(ctx.protection.trustedProxies, ctx.logger);
 
   app.use(async (c, next) => {
     const requestId = randomUUID();
     c.set('requestId', requestId);
-    const ip = clientIp(c.env?.remoteAddress, c.req.raw.headers, ctx.protection.trustedProxies);
-    await runWithRequestContext({ requestId, ip, userAgent: c.req.header('user-agent')?.slice(0, 300) ?? null }, async () => {
+    const peer = c.env?.remoteAddress;
+    const ip = clientIp(peer, c.req.raw.headers, ctx.protection.trustedProxies, ctx.protection.forwardedHeader);
+    const unvouchedForwarding = hasUnvouchedForwarding(peer, c.req.raw.headers, ctx.protection.trustedProxies);
+    warnUnconfiguredProxy(peer, c.req.raw.headers);
+    await runWithRequestContext({ requestId, ip, unvouchedForwarding, userAgent: c.req.header('user-agent')?.slice(0, 300) ?? null }, async () => {
       const path = new URL(c.req.url).pathname;
       // Health checks come from load balancers, often and on purpose: they do not count.
       const limited = HEALTH_PATHS.has(path) || ip === null ? undefined : await ctx.protection.rateLimits.consume('requestsPerIp', ip);
       if (limited) {
-        c.res = rateLimitedResponse(ctx, limited, isPage(c.req.url));
+        c.res = await rateLimitedResponse(ctx, limited, isPage(c.req.url));
         return;
       }
       await next();
@@ -110,7 +114,12 @@ export function createRouter(ctx: ServerContext): Hono<Env> {
   const readiness = readinessCheck(ctx.options.store, ctx.keyRing);
   route('/healthz', ['GET'], () => healthzResponse());
   route('/readyz', ['GET'], () => readyzResponse(readiness));
-  route('/metrics', ['GET'], (_ctx, request) => operatorMetricsResponse(ctx.metrics, ctx.protection.operatorAllowList, currentRequestContext()?.ip, request));
+  route('/metrics', ['GET'], (_ctx, request) => {
+    const who = currentRequestContext();
+    // Forwarded by a proxy that is not trusted: the peer address (loopback, say) is the proxy's, not the scraper's.
+    const ip = who?.unvouchedForwarding ? null : who?.ip;
+    return operatorMetricsResponse(ctx.metrics, ctx.protection.operatorAllowList, ip, request, { token: ctx.protection.metricsToken });
+  });
 
   const discovery = () => discoveryEndpoint(metadata);
   route(`${base}/.well-known/openid-configuration`, ['GET'], discovery);
@@ -155,7 +164,7 @@ export function createRouter(ctx: ServerContext): Hono<Env> {
     const path = new URL(url).pathname;
     return pagePaths.some((pattern) => pattern.test(path));
   }
-  app.notFound((c) => oauthErrorResponse(new OAuthError('invalid_request', `no endpoint at ${new URL(c.req.url).pathname}`, { status: 404 })));
+  app.notFound((c) => oauthErrorResponse(new OAuthError('invalid_request', 'no endpoint at this path', { status: 404 })));
   app.onError((error, c) => {
     const requestId = c.get('requestId');
     if (error instanceof OAuthError) {

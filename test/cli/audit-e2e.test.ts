@@ -15,12 +15,12 @@ describe('gatehouse audit (end to end)', () => {
   });
 
   it('records server and CLI events, verifies an untouched log, and names an event edited with SQL', async () => {
-    const options = { cwd: workspace.cwd };
+    const options = { cwd: workspace.cwd, dev: true };
     const data = ['--data', workspace.dataDir];
     const created = parseJson<{ client_id: string; client_secret: string }>(
       await runCliOk(['clients', 'add', '--name', 'Audited job', '--grant', 'client_credentials', '--scope', 'api:read', '--json', ...data], options),
     );
-    const server = await startServer({ cwd: workspace.cwd, dataDir: workspace.dataDir, env: { GATEHOUSE_AUDIT_FILE: join(workspace.dataDir, 'audit.jsonl') } });
+    const server = await startServer({ cwd: workspace.cwd, dataDir: workspace.dataDir, dev: true, env: { GATEHOUSE_AUDIT_FILE: join(workspace.dataDir, 'audit.jsonl') } });
     const credentials = { clientId: created.client_id, clientSecret: created.client_secret };
     expect((await postForm(`${server.issuer}/token`, { grant_type: 'client_credentials' }, credentials)).status).toBe(200);
     expect((await postForm(`${server.issuer}/token`, { grant_type: 'client_credentials' }, { ...credentials, clientSecret: 'wrong-secret-0123456789-abcdefghijkl' })).status).toBe(401);

@@ -59,17 +59,18 @@ async function requestToken(server: RunningServer, clientId: string, clientSecre
 }
 
 // One server for the clients and config-file tests: its working directory holds a config file.
+// Development mode (--dev) here and for every command on its data directory: it generates the secret.
 let shared: Workspace;
 let server: RunningServer;
 beforeAll(async () => {
   shared = workspace();
   writeFileSync(join(shared.cwd, 'gatehouse.config.json'), JSON.stringify({ accessTokenTtl: 120 }));
-  server = await startServer({ cwd: shared.cwd, dataDir: shared.dataDir });
+  server = await startServer({ cwd: shared.cwd, dataDir: shared.dataDir, dev: true });
 });
 
 /** Runs `gatehouse` in the shared workspace with `--data` set. */
 function gatehouse(args: string[], stdin?: string) {
-  return runCli([...args, '--data', shared.dataDir], { cwd: shared.cwd, ...(stdin !== undefined ? { stdin } : {}) });
+  return runCli([...args, '--data', shared.dataDir], { cwd: shared.cwd, dev: true, ...(stdin !== undefined ? { stdin } : {}) });
 }
 
 describe('gatehouse clients', () => {
@@ -87,7 +88,7 @@ describe('gatehouse clients', () => {
   });
 
   it('lists and shows clients without any secret or secret hash', async () => {
-    const added = parseJson<ClientOutput>(await runCliOk(['clients', 'add', '--name', 'Listed', '--grant', 'client_credentials', '--scope', 'api:read', '--json', '--data', shared.dataDir], { cwd: shared.cwd }));
+    const added = parseJson<ClientOutput>(await runCliOk(['clients', 'add', '--name', 'Listed', '--grant', 'client_credentials', '--scope', 'api:read', '--json', '--data', shared.dataDir], { cwd: shared.cwd, dev: true }));
 
     const [list, show, missing] = await Promise.all([
       gatehouse(['clients', 'list', '--json']),
@@ -114,7 +115,7 @@ describe('gatehouse clients', () => {
   });
 
   it('rotate-secret gives a new secret: the running server refuses the old one and accepts the new one', async () => {
-    const added = parseJson<ClientOutput>(await runCliOk(['clients', 'add', '--name', 'Rotated', '--grant', 'client_credentials', '--scope', 'api:read', '--json', '--data', shared.dataDir], { cwd: shared.cwd }));
+    const added = parseJson<ClientOutput>(await runCliOk(['clients', 'add', '--name', 'Rotated', '--grant', 'client_credentials', '--scope', 'api:read', '--json', '--data', shared.dataDir], { cwd: shared.cwd, dev: true }));
     expect((await requestToken(server, added.client_id, added.client_secret!)).status).toBe(200);
 
     const rotate = await gatehouse(['clients', 'rotate-secret', added.client_id, '--json']);
@@ -134,7 +135,7 @@ describe('gatehouse clients', () => {
   });
 
   it('remove deletes the client: it is no longer listed and can no longer get tokens', async () => {
-    const added = parseJson<ClientOutput>(await runCliOk(['clients', 'add', '--name', 'Removed', '--grant', 'client_credentials', '--scope', 'api:read', '--json', '--data', shared.dataDir], { cwd: shared.cwd }));
+    const added = parseJson<ClientOutput>(await runCliOk(['clients', 'add', '--name', 'Removed', '--grant', 'client_credentials', '--scope', 'api:read', '--json', '--data', shared.dataDir], { cwd: shared.cwd, dev: true }));
 
     const remove = await gatehouse(['clients', 'remove', added.client_id]);
     expect(remove.code, remove.stderr).toBe(0);
@@ -172,7 +173,7 @@ describe('gatehouse clients', () => {
 
   it('registers a client_secret_post client that must authenticate in the body', async () => {
     const added = parseJson<ClientOutput>(
-      await runCliOk(['clients', 'add', '--name', 'Poster', '--grant', 'client_credentials', '--scope', 'api:read', '--auth-method', 'client_secret_post', '--json', '--data', shared.dataDir], { cwd: shared.cwd }),
+      await runCliOk(['clients', 'add', '--name', 'Poster', '--grant', 'client_credentials', '--scope', 'api:read', '--auth-method', 'client_secret_post', '--json', '--data', shared.dataDir], { cwd: shared.cwd, dev: true }),
     );
     expect(added.token_endpoint_auth_method).toBe('client_secret_post');
     const inBody = await postForm(`${server.issuer}/token`, { grant_type: 'client_credentials', client_id: added.client_id, client_secret: added.client_secret! });
@@ -184,7 +185,7 @@ describe('gatehouse clients', () => {
 describe('gatehouse users', () => {
   const ws = workspace();
   const password = 'correct horse battery staple';
-  const run = (args: string[], stdin?: string) => runCli([...args, '--data', ws.dataDir], { cwd: ws.cwd, ...(stdin !== undefined ? { stdin } : {}) });
+  const run = (args: string[], stdin?: string) => runCli([...args, '--data', ws.dataDir], { cwd: ws.cwd, dev: true, ...(stdin !== undefined ? { stdin } : {}) });
   const storedHash = (username: string): string | null => {
     const db = new Database(join(ws.dataDir, 'gatehouse.db'), { readonly: true, fileMustExist: true });
     try {
@@ -273,13 +274,13 @@ describe('gatehouse users', () => {
 describe('gatehouse migrate', () => {
   it('applies the initial migration to a new data directory, and nothing the second time', async () => {
     const ws = workspace();
-    const first = await runCli(['migrate', '--json', '--data', ws.dataDir], { cwd: ws.cwd });
+    const first = await runCli(['migrate', '--json', '--data', ws.dataDir], { cwd: ws.cwd, dev: true });
     expect(first.code, first.stderr).toBe(0);
     const { applied } = parseJson<{ applied: string[] }>(first);
     expect(applied[0]).toBe('0001_initial_schema');
     expect(existsSync(join(ws.dataDir, 'gatehouse.db'))).toBe(true);
 
-    const second = await runCli(['migrate', '--json', '--data', ws.dataDir], { cwd: ws.cwd });
+    const second = await runCli(['migrate', '--json', '--data', ws.dataDir], { cwd: ws.cwd, dev: true });
     expect(second.code, second.stderr).toBe(0);
     expect(parseJson(second)).toEqual({ applied: [] });
   });
@@ -322,7 +323,7 @@ describe('secret and production mode', () => {
 
   it('in development generates a 0600 secret file once, with a warning on stderr', async () => {
     const ws = workspace();
-    const first = await runCli(['migrate', '--data', ws.dataDir], { cwd: ws.cwd });
+    const first = await runCli(['migrate', '--data', ws.dataDir], { cwd: ws.cwd, dev: true });
     expect(first.code, first.stderr).toBe(0);
     const file = join(ws.dataDir, 'secret');
     expect(statSync(file).mode & 0o777).toBe(0o600);
@@ -332,7 +333,7 @@ describe('secret and production mode', () => {
     expect(secret.length).toBeGreaterThanOrEqual(32);
 
     // Kept across runs: keys and client secrets are derived from it.
-    const second = await runCli(['migrate', '--data', ws.dataDir], { cwd: ws.cwd });
+    const second = await runCli(['migrate', '--data', ws.dataDir], { cwd: ws.cwd, dev: true });
     expect(second.code).toBe(0);
     expect(readFileSync(file, 'utf8').trim()).toBe(secret);
     expect(second.stderr).not.toContain('generated a secret');
@@ -342,7 +343,7 @@ describe('secret and production mode', () => {
 describe('configuration', () => {
   async function tokenFrom(target: RunningServer, ws: Workspace): Promise<{ expires_in: number }> {
     const added = parseJson<ClientOutput>(
-      await runCliOk(['clients', 'add', '--name', 'TTL', '--grant', 'client_credentials', '--scope', 'api:read', '--json', '--data', ws.dataDir], { cwd: ws.cwd }),
+      await runCliOk(['clients', 'add', '--name', 'TTL', '--grant', 'client_credentials', '--scope', 'api:read', '--json', '--data', ws.dataDir], { cwd: ws.cwd, dev: true }),
     );
     const response = await requestToken(target, added.client_id, added.client_secret!);
     expect(response.status).toBe(200);
@@ -356,7 +357,7 @@ describe('configuration', () => {
   it('lets GATEHOUSE_ACCESS_TOKEN_TTL override the config file', async () => {
     const ws = workspace();
     writeFileSync(join(ws.cwd, 'gatehouse.config.json'), JSON.stringify({ accessTokenTtl: 120 }));
-    const target = await startServer({ cwd: ws.cwd, dataDir: ws.dataDir, env: { GATEHOUSE_ACCESS_TOKEN_TTL: '60' } });
+    const target = await startServer({ cwd: ws.cwd, dataDir: ws.dataDir, dev: true, env: { GATEHOUSE_ACCESS_TOKEN_TTL: '60' } });
     try {
       expect((await tokenFrom(target, ws)).expires_in).toBe(60);
     } finally {
@@ -377,7 +378,8 @@ describe('configuration', () => {
   it('refuses a secret in the config file, pointing to GATEHOUSE_SECRET', async () => {
     const ws = workspace();
     writeFileSync(join(ws.cwd, 'gatehouse.config.json'), JSON.stringify({ secret: INSTALLATION_SECRET }));
-    const result = await runCli(['start', '--port', '0', '--json', '--data', ws.dataDir], { cwd: ws.cwd, timeoutMs: 10_000 });
+    // Development, so that the only mention of GATEHOUSE_SECRET can come from the config-file check.
+    const result = await runCli(['start', '--port', '0', '--json', '--data', ws.dataDir], { cwd: ws.cwd, dev: true, timeoutMs: 10_000 });
     expect(result.code).not.toBe(0);
     expect(result.code).not.toBeNull();
     expect(result.stderr).toContain('secret');
@@ -392,9 +394,9 @@ describe('gatehouse keys', () => {
   const ws = workspace();
   let keysServer: RunningServer;
   beforeAll(async () => {
-    keysServer = await startServer({ cwd: ws.cwd, dataDir: ws.dataDir, env: { GATEHOUSE_KEY_REFRESH_INTERVAL: '1' } });
+    keysServer = await startServer({ cwd: ws.cwd, dataDir: ws.dataDir, dev: true, env: { GATEHOUSE_KEY_REFRESH_INTERVAL: '1' } });
   });
-  const run = (args: string[]) => runCli([...args, '--data', ws.dataDir], { cwd: ws.cwd });
+  const run = (args: string[]) => runCli([...args, '--data', ws.dataDir], { cwd: ws.cwd, dev: true });
   const jwksKids = async (): Promise<string[]> => {
     const jwks = (await (await fetch(`${keysServer.issuer}/jwks`)).json()) as { keys: { kid: string }[] };
     return jwks.keys.map((key) => key.kid).sort();
@@ -433,7 +435,7 @@ describe('gatehouse keys', () => {
     // The running server publishes old and new keys and signs with the new ES256 key.
     const everyKid = listed.map((key) => key.kid).sort();
     await pollUntil(async () => JSON.stringify(await jwksKids()) === JSON.stringify(everyKid), { what: 'the server to publish the rotated keys' });
-    const client = parseJson<ClientOutput>(await runCliOk(['clients', 'add', '--name', 'After rotation', '--grant', 'client_credentials', '--scope', 'api:read', '--json', '--data', ws.dataDir], { cwd: ws.cwd }));
+    const client = parseJson<ClientOutput>(await runCliOk(['clients', 'add', '--name', 'After rotation', '--grant', 'client_credentials', '--scope', 'api:read', '--json', '--data', ws.dataDir], { cwd: ws.cwd, dev: true }));
     const token = (await (await requestToken(keysServer, client.client_id, client.client_secret!)).json()) as { access_token: string };
     const header = JSON.parse(Buffer.from(token.access_token.split('.')[0]!, 'base64url').toString()) as { kid: string; alg: string };
     expect(header.alg).toBe('ES256');

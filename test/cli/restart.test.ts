@@ -36,7 +36,7 @@ let liveToken: string;
 
 beforeAll(async () => {
   ws = createWorkspace();
-  server = await startServer({ cwd: ws.cwd, dataDir: ws.dataDir });
+  server = await startServer({ cwd: ws.cwd, dataDir: ws.dataDir, dev: true });
 });
 
 afterAll(async () => {
@@ -96,7 +96,7 @@ describe('gatehouse start, stop and start again on the same data directory', () 
 
   it('issues a client made with the CLI a JWT access token that verifies against the JWKS', async () => {
     const added = parseJson<{ client_id: string; client_secret: string }>(
-      await runCliOk(['clients', 'add', '--name', 'Acceptance', '--grant', 'client_credentials', '--scope', 'api:read', '--json', '--data', ws.dataDir], { cwd: ws.cwd }),
+      await runCliOk(['clients', 'add', '--name', 'Acceptance', '--grant', 'client_credentials', '--scope', 'api:read', '--json', '--data', ws.dataDir], { cwd: ws.cwd, dev: true }),
     );
     client = { clientId: added.client_id, clientSecret: added.client_secret };
 
@@ -128,7 +128,7 @@ describe('gatehouse start, stop and start again on the same data directory', () 
 
   it('after a restart keeps the client, the keys and the revocation', async () => {
     // Same port, so the issuer (http://127.0.0.1:<port>) and with it the tokens' `iss` stay the same.
-    server = await startServer({ cwd: ws.cwd, dataDir: ws.dataDir, port: server.port });
+    server = await startServer({ cwd: ws.cwd, dataDir: ws.dataDir, dev: true, port: server.port });
     expect((await discover(server)).issuer).toBe(metadata.issuer);
 
     expect(await jwksKids()).toEqual(firstKids);

@@ -42,7 +42,7 @@ describe('gatehouse start with built-in TLS', () => {
 
   it('serves https with HSTS, and SIGHUP reloads a renewed certificate', async () => {
     const first = makeCertificate(workspace.cwd, 'first');
-    const server = await startServer({ cwd: workspace.cwd, dataDir: workspace.dataDir, args: ['--tls-cert', first.cert, '--tls-key', first.key] });
+    const server = await startServer({ cwd: workspace.cwd, dataDir: workspace.dataDir, dev: true, args: ['--tls-cert', first.cert, '--tls-key', first.key] });
     expect(server.issuer).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
     const discovery = await get(`${server.issuer}/.well-known/openid-configuration`);
     expect(discovery.status).toBe(200);

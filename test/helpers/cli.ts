@@ -4,6 +4,10 @@
  *
  * Every process started here is tracked; call {@link killAll} in `afterAll`/`afterEach` so that no
  * test leaves a server running, even when it failed half-way.
+ *
+ * Like the command, a run is in production mode unless it says otherwise: `dev: true` adds `--dev`
+ * (a secret generated into the data directory, the outbox for one-time codes); otherwise pass
+ * `GATEHOUSE_SECRET` in `env`. Every command on one data directory should use the same choice.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
@@ -29,8 +33,9 @@ process.once('exit', () => {
 });
 
 /**
- * The parent's environment without any `GATEHOUSE_*` variable (and without `NODE_ENV`, which selects
- * production mode), plus `extra`. A variable set to `undefined` in `extra` is left out.
+ * The parent's environment without any `GATEHOUSE_*` variable (and without `NODE_ENV`, which the
+ * command ignores, so that tests that set it see only their own value), plus `extra`. A variable set
+ * to `undefined` in `extra` is left out.
  */
 export function cleanEnv(extra: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
@@ -64,6 +69,8 @@ export interface RunOptions {
   cwd: string;
   /** Added to {@link cleanEnv}; the parent's GATEHOUSE_* variables are never passed on. */
   env?: Record<string, string | undefined>;
+  /** Development mode: adds `--dev`. Default: production, which needs `GATEHOUSE_SECRET` in `env`. */
+  dev?: boolean;
   /** Written to standard input, which is then closed. Without it standard input is closed at once. */
   stdin?: string;
   /** Kill the command after this long (the result then has `code: null`). Default 15 s. */
@@ -79,7 +86,7 @@ export interface RunResult {
 
 /** Runs `gatehouse ...args` to completion. */
 export function runCli(args: string[], options: RunOptions): Promise<RunResult> {
-  const child = spawn(process.execPath, [BIN, ...args], { cwd: options.cwd, env: cleanEnv(options.env), stdio: ['pipe', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [BIN, ...args, ...devFlag(options)], { cwd: options.cwd, env: cleanEnv(options.env), stdio: ['pipe', 'pipe', 'pipe'] });
   running.add(child);
   let stdout = '';
   let stderr = '';
@@ -124,6 +131,8 @@ export interface StartOptions {
   cwd: string;
   dataDir: string;
   env?: Record<string, string | undefined>;
+  /** Development mode: adds `--dev`. Default: production, which needs `GATEHOUSE_SECRET` in `env`. */
+  dev?: boolean;
   /** Default 0: any free port. */
   port?: number;
   /** More flags for `gatehouse start`. */
@@ -150,7 +159,7 @@ export interface RunningServer {
  * process exits first or takes too long.
  */
 export function startServer(options: StartOptions): Promise<RunningServer> {
-  const args = [BIN, 'start', '--port', String(options.port ?? 0), '--json', '--data', options.dataDir, ...(options.args ?? [])];
+  const args = [BIN, 'start', '--port', String(options.port ?? 0), '--json', '--data', options.dataDir, ...devFlag(options), ...(options.args ?? [])];
   const child = spawn(process.execPath, args, { cwd: options.cwd, env: cleanEnv(options.env), stdio: ['ignore', 'pipe', 'pipe'] });
   running.add(child);
   let stdout = '';
@@ -209,6 +218,11 @@ export function startServer(options: StartOptions): Promise<RunningServer> {
       if (!announced) fail(`exited with ${code} before it was ready`);
     });
   });
+}
+
+/** `--dev` when a run asks for development mode. Appended, so it never takes a command's place. */
+function devFlag(options: { dev?: boolean }): string[] {
+  return options.dev ? ['--dev'] : [];
 }
 
 function readyLine(line: string): { issuer: string; port: number } | undefined {

@@ -117,7 +117,7 @@ describe('Authlib (Python, Flask client) as the relying party', () => {
   beforeAll(async () => {
     if (!hasAuthlib) return;
     ws = createWorkspace();
-    server = await startServer({ cwd: ws.cwd, dataDir: ws.dataDir });
+    server = await startServer({ cwd: ws.cwd, dataDir: ws.dataDir, dev: true });
     alice = await addUser(ws, 'alice', 'Alice Liddell');
     const port = await freePort();
     registered = await addClient(ws, { name: 'Flask + Authlib', redirectUri: `http://127.0.0.1:${port}/authorize` });

@@ -20,7 +20,7 @@ export async function addUser(ws: Workspace, username: string, name: string): Pr
   const password = `correct horse battery staple ${username}`;
   const result = await runCliOk(
     ['users', 'add', '--username', username, '--email', email, '--email-verified', '--name', name, '--password-stdin', '--json', '--data', ws.dataDir],
-    { cwd: ws.cwd, stdin: `${password}\n` },
+    { cwd: ws.cwd, dev: true, stdin: `${password}\n` },
   );
   const { sub } = parseJson<{ sub: string }>(result);
   expect(sub).toEqual(expect.any(String));
@@ -42,7 +42,7 @@ export async function addClient(
   if (options.postLogoutRedirectUri) args.push('--post-logout-redirect-uri', options.postLogoutRedirectUri);
   if (options.authMethod) args.push('--auth-method', options.authMethod);
   const added = parseJson<{ client_id: string; client_secret: string | null; token_endpoint_auth_method: string; scope: string }>(
-    await runCliOk([...args, '--json', '--data', ws.dataDir], { cwd: ws.cwd }),
+    await runCliOk([...args, '--json', '--data', ws.dataDir], { cwd: ws.cwd, dev: true }),
   );
   expect(added.token_endpoint_auth_method).toBe(options.authMethod ?? 'client_secret_basic');
   expect(added.scope.split(' ')).toEqual(expect.arrayContaining(['openid', 'profile', 'email', 'offline_access']));

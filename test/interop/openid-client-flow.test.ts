@@ -22,7 +22,7 @@ let alice: TestUser;
 
 beforeAll(async () => {
   ws = createWorkspace();
-  server = await startServer({ cwd: ws.cwd, dataDir: ws.dataDir });
+  server = await startServer({ cwd: ws.cwd, dataDir: ws.dataDir, dev: true });
   alice = await addUser(ws, 'alice', 'Alice Liddell');
 });
 

@@ -18,7 +18,7 @@ export const CLIENTS_USAGE = `Usage:
   gatehouse clients show CLIENT_ID [--json]
   gatehouse clients remove CLIENT_ID
   gatehouse clients rotate-secret CLIENT_ID [--json]
-Every command takes --data DIR (default ./.gatehouse, or GATEHOUSE_DATA_DIR).`;
+Every command takes --data DIR (default ./.gatehouse, or GATEHOUSE_DATA_DIR) and --dev (development mode).`;
 
 const OPTIONS = {
   name: { type: 'string' },

@@ -3,7 +3,7 @@ import type { CliIo } from '../io.js';
 import { openRuntime } from '../runtime.js';
 
 export const MIGRATE_USAGE = `Usage:
-  gatehouse migrate [--data DIR] [--json]
+  gatehouse migrate [--data DIR] [--dev] [--json]
 Applies pending database migrations (gatehouse start also applies them).`;
 
 /** `gatehouse migrate`: applies pending schema migrations and says which. */

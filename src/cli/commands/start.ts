@@ -22,7 +22,10 @@ function pickSenders(senders: Senders): { email?: Senders['email'] & object; sms
 
 export const START_USAGE = `Usage:
   gatehouse start [--port 3000] [--host 127.0.0.1] [--issuer URL] [--data DIR]
-                  [--tls-cert FILE --tls-key FILE] [--workers N] [--json]
+                  [--tls-cert FILE --tls-key FILE] [--workers N] [--dev] [--json]
+Runs in production mode: GATEHOUSE_SECRET is required and the issuer must be https (plain http on
+loopback only). --dev (or GATEHOUSE_ENV=development) is for local use: a secret generated into the
+data directory, any http issuer, and email/SMS codes written to DIR/outbox.jsonl instead of sent.
 Serves the authorization server (embedded SQLite in the data directory, or GATEHOUSE_DATABASE_URL
 and GATEHOUSE_REDIS_URL). --workers N runs N processes sharing the port. With --tls-cert and
 --tls-key it serves HTTPS; SIGHUP reloads the certificate and key. Stops cleanly on SIGINT/SIGTERM.`;
@@ -60,7 +63,7 @@ export async function startCommand(args: string[], io: CliIo, warn: (message: st
   process.once('SIGTERM', onStop!);
   const runtime = await openRuntime(config, warn);
   if (config.mode === 'development') {
-    warn('running in development mode: set GATEHOUSE_ENV=production for real deployments');
+    warn('running in development mode (--dev or GATEHOUSE_ENV=development): not for real deployments');
   }
 
   // The issuer may depend on the port actually bound (--port 0), so listen first and answer 503 until ready.
@@ -112,7 +115,9 @@ export async function startCommand(args: string[], io: CliIo, warn: (message: st
       protection: {
         ...(runtime.redis ? { redis: runtime.redis, ...(config.redisPrefix ? { redisPrefix: config.redisPrefix } : {}) } : {}),
         trustedProxies: config.trustedProxies,
+        forwardedHeader: config.forwardedHeader,
         ...(config.operatorAllowList ? { operatorAllowList: config.operatorAllowList } : {}),
+        ...(config.metricsToken ? { metricsToken: config.metricsToken } : {}),
         ...(config.rateLimits ? { rateLimits: config.rateLimits } : {}),
       },
       mfa: {

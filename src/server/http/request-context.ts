@@ -6,6 +6,12 @@ export interface RequestContext {
   /** The client's address (see `clientIp`): `null` when the host gave none. */
   ip: string | null;
   userAgent: string | null;
+  /**
+   * The request carries `X-Forwarded-For` or `Forwarded` that no trusted proxy vouches for (see
+   * `hasUnvouchedForwarding`): it probably came through an unconfigured proxy, so it is never an
+   * operator's, whatever its peer address.
+   */
+  unvouchedForwarding?: boolean;
 }
 
 const storage = new AsyncLocalStorage<RequestContext>();

@@ -1,3 +1,4 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
 import { OAuthError } from '../../core/errors.js';
 import { SIGNING_ALGS, type KeyRing } from '../../core/signing-keys.js';
 import type { Store } from '../../stores/contract.js';
@@ -38,25 +39,49 @@ export async function metricsResponse(metrics: Pick<Metrics, 'registry'>): Promi
   return new Response(body, { status: 200, headers: { 'Content-Type': metrics.registry.contentType, ...NO_STORE } });
 }
 
+/** Options of {@link operatorMetricsResponse}. */
+export interface OperatorMetricsOptions {
+  /** When set, a scrape also needs `Authorization: Bearer <token>` (RFC 6750 §2.1). */
+  token?: string | undefined;
+}
+
 /**
- * `/metrics` for operators only: {@link metricsResponse} when `ip` is in the operator allow-list,
- * otherwise the router's own 404 — to anyone else the endpoint does not exist, so scanners learn
- * nothing (an operator whose scraper gets 404 should check `protection.operatorAllowList`).
+ * `/metrics` for operators only: {@link metricsResponse} when `ip` is in the operator allow-list
+ * (and, with `options.token`, the request carries that bearer token), otherwise the router's own
+ * 404 — to anyone outside the list the endpoint does not exist, so scanners learn nothing (an
+ * operator whose scraper gets 404 should check `protection.operatorAllowList`). An allowed address
+ * without the right token gets 401 with `WWW-Authenticate: Bearer realm="gatehouse-metrics"`
+ * (RFC 6750 §3). Pass `ip` as `null` for a request that must never count as an operator's.
  *
  * @example
  * route('/metrics', ['GET'], (ctx, request) =>
- *   operatorMetricsResponse(ctx.metrics, ctx.protection.operatorAllowList, currentRequestContext()?.ip, request));
+ *   operatorMetricsResponse(ctx.metrics, ctx.protection.operatorAllowList, currentRequestContext()?.ip, request, { token: ctx.protection.metricsToken }));
  */
 export async function operatorMetricsResponse(
   metrics: Pick<Metrics, 'registry'>,
   allowList: Pick<IpRanges, 'has'>,
   ip: string | null | undefined,
   request: Request,
+  options: OperatorMetricsOptions = {},
 ): Promise<Response> {
   if (!allowList.has(ip)) {
-    return oauthErrorResponse(new OAuthError('invalid_request', `no endpoint at ${new URL(request.url).pathname}`, { status: 404 }));
+    return oauthErrorResponse(new OAuthError('invalid_request', 'no endpoint at this path', { status: 404 }));
+  }
+  if (options.token !== undefined) {
+    const presented = /^Bearer +(\S+) *$/i.exec(request.headers.get('authorization') ?? '')?.[1];
+    if (presented === undefined || !sameSecret(presented, options.token)) {
+      // RFC 6750 §3.1: no error code when no credentials were sent at all.
+      const challenge = `Bearer realm="gatehouse-metrics"${presented === undefined ? '' : ', error="invalid_token"'}`;
+      return oauthErrorResponse(new OAuthError('invalid_token', 'a valid metrics bearer token is required', { status: 401, headers: { 'WWW-Authenticate': challenge } }));
+    }
   }
   return metricsResponse(metrics);
+}
+
+/** Constant-time comparison, also of the length (both sides are hashed first). */
+function sameSecret(presented: string, expected: string): boolean {
+  const digest = (value: string) => createHash('sha256').update(value).digest();
+  return timingSafeEqual(digest(presented), digest(expected));
 }
 
 /** The `/healthz` (liveness) response: 200 `{ "status": "ok" }` whenever the process can answer at all. */

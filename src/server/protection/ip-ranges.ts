@@ -1,10 +1,18 @@
 import { BlockList, isIP } from 'node:net';
 import { ConfigError } from '../../core/errors.js';
 
-/** IPv4-mapped IPv6 (`::ffff:127.0.0.1`) is the IPv4 address it carries. */
+/**
+ * An address as matched and recorded: without IPv6 brackets, and IPv4-mapped IPv6
+ * (`::ffff:127.0.0.1`, `[::ffff:7f00:1]`) as the IPv4 address it carries.
+ */
 export function normaliseIp(address: string): string {
-  const mapped = /^::ffff:(\d{1,3}(?:\.\d{1,3}){3})$/i.exec(address);
-  return mapped ? mapped[1]! : address.replace(/^\[|\]$/g, '');
+  const bare = address.replace(/^\[|\]$/g, '');
+  const dotted = /^::ffff:(\d{1,3}(?:\.\d{1,3}){3})$/i.exec(bare);
+  if (dotted) return dotted[1]!;
+  const hex = /^::ffff:([0-9a-f]{1,4}):([0-9a-f]{1,4})$/i.exec(bare);
+  if (!hex) return bare;
+  const [high, low] = [parseInt(hex[1]!, 16), parseInt(hex[2]!, 16)];
+  return `${high >> 8}.${high & 255}.${low >> 8}.${low & 255}`;
 }
 
 /** A set of IPv4 and IPv6 addresses and CIDR ranges, matched with Node's `net.BlockList`. */

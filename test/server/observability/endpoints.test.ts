@@ -62,7 +62,7 @@ describe('operatorMetricsResponse', () => {
       expect(response.status, String(ip)).toBe(404);
       const text = await response.text();
       expect(text).not.toContain('gatehouse_');
-      expect(JSON.parse(text)).toEqual({ error: 'invalid_request', error_description: 'no endpoint at /metrics' });
+      expect(JSON.parse(text)).toEqual({ error: 'invalid_request', error_description: 'no endpoint at this path' });
     }
   });
 });

@@ -31,10 +31,14 @@ export function requestFrom(localAddress: string, url: string, init: { method?: 
 /** A cookie jar over {@link requestFrom}: follows nothing, keeps cookies, submits forms. */
 export class LoopbackBrowser {
   readonly cookies = new Map<string, string>();
-  constructor(readonly localAddress: string) {}
+  /** `headers` go with every request (e.g. `X-Forwarded-For`, to play a proxy). */
+  constructor(
+    readonly localAddress: string,
+    readonly headers: Record<string, string> = {},
+  ) {}
 
   async request(url: string, init: { method?: string; form?: Record<string, string> } = {}): Promise<LoopbackResponse> {
-    const headers: Record<string, string> = {};
+    const headers: Record<string, string> = { ...this.headers };
     if (this.cookies.size) headers.cookie = [...this.cookies].map(([name, value]) => `${name}=${value}`).join('; ');
     let body: string | undefined;
     if (init.form) {

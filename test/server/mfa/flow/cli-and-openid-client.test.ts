@@ -27,7 +27,7 @@ let users: Record<'alice' | 'bob' | 'carol', TestUser>;
 
 beforeAll(async () => {
   ws = createWorkspace();
-  server = await startServer({ cwd: ws.cwd, dataDir: ws.dataDir });
+  server = await startServer({ cwd: ws.cwd, dataDir: ws.dataDir, dev: true });
   const [alice, bob, carol] = await Promise.all([addUser(ws, 'alice', 'Alice Liddell'), addUser(ws, 'bob', 'Bob Builder'), addUser(ws, 'carol', 'Carol Danvers')]);
   users = { alice: alice!, bob: bob!, carol: carol! };
   app = await addClient(ws, { name: 'Plain HTML app', redirectUri: REDIRECT_URI });
@@ -41,12 +41,12 @@ afterAll(async () => {
 
 /** `gatehouse users mfa add-totp USER --json`; returns what it printed and when it ran. */
 async function addTotp(username: string): Promise<{ secret: string; otpauth_uri: string; at: number }> {
-  const result = await runCliOk(['users', 'mfa', 'add-totp', username, '--json', '--data', ws.dataDir], { cwd: ws.cwd });
+  const result = await runCliOk(['users', 'mfa', 'add-totp', username, '--json', '--data', ws.dataDir], { cwd: ws.cwd, dev: true });
   return { ...parseJson<{ secret: string; otpauth_uri: string }>(result), at: Date.now() };
 }
 
 function mfaList(username: string) {
-  return runCliOk(['users', 'mfa', 'list', username, '--json', '--data', ws.dataDir], { cwd: ws.cwd }).then((result) =>
+  return runCliOk(['users', 'mfa', 'list', username, '--json', '--data', ws.dataDir], { cwd: ws.cwd, dev: true }).then((result) =>
     parseJson<{ factors: { id: string; type: string; confirmed: boolean; last_used_at: string | null }[]; recovery_codes_left: number }>(result),
   );
 }
@@ -128,7 +128,7 @@ describe('gatehouse users mfa, and signing in through the plain HTML forms', () 
   });
 
   it('users mfa reset removes it: the next sign-in asks for the password only', async () => {
-    const reset = await runCliOk(['users', 'mfa', 'reset', 'alice', '--data', ws.dataDir], { cwd: ws.cwd });
+    const reset = await runCliOk(['users', 'mfa', 'reset', 'alice', '--data', ws.dataDir], { cwd: ws.cwd, dev: true });
     expect(reset.stderr).toContain('removed 1 factor(s) of alice');
     expect((await mfaList('alice')).factors).toEqual([]);
     const { page } = await passwordStep(new UserAgent(), users.alice);
