@@ -32,8 +32,36 @@ export async function recordConsent(ctx: ServerContext, sub: string, clientId: s
   return grant;
 }
 
-/** True while the consent (grant) exists and has not been revoked. */
-export async function isConsentActive(ctx: ServerContext, consentId: string): Promise<boolean> {
+/**
+ * Key in {@link GrantRecord.extra}: milliseconds since the epoch at or before which every token
+ * family resting on this consent is dead, while the consent itself stands (a password reset or
+ * "sign out everywhere" ends the user's tokens without asking them to consent again).
+ */
+export const TOKENS_NOT_BEFORE = 'tokensNotBefore';
+
+/** The grant with its tokens-not-before time moved to `at` (never back). */
+export function withTokensNotBefore(grant: GrantRecord, at: number): GrantRecord {
+  const previous = grant.extra[TOKENS_NOT_BEFORE];
+  const notBefore = typeof previous === 'number' ? Math.max(previous, at) : at;
+  return { ...grant, extra: { ...grant.extra, [TOKENS_NOT_BEFORE]: notBefore }, updatedAt: Math.max(grant.updatedAt, at) };
+}
+
+/**
+ * True when a token family that began at `familyIssuedAt` was ended by the grant's
+ * tokens-not-before time. A family without a recorded start (stored before the start was recorded)
+ * counts as begun at 0: ended by any such revocation.
+ */
+export function endedByTokensNotBefore(grant: GrantRecord, familyIssuedAt: number | undefined): boolean {
+  const notBefore = grant.extra[TOKENS_NOT_BEFORE];
+  return typeof notBefore === 'number' && (familyIssuedAt ?? 0) <= notBefore;
+}
+
+/**
+ * True while the consent (grant) exists, has not been revoked, and did not end the token family
+ * that began at `familyIssuedAt` (see {@link TOKENS_NOT_BEFORE}). Every use of a user's token —
+ * code redemption, refresh, introspection, UserInfo, revocation lookup — goes through here.
+ */
+export async function isConsentActive(ctx: ServerContext, consentId: string, familyIssuedAt: number | undefined): Promise<boolean> {
   const grant = await ctx.options.store.grants.get(consentId);
-  return grant !== undefined && grant.revokedAt === null;
+  return grant !== undefined && grant.revokedAt === null && !endedByTokensNotBefore(grant, familyIssuedAt);
 }

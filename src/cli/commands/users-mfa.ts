@@ -7,7 +7,7 @@ import type { Runtime } from '../runtime.js';
 
 export const USERS_MFA_USAGE = `Usage:
   gatehouse users mfa list USER [--json]        the user's second factors
-  gatehouse users mfa reset USER                removes every second factor and recovery code (support)
+  gatehouse users mfa reset USER                removes every second factor, passkey and recovery code (support)
   gatehouse users mfa add-totp USER [--json]    adds a confirmed authenticator-app factor and prints
                                                 { "secret": <base32>, "otpauth_uri": ... } (scripted set-up)`;
 

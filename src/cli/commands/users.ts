@@ -1,4 +1,6 @@
-import { createUser, describeUser, findUser, setUserPassword } from '../../server/admin/users.js';
+import { systemClock } from '../../core/clock.js';
+import { revokeUserAccess } from '../../server/admin/user-access.js';
+import { createUser, describeUser, findUser, removeUser, setUserPassword } from '../../server/admin/users.js';
 import { configFrom, parseCommand } from '../args.js';
 import { printRecord, printTable, readAll, UsageError, type CliIo } from '../io.js';
 import { openRuntime } from '../runtime.js';
@@ -10,9 +12,12 @@ export const USERS_USAGE = `Usage:
   gatehouse users show USER [--json]
   gatehouse users remove USER
   gatehouse users set-password USER --password-stdin
+  gatehouse users revoke-sessions USER
   gatehouse users mfa list|reset|add-totp USER [--json]
 USER is a username, an email or a sub. Passwords are read from standard input, never from arguments.
-Every command takes --data DIR (default ./.gatehouse, or GATEHOUSE_DATA_DIR).`;
+set-password and revoke-sessions sign the user out everywhere and end every token issued on their
+behalf (refresh and access tokens); their consents to applications stay. remove does the same first.
+Every command takes --data DIR (default ./.gatehouse, or GATEHOUSE_DATA_DIR) and --dev (development mode).`;
 
 const OPTIONS = {
   username: { type: 'string' },
@@ -62,17 +67,23 @@ export async function usersCommand(args: string[], io: CliIo, warn: (message: st
         return 0;
       }
       case 'remove': {
-        const user = await findUser(store, requiredUser(positionals));
-        await store.users.delete(user.id);
-        await runtime.audit('user.removed', { sub: user.id });
+        const user = await removeUser(store, systemClock, requiredUser(positionals));
+        await runtime.audit('user.removed', { sub: user.id, sessions_revoked: true });
         io.stderr.write(`removed user ${user.username}\n`);
         return 0;
       }
       case 'set-password': {
         if (password === undefined) throw new UsageError('--password-stdin is required');
-        const user = await setUserPassword(store, requiredUser(positionals), password, now);
-        await runtime.audit('user.password_set', { sub: user.id });
-        io.stderr.write(`password set for ${user.username}\n`);
+        const { user, revoked } = await setUserPassword(store, systemClock, requiredUser(positionals), password);
+        await runtime.audit('user.password_set', { sub: user.id, sessions_revoked: true, sessions_ended: revoked.sessions });
+        io.stderr.write(`password set for ${user.username}; signed out everywhere (${revoked.sessions} session(s)) and their tokens revoked\n`);
+        return 0;
+      }
+      case 'revoke-sessions': {
+        const user = await findUser(store, requiredUser(positionals));
+        const revoked = await revokeUserAccess(store, systemClock, user.id);
+        await runtime.audit('user.sessions_revoked', { sub: user.id, sessions_ended: revoked.sessions });
+        io.stderr.write(`signed ${user.username} out everywhere (${revoked.sessions} session(s)) and revoked their tokens\n`);
         return 0;
       }
       case 'mfa':

@@ -1,7 +1,10 @@
 import { randomUUID } from 'node:crypto';
+import type { Clock } from '../../core/clock.js';
 import { hashPassword } from '../../core/password.js';
 import type { Store, UserProfile, UserRecord } from '../../stores/contract.js';
+import { userOwner } from '../session/sessions.js';
 import { AdminInputError } from './input-error.js';
+import { revokeUserAccess, type UserAccessRevocation } from './user-access.js';
 
 /** NIST SP 800-63B §5.1.1.2: at least 8 characters; a generous upper bound keeps hashing cost bounded. */
 export const MIN_PASSWORD_LENGTH = 8;
@@ -58,13 +61,35 @@ export async function createUser(store: Store, input: NewUserInput, now: number)
   return user;
 }
 
-/** Sets a new password for the user found by id, username or email. */
-export async function setUserPassword(store: Store, login: string, password: string, now: number): Promise<UserRecord> {
+/**
+ * Sets a new password for the user found by id, username or email, then signs them out everywhere
+ * and ends their tokens ({@link revokeUserAccess}): whoever knew the old password keeps nothing.
+ * The password changes first, so no one can sign in with the old one after the revocation.
+ */
+export async function setUserPassword(store: Store, clock: Clock, login: string, password: string): Promise<{ user: UserRecord; revoked: UserAccessRevocation }> {
   checkPassword(password);
   const user = await findUser(store, login);
-  const updated = { ...user, passwordHash: await hashPassword(password), updatedAt: now };
+  const updated = { ...user, passwordHash: await hashPassword(password), updatedAt: clock.now() };
   await store.users.update(updated);
-  return updated;
+  return { user: updated, revoked: await revokeUserAccess(store, clock, user.id) };
+}
+
+/**
+ * Removes the user found by id, username or email, ending first everything they are signed in
+ * with: their tokens are inactive from the first step on, their sessions and sign-in history are
+ * deleted and their consents revoked. In that order so that an interruption never leaves a
+ * removed user's tokens working, and a sign-in racing the removal ends with it.
+ */
+export async function removeUser(store: Store, clock: Clock, login: string): Promise<UserRecord> {
+  const user = await findUser(store, login);
+  await revokeUserAccess(store, clock, user.id);
+  await store.users.delete(user.id);
+  // Nothing left to remember for a user who no longer exists.
+  for (const grant of await store.grants.listBySubject(user.id)) {
+    if (grant.revokedAt === null) await store.grants.revoke(grant.id, clock.now());
+  }
+  await store.artifacts.deleteByGrant(userOwner(user.id));
+  return user;
 }
 
 /** Finds a user by id, username or email; throws {@link AdminInputError} when there is none. */

@@ -30,6 +30,11 @@ async function bearerToken(ctx: ServerContext, request: Request): Promise<string
   return fromBody;
 }
 
+function audienceOf(aud: string | string[] | undefined): string[] {
+  if (aud === undefined) return [];
+  return Array.isArray(aud) ? aud : [aud];
+}
+
 /** UserInfo (OIDC Core §5.3), GET and POST: the user's claims for the token's scopes. */
 export async function userinfoEndpoint(ctx: ServerContext, request: Request): Promise<Response> {
   const token = await bearerToken(ctx, request);
@@ -37,6 +42,9 @@ export async function userinfoEndpoint(ctx: ServerContext, request: Request): Pr
   if (token === undefined) return new Response(null, { status: 401, headers: { 'WWW-Authenticate': 'Bearer realm="gatehouse"', ...NO_STORE } });
   const claims = await activeAccessToken(ctx, token);
   if (!claims) throw bearerError('invalid_token', 'the access token is invalid, expired or revoked', 401);
+  // RFC 9068 §4, OIDC Core §5.3: UserInfo is a resource of the issuer; a token for another API
+  // (`aud` without the issuer, e.g. issued with an RFC 8707 `resource`) is not accepted here.
+  if (!audienceOf(claims.aud).includes(ctx.options.issuer)) throw bearerError('invalid_token', 'the access token is not meant for UserInfo', 401);
   const scope = parseScope(claims.scope);
   if (!scope.includes('openid')) throw bearerError('insufficient_scope', 'the access token lacks the openid scope', 403);
   const user = await ctx.options.store.users.get(claims.sub);

@@ -3,8 +3,8 @@ import { OAuthError } from '../../core/errors.js';
 import type { ClientRecord } from '../../stores/contract.js';
 import type { ServerContext } from '../context.js';
 import type { FormParams } from '../http/form.js';
-import { resolveAudience } from '../resource-indicators.js';
-import { AUTHORIZATION_CODE, codeId, type AuthorizationCodeState } from '../tokens/authorization-code.js';
+import { audienceDefaults, resolveAudience } from '../resource-indicators.js';
+import { AUTHORIZATION_CODE, codeId, findRedeemedCode, rememberRedeemedCode, type AuthorizationCodeState } from '../tokens/authorization-code.js';
 import { revokeFamily } from '../tokens/token-family.js';
 import { activeConsentUser, issueUserTokens, mayIssueRefreshToken } from '../tokens/user-tokens.js';
 import type { TokenResponse } from './token-response.js';
@@ -23,7 +23,9 @@ function pkceMatches(verifier: string, challenge: string): boolean {
  * The authorization code grant (RFC 6749 §4.1.3, OIDC Core §3.1.3). The code is single-use and
  * bound to the client, the redirect URI and the PKCE challenge. Everything is checked before the
  * code is consumed, so a bad request does not burn it; a second use revokes every token issued
- * from it (its token family).
+ * from it (its token family) — also after the code itself expired, for as long as those tokens
+ * live (RFC 6749 §4.1.2: "SHOULD revoke (when possible) all tokens previously issued based on
+ * that authorization code").
  */
 export async function authorizationCodeGrant(ctx: ServerContext, client: ClientRecord, params: FormParams): Promise<TokenResponse> {
   const code = params.get('code');
@@ -34,7 +36,11 @@ export async function authorizationCodeGrant(ctx: ServerContext, client: ClientR
   const { store } = ctx.options;
   const id = codeId(ctx, code);
   const record = await store.artifacts.get<AuthorizationCodeState>(AUTHORIZATION_CODE, id);
-  if (!record) throw new OAuthError('invalid_grant', 'the authorization code is invalid or expired');
+  if (!record) {
+    const redeemed = await findRedeemedCode(ctx, id);
+    if (redeemed) return replayed(ctx, redeemed.familyId, client);
+    throw new OAuthError('invalid_grant', 'the authorization code is invalid or expired');
+  }
   const state = record.value;
   if (record.consumedAt !== null) return replayed(ctx, record.grantId!, client);
   if (state.clientId !== client.clientId) throw new OAuthError('invalid_grant', 'the authorization code was issued to another client');
@@ -45,23 +51,30 @@ export async function authorizationCodeGrant(ctx: ServerContext, client: ClientR
   if (!CODE_VERIFIER.test(verifier) || !pkceMatches(verifier, state.codeChallenge)) {
     throw new OAuthError('invalid_grant', 'code_verifier does not match the code_challenge (PKCE)');
   }
-  const audience = resolveAudience(params.getAll('resource'), client, ctx.options.tokens.defaultAudience);
-  const user = await activeConsentUser(ctx, state.consentId, state.sub);
+  const audience = resolveAudience(params.getAll('resource'), client, { ...audienceDefaults(ctx), scope: state.scope });
+  const user = await activeConsentUser(ctx, state.consentId, state.sub, state.familyIssuedAt);
 
+  const familyId = record.grantId!;
   // Atomic: of concurrent redemptions exactly one gets here; the others are replays.
   if (!(await store.artifacts.consume(AUTHORIZATION_CODE, id, ctx.options.clock.now()))) {
-    return replayed(ctx, record.grantId!, client);
+    return replayed(ctx, familyId, client);
   }
+  const withRefresh = mayIssueRefreshToken(client, state.scope);
+  // The consumed code expires with its short TTL; the tombstone outlives it as long as the tokens do.
+  const { accessTokenTtl, refreshTokenTtl } = ctx.options.tokens;
+  const tokensLive = withRefresh ? Math.max(refreshTokenTtl, accessTokenTtl) : accessTokenTtl;
+  await rememberRedeemedCode(ctx, id, { familyId, clientId: client.clientId }, tokensLive);
   const { response } = await issueUserTokens(ctx, {
     client,
     user,
-    familyId: record.grantId!,
+    familyId,
     consentId: state.consentId,
+    familyIssuedAt: state.familyIssuedAt,
     scope: state.scope,
     audience,
     authentication: { authTime: state.authTime, amr: state.amr, acr: state.acr, sid: state.sid },
     ...(state.nonce !== null ? { nonce: state.nonce } : {}),
-    refresh: mayIssueRefreshToken(client, state.scope) ? { issue: state.scope } : undefined,
+    refresh: withRefresh ? { issue: state.scope } : undefined,
   });
   return response;
 }

@@ -2,7 +2,7 @@ import { OAuthError } from '../../core/errors.js';
 import type { ClientRecord } from '../../stores/contract.js';
 import type { ServerContext } from '../context.js';
 import type { FormParams } from '../http/form.js';
-import { resolveAudience } from '../resource-indicators.js';
+import { audienceDefaults, resolveAudience } from '../resource-indicators.js';
 import { grantableScope, parseScope } from '../scope.js';
 import { issueAccessToken } from '../tokens/access-token.js';
 import type { TokenResponse } from './token-response.js';
@@ -21,11 +21,11 @@ export async function clientCredentialsGrant(ctx: ServerContext, client: ClientR
   const requested = parseScope(params.get('scope'));
   const userScope = requested.find((scope) => USER_SCOPES.has(scope));
   if (userScope) {
-    throw new OAuthError('invalid_scope', `scope "${userScope}" needs an end user and cannot be granted to client_credentials`);
+    throw new OAuthError('invalid_scope', 'openid and offline_access need an end user and cannot be granted to client_credentials');
   }
   const allowed = parseScope(client.scope).filter((scope) => !USER_SCOPES.has(scope));
   const scope = grantableScope(requested, allowed);
-  const audience = resolveAudience(params.getAll('resource'), client, ctx.options.tokens.defaultAudience);
+  const audience = resolveAudience(params.getAll('resource'), client, { ...audienceDefaults(ctx), scope });
   const issued = await issueAccessToken(ctx, { subject: client.clientId, clientId: client.clientId, scope, audience, familyId: null, consentId: null });
   return {
     access_token: issued.token,

@@ -2,7 +2,7 @@ import { OAuthError } from '../../core/errors.js';
 import type { ArtifactRecord, ClientRecord } from '../../stores/contract.js';
 import type { ServerContext } from '../context.js';
 import type { FormParams } from '../http/form.js';
-import { resolveAudience } from '../resource-indicators.js';
+import { audienceDefaults, resolveAudience } from '../resource-indicators.js';
 import { parseScope } from '../scope.js';
 import { findSuccessor, REFRESH_TOKEN, refreshTokenId, rememberSuccessor, type RefreshTokenState } from '../tokens/refresh-token.js';
 import { revokeFamily } from '../tokens/token-family.js';
@@ -15,9 +15,11 @@ const SUCCESSOR_POLL_MS = 25;
 
 /**
  * The refresh token grant (RFC 6749 §6) with rotation on every use. A rotated token presented
- * again is reuse (RFC 9700 §4.14.2): its whole token family is revoked — unless the same client retries
- * within the configured grace window, which returns the same successor (a benign network retry).
- * The scope may be narrowed for the new access token; the refresh token keeps its original scope.
+ * again is reuse (RFC 9700 §4.14.2): its whole token family is revoked — unless the same
+ * confidential client retries within the configured grace window, which returns the same
+ * successor (a benign network retry). Public clients get no grace window (see
+ * {@link graceApplies}). The scope may be narrowed for the new access token; the refresh token
+ * keeps its original scope.
  */
 export async function refreshTokenGrant(ctx: ServerContext, client: ClientRecord, params: FormParams): Promise<TokenResponse> {
   const token = params.get('refresh_token');
@@ -31,16 +33,18 @@ export async function refreshTokenGrant(ctx: ServerContext, client: ClientRecord
 
   const requested = parseScope(params.get('scope'));
   const beyond = requested.filter((scope) => !state.scope.includes(scope));
-  if (beyond.length > 0) throw new OAuthError('invalid_scope', `scope exceeds what was granted: ${beyond.join(' ')}`);
+  if (beyond.length > 0) throw new OAuthError('invalid_scope', 'the requested scope exceeds what was granted');
   const scope = requested.length > 0 ? requested : state.scope;
-  const audience = resolveAudience(params.getAll('resource'), client, ctx.options.tokens.defaultAudience);
+  const audience = resolveAudience(params.getAll('resource'), client, { ...audienceDefaults(ctx), scope });
   const familyId = record.grantId!;
-  const user = await activeConsentUser(ctx, state.consentId, state.sub);
+  const user = await activeConsentUser(ctx, state.consentId, state.sub, state.familyIssuedAt);
   const base: Omit<UserTokensInput, 'refresh'> = {
     client,
     user,
     familyId,
     consentId: state.consentId,
+    // Kept across rotations: a family that began before the user's access was revoked stays dead.
+    familyIssuedAt: state.familyIssuedAt,
     scope,
     audience,
     authentication: { authTime: state.authTime, amr: state.amr, acr: state.acr, sid: state.sid },
@@ -48,7 +52,7 @@ export async function refreshTokenGrant(ctx: ServerContext, client: ClientRecord
 
   const consumed = record.consumedAt === null ? await store.artifacts.consume(REFRESH_TOKEN, id, ctx.options.clock.now()) : undefined;
   if (!consumed) {
-    const successor = await successorWithinGrace(ctx, record, id);
+    const successor = graceApplies(ctx, client) ? await successorWithinGrace(ctx, record, id) : undefined;
     if (successor === undefined) {
       ctx.metrics.refreshReuse.inc();
       await revokeFamily(ctx, familyId, 'refresh_reuse', client.clientId);
@@ -57,8 +61,19 @@ export async function refreshTokenGrant(ctx: ServerContext, client: ClientRecord
     return (await issueUserTokens(ctx, { ...base, refresh: { reuse: successor } })).response;
   }
   const { response, refreshToken } = await issueUserTokens(ctx, { ...base, refresh: { issue: state.scope } });
-  if (ctx.options.tokens.refreshTokenReuseGrace > 0) await rememberSuccessor(ctx, familyId, id, refreshToken!);
+  if (graceApplies(ctx, client)) await rememberSuccessor(ctx, familyId, id, refreshToken!);
   return response;
+}
+
+/**
+ * Whether the reuse grace window applies to the client: configured, and the client is
+ * confidential. A public client (`token_endpoint_auth_method: none`) cannot authenticate, so
+ * within the window anyone holding a stolen old refresh token would be handed the live successor.
+ * For public clients RFC 9700 §4.14.2 relies on rotation with reuse detection in place of sender
+ * constraint: any reuse must revoke the family.
+ */
+function graceApplies(ctx: ServerContext, client: ClientRecord): boolean {
+  return ctx.options.tokens.refreshTokenReuseGrace > 0 && client.tokenEndpointAuthMethod !== 'none';
 }
 
 /**

@@ -1,7 +1,10 @@
 import { randomToken } from '../../core/encoding.js';
-import type { UserRecord } from '../../stores/contract.js';
+import type { Store, UserRecord } from '../../stores/contract.js';
 import type { ServerContext } from '../context.js';
 import { cookieName, readCookie, serializeCookie } from '../http/cookies.js';
+import { existingBrowserId } from './browser.js';
+import { rememberBrowser } from './known-browsers.js';
+import { userOwner } from './owner.js';
 
 /** Artifact kind of SSO sessions, keyed by a hash of the cookie value. */
 export const SESSION = 'session';
@@ -10,10 +13,7 @@ export const SIGN_IN_EVENT = 'sign_in_event';
 const SIGN_IN_EVENT_TTL_MS = 90 * 86_400_000;
 const SESSION_PURPOSE = 'session-cookie';
 
-/** The owner id under which a user's sessions and sign-in events are kept (to list them, or end them all). */
-export function userOwner(sub: string): string {
-  return `user:${sub}`;
-}
+export { userOwner } from './owner.js';
 
 /** What the server remembers about a signed-in browser. */
 export interface SessionState {
@@ -79,6 +79,7 @@ export async function startSession(
     grantId: userOwner(user.id),
     expiresAt: now + SIGN_IN_EVENT_TTL_MS,
   });
+  await rememberBrowser(ctx, existingBrowserId(ctx, request), user.id);
   return {
     state,
     setCookie: serializeCookie(sessionCookieName(ctx), cookie, { secure: ctx.options.secureCookies, maxAge: ctx.options.sessions.ttl }),
@@ -96,4 +97,20 @@ export async function endSession(ctx: ServerContext, request: Request): Promise<
   const cookie = readCookie(request, sessionCookieName(ctx));
   if (cookie) await ctx.options.store.artifacts.delete(SESSION, ctx.secretKeys.hash(cookie, SESSION_PURPOSE));
   return serializeCookie(sessionCookieName(ctx), '', { secure: ctx.options.secureCookies, maxAge: 0 });
+}
+
+/**
+ * Ends every sign-in session of a user (all browsers), keeping the record of past sign-ins.
+ * Returns how many sessions ended. Used when an operator resets the password or revokes access.
+ */
+export async function endUserSessions(store: Store, sub: string): Promise<number> {
+  let ended = 0;
+  for (;;) {
+    const sessions = await store.artifacts.listByGrant(SESSION, userOwner(sub));
+    let deleted = 0;
+    for (const session of sessions) if (await store.artifacts.delete(SESSION, session.id)) deleted += 1;
+    ended += deleted;
+    // Lists come in pages; a page with nothing left to delete (or an empty one) is the last.
+    if (deleted === 0) return ended;
+  }
 }

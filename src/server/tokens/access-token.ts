@@ -24,6 +24,19 @@ export interface IssueAccessTokenInput {
   familyId: string | null;
   /** The user's consent it rests on (revoking the consent revokes it); `null` for client credentials. */
   consentId: string | null;
+  /**
+   * When its token family began, in milliseconds (see `AuthorizationCodeState.familyIssuedAt`), for
+   * the consent's tokens-not-before check; `undefined` when unknown (counted as 0) or for client credentials.
+   */
+  familyIssuedAt?: number | undefined;
+}
+
+/** What the store keeps per access token (by `jti`) until it expires. */
+export interface AccessTokenRecord {
+  [key: string]: string | number | null | undefined;
+  clientId: string;
+  consentId: string | null;
+  familyIssuedAt?: number;
 }
 
 export interface IssuedAccessToken {
@@ -65,7 +78,11 @@ export async function issueAccessToken(ctx: ServerContext, input: IssueAccessTok
   await options.store.artifacts.put({
     kind: ACCESS_TOKEN_RECORD,
     id: claims.jti,
-    value: { clientId: input.clientId, consentId: input.consentId },
+    value: {
+      clientId: input.clientId,
+      consentId: input.consentId,
+      ...(input.familyIssuedAt !== undefined ? { familyIssuedAt: input.familyIssuedAt } : {}),
+    } satisfies AccessTokenRecord,
     grantId: input.familyId,
     expiresAt: claims.exp * 1000,
   });
@@ -104,9 +121,10 @@ export async function verifyAccessToken(ctx: ServerContext, token: string): Prom
 export async function activeAccessToken(ctx: ServerContext, token: string): Promise<AccessTokenClaims | undefined> {
   const claims = await verifyAccessToken(ctx, token);
   if (!claims) return undefined;
-  const record = await ctx.options.store.artifacts.get<{ clientId: string; consentId: string | null }>(ACCESS_TOKEN_RECORD, claims.jti);
+  const record = await ctx.options.store.artifacts.get<AccessTokenRecord>(ACCESS_TOKEN_RECORD, claims.jti);
   if (!record) return undefined;
-  if (record.value.consentId !== null && !(await isConsentActive(ctx, record.value.consentId))) return undefined;
+  const { consentId, familyIssuedAt } = record.value;
+  if (consentId !== null && !(await isConsentActive(ctx, consentId, familyIssuedAt))) return undefined;
   return claims;
 }
 

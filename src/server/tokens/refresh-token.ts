@@ -9,7 +9,7 @@ const REFRESH_PURPOSE = 'refresh-token';
 
 /** What a refresh token stands for. Its scope never changes across rotations (RFC 6749 §6). */
 export interface RefreshTokenState {
-  [key: string]: string | number | string[];
+  [key: string]: string | number | string[] | undefined;
   clientId: string;
   sub: string;
   scope: string[];
@@ -18,6 +18,11 @@ export interface RefreshTokenState {
   acr: string;
   sid: string;
   consentId: string;
+  /**
+   * When its token family began (the code's `familyIssuedAt`), in milliseconds, kept across
+   * rotations; absent in tokens stored before it was recorded (then counted as 0).
+   */
+  familyIssuedAt?: number;
 }
 
 export function refreshTokenId(ctx: ServerContext, token: string): string {

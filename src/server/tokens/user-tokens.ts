@@ -15,6 +15,12 @@ export interface UserTokensInput {
   familyId: string;
   /** The consent they rest on. */
   consentId: string;
+  /**
+   * When the family began (the code's `familyIssuedAt`), carried into every token of the family so
+   * that the consent's tokens-not-before time ends them all, the ones minted by a refresh racing
+   * the revocation included. `undefined` when unknown (counted as 0).
+   */
+  familyIssuedAt: number | undefined;
   /** Scope of this access token (may be narrower than the family's on refresh). */
   scope: string[];
   audience: string[];
@@ -34,11 +40,18 @@ export interface UserTokensInput {
  * response, so a race always ends the same way — exactly one success, and the family revoked.
  */
 export async function issueUserTokens(ctx: ServerContext, input: UserTokensInput): Promise<{ response: TokenResponse; refreshToken?: string }> {
-  const { client, user, familyId, consentId, scope, authentication } = input;
-  const access = await issueAccessToken(ctx, { subject: user.id, clientId: client.clientId, scope, audience: input.audience, familyId, consentId });
+  const { client, user, familyId, consentId, familyIssuedAt, scope, authentication } = input;
+  const access = await issueAccessToken(ctx, { subject: user.id, clientId: client.clientId, scope, audience: input.audience, familyId, consentId, familyIssuedAt });
   let refreshToken: string | undefined;
   if (input.refresh && 'issue' in input.refresh) {
-    const state: RefreshTokenState = { clientId: client.clientId, sub: user.id, scope: input.refresh.issue, consentId, ...authentication };
+    const state: RefreshTokenState = {
+      clientId: client.clientId,
+      sub: user.id,
+      scope: input.refresh.issue,
+      consentId,
+      ...authentication,
+      ...(familyIssuedAt !== undefined ? { familyIssuedAt } : {}),
+    };
     refreshToken = await issueRefreshToken(ctx, familyId, state);
   } else if (input.refresh) {
     refreshToken = input.refresh.reuse;
@@ -71,9 +84,12 @@ export async function issueUserTokens(ctx: ServerContext, input: UserTokensInput
   };
 }
 
-/** The user of a consent, if the consent still stands and the user may still sign in. */
-export async function activeConsentUser(ctx: ServerContext, consentId: string, sub: string): Promise<UserRecord> {
-  if (!(await isConsentActive(ctx, consentId))) throw new OAuthError('invalid_grant', 'the user revoked this authorization');
+/**
+ * The user of a consent, if the consent still stands for the token family that began at
+ * `familyIssuedAt` and the user may still sign in.
+ */
+export async function activeConsentUser(ctx: ServerContext, consentId: string, sub: string, familyIssuedAt: number | undefined): Promise<UserRecord> {
+  if (!(await isConsentActive(ctx, consentId, familyIssuedAt))) throw new OAuthError('invalid_grant', 'this authorization was revoked');
   const user = await ctx.options.store.users.get(sub);
   if (!user || user.disabled) throw new OAuthError('invalid_grant', 'the user can no longer sign in');
   return user;
