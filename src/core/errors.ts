@@ -55,10 +55,21 @@ export interface OAuthErrorOptions {
 }
 
 /**
- * A protocol error answered to the caller as `{ error, error_description }`.
+ * RFC 6749 §5.2 (and §4.1.2.1): `error_description` is `1*( %x20-21 / %x23-5B / %x5D-7E )`:
+ * printable ASCII without `"` and `\`, so it is safe in a JSON string, a query string and a quoted
+ * `WWW-Authenticate` parameter alike.
+ */
+const ERROR_DESCRIPTION = /^[\x20-\x21\x23-\x5B\x5D-\x7E]+$/;
+
+/**
+ * A protocol error answered to the caller as `{ error, error_description }`. The description is
+ * fixed text chosen by the server: never the client's input (which could carry a secret, or forge
+ * text on an error page). One outside RFC 6749's character set is refused at construction with a
+ * `TypeError` (`ERR_INVALID_ERROR_DESCRIPTION`): a bug in the server, caught by the tests, never
+ * sent to a client.
  *
  * @example
- * throw new OAuthError('invalid_scope', 'scope "admin" is not allowed for this client');
+ * throw new OAuthError('invalid_scope', 'a requested scope is not allowed for this client');
  */
 export class OAuthError extends Error {
   readonly error: OAuthErrorCode;
@@ -66,6 +77,9 @@ export class OAuthError extends Error {
   readonly headers: Record<string, string>;
 
   constructor(error: OAuthErrorCode, description: string, options: OAuthErrorOptions = {}) {
+    if (!ERROR_DESCRIPTION.test(description)) {
+      throw Object.assign(new TypeError('an OAuth error_description must use only the characters RFC 6749 section 5.2 allows'), { code: 'ERR_INVALID_ERROR_DESCRIPTION' });
+    }
     super(description);
     this.name = 'OAuthError';
     this.error = error;

@@ -6,6 +6,9 @@ import { currentRequestContext } from './http/request-context.js';
 import { parseIpRanges } from './protection/ip-ranges.js';
 import type { AuditLog } from './audit/audit-log.js';
 import { auditEvent } from './audit/events.js';
+import { rateLimitedError, recordRateLimitHit } from './protection/rate-limited.js';
+import type { Limited, RateLimits } from './protection/rate-limits.js';
+import type { ServerContext } from './context.js';
 
 /** Purpose label of the keyed hash of client secrets. */
 export const CLIENT_SECRET_PURPOSE = 'client-secret';
@@ -20,35 +23,63 @@ interface PresentedCredentials {
 /** Authentication methods this server supports at its token, introspection and revocation endpoints. */
 export const CLIENT_AUTH_METHODS: readonly ClientAuthMethod[] = ['client_secret_basic', 'client_secret_post', 'none'];
 
+/** What client authentication works with. */
+export interface ClientAuthDeps {
+  store: Store;
+  secretKeys: SecretKeys;
+  audit: AuditLog;
+  rateLimits: RateLimits;
+  /** Records a refusal by a rate limit (metrics, bounded audit). */
+  refused(limited: Limited, clientId: string | undefined): Promise<void>;
+}
+
+/** The capabilities of {@link authenticateClient}, taken from the server's context. */
+export function clientAuthDeps(ctx: ServerContext): ClientAuthDeps {
+  return {
+    store: ctx.options.store,
+    secretKeys: ctx.secretKeys,
+    audit: ctx.audit,
+    rateLimits: ctx.protection.rateLimits,
+    refused: (limited, clientId) => recordRateLimitHit(ctx, limited, clientId ? { client_id: clientId } : {}),
+  };
+}
+
 /**
  * Authenticates the client of a back-channel request (RFC 6749 §2.3).
  * Exactly one method may be used (§2.3: "MUST NOT use more than one authentication method").
  * Every failure is `invalid_client` (401 with `WWW-Authenticate`, §5.2) without saying whether the
- * client exists.
+ * client exists. Spend, then check: each attempt takes a point of the client id + address budget
+ * (`clientAuthPerClientIp`) before the secret is compared, and a success gives it back, so a flood
+ * of guesses gets `429` once the budget is spent, even with the right secret inside it.
  */
-export async function authenticateClient(
-  request: Request,
-  params: FormParams,
-  store: Store,
-  secretKeys: SecretKeys,
-  audit: AuditLog,
-): Promise<ClientRecord> {
+export async function authenticateClient(deps: ClientAuthDeps, request: Request, params: FormParams): Promise<ClientRecord> {
+  const { store, secretKeys, audit, rateLimits } = deps;
   const presented = presentedCredentials(request, params);
-  const failed = (reason: string) => {
-    audit.recordLater(auditEvent('client.authentication_failed', { client_id: presented.clientId, reason }));
+  const ip = currentRequestContext()?.ip ?? 'unknown';
+  const client = await store.clients.get(presented.clientId);
+  const attempt = await rateLimits.reserve([{ limiter: 'clientAuthPerClientIp', key: `${presented.clientId}|${ip}` }]);
+  if (attempt.limited) {
+    await deps.refused(attempt.limited, client?.clientId);
+    throw rateLimitedError(attempt.limited);
+  }
+  const failed = async (reason: string) => {
+    // Bounded: a flood of unknown client ids (or wrong secrets) cannot grow the audit chain without end.
+    if (await rateLimits.auditAllowed(`client.authentication_failed:${reason}`, reason === 'unknown_client' ? ip : `${presented.clientId}|${ip}`)) {
+      audit.recordLater(auditEvent('client.authentication_failed', { ...(client ? { client_id: client.clientId } : {}), reason }));
+    }
     return invalidClient('client authentication failed');
   };
-  const client = await store.clients.get(presented.clientId);
-  if (!client) throw failed('unknown_client');
+  if (!client) throw await failed('unknown_client');
   // Same answer as for an unknown client: saying which method is expected would confirm the client exists.
-  if (client.tokenEndpointAuthMethod !== presented.method) throw failed('wrong_method');
+  if (client.tokenEndpointAuthMethod !== presented.method) throw await failed('wrong_method');
   if (presented.method !== 'none') {
     const valid =
       client.clientSecretHash !== null &&
       presented.clientSecret !== undefined &&
       secretKeys.verifyHash(presented.clientSecret, CLIENT_SECRET_PURPOSE, client.clientSecretHash);
-    if (!valid) throw failed('bad_secret');
+    if (!valid) throw await failed('bad_secret');
   }
+  await attempt.refund();
   await checkClientAddress(client, audit);
   return client;
 }

@@ -8,7 +8,7 @@ export function parseScope(scope: string | undefined): string[] {
   if (scope === undefined) return [];
   const tokens = scope.split(' ').filter((token) => token !== '');
   for (const token of tokens) {
-    if (!SCOPE_TOKEN.test(token)) throw new OAuthError('invalid_scope', `"${token}" is not a valid scope token`);
+    if (!SCOPE_TOKEN.test(token)) throw new OAuthError('invalid_scope', 'scope holds a token that is not a valid scope token (RFC 6749 section 3.3)');
   }
   return [...new Set(tokens)];
 }
@@ -26,7 +26,7 @@ export function grantableScope(requested: string[], allowed: string[]): string[]
   if (requested.length === 0) return allowed;
   const refused = requested.filter((scope) => !allowed.includes(scope));
   if (refused.length > 0) {
-    throw new OAuthError('invalid_scope', `scope not allowed for this client: ${refused.join(' ')}`);
+    throw new OAuthError('invalid_scope', 'a requested scope is not allowed for this client');
   }
   return requested;
 }

@@ -70,6 +70,8 @@ export interface AccountPageActions {
   revokeApp?: string;
   /** POST: end this session. */
   signOut: string;
+  /** POST: sign in again (needed before adding or removing a method, see `reauthNeeded`). */
+  reauth?: string;
   /** The `@simplewebauthn/browser` UMD bundle (same origin). */
   passkeyScriptUrl: string;
 }
@@ -92,6 +94,11 @@ export interface AccountPageView extends PageBase {
   notice?: string;
   /** What went wrong with the last action. */
   error?: string;
+  /**
+   * The sign-in is not recent enough (or lacks the second factor) to add or remove a method: the
+   * "add" forms are replaced by a "sign in again" button posting to `actions.reauth`.
+   */
+  reauthNeeded?: boolean;
 }
 
 const FACTOR_KIND: Record<AccountFactor['type'], { name: string; icon: SafeHtml }> = {
@@ -160,10 +167,14 @@ function factorsSection(view: AccountPageView): SafeHtml {
     html`<div class="inline-form"><div class="field field-channel"><label for="contact-channel">Send codes by</label><select class="input" id="contact-channel" name="channel"><option value="sms">Text message</option><option value="email">Email</option></select></div>${textField({ id: 'contact-to', name: 'to', label: 'Phone number or email', type: 'text', autocomplete: 'off', describedBy: 'contact-to-hint' })}${smallButton('Send code')}</div><p class="hint" id="contact-to-hint">Phone numbers with the country code, such as +44 7700 900123.</p>`,
   )}</li>`;
 
+  const addMethods =
+    view.reauthNeeded && actions.reauth
+      ? html`<p class="section-lead" id="reauth-lead">To add or remove a sign-in method, sign in again first${view.factors.length > 0 ? ', with your second step' : ''}.</p>${form(actions.reauth, html`<div class="section-actions">${smallButton('Sign in again', 'primary')}</div>`)}`
+      : html`<ul class="rows">${row(APP_ICON, 'Authenticator app', 'Get codes from an app such as Google Authenticator or 1Password.', form(actions.addTotp, smallButton('Set up')))}${addPasskey}${addContact}</ul>`;
   return html`<section class="section" aria-labelledby="mfa-heading"><h2 id="mfa-heading">Two-step verification</h2>${status}
 ${view.factors.length > 0 && html`<ul class="rows" aria-label="Your sign-in methods">${factors}</ul>`}
 <h3 class="subheading">Add a method</h3>
-<ul class="rows">${row(APP_ICON, 'Authenticator app', 'Get codes from an app such as Google Authenticator or 1Password.', form(actions.addTotp, smallButton('Set up')))}${addPasskey}${addContact}</ul>
+${addMethods}
 <h3 class="subheading">Backup</h3>
 <ul class="rows">${recovery}</ul></section>`;
 }

@@ -13,6 +13,8 @@ export interface ConsentPageView extends PageBase {
   action: string;
   /** Sent back in the hidden `csrf` field. */
   csrfToken: string;
+  /** Further hidden fields sent back with the answer (which account the page was shown to). */
+  hiddenFields?: Record<string, string>;
   /** The application asking for access. */
   client: ClientSummary;
   /** Who is granting it. */
@@ -37,6 +39,7 @@ export function renderConsentPage(view: ConsentPageView): string {
   const form = postForm({
     action: view.action,
     csrfToken: view.csrfToken,
+    ...(view.hiddenFields ? { hiddenFields: view.hiddenFields } : {}),
     content: decisionButtons('decision', { value: 'deny', label: 'Cancel' }, { value: 'approve', label: 'Allow' }),
   });
   return renderDocument(

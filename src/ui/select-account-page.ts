@@ -11,6 +11,8 @@ export interface SelectAccountPageView extends PageBase {
   action: string;
   /** Sent back in the hidden `csrf` field. */
   csrfToken: string;
+  /** Further hidden fields sent back with the answer (which account the page was shown to). */
+  hiddenFields?: Record<string, string>;
   /** The application the user continues to. */
   client: ClientSummary;
   /** The account currently signed in. */
@@ -25,6 +27,7 @@ export function renderSelectAccountPage(view: SelectAccountPageView): string {
   const form = postForm({
     action: view.action,
     csrfToken: view.csrfToken,
+    ...(view.hiddenFields ? { hiddenFields: view.hiddenFields } : {}),
     content: html`<div class="choices"><button type="submit" class="choice choice-primary" name="choice" value="current">${avatar(view.account)}<span class="account-text"><span class="account-label">Continue as</span>${accountLines(view.account)}</span></button><button type="submit" class="choice" name="choice" value="other"><span class="avatar avatar-plain" aria-hidden="true">${ADD_PERSON_ICON}</span><span class="account-name">Use another account</span></button></div>`,
   });
   return renderDocument(

@@ -300,10 +300,13 @@ describe('PostgreSQL unreachable', () => {
 });
 
 describe('SIGTERM', () => {
+  const IN_FLIGHT = 5;
   it('lets in-flight requests finish, exits 0, and refuses new connections', async () => {
     // Browsers at the login form; each sign-in POST hashes a password (argon2id), so takes a while.
+    // Five: each in-flight attempt holds one of alice's five per-account + address attempts until
+    // its password is verified (spend, then check), so a sixth concurrent one would get 429.
     const browsers = await Promise.all(
-      Array.from({ length: 8 }, async () => {
+      Array.from({ length: IN_FLIGHT }, async () => {
         const ua = new UserAgent();
         const leaves = (location: string) => !location.startsWith(`${baseOf(server)}/`);
         const redirect = await ua.open(authorizationUrl(server, web, pkce().challenge), {}, leaves);
@@ -348,7 +351,7 @@ describe('SIGTERM', () => {
     const refusedAt = await pollUntil(async () => !(await accepts(server.port, 200)) && { pending }, { timeoutMs: 5000, intervalMs: 5, what: 'the listener to close' });
     const statuses = await Promise.all(answers);
     // A signed-in user is sent on (to the consent page): every sign-in completed normally.
-    expect(statuses).toEqual(Array(8).fill(303));
+    expect(statuses).toEqual(Array(IN_FLIGHT).fill(303));
     expect(await exit).toBe(0);
     expect(await accepts(server.port)).toBe(false);
     expect(refusedAt.pending, 'requests still in flight when new connections were first refused').toBeGreaterThan(0);

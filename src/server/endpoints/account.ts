@@ -15,13 +15,16 @@ import { ACCOUNT_CLIENT_ID } from '../account/account-client.js';
 import type { ServerContext } from '../context.js';
 import { readBody, readForm, type FormParams } from '../http/form.js';
 import { htmlResponse } from '../http/html.js';
-import { json } from '../http/responses.js';
+import { json, oauthErrorResponse } from '../http/responses.js';
+import { OAuthError } from '../../core/errors.js';
 import type { AuthorizationRequest } from '../interaction/authorization-request.js';
 import { createInteraction } from '../interaction/interactions.js';
 import { errorPage, interactionPath, maskedContact, pageBase, webauthnScriptPath } from '../interaction/pages.js';
-import { addFactor, regenerateRecoveryCodes, remainingRecoveryCodes, startTotpEnrolment, totpSecretOf, useTotpCode } from '../mfa/factors.js';
+import { regenerateRecoveryCodes, remainingRecoveryCodes, startTotpEnrolment, totpSecretOf, usableFactors, useTotpCode } from '../mfa/factors.js';
 import { checkOneTimeCode, sendOneTimeCode } from '../mfa/one-time-codes.js';
 import { passkeyRegistrationOptions, registerPasskey } from '../mfa/passkeys.js';
+import { factorAdded } from '../mfa/factor-added.js';
+import { claimPendingContact, releasePendingContact } from '../mfa/pending-contacts.js';
 import { otpauthUri, qrSvg } from '../mfa/totp.js';
 import { browserBinding, csrfToken, existingBrowserId, identifyBrowser, verifyCsrf } from '../session/browser.js';
 import { endSession, loadSession, SESSION, sessionKeyOf, SIGN_IN_EVENT, userOwner, type Session } from '../session/sessions.js';
@@ -82,6 +85,43 @@ async function accountPost(ctx: ServerContext, request: Request): Promise<Accoun
   return { session, browserId, form };
 }
 
+/**
+ * Whether the session may add or remove a sign-in method: signed in at most `recentAuthSeconds`
+ * ago, and with the second factor when the user has one set up (ASVS V3.7.1, NIST SP 800-63B
+ * §6.1.2.1: binding a new authenticator needs the authenticators already bound). A stolen session
+ * cookie alone cannot enrol the thief's own factor.
+ */
+async function recentlyAuthenticated(ctx: ServerContext, session: Session): Promise<boolean> {
+  const age = Math.floor(ctx.options.clock.now() / 1000) - session.state.authTime;
+  if (age > ctx.options.mfa.recentAuthSeconds) return false;
+  if (ctx.options.mfa.policy === 'off' || session.state.amr.includes('mfa')) return true;
+  return (await usableFactors(ctx, session.user.id)).length === 0;
+}
+
+/** The "please sign in again" page (403) shown instead of a change to the sign-in methods. */
+function reauthRequiredPage(ctx: ServerContext, browserId: string, what: 'add' | 'remove'): Response {
+  return htmlResponse(
+    ctx,
+    (nonce) =>
+      renderReauthRequiredPage({
+        ...pageBase(ctx),
+        nonce,
+        action: `${base(ctx)}/account/reauth`,
+        csrfToken: csrfToken(ctx, browserId, CSRF_SUBJECT),
+        message: what === 'add' ? 'To add a sign-in method, please sign in again first.' : 'To remove a sign-in method, please sign in again first.',
+      }),
+    { status: 403 },
+  );
+}
+
+/** An account form post that changes the sign-in methods: signed in, CSRF-checked and recently authenticated. */
+async function accountChangePost(ctx: ServerContext, request: Request, what: 'add' | 'remove'): Promise<AccountRequest | Response> {
+  const post = await accountPost(ctx, request);
+  if (post instanceof Response) return post;
+  if (!(await recentlyAuthenticated(ctx, post.session))) return reauthRequiredPage(ctx, post.browserId, what);
+  return post;
+}
+
 /** GET /account — factors, recovery codes, sessions and recent sign-ins of the signed-in user. */
 export async function accountPage(ctx: ServerContext, request: Request, _id: string, _params: Record<string, string>, notice?: string, error?: string): Promise<Response> {
   const when = (ms: number) => new Date(ms).toUTCString();
@@ -110,6 +150,7 @@ export async function accountPage(ctx: ServerContext, request: Request, _id: str
   const path = (suffix: string) => `${base(ctx)}/account${suffix}`;
   const recoveryCodesLeft = hasRecovery ? await remainingRecoveryCodes(ctx, userId) : undefined;
   const noticeKey = notice ?? new URL(request.url).searchParams.get('notice') ?? '';
+  const reauthNeeded = !(await recentlyAuthenticated(ctx, session));
   return htmlResponse(
     ctx,
     (nonce) =>
@@ -144,8 +185,10 @@ export async function accountPage(ctx: ServerContext, request: Request, _id: str
           signOutOthers: path('/sessions/others'),
           revokeApp: path('/apps/revoke'),
           signOut: path('/logout'),
+          reauth: path('/reauth'),
           passkeyScriptUrl: webauthnScriptPath(ctx),
         },
+        reauthNeeded,
         ...(NOTICES[noticeKey] ? { notice: NOTICES[noticeKey] } : {}),
         ...(error ? { error } : {}),
       }),
@@ -155,7 +198,7 @@ export async function accountPage(ctx: ServerContext, request: Request, _id: str
 
 /** POST /account/totp — starts setting up an authenticator app: QR code and key, confirmed by a first code. */
 export async function accountTotpStart(ctx: ServerContext, request: Request): Promise<Response> {
-  const post = await accountPost(ctx, request);
+  const post = await accountChangePost(ctx, request, 'add');
   if (post instanceof Response) return post;
   const { session, browserId } = post;
   const { store } = ctx.options;
@@ -195,7 +238,7 @@ function recoveryCodesPage(ctx: ServerContext, browserId: string, codes: string[
 
 /** POST /account/totp/confirm — the first code turns the app on; the first factor also brings recovery codes. */
 export async function accountTotpConfirm(ctx: ServerContext, request: Request): Promise<Response> {
-  const post = await accountPost(ctx, request);
+  const post = await accountChangePost(ctx, request, 'add');
   if (post instanceof Response) return post;
   const { session, browserId, form } = post;
   const pending = (await ctx.options.store.factors.listByUser(session.user.id)).filter((factor) => factor.type === 'totp' && factor.data.confirmed !== true).pop();
@@ -203,7 +246,7 @@ export async function accountTotpConfirm(ctx: ServerContext, request: Request): 
   if (!(await useTotpCode(ctx, pending, form.get('code') ?? ''))) {
     return totpEnrolPage(ctx, session, browserId, totpSecretOf(ctx, pending), 'That code did not work. Check the time on your device and try again.');
   }
-  await ctx.audit.record(auditEvent('mfa.enrolled', { sub: session.user.id, type: 'totp' }));
+  await factorAdded(ctx, session.user, 'totp');
   const hasRecovery = (await ctx.options.store.factors.listByUser(session.user.id)).some((factor) => factor.type === 'recovery_codes');
   if (!hasRecovery) return recoveryCodesPage(ctx, browserId, await regenerateRecoveryCodes(ctx, session.user.id));
   return seeOther(accountUrl(ctx, 'totp-added'));
@@ -218,10 +261,11 @@ export async function accountDone(ctx: ServerContext, request: Request): Promise
 
 /** POST /account/recovery-codes — a new set; the old codes stop working. */
 export async function accountRecoveryCodes(ctx: ServerContext, request: Request): Promise<Response> {
-  const post = await accountPost(ctx, request);
+  const post = await accountChangePost(ctx, request, 'add');
   if (post instanceof Response) return post;
-  await ctx.audit.record(auditEvent('mfa.recovery_codes_regenerated', { sub: post.session.user.id }));
-  return recoveryCodesPage(ctx, post.browserId, await regenerateRecoveryCodes(ctx, post.session.user.id));
+  const codes = await regenerateRecoveryCodes(ctx, post.session.user.id);
+  await factorAdded(ctx, post.session.user, 'recovery_codes');
+  return recoveryCodesPage(ctx, post.browserId, codes);
 }
 
 const PHONE = /^\+[1-9]\d{6,14}$/;
@@ -229,18 +273,27 @@ const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
 /** POST /account/contacts — a phone number (E.164) or email to receive codes; verified by a code before use. */
 export async function accountContactAdd(ctx: ServerContext, request: Request): Promise<Response> {
-  const post = await accountPost(ctx, request);
+  const post = await accountChangePost(ctx, request, 'add');
   if (post instanceof Response) return post;
   const { session, browserId, form } = post;
   const channel = form.get('channel') === 'sms' ? 'sms' : 'email';
-  const to = (form.get('to') ?? '').replace(/[\s()-]/g, '').toLowerCase();
+  // Spaces, dashes and brackets are formatting in a phone number, but part of an email address.
+  const typed = form.get('to') ?? '';
+  const to = channel === 'sms' ? typed.replace(/[\s()-]/g, '') : typed.trim().toLowerCase();
   const sender = ctx.options.mfa.senders[channel];
   if (!sender) return accountPage(ctx, request, '', {}, undefined, `Codes by ${channel === 'sms' ? 'text message' : 'email'} are not available.`);
   if (!(channel === 'sms' ? PHONE : EMAIL).test(to)) {
     return accountPage(ctx, request, '', {}, undefined, channel === 'sms' ? 'Enter the phone number with its country code, like +44 7700 900123.' : 'Enter a valid email address.');
   }
-  const factor = await addFactor(ctx, session.user.id, channel, channel === 'sms' ? 'Phone' : 'Email', { to, confirmed: false });
-  await sendOneTimeCode(ctx, factor, 'verify_contact', sender);
+  const factor = await claimPendingContact(ctx, session.user.id, channel, to);
+  if (!factor) return accountPage(ctx, request, '', {}, undefined, 'Several numbers or addresses are waiting for their code. Confirm one, or try again in 10 minutes.');
+  const sent = await sendOneTimeCode(ctx, factor, 'verify_contact', sender);
+  if (!sent.sent && sent.reason === 'limited') {
+    // No code went out: the pending contact would only take a place.
+    await releasePendingContact(ctx, factor, { dropFactor: true });
+    return accountPage(ctx, request, '', {}, undefined, `Too many codes were sent. Try again after ${new Date(sent.retryAt).toUTCString()}.`);
+  }
+  // A code sent moments ago to the same destination is still valid: the same page asks for it.
   return contactVerifyPage(ctx, browserId, factor);
 }
 
@@ -255,7 +308,7 @@ function contactVerifyPage(ctx: ServerContext, browserId: string, factor: MfaFac
 
 /** POST /account/contacts/confirm — the code proves the phone or email is the user's. */
 export async function accountContactConfirm(ctx: ServerContext, request: Request): Promise<Response> {
-  const post = await accountPost(ctx, request);
+  const post = await accountChangePost(ctx, request, 'add');
   if (post instanceof Response) return post;
   const { session, browserId, form } = post;
   const factor = await ctx.options.store.factors.get(form.get('factor') ?? '');
@@ -266,30 +319,16 @@ export async function accountContactConfirm(ctx: ServerContext, request: Request
   }
   const now = ctx.options.clock.now();
   await ctx.options.store.factors.update({ ...factor, data: { ...factor.data, confirmed: true }, updatedAt: now });
-  await ctx.audit.record(auditEvent('mfa.enrolled', { sub: session.user.id, type: factor.type }));
+  await releasePendingContact(ctx, factor, { dropFactor: false });
+  await factorAdded(ctx, session.user, factor.type);
   return seeOther(accountUrl(ctx, 'contact-added'));
 }
 
-/** POST /account/factors/remove — needs a sign-in at most `recentAuthSeconds` old. */
+/** POST /account/factors/remove — needs a recent sign-in ({@link recentlyAuthenticated}). */
 export async function accountFactorRemove(ctx: ServerContext, request: Request): Promise<Response> {
-  const post = await accountPost(ctx, request);
+  const post = await accountChangePost(ctx, request, 'remove');
   if (post instanceof Response) return post;
-  const { session, browserId, form } = post;
-  const age = Math.floor(ctx.options.clock.now() / 1000) - session.state.authTime;
-  if (age > ctx.options.mfa.recentAuthSeconds) {
-    return htmlResponse(
-      ctx,
-      (nonce) =>
-        renderReauthRequiredPage({
-          ...pageBase(ctx),
-          nonce,
-          action: `${base(ctx)}/account/reauth`,
-          csrfToken: csrfToken(ctx, browserId, CSRF_SUBJECT),
-          message: 'To remove a sign-in method, please sign in again first.',
-        }),
-      { status: 403 },
-    );
-  }
+  const { session, form } = post;
   const factor = await ctx.options.store.factors.get(form.get('factor') ?? '');
   if (factor && factor.userId === session.user.id) {
     await ctx.options.store.factors.delete(factor.id);
@@ -351,13 +390,19 @@ async function readJsonBody(ctx: ServerContext, request: Request): Promise<Recor
   }
 }
 
-/** A signed-in JSON call from the account page, with the `X-CSRF-Token` header. */
+/**
+ * A signed-in JSON call from the account page that adds a passkey, with the `X-CSRF-Token` header
+ * and a recent sign-in ({@link recentlyAuthenticated}).
+ */
 async function accountJson(ctx: ServerContext, request: Request): Promise<Session | Response> {
   const session = await loadSession(ctx, request);
   const browserId = existingBrowserId(ctx, request);
-  if (!session || !browserId) return json({ error: 'login_required', error_description: 'sign in first' }, 401);
+  if (!session || !browserId) return oauthErrorResponse(new OAuthError('login_required', 'sign in first', { status: 401 }));
   if (!verifyCsrf(ctx, browserId, CSRF_SUBJECT, request.headers.get('x-csrf-token') ?? undefined)) {
-    return json({ error: 'invalid_request', error_description: 'the request was not accepted' }, 403);
+    return oauthErrorResponse(new OAuthError('invalid_request', 'the request was not accepted', { status: 403 }));
+  }
+  if (!(await recentlyAuthenticated(ctx, session))) {
+    return oauthErrorResponse(new OAuthError('login_required', 'sign in again to add a passkey', { status: 403 }));
   }
   return session;
 }
@@ -380,7 +425,7 @@ export async function accountPasskeyRegister(ctx: ServerContext, request: Reques
     body && typeof body.challengeId === 'string' && typeof body.response === 'object'
       ? await registerPasskey(ctx, session.user, body.challengeId, body.response as RegistrationResponseJSON, label)
       : undefined;
-  if (!factor) return json({ error: 'invalid_request', error_description: 'the passkey could not be registered' }, 400);
-  await ctx.audit.record(auditEvent('mfa.enrolled', { sub: session.user.id, type: 'webauthn' }));
+  if (!factor) return oauthErrorResponse(new OAuthError('invalid_request', 'the passkey could not be registered'));
+  await factorAdded(ctx, session.user, 'webauthn');
   return json({ redirect: accountUrl(ctx, 'passkey-added') }, 200, { 'Cache-Control': 'no-store' });
 }

@@ -1,6 +1,6 @@
 import { OPENID_SCOPES, SUPPORTED_CLAIMS } from '../claims.js';
 import { CLIENT_AUTH_METHODS } from '../client-auth.js';
-import { ACR_MULTI_FACTOR, ACR_SINGLE_FACTOR } from '../mfa/policy.js';
+import { ACR_MULTI_FACTOR, ACR_PAPE_MULTI_FACTOR, ACR_SINGLE_FACTOR } from '../mfa/policy.js';
 import type { ServerContext } from '../context.js';
 import { supportedGrantTypes } from '../grants/index.js';
 import { json } from '../http/responses.js';
@@ -29,7 +29,7 @@ export function serverMetadata(ctx: ServerContext): Record<string, unknown> {
     subject_types_supported: ['public'],
     id_token_signing_alg_values_supported: ['ES256', 'RS256'],
     // "1": one factor; "2": more than one (step-up with acr_values=2).
-    acr_values_supported: [ACR_SINGLE_FACTOR, ACR_MULTI_FACTOR],
+    acr_values_supported: [ACR_SINGLE_FACTOR, ACR_MULTI_FACTOR, ACR_PAPE_MULTI_FACTOR],
     token_endpoint_auth_methods_supported: methods,
     // RFC 7662 §2.1: introspection needs a confidential client.
     introspection_endpoint_auth_methods_supported: methods.filter((method) => method !== 'none'),

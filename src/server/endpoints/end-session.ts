@@ -18,6 +18,8 @@ interface LogoutRequest {
   postLogoutRedirectUri: string | undefined;
   state: string | undefined;
   hintedSub: string | undefined;
+  /** `sid` of the hint: the sign-in session the ID token was issued in. */
+  hintedSid: string | undefined;
 }
 
 class LogoutError extends Error {}
@@ -42,7 +44,7 @@ async function parseLogoutRequest(ctx: ServerContext, params: FormParams): Promi
   if (postLogoutRedirectUri !== undefined && (!client || !client.postLogoutRedirectUris.includes(postLogoutRedirectUri))) {
     throw new LogoutError('post_logout_redirect_uri is not registered for this application.');
   }
-  return { client, postLogoutRedirectUri, state: params.get('state'), hintedSub: hint?.sub };
+  return { client, postLogoutRedirectUri, state: params.get('state'), hintedSub: hint?.sub, hintedSid: hint?.sid };
 }
 
 function afterLogout(ctx: ServerContext, logout: LogoutRequest, setCookies: string[]): Response {
@@ -63,8 +65,8 @@ async function readParams(ctx: ServerContext, request: Request): Promise<FormPar
 }
 
 /**
- * The end-session endpoint (GET and POST). With a valid `id_token_hint` for the signed-in user the
- * session ends at once; otherwise the user is asked to confirm (a request not tied to the session
+ * The end-session endpoint (GET and POST). With a valid `id_token_hint` issued in the current
+ * session (same `sub` and `sid`) the session ends at once; otherwise the user is asked to confirm (a request not tied to the session
  * could be a cross-site attempt to sign them out).
  */
 export async function endSessionEndpoint(ctx: ServerContext, request: Request): Promise<Response> {
@@ -77,7 +79,10 @@ export async function endSessionEndpoint(ctx: ServerContext, request: Request): 
   }
   const session = await loadSession(ctx, request);
   if (!session) return afterLogout(ctx, logout, [await endSession(ctx, request)]);
-  if (logout.hintedSub !== undefined && logout.hintedSub === session.state.sub) {
+  // Only an ID token of this very session ends it without asking (RP-Initiated Logout §2: the hint
+  // tells whether the RP is logging out the session the user is in); one from an earlier session,
+  // or of another user, could come from anywhere.
+  if (logout.hintedSub === session.state.sub && logout.hintedSid !== undefined && logout.hintedSid === session.state.sid) {
     await ctx.audit.record(auditEvent('logout', { sub: session.state.sub, client_id: logout.client?.clientId }));
     return afterLogout(ctx, logout, [await endSession(ctx, request)]);
   }

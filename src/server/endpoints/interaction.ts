@@ -5,15 +5,17 @@ import { interactionClient } from '../account/account-client.js';
 import { acrFor, mfaRequirement } from '../mfa/policy.js';
 import { currentIp } from '../http/request-context.js';
 import { rateLimitedResponse } from '../protection/rate-limited.js';
+import { failureDelayMs, reserveSignIn } from '../protection/sign-in-attempts.js';
+import { isKnownBrowser } from '../session/known-browsers.js';
 import { recordConsent } from '../consent.js';
 import type { ServerContext } from '../context.js';
 import { readForm, type FormParams } from '../http/form.js';
-import { advanceInteraction } from '../interaction/advance.js';
+import { advanceInteraction, wrongUserResponse } from '../interaction/advance.js';
 import { authorizationResponse } from '../interaction/authorization-response.js';
-import { advanceInteractionState, finishInteraction, loadInteraction, type Interaction } from '../interaction/interactions.js';
-import { errorPage, interactionPath, loginPage } from '../interaction/pages.js';
+import { advanceInteractionState, earned, finishInteraction, loadInteraction, type Interaction } from '../interaction/interactions.js';
+import { errorPage, interactionPath, loginPage, wasShownTo } from '../interaction/pages.js';
 import { browserBinding, existingBrowserId, verifyCsrf } from '../session/browser.js';
-import { loadSession, startSession } from '../session/sessions.js';
+import { loadSession, startSession, type Session } from '../session/sessions.js';
 
 const EXPIRED_TITLE = 'Sign-in request expired';
 const EXPIRED_MESSAGE = 'This sign-in request has expired or was already used. Go back to the application and start again.';
@@ -76,28 +78,27 @@ export async function interactionLogin(ctx: ServerContext, request: Request, id:
   const { interaction, client, browserId, form } = loaded;
   const login = form.get('username')?.trim() ?? '';
   const password = form.get('password') ?? '';
-  const limits = ctx.protection.rateLimits;
-  const ip = currentIp();
-  const account = login.toLowerCase();
-  // A locked-out account + address is refused before the password is even checked.
-  const blocked = await limits.signInBlocked(account, ip);
-  if (blocked) {
-    ctx.metrics.signInFailures.inc({ reason: 'rate_limited' });
-    return rateLimitedResponse(ctx, blocked, true);
-  }
   const user = login ? await ctx.options.store.users.findByLogin(login) : undefined;
+  // Counted per account, whichever name was typed (username or email); unknown names count by what was typed.
+  const attempt = await reserveSignIn(ctx, {
+    account: user ? `user:${user.id}` : `login:${login.toLowerCase()}`,
+    ip: currentIp(),
+    knownBrowser: user ? await isKnownBrowser(ctx, browserId, user.id) : false,
+  });
+  if (attempt.limited) {
+    ctx.metrics.signInFailures.inc({ reason: 'rate_limited' });
+    return rateLimitedResponse(ctx, attempt.limited, true);
+  }
   const valid = await verifyPassword(user?.passwordHash ?? (await decoyHash()), password);
   if (!user || !valid || user.disabled || user.passwordHash === null) {
     const reason = !user ? 'unknown_user' : user.disabled ? 'account_disabled' : 'bad_credentials';
     await ctx.audit.record(auditEvent('login.failed', { client_id: client.clientId, reason }));
     ctx.metrics.signInFailures.inc({ reason });
-    const { delayMs, limited } = await limits.signInFailed(account, ip);
-    if (limited) return rateLimitedResponse(ctx, limited, true);
-    // Progressive delay: each further failure waits longer before the answer.
-    await new Promise((resolve) => setTimeout(resolve, delayMs));
+    // Progressive delay: each further failure on the account waits longer before the answer.
+    await new Promise((resolve) => setTimeout(resolve, failureDelayMs(attempt)));
     return loginPage({ ctx, interaction, client, browserId, setCookies: [] }, LOGIN_FAILED);
   }
-  await limits.signInSucceeded(account, ip);
+  await attempt.refund();
   return firstFactorPassed(ctx, request, interaction, client, user, ['pwd']);
 }
 
@@ -107,49 +108,67 @@ export async function interactionLogin(ctx: ServerContext, request: Request, id:
  * Otherwise the session starts now.
  */
 export async function firstFactorPassed(ctx: ServerContext, request: Request, interaction: Interaction, client: ClientRecord, user: UserRecord, amr: string[], extraCookies: string[] = []): Promise<Response> {
+  const hinted = interaction.state.request.hintedSub;
+  // OIDC Core §3.1.2.1: another user than the one `id_token_hint` names ends the request (before any second factor).
+  if (hinted !== undefined && hinted !== user.id) return wrongUserResponse(ctx, interaction, extraCookies);
   const mfa = await mfaRequirement(ctx, client, interaction.state.request, user.id);
-  const base = { ...interaction.state, accountChosen: true, loginRequested: false };
+  const now = ctx.options.clock.now();
+  const base = { ...interaction.state, accountChosen: user.id, loginRequested: false };
   if (mfa.required) {
     const next = await advanceInteractionState(ctx, interaction, { ...base, pendingUser: user.id, pendingAmr: amr });
     if (!next) return errorPage(ctx, 400, EXPIRED_TITLE, EXPIRED_MESSAGE);
     await ctx.audit.record(auditEvent('mfa.challenge', { client_id: client.clientId, sub: user.id }));
     return seeOther(ctx, next.id, extraCookies);
   }
-  const next = await advanceInteractionState(ctx, interaction, { ...base, loggedInAt: ctx.options.clock.now() });
+  const next = await advanceInteractionState(ctx, interaction, { ...base, loggedIn: earned(user.id, now) });
   if (!next) return errorPage(ctx, 400, EXPIRED_TITLE, EXPIRED_MESSAGE);
   const { setCookie } = await startSession(ctx, request, user, { amr, acr: acrFor(amr) }, client.clientId);
   await ctx.audit.record(auditEvent('login.succeeded', { client_id: client.clientId, sub: user.id, amr }));
   return seeOther(ctx, next.id, [...extraCookies, setCookie]);
 }
 
-/** POST /interaction/:id/consent — `decision=approve` or `deny`. */
-export async function interactionConsent(ctx: ServerContext, request: Request, id: string): Promise<Response> {
+/**
+ * Loads a form that was shown to one signed-in user (consent, account choice): CSRF-checked, and
+ * its `shown_to` must name the user signed in now. If the browser's session belongs to someone
+ * else by now (a sign-in in another tab), nothing is recorded: the current step is shown again,
+ * for whoever is signed in.
+ */
+async function loadUserPost(ctx: ServerContext, request: Request, id: string): Promise<(Loaded & { form: FormParams; session: Session }) | Response> {
   const loaded = await loadPost(ctx, request, id);
   if (loaded instanceof Response) return loaded;
-  const { interaction, client, browserId, form } = loaded;
-  const { request: authorization } = interaction.state;
   const session = await loadSession(ctx, request);
-  if (!session) return seeOther(ctx, id);
+  if (!session || !wasShownTo(ctx, session.user.id, loaded.form.get('shown_to'))) {
+    return advanceInteraction(ctx, loaded.interaction, loaded.client, session, loaded.browserId, []);
+  }
+  return { ...loaded, session };
+}
+
+/** POST /interaction/:id/consent — `decision=approve` or `deny`, by the user the page was shown to. */
+export async function interactionConsent(ctx: ServerContext, request: Request, id: string): Promise<Response> {
+  const loaded = await loadUserPost(ctx, request, id);
+  if (loaded instanceof Response) return loaded;
+  const { interaction, client, browserId, form, session } = loaded;
+  const { request: authorization } = interaction.state;
   if (form.get('decision') !== 'approve') {
     if (!(await finishInteraction(ctx, interaction))) return errorPage(ctx, 400, EXPIRED_TITLE, EXPIRED_MESSAGE);
     await ctx.audit.record(auditEvent('consent.denied', { client_id: client.clientId, sub: session.user.id }));
     const target = { redirectUri: authorization.redirectUri, responseMode: authorization.responseMode, state: authorization.state };
     return authorizationResponse(ctx, target, { error: 'access_denied', error_description: 'the user denied the request' });
   }
-  const next = await advanceInteractionState(ctx, interaction, { ...interaction.state, consented: true });
+  const next = await advanceInteractionState(ctx, interaction, { ...interaction.state, consented: session.user.id });
   if (!next) return errorPage(ctx, 400, EXPIRED_TITLE, EXPIRED_MESSAGE);
   await recordConsent(ctx, session.user.id, client.clientId, authorization.scope);
   await ctx.audit.record(auditEvent('consent.granted', { client_id: client.clientId, sub: session.user.id, scope: authorization.scope.join(' ') }));
   return advanceInteraction(ctx, next, client, session, browserId, []);
 }
 
-/** POST /interaction/:id/select-account — `choice=current` or `other`. */
+/** POST /interaction/:id/select-account — `choice=current` (the account the page showed) or `other`. */
 export async function interactionSelectAccount(ctx: ServerContext, request: Request, id: string): Promise<Response> {
-  const loaded = await loadPost(ctx, request, id);
+  const loaded = await loadUserPost(ctx, request, id);
   if (loaded instanceof Response) return loaded;
-  const { interaction, form } = loaded;
+  const { interaction, form, session } = loaded;
   const other = form.get('choice') === 'other';
-  const next = await advanceInteractionState(ctx, interaction, { ...interaction.state, accountChosen: !other, loginRequested: other });
+  const next = await advanceInteractionState(ctx, interaction, { ...interaction.state, accountChosen: other ? undefined : session.user.id, loginRequested: other });
   if (!next) return errorPage(ctx, 400, EXPIRED_TITLE, EXPIRED_MESSAGE);
   return seeOther(ctx, next.id);
 }

@@ -1,13 +1,16 @@
 import type { AuthenticationResponseJSON } from '@simplewebauthn/server';
 import { auditEvent } from '../audit/events.js';
-import type { ClientRecord, MfaFactorRecord, UserRecord } from '../../stores/contract.js';
+import type { ClientRecord, MfaFactorRecord, MfaFactorType, UserRecord } from '../../stores/contract.js';
 import type { ServerContext } from '../context.js';
 import { readBody } from '../http/form.js';
-import { json } from '../http/responses.js';
+import { json, oauthErrorResponse } from '../http/responses.js';
+import { OAuthError } from '../../core/errors.js';
+import { rateLimitedError } from '../protection/rate-limited.js';
 import { advanceInteraction } from '../interaction/advance.js';
-import { advanceInteractionState, type Interaction } from '../interaction/interactions.js';
+import { advanceInteractionState, earned, type Interaction } from '../interaction/interactions.js';
 import { errorPage } from '../interaction/pages.js';
-import { attemptsExhausted, spendAttempt } from '../mfa/attempt-budget.js';
+import { reserveSecondFactorAnswer } from '../mfa/answer-budget.js';
+import { factorAdded } from '../mfa/factor-added.js';
 import { regenerateRecoveryCodes, usableFactors, useRecoveryCode, useTotpCode, verifyTotpCode } from '../mfa/factors.js';
 import { checkOneTimeCode, sendOneTimeCode } from '../mfa/one-time-codes.js';
 import { passkeyAuthenticationOptions, verifyPasskey } from '../mfa/passkeys.js';
@@ -21,18 +24,13 @@ import { interactionPath, pageBase } from '../interaction/pages.js';
 import { csrfToken } from '../session/browser.js';
 import { load, loadPost, seeOther } from './interaction.js';
 
-/** Wrong second-factor answers a user may give per window, across all methods and sign-ins. */
-const MFA_FAILURES_PER_WINDOW = 10;
-const MFA_WINDOW_MS = 15 * 60_000;
 const WRONG = 'That code did not work. Check it and try again.';
 const EXPIRED = 'This sign-in request has expired or was already used. Go back to the application and start again.';
 
-const failureKey = (userId: string) => `mfa-failures:${userId}`;
-
-/** A wrong second-factor answer counts against the user's budget and the address's. */
-async function countFailure(ctx: ServerContext, userId: string): Promise<void> {
-  await spendAttempt(ctx, failureKey(userId), MFA_FAILURES_PER_WINDOW, MFA_WINDOW_MS);
-  await ctx.protection.rateLimits.consume('mfaPerIp', currentIp());
+/** The factor type a code answer is counted under in metrics. */
+function outcomeMethod(method: 'totp' | 'recovery' | 'contact', factor: MfaFactorRecord | undefined): MfaFactorType {
+  if (method === 'recovery') return 'recovery_codes';
+  return method === 'contact' && factor ? factor.type : 'totp';
 }
 
 /** The user owing a second factor: the one who just passed the first, or the session's (step-up). */
@@ -56,8 +54,8 @@ async function secondFactorPassed(ctx: ServerContext, request: Request, interact
     pendingUser: undefined,
     pendingAmr: undefined,
     enrolFactor: undefined,
-    mfaAt: now,
-    loggedInAt: interaction.state.pendingUser ? now : interaction.state.loggedInAt,
+    mfa: earned(user.id, now),
+    loggedIn: interaction.state.pendingUser ? earned(user.id, now) : interaction.state.loggedIn,
   });
   if (!next) return undefined;
   const { setCookie } = await startSession(ctx, request, user, { amr, acr: acrFor(amr) }, client.clientId);
@@ -80,48 +78,53 @@ export async function interactionMfa(ctx: ServerContext, request: Request, id: s
   const session = await loadSession(ctx, request);
   const again = (extras: Parameters<typeof advanceInteraction>[6]) => advanceInteraction(ctx, interaction, client, session, browserId, [], extras);
 
-  const budget = await attemptsExhausted(ctx, failureKey(user.id), MFA_FAILURES_PER_WINDOW, MFA_WINDOW_MS);
-  if (!budget.allowed) return again({ error: 'Too many wrong codes.', lockedUntil: budget.retryAt });
-  const ipBlocked = await ctx.protection.rateLimits.blocked('mfaPerIp', currentIp());
-  if (ipBlocked) return again({ error: 'Too many wrong codes from this network.', lockedUntil: ctx.options.clock.now() + ipBlocked.retryAfterSeconds * 1000 });
   const method = form.get('method');
   const code = form.get('code') ?? '';
   const contact = async (): Promise<MfaFactorRecord | undefined> =>
     (await usableFactors(ctx, user.id)).find((factor) => factor.id === form.get('factor') && (factor.type === 'sms' || factor.type === 'email'));
 
+  if (method === 'send') {
+    const factor = await contact();
+    const sender = factor && ctx.options.mfa.senders[factor.type as 'sms' | 'email'];
+    if (!factor || !sender) return again({ error: 'That method is not available.' });
+    const sent = await sendOneTimeCode(ctx, factor, 'sign_in', sender);
+    if (sent.sent) return again({ codeSent: factor });
+    const after = new Date(sent.retryAt).toUTCString();
+    return again({ codeSent: factor, error: sent.reason === 'resend' ? `A code was sent moments ago. You can ask for a new one after ${after}.` : `Too many codes were sent. You can ask for a new one after ${after}, or use another way to verify.` });
+  }
+  const factor = method === 'contact' ? await contact() : undefined;
+  if ((method !== 'totp' && method !== 'recovery' && method !== 'contact') || (method === 'contact' && !factor)) return again({ error: 'That method is not available.' });
+
+  // Spend, then check: the attempt is reserved before the answer is verified, and given back when right.
+  const answer = await reserveSecondFactorAnswer(ctx, user.id, currentIp());
+  if (answer.refused) {
+    ctx.metrics.mfaOutcomes.inc({ method: outcomeMethod(method, factor), outcome: 'locked' });
+    return again({ error: answer.refused.by === 'user' ? 'Too many wrong codes.' : 'Too many wrong codes from this network.', lockedUntil: answer.refused.retryAt });
+  }
   let passed: string | undefined;
   if (method === 'totp') {
     passed = (await verifyTotpCode(ctx, user.id, code)) ? 'otp' : undefined;
   } else if (method === 'recovery') {
     passed = (await useRecoveryCode(ctx, user.id, code)) ? 'otp' : undefined;
     if (passed) await ctx.audit.record(auditEvent('mfa.recovery_code_used', { sub: user.id }));
-  } else if (method === 'send') {
-    const factor = await contact();
-    const sender = factor && ctx.options.mfa.senders[factor.type as 'sms' | 'email'];
-    if (!factor || !sender) return again({ error: 'That method is not available.' });
-    const sent = await sendOneTimeCode(ctx, factor, 'sign_in', sender);
-    return again(sent.sent ? { codeSent: factor } : { codeSent: factor, error: `A code was sent moments ago. You can ask for a new one after ${new Date(sent.retryAt).toUTCString()}.` });
-  } else if (method === 'contact') {
-    const factor = await contact();
-    if (!factor) return again({ error: 'That method is not available.' });
-    const checked = await checkOneTimeCode(ctx, factor, 'sign_in', code);
-    if (checked.ok) passed = factor.type === 'sms' ? 'sms' : 'otp';
-    else if (checked.reason === 'locked') return again({ error: 'Too many wrong codes for this one. Ask for a new code.', codeSent: factor });
-    else if (checked.reason === 'expired') return again({ error: 'That code expired. Ask for a new one.' });
-    if (!passed) {
-      await countFailure(ctx, user.id);
-      return again({ error: WRONG, codeSent: factor });
+  } else {
+    const checked = await checkOneTimeCode(ctx, factor!, 'sign_in', code);
+    if (checked.ok) passed = factor!.type === 'sms' ? 'sms' : 'otp';
+    else if (checked.reason !== 'wrong') {
+      // Not checked at all (no code pending, or its own five tries spent): not a guess.
+      await answer.refund();
+      return again(checked.reason === 'locked' ? { error: 'Too many wrong codes for this one. Ask for a new code.', codeSent: factor } : { error: 'That code expired. Ask for a new one.' });
     }
   }
   if (!passed) {
-    await countFailure(ctx, user.id);
-    ctx.metrics.mfaOutcomes.inc({ method: method === 'recovery' ? 'recovery_codes' : 'totp', outcome: 'failure' });
+    ctx.metrics.mfaOutcomes.inc({ method: outcomeMethod(method, factor), outcome: 'failure' });
     await ctx.audit.record(auditEvent('mfa.failed', { client_id: client.clientId, sub: user.id, method }));
     // The answer that spends the last attempt already says so.
-    const after = await attemptsExhausted(ctx, failureKey(user.id), MFA_FAILURES_PER_WINDOW, MFA_WINDOW_MS);
-    return again(after.allowed ? { error: WRONG } : { error: 'Too many wrong codes.', lockedUntil: after.retryAt });
+    if (answer.last) return again({ error: 'Too many wrong codes.', lockedUntil: answer.retryAt });
+    return again({ error: WRONG, ...(factor ? { codeSent: factor } : {}) });
   }
-  ctx.metrics.mfaOutcomes.inc({ method: method === 'recovery' ? 'recovery_codes' : method === 'contact' ? (passed === 'sms' ? 'sms' : 'email') : 'totp', outcome: 'success' });
+  await answer.refund();
+  ctx.metrics.mfaOutcomes.inc({ method: outcomeMethod(method, factor), outcome: 'success' });
   const done = await secondFactorPassed(ctx, request, interaction, client, user, passed);
   if (!done) return errorPage(ctx, 400, 'Sign-in request expired', EXPIRED);
   return seeOther(ctx, done.next.id, [done.setCookie]);
@@ -135,13 +138,15 @@ export async function interactionMfaEnroll(ctx: ServerContext, request: Request,
   const loaded = await loadPost(ctx, request, id);
   if (loaded instanceof Response) return loaded;
   const { interaction, client, browserId, form } = loaded;
-  const user = await challengedUser(ctx, request, interaction);
+  // Only right after a first factor in this interaction: a session alone never enrols a factor.
+  const pending = interaction.state.pendingUser;
+  const user = pending ? await ctx.options.store.users.get(pending) : undefined;
   const factor = interaction.state.enrolFactor ? await ctx.options.store.factors.get(interaction.state.enrolFactor) : undefined;
-  if (!user || !factor || factor.userId !== user.id) return seeOther(ctx, id);
+  if (!user || user.disabled || !factor || factor.userId !== user.id) return seeOther(ctx, id);
   if (!(await useTotpCode(ctx, factor, form.get('code') ?? ''))) {
     return advanceInteraction(ctx, interaction, client, await loadSession(ctx, request), browserId, [], { error: WRONG });
   }
-  await ctx.audit.record(auditEvent('mfa.enrolled', { sub: user.id, type: 'totp' }));
+  await factorAdded(ctx, user, 'totp');
   const codes = await regenerateRecoveryCodes(ctx, user.id);
   const done = await secondFactorPassed(ctx, request, interaction, client, user, 'otp');
   if (!done) return errorPage(ctx, 400, 'Sign-in request expired', EXPIRED);
@@ -189,9 +194,9 @@ function passwordless(request: Request): boolean {
 /** Loads the interaction for a JSON call, checking the `X-CSRF-Token` header. */
 async function loadJson(ctx: ServerContext, request: Request, id: string) {
   const loaded = await load(ctx, request, id);
-  if (loaded instanceof Response) return json({ error: 'invalid_request', error_description: 'the sign-in request expired' }, 400);
+  if (loaded instanceof Response) return oauthErrorResponse(new OAuthError('invalid_request', 'the sign-in request expired'));
   if (!verifyCsrf(ctx, loaded.browserId, id, request.headers.get('x-csrf-token') ?? undefined)) {
-    return json({ error: 'invalid_request', error_description: 'the request was not accepted' }, 403);
+    return oauthErrorResponse(new OAuthError('invalid_request', 'the request was not accepted', { status: 403 }));
   }
   return loaded;
 }
@@ -219,27 +224,44 @@ export async function interactionPasskey(ctx: ServerContext, request: Request, i
   const { interaction, client } = loaded;
   const body = await readJson(ctx, request);
   const expected = passwordless(request) ? undefined : await challengedUser(ctx, request, interaction);
-  const assertion =
-    body && typeof body.challengeId === 'string' && typeof body.response === 'object'
-      ? await verifyPasskey(ctx, body.challengeId, body.response as AuthenticationResponseJSON, expected?.id ?? null)
-      : undefined;
-  if (!assertion) {
-    if (expected) await countFailure(ctx, expected.id);
-    ctx.metrics.mfaOutcomes.inc({ method: 'webauthn', outcome: 'failure' });
-    return json({ error: 'access_denied', error_description: 'the passkey could not be verified' }, 401);
+  if (!body || typeof body.challengeId !== 'string' || typeof body.response !== 'object' || body.response === null) {
+    return oauthErrorResponse(new OAuthError('invalid_request', 'the request must carry challengeId and response'));
   }
+  // Spend, then check, as for codes: the assertion is verified only within the budgets.
+  const answer = await reserveSecondFactorAnswer(ctx, expected?.id, currentIp());
+  if (answer.refused) {
+    ctx.metrics.mfaOutcomes.inc({ method: 'webauthn', outcome: 'locked' });
+    const retryAfterSeconds = Math.max(1, Math.ceil((answer.refused.retryAt - ctx.options.clock.now()) / 1000));
+    return oauthErrorResponse(rateLimitedError({ limiter: 'mfaPerIp', retryAfterSeconds }));
+  }
+  const assertion = await verifyPasskey(ctx, body.challengeId, body.response as AuthenticationResponseJSON, expected?.id ?? null);
+  if (!assertion) {
+    ctx.metrics.mfaOutcomes.inc({ method: 'webauthn', outcome: 'failure' });
+    return oauthErrorResponse(new OAuthError('access_denied', 'the passkey could not be verified', { status: 401 }));
+  }
+  await answer.refund();
   const user = expected ?? (await ctx.options.store.users.get(assertion.factor.userId));
-  if (!user || user.disabled) return json({ error: 'access_denied', error_description: 'the passkey could not be verified' }, 401);
+  if (!user || user.disabled) return oauthErrorResponse(new OAuthError('access_denied', 'the passkey could not be verified', { status: 401 }));
   let next: Interaction | undefined;
   let setCookie: string;
   if (expected) {
     const done = await secondFactorPassed(ctx, request, interaction, client, user, assertion.method);
-    if (!done) return json({ error: 'invalid_request', error_description: 'the sign-in request expired' }, 400);
+    if (!done) return oauthErrorResponse(new OAuthError('invalid_request', 'the sign-in request expired'));
     ({ next, setCookie } = done);
   } else {
     const amr = assertion.userVerified ? [assertion.method, 'user', 'mfa'] : [assertion.method, 'user'];
-    next = await advanceInteractionState(ctx, interaction, { ...interaction.state, loggedInAt: ctx.options.clock.now(), mfaAt: assertion.userVerified ? ctx.options.clock.now() : undefined, accountChosen: true, loginRequested: false });
-    if (!next) return json({ error: 'invalid_request', error_description: 'the sign-in request expired' }, 400);
+    // Another user than `id_token_hint` names: the interaction page ends the request (step `wrong_user`).
+    const now = ctx.options.clock.now();
+    next = await advanceInteractionState(ctx, interaction, {
+      ...interaction.state,
+      pendingUser: undefined,
+      pendingAmr: undefined,
+      loggedIn: earned(user.id, now),
+      mfa: assertion.userVerified ? earned(user.id, now) : undefined,
+      accountChosen: user.id,
+      loginRequested: false,
+    });
+    if (!next) return oauthErrorResponse(new OAuthError('invalid_request', 'the sign-in request expired'));
     ({ setCookie } = await startSession(ctx, request, user, { amr, acr: acrFor(amr) }, client.clientId));
     await ctx.audit.record(auditEvent('login.succeeded', { client_id: client.clientId, sub: user.id, amr }));
   }

@@ -45,7 +45,7 @@ export function parseForm(text: string, repeatable: readonly string[]): FormPara
     if (repeatable.includes(name)) {
       multi.set(name, [...(multi.get(name) ?? []), value]);
     } else if (single.has(name)) {
-      throw new OAuthError('invalid_request', `parameter "${name}" is included more than once`);
+      throw new OAuthError('invalid_request', 'a parameter is included more than once (RFC 6749 section 3.1)');
     } else {
       single.set(name, value);
     }

@@ -3,7 +3,7 @@ import { ACCOUNT_CLIENT_ID } from '../account/account-client.js';
 import { findGrant, recordConsent } from '../consent.js';
 import type { ServerContext } from '../context.js';
 import { startTotpEnrolment, totpSecretOf, usableFactors, remainingRecoveryCodes } from '../mfa/factors.js';
-import { mfaRequirement } from '../mfa/policy.js';
+import { acrForRequest, mfaRequirement } from '../mfa/policy.js';
 import type { Session } from '../session/sessions.js';
 import { issueAuthorizationCode } from '../tokens/authorization-code.js';
 import { newFamilyId } from '../tokens/token-family.js';
@@ -53,6 +53,7 @@ export async function advanceInteraction(
     if (!next) return errorPage(ctx, 400, 'Sign-in request expired', COMPLETED);
     return mfaEnrollPage({ ...page, interaction: next }, user.email ?? user.username, secret, extras.error);
   }
+  if (step === 'wrong_user') return wrongUserResponse(ctx, interaction, setCookies);
   if (step === 'login' || !session) return loginPage(page);
   if (step === 'select_account') return selectAccountPage(page, session.user);
   if (step === 'consent') return consentPage(page, session.user);
@@ -63,6 +64,22 @@ export async function advanceInteraction(
     return new Response(null, { status: 303, headers });
   }
   return issueCodeResponse(ctx, request, client, session, setCookies);
+}
+
+/**
+ * Ends an interaction in which another user signed in than the one `id_token_hint` names (OIDC Core
+ * §3.1.2.1): `login_required` to the client, and no code. (A passkey sign-in has started its
+ * session by then; after a password, the request ends before any session starts.)
+ */
+export async function wrongUserResponse(ctx: ServerContext, interaction: Interaction, setCookies: string[] = []): Promise<Response> {
+  if (!(await finishInteraction(ctx, interaction))) return errorPage(ctx, 400, 'Request already completed', COMPLETED, undefined, setCookies);
+  const { request } = interaction.state;
+  return authorizationResponse(
+    ctx,
+    { redirectUri: request.redirectUri, responseMode: request.responseMode, state: request.state },
+    { error: 'login_required', error_description: 'the signed-in user is not the one the id_token_hint names' },
+    setCookies,
+  );
 }
 
 /** Issues the authorization code for a request whose user is signed in and has consented. */
@@ -86,7 +103,7 @@ export async function issueCodeResponse(
     sub: session.user.id,
     authTime: session.state.authTime,
     amr: session.state.amr,
-    acr: session.state.acr,
+    acr: acrForRequest(session.state.acr, request.essentialAcr),
     sid: session.state.sid,
   });
   return authorizationResponse(ctx, { redirectUri: request.redirectUri, responseMode: request.responseMode, state: request.state }, { code }, setCookies);

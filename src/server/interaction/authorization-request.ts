@@ -5,6 +5,7 @@ import type { FormParams } from '../http/form.js';
 import { parseScope } from '../scope.js';
 import { verifyIdTokenHint } from '../tokens/id-token.js';
 import { matchRedirectUri } from './redirect-uri-match.js';
+import { isKnownAcr } from '../mfa/policy.js';
 
 export type ResponseMode = 'query' | 'form_post';
 export type Prompt = 'none' | 'login' | 'consent' | 'select_account';
@@ -27,6 +28,11 @@ export interface AuthorizationRequest {
   /** `sub` of a valid `id_token_hint`. */
   hintedSub?: string;
   acrValues: string[];
+  /**
+   * The values of an `acr` claim requested as essential in the `claims` parameter (OIDC Core
+   * §5.5.1.1); `[]` for essential without values; absent when not requested as essential.
+   */
+  essentialAcr?: string[];
   uiLocales: string[];
 }
 
@@ -80,7 +86,7 @@ export async function parseAuthorizationRequest(ctx: ServerContext, params: Form
   };
 
   if (modeParam !== undefined && modeParam !== 'query' && modeParam !== 'form_post') {
-    fail('invalid_request', `response_mode "${modeParam}" is not supported (use query or form_post)`);
+    fail('invalid_request', 'response_mode is not supported (use query or form_post)');
   }
   if (params.get('request') !== undefined) fail('request_not_supported', 'request objects are not supported');
   if (params.get('request_uri') !== undefined) fail('request_uri_not_supported', 'request_uri is not supported');
@@ -99,7 +105,7 @@ export async function parseAuthorizationRequest(ctx: ServerContext, params: Form
   const codeChallenge = params.get('code_challenge');
   const method = params.get('code_challenge_method');
   if (codeChallenge === undefined) fail('invalid_request', 'code_challenge is required (PKCE with S256)');
-  if (method !== 'S256') fail('invalid_request', `code_challenge_method must be S256${method ? `, not "${method}"` : ''}`);
+  if (method !== 'S256') fail('invalid_request', 'code_challenge_method must be S256');
   if (!S256_CHALLENGE.test(codeChallenge!)) fail('invalid_request', 'code_challenge is not a valid S256 challenge');
 
   let scope: string[] = [];
@@ -110,12 +116,12 @@ export async function parseAuthorizationRequest(ctx: ServerContext, params: Form
   }
   const allowed = parseScope(client.scope);
   const refused = scope.filter((token) => !allowed.includes(token));
-  if (refused.length > 0) fail('invalid_scope', `scope not allowed for this client: ${refused.join(' ')}`);
+  if (refused.length > 0) fail('invalid_scope', 'a requested scope is not allowed for this client');
   if (scope.length === 0) fail('invalid_scope', 'scope is required');
 
   const prompt = (params.get('prompt') ?? '').split(' ').filter(Boolean) as Prompt[];
   const unknownPrompt = prompt.find((value) => !PROMPTS.includes(value));
-  if (unknownPrompt) fail('invalid_request', `prompt "${unknownPrompt}" is not supported`);
+  if (unknownPrompt) fail('invalid_request', 'prompt holds a value that is not supported');
   if (prompt.includes('none') && prompt.length > 1) fail('invalid_request', 'prompt=none cannot be combined with other values');
 
   const maxAgeParam = params.get('max_age');
@@ -131,6 +137,8 @@ export async function parseAuthorizationRequest(ctx: ServerContext, params: Form
     if (!hint || !hint.audience.includes(client.clientId)) fail('invalid_request', 'id_token_hint is not a valid ID token of this server for this client');
     hintedSub = hint!.sub;
   }
+
+  const essentialAcr = parseEssentialAcr(params.get('claims'), fail);
 
   return {
     client,
@@ -148,6 +156,7 @@ export async function parseAuthorizationRequest(ctx: ServerContext, params: Form
       loginHint: params.get('login_hint'),
       hintedSub,
       acrValues: (params.get('acr_values') ?? '').split(' ').filter(Boolean),
+      ...(essentialAcr !== undefined ? { essentialAcr } : {}),
       uiLocales: (params.get('ui_locales') ?? '').split(' ').filter(Boolean),
     },
   };
@@ -156,4 +165,31 @@ export async function parseAuthorizationRequest(ctx: ServerContext, params: Form
 /** Scope tokens for a decision made before the scope is validated. */
 function parseScopeLenient(scope: string | undefined): string[] {
   return (scope ?? '').split(' ').filter(Boolean);
+}
+
+/** Longest accepted `claims` parameter (a JSON object, OIDC Core §5.5). */
+const MAX_CLAIMS_LENGTH = 8192;
+
+/**
+ * The essential `acr` of the `claims` parameter (OIDC Core §5.5, §5.5.1.1). Other claims are not
+ * acted on. An essential `acr` none of whose values this server can meet is a failed
+ * authentication before it starts (§5.5.1.1: "MUST treat that outcome as a failed authentication
+ * attempt"): `access_denied`.
+ */
+function parseEssentialAcr(param: string | undefined, fail: (error: OAuthErrorCode, description: string) => never): string[] | undefined {
+  if (param === undefined) return undefined;
+  if (param.length > MAX_CLAIMS_LENGTH) fail('invalid_request', 'claims is too long');
+  let claims: unknown;
+  try {
+    claims = JSON.parse(param);
+  } catch {
+    fail('invalid_request', 'claims must be a JSON object (OIDC Core section 5.5)');
+  }
+  if (typeof claims !== 'object' || claims === null || Array.isArray(claims)) fail('invalid_request', 'claims must be a JSON object (OIDC Core section 5.5)');
+  const acr = ((claims as Record<string, unknown>).id_token as Record<string, unknown> | undefined)?.acr as Record<string, unknown> | null | undefined;
+  if (typeof acr !== 'object' || acr === null || acr.essential !== true) return undefined;
+  const values = Array.isArray(acr.values) ? acr.values : typeof acr.value === 'string' ? [acr.value] : [];
+  const strings = values.filter((value): value is string => typeof value === 'string');
+  if (strings.length > 0 && !strings.some(isKnownAcr)) fail('access_denied', 'the essential acr requested cannot be met by this server');
+  return strings;
 }

@@ -3,19 +3,23 @@ import { grantCovers } from '../consent.js';
 import type { Session } from '../session/sessions.js';
 import type { AuthorizationRequest } from './authorization-request.js';
 import type { MfaRequirement } from '../mfa/policy.js';
-import type { InteractionState } from './interactions.js';
+import { earnedBy, type InteractionState } from './interactions.js';
 
-/** What the user still has to do before a code can be issued. */
-export type PendingStep = 'login' | 'mfa' | 'mfa_enroll' | 'select_account' | 'consent' | undefined;
+/**
+ * What the user still has to do before a code can be issued. `wrong_user`: someone other than the
+ * user of `id_token_hint` signed in during the interaction, which ends it with `login_required`.
+ */
+export type PendingStep = 'login' | 'mfa' | 'mfa_enroll' | 'select_account' | 'consent' | 'wrong_user' | undefined;
 
 /**
  * The next step of an authorization request, given the browser's session and what happened so far
- * in this interaction (OIDC Core §3.1.2.3):
+ * in this interaction (OIDC Core §3.1.2.3). Progress counts only for the user who earned it.
  * - sign in when there is no session, when `prompt=login` or the user asked for another account,
  *   when the session is older than `max_age`, or when it is not the user of `id_token_hint`;
  * - choose the account when `prompt=select_account`;
- * - verify a second factor (or set one up) when the MFA policy requires it and neither the session
- *   nor this interaction has one — after a password, or as step-up on an existing session;
+ * - verify a second factor when the MFA policy requires it and neither the session nor this
+ *   interaction has one. A user who has none sets one up, but only right after a first factor
+ *   in this interaction: an existing session (perhaps a stolen cookie) must sign in again first;
  * - consent when the remembered grant does not cover the scopes, or `prompt=consent`.
  */
 export function nextStep(
@@ -26,26 +30,29 @@ export function nextStep(
   nowSeconds: number,
   mfa: MfaRequirement = { required: false, enrolled: false },
 ): PendingStep {
-  const secondFactor = mfa.enrolled ? 'mfa' : 'mfa_enroll';
-  if (progress.pendingUser) return secondFactor;
+  if (progress.pendingUser) return mfa.enrolled ? 'mfa' : 'mfa_enroll';
   if (!session) return 'login';
-  if (!progress.loggedInAt) {
+  const sub = session.state.sub;
+  if (earnedBy(progress.loggedIn, sub)) {
+    // OIDC Core §3.1.2.1: the hint names the user who must be signed in, by the request or before it.
+    if (request.hintedSub !== undefined && request.hintedSub !== sub) return 'wrong_user';
+  } else {
     if (request.prompt.includes('login') || progress.loginRequested) return 'login';
     // OIDC Core §3.1.2.1: max_age=0 is equivalent to prompt=login, whatever the clock's resolution.
     if (request.maxAge === 0) return 'login';
     if (request.maxAge !== undefined && nowSeconds - session.state.authTime > request.maxAge) return 'login';
-    if (request.hintedSub !== undefined && request.hintedSub !== session.state.sub) return 'login';
-    if (request.prompt.includes('select_account') && !progress.accountChosen) return 'select_account';
+    if (request.hintedSub !== undefined && request.hintedSub !== sub) return 'login';
+    if (request.prompt.includes('select_account') && !earnedBy(progress.accountChosen, sub)) return 'select_account';
   }
-  if (mfa.required && !session.state.amr.includes('mfa') && !progress.mfaAt) return secondFactor;
-  if (request.prompt.includes('consent') && !progress.consented) return 'consent';
+  if (mfa.required && !session.state.amr.includes('mfa') && !earnedBy(progress.mfa, sub)) return mfa.enrolled ? 'mfa' : 'login';
+  if (request.prompt.includes('consent') && !earnedBy(progress.consented, sub)) return 'consent';
   if (!grantCovers(grant, request.scope)) return 'consent';
   return undefined;
 }
 
 /** The `prompt=none` error for a step that would need the user (OIDC Core §3.1.2.6). */
 export function promptNoneError(step: Exclude<PendingStep, undefined>): 'login_required' | 'interaction_required' | 'account_selection_required' | 'consent_required' {
-  if (step === 'login') return 'login_required';
+  if (step === 'login' || step === 'wrong_user') return 'login_required';
   if (step === 'mfa' || step === 'mfa_enroll') return 'interaction_required';
   if (step === 'select_account') return 'account_selection_required';
   return 'consent_required';

@@ -1,34 +1,57 @@
 import { randomToken } from '../../core/encoding.js';
 import type { ServerContext } from '../context.js';
+import type { Json } from '../../stores/contract.js';
 import type { AuthorizationRequest } from './authorization-request.js';
 
 /** Artifact kind of in-progress authorization requests waiting for the user. */
 export const INTERACTION = 'interaction';
 
-/** An authorization request while the user signs in, chooses an account and consents. */
+/** Progress a user earned in this interaction: who earned it and when (milliseconds). */
+export interface Earned {
+  [key: string]: string | number;
+  sub: string;
+  at: number;
+}
+
+/**
+ * An authorization request while the user signs in, chooses an account and consents. Every step
+ * of progress records the user who made it: progress made by one account never counts for another
+ * (the session's user may change during the interaction).
+ */
 export interface InteractionState {
-  [key: string]: AuthorizationRequest | string | string[] | number | boolean | undefined;
+  [key: string]: Json | undefined;
   request: AuthorizationRequest;
   /** Keyed hash of the browser id the request started in. */
   browser: string;
-  /** Set when the user signed in during this interaction (satisfies `prompt=login`, `max_age`). */
-  loggedInAt?: number;
-  /** Set when the user chose the account during this interaction (`prompt=select_account`). */
-  accountChosen?: boolean;
-  /** Set when the user approved during this interaction (`prompt=consent`). */
-  consented?: boolean;
+  /** The user signed in during this interaction (satisfies `prompt=login`, `max_age`, `id_token_hint`). */
+  loggedIn?: Earned;
+  /** The user who chose their account during this interaction (`prompt=select_account`). */
+  accountChosen?: string;
+  /** The user who approved during this interaction (`prompt=consent`). */
+  consented?: string;
   /** Set when the user chose "use another account" on the account chooser. */
   loginRequested?: boolean;
   /** The user who passed the first factor and still owes the second (no session yet). */
   pendingUser?: string;
   /** Methods (RFC 8176) of the first factor, for the `amr` once the second is done. */
   pendingAmr?: string[];
-  /** Set when a second factor was verified during this interaction. */
-  mfaAt?: number;
-  /** The unconfirmed TOTP factor being set up during sign-in. */
+  /** The user who verified a second factor during this interaction. */
+  mfa?: Earned;
+  /** The unconfirmed TOTP factor being set up during sign-in (only right after a first factor). */
   enrolFactor?: string;
   /** `account`: signing in to the account pages, not for a client; ends at `/account`. */
   purpose?: 'authorize' | 'account';
+}
+
+/** Progress earned now by `sub`. */
+export function earned(sub: string, at: number): Earned {
+  return { sub, at };
+}
+
+/** Whether progress counts for `sub`: it was earned by that very user. */
+export function earnedBy(progress: Earned | string | undefined, sub: string | undefined): boolean {
+  if (progress === undefined || sub === undefined) return false;
+  return (typeof progress === 'string' ? progress : progress.sub) === sub;
 }
 
 export interface Interaction {

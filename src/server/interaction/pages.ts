@@ -100,6 +100,19 @@ export function loginPage(page: PageContext, error?: string): Response {
   );
 }
 
+/**
+ * The hidden `shown_to` field of a form shown to one signed-in user (consent, account choice): a
+ * keyed hash of that user, so the answer counts only while that user is still the one signed in.
+ */
+export function shownTo(ctx: ServerContext, userId: string): string {
+  return ctx.secretKeys.hash(userId, 'form-shown-to');
+}
+
+/** Whether a posted `shown_to` field names `userId`. */
+export function wasShownTo(ctx: ServerContext, userId: string, field: string | undefined): boolean {
+  return field !== undefined && ctx.secretKeys.verifyHash(userId, 'form-shown-to', field);
+}
+
 export function consentPage(page: PageContext, user: UserRecord): Response {
   const { ctx, interaction, client } = page;
   const request = interaction.state.request;
@@ -111,6 +124,7 @@ export function consentPage(page: PageContext, user: UserRecord): Response {
         nonce,
         action: interactionPath(ctx, interaction.id, 'consent'),
         csrfToken: csrfToken(ctx, page.browserId, interaction.id),
+        hiddenFields: { shown_to: shownTo(ctx, user.id) },
         client: clientSummary(client),
         account: accountOf(user),
         scopes: request.scope,
@@ -130,6 +144,7 @@ export function selectAccountPage(page: PageContext, user: UserRecord): Response
         nonce,
         action: interactionPath(ctx, interaction.id, 'select-account'),
         csrfToken: csrfToken(ctx, page.browserId, interaction.id),
+        hiddenFields: { shown_to: shownTo(ctx, user.id) },
         client: clientSummary(client),
         account: accountOf(user),
       }),

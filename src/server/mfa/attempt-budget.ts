@@ -3,36 +3,36 @@ import type { ServerContext } from '../context.js';
 
 const ATTEMPT = 'attempt_slot';
 
-/** The outcome of spending an attempt. */
-export interface AttemptResult {
+/** An attempt spent from a budget, before the answer is checked. */
+export interface SpentAttempt {
+  /** False: the budget of this window is used up, and the answer must not be checked. */
   allowed: boolean;
-  /** When the budget refills (milliseconds since the epoch), when not allowed. */
+  /** When the budget refills (milliseconds since the epoch). */
   retryAt: number;
+  /** This attempt took the last one of the window. */
+  last: boolean;
+  /** The answer was right: the attempt goes back to the budget. */
+  refund(): Promise<void>;
 }
 
 /**
- * Spends one attempt of `max` in the current window for `key`. Each attempt claims a numbered
- * single-use slot in the store, so the count holds under concurrency and across instances —
- * no read-then-write race lets an attacker exceed it.
+ * Spends one attempt of `max` in the current window for `key`, before the answer is checked. Each
+ * attempt claims a numbered single-use slot in the store (an atomic insert), so the count holds
+ * under concurrency and across instances, on every store: of N concurrent attempts at most `max`
+ * are allowed.
  */
-export async function spendAttempt(ctx: ServerContext, key: string, max: number, windowMs: number): Promise<AttemptResult> {
-  const now = ctx.options.clock.now();
-  const window = Math.floor(now / windowMs);
+export async function spendAttempt(ctx: ServerContext, key: string, max: number, windowMs: number): Promise<SpentAttempt> {
+  const { artifacts } = ctx.options.store;
+  const window = Math.floor(ctx.options.clock.now() / windowMs);
   const retryAt = (window + 1) * windowMs;
   for (let slot = 0; slot < max; slot += 1) {
+    const id = `${key}:${window}:${slot}`;
     try {
-      await ctx.options.store.artifacts.put({ kind: ATTEMPT, id: `${key}:${window}:${slot}`, value: null, grantId: null, expiresAt: retryAt });
-      return { allowed: true, retryAt };
+      await artifacts.put({ kind: ATTEMPT, id, value: null, grantId: null, expiresAt: retryAt });
+      return { allowed: true, retryAt, last: slot === max - 1, refund: async () => void (await artifacts.delete(ATTEMPT, id)) };
     } catch (error) {
       if (!(error instanceof StoreConflictError)) throw error;
     }
   }
-  return { allowed: false, retryAt };
-}
-
-/** True when the window's budget for `key` is used up (without spending anything). */
-export async function attemptsExhausted(ctx: ServerContext, key: string, max: number, windowMs: number): Promise<AttemptResult> {
-  const window = Math.floor(ctx.options.clock.now() / windowMs);
-  const last = await ctx.options.store.artifacts.get(ATTEMPT, `${key}:${window}:${max - 1}`);
-  return { allowed: last === undefined, retryAt: (window + 1) * windowMs };
+  return { allowed: false, retryAt, last: true, refund: async () => undefined };
 }

@@ -1,7 +1,8 @@
 import { randomInt } from 'node:crypto';
-import type { MfaFactorRecord } from '../../stores/contract.js';
+import { StoreConflictError, type MfaFactorRecord } from '../../stores/contract.js';
 import type { ServerContext } from '../context.js';
 import { spendAttempt } from './attempt-budget.js';
+import { recordRateLimitHit } from '../protection/rate-limited.js';
 import type { CodePurpose, Sender } from './senders/sender.js';
 
 /** Artifact kind of codes sent by SMS or email, keyed by purpose and factor. */
@@ -10,6 +11,8 @@ const CODE_TTL_MS = 5 * 60_000;
 const MAX_ATTEMPTS = 5;
 /** A new code may be sent at most this often for one factor. */
 const RESEND_AFTER_MS = 30_000;
+/** Artifact kind marking the 30 seconds after a send, per purpose and factor. */
+const RESEND_GAP = 'one_time_code_gap';
 const CODE_PURPOSE = 'one-time-code';
 
 interface StoredCode {
@@ -20,22 +23,47 @@ interface StoredCode {
 
 const codeKey = (purpose: CodePurpose, factorId: string) => `${purpose}:${factorId}`;
 
+/** Why no code was sent: one went out moments ago (`resend`), or a sending budget is spent (`limited`). */
+export type SendOutcome = { sent: true } | { sent: false; reason: 'resend' | 'limited'; retryAt: number };
+
 /**
  * Sends a fresh 6-digit code to the factor's phone or email. Only its keyed hash is stored, for 5
- * minutes; a new code replaces the previous one; resending is throttled.
+ * minutes; a new code replaces the previous one. Against SMS pumping and mail floods, each send
+ * first spends from three budgets (per user, per destination, and the installation's:
+ * `codesPerUser`, `codesPerDestination`, `codesGlobal`), and one factor gets a new code at most
+ * every 30 seconds.
  */
-export async function sendOneTimeCode(ctx: ServerContext, factor: MfaFactorRecord, purpose: CodePurpose, sender: Sender): Promise<{ sent: true } | { sent: false; retryAt: number }> {
+export async function sendOneTimeCode(ctx: ServerContext, factor: MfaFactorRecord, purpose: CodePurpose, sender: Sender): Promise<SendOutcome> {
   const { store } = ctx.options;
   const now = ctx.options.clock.now();
   const id = codeKey(purpose, factor.id);
-  const previous = await store.artifacts.get<StoredCode>(ONE_TIME_CODE, id);
-  if (previous && now - previous.value.sentAt < RESEND_AFTER_MS) return { sent: false, retryAt: previous.value.sentAt + RESEND_AFTER_MS };
+  // The 30-second gap is claimed atomically: of concurrent sends for one factor, one goes out.
+  try {
+    await store.artifacts.put({ kind: RESEND_GAP, id, value: null, grantId: null, expiresAt: now + RESEND_AFTER_MS });
+  } catch (error) {
+    if (!(error instanceof StoreConflictError)) throw error;
+    const gap = await store.artifacts.get(RESEND_GAP, id);
+    return { sent: false, reason: 'resend', retryAt: gap?.expiresAt ?? now + RESEND_AFTER_MS };
+  }
+  const destination = String(factor.data.to);
+  const budget = await ctx.protection.rateLimits.reserve([
+    { limiter: 'codesPerUser', key: factor.userId },
+    // A keyed hash: phone numbers and addresses never appear in rate-limit keys.
+    { limiter: 'codesPerDestination', key: ctx.secretKeys.hash(destination.toLowerCase(), 'code-destination') },
+    { limiter: 'codesGlobal', key: 'all' },
+  ]);
+  if (budget.limited) {
+    // Nothing went out: a later try must not be told a code was sent moments ago.
+    await store.artifacts.delete(RESEND_GAP, id);
+    await recordRateLimitHit(ctx, budget.limited);
+    return { sent: false, reason: 'limited', retryAt: now + budget.limited.retryAfterSeconds * 1000 };
+  }
   const code = String(randomInt(0, 1_000_000)).padStart(6, '0');
   await store.artifacts.delete(ONE_TIME_CODE, id);
   await store.artifacts.put({ kind: ONE_TIME_CODE, id, value: { hash: ctx.secretKeys.hash(code, CODE_PURPOSE), sentAt: now }, grantId: null, expiresAt: now + CODE_TTL_MS });
   await sender.send({
     channel: factor.type === 'sms' ? 'sms' : 'email',
-    to: String(factor.data.to),
+    to: destination,
     code,
     purpose,
     productName: ctx.options.branding.productName,

@@ -9,7 +9,7 @@ import {
   type RegistrationResponseJSON,
 } from '@simplewebauthn/server';
 import { randomToken } from '../../core/encoding.js';
-import type { MfaFactorRecord, UserRecord } from '../../stores/contract.js';
+import { StoreConflictError, type MfaFactorRecord, type UserRecord } from '../../stores/contract.js';
 import type { ServerContext } from '../context.js';
 import { addFactor } from './factors.js';
 
@@ -65,21 +65,22 @@ export async function registerPasskey(ctx: ServerContext, user: UserRecord, chal
   }
   if (!verification.verified) return undefined;
   const { credential, credentialDeviceType, credentialBackedUp } = verification.registrationInfo;
-  return addFactor(
-    ctx,
-    user.id,
-    'webauthn',
-    label,
-    {
-      confirmed: true,
-      publicKey: Buffer.from(credential.publicKey).toString('base64url'),
-      counter: credential.counter,
-      transports: credential.transports ?? [],
-      deviceType: credentialDeviceType,
-      backedUp: credentialBackedUp,
-    },
-    credential.id,
-  );
+  const data = {
+    confirmed: true,
+    publicKey: Buffer.from(credential.publicKey).toString('base64url'),
+    counter: credential.counter,
+    transports: credential.transports ?? [],
+    deviceType: credentialDeviceType,
+    backedUp: credentialBackedUp,
+  };
+  try {
+    return await addFactor(ctx, user.id, 'webauthn', label, data, credential.id);
+  } catch (error) {
+    // The credential is registered already (to this account or another): refused like any bad
+    // registration, without saying whose it is.
+    if (error instanceof StoreConflictError) return undefined;
+    throw error;
+  }
 }
 
 /**

@@ -3,42 +3,86 @@ import type { Cluster, Redis } from 'ioredis';
 
 /** Limits, each "at most `points` per `seconds`". Documented in docs/configuration.md. */
 export interface RateLimitSettings {
-  /** Failed sign-ins for one account from one address before a lockout (of `lockoutSeconds`). Default 5 per 900 s. */
+  /** Sign-in attempts for one account from one address before a lockout (of `lockoutSeconds`). Default 5 per 900 s. */
   signInPerAccountIp: { points: number; seconds: number; lockoutSeconds: number };
-  /** Failed sign-ins from one address, across accounts. Default 100 per 3600 s. */
+  /**
+   * Sign-in attempts for one account from every address together, except browsers that signed in
+   * to that account before. Default 10 per 900 s. No lockout: the budget refills with its window.
+   */
+  signInPerAccount: { points: number; seconds: number };
+  /** Sign-in attempts from one address, across accounts. Default 100 per 3600 s. */
   signInPerIp: { points: number; seconds: number };
-  /** Wrong second-factor answers from one address. Default 50 per 3600 s. */
+  /** Second-factor answers from one address. Default 50 per 3600 s. */
   mfaPerIp: { points: number; seconds: number };
+  /** Codes sent by SMS or email for one user. Default 5 per 3600 s. */
+  codesPerUser: { points: number; seconds: number };
+  /** Codes sent to one phone number or email address. Default 5 per 3600 s. */
+  codesPerDestination: { points: number; seconds: number };
+  /** Codes sent by SMS or email by the whole installation. Default 1000 per 3600 s. */
+  codesGlobal: { points: number; seconds: number };
+  /**
+   * Client authentications at the token, introspection and revocation endpoints, per client id and
+   * address, spent before the secret is checked; a success gives its point back at once. So it caps
+   * wrong secrets and requests in flight together: a client making more than this many concurrent
+   * requests from one address needs a higher value. Default 100 per 60 s.
+   */
+  clientAuthPerClientIp: { points: number; seconds: number };
   /** Token requests per client. Default 1200 per 60 s. */
   tokenPerClient: { points: number; seconds: number };
   /** Requests from one address, all endpoints but health checks. Default 3000 per 60 s. */
   requestsPerIp: { points: number; seconds: number };
 }
 
+export type LimiterName = keyof RateLimitSettings;
+
 export const DEFAULT_RATE_LIMITS: RateLimitSettings = {
   signInPerAccountIp: { points: 5, seconds: 900, lockoutSeconds: 900 },
+  signInPerAccount: { points: 10, seconds: 900 },
   signInPerIp: { points: 100, seconds: 3600 },
   mfaPerIp: { points: 50, seconds: 3600 },
+  codesPerUser: { points: 5, seconds: 3600 },
+  codesPerDestination: { points: 5, seconds: 3600 },
+  codesGlobal: { points: 1000, seconds: 3600 },
+  clientAuthPerClientIp: { points: 100, seconds: 60 },
   tokenPerClient: { points: 1200, seconds: 60 },
   requestsPerIp: { points: 3000, seconds: 60 },
 };
 
 /** A refused request: how long until it may try again. */
 export interface Limited {
-  limiter: string;
+  limiter: LimiterName;
   retryAfterSeconds: number;
 }
 
-/** Longest extra wait added to a failed sign-in (progressive delay). */
-const MAX_DELAY_MS = 4000;
+/** One point to spend: on `limiter`, under `key`. */
+export interface Spend {
+  limiter: LimiterName;
+  key: string;
+}
+
+/**
+ * Points spent before an attempt is checked. A success gives them back ({@link refund}); a failure
+ * keeps them. When any limit refused, nothing was kept ({@link limited} is set and the attempt
+ * must not be checked at all).
+ */
+export interface Reservation {
+  readonly limited: Limited | undefined;
+  /** Points counted so far under `limiter` in its window, this attempt included (0 when it was not spent). */
+  count(limiter: LimiterName): number;
+  /** The attempt succeeded: its points go back. */
+  refund(): Promise<void>;
+}
 
 /**
  * The server's rate limits (rate-limiter-flexible), in memory on one node or in Redis shared by
- * every instance. Sign-in lockouts are keyed on account + address: an attacker elsewhere cannot
- * lock the real user out, and the per-address budget stops one address from trying many accounts.
+ * every instance. Every limit spends before it checks: {@link reserve} counts the attempt
+ * atomically first, and only an attempt that got its points is verified; a success refunds them.
+ * Of any number of concurrent attempts, at most the budget is verified.
  */
 export class RateLimits {
-  readonly #limiters: Record<keyof RateLimitSettings, RateLimiterAbstract>;
+  readonly #limiters: Record<LimiterName, RateLimiterAbstract>;
+  /** Bounds audit events per kind and key, in this process only (a flood must not bloat the audit chain). */
+  readonly #auditBudget = new RateLimiterMemory({ keyPrefix: 'audit', points: 10, duration: 60 });
 
   /** `redisPrefix`: the installation's Redis key prefix, so installations sharing a Redis never share counters. */
   constructor(settings: RateLimitSettings, redis?: Redis | Cluster, redisPrefix = '{gatehouse}:') {
@@ -56,53 +100,79 @@ export class RateLimits {
             insuranceLimiter: memory(keyPrefix, points, duration, blockDuration),
           })
         : memory(keyPrefix, points, duration, blockDuration);
+    const plain = (name: LimiterName, keyPrefix: string) => make(keyPrefix, settings[name].points, settings[name].seconds);
     this.#limiters = {
       signInPerAccountIp: make('signin-account-ip', settings.signInPerAccountIp.points, settings.signInPerAccountIp.seconds, settings.signInPerAccountIp.lockoutSeconds),
-      signInPerIp: make('signin-ip', settings.signInPerIp.points, settings.signInPerIp.seconds),
-      mfaPerIp: make('mfa-ip', settings.mfaPerIp.points, settings.mfaPerIp.seconds),
-      tokenPerClient: make('token-client', settings.tokenPerClient.points, settings.tokenPerClient.seconds),
-      requestsPerIp: make('requests-ip', settings.requestsPerIp.points, settings.requestsPerIp.seconds),
+      signInPerAccount: plain('signInPerAccount', 'signin-account'),
+      signInPerIp: plain('signInPerIp', 'signin-ip'),
+      mfaPerIp: plain('mfaPerIp', 'mfa-ip'),
+      codesPerUser: plain('codesPerUser', 'codes-user'),
+      codesPerDestination: plain('codesPerDestination', 'codes-destination'),
+      codesGlobal: plain('codesGlobal', 'codes-global'),
+      clientAuthPerClientIp: plain('clientAuthPerClientIp', 'client-auth'),
+      tokenPerClient: plain('tokenPerClient', 'token-client'),
+      requestsPerIp: plain('requestsPerIp', 'requests-ip'),
     };
   }
 
-  /** Counts one request against a limit; `Limited` when it is over. */
-  async consume(limiter: keyof RateLimitSettings, key: string): Promise<Limited | undefined> {
-    try {
-      await this.#limiters[limiter].consume(key);
-      return undefined;
-    } catch (error) {
-      if (error instanceof RateLimiterRes) return { limiter, retryAfterSeconds: Math.max(1, Math.ceil(error.msBeforeNext / 1000)) };
-      throw error;
-    }
-  }
-
-  /** Whether a limit is used up, without counting anything. */
-  async blocked(limiter: keyof RateLimitSettings, key: string): Promise<Limited | undefined> {
-    const limiterImpl = this.#limiters[limiter];
-    const state = await limiterImpl.get(key);
-    // Used up once every point is spent: the next attempt is refused before anything is checked.
-    if (!state || state.consumedPoints < limiterImpl.points) return undefined;
-    return { limiter, retryAfterSeconds: Math.max(1, Math.ceil(state.msBeforeNext / 1000)) };
-  }
-
-  /** Before checking a password: is this account + address, or this address, locked out? */
-  async signInBlocked(login: string, ip: string): Promise<Limited | undefined> {
-    return (await this.blocked('signInPerAccountIp', `${login}|${ip}`)) ?? (await this.blocked('signInPerIp', ip));
+  /** Counts one request against a limit; `Limited` when it is over. Nothing is given back. */
+  async consume(limiter: LimiterName, key: string): Promise<Limited | undefined> {
+    return (await this.reserve([{ limiter, key }])).limited;
   }
 
   /**
-   * After a wrong password: counts it, and returns the delay to wait before answering (doubling
-   * with each failure, up to 4 s) and a lockout when the budget is spent.
+   * Spends one point on each limit, all at once. If any refuses, the points the others took are
+   * given back and the reservation is `limited` (the longest wait of those that refused).
    */
-  async signInFailed(login: string, ip: string): Promise<{ delayMs: number; limited: Limited | undefined }> {
-    const limited = (await this.consume('signInPerAccountIp', `${login}|${ip}`)) ?? (await this.consume('signInPerIp', ip));
-    const state = await this.#limiters.signInPerAccountIp.get(`${login}|${ip}`);
-    const failures = state?.consumedPoints ?? 1;
-    return { delayMs: Math.min(MAX_DELAY_MS, 250 * 2 ** (failures - 1)), limited };
+  async reserve(spends: readonly Spend[]): Promise<Reservation> {
+    const outcomes = await Promise.allSettled(spends.map((spend) => this.#limiters[spend.limiter].consume(spend.key)));
+    const counts = new Map<LimiterName, number>();
+    const taken: Spend[] = [];
+    // A refused attempt was never checked: the point its own limiter counted goes back too, so a
+    // burst past the limit does not leave the counter above it (a success refunded later then
+    // frees a real place). Not for a limiter with a lockout: there the lockout refuses until it
+    // ends anyway, and rate-limiter-flexible sets the blocked counter with a plain SET, which a
+    // give-back racing it would push below the limit.
+    const overLimit: Spend[] = [];
+    let limited: Limited | undefined;
+    let failure: unknown;
+    outcomes.forEach((outcome, index) => {
+      const spend = spends[index]!;
+      if (outcome.status === 'fulfilled') {
+        taken.push(spend);
+        counts.set(spend.limiter, outcome.value.consumedPoints);
+      } else if (outcome.reason instanceof RateLimiterRes) {
+        const retryAfterSeconds = Math.max(1, Math.ceil(outcome.reason.msBeforeNext / 1000));
+        if (!limited || retryAfterSeconds > limited.retryAfterSeconds) limited = { limiter: spend.limiter, retryAfterSeconds };
+        const limiter = this.#limiters[spend.limiter];
+        if (limiter.blockDuration === 0 && outcome.reason.consumedPoints > limiter.points) overLimit.push(spend);
+      } else {
+        failure ??= outcome.reason;
+      }
+    });
+    // Only this attempt's own points go back: failures before it keep counting until their window ends.
+    const refund = async () => {
+      const spent = taken.splice(0);
+      await Promise.all(spent.map((spend) => this.#limiters[spend.limiter].reward(spend.key, 1)));
+    };
+    if (limited || failure !== undefined) {
+      await Promise.all([refund(), ...overLimit.map((spend) => this.#limiters[spend.limiter].reward(spend.key, 1))]);
+      if (failure !== undefined) throw failure;
+      counts.clear();
+    }
+    return { limited, count: (limiter) => counts.get(limiter) ?? 0, refund };
   }
 
-  /** A successful sign-in clears the account + address counter. */
-  async signInSucceeded(login: string, ip: string): Promise<void> {
-    await this.#limiters.signInPerAccountIp.delete(`${login}|${ip}`);
+  /**
+   * Whether an audit event of `kind` about `key` may be recorded now: at most 10 a minute for each,
+   * in this process. For events a flood would otherwise repeat endlessly (refusals, unknown clients).
+   */
+  async auditAllowed(kind: string, key: string): Promise<boolean> {
+    try {
+      await this.#auditBudget.consume(`${kind}|${key}`);
+      return true;
+    } catch {
+      return false;
+    }
   }
 }

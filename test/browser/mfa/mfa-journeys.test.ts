@@ -245,6 +245,8 @@ describe.skipIf(!hasChromium)('MFA journeys in Chromium', () => {
     // The app asks for more than a password now.
     const { verifier, challenge } = pkce();
     await page.goto(authorizeUrl(server, authorizeParams(client, challenge, { acr_values: '2' })));
+    // Setting up a factor follows a password typed in this very request (a session alone never enrols one).
+    await enterPassword(page, users.erin);
     await page.getByRole('heading', { name: 'Set up two-step verification' }).waitFor();
     const secret = (await page.locator('dl.secret dd code').textContent())!.replace(/\s+/g, '');
     await page.getByLabel('6-digit code').fill(await totpAt(secret, clock.now()));

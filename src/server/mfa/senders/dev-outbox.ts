@@ -1,7 +1,7 @@
 import { appendFile, mkdir, readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { ConfigError } from '../../../core/errors.js';
-import { messageText, type Channel, type CodePurpose, type OneTimeCodeMessage, type Sender } from './sender.js';
+import { messageText, noticeText, type Channel, type CodePurpose, type OneTimeCodeMessage, type SecurityNotice, type Sender } from './sender.js';
 
 /**
  * One line of the development outbox file (JSON Lines).
@@ -15,7 +15,8 @@ export interface OutboxEntry {
   at: string;
   channel: Channel;
   to: string;
-  purpose: CodePurpose;
+  /** The code's purpose, or `notice` for a security notice (which has no code: `code` is ''). */
+  purpose: CodePurpose | 'notice';
   code: string;
   subject: string;
   text: string;
@@ -94,6 +95,13 @@ export function createDevOutboxSender(options: DevOutboxSenderOptions): DevOutbo
         `[gatehouse] development outbox: ${entry.channel} ${entry.purpose} code for ${entry.to} is ${entry.code} (not delivered; see ${file})`,
       );
     },
+    async notify(notice: SecurityNotice): Promise<void> {
+      const { subject, text } = noticeText(notice);
+      const entry: OutboxEntry = { at: now().toISOString(), channel: 'email', to: notice.to, purpose: 'notice', code: '', subject, text };
+      await mkdir(dirname(file), { recursive: true, mode: 0o700 });
+      await appendFile(file, `${JSON.stringify(entry)}\n`, { encoding: 'utf8', mode: 0o600 });
+      log(`[gatehouse] development outbox: email notice for ${entry.to}: ${subject} (not delivered; see ${file})`);
+    },
   };
 }
 
@@ -141,7 +149,7 @@ export async function latestCode(
   const entries = await readOutbox(file);
   for (let i = entries.length - 1; i >= 0; i--) {
     const entry = entries[i]!;
-    if (entry.to !== to) continue;
+    if (entry.to !== to || entry.purpose === 'notice') continue;
     if (filter.purpose !== undefined && entry.purpose !== filter.purpose) continue;
     if (filter.channel !== undefined && entry.channel !== filter.channel) continue;
     return entry.code;

@@ -1,4 +1,4 @@
-export { messageText, SMS_MAX_LENGTH, type Channel, type CodePurpose, type OneTimeCodeMessage, type Sender } from './sender.js';
+export { messageText, noticeText, SMS_MAX_LENGTH, type Channel, type CodePurpose, type OneTimeCodeMessage, type SecurityNotice, type Sender } from './sender.js';
 export { SenderError, type SenderErrorCode } from './sender-error.js';
 export {
   createDevOutboxSender,

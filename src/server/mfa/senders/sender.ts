@@ -39,8 +39,26 @@ export interface OneTimeCodeMessage {
 }
 
 /**
- * Delivers one-time codes. Resolves once the mail server or gateway accepted the message; rejects
- * with a {@link SenderError} otherwise.
+ * A security notice by email: something changed on the account that the user should know about
+ * even when they did it themselves (OWASP ASVS V2.2.3).
+ *
+ * @example
+ * const notice: SecurityNotice = { channel: 'email', to: 'ada@example.com', kind: 'factor_added',
+ *   detail: 'a passkey', productName: 'Gatehouse', at: new Date() };
+ */
+export interface SecurityNotice {
+  channel: 'email';
+  to: string;
+  kind: 'factor_added';
+  /** What was added, in plain words: "a passkey", "an authenticator app". Text chosen by the server, never by the user. */
+  detail: string;
+  productName: string;
+  at: Date;
+}
+
+/**
+ * Delivers one-time codes (and, for email, security notices). Resolves once the mail server or
+ * gateway accepted the message; rejects with a {@link SenderError} otherwise.
  *
  * @example
  * const sender: Sender = createDevOutboxSender({ file: 'data/outbox.jsonl' });
@@ -49,6 +67,31 @@ export interface OneTimeCodeMessage {
  */
 export interface Sender {
   send(message: OneTimeCodeMessage): Promise<void>;
+  /** Delivers a security notice; email senders implement it, SMS gateways need not. */
+  notify?(notice: SecurityNotice): Promise<void>;
+}
+
+/**
+ * The subject and body of a security notice.
+ *
+ * @example
+ * noticeText({ channel: 'email', to: 'ada@example.com', kind: 'factor_added', detail: 'a passkey',
+ *   productName: 'Gatehouse', at: new Date('2026-01-02T03:04:05Z') }).subject;
+ * // => 'A sign-in method was added to your Gatehouse account'
+ */
+export function noticeText(notice: SecurityNotice): { subject: string; text: string } {
+  const to = notice.to;
+  if (notice.channel !== 'email' || typeof to !== 'string' || to.length > MAX_RECIPIENT_LENGTH || !EMAIL_ADDRESS.test(to)) {
+    throw new SenderError('invalid security notice: to must be a single email address', 'ERR_INVALID_MESSAGE');
+  }
+  const product = cleanProductName(notice.productName) || 'Gatehouse';
+  const detail = cleanProductName(notice.detail);
+  return {
+    subject: `A sign-in method was added to your ${product} account`,
+    text:
+      `${detail.charAt(0).toUpperCase()}${detail.slice(1)} was added to your ${product} account on ${notice.at.toUTCString()}.\n\n` +
+      `If this was you, there is nothing to do. If it was not, sign in now, remove it on your account page, and change your password.`,
+  };
 }
 
 /**

@@ -2,7 +2,7 @@ import { createTransport } from 'nodemailer';
 import { ConfigError } from '../../../core/errors.js';
 import { isLoopbackHost } from '../../../core/urls.js';
 import { SenderError } from './sender-error.js';
-import { messageText, type OneTimeCodeMessage, type Sender } from './sender.js';
+import { messageText, noticeText, type OneTimeCodeMessage, type SecurityNotice, type Sender } from './sender.js';
 
 /**
  * Options of {@link createSmtpSender}.
@@ -113,6 +113,14 @@ export function createSmtpSender(options: SmtpSenderOptions): SmtpSender {
         });
       } catch (error) {
         throw deliveryError(error, server, timeoutMs, [password, safeDecode(password), message.code]);
+      }
+    },
+    async notify(notice: SecurityNotice): Promise<void> {
+      const { subject, text } = noticeText(notice);
+      try {
+        await transport.sendMail({ from, to: notice.to, subject, text, headers: { 'Auto-Submitted': 'auto-generated' }, signal: AbortSignal.timeout(timeoutMs) });
+      } catch (error) {
+        throw deliveryError(error, server, timeoutMs, [password, safeDecode(password)]);
       }
     },
   };

@@ -155,13 +155,13 @@ describe("policy 'optional': clients registered with requireMfa, and acr_values=
     payroll = await registerFlowClient(flow.server, { name: 'Payroll', requireMfa: true });
   });
 
-  it('a password-only session gets no code for a requireMfa client: prompt=none answers interaction_required', async () => {
+  it('a password-only session gets no code for a requireMfa client: prompt=none answers login_required (no factor yet: sign in again to set one up)', async () => {
     const tokens = await signIn(flow.browser, flow.server, flow.client, flow.users.alice);
     expect(readIdToken(tokens.id_token!).claims.amr).toEqual(['pwd']);
     // The same session still gets codes for an ordinary client without interaction.
     expect((await promptNone(flow.browser, flow.server, flow.client)).get('code')).toEqual(expect.any(String));
     const answer = await promptNone(flow.browser, flow.server, payroll);
-    expect(answer.get('error')).toBe('interaction_required');
+    expect(answer.get('error')).toBe('login_required');
     expect(answer.get('code')).toBeNull();
   });
 
@@ -178,15 +178,18 @@ describe("policy 'optional': clients registered with requireMfa, and acr_values=
     expect((await promptNone(flow.browser, flow.server, payroll)).get('code')).toEqual(expect.any(String));
   });
 
-  it('acr_values=2 on a password-only session triggers step-up too (set-up, as bob has no factor); the ID token has acr 2', async () => {
+  it('acr_values=2 on a password-only session triggers step-up too: bob has no factor, so he signs in again, then sets one up; the ID token has acr 2', async () => {
     const browser = new Browser(flow.server);
     await signIn(browser, flow.server, flow.client, flow.users.bob);
     expect((await promptNone(browser, flow.server, flow.client)).get('code')).toEqual(expect.any(String));
-    expect((await promptNone(browser, flow.server, flow.client, { acr_values: '2' })).get('error')).toBe('interaction_required');
+    expect((await promptNone(browser, flow.server, flow.client, { acr_values: '2' })).get('error')).toBe('login_required');
 
     const { page, verifier } = await open(flow, browser, flow.client, { acr_values: '2' });
-    expect(isMfaEnrolment(page)).toBe(true);
-    const codes = await completeEnrolment(browser, page, clock.now());
+    // A session alone (perhaps a stolen cookie) never enrols a factor: the password comes first.
+    expect(isMfaEnrolment(page)).toBe(false);
+    const enrol = await submitLogin(browser, page, flow.users.bob);
+    expect(isMfaEnrolment(enrol)).toBe(true);
+    const codes = await completeEnrolment(browser, enrol, clock.now());
     const claims = await idTokenClaims(flow, flow.client, await continueToClient(browser, codes), verifier);
     expect(claims.acr).toBe('2');
     expect(claims.amr).toEqual(expect.arrayContaining(['pwd', 'otp', 'mfa']));
@@ -209,7 +212,8 @@ describe("policy 'optional': clients registered with requireMfa, and acr_values=
     const erin = await createUser(flow.server.store, { username: 'erin', password: 'erin-password-12' }, clock.now());
     await signIn(browser, flow.server, flow.client, { record: erin, username: 'erin', password: 'erin-password-12' });
     const { page } = await open(flow, browser, flow.client, { acr_values: '2' });
-    const codes = await completeEnrolment(browser, page, clock.now());
+    const enrol = await submitLogin(browser, page, { record: erin, username: 'erin', password: 'erin-password-12' });
+    const codes = await completeEnrolment(browser, enrol, clock.now());
     const before = browser.history.length;
     // Consent is remembered: "continue" is answered by redirects ending at the client.
     expect((await continueToClient(browser, codes)).get('code')).toEqual(expect.any(String));

@@ -1,0 +1,36 @@
+import type { ServerContext } from '../context.js';
+import type { Reservation } from './rate-limits.js';
+
+/** Longest extra wait before answering a failed sign-in (progressive delay). */
+const MAX_DELAY_MS = 4000;
+const FIRST_DELAY_MS = 250;
+
+/** Who a sign-in attempt is about: the resolved account when it exists, else what was typed. */
+export interface SignInTarget {
+  /** `user:<id>` for an existing account (its username and email count together), else `login:<typed>`. */
+  account: string;
+  ip: string;
+  /** The browser completed a sign-in to this account before: exempt from the per-account budget. */
+  knownBrowser: boolean;
+}
+
+/**
+ * Reserves a password attempt before the password is checked (spend, then check): one point per
+ * account + address (with a lockout), per address, and per account from every address (unless the
+ * browser is known to the account). Refused: nothing may be verified. Of N concurrent attempts at
+ * most the smallest budget of wrong passwords is verified; a correct password gets its own points
+ * back (failures before it still count, until their window ends).
+ */
+export function reserveSignIn(ctx: ServerContext, target: SignInTarget): Promise<Reservation> {
+  return ctx.protection.rateLimits.reserve([
+    { limiter: 'signInPerAccountIp', key: `${target.account}|${target.ip}` },
+    { limiter: 'signInPerIp', key: target.ip },
+    ...(target.knownBrowser ? [] : [{ limiter: 'signInPerAccount' as const, key: target.account }]),
+  ]);
+}
+
+/** How long to wait before answering a failed attempt: 250 ms, doubling with each failure on the account, at most 4 s. */
+export function failureDelayMs(reservation: Reservation): number {
+  const failures = Math.max(reservation.count('signInPerAccountIp'), reservation.count('signInPerAccount'), 1);
+  return Math.min(MAX_DELAY_MS, FIRST_DELAY_MS * 2 ** (failures - 1));
+}

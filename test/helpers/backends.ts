@@ -1,0 +1,90 @@
+/**
+ * The stores a server runs on, for tests that must hold on each: memory, SQLite (a file), and the
+ * production combination, PostgreSQL + Redis (artifacts and rate-limit counters in Redis). Each
+ * opens on its own schema / key prefix and cleans up after itself.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Redis } from 'ioredis';
+import type { Store } from '../../src/stores/contract.js';
+import { createMemoryStore } from '../../src/stores/memory/index.js';
+import { createPostgresStore } from '../../src/stores/postgres/index.js';
+import { createHybridStore } from '../../src/stores/redis/index.js';
+import { createSqliteStore } from '../../src/stores/sqlite/index.js';
+import { deleteKeysUnder, REDIS_URL } from '../client/redis/redis-helpers.js';
+import type { FakeClock } from './fake-clock.js';
+import { dropSchema, POSTGRES_URL, postgresUnavailable, uniqueSchema } from './postgres.js';
+import type { TestServerOptions } from './server.js';
+
+/** An opened backend: the store (migrated), server options that put rate limits where production does, and cleanup. */
+export interface OpenedBackend {
+  store: Store;
+  /** `protection` options for the server (Redis counters on the production combination). */
+  serverOptions: Pick<TestServerOptions, 'protection'>;
+  close(): Promise<void>;
+}
+
+export interface Backend {
+  name: string;
+  open(clock: FakeClock): Promise<OpenedBackend>;
+}
+
+// CI starts PostgreSQL and Redis, so there an unreachable server is a failure, never a skip.
+const pgUnavailable = process.env.CI ? undefined : await postgresUnavailable();
+let redis: Redis | undefined;
+
+/** memory, SQLite and (when PostgreSQL answers, always in CI) PostgreSQL + Redis. */
+export const BACKENDS: Backend[] = [
+  {
+    name: 'memory',
+    open: async (clock) => ({ store: createMemoryStore({ clock }), serverOptions: {}, close: async () => undefined }),
+  },
+  {
+    name: 'SQLite',
+    open: async (clock) => {
+      const dir = mkdtempSync(join(tmpdir(), 'gh-backend-'));
+      const store = createSqliteStore({ filename: join(dir, 'gatehouse.db'), clock });
+      await store.migrate();
+      return {
+        store,
+        serverOptions: {},
+        close: async () => {
+          await store.close();
+          rmSync(dir, { recursive: true, force: true });
+        },
+      };
+    },
+  },
+  ...(pgUnavailable === undefined
+    ? [
+        {
+          name: 'PostgreSQL + Redis',
+          open: async (clock: FakeClock): Promise<OpenedBackend> => {
+            redis ??= new Redis(REDIS_URL);
+            const shared = redis;
+            const schema = uniqueSchema();
+            const prefix = `{gh-test-${randomUUID()}}:`;
+            const store = createHybridStore({ durable: createPostgresStore({ connectionString: POSTGRES_URL, schema, clock }), redis: shared, prefix, clock });
+            await store.migrate();
+            return {
+              store,
+              serverOptions: { protection: { redis: shared, redisPrefix: prefix } },
+              close: async () => {
+                await store.close();
+                await dropSchema(schema);
+                await deleteKeysUnder(shared, prefix);
+              },
+            };
+          },
+        },
+      ]
+    : []),
+];
+
+/** Closes the shared Redis connection (call from the test file's `afterAll`). */
+export async function closeBackends(): Promise<void> {
+  await redis?.quit();
+  redis = undefined;
+}
