@@ -2,6 +2,7 @@ import * as oauth from 'oauth4webapi';
 import { ConfigError } from '../core/errors.js';
 import { MIN_SECRET_LENGTH, SecretKeys } from '../core/secret.js';
 import { translateError } from './errors.js';
+import { rejectUnknownOptions, requireHttps, type OptionNames } from '../core/option-checks.js';
 import { oidc } from './providers/oidc.js';
 import type { ProviderPreset } from './providers/preset.js';
 import { clientBinding, type SessionBinding } from './sessions/binding.js';
@@ -50,6 +51,30 @@ export interface OAuthClientOptions {
   now?: () => number;
 }
 
+/** Every option of {@link createOAuthClient}: anything else is refused as a likely typo. */
+const OAUTH_CLIENT_OPTIONS = {
+  provider: true,
+  issuer: true,
+  clientId: true,
+  clientSecret: true,
+  clientAuthMethod: true,
+  redirectUri: true,
+  scopes: true,
+  resource: true,
+  secret: true,
+  tokenStore: true,
+  sessionTtl: true,
+  refreshLeeway: true,
+  postLogoutRedirectUri: true,
+  cookiePrefix: true,
+  allowInsecureRequests: true,
+  fetch: true,
+  now: true,
+} satisfies OptionNames<OAuthClientOptions>;
+
+/** The provider endpoints oauth4webapi will call, by the metadata names a preset may give. */
+const ENDPOINTS = ['authorization_endpoint', 'token_endpoint', 'userinfo_endpoint', 'revocation_endpoint', 'end_session_endpoint', 'jwks_uri'] as const;
+
 /** What every step of the client works with, built once. */
 export interface ClientContext {
   preset: ProviderPreset;
@@ -86,6 +111,7 @@ function option(condition: boolean, name: string, message: string): void {
 /** Validates options once and builds the context. */
 export function createClientContext(options: OAuthClientOptions): ClientContext {
   option(typeof options === 'object' && options !== null, 'options', 'must be an object');
+  rejectUnknownOptions(options, OAUTH_CLIENT_OPTIONS);
   option(options.provider !== undefined || typeof options.issuer === 'string', 'provider', 'or "issuer" is required');
   option(typeof options.clientId === 'string' && options.clientId !== '', 'clientId', 'must be a non-empty string');
   option(typeof options.redirectUri === 'string' && URL.canParse(options.redirectUri), 'redirectUri', 'must be an absolute URL');
@@ -100,6 +126,12 @@ export function createClientContext(options: OAuthClientOptions): ClientContext 
   if (options.postLogoutRedirectUri !== undefined) option(URL.canParse(options.postLogoutRedirectUri), 'postLogoutRedirectUri', 'must be an absolute URL');
 
   const preset = options.provider ?? oidc(options.issuer!);
+  // Plain http fails at construction, not at the first sign-in (oauth4webapi would refuse it then).
+  if (preset.issuer !== undefined) requireHttps(preset.issuer, options.provider ? 'provider.issuer' : 'issuer', options.allowInsecureRequests);
+  for (const endpoint of ENDPOINTS) {
+    const url = preset.metadata?.[endpoint];
+    if (typeof url === 'string') requireHttps(url, `provider.metadata.${endpoint}`, options.allowInsecureRequests);
+  }
   const cookiePrefix = options.cookiePrefix ?? 'gh';
   const baseFetch = options.fetch ?? globalThis.fetch.bind(globalThis);
   const adapted = preset.adaptFetch ? preset.adaptFetch(baseFetch) : baseFetch;
@@ -159,6 +191,6 @@ async function resolveServer(preset: ProviderPreset, requestOptions: ClientConte
     // Entra ID multi-tenant: the ID token's iss names the user's tenant (tid) in the template's place.
     return { ...metadata, [entraHooks._expectedIssuer]: ({ claims }: { claims: { tid?: string } }) => metadata.issuer.replace('{tenantid}', String(claims.tid)) };
   } catch (error) {
-    return translateError(error);
+    throw await translateError(error);
   }
 }

@@ -1,6 +1,7 @@
 import * as oauth from 'oauth4webapi';
 import { ConfigError } from '../core/errors.js';
 import { translateError } from './errors.js';
+import { rejectUnknownOptions, requireHttps, type OptionNames } from '../core/option-checks.js';
 
 export interface MachineClientOptions {
   /** The authorization server's issuer (its metadata gives the token endpoint). */
@@ -20,6 +21,20 @@ export interface MachineClientOptions {
   now?: () => number;
 }
 
+/** Every option of {@link createMachineClient}: anything else is refused as a likely typo. */
+const MACHINE_CLIENT_OPTIONS = {
+  issuer: true,
+  clientId: true,
+  clientSecret: true,
+  clientAuthMethod: true,
+  scopes: true,
+  resource: true,
+  refreshLeeway: true,
+  allowInsecureRequests: true,
+  fetch: true,
+  now: true,
+} satisfies OptionNames<MachineClientOptions>;
+
 /** A service calling APIs on its own behalf with the client credentials grant (RFC 6749 §4.4). */
 export interface MachineClient {
   /** A valid access token: cached until shortly before expiry; concurrent callers share one request. */
@@ -36,8 +51,18 @@ export interface MachineClient {
  * const response = await machine.fetch('https://api.example/notes');
  */
 export function createMachineClient(options: MachineClientOptions): MachineClient {
+  if (typeof options !== 'object' || options === null) throw new ConfigError('option "options" must be an object', 'ERR_INVALID_OPTION', 'options');
+  rejectUnknownOptions(options, MACHINE_CLIENT_OPTIONS);
   for (const name of ['issuer', 'clientId', 'clientSecret'] as const) {
     if (typeof options[name] !== 'string' || options[name] === '') throw new ConfigError(`option "${name}" is required`, 'ERR_INVALID_OPTION', name);
+  }
+  if (!URL.canParse(options.issuer)) throw new ConfigError('option "issuer" must be an absolute URL', 'ERR_INVALID_OPTION', 'issuer');
+  requireHttps(options.issuer, 'issuer', options.allowInsecureRequests);
+  if (options.clientAuthMethod !== undefined && !['client_secret_basic', 'client_secret_post'].includes(options.clientAuthMethod)) {
+    throw new ConfigError('option "clientAuthMethod" must be client_secret_basic or client_secret_post', 'ERR_INVALID_OPTION', 'clientAuthMethod');
+  }
+  if (options.refreshLeeway !== undefined && !(Number.isInteger(options.refreshLeeway) && options.refreshLeeway >= 0)) {
+    throw new ConfigError('option "refreshLeeway" must be a whole number of seconds', 'ERR_INVALID_OPTION', 'refreshLeeway');
   }
   const now = options.now ?? Date.now;
   const baseFetch = options.fetch ?? globalThis.fetch.bind(globalThis);
@@ -54,9 +79,9 @@ export function createMachineClient(options: MachineClientOptions): MachineClien
       const issuer = new URL(options.issuer);
       const response = await oauth.discoveryRequest(issuer, { algorithm: 'oauth2', ...requestOptions });
       return oauth.processDiscoveryResponse(issuer, response);
-    })().catch((error: unknown) => {
+    })().catch(async (error: unknown) => {
       server = undefined;
-      return translateError(error);
+      throw await translateError(error);
     });
     return server;
   };
@@ -72,7 +97,7 @@ export function createMachineClient(options: MachineClientOptions): MachineClien
       current = { token: result.access_token, expiresAt: now() + (result.expires_in ?? 300) * 1000 };
       return current.token;
     } catch (error) {
-      return translateError(error);
+      throw await translateError(error);
     }
   };
 

@@ -85,7 +85,7 @@ export function createOAuthClient(options: OAuthClientOptions): OAuthClient {
         const response = await oauth.userInfoRequest(as, ctx.client, accessToken, ctx.requestOptions);
         return (await oauth.processUserInfoResponse(as, ctx.client, session.profile.sub, response)) as Record<string, unknown>;
       } catch (error) {
-        return translateError(error);
+        throw await translateError(error);
       }
     },
     async logout(request, logoutOptions = {}) {

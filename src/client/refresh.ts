@@ -92,18 +92,13 @@ export class Refresher {
       }
       tokens = tokenSetFrom(result, this.#ctx.now(), current);
     } catch (error) {
-      if (error instanceof OAuthValidationError) throw error;
-      try {
-        translateError(error);
-      } catch (translated) {
-        const dead = ['invalid_grant', ...(this.#ctx.preset.refreshRejectedErrors ?? [])];
-        if (translated instanceof OAuthProviderError && dead.includes(translated.error)) {
-          await this.#sessions.store?.delete(session.id);
-          throw new SessionExpiredError('the provider no longer accepts the refresh token: sign in again', { cause: translated });
-        }
-        throw translated;
+      const translated = await translateError(error);
+      const dead = ['invalid_grant', ...(this.#ctx.preset.refreshRejectedErrors ?? [])];
+      if (translated instanceof OAuthProviderError && dead.includes(translated.error)) {
+        await this.#sessions.store?.delete(session.id);
+        throw new SessionExpiredError('the provider no longer accepts the refresh token: sign in again', { cause: translated });
       }
-      throw error;
+      throw translated;
     }
     session.tokens = tokens;
     // Saved before anyone else can read the session, so a rotated refresh token is never lost —

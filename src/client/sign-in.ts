@@ -89,12 +89,8 @@ export async function completeSignIn(ctx: ClientContext, request: Request): Prom
     // client rely on TLS instead, but a custom fetch or plain http would then trust anyone.
     if (response.id_token) await oauth.validateApplicationLevelSignature(as, tokenResponse, ctx.signatureOptions);
   } catch (error) {
-    try {
-      translateError(error);
-    } catch (translated) {
-      // The attempt is over whatever went wrong: its sign-in cookie goes with the error.
-      throw withCookies(translated, [clear]);
-    }
+    // The attempt is over whatever went wrong: its sign-in cookie goes with the error.
+    throw withCookies(await translateError(error, { issuer: as.issuer }), [clear]);
   }
   const now = ctx.now();
   const tokens = tokenSetFrom(response, now);
@@ -133,7 +129,7 @@ async function buildProfile(ctx: ClientContext, as: oauth.AuthorizationServer, t
       const expected = typeof idTokenClaims?.sub === 'string' ? idTokenClaims.sub : oauth.skipSubjectCheck;
       return (await oauth.processUserInfoResponse(as, ctx.client, expected, response)) as Record<string, unknown>;
     } catch (error) {
-      return translateError(error);
+      throw await translateError(error);
     }
   };
   if (ctx.preset.profile) return ctx.preset.profile({ tokens, idTokenClaims, userinfo, fetch: ctx.fetch });

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { createRemoteJWKSet, customFetch, errors as joseErrors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 import * as oauth from 'oauth4webapi';
 import { ConfigError } from '../core/errors.js';
+import { rejectUnknownOptions, requireHttps, type OptionNames } from '../core/option-checks.js';
 import { bearerTokenOf } from './bearer.js';
 import { BearerTokenError } from './errors.js';
 import { createMemoryIntrospectionCache, type IntrospectionCache } from './introspection-cache.js';
@@ -245,12 +246,42 @@ async function discover(issuer: string, requestOptions: Record<symbol, unknown>)
   throw new Error('unreachable');
 }
 
+/** Every option of {@link createResourceGuard}: anything else is refused as a likely typo. */
+const GUARD_OPTIONS = {
+  issuer: true,
+  audience: true,
+  requiredScopes: true,
+  algorithms: true,
+  clockTolerance: true,
+  jwksCooldown: true,
+  jwksCacheMaxAge: true,
+  introspection: true,
+  realm: true,
+  fetch: true,
+  allowInsecureRequests: true,
+  now: true,
+} satisfies OptionNames<ResourceGuardOptions>;
+
+const INTROSPECTION_OPTIONS = {
+  clientId: true,
+  clientSecret: true,
+  cache: true,
+  maxCacheAge: true,
+} satisfies OptionNames<NonNullable<ResourceGuardOptions['introspection']>>;
+
 function validate(options: ResourceGuardOptions): void {
   const fail = (option: string, message: string): never => {
     throw new ConfigError(`option "${option}" ${message}`, 'ERR_INVALID_OPTION', option);
   };
   if (typeof options !== 'object' || options === null) fail('options', 'must be an object');
+  rejectUnknownOptions(options, GUARD_OPTIONS);
+  if (options.introspection !== undefined) {
+    if (typeof options.introspection !== 'object' || options.introspection === null) fail('introspection', 'must be an object');
+    rejectUnknownOptions(options.introspection, INTROSPECTION_OPTIONS, 'introspection.');
+  }
   if (typeof options.issuer !== 'string' || !URL.canParse(options.issuer)) fail('issuer', 'must be an absolute URL');
+  // Plain http is refused here, not answered 503 "cannot read the metadata" at every request.
+  requireHttps(options.issuer, 'issuer', options.allowInsecureRequests);
   const audiences = Array.isArray(options.audience) ? options.audience : [options.audience];
   if (audiences.length === 0 || audiences.some((value) => typeof value !== 'string' || value === '')) fail('audience', 'must be a non-empty string or list of strings');
   if (options.algorithms !== undefined && options.algorithms.length === 0) fail('algorithms', 'must list at least one algorithm');

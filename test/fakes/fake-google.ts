@@ -50,6 +50,8 @@ export interface FakeGoogleOptions {
 export interface GoogleMisbehaviour {
   /** Redirect back with this `error` (e.g. `access_denied`) instead of a code. */
   authorizationError?: string;
+  /** The `error_description` sent with {@link authorizationError}. */
+  authorizationErrorDescription?: string;
   /** `iss` of the authorization response (RFC 9207): another issuer, as in a mix-up attack. */
   authorizationResponseIss?: string;
   /** Leave `iss` out of the authorization response. */
@@ -69,6 +71,11 @@ export interface GoogleMisbehaviour {
   idTokenKey?: 'unknown-kid' | 'forged-kid';
   /** Answer the token endpoint with this error instead of tokens. */
   tokenError?: { status: number; error: string; error_description?: string };
+  /**
+   * Answer the token endpoint with this raw response before anything else (no client
+   * authentication): an HTML 500 page, a proxy's 502, a bare 401 challenge.
+   */
+  tokenAnswer?: { status: number; body: string; headers?: Record<string, string> };
 }
 
 interface AuthorizationRecord {
@@ -245,6 +252,7 @@ export async function startFakeGoogle(options: FakeGoogleOptions): Promise<FakeG
     };
     if (misbehave.authorizationError) {
       location.searchParams.set('error', misbehave.authorizationError);
+      if (misbehave.authorizationErrorDescription) location.searchParams.set('error_description', misbehave.authorizationErrorDescription);
       return finish();
     }
     const challenge = q.get('code_challenge') ?? undefined;
@@ -267,6 +275,8 @@ export async function startFakeGoogle(options: FakeGoogleOptions): Promise<FakeG
   }
 
   async function token(request: RecordedRequest): Promise<Response> {
+    const answer = fake.misbehave.tokenAnswer;
+    if (answer) return new Response(answer.body, { status: answer.status, headers: answer.headers ?? {} });
     const form = request.form ?? new URLSearchParams();
     const basic = basicCredentials(request.headers);
     if (basic && form.has('client_secret')) return oauthError(400, 'invalid_request', 'client authenticated more than once');

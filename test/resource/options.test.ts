@@ -2,8 +2,10 @@
  * Integrator misuse is refused at construction with a `TypeError` naming the option (STYLE.md
  * "Errors", "Config"): above all, no way to let `none` or HMAC algorithms in (RFC 8725 §3.1, §3.2).
  */
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { createResourceGuard, type ResourceGuardOptions } from '../../src/resource/index.js';
+import { createMemoryIntrospectionCache, createResourceGuard, type ResourceGuardOptions } from '../../src/resource/index.js';
+import { documentedOptions } from '../client/options/documented-options.js';
 import { API, countingFetch } from './support.js';
 
 const VALID: ResourceGuardOptions = { issuer: 'https://id.example', audience: API };
@@ -70,5 +72,72 @@ describe('createResourceGuard options', () => {
     const net = countingFetch();
     createResourceGuard({ ...VALID, fetch: net.fetch });
     expect(net.urls).toEqual([]);
+  });
+});
+
+describe('createResourceGuard refuses unknown option keys, naming them', () => {
+  it.each([
+    [{ audiance: API }, 'audiance', 'audience'],
+    [{ requiredScope: ['notes:read'] }, 'requiredScope', 'requiredScopes'],
+    [{ jwksCoolDown: 10 }, 'jwksCoolDown', 'jwksCooldown'],
+    [{ allowInsecureRequest: true }, 'allowInsecureRequest', 'allowInsecureRequests'],
+    [{ introspection: { clientId: 'api', clientSecret: 'secret', maxCacheAgee: 5 } }, 'introspection.maxCacheAgee', 'introspection.maxCacheAge'],
+    [{ introspection: { clientId: 'api', clientSecret: 'secret', client_secret: 'secret' } }, 'introspection.client_secret', 'introspection.clientSecret'],
+  ])('%o: %s, suggesting %s', (extra, option, suggestion) => {
+    expectRefused({ ...VALID, ...extra }, option);
+    let message = '';
+    try {
+      createResourceGuard({ ...VALID, ...extra } as ResourceGuardOptions);
+    } catch (error) {
+      message = (error as Error).message;
+    }
+    expect(message).toBe(`unknown option "${option}" (did you mean "${suggestion}"?)`);
+  });
+
+  it('an unknown key with nothing close is named without a suggestion', () => {
+    expectRefused({ ...VALID, colour: 'blue' }, 'colour');
+  });
+});
+
+describe('createResourceGuard refuses a plain-http issuer without allowInsecureRequests, at construction', () => {
+  it.each(['http://id.example', 'http://127.0.0.1:3000', 'http://localhost:3000'])('%s: ConfigError naming issuer and allowInsecureRequests', (issuer) => {
+    expectRefused({ issuer, audience: API }, 'issuer');
+    expect(() => createResourceGuard({ issuer, audience: API })).toThrow(/allowInsecureRequests: true/);
+  });
+
+  it('accepts it with allowInsecureRequests: true, and an https issuer without', () => {
+    expect(() => createResourceGuard({ issuer: 'http://id.example', audience: API, allowInsecureRequests: true })).not.toThrow();
+    expect(() => createResourceGuard({ issuer: 'https://id.example', audience: API })).not.toThrow();
+  });
+});
+
+describe('every option docs/resource.md documents is accepted', () => {
+  it('the "Every option" table', () => {
+    const docs = readFileSync(new URL('../../docs/resource.md', import.meta.url), 'utf8');
+    const samples: Record<string, unknown> = {
+      issuer: 'https://id.example',
+      audience: [API],
+      requiredScopes: ['notes:read'],
+      algorithms: ['ES256'],
+      clockTolerance: 10,
+      jwksCooldown: 10,
+      jwksCacheMaxAge: 60,
+      'introspection.clientId': 'api',
+      'introspection.clientSecret': 'secret',
+      'introspection.cache': createMemoryIntrospectionCache(),
+      'introspection.maxCacheAge': 30,
+      realm: 'notes',
+      fetch: globalThis.fetch,
+      allowInsecureRequests: false,
+      now: Date.now,
+    };
+    expect(documentedOptions(docs, '## Every option').sort()).toEqual(Object.keys(samples).sort());
+    const options: Record<string, unknown> = {};
+    for (const [path, value] of Object.entries(samples)) {
+      const [head, tail] = path.split('.') as [string, string | undefined];
+      if (tail === undefined) options[head] = value;
+      else options[head] = { ...(options[head] as object | undefined), [tail]: value };
+    }
+    expect(() => createResourceGuard(options as unknown as ResourceGuardOptions)).not.toThrow();
   });
 });
