@@ -127,6 +127,33 @@ describePostgres(`postgres${suffix}`, () => {
       expect(await stores[0]!.users.get('user-1')).toEqual(makeUser());
     });
 
+    it('migrates while other schemas of the database are created and dropped (other tenants, other test runs)', async () => {
+      let churning = true;
+      const churn = (async () => {
+        const admin = new pg.Client({ connectionString: POSTGRES_URL });
+        await admin.connect();
+        try {
+          for (let round = 0; churning && round < 400; round += 1) {
+            const other = uniqueSchema();
+            await admin.query(`create schema ${other}`);
+            await admin.query(`create table ${other}.t (a int, b text, c text)`);
+            await admin.query(`drop schema ${other} cascade`);
+          }
+        } finally {
+          await admin.end();
+        }
+      })();
+      try {
+        for (let round = 0; round < 8; round += 1) {
+          const results = await Promise.all(Array.from({ length: 3 }, () => open().store.migrate()));
+          for (const applied of results) expect(applied).toEqual(migrations.map((migration) => migration.name));
+        }
+      } finally {
+        churning = false;
+        await churn;
+      }
+    }, 60_000);
+
     it('migrates a schema next to one already migrated in the same database', async () => {
       // kysely looks for its migration table in every schema unless told which one is ours.
       const { store: first } = open();

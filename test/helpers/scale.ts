@@ -153,31 +153,14 @@ export function baseOf(instance: Pick<RunningServer, 'port'>): string {
   return `http://127.0.0.1:${instance.port}`;
 }
 
-/**
- * Runs `run` again, once, when it failed only because another schema of the shared database was
- * dropped at that moment (another test file cleaning up). The migrator (kysely's) reads the
- * columns of every table of every schema to learn whether its own tables exist; PostgreSQL answers
- * `schema "<other>" does not exist` when one of them is dropped during that read. That is not
- * what these tests are about; a missing schema of this installation still fails.
- */
-async function unlessOtherSchemaDropped<T>(env: Record<string, string | undefined>, run: () => Promise<T>): Promise<T> {
-  try {
-    return await run();
-  } catch (error) {
-    const match = /schema "([a-z0-9_]+)" does not exist/.exec(error instanceof Error ? error.message : String(error));
-    if (!match || match[1] === env.GATEHOUSE_DATABASE_SCHEMA || env.GATEHOUSE_DATABASE_URL === undefined) throw error;
-    return run();
-  }
-}
-
 /** Starts `gatehouse start --issuer ISSUER` for a workspace and environment. */
 export function startInstance(ws: Workspace, env: Record<string, string | undefined>, args: string[] = []): Promise<RunningServer> {
-  return unlessOtherSchemaDropped(env, () => startServer({ cwd: ws.cwd, dataDir: ws.dataDir, env, args: ['--issuer', ISSUER, ...args], readyTimeoutMs: 30_000 }));
+  return startServer({ cwd: ws.cwd, dataDir: ws.dataDir, env, args: ['--issuer', ISSUER, ...args], readyTimeoutMs: 30_000 });
 }
 
 /** Runs `gatehouse ...args --data <dataDir>` with the installation's environment; it must succeed. */
 export function cli(ws: Workspace, env: Record<string, string | undefined>, args: string[], stdin?: string): Promise<RunResult> {
-  return unlessOtherSchemaDropped(env, () => runCliOk([...args, '--data', ws.dataDir], { cwd: ws.cwd, env, timeoutMs: 30_000, ...(stdin !== undefined ? { stdin } : {}) }));
+  return runCliOk([...args, '--data', ws.dataDir], { cwd: ws.cwd, env, timeoutMs: 30_000, ...(stdin !== undefined ? { stdin } : {}) });
 }
 
 export interface ScaleUser {

@@ -1,4 +1,4 @@
-import { Kysely, PostgresDialect } from 'kysely';
+import { Kysely, PostgresDialect, sql, type DatabaseIntrospector, type TableMetadata } from 'kysely';
 import pg from 'pg';
 import type { Clock } from '../../core/clock.js';
 import { ConfigError } from '../../core/errors.js';
@@ -106,7 +106,7 @@ export function openPostgresStore(options: PostgresStoreOptions): { store: Store
   const migrate = async (): Promise<string[]> => {
     // One connection is enough: the migrator works on one at a time.
     const migrationDb = new Kysely<Database>({
-      dialect: new PostgresDialect({ pool: openPool(poolConfig({ ...settings, statement_timeout: 0 }, 1)) }),
+      dialect: new SchemaScopedDialect({ pool: openPool(poolConfig({ ...settings, statement_timeout: 0 }, 1)) }, config.schema),
     });
     try {
       // The migrator creates the schema if missing and keeps its own tables in it too.
@@ -189,4 +189,37 @@ function resolveOptions(options: PostgresStoreOptions): ResolvedOptions {
 
 function option(condition: boolean, name: string, message: string): void {
   if (!condition) throw new ConfigError(`option "${name}" ${message}`, 'ERR_INVALID_OPTION', name);
+}
+
+/**
+ * The dialect of migrations: kysely's migrator learns whether its tables exist by listing every
+ * table of every schema (`has_schema_privilege(name, …)` on each), which fails with "schema …
+ * does not exist" when another schema of the database is dropped during the listing. Here the
+ * listing covers only our schema, so other tenants' schemas coming and going never break a start.
+ */
+class SchemaScopedDialect extends PostgresDialect {
+  readonly #schema: string;
+
+  constructor(config: ConstructorParameters<typeof PostgresDialect>[0], schema: string) {
+    super(config);
+    this.#schema = schema;
+  }
+
+  override createIntrospector(db: Kysely<unknown>): DatabaseIntrospector {
+    const schema = this.#schema;
+    const getTables = async (): Promise<TableMetadata[]> => {
+      const { rows } = await sql<{ name: string }>`select table_name as name from information_schema.tables where table_schema = ${schema}`.execute(db);
+      return rows.map((row) => ({ name: row.name, schema, isView: false, columns: [] }));
+    };
+    return {
+      async getSchemas() {
+        const { rows } = await sql<{ name: string }>`select nspname as name from pg_catalog.pg_namespace where nspname = ${schema}`.execute(db);
+        return rows;
+      },
+      getTables,
+      async getMetadata() {
+        return { tables: await getTables() };
+      },
+    };
+  }
 }
