@@ -120,8 +120,12 @@ const SECRET_KEYS = new Set(['secret', 'smtpUrl', 'smsWebhookSecret', 'databaseU
 const FILE_KEYS = new Set<string>([...Object.keys(ENV_VARS).filter((key) => !SECRET_KEYS.has(key)), 'upstreams', 'rateLimits']);
 
 /** Loads the configuration; throws {@link ConfigError} naming the bad setting. */
-export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessEnv = process.env): CliConfig {
-  const file = readConfigFile(overrides.configFile ?? (env.GATEHOUSE_CONFIG || undefined));
+export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessEnv = process.env, cwd: string = process.cwd()): CliConfig {
+  const file = readConfigFile(overrides.configFile ?? (env.GATEHOUSE_CONFIG || undefined), cwd);
+  const path = (value: unknown): string | undefined => {
+    const text = optionalString(value);
+    return text === undefined ? undefined : resolve(cwd, text);
+  };
   const pick = (key: keyof typeof ENV_VARS): unknown => {
     const flag = (overrides as Record<string, unknown>)[key];
     if (flag !== undefined) return flag;
@@ -143,7 +147,7 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessE
   const scopes = pick('scopes') ?? [];
   return {
     mode: modeValue,
-    dataDir: resolve(String(pick('dataDir') ?? '.gatehouse')),
+    dataDir: resolve(cwd, String(pick('dataDir') ?? '.gatehouse')),
     issuer: optionalString(pick('issuer')),
     host: String(pick('host') ?? '127.0.0.1'),
     port: integer(pick('port') ?? 3000, 'port', 0, 65_535),
@@ -173,10 +177,10 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessE
     operatorAllowList: list(pick('operatorAllowList')),
     metricsToken: metricsToken(pick('metricsToken')),
     rateLimits: file.rateLimits as CliConfig['rateLimits'],
-    tlsCert: optionalString(pick('tlsCert')),
-    tlsKey: optionalString(pick('tlsKey')),
-    auditFile: optionalString(pick('auditFile')),
-    databaseUrl: optionalString(pick('databaseUrl')),
+    tlsCert: path(pick('tlsCert')),
+    tlsKey: path(pick('tlsKey')),
+    auditFile: path(pick('auditFile')),
+    databaseUrl: sqlitePathResolved(optionalString(pick('databaseUrl')), cwd),
     databaseSchema: optionalString(pick('databaseSchema')),
     dbPoolSize: integer(pick('dbPoolSize') ?? 10, 'dbPoolSize', 1, 1000),
     dbStatementTimeoutMs: integer(pick('dbStatementTimeoutMs') ?? 5000, 'dbStatementTimeoutMs', 0, 3_600_000),
@@ -186,8 +190,14 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessE
   };
 }
 
-function readConfigFile(path: string | undefined): Record<string, unknown> {
-  const file = resolve(path ?? 'gatehouse.config.json');
+/** A relative `sqlite:PATH` made absolute against `cwd` (so every command names the same file); other URLs as they are. */
+function sqlitePathResolved(url: string | undefined, cwd: string): string | undefined {
+  if (url === undefined || !/^sqlite:/i.test(url)) return url;
+  return `sqlite:${resolve(cwd, url.replace(/^sqlite:(\/\/)?/i, ''))}`;
+}
+
+function readConfigFile(path: string | undefined, cwd: string): Record<string, unknown> {
+  const file = resolve(cwd, path ?? 'gatehouse.config.json');
   if (!existsSync(file)) {
     if (path !== undefined) throw new ConfigError(`config file ${file} does not exist`, 'ERR_INVALID_CONFIG_FILE');
     return {};

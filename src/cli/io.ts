@@ -6,6 +6,8 @@ export interface CliIo {
   stderr: Writable;
   stdin: Readable;
   env: NodeJS.ProcessEnv;
+  /** The directory relative paths (data directory, config file, `sqlite:PATH`, TLS files) resolve against. Default: the process's. */
+  cwd?: string;
 }
 
 /** Thrown for a command line that cannot be understood; exits with status 2 and the usage text. */

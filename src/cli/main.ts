@@ -1,6 +1,3 @@
-import { ConfigError } from '../core/errors.js';
-import { AdminInputError } from '../server/admin/input-error.js';
-import { StoreConflictError } from '../stores/contract.js';
 import { auditCommand } from './commands/audit.js';
 import { clientsCommand } from './commands/clients.js';
 import { keysCommand } from './commands/keys.js';
@@ -15,14 +12,15 @@ Usage: gatehouse <command> [options]
 
 Commands:
   start      serve the authorization server
-  clients    add | list | show | remove | rotate-secret
-  users      add | list | show | remove | set-password | mfa
+  clients    add | list | show | update | remove | rotate-secret
+  users      add | list | show | remove | set-password | revoke-sessions | unlock | mfa
   keys       list | rotate
   migrate    apply pending database migrations
   audit      verify | tail   (the tamper-evident audit log)
 
 Every command takes --data DIR (default ./.gatehouse, or GATEHOUSE_DATA_DIR), --config FILE
-(default ./gatehouse.config.json if present), --dev and --json where it prints.
+(default ./gatehouse.config.json if present), --dev and --json where it prints. Only start and
+migrate set up a new installation; the others refuse a data directory (or database) without one.
 Commands run in production mode, which requires GATEHOUSE_SECRET. For local use add --dev (or set
 GATEHOUSE_ENV=development): a secret is generated into the data directory. NODE_ENV is not read.
 Run "gatehouse <command> --help".`;
@@ -50,23 +48,42 @@ export async function main(argv: string[], io: CliIo = { stdout: process.stdout,
     io.stdout.write('gatehouse 0.1.0\n');
     return 0;
   }
-  const command = COMMANDS[name];
+  const command = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
+  const fail = (message: string) => io.stderr.write(`error: ${oneLine(message)}\n`);
   if (!command) {
-    io.stderr.write(`error: unknown command "${name}"\n\n${USAGE}\n`);
+    fail(`unknown command "${name}" (run "gatehouse --help" for the list)`);
     return 2;
   }
   try {
     return await command(args, io, warn);
   } catch (error) {
     if (error instanceof UsageError) {
-      io.stderr.write(`error: ${error.message}\nRun "gatehouse ${name} --help" for usage.\n`);
+      fail(`${error.message} (run "gatehouse ${name} --help" for usage)`);
       return 2;
     }
-    if (error instanceof ConfigError || error instanceof AdminInputError || error instanceof StoreConflictError) {
-      io.stderr.write(`error: ${error.message}\n`);
-      return 1;
-    }
-    io.stderr.write(`error: ${(error as Error).message ?? String(error)}\n`);
+    fail(errorText(error));
     return 1;
   }
+}
+
+/**
+ * An error as one line: its lines joined, without a leading `error:` of its own (ours is added
+ * once). Never a stack trace.
+ */
+export function oneLine(message: string): string {
+  const joined = message
+    .split(/\r?\n/)
+    .map((line) => line.trim())
+    .filter(Boolean)
+    .join(' ');
+  return joined.replace(/^(error:\s*)+/i, '') || 'unexpected failure';
+}
+
+/** What to say about a failure: its message, or for one that has none (an AggregateError of connection attempts) its parts' or its code. */
+function errorText(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  if (error.message) return error.message;
+  if (error instanceof AggregateError && error.errors.length > 0) return [...new Set(error.errors.map(errorText))].join('; ');
+  const code = (error as NodeJS.ErrnoException).code;
+  return code ?? error.name;
 }

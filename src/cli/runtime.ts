@@ -1,5 +1,5 @@
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { Cluster, Redis } from 'ioredis';
 import { createPostgresStore } from '../stores/postgres/index.js';
 import { connectRedis, createHybridStore, createInvalidationBus, DEFAULT_REDIS_PREFIX, withClientCache, type InvalidationBus } from '../stores/redis/index.js';
@@ -11,13 +11,14 @@ import { createAuditLog } from '../server/audit/audit-log.js';
 import { auditEvent, type AuditFields } from '../server/audit/events.js';
 import { silentLogger } from '../core/logger.js';
 import type { CliConfig } from './config.js';
+import { dataLocation, DATABASE_FILE, requireInstallation } from './installation.js';
+
+export { DATABASE_FILE };
 
 /** File in the data directory holding the development secret. */
 export const DEV_SECRET_FILE = 'secret';
 /** The development outbox of one-time codes (SMS and email) in the data directory. */
 export const OUTBOX_FILE = 'outbox.jsonl';
-/** The embedded SQLite database file in the data directory. */
-export const DATABASE_FILE = 'gatehouse.db';
 
 /**
  * The installation secret: `GATEHOUSE_SECRET`, or in development a secret generated once into the
@@ -30,10 +31,11 @@ export function resolveSecret(config: CliConfig, warn: (message: string) => void
   if (config.mode === 'production') {
     // A data directory set up in development (once the default mode) keeps working with --dev.
     const devData = existsSync(file) ? ` (this data directory was set up in development mode: --dev uses its secret)` : '';
+    // One line, like every error the command prints.
     throw new ConfigError(
       'GATEHOUSE_SECRET is required: Gatehouse runs in production mode unless told otherwise ' +
-        '(generate a secret with: openssl rand -base64 32).\n' +
-        `To run locally without one, use development mode: add --dev to the command, or set GATEHOUSE_ENV=development${devData}.`,
+        '(generate a secret with: openssl rand -base64 32); ' +
+        `to run locally without one, use development mode: add --dev to the command, or set GATEHOUSE_ENV=development${devData}`,
       'ERR_MISSING_SECRET',
       'secret',
     );
@@ -68,19 +70,16 @@ const CONNECT_TIMEOUT_MS = 15_000;
 
 /** The durable store: PostgreSQL when `GATEHOUSE_DATABASE_URL` says so, else SQLite in the data directory. */
 function openDurableStore(config: CliConfig): Store {
-  const url = config.databaseUrl;
-  if (url && /^postgres(ql)?:\/\//i.test(url)) {
+  const location = dataLocation(config);
+  if (location.kind === 'postgres') {
     return createPostgresStore({
-      connectionString: url,
+      connectionString: location.url,
       poolSize: config.dbPoolSize,
       statementTimeoutMs: config.dbStatementTimeoutMs,
       ...(config.databaseSchema ? { schema: config.databaseSchema } : {}),
     });
   }
-  if (url && !/^sqlite:/i.test(url)) {
-    throw new ConfigError('GATEHOUSE_DATABASE_URL must be postgres://... or sqlite:PATH', 'ERR_INVALID_OPTION', 'databaseUrl');
-  }
-  const filename = url ? resolve(url.replace(/^sqlite:(\/\/)?/i, '')) : join(config.dataDir, DATABASE_FILE);
+  const filename = location.file;
   mkdirSync(dirname(filename), { recursive: true, mode: 0o700 });
   const store = createSqliteStore({ filename });
   // Holds password hashes and encrypted keys: readable by the owner only (SQLite gives its WAL files the same mode).
@@ -106,15 +105,28 @@ async function openRedis(url: string): Promise<Redis | Cluster> {
   return redis;
 }
 
+/** How {@link openRuntime} treats a database without a Gatehouse installation. */
+export interface OpenOptions {
+  /**
+   * Set one up (`gatehouse start`, `gatehouse migrate`). Otherwise (every other command) such a
+   * database is refused before anything is written: no data directory, secret or database file.
+   */
+  create: boolean;
+}
+
 /**
  * Opens the configured stores and applies pending migrations: PostgreSQL or embedded SQLite for
  * what is durable; with Redis, short-lived artifacts there and client/key caches invalidated
- * across instances.
+ * across instances. Without `create`, only an existing installation is opened.
  */
-export async function openRuntime(config: CliConfig, warn: (message: string) => void): Promise<Runtime> {
+export async function openRuntime(config: CliConfig, warn: (message: string) => void, options: OpenOptions = { create: false }): Promise<Runtime> {
+  // A missing secret in production is said first (it tells a newcomer how to run locally); it writes nothing.
+  if (config.mode === 'production') resolveSecret(config, warn);
+  // Before the secret: in development that generates a file into the data directory.
+  if (!options.create) await requireInstallation(config);
   const secret = resolveSecret(config, warn);
   const secretKeys = new SecretKeys(secret);
-  mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
+  if (options.create) mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
   const durable = openDurableStore(config);
   let applied: string[];
   try {

@@ -17,6 +17,7 @@ describe('gatehouse audit (end to end)', () => {
   it('records server and CLI events, verifies an untouched log, and names an event edited with SQL', async () => {
     const options = { cwd: workspace.cwd, dev: true };
     const data = ['--data', workspace.dataDir];
+    await runCliOk(['migrate', ...data], options);
     const created = parseJson<{ client_id: string; client_secret: string }>(
       await runCliOk(['clients', 'add', '--name', 'Audited job', '--grant', 'client_credentials', '--scope', 'api:read', '--json', ...data], options),
     );

@@ -197,6 +197,10 @@ describe('gatehouse users', () => {
     }
   };
   let sub: string;
+  // Only start and migrate set up an installation; the other commands refuse an empty data directory.
+  beforeAll(async () => {
+    await runCliOk(['migrate', '--data', ws.dataDir], { cwd: ws.cwd, dev: true });
+  });
 
   it('adds a user with the password from stdin, printing neither the password nor its hash', async () => {
     const result = await run(['users', 'add', '--username', 'alice', '--email', 'a@example.com', '--name', 'Alice', '--password-stdin', '--json'], `${password}\n`);

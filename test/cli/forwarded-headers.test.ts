@@ -26,6 +26,7 @@ describe('gatehouse start behind a proxy', () => {
           env,
         }),
       );
+    await runCliOk(['migrate', '--data', workspace.dataDir], { cwd: workspace.cwd, env });
     const real = await addClient('203.0.113.7');
     const claimed = await addClient('10.9.9.9');
     const server = await startServer({

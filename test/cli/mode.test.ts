@@ -194,6 +194,7 @@ describe('one-time codes without SMTP or webhook', () => {
   async function serverWithAlice(options: { dev: boolean }): Promise<{ ws: Workspace; server: RunningServer }> {
     const ws = workspace();
     const run = { cwd: ws.cwd, ...(options.dev ? { dev: true } : { env: { GATEHOUSE_SECRET: SECRET } }) };
+    await runCliOk(['migrate', '--data', ws.dataDir], run);
     await runCliOk(['users', 'add', '--username', 'alice', '--email', 'alice@example.com', '--email-verified', '--password-stdin', '--data', ws.dataDir], { ...run, stdin: `${password}\n` });
     return { ws, server: await startServer({ ...run, dataDir: ws.dataDir }) };
   }

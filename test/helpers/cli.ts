@@ -1,6 +1,7 @@
 /**
- * Drives the real `gatehouse` command (bin/gatehouse.js, running the compiled dist/) in child
- * processes, the way an operator does. Build first: `npm run build` (`npm test` does).
+ * Drives the real `gatehouse` command (the compiled dist/, as bin/gatehouse.js runs it): `start` in
+ * child processes, the way an operator does, and the other commands in-process through the same
+ * `main(argv, io)`. Build first: `npm run build` (`npm test` does).
  *
  * Every process started here is tracked; call {@link killAll} in `afterAll`/`afterEach` so that no
  * test leaves a server running, even when it failed half-way.
@@ -13,7 +14,9 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { Readable, Writable } from 'node:stream';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import type { CliIo } from '../../src/cli/io.js';
 
 /** The repository root. */
 export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -75,6 +78,8 @@ export interface RunOptions {
   stdin?: string;
   /** Kill the command after this long (the result then has `code: null`). Default 15 s. */
   timeoutMs?: number;
+  /** `false`: spawn the real binary even for a command that runs in-process by default. */
+  inProcess?: boolean;
 }
 
 export interface RunResult {
@@ -84,8 +89,54 @@ export interface RunResult {
   stderr: string;
 }
 
-/** Runs `gatehouse ...args` to completion. */
+/**
+ * Runs `gatehouse ...args` to completion. Every command but `start` runs in this process, through
+ * the command's own `main(argv, io)` from dist/ (what bin/gatehouse.js calls) with its own streams,
+ * environment and working directory: the same code as the binary, without starting Node for each
+ * call. `start` (a server, signals, workers) and `inProcess: false` spawn the real binary.
+ */
 export function runCli(args: string[], options: RunOptions): Promise<RunResult> {
+  if (args[0] !== 'start' && options.inProcess !== false) return runInProcess(args, options);
+  return runBinary(args, options);
+}
+
+let cliMain: Promise<(argv: string[], io: CliIo) => Promise<number>> | undefined;
+
+async function runInProcess(args: string[], options: RunOptions): Promise<RunResult> {
+  cliMain ??= import(pathToFileURL(join(REPO_ROOT, 'dist', 'cli', 'main.js')).href).then((module: { main: (argv: string[], io: CliIo) => Promise<number> }) => module.main);
+  const main = await cliMain;
+  let stdout = '';
+  let stderr = '';
+  const sink = (append: (text: string) => void) =>
+    new Writable({
+      write(chunk: Buffer | string, _encoding, done) {
+        append(chunk.toString());
+        done();
+      },
+    });
+  const io: CliIo = {
+    stdout: sink((text) => (stdout += text)),
+    stderr: sink((text) => (stderr += text)),
+    stdin: Readable.from([options.stdin ?? '']),
+    env: cleanEnv(options.env),
+    cwd: options.cwd,
+  };
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<null>((resolve) => {
+    timer = setTimeout(() => resolve(null), options.timeoutMs ?? 15_000);
+  });
+  try {
+    const code = await Promise.race([main([...args, ...devFlag(options)], io), timedOut]);
+    return { code, stdout, stderr };
+  } catch (error) {
+    // The binary would print it and exit 1 (an uncaught rejection): the same, here.
+    return { code: 1, stdout, stderr: `${stderr}${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n` };
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function runBinary(args: string[], options: RunOptions): Promise<RunResult> {
   const child = spawn(process.execPath, [BIN, ...args, ...devFlag(options)], { cwd: options.cwd, env: cleanEnv(options.env), stdio: ['pipe', 'pipe', 'pipe'] });
   running.add(child);
   let stdout = '';

@@ -41,8 +41,9 @@ beforeAll(async () => {
   ws = createWorkspace();
   // Every request comes from 127.0.0.1: the per-address request budget must not be what refuses.
   writeFileSync(join(ws.cwd, 'gatehouse.config.json'), JSON.stringify({ rateLimits: { requestsPerIp: { points: 1_000_000, seconds: 60 } } }));
-  alice = await addUser(ws, env, 'alice');
-  [bob, client] = await Promise.all([addUser(ws, env, 'bob'), addClient(ws, env, 'Web app')]);
+  // Only start and migrate create an installation; the other commands need one.
+  await cli(ws, env, ['migrate']);
+  [alice, bob, client] = await Promise.all([addUser(ws, env, 'alice'), addUser(ws, env, 'bob'), addClient(ws, env, 'Web app')]);
   bobSecret = parseJson<{ secret: string }>(await cli(ws, env, ['users', 'mfa', 'add-totp', 'bob', '--json'])).secret;
   [A, B] = await Promise.all([startInstance(ws, env), startInstance(ws, env)]);
 }, 90_000);

@@ -110,6 +110,8 @@ beforeAll(async () => {
     // The outage is logged at error level on every request: keep the test's output short.
     GATEHOUSE_LOG_LEVEL: 'fatal',
   };
+  // Only start and migrate create an installation; the other commands need one.
+  await cli(ws, env, ['migrate']);
   alice = await addUser(ws, env, 'alice');
   [web, machine] = await Promise.all([
     addClient(ws, env, 'Web app'),

@@ -85,7 +85,8 @@ beforeAll(async () => {
       },
     }),
   );
-  // The first command migrates the schema; the rest can then run side by side.
+  // Only start and migrate create an installation; once migrated, the commands can run side by side.
+  await cli(ws, env, ['migrate']);
   alice = await addUser(ws, env, 'alice');
   const [handover, race, refreshClient, limited, keys, secret] = await Promise.all([
     addClient(ws, env, 'Handover'),

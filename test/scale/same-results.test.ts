@@ -12,6 +12,7 @@ import {
   addUser,
   authorizationUrl,
   baseOf,
+  cli,
   deleteRedisKeys,
   globLiteral,
   jwtClaims,
@@ -46,6 +47,7 @@ const installations: Installation[] = [];
 
 async function install(name: string, env: Record<string, string>): Promise<Installation> {
   const ws = createWorkspace();
+  await cli(ws, env, ['migrate']);
   const user = await addUser(ws, env, 'alice');
   const [client, server] = await Promise.all([addClient(ws, env, 'Web app'), startInstance(ws, env)]);
   const installation = { name, ws, env, server, user, client };

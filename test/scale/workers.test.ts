@@ -17,6 +17,7 @@ let client: ScaleClient;
 
 beforeAll(async () => {
   ws = createWorkspace();
+  await cli(ws, env, ['migrate']);
   client = await addClient(ws, env, 'Machine', ['--grant', 'client_credentials', '--scope', 'api:read']);
   server = await startServer({ cwd: ws.cwd, dataDir: ws.dataDir, env, args: ['--workers', '2'], readyTimeoutMs: 30_000 });
 }, 60_000);

@@ -1,24 +1,48 @@
 import { describeClient, registerClient, rotateClientSecret } from '../../server/admin/clients.js';
 import { AdminInputError } from '../../server/admin/input-error.js';
-import type { ClientAuthMethod, GrantType, SigningAlg } from '../../stores/contract.js';
+import { checkRedirectUri } from '../../server/admin/redirect-uris.js';
+import type { ClientAuthMethod, ClientRecord, GrantType, SigningAlg, Store } from '../../stores/contract.js';
 import { configFrom, parseCommand } from '../args.js';
 import { printRecord, printTable, UsageError, type CliIo } from '../io.js';
 import { openRuntime } from '../runtime.js';
 
 export const CLIENTS_USAGE = `Usage:
-  gatehouse clients add --name NAME [--redirect-uri URI]... [--post-logout-redirect-uri URI]...
-                        [--grant TYPE]... [--scope "a b c"] [--resource URI]...
-                        [--auth-method client_secret_basic|client_secret_post|none]
-                        [--id-token-alg ES256|RS256] [--resource-server]
-                        [--logo-uri URL] [--client-uri URL] [--require-mfa]
-                        [--allowed-ip CIDR]... [--json]
-  Without --scope, a client with redirect URIs may ask for the OpenID scopes
-  (openid profile email address phone, and offline_access when it has the refresh_token grant).
+  gatehouse clients add --name NAME [--redirect-uri URI]... [--grant TYPE]... [--scope "a b c"] ...
+                        (gatehouse clients add --help: every option, its values and defaults)
   gatehouse clients list [--json]
   gatehouse clients show CLIENT_ID [--json]
+  gatehouse clients update CLIENT_ID [--redirect-uri URI]... [--post-logout-redirect-uri URI]...
+                           [--resource URI]... [--json]
+                        replaces each list given (all of it); the lists not given stay as they are
   gatehouse clients remove CLIENT_ID
   gatehouse clients rotate-secret CLIENT_ID [--json]
 Every command takes --data DIR (default ./.gatehouse, or GATEHOUSE_DATA_DIR) and --dev (development mode).`;
+
+/** Help of `gatehouse clients add`: the values each option takes and what is assumed without it. */
+export const CLIENTS_ADD_USAGE = `Usage:
+  gatehouse clients add --name NAME [--redirect-uri URI]... [--post-logout-redirect-uri URI]...
+                        [--grant TYPE]... [--scope "a b c"] [--resource URI]...
+                        [--auth-method METHOD] [--id-token-alg ES256|RS256] [--resource-server]
+                        [--logo-uri URL] [--client-uri URL] [--require-mfa]
+                        [--allowed-ip CIDR]... [--json]
+  --grant TYPE          authorization_code (users sign in; needs --redirect-uri), refresh_token,
+                        client_credentials (a service acting for itself). Repeatable.
+                        Default: authorization_code and refresh_token with a --redirect-uri,
+                        else client_credentials.
+  --auth-method METHOD  how the client authenticates at the token endpoint:
+                        client_secret_basic (default), client_secret_post, or none (a public
+                        client: an app in a browser or on a device, no secret; not with
+                        client_credentials).
+  --scope "a b c"       the scopes it may ask for. Default: with authorization_code, the OpenID
+                        scopes (openid profile email address phone, and offline_access with
+                        refresh_token); otherwise none, so name the API scopes a service needs.
+  --redirect-uri URI    where users are sent back (https, or http on loopback); exact match.
+  --id-token-alg ALG    ES256 (default) or RS256.
+  --resource-server     it may introspect tokens (a confidential client).
+  --allowed-ip CIDR     it may call the token, introspection and revocation endpoints only from
+                        these addresses. Default: from anywhere.
+  --require-mfa         its users must pass a second factor.
+The client secret (for every method but none) is printed once.`;
 
 const OPTIONS = {
   name: { type: 'string' },
@@ -36,6 +60,8 @@ const OPTIONS = {
   'allowed-ip': { type: 'string', multiple: true },
 } as const;
 
+const ACTIONS = new Set(['add', 'list', 'show', 'update', 'remove', 'rotate-secret']);
+
 /** `gatehouse clients ...`: register and manage OAuth clients. */
 export async function clientsCommand(args: string[], io: CliIo, warn: (message: string) => void): Promise<number> {
   const [first, ...rest] = args;
@@ -44,10 +70,12 @@ export async function clientsCommand(args: string[], io: CliIo, warn: (message: 
   if (action === undefined && first !== undefined) rest.unshift('--help');
   const { values, positionals } = parseCommand(rest, OPTIONS);
   if (values.help || action === undefined) {
-    io.stdout.write(`${CLIENTS_USAGE}\n`);
+    io.stdout.write(`${action === 'add' ? CLIENTS_ADD_USAGE : CLIENTS_USAGE}\n`);
     // Asked for help: success. No action at all: a usage error.
     return values.help ? 0 : 2;
   }
+  if (action === 'update') checkUpdateFlags(values);
+  if (!ACTIONS.has(action)) throw new UsageError(`unknown clients command "${action}"`);
   const runtime = await openRuntime(configFrom(values, io), warn);
   const { store, secretKeys } = runtime;
   const now = Date.now();
@@ -77,6 +105,11 @@ export async function clientsCommand(args: string[], io: CliIo, warn: (message: 
         );
         await runtime.audit('client.created', { client_id: client.clientId, grant_types: client.grantTypes });
         printRecord(io, values.json, { ...describeClient(client), client_secret: clientSecret });
+        // Nothing said how it will be used: say what was assumed, and how to get the other kind.
+        if (values.grant === undefined && values['redirect-uri'] === undefined && values.scope === undefined) {
+          const scopes = client.scope === '' ? 'no scopes (add --scope "..." for the APIs it calls)' : `scopes ${client.scope}`;
+          io.stderr.write(`created a ${client.grantTypes.join(' + ')} client with ${scopes}; add --redirect-uri for a web app that signs users in\n`);
+        }
         if (!values.json && clientSecret !== null) io.stderr.write('The client secret is shown only once: store it now.\n');
         return 0;
       }
@@ -88,6 +121,12 @@ export async function clientsCommand(args: string[], io: CliIo, warn: (message: 
       case 'show': {
         const client = await store.clients.get(requiredId(positionals));
         if (!client) throw new AdminInputError('client', `no client with id "${positionals[0]}"`);
+        printRecord(io, values.json, describeClient(client));
+        return 0;
+      }
+      case 'update': {
+        const client = await updateClientUris(store, requiredId(positionals), values, now);
+        await runtime.audit('client.updated', { client_id: client.clientId, changed: changedLists(values) });
         printRecord(io, values.json, describeClient(client));
         return 0;
       }
@@ -117,4 +156,56 @@ function requiredId(positionals: string[]): string {
   const [id] = positionals;
   if (id === undefined) throw new UsageError('a CLIENT_ID is required');
   return id;
+}
+
+/** The lists `clients update` replaces: its flag, and the client field it sets. */
+const UPDATABLE = [
+  ['redirect-uri', 'redirect_uris'],
+  ['post-logout-redirect-uri', 'post_logout_redirect_uris'],
+  ['resource', 'resources'],
+] as const;
+
+type UpdateValues = { [Flag in (typeof UPDATABLE)[number][0]]?: string[] | undefined } & Record<string, unknown>;
+
+/** The wire names of the lists an update replaces, for the audit event. */
+function changedLists(values: UpdateValues): string[] {
+  return UPDATABLE.filter(([flag]) => values[flag] !== undefined).map(([, field]) => field);
+}
+
+/**
+ * The flags of `clients update`, checked before anything is opened. Any flag but the lists it
+ * replaces is refused rather than ignored: an operator must not believe they changed a scope.
+ */
+function checkUpdateFlags(values: UpdateValues): void {
+  const other = Object.keys(OPTIONS).find((flag) => !UPDATABLE.some(([updatable]) => updatable === flag) && values[flag] !== undefined && values[flag] !== false);
+  if (other !== undefined) throw new UsageError(`clients update changes only --redirect-uri, --post-logout-redirect-uri and --resource, not --${other}`);
+  if (changedLists(values).length === 0) throw new UsageError('clients update needs --redirect-uri, --post-logout-redirect-uri or --resource');
+}
+
+/**
+ * `clients update`: replaces a client's redirect URIs, post-logout redirect URIs and resources,
+ * each only when given, validated as at registration.
+ */
+async function updateClientUris(store: Store, clientId: string, values: UpdateValues, now: number): Promise<ClientRecord> {
+  const client = await store.clients.get(clientId);
+  if (!client) throw new AdminInputError('client', `no client with id "${clientId}"`);
+  const isPublic = client.tokenEndpointAuthMethod === 'none';
+  const redirectUris = values['redirect-uri'] ?? client.redirectUris;
+  const postLogoutRedirectUris = values['post-logout-redirect-uri'] ?? client.postLogoutRedirectUris;
+  const resources = values.resource ?? client.resources;
+  redirectUris.forEach((uri) => checkRedirectUri(uri, 'redirect-uri', isPublic));
+  postLogoutRedirectUris.forEach((uri) => checkRedirectUri(uri, 'post-logout-redirect-uri', isPublic));
+  for (const resource of resources) {
+    // As at registration (registerClient): a resource indicator is an absolute URI without a fragment (RFC 8707 §2).
+    if (!URL.canParse(resource) || resource.includes('#')) throw new AdminInputError('resource', `"${resource}" must be an absolute URI without a fragment`);
+  }
+  const updated: ClientRecord = {
+    ...client,
+    redirectUris: [...new Set(redirectUris)],
+    postLogoutRedirectUris: [...new Set(postLogoutRedirectUris)],
+    resources: [...new Set(resources)],
+    updatedAt: now,
+  };
+  if (!(await store.clients.update(updated))) throw new AdminInputError('client', `no client with id "${clientId}"`);
+  return updated;
 }

@@ -22,6 +22,7 @@ export async function keysCommand(args: string[], io: CliIo, warn: (message: str
     // Asked for help: success. No action at all: a usage error.
     return values.help ? 0 : 2;
   }
+  if (action !== 'list' && action !== 'rotate') throw new UsageError(`unknown keys command "${action}"`);
   const config = configFrom(values, io);
   const runtime = await openRuntime(config, warn);
   const now = Date.now();

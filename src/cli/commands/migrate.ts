@@ -4,7 +4,9 @@ import { openRuntime } from '../runtime.js';
 
 export const MIGRATE_USAGE = `Usage:
   gatehouse migrate [--data DIR] [--dev] [--json]
-Applies pending database migrations (gatehouse start also applies them).`;
+Applies pending database migrations (gatehouse start also applies them). On a data directory (or
+database) without Gatehouse data it sets up a new installation, as gatehouse start does; the other
+commands refuse one.`;
 
 /** `gatehouse migrate`: applies pending schema migrations and says which. */
 export async function migrateCommand(args: string[], io: CliIo, warn: (message: string) => void): Promise<number> {
@@ -13,7 +15,7 @@ export async function migrateCommand(args: string[], io: CliIo, warn: (message: 
     io.stdout.write(`${MIGRATE_USAGE}\n`);
     return 0;
   }
-  const runtime = await openRuntime(configFrom(values, io), warn);
+  const runtime = await openRuntime(configFrom(values, io), warn, { create: true });
   try {
     // openRuntime has migrated already; a second call reports nothing new, so ask the store once here.
     const applied = await runtime.store.migrate();

@@ -45,7 +45,7 @@ function withoutFlags(args: string[], flags: string[]): string[] {
  * in-flight requests) before exiting.
  */
 export async function runPrimary(args: string[], config: CliConfig, io: CliIo, warn: (message: string) => void, json: boolean): Promise<number> {
-  const runtime = await openRuntime(config, warn);
+  const runtime = await openRuntime(config, warn, { create: true });
   try {
     // Keys too, before forking: workers finding none would each make their own, and for a while
     // publish different key sets and refuse each other's tokens.

@@ -1,6 +1,7 @@
 import { systemClock } from '../../core/clock.js';
 import { revokeUserAccess } from '../../server/admin/user-access.js';
 import { createUser, describeUser, findUser, removeUser, setUserPassword } from '../../server/admin/users.js';
+import { signInGenerationTtlMs, startSignInGeneration } from '../../server/protection/sign-in-generation.js';
 import { configFrom, parseCommand } from '../args.js';
 import { printRecord, printTable, readAll, UsageError, type CliIo } from '../io.js';
 import { openRuntime } from '../runtime.js';
@@ -13,10 +14,13 @@ export const USERS_USAGE = `Usage:
   gatehouse users remove USER
   gatehouse users set-password USER --password-stdin
   gatehouse users revoke-sessions USER
+  gatehouse users unlock USER
   gatehouse users mfa list|reset|add-totp USER [--json]
 USER is a username, an email or a sub. Passwords are read from standard input, never from arguments.
 set-password and revoke-sessions sign the user out everywhere and end every token issued on their
 behalf (refresh and access tokens); their consents to applications stay. remove does the same first.
+unlock ends the user's sign-in lockouts and per-account throttling at once, on every running server
+(the limit per address across accounts stays); their sessions and tokens are left as they are.
 Every command takes --data DIR (default ./.gatehouse, or GATEHOUSE_DATA_DIR) and --dev (development mode).`;
 
 const OPTIONS = {
@@ -26,6 +30,8 @@ const OPTIONS = {
   name: { type: 'string' },
   'password-stdin': { type: 'boolean', default: false },
 } as const;
+
+const ACTIONS = new Set(['add', 'list', 'show', 'remove', 'set-password', 'revoke-sessions', 'unlock', 'mfa']);
 
 /** `gatehouse users ...`: manage end users. */
 export async function usersCommand(args: string[], io: CliIo, warn: (message: string) => void): Promise<number> {
@@ -39,6 +45,7 @@ export async function usersCommand(args: string[], io: CliIo, warn: (message: st
     // Asked for help: success. No action at all: a usage error.
     return values.help ? 0 : 2;
   }
+  if (!ACTIONS.has(action)) throw new UsageError(`unknown users command "${action}"`);
   const password = values['password-stdin'] ? await readPassword(io) : undefined;
   const config = configFrom(values, io);
   const runtime = await openRuntime(config, warn);
@@ -84,6 +91,13 @@ export async function usersCommand(args: string[], io: CliIo, warn: (message: st
         const revoked = await revokeUserAccess(store, systemClock, user.id);
         await runtime.audit('user.sessions_revoked', { sub: user.id, sessions_ended: revoked.sessions });
         io.stderr.write(`signed ${user.username} out everywhere (${revoked.sessions} session(s)) and revoked their tokens\n`);
+        return 0;
+      }
+      case 'unlock': {
+        const user = await findUser(store, requiredUser(positionals));
+        await startSignInGeneration(store, user.id, now, signInGenerationTtlMs(config.rateLimits));
+        await runtime.audit('user.unlocked', { sub: user.id });
+        io.stderr.write(`unlocked ${user.username}: earlier failed sign-ins no longer count, on every server\n`);
         return 0;
       }
       case 'mfa':

@@ -1,5 +1,8 @@
+import type { UserRecord } from '../../stores/contract.js';
 import type { ServerContext } from '../context.js';
+import { isKnownBrowser } from '../session/known-browsers.js';
 import type { Reservation } from './rate-limits.js';
+import { accountKey, signInGeneration } from './sign-in-generation.js';
 
 /** Longest extra wait before answering a failed sign-in (progressive delay). */
 const MAX_DELAY_MS = 4000;
@@ -7,11 +10,26 @@ const FIRST_DELAY_MS = 250;
 
 /** Who a sign-in attempt is about: the resolved account when it exists, else what was typed. */
 export interface SignInTarget {
-  /** `user:<id>` for an existing account (its username and email count together), else `login:<typed>`. */
+  /**
+   * `user:<id>:<generation>` for an existing account (its username and email count together; a
+   * new generation, from `gatehouse users unlock`, starts its counters afresh), else `login:<typed>`.
+   */
   account: string;
   ip: string;
   /** The browser completed a sign-in to this account before: exempt from the per-account budget. */
   knownBrowser: boolean;
+}
+
+/**
+ * Who a password attempt counts against: the account in its current sign-in generation, and
+ * whether this browser signed in to it before. Two store reads, side by side, for an existing
+ * account; none for an unknown name (counted by what was typed, lower-cased).
+ */
+export async function signInTarget(ctx: ServerContext, attempt: { login: string; user: UserRecord | undefined; browserId: string | undefined; ip: string }): Promise<SignInTarget> {
+  const { login, user, browserId, ip } = attempt;
+  if (!user) return { account: `login:${login.toLowerCase()}`, ip, knownBrowser: false };
+  const [knownBrowser, generation] = await Promise.all([isKnownBrowser(ctx, browserId, user.id), signInGeneration(ctx.options.store, user.id)]);
+  return { account: accountKey(user.id, generation), ip, knownBrowser };
 }
 
 /**

@@ -1,0 +1,71 @@
+/**
+ * `gatehouse clients update`: replaces a client's redirect URIs, post-logout redirect URIs and
+ * resources (each list only when given), validated as at registration, audited as
+ * `client.updated`; any other flag is refused rather than ignored. The demo (`npm start` on other
+ * ports) relies on it: test/readme/demo.test.ts. Needs `npm run build`.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createWorkspace, killAll, parseJson, runCli, runCliOk, type Workspace } from '../helpers/cli.js';
+
+let ws: Workspace;
+let clientId: string;
+/** Generous: each run starts Node and opens the database, and the test machine may be busy. */
+const TIMEOUT_MS = 45_000;
+const run = (args: string[]) => runCli([...args, '--data', ws.dataDir], { cwd: ws.cwd, dev: true, timeoutMs: TIMEOUT_MS });
+const show = async () => parseJson<Record<string, unknown>>(await runCliOk(['clients', 'show', clientId, '--json', '--data', ws.dataDir], { cwd: ws.cwd, dev: true, timeoutMs: TIMEOUT_MS }));
+
+beforeAll(async () => {
+  ws = createWorkspace();
+  await runCliOk(['migrate', '--data', ws.dataDir], { cwd: ws.cwd, dev: true, timeoutMs: TIMEOUT_MS });
+  const added = await runCliOk(
+    ['clients', 'add', '--name', 'Notes', '--redirect-uri', 'http://127.0.0.1:3001/authorize', '--post-logout-redirect-uri', 'http://127.0.0.1:3001/', '--resource', 'http://127.0.0.1:3001/api', '--json', '--data', ws.dataDir],
+    { cwd: ws.cwd, dev: true, timeoutMs: TIMEOUT_MS },
+  );
+  clientId = parseJson<{ client_id: string }>(added).client_id;
+}, 90_000);
+
+afterAll(async () => {
+  await killAll();
+  ws?.remove();
+});
+
+describe('gatehouse clients update', () => {
+  it('replaces the lists given, keeps the others, and records client.updated', async () => {
+    const updated = await run(['clients', 'update', clientId, '--redirect-uri', 'http://127.0.0.1:4001/authorize', '--redirect-uri', 'http://localhost:4001/authorize', '--post-logout-redirect-uri', 'http://127.0.0.1:4001/', '--json']);
+    expect(updated.code, updated.stderr).toBe(0);
+    const expected = {
+      client_id: clientId,
+      redirect_uris: ['http://127.0.0.1:4001/authorize', 'http://localhost:4001/authorize'],
+      post_logout_redirect_uris: ['http://127.0.0.1:4001/'],
+      resources: ['http://127.0.0.1:3001/api'],
+      scope: 'openid profile email address phone offline_access',
+    };
+    expect(parseJson(updated)).toMatchObject(expected);
+    expect(await show()).toMatchObject(expected);
+
+    const events = parseJson<Record<string, unknown>[]>(await runCliOk(['audit', 'tail', '--type', 'client.updated', '--json', '--data', ws.dataDir], { cwd: ws.cwd, dev: true, timeoutMs: TIMEOUT_MS }));
+    expect(events).toHaveLength(1);
+    expect(events[0]).toMatchObject({ type: 'client.updated', client_id: clientId, details: { changed: ['redirect_uris', 'post_logout_redirect_uris'] } });
+  }, 90_000);
+
+  it('refuses what it cannot do, and changes nothing then', async () => {
+    const before = await show();
+    const cases: [string[], number, RegExp][] = [
+      [['clients', 'update', clientId, '--redirect-uri', 'http://example.com/cb'], 1, /must use https/],
+      [['clients', 'update', clientId, '--resource', 'http://127.0.0.1:4001/api#part'], 1, /absolute URI without a fragment/],
+      [['clients', 'update', 'no-such-client', '--resource', 'http://127.0.0.1:4001/api'], 1, /no client with id "no-such-client"/],
+      [['clients', 'update', clientId, '--resource', 'http://127.0.0.1:4001/api', '--scope', 'openid'], 2, /changes only --redirect-uri, --post-logout-redirect-uri and --resource, not --scope/],
+    ];
+    const results = await Promise.all(cases.map(([args]) => run(args)));
+    cases.forEach(([args, code, message], index) => {
+      expect(results[index]!.code, args.join(' ')).toBe(code);
+      expect(results[index]!.stderr, args.join(' ')).toMatch(message);
+    });
+    expect(await show()).toEqual(before);
+  }, 90_000);
+
+  it('is in the usage', async () => {
+    const help = await run(['clients', '--help']);
+    expect(help.stdout).toContain('gatehouse clients update CLIENT_ID [--redirect-uri URI]... [--post-logout-redirect-uri URI]...');
+  }, 60_000);
+});
