@@ -7,7 +7,7 @@ import { createMemoryTokenStore, createOAuthClient, gatehouse, type OAuthClientO
 import { accessToken, gatehouseAuth, requireUser, type GatehouseEnv } from 'gatehouse/client/hono';
 import { createResourceGuard, requireToken } from 'gatehouse/resource';
 import { NoteBook } from './notes.js';
-import { homePage, notesPage, profilePage } from './pages.js';
+import { apiErrorPage, homePage, notFoundPage, notesPage, profilePage, signInFailedPage } from './pages.js';
 
 export interface ReferenceAppOptions {
   /** Gatehouse's issuer URL. */
@@ -67,8 +67,12 @@ export function createReferenceApp(options: ReferenceAppOptions): Hono<Gatehouse
       callbackPath: '/authorize',
       signOutPath: '/logout',
       signIn: { returnTo: (request) => new URL(request.url).searchParams.get('returnTo') ?? '/profile' },
+      // Cancel on the consent page, an old or forged callback, a provider error: a page of the app
+      // that says what happened in plain words and leads back, never a bare 400.
+      callback: { onError: (error) => new Response(signInFailedPage(error), { status: 400, headers: { 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-store' } }) },
     }),
   );
+  app.notFound((c) => c.html(notFoundPage(), 404));
   app.get('/', (c) => c.html(homePage(c.var.session?.profile)));
   app.get('/profile', requireUser(), (c) => {
     const session = c.var.session!;
@@ -77,7 +81,7 @@ export function createReferenceApp(options: ReferenceAppOptions): Hono<Gatehouse
   // The page asks the API with the user's access token, refreshed by the client library when due.
   app.get('/notes', requireUser(), async (c) => {
     const response = await fetch(`${options.appUrl}/api/notes`, { headers: { Authorization: `Bearer ${await accessToken(c)}` } });
-    if (!response.ok) return c.text(`The API refused the request (${response.status})`, 502);
+    if (!response.ok) return c.html(apiErrorPage(response.status), 502);
     const body = (await response.json()) as { notes: { id: number; owner: string; text: string }[] };
     return c.html(notesPage(body.notes));
   });
