@@ -12,6 +12,7 @@ import { tokenEndpoint } from './endpoints/token.js';
 import { upstreamCallback, upstreamStart } from './endpoints/upstream.js';
 import { userinfoEndpoint } from './endpoints/userinfo.js';
 import { webauthnAsset } from './endpoints/assets.js';
+import { favicon, homePage } from './endpoints/home.js';
 import {
   accountContactAdd,
   accountContactConfirm,
@@ -19,6 +20,7 @@ import {
   accountEndOtherSessions,
   accountFactorRemove,
   accountLogout,
+  accountNewRecoveryCodes,
   accountPage,
   accountPasskeyOptions,
   accountPasskeyRegister,
@@ -121,6 +123,10 @@ export function createRouter(ctx: ServerContext): Hono<Env> {
     return operatorMetricsResponse(ctx.metrics, ctx.protection.operatorAllowList, ip, request, { token: ctx.protection.metricsToken });
   });
 
+  // The issuer URL is a page (at the root too: people type the host), and browsers ask for /favicon.ico.
+  route('/', ['GET'], homePage, true);
+  if (base !== '') route(base, ['GET'], homePage, true);
+  route('/favicon.ico', ['GET'], favicon);
   const discovery = () => discoveryEndpoint(metadata);
   route(`${base}/.well-known/openid-configuration`, ['GET'], discovery);
   // RFC 8414 §3.1: the well-known segment goes between host and issuer path.
@@ -149,6 +155,7 @@ export function createRouter(ctx: ServerContext): Hono<Env> {
   route(`${base}/account/totp/confirm`, ['POST'], accountTotpConfirm, true);
   route(`${base}/account/done`, ['POST'], accountDone, true);
   route(`${base}/account/recovery-codes`, ['POST'], accountRecoveryCodes, true);
+  route(`${base}/account/recovery-codes/new`, ['GET'], accountNewRecoveryCodes, true);
   route(`${base}/account/contacts`, ['POST'], accountContactAdd, true);
   route(`${base}/account/contacts/confirm`, ['POST'], accountContactConfirm, true);
   route(`${base}/account/factors/remove`, ['POST'], accountFactorRemove, true);

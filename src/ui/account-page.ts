@@ -6,6 +6,7 @@ import { alertBox, noticeBox } from './message-box.js';
 import { APP_ICON, CODES_ICON, DEVICE_ICON, KEY_ICON, MAIL_ICON, PHONE_ICON } from './mfa-icons.js';
 import { passkeyForm, passkeyScripts } from './passkey.js';
 import { safeUrl } from './safe-url.js';
+import type { ShownTime } from './time.js';
 
 /** A second factor as the account page lists it. */
 export interface AccountFactor {
@@ -19,24 +20,35 @@ export interface AccountFactor {
   lastUsedAt?: string;
 }
 
+/** A time as words ("2 hours ago"), or with its exact moment for `<time>` (see `shownTimeAgo`). */
+export type AccountTime = string | ShownTime;
+
 /** A signed-in browser session. */
 export interface AccountSession {
   id: string;
   /** Whether it is the session viewing the page. */
   current: boolean;
-  /** Human-readable time. */
-  signedInAt: string;
-  /** How it signed in, such as "Password and passkey". */
+  /** When it signed in, such as "2 hours ago". */
+  signedInAt: AccountTime;
+  /** How it signed in, such as "Password + passkey" (see `describeSignInMethods`). */
   methods: string;
+  /** Browser and system, such as "Chrome on macOS" (see `deviceName`); unknown when absent. */
+  device?: string;
+  /** The address it signed in from. */
+  address?: string;
 }
 
 /** One line of the sign-in history. */
 export interface AccountSignIn {
-  /** Human-readable time. */
-  at: string;
+  /** When, such as "2 hours ago". */
+  at: AccountTime;
   method: string;
   /** The application signed in to, when there was one. */
   client?: string;
+  /** Browser and system, such as "Chrome on macOS". */
+  device?: string;
+  /** The address it signed in from. */
+  address?: string;
   /** Such as "Signed in" or "Wrong code". */
   outcome: string;
 }
@@ -179,13 +191,31 @@ ${addMethods}
 <ul class="rows">${recovery}</ul></section>`;
 }
 
+/** `<time>` with the exact moment as its title, or the plain words. */
+function timeText(time: AccountTime): SafeHtml {
+  return typeof time === 'string' ? html`${time}` : html`<time datetime="${time.iso}" title="${time.exact}">${time.text}</time>`;
+}
+
+const present = (value: string | undefined): value is string => value !== undefined && value !== '';
+
+/**
+ * Joins details with " · ", the dot held to the word before it by a no-break space: a line
+ * that wraps never starts with a dot.
+ */
+const SEPARATOR = '\u00a0· ';
+
+/** "Chrome on macOS · 203.0.113.7", or whichever half is known. */
+function whereFrom(device: string | undefined, address: string | undefined): string {
+  return [device, address].filter(present).join(SEPARATOR);
+}
+
 function sessionsSection(view: AccountPageView): SafeHtml {
   const others = view.sessions.filter((session) => !session.current).length;
   const sessions = view.sessions.map((session) =>
     row(
       DEVICE_ICON,
-      session.current ? html`This device <span class="badge badge-on">Current</span>` : 'Another device',
-      `Signed in ${session.signedInAt} · ${session.methods}`,
+      html`${present(session.device) ? session.device : 'Unknown browser'}${session.current && html`<span class="badge badge-on">This device</span>`}`,
+      html`Signed in ${timeText(session.signedInAt)}${SEPARATOR}${session.methods}${present(session.address) && html`${SEPARATOR}${session.address}`}`,
     ),
   );
   const signOutOthers =
@@ -221,11 +251,11 @@ function signInsSection(view: AccountPageView): SafeHtml {
   const body =
     view.signIns.length === 0
       ? html`<p class="section-lead">No sign-ins yet.</p>`
-      : // Three columns, the application under the method: four do not fit a phone without scrolling.
-        html`<div class="table-wrap" role="region" aria-labelledby="signins-heading" tabindex="0"><table class="table"><thead><tr><th scope="col">When</th><th scope="col">Sign-in</th><th scope="col">Result</th></tr></thead><tbody>${view.signIns.map(
-          (entry) =>
-            html`<tr><td>${entry.at}</td><td>${entry.method}${entry.client !== undefined && entry.client !== '' && html`<span class="cell-meta">to ${entry.client}</span>`}</td><td>${entry.outcome}</td></tr>`,
-        )}</tbody></table></div>`;
+      : // Three columns, the application and device under the method: more do not fit a phone without scrolling.
+        html`<div class="table-wrap" role="region" aria-labelledby="signins-heading" tabindex="0"><table class="table"><thead><tr><th scope="col">When</th><th scope="col">Sign-in</th><th scope="col">Result</th></tr></thead><tbody>${view.signIns.map((entry) => {
+          const where = whereFrom(entry.device, entry.address);
+          return html`<tr><td>${timeText(entry.at)}</td><td>${entry.method}${present(entry.client) && html`<span class="cell-meta">to ${entry.client}</span>`}${where !== '' && html`<span class="cell-meta">${where}</span>`}</td><td>${entry.outcome}</td></tr>`;
+        })}</tbody></table></div>`;
   return html`<section class="section" aria-labelledby="signins-heading"><h2 id="signins-heading">Recent sign-ins</h2>${body}</section>`;
 }
 

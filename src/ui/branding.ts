@@ -28,3 +28,11 @@ export function resolveBranding(branding: Branding): Branding {
     primaryColor: normalizeHexColor(branding.primaryColor) ?? DEFAULT_BRANDING.primaryColor,
   };
 }
+
+/**
+ * The letter of the brand mark (the header's monogram, the favicon): the product name's first
+ * character, upper-cased. `Array.from` splits by code point, so an emoji or astral letter stays whole.
+ */
+export function brandInitial(productName: string): string {
+  return Array.from(productName.trim())[0]?.toLocaleUpperCase() ?? '';
+}

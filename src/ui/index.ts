@@ -28,6 +28,12 @@ export {
   type AccountPageView,
   type AccountSession,
   type AccountSignIn,
+  type AccountTime,
 } from './account-page.js';
 export { renderContactVerifyPage, type ContactVerifyPageView } from './contact-verify-page.js';
 export { renderReauthRequiredPage, type ReauthRequiredPageView } from './reauth-required-page.js';
+export { renderHomePage, type HomePageView } from './home-page.js';
+export { renderLockoutPage, type LockoutPageView } from './lockout-page.js';
+export { faviconSvg } from './favicon.js';
+export { describeSignInMethods, type CodeKind, type SignInDetail } from './sign-in-methods.js';
+export { durationUntil, formatDate, formatDateTime, retryTime, shownTimeAgo, timeAgo, type ShownTime } from './time.js';

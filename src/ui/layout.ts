@@ -1,4 +1,4 @@
-import { resolveBranding, type Branding } from './branding.js';
+import { brandInitial, resolveBranding, type Branding } from './branding.js';
 import { html, trustedHtml, type HtmlValue, type SafeHtml } from './escape.js';
 import { safeUrl } from './safe-url.js';
 import { pageStyles } from './styles.js';
@@ -16,8 +16,7 @@ export interface PageBase {
 function brandHeader(branding: Branding): SafeHtml {
   const logo = safeUrl(branding.logoUrl);
   if (logo !== undefined) return html`<header class="brand"><img src="${logo}" alt="${branding.productName}"></header>`;
-  const first = Array.from(branding.productName.trim())[0]?.toLocaleUpperCase() ?? '';
-  return html`<header class="brand"><span class="brand-mark" aria-hidden="true">${first}</span><span class="brand-name">${branding.productName}</span></header>`;
+  return html`<header class="brand"><span class="brand-mark" aria-hidden="true">${brandInitial(branding.productName)}</span><span class="brand-name">${branding.productName}</span></header>`;
 }
 
 /**

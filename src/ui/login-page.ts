@@ -62,9 +62,10 @@ export function renderLoginPage(view: LoginPageView): string {
     ],
   });
   const upstreams = view.upstreams ?? [];
+  const divider = html`<div class="divider" role="separator"><span>or</span></div>`;
   const alternatives =
     upstreams.length > 0 &&
-    html`<div class="divider" role="separator"><span>or</span></div><div class="upstreams">${upstreams.map((upstream) =>
+    html`${divider}<div class="upstreams">${upstreams.map((upstream) =>
       postForm({
         action: upstream.action,
         csrfToken: view.csrfToken,
@@ -72,9 +73,10 @@ export function renderLoginPage(view: LoginPageView): string {
       }),
     )}</div>`;
   // Shown only once the script finds WebAuthn supported (data-passkey-block stays hidden otherwise).
+  // Set apart from the password form by "or", as the providers are (after them, it joins their list).
   const passkey =
     view.passkey &&
-    html`<div data-passkey-block hidden>${passkeyForm({
+    html`<div data-passkey-block hidden>${upstreams.length === 0 && divider}${passkeyForm({
       ceremony: 'authenticate',
       optionsUrl: view.passkey.optionsUrl,
       verifyUrl: view.passkey.verifyUrl,

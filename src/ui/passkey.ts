@@ -1,5 +1,6 @@
 import { html, trustedHtml, type HtmlValue, type SafeHtml } from './escape.js';
 import { CSRF_FIELD, hiddenInputs } from './form.js';
+import { ALERT_ICON } from './icons.js';
 
 /**
  * Runs a WebAuthn ceremony for the `form[data-passkey]` on the page, with the
@@ -10,7 +11,8 @@ import { CSRF_FIELD, hiddenInputs } from './form.js';
  * 2. `startAuthentication`/`startRegistration({ optionsJSON: options })`.
  * 3. POST JSON `{ challengeId, response }` (plus `label` when registering) to `data-verify-url`,
  *    same header; on `{ redirect }` go there. A successful registration without one reloads.
- * Anything else (non-2xx, not JSON, cancelled) is said in the form's `role="status"` region.
+ * Progress is said in the form's `role="status"` region; a failure (non-2xx, not JSON, cancelled)
+ * in its `role="alert"` region, in the same alert box as the pages' other errors.
  *
  * The script is a constant: every value it needs comes from escaped attributes in the markup, so
  * nothing the server knows is ever written into script text. Elements marked `data-passkey-block`
@@ -24,9 +26,14 @@ const PASSKEY_SCRIPT = `(() => {
   if (typeof lib.browserSupportsWebAuthn === 'function' && !lib.browserSupportsWebAuthn()) return;
   const register = form.dataset.passkey === 'register';
   const status = document.getElementById(form.dataset.status);
+  const errorBox = document.getElementById(form.dataset.error).firstElementChild;
+  const errorText = errorBox.querySelector('p');
   const button = form.querySelector('button[type="submit"]');
   const csrf = form.elements.namedItem(${JSON.stringify(CSRF_FIELD)}).value;
   const say = (text) => { status.textContent = text; };
+  // The error region stays in the page (its role makes screen readers announce what appears in it).
+  const fail = (text) => { say(''); errorText.textContent = text; errorBox.hidden = false; };
+  const clearError = () => { errorBox.hidden = true; errorText.textContent = ''; };
   const post = async (url, body) => {
     const headers = { 'X-CSRF-Token': csrf, Accept: 'application/json' };
     if (body !== undefined) headers['Content-Type'] = 'application/json';
@@ -48,6 +55,7 @@ const PASSKEY_SCRIPT = `(() => {
     if (busy) return;
     busy = true;
     button.disabled = true;
+    clearError();
     say(register ? 'Follow the steps on your device to create a passkey.' : 'Follow the steps on your device to use your passkey.');
     try {
       const { options, challengeId } = await post(form.action);
@@ -61,10 +69,10 @@ const PASSKEY_SCRIPT = `(() => {
       throw new Error('The server did not say where to continue.');
     } catch (error) {
       const name = error && error.name;
-      if (name === 'NotAllowedError' || name === 'AbortError') say('The passkey request was cancelled or timed out. Try again.');
-      else if (register && name === 'InvalidStateError') say('This device already has a passkey for your account.');
-      else if (register) say('The passkey could not be added. Try again.');
-      else say('The passkey could not be verified. Try again, or use another way to verify.');
+      if (name === 'NotAllowedError' || name === 'AbortError') fail('The passkey request was cancelled or timed out. Try again.');
+      else if (register && name === 'InvalidStateError') fail('This device already has a passkey for your account.');
+      else if (register) fail('The passkey could not be added. Try again.');
+      else fail('The passkey could not be verified. Try again, or use another way to verify.');
       busy = false;
       button.disabled = false;
     }
@@ -74,7 +82,8 @@ const PASSKEY_SCRIPT = `(() => {
 /**
  * The form the passkey script drives: a `method="post"` form to `optionsUrl` carrying the CSRF token
  * (never submitted natively: the script takes over its `submit` event), `content` (the button, and
- * the label input when registering) and an `aria-live` status region for progress and errors.
+ * the label input when registering), an `aria-live` status region for progress, and a
+ * `role="alert"` region (`{statusId}-error`) whose alert box, hidden until then, shows a failure.
  */
 export function passkeyForm(options: {
   ceremony: 'authenticate' | 'register';
@@ -86,7 +95,8 @@ export function passkeyForm(options: {
 }): SafeHtml {
   const o = options;
   // Like postForm, plus the data attributes the script reads.
-  return html`<form method="post" action="${o.optionsUrl}" data-passkey="${o.ceremony}" data-verify-url="${o.verifyUrl}" data-status="${o.statusId}">${hiddenInputs({ [CSRF_FIELD]: o.csrfToken })}${o.content}</form><p class="passkey-status" id="${o.statusId}" role="status" aria-live="polite"></p>`;
+  const errorId = `${o.statusId}-error`;
+  return html`<form method="post" action="${o.optionsUrl}" data-passkey="${o.ceremony}" data-verify-url="${o.verifyUrl}" data-status="${o.statusId}" data-error="${errorId}">${hiddenInputs({ [CSRF_FIELD]: o.csrfToken })}${o.content}</form><p class="passkey-status" id="${o.statusId}" role="status" aria-live="polite"></p><div class="passkey-error" id="${errorId}" role="alert"><div class="alert" hidden>${ALERT_ICON}<p></p></div></div>`;
 }
 
 /**

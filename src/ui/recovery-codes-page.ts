@@ -13,6 +13,8 @@ export interface RecoveryCodesPageView extends PageBase {
   csrfToken: string;
   /** Text of the continue button, such as "Continue to Acme" or "Done". */
   continueLabel: string;
+  /** Posted along with `csrf` by the continue form. */
+  hiddenFields?: Record<string, string>;
 }
 
 /** The downloadable file: a heading, how to use the codes, one code per line. */
@@ -33,6 +35,7 @@ export function renderRecoveryCodesPage(view: RecoveryCodesPageView): string {
   const form = postForm({
     action: view.continueAction,
     csrfToken: view.csrfToken,
+    ...(view.hiddenFields ? { hiddenFields: view.hiddenFields } : {}),
     content: submitButton({ label: view.continueLabel, variant: 'primary' }),
   });
   return renderDocument(

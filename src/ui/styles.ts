@@ -97,6 +97,7 @@ border:1px solid transparent;cursor:pointer;transition:background-color .15s,bor
 .divider::before,.divider::after{content:"";flex:1;border-top:1px solid var(--subtle-border)}
 .upstreams{display:grid;gap:10px}
 .upstream{width:100%}
+.upstreams+[data-passkey-block]{margin-top:10px}
 .actions{display:flex;flex-wrap:wrap;gap:12px;margin-top:28px}
 .actions .button{flex:1 1 0;min-width:max-content;white-space:nowrap}
 .alert{display:flex;gap:10px;align-items:flex-start;margin:0 0 24px;padding:12px 14px;
@@ -175,6 +176,7 @@ fieldset:disabled .input{background:var(--subtle);border-color:var(--subtle-bord
 .options .button{justify-content:flex-start;text-align:left}
 .passkey-status{margin:0;font-size:.9375rem;color:var(--muted)}
 .passkey-status:not(:empty){margin-top:10px}
+.passkey-error .alert{margin:12px 0 0}
 .disclosure{margin-top:24px;padding-top:16px;border-top:1px solid var(--border)}
 .disclosure summary{cursor:pointer;width:max-content;max-width:100%;color:var(--accent);font-weight:600;
 text-decoration:underline;text-underline-offset:2px}
@@ -230,14 +232,14 @@ border-radius:9px;background:var(--subtle);color:var(--accent)}
 .row-meta{font-size:.875rem;color:var(--muted);overflow-wrap:anywhere}
 .row-action{flex:none;margin-left:auto}
 .warning{color:var(--alert-text);font-weight:600}
-.add-method form,.add-method .passkey-status{margin-left:48px}
+.add-method form,.add-method .passkey-status,.add-method .passkey-error{margin-left:48px}
 .inline-form{display:flex;flex-wrap:wrap;align-items:flex-end;gap:8px 10px;margin-top:12px}
 .inline-form .field{flex:1 1 180px;margin:0}
 .inline-form .field-channel{flex:0 1 150px}
 .inline-form label{margin-bottom:4px;font-size:.8125rem}
 .inline-form .input{min-height:38px;padding:6px 10px}
 .add-method .hint{margin:6px 0 0;font-size:.8125rem}
-@media (max-width:479px){.add-method form,.add-method .passkey-status{margin-left:0}
+@media (max-width:479px){.add-method form,.add-method .passkey-status,.add-method .passkey-error{margin-left:0}
 .inline-form .field,.inline-form .field-channel{flex-basis:100%}}
 .table-wrap{overflow-x:auto;border:1px solid var(--border);border-radius:12px}
 .table{width:100%;border-collapse:collapse;font-size:.875rem}
@@ -249,4 +251,10 @@ border-radius:9px;background:var(--subtle);color:var(--accent)}
 .page-icon{display:flex;align-items:center;justify-content:center;width:48px;height:48px;margin:0 auto 16px;
 border-radius:50%;background:var(--subtle);color:var(--accent)}
 .page-icon .icon{width:24px;height:24px}
+.retry{margin-top:20px;padding:12px 14px;text-align:center;font-size:.9375rem;background:var(--subtle);
+border:1px solid var(--border);border-radius:10px;overflow-wrap:anywhere}
+.stacked-actions{display:grid;gap:10px;margin-top:24px}
+.home-developers{margin-top:32px;border-top:1px solid var(--border)}
+.link-list{list-style:none;margin:8px 0 0;padding:0;font-size:.9375rem}
+.link-list li{padding:5px 0;overflow-wrap:anywhere}
 `;

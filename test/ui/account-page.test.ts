@@ -116,11 +116,39 @@ describe('renderAccountPage', () => {
 
   it('lists sessions with the current one marked, and signs out of the others', () => {
     const sessions = section(renderAccountPage(view), 'Sessions');
-    expect(sessions).toContain('This device <span class="badge badge-on">Current</span>');
-    expect(sessions).toContain('Signed in 28 Apr · Passkey');
+    expect(sessions).toContain('Unknown browser<span class="badge badge-on">This device</span>');
+    expect(sessions).toContain('Signed in 28 Apr\u00a0· Passkey');
     const [others] = formsTo(sessions, actions.signOutOthers);
     expect(hiddenFields(others ?? '')).toEqual({ csrf: 'tok' });
     expect(text(others ?? '')).toBe('Sign out of the other session');
+  });
+
+  it('tells sessions apart by browser and system, when, how and from where', () => {
+    const sessions = section(
+      renderAccountPage({
+        ...view,
+        sessions: [
+          { id: 's1', current: true, signedInAt: { text: '2 hours ago', iso: '2025-03-12T12:20:00.000Z', exact: '12 March 2025, 12:20 UTC' }, methods: 'Password + authenticator app', device: 'Chrome on macOS', address: '203.0.113.7' },
+          { id: 's2', current: false, signedInAt: '3 days ago', methods: 'GitHub', device: 'Firefox on Windows', address: '2001:db8::1' },
+        ],
+      }),
+      'Sessions',
+    );
+    const rows = sessions.match(/<li class="row">[\s\S]*?<\/li>/g) ?? [];
+    // The separators are held to the word before them (no-break space), so a wrapped line never starts with "·".
+    expect(rows.map(text)).toEqual([
+      'Chrome on macOSThis deviceSigned in 2 hours ago\u00a0· Password + authenticator app\u00a0· 203.0.113.7',
+      'Firefox on WindowsSigned in 3 days ago\u00a0· GitHub\u00a0· 2001:db8::1',
+    ]);
+    expect(rows[0]).toContain('<time datetime="2025-03-12T12:20:00.000Z" title="12 March 2025, 12:20 UTC">2 hours ago</time>');
+  });
+
+  it('shows where each sign-in came from under its method', () => {
+    const signIns = section(
+      renderAccountPage({ ...view, signIns: [{ at: '5 minutes ago', method: 'Passkey', client: 'Acme Photos', device: 'Safari on iPhone', address: '198.51.100.4', outcome: 'Signed in' }] }),
+      'Recent sign-ins',
+    );
+    expect(signIns).toContain('<td>Passkey<span class="cell-meta">to Acme Photos</span><span class="cell-meta">Safari on iPhone\u00a0· 198.51.100.4</span></td>');
   });
 
   it('offers no "sign out of other sessions" when there are none', () => {
@@ -141,8 +169,10 @@ describe('renderAccountPage', () => {
     expect(html).toMatch(/<div class="notice" id="account-notice" role="status">[\s\S]*?<p>Passkey added\.<\/p><\/div>/);
     expect(html).toMatch(/<div class="alert" id="account-error" role="alert">[\s\S]*?<p>That number does not look right\.<\/p><\/div>/);
     const plain = renderAccountPage(view);
-    expect(plain).not.toContain('role="alert"');
+    expect(plain).not.toContain('account-error');
     expect(plain).not.toContain('account-notice');
+    // The passkey script's error region is there, empty and hidden, until a passkey fails.
+    expect(plain).toMatch(/<div class="passkey-error" id="add-passkey-status-error" role="alert"><div class="alert" hidden><svg [^>]*>[\s\S]*?<\/svg><p><\/p><\/div><\/div>/);
   });
 
   it('uses one h1 and an h2 per section, in order', () => {

@@ -2,6 +2,8 @@ import {
   renderConsentPage,
   renderErrorPage,
   renderFormPostPage,
+  renderHomePage,
+  renderLockoutPage,
   renderLoginPage,
   renderLogoutConfirmPage,
   renderSelectAccountPage,
@@ -62,6 +64,24 @@ export function renderAllPages(inputs: PageInputs): RenderedPage[] {
       branded: true,
     },
     { name: 'signed out', html: renderSignedOutPage(base), hasCsrfForm: false, branded: true },
+    {
+      name: 'home',
+      html: renderHomePage({ ...base, issuer: text, accountUrl: url, discoveryUrl: url, documentationUrl: url }),
+      hasCsrfForm: false,
+      branded: true,
+    },
+    {
+      name: 'home, signed in',
+      html: renderHomePage({ ...base, issuer: text, accountUrl: url, discoveryUrl: url, documentationUrl: url, account }),
+      hasCsrfForm: false,
+      branded: true,
+    },
+    {
+      name: 'lockout',
+      html: renderLockoutPage({ ...base, reason: 'account', retryAt: { text, iso: text, exact: text }, retryIn: text, anotherAccountUrl: url, forgotPasswordUrl: url }),
+      hasCsrfForm: false,
+      branded: true,
+    },
     {
       name: 'form post',
       html: renderFormPostPage({ nonce, action: url, fields: { code: text, [text]: text } }),

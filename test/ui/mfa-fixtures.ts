@@ -94,10 +94,13 @@ export function renderMfaPages(inputs: MfaPageInputs): RenderedMfaPage[] {
         ],
         recoveryCodesLeft: 2,
         sessions: [
-          { id: text, current: true, signedInAt: text, methods: text },
-          { id: `${text}2`, current: false, signedInAt: text, methods: text },
+          { id: text, current: true, signedInAt: text, methods: text, device: text, address: text },
+          { id: `${text}2`, current: false, signedInAt: { text, iso: text, exact: text }, methods: text, device: text, address: text },
         ],
-        signIns: [{ at: text, method: text, client: text, outcome: text }],
+        signIns: [
+          { at: text, method: text, client: text, outcome: text },
+          { at: { text, iso: text, exact: text }, method: text, client: text, device: text, address: text, outcome: text },
+        ],
         actions: accountActions(url),
         notice: text,
         error: text,

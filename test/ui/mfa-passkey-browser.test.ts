@@ -139,13 +139,33 @@ describe.skipIf(!hasChromium)('passkey script in Chromium', () => {
     }
   });
 
-  it('says so in the live region when the passkey is refused, and lets the user try again', async () => {
+  it('says so in an alert box (role="alert", the look of the other errors) when the passkey is refused, and lets the user try again', async () => {
     const { page, context } = await serve('/interaction/abc/mfa', challengePage, { verifyStatus: 400, verifyBody: { error: 'invalid' } });
     try {
+      expect(await page.getByRole('alert').filter({ hasText: /passkey/ }).count()).toBe(0);
       await page.click('#passkey-button');
-      await expect.poll(() => page.textContent('#passkey-status')).toBe('The passkey could not be verified. Try again, or use another way to verify.');
+      const alert = page.getByRole('alert');
+      await expect.poll(() => alert.textContent()).toBe('The passkey could not be verified. Try again, or use another way to verify.');
+      expect(await alert.locator('.alert').isVisible()).toBe(true);
+      // The alert box of the other errors: its border and background, not plain status text.
+      const look = await alert.locator('.alert').evaluate((box) => {
+        const style = getComputedStyle(box);
+        return { border: style.borderTopStyle, background: style.backgroundColor };
+      });
+      expect(look.border).toBe('solid');
+      expect(look.background).not.toBe('rgba(0, 0, 0, 0)');
+      await page.mouse.move(0, 0);
+      for (const scheme of ['light', 'dark'] as const) {
+        await page.emulateMedia({ colorScheme: scheme, reducedMotion: 'reduce' });
+        await page.screenshot({ path: `/tmp/shots-pages/mfa-passkey-failed-${scheme}.png`, fullPage: true });
+      }
+      await page.emulateMedia({ colorScheme: 'light' });
+      expect(await page.textContent('#passkey-status')).toBe('');
       expect(await page.isEnabled('#passkey-button')).toBe(true);
       expect(page.url()).toBe(`${ORIGIN}/interaction/abc/mfa`);
+      // A second failure says it again (the box is hidden while the device is asked, then shown).
+      await page.click('#passkey-button');
+      await expect.poll(() => alert.textContent()).toBe('The passkey could not be verified. Try again, or use another way to verify.');
     } finally {
       await context.close();
     }
@@ -155,7 +175,7 @@ describe.skipIf(!hasChromium)('passkey script in Chromium', () => {
     const { page, context, posts } = await serve('/interaction/abc/mfa', challengePage, { library: 'cancel' });
     try {
       await page.click('#passkey-button');
-      await expect.poll(() => page.textContent('#passkey-status')).toBe('The passkey request was cancelled or timed out. Try again.');
+      await expect.poll(() => page.getByRole('alert').textContent()).toBe('The passkey request was cancelled or timed out. Try again.');
       expect(posts.map((post) => post.url)).toEqual(['/interaction/abc/passkey/options']);
     } finally {
       await context.close();
@@ -166,7 +186,7 @@ describe.skipIf(!hasChromium)('passkey script in Chromium', () => {
     const { page, context } = await serve('/interaction/abc/mfa', challengePage, { verifyBody: { redirect: 'javascript:document.title="pwned"' } });
     try {
       await page.click('#passkey-button');
-      await expect.poll(() => page.textContent('#passkey-status')).toContain('could not be verified');
+      await expect.poll(() => page.getByRole('alert').textContent()).toContain('could not be verified');
       expect(await page.title()).not.toBe('pwned');
     } finally {
       await context.close();
@@ -188,6 +208,27 @@ describe.skipIf(!hasChromium)('passkey script in Chromium', () => {
     try {
       expect(await page.locator('#passkey-button').isVisible()).toBe(false);
       expect(await page.locator('#totp-code').isVisible()).toBe(true);
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('says in the alert box when a passkey could not be added on the account page', async () => {
+    const { page, context } = await serve('/account', accountPage, { verifyStatus: 400, verifyBody: { error: 'invalid_request' } });
+    try {
+      await expect.poll(() => page.locator('#add-passkey').isVisible()).toBe(true);
+      await page.click('#add-passkey');
+      await expect.poll(() => page.getByRole('alert').textContent()).toBe('The passkey could not be added. Try again.');
+      expect(await page.locator('#add-passkey-status-error .alert').isVisible()).toBe(true);
+      // For review: the alert under the passkey row, in light and dark, wide and at 375 px.
+      await page.mouse.move(0, 0);
+      for (const width of [1024, 375]) {
+        await page.setViewportSize({ width, height: 800 });
+        for (const scheme of ['light', 'dark'] as const) {
+          await page.emulateMedia({ colorScheme: scheme, reducedMotion: 'reduce' });
+          await page.locator('li[data-passkey-block]').screenshot({ path: `/tmp/shots-pages/account-passkey-failed-${width}-${scheme}.png` });
+        }
+      }
     } finally {
       await context.close();
     }

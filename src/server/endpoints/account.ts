@@ -1,6 +1,6 @@
 import type { RegistrationResponseJSON } from '@simplewebauthn/server';
 import { auditEvent } from '../audit/events.js';
-import type { MfaFactorRecord } from '../../stores/contract.js';
+import { StoreConflictError, type MfaFactorRecord } from '../../stores/contract.js';
 import {
   renderAccountPage,
   renderContactVerifyPage,
@@ -9,6 +9,10 @@ import {
   renderReauthRequiredPage,
   renderSignedOutPage,
   describeScopes,
+  describeSignInMethods,
+  formatDate,
+  shownTimeAgo,
+  timeAgo,
   type AccountApp,
 } from '../../ui/index.js';
 import { ACCOUNT_CLIENT_ID } from '../account/account-client.js';
@@ -27,7 +31,7 @@ import { factorAdded } from '../mfa/factor-added.js';
 import { claimPendingContact, releasePendingContact } from '../mfa/pending-contacts.js';
 import { otpauthUri, qrSvg } from '../mfa/totp.js';
 import { browserBinding, csrfToken, existingBrowserId, identifyBrowser, verifyCsrf } from '../session/browser.js';
-import { endSession, loadSession, SESSION, sessionKeyOf, SIGN_IN_EVENT, userOwner, type Session } from '../session/sessions.js';
+import { endSession, loadSession, SESSION, sessionKeyOf, SIGN_IN_EVENT, userOwner, type Session, type SignInContext } from '../session/sessions.js';
 
 const CSRF_SUBJECT = 'account';
 /** Fixed messages shown after an action (never text from the request). */
@@ -122,9 +126,19 @@ async function accountChangePost(ctx: ServerContext, request: Request, what: 'ad
   return post;
 }
 
+/** What a session or sign-in record holds for the account page (older records lack the context). */
+type SignInRecord = SignInContext & { amr: string[] };
+
+/** A sign-in's methods in words, with the provider's label for `fed` ("GitHub"). */
+function methodsInWords(ctx: ServerContext, record: SignInRecord): string {
+  const provider = record.provider === undefined ? undefined : (ctx.upstreams.get(record.provider)?.label ?? record.provider);
+  return describeSignInMethods(record.amr, { ...(provider ? { provider } : {}), ...(record.code ? { code: record.code } : {}) });
+}
+
 /** GET /account — factors, recovery codes, sessions and recent sign-ins of the signed-in user. */
 export async function accountPage(ctx: ServerContext, request: Request, _id: string, _params: Record<string, string>, notice?: string, error?: string): Promise<Response> {
-  const when = (ms: number) => new Date(ms).toUTCString();
+  const when = formatDate;
+  const now = ctx.options.clock.now();
   const session = await loadSession(ctx, request);
   if (!session) return signInToAccount(ctx, request);
   const browser = identifyBrowser(ctx, request);
@@ -133,7 +147,9 @@ export async function accountPage(ctx: ServerContext, request: Request, _id: str
   const factors = (await store.factors.listByUser(userId)).filter((factor) => factor.type !== 'recovery_codes' && factor.data.confirmed === true);
   const hasRecovery = (await store.factors.listByUser(userId)).some((factor) => factor.type === 'recovery_codes');
   const current = sessionKeyOf(ctx, request);
-  const sessions = await store.artifacts.listByGrant<{ authTime: number; amr: string[] }>(SESSION, userOwner(userId));
+  const sessions = (await store.artifacts.listByGrant<SignInRecord & { authTime: number }>(SESSION, userOwner(userId)))
+    // This device first, then the most recent.
+    .sort((a, b) => Number(b.id === current) - Number(a.id === current) || b.value.authTime - a.value.authTime);
   const grants = (await store.grants.listBySubject(userId)).filter((grant) => grant.revokedAt === null);
   const apps: AccountApp[] = [];
   for (const grant of grants) {
@@ -141,7 +157,7 @@ export async function accountPage(ctx: ServerContext, request: Request, _id: str
     if (!client) continue;
     apps.push({ grantId: grant.id, name: client.clientName, access: describeScopes(grant.scope.split(' ').filter(Boolean)).map((entry) => entry.description), grantedAt: when(grant.createdAt) });
   }
-  const signIns = await store.artifacts.listByGrant<{ at: number; amr: string[]; clientId: string | null }>(SIGN_IN_EVENT, userOwner(userId), 20);
+  const signIns = await store.artifacts.listByGrant<SignInRecord & { at: number; clientId: string | null }>(SIGN_IN_EVENT, userOwner(userId), 20);
   const names = new Map<string, string>();
   for (const event of signIns) {
     const clientId = event.value.clientId;
@@ -164,15 +180,24 @@ export async function accountPage(ctx: ServerContext, request: Request, _id: str
           type: factor.type as 'totp' | 'webauthn' | 'sms' | 'email',
           label: factor.type === 'sms' || factor.type === 'email' ? maskedContact(factor) : factor.label,
           createdAt: when(factor.createdAt),
-          ...(factor.lastUsedAt ? { lastUsedAt: when(factor.lastUsedAt) } : {}),
+          ...(factor.lastUsedAt ? { lastUsedAt: timeAgo(factor.lastUsedAt, now) } : {}),
         })),
         recoveryCodesLeft,
-        sessions: sessions.map((record) => ({ id: record.id.slice(0, 8), current: record.id === current, signedInAt: when(record.value.authTime * 1000), methods: record.value.amr.join(', ') })),
+        sessions: sessions.map((record) => ({
+          id: record.id.slice(0, 8),
+          current: record.id === current,
+          signedInAt: shownTimeAgo(record.value.authTime * 1000, now),
+          methods: methodsInWords(ctx, record.value),
+          ...(record.value.device ? { device: record.value.device } : {}),
+          ...(record.value.ip ? { address: record.value.ip } : {}),
+        })),
         apps,
         signIns: signIns.map((event) => ({
-          at: when(event.value.at),
-          method: event.value.amr.join(', '),
+          at: shownTimeAgo(event.value.at, now),
+          method: methodsInWords(ctx, event.value),
           ...(event.value.clientId ? { client: names.get(event.value.clientId) ?? '' } : {}),
+          ...(event.value.device ? { device: event.value.device } : {}),
+          ...(event.value.ip ? { address: event.value.ip } : {}),
           outcome: 'Signed in',
         })),
         actions: {
@@ -189,7 +214,7 @@ export async function accountPage(ctx: ServerContext, request: Request, _id: str
           passkeyScriptUrl: webauthnScriptPath(ctx),
         },
         reauthNeeded,
-        ...(NOTICES[noticeKey] ? { notice: NOTICES[noticeKey] } : {}),
+        ...(Object.hasOwn(NOTICES, noticeKey) ? { notice: NOTICES[noticeKey] } : {}),
         ...(error ? { error } : {}),
       }),
     { setCookies: browser.setCookie ? [browser.setCookie] : [], scripts: true },
@@ -229,11 +254,58 @@ async function totpEnrolPage(ctx: ServerContext, session: Session, browserId: st
   );
 }
 
-/** Shows a new set of recovery codes once, with a way back to the account page. */
-function recoveryCodesPage(ctx: ServerContext, browserId: string, codes: string[]): Response {
+/**
+ * Shows a new set of recovery codes once, with a way back to the account page (saying `notice`
+ * there: what was just added, when the codes came with it).
+ */
+function recoveryCodesPage(ctx: ServerContext, browserId: string, codes: string[], notice?: keyof typeof NOTICES): Response {
   return htmlResponse(ctx, (nonce) =>
-    renderRecoveryCodesPage({ ...pageBase(ctx), nonce, codes, continueAction: `${base(ctx)}/account/done`, csrfToken: csrfToken(ctx, browserId, CSRF_SUBJECT), continueLabel: 'I have saved my codes' }),
+    renderRecoveryCodesPage({
+      ...pageBase(ctx),
+      nonce,
+      codes,
+      continueAction: `${base(ctx)}/account/done`,
+      csrfToken: csrfToken(ctx, browserId, CSRF_SUBJECT),
+      continueLabel: 'I have saved my codes',
+      ...(notice ? { hiddenFields: { notice } } : {}),
+    }),
   );
+}
+
+/** Whether the user has a set of recovery codes (used up or not). */
+async function hasRecoveryCodes(ctx: ServerContext, userId: string): Promise<boolean> {
+  return (await ctx.options.store.factors.listByUser(userId)).some((factor) => factor.type === 'recovery_codes');
+}
+
+/**
+ * After a method was added: the first one (whichever kind) also brings recovery codes, shown at
+ * once; `undefined` when the user has a set already.
+ */
+async function recoveryCodesIfFirst(ctx: ServerContext, userId: string, browserId: string, notice: keyof typeof NOTICES): Promise<Response | undefined> {
+  if (await hasRecoveryCodes(ctx, userId)) return undefined;
+  return recoveryCodesPage(ctx, browserId, await regenerateRecoveryCodes(ctx, userId), notice);
+}
+
+/**
+ * A passkey is added by a script (JSON), which cannot show a page: the recovery codes of a first
+ * passkey are shown by the page the script goes to next ({@link accountNewRecoveryCodes}). This
+ * single-use offer, bound to the browser and the user and made by the add itself (CSRF-checked,
+ * recently signed in), is what lets that GET create codes: without it, a session cookie alone
+ * could mint recovery codes (a second factor) for a user who has none.
+ */
+const RECOVERY_CODES_OFFER = 'recovery_codes_offer';
+const RECOVERY_CODES_OFFER_TTL_MS = 5 * 60_000;
+const offerId = (ctx: ServerContext, browserId: string, userId: string) => ctx.secretKeys.hash(`${browserId}\0${userId}`, 'recovery-codes-offer');
+
+/** GET /account/recovery-codes/new — the recovery codes of a first passkey, once; otherwise the account page. */
+export async function accountNewRecoveryCodes(ctx: ServerContext, request: Request): Promise<Response> {
+  const session = await loadSession(ctx, request);
+  const browserId = existingBrowserId(ctx, request);
+  if (!session || !browserId) return signInToAccount(ctx, request);
+  const userId = session.user.id;
+  const offer = await ctx.options.store.artifacts.consume(RECOVERY_CODES_OFFER, offerId(ctx, browserId, userId), ctx.options.clock.now());
+  const page = offer ? await recoveryCodesIfFirst(ctx, userId, browserId, 'passkey-added') : undefined;
+  return page ?? seeOther(accountUrl(ctx, offer ? 'passkey-added' : undefined));
 }
 
 /** POST /account/totp/confirm — the first code turns the app on; the first factor also brings recovery codes. */
@@ -247,16 +319,15 @@ export async function accountTotpConfirm(ctx: ServerContext, request: Request): 
     return totpEnrolPage(ctx, session, browserId, totpSecretOf(ctx, pending), 'That code did not work. Check the time on your device and try again.');
   }
   await factorAdded(ctx, session.user, 'totp');
-  const hasRecovery = (await ctx.options.store.factors.listByUser(session.user.id)).some((factor) => factor.type === 'recovery_codes');
-  if (!hasRecovery) return recoveryCodesPage(ctx, browserId, await regenerateRecoveryCodes(ctx, session.user.id));
-  return seeOther(accountUrl(ctx, 'totp-added'));
+  return (await recoveryCodesIfFirst(ctx, session.user.id, browserId, 'totp-added')) ?? seeOther(accountUrl(ctx, 'totp-added'));
 }
 
-/** POST /account/done — back to the account page after an in-between page. */
+/** POST /account/done — back to the account page after an in-between page, with its `notice` (a known one only). */
 export async function accountDone(ctx: ServerContext, request: Request): Promise<Response> {
   const post = await accountPost(ctx, request);
   if (post instanceof Response) return post;
-  return seeOther(accountUrl(ctx));
+  const notice = post.form.get('notice') ?? '';
+  return seeOther(accountUrl(ctx, Object.hasOwn(NOTICES, notice) ? notice : undefined));
 }
 
 /** POST /account/recovery-codes — a new set; the old codes stop working. */
@@ -306,7 +377,7 @@ function contactVerifyPage(ctx: ServerContext, browserId: string, factor: MfaFac
   );
 }
 
-/** POST /account/contacts/confirm — the code proves the phone or email is the user's. */
+/** POST /account/contacts/confirm — the code proves the phone or email is the user's; the first factor also brings recovery codes. */
 export async function accountContactConfirm(ctx: ServerContext, request: Request): Promise<Response> {
   const post = await accountChangePost(ctx, request, 'add');
   if (post instanceof Response) return post;
@@ -321,7 +392,7 @@ export async function accountContactConfirm(ctx: ServerContext, request: Request
   await ctx.options.store.factors.update({ ...factor, data: { ...factor.data, confirmed: true }, updatedAt: now });
   await releasePendingContact(ctx, factor, { dropFactor: false });
   await factorAdded(ctx, session.user, factor.type);
-  return seeOther(accountUrl(ctx, 'contact-added'));
+  return (await recoveryCodesIfFirst(ctx, session.user.id, browserId, 'contact-added')) ?? seeOther(accountUrl(ctx, 'contact-added'));
 }
 
 /** POST /account/factors/remove — needs a recent sign-in ({@link recentlyAuthenticated}). */
@@ -419,6 +490,8 @@ export async function accountPasskeyOptions(ctx: ServerContext, request: Request
 export async function accountPasskeyRegister(ctx: ServerContext, request: Request): Promise<Response> {
   const session = await accountJson(ctx, request);
   if (session instanceof Response) return session;
+  // accountJson checked the CSRF token against this very cookie.
+  const browserId = existingBrowserId(ctx, request)!;
   const body = await readJsonBody(ctx, request);
   const label = typeof body?.label === 'string' && body.label.trim() ? body.label.trim().slice(0, 60) : 'Passkey';
   const factor =
@@ -427,5 +500,18 @@ export async function accountPasskeyRegister(ctx: ServerContext, request: Reques
       : undefined;
   if (!factor) return oauthErrorResponse(new OAuthError('invalid_request', 'the passkey could not be registered'));
   await factorAdded(ctx, session.user, 'webauthn');
+  if (!(await hasRecoveryCodes(ctx, session.user.id))) {
+    const now = ctx.options.clock.now();
+    const id = offerId(ctx, browserId, session.user.id);
+    // A fresh offer replaces an unused one (a second passkey added before the page was seen).
+    await ctx.options.store.artifacts.delete(RECOVERY_CODES_OFFER, id);
+    try {
+      await ctx.options.store.artifacts.put({ kind: RECOVERY_CODES_OFFER, id, value: null, grantId: userOwner(session.user.id), expiresAt: now + RECOVERY_CODES_OFFER_TTL_MS });
+    } catch (error) {
+      // A concurrent add in the same browser made the offer first: there is one either way.
+      if (!(error instanceof StoreConflictError)) throw error;
+    }
+    return json({ redirect: `${ctx.options.issuer}/account/recovery-codes/new` }, 200, { 'Cache-Control': 'no-store' });
+  }
   return json({ redirect: accountUrl(ctx, 'passkey-added') }, 200, { 'Cache-Control': 'no-store' });
 }

@@ -5,8 +5,7 @@ import { interactionClient } from '../account/account-client.js';
 import { acrFor, mfaRequirement } from '../mfa/policy.js';
 import { currentIp } from '../http/request-context.js';
 import { rateLimitedResponse } from '../protection/rate-limited.js';
-import { failureDelayMs, reserveSignIn } from '../protection/sign-in-attempts.js';
-import { isKnownBrowser } from '../session/known-browsers.js';
+import { failureDelayMs, reserveSignIn, signInTarget } from '../protection/sign-in-attempts.js';
 import { recordConsent } from '../consent.js';
 import type { ServerContext } from '../context.js';
 import { readForm, type FormParams } from '../http/form.js';
@@ -14,7 +13,8 @@ import { advanceInteraction, wrongUserResponse } from '../interaction/advance.js
 import { authorizationResponse } from '../interaction/authorization-response.js';
 import { advanceInteractionState, earned, finishInteraction, loadInteraction, type Interaction } from '../interaction/interactions.js';
 import { errorPage, interactionPath, loginPage, wasShownTo } from '../interaction/pages.js';
-import { browserBinding, existingBrowserId, verifyCsrf } from '../session/browser.js';
+import { readCookie } from '../http/cookies.js';
+import { browserBinding, browserCookieName, existingBrowserId, identifyBrowser, verifyCsrf } from '../session/browser.js';
 import { loadSession, startSession, type Session } from '../session/sessions.js';
 
 const EXPIRED_TITLE = 'Sign-in request expired';
@@ -28,11 +28,39 @@ interface Loaded {
   browserId: string;
 }
 
+/** Marks the second visit of a sign-in page after the browser was given a cookie to send back. */
+const COOKIE_CHECK = 'cookie_check';
+
 /**
- * Loads the interaction of the path, checking it belongs to this browser. `undefined` means an
- * error page was the answer (expired, unknown, other browser).
+ * A request that carries no browser cookie at all: on a page visit, the browser is given one and
+ * sent to the same page again (`?cookie_check=1`); if it comes back without it too — or a form is
+ * posted without it, when the page before had it — cookies are blocked, and the page says so
+ * instead of "expired". A browser that does send a cookie, just not the sign-in's (a link opened
+ * in another browser), gets the expired page.
+ */
+function missingCookie(ctx: ServerContext, request: Request): Response {
+  const url = new URL(request.url);
+  if ((request.method === 'GET' || request.method === 'HEAD') && !url.searchParams.has(COOKIE_CHECK)) {
+    const browser = identifyBrowser(ctx, request);
+    url.searchParams.set(COOKIE_CHECK, '1');
+    const headers = new Headers({ Location: `${ctx.options.issuerUrl.origin}${url.pathname}${url.search}`, 'Cache-Control': 'no-store' });
+    if (browser.setCookie) headers.append('Set-Cookie', browser.setCookie);
+    return new Response(null, { status: 303, headers });
+  }
+  return errorPage(
+    ctx,
+    400,
+    'Cookies are needed to sign in',
+    `Your browser did not send the cookie that keeps this sign-in safe. Allow cookies for ${ctx.options.issuerUrl.host} in your browser’s settings, then go back to the application and sign in again.`,
+  );
+}
+
+/**
+ * Loads the interaction of the path, checking it belongs to this browser. A `Response` means an
+ * error page was the answer (no cookie, expired, unknown, other browser).
  */
 export async function load(ctx: ServerContext, request: Request, id: string): Promise<Loaded | Response> {
+  if (readCookie(request, browserCookieName(ctx)) === undefined) return missingCookie(ctx, request);
   const interaction = await loadInteraction(ctx, id);
   const browserId = existingBrowserId(ctx, request);
   if (!interaction || !browserId || browserBinding(ctx, browserId) !== interaction.state.browser) {
@@ -80,14 +108,10 @@ export async function interactionLogin(ctx: ServerContext, request: Request, id:
   const password = form.get('password') ?? '';
   const user = login ? await ctx.options.store.users.findByLogin(login) : undefined;
   // Counted per account, whichever name was typed (username or email); unknown names count by what was typed.
-  const attempt = await reserveSignIn(ctx, {
-    account: user ? `user:${user.id}` : `login:${login.toLowerCase()}`,
-    ip: currentIp(),
-    knownBrowser: user ? await isKnownBrowser(ctx, browserId, user.id) : false,
-  });
+  const attempt = await reserveSignIn(ctx, await signInTarget(ctx, { login, user, browserId, ip: currentIp() }));
   if (attempt.limited) {
     ctx.metrics.signInFailures.inc({ reason: 'rate_limited' });
-    return rateLimitedResponse(ctx, attempt.limited, true);
+    return rateLimitedResponse(ctx, attempt.limited, request);
   }
   const valid = await verifyPassword(user?.passwordHash ?? (await decoyHash()), password);
   if (!user || !valid || user.disabled || user.passwordHash === null) {
@@ -107,7 +131,7 @@ export async function interactionLogin(ctx: ServerContext, request: Request, id:
  * the interaction remembers the user and the page asks for it — no session exists until then.
  * Otherwise the session starts now.
  */
-export async function firstFactorPassed(ctx: ServerContext, request: Request, interaction: Interaction, client: ClientRecord, user: UserRecord, amr: string[], extraCookies: string[] = []): Promise<Response> {
+export async function firstFactorPassed(ctx: ServerContext, request: Request, interaction: Interaction, client: ClientRecord, user: UserRecord, amr: string[], extraCookies: string[] = [], provider?: string): Promise<Response> {
   const hinted = interaction.state.request.hintedSub;
   // OIDC Core §3.1.2.1: another user than the one `id_token_hint` names ends the request (before any second factor).
   if (hinted !== undefined && hinted !== user.id) return wrongUserResponse(ctx, interaction, extraCookies);
@@ -115,14 +139,14 @@ export async function firstFactorPassed(ctx: ServerContext, request: Request, in
   const now = ctx.options.clock.now();
   const base = { ...interaction.state, accountChosen: user.id, loginRequested: false };
   if (mfa.required) {
-    const next = await advanceInteractionState(ctx, interaction, { ...base, pendingUser: user.id, pendingAmr: amr });
+    const next = await advanceInteractionState(ctx, interaction, { ...base, pendingUser: user.id, pendingAmr: amr, pendingProvider: provider });
     if (!next) return errorPage(ctx, 400, EXPIRED_TITLE, EXPIRED_MESSAGE);
     await ctx.audit.record(auditEvent('mfa.challenge', { client_id: client.clientId, sub: user.id }));
     return seeOther(ctx, next.id, extraCookies);
   }
   const next = await advanceInteractionState(ctx, interaction, { ...base, loggedIn: earned(user.id, now) });
   if (!next) return errorPage(ctx, 400, EXPIRED_TITLE, EXPIRED_MESSAGE);
-  const { setCookie } = await startSession(ctx, request, user, { amr, acr: acrFor(amr) }, client.clientId);
+  const { setCookie } = await startSession(ctx, request, user, { amr, acr: acrFor(amr), ...(provider ? { provider } : {}) }, client.clientId);
   await ctx.audit.record(auditEvent('login.succeeded', { client_id: client.clientId, sub: user.id, amr }));
   return seeOther(ctx, next.id, [...extraCookies, setCookie]);
 }

@@ -17,7 +17,7 @@ import { passkeyAuthenticationOptions, verifyPasskey } from '../mfa/passkeys.js'
 import { acrFor } from '../mfa/policy.js';
 import { verifyCsrf } from '../session/browser.js';
 import { currentIp } from '../http/request-context.js';
-import { loadSession, startSession } from '../session/sessions.js';
+import { loadSession, startSession, type Authentication } from '../session/sessions.js';
 import { renderRecoveryCodesPage } from '../../ui/index.js';
 import { htmlResponse } from '../http/html.js';
 import { interactionPath, pageBase } from '../interaction/pages.js';
@@ -44,7 +44,7 @@ async function challengedUser(ctx: ServerContext, request: Request, interaction:
  * A second factor was verified: start a fresh session (new id) whose `amr` holds both factors and
  * `mfa` (RFC 8176), and continue the interaction.
  */
-async function secondFactorPassed(ctx: ServerContext, request: Request, interaction: Interaction, client: ClientRecord, user: UserRecord, method: string): Promise<{ next: Interaction; setCookie: string } | undefined> {
+async function secondFactorPassed(ctx: ServerContext, request: Request, interaction: Interaction, client: ClientRecord, user: UserRecord, method: string, code?: Authentication['code']): Promise<{ next: Interaction; setCookie: string } | undefined> {
   const session = interaction.state.pendingUser ? undefined : await loadSession(ctx, request);
   const first = interaction.state.pendingAmr ?? session?.state.amr ?? [];
   const amr = [...new Set([...first.filter((value) => value !== 'mfa'), method, 'mfa'])];
@@ -53,12 +53,14 @@ async function secondFactorPassed(ctx: ServerContext, request: Request, interact
     ...interaction.state,
     pendingUser: undefined,
     pendingAmr: undefined,
+    pendingProvider: undefined,
     enrolFactor: undefined,
     mfa: earned(user.id, now),
     loggedIn: interaction.state.pendingUser ? earned(user.id, now) : interaction.state.loggedIn,
   });
   if (!next) return undefined;
-  const { setCookie } = await startSession(ctx, request, user, { amr, acr: acrFor(amr) }, client.clientId);
+  const provider = interaction.state.pendingProvider ?? (typeof session?.state.provider === 'string' ? session.state.provider : undefined);
+  const { setCookie } = await startSession(ctx, request, user, { amr, acr: acrFor(amr), ...(provider ? { provider } : {}), ...(code ? { code } : {}) }, client.clientId);
   await ctx.audit.record(auditEvent('mfa.succeeded', { client_id: client.clientId, sub: user.id, method }));
   return { next, setCookie };
 }
@@ -125,7 +127,8 @@ export async function interactionMfa(ctx: ServerContext, request: Request, id: s
   }
   await answer.refund();
   ctx.metrics.mfaOutcomes.inc({ method: outcomeMethod(method, factor), outcome: 'success' });
-  const done = await secondFactorPassed(ctx, request, interaction, client, user, passed);
+  const kind: Authentication['code'] = method === 'totp' ? 'totp' : method === 'recovery' ? 'recovery' : factor?.type === 'email' ? 'email' : undefined;
+  const done = await secondFactorPassed(ctx, request, interaction, client, user, passed, kind);
   if (!done) return errorPage(ctx, 400, 'Sign-in request expired', EXPIRED);
   return seeOther(ctx, done.next.id, [done.setCookie]);
 }
@@ -148,7 +151,7 @@ export async function interactionMfaEnroll(ctx: ServerContext, request: Request,
   }
   await factorAdded(ctx, user, 'totp');
   const codes = await regenerateRecoveryCodes(ctx, user.id);
-  const done = await secondFactorPassed(ctx, request, interaction, client, user, 'otp');
+  const done = await secondFactorPassed(ctx, request, interaction, client, user, 'otp', 'totp');
   if (!done) return errorPage(ctx, 400, 'Sign-in request expired', EXPIRED);
   return htmlResponse(
     ctx,

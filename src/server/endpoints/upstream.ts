@@ -72,5 +72,5 @@ export async function upstreamCallback(ctx: ServerContext, request: Request, _id
   await ctx.audit.record(auditEvent('upstream.signed_in', { upstream: upstream.id, sub: user.id }));
   // RFC 8176 has no value for federated sign-in; "fed" is the one in common use (Microsoft Entra ID).
   // The MFA policy applies after an upstream sign-in too.
-  return firstFactorPassed(ctx, request, interaction, client, user, ['fed'], [exchanged.clearCookie]);
+  return firstFactorPassed(ctx, request, interaction, client, user, ['fed'], [exchanged.clearCookie], upstream.id);
 }

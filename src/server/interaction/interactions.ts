@@ -35,6 +35,8 @@ export interface InteractionState {
   pendingUser?: string;
   /** Methods (RFC 8176) of the first factor, for the `amr` once the second is done. */
   pendingAmr?: string[];
+  /** The upstream provider of a first factor that was an upstream sign-in (`fed`). */
+  pendingProvider?: string;
   /** The user who verified a second factor during this interaction. */
   mfa?: Earned;
   /** The unconfirmed TOTP factor being set up during sign-in (only right after a first factor). */

@@ -1,13 +1,16 @@
 import type { ClientRecord, UserRecord } from '../../stores/contract.js';
 import {
+  durationUntil,
   maskEmail,
   maskPhone,
   renderConsentPage,
   renderErrorPage,
+  renderLockoutPage,
   renderLoginPage,
   renderMfaChallengePage,
   renderMfaEnrollPage,
   renderSelectAccountPage,
+  retryTime,
   type ClientSummary,
 } from '../../ui/index.js';
 import { qrSvg, otpauthUri } from '../mfa/totp.js';
@@ -230,5 +233,28 @@ export function errorPage(ctx: ServerContext, status: number, title: string, mes
     ctx,
     (nonce) => renderErrorPage({ ...pageBase(ctx), nonce, title, message, ...(requestId ? { requestId } : {}) }),
     { status, setCookies },
+  );
+}
+
+/**
+ * "Too many attempts" (429): when to try again, and for a limit on one account (`reason:
+ * 'account'`) with the sign-in request known, "Use another account" back to its login page.
+ */
+export function lockoutPage(ctx: ServerContext, reason: 'account' | 'network', retryAfterSeconds: number, interactionId?: string): Response {
+  const now = ctx.options.clock.now();
+  const until = now + retryAfterSeconds * 1000;
+  return htmlResponse(
+    ctx,
+    (nonce) =>
+      renderLockoutPage({
+        ...pageBase(ctx),
+        nonce,
+        reason,
+        retryAt: retryTime(until, now),
+        retryIn: durationUntil(until, now),
+        ...(interactionId ? { anotherAccountUrl: interactionPath(ctx, interactionId) } : {}),
+        // Issue 17 (password reset) passes `forgotPasswordUrl` here; the page has its place ready.
+      }),
+    { status: 429 },
   );
 }

@@ -2,8 +2,8 @@ import { OAuthError } from '../../core/errors.js';
 import { auditEvent } from '../audit/events.js';
 import type { ServerContext } from '../context.js';
 import { oauthErrorResponse } from '../http/responses.js';
-import { errorPage } from '../interaction/pages.js';
-import type { Limited } from './rate-limits.js';
+import { lockoutPage } from '../interaction/pages.js';
+import type { LimiterName, Limited } from './rate-limits.js';
 import { currentIp } from '../http/request-context.js';
 
 /** The error of a rate-limited API request: 429, `Retry-After` (RFC 6585 §4), an OAuth-shaped body. */
@@ -26,12 +26,29 @@ export async function recordRateLimitHit(ctx: ServerContext, limited: Limited, f
   }
 }
 
-/** 429 as JSON for APIs, or a friendly page for browsers. */
-export async function rateLimitedResponse(ctx: ServerContext, limited: Limited, page: boolean): Promise<Response> {
+/** Limits on one account: another account may still sign in from here. */
+const ACCOUNT_LIMITERS: ReadonlySet<LimiterName> = new Set(['signInPerAccountIp', 'signInPerAccount']);
+
+/**
+ * 429 as JSON for APIs, or for browsers the lockout page: when to try again, and — for a limit on
+ * one account, when `page` is the request of a sign-in (`/interaction/:id/…`) — "Use another
+ * account", back to that sign-in's login page.
+ */
+export async function rateLimitedResponse(ctx: ServerContext, limited: Limited, page: boolean | Request): Promise<Response> {
   await recordRateLimitHit(ctx, limited);
-  if (!page) return oauthErrorResponse(rateLimitedError(limited));
-  const minutes = Math.ceil(limited.retryAfterSeconds / 60);
-  const response = errorPage(ctx, 429, 'Too many attempts', `Please wait ${minutes} minute${minutes === 1 ? '' : 's'} and try again.`);
+  if (page === false) return oauthErrorResponse(rateLimitedError(limited));
+  const reason = ACCOUNT_LIMITERS.has(limited.limiter) ? 'account' : 'network';
+  const id = reason === 'account' && page !== true ? interactionIdOf(ctx, page) : undefined;
+  const response = lockoutPage(ctx, reason, limited.retryAfterSeconds, id);
   response.headers.set('Retry-After', String(limited.retryAfterSeconds));
   return response;
+}
+
+/** The interaction id of a sign-in page's path (`{issuer path}/interaction/:id/…`). */
+function interactionIdOf(ctx: ServerContext, request: Request): string | undefined {
+  const base = ctx.options.issuerUrl.pathname.replace(/\/$/, '');
+  const path = new URL(request.url).pathname;
+  if (!path.startsWith(`${base}/interaction/`)) return undefined;
+  const id = path.slice(base.length + '/interaction/'.length).split('/')[0] ?? '';
+  return /^[A-Za-z0-9_-]{32}$/.test(id) ? id : undefined;
 }

@@ -2,7 +2,9 @@ import { randomToken } from '../../core/encoding.js';
 import type { Store, UserRecord } from '../../stores/contract.js';
 import type { ServerContext } from '../context.js';
 import { cookieName, readCookie, serializeCookie } from '../http/cookies.js';
+import { currentRequestContext } from '../http/request-context.js';
 import { existingBrowserId } from './browser.js';
+import { deviceName } from './device-name.js';
 import { rememberBrowser } from './known-browsers.js';
 import { userOwner } from './owner.js';
 
@@ -28,6 +30,43 @@ export interface SessionState {
   [key: string]: string | number | string[];
 }
 
+/**
+ * Where and how a sign-in happened, as the account page shows it (kept with the session and the
+ * sign-in record). Only what is shown is stored: the parsed "Chrome on macOS", never the raw
+ * user agent. (A type, not an interface: it is stored as JSON.)
+ */
+export type SignInContext = {
+  /** Browser and system, such as "Chrome on macOS" (see `deviceName`). */
+  device?: string;
+  /** The client address the sign-in came from (see `clientIp`). */
+  ip?: string;
+  /** The upstream provider's id (`github`) of a `fed` sign-in. */
+  provider?: string;
+  /** Which kind of one-time code an `otp` sign-in used: `totp`, `recovery` or `email`. */
+  code?: 'totp' | 'recovery' | 'email';
+};
+
+/** Where a sign-in came from: the browser's name and the client address (the router resolved it behind trusted proxies). */
+function signInContext(request: Request): SignInContext {
+  const context: SignInContext = {};
+  const device = deviceName(request.headers.get('user-agent'));
+  if (device) context.device = device;
+  const ip = currentRequestContext()?.ip;
+  if (ip) context.ip = ip;
+  return context;
+}
+
+/**
+ * How a user signed in: the methods (RFC 8176 `amr`) and `acr`, and for the account page the
+ * detail `amr` does not carry: which upstream provider (`fed`), which kind of one-time code (`otp`).
+ */
+export interface Authentication {
+  amr: string[];
+  acr: string;
+  provider?: string;
+  code?: SignInContext['code'];
+}
+
 export interface Session {
   state: SessionState;
   user: UserRecord;
@@ -51,19 +90,21 @@ export async function loadSession(ctx: ServerContext, request: Request): Promise
 /**
  * Starts a session after a successful sign-in. A new opaque id every time (session fixation
  * defence); the previous session of this browser, if any, is ended. The cookie holds only the id,
- * the store only its keyed hash.
+ * the store only its keyed hash. The session and the sign-in record keep where and how it
+ * happened ({@link SignInContext}) for the account page.
  */
 export async function startSession(
   ctx: ServerContext,
   request: Request,
   user: UserRecord,
-  authentication: { amr: string[]; acr: string },
+  authentication: Authentication,
   clientId?: string,
 ): Promise<{ state: SessionState; setCookie: string }> {
   await endSession(ctx, request);
   const cookie = randomToken(32);
   const now = ctx.options.clock.now();
-  const state: SessionState = { sid: randomToken(16), sub: user.id, authTime: Math.floor(now / 1000), ...authentication };
+  const where = { ...signInContext(request), ...(authentication.provider ? { provider: authentication.provider } : {}), ...(authentication.code ? { code: authentication.code } : {}) };
+  const state: SessionState = { sid: randomToken(16), sub: user.id, authTime: Math.floor(now / 1000), amr: authentication.amr, acr: authentication.acr, ...where };
   const { store } = ctx.options;
   await store.artifacts.put({
     kind: SESSION,
@@ -75,7 +116,7 @@ export async function startSession(
   await store.artifacts.put({
     kind: SIGN_IN_EVENT,
     id: randomToken(16),
-    value: { at: now, amr: authentication.amr, clientId: clientId ?? null },
+    value: { at: now, amr: authentication.amr, clientId: clientId ?? null, ...where },
     grantId: userOwner(user.id),
     expiresAt: now + SIGN_IN_EVENT_TTL_MS,
   });

@@ -177,6 +177,10 @@ describe.skipIf(!hasChromium)('MFA journeys in Chromium', () => {
     await page.getByRole('heading', { name: 'Your account' }).waitFor();
     await page.getByLabel('Name (optional)').fill('Chromium');
     await page.getByRole('button', { name: 'Add passkey' }).click();
+    // The first factor brings recovery codes, a passkey as much as an app (issue 13).
+    await page.getByRole('heading', { name: 'Save your recovery codes' }).waitFor();
+    expect(await page.locator('#recovery-codes code').allTextContents()).toHaveLength(10);
+    await page.getByRole('button', { name: 'I have saved my codes' }).click();
     await page.waitForURL(/notice=passkey-added/);
     expect(await page.getByRole('list', { name: 'Your sign-in methods' }).textContent()).toContain('Chromium');
     await page.screenshot({ path: SHOTS.accountPasskey, fullPage: true });
@@ -277,6 +281,7 @@ describe.skipIf(!hasChromium)('MFA journeys in Chromium', () => {
     await page.getByRole('heading', { name: 'Your account' }).waitFor();
     await page.getByLabel('Name (optional)').fill('Laptop');
     await page.getByRole('button', { name: 'Add passkey' }).click();
+    await page.getByRole('button', { name: 'I have saved my codes' }).click();
     await page.waitForURL(/notice=passkey-added/);
 
     // Later than mfa.recentAuthSeconds (600 s by default): removing asks to sign in again.

@@ -21,6 +21,7 @@ import {
   mfaForms,
   openAccount,
   otherCode,
+  recoveryCodesOf,
   sendTargets,
   setsSessionCookie,
   submitMfa,
@@ -82,7 +83,10 @@ describe('codes by email', () => {
     const wrong = await browser.submit(verify, { code: otherCode(sent.code) }, { actionPart: '/account/contacts/confirm' });
     expect(wrong.status).toBe(400);
     expect(textOf(wrong.body)).toContain('That code did not work.');
-    const done = await browser.submit(wrong, { code: (await latestCode(outbox, ALICE_EMAIL, { purpose: 'verify_contact' }))! }, { actionPart: '/account/contacts/confirm' });
+    const codes = await browser.submit(wrong, { code: (await latestCode(outbox, ALICE_EMAIL, { purpose: 'verify_contact' }))! }, { actionPart: '/account/contacts/confirm' });
+    // The first factor brings recovery codes; saving them goes on to the account page.
+    expect(recoveryCodesOf(codes.body)).toHaveLength(10);
+    const done = await browser.submit(codes, {}, { actionPart: '/account/done' });
     expect(isAccountPage(done)).toBe(true);
     expect(textOf(done.body)).toContain('Confirmed and added.');
     expect(textOf(done.body)).toContain('a•••@example.com');
@@ -166,7 +170,9 @@ describe('codes by text message', () => {
     expect(textOf(verify.body)).toContain('Confirm your phone number');
     expect(textOf(verify.body)).toContain('+44 ••• 123');
     const confirmCode = (await latestCode(outbox, BOB_PHONE, { purpose: 'verify_contact', channel: 'sms' }))!;
-    expect(isAccountPage(await account.submit(verify, { code: confirmCode }, { actionPart: '/account/contacts/confirm' }))).toBe(true);
+    const codes = await account.submit(verify, { code: confirmCode }, { actionPart: '/account/contacts/confirm' });
+    expect(recoveryCodesOf(codes.body)).toHaveLength(10);
+    expect(isAccountPage(await account.submit(codes, {}, { actionPart: '/account/done' }))).toBe(true);
 
     clock.advance(RESEND_MS + 1_000);
     const { browser, page: challenge, verifier, factor } = await toSecondFactor(flow.users.bob);

@@ -257,7 +257,10 @@ describe('adding a sign-in method needs a sign-in at most recentAuthSeconds (600
     // Signing in again (the user has no confirmed factor yet: the password is enough).
     account = await signInAgain(browser, await browser.open('/account'), user);
     expect(addFormsShown(account)).toBe(true);
-    const confirmed = await postAccount(browser, '/account/contacts/confirm', csrfOf(account), { factor: contact.id, code: contactCode });
+    // The first factor brings recovery codes (issue 13), whatever its kind; saving them goes on to the account page.
+    const firstCodes = await postAccount(browser, '/account/contacts/confirm', csrfOf(account), { factor: contact.id, code: contactCode });
+    expect(recoveryCodesOf(firstCodes.body), `${firstCodes.status} ${textOf(firstCodes.body)}`).toHaveLength(10);
+    const confirmed = await browser.submit(firstCodes, {}, { actionPart: '/account/done' });
     expect(isAccountPage(confirmed), `${confirmed.status} ${textOf(confirmed.body)}`).toBe(true);
     expect(textOf(confirmed.body)).toContain('Confirmed and added.');
     expect((await factorsOf(user)).find((factor) => factor.id === contact.id)?.data.confirmed).toBe(true);
@@ -277,8 +280,10 @@ describe('adding a sign-in method needs a sign-in at most recentAuthSeconds (600
 
     const restarted = await postAccount(browser, '/account/totp', fresh);
     const newSecret = setupKey(restarted.body);
-    const codesPage = await postAccount(browser, '/account/totp/confirm', fresh, { code: await totpAt(newSecret, clock.now()) });
-    expect(recoveryCodesOf(codesPage.body)).toHaveLength(10);
+    // Not the first factor any more: the recovery codes of the email address stay, the account page follows.
+    const appAdded = await postAccount(browser, '/account/totp/confirm', fresh, { code: await totpAt(newSecret, clock.now()) });
+    expect(isAccountPage(appAdded)).toBe(true);
+    expect(textOf(appAdded.body)).toContain('Authenticator app turned on.');
     expect((await factorsOf(user)).filter((factor) => factor.type === 'totp' && factor.data.confirmed === true)).toHaveLength(1);
 
     const verifyPhone = await postAccount(browser, '/account/contacts', fresh, { channel: 'sms', to: '+447700900111' });
@@ -390,7 +395,8 @@ describe('a security notice email when a method is added', () => {
     const verify = await browser.submit(account, { channel: 'sms', to: '+447700900222' }, { actionPart: '/account/contacts' });
     const code = (await latestCode(outbox, '+447700900222', { purpose: 'verify_contact', channel: 'sms' }))!;
     expect(await noticesIn(user.record.email!, 0)).toEqual([]);
-    expect(isAccountPage(await browser.submit(verify, { code }, { actionPart: '/account/contacts/confirm' }))).toBe(true);
+    // The phone number is the user's first factor: its recovery codes come next.
+    expect(recoveryCodesOf((await browser.submit(verify, { code }, { actionPart: '/account/contacts/confirm' })).body)).toHaveLength(10);
     const [notice] = await noticesIn(user.record.email!, 1);
     expect(notice).toMatchObject({ purpose: 'notice', subject: NOTICE_SUBJECT });
     expect(notice!.text).toContain('A phone number for sign-in codes was added');

@@ -1,0 +1,53 @@
+import { faviconSvg, renderHomePage } from '../../ui/index.js';
+import type { ServerContext } from '../context.js';
+import { htmlResponse } from '../http/html.js';
+import { pageBase } from '../interaction/pages.js';
+import { loadSession } from '../session/sessions.js';
+
+/** Where the home page's "Documentation" link goes: the package's page, which shows the README. */
+export const DOCUMENTATION_URL = 'https://www.npmjs.com/package/gatehouse';
+
+/**
+ * GET / (and GET {issuer path} when the issuer has one) — what this service is, with links to the
+ * account page, the discovery document and the documentation, and who is signed in in this browser.
+ * Someone who opens the issuer URL gets a page, not a JSON 404.
+ */
+export async function homePage(ctx: ServerContext, request: Request): Promise<Response> {
+  const { issuer } = ctx.options;
+  const session = await loadSession(ctx, request);
+  const user = session?.user;
+  return htmlResponse(ctx, (nonce) =>
+    renderHomePage({
+      ...pageBase(ctx),
+      nonce,
+      issuer,
+      accountUrl: `${issuer}/account`,
+      discoveryUrl: `${issuer}/.well-known/openid-configuration`,
+      documentationUrl: DOCUMENTATION_URL,
+      ...(user ? { account: { ...(user.profile.name ? { name: user.profile.name } : {}), login: user.email ?? user.username } } : {}),
+    }),
+  );
+}
+
+/** The favicon is rendered once per server: the branding does not change while it runs. */
+const favicons = new WeakMap<ServerContext, string>();
+
+/**
+ * GET /favicon.ico — the brand mark as SVG (browsers ask for this path by themselves). Cached for a
+ * week; the SVG gets its own CSP, so even opened directly it can run nothing.
+ */
+export function favicon(ctx: ServerContext): Response {
+  let svg = favicons.get(ctx);
+  if (svg === undefined) {
+    svg = faviconSvg(pageBase(ctx).branding);
+    favicons.set(ctx, svg);
+  }
+  return new Response(svg, {
+    headers: {
+      'Content-Type': 'image/svg+xml',
+      'Cache-Control': 'public, max-age=604800',
+      'Content-Security-Policy': "default-src 'none'",
+      'Cross-Origin-Resource-Policy': 'same-origin',
+    },
+  });
+}
