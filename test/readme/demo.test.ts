@@ -132,6 +132,8 @@ describe('npm start', () => {
         child.once('close', () => resolve(out));
       });
       expect(example).toMatch(/^200 \{/);
+      // Before any user opened their notes there are none, and the example says why (not a bare []).
+      expect(example).toContain('No notes yet: the app creates a user');
       // And the banner is the README's again, with the same password.
       expect(samplePattern(port, appPort).exec(demo.output())?.[1]).toBe(first.state.user.password);
     }, 60_000);
