@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Clock } from '../src/core/clock.js';
 import { StoreConflictError, type AuditEventRecord, type Store } from '../src/stores/contract.js';
 import { FakeClock, T0 } from './helpers/fake-clock.js';
-import { makeAuditEvent, makeClient, makeFactor, makeGrant, makeIdentity, makeKey, makeUser } from './helpers/records.js';
+import { makeAuditEvent, makeClient, makeConsent, makeFactor, makeIdentity, makeKey, makeUser } from './helpers/records.js';
 
 /** What a backend hands the contract suite: a fresh, unmigrated store and how to dispose of it. */
 export interface StoreUnderTest {
@@ -521,58 +521,88 @@ export function describeStoreContract(name: string, factory: (clock: Clock) => P
       });
     });
 
-    describe('grants', () => {
-      it('creates and reads a grant; rejects a duplicate id', async () => {
-        const grant = makeGrant({ extra: { claims: ['email'] } });
-        await store.grants.create(grant);
-        expect(await store.grants.get('grant-1')).toEqual(grant);
-        expect(await store.grants.get('nope')).toBeUndefined();
-        await expectConflict(store.grants.create(makeGrant()), 'id');
+    describe('consents', () => {
+      it('creates and reads a consent; rejects a duplicate id', async () => {
+        const consent = makeConsent({ extra: { claims: ['email'] } });
+        await store.consents.create(consent);
+        expect(await store.consents.get('consent-1')).toEqual(consent);
+        expect(await store.consents.get('nope')).toBeUndefined();
+        await expectConflict(store.consents.create(makeConsent()), 'id');
       });
 
-      it('replaces a grant on update, and reports unknown ones', async () => {
-        await store.grants.create(makeGrant());
-        const changed = makeGrant({ scope: 'openid profile email', updatedAt: T0 + 3 });
-        expect(await store.grants.update(changed)).toBe(true);
-        expect(await store.grants.get('grant-1')).toEqual(changed);
-        expect(await store.grants.update(makeGrant({ id: 'ghost' }))).toBe(false);
+      it('replaces a consent on update, and reports unknown ones', async () => {
+        await store.consents.create(makeConsent());
+        const changed = makeConsent({ scope: 'openid profile email', updatedAt: T0 + 3 });
+        expect(await store.consents.update(changed)).toBe(true);
+        expect(await store.consents.get('consent-1')).toEqual(changed);
+        expect(await store.consents.update(makeConsent({ id: 'ghost' }))).toBe(false);
       });
 
-      it('lists a subject’s grants newest first, revoked ones included', async () => {
-        await store.grants.create(makeGrant({ id: 'g1', createdAt: T0 + 1 }));
-        await store.grants.create(makeGrant({ id: 'g3', createdAt: T0 + 3 }));
-        await store.grants.create(makeGrant({ id: 'g2', createdAt: T0 + 2 }));
-        await store.grants.create(makeGrant({ id: 'other', subject: 'user-2', createdAt: T0 + 4 }));
-        await store.grants.revoke('g2', T0 + 10);
-        expect((await store.grants.listBySubject('user-1')).map((grant) => grant.id)).toEqual(['g3', 'g2', 'g1']);
-        expect(await store.grants.listBySubject('nobody')).toEqual([]);
+      it('lists a subject’s consents newest first, revoked ones included', async () => {
+        await store.consents.create(makeConsent({ id: 'g1', createdAt: T0 + 1 }));
+        await store.consents.create(makeConsent({ id: 'g3', createdAt: T0 + 3 }));
+        await store.consents.create(makeConsent({ id: 'g2', createdAt: T0 + 2 }));
+        await store.consents.create(makeConsent({ id: 'other', subject: 'user-2', createdAt: T0 + 4 }));
+        await store.consents.revoke('g2', T0 + 10);
+        expect((await store.consents.listBySubject('user-1')).map((consent) => consent.id)).toEqual(['g3', 'g2', 'g1']);
+        expect(await store.consents.listBySubject('nobody')).toEqual([]);
       });
 
-      it('revoke marks the grant and deletes the artifacts it owns, once', async () => {
-        await store.grants.create(makeGrant({ id: 'g1' }));
-        await store.grants.create(makeGrant({ id: 'g2' }));
+      it('revoke marks the consent once and deletes the artifacts owned by its id', async () => {
+        await store.consents.create(makeConsent({ id: 'c-1' }));
+        await store.consents.create(makeConsent({ id: 'c-2' }));
         const expiresAt = T0 + 60_000;
-        await store.artifacts.put({ kind: 'refresh_token', id: 'r1', value: 1, grantId: 'g1', expiresAt });
-        await store.artifacts.put({ kind: 'authorization_code', id: 'c1', value: 2, grantId: 'g1', expiresAt });
-        await store.artifacts.put({ kind: 'refresh_token', id: 'r2', value: 3, grantId: 'g2', expiresAt });
-        await store.artifacts.put({ kind: 'session', id: 's1', value: 4, grantId: null, expiresAt });
+        await store.artifacts.put({ kind: 'refresh_token', id: 'r1', value: 1, ownerId: 'c-1', expiresAt });
+        await store.artifacts.put({ kind: 'authorization_code', id: 'a1', value: 2, ownerId: 'c-1', expiresAt });
+        await store.artifacts.put({ kind: 'refresh_token', id: 'r2', value: 3, ownerId: 'c-2', expiresAt });
+        await store.artifacts.put({ kind: 'session', id: 's1', value: 4, ownerId: null, expiresAt });
 
-        expect(await store.grants.revoke('g1', T0 + 7)).toBe(true);
-        expect((await store.grants.get('g1'))!.revokedAt).toBe(T0 + 7);
-        expect((await store.grants.get('g2'))!.revokedAt).toBeNull();
+        expect(await store.consents.revoke('c-1', T0 + 7)).toBe(true);
+        expect((await store.consents.get('c-1'))!.revokedAt).toBe(T0 + 7);
+        expect((await store.consents.get('c-2'))!.revokedAt).toBeNull();
         expect(await store.artifacts.get('refresh_token', 'r1')).toBeUndefined();
-        expect(await store.artifacts.get('authorization_code', 'c1')).toBeUndefined();
+        expect(await store.artifacts.get('authorization_code', 'a1')).toBeUndefined();
         expect(await store.artifacts.get('refresh_token', 'r2')).toBeDefined();
         expect(await store.artifacts.get('session', 's1')).toBeDefined();
 
-        expect(await store.grants.revoke('g1', T0 + 8)).toBe(false);
-        expect((await store.grants.get('g1'))!.revokedAt).toBe(T0 + 7);
-        expect(await store.grants.revoke('ghost', T0 + 8)).toBe(false);
+        expect(await store.consents.revoke('c-1', T0 + 8)).toBe(false);
+        expect((await store.consents.get('c-1'))!.revokedAt).toBe(T0 + 7);
+        expect(await store.consents.revoke('ghost', T0 + 8)).toBe(false);
+      });
+
+      it('revoke deletes the artifacts owned by the id on every call, also when it revokes nothing', async () => {
+        // So that retrying a revoke finishes a sweep that failed (the hybrid store sweeps Redis after
+        // marking the consent in the durable store).
+        await store.consents.create(makeConsent({ id: 'c-1' }));
+        expect(await store.consents.revoke('c-1', T0 + 7)).toBe(true);
+        const expiresAt = T0 + 60_000;
+        await store.artifacts.put({ kind: 'refresh_token', id: 'late', value: 1, ownerId: 'c-1', expiresAt });
+        await store.artifacts.put({ kind: 'refresh_token', id: 'stray', value: 2, ownerId: 'ghost', expiresAt });
+        await store.artifacts.put({ kind: 'refresh_token', id: 'other', value: 3, ownerId: 'c-2', expiresAt });
+
+        expect(await store.consents.revoke('c-1', T0 + 8)).toBe(false);
+        expect(await store.consents.revoke('ghost', T0 + 8)).toBe(false);
+        expect(await store.artifacts.get('refresh_token', 'late')).toBeUndefined();
+        expect(await store.artifacts.get('refresh_token', 'stray')).toBeUndefined();
+        expect(await store.artifacts.get('refresh_token', 'other')).toBeDefined();
+        expect((await store.consents.get('c-1'))!.revokedAt).toBe(T0 + 7);
+      });
+
+      it('revoke leaves the artifacts Gatehouse owns by token family or user alone: those end by the consent check', async () => {
+        // Codes, tokens and sessions are owned by their token family or by `user:<sub>`, never by a
+        // consent id; a revoked consent ends them because every use checks the consent.
+        await store.consents.create(makeConsent({ id: 'c-1' }));
+        const expiresAt = T0 + 60_000;
+        await store.artifacts.put({ kind: 'refresh_token', id: 'rt', value: { consentId: 'c-1' }, ownerId: 'family-1', expiresAt });
+        await store.artifacts.put({ kind: 'session', id: 'sess', value: 1, ownerId: 'user:user-1', expiresAt });
+        expect(await store.consents.revoke('c-1', T0 + 7)).toBe(true);
+        expect(await store.artifacts.get('refresh_token', 'rt')).toBeDefined();
+        expect(await store.artifacts.get('session', 'sess')).toBeDefined();
       });
     });
 
     describe('artifacts', () => {
-      const code = { kind: 'authorization_code', id: 'code-1', value: { sub: 'user-1' }, grantId: 'g1', expiresAt: T0 + 60_000 };
+      const code = { kind: 'authorization_code', id: 'code-1', value: { sub: 'user-1' }, ownerId: 'g1', expiresAt: T0 + 60_000 };
 
       it('puts and gets an artifact, unconsumed', async () => {
         await store.artifacts.put(code);
@@ -607,14 +637,14 @@ export function describeStoreContract(name: string, factory: (clock: Clock) => P
       });
 
       it('put replaces an artifact that expired but was not purged yet; a live one still conflicts', async () => {
-        await store.artifacts.put({ ...code, grantId: 'g-old' });
+        await store.artifacts.put({ ...code, ownerId: 'g-old' });
         await expectConflict(store.artifacts.put({ ...code, value: 'live' }), 'id');
         clock.set(code.expiresAt);
-        const next = { ...code, value: 'again', grantId: 'g-new', expiresAt: code.expiresAt + 60_000 };
+        const next = { ...code, value: 'again', ownerId: 'g-new', expiresAt: code.expiresAt + 60_000 };
         await store.artifacts.put(next);
         expect(await store.artifacts.get('authorization_code', 'code-1')).toEqual({ ...next, consumedAt: null });
-        expect(await store.artifacts.listByGrant('authorization_code', 'g-old')).toEqual([]);
-        expect((await store.artifacts.listByGrant('authorization_code', 'g-new')).map((record) => record.value)).toEqual(['again']);
+        expect(await store.artifacts.listByOwner('authorization_code', 'g-old')).toEqual([]);
+        expect((await store.artifacts.listByOwner('authorization_code', 'g-new')).map((record) => record.value)).toEqual(['again']);
         await expectConflict(store.artifacts.put({ ...next, value: 'third' }), 'id');
       });
 
@@ -632,71 +662,71 @@ export function describeStoreContract(name: string, factory: (clock: Clock) => P
         expect(await store.artifacts.delete('authorization_code', 'code-1')).toBe(false);
       });
 
-      it('deleteByGrant drops only that grant’s artifacts and counts them', async () => {
+      it('deleteByOwner drops only that owner’s artifacts and counts them', async () => {
         await store.artifacts.put(code);
         await store.artifacts.put({ ...code, kind: 'refresh_token', id: 'rt-1' });
-        await store.artifacts.put({ ...code, kind: 'refresh_token', id: 'rt-2', grantId: 'g2' });
-        await store.artifacts.put({ ...code, kind: 'session', id: 's-1', grantId: null });
-        expect(await store.artifacts.deleteByGrant('g1')).toBe(2);
+        await store.artifacts.put({ ...code, kind: 'refresh_token', id: 'rt-2', ownerId: 'g2' });
+        await store.artifacts.put({ ...code, kind: 'session', id: 's-1', ownerId: null });
+        expect(await store.artifacts.deleteByOwner('g1')).toBe(2);
         expect(await store.artifacts.get('authorization_code', 'code-1')).toBeUndefined();
         expect(await store.artifacts.get('refresh_token', 'rt-1')).toBeUndefined();
         expect(await store.artifacts.get('refresh_token', 'rt-2')).toBeDefined();
         expect(await store.artifacts.get('session', 's-1')).toBeDefined();
-        expect(await store.artifacts.deleteByGrant('g1')).toBe(0);
+        expect(await store.artifacts.deleteByOwner('g1')).toBe(0);
       });
 
-      it('listByGrant lists one grant’s live artifacts of one kind, newest expiry first, ties by id', async () => {
-        const session = { kind: 'session', value: { sub: 'user-1' }, grantId: 'g1' };
+      it('listByOwner lists one owner’s live artifacts of one kind, newest expiry first, ties by id', async () => {
+        const session = { kind: 'session', value: { sub: 'user-1' }, ownerId: 'g1' };
         await store.artifacts.put({ ...session, id: 's-a', expiresAt: T0 + 200 });
         await store.artifacts.put({ ...session, id: 's-c', expiresAt: T0 + 300 });
         await store.artifacts.put({ ...session, id: 's-b', expiresAt: T0 + 200 });
         await store.artifacts.put({ ...session, id: 's-d', expiresAt: T0 + 100 });
-        // Another kind, another grant, no grant: never listed.
+        // Another kind, another owner, no owner: never listed.
         await store.artifacts.put({ ...session, kind: 'refresh_token', id: 'rt-1', expiresAt: T0 + 400 });
-        await store.artifacts.put({ ...session, id: 's-other', grantId: 'g2', expiresAt: T0 + 400 });
-        await store.artifacts.put({ ...session, id: 's-none', grantId: null, expiresAt: T0 + 400 });
+        await store.artifacts.put({ ...session, id: 's-other', ownerId: 'g2', expiresAt: T0 + 400 });
+        await store.artifacts.put({ ...session, id: 's-none', ownerId: null, expiresAt: T0 + 400 });
         // Consumed is not expired: still listed, marked.
         await store.artifacts.consume('session', 's-d', T0 + 1);
 
-        const listed = await store.artifacts.listByGrant<{ sub: string }>('session', 'g1');
+        const listed = await store.artifacts.listByOwner<{ sub: string }>('session', 'g1');
         expect(listed.map((record) => record.id)).toEqual(['s-c', 's-b', 's-a', 's-d']);
         expect(listed[0]).toEqual({ ...session, id: 's-c', expiresAt: T0 + 300, consumedAt: null });
         expect(listed[3]!.consumedAt).toBe(T0 + 1);
-        expect((await store.artifacts.listByGrant('refresh_token', 'g1')).map((record) => record.id)).toEqual(['rt-1']);
-        expect((await store.artifacts.listByGrant('session', 'g2')).map((record) => record.id)).toEqual(['s-other']);
-        expect(await store.artifacts.listByGrant('session', 'g3')).toEqual([]);
-        expect(await store.artifacts.listByGrant('authorization_code', 'g1')).toEqual([]);
+        expect((await store.artifacts.listByOwner('refresh_token', 'g1')).map((record) => record.id)).toEqual(['rt-1']);
+        expect((await store.artifacts.listByOwner('session', 'g2')).map((record) => record.id)).toEqual(['s-other']);
+        expect(await store.artifacts.listByOwner('session', 'g3')).toEqual([]);
+        expect(await store.artifacts.listByOwner('authorization_code', 'g1')).toEqual([]);
       });
 
-      it('listByGrant leaves out what has expired by the store’s clock', async () => {
-        const session = { kind: 'session', value: 1, grantId: 'g1' };
+      it('listByOwner leaves out what has expired by the store’s clock', async () => {
+        const session = { kind: 'session', value: 1, ownerId: 'g1' };
         await store.artifacts.put({ ...session, id: 's-1', expiresAt: T0 + 100 });
         await store.artifacts.put({ ...session, id: 's-2', expiresAt: T0 + 200 });
         clock.set(T0 + 99);
-        expect((await store.artifacts.listByGrant('session', 'g1')).map((record) => record.id)).toEqual(['s-2', 's-1']);
+        expect((await store.artifacts.listByOwner('session', 'g1')).map((record) => record.id)).toEqual(['s-2', 's-1']);
         clock.set(T0 + 100);
-        expect((await store.artifacts.listByGrant('session', 'g1')).map((record) => record.id)).toEqual(['s-2']);
+        expect((await store.artifacts.listByOwner('session', 'g1')).map((record) => record.id)).toEqual(['s-2']);
         clock.set(T0 + 200);
-        expect(await store.artifacts.listByGrant('session', 'g1')).toEqual([]);
+        expect(await store.artifacts.listByOwner('session', 'g1')).toEqual([]);
       });
 
-      it('listByGrant returns at most limit, 100 by default, the newest kept', async () => {
+      it('listByOwner returns at most limit, 100 by default, the newest kept', async () => {
         for (let i = 0; i < 105; i += 1) {
-          await store.artifacts.put({ kind: 'session', id: `s-${String(i).padStart(3, '0')}`, value: i, grantId: 'g1', expiresAt: T0 + 1000 + i });
+          await store.artifacts.put({ kind: 'session', id: `s-${String(i).padStart(3, '0')}`, value: i, ownerId: 'g1', expiresAt: T0 + 1000 + i });
         }
-        const all = await store.artifacts.listByGrant('session', 'g1');
+        const all = await store.artifacts.listByOwner('session', 'g1');
         expect(all).toHaveLength(100);
         expect(all[0]!.id).toBe('s-104');
         expect(all[99]!.id).toBe('s-005');
-        expect((await store.artifacts.listByGrant('session', 'g1', 2)).map((record) => record.id)).toEqual(['s-104', 's-103']);
-        expect(await store.artifacts.listByGrant('session', 'g1', 200)).toHaveLength(105);
-        expect(await store.artifacts.listByGrant('session', 'g1', 0)).toEqual([]);
+        expect((await store.artifacts.listByOwner('session', 'g1', 2)).map((record) => record.id)).toEqual(['s-104', 's-103']);
+        expect(await store.artifacts.listByOwner('session', 'g1', 200)).toHaveLength(105);
+        expect(await store.artifacts.listByOwner('session', 'g1', 0)).toEqual([]);
       });
 
-      it('listByGrant rejects a limit that is not a count', async () => {
+      it('listByOwner rejects a limit that is not a count', async () => {
         await store.artifacts.put({ ...code, kind: 'session' });
         for (const limit of [-1, 1.5, Number.NaN, Number.POSITIVE_INFINITY]) {
-          await expect(store.artifacts.listByGrant('session', 'g1', limit)).rejects.toThrow(TypeError);
+          await expect(store.artifacts.listByOwner('session', 'g1', limit)).rejects.toThrow(TypeError);
         }
       });
 
@@ -830,12 +860,12 @@ export function describeStoreContract(name: string, factory: (clock: Clock) => P
           clientName: 'Ünïcødé “App” 👍',
           extra: { logo_uri: 'https://app.example/logo.png', policy: { levels: [1, 2.5, { deep: null }], on: true } },
         });
-        const grant = makeGrant({ extra: { claims: { userinfo: { email: { essential: true } } }, note: 'ça va' } });
+        const consent = makeConsent({ extra: { claims: { userinfo: { email: { essential: true } } }, note: 'ça va' } });
         const value = { nonce: 'n-🌊', list: [null, false, 0, '', { 'key with spaces': 'v' }] };
         await store.users.create(user);
         await store.clients.create(client);
-        await store.grants.create(grant);
-        await store.artifacts.put({ kind: 'session', id: 'sess-ü', value, grantId: null, expiresAt: T0 + 1000 });
+        await store.consents.create(consent);
+        await store.artifacts.put({ kind: 'session', id: 'sess-ü', value, ownerId: null, expiresAt: T0 + 1000 });
         const factor = makeFactor({
           label: '+44 ••• 123 📱',
           type: 'sms',
@@ -847,7 +877,7 @@ export function describeStoreContract(name: string, factory: (clock: Clock) => P
         expect(await store.users.get(user.id)).toEqual(user);
         expect(await store.users.findByLogin('ZOË')).toEqual(user);
         expect(await store.clients.get(client.clientId)).toEqual(client);
-        expect(await store.grants.get(grant.id)).toEqual(grant);
+        expect(await store.consents.get(consent.id)).toEqual(consent);
         expect((await store.artifacts.get('session', 'sess-ü'))!.value).toEqual(value);
         expect(await store.factors.findByLookup('sms', '☎-ü')).toEqual(factor);
       });
@@ -866,7 +896,7 @@ export function describeStoreContract(name: string, factory: (clock: Clock) => P
       });
 
       it('50 parallel consumes of one artifact: exactly one wins', async () => {
-        await store.artifacts.put({ kind: 'authorization_code', id: 'race', value: 'v', grantId: null, expiresAt: T0 + 60_000 });
+        await store.artifacts.put({ kind: 'authorization_code', id: 'race', value: 'v', ownerId: null, expiresAt: T0 + 60_000 });
         const results = await Promise.all(
           Array.from({ length: 50 }, (_, i) => store.artifacts.consume('authorization_code', 'race', T0 + i)),
         );

@@ -10,7 +10,7 @@ import { openPostgresStore, type PostgresStoreOptions } from '../src/stores/post
 import { migrations } from '../src/stores/sql/index.js';
 import { FakeClock, T0 } from './helpers/fake-clock.js';
 import { adminQuery, dropSchema, POSTGRES_URL, postgresUnavailable, tablesIn, uniqueSchema } from './helpers/postgres.js';
-import { makeAuditEvent, makeClient, makeFactor, makeGrant, makeIdentity, makeKey, makeUser } from './helpers/records.js';
+import { makeAuditEvent, makeClient, makeConsent, makeFactor, makeIdentity, makeKey, makeUser } from './helpers/records.js';
 import { describeStoreContract } from './store-contract.js';
 
 // CI starts PostgreSQL, so there an unreachable server is a failure, never a skip.
@@ -74,11 +74,11 @@ describePostgres(`postgres${suffix}`, () => {
       await first.users.create(user);
       await first.users.linkIdentity(makeIdentity());
       await first.factors.create(makeFactor({ lastUsedAt: T0 + 3 }));
-      await first.grants.create(makeGrant({ revokedAt: T0 + 2 }));
+      await first.consents.create(makeConsent({ revokedAt: T0 + 2 }));
       await first.keys.rotate([makeKey()], T0);
       // Beyond 2^32 and up to 2^53 - 1: int8 comes back from pg as text and must read as the same number.
       const far = Number.MAX_SAFE_INTEGER;
-      await first.artifacts.put({ kind: 'refresh_token', id: 'rt', value: { n: 1 }, grantId: 'grant-1', expiresAt: far });
+      await first.artifacts.put({ kind: 'refresh_token', id: 'rt', value: { n: 1 }, ownerId: 'family-1', expiresAt: far });
       await first.artifacts.consume('refresh_token', 'rt', T0 + 1);
       const event = await first.audit.append(makeAuditEvent({ time: far - 1 }), (prev, seq) => `${seq}:${prev}`);
       await first.close();
@@ -89,13 +89,13 @@ describePostgres(`postgres${suffix}`, () => {
       expect(await second.users.findByLogin('alice')).toEqual(user);
       expect(await second.users.listIdentities('user-1')).toEqual([makeIdentity()]);
       expect(await second.factors.get('factor-1')).toEqual(makeFactor({ lastUsedAt: T0 + 3 }));
-      expect(await second.grants.get('grant-1')).toEqual(makeGrant({ revokedAt: T0 + 2 }));
+      expect(await second.consents.get('consent-1')).toEqual(makeConsent({ revokedAt: T0 + 2 }));
       expect(await second.keys.list()).toEqual([makeKey()]);
       expect(await second.artifacts.get('refresh_token', 'rt')).toEqual({
         kind: 'refresh_token',
         id: 'rt',
         value: { n: 1 },
-        grantId: 'grant-1',
+        ownerId: 'family-1',
         expiresAt: far,
         consumedAt: T0 + 1,
       });

@@ -13,7 +13,7 @@ import { createMemoryStore } from '../src/stores/memory/index.js';
 import { connectRedis, createHybridStore, createRedisArtifactRepository, hasClusterHashTag } from '../src/stores/redis/index.js';
 import { deleteKeysUnder, keysUnder, REDIS_URL } from './client/redis/redis-helpers.js';
 import { FakeClock, T0 } from './helpers/fake-clock.js';
-import { makeGrant } from './helpers/records.js';
+import { makeConsent } from './helpers/records.js';
 import { describeStoreContract } from './store-contract.js';
 
 /** A prefix of its own for each test, with a cluster hash tag as in production. */
@@ -56,7 +56,7 @@ async function redisNow(client: Redis = redis): Promise<number> {
   return Number(seconds) * 1000 + Math.floor(Number(micros) / 1000);
 }
 
-const code = { kind: 'authorization_code', id: 'code-1', value: { sub: 'user-1' }, grantId: 'g1', expiresAt: T0 + 60_000 };
+const code = { kind: 'authorization_code', id: 'code-1', value: { sub: 'user-1' }, ownerId: 'g1', expiresAt: T0 + 60_000 };
 
 describe('Redis artifacts: expiry', () => {
   it('gives every key a real PEXPIREAT: the time left by the store clock, counted on Redis’s clock', async () => {
@@ -88,10 +88,10 @@ describe('Redis artifacts: expiry', () => {
     expect(await redis.pexpiretime(`${prefix}a:authorization_code:long`)).toBe(longest);
   });
 
-  it('Redis drops an artifact by itself when its time is up, and the grant index is tidied at the next put', async () => {
+  it('Redis drops an artifact by itself when its time is up, and the owner index is tidied at the next put', async () => {
     const clock = new FakeClock(T0);
     const { artifacts, prefix } = repository(clock);
-    const session = { kind: 'session', value: 1, grantId: 'user:alice' };
+    const session = { kind: 'session', value: 1, ownerId: 'user:alice' };
     await artifacts.put({ ...session, id: 'old', expiresAt: T0 + 100 });
     await sleep(250);
     // The store clock has not moved: only Redis expiry can have removed it.
@@ -102,7 +102,7 @@ describe('Redis artifacts: expiry', () => {
     await artifacts.put({ ...session, id: 'new', expiresAt: T0 + 60_000 });
     expect(await redis.zrange(`${prefix}gk:session:user:alice`, 0, -1)).toEqual(['new']);
     expect(await redis.smembers(`${prefix}g:user:alice`)).toEqual(['session:new']);
-    expect((await artifacts.listByGrant('session', 'user:alice')).map((record) => record.id)).toEqual(['new']);
+    expect((await artifacts.listByOwner('session', 'user:alice')).map((record) => record.id)).toEqual(['new']);
   });
 
   it('the store clock decides: a key Redis still holds is gone once expired by the clock', async () => {
@@ -113,7 +113,7 @@ describe('Redis artifacts: expiry', () => {
     expect(await redis.exists(`${prefix}a:authorization_code:code-1`)).toBe(1);
     expect(await artifacts.get('authorization_code', 'code-1')).toBeUndefined();
     expect(await artifacts.consume('authorization_code', 'code-1', clock.now())).toBeUndefined();
-    expect(await artifacts.listByGrant('authorization_code', 'g1')).toEqual([]);
+    expect(await artifacts.listByOwner('authorization_code', 'g1')).toEqual([]);
     // Expired by the clock, it no longer conflicts: a new put of the same id replaces it.
     await artifacts.put({ ...code, expiresAt: clock.now() + 1_000 });
     expect(await artifacts.get('authorization_code', 'code-1')).toBeDefined();
@@ -142,8 +142,8 @@ describe('Redis artifacts: expiry', () => {
     expect(await artifacts.purgeExpired(T0 + 5_000)).toBe(0);
     expect(await redis.zrange(`${prefix}expiry`, 0, -1)).toEqual(['authorization_code:live']);
     expect(await redis.exists(`${prefix}a:authorization_code:still-held`)).toBe(0);
-    // What the purge deleted leaves the grant indexes with it; what Redis dropped by itself (its
-    // grant no longer known) is tidied by the next put for that grant and kind.
+    // What the purge deleted leaves the owner indexes with it; what Redis dropped by itself (its
+    // owner no longer known) is tidied by the next put for that owner and kind.
     expect(await redis.smembers(`${prefix}g:g1`)).not.toContain('authorization_code:still-held');
     expect(await redis.zrange(`${prefix}gk:authorization_code:g1`, 0, -1)).not.toContain('still-held');
     clock.set(T0 + 5_000);
@@ -156,10 +156,10 @@ describe('Redis artifacts: expiry', () => {
     const clock = new FakeClock(T0);
     const { artifacts } = repository(clock);
     const pipeline = Array.from({ length: 1_201 }, (_, i) =>
-      artifacts.put({ kind: 'revoked_jti', id: `jti-${i}`, value: null, grantId: null, expiresAt: T0 + 1_000 + (i % 7) }),
+      artifacts.put({ kind: 'revoked_jti', id: `jti-${i}`, value: null, ownerId: null, expiresAt: T0 + 1_000 + (i % 7) }),
     );
     await Promise.all(pipeline);
-    await artifacts.put({ kind: 'revoked_jti', id: 'later', value: null, grantId: null, expiresAt: T0 + 60_000 });
+    await artifacts.put({ kind: 'revoked_jti', id: 'later', value: null, ownerId: null, expiresAt: T0 + 60_000 });
     expect(await artifacts.purgeExpired(T0 + 2_000)).toBe(1_201);
     expect(await artifacts.get('revoked_jti', 'later')).toBeDefined();
   });
@@ -185,10 +185,10 @@ describe('Redis artifacts: keys', () => {
       const clock = new FakeClock(T0);
       const artifacts = createRedisArtifactRepository({ redis: scratch, prefix, clock });
       await artifacts.put(code);
-      await artifacts.put({ kind: 'session', id: 's-1', value: 'x', grantId: 'g1', expiresAt: T0 + 1_000 });
-      await artifacts.put({ kind: 'revoked_jti', id: 'jti-1', value: null, grantId: null, expiresAt: T0 + 1_000 });
+      await artifacts.put({ kind: 'session', id: 's-1', value: 'x', ownerId: 'g1', expiresAt: T0 + 1_000 });
+      await artifacts.put({ kind: 'revoked_jti', id: 'jti-1', value: null, ownerId: null, expiresAt: T0 + 1_000 });
       await artifacts.consume('authorization_code', 'code-1', T0 + 5);
-      await artifacts.listByGrant('session', 'g1');
+      await artifacts.listByOwner('session', 'g1');
 
       const added = [...(await all())].filter((key) => !before.has(key));
       expect(added.every((key) => key.startsWith(prefix))).toBe(true);
@@ -219,17 +219,17 @@ describe('Redis artifacts: keys', () => {
   it('keeps kinds containing ":" or "%" apart from ids containing them', async () => {
     const clock = new FakeClock(T0);
     const { artifacts } = repository(clock);
-    const base = { value: 1, grantId: 'g:1', expiresAt: T0 + 1_000 };
+    const base = { value: 1, ownerId: 'g:1', expiresAt: T0 + 1_000 };
     await artifacts.put({ ...base, kind: 'a:b', id: 'c' });
     await artifacts.put({ ...base, kind: 'a', id: 'b:c', value: 2 });
     await artifacts.put({ ...base, kind: 'a%3Ab', id: 'c', value: 3 });
     expect((await artifacts.get('a:b', 'c'))!.value).toBe(1);
     expect((await artifacts.get('a', 'b:c'))!.value).toBe(2);
     expect((await artifacts.get('a%3Ab', 'c'))!.value).toBe(3);
-    expect((await artifacts.listByGrant('a:b', 'g:1')).map((record) => record.value)).toEqual([1]);
+    expect((await artifacts.listByOwner('a:b', 'g:1')).map((record) => record.value)).toEqual([1]);
     expect(await artifacts.delete('a:b', 'c')).toBe(true);
     expect(await artifacts.get('a%3Ab', 'c')).toBeDefined();
-    expect(await artifacts.deleteByGrant('g:1')).toBe(2);
+    expect(await artifacts.deleteByOwner('g:1')).toBe(2);
     expect(await artifacts.get('a', 'b:c')).toBeUndefined();
   });
 
@@ -242,26 +242,26 @@ describe('Redis artifacts: keys', () => {
       await artifacts.put(code);
       await artifacts.put({ ...code, kind: 'session', id: 's-1' });
       expect((await keysUnder(redis, `app:${prefix}`)).length).toBe(6);
-      expect((await artifacts.listByGrant('session', 'g1')).map((record) => record.id)).toEqual(['s-1']);
+      expect((await artifacts.listByOwner('session', 'g1')).map((record) => record.id)).toEqual(['s-1']);
       expect(await artifacts.delete('session', 's-1')).toBe(true);
       expect(await redis.smembers(`app:${prefix}g:g1`)).toEqual(['authorization_code:code-1']);
-      expect(await artifacts.deleteByGrant('g1')).toBe(1);
+      expect(await artifacts.deleteByOwner('g1')).toBe(1);
       expect(await keysUnder(redis, `app:${prefix}`)).toEqual([]);
     } finally {
       await prefixed.quit();
     }
   });
 
-  it('a reused id under another grant is neither listed nor deleted through the old grant', async () => {
+  it('a reused id under another owner is neither listed nor deleted through the old owner', async () => {
     const clock = new FakeClock(T0);
     const { artifacts } = repository(clock);
-    await artifacts.put({ ...code, kind: 'session', id: 's-1', grantId: 'g1' });
+    await artifacts.put({ ...code, kind: 'session', id: 's-1', ownerId: 'g1' });
     // Deleted without its indexes, as an expiry in Redis would.
     expect(await artifacts.delete('session', 's-1')).toBe(true);
-    await artifacts.put({ ...code, kind: 'session', id: 's-1', grantId: 'g2' });
-    expect(await artifacts.listByGrant('session', 'g1')).toEqual([]);
-    expect(await artifacts.deleteByGrant('g1')).toBe(0);
-    expect((await artifacts.get('session', 's-1'))!.grantId).toBe('g2');
+    await artifacts.put({ ...code, kind: 'session', id: 's-1', ownerId: 'g2' });
+    expect(await artifacts.listByOwner('session', 'g1')).toEqual([]);
+    expect(await artifacts.deleteByOwner('g1')).toBe(0);
+    expect((await artifacts.get('session', 's-1'))!.ownerId).toBe('g2');
   });
 });
 
@@ -310,35 +310,35 @@ describe('Redis artifacts: atomicity across connections', () => {
     expect((await repositories[0]!.get('authorization_code', 'code-1'))!.value).toBe(succeeded[0]);
   });
 
-  it('consumes racing a deleteByGrant: no artifact outlives the sweep, no consume sees half of it', async () => {
+  it('consumes racing a deleteByOwner: no artifact outlives the sweep, no consume sees half of it', async () => {
     const clock = new FakeClock(T0);
     const repositories = instances(clock);
     for (let i = 0; i < 20; i += 1) await repositories[0]!.put({ ...code, kind: 'refresh_token', id: `rt-${i}` });
     const [deleted, ...consumed] = await Promise.all([
-      repositories[1]!.deleteByGrant('g1'),
+      repositories[1]!.deleteByOwner('g1'),
       ...Array.from({ length: 20 }, (_, i) => repositories[(i % 4) + 1]!.consume('refresh_token', `rt-${i}`, T0 + 1)),
     ]);
     expect(deleted).toBe(20);
     for (const record of consumed) if (record !== undefined) expect(record.consumedAt).toBe(T0 + 1);
-    expect(await repositories[2]!.listByGrant('refresh_token', 'g1')).toEqual([]);
+    expect(await repositories[2]!.listByOwner('refresh_token', 'g1')).toEqual([]);
   });
 });
 
 describe('hybrid store', () => {
-  it('revoke sweeps the grant’s artifacts in Redis on every call, so a retry finishes a failed sweep', async () => {
+  it('revoke sweeps the consent’s artifacts in Redis on every call, so a retry finishes a failed sweep', async () => {
     const clock = new FakeClock(T0);
     const prefix = testPrefix();
     used.push(prefix);
     const store = createHybridStore({ durable: createMemoryStore({ clock }), redis, prefix, clock });
-    await store.grants.create(makeGrant({ id: 'g1' }));
+    await store.consents.create(makeConsent({ id: 'g1' }));
     await store.artifacts.put(code);
-    expect(await store.grants.revoke('g1', T0 + 1)).toBe(true);
+    expect(await store.consents.revoke('g1', T0 + 1)).toBe(true);
     expect(await store.artifacts.get('authorization_code', 'code-1')).toBeUndefined();
     // As if the first sweep had not happened.
     await store.artifacts.put({ ...code, id: 'straggler' });
-    expect(await store.grants.revoke('g1', T0 + 2)).toBe(false);
+    expect(await store.consents.revoke('g1', T0 + 2)).toBe(false);
     expect(await store.artifacts.get('authorization_code', 'straggler')).toBeUndefined();
-    expect((await store.grants.get('g1'))!.revokedAt).toBe(T0 + 1);
+    expect((await store.consents.get('g1'))!.revokedAt).toBe(T0 + 1);
   });
 
   it('close leaves the caller’s Redis connection open', async () => {

@@ -8,7 +8,7 @@ import { createMemoryStore } from '../src/stores/memory/index.js';
 import { createSqlStore, migrateToLatest, migrations, type Database } from '../src/stores/sql/index.js';
 import { createSqliteStore } from '../src/stores/sqlite/index.js';
 import { FakeClock, T0 } from './helpers/fake-clock.js';
-import { makeAuditEvent, makeClient, makeFactor, makeGrant, makeIdentity, makeKey, makeUser } from './helpers/records.js';
+import { makeAuditEvent, makeClient, makeConsent, makeFactor, makeIdentity, makeKey, makeUser } from './helpers/records.js';
 import { describeStoreContract } from './store-contract.js';
 
 /** A fresh temporary directory, removed by the returned function. */
@@ -60,9 +60,9 @@ describe('sqlite file store', () => {
     const user = makeUser({ profile: { name: 'Zoë', address: { locality: '東京' } } });
     await first.clients.create(makeClient());
     await first.users.create(user);
-    await first.grants.create(makeGrant());
+    await first.consents.create(makeConsent());
     await first.keys.rotate([makeKey()], T0);
-    await first.artifacts.put({ kind: 'refresh_token', id: 'rt', value: { n: 1 }, grantId: 'grant-1', expiresAt: T0 + 1000 });
+    await first.artifacts.put({ kind: 'refresh_token', id: 'rt', value: { n: 1 }, ownerId: 'family-1', expiresAt: T0 + 1000 });
     await first.artifacts.consume('refresh_token', 'rt', T0 + 1);
     await first.close();
 
@@ -71,7 +71,7 @@ describe('sqlite file store', () => {
       expect(await second.migrate()).toEqual([]);
       expect(await second.clients.get('client-1')).toEqual(makeClient());
       expect(await second.users.findByLogin('alice')).toEqual(user);
-      expect(await second.grants.get('grant-1')).toEqual(makeGrant());
+      expect(await second.consents.get('consent-1')).toEqual(makeConsent());
       expect(await second.keys.list()).toEqual([makeKey()]);
       expect(await second.artifacts.get('refresh_token', 'rt')).toMatchObject({ value: { n: 1 }, consumedAt: T0 + 1 });
     } finally {
@@ -89,7 +89,7 @@ describe('sqlite file store', () => {
     await old.users.create(user);
     await old.users.create(makeUser({ id: 'user-2', username: 'bob', email: null }));
     await old.clients.create(makeClient());
-    await old.grants.create(makeGrant());
+    await old.consents.create(makeConsent());
     await old.close();
 
     const store = createSqliteStore({ filename });
@@ -98,7 +98,7 @@ describe('sqlite file store', () => {
       expect(await store.migrate()).toEqual([]);
       expect(await store.users.get('user-1')).toEqual(user);
       expect(await store.clients.get('client-1')).toEqual(makeClient());
-      expect(await store.grants.get('grant-1')).toEqual(makeGrant());
+      expect(await store.consents.get('consent-1')).toEqual(makeConsent());
 
       await store.users.linkIdentity(makeIdentity());
       await store.users.linkIdentity(makeIdentity({ provider: 'google', subject: 'g-2', userId: 'user-2' }));
@@ -137,9 +137,9 @@ describe('sqlite file store', () => {
     await old.users.create(makeUser({ id: 'user-2', username: 'bob', email: null }));
     await old.users.linkIdentity(makeIdentity());
     await old.clients.create(makeClient());
-    await old.grants.create(makeGrant());
-    await old.artifacts.put({ kind: 'session', id: 's-1', value: { n: 1 }, grantId: 'grant-1', expiresAt: T0 + 1000 });
-    await old.artifacts.put({ kind: 'session', id: 's-2', value: { n: 2 }, grantId: 'grant-1', expiresAt: T0 + 2000 });
+    await old.consents.create(makeConsent());
+    await old.artifacts.put({ kind: 'session', id: 's-1', value: { n: 1 }, ownerId: 'user:user-1', expiresAt: T0 + 1000 });
+    await old.artifacts.put({ kind: 'session', id: 's-2', value: { n: 2 }, ownerId: 'user:user-1', expiresAt: T0 + 2000 });
     await old.close();
 
     const store = createSqliteStore({ filename, clock });
@@ -149,8 +149,8 @@ describe('sqlite file store', () => {
       expect(await store.users.get('user-1')).toEqual(user);
       expect(await store.users.findByIdentity('github', '583231')).toEqual(user);
       expect(await store.clients.get('client-1')).toEqual(makeClient());
-      expect(await store.grants.get('grant-1')).toEqual(makeGrant());
-      expect((await store.artifacts.listByGrant('session', 'grant-1')).map((record) => record.id)).toEqual(['s-2', 's-1']);
+      expect(await store.consents.get('consent-1')).toEqual(makeConsent());
+      expect((await store.artifacts.listByOwner('session', 'user:user-1')).map((record) => record.id)).toEqual(['s-2', 's-1']);
 
       await store.factors.create(makeFactor());
       await store.factors.create(makeFactor({ id: 'totp-1', type: 'totp', lookup: null }));
@@ -205,7 +205,7 @@ describe('sqlite file store', () => {
     await old.users.linkIdentity(makeIdentity());
     await old.factors.create(makeFactor());
     await old.clients.create(makeClient());
-    await old.grants.create(makeGrant());
+    await old.consents.create(makeConsent());
     await old.close();
 
     const store = createSqliteStore({ filename, clock });
@@ -216,7 +216,7 @@ describe('sqlite file store', () => {
       expect(await store.users.findByIdentity('github', '583231')).toEqual(user);
       expect(await store.factors.get('factor-1')).toEqual(makeFactor());
       expect(await store.clients.get('client-1')).toEqual(makeClient());
-      expect(await store.grants.get('grant-1')).toEqual(makeGrant());
+      expect(await store.consents.get('consent-1')).toEqual(makeConsent());
 
       const chain = (prevHash: string, seq: number) => `${seq}:${prevHash}`;
       const first = await store.audit.append(makeAuditEvent(), chain);

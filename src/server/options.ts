@@ -22,7 +22,7 @@ export interface AuthorizationServerOptions {
    * accepted for loopback hosts, or for any host in development mode. Endpoints live below it.
    */
   issuer: string;
-  /** Where clients, users, keys, grants and short-lived artifacts are kept. */
+  /** Where clients, users, keys, consents and short-lived artifacts are kept. */
   store: Store;
   /**
    * The installation secret (at least 32 characters). Encryption keys for private signing keys and
@@ -49,7 +49,7 @@ export interface AuthorizationServerOptions {
     refreshTokenTtl?: number;
     /**
      * Seconds after a rotation during which the same client presenting the old refresh token again
-     * gets the same successor instead of the grant being revoked. Default 0: any reuse revokes (RFC 9700 §4.14.2).
+     * gets the same successor instead of its token family being revoked. Default 0: any reuse revokes (RFC 9700 §4.14.2).
      */
     refreshTokenReuseGrace?: number;
   };

@@ -2,11 +2,12 @@
  * The storage contract every Gatehouse store implements.
  *
  * Two kinds of data live here, with different needs:
- * - **Durable entities** — clients, users, signing keys, grants. The system of record: never expire
+ * - **Durable entities** — clients, users, signing keys, consents. The system of record: never expire
  *   on their own, survive restarts, change through explicit calls.
  * - **Short-lived artifacts** — authorization codes, sessions, refresh tokens, revocation markers,
- *   replay caches. Each has a TTL (`expiresAt`, judged by the store's clock), an optional owning grant (so a whole grant family
- *   can be dropped at once) and an atomic single-use {@link ArtifactRepository.consume}.
+ *   replay caches. Each has a TTL (`expiresAt`, judged by the store's clock), an optional owner (a
+ *   token family, or a user's sessions, so all of them can be dropped at once) and an atomic
+ *   single-use {@link ArtifactRepository.consume}.
  *
  * All timestamps are milliseconds since the epoch. Implementations must pass the shared contract
  * suite in `test/store-contract.ts`, including its concurrency cases.
@@ -171,11 +172,15 @@ export interface SigningKeyRecord {
   retiredAt: number | null;
 }
 
-/** What a user granted a client: the scopes, for consent memory and revoke-by-grant. */
-export interface GrantRecord {
+/**
+ * A user's consent to a client: the scopes they allowed, remembered so they are not asked again,
+ * and revocable as a whole (every token resting on it stops working). Not an OAuth grant type; the
+ * SQL table keeps its original name, `grants`.
+ */
+export interface ConsentRecord {
   id: string;
   clientId: string;
-  /** The user's `sub`, or the client id for machine grants. */
+  /** The user's `sub`. */
   subject: string;
   scope: string;
   extra: Record<string, Json>;
@@ -191,8 +196,12 @@ export interface ArtifactRecord<T extends Json = Json> {
   /** Unique within `kind`. For secrets this is a keyed hash, never the secret itself. */
   id: string;
   value: T;
-  /** Owning grant: {@link ArtifactRepository.deleteByGrant} drops all of a grant's artifacts. */
-  grantId: string | null;
+  /**
+   * What owns the artifact, so {@link ArtifactRepository.deleteByOwner} drops all of its artifacts
+   * at once: a token family id for codes and tokens, `user:<sub>` for a user's sessions and the
+   * like; `null` for none. Stored as `grant_id` (SQL) and `g` (Redis), names kept from before.
+   */
+  ownerId: string | null;
   expiresAt: number;
   /** Set once by {@link ArtifactRepository.consume}; a consumed artifact is kept until it expires so replays can be told apart from unknown ids. */
   consumedAt: number | null;
@@ -291,16 +300,22 @@ export interface AuditRepository {
   tail(limit: number, type?: string): Promise<AuditEventRecord[]>;
 }
 
-export interface GrantRepository {
-  create(grant: GrantRecord): Promise<void>;
-  get(id: string): Promise<GrantRecord | undefined>;
+export interface ConsentRepository {
+  create(consent: ConsentRecord): Promise<void>;
+  get(id: string): Promise<ConsentRecord | undefined>;
   /** Replaces the stored record (matched by `id`); returns false when it does not exist. */
-  update(grant: GrantRecord): Promise<boolean>;
-  /** Grants of one subject, newest first, including revoked ones. */
-  listBySubject(subject: string): Promise<GrantRecord[]>;
+  update(consent: ConsentRecord): Promise<boolean>;
+  /** Consents of one subject, newest first, including revoked ones. */
+  listBySubject(subject: string): Promise<ConsentRecord[]>;
   /**
-   * Marks the grant revoked at `at` and deletes every artifact it owns, in one transaction.
-   * Returns false when no unrevoked grant had that id.
+   * Marks the consent revoked at `at`, and deletes every artifact whose `ownerId` is the consent's
+   * `id`. Returns false when no unrevoked consent had that id; the artifacts are deleted on every
+   * call all the same, so retrying a revoke finishes a sweep that failed.
+   *
+   * The SQL and memory stores do both in one transaction; the hybrid store marks the consent in the
+   * durable store first, then deletes in Redis (see `createHybridStore`). Gatehouse's own codes,
+   * tokens and sessions are owned by token families and users, not by consents: they stop working
+   * because every use checks that the consent still stands, not through this sweep.
    */
   revoke(id: string, at: number): Promise<boolean>;
 }
@@ -316,13 +331,13 @@ export interface ArtifactRepository {
    */
   consume<T extends Json = Json>(kind: string, id: string, at: number): Promise<ArtifactRecord<T> | undefined>;
   delete(kind: string, id: string): Promise<boolean>;
-  /** Deletes all artifacts owned by the grant; returns how many. */
-  deleteByGrant(grantId: string): Promise<number>;
+  /** Deletes all artifacts owned by `ownerId`; returns how many. */
+  deleteByOwner(ownerId: string): Promise<number>;
   /**
-   * Unexpired artifacts of one kind owned by `grantId` (e.g. a user's sessions), newest `expiresAt`
+   * Unexpired artifacts of one kind owned by `ownerId` (e.g. a user's sessions), newest `expiresAt`
    * first, at most `limit` (default 100).
    */
-  listByGrant<T extends Json = Json>(kind: string, grantId: string, limit?: number): Promise<ArtifactRecord<T>[]>;
+  listByOwner<T extends Json = Json>(kind: string, ownerId: string, limit?: number): Promise<ArtifactRecord<T>[]>;
   /** Deletes artifacts that expired before `now`; returns how many. */
   purgeExpired(now: number): Promise<number>;
 }
@@ -332,7 +347,8 @@ export interface Store {
   readonly clients: ClientRepository;
   readonly users: UserRepository;
   readonly keys: SigningKeyRepository;
-  readonly grants: GrantRepository;
+  /** Users' consents to clients (not grant types). */
+  readonly consents: ConsentRepository;
   readonly factors: MfaFactorRepository;
   readonly audit: AuditRepository;
   readonly artifacts: ArtifactRepository;

@@ -55,7 +55,7 @@ export interface AccountSignIn {
 
 /** An application the user allowed (a remembered consent). */
 export interface AccountApp {
-  grantId: string;
+  consentId: string;
   name: string;
   /** The allowed scopes in plain words. */
   access: string[];
@@ -78,7 +78,7 @@ export interface AccountPageActions {
   regenerateRecoveryCodes: string;
   /** POST: end every session but this one. */
   signOutOthers: string;
-  /** POST `grant`: withdraw an application's access. */
+  /** POST `grant` (the consent id; the form field keeps its old name): withdraw an application's access. */
   revokeApp?: string;
   /** POST: end this session. */
   signOut: string;
@@ -240,7 +240,7 @@ function appsSection(view: AccountPageView): SafeHtml {
             app.name,
             `${app.access.join(' · ')} · since ${app.grantedAt}`,
             view.actions.revokeApp
-              ? postForm({ action: view.actions.revokeApp, csrfToken: view.csrfToken, hiddenFields: { grant: app.grantId }, content: smallButton('Remove access') })
+              ? postForm({ action: view.actions.revokeApp, csrfToken: view.csrfToken, hiddenFields: { grant: app.consentId }, content: smallButton('Remove access') })
               : undefined,
           ),
         )}</ul>`;

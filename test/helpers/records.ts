@@ -1,7 +1,7 @@
 import type {
   AuditEventRecord,
   ClientRecord,
-  GrantRecord,
+  ConsentRecord,
   MfaFactorRecord,
   SigningKeyRecord,
   UserIdentityRecord,
@@ -92,10 +92,10 @@ export function makeKey(overrides: Partial<SigningKeyRecord> = {}): SigningKeyRe
   };
 }
 
-/** A grant record; override any field. */
-export function makeGrant(overrides: Partial<GrantRecord> = {}): GrantRecord {
+/** A consent record; override any field. */
+export function makeConsent(overrides: Partial<ConsentRecord> = {}): ConsentRecord {
   return {
-    id: 'grant-1',
+    id: 'consent-1',
     clientId: 'client-1',
     subject: 'user-1',
     scope: 'openid profile',

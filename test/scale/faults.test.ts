@@ -238,8 +238,8 @@ describe('Redis restarted during traffic', () => {
 describe('PostgreSQL unreachable', () => {
   it('/readyz and requests answer 503 while it is down; service and data are intact when it is back', async () => {
     const tokens = await signInAndRedeem();
-    const grantsBefore = await adminQuery<{ id: string; client_id: string; subject: string }>(`select id, client_id, subject from ${schema}.grants`);
-    expect(grantsBefore.filter((grant) => grant.client_id === web.clientId && grant.subject === alice.sub)).toHaveLength(1);
+    const consentsBefore = await adminQuery<{ id: string; client_id: string; subject: string }>(`select id, client_id, subject from ${schema}.grants`);
+    expect(consentsBefore.filter((consent) => consent.client_id === web.clientId && consent.subject === alice.sub)).toHaveLength(1);
     // A client no instance has cached yet: reading it needs the database.
     const uncached = await addClient(ws, env, 'Added before the outage', ['--grant', 'client_credentials', '--scope', 'api:read']);
 
@@ -290,10 +290,10 @@ describe('PostgreSQL unreachable', () => {
     expect(rotated.status, JSON.stringify(rotated.body)).toBe(200);
     expect((await refresh(server, web, rotated.body.refresh_token as string)).status).toBe(200);
 
-    // In the database: the same grant for alice and the web app, once; no row twice; and the audit
+    // In the database: the same consent for alice and the web app, once; no row twice; and the audit
     // chain written across the outage still verifies.
-    const grantsAfter = await adminQuery<{ id: string; client_id: string; subject: string }>(`select id, client_id, subject from ${schema}.grants`);
-    expect(grantsAfter.map((grant) => grant.id).sort()).toEqual(grantsBefore.map((grant) => grant.id).sort());
+    const consentsAfter = await adminQuery<{ id: string; client_id: string; subject: string }>(`select id, client_id, subject from ${schema}.grants`);
+    expect(consentsAfter.map((consent) => consent.id).sort()).toEqual(consentsBefore.map((consent) => consent.id).sort());
     expect(await adminQuery(`select id from ${schema}.grants group by id having count(*) > 1`)).toEqual([]);
     expect(await adminQuery(`select client_id from ${schema}.clients group by client_id having count(*) > 1`)).toEqual([]);
     const verified = parseJson<{ ok: boolean }>(await cli(ws, env, ['audit', 'verify', '--json']));

@@ -108,8 +108,8 @@ describe('the account page tells sessions and sign-ins apart', () => {
   it('stores only what it shows: the parsed "Chrome on macOS", never the raw user agent', async () => {
     const user = await newUser('uma');
     await signInToAccount(browserAt(CHROME_MAC, '203.0.113.9'), user);
-    const sessions = await flow.server.store.artifacts.listByGrant(SESSION, userOwner(user.record.id));
-    const events = await flow.server.store.artifacts.listByGrant(SIGN_IN_EVENT, userOwner(user.record.id));
+    const sessions = await flow.server.store.artifacts.listByOwner(SESSION, userOwner(user.record.id));
+    const events = await flow.server.store.artifacts.listByOwner(SIGN_IN_EVENT, userOwner(user.record.id));
     expect(sessions.map((record) => record.value)).toEqual([expect.objectContaining({ device: 'Chrome on macOS', ip: '203.0.113.9' })]);
     expect(events.map((record) => record.value)).toEqual([expect.objectContaining({ device: 'Chrome on macOS', ip: '203.0.113.9', amr: ['pwd'] })]);
     expect(JSON.stringify([...sessions, ...events])).not.toMatch(/AppleWebKit|Mozilla|KHTML/);

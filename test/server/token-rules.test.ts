@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { endedByTokensNotBefore, TOKENS_NOT_BEFORE, withTokensNotBefore } from '../../src/server/consent.js';
 import { resolveAudience } from '../../src/server/resource-indicators.js';
-import { makeClient, makeGrant } from '../helpers/records.js';
+import { makeClient, makeConsent } from '../helpers/records.js';
 import { T0 } from '../helpers/fake-clock.js';
 
 const ISSUER = 'https://id.example';
@@ -32,7 +32,7 @@ describe('resolveAudience (RFC 8707 §2; RFC 9068 §4 for UserInfo)', () => {
 });
 
 describe("a consent's tokens-not-before time", () => {
-  const marked = makeGrant({ extra: { [TOKENS_NOT_BEFORE]: T0 } });
+  const marked = makeConsent({ extra: { [TOKENS_NOT_BEFORE]: T0 } });
   const cases: { name: string; extra: Record<string, number>; familyIssuedAt: number | undefined; ended: boolean }[] = [
     { name: 'none recorded: nothing ended', extra: {}, familyIssuedAt: T0 - 1, ended: false },
     { name: 'none recorded, family start unknown: nothing ended', extra: {}, familyIssuedAt: undefined, ended: false },
@@ -42,13 +42,13 @@ describe("a consent's tokens-not-before time", () => {
     { name: 'family start unknown (stored before it was recorded): ended', extra: { [TOKENS_NOT_BEFORE]: T0 }, familyIssuedAt: undefined, ended: true },
   ];
   it.each(cases)('$name', ({ extra, familyIssuedAt, ended }) => {
-    expect(endedByTokensNotBefore(makeGrant({ extra }), familyIssuedAt)).toBe(ended);
+    expect(endedByTokensNotBefore(makeConsent({ extra }), familyIssuedAt)).toBe(ended);
   });
 
   it('only ever moves forward, and keeps the rest of extra', () => {
-    const grant = makeGrant({ extra: { note: 'kept', [TOKENS_NOT_BEFORE]: T0 } });
-    expect(withTokensNotBefore(grant, T0 - 5_000).extra).toEqual({ note: 'kept', [TOKENS_NOT_BEFORE]: T0 });
-    expect(withTokensNotBefore(grant, T0 + 5_000).extra).toEqual({ note: 'kept', [TOKENS_NOT_BEFORE]: T0 + 5_000 });
+    const consent = makeConsent({ extra: { note: 'kept', [TOKENS_NOT_BEFORE]: T0 } });
+    expect(withTokensNotBefore(consent, T0 - 5_000).extra).toEqual({ note: 'kept', [TOKENS_NOT_BEFORE]: T0 });
+    expect(withTokensNotBefore(consent, T0 + 5_000).extra).toEqual({ note: 'kept', [TOKENS_NOT_BEFORE]: T0 + 5_000 });
     expect(withTokensNotBefore(marked, T0 + 1).updatedAt).toBe(T0 + 1);
   });
 });

@@ -105,7 +105,7 @@ function userinfo(flow: Flow, accessToken: string): Promise<Response> {
 }
 
 async function sessionCount(flow: Flow, sub: string): Promise<number> {
-  return (await flow.server.store.artifacts.listByGrant(SESSION, userOwner(sub))).length;
+  return (await flow.server.store.artifacts.listByOwner(SESSION, userOwner(sub))).length;
 }
 
 for (const backend of BACKENDS) {
@@ -210,7 +210,7 @@ for (const backend of BACKENDS) {
         const { familyIssuedAt, ...legacy } = record.value as Record<string, string | number | null>;
         expect(familyIssuedAt).toBe(server.clock.now());
         await server.store.artifacts.delete(ACCESS_TOKEN_RECORD, jti);
-        await server.store.artifacts.put({ kind: ACCESS_TOKEN_RECORD, id: jti, value: legacy, grantId: record.grantId, expiresAt: record.expiresAt });
+        await server.store.artifacts.put({ kind: ACCESS_TOKEN_RECORD, id: jti, value: legacy, ownerId: record.ownerId, expiresAt: record.expiresAt });
         expect(await isActive(flow, tokens.access_token)).toBe(true);
         server.clock.advance(60_000);
         await revokeUserAccess(server.store, server.clock, users.alice.record.id);
@@ -229,7 +229,7 @@ for (const backend of BACKENDS) {
         expect(await isActive(flow, tokens.refresh_token!)).toBe(false);
         await expectInvalidGrant(await refresh(server, client, tokens.refresh_token!));
         expect(await sessionCount(flow, users.alice.record.id)).toBe(0);
-        expect((await server.store.grants.listBySubject(users.alice.record.id)).every((grant) => grant.revokedAt !== null)).toBe(true);
+        expect((await server.store.consents.listBySubject(users.alice.record.id)).every((consent) => consent.revokedAt !== null)).toBe(true);
       });
     });
   });

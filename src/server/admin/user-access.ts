@@ -38,7 +38,7 @@ export async function revokeUserAccess(store: Store, clock: Clock, sub: string):
   // Browsers that signed in before are no longer trusted to skip the per-account sign-in budget: one may be the attacker's.
   await forgetKnownBrowsers(store, sub);
   // A consent written by a sign-in that read it before the first pass (recordConsent extending its
-  // scopes) would have dropped the mark: the stores have no compare-and-set on grants, so check again.
+  // scopes) would have dropped the mark: the stores have no compare-and-set on consents, so check again.
   await markConsents(store, sub, at);
   return { at, sessions, consents };
 }
@@ -46,12 +46,12 @@ export async function revokeUserAccess(store: Store, clock: Clock, sub: string):
 /** Sets the tokens-not-before time of each of the user's standing consents to at least `at`; returns how many. */
 async function markConsents(store: Store, sub: string, at: number): Promise<number> {
   let marked = 0;
-  for (const grant of await store.grants.listBySubject(sub)) {
-    if (grant.revokedAt !== null) continue;
+  for (const consent of await store.consents.listBySubject(sub)) {
+    if (consent.revokedAt !== null) continue;
     marked += 1;
-    const current = grant.extra[TOKENS_NOT_BEFORE];
+    const current = consent.extra[TOKENS_NOT_BEFORE];
     if (typeof current === 'number' && current >= at) continue;
-    await store.grants.update(withTokensNotBefore(grant, at));
+    await store.consents.update(withTokensNotBefore(consent, at));
   }
   return marked;
 }

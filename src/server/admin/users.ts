@@ -85,10 +85,10 @@ export async function removeUser(store: Store, clock: Clock, login: string): Pro
   await revokeUserAccess(store, clock, user.id);
   await store.users.delete(user.id);
   // Nothing left to remember for a user who no longer exists.
-  for (const grant of await store.grants.listBySubject(user.id)) {
-    if (grant.revokedAt === null) await store.grants.revoke(grant.id, clock.now());
+  for (const consent of await store.consents.listBySubject(user.id)) {
+    if (consent.revokedAt === null) await store.consents.revoke(consent.id, clock.now());
   }
-  await store.artifacts.deleteByGrant(userOwner(user.id));
+  await store.artifacts.deleteByOwner(userOwner(user.id));
   return user;
 }
 

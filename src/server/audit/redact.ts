@@ -36,7 +36,7 @@ const SAFE_KEYS = new Set(['token_type', 'token_type_hint', 'token_endpoint_auth
 const JWT_LIKE = /eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+\./;
 /** Runs of more than 32 base64url characters: the length of a random token or a hash of one. */
 const LONG_RUN = /[A-Za-z0-9_-]{33,}/g;
-/** UUIDs (request, user and grant ids): long, but identifiers, not secrets. */
+/** UUIDs (request, user and consent ids): long, but identifiers, not secrets. */
 const UUIDS = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/gi;
 
 /**

@@ -15,7 +15,7 @@ import {
   timeAgo,
   type AccountApp,
 } from '../../ui/index.js';
-import { ACCOUNT_CLIENT_ID } from '../account/account-client.js';
+import { ACCOUNT_CLIENT_ID } from '../interaction/account-client.js';
 import type { ServerContext } from '../context.js';
 import { readBody, readForm, type FormParams } from '../http/form.js';
 import { htmlResponse } from '../http/html.js';
@@ -147,17 +147,17 @@ export async function accountPage(ctx: ServerContext, request: Request, _id: str
   const factors = (await store.factors.listByUser(userId)).filter((factor) => factor.type !== 'recovery_codes' && factor.data.confirmed === true);
   const hasRecovery = (await store.factors.listByUser(userId)).some((factor) => factor.type === 'recovery_codes');
   const current = sessionKeyOf(ctx, request);
-  const sessions = (await store.artifacts.listByGrant<SignInRecord & { authTime: number }>(SESSION, userOwner(userId)))
+  const sessions = (await store.artifacts.listByOwner<SignInRecord & { authTime: number }>(SESSION, userOwner(userId)))
     // This device first, then the most recent.
     .sort((a, b) => Number(b.id === current) - Number(a.id === current) || b.value.authTime - a.value.authTime);
-  const grants = (await store.grants.listBySubject(userId)).filter((grant) => grant.revokedAt === null);
+  const consents = (await store.consents.listBySubject(userId)).filter((consent) => consent.revokedAt === null);
   const apps: AccountApp[] = [];
-  for (const grant of grants) {
-    const client = await store.clients.get(grant.clientId);
+  for (const consent of consents) {
+    const client = await store.clients.get(consent.clientId);
     if (!client) continue;
-    apps.push({ grantId: grant.id, name: client.clientName, access: describeScopes(grant.scope.split(' ').filter(Boolean)).map((entry) => entry.description), grantedAt: when(grant.createdAt) });
+    apps.push({ consentId: consent.id, name: client.clientName, access: describeScopes(consent.scope.split(' ').filter(Boolean)).map((entry) => entry.description), grantedAt: when(consent.createdAt) });
   }
-  const signIns = await store.artifacts.listByGrant<SignInRecord & { at: number; clientId: string | null }>(SIGN_IN_EVENT, userOwner(userId), 20);
+  const signIns = await store.artifacts.listByOwner<SignInRecord & { at: number; clientId: string | null }>(SIGN_IN_EVENT, userOwner(userId), 20);
   const names = new Map<string, string>();
   for (const event of signIns) {
     const clientId = event.value.clientId;
@@ -421,7 +421,7 @@ export async function accountEndOtherSessions(ctx: ServerContext, request: Reque
   if (post instanceof Response) return post;
   const current = sessionKeyOf(ctx, request);
   const { store } = ctx.options;
-  for (const record of await store.artifacts.listByGrant(SESSION, userOwner(post.session.user.id))) {
+  for (const record of await store.artifacts.listByOwner(SESSION, userOwner(post.session.user.id))) {
     if (record.id !== current) await store.artifacts.delete(SESSION, record.id);
   }
   await ctx.audit.record(auditEvent('session.others_ended', { sub: post.session.user.id }));
@@ -436,10 +436,10 @@ export async function accountEndOtherSessions(ctx: ServerContext, request: Reque
 export async function accountRevokeApp(ctx: ServerContext, request: Request): Promise<Response> {
   const post = await accountPost(ctx, request);
   if (post instanceof Response) return post;
-  const grant = await ctx.options.store.grants.get(post.form.get('grant') ?? '');
-  if (grant && grant.subject === post.session.user.id && grant.revokedAt === null) {
-    await ctx.options.store.grants.revoke(grant.id, ctx.options.clock.now());
-    await ctx.audit.record(auditEvent('consent.revoked', { client_id: grant.clientId, sub: post.session.user.id }));
+  const consent = await ctx.options.store.consents.get(post.form.get('grant') ?? '');
+  if (consent && consent.subject === post.session.user.id && consent.revokedAt === null) {
+    await ctx.options.store.consents.revoke(consent.id, ctx.options.clock.now());
+    await ctx.audit.record(auditEvent('consent.revoked', { client_id: consent.clientId, sub: post.session.user.id }));
   }
   return seeOther(accountUrl(ctx, 'app-removed'));
 }
@@ -506,7 +506,7 @@ export async function accountPasskeyRegister(ctx: ServerContext, request: Reques
     // A fresh offer replaces an unused one (a second passkey added before the page was seen).
     await ctx.options.store.artifacts.delete(RECOVERY_CODES_OFFER, id);
     try {
-      await ctx.options.store.artifacts.put({ kind: RECOVERY_CODES_OFFER, id, value: null, grantId: userOwner(session.user.id), expiresAt: now + RECOVERY_CODES_OFFER_TTL_MS });
+      await ctx.options.store.artifacts.put({ kind: RECOVERY_CODES_OFFER, id, value: null, ownerId: userOwner(session.user.id), expiresAt: now + RECOVERY_CODES_OFFER_TTL_MS });
     } catch (error) {
       // A concurrent add in the same browser made the offer first: there is one either way.
       if (!(error instanceof StoreConflictError)) throw error;

@@ -7,7 +7,7 @@ import { authorizationResponse } from '../interaction/authorization-response.js'
 import { nextStep, promptNoneError } from '../interaction/decisions.js';
 import { createInteraction } from '../interaction/interactions.js';
 import { errorPage, interactionPath } from '../interaction/pages.js';
-import { findGrant } from '../consent.js';
+import { findConsent } from '../consent.js';
 import { mfaRequirement } from '../mfa/policy.js';
 import { browserBinding, identifyBrowser } from '../session/browser.js';
 import { loadSession } from '../session/sessions.js';
@@ -44,8 +44,8 @@ async function authorize(ctx: ServerContext, httpRequest: Request, params: FormP
   // The same decision the interaction makes, MFA policy included, so no path skips a second factor.
   const mfa = session ? await mfaRequirement(ctx, client, request, session.user.id) : undefined;
   if (request.prompt.includes('none')) {
-    const grant = session ? await findGrant(ctx, session.user.id, client.clientId) : undefined;
-    const step = nextStep(request, {}, session, grant, Math.floor(ctx.options.clock.now() / 1000), mfa);
+    const consent = session ? await findConsent(ctx, session.user.id, client.clientId) : undefined;
+    const step = nextStep(request, {}, session, consent, Math.floor(ctx.options.clock.now() / 1000), mfa);
     if (step !== undefined || !session) {
       const error = promptNoneError(step ?? 'login');
       return authorizationResponse(ctx, target, { error, error_description: `the user must interact (${error.replace('_', ' ')})` });
@@ -55,8 +55,8 @@ async function authorize(ctx: ServerContext, httpRequest: Request, params: FormP
 
   const browser = identifyBrowser(ctx, httpRequest);
   const setCookies = browser.setCookie ? [browser.setCookie] : [];
-  const grant = session ? await findGrant(ctx, session.user.id, client.clientId) : undefined;
-  if (session && nextStep(request, {}, session, grant, Math.floor(ctx.options.clock.now() / 1000), mfa) === undefined) {
+  const consent = session ? await findConsent(ctx, session.user.id, client.clientId) : undefined;
+  if (session && nextStep(request, {}, session, consent, Math.floor(ctx.options.clock.now() / 1000), mfa) === undefined) {
     return issueCodeResponse(ctx, request, client, session, setCookies);
   }
   const interaction = await createInteraction(ctx, { request, browser: browserBinding(ctx, browser.id) });

@@ -1,7 +1,7 @@
 import { decoyHash, verifyPassword } from '../../core/password.js';
 import { auditEvent } from '../audit/events.js';
 import type { ClientRecord, UserRecord } from '../../stores/contract.js';
-import { interactionClient } from '../account/account-client.js';
+import { interactionClient } from '../interaction/account-client.js';
 import { acrFor, mfaRequirement } from '../mfa/policy.js';
 import { currentIp } from '../http/request-context.js';
 import { rateLimitedResponse } from '../protection/rate-limited.js';

@@ -44,7 +44,7 @@ async function findActiveToken(ctx: ServerContext, token: string): Promise<Activ
   }
   const record = await ctx.options.store.artifacts.get<RefreshTokenState>(REFRESH_TOKEN, refreshTokenId(ctx, token));
   if (!record || record.consumedAt !== null || !(await isConsentActive(ctx, record.value.consentId, record.value.familyIssuedAt))) return undefined;
-  return { type: 'refresh_token', clientId: record.value.clientId, familyId: record.grantId!, state: record.value, expiresAt: record.expiresAt };
+  return { type: 'refresh_token', clientId: record.value.clientId, familyId: record.ownerId!, state: record.value, expiresAt: record.expiresAt };
 }
 
 /** Introspection policy: a client may see tokens issued to itself; a resource server may see any. */

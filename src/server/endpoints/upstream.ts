@@ -2,7 +2,7 @@ import { OAuthProviderError, OAuthValidationError } from '../../client/errors.js
 import { auditEvent } from '../audit/events.js';
 import type { ServerContext } from '../context.js';
 import { readForm } from '../http/form.js';
-import { interactionClient } from '../account/account-client.js';
+import { interactionClient } from '../interaction/account-client.js';
 import { loadInteraction } from '../interaction/interactions.js';
 import { errorPage, interactionPath, loginPage } from '../interaction/pages.js';
 import { firstFactorPassed } from './interaction.js';

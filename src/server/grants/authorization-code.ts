@@ -42,7 +42,7 @@ export async function authorizationCodeGrant(ctx: ServerContext, client: ClientR
     throw new OAuthError('invalid_grant', 'the authorization code is invalid or expired');
   }
   const state = record.value;
-  if (record.consumedAt !== null) return replayed(ctx, record.grantId!, client);
+  if (record.consumedAt !== null) return replayed(ctx, record.ownerId!, client);
   if (state.clientId !== client.clientId) throw new OAuthError('invalid_grant', 'the authorization code was issued to another client');
   const redirectUri = params.get('redirect_uri');
   if ((state.redirectUriGiven || redirectUri !== undefined) && redirectUri !== state.redirectUri) {
@@ -54,7 +54,7 @@ export async function authorizationCodeGrant(ctx: ServerContext, client: ClientR
   const audience = resolveAudience(params.getAll('resource'), client, { ...audienceDefaults(ctx), scope: state.scope });
   const user = await activeConsentUser(ctx, state.consentId, state.sub, state.familyIssuedAt);
 
-  const familyId = record.grantId!;
+  const familyId = record.ownerId!;
   // Atomic: of concurrent redemptions exactly one gets here; the others are replays.
   if (!(await store.artifacts.consume(AUTHORIZATION_CODE, id, ctx.options.clock.now()))) {
     return replayed(ctx, familyId, client);

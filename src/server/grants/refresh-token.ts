@@ -36,7 +36,7 @@ export async function refreshTokenGrant(ctx: ServerContext, client: ClientRecord
   if (beyond.length > 0) throw new OAuthError('invalid_scope', 'the requested scope exceeds what was granted');
   const scope = requested.length > 0 ? requested : state.scope;
   const audience = resolveAudience(params.getAll('resource'), client, { ...audienceDefaults(ctx), scope });
-  const familyId = record.grantId!;
+  const familyId = record.ownerId!;
   const user = await activeConsentUser(ctx, state.consentId, state.sub, state.familyIssuedAt);
   const base: Omit<UserTokensInput, 'refresh'> = {
     client,

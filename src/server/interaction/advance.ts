@@ -1,6 +1,6 @@
 import type { ClientRecord } from '../../stores/contract.js';
-import { ACCOUNT_CLIENT_ID } from '../account/account-client.js';
-import { findGrant, recordConsent } from '../consent.js';
+import { ACCOUNT_CLIENT_ID } from './account-client.js';
+import { findConsent, recordConsent } from '../consent.js';
 import type { ServerContext } from '../context.js';
 import { startTotpEnrolment, totpSecretOf, usableFactors, remainingRecoveryCodes } from '../mfa/factors.js';
 import { acrForRequest, mfaRequirement } from '../mfa/policy.js';
@@ -33,10 +33,10 @@ export async function advanceInteraction(
   const forAccount = client.clientId === ACCOUNT_CLIENT_ID;
   const userId = interaction.state.pendingUser ?? session?.user.id;
   const mfa = userId ? await mfaRequirement(ctx, client, request, userId) : undefined;
-  const grant = session && !forAccount ? await findGrant(ctx, session.user.id, client.clientId) : undefined;
+  const consent = session && !forAccount ? await findConsent(ctx, session.user.id, client.clientId) : undefined;
   const now = Math.floor(ctx.options.clock.now() / 1000);
   // The account pages need no consent: treat every scope (there are none) as granted.
-  const step = nextStep(request, interaction.state, session, forAccount ? { id: '', clientId: '', subject: '', scope: '', extra: {}, createdAt: 0, updatedAt: 0, revokedAt: null } : grant, now, mfa);
+  const step = nextStep(request, interaction.state, session, forAccount ? { id: '', clientId: '', subject: '', scope: '', extra: {}, createdAt: 0, updatedAt: 0, revokedAt: null } : consent, now, mfa);
   const page = { ctx, interaction, client, browserId, setCookies };
 
   if (step === 'mfa' && userId) {
@@ -90,10 +90,10 @@ export async function issueCodeResponse(
   session: Session,
   setCookies: string[] = [],
 ): Promise<Response> {
-  // The grant covers the scopes here (nextStep checked); recordConsent returns it unchanged in that case.
-  const grant = await recordConsent(ctx, session.user.id, client.clientId, request.scope);
+  // The consent covers the scopes here (nextStep checked); recordConsent returns it unchanged in that case.
+  const consent = await recordConsent(ctx, session.user.id, client.clientId, request.scope);
   const code = await issueAuthorizationCode(ctx, newFamilyId(), {
-    consentId: grant.id,
+    consentId: consent.id,
     clientId: client.clientId,
     redirectUri: request.redirectUri,
     redirectUriGiven: request.redirectUriGiven,

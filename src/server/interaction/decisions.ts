@@ -1,5 +1,5 @@
-import type { GrantRecord } from '../../stores/contract.js';
-import { grantCovers } from '../consent.js';
+import type { ConsentRecord } from '../../stores/contract.js';
+import { consentCovers } from '../consent.js';
 import type { Session } from '../session/sessions.js';
 import type { AuthorizationRequest } from './authorization-request.js';
 import type { MfaRequirement } from '../mfa/policy.js';
@@ -20,13 +20,13 @@ export type PendingStep = 'login' | 'mfa' | 'mfa_enroll' | 'select_account' | 'c
  * - verify a second factor when the MFA policy requires it and neither the session nor this
  *   interaction has one. A user who has none sets one up, but only right after a first factor
  *   in this interaction: an existing session (perhaps a stolen cookie) must sign in again first;
- * - consent when the remembered grant does not cover the scopes, or `prompt=consent`.
+ * - consent when the user's remembered consent does not cover the scopes, or `prompt=consent`.
  */
 export function nextStep(
   request: AuthorizationRequest,
   progress: Partial<InteractionState>,
   session: Session | undefined,
-  grant: GrantRecord | undefined,
+  consent: ConsentRecord | undefined,
   nowSeconds: number,
   mfa: MfaRequirement = { required: false, enrolled: false },
 ): PendingStep {
@@ -46,7 +46,7 @@ export function nextStep(
   }
   if (mfa.required && !session.state.amr.includes('mfa') && !earnedBy(progress.mfa, sub)) return mfa.enrolled ? 'mfa' : 'login';
   if (request.prompt.includes('consent') && !earnedBy(progress.consented, sub)) return 'consent';
-  if (!grantCovers(grant, request.scope)) return 'consent';
+  if (!consentCovers(consent, request.scope)) return 'consent';
   return undefined;
 }
 

@@ -66,7 +66,7 @@ export interface Interaction {
 export async function createInteraction(ctx: ServerContext, state: InteractionState): Promise<Interaction> {
   const id = randomToken(24);
   const expiresAt = ctx.options.clock.now() + ctx.options.sessions.interactionTtl * 1000;
-  await ctx.options.store.artifacts.put({ kind: INTERACTION, id, value: state, grantId: null, expiresAt });
+  await ctx.options.store.artifacts.put({ kind: INTERACTION, id, value: state, ownerId: null, expiresAt });
   return { id, state, expiresAt };
 }
 
@@ -86,7 +86,7 @@ export async function advanceInteractionState(ctx: ServerContext, interaction: I
   const { store } = ctx.options;
   if (!(await store.artifacts.consume(INTERACTION, interaction.id, ctx.options.clock.now()))) return undefined;
   const next = { id: randomToken(24), state, expiresAt: interaction.expiresAt };
-  await store.artifacts.put({ kind: INTERACTION, id: next.id, value: state, grantId: null, expiresAt: next.expiresAt });
+  await store.artifacts.put({ kind: INTERACTION, id: next.id, value: state, ownerId: null, expiresAt: next.expiresAt });
   return next;
 }
 

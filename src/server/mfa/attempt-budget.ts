@@ -28,7 +28,7 @@ export async function spendAttempt(ctx: ServerContext, key: string, max: number,
   for (let slot = 0; slot < max; slot += 1) {
     const id = `${key}:${window}:${slot}`;
     try {
-      await artifacts.put({ kind: ATTEMPT, id, value: null, grantId: null, expiresAt: retryAt });
+      await artifacts.put({ kind: ATTEMPT, id, value: null, ownerId: null, expiresAt: retryAt });
       return { allowed: true, retryAt, last: slot === max - 1, refund: async () => void (await artifacts.delete(ATTEMPT, id)) };
     } catch (error) {
       if (!(error instanceof StoreConflictError)) throw error;

@@ -39,7 +39,7 @@ export async function sendOneTimeCode(ctx: ServerContext, factor: MfaFactorRecor
   const id = codeKey(purpose, factor.id);
   // The 30-second gap is claimed atomically: of concurrent sends for one factor, one goes out.
   try {
-    await store.artifacts.put({ kind: RESEND_GAP, id, value: null, grantId: null, expiresAt: now + RESEND_AFTER_MS });
+    await store.artifacts.put({ kind: RESEND_GAP, id, value: null, ownerId: null, expiresAt: now + RESEND_AFTER_MS });
   } catch (error) {
     if (!(error instanceof StoreConflictError)) throw error;
     const gap = await store.artifacts.get(RESEND_GAP, id);
@@ -60,7 +60,7 @@ export async function sendOneTimeCode(ctx: ServerContext, factor: MfaFactorRecor
   }
   const code = String(randomInt(0, 1_000_000)).padStart(6, '0');
   await store.artifacts.delete(ONE_TIME_CODE, id);
-  await store.artifacts.put({ kind: ONE_TIME_CODE, id, value: { hash: ctx.secretKeys.hash(code, CODE_PURPOSE), sentAt: now }, grantId: null, expiresAt: now + CODE_TTL_MS });
+  await store.artifacts.put({ kind: ONE_TIME_CODE, id, value: { hash: ctx.secretKeys.hash(code, CODE_PURPOSE), sentAt: now }, ownerId: null, expiresAt: now + CODE_TTL_MS });
   await sender.send({
     channel: factor.type === 'sms' ? 'sms' : 'email',
     to: destination,

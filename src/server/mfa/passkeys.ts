@@ -24,7 +24,7 @@ function relyingParty(ctx: ServerContext): { rpID: string; origin: string; rpNam
 
 async function rememberChallenge(ctx: ServerContext, challenge: string, userId: string | null): Promise<string> {
   const id = randomToken(24);
-  await ctx.options.store.artifacts.put({ kind: CHALLENGE, id, value: { challenge, userId }, grantId: null, expiresAt: ctx.options.clock.now() + CHALLENGE_TTL_MS });
+  await ctx.options.store.artifacts.put({ kind: CHALLENGE, id, value: { challenge, userId }, ownerId: null, expiresAt: ctx.options.clock.now() + CHALLENGE_TTL_MS });
   return id;
 }
 

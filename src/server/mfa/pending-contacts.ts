@@ -32,7 +32,7 @@ export async function claimPendingContact(ctx: ServerContext, userId: string, ch
   let place: string | undefined;
   for (let index = 0; index < MAX_PENDING_CONTACTS && place === undefined; index += 1) {
     try {
-      await store.artifacts.put({ kind: PLACE, id: `${userId}:${index}`, value: destination, grantId: null, expiresAt });
+      await store.artifacts.put({ kind: PLACE, id: `${userId}:${index}`, value: destination, ownerId: null, expiresAt });
       place = `${userId}:${index}`;
     } catch (error) {
       if (!(error instanceof StoreConflictError)) throw error;
@@ -41,7 +41,7 @@ export async function claimPendingContact(ctx: ServerContext, userId: string, ch
   if (place === undefined) return undefined;
   const factor = await addFactor(ctx, userId, channel, channel === 'sms' ? 'Phone' : 'Email', { to, confirmed: false });
   try {
-    await store.artifacts.put({ kind: PENDING, id: destination, value: factor.id, grantId: null, expiresAt });
+    await store.artifacts.put({ kind: PENDING, id: destination, value: factor.id, ownerId: null, expiresAt });
     return factor;
   } catch (error) {
     if (!(error instanceof StoreConflictError)) throw error;

@@ -6,7 +6,7 @@ const LIFECYCLE = new Set<PropertyKey>(['migrate', 'ping', 'close']);
 
 /**
  * Wraps a store so that every repository call observes `storeLatency` with `operation` set to
- * `<repository>.<method>` — `clients.get`, `artifacts.consume`, `grants.revoke`. Every method of
+ * `<repository>.<method>` — `clients.get`, `artifacts.consume`, `consents.revoke`. Every method of
  * every repository is wrapped generically, including repositories added to the contract later;
  * `migrate`, `ping` and `close` pass through untimed. Results, rejections and thrown errors reach
  * the caller unchanged (a failed call is timed too); `this` inside a repository stays the real

@@ -33,7 +33,7 @@ describe('sign-in generations', () => {
     const current = await signInGeneration(store, 'alice');
     expect(current).not.toBe(FIRST_GENERATION);
     expect(written).toContain(current);
-    expect((await store.artifacts.get(SIGN_IN_GENERATION, 'alice'))?.grantId).toBeNull();
+    expect((await store.artifacts.get(SIGN_IN_GENERATION, 'alice'))?.ownerId).toBeNull();
   });
 
   it.each([

@@ -60,14 +60,14 @@ export function signInGenerationTtlMs(overrides: Partial<Record<keyof AccountLim
  * {@link FIRST_GENERATION}, which only matters for an account locked before its first unlock and
  * unlocked again within that lockout. Two unlocks racing both end with a fresh generation.
  *
- * Not owned by the user (`grantId` null): dropping the user's artifacts must not bring the
+ * Not owned by the user (`ownerId` null): dropping the user's artifacts must not bring the
  * earlier generation's counters back.
  */
 export async function startSignInGeneration(store: Store, userId: string, now: number, ttlMs: number): Promise<string> {
   const generation = randomToken(12);
   await store.artifacts.delete(SIGN_IN_GENERATION, userId);
   try {
-    await store.artifacts.put({ kind: SIGN_IN_GENERATION, id: userId, value: generation, grantId: null, expiresAt: now + ttlMs });
+    await store.artifacts.put({ kind: SIGN_IN_GENERATION, id: userId, value: generation, ownerId: null, expiresAt: now + ttlMs });
   } catch (error) {
     // A concurrent unlock wrote its own fresh generation: the account is unlocked either way.
     if (!(error instanceof StoreConflictError)) throw error;

@@ -27,7 +27,7 @@ export async function rememberBrowser(ctx: ServerContext, browserId: string | un
   const { artifacts } = ctx.options.store;
   await artifacts.delete(KNOWN_BROWSER, key);
   try {
-    await artifacts.put({ kind: KNOWN_BROWSER, id: key, value: null, grantId: userOwner(userId), expiresAt: ctx.options.clock.now() + KNOWN_BROWSER_TTL_MS });
+    await artifacts.put({ kind: KNOWN_BROWSER, id: key, value: null, ownerId: userOwner(userId), expiresAt: ctx.options.clock.now() + KNOWN_BROWSER_TTL_MS });
   } catch (error) {
     // A concurrent sign-in in the same browser recorded it first: known either way.
     if (!(error instanceof StoreConflictError)) throw error;
@@ -37,7 +37,7 @@ export async function rememberBrowser(ctx: ServerContext, browserId: string | un
 /** Forgets every browser known for the account (after a password reset: one of them may be an attacker's). */
 export async function forgetKnownBrowsers(store: Store, userId: string): Promise<void> {
   for (;;) {
-    const known = await store.artifacts.listByGrant(KNOWN_BROWSER, userOwner(userId));
+    const known = await store.artifacts.listByOwner(KNOWN_BROWSER, userOwner(userId));
     if (known.length === 0) return;
     await Promise.all(known.map((record) => store.artifacts.delete(KNOWN_BROWSER, record.id)));
   }

@@ -110,14 +110,14 @@ export async function startSession(
     kind: SESSION,
     id: ctx.secretKeys.hash(cookie, SESSION_PURPOSE),
     value: state,
-    grantId: userOwner(user.id),
+    ownerId: userOwner(user.id),
     expiresAt: now + ctx.options.sessions.ttl * 1000,
   });
   await store.artifacts.put({
     kind: SIGN_IN_EVENT,
     id: randomToken(16),
     value: { at: now, amr: authentication.amr, clientId: clientId ?? null, ...where },
-    grantId: userOwner(user.id),
+    ownerId: userOwner(user.id),
     expiresAt: now + SIGN_IN_EVENT_TTL_MS,
   });
   await rememberBrowser(ctx, existingBrowserId(ctx, request), user.id);
@@ -147,7 +147,7 @@ export async function endSession(ctx: ServerContext, request: Request): Promise<
 export async function endUserSessions(store: Store, sub: string): Promise<number> {
   let ended = 0;
   for (;;) {
-    const sessions = await store.artifacts.listByGrant(SESSION, userOwner(sub));
+    const sessions = await store.artifacts.listByOwner(SESSION, userOwner(sub));
     let deleted = 0;
     for (const session of sessions) if (await store.artifacts.delete(SESSION, session.id)) deleted += 1;
     ended += deleted;

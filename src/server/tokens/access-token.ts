@@ -83,7 +83,7 @@ export async function issueAccessToken(ctx: ServerContext, input: IssueAccessTok
       consentId: input.consentId,
       ...(input.familyIssuedAt !== undefined ? { familyIssuedAt: input.familyIssuedAt } : {}),
     } satisfies AccessTokenRecord,
-    grantId: input.familyId,
+    ownerId: input.familyId,
     expiresAt: claims.exp * 1000,
   });
   return { token, claims, expiresIn: ttl };

@@ -25,7 +25,7 @@ export interface AuthorizationCodeState {
   amr: string[];
   acr: string;
   sid: string;
-  /** The consent (durable grant) this authorization rests on. */
+  /** The user's consent (a `ConsentRecord`) this authorization rests on. */
   consentId: string;
   /**
    * When the token family this code opens began, in milliseconds (set by
@@ -75,7 +75,7 @@ export function issueAuthorizationCode(ctx: ServerContext, familyId: string, sta
  */
 export async function rememberRedeemedCode(ctx: ServerContext, id: string, state: RedeemedCodeState, lifetimeSeconds: number): Promise<void> {
   try {
-    await ctx.options.store.artifacts.put({ kind: REDEEMED_CODE, id, value: state, grantId: null, expiresAt: ctx.options.clock.now() + lifetimeSeconds * 1000 });
+    await ctx.options.store.artifacts.put({ kind: REDEEMED_CODE, id, value: state, ownerId: null, expiresAt: ctx.options.clock.now() + lifetimeSeconds * 1000 });
   } catch (error) {
     // Only one request consumes a code, so a clash can only be a leftover of the same redemption.
     if (!(error instanceof StoreConflictError)) throw error;

@@ -15,7 +15,7 @@ export async function issueOpaqueCredential(
     kind: credential.kind,
     id: ctx.secretKeys.hash(secret, credential.purpose),
     value: credential.value,
-    grantId: credential.familyId,
+    ownerId: credential.familyId,
     expiresAt: ctx.options.clock.now() + credential.ttlSeconds * 1000,
   });
   return secret;

@@ -40,7 +40,7 @@ export async function rememberSuccessor(ctx: ServerContext, familyId: string, ol
     kind: REFRESH_SUCCESSOR,
     id: oldId,
     value: ctx.secretKeys.encrypt(successor, `refresh-successor:${oldId}`),
-    grantId: familyId,
+    ownerId: familyId,
     expiresAt: ctx.options.clock.now() + ctx.options.tokens.refreshTokenReuseGrace * 1000,
   });
 }

@@ -6,7 +6,7 @@ import { auditEvent } from '../audit/events.js';
 /**
  * A token family: the code of one authorization and every refresh and access token descended from
  * it. Its artifacts are owned by the family id, so one call drops them all. Distinct from the
- * user's consent (the durable grant): ending one family — a replayed code, a reused or revoked
+ * user's consent (a durable `ConsentRecord`): ending one family — a replayed code, a reused or revoked
  * refresh token — leaves the user's other devices signed in.
  */
 export function newFamilyId(): string {
@@ -26,13 +26,13 @@ export async function revokeFamily(ctx: ServerContext, familyId: string, reason:
       kind: REVOKED_FAMILY,
       id: familyId,
       value: { reason },
-      grantId: null,
+      ownerId: null,
       expiresAt: ctx.options.clock.now() + ctx.options.tokens.refreshTokenTtl * 1000,
     });
   } catch (error) {
     if (!(error instanceof StoreConflictError)) throw error;
   }
-  await store.artifacts.deleteByGrant(familyId);
+  await store.artifacts.deleteByOwner(familyId);
   // Reuse and replay mean one of two holders is an attacker: recorded as detected, and the family revoked.
   const type = reason === 'revoked' ? 'token.family_revoked' : reason === 'code_replay' ? 'code.replay_detected' : 'refresh.reuse_detected';
   await ctx.audit.record(auditEvent(type, { client_id: clientId, family: familyId }));

@@ -70,7 +70,7 @@ export async function issueUserTokens(ctx: ServerContext, input: UserTokensInput
       })
     : undefined;
 
-  if (await isFamilyRevoked(ctx, familyId)) await ctx.options.store.artifacts.deleteByGrant(familyId);
+  if (await isFamilyRevoked(ctx, familyId)) await ctx.options.store.artifacts.deleteByOwner(familyId);
   return {
     refreshToken,
     response: {

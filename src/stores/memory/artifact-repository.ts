@@ -36,19 +36,19 @@ export class MemoryArtifactRepository implements ArtifactRepository {
     return this.#kinds.get(kind)?.delete(id) ?? false;
   }
 
-  async deleteByGrant(grantId: string): Promise<number> {
-    return this.deleteByGrantNow(grantId);
+  async deleteByOwner(ownerId: string): Promise<number> {
+    return this.deleteByOwnerNow(ownerId);
   }
 
-  /** Synchronous {@link deleteByGrant}, so grant revocation stays atomic. */
-  deleteByGrantNow(grantId: string): number {
-    return this.#deleteWhere((record) => record.grantId === grantId);
+  /** Synchronous {@link deleteByOwner}, so revoking a consent stays atomic. */
+  deleteByOwnerNow(ownerId: string): number {
+    return this.#deleteWhere((record) => record.ownerId === ownerId);
   }
 
-  async listByGrant<T extends Json = Json>(kind: string, grantId: string, limit = 100): Promise<ArtifactRecord<T>[]> {
+  async listByOwner<T extends Json = Json>(kind: string, ownerId: string, limit = 100): Promise<ArtifactRecord<T>[]> {
     const now = this.#clock.now();
     const owned = [...(this.#kinds.get(kind)?.values() ?? [])].filter(
-      (record) => record.grantId === grantId && record.expiresAt > now,
+      (record) => record.ownerId === ownerId && record.expiresAt > now,
     );
     // Newest expiry first, ties by id descending, as the SQL store orders them.
     owned.sort((a, b) => b.expiresAt - a.expiresAt || compareStrings(b.id, a.id));

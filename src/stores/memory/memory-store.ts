@@ -3,7 +3,7 @@ import type { Store } from '../contract.js';
 import { MemoryArtifactRepository } from './artifact-repository.js';
 import { MemoryAuditRepository } from './audit-repository.js';
 import { MemoryClientRepository } from './client-repository.js';
-import { MemoryGrantRepository } from './grant-repository.js';
+import { MemoryConsentRepository } from './consent-repository.js';
 import { MemoryMfaFactorRepository } from './mfa-factor-repository.js';
 import { MemorySigningKeyRepository } from './signing-key-repository.js';
 import { MemoryUserRepository } from './user-repository.js';
@@ -31,7 +31,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): Store {
     clients: new MemoryClientRepository(),
     users,
     keys: new MemorySigningKeyRepository(),
-    grants: new MemoryGrantRepository((grantId) => artifacts.deleteByGrantNow(grantId)),
+    consents: new MemoryConsentRepository((ownerId) => artifacts.deleteByOwnerNow(ownerId)),
     factors,
     audit: new MemoryAuditRepository(),
     artifacts,

@@ -57,7 +57,7 @@ export function withClientCache(store: Store, bus: InvalidationBus, ttlMs = 30_0
     clients,
     keys,
     users: store.users,
-    grants: store.grants,
+    consents: store.consents,
     factors: store.factors,
     audit: store.audit,
     artifacts: store.artifacts,

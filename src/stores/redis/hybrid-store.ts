@@ -1,7 +1,7 @@
 import type { Cluster, Redis } from 'ioredis';
 import type { Clock } from '../../core/clock.js';
 import { ConfigError } from '../../core/errors.js';
-import type { ArtifactRepository, GrantRepository, Store } from '../contract.js';
+import type { ArtifactRepository, ConsentRepository, Store } from '../contract.js';
 import { createRedisArtifactRepository } from './redis-artifacts.js';
 
 /**
@@ -11,7 +11,7 @@ import { createRedisArtifactRepository } from './redis-artifacts.js';
  * const options: HybridStoreOptions = { durable: createSqliteStore({ filename }), redis: connectRedis(process.env.REDIS_URL!) };
  */
 export interface HybridStoreOptions {
-  /** The system of record for clients, users, keys, grants, factors and the audit log. */
+  /** The system of record for clients, users, keys, consents, factors and the audit log. */
   durable: Store;
   /**
    * Holds the short-lived artifacts. The caller owns the connection: `close()` does not quit it, so
@@ -29,10 +29,11 @@ export interface HybridStoreOptions {
  * artifacts — authorization codes, sessions, refresh tokens, single-use and replay caches — in
  * Redis, where they expire on their own and are shared by every instance.
  *
- * `migrate` and `close` are the durable store's; `ping` checks both. Revoking a grant marks it in
- * the durable store, then deletes its artifacts in Redis: two systems, so not one transaction. The
- * order keeps the gap safe — once the grant reads as revoked no new artifact is issued for it — and
- * the sweep runs on every call, so retrying a revoke whose sweep failed (it rejects) finishes it.
+ * `migrate` and `close` are the durable store's; `ping` checks both. Revoking a consent marks it in
+ * the durable store, then deletes the artifacts it owns in Redis: two systems, so not one
+ * transaction. The order keeps the gap safe — once the consent reads as revoked no new artifact is
+ * issued for it — and the sweep runs on every call, so retrying a revoke whose sweep failed (it
+ * rejects) finishes it.
  *
  * @example
  * const redis = connectRedis(process.env.REDIS_URL!);
@@ -47,7 +48,7 @@ export interface HybridStoreOptions {
 export function createHybridStore(options: HybridStoreOptions): Store {
   if (typeof options !== 'object' || options === null) throw new ConfigError('option "options" must be an object', 'ERR_INVALID_OPTION', 'options');
   const { durable } = options;
-  if (typeof durable !== 'object' || durable === null || typeof durable.migrate !== 'function' || typeof durable.grants !== 'object') {
+  if (typeof durable !== 'object' || durable === null || typeof durable.migrate !== 'function' || typeof durable.consents !== 'object') {
     throw new ConfigError('option "durable" must be a Store', 'ERR_INVALID_OPTION', 'durable');
   }
   const artifacts = createRedisArtifactRepository({ redis: options.redis, prefix: options.prefix, clock: options.clock });
@@ -57,7 +58,7 @@ export function createHybridStore(options: HybridStoreOptions): Store {
     clients: durable.clients,
     users: durable.users,
     keys: durable.keys,
-    grants: hybridGrants(durable.grants, artifacts),
+    consents: hybridConsents(durable.consents, artifacts),
     factors: durable.factors,
     audit: durable.audit,
     artifacts,
@@ -69,18 +70,18 @@ export function createHybridStore(options: HybridStoreOptions): Store {
   };
 }
 
-/** The durable store's grants, with revocation also dropping the grant's artifacts in Redis. */
-function hybridGrants(grants: GrantRepository, artifacts: ArtifactRepository): GrantRepository {
+/** The durable store's consents, with revocation also dropping the consent's artifacts in Redis. */
+function hybridConsents(consents: ConsentRepository, artifacts: ArtifactRepository): ConsentRepository {
   // Called as methods: stores may be classes with private state.
   return {
-    create: (grant) => grants.create(grant),
-    get: (id) => grants.get(id),
-    update: (grant) => grants.update(grant),
-    listBySubject: (subject) => grants.listBySubject(subject),
+    create: (consent) => consents.create(consent),
+    get: (id) => consents.get(id),
+    update: (consent) => consents.update(consent),
+    listBySubject: (subject) => consents.listBySubject(subject),
     async revoke(id, at) {
-      const revoked = await grants.revoke(id, at);
-      // Also when nothing was revoked: a grant revoked earlier whose sweep failed gets swept now.
-      await artifacts.deleteByGrant(id);
+      const revoked = await consents.revoke(id, at);
+      // Also when nothing was revoked: a consent revoked earlier whose sweep failed gets swept now.
+      await artifacts.deleteByOwner(id);
       return revoked;
     },
   };

@@ -32,20 +32,23 @@ export const DEFAULT_REDIS_PREFIX = '{gatehouse}:';
  * Redis for long.
  */
 const PURGE_BATCH = 500;
-/** How many dead entries of a grant's index a `put` tidies at most. */
+/** How many dead entries of an owner's index a `put` tidies at most. */
 const PRUNE_BATCH = 16;
 
 /*
  * Data layout, all under `prefix` (P):
  *
- *   P a:{kind}:{id}         hash: v (value as JSON), e (expiresAt), g (grantId, absent for none),
+ *   P a:{kind}:{id}         hash: v (value as JSON), e (expiresAt), g (ownerId, absent for none),
  *                           c (consumedAt, absent until consumed). Expires (PEXPIREAT) with the artifact.
- *   P g:{grantId}           set of `{kind}:{id}`: the grant's artifacts, for deleteByGrant.
- *   P gk:{kind}:{grantId}   sorted set of ids scored by expiresAt, for listByGrant.
+ *   P g:{ownerId}           set of `{kind}:{id}`: the owner's artifacts, for deleteByOwner.
+ *   P gk:{kind}:{ownerId}   sorted set of ids scored by expiresAt, for listByOwner.
  *   P expiry                sorted set of `{kind}:{id}` scored by expiresAt, for purgeExpired.
  *
  * `{kind}` is written with `%` and `:` percent-encoded, so the `:` after it is always the separator
- * (ids and grant ids may contain `:`). Index keys expire no earlier than their longest-lived member.
+ * (ids and owner ids may contain `:`). Index keys expire no earlier than their longest-lived member.
+ *
+ * The `g` field and the `g:`/`gk:` keys are named for "grant", the owner's name before the rename;
+ * kept so that artifacts already in Redis stay readable across an upgrade.
  *
  * Expiry: `expiresAt` is judged by the store's clock, as in every Gatehouse store. Redis removes each
  * key when the time left by that clock (`expiresAt - now`) has run out on Redis's own clock: the
@@ -73,8 +76,8 @@ end
  * written: it would be invisible, and Redis would drop it at once anyway. An existing artifact
  * expired by the store's clock does not conflict: it is replaced.
  *
- * KEYS: artifact, expiry index[, grant set, grant+kind sorted set].
- * ARGV: value JSON, expiresAt, now (store clock), member `{kind}:{id}`, id, grantId or '',
+ * KEYS: artifact, expiry index[, owner set, owner+kind sorted set].
+ * ARGV: value JSON, expiresAt, now (store clock), member `{kind}:{id}`, id, ownerId or '',
  *       raw artifact key prefix `P a:{kind}:`, encoded kind.
  * Returns 0 on a conflict, 1 otherwise.
  */
@@ -100,7 +103,7 @@ redis.call('ZADD', KEYS[2], expires_at, ARGV[4])
 expire_no_earlier(KEYS[2], deadline, now_ms)
 if KEYS[3] then
   -- Tidy a few entries that are past their time and whose artifact Redis has dropped (or that
-  -- another grant reused), so a long-lived grant's indexes do not collect dead members.
+  -- another owner reused), so a long-lived owner's indexes do not collect dead members.
   for _, id in ipairs(redis.call('ZRANGEBYSCORE', KEYS[4], '-inf', ARGV[3], 'LIMIT', 0, ${PRUNE_BATCH})) do
     if redis.call('HGET', ARGV[7] .. id, 'g') ~= ARGV[6] then
       redis.call('ZREM', KEYS[4], id)
@@ -120,7 +123,7 @@ return 1
  * The artifact keeps its expiry, so a replay is told apart from an unknown id until then.
  *
  * KEYS: artifact. ARGV: now (store clock), consumedAt.
- * Returns { value, expiresAt, has grant '1'|'0', grantId, consumedAt } or nil.
+ * Returns { value, expiresAt, has owner '1'|'0', ownerId, consumedAt } or nil.
  */
 const CONSUME_SCRIPT = `
 local f = redis.call('HMGET', KEYS[1], 'v', 'e', 'g', 'c')
@@ -136,23 +139,23 @@ return { f[1], f[2], '0', '', ARGV[2] }
  * KEYS: artifact, expiry index. ARGV: member, raw key prefix P, encoded kind, id.
  */
 const DELETE_SCRIPT = `
-local grant = redis.call('HGET', KEYS[1], 'g')
+local owner = redis.call('HGET', KEYS[1], 'g')
 if redis.call('DEL', KEYS[1]) == 0 then return 0 end
 redis.call('ZREM', KEYS[2], ARGV[1])
-if grant then
-  redis.call('SREM', ARGV[2] .. 'g:' .. grant, ARGV[1])
-  redis.call('ZREM', ARGV[2] .. 'gk:' .. ARGV[3] .. ':' .. grant, ARGV[4])
+if owner then
+  redis.call('SREM', ARGV[2] .. 'g:' .. owner, ARGV[1])
+  redis.call('ZREM', ARGV[2] .. 'gk:' .. ARGV[3] .. ':' .. owner, ARGV[4])
 end
 return 1
 `;
 
 /**
- * Deletes every artifact a grant owns, and its indexes. A member whose key now belongs to another
- * grant (an id reused after expiry) is left alone.
+ * Deletes every artifact an owner has, and its indexes. A member whose key now belongs to another
+ * owner (an id reused after expiry) is left alone.
  *
- * KEYS: grant set, expiry index. ARGV: grantId, raw key prefix P.
+ * KEYS: owner set, expiry index. ARGV: ownerId, raw key prefix P.
  */
-const DELETE_BY_GRANT_SCRIPT = `
+const DELETE_BY_OWNER_SCRIPT = `
 local count = 0
 local kinds = {}
 for _, member in ipairs(redis.call('SMEMBERS', KEYS[1])) do
@@ -169,13 +172,13 @@ return count
 `;
 
 /**
- * A grant's live artifacts of one kind, newest expiry first (ties: id descending, as ZREVRANGE
- * orders them). Entries whose artifact is gone or belongs to another grant are skipped.
+ * An owner's live artifacts of one kind, newest expiry first (ties: id descending, as ZREVRANGE
+ * orders them). Entries whose artifact is gone or belongs to another owner are skipped.
  *
- * KEYS: grant+kind sorted set. ARGV: now (store clock), limit, raw artifact key prefix `P a:{kind}:`,
- *       grantId. Returns a flat list: id, value, expiresAt, consumedAt or '' per artifact.
+ * KEYS: owner+kind sorted set. ARGV: now (store clock), limit, raw artifact key prefix `P a:{kind}:`,
+ *       ownerId. Returns a flat list: id, value, expiresAt, consumedAt or '' per artifact.
  */
-const LIST_BY_GRANT_SCRIPT = `
+const LIST_BY_OWNER_SCRIPT = `
 local out = {}
 local limit = tonumber(ARGV[2])
 local found = 0
@@ -200,7 +203,7 @@ return out
 
 /**
  * One batch of purging: takes up to `batch` entries of the expiry index due by `now`, deletes the
- * artifacts Redis has not yet dropped itself (and their grant index entries), and removes the entries.
+ * artifacts Redis has not yet dropped itself (and their owner index entries), and removes the entries.
  *
  * KEYS: expiry index. ARGV: now, raw key prefix P, batch. Returns how many entries it removed.
  */
@@ -234,8 +237,8 @@ const SCRIPTS = {
   put: script(PUT_SCRIPT),
   consume: script(CONSUME_SCRIPT),
   delete: script(DELETE_SCRIPT),
-  deleteByGrant: script(DELETE_BY_GRANT_SCRIPT),
-  listByGrant: script(LIST_BY_GRANT_SCRIPT),
+  deleteByOwner: script(DELETE_BY_OWNER_SCRIPT),
+  listByOwner: script(LIST_BY_OWNER_SCRIPT),
   purge: script(PURGE_SCRIPT),
 } as const;
 
@@ -282,8 +285,8 @@ function checkedLimit(limit: number): number {
 
 /**
  * Short-lived artifacts (authorization codes, sessions, refresh tokens, single-use and replay
- * caches) in Redis. Each artifact is a hash that Redis expires with it; grant index sets and
- * per-grant sorted sets serve `deleteByGrant` and `listByGrant`. Every operation that touches more
+ * caches) in Redis. Each artifact is a hash that Redis expires with it; owner index sets and
+ * per-owner sorted sets serve `deleteByOwner` and `listByOwner`. Every operation that touches more
  * than one key, and every check-then-write (`put`'s SET NX, `consume`'s single use), is a single Lua
  * script, so racing callers on any number of connections or hosts never see or make a half-done
  * change.
@@ -301,7 +304,7 @@ function checkedLimit(limit: number): number {
  * @example
  * const redis = connectRedis('redis://127.0.0.1:6379');
  * const artifacts = createRedisArtifactRepository({ redis, prefix: '{gatehouse}:' });
- * await artifacts.put({ kind: 'authorization_code', id, value, grantId, expiresAt: Date.now() + 60_000 });
+ * await artifacts.put({ kind: 'authorization_code', id, value, ownerId, expiresAt: Date.now() + 60_000 });
  * const code = await artifacts.consume('authorization_code', id, Date.now()); // one caller only
  *
  * @throws {ConfigError} a `TypeError` naming the invalid option.
@@ -333,8 +336,8 @@ export function createRedisArtifactRepository(options: RedisArtifactRepositoryOp
 
   const artifactKey = (kind: string, id: string) => `${prefix}a:${encodeKind(kind)}:${id}`;
   const expiryKey = `${prefix}expiry`;
-  const grantKey = (grantId: string) => `${prefix}g:${grantId}`;
-  const grantKindKey = (kind: string, grantId: string) => `${prefix}gk:${encodeKind(kind)}:${grantId}`;
+  const ownerKey = (ownerId: string) => `${prefix}g:${ownerId}`;
+  const ownerKindKey = (kind: string, ownerId: string) => `${prefix}gk:${encodeKind(kind)}:${ownerId}`;
   const member = (kind: string, id: string) => `${encodeKind(kind)}:${id}`;
 
   const run = async (target: Script, keys: string[], args: (string | number)[]): Promise<unknown> => {
@@ -351,14 +354,14 @@ export function createRedisArtifactRepository(options: RedisArtifactRepositoryOp
     kind: string,
     id: string,
     value: string,
-    grantId: string | null,
+    ownerId: string | null,
     expiresAt: string,
     consumedAt: string | null,
   ): ArtifactRecord<T> => ({
     kind,
     id,
     value: JSON.parse(value) as T,
-    grantId,
+    ownerId,
     expiresAt: Number(expiresAt),
     consumedAt: consumedAt === null || consumedAt === '' ? null : Number(consumedAt),
   });
@@ -369,14 +372,14 @@ export function createRedisArtifactRepository(options: RedisArtifactRepositoryOp
       const value = JSON.stringify(artifact.value);
       if (value === undefined) throw new TypeError('value must be JSON-serialisable');
       const keys = [artifactKey(artifact.kind, artifact.id), expiryKey];
-      if (artifact.grantId !== null) keys.push(grantKey(artifact.grantId), grantKindKey(artifact.kind, artifact.grantId));
+      if (artifact.ownerId !== null) keys.push(ownerKey(artifact.ownerId), ownerKindKey(artifact.kind, artifact.ownerId));
       const args = [
         value,
         artifact.expiresAt,
         clock.now(),
         member(artifact.kind, artifact.id),
         artifact.id,
-        artifact.grantId ?? '',
+        artifact.ownerId ?? '',
         `${raw}a:${encodeKind(artifact.kind)}:`,
         encodeKind(artifact.kind),
       ];
@@ -384,17 +387,17 @@ export function createRedisArtifactRepository(options: RedisArtifactRepositoryOp
     },
 
     async get<T extends Json = Json>(kind: string, id: string) {
-      const [value, expiresAt, grantId, consumedAt] = await redis.hmget(artifactKey(kind, id), 'v', 'e', 'g', 'c');
+      const [value, expiresAt, ownerId, consumedAt] = await redis.hmget(artifactKey(kind, id), 'v', 'e', 'g', 'c');
       // Redis may not have dropped it yet (or the clocks disagree): the store's clock decides.
       if (value == null || expiresAt == null || Number(expiresAt) <= clock.now()) return undefined;
-      return record<T>(kind, id, value, grantId ?? null, expiresAt, consumedAt ?? null);
+      return record<T>(kind, id, value, ownerId ?? null, expiresAt, consumedAt ?? null);
     },
 
     async consume<T extends Json = Json>(kind: string, id: string, at: number) {
       const reply = (await run(SCRIPTS.consume, [artifactKey(kind, id)], [clock.now(), at])) as string[] | null;
       if (reply === null) return undefined;
-      const [value, expiresAt, hasGrant, grantId, consumedAt] = reply as [string, string, string, string, string];
-      return record<T>(kind, id, value, hasGrant === '1' ? grantId : null, expiresAt, consumedAt);
+      const [value, expiresAt, hasOwner, ownerId, consumedAt] = reply as [string, string, string, string, string];
+      return record<T>(kind, id, value, hasOwner === '1' ? ownerId : null, expiresAt, consumedAt);
     },
 
     async delete(kind, id) {
@@ -402,17 +405,17 @@ export function createRedisArtifactRepository(options: RedisArtifactRepositoryOp
       return Number(deleted) === 1;
     },
 
-    async deleteByGrant(grantId) {
-      return Number(await run(SCRIPTS.deleteByGrant, [grantKey(grantId), expiryKey], [grantId, raw]));
+    async deleteByOwner(ownerId) {
+      return Number(await run(SCRIPTS.deleteByOwner, [ownerKey(ownerId), expiryKey], [ownerId, raw]));
     },
 
-    async listByGrant<T extends Json = Json>(kind: string, grantId: string, limit = 100) {
+    async listByOwner<T extends Json = Json>(kind: string, ownerId: string, limit = 100) {
       if (checkedLimit(limit) === 0) return [];
       const now = clock.now();
-      const reply = (await run(SCRIPTS.listByGrant, [grantKindKey(kind, grantId)], [now, limit, `${raw}a:${encodeKind(kind)}:`, grantId])) as string[];
+      const reply = (await run(SCRIPTS.listByOwner, [ownerKindKey(kind, ownerId)], [now, limit, `${raw}a:${encodeKind(kind)}:`, ownerId])) as string[];
       const found: ArtifactRecord<T>[] = [];
       for (let i = 0; i + 3 < reply.length; i += 4) {
-        const listed = record<T>(kind, reply[i]!, reply[i + 1]!, grantId, reply[i + 2]!, reply[i + 3]!);
+        const listed = record<T>(kind, reply[i]!, reply[i + 1]!, ownerId, reply[i + 2]!, reply[i + 3]!);
         if (listed.expiresAt > now) found.push(listed);
       }
       return found;

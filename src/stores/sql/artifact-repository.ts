@@ -5,7 +5,11 @@ import { checkedLimit, toMillis, toMillisOrNull } from './column-values.js';
 import type { SqlContext } from './context.js';
 import type { ArtifactsTable } from './schema.js';
 
-/** Short-lived artifacts in the `artifacts` table; expiry is judged by the store's clock. */
+/**
+ * Short-lived artifacts in the `artifacts` table; expiry is judged by the store's clock. The owner
+ * ({@link ArtifactRecord.ownerId}) lives in the column `grant_id`, its name from before the rename:
+ * kept so that existing databases need no migration.
+ */
 export class SqlArtifactRepository implements ArtifactRepository {
   readonly #ctx: SqlContext;
 
@@ -14,7 +18,7 @@ export class SqlArtifactRepository implements ArtifactRepository {
   }
 
   async put(record: Omit<ArtifactRecord, 'consumedAt'>): Promise<void> {
-    const values = { value: JSON.stringify(record.value), grant_id: record.grantId, expires_at: record.expiresAt, consumed_at: null };
+    const values = { value: JSON.stringify(record.value), grant_id: record.ownerId, expires_at: record.expiresAt, consumed_at: null };
     let result;
     try {
       // One statement: a live row conflicts; a row past its expiry (not yet purged) is replaced.
@@ -63,17 +67,17 @@ export class SqlArtifactRepository implements ArtifactRepository {
     return result.numDeletedRows > 0n;
   }
 
-  async deleteByGrant(grantId: string): Promise<number> {
-    const result = await this.#ctx.db.deleteFrom('artifacts').where('grant_id', '=', grantId).executeTakeFirst();
+  async deleteByOwner(ownerId: string): Promise<number> {
+    const result = await this.#ctx.db.deleteFrom('artifacts').where('grant_id', '=', ownerId).executeTakeFirst();
     return Number(result.numDeletedRows);
   }
 
-  async listByGrant<T extends Json = Json>(kind: string, grantId: string, limit = 100): Promise<ArtifactRecord<T>[]> {
+  async listByOwner<T extends Json = Json>(kind: string, ownerId: string, limit = 100): Promise<ArtifactRecord<T>[]> {
     const rows = await this.#ctx.db
       .selectFrom('artifacts')
       .selectAll()
       .where('kind', '=', kind)
-      .where('grant_id', '=', grantId)
+      .where('grant_id', '=', ownerId)
       .where('expires_at', '>', this.#ctx.clock.now())
       .orderBy('expires_at', 'desc')
       .orderBy('id', 'desc')
@@ -93,7 +97,7 @@ function fromRow<T extends Json>(row: Selectable<ArtifactsTable>): ArtifactRecor
     kind: row.kind,
     id: row.id,
     value: JSON.parse(row.value) as T,
-    grantId: row.grant_id,
+    ownerId: row.grant_id,
     expiresAt: toMillis(row.expires_at),
     consumedAt: toMillisOrNull(row.consumed_at),
   };

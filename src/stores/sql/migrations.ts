@@ -60,6 +60,8 @@ export const migrations: readonly SqlMigration[] = [
         .addColumn('retired_at', 'bigint')
         .execute();
 
+      // Consents (`ConsentRecord`) and artifact owners (`ownerId`, column `grant_id`): the names
+      // predate the rename in the store contract and are kept, so no migration moves any data.
       await db.schema
         .createTable('grants')
         .addColumn('id', 'text', (col) => col.primaryKey())
@@ -148,7 +150,7 @@ export const migrations: readonly SqlMigration[] = [
         .columns(['type', 'lookup'])
         .execute();
       await db.schema.createIndex('mfa_factors_user_id_idx').ifNotExists().on('mfa_factors').column('user_id').execute();
-      // For listByGrant: both equalities, then the range and order on expires_at, from the index.
+      // For listByOwner: both equalities, then the range and order on expires_at, from the index.
       await db.schema
         .createIndex('artifacts_kind_grant_id_expires_at_idx')
         .ifNotExists()

@@ -64,7 +64,11 @@ export interface SigningKeysTable {
   retired_at: Millis | null;
 }
 
-/** `grants`: `data` is the JSON of `{ extra }`. */
+/**
+ * `grants`: users' consents (`ConsentRecord` in the store contract); `data` is the JSON of
+ * `{ extra }`. The table keeps the name it was created with: renaming it would need a migration for
+ * no gain, and existing installations keep their data where it is.
+ */
 export interface GrantsTable {
   id: string;
   client_id: string;
@@ -81,6 +85,10 @@ export interface ArtifactsTable {
   kind: string;
   id: string;
   value: string;
+  /**
+   * `ArtifactRecord.ownerId`. The column keeps its original name (no migration; data stays
+   * where it is).
+   */
   grant_id: string | null;
   expires_at: Millis;
   consumed_at: Millis | null;

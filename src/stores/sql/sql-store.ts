@@ -6,7 +6,7 @@ import { SqlAuditRepository } from './audit-repository.js';
 import { SqlClientRepository } from './client-repository.js';
 import type { SqlDialectName } from './conflicts.js';
 import type { SqlContext } from './context.js';
-import { SqlGrantRepository } from './grant-repository.js';
+import { SqlConsentRepository } from './consent-repository.js';
 import { SqlMfaFactorRepository } from './mfa-factor-repository.js';
 import { migrateToLatest } from './migrations.js';
 import type { Database } from './schema.js';
@@ -36,7 +36,7 @@ export function createSqlStore(db: Kysely<Database>, options: SqlStoreOptions): 
     clients: new SqlClientRepository(ctx),
     users: new SqlUserRepository(ctx),
     keys: new SqlSigningKeyRepository(ctx),
-    grants: new SqlGrantRepository(ctx),
+    consents: new SqlConsentRepository(ctx),
     factors: new SqlMfaFactorRepository(ctx),
     audit: new SqlAuditRepository(ctx),
     artifacts: new SqlArtifactRepository(ctx),

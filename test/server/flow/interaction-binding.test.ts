@@ -94,7 +94,7 @@ describe("another user's second factor, account choice or approval never finishe
     // Same browser: bob (password only, no factor) signs in through another client with prompt=login.
     const switchPage = await browser.open(authorizeUrl(server, authorizeParams(flow.client, pkce().challenge, { prompt: 'login' })));
     await submitLogin(browser, expectPage(switchPage, 'login'), users.bob);
-    expect((await promptNone(browser, server, flow.client)).get('error')).toBe('consent_required'); // bob's session now, no grant yet
+    expect((await promptNone(browser, server, flow.client)).get('error')).toBe('consent_required'); // bob's session now, no consent yet
 
     // Back on Payroll's pending consent page (rendered for alice): approve.
     const mark = browser.history.length;
@@ -189,7 +189,7 @@ describe("another user's second factor, account choice or approval never finishe
   it("prompt=consent: alice's approval does not count for bob, who signs in afterwards in the same request; bob is asked himself", async () => {
     const flow = await freshFlow();
     const { server, users, clock } = flow;
-    // bob has a remembered grant for the client: only prompt=consent makes him approve again.
+    // bob has a remembered consent for the client: only prompt=consent makes him approve again.
     await signIn(new Browser(server), server, flow.client, users.bob);
     const browser = new Browser(server);
     await signIn(browser, server, flow.client, users.alice);
@@ -225,7 +225,7 @@ describe("another user's second factor, account choice or approval never finishe
     const answer = await browser.submit(consentForAlice, {}, { button: 'approve' });
     expect(codesSentFrom(browser, mark)).toEqual([]);
     expect(expectPage(answer, 'consent').body).toContain('bob@example.com');
-    expect((await server.store.grants.listBySubject(users.bob.record.id)).filter((grant) => grant.clientId === flow.client.clientId)).toEqual([]);
+    expect((await server.store.consents.listBySubject(users.bob.record.id)).filter((consent) => consent.clientId === flow.client.clientId)).toEqual([]);
   });
 });
 
@@ -318,7 +318,7 @@ describe('id_token_hint names the user who must sign in (OIDC Core §3.1.2.1)', 
 /** bob's remembered consent for `client` (as the consent step stores it), without his signing in there. */
 async function payrollGrantFor(flow: Flow, client: FlowClient): Promise<void> {
   const now = flow.server.clock.now();
-  await flow.server.store.grants.create({ id: randomUUID(), clientId: client.clientId, subject: flow.users.bob.record.id, scope: 'openid', extra: {}, createdAt: now, updatedAt: now, revokedAt: null });
+  await flow.server.store.consents.create({ id: randomUUID(), clientId: client.clientId, subject: flow.users.bob.record.id, scope: 'openid', extra: {}, createdAt: now, updatedAt: now, revokedAt: null });
 }
 
 /** A JSON POST from `browser`'s cookie jar (the passkey script's calls); cookies it sets are kept. */

@@ -24,7 +24,7 @@ describe('instrumentStore', () => {
     const { store, metrics } = setUp();
     await store.clients.create(makeClient());
     for (let i = 0; i < STORE_LATENCY_SAMPLE + 1; i += 1) await store.clients.get('client-1');
-    await store.artifacts.put({ kind: 'code', id: 'a', value: { n: 1 }, grantId: null, expiresAt: T0 + 60_000 });
+    await store.artifacts.put({ kind: 'code', id: 'a', value: { n: 1 }, ownerId: null, expiresAt: T0 + 60_000 });
     await store.artifacts.consume('code', 'a', T0);
 
     expect(await observations(metrics, 'clients.create')).toBe(1);
@@ -41,7 +41,7 @@ describe('instrumentStore', () => {
     await store.clients.create(client);
     expect(await store.clients.get('client-1')).toEqual(client);
     expect(await store.clients.get('nobody')).toBeUndefined();
-    await store.artifacts.put({ kind: 'code', id: 'a', value: { n: 1 }, grantId: null, expiresAt: T0 + 60_000 });
+    await store.artifacts.put({ kind: 'code', id: 'a', value: { n: 1 }, ownerId: null, expiresAt: T0 + 60_000 });
     expect(await store.artifacts.consume('code', 'a', T0)).toMatchObject({ kind: 'code', id: 'a', value: { n: 1 }, consumedAt: T0 });
     expect(await store.artifacts.consume('code', 'a', T0)).toBeUndefined();
     // Writes went to the wrapped store itself.
@@ -86,11 +86,11 @@ describe('instrumentStore', () => {
     // Memory repositories keep state in private fields: a wrong `this` would throw here.
     await store.users.list();
     await store.keys.list();
-    await store.grants.listBySubject('user-1');
+    await store.consents.listBySubject('user-1');
     await store.factors.listByUser('user-1');
     await store.artifacts.purgeExpired(T0);
     await store.audit.tail(10);
-    for (const operation of ['users.list', 'keys.list', 'grants.listBySubject', 'factors.listByUser', 'artifacts.purgeExpired', 'audit.tail']) {
+    for (const operation of ['users.list', 'keys.list', 'consents.listBySubject', 'factors.listByUser', 'artifacts.purgeExpired', 'audit.tail']) {
       expect(await observations(metrics, operation), operation).toBe(1);
     }
     expect(store.clients.get).toBe(store.clients.get);

@@ -1,40 +1,43 @@
 import type { Selectable } from 'kysely';
-import type { GrantRecord, GrantRepository } from '../contract.js';
+import type { ConsentRecord, ConsentRepository } from '../contract.js';
 import { asConflict, primaryKeyField } from './conflicts.js';
 import { toMillis, toMillisOrNull } from './column-values.js';
 import type { SqlContext } from './context.js';
 import type { GrantsTable } from './schema.js';
 
-type GrantData = Pick<GrantRecord, 'extra'>;
+type ConsentData = Pick<ConsentRecord, 'extra'>;
 
-/** Grants in the `grants` table. */
-export class SqlGrantRepository implements GrantRepository {
+/**
+ * Consents in the `grants` table (its name from before the rename, kept so that existing databases
+ * need no migration).
+ */
+export class SqlConsentRepository implements ConsentRepository {
   readonly #ctx: SqlContext;
 
   constructor(ctx: SqlContext) {
     this.#ctx = ctx;
   }
 
-  async create(grant: GrantRecord): Promise<void> {
+  async create(consent: ConsentRecord): Promise<void> {
     try {
-      await this.#ctx.db.insertInto('grants').values(toRow(grant)).execute();
+      await this.#ctx.db.insertInto('grants').values(toRow(consent)).execute();
     } catch (error) {
       throw asConflict(error, this.#ctx.dialect, primaryKeyField('id'));
     }
   }
 
-  async get(id: string): Promise<GrantRecord | undefined> {
+  async get(id: string): Promise<ConsentRecord | undefined> {
     const row = await this.#ctx.db.selectFrom('grants').selectAll().where('id', '=', id).executeTakeFirst();
     return row === undefined ? undefined : fromRow(row);
   }
 
-  async update(grant: GrantRecord): Promise<boolean> {
-    const { id, ...changes } = toRow(grant);
+  async update(consent: ConsentRecord): Promise<boolean> {
+    const { id, ...changes } = toRow(consent);
     const result = await this.#ctx.db.updateTable('grants').set(changes).where('id', '=', id).executeTakeFirst();
     return result.numUpdatedRows > 0n;
   }
 
-  async listBySubject(subject: string): Promise<GrantRecord[]> {
+  async listBySubject(subject: string): Promise<ConsentRecord[]> {
     const rows = await this.#ctx.db
       .selectFrom('grants')
       .selectAll()
@@ -53,29 +56,29 @@ export class SqlGrantRepository implements GrantRepository {
         .where('id', '=', id)
         .where('revoked_at', 'is', null)
         .executeTakeFirst();
-      if (result.numUpdatedRows === 0n) return false;
+      // Swept on every call, as the contract asks of every store (the hybrid store needs it to finish a failed sweep).
       await trx.deleteFrom('artifacts').where('grant_id', '=', id).execute();
-      return true;
+      return result.numUpdatedRows > 0n;
     });
   }
 }
 
-function toRow(grant: GrantRecord) {
-  const data: GrantData = { extra: grant.extra };
+function toRow(consent: ConsentRecord) {
+  const data: ConsentData = { extra: consent.extra };
   return {
-    id: grant.id,
-    client_id: grant.clientId,
-    subject: grant.subject,
-    scope: grant.scope,
+    id: consent.id,
+    client_id: consent.clientId,
+    subject: consent.subject,
+    scope: consent.scope,
     data: JSON.stringify(data),
-    created_at: grant.createdAt,
-    updated_at: grant.updatedAt,
-    revoked_at: grant.revokedAt,
+    created_at: consent.createdAt,
+    updated_at: consent.updatedAt,
+    revoked_at: consent.revokedAt,
   };
 }
 
-function fromRow(row: Selectable<GrantsTable>): GrantRecord {
-  const data = JSON.parse(row.data) as GrantData;
+function fromRow(row: Selectable<GrantsTable>): ConsentRecord {
+  const data = JSON.parse(row.data) as ConsentData;
   return {
     id: row.id,
     clientId: row.client_id,
