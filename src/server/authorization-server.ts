@@ -2,7 +2,7 @@ import { OAuthError } from '../core/errors.js';
 import { createLogger, silentLogger } from '../core/logger.js';
 import { SecretKeys } from '../core/secret.js';
 import { KeyRing, keyRetentionMs } from '../core/signing-keys.js';
-import { endpointUrls, type ServerContext } from './context.js';
+import { endpointUrls, type Capabilities } from './context.js';
 import { oauthErrorResponse } from './http/responses.js';
 import { resolveOptions, type AuthorizationServerOptions } from './options.js';
 import { createRouter } from './router.js';
@@ -58,27 +58,31 @@ export interface AuthorizationServer {
  */
 export function createAuthorizationServer(options: AuthorizationServerOptions): AuthorizationServer {
   const resolved = resolveOptions(options);
+  const { store: givenStore, clock, logger: givenLogger, ...config } = resolved;
   const metrics = createMetrics();
-  resolved.store = instrumentStore(resolved.store, metrics);
-  const secretKeys = new SecretKeys(resolved.secret);
-  const logger = resolved.logger === false ? silentLogger() : (resolved.logger ?? createLogger());
-  const retentionMs = keyRetentionMs(Math.max(resolved.tokens.accessTokenTtl, resolved.tokens.idTokenTtl));
-  const keyRing = new KeyRing(resolved.store, secretKeys, retentionMs);
-  const ctx: ServerContext = {
-    options: resolved,
-    secretKeys,
-    keyRing,
+  // Every store call timed and counted: the store the server works with is the instrumented one.
+  const store = instrumentStore(givenStore, metrics);
+  const secrets = new SecretKeys(config.secret);
+  const logger = givenLogger === false ? silentLogger() : (givenLogger ?? createLogger());
+  const retentionMs = keyRetentionMs(Math.max(config.tokens.accessTokenTtl, config.tokens.idTokenTtl));
+  const keys = new KeyRing(store, secrets, retentionMs);
+  const ctx: Capabilities = {
+    store,
+    clock,
+    config,
+    secrets,
+    keys,
     logger,
-    endpoints: endpointUrls(resolved.issuer),
-    upstreams: createUpstreams(resolved),
+    urls: endpointUrls(config.issuer),
+    upstreams: createUpstreams(config, clock),
     metrics,
-    audit: createAuditLog({ store: resolved.store, secretKeys, logger, clock: resolved.clock, ...(resolved.audit.file ? { file: resolved.audit.file } : {}) }),
-    protection: {
-      rateLimits: new RateLimits(resolved.protection.rateLimits, resolved.protection.redis, resolved.protection.redisPrefix),
-      trustedProxies: parseIpRanges(resolved.protection.trustedProxies, 'protection.trustedProxies'),
-      forwardedHeader: resolved.protection.forwardedHeader,
-      operatorAllowList: parseIpRanges(resolved.protection.operatorAllowList, 'protection.operatorAllowList'),
-      metricsToken: resolved.protection.metricsToken,
+    audit: createAuditLog({ store, secretKeys: secrets, logger, clock, ...(config.audit.file ? { file: config.audit.file } : {}) }),
+    limits: new RateLimits(config.protection.rateLimits, config.protection.redis, config.protection.redisPrefix),
+    network: {
+      trustedProxies: parseIpRanges(config.protection.trustedProxies, 'protection.trustedProxies'),
+      forwardedHeader: config.protection.forwardedHeader,
+      operatorAllowList: parseIpRanges(config.protection.operatorAllowList, 'protection.operatorAllowList'),
+      metricsToken: config.protection.metricsToken,
     },
   };
   const router = createRouter(ctx);
@@ -86,16 +90,16 @@ export function createAuthorizationServer(options: AuthorizationServerOptions): 
   let closed = false;
 
   const initialise = async (): Promise<void> => {
-    if (resolved.migrate) await resolved.store.migrate();
-    await keyRing.load(resolved.clock.now());
+    if (config.migrate) await store.migrate();
+    await keys.load(clock.now());
     if (closed) return;
     // Keys rotated by another instance (or the CLI) are reloaded as soon as it says so.
-    await resolved.invalidation?.subscribe((topic) => {
-      if (topic === 'keys') keyRing.refresh(resolved.clock.now()).catch((error: unknown) => logger.warn({ err: error }, 'signing key refresh failed'));
+    await config.invalidation?.subscribe((topic) => {
+      if (topic === 'keys') keys.refresh(clock.now()).catch((error: unknown) => logger.warn({ err: error }, 'signing key refresh failed'));
     });
     timers.push(
-      every(resolved.keys.refreshInterval * 1000, () => keyRing.refresh(resolved.clock.now()), logger, 'signing key refresh'),
-      every(PURGE_INTERVAL_MS, () => resolved.store.artifacts.purgeExpired(resolved.clock.now()), logger, 'artifact purge'),
+      every(config.keys.refreshInterval * 1000, () => keys.refresh(clock.now()), logger, 'signing key refresh'),
+      every(PURGE_INTERVAL_MS, () => store.artifacts.purgeExpired(clock.now()), logger, 'artifact purge'),
     );
   };
   const ready = initialise();
@@ -103,7 +107,7 @@ export function createAuthorizationServer(options: AuthorizationServerOptions): 
   ready.catch(() => undefined);
 
   return {
-    issuer: resolved.issuer,
+    issuer: config.issuer,
     async fetch(request: Request, env?: FetchEnv): Promise<Response> {
       try {
         await ready;
@@ -121,14 +125,14 @@ export function createAuthorizationServer(options: AuthorizationServerOptions): 
       await ctx.audit.flush();
     },
     async upstreamTokens(userId, upstreamId) {
-      const identity = (await resolved.store.users.listIdentities(userId)).find((link) => link.provider === upstreamId);
+      const identity = (await store.users.listIdentities(userId)).find((link) => link.provider === upstreamId);
       if (!identity?.encryptedTokens) return undefined;
-      return JSON.parse(secretKeys.decrypt(identity.encryptedTokens, identityContext(identity.provider, identity.subject))) as TokenSet;
+      return JSON.parse(secrets.decrypt(identity.encryptedTokens, identityContext(identity.provider, identity.subject))) as TokenSet;
     },
   };
 }
 
-function every(ms: number, task: () => Promise<unknown>, logger: ServerContext['logger'], name: string): NodeJS.Timeout {
+function every(ms: number, task: () => Promise<unknown>, logger: Capabilities['logger'], name: string): NodeJS.Timeout {
   const timer = setInterval(() => {
     task().catch((error: unknown) => logger.warn({ err: error }, `${name} failed`));
   }, ms);

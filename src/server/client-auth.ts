@@ -1,14 +1,11 @@
 import { OAuthError } from '../core/errors.js';
-import type { SecretKeys } from '../core/secret.js';
-import type { ClientAuthMethod, ClientRecord, Store } from '../stores/contract.js';
+import type { ClientAuthMethod, ClientRecord } from '../stores/contract.js';
 import type { FormParams } from './http/form.js';
-import { currentRequestContext } from './http/request-context.js';
 import { parseIpRanges } from './protection/ip-ranges.js';
 import type { AuditLog } from './audit/audit-log.js';
 import { auditEvent } from './audit/events.js';
 import { rateLimitedError, recordRateLimitHit } from './protection/rate-limited.js';
-import type { Limited, RateLimits } from './protection/rate-limits.js';
-import type { ServerContext } from './context.js';
+import { clientAddress, type ServerContext } from './context.js';
 
 /** Purpose label of the keyed hash of client secrets. */
 export const CLIENT_SECRET_PURPOSE = 'client-secret';
@@ -24,25 +21,7 @@ interface PresentedCredentials {
 export const CLIENT_AUTH_METHODS: readonly ClientAuthMethod[] = ['client_secret_basic', 'client_secret_post', 'none'];
 
 /** What client authentication works with. */
-export interface ClientAuthDeps {
-  store: Store;
-  secretKeys: SecretKeys;
-  audit: AuditLog;
-  rateLimits: RateLimits;
-  /** Records a refusal by a rate limit (metrics, bounded audit). */
-  refused(limited: Limited, clientId: string | undefined): Promise<void>;
-}
-
-/** The capabilities of {@link authenticateClient}, taken from the server's context. */
-export function clientAuthDeps(ctx: ServerContext): ClientAuthDeps {
-  return {
-    store: ctx.options.store,
-    secretKeys: ctx.secretKeys,
-    audit: ctx.audit,
-    rateLimits: ctx.protection.rateLimits,
-    refused: (limited, clientId) => recordRateLimitHit(ctx, limited, clientId ? { client_id: clientId } : {}),
-  };
-}
+export type ClientAuthContext = Pick<ServerContext, 'store' | 'secrets' | 'audit' | 'limits' | 'metrics' | 'request'>;
 
 /**
  * Authenticates the client of a back-channel request (RFC 6749 §2.3).
@@ -52,19 +31,19 @@ export function clientAuthDeps(ctx: ServerContext): ClientAuthDeps {
  * (`clientAuthPerClientIp`) before the secret is compared, and a success gives it back, so a flood
  * of guesses gets `429` once the budget is spent, even with the right secret inside it.
  */
-export async function authenticateClient(deps: ClientAuthDeps, request: Request, params: FormParams): Promise<ClientRecord> {
-  const { store, secretKeys, audit, rateLimits } = deps;
+export async function authenticateClient(ctx: ClientAuthContext, request: Request, params: FormParams): Promise<ClientRecord> {
+  const { store, secrets, audit, limits } = ctx;
   const presented = presentedCredentials(request, params);
-  const ip = currentRequestContext()?.ip ?? 'unknown';
+  const ip = clientAddress(ctx);
   const client = await store.clients.get(presented.clientId);
-  const attempt = await rateLimits.reserve([{ limiter: 'clientAuthPerClientIp', key: `${presented.clientId}|${ip}` }]);
+  const attempt = await limits.reserve([{ limiter: 'clientAuthPerClientIp', key: `${presented.clientId}|${ip}` }]);
   if (attempt.limited) {
-    await deps.refused(attempt.limited, client?.clientId);
+    await recordRateLimitHit(ctx, attempt.limited, client ? { client_id: client.clientId } : {});
     throw rateLimitedError(attempt.limited);
   }
   const failed = async (reason: string) => {
     // Bounded: a flood of unknown client ids (or wrong secrets) cannot grow the audit chain without end.
-    if (await rateLimits.auditAllowed(`client.authentication_failed:${reason}`, reason === 'unknown_client' ? ip : `${presented.clientId}|${ip}`)) {
+    if (await limits.auditAllowed(`client.authentication_failed:${reason}`, reason === 'unknown_client' ? ip : `${presented.clientId}|${ip}`)) {
       audit.recordLater(auditEvent('client.authentication_failed', { ...(client ? { client_id: client.clientId } : {}), reason }));
     }
     return invalidClient('client authentication failed');
@@ -76,11 +55,11 @@ export async function authenticateClient(deps: ClientAuthDeps, request: Request,
     const valid =
       client.clientSecretHash !== null &&
       presented.clientSecret !== undefined &&
-      secretKeys.verifyHash(presented.clientSecret, CLIENT_SECRET_PURPOSE, client.clientSecretHash);
+      secrets.verifyHash(presented.clientSecret, CLIENT_SECRET_PURPOSE, client.clientSecretHash);
     if (!valid) throw await failed('bad_secret');
   }
   await attempt.refund();
-  await checkClientAddress(client, audit);
+  await checkClientAddress(client, audit, ctx.request.ip);
   return client;
 }
 
@@ -88,10 +67,9 @@ export async function authenticateClient(deps: ClientAuthDeps, request: Request,
  * A client registered with `allowed_ips` may call the token, introspection and revocation
  * endpoints only from those addresses (IPv4/IPv6 CIDR); anything else is refused, and logged.
  */
-async function checkClientAddress(client: ClientRecord, audit: AuditLog): Promise<void> {
+async function checkClientAddress(client: ClientRecord, audit: AuditLog, ip: string | null): Promise<void> {
   const allowed = client.extra.allowed_ips;
   if (!Array.isArray(allowed) || allowed.length === 0) return;
-  const ip = currentRequestContext()?.ip ?? null;
   if (parseIpRanges(allowed as string[], 'allowed_ips').has(ip)) return;
   await audit.record(auditEvent('client.address_refused', { client_id: client.clientId }));
   throw new OAuthError('unauthorized_client', 'requests for this client are not allowed from this address', { status: 403 });

@@ -5,7 +5,7 @@ import { parseScope } from './scope.js';
 
 /** The user's standing (unrevoked) consent to a client, if any. */
 export async function findConsent(ctx: ServerContext, sub: string, clientId: string): Promise<ConsentRecord | undefined> {
-  const consents = await ctx.options.store.consents.listBySubject(sub);
+  const consents = await ctx.store.consents.listBySubject(sub);
   return consents.find((consent) => consent.clientId === clientId && consent.revokedAt === null);
 }
 
@@ -18,17 +18,17 @@ export function consentCovers(consent: ConsentRecord | undefined, scope: readonl
 
 /** Records consent: extends the existing consent with the new scopes, or creates one. */
 export async function recordConsent(ctx: ServerContext, sub: string, clientId: string, scope: readonly string[]): Promise<ConsentRecord> {
-  const now = ctx.options.clock.now();
+  const now = ctx.clock.now();
   const existing = await findConsent(ctx, sub, clientId);
   if (existing && consentCovers(existing, scope)) return existing;
   if (existing) {
     const merged = [...new Set([...parseScope(existing.scope), ...scope])].join(' ');
     const updated = { ...existing, scope: merged, updatedAt: now };
-    await ctx.options.store.consents.update(updated);
+    await ctx.store.consents.update(updated);
     return updated;
   }
   const consent: ConsentRecord = { id: randomUUID(), clientId, subject: sub, scope: scope.join(' '), extra: {}, createdAt: now, updatedAt: now, revokedAt: null };
-  await ctx.options.store.consents.create(consent);
+  await ctx.store.consents.create(consent);
   return consent;
 }
 
@@ -62,6 +62,6 @@ export function endedByTokensNotBefore(consent: ConsentRecord, familyIssuedAt: n
  * code redemption, refresh, introspection, UserInfo, revocation lookup — goes through here.
  */
 export async function isConsentActive(ctx: ServerContext, consentId: string, familyIssuedAt: number | undefined): Promise<boolean> {
-  const consent = await ctx.options.store.consents.get(consentId);
+  const consent = await ctx.store.consents.get(consentId);
   return consent !== undefined && consent.revokedAt === null && !endedByTokensNotBefore(consent, familyIssuedAt);
 }

@@ -2,6 +2,8 @@ import type { Logger } from 'pino';
 import type { KeyRing } from '../core/signing-keys.js';
 import type { SecretKeys } from '../core/secret.js';
 import type { ResolvedOptions } from './options.js';
+import type { Clock } from '../core/clock.js';
+import type { Store } from '../stores/contract.js';
 import type { Upstream } from './upstream/upstreams.js';
 import type { RateLimits } from './protection/rate-limits.js';
 import type { IpRanges } from './protection/ip-ranges.js';
@@ -9,18 +11,31 @@ import type { ForwardedHeader } from './protection/client-ip.js';
 import type { Metrics } from './observability/metrics.js';
 import type { AuditLog } from './audit/audit-log.js';
 
-/** What every endpoint works with, built once per server. */
-export interface ServerContext {
-  options: ResolvedOptions;
-  secretKeys: SecretKeys;
-  keyRing: KeyRing;
+/**
+ * What the server's steps work with: a typed set of capabilities built once by
+ * `createAuthorizationServer`. A step takes the ones it uses (`Pick<Capabilities, 'store' | 'clock'>`),
+ * never the user's options object; the store and the clock are capabilities, not options.
+ */
+export interface Capabilities {
+  /** Durable records and short-lived artifacts. */
+  store: Store;
+  /** The time source (a fixed clock in tests). */
+  clock: Clock;
+  /** The resolved configuration: issuer, lifetimes, branding, policies (no store, clock or logger). */
+  config: ServerConfig;
+  /** Keys derived from the installation secret: encryption and keyed hashes. */
+  secrets: SecretKeys;
+  /** The signing keys (active and published). */
+  keys: KeyRing;
   logger: Logger;
   /** Absolute endpoint URLs, derived from the issuer (never from the request's Host header). */
-  endpoints: EndpointUrls;
+  urls: EndpointUrls;
   /** Upstream providers by id, in configured order. */
   upstreams: Map<string, Upstream>;
-  protection: {
-    rateLimits: RateLimits;
+  /** Rate limits (spend, then check). */
+  limits: RateLimits;
+  /** Who may be believed about client addresses, and who may read `/metrics`. */
+  network: {
     trustedProxies: IpRanges;
     /** The one header family read for the client address behind {@link trustedProxies}. */
     forwardedHeader: ForwardedHeader;
@@ -31,6 +46,40 @@ export interface ServerContext {
   metrics: Metrics;
   /** The tamper-evident audit log: every security-relevant action. */
   audit: AuditLog;
+}
+
+/** The configuration part of the resolved options: everything but the store, the clock and the logger. */
+export type ServerConfig = Omit<ResolvedOptions, 'store' | 'clock' | 'logger'>;
+
+/**
+ * Who is asking: the request id, the client's address (resolved behind trusted proxies, `null`
+ * when the host gave none) and user agent. Built by the router for each request and passed
+ * explicitly (no `AsyncLocalStorage`).
+ */
+export interface RequestInfo {
+  id: string;
+  ip: string | null;
+  userAgent: string | null;
+  /** Forwarding headers arrived from a peer that is not a trusted proxy. */
+  unvouchedForwarding: boolean;
+}
+
+/**
+ * The capabilities as one request sees them: its {@link RequestInfo}, and an audit log that
+ * records it with every event. What endpoints and their steps receive.
+ */
+export interface ServerContext extends Capabilities {
+  request: RequestInfo;
+}
+
+/** The request's client address, or `unknown` (as rate-limit keys and logs need a string). */
+export function clientAddress(ctx: Pick<ServerContext, 'request'>): string {
+  return ctx.request.ip ?? 'unknown';
+}
+
+/** The scope of one request: the capabilities with its info, and the audit log bound to it. */
+export function scopeFor(capabilities: Capabilities, request: RequestInfo): ServerContext {
+  return { ...capabilities, request, audit: capabilities.audit.forRequest({ requestId: request.id, ip: request.ip, userAgent: request.userAgent }) };
 }
 
 export interface EndpointUrls {

@@ -12,7 +12,7 @@ export interface AudienceDefaults {
 
 /** The server's {@link AudienceDefaults}. */
 export function audienceDefaults(ctx: ServerContext): AudienceDefaults {
-  return { defaultAudience: ctx.options.tokens.defaultAudience, issuer: ctx.options.issuer };
+  return { defaultAudience: ctx.config.tokens.defaultAudience, issuer: ctx.config.issuer };
 }
 
 /**

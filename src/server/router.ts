@@ -1,7 +1,7 @@
 import { Hono, type Context } from 'hono';
 import { randomUUID } from 'node:crypto';
 import { OAuthError } from '../core/errors.js';
-import { ENDPOINT_PATHS, type ServerContext } from './context.js';
+import { ENDPOINT_PATHS, scopeFor, type Capabilities, type ServerContext } from './context.js';
 import { authorizationEndpoint } from './endpoints/authorize.js';
 import { discoveryEndpoint, jwksEndpoint, serverMetadata } from './endpoints/discovery.js';
 import { endSessionConfirm, endSessionEndpoint } from './endpoints/end-session.js';
@@ -33,7 +33,6 @@ import {
 import { interactionContinue, interactionMfa, interactionMfaEnroll, interactionPasskey, interactionPasskeyOptions } from './endpoints/mfa.js';
 import { errorPage } from './interaction/pages.js';
 import { oauthErrorResponse, serverErrorResponse } from './http/responses.js';
-import { currentRequestContext, runWithRequestContext } from './http/request-context.js';
 import { healthzResponse, httpMetrics, operatorMetricsResponse, readinessCheck, readyzResponse } from './observability/index.js';
 import { clientIp, hasUnvouchedForwarding, unconfiguredProxyWarning } from './protection/client-ip.js';
 import { isStoreUnavailable } from '../stores/unavailable.js';
@@ -42,7 +41,7 @@ import { rateLimitedResponse } from './protection/rate-limited.js';
 /** Health checks and metrics scrapes (operators, often and on purpose): exempt from per-address limits. */
 const HEALTH_PATHS = new Set(['/healthz', '/readyz', '/metrics']);
 
-type Env = { Variables: { requestId: string }; Bindings: { remoteAddress?: string } };
+type Env = { Variables: { requestId: string; scope: ServerContext }; Bindings: { remoteAddress?: string } };
 
 const CORS_PREFLIGHT = {
   'Access-Control-Allow-Origin': '*',
@@ -59,35 +58,33 @@ type Method = 'GET' | 'POST';
  * `https://example.com/auth` serves `https://example.com/auth/token`. API endpoints answer errors
  * as JSON; page endpoints (`page: true`) as an HTML error page.
  */
-export function createRouter(ctx: ServerContext): Hono<Env> {
-  const base = ctx.options.issuerUrl.pathname.replace(/\/$/, '');
+export function createRouter(ctx: Capabilities): Hono<Env> {
+  const base = ctx.config.issuerUrl.pathname.replace(/\/$/, '');
   const metadata = serverMetadata(ctx);
   const app = new Hono<Env>();
   const pagePaths: RegExp[] = [];
   // First, so that refused (429) and failed requests are counted too.
   app.use(httpMetrics(ctx.metrics));
-  const warnUnconfiguredProxy = unconfiguredProxyWarning(ctx.protection.trustedProxies, ctx.logger);
+  const warnUnconfiguredProxy = unconfiguredProxyWarning(ctx.network.trustedProxies, ctx.logger);
 
   app.use(async (c, next) => {
     const requestId = randomUUID();
     c.set('requestId', requestId);
     const peer = c.env?.remoteAddress;
-    const ip = clientIp(peer, c.req.raw.headers, ctx.protection.trustedProxies, ctx.protection.forwardedHeader);
-    const unvouchedForwarding = hasUnvouchedForwarding(peer, c.req.raw.headers, ctx.protection.trustedProxies);
+    const ip = clientIp(peer, c.req.raw.headers, ctx.network.trustedProxies, ctx.network.forwardedHeader);
+    const unvouchedForwarding = hasUnvouchedForwarding(peer, c.req.raw.headers, ctx.network.trustedProxies);
     warnUnconfiguredProxy(peer, c.req.raw.headers);
-    await runWithRequestContext({ requestId, ip, unvouchedForwarding, userAgent: c.req.header('user-agent')?.slice(0, 300) ?? null }, async () => {
-      const path = new URL(c.req.url).pathname;
-      // Health checks come from load balancers, often and on purpose: they do not count.
-      const limited = HEALTH_PATHS.has(path) || ip === null ? undefined : await ctx.protection.rateLimits.consume('requestsPerIp', ip);
-      if (limited) {
-        c.res = await rateLimitedResponse(ctx, limited, isPage(c.req.url));
-        return;
-      }
-      await next();
-    });
+    // Who is asking, for every step, log line and audit event of this request: passed, not ambient.
+    const scope = scopeFor(ctx, { id: requestId, ip, unvouchedForwarding, userAgent: c.req.header('user-agent')?.slice(0, 300) ?? null });
+    c.set('scope', scope);
+    const path = new URL(c.req.url).pathname;
+    // Health checks come from load balancers, often and on purpose: they do not count.
+    const limited = HEALTH_PATHS.has(path) || ip === null ? undefined : await ctx.limits.consume('requestsPerIp', ip);
+    if (limited) c.res = await rateLimitedResponse(scope, limited, isPage(c.req.url));
+    else await next();
     c.res.headers.set('X-Request-Id', requestId);
     c.res.headers.set('X-Content-Type-Options', 'nosniff');
-    if (ctx.options.secureCookies) c.res.headers.set('Strict-Transport-Security', 'max-age=31536000; includeSubDomains');
+    if (ctx.config.secureCookies) c.res.headers.set('Strict-Transport-Security', 'max-age=31536000; includeSubDomains');
   });
 
   const route = (path: string, methods: Method[], endpoint: Endpoint, page = false, cors = false): void => {
@@ -103,7 +100,7 @@ export function createRouter(ctx: ServerContext): Hono<Env> {
       });
     }
     for (const method of methods) {
-      const handler = (c: Context<Env>) => endpoint(ctx, c.req.raw, c.req.param('id') ?? '', c.req.param() as Record<string, string>);
+      const handler = (c: Context<Env>) => endpoint(c.get('scope'), c.req.raw, c.req.param('id') ?? '', c.req.param() as Record<string, string>);
       app.on(method, path, handler);
       if (method === 'GET') app.on('HEAD', path, handler);
     }
@@ -113,14 +110,13 @@ export function createRouter(ctx: ServerContext): Hono<Env> {
     });
   };
 
-  const readiness = readinessCheck(ctx.options.store, ctx.keyRing);
+  const readiness = readinessCheck(ctx.store, ctx.keys);
   route('/healthz', ['GET'], () => healthzResponse());
   route('/readyz', ['GET'], () => readyzResponse(readiness));
-  route('/metrics', ['GET'], (_ctx, request) => {
-    const who = currentRequestContext();
+  route('/metrics', ['GET'], (scope, request) => {
     // Forwarded by a proxy that is not trusted: the peer address (loopback, say) is the proxy's, not the scraper's.
-    const ip = who?.unvouchedForwarding ? null : who?.ip;
-    return operatorMetricsResponse(ctx.metrics, ctx.protection.operatorAllowList, ip, request, { token: ctx.protection.metricsToken });
+    const ip = scope.request.unvouchedForwarding ? null : scope.request.ip;
+    return operatorMetricsResponse(ctx.metrics, ctx.network.operatorAllowList, ip, request, { token: ctx.network.metricsToken });
   });
 
   // The issuer URL is a page (at the root too: people type the host), and browsers ask for /favicon.ico.

@@ -197,13 +197,13 @@ export function removeFormFor(page: Page, label: string): HtmlForm {
 
 /** What the factor functions need, for a store and clock (the test servers' secret by default). */
 export function factorContext(store: Store, clock: Clock, secret: string = SECRET): FactorContext {
-  return { options: { store, clock }, secretKeys: new SecretKeys(secret) };
+  return { store, clock, secrets: new SecretKeys(secret) };
 }
 
 /** A confirmed authenticator app for `userId`, its code of "now" used up; returns the secret. */
 export async function giveTotp(ctx: FactorContext, userId: string): Promise<{ secret: string; factor: MfaFactorRecord; confirmedAt: number }> {
   const { factor, secret } = await startTotpEnrolment(ctx, userId);
-  const confirmedAt = ctx.options.clock.now();
+  const confirmedAt = ctx.clock.now();
   if (!(await useTotpCode(ctx, factor, await totpAt(secret, confirmedAt)))) throw new Error('could not confirm the TOTP factor');
   return { secret, factor, confirmedAt };
 }

@@ -15,7 +15,7 @@ export const USERS_MFA_USAGE = `Usage:
 export async function usersMfaCommand(args: string[], runtime: Runtime, json: boolean, productName: string, io: CliIo): Promise<number> {
   const [action, login] = args;
   if (action === undefined || login === undefined) throw new UsageError('usage: gatehouse users mfa list|reset|add-totp USER');
-  const ctx: FactorContext = { options: { store: runtime.store, clock: systemClock }, secretKeys: runtime.secretKeys };
+  const ctx: FactorContext = { store: runtime.store, clock: systemClock, secrets: runtime.secretKeys };
   const user = await findUser(runtime.store, login);
   switch (action) {
     case 'list': {

@@ -6,7 +6,6 @@ import type { SecretKeys } from '../../core/secret.js';
 import type { AuditEventRecord, Json, Store } from '../../stores/contract.js';
 import { auditHash } from './chain.js';
 import { redactDetails } from './redact.js';
-import { currentRequestContext } from './request-context.js';
 
 /** What a caller says about an event; the audit log adds the time, the request and the chain. */
 export interface AuditEventInput {
@@ -20,7 +19,7 @@ export interface AuditEventInput {
   details?: Record<string, Json | undefined>;
 }
 
-/** Who asked; by default the current request's (see `runWithRequestContext`). */
+/** Who asked (the request of a server event; none for the CLI). */
 export interface AuditContext {
   requestId?: string | null;
   ip?: string | null;
@@ -46,10 +45,12 @@ export interface AuditLog {
    * logger and the file. Throws when the database refuses it (the caller decides whether the
    * action may go ahead unaudited); a failing file is logged, not thrown.
    *
-   * @param context who asked; when left out, the current request's, if any.
+   * @param context who asked; for a log from {@link forRequest}, that request's.
    * @returns the event as stored.
    */
   record(event: AuditEventInput, context?: AuditContext): Promise<AuditEventRecord>;
+  /** The same log, recording `context` (a request's id, address, user agent) with every event. */
+  forRequest(context: AuditContext): AuditLog;
   /**
    * Records a high-volume event (a token issued) without holding up the response: appended in
    * order by a queue, so the chain is the same; a failure is logged. {@link flush} waits for it.
@@ -91,12 +92,19 @@ export function createAuditLog(options: AuditLogOptions): AuditLog {
 
   let queue: Promise<unknown> = Promise.resolve();
   const log: AuditLog = {
-    recordLater(input, context = currentRequestContext()) {
-      // The context is taken now: the request may be over by the time the event is written.
+    recordLater(input, context = {}) {
       queue = queue.then(() => log.record(input, context)).catch((error: unknown) => logger.error({ err: error }, 'audit write failed'));
     },
     flush: () => queue.then(() => undefined),
-    async record(input, context = currentRequestContext()) {
+    forRequest(context) {
+      return {
+        record: (input, given) => log.record(input, given ?? context),
+        recordLater: (input, given) => log.recordLater(input, given ?? context),
+        flush: log.flush,
+        forRequest: log.forRequest,
+      };
+    },
+    async record(input, context = {}) {
       const event = prepare(input, context, clock.now());
       let stored: AuditEventRecord;
       try {

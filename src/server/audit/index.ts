@@ -23,4 +23,3 @@ export {
   type UnhashedAuditEvent,
 } from './chain.js';
 export { isSecretKey, looksLikeToken, REDACTED, redactDetails } from './redact.js';
-export { currentRequestContext, runWithRequestContext, type RequestContext } from './request-context.js';

@@ -45,8 +45,8 @@ const NOTICES: Record<string, string> = {
   'app-removed': 'The application no longer has access to your account.',
 };
 
-const base = (ctx: ServerContext) => ctx.options.issuerUrl.pathname.replace(/\/$/, '');
-const accountUrl = (ctx: ServerContext, notice?: string) => `${ctx.options.issuer}/account${notice ? `?notice=${notice}` : ''}`;
+const base = (ctx: ServerContext) => ctx.config.issuerUrl.pathname.replace(/\/$/, '');
+const accountUrl = (ctx: ServerContext, notice?: string) => `${ctx.config.issuer}/account${notice ? `?notice=${notice}` : ''}`;
 const seeOther = (location: string, setCookies: string[] = []) => {
   const headers = new Headers({ Location: location, 'Cache-Control': 'no-store' });
   for (const cookie of setCookies) headers.append('Set-Cookie', cookie);
@@ -68,7 +68,7 @@ async function signInToAccount(ctx: ServerContext, request: Request, reauthentic
     uiLocales: [],
   };
   const interaction = await createInteraction(ctx, { request: authorization, browser: browserBinding(ctx, browser.id), purpose: 'account' });
-  return seeOther(`${ctx.options.issuerUrl.origin}${interactionPath(ctx, interaction.id)}`, browser.setCookie ? [browser.setCookie] : []);
+  return seeOther(`${ctx.config.issuerUrl.origin}${interactionPath(ctx, interaction.id)}`, browser.setCookie ? [browser.setCookie] : []);
 }
 
 interface AccountRequest {
@@ -82,7 +82,7 @@ async function accountPost(ctx: ServerContext, request: Request): Promise<Accoun
   const session = await loadSession(ctx, request);
   const browserId = existingBrowserId(ctx, request);
   if (!session || !browserId) return signInToAccount(ctx, request);
-  const form = await readForm(request, { maxBodyBytes: ctx.options.limits.maxBodyBytes });
+  const form = await readForm(request, { maxBodyBytes: ctx.config.limits.maxBodyBytes });
   if (!verifyCsrf(ctx, browserId, CSRF_SUBJECT, form.get('csrf'))) {
     return errorPage(ctx, 403, 'Request not accepted', 'The form was not accepted. Go back to your account page and try again.');
   }
@@ -96,9 +96,9 @@ async function accountPost(ctx: ServerContext, request: Request): Promise<Accoun
  * cookie alone cannot enrol the thief's own factor.
  */
 async function recentlyAuthenticated(ctx: ServerContext, session: Session): Promise<boolean> {
-  const age = Math.floor(ctx.options.clock.now() / 1000) - session.state.authTime;
-  if (age > ctx.options.mfa.recentAuthSeconds) return false;
-  if (ctx.options.mfa.policy === 'off' || session.state.amr.includes('mfa')) return true;
+  const age = Math.floor(ctx.clock.now() / 1000) - session.state.authTime;
+  if (age > ctx.config.mfa.recentAuthSeconds) return false;
+  if (ctx.config.mfa.policy === 'off' || session.state.amr.includes('mfa')) return true;
   return (await usableFactors(ctx, session.user.id)).length === 0;
 }
 
@@ -138,11 +138,11 @@ function methodsInWords(ctx: ServerContext, record: SignInRecord): string {
 /** GET /account — factors, recovery codes, sessions and recent sign-ins of the signed-in user. */
 export async function accountPage(ctx: ServerContext, request: Request, _id: string, _params: Record<string, string>, notice?: string, error?: string): Promise<Response> {
   const when = formatDate;
-  const now = ctx.options.clock.now();
+  const now = ctx.clock.now();
   const session = await loadSession(ctx, request);
   if (!session) return signInToAccount(ctx, request);
   const browser = identifyBrowser(ctx, request);
-  const { store } = ctx.options;
+  const { store } = ctx;
   const userId = session.user.id;
   const factors = (await store.factors.listByUser(userId)).filter((factor) => factor.type !== 'recovery_codes' && factor.data.confirmed === true);
   const hasRecovery = (await store.factors.listByUser(userId)).some((factor) => factor.type === 'recovery_codes');
@@ -226,7 +226,7 @@ export async function accountTotpStart(ctx: ServerContext, request: Request): Pr
   const post = await accountChangePost(ctx, request, 'add');
   if (post instanceof Response) return post;
   const { session, browserId } = post;
-  const { store } = ctx.options;
+  const { store } = ctx;
   // One set-up at a time: earlier unfinished ones are dropped.
   for (const factor of await store.factors.listByUser(session.user.id)) {
     if (factor.type === 'totp' && factor.data.confirmed !== true) await store.factors.delete(factor.id);
@@ -236,7 +236,7 @@ export async function accountTotpStart(ctx: ServerContext, request: Request): Pr
 }
 
 async function totpEnrolPage(ctx: ServerContext, session: Session, browserId: string, secret: string, error?: string): Promise<Response> {
-  const svg = await qrSvg(otpauthUri(ctx.options.branding.productName, session.user.email ?? session.user.username, secret));
+  const svg = await qrSvg(otpauthUri(ctx.config.branding.productName, session.user.email ?? session.user.username, secret));
   return htmlResponse(
     ctx,
     (nonce) =>
@@ -274,7 +274,7 @@ function recoveryCodesPage(ctx: ServerContext, browserId: string, codes: string[
 
 /** Whether the user has a set of recovery codes (used up or not). */
 async function hasRecoveryCodes(ctx: ServerContext, userId: string): Promise<boolean> {
-  return (await ctx.options.store.factors.listByUser(userId)).some((factor) => factor.type === 'recovery_codes');
+  return (await ctx.store.factors.listByUser(userId)).some((factor) => factor.type === 'recovery_codes');
 }
 
 /**
@@ -295,7 +295,7 @@ async function recoveryCodesIfFirst(ctx: ServerContext, userId: string, browserI
  */
 const RECOVERY_CODES_OFFER = 'recovery_codes_offer';
 const RECOVERY_CODES_OFFER_TTL_MS = 5 * 60_000;
-const offerId = (ctx: ServerContext, browserId: string, userId: string) => ctx.secretKeys.hash(`${browserId}\0${userId}`, 'recovery-codes-offer');
+const offerId = (ctx: ServerContext, browserId: string, userId: string) => ctx.secrets.hash(`${browserId}\0${userId}`, 'recovery-codes-offer');
 
 /** GET /account/recovery-codes/new — the recovery codes of a first passkey, once; otherwise the account page. */
 export async function accountNewRecoveryCodes(ctx: ServerContext, request: Request): Promise<Response> {
@@ -303,7 +303,7 @@ export async function accountNewRecoveryCodes(ctx: ServerContext, request: Reque
   const browserId = existingBrowserId(ctx, request);
   if (!session || !browserId) return signInToAccount(ctx, request);
   const userId = session.user.id;
-  const offer = await ctx.options.store.artifacts.consume(RECOVERY_CODES_OFFER, offerId(ctx, browserId, userId), ctx.options.clock.now());
+  const offer = await ctx.store.artifacts.consume(RECOVERY_CODES_OFFER, offerId(ctx, browserId, userId), ctx.clock.now());
   const page = offer ? await recoveryCodesIfFirst(ctx, userId, browserId, 'passkey-added') : undefined;
   return page ?? seeOther(accountUrl(ctx, offer ? 'passkey-added' : undefined));
 }
@@ -313,7 +313,7 @@ export async function accountTotpConfirm(ctx: ServerContext, request: Request): 
   const post = await accountChangePost(ctx, request, 'add');
   if (post instanceof Response) return post;
   const { session, browserId, form } = post;
-  const pending = (await ctx.options.store.factors.listByUser(session.user.id)).filter((factor) => factor.type === 'totp' && factor.data.confirmed !== true).pop();
+  const pending = (await ctx.store.factors.listByUser(session.user.id)).filter((factor) => factor.type === 'totp' && factor.data.confirmed !== true).pop();
   if (!pending) return seeOther(accountUrl(ctx));
   if (!(await useTotpCode(ctx, pending, form.get('code') ?? ''))) {
     return totpEnrolPage(ctx, session, browserId, totpSecretOf(ctx, pending), 'That code did not work. Check the time on your device and try again.');
@@ -351,7 +351,7 @@ export async function accountContactAdd(ctx: ServerContext, request: Request): P
   // Spaces, dashes and brackets are formatting in a phone number, but part of an email address.
   const typed = form.get('to') ?? '';
   const to = channel === 'sms' ? typed.replace(/[\s()-]/g, '') : typed.trim().toLowerCase();
-  const sender = ctx.options.mfa.senders[channel];
+  const sender = ctx.config.mfa.senders[channel];
   if (!sender) return accountPage(ctx, request, '', {}, undefined, `Codes by ${channel === 'sms' ? 'text message' : 'email'} are not available.`);
   if (!(channel === 'sms' ? PHONE : EMAIL).test(to)) {
     return accountPage(ctx, request, '', {}, undefined, channel === 'sms' ? 'Enter the phone number with its country code, like +44 7700 900123.' : 'Enter a valid email address.');
@@ -382,14 +382,14 @@ export async function accountContactConfirm(ctx: ServerContext, request: Request
   const post = await accountChangePost(ctx, request, 'add');
   if (post instanceof Response) return post;
   const { session, browserId, form } = post;
-  const factor = await ctx.options.store.factors.get(form.get('factor') ?? '');
+  const factor = await ctx.store.factors.get(form.get('factor') ?? '');
   if (!factor || factor.userId !== session.user.id || (factor.type !== 'sms' && factor.type !== 'email')) return seeOther(accountUrl(ctx));
   const checked = await checkOneTimeCode(ctx, factor, 'verify_contact', form.get('code') ?? '');
   if (!checked.ok) {
     return contactVerifyPage(ctx, browserId, factor, checked.reason === 'wrong' ? 'That code did not work.' : 'That code expired or was tried too often. Add the number or address again for a new code.');
   }
-  const now = ctx.options.clock.now();
-  await ctx.options.store.factors.update({ ...factor, data: { ...factor.data, confirmed: true }, updatedAt: now });
+  const now = ctx.clock.now();
+  await ctx.store.factors.update({ ...factor, data: { ...factor.data, confirmed: true }, updatedAt: now });
   await releasePendingContact(ctx, factor, { dropFactor: false });
   await factorAdded(ctx, session.user, factor.type);
   return (await recoveryCodesIfFirst(ctx, session.user.id, browserId, 'contact-added')) ?? seeOther(accountUrl(ctx, 'contact-added'));
@@ -400,9 +400,9 @@ export async function accountFactorRemove(ctx: ServerContext, request: Request):
   const post = await accountChangePost(ctx, request, 'remove');
   if (post instanceof Response) return post;
   const { session, form } = post;
-  const factor = await ctx.options.store.factors.get(form.get('factor') ?? '');
+  const factor = await ctx.store.factors.get(form.get('factor') ?? '');
   if (factor && factor.userId === session.user.id) {
-    await ctx.options.store.factors.delete(factor.id);
+    await ctx.store.factors.delete(factor.id);
     await ctx.audit.record(auditEvent('mfa.factor_removed', { sub: session.user.id, type: factor.type }));
   }
   return seeOther(accountUrl(ctx, 'factor-removed'));
@@ -420,7 +420,7 @@ export async function accountEndOtherSessions(ctx: ServerContext, request: Reque
   const post = await accountPost(ctx, request);
   if (post instanceof Response) return post;
   const current = sessionKeyOf(ctx, request);
-  const { store } = ctx.options;
+  const { store } = ctx;
   for (const record of await store.artifacts.listByOwner(SESSION, userOwner(post.session.user.id))) {
     if (record.id !== current) await store.artifacts.delete(SESSION, record.id);
   }
@@ -436,9 +436,9 @@ export async function accountEndOtherSessions(ctx: ServerContext, request: Reque
 export async function accountRevokeApp(ctx: ServerContext, request: Request): Promise<Response> {
   const post = await accountPost(ctx, request);
   if (post instanceof Response) return post;
-  const consent = await ctx.options.store.consents.get(post.form.get('grant') ?? '');
+  const consent = await ctx.store.consents.get(post.form.get('grant') ?? '');
   if (consent && consent.subject === post.session.user.id && consent.revokedAt === null) {
-    await ctx.options.store.consents.revoke(consent.id, ctx.options.clock.now());
+    await ctx.store.consents.revoke(consent.id, ctx.clock.now());
     await ctx.audit.record(auditEvent('consent.revoked', { client_id: consent.clientId, sub: post.session.user.id }));
   }
   return seeOther(accountUrl(ctx, 'app-removed'));
@@ -454,7 +454,7 @@ export async function accountLogout(ctx: ServerContext, request: Request): Promi
 
 async function readJsonBody(ctx: ServerContext, request: Request): Promise<Record<string, unknown> | undefined> {
   try {
-    const value = JSON.parse(await readBody(request, ctx.options.limits.maxBodyBytes)) as unknown;
+    const value = JSON.parse(await readBody(request, ctx.config.limits.maxBodyBytes)) as unknown;
     return typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : undefined;
   } catch {
     return undefined;
@@ -501,17 +501,17 @@ export async function accountPasskeyRegister(ctx: ServerContext, request: Reques
   if (!factor) return oauthErrorResponse(new OAuthError('invalid_request', 'the passkey could not be registered'));
   await factorAdded(ctx, session.user, 'webauthn');
   if (!(await hasRecoveryCodes(ctx, session.user.id))) {
-    const now = ctx.options.clock.now();
+    const now = ctx.clock.now();
     const id = offerId(ctx, browserId, session.user.id);
     // A fresh offer replaces an unused one (a second passkey added before the page was seen).
-    await ctx.options.store.artifacts.delete(RECOVERY_CODES_OFFER, id);
+    await ctx.store.artifacts.delete(RECOVERY_CODES_OFFER, id);
     try {
-      await ctx.options.store.artifacts.put({ kind: RECOVERY_CODES_OFFER, id, value: null, ownerId: userOwner(session.user.id), expiresAt: now + RECOVERY_CODES_OFFER_TTL_MS });
+      await ctx.store.artifacts.put({ kind: RECOVERY_CODES_OFFER, id, value: null, ownerId: userOwner(session.user.id), expiresAt: now + RECOVERY_CODES_OFFER_TTL_MS });
     } catch (error) {
       // A concurrent add in the same browser made the offer first: there is one either way.
       if (!(error instanceof StoreConflictError)) throw error;
     }
-    return json({ redirect: `${ctx.options.issuer}/account/recovery-codes/new` }, 200, { 'Cache-Control': 'no-store' });
+    return json({ redirect: `${ctx.config.issuer}/account/recovery-codes/new` }, 200, { 'Cache-Control': 'no-store' });
   }
   return json({ redirect: accountUrl(ctx, 'passkey-added') }, 200, { 'Cache-Control': 'no-store' });
 }

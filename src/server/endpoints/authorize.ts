@@ -21,7 +21,7 @@ export async function authorizationEndpoint(ctx: ServerContext, request: Request
   let params: FormParams;
   try {
     params = request.method === 'POST'
-      ? await readForm(request, { maxBodyBytes: ctx.options.limits.maxBodyBytes })
+      ? await readForm(request, { maxBodyBytes: ctx.config.limits.maxBodyBytes })
       : parseForm(new URL(request.url).search.slice(1), []);
   } catch (error) {
     if (error instanceof OAuthError) return errorPage(ctx, 400, 'Invalid sign-in request', error.message);
@@ -45,7 +45,7 @@ async function authorize(ctx: ServerContext, httpRequest: Request, params: FormP
   const mfa = session ? await mfaRequirement(ctx, client, request, session.user.id) : undefined;
   if (request.prompt.includes('none')) {
     const consent = session ? await findConsent(ctx, session.user.id, client.clientId) : undefined;
-    const step = nextStep(request, {}, session, consent, Math.floor(ctx.options.clock.now() / 1000), mfa);
+    const step = nextStep(request, {}, session, consent, Math.floor(ctx.clock.now() / 1000), mfa);
     if (step !== undefined || !session) {
       const error = promptNoneError(step ?? 'login');
       return authorizationResponse(ctx, target, { error, error_description: `the user must interact (${error.replace('_', ' ')})` });
@@ -56,11 +56,11 @@ async function authorize(ctx: ServerContext, httpRequest: Request, params: FormP
   const browser = identifyBrowser(ctx, httpRequest);
   const setCookies = browser.setCookie ? [browser.setCookie] : [];
   const consent = session ? await findConsent(ctx, session.user.id, client.clientId) : undefined;
-  if (session && nextStep(request, {}, session, consent, Math.floor(ctx.options.clock.now() / 1000), mfa) === undefined) {
+  if (session && nextStep(request, {}, session, consent, Math.floor(ctx.clock.now() / 1000), mfa) === undefined) {
     return issueCodeResponse(ctx, request, client, session, setCookies);
   }
   const interaction = await createInteraction(ctx, { request, browser: browserBinding(ctx, browser.id) });
-  const headers = new Headers({ Location: `${ctx.options.issuerUrl.origin}${interactionPath(ctx, interaction.id)}`, 'Cache-Control': 'no-store' });
+  const headers = new Headers({ Location: `${ctx.config.issuerUrl.origin}${interactionPath(ctx, interaction.id)}`, 'Cache-Control': 'no-store' });
   for (const cookie of setCookies) headers.append('Set-Cookie', cookie);
   return new Response(null, { status: 303, headers });
 }

@@ -1,7 +1,7 @@
 import { OPENID_SCOPES, SUPPORTED_CLAIMS } from '../claims.js';
 import { CLIENT_AUTH_METHODS } from '../client-auth.js';
 import { ACR_MULTI_FACTOR, ACR_PAPE_MULTI_FACTOR, ACR_SINGLE_FACTOR } from '../mfa/policy.js';
-import type { ServerContext } from '../context.js';
+import type { Capabilities, ServerContext } from '../context.js';
 import { supportedGrantTypes } from '../grants/index.js';
 import { json } from '../http/responses.js';
 
@@ -10,8 +10,8 @@ import { json } from '../http/responses.js';
  * Authorization server metadata (RFC 8414 §2), also served as OpenID Provider metadata
  * (OpenID Connect Discovery §3). Advertises exactly what is implemented.
  */
-export function serverMetadata(ctx: ServerContext): Record<string, unknown> {
-  const { options, endpoints } = ctx;
+export function serverMetadata(ctx: Pick<Capabilities, 'config' | 'urls'>): Record<string, unknown> {
+  const { config: options, urls: endpoints } = ctx;
   const methods = [...CLIENT_AUTH_METHODS];
   return {
     issuer: options.issuer,
@@ -57,5 +57,5 @@ export function discoveryEndpoint(metadata: Record<string, unknown>): Response {
 
 /** The JWK Set (RFC 7517 §5): public keys only, active and still-published retired ones. */
 export function jwksEndpoint(ctx: ServerContext): Response {
-  return json(ctx.keyRing.jwks(), 200, PUBLIC_METADATA_HEADERS);
+  return json(ctx.keys.jwks(), 200, PUBLIC_METADATA_HEADERS);
 }

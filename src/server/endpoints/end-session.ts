@@ -38,7 +38,7 @@ async function parseLogoutRequest(ctx: ServerContext, params: FormParams): Promi
     throw new LogoutError('client_id does not match the id_token_hint.');
   }
   const clientId = clientIdParam ?? (hint?.audience.length === 1 ? hint.audience[0] : undefined);
-  const client = clientId === undefined ? undefined : await ctx.options.store.clients.get(clientId);
+  const client = clientId === undefined ? undefined : await ctx.store.clients.get(clientId);
   if (clientId !== undefined && !client) throw new LogoutError('The application is not registered.');
   const postLogoutRedirectUri = params.get('post_logout_redirect_uri');
   if (postLogoutRedirectUri !== undefined && (!client || !client.postLogoutRedirectUris.includes(postLogoutRedirectUri))) {
@@ -60,7 +60,7 @@ function afterLogout(ctx: ServerContext, logout: LogoutRequest, setCookies: stri
 
 async function readParams(ctx: ServerContext, request: Request): Promise<FormParams> {
   return request.method === 'POST'
-    ? readForm(request, { maxBodyBytes: ctx.options.limits.maxBodyBytes })
+    ? readForm(request, { maxBodyBytes: ctx.config.limits.maxBodyBytes })
     : parseForm(new URL(request.url).search.slice(1), []);
 }
 
@@ -91,7 +91,7 @@ export async function endSessionEndpoint(ctx: ServerContext, request: Request): 
   if (logout.client) hiddenFields.client_id = logout.client.clientId;
   if (logout.postLogoutRedirectUri !== undefined) hiddenFields.post_logout_redirect_uri = logout.postLogoutRedirectUri;
   if (logout.state !== undefined) hiddenFields.state = logout.state;
-  const base = ctx.options.issuerUrl.pathname.replace(/\/$/, '');
+  const base = ctx.config.issuerUrl.pathname.replace(/\/$/, '');
   return htmlResponse(
     ctx,
     (nonce) =>
@@ -109,7 +109,7 @@ export async function endSessionEndpoint(ctx: ServerContext, request: Request): 
 
 /** POST /logout/confirm — the user's answer to the confirmation page. */
 export async function endSessionConfirm(ctx: ServerContext, request: Request): Promise<Response> {
-  const params = await readForm(request, { maxBodyBytes: ctx.options.limits.maxBodyBytes });
+  const params = await readForm(request, { maxBodyBytes: ctx.config.limits.maxBodyBytes });
   const browserId = existingBrowserId(ctx, request);
   if (!browserId || !verifyCsrf(ctx, browserId, CSRF_SUBJECT, params.get('csrf'))) {
     return errorPage(ctx, 403, 'Request not accepted', 'The sign-out form was not accepted. Please try again.');

@@ -13,7 +13,7 @@ export const DOCUMENTATION_URL = 'https://www.npmjs.com/package/gatehouse';
  * Someone who opens the issuer URL gets a page, not a JSON 404.
  */
 export async function homePage(ctx: ServerContext, request: Request): Promise<Response> {
-  const { issuer } = ctx.options;
+  const { issuer } = ctx.config;
   const session = await loadSession(ctx, request);
   const user = session?.user;
   return htmlResponse(ctx, (nonce) =>

@@ -3,11 +3,10 @@ import { auditEvent } from '../audit/events.js';
 import type { ClientRecord, UserRecord } from '../../stores/contract.js';
 import { interactionClient } from '../interaction/account-client.js';
 import { acrFor, mfaRequirement } from '../mfa/policy.js';
-import { currentIp } from '../http/request-context.js';
 import { rateLimitedResponse } from '../protection/rate-limited.js';
 import { failureDelayMs, reserveSignIn, signInTarget } from '../protection/sign-in-attempts.js';
 import { recordConsent } from '../consent.js';
-import type { ServerContext } from '../context.js';
+import { clientAddress, type ServerContext } from '../context.js';
 import { readForm, type FormParams } from '../http/form.js';
 import { advanceInteraction, wrongUserResponse } from '../interaction/advance.js';
 import { authorizationResponse } from '../interaction/authorization-response.js';
@@ -43,7 +42,7 @@ function missingCookie(ctx: ServerContext, request: Request): Response {
   if ((request.method === 'GET' || request.method === 'HEAD') && !url.searchParams.has(COOKIE_CHECK)) {
     const browser = identifyBrowser(ctx, request);
     url.searchParams.set(COOKIE_CHECK, '1');
-    const headers = new Headers({ Location: `${ctx.options.issuerUrl.origin}${url.pathname}${url.search}`, 'Cache-Control': 'no-store' });
+    const headers = new Headers({ Location: `${ctx.config.issuerUrl.origin}${url.pathname}${url.search}`, 'Cache-Control': 'no-store' });
     if (browser.setCookie) headers.append('Set-Cookie', browser.setCookie);
     return new Response(null, { status: 303, headers });
   }
@@ -51,7 +50,7 @@ function missingCookie(ctx: ServerContext, request: Request): Response {
     ctx,
     400,
     'Cookies are needed to sign in',
-    `Your browser did not send the cookie that keeps this sign-in safe. Allow cookies for ${ctx.options.issuerUrl.host} in your browser’s settings, then go back to the application and sign in again.`,
+    `Your browser did not send the cookie that keeps this sign-in safe. Allow cookies for ${ctx.config.issuerUrl.host} in your browser’s settings, then go back to the application and sign in again.`,
   );
 }
 
@@ -75,7 +74,7 @@ export async function load(ctx: ServerContext, request: Request, id: string): Pr
 export async function loadPost(ctx: ServerContext, request: Request, id: string): Promise<(Loaded & { form: FormParams }) | Response> {
   const loaded = await load(ctx, request, id);
   if (loaded instanceof Response) return loaded;
-  const form = await readForm(request, { maxBodyBytes: ctx.options.limits.maxBodyBytes });
+  const form = await readForm(request, { maxBodyBytes: ctx.config.limits.maxBodyBytes });
   if (!verifyCsrf(ctx, loaded.browserId, id, form.get('csrf'))) {
     return errorPage(ctx, 403, 'Request not accepted', 'The form was not accepted (it may have been open too long, or sent from another site). Go back to the application and try again.');
   }
@@ -83,7 +82,7 @@ export async function loadPost(ctx: ServerContext, request: Request, id: string)
 }
 
 export function seeOther(ctx: ServerContext, id: string, setCookies: string[] = []): Response {
-  const headers = new Headers({ Location: `${ctx.options.issuerUrl.origin}${interactionPath(ctx, id)}`, 'Cache-Control': 'no-store' });
+  const headers = new Headers({ Location: `${ctx.config.issuerUrl.origin}${interactionPath(ctx, id)}`, 'Cache-Control': 'no-store' });
   for (const cookie of setCookies) headers.append('Set-Cookie', cookie);
   return new Response(null, { status: 303, headers });
 }
@@ -106,9 +105,9 @@ export async function interactionLogin(ctx: ServerContext, request: Request, id:
   const { interaction, client, browserId, form } = loaded;
   const login = form.get('username')?.trim() ?? '';
   const password = form.get('password') ?? '';
-  const user = login ? await ctx.options.store.users.findByLogin(login) : undefined;
+  const user = login ? await ctx.store.users.findByLogin(login) : undefined;
   // Counted per account, whichever name was typed (username or email); unknown names count by what was typed.
-  const attempt = await reserveSignIn(ctx, await signInTarget(ctx, { login, user, browserId, ip: currentIp() }));
+  const attempt = await reserveSignIn(ctx, await signInTarget(ctx, { login, user, browserId, ip: clientAddress(ctx) }));
   if (attempt.limited) {
     ctx.metrics.signInFailures.inc({ reason: 'rate_limited' });
     return rateLimitedResponse(ctx, attempt.limited, request);
@@ -136,7 +135,7 @@ export async function firstFactorPassed(ctx: ServerContext, request: Request, in
   // OIDC Core §3.1.2.1: another user than the one `id_token_hint` names ends the request (before any second factor).
   if (hinted !== undefined && hinted !== user.id) return wrongUserResponse(ctx, interaction, extraCookies);
   const mfa = await mfaRequirement(ctx, client, interaction.state.request, user.id);
-  const now = ctx.options.clock.now();
+  const now = ctx.clock.now();
   const base = { ...interaction.state, accountChosen: user.id, loginRequested: false };
   if (mfa.required) {
     const next = await advanceInteractionState(ctx, interaction, { ...base, pendingUser: user.id, pendingAmr: amr, pendingProvider: provider });

@@ -33,7 +33,7 @@ function describe(ctx: ServerContext, token: ActiveToken): Record<string, unknow
     scope: token.state.scope.join(' '),
     client_id: token.clientId,
     sub: token.state.sub,
-    iss: ctx.options.issuer,
+    iss: ctx.config.issuer,
     exp: Math.floor(token.expiresAt / 1000),
   };
 }

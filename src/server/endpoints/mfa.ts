@@ -1,7 +1,7 @@
 import type { AuthenticationResponseJSON } from '@simplewebauthn/server';
 import { auditEvent } from '../audit/events.js';
 import type { ClientRecord, MfaFactorRecord, MfaFactorType, UserRecord } from '../../stores/contract.js';
-import type { ServerContext } from '../context.js';
+import { clientAddress, type ServerContext } from '../context.js';
 import { readBody } from '../http/form.js';
 import { json, oauthErrorResponse } from '../http/responses.js';
 import { OAuthError } from '../../core/errors.js';
@@ -16,7 +16,6 @@ import { checkOneTimeCode, sendOneTimeCode } from '../mfa/one-time-codes.js';
 import { passkeyAuthenticationOptions, verifyPasskey } from '../mfa/passkeys.js';
 import { acrFor } from '../mfa/policy.js';
 import { verifyCsrf } from '../session/browser.js';
-import { currentIp } from '../http/request-context.js';
 import { loadSession, startSession, type Authentication } from '../session/sessions.js';
 import { renderRecoveryCodesPage } from '../../ui/index.js';
 import { htmlResponse } from '../http/html.js';
@@ -36,7 +35,7 @@ function outcomeMethod(method: 'totp' | 'recovery' | 'contact', factor: MfaFacto
 /** The user owing a second factor: the one who just passed the first, or the session's (step-up). */
 async function challengedUser(ctx: ServerContext, request: Request, interaction: Interaction): Promise<UserRecord | undefined> {
   const id = interaction.state.pendingUser ?? (await loadSession(ctx, request))?.user.id;
-  const user = id ? await ctx.options.store.users.get(id) : undefined;
+  const user = id ? await ctx.store.users.get(id) : undefined;
   return user && !user.disabled ? user : undefined;
 }
 
@@ -48,7 +47,7 @@ async function secondFactorPassed(ctx: ServerContext, request: Request, interact
   const session = interaction.state.pendingUser ? undefined : await loadSession(ctx, request);
   const first = interaction.state.pendingAmr ?? session?.state.amr ?? [];
   const amr = [...new Set([...first.filter((value) => value !== 'mfa'), method, 'mfa'])];
-  const now = ctx.options.clock.now();
+  const now = ctx.clock.now();
   const next = await advanceInteractionState(ctx, interaction, {
     ...interaction.state,
     pendingUser: undefined,
@@ -87,7 +86,7 @@ export async function interactionMfa(ctx: ServerContext, request: Request, id: s
 
   if (method === 'send') {
     const factor = await contact();
-    const sender = factor && ctx.options.mfa.senders[factor.type as 'sms' | 'email'];
+    const sender = factor && ctx.config.mfa.senders[factor.type as 'sms' | 'email'];
     if (!factor || !sender) return again({ error: 'That method is not available.' });
     const sent = await sendOneTimeCode(ctx, factor, 'sign_in', sender);
     if (sent.sent) return again({ codeSent: factor });
@@ -98,7 +97,7 @@ export async function interactionMfa(ctx: ServerContext, request: Request, id: s
   if ((method !== 'totp' && method !== 'recovery' && method !== 'contact') || (method === 'contact' && !factor)) return again({ error: 'That method is not available.' });
 
   // Spend, then check: the attempt is reserved before the answer is verified, and given back when right.
-  const answer = await reserveSecondFactorAnswer(ctx, user.id, currentIp());
+  const answer = await reserveSecondFactorAnswer(ctx, user.id, clientAddress(ctx));
   if (answer.refused) {
     ctx.metrics.mfaOutcomes.inc({ method: outcomeMethod(method, factor), outcome: 'locked' });
     return again({ error: answer.refused.by === 'user' ? 'Too many wrong codes.' : 'Too many wrong codes from this network.', lockedUntil: answer.refused.retryAt });
@@ -143,8 +142,8 @@ export async function interactionMfaEnroll(ctx: ServerContext, request: Request,
   const { interaction, client, browserId, form } = loaded;
   // Only right after a first factor in this interaction: a session alone never enrols a factor.
   const pending = interaction.state.pendingUser;
-  const user = pending ? await ctx.options.store.users.get(pending) : undefined;
-  const factor = interaction.state.enrolFactor ? await ctx.options.store.factors.get(interaction.state.enrolFactor) : undefined;
+  const user = pending ? await ctx.store.users.get(pending) : undefined;
+  const factor = interaction.state.enrolFactor ? await ctx.store.factors.get(interaction.state.enrolFactor) : undefined;
   if (!user || user.disabled || !factor || factor.userId !== user.id) return seeOther(ctx, id);
   if (!(await useTotpCode(ctx, factor, form.get('code') ?? ''))) {
     return advanceInteraction(ctx, interaction, client, await loadSession(ctx, request), browserId, [], { error: WRONG });
@@ -178,7 +177,7 @@ export async function interactionContinue(ctx: ServerContext, request: Request, 
 
 async function readJson(ctx: ServerContext, request: Request): Promise<Record<string, unknown> | undefined> {
   try {
-    const value = JSON.parse(await readBody(request, ctx.options.limits.maxBodyBytes)) as unknown;
+    const value = JSON.parse(await readBody(request, ctx.config.limits.maxBodyBytes)) as unknown;
     return typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : undefined;
   } catch {
     return undefined;
@@ -231,10 +230,10 @@ export async function interactionPasskey(ctx: ServerContext, request: Request, i
     return oauthErrorResponse(new OAuthError('invalid_request', 'the request must carry challengeId and response'));
   }
   // Spend, then check, as for codes: the assertion is verified only within the budgets.
-  const answer = await reserveSecondFactorAnswer(ctx, expected?.id, currentIp());
+  const answer = await reserveSecondFactorAnswer(ctx, expected?.id, clientAddress(ctx));
   if (answer.refused) {
     ctx.metrics.mfaOutcomes.inc({ method: 'webauthn', outcome: 'locked' });
-    const retryAfterSeconds = Math.max(1, Math.ceil((answer.refused.retryAt - ctx.options.clock.now()) / 1000));
+    const retryAfterSeconds = Math.max(1, Math.ceil((answer.refused.retryAt - ctx.clock.now()) / 1000));
     return oauthErrorResponse(rateLimitedError({ limiter: 'mfaPerIp', retryAfterSeconds }));
   }
   const assertion = await verifyPasskey(ctx, body.challengeId, body.response as AuthenticationResponseJSON, expected?.id ?? null);
@@ -243,7 +242,7 @@ export async function interactionPasskey(ctx: ServerContext, request: Request, i
     return oauthErrorResponse(new OAuthError('access_denied', 'the passkey could not be verified', { status: 401 }));
   }
   await answer.refund();
-  const user = expected ?? (await ctx.options.store.users.get(assertion.factor.userId));
+  const user = expected ?? (await ctx.store.users.get(assertion.factor.userId));
   if (!user || user.disabled) return oauthErrorResponse(new OAuthError('access_denied', 'the passkey could not be verified', { status: 401 }));
   let next: Interaction | undefined;
   let setCookie: string;
@@ -254,7 +253,7 @@ export async function interactionPasskey(ctx: ServerContext, request: Request, i
   } else {
     const amr = assertion.userVerified ? [assertion.method, 'user', 'mfa'] : [assertion.method, 'user'];
     // Another user than `id_token_hint` names: the interaction page ends the request (step `wrong_user`).
-    const now = ctx.options.clock.now();
+    const now = ctx.clock.now();
     next = await advanceInteractionState(ctx, interaction, {
       ...interaction.state,
       pendingUser: undefined,
@@ -268,5 +267,5 @@ export async function interactionPasskey(ctx: ServerContext, request: Request, i
     ({ setCookie } = await startSession(ctx, request, user, { amr, acr: acrFor(amr) }, client.clientId));
     await ctx.audit.record(auditEvent('login.succeeded', { client_id: client.clientId, sub: user.id, amr }));
   }
-  return json({ redirect: `${ctx.options.issuerUrl.origin}${interactionPath(ctx, next.id)}` }, 200, { 'Set-Cookie': setCookie, 'Cache-Control': 'no-store' });
+  return json({ redirect: `${ctx.config.issuerUrl.origin}${interactionPath(ctx, next.id)}` }, 200, { 'Set-Cookie': setCookie, 'Cache-Control': 'no-store' });
 }

@@ -1,6 +1,6 @@
 import { OAuthError } from '../../core/errors.js';
 import type { ClientRecord } from '../../stores/contract.js';
-import { authenticateClient, clientAuthDeps, invalidClient } from '../client-auth.js';
+import { authenticateClient, invalidClient } from '../client-auth.js';
 import { isConsentActive } from '../consent.js';
 import type { ServerContext } from '../context.js';
 import { readForm } from '../http/form.js';
@@ -26,8 +26,8 @@ export interface PresentedToken {
  * unknown values are ignored (RFC 7009 §2.1: the hint only speeds up the search).
  */
 export async function readPresentedToken(ctx: ServerContext, request: Request, options: { allowPublicClients: boolean }): Promise<PresentedToken> {
-  const params = await readForm(request, { maxBodyBytes: ctx.options.limits.maxBodyBytes });
-  const client = await authenticateClient(clientAuthDeps(ctx), request, params);
+  const params = await readForm(request, { maxBodyBytes: ctx.config.limits.maxBodyBytes });
+  const client = await authenticateClient(ctx, request, params);
   if (!options.allowPublicClients && client.tokenEndpointAuthMethod === 'none') {
     // RFC 7662 §2.1: introspection needs real client authentication, against token scanning.
     throw invalidClient('introspection requires a confidential client');
@@ -42,7 +42,7 @@ async function findActiveToken(ctx: ServerContext, token: string): Promise<Activ
     const claims = await activeAccessToken(ctx, token);
     return claims && { type: 'access_token', clientId: claims.client_id, claims };
   }
-  const record = await ctx.options.store.artifacts.get<RefreshTokenState>(REFRESH_TOKEN, refreshTokenId(ctx, token));
+  const record = await ctx.store.artifacts.get<RefreshTokenState>(REFRESH_TOKEN, refreshTokenId(ctx, token));
   if (!record || record.consumedAt !== null || !(await isConsentActive(ctx, record.value.consentId, record.value.familyIssuedAt))) return undefined;
   return { type: 'refresh_token', clientId: record.value.clientId, familyId: record.ownerId!, state: record.value, expiresAt: record.expiresAt };
 }

@@ -1,7 +1,7 @@
 import { OAuthError } from '../../core/errors.js';
 import { auditEvent } from '../audit/events.js';
 import type { GrantType } from '../../stores/contract.js';
-import { authenticateClient, clientAuthDeps } from '../client-auth.js';
+import { authenticateClient } from '../client-auth.js';
 import type { ServerContext } from '../context.js';
 import { GRANT_HANDLERS } from '../grants/index.js';
 import { readForm } from '../http/form.js';
@@ -13,9 +13,9 @@ import { rateLimitedError, recordRateLimitHit } from '../protection/rate-limited
  * `grant_type`. Every answer carries `Cache-Control: no-store` (§5.1).
  */
 export async function tokenEndpoint(ctx: ServerContext, request: Request): Promise<Response> {
-  const params = await readForm(request, { maxBodyBytes: ctx.options.limits.maxBodyBytes, repeatable: ['resource'] });
-  const client = await authenticateClient(clientAuthDeps(ctx), request, params);
-  const limited = await ctx.protection.rateLimits.consume('tokenPerClient', client.clientId);
+  const params = await readForm(request, { maxBodyBytes: ctx.config.limits.maxBodyBytes, repeatable: ['resource'] });
+  const client = await authenticateClient(ctx, request, params);
+  const limited = await ctx.limits.consume('tokenPerClient', client.clientId);
   if (limited) {
     await recordRateLimitHit(ctx, limited, { client_id: client.clientId });
     throw rateLimitedError(limited);

@@ -22,7 +22,7 @@ export async function upstreamStart(ctx: ServerContext, request: Request, id: st
   if (!upstream || !interaction || !browserId || browserBinding(ctx, browserId) !== interaction.state.browser) {
     return errorPage(ctx, 400, 'Sign-in request expired', EXPIRED);
   }
-  const form = await readForm(request, { maxBodyBytes: ctx.options.limits.maxBodyBytes });
+  const form = await readForm(request, { maxBodyBytes: ctx.config.limits.maxBodyBytes });
   if (!verifyCsrf(ctx, browserId, id, form.get('csrf'))) {
     return errorPage(ctx, 403, 'Request not accepted', 'The form was not accepted. Go back to the application and try again.');
   }

@@ -19,7 +19,7 @@ async function bearerToken(ctx: ServerContext, request: Request): Promise<string
   const header = request.headers.get('authorization');
   let fromBody: string | undefined;
   if (request.method === 'POST' && (request.headers.get('content-type') ?? '').toLowerCase().startsWith('application/x-www-form-urlencoded')) {
-    fromBody = (await readForm(request, { maxBodyBytes: ctx.options.limits.maxBodyBytes })).get('access_token');
+    fromBody = (await readForm(request, { maxBodyBytes: ctx.config.limits.maxBodyBytes })).get('access_token');
   }
   if (header !== null) {
     if (fromBody !== undefined) throw bearerError('invalid_request', 'use one way of sending the access token', 400);
@@ -44,10 +44,10 @@ export async function userinfoEndpoint(ctx: ServerContext, request: Request): Pr
   if (!claims) throw bearerError('invalid_token', 'the access token is invalid, expired or revoked', 401);
   // RFC 9068 §4, OIDC Core §5.3: UserInfo is a resource of the issuer; a token for another API
   // (`aud` without the issuer, e.g. issued with an RFC 8707 `resource`) is not accepted here.
-  if (!audienceOf(claims.aud).includes(ctx.options.issuer)) throw bearerError('invalid_token', 'the access token is not meant for UserInfo', 401);
+  if (!audienceOf(claims.aud).includes(ctx.config.issuer)) throw bearerError('invalid_token', 'the access token is not meant for UserInfo', 401);
   const scope = parseScope(claims.scope);
   if (!scope.includes('openid')) throw bearerError('insufficient_scope', 'the access token lacks the openid scope', 403);
-  const user = await ctx.options.store.users.get(claims.sub);
+  const user = await ctx.store.users.get(claims.sub);
   if (!user || user.disabled) throw bearerError('invalid_token', 'the access token is invalid, expired or revoked', 401);
   return json(userClaims(user, scope), 200, NO_STORE);
 }

@@ -33,7 +33,7 @@ export async function authorizationCodeGrant(ctx: ServerContext, client: ClientR
   const verifier = params.get('code_verifier');
   if (verifier === undefined) throw new OAuthError('invalid_request', 'code_verifier is required (PKCE)');
 
-  const { store } = ctx.options;
+  const { store } = ctx;
   const id = codeId(ctx, code);
   const record = await store.artifacts.get<AuthorizationCodeState>(AUTHORIZATION_CODE, id);
   if (!record) {
@@ -56,12 +56,12 @@ export async function authorizationCodeGrant(ctx: ServerContext, client: ClientR
 
   const familyId = record.ownerId!;
   // Atomic: of concurrent redemptions exactly one gets here; the others are replays.
-  if (!(await store.artifacts.consume(AUTHORIZATION_CODE, id, ctx.options.clock.now()))) {
+  if (!(await store.artifacts.consume(AUTHORIZATION_CODE, id, ctx.clock.now()))) {
     return replayed(ctx, familyId, client);
   }
   const withRefresh = mayIssueRefreshToken(client, state.scope);
   // The consumed code expires with its short TTL; the tombstone outlives it as long as the tokens do.
-  const { accessTokenTtl, refreshTokenTtl } = ctx.options.tokens;
+  const { accessTokenTtl, refreshTokenTtl } = ctx.config.tokens;
   const tokensLive = withRefresh ? Math.max(refreshTokenTtl, accessTokenTtl) : accessTokenTtl;
   await rememberRedeemedCode(ctx, id, { familyId, clientId: client.clientId }, tokensLive);
   const { response } = await issueUserTokens(ctx, {

@@ -24,7 +24,7 @@ const SUCCESSOR_POLL_MS = 25;
 export async function refreshTokenGrant(ctx: ServerContext, client: ClientRecord, params: FormParams): Promise<TokenResponse> {
   const token = params.get('refresh_token');
   if (token === undefined) throw new OAuthError('invalid_request', 'refresh_token is required');
-  const { store } = ctx.options;
+  const { store } = ctx;
   const id = refreshTokenId(ctx, token);
   const record = await store.artifacts.get<RefreshTokenState>(REFRESH_TOKEN, id);
   if (!record) throw new OAuthError('invalid_grant', 'the refresh token is invalid, expired or revoked');
@@ -50,7 +50,7 @@ export async function refreshTokenGrant(ctx: ServerContext, client: ClientRecord
     authentication: { authTime: state.authTime, amr: state.amr, acr: state.acr, sid: state.sid },
   };
 
-  const consumed = record.consumedAt === null ? await store.artifacts.consume(REFRESH_TOKEN, id, ctx.options.clock.now()) : undefined;
+  const consumed = record.consumedAt === null ? await store.artifacts.consume(REFRESH_TOKEN, id, ctx.clock.now()) : undefined;
   if (!consumed) {
     const successor = graceApplies(ctx, client) ? await successorWithinGrace(ctx, record, id) : undefined;
     if (successor === undefined) {
@@ -73,7 +73,7 @@ export async function refreshTokenGrant(ctx: ServerContext, client: ClientRecord
  * constraint: any reuse must revoke the family.
  */
 function graceApplies(ctx: ServerContext, client: ClientRecord): boolean {
-  return ctx.options.tokens.refreshTokenReuseGrace > 0 && client.tokenEndpointAuthMethod !== 'none';
+  return ctx.config.tokens.refreshTokenReuseGrace > 0 && client.tokenEndpointAuthMethod !== 'none';
 }
 
 /**
@@ -81,10 +81,10 @@ function graceApplies(ctx: ServerContext, client: ClientRecord): boolean {
  * winner to record it. `undefined`: treat as reuse.
  */
 async function successorWithinGrace(ctx: ServerContext, record: ArtifactRecord<RefreshTokenState>, id: string): Promise<string | undefined> {
-  const graceMs = ctx.options.tokens.refreshTokenReuseGrace * 1000;
+  const graceMs = ctx.config.tokens.refreshTokenReuseGrace * 1000;
   if (graceMs === 0) return undefined;
-  const consumedAt = record.consumedAt ?? (await ctx.options.store.artifacts.get(REFRESH_TOKEN, id))?.consumedAt ?? null;
-  if (consumedAt === null || ctx.options.clock.now() - consumedAt > graceMs) return undefined;
+  const consumedAt = record.consumedAt ?? (await ctx.store.artifacts.get(REFRESH_TOKEN, id))?.consumedAt ?? null;
+  if (consumedAt === null || ctx.clock.now() - consumedAt > graceMs) return undefined;
   const deadline = Date.now() + SUCCESSOR_WAIT_MS;
   for (;;) {
     const successor = await findSuccessor(ctx, id);

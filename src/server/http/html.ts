@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { ServerContext } from '../context.js';
+import type { Capabilities, ServerContext } from '../context.js';
 
 export interface HtmlResponseOptions {
   status?: number;
@@ -20,7 +20,7 @@ export interface HtmlResponseOptions {
  * `frame-ancestors 'none'` (clickjacking), `Referrer-Policy: no-referrer` (codes and states never
  * leak in Referer), no caching. `render` receives the nonce for its inline style (and script).
  */
-export function htmlResponse(ctx: ServerContext, render: (nonce: string) => string, options: HtmlResponseOptions = {}): Response {
+export function htmlResponse(ctx: Pick<Capabilities, 'config'>, render: (nonce: string) => string, options: HtmlResponseOptions = {}): Response {
   const nonce = randomBytes(16).toString('base64');
   const formActions = ["'self'", ...(options.formActions ?? []).map(origin)].join(' ');
   const csp = [
@@ -40,7 +40,7 @@ export function htmlResponse(ctx: ServerContext, render: (nonce: string) => stri
     'Referrer-Policy': 'no-referrer',
     'Cache-Control': 'no-store',
   });
-  if (ctx.options.secureCookies) headers.set('Strict-Transport-Security', 'max-age=31536000; includeSubDomains');
+  if (ctx.config.secureCookies) headers.set('Strict-Transport-Security', 'max-age=31536000; includeSubDomains');
   for (const cookie of options.setCookies ?? []) headers.append('Set-Cookie', cookie);
   return new Response(render(nonce), { status: options.status ?? 200, headers });
 }

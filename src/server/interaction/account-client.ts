@@ -11,8 +11,8 @@ export function accountClient(ctx: ServerContext): ClientRecord {
   return {
     clientId: ACCOUNT_CLIENT_ID,
     clientSecretHash: null,
-    clientName: `your ${ctx.options.branding.productName} account`,
-    redirectUris: [`${ctx.options.issuer}/account`],
+    clientName: `your ${ctx.config.branding.productName} account`,
+    redirectUris: [`${ctx.config.issuer}/account`],
     postLogoutRedirectUris: [],
     grantTypes: [],
     scope: '',
@@ -28,5 +28,5 @@ export function accountClient(ctx: ServerContext): ClientRecord {
 
 /** The client an interaction is for: a registered client, or the account pages. */
 export async function interactionClient(ctx: ServerContext, clientId: string): Promise<ClientRecord | undefined> {
-  return clientId === ACCOUNT_CLIENT_ID ? accountClient(ctx) : ctx.options.store.clients.get(clientId);
+  return clientId === ACCOUNT_CLIENT_ID ? accountClient(ctx) : ctx.store.clients.get(clientId);
 }

@@ -34,7 +34,7 @@ export async function advanceInteraction(
   const userId = interaction.state.pendingUser ?? session?.user.id;
   const mfa = userId ? await mfaRequirement(ctx, client, request, userId) : undefined;
   const consent = session && !forAccount ? await findConsent(ctx, session.user.id, client.clientId) : undefined;
-  const now = Math.floor(ctx.options.clock.now() / 1000);
+  const now = Math.floor(ctx.clock.now() / 1000);
   // The account pages need no consent: treat every scope (there are none) as granted.
   const step = nextStep(request, interaction.state, session, forAccount ? { id: '', clientId: '', subject: '', scope: '', extra: {}, createdAt: 0, updatedAt: 0, revokedAt: null } : consent, now, mfa);
   const page = { ctx, interaction, client, browserId, setCookies };
@@ -44,9 +44,9 @@ export async function advanceInteraction(
     return mfaChallengePage(page, factors, (await remainingRecoveryCodes(ctx, userId)) > 0, extras);
   }
   if (step === 'mfa_enroll' && userId) {
-    const user = await ctx.options.store.users.get(userId);
+    const user = await ctx.store.users.get(userId);
     if (!user) return errorPage(ctx, 400, 'Sign-in request expired', COMPLETED);
-    const enrolling = interaction.state.enrolFactor ? await ctx.options.store.factors.get(interaction.state.enrolFactor) : undefined;
+    const enrolling = interaction.state.enrolFactor ? await ctx.store.factors.get(interaction.state.enrolFactor) : undefined;
     if (enrolling) return mfaEnrollPage(page, user.email ?? user.username, totpSecretOf(ctx, enrolling), extras.error);
     const { factor, secret } = await startTotpEnrolment(ctx, userId);
     const next = await advanceInteractionState(ctx, interaction, { ...interaction.state, enrolFactor: factor.id });
@@ -59,7 +59,7 @@ export async function advanceInteraction(
   if (step === 'consent') return consentPage(page, session.user);
   if (!(await finishInteraction(ctx, interaction))) return errorPage(ctx, 400, 'Request already completed', COMPLETED, undefined, setCookies);
   if (forAccount) {
-    const headers = new Headers({ Location: `${ctx.options.issuer}/account`, 'Cache-Control': 'no-store' });
+    const headers = new Headers({ Location: `${ctx.config.issuer}/account`, 'Cache-Control': 'no-store' });
     for (const cookie of setCookies) headers.append('Set-Cookie', cookie);
     return new Response(null, { status: 303, headers });
   }

@@ -61,7 +61,7 @@ const MAX_PARAM_LENGTH = 2048;
 export async function parseAuthorizationRequest(ctx: ServerContext, params: FormParams): Promise<{ request: AuthorizationRequest; client: ClientRecord }> {
   const clientId = params.get('client_id');
   if (clientId === undefined) throw new AuthorizationError('invalid_request', 'client_id is required');
-  const client = await ctx.options.store.clients.get(clientId);
+  const client = await ctx.store.clients.get(clientId);
   if (!client) throw new AuthorizationError('invalid_client', 'the client is not registered');
 
   const given = params.get('redirect_uri');

@@ -15,7 +15,7 @@ export function authorizationResponse(
   params: Record<string, string>,
   setCookies: string[] = [],
 ): Response {
-  const fields: Record<string, string> = { ...params, ...(target.state !== undefined ? { state: target.state } : {}), iss: ctx.options.issuer };
+  const fields: Record<string, string> = { ...params, ...(target.state !== undefined ? { state: target.state } : {}), iss: ctx.config.issuer };
   if (target.responseMode === 'form_post') {
     return htmlResponse(ctx, (nonce) => renderFormPostPage({ nonce, action: target.redirectUri, fields }), {
       formActions: [target.redirectUri],

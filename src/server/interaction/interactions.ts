@@ -65,15 +65,15 @@ export interface Interaction {
 /** Stores a new interaction; its id appears in the page URLs. */
 export async function createInteraction(ctx: ServerContext, state: InteractionState): Promise<Interaction> {
   const id = randomToken(24);
-  const expiresAt = ctx.options.clock.now() + ctx.options.sessions.interactionTtl * 1000;
-  await ctx.options.store.artifacts.put({ kind: INTERACTION, id, value: state, ownerId: null, expiresAt });
+  const expiresAt = ctx.clock.now() + ctx.config.sessions.interactionTtl * 1000;
+  await ctx.store.artifacts.put({ kind: INTERACTION, id, value: state, ownerId: null, expiresAt });
   return { id, state, expiresAt };
 }
 
 /** The interaction, unless unknown, expired, or already moved on (each step uses its id up). */
 export async function loadInteraction(ctx: ServerContext, id: string): Promise<Interaction | undefined> {
   if (!/^[A-Za-z0-9_-]{32}$/.test(id)) return undefined;
-  const record = await ctx.options.store.artifacts.get<InteractionState>(INTERACTION, id);
+  const record = await ctx.store.artifacts.get<InteractionState>(INTERACTION, id);
   return record && record.consumedAt === null ? { id, state: record.value, expiresAt: record.expiresAt } : undefined;
 }
 
@@ -83,8 +83,8 @@ export async function loadInteraction(ctx: ServerContext, id: string): Promise<I
  * cannot produce a second code. `undefined`: another request already moved the interaction on.
  */
 export async function advanceInteractionState(ctx: ServerContext, interaction: Interaction, state: InteractionState): Promise<Interaction | undefined> {
-  const { store } = ctx.options;
-  if (!(await store.artifacts.consume(INTERACTION, interaction.id, ctx.options.clock.now()))) return undefined;
+  const { store } = ctx;
+  if (!(await store.artifacts.consume(INTERACTION, interaction.id, ctx.clock.now()))) return undefined;
   const next = { id: randomToken(24), state, expiresAt: interaction.expiresAt };
   await store.artifacts.put({ kind: INTERACTION, id: next.id, value: state, ownerId: null, expiresAt: next.expiresAt });
   return next;
@@ -92,5 +92,5 @@ export async function advanceInteractionState(ctx: ServerContext, interaction: I
 
 /** Ends an interaction once it produced a response; returns false if another request already did. */
 export async function finishInteraction(ctx: ServerContext, interaction: Interaction): Promise<boolean> {
-  return (await ctx.options.store.artifacts.consume(INTERACTION, interaction.id, ctx.options.clock.now())) !== undefined;
+  return (await ctx.store.artifacts.consume(INTERACTION, interaction.id, ctx.clock.now())) !== undefined;
 }

@@ -15,7 +15,7 @@ import {
 } from '../../ui/index.js';
 import { qrSvg, otpauthUri } from '../mfa/totp.js';
 import type { MfaFactorRecord } from '../../stores/contract.js';
-import type { ServerContext } from '../context.js';
+import type { Capabilities, ServerContext } from '../context.js';
 import { htmlResponse } from '../http/html.js';
 import { csrfToken } from '../session/browser.js';
 import type { Upstream } from '../upstream/upstreams.js';
@@ -41,7 +41,7 @@ function upstreamOrigin(upstream: Upstream): string[] {
 
 /** Paths of an interaction's pages, below the issuer's path. */
 export function interactionPath(ctx: ServerContext, id: string, action?: 'login' | 'consent' | 'select-account' | 'mfa' | 'mfa-enroll' | 'passkey' | 'passkey/options' | 'continue'): string {
-  return `${ctx.options.issuerUrl.pathname.replace(/\/$/, '')}/interaction/${id}${action ? `/${action}` : ''}`;
+  return `${ctx.config.issuerUrl.pathname.replace(/\/$/, '')}/interaction/${id}${action ? `/${action}` : ''}`;
 }
 
 export interface PageContext {
@@ -56,8 +56,8 @@ export interface PageContext {
  * Branding and language of every page. The pages exist in English only, so `ui_locales` is not
  * used for `lang`: declaring another language over English text misleads screen readers.
  */
-export function pageBase(ctx: ServerContext) {
-  const { branding } = ctx.options;
+export function pageBase(ctx: Pick<Capabilities, 'config'>) {
+  const { branding } = ctx.config;
   return {
     branding: { productName: branding.productName, primaryColor: branding.primaryColor, ...(branding.logoUrl ? { logoUrl: branding.logoUrl } : {}) },
     lang: 'en',
@@ -82,7 +82,7 @@ export function loginPage(page: PageContext, error?: string): Response {
           label: upstream.label,
           action: `${interactionPath(ctx, interaction.id)}/upstream/${upstream.id}`,
         })),
-        ...(ctx.options.mfa.policy !== 'off'
+        ...(ctx.config.mfa.policy !== 'off'
           ? {
               passkey: {
                 optionsUrl: `${interactionPath(ctx, interaction.id, 'passkey/options')}?mode=signin`,
@@ -98,7 +98,7 @@ export function loginPage(page: PageContext, error?: string): Response {
       setCookies: page.setCookies,
       status: error ? 401 : 200,
       formActions: [request.redirectUri, ...[...ctx.upstreams.values()].flatMap((upstream) => upstreamOrigin(upstream))],
-      scripts: ctx.options.mfa.policy !== 'off',
+      scripts: ctx.config.mfa.policy !== 'off',
     },
   );
 }
@@ -108,12 +108,12 @@ export function loginPage(page: PageContext, error?: string): Response {
  * keyed hash of that user, so the answer counts only while that user is still the one signed in.
  */
 export function shownTo(ctx: ServerContext, userId: string): string {
-  return ctx.secretKeys.hash(userId, 'form-shown-to');
+  return ctx.secrets.hash(userId, 'form-shown-to');
 }
 
 /** Whether a posted `shown_to` field names `userId`. */
 export function wasShownTo(ctx: ServerContext, userId: string, field: string | undefined): boolean {
-  return field !== undefined && ctx.secretKeys.verifyHash(userId, 'form-shown-to', field);
+  return field !== undefined && ctx.secrets.verifyHash(userId, 'form-shown-to', field);
 }
 
 export function consentPage(page: PageContext, user: UserRecord): Response {
@@ -157,7 +157,7 @@ export function selectAccountPage(page: PageContext, user: UserRecord): Response
 
 /** Where the WebAuthn browser library is served (the same origin: CSP `script-src 'self'`). */
 export function webauthnScriptPath(ctx: ServerContext): string {
-  return `${ctx.options.issuerUrl.pathname.replace(/\/$/, '')}/assets/webauthn.js`;
+  return `${ctx.config.issuerUrl.pathname.replace(/\/$/, '')}/assets/webauthn.js`;
 }
 
 /** A phone number or email, masked for display. */
@@ -176,7 +176,7 @@ export function mfaChallengePage(page: PageContext, factors: MfaFactorRecord[], 
   const { ctx, interaction, client } = page;
   const has = (type: MfaFactorRecord['type']) => factors.some((factor) => factor.type === type);
   const contacts = factors
-    .filter((factor) => (factor.type === 'sms' && ctx.options.mfa.senders.sms) || (factor.type === 'email' && ctx.options.mfa.senders.email))
+    .filter((factor) => (factor.type === 'sms' && ctx.config.mfa.senders.sms) || (factor.type === 'email' && ctx.config.mfa.senders.email))
     .map((factor) => ({ factorId: factor.id, channel: factor.type as 'sms' | 'email', masked: maskedContact(factor) }));
   return htmlResponse(
     ctx,
@@ -208,7 +208,7 @@ export function mfaChallengePage(page: PageContext, factors: MfaFactorRecord[], 
 /** Setting up an authenticator app during sign-in (when the policy requires a factor the user lacks). */
 export async function mfaEnrollPage(page: PageContext, account: string, secret: string, error?: string): Promise<Response> {
   const { ctx, interaction, client } = page;
-  const svg = await qrSvg(otpauthUri(ctx.options.branding.productName, account, secret));
+  const svg = await qrSvg(otpauthUri(ctx.config.branding.productName, account, secret));
   return htmlResponse(
     ctx,
     (nonce) =>
@@ -228,7 +228,7 @@ export async function mfaEnrollPage(page: PageContext, account: string, secret: 
 }
 
 /** An error page; never shows internals, only what is passed. */
-export function errorPage(ctx: ServerContext, status: number, title: string, message: string, requestId?: string, setCookies: string[] = []): Response {
+export function errorPage(ctx: Pick<Capabilities, 'config'>, status: number, title: string, message: string, requestId?: string, setCookies: string[] = []): Response {
   return htmlResponse(
     ctx,
     (nonce) => renderErrorPage({ ...pageBase(ctx), nonce, title, message, ...(requestId ? { requestId } : {}) }),
@@ -241,7 +241,7 @@ export function errorPage(ctx: ServerContext, status: number, title: string, mes
  * 'account'`) with the sign-in request known, "Use another account" back to its login page.
  */
 export function lockoutPage(ctx: ServerContext, reason: 'account' | 'network', retryAfterSeconds: number, interactionId?: string): Response {
-  const now = ctx.options.clock.now();
+  const now = ctx.clock.now();
   const until = now + retryAfterSeconds * 1000;
   return htmlResponse(
     ctx,

@@ -26,7 +26,7 @@ export interface AnswerReservation {
 export async function reserveSecondFactorAnswer(ctx: ServerContext, userId: string | undefined, ip: string): Promise<AnswerReservation> {
   const [user, address] = await Promise.all([
     userId === undefined ? undefined : spendAttempt(ctx, `mfa-failures:${userId}`, MFA_ATTEMPTS_PER_WINDOW, MFA_WINDOW_MS),
-    ctx.protection.rateLimits.reserve([{ limiter: 'mfaPerIp', key: ip }]),
+    ctx.limits.reserve([{ limiter: 'mfaPerIp', key: ip }]),
   ]);
   const refund = async () => {
     await Promise.all([user?.refund(), address.refund()]);
@@ -37,7 +37,7 @@ export async function reserveSecondFactorAnswer(ctx: ServerContext, userId: stri
   }
   if (address.limited) {
     await user?.refund();
-    const retryAt = ctx.options.clock.now() + address.limited.retryAfterSeconds * 1000;
+    const retryAt = ctx.clock.now() + address.limited.retryAfterSeconds * 1000;
     return { refused: { by: 'address', retryAt }, last: false, retryAt, refund: async () => undefined };
   }
   return { refused: undefined, last: user?.last ?? false, retryAt: user?.retryAt ?? 0, refund };

@@ -22,8 +22,8 @@ export interface SpentAttempt {
  * are allowed.
  */
 export async function spendAttempt(ctx: ServerContext, key: string, max: number, windowMs: number): Promise<SpentAttempt> {
-  const { artifacts } = ctx.options.store;
-  const window = Math.floor(ctx.options.clock.now() / windowMs);
+  const { artifacts } = ctx.store;
+  const window = Math.floor(ctx.clock.now() / windowMs);
   const retryAt = (window + 1) * windowMs;
   for (let slot = 0; slot < max; slot += 1) {
     const id = `${key}:${window}:${slot}`;

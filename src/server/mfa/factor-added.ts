@@ -18,9 +18,9 @@ const DETAIL: Record<MfaFactorType, string> = {
  */
 export async function factorAdded(ctx: ServerContext, user: UserRecord, type: MfaFactorType, details: Record<string, string> = {}): Promise<void> {
   await ctx.audit.record(auditEvent(type === 'recovery_codes' ? 'mfa.recovery_codes_regenerated' : 'mfa.enrolled', { sub: user.id, ...(type === 'recovery_codes' ? {} : { type }), ...details }));
-  const sender = ctx.options.mfa.senders.email;
+  const sender = ctx.config.mfa.senders.email;
   if (!sender?.notify || !user.email) return;
   sender
-    .notify({ channel: 'email', to: user.email, kind: 'factor_added', detail: DETAIL[type], productName: ctx.options.branding.productName, at: new Date(ctx.options.clock.now()) })
+    .notify({ channel: 'email', to: user.email, kind: 'factor_added', detail: DETAIL[type], productName: ctx.config.branding.productName, at: new Date(ctx.clock.now()) })
     .catch((error: unknown) => ctx.logger.warn({ err: error, sub: user.id }, 'the security notice could not be sent'));
 }

@@ -34,8 +34,8 @@ export type SendOutcome = { sent: true } | { sent: false; reason: 'resend' | 'li
  * every 30 seconds.
  */
 export async function sendOneTimeCode(ctx: ServerContext, factor: MfaFactorRecord, purpose: CodePurpose, sender: Sender): Promise<SendOutcome> {
-  const { store } = ctx.options;
-  const now = ctx.options.clock.now();
+  const { store } = ctx;
+  const now = ctx.clock.now();
   const id = codeKey(purpose, factor.id);
   // The 30-second gap is claimed atomically: of concurrent sends for one factor, one goes out.
   try {
@@ -46,10 +46,10 @@ export async function sendOneTimeCode(ctx: ServerContext, factor: MfaFactorRecor
     return { sent: false, reason: 'resend', retryAt: gap?.expiresAt ?? now + RESEND_AFTER_MS };
   }
   const destination = String(factor.data.to);
-  const budget = await ctx.protection.rateLimits.reserve([
+  const budget = await ctx.limits.reserve([
     { limiter: 'codesPerUser', key: factor.userId },
     // A keyed hash: phone numbers and addresses never appear in rate-limit keys.
-    { limiter: 'codesPerDestination', key: ctx.secretKeys.hash(destination.toLowerCase(), 'code-destination') },
+    { limiter: 'codesPerDestination', key: ctx.secrets.hash(destination.toLowerCase(), 'code-destination') },
     { limiter: 'codesGlobal', key: 'all' },
   ]);
   if (budget.limited) {
@@ -60,13 +60,13 @@ export async function sendOneTimeCode(ctx: ServerContext, factor: MfaFactorRecor
   }
   const code = String(randomInt(0, 1_000_000)).padStart(6, '0');
   await store.artifacts.delete(ONE_TIME_CODE, id);
-  await store.artifacts.put({ kind: ONE_TIME_CODE, id, value: { hash: ctx.secretKeys.hash(code, CODE_PURPOSE), sentAt: now }, ownerId: null, expiresAt: now + CODE_TTL_MS });
+  await store.artifacts.put({ kind: ONE_TIME_CODE, id, value: { hash: ctx.secrets.hash(code, CODE_PURPOSE), sentAt: now }, ownerId: null, expiresAt: now + CODE_TTL_MS });
   await sender.send({
     channel: factor.type === 'sms' ? 'sms' : 'email',
     to: destination,
     code,
     purpose,
-    productName: ctx.options.branding.productName,
+    productName: ctx.config.branding.productName,
     expiresInMinutes: CODE_TTL_MS / 60_000,
   });
   return { sent: true };
@@ -79,13 +79,13 @@ export type CodeCheck = { ok: true } | { ok: false; reason: 'wrong' | 'expired' 
  * guesses cannot exceed it); a right code is used up.
  */
 export async function checkOneTimeCode(ctx: ServerContext, factor: MfaFactorRecord, purpose: CodePurpose, code: string): Promise<CodeCheck> {
-  const { store } = ctx.options;
+  const { store } = ctx;
   const id = codeKey(purpose, factor.id);
   const stored = await store.artifacts.get<StoredCode>(ONE_TIME_CODE, id);
   if (!stored || stored.consumedAt !== null) return { ok: false, reason: 'expired' };
   // One window longer than the code lives, so a code's five attempts never straddle two windows.
   const attempt = await spendAttempt(ctx, `otp:${id}:${stored.value.sentAt}`, MAX_ATTEMPTS, 12 * CODE_TTL_MS);
   if (!attempt.allowed) return { ok: false, reason: 'locked', retryAt: stored.expiresAt };
-  if (!/^\d{6}$/.test(code.trim()) || !ctx.secretKeys.verifyHash(code.trim(), CODE_PURPOSE, stored.value.hash)) return { ok: false, reason: 'wrong' };
-  return (await store.artifacts.consume(ONE_TIME_CODE, id, ctx.options.clock.now())) ? { ok: true } : { ok: false, reason: 'expired' };
+  if (!/^\d{6}$/.test(code.trim()) || !ctx.secrets.verifyHash(code.trim(), CODE_PURPOSE, stored.value.hash)) return { ok: false, reason: 'wrong' };
+  return (await store.artifacts.consume(ONE_TIME_CODE, id, ctx.clock.now())) ? { ok: true } : { ok: false, reason: 'expired' };
 }

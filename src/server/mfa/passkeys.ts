@@ -19,25 +19,25 @@ const CHALLENGE_TTL_MS = 5 * 60_000;
 
 /** The relying party: the issuer's host is the RP ID, its origin the expected origin (WebAuthn §5.1.3, §7.1). */
 function relyingParty(ctx: ServerContext): { rpID: string; origin: string; rpName: string } {
-  return { rpID: ctx.options.issuerUrl.hostname, origin: ctx.options.issuerUrl.origin, rpName: ctx.options.branding.productName };
+  return { rpID: ctx.config.issuerUrl.hostname, origin: ctx.config.issuerUrl.origin, rpName: ctx.config.branding.productName };
 }
 
 async function rememberChallenge(ctx: ServerContext, challenge: string, userId: string | null): Promise<string> {
   const id = randomToken(24);
-  await ctx.options.store.artifacts.put({ kind: CHALLENGE, id, value: { challenge, userId }, ownerId: null, expiresAt: ctx.options.clock.now() + CHALLENGE_TTL_MS });
+  await ctx.store.artifacts.put({ kind: CHALLENGE, id, value: { challenge, userId }, ownerId: null, expiresAt: ctx.clock.now() + CHALLENGE_TTL_MS });
   return id;
 }
 
 /** Uses up a challenge: each can answer one ceremony only. */
 async function takeChallenge(ctx: ServerContext, id: string): Promise<{ challenge: string; userId: string | null } | undefined> {
-  const record = await ctx.options.store.artifacts.consume<{ challenge: string; userId: string | null }>(CHALLENGE, id, ctx.options.clock.now());
+  const record = await ctx.store.artifacts.consume<{ challenge: string; userId: string | null }>(CHALLENGE, id, ctx.clock.now());
   return record?.value;
 }
 
 /** Options for registering a new passkey for a signed-in user; the user's existing ones are excluded. */
 export async function passkeyRegistrationOptions(ctx: ServerContext, user: UserRecord): Promise<{ options: PublicKeyCredentialCreationOptionsJSON; challengeId: string }> {
   const { rpID, rpName } = relyingParty(ctx);
-  const existing = (await ctx.options.store.factors.listByUser(user.id)).filter((factor) => factor.type === 'webauthn');
+  const existing = (await ctx.store.factors.listByUser(user.id)).filter((factor) => factor.type === 'webauthn');
   const options = await generateRegistrationOptions({
     rpName,
     rpID,
@@ -89,7 +89,7 @@ export async function registerPasskey(ctx: ServerContext, user: UserRecord, chal
  */
 export async function passkeyAuthenticationOptions(ctx: ServerContext, userId: string | null): Promise<{ options: PublicKeyCredentialRequestOptionsJSON; challengeId: string }> {
   const { rpID } = relyingParty(ctx);
-  const allow = userId === null ? [] : (await ctx.options.store.factors.listByUser(userId)).filter((factor) => factor.type === 'webauthn');
+  const allow = userId === null ? [] : (await ctx.store.factors.listByUser(userId)).filter((factor) => factor.type === 'webauthn');
   const options = await generateAuthenticationOptions({
     rpID,
     allowCredentials: allow.map((factor) => ({ id: factor.lookup!, transports: (factor.data.transports ?? []) as string[] })),
@@ -115,7 +115,7 @@ export interface PasskeyAssertion {
 export async function verifyPasskey(ctx: ServerContext, challengeId: string, response: AuthenticationResponseJSON, expectedUserId: string | null): Promise<PasskeyAssertion | undefined> {
   const remembered = await takeChallenge(ctx, challengeId);
   if (!remembered || remembered.userId !== expectedUserId) return undefined;
-  const factor = await ctx.options.store.factors.findByLookup('webauthn', response.id);
+  const factor = await ctx.store.factors.findByLookup('webauthn', response.id);
   if (!factor || (expectedUserId !== null && factor.userId !== expectedUserId)) return undefined;
   const { rpID, origin } = relyingParty(ctx);
   let verification;
@@ -132,9 +132,9 @@ export async function verifyPasskey(ctx: ServerContext, challengeId: string, res
     return undefined;
   }
   if (!verification.verified) return undefined;
-  const now = ctx.options.clock.now();
+  const now = ctx.clock.now();
   const { newCounter, userVerified, credentialDeviceType } = verification.authenticationInfo;
   const updated = { ...factor, data: { ...factor.data, counter: newCounter }, updatedAt: now, lastUsedAt: now };
-  if (!(await ctx.options.store.factors.update(updated, factor.updatedAt))) return undefined;
+  if (!(await ctx.store.factors.update(updated, factor.updatedAt))) return undefined;
   return { factor: updated, userVerified, method: credentialDeviceType === 'multiDevice' ? 'swk' : 'hwk' };
 }

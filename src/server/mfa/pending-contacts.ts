@@ -11,7 +11,7 @@ const PENDING = 'pending_contact';
 /** Artifact kind: one of a user's {@link MAX_PENDING_CONTACTS} places for pending contacts. */
 const PLACE = 'pending_contact_place';
 
-const destinationId = (ctx: ServerContext, userId: string, channel: string, to: string) => ctx.secretKeys.hash(`${userId}\0${channel}\0${to}`, 'pending-contact');
+const destinationId = (ctx: ServerContext, userId: string, channel: string, to: string) => ctx.secrets.hash(`${userId}\0${channel}\0${to}`, 'pending-contact');
 
 /**
  * The unconfirmed factor for a phone number or email the user is adding: the pending one when they
@@ -21,8 +21,8 @@ const destinationId = (ctx: ServerContext, userId: string, channel: string, to: 
  * `undefined`: every place is taken (they free up when confirmed, or after 10 minutes).
  */
 export async function claimPendingContact(ctx: ServerContext, userId: string, channel: 'sms' | 'email', to: string): Promise<MfaFactorRecord | undefined> {
-  const { store } = ctx.options;
-  const now = ctx.options.clock.now();
+  const { store } = ctx;
+  const now = ctx.clock.now();
   const expiresAt = now + PENDING_CONTACT_TTL_MS;
   const destination = destinationId(ctx, userId, channel, to);
   const existing = await pendingFactor(ctx, destination);
@@ -53,7 +53,7 @@ export async function claimPendingContact(ctx: ServerContext, userId: string, ch
 
 /** The contact was confirmed, or its code could not be sent: its destination and place are free again. */
 export async function releasePendingContact(ctx: ServerContext, factor: MfaFactorRecord, options: { dropFactor: boolean }): Promise<void> {
-  const { store } = ctx.options;
+  const { store } = ctx;
   const destination = destinationId(ctx, factor.userId, factor.type, String(factor.data.to));
   await store.artifacts.delete(PENDING, destination);
   for (let index = 0; index < MAX_PENDING_CONTACTS; index += 1) {
@@ -64,17 +64,17 @@ export async function releasePendingContact(ctx: ServerContext, factor: MfaFacto
 }
 
 async function pendingFactor(ctx: ServerContext, destination: string): Promise<MfaFactorRecord | undefined> {
-  const claim = await ctx.options.store.artifacts.get<string>(PENDING, destination);
-  const factor = claim ? await ctx.options.store.factors.get(claim.value) : undefined;
+  const claim = await ctx.store.artifacts.get<string>(PENDING, destination);
+  const factor = claim ? await ctx.store.factors.get(claim.value) : undefined;
   return factor && factor.data.confirmed !== true ? factor : undefined;
 }
 
 /** Unconfirmed contacts past their 10 minutes can never be confirmed: removed. */
 async function dropStaleContacts(ctx: ServerContext, userId: string): Promise<void> {
-  const now = ctx.options.clock.now();
-  for (const factor of await ctx.options.store.factors.listByUser(userId)) {
+  const now = ctx.clock.now();
+  for (const factor of await ctx.store.factors.listByUser(userId)) {
     if ((factor.type === 'sms' || factor.type === 'email') && factor.data.confirmed !== true && now - factor.createdAt > PENDING_CONTACT_TTL_MS) {
-      await ctx.options.store.factors.delete(factor.id);
+      await ctx.store.factors.delete(factor.id);
     }
   }
 }

@@ -44,7 +44,7 @@ export interface MfaRequirement {
  * claim whose known values all need a second factor (`acr_values=2`, not `acr_values=1 2`).
  */
 export async function mfaRequirement(ctx: ServerContext, client: ClientRecord, request: AuthorizationRequest, userId: string): Promise<MfaRequirement> {
-  const policy = ctx.options.mfa.policy;
+  const policy = ctx.config.mfa.policy;
   if (policy === 'off') return { required: false, enrolled: false };
   const enrolled = (await usableFactors(ctx, userId)).length > 0;
   const demanded = policy === 'required' || client.extra.require_mfa === true || demandsSecondFactor(request.acrValues) || demandsSecondFactor(request.essentialAcr ?? []);

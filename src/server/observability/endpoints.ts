@@ -55,7 +55,7 @@ export interface OperatorMetricsOptions {
  *
  * @example
  * route('/metrics', ['GET'], (ctx, request) =>
- *   operatorMetricsResponse(ctx.metrics, ctx.protection.operatorAllowList, currentRequestContext()?.ip, request, { token: ctx.protection.metricsToken }));
+ *   operatorMetricsResponse(ctx.metrics, ctx.network.operatorAllowList, ctx.request.ip, request, { token: ctx.network.metricsToken }));
  */
 export async function operatorMetricsResponse(
   metrics: Pick<Metrics, 'registry'>,

@@ -1,10 +1,9 @@
 import { OAuthError } from '../../core/errors.js';
 import { auditEvent } from '../audit/events.js';
-import type { ServerContext } from '../context.js';
+import { clientAddress, type ServerContext } from '../context.js';
 import { oauthErrorResponse } from '../http/responses.js';
 import { lockoutPage } from '../interaction/pages.js';
 import type { LimiterName, Limited } from './rate-limits.js';
-import { currentIp } from '../http/request-context.js';
 
 /** The error of a rate-limited API request: 429, `Retry-After` (RFC 6585 §4), an OAuth-shaped body. */
 export function rateLimitedError(limited: Limited): OAuthError {
@@ -19,9 +18,9 @@ export function rateLimitedError(limited: Limited): OAuthError {
  * limiter and address, in each process): a flood is visible, yet cannot grow the chain without end.
  * Not awaited: the refusal is answered at once (the audit queue writes it after).
  */
-export async function recordRateLimitHit(ctx: ServerContext, limited: Limited, fields: { client_id?: string } = {}): Promise<void> {
+export async function recordRateLimitHit(ctx: Pick<ServerContext, 'metrics' | 'limits' | 'audit' | 'request'>, limited: Limited, fields: { client_id?: string } = {}): Promise<void> {
   ctx.metrics.rateLimitHits.inc({ limiter: limited.limiter });
-  if (await ctx.protection.rateLimits.auditAllowed('rate_limit.hit', `${limited.limiter}|${currentIp()}`)) {
+  if (await ctx.limits.auditAllowed('rate_limit.hit', `${limited.limiter}|${clientAddress(ctx)}`)) {
     ctx.audit.recordLater(auditEvent('rate_limit.hit', { limiter: limited.limiter, ...fields }));
   }
 }
@@ -46,7 +45,7 @@ export async function rateLimitedResponse(ctx: ServerContext, limited: Limited, 
 
 /** The interaction id of a sign-in page's path (`{issuer path}/interaction/:id/…`). */
 function interactionIdOf(ctx: ServerContext, request: Request): string | undefined {
-  const base = ctx.options.issuerUrl.pathname.replace(/\/$/, '');
+  const base = ctx.config.issuerUrl.pathname.replace(/\/$/, '');
   const path = new URL(request.url).pathname;
   if (!path.startsWith(`${base}/interaction/`)) return undefined;
   const id = path.slice(base.length + '/interaction/'.length).split('/')[0] ?? '';

@@ -28,7 +28,7 @@ export interface SignInTarget {
 export async function signInTarget(ctx: ServerContext, attempt: { login: string; user: UserRecord | undefined; browserId: string | undefined; ip: string }): Promise<SignInTarget> {
   const { login, user, browserId, ip } = attempt;
   if (!user) return { account: `login:${login.toLowerCase()}`, ip, knownBrowser: false };
-  const [knownBrowser, generation] = await Promise.all([isKnownBrowser(ctx, browserId, user.id), signInGeneration(ctx.options.store, user.id)]);
+  const [knownBrowser, generation] = await Promise.all([isKnownBrowser(ctx, browserId, user.id), signInGeneration(ctx.store, user.id)]);
   return { account: accountKey(user.id, generation), ip, knownBrowser };
 }
 
@@ -40,7 +40,7 @@ export async function signInTarget(ctx: ServerContext, attempt: { login: string;
  * back (failures before it still count, until their window ends).
  */
 export function reserveSignIn(ctx: ServerContext, target: SignInTarget): Promise<Reservation> {
-  return ctx.protection.rateLimits.reserve([
+  return ctx.limits.reserve([
     { limiter: 'signInPerAccountIp', key: `${target.account}|${target.ip}` },
     { limiter: 'signInPerIp', key: target.ip },
     ...(target.knownBrowser ? [] : [{ limiter: 'signInPerAccount' as const, key: target.account }]),

@@ -17,7 +17,7 @@ export interface Browser {
 }
 
 export function browserCookieName(ctx: ServerContext): string {
-  return cookieName('gh_browser', ctx.options.secureCookies);
+  return cookieName('gh_browser', ctx.config.secureCookies);
 }
 
 /** The browser id from the request, creating one when there is none. */
@@ -27,7 +27,7 @@ export function identifyBrowser(ctx: ServerContext, request: Request): Browser {
   const id = randomToken(32);
   return {
     id,
-    setCookie: serializeCookie(browserCookieName(ctx), id, { maxAge: BROWSER_COOKIE_MAX_AGE, secure: ctx.options.secureCookies }),
+    setCookie: serializeCookie(browserCookieName(ctx), id, { maxAge: BROWSER_COOKIE_MAX_AGE, secure: ctx.config.secureCookies }),
   };
 }
 
@@ -39,15 +39,15 @@ export function existingBrowserId(ctx: ServerContext, request: Request): string 
 
 /** A CSRF token for a form about `subject` (an interaction id, `logout`), bound to this browser. */
 export function csrfToken(ctx: ServerContext, browserId: string, subject: string): string {
-  return ctx.secretKeys.hash(`${browserId}\0${subject}`, CSRF_PURPOSE);
+  return ctx.secrets.hash(`${browserId}\0${subject}`, CSRF_PURPOSE);
 }
 
 /** Constant-time check of a posted CSRF token. */
 export function verifyCsrf(ctx: ServerContext, browserId: string, subject: string, token: string | undefined): boolean {
-  return token !== undefined && ctx.secretKeys.verifyHash(`${browserId}\0${subject}`, CSRF_PURPOSE, token);
+  return token !== undefined && ctx.secrets.verifyHash(`${browserId}\0${subject}`, CSRF_PURPOSE, token);
 }
 
 /** Keyed hash of the browser id, stored in interactions instead of the id itself. */
 export function browserBinding(ctx: ServerContext, browserId: string): string {
-  return ctx.secretKeys.hash(browserId, 'browser-binding');
+  return ctx.secrets.hash(browserId, 'browser-binding');
 }

@@ -8,7 +8,7 @@ const KNOWN_BROWSER = 'known_browser';
 const KNOWN_BROWSER_TTL_MS = 90 * 86_400_000;
 const PURPOSE = 'known-browser';
 
-const id = (ctx: ServerContext, browserId: string, userId: string) => ctx.secretKeys.hash(`${browserId}\0${userId}`, PURPOSE);
+const id = (ctx: ServerContext, browserId: string, userId: string) => ctx.secrets.hash(`${browserId}\0${userId}`, PURPOSE);
 
 /**
  * Whether this browser (its `gh_browser` cookie) completed a sign-in to the account before. Such a
@@ -17,17 +17,17 @@ const id = (ctx: ServerContext, browserId: string, userId: string) => ctx.secret
  */
 export async function isKnownBrowser(ctx: ServerContext, browserId: string | undefined, userId: string): Promise<boolean> {
   if (!browserId) return false;
-  return (await ctx.options.store.artifacts.get(KNOWN_BROWSER, id(ctx, browserId, userId))) !== undefined;
+  return (await ctx.store.artifacts.get(KNOWN_BROWSER, id(ctx, browserId, userId))) !== undefined;
 }
 
 /** Records a completed sign-in of the account in this browser (its 90 days start again). */
 export async function rememberBrowser(ctx: ServerContext, browserId: string | undefined, userId: string): Promise<void> {
   if (!browserId) return;
   const key = id(ctx, browserId, userId);
-  const { artifacts } = ctx.options.store;
+  const { artifacts } = ctx.store;
   await artifacts.delete(KNOWN_BROWSER, key);
   try {
-    await artifacts.put({ kind: KNOWN_BROWSER, id: key, value: null, ownerId: userOwner(userId), expiresAt: ctx.options.clock.now() + KNOWN_BROWSER_TTL_MS });
+    await artifacts.put({ kind: KNOWN_BROWSER, id: key, value: null, ownerId: userOwner(userId), expiresAt: ctx.clock.now() + KNOWN_BROWSER_TTL_MS });
   } catch (error) {
     // A concurrent sign-in in the same browser recorded it first: known either way.
     if (!(error instanceof StoreConflictError)) throw error;

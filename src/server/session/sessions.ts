@@ -2,7 +2,6 @@ import { randomToken } from '../../core/encoding.js';
 import type { Store, UserRecord } from '../../stores/contract.js';
 import type { ServerContext } from '../context.js';
 import { cookieName, readCookie, serializeCookie } from '../http/cookies.js';
-import { currentRequestContext } from '../http/request-context.js';
 import { existingBrowserId } from './browser.js';
 import { deviceName } from './device-name.js';
 import { rememberBrowser } from './known-browsers.js';
@@ -47,11 +46,11 @@ export type SignInContext = {
 };
 
 /** Where a sign-in came from: the browser's name and the client address (the router resolved it behind trusted proxies). */
-function signInContext(request: Request): SignInContext {
+function signInContext(ctx: Pick<ServerContext, 'request'>, request: Request): SignInContext {
   const context: SignInContext = {};
   const device = deviceName(request.headers.get('user-agent'));
   if (device) context.device = device;
-  const ip = currentRequestContext()?.ip;
+  const ip = ctx.request.ip;
   if (ip) context.ip = ip;
   return context;
 }
@@ -73,16 +72,16 @@ export interface Session {
 }
 
 export function sessionCookieName(ctx: ServerContext): string {
-  return cookieName('gh_session', ctx.options.secureCookies);
+  return cookieName('gh_session', ctx.config.secureCookies);
 }
 
 /** The session of the request's cookie, when it exists, has not expired and its user may still sign in. */
 export async function loadSession(ctx: ServerContext, request: Request): Promise<Session | undefined> {
   const cookie = readCookie(request, sessionCookieName(ctx));
   if (!cookie) return undefined;
-  const record = await ctx.options.store.artifacts.get<SessionState>(SESSION, ctx.secretKeys.hash(cookie, SESSION_PURPOSE));
+  const record = await ctx.store.artifacts.get<SessionState>(SESSION, ctx.secrets.hash(cookie, SESSION_PURPOSE));
   if (!record) return undefined;
-  const user = await ctx.options.store.users.get(record.value.sub);
+  const user = await ctx.store.users.get(record.value.sub);
   if (!user || user.disabled) return undefined;
   return { state: record.value, user };
 }
@@ -102,16 +101,16 @@ export async function startSession(
 ): Promise<{ state: SessionState; setCookie: string }> {
   await endSession(ctx, request);
   const cookie = randomToken(32);
-  const now = ctx.options.clock.now();
-  const where = { ...signInContext(request), ...(authentication.provider ? { provider: authentication.provider } : {}), ...(authentication.code ? { code: authentication.code } : {}) };
+  const now = ctx.clock.now();
+  const where = { ...signInContext(ctx, request), ...(authentication.provider ? { provider: authentication.provider } : {}), ...(authentication.code ? { code: authentication.code } : {}) };
   const state: SessionState = { sid: randomToken(16), sub: user.id, authTime: Math.floor(now / 1000), amr: authentication.amr, acr: authentication.acr, ...where };
-  const { store } = ctx.options;
+  const { store } = ctx;
   await store.artifacts.put({
     kind: SESSION,
-    id: ctx.secretKeys.hash(cookie, SESSION_PURPOSE),
+    id: ctx.secrets.hash(cookie, SESSION_PURPOSE),
     value: state,
     ownerId: userOwner(user.id),
-    expiresAt: now + ctx.options.sessions.ttl * 1000,
+    expiresAt: now + ctx.config.sessions.ttl * 1000,
   });
   await store.artifacts.put({
     kind: SIGN_IN_EVENT,
@@ -123,21 +122,21 @@ export async function startSession(
   await rememberBrowser(ctx, existingBrowserId(ctx, request), user.id);
   return {
     state,
-    setCookie: serializeCookie(sessionCookieName(ctx), cookie, { secure: ctx.options.secureCookies, maxAge: ctx.options.sessions.ttl }),
+    setCookie: serializeCookie(sessionCookieName(ctx), cookie, { secure: ctx.config.secureCookies, maxAge: ctx.config.sessions.ttl }),
   };
 }
 
 /** The keyed hash a session is stored under, for telling the current one apart in lists. */
 export function sessionKeyOf(ctx: ServerContext, request: Request): string | undefined {
   const cookie = readCookie(request, sessionCookieName(ctx));
-  return cookie ? ctx.secretKeys.hash(cookie, SESSION_PURPOSE) : undefined;
+  return cookie ? ctx.secrets.hash(cookie, SESSION_PURPOSE) : undefined;
 }
 
 /** Ends the request's session, if any, and returns the `Set-Cookie` value that clears the cookie. */
 export async function endSession(ctx: ServerContext, request: Request): Promise<string> {
   const cookie = readCookie(request, sessionCookieName(ctx));
-  if (cookie) await ctx.options.store.artifacts.delete(SESSION, ctx.secretKeys.hash(cookie, SESSION_PURPOSE));
-  return serializeCookie(sessionCookieName(ctx), '', { secure: ctx.options.secureCookies, maxAge: 0 });
+  if (cookie) await ctx.store.artifacts.delete(SESSION, ctx.secrets.hash(cookie, SESSION_PURPOSE));
+  return serializeCookie(sessionCookieName(ctx), '', { secure: ctx.config.secureCookies, maxAge: 0 });
 }
 
 /**

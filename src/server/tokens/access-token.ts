@@ -58,9 +58,9 @@ export const ACCESS_TOKEN_RECORD = 'access_token';
 
 /** Signs an RFC 9068 JWT access token with the active key of the configured algorithm. */
 export async function issueAccessToken(ctx: ServerContext, input: IssueAccessTokenInput): Promise<IssuedAccessToken> {
-  const { options } = ctx;
+  const { config: options } = ctx;
   const ttl = options.tokens.accessTokenTtl;
-  const iat = Math.floor(options.clock.now() / 1000);
+  const iat = Math.floor(ctx.clock.now() / 1000);
   const claims: AccessTokenClaims = {
     iss: options.issuer,
     sub: input.subject,
@@ -71,11 +71,11 @@ export async function issueAccessToken(ctx: ServerContext, input: IssueAccessTok
     client_id: input.clientId,
     ...(input.scope.length > 0 ? { scope: input.scope.join(' ') } : {}),
   };
-  const signer = ctx.keyRing.signingKey(options.tokens.accessTokenSigningAlg);
+  const signer = ctx.keys.signingKey(options.tokens.accessTokenSigningAlg);
   const token = await new SignJWT(claims)
     .setProtectedHeader({ alg: signer.alg, typ: ACCESS_TOKEN_TYP, kid: signer.kid })
     .sign(signer.key);
-  await options.store.artifacts.put({
+  await ctx.store.artifacts.put({
     kind: ACCESS_TOKEN_RECORD,
     id: claims.jti,
     value: {
@@ -101,14 +101,14 @@ export async function verifyAccessToken(ctx: ServerContext, token: string): Prom
   } catch {
     return undefined;
   }
-  const published = kid === undefined ? undefined : ctx.keyRing.publicKey(kid);
+  const published = kid === undefined ? undefined : ctx.keys.publicKey(kid);
   if (!published) return undefined;
   try {
     const { payload } = await jwtVerify(token, published.key, {
-      issuer: ctx.options.issuer,
+      issuer: ctx.config.issuer,
       typ: ACCESS_TOKEN_TYP,
       algorithms: [published.alg],
-      currentDate: new Date(ctx.options.clock.now()),
+      currentDate: new Date(ctx.clock.now()),
       requiredClaims: ['sub', 'exp', 'iat', 'jti', 'client_id'],
     });
     return payload as AccessTokenClaims;
@@ -121,7 +121,7 @@ export async function verifyAccessToken(ctx: ServerContext, token: string): Prom
 export async function activeAccessToken(ctx: ServerContext, token: string): Promise<AccessTokenClaims | undefined> {
   const claims = await verifyAccessToken(ctx, token);
   if (!claims) return undefined;
-  const record = await ctx.options.store.artifacts.get<AccessTokenRecord>(ACCESS_TOKEN_RECORD, claims.jti);
+  const record = await ctx.store.artifacts.get<AccessTokenRecord>(ACCESS_TOKEN_RECORD, claims.jti);
   if (!record) return undefined;
   const { consentId, familyIssuedAt } = record.value;
   if (consentId !== null && !(await isConsentActive(ctx, consentId, familyIssuedAt))) return undefined;
@@ -130,5 +130,5 @@ export async function activeAccessToken(ctx: ServerContext, token: string): Prom
 
 /** Revokes one access token; true when it was active. */
 export function revokeAccessToken(ctx: ServerContext, claims: AccessTokenClaims): Promise<boolean> {
-  return ctx.options.store.artifacts.delete(ACCESS_TOKEN_RECORD, claims.jti);
+  return ctx.store.artifacts.delete(ACCESS_TOKEN_RECORD, claims.jti);
 }

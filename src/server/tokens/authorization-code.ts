@@ -44,7 +44,7 @@ export interface RedeemedCodeState {
 
 /** Keyed hash under which a code (or a presented code) is stored. */
 export function codeId(ctx: ServerContext, code: string): string {
-  return ctx.secretKeys.hash(code, CODE_PURPOSE);
+  return ctx.secrets.hash(code, CODE_PURPOSE);
 }
 
 /**
@@ -64,8 +64,8 @@ function familyStart(now: number, authTime: number): number {
  * `familyIssuedAt` is set here (any given value is replaced).
  */
 export function issueAuthorizationCode(ctx: ServerContext, familyId: string, state: AuthorizationCodeState): Promise<string> {
-  const value: AuthorizationCodeState = { ...state, familyIssuedAt: familyStart(ctx.options.clock.now(), state.authTime) };
-  return issueOpaqueCredential(ctx, { kind: AUTHORIZATION_CODE, purpose: CODE_PURPOSE, familyId, value, ttlSeconds: ctx.options.tokens.authorizationCodeTtl });
+  const value: AuthorizationCodeState = { ...state, familyIssuedAt: familyStart(ctx.clock.now(), state.authTime) };
+  return issueOpaqueCredential(ctx, { kind: AUTHORIZATION_CODE, purpose: CODE_PURPOSE, familyId, value, ttlSeconds: ctx.config.tokens.authorizationCodeTtl });
 }
 
 /**
@@ -75,7 +75,7 @@ export function issueAuthorizationCode(ctx: ServerContext, familyId: string, sta
  */
 export async function rememberRedeemedCode(ctx: ServerContext, id: string, state: RedeemedCodeState, lifetimeSeconds: number): Promise<void> {
   try {
-    await ctx.options.store.artifacts.put({ kind: REDEEMED_CODE, id, value: state, ownerId: null, expiresAt: ctx.options.clock.now() + lifetimeSeconds * 1000 });
+    await ctx.store.artifacts.put({ kind: REDEEMED_CODE, id, value: state, ownerId: null, expiresAt: ctx.clock.now() + lifetimeSeconds * 1000 });
   } catch (error) {
     // Only one request consumes a code, so a clash can only be a leftover of the same redemption.
     if (!(error instanceof StoreConflictError)) throw error;
@@ -84,5 +84,5 @@ export async function rememberRedeemedCode(ctx: ServerContext, id: string, state
 
 /** The family a redeemed code opened, while its tokens may still live. */
 export async function findRedeemedCode(ctx: ServerContext, id: string): Promise<RedeemedCodeState | undefined> {
-  return (await ctx.options.store.artifacts.get<RedeemedCodeState>(REDEEMED_CODE, id))?.value;
+  return (await ctx.store.artifacts.get<RedeemedCodeState>(REDEEMED_CODE, id))?.value;
 }

@@ -28,14 +28,14 @@ export function atHash(accessToken: string): string {
 
 /** Signs an ID token (OIDC Core §2) with the client's registered algorithm (default ES256). */
 export async function issueIdToken(ctx: ServerContext, input: IdTokenInput): Promise<string> {
-  const now = Math.floor(ctx.options.clock.now() / 1000);
-  const signer = ctx.keyRing.signingKey(input.client.idTokenSignedResponseAlg);
+  const now = Math.floor(ctx.clock.now() / 1000);
+  const signer = ctx.keys.signingKey(input.client.idTokenSignedResponseAlg);
   const claims = {
     ...userClaims(input.user, input.scope),
-    iss: ctx.options.issuer,
+    iss: ctx.config.issuer,
     sub: input.user.id,
     aud: input.client.clientId,
-    exp: now + ctx.options.tokens.idTokenTtl,
+    exp: now + ctx.config.tokens.idTokenTtl,
     iat: now,
     auth_time: input.authTime,
     amr: input.amr,
@@ -54,10 +54,10 @@ export async function issueIdToken(ctx: ServerContext, input: IdTokenInput): Pro
 export async function verifyIdTokenHint(ctx: ServerContext, token: string): Promise<{ sub: string; audience: string[]; sid?: string } | undefined> {
   try {
     const { kid } = decodeProtectedHeader(token);
-    const published = kid === undefined ? undefined : ctx.keyRing.publicKey(kid);
+    const published = kid === undefined ? undefined : ctx.keys.publicKey(kid);
     if (!published) return undefined;
     const { payload } = await jwtVerify(token, published.key, {
-      issuer: ctx.options.issuer,
+      issuer: ctx.config.issuer,
       algorithms: [published.alg],
       // Any expiry is acceptable for a hint; signature and issuer still must hold.
       currentDate: new Date(0),

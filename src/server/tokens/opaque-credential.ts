@@ -11,12 +11,12 @@ export async function issueOpaqueCredential(
   credential: { kind: string; purpose: string; familyId: string; value: Json; ttlSeconds: number },
 ): Promise<string> {
   const secret = randomToken(32);
-  await ctx.options.store.artifacts.put({
+  await ctx.store.artifacts.put({
     kind: credential.kind,
-    id: ctx.secretKeys.hash(secret, credential.purpose),
+    id: ctx.secrets.hash(secret, credential.purpose),
     value: credential.value,
     ownerId: credential.familyId,
-    expiresAt: ctx.options.clock.now() + credential.ttlSeconds * 1000,
+    expiresAt: ctx.clock.now() + credential.ttlSeconds * 1000,
   });
   return secret;
 }

@@ -26,27 +26,27 @@ export interface RefreshTokenState {
 }
 
 export function refreshTokenId(ctx: ServerContext, token: string): string {
-  return ctx.secretKeys.hash(token, REFRESH_PURPOSE);
+  return ctx.secrets.hash(token, REFRESH_PURPOSE);
 }
 
 /** Issues an opaque refresh token (256 bits) in the family, stored only as a keyed hash. */
 export function issueRefreshToken(ctx: ServerContext, familyId: string, state: RefreshTokenState): Promise<string> {
-  return issueOpaqueCredential(ctx, { kind: REFRESH_TOKEN, purpose: REFRESH_PURPOSE, familyId, value: state, ttlSeconds: ctx.options.tokens.refreshTokenTtl });
+  return issueOpaqueCredential(ctx, { kind: REFRESH_TOKEN, purpose: REFRESH_PURPOSE, familyId, value: state, ttlSeconds: ctx.config.tokens.refreshTokenTtl });
 }
 
 /** Keeps the successor of a rotated token for the grace window, encrypted and bound to the old token's id. */
 export async function rememberSuccessor(ctx: ServerContext, familyId: string, oldId: string, successor: string): Promise<void> {
-  await ctx.options.store.artifacts.put({
+  await ctx.store.artifacts.put({
     kind: REFRESH_SUCCESSOR,
     id: oldId,
-    value: ctx.secretKeys.encrypt(successor, `refresh-successor:${oldId}`),
+    value: ctx.secrets.encrypt(successor, `refresh-successor:${oldId}`),
     ownerId: familyId,
-    expiresAt: ctx.options.clock.now() + ctx.options.tokens.refreshTokenReuseGrace * 1000,
+    expiresAt: ctx.clock.now() + ctx.config.tokens.refreshTokenReuseGrace * 1000,
   });
 }
 
 /** The successor of a rotated token within the grace window, if it was recorded. */
 export async function findSuccessor(ctx: ServerContext, oldId: string): Promise<string | undefined> {
-  const record = await ctx.options.store.artifacts.get<string>(REFRESH_SUCCESSOR, oldId);
-  return record ? ctx.secretKeys.decrypt(record.value, `refresh-successor:${oldId}`) : undefined;
+  const record = await ctx.store.artifacts.get<string>(REFRESH_SUCCESSOR, oldId);
+  return record ? ctx.secrets.decrypt(record.value, `refresh-successor:${oldId}`) : undefined;
 }

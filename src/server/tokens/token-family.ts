@@ -20,14 +20,14 @@ export type FamilyRevocationReason = 'code_replay' | 'refresh_reuse' | 'revoked'
 
 /** Revokes every code and token of the family (RFC 6749 §4.1.2, RFC 9700 §4.14.2, RFC 7009 §2.1). */
 export async function revokeFamily(ctx: ServerContext, familyId: string, reason: FamilyRevocationReason, clientId: string): Promise<void> {
-  const { store } = ctx.options;
+  const { store } = ctx;
   try {
     await store.artifacts.put({
       kind: REVOKED_FAMILY,
       id: familyId,
       value: { reason },
       ownerId: null,
-      expiresAt: ctx.options.clock.now() + ctx.options.tokens.refreshTokenTtl * 1000,
+      expiresAt: ctx.clock.now() + ctx.config.tokens.refreshTokenTtl * 1000,
     });
   } catch (error) {
     if (!(error instanceof StoreConflictError)) throw error;
@@ -40,5 +40,5 @@ export async function revokeFamily(ctx: ServerContext, familyId: string, reason:
 
 /** True once the family was revoked (until the tombstone expires with the longest-lived token). */
 export async function isFamilyRevoked(ctx: ServerContext, familyId: string): Promise<boolean> {
-  return (await ctx.options.store.artifacts.get(REVOKED_FAMILY, familyId)) !== undefined;
+  return (await ctx.store.artifacts.get(REVOKED_FAMILY, familyId)) !== undefined;
 }

@@ -70,7 +70,7 @@ export async function issueUserTokens(ctx: ServerContext, input: UserTokensInput
       })
     : undefined;
 
-  if (await isFamilyRevoked(ctx, familyId)) await ctx.options.store.artifacts.deleteByOwner(familyId);
+  if (await isFamilyRevoked(ctx, familyId)) await ctx.store.artifacts.deleteByOwner(familyId);
   return {
     refreshToken,
     response: {
@@ -90,7 +90,7 @@ export async function issueUserTokens(ctx: ServerContext, input: UserTokensInput
  */
 export async function activeConsentUser(ctx: ServerContext, consentId: string, sub: string, familyIssuedAt: number | undefined): Promise<UserRecord> {
   if (!(await isConsentActive(ctx, consentId, familyIssuedAt))) throw new OAuthError('invalid_grant', 'this authorization was revoked');
-  const user = await ctx.options.store.users.get(sub);
+  const user = await ctx.store.users.get(sub);
   if (!user || user.disabled) throw new OAuthError('invalid_grant', 'the user can no longer sign in');
   return user;
 }

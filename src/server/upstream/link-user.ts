@@ -19,9 +19,9 @@ export class UpstreamLinkError extends Error {}
  * The link records the provider's email and, when configured, its tokens (encrypted).
  */
 export async function resolveUpstreamUser(ctx: ServerContext, upstream: Upstream, profile: Profile, tokens: TokenSet): Promise<UserRecord> {
-  const { store } = ctx.options;
-  const now = ctx.options.clock.now();
-  const encryptedTokens = upstream.options.keepTokens ? ctx.secretKeys.encrypt(JSON.stringify(tokens), identityContext(upstream.id, profile.sub)) : null;
+  const { store } = ctx;
+  const now = ctx.clock.now();
+  const encryptedTokens = upstream.options.keepTokens ? ctx.secrets.encrypt(JSON.stringify(tokens), identityContext(upstream.id, profile.sub)) : null;
   const link = async (user: UserRecord) => {
     await store.users.linkIdentity({ provider: upstream.id, subject: profile.sub, userId: user.id, email: profile.email ?? null, encryptedTokens, createdAt: now, updatedAt: now });
     return user;
@@ -54,7 +54,7 @@ export function identityContext(provider: string, subject: string): string {
 }
 
 async function createUpstreamUser(ctx: ServerContext, upstream: Upstream, profile: Profile, email: string | null): Promise<UserRecord> {
-  const now = ctx.options.clock.now();
+  const now = ctx.clock.now();
   const base = usernameBase(profile, upstream.id);
   for (let attempt = 0; attempt < 5; attempt += 1) {
     const username = attempt === 0 ? base : `${base.slice(0, 55)}-${randomBytes(3).toString('hex')}`;
@@ -70,7 +70,7 @@ async function createUpstreamUser(ctx: ServerContext, upstream: Upstream, profil
       updatedAt: now,
     };
     try {
-      await ctx.options.store.users.create(user);
+      await ctx.store.users.create(user);
       return user;
     } catch (error) {
       if (!(error instanceof StoreConflictError)) throw error;

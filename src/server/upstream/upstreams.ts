@@ -1,5 +1,7 @@
 import { createOAuthClient, type OAuthClient } from '../../client/oauth-client.js';
-import type { ResolvedOptions, UpstreamOptions } from '../options.js';
+import type { UpstreamOptions } from '../options.js';
+import type { ServerConfig } from '../context.js';
+import type { Clock } from '../../core/clock.js';
 
 /** A configured upstream provider and the client that talks to it. */
 export interface Upstream {
@@ -18,7 +20,7 @@ export function upstreamRedirectUri(issuer: string, id: string): string {
  * Builds one Gatehouse client (relying party) per upstream. Their sign-in cookies are prefixed per
  * upstream, and encrypted under a key separate from the server's own.
  */
-export function createUpstreams(options: ResolvedOptions): Map<string, Upstream> {
+export function createUpstreams(options: ServerConfig, clock: Clock): Map<string, Upstream> {
   const upstreams = new Map<string, Upstream>();
   for (const upstream of options.upstreams) {
     const client = createOAuthClient({
@@ -31,7 +33,7 @@ export function createUpstreams(options: ResolvedOptions): Map<string, Upstream>
       cookiePrefix: `gh_up_${upstream.id.replace(/-/g, '_')}`,
       ...(upstream.allowInsecureRequests ? { allowInsecureRequests: true } : {}),
       ...(upstream.fetch ? { fetch: upstream.fetch } : {}),
-      now: () => options.clock.now(),
+      now: () => clock.now(),
     });
     const label = upstream.label ?? upstream.id.charAt(0).toUpperCase() + upstream.id.slice(1);
     upstreams.set(upstream.id, { id: upstream.id, label, options: upstream, client });

@@ -9,7 +9,6 @@ import { SecretKeys } from '../../../src/core/secret.js';
 import { createAuditLog, InvalidAuditEventError, type AuditLogOptions } from '../../../src/server/audit/audit-log.js';
 import { verifyAuditLog } from '../../../src/server/audit/chain.js';
 import { isSecretKey, looksLikeToken, redactDetails } from '../../../src/server/audit/redact.js';
-import { runWithRequestContext } from '../../../src/server/audit/request-context.js';
 import type { Store } from '../../../src/stores/contract.js';
 import { createMemoryStore } from '../../../src/stores/memory/index.js';
 import { createSqliteStore } from '../../../src/stores/sqlite/index.js';
@@ -89,17 +88,19 @@ describe('createAuditLog', () => {
     expect(await verifyAuditLog(store.audit, keys)).toMatchObject({ ok: true, count: 2 });
   });
 
-  it('takes the request context from the current request when none is passed', async () => {
+  it('records the request a log was made for (forRequest), also for queued events; an explicit context wins', async () => {
     const { audit } = auditLog();
     const context = { requestId: 'req-42', ip: '198.51.100.9', userAgent: 'curl/8.0' };
-    const stored = await runWithRequestContext(context, async () => {
-      await Promise.resolve(); // across an await, as deep inside a handler
-      return audit.record({ type: 'token.issued', outcome: 'success', clientId: 'client-1' });
-    });
+    const forRequest = audit.forRequest(context);
+    const stored = await forRequest.record({ type: 'token.issued', outcome: 'success', clientId: 'client-1' });
     expect(stored).toMatchObject(context);
-    // An explicit context wins over the current request's.
-    const explicit = await runWithRequestContext(context, () => audit.record({ type: 'x', outcome: 'success' }, { requestId: 'other' }));
+    forRequest.recordLater({ type: 'token.issued', outcome: 'success' });
+    await forRequest.flush();
+    expect((await store.audit.tail(1))[0]).toMatchObject(context);
+    const explicit = await forRequest.record({ type: 'x', outcome: 'success' }, { requestId: 'other' });
     expect(explicit).toMatchObject({ requestId: 'other', ip: null, userAgent: null });
+    // The log itself (the CLI's) records no request.
+    expect(await audit.record({ type: 'cli.event', outcome: 'success' })).toMatchObject({ requestId: null, ip: null, userAgent: null });
   });
 
   it('keeps one unbroken chain under concurrent records', async () => {

@@ -60,7 +60,7 @@ describe('log output', () => {
     await server.post('/revoke', { token: machineToken.access_token }, machineAuth);
 
     // A second factor: TOTP secret and codes.
-    const ctx = { options: { store: server.store, clock: server.clock }, secretKeys: new SecretKeys(SECRET) };
+    const ctx = { store: server.store, clock: server.clock, secrets: new SecretKeys(SECRET) };
     const { factor, secret } = await startTotpEnrolment(ctx, users.bob.record.id);
     const code = await generate({ secret, epoch: Math.floor(server.clock.now() / 1000) });
     await useTotpCode(ctx, factor, code);
