@@ -12,6 +12,16 @@ import { ConfigError } from './errors.js';
 export type OptionNames<T> = Record<keyof T, true>;
 
 /**
+ * Refuses a value that is not an object where the types say an object must be (the options
+ * argument, a nested options group): the check is for JavaScript callers, whom the types do not reach.
+ *
+ * @throws {ConfigError} `ERR_INVALID_OPTION`, `option` the given path.
+ */
+export function requireObject(value: unknown, option: string): asserts value is object {
+  if (typeof value !== 'object' || value === null) throw new ConfigError(`option "${option}" must be an object`, 'ERR_INVALID_OPTION', option);
+}
+
+/**
  * Refuses keys that are not options, as the server's `.strict()` schema does: a typo such as
  * `refreshLeway` would otherwise be ignored silently and the default used. The error names the key
  * (with its path for a nested object) and suggests the closest known name.
@@ -48,7 +58,7 @@ export function requireHttps(url: string, option: string, allowInsecureRequests:
 }
 
 /** The known name nearest to `key` (case-insensitive edit distance), if near enough to be a typo. */
-function closestName(key: string, names: string[]): string | undefined {
+export function closestName(key: string, names: string[]): string | undefined {
   let best: { name: string; distance: number } | undefined;
   for (const name of names) {
     const distance = editDistance(key.toLowerCase(), name.toLowerCase());

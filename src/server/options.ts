@@ -3,143 +3,14 @@ import type { Logger } from 'pino';
 import type { Clock } from '../core/clock.js';
 import { systemClock } from '../core/clock.js';
 import { ConfigError } from '../core/errors.js';
+import { closestName } from '../core/option-checks.js';
 import { isLoopbackHost } from '../core/urls.js';
 import type { ProviderPreset } from '../client/providers/preset.js';
 import type { Sender } from './mfa/senders/sender.js';
 import type { Cluster, Redis } from 'ioredis';
 import { DEFAULT_RATE_LIMITS, type RateLimitSettings } from './protection/rate-limits.js';
-import { LOOPBACK_RANGES } from './protection/ip-ranges.js';
-import { FORWARDED_HEADERS, type ForwardedHeader } from './protection/client-ip.js';
-import type { SigningAlg, Store } from '../stores/contract.js';
-
-/**
- * Options of {@link createAuthorizationServer}. Every default is listed here and in the
- * configuration reference (docs/configuration.md).
- */
-export interface AuthorizationServerOptions {
-  /**
-   * The issuer identifier (RFC 8414 §2): an https URL without query or fragment. Plain http is
-   * accepted for loopback hosts, or for any host in development mode. Endpoints live below it.
-   */
-  issuer: string;
-  /** Where clients, users, keys, consents and short-lived artifacts are kept. */
-  store: Store;
-  /**
-   * The installation secret (at least 32 characters). Encryption keys for private signing keys and
-   * the key of the client-secret hash are derived from it. Changing it makes stored keys unreadable.
-   */
-  secret: string;
-  /** `production` refuses a non-loopback http issuer. Default `production`. */
-  mode?: 'development' | 'production';
-  tokens?: {
-    /** Access-token lifetime in seconds. Default 3600. */
-    accessTokenTtl?: number;
-    /** Algorithm of JWT access tokens. Default `ES256`. */
-    accessTokenSigningAlg?: SigningAlg;
-    /**
-     * Audience (`aud`) of access tokens when the client names no `resource` (RFC 8707).
-     * Default: the issuer.
-     */
-    defaultAudience?: string;
-    /** ID-token lifetime in seconds. Default 3600. */
-    idTokenTtl?: number;
-    /** Authorization-code lifetime in seconds, at most 60. Default 60. */
-    authorizationCodeTtl?: number;
-    /** Refresh-token lifetime in seconds; each rotation starts a new period. Default 2592000 (30 days). */
-    refreshTokenTtl?: number;
-    /**
-     * Seconds after a rotation during which the same client presenting the old refresh token again
-     * gets the same successor instead of its token family being revoked. Default 0: any reuse revokes (RFC 9700 §4.14.2).
-     */
-    refreshTokenReuseGrace?: number;
-  };
-  sessions?: {
-    /** Lifetime of a sign-in (SSO) session in seconds. Default 1209600 (14 days). */
-    ttl?: number;
-    /** Time a user has to finish signing in and consenting, in seconds. Default 1800. */
-    interactionTtl?: number;
-  };
-  /** The audit log. Events always go to the store (chained) and the logger. */
-  audit?: {
-    /** Also append each event as a JSON line to this file (mode 0600). */
-    file?: string;
-  };
-  /** Rate limits, IP allow-lists and proxies. */
-  protection?: {
-    /**
-     * Proxies (addresses or CIDR ranges) whose `forwardedHeader` is believed. List only
-     * proxies: a client inside a trusted range can claim any address. Default: none — the
-     * connection's peer is the client.
-     */
-    trustedProxies?: string[];
-    /**
-     * The one header your trusted proxies maintain, read for the client address (walked from the
-     * right, RFC 7239 §8.1): `'x-forwarded-for'` (default; nginx `$proxy_add_x_forwarded_for`, most
-     * load balancers) or `'forwarded'` (RFC 7239). The other header is ignored entirely — a client
-     * can send it and proxies usually pass it on — so pick the one your proxy overwrites or appends to.
-     */
-    forwardedHeader?: ForwardedHeader;
-    /** Who may read `/metrics`. Default: loopback only. */
-    operatorAllowList?: string[];
-    /**
-     * Also require `Authorization: Bearer <metricsToken>` on `/metrics` (at least 16 characters). An
-     * allowed address without it gets 401; any other address still gets 404. Default: none.
-     */
-    metricsToken?: string;
-    /** Overrides of the default rate limits. */
-    rateLimits?: Partial<RateLimitSettings>;
-    /** Keep rate-limit counters in Redis, shared by every instance. Default: in memory. */
-    redis?: Redis | Cluster;
-    /** Key prefix of those counters (the installation's Redis prefix). Default `{gatehouse}:`. */
-    redisPrefix?: string;
-  };
-  /**
-   * Messages from other instances (`gatehouse/stores/redis` `createInvalidationBus`): on `keys`
-   * the signing keys are reloaded at once instead of at the next refresh interval.
-   */
-  invalidation?: { subscribe(handler: (topic: string) => void): Promise<void> };
-  /** Multi-factor authentication. */
-  mfa?: {
-    /**
-     * `off`: never asked. `optional` (default): users who set up a second factor are asked for it;
-     * clients registered with `require_mfa` and requests with `acr_values=2` demand it.
-     * `required`: every user, enrolling during sign-in when they have no factor.
-     */
-    policy?: 'off' | 'optional' | 'required';
-    /** Where one-time codes go. Without a sender for a channel, that factor type is unavailable. */
-    senders?: { email?: Sender; sms?: Sender };
-    /** Removing a factor needs a sign-in at most this many seconds old. Default 600. */
-    recentAuthSeconds?: number;
-  };
-  /** Product name, logo and primary colour of the sign-in pages. */
-  branding?: {
-    productName?: string;
-    logoUrl?: string;
-    /** `#rrggbb`. */
-    primaryColor?: string;
-  };
-  /**
-   * Upstream providers offered on the login page ("Continue with GitHub"). Each one's redirect URI
-   * to register at the provider is `{issuer}/upstream/{id}/callback`.
-   */
-  upstreams?: UpstreamOptions[];
-  /** Scopes advertised in discovery as `scopes_supported`. Default: none advertised. */
-  scopes?: string[];
-  keys?: {
-    /** How often (seconds) to look for keys rotated by another process. Default 60. */
-    refreshInterval?: number;
-  };
-  limits?: {
-    /** Largest accepted request body in bytes. Default 65536 (64 KiB). */
-    maxBodyBytes?: number;
-  };
-  /** Apply pending store migrations on start. Default true. */
-  migrate?: boolean;
-  /** A pino logger; default: JSON lines on stdout at level `info`. `false` silences logging. */
-  logger?: Logger | false;
-  /** The time source; tests pass a fixed clock. */
-  clock?: Clock;
-}
+import type { Store } from '../stores/contract.js';
+import { mfaSettings, protectionSettings, serverSettings } from './config/schema.js';
 
 /** One upstream provider users may sign in with. */
 export interface UpstreamOptions {
@@ -160,219 +31,190 @@ export interface UpstreamOptions {
   fetch?: typeof fetch;
 }
 
+const senderMessage = 'must have a send() method';
+const isSender = (value: unknown): boolean => typeof (value as Sender | undefined)?.send === 'function';
+
+/** One upstream, as `upstreams` takes it. */
+const upstreamSchema: z.ZodType<UpstreamOptions> = z.strictObject(
+  {
+    id: z.string({ error: 'must be a string' }).regex(/^[a-z0-9][a-z0-9-]{0,31}$/, { error: 'must be 1 to 32 lowercase letters, digits or "-"' }),
+    label: z
+      .string({ error: 'must be 1 to 60 characters' })
+      .min(1, { error: 'must be 1 to 60 characters' })
+      .max(60, { error: 'must be 1 to 60 characters' })
+      .optional(),
+    provider: z.custom<ProviderPreset>((value) => typeof value === 'object' && value !== null && typeof (value as ProviderPreset).id === 'string', {
+      error: 'must be a provider preset from gatehouse/client',
+    }),
+    clientId: z.string({ error: 'must be a non-empty string' }).min(1, { error: 'must be a non-empty string' }),
+    clientSecret: z.string({ error: 'must be a non-empty string' }).min(1, { error: 'must be a non-empty string' }).optional(),
+    scopes: z.array(z.string({ error: 'must be a string' }), { error: 'must be an array of strings' }).optional(),
+    keepTokens: z.boolean({ error: 'must be true or false' }).optional(),
+    allowInsecureRequests: z.boolean({ error: 'must be true or false' }).optional(),
+    fetch: z.custom<typeof fetch>((value) => typeof value === 'function', { error: 'must be a function' }).optional(),
+  },
+  { error: (issue) => (issue.code === 'invalid_type' ? 'must be an object' : undefined) },
+);
+
+/**
+ * The options: the settings of `./config/schema.ts` (plain values, with their defaults and bounds)
+ * and, beside them, the objects and functions the server is given.
+ */
+const optionsSchema = serverSettings.extend({
+  /** Where clients, users, keys, consents and short-lived artifacts are kept. */
+  store: z.custom<Store>((value) => typeof value === 'object' && value !== null && 'clients' in value && 'artifacts' in value && 'migrate' in value, {
+    error: 'must implement the Store contract (gatehouse/stores/contract)',
+  }),
+  mfa: mfaSettings
+    .extend({
+      /** Where one-time codes go. Without a sender for a channel, that factor type is unavailable. */
+      senders: z
+        .strictObject(
+          {
+            email: z.custom<Sender>(isSender, { error: senderMessage }).optional(),
+            sms: z.custom<Sender>(isSender, { error: senderMessage }).optional(),
+          },
+          { error: (issue) => (issue.code === 'invalid_type' ? 'must be an object' : undefined) },
+        )
+        .prefault({}),
+    })
+    .prefault({}),
+  protection: protectionSettings
+    .extend({
+      /** Overrides of the default rate limits (checked name by name when they are merged). */
+      rateLimits: z
+        .custom<Partial<RateLimitSettings>>((value) => typeof value === 'object' && value !== null && !Array.isArray(value), { error: 'must be an object' })
+        .optional(),
+      /** Keep rate-limit counters in Redis, shared by every instance. Default: in memory. */
+      redis: z.custom<Redis | Cluster>((value) => typeof value === 'object' && value !== null, { error: 'must be an ioredis client' }).optional(),
+    })
+    .prefault({}),
+  /**
+   * Messages from other instances (`gatehouse/stores/redis` `createInvalidationBus`): on `keys`
+   * the signing keys are reloaded at once instead of at the next refresh interval.
+   */
+  invalidation: z
+    .custom<{ subscribe(handler: (topic: string) => void): Promise<void> }>(
+      (value) => typeof (value as { subscribe?: unknown } | undefined)?.subscribe === 'function',
+      {
+        error: 'must have a subscribe() method',
+      },
+    )
+    .optional(),
+  /** Upstream providers offered on the login page; each one's redirect URI is `{issuer}/upstream/{id}/callback`. */
+  upstreams: z
+    .array(upstreamSchema, { error: 'must be an array' })
+    .refine((entries) => new Set(entries.map((upstream) => upstream.id)).size === entries.length, { error: 'ids must be unique' })
+    .default([]),
+  /** A pino logger; default: JSON lines on stdout at level `info`. `false` silences logging. */
+  logger: z
+    .custom<Logger | false>((value) => value === false || (typeof value === 'object' && value !== null), { error: 'must be a pino logger or false' })
+    .optional(),
+  /** The time source; tests pass a fixed clock. Default: the system clock. */
+  clock: z
+    .custom<Clock>((value) => typeof value === 'object' && value !== null && typeof (value as Clock).now === 'function', { error: 'must have a now() method' })
+    .optional(),
+});
+
+/**
+ * Options of {@link createAuthorizationServer}: `issuer`, `store` and `secret`, and optionally every
+ * other setting, each with its default and bounds in `./config/schema.ts` and in the configuration
+ * reference (docs/configuration.md, generated from that schema).
+ */
+export type AuthorizationServerOptions = z.input<typeof optionsSchema>;
+
+type ParsedOptions = z.output<typeof optionsSchema>;
+
 /** Options after defaults are merged: what the server works with. */
-export interface ResolvedOptions {
-  issuer: string;
+export type ResolvedOptions = Omit<ParsedOptions, 'tokens' | 'protection' | 'clock'> & {
+  /** The issuer, parsed. */
   issuerUrl: URL;
-  store: Store;
-  secret: string;
-  mode: 'development' | 'production';
-  tokens: {
-    accessTokenTtl: number;
-    accessTokenSigningAlg: SigningAlg;
-    defaultAudience: string;
-    idTokenTtl: number;
-    authorizationCodeTtl: number;
-    refreshTokenTtl: number;
-    refreshTokenReuseGrace: number;
-  };
-  sessions: { ttl: number; interactionTtl: number };
-  branding: { productName: string; logoUrl: string | undefined; primaryColor: string };
-  mfa: { policy: 'off' | 'optional' | 'required'; senders: { email?: Sender; sms?: Sender }; recentAuthSeconds: number };
-  protection: {
-    trustedProxies: string[];
-    forwardedHeader: ForwardedHeader;
-    operatorAllowList: string[];
-    metricsToken: string | undefined;
-    rateLimits: RateLimitSettings;
-    redis: Redis | Cluster | undefined;
-    redisPrefix: string | undefined;
-  };
-  invalidation: { subscribe(handler: (topic: string) => void): Promise<void> } | undefined;
-  audit: { file: string | undefined };
+  tokens: ParsedOptions['tokens'] & { defaultAudience: string };
+  protection: Omit<ParsedOptions['protection'], 'rateLimits'> & { rateLimits: RateLimitSettings };
   /** Cookies are `Secure` and `__Host-` prefixed when the issuer is https. */
   secureCookies: boolean;
-  scopes: string[];
-  upstreams: UpstreamOptions[];
-  keys: { refreshInterval: number };
-  limits: { maxBodyBytes: number };
-  migrate: boolean;
-  logger: Logger | false | undefined;
   clock: Clock;
-}
-
-const absoluteUrl = z.string().refine((value) => URL.canParse(value), 'must be an absolute URL');
-const positiveSeconds = z.number().int().positive();
-
-const schema = z
-  .object({
-    issuer: absoluteUrl,
-    store: z.custom<Store>(
-      (value) =>
-        typeof value === 'object' && value !== null && 'clients' in value && 'artifacts' in value && 'migrate' in value,
-      'must implement the Store contract (gatehouse/stores/contract)',
-    ),
-    secret: z.string().min(32, 'must be at least 32 characters'),
-    mode: z.enum(['development', 'production']).optional(),
-    tokens: z
-      .object({
-        accessTokenTtl: positiveSeconds.max(86_400).optional(),
-        accessTokenSigningAlg: z.enum(['ES256', 'RS256']).optional(),
-        defaultAudience: absoluteUrl.optional(),
-        idTokenTtl: positiveSeconds.max(86_400).optional(),
-        authorizationCodeTtl: positiveSeconds.max(60).optional(),
-        refreshTokenTtl: positiveSeconds.optional(),
-        refreshTokenReuseGrace: z.number().int().min(0).max(300).optional(),
-      })
-      .strict()
-      .optional(),
-    sessions: z
-      .object({ ttl: positiveSeconds.optional(), interactionTtl: positiveSeconds.max(86_400).optional() })
-      .strict()
-      .optional(),
-    audit: z.object({ file: z.string().min(1).optional() }).strict().optional(),
-    invalidation: z.custom<{ subscribe(handler: (topic: string) => void): Promise<void> }>((value) => typeof (value as { subscribe?: unknown })?.subscribe === 'function', 'must have a subscribe() method').optional(),
-    protection: z
-      .object({
-        trustedProxies: z.array(z.string()).optional(),
-        forwardedHeader: z.enum(FORWARDED_HEADERS).optional(),
-        operatorAllowList: z.array(z.string()).optional(),
-        metricsToken: z
-          .string()
-          .min(16, 'must be at least 16 characters')
-          .regex(/^[\x21-\x7e]+$/, 'must be printable ASCII without spaces')
-          .optional(),
-        rateLimits: z.record(z.string(), z.any()).optional(),
-        redis: z.any().optional(),
-        redisPrefix: z.string().min(1).optional(),
-      })
-      .strict()
-      .optional(),
-    mfa: z
-      .object({
-        policy: z.enum(['off', 'optional', 'required']).optional(),
-        senders: z
-          .object({
-            email: z.custom<Sender>((value) => typeof (value as Sender)?.send === 'function', 'must have a send() method').optional(),
-            sms: z.custom<Sender>((value) => typeof (value as Sender)?.send === 'function', 'must have a send() method').optional(),
-          })
-          .strict()
-          .optional(),
-        recentAuthSeconds: positiveSeconds.optional(),
-      })
-      .strict()
-      .optional(),
-    branding: z
-      .object({
-        productName: z.string().min(1).max(100).optional(),
-        logoUrl: absoluteUrl.optional(),
-        primaryColor: z.string().regex(/^#[0-9a-fA-F]{6}$/, 'must be a colour like #2f5bea').optional(),
-      })
-      .strict()
-      .optional(),
-    upstreams: z
-      .array(
-        z
-          .object({
-            id: z.string().regex(/^[a-z0-9][a-z0-9-]{0,31}$/, 'must be 1 to 32 lowercase letters, digits or "-"'),
-            label: z.string().min(1).max(60).optional(),
-            provider: z.custom<ProviderPreset>((value) => typeof value === 'object' && value !== null && typeof (value as ProviderPreset).id === 'string', 'must be a provider preset from gatehouse/client'),
-            clientId: z.string().min(1),
-            clientSecret: z.string().min(1).optional(),
-            scopes: z.array(z.string()).optional(),
-            keepTokens: z.boolean().optional(),
-            allowInsecureRequests: z.boolean().optional(),
-            fetch: z.custom<typeof fetch>((value) => typeof value === 'function', 'must be a function').optional(),
-          })
-          .strict(),
-      )
-      .refine((list) => new Set(list.map((upstream) => upstream.id)).size === list.length, 'ids must be unique')
-      .optional(),
-    scopes: z.array(z.string().regex(/^[\x21\x23-\x5B\x5D-\x7E]+$/, 'must be a valid scope token (RFC 6749 §3.3)')).optional(),
-    keys: z.object({ refreshInterval: positiveSeconds.optional() }).strict().optional(),
-    limits: z.object({ maxBodyBytes: z.number().int().min(1024).optional() }).strict().optional(),
-    migrate: z.boolean().optional(),
-    logger: z.any().optional(),
-    clock: z.custom<Clock>((value) => typeof value === 'object' && value !== null && typeof (value as Clock).now === 'function', 'must have a now() method').optional(),
-  })
-  .strict();
+};
 
 /**
  * Merges defaults into `options` and validates them once.
- * @throws {ConfigError} (a `TypeError`) naming the first bad option path.
+ * @throws {ConfigError} (a `TypeError`) naming the first bad option path and what it must be,
+ * e.g. `option "tokens.accessTokenTtl" must be a whole number from 1 to 86400`.
  */
 export function resolveOptions(options: AuthorizationServerOptions): ResolvedOptions {
-  if (typeof options !== 'object' || options === null) {
+  // Checked as `unknown`: JavaScript callers reach here without the types.
+  const given: unknown = options;
+  if (typeof given !== 'object' || given === null) {
     throw new ConfigError('options must be an object');
   }
-  const parsed = schema.safeParse(options);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    const path = issue.path.map(String).join('.') || (issue.code === 'unrecognized_keys' ? issue.keys.join(', ') : '');
-    const option = issue.code === 'unrecognized_keys' ? [...issue.path.map(String), ...issue.keys].join('.') : path;
-    const message = issue.code === 'unrecognized_keys' ? `unknown option "${option}"` : `option "${option}" ${issue.message}`;
-    throw new ConfigError(message, 'ERR_INVALID_OPTION', option);
-  }
-  const mode = options.mode ?? 'production';
-  const issuerUrl = new URL(options.issuer);
-  checkIssuer(issuerUrl, options.issuer, mode);
-  // The issuer is compared as a string by clients (RFC 8414 §3.3); keep it exactly as configured.
-  const issuer = options.issuer;
+  const parsed = optionsSchema.safeParse(options);
+  if (!parsed.success) throw optionError(parsed.error.issues[0]!);
+  const settings = parsed.data;
+  const issuerUrl = new URL(settings.issuer);
+  checkIssuer(issuerUrl, settings.issuer, settings.mode);
+  // The issuer is compared as a string by clients (RFC 8414 §3.3); it stays exactly as configured.
   return {
-    issuer,
+    ...settings,
     issuerUrl,
-    store: options.store,
-    secret: options.secret,
-    mode,
-    tokens: {
-      accessTokenTtl: options.tokens?.accessTokenTtl ?? 3600,
-      accessTokenSigningAlg: options.tokens?.accessTokenSigningAlg ?? 'ES256',
-      defaultAudience: options.tokens?.defaultAudience ?? issuer,
-      idTokenTtl: options.tokens?.idTokenTtl ?? 3600,
-      authorizationCodeTtl: options.tokens?.authorizationCodeTtl ?? 60,
-      refreshTokenTtl: options.tokens?.refreshTokenTtl ?? 2_592_000,
-      refreshTokenReuseGrace: options.tokens?.refreshTokenReuseGrace ?? 0,
-    },
-    sessions: { ttl: options.sessions?.ttl ?? 1_209_600, interactionTtl: options.sessions?.interactionTtl ?? 1800 },
-    branding: {
-      productName: options.branding?.productName ?? 'Gatehouse',
-      logoUrl: options.branding?.logoUrl,
-      primaryColor: options.branding?.primaryColor ?? '#2f5bea',
-    },
-    audit: { file: options.audit?.file },
-    invalidation: options.invalidation,
-    protection: {
-      trustedProxies: options.protection?.trustedProxies ?? [],
-      forwardedHeader: options.protection?.forwardedHeader ?? 'x-forwarded-for',
-      operatorAllowList: options.protection?.operatorAllowList ?? LOOPBACK_RANGES,
-      metricsToken: options.protection?.metricsToken,
-      rateLimits: mergeRateLimits(options.protection?.rateLimits),
-      redis: options.protection?.redis,
-      redisPrefix: options.protection?.redisPrefix,
-    },
-    mfa: { policy: options.mfa?.policy ?? 'optional', senders: options.mfa?.senders ?? {}, recentAuthSeconds: options.mfa?.recentAuthSeconds ?? 600 },
+    tokens: { ...settings.tokens, defaultAudience: settings.tokens.defaultAudience ?? settings.issuer },
+    protection: { ...settings.protection, rateLimits: mergeRateLimits(settings.protection.rateLimits) },
     secureCookies: issuerUrl.protocol === 'https:',
-    scopes: options.scopes ?? [],
-    upstreams: options.upstreams ?? [],
-    keys: { refreshInterval: options.keys?.refreshInterval ?? 60 },
-    limits: { maxBodyBytes: options.limits?.maxBodyBytes ?? 65_536 },
-    migrate: options.migrate ?? true,
-    logger: options.logger,
-    clock: options.clock ?? systemClock,
+    clock: settings.clock ?? systemClock,
   };
 }
 
+/** The first problem, as one sentence naming the option: never zod's own wording. */
+function optionError(issue: z.core.$ZodIssue): ConfigError {
+  const path = issue.path.map(String);
+  if (issue.code === 'unrecognized_keys') {
+    const key = issue.keys[0]!;
+    const option = [...path, key].join('.');
+    const closest = closestName(key, knownKeys(path));
+    const suggestion = closest === undefined ? '' : ` (did you mean "${[...path, closest].join('.')}"?)`;
+    return new ConfigError(`unknown option "${option}"${suggestion}`, 'ERR_INVALID_OPTION', option);
+  }
+  const option = path.join('.');
+  return new ConfigError(`option "${option}" ${issue.message}`, 'ERR_INVALID_OPTION', option);
+}
+
+/** The option names of the group at `path` (for a "did you mean"). */
+function knownKeys(path: string[]): string[] {
+  let schema: z.ZodType = optionsSchema;
+  for (const key of path) {
+    const object = unwrapGroup(schema);
+    const next = object?.shape[key] as z.ZodType | undefined;
+    if (next === undefined) return [];
+    schema = next;
+  }
+  return Object.keys(unwrapGroup(schema)?.shape ?? {});
+}
+
+function unwrapGroup(schema: z.ZodType): z.ZodObject | undefined {
+  const inner = schema instanceof z.ZodPrefault ? (schema.unwrap() as z.ZodType) : schema;
+  return inner instanceof z.ZodObject ? inner : undefined;
+}
+
+/**
+ * The defaults with the overrides merged in. The schema checks only that the overrides are an
+ * object, so each group and number is checked here, read as `unknown`: JavaScript callers and
+ * config files reach here without the types.
+ */
 function mergeRateLimits(overrides: Partial<RateLimitSettings> | undefined): RateLimitSettings {
   const merged = structuredClone(DEFAULT_RATE_LIMITS) as unknown as Record<string, Record<string, number>>;
-  for (const [name, value] of Object.entries(overrides ?? {})) {
+  const groups: Record<string, unknown> = { ...overrides };
+  for (const [name, value] of Object.entries(groups)) {
     if (!(name in merged) || typeof value !== 'object' || value === null) {
       throw new ConfigError(`unknown option "protection.rateLimits.${name}"`, 'ERR_INVALID_OPTION', `protection.rateLimits.${name}`);
     }
-    for (const [field, number] of Object.entries(value)) {
-      if (!(field in merged[name]!) || !Number.isInteger(number) || (number as number) < 1) {
-        throw new ConfigError(`option "protection.rateLimits.${name}.${field}" must be a positive whole number`, 'ERR_INVALID_OPTION', `protection.rateLimits.${name}.${field}`);
+    for (const [field, number] of Object.entries(value as Record<string, unknown>)) {
+      if (!(field in merged[name]!) || typeof number !== 'number' || !Number.isInteger(number) || number < 1) {
+        throw new ConfigError(
+          `option "protection.rateLimits.${name}.${field}" must be a positive whole number`,
+          'ERR_INVALID_OPTION',
+          `protection.rateLimits.${name}.${field}`,
+        );
       }
-      merged[name]![field] = number as number;
+      merged[name]![field] = number;
     }
   }
   return merged as unknown as RateLimitSettings;
@@ -388,7 +230,11 @@ function checkIssuer(url: URL, raw: string, mode: 'development' | 'production'):
   }
   // Unreserved characters only: the path becomes a route prefix and must read the same encoded and decoded.
   if (!/^https?:\/\/[^/?#]+(\/[A-Za-z0-9._~-]+)*$/.test(raw)) {
-    throw new ConfigError('option "issuer" path may contain only letters, digits, "-", ".", "_", "~" and "/" (no trailing slash)', 'ERR_INVALID_OPTION', 'issuer');
+    throw new ConfigError(
+      'option "issuer" path may contain only letters, digits, "-", ".", "_", "~" and "/" (no trailing slash)',
+      'ERR_INVALID_OPTION',
+      'issuer',
+    );
   }
   if (raw.endsWith('/')) {
     throw new ConfigError('option "issuer" must not end with "/"', 'ERR_INVALID_OPTION', 'issuer');

@@ -10,6 +10,7 @@ import { OAuthError } from '../../core/errors.js';
 import { oauthErrorResponse } from '../../server/http/responses.js';
 import { configFrom, parseCommand } from '../args.js';
 import type { CliConfig } from '../config.js';
+import { serverSettingsFrom } from '../settings.js';
 import type { CliIo } from '../io.js';
 import { OUTBOX_FILE, openRuntime, resolveSecret, type Runtime } from '../runtime.js';
 import cluster from 'node:cluster';
@@ -22,7 +23,7 @@ function pickSenders(senders: Senders): { email?: Senders['email'] & object; sms
   return { ...(senders.email ? { email: senders.email } : {}), ...(senders.sms ? { sms: senders.sms } : {}) };
 }
 
-export const START_USAGE = `Usage:
+const START_USAGE = `Usage:
   gatehouse start [--port 3000] [--host 127.0.0.1] [--issuer URL] [--data DIR]
                   [--tls-cert FILE --tls-key FILE] [--workers N] [--dev] [--json]
 Runs in production mode: GATEHOUSE_SECRET is required and the issuer must be https (plain http on
@@ -37,7 +38,14 @@ const DRAIN_TIMEOUT_MS = 10_000;
 
 /** `gatehouse start`: runs the server until SIGINT or SIGTERM. */
 export async function startCommand(args: string[], io: CliIo, warn: (message: string) => void): Promise<number> {
-  const { values } = parseCommand(args, { port: { type: 'string' }, host: { type: 'string' }, issuer: { type: 'string' }, 'tls-cert': { type: 'string' }, 'tls-key': { type: 'string' }, workers: { type: 'string' } });
+  const { values } = parseCommand(args, {
+    port: { type: 'string' },
+    host: { type: 'string' },
+    issuer: { type: 'string' },
+    'tls-cert': { type: 'string' },
+    'tls-key': { type: 'string' },
+    workers: { type: 'string' },
+  });
   if (values.help) {
     io.stdout.write(`${START_USAGE}\n`);
     return 0;
@@ -51,7 +59,11 @@ export async function startCommand(args: string[], io: CliIo, warn: (message: st
     ...(values.port !== undefined ? { port: values.port as unknown as number } : {}),
   });
   if ((config.tlsCert === undefined) !== (config.tlsKey === undefined)) {
-    throw new ConfigError('--tls-cert and --tls-key go together (or GATEHOUSE_TLS_CERT and GATEHOUSE_TLS_KEY)', 'ERR_INVALID_OPTION', config.tlsCert ? 'tlsKey' : 'tlsCert');
+    throw new ConfigError(
+      '--tls-cert and --tls-key go together (or GATEHOUSE_TLS_CERT and GATEHOUSE_TLS_KEY)',
+      'ERR_INVALID_OPTION',
+      config.tlsCert ? 'tlsKey' : 'tlsCert',
+    );
   }
   const tls = config.tlsCert && config.tlsKey ? { cert: config.tlsCert, key: config.tlsKey } : undefined;
   // Before anything starts: a missing secret in production (which writes nothing), and a missing or
@@ -125,39 +137,22 @@ async function serveUntilStopped(
   if (tls) process.on('SIGHUP', reloadTls);
   try {
     try {
+      // Every plain setting goes where the schema puts it; the objects are added here.
+      const settings = serverSettingsFrom(config);
       authorizationServer = createAuthorizationServer({
+        ...settings,
         issuer,
         store: runtime.store,
         secret: runtime.secret,
-        mode: config.mode,
-        tokens: {
-          accessTokenTtl: config.accessTokenTtl,
-          accessTokenSigningAlg: config.accessTokenSigningAlg,
-          ...(config.defaultAudience ? { defaultAudience: config.defaultAudience } : {}),
-          idTokenTtl: config.idTokenTtl,
-          refreshTokenTtl: config.refreshTokenTtl,
-          refreshTokenReuseGrace: config.refreshTokenReuseGrace,
-        },
-        sessions: { ttl: config.sessionTtl },
-        branding: {
-          ...(config.productName ? { productName: config.productName } : {}),
-          ...(config.logoUrl ? { logoUrl: config.logoUrl } : {}),
-          ...(config.primaryColor ? { primaryColor: config.primaryColor } : {}),
-        },
-        scopes: config.scopes,
         upstreams: config.upstreams,
-        ...(config.auditFile ? { audit: { file: config.auditFile } } : {}),
         ...(runtime.bus ? { invalidation: runtime.bus } : {}),
         protection: {
-          ...(runtime.redis ? { redis: runtime.redis, ...(config.redisPrefix ? { redisPrefix: config.redisPrefix } : {}) } : {}),
-          trustedProxies: config.trustedProxies,
-          forwardedHeader: config.forwardedHeader,
-          ...(config.operatorAllowList ? { operatorAllowList: config.operatorAllowList } : {}),
-          ...(config.metricsToken ? { metricsToken: config.metricsToken } : {}),
+          ...settings.protection,
+          ...(runtime.redis ? { redis: runtime.redis } : {}),
           ...(config.rateLimits ? { rateLimits: config.rateLimits } : {}),
         },
         mfa: {
-          policy: config.mfaPolicy,
+          ...settings.mfa,
           senders: pickSenders(
             createSenders({
               mode: config.mode,
@@ -169,8 +164,6 @@ async function serveUntilStopped(
             }),
           ),
         },
-        keys: { refreshInterval: config.keyRefreshInterval },
-        limits: { maxBodyBytes: config.maxBodyBytes },
         logger,
       });
       await authorizationServer.ready();
@@ -197,7 +190,7 @@ async function serveUntilStopped(
   }
   logger.info('gatehouse stopped');
   // A cluster worker's channel to its primary would keep it alive: drained and closed, it leaves.
-  if (cluster.isWorker) process.disconnect?.();
+  if (cluster.isWorker) process.disconnect();
   return 0;
 }
 
@@ -226,7 +219,14 @@ function readTlsFile(file: string, flag: string, variable: string, option: strin
     return readFileSync(file);
   } catch (error) {
     const { code } = error as NodeJS.ErrnoException;
-    const why = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'a directory, not a file' : (code ?? (error as Error).message);
+    const why =
+      code === 'ENOENT'
+        ? 'no such file'
+        : code === 'EACCES'
+          ? 'permission denied'
+          : code === 'EISDIR'
+            ? 'a directory, not a file'
+            : (code ?? (error as Error).message);
     throw new ConfigError(`cannot read ${flag} ${file} (${variable}): ${why}`, 'ERR_INVALID_OPTION', option);
   }
 }
@@ -278,7 +278,11 @@ function listenError(error: NodeJS.ErrnoException, host: string, port: number): 
     case 'EADDRINUSE':
       return new ConfigError(`port ${port} on ${host} is already in use: ${changePort}, or stop what is using it`, 'ERR_INVALID_OPTION', 'port');
     case 'EACCES':
-      return new ConfigError(`port ${port} on ${host} needs privileges this process does not have: ${changePort} (1024 or above)`, 'ERR_INVALID_OPTION', 'port');
+      return new ConfigError(
+        `port ${port} on ${host} needs privileges this process does not have: ${changePort} (1024 or above)`,
+        'ERR_INVALID_OPTION',
+        'port',
+      );
     case 'EADDRNOTAVAIL':
       return new ConfigError(`cannot listen on host ${host}: it is not an address of this machine; ${changeHost}`, 'ERR_INVALID_OPTION', 'host');
     case 'ENOTFOUND':
@@ -286,7 +290,11 @@ function listenError(error: NodeJS.ErrnoException, host: string, port: number): 
     case 'EAI_NONAME':
       return new ConfigError(`cannot listen on host ${host}: no such host; ${changeHost}`, 'ERR_INVALID_OPTION', 'host');
     default:
-      return new ConfigError(`cannot listen on ${host} port ${port}: ${error.code ?? error.message}; check --host and --port (or GATEHOUSE_HOST and GATEHOUSE_PORT)`, 'ERR_INVALID_OPTION', 'host');
+      return new ConfigError(
+        `cannot listen on ${host} port ${port}: ${error.code ?? error.message}; check --host and --port (or GATEHOUSE_HOST and GATEHOUSE_PORT)`,
+        'ERR_INVALID_OPTION',
+        'host',
+      );
   }
 }
 

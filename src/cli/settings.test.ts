@@ -1,0 +1,126 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError } from '../core/errors.js';
+import { COMMAND_SETTING_LIST, ENV_VARS, readCommandSetting, serverSettingsFrom, type CommandKey } from './settings.js';
+
+describe("readCommandSetting: a variable's text, a flag or a file value", () => {
+  it.each<[CommandKey, unknown, unknown]>([
+    ['port', '8080', 8080],
+    ['port', ' 8080 ', 8080],
+    ['port', 8080, 8080],
+    ['port', undefined, 3000],
+    ['port', '', 3000],
+    ['trustedProxies', '10.0.0.1, 10.0.0.2 192.168.0.0/16', ['10.0.0.1', '10.0.0.2', '192.168.0.0/16']],
+    ['trustedProxies', ['10.0.0.1'], ['10.0.0.1']],
+    ['operatorAllowList', undefined, ['127.0.0.0/8', '::1/128']],
+    ['scopes', 'notes:read,notes:write', ['notes:read', 'notes:write']],
+    ['forwardedHeader', 'Forwarded', 'forwarded'],
+    ['mode', 'development', 'development'],
+    ['accessTokenSigningAlg', 'RS256', 'RS256'],
+    ['issuer', undefined, undefined],
+    ['issuer', 'https://id.example.com', 'https://id.example.com'],
+    ['productName', undefined, 'Gatehouse'],
+    ['redisPrefix', undefined, '{gatehouse}:'],
+    ['logLevel', 'debug', 'debug'],
+  ])('%s: %j reads as %j', (key, raw, expected) => {
+    expect(readCommandSetting(key, raw)).toEqual(expected);
+  });
+
+  it.each<[CommandKey, unknown, string]>([
+    ['mode', 'dev', 'mode (GATEHOUSE_ENV) must be one of production, development, got "dev"'],
+    ['accessTokenSigningAlg', 'HS256', 'accessTokenSigningAlg (GATEHOUSE_ACCESS_TOKEN_ALG) must be one of ES256, RS256, got "HS256"'],
+    ['forwardedHeader', 'x-real-ip', 'forwardedHeader (GATEHOUSE_FORWARDED_HEADER) must be one of x-forwarded-for, forwarded, got "x-real-ip"'],
+    ['mfaPolicy', 'always', 'mfaPolicy (GATEHOUSE_MFA_POLICY) must be one of off, optional, required, got "always"'],
+    ['port', '70000', 'port (GATEHOUSE_PORT) must be a whole number from 0 to 65535, got "70000"'],
+    ['workers', '0', 'workers (GATEHOUSE_WORKERS) must be a whole number from 1 to 256, got "0"'],
+    ['dbStatementTimeoutMs', '-1', 'dbStatementTimeoutMs (GATEHOUSE_DB_STATEMENT_TIMEOUT) must be a whole number from 0 to 3600000, got "-1"'],
+    ['primaryColor', 'blue', 'primaryColor (GATEHOUSE_PRIMARY_COLOR) must be a colour like #2f5bea, got "blue"'],
+    ['logoUrl', 'logo.svg', 'logoUrl (GATEHOUSE_LOGO_URL) must be an absolute URL, got "logo.svg"'],
+    ['scopes', 'read "quoted"', 'scopes (GATEHOUSE_SCOPES) must be a valid scope token (RFC 6749 §3.3), got ""quoted""'],
+    ['logLevel', 'verbose', 'logLevel (GATEHOUSE_LOG_LEVEL) must be one of fatal, error, warn, info, debug, trace, silent, got "verbose"'],
+  ])('%s: refuses %j', (key, raw, message) => {
+    const read = () => readCommandSetting(key, raw);
+    expect(read).toThrow(ConfigError);
+    expect(read).toThrow(message);
+  });
+
+  it('never repeats a credential in the error', () => {
+    expect(() => readCommandSetting('metricsToken', 'short secret')).toThrow(
+      /^metricsToken \(GATEHOUSE_METRICS_TOKEN\) must be at least 16 printable characters without spaces$/,
+    );
+    expect(() => readCommandSetting('secret', 'too-short-secret')).toThrow(/^secret \(GATEHOUSE_SECRET\) must be at least 32 characters$/);
+  });
+
+  it('keeps every variable name the command has always read', () => {
+    expect(Object.values(ENV_VARS).sort()).toEqual(
+      [
+        'GATEHOUSE_ENV',
+        'GATEHOUSE_DATA_DIR',
+        'GATEHOUSE_ISSUER',
+        'GATEHOUSE_HOST',
+        'GATEHOUSE_PORT',
+        'GATEHOUSE_SECRET',
+        'GATEHOUSE_ACCESS_TOKEN_TTL',
+        'GATEHOUSE_ACCESS_TOKEN_ALG',
+        'GATEHOUSE_DEFAULT_AUDIENCE',
+        'GATEHOUSE_SCOPES',
+        'GATEHOUSE_ID_TOKEN_TTL',
+        'GATEHOUSE_REFRESH_TOKEN_TTL',
+        'GATEHOUSE_REFRESH_TOKEN_REUSE_GRACE',
+        'GATEHOUSE_SESSION_TTL',
+        'GATEHOUSE_PRODUCT_NAME',
+        'GATEHOUSE_LOGO_URL',
+        'GATEHOUSE_PRIMARY_COLOR',
+        'GATEHOUSE_LOG_LEVEL',
+        'GATEHOUSE_MAX_BODY_BYTES',
+        'GATEHOUSE_KEY_REFRESH_INTERVAL',
+        'GATEHOUSE_MFA_POLICY',
+        'GATEHOUSE_SMTP_URL',
+        'GATEHOUSE_SMTP_FROM',
+        'GATEHOUSE_SMS_WEBHOOK_URL',
+        'GATEHOUSE_SMS_WEBHOOK_SECRET',
+        'GATEHOUSE_TRUSTED_PROXIES',
+        'GATEHOUSE_FORWARDED_HEADER',
+        'GATEHOUSE_OPERATOR_ALLOWLIST',
+        'GATEHOUSE_METRICS_TOKEN',
+        'GATEHOUSE_TLS_CERT',
+        'GATEHOUSE_TLS_KEY',
+        'GATEHOUSE_AUDIT_FILE',
+        'GATEHOUSE_DATABASE_URL',
+        'GATEHOUSE_DATABASE_SCHEMA',
+        'GATEHOUSE_DB_POOL_SIZE',
+        'GATEHOUSE_DB_STATEMENT_TIMEOUT',
+        'GATEHOUSE_REDIS_URL',
+        'GATEHOUSE_REDIS_PREFIX',
+        'GATEHOUSE_WORKERS',
+      ].sort(),
+    );
+    expect(
+      COMMAND_SETTING_LIST.filter((entry) => entry.command.credential)
+        .map((entry) => entry.key)
+        .sort(),
+    ).toEqual(['databaseUrl', 'metricsToken', 'redisUrl', 'secret', 'smsWebhookSecret', 'smtpUrl'].sort());
+  });
+});
+
+describe("serverSettingsFrom: the command's settings as library options", () => {
+  it('nests each where the schema puts it and leaves out what is unset and what the library does not take', () => {
+    expect(
+      serverSettingsFrom({
+        mode: 'development',
+        sessionTtl: 120,
+        keyRefreshInterval: 5,
+        mfaPolicy: 'required',
+        auditFile: '/var/log/audit.jsonl',
+        defaultAudience: undefined,
+        port: 3000,
+        workers: 2,
+      }),
+    ).toEqual({
+      mode: 'development',
+      sessions: { ttl: 120 },
+      keys: { refreshInterval: 5 },
+      mfa: { policy: 'required' },
+      audit: { file: '/var/log/audit.jsonl' },
+    });
+  });
+});

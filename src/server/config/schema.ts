@@ -1,0 +1,480 @@
+/**
+ * Every setting with a plain value, in one zod schema: its bounds and default (in the zod checks),
+ * its `GATEHOUSE_*` variable where the command exposes it, and a one-line description. From it come
+ * the library's options type and their resolution (`../options.ts`), the command's variables and
+ * config-file keys (`../../cli/settings.ts`), the settings tables of docs/configuration.md and
+ * .env.example (`npm run docs:config`). Objects and functions (store, clock, logger, senders,
+ * upstreams, Redis) are not settings: they are typed beside the schema, in `../options.ts`.
+ *
+ * A bound lives in one place, the zod check; the documentation and the command read it from there.
+ */
+import { z } from 'zod';
+import { FORWARDED_HEADERS } from '../protection/client-ip.js';
+import { LOOPBACK_RANGES } from '../protection/ip-ranges.js';
+
+/** How the command exposes a setting. */
+export interface CommandExposure {
+  /** Its environment variable. */
+  env: `GATEHOUSE_${string}`;
+  /** A command-line flag that sets it too, as the usage shows it (`--port`). */
+  flag?: string;
+  /** Holds a credential: read from the environment only, refused in the config file (which may be committed). */
+  credential?: boolean;
+  /** The command's default, in words, where the command computes one the library does not have. */
+  default?: string;
+  /** What the command adds to the description (its own behaviour). */
+  note?: string;
+  /** Accepts the value in any letter case (header names). */
+  ignoreCase?: boolean;
+  /** Listed with the settings for several instances (PostgreSQL, Redis, workers). */
+  scaleOut?: boolean;
+}
+
+/** What the documentation says about a setting, beside what its zod type already says. */
+export interface SettingDoc {
+  /** One line of Markdown: what the setting does. Bounds and default are added from the schema. */
+  description: string;
+  /** The default in words, where the value alone says too little (`the issuer`, `2592000` (30 days)). */
+  defaultText?: string;
+  /** Present when the `gatehouse` command exposes the setting. */
+  command?: CommandExposure;
+}
+
+/** How a value is written, and so how the command reads a variable's text. */
+export type SettingKind = 'integer' | 'choice' | 'text' | 'list' | 'path' | 'boolean';
+
+/** A setting's documentation plus what is read from its zod type. */
+export interface SettingMeta extends SettingDoc {
+  kind: SettingKind;
+  /** Accepted values in words, from the zod checks: `1–86400 seconds`, `` `ES256`, `RS256` ``. */
+  values: string;
+  /** Whether the library requires it (no default, not optional). */
+  required: boolean;
+  /** The default value, or `undefined` when there is none. */
+  default: unknown;
+  /** The allowed values of a choice. */
+  choices?: readonly string[];
+}
+
+/** The settings' documentation, keyed by their zod schema. */
+const registry = z.registry<SettingMeta>();
+/** What a value's checks alone do not say: the unit of a number, the format of a string or list. */
+const formats = new WeakMap<z.ZodType, string>();
+
+// ---------------------------------------------------------------------------------------------
+// Value types. Each names its bound in its error message, which the library prefixes with
+// `option "path"` and the command with `key (GATEHOUSE_VAR)`.
+
+/** A whole number from `min` to `max`, in `unit`. */
+function wholeNumber(min: number, max: number, unit?: 'seconds' | 'milliseconds' | 'bytes') {
+  const message = `must be a whole number from ${min} to ${max}`;
+  const schema = z.number({ error: message }).int({ error: message }).min(min, { error: message }).max(max, { error: message });
+  if (unit !== undefined) formats.set(schema, unit);
+  return schema;
+}
+
+/** Seconds, from `min` to `max`. */
+function seconds(min: number, max: number) {
+  return wholeNumber(min, max, 'seconds');
+}
+
+/** One of `values`. */
+function choice<const T extends readonly [string, ...string[]]>(values: T) {
+  return z.enum(values, { error: `must be one of ${values.join(', ')}` });
+}
+
+/** A string; optionally `min` to `max` characters, matching `pattern`; `format` says in words what it is. */
+function text(spec: { min?: number; max?: number; pattern?: RegExp; message?: string; format?: string } = {}) {
+  const { min, max, pattern, format } = spec;
+  const message =
+    spec.message ??
+    (min !== undefined && max !== undefined
+      ? `must be ${min} to ${max} characters`
+      : min !== undefined
+        ? `must be at least ${min} characters`
+        : max !== undefined
+          ? `must be at most ${max} characters`
+          : 'must be a string');
+  let schema = z.string({ error: (issue) => (issue.input === undefined ? 'is required' : message) });
+  if (min !== undefined) schema = schema.min(min, { error: message });
+  if (max !== undefined) schema = schema.max(max, { error: message });
+  if (pattern !== undefined) schema = schema.regex(pattern, { error: message });
+  if (format !== undefined) formats.set(schema, format);
+  return schema;
+}
+
+/** An absolute URL. */
+function absoluteUrl() {
+  const message = 'must be an absolute URL';
+  const schema = z
+    .string({ error: (issue) => (issue.input === undefined ? 'is required' : message) })
+    .refine((value) => URL.canParse(value), { error: message });
+  formats.set(schema, 'absolute URL');
+  return schema;
+}
+
+/** A file or directory path (the command resolves a relative one from its working directory). */
+function path() {
+  const schema = z.string({ error: 'must be a path' }).min(1, { error: 'must be a path' });
+  formats.set(schema, 'path');
+  return schema;
+}
+
+/** A list of `item`s; `format` says what each is. */
+function list(item: z.ZodString, format: string) {
+  const schema = z.array(item, { error: 'must be an array of strings' });
+  formats.set(schema, format);
+  return schema;
+}
+
+/** `true` or `false`. */
+function flag() {
+  return z.boolean({ error: 'must be true or false' });
+}
+
+/**
+ * Declares `schema` a setting: records its documentation and what its zod type says about it
+ * (kind, accepted values, default), so that nothing is written twice.
+ */
+function setting<T extends z.ZodType>(schema: T, doc: SettingDoc): T {
+  registry.add(schema, { ...doc, ...describe(schema) });
+  return schema;
+}
+
+/** The kind, accepted values and default of a setting, read from its zod type. */
+function describe(schema: z.ZodType): Pick<SettingMeta, 'kind' | 'values' | 'required' | 'default' | 'choices'> {
+  const fallback = schema.safeParse(undefined);
+  const inner = bare(schema);
+  const format = formats.get(inner);
+  const base = { required: !fallback.success, default: fallback.success ? fallback.data : undefined };
+  if (inner instanceof z.ZodNumber) return { ...base, kind: 'integer', values: [`${inner.minValue}–${inner.maxValue}`, format].filter(Boolean).join(' ') };
+  if (inner instanceof z.ZodEnum)
+    return { ...base, kind: 'choice', values: inner.options.map((value) => `\`${String(value)}\``).join(', '), choices: inner.options.map(String) };
+  if (inner instanceof z.ZodBoolean) return { ...base, kind: 'boolean', values: '`true`, `false`' };
+  if (inner instanceof z.ZodArray) return { ...base, kind: 'list', values: format ?? 'list' };
+  if (inner instanceof z.ZodString) {
+    if (format === 'path') return { ...base, kind: 'path', values: 'path' };
+    return { ...base, kind: 'text', values: [format, lengthText(inner)].filter(Boolean).join(', ') || 'text' };
+  }
+  throw new TypeError(`a setting must be a number, string, choice, list or boolean, not ${inner.constructor.name}`);
+}
+
+/** A string's length bounds in words; nothing for "not empty". */
+function lengthText({ minLength, maxLength }: z.ZodString): string | undefined {
+  if (minLength !== null && maxLength !== null) return `${minLength}–${maxLength} characters`;
+  if (maxLength !== null) return `at most ${maxLength} characters`;
+  if (minLength !== null && minLength > 1) return `at least ${minLength} characters`;
+  return undefined;
+}
+
+/** The value type under `.default()` and `.optional()`. */
+function bare(schema: z.ZodType): z.ZodType {
+  if (schema instanceof z.ZodDefault || schema instanceof z.ZodOptional || schema instanceof z.ZodPrefault) return bare(schema.unwrap() as z.ZodType);
+  return schema;
+}
+
+/** A group of settings: unknown keys are errors; left out, every default applies. */
+function section<T extends z.core.$ZodLooseShape>(shape: T) {
+  return z.strictObject(shape, { error: (issue) => (issue.code === 'invalid_type' ? 'must be an object' : undefined) });
+}
+
+// ---------------------------------------------------------------------------------------------
+// The library's settings (`createAuthorizationServer` options), in the order the reference lists them.
+
+/** `tokens`: lifetimes and signing of what the token endpoint issues. */
+export const tokenSettings = section({
+  accessTokenTtl: setting(seconds(1, 86_400).default(3600), {
+    description: 'Access-token lifetime.',
+    command: { env: 'GATEHOUSE_ACCESS_TOKEN_TTL' },
+  }),
+  accessTokenSigningAlg: setting(choice(['ES256', 'RS256']).default('ES256'), {
+    description: 'Algorithm of JWT access tokens.',
+    command: { env: 'GATEHOUSE_ACCESS_TOKEN_ALG' },
+  }),
+  defaultAudience: setting(absoluteUrl().optional(), {
+    description:
+      '`aud` of access tokens when the request names no RFC 8707 `resource`. Tokens with the `openid` scope then also get the issuer, which UserInfo requires in `aud` (RFC 9068 §4).',
+    defaultText: 'the issuer',
+    command: { env: 'GATEHOUSE_DEFAULT_AUDIENCE' },
+  }),
+  idTokenTtl: setting(seconds(1, 86_400).default(3600), {
+    description: 'ID-token lifetime.',
+    command: { env: 'GATEHOUSE_ID_TOKEN_TTL' },
+  }),
+  authorizationCodeTtl: setting(seconds(1, 60).default(60), {
+    description: 'Authorization-code lifetime.',
+  }),
+  // One year at most: the command always capped it there, and a longer-lived bearer credential is
+  // a risk no deployment needs (each rotation starts a new period anyway).
+  refreshTokenTtl: setting(seconds(1, 31_536_000).default(2_592_000), {
+    description: 'Refresh-token lifetime; each rotation starts a new period.',
+    defaultText: '`2592000` (30 days)',
+    command: { env: 'GATEHOUSE_REFRESH_TOKEN_TTL' },
+  }),
+  refreshTokenReuseGrace: setting(seconds(0, 300).default(0), {
+    description:
+      'Seconds during which the same confidential client presenting a just-rotated refresh token gets the same successor instead of its token family being revoked. Never for public clients (`--auth-method none`): they cannot authenticate, so within the window anyone holding a stolen old refresh token would receive the live successor; for them RFC 9700 §4.14.2 relies on rotation with reuse detection in place of sender-constraining, and any reuse revokes the family.',
+    command: { env: 'GATEHOUSE_REFRESH_TOKEN_REUSE_GRACE' },
+  }),
+});
+
+/** `sessions`: sign-in sessions and sign-ins in progress. */
+export const sessionSettings = section({
+  // At least a minute (as the command always required): a session shorter than the sign-in that
+  // creates it would end before the user gets back to the application.
+  ttl: setting(seconds(60, 31_536_000).default(1_209_600), {
+    description: 'Lifetime of a sign-in (SSO) session.',
+    defaultText: '`1209600` (14 days)',
+    command: { env: 'GATEHOUSE_SESSION_TTL' },
+  }),
+  interactionTtl: setting(seconds(1, 86_400).default(1800), {
+    description: 'Time a user has to finish signing in and consenting.',
+  }),
+});
+
+/** `mfa`: the two-step verification policy (its senders are objects, typed in `../options.ts`). */
+export const mfaSettings = section({
+  policy: setting(choice(['off', 'optional', 'required']).default('optional'), {
+    description:
+      'Two-step verification: `off` (never asked), `optional` (users who set up a second factor are asked; clients registered with `require_mfa` (`--require-mfa`) and requests with `acr_values=2` demand one), `required` (every user; those without a factor set up an authenticator app while signing in). See [security](security.md#two-step-verification).',
+    command: { env: 'GATEHOUSE_MFA_POLICY' },
+  }),
+  recentAuthSeconds: setting(seconds(1, 31_536_000).default(600), {
+    description: 'Removing a factor on the account page needs a sign-in at most this old.',
+  }),
+});
+
+/** `protection`: client addresses behind proxies, `/metrics` access, rate-limit keys (limits and Redis are typed in `../options.ts`). */
+export const protectionSettings = section({
+  trustedProxies: setting(list(text(), 'addresses or CIDR ranges').default([]), {
+    description:
+      "Reverse proxies whose `forwardedHeader` is believed, for the client address that rate limits, IP allow-lists, the operator allow-list and the audit log see. List only proxies: a client inside a trusted range can claim any address. Without it, the connection's peer is the client.",
+    command: { env: 'GATEHOUSE_TRUSTED_PROXIES' },
+  }),
+  forwardedHeader: setting(choice(FORWARDED_HEADERS).default('x-forwarded-for'), {
+    description:
+      'The one header read for the client address behind `trustedProxies`: `x-forwarded-for` (nginx `$proxy_add_x_forwarded_for`, most load balancers), or `forwarded` (RFC 7239). Pick the one your proxy writes; the other is ignored entirely. Read from the right: the first entry that is not a trusted proxy is the client ([details](production.md#behind-a-reverse-proxy)).',
+    command: { env: 'GATEHOUSE_FORWARDED_HEADER', ignoreCase: true },
+  }),
+  operatorAllowList: setting(list(text(), 'addresses or CIDR ranges').default([...LOOPBACK_RANGES]), {
+    description: 'Who may read `/metrics`; anyone else gets a 404.',
+    command: { env: 'GATEHOUSE_OPERATOR_ALLOWLIST' },
+  }),
+  metricsToken: setting(
+    text({ min: 16, pattern: /^[\x21-\x7e]+$/, message: 'must be at least 16 printable characters without spaces', format: 'printable, no spaces' }).optional(),
+    {
+      description:
+        '`/metrics` then also needs `Authorization: Bearer <token>`: an address on the operator allow-list without it gets `401` with `WWW-Authenticate: Bearer realm="gatehouse-metrics"`; any other address still gets a 404.',
+      command: { env: 'GATEHOUSE_METRICS_TOKEN', credential: true },
+    },
+  ),
+  redisPrefix: setting(text({ min: 1 }).default('{gatehouse}:'), {
+    description:
+      "Start of Gatehouse's Redis key names (rate-limit counters go under `{prefix}rl:`), so installations sharing a Redis never share keys. With a Redis Cluster it must contain a hash tag (`{...}`).",
+    command: { env: 'GATEHOUSE_REDIS_PREFIX', scaleOut: true, note: 'Also the prefix of the short-lived state and of the invalidation channel.' },
+  }),
+});
+
+/** `audit`: where audit events go besides the store and the logger. */
+export const auditSettings = section({
+  file: setting(path().optional(), {
+    description:
+      'Also append every audit event as a JSON line to this file (created with mode 0600, its directory 0700; reopened for each event, so it may be rotated away). Events always go to the store (chained) and to the logger (`audit: true`). See [audit events](production.md#audit-events).',
+    command: { env: 'GATEHOUSE_AUDIT_FILE' },
+  }),
+});
+
+/** `branding`: how the sign-in pages look. */
+export const brandingSettings = section({
+  productName: setting(text({ min: 1, max: 100 }).default('Gatehouse'), {
+    description: 'Name on the sign-in pages.',
+    command: { env: 'GATEHOUSE_PRODUCT_NAME' },
+  }),
+  logoUrl: setting(absoluteUrl().optional(), {
+    description: 'Logo on the sign-in pages.',
+    command: { env: 'GATEHOUSE_LOGO_URL' },
+  }),
+  primaryColor: setting(text({ pattern: /^#[0-9a-fA-F]{6}$/, message: 'must be a colour like #2f5bea', format: '`#rrggbb`' }).default('#2f5bea'), {
+    description: 'Button and accent colour; text on it is chosen for contrast.',
+    command: { env: 'GATEHOUSE_PRIMARY_COLOR' },
+  }),
+});
+
+/** `keys`: signing keys. */
+export const keySettings = section({
+  refreshInterval: setting(seconds(1, 86_400).default(60), {
+    description: 'Seconds between checks for signing keys rotated by another process (`gatehouse keys rotate`).',
+    command: { env: 'GATEHOUSE_KEY_REFRESH_INTERVAL' },
+  }),
+});
+
+/** `limits`: sizes of what the server accepts. */
+export const limitSettings = section({
+  // 16 MiB at most, as the command always allowed: bodies are read into memory before parsing.
+  maxBodyBytes: setting(wholeNumber(1024, 16 * 1024 * 1024, 'bytes').default(65_536), {
+    description: 'Largest accepted request body; a larger one gets `413` `invalid_request`.',
+    command: { env: 'GATEHOUSE_MAX_BODY_BYTES' },
+  }),
+});
+
+/** The library's settings: every option of `createAuthorizationServer` that has a plain value. */
+export const serverSettings = z.strictObject({
+  issuer: setting(absoluteUrl(), {
+    description:
+      'The issuer identifier (RFC 8414 §2): https, or plain http on a loopback host or in development; no query, no fragment, no trailing slash; a path may use only letters, digits, `-`, `.`, `_`, `~` and `/`. Endpoints live below it.',
+    command: { env: 'GATEHOUSE_ISSUER', flag: '`--issuer URL`', default: '`http://HOST:PORT` (`https://` with TLS)' },
+  }),
+  secret: setting(text({ min: 32 }), {
+    description:
+      'The installation secret. Keys that encrypt private signing keys at rest and hash client secrets, refresh tokens and session ids are derived from it: keep it stable, secret, and backed up apart from the database; changing it makes stored keys unreadable. Generate one with `openssl rand -base64 32`. See [what it protects](production.md#the-installation-secret).',
+    command: { env: 'GATEHOUSE_SECRET', credential: true, default: 'development: generated into `DATA_DIR/secret` with a warning; production: **required**' },
+  }),
+  mode: setting(choice(['production', 'development']).default('production'), {
+    description: '`production` refuses a plain-http issuer unless its host is loopback; `development` allows one on any host.',
+    command: {
+      env: 'GATEHOUSE_ENV',
+      flag: '`--dev`',
+      note: 'For every command. Production also refuses to run without `GATEHOUSE_SECRET` (the message says how to run locally). Development is for local use only: a generated secret, plain-http issuers on any host, one-time codes written to `DATA_DIR/outbox.jsonl`. `--dev` selects it over anything else. `NODE_ENV` is not read.',
+    },
+  }),
+  tokens: tokenSettings.prefault({}),
+  sessions: sessionSettings.prefault({}),
+  mfa: mfaSettings.prefault({}),
+  protection: protectionSettings.prefault({}),
+  audit: auditSettings.prefault({}),
+  branding: brandingSettings.prefault({}),
+  scopes: setting(
+    list(text({ pattern: /^[\x21\x23-\x5B\x5D-\x7E]+$/, message: 'must be a valid scope token (RFC 6749 §3.3)' }), 'scope tokens (RFC 6749 §3.3)').default([]),
+    {
+      description:
+        'API scopes advertised in `scopes_supported` after the OpenID scopes. Advertising is optional: a client may be registered with any valid scope.',
+      command: { env: 'GATEHOUSE_SCOPES' },
+    },
+  ),
+  keys: keySettings.prefault({}),
+  limits: limitSettings.prefault({}),
+  migrate: setting(flag().default(true), {
+    description: 'Apply pending store migrations when the server starts.',
+  }),
+});
+
+// ---------------------------------------------------------------------------------------------
+// The command's own settings: how `gatehouse` listens, stores, logs and delivers codes.
+
+/** Settings of the `gatehouse` command that are not library options. */
+export const commandSettings = z.strictObject({
+  dataDir: setting(path().default('./.gatehouse'), {
+    description:
+      'Holds `gatehouse.db` (SQLite, mode 0600; unless `GATEHOUSE_DATABASE_URL` says otherwise), in development the development outbox and, without `GATEHOUSE_SECRET`, the generated `secret`. Created (mode 0700) by `gatehouse start` and `gatehouse migrate`; the other commands refuse a directory (or database) without Gatehouse data ("no Gatehouse data in DIR"), creating nothing.',
+    command: { env: 'GATEHOUSE_DATA_DIR', flag: '`--data DIR`' },
+  }),
+  host: setting(text({ min: 1, format: 'address' }).default('127.0.0.1'), {
+    description: "Address to listen on. One that is not this machine's stops `gatehouse start` with one line naming `--host`.",
+    command: { env: 'GATEHOUSE_HOST', flag: '`--host`' },
+  }),
+  port: setting(wholeNumber(0, 65_535).default(3000), {
+    description:
+      'Port to listen on; `0` picks a free one (printed when ready). A port in use stops `gatehouse start` (exit 1) with one line naming it and `--port`, before any data is touched.',
+    command: { env: 'GATEHOUSE_PORT', flag: '`--port`' },
+  }),
+  tlsCert: setting(path().optional(), {
+    description:
+      'PEM certificate (chain) file: with `tlsKey`, Gatehouse serves HTTPS itself. `SIGHUP` reloads both files without dropping connections. The two go together. Both are checked at start: a file that is missing, unreadable or not PEM, or a key of another certificate, is named with its flag.',
+    command: { env: 'GATEHOUSE_TLS_CERT', flag: '`--tls-cert FILE`' },
+  }),
+  tlsKey: setting(path().optional(), {
+    description: 'PEM private key file of that certificate.',
+    command: { env: 'GATEHOUSE_TLS_KEY', flag: '`--tls-key FILE`' },
+  }),
+  logLevel: setting(choice(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'), {
+    description: 'pino level; logs are JSON lines on stdout.',
+    command: { env: 'GATEHOUSE_LOG_LEVEL' },
+  }),
+  smtpUrl: setting(text({ min: 1, format: '`smtp://` or `smtps://` URL' }).optional(), {
+    description:
+      'Sends email codes through SMTP: `smtp://user:pass@host:587` (STARTTLS, required except on loopback unless the URL says `?requireTLS=false`) or `smtps://user:pass@host:465`. Needs `GATEHOUSE_SMTP_FROM`.',
+    command: { env: 'GATEHOUSE_SMTP_URL', credential: true },
+  }),
+  smtpFrom: setting(text({ min: 1, format: 'email sender' }).optional(), {
+    description: 'The `From` of code emails, e.g. `Example ID <no-reply@example.com>`.',
+    command: { env: 'GATEHOUSE_SMTP_FROM' },
+  }),
+  smsWebhookUrl: setting(text({ min: 1, format: 'https URL' }).optional(), {
+    description:
+      'Receives a JSON POST per code (http only on loopback), for an SMS gateway; also carries email codes when SMTP is not set. See [production](production.md#delivering-one-time-codes).',
+    command: { env: 'GATEHOUSE_SMS_WEBHOOK_URL' },
+  }),
+  smsWebhookSecret: setting(text({ min: 1 }).optional(), {
+    description: 'Signs each webhook request: `X-Gatehouse-Signature: sha256=<hex HMAC-SHA256 of "<X-Gatehouse-Timestamp>.<body>">`.',
+    command: { env: 'GATEHOUSE_SMS_WEBHOOK_SECRET', credential: true },
+  }),
+  databaseUrl: setting(text({ min: 1, format: '`postgres://` URL or `sqlite:PATH`' }).optional(), {
+    description:
+      '`postgres://user:password@host:5432/database` (or `postgresql://`; query parameters such as `sslmode` are read by `pg`) for PostgreSQL, or `sqlite:PATH` for an SQLite file elsewhere (a relative path is resolved from the working directory). Anything else is an error.',
+    command: { env: 'GATEHOUSE_DATABASE_URL', credential: true, scaleOut: true, default: 'none: SQLite in `DATA_DIR/gatehouse.db`' },
+  }),
+  databaseSchema: setting(text({ min: 1, max: 63, format: 'PostgreSQL schema name' }).optional(), {
+    description:
+      "PostgreSQL schema of Gatehouse's tables: lower-case letters, digits and `_`, not starting with a digit or `pg_`. Created by the first migration if missing.",
+    defaultText: '`public`',
+    command: { env: 'GATEHOUSE_DATABASE_SCHEMA', scaleOut: true },
+  }),
+  dbPoolSize: setting(wholeNumber(1, 1000).default(10), {
+    description: 'Most PostgreSQL connections per process. With `--workers N`, each worker has its own pool.',
+    command: { env: 'GATEHOUSE_DB_POOL_SIZE', scaleOut: true },
+  }),
+  dbStatementTimeoutMs: setting(wholeNumber(0, 3_600_000, 'milliseconds').default(5000), {
+    description: 'How long PostgreSQL lets a statement run, and a transaction sit idle, before ending it; `0` turns it off. Migrations run without it.',
+    command: { env: 'GATEHOUSE_DB_STATEMENT_TIMEOUT', scaleOut: true },
+  }),
+  redisUrl: setting(text({ min: 1, format: '`redis://` URL' }).optional(), {
+    description:
+      "Keeps the short-lived state (sessions, codes, refresh tokens, access-token records, sign-ins in progress) and the rate-limit counters in Redis, shared by every instance, and tells instances at once about changed clients and rotated keys. `redis://[[user]:password@]host[:6379][/db]`, `rediss://…` (TLS), `redis+sentinel://[[user]:password@]host1[:26379],host2/mastername[/db]` (`?sentinelUsername=…&sentinelPassword=…` for the Sentinels' own credentials), `redis+cluster://[[user]:password@]host1[:6379],host2` (`rediss+…` for TLS).",
+    command: { env: 'GATEHOUSE_REDIS_URL', credential: true, scaleOut: true },
+  }),
+  workers: setting(wholeNumber(1, 256).default(1), {
+    description: '`gatehouse start` only: processes sharing the port (node:cluster). See [workers](deployment.md#using-every-core---workers).',
+    command: { env: 'GATEHOUSE_WORKERS', flag: '`--workers N`', scaleOut: true },
+  }),
+});
+
+// ---------------------------------------------------------------------------------------------
+// Reading the schema.
+
+/** One setting: where it sits in the library's options (for library settings) and what the docs say. */
+export interface Setting extends SettingMeta {
+  /** Dotted path in the library's options (`tokens.accessTokenTtl`); for a command-only setting, its key. */
+  path: string;
+  schema: z.ZodType;
+}
+
+/** The documentation of `schema` (a setting, or a setting made optional), or `undefined`. */
+export function settingMeta(schema: z.ZodType): SettingMeta | undefined {
+  return registry.get(schema) ?? (schema instanceof z.ZodOptional ? registry.get(schema.unwrap() as z.ZodType) : undefined);
+}
+
+/**
+ * The settings of an object schema, depth first in declaration order.
+ * @throws {TypeError} when a value in it is neither a setting nor a section of settings.
+ */
+function settingsOf(schema: z.ZodObject, prefix = ''): Setting[] {
+  const found: Setting[] = [];
+  for (const [key, field] of Object.entries(schema.shape) as [string, z.ZodType][]) {
+    const meta = registry.get(field);
+    const inner = field instanceof z.ZodPrefault ? (field.unwrap() as z.ZodType) : field;
+    if (meta) found.push({ ...meta, path: `${prefix}${key}`, schema: field });
+    else if (inner instanceof z.ZodObject) found.push(...settingsOf(inner, `${prefix}${key}.`));
+    else throw new TypeError(`${prefix}${key} is not declared with setting()`);
+  }
+  return found;
+}
+
+/** The library's settings, in the order the reference lists them. */
+export const SERVER_SETTINGS: readonly Setting[] = settingsOf(serverSettings);
+
+const serverPaths = new Map(SERVER_SETTINGS.map((entry) => [entry.schema, entry.path]));
+
+/** The library option path of `schema` (a library setting, or one made optional), or `undefined`. */
+export function serverPathOf(schema: z.ZodType): string | undefined {
+  return serverPaths.get(schema) ?? (schema instanceof z.ZodOptional ? serverPaths.get(schema.unwrap() as z.ZodType) : undefined);
+}
