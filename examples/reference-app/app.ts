@@ -38,8 +38,8 @@ export function createReferenceApp(options: ReferenceAppOptions): Hono<Gatehouse
     resource: apiAudience(options.appUrl),
     secret: options.sessionSecret,
     // Server-side sessions: the browser holds only a session id, never a token, and signing out
-    // ends the session for good (a copied cookie is useless). Use createRedisTokenStore with
-    // several instances.
+    // ends the session for good (a copied cookie is useless). With several instances, use
+    // createRedisTokenStore from 'gatehouse/client/redis-store'.
     tokenStore: createMemoryTokenStore(),
     ...(options.allowInsecureRequests ? { allowInsecureRequests: true } : {}),
   };
@@ -69,13 +69,16 @@ export function createReferenceApp(options: ReferenceAppOptions): Hono<Gatehouse
       signIn: { returnTo: (request) => new URL(request.url).searchParams.get('returnTo') ?? '/profile' },
       // Cancel on the consent page, an old or forged callback, a provider error: a page of the app
       // that says what happened in plain words and leads back, never a bare 400.
-      callback: { onError: (error) => new Response(signInFailedPage(error), { status: 400, headers: { 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-store' } }) },
+      callback: {
+        onError: (error) =>
+          new Response(signInFailedPage(error), { status: 400, headers: { 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-store' } }),
+      },
     }),
   );
   app.notFound((c) => c.html(notFoundPage(), 404));
   app.get('/', (c) => c.html(homePage(c.var.session?.profile)));
   app.get('/profile', requireUser(), (c) => {
-    const session = c.var.session!;
+    const session = c.var.session;
     return c.html(profilePage(session.profile, (session.tokens.scope ?? '').split(' ').filter(Boolean)));
   });
   // The page asks the API with the user's access token, refreshed by the client library when due.

@@ -2,7 +2,7 @@ import { OAuthProviderError, type OAuthValidationError, type Profile } from 'gat
 import type { Note } from './notes.js';
 
 /** Escapes text for HTML. */
-function e(value: unknown): string {
+function e(value: string | number | undefined): string {
   return String(value ?? '').replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
@@ -22,19 +22,28 @@ export function homePage(profile: Profile | undefined): string {
   if (!profile) {
     return layout('Notes', `<p>You are signed out.</p><p><a class="button" href="/login">Sign in with Gatehouse</a></p>`);
   }
-  return layout('Notes', `<p>Signed in as <strong>${e(profile.name ?? profile.email ?? profile.sub)}</strong>.</p>
-<p><a class="button" href="/profile">Your profile</a> <a class="button secondary" href="/logout">Sign out</a></p>`);
+  return layout(
+    'Notes',
+    `<p>Signed in as <strong>${e(profile.name ?? profile.email ?? profile.sub)}</strong>.</p>
+<p><a class="button" href="/profile">Your profile</a> <a class="button secondary" href="/logout">Sign out</a></p>`,
+  );
 }
 
 export function profilePage(profile: Profile, scopes: string[]): string {
-  return layout('Your profile', `<dl><dt>Name</dt><dd id="name">${e(profile.name)}</dd><dt>Email</dt><dd id="email">${e(profile.email)}${profile.emailVerified ? ' (verified)' : ''}</dd>
+  return layout(
+    'Your profile',
+    `<dl><dt>Name</dt><dd id="name">${e(profile.name)}</dd><dt>Email</dt><dd id="email">${e(profile.email)}${profile.emailVerified ? ' (verified)' : ''}</dd>
 <dt>Subject</dt><dd><code>${e(profile.sub)}</code></dd><dt>Granted scopes</dt><dd id="scopes">${scopes.map((scope) => `<code>${e(scope)}</code>`).join(' ')}</dd></dl>
-<p><a class="button" id="load-notes" href="/notes">Load my notes from the API</a> <a class="button secondary" href="/logout">Sign out</a></p>`);
+<p><a class="button" id="load-notes" href="/notes">Load my notes from the API</a> <a class="button secondary" href="/logout">Sign out</a></p>`,
+  );
 }
 
 export function notesPage(notes: Note[]): string {
-  return layout('Your notes', `<ul id="notes">${notes.map((note) => `<li>${e(note.text)}</li>`).join('')}</ul>
-<p><a class="button secondary" href="/profile">Back to profile</a></p>`);
+  return layout(
+    'Your notes',
+    `<ul id="notes">${notes.map((note) => `<li>${e(note.text)}</li>`).join('')}</ul>
+<p><a class="button secondary" href="/profile">Back to profile</a></p>`,
+  );
 }
 
 /**
@@ -50,14 +59,20 @@ export function signInFailedPage(error: OAuthProviderError | OAuthValidationErro
       : error.reason === 'missing_transaction'
         ? 'This sign-in link is old or was not started in this browser (it may have been opened twice, or from another tab). Start again from here.'
         : 'The answer from Gatehouse could not be verified, so you were not signed in. Please start again.';
-  return layout('Not signed in', `<p id="reason">${e(reason)}</p>
-<p><a class="button" href="/login">Try again</a> <a class="button secondary" href="/">Back to the home page</a></p>`);
+  return layout(
+    'Not signed in',
+    `<p id="reason">${e(reason)}</p>
+<p><a class="button" href="/login">Try again</a> <a class="button secondary" href="/">Back to the home page</a></p>`,
+  );
 }
 
 /** The API refused the app's call (for example after the access was removed on the account page). */
 export function apiErrorPage(status: number): string {
-  return layout('Notes unavailable', `<p>The notes API refused the request (status ${e(status)}). If you removed this app's access on your Gatehouse account page, sign in again.</p>
-<p><a class="button" href="/login?returnTo=/notes">Sign in again</a> <a class="button secondary" href="/">Back to the home page</a></p>`);
+  return layout(
+    'Notes unavailable',
+    `<p>The notes API refused the request (status ${e(status)}). If you removed this app's access on your Gatehouse account page, sign in again.</p>
+<p><a class="button" href="/login?returnTo=/notes">Sign in again</a> <a class="button secondary" href="/">Back to the home page</a></p>`,
+  );
 }
 
 export function notFoundPage(): string {

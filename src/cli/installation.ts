@@ -1,9 +1,12 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import BetterSqlite3 from 'better-sqlite3';
-import pg from 'pg';
+import type { Database as SqliteDatabase } from 'better-sqlite3';
 import { ConfigError } from '../core/errors.js';
+import { importOptional } from '../core/optional-dependency.js';
 import type { CliConfig } from './config.js';
+
+const { default: BetterSqlite3 } = await importOptional('better-sqlite3', () => import('better-sqlite3'), 'the gatehouse command');
+const { default: pg } = await importOptional('pg', () => import('pg'), 'the gatehouse command');
 
 /** The embedded SQLite database file in the data directory. */
 export const DATABASE_FILE = 'gatehouse.db';
@@ -59,7 +62,7 @@ export async function requireInstallation(config: CliConfig): Promise<void> {
 
 function sqliteInstalled(file: string): boolean {
   if (!existsSync(file)) return false;
-  let database: BetterSqlite3.Database;
+  let database: SqliteDatabase;
   try {
     // Not `readonly`: a read-only connection cannot recover a WAL file left by a process that
     // stopped, and fails where the store would not. Reading writes nothing to the file.
@@ -78,7 +81,12 @@ function sqliteInstalled(file: string): boolean {
 }
 
 async function postgresInstalled(url: string, schema: string): Promise<boolean> {
-  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: PROBE_TIMEOUT_MS, query_timeout: PROBE_TIMEOUT_MS, application_name: 'gatehouse-cli' });
+  const client = new pg.Client({
+    connectionString: url,
+    connectionTimeoutMillis: PROBE_TIMEOUT_MS,
+    query_timeout: PROBE_TIMEOUT_MS,
+    application_name: 'gatehouse-cli',
+  });
   // A connection that fails later reports itself as an event too; the query's rejection says it.
   client.on('error', () => undefined);
   try {
@@ -86,6 +94,8 @@ async function postgresInstalled(url: string, schema: string): Promise<boolean> 
       await client.connect();
     } catch (error) {
       const { message, code } = error as NodeJS.ErrnoException;
+      // `||`, not `??`: a refused connection is an AggregateError whose message is empty.
+      // eslint-disable-next-line @typescript-eslint/prefer-nullish-coalescing
       throw new ConfigError(`cannot reach PostgreSQL (GATEHOUSE_DATABASE_URL): ${message || code || 'connection failed'}`, 'ERR_INVALID_OPTION', 'databaseUrl');
     }
     const { rows } = await client.query('select 1 from pg_catalog.pg_tables where schemaname = $1 and tablename = $2', [schema, MIGRATION_TABLE]);

@@ -10,9 +10,21 @@ export type { TokenSet } from './token-set.js';
 export type { ClientSession, TokenStore, ReleaseLock } from './sessions/session.js';
 export type { SessionBinding } from './sessions/binding.js';
 export { createMemoryTokenStore } from './sessions/memory-token-store.js';
-export { createRedisTokenStore, type RedisTokenStore, type RedisTokenStoreOptions } from './sessions/redis-token-store.js';
 export * from './providers/index.js';
 export {
-  appendCookies, authRoutes, callbackHandler, requireUser, signInHandler, signInRequired, signOutHandler, withSession,
-  type AuthRoutesOptions, type CallbackHandlerOptions, type FetchHandler, type SignInHandlerOptions, type SignInRequiredOptions, type SignOutHandlerOptions, type WithSessionOptions,
+  appendCookies,
+  authRoutes,
+  callbackHandler,
+  requireUser,
+  signInHandler,
+  signInRequired,
+  signOutHandler,
+  withSession,
+  type AuthRoutesOptions,
+  type CallbackHandlerOptions,
+  type FetchHandler,
+  type SignInHandlerOptions,
+  type SignInRequiredOptions,
+  type SignOutHandlerOptions,
+  type WithSessionOptions,
 } from './glue/fetch.js';

@@ -1,10 +1,15 @@
-import { hash, verify, type Options } from '@node-rs/argon2';
+import type { Algorithm, Options } from '@node-rs/argon2';
+import { importOptional } from './optional-dependency.js';
+
+const { hash, verify } = await importOptional('@node-rs/argon2', () => import('@node-rs/argon2'), 'gatehouse/server (password hashing)');
 
 /**
  * argon2id with the OWASP Password Storage Cheat Sheet's first configuration
  * (19 MiB memory, 2 iterations, 1 lane). Runs on libuv's thread pool, off the event loop.
  */
-const ARGON2ID = 2; // Algorithm.Argon2id: a const enum, which isolated modules cannot import.
+// Algorithm.Argon2id: a const enum, which isolated modules cannot import as a value.
+// eslint-disable-next-line @typescript-eslint/no-unsafe-enum-assignment
+const ARGON2ID = 2 as Algorithm.Argon2id;
 const PARAMS: Options = { algorithm: ARGON2ID, memoryCost: 19_456, timeCost: 2, parallelism: 1 };
 
 /** Hashes a password into a PHC string (`$argon2id$v=19$...`). */

@@ -1,6 +1,9 @@
-import { createHash, randomBytes } from 'node:crypto';
-import { Redis } from 'ioredis';
+import { randomBytes } from 'node:crypto';
+import type { Redis } from 'ioredis';
 import { ConfigError } from '../../core/errors.js';
+import { requireObject } from '../../core/option-checks.js';
+import { importOptional } from '../../core/optional-dependency.js';
+import { canRunScripts, defineScripts, luaScript } from '../../core/redis-scripts.js';
 import { MIN_SECRET_LENGTH, SecretKeys } from '../../core/secret.js';
 import type { ClientSession, ReleaseLock, TokenStore } from './session.js';
 
@@ -12,7 +15,8 @@ import type { ClientSession, ReleaseLock, TokenStore } from './session.js';
  */
 export interface RedisTokenStoreOptions {
   /**
-   * A connected ioredis client (the store never closes it), or a `redis://` / `rediss://` URL (the
+   * A connected ioredis client (the store never closes it; it registers its Lua scripts on it with
+   * `defineCommand`, under names starting `gatehouse_`), or a `redis://` / `rediss://` URL (the
    * store opens its own connection and {@link RedisTokenStore.close} quits it).
    */
   redis: Redis | string;
@@ -55,97 +59,19 @@ const PURPOSE = {
   lock: 'gatehouse-client/redis-lock',
 } as const;
 
-/**
- * A session is a hash: `data` (the encrypted session), and the names of the `sub` and `sid` index
- * sets it belongs to, so that deleting it (by id or by a match) can leave those sets atomically.
- * Index sets live at least as long as their longest-lived member.
- *
- * KEYS: session, tombstone, sub index[, sid index]. ARGV: member, data, ttl ms, '1' to update only.
- */
-const SET_SCRIPT = `
-if redis.call('EXISTS', KEYS[2]) == 1 then return 0 end
-if ARGV[4] == '1' and redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
-local sid = KEYS[4] or ''
-local old = redis.call('HMGET', KEYS[1], 'sub', 'sid')
-for _, index in ipairs(old) do
-  if index and index ~= '' and index ~= KEYS[3] and index ~= sid then redis.call('SREM', index, ARGV[1]) end
-end
-local ttl = tonumber(ARGV[3])
-redis.call('DEL', KEYS[1])
-redis.call('HSET', KEYS[1], 'data', ARGV[2], 'sub', KEYS[3], 'sid', sid)
-redis.call('PEXPIRE', KEYS[1], ttl)
-local function add(index)
-  redis.call('SADD', index, ARGV[1])
-  if redis.call('PTTL', index) < ttl then redis.call('PEXPIRE', index, ttl) end
-end
-add(KEYS[3])
-if sid ~= '' then add(sid) end
-return 1
-`;
+// Only this subpath (`gatehouse/client/redis-store`) needs ioredis, an optional dependency.
+const ioredis = await importOptional('ioredis', () => import('ioredis'), 'gatehouse/client/redis-store');
 
 /**
- * Deleting leaves a tombstone for the rest of the session's lifetime: a write that was already under
- * way (a refresh finishing after a logout) must not bring the session back.
- *
- * KEYS: session, tombstone. ARGV: member.
+ * Writes, deletes and back-channel logout each touch a session and its index sets: one Lua script
+ * each, in `lua/` beside this file (with its KEYS and ARGV).
  */
-const DELETE_SCRIPT = `
-local pttl = redis.call('PTTL', KEYS[1])
-if pttl > 0 then redis.call('SET', KEYS[2], '1', 'PX', pttl) end
-for _, index in ipairs(redis.call('HMGET', KEYS[1], 'sub', 'sid')) do
-  if index and index ~= '' then redis.call('SREM', index, ARGV[1]) end
-end
-return redis.call('DEL', KEYS[1])
-`;
-
-/**
- * Ends the sessions of one index set, optionally only those also in another index; drops members
- * whose session is gone or moved. Session keys are derived from the members (one Redis, or a
- * prefix with a cluster hash tag).
- *
- * KEYS: the index to walk. ARGV: its field ('sub' | 'sid'), the other field or '', the other index,
- * the raw session key prefix, the raw tombstone key prefix.
- */
-const DELETE_MATCHING_SCRIPT = `
-local count = 0
-for _, member in ipairs(redis.call('SMEMBERS', KEYS[1])) do
-  local key = ARGV[4] .. member
-  local fields = redis.call('HMGET', key, 'sub', 'sid')
-  local own = fields[2]
-  if ARGV[1] == 'sub' then own = fields[1] end
-  local other = fields[1]
-  if ARGV[2] == 'sid' then other = fields[2] end
-  if own ~= KEYS[1] then
-    redis.call('SREM', KEYS[1], member)
-  elseif ARGV[2] == '' or other == ARGV[3] then
-    local pttl = redis.call('PTTL', key)
-    if pttl > 0 then redis.call('SET', ARGV[5] .. member, '1', 'PX', pttl) end
-    for _, index in ipairs(fields) do
-      if index and index ~= '' then redis.call('SREM', index, member) end
-    end
-    count = count + redis.call('DEL', key)
-  end
-end
-return count
-`;
-
-/** Compare-and-delete: a holder whose lock expired must not free the lock of the next holder. KEYS: lock. ARGV: token. */
-const RELEASE_SCRIPT = `
-if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
-return 0
-`;
-
-interface Script {
-  lua: string;
-  sha: string;
-}
-const script = (lua: string): Script => ({ lua, sha: createHash('sha1').update(lua).digest('hex') });
 const SCRIPTS = {
-  set: script(SET_SCRIPT),
-  delete: script(DELETE_SCRIPT),
-  deleteMatching: script(DELETE_MATCHING_SCRIPT),
-  release: script(RELEASE_SCRIPT),
-};
+  set: luaScript('client_session_set', new URL('./lua/session-set.lua', import.meta.url)),
+  delete: luaScript('client_session_delete', new URL('./lua/session-delete.lua', import.meta.url)),
+  deleteMatching: luaScript('client_session_delete_matching', new URL('./lua/session-delete-matching.lua', import.meta.url)),
+  release: luaScript('client_lock_release', new URL('./lua/lock-release.lua', import.meta.url)),
+} as const;
 
 function option(condition: boolean, name: string, message: string): void {
   if (!condition) throw new ConfigError(`option "${name}" ${message}`, 'ERR_INVALID_OPTION', name);
@@ -174,21 +100,22 @@ function option(condition: boolean, name: string, message: string): void {
  * @throws {ConfigError} a `TypeError` naming the invalid option.
  */
 export function createRedisTokenStore(options: RedisTokenStoreOptions): RedisTokenStore {
-  option(typeof options === 'object' && options !== null, 'options', 'must be an object');
+  requireObject(options, 'options');
   // Duck-typed rather than instanceof: the application may load its own copy of ioredis.
-  const isClient = typeof options.redis === 'object' && options.redis !== null && typeof (options.redis as Partial<Redis>).evalsha === 'function';
+  const isClient = canRunScripts(options.redis);
   option(typeof options.redis === 'string' || isClient, 'redis', 'must be an ioredis client or a redis:// URL');
   if (typeof options.redis === 'string') option(URL.canParse(options.redis), 'redis', 'must be an ioredis client or a redis:// URL');
   option(typeof options.secret === 'string' && options.secret.length >= MIN_SECRET_LENGTH, 'secret', `must be at least ${MIN_SECRET_LENGTH} characters`);
   option(options.prefix === undefined || typeof options.prefix === 'string', 'prefix', 'must be a string');
 
   const owned = typeof options.redis === 'string';
-  const redis = typeof options.redis === 'string' ? new Redis(options.redis) : options.redis;
+  const redis = typeof options.redis === 'string' ? new ioredis.Redis(options.redis) : options.redis;
+  const run = defineScripts(redis, SCRIPTS);
   const keys = new SecretKeys(options.secret);
   const prefix = options.prefix ?? DEFAULT_PREFIX;
   const now = options.now ?? Date.now;
   // ioredis prefixes declared KEYS itself; key names a script builds or compares need it spelled out.
-  const raw = (key: string) => `${redis.options?.keyPrefix ?? ''}${key}`;
+  const raw = (key: string) => `${redis.options.keyPrefix ?? ''}${key}`;
 
   const member = (id: string) => keys.hash(id, PURPOSE.session);
   const sessionKey = (id: string) => `${prefix}session:${member(id)}`;
@@ -204,21 +131,12 @@ export function createRedisTokenStore(options: RedisTokenStoreOptions): RedisTok
     const key = sessionKey(session.id);
     const indexes = [indexKey('sub', session.issuer, session.profile.sub), ...(session.sid ? [indexKey('sid', session.issuer, session.sid)] : [])];
     const data = keys.encrypt(JSON.stringify(session), key);
-    return Number(await run(SCRIPTS.set, [key, tombstoneKey(session.id), ...indexes], [member(session.id), data, ttl, onlyIfExists ? '1' : '0'])) === 1;
+    return Number(await run.set([key, tombstoneKey(session.id), ...indexes], [member(session.id), data, ttl, onlyIfExists ? '1' : '0'])) === 1;
   };
   const indexKey = (kind: 'sub' | 'sid', issuer: string, value: string) => `${prefix}${kind}:${keys.hash(JSON.stringify([issuer, value]), PURPOSE[kind])}`;
 
-  const run = async (target: Script, keyNames: string[], args: (string | number)[]): Promise<unknown> => {
-    try {
-      return await redis.evalsha(target.sha, keyNames.length, ...keyNames, ...args);
-    } catch (error) {
-      if (!(error instanceof Error) || !error.message.startsWith('NOSCRIPT')) throw error;
-      return redis.eval(target.lua, keyNames.length, ...keyNames, ...args);
-    }
-  };
-
   const remove = async (id: string): Promise<void> => {
-    await run(SCRIPTS.delete, [sessionKey(id), tombstoneKey(id)], [member(id)]);
+    await run.delete([sessionKey(id), tombstoneKey(id)], [member(id)]);
   };
 
   return {
@@ -246,7 +164,6 @@ export function createRedisTokenStore(options: RedisTokenStoreOptions): RedisTok
 
     delete: remove,
 
-
     async deleteMatching({ issuer, sub, sid }) {
       if (sub === undefined && sid === undefined) return 0;
       // Walk the narrower index: a provider session has one or a few sessions, a user many.
@@ -254,7 +171,7 @@ export function createRedisTokenStore(options: RedisTokenStoreOptions): RedisTok
         sid !== undefined
           ? [indexKey('sid', issuer, sid), 'sid', sub === undefined ? '' : 'sub', sub === undefined ? '' : raw(indexKey('sub', issuer, sub))]
           : [indexKey('sub', issuer, sub!), 'sub', '', ''];
-      const count = await run(SCRIPTS.deleteMatching, [walk], [field, other, otherIndex, raw(`${prefix}session:`), raw(`${prefix}ended:`)]);
+      const count = await run.deleteMatching([walk], [field, other, otherIndex, raw(`${prefix}session:`), raw(`${prefix}ended:`)]);
       return Number(count);
     },
 
@@ -268,7 +185,7 @@ export function createRedisTokenStore(options: RedisTokenStoreOptions): RedisTok
       return async () => {
         if (released) return;
         released = true;
-        await run(SCRIPTS.release, [name], [token]);
+        await run.release([name], [token]);
       };
     },
 

@@ -1,9 +1,13 @@
 import { Kysely, PostgresDialect, sql, type DatabaseIntrospector, type TableMetadata } from 'kysely';
-import pg from 'pg';
+import type { Pool, PoolConfig } from 'pg';
 import type { Clock } from '../../core/clock.js';
 import { ConfigError } from '../../core/errors.js';
+import { requireObject } from '../../core/option-checks.js';
+import { importOptional } from '../../core/optional-dependency.js';
 import type { Store } from '../contract.js';
 import { createSqlStore, migrateToLatest, migrations, type Database } from '../sql/index.js';
+
+const { default: pg } = await importOptional('pg', () => import('pg'), 'gatehouse/stores/postgres');
 
 /** Options of {@link createPostgresStore}. */
 export interface PostgresStoreOptions {
@@ -87,7 +91,7 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
  */
 export function openPostgresStore(options: PostgresStoreOptions): { store: Store; db: Kysely<Database> } {
   const config = resolveOptions(options);
-  const poolConfig = (settings: SessionSettings, max: number): pg.PoolConfig => ({
+  const poolConfig = (settings: SessionSettings, max: number): PoolConfig => ({
     connectionString: config.connectionString,
     options: startupOptions(config.urlOptions, settings),
     max,
@@ -120,7 +124,7 @@ export function openPostgresStore(options: PostgresStoreOptions): { store: Store
 }
 
 /** A pool whose broken connections never take the process down. */
-function openPool(config: pg.PoolConfig): pg.Pool {
+function openPool(config: PoolConfig): Pool {
   const pool = new pg.Pool(config);
   // A connection can fail while nobody is querying on it (the server restarts, or ends a session
   // idle in a transaction). `pg` reports that as an `error` event, which crashes the process
@@ -154,7 +158,7 @@ interface ResolvedOptions {
 }
 
 function resolveOptions(options: PostgresStoreOptions): ResolvedOptions {
-  option(typeof options === 'object' && options !== null, 'options', 'must be an object');
+  requireObject(options, 'options');
   const url = typeof options.connectionString === 'string' && URL.canParse(options.connectionString) ? new URL(options.connectionString) : null;
   // Never echo the string itself: it may hold a password.
   option(url !== null && (url.protocol === 'postgres:' || url.protocol === 'postgresql:'), 'connectionString', 'must be a postgres:// URL');
@@ -217,6 +221,8 @@ class SchemaScopedDialect extends PostgresDialect {
         return rows;
       },
       getTables,
+      // Deprecated, but still a member of Kysely's DatabaseIntrospector.
+      // eslint-disable-next-line @typescript-eslint/no-deprecated
       async getMetadata() {
         return { tables: await getTables() };
       },

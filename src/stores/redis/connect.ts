@@ -1,5 +1,8 @@
-import { Cluster, Redis, type ClusterNode, type RedisOptions } from 'ioredis';
+import type { Cluster, ClusterNode, Redis, RedisOptions } from 'ioredis';
 import { ConfigError } from '../../core/errors.js';
+import { importOptional } from '../../core/optional-dependency.js';
+
+const ioredis = await importOptional('ioredis', () => import('ioredis'), 'gatehouse/stores/redis');
 
 /** Options of {@link connectRedis}. */
 export interface ConnectRedisOptions {
@@ -50,12 +53,14 @@ export function connectRedis(url: string, options: ConnectRedisOptions = {}): Re
   const lazyConnect = options.lazyConnect ?? false;
   const behaviour: RedisOptions = {
     lazyConnect,
-    ...(options.failFast ? { enableOfflineQueue: false, maxRetriesPerRequest: 1, connectTimeout: 2000, retryStrategy: (times: number) => Math.min(times * 200, 2000) } : {}),
+    ...(options.failFast
+      ? { enableOfflineQueue: false, maxRetriesPerRequest: 1, connectTimeout: 2000, retryStrategy: (times: number) => Math.min(times * 200, 2000) }
+      : {}),
   };
   if (typeof url !== 'string') invalid('must be a string');
   if (/^rediss?:\/\//i.test(url)) {
     if (!URL.canParse(url)) invalid('is not a valid redis:// URL');
-    return new Redis(url, behaviour);
+    return new ioredis.Redis(url, behaviour);
   }
   const match = MULTI_HOST_URL.exec(url);
   if (match === null) invalid('must be a redis://, rediss://, redis+sentinel:// or redis+cluster:// URL');
@@ -79,13 +84,13 @@ export function connectRedis(url: string, options: ConnectRedisOptions = {}): Re
       ...(tls ? { tls: {}, enableTLSForSentinelMode: true, sentinelTLS: {} } : {}),
       ...behaviour,
     };
-    return new Redis(sentinelOptions);
+    return new ioredis.Redis(sentinelOptions);
   }
 
   if (params.size > 0) invalid('takes no query parameters for a cluster');
   if (path !== '' && path !== '/') invalid('has a path, but a cluster has only database 0');
   const nodes: ClusterNode[] = parseHosts(hosts!, DEFAULT_PORT);
-  return new Cluster(nodes, {
+  return new ioredis.Cluster(nodes, {
     lazyConnect,
     ...(options.failFast ? { enableOfflineQueue: false } : {}),
     redisOptions: { ...credentials, ...(tls ? { tls: {} } : {}), ...(options.failFast ? { maxRetriesPerRequest: 1, connectTimeout: 2000 } : {}) },

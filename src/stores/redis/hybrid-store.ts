@@ -1,6 +1,7 @@
 import type { Cluster, Redis } from 'ioredis';
 import type { Clock } from '../../core/clock.js';
 import { ConfigError } from '../../core/errors.js';
+import { requireObject } from '../../core/option-checks.js';
 import type { ArtifactRepository, ConsentRepository, Store } from '../contract.js';
 import { createRedisArtifactRepository } from './redis-artifacts.js';
 
@@ -46,9 +47,9 @@ export interface HybridStoreOptions {
  * @throws {ConfigError} a `TypeError` naming the invalid option.
  */
 export function createHybridStore(options: HybridStoreOptions): Store {
-  if (typeof options !== 'object' || options === null) throw new ConfigError('option "options" must be an object', 'ERR_INVALID_OPTION', 'options');
+  requireObject(options, 'options');
   const { durable } = options;
-  if (typeof durable !== 'object' || durable === null || typeof durable.migrate !== 'function' || typeof durable.consents !== 'object') {
+  if (!looksLikeStore(durable)) {
     throw new ConfigError('option "durable" must be a Store', 'ERR_INVALID_OPTION', 'durable');
   }
   const artifacts = createRedisArtifactRepository({ redis: options.redis, prefix: options.prefix, clock: options.clock });
@@ -85,4 +86,10 @@ function hybridConsents(consents: ConsentRepository, artifacts: ArtifactReposito
       return revoked;
     },
   };
+}
+
+/** Whether a JavaScript caller's `durable` has a Store's shape (duck-typed: it may come from another copy of gatehouse). */
+function looksLikeStore(value: unknown): boolean {
+  const candidate = value as Partial<Store> | null | undefined;
+  return typeof candidate === 'object' && candidate !== null && typeof candidate.migrate === 'function' && typeof candidate.consents === 'object';
 }

@@ -22,9 +22,10 @@ export function createInvalidationBus(redis: Redis | Cluster, prefix = '{gatehou
     subscribed ??= (async () => {
       // Unlike fail-fast command connections, it queues: it subscribes (and re-subscribes after an
       // outage) once connected.
-      const connection = 'isCluster' in redis && redis.isCluster
-        ? (redis as Cluster).duplicate(undefined, { enableOfflineQueue: true })
-        : (redis as Redis).duplicate({ enableOfflineQueue: true, maxRetriesPerRequest: null });
+      const connection =
+        'isCluster' in redis && redis.isCluster
+          ? (redis as Cluster).duplicate(undefined, { enableOfflineQueue: true })
+          : (redis as Redis).duplicate({ enableOfflineQueue: true, maxRetriesPerRequest: null });
       connection.on('error', () => undefined);
       connection.on('message', (from: string, topic: string) => {
         if (from === channel) for (const handler of handlers) handler(topic as InvalidationTopic);

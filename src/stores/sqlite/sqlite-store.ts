@@ -1,10 +1,12 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import BetterSqlite3 from 'better-sqlite3';
 import { Kysely, SqliteDialect } from 'kysely';
 import type { Clock } from '../../core/clock.js';
+import { importOptional } from '../../core/optional-dependency.js';
 import type { Store } from '../contract.js';
 import { createSqlStore, type Database } from '../sql/index.js';
+
+const { default: BetterSqlite3 } = await importOptional('better-sqlite3', () => import('better-sqlite3'), 'gatehouse/stores/sqlite');
 
 /** Options of {@link createSqliteStore}. */
 export interface SqliteStoreOptions {

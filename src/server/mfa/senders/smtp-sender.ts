@@ -1,8 +1,10 @@
-import { createTransport } from 'nodemailer';
 import { ConfigError } from '../../../core/errors.js';
+import { importOptional } from '../../../core/optional-dependency.js';
 import { isLoopbackHost } from '../../../core/urls.js';
 import { SenderError } from './sender-error.js';
 import { messageText, noticeText, type OneTimeCodeMessage, type SecurityNotice, type Sender } from './sender.js';
+
+const { createTransport } = await importOptional('nodemailer', () => import('nodemailer'), 'gatehouse/server (the SMTP sender)');
 
 /**
  * Options of {@link createSmtpSender}.
@@ -94,11 +96,10 @@ export function createSmtpSender(options: SmtpSenderOptions): SmtpSender {
   return {
     kind: 'smtp',
     async send(message: OneTimeCodeMessage): Promise<void> {
-      if (message.channel !== 'email') {
-        throw new SenderError(
-          `the SMTP sender carries email only, not "${String(message.channel)}"; configure a webhook sender for SMS`,
-          'ERR_UNSUPPORTED_CHANNEL',
-        );
+      // Read as `unknown`: a custom caller in JavaScript reaches here without the types.
+      const channel: unknown = message.channel;
+      if (channel !== 'email') {
+        throw new SenderError(`the SMTP sender carries email only, not "${String(channel)}"; configure a webhook sender for SMS`, 'ERR_UNSUPPORTED_CHANNEL');
       }
       const { subject, text } = messageText(message);
       try {
@@ -118,7 +119,14 @@ export function createSmtpSender(options: SmtpSenderOptions): SmtpSender {
     async notify(notice: SecurityNotice): Promise<void> {
       const { subject, text } = noticeText(notice);
       try {
-        await transport.sendMail({ from, to: notice.to, subject, text, headers: { 'Auto-Submitted': 'auto-generated' }, signal: AbortSignal.timeout(timeoutMs) });
+        await transport.sendMail({
+          from,
+          to: notice.to,
+          subject,
+          text,
+          headers: { 'Auto-Submitted': 'auto-generated' },
+          signal: AbortSignal.timeout(timeoutMs),
+        });
       } catch (error) {
         throw deliveryError(error, server, timeoutMs, [password, safeDecode(password)]);
       }
@@ -128,11 +136,7 @@ export function createSmtpSender(options: SmtpSenderOptions): SmtpSender {
 
 function parseSmtpUrl(value: unknown): URL {
   // The messages below never quote the URL: it carries the password.
-  const invalid = new ConfigError(
-    'url must look like smtp://user:pass@host:port or smtps://user:pass@host:port',
-    'ERR_INVALID_OPTION',
-    'url',
-  );
+  const invalid = new ConfigError('url must look like smtp://user:pass@host:port or smtps://user:pass@host:port', 'ERR_INVALID_OPTION', 'url');
   if (typeof value !== 'string') throw invalid;
   let url: URL;
   try {
@@ -154,9 +158,10 @@ function deliveryError(error: unknown, server: string, timeoutMs: number, secret
   const reason = (code && REASONS[code]) ?? 'failed';
   const codes = [code, typeof failure.originalCode === 'string' ? failure.originalCode : undefined].filter(Boolean).join('/');
   const reply = typeof failure.response === 'string' ? `; server said: ${redact(failure.response.slice(0, 200), secrets)}` : '';
-  const hint = code === 'ETLS' || code === 'EREQUIRETLS' || /STARTTLS/i.test(String(failure.response ?? ''))
-    ? ' (for a relay without TLS, add ?requireTLS=false to the URL)'
-    : '';
+  const hint =
+    code === 'ETLS' || code === 'EREQUIRETLS' || (typeof failure.response === 'string' && /STARTTLS/i.test(failure.response))
+      ? ' (for a relay without TLS, add ?requireTLS=false to the URL)'
+      : '';
   return new SenderError(
     `SMTP delivery via ${server} failed: ${reason}${codes ? ` [${codes}]` : ''}${reply}${hint}`,
     code === 'ETIMEDOUT' ? 'ERR_DELIVERY_TIMEOUT' : 'ERR_DELIVERY_FAILED',
