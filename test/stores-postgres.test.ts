@@ -2,14 +2,14 @@ import { createServer, type Socket } from 'node:net';
 import { setTimeout as delay } from 'node:timers/promises';
 import { sql } from 'kysely';
 import pg from 'pg';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { ConfigError } from '../src/core/errors.js';
 import type { Store } from '../src/stores/contract.js';
 import { createPostgresStore } from '../src/stores/postgres/index.js';
 import { openPostgresStore, type PostgresStoreOptions } from '../src/stores/postgres/postgres-store.js';
 import { migrations } from '../src/stores/sql/index.js';
 import { FakeClock, T0 } from './helpers/fake-clock.js';
-import { adminQuery, dropSchema, POSTGRES_URL, postgresUnavailable, tablesIn, uniqueSchema } from './helpers/postgres.js';
+import { adminQuery, dropSchema, POSTGRES_URL, postgresUnavailable, ReusedSchemas, tablesIn, uniqueSchema } from './helpers/postgres.js';
 import { makeAuditEvent, makeClient, makeConsent, makeFactor, makeIdentity, makeKey, makeUser } from './helpers/records.js';
 import { describeStoreContract } from './store-contract.js';
 
@@ -33,15 +33,18 @@ const TABLES = [
 ];
 
 describePostgres(`postgres${suffix}`, () => {
-  // Every test gets a schema of its own, which the store creates on migrate.
+  // Every test gets a store of its own on an empty schema: the one the test before emptied, or a new
+  // one the store creates on migrate.
+  const contractSchemas = new ReusedSchemas();
+  afterAll(() => contractSchemas.dropAll());
   describeStoreContract('postgres', async (clock) => {
-    const schema = uniqueSchema();
+    const schema = contractSchemas.take();
     const store = createPostgresStore({ connectionString: POSTGRES_URL, schema, clock });
     return {
       store,
       cleanup: async () => {
         await store.close();
-        await dropSchema(schema);
+        await contractSchemas.giveBack(schema);
       },
     };
   });
@@ -104,10 +107,7 @@ describePostgres(`postgres${suffix}`, () => {
 
       // Everything went into the schema, none of it into `public`.
       expect(await tablesIn(schema)).toEqual(TABLES);
-      const leaked = await adminQuery(
-        "select table_name from information_schema.tables where table_schema = 'public' and table_name = any($1)",
-        [TABLES],
-      );
+      const leaked = await adminQuery("select table_name from information_schema.tables where table_schema = 'public' and table_name = any($1)", [TABLES]);
       expect(leaked).toEqual([]);
     });
 
@@ -168,11 +168,7 @@ describePostgres(`postgres${suffix}`, () => {
       await first.migrate();
       const { store: second } = open({ schema });
       const chain = (prevHash: string, seq: number) => `${seq}:${prevHash.slice(0, 20)}`;
-      await Promise.all(
-        Array.from({ length: 40 }, (_, i) =>
-          (i % 2 === 0 ? first : second).audit.append(makeAuditEvent({ requestId: `req-${i}` }), chain),
-        ),
-      );
+      await Promise.all(Array.from({ length: 40 }, (_, i) => (i % 2 === 0 ? first : second).audit.append(makeAuditEvent({ requestId: `req-${i}` }), chain)));
       const events = await second.audit.list();
       expect(events.map((event) => event.seq)).toEqual(Array.from({ length: 40 }, (_, i) => i + 1));
       events.forEach((event, i) => {
@@ -208,9 +204,7 @@ describePostgres(`postgres${suffix}`, () => {
       const applicationName = `gatehouse-pool-${Date.now()}`;
       const { db } = open({ poolSize: 3, applicationName });
       await Promise.all(Array.from({ length: 12 }, () => sql`select pg_sleep(0.05)`.execute(db)));
-      const [row] = await adminQuery<{ n: number }>('select count(*)::int as n from pg_stat_activity where application_name = $1', [
-        applicationName,
-      ]);
+      const [row] = await adminQuery<{ n: number }>('select count(*)::int as n from pg_stat_activity where application_name = $1', [applicationName]);
       expect(row!.n).toBe(3);
     });
 

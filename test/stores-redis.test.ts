@@ -288,9 +288,7 @@ describe('Redis artifacts: atomicity across connections', () => {
     const clock = new FakeClock(T0);
     const repositories = instances(clock);
     await repositories[0]!.put(code);
-    const results = await Promise.all(
-      Array.from({ length: 50 }, (_, i) => repositories[i % 5]!.consume('authorization_code', 'code-1', T0 + i)),
-    );
+    const results = await Promise.all(Array.from({ length: 50 }, (_, i) => repositories[i % 5]!.consume('authorization_code', 'code-1', T0 + i)));
     const winners = results.filter((result) => result !== undefined);
     expect(winners).toHaveLength(1);
     expect(await repositories[3]!.get('authorization_code', 'code-1')).toEqual(winners[0]);
@@ -299,9 +297,7 @@ describe('Redis artifacts: atomicity across connections', () => {
   it('20 puts of one id from 5 connections at once: exactly one succeeds, the rest conflict', async () => {
     const clock = new FakeClock(T0);
     const repositories = instances(clock);
-    const results = await Promise.allSettled(
-      Array.from({ length: 20 }, (_, i) => repositories[i % 5]!.put({ ...code, value: i })),
-    );
+    const results = await Promise.allSettled(Array.from({ length: 20 }, (_, i) => repositories[i % 5]!.put({ ...code, value: i })));
     const succeeded = results.flatMap((result, i) => (result.status === 'fulfilled' ? [i] : []));
     expect(succeeded).toHaveLength(1);
     for (const result of results) {

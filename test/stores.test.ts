@@ -116,9 +116,7 @@ describe('sqlite file store', () => {
       expect(raw.pragma('foreign_key_list(user_identities)')).toEqual([
         expect.objectContaining({ table: 'users', from: 'user_id', to: 'id', on_delete: 'CASCADE' }),
       ]);
-      expect(raw.pragma('index_list(user_identities)')).toEqual(
-        expect.arrayContaining([expect.objectContaining({ name: 'user_identities_user_id_idx' })]),
-      );
+      expect(raw.pragma('index_list(user_identities)')).toEqual(expect.arrayContaining([expect.objectContaining({ name: 'user_identities_user_id_idx' })]));
       expect(raw.prepare('select count(*) as n from user_identities').get()).toEqual({ n: 1 });
     } finally {
       raw.close();
@@ -195,11 +193,7 @@ describe('sqlite file store', () => {
     const clock = new FakeClock(T0);
     const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: new BetterSqlite3(filename) }) });
     const old = createSqlStore(db, { dialect: 'sqlite', clock });
-    expect(await migrateToLatest(db, migrations.slice(0, 3))).toEqual([
-      '0001_initial_schema',
-      '0002_user_identities',
-      '0003_mfa_factors',
-    ]);
+    expect(await migrateToLatest(db, migrations.slice(0, 3))).toEqual(['0001_initial_schema', '0002_user_identities', '0003_mfa_factors']);
     const user = makeUser();
     await old.users.create(user);
     await old.users.linkIdentity(makeIdentity());
@@ -231,9 +225,11 @@ describe('sqlite file store', () => {
     const raw = new BetterSqlite3(filename, { readonly: true });
     try {
       // Declared types as written (kysely spells `text` in capitals), compared case-blind.
-      const columns = (raw.pragma('table_info(audit_events)') as { name: string; type: string; notnull: number; pk: number }[]).map(
-        (column) => [column.name, column.type.toLowerCase(), column.pk === 1 ? 'pk' : column.notnull === 1 ? 'not null' : 'null'],
-      );
+      const columns = (raw.pragma('table_info(audit_events)') as { name: string; type: string; notnull: number; pk: number }[]).map((column) => [
+        column.name,
+        column.type.toLowerCase(),
+        column.pk === 1 ? 'pk' : column.notnull === 1 ? 'not null' : 'null',
+      ]);
       expect(columns).toEqual([
         ['seq', 'bigint', 'pk'],
         ['time', 'bigint', 'not null'],
@@ -267,11 +263,7 @@ describe('sqlite file store', () => {
     try {
       // Each connection queues its own appends, so these collide only across the two: the
       // primary key on seq turns a lost race into a retry.
-      await Promise.all(
-        Array.from({ length: 30 }, (_, i) =>
-          (i % 2 === 0 ? first : second).audit.append(makeAuditEvent({ requestId: `req-${i}` }), chain),
-        ),
-      );
+      await Promise.all(Array.from({ length: 30 }, (_, i) => (i % 2 === 0 ? first : second).audit.append(makeAuditEvent({ requestId: `req-${i}` }), chain)));
       const events = await first.audit.list();
       expect(events.map((event) => event.seq)).toEqual(Array.from({ length: 30 }, (_, i) => i + 1));
       events.forEach((event, i) => {

@@ -4,12 +4,12 @@
  */
 
 /** Near-black used for text on light brand colours; softer than pure black, still above 15:1 on white. */
-export const DARK_TEXT = '#111318';
+const DARK_TEXT = '#111318';
 /** White, used for text on dark brand colours. */
 export const LIGHT_TEXT = '#ffffff';
 
 /** WCAG 2.x success criterion 1.4.3 (AA) minimum for body text. */
-export const AA_TEXT_CONTRAST = 4.5;
+const AA_TEXT_CONTRAST = 4.5;
 
 const HEX_COLOR = /^#(?:[0-9a-f]{3}|[0-9a-f]{6})$/i;
 
@@ -27,7 +27,7 @@ export function isHexColor(value: string): boolean {
 export function normalizeHexColor(value: string): string | undefined {
   if (!isHexColor(value)) return undefined;
   const digits = value.slice(1).toLowerCase();
-  return digits.length === 3 ? `#${[...digits].map((d) => d + d).join('')}` : `#${digits}`;
+  return digits.length === 3 ? `#${digits.replace(/./g, '$&$&')}` : `#${digits}`;
 }
 
 function toRgb(color: string): Rgb {
@@ -46,7 +46,7 @@ function toHex(rgb: Rgb): string {
 }
 
 /** Relative luminance of an sRGB colour, 0 (black) to 1 (white); WCAG 2.x definition. */
-export function relativeLuminance(color: string): number {
+function relativeLuminance(color: string): number {
   const [r, g, b] = mapRgb(toRgb(color), (c) => {
     const s = c / 255;
     return s <= 0.04045 ? s / 12.92 : ((s + 0.055) / 1.055) ** 2.4;

@@ -33,9 +33,7 @@ export function renderConsentPage(view: ConsentPageView): string {
   const host = hostOf(client.uri);
   // Showing where the app lives helps users spot a look-alike name.
   const origin = home !== undefined && host !== undefined && html`<p class="lead"><a href="${home}" target="_blank" rel="noopener noreferrer">${host}</a></p>`;
-  const scopes = describeScopes(view.scopes).map(
-    ({ scope, description }) => html`<li data-scope="${scope}">${CHECK_ICON}<span>${description}</span></li>`,
-  );
+  const scopes = describeScopes(view.scopes).map(({ scope, description }) => html`<li data-scope="${scope}">${CHECK_ICON}<span>${description}</span></li>`);
   const form = postForm({
     action: view.action,
     csrfToken: view.csrfToken,
@@ -45,11 +43,17 @@ export function renderConsentPage(view: ConsentPageView): string {
   return renderDocument(
     view,
     `Allow access to ${client.name}`,
-    html`${clientLogo(client, 'large')}<h1 class="long">${client.name} wants to access your ${branding.productName} account</h1>${origin}
-<div class="body">${signedInAs(view.account)}
-<h2 class="section-title">This will allow ${client.name} to:</h2>
-<ul class="scopes">${scopes}</ul>
-<p class="note">Only allow this if you trust ${client.name} with this information.</p>
-${form}</div>`,
+    html`${clientLogo(client, 'large')}
+      <h1 class="long">${client.name} wants to access your ${branding.productName} account</h1>
+      ${origin}
+      <div class="body">
+        ${signedInAs(view.account)}
+        <h2 class="section-title">This will allow ${client.name} to:</h2>
+        <ul class="scopes">
+          ${scopes}
+        </ul>
+        <p class="note">Only allow this if you trust ${client.name} with this information.</p>
+        ${form}
+      </div>`,
   );
 }

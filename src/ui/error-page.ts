@@ -16,11 +16,12 @@ export interface ErrorPageView extends PageBase {
  * unknown client or redirect URI, RFC 6749 §4.1.2.1). It shows only what it is given.
  */
 export function renderErrorPage(view: ErrorPageView): string {
-  const reference =
-    view.requestId !== undefined && view.requestId !== '' && html`<p class="reference">Reference: <code>${view.requestId}</code></p>`;
+  const reference = view.requestId !== undefined && view.requestId !== '' && html`<p class="reference">Reference: <code>${view.requestId}</code></p>`;
   return renderDocument(
     view,
     view.title,
-    html`<h1>${view.title}</h1><p class="lead">${view.message}</p>${reference}`,
+    html`<h1>${view.title}</h1>
+      <p class="lead">${view.message}</p>
+      ${reference}`,
   );
 }

@@ -2,13 +2,13 @@ import { html, type SafeHtml } from './escape.js';
 
 // Decorative only: every icon sits next to text that says the same, so it is hidden from assistive technology.
 function icon(path: string): SafeHtml {
-  return html`<svg class="icon" viewBox="0 0 20 20" fill="currentColor" aria-hidden="true" focusable="false"><path fill-rule="evenodd" clip-rule="evenodd" d="${path}"/></svg>`;
+  return html`<svg class="icon" viewBox="0 0 20 20" fill="currentColor" aria-hidden="true" focusable="false">
+    <path fill-rule="evenodd" clip-rule="evenodd" d="${path}" />
+  </svg>`;
 }
 
 /** A check mark in a circle, for granted permissions. */
-export const CHECK_ICON = icon(
-  'M10 18a8 8 0 1 0 0-16 8 8 0 0 0 0 16Zm3.7-9.3a1 1 0 0 0-1.4-1.4L9 10.58 7.7 9.3a1 1 0 0 0-1.4 1.4l2 2a1 1 0 0 0 1.4 0l4-4Z',
-);
+export const CHECK_ICON = icon('M10 18a8 8 0 1 0 0-16 8 8 0 0 0 0 16Zm3.7-9.3a1 1 0 0 0-1.4-1.4L9 10.58 7.7 9.3a1 1 0 0 0-1.4 1.4l2 2a1 1 0 0 0 1.4 0l4-4Z');
 
 /** An exclamation mark in a circle, for error messages. */
 export const ALERT_ICON = icon(

@@ -4,8 +4,7 @@ import { ensureContrast, mixColors, readableTextColor, LIGHT_TEXT } from './colo
 const LIGHT_SURFACE = '#ffffff';
 const DARK_SURFACE = '#1a1d24';
 
-const FONT_STACK =
-  'system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", "Noto Sans", "Liberation Sans", Arial, sans-serif';
+const FONT_STACK = 'system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", "Noto Sans", "Liberation Sans", Arial, sans-serif';
 
 /**
  * The colours derived from the brand colour. The button keeps the brand colour with white or

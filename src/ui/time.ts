@@ -33,7 +33,7 @@ export function formatDate(ms: number): string {
 }
 
 /** "09:12 UTC". */
-export function formatTimeOfDay(ms: number): string {
+function formatTimeOfDay(ms: number): string {
   const date = new Date(ms);
   return `${two(date.getUTCHours())}:${two(date.getUTCMinutes())} UTC`;
 }

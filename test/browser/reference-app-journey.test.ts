@@ -15,7 +15,6 @@ import { freePort } from '../helpers/ports.js';
 
 const root = resolve(import.meta.dirname, '..', '..');
 
-
 interface Demo {
   issuer: string;
   app: string;

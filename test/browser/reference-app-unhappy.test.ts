@@ -38,11 +38,24 @@ describe.skipIf(!hasChromium)('reference app: unhappy paths in Chromium', () => 
     const { client, clientSecret } = await registerClient(
       store,
       new SecretKeys(SECRET),
-      { name: 'Notes', redirectUris: [`${app}/authorize`], postLogoutRedirectUris: [`${app}/`], scope: 'openid profile email offline_access notes:read', resources: [`${app}/api`] },
+      {
+        name: 'Notes',
+        redirectUris: [`${app}/authorize`],
+        postLogoutRedirectUris: [`${app}/`],
+        scope: 'openid profile email offline_access notes:read',
+        resources: [`${app}/api`],
+      },
       Date.now(),
     );
     await createUser(store, { username: 'demo', email: 'demo@example.com', name: 'Demo User', password: 'demo-password-123' }, Date.now());
-    const reference = createReferenceApp({ issuer, appUrl: app, clientId: client.clientId, clientSecret: clientSecret!, sessionSecret: 's'.repeat(40), allowInsecureRequests: true });
+    const reference = createReferenceApp({
+      issuer,
+      appUrl: app,
+      clientId: client.clientId,
+      clientSecret: clientSecret!,
+      sessionSecret: 's'.repeat(40),
+      allowInsecureRequests: true,
+    });
     servers = [serve({ fetch: gatehouse.fetch, port, hostname: '127.0.0.1' }), serve({ fetch: reference.fetch, port: appPort, hostname: '127.0.0.1' })];
     browser = await launchChromium();
   }, 60_000);
@@ -54,7 +67,11 @@ describe.skipIf(!hasChromium)('reference app: unhappy paths in Chromium', () => 
   });
 
   async function shoot(page: Page, name: string): Promise<void> {
-    for (const [variant, options] of [['light', { colorScheme: 'light', width: 1000 }], ['dark', { colorScheme: 'dark', width: 1000 }], ['375', { colorScheme: 'light', width: 375 }]] as const) {
+    for (const [variant, options] of [
+      ['light', { colorScheme: 'light', width: 1000 }],
+      ['dark', { colorScheme: 'dark', width: 1000 }],
+      ['375', { colorScheme: 'light', width: 375 }],
+    ] as const) {
       await page.emulateMedia({ colorScheme: options.colorScheme });
       await page.setViewportSize({ width: options.width, height: 700 });
       await page.screenshot({ path: join(SHOTS, `${name}-${variant}.png`), fullPage: true });

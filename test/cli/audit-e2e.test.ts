@@ -21,14 +21,24 @@ describe('gatehouse audit (end to end)', () => {
     const created = parseJson<{ client_id: string; client_secret: string }>(
       await runCliOk(['clients', 'add', '--name', 'Audited job', '--grant', 'client_credentials', '--scope', 'api:read', '--json', ...data], options),
     );
-    const server = await startServer({ cwd: workspace.cwd, dataDir: workspace.dataDir, dev: true, env: { GATEHOUSE_AUDIT_FILE: join(workspace.dataDir, 'audit.jsonl') } });
+    const server = await startServer({
+      cwd: workspace.cwd,
+      dataDir: workspace.dataDir,
+      dev: true,
+      env: { GATEHOUSE_AUDIT_FILE: join(workspace.dataDir, 'audit.jsonl') },
+    });
     const credentials = { clientId: created.client_id, clientSecret: created.client_secret };
     expect((await postForm(`${server.issuer}/token`, { grant_type: 'client_credentials' }, credentials)).status).toBe(200);
-    expect((await postForm(`${server.issuer}/token`, { grant_type: 'client_credentials' }, { ...credentials, clientSecret: 'wrong-secret-0123456789-abcdefghijkl' })).status).toBe(401);
+    expect(
+      (await postForm(`${server.issuer}/token`, { grant_type: 'client_credentials' }, { ...credentials, clientSecret: 'wrong-secret-0123456789-abcdefghijkl' }))
+        .status,
+    ).toBe(401);
     expect((await postForm(`${server.issuer}/token`, { grant_type: 'client_credentials' }, credentials)).status).toBe(200);
     expect(await server.stop()).toBe(0);
 
-    const tail = parseJson<{ type: string; client_id: string | null; ip: string | null; outcome: string }[]>(await runCliOk(['audit', 'tail', '--json', ...data], options));
+    const tail = parseJson<{ type: string; client_id: string | null; ip: string | null; outcome: string }[]>(
+      await runCliOk(['audit', 'tail', '--json', ...data], options),
+    );
     const types = tail.map((event) => event.type);
     expect(types).toContain('client.created');
     expect(types.filter((type) => type === 'token.issued')).toHaveLength(2);

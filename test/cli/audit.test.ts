@@ -124,7 +124,7 @@ describe('gatehouse audit', () => {
       expect(intact.code).toBe(0);
       expect(JSON.parse(intact.stdout)).toEqual({ ok: true, count: 5, last_seq: 5, last_hash: expect.any(String) });
 
-      tamper("UPDATE audit_events SET details = '{\"reason\":\"none\"}' WHERE seq = 1");
+      tamper('UPDATE audit_events SET details = \'{"reason":"none"}\' WHERE seq = 1');
       const broken = await run(['verify', '--json']);
       expect(broken.code).toBe(1);
       expect(JSON.parse(broken.stdout)).toEqual({ ok: false, count: 0, seq: 1, problem: 'edited', message: expect.stringContaining('#1') });

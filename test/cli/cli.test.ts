@@ -7,18 +7,7 @@ import Database from 'better-sqlite3';
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  createWorkspace,
-  killAll,
-  parseJson,
-  pollUntil,
-  postForm,
-  runCli,
-  runCliOk,
-  startServer,
-  type RunningServer,
-  type Workspace,
-} from '../helpers/cli.js';
+import { createWorkspace, killAll, parseJson, pollUntil, postForm, runCli, runCliOk, startServer, type RunningServer, type Workspace } from '../helpers/cli.js';
 
 /** 32 random bytes in unpadded base64url. */
 const CLIENT_SECRET = /^[A-Za-z0-9_-]{43,}$/;
@@ -80,7 +69,12 @@ describe('gatehouse clients', () => {
     const added = parseJson<ClientOutput>(result);
     expect(added.client_id).toMatch(/^[A-Za-z0-9_-]{16,}$/);
     expect(added.client_secret).toMatch(CLIENT_SECRET);
-    expect(added).toMatchObject({ client_name: 'Reporting job', grant_types: ['client_credentials'], scope: 'api:read', token_endpoint_auth_method: 'client_secret_basic' });
+    expect(added).toMatchObject({
+      client_name: 'Reporting job',
+      grant_types: ['client_credentials'],
+      scope: 'api:read',
+      token_endpoint_auth_method: 'client_secret_basic',
+    });
 
     // The secret works at the running server right away.
     const token = await requestToken(server, added.client_id, added.client_secret!);
@@ -88,7 +82,12 @@ describe('gatehouse clients', () => {
   });
 
   it('lists and shows clients without any secret or secret hash', async () => {
-    const added = parseJson<ClientOutput>(await runCliOk(['clients', 'add', '--name', 'Listed', '--grant', 'client_credentials', '--scope', 'api:read', '--json', '--data', shared.dataDir], { cwd: shared.cwd, dev: true }));
+    const added = parseJson<ClientOutput>(
+      await runCliOk(['clients', 'add', '--name', 'Listed', '--grant', 'client_credentials', '--scope', 'api:read', '--json', '--data', shared.dataDir], {
+        cwd: shared.cwd,
+        dev: true,
+      }),
+    );
 
     const [list, show, missing] = await Promise.all([
       gatehouse(['clients', 'list', '--json']),
@@ -115,7 +114,12 @@ describe('gatehouse clients', () => {
   });
 
   it('rotate-secret gives a new secret: the running server refuses the old one and accepts the new one', async () => {
-    const added = parseJson<ClientOutput>(await runCliOk(['clients', 'add', '--name', 'Rotated', '--grant', 'client_credentials', '--scope', 'api:read', '--json', '--data', shared.dataDir], { cwd: shared.cwd, dev: true }));
+    const added = parseJson<ClientOutput>(
+      await runCliOk(['clients', 'add', '--name', 'Rotated', '--grant', 'client_credentials', '--scope', 'api:read', '--json', '--data', shared.dataDir], {
+        cwd: shared.cwd,
+        dev: true,
+      }),
+    );
     expect((await requestToken(server, added.client_id, added.client_secret!)).status).toBe(200);
 
     const rotate = await gatehouse(['clients', 'rotate-secret', added.client_id, '--json']);
@@ -135,7 +139,12 @@ describe('gatehouse clients', () => {
   });
 
   it('remove deletes the client: it is no longer listed and can no longer get tokens', async () => {
-    const added = parseJson<ClientOutput>(await runCliOk(['clients', 'add', '--name', 'Removed', '--grant', 'client_credentials', '--scope', 'api:read', '--json', '--data', shared.dataDir], { cwd: shared.cwd, dev: true }));
+    const added = parseJson<ClientOutput>(
+      await runCliOk(['clients', 'add', '--name', 'Removed', '--grant', 'client_credentials', '--scope', 'api:read', '--json', '--data', shared.dataDir], {
+        cwd: shared.cwd,
+        dev: true,
+      }),
+    );
 
     const remove = await gatehouse(['clients', 'remove', added.client_id]);
     expect(remove.code, remove.stderr).toBe(0);
@@ -173,10 +182,31 @@ describe('gatehouse clients', () => {
 
   it('registers a client_secret_post client that must authenticate in the body', async () => {
     const added = parseJson<ClientOutput>(
-      await runCliOk(['clients', 'add', '--name', 'Poster', '--grant', 'client_credentials', '--scope', 'api:read', '--auth-method', 'client_secret_post', '--json', '--data', shared.dataDir], { cwd: shared.cwd, dev: true }),
+      await runCliOk(
+        [
+          'clients',
+          'add',
+          '--name',
+          'Poster',
+          '--grant',
+          'client_credentials',
+          '--scope',
+          'api:read',
+          '--auth-method',
+          'client_secret_post',
+          '--json',
+          '--data',
+          shared.dataDir,
+        ],
+        { cwd: shared.cwd, dev: true },
+      ),
     );
     expect(added.token_endpoint_auth_method).toBe('client_secret_post');
-    const inBody = await postForm(`${server.issuer}/token`, { grant_type: 'client_credentials', client_id: added.client_id, client_secret: added.client_secret! });
+    const inBody = await postForm(`${server.issuer}/token`, {
+      grant_type: 'client_credentials',
+      client_id: added.client_id,
+      client_secret: added.client_secret!,
+    });
     expect(inBody.status).toBe(200);
     expect((await requestToken(server, added.client_id, added.client_secret!)).status).toBe(401);
   });
@@ -185,7 +215,8 @@ describe('gatehouse clients', () => {
 describe('gatehouse users', () => {
   const ws = workspace();
   const password = 'correct horse battery staple';
-  const run = (args: string[], stdin?: string) => runCli([...args, '--data', ws.dataDir], { cwd: ws.cwd, dev: true, ...(stdin !== undefined ? { stdin } : {}) });
+  const run = (args: string[], stdin?: string) =>
+    runCli([...args, '--data', ws.dataDir], { cwd: ws.cwd, dev: true, ...(stdin !== undefined ? { stdin } : {}) });
   const storedHash = (username: string): string | null => {
     const db = new Database(join(ws.dataDir, 'gatehouse.db'), { readonly: true, fileMustExist: true });
     try {
@@ -203,7 +234,10 @@ describe('gatehouse users', () => {
   });
 
   it('adds a user with the password from stdin, printing neither the password nor its hash', async () => {
-    const result = await run(['users', 'add', '--username', 'alice', '--email', 'a@example.com', '--name', 'Alice', '--password-stdin', '--json'], `${password}\n`);
+    const result = await run(
+      ['users', 'add', '--username', 'alice', '--email', 'a@example.com', '--name', 'Alice', '--password-stdin', '--json'],
+      `${password}\n`,
+    );
     expect(result.code, result.stderr).toBe(0);
     const user = parseJson(result);
     expect(user).toMatchObject({ username: 'alice', email: 'a@example.com', name: 'Alice', has_password: true });
@@ -293,7 +327,11 @@ describe('gatehouse migrate', () => {
 describe('secret and production mode', () => {
   it('refuses to start in production without GATEHOUSE_SECRET, and writes no secret file', async () => {
     const ws = workspace();
-    const result = await runCli(['start', '--port', '0', '--json', '--data', ws.dataDir], { cwd: ws.cwd, env: { GATEHOUSE_ENV: 'production' }, timeoutMs: 10_000 });
+    const result = await runCli(['start', '--port', '0', '--json', '--data', ws.dataDir], {
+      cwd: ws.cwd,
+      env: { GATEHOUSE_ENV: 'production' },
+      timeoutMs: 10_000,
+    });
     expect(result.code).not.toBe(0);
     expect(result.code).not.toBeNull(); // exited by itself rather than serving
     expect(result.stderr).toContain('GATEHOUSE_SECRET');
@@ -347,7 +385,10 @@ describe('secret and production mode', () => {
 describe('configuration', () => {
   async function tokenFrom(target: RunningServer, ws: Workspace): Promise<{ expires_in: number }> {
     const added = parseJson<ClientOutput>(
-      await runCliOk(['clients', 'add', '--name', 'TTL', '--grant', 'client_credentials', '--scope', 'api:read', '--json', '--data', ws.dataDir], { cwd: ws.cwd, dev: true }),
+      await runCliOk(['clients', 'add', '--name', 'TTL', '--grant', 'client_credentials', '--scope', 'api:read', '--json', '--data', ws.dataDir], {
+        cwd: ws.cwd,
+        dev: true,
+      }),
     );
     const response = await requestToken(target, added.client_id, added.client_secret!);
     expect(response.status).toBe(200);
@@ -439,7 +480,12 @@ describe('gatehouse keys', () => {
     // The running server publishes old and new keys and signs with the new ES256 key.
     const everyKid = listed.map((key) => key.kid).sort();
     await pollUntil(async () => JSON.stringify(await jwksKids()) === JSON.stringify(everyKid), { what: 'the server to publish the rotated keys' });
-    const client = parseJson<ClientOutput>(await runCliOk(['clients', 'add', '--name', 'After rotation', '--grant', 'client_credentials', '--scope', 'api:read', '--json', '--data', ws.dataDir], { cwd: ws.cwd, dev: true }));
+    const client = parseJson<ClientOutput>(
+      await runCliOk(['clients', 'add', '--name', 'After rotation', '--grant', 'client_credentials', '--scope', 'api:read', '--json', '--data', ws.dataDir], {
+        cwd: ws.cwd,
+        dev: true,
+      }),
+    );
     const token = (await (await requestToken(keysServer, client.client_id, client.client_secret!)).json()) as { access_token: string };
     const header = JSON.parse(Buffer.from(token.access_token.split('.')[0]!, 'base64url').toString()) as { kid: string; alg: string };
     expect(header.alg).toBe('ES256');

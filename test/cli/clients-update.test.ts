@@ -12,13 +12,30 @@ let clientId: string;
 /** Generous: each run starts Node and opens the database, and the test machine may be busy. */
 const TIMEOUT_MS = 45_000;
 const run = (args: string[]) => runCli([...args, '--data', ws.dataDir], { cwd: ws.cwd, dev: true, timeoutMs: TIMEOUT_MS });
-const show = async () => parseJson<Record<string, unknown>>(await runCliOk(['clients', 'show', clientId, '--json', '--data', ws.dataDir], { cwd: ws.cwd, dev: true, timeoutMs: TIMEOUT_MS }));
+const show = async () =>
+  parseJson<Record<string, unknown>>(
+    await runCliOk(['clients', 'show', clientId, '--json', '--data', ws.dataDir], { cwd: ws.cwd, dev: true, timeoutMs: TIMEOUT_MS }),
+  );
 
 beforeAll(async () => {
   ws = createWorkspace();
   await runCliOk(['migrate', '--data', ws.dataDir], { cwd: ws.cwd, dev: true, timeoutMs: TIMEOUT_MS });
   const added = await runCliOk(
-    ['clients', 'add', '--name', 'Notes', '--redirect-uri', 'http://127.0.0.1:3001/authorize', '--post-logout-redirect-uri', 'http://127.0.0.1:3001/', '--resource', 'http://127.0.0.1:3001/api', '--json', '--data', ws.dataDir],
+    [
+      'clients',
+      'add',
+      '--name',
+      'Notes',
+      '--redirect-uri',
+      'http://127.0.0.1:3001/authorize',
+      '--post-logout-redirect-uri',
+      'http://127.0.0.1:3001/',
+      '--resource',
+      'http://127.0.0.1:3001/api',
+      '--json',
+      '--data',
+      ws.dataDir,
+    ],
     { cwd: ws.cwd, dev: true, timeoutMs: TIMEOUT_MS },
   );
   clientId = parseJson<{ client_id: string }>(added).client_id;
@@ -31,7 +48,18 @@ afterAll(async () => {
 
 describe('gatehouse clients update', () => {
   it('replaces the lists given, keeps the others, and records client.updated', async () => {
-    const updated = await run(['clients', 'update', clientId, '--redirect-uri', 'http://127.0.0.1:4001/authorize', '--redirect-uri', 'http://localhost:4001/authorize', '--post-logout-redirect-uri', 'http://127.0.0.1:4001/', '--json']);
+    const updated = await run([
+      'clients',
+      'update',
+      clientId,
+      '--redirect-uri',
+      'http://127.0.0.1:4001/authorize',
+      '--redirect-uri',
+      'http://localhost:4001/authorize',
+      '--post-logout-redirect-uri',
+      'http://127.0.0.1:4001/',
+      '--json',
+    ]);
     expect(updated.code, updated.stderr).toBe(0);
     const expected = {
       client_id: clientId,
@@ -43,7 +71,9 @@ describe('gatehouse clients update', () => {
     expect(parseJson(updated)).toMatchObject(expected);
     expect(await show()).toMatchObject(expected);
 
-    const events = parseJson<Record<string, unknown>[]>(await runCliOk(['audit', 'tail', '--type', 'client.updated', '--json', '--data', ws.dataDir], { cwd: ws.cwd, dev: true, timeoutMs: TIMEOUT_MS }));
+    const events = parseJson<Record<string, unknown>[]>(
+      await runCliOk(['audit', 'tail', '--type', 'client.updated', '--json', '--data', ws.dataDir], { cwd: ws.cwd, dev: true, timeoutMs: TIMEOUT_MS }),
+    );
     expect(events).toHaveLength(1);
     expect(events[0]).toMatchObject({ type: 'client.updated', client_id: clientId, details: { changed: ['redirect_uris', 'post_logout_redirect_uris'] } });
   }, 90_000);
@@ -54,7 +84,11 @@ describe('gatehouse clients update', () => {
       [['clients', 'update', clientId, '--redirect-uri', 'http://example.com/cb'], 1, /must use https/],
       [['clients', 'update', clientId, '--resource', 'http://127.0.0.1:4001/api#part'], 1, /absolute URI without a fragment/],
       [['clients', 'update', 'no-such-client', '--resource', 'http://127.0.0.1:4001/api'], 1, /no client with id "no-such-client"/],
-      [['clients', 'update', clientId, '--resource', 'http://127.0.0.1:4001/api', '--scope', 'openid'], 2, /changes only --redirect-uri, --post-logout-redirect-uri and --resource, not --scope/],
+      [
+        ['clients', 'update', clientId, '--resource', 'http://127.0.0.1:4001/api', '--scope', 'openid'],
+        2,
+        /changes only --redirect-uri, --post-logout-redirect-uri and --resource, not --scope/,
+      ],
     ];
     const results = await Promise.all(cases.map(([args]) => run(args)));
     cases.forEach(([args, code, message], index) => {

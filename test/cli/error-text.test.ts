@@ -40,11 +40,19 @@ function expectOneLine(result: RunResult, code: number): string {
 
 describe('command-line mistakes', () => {
   it.each([
-    ['an unknown long option', ['clients', 'add', '--name', 'X', '--grnat', 'client_credentials'], 'error: unknown option --grnat (run "gatehouse clients --help" for usage)\n'],
+    [
+      'an unknown long option',
+      ['clients', 'add', '--name', 'X', '--grnat', 'client_credentials'],
+      'error: unknown option --grnat (run "gatehouse clients --help" for usage)\n',
+    ],
     ['an unknown short option', ['users', 'list', '-x'], 'error: unknown option -x (run "gatehouse users --help" for usage)\n'],
     ['a missing value', ['users', 'add', '--username'], 'error: --username needs a value (run "gatehouse users --help" for usage)\n'],
     ['a value for a switch', ['keys', 'list', '--json=yes'], 'error: --json takes no value (run "gatehouse keys --help" for usage)\n'],
-    ['an option where a value belongs', ['clients', 'add', '--name', '--json'], 'error: --name needs a value; one starting with "-" is written --name=VALUE (run "gatehouse clients --help" for usage)\n'],
+    [
+      'an option where a value belongs',
+      ['clients', 'add', '--name', '--json'],
+      'error: --name needs a value; one starting with "-" is written --name=VALUE (run "gatehouse clients --help" for usage)\n',
+    ],
     ['an unknown action', ['users', 'frobnicate'], 'error: unknown users command "frobnicate" (run "gatehouse users --help" for usage)\n'],
   ])('%s: exit 2, one line in our words', async (_name, args, expected) => {
     const result = await gatehouse(args);
@@ -91,7 +99,11 @@ describe('gatehouse clients add', () => {
   });
 
   it('says nothing of the kind when the grant, redirect URI or scope was given', async () => {
-    for (const extra of [['--grant', 'client_credentials'], ['--scope', 'api:read'], ['--redirect-uri', 'http://127.0.0.1:9/cb']]) {
+    for (const extra of [
+      ['--grant', 'client_credentials'],
+      ['--scope', 'api:read'],
+      ['--redirect-uri', 'http://127.0.0.1:9/cb'],
+    ]) {
       const result = await gatehouse(['clients', 'add', '--name', 'Explicit', '--json', ...extra]);
       expect(result.code, result.stderr).toBe(0);
       expect(result.stderr).not.toContain('created a');

@@ -21,10 +21,25 @@ describe('gatehouse start behind a proxy', () => {
   it('reads only the header family GATEHOUSE_FORWARDED_HEADER names, from GATEHOUSE_TRUSTED_PROXIES, and guards /metrics with GATEHOUSE_METRICS_TOKEN', async () => {
     const addClient = async (allowedIp: string) =>
       parseJson<{ client_id: string; client_secret: string }>(
-        await runCliOk(['clients', 'add', '--name', `Job at ${allowedIp}`, '--grant', 'client_credentials', '--allowed-ip', `${allowedIp}/32`, '--json', '--data', workspace.dataDir], {
-          cwd: workspace.cwd,
-          env,
-        }),
+        await runCliOk(
+          [
+            'clients',
+            'add',
+            '--name',
+            `Job at ${allowedIp}`,
+            '--grant',
+            'client_credentials',
+            '--allowed-ip',
+            `${allowedIp}/32`,
+            '--json',
+            '--data',
+            workspace.dataDir,
+          ],
+          {
+            cwd: workspace.cwd,
+            env,
+          },
+        ),
       );
     await runCliOk(['migrate', '--data', workspace.dataDir], { cwd: workspace.cwd, env });
     const real = await addClient('203.0.113.7');
@@ -54,14 +69,19 @@ describe('gatehouse start behind a proxy', () => {
     expect(await server.stop()).toBe(0);
 
     // The audit log records the address the proxy reported, not the one the client claimed.
-    const tail = parseJson<{ type: string; client_id: string | null; ip: string | null }[]>(await runCliOk(['audit', 'tail', '--json', '--data', workspace.dataDir], { cwd: workspace.cwd, env }));
+    const tail = parseJson<{ type: string; client_id: string | null; ip: string | null }[]>(
+      await runCliOk(['audit', 'tail', '--json', '--data', workspace.dataDir], { cwd: workspace.cwd, env }),
+    );
     const ips = (type: string, clientId: string) => tail.filter((event) => event.type === type && event.client_id === clientId).map((event) => event.ip);
     expect(ips('token.issued', real.client_id)).toEqual(['203.0.113.7']);
     expect(ips('client.address_refused', claimed.client_id)).toEqual(['203.0.113.7', '127.0.0.1']);
   }, 60_000);
 
   it('refuses a bad GATEHOUSE_FORWARDED_HEADER, and a metrics token in the config file', async () => {
-    const badHeader = await runCli(['start', '--port', '0', '--data', workspace.dataDir], { cwd: workspace.cwd, env: { ...env, GATEHOUSE_FORWARDED_HEADER: 'x-real-ip' } });
+    const badHeader = await runCli(['start', '--port', '0', '--data', workspace.dataDir], {
+      cwd: workspace.cwd,
+      env: { ...env, GATEHOUSE_FORWARDED_HEADER: 'x-real-ip' },
+    });
     expect(badHeader.code).not.toBe(0);
     expect(badHeader.stderr).toContain('GATEHOUSE_FORWARDED_HEADER');
 

@@ -32,7 +32,10 @@ afterAll(async () => {
 
 /** The JSON ready line `gatehouse start --json` printed. */
 function readyLine(server: RunningServer): { issuer: string; mode: string } {
-  const line = server.output().stdout.split('\n').find((candidate) => candidate.startsWith('{"issuer"'));
+  const line = server
+    .output()
+    .stdout.split('\n')
+    .find((candidate) => candidate.startsWith('{"issuer"'));
   if (!line) throw new Error(`no ready line in ${server.output().stdout}`);
   return JSON.parse(line) as { issuer: string; mode: string };
 }
@@ -56,7 +59,13 @@ describe('loadConfig: the mode', () => {
     ['GATEHOUSE_ENV=production with NODE_ENV=development', 'production', { GATEHOUSE_ENV: 'production', NODE_ENV: 'development' }, {}, {}],
     ['"mode": "development" in the file', 'development', {}, { mode: 'development' }, {}],
     ['--dev', 'development', {}, {}, { mode: 'development' }],
-    ['--dev, GATEHOUSE_ENV=production and the file saying production', 'development', { GATEHOUSE_ENV: 'production' }, { mode: 'production' }, { mode: 'development' }],
+    [
+      '--dev, GATEHOUSE_ENV=production and the file saying production',
+      'development',
+      { GATEHOUSE_ENV: 'production' },
+      { mode: 'production' },
+      { mode: 'development' },
+    ],
     ['GATEHOUSE_ENV=production and the file saying development', 'production', { GATEHOUSE_ENV: 'production' }, { mode: 'development' }, {}],
   ];
   it.each(cases)('%s: %s', (_name, expected, env, file, overrides) => {
@@ -109,7 +118,11 @@ describe('the command defaults to production', () => {
   it('production refuses a plain-http non-loopback --issuer; development accepts it', async () => {
     const args = ['--issuer', 'http://gatehouse.test'];
     const ws = workspace();
-    const refused = await runCli(['start', '--port', '0', '--json', ...args, '--data', ws.dataDir], { cwd: ws.cwd, env: { GATEHOUSE_SECRET: SECRET }, timeoutMs: 10_000 });
+    const refused = await runCli(['start', '--port', '0', '--json', ...args, '--data', ws.dataDir], {
+      cwd: ws.cwd,
+      env: { GATEHOUSE_SECRET: SECRET },
+      timeoutMs: 10_000,
+    });
     expect(refused.code, refused.stderr).toBe(1);
     expect(refused.stderr).toContain('issuer');
     expect(refused.stderr).toMatch(/https/);
@@ -187,7 +200,10 @@ describe('one-time codes without SMTP or webhook', () => {
     const agent = new UserAgent();
     const login = await agent.open(`${server.issuer}/account`);
     const account = await agent.submit(login, { username: 'alice', password }, { actionPart: '/login' });
-    expect(parseForms(account.body).some((form) => form.action.endsWith('/account/contacts')), account.body.slice(0, 600)).toBe(true);
+    expect(
+      parseForms(account.body).some((form) => form.action.endsWith('/account/contacts')),
+      account.body.slice(0, 600),
+    ).toBe(true);
     return agent.submit(account, { channel: 'email', to: 'alice@example.com' }, { actionPart: '/account/contacts' });
   }
 
@@ -195,7 +211,10 @@ describe('one-time codes without SMTP or webhook', () => {
     const ws = workspace();
     const run = { cwd: ws.cwd, ...(options.dev ? { dev: true } : { env: { GATEHOUSE_SECRET: SECRET } }) };
     await runCliOk(['migrate', '--data', ws.dataDir], run);
-    await runCliOk(['users', 'add', '--username', 'alice', '--email', 'alice@example.com', '--email-verified', '--password-stdin', '--data', ws.dataDir], { ...run, stdin: `${password}\n` });
+    await runCliOk(['users', 'add', '--username', 'alice', '--email', 'alice@example.com', '--email-verified', '--password-stdin', '--data', ws.dataDir], {
+      ...run,
+      stdin: `${password}\n`,
+    });
     return { ws, server: await startServer({ ...run, dataDir: ws.dataDir }) };
   }
 
@@ -216,7 +235,10 @@ describe('one-time codes without SMTP or webhook', () => {
     try {
       const page = await addEmailContact(server);
       expect(page.body).not.toContain('not available');
-      const outbox = readFileSync(join(ws.dataDir, OUTBOX_FILE), 'utf8').trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+      const outbox = readFileSync(join(ws.dataDir, OUTBOX_FILE), 'utf8')
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line) as Record<string, unknown>);
       expect(outbox.at(-1)).toMatchObject({ channel: 'email', to: 'alice@example.com', purpose: 'verify_contact', code: expect.stringMatching(/^\d{6}$/) });
     } finally {
       expect(await server.stop()).toBe(0);

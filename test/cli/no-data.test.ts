@@ -55,13 +55,16 @@ describe('on a data directory that does not exist', () => {
     expect(existsSync(ws.dataDir)).toBe(false);
   });
 
-  it.each(['users list', 'clients add --name App', 'keys rotate'])('gatehouse %s (production, with GATEHOUSE_SECRET) refuses and creates nothing', async (command) => {
-    const ws = workspace();
-    const result = await runCli([...command.split(' '), '--data', ws.dataDir], { cwd: ws.cwd, env: { GATEHOUSE_SECRET: SECRET } });
-    expect(result.code, result.stderr).toBe(1);
-    expect(result.stderr).toBe(refusal(ws.dataDir));
-    expect(existsSync(ws.dataDir)).toBe(false);
-  });
+  it.each(['users list', 'clients add --name App', 'keys rotate'])(
+    'gatehouse %s (production, with GATEHOUSE_SECRET) refuses and creates nothing',
+    async (command) => {
+      const ws = workspace();
+      const result = await runCli([...command.split(' '), '--data', ws.dataDir], { cwd: ws.cwd, env: { GATEHOUSE_SECRET: SECRET } });
+      expect(result.code, result.stderr).toBe(1);
+      expect(result.stderr).toBe(refusal(ws.dataDir));
+      expect(existsSync(ws.dataDir)).toBe(false);
+    },
+  );
 
   it('without --data: names ./.gatehouse of the working directory, and leaves the directory as it was', async () => {
     const ws = workspace();
@@ -82,7 +85,7 @@ describe('on a directory without Gatehouse data', () => {
     expect(readdirSync(ws.dataDir)).toEqual([]);
   });
 
-  it('GATEHOUSE_DATABASE_URL=sqlite:PATH at another application\'s database: refused, naming the file, its tables untouched', async () => {
+  it("GATEHOUSE_DATABASE_URL=sqlite:PATH at another application's database: refused, naming the file, its tables untouched", async () => {
     const ws = workspace();
     const file = join(ws.cwd, 'app.db');
     const other = new Database(file);
@@ -110,7 +113,9 @@ describe('start and migrate set one up', () => {
     expect(existsSync(join(ws.dataDir, 'gatehouse.db'))).toBe(true);
     expect(parseJson<unknown[]>(await runCliOk(['users', 'list', '--json', '--data', ws.dataDir], options))).toEqual([]);
     await runCliOk(['users', 'add', '--username', 'alice', '--password-stdin', '--data', ws.dataDir], { ...options, stdin: 'correct horse battery staple\n' });
-    expect(parseJson<{ username: string }[]>(await runCliOk(['users', 'list', '--json', '--data', ws.dataDir], options)).map((user) => user.username)).toEqual(['alice']);
+    expect(parseJson<{ username: string }[]>(await runCliOk(['users', 'list', '--json', '--data', ws.dataDir], options)).map((user) => user.username)).toEqual([
+      'alice',
+    ]);
   }, 60_000);
 });
 

@@ -96,7 +96,10 @@ describe('gatehouse start, stop and start again on the same data directory', () 
 
   it('issues a client made with the CLI a JWT access token that verifies against the JWKS', async () => {
     const added = parseJson<{ client_id: string; client_secret: string }>(
-      await runCliOk(['clients', 'add', '--name', 'Acceptance', '--grant', 'client_credentials', '--scope', 'api:read', '--json', '--data', ws.dataDir], { cwd: ws.cwd, dev: true }),
+      await runCliOk(['clients', 'add', '--name', 'Acceptance', '--grant', 'client_credentials', '--scope', 'api:read', '--json', '--data', ws.dataDir], {
+        cwd: ws.cwd,
+        dev: true,
+      }),
     );
     client = { clientId: added.client_id, clientSecret: added.client_secret };
 

@@ -15,8 +15,10 @@ function sha256(data: Buffer | string): Buffer {
 function coseKey(x: Buffer, y: Buffer): Buffer {
   return Buffer.concat([
     Buffer.from([0xa5, 0x01, 0x02, 0x03, 0x26, 0x20, 0x01]), // {1: 2 (EC2), 3: -7 (ES256), -1: 1 (P-256),
-    Buffer.from([0x21, 0x58, 0x20]), x, //  -2: x (32 bytes),
-    Buffer.from([0x22, 0x58, 0x20]), y, //  -3: y (32 bytes)}
+    Buffer.from([0x21, 0x58, 0x20]),
+    x, //  -2: x (32 bytes),
+    Buffer.from([0x22, 0x58, 0x20]),
+    y, //  -3: y (32 bytes)}
   ]);
 }
 

@@ -82,7 +82,13 @@ describe('a port in use', () => {
     try {
       const result = await runCli(['start', '--port', String(busyPort), '--data', ws.dataDir], {
         cwd: ws.cwd,
-        env: { GATEHOUSE_SECRET: SECRET, GATEHOUSE_DATABASE_URL: POSTGRES_URL, GATEHOUSE_DATABASE_SCHEMA: schema, GATEHOUSE_REDIS_URL: REDIS_URL, GATEHOUSE_REDIS_PREFIX: prefix },
+        env: {
+          GATEHOUSE_SECRET: SECRET,
+          GATEHOUSE_DATABASE_URL: POSTGRES_URL,
+          GATEHOUSE_DATABASE_SCHEMA: schema,
+          GATEHOUSE_REDIS_URL: REDIS_URL,
+          GATEHOUSE_REDIS_PREFIX: prefix,
+        },
         timeoutMs: 20_000,
       });
       expectOneLineError(result, `port ${busyPort}`, '--port');
@@ -116,8 +122,15 @@ describe('TLS files', () => {
   const key = join(ws.cwd, 'server.key');
   const otherKey = join(ws.cwd, 'other.key');
   beforeAll(() => {
-    for (const [c, k] of [[cert, key], [join(ws.cwd, 'other.crt'), otherKey]] as const) {
-      execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '1', '-subj', '/CN=localhost', '-keyout', k, '-out', c], { stdio: 'ignore' });
+    for (const [c, k] of [
+      [cert, key],
+      [join(ws.cwd, 'other.crt'), otherKey],
+    ] as const) {
+      execFileSync(
+        'openssl',
+        ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '1', '-subj', '/CN=localhost', '-keyout', k, '-out', c],
+        { stdio: 'ignore' },
+      );
     }
     writeFileSync(join(ws.cwd, 'not-pem.txt'), 'this is not a certificate\n');
     mkdirSync(join(ws.cwd, 'a-directory'));

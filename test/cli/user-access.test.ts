@@ -35,14 +35,18 @@ function cli(args: string[], options: Partial<RunOptions> = {}) {
 async function addUser(username: string): Promise<TestUser> {
   const email = `${username}@example.com`;
   const password = `correct horse battery staple ${username}`;
-  const { sub } = parseJson<{ sub: string }>(await cli(['users', 'add', '--username', username, '--email', email, '--email-verified', '--password-stdin', '--json'], { stdin: `${password}\n` }));
+  const { sub } = parseJson<{ sub: string }>(
+    await cli(['users', 'add', '--username', username, '--email', email, '--email-verified', '--password-stdin', '--json'], { stdin: `${password}\n` }),
+  );
   return { sub, username, password, email, name: username };
 }
 
 beforeAll(async () => {
   ws = createWorkspace();
   server = await startServer({ cwd: ws.cwd, dataDir: ws.dataDir, env: ENV });
-  const added = parseJson<{ client_id: string; client_secret: string }>(await cli(['clients', 'add', '--name', 'App', '--redirect-uri', REDIRECT_URI, '--json']));
+  const added = parseJson<{ client_id: string; client_secret: string }>(
+    await cli(['clients', 'add', '--name', 'App', '--redirect-uri', REDIRECT_URI, '--json']),
+  );
   app = { clientId: added.client_id, clientSecret: added.client_secret };
 }, 60_000);
 
@@ -53,7 +57,17 @@ afterAll(async () => {
 });
 
 function authorizeUrl(challenge: string, extra: Record<string, string> = {}): string {
-  const params = { response_type: 'code', client_id: app.clientId, redirect_uri: REDIRECT_URI, scope: SCOPE, state: 'st', nonce: 'nn', code_challenge: challenge, code_challenge_method: 'S256', ...extra };
+  const params = {
+    response_type: 'code',
+    client_id: app.clientId,
+    redirect_uri: REDIRECT_URI,
+    scope: SCOPE,
+    state: 'st',
+    nonce: 'nn',
+    code_challenge: challenge,
+    code_challenge_method: 'S256',
+    ...extra,
+  };
   return `${server.issuer}/authorize?${new URLSearchParams(params)}`;
 }
 
@@ -68,7 +82,11 @@ async function signInApp(user: TestUser, ua = new UserAgent()): Promise<{ ua: Us
   const result = await signIn(ua, authorizeUrl(challenge), user, atRedirectUri);
   const code = new URL(result.page.url).searchParams.get('code');
   expect(code, `no code at ${result.page.url}`).toEqual(expect.any(String));
-  const response = await postForm(`${server.issuer}/token`, { grant_type: 'authorization_code', code: code!, code_verifier: verifier, redirect_uri: REDIRECT_URI }, app);
+  const response = await postForm(
+    `${server.issuer}/token`,
+    { grant_type: 'authorization_code', code: code!, code_verifier: verifier, redirect_uri: REDIRECT_URI },
+    app,
+  );
   expect(response.status, await response.clone().text()).toBe(200);
   return { ua, tokens: (await response.json()) as Tokens, sawLogin: result.sawLogin, sawConsent: result.sawConsent };
 }

@@ -15,7 +15,23 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createWorkspace, killAll, parseJson, runCli, runCliOk, startServer, type RunningServer, type Workspace } from '../helpers/cli.js';
 import { dropSchema, POSTGRES_URL, uniqueSchema } from '../helpers/postgres.js';
-import { addClient, addUser, atInstance, authorizationUrl, cli, deleteRedisKeys, globLiteral, pkce, REDIRECT_URI, REDIS_URL, startInstance, testSecret, uniqueRedisPrefix, type ScaleClient, type ScaleUser } from '../helpers/scale.js';
+import {
+  addClient,
+  addUser,
+  atInstance,
+  authorizationUrl,
+  cli,
+  deleteRedisKeys,
+  globLiteral,
+  pkce,
+  REDIRECT_URI,
+  REDIS_URL,
+  startInstance,
+  testSecret,
+  uniqueRedisPrefix,
+  type ScaleClient,
+  type ScaleUser,
+} from '../helpers/scale.js';
 import { parseForms, UserAgent } from '../helpers/user-agent.js';
 
 /** Two wrong passwords from one address lock it out; four from anywhere throttle the account. */
@@ -51,7 +67,11 @@ async function tryPassword(target: Target, client: ScaleClient, username: string
   if (!form) throw new Error(`no login form at ${page.url} (${page.status}):\n${page.body.slice(0, 500)}`);
   const answer = await ua.open(
     target.at(new URL(form.action, page.url).href),
-    { method: 'POST', body: new URLSearchParams({ ...form.fields, username, password }), headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-forwarded-for': ip } },
+    {
+      method: 'POST',
+      body: new URLSearchParams({ ...form.fields, username, password }),
+      headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-forwarded-for': ip },
+    },
     () => true,
   );
   if (answer.status === 303) return 'signed in';
@@ -68,7 +88,12 @@ async function tryPassword(target: Target, client: ScaleClient, username: string
 async function lockOut(targets: Target[], client: ScaleClient, user: ScaleUser): Promise<void> {
   const first = targets[0]!;
   const last = targets.at(-1)!;
-  for (const [target, ip] of [[first, IP_A], [first, IP_A], [last, IP_B], [last, IP_B]] as const) {
+  for (const [target, ip] of [
+    [first, IP_A],
+    [first, IP_A],
+    [last, IP_B],
+    [last, IP_B],
+  ] as const) {
     expect(await tryPassword(target, client, user.username, `wrong-${ip}`, ip)).toBe('wrong');
   }
   await expectLocked(targets, client, user);
@@ -81,7 +106,7 @@ async function expectLocked(targets: Target[], client: ScaleClient, user: ScaleU
   }
 }
 
-describe('SQLite, counters in the server\'s memory', () => {
+describe("SQLite, counters in the server's memory", () => {
   const secret = testSecret();
   const env = { GATEHOUSE_SECRET: secret, GATEHOUSE_TRUSTED_PROXIES: '127.0.0.1', GATEHOUSE_LOG_LEVEL: 'warn' };
   let ws: Workspace;
@@ -96,7 +121,11 @@ describe('SQLite, counters in the server\'s memory', () => {
     writeFileSync(join(ws.cwd, 'gatehouse.config.json'), JSON.stringify({ rateLimits: RATE_LIMITS }));
     server = await startServer({ cwd: ws.cwd, dataDir: ws.dataDir, env });
     target = { port: server.port, at: (url) => url };
-    [alice, bob, client] = await Promise.all([addUser(ws, env, 'alice'), addUser(ws, env, 'bob'), addClient(ws, env, 'Web app', ['--redirect-uri', REDIRECT_URI])]);
+    [alice, bob, client] = await Promise.all([
+      addUser(ws, env, 'alice'),
+      addUser(ws, env, 'bob'),
+      addClient(ws, env, 'Web app', ['--redirect-uri', REDIRECT_URI]),
+    ]);
   }, 60_000);
 
   afterAll(async () => {
@@ -115,7 +144,9 @@ describe('SQLite, counters in the server\'s memory', () => {
 
     await expectLocked([target], client, bob);
 
-    const events = parseJson<{ type: string; subject: string }[]>(await runCliOk(['audit', 'tail', '--type', 'user.unlocked', '--json', '--data', ws.dataDir], { cwd: ws.cwd, env }));
+    const events = parseJson<{ type: string; subject: string }[]>(
+      await runCliOk(['audit', 'tail', '--type', 'user.unlocked', '--json', '--data', ws.dataDir], { cwd: ws.cwd, env }),
+    );
     expect(events.map((event) => event.subject)).toEqual([alice.sub]);
   }, 90_000);
 

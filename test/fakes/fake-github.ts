@@ -11,15 +11,7 @@
  *
  * Where GitHub's documentation is silent, the fake's choice is marked "assumption" below.
  */
-import {
-  basicCredentials,
-  bearerToken,
-  jsonResponse,
-  redirect,
-  startFakeHttpServer,
-  type FakeHttpServer,
-  type RecordedRequest,
-} from './http-server.js';
+import { basicCredentials, bearerToken, jsonResponse, redirect, startFakeHttpServer, type FakeHttpServer, type RecordedRequest } from './http-server.js';
 import { opaqueToken, pkceMatches } from './pkce.js';
 
 export interface FakeGitHubEmail {
@@ -143,7 +135,15 @@ export async function startFakeGitHub(options: FakeGitHubOptions): Promise<FakeG
     const redirectUri = q.get('redirect_uri') ?? registered;
     if (!redirectUriAllowed(registered, redirectUri)) {
       // Documented: a mismatched redirect_uri sends the user to the registered callback with the error.
-      return redirect(errorLocation(registered, 'redirect_uri_mismatch', 'The redirect_uri MUST match the registered callback URL for this application.', '#redirect-uri-mismatch', stateParam));
+      return redirect(
+        errorLocation(
+          registered,
+          'redirect_uri_mismatch',
+          'The redirect_uri MUST match the registered callback URL for this application.',
+          '#redirect-uri-mismatch',
+          stateParam,
+        ),
+      );
     }
     const challenge = q.get('code_challenge') ?? undefined;
     const challengeMethod = q.get('code_challenge_method') ?? 'S256';
@@ -177,7 +177,11 @@ export async function startFakeGitHub(options: FakeGitHubOptions): Promise<FakeG
     const wantsJson = (request.headers.get('accept') ?? '').includes('application/json');
     const answer = (body: Record<string, unknown>) => tokenEndpointResponse(body, wantsJson);
     const fail = (error: string, description: string, anchor: string) =>
-      answer({ error, error_description: description, error_uri: `${DOCS}/apps/managing-oauth-apps/troubleshooting-oauth-app-access-token-request-errors/${anchor}` });
+      answer({
+        error,
+        error_description: description,
+        error_uri: `${DOCS}/apps/managing-oauth-apps/troubleshooting-oauth-app-access-token-request-errors/${anchor}`,
+      });
 
     // Assumption: HTTP Basic is accepted as well as the documented client_id/client_secret
     // parameters (GitHub does in practice; RFC 6749 §2.3.1 clients default to it).
@@ -230,7 +234,14 @@ export async function startFakeGitHub(options: FakeGitHubOptions): Promise<FakeG
     tokens.set(accessToken, { kind: 'access', clientId, scopes, expiresAt: now() + ACCESS_TTL_S * 1000, pair: undefined });
     tokens.set(refreshToken, { kind: 'refresh', clientId, scopes, expiresAt: now() + REFRESH_TTL_S * 1000, pair: accessToken });
     // GitHub App user tokens carry the app's permissions, not scopes: `scope` is empty.
-    return { access_token: accessToken, expires_in: ACCESS_TTL_S, refresh_token: refreshToken, refresh_token_expires_in: REFRESH_TTL_S, scope: '', token_type: 'bearer' };
+    return {
+      access_token: accessToken,
+      expires_in: ACCESS_TTL_S,
+      refresh_token: refreshToken,
+      refresh_token_expires_in: REFRESH_TTL_S,
+      scope: '',
+      token_type: 'bearer',
+    };
   }
 
   function authenticated(request: RecordedRequest): TokenRecord | Response {
@@ -353,7 +364,10 @@ function tokenEndpointResponse(body: Record<string, unknown>, json: boolean): Re
   if (json) return jsonResponse(body, 200);
   const form = new URLSearchParams();
   for (const [name, value] of Object.entries(body)) form.set(name, String(value));
-  return new Response(form.toString(), { status: 200, headers: { 'Content-Type': 'application/x-www-form-urlencoded; charset=utf-8', 'Cache-Control': 'no-store' } });
+  return new Response(form.toString(), {
+    status: 200,
+    headers: { 'Content-Type': 'application/x-www-form-urlencoded; charset=utf-8', 'Cache-Control': 'no-store' },
+  });
 }
 
 function apiError(status: number, message: string, headers: Record<string, string> = {}): Response {

@@ -225,7 +225,12 @@ export async function startFakeGoogle(options: FakeGoogleOptions): Promise<FakeG
         token_endpoint_auth_methods_supported: ['client_secret_post', 'client_secret_basic'],
         claims_supported: ['aud', 'email', 'email_verified', 'exp', 'family_name', 'given_name', 'iat', 'iss', 'name', 'picture', 'sub'],
         code_challenge_methods_supported: ['plain', 'S256'],
-        grant_types_supported: ['authorization_code', 'refresh_token', 'urn:ietf:params:oauth:grant-type:device_code', 'urn:ietf:params:oauth:grant-type:jwt-bearer'],
+        grant_types_supported: [
+          'authorization_code',
+          'refresh_token',
+          'urn:ietf:params:oauth:grant-type:device_code',
+          'urn:ietf:params:oauth:grant-type:jwt-bearer',
+        ],
       },
       200,
       { 'Cache-Control': 'public, max-age=3600' },
@@ -296,7 +301,8 @@ export async function startFakeGoogle(options: FakeGoogleOptions): Promise<FakeG
       if (form.get('redirect_uri') !== record.redirectUri) return oauthError(400, 'redirect_uri_mismatch', 'Bad Request');
       if (record.codeChallenge !== undefined) {
         if (!form.get('code_verifier')) return oauthError(400, 'invalid_grant', 'Missing code verifier.');
-        if (!pkceMatches(record.codeChallenge, record.codeChallengeMethod, form.get('code_verifier'))) return oauthError(400, 'invalid_grant', 'Invalid code verifier.');
+        if (!pkceMatches(record.codeChallenge, record.codeChallengeMethod, form.get('code_verifier')))
+          return oauthError(400, 'invalid_grant', 'Invalid code verifier.');
       }
       const grant: GrantRecord = { clientId, scopes: record.scopes, accessTokens: new Set(), refreshToken: undefined };
       grants.set(randomUUID(), grant);

@@ -103,7 +103,9 @@ export function runCli(args: string[], options: RunOptions): Promise<RunResult> 
 let cliMain: Promise<(argv: string[], io: CliIo) => Promise<number>> | undefined;
 
 async function runInProcess(args: string[], options: RunOptions): Promise<RunResult> {
-  cliMain ??= import(pathToFileURL(join(REPO_ROOT, 'dist', 'cli', 'main.js')).href).then((module: { main: (argv: string[], io: CliIo) => Promise<number> }) => module.main);
+  cliMain ??= import(pathToFileURL(join(REPO_ROOT, 'dist', 'cli', 'main.js')).href).then(
+    (module: { main: (argv: string[], io: CliIo) => Promise<number> }) => module.main,
+  );
   const main = await cliMain;
   let stdout = '';
   let stderr = '';

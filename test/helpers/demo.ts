@@ -63,7 +63,8 @@ export function startDemo(options: { cwd: string; dataDir: string; port: number;
       return new Promise((resolve, reject) => {
         const check = () => {
           if (pattern.test(output)) done(() => resolve(output));
-          else if (child.exitCode !== null || child.signalCode !== null) done(() => reject(new Error(`the demo exited (${child.exitCode ?? child.signalCode}) before printing ${pattern}:\n${output}`)));
+          else if (child.exitCode !== null || child.signalCode !== null)
+            done(() => reject(new Error(`the demo exited (${child.exitCode ?? child.signalCode}) before printing ${pattern}:\n${output}`)));
         };
         const timer = setTimeout(() => done(() => reject(new Error(`the demo did not print ${pattern} within ${timeoutMs} ms:\n${output}`))), timeoutMs);
         const done = (settle: () => void) => {

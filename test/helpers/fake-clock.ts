@@ -4,7 +4,9 @@ import type { Clock } from '../../src/core/clock.js';
 export const T0 = Date.UTC(2025, 0, 1);
 
 /**
- * A clock that only moves when told to, for tests where expiry matters.
+ * A clock that only moves when told to, for tests where expiry matters. Its waits (the delay after
+ * a failed sign-in) end at once, without moving time, and are kept in {@link FakeClock.sleeps}: a
+ * test of the delay itself asserts those, the others do not pay for it.
  *
  * @example
  * const clock = new FakeClock();
@@ -12,6 +14,8 @@ export const T0 = Date.UTC(2025, 0, 1);
  */
 export class FakeClock implements Clock {
   #now: number;
+  /** Every wait asked of this clock, in milliseconds, in order. */
+  readonly sleeps: number[] = [];
 
   constructor(start: number = T0) {
     this.#now = start;
@@ -26,8 +30,33 @@ export class FakeClock implements Clock {
     this.#now += ms;
   }
 
+  /** Records the wait and ends it on the next turn of the event loop, as a timer would, but at once. */
+  sleep(ms: number): Promise<void> {
+    this.sleeps.push(ms);
+    return new Promise((resolve) => setImmediate(resolve));
+  }
+
   /** Jumps to `ms` since the epoch. */
   set(ms: number): void {
     this.#now = ms;
+  }
+}
+
+/**
+ * The system's time, with waits that end at once (recorded in {@link RealTimeClock.sleeps}): for a
+ * server on real time, over real HTTP, whose test does not test the wait itself.
+ */
+export class RealTimeClock implements Clock {
+  /** Every wait asked of this clock, in milliseconds, in order. */
+  readonly sleeps: number[] = [];
+
+  now(): number {
+    return Date.now();
+  }
+
+  /** Records the wait and ends it on the next turn of the event loop. */
+  sleep(ms: number): Promise<void> {
+    this.sleeps.push(ms);
+    return new Promise((resolve) => setImmediate(resolve));
   }
 }

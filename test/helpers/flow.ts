@@ -222,9 +222,7 @@ export class Browser {
     for (let hops = 0; hops < 20; hops += 1) {
       const headers: Record<string, string> = { ...init.headers, ...this.#cookieHeader() };
       if (form) headers['content-type'] = 'application/x-www-form-urlencoded';
-      const response = await this.#server.server.fetch(
-        new Request(current, { method, headers, ...(form ? { body: encodeForm(form) } : {}) }),
-      );
+      const response = await this.#server.server.fetch(new Request(current, { method, headers, ...(form ? { body: encodeForm(form) } : {}) }));
       this.#store(response);
       const body = await response.text();
       const page: Page = { url: current, status: response.status, headers: response.headers, body };

@@ -111,7 +111,13 @@ export function expectMfaChallenge(page: Page): Page {
  * Submits the second-factor form for `method` (`totp`, `recovery`, `send`, `contact`), picking the
  * one for `factor` when several forms share the method, with `values` (usually `code`).
  */
-export function submitMfa(browser: Browser, page: Page, method: 'totp' | 'recovery' | 'send' | 'contact', values: Record<string, string> = {}, factor?: string): Promise<Page> {
+export function submitMfa(
+  browser: Browser,
+  page: Page,
+  method: 'totp' | 'recovery' | 'send' | 'contact',
+  values: Record<string, string> = {},
+  factor?: string,
+): Promise<Page> {
   const form = mfaForms(page).find((candidate) => candidate.fields.method === method && (factor === undefined || candidate.fields.factor === factor));
   if (!form) throw new Error(`no "${method}" form on ${page.url} (status ${page.status}):\n${page.body.slice(0, 800)}`);
   return browser.open(new URL(form.action, page.url).href, { method: 'POST', form: { ...form.fields, ...values } });
@@ -187,7 +193,9 @@ export async function enrolTotpOnAccount(browser: Browser, account: Page, nowMs:
 
 /** The `factor` id of the account page's "Remove" form whose hidden label contains `label`. */
 export function removeFormFor(page: Page, label: string): HtmlForm {
-  const form = parseForms(page.body).find((candidate) => candidate.action.endsWith('/account/factors/remove') && candidate.buttons.some((button) => button.label.includes(label)));
+  const form = parseForms(page.body).find(
+    (candidate) => candidate.action.endsWith('/account/factors/remove') && candidate.buttons.some((button) => button.label.includes(label)),
+  );
   if (!form) throw new Error(`no "Remove ${label}" on ${page.url}:\n${page.body.slice(0, 800)}`);
   return form;
 }

@@ -175,7 +175,19 @@ export async function addUser(ws: Workspace, env: Record<string, string | undefi
   const result = await cli(
     ws,
     env,
-    ['users', 'add', '--username', username, '--email', `${username}@example.com`, '--email-verified', '--name', `User ${username}`, '--password-stdin', '--json'],
+    [
+      'users',
+      'add',
+      '--username',
+      username,
+      '--email',
+      `${username}@example.com`,
+      '--email-verified',
+      '--name',
+      `User ${username}`,
+      '--password-stdin',
+      '--json',
+    ],
     `${password}\n`,
   );
   return { sub: parseJson<{ sub: string }>(result).sub, username, password };
@@ -187,7 +199,12 @@ export interface ScaleClient {
 }
 
 /** `gatehouse clients add` with the installation's environment: a web client by default. */
-export async function addClient(ws: Workspace, env: Record<string, string | undefined>, name: string, extra: string[] = ['--redirect-uri', REDIRECT_URI]): Promise<ScaleClient> {
+export async function addClient(
+  ws: Workspace,
+  env: Record<string, string | undefined>,
+  name: string,
+  extra: string[] = ['--redirect-uri', REDIRECT_URI],
+): Promise<ScaleClient> {
   const added = parseJson<{ client_id: string; client_secret: string }>(await cli(ws, env, ['clients', 'add', '--name', name, ...extra, '--json']));
   return { clientId: added.client_id, clientSecret: added.client_secret };
 }

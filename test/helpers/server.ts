@@ -1,6 +1,6 @@
 import { createLocalJWKSet, jwtVerify, type JSONWebKeySet, type JWTPayload, type JWTVerifyResult } from 'jose';
 import { SecretKeys } from '../../src/core/secret.js';
-import { generateSigningKey, SIGNING_ALGS } from '../../src/core/signing-keys.js';
+import { generateSigningKey, SIGNING_ALGS } from '../../src/server/keys/signing-keys.js';
 import { registerClient, type NewClientInput } from '../../src/server/admin/clients.js';
 import { createAuthorizationServer, type AuthorizationServer } from '../../src/server/authorization-server.js';
 import type { AuthorizationServerOptions } from '../../src/server/options.js';
@@ -89,8 +89,7 @@ export async function startServer(options: TestServerOptions = {}): Promise<Test
   const base = issuer.replace(/^https?:\/\/[^/]+/, '');
   const url = (path: string): string => (/^https?:/.test(path) ? path : `${origin}${path}`);
 
-  const get = (path: string, init: RequestInit = {}): Promise<Response> =>
-    server.fetch(new Request(url(path), { method: 'GET', headers: init.headers ?? {} }));
+  const get = (path: string, init: RequestInit = {}): Promise<Response> => server.fetch(new Request(url(path), { method: 'GET', headers: init.headers ?? {} }));
 
   const post = (path: string, form: FormFields | string, init: RequestInit = {}): Promise<Response> =>
     server.fetch(

@@ -26,7 +26,11 @@ export class UserAgent {
     let current = url;
     let request: RequestInit = init;
     for (let hops = 0; hops < 20; hops += 1) {
-      const response = await fetch(current, { ...request, redirect: 'manual', headers: { ...(request.headers as Record<string, string>), ...this.cookieHeader(current) } });
+      const response = await fetch(current, {
+        ...request,
+        redirect: 'manual',
+        headers: { ...(request.headers as Record<string, string>), ...this.cookieHeader(current) },
+      });
       this.store(response);
       const location = response.headers.get('location');
       if (response.status >= 300 && response.status < 400 && location) {
@@ -42,12 +46,20 @@ export class UserAgent {
   }
 
   /** Submits the page's form (the first, or the one whose action contains `actionPart`), with `values` and the clicked button. */
-  async submit(page: Page, values: Record<string, string>, options: { button?: { name: string; value: string }; actionPart?: string; stopAt?: (location: string) => boolean } = {}): Promise<Page> {
+  async submit(
+    page: Page,
+    values: Record<string, string>,
+    options: { button?: { name: string; value: string }; actionPart?: string; stopAt?: (location: string) => boolean } = {},
+  ): Promise<Page> {
     const forms = parseForms(page.body);
     const form = options.actionPart ? forms.find((f) => f.action.includes(options.actionPart!)) : forms[0];
     if (!form) throw new Error(`no form on page ${page.url}:\n${page.body.slice(0, 500)}`);
     const body = new URLSearchParams({ ...form.fields, ...values, ...(options.button ? { [options.button.name]: options.button.value } : {}) });
-    return this.open(new URL(form.action, page.url).href, { method: 'POST', body, headers: { 'content-type': 'application/x-www-form-urlencoded' } }, options.stopAt);
+    return this.open(
+      new URL(form.action, page.url).href,
+      { method: 'POST', body, headers: { 'content-type': 'application/x-www-form-urlencoded' } },
+      options.stopAt,
+    );
   }
 
   private cookieHeader(url: string): Record<string, string> {
@@ -68,7 +80,13 @@ export class UserAgent {
 }
 
 const decode = (value: string) =>
-  value.replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&#x27;/g, "'").replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
+  value
+    .replace(/&quot;/g, '"')
+    .replace(/&#39;/g, "'")
+    .replace(/&#x27;/g, "'")
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&amp;/g, '&');
 const attr = (tag: string, name: string) => {
   const match = new RegExp(`\\s${name}="([^"]*)"`, 'i').exec(tag);
   return match ? decode(match[1]!) : undefined;

@@ -32,7 +32,6 @@ function pythonEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   return cleanEnv({ PYTHONPATH: undefined, PYTHONHOME: undefined, VIRTUAL_ENV: undefined, PYTHONDONTWRITEBYTECODE: '1', PYTHONUNBUFFERED: '1', ...extra });
 }
 
-
 interface FlaskApp {
   origin: string;
   child: ChildProcess;
@@ -136,15 +135,18 @@ describe('Authlib (Python, Flask client) as the relying party', () => {
     const result = await signIn(browser, `${flask!.origin}/login`, alice, () => false);
     const { page } = result;
     const where = new URL(page.url);
-    expect(`${where.origin}${where.pathname}`, `ended at ${page.url} (${page.status}):\n${page.body.slice(0, 800)}\n--- Flask output:\n${flask!.output()}`).toBe(
-      `${flask!.origin}/authorize`,
-    );
+    expect(
+      `${where.origin}${where.pathname}`,
+      `ended at ${page.url} (${page.status}):\n${page.body.slice(0, 800)}\n--- Flask output:\n${flask!.output()}`,
+    ).toBe(`${flask!.origin}/authorize`);
     expect(page.status, `${page.body}\n--- Flask output:\n${flask!.output()}`).toBe(200);
     return { ...result, json: JSON.parse(page.body) as AuthlibResult };
   }
 
   it.skipIf(!hasAuthlib)(
-    hasAuthlib ? 'signs in through /login and /authorize: ID token, UserInfo, refresh, revocation' : `signs in through /login and /authorize (skipped: ${SKIP_REASON})`,
+    hasAuthlib
+      ? 'signs in through /login and /authorize: ID token, UserInfo, refresh, revocation'
+      : `signs in through /login and /authorize (skipped: ${SKIP_REASON})`,
     async () => {
       const { json, sawLogin, sawConsent, locations } = await signInThroughApp();
       expect([sawLogin, sawConsent]).toEqual([true, true]);
@@ -175,7 +177,12 @@ describe('Authlib (Python, Flask client) as the relying party', () => {
         revoked: true,
         userinfo_status_after_revocation: 401,
       });
-      expect(json.id_token_claims).toMatchObject({ iss: server.issuer, sub: alice.sub, aud: registered.clientId, nonce: authorization.searchParams.get('nonce') });
+      expect(json.id_token_claims).toMatchObject({
+        iss: server.issuer,
+        sub: alice.sub,
+        aud: registered.clientId,
+        nonce: authorization.searchParams.get('nonce'),
+      });
       expect(json.introspection_after_revocation).toEqual({ active: false });
       expect(json.scope.split(' ').sort()).toEqual(['email', 'offline_access', 'openid', 'profile']);
 

@@ -22,7 +22,21 @@ afterAll(async () => {
 
 async function addClient(authMethod: 'client_secret_basic' | 'client_secret_post'): Promise<{ clientId: string; clientSecret: string }> {
   const result = await runCliOk(
-    ['clients', 'add', '--name', `openid-client ${authMethod}`, '--grant', 'client_credentials', '--scope', 'api:read', '--auth-method', authMethod, '--json', '--data', ws.dataDir],
+    [
+      'clients',
+      'add',
+      '--name',
+      `openid-client ${authMethod}`,
+      '--grant',
+      'client_credentials',
+      '--scope',
+      'api:read',
+      '--auth-method',
+      authMethod,
+      '--json',
+      '--data',
+      ws.dataDir,
+    ],
     { cwd: ws.cwd, dev: true },
   );
   const added = parseJson<{ client_id: string; client_secret: string; token_endpoint_auth_method: string }>(result);

@@ -124,7 +124,10 @@ describe('npm start', () => {
 
       // The machine client example gets a token for the new audience and reads the app's API.
       const example = await new Promise<string>((resolve, reject) => {
-        const child = spawn(process.execPath, [join(REPO_ROOT, 'dist-examples', 'machine-client.js')], { cwd: root, env: { ...process.env, GATEHOUSE_DATA_DIR: dataDir } });
+        const child = spawn(process.execPath, [join(REPO_ROOT, 'dist-examples', 'machine-client.js')], {
+          cwd: root,
+          env: { ...process.env, GATEHOUSE_DATA_DIR: dataDir },
+        });
         let out = '';
         child.stdout.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));
         child.stderr.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));
@@ -156,19 +159,23 @@ describe('npm start', () => {
     it.each([
       ['the app port', '--app-port, the Notes app'],
       ["Gatehouse's port", '--port, Gatehouse'],
-    ] as const)('%s: says so in one line, starts nothing and leaves no process behind', async (which, role) => {
-      const [port, appPort] = await freePorts();
-      const busy = which === 'the app port' ? appPort : port;
-      await occupy(busy);
-      const demo = startDemo({ cwd: root, dataDir, port, appPort });
-      const { code } = await demo.exited;
-      // Nothing left behind: no Gatehouse for its port, nothing listening (but the blocker).
-      await new Promise((resolve) => setTimeout(resolve, 300));
-      expect(gatehouseServing(port), 'gatehouse start processes left behind').toEqual([]);
-      if (busy !== port) expect(await accepts(port)).toBe(false);
-      if (busy !== appPort) expect(await accepts(appPort)).toBe(false);
-      expect(code).toBe(1);
-      expect(demo.output()).toMatch(oneLine(busy, role));
-    }, 60_000);
+    ] as const)(
+      '%s: says so in one line, starts nothing and leaves no process behind',
+      async (which, role) => {
+        const [port, appPort] = await freePorts();
+        const busy = which === 'the app port' ? appPort : port;
+        await occupy(busy);
+        const demo = startDemo({ cwd: root, dataDir, port, appPort });
+        const { code } = await demo.exited;
+        // Nothing left behind: no Gatehouse for its port, nothing listening (but the blocker).
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        expect(gatehouseServing(port), 'gatehouse start processes left behind').toEqual([]);
+        if (busy !== port) expect(await accepts(port)).toBe(false);
+        if (busy !== appPort) expect(await accepts(appPort)).toBe(false);
+        expect(code).toBe(1);
+        expect(demo.output()).toMatch(oneLine(busy, role));
+      },
+      60_000,
+    );
   });
 });

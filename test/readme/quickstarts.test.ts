@@ -13,7 +13,10 @@ import { freePort } from '../helpers/ports.js';
 
 const quickStarts = markdownSections('README.md')
   .filter((section) => /quick start/i.test(section.heading))
-  .map((section) => ({ heading: section.heading, scripts: section.blocks.filter((block) => ['sh', 'bash', 'shell'].includes(block.lang)).map((block) => block.text) }));
+  .map((section) => ({
+    heading: section.heading,
+    scripts: section.blocks.filter((block) => ['sh', 'bash', 'shell'].includes(block.lang)).map((block) => block.text),
+  }));
 
 /** What each quick start promises, beyond running without an error. */
 const PROMISES: { heading: RegExp; check: (stdout: string, port: number) => void }[] = [
@@ -79,22 +82,28 @@ describe("the README's quick starts", () => {
     }
   });
 
-  it.each(quickStarts.map((quickStart) => [quickStart.heading, quickStart] as const))('%s: runs as pasted', async (_heading, quickStart) => {
-    const script = quickStart.scripts.join('\n').replaceAll('127.0.0.1:3000', `127.0.0.1:${server.port}`);
-    // Pasteable: nothing to fill in by hand, and no server address but the one substituted.
-    expect(script, 'a <placeholder> to replace by hand').not.toMatch(/<[a-z_ -]+>/i);
-    expect(script, 'an address other than 127.0.0.1:3000').not.toMatch(/:3000\b/);
+  it.each(quickStarts.map((quickStart) => [quickStart.heading, quickStart] as const))(
+    '%s: runs as pasted',
+    async (_heading, quickStart) => {
+      const script = quickStart.scripts.join('\n').replaceAll('127.0.0.1:3000', `127.0.0.1:${server.port}`);
+      // Pasteable: nothing to fill in by hand, and no server address but the one substituted.
+      expect(script, 'a <placeholder> to replace by hand').not.toMatch(/<[a-z_ -]+>/i);
+      expect(script, 'an address other than 127.0.0.1:3000').not.toMatch(/:3000\b/);
 
-    const result = await bash(script, cleanEnv({ GATEHOUSE_DATA_DIR: ws.dataDir }));
-    expect(result.code, `exit status\nstdout:\n${result.stdout}\nstderr:\n${result.stderr}`).toBe(0);
-    expect(result.stderr).not.toMatch(/^error/im);
-    PROMISES.find((promise) => promise.heading.test(quickStart.heading))?.check(result.stdout, server.port);
-  }, 60_000);
+      const result = await bash(script, cleanEnv({ GATEHOUSE_DATA_DIR: ws.dataDir }));
+      expect(result.code, `exit status\nstdout:\n${result.stdout}\nstderr:\n${result.stderr}`).toBe(0);
+      expect(result.stderr).not.toMatch(/^error/im);
+      PROMISES.find((promise) => promise.heading.test(quickStart.heading))?.check(result.stdout, server.port);
+    },
+    60_000,
+  );
 });
 
 describe("the README's word on the gatehouse command", () => {
   it('"gatehouse <command> --help" prints its usage, for each command it names (audit included)', async () => {
-    const results = await Promise.all(['clients', 'users', 'keys', 'audit'].map(async (command) => ({ command, ...(await runCli([command, '--help'], { cwd: ws.cwd })) })));
+    const results = await Promise.all(
+      ['clients', 'users', 'keys', 'audit'].map(async (command) => ({ command, ...(await runCli([command, '--help'], { cwd: ws.cwd })) })),
+    );
     for (const result of results) {
       expect(result.code, `gatehouse ${result.command} --help: ${result.stderr}`).toBe(0);
       expect(result.stdout, `gatehouse ${result.command} --help`).toMatch(new RegExp(`^Usage:[\\s\\S]*gatehouse ${result.command}`));

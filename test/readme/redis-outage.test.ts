@@ -59,7 +59,15 @@ describe('while Redis is down', () => {
     expect(userinfo.status).toBe(503);
     expect(userinfo.headers.get('retry-after')).toBe('5');
 
-    const query = new URLSearchParams({ response_type: 'code', client_id: web.clientId, redirect_uri: 'http://127.0.0.1:9/callback', scope: 'openid', code_challenge: pkce().challenge, code_challenge_method: 'S256', state: 's' });
+    const query = new URLSearchParams({
+      response_type: 'code',
+      client_id: web.clientId,
+      redirect_uri: 'http://127.0.0.1:9/callback',
+      scope: 'openid',
+      code_challenge: pkce().challenge,
+      code_challenge_method: 'S256',
+      state: 's',
+    });
     expect((await fetch(`${base()}/authorize?${query}`, { redirect: 'manual' })).status).toBe(503);
     expect((await fetch(`${base()}/account`, { redirect: 'manual' })).status).toBe(503);
   });

@@ -52,7 +52,9 @@ describe('issuer unreachable', () => {
 
   it('answers 503 in introspection mode, and recovers when the issuer comes back', async () => {
     const as = await issuerOn();
-    const { guard } = guardFor(as.issuer, { introspection: { clientId: as.resourceServer.clientId, clientSecret: as.resourceServer.clientSecret, maxCacheAge: 0 } });
+    const { guard } = guardFor(as.issuer, {
+      introspection: { clientId: as.resourceServer.clientId, clientSecret: as.resourceServer.clientSecret, maxCacheAge: 0 },
+    });
     const token = await as.token('notes:read');
     expect((await guard.verify(token)).sub).toBe(as.machine.clientId);
     await as.down(); // metadata already discovered: it is the introspection request that fails
@@ -85,7 +87,9 @@ describe('issuer unreachable', () => {
 
   it('answers 503 when the introspection endpoint fails with a 5xx', async () => {
     const as = await issuerOn();
-    const { guard, net } = guardFor(as.issuer, { introspection: { clientId: as.resourceServer.clientId, clientSecret: as.resourceServer.clientSecret, maxCacheAge: 0 } });
+    const { guard, net } = guardFor(as.issuer, {
+      introspection: { clientId: as.resourceServer.clientId, clientSecret: as.resourceServer.clientSecret, maxCacheAge: 0 },
+    });
     net.fault('/introspect', () => new Response('bad gateway', { status: 502 }));
     const token = await as.token('notes:read');
     await expectUnavailable(await answer(guard, token));

@@ -130,7 +130,9 @@ describe.each([
     handled.length = 0;
     const response = await postNote({ Authorization: `Bearer ${readToken}` });
     expect(response.status).toBe(403);
-    expect(response.headers.get('www-authenticate')).toMatch(/^Bearer realm="api", error="insufficient_scope", error_description="[^"]+", scope="notes:write"$/);
+    expect(response.headers.get('www-authenticate')).toMatch(
+      /^Bearer realm="api", error="insufficient_scope", error_description="[^"]+", scope="notes:write"$/,
+    );
     expect(await response.json()).toMatchObject({ error: 'insufficient_scope' });
     expect(handled).toEqual([]);
   });

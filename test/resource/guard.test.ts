@@ -211,7 +211,9 @@ describe('scopes (RFC 6750 §3.1)', () => {
     const token = await as.token('notes:read');
     const response = await answer(guard, token, { scopes: ['notes:write'] });
     await expectBearerError(response.clone(), 403, 'insufficient_scope');
-    expect(response.headers.get('www-authenticate')).toMatch(/^Bearer realm="api", error="insufficient_scope", error_description="[^"]+", scope="notes:write"$/);
+    expect(response.headers.get('www-authenticate')).toMatch(
+      /^Bearer realm="api", error="insufficient_scope", error_description="[^"]+", scope="notes:write"$/,
+    );
     await expect(guard.verify(token, { scopes: ['notes:write'] })).rejects.toMatchObject({ status: 403, error: 'insufficient_scope', scope: ['notes:write'] });
     expect((await guard.verify(token, { scopes: ['notes:read'] })).scopes).toEqual(['notes:read']);
   });

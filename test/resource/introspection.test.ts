@@ -4,7 +4,13 @@
  * is over, and accepts only access tokens meant for its API.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createMemoryIntrospectionCache, createResourceGuard, type CachedIntrospection, type IntrospectionCache, type ResourceGuardOptions } from '../../src/resource/index.js';
+import {
+  createMemoryIntrospectionCache,
+  createResourceGuard,
+  type CachedIntrospection,
+  type IntrospectionCache,
+  type ResourceGuardOptions,
+} from '../../src/resource/index.js';
 import { Browser, expectTokens, redeemCode, authorize, registerFlowClient, seedUsers, type FlowClient, type TestUser } from '../helpers/flow.js';
 import { answer, API, countingFetch, expectBearerError, partsOf, startIssuer, type RunningIssuer } from './support.js';
 
@@ -117,7 +123,7 @@ describe('the introspection cache and revocation (RFC 7009)', () => {
     expect(net.count('/introspect')).toBe(2);
   });
 
-  it('never keeps an answer past the token\'s exp, whatever maxCacheAge says', async () => {
+  it("never keeps an answer past the token's exp, whatever maxCacheAge says", async () => {
     const clock = { offset: 0 };
     const { cache, stored } = recordingCache(() => Date.now() + clock.offset);
     const net = countingFetch();
@@ -146,7 +152,15 @@ describe('the introspection cache and revocation (RFC 7009)', () => {
   it('caches by a hash of the token, never the token itself', async () => {
     const keys: string[] = [];
     const inner = createMemoryIntrospectionCache();
-    const { guard } = introspectingGuard({ cache: { get: (key) => inner.get(key), set: async (key, value) => { keys.push(key); await inner.set(key, value); } } });
+    const { guard } = introspectingGuard({
+      cache: {
+        get: (key) => inner.get(key),
+        set: async (key, value) => {
+          keys.push(key);
+          await inner.set(key, value);
+        },
+      },
+    });
     const token = await as.token('notes:read');
     await guard.verify(token);
     expect(keys).toHaveLength(1);
@@ -168,7 +182,7 @@ describe('tokens that are not access tokens for this API', () => {
     tokens = await expectTokens(await redeemCode(as.test, client, authorized.code, authorized.verifier, { resource: API }));
   });
 
-  it('accepts the user\'s access token for this API, with the user as sub', async () => {
+  it("accepts the user's access token for this API, with the user as sub", async () => {
     const { guard } = introspectingGuard({}, { requiredScopes: ['notes:read'] });
     const verified = await guard.verify(tokens.access_token);
     expect(verified.sub).toBe(alice.record.id);

@@ -3,16 +3,26 @@
  * forged tokens cannot hammer the issuer), and a key rotated at the issuer is picked up by one.
  */
 import { generateKeyPair } from 'jose';
-import { afterEach, describe, expect, it } from 'vitest';
-import { rotateSigningKeys } from '../../src/core/signing-keys.js';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { rotateSigningKeys } from '../../src/server/keys/signing-keys.js';
 import { createResourceGuard, type ResourceGuardOptions } from '../../src/resource/index.js';
-import { answer, API, countingFetch, expectBearerError, partsOf, sign, sleep, startIssuer, type RunningIssuer } from './support.js';
+import { answer, API, countingFetch, expectBearerError, partsOf, sign, startIssuer, type RunningIssuer } from './support.js';
 
 const started: RunningIssuer[] = [];
 
 afterEach(async () => {
+  vi.useRealTimers();
   await Promise.all(started.splice(0).map((issuer) => issuer.close()));
 });
+
+/**
+ * Moves the wall clock (`Date`, which the JWKS cache's cooldown and age are measured on) `ms`
+ * ahead, instead of waiting that long. Timers stay real: the HTTP around it works as usual.
+ */
+function later(ms: number): void {
+  if (!vi.isFakeTimers()) vi.useFakeTimers({ toFake: ['Date'], shouldAdvanceTime: true });
+  vi.setSystemTime(Date.now() + ms);
+}
 
 async function issuer(): Promise<RunningIssuer> {
   const as = await startIssuer();
@@ -40,7 +50,7 @@ describe('unknown kid', () => {
     expect((await guard.verify(token)).sub).toBe(as.machine.clientId);
     expect(net.count('/jwks')).toBe(1);
 
-    await sleep(1100);
+    later(1100);
     const body = await expectBearerError(await answer(guard, await forgedWithUnknownKey(token, 'attacker-1')), 401, 'invalid_token');
     expect(body.error_description).toMatch(/unknown key/);
     expect(net.count('/jwks')).toBe(2);
@@ -54,7 +64,7 @@ describe('unknown kid', () => {
     expect((await guard.verify(token)).sub).toBe(as.machine.clientId);
     expect(net.count('/jwks')).toBe(2);
 
-    await sleep(1100);
+    later(1100);
     await expectBearerError(await answer(guard, await forgedWithUnknownKey(token, 'attacker-3')), 401, 'invalid_token');
     expect(net.count('/jwks')).toBe(3);
   });
@@ -70,7 +80,7 @@ describe('unknown kid', () => {
     expect(net.count('/jwks')).toBe(1);
   });
 
-  it('does not refetch for a token whose kid is known but whose signature is not the key holder\'s', async () => {
+  it("does not refetch for a token whose kid is known but whose signature is not the key holder's", async () => {
     const as = await issuer();
     const { guard, net } = jwtGuard(as, { jwksCooldown: 0 });
     const token = await as.token('notes:read');
@@ -110,7 +120,7 @@ describe('key rotation at the issuer', () => {
     await guard.verify(token);
     await guard.verify(token);
     expect(net.count('/jwks')).toBe(1);
-    await sleep(1100);
+    later(1100);
     await guard.verify(token);
     expect(net.count('/jwks')).toBe(2);
   });

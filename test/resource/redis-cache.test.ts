@@ -33,7 +33,12 @@ function apiInstance(net: CountingFetch, maxCacheAge: number): ResourceGuard {
     audience: API,
     fetch: net.fetch,
     allowInsecureRequests: true,
-    introspection: { clientId: as.resourceServer.clientId, clientSecret: as.resourceServer.clientSecret, cache: createRedisIntrospectionCache(redis, { prefix: PREFIX }), maxCacheAge },
+    introspection: {
+      clientId: as.resourceServer.clientId,
+      clientSecret: as.resourceServer.clientSecret,
+      cache: createRedisIntrospectionCache(redis, { prefix: PREFIX }),
+      maxCacheAge,
+    },
   });
 }
 

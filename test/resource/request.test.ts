@@ -74,7 +74,11 @@ describe('the Authorization header (RFC 6750 §2.1)', () => {
 
   it('does not read the token from a form body (§2.2)', async () => {
     const result = await guard.check(
-      new Request(`${API}/notes`, { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ access_token: token }) }),
+      new Request(`${API}/notes`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ access_token: token }),
+      }),
     );
     expect(result.response?.status).toBe(401);
     expect(result.response?.headers.get('www-authenticate')).toBe('Bearer realm="api"');

@@ -76,7 +76,6 @@ export function closeServer(server: ServerType): Promise<void> {
   });
 }
 
-
 /**
  * Starts Gatehouse on a loopback port (a given one, e.g. to bring a "down" issuer back) and
  * registers the machine and resource-server clients.
@@ -192,7 +191,11 @@ export function sign(header: JWTHeaderParameters, claims: Record<string, unknown
 }
 
 /** Re-signs a genuine token with the issuer's own key, changing only what is given. */
-export async function resign(issuer: RunningIssuer, token: string, changes: { header?: Partial<JWTHeaderParameters>; claims?: Record<string, unknown> } = {}): Promise<string> {
+export async function resign(
+  issuer: RunningIssuer,
+  token: string,
+  changes: { header?: Partial<JWTHeaderParameters>; claims?: Record<string, unknown> } = {},
+): Promise<string> {
   const { header, claims } = partsOf(token);
   return sign({ ...header, ...changes.header } as JWTHeaderParameters, { ...claims, ...changes.claims }, await issuer.privateKey(header.kid!));
 }
@@ -214,9 +217,4 @@ export async function expectBearerError(response: Response, status: number, erro
   const parsed = JSON.parse(body) as { error: string; error_description: string };
   expect(parsed.error).toBe(error);
   return parsed;
-}
-
-/** Waits `ms` milliseconds (JWKS cooldowns are measured on the real clock). */
-export function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }

@@ -11,7 +11,23 @@ import { generate } from 'otplib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createWorkspace, killAll, parseJson, type RunningServer, type Workspace } from '../helpers/cli.js';
 import { adminQuery, dropSchema, POSTGRES_URL, uniqueSchema } from '../helpers/postgres.js';
-import { addClient, addUser, atInstance, authorizationUrl, baseOf, cli, deleteRedisKeys, globLiteral, pkce, REDIS_URL, startInstance, testSecret, uniqueRedisPrefix, type ScaleClient, type ScaleUser } from '../helpers/scale.js';
+import {
+  addClient,
+  addUser,
+  atInstance,
+  authorizationUrl,
+  baseOf,
+  cli,
+  deleteRedisKeys,
+  globLiteral,
+  pkce,
+  REDIS_URL,
+  startInstance,
+  testSecret,
+  uniqueRedisPrefix,
+  type ScaleClient,
+  type ScaleUser,
+} from '../helpers/scale.js';
 import { parseForms, UserAgent, type Page } from '../helpers/user-agent.js';
 
 const BURST = 200;
@@ -70,7 +86,11 @@ async function atLogin(instance: RunningServer): Promise<{ ua: UserAgent; page: 
 async function post(ua: UserAgent, instance: RunningServer, page: Page, suffix: string, values: Record<string, string>): Promise<Page> {
   const form = parseForms(page.body).find((candidate) => candidate.action.endsWith(suffix))!;
   const action = atInstance(new URL(form.action, page.url).href, instance);
-  return ua.open(action, { method: 'POST', body: new URLSearchParams({ ...form.fields, ...values }), headers: { 'content-type': 'application/x-www-form-urlencoded' } }, () => true);
+  return ua.open(
+    action,
+    { method: 'POST', body: new URLSearchParams({ ...form.fields, ...values }), headers: { 'content-type': 'application/x-www-form-urlencoded' } },
+    () => true,
+  );
 }
 
 async function audited(type: string, where = ''): Promise<number> {
@@ -84,7 +104,10 @@ describe('bursts of wrong answers against two instances over PostgreSQL + Redis'
     const right = BURST / 2;
     const answers = await Promise.all(
       browsers.map(({ ua, page }, index) =>
-        post(ua, index % 2 === 0 ? A : B, page, '/login', { username: index % 3 === 0 ? 'alice@example.com' : 'alice', password: index === right ? alice.password : `wrong-${index}` }),
+        post(ua, index % 2 === 0 ? A : B, page, '/login', {
+          username: index % 3 === 0 ? 'alice@example.com' : 'alice',
+          password: index === right ? alice.password : `wrong-${index}`,
+        }),
       ),
     );
     const statuses = answers.map((answer) => answer.status);
@@ -106,7 +129,9 @@ describe('bursts of wrong answers against two instances over PostgreSQL + Redis'
     const wrongCode = String((Number(rightCode) + 500_000) % 1_000_000).padStart(6, '0');
     const right = BURST / 2;
     const answers = await Promise.all(
-      Array.from({ length: BURST + 1 }, (_, index) => post(ua, index % 2 === 0 ? A : B, challenge, '/mfa', { method: 'totp', code: index === right ? rightCode : wrongCode })),
+      Array.from({ length: BURST + 1 }, (_, index) =>
+        post(ua, index % 2 === 0 ? A : B, challenge, '/mfa', { method: 'totp', code: index === right ? rightCode : wrongCode }),
+      ),
     );
     const verifiedWrong = await audited('mfa.failed');
     expect(verifiedWrong).toBeLessThanOrEqual(10);

@@ -113,10 +113,7 @@ beforeAll(async () => {
   // Only start and migrate create an installation; the other commands need one.
   await cli(ws, env, ['migrate']);
   alice = await addUser(ws, env, 'alice');
-  [web, machine] = await Promise.all([
-    addClient(ws, env, 'Web app'),
-    addClient(ws, env, 'Machine', ['--grant', 'client_credentials', '--scope', 'api:read']),
-  ]);
+  [web, machine] = await Promise.all([addClient(ws, env, 'Web app'), addClient(ws, env, 'Machine', ['--grant', 'client_credentials', '--scope', 'api:read'])]);
   server = await startInstance(ws, env);
 }, 60_000);
 
@@ -224,9 +221,7 @@ describe('Redis restarted during traffic', () => {
 
   it('re-subscribes to the invalidation bus: a secret rotated after the restart is honoured at once', async () => {
     expect((await post(server, '/introspect', { token: 'none' }, machine)).status).toBe(200); // cached now
-    const rotated = parseJson<{ client_secret: string }>(
-      await cli(ws, env, ['clients', 'rotate-secret', machine.clientId, '--json']),
-    );
+    const rotated = parseJson<{ client_secret: string }>(await cli(ws, env, ['clients', 'rotate-secret', machine.clientId, '--json']));
     const fresh = { clientId: machine.clientId, clientSecret: rotated.client_secret };
     // Far sooner than the client cache's 30 s: the message arrived.
     await pollUntil(async () => (await post(server, '/introspect', { token: 'none' }, fresh)).status === 200, { timeoutMs: 5000, what: 'the new secret' });
@@ -331,7 +326,14 @@ describe('SIGTERM', () => {
         new Promise<number>((resolve, reject) => {
           pending += 1;
           const req = httpRequest(
-            { host: '127.0.0.1', port: server.port, method: 'POST', path: browser.path, agent: false, headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: browser.cookie, 'content-length': Buffer.byteLength(browser.body) } },
+            {
+              host: '127.0.0.1',
+              port: server.port,
+              method: 'POST',
+              path: browser.path,
+              agent: false,
+              headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: browser.cookie, 'content-length': Buffer.byteLength(browser.body) },
+            },
             (response) => {
               response.resume();
               response.once('end', () => {
@@ -350,7 +352,11 @@ describe('SIGTERM', () => {
     const exit = server.stop('SIGTERM');
 
     // New connections are refused while the in-flight requests finish.
-    const refusedAt = await pollUntil(async () => !(await accepts(server.port, 200)) && { pending }, { timeoutMs: 5000, intervalMs: 5, what: 'the listener to close' });
+    const refusedAt = await pollUntil(async () => !(await accepts(server.port, 200)) && { pending }, {
+      timeoutMs: 5000,
+      intervalMs: 5,
+      what: 'the listener to close',
+    });
     const statuses = await Promise.all(answers);
     // A signed-in user is sent on (to the consent page): every sign-in completed normally.
     expect(statuses).toEqual(Array(IN_FLIGHT).fill(303));

@@ -142,7 +142,12 @@ describe('three instances over one PostgreSQL and one Redis', () => {
 
     const tokens = await redeemCode(B, clients.handover, code, verifier);
     expect(tokens.status, JSON.stringify(tokens.body)).toBe(200);
-    expect(tokens.body).toMatchObject({ token_type: 'Bearer', access_token: expect.any(String), refresh_token: expect.any(String), id_token: expect.any(String) });
+    expect(tokens.body).toMatchObject({
+      token_type: 'Bearer',
+      access_token: expect.any(String),
+      refresh_token: expect.any(String),
+      id_token: expect.any(String),
+    });
     expect(jwtClaims(tokens.body.id_token as string)).toMatchObject({ iss: ISSUER, sub: alice.sub, aud: clients.handover.clientId });
 
     const userinfo = await fetch(`${baseOf(C)}/userinfo`, { headers: { authorization: `Bearer ${tokens.body.access_token as string}` } });
@@ -222,7 +227,11 @@ describe('three instances over one PostgreSQL and one Redis', () => {
     const started = Date.now();
     await Promise.all(
       [A, B, C].map((instance) =>
-        pollUntil(async () => (await publishedKids(instance)).includes(es256), { timeoutMs: (KEY_REFRESH_SECONDS + 2) * 1000, intervalMs: 50, what: `the new key at port ${instance.port}` }),
+        pollUntil(async () => (await publishedKids(instance)).includes(es256), {
+          timeoutMs: (KEY_REFRESH_SECONDS + 2) * 1000,
+          intervalMs: 50,
+          what: `the new key at port ${instance.port}`,
+        }),
       ),
     );
     expect(Date.now() - started).toBeLessThan((KEY_REFRESH_SECONDS + 2) * 1000);
@@ -263,16 +272,18 @@ describe('three instances over one PostgreSQL and one Redis', () => {
     // Every instance reads (and caches) the client with the old secret first.
     for (const instance of [A, B, C]) expect((await post(instance, '/introspect', { token: 'none' }, old)).status).toBe(200);
 
-    const rotated = parseJson<{ client_id: string; client_secret: string }>(
-      await cli(ws, env, ['clients', 'rotate-secret', old.clientId, '--json']),
-    );
+    const rotated = parseJson<{ client_id: string; client_secret: string }>(await cli(ws, env, ['clients', 'rotate-secret', old.clientId, '--json']));
     const fresh = { clientId: old.clientId, clientSecret: rotated.client_secret };
     expect(fresh.clientSecret).not.toBe(old.clientSecret);
 
     // Within the client cache's lifetime (30 s) at the latest; the bus makes it immediate.
     await Promise.all(
       [A, B, C].map((instance) =>
-        pollUntil(async () => (await post(instance, '/introspect', { token: 'none' }, fresh)).status === 200, { timeoutMs: 35_000, intervalMs: 100, what: `the new secret at port ${instance.port}` }),
+        pollUntil(async () => (await post(instance, '/introspect', { token: 'none' }, fresh)).status === 200, {
+          timeoutMs: 35_000,
+          intervalMs: 100,
+          what: `the new secret at port ${instance.port}`,
+        }),
       ),
     );
     for (const instance of [A, B, C]) {

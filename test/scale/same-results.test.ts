@@ -127,7 +127,10 @@ async function workload({ server, client, user }: Installation): Promise<[string
   const userinfo = async (accessToken: string): Promise<TokenAnswer> => {
     const response = await fetch(`${baseOf(server)}/userinfo`, { headers: { authorization: `Bearer ${accessToken}` } });
     const text = await response.text();
-    return { status: response.status, body: text ? (JSON.parse(text) as Record<string, unknown>) : { www_authenticate: response.headers.get('www-authenticate')?.split(' ')[0] } };
+    return {
+      status: response.status,
+      body: text ? (JSON.parse(text) as Record<string, unknown>) : { www_authenticate: response.headers.get('www-authenticate')?.split(' ')[0] },
+    };
   };
   const introspect = async (token: string) => shape(await post(server, '/introspect', { token }, client));
 
@@ -177,7 +180,8 @@ describe('the same workload on SQLite and on PostgreSQL + Redis', () => {
     const [fromSqlite, fromPostgres] = await Promise.all([workload(sqlite), workload(postgres)]);
 
     // What is expected at all (so that two equally wrong runs do not pass).
-    const outline = (transcript: [string, Entry][]) => transcript.map(([step, entry]) => `${step}: ${String(entry.status ?? '')} ${String(entry.error ?? entry.active ?? '')}`.trim());
+    const outline = (transcript: [string, Entry][]) =>
+      transcript.map(([step, entry]) => `${step}: ${String(entry.status ?? '')} ${String(entry.error ?? entry.active ?? '')}`.trim());
     expect(outline(fromSqlite)).toEqual([
       'sign-in:',
       'code: 200',

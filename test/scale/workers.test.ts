@@ -74,11 +74,22 @@ function alive(pid: number): boolean {
 /** A request on a connection of its own, so that node:cluster hands each to the next worker. */
 function send(method: 'GET' | 'POST', path: string, body?: string, headers: Record<string, string> = {}): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
-    const req = httpRequest({ host: '127.0.0.1', port: server.port, method, path, agent: false, timeout: 5000, headers: { ...headers, ...(body ? { 'content-length': String(Buffer.byteLength(body)) } : {}) } }, (response) => {
-      let text = '';
-      response.setEncoding('utf8').on('data', (chunk: string) => (text += chunk));
-      response.once('end', () => resolve({ status: response.statusCode!, body: text }));
-    });
+    const req = httpRequest(
+      {
+        host: '127.0.0.1',
+        port: server.port,
+        method,
+        path,
+        agent: false,
+        timeout: 5000,
+        headers: { ...headers, ...(body ? { 'content-length': String(Buffer.byteLength(body)) } : {}) },
+      },
+      (response) => {
+        let text = '';
+        response.setEncoding('utf8').on('data', (chunk: string) => (text += chunk));
+        response.once('end', () => resolve({ status: response.statusCode!, body: text }));
+      },
+    );
     req.once('timeout', () => req.destroy(new Error(`${method} ${path}: no answer within 5 s`)));
     req.once('error', reject);
     req.end(body);
@@ -132,11 +143,18 @@ describe('gatehouse start --workers 2', () => {
     const jwks = new Set<string>();
     for (let scrape = 0; scrape < 10; scrape += 1) {
       const { keys } = JSON.parse((await send('GET', '/jwks')).body) as { keys: { kid: string }[] };
-      jwks.add(keys.map((key) => key.kid).sort().join(' '));
+      jwks.add(
+        keys
+          .map((key) => key.kid)
+          .sort()
+          .join(' '),
+      );
     }
     expect([...jwks]).toHaveLength(1);
 
-    const tokens = (await Promise.all(Array.from({ length: 6 }, () => tokenRequest()))).map((answer) => (JSON.parse(answer.body) as { access_token: string }).access_token);
+    const tokens = (await Promise.all(Array.from({ length: 6 }, () => tokenRequest()))).map(
+      (answer) => (JSON.parse(answer.body) as { access_token: string }).access_token,
+    );
     for (const token of tokens) {
       for (let twice = 0; twice < 2; twice += 1) {
         const introspected = await send('POST', '/introspect', new URLSearchParams({ token }).toString(), {
@@ -153,7 +171,11 @@ describe('gatehouse start --workers 2', () => {
     process.kill(victim!.pid, 'SIGKILL');
     // A connection node:cluster handed to the worker just before it died is lost with it (the
     // client waits in vain); once the primary has seen the exit, connections go to the survivor.
-    await pollUntil(async () => server.output().stderr.includes(`worker ${victim!.pid} exited`), { timeoutMs: 5000, intervalMs: 20, what: 'the primary to notice' });
+    await pollUntil(async () => server.output().stderr.includes(`worker ${victim!.pid} exited`), {
+      timeoutMs: 5000,
+      intervalMs: 20,
+      what: 'the primary to notice',
+    });
     const meanwhile = await Promise.all(Array.from({ length: 4 }, () => tokenRequest()));
     expect(meanwhile.map((answer) => answer.status)).toEqual(Array(4).fill(200));
     const replaced = await pollUntil(

@@ -14,7 +14,18 @@ import { SESSION, SIGN_IN_EVENT, userOwner } from '../../src/server/session/sess
 import { startFakeGitHub, type FakeGitHub } from '../fakes/fake-github.js';
 import { FakeClock, T0 } from '../helpers/fake-clock.js';
 import { Browser, type Flow, type Page, startFlow, submitLogin, type TestUser } from '../helpers/flow.js';
-import { expectMfaChallenge, factorContext, giveContact, giveTotp, isAccountPage, sendTargets, submitMfa, textOf, TOTP_STEP_MS, totpAt } from '../helpers/mfa.js';
+import {
+  expectMfaChallenge,
+  factorContext,
+  giveContact,
+  giveTotp,
+  isAccountPage,
+  sendTargets,
+  submitMfa,
+  textOf,
+  TOTP_STEP_MS,
+  totpAt,
+} from '../helpers/mfa.js';
 import type { TestServer } from '../helpers/server.js';
 import { createUser } from '../../src/server/admin/users.js';
 
@@ -36,7 +47,16 @@ beforeAll(async () => {
   flow = await startFlow({
     clock,
     mfa: { senders: { email: createDevOutboxSender({ file: outbox, log: () => undefined }) } },
-    upstreams: [{ id: 'github', label: 'GitHub', provider: github({ baseUrl: fake.baseUrl }), clientId: fake.clientId, clientSecret: fake.clientSecret, allowInsecureRequests: true }],
+    upstreams: [
+      {
+        id: 'github',
+        label: 'GitHub',
+        provider: github({ baseUrl: fake.baseUrl }),
+        clientId: fake.clientId,
+        clientSecret: fake.clientSecret,
+        allowInsecureRequests: true,
+      },
+    ],
   });
 });
 

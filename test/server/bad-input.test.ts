@@ -7,7 +7,16 @@ import { basic, ISSUER, SECRET, startServer, type TestClient, type TestServer } 
 const FORM = 'application/x-www-form-urlencoded';
 
 /** Signs of internals leaking: stack frames, source paths, exception names. */
-const INTERNALS = [/\bat \S+ \(/, /\bat [^"]*\.(ts|js|mjs|cjs):\d+/, /(\n|\\n)\s*at /, /\.(ts|js|mjs|cjs):\d+/, /file:\/\//, /node_modules/, /\/work\//, /\b(TypeError|RangeError|SyntaxError|URIError)\b/];
+const INTERNALS = [
+  /\bat \S+ \(/,
+  /\bat [^"]*\.(ts|js|mjs|cjs):\d+/,
+  /(\n|\\n)\s*at /,
+  /\.(ts|js|mjs|cjs):\d+/,
+  /file:\/\//,
+  /node_modules/,
+  /\/work\//,
+  /\b(TypeError|RangeError|SyntaxError|URIError)\b/,
+];
 
 /** An OAuth error answered as RFC 6749 §5.2 JSON, with the given status and code, and no internals. */
 async function expectCleanError(response: Response, status: number, error: string): Promise<Record<string, unknown>> {
@@ -109,7 +118,12 @@ describe('malformed and hostile requests', () => {
             controller.enqueue(chunk);
           },
         });
-        const request = new Request(`${ISSUER}${path}`, { method: 'POST', headers: { ...auth, 'Content-Type': FORM }, body: stream, duplex: 'half' } as RequestInit);
+        const request = new Request(`${ISSUER}${path}`, {
+          method: 'POST',
+          headers: { ...auth, 'Content-Type': FORM },
+          body: stream,
+          duplex: 'half',
+        } as RequestInit);
         await expectCleanError(await server.server.fetch(request), 413, 'invalid_request');
         // The server stops reading once over the limit instead of buffering everything.
         expect(sent, path).toBeLessThan(10);
@@ -240,7 +254,11 @@ describe('malformed and hostile requests', () => {
       };
       const server = createAuthorizationServer({ issuer: ISSUER, store: broken, secret: SECRET, logger: false });
       const response = await server.fetch(
-        new Request(`${ISSUER}/token`, { method: 'POST', headers: { 'Content-Type': FORM, Authorization: basic('a', 'b') }, body: 'grant_type=client_credentials' }),
+        new Request(`${ISSUER}/token`, {
+          method: 'POST',
+          headers: { 'Content-Type': FORM, Authorization: basic('a', 'b') },
+          body: 'grant_type=client_credentials',
+        }),
       );
       const body = await expectCleanError(response, 500, 'server_error');
       const text = JSON.stringify(body);

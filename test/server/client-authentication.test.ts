@@ -74,7 +74,11 @@ describe('client authentication at the token endpoint (RFC 6749 §2.3)', () => {
     it('a body client_id that repeats the one in the Basic header', async () => {
       const server = await startServer();
       const client = await server.register();
-      const response = await server.post('/token', { ...GRANT, client_id: client.clientId }, { headers: { Authorization: basic(client.clientId, client.clientSecret) } });
+      const response = await server.post(
+        '/token',
+        { ...GRANT, client_id: client.clientId },
+        { headers: { Authorization: basic(client.clientId, client.clientSecret) } },
+      );
       expect(response.status).toBe(200);
     });
   });
@@ -175,7 +179,11 @@ describe('client authentication at the token endpoint (RFC 6749 §2.3)', () => {
     it('invalid_request when Basic and client_secret in the body are both used (§2.3: one method only)', async () => {
       const server = await startServer();
       const client = await server.register();
-      const response = await server.post('/token', { ...GRANT, client_secret: client.clientSecret }, { headers: { Authorization: basic(client.clientId, client.clientSecret) } });
+      const response = await server.post(
+        '/token',
+        { ...GRANT, client_secret: client.clientSecret },
+        { headers: { Authorization: basic(client.clientId, client.clientSecret) } },
+      );
       expect(response.status).toBe(400);
       const body = await errorBody(response);
       expect(body.error).toBe('invalid_request');
@@ -186,7 +194,11 @@ describe('client authentication at the token endpoint (RFC 6749 §2.3)', () => {
       const server = await startServer();
       const alice = await server.register();
       const bob = await server.register();
-      const response = await server.post('/token', { ...GRANT, client_id: bob.clientId }, { headers: { Authorization: basic(alice.clientId, alice.clientSecret) } });
+      const response = await server.post(
+        '/token',
+        { ...GRANT, client_id: bob.clientId },
+        { headers: { Authorization: basic(alice.clientId, alice.clientSecret) } },
+      );
       expect(response.status).toBe(400);
       expect((await errorBody(response)).error).toBe('invalid_request');
     });
@@ -218,7 +230,10 @@ describe('client authentication at the token endpoint (RFC 6749 §2.3)', () => {
       'unsupported_grant_type for grant_type=%s',
       async (grantType) => {
         const server = await startServer();
-        const client = await server.register({ grantTypes: ['client_credentials', 'authorization_code', 'refresh_token'], redirectUris: ['https://app.example/cb'] });
+        const client = await server.register({
+          grantTypes: ['client_credentials', 'authorization_code', 'refresh_token'],
+          redirectUris: ['https://app.example/cb'],
+        });
         const response = await tokenWithAuthorization(server, basic(client.clientId, client.clientSecret), { grant_type: grantType });
         expect(response.status).toBe(400);
         expect((await errorBody(response)).error).toBe('unsupported_grant_type');

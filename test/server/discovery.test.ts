@@ -47,12 +47,25 @@ describe('discovery', () => {
     const advertised = metadata.grant_types_supported as string[];
     expect(advertised).toContain('client_credentials');
     // A client registered for everything, so only "is it implemented" decides the answer.
-    const client = await server.register({ grantTypes: ['client_credentials', 'authorization_code', 'refresh_token'], redirectUris: ['https://app.example/cb'] });
-    const candidates = ['client_credentials', 'authorization_code', 'refresh_token', 'password', 'implicit', 'urn:ietf:params:oauth:grant-type:device_code', 'urn:ietf:params:oauth:grant-type:jwt-bearer'];
+    const client = await server.register({
+      grantTypes: ['client_credentials', 'authorization_code', 'refresh_token'],
+      redirectUris: ['https://app.example/cb'],
+    });
+    const candidates = [
+      'client_credentials',
+      'authorization_code',
+      'refresh_token',
+      'password',
+      'implicit',
+      'urn:ietf:params:oauth:grant-type:device_code',
+      'urn:ietf:params:oauth:grant-type:jwt-bearer',
+    ];
     for (const grantType of candidates) {
       const response = await server.post('/token', { grant_type: grantType }, { headers: { Authorization: basic(client.clientId, client.clientSecret) } });
       const body = (await response.json()) as { error?: string };
-      expect(body.error === 'unsupported_grant_type', `${grantType}: advertised=${advertised.includes(grantType)}, answer=${JSON.stringify(body)}`).toBe(!advertised.includes(grantType));
+      expect(body.error === 'unsupported_grant_type', `${grantType}: advertised=${advertised.includes(grantType)}, answer=${JSON.stringify(body)}`).toBe(
+        !advertised.includes(grantType),
+      );
     }
   });
 
@@ -60,7 +73,11 @@ describe('discovery', () => {
     const server = await startServer();
     const metadata = await metadataAt(server, '/.well-known/oauth-authorization-server');
     const grants = metadata.grant_types_supported as string[];
-    for (const member of ['token_endpoint_auth_methods_supported', 'introspection_endpoint_auth_methods_supported', 'revocation_endpoint_auth_methods_supported']) {
+    for (const member of [
+      'token_endpoint_auth_methods_supported',
+      'introspection_endpoint_auth_methods_supported',
+      'revocation_endpoint_auth_methods_supported',
+    ]) {
       const methods = metadata[member] as string[];
       expect(methods, member).toEqual(expect.arrayContaining(['client_secret_basic', 'client_secret_post']));
       for (const method of methods) expect(['client_secret_basic', 'client_secret_post', 'none'], member).toContain(method);
@@ -154,7 +171,11 @@ describe('discovery', () => {
       const server = await startServer({ issuer: TENANT });
       const metadata = await metadataAt(server, '/.well-known/oauth-authorization-server/tenant-a');
       const client = await server.register();
-      const response = await server.post(metadata.token_endpoint as string, { grant_type: 'client_credentials' }, { headers: { Authorization: basic(client.clientId, client.clientSecret) } });
+      const response = await server.post(
+        metadata.token_endpoint as string,
+        { grant_type: 'client_credentials' },
+        { headers: { Authorization: basic(client.clientId, client.clientSecret) } },
+      );
       expect(response.status).toBe(200);
       const { access_token } = (await response.json()) as { access_token: string };
       const { payload } = await server.verify(access_token);

@@ -34,7 +34,11 @@ beforeAll(async () => {
 });
 
 const form = (path: string, body: Record<string, string>, headers: Record<string, string> = {}) =>
-  new Request(`${flow.server.issuer}${path}`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers }, body: new URLSearchParams(body) });
+  new Request(`${flow.server.issuer}${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers },
+    body: new URLSearchParams(body),
+  });
 const asMachine = () => ({ authorization: basic(confidential.clientId, confidential.clientSecret) });
 const asWeb = () => ({ authorization: basic(webClient.clientId, webClient.clientSecret!) });
 
@@ -48,14 +52,29 @@ function tokenProbes(): Probe[] {
   for (const [grant, params] of Object.entries(grants)) {
     for (const param of Object.keys(params)) {
       const as = grant === 'client_credentials' ? asMachine() : asWeb();
-      probes.push({ name: `token ${grant} ${param}`, request: (value) => form('/token', { grant_type: grant, ...(grant === 'authorization_code' ? { code: 'c', code_verifier: 'v'.repeat(43) } : {}), [param]: value }, as) });
+      probes.push({
+        name: `token ${grant} ${param}`,
+        request: (value) =>
+          form('/token', { grant_type: grant, ...(grant === 'authorization_code' ? { code: 'c', code_verifier: 'v'.repeat(43) } : {}), [param]: value }, as),
+      });
     }
   }
   probes.push(
     { name: 'token client_id (post)', request: (value) => form('/token', { grant_type: 'client_credentials', client_id: value, client_secret: value }) },
     { name: 'token Basic credentials', request: (value) => form('/token', { grant_type: 'client_credentials' }, { authorization: basic(value, value) }) },
-    { name: 'token repeated parameter', request: (value) => new Request(`${flow.server.issuer}/token`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', ...asMachine() }, body: `${encodeURIComponent(value)}=1&${encodeURIComponent(value)}=2&grant_type=client_credentials` }) },
-    { name: 'token public client refresh', request: (value) => form('/token', { grant_type: 'refresh_token', client_id: publicClient.clientId, refresh_token: value }) },
+    {
+      name: 'token repeated parameter',
+      request: (value) =>
+        new Request(`${flow.server.issuer}/token`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/x-www-form-urlencoded', ...asMachine() },
+          body: `${encodeURIComponent(value)}=1&${encodeURIComponent(value)}=2&grant_type=client_credentials`,
+        }),
+    },
+    {
+      name: 'token public client refresh',
+      request: (value) => form('/token', { grant_type: 'refresh_token', client_id: publicClient.clientId, refresh_token: value }),
+    },
   );
   return probes;
 }
@@ -65,16 +84,54 @@ const PROBES = (): Probe[] => [
   { name: 'introspect token', request: (value) => form('/introspect', { token: value, token_type_hint: value }, asMachine()) },
   { name: 'introspect without token', request: (value) => form('/introspect', { token_type_hint: value }, asMachine()) },
   { name: 'revoke token', request: (value) => form('/revoke', { token: value, token_type_hint: value }, asMachine()) },
-  { name: 'userinfo bearer header', request: (value) => new Request(`${flow.server.issuer}/userinfo`, { headers: { authorization: `Bearer ${encodeURIComponent(value)}` } }) },
-  { name: 'userinfo malformed header', request: (value) => new Request(`${flow.server.issuer}/userinfo`, { headers: { authorization: `Bearer "${encodeURIComponent(value)}"` } }) },
+  {
+    name: 'userinfo bearer header',
+    request: (value) => new Request(`${flow.server.issuer}/userinfo`, { headers: { authorization: `Bearer ${encodeURIComponent(value)}` } }),
+  },
+  {
+    name: 'userinfo malformed header',
+    request: (value) => new Request(`${flow.server.issuer}/userinfo`, { headers: { authorization: `Bearer "${encodeURIComponent(value)}"` } }),
+  },
   { name: 'userinfo body token', request: (value) => form('/userinfo', { access_token: value }) },
   { name: 'unknown path', request: (value) => new Request(`${flow.server.issuer}/${encodeURIComponent(value)}`) },
   { name: 'wrong method', request: () => new Request(`${flow.server.issuer}/token`, { method: 'GET' }) },
-  { name: 'passkey options', request: (value) => new Request(`${flow.server.issuer}/interaction/${'a'.repeat(32)}/passkey/options`, { method: 'POST', headers: { 'x-csrf-token': value.replace(/[^\x20-\x7e]/g, '') } }) },
-  { name: 'account passkeys', request: (value) => new Request(`${flow.server.issuer}/account/passkeys`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ challengeId: value }) }) },
+  {
+    name: 'passkey options',
+    request: (value) =>
+      new Request(`${flow.server.issuer}/interaction/${'a'.repeat(32)}/passkey/options`, {
+        method: 'POST',
+        headers: { 'x-csrf-token': value.replace(/[^\x20-\x7e]/g, '') },
+      }),
+  },
+  {
+    name: 'account passkeys',
+    request: (value) =>
+      new Request(`${flow.server.issuer}/account/passkeys`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ challengeId: value }),
+      }),
+  },
 ];
 
-const AUTHORIZE_PARAMS = ['response_mode', 'code_challenge_method', 'scope', 'prompt', 'max_age', 'claims', 'acr_values', 'id_token_hint', 'request', 'request_uri', 'response_type', 'code_challenge', 'nonce', 'state', 'ui_locales', 'login_hint'];
+const AUTHORIZE_PARAMS = [
+  'response_mode',
+  'code_challenge_method',
+  'scope',
+  'prompt',
+  'max_age',
+  'claims',
+  'acr_values',
+  'id_token_hint',
+  'request',
+  'request_uri',
+  'response_type',
+  'code_challenge',
+  'nonce',
+  'state',
+  'ui_locales',
+  'login_hint',
+];
 
 /** Checks one `error_description` (undefined is fine: it is optional). */
 function expectCleanDescription(where: string, description: string | null | undefined): void {
@@ -114,7 +171,17 @@ describe('error bodies over every endpoint', () => {
       }
     }
     // The probes reached the errors they aim at.
-    expect(seen).toEqual(expect.arrayContaining(['unsupported_grant_type', 'invalid_client', 'invalid_request', 'invalid_grant', 'invalid_token', 'invalid_target', 'invalid_scope']));
+    expect(seen).toEqual(
+      expect.arrayContaining([
+        'unsupported_grant_type',
+        'invalid_client',
+        'invalid_request',
+        'invalid_grant',
+        'invalid_token',
+        'invalid_target',
+        'invalid_scope',
+      ]),
+    );
   }, 60_000);
 
   it('the client secret sent as a grant_type value is not echoed (it was, whole)', async () => {

@@ -21,7 +21,11 @@ describe('GET / (the issuer URL)', () => {
     expect(csp).toContain("script-src 'none'");
     const body = await response.text();
     expect(textOf(body)).toContain('Gatehouse sign-in service Applications that use Gatehouse bring you here to sign in.');
-    expect(links(body)).toEqual(['http://localhost:3000/account', 'http://localhost:3000/.well-known/openid-configuration', 'https://www.npmjs.com/package/gatehouse']);
+    expect(links(body)).toEqual([
+      'http://localhost:3000/account',
+      'http://localhost:3000/.well-known/openid-configuration',
+      'https://www.npmjs.com/package/gatehouse',
+    ]);
     expect(textOf(body)).toContain('Issuer: http://localhost:3000');
     expect(textOf(body)).not.toContain('Signed in as');
   });

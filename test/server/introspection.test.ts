@@ -49,7 +49,9 @@ describe('token introspection (RFC 7662)', () => {
     const server = await startServer();
     const client = await server.register({ authMethod: 'client_secret_post' });
     const token = await server.issueToken(await server.register());
-    const own = (await server.post('/token', { grant_type: 'client_credentials', client_id: client.clientId, client_secret: client.clientSecret }).then((r) => r.json())) as { access_token: string };
+    const own = (await server
+      .post('/token', { grant_type: 'client_credentials', client_id: client.clientId, client_secret: client.clientSecret })
+      .then((r) => r.json())) as { access_token: string };
     const response = await server.post('/introspect', { token: own.access_token, client_id: client.clientId, client_secret: client.clientSecret });
     expect(((await response.json()) as { active: boolean }).active).toBe(true);
     const foreign = await server.post('/introspect', { token, client_id: client.clientId, client_secret: client.clientSecret });
@@ -155,7 +157,9 @@ describe('token introspection (RFC 7662)', () => {
       const genuine = await server.issueToken(client);
       const { kid } = decodeProtectedHeader(genuine);
       const key = await serverPrivateKey(server, kid!);
-      const token = await new SignJWT(genuineClaims(genuine, { iss: 'https://other.example.com' })).setProtectedHeader({ alg: 'ES256', typ: 'at+jwt', kid: kid! }).sign(key);
+      const token = await new SignJWT(genuineClaims(genuine, { iss: 'https://other.example.com' }))
+        .setProtectedHeader({ alg: 'ES256', typ: 'at+jwt', kid: kid! })
+        .sign(key);
       expect(await server.introspect(client, token)).toEqual({ active: false });
     });
   });
@@ -205,7 +209,12 @@ describe('token introspection (RFC 7662)', () => {
       const server = await startServer();
       const { registerClient } = await import('../../src/server/admin/clients.js');
       await expect(
-        registerClient(server.store, server.secretKeys, { name: 'Public SPA', authMethod: 'none', redirectUris: ['https://spa.example/cb'], isResourceServer: true }, server.clock.now()),
+        registerClient(
+          server.store,
+          server.secretKeys,
+          { name: 'Public SPA', authMethod: 'none', redirectUris: ['https://spa.example/cb'], isResourceServer: true },
+          server.clock.now(),
+        ),
       ).rejects.toThrow(/resource-server/);
     });
   });

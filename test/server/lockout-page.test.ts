@@ -14,7 +14,8 @@ const NOW = Date.UTC(2025, 2, 12, 14, 20, 30);
 
 /** Visible text, without the space a closing tag leaves before punctuation. */
 const words = (body: string) => textOf(body).replace(/ ([,.])/g, '$1');
-const anchors = (body: string) => [...body.matchAll(/<a\b[^>]*href="([^"]*)"[^>]*>([\s\S]*?)<\/a>/g)].map((match) => ({ href: match[1]!, text: textOf(match[2]!) }));
+const anchors = (body: string) =>
+  [...body.matchAll(/<a\b[^>]*href="([^"]*)"[^>]*>([\s\S]*?)<\/a>/g)].map((match) => ({ href: match[1]!, text: textOf(match[2]!) }));
 
 async function loginPage(flow: Flow): Promise<Page> {
   return expectPage(await flow.browser.open(authorizeUrl(flow.server, authorizeParams(flow.client, pkce().challenge))), 'login');
@@ -22,7 +23,10 @@ async function loginPage(flow: Flow): Promise<Page> {
 
 describe('the lockout page', () => {
   it('after too many wrong passwords: when to try again (a time) and "Use another account" back to the same sign-in', async () => {
-    const flow = await startFlow({ clock: new FakeClock(NOW), protection: { rateLimits: { signInPerAccountIp: { points: 2, seconds: 900, lockoutSeconds: 900 } } } });
+    const flow = await startFlow({
+      clock: new FakeClock(NOW),
+      protection: { rateLimits: { signInPerAccountIp: { points: 2, seconds: 900, lockoutSeconds: 900 } } },
+    });
     const login = await loginPage(flow);
     const interactionPath = new URL(parseForms(login.body)[0]!.action, login.url).pathname.replace(/\/login$/, '');
     for (let i = 0; i < 2; i += 1) expect((await submitLogin(flow.browser, login, flow.users.alice, `wrong-${i}`)).status).toBe(401);

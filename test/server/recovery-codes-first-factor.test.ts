@@ -51,13 +51,18 @@ async function signedInAccount(browser: Browser, user: TestUser): Promise<Page> 
 }
 
 const csrfOf = (page: Page) => parseForms(page.body).find((form) => form.fields.csrf)!.fields.csrf!;
-const recoveryFactors = async (user: TestUser) => (await flow.server.store.factors.listByUser(user.record.id)).filter((factor) => factor.type === 'recovery_codes');
+const recoveryFactors = async (user: TestUser) =>
+  (await flow.server.store.factors.listByUser(user.record.id)).filter((factor) => factor.type === 'recovery_codes');
 
 /** A JSON call of the account page's passkey script: cookies and `X-CSRF-Token`. */
 async function postJson(browser: Browser, path: string, csrf: string, body: unknown): Promise<{ status: number; body: Record<string, unknown> }> {
   const cookie = [...browser.cookies].map(([name, value]) => `${name}=${value}`).join('; ');
   const response = await flow.server.server.fetch(
-    new Request(`${flow.server.issuer}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-csrf-token': csrf, cookie }, body: JSON.stringify(body) }),
+    new Request(`${flow.server.issuer}${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-csrf-token': csrf, cookie },
+      body: JSON.stringify(body),
+    }),
   );
   return { status: response.status, body: (await response.json()) as Record<string, unknown> };
 }
@@ -74,17 +79,42 @@ const cborBytes = (bytes: Buffer) => Buffer.concat([cborHead(2, bytes.length), b
 function registrationResponse(options: { challenge: string }): Record<string, unknown> {
   const { publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' }) as { publicKey: KeyObject };
   const jwk = publicKey.export({ format: 'jwk' });
-  const cose = Buffer.concat([Buffer.from([0xa5, 0x01, 0x02, 0x03, 0x26, 0x20, 0x01, 0x21]), cborBytes(Buffer.from(jwk.x!, 'base64url')), Buffer.from([0x22]), cborBytes(Buffer.from(jwk.y!, 'base64url'))]);
+  const cose = Buffer.concat([
+    Buffer.from([0xa5, 0x01, 0x02, 0x03, 0x26, 0x20, 0x01, 0x21]),
+    cborBytes(Buffer.from(jwk.x!, 'base64url')),
+    Buffer.from([0x22]),
+    cborBytes(Buffer.from(jwk.y!, 'base64url')),
+  ]);
   const credentialId = randomBytes(16);
   const origin = new URL(flow.server.issuer);
-  const authData = Buffer.concat([createHash('sha256').update(origin.hostname).digest(), Buffer.from([0x45]), Buffer.alloc(4), Buffer.alloc(16), Buffer.from([0, credentialId.length]), credentialId, cose]);
-  const attestationObject = Buffer.concat([Buffer.from([0xa3]), cborText('fmt'), cborText('none'), cborText('attStmt'), Buffer.from([0xa0]), cborText('authData'), cborBytes(authData)]);
+  const authData = Buffer.concat([
+    createHash('sha256').update(origin.hostname).digest(),
+    Buffer.from([0x45]),
+    Buffer.alloc(4),
+    Buffer.alloc(16),
+    Buffer.from([0, credentialId.length]),
+    credentialId,
+    cose,
+  ]);
+  const attestationObject = Buffer.concat([
+    Buffer.from([0xa3]),
+    cborText('fmt'),
+    cborText('none'),
+    cborText('attStmt'),
+    Buffer.from([0xa0]),
+    cborText('authData'),
+    cborBytes(authData),
+  ]);
   const clientData = { type: 'webauthn.create', challenge: options.challenge, origin: origin.origin, crossOrigin: false };
   return {
     id: credentialId.toString('base64url'),
     rawId: credentialId.toString('base64url'),
     type: 'public-key',
-    response: { clientDataJSON: Buffer.from(JSON.stringify(clientData)).toString('base64url'), attestationObject: attestationObject.toString('base64url'), transports: ['internal'] },
+    response: {
+      clientDataJSON: Buffer.from(JSON.stringify(clientData)).toString('base64url'),
+      attestationObject: attestationObject.toString('base64url'),
+      transports: ['internal'],
+    },
     clientExtensionResults: {},
     authenticatorAttachment: 'platform',
   };
@@ -163,7 +193,6 @@ describe('recovery codes after the first second factor, whatever its kind', () =
     const done = await browser.submit(codes, {}, { actionPart: '/account/done' });
     expect(isAccountPage(done)).toBe(true);
     expect(textOf(done.body)).toContain('Passkey added.');
-
   });
 
   it('the recovery-codes page creates codes only for the browser that just added the passkey (a session cookie alone mints none)', async () => {

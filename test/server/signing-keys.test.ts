@@ -1,6 +1,6 @@
 import { decodeProtectedHeader } from 'jose';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { rotateSigningKeys } from '../../src/core/signing-keys.js';
+import { rotateSigningKeys } from '../../src/server/keys/signing-keys.js';
 import { ISSUER, startServer } from '../helpers/server.js';
 
 /** Retired keys stay published for the token lifetime plus this leeway (authorization-server.ts). */

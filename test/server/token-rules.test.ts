@@ -16,7 +16,13 @@ describe('resolveAudience (RFC 8707 §2; RFC 9068 §4 for UserInfo)', () => {
   const client = makeClient({ resources: [API, OTHER] });
   const cases: { name: string; resources: string[]; defaultAudience: string; scope: string[]; audience: string[] }[] = [
     { name: 'no resource, default audience = issuer', resources: [], defaultAudience: ISSUER, scope: ['openid'], audience: [ISSUER] },
-    { name: 'no resource, default audience = API, openid: the issuer too', resources: [], defaultAudience: API, scope: ['openid', 'email'], audience: [API, ISSUER] },
+    {
+      name: 'no resource, default audience = API, openid: the issuer too',
+      resources: [],
+      defaultAudience: API,
+      scope: ['openid', 'email'],
+      audience: [API, ISSUER],
+    },
     { name: 'no resource, default audience = API, no openid: the API only', resources: [], defaultAudience: API, scope: ['read'], audience: [API] },
     { name: 'a registered resource, openid: that resource only', resources: [API], defaultAudience: ISSUER, scope: ['openid'], audience: [API] },
     { name: 'two resources, repeated: each once', resources: [API, OTHER, API], defaultAudience: ISSUER, scope: [], audience: [API, OTHER] },
@@ -27,7 +33,9 @@ describe('resolveAudience (RFC 8707 §2; RFC 9068 §4 for UserInfo)', () => {
   });
 
   it.each(['https://unregistered.example', 'not a uri', `${API}#fragment`])('refuses %s with invalid_target', (resource) => {
-    expect(() => resolveAudience([resource], client, { defaultAudience: ISSUER, issuer: ISSUER, scope: [] })).toThrow(expect.objectContaining({ error: 'invalid_target' }));
+    expect(() => resolveAudience([resource], client, { defaultAudience: ISSUER, issuer: ISSUER, scope: [] })).toThrow(
+      expect.objectContaining({ error: 'invalid_target' }),
+    );
   });
 });
 

@@ -109,128 +109,132 @@ async function sessionCount(flow: Flow, sub: string): Promise<number> {
 }
 
 for (const backend of BACKENDS) {
-  (backend.unavailable === undefined ? describe : describe.skip)(`revokeUserAccess on ${backend.name}${backend.unavailable ? ` (skipped: ${backend.unavailable})` : ''}`, () => {
-    /** Runs `test` with a flow on a fresh store of this backend, then disposes of both. */
-    async function withFlow(test: (flow: Flow) => Promise<void>): Promise<void> {
-      const clock = new FakeClock();
-      const { store, cleanup } = await backend.open(clock);
-      const flow = await startFlow({ store, clock });
-      try {
-        await test(flow);
-      } finally {
-        await flow.server.server.close();
-        await cleanup();
+  (backend.unavailable === undefined ? describe : describe.skip)(
+    `revokeUserAccess on ${backend.name}${backend.unavailable ? ` (skipped: ${backend.unavailable})` : ''}`,
+    () => {
+      /** Runs `test` with a flow on a fresh store of this backend, then disposes of both. */
+      async function withFlow(test: (flow: Flow) => Promise<void>): Promise<void> {
+        const clock = new FakeClock();
+        const { store, cleanup } = await backend.open(clock);
+        const flow = await startFlow({ store, clock });
+        try {
+          await test(flow);
+        } finally {
+          await flow.server.server.close();
+          await cleanup();
+        }
       }
-    }
 
-    it("ends the user's sessions, refresh tokens, access tokens and unredeemed codes; keeps their consent; leaves other users alone", async () => {
-      await withFlow(async (flow) => {
-        const { server, client, users } = flow;
-        const alice = users.alice;
-        // Alice on two browsers, plus a code from the first not yet redeemed; Bob on a third.
-        const first = await signIn(flow.browser, server, client, alice, { scope: OFFLINE });
-        const laptop = new Browser(server);
-        const second = await signIn(laptop, server, client, alice, { scope: OFFLINE });
-        const pending = await authorize(flow.browser, server, client, alice, { scope: OFFLINE });
-        const bob = await signIn(new Browser(server), server, client, users.bob, { scope: OFFLINE });
-        expect(await isActive(flow, first.access_token)).toBe(true);
-        expect(await sessionCount(flow, alice.record.id)).toBe(2);
+      it("ends the user's sessions, refresh tokens, access tokens and unredeemed codes; keeps their consent; leaves other users alone", async () => {
+        await withFlow(async (flow) => {
+          const { server, client, users } = flow;
+          const alice = users.alice;
+          // Alice on two browsers, plus a code from the first not yet redeemed; Bob on a third.
+          const first = await signIn(flow.browser, server, client, alice, { scope: OFFLINE });
+          const laptop = new Browser(server);
+          const second = await signIn(laptop, server, client, alice, { scope: OFFLINE });
+          const pending = await authorize(flow.browser, server, client, alice, { scope: OFFLINE });
+          const bob = await signIn(new Browser(server), server, client, users.bob, { scope: OFFLINE });
+          expect(await isActive(flow, first.access_token)).toBe(true);
+          expect(await sessionCount(flow, alice.record.id)).toBe(2);
 
-        const revoked = await revokeUserAccess(server.store, server.clock, alice.record.id);
-        expect(revoked).toEqual({ at: server.clock.now(), sessions: 2, consents: 1 });
+          const revoked = await revokeUserAccess(server.store, server.clock, alice.record.id);
+          expect(revoked).toEqual({ at: server.clock.now(), sessions: 2, consents: 1 });
 
-        for (const tokens of [first, second]) {
+          for (const tokens of [first, second]) {
+            expect(await isActive(flow, tokens.access_token)).toBe(false);
+            expect(await isActive(flow, tokens.refresh_token!)).toBe(false);
+            const answer = await userinfo(flow, tokens.access_token);
+            expect(answer.status).toBe(401);
+            expect(answer.headers.get('www-authenticate')).toContain('error="invalid_token"');
+            await expectInvalidGrant(await refresh(server, client, tokens.refresh_token!));
+          }
+          await expectInvalidGrant(await redeemCode(server, client, pending.code, pending.verifier));
+          // Both browsers are signed out, on the server.
+          expect(await sessionCount(flow, alice.record.id)).toBe(0);
+          for (const browser of [flow.browser, laptop])
+            expect((await promptNone(browser, server, client, { scope: OFFLINE })).get('error')).toBe('login_required');
+
+          // Bob keeps everything.
+          expect(await isActive(flow, bob.access_token)).toBe(true);
+          await expectTokens(await refresh(server, client, bob.refresh_token!));
+
+          // Alice signs in again: no consent asked (her consent stands), and the new tokens work.
+          server.clock.advance(1000);
+          const { verifier, challenge } = pkce();
+          const browser = new Browser(server);
+          const login = await browser.open(authorizeUrl(server, authorizeParams(client, challenge, { scope: OFFLINE })));
+          const done = await submitLogin(browser, login, alice);
+          const code = done.location?.searchParams.get('code');
+          expect(code, 'back at the client with a code, without a consent page').toEqual(expect.any(String));
+          const fresh = await expectTokens(await redeemCode(server, client, code!, verifier));
+          expect(await isActive(flow, fresh.access_token)).toBe(true);
+          expect((await userinfo(flow, fresh.access_token)).status).toBe(200);
+          await expectTokens(await refresh(server, client, fresh.refresh_token!));
+        });
+      });
+
+      it('also ends tokens that a refresh racing the revocation minted after it: a token family keeps the time it began', async () => {
+        await withFlow(async (flow) => {
+          const { server, client } = flow;
+          const signedInAt = server.clock.now();
+          const tokens = await signIn(flow.browser, server, client, flow.users.alice, { scope: OFFLINE });
+          // The refresh passed its checks before the revocation and stored its tokens after it: here,
+          // the revocation is stamped 5 s before the refresh that it must still end.
+          server.clock.advance(10_000);
+          const raced = await expectTokens(await refresh(server, client, tokens.refresh_token!));
+          await revokeUserAccess(server.store, { now: () => signedInAt + 5_000 }, flow.users.alice.record.id);
+          expect(await isActive(flow, raced.access_token)).toBe(false);
+          await expectInvalidGrant(await refresh(server, client, raced.refresh_token!));
+        });
+      });
+
+      it('refuses a code that a session from before the revocation yielded just after it', async () => {
+        await withFlow(async (flow) => {
+          const { server, client } = flow;
+          const signedInAt = server.clock.now();
+          await signIn(flow.browser, server, client, flow.users.alice);
+          server.clock.advance(10_000);
+          const { verifier, challenge } = pkce();
+          const page = await flow.browser.open(authorizeUrl(server, authorizeParams(client, challenge, { prompt: 'none' })));
+          const code = page.location!.searchParams.get('code')!;
+          // The request loaded the session before the revocation and stored the code after it.
+          await revokeUserAccess(server.store, { now: () => signedInAt + 5_000 }, flow.users.alice.record.id);
+          await expectInvalidGrant(await redeemCode(server, client, code, verifier));
+        });
+      });
+
+      it('counts a token stored without the time its family began (before this was recorded) as older than any revocation', async () => {
+        await withFlow(async (flow) => {
+          const { server, client, users } = flow;
+          const tokens = await signIn(flow.browser, server, client, users.alice);
+          const jti = (await server.verify(tokens.access_token)).payload.jti!;
+          const record = (await server.store.artifacts.get(ACCESS_TOKEN_RECORD, jti))!;
+          const { familyIssuedAt, ...legacy } = record.value as Record<string, string | number | null>;
+          expect(familyIssuedAt).toBe(server.clock.now());
+          await server.store.artifacts.delete(ACCESS_TOKEN_RECORD, jti);
+          await server.store.artifacts.put({ kind: ACCESS_TOKEN_RECORD, id: jti, value: legacy, ownerId: record.ownerId, expiresAt: record.expiresAt });
+          expect(await isActive(flow, tokens.access_token)).toBe(true);
+          server.clock.advance(60_000);
+          await revokeUserAccess(server.store, server.clock, users.alice.record.id);
+          expect(await isActive(flow, tokens.access_token)).toBe(false);
+        });
+      });
+
+      it('removeUser: the removed user’s tokens are inactive at once, sessions and consents gone', async () => {
+        await withFlow(async (flow) => {
+          const { server, client, users } = flow;
+          const tokens = await signIn(flow.browser, server, client, users.alice, { scope: OFFLINE });
+          expect(await isActive(flow, tokens.access_token)).toBe(true);
+          await removeUser(server.store, server.clock, 'alice');
+          expect(await server.store.users.get(users.alice.record.id)).toBeUndefined();
           expect(await isActive(flow, tokens.access_token)).toBe(false);
           expect(await isActive(flow, tokens.refresh_token!)).toBe(false);
-          const answer = await userinfo(flow, tokens.access_token);
-          expect(answer.status).toBe(401);
-          expect(answer.headers.get('www-authenticate')).toContain('error="invalid_token"');
           await expectInvalidGrant(await refresh(server, client, tokens.refresh_token!));
-        }
-        await expectInvalidGrant(await redeemCode(server, client, pending.code, pending.verifier));
-        // Both browsers are signed out, on the server.
-        expect(await sessionCount(flow, alice.record.id)).toBe(0);
-        for (const browser of [flow.browser, laptop]) expect((await promptNone(browser, server, client, { scope: OFFLINE })).get('error')).toBe('login_required');
-
-        // Bob keeps everything.
-        expect(await isActive(flow, bob.access_token)).toBe(true);
-        await expectTokens(await refresh(server, client, bob.refresh_token!));
-
-        // Alice signs in again: no consent asked (her consent stands), and the new tokens work.
-        server.clock.advance(1000);
-        const { verifier, challenge } = pkce();
-        const browser = new Browser(server);
-        const login = await browser.open(authorizeUrl(server, authorizeParams(client, challenge, { scope: OFFLINE })));
-        const done = await submitLogin(browser, login, alice);
-        const code = done.location?.searchParams.get('code');
-        expect(code, 'back at the client with a code, without a consent page').toEqual(expect.any(String));
-        const fresh = await expectTokens(await redeemCode(server, client, code!, verifier));
-        expect(await isActive(flow, fresh.access_token)).toBe(true);
-        expect((await userinfo(flow, fresh.access_token)).status).toBe(200);
-        await expectTokens(await refresh(server, client, fresh.refresh_token!));
+          expect(await sessionCount(flow, users.alice.record.id)).toBe(0);
+          expect((await server.store.consents.listBySubject(users.alice.record.id)).every((consent) => consent.revokedAt !== null)).toBe(true);
+        });
       });
-    });
-
-    it('also ends tokens that a refresh racing the revocation minted after it: a token family keeps the time it began', async () => {
-      await withFlow(async (flow) => {
-        const { server, client } = flow;
-        const signedInAt = server.clock.now();
-        const tokens = await signIn(flow.browser, server, client, flow.users.alice, { scope: OFFLINE });
-        // The refresh passed its checks before the revocation and stored its tokens after it: here,
-        // the revocation is stamped 5 s before the refresh that it must still end.
-        server.clock.advance(10_000);
-        const raced = await expectTokens(await refresh(server, client, tokens.refresh_token!));
-        await revokeUserAccess(server.store, { now: () => signedInAt + 5_000 }, flow.users.alice.record.id);
-        expect(await isActive(flow, raced.access_token)).toBe(false);
-        await expectInvalidGrant(await refresh(server, client, raced.refresh_token!));
-      });
-    });
-
-    it('refuses a code that a session from before the revocation yielded just after it', async () => {
-      await withFlow(async (flow) => {
-        const { server, client } = flow;
-        const signedInAt = server.clock.now();
-        await signIn(flow.browser, server, client, flow.users.alice);
-        server.clock.advance(10_000);
-        const { verifier, challenge } = pkce();
-        const page = await flow.browser.open(authorizeUrl(server, authorizeParams(client, challenge, { prompt: 'none' })));
-        const code = page.location!.searchParams.get('code')!;
-        // The request loaded the session before the revocation and stored the code after it.
-        await revokeUserAccess(server.store, { now: () => signedInAt + 5_000 }, flow.users.alice.record.id);
-        await expectInvalidGrant(await redeemCode(server, client, code, verifier));
-      });
-    });
-
-    it('counts a token stored without the time its family began (before this was recorded) as older than any revocation', async () => {
-      await withFlow(async (flow) => {
-        const { server, client, users } = flow;
-        const tokens = await signIn(flow.browser, server, client, users.alice);
-        const jti = (await server.verify(tokens.access_token)).payload.jti!;
-        const record = (await server.store.artifacts.get(ACCESS_TOKEN_RECORD, jti))!;
-        const { familyIssuedAt, ...legacy } = record.value as Record<string, string | number | null>;
-        expect(familyIssuedAt).toBe(server.clock.now());
-        await server.store.artifacts.delete(ACCESS_TOKEN_RECORD, jti);
-        await server.store.artifacts.put({ kind: ACCESS_TOKEN_RECORD, id: jti, value: legacy, ownerId: record.ownerId, expiresAt: record.expiresAt });
-        expect(await isActive(flow, tokens.access_token)).toBe(true);
-        server.clock.advance(60_000);
-        await revokeUserAccess(server.store, server.clock, users.alice.record.id);
-        expect(await isActive(flow, tokens.access_token)).toBe(false);
-      });
-    });
-
-    it('removeUser: the removed user’s tokens are inactive at once, sessions and consents gone', async () => {
-      await withFlow(async (flow) => {
-        const { server, client, users } = flow;
-        const tokens = await signIn(flow.browser, server, client, users.alice, { scope: OFFLINE });
-        expect(await isActive(flow, tokens.access_token)).toBe(true);
-        await removeUser(server.store, server.clock, 'alice');
-        expect(await server.store.users.get(users.alice.record.id)).toBeUndefined();
-        expect(await isActive(flow, tokens.access_token)).toBe(false);
-        expect(await isActive(flow, tokens.refresh_token!)).toBe(false);
-        await expectInvalidGrant(await refresh(server, client, tokens.refresh_token!));
-        expect(await sessionCount(flow, users.alice.record.id)).toBe(0);
-        expect((await server.store.consents.listBySubject(users.alice.record.id)).every((consent) => consent.revokedAt !== null)).toBe(true);
-      });
-    });
-  });
+    },
+  );
 }

@@ -21,7 +21,18 @@ import { createUser } from '../../../src/server/admin/users.js';
 import { remainingRecoveryCodes } from '../../../src/server/mfa/factors.js';
 import { createDevOutboxSender, latestCode } from '../../../src/server/mfa/senders/index.js';
 import { FakeClock } from '../../helpers/fake-clock.js';
-import { authorizeParams, authorizeUrl, expectTokens, pkce, readIdToken, redeemCode, registerFlowClient, seedUsers, type FlowClient, type TestUser } from '../../helpers/flow.js';
+import {
+  authorizeParams,
+  authorizeUrl,
+  expectTokens,
+  pkce,
+  readIdToken,
+  redeemCode,
+  registerFlowClient,
+  seedUsers,
+  type FlowClient,
+  type TestUser,
+} from '../../helpers/flow.js';
 import { factorContext, giveContact, giveRecoveryCodes, giveTotp, TOTP_STEP_MS, totpAt } from '../../helpers/mfa.js';
 import { startServer, type TestServer } from '../../helpers/server.js';
 import { hasChromium, launchChromium } from '../chromium.js';
@@ -76,7 +87,14 @@ describe.skipIf(!hasChromium)('MFA journeys in Chromium', () => {
       const record = await createUser(server.store, { username, email: `${username}@example.com`, emailVerified: true, password }, clock.now());
       return { record, username, password };
     };
-    users = { alice: seeded.alice, bob: seeded.bob, carol: await more('carol'), dave: await more('dave'), erin: await more('erin'), frank: await more('frank') };
+    users = {
+      alice: seeded.alice,
+      bob: seeded.bob,
+      carol: await more('carol'),
+      dave: await more('dave'),
+      erin: await more('erin'),
+      frank: await more('frank'),
+    };
     chromium = await launchChromium();
   }, 60_000);
 
@@ -241,11 +259,14 @@ describe.skipIf(!hasChromium)('MFA journeys in Chromium', () => {
 
   it('after setting up an app as step-up (acr_values=2, consent remembered), "continue" on the recovery codes returns to the app', async () => {
     const { context, page } = await newPage();
-    await backAtApp(page, await (async () => {
-      const verifier = await startAtApp(page);
-      await enterPassword(page, users.erin);
-      return verifier;
-    })());
+    await backAtApp(
+      page,
+      await (async () => {
+        const verifier = await startAtApp(page);
+        await enterPassword(page, users.erin);
+        return verifier;
+      })(),
+    );
     // The app asks for more than a password now.
     const { verifier, challenge } = pkce();
     await page.goto(authorizeUrl(server, authorizeParams(client, challenge, { acr_values: '2' })));

@@ -58,7 +58,7 @@ async function expectValidationError(promise: Promise<unknown>, reasons: Validat
 }
 
 describe('state and the transaction cookie', () => {
-  it('a callback for an attempt this browser did not start (another attempt\'s cookie) is refused', async () => {
+  it("a callback for an attempt this browser did not start (another attempt's cookie) is refused", async () => {
     const mine = await attempt();
     const theirs = await attempt();
     // The attacker's code and state, with the victim's cookie (login CSRF).
@@ -97,7 +97,7 @@ describe('state and the transaction cookie', () => {
     expect(fake.tokenRequests()).toHaveLength(0);
   });
 
-  it('another attempt\'s cookie value moved under this attempt\'s cookie name is refused', async () => {
+  it("another attempt's cookie value moved under this attempt's cookie name is refused", async () => {
     const mine = await attempt();
     const other = await attempt();
     const { name } = parseSetCookie(mine.setCookie);
@@ -105,7 +105,7 @@ describe('state and the transaction cookie', () => {
     await expectValidationError(client.handleCallback(new Request(mine.location.href, { headers: { cookie: `${name}=${value}` } })), 'missing_transaction');
   });
 
-  it('a cookie sealed with another application\'s secret is refused', async () => {
+  it("a cookie sealed with another application's secret is refused", async () => {
     const stranger = makeClient({ secret: 'y'.repeat(40) });
     const { location, setCookie } = await attempt(stranger);
     await expectValidationError(client.handleCallback(callbackRequest(location.href, [setCookie])), 'missing_transaction');
@@ -122,7 +122,7 @@ describe('state and the transaction cookie', () => {
 });
 
 describe('mix-up defence (RFC 9207)', () => {
-  it('an authorization response with another issuer\'s iss is refused before the code is sent anywhere', async () => {
+  it("an authorization response with another issuer's iss is refused before the code is sent anywhere", async () => {
     fake.misbehave = { authorizationResponseIss: 'https://evil.example' };
     const { location, setCookie } = await attempt();
     expect(location.searchParams.get('iss')).toBe('https://evil.example');
@@ -174,7 +174,7 @@ describe('OAuth errors are OAuthProviderError, not validation failures', () => {
     expect(fake.tokenRequests()).toHaveLength(0);
   });
 
-  it('the token endpoint\'s 400 invalid_grant', async () => {
+  it("the token endpoint's 400 invalid_grant", async () => {
     fake.misbehave = { tokenError: { status: 400, error: 'invalid_grant', error_description: 'Bad Request' } };
     const { location, setCookie } = await attempt();
     const error = await failure(client.handleCallback(callbackRequest(location.href, [setCookie])));

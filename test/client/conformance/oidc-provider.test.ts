@@ -195,7 +195,7 @@ describe('our client against oidc-provider', () => {
     await expect(client.fetchUserInfo(reloaded)).resolves.toMatchObject({ sub: 'carol' });
   });
 
-  it('logout revokes the tokens and returns oidc-provider\'s end_session URL, which it accepts', async () => {
+  it("logout revokes the tokens and returns oidc-provider's end_session URL, which it accepts", async () => {
     const client = makeClient();
     const signedIn = await signIn(client, 'dave');
     const jar = new CookieJar().set(signedIn.setCookies);

@@ -120,7 +120,10 @@ async function validationError(promise: Promise<unknown>, reason: ValidationFail
 }
 
 /** What Gatehouse's token endpoint answers to these credentials, read directly: the client must pass it on. */
-async function tokenEndpointSays(init: { headers?: Record<string, string>; form: Record<string, string> }): Promise<{ status: number; error: string; error_description: string }> {
+async function tokenEndpointSays(init: {
+  headers?: Record<string, string>;
+  form: Record<string, string>;
+}): Promise<{ status: number; error: string; error_description: string }> {
   const response = await fetch(`${issuer}/token`, {
     method: 'POST',
     headers: { 'content-type': 'application/x-www-form-urlencoded', ...init.headers },
@@ -185,7 +188,7 @@ async function signedInAtGoogle(client: OAuthClient): Promise<ClientSession> {
 
 describe('OAuthProviderError: the provider answered with an OAuth error', () => {
   describe('invalid_client from Gatehouse (401, a Basic challenge without error, the error in the JSON body)', () => {
-    it('machine client, wrong secret: error, description and status are the server\'s', async () => {
+    it("machine client, wrong secret: error, description and status are the server's", async () => {
       const app = await machineApp();
       const said = await tokenEndpointSays({ headers: { authorization: basic(app.clientId, 'not-the-secret') }, form: { grant_type: 'client_credentials' } });
       expect(said).toMatchObject({ status: 401, error: 'invalid_client' });
@@ -217,7 +220,7 @@ describe('OAuthProviderError: the provider answered with an OAuth error', () => 
       expect(error).toMatchObject({ error: 'invalid_client', errorDescription: expect.stringMatching(/\S/), status: 401 });
     });
 
-    it('web client, wrong secret: the code exchange after a real sign-in fails with the server\'s error; the sign-in cookie is cleared', async () => {
+    it("web client, wrong secret: the code exchange after a real sign-in fails with the server's error; the sign-in cookie is cleared", async () => {
       const app = await webApp();
       const wrong = webClient({ ...app, clientSecret: 'not-the-secret' });
       const { callback, setCookie } = await browserSignIn(wrong);
@@ -262,7 +265,10 @@ describe('OAuthProviderError: the provider answered with an OAuth error', () => 
 
   it('invalid_scope at the token endpoint (machine client asks for a scope it is not allowed)', async () => {
     const app = await machineApp();
-    const said = await tokenEndpointSays({ headers: { authorization: basic(app.clientId, app.clientSecret) }, form: { grant_type: 'client_credentials', scope: 'admin' } });
+    const said = await tokenEndpointSays({
+      headers: { authorization: basic(app.clientId, app.clientSecret) },
+      form: { grant_type: 'client_credentials', scope: 'admin' },
+    });
     expect(said).toMatchObject({ status: 400, error: 'invalid_scope' });
     const machine = createMachineClient({ issuer, ...app, scopes: ['admin'], allowInsecureRequests: true });
     const error = await providerError(machine.getAccessToken());
@@ -299,7 +305,7 @@ describe('OAuthProviderError: the provider answered with an OAuth error', () => 
     expect(error.setCookies).toHaveLength(1);
   });
 
-  it('access_denied with a description: another provider\'s error redirect (fake Google)', async () => {
+  it("access_denied with a description: another provider's error redirect (fake Google)", async () => {
     fake.misbehave = { authorizationError: 'access_denied', authorizationErrorDescription: 'The user cancelled the sign-in' };
     const before = fake.tokenRequests().length;
     const error = await providerError(googleCallback(googleClient()));
@@ -316,7 +322,7 @@ describe('OAuthProviderError: the provider answered with an OAuth error', () => 
     expect(error).toMatchObject({ error: 'invalid_token', status: 401 });
   });
 
-  it('invalid_token from Gatehouse\'s UserInfo endpoint, with its description', async () => {
+  it("invalid_token from Gatehouse's UserInfo endpoint, with its description", async () => {
     const client = webClient(await webApp());
     const session = await signedInAtGatehouse(client);
     session.tokens.accessToken = 'not-a-token';
@@ -327,7 +333,7 @@ describe('OAuthProviderError: the provider answered with an OAuth error', () => 
     expect(error).toMatchObject({ error: 'invalid_token', errorDescription: description, status: 401 });
   });
 
-  it('a wrong issuer path: discovery answers Gatehouse\'s 404 JSON error, passed on', async () => {
+  it("a wrong issuer path: discovery answers Gatehouse's 404 JSON error, passed on", async () => {
     const app = await machineApp();
     const wrong = `${issuer}/wrong`;
     const response = await fetch(`${issuer}/.well-known/oauth-authorization-server/wrong`);
@@ -339,15 +345,15 @@ describe('OAuthProviderError: the provider answered with an OAuth error', () => 
 
   it.each([
     ['an HTML 500 page', 500, 'server_error', 'text/html', '<!doctype html><title>500</title><h1>Internal Server Error</h1>'],
-    ['a proxy\'s 502', 502, 'server_error', 'text/plain', 'Bad Gateway'],
-    ['a proxy\'s 503', 503, 'temporarily_unavailable', 'text/plain', 'Service Unavailable'],
+    ["a proxy's 502", 502, 'server_error', 'text/plain', 'Bad Gateway'],
+    ["a proxy's 503", 503, 'temporarily_unavailable', 'text/plain', 'Service Unavailable'],
   ])('a 5xx without an OAuth error (%s, HTTP %i): %s, the status, no description', async (_name, status, code, type, body) => {
     fake.misbehave = { tokenAnswer: { status, body, headers: { 'content-type': type } } };
     const error = await providerError(googleCallback(googleClient()));
     expect(error).toMatchObject({ error: code, errorDescription: undefined, status });
   });
 
-  it('a 5xx with an OAuth JSON body: the body\'s error and description', async () => {
+  it("a 5xx with an OAuth JSON body: the body's error and description", async () => {
     const body = JSON.stringify({ error: 'temporarily_unavailable', error_description: 'the store is down' });
     fake.misbehave = { tokenAnswer: { status: 503, body, headers: { 'content-type': 'application/json' } } };
     const error = await providerError(googleCallback(googleClient()));
@@ -366,7 +372,7 @@ describe('OAuthProviderError: the provider answered with an OAuth error', () => 
 });
 
 describe('OAuthValidationError: a response failed validation', () => {
-  it('missing_transaction: a callback without this browser\'s sign-in cookie', async () => {
+  it("missing_transaction: a callback without this browser's sign-in cookie", async () => {
     const client = webClient(await webApp());
     const request = await callbackWithCode(client, 'any-code');
     await validationError(client.handleCallback(new Request(request.url)), 'missing_transaction');
@@ -412,7 +418,7 @@ describe('OAuthValidationError: a response failed validation', () => {
     expect(error.setCookies).toHaveLength(1);
   });
 
-  it('id_token_invalid: an expired ID token (the provider\'s clock two hours behind)', async () => {
+  it("id_token_invalid: an expired ID token (the provider's clock two hours behind)", async () => {
     const late = await startFakeGoogle({ redirectUris: [REDIRECT_URI], now: () => Date.now() - 2 * 3600_000 });
     try {
       const client = googleClient({ provider: google({ issuer: late.issuer }), clientId: late.clientId, clientSecret: late.clientSecret });
@@ -429,7 +435,9 @@ describe('OAuthValidationError: a response failed validation', () => {
   });
 
   it('invalid_response: a token response that is not JSON', async () => {
-    fake.misbehave = { tokenAnswer: { status: 200, body: 'access_token=abc&token_type=bearer', headers: { 'content-type': 'application/x-www-form-urlencoded' } } };
+    fake.misbehave = {
+      tokenAnswer: { status: 200, body: 'access_token=abc&token_type=bearer', headers: { 'content-type': 'application/x-www-form-urlencoded' } },
+    };
     await validationError(googleCallback(googleClient()), 'invalid_response');
   });
 
@@ -442,7 +450,11 @@ describe('OAuthValidationError: a response failed validation', () => {
   it('logout_token_invalid: the back-channel logout endpoint answers 400 with the reason, and throws nothing', async () => {
     const client = webClient(await webApp());
     const response = await client.backchannelLogout(
-      new Request(`${APP}/backchannel-logout`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'logout_token=not-a-jwt' }),
+      new Request(`${APP}/backchannel-logout`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: 'logout_token=not-a-jwt',
+      }),
     );
     expect(response.status).toBe(400);
     expect(await response.json()).toMatchObject({ error: 'invalid_request', error_description: expect.stringMatching(/^logout_token is not valid/) });
@@ -450,13 +462,18 @@ describe('OAuthValidationError: a response failed validation', () => {
 });
 
 describe('SessionExpiredError: the session cannot produce a token any more', () => {
-  it('Gatehouse refuses the refresh token (invalid_grant): the cause carries the server\'s error', async () => {
+  it("Gatehouse refuses the refresh token (invalid_grant): the cause carries the server's error", async () => {
     const client = webClient(await webApp());
     const session = await signedInAtGatehouse(client);
     session.tokens.refreshToken = 'not-a-refresh-token';
     const error = await rejection(client.getAccessToken(session, { forceRefresh: true }));
     expect(error).toBeInstanceOf(SessionExpiredError);
-    expect((error as SessionExpiredError).cause).toMatchObject({ name: 'OAuthProviderError', error: 'invalid_grant', errorDescription: expect.stringMatching(/\S/), status: 400 });
+    expect((error as SessionExpiredError).cause).toMatchObject({
+      name: 'OAuthProviderError',
+      error: 'invalid_grant',
+      errorDescription: expect.stringMatching(/\S/),
+      status: 400,
+    });
   });
 
   it('another provider refuses the refresh token (fake Google, invalid_grant)', async () => {
@@ -488,7 +505,14 @@ describe('anything else is thrown as is: the provider unreachable', () => {
   });
 
   it('web client: the sign-in cannot start', async () => {
-    const client = createOAuthClient({ issuer: `http://127.0.0.1:${await freePort()}`, clientId: 'a', clientSecret: 'b', redirectUri: REDIRECT_URI, secret: SESSION_SECRET, allowInsecureRequests: true });
+    const client = createOAuthClient({
+      issuer: `http://127.0.0.1:${await freePort()}`,
+      clientId: 'a',
+      clientSecret: 'b',
+      redirectUri: REDIRECT_URI,
+      secret: SESSION_SECRET,
+      allowInsecureRequests: true,
+    });
     const error = await rejection(client.authorizationUrl());
     expect(error).toBeInstanceOf(TypeError);
     expect(error).not.toBeInstanceOf(OAuthProviderError);

@@ -247,7 +247,9 @@ describe('withSession', () => {
   it('sends a cookie session refreshed during the handler back to the browser', async () => {
     const { client, grants } = fakeClient({ refreshLeeway: 7200 });
     const cookie = await signedIn(client);
-    const handler = withSession(client, async (_request, session) => Response.redirect(`${APP}/done?token=${await client.getAccessToken(session)}`), { required: true });
+    const handler = withSession(client, async (_request, session) => Response.redirect(`${APP}/done?token=${await client.getAccessToken(session)}`), {
+      required: true,
+    });
     const response = await handler(new Request(`${APP}/x`, { headers: { cookie } }));
     expect(grants).toEqual(['authorization_code', 'refresh_token']);
     expect(response.headers.get('location')).toBe(`${APP}/done?token=at-2`);
@@ -323,7 +325,9 @@ describe('authRoutes', () => {
 
   it('refuses bad paths at construction, naming the option', () => {
     const { client } = fakeClient();
-    expect(() => authRoutes(client, { callbackPath: 'authorize' })).toThrow(expect.objectContaining({ name: 'ConfigError', code: 'ERR_INVALID_OPTION', option: 'callbackPath' }));
+    expect(() => authRoutes(client, { callbackPath: 'authorize' })).toThrow(
+      expect.objectContaining({ name: 'ConfigError', code: 'ERR_INVALID_OPTION', option: 'callbackPath' }),
+    );
     expect(() => authRoutes(client, { signOutPath: '/out?x=1' })).toThrow(/signOutPath/);
     expect(() => authRoutes(client, { signInPath: '/auth', callbackPath: '/auth' })).toThrow(/must differ/);
   });

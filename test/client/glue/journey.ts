@@ -147,11 +147,15 @@ export function describeJourney(framework: string, start: (provider: Provider) =
       expect(parseForms(login.body).some((form) => form.action.endsWith('/login') && 'password' in form.fields)).toBe(true);
       const consent = await ua.submit(login, { username: ALICE.username, password: ALICE.password }, { actionPart: '/login' });
       expect(parseForms(consent.body).some((form) => form.action.endsWith('/consent'))).toBe(true);
-      const callback = await ua.submit(consent, {}, {
-        actionPart: '/consent',
-        button: { name: 'decision', value: 'approve' },
-        stopAt: (location) => location.startsWith(`${app.origin}/`),
-      });
+      const callback = await ua.submit(
+        consent,
+        {},
+        {
+          actionPart: '/consent',
+          button: { name: 'decision', value: 'approve' },
+          stopAt: (location) => location.startsWith(`${app.origin}/`),
+        },
+      );
       expect(callback.url.startsWith(`${app.origin}/authorize?`)).toBe(true);
       expect(new URL(callback.url).searchParams.get('code')).toEqual(expect.any(String));
 

@@ -34,7 +34,13 @@ function refusal(build: () => unknown): ConfigError {
   return thrown as ConfigError;
 }
 
-const WEB: OAuthClientOptions = { issuer: 'https://id.example', clientId: 'app', clientSecret: 'app-secret', redirectUri: 'https://app.example/authorize', secret: 'k'.repeat(40) };
+const WEB: OAuthClientOptions = {
+  issuer: 'https://id.example',
+  clientId: 'app',
+  clientSecret: 'app-secret',
+  redirectUri: 'https://app.example/authorize',
+  secret: 'k'.repeat(40),
+};
 const MACHINE: MachineClientOptions = { issuer: 'https://id.example', clientId: 'job', clientSecret: 'job-secret' };
 
 const constructors = [
@@ -118,7 +124,12 @@ describe('a plain-http server needs allowInsecureRequests, at construction', () 
     [
       'createOAuthClient, a preset endpoint',
       'provider.metadata.token_endpoint',
-      () => createOAuthClient({ ...WEB, issuer: undefined, provider: oauth2({ authorizationEndpoint: 'https://id.example/authorize', tokenEndpoint: 'http://id.example/token' }) }),
+      () =>
+        createOAuthClient({
+          ...WEB,
+          issuer: undefined,
+          provider: oauth2({ authorizationEndpoint: 'https://id.example/authorize', tokenEndpoint: 'http://id.example/token' }),
+        }),
     ],
     ['createOAuthClient, a loopback issuer', 'issuer', () => createOAuthClient({ ...WEB, issuer: 'http://127.0.0.1:3000' })],
     ['createMachineClient, issuer', 'issuer', () => createMachineClient({ ...MACHINE, issuer: 'http://id.example' })],
@@ -134,7 +145,16 @@ describe('a plain-http server needs allowInsecureRequests, at construction', () 
 
   it.each([
     ['createOAuthClient', () => createOAuthClient({ ...WEB, issuer: 'http://id.example', allowInsecureRequests: true })],
-    ['createOAuthClient, preset endpoints', () => createOAuthClient({ ...WEB, issuer: undefined, provider: oauth2({ authorizationEndpoint: 'http://id.example/a', tokenEndpoint: 'http://id.example/t' }), allowInsecureRequests: true })],
+    [
+      'createOAuthClient, preset endpoints',
+      () =>
+        createOAuthClient({
+          ...WEB,
+          issuer: undefined,
+          provider: oauth2({ authorizationEndpoint: 'http://id.example/a', tokenEndpoint: 'http://id.example/t' }),
+          allowInsecureRequests: true,
+        }),
+    ],
     ['createMachineClient', () => createMachineClient({ ...MACHINE, issuer: 'http://id.example', allowInsecureRequests: true })],
   ])('%s: accepted with allowInsecureRequests: true', (_name, build) => {
     expect(build).not.toThrow();

@@ -28,7 +28,10 @@ afterEach(async () => {
   fake = undefined;
 });
 
-async function setUp(fakeOptions: Partial<FakeGitHubOptions> = {}, clientOptions: Partial<OAuthClientOptions> = {}): Promise<{ fake: FakeGitHub; client: OAuthClient }> {
+async function setUp(
+  fakeOptions: Partial<FakeGitHubOptions> = {},
+  clientOptions: Partial<OAuthClientOptions> = {},
+): Promise<{ fake: FakeGitHub; client: OAuthClient }> {
   fake = await startFakeGitHub({ callbackUrl: REDIRECT_URI, ...fakeOptions });
   const client = createOAuthClient({
     // A GitHub Enterprise-style base URL: the preset derives the API root `{baseUrl}/api/v3`.
@@ -178,7 +181,7 @@ describe('github(): profile', () => {
 });
 
 describe('github(): errors', () => {
-  it('a bad code is an OAuthProviderError with GitHub\'s code, though GitHub answers HTTP 200', async () => {
+  it("a bad code is an OAuthProviderError with GitHub's code, though GitHub answers HTTP 200", async () => {
     const { fake, client } = await setUp();
     const { url, setCookie } = await client.authorizationUrl();
     const location = new URL(await providerRedirect(url));

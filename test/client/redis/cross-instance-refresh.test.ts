@@ -130,8 +130,10 @@ async function signIn(client: OAuthClient): Promise<{ cookie: string; session: C
   const atRedirectUri = (location: string) => location.startsWith(REDIRECT_URI);
   let page = await browser.open(url.href, {}, atRedirectUri);
   for (let step = 0; step < 4 && !atRedirectUri(page.url); step += 1) {
-    if (isLogin(page)) page = await browser.submit(page, { username: ALICE.username, password: ALICE.password }, { actionPart: '/login', stopAt: atRedirectUri });
-    else if (isConsent(page)) page = await browser.submit(page, {}, { actionPart: '/consent', button: { name: 'decision', value: 'approve' }, stopAt: atRedirectUri });
+    if (isLogin(page))
+      page = await browser.submit(page, { username: ALICE.username, password: ALICE.password }, { actionPart: '/login', stopAt: atRedirectUri });
+    else if (isConsent(page))
+      page = await browser.submit(page, {}, { actionPart: '/consent', button: { name: 'decision', value: 'approve' }, stopAt: atRedirectUri });
     else throw new Error(`unexpected page (status ${page.status}) at ${page.url}:\n${page.body.slice(0, 800)}`);
   }
   expect(page.url.startsWith(REDIRECT_URI), `stopped at ${page.url}`).toBe(true);
@@ -183,7 +185,9 @@ describe('refresh across two instances sharing a Redis token store', () => {
     expect(again).not.toBe(fresh);
     expect(refreshRequests(since)).toHaveLength(2);
     // And the user info endpoint accepts the new access token.
-    await expect(instanceA.fetchUserInfo({ ...sessionA!, tokens: (await redisStore().get(signedIn.id))!.tokens })).resolves.toMatchObject({ email: ALICE.email });
+    await expect(instanceA.fetchUserInfo({ ...sessionA!, tokens: (await redisStore().get(signedIn.id))!.tokens })).resolves.toMatchObject({
+      email: ALICE.email,
+    });
   });
 });
 

@@ -69,7 +69,15 @@ describe('sessions', () => {
     const { store: scoped, prefix } = scopedStore('at-rest');
     const session = makeSession({ sub: 'sub-in-clear?' });
     await scoped.set(session);
-    const secrets = [session.id, session.tokens.accessToken, session.tokens.refreshToken!, session.tokens.idToken!, session.profile.sub, session.sid!, session.profile.email!];
+    const secrets = [
+      session.id,
+      session.tokens.accessToken,
+      session.tokens.refreshToken!,
+      session.tokens.idToken!,
+      session.profile.sub,
+      session.sid!,
+      session.profile.email!,
+    ];
 
     // One session, its user's index and its provider session's index.
     const keys = await keysUnder(redis, prefix);
@@ -117,7 +125,7 @@ describe('sessions', () => {
     const sub = 'alice-sub';
     await scoped.set(makeSession({ sub, expiresAt: Date.now() + 600_000 }));
     await scoped.set(makeSession({ sub, expiresAt: Date.now() + 10_000 }));
-    const subIndexes = (await keysUnder(redis, `${prefix}sub:`));
+    const subIndexes = await keysUnder(redis, `${prefix}sub:`);
     expect(subIndexes).toHaveLength(1);
     expect(await redis.pttl(subIndexes[0]!)).toBeGreaterThan(590_000);
   });

@@ -27,7 +27,10 @@ afterAll(async () => {
 
 describe.each([
   { name: 'memory', create: (): TokenStore => createMemoryTokenStore() },
-  { name: 'Redis', create: (): TokenStore => createRedisTokenStore({ redis, secret: 'token-store-contract-secret-0123456789', prefix: `${PREFIX}${randomUUID()}:` }) },
+  {
+    name: 'Redis',
+    create: (): TokenStore => createRedisTokenStore({ redis, secret: 'token-store-contract-secret-0123456789', prefix: `${PREFIX}${randomUUID()}:` }),
+  },
 ])('TokenStore contract: $name', ({ create }) => {
   let store: TokenStore;
 

@@ -15,14 +15,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   createMemoryTokenStore,
   createOAuthClient,
-  createRedisTokenStore,
   OAuthValidationError,
   oauth2,
   requireUser,
   type OAuthClient,
-  type RedisTokenStore,
   type TokenStore,
 } from '../../../src/client/index.js';
+import { createRedisTokenStore, type RedisTokenStore } from '../../../src/client/redis-store.js';
 import { SecretKeys } from '../../../src/core/secret.js';
 import { deleteKeysUnder, makeSession, REDIS_URL, uniquePrefix } from '../redis/redis-helpers.js';
 
@@ -72,7 +71,13 @@ function stubProvider(issuer: string): typeof fetch {
     const url = String(input);
     if (url === `${issuer}/token`) {
       const basic = new Headers(init?.headers).get('authorization') ?? '';
-      tokenRequests.push(decodeURIComponent(Buffer.from(basic.replace(/^Basic /, ''), 'base64').toString('utf8').split(':')[0]!));
+      tokenRequests.push(
+        decodeURIComponent(
+          Buffer.from(basic.replace(/^Basic /, ''), 'base64')
+            .toString('utf8')
+            .split(':')[0]!,
+        ),
+      );
       return Response.json({ access_token: `at-${randomUUID()}`, token_type: 'Bearer', expires_in: 3600, refresh_token: `rt-${randomUUID()}` });
     }
     if (url === `${issuer}/userinfo`) return Response.json({ sub: 'user-1', email: 'ada@example.com', name: 'Ada' });

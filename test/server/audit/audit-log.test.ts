@@ -17,8 +17,7 @@ import { FakeClock, T0 } from '../../helpers/fake-clock.js';
 const keys = new SecretKeys('audit-log-test-secret-'.padEnd(48, 'x'));
 
 /** A signed-looking JWT and a 256-bit random token, as a careless caller might pass them. */
-const JWT =
-  'eyJhbGciOiJFUzI1NiIsImtpZCI6ImtleS0xIn0.eyJzdWIiOiJ1c2VyLTEiLCJhdWQiOiJjbGllbnQtMSJ9.MEUCIQDx1Nq2sJ3kRm8yYl5rW0-aLpQ_w9vZb7TcU4gHnE2FfA';
+const JWT = 'eyJhbGciOiJFUzI1NiIsImtpZCI6ImtleS0xIn0.eyJzdWIiOiJ1c2VyLTEiLCJhdWQiOiJjbGllbnQtMSJ9.MEUCIQDx1Nq2sJ3kRm8yYl5rW0-aLpQ_w9vZb7TcU4gHnE2FfA';
 const RANDOM_TOKEN = 'q8R2vXk9Lm4NpZ7sTb1WcY6dHf3JgA0eUo5iKr_-Qw8';
 const PASSWORD = 'correct horse battery staple';
 const CLIENT_SECRET = 'cs-7f3a9b2c-not-so-random';
@@ -30,7 +29,12 @@ function capturingLogger() {
   const lines: string[] = [];
   const stream = new Writable({
     write(chunk: Buffer, _encoding, callback) {
-      lines.push(...chunk.toString('utf8').split('\n').filter((line) => line !== ''));
+      lines.push(
+        ...chunk
+          .toString('utf8')
+          .split('\n')
+          .filter((line) => line !== ''),
+      );
       callback();
     },
   });
@@ -143,7 +147,10 @@ describe('createAuditLog', () => {
     const first = await audit.record({ type: 'login', outcome: 'success', subject: 'alice' });
     const second = await audit.record({ type: 'logout', outcome: 'success', subject: 'alice' });
     expect(statSync(file).mode & 0o777).toBe(0o600);
-    const lines = readFileSync(file, 'utf8').trimEnd().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+    const lines = readFileSync(file, 'utf8')
+      .trimEnd()
+      .split('\n')
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
     expect(lines).toEqual([
       expect.objectContaining({ seq: 1, time: new Date(T0).toISOString(), type: 'login', subject: 'alice', hash: first.hash, prev_hash: '' }),
       expect.objectContaining({ seq: 2, type: 'logout', hash: second.hash, prev_hash: first.hash }),
@@ -167,9 +174,7 @@ describe('createAuditLog', () => {
     const stored = await audit.record({ type: 'login', outcome: 'success' });
     expect(stored.seq).toBe(1);
     expect(await store.audit.list()).toHaveLength(1);
-    expect(parsed()).toEqual(
-      expect.arrayContaining([expect.objectContaining({ level: 50, msg: 'audit file sink failed', file })]),
-    );
+    expect(parsed()).toEqual(expect.arrayContaining([expect.objectContaining({ level: 50, msg: 'audit file sink failed', file })]));
   });
 
   it('throws when the database refuses the event, after writing it, unstored, to the logger and the file', async () => {
@@ -177,9 +182,7 @@ describe('createAuditLog', () => {
     const failing = { audit: { ...store.audit, append: () => Promise.reject(new Error('database is locked')) } };
     const { audit, parsed } = auditLog({ store: failing, file });
     await expect(audit.record({ type: 'login', outcome: 'failure', subject: 'alice' })).rejects.toThrow('database is locked');
-    expect(parsed()).toEqual([
-      expect.objectContaining({ level: 50, audit: true, stored: false, seq: null, type: 'login', subject: 'alice', hash: null }),
-    ]);
+    expect(parsed()).toEqual([expect.objectContaining({ level: 50, audit: true, stored: false, seq: null, type: 'login', subject: 'alice', hash: null })]);
     expect(JSON.parse(readFileSync(file, 'utf8'))).toMatchObject({ seq: null, type: 'login', outcome: 'failure' });
   });
 

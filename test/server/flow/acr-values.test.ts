@@ -56,7 +56,10 @@ async function open(overrides: AuthorizeParams, client: FlowClient = flow.client
  * bob signs in with his password on a request with `overrides`: either a code (after consent,
  * when asked) with the ID token's claims, or the set-up of a second factor (`enrolment`).
  */
-async function bobSignsIn(overrides: AuthorizeParams, client: FlowClient = flow.client): Promise<{ enrolment: true } | { enrolment: false; acr: unknown; amr: unknown }> {
+async function bobSignsIn(
+  overrides: AuthorizeParams,
+  client: FlowClient = flow.client,
+): Promise<{ enrolment: true } | { enrolment: false; acr: unknown; amr: unknown }> {
   const { browser, page, verifier } = await open(overrides, client);
   let next = await submitLogin(browser, expectPage(page, 'login'), flow.users.bob);
   if (isMfaEnrolment(next)) return { enrolment: true };
@@ -132,7 +135,11 @@ describe('an essential acr in the claims parameter (OIDC Core §5.5, §5.5.1.1)'
   });
 
   it('essential with values ["1", "2"] does not: a code, acr 1', async () => {
-    expect(await bobSignsIn({ claims: claims({ id_token: { acr: { essential: true, values: ['1', '2'] } } }) })).toEqual({ enrolment: false, acr: '1', amr: ['pwd'] });
+    expect(await bobSignsIn({ claims: claims({ id_token: { acr: { essential: true, values: ['1', '2'] } } }) })).toEqual({
+      enrolment: false,
+      acr: '1',
+      amr: ['pwd'],
+    });
   });
 
   it('an essential claim wins over a lenient acr_values: acr_values="1" with essential ["2"] demands a second factor', async () => {
@@ -143,7 +150,11 @@ describe('an essential acr in the claims parameter (OIDC Core §5.5, §5.5.1.1)'
     expect(await bobSignsIn({ claims: claims({ id_token: { acr: { values: ['2'] } } }) })).toEqual({ enrolment: false, acr: '1', amr: ['pwd'] });
     expect(await bobSignsIn({ claims: claims({ id_token: { acr: { essential: false, value: '2' } } }) })).toEqual({ enrolment: false, acr: '1', amr: ['pwd'] });
     // acr asked for the userinfo response (not the ID token), or acr: null (voluntary, §5.5.1): nothing demanded either.
-    expect(await bobSignsIn({ claims: claims({ userinfo: { acr: { essential: true, values: ['2'] } } }) })).toEqual({ enrolment: false, acr: '1', amr: ['pwd'] });
+    expect(await bobSignsIn({ claims: claims({ userinfo: { acr: { essential: true, values: ['2'] } } }) })).toEqual({
+      enrolment: false,
+      acr: '1',
+      amr: ['pwd'],
+    });
     expect(await bobSignsIn({ claims: claims({ id_token: { acr: null } }) })).toEqual({ enrolment: false, acr: '1', amr: ['pwd'] });
   });
 
@@ -153,7 +164,11 @@ describe('an essential acr in the claims parameter (OIDC Core §5.5, §5.5.1.1)'
   });
 
   it('essential with an unknown value beside a known one is met as the known one says (values ["urn:example:gold", "1"]: a code, acr 1)', async () => {
-    expect(await bobSignsIn({ claims: claims({ id_token: { acr: { essential: true, values: ['urn:example:gold', '1'] } } }) })).toEqual({ enrolment: false, acr: '1', amr: ['pwd'] });
+    expect(await bobSignsIn({ claims: claims({ id_token: { acr: { essential: true, values: ['urn:example:gold', '1'] } } }) })).toEqual({
+      enrolment: false,
+      acr: '1',
+      amr: ['pwd'],
+    });
   });
 
   it('a claims parameter that is not a JSON object is invalid_request (redirect with state and iss): "[1]", "{", "null", "\\"x\\""', async () => {
@@ -170,7 +185,10 @@ describe('an essential acr in the claims parameter (OIDC Core §5.5, §5.5.1.1)'
     const enrol = await submitLogin(browser, expectPage(page, 'login'), { record: dora, username: 'dora', password: 'dora-password-12' });
     expect(isMfaEnrolment(enrol)).toBe(true);
     const form = parseForms(enrol.body).find((candidate) => candidate.action.endsWith('/mfa-enroll'))!;
-    const codes = await browser.open(new URL(form.action, enrol.url).href, { method: 'POST', form: { ...form.fields, code: await totpAt(setupKey(enrol.body), T0 + 15_000) } });
+    const codes = await browser.open(new URL(form.action, enrol.url).href, {
+      method: 'POST',
+      form: { ...form.fields, code: await totpAt(setupKey(enrol.body), T0 + 15_000) },
+    });
     let next = await browser.submit(codes, {}, { actionPart: '/continue' });
     if (!next.location) next = await browser.submit(expectPage(next, 'consent'), {}, { button: 'approve' });
     const first = await expectTokens(await redeemCode(flow.server, flow.client, callbackParams(next).get('code')!, verifier));

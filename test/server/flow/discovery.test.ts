@@ -33,7 +33,15 @@ describe('discovery of the OpenID Provider (OpenID Connect Discovery §3, RFC 84
     const meta = await metadata(server);
     const endpoints = Object.entries(meta).filter(([name, value]) => (name.endsWith('_endpoint') || name === 'jwks_uri') && typeof value === 'string');
     expect(endpoints.map(([name]) => name).sort()).toEqual(
-      ['authorization_endpoint', 'end_session_endpoint', 'introspection_endpoint', 'jwks_uri', 'revocation_endpoint', 'token_endpoint', 'userinfo_endpoint'].sort(),
+      [
+        'authorization_endpoint',
+        'end_session_endpoint',
+        'introspection_endpoint',
+        'jwks_uri',
+        'revocation_endpoint',
+        'token_endpoint',
+        'userinfo_endpoint',
+      ].sort(),
     );
     const expected: Record<string, { method: 'GET' | 'POST'; status: number }> = {
       // No parameters: an error page, not a redirect to nowhere.

@@ -32,7 +32,18 @@ import {
   type Page,
 } from '../../helpers/flow.js';
 import { FakeClock, T0 } from '../../helpers/fake-clock.js';
-import { continueToClient, expectMfaChallenge, factorContext, giveTotp, isMfaChallenge, isMfaEnrolment, setupKey, submitMfa, TOTP_STEP_MS, totpAt } from '../../helpers/mfa.js';
+import {
+  continueToClient,
+  expectMfaChallenge,
+  factorContext,
+  giveTotp,
+  isMfaChallenge,
+  isMfaEnrolment,
+  setupKey,
+  submitMfa,
+  TOTP_STEP_MS,
+  totpAt,
+} from '../../helpers/mfa.js';
 import type { TestServer } from '../../helpers/server.js';
 import { parseForms } from '../../helpers/user-agent.js';
 import { createSoftwarePasskey } from '../../cli/software-passkey.js';
@@ -117,7 +128,7 @@ describe("another user's second factor, account choice or approval never finishe
     expect(claims.amr).toEqual(expect.arrayContaining(['pwd', 'otp', 'mfa']));
   });
 
-  it("the same attack when bob already consented to Payroll: reloading the pending request (GET /interaction/:id) gives bob the login page, never a code", async () => {
+  it('the same attack when bob already consented to Payroll: reloading the pending request (GET /interaction/:id) gives bob the login page, never a code', async () => {
     const flow = await freshFlow();
     const { server, users, clock } = flow;
     const payroll = await registerFlowClient(server, { name: 'Payroll', requireMfa: true });
@@ -286,7 +297,7 @@ describe('id_token_hint names the user who must sign in (OIDC Core §3.1.2.1)', 
   });
 
   // Beyond the brief: the passwordless passkey sign-in, with the software authenticator of test/cli.
-  it("a hint naming alice and bob signing in with his passkey (passwordless): the request ends with login_required, no code", async () => {
+  it('a hint naming alice and bob signing in with his passkey (passwordless): the request ends with login_required, no code', async () => {
     const flow = await freshFlow();
     const { server, users, clock } = flow;
     const alice = await signIn(flow.browser, server, flow.client, users.alice);
@@ -318,11 +329,26 @@ describe('id_token_hint names the user who must sign in (OIDC Core §3.1.2.1)', 
 /** bob's remembered consent for `client` (as the consent step stores it), without his signing in there. */
 async function payrollGrantFor(flow: Flow, client: FlowClient): Promise<void> {
   const now = flow.server.clock.now();
-  await flow.server.store.consents.create({ id: randomUUID(), clientId: client.clientId, subject: flow.users.bob.record.id, scope: 'openid', extra: {}, createdAt: now, updatedAt: now, revokedAt: null });
+  await flow.server.store.consents.create({
+    id: randomUUID(),
+    clientId: client.clientId,
+    subject: flow.users.bob.record.id,
+    scope: 'openid',
+    extra: {},
+    createdAt: now,
+    updatedAt: now,
+    revokedAt: null,
+  });
 }
 
 /** A JSON POST from `browser`'s cookie jar (the passkey script's calls); cookies it sets are kept. */
-async function postJson(browser: Browser, server: TestServer, url: string, headers: Record<string, string>, body?: unknown): Promise<{ status: number; body: string }> {
+async function postJson(
+  browser: Browser,
+  server: TestServer,
+  url: string,
+  headers: Record<string, string>,
+  body?: unknown,
+): Promise<{ status: number; body: string }> {
   const cookie = [...browser.cookies].map(([name, value]) => `${name}=${value}`).join('; ');
   const response = await server.server.fetch(
     new Request(url, {

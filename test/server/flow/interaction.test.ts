@@ -296,7 +296,10 @@ describe('login page', () => {
     const page = expectPage(await openAuthorize(flow), 'login');
     const form = findForm(page);
     expect(form.method).toBe('post');
-    for (const [id, type] of [['username', 'text'], ['password', 'password']] as const) {
+    for (const [id, type] of [
+      ['username', 'text'],
+      ['password', 'password'],
+    ] as const) {
       expect(page.body).toMatch(new RegExp(`<label for="${id}">[^<]+</label>`));
       const input = new RegExp(`<input[^>]*\\sid="${id}"[^>]*>`).exec(page.body)?.[0] ?? '';
       expect(input).toContain(`name="${id}"`);

@@ -70,7 +70,9 @@ describe('end-session: the id_token_hint must be of the current session (sid), n
     expect(await isSignedIn(flow)).toBe(true);
 
     // With a post_logout_redirect_uri as well: still the confirmation page (which carries it), no redirect.
-    const withRedirect = await flow.browser.open(logoutUrl(flow, { id_token_hint: flow.first.id_token!, post_logout_redirect_uri: APP_LOGOUT_REDIRECT, state: 'old' }));
+    const withRedirect = await flow.browser.open(
+      logoutUrl(flow, { id_token_hint: flow.first.id_token!, post_logout_redirect_uri: APP_LOGOUT_REDIRECT, state: 'old' }),
+    );
     expectConfirmation(withRedirect);
     expect(findForm(withRedirect, '/logout/confirm').fields.post_logout_redirect_uri).toBe(APP_LOGOUT_REDIRECT);
     expect(await isSignedIn(flow)).toBe(true);
@@ -84,7 +86,9 @@ describe('end-session: the id_token_hint must be of the current session (sid), n
 
   it('an ID token of the current session signs out at once, to the registered post_logout_redirect_uri with the state', async () => {
     const flow = await twoSessions();
-    const page = await flow.browser.open(logoutUrl(flow, { id_token_hint: flow.second.id_token!, post_logout_redirect_uri: APP_LOGOUT_REDIRECT, state: 'bye' }));
+    const page = await flow.browser.open(
+      logoutUrl(flow, { id_token_hint: flow.second.id_token!, post_logout_redirect_uri: APP_LOGOUT_REDIRECT, state: 'bye' }),
+    );
     expect(page.status).toBe(303);
     expect(`${page.location!.origin}${page.location!.pathname}`).toBe(APP_LOGOUT_REDIRECT);
     expect(page.location!.searchParams.get('state')).toBe('bye');

@@ -162,7 +162,7 @@ describe('RP-Initiated Logout 1.0', () => {
     expect(await isSignedIn(flow)).toBe(true);
   });
 
-  it("an id_token_hint for another user does not sign out the current user without confirmation", async () => {
+  it('an id_token_hint for another user does not sign out the current user without confirmation', async () => {
     const flow = await signedIn();
     const bob = await signIn(new Browser(flow.server), flow.server, flow.client, flow.users.bob);
     const page = await flow.browser.open(logoutUrl(flow, { id_token_hint: bob.id_token!, post_logout_redirect_uri: APP_LOGOUT_REDIRECT }));

@@ -114,7 +114,9 @@ describe('refresh token grant (RFC 6749 §6) with rotation (RFC 9700 §4.14.2)',
   it('20 concurrent refreshes of one token without grace: exactly one succeeds, then the family is revoked', async () => {
     const flow = await offlineSession();
     const responses = await Promise.all(Array.from({ length: 20 }, () => refresh(flow.server, flow.client, flow.tokens.refresh_token!)));
-    const bodies = await Promise.all(responses.map(async (response) => ({ status: response.status, body: (await response.json()) as Record<string, unknown> })));
+    const bodies = await Promise.all(
+      responses.map(async (response) => ({ status: response.status, body: (await response.json()) as Record<string, unknown> })),
+    );
     const ok = bodies.filter((result) => result.status === 200);
     expect(ok).toHaveLength(1);
     for (const result of bodies.filter((candidate) => candidate.status !== 200)) expect(result.body.error).toBe('invalid_grant');

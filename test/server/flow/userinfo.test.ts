@@ -102,7 +102,11 @@ describe('UserInfo endpoint (OIDC Core §5.3, RFC 6750)', () => {
   it('answers 401 for a revoked access token', async () => {
     const { server, tokens, client } = await signedIn();
     expect((await server.get('/userinfo', bearer(tokens.access_token))).status).toBe(200);
-    const revoked = await server.post('/revoke', { token: tokens.access_token }, { headers: { Authorization: basic(client.clientId, asTestClient(client).clientSecret) } });
+    const revoked = await server.post(
+      '/revoke',
+      { token: tokens.access_token },
+      { headers: { Authorization: basic(client.clientId, asTestClient(client).clientSecret) } },
+    );
     expect(revoked.status).toBe(200);
     const response = await server.get('/userinfo', bearer(tokens.access_token));
     expect(response.status).toBe(401);

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { SecretKeys } from '../../../src/core/secret.js';
-import { KeyRing } from '../../../src/core/signing-keys.js';
+import { KeyRing } from '../../../src/server/keys/signing-keys.js';
 import {
   healthzResponse,
   metricsResponse,

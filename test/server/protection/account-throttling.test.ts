@@ -61,7 +61,8 @@ describe.each(BACKENDS)('per-account sign-in throttling, on $name', (backend) =>
     return response.status;
   }
 
-  const checked = async () => (await store.audit.list({ type: 'login.failed', limit: 100_000 })).filter((event) => event.details.reason === 'bad_credentials').length;
+  const checked = async () =>
+    (await store.audit.list({ type: 'login.failed', limit: 100_000 })).filter((event) => event.details.reason === 'bad_credentials').length;
 
   it('the real user signs in once from their own browser, which the account then knows', async () => {
     expect(await attempt(knownBrowser(), '198.51.100.1', 'victim', PASSWORD)).toBe(303);

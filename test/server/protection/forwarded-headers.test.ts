@@ -16,6 +16,7 @@ import { createMemoryStore } from '../../../src/stores/memory/index.js';
 import { freePort } from '../../helpers/ports.js';
 import { createUser } from '../../../src/server/admin/users.js';
 import { firstForm, LoopbackBrowser, requestFrom } from './loopback-http.js';
+import { RealTimeClock } from '../../helpers/fake-clock.js';
 
 const SECRET = 'forwarded-headers-test-secret-0123456789';
 const METRICS_TOKEN = 'scrape-token-0123456789-abcdef';
@@ -33,7 +34,8 @@ const running: Running[] = [];
 async function start(store: Store, options: Partial<AuthorizationServerOptions> = {}): Promise<Running> {
   const port = await freePort();
   const issuer = `http://127.0.0.1:${port}`;
-  const server = createAuthorizationServer({ issuer, store, secret: SECRET, logger: false, ...options });
+  // Real time, without waiting out the delays after failed sign-ins.
+  const server = createAuthorizationServer({ issuer, store, secret: SECRET, logger: false, clock: new RealTimeClock(), ...options });
   await server.ready();
   const http = serve({ fetch: server.fetch, port, hostname: '0.0.0.0' });
   await new Promise<void>((ready) => http.once('listening', () => ready()));
@@ -82,7 +84,9 @@ describe('behind nginx on 127.0.0.1 (trustedProxies 127.0.0.1, X-Forwarded-For)'
   const store = createMemoryStore();
   let issuer: string;
   beforeAll(async () => {
-    ({ issuer } = await start(store, { protection: { trustedProxies: ['127.0.0.1'], rateLimits: { signInPerAccountIp: { points: 3, seconds: 900, lockoutSeconds: 900 } } } }));
+    ({ issuer } = await start(store, {
+      protection: { trustedProxies: ['127.0.0.1'], rateLimits: { signInPerAccountIp: { points: 3, seconds: 900, lockoutSeconds: 900 } } },
+    }));
   });
 
   // nginx appends the address it saw ($proxy_add_x_forwarded_for) and passes the client's Forwarded on.
@@ -105,7 +109,14 @@ describe('behind nginx on 127.0.0.1 (trustedProxies 127.0.0.1, X-Forwarded-For)'
     await createUser(store, { username: 'victim', email: 'victim@example.com', password: 'the real password' }, Date.now());
     const redirect = 'https://app.example/callback';
     const { client } = await registerClient(store, secretKeys, { name: 'App', redirectUris: [redirect] }, Date.now());
-    const query = { client_id: client.clientId, redirect_uri: redirect, response_type: 'code', scope: 'openid', code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM', code_challenge_method: 'S256' };
+    const query = {
+      client_id: client.clientId,
+      redirect_uri: redirect,
+      response_type: 'code',
+      scope: 'openid',
+      code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM',
+      code_challenge_method: 'S256',
+    };
     const statuses: number[] = [];
     for (let i = 0; i < 5; i += 1) {
       const browser = new LoopbackBrowser('127.0.0.1', { forwarded: `for=10.9.9.${i}`, 'x-forwarded-for': '203.0.113.50' });
@@ -177,7 +188,8 @@ describe('a proxy in front but no trusted proxy configured', () => {
     const logger = pino({ level: 'info' }, { write: (line: string) => lines.push(line) });
     ({ issuer } = await start(store, { logger }));
   });
-  const warnings = () => lines.map((line) => JSON.parse(line) as { level: number; msg: string; event?: string }).filter((entry) => entry.event === 'proxy.unconfigured');
+  const warnings = () =>
+    lines.map((line) => JSON.parse(line) as { level: number; msg: string; event?: string }).filter((entry) => entry.event === 'proxy.unconfigured');
 
   it('refuses /metrics to forwarded requests from loopback, and warns once', async () => {
     expect((await requestFrom('127.0.0.1', `${issuer}/metrics`)).status).toBe(200);
@@ -233,6 +245,8 @@ describe('the metrics token', () => {
   });
 
   it('must be at least 16 characters', () => {
-    expect(() => createAuthorizationServer({ issuer, store, secret: SECRET, logger: false, protection: { metricsToken: 'too-short' } })).toThrow(/metricsToken/);
+    expect(() => createAuthorizationServer({ issuer, store, secret: SECRET, logger: false, protection: { metricsToken: 'too-short' } })).toThrow(
+      /metricsToken/,
+    );
   });
 });

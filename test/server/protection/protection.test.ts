@@ -11,12 +11,12 @@ import { createAuthorizationServer, type AuthorizationServer } from '../../../sr
 import type { Store } from '../../../src/stores/contract.js';
 import { createMemoryStore } from '../../../src/stores/memory/index.js';
 import { firstForm, LoopbackBrowser, requestFrom } from './loopback-http.js';
+import { RealTimeClock } from '../../helpers/fake-clock.js';
 import { freePort } from '../../helpers/ports.js';
 
 const SECRET = 'protection-test-secret-0123456789-abcdef';
 const REDIRECT = 'https://app.example/callback';
 const CHALLENGE = 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM';
-
 
 describe('protection over real loopback addresses', () => {
   let store: Store;
@@ -25,6 +25,8 @@ describe('protection over real loopback addresses', () => {
   let issuer: string;
   let clientId: string;
   const secretKeys = new SecretKeys(SECRET);
+  // Real time; the delays after failed sign-ins are recorded instead of waited for.
+  const clock = new RealTimeClock();
 
   beforeAll(async () => {
     const port = await freePort();
@@ -34,6 +36,7 @@ describe('protection over real loopback addresses', () => {
     server = createAuthorizationServer({
       issuer,
       store,
+      clock,
       secret: SECRET,
       logger: false,
       protection: { rateLimits: { signInPerAccountIp: { points: 5, seconds: 900, lockoutSeconds: 900 } } },
@@ -68,8 +71,9 @@ describe('protection over real loopback addresses', () => {
       statuses.push(response.status);
       if (response.status === 429) break;
     }
-    // Throttled after the configured 5 failures (with progressive delays before that).
+    // Throttled after the configured 5 failures, each answered after a longer delay than the one before.
     expect(statuses.slice(0, 5)).toEqual([401, 401, 401, 401, 401]);
+    expect(clock.sleeps).toEqual([250, 500, 1000, 2000, 4000]);
     expect(statuses.at(-1)).toBe(429);
     expect(statuses.length).toBe(6);
     // Locked even with the right password from this address.
@@ -97,7 +101,10 @@ describe('protection over real loopback addresses', () => {
     const tokenRequest = (from: string) =>
       requestFrom(from, `${issuer}/token`, {
         method: 'POST',
-        headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from(`${client.clientId}:${clientSecret}`).toString('base64')}` },
+        headers: {
+          'content-type': 'application/x-www-form-urlencoded',
+          authorization: `Basic ${Buffer.from(`${client.clientId}:${clientSecret}`).toString('base64')}`,
+        },
         body: 'grant_type=client_credentials',
       });
     const refused = await tokenRequest('127.0.0.1');
@@ -111,14 +118,20 @@ describe('protection over real loopback addresses', () => {
   it('counts issued tokens and failed sign-ins in /metrics, which only the operator allow-list can read', async () => {
     const metric = async (name: string) => {
       const text = (await requestFrom('127.0.0.1', `${issuer}/metrics`)).body;
-      return text.split('\n').filter((line) => line.startsWith(name)).reduce((sum, line) => sum + Number(line.split(' ').pop()), 0);
+      return text
+        .split('\n')
+        .filter((line) => line.startsWith(name))
+        .reduce((sum, line) => sum + Number(line.split(' ').pop()), 0);
     };
     const { client, clientSecret } = await registerClient(store, secretKeys, { name: 'Metered', grantTypes: ['client_credentials'] }, Date.now());
     const issuedBefore = await metric('gatehouse_tokens_issued_total{grant_type="client_credentials"}');
     const failedBefore = await metric('gatehouse_sign_in_failures_total');
     await requestFrom('127.0.0.4', `${issuer}/token`, {
       method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from(`${client.clientId}:${clientSecret}`).toString('base64')}` },
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        authorization: `Basic ${Buffer.from(`${client.clientId}:${clientSecret}`).toString('base64')}`,
+      },
       body: 'grant_type=client_credentials',
     });
     await tryPassword(new LoopbackBrowser('127.0.0.4'), 'bob', 'not bobs password');
@@ -126,7 +139,14 @@ describe('protection over real loopback addresses', () => {
     expect(await metric('gatehouse_sign_in_failures_total')).toBe(failedBefore + 1);
     // Loopback is the default operator allow-list; 127.0.0.0/8 is loopback, so ask from a non-listed
     // route instead: the operator endpoint is refused to everyone outside the list.
-    const strict = createAuthorizationServer({ issuer, store, secret: SECRET, logger: false, migrate: false, protection: { operatorAllowList: ['127.0.0.9/32'] } });
+    const strict = createAuthorizationServer({
+      issuer,
+      store,
+      secret: SECRET,
+      logger: false,
+      migrate: false,
+      protection: { operatorAllowList: ['127.0.0.9/32'] },
+    });
     const refused = await strict.fetch(new Request(`${issuer}/metrics`), { remoteAddress: '127.0.0.1' });
     expect(refused.status).toBe(404);
     const allowed = await strict.fetch(new Request(`${issuer}/metrics`), { remoteAddress: '127.0.0.9' });

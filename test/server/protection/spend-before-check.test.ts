@@ -40,7 +40,11 @@ function postForm(server: TestServer, browser: Browser, page: Page, actionPart: 
   );
 }
 
-async function auditCount(store: Store, type: string, match: (details: Record<string, unknown>, subject: string | null, clientId: string | null) => boolean): Promise<number> {
+async function auditCount(
+  store: Store,
+  type: string,
+  match: (details: Record<string, unknown>, subject: string | null, clientId: string | null) => boolean,
+): Promise<number> {
   const events = await store.audit.list({ type, limit: 100_000 });
   return events.filter((event) => match(event.details, event.subject, event.clientId)).length;
 }
@@ -96,11 +100,22 @@ describe.each(BACKENDS)('spend before check, on $name', (backend) => {
     const right = Math.floor(N / 2);
     const responses = await Promise.all(
       pages.map(({ browser, page }, index) =>
-        postForm(server, browser, page, '/login', { username: index % 2 === 0 ? 'alice' : 'ALICE@example.com', password: index === right ? alice.password : `wrong-${index}` }, '203.0.113.1'),
+        postForm(
+          server,
+          browser,
+          page,
+          '/login',
+          { username: index % 2 === 0 ? 'alice' : 'ALICE@example.com', password: index === right ? alice.password : `wrong-${index}` },
+          '203.0.113.1',
+        ),
       ),
     );
     const statuses = responses.map((response) => response.status);
-    const wrongChecked = await auditCount(store, 'login.failed', (details, _sub, clientId) => details.reason === 'bad_credentials' && clientId === client.clientId);
+    const wrongChecked = await auditCount(
+      store,
+      'login.failed',
+      (details, _sub, clientId) => details.reason === 'bad_credentials' && clientId === client.clientId,
+    );
     expect(wrongChecked).toBeLessThanOrEqual(PASSWORD_BUDGET);
     expect(statuses.filter((status) => status === 401)).toHaveLength(wrongChecked);
     expect(statuses.filter((status) => status === 429).length).toBeGreaterThanOrEqual(N - PASSWORD_BUDGET);
@@ -121,7 +136,9 @@ describe.each(BACKENDS)('spend before check, on $name', (backend) => {
     const wrong = await wrongTotpAt(secret, clock.now());
     const right = Math.floor(N / 2);
     const responses = await Promise.all(
-      Array.from({ length: N + 1 }, async (_, index) => postForm(server, browser, page, '/mfa', { method: 'totp', code: index === right ? await totpAt(secret, clock.now()) : wrong }, '203.0.113.2')),
+      Array.from({ length: N + 1 }, async (_, index) =>
+        postForm(server, browser, page, '/mfa', { method: 'totp', code: index === right ? await totpAt(secret, clock.now()) : wrong }, '203.0.113.2'),
+      ),
     );
     const wrongChecked = await auditCount(store, 'mfa.failed', (_details, sub) => sub === bob.record.id);
     expect(wrongChecked).toBeLessThanOrEqual(MFA_BUDGET);
@@ -135,14 +152,22 @@ describe.each(BACKENDS)('spend before check, on $name', (backend) => {
     await giveTotp(factorContext(store, clock), carol.record.id);
     const codes = await giveRecoveryCodes(factorContext(store, clock), carol.record.id);
     const { browser, page } = await secondFactorPage('carol');
-    const responses = await Promise.all(Array.from({ length: N }, (_, index) => postForm(server, browser, page, '/mfa', { method: 'recovery', code: `wrong-${String(index).padStart(5, '0')}` }, '203.0.113.3')));
+    const responses = await Promise.all(
+      Array.from({ length: N }, (_, index) =>
+        postForm(server, browser, page, '/mfa', { method: 'recovery', code: `wrong-${String(index).padStart(5, '0')}` }, '203.0.113.3'),
+      ),
+    );
     const checked = await auditCount(store, 'mfa.failed', (_details, sub) => sub === carol.record.id);
     expect(checked).toBe(MFA_BUDGET);
     const texts = await Promise.all(responses.map((response) => response.text()));
     expect(texts.filter((text) => text.includes('Too many wrong codes')).length).toBeGreaterThanOrEqual(N - MFA_BUDGET);
     const refused = await postForm(server, browser, page, '/mfa', { method: 'recovery', code: codes[0]! }, '203.0.113.3');
     expect(await refused.text()).toContain('Too many wrong codes');
-    expect(await store.factors.listByUser(carol.record.id).then((factors) => factors.find((factor) => factor.type === 'recovery_codes')!.data.codes as { usedAt: number | null }[])).toSatisfy((list: { usedAt: number | null }[]) => list.every((code) => code.usedAt === null));
+    expect(
+      await store.factors
+        .listByUser(carol.record.id)
+        .then((factors) => factors.find((factor) => factor.type === 'recovery_codes')!.data.codes as { usedAt: number | null }[]),
+    ).toSatisfy((list: { usedAt: number | null }[]) => list.every((code) => code.usedAt === null));
   }, 60_000);
 
   it(`${N} concurrent passkey assertions that do not verify: at most ${MFA_BUDGET} are checked (401), the rest 429`, async () => {
@@ -177,7 +202,10 @@ describe.each(BACKENDS)('spend before check, on $name', (backend) => {
         server.server.fetch(
           new Request(`${server.issuer}/token`, {
             method: 'POST',
-            headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: basic(machine.clientId, index === right ? machine.clientSecret : `wrong-${index}`) },
+            headers: {
+              'content-type': 'application/x-www-form-urlencoded',
+              authorization: basic(machine.clientId, index === right ? machine.clientSecret : `wrong-${index}`),
+            },
             body: 'grant_type=client_credentials',
           }),
           { remoteAddress: '203.0.113.7' },
@@ -193,14 +221,22 @@ describe.each(BACKENDS)('spend before check, on $name', (backend) => {
     expect(await retry.json()).toMatchObject({ error: 'temporarily_unavailable' });
     if (statuses[right] !== 200) {
       const again = await server.server.fetch(
-        new Request(`${server.issuer}/token`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: basic(machine.clientId, machine.clientSecret) }, body: 'grant_type=client_credentials' }),
+        new Request(`${server.issuer}/token`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: basic(machine.clientId, machine.clientSecret) },
+          body: 'grant_type=client_credentials',
+        }),
         { remoteAddress: '203.0.113.7' },
       );
       expect(again.status).toBe(429);
     }
     // Another address is not affected (the budget is per client id and address).
     const elsewhere = await server.server.fetch(
-      new Request(`${server.issuer}/token`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: basic(machine.clientId, machine.clientSecret) }, body: 'grant_type=client_credentials' }),
+      new Request(`${server.issuer}/token`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: basic(machine.clientId, machine.clientSecret) },
+        body: 'grant_type=client_credentials',
+      }),
       { remoteAddress: '198.51.100.9' },
     );
     expect(elsewhere.status).toBe(200);
@@ -211,7 +247,11 @@ describe.each(BACKENDS)('spend before check, on $name', (backend) => {
     const responses = await Promise.all(
       Array.from({ length: 80 }, () =>
         server.server.fetch(
-          new Request(`${server.issuer}/token`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: basic(busy.clientId, busy.clientSecret) }, body: 'grant_type=client_credentials' }),
+          new Request(`${server.issuer}/token`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: basic(busy.clientId, busy.clientSecret) },
+            body: 'grant_type=client_credentials',
+          }),
           { remoteAddress: '203.0.113.8' },
         ),
       ),

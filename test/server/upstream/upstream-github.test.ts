@@ -19,7 +19,6 @@ import { freePort } from '../../helpers/ports.js';
 const SECRET = 'upstream-test-secret-0123456789-abcdefgh';
 const APP_CALLBACK = 'http://127.0.0.1:9/app/callback';
 
-
 describe('upstream sign-in through GitHub', () => {
   let fake: FakeGitHub;
   let store: Store;
@@ -39,7 +38,15 @@ describe('upstream sign-in through GitHub', () => {
       secret: SECRET,
       logger: false,
       upstreams: [
-        { id: 'github', label: 'GitHub', provider: github({ baseUrl: fake.baseUrl }), clientId: fake.clientId, clientSecret: fake.clientSecret, allowInsecureRequests: true, keepTokens: true },
+        {
+          id: 'github',
+          label: 'GitHub',
+          provider: github({ baseUrl: fake.baseUrl }),
+          clientId: fake.clientId,
+          clientSecret: fake.clientSecret,
+          allowInsecureRequests: true,
+          keepTokens: true,
+        },
       ],
     });
     await server.ready();
@@ -100,7 +107,11 @@ describe('upstream sign-in through GitHub', () => {
     fake.user.id = 7_654_321;
     fake.user.login = 'hubber';
     fake.user.emails = [{ email: 'hubber@example.com', primary: true, verified: true, visibility: null }];
-    const local = await createUser(store, { username: 'hubber-local', email: 'hubber@example.com', emailVerified: true, password: 'a long password' }, Date.now());
+    const local = await createUser(
+      store,
+      { username: 'hubber-local', email: 'hubber@example.com', emailVerified: true, password: 'a long password' },
+      Date.now(),
+    );
     const { result } = await signInThroughGitHub(new UserAgent());
     expect(result.profile.sub).toBe(local.id);
 

@@ -57,7 +57,10 @@ describe('account page', () => {
     account = await submitMfa(browser, challenge, 'totp', { code: await totpAt(secret, clock.now()) });
     expect(isAccountPage(account)).toBe(true);
 
-    const removed = await browser.open(removeFormFor(account, 'Authenticator app').action, { method: 'POST', form: removeFormFor(account, 'Authenticator app').fields });
+    const removed = await browser.open(removeFormFor(account, 'Authenticator app').action, {
+      method: 'POST',
+      form: removeFormFor(account, 'Authenticator app').fields,
+    });
     expect(isAccountPage(removed)).toBe(true);
     expect(textOf(removed.body)).toContain('Removed.');
     expect(textOf(removed.body)).toContain('Off Add a second step');
@@ -98,7 +101,12 @@ describe('account page', () => {
     const account = await openAccount(new Browser(flow.server), flow.users.bob);
     const rows = signInRows(account);
     expect(rows).toHaveLength(4);
-    expect(rows.map((row) => (row.includes('Example App') ? 'app' : row.includes('Account page') ? 'account' : row))).toEqual(['account', 'app', 'account', 'account']);
+    expect(rows.map((row) => (row.includes('Example App') ? 'app' : row.includes('Account page') ? 'account' : row))).toEqual([
+      'account',
+      'app',
+      'account',
+      'account',
+    ]);
     for (const row of rows) {
       expect(row).toContain('Password');
       expect(row).toContain('Signed in');
@@ -120,7 +128,11 @@ describe('connected applications', () => {
     expect(textOf(account.body)).toContain('no longer has access');
     expect(textOf(account.body)).toContain('No applications have access');
 
-    const refreshed = await flow.server.post('/token', { grant_type: 'refresh_token', refresh_token: tokens.refresh_token! }, { headers: { authorization: `Basic ${Buffer.from(`${flow.client.clientId}:${flow.client.clientSecret}`).toString('base64')}` } });
+    const refreshed = await flow.server.post(
+      '/token',
+      { grant_type: 'refresh_token', refresh_token: tokens.refresh_token! },
+      { headers: { authorization: `Basic ${Buffer.from(`${flow.client.clientId}:${flow.client.clientSecret}`).toString('base64')}` } },
+    );
     expect(refreshed.status).toBe(400);
     expect(((await refreshed.json()) as { error: string }).error).toBe('invalid_grant');
     const info = await flow.server.get('/userinfo', { headers: { authorization: `Bearer ${tokens.access_token}` } });

@@ -28,7 +28,11 @@ let users: Record<'alice' | 'bob' | 'carol', TestUser>;
 beforeAll(async () => {
   ws = createWorkspace();
   server = await startServer({ cwd: ws.cwd, dataDir: ws.dataDir, dev: true });
-  const [alice, bob, carol] = await Promise.all([addUser(ws, 'alice', 'Alice Liddell'), addUser(ws, 'bob', 'Bob Builder'), addUser(ws, 'carol', 'Carol Danvers')]);
+  const [alice, bob, carol] = await Promise.all([
+    addUser(ws, 'alice', 'Alice Liddell'),
+    addUser(ws, 'bob', 'Bob Builder'),
+    addUser(ws, 'carol', 'Carol Danvers'),
+  ]);
   users = { alice: alice!, bob: bob!, carol: carol! };
   app = await addClient(ws, { name: 'Plain HTML app', redirectUri: REDIRECT_URI });
 }, 60_000);
@@ -56,7 +60,11 @@ function submitTotp(ua: UserAgent, page: Page, code: string): Promise<Page> {
   const form = parseForms(page.body).find((candidate) => candidate.action.endsWith('/mfa') && candidate.fields.method === 'totp');
   if (!form) throw new Error(`no authenticator-app form on ${page.url}:\n${page.body.slice(0, 600)}`);
   const body = new URLSearchParams({ ...form.fields, code });
-  return ua.open(new URL(form.action, page.url).href, { method: 'POST', body, headers: { 'content-type': 'application/x-www-form-urlencoded' } }, atRedirectUri);
+  return ua.open(
+    new URL(form.action, page.url).href,
+    { method: 'POST', body, headers: { 'content-type': 'application/x-www-form-urlencoded' } },
+    atRedirectUri,
+  );
 }
 
 /** Opens an authorization request of the app and enters the password; returns the page after it. */
@@ -109,7 +117,11 @@ describe('gatehouse users mfa, and signing in through the plain HTML forms', () 
     const callback = new URL((await approve(ua, afterCode)).url);
     expect(callback.searchParams.get('iss')).toBe(server.issuer);
     const code = callback.searchParams.get('code')!;
-    const response = await postForm(`${server.issuer}/token`, { grant_type: 'authorization_code', code, redirect_uri: REDIRECT_URI, code_verifier: verifier }, { clientId: app.clientId, clientSecret: app.clientSecret! });
+    const response = await postForm(
+      `${server.issuer}/token`,
+      { grant_type: 'authorization_code', code, redirect_uri: REDIRECT_URI, code_verifier: verifier },
+      { clientId: app.clientId, clientSecret: app.clientSecret! },
+    );
     expect(response.status).toBe(200);
     const tokens = (await response.json()) as { access_token: string; id_token: string };
     expect(tokens.access_token).toEqual(expect.any(String));
@@ -156,7 +168,9 @@ describe('gatehouse users mfa, and signing in through the plain HTML forms', () 
 describe('openid-client (independent RP) after a TOTP sign-in', () => {
   it('authorizationCodeGrant validates the ID token, whose amr has otp and mfa', async () => {
     const bob = await addTotp('bob');
-    const config = await client.discovery(new URL(server.issuer), app.clientId, app.clientSecret, client.ClientSecretBasic(app.clientSecret!), { execute: [client.allowInsecureRequests] });
+    const config = await client.discovery(new URL(server.issuer), app.clientId, app.clientSecret, client.ClientSecretBasic(app.clientSecret!), {
+      execute: [client.allowInsecureRequests],
+    });
     const checks = { pkceCodeVerifier: client.randomPKCECodeVerifier(), expectedState: client.randomState(), expectedNonce: client.randomNonce() };
     const url = client.buildAuthorizationUrl(config, {
       redirect_uri: REDIRECT_URI,

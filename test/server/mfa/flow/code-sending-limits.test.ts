@@ -19,7 +19,20 @@ import type { MfaFactorRecord } from '../../../../src/stores/contract.js';
 import { authorizeParams, authorizeUrl, Browser, pkce, startFlow, submitLogin, type Flow, type Page, type TestUser } from '../../../helpers/flow.js';
 import { FakeClock, T0 } from '../../../helpers/fake-clock.js';
 import type { TestServerOptions } from '../../../helpers/server.js';
-import { continueToClient, expectMfaChallenge, factorContext, giveContact, giveTotp, isAccountPage, openAccount, sendTargets, submitMfa, textOf, TOTP_STEP_MS, totpAt } from '../../../helpers/mfa.js';
+import {
+  continueToClient,
+  expectMfaChallenge,
+  factorContext,
+  giveContact,
+  giveTotp,
+  isAccountPage,
+  openAccount,
+  sendTargets,
+  submitMfa,
+  textOf,
+  TOTP_STEP_MS,
+  totpAt,
+} from '../../../helpers/mfa.js';
 import { parseForms } from '../../../helpers/user-agent.js';
 
 const GAP_MS = 31_000;
@@ -89,7 +102,9 @@ function asksForCode(page: Page): boolean {
 }
 
 async function pendingContacts(flow: LimitsFlow, user: TestUser): Promise<MfaFactorRecord[]> {
-  return (await flow.server.store.factors.listByUser(user.record.id)).filter((factor) => (factor.type === 'email' || factor.type === 'sms') && factor.data.confirmed !== true);
+  return (await flow.server.store.factors.listByUser(user.record.id)).filter(
+    (factor) => (factor.type === 'email' || factor.type === 'sms') && factor.data.confirmed !== true,
+  );
 }
 
 function addContact(browser: Browser, account: Page, channel: 'email' | 'sms', to: string): Promise<Page> {

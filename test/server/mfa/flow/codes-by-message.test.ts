@@ -10,7 +10,20 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createUser } from '../../../../src/server/admin/users.js';
 import { createDevOutboxSender, latestCode, readOutbox } from '../../../../src/server/mfa/senders/index.js';
-import { authorizeParams, authorizeUrl, Browser, expectTokens, pkce, readIdToken, redeemCode, signIn, startFlow, submitLogin, type Flow, type TestUser } from '../../../helpers/flow.js';
+import {
+  authorizeParams,
+  authorizeUrl,
+  Browser,
+  expectTokens,
+  pkce,
+  readIdToken,
+  redeemCode,
+  signIn,
+  startFlow,
+  submitLogin,
+  type Flow,
+  type TestUser,
+} from '../../../helpers/flow.js';
 import { FakeClock, T0 } from '../../../helpers/fake-clock.js';
 import {
   continueToClient,
@@ -83,7 +96,11 @@ describe('codes by email', () => {
     const wrong = await browser.submit(verify, { code: otherCode(sent.code) }, { actionPart: '/account/contacts/confirm' });
     expect(wrong.status).toBe(400);
     expect(textOf(wrong.body)).toContain('That code did not work.');
-    const codes = await browser.submit(wrong, { code: (await latestCode(outbox, ALICE_EMAIL, { purpose: 'verify_contact' }))! }, { actionPart: '/account/contacts/confirm' });
+    const codes = await browser.submit(
+      wrong,
+      { code: (await latestCode(outbox, ALICE_EMAIL, { purpose: 'verify_contact' }))! },
+      { actionPart: '/account/contacts/confirm' },
+    );
     // The first factor brings recovery codes; saving them goes on to the account page.
     expect(recoveryCodesOf(codes.body)).toHaveLength(10);
     const done = await browser.submit(codes, {}, { actionPart: '/account/done' });

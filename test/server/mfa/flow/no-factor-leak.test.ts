@@ -49,7 +49,11 @@ async function loginPage(browser: Browser, overrides: Record<string, string> = {
 
 describe('no hint of second factors before the password', () => {
   it('the login page is the same whoever login_hint names', async () => {
-    const pages = await Promise.all(['alice', 'bob', 'nobody'].map(async (hint) => comparable(await loginPage(new Browser(flow.server), { login_hint: hint })).replace(`value="${hint}"`, 'value="…"')));
+    const pages = await Promise.all(
+      ['alice', 'bob', 'nobody'].map(async (hint) =>
+        comparable(await loginPage(new Browser(flow.server), { login_hint: hint })).replace(`value="${hint}"`, 'value="…"'),
+      ),
+    );
     expect(pages[0]).toBe(pages[1]);
     expect(pages[0]).toBe(pages[2]);
     expect(textOf(pages[0]!)).not.toMatch(/authenticator|recovery|Email a code|Text a code|two-step/i);
@@ -81,7 +85,11 @@ describe('no hint of second factors before the password', () => {
     const response = await flow.server.server.fetch(
       new Request(new URL(form.action, page.url), {
         method: 'POST',
-        headers: { 'X-CSRF-Token': form.fields.csrf!, Accept: 'application/json', cookie: [...browser.cookies].map(([name, value]) => `${name}=${value}`).join('; ') },
+        headers: {
+          'X-CSRF-Token': form.fields.csrf!,
+          Accept: 'application/json',
+          cookie: [...browser.cookies].map(([name, value]) => `${name}=${value}`).join('; '),
+        },
       }),
     );
     expect(response.status).toBe(200);

@@ -53,7 +53,15 @@ function softwareCredential(): SoftwareCredential {
       // §6.1: rpIdHash, flags UP|UV|AT, counter 0, attested credential data (zero AAGUID, id, key).
       const authData = Buffer.concat([sha256(rpId), Buffer.from([0x45]), Buffer.alloc(4), Buffer.alloc(16), idLength, credentialId, coseKey]);
       // §6.5.4 "none" attestation: {fmt: "none", attStmt: {}, authData}.
-      const attestationObject = Buffer.concat([cborHead(5, 3), cborText('fmt'), cborText('none'), cborText('attStmt'), cborHead(5, 0), cborText('authData'), cborBytes(authData)]);
+      const attestationObject = Buffer.concat([
+        cborHead(5, 3),
+        cborText('fmt'),
+        cborText('none'),
+        cborText('attStmt'),
+        cborHead(5, 0),
+        cborText('authData'),
+        cborBytes(authData),
+      ]);
       const clientDataJSON = Buffer.from(JSON.stringify({ type: 'webauthn.create', challenge: options.challenge, origin, crossOrigin: false }));
       return {
         id,
@@ -61,7 +69,11 @@ function softwareCredential(): SoftwareCredential {
         type: 'public-key',
         authenticatorAttachment: 'platform',
         clientExtensionResults: {},
-        response: { clientDataJSON: clientDataJSON.toString('base64url'), attestationObject: attestationObject.toString('base64url'), transports: ['internal'] },
+        response: {
+          clientDataJSON: clientDataJSON.toString('base64url'),
+          attestationObject: attestationObject.toString('base64url'),
+          transports: ['internal'],
+        },
       };
     },
   };
@@ -108,7 +120,11 @@ async function accountOf(user: TestUser): Promise<{ browser: Browser; csrf: stri
 }
 
 /** Asks for creation options, answers them with `credential`; the register call's answer. */
-async function registerOn(account: { browser: Browser; csrf: string }, credential: SoftwareCredential, tamper?: (response: Record<string, unknown>) => void): Promise<JsonAnswer> {
+async function registerOn(
+  account: { browser: Browser; csrf: string },
+  credential: SoftwareCredential,
+  tamper?: (response: Record<string, unknown>) => void,
+): Promise<JsonAnswer> {
   const options = await postJson(account.browser, '/account/passkeys/options', account.csrf);
   expect(options.status, options.text).toBe(200);
   const { options: creation, challengeId } = options.body as { options: { challenge: string; rp: { id?: string } }; challengeId: string };

@@ -95,7 +95,10 @@ describe("policy 'required': a user without a factor sets one up during sign-in"
     const setup = await submitLogin(browser, login, flow.users.bob);
     const secret = setupKey(setup.body);
     const form = parseForms(setup.body).find((candidate) => candidate.action.endsWith('/mfa-enroll'))!;
-    const wrong = await browser.open(new URL(form.action, setup.url).href, { method: 'POST', form: { ...form.fields, code: await wrongTotpAt(secret, clock.now()) } });
+    const wrong = await browser.open(new URL(form.action, setup.url).href, {
+      method: 'POST',
+      form: { ...form.fields, code: await wrongTotpAt(secret, clock.now()) },
+    });
     expect(isMfaEnrolment(wrong)).toBe(true);
     expect(textOf(wrong.body)).toContain('That code did not work');
     expect(setupKey(wrong.body)).toBe(secret);

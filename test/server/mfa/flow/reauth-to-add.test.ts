@@ -111,7 +111,11 @@ function postAccount(browser: Browser, path: string, csrf: string, fields: Recor
 async function postJson(browser: Browser, path: string, csrf: string, body: unknown): Promise<{ status: number; body: Record<string, unknown> }> {
   const cookie = [...browser.cookies].map(([name, value]) => `${name}=${value}`).join('; ');
   const response = await flow.server.server.fetch(
-    new Request(`${flow.server.issuer}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-csrf-token': csrf, cookie }, body: JSON.stringify(body) }),
+    new Request(`${flow.server.issuer}${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-csrf-token': csrf, cookie },
+      body: JSON.stringify(body),
+    }),
   );
   return { status: response.status, body: (await response.json()) as Record<string, unknown> };
 }
@@ -126,7 +130,8 @@ function expectReauthPage(page: Page, message: string = ADD_REFUSED): void {
 /** Whether the account page offers the "add" forms (and not the "sign in again" button), or the reverse. */
 function addFormsShown(page: Page): boolean {
   const actions = parseForms(page.body).map((form) => form.action);
-  const add = ['/account/totp', '/account/contacts'].every((path) => actions.some((action) => action.endsWith(path))) && page.body.includes('data-passkey-block');
+  const add =
+    ['/account/totp', '/account/contacts'].every((path) => actions.some((action) => action.endsWith(path))) && page.body.includes('data-passkey-block');
   const reauth = actions.some((action) => action.endsWith('/account/reauth'));
   if (add === reauth) throw new Error(`the account page shows ${add ? 'both' : 'neither'} the add forms and the sign-in-again button:\n${page.body}`);
   return add;
@@ -186,7 +191,15 @@ function registrationResponse(options: { challenge: string }): Record<string, un
     credentialId,
     cose,
   ]);
-  const attestationObject = Buffer.concat([Buffer.from([0xa3]), cborText('fmt'), cborText('none'), cborText('attStmt'), Buffer.from([0xa0]), cborText('authData'), cborBytes(authData)]);
+  const attestationObject = Buffer.concat([
+    Buffer.from([0xa3]),
+    cborText('fmt'),
+    cborText('none'),
+    cborText('attStmt'),
+    Buffer.from([0xa0]),
+    cborText('authData'),
+    cborBytes(authData),
+  ]);
   const clientData = { type: 'webauthn.create', challenge: options.challenge, origin: origin.origin, crossOrigin: false };
   return {
     id: credentialId.toString('base64url'),
@@ -249,7 +262,12 @@ describe('adding a sign-in method needs a sign-in at most recentAuthSeconds (600
 
     // Nothing was added: the app and the address still wait for their code, one TOTP only, no SMS sent.
     const factors = await factorsOf(user);
-    expect(factors.map((factor) => [factor.type, factor.data.confirmed])).toEqual(expect.arrayContaining([['totp', false], ['email', false]]));
+    expect(factors.map((factor) => [factor.type, factor.data.confirmed])).toEqual(
+      expect.arrayContaining([
+        ['totp', false],
+        ['email', false],
+      ]),
+    );
     expect(factors).toHaveLength(2);
     expect(await readOutbox(outbox)).toHaveLength(sent);
     expect(await auditTypes('mfa.enrolled', user)).toEqual([]);
@@ -300,7 +318,9 @@ describe('adding a sign-in method needs a sign-in at most recentAuthSeconds (600
     expect((await factorsOf(user)).some((factor) => factor.type === 'webauthn' && factor.data.confirmed === true)).toBe(true);
 
     expect(await auditTypes('mfa.enrolled', user)).toEqual(expect.arrayContaining(['email', 'totp', 'sms', 'webauthn']));
-    expect(await flow.server.store.audit.tail(200, 'mfa.recovery_codes_regenerated').then((events) => events.filter((event) => event.subject === user.record.id))).toHaveLength(1);
+    expect(
+      await flow.server.store.audit.tail(200, 'mfa.recovery_codes_regenerated').then((events) => events.filter((event) => event.subject === user.record.id)),
+    ).toHaveLength(1);
   });
 
   it('exactly at recentAuthSeconds the session is still recent; one second later it is not', async () => {
@@ -349,7 +369,10 @@ describe('a user who has a second factor must have used it in this session to ad
     expect(addFormsShown(again)).toBe(true);
     expect(recoveryCodesOf((await postAccount(browser, '/account/recovery-codes', csrfOf(again))).body)).toHaveLength(10);
     expect((await addPasskey(browser, csrfOf(again))).register?.status).toBe(200);
-    const removed = await browser.open(removeFormFor(again, 'Authenticator app').action, { method: 'POST', form: removeFormFor(again, 'Authenticator app').fields });
+    const removed = await browser.open(removeFormFor(again, 'Authenticator app').action, {
+      method: 'POST',
+      form: removeFormFor(again, 'Authenticator app').fields,
+    });
     expect(isAccountPage(removed)).toBe(true);
     expect((await factorsOf(user)).some((factor) => factor.id === app.id)).toBe(false);
   });
@@ -431,7 +454,10 @@ describe('a security notice email when a method is added', () => {
     const enrol = await submitLogin(browser, login, user);
     expect(isMfaEnrolment(enrol)).toBe(true);
     const form = parseForms(enrol.body).find((candidate) => candidate.action.endsWith('/mfa-enroll'))!;
-    const codes = await browser.open(new URL(form.action, enrol.url).href, { method: 'POST', form: { ...form.fields, code: await totpAt(setupKey(enrol.body), clock.now()) } });
+    const codes = await browser.open(new URL(form.action, enrol.url).href, {
+      method: 'POST',
+      form: { ...form.fields, code: await totpAt(setupKey(enrol.body), clock.now()) },
+    });
     expect((await continueToClient(browser, codes)).get('code')).toEqual(expect.any(String));
     const [notice] = await noticesIn(user.record.email!, 1);
     expect(notice!.text).toContain('An authenticator app was added');

@@ -3,7 +3,18 @@
  * place of the authenticator app; a used code is refused; the account page counts what is left.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { authorizeParams, authorizeUrl, Browser, expectTokens, pkce, readIdToken, redeemCode, startFlow, submitLogin, type Flow } from '../../../helpers/flow.js';
+import {
+  authorizeParams,
+  authorizeUrl,
+  Browser,
+  expectTokens,
+  pkce,
+  readIdToken,
+  redeemCode,
+  startFlow,
+  submitLogin,
+  type Flow,
+} from '../../../helpers/flow.js';
 import { FakeClock, T0 } from '../../../helpers/fake-clock.js';
 import {
   continueToClient,

@@ -6,7 +6,19 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { github } from '../../../../src/client/index.js';
 import { startFakeGitHub, type FakeGitHub } from '../../../fakes/fake-github.js';
-import { authorizeParams, authorizeUrl, Browser, expectPage, expectTokens, pkce, readIdToken, redeemCode, startFlow, type Flow, type Page } from '../../../helpers/flow.js';
+import {
+  authorizeParams,
+  authorizeUrl,
+  Browser,
+  expectPage,
+  expectTokens,
+  pkce,
+  readIdToken,
+  redeemCode,
+  startFlow,
+  type Flow,
+  type Page,
+} from '../../../helpers/flow.js';
 import { FakeClock } from '../../../helpers/fake-clock.js';
 import { continueToClient, expectMfaChallenge, factorContext, freshTotp, giveTotp, setsSessionCookie, submitMfa } from '../../../helpers/mfa.js';
 import { ISSUER } from '../../../helpers/server.js';
@@ -21,7 +33,16 @@ beforeAll(async () => {
   clock = new FakeClock(Date.now());
   flow = await startFlow({
     clock,
-    upstreams: [{ id: 'github', label: 'GitHub', provider: github({ baseUrl: fake.baseUrl }), clientId: fake.clientId, clientSecret: fake.clientSecret, allowInsecureRequests: true }],
+    upstreams: [
+      {
+        id: 'github',
+        label: 'GitHub',
+        provider: github({ baseUrl: fake.baseUrl }),
+        clientId: fake.clientId,
+        clientSecret: fake.clientSecret,
+        allowInsecureRequests: true,
+      },
+    ],
   });
 });
 

@@ -203,12 +203,9 @@ describe('createWebhookSender configuration', () => {
     expect((thrown as ConfigError).option).toBe('url');
   });
 
-  it.each(['https://sms.example.com/hook', 'http://127.0.0.1:8080/hook', 'http://localhost/hook', 'http://[::1]:9000/'])(
-    'accepts %s',
-    (url) => {
-      expect(createWebhookSender({ url }).kind).toBe('webhook');
-    },
-  );
+  it.each(['https://sms.example.com/hook', 'http://127.0.0.1:8080/hook', 'http://localhost/hook', 'http://[::1]:9000/'])('accepts %s', (url) => {
+    expect(createWebhookSender({ url }).kind).toBe('webhook');
+  });
 
   it('refuses an empty secret and a non-positive timeout', () => {
     expect(() => createWebhookSender({ url: 'https://sms.example.com', secret: '' })).toThrow(ConfigError);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_BRANDING, renderRecoveryCodesPage } from '../../src/ui/index.js';
-import { attr, tags } from './all-pages.js';
-import { forms, hiddenFields, RECOVERY_CODES } from './mfa-fixtures.js';
+import { DEFAULT_BRANDING, renderRecoveryCodesPage } from './index.js';
+import { attr, tags } from './testing/all-pages.js';
+import { forms, hiddenFields, RECOVERY_CODES } from './testing/mfa-fixtures.js';
 
 const view = {
   branding: DEFAULT_BRANDING,

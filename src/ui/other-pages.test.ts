@@ -1,12 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import {
-  DEFAULT_BRANDING,
-  renderErrorPage,
-  renderLogoutConfirmPage,
-  renderSelectAccountPage,
-  renderSignedOutPage,
-} from '../../src/ui/index.js';
-import { attr, tags } from './all-pages.js';
+import { DEFAULT_BRANDING, renderErrorPage, renderLogoutConfirmPage, renderSelectAccountPage, renderSignedOutPage } from './index.js';
+import { attr, tags } from './testing/all-pages.js';
 
 const base = { branding: DEFAULT_BRANDING, nonce: 'n' };
 

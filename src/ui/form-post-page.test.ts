@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { renderFormPostPage } from '../../src/ui/index.js';
-import { attr, tags } from './all-pages.js';
+import { renderFormPostPage } from './index.js';
+import { attr, tags } from './testing/all-pages.js';
 
 describe('renderFormPostPage', () => {
   const fields = { code: 'SplxlOBeZQQYbYS6WxSbIA', state: 'af0ifjsldkj', iss: 'https://id.example' };

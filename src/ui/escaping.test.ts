@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_BRANDING, escapeHtml } from '../../src/ui/index.js';
-import { attr, renderAllPages, tags } from './all-pages.js';
+import { DEFAULT_BRANDING, escapeHtml } from './index.js';
+import { attr, renderAllPages, tags } from './testing/all-pages.js';
 
 const SCRIPT = '<script>alert(1)</script>';
 const BREAKOUT = '" onmouseover="x';

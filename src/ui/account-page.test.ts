@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_BRANDING, renderAccountPage, type AccountPageView } from '../../src/ui/index.js';
-import { attr, tags } from './all-pages.js';
-import { accountActions, forms, hiddenFields, text } from './mfa-fixtures.js';
+import { DEFAULT_BRANDING, renderAccountPage, type AccountPageView } from './index.js';
+import { attr, tags } from './testing/all-pages.js';
+import { accountActions, forms, hiddenFields, text } from './testing/mfa-fixtures.js';
 
 const actions = accountActions('/account');
 const view: AccountPageView = {
@@ -128,7 +128,14 @@ describe('renderAccountPage', () => {
       renderAccountPage({
         ...view,
         sessions: [
-          { id: 's1', current: true, signedInAt: { text: '2 hours ago', iso: '2025-03-12T12:20:00.000Z', exact: '12 March 2025, 12:20 UTC' }, methods: 'Password + authenticator app', device: 'Chrome on macOS', address: '203.0.113.7' },
+          {
+            id: 's1',
+            current: true,
+            signedInAt: { text: '2 hours ago', iso: '2025-03-12T12:20:00.000Z', exact: '12 March 2025, 12:20 UTC' },
+            methods: 'Password + authenticator app',
+            device: 'Chrome on macOS',
+            address: '203.0.113.7',
+          },
           { id: 's2', current: false, signedInAt: '3 days ago', methods: 'GitHub', device: 'Firefox on Windows', address: '2001:db8::1' },
         ],
       }),
@@ -145,10 +152,15 @@ describe('renderAccountPage', () => {
 
   it('shows where each sign-in came from under its method', () => {
     const signIns = section(
-      renderAccountPage({ ...view, signIns: [{ at: '5 minutes ago', method: 'Passkey', client: 'Acme Photos', device: 'Safari on iPhone', address: '198.51.100.4', outcome: 'Signed in' }] }),
+      renderAccountPage({
+        ...view,
+        signIns: [{ at: '5 minutes ago', method: 'Passkey', client: 'Acme Photos', device: 'Safari on iPhone', address: '198.51.100.4', outcome: 'Signed in' }],
+      }),
       'Recent sign-ins',
     );
-    expect(signIns).toContain('<td>Passkey<span class="cell-meta">to Acme Photos</span><span class="cell-meta">Safari on iPhone\u00a0· 198.51.100.4</span></td>');
+    expect(signIns).toContain(
+      '<td>Passkey<span class="cell-meta">to Acme Photos</span><span class="cell-meta">Safari on iPhone\u00a0· 198.51.100.4</span></td>',
+    );
   });
 
   it('offers no "sign out of other sessions" when there are none', () => {
@@ -172,12 +184,19 @@ describe('renderAccountPage', () => {
     expect(plain).not.toContain('account-error');
     expect(plain).not.toContain('account-notice');
     // The passkey script's error region is there, empty and hidden, until a passkey fails.
-    expect(plain).toMatch(/<div class="passkey-error" id="add-passkey-status-error" role="alert"><div class="alert" hidden><svg [^>]*>[\s\S]*?<\/svg><p><\/p><\/div><\/div>/);
+    expect(plain).toMatch(
+      /<div class="passkey-error" id="add-passkey-status-error" role="alert"><div class="alert" hidden><svg [^>]*>[\s\S]*?<\/svg><p><\/p><\/div><\/div>/,
+    );
   });
 
   it('uses one h1 and an h2 per section, in order', () => {
     const html = renderAccountPage(view);
     expect(tags(html, 'h1')).toHaveLength(1);
-    expect([...html.matchAll(/<h2 id="[^"]+">([^<]+)<\/h2>/g)].map((m) => m[1])).toEqual(['Two-step verification', 'Connected applications', 'Sessions', 'Recent sign-ins']);
+    expect([...html.matchAll(/<h2 id="[^"]+">([^<]+)<\/h2>/g)].map((m) => m[1])).toEqual([
+      'Two-step verification',
+      'Connected applications',
+      'Sessions',
+      'Recent sign-ins',
+    ]);
   });
 });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_BRANDING } from '../../src/ui/index.js';
-import { attr, tags } from './all-pages.js';
-import { forms, hiddenFields, renderMfaPages, visibleControls } from './mfa-fixtures.js';
+import { DEFAULT_BRANDING } from './index.js';
+import { attr, tags } from './testing/all-pages.js';
+import { forms, hiddenFields, renderMfaPages, visibleControls } from './testing/mfa-fixtures.js';
 
 const NONCE = 'rAnd0mN0nce';
 const URL = '/interaction/abc';
@@ -28,7 +28,9 @@ describe.each(pages.map((page) => [page.name, page] as const))('%s page', (_name
       expect(id, control).toBeTruthy();
       expect(html, control).toContain(`<label for="${id}">`);
     }
-    const ids = tags(html, '[a-z]+').map((tag) => attr(tag, 'id')).filter(Boolean);
+    const ids = tags(html, '[a-z]+')
+      .map((tag) => attr(tag, 'id'))
+      .filter(Boolean);
     expect(new Set(ids).size).toBe(ids.length);
     // Every aria-describedby points at something that exists.
     for (const tag of tags(html, '[a-z]+').filter((t) => attr(t, 'aria-describedby'))) {

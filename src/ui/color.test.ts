@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { contrastRatio, isHexColor, readableTextColor } from '../../src/ui/index.js';
-import { brandPalette } from '../../src/ui/styles.js';
+import { contrastRatio, isHexColor, readableTextColor } from './index.js';
+import { brandPalette } from './styles.js';
 
 describe('readableTextColor', () => {
   it('picks dark text on a light primary and white on a dark one', () => {
@@ -42,9 +42,7 @@ describe('brandPalette', () => {
     const palette = brandPalette(color);
     expect(contrastRatio(palette.accentLight, '#ffffff')).toBeGreaterThanOrEqual(4.5);
     expect(contrastRatio(palette.accentDark, '#1a1d24')).toBeGreaterThanOrEqual(4.5);
-    expect(contrastRatio(palette.onPrimary, palette.primaryHover)).toBeGreaterThanOrEqual(
-      contrastRatio(palette.onPrimary, palette.primary),
-    );
+    expect(contrastRatio(palette.onPrimary, palette.primaryHover)).toBeGreaterThanOrEqual(contrastRatio(palette.onPrimary, palette.primary));
   });
 });
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { durationUntil, formatDate, formatDateTime, retryTime, shownTimeAgo, timeAgo } from '../../src/ui/index.js';
+import { durationUntil, formatDate, formatDateTime, retryTime, shownTimeAgo, timeAgo } from './index.js';
 
 const NOW = Date.UTC(2025, 2, 12, 14, 20, 30);
 const MIN = 60_000;

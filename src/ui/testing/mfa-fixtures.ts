@@ -1,3 +1,8 @@
+/**
+ * Fixtures of the MFA page tests beside the code (and of the passkey script test in Chromium):
+ * views, every MFA page rendered, form and text readers. Test code only: tsconfig.build.json leaves
+ * the `testing` folders of src/ out of dist/.
+ */
 import {
   renderAccountPage,
   renderContactVerifyPage,
@@ -7,14 +12,25 @@ import {
   renderRecoveryCodesPage,
   type AccountPageActions,
   type Branding,
-} from '../../src/ui/index.js';
+} from '../index.js';
 import { attr, tags } from './all-pages.js';
 
 /** A small QR-like SVG as the server would render it; trusted markup. */
 export const QR_SVG =
   '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 29 29" shape-rendering="crispEdges"><path fill="#ffffff" d="M0 0h29v29H0z"/><path stroke="#000000" d="M1 1.5h7m2 0h1"/></svg>';
 
-export const RECOVERY_CODES = ['k7m2p-q9x4a', 'b3nw8-tz6ye', 'h4cj9-r2vsd', 'p8fq3-m6wnk', 'x2ta7-e5hzr', 'd9gk4-w3bcu', 'n6yp2-j8qmf', 'u5rs3-c7dtx', 'e4wz9-k2hng', 'm3vb8-s6pja'];
+export const RECOVERY_CODES = [
+  'k7m2p-q9x4a',
+  'b3nw8-tz6ye',
+  'h4cj9-r2vsd',
+  'p8fq3-m6wnk',
+  'x2ta7-e5hzr',
+  'd9gk4-w3bcu',
+  'n6yp2-j8qmf',
+  'u5rs3-c7dtx',
+  'e4wz9-k2hng',
+  'm3vb8-s6pja',
+];
 
 export function accountActions(url: string): AccountPageActions {
   return {

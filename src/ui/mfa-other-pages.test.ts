@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_BRANDING, renderContactVerifyPage, renderReauthRequiredPage } from '../../src/ui/index.js';
-import { attr, tags } from './all-pages.js';
-import { forms, hiddenFields } from './mfa-fixtures.js';
+import { DEFAULT_BRANDING, renderContactVerifyPage, renderReauthRequiredPage } from './index.js';
+import { attr, tags } from './testing/all-pages.js';
+import { forms, hiddenFields } from './testing/mfa-fixtures.js';
 
 const base = { branding: DEFAULT_BRANDING, nonce: 'n' };
 
@@ -19,7 +19,14 @@ describe('renderContactVerifyPage', () => {
   });
 
   it('says "email address" for an address, and shows an error the field points at', () => {
-    const html = renderContactVerifyPage({ ...base, action: '/c', csrfToken: 't', factorId: 'f', masked: 'a•••@example.com', error: 'That code did not work.' });
+    const html = renderContactVerifyPage({
+      ...base,
+      action: '/c',
+      csrfToken: 't',
+      factorId: 'f',
+      masked: 'a•••@example.com',
+      error: 'That code did not work.',
+    });
     expect(html).toContain('<h1>Confirm your email address</h1>');
     expect(html).toMatch(/id="contact-error" role="alert"/);
     const code = tags(html, 'input').find((tag) => attr(tag, 'name') === 'code') ?? '';
@@ -30,7 +37,12 @@ describe('renderContactVerifyPage', () => {
 
 describe('renderReauthRequiredPage', () => {
   it('explains why and offers "Sign in again"', () => {
-    const html = renderReauthRequiredPage({ ...base, action: '/account/reauth', csrfToken: 'tok', message: 'To remove a sign-in method, sign in again first.' });
+    const html = renderReauthRequiredPage({
+      ...base,
+      action: '/account/reauth',
+      csrfToken: 'tok',
+      message: 'To remove a sign-in method, sign in again first.',
+    });
     expect(html).toContain('<p class="lead">To remove a sign-in method, sign in again first.</p>');
     const [form] = forms(html);
     expect(attr(form ?? '', 'action')).toBe('/account/reauth');

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { describeSignInMethods, type SignInDetail } from '../../src/ui/index.js';
+import { describeSignInMethods, type SignInDetail } from './index.js';
 
 describe('describeSignInMethods', () => {
   it.each<[string[], SignInDetail, string]>([

@@ -7,8 +7,8 @@
 import type { Browser, BrowserContext, Page, Request } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_BRANDING, renderAccountPage, renderMfaChallengePage } from '../../src/ui/index.js';
-import { hasChromium, launchChromium } from '../browser/chromium.js';
-import { accountActions } from './mfa-fixtures.js';
+import { hasChromium, launchChromium } from './chromium.js';
+import { accountActions } from '../../src/ui/testing/mfa-fixtures.js';
 
 const ORIGIN = 'https://gatehouse.test';
 const NONCE = 'bm9uY2Utb25l';
@@ -92,7 +92,11 @@ describe.skipIf(!hasChromium)('passkey script in Chromium', () => {
         const raw = request.postData();
         posts.push({ url: url.pathname, csrf: headers['x-csrf-token'], contentType: headers['content-type'], body: raw ? JSON.parse(raw) : undefined });
         if (url.pathname.endsWith('/options')) {
-          return route.fulfill({ status: 200, contentType: 'application/json', body: JSON.stringify({ options: { challenge: 'Y2hhbGxlbmdl' }, challengeId: 'ch-1' }) });
+          return route.fulfill({
+            status: 200,
+            contentType: 'application/json',
+            body: JSON.stringify({ options: { challenge: 'Y2hhbGxlbmdl' }, challengeId: 'ch-1' }),
+          });
         }
         return route.fulfill({
           status: setup.verifyStatus ?? 200,
@@ -100,7 +104,8 @@ describe.skipIf(!hasChromium)('passkey script in Chromium', () => {
           body: JSON.stringify(setup.verifyBody ?? { redirect: `${ORIGIN}/done` }),
         });
       }
-      if (url.pathname === path) return route.fulfill({ status: 200, contentType: 'text/html; charset=utf-8', headers: { 'Content-Security-Policy': CSP }, body: html });
+      if (url.pathname === path)
+        return route.fulfill({ status: 200, contentType: 'text/html; charset=utf-8', headers: { 'Content-Security-Policy': CSP }, body: html });
       if (url.pathname.endsWith('/webauthn.js') && setup.library !== 'missing') {
         return route.fulfill({ status: 200, contentType: 'text/javascript', body: libraryStub(setup.library ?? 'ok') });
       }
@@ -121,7 +126,12 @@ describe.skipIf(!hasChromium)('passkey script in Chromium', () => {
       await page.waitForURL(`${ORIGIN}/done`);
       expect(posts).toEqual([
         { url: '/interaction/abc/passkey/options', csrf: 'csrf-123', contentType: undefined, body: undefined },
-        { url: '/interaction/abc/passkey', csrf: 'csrf-123', contentType: 'application/json', body: { challengeId: 'ch-1', response: { id: 'cred-1', type: 'public-key' } } },
+        {
+          url: '/interaction/abc/passkey',
+          csrf: 'csrf-123',
+          contentType: 'application/json',
+          body: { challengeId: 'ch-1', response: { id: 'cred-1', type: 'public-key' } },
+        },
       ]);
       expect(violations).toEqual([]);
     } finally {
@@ -133,7 +143,9 @@ describe.skipIf(!hasChromium)('passkey script in Chromium', () => {
     const { page, context } = await serve('/interaction/abc/mfa', challengePage, { verifyStatus: 400, verifyBody: { error: 'invalid' } });
     try {
       await page.click('#passkey-button');
-      await expect.poll(() => page.evaluate(() => (window as unknown as { __ceremony?: unknown }).__ceremony)).toEqual({ optionsJSON: { challenge: 'Y2hhbGxlbmdl' } });
+      await expect
+        .poll(() => page.evaluate(() => (window as unknown as { __ceremony?: unknown }).__ceremony))
+        .toEqual({ optionsJSON: { challenge: 'Y2hhbGxlbmdl' } });
     } finally {
       await context.close();
     }
@@ -142,7 +154,12 @@ describe.skipIf(!hasChromium)('passkey script in Chromium', () => {
   it('says so in an alert box (role="alert", the look of the other errors) when the passkey is refused, and lets the user try again', async () => {
     const { page, context } = await serve('/interaction/abc/mfa', challengePage, { verifyStatus: 400, verifyBody: { error: 'invalid' } });
     try {
-      expect(await page.getByRole('alert').filter({ hasText: /passkey/ }).count()).toBe(0);
+      expect(
+        await page
+          .getByRole('alert')
+          .filter({ hasText: /passkey/ })
+          .count(),
+      ).toBe(0);
       await page.click('#passkey-button');
       const alert = page.getByRole('alert');
       await expect.poll(() => alert.textContent()).toBe('The passkey could not be verified. Try again, or use another way to verify.');
@@ -243,7 +260,12 @@ describe.skipIf(!hasChromium)('passkey script in Chromium', () => {
       await page.waitForURL(`${ORIGIN}/account?notice=passkey-added`);
       expect(posts).toEqual([
         { url: '/account/passkeys/options', csrf: 'csrf-456', contentType: undefined, body: undefined },
-        { url: '/account/passkeys', csrf: 'csrf-456', contentType: 'application/json', body: { challengeId: 'ch-1', response: { id: 'cred-1', type: 'public-key' }, label: 'Work laptop' } },
+        {
+          url: '/account/passkeys',
+          csrf: 'csrf-456',
+          contentType: 'application/json',
+          body: { challengeId: 'ch-1', response: { id: 'cred-1', type: 'public-key' }, label: 'Work laptop' },
+        },
       ]);
       expect(violations).toEqual([]);
     } finally {

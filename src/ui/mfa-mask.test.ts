@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { maskEmail, maskPhone } from '../../src/ui/index.js';
+import { maskEmail, maskPhone } from './index.js';
 
 describe('maskPhone', () => {
   it.each([

@@ -1,3 +1,8 @@
+/**
+ * Fixtures of the page tests beside the code (`src/ui/*.test.ts`): every page rendered with one set
+ * of inputs, and tag and attribute readers for the HTML. Test code only: tsconfig.build.json leaves
+ * the `testing` folders of src/ out of dist/.
+ */
 import {
   renderConsentPage,
   renderErrorPage,
@@ -9,7 +14,7 @@ import {
   renderSelectAccountPage,
   renderSignedOutPage,
   type Branding,
-} from '../../src/ui/index.js';
+} from '../index.js';
 
 /** Every string a page shows, so one value can be pushed through all of them. */
 export interface PageInputs {
@@ -78,7 +83,14 @@ export function renderAllPages(inputs: PageInputs): RenderedPage[] {
     },
     {
       name: 'lockout',
-      html: renderLockoutPage({ ...base, reason: 'account', retryAt: { text, iso: text, exact: text }, retryIn: text, anotherAccountUrl: url, forgotPasswordUrl: url }),
+      html: renderLockoutPage({
+        ...base,
+        reason: 'account',
+        retryAt: { text, iso: text, exact: text },
+        retryIn: text,
+        anotherAccountUrl: url,
+        forgotPasswordUrl: url,
+      }),
       hasCsrfForm: false,
       branded: true,
     },

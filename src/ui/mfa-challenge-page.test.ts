@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_BRANDING, renderMfaChallengePage, type MfaChallengePageView } from '../../src/ui/index.js';
-import { attr, tags } from './all-pages.js';
-import { forms, hiddenFields, text } from './mfa-fixtures.js';
+import { DEFAULT_BRANDING, renderMfaChallengePage, type MfaChallengePageView } from './index.js';
+import { attr, tags } from './testing/all-pages.js';
+import { forms, hiddenFields, text } from './testing/mfa-fixtures.js';
 
 const view: MfaChallengePageView = {
   branding: DEFAULT_BRANDING,

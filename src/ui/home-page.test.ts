@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_BRANDING, faviconSvg, renderHomePage, type HomePageView } from '../../src/ui/index.js';
-import { attr, tags } from './all-pages.js';
-import { text } from './mfa-fixtures.js';
+import { DEFAULT_BRANDING, faviconSvg, renderHomePage, type HomePageView } from './index.js';
+import { attr, tags } from './testing/all-pages.js';
+import { text } from './testing/mfa-fixtures.js';
 
 const view: HomePageView = {
   branding: DEFAULT_BRANDING,
@@ -20,7 +20,9 @@ describe('renderHomePage', () => {
     expect(tags(html, 'h1')).toHaveLength(1);
     expect(html).toContain('<h1>Gatehouse <span class="nowrap">sign-in service</span></h1>');
     expect(html).toContain('<title>Sign-in service – Gatehouse</title>');
-    expect(renderHomePage({ ...view, branding: { productName: 'Acme ID', primaryColor: '#0f766e' } })).toContain('<h1>Acme ID <span class="nowrap">sign-in service</span></h1>');
+    expect(renderHomePage({ ...view, branding: { productName: 'Acme ID', primaryColor: '#0f766e' } })).toContain(
+      '<h1>Acme ID <span class="nowrap">sign-in service</span></h1>',
+    );
   });
 
   it('links to the account page, the discovery document and the documentation', () => {
@@ -33,7 +35,9 @@ describe('renderHomePage', () => {
 
   it('says who is signed in in this browser, and offers to manage the account', () => {
     const html = renderHomePage({ ...view, account: { name: 'Ada Lovelace', login: 'ada@example.com' } });
-    expect(html).toContain('<span class="account-label">Signed in as</span><span class="account-name">Ada Lovelace</span><span class="account-login">ada@example.com</span>');
+    expect(html).toContain(
+      '<span class="account-label">Signed in as</span><span class="account-name">Ada Lovelace</span><span class="account-login">ada@example.com</span>',
+    );
     expect(html).toMatch(/<a class="button button-primary submit" href="https:\/\/id\.example\.com\/auth\/account">Manage your account<\/a>/);
     expect(renderHomePage(view)).not.toContain('Signed in as');
   });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_BRANDING, renderMfaEnrollPage, type MfaEnrollPageView } from '../../src/ui/index.js';
-import { attr, tags } from './all-pages.js';
-import { forms, hiddenFields, QR_SVG } from './mfa-fixtures.js';
+import { DEFAULT_BRANDING, renderMfaEnrollPage, type MfaEnrollPageView } from './index.js';
+import { attr, tags } from './testing/all-pages.js';
+import { forms, hiddenFields, QR_SVG } from './testing/mfa-fixtures.js';
 
 const view: MfaEnrollPageView = {
   branding: DEFAULT_BRANDING,
@@ -19,7 +19,9 @@ describe('renderMfaEnrollPage', () => {
     expect(html).toContain('<h1 class="long">Set up <span class="nowrap">two-step</span> verification</h1>');
     expect(html).toContain('<title>Set up two-step verification – Gatehouse</title>');
     expect(html).toContain(QR_SVG);
-    expect(html).toMatch(/<dl class="secret"><dt>Can’t scan it\? Enter this setup key instead:<\/dt><dd><code>JBSW Y3DP EHPK 3PXP JBSW Y3DP EHPK 3PXP<\/code><\/dd><\/dl>/);
+    expect(html).toMatch(
+      /<dl class="secret"><dt>Can’t scan it\? Enter this setup key instead:<\/dt><dd><code>JBSW Y3DP EHPK 3PXP JBSW Y3DP EHPK 3PXP<\/code><\/dd><\/dl>/,
+    );
   });
 
   it('posts the first code with the CSRF token, and "Verify and turn on"', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_BRANDING, renderLoginPage } from '../../src/ui/index.js';
-import { attr, tags } from './all-pages.js';
+import { DEFAULT_BRANDING, renderLoginPage } from './index.js';
+import { attr, tags } from './testing/all-pages.js';
 
 const base = { branding: DEFAULT_BRANDING, nonce: 'n', action: '/login', csrfToken: 't' };
 

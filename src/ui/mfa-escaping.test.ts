@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_BRANDING, renderAccountPage, renderMfaChallengePage, renderMfaEnrollPage } from '../../src/ui/index.js';
-import { attr, tags } from './all-pages.js';
-import { accountActions, hiddenFields, forms, QR_SVG, renderMfaPages } from './mfa-fixtures.js';
+import { DEFAULT_BRANDING, renderAccountPage, renderMfaChallengePage, renderMfaEnrollPage } from './index.js';
+import { attr, tags } from './testing/all-pages.js';
+import { accountActions, hiddenFields, forms, QR_SVG, renderMfaPages } from './testing/mfa-fixtures.js';
 
 const SCRIPT = '<script>alert(1)</script>';
 const BREAKOUT = '" onmouseover="x';
@@ -55,7 +55,15 @@ describe('every verification and account page escapes what it is given', () => {
 
 describe('the QR code', () => {
   it('is embedded as the trusted SVG it is, while a hostile client name next to it is escaped', () => {
-    const html = renderMfaEnrollPage({ ...base, action: '/enroll', csrfToken: 't', client: { name: SCRIPT }, qrSvg: QR_SVG, secret: 'JBSWY3DPEHPK3PXP', required: true });
+    const html = renderMfaEnrollPage({
+      ...base,
+      action: '/enroll',
+      csrfToken: 't',
+      client: { name: SCRIPT },
+      qrSvg: QR_SVG,
+      secret: 'JBSWY3DPEHPK3PXP',
+      required: true,
+    });
     expect(html).toContain(QR_SVG);
     expect(html).not.toContain(SCRIPT);
     expect(html).toContain('<strong>&lt;script&gt;alert(1)&lt;/script&gt;</strong> requires two-step verification');

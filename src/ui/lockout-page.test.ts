@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_BRANDING, renderLockoutPage, type LockoutPageView } from '../../src/ui/index.js';
-import { attr, tags } from './all-pages.js';
-import { text } from './mfa-fixtures.js';
+import { DEFAULT_BRANDING, renderLockoutPage, type LockoutPageView } from './index.js';
+import { attr, tags } from './testing/all-pages.js';
+import { text } from './testing/mfa-fixtures.js';
 
 const view: LockoutPageView = {
   branding: DEFAULT_BRANDING,
@@ -49,7 +49,12 @@ describe('renderLockoutPage', () => {
 
   it('escapes what it is given and never links to a javascript: URL', () => {
     const hostile = '<script>alert(1)</script>" onmouseover="x';
-    const html = renderLockoutPage({ ...view, retryAt: { text: hostile, iso: hostile, exact: hostile }, retryIn: hostile, anotherAccountUrl: 'javascript:alert(1)' });
+    const html = renderLockoutPage({
+      ...view,
+      retryAt: { text: hostile, iso: hostile, exact: hostile },
+      retryIn: hostile,
+      anotherAccountUrl: 'javascript:alert(1)',
+    });
     expect(html).not.toContain('<script>');
     expect(html).not.toContain('" onmouseover="');
     expect(tags(html, 'a')).toHaveLength(0);

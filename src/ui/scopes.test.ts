@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { describeScopes } from '../../src/ui/index.js';
+import { describeScopes } from './index.js';
 
 describe('describeScopes', () => {
   it('describes the standard scopes in plain words, openid first', () => {

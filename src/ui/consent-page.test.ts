@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_BRANDING, describeScopes, escapeHtml, renderConsentPage } from '../../src/ui/index.js';
-import { attr, tags } from './all-pages.js';
+import { DEFAULT_BRANDING, describeScopes, escapeHtml, renderConsentPage } from './index.js';
+import { attr, tags } from './testing/all-pages.js';
 
 const view = {
   branding: DEFAULT_BRANDING,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_BRANDING } from '../../src/ui/index.js';
-import { attr, renderAllPages, tags } from './all-pages.js';
+import { DEFAULT_BRANDING } from './index.js';
+import { attr, renderAllPages, tags } from './testing/all-pages.js';
 
 const NONCE = 'rAnd0mN0nce';
 const pages = renderAllPages({ branding: DEFAULT_BRANDING, nonce: NONCE, text: 'Acme Photos', url: '/interaction/abc' });
@@ -33,7 +33,9 @@ describe.each(cases)('%s page', (_name, page) => {
       expect(id, input).toBeTruthy();
       expect(html).toContain(`<label for="${id}">`);
     }
-    const ids = tags(html, '[a-z]+').map((tag) => attr(tag, 'id')).filter(Boolean);
+    const ids = tags(html, '[a-z]+')
+      .map((tag) => attr(tag, 'id'))
+      .filter(Boolean);
     expect(new Set(ids).size).toBe(ids.length);
   });
 
