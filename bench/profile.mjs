@@ -46,7 +46,22 @@ for (const caseId of values.cases.split(',').filter((id) => applicable.has(id)))
   mkdirSync(dir, { recursive: true });
   const output = execFileSync(
     process.execPath,
-    [join(ROOT, 'bench', 'run.mjs'), '--cases', caseId, '--processes', processName, '--rounds', '1', '--warmup', '1', '--duration', values.duration, '--profile', dir, '--no-write'],
+    [
+      join(ROOT, 'bench', 'run.mjs'),
+      '--cases',
+      caseId,
+      '--processes',
+      processName,
+      '--rounds',
+      '1',
+      '--warmup',
+      '1',
+      '--duration',
+      values.duration,
+      '--profile',
+      dir,
+      '--no-write',
+    ],
     { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] },
   );
   const line = output.split('\n').find((text) => text.trim().startsWith(caseId)) ?? '';
@@ -76,7 +91,12 @@ for (const caseId of values.cases.split(',').filter((id) => applicable.has(id)))
     ...table(`${processName === 'peer' ? 'oidc-provider' : 'Gatehouse'} function (inclusive time)`, summary.inclusiveOwn, 15),
     '',
   );
-  process.stdout.write(`${caseId}: ${line.trim()}\n  ${summary.byBucket.slice(0, 6).map(([key, ms]) => `${key} ${pct(ms)}`).join(', ')}\n`);
+  process.stdout.write(
+    `${caseId}: ${line.trim()}\n  ${summary.byBucket
+      .slice(0, 6)
+      .map(([key, ms]) => `${key} ${pct(ms)}`)
+      .join(', ')}\n`,
+  );
 }
 writeFileSync(out, sections.join('\n'));
 process.stdout.write(`written: ${out}\n`);

@@ -65,7 +65,8 @@ const cases = CASES.filter((caseDef) => !onlyCases || onlyCases.includes(caseDef
 if (cases.length === 0) throw new Error(`no case matches --cases ${values.cases}`);
 
 // Bounded whatever happens: a hung server must not keep the run (or its children) alive.
-const budgetSeconds = 120 + Number(values['wait-quiet'] ?? 0) + cases.length * 3 * (settings.prewarm + settings.rounds * (settings.warmup + settings.duration + 5));
+const budgetSeconds =
+  120 + Number(values['wait-quiet'] ?? 0) + cases.length * 3 * (settings.prewarm + settings.rounds * (settings.warmup + settings.duration + 5));
 const running = new Set();
 const stopAll = () => Promise.all([...running].map((proc) => proc.stop()));
 const watchdog = setTimeout(() => {
@@ -120,7 +121,11 @@ function progress(caseDef, name, result) {
   const rate = result.rate >= 100 ? Math.round(result.rate).toLocaleString('en-US') : result.rate.toFixed(1);
   const failed = result.failed + (result.errors ?? 0) + (result.timeouts ?? 0);
   process.stdout.write(
-    `${String(Math.round(process.uptime())).padStart(4)} s ${caseDef.id.padEnd(20)} ${name.padEnd(18)} ${rate.padStart(8)} ${(PROCESSES[name].unit ?? caseDef.unit).padEnd(11)} p50 ${result.p50.toFixed(2).padStart(7)} ms  p99 ${result.p99.toFixed(2).padStart(7)} ms  CPU ${result.cpuPercent.toFixed(0).padStart(3)} %  RSS ${Math.round(result.peakRssMiB ?? 0).toString().padStart(3)} MiB  other ${result.foreignCpuPercent.toFixed(0).padStart(3)} %${failed ? `  FAILED ${failed}` : ''}\n`,
+    `${String(Math.round(process.uptime())).padStart(4)} s ${caseDef.id.padEnd(20)} ${name.padEnd(18)} ${rate.padStart(8)} ${(PROCESSES[name].unit ?? caseDef.unit).padEnd(11)} p50 ${result.p50.toFixed(2).padStart(7)} ms  p99 ${result.p99.toFixed(2).padStart(7)} ms  CPU ${result.cpuPercent.toFixed(0).padStart(3)} %  RSS ${Math.round(
+      result.peakRssMiB ?? 0,
+    )
+      .toString()
+      .padStart(3)} MiB  other ${result.foreignCpuPercent.toFixed(0).padStart(3)} %${failed ? `  FAILED ${failed}` : ''}\n`,
   );
   for (const [reason, count] of Object.entries(result.failures ?? {})) process.stdout.write(`      ${count} × ${reason}\n`);
 }
@@ -194,7 +199,9 @@ try {
     servers[name] = await start(name);
     material[name] = await prepareServer(servers[name], { chains, guardTokens: guardCase && name === 'gatehouse-memory' ? 200 : 0 });
   }
-  process.stdout.write(`${String(Math.round(process.uptime())).padStart(4)} s servers ready: ${Object.keys(servers).join(', ')}${chains ? ` (${chains} refresh-token chains each)` : ''}\n`);
+  process.stdout.write(
+    `${String(Math.round(process.uptime())).padStart(4)} s servers ready: ${Object.keys(servers).join(', ')}${chains ? ` (${chains} refresh-token chains each)` : ''}\n`,
+  );
 
   // Each server runs every HTTP case it will see once before anything is measured, so the JIT has
   // seen all code paths and the first case measured does not pay for it.
@@ -202,7 +209,12 @@ try {
   const stepsFor = (caseDef, name) => ((steps[caseDef.id] ??= {})[name] ??= caseDef.steps(material[name] ?? {}));
   for (const caseDef of settings.prewarm > 0 ? cases : []) {
     for (const name of caseDef.processes.filter((candidate) => servers[candidate])) {
-      await runFlows({ port: servers[name].port, connections: caseDef.connections ?? settings.connections, duration: settings.prewarm, steps: stepsFor(caseDef, name) });
+      await runFlows({
+        port: servers[name].port,
+        connections: caseDef.connections ?? settings.connections,
+        duration: settings.prewarm,
+        steps: stepsFor(caseDef, name),
+      });
     }
   }
 
@@ -214,7 +226,10 @@ try {
     const own = {};
     for (const name of caseDef.processes.filter((candidate) => !SERVERS.has(candidate))) {
       const gatehouse = material['gatehouse-memory'];
-      const setup = caseDef.id === 'guard' ? { tokens: gatehouse.guardTokens, metadata: gatehouse.metadata, jwks: gatehouse.jwks, audience: 'https://api.bench.example' } : undefined;
+      const setup =
+        caseDef.id === 'guard'
+          ? { tokens: gatehouse.guardTokens, metadata: gatehouse.metadata, jwks: gatehouse.jwks, audience: 'https://api.bench.example' }
+          : undefined;
       own[name] = await start(name, { setup });
     }
     for (let round = 0; round < settings.rounds; round += 1) {
@@ -239,7 +254,10 @@ try {
 }
 
 const summary = Object.fromEntries(
-  Object.entries(samples).map(([caseId, byProcess]) => [caseId, Object.fromEntries(Object.entries(byProcess).map(([name, rounds]) => [name, aggregate(rounds)]))]),
+  Object.entries(samples).map(([caseId, byProcess]) => [
+    caseId,
+    Object.fromEntries(Object.entries(byProcess).map(([name, rounds]) => [name, aggregate(rounds)])),
+  ]),
 );
 const rows = buildRows(summary, run);
 process.stdout.write(`\n${summaryTable(rows)}\n`);

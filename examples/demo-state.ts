@@ -37,7 +37,7 @@ const WEB_SCOPE = 'openid profile email offline_access notes:read';
 export async function loadDemoState(place: DemoPlace, gatehouse: GatehouseJson): Promise<DemoState> {
   const file = join(place.dataDir, 'demo.json');
   const saved = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as DemoState) : undefined;
-  if (saved && saved.appUrl === place.appUrl && saved.issuer === place.issuer) return saved;
+  if (saved?.appUrl === place.appUrl && saved.issuer === place.issuer) return saved;
 
   mkdirSync(place.dataDir, { recursive: true, mode: 0o700 });
   const { appUrl } = place;
@@ -52,18 +52,27 @@ export async function loadDemoState(place: DemoPlace, gatehouse: GatehouseJson):
     // An installation from before (a first start interrupted, demo.json removed) may have the user already.
     const known = applied.length === 0 && (await gatehouse<{ username: string }[]>(['users', 'list'])).some((other) => other.username === user!.username);
     if (known) await gatehouse(['users', 'set-password', user.username, '--password-stdin'], user.password);
-    else await gatehouse(['users', 'add', '--username', user.username, '--email', 'demo@example.com', '--email-verified', '--name', 'Demo User', '--password-stdin'], user.password);
+    else
+      await gatehouse(
+        ['users', 'add', '--username', user.username, '--email', 'demo@example.com', '--email-verified', '--name', 'Demo User', '--password-stdin'],
+        user.password,
+      );
   }
   const webUris = ['--redirect-uri', `${appUrl}/authorize`, '--post-logout-redirect-uri', `${appUrl}/`, '--resource', audience];
-  const web = await reuseOrRegister(gatehouse, saved?.web, existing, saved?.appUrl === appUrl, webUris, ['--name', 'Notes (reference app)', '--scope', WEB_SCOPE]);
-  const machine = await reuseOrRegister(gatehouse, saved?.machine, existing, saved?.appUrl === appUrl, ['--resource', audience], [
+  const web = await reuseOrRegister(gatehouse, saved?.web, existing, saved?.appUrl === appUrl, webUris, [
     '--name',
-    'Notes nightly job',
-    '--grant',
-    'client_credentials',
+    'Notes (reference app)',
     '--scope',
-    'notes:read',
+    WEB_SCOPE,
   ]);
+  const machine = await reuseOrRegister(
+    gatehouse,
+    saved?.machine,
+    existing,
+    saved?.appUrl === appUrl,
+    ['--resource', audience],
+    ['--name', 'Notes nightly job', '--grant', 'client_credentials', '--scope', 'notes:read'],
+  );
   const state: DemoState = {
     issuer: place.issuer,
     appUrl,

@@ -61,7 +61,10 @@ async function shutDown(code: number, message?: string): Promise<void> {
 
 function stopChild(child: ChildProcess): Promise<void> {
   return new Promise((done) => {
-    if (child.exitCode !== null || child.signalCode !== null) return done();
+    if (child.exitCode !== null || child.signalCode !== null) {
+      done();
+      return;
+    }
     const killer = setTimeout(() => child.kill('SIGKILL'), STOP_TIMEOUT_MS);
     child.once('exit', () => {
       clearTimeout(killer);
@@ -162,7 +165,12 @@ function portProblem(port: number): Promise<string | undefined> {
 
 /** What a failed `gatehouse` command said on stderr, on one line, without its warnings. */
 function reasonOf(stderr: string): string {
-  return oneLine(stderr.split('\n').filter((line) => !line.startsWith('warning:')).join('\n'));
+  return oneLine(
+    stderr
+      .split('\n')
+      .filter((line) => !line.startsWith('warning:'))
+      .join('\n'),
+  );
 }
 
 /** Runs `gatehouse` commands: resolves to their JSON output (if any); rejects with their error, on one line. */
@@ -172,12 +180,12 @@ function gatehouseCommands(env: NodeJS.ProcessEnv): GatehouseJson {
       const child = spawnChild([...args, '--json'], ['pipe', 'pipe', 'pipe'], env);
       let out = '';
       let err = '';
-      child.stdout!.on('data', (chunk) => (out += chunk));
-      child.stderr!.on('data', (chunk) => (err += chunk));
+      child.stdout!.on('data', (chunk: Buffer) => (out += chunk.toString()));
+      child.stderr!.on('data', (chunk: Buffer) => (err += chunk.toString()));
       child.on('close', (code) => {
         // Some commands (set-password) print nothing on stdout, even with --json.
-        if (code === 0) return resolvePromise((out.trim() === '' ? undefined : JSON.parse(out)) as T);
-        reject(new DemoError(`gatehouse ${args.slice(0, 2).join(' ')} failed: ${reasonOf(err) || `exit ${code}`}`));
+        if (code === 0) resolvePromise((out.trim() === '' ? undefined : JSON.parse(out)) as T);
+        else reject(new DemoError(`gatehouse ${args.slice(0, 2).join(' ')} failed: ${reasonOf(err) || `exit ${code}`}`));
       });
       child.stdin!.on('error', () => undefined); // it may exit before reading its input
       child.stdin!.end(stdin ?? '');
@@ -209,7 +217,10 @@ function startGatehouse(options: Options, env: NodeJS.ProcessEnv): Promise<Child
     child.once('exit', (code, signal) => {
       if (ready) return;
       // Taken between the check and now.
-      if (heldBack.includes('EADDRINUSE')) return reject(new DemoError(portsMessage(options, [{ port: options.port, code: 'EADDRINUSE' }])));
+      if (heldBack.includes('EADDRINUSE')) {
+        reject(new DemoError(portsMessage(options, [{ port: options.port, code: 'EADDRINUSE' }])));
+        return;
+      }
       const reason = reasonOf(heldBack);
       reject(new DemoError(`gatehouse start stopped before it was ready (${signal ?? `exit ${code}`})${reason ? `: ${reason}` : ''}`));
     });
@@ -225,7 +236,9 @@ function listenApp(options: Options): Promise<{ server: ServerType; serveApp: (a
   return new Promise((resolvePromise, reject) => {
     const server = serve({ fetch: (request, env) => (current ? current(request, env) : starting()), hostname: host, port: options.appPort });
     server.once('listening', () => resolvePromise({ server, serveApp: (app) => (current = app.fetch) }));
-    server.once('error', (error: NodeJS.ErrnoException) => reject(new DemoError(portsMessage(options, [{ port: options.appPort, code: error.code ?? 'error' }]))));
+    server.once('error', (error: NodeJS.ErrnoException) =>
+      reject(new DemoError(portsMessage(options, [{ port: options.appPort, code: error.code ?? 'error' }]))),
+    );
   });
 }
 

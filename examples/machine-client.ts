@@ -25,5 +25,7 @@ const body = (await response.json()) as { notes?: unknown[] };
 console.log(response.status, JSON.stringify(body, null, 2));
 if (response.ok && body.notes?.length === 0) {
   // A machine token may read every note, but there are none until a user has opened theirs.
-  console.log(`No notes yet: the app creates a user's notes the first time they open them. Sign in at ${state.appUrl} as the demo user, press "Load my notes from the API", then run this again.`);
+  console.log(
+    `No notes yet: the app creates a user's notes the first time they open them. Sign in at ${state.appUrl} as the demo user, press "Load my notes from the API", then run this again.`,
+  );
 }

@@ -11,6 +11,9 @@ const { hashPassword } = await gatehouse('core/password.js');
 const phc = await hashPassword(USER.password);
 const password = USER.password.normalize('NFKC');
 if (!(await verify(phc, password))) throw new Error('argon2 verify failed in set-up');
-serveRuns(async () => {
-  if (!(await verify(phc, password))) throw new Error('argon2 verify failed');
-}, { params: phc.split('$').slice(1, 4).join('$') });
+serveRuns(
+  async () => {
+    if (!(await verify(phc, password))) throw new Error('argon2 verify failed');
+  },
+  { params: phc.split('$').slice(1, 4).join('$') },
+);

@@ -30,7 +30,14 @@ if (mode === 'guard') {
   verify = (token) => guard.verify(token);
 } else if (mode === 'jose') {
   const keys = createLocalJWKSet(jwks);
-  const options = { issuer: metadata.issuer, audience, algorithms: ['ES256'], typ: 'at+jwt', clockTolerance: 30, requiredClaims: ['exp', 'iat', 'sub', 'client_id', 'jti'] };
+  const options = {
+    issuer: metadata.issuer,
+    audience,
+    algorithms: ['ES256'],
+    typ: 'at+jwt',
+    clockTolerance: 30,
+    requiredClaims: ['exp', 'iat', 'sub', 'client_id', 'jti'],
+  };
   verify = (token) => jwtVerify(token, keys, options);
 } else {
   throw new Error(`unknown mode "${mode}" (guard or jose)`);

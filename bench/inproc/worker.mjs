@@ -38,5 +38,12 @@ async function runFor(operation, seconds, concurrency) {
   await Promise.all(Array.from({ length: concurrency }, loop));
   const elapsed = (performance.now() - start) / 1000;
   const sorted = Float64Array.from(latencies).sort();
-  return { completed: latencies.length, failed, seconds: elapsed, rate: latencies.length / elapsed, p50: percentile(sorted, 0.5), p99: percentile(sorted, 0.99) };
+  return {
+    completed: latencies.length,
+    failed,
+    seconds: elapsed,
+    rate: latencies.length / elapsed,
+    p50: percentile(sorted, 0.5),
+    p99: percentile(sorted, 0.99),
+  };
 }

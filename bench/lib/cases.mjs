@@ -211,7 +211,7 @@ export const CASES = [
     id: 'floor',
     title: 'hello JSON: the HTTP framework floor',
     unit: 'req/s',
-    against: 'Koa (oidc-provider\'s framework)',
+    against: "Koa (oidc-provider's framework)",
     processes: ['floor-hono', 'floor-koa', 'floor-node'],
     steps: () => [{ method: 'GET', path: '/', status: 200 }],
   },

@@ -56,8 +56,13 @@ export function bucketOf(area, functionName = '') {
   if (area === 'node:crypto' || area === 'pkg jose' || area === 'gatehouse core/secret') return 'crypto (JWS, HMAC, random)';
   if (/^pkg (kysely|better-sqlite3)$|^gatehouse stores\//.test(area)) return 'store';
   if (/^gatehouse server\/audit/.test(area)) return 'audit log';
-  if (area === 'node:async_hooks' || area === 'pkg prom-client' || /^gatehouse server\/observability/.test(area)) return 'observability (metrics, async context)';
-  if (/^pkg (@hono\/node-server|hono|koa|koa-compose|delegates|http-errors|statuses|on-finished|accepts|content-type|type-is|koa-.*)$/.test(area) || /^node:(deps|webstreams|worker|streams|_http|http|net|stream_base|abort_controller|buffer|url|events|timers|util)/.test(area) || ['writev', 'writeLatin1String', 'writeUtf8String', 'writeBuffer'].includes(functionName)) {
+  if (area === 'node:async_hooks' || area === 'pkg prom-client' || /^gatehouse server\/observability/.test(area))
+    return 'observability (metrics, async context)';
+  if (
+    /^pkg (@hono\/node-server|hono|koa|koa-compose|delegates|http-errors|statuses|on-finished|accepts|content-type|type-is|koa-.*)$/.test(area) ||
+    /^node:(deps|webstreams|worker|streams|_http|http|net|stream_base|abort_controller|buffer|url|events|timers|util)/.test(area) ||
+    ['writev', 'writeLatin1String', 'writeUtf8String', 'writeBuffer'].includes(functionName)
+  ) {
     return 'HTTP, request and response plumbing';
   }
   if (area === 'pkg oidc-provider') return 'oidc-provider';

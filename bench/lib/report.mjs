@@ -149,10 +149,14 @@ export function writeResults(directory, rows, summary, run) {
   mkdirSync(directory, { recursive: true });
   writeFileSync(join(directory, 'latest.json'), `${JSON.stringify(rows, null, 2)}\n`);
   const failures = Object.entries(summary).flatMap(([caseId, processes]) =>
-    Object.entries(processes).flatMap(([name, measurement]) => Object.entries(measurement.failures).map(([reason, count]) => `- ${caseId} / ${name}: ${count} × ${reason}`)),
+    Object.entries(processes).flatMap(([name, measurement]) =>
+      Object.entries(measurement.failures).map(([reason, count]) => `- ${caseId} / ${name}: ${count} × ${reason}`),
+    ),
   );
   const disturbed = Object.entries(summary).flatMap(([caseId, processes]) =>
-    Object.entries(processes).filter(([, measurement]) => measurement.foreignCpuPercent > DISTURBED_PERCENT).map(([name]) => `${caseId} / ${name}`),
+    Object.entries(processes)
+      .filter(([, measurement]) => measurement.foreignCpuPercent > DISTURBED_PERCENT)
+      .map(([name]) => `${caseId} / ${name}`),
   );
   const markdown = [
     '# Benchmark results: Gatehouse vs oidc-provider',
@@ -169,7 +173,10 @@ export function writeResults(directory, rows, summary, run) {
     'other load on the machine disturbs less than the rate.',
     '',
     ...(disturbed.length > 0
-      ? [`**Disturbed:** other programs used more than ${DISTURBED_PERCENT} % of a core during ${disturbed.join(', ')}; treat those rates with care (see "other load" below).`, '']
+      ? [
+          `**Disturbed:** other programs used more than ${DISTURBED_PERCENT} % of a core during ${disturbed.join(', ')}; treat those rates with care (see "other load" below).`,
+          '',
+        ]
       : []),
     summaryTable(rows),
     '',

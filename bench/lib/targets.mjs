@@ -171,7 +171,10 @@ async function checkMaterial(target, material) {
   const { issuer } = target.info;
   const userinfo = await fetch(new URL(material.userinfoPath, issuer), { headers: { authorization: `Bearer ${material.userAccessToken}` } });
   if (userinfo.status !== 200) throw new Error(`${target.name}: userinfo answered ${userinfo.status}: ${await userinfo.text()}`);
-  for (const [token, hint] of [[material.userAccessToken, 'access_token'], [material.spareRefreshToken, 'refresh_token']]) {
+  for (const [token, hint] of [
+    [material.userAccessToken, 'access_token'],
+    [material.spareRefreshToken, 'refresh_token'],
+  ]) {
     const response = await fetch(new URL(material.introspectionPath, issuer), {
       method: 'POST',
       headers: { authorization: material.auth, 'content-type': 'application/x-www-form-urlencoded' },

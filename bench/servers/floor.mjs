@@ -35,5 +35,11 @@ if (kind === 'node') {
   throw new Error(`unknown floor "${kind}" (node, hono or koa)`);
 }
 
-onStop(() => new Promise((resolve) => { server.closeAllConnections?.(); server.close(resolve); }));
+onStop(
+  () =>
+    new Promise((resolve) => {
+      server.closeAllConnections?.();
+      server.close(resolve);
+    }),
+);
 announce(portOf(server), { kind });

@@ -84,7 +84,10 @@ await createUser(store, { username: USER.username, password: USER.password, emai
 
 onStop(async () => {
   await server.close();
-  await new Promise((resolve) => { http.closeAllConnections?.(); http.close(resolve); });
+  await new Promise((resolve) => {
+    http.closeAllConnections?.();
+    http.close(resolve);
+  });
   await store.close?.();
   if (directory) rmSync(directory, { recursive: true, force: true });
 });

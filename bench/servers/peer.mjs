@@ -116,7 +116,16 @@ const provider = new Provider(issuer, {
   pkce: { required: () => true },
   rotateRefreshToken: true,
   // Gatehouse's defaults, so both sides keep the same things for the same time.
-  ttl: { AccessToken: 3600, ClientCredentials: 3600, IdToken: 3600, RefreshToken: 2_592_000, AuthorizationCode: 60, Grant: 2_592_000, Session: 1_209_600, Interaction: 1800 },
+  ttl: {
+    AccessToken: 3600,
+    ClientCredentials: 3600,
+    IdToken: 3600,
+    RefreshToken: 2_592_000,
+    AuthorizationCode: 60,
+    Grant: 2_592_000,
+    Session: 1_209_600,
+    Interaction: 1800,
+  },
   jwks: { keys: [jwk] },
   cookies: { keys: ['bench-peer-cookie-key-0123456789abcdef'] },
   // Gatehouse's tokens outlive the SSO session (they rest on the consent); the peer's do too here.
@@ -127,5 +136,11 @@ provider.proxy = false;
 provider.on('server_error', (_ctx, error) => process.stderr.write(`peer server_error: ${error?.stack ?? error}\n`));
 http.on('request', provider.callback());
 
-onStop(() => new Promise((resolve) => { http.closeAllConnections(); http.close(resolve); }));
+onStop(
+  () =>
+    new Promise((resolve) => {
+      http.closeAllConnections();
+      http.close(resolve);
+    }),
+);
 announce(port, { issuer, clientId: PEER_CLIENT.clientId, clientSecret: PEER_CLIENT.clientSecret });

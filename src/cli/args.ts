@@ -5,7 +5,7 @@ import { UsageError, type CliIo } from './io.js';
 type Options = NonNullable<ParseArgsConfig['options']>;
 
 /** Flags every command takes. */
-export const COMMON_OPTIONS = {
+const COMMON_OPTIONS = {
   data: { type: 'string' },
   config: { type: 'string' },
   /** Development mode; without it every command runs in production (unless GATEHOUSE_ENV says development). */

@@ -42,14 +42,20 @@ export function printTable(io: CliIo, json: boolean, rows: Record<string, unknow
   }
   const cells = rows.map((row) => columns.map((column) => formatField(row[column])));
   const widths = columns.map((column, i) => Math.max(column.length, ...cells.map((line) => line[i]!.length)));
-  const line = (values: string[]) => values.map((value, i) => value.padEnd(widths[i]!)).join('  ').trimEnd();
+  const line = (values: string[]) =>
+    values
+      .map((value, i) => value.padEnd(widths[i]!))
+      .join('  ')
+      .trimEnd();
   io.stdout.write(`${line(columns)}\n${cells.map(line).join('\n')}\n`);
 }
 
 function formatField(value: unknown): string {
   if (Array.isArray(value)) return value.join(' ');
   if (value === null || value === undefined) return '-';
-  return String(value);
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') return String(value);
+  return JSON.stringify(value);
 }
 
 /** Reads all of standard input as text. */

@@ -37,7 +37,10 @@ const COMMANDS: Record<string, Command> = {
 };
 
 /** Runs the CLI; resolves to the exit status. */
-export async function main(argv: string[], io: CliIo = { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin, env: process.env }): Promise<number> {
+export async function main(
+  argv: string[],
+  io: CliIo = { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin, env: process.env },
+): Promise<number> {
   const [name, ...args] = argv;
   const warn = (message: string) => io.stderr.write(`warning: ${message}\n`);
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {

@@ -2,7 +2,7 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'n
 import { dirname, join } from 'node:path';
 import type { Cluster, Redis } from 'ioredis';
 import { createPostgresStore } from '../stores/postgres/index.js';
-import { connectRedis, createHybridStore, createInvalidationBus, DEFAULT_REDIS_PREFIX, withClientCache, type InvalidationBus } from '../stores/redis/index.js';
+import { connectRedis, createHybridStore, createInvalidationBus, withClientCache, type InvalidationBus } from '../stores/redis/index.js';
 import { ConfigError } from '../core/errors.js';
 import { generateSecret, SecretKeys } from '../core/secret.js';
 import type { Store } from '../stores/contract.js';
@@ -145,7 +145,7 @@ export async function openRuntime(config: CliConfig, warn: (message: string) => 
       await durable.close();
       throw error;
     }
-    const prefix = config.redisPrefix ?? DEFAULT_REDIS_PREFIX;
+    const prefix = config.redisPrefix;
     bus = createInvalidationBus(redis, prefix);
     store = withClientCache(createHybridStore({ durable, redis, prefix }), bus);
   }
@@ -163,7 +163,7 @@ export async function openRuntime(config: CliConfig, warn: (message: string) => 
     audit,
     async close() {
       await store.close();
-      await redis?.quit().catch(() => redis?.disconnect());
+      await redis?.quit().catch(() => redis.disconnect());
     },
   };
 }

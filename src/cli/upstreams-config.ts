@@ -25,14 +25,27 @@ export interface UpstreamConfig {
 
 const UPSTREAM_KEYS = new Set(['id', 'type', 'clientId', 'label', 'issuer', 'tenant', 'baseUrl', 'scopes', 'keepTokens']);
 
+function checkedEntry(entry: unknown): UpstreamConfig {
+  const fields = typeof entry === 'object' && entry !== null ? (entry as Record<string, unknown>) : undefined;
+  if (typeof fields?.id !== 'string' || typeof fields.clientId !== 'string') {
+    throw new ConfigError('each upstream needs "id", "type" and "clientId"', 'ERR_INVALID_CONFIG_FILE', 'upstreams');
+  }
+  return entry as UpstreamConfig;
+}
+
 /** The environment variable holding an upstream's client secret. */
-export function upstreamSecretVariable(id: string): string {
+function upstreamSecretVariable(id: string): string {
   return `GATEHOUSE_UPSTREAM_${id.toUpperCase().replace(/-/g, '_')}_CLIENT_SECRET`;
 }
 
 function preset(config: UpstreamConfig): ProviderPreset {
   const need = (value: string | undefined, name: string): string => {
-    if (!value) throw new ConfigError(`upstream "${config.id}": "${name}" is required for type ${config.type}`, 'ERR_INVALID_CONFIG_FILE', `upstreams.${config.id}.${name}`);
+    if (!value)
+      throw new ConfigError(
+        `upstream "${config.id}": "${name}" is required for type ${config.type}`,
+        'ERR_INVALID_CONFIG_FILE',
+        `upstreams.${config.id}.${name}`,
+      );
     return value;
   };
   switch (config.type) {
@@ -49,7 +62,11 @@ function preset(config: UpstreamConfig): ProviderPreset {
     case 'gatehouse':
       return gatehouse(need(config.issuer, 'issuer'));
     default:
-      throw new ConfigError(`upstream "${config.id}": unknown type "${String((config as { type: unknown }).type)}"`, 'ERR_INVALID_CONFIG_FILE', `upstreams.${config.id}.type`);
+      throw new ConfigError(
+        `upstream "${config.id}": unknown type "${String((config as { type: unknown }).type)}"`,
+        'ERR_INVALID_CONFIG_FILE',
+        `upstreams.${config.id}.type`,
+      );
   }
 }
 
@@ -58,19 +75,17 @@ function preset(config: UpstreamConfig): ProviderPreset {
  * and `GATEHOUSE_UPSTREAM_GOOGLE_CLIENT_ID` (each with its `_CLIENT_SECRET`).
  */
 export function upstreamsFromConfig(configured: unknown, env: NodeJS.ProcessEnv, mode: 'development' | 'production'): UpstreamOptions[] {
-  const list: UpstreamConfig[] = Array.isArray(configured) ? [...(configured as UpstreamConfig[])] : [];
   if (configured !== undefined && !Array.isArray(configured)) {
     throw new ConfigError('"upstreams" must be an array', 'ERR_INVALID_CONFIG_FILE', 'upstreams');
   }
+  // Checked before anything reads an entry: `[null]` in the file is a config error, not a crash.
+  const list = ((configured ?? []) as unknown[]).map(checkedEntry);
   const labels = { github: 'GitHub', google: 'Google' } as const;
   for (const type of ['github', 'google'] as const) {
     const clientId = env[`GATEHOUSE_UPSTREAM_${type.toUpperCase()}_CLIENT_ID`];
     if (clientId && !list.some((entry) => entry.id === type)) list.push({ id: type, type, clientId, label: labels[type] });
   }
   return list.map((entry) => {
-    if (typeof entry !== 'object' || entry === null || typeof entry.id !== 'string' || typeof entry.clientId !== 'string') {
-      throw new ConfigError('each upstream needs "id", "type" and "clientId"', 'ERR_INVALID_CONFIG_FILE', 'upstreams');
-    }
     const unknown = Object.keys(entry).find((key) => !UPSTREAM_KEYS.has(key));
     if (unknown) throw new ConfigError(`upstream "${entry.id}": unknown setting "${unknown}"`, 'ERR_INVALID_CONFIG_FILE', `upstreams.${entry.id}.${unknown}`);
     const secret = env[upstreamSecretVariable(entry.id)];

@@ -2,7 +2,7 @@ import * as oauth from 'oauth4webapi';
 import { ConfigError } from '../core/errors.js';
 import { MIN_SECRET_LENGTH, SecretKeys } from '../core/secret.js';
 import { translateError } from './errors.js';
-import { rejectUnknownOptions, requireHttps, type OptionNames } from '../core/option-checks.js';
+import { rejectUnknownOptions, requireHttps, requireObject, type OptionNames } from '../core/option-checks.js';
 import { oidc } from './providers/oidc.js';
 import type { ProviderPreset } from './providers/preset.js';
 import { clientBinding, type SessionBinding } from './sessions/binding.js';
@@ -110,7 +110,7 @@ function option(condition: boolean, name: string, message: string): void {
 
 /** Validates options once and builds the context. */
 export function createClientContext(options: OAuthClientOptions): ClientContext {
-  option(typeof options === 'object' && options !== null, 'options', 'must be an object');
+  requireObject(options, 'options');
   rejectUnknownOptions(options, OAUTH_CLIENT_OPTIONS);
   option(options.provider !== undefined || typeof options.issuer === 'string', 'provider', 'or "issuer" is required');
   option(typeof options.clientId === 'string' && options.clientId !== '', 'clientId', 'must be a non-empty string');
@@ -120,9 +120,12 @@ export function createClientContext(options: OAuthClientOptions): ClientContext 
   option(['client_secret_basic', 'client_secret_post', 'none'].includes(method), 'clientAuthMethod', 'must be client_secret_basic, client_secret_post or none');
   option(method === 'none' || typeof options.clientSecret === 'string', 'clientSecret', `is required for ${method}`);
   if (options.issuer !== undefined) option(URL.canParse(options.issuer), 'issuer', 'must be an absolute URL');
-  if (options.sessionTtl !== undefined) option(Number.isInteger(options.sessionTtl) && options.sessionTtl > 0, 'sessionTtl', 'must be a positive whole number of seconds');
-  if (options.refreshLeeway !== undefined) option(Number.isInteger(options.refreshLeeway) && options.refreshLeeway >= 0, 'refreshLeeway', 'must be a whole number of seconds');
-  for (const resource of [options.resource ?? []].flat()) option(URL.canParse(resource) && !resource.includes('#'), 'resource', 'must be absolute URIs without a fragment (RFC 8707 §2)');
+  if (options.sessionTtl !== undefined)
+    option(Number.isInteger(options.sessionTtl) && options.sessionTtl > 0, 'sessionTtl', 'must be a positive whole number of seconds');
+  if (options.refreshLeeway !== undefined)
+    option(Number.isInteger(options.refreshLeeway) && options.refreshLeeway >= 0, 'refreshLeeway', 'must be a whole number of seconds');
+  for (const resource of [options.resource ?? []].flat())
+    option(URL.canParse(resource) && !resource.includes('#'), 'resource', 'must be absolute URIs without a fragment (RFC 8707 §2)');
   if (options.postLogoutRedirectUri !== undefined) option(URL.canParse(options.postLogoutRedirectUri), 'postLogoutRedirectUri', 'must be an absolute URL');
 
   const preset = options.provider ?? oidc(options.issuer!);
@@ -140,7 +143,11 @@ export function createClientContext(options: OAuthClientOptions): ClientContext 
     ...(options.allowInsecureRequests ? { [oauth.allowInsecureRequests]: true } : {}),
   };
   const clientAuth =
-    method === 'client_secret_basic' ? oauth.ClientSecretBasic(options.clientSecret!) : method === 'client_secret_post' ? oauth.ClientSecretPost(options.clientSecret!) : oauth.None();
+    method === 'client_secret_basic'
+      ? oauth.ClientSecretBasic(options.clientSecret!)
+      : method === 'client_secret_post'
+        ? oauth.ClientSecretPost(options.clientSecret!)
+        : oauth.None();
 
   let discovered: Promise<oauth.AuthorizationServer> | undefined;
   const server = (): Promise<oauth.AuthorizationServer> => {
@@ -189,7 +196,10 @@ async function resolveServer(preset: ProviderPreset, requestOptions: ClientConte
     const metadata = await oauth.processDiscoveryResponse(preset.issuerTemplate ? entraHooks._nodiscoverycheck : issuer, response);
     if (!preset.issuerTemplate) return metadata;
     // Entra ID multi-tenant: the ID token's iss names the user's tenant (tid) in the template's place.
-    return { ...metadata, [entraHooks._expectedIssuer]: ({ claims }: { claims: { tid?: string } }) => metadata.issuer.replace('{tenantid}', String(claims.tid)) };
+    return {
+      ...metadata,
+      [entraHooks._expectedIssuer]: ({ claims }: { claims: { tid?: string } }) => metadata.issuer.replace('{tenantid}', String(claims.tid)),
+    };
   } catch (error) {
     throw await translateError(error);
   }

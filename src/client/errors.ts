@@ -25,13 +25,7 @@ export class OAuthProviderError extends Error {
 
 /** Why a response failed validation. */
 export type ValidationFailure =
-  | 'missing_transaction'
-  | 'state_mismatch'
-  | 'iss_mismatch'
-  | 'nonce_mismatch'
-  | 'id_token_invalid'
-  | 'invalid_response'
-  | 'logout_token_invalid';
+  'missing_transaction' | 'state_mismatch' | 'iss_mismatch' | 'nonce_mismatch' | 'id_token_invalid' | 'invalid_response' | 'logout_token_invalid';
 
 /**
  * A response failed validation: it may be forged, replayed or mixed up (RFC 9700 §4.4, §4.7), or
@@ -96,7 +90,9 @@ export async function translateError(error: unknown, context: TranslateContext =
   }
   if (error instanceof oauth.UnsupportedOperationError) {
     const idToken = isRecord(error.cause) && 'alg' in error.cause;
-    return new OAuthValidationError(idToken ? 'id_token_invalid' : 'invalid_response', `the provider's response is not supported: ${error.message}`, { cause: error });
+    return new OAuthValidationError(idToken ? 'id_token_invalid' : 'invalid_response', `the provider's response is not supported: ${error.message}`, {
+      cause: error,
+    });
   }
   return error;
 }

@@ -4,6 +4,7 @@ import type { ClientContext } from './context.js';
 import { OAuthValidationError } from './errors.js';
 import type { ClientSession } from './sessions/session.js';
 import type { SessionManager } from './sessions/session-manager.js';
+import { OAuthError } from '../core/errors.js';
 
 export interface LogoutOptions {
   /** Where the provider sends the browser afterwards. Default: the client's `postLogoutRedirectUri`. */
@@ -17,7 +18,11 @@ export interface LogoutOptions {
  * RP-initiated logout URL (OpenID Connect RP-Initiated Logout 1.0 §2) when the provider has one.
  * Revocation failures do not stop the logout: the local session ends regardless.
  */
-export async function revokeAndBuildLogoutUrl(ctx: ClientContext, session: ClientSession, options: LogoutOptions): Promise<{ redirectUrl: URL | undefined; revoked: boolean }> {
+export async function revokeAndBuildLogoutUrl(
+  ctx: ClientContext,
+  session: ClientSession,
+  options: LogoutOptions,
+): Promise<{ redirectUrl: URL | undefined; revoked: boolean }> {
   const as = await ctx.server();
   let revoked = true;
   const tokens = [
@@ -30,7 +35,10 @@ export async function revokeAndBuildLogoutUrl(ctx: ClientContext, session: Clien
       if (ctx.preset.revoke) {
         await ctx.preset.revoke({ token, tokenType, clientId: ctx.options.clientId, clientSecret: ctx.options.clientSecret, fetch: ctx.fetch });
       } else if (as.revocation_endpoint) {
-        const response = await oauth.revocationRequest(as, ctx.client, ctx.clientAuth, token, { ...ctx.requestOptions, additionalParameters: { token_type_hint: tokenType } });
+        const response = await oauth.revocationRequest(as, ctx.client, ctx.clientAuth, token, {
+          ...ctx.requestOptions,
+          additionalParameters: { token_type_hint: tokenType },
+        });
         await oauth.processRevocationResponse(response);
       } else {
         revoked = false;
@@ -72,10 +80,7 @@ export class BackchannelLogoutReceiver {
   }
 
   async handle(request: Request): Promise<Response> {
-    const headers = { 'Cache-Control': 'no-store', 'Content-Type': 'application/json' };
-    if (request.method !== 'POST') {
-      return new Response(JSON.stringify({ error: 'invalid_request', error_description: 'use POST' }), { status: 405, headers: { ...headers, Allow: 'POST' } });
-    }
+    if (request.method !== 'POST') return new OAuthError('invalid_request', 'use POST', { status: 405, headers: { Allow: 'POST' } }).toResponse();
     try {
       const form = new URLSearchParams(await request.text());
       const token = form.get('logout_token');
@@ -84,8 +89,8 @@ export class BackchannelLogoutReceiver {
       await this.#sessions.endMatching({ issuer, ...(sub ? { sub } : {}), ...(sid ? { sid } : {}) }, this.#ctx.now());
       return new Response(null, { status: 200, headers: { 'Cache-Control': 'no-store' } });
     } catch (error) {
-      const description = error instanceof Error ? error.message : 'invalid logout token';
-      return new Response(JSON.stringify({ error: 'invalid_request', error_description: description }), { status: 400, headers });
+      // Which check failed helps the provider's operators; the text is ours or jose's, never the token's.
+      return new OAuthError('invalid_request', OAuthError.describe(error instanceof Error ? error.message : '', 'invalid logout token')).toResponse();
     }
   }
 

@@ -1,7 +1,7 @@
 import * as oauth from 'oauth4webapi';
 import { ConfigError } from '../core/errors.js';
 import { translateError } from './errors.js';
-import { rejectUnknownOptions, requireHttps, type OptionNames } from '../core/option-checks.js';
+import { rejectUnknownOptions, requireHttps, requireObject, type OptionNames } from '../core/option-checks.js';
 
 export interface MachineClientOptions {
   /** The authorization server's issuer (its metadata gives the token endpoint). */
@@ -51,7 +51,7 @@ export interface MachineClient {
  * const response = await machine.fetch('https://api.example/notes');
  */
 export function createMachineClient(options: MachineClientOptions): MachineClient {
-  if (typeof options !== 'object' || options === null) throw new ConfigError('option "options" must be an object', 'ERR_INVALID_OPTION', 'options');
+  requireObject(options, 'options');
   rejectUnknownOptions(options, MACHINE_CLIENT_OPTIONS);
   for (const name of ['issuer', 'clientId', 'clientSecret'] as const) {
     if (typeof options[name] !== 'string' || options[name] === '') throw new ConfigError(`option "${name}" is required`, 'ERR_INVALID_OPTION', name);

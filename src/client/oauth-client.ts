@@ -83,7 +83,7 @@ export function createOAuthClient(options: OAuthClientOptions): OAuthClient {
       const accessToken = await refresher.accessToken(session);
       try {
         const response = await oauth.userInfoRequest(as, ctx.client, accessToken, ctx.requestOptions);
-        return (await oauth.processUserInfoResponse(as, ctx.client, session.profile.sub, response)) as Record<string, unknown>;
+        return await oauth.processUserInfoResponse(as, ctx.client, session.profile.sub, response);
       } catch (error) {
         throw await translateError(error);
       }

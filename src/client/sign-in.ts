@@ -67,8 +67,7 @@ export interface SignInResult {
  * @throws {OAuthValidationError} a response failed validation.
  */
 export async function completeSignIn(ctx: ClientContext, request: Request): Promise<{ result: SignInResult; clearTransaction: string }> {
-  const params =
-    request.method === 'POST' ? new URLSearchParams(await request.text()) : new URL(request.url).searchParams;
+  const params = request.method === 'POST' ? new URLSearchParams(await request.text()) : new URL(request.url).searchParams;
   let transaction: Transaction;
   let clear: string;
   try {
@@ -80,7 +79,15 @@ export async function completeSignIn(ctx: ClientContext, request: Request): Prom
   let response: oauth.TokenEndpointResponse;
   try {
     const validated = oauth.validateAuthResponse(as, ctx.client, params, transaction.state);
-    const tokenResponse = await oauth.authorizationCodeGrantRequest(as, ctx.client, ctx.clientAuth, validated, ctx.options.redirectUri, transaction.codeVerifier, ctx.tokenRequestOptions);
+    const tokenResponse = await oauth.authorizationCodeGrantRequest(
+      as,
+      ctx.client,
+      ctx.clientAuth,
+      validated,
+      ctx.options.redirectUri,
+      transaction.codeVerifier,
+      ctx.tokenRequestOptions,
+    );
     response = await oauth.processAuthorizationCodeResponse(as, ctx.client, tokenResponse, {
       expectedNonce: transaction.nonce ?? oauth.expectNoNonce,
       requireIdToken: ctx.preset.openid,
@@ -122,12 +129,17 @@ function withCookies(error: unknown, cookies: string[]): unknown {
   return error;
 }
 
-async function buildProfile(ctx: ClientContext, as: oauth.AuthorizationServer, tokens: TokenSet, idTokenClaims: Record<string, unknown> | undefined): Promise<Profile> {
+async function buildProfile(
+  ctx: ClientContext,
+  as: oauth.AuthorizationServer,
+  tokens: TokenSet,
+  idTokenClaims: Record<string, unknown> | undefined,
+): Promise<Profile> {
   const userinfo = async (): Promise<Record<string, unknown>> => {
     try {
       const response = await oauth.userInfoRequest(as, ctx.client, tokens.accessToken, ctx.requestOptions);
       const expected = typeof idTokenClaims?.sub === 'string' ? idTokenClaims.sub : oauth.skipSubjectCheck;
-      return (await oauth.processUserInfoResponse(as, ctx.client, expected, response)) as Record<string, unknown>;
+      return await oauth.processUserInfoResponse(as, ctx.client, expected, response);
     } catch (error) {
       throw await translateError(error);
     }

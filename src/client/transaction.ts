@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { ClientContext } from './context.js';
 import { OAuthValidationError } from './errors.js';
 import { boundContext } from './sessions/binding.js';
-import { parseCookies, setCookie } from './sessions/cookies.js';
+import { parseCookies, setCookie } from '../core/cookies.js';
 
 /** What the application remembers between sending the user to the provider and the callback. */
 export interface Transaction {
@@ -73,7 +73,7 @@ export function readTransaction(ctx: ClientContext, request: Request, state: str
  * same origin.
  */
 export function safeReturnTo(returnTo: string | undefined): string | undefined {
-  if (returnTo === undefined || !returnTo.startsWith('/') || /[\s\x00-\x1f\x7f\\]/.test(returnTo)) return undefined;
+  if (returnTo === undefined || !returnTo.startsWith('/') || /[\s\p{Cc}\\]/u.test(returnTo)) return undefined;
   const base = 'https://app.invalid';
   return URL.canParse(returnTo, base) && new URL(returnTo, base).origin === base ? returnTo : undefined;
 }

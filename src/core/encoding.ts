@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 
 /** Base64url without padding (RFC 4648 §5), as used across JOSE and OAuth. */
-export function base64url(bytes: Uint8Array): string {
+function base64url(bytes: Uint8Array): string {
   return Buffer.from(bytes).toString('base64url');
 }
 
@@ -11,10 +11,4 @@ export function base64url(bytes: Uint8Array): string {
  */
 export function randomToken(bytes = 32): string {
   return base64url(randomBytes(bytes));
-}
-
-/** Seconds since the epoch. */
-export function epochSeconds(date: Date | number = Date.now()): number {
-  const ms = typeof date === 'number' ? date : date.getTime();
-  return Math.floor(ms / 1000);
 }

@@ -78,7 +78,9 @@ export class OAuthError extends Error {
 
   constructor(error: OAuthErrorCode, description: string, options: OAuthErrorOptions = {}) {
     if (!ERROR_DESCRIPTION.test(description)) {
-      throw Object.assign(new TypeError('an OAuth error_description must use only the characters RFC 6749 section 5.2 allows'), { code: 'ERR_INVALID_ERROR_DESCRIPTION' });
+      throw Object.assign(new TypeError('an OAuth error_description must use only the characters RFC 6749 section 5.2 allows'), {
+        code: 'ERR_INVALID_ERROR_DESCRIPTION',
+      });
     }
     super(description);
     this.name = 'OAuthError';
@@ -90,6 +92,37 @@ export class OAuthError extends Error {
   /** The wire body, RFC 6749 §5.2. */
   toJSON(): { error: OAuthErrorCode; error_description: string } {
     return { error: this.error, error_description: this.message };
+  }
+
+  /**
+   * The one place a protocol error becomes a Response (server, resource guard and client library
+   * alike): `{ error, error_description }` as JSON, never cached, with the error's status and headers.
+   */
+  toResponse(): Response {
+    return new Response(JSON.stringify(this.toJSON()), {
+      status: this.status,
+      headers: { 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store', Pragma: 'no-cache', ...this.headers },
+    });
+  }
+
+  /** Whether `description` may be sent as an `error_description` (RFC 6749 §5.2's characters). */
+  static isValidDescription(description: string): boolean {
+    return ERROR_DESCRIPTION.test(description);
+  }
+
+  /**
+   * Library text (a JOSE validation message, say) made fit for an `error_description`: double
+   * quotes become single, backslashes slashes, other characters outside RFC 6749 §5.2's set are
+   * dropped, at most 200 characters; `fallback` when nothing is left.
+   */
+  static describe(text: string, fallback: string): string {
+    const safe = text
+      .replaceAll('"', "'")
+      .replaceAll('\\', '/')
+      .replace(/[^\x20-\x21\x23-\x5B\x5D-\x7E]/g, '')
+      .slice(0, 200)
+      .trim();
+    return safe || fallback;
   }
 }
 

@@ -16,11 +16,7 @@ export class SecretKeys {
 
   constructor(secret: string) {
     if (typeof secret !== 'string' || secret.length < MIN_SECRET_LENGTH) {
-      throw new ConfigError(
-        `secret must be a string of at least ${MIN_SECRET_LENGTH} characters (set GATEHOUSE_SECRET)`,
-        'ERR_MISSING_SECRET',
-        'secret',
-      );
+      throw new ConfigError(`secret must be a string of at least ${MIN_SECRET_LENGTH} characters (set GATEHOUSE_SECRET)`, 'ERR_MISSING_SECRET', 'secret');
     }
     const ikm = Buffer.from(secret, 'utf8');
     this.#encryption = derive(ikm, 'gatehouse/at-rest-encryption/v1');

@@ -1,3 +1,6 @@
+import { bearerChallenge } from '../core/bearer-challenge.js';
+import { OAuthError } from '../core/errors.js';
+
 /**
  * An RFC 6750 §3 bearer-token error: status, `error` code and the `WWW-Authenticate` challenge.
  * `error` is `undefined` when the request carried no credentials at all (§3.1: no error information then).
@@ -10,6 +13,8 @@ export class BearerTokenError extends Error {
   readonly scope: string[] | undefined;
 
   constructor(error: BearerTokenError['error'], description: string, scope?: string[]) {
+    // Refused at construction, as OAuthError does: the text goes into a header and a JSON body.
+    if (!OAuthError.isValidDescription(description)) throw new OAuthError('invalid_request', description);
     super(description);
     this.name = 'BearerTokenError';
     this.error = error;
@@ -19,20 +24,13 @@ export class BearerTokenError extends Error {
 
   /** The `WWW-Authenticate` value (RFC 6750 §3). */
   challenge(realm: string): string {
-    const quote = (value: string) => value.replace(/["\\]/g, '');
-    const parts = [`realm="${quote(realm)}"`];
-    if (this.error) parts.push(`error="${this.error}"`, `error_description="${quote(this.message)}"`);
-    if (this.scope) parts.push(`scope="${quote(this.scope.join(' '))}"`);
-    return `Bearer ${parts.join(', ')}`;
+    return bearerChallenge({ realm, error: this.error, description: this.message, scope: this.scope });
   }
 
   /** The error as a Response: the challenge header and, except for a bare 401, a JSON body. */
   toResponse(realm: string): Response {
     const headers = { 'WWW-Authenticate': this.challenge(realm), 'Cache-Control': 'no-store' };
     if (!this.error) return new Response(null, { status: 401, headers });
-    return new Response(JSON.stringify({ error: this.error, error_description: this.message }), {
-      status: this.status,
-      headers: { ...headers, 'Content-Type': 'application/json' },
-    });
+    return new OAuthError(this.error, this.message, { status: this.status, headers }).toResponse();
   }
 }

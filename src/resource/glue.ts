@@ -8,7 +8,10 @@ import { errorResponse, type ResourceGuard, type VerifiedAccessToken } from './r
  * @example
  * app.get('/api/notes', requireToken(guard, { scopes: ['notes:read'] }), (c) => c.json(notesOf(c.var.accessToken.sub)));
  */
-export function requireToken(guard: ResourceGuard, options: { scopes?: string[] } = {}): MiddlewareHandler<{ Variables: { accessToken: VerifiedAccessToken } }> {
+export function requireToken(
+  guard: ResourceGuard,
+  options: { scopes?: string[] } = {},
+): MiddlewareHandler<{ Variables: { accessToken: VerifiedAccessToken } }> {
   return async (c, next) => {
     const result = await guard.check(c.req.raw, options);
     if (result.response) return result.response;

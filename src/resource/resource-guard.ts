@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
-import { createRemoteJWKSet, customFetch, errors as joseErrors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
+import { createRemoteJWKSet, customFetch, errors as joseErrors, jwtVerify, type JWTVerifyGetKey } from 'jose';
 import * as oauth from 'oauth4webapi';
-import { ConfigError } from '../core/errors.js';
-import { rejectUnknownOptions, requireHttps, type OptionNames } from '../core/option-checks.js';
+import { ConfigError, OAuthError } from '../core/errors.js';
+import { rejectUnknownOptions, requireHttps, requireObject, type OptionNames } from '../core/option-checks.js';
 import { bearerTokenOf } from './bearer.js';
 import { BearerTokenError } from './errors.js';
 import { createMemoryIntrospectionCache, type IntrospectionCache } from './introspection-cache.js';
@@ -69,9 +69,15 @@ export interface ResourceGuard {
   /** Verifies a token given directly. @throws {BearerTokenError} */
   verify(token: string, options?: { scopes?: string[] }): Promise<VerifiedAccessToken>;
   /** Like {@link authenticate}, but answers with the error Response instead of throwing. */
-  check(request: Request, options?: { scopes?: string[] }): Promise<{ token: VerifiedAccessToken; response?: undefined } | { token?: undefined; response: Response }>;
+  check(
+    request: Request,
+    options?: { scopes?: string[] },
+  ): Promise<{ token: VerifiedAccessToken; response?: undefined } | { token?: undefined; response: Response }>;
   /** Wraps a fetch handler so it runs only for requests with a valid token. */
-  protect(handler: (request: Request, token: VerifiedAccessToken) => Response | Promise<Response>, options?: { scopes?: string[] }): (request: Request) => Promise<Response>;
+  protect(
+    handler: (request: Request, token: VerifiedAccessToken) => Response | Promise<Response>,
+    options?: { scopes?: string[] },
+  ): (request: Request) => Promise<Response>;
   readonly realm: string;
 }
 
@@ -123,7 +129,7 @@ export function createResourceGuard(options: ResourceGuardOptions): ResourceGuar
         currentDate: new Date(now()),
         requiredClaims: ['exp', 'iat', 'sub', 'client_id', 'jti'],
       });
-      return payload as JWTPayload & Record<string, unknown>;
+      return payload;
     } catch (error) {
       // The key set could not be fetched (timeout, network, non-200, not a JWK Set): the token may
       // be fine, so this is "try later" (503), never invalid_token (RFC 6750 §3.1).
@@ -147,8 +153,14 @@ export function createResourceGuard(options: ResourceGuardOptions): ResourceGuar
     if (!claims) {
       const as = await server();
       try {
-        const response = await oauth.introspectionRequest(as, { client_id: settings.clientId }, oauth.ClientSecretBasic(settings.clientSecret), token, requestOptions);
-        claims = (await oauth.processIntrospectionResponse(as, { client_id: settings.clientId }, response)) as Record<string, unknown>;
+        const response = await oauth.introspectionRequest(
+          as,
+          { client_id: settings.clientId },
+          oauth.ClientSecretBasic(settings.clientSecret),
+          token,
+          requestOptions,
+        );
+        claims = await oauth.processIntrospectionResponse(as, { client_id: settings.clientId }, response);
       } catch (error) {
         throw new ResourceGuardUnavailableError('token introspection failed', { cause: error });
       }
@@ -160,7 +172,7 @@ export function createResourceGuard(options: ResourceGuardOptions): ResourceGuar
     if (claims.active !== true) throw new BearerTokenError('invalid_token', 'the access token is not active');
     if (typeof claims.exp === 'number' && claims.exp * 1000 <= now()) throw new BearerTokenError('invalid_token', 'the access token expired');
     // RFC 7662 §2.2 token_type: a refresh token, also "active", must never pass as an access token.
-    if (claims.token_type !== undefined && !/^(bearer|access_token)$/i.test(String(claims.token_type))) {
+    if (claims.token_type !== undefined && (typeof claims.token_type !== 'string' || !/^(bearer|access_token)$/i.test(claims.token_type))) {
       throw new BearerTokenError('invalid_token', 'the token is not an access token');
     }
     // The audience must name this API; an answer without one does not (RFC 9068 §4, RFC 8707).
@@ -216,17 +228,14 @@ export function createResourceGuard(options: ResourceGuardOptions): ResourceGuar
 export function errorResponse(error: unknown, realm: string): Response {
   if (error instanceof BearerTokenError) return error.toResponse(realm);
   if (error instanceof ResourceGuardUnavailableError) {
-    return new Response(JSON.stringify({ error: 'temporarily_unavailable', error_description: error.message }), {
-      status: 503,
-      headers: { 'Content-Type': 'application/json', 'Retry-After': '5', 'Cache-Control': 'no-store' },
-    });
+    return new OAuthError('temporarily_unavailable', error.message, { status: 503, headers: { 'Retry-After': '5' } }).toResponse();
   }
   throw error;
 }
 
 function describeJoseError(error: unknown): string {
   if (error instanceof joseErrors.JWTExpired) return 'the access token expired';
-  if (error instanceof joseErrors.JWTClaimValidationFailed) return `the access token's "${error.claim}" claim is not valid here`;
+  if (error instanceof joseErrors.JWTClaimValidationFailed) return `the access token's ${error.claim} claim is not valid here`;
   if (error instanceof joseErrors.JWKSNoMatchingKey) return 'the access token was signed by an unknown key';
   if (error instanceof joseErrors.JOSEAlgNotAllowed) return 'the access token uses an algorithm that is not allowed';
   if (error instanceof joseErrors.JWSSignatureVerificationFailed) return 'the access token signature is not valid';
@@ -273,24 +282,26 @@ function validate(options: ResourceGuardOptions): void {
   const fail = (option: string, message: string): never => {
     throw new ConfigError(`option "${option}" ${message}`, 'ERR_INVALID_OPTION', option);
   };
-  if (typeof options !== 'object' || options === null) fail('options', 'must be an object');
+  requireObject(options, 'options');
   rejectUnknownOptions(options, GUARD_OPTIONS);
   if (options.introspection !== undefined) {
-    if (typeof options.introspection !== 'object' || options.introspection === null) fail('introspection', 'must be an object');
+    requireObject(options.introspection, 'introspection');
     rejectUnknownOptions(options.introspection, INTROSPECTION_OPTIONS, 'introspection.');
   }
   if (typeof options.issuer !== 'string' || !URL.canParse(options.issuer)) fail('issuer', 'must be an absolute URL');
   // Plain http is refused here, not answered 503 "cannot read the metadata" at every request.
   requireHttps(options.issuer, 'issuer', options.allowInsecureRequests);
   const audiences = Array.isArray(options.audience) ? options.audience : [options.audience];
-  if (audiences.length === 0 || audiences.some((value) => typeof value !== 'string' || value === '')) fail('audience', 'must be a non-empty string or list of strings');
-  if (options.algorithms !== undefined && options.algorithms.length === 0) fail('algorithms', 'must list at least one algorithm');
+  if (audiences.length === 0 || audiences.some((value) => typeof value !== 'string' || value === ''))
+    fail('audience', 'must be a non-empty string or list of strings');
+  if (options.algorithms?.length === 0) fail('algorithms', 'must list at least one algorithm');
   for (const name of ['clockTolerance', 'jwksCooldown', 'jwksCacheMaxAge'] as const) {
     const value = options[name];
     if (value !== undefined && !(typeof value === 'number' && Number.isFinite(value) && value >= 0)) fail(name, 'must be a number of seconds, 0 or more');
   }
   const maxCacheAge = options.introspection?.maxCacheAge;
-  if (maxCacheAge !== undefined && !(Number.isFinite(maxCacheAge) && maxCacheAge >= 0)) fail('introspection.maxCacheAge', 'must be a number of seconds, 0 or more');
+  if (maxCacheAge !== undefined && !(Number.isFinite(maxCacheAge) && maxCacheAge >= 0))
+    fail('introspection.maxCacheAge', 'must be a number of seconds, 0 or more');
   for (const algorithm of options.algorithms ?? []) {
     if (!ASYMMETRIC.test(algorithm)) fail('algorithms', `must list asymmetric algorithms only; "${algorithm}" is not allowed`);
   }

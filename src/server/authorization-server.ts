@@ -1,7 +1,7 @@
 import { OAuthError } from '../core/errors.js';
 import { createLogger, silentLogger } from '../core/logger.js';
 import { SecretKeys } from '../core/secret.js';
-import { KeyRing, keyRetentionMs } from '../core/signing-keys.js';
+import { KeyRing, keyRetentionMs } from './keys/signing-keys.js';
 import { endpointUrls, type Capabilities } from './context.js';
 import { oauthErrorResponse } from './http/responses.js';
 import { resolveOptions, type AuthorizationServerOptions } from './options.js';
@@ -115,7 +115,8 @@ export function createAuthorizationServer(options: AuthorizationServerOptions): 
         logger.error({ err: error }, 'authorization server failed to start');
         return oauthErrorResponse(new OAuthError('temporarily_unavailable', 'the server is not ready'));
       }
-      const remoteAddress = env === undefined ? undefined : 'incoming' in env ? env.incoming?.socket?.remoteAddress : 'remoteAddress' in env ? env.remoteAddress : undefined;
+      const remoteAddress =
+        env === undefined ? undefined : 'incoming' in env ? env.incoming?.socket?.remoteAddress : 'remoteAddress' in env ? env.remoteAddress : undefined;
       return router.fetch(request, { remoteAddress });
     },
     ready: () => ready,

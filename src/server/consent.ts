@@ -4,7 +4,7 @@ import type { ServerContext } from './context.js';
 import { parseScope } from './scope.js';
 
 /** The user's standing (unrevoked) consent to a client, if any. */
-export async function findConsent(ctx: ServerContext, sub: string, clientId: string): Promise<ConsentRecord | undefined> {
+export async function findConsent(ctx: Pick<ServerContext, 'store'>, sub: string, clientId: string): Promise<ConsentRecord | undefined> {
   const consents = await ctx.store.consents.listBySubject(sub);
   return consents.find((consent) => consent.clientId === clientId && consent.revokedAt === null);
 }
@@ -17,7 +17,12 @@ export function consentCovers(consent: ConsentRecord | undefined, scope: readonl
 }
 
 /** Records consent: extends the existing consent with the new scopes, or creates one. */
-export async function recordConsent(ctx: ServerContext, sub: string, clientId: string, scope: readonly string[]): Promise<ConsentRecord> {
+export async function recordConsent(
+  ctx: Pick<ServerContext, 'store' | 'clock'>,
+  sub: string,
+  clientId: string,
+  scope: readonly string[],
+): Promise<ConsentRecord> {
   const now = ctx.clock.now();
   const existing = await findConsent(ctx, sub, clientId);
   if (existing && consentCovers(existing, scope)) return existing;
@@ -27,7 +32,16 @@ export async function recordConsent(ctx: ServerContext, sub: string, clientId: s
     await ctx.store.consents.update(updated);
     return updated;
   }
-  const consent: ConsentRecord = { id: randomUUID(), clientId, subject: sub, scope: scope.join(' '), extra: {}, createdAt: now, updatedAt: now, revokedAt: null };
+  const consent: ConsentRecord = {
+    id: randomUUID(),
+    clientId,
+    subject: sub,
+    scope: scope.join(' '),
+    extra: {},
+    createdAt: now,
+    updatedAt: now,
+    revokedAt: null,
+  };
   await ctx.store.consents.create(consent);
   return consent;
 }
@@ -61,7 +75,7 @@ export function endedByTokensNotBefore(consent: ConsentRecord, familyIssuedAt: n
  * that began at `familyIssuedAt` (see {@link TOKENS_NOT_BEFORE}). Every use of a user's token —
  * code redemption, refresh, introspection, UserInfo, revocation lookup — goes through here.
  */
-export async function isConsentActive(ctx: ServerContext, consentId: string, familyIssuedAt: number | undefined): Promise<boolean> {
+export async function isConsentActive(ctx: Pick<ServerContext, 'store'>, consentId: string, familyIssuedAt: number | undefined): Promise<boolean> {
   const consent = await ctx.store.consents.get(consentId);
-  return consent !== undefined && consent.revokedAt === null && !endedByTokensNotBefore(consent, familyIssuedAt);
+  return consent?.revokedAt === null && !endedByTokensNotBefore(consent, familyIssuedAt);
 }

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { KeyRing } from '../core/signing-keys.js';
+import type { KeyRing } from './keys/signing-keys.js';
 import type { SecretKeys } from '../core/secret.js';
 import type { ResolvedOptions } from './options.js';
 import type { Clock } from '../core/clock.js';
@@ -10,6 +10,7 @@ import type { IpRanges } from './protection/ip-ranges.js';
 import type { ForwardedHeader } from './protection/client-ip.js';
 import type { Metrics } from './observability/metrics.js';
 import type { AuditLog } from './audit/audit-log.js';
+import { ROUTES } from './routes.js';
 
 /**
  * What the server's steps work with: a typed set of capabilities built once by
@@ -92,19 +93,8 @@ export interface EndpointUrls {
   revocation: string;
 }
 
-/** Endpoint paths relative to the issuer's path. */
-export const ENDPOINT_PATHS = {
-  authorization: '/authorize',
-  userinfo: '/userinfo',
-  endSession: '/logout',
-  token: '/token',
-  jwks: '/jwks',
-  introspection: '/introspect',
-  revocation: '/revoke',
-} as const satisfies Record<keyof EndpointUrls, string>;
-
-/** Builds absolute endpoint URLs below the issuer. */
+/** Builds the absolute URLs of the protocol endpoints below the issuer (see {@link ROUTES}). */
 export function endpointUrls(issuer: string): EndpointUrls {
-  const entries = Object.entries(ENDPOINT_PATHS).map(([name, path]) => [name, `${issuer}${path}`]);
-  return Object.fromEntries(entries) as unknown as EndpointUrls;
+  const names = ['authorization', 'userinfo', 'endSession', 'token', 'jwks', 'introspection', 'revocation'] as const;
+  return Object.fromEntries(names.map((name) => [name, `${issuer}${ROUTES[name]}`])) as unknown as EndpointUrls;
 }

@@ -11,7 +11,7 @@ export interface AudienceDefaults {
 }
 
 /** The server's {@link AudienceDefaults}. */
-export function audienceDefaults(ctx: ServerContext): AudienceDefaults {
+export function audienceDefaults(ctx: Pick<ServerContext, 'config'>): AudienceDefaults {
   return { defaultAudience: ctx.config.tokens.defaultAudience, issuer: ctx.config.issuer };
 }
 

@@ -1,11 +1,12 @@
 import { Hono, type Context } from 'hono';
 import { randomUUID } from 'node:crypto';
 import { OAuthError } from '../core/errors.js';
-import { ENDPOINT_PATHS, scopeFor, type Capabilities, type ServerContext } from './context.js';
+import { scopeFor, type Capabilities, type ServerContext } from './context.js';
+import { basePath, ROUTES, type RouteName } from './routes.js';
 import { authorizationEndpoint } from './endpoints/authorize.js';
 import { discoveryEndpoint, jwksEndpoint, serverMetadata } from './endpoints/discovery.js';
 import { endSessionConfirm, endSessionEndpoint } from './endpoints/end-session.js';
-import { interactionConsent, interactionLogin, interactionPage, interactionSelectAccount } from './endpoints/interaction.js';
+import { interactionConsent, interactionContinue, interactionLogin, interactionPage, interactionSelectAccount } from './endpoints/interaction.js';
 import { introspectionEndpoint } from './endpoints/introspection.js';
 import { revocationEndpoint } from './endpoints/revocation.js';
 import { tokenEndpoint } from './endpoints/token.js';
@@ -30,8 +31,8 @@ import {
   accountTotpConfirm,
   accountTotpStart,
 } from './endpoints/account.js';
-import { interactionContinue, interactionMfa, interactionMfaEnroll, interactionPasskey, interactionPasskeyOptions } from './endpoints/mfa.js';
-import { errorPage } from './interaction/pages.js';
+import { interactionMfa, interactionMfaEnroll, interactionPasskey, interactionPasskeyOptions } from './endpoints/mfa.js';
+import { errorPage } from './http/pages.js';
 import { oauthErrorResponse, serverErrorResponse } from './http/responses.js';
 import { healthzResponse, httpMetrics, operatorMetricsResponse, readinessCheck, readyzResponse } from './observability/index.js';
 import { clientIp, hasUnvouchedForwarding, unconfiguredProxyWarning } from './protection/client-ip.js';
@@ -59,7 +60,7 @@ type Method = 'GET' | 'POST';
  * as JSON; page endpoints (`page: true`) as an HTML error page.
  */
 export function createRouter(ctx: Capabilities): Hono<Env> {
-  const base = ctx.config.issuerUrl.pathname.replace(/\/$/, '');
+  const base = basePath(ctx.config);
   const metadata = serverMetadata(ctx);
   const app = new Hono<Env>();
   const pagePaths: RegExp[] = [];
@@ -70,7 +71,8 @@ export function createRouter(ctx: Capabilities): Hono<Env> {
   app.use(async (c, next) => {
     const requestId = randomUUID();
     c.set('requestId', requestId);
-    const peer = c.env?.remoteAddress;
+    // Typed as always there, but undefined when fetch() is called without an env (tests, other runtimes).
+    const peer = (c.env as Env['Bindings'] | undefined)?.remoteAddress;
     const ip = clientIp(peer, c.req.raw.headers, ctx.network.trustedProxies, ctx.network.forwardedHeader);
     const unvouchedForwarding = hasUnvouchedForwarding(peer, c.req.raw.headers, ctx.network.trustedProxies);
     warnUnconfiguredProxy(peer, c.req.raw.headers);
@@ -100,7 +102,7 @@ export function createRouter(ctx: Capabilities): Hono<Env> {
       });
     }
     for (const method of methods) {
-      const handler = (c: Context<Env>) => endpoint(c.get('scope'), c.req.raw, c.req.param('id') ?? '', c.req.param() as Record<string, string>);
+      const handler = (c: Context<Env>) => endpoint(c.get('scope'), c.req.raw, c.req.param('id') ?? '', c.req.param());
       app.on(method, path, handler);
       if (method === 'GET') app.on('HEAD', path, handler);
     }
@@ -127,47 +129,49 @@ export function createRouter(ctx: Capabilities): Hono<Env> {
   route(`${base}/.well-known/openid-configuration`, ['GET'], discovery);
   // RFC 8414 §3.1: the well-known segment goes between host and issuer path.
   route(`/.well-known/oauth-authorization-server${base}`, ['GET'], discovery);
-  route(`${base}${ENDPOINT_PATHS.jwks}`, ['GET'], jwksEndpoint);
-  route(`${base}${ENDPOINT_PATHS.token}`, ['POST'], tokenEndpoint, false, true);
-  route(`${base}${ENDPOINT_PATHS.introspection}`, ['POST'], introspectionEndpoint);
-  route(`${base}${ENDPOINT_PATHS.revocation}`, ['POST'], revocationEndpoint, false, true);
-  route(`${base}${ENDPOINT_PATHS.userinfo}`, ['GET', 'POST'], userinfoEndpoint, false, true);
-  route(`${base}${ENDPOINT_PATHS.authorization}`, ['GET', 'POST'], authorizationEndpoint, true);
-  route(`${base}${ENDPOINT_PATHS.endSession}`, ['GET', 'POST'], endSessionEndpoint, true);
-  route(`${base}${ENDPOINT_PATHS.endSession}/confirm`, ['POST'], endSessionConfirm, true);
-  route(`${base}/interaction/:id`, ['GET'], interactionPage, true);
-  route(`${base}/interaction/:id/login`, ['POST'], interactionLogin, true);
-  route(`${base}/interaction/:id/consent`, ['POST'], interactionConsent, true);
-  route(`${base}/interaction/:id/select-account`, ['POST'], interactionSelectAccount, true);
-  route(`${base}/interaction/:id/upstream/:upstream`, ['POST'], upstreamStart, true);
-  route(`${base}/interaction/:id/mfa`, ['POST'], interactionMfa, true);
-  route(`${base}/interaction/:id/mfa-enroll`, ['POST'], interactionMfaEnroll, true);
-  route(`${base}/interaction/:id/continue`, ['POST'], interactionContinue, true);
-  route(`${base}/interaction/:id/passkey/options`, ['POST'], interactionPasskeyOptions);
-  route(`${base}/interaction/:id/passkey`, ['POST'], interactionPasskey);
-  route(`${base}/assets/webauthn.js`, ['GET'], webauthnAsset);
-  route(`${base}/account`, ['GET'], accountPage, true);
-  route(`${base}/account/totp`, ['POST'], accountTotpStart, true);
-  route(`${base}/account/totp/confirm`, ['POST'], accountTotpConfirm, true);
-  route(`${base}/account/done`, ['POST'], accountDone, true);
-  route(`${base}/account/recovery-codes`, ['POST'], accountRecoveryCodes, true);
-  route(`${base}/account/recovery-codes/new`, ['GET'], accountNewRecoveryCodes, true);
-  route(`${base}/account/contacts`, ['POST'], accountContactAdd, true);
-  route(`${base}/account/contacts/confirm`, ['POST'], accountContactConfirm, true);
-  route(`${base}/account/factors/remove`, ['POST'], accountFactorRemove, true);
-  route(`${base}/account/reauth`, ['POST'], accountReauth, true);
-  route(`${base}/account/sessions/others`, ['POST'], accountEndOtherSessions, true);
-  route(`${base}/account/apps/revoke`, ['POST'], accountRevokeApp, true);
-  route(`${base}/account/logout`, ['POST'], accountLogout, true);
-  route(`${base}/account/passkeys/options`, ['POST'], accountPasskeyOptions);
-  route(`${base}/account/passkeys`, ['POST'], accountPasskeyRegister);
-  route(`${base}/upstream/:upstream/callback`, ['GET', 'POST'], upstreamCallback, true);
+  // Every route of the table, with its methods; `page`: errors answered as HTML; `cors`: called by browser apps.
+  const at = (name: RouteName) => `${base}${ROUTES[name]}`;
+  route(at('jwks'), ['GET'], jwksEndpoint);
+  route(at('token'), ['POST'], tokenEndpoint, false, true);
+  route(at('introspection'), ['POST'], introspectionEndpoint);
+  route(at('revocation'), ['POST'], revocationEndpoint, false, true);
+  route(at('userinfo'), ['GET', 'POST'], userinfoEndpoint, false, true);
+  route(at('authorization'), ['GET', 'POST'], authorizationEndpoint, true);
+  route(at('endSession'), ['GET', 'POST'], endSessionEndpoint, true);
+  route(at('endSessionConfirm'), ['POST'], endSessionConfirm, true);
+  route(at('interaction'), ['GET'], interactionPage, true);
+  route(at('interactionLogin'), ['POST'], interactionLogin, true);
+  route(at('interactionConsent'), ['POST'], interactionConsent, true);
+  route(at('interactionSelectAccount'), ['POST'], interactionSelectAccount, true);
+  route(at('interactionUpstream'), ['POST'], upstreamStart, true);
+  route(at('interactionMfa'), ['POST'], interactionMfa, true);
+  route(at('interactionMfaEnroll'), ['POST'], interactionMfaEnroll, true);
+  route(at('interactionContinue'), ['POST'], interactionContinue, true);
+  route(at('interactionPasskeyOptions'), ['POST'], interactionPasskeyOptions);
+  route(at('interactionPasskey'), ['POST'], interactionPasskey);
+  route(at('webauthnScript'), ['GET'], webauthnAsset);
+  route(at('account'), ['GET'], accountPage, true);
+  route(at('accountTotp'), ['POST'], accountTotpStart, true);
+  route(at('accountTotpConfirm'), ['POST'], accountTotpConfirm, true);
+  route(at('accountDone'), ['POST'], accountDone, true);
+  route(at('accountRecoveryCodes'), ['POST'], accountRecoveryCodes, true);
+  route(at('accountNewRecoveryCodes'), ['GET'], accountNewRecoveryCodes, true);
+  route(at('accountContacts'), ['POST'], accountContactAdd, true);
+  route(at('accountContactsConfirm'), ['POST'], accountContactConfirm, true);
+  route(at('accountFactorRemove'), ['POST'], accountFactorRemove, true);
+  route(at('accountReauth'), ['POST'], accountReauth, true);
+  route(at('accountEndOtherSessions'), ['POST'], accountEndOtherSessions, true);
+  route(at('accountRevokeApp'), ['POST'], accountRevokeApp, true);
+  route(at('accountLogout'), ['POST'], accountLogout, true);
+  route(at('accountPasskeyOptions'), ['POST'], accountPasskeyOptions);
+  route(at('accountPasskeys'), ['POST'], accountPasskeyRegister);
+  route(at('upstreamCallback'), ['GET', 'POST'], upstreamCallback, true);
 
   function isPage(url: string): boolean {
     const path = new URL(url).pathname;
     return pagePaths.some((pattern) => pattern.test(path));
   }
-  app.notFound((c) => oauthErrorResponse(new OAuthError('invalid_request', 'no endpoint at this path', { status: 404 })));
+  app.notFound(() => oauthErrorResponse(new OAuthError('invalid_request', 'no endpoint at this path', { status: 404 })));
   app.onError((error, c) => {
     const requestId = c.get('requestId');
     if (error instanceof OAuthError) {
@@ -176,8 +180,13 @@ export function createRouter(ctx: Capabilities): Hono<Env> {
     if (isStoreUnavailable(error)) {
       // The database or Redis is unreachable: a clean "try again", never a 500 with internals.
       ctx.logger.error({ err: error, request_id: requestId }, 'store unavailable');
-      const unavailable = new OAuthError('temporarily_unavailable', 'the service is temporarily unavailable, try again shortly', { status: 503, headers: { 'Retry-After': '5' } });
-      return isPage(c.req.url) ? errorPage(ctx, 503, 'Temporarily unavailable', 'Please try again in a few seconds.', requestId) : oauthErrorResponse(unavailable);
+      const unavailable = new OAuthError('temporarily_unavailable', 'the service is temporarily unavailable, try again shortly', {
+        status: 503,
+        headers: { 'Retry-After': '5' },
+      });
+      return isPage(c.req.url)
+        ? errorPage(ctx, 503, 'Temporarily unavailable', 'Please try again in a few seconds.', requestId)
+        : oauthErrorResponse(unavailable);
     }
     ctx.logger.error({ err: error, request_id: requestId, path: new URL(c.req.url).pathname }, 'unexpected error');
     return isPage(c.req.url)

@@ -10,7 +10,8 @@
  *   single-use {@link ArtifactRepository.consume}.
  *
  * All timestamps are milliseconds since the epoch. Implementations must pass the shared contract
- * suite in `test/store-contract.ts`, including its concurrency cases.
+ * suite, `describeStoreContract` of `gatehouse/stores/contract-suite` (src/stores/contract-suite),
+ * including its concurrency cases.
  */
 
 /** JSON-serialisable value. */

@@ -52,16 +52,7 @@ export async function auditCommand(args: string[], io: CliIo, warn: (message: st
     }
     // Newest first from the store; printed oldest first, like tail(1).
     const events = (await runtime.store.audit.tail(limit, values.type)).reverse().map((event) => ({ ...auditEventToJson(event) }));
-    printTable(io, values.json, events, [
-      'seq',
-      'time',
-      'type',
-      'outcome',
-      'client_id',
-      'subject',
-      'ip',
-      'request_id',
-    ]);
+    printTable(io, values.json, events, ['seq', 'time', 'type', 'outcome', 'client_id', 'subject', 'ip', 'request_id']);
     return 0;
   } finally {
     await runtime.close();

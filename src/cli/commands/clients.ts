@@ -6,7 +6,7 @@ import { configFrom, parseCommand } from '../args.js';
 import { printRecord, printTable, UsageError, type CliIo } from '../io.js';
 import { openRuntime } from '../runtime.js';
 
-export const CLIENTS_USAGE = `Usage:
+const CLIENTS_USAGE = `Usage:
   gatehouse clients add --name NAME [--redirect-uri URI]... [--grant TYPE]... [--scope "a b c"] ...
                         (gatehouse clients add --help: every option, its values and defaults)
   gatehouse clients list [--json]
@@ -19,7 +19,7 @@ export const CLIENTS_USAGE = `Usage:
 Every command takes --data DIR (default ./.gatehouse, or GATEHOUSE_DATA_DIR) and --dev (development mode).`;
 
 /** Help of `gatehouse clients add`: the values each option takes and what is assumed without it. */
-export const CLIENTS_ADD_USAGE = `Usage:
+const CLIENTS_ADD_USAGE = `Usage:
   gatehouse clients add --name NAME [--redirect-uri URI]... [--post-logout-redirect-uri URI]...
                         [--grant TYPE]... [--scope "a b c"] [--resource URI]...
                         [--auth-method METHOD] [--id-token-alg ES256|RS256] [--resource-server]
@@ -165,7 +165,7 @@ const UPDATABLE = [
   ['resource', 'resources'],
 ] as const;
 
-type UpdateValues = { [Flag in (typeof UPDATABLE)[number][0]]?: string[] | undefined } & Record<string, unknown>;
+type UpdateValues = Partial<Record<(typeof UPDATABLE)[number][0], string[] | undefined>> & Record<string, unknown>;
 
 /** The wire names of the lists an update replaces, for the audit event. */
 function changedLists(values: UpdateValues): string[] {
@@ -177,7 +177,9 @@ function changedLists(values: UpdateValues): string[] {
  * replaces is refused rather than ignored: an operator must not believe they changed a scope.
  */
 function checkUpdateFlags(values: UpdateValues): void {
-  const other = Object.keys(OPTIONS).find((flag) => !UPDATABLE.some(([updatable]) => updatable === flag) && values[flag] !== undefined && values[flag] !== false);
+  const other = Object.keys(OPTIONS).find(
+    (flag) => !UPDATABLE.some(([updatable]) => updatable === flag) && values[flag] !== undefined && values[flag] !== false,
+  );
   if (other !== undefined) throw new UsageError(`clients update changes only --redirect-uri, --post-logout-redirect-uri and --resource, not --${other}`);
   if (changedLists(values).length === 0) throw new UsageError('clients update needs --redirect-uri, --post-logout-redirect-uri or --resource');
 }

@@ -1,10 +1,10 @@
-import { isPublished, keyRetentionMs, rotateSigningKeys } from '../../core/signing-keys.js';
+import { isPublished, keyRetentionMs, rotateSigningKeys } from '../../server/keys/signing-keys.js';
 import type { SigningKeyRecord } from '../../stores/contract.js';
 import { configFrom, parseCommand } from '../args.js';
 import { printTable, UsageError, type CliIo } from '../io.js';
 import { openRuntime } from '../runtime.js';
 
-export const KEYS_USAGE = `Usage:
+const KEYS_USAGE = `Usage:
   gatehouse keys list [--json]
   gatehouse keys rotate [--json]
 rotate makes new ES256 and RS256 keys active; earlier keys stay published until tokens they signed
@@ -46,8 +46,6 @@ export async function keysCommand(args: string[], io: CliIo, warn: (message: str
         printTable(io, values.json, fresh.map(describe), ['kid', 'alg', 'status', 'created_at']);
         return 0;
       }
-      default:
-        throw new UsageError(`unknown keys command "${action}"`);
     }
   } finally {
     await runtime.close();

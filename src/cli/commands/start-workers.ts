@@ -3,7 +3,7 @@ import { createServer } from 'node:net';
 import type { CliConfig } from '../config.js';
 import type { CliIo } from '../io.js';
 import { openRuntime } from '../runtime.js';
-import { KeyRing, keyRetentionMs } from '../../core/signing-keys.js';
+import { KeyRing, keyRetentionMs } from '../../server/keys/signing-keys.js';
 
 /** The message a worker sends its primary once it serves requests. */
 export interface WorkerReady {
@@ -61,7 +61,7 @@ export async function runPrimary(args: string[], config: CliConfig, io: CliIo, w
   const fork = () => {
     const worker = cluster.fork(env);
     workers.add(worker);
-    worker.once('exit', (code, signal) => {
+    worker.once('exit', (code: number | null, signal: string | null) => {
       workers.delete(worker);
       if (!stopping) {
         io.stderr.write(`warning: worker ${worker.process.pid} exited (${signal ?? code}); starting another\n`);
@@ -74,7 +74,7 @@ export async function runPrimary(args: string[], config: CliConfig, io: CliIo, w
     let count = 0;
     for (let i = 0; i < config.workers; i += 1) {
       const worker = fork();
-      worker.on('message', (message: WorkerReady) => {
+      worker.on('message', (message: WorkerReady | null) => {
         if (message?.type !== 'gatehouse:ready') return;
         count += 1;
         if (count === config.workers) resolve(message);

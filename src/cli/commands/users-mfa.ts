@@ -5,12 +5,6 @@ import { otpauthUri } from '../../server/mfa/totp.js';
 import { printRecord, printTable, UsageError, type CliIo } from '../io.js';
 import type { Runtime } from '../runtime.js';
 
-export const USERS_MFA_USAGE = `Usage:
-  gatehouse users mfa list USER [--json]        the user's second factors
-  gatehouse users mfa reset USER                removes every second factor, passkey and recovery code (support)
-  gatehouse users mfa add-totp USER [--json]    adds a confirmed authenticator-app factor and prints
-                                                { "secret": <base32>, "otpauth_uri": ... } (scripted set-up)`;
-
 /** `gatehouse users mfa ...`: support tasks on a user's second factors. */
 export async function usersMfaCommand(args: string[], runtime: Runtime, json: boolean, productName: string, io: CliIo): Promise<number> {
   const [action, login] = args;
@@ -22,7 +16,14 @@ export async function usersMfaCommand(args: string[], runtime: Runtime, json: bo
       const factors = await runtime.store.factors.listByUser(user.id);
       const rows = factors
         .filter((factor) => factor.type !== 'recovery_codes')
-        .map((factor) => ({ id: factor.id, type: factor.type, label: factor.label, confirmed: factor.data.confirmed === true, created_at: new Date(factor.createdAt).toISOString(), last_used_at: factor.lastUsedAt ? new Date(factor.lastUsedAt).toISOString() : null }));
+        .map((factor) => ({
+          id: factor.id,
+          type: factor.type,
+          label: factor.label,
+          confirmed: factor.data.confirmed === true,
+          created_at: new Date(factor.createdAt).toISOString(),
+          last_used_at: factor.lastUsedAt ? new Date(factor.lastUsedAt).toISOString() : null,
+        }));
       if (json) io.stdout.write(`${JSON.stringify({ factors: rows, recovery_codes_left: await remainingRecoveryCodes(ctx, user.id) }, null, 2)}\n`);
       else printTable(io, false, rows, ['id', 'type', 'label', 'confirmed', 'created_at', 'last_used_at']);
       return 0;

@@ -7,7 +7,7 @@ import { printRecord, printTable, readAll, UsageError, type CliIo } from '../io.
 import { openRuntime } from '../runtime.js';
 import { usersMfaCommand } from './users-mfa.js';
 
-export const USERS_USAGE = `Usage:
+const USERS_USAGE = `Usage:
   gatehouse users add --username U [--email E] [--email-verified] [--name "Full Name"] [--password-stdin] [--json]
   gatehouse users list [--json]
   gatehouse users show USER [--json]
@@ -101,7 +101,7 @@ export async function usersCommand(args: string[], io: CliIo, warn: (message: st
         return 0;
       }
       case 'mfa':
-        return await usersMfaCommand(positionals, runtime, values.json, config.productName ?? 'Gatehouse', io);
+        return await usersMfaCommand(positionals, runtime, values.json, config.productName, io);
       default:
         throw new UsageError(`unknown users command "${action}"`);
     }

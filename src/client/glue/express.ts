@@ -73,7 +73,10 @@ async function send(res: ExpressResponse, response: Response): Promise<void> {
   res.end(Buffer.from(await response.arrayBuffer()));
 }
 
-const mount = (handler: FetchHandler): RequestHandler => async (req, res) => send(res, await handler(await toRequest(req, true)));
+const mount =
+  (handler: FetchHandler): RequestHandler =>
+  async (req, res) =>
+    send(res, await handler(await toRequest(req, true)));
 
 /**
  * An Express router with the sign-in (`GET /login?returnTo=`), callback (`/authorize`), sign-out
@@ -90,9 +93,19 @@ export function gatehouseExpress(client: OAuthClient, options: AuthRoutesOptions
   const paths = resolvePaths(options);
   const router = Router();
   router.get(paths.signInPath, mount(signInHandler(client, options.signIn)));
-  router.route(paths.callbackPath).get(mount(callbackHandler(client, options.callback))).post(mount(callbackHandler(client, options.callback)));
-  router.route(paths.signOutPath).get(mount(signOutHandler(client, options.signOut))).post(mount(signOutHandler(client, options.signOut)));
-  if (paths.backchannelLogoutPath) router.all(paths.backchannelLogoutPath, mount((request) => client.backchannelLogout(request)));
+  router
+    .route(paths.callbackPath)
+    .get(mount(callbackHandler(client, options.callback)))
+    .post(mount(callbackHandler(client, options.callback)));
+  router
+    .route(paths.signOutPath)
+    .get(mount(signOutHandler(client, options.signOut)))
+    .post(mount(signOutHandler(client, options.signOut)));
+  if (paths.backchannelLogoutPath)
+    router.all(
+      paths.backchannelLogoutPath,
+      mount((request) => client.backchannelLogout(request)),
+    );
   router.use(async (req, res, next) => {
     const request = await toRequest(req, false);
     const session = await client.getSession(request);
@@ -109,7 +122,10 @@ export function gatehouseExpress(client: OAuthClient, options: AuthRoutesOptions
           .then((cookies) => {
             if (!res.headersSent) for (const cookie of cookies) res.append('Set-Cookie', cookie);
             end(...args);
-          });
+          })
+          // A throw here (a header Node refuses, a write after end) would otherwise be an unhandled
+          // rejection, which stops the whole process: close this one response instead.
+          .catch(() => res.destroy());
         return res;
       }) as ExpressResponse['end'];
     }
@@ -127,7 +143,10 @@ export function gatehouseExpress(client: OAuthClient, options: AuthRoutesOptions
  */
 export function requireUser(options: SignInRequiredOptions = {}): RequestHandler {
   return async (req: ExpressRequest, res: ExpressResponse, next: NextFunction) => {
-    if (req.gatehouseSession) return next();
+    if (req.gatehouseSession) {
+      next();
+      return;
+    }
     const signInPath = options.signInPath ?? settingsOf(req).signInPath;
     await send(res, signInRequired(await toRequest(req, false), { signInPath }));
   };

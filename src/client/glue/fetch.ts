@@ -235,7 +235,7 @@ export function withSession<A extends unknown[]>(
     let response: Response;
     try {
       // `undefined` only when not `required`, as the overloads type it.
-      response = await handler(request, session as ClientSession, ...rest);
+      response = await handler(request, session!, ...rest);
     } catch (error) {
       if (!(error instanceof SessionExpiredError)) throw error;
       // The session can never work again: drop it, so later requests do not retry the refresh.
@@ -252,7 +252,12 @@ export function withSession<A extends unknown[]>(
  * resolvePaths({ signInPath: '/auth/login' }).callbackPath; // '/authorize'
  * @throws {ConfigError} a path that does not start with `/`, or two routes on one path.
  */
-export function resolvePaths(options: AuthRoutesOptions): { signInPath: string; callbackPath: string; signOutPath: string; backchannelLogoutPath: string | undefined } {
+export function resolvePaths(options: AuthRoutesOptions): {
+  signInPath: string;
+  callbackPath: string;
+  signOutPath: string;
+  backchannelLogoutPath: string | undefined;
+} {
   const paths = {
     signInPath: options.signInPath ?? '/login',
     callbackPath: options.callbackPath ?? '/authorize',

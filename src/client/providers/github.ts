@@ -50,7 +50,10 @@ export function github(options: GitHubOptions = {}): ProviderPreset {
       headers.set('Accept', 'application/json');
       const response = await base(input, { ...init, headers });
       if (response.status !== 200) return response;
-      const body = (await response.clone().json().catch(() => undefined)) as Record<string, unknown> | undefined;
+      const body = (await response
+        .clone()
+        .json()
+        .catch(() => undefined)) as Record<string, unknown> | undefined;
       // GitHub reports OAuth errors with 200; make them the 400 that RFC 6749 §5.2 describes.
       if (body && typeof body.error === 'string') {
         return new Response(JSON.stringify(body), { status: 400, headers: { 'Content-Type': 'application/json' } });

@@ -8,7 +8,7 @@ export interface ProfileContext {
   /** Validated ID-token claims, for OpenID Connect providers. */
   idTokenClaims: Record<string, unknown> | undefined;
   /** Calls the provider's UserInfo endpoint with the access token (OIDC Core §5.3). */
-  userinfo(): Promise<Record<string, unknown>>;
+  userinfo: () => Promise<Record<string, unknown>>;
   /** `fetch` with the preset's adjustments, for provider APIs. */
   fetch: typeof fetch;
 }
@@ -53,5 +53,11 @@ export interface ProviderPreset {
    * Revokes a token where the provider has its own (non-RFC 7009) API. Default: the RFC 7009
    * `revocation_endpoint` when the provider publishes one.
    */
-  revoke?: (context: { token: string; tokenType: 'access_token' | 'refresh_token'; clientId: string; clientSecret: string | undefined; fetch: typeof fetch }) => Promise<void>;
+  revoke?: (context: {
+    token: string;
+    tokenType: 'access_token' | 'refresh_token';
+    clientId: string;
+    clientSecret: string | undefined;
+    fetch: typeof fetch;
+  }) => Promise<void>;
 }

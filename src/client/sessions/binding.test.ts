@@ -9,7 +9,11 @@ const BINDING: SessionBinding = { cookiePrefix: 'gh', clientId: 'staff-app', iss
 describe('clientBinding', () => {
   it.each<[string, ProviderPreset, string]>([
     ['an OpenID preset: its issuer', oidc('https://id.example.com'), 'https://id.example.com'],
-    ['an OAuth 2.0 preset: the issuer of its endpoints', oauth2({ authorizationEndpoint: 'https://as.example/authorize', tokenEndpoint: 'https://as.example/token' }), 'https://as.example'],
+    [
+      'an OAuth 2.0 preset: the issuer of its endpoints',
+      oauth2({ authorizationEndpoint: 'https://as.example/authorize', tokenEndpoint: 'https://as.example/token' }),
+      'https://as.example',
+    ],
     ['a preset with neither: its id', { id: 'custom', openid: false, defaultScopes: [] }, 'custom'],
   ])('names the provider of %s', (_case, preset, issuer) => {
     expect(clientBinding(preset, 'app', 'gh')).toEqual({ cookiePrefix: 'gh', clientId: 'app', issuer });

@@ -1,6 +1,6 @@
 import type { ClientContext } from '../context.js';
 import { boundContext, isBoundTo } from './binding.js';
-import { clearChunkedCookie, parseCookies, readChunkedCookie, setChunkedCookie, setCookie } from './cookies.js';
+import { clearChunkedCookie, parseCookies, readChunkedCookie, setChunkedCookie, setCookie } from '../../core/cookies.js';
 import type { ClientSession, TokenStore } from './session.js';
 
 const COOKIE_PURPOSE = 'gatehouse-client/session';

@@ -31,7 +31,8 @@ export type ReleaseLock = () => Promise<void>;
 /**
  * Server-side session storage. With one, the browser's cookie carries only the session id and
  * tokens never leave the server. Implementations: `createMemoryTokenStore` (one process) and
- * `createRedisTokenStore` (many instances; encrypted at rest; cross-instance refresh lock).
+ * `createRedisTokenStore` from `gatehouse/client/redis-store` (many instances; encrypted at rest;
+ * cross-instance refresh lock).
  * Several clients may share one store: each checks the `boundTo` of every session it loads, so a
  * store keeps sessions by id alone and needs no notion of clients.
  */

@@ -7,6 +7,17 @@ import { AdminInputError } from './input-error.js';
 import { parseIpRanges } from '../protection/ip-ranges.js';
 import { checkRedirectUri } from './redirect-uris.js';
 
+/**
+ * A new client id: 24 base64url characters, never starting with `-` (an id that did would read as
+ * an option to the command line: `gatehouse clients remove -Zab…`).
+ */
+function newClientId(): string {
+  for (;;) {
+    const id = randomToken(18);
+    if (!id.startsWith('-')) return id;
+  }
+}
+
 const GRANT_TYPES: readonly GrantType[] = ['client_credentials', 'authorization_code', 'refresh_token'];
 const AUTH_METHODS: readonly ClientAuthMethod[] = ['client_secret_basic', 'client_secret_post', 'none'];
 const SIGNING_ALGS: readonly SigningAlg[] = ['ES256', 'RS256'];
@@ -57,13 +68,15 @@ export async function registerClient(store: Store, secretKeys: SecretKeys, input
   const authMethod = input.authMethod ?? 'client_secret_basic';
   if (!AUTH_METHODS.includes(authMethod)) throw new AdminInputError('auth-method', `must be one of ${AUTH_METHODS.join(', ')}`);
   const isPublic = authMethod === 'none';
-  const name = input.name?.trim();
+  const name = input.name.trim();
   if (!name || name.length > 200) throw new AdminInputError('name', 'must be 1 to 200 characters');
   const redirectUris = input.redirectUris ?? [];
   redirectUris.forEach((uri) => checkRedirectUri(uri, 'redirect-uri', isPublic));
   const postLogoutRedirectUris = input.postLogoutRedirectUris ?? [];
   postLogoutRedirectUris.forEach((uri) => checkRedirectUri(uri, 'post-logout-redirect-uri', isPublic));
-  const grantTypes = [...new Set(input.grantTypes ?? (redirectUris.length > 0 ? ['authorization_code', 'refresh_token'] : ['client_credentials']))] as GrantType[];
+  const grantTypes = [
+    ...new Set(input.grantTypes ?? (redirectUris.length > 0 ? ['authorization_code', 'refresh_token'] : ['client_credentials'])),
+  ] as GrantType[];
   for (const grant of grantTypes) {
     if (!GRANT_TYPES.includes(grant)) throw new AdminInputError('grant', `"${grant}" is not one of ${GRANT_TYPES.join(', ')}`);
   }
@@ -96,7 +109,10 @@ export async function registerClient(store: Store, secretKeys: SecretKeys, input
     }
     extra.allowed_ips = input.allowedIps;
   }
-  for (const [field, key, value] of [['logo-uri', 'logo_uri', input.logoUri], ['client-uri', 'client_uri', input.clientUri]] as const) {
+  for (const [field, key, value] of [
+    ['logo-uri', 'logo_uri', input.logoUri],
+    ['client-uri', 'client_uri', input.clientUri],
+  ] as const) {
     if (value === undefined) continue;
     if (!URL.canParse(value) || new URL(value).protocol !== 'https:') throw new AdminInputError(field, `"${value}" must be an https URL`);
     extra[key] = value;
@@ -104,7 +120,7 @@ export async function registerClient(store: Store, secretKeys: SecretKeys, input
 
   const clientSecret = isPublic ? null : newClientSecret();
   const client: ClientRecord = {
-    clientId: randomToken(18),
+    clientId: newClientId(),
     clientSecretHash: clientSecret === null ? null : secretKeys.hash(clientSecret, CLIENT_SECRET_PURPOSE),
     clientName: name,
     redirectUris,

@@ -16,5 +16,8 @@ export function checkRedirectUri(uri: string, field: string, publicClient: boole
     throw new AdminInputError(field, `"${uri}" must use https (plain http is allowed only for loopback hosts)`);
   }
   if (publicClient && /^[a-z][a-z0-9+-]*(\.[a-z0-9+-]+)+:$/.test(url.protocol)) return;
-  throw new AdminInputError(field, `"${uri}" uses a scheme that is not allowed (https, loopback http, or a reverse-domain private-use scheme for native public clients)`);
+  throw new AdminInputError(
+    field,
+    `"${uri}" uses a scheme that is not allowed (https, loopback http, or a reverse-domain private-use scheme for native public clients)`,
+  );
 }

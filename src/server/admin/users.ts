@@ -7,8 +7,8 @@ import { AdminInputError } from './input-error.js';
 import { revokeUserAccess, type UserAccessRevocation } from './user-access.js';
 
 /** NIST SP 800-63B §5.1.1.2: at least 8 characters; a generous upper bound keeps hashing cost bounded. */
-export const MIN_PASSWORD_LENGTH = 8;
-export const MAX_PASSWORD_LENGTH = 1024;
+const MIN_PASSWORD_LENGTH = 8;
+const MAX_PASSWORD_LENGTH = 1024;
 
 export interface NewUserInput {
   username: string;
@@ -20,6 +20,8 @@ export interface NewUserInput {
 }
 
 function checkPassword(password: string): void {
+  // Code points, not UTF-16 units or graphemes: NIST SP 800-63B counts each code point as a character.
+  // eslint-disable-next-line @typescript-eslint/no-misused-spread
   const length = [...password].length;
   if (length < MIN_PASSWORD_LENGTH || length > MAX_PASSWORD_LENGTH) {
     throw new AdminInputError('password', `must be ${MIN_PASSWORD_LENGTH} to ${MAX_PASSWORD_LENGTH} characters`);
@@ -27,7 +29,7 @@ function checkPassword(password: string): void {
 }
 
 function normaliseUsername(username: string): string {
-  const value = username?.trim().toLowerCase() ?? '';
+  const value = username.trim().toLowerCase();
   if (!/^[a-z0-9][a-z0-9._-]{1,63}$/.test(value)) {
     throw new AdminInputError('username', 'must be 2 to 64 letters, digits, ".", "_" or "-", starting with a letter or digit');
   }
@@ -66,7 +68,12 @@ export async function createUser(store: Store, input: NewUserInput, now: number)
  * and ends their tokens ({@link revokeUserAccess}): whoever knew the old password keeps nothing.
  * The password changes first, so no one can sign in with the old one after the revocation.
  */
-export async function setUserPassword(store: Store, clock: Clock, login: string, password: string): Promise<{ user: UserRecord; revoked: UserAccessRevocation }> {
+export async function setUserPassword(
+  store: Store,
+  clock: Clock,
+  login: string,
+  password: string,
+): Promise<{ user: UserRecord; revoked: UserAccessRevocation }> {
   checkPassword(password);
   const user = await findUser(store, login);
   const updated = { ...user, passwordHash: await hashPassword(password), updatedAt: clock.now() };

@@ -100,8 +100,8 @@ export function createAuditLog(options: AuditLogOptions): AuditLog {
       return {
         record: (input, given) => log.record(input, given ?? context),
         recordLater: (input, given) => log.recordLater(input, given ?? context),
-        flush: log.flush,
-        forRequest: log.forRequest,
+        flush: () => log.flush(),
+        forRequest: (nested) => log.forRequest(nested),
       };
     },
     async record(input, context = {}) {
@@ -166,16 +166,15 @@ export function auditEventToJson(
   };
 }
 
+const OUTCOMES: ReadonlySet<unknown> = new Set(['success', 'failure']);
+
 /** The event as it will be stored: checked, redacted, and made of plain JSON. */
-function prepare(
-  input: AuditEventInput,
-  context: AuditContext | undefined,
-  time: number,
-): Omit<AuditEventRecord, 'seq' | 'prevHash' | 'hash'> {
+function prepare(input: AuditEventInput, context: AuditContext | undefined, time: number): Omit<AuditEventRecord, 'seq' | 'prevHash' | 'hash'> {
   if (typeof input.type !== 'string' || !EVENT_TYPE.test(input.type)) {
     throw new InvalidAuditEventError(`audit event type must be a short name like "token.issued", got ${JSON.stringify(input.type)}`);
   }
-  if (input.outcome !== 'success' && input.outcome !== 'failure') {
+  // Typed, but integrators' JavaScript reaches here too.
+  if (!OUTCOMES.has(input.outcome)) {
     throw new InvalidAuditEventError(`audit event outcome must be "success" or "failure", got ${JSON.stringify(input.outcome)}`);
   }
   const userAgent = text(context?.userAgent);
@@ -199,7 +198,7 @@ function prepare(
  */
 function text(value: string | null | undefined): string | null {
   if (value === undefined || value === null) return null;
-  return String(value).replace(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]|\u0000/g, '\uFFFD');
+  return value.replace(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]|\0/g, '\uFFFD');
 }
 
 /** pino writes its own `time`; a second one would make the line's JSON ambiguous. */

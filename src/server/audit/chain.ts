@@ -2,7 +2,7 @@ import type { SecretKeys } from '../../core/secret.js';
 import type { AuditEventRecord, AuditRepository, Json } from '../../stores/contract.js';
 
 /** The `purpose` the chain hash is keyed with (see {@link SecretKeys.hash}); no other hash shares it. */
-export const AUDIT_CHAIN_PURPOSE = 'audit-chain';
+const AUDIT_CHAIN_PURPOSE = 'audit-chain';
 
 /** Names the encoding inside every hashed value, so a later encoding can never collide with this one. */
 const ENCODING = 'gatehouse-audit/v1';
@@ -103,10 +103,7 @@ export type ChainVerification =
  * const result = await verifyChain(readAuditLog(store.audit), auditHasher(secretKeys));
  * if (!result.ok) console.error(`broken at #${result.seq} (${result.problem}): ${result.message}`);
  */
-export async function verifyChain(
-  events: Iterable<AuditEventRecord> | AsyncIterable<AuditEventRecord>,
-  hashFn: AuditHashFn,
-): Promise<ChainVerification> {
+export async function verifyChain(events: Iterable<AuditEventRecord> | AsyncIterable<AuditEventRecord>, hashFn: AuditHashFn): Promise<ChainVerification> {
   let count = 0;
   let lastSeq = 0;
   let lastHash = '';
@@ -155,10 +152,7 @@ export async function verifyChain(
  * @example
  * for await (const event of readAuditLog(store.audit)) console.log(event.seq);
  */
-export async function* readAuditLog(
-  repository: Pick<AuditRepository, 'list'>,
-  pageSize = 1000,
-): AsyncGenerator<AuditEventRecord> {
+export async function* readAuditLog(repository: Pick<AuditRepository, 'list'>, pageSize = 1000): AsyncGenerator<AuditEventRecord> {
   let afterSeq = 0;
   for (;;) {
     const page = await repository.list({ afterSeq, limit: pageSize });
@@ -175,11 +169,7 @@ export async function* readAuditLog(
  * @example
  * const result = await verifyAuditLog(store.audit, secretKeys);
  */
-export function verifyAuditLog(
-  repository: Pick<AuditRepository, 'list'>,
-  keys: Pick<SecretKeys, 'hash'>,
-  pageSize?: number,
-): Promise<ChainVerification> {
+export function verifyAuditLog(repository: Pick<AuditRepository, 'list'>, keys: Pick<SecretKeys, 'hash'>, pageSize?: number): Promise<ChainVerification> {
   return verifyChain(readAuditLog(repository, pageSize), auditHasher(keys));
 }
 
@@ -195,7 +185,9 @@ function originalSeq(event: UnhashedAuditEvent, hash: string, hashFn: AuditHashF
 
 /** JSON with object keys in code-unit order at every depth; `undefined` members are left out, as JSON.stringify does. */
 function canonicalJson(value: Json | undefined): string {
-  if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
+  // As JSON.stringify would, but a string: it gives undefined for undefined.
+  if (value === undefined) return 'null';
+  if (value === null || typeof value !== 'object') return JSON.stringify(value);
   if (Array.isArray(value)) return `[${value.map((item) => canonicalJson(item)).join(',')}]`;
   const members = Object.keys(value)
     .filter((key) => value[key] !== undefined)

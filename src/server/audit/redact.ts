@@ -1,7 +1,7 @@
 import type { Json } from '../../stores/contract.js';
 
 /** What a redacted value is replaced with, in the database, the logs and the file alike. */
-export const REDACTED = '[redacted]';
+const REDACTED = '[redacted]';
 
 /**
  * Words that mark a key as holding a secret, wherever they appear in it (`client_secret`,
@@ -76,7 +76,7 @@ export function looksLikeToken(value: string): boolean {
   return false;
 }
 
-function redactObject(object: { [key: string]: Json | undefined }): Record<string, Json> {
+function redactObject(object: Record<string, Json | undefined>): Record<string, Json> {
   const redacted: Record<string, Json> = {};
   for (const [key, value] of Object.entries(object)) {
     if (value === undefined) continue;

@@ -1,3 +1,4 @@
+import { pathTo, urlTo } from '../routes.js';
 import type { RegistrationResponseJSON } from '@simplewebauthn/server';
 import { auditEvent } from '../audit/events.js';
 import { StoreConflictError, type MfaFactorRecord } from '../../stores/contract.js';
@@ -6,7 +7,6 @@ import {
   renderContactVerifyPage,
   renderMfaEnrollPage,
   renderRecoveryCodesPage,
-  renderReauthRequiredPage,
   renderSignedOutPage,
   describeScopes,
   describeSignInMethods,
@@ -17,23 +17,36 @@ import {
 } from '../../ui/index.js';
 import { ACCOUNT_CLIENT_ID } from '../interaction/account-client.js';
 import type { ServerContext } from '../context.js';
-import { readBody, readForm, type FormParams } from '../http/form.js';
+import { endpoint, type EndpointInput } from '../http/endpoint.js';
+import { readBody, type FormParams } from '../http/form.js';
 import { htmlResponse } from '../http/html.js';
-import { json, oauthErrorResponse } from '../http/responses.js';
+import { pipeline } from '../http/pipeline.js';
+import { json, oauthErrorResponse, redirect } from '../http/responses.js';
 import { OAuthError } from '../../core/errors.js';
-import type { AuthorizationRequest } from '../interaction/authorization-request.js';
-import { createInteraction } from '../interaction/interactions.js';
-import { errorPage, interactionPath, maskedContact, pageBase, webauthnScriptPath } from '../interaction/pages.js';
-import { regenerateRecoveryCodes, remainingRecoveryCodes, startTotpEnrolment, totpSecretOf, usableFactors, useTotpCode } from '../mfa/factors.js';
+import { maskedContact, webauthnScriptPath } from '../interaction/pages.js';
+import { pageBase } from '../http/pages.js';
+import { regenerateRecoveryCodes, remainingRecoveryCodes, startTotpEnrolment, totpSecretOf, useTotpCode } from '../mfa/factors.js';
 import { checkOneTimeCode, sendOneTimeCode } from '../mfa/one-time-codes.js';
 import { passkeyRegistrationOptions, registerPasskey } from '../mfa/passkeys.js';
 import { factorAdded } from '../mfa/factor-added.js';
 import { claimPendingContact, releasePendingContact } from '../mfa/pending-contacts.js';
+import type { Sender } from '../mfa/senders/sender.js';
 import { otpauthUri, qrSvg } from '../mfa/totp.js';
-import { browserBinding, csrfToken, existingBrowserId, identifyBrowser, verifyCsrf } from '../session/browser.js';
+import { csrfToken, existingBrowserId, identifyBrowser, verifyCsrf, type Browser } from '../session/browser.js';
 import { endSession, loadSession, SESSION, sessionKeyOf, SIGN_IN_EVENT, userOwner, type Session, type SignInContext } from '../session/sessions.js';
+import {
+  ACCOUNT_CSRF_SUBJECT,
+  accountUrl,
+  checkAccountCsrf,
+  readAccountForm,
+  recentlyAuthenticated,
+  requireAccountSession,
+  requireRecentSignIn,
+  requireSession,
+  signInToAccount,
+  type AccountSession,
+} from '../steps/account.js';
 
-const CSRF_SUBJECT = 'account';
 /** Fixed messages shown after an action (never text from the request). */
 const NOTICES: Record<string, string> = {
   'totp-added': 'Authenticator app turned on.',
@@ -45,107 +58,45 @@ const NOTICES: Record<string, string> = {
   'app-removed': 'The application no longer has access to your account.',
 };
 
-const base = (ctx: ServerContext) => ctx.config.issuerUrl.pathname.replace(/\/$/, '');
-const accountUrl = (ctx: ServerContext, notice?: string) => `${ctx.config.issuer}/account${notice ? `?notice=${notice}` : ''}`;
-const seeOther = (location: string, setCookies: string[] = []) => {
-  const headers = new Headers({ Location: location, 'Cache-Control': 'no-store' });
-  for (const cookie of setCookies) headers.append('Set-Cookie', cookie);
-  return new Response(null, { status: 303, headers });
-};
+/** What an account action's steps see: the request, the signed-in user and (for forms) the CSRF-checked form. */
+type AccountInput = EndpointInput & AccountSession;
+type AccountFormInput = AccountInput & { form: FormParams };
 
-/** Sends the browser to sign in (again, with `reauthenticate`) for the account pages. */
-async function signInToAccount(ctx: ServerContext, request: Request, reauthenticate = false): Promise<Response> {
-  const browser = identifyBrowser(ctx, request);
-  const authorization: AuthorizationRequest = {
-    clientId: ACCOUNT_CLIENT_ID,
-    redirectUri: accountUrl(ctx),
-    redirectUriGiven: false,
-    responseMode: 'query',
-    scope: [],
-    codeChallenge: '',
-    prompt: reauthenticate ? ['login'] : [],
-    acrValues: [],
-    uiLocales: [],
-  };
-  const interaction = await createInteraction(ctx, { request: authorization, browser: browserBinding(ctx, browser.id), purpose: 'account' });
-  return seeOther(`${ctx.config.issuerUrl.origin}${interactionPath(ctx, interaction.id)}`, browser.setCookie ? [browser.setCookie] : []);
-}
-
-interface AccountRequest {
-  session: Session;
-  browserId: string;
-  form: FormParams;
-}
-
-/** A signed-in, CSRF-checked account form post; otherwise the response to send instead. */
-async function accountPost(ctx: ServerContext, request: Request): Promise<AccountRequest | Response> {
-  const session = await loadSession(ctx, request);
-  const browserId = existingBrowserId(ctx, request);
-  if (!session || !browserId) return signInToAccount(ctx, request);
-  const form = await readForm(request, { maxBodyBytes: ctx.config.limits.maxBodyBytes });
-  if (!verifyCsrf(ctx, browserId, CSRF_SUBJECT, form.get('csrf'))) {
-    return errorPage(ctx, 403, 'Request not accepted', 'The form was not accepted. Go back to your account page and try again.');
-  }
-  return { session, browserId, form };
-}
-
-/**
- * Whether the session may add or remove a sign-in method: signed in at most `recentAuthSeconds`
- * ago, and with the second factor when the user has one set up (ASVS V3.7.1, NIST SP 800-63B
- * §6.1.2.1: binding a new authenticator needs the authenticators already bound). A stolen session
- * cookie alone cannot enrol the thief's own factor.
- */
-async function recentlyAuthenticated(ctx: ServerContext, session: Session): Promise<boolean> {
-  const age = Math.floor(ctx.clock.now() / 1000) - session.state.authTime;
-  if (age > ctx.config.mfa.recentAuthSeconds) return false;
-  if (ctx.config.mfa.policy === 'off' || session.state.amr.includes('mfa')) return true;
-  return (await usableFactors(ctx, session.user.id)).length === 0;
-}
-
-/** The "please sign in again" page (403) shown instead of a change to the sign-in methods. */
-function reauthRequiredPage(ctx: ServerContext, browserId: string, what: 'add' | 'remove'): Response {
-  return htmlResponse(
-    ctx,
-    (nonce) =>
-      renderReauthRequiredPage({
-        ...pageBase(ctx),
-        nonce,
-        action: `${base(ctx)}/account/reauth`,
-        csrfToken: csrfToken(ctx, browserId, CSRF_SUBJECT),
-        message: what === 'add' ? 'To add a sign-in method, please sign in again first.' : 'To remove a sign-in method, please sign in again first.',
-      }),
-    { status: 403 },
-  );
-}
-
-/** An account form post that changes the sign-in methods: signed in, CSRF-checked and recently authenticated. */
-async function accountChangePost(ctx: ServerContext, request: Request, what: 'add' | 'remove'): Promise<AccountRequest | Response> {
-  const post = await accountPost(ctx, request);
-  if (post instanceof Response) return post;
-  if (!(await recentlyAuthenticated(ctx, post.session))) return reauthRequiredPage(ctx, post.browserId, what);
-  return post;
-}
+// ---------------------------------------------------------------------------------------------
+// The account page
 
 /** What a session or sign-in record holds for the account page (older records lack the context). */
 type SignInRecord = SignInContext & { amr: string[] };
 
 /** A sign-in's methods in words, with the provider's label for `fed` ("GitHub"). */
-function methodsInWords(ctx: ServerContext, record: SignInRecord): string {
+function methodsInWords(ctx: Pick<ServerContext, 'upstreams'>, record: SignInRecord): string {
   const provider = record.provider === undefined ? undefined : (ctx.upstreams.get(record.provider)?.label ?? record.provider);
   return describeSignInMethods(record.amr, { ...(provider ? { provider } : {}), ...(record.code ? { code: record.code } : {}) });
 }
 
-/** GET /account — factors, recovery codes, sessions and recent sign-ins of the signed-in user. */
-export async function accountPage(ctx: ServerContext, request: Request, _id: string, _params: Record<string, string>, notice?: string, error?: string): Promise<Response> {
+/** What the account page says besides its content: a known notice (else the request's `?notice=`), an error. */
+export interface AccountView {
+  notice?: string;
+  error?: string;
+}
+
+/**
+ * The account page of the signed-in user: factors, recovery codes, sessions, applications and
+ * recent sign-ins. Also how an action that failed shows its error (`view.error`) on the page.
+ */
+async function renderAccount(
+  ctx: Pick<ServerContext, 'clock' | 'config' | 'secrets' | 'store' | 'upstreams'>,
+  request: Request,
+  session: Session,
+  browser: Browser,
+  view: AccountView = {},
+): Promise<Response> {
   const when = formatDate;
   const now = ctx.clock.now();
-  const session = await loadSession(ctx, request);
-  if (!session) return signInToAccount(ctx, request);
-  const browser = identifyBrowser(ctx, request);
   const { store } = ctx;
   const userId = session.user.id;
   const factors = (await store.factors.listByUser(userId)).filter((factor) => factor.type !== 'recovery_codes' && factor.data.confirmed === true);
-  const hasRecovery = (await store.factors.listByUser(userId)).some((factor) => factor.type === 'recovery_codes');
+  const hasRecovery = await hasRecoveryCodes(ctx, userId);
   const current = sessionKeyOf(ctx, request);
   const sessions = (await store.artifacts.listByOwner<SignInRecord & { authTime: number }>(SESSION, userOwner(userId)))
     // This device first, then the most recent.
@@ -155,17 +106,22 @@ export async function accountPage(ctx: ServerContext, request: Request, _id: str
   for (const consent of consents) {
     const client = await store.clients.get(consent.clientId);
     if (!client) continue;
-    apps.push({ consentId: consent.id, name: client.clientName, access: describeScopes(consent.scope.split(' ').filter(Boolean)).map((entry) => entry.description), grantedAt: when(consent.createdAt) });
+    apps.push({
+      consentId: consent.id,
+      name: client.clientName,
+      access: describeScopes(consent.scope.split(' ').filter(Boolean)).map((entry) => entry.description),
+      grantedAt: when(consent.createdAt),
+    });
   }
   const signIns = await store.artifacts.listByOwner<SignInRecord & { at: number; clientId: string | null }>(SIGN_IN_EVENT, userOwner(userId), 20);
   const names = new Map<string, string>();
   for (const event of signIns) {
     const clientId = event.value.clientId;
-    if (clientId && !names.has(clientId)) names.set(clientId, clientId === ACCOUNT_CLIENT_ID ? 'Account page' : ((await store.clients.get(clientId))?.clientName ?? 'Removed application'));
+    if (clientId && !names.has(clientId))
+      names.set(clientId, clientId === ACCOUNT_CLIENT_ID ? 'Account page' : ((await store.clients.get(clientId))?.clientName ?? 'Removed application'));
   }
-  const path = (suffix: string) => `${base(ctx)}/account${suffix}`;
   const recoveryCodesLeft = hasRecovery ? await remainingRecoveryCodes(ctx, userId) : undefined;
-  const noticeKey = notice ?? new URL(request.url).searchParams.get('notice') ?? '';
+  const noticeKey = view.notice ?? new URL(request.url).searchParams.get('notice') ?? '';
   const reauthNeeded = !(await recentlyAuthenticated(ctx, session));
   return htmlResponse(
     ctx,
@@ -173,7 +129,7 @@ export async function accountPage(ctx: ServerContext, request: Request, _id: str
       renderAccountPage({
         ...pageBase(ctx),
         nonce,
-        csrfToken: csrfToken(ctx, browser.id, CSRF_SUBJECT),
+        csrfToken: csrfToken(ctx, browser.id, ACCOUNT_CSRF_SUBJECT),
         account: { ...(session.user.profile.name ? { name: session.user.profile.name } : {}), login: session.user.email ?? session.user.username },
         factors: factors.map((factor) => ({
           id: factor.id,
@@ -201,89 +157,87 @@ export async function accountPage(ctx: ServerContext, request: Request, _id: str
           outcome: 'Signed in',
         })),
         actions: {
-          addTotp: path('/totp'),
-          addPasskeyOptions: path('/passkeys/options'),
-          addPasskeyVerify: path('/passkeys'),
-          addContact: path('/contacts'),
-          removeFactor: path('/factors/remove'),
-          regenerateRecoveryCodes: path('/recovery-codes'),
-          signOutOthers: path('/sessions/others'),
-          revokeApp: path('/apps/revoke'),
-          signOut: path('/logout'),
-          reauth: path('/reauth'),
+          addTotp: pathTo(ctx, 'accountTotp'),
+          addPasskeyOptions: pathTo(ctx, 'accountPasskeyOptions'),
+          addPasskeyVerify: pathTo(ctx, 'accountPasskeys'),
+          addContact: pathTo(ctx, 'accountContacts'),
+          removeFactor: pathTo(ctx, 'accountFactorRemove'),
+          regenerateRecoveryCodes: pathTo(ctx, 'accountRecoveryCodes'),
+          signOutOthers: pathTo(ctx, 'accountEndOtherSessions'),
+          revokeApp: pathTo(ctx, 'accountRevokeApp'),
+          signOut: pathTo(ctx, 'accountLogout'),
+          reauth: pathTo(ctx, 'accountReauth'),
           passkeyScriptUrl: webauthnScriptPath(ctx),
         },
         reauthNeeded,
         ...(Object.hasOwn(NOTICES, noticeKey) ? { notice: NOTICES[noticeKey] } : {}),
-        ...(error ? { error } : {}),
+        ...(view.error ? { error: view.error } : {}),
       }),
     { setCookies: browser.setCookie ? [browser.setCookie] : [], scripts: true },
   );
 }
 
-/** POST /account/totp — starts setting up an authenticator app: QR code and key, confirmed by a first code. */
-export async function accountTotpStart(ctx: ServerContext, request: Request): Promise<Response> {
-  const post = await accountChangePost(ctx, request, 'add');
-  if (post instanceof Response) return post;
-  const { session, browserId } = post;
-  const { store } = ctx;
-  // One set-up at a time: earlier unfinished ones are dropped.
-  for (const factor of await store.factors.listByUser(session.user.id)) {
-    if (factor.type === 'totp' && factor.data.confirmed !== true) await store.factors.delete(factor.id);
-  }
-  const { secret } = await startTotpEnrolment(ctx, session.user.id);
-  return totpEnrolPage(ctx, session, browserId, secret);
+/** The account page again, saying what went wrong with the action just posted (the browser has its cookie). */
+function accountWithError({ ctx, request, session, browserId }: AccountInput, error: string): Promise<Response> {
+  return renderAccount(ctx, request, session, { id: browserId, setCookie: undefined }, { error });
 }
 
-async function totpEnrolPage(ctx: ServerContext, session: Session, browserId: string, secret: string, error?: string): Promise<Response> {
-  const svg = await qrSvg(otpauthUri(ctx.config.branding.productName, session.user.email ?? session.user.username, secret));
-  return htmlResponse(
-    ctx,
-    (nonce) =>
-      renderMfaEnrollPage({
-        ...pageBase(ctx),
-        nonce,
-        action: `${base(ctx)}/account/totp/confirm`,
-        csrfToken: csrfToken(ctx, browserId, CSRF_SUBJECT),
-        qrSvg: svg,
-        secret,
-        required: false,
-        ...(error ? { error } : {}),
-      }),
-    { status: error ? 400 : 200 },
-  );
+/** The page, giving a browser without the cookie its id (the page's forms are bound to it). */
+function showAccount({ ctx, request, session }: EndpointInput & { session: Session }): Promise<Response> {
+  return renderAccount(ctx, request, session, identifyBrowser(ctx, request));
+}
+
+/** GET /account — factors, recovery codes, sessions and recent sign-ins of the signed-in user. */
+export const accountPage = endpoint(pipeline<EndpointInput>('account').step(requireSession).respond(showAccount));
+
+// ---------------------------------------------------------------------------------------------
+// Recovery codes
+
+/** Whether the user has a set of recovery codes (used up or not). */
+async function hasRecoveryCodes(ctx: Pick<ServerContext, 'store'>, userId: string): Promise<boolean> {
+  return (await ctx.store.factors.listByUser(userId)).some((factor) => factor.type === 'recovery_codes');
 }
 
 /**
  * Shows a new set of recovery codes once, with a way back to the account page (saying `notice`
  * there: what was just added, when the codes came with it).
  */
-function recoveryCodesPage(ctx: ServerContext, browserId: string, codes: string[], notice?: keyof typeof NOTICES): Response {
+function recoveryCodesPage(ctx: Pick<ServerContext, 'config' | 'secrets'>, browserId: string, codes: string[], notice?: keyof typeof NOTICES): Response {
   return htmlResponse(ctx, (nonce) =>
     renderRecoveryCodesPage({
       ...pageBase(ctx),
       nonce,
       codes,
-      continueAction: `${base(ctx)}/account/done`,
-      csrfToken: csrfToken(ctx, browserId, CSRF_SUBJECT),
+      continueAction: pathTo(ctx, 'accountDone'),
+      csrfToken: csrfToken(ctx, browserId, ACCOUNT_CSRF_SUBJECT),
       continueLabel: 'I have saved my codes',
       ...(notice ? { hiddenFields: { notice } } : {}),
     }),
   );
 }
 
-/** Whether the user has a set of recovery codes (used up or not). */
-async function hasRecoveryCodes(ctx: ServerContext, userId: string): Promise<boolean> {
-  return (await ctx.store.factors.listByUser(userId)).some((factor) => factor.type === 'recovery_codes');
-}
-
 /**
  * After a method was added: the first one (whichever kind) also brings recovery codes, shown at
  * once; `undefined` when the user has a set already.
  */
-async function recoveryCodesIfFirst(ctx: ServerContext, userId: string, browserId: string, notice: keyof typeof NOTICES): Promise<Response | undefined> {
+async function recoveryCodesIfFirst(
+  ctx: Pick<ServerContext, 'clock' | 'config' | 'secrets' | 'store'>,
+  userId: string,
+  browserId: string,
+  notice: keyof typeof NOTICES,
+): Promise<Response | undefined> {
   if (await hasRecoveryCodes(ctx, userId)) return undefined;
   return recoveryCodesPage(ctx, browserId, await regenerateRecoveryCodes(ctx, userId), notice);
+}
+
+/** After a method was added: its recovery codes when it is the first, otherwise the account page saying `notice`. */
+async function afterFactorAdded(
+  ctx: Pick<ServerContext, 'clock' | 'config' | 'secrets' | 'store'>,
+  userId: string,
+  browserId: string,
+  notice: keyof typeof NOTICES,
+): Promise<Response> {
+  return (await recoveryCodesIfFirst(ctx, userId, browserId, notice)) ?? redirect(accountUrl(ctx, notice));
 }
 
 /**
@@ -295,137 +249,315 @@ async function recoveryCodesIfFirst(ctx: ServerContext, userId: string, browserI
  */
 const RECOVERY_CODES_OFFER = 'recovery_codes_offer';
 const RECOVERY_CODES_OFFER_TTL_MS = 5 * 60_000;
-const offerId = (ctx: ServerContext, browserId: string, userId: string) => ctx.secrets.hash(`${browserId}\0${userId}`, 'recovery-codes-offer');
+const offerId = (ctx: Pick<ServerContext, 'secrets'>, browserId: string, userId: string) => ctx.secrets.hash(`${browserId}\0${userId}`, 'recovery-codes-offer');
+
+/** The offer made by adding a first passkey in this browser, used up here whatever comes next. */
+async function consumeRecoveryCodesOffer({ ctx, session, browserId }: AccountInput): Promise<{ offered: boolean }> {
+  const offer = await ctx.store.artifacts.consume(RECOVERY_CODES_OFFER, offerId(ctx, browserId, session.user.id), ctx.clock.now());
+  return { offered: Boolean(offer) };
+}
+
+/** The codes of a first passkey (when offered and still the first set); otherwise the account page. */
+async function showFirstRecoveryCodes({ ctx, session, browserId, offered }: AccountInput & { offered: boolean }): Promise<Response> {
+  const page = offered ? await recoveryCodesIfFirst(ctx, session.user.id, browserId, 'passkey-added') : undefined;
+  return page ?? redirect(accountUrl(ctx, offered ? 'passkey-added' : undefined));
+}
 
 /** GET /account/recovery-codes/new — the recovery codes of a first passkey, once; otherwise the account page. */
-export async function accountNewRecoveryCodes(ctx: ServerContext, request: Request): Promise<Response> {
-  const session = await loadSession(ctx, request);
-  const browserId = existingBrowserId(ctx, request);
-  if (!session || !browserId) return signInToAccount(ctx, request);
-  const userId = session.user.id;
-  const offer = await ctx.store.artifacts.consume(RECOVERY_CODES_OFFER, offerId(ctx, browserId, userId), ctx.clock.now());
-  const page = offer ? await recoveryCodesIfFirst(ctx, userId, browserId, 'passkey-added') : undefined;
-  return page ?? seeOther(accountUrl(ctx, offer ? 'passkey-added' : undefined));
-}
+export const accountNewRecoveryCodes = endpoint(
+  pipeline<EndpointInput>('account.recovery-codes.new').step(requireAccountSession).step(consumeRecoveryCodesOffer).respond(showFirstRecoveryCodes),
+);
 
-/** POST /account/totp/confirm — the first code turns the app on; the first factor also brings recovery codes. */
-export async function accountTotpConfirm(ctx: ServerContext, request: Request): Promise<Response> {
-  const post = await accountChangePost(ctx, request, 'add');
-  if (post instanceof Response) return post;
-  const { session, browserId, form } = post;
-  const pending = (await ctx.store.factors.listByUser(session.user.id)).filter((factor) => factor.type === 'totp' && factor.data.confirmed !== true).pop();
-  if (!pending) return seeOther(accountUrl(ctx));
-  if (!(await useTotpCode(ctx, pending, form.get('code') ?? ''))) {
-    return totpEnrolPage(ctx, session, browserId, totpSecretOf(ctx, pending), 'That code did not work. Check the time on your device and try again.');
-  }
-  await factorAdded(ctx, session.user, 'totp');
-  return (await recoveryCodesIfFirst(ctx, session.user.id, browserId, 'totp-added')) ?? seeOther(accountUrl(ctx, 'totp-added'));
-}
-
-/** POST /account/done — back to the account page after an in-between page, with its `notice` (a known one only). */
-export async function accountDone(ctx: ServerContext, request: Request): Promise<Response> {
-  const post = await accountPost(ctx, request);
-  if (post instanceof Response) return post;
-  const notice = post.form.get('notice') ?? '';
-  return seeOther(accountUrl(ctx, Object.hasOwn(NOTICES, notice) ? notice : undefined));
+/** A new set of recovery codes, shown once; the old codes stop working. */
+async function replaceRecoveryCodes({ ctx, session, browserId }: AccountFormInput): Promise<Response> {
+  const codes = await regenerateRecoveryCodes(ctx, session.user.id);
+  await factorAdded(ctx, session.user, 'recovery_codes');
+  return recoveryCodesPage(ctx, browserId, codes);
 }
 
 /** POST /account/recovery-codes — a new set; the old codes stop working. */
-export async function accountRecoveryCodes(ctx: ServerContext, request: Request): Promise<Response> {
-  const post = await accountChangePost(ctx, request, 'add');
-  if (post instanceof Response) return post;
-  const codes = await regenerateRecoveryCodes(ctx, post.session.user.id);
-  await factorAdded(ctx, post.session.user, 'recovery_codes');
-  return recoveryCodesPage(ctx, post.browserId, codes);
+export const accountRecoveryCodes = endpoint(
+  pipeline<EndpointInput>('account.recovery-codes')
+    .step(requireAccountSession)
+    .step(readAccountForm)
+    .step(checkAccountCsrf)
+    .step(requireRecentSignIn('add'))
+    .respond(replaceRecoveryCodes),
+);
+
+/** Back to the account page, with the in-between page's `notice` (a known one only). */
+function backToAccount({ ctx, form }: AccountFormInput): Response {
+  const notice = form.get('notice') ?? '';
+  return redirect(accountUrl(ctx, Object.hasOwn(NOTICES, notice) ? notice : undefined));
 }
 
-const PHONE = /^\+[1-9]\d{6,14}$/;
-const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+/** POST /account/done — back to the account page after an in-between page, with its `notice` (a known one only). */
+export const accountDone = endpoint(
+  pipeline<EndpointInput>('account.done').step(requireAccountSession).step(readAccountForm).step(checkAccountCsrf).respond(backToAccount),
+);
 
-/** POST /account/contacts — a phone number (E.164) or email to receive codes; verified by a code before use. */
-export async function accountContactAdd(ctx: ServerContext, request: Request): Promise<Response> {
-  const post = await accountChangePost(ctx, request, 'add');
-  if (post instanceof Response) return post;
-  const { session, browserId, form } = post;
-  const channel = form.get('channel') === 'sms' ? 'sms' : 'email';
-  // Spaces, dashes and brackets are formatting in a phone number, but part of an email address.
-  const typed = form.get('to') ?? '';
-  const to = channel === 'sms' ? typed.replace(/[\s()-]/g, '') : typed.trim().toLowerCase();
-  const sender = ctx.config.mfa.senders[channel];
-  if (!sender) return accountPage(ctx, request, '', {}, undefined, `Codes by ${channel === 'sms' ? 'text message' : 'email'} are not available.`);
-  if (!(channel === 'sms' ? PHONE : EMAIL).test(to)) {
-    return accountPage(ctx, request, '', {}, undefined, channel === 'sms' ? 'Enter the phone number with its country code, like +44 7700 900123.' : 'Enter a valid email address.');
-  }
-  const factor = await claimPendingContact(ctx, session.user.id, channel, to);
-  if (!factor) return accountPage(ctx, request, '', {}, undefined, 'Several numbers or addresses are waiting for their code. Confirm one, or try again in 10 minutes.');
-  const sent = await sendOneTimeCode(ctx, factor, 'verify_contact', sender);
-  if (!sent.sent && sent.reason === 'limited') {
-    // No code went out: the pending contact would only take a place.
-    await releasePendingContact(ctx, factor, { dropFactor: true });
-    return accountPage(ctx, request, '', {}, undefined, `Too many codes were sent. Try again after ${new Date(sent.retryAt).toUTCString()}.`);
-  }
-  // A code sent moments ago to the same destination is still valid: the same page asks for it.
-  return contactVerifyPage(ctx, browserId, factor);
-}
+// ---------------------------------------------------------------------------------------------
+// Authenticator app (TOTP)
 
-function contactVerifyPage(ctx: ServerContext, browserId: string, factor: MfaFactorRecord, error?: string): Response {
+async function totpEnrolPage(
+  ctx: Pick<ServerContext, 'config' | 'secrets'>,
+  session: Session,
+  browserId: string,
+  secret: string,
+  error?: string,
+): Promise<Response> {
+  const svg = await qrSvg(otpauthUri(ctx.config.branding.productName, session.user.email ?? session.user.username, secret));
   return htmlResponse(
     ctx,
     (nonce) =>
-      renderContactVerifyPage({ ...pageBase(ctx), nonce, action: `${base(ctx)}/account/contacts/confirm`, csrfToken: csrfToken(ctx, browserId, CSRF_SUBJECT), factorId: factor.id, masked: maskedContact(factor), ...(error ? { error } : {}) }),
+      renderMfaEnrollPage({
+        ...pageBase(ctx),
+        nonce,
+        action: pathTo(ctx, 'accountTotpConfirm'),
+        csrfToken: csrfToken(ctx, browserId, ACCOUNT_CSRF_SUBJECT),
+        qrSvg: svg,
+        secret,
+        required: false,
+        ...(error ? { error } : {}),
+      }),
     { status: error ? 400 : 200 },
   );
 }
 
-/** POST /account/contacts/confirm — the code proves the phone or email is the user's; the first factor also brings recovery codes. */
-export async function accountContactConfirm(ctx: ServerContext, request: Request): Promise<Response> {
-  const post = await accountChangePost(ctx, request, 'add');
-  if (post instanceof Response) return post;
-  const { session, browserId, form } = post;
-  const factor = await ctx.store.factors.get(form.get('factor') ?? '');
-  if (!factor || factor.userId !== session.user.id || (factor.type !== 'sms' && factor.type !== 'email')) return seeOther(accountUrl(ctx));
-  const checked = await checkOneTimeCode(ctx, factor, 'verify_contact', form.get('code') ?? '');
-  if (!checked.ok) {
-    return contactVerifyPage(ctx, browserId, factor, checked.reason === 'wrong' ? 'That code did not work.' : 'That code expired or was tried too often. Add the number or address again for a new code.');
+/** A new secret and its QR code; one set-up at a time, so earlier unfinished ones are dropped. */
+async function startTotpSetUp({ ctx, session, browserId }: AccountFormInput): Promise<Response> {
+  const { store } = ctx;
+  for (const factor of await store.factors.listByUser(session.user.id)) {
+    if (factor.type === 'totp' && factor.data.confirmed !== true) await store.factors.delete(factor.id);
   }
+  const { secret } = await startTotpEnrolment(ctx, session.user.id);
+  return totpEnrolPage(ctx, session, browserId, secret);
+}
+
+/** POST /account/totp — starts setting up an authenticator app: QR code and key, confirmed by a first code. */
+export const accountTotpStart = endpoint(
+  pipeline<EndpointInput>('account.totp')
+    .step(requireAccountSession)
+    .step(readAccountForm)
+    .step(checkAccountCsrf)
+    .step(requireRecentSignIn('add'))
+    .respond(startTotpSetUp),
+);
+
+/** The set-up being confirmed (the latest unfinished one); without one, back to the account page. */
+async function findPendingTotp({ ctx, session }: AccountFormInput): Promise<Response | { pending: MfaFactorRecord }> {
+  const pending = (await ctx.store.factors.listByUser(session.user.id)).filter((factor) => factor.type === 'totp' && factor.data.confirmed !== true).pop();
+  if (!pending) return redirect(accountUrl(ctx));
+  return { pending };
+}
+
+/** The first code from the app matches; otherwise the set-up page again, saying so (400). */
+async function checkTotpCode({ ctx, session, browserId, form, pending }: AccountFormInput & { pending: MfaFactorRecord }): Promise<Response | undefined> {
+  if (await useTotpCode(ctx, pending, form.get('code') ?? '')) return undefined;
+  return totpEnrolPage(ctx, session, browserId, totpSecretOf(ctx, pending), 'That code did not work. Check the time on your device and try again.');
+}
+
+/** The app is on: recorded, then its recovery codes when it is the first method. */
+async function turnOnTotp({ ctx, session, browserId }: AccountFormInput): Promise<Response> {
+  await factorAdded(ctx, session.user, 'totp');
+  return afterFactorAdded(ctx, session.user.id, browserId, 'totp-added');
+}
+
+/** POST /account/totp/confirm — the first code turns the app on; the first factor also brings recovery codes. */
+export const accountTotpConfirm = endpoint(
+  pipeline<EndpointInput>('account.totp.confirm')
+    .step(requireAccountSession)
+    .step(readAccountForm)
+    .step(checkAccountCsrf)
+    .step(requireRecentSignIn('add'))
+    .step(findPendingTotp)
+    .step(checkTotpCode)
+    .respond(turnOnTotp),
+);
+
+// ---------------------------------------------------------------------------------------------
+// Codes by text message or email
+
+const PHONE = /^\+[1-9]\d{6,14}$/;
+const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+
+type Channel = 'sms' | 'email';
+
+/** The channel and the number or address typed; spaces, dashes and brackets are formatting in a phone number, but part of an email address. */
+function readContact({ form }: AccountFormInput): { channel: Channel; to: string } {
+  const channel = form.get('channel') === 'sms' ? 'sms' : 'email';
+  const typed = form.get('to') ?? '';
+  return { channel, to: channel === 'sms' ? typed.replace(/[\s()-]/g, '') : typed.trim().toLowerCase() };
+}
+
+/** A sender is configured for the channel; otherwise the account page says it is not available. */
+async function requireCodeSender(input: AccountFormInput & { channel: Channel }): Promise<Response | { sender: Sender }> {
+  const sender = input.ctx.config.mfa.senders[input.channel];
+  if (!sender) return accountWithError(input, `Codes by ${input.channel === 'sms' ? 'text message' : 'email'} are not available.`);
+  return { sender };
+}
+
+/** A phone number in E.164 or an email address; otherwise the account page says what to enter. */
+async function checkContactFormat(input: AccountFormInput & { channel: Channel; to: string }): Promise<Response | undefined> {
+  const { channel, to } = input;
+  if ((channel === 'sms' ? PHONE : EMAIL).test(to)) return undefined;
+  return accountWithError(input, channel === 'sms' ? 'Enter the phone number with its country code, like +44 7700 900123.' : 'Enter a valid email address.');
+}
+
+/** A place among the contacts waiting for their code (a few at most); otherwise the account page says so. */
+async function claimContact(input: AccountFormInput & { channel: Channel; to: string }): Promise<Response | { factor: MfaFactorRecord }> {
+  const factor = await claimPendingContact(input.ctx, input.session.user.id, input.channel, input.to);
+  if (!factor) return accountWithError(input, 'Several numbers or addresses are waiting for their code. Confirm one, or try again in 10 minutes.');
+  return { factor };
+}
+
+/**
+ * Sends the code, within the sending limits; when none went out, the pending contact gives its
+ * place back and the account page says when to try again. A code sent moments ago to the same
+ * destination is still valid: the same page asks for it.
+ */
+async function sendContactCode(input: AccountFormInput & { factor: MfaFactorRecord; sender: Sender }): Promise<Response | undefined> {
+  const { ctx, factor, sender } = input;
+  const sent = await sendOneTimeCode(ctx, factor, 'verify_contact', sender);
+  if (sent.sent || sent.reason !== 'limited') return undefined;
+  await releasePendingContact(ctx, factor, { dropFactor: true });
+  return accountWithError(input, `Too many codes were sent. Try again after ${new Date(sent.retryAt).toUTCString()}.`);
+}
+
+function contactVerifyPage(ctx: Pick<ServerContext, 'config' | 'secrets'>, browserId: string, factor: MfaFactorRecord, error?: string): Response {
+  return htmlResponse(
+    ctx,
+    (nonce) =>
+      renderContactVerifyPage({
+        ...pageBase(ctx),
+        nonce,
+        action: pathTo(ctx, 'accountContactsConfirm'),
+        csrfToken: csrfToken(ctx, browserId, ACCOUNT_CSRF_SUBJECT),
+        factorId: factor.id,
+        masked: maskedContact(factor),
+        ...(error ? { error } : {}),
+      }),
+    { status: error ? 400 : 200 },
+  );
+}
+
+/** The page asking for the code just sent. */
+function askForContactCode({ ctx, browserId, factor }: AccountFormInput & { factor: MfaFactorRecord }): Response {
+  return contactVerifyPage(ctx, browserId, factor);
+}
+
+/** POST /account/contacts — a phone number (E.164) or email to receive codes; verified by a code before use. */
+export const accountContactAdd = endpoint(
+  pipeline<EndpointInput>('account.contacts')
+    .step(requireAccountSession)
+    .step(readAccountForm)
+    .step(checkAccountCsrf)
+    .step(requireRecentSignIn('add'))
+    .step(readContact)
+    .step(requireCodeSender)
+    .step(checkContactFormat)
+    .step(claimContact)
+    .step(sendContactCode)
+    .respond(askForContactCode),
+);
+
+/** The user's own phone or email being confirmed; otherwise back to the account page. */
+async function findContactToConfirm({ ctx, session, form }: AccountFormInput): Promise<Response | { factor: MfaFactorRecord }> {
+  const factor = await ctx.store.factors.get(form.get('factor') ?? '');
+  if (factor?.userId !== session.user.id || (factor.type !== 'sms' && factor.type !== 'email')) return redirect(accountUrl(ctx));
+  return { factor };
+}
+
+/** The code sent there matches; otherwise the code page again, saying why (400). */
+async function checkContactCode({ ctx, browserId, form, factor }: AccountFormInput & { factor: MfaFactorRecord }): Promise<Response | undefined> {
+  const checked = await checkOneTimeCode(ctx, factor, 'verify_contact', form.get('code') ?? '');
+  if (checked.ok) return undefined;
+  return contactVerifyPage(
+    ctx,
+    browserId,
+    factor,
+    checked.reason === 'wrong' ? 'That code did not work.' : 'That code expired or was tried too often. Add the number or address again for a new code.',
+  );
+}
+
+/** The contact is confirmed and usable: recorded, then its recovery codes when it is the first method. */
+async function confirmContact({ ctx, session, browserId, factor }: AccountFormInput & { factor: MfaFactorRecord }): Promise<Response> {
   const now = ctx.clock.now();
   await ctx.store.factors.update({ ...factor, data: { ...factor.data, confirmed: true }, updatedAt: now });
   await releasePendingContact(ctx, factor, { dropFactor: false });
   await factorAdded(ctx, session.user, factor.type);
-  return (await recoveryCodesIfFirst(ctx, session.user.id, browserId, 'contact-added')) ?? seeOther(accountUrl(ctx, 'contact-added'));
+  return afterFactorAdded(ctx, session.user.id, browserId, 'contact-added');
 }
 
-/** POST /account/factors/remove — needs a recent sign-in ({@link recentlyAuthenticated}). */
-export async function accountFactorRemove(ctx: ServerContext, request: Request): Promise<Response> {
-  const post = await accountChangePost(ctx, request, 'remove');
-  if (post instanceof Response) return post;
-  const { session, form } = post;
+/** POST /account/contacts/confirm — the code proves the phone or email is the user's; the first factor also brings recovery codes. */
+export const accountContactConfirm = endpoint(
+  pipeline<EndpointInput>('account.contacts.confirm')
+    .step(requireAccountSession)
+    .step(readAccountForm)
+    .step(checkAccountCsrf)
+    .step(requireRecentSignIn('add'))
+    .step(findContactToConfirm)
+    .step(checkContactCode)
+    .respond(confirmContact),
+);
+
+// ---------------------------------------------------------------------------------------------
+// Removing a method, signing in again, sessions, applications, signing out
+
+/** Removes the user's own factor named by the form (another user's is silently ignored). */
+async function removeFactor({ ctx, session, form }: AccountFormInput): Promise<Response> {
   const factor = await ctx.store.factors.get(form.get('factor') ?? '');
-  if (factor && factor.userId === session.user.id) {
+  if (factor?.userId === session.user.id) {
     await ctx.store.factors.delete(factor.id);
     await ctx.audit.record(auditEvent('mfa.factor_removed', { sub: session.user.id, type: factor.type }));
   }
-  return seeOther(accountUrl(ctx, 'factor-removed'));
+  return redirect(accountUrl(ctx, 'factor-removed'));
 }
 
-/** POST /account/reauth — sign in again (password, and second factor when set up). */
-export async function accountReauth(ctx: ServerContext, request: Request): Promise<Response> {
-  const post = await accountPost(ctx, request);
-  if (post instanceof Response) return post;
+/** POST /account/factors/remove — needs a recent sign-in ({@link recentlyAuthenticated}). */
+export const accountFactorRemove = endpoint(
+  pipeline<EndpointInput>('account.factors.remove')
+    .step(requireAccountSession)
+    .step(readAccountForm)
+    .step(checkAccountCsrf)
+    .step(requireRecentSignIn('remove'))
+    .respond(removeFactor),
+);
+
+/** Off to sign in again (`prompt=login`). */
+function signInAgain({ ctx, request }: AccountFormInput): Promise<Response> {
   return signInToAccount(ctx, request, true);
 }
 
-/** POST /account/sessions/others — signs out every other session of the user. */
-export async function accountEndOtherSessions(ctx: ServerContext, request: Request): Promise<Response> {
-  const post = await accountPost(ctx, request);
-  if (post instanceof Response) return post;
+/** POST /account/reauth — sign in again (password, and second factor when set up). */
+export const accountReauth = endpoint(
+  pipeline<EndpointInput>('account.reauth').step(requireAccountSession).step(readAccountForm).step(checkAccountCsrf).respond(signInAgain),
+);
+
+/** Ends every session of the user but this browser's. */
+async function endOtherSessions({ ctx, request, session }: AccountFormInput): Promise<Response> {
   const current = sessionKeyOf(ctx, request);
   const { store } = ctx;
-  for (const record of await store.artifacts.listByOwner(SESSION, userOwner(post.session.user.id))) {
+  for (const record of await store.artifacts.listByOwner(SESSION, userOwner(session.user.id))) {
     if (record.id !== current) await store.artifacts.delete(SESSION, record.id);
   }
-  await ctx.audit.record(auditEvent('session.others_ended', { sub: post.session.user.id }));
-  return seeOther(accountUrl(ctx, 'sessions-ended'));
+  await ctx.audit.record(auditEvent('session.others_ended', { sub: session.user.id }));
+  return redirect(accountUrl(ctx, 'sessions-ended'));
+}
+
+/** POST /account/sessions/others — signs out every other session of the user. */
+export const accountEndOtherSessions = endpoint(
+  pipeline<EndpointInput>('account.sessions.others').step(requireAccountSession).step(readAccountForm).step(checkAccountCsrf).respond(endOtherSessions),
+);
+
+/** Revokes the user's own, still active consent named by the form (others are silently ignored). */
+async function revokeAppAccess({ ctx, session, form }: AccountFormInput): Promise<Response> {
+  const consent = await ctx.store.consents.get(form.get('grant') ?? '');
+  if (consent?.subject === session.user.id && consent.revokedAt === null) {
+    await ctx.store.consents.revoke(consent.id, ctx.clock.now());
+    await ctx.audit.record(auditEvent('consent.revoked', { client_id: consent.clientId, sub: session.user.id }));
+  }
+  return redirect(accountUrl(ctx, 'app-removed'));
 }
 
 /**
@@ -433,85 +565,122 @@ export async function accountEndOtherSessions(ctx: ServerContext, request: Reque
  * refresh tokens stop working and its access tokens introspect inactive at once, and it must ask
  * again next time.
  */
-export async function accountRevokeApp(ctx: ServerContext, request: Request): Promise<Response> {
-  const post = await accountPost(ctx, request);
-  if (post instanceof Response) return post;
-  const consent = await ctx.store.consents.get(post.form.get('grant') ?? '');
-  if (consent && consent.subject === post.session.user.id && consent.revokedAt === null) {
-    await ctx.store.consents.revoke(consent.id, ctx.clock.now());
-    await ctx.audit.record(auditEvent('consent.revoked', { client_id: consent.clientId, sub: post.session.user.id }));
-  }
-  return seeOther(accountUrl(ctx, 'app-removed'));
-}
+export const accountRevokeApp = endpoint(
+  pipeline<EndpointInput>('account.apps.revoke').step(requireAccountSession).step(readAccountForm).step(checkAccountCsrf).respond(revokeAppAccess),
+);
 
-/** POST /account/logout — signs this browser out. */
-export async function accountLogout(ctx: ServerContext, request: Request): Promise<Response> {
-  const post = await accountPost(ctx, request);
-  if (post instanceof Response) return post;
+/** Ends this browser's session: the signed-out page, clearing the cookie. */
+async function signOut({ ctx, request }: AccountFormInput): Promise<Response> {
   const clear = await endSession(ctx, request);
   return htmlResponse(ctx, (nonce) => renderSignedOutPage({ ...pageBase(ctx), nonce }), { setCookies: [clear] });
 }
 
-async function readJsonBody(ctx: ServerContext, request: Request): Promise<Record<string, unknown> | undefined> {
-  try {
-    const value = JSON.parse(await readBody(request, ctx.config.limits.maxBodyBytes)) as unknown;
-    return typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : undefined;
-  } catch {
-    return undefined;
-  }
-}
+/** POST /account/logout — signs this browser out. */
+export const accountLogout = endpoint(
+  pipeline<EndpointInput>('account.logout').step(requireAccountSession).step(readAccountForm).step(checkAccountCsrf).respond(signOut),
+);
 
-/**
- * A signed-in JSON call from the account page that adds a passkey, with the `X-CSRF-Token` header
- * and a recent sign-in ({@link recentlyAuthenticated}).
- */
-async function accountJson(ctx: ServerContext, request: Request): Promise<Session | Response> {
+// ---------------------------------------------------------------------------------------------
+// Passkeys: JSON calls from the account page's script
+
+const NO_CACHE = { 'Cache-Control': 'no-store' };
+
+/** The script's call comes from a signed-in browser with its cookie; otherwise 401 `login_required`. */
+async function requireSignedInCaller({ ctx, request }: EndpointInput): Promise<Response | AccountSession> {
   const session = await loadSession(ctx, request);
   const browserId = existingBrowserId(ctx, request);
   if (!session || !browserId) return oauthErrorResponse(new OAuthError('login_required', 'sign in first', { status: 401 }));
-  if (!verifyCsrf(ctx, browserId, CSRF_SUBJECT, request.headers.get('x-csrf-token') ?? undefined)) {
-    return oauthErrorResponse(new OAuthError('invalid_request', 'the request was not accepted', { status: 403 }));
-  }
-  if (!(await recentlyAuthenticated(ctx, session))) {
-    return oauthErrorResponse(new OAuthError('login_required', 'sign in again to add a passkey', { status: 403 }));
-  }
-  return session;
+  return { session, browserId };
+}
+
+/** The `X-CSRF-Token` header carries this browser's account CSRF token; otherwise 403 `invalid_request`. */
+function checkCsrfHeader({ ctx, request, browserId }: AccountInput): Response | undefined {
+  if (verifyCsrf(ctx, browserId, ACCOUNT_CSRF_SUBJECT, request.headers.get('x-csrf-token') ?? undefined)) return undefined;
+  return oauthErrorResponse(new OAuthError('invalid_request', 'the request was not accepted', { status: 403 }));
+}
+
+/** Adding a passkey needs a recent sign-in ({@link recentlyAuthenticated}); otherwise 403 `login_required`. */
+async function requireRecentSignInForPasskey({ ctx, session }: AccountInput): Promise<Response | undefined> {
+  if (await recentlyAuthenticated(ctx, session)) return undefined;
+  return oauthErrorResponse(new OAuthError('login_required', 'sign in again to add a passkey', { status: 403 }));
+}
+
+/** WebAuthn creation options for the user, and the challenge they answer. */
+async function passkeyOptions({ ctx, session }: AccountInput): Promise<Response> {
+  const { options, challengeId } = await passkeyRegistrationOptions(ctx, session.user);
+  return json({ options, challengeId }, 200, NO_CACHE);
 }
 
 /** POST /account/passkeys/options — WebAuthn creation options for a new passkey. */
-export async function accountPasskeyOptions(ctx: ServerContext, request: Request): Promise<Response> {
-  const session = await accountJson(ctx, request);
-  if (session instanceof Response) return session;
-  const { options, challengeId } = await passkeyRegistrationOptions(ctx, session.user);
-  return json({ options, challengeId }, 200, { 'Cache-Control': 'no-store' });
+export const accountPasskeyOptions = endpoint(
+  pipeline<EndpointInput>('account.passkeys.options')
+    .step(requireSignedInCaller)
+    .step(checkCsrfHeader)
+    .step(requireRecentSignInForPasskey)
+    .respond(passkeyOptions),
+);
+
+const passkeyNotRegistered = () => oauthErrorResponse(new OAuthError('invalid_request', 'the passkey could not be registered'));
+
+interface PasskeyAnswer {
+  challengeId: string;
+  response: RegistrationResponseJSON;
+  label: string;
+}
+
+/** `{ challengeId, response, label }` from the JSON body; anything else is 400 (the passkey could not be registered). */
+async function readPasskeyAnswer({ ctx, request }: EndpointInput): Promise<Response | PasskeyAnswer> {
+  let body: Record<string, unknown> | undefined;
+  try {
+    const value = JSON.parse(await readBody(request, ctx.config.limits.maxBodyBytes)) as unknown;
+    body = typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : undefined;
+  } catch {
+    body = undefined;
+  }
+  if (!body || typeof body.challengeId !== 'string' || typeof body.response !== 'object') return passkeyNotRegistered();
+  const label = typeof body.label === 'string' && body.label.trim() ? body.label.trim().slice(0, 60) : 'Passkey';
+  return { challengeId: body.challengeId, response: body.response as RegistrationResponseJSON, label };
+}
+
+/** The answer verifies against its challenge and the passkey is stored; otherwise 400. */
+async function registerNewPasskey({ ctx, session, challengeId, response, label }: AccountInput & PasskeyAnswer): Promise<Response | undefined> {
+  const factor = await registerPasskey(ctx, session.user, challengeId, response, label);
+  return factor ? undefined : passkeyNotRegistered();
+}
+
+/**
+ * The passkey is added: recorded; the script goes on to the account page, or, for a first method,
+ * to its recovery codes (by way of a single-use offer, see {@link RECOVERY_CODES_OFFER}).
+ */
+async function answerPasskeyAdded({ ctx, session, browserId }: AccountInput): Promise<Response> {
+  await factorAdded(ctx, session.user, 'webauthn');
+  if (await hasRecoveryCodes(ctx, session.user.id)) return json({ redirect: accountUrl(ctx, 'passkey-added') }, 200, NO_CACHE);
+  const now = ctx.clock.now();
+  const id = offerId(ctx, browserId, session.user.id);
+  // A fresh offer replaces an unused one (a second passkey added before the page was seen).
+  await ctx.store.artifacts.delete(RECOVERY_CODES_OFFER, id);
+  try {
+    await ctx.store.artifacts.put({
+      kind: RECOVERY_CODES_OFFER,
+      id,
+      value: null,
+      ownerId: userOwner(session.user.id),
+      expiresAt: now + RECOVERY_CODES_OFFER_TTL_MS,
+    });
+  } catch (error) {
+    // A concurrent add in the same browser made the offer first: there is one either way.
+    if (!(error instanceof StoreConflictError)) throw error;
+  }
+  return json({ redirect: urlTo(ctx, 'accountNewRecoveryCodes') }, 200, NO_CACHE);
 }
 
 /** POST /account/passkeys — `{ challengeId, response, label }`: stores the verified passkey. */
-export async function accountPasskeyRegister(ctx: ServerContext, request: Request): Promise<Response> {
-  const session = await accountJson(ctx, request);
-  if (session instanceof Response) return session;
-  // accountJson checked the CSRF token against this very cookie.
-  const browserId = existingBrowserId(ctx, request)!;
-  const body = await readJsonBody(ctx, request);
-  const label = typeof body?.label === 'string' && body.label.trim() ? body.label.trim().slice(0, 60) : 'Passkey';
-  const factor =
-    body && typeof body.challengeId === 'string' && typeof body.response === 'object'
-      ? await registerPasskey(ctx, session.user, body.challengeId, body.response as RegistrationResponseJSON, label)
-      : undefined;
-  if (!factor) return oauthErrorResponse(new OAuthError('invalid_request', 'the passkey could not be registered'));
-  await factorAdded(ctx, session.user, 'webauthn');
-  if (!(await hasRecoveryCodes(ctx, session.user.id))) {
-    const now = ctx.clock.now();
-    const id = offerId(ctx, browserId, session.user.id);
-    // A fresh offer replaces an unused one (a second passkey added before the page was seen).
-    await ctx.store.artifacts.delete(RECOVERY_CODES_OFFER, id);
-    try {
-      await ctx.store.artifacts.put({ kind: RECOVERY_CODES_OFFER, id, value: null, ownerId: userOwner(session.user.id), expiresAt: now + RECOVERY_CODES_OFFER_TTL_MS });
-    } catch (error) {
-      // A concurrent add in the same browser made the offer first: there is one either way.
-      if (!(error instanceof StoreConflictError)) throw error;
-    }
-    return json({ redirect: `${ctx.config.issuer}/account/recovery-codes/new` }, 200, { 'Cache-Control': 'no-store' });
-  }
-  return json({ redirect: accountUrl(ctx, 'passkey-added') }, 200, { 'Cache-Control': 'no-store' });
-}
+export const accountPasskeyRegister = endpoint(
+  pipeline<EndpointInput>('account.passkeys')
+    .step(requireSignedInCaller)
+    .step(checkCsrfHeader)
+    .step(requireRecentSignInForPasskey)
+    .step(readPasskeyAnswer)
+    .step(registerNewPasskey)
+    .respond(answerPasskeyAdded),
+);

@@ -1,66 +1,97 @@
-import { OAuthError } from '../../core/errors.js';
+import type { ClientRecord } from '../../stores/contract.js';
+import { buildAuthorizationRequest, readAuthorizationParams } from '../authorize/params.js';
+import {
+  checkClaims,
+  checkClient,
+  checkIdTokenHint,
+  checkMaxAge,
+  checkParameterLengths,
+  checkPkce,
+  checkPrompt,
+  checkRedirectUri,
+  checkResponseMode,
+  checkResponseType,
+  checkScope,
+  refuseRequestObjects,
+} from '../authorize/checks.js';
+import { AuthorizationError, type AuthorizationRequest } from '../authorize/request.js';
 import type { ServerContext } from '../context.js';
-import { parseForm, readForm, type FormParams } from '../http/form.js';
-import { issueCodeResponse } from '../interaction/advance.js';
-import { AuthorizationError, parseAuthorizationRequest } from '../interaction/authorization-request.js';
-import { authorizationResponse } from '../interaction/authorization-response.js';
-import { nextStep, promptNoneError } from '../interaction/decisions.js';
+import { endpoint, type EndpointInput } from '../http/endpoint.js';
+import { errorPage } from '../http/pages.js';
+import { pipeline } from '../http/pipeline.js';
+import { issueCode } from '../interaction/advance.js';
+import { authorizationResponse, targetOf } from '../interaction/authorization-response.js';
+import { decide, promptNoneError, type Decision } from '../interaction/decisions.js';
 import { createInteraction } from '../interaction/interactions.js';
-import { errorPage, interactionPath } from '../interaction/pages.js';
-import { findConsent } from '../consent.js';
-import { mfaRequirement } from '../mfa/policy.js';
+import { toInteraction } from '../interaction/pages.js';
 import { browserBinding, identifyBrowser } from '../session/browser.js';
-import { loadSession } from '../session/sessions.js';
+import type { Session } from '../session/sessions.js';
+import { loadBrowserSession } from '../steps/interaction.js';
+
+interface Decided extends EndpointInput {
+  authorization: AuthorizationRequest;
+  client: ClientRecord;
+  session: Session | undefined;
+  decision: Decision;
+}
+
+/** Decides, once, what the request needs: the same decision the interaction makes, MFA policy included. */
+async function decideAtAuthorization({ ctx, authorization, client, session }: Omit<Decided, 'decision'>): Promise<{ decision: Decision }> {
+  return { decision: await decide(ctx, { authorization, client, session, progress: {} }) };
+}
 
 /**
- * The authorization endpoint (RFC 6749 §3.1, OIDC Core §3.1.2), GET and POST. Validates the
- * request, then either answers at once (a session and remembered consent; or `prompt=none`) or
- * starts an interaction and sends the browser to its pages.
+ * Acts on the decision: with a session and nothing owed, the code at once; with `prompt=none`,
+ * otherwise the error the step calls for (OIDC Core §3.1.2.6); else an interaction starts and the
+ * browser goes to its pages.
  */
-export async function authorizationEndpoint(ctx: ServerContext, request: Request): Promise<Response> {
-  let params: FormParams;
-  try {
-    params = request.method === 'POST'
-      ? await readForm(request, { maxBodyBytes: ctx.config.limits.maxBodyBytes })
-      : parseForm(new URL(request.url).search.slice(1), []);
-  } catch (error) {
-    if (error instanceof OAuthError) return errorPage(ctx, 400, 'Invalid sign-in request', error.message);
-    throw error;
-  }
-  try {
-    return await authorize(ctx, request, params);
-  } catch (error) {
-    if (!(error instanceof AuthorizationError)) throw error;
-    if (error.target) return authorizationResponse(ctx, error.target, { error: error.error, error_description: error.message });
-    return errorPage(ctx, 400, 'Invalid sign-in request', `The application sent an invalid sign-in request: ${error.message}.`);
-  }
-}
-
-async function authorize(ctx: ServerContext, httpRequest: Request, params: FormParams): Promise<Response> {
-  const { request, client } = await parseAuthorizationRequest(ctx, params);
-  const session = await loadSession(ctx, httpRequest);
-  const target = { redirectUri: request.redirectUri, responseMode: request.responseMode, state: request.state };
-
-  // The same decision the interaction makes, MFA policy included, so no path skips a second factor.
-  const mfa = session ? await mfaRequirement(ctx, client, request, session.user.id) : undefined;
-  if (request.prompt.includes('none')) {
-    const consent = session ? await findConsent(ctx, session.user.id, client.clientId) : undefined;
-    const step = nextStep(request, {}, session, consent, Math.floor(ctx.clock.now() / 1000), mfa);
-    if (step !== undefined || !session) {
-      const error = promptNoneError(step ?? 'login');
-      return authorizationResponse(ctx, target, { error, error_description: `the user must interact (${error.replace('_', ' ')})` });
+async function answerAuthorization({ ctx, request, authorization, client, session, decision }: Decided): Promise<Response> {
+  if (authorization.prompt.includes('none')) {
+    if (decision.step !== undefined || !session) {
+      const error = promptNoneError(decision.step ?? 'login');
+      return authorizationResponse(ctx, targetOf(authorization), { error, error_description: `the user must interact (${error.replace('_', ' ')})` });
     }
-    return issueCodeResponse(ctx, request, client, session);
+    return issueCode(ctx, authorization, client, session, decision.consent!);
   }
-
-  const browser = identifyBrowser(ctx, httpRequest);
-  const setCookies = browser.setCookie ? [browser.setCookie] : [];
-  const consent = session ? await findConsent(ctx, session.user.id, client.clientId) : undefined;
-  if (session && nextStep(request, {}, session, consent, Math.floor(ctx.clock.now() / 1000), mfa) === undefined) {
-    return issueCodeResponse(ctx, request, client, session, setCookies);
-  }
-  const interaction = await createInteraction(ctx, { request, browser: browserBinding(ctx, browser.id) });
-  const headers = new Headers({ Location: `${ctx.config.issuerUrl.origin}${interactionPath(ctx, interaction.id)}`, 'Cache-Control': 'no-store' });
-  for (const cookie of setCookies) headers.append('Set-Cookie', cookie);
-  return new Response(null, { status: 303, headers });
+  const browser = identifyBrowser(ctx, request);
+  const cookies = browser.setCookie ? [browser.setCookie] : [];
+  if (session && decision.step === undefined) return issueCode(ctx, authorization, client, session, decision.consent!, cookies);
+  const interaction = await createInteraction(ctx, { request: authorization, browser: browserBinding(ctx, browser.id) });
+  return toInteraction(ctx, interaction.id, cookies);
 }
+
+/**
+ * Refusals of the checks: redirected to the client once its redirect URI is trusted (with `state`
+ * and `iss`), shown on a page before (RFC 6749 §4.1.2.1: never redirect to an unchecked URI).
+ */
+function answerRefusal(error: unknown, { ctx }: { ctx: Pick<ServerContext, 'config'> }): Response | undefined {
+  if (!(error instanceof AuthorizationError)) return undefined;
+  if (error.target) return authorizationResponse(ctx, error.target, { error: error.error, error_description: error.message });
+  return errorPage(ctx, 400, 'Invalid sign-in request', `The application sent an invalid sign-in request: ${error.message}.`);
+}
+
+/**
+ * The authorization endpoint (RFC 6749 §3.1, OIDC Core §3.1.2), GET and POST: the request's
+ * named checks in order (the first two decide where errors go), then one decision, then the answer.
+ */
+export const authorizationEndpoint = endpoint(
+  pipeline<EndpointInput>('authorize')
+    .step(readAuthorizationParams)
+    .step(checkClient)
+    .step(checkRedirectUri)
+    .step(checkResponseMode)
+    .step(refuseRequestObjects)
+    .step(checkParameterLengths)
+    .step(checkResponseType)
+    .step(checkPkce)
+    .step(checkScope)
+    .step(checkPrompt)
+    .step(checkMaxAge)
+    .step(checkIdTokenHint)
+    .step(checkClaims)
+    .step(buildAuthorizationRequest)
+    .step(loadBrowserSession)
+    .step(decideAtAuthorization)
+    .recover(answerRefusal)
+    .respond(answerAuthorization),
+);

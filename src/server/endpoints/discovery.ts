@@ -5,7 +5,6 @@ import type { Capabilities, ServerContext } from '../context.js';
 import { supportedGrantTypes } from '../grants/index.js';
 import { json } from '../http/responses.js';
 
-
 /**
  * Authorization server metadata (RFC 8414 §2), also served as OpenID Provider metadata
  * (OpenID Connect Discovery §3). Advertises exactly what is implemented.
@@ -46,7 +45,7 @@ export function serverMetadata(ctx: Pick<Capabilities, 'config' | 'urls'>): Reco
 }
 
 /** Discovery and JWKS may be read by browser apps on any origin. */
-export const PUBLIC_METADATA_HEADERS = {
+const PUBLIC_METADATA_HEADERS = {
   'Access-Control-Allow-Origin': '*',
   'Cache-Control': 'public, max-age=300',
 };
@@ -56,6 +55,6 @@ export function discoveryEndpoint(metadata: Record<string, unknown>): Response {
 }
 
 /** The JWK Set (RFC 7517 §5): public keys only, active and still-published retired ones. */
-export function jwksEndpoint(ctx: ServerContext): Response {
+export function jwksEndpoint(ctx: Pick<ServerContext, 'keys'>): Response {
   return json(ctx.keys.jwks(), 200, PUBLIC_METADATA_HEADERS);
 }

@@ -3,12 +3,16 @@ import { auditEvent } from '../audit/events.js';
 import { OAuthError } from '../../core/errors.js';
 import type { ClientRecord } from '../../stores/contract.js';
 import type { ServerContext } from '../context.js';
+import { endpoint, type EndpointInput } from '../http/endpoint.js';
 import { parseForm, readForm, type FormParams } from '../http/form.js';
 import { htmlResponse } from '../http/html.js';
-import { errorPage, pageBase } from '../interaction/pages.js';
+import { errorPage, pageBase } from '../http/pages.js';
+import { pipeline } from '../http/pipeline.js';
+import { redirect } from '../http/responses.js';
 import { csrfToken, existingBrowserId, identifyBrowser, verifyCsrf } from '../session/browser.js';
-import { endSession, loadSession } from '../session/sessions.js';
+import { endSession, loadSession, type Session } from '../session/sessions.js';
 import { verifyIdTokenHint } from '../tokens/id-token.js';
+import { pathTo } from '../routes.js';
 
 const CSRF_SUBJECT = 'logout';
 
@@ -22,14 +26,29 @@ interface LogoutRequest {
   hintedSid: string | undefined;
 }
 
+/** A logout request that is not honoured; its message is shown on the 400 page. */
 class LogoutError extends Error {}
+
+/** The parameters of a logout request: the query of a GET, the form of a POST (RP-Initiated Logout 1.0 §2). */
+async function readLogoutParams({ ctx, request }: Pick<EndpointInput, 'ctx' | 'request'>): Promise<{ params: FormParams }> {
+  const params =
+    request.method === 'POST' ? await readForm(request, { maxBodyBytes: ctx.config.limits.maxBodyBytes }) : parseForm(new URL(request.url).search.slice(1), []);
+  return { params };
+}
 
 /**
  * Validates RP-Initiated Logout parameters (OpenID Connect RP-Initiated Logout 1.0 §2, §3):
  * `post_logout_redirect_uri` is honoured only when it exactly matches one registered for the
  * client identified by `client_id` or `id_token_hint`; otherwise nothing is redirected anywhere.
+ * Throws {@link LogoutError}.
  */
-async function parseLogoutRequest(ctx: ServerContext, params: FormParams): Promise<LogoutRequest> {
+async function checkLogoutRequest({
+  ctx,
+  params,
+}: {
+  ctx: Pick<ServerContext, 'keys' | 'config' | 'store'>;
+  params: FormParams;
+}): Promise<{ logout: LogoutRequest }> {
   const hintToken = params.get('id_token_hint');
   const hint = hintToken === undefined ? undefined : await verifyIdTokenHint(ctx, hintToken);
   if (hintToken !== undefined && !hint) throw new LogoutError('The id_token_hint is not a valid ID token of this server.');
@@ -41,64 +60,43 @@ async function parseLogoutRequest(ctx: ServerContext, params: FormParams): Promi
   const client = clientId === undefined ? undefined : await ctx.store.clients.get(clientId);
   if (clientId !== undefined && !client) throw new LogoutError('The application is not registered.');
   const postLogoutRedirectUri = params.get('post_logout_redirect_uri');
-  if (postLogoutRedirectUri !== undefined && (!client || !client.postLogoutRedirectUris.includes(postLogoutRedirectUri))) {
+  if (postLogoutRedirectUri !== undefined && !client?.postLogoutRedirectUris.includes(postLogoutRedirectUri)) {
     throw new LogoutError('post_logout_redirect_uri is not registered for this application.');
   }
-  return { client, postLogoutRedirectUri, state: params.get('state'), hintedSub: hint?.sub, hintedSid: hint?.sid };
+  return { logout: { client, postLogoutRedirectUri, state: params.get('state'), hintedSub: hint?.sub, hintedSid: hint?.sid } };
 }
 
-function afterLogout(ctx: ServerContext, logout: LogoutRequest, setCookies: string[]): Response {
+const invalidLogoutPage = (ctx: Pick<ServerContext, 'config'>, message: string) => errorPage(ctx, 400, 'Invalid sign-out request', message);
+
+/** The sign-in session of this browser, if any. */
+async function loadBrowserSession({ ctx, request }: Pick<EndpointInput, 'ctx' | 'request'>): Promise<{ session: Session | undefined }> {
+  return { session: await loadSession(ctx, request) };
+}
+
+/** After the session ended: back to the application (with its `state`) when it asked, else the signed-out page. */
+function afterLogout(ctx: Pick<ServerContext, 'config'>, logout: LogoutRequest, setCookies: string[]): Response {
   if (logout.postLogoutRedirectUri === undefined) {
     return htmlResponse(ctx, (nonce) => renderSignedOutPage({ ...pageBase(ctx), nonce }), { setCookies });
   }
   const url = new URL(logout.postLogoutRedirectUri);
   if (logout.state !== undefined) url.searchParams.set('state', logout.state);
-  const headers = new Headers({ Location: url.href, 'Cache-Control': 'no-store' });
-  for (const cookie of setCookies) headers.append('Set-Cookie', cookie);
-  return new Response(null, { status: 303, headers });
+  return redirect(url.href, { cookies: setCookies });
 }
 
-async function readParams(ctx: ServerContext, request: Request): Promise<FormParams> {
-  return request.method === 'POST'
-    ? readForm(request, { maxBodyBytes: ctx.config.limits.maxBodyBytes })
-    : parseForm(new URL(request.url).search.slice(1), []);
-}
-
-/**
- * The end-session endpoint (GET and POST). With a valid `id_token_hint` issued in the current
- * session (same `sub` and `sid`) the session ends at once; otherwise the user is asked to confirm (a request not tied to the session
- * could be a cross-site attempt to sign them out).
- */
-export async function endSessionEndpoint(ctx: ServerContext, request: Request): Promise<Response> {
-  let logout: LogoutRequest;
-  try {
-    logout = await parseLogoutRequest(ctx, await readParams(ctx, request));
-  } catch (error) {
-    if (error instanceof LogoutError || error instanceof OAuthError) return errorPage(ctx, 400, 'Invalid sign-out request', error.message);
-    throw error;
-  }
-  const session = await loadSession(ctx, request);
-  if (!session) return afterLogout(ctx, logout, [await endSession(ctx, request)]);
-  // Only an ID token of this very session ends it without asking (RP-Initiated Logout §2: the hint
-  // tells whether the RP is logging out the session the user is in); one from an earlier session,
-  // or of another user, could come from anywhere.
-  if (logout.hintedSub === session.state.sub && logout.hintedSid !== undefined && logout.hintedSid === session.state.sid) {
-    await ctx.audit.record(auditEvent('logout', { sub: session.state.sub, client_id: logout.client?.clientId }));
-    return afterLogout(ctx, logout, [await endSession(ctx, request)]);
-  }
+/** The page asking whether to sign out, carrying the request's validated parameters to {@link endSessionConfirm}. */
+function logoutConfirmPage(ctx: Pick<ServerContext, 'config' | 'secrets'>, request: Request, logout: LogoutRequest): Response {
   const browser = identifyBrowser(ctx, request);
   const hiddenFields: Record<string, string> = {};
   if (logout.client) hiddenFields.client_id = logout.client.clientId;
   if (logout.postLogoutRedirectUri !== undefined) hiddenFields.post_logout_redirect_uri = logout.postLogoutRedirectUri;
   if (logout.state !== undefined) hiddenFields.state = logout.state;
-  const base = ctx.config.issuerUrl.pathname.replace(/\/$/, '');
   return htmlResponse(
     ctx,
     (nonce) =>
       renderLogoutConfirmPage({
         ...pageBase(ctx),
         nonce,
-        action: `${base}/logout/confirm`,
+        action: pathTo(ctx, 'endSessionConfirm'),
         csrfToken: csrfToken(ctx, browser.id, CSRF_SUBJECT),
         ...(logout.client ? { clientName: logout.client.clientName } : {}),
         hiddenFields,
@@ -107,20 +105,60 @@ export async function endSessionEndpoint(ctx: ServerContext, request: Request): 
   );
 }
 
-/** POST /logout/confirm — the user's answer to the confirmation page. */
-export async function endSessionConfirm(ctx: ServerContext, request: Request): Promise<Response> {
-  const params = await readForm(request, { maxBodyBytes: ctx.config.limits.maxBodyBytes });
+/**
+ * The decision: without a session there is nothing to protect, so it ends at once; only an ID
+ * token of this very session (same `sub` and `sid`) ends it without asking (RP-Initiated Logout §2:
+ * the hint tells whether the RP is logging out the session the user is in); one from an earlier
+ * session, or of another user, could come from anywhere, so the user is asked.
+ */
+async function endOrAskToConfirm({
+  ctx,
+  request,
+  logout,
+  session,
+}: EndpointInput & { logout: LogoutRequest; session: Session | undefined }): Promise<Response> {
+  if (!session) return afterLogout(ctx, logout, [await endSession(ctx, request)]);
+  if (logout.hintedSub === session.state.sub && logout.hintedSid !== undefined && logout.hintedSid === session.state.sid) {
+    await ctx.audit.record(auditEvent('logout', { sub: session.state.sub, client_id: logout.client?.clientId }));
+    return afterLogout(ctx, logout, [await endSession(ctx, request)]);
+  }
+  return logoutConfirmPage(ctx, request, logout);
+}
+
+/** Unreadable parameters (an OAuthError of the form) and refused ones (LogoutError) get the 400 page. */
+function invalidLogoutRequest(error: unknown, { ctx }: EndpointInput): Response | undefined {
+  if (error instanceof LogoutError || error instanceof OAuthError) return invalidLogoutPage(ctx, error.message);
+  return undefined;
+}
+
+/**
+ * The end-session endpoint (GET and POST). With a valid `id_token_hint` issued in the current
+ * session (same `sub` and `sid`) the session ends at once; otherwise the user is asked to confirm
+ * (a request not tied to the session could be a cross-site attempt to sign them out).
+ */
+export const endSessionEndpoint = endpoint(
+  pipeline<EndpointInput>('end-session')
+    .step(readLogoutParams)
+    .step(checkLogoutRequest)
+    .step(loadBrowserSession)
+    .recover(invalidLogoutRequest)
+    .respond(endOrAskToConfirm),
+);
+
+/** The posted confirmation form (form-encoded, UTF-8, no repeated field, at most `limits.maxBodyBytes`). */
+async function readConfirmationForm({ ctx, request }: Pick<EndpointInput, 'ctx' | 'request'>): Promise<{ params: FormParams }> {
+  return { params: await readForm(request, { maxBodyBytes: ctx.config.limits.maxBodyBytes }) };
+}
+
+/** The form carries this browser's logout CSRF token; otherwise a 403 page. */
+function checkLogoutCsrf({ ctx, request, params }: EndpointInput & { params: FormParams }): Response | undefined {
   const browserId = existingBrowserId(ctx, request);
-  if (!browserId || !verifyCsrf(ctx, browserId, CSRF_SUBJECT, params.get('csrf'))) {
-    return errorPage(ctx, 403, 'Request not accepted', 'The sign-out form was not accepted. Please try again.');
-  }
-  let logout: LogoutRequest;
-  try {
-    logout = await parseLogoutRequest(ctx, params);
-  } catch (error) {
-    if (error instanceof LogoutError) return errorPage(ctx, 400, 'Invalid sign-out request', error.message);
-    throw error;
-  }
+  if (browserId && verifyCsrf(ctx, browserId, CSRF_SUBJECT, params.get('csrf'))) return undefined;
+  return errorPage(ctx, 403, 'Request not accepted', 'The sign-out form was not accepted. Please try again.');
+}
+
+/** The user's answer: stay signed in (a page saying so), or sign out, recorded when there was a session. */
+async function answerConfirmation({ ctx, request, params, logout }: EndpointInput & { params: FormParams; logout: LogoutRequest }): Promise<Response> {
   if (params.get('decision') !== 'logout') {
     return errorPage(ctx, 200, 'You are still signed in', 'You chose to stay signed in. You can close this page.');
   }
@@ -128,3 +166,18 @@ export async function endSessionConfirm(ctx: ServerContext, request: Request): P
   if (session) await ctx.audit.record(auditEvent('logout', { sub: session.state.sub, client_id: logout.client?.clientId }));
   return afterLogout(ctx, logout, [await endSession(ctx, request)]);
 }
+
+/** Refused parameters (LogoutError) get the 400 page; an unreadable form is left to the router, as on every form. */
+function refusedLogoutRequest(error: unknown, { ctx }: EndpointInput): Response | undefined {
+  return error instanceof LogoutError ? invalidLogoutPage(ctx, error.message) : undefined;
+}
+
+/** POST /logout/confirm — the user's answer to the confirmation page. */
+export const endSessionConfirm = endpoint(
+  pipeline<EndpointInput>('end-session.confirm')
+    .step(readConfirmationForm)
+    .step(checkLogoutCsrf)
+    .step(checkLogoutRequest)
+    .recover(refusedLogoutRequest)
+    .respond(answerConfirmation),
+);

@@ -1,18 +1,19 @@
 import { faviconSvg, renderHomePage } from '../../ui/index.js';
 import type { ServerContext } from '../context.js';
 import { htmlResponse } from '../http/html.js';
-import { pageBase } from '../interaction/pages.js';
+import { pageBase } from '../http/pages.js';
 import { loadSession } from '../session/sessions.js';
+import { urlTo } from '../routes.js';
 
 /** Where the home page's "Documentation" link goes: the package's page, which shows the README. */
-export const DOCUMENTATION_URL = 'https://www.npmjs.com/package/gatehouse';
+const DOCUMENTATION_URL = 'https://www.npmjs.com/package/gatehouse';
 
 /**
  * GET / (and GET {issuer path} when the issuer has one) — what this service is, with links to the
  * account page, the discovery document and the documentation, and who is signed in in this browser.
  * Someone who opens the issuer URL gets a page, not a JSON 404.
  */
-export async function homePage(ctx: ServerContext, request: Request): Promise<Response> {
+export async function homePage(ctx: Pick<ServerContext, 'config' | 'secrets' | 'store'>, request: Request): Promise<Response> {
   const { issuer } = ctx.config;
   const session = await loadSession(ctx, request);
   const user = session?.user;
@@ -21,7 +22,7 @@ export async function homePage(ctx: ServerContext, request: Request): Promise<Re
       ...pageBase(ctx),
       nonce,
       issuer,
-      accountUrl: `${issuer}/account`,
+      accountUrl: urlTo(ctx, 'account'),
       discoveryUrl: `${issuer}/.well-known/openid-configuration`,
       documentationUrl: DOCUMENTATION_URL,
       ...(user ? { account: { ...(user.profile.name ? { name: user.profile.name } : {}), login: user.email ?? user.username } } : {}),
@@ -36,7 +37,12 @@ const favicons = new WeakMap<ServerContext, string>();
  * GET /favicon.ico — the brand mark as SVG (browsers ask for this path by themselves). Cached for a
  * week; the SVG gets its own CSP, so even opened directly it can run nothing.
  */
-export function favicon(ctx: ServerContext): Response {
+export function favicon(
+  ctx: Pick<
+    ServerContext,
+    'audit' | 'clock' | 'config' | 'keys' | 'limits' | 'logger' | 'metrics' | 'network' | 'request' | 'secrets' | 'store' | 'upstreams' | 'urls'
+  >,
+): Response {
   let svg = favicons.get(ctx);
   if (svg === undefined) {
     svg = faviconSvg(pageBase(ctx).branding);

@@ -1,19 +1,24 @@
+import type { ClientRecord } from '../../stores/contract.js';
 import type { ServerContext } from '../context.js';
+import { endpoint, type EndpointInput } from '../http/endpoint.js';
+import { pipeline } from '../http/pipeline.js';
 import { json, NO_STORE } from '../http/responses.js';
-import { mayIntrospect, readPresentedToken, type ActiveToken } from './presented-token.js';
+import { authenticateCaller, requireConfidentialClient } from '../steps/authenticate-client.js';
+import { readFormBody } from '../steps/read-form.js';
+import { findPresentedToken, mayIntrospect, type ActiveToken } from './presented-token.js';
 
 /**
- * Token introspection (RFC 7662), for access and refresh tokens. An invalid, expired, revoked or
- * foreign token is simply `{"active": false}` (§2.2), so the response never tells which.
+ * The answer (RFC 7662 §2.2): the token's members when it is active and the caller may see it;
+ * otherwise just `{"active": false}`, so the response never tells invalid, expired, revoked and
+ * foreign apart.
  */
-export async function introspectionEndpoint(ctx: ServerContext, request: Request): Promise<Response> {
-  const { client, token } = await readPresentedToken(ctx, request, { allowPublicClients: false });
+function describeToken({ ctx, client, token }: { ctx: Pick<ServerContext, 'config'>; client: ClientRecord; token: ActiveToken | undefined }): Response {
   if (!token || !mayIntrospect(client, token)) return json({ active: false }, 200, NO_STORE);
   return json({ active: true, ...describe(ctx, token) }, 200, NO_STORE);
 }
 
 /** RFC 7662 §2.2 members for an active token. */
-function describe(ctx: ServerContext, token: ActiveToken): Record<string, unknown> {
+function describe(ctx: Pick<ServerContext, 'config'>, token: ActiveToken): Record<string, unknown> {
   if (token.type === 'access_token') {
     const { claims } = token;
     return {
@@ -37,3 +42,13 @@ function describe(ctx: ServerContext, token: ActiveToken): Record<string, unknow
     exp: Math.floor(token.expiresAt / 1000),
   };
 }
+
+/** Token introspection (RFC 7662), for access and refresh tokens. */
+export const introspectionEndpoint = endpoint(
+  pipeline<EndpointInput>('introspection')
+    .step(readFormBody)
+    .step(authenticateCaller)
+    .step(requireConfidentialClient)
+    .step(findPresentedToken)
+    .respond(describeToken),
+);

@@ -1,40 +1,47 @@
 import type { AuthenticationResponseJSON } from '@simplewebauthn/server';
 import { auditEvent } from '../audit/events.js';
-import type { ClientRecord, MfaFactorRecord, MfaFactorType, UserRecord } from '../../stores/contract.js';
+import type { MfaFactorRecord, MfaFactorType, UserRecord } from '../../stores/contract.js';
 import { clientAddress, type ServerContext } from '../context.js';
-import { readBody } from '../http/form.js';
+import { endpoint, type EndpointInput } from '../http/endpoint.js';
+import { readBody, type FormParams } from '../http/form.js';
+import { errorPage, pageBase } from '../http/pages.js';
+import { pipeline } from '../http/pipeline.js';
 import { json, oauthErrorResponse } from '../http/responses.js';
 import { OAuthError } from '../../core/errors.js';
 import { rateLimitedError } from '../protection/rate-limited.js';
-import { advanceInteraction } from '../interaction/advance.js';
+import { showCurrentStep } from '../interaction/advance.js';
 import { advanceInteractionState, earned, type Interaction } from '../interaction/interactions.js';
-import { errorPage } from '../interaction/pages.js';
+import { EXPIRED_MESSAGE, EXPIRED_TITLE, interactionPath, toInteraction, type MfaChallengeExtras } from '../interaction/pages.js';
 import { reserveSecondFactorAnswer } from '../mfa/answer-budget.js';
 import { factorAdded } from '../mfa/factor-added.js';
 import { regenerateRecoveryCodes, usableFactors, useRecoveryCode, useTotpCode, verifyTotpCode } from '../mfa/factors.js';
 import { checkOneTimeCode, sendOneTimeCode } from '../mfa/one-time-codes.js';
 import { passkeyAuthenticationOptions, verifyPasskey } from '../mfa/passkeys.js';
 import { acrFor } from '../mfa/policy.js';
-import { verifyCsrf } from '../session/browser.js';
-import { loadSession, startSession, type Authentication } from '../session/sessions.js';
+import { csrfToken, verifyCsrf } from '../session/browser.js';
+import { startSession, type Authentication, type Session } from '../session/sessions.js';
 import { renderRecoveryCodesPage } from '../../ui/index.js';
 import { htmlResponse } from '../http/html.js';
-import { interactionPath, pageBase } from '../interaction/pages.js';
-import { csrfToken } from '../session/browser.js';
-import { load, loadPost, seeOther } from './interaction.js';
+import { findInteraction, loadBrowserSession, readInteractionForm, type InteractionFound } from '../steps/interaction.js';
+import { urlTo } from '../routes.js';
 
 const WRONG = 'That code did not work. Check it and try again.';
-const EXPIRED = 'This sign-in request has expired or was already used. Go back to the application and start again.';
+const NOT_AVAILABLE = 'That method is not available.';
 
-/** The factor type a code answer is counted under in metrics. */
-function outcomeMethod(method: 'totp' | 'recovery' | 'contact', factor: MfaFactorRecord | undefined): MfaFactorType {
-  if (method === 'recovery') return 'recovery_codes';
-  return method === 'contact' && factor ? factor.type : 'totp';
+type Loaded = EndpointInput & InteractionFound & { session: Session | undefined };
+type Challenged = Loaded & { form: FormParams; user: UserRecord };
+
+/**
+ * The user owing a second factor: the one who just passed the first, or the session's (step-up).
+ * Nobody (or a disabled account): back to the interaction's current step.
+ */
+async function findChallengedUser({ ctx, interaction, session, id }: Loaded): Promise<{ user: UserRecord } | Response> {
+  const user = await challengedUser(ctx, interaction, session);
+  return user ? { user } : toInteraction(ctx, id);
 }
 
-/** The user owing a second factor: the one who just passed the first, or the session's (step-up). */
-async function challengedUser(ctx: ServerContext, request: Request, interaction: Interaction): Promise<UserRecord | undefined> {
-  const id = interaction.state.pendingUser ?? (await loadSession(ctx, request))?.user.id;
+async function challengedUser(ctx: Pick<ServerContext, 'store'>, interaction: Interaction, session: Session | undefined): Promise<UserRecord | undefined> {
+  const id = interaction.state.pendingUser ?? session?.user.id;
   const user = id ? await ctx.store.users.get(id) : undefined;
   return user && !user.disabled ? user : undefined;
 }
@@ -43,8 +50,14 @@ async function challengedUser(ctx: ServerContext, request: Request, interaction:
  * A second factor was verified: start a fresh session (new id) whose `amr` holds both factors and
  * `mfa` (RFC 8176), and continue the interaction.
  */
-async function secondFactorPassed(ctx: ServerContext, request: Request, interaction: Interaction, client: ClientRecord, user: UserRecord, method: string, code?: Authentication['code']): Promise<{ next: Interaction; setCookie: string } | undefined> {
-  const session = interaction.state.pendingUser ? undefined : await loadSession(ctx, request);
+async function secondFactorPassed(
+  c: Loaded,
+  user: UserRecord,
+  method: string,
+  code?: Authentication['code'],
+): Promise<{ next: Interaction; setCookie: string } | undefined> {
+  const { ctx, request, interaction, client } = c;
+  const session = interaction.state.pendingUser ? undefined : c.session;
   const first = interaction.state.pendingAmr ?? session?.state.amr ?? [];
   const amr = [...new Set([...first.filter((value) => value !== 'mfa'), method, 'mfa'])];
   const now = ctx.clock.now();
@@ -59,9 +72,131 @@ async function secondFactorPassed(ctx: ServerContext, request: Request, interact
   });
   if (!next) return undefined;
   const provider = interaction.state.pendingProvider ?? (typeof session?.state.provider === 'string' ? session.state.provider : undefined);
-  const { setCookie } = await startSession(ctx, request, user, { amr, acr: acrFor(amr), ...(provider ? { provider } : {}), ...(code ? { code } : {}) }, client.clientId);
+  const { setCookie } = await startSession(
+    ctx,
+    request,
+    user,
+    { amr, acr: acrFor(amr), ...(provider ? { provider } : {}), ...(code ? { code } : {}) },
+    client.clientId,
+  );
   await ctx.audit.record(auditEvent('mfa.succeeded', { client_id: client.clientId, sub: user.id, method }));
   return { next, setCookie };
+}
+
+/** The outcome of checking one answer: passed (with its `amr` value), wrong, or not checked at all. */
+type Verdict = { passed: { amr: string; code: Authentication['code'] } } | { wrong: true } | { unchecked: MfaChallengeExtras };
+
+/** How the answer of one method on the second-factor page is checked. */
+interface CodeVerifier {
+  /** Contact methods (SMS, email) answer for one of the user's factors, named by the form. */
+  forContact: boolean;
+  /** The factor type the answer is counted under in metrics. */
+  metric(factor: MfaFactorRecord | undefined): MfaFactorType;
+  verify(c: Challenged, code: string, factor: MfaFactorRecord | undefined): Promise<Verdict>;
+}
+
+const WRONG_ANSWER: Verdict = { wrong: true };
+
+/** The verifiers of the second-factor page, by `method`. */
+const VERIFIERS: Record<string, CodeVerifier> = {
+  totp: {
+    forContact: false,
+    metric: () => 'totp',
+    async verify({ ctx, user }, code) {
+      return (await verifyTotpCode(ctx, user.id, code)) ? { passed: { amr: 'otp', code: 'totp' } } : WRONG_ANSWER;
+    },
+  },
+  recovery: {
+    forContact: false,
+    metric: () => 'recovery_codes',
+    async verify({ ctx, user }, code) {
+      if (!(await useRecoveryCode(ctx, user.id, code))) return WRONG_ANSWER;
+      await ctx.audit.record(auditEvent('mfa.recovery_code_used', { sub: user.id }));
+      return { passed: { amr: 'otp', code: 'recovery' } };
+    },
+  },
+  contact: {
+    forContact: true,
+    metric: (factor) => factor?.type ?? 'totp',
+    async verify({ ctx }, code, factor) {
+      const checked = await checkOneTimeCode(ctx, factor!, 'sign_in', code);
+      if (checked.ok) return { passed: { amr: factor!.type === 'sms' ? 'sms' : 'otp', code: factor!.type === 'email' ? 'email' : undefined } };
+      if (checked.reason === 'wrong') return WRONG_ANSWER;
+      // Not checked at all (no code pending, or its own five tries spent): not a guess.
+      return {
+        unchecked:
+          checked.reason === 'locked'
+            ? { error: 'Too many wrong codes for this one. Ask for a new code.', codeSent: factor! }
+            : { error: 'That code expired. Ask for a new one.' },
+      };
+    },
+  },
+};
+
+/** The user's SMS or email factor the form names. */
+async function contactFactor({ ctx, user, form }: Challenged): Promise<MfaFactorRecord | undefined> {
+  return (await usableFactors(ctx, user.id)).find((factor) => factor.id === form.get('factor') && (factor.type === 'sms' || factor.type === 'email'));
+}
+
+/** The page again (the same step), with what happened. */
+const again = (c: Loaded, extras: MfaChallengeExtras): Promise<Response> => showCurrentStep(c, extras);
+
+/** `method=send`: a code by SMS or email to the factor the form names, within the sending limits. */
+async function sendCode(c: Challenged): Promise<Response> {
+  const factor = await contactFactor(c);
+  const sender = factor && c.ctx.config.mfa.senders[factor.type as 'sms' | 'email'];
+  if (!factor || !sender) return again(c, { error: NOT_AVAILABLE });
+  const sent = await sendOneTimeCode(c.ctx, factor, 'sign_in', sender);
+  if (sent.sent) return again(c, { codeSent: factor });
+  const after = new Date(sent.retryAt).toUTCString();
+  return again(c, {
+    codeSent: factor,
+    error:
+      sent.reason === 'resend'
+        ? `A code was sent moments ago. You can ask for a new one after ${after}.`
+        : `Too many codes were sent. You can ask for a new one after ${after}, or use another way to verify.`,
+  });
+}
+
+/**
+ * Checks the answer with the method's verifier, spending before checking: the attempt is reserved
+ * against the per-user and per-address budgets before the answer is verified, and given back when
+ * right (or when nothing was checked).
+ */
+async function answerSecondFactor(c: Challenged): Promise<Response> {
+  const { ctx, form, user, client } = c;
+  const method = form.get('method') ?? '';
+  if (method === 'send') return sendCode(c);
+  const verifier = Object.hasOwn(VERIFIERS, method) ? VERIFIERS[method] : undefined;
+  if (!verifier) return again(c, { error: NOT_AVAILABLE });
+  const factor = verifier.forContact ? await contactFactor(c) : undefined;
+  if (verifier.forContact && !factor) return again(c, { error: NOT_AVAILABLE });
+
+  const answer = await reserveSecondFactorAnswer(ctx, user.id, clientAddress(ctx));
+  if (answer.refused) {
+    ctx.metrics.mfaOutcomes.inc({ method: verifier.metric(factor), outcome: 'locked' });
+    return again(c, {
+      error: answer.refused.by === 'user' ? 'Too many wrong codes.' : 'Too many wrong codes from this network.',
+      lockedUntil: answer.refused.retryAt,
+    });
+  }
+  const verdict = await verifier.verify(c, form.get('code') ?? '', factor);
+  if ('unchecked' in verdict) {
+    await answer.refund();
+    return again(c, verdict.unchecked);
+  }
+  if ('wrong' in verdict) {
+    ctx.metrics.mfaOutcomes.inc({ method: verifier.metric(factor), outcome: 'failure' });
+    await ctx.audit.record(auditEvent('mfa.failed', { client_id: client.clientId, sub: user.id, method }));
+    // The answer that spends the last attempt already says so.
+    if (answer.last) return again(c, { error: 'Too many wrong codes.', lockedUntil: answer.retryAt });
+    return again(c, { error: WRONG, ...(factor ? { codeSent: factor } : {}) });
+  }
+  await answer.refund();
+  ctx.metrics.mfaOutcomes.inc({ method: verifier.metric(factor), outcome: 'success' });
+  const done = await secondFactorPassed(c, user, verdict.passed.amr, verdict.passed.code);
+  if (!done) return errorPage(ctx, 400, EXPIRED_TITLE, EXPIRED_MESSAGE);
+  return toInteraction(ctx, done.next.id, [done.setCookie]);
 }
 
 /**
@@ -69,89 +204,36 @@ async function secondFactorPassed(ctx: ServerContext, request: Request, interact
  * code by SMS or email); `method=contact` with `factor` and `code`. Wrong answers count against a
  * per-user budget; when it is spent, the page says when to try again.
  */
-export async function interactionMfa(ctx: ServerContext, request: Request, id: string): Promise<Response> {
-  const loaded = await loadPost(ctx, request, id);
-  if (loaded instanceof Response) return loaded;
-  const { interaction, client, browserId, form } = loaded;
-  const user = await challengedUser(ctx, request, interaction);
-  if (!user) return seeOther(ctx, id);
-  // On a step-up the session is the one owing the factor: the page must be shown for it.
-  const session = await loadSession(ctx, request);
-  const again = (extras: Parameters<typeof advanceInteraction>[6]) => advanceInteraction(ctx, interaction, client, session, browserId, [], extras);
-
-  const method = form.get('method');
-  const code = form.get('code') ?? '';
-  const contact = async (): Promise<MfaFactorRecord | undefined> =>
-    (await usableFactors(ctx, user.id)).find((factor) => factor.id === form.get('factor') && (factor.type === 'sms' || factor.type === 'email'));
-
-  if (method === 'send') {
-    const factor = await contact();
-    const sender = factor && ctx.config.mfa.senders[factor.type as 'sms' | 'email'];
-    if (!factor || !sender) return again({ error: 'That method is not available.' });
-    const sent = await sendOneTimeCode(ctx, factor, 'sign_in', sender);
-    if (sent.sent) return again({ codeSent: factor });
-    const after = new Date(sent.retryAt).toUTCString();
-    return again({ codeSent: factor, error: sent.reason === 'resend' ? `A code was sent moments ago. You can ask for a new one after ${after}.` : `Too many codes were sent. You can ask for a new one after ${after}, or use another way to verify.` });
-  }
-  const factor = method === 'contact' ? await contact() : undefined;
-  if ((method !== 'totp' && method !== 'recovery' && method !== 'contact') || (method === 'contact' && !factor)) return again({ error: 'That method is not available.' });
-
-  // Spend, then check: the attempt is reserved before the answer is verified, and given back when right.
-  const answer = await reserveSecondFactorAnswer(ctx, user.id, clientAddress(ctx));
-  if (answer.refused) {
-    ctx.metrics.mfaOutcomes.inc({ method: outcomeMethod(method, factor), outcome: 'locked' });
-    return again({ error: answer.refused.by === 'user' ? 'Too many wrong codes.' : 'Too many wrong codes from this network.', lockedUntil: answer.refused.retryAt });
-  }
-  let passed: string | undefined;
-  if (method === 'totp') {
-    passed = (await verifyTotpCode(ctx, user.id, code)) ? 'otp' : undefined;
-  } else if (method === 'recovery') {
-    passed = (await useRecoveryCode(ctx, user.id, code)) ? 'otp' : undefined;
-    if (passed) await ctx.audit.record(auditEvent('mfa.recovery_code_used', { sub: user.id }));
-  } else {
-    const checked = await checkOneTimeCode(ctx, factor!, 'sign_in', code);
-    if (checked.ok) passed = factor!.type === 'sms' ? 'sms' : 'otp';
-    else if (checked.reason !== 'wrong') {
-      // Not checked at all (no code pending, or its own five tries spent): not a guess.
-      await answer.refund();
-      return again(checked.reason === 'locked' ? { error: 'Too many wrong codes for this one. Ask for a new code.', codeSent: factor } : { error: 'That code expired. Ask for a new one.' });
-    }
-  }
-  if (!passed) {
-    ctx.metrics.mfaOutcomes.inc({ method: outcomeMethod(method, factor), outcome: 'failure' });
-    await ctx.audit.record(auditEvent('mfa.failed', { client_id: client.clientId, sub: user.id, method }));
-    // The answer that spends the last attempt already says so.
-    if (answer.last) return again({ error: 'Too many wrong codes.', lockedUntil: answer.retryAt });
-    return again({ error: WRONG, ...(factor ? { codeSent: factor } : {}) });
-  }
-  await answer.refund();
-  ctx.metrics.mfaOutcomes.inc({ method: outcomeMethod(method, factor), outcome: 'success' });
-  const kind: Authentication['code'] = method === 'totp' ? 'totp' : method === 'recovery' ? 'recovery' : factor?.type === 'email' ? 'email' : undefined;
-  const done = await secondFactorPassed(ctx, request, interaction, client, user, passed, kind);
-  if (!done) return errorPage(ctx, 400, 'Sign-in request expired', EXPIRED);
-  return seeOther(ctx, done.next.id, [done.setCookie]);
-}
+export const interactionMfa = endpoint(
+  pipeline<EndpointInput>('interaction.mfa')
+    .step(findInteraction)
+    .step(readInteractionForm)
+    // On a step-up the session is the one owing the factor: the page must be shown for it.
+    .step(loadBrowserSession)
+    .step(findChallengedUser)
+    .respond(answerSecondFactor),
+);
 
 /**
- * POST /interaction/:id/mfa-enroll — confirms the authenticator app set up during sign-in with its
- * first code, then shows the recovery codes once.
+ * Only right after a first factor in this interaction (a session alone never enrols a factor): the
+ * pending user and the factor being set up; otherwise back to the current step.
  */
-export async function interactionMfaEnroll(ctx: ServerContext, request: Request, id: string): Promise<Response> {
-  const loaded = await loadPost(ctx, request, id);
-  if (loaded instanceof Response) return loaded;
-  const { interaction, client, browserId, form } = loaded;
-  // Only right after a first factor in this interaction: a session alone never enrols a factor.
+async function findEnrolment({ ctx, interaction, id }: Loaded): Promise<{ user: UserRecord; factor: MfaFactorRecord } | Response> {
   const pending = interaction.state.pendingUser;
   const user = pending ? await ctx.store.users.get(pending) : undefined;
   const factor = interaction.state.enrolFactor ? await ctx.store.factors.get(interaction.state.enrolFactor) : undefined;
-  if (!user || user.disabled || !factor || factor.userId !== user.id) return seeOther(ctx, id);
-  if (!(await useTotpCode(ctx, factor, form.get('code') ?? ''))) {
-    return advanceInteraction(ctx, interaction, client, await loadSession(ctx, request), browserId, [], { error: WRONG });
-  }
+  if (!user || user.disabled || factor?.userId !== user.id) return toInteraction(ctx, id);
+  return { user, factor };
+}
+
+/** Confirms the authenticator app with its first code, then shows the recovery codes once. */
+async function confirmEnrolment(c: Loaded & { form: FormParams; user: UserRecord; factor: MfaFactorRecord }): Promise<Response> {
+  const { ctx, interaction, browserId, form, user, factor } = c;
+  if (!(await useTotpCode(ctx, factor, form.get('code') ?? ''))) return again(c, { error: WRONG });
   await factorAdded(ctx, user, 'totp');
   const codes = await regenerateRecoveryCodes(ctx, user.id);
-  const done = await secondFactorPassed(ctx, request, interaction, client, user, 'otp', 'totp');
-  if (!done) return errorPage(ctx, 400, 'Sign-in request expired', EXPIRED);
+  const done = await secondFactorPassed(c, user, 'otp', 'totp');
+  if (!done) return errorPage(ctx, 400, EXPIRED_TITLE, EXPIRED_MESSAGE);
   return htmlResponse(
     ctx,
     (nonce) =>
@@ -168,20 +250,26 @@ export async function interactionMfaEnroll(ctx: ServerContext, request: Request,
   );
 }
 
-/** POST /interaction/:id/continue — the "continue" button of an in-between page. */
-export async function interactionContinue(ctx: ServerContext, request: Request, id: string): Promise<Response> {
-  const loaded = await loadPost(ctx, request, id);
-  if (loaded instanceof Response) return loaded;
-  return seeOther(ctx, id);
+/** POST /interaction/:id/mfa-enroll — the first code of the authenticator app set up during sign-in. */
+export const interactionMfaEnroll = endpoint(
+  pipeline<EndpointInput>('interaction.mfa-enroll')
+    .step(findInteraction)
+    .step(readInteractionForm)
+    .step(loadBrowserSession)
+    .step(findEnrolment)
+    .respond(confirmEnrolment),
+);
+
+/** A JSON call's interaction (the page's script calls these): JSON errors, not pages. */
+async function findInteractionForScript(c: EndpointInput): Promise<InteractionFound | Response> {
+  const found = await findInteraction(c);
+  return 'interaction' in found ? found : oauthErrorResponse(new OAuthError('invalid_request', 'the sign-in request expired'));
 }
 
-async function readJson(ctx: ServerContext, request: Request): Promise<Record<string, unknown> | undefined> {
-  try {
-    const value = JSON.parse(await readBody(request, ctx.config.limits.maxBodyBytes)) as unknown;
-    return typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : undefined;
-  } catch {
-    return undefined;
-  }
+/** The `X-CSRF-Token` header of a JSON call, bound to this browser and interaction. */
+function checkCsrfHeader({ ctx, request, id, browserId }: EndpointInput & InteractionFound): Response | undefined {
+  if (verifyCsrf(ctx, browserId, id, request.headers.get('x-csrf-token') ?? undefined)) return undefined;
+  return oauthErrorResponse(new OAuthError('invalid_request', 'the request was not accepted', { status: 403 }));
 }
 
 /**
@@ -189,66 +277,73 @@ async function readJson(ctx: ServerContext, request: Request): Promise<Record<st
  * satisfies `prompt=login` and may switch accounts. The second-factor page's passkey belongs to
  * the user who owes the factor.
  */
-function passwordless(request: Request): boolean {
-  return new URL(request.url).searchParams.get('mode') === 'signin';
+async function findExpectedPasskeyUser({ ctx, request, interaction, session }: Loaded): Promise<{ expected: UserRecord | undefined }> {
+  const passwordless = new URL(request.url).searchParams.get('mode') === 'signin';
+  return { expected: passwordless ? undefined : await challengedUser(ctx, interaction, session) };
 }
 
-/** Loads the interaction for a JSON call, checking the `X-CSRF-Token` header. */
-async function loadJson(ctx: ServerContext, request: Request, id: string) {
-  const loaded = await load(ctx, request, id);
-  if (loaded instanceof Response) return oauthErrorResponse(new OAuthError('invalid_request', 'the sign-in request expired'));
-  if (!verifyCsrf(ctx, loaded.browserId, id, request.headers.get('x-csrf-token') ?? undefined)) {
-    return oauthErrorResponse(new OAuthError('invalid_request', 'the request was not accepted', { status: 403 }));
-  }
-  return loaded;
-}
+type PasskeyCall = Loaded & { expected: UserRecord | undefined };
 
 /**
  * POST /interaction/:id/passkey/options — WebAuthn request options: for the pending or signed-in
  * user as a second factor, or passwordless (any discoverable passkey) on the login page.
  */
-export async function interactionPasskeyOptions(ctx: ServerContext, request: Request, id: string): Promise<Response> {
-  const loaded = await loadJson(ctx, request, id);
-  if (loaded instanceof Response) return loaded;
-  const user = passwordless(request) ? undefined : await challengedUser(ctx, request, loaded.interaction);
-  const { options, challengeId } = await passkeyAuthenticationOptions(ctx, user?.id ?? null);
-  return json({ options, challengeId }, 200, { 'Cache-Control': 'no-store' });
-}
+export const interactionPasskeyOptions = endpoint(
+  pipeline<EndpointInput>('interaction.passkey-options')
+    .step(findInteractionForScript)
+    .step(checkCsrfHeader)
+    .step(loadBrowserSession)
+    .step(findExpectedPasskeyUser)
+    .respond(async ({ ctx, expected }: PasskeyCall) => {
+      const { options, challengeId } = await passkeyAuthenticationOptions(ctx, expected?.id ?? null);
+      return json({ options, challengeId }, 200, { 'Cache-Control': 'no-store' });
+    }),
+);
 
-/**
- * POST /interaction/:id/passkey — a WebAuthn assertion `{ challengeId, response }`. As a second
- * factor it completes MFA; passwordless, with user verification, it is a whole sign-in (possession
- * plus PIN or biometrics: `mfa`).
- */
-export async function interactionPasskey(ctx: ServerContext, request: Request, id: string): Promise<Response> {
-  const loaded = await loadJson(ctx, request, id);
-  if (loaded instanceof Response) return loaded;
-  const { interaction, client } = loaded;
-  const body = await readJson(ctx, request);
-  const expected = passwordless(request) ? undefined : await challengedUser(ctx, request, interaction);
-  if (!body || typeof body.challengeId !== 'string' || typeof body.response !== 'object' || body.response === null) {
+/** The assertion `{ challengeId, response }` of the body. */
+async function readAssertion({ ctx, request }: EndpointInput): Promise<{ challengeId: string; response: AuthenticationResponseJSON } | Response> {
+  let body: unknown;
+  try {
+    body = JSON.parse(await readBody(request, ctx.config.limits.maxBodyBytes));
+  } catch {
+    body = undefined;
+  }
+  const fields = typeof body === 'object' && body !== null ? (body as Record<string, unknown>) : undefined;
+  if (!fields || typeof fields.challengeId !== 'string' || typeof fields.response !== 'object' || fields.response === null) {
     return oauthErrorResponse(new OAuthError('invalid_request', 'the request must carry challengeId and response'));
   }
-  // Spend, then check, as for codes: the assertion is verified only within the budgets.
+  return { challengeId: fields.challengeId, response: fields.response as AuthenticationResponseJSON };
+}
+
+const NOT_VERIFIED = () => oauthErrorResponse(new OAuthError('access_denied', 'the passkey could not be verified', { status: 401 }));
+const EXPIRED_CALL = () => oauthErrorResponse(new OAuthError('invalid_request', 'the sign-in request expired'));
+
+/**
+ * Verifies the assertion within the budgets (spend, then check, as for codes). As a second factor
+ * it completes MFA; passwordless, with user verification, it is a whole sign-in (possession plus
+ * PIN or biometrics: `mfa`).
+ */
+async function answerPasskey(c: PasskeyCall & { challengeId: string; response: AuthenticationResponseJSON }): Promise<Response> {
+  const { ctx, request, interaction, client, expected } = c;
   const answer = await reserveSecondFactorAnswer(ctx, expected?.id, clientAddress(ctx));
   if (answer.refused) {
     ctx.metrics.mfaOutcomes.inc({ method: 'webauthn', outcome: 'locked' });
     const retryAfterSeconds = Math.max(1, Math.ceil((answer.refused.retryAt - ctx.clock.now()) / 1000));
     return oauthErrorResponse(rateLimitedError({ limiter: 'mfaPerIp', retryAfterSeconds }));
   }
-  const assertion = await verifyPasskey(ctx, body.challengeId, body.response as AuthenticationResponseJSON, expected?.id ?? null);
+  const assertion = await verifyPasskey(ctx, c.challengeId, c.response, expected?.id ?? null);
   if (!assertion) {
     ctx.metrics.mfaOutcomes.inc({ method: 'webauthn', outcome: 'failure' });
-    return oauthErrorResponse(new OAuthError('access_denied', 'the passkey could not be verified', { status: 401 }));
+    return NOT_VERIFIED();
   }
   await answer.refund();
   const user = expected ?? (await ctx.store.users.get(assertion.factor.userId));
-  if (!user || user.disabled) return oauthErrorResponse(new OAuthError('access_denied', 'the passkey could not be verified', { status: 401 }));
+  if (!user || user.disabled) return NOT_VERIFIED();
   let next: Interaction | undefined;
   let setCookie: string;
   if (expected) {
-    const done = await secondFactorPassed(ctx, request, interaction, client, user, assertion.method);
-    if (!done) return oauthErrorResponse(new OAuthError('invalid_request', 'the sign-in request expired'));
+    const done = await secondFactorPassed(c, user, assertion.method);
+    if (!done) return EXPIRED_CALL();
     ({ next, setCookie } = done);
   } else {
     const amr = assertion.userVerified ? [assertion.method, 'user', 'mfa'] : [assertion.method, 'user'];
@@ -263,9 +358,20 @@ export async function interactionPasskey(ctx: ServerContext, request: Request, i
       accountChosen: user.id,
       loginRequested: false,
     });
-    if (!next) return oauthErrorResponse(new OAuthError('invalid_request', 'the sign-in request expired'));
+    if (!next) return EXPIRED_CALL();
     ({ setCookie } = await startSession(ctx, request, user, { amr, acr: acrFor(amr) }, client.clientId));
     await ctx.audit.record(auditEvent('login.succeeded', { client_id: client.clientId, sub: user.id, amr }));
   }
-  return json({ redirect: `${ctx.config.issuerUrl.origin}${interactionPath(ctx, next.id)}` }, 200, { 'Set-Cookie': setCookie, 'Cache-Control': 'no-store' });
+  return json({ redirect: urlTo(ctx, 'interaction', { id: next.id }) }, 200, { 'Set-Cookie': setCookie, 'Cache-Control': 'no-store' });
 }
+
+/** POST /interaction/:id/passkey — a WebAuthn assertion `{ challengeId, response }`. */
+export const interactionPasskey = endpoint(
+  pipeline<EndpointInput>('interaction.passkey')
+    .step(findInteractionForScript)
+    .step(checkCsrfHeader)
+    .step(loadBrowserSession)
+    .step(findExpectedPasskeyUser)
+    .step(readAssertion)
+    .respond(answerPasskey),
+);

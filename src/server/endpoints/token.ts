@@ -1,26 +1,34 @@
 import { OAuthError } from '../../core/errors.js';
 import { auditEvent } from '../audit/events.js';
-import type { GrantType } from '../../stores/contract.js';
-import { authenticateClient } from '../client-auth.js';
+import type { ClientRecord, GrantType } from '../../stores/contract.js';
 import type { ServerContext } from '../context.js';
-import { GRANT_HANDLERS } from '../grants/index.js';
-import { readForm } from '../http/form.js';
+import { GRANT_HANDLERS, type GrantHandler } from '../grants/index.js';
+import type { TokenResponse } from '../tokens/token-response.js';
+import { endpoint, type EndpointInput } from '../http/endpoint.js';
+import type { FormParams } from '../http/form.js';
+import { pipeline } from '../http/pipeline.js';
 import { json, NO_STORE } from '../http/responses.js';
 import { rateLimitedError, recordRateLimitHit } from '../protection/rate-limited.js';
+import { authenticateCaller } from '../steps/authenticate-client.js';
+import { readFormBody } from '../steps/read-form.js';
 
-/**
- * The token endpoint (RFC 6749 §3.2): authenticate the client, then run the grant named by
- * `grant_type`. Every answer carries `Cache-Control: no-store` (§5.1).
- */
-export async function tokenEndpoint(ctx: ServerContext, request: Request): Promise<Response> {
-  const params = await readForm(request, { maxBodyBytes: ctx.config.limits.maxBodyBytes, repeatable: ['resource'] });
-  const client = await authenticateClient(ctx, request, params);
+/** Token requests per client (`tokenPerClient`), counted after the client is authenticated. */
+async function spendTokenBudget({
+  ctx,
+  client,
+}: {
+  ctx: Pick<ServerContext, 'limits' | 'metrics' | 'audit' | 'request'>;
+  client: ClientRecord;
+}): Promise<void> {
   const limited = await ctx.limits.consume('tokenPerClient', client.clientId);
-  if (limited) {
-    await recordRateLimitHit(ctx, limited, { client_id: client.clientId });
-    throw rateLimitedError(limited);
-  }
-  const grantType = params.get('grant_type');
+  if (!limited) return;
+  await recordRateLimitHit(ctx, limited, { client_id: client.clientId });
+  throw rateLimitedError(limited);
+}
+
+/** The grant named by `grant_type` (RFC 6749 §4): implemented here, and registered for the client. */
+function selectGrant({ form, client }: { form: FormParams; client: ClientRecord }): { grantType: GrantType; handler: GrantHandler } {
+  const grantType = form.get('grant_type');
   if (grantType === undefined) throw new OAuthError('invalid_request', 'grant_type is required');
   // Own keys only: `constructor` or `__proto__` must not reach Object.prototype.
   const handler = Object.hasOwn(GRANT_HANDLERS, grantType) ? GRANT_HANDLERS[grantType as GrantType] : undefined;
@@ -28,9 +36,56 @@ export async function tokenEndpoint(ctx: ServerContext, request: Request): Promi
   if (!client.grantTypes.includes(grantType as GrantType)) {
     throw new OAuthError('unauthorized_client', 'this client is not allowed to use this grant_type');
   }
-  const body = await handler(ctx, client, params);
-  ctx.metrics.tokensIssued.inc({ grant_type: grantType as GrantType });
-  // The highest-volume event: written by the audit queue, after the response (same chain).
-  ctx.audit.recordLater(auditEvent('token.issued', { client_id: client.clientId, grant_type: grantType, scope: body.scope ?? null, with_refresh: body.refresh_token !== undefined }));
-  return json(body, 200, NO_STORE);
+  return { grantType: grantType as GrantType, handler };
 }
+
+/** Runs the grant: its own checks, then the tokens. */
+async function runGrant({
+  ctx,
+  client,
+  form,
+  handler,
+}: {
+  ctx: Pick<
+    ServerContext,
+    'audit' | 'clock' | 'config' | 'keys' | 'limits' | 'logger' | 'metrics' | 'network' | 'request' | 'secrets' | 'store' | 'upstreams' | 'urls'
+  >;
+  client: ClientRecord;
+  form: FormParams;
+  handler: GrantHandler;
+}): Promise<{ tokens: TokenResponse }> {
+  return { tokens: await handler(ctx, client, form) };
+}
+
+/** The token response (RFC 6749 §5.1): JSON, never cached; counted, and audited after the answer. */
+function answerTokens({
+  ctx,
+  client,
+  grantType,
+  tokens,
+}: {
+  ctx: Pick<ServerContext, 'audit' | 'metrics'>;
+  client: ClientRecord;
+  grantType: GrantType;
+  tokens: TokenResponse;
+}): Response {
+  ctx.metrics.tokensIssued.inc({ grant_type: grantType });
+  // The highest-volume event: written by the audit queue, after the response (same chain).
+  ctx.audit.recordLater(
+    auditEvent('token.issued', {
+      client_id: client.clientId,
+      grant_type: grantType,
+      scope: tokens.scope ?? null,
+      with_refresh: tokens.refresh_token !== undefined,
+    }),
+  );
+  return json(tokens, 200, NO_STORE);
+}
+
+/**
+ * The token endpoint (RFC 6749 §3.2): authenticate the client, then run the grant named by
+ * `grant_type`. Every answer carries `Cache-Control: no-store` (§5.1).
+ */
+export const tokenEndpoint = endpoint(
+  pipeline<EndpointInput>('token').step(readFormBody).step(authenticateCaller).step(spendTokenBudget).step(selectGrant).step(runGrant).respond(answerTokens),
+);

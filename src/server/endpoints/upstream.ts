@@ -4,8 +4,10 @@ import type { ServerContext } from '../context.js';
 import { readForm } from '../http/form.js';
 import { interactionClient } from '../interaction/account-client.js';
 import { loadInteraction } from '../interaction/interactions.js';
-import { errorPage, interactionPath, loginPage } from '../interaction/pages.js';
-import { firstFactorPassed } from './interaction.js';
+import { interactionPath, loginPage } from '../interaction/pages.js';
+import { errorPage } from '../http/pages.js';
+import { redirect } from '../http/responses.js';
+import { firstFactorPassed } from '../interaction/first-factor.js';
 import { browserBinding, existingBrowserId, verifyCsrf } from '../session/browser.js';
 import { resolveUpstreamUser, UpstreamLinkError } from '../upstream/link-user.js';
 
@@ -15,7 +17,12 @@ const EXPIRED = 'This sign-in request has expired or was already used. Go back t
  * POST /interaction/:id/upstream/:upstream — "Continue with …": sends the browser to the upstream
  * provider. The interaction's own path is the client's `returnTo`, so the callback finds it again.
  */
-export async function upstreamStart(ctx: ServerContext, request: Request, id: string, params: Record<string, string>): Promise<Response> {
+export async function upstreamStart(
+  ctx: Pick<ServerContext, 'config' | 'secrets' | 'store' | 'upstreams'>,
+  request: Request,
+  id: string,
+  params: Record<string, string>,
+): Promise<Response> {
   const upstream = ctx.upstreams.get(params.upstream ?? '');
   const interaction = await loadInteraction(ctx, id);
   const browserId = existingBrowserId(ctx, request);
@@ -27,7 +34,7 @@ export async function upstreamStart(ctx: ServerContext, request: Request, id: st
     return errorPage(ctx, 403, 'Request not accepted', 'The form was not accepted. Go back to the application and try again.');
   }
   const { url, setCookie } = await upstream.client.authorizationUrl({ returnTo: interactionPath(ctx, id) });
-  return new Response(null, { status: 303, headers: { Location: url.href, 'Set-Cookie': setCookie, 'Cache-Control': 'no-store' } });
+  return redirect(url.href, { cookies: [setCookie] });
 }
 
 /**
@@ -35,7 +42,15 @@ export async function upstreamStart(ctx: ServerContext, request: Request, id: st
  * token) through the client library, finds or creates the local user, starts the session and
  * continues the interaction.
  */
-export async function upstreamCallback(ctx: ServerContext, request: Request, _id: string, params: Record<string, string>): Promise<Response> {
+export async function upstreamCallback(
+  ctx: Pick<
+    ServerContext,
+    'audit' | 'clock' | 'config' | 'keys' | 'limits' | 'logger' | 'metrics' | 'network' | 'request' | 'secrets' | 'store' | 'upstreams' | 'urls'
+  >,
+  request: Request,
+  _id: string,
+  params: Record<string, string>,
+): Promise<Response> {
   const upstream = ctx.upstreams.get(params.upstream ?? '');
   if (!upstream) return errorPage(ctx, 404, 'Unknown sign-in provider', 'This sign-in provider is not configured.');
   let exchanged;
@@ -43,7 +58,8 @@ export async function upstreamCallback(ctx: ServerContext, request: Request, _id
     exchanged = await upstream.client.exchangeCallback(request);
   } catch (error) {
     if (error instanceof OAuthProviderError) {
-      const message = error.error === 'access_denied' ? `Sign-in with ${upstream.label} was cancelled.` : `${upstream.label} refused the sign-in (${error.error}).`;
+      const message =
+        error.error === 'access_denied' ? `Sign-in with ${upstream.label} was cancelled.` : `${upstream.label} refused the sign-in (${error.error}).`;
       return errorPage(ctx, 400, 'Sign-in not completed', `${message} Go back to the application and try again.`);
     }
     if (error instanceof OAuthValidationError) {
@@ -72,5 +88,5 @@ export async function upstreamCallback(ctx: ServerContext, request: Request, _id
   await ctx.audit.record(auditEvent('upstream.signed_in', { upstream: upstream.id, sub: user.id }));
   // RFC 8176 has no value for federated sign-in; "fed" is the one in common use (Microsoft Entra ID).
   // The MFA policy applies after an upstream sign-in too.
-  return firstFactorPassed(ctx, request, interaction, client, user, ['fed'], [exchanged.clearCookie], upstream.id);
+  return firstFactorPassed(ctx, request, interaction, client, user, { amr: ['fed'], provider: upstream.id, cookies: [exchanged.clearCookie] });
 }

@@ -7,7 +7,7 @@ import { audienceDefaults, resolveAudience } from '../resource-indicators.js';
 import { AUTHORIZATION_CODE, codeId, findRedeemedCode, rememberRedeemedCode, type AuthorizationCodeState } from '../tokens/authorization-code.js';
 import { revokeFamily } from '../tokens/token-family.js';
 import { activeConsentUser, issueUserTokens, mayIssueRefreshToken } from '../tokens/user-tokens.js';
-import type { TokenResponse } from './token-response.js';
+import type { TokenResponse } from '../tokens/token-response.js';
 
 /** RFC 7636 §4.1: 43 to 128 unreserved characters. */
 const CODE_VERIFIER = /^[A-Za-z0-9._~-]{43,128}$/;
@@ -27,7 +27,11 @@ function pkceMatches(verifier: string, challenge: string): boolean {
  * live (RFC 6749 §4.1.2: "SHOULD revoke (when possible) all tokens previously issued based on
  * that authorization code").
  */
-export async function authorizationCodeGrant(ctx: ServerContext, client: ClientRecord, params: FormParams): Promise<TokenResponse> {
+export async function authorizationCodeGrant(
+  ctx: Pick<ServerContext, 'audit' | 'clock' | 'config' | 'keys' | 'secrets' | 'store'>,
+  client: ClientRecord,
+  params: FormParams,
+): Promise<TokenResponse> {
   const code = params.get('code');
   if (code === undefined) throw new OAuthError('invalid_request', 'code is required');
   const verifier = params.get('code_verifier');
@@ -79,7 +83,7 @@ export async function authorizationCodeGrant(ctx: ServerContext, client: ClientR
   return response;
 }
 
-async function replayed(ctx: ServerContext, familyId: string, client: ClientRecord): Promise<never> {
+async function replayed(ctx: Pick<ServerContext, 'audit' | 'clock' | 'config' | 'store'>, familyId: string, client: ClientRecord): Promise<never> {
   await revokeFamily(ctx, familyId, 'code_replay', client.clientId);
   throw new OAuthError('invalid_grant', 'the authorization code was already used; tokens issued from it are revoked');
 }

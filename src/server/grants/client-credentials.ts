@@ -5,7 +5,7 @@ import type { FormParams } from '../http/form.js';
 import { audienceDefaults, resolveAudience } from '../resource-indicators.js';
 import { grantableScope, parseScope } from '../scope.js';
 import { issueAccessToken } from '../tokens/access-token.js';
-import type { TokenResponse } from './token-response.js';
+import type { TokenResponse } from '../tokens/token-response.js';
 
 /** Scopes that only make sense with an end user, never in a client-credentials token. */
 const USER_SCOPES = new Set(['openid', 'offline_access']);
@@ -14,7 +14,11 @@ const USER_SCOPES = new Set(['openid', 'offline_access']);
  * The client credentials grant (RFC 6749 §4.4): a confidential client gets an access token for
  * itself. No refresh token is issued (§4.4.3).
  */
-export async function clientCredentialsGrant(ctx: ServerContext, client: ClientRecord, params: FormParams): Promise<TokenResponse> {
+export async function clientCredentialsGrant(
+  ctx: Pick<ServerContext, 'clock' | 'config' | 'keys' | 'store'>,
+  client: ClientRecord,
+  params: FormParams,
+): Promise<TokenResponse> {
   if (client.tokenEndpointAuthMethod === 'none') {
     throw new OAuthError('unauthorized_client', 'public clients cannot use the client_credentials grant');
   }

@@ -4,7 +4,7 @@ import type { FormParams } from '../http/form.js';
 import { authorizationCodeGrant } from './authorization-code.js';
 import { clientCredentialsGrant } from './client-credentials.js';
 import { refreshTokenGrant } from './refresh-token.js';
-import type { TokenResponse } from './token-response.js';
+import type { TokenResponse } from '../tokens/token-response.js';
 
 /** A grant handler: validates the grant-specific parameters and answers with tokens. */
 export type GrantHandler = (ctx: ServerContext, client: ClientRecord, params: FormParams) => Promise<TokenResponse>;

@@ -7,7 +7,7 @@ import { parseScope } from '../scope.js';
 import { findSuccessor, REFRESH_TOKEN, refreshTokenId, rememberSuccessor, type RefreshTokenState } from '../tokens/refresh-token.js';
 import { revokeFamily } from '../tokens/token-family.js';
 import { activeConsentUser, issueUserTokens, type UserTokensInput } from '../tokens/user-tokens.js';
-import type { TokenResponse } from './token-response.js';
+import type { TokenResponse } from '../tokens/token-response.js';
 
 /** How long a losing concurrent request waits for the winner's successor inside the grace window. */
 const SUCCESSOR_WAIT_MS = 2000;
@@ -21,7 +21,11 @@ const SUCCESSOR_POLL_MS = 25;
  * {@link graceApplies}). The scope may be narrowed for the new access token; the refresh token
  * keeps its original scope.
  */
-export async function refreshTokenGrant(ctx: ServerContext, client: ClientRecord, params: FormParams): Promise<TokenResponse> {
+export async function refreshTokenGrant(
+  ctx: Pick<ServerContext, 'audit' | 'clock' | 'config' | 'keys' | 'metrics' | 'secrets' | 'store'>,
+  client: ClientRecord,
+  params: FormParams,
+): Promise<TokenResponse> {
   const token = params.get('refresh_token');
   if (token === undefined) throw new OAuthError('invalid_request', 'refresh_token is required');
   const { store } = ctx;
@@ -72,7 +76,7 @@ export async function refreshTokenGrant(ctx: ServerContext, client: ClientRecord
  * For public clients RFC 9700 §4.14.2 relies on rotation with reuse detection in place of sender
  * constraint: any reuse must revoke the family.
  */
-function graceApplies(ctx: ServerContext, client: ClientRecord): boolean {
+function graceApplies(ctx: Pick<ServerContext, 'config'>, client: ClientRecord): boolean {
   return ctx.config.tokens.refreshTokenReuseGrace > 0 && client.tokenEndpointAuthMethod !== 'none';
 }
 
@@ -80,7 +84,11 @@ function graceApplies(ctx: ServerContext, client: ClientRecord): boolean {
  * The successor to hand back for a retry inside the grace window, waiting briefly for a concurrent
  * winner to record it. `undefined`: treat as reuse.
  */
-async function successorWithinGrace(ctx: ServerContext, record: ArtifactRecord<RefreshTokenState>, id: string): Promise<string | undefined> {
+async function successorWithinGrace(
+  ctx: Pick<ServerContext, 'clock' | 'config' | 'secrets' | 'store'>,
+  record: ArtifactRecord<RefreshTokenState>,
+  id: string,
+): Promise<string | undefined> {
   const graceMs = ctx.config.tokens.refreshTokenReuseGrace * 1000;
   if (graceMs === 0) return undefined;
   const consumedAt = record.consumedAt ?? (await ctx.store.artifacts.get(REFRESH_TOKEN, id))?.consumedAt ?? null;

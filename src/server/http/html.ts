@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { Capabilities, ServerContext } from '../context.js';
+import type { Capabilities } from '../context.js';
 
 export interface HtmlResponseOptions {
   status?: number;

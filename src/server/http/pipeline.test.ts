@@ -58,4 +58,18 @@ describe('pipeline', () => {
       .respond(() => new Response('unreachable'));
     await expect(endpoint.run({})).rejects.toThrow('boom');
   });
+
+  it('answers errors its recovery knows, and lets the others propagate', async () => {
+    class Refused extends Error {}
+    const endpoint = pipeline<{ fail: 'refused' | 'other' | 'none' }>('recovers')
+      .step((c) => {
+        if (c.fail === 'refused') throw new Refused('no');
+        if (c.fail === 'other') throw new Error('boom');
+      })
+      .recover((error) => (error instanceof Refused ? new Response('refused', { status: 400 }) : undefined))
+      .respond(() => new Response('ok'));
+    expect((await endpoint.run({ fail: 'refused' })).status).toBe(400);
+    await expect(endpoint.run({ fail: 'other' })).rejects.toThrow('boom');
+    expect(await (await endpoint.run({ fail: 'none' })).text()).toBe('ok');
+  });
 });

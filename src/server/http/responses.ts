@@ -11,12 +11,29 @@ export function json(body: unknown, status = 200, headers: Record<string, string
   });
 }
 
-/** The one place a protocol error becomes a Response: `{ error, error_description }` (RFC 6749 §5.2). */
+/** A protocol error as a Response: `{ error, error_description }` (RFC 6749 §5.2), see {@link OAuthError.toResponse}. */
 export function oauthErrorResponse(error: OAuthError): Response {
-  return json(error.toJSON(), error.status, { ...NO_STORE, ...error.headers });
+  return error.toResponse();
 }
 
 /** An unexpected failure, answered without internals. The request id lets operators find the log line. */
 export function serverErrorResponse(requestId: string): Response {
   return oauthErrorResponse(new OAuthError('server_error', `an unexpected error occurred (request id ${requestId})`));
+}
+
+export interface RedirectOptions {
+  /** `Set-Cookie` values sent with the redirect. */
+  cookies?: readonly string[];
+  /** Further headers (e.g. `Referrer-Policy` on a redirect that carries a code). */
+  headers?: Record<string, string>;
+}
+
+/**
+ * A 303 See Other to `location`, never cached. 303, not 302: the browser follows with GET, so a
+ * posted form is not posted again (RFC 9110 §15.4.4; RFC 9700 §4.11 for authorization responses).
+ */
+export function redirect(location: string, { cookies = [], headers = {} }: RedirectOptions = {}): Response {
+  const result = new Headers({ Location: location, 'Cache-Control': 'no-store', ...headers });
+  for (const cookie of cookies) result.append('Set-Cookie', cookie);
+  return new Response(null, { status: 303, headers: result });
 }

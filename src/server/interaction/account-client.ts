@@ -1,5 +1,6 @@
 import type { ClientRecord } from '../../stores/contract.js';
 import type { ServerContext } from '../context.js';
+import { urlTo } from '../routes.js';
 
 /**
  * The account pages sign users in through the same interaction as applications do, as this
@@ -7,12 +8,12 @@ import type { ServerContext } from '../context.js';
  */
 export const ACCOUNT_CLIENT_ID = 'gatehouse:account';
 
-export function accountClient(ctx: ServerContext): ClientRecord {
+function accountClient(ctx: Pick<ServerContext, 'config'>): ClientRecord {
   return {
     clientId: ACCOUNT_CLIENT_ID,
     clientSecretHash: null,
     clientName: `your ${ctx.config.branding.productName} account`,
-    redirectUris: [`${ctx.config.issuer}/account`],
+    redirectUris: [urlTo(ctx, 'account')],
     postLogoutRedirectUris: [],
     grantTypes: [],
     scope: '',
@@ -27,6 +28,6 @@ export function accountClient(ctx: ServerContext): ClientRecord {
 }
 
 /** The client an interaction is for: a registered client, or the account pages. */
-export async function interactionClient(ctx: ServerContext, clientId: string): Promise<ClientRecord | undefined> {
+export async function interactionClient(ctx: Pick<ServerContext, 'config' | 'store'>, clientId: string): Promise<ClientRecord | undefined> {
   return clientId === ACCOUNT_CLIENT_ID ? accountClient(ctx) : ctx.store.clients.get(clientId);
 }

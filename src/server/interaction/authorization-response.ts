@@ -1,7 +1,13 @@
 import { renderFormPostPage } from '../../ui/index.js';
-import type { ServerContext } from '../context.js';
+import type { Capabilities } from '../context.js';
 import { htmlResponse } from '../http/html.js';
-import type { ResponseMode } from './authorization-request.js';
+import { redirect } from '../http/responses.js';
+import type { AuthorizationRequest, AuthorizationTarget } from '../authorize/request.js';
+
+/** Where a validated request's response goes: its redirect URI, response mode and `state`. */
+export function targetOf(request: AuthorizationRequest): AuthorizationTarget {
+  return { redirectUri: request.redirectUri, responseMode: request.responseMode, state: request.state };
+}
 
 /**
  * Delivers an authorization response (success or error) to the client's validated redirect URI.
@@ -10,8 +16,8 @@ import type { ResponseMode } from './authorization-request.js';
  * `form_post`: an auto-submitting form (OAuth 2.0 Form Post Response Mode).
  */
 export function authorizationResponse(
-  ctx: ServerContext,
-  target: { redirectUri: string; responseMode: ResponseMode; state: string | undefined },
+  ctx: Pick<Capabilities, 'config'>,
+  target: AuthorizationTarget,
   params: Record<string, string>,
   setCookies: string[] = [],
 ): Response {
@@ -25,7 +31,5 @@ export function authorizationResponse(
   }
   const url = new URL(target.redirectUri);
   for (const [name, value] of Object.entries(fields)) url.searchParams.set(name, value);
-  const headers = new Headers({ Location: url.href, 'Cache-Control': 'no-store', 'Referrer-Policy': 'no-referrer' });
-  for (const cookie of setCookies) headers.append('Set-Cookie', cookie);
-  return new Response(null, { status: 303, headers });
+  return redirect(url.href, { cookies: setCookies, headers: { 'Referrer-Policy': 'no-referrer' } });
 }

@@ -1,8 +1,10 @@
-import type { ConsentRecord } from '../../stores/contract.js';
-import { consentCovers } from '../consent.js';
+import type { ClientRecord, ConsentRecord } from '../../stores/contract.js';
+import { consentCovers, findConsent } from '../consent.js';
+import type { ServerContext } from '../context.js';
 import type { Session } from '../session/sessions.js';
-import type { AuthorizationRequest } from './authorization-request.js';
-import type { MfaRequirement } from '../mfa/policy.js';
+import type { AuthorizationRequest } from '../authorize/request.js';
+import { mfaRequirement, type MfaRequirement } from '../mfa/policy.js';
+import { ACCOUNT_CLIENT_ID } from './account-client.js';
 import { earnedBy, type InteractionState } from './interactions.js';
 
 /**
@@ -51,9 +53,52 @@ export function nextStep(
 }
 
 /** The `prompt=none` error for a step that would need the user (OIDC Core §3.1.2.6). */
-export function promptNoneError(step: Exclude<PendingStep, undefined>): 'login_required' | 'interaction_required' | 'account_selection_required' | 'consent_required' {
+export function promptNoneError(
+  step: Exclude<PendingStep, undefined>,
+): 'login_required' | 'interaction_required' | 'account_selection_required' | 'consent_required' {
   if (step === 'login' || step === 'wrong_user') return 'login_required';
   if (step === 'mfa' || step === 'mfa_enroll') return 'interaction_required';
   if (step === 'select_account') return 'account_selection_required';
   return 'consent_required';
+}
+
+/** What happens next with an authorization request, decided once per HTTP request by {@link decide}. */
+export interface Decision {
+  /** What the user still has to do; `undefined` when the code can be issued now. */
+  step: PendingStep;
+  /** The user's standing consent to the client, read once: what the code is issued under. */
+  consent: ConsentRecord | undefined;
+  /** The user the decision is about: the one owing a second factor, or the session's. */
+  userId: string | undefined;
+}
+
+/** What {@link decide} weighs: the request, its client, the browser's session and the progress so far. */
+export interface DecisionInput {
+  authorization: AuthorizationRequest;
+  client: ClientRecord;
+  session: Session | undefined;
+  /** What happened so far in the interaction (`{}` at the authorization endpoint). */
+  progress: Partial<InteractionState>;
+  /** The consent as just recorded by this request, so it is not read back. */
+  consent?: ConsentRecord;
+}
+
+/** The account pages need no consent: every scope they ask for (none) counts as granted. */
+const ACCOUNT_CONSENT: ConsentRecord = { id: '', clientId: ACCOUNT_CLIENT_ID, subject: '', scope: '', extra: {}, createdAt: 0, updatedAt: 0, revokedAt: null };
+
+/**
+ * The one place the next step is decided: loads what {@link nextStep} needs (the MFA requirement
+ * of the user, the remembered consent) and asks it. The authorization endpoint, every interaction
+ * page and every form answer call this once, then act on the result.
+ */
+export async function decide(ctx: Pick<ServerContext, 'store' | 'clock' | 'config'>, input: DecisionInput): Promise<Decision> {
+  const { authorization, client, session, progress } = input;
+  const userId = progress.pendingUser ?? session?.user.id;
+  const mfa = userId ? await mfaRequirement(ctx, client, authorization, userId) : undefined;
+  const consent =
+    client.clientId === ACCOUNT_CLIENT_ID
+      ? ACCOUNT_CONSENT
+      : (input.consent ?? (session ? await findConsent(ctx, session.user.id, client.clientId) : undefined));
+  const step = nextStep(authorization, progress, session, consent, Math.floor(ctx.clock.now() / 1000), mfa);
+  return { step, consent, userId };
 }

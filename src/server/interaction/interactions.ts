@@ -1,10 +1,10 @@
 import { randomToken } from '../../core/encoding.js';
 import type { ServerContext } from '../context.js';
 import type { Json } from '../../stores/contract.js';
-import type { AuthorizationRequest } from './authorization-request.js';
+import type { AuthorizationRequest } from '../authorize/request.js';
 
 /** Artifact kind of in-progress authorization requests waiting for the user. */
-export const INTERACTION = 'interaction';
+const INTERACTION = 'interaction';
 
 /** Progress a user earned in this interaction: who earned it and when (milliseconds). */
 export interface Earned {
@@ -63,7 +63,7 @@ export interface Interaction {
 }
 
 /** Stores a new interaction; its id appears in the page URLs. */
-export async function createInteraction(ctx: ServerContext, state: InteractionState): Promise<Interaction> {
+export async function createInteraction(ctx: Pick<ServerContext, 'clock' | 'config' | 'store'>, state: InteractionState): Promise<Interaction> {
   const id = randomToken(24);
   const expiresAt = ctx.clock.now() + ctx.config.sessions.interactionTtl * 1000;
   await ctx.store.artifacts.put({ kind: INTERACTION, id, value: state, ownerId: null, expiresAt });
@@ -71,10 +71,10 @@ export async function createInteraction(ctx: ServerContext, state: InteractionSt
 }
 
 /** The interaction, unless unknown, expired, or already moved on (each step uses its id up). */
-export async function loadInteraction(ctx: ServerContext, id: string): Promise<Interaction | undefined> {
+export async function loadInteraction(ctx: Pick<ServerContext, 'store'>, id: string): Promise<Interaction | undefined> {
   if (!/^[A-Za-z0-9_-]{32}$/.test(id)) return undefined;
   const record = await ctx.store.artifacts.get<InteractionState>(INTERACTION, id);
-  return record && record.consumedAt === null ? { id, state: record.value, expiresAt: record.expiresAt } : undefined;
+  return record?.consumedAt === null ? { id, state: record.value, expiresAt: record.expiresAt } : undefined;
 }
 
 /**
@@ -82,7 +82,11 @@ export async function loadInteraction(ctx: ServerContext, id: string): Promise<I
  * expiry). Of two concurrent or repeated posts of one form only one gets here, so a double submit
  * cannot produce a second code. `undefined`: another request already moved the interaction on.
  */
-export async function advanceInteractionState(ctx: ServerContext, interaction: Interaction, state: InteractionState): Promise<Interaction | undefined> {
+export async function advanceInteractionState(
+  ctx: Pick<ServerContext, 'clock' | 'store'>,
+  interaction: Interaction,
+  state: InteractionState,
+): Promise<Interaction | undefined> {
   const { store } = ctx;
   if (!(await store.artifacts.consume(INTERACTION, interaction.id, ctx.clock.now()))) return undefined;
   const next = { id: randomToken(24), state, expiresAt: interaction.expiresAt };
@@ -91,6 +95,6 @@ export async function advanceInteractionState(ctx: ServerContext, interaction: I
 }
 
 /** Ends an interaction once it produced a response; returns false if another request already did. */
-export async function finishInteraction(ctx: ServerContext, interaction: Interaction): Promise<boolean> {
+export async function finishInteraction(ctx: Pick<ServerContext, 'clock' | 'store'>, interaction: Interaction): Promise<boolean> {
   return (await ctx.store.artifacts.consume(INTERACTION, interaction.id, ctx.clock.now())) !== undefined;
 }

@@ -4,7 +4,6 @@ import {
   maskEmail,
   maskPhone,
   renderConsentPage,
-  renderErrorPage,
   renderLockoutPage,
   renderLoginPage,
   renderMfaChallengePage,
@@ -13,16 +12,20 @@ import {
   retryTime,
   type ClientSummary,
 } from '../../ui/index.js';
+import { factorText } from '../mfa/factors.js';
 import { qrSvg, otpauthUri } from '../mfa/totp.js';
 import type { MfaFactorRecord } from '../../stores/contract.js';
-import type { Capabilities, ServerContext } from '../context.js';
+import type { ServerContext } from '../context.js';
 import { htmlResponse } from '../http/html.js';
+import { pageBase } from '../http/pages.js';
+import { redirect } from '../http/responses.js';
 import { csrfToken } from '../session/browser.js';
 import type { Upstream } from '../upstream/upstreams.js';
 import type { Interaction } from './interactions.js';
+import { pathTo, urlTo, type RouteName } from '../routes.js';
 
 /** The client as shown on pages: name, and logo and home page when registered (https only). */
-export function clientSummary(client: ClientRecord): ClientSummary {
+function clientSummary(client: ClientRecord): ClientSummary {
   const logo = typeof client.extra.logo_uri === 'string' && client.extra.logo_uri.startsWith('https://') ? client.extra.logo_uri : undefined;
   const uri = typeof client.extra.client_uri === 'string' && client.extra.client_uri.startsWith('https://') ? client.extra.client_uri : undefined;
   return { name: client.clientName, ...(logo ? { logoUri: logo } : {}), ...(uri ? { uri } : {}) };
@@ -40,8 +43,28 @@ function upstreamOrigin(upstream: Upstream): string[] {
 }
 
 /** Paths of an interaction's pages, below the issuer's path. */
-export function interactionPath(ctx: ServerContext, id: string, action?: 'login' | 'consent' | 'select-account' | 'mfa' | 'mfa-enroll' | 'passkey' | 'passkey/options' | 'continue'): string {
-  return `${ctx.config.issuerUrl.pathname.replace(/\/$/, '')}/interaction/${id}${action ? `/${action}` : ''}`;
+export function interactionPath(ctx: Pick<ServerContext, 'config'>, id: string, action?: keyof typeof INTERACTION_ACTIONS): string {
+  return pathTo(ctx, action ? INTERACTION_ACTIONS[action] : 'interaction', { id });
+}
+
+/** The interaction's form actions and script calls, by the last part of their path. */
+const INTERACTION_ACTIONS = {
+  login: 'interactionLogin',
+  consent: 'interactionConsent',
+  'select-account': 'interactionSelectAccount',
+  mfa: 'interactionMfa',
+  'mfa-enroll': 'interactionMfaEnroll',
+  passkey: 'interactionPasskey',
+  'passkey/options': 'interactionPasskeyOptions',
+  continue: 'interactionContinue',
+} as const satisfies Record<string, RouteName>;
+
+export const EXPIRED_TITLE = 'Sign-in request expired';
+export const EXPIRED_MESSAGE = 'This sign-in request has expired or was already used. Go back to the application and start again.';
+
+/** Sends the browser to the interaction's page (its next step), setting `cookies`. */
+export function toInteraction(ctx: Pick<ServerContext, 'config'>, id: string, cookies: string[] = []): Response {
+  return redirect(urlTo(ctx, 'interaction', { id }), { cookies });
 }
 
 export interface PageContext {
@@ -50,18 +73,6 @@ export interface PageContext {
   client: ClientRecord;
   browserId: string;
   setCookies: string[];
-}
-
-/**
- * Branding and language of every page. The pages exist in English only, so `ui_locales` is not
- * used for `lang`: declaring another language over English text misleads screen readers.
- */
-export function pageBase(ctx: Pick<Capabilities, 'config'>) {
-  const { branding } = ctx.config;
-  return {
-    branding: { productName: branding.productName, primaryColor: branding.primaryColor, ...(branding.logoUrl ? { logoUrl: branding.logoUrl } : {}) },
-    lang: 'en',
-  };
 }
 
 export function loginPage(page: PageContext, error?: string): Response {
@@ -80,7 +91,7 @@ export function loginPage(page: PageContext, error?: string): Response {
         ...(error ? { error } : {}),
         upstreams: [...ctx.upstreams.values()].map((upstream) => ({
           label: upstream.label,
-          action: `${interactionPath(ctx, interaction.id)}/upstream/${upstream.id}`,
+          action: pathTo(ctx, 'interactionUpstream', { id: interaction.id, upstream: upstream.id }),
         })),
         ...(ctx.config.mfa.policy !== 'off'
           ? {
@@ -107,12 +118,12 @@ export function loginPage(page: PageContext, error?: string): Response {
  * The hidden `shown_to` field of a form shown to one signed-in user (consent, account choice): a
  * keyed hash of that user, so the answer counts only while that user is still the one signed in.
  */
-export function shownTo(ctx: ServerContext, userId: string): string {
+function shownTo(ctx: Pick<ServerContext, 'secrets'>, userId: string): string {
   return ctx.secrets.hash(userId, 'form-shown-to');
 }
 
 /** Whether a posted `shown_to` field names `userId`. */
-export function wasShownTo(ctx: ServerContext, userId: string, field: string | undefined): boolean {
+export function wasShownTo(ctx: Pick<ServerContext, 'secrets'>, userId: string, field: string | undefined): boolean {
   return field !== undefined && ctx.secrets.verifyHash(userId, 'form-shown-to', field);
 }
 
@@ -156,13 +167,13 @@ export function selectAccountPage(page: PageContext, user: UserRecord): Response
 }
 
 /** Where the WebAuthn browser library is served (the same origin: CSP `script-src 'self'`). */
-export function webauthnScriptPath(ctx: ServerContext): string {
-  return `${ctx.config.issuerUrl.pathname.replace(/\/$/, '')}/assets/webauthn.js`;
+export function webauthnScriptPath(ctx: Pick<ServerContext, 'config'>): string {
+  return pathTo(ctx, 'webauthnScript');
 }
 
 /** A phone number or email, masked for display. */
 export function maskedContact(factor: MfaFactorRecord): string {
-  return factor.type === 'sms' ? maskPhone(String(factor.data.to)) : maskEmail(String(factor.data.to));
+  return factor.type === 'sms' ? maskPhone(factorText(factor, 'to')) : maskEmail(factorText(factor, 'to'));
 }
 
 export interface MfaChallengeExtras {
@@ -176,7 +187,7 @@ export function mfaChallengePage(page: PageContext, factors: MfaFactorRecord[], 
   const { ctx, interaction, client } = page;
   const has = (type: MfaFactorRecord['type']) => factors.some((factor) => factor.type === type);
   const contacts = factors
-    .filter((factor) => (factor.type === 'sms' && ctx.config.mfa.senders.sms) || (factor.type === 'email' && ctx.config.mfa.senders.email))
+    .filter((factor) => (factor.type === 'sms' || factor.type === 'email') && ctx.config.mfa.senders[factor.type] !== undefined)
     .map((factor) => ({ factorId: factor.id, channel: factor.type as 'sms' | 'email', masked: maskedContact(factor) }));
   return htmlResponse(
     ctx,
@@ -227,20 +238,16 @@ export async function mfaEnrollPage(page: PageContext, account: string, secret: 
   );
 }
 
-/** An error page; never shows internals, only what is passed. */
-export function errorPage(ctx: Pick<Capabilities, 'config'>, status: number, title: string, message: string, requestId?: string, setCookies: string[] = []): Response {
-  return htmlResponse(
-    ctx,
-    (nonce) => renderErrorPage({ ...pageBase(ctx), nonce, title, message, ...(requestId ? { requestId } : {}) }),
-    { status, setCookies },
-  );
-}
-
 /**
  * "Too many attempts" (429): when to try again, and for a limit on one account (`reason:
  * 'account'`) with the sign-in request known, "Use another account" back to its login page.
  */
-export function lockoutPage(ctx: ServerContext, reason: 'account' | 'network', retryAfterSeconds: number, interactionId?: string): Response {
+export function lockoutPage(
+  ctx: Pick<ServerContext, 'clock' | 'config'>,
+  reason: 'account' | 'network',
+  retryAfterSeconds: number,
+  interactionId?: string,
+): Response {
   const now = ctx.clock.now();
   const until = now + retryAfterSeconds * 1000;
   return htmlResponse(

@@ -2,8 +2,8 @@ import type { ServerContext } from '../context.js';
 import { spendAttempt } from './attempt-budget.js';
 
 /** Second-factor answers a user may get wrong per window, across all methods and sign-ins (NIST SP 800-63B §5.2.2). */
-export const MFA_ATTEMPTS_PER_WINDOW = 10;
-export const MFA_WINDOW_MS = 15 * 60_000;
+const MFA_ATTEMPTS_PER_WINDOW = 10;
+const MFA_WINDOW_MS = 15 * 60_000;
 
 /** A second-factor answer reserved before it is checked. */
 export interface AnswerReservation {
@@ -23,7 +23,11 @@ export interface AnswerReservation {
  * When either refuses, the other is given back and nothing may be checked. `userId` is undefined
  * for a passwordless passkey, where only the address is known.
  */
-export async function reserveSecondFactorAnswer(ctx: ServerContext, userId: string | undefined, ip: string): Promise<AnswerReservation> {
+export async function reserveSecondFactorAnswer(
+  ctx: Pick<ServerContext, 'clock' | 'limits' | 'store'>,
+  userId: string | undefined,
+  ip: string,
+): Promise<AnswerReservation> {
   const [user, address] = await Promise.all([
     userId === undefined ? undefined : spendAttempt(ctx, `mfa-failures:${userId}`, MFA_ATTEMPTS_PER_WINDOW, MFA_WINDOW_MS),
     ctx.limits.reserve([{ limiter: 'mfaPerIp', key: ip }]),

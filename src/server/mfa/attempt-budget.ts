@@ -21,7 +21,7 @@ export interface SpentAttempt {
  * under concurrency and across instances, on every store: of N concurrent attempts at most `max`
  * are allowed.
  */
-export async function spendAttempt(ctx: ServerContext, key: string, max: number, windowMs: number): Promise<SpentAttempt> {
+export async function spendAttempt(ctx: Pick<ServerContext, 'clock' | 'store'>, key: string, max: number, windowMs: number): Promise<SpentAttempt> {
   const { artifacts } = ctx.store;
   const window = Math.floor(ctx.clock.now() / windowMs);
   const retryAt = (window + 1) * windowMs;
@@ -29,7 +29,10 @@ export async function spendAttempt(ctx: ServerContext, key: string, max: number,
     const id = `${key}:${window}:${slot}`;
     try {
       await artifacts.put({ kind: ATTEMPT, id, value: null, ownerId: null, expiresAt: retryAt });
-      return { allowed: true, retryAt, last: slot === max - 1, refund: async () => void (await artifacts.delete(ATTEMPT, id)) };
+      const refund = async (): Promise<void> => {
+        await artifacts.delete(ATTEMPT, id);
+      };
+      return { allowed: true, retryAt, last: slot === max - 1, refund };
     } catch (error) {
       if (!(error instanceof StoreConflictError)) throw error;
     }

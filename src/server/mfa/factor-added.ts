@@ -16,11 +16,29 @@ const DETAIL: Record<MfaFactorType, string> = {
  * else does not go unnoticed. The email goes out after the answer; a failure is logged, never
  * shown to the user.
  */
-export async function factorAdded(ctx: ServerContext, user: UserRecord, type: MfaFactorType, details: Record<string, string> = {}): Promise<void> {
-  await ctx.audit.record(auditEvent(type === 'recovery_codes' ? 'mfa.recovery_codes_regenerated' : 'mfa.enrolled', { sub: user.id, ...(type === 'recovery_codes' ? {} : { type }), ...details }));
+export async function factorAdded(
+  ctx: Pick<ServerContext, 'audit' | 'clock' | 'config' | 'logger'>,
+  user: UserRecord,
+  type: MfaFactorType,
+  details: Record<string, string> = {},
+): Promise<void> {
+  await ctx.audit.record(
+    auditEvent(type === 'recovery_codes' ? 'mfa.recovery_codes_regenerated' : 'mfa.enrolled', {
+      sub: user.id,
+      ...(type === 'recovery_codes' ? {} : { type }),
+      ...details,
+    }),
+  );
   const sender = ctx.config.mfa.senders.email;
   if (!sender?.notify || !user.email) return;
   sender
-    .notify({ channel: 'email', to: user.email, kind: 'factor_added', detail: DETAIL[type], productName: ctx.config.branding.productName, at: new Date(ctx.clock.now()) })
+    .notify({
+      channel: 'email',
+      to: user.email,
+      kind: 'factor_added',
+      detail: DETAIL[type],
+      productName: ctx.config.branding.productName,
+      at: new Date(ctx.clock.now()),
+    })
     .catch((error: unknown) => ctx.logger.warn({ err: error, sub: user.id }, 'the security notice could not be sent'));
 }

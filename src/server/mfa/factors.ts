@@ -8,22 +8,47 @@ import { generateRecoveryCodes, normaliseRecoveryCode } from './recovery-codes.j
 import { matchTotp, newTotpSecret } from './totp.js';
 
 /** Factors that count as a second factor once set up (recovery codes are a fallback, not a factor). */
-export const SECOND_FACTORS: readonly MfaFactorType[] = ['totp', 'webauthn', 'sms', 'email'];
+const SECOND_FACTORS: readonly MfaFactorType[] = ['totp', 'webauthn', 'sms', 'email'];
 
 /** A user's usable second factors: confirmed TOTP, passkeys, verified phone numbers and emails. */
-export async function usableFactors(ctx: FactorContext, userId: string): Promise<MfaFactorRecord[]> {
+export async function usableFactors(ctx: Pick<FactorContext, 'store'>, userId: string): Promise<MfaFactorRecord[]> {
   const factors = await ctx.store.factors.listByUser(userId);
   return factors.filter((factor) => SECOND_FACTORS.includes(factor.type) && factor.data.confirmed === true);
 }
 
-function newFactor(userId: string, type: MfaFactorType, label: string, data: MfaFactorRecord['data'], now: number, lookup: string | null = null): MfaFactorRecord {
+/**
+ * A text field of a factor's `data`: a TOTP factor's encrypted `secret`, a phone or email factor's
+ * `to`, a passkey's `publicKey`. Throws when the stored record holds no string there: a damaged
+ * record, never something a user did.
+ *
+ * @example
+ * const destination = factorText(factor, 'to'); // '+15551234567'
+ */
+export function factorText(factor: MfaFactorRecord, field: string): string {
+  const value = factor.data[field];
+  if (typeof value !== 'string') throw new Error(`the ${factor.type} factor ${factor.id} has no ${field} text`);
+  return value;
+}
+
+function newFactor(
+  userId: string,
+  type: MfaFactorType,
+  label: string,
+  data: MfaFactorRecord['data'],
+  now: number,
+  lookup: string | null = null,
+): MfaFactorRecord {
   return { id: randomUUID(), userId, type, label, lookup, data, createdAt: now, updatedAt: now, lastUsedAt: null };
 }
 
 const totpContext = (factorId: string) => `mfa-totp:${factorId}`;
 
 /** Starts TOTP enrolment: an unconfirmed factor holding the encrypted secret; returns the secret to show once. */
-export async function startTotpEnrolment(ctx: FactorContext, userId: string, label = 'Authenticator app'): Promise<{ factor: MfaFactorRecord; secret: string }> {
+export async function startTotpEnrolment(
+  ctx: FactorContext,
+  userId: string,
+  label = 'Authenticator app',
+): Promise<{ factor: MfaFactorRecord; secret: string }> {
   const now = ctx.clock.now();
   const secret = newTotpSecret();
   const factor = newFactor(userId, 'totp', label, { confirmed: false, lastStep: 0 }, now);
@@ -38,7 +63,7 @@ export async function startTotpEnrolment(ctx: FactorContext, userId: string, lab
  * of one code cannot both win (the update is conditional on the record not having changed).
  */
 export async function useTotpCode(ctx: FactorContext, factor: MfaFactorRecord, code: string): Promise<boolean> {
-  const secret = ctx.secrets.decrypt(String(factor.data.secret), totpContext(factor.id));
+  const secret = ctx.secrets.decrypt(factorText(factor, 'secret'), totpContext(factor.id));
   const now = ctx.clock.now();
   const step = await matchTotp(secret, code.replace(/\s/g, ''), now);
   if (step === undefined || step <= Number(factor.data.lastStep ?? 0)) return false;
@@ -57,7 +82,7 @@ export async function verifyTotpCode(ctx: FactorContext, userId: string, code: s
 
 /** Decrypts a TOTP factor's secret (for the CLI's scripted set-up). */
 export function totpSecretOf(ctx: FactorContext, factor: MfaFactorRecord): string {
-  return ctx.secrets.decrypt(String(factor.data.secret), totpContext(factor.id));
+  return ctx.secrets.decrypt(factorText(factor, 'secret'), totpContext(factor.id));
 }
 
 const RECOVERY_PURPOSE = 'recovery-code';
@@ -94,7 +119,14 @@ export async function useRecoveryCode(ctx: FactorContext, userId: string, input:
 }
 
 /** Registers a factor created elsewhere (passkeys, phone numbers, emails). */
-export async function addFactor(ctx: FactorContext, userId: string, type: MfaFactorType, label: string, data: MfaFactorRecord['data'], lookup: string | null = null): Promise<MfaFactorRecord> {
+export async function addFactor(
+  ctx: FactorContext,
+  userId: string,
+  type: MfaFactorType,
+  label: string,
+  data: MfaFactorRecord['data'],
+  lookup: string | null = null,
+): Promise<MfaFactorRecord> {
   const factor = newFactor(userId, type, label, data, ctx.clock.now(), lookup);
   await ctx.store.factors.create(factor);
   return factor;

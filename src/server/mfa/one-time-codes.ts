@@ -2,6 +2,7 @@ import { randomInt } from 'node:crypto';
 import { StoreConflictError, type MfaFactorRecord } from '../../stores/contract.js';
 import type { ServerContext } from '../context.js';
 import { spendAttempt } from './attempt-budget.js';
+import { factorText } from './factors.js';
 import { recordRateLimitHit } from '../protection/rate-limited.js';
 import type { CodePurpose, Sender } from './senders/sender.js';
 
@@ -33,7 +34,12 @@ export type SendOutcome = { sent: true } | { sent: false; reason: 'resend' | 'li
  * `codesPerUser`, `codesPerDestination`, `codesGlobal`), and one factor gets a new code at most
  * every 30 seconds.
  */
-export async function sendOneTimeCode(ctx: ServerContext, factor: MfaFactorRecord, purpose: CodePurpose, sender: Sender): Promise<SendOutcome> {
+export async function sendOneTimeCode(
+  ctx: Pick<ServerContext, 'audit' | 'clock' | 'config' | 'limits' | 'metrics' | 'request' | 'secrets' | 'store'>,
+  factor: MfaFactorRecord,
+  purpose: CodePurpose,
+  sender: Sender,
+): Promise<SendOutcome> {
   const { store } = ctx;
   const now = ctx.clock.now();
   const id = codeKey(purpose, factor.id);
@@ -45,7 +51,7 @@ export async function sendOneTimeCode(ctx: ServerContext, factor: MfaFactorRecor
     const gap = await store.artifacts.get(RESEND_GAP, id);
     return { sent: false, reason: 'resend', retryAt: gap?.expiresAt ?? now + RESEND_AFTER_MS };
   }
-  const destination = String(factor.data.to);
+  const destination = factorText(factor, 'to');
   const budget = await ctx.limits.reserve([
     { limiter: 'codesPerUser', key: factor.userId },
     // A keyed hash: phone numbers and addresses never appear in rate-limit keys.
@@ -60,7 +66,13 @@ export async function sendOneTimeCode(ctx: ServerContext, factor: MfaFactorRecor
   }
   const code = String(randomInt(0, 1_000_000)).padStart(6, '0');
   await store.artifacts.delete(ONE_TIME_CODE, id);
-  await store.artifacts.put({ kind: ONE_TIME_CODE, id, value: { hash: ctx.secrets.hash(code, CODE_PURPOSE), sentAt: now }, ownerId: null, expiresAt: now + CODE_TTL_MS });
+  await store.artifacts.put({
+    kind: ONE_TIME_CODE,
+    id,
+    value: { hash: ctx.secrets.hash(code, CODE_PURPOSE), sentAt: now },
+    ownerId: null,
+    expiresAt: now + CODE_TTL_MS,
+  });
   await sender.send({
     channel: factor.type === 'sms' ? 'sms' : 'email',
     to: destination,
@@ -78,11 +90,16 @@ export type CodeCheck = { ok: true } | { ok: false; reason: 'wrong' | 'expired' 
  * Checks a code: at most five attempts per code (each claims a slot in the store, so concurrent
  * guesses cannot exceed it); a right code is used up.
  */
-export async function checkOneTimeCode(ctx: ServerContext, factor: MfaFactorRecord, purpose: CodePurpose, code: string): Promise<CodeCheck> {
+export async function checkOneTimeCode(
+  ctx: Pick<ServerContext, 'clock' | 'secrets' | 'store'>,
+  factor: MfaFactorRecord,
+  purpose: CodePurpose,
+  code: string,
+): Promise<CodeCheck> {
   const { store } = ctx;
   const id = codeKey(purpose, factor.id);
   const stored = await store.artifacts.get<StoredCode>(ONE_TIME_CODE, id);
-  if (!stored || stored.consumedAt !== null) return { ok: false, reason: 'expired' };
+  if (stored?.consumedAt !== null) return { ok: false, reason: 'expired' };
   // One window longer than the code lives, so a code's five attempts never straddle two windows.
   const attempt = await spendAttempt(ctx, `otp:${id}:${stored.value.sentAt}`, MAX_ATTEMPTS, 12 * CODE_TTL_MS);
   if (!attempt.allowed) return { ok: false, reason: 'locked', retryAt: stored.expiresAt };

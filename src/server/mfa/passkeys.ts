@@ -11,31 +11,37 @@ import {
 import { randomToken } from '../../core/encoding.js';
 import { StoreConflictError, type MfaFactorRecord, type UserRecord } from '../../stores/contract.js';
 import type { ServerContext } from '../context.js';
-import { addFactor } from './factors.js';
+import { addFactor, factorText } from './factors.js';
 
 /** Artifact kind of outstanding WebAuthn challenges (single use, 5 minutes). */
 const CHALLENGE = 'webauthn_challenge';
 const CHALLENGE_TTL_MS = 5 * 60_000;
 
 /** The relying party: the issuer's host is the RP ID, its origin the expected origin (WebAuthn §5.1.3, §7.1). */
-function relyingParty(ctx: ServerContext): { rpID: string; origin: string; rpName: string } {
+function relyingParty(ctx: Pick<ServerContext, 'config'>): { rpID: string; origin: string; rpName: string } {
   return { rpID: ctx.config.issuerUrl.hostname, origin: ctx.config.issuerUrl.origin, rpName: ctx.config.branding.productName };
 }
 
-async function rememberChallenge(ctx: ServerContext, challenge: string, userId: string | null): Promise<string> {
+async function rememberChallenge(ctx: Pick<ServerContext, 'clock' | 'store'>, challenge: string, userId: string | null): Promise<string> {
   const id = randomToken(24);
   await ctx.store.artifacts.put({ kind: CHALLENGE, id, value: { challenge, userId }, ownerId: null, expiresAt: ctx.clock.now() + CHALLENGE_TTL_MS });
   return id;
 }
 
 /** Uses up a challenge: each can answer one ceremony only. */
-async function takeChallenge(ctx: ServerContext, id: string): Promise<{ challenge: string; userId: string | null } | undefined> {
+async function takeChallenge(
+  ctx: Pick<ServerContext, 'clock' | 'config' | 'store'>,
+  id: string,
+): Promise<{ challenge: string; userId: string | null } | undefined> {
   const record = await ctx.store.artifacts.consume<{ challenge: string; userId: string | null }>(CHALLENGE, id, ctx.clock.now());
   return record?.value;
 }
 
 /** Options for registering a new passkey for a signed-in user; the user's existing ones are excluded. */
-export async function passkeyRegistrationOptions(ctx: ServerContext, user: UserRecord): Promise<{ options: PublicKeyCredentialCreationOptionsJSON; challengeId: string }> {
+export async function passkeyRegistrationOptions(
+  ctx: Pick<ServerContext, 'clock' | 'config' | 'store'>,
+  user: UserRecord,
+): Promise<{ options: PublicKeyCredentialCreationOptionsJSON; challengeId: string }> {
   const { rpID, rpName } = relyingParty(ctx);
   const existing = (await ctx.store.factors.listByUser(user.id)).filter((factor) => factor.type === 'webauthn');
   const options = await generateRegistrationOptions({
@@ -53,13 +59,25 @@ export async function passkeyRegistrationOptions(ctx: ServerContext, user: UserR
 }
 
 /** Verifies a registration response and stores the passkey. `undefined` when it does not verify. */
-export async function registerPasskey(ctx: ServerContext, user: UserRecord, challengeId: string, response: RegistrationResponseJSON, label: string): Promise<MfaFactorRecord | undefined> {
+export async function registerPasskey(
+  ctx: Pick<ServerContext, 'clock' | 'config' | 'secrets' | 'store'>,
+  user: UserRecord,
+  challengeId: string,
+  response: RegistrationResponseJSON,
+  label: string,
+): Promise<MfaFactorRecord | undefined> {
   const remembered = await takeChallenge(ctx, challengeId);
-  if (!remembered || remembered.userId !== user.id) return undefined;
+  if (remembered?.userId !== user.id) return undefined;
   const { rpID, origin } = relyingParty(ctx);
   let verification;
   try {
-    verification = await verifyRegistrationResponse({ response, expectedChallenge: remembered.challenge, expectedOrigin: origin, expectedRPID: rpID, requireUserVerification: false });
+    verification = await verifyRegistrationResponse({
+      response,
+      expectedChallenge: remembered.challenge,
+      expectedOrigin: origin,
+      expectedRPID: rpID,
+      requireUserVerification: false,
+    });
   } catch {
     return undefined;
   }
@@ -87,7 +105,10 @@ export async function registerPasskey(ctx: ServerContext, user: UserRecord, chal
  * Options for signing in with a passkey: as a second factor, restricted to the user's passkeys;
  * or passwordless (no user yet), letting the authenticator offer its discoverable credentials.
  */
-export async function passkeyAuthenticationOptions(ctx: ServerContext, userId: string | null): Promise<{ options: PublicKeyCredentialRequestOptionsJSON; challengeId: string }> {
+export async function passkeyAuthenticationOptions(
+  ctx: Pick<ServerContext, 'clock' | 'config' | 'store'>,
+  userId: string | null,
+): Promise<{ options: PublicKeyCredentialRequestOptionsJSON; challengeId: string }> {
   const { rpID } = relyingParty(ctx);
   const allow = userId === null ? [] : (await ctx.store.factors.listByUser(userId)).filter((factor) => factor.type === 'webauthn');
   const options = await generateAuthenticationOptions({
@@ -112,9 +133,14 @@ export interface PasskeyAssertion {
  * asked, and the signature counter, which must grow unless the authenticator keeps none (WebAuthn
  * §6.1.1): a counter that does not grow suggests a cloned authenticator, and the assertion is refused.
  */
-export async function verifyPasskey(ctx: ServerContext, challengeId: string, response: AuthenticationResponseJSON, expectedUserId: string | null): Promise<PasskeyAssertion | undefined> {
+export async function verifyPasskey(
+  ctx: Pick<ServerContext, 'clock' | 'config' | 'store'>,
+  challengeId: string,
+  response: AuthenticationResponseJSON,
+  expectedUserId: string | null,
+): Promise<PasskeyAssertion | undefined> {
   const remembered = await takeChallenge(ctx, challengeId);
-  if (!remembered || remembered.userId !== expectedUserId) return undefined;
+  if (remembered?.userId !== expectedUserId) return undefined;
   const factor = await ctx.store.factors.findByLookup('webauthn', response.id);
   if (!factor || (expectedUserId !== null && factor.userId !== expectedUserId)) return undefined;
   const { rpID, origin } = relyingParty(ctx);
@@ -125,7 +151,12 @@ export async function verifyPasskey(ctx: ServerContext, challengeId: string, res
       expectedChallenge: remembered.challenge,
       expectedOrigin: origin,
       expectedRPID: rpID,
-      credential: { id: factor.lookup!, publicKey: Buffer.from(String(factor.data.publicKey), 'base64url'), counter: Number(factor.data.counter), transports: (factor.data.transports ?? []) as string[] },
+      credential: {
+        id: factor.lookup!,
+        publicKey: Buffer.from(factorText(factor, 'publicKey'), 'base64url'),
+        counter: Number(factor.data.counter),
+        transports: (factor.data.transports ?? []) as string[],
+      },
       requireUserVerification: expectedUserId === null,
     });
   } catch {

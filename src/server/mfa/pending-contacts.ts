@@ -1,9 +1,9 @@
 import { StoreConflictError, type MfaFactorRecord } from '../../stores/contract.js';
 import type { ServerContext } from '../context.js';
-import { addFactor } from './factors.js';
+import { addFactor, factorText } from './factors.js';
 
 /** Unconfirmed phone numbers and emails a user may have at once (each one costs a message). */
-export const MAX_PENDING_CONTACTS = 3;
+const MAX_PENDING_CONTACTS = 3;
 /** An unconfirmed contact older than this can no longer be confirmed (its code lived 5 minutes). */
 const PENDING_CONTACT_TTL_MS = 10 * 60_000;
 /** Artifact kind: the pending factor of one user and destination. */
@@ -20,7 +20,15 @@ const destinationId = (ctx: ServerContext, userId: string, channel: string, to: 
  * store, so concurrent requests make one factor per destination and never more than three pending.
  * `undefined`: every place is taken (they free up when confirmed, or after 10 minutes).
  */
-export async function claimPendingContact(ctx: ServerContext, userId: string, channel: 'sms' | 'email', to: string): Promise<MfaFactorRecord | undefined> {
+export async function claimPendingContact(
+  ctx: Pick<
+    ServerContext,
+    'audit' | 'clock' | 'config' | 'keys' | 'limits' | 'logger' | 'metrics' | 'network' | 'request' | 'secrets' | 'store' | 'upstreams' | 'urls'
+  >,
+  userId: string,
+  channel: 'sms' | 'email',
+  to: string,
+): Promise<MfaFactorRecord | undefined> {
   const { store } = ctx;
   const now = ctx.clock.now();
   const expiresAt = now + PENDING_CONTACT_TTL_MS;
@@ -52,9 +60,16 @@ export async function claimPendingContact(ctx: ServerContext, userId: string, ch
 }
 
 /** The contact was confirmed, or its code could not be sent: its destination and place are free again. */
-export async function releasePendingContact(ctx: ServerContext, factor: MfaFactorRecord, options: { dropFactor: boolean }): Promise<void> {
+export async function releasePendingContact(
+  ctx: Pick<
+    ServerContext,
+    'audit' | 'clock' | 'config' | 'keys' | 'limits' | 'logger' | 'metrics' | 'network' | 'request' | 'secrets' | 'store' | 'upstreams' | 'urls'
+  >,
+  factor: MfaFactorRecord,
+  options: { dropFactor: boolean },
+): Promise<void> {
   const { store } = ctx;
-  const destination = destinationId(ctx, factor.userId, factor.type, String(factor.data.to));
+  const destination = destinationId(ctx, factor.userId, factor.type, factorText(factor, 'to'));
   await store.artifacts.delete(PENDING, destination);
   for (let index = 0; index < MAX_PENDING_CONTACTS; index += 1) {
     const place = await store.artifacts.get<string>(PLACE, `${factor.userId}:${index}`);
@@ -63,14 +78,14 @@ export async function releasePendingContact(ctx: ServerContext, factor: MfaFacto
   if (options.dropFactor) await store.factors.delete(factor.id);
 }
 
-async function pendingFactor(ctx: ServerContext, destination: string): Promise<MfaFactorRecord | undefined> {
+async function pendingFactor(ctx: Pick<ServerContext, 'store'>, destination: string): Promise<MfaFactorRecord | undefined> {
   const claim = await ctx.store.artifacts.get<string>(PENDING, destination);
   const factor = claim ? await ctx.store.factors.get(claim.value) : undefined;
   return factor && factor.data.confirmed !== true ? factor : undefined;
 }
 
 /** Unconfirmed contacts past their 10 minutes can never be confirmed: removed. */
-async function dropStaleContacts(ctx: ServerContext, userId: string): Promise<void> {
+async function dropStaleContacts(ctx: Pick<ServerContext, 'clock' | 'store'>, userId: string): Promise<void> {
   const now = ctx.clock.now();
   for (const factor of await ctx.store.factors.listByUser(userId)) {
     if ((factor.type === 'sms' || factor.type === 'email') && factor.data.confirmed !== true && now - factor.createdAt > PENDING_CONTACT_TTL_MS) {

@@ -1,6 +1,6 @@
 import type { ClientRecord } from '../../stores/contract.js';
 import type { ServerContext } from '../context.js';
-import type { AuthorizationRequest } from '../interaction/authorization-request.js';
+import type { AuthorizationRequest } from '../authorize/request.js';
 import { usableFactors } from './factors.js';
 
 /**
@@ -24,7 +24,7 @@ export function isKnownAcr(acr: string): boolean {
  * so a second factor is needed only when every value this server knows needs one. Unknown values
  * are ignored (`acr_values` is voluntary; an essential claim with none known is refused earlier).
  */
-export function demandsSecondFactor(values: readonly string[]): boolean {
+function demandsSecondFactor(values: readonly string[]): boolean {
   const known = values.filter(isKnownAcr);
   return known.length > 0 && known.every((acr) => MULTI_FACTOR_ACRS.has(acr));
 }
@@ -43,11 +43,17 @@ export interface MfaRequirement {
  * `require_mfa`, or when the request asks for it (step-up): `acr_values` or an essential `acr`
  * claim whose known values all need a second factor (`acr_values=2`, not `acr_values=1 2`).
  */
-export async function mfaRequirement(ctx: ServerContext, client: ClientRecord, request: AuthorizationRequest, userId: string): Promise<MfaRequirement> {
+export async function mfaRequirement(
+  ctx: Pick<ServerContext, 'store' | 'config'>,
+  client: ClientRecord,
+  request: AuthorizationRequest,
+  userId: string,
+): Promise<MfaRequirement> {
   const policy = ctx.config.mfa.policy;
   if (policy === 'off') return { required: false, enrolled: false };
   const enrolled = (await usableFactors(ctx, userId)).length > 0;
-  const demanded = policy === 'required' || client.extra.require_mfa === true || demandsSecondFactor(request.acrValues) || demandsSecondFactor(request.essentialAcr ?? []);
+  const demanded =
+    policy === 'required' || client.extra.require_mfa === true || demandsSecondFactor(request.acrValues) || demandsSecondFactor(request.essentialAcr ?? []);
   return { required: enrolled || demanded, enrolled };
 }
 

@@ -1,7 +1,7 @@
 import { randomInt } from 'node:crypto';
 
 /** Ten codes per set, each 10 characters from an alphabet without look-alikes: about 50 bits. */
-export const RECOVERY_CODE_COUNT = 10;
+const RECOVERY_CODE_COUNT = 10;
 const ALPHABET = 'abcdefghjkmnpqrstuvwxyz23456789';
 
 /** A fresh set of recovery codes, formatted `xxxxx-xxxxx`. Shown once; only their hashes are kept. */

@@ -26,5 +26,5 @@ export async function matchTotp(secret: string, code: string, nowMs: number): Pr
   const result = await verify({ secret, token: code, epoch, epochTolerance: 30 });
   if (!result.valid) return undefined;
   // `delta` is the matched step relative to the current one (-1, 0 or +1).
-  return Math.floor(epoch / 30) + (result.delta ?? 0);
+  return Math.floor(epoch / 30) + result.delta;
 }

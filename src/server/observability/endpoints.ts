@@ -1,13 +1,13 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { OAuthError } from '../../core/errors.js';
-import { SIGNING_ALGS, type KeyRing } from '../../core/signing-keys.js';
+import { SIGNING_ALGS, type KeyRing } from '../keys/signing-keys.js';
 import type { Store } from '../../stores/contract.js';
 import { json, oauthErrorResponse } from '../http/responses.js';
 import type { IpRanges } from '../protection/ip-ranges.js';
 import type { Metrics } from './metrics.js';
 
 /** How long a readiness probe waits for the store to answer before calling it unreachable. */
-export const READINESS_TIMEOUT_MS = 1000;
+const READINESS_TIMEOUT_MS = 1000;
 
 /** What the readiness probe found. */
 export interface ReadinessChecks {
@@ -72,7 +72,9 @@ export async function operatorMetricsResponse(
     if (presented === undefined || !sameSecret(presented, options.token)) {
       // RFC 6750 §3.1: no error code when no credentials were sent at all.
       const challenge = `Bearer realm="gatehouse-metrics"${presented === undefined ? '' : ', error="invalid_token"'}`;
-      return oauthErrorResponse(new OAuthError('invalid_token', 'a valid metrics bearer token is required', { status: 401, headers: { 'WWW-Authenticate': challenge } }));
+      return oauthErrorResponse(
+        new OAuthError('invalid_token', 'a valid metrics bearer token is required', { status: 401, headers: { 'WWW-Authenticate': challenge } }),
+      );
     }
   }
   return metricsResponse(metrics);
@@ -110,7 +112,8 @@ export interface ReadyzOptions {
  */
 export async function readyzResponse(check: () => Promise<ReadinessChecks>, options: ReadyzOptions = {}): Promise<Response> {
   const failed: ReadinessChecks = { store: false, keys: false };
-  let checks: ReadinessChecks;
+  // Only `true` counts: a check written in JavaScript may answer anything.
+  let checks: Partial<Record<keyof ReadinessChecks, unknown>>;
   try {
     checks = await withTimeout(Promise.resolve().then(check), options.timeoutMs ?? 2 * READINESS_TIMEOUT_MS, failed);
   } catch {
@@ -164,7 +167,7 @@ async function withTimeout<T>(promise: Promise<T>, ms: number, fallback: T): Pro
   const timeout = new Promise<T>((resolve) => {
     timer = setTimeout(() => resolve(fallback), ms);
     // A probe must never keep the process alive.
-    timer.unref?.();
+    timer.unref();
   });
   try {
     return await Promise.race([promise, timeout]);

@@ -40,7 +40,7 @@ export function httpMetrics(metrics: Pick<Metrics, 'httpRequests' | 'httpDuratio
  * middleware. Every handler registered for a path (method handlers, the 405 catch-all, CORS
  * middleware) shares the path's pattern, so whichever answered, the label is the same.
  */
-export function routePattern(c: Context): string {
+function routePattern(c: Context): string {
   const routes = matchedRoutes(c);
   for (let index = routes.length - 1; index >= 0; index -= 1) {
     const path = routes[index]?.path;

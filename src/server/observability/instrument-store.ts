@@ -22,7 +22,7 @@ export function instrumentStore<S extends Store>(store: S, metrics: Pick<Metrics
   return new Proxy(store, {
     get(target, property) {
       const value: unknown = Reflect.get(target, property, target);
-      if (typeof value === 'function') return LIFECYCLE.has(property) ? value.bind(target) : value;
+      if (typeof value === 'function') return LIFECYCLE.has(property) ? (value as (...args: unknown[]) => unknown).bind(target) : value;
       if (typeof property !== 'string' || typeof value !== 'object' || value === null) return value;
       let repository = repositories.get(property);
       if (repository === undefined) {

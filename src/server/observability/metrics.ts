@@ -8,13 +8,13 @@ export const METRIC_PREFIX = 'gatehouse_';
  * Request latency buckets, in seconds: 1 ms to 5 s. Most endpoints answer in a few milliseconds;
  * a password check (argon2id) or an upstream round trip takes hundreds.
  */
-export const HTTP_DURATION_BUCKETS: readonly number[] = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
+const HTTP_DURATION_BUCKETS: readonly number[] = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
 
 /**
  * Store latency buckets, in seconds: 0.1 ms to 2.5 s. Finer at the bottom than the HTTP buckets —
  * an indexed lookup takes well under a millisecond, and a slow store shows first as a shifted median.
  */
-export const STORE_DURATION_BUCKETS: readonly number[] = [0.0001, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5];
+const STORE_DURATION_BUCKETS: readonly number[] = [0.0001, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5];
 
 /**
  * The `route` label of requests that matched no route. Scanners probe arbitrary paths; one bucket

@@ -37,8 +37,24 @@ const xForwardedFor: Row[] = [
   ['a quoted value is not an XFF entry', '127.0.0.1', { 'x-forwarded-for': '"203.0.113.7"' }, '127.0.0.1'],
   ['Forwarded ignored in xff mode', '127.0.0.1', { forwarded: 'for=10.9.9.9', 'x-forwarded-for': '203.0.113.7' }, '203.0.113.7'],
   ['only Forwarded in xff mode: the peer', '127.0.0.1', { forwarded: 'for=10.9.9.9' }, '127.0.0.1'],
-  ['several header lines, joined', '127.0.0.1', [['x-forwarded-for', '6.6.6.6'], ['x-forwarded-for', '203.0.113.7, 10.0.0.2']], '203.0.113.7'],
-  ['forged line before the proxy line', '127.0.0.1', [['x-forwarded-for', '10.9.9.9'], ['x-forwarded-for', '203.0.113.7']], '203.0.113.7'],
+  [
+    'several header lines, joined',
+    '127.0.0.1',
+    [
+      ['x-forwarded-for', '6.6.6.6'],
+      ['x-forwarded-for', '203.0.113.7, 10.0.0.2'],
+    ],
+    '203.0.113.7',
+  ],
+  [
+    'forged line before the proxy line',
+    '127.0.0.1',
+    [
+      ['x-forwarded-for', '10.9.9.9'],
+      ['x-forwarded-for', '203.0.113.7'],
+    ],
+    '203.0.113.7',
+  ],
 ];
 
 const forwarded: Row[] = [
@@ -66,7 +82,15 @@ const forwarded: Row[] = [
   ['garbage value', '127.0.0.1', { forwarded: 'for=<script>' }, '127.0.0.1'],
   ['X-Forwarded-For ignored in forwarded mode', '127.0.0.1', { forwarded: 'for=203.0.113.7', 'x-forwarded-for': '10.9.9.9' }, '203.0.113.7'],
   ['only X-Forwarded-For in forwarded mode: the peer', '127.0.0.1', { 'x-forwarded-for': '203.0.113.7' }, '127.0.0.1'],
-  ['several header lines, joined', '127.0.0.1', [['forwarded', 'for=10.9.9.9'], ['forwarded', 'for=203.0.113.7']], '203.0.113.7'],
+  [
+    'several header lines, joined',
+    '127.0.0.1',
+    [
+      ['forwarded', 'for=10.9.9.9'],
+      ['forwarded', 'for=203.0.113.7'],
+    ],
+    '203.0.113.7',
+  ],
 ];
 
 function check(header: ForwardedHeader, rows: Row[]): void {

@@ -26,14 +26,19 @@ export const FORWARDED_HEADERS = ['x-forwarded-for', 'forwarded'] as const satis
  * clientIp('10.0.0.1', new Headers({ 'x-forwarded-for': '6.6.6.6, 203.0.113.7' }), parseIpRanges(['10.0.0.0/8'], 'p'))
  * // '203.0.113.7': 6.6.6.6 is what the client claimed, 203.0.113.7 what the proxy saw
  */
-export function clientIp(remoteAddress: string | undefined, headers: Headers, trustedProxies: IpRanges, header: ForwardedHeader = 'x-forwarded-for'): string | null {
+export function clientIp(
+  remoteAddress: string | undefined,
+  headers: Headers,
+  trustedProxies: IpRanges,
+  header: ForwardedHeader = 'x-forwarded-for',
+): string | null {
   const peer = remoteAddress ? normaliseIp(remoteAddress) : null;
   if (!peer || !trustedProxies.has(peer)) return peer;
   const value = headers.get(header);
   const chain = value === null ? [] : header === 'forwarded' ? forwardedFor(value) : xForwardedFor(value);
   let reporter = peer;
   for (let i = chain.length - 1; i >= 0; i -= 1) {
-    const hop = chain[i]!;
+    const hop = chain[i] as string | null;
     if (hop === null) return reporter;
     if (!trustedProxies.has(hop)) return hop;
     reporter = hop;
@@ -56,7 +61,10 @@ export function hasUnvouchedForwarding(remoteAddress: string | undefined, header
  * seems to be in front, and without `trustedProxies` every client shares its address (rate limits,
  * lockouts, allow-lists, audit). Once per server, which is once per `gatehouse start` process.
  */
-export function unconfiguredProxyWarning(trustedProxies: IpRanges, logger: Pick<Logger, 'warn'>): (remoteAddress: string | undefined, headers: Headers) => void {
+export function unconfiguredProxyWarning(
+  trustedProxies: IpRanges,
+  logger: Pick<Logger, 'warn'>,
+): (remoteAddress: string | undefined, headers: Headers) => void {
   let warned = trustedProxies.size > 0;
   return (remoteAddress, headers) => {
     if (warned || !LOOPBACK.has(remoteAddress) || !hasUnvouchedForwarding(remoteAddress, headers, trustedProxies)) return;

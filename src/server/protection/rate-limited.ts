@@ -4,6 +4,7 @@ import { clientAddress, type ServerContext } from '../context.js';
 import { oauthErrorResponse } from '../http/responses.js';
 import { lockoutPage } from '../interaction/pages.js';
 import type { LimiterName, Limited } from './rate-limits.js';
+import { pathTo } from '../routes.js';
 
 /** The error of a rate-limited API request: 429, `Retry-After` (RFC 6585 §4), an OAuth-shaped body. */
 export function rateLimitedError(limited: Limited): OAuthError {
@@ -18,7 +19,11 @@ export function rateLimitedError(limited: Limited): OAuthError {
  * limiter and address, in each process): a flood is visible, yet cannot grow the chain without end.
  * Not awaited: the refusal is answered at once (the audit queue writes it after).
  */
-export async function recordRateLimitHit(ctx: Pick<ServerContext, 'metrics' | 'limits' | 'audit' | 'request'>, limited: Limited, fields: { client_id?: string } = {}): Promise<void> {
+export async function recordRateLimitHit(
+  ctx: Pick<ServerContext, 'metrics' | 'limits' | 'audit' | 'request'>,
+  limited: Limited,
+  fields: { client_id?: string } = {},
+): Promise<void> {
   ctx.metrics.rateLimitHits.inc({ limiter: limited.limiter });
   if (await ctx.limits.auditAllowed('rate_limit.hit', `${limited.limiter}|${clientAddress(ctx)}`)) {
     ctx.audit.recordLater(auditEvent('rate_limit.hit', { limiter: limited.limiter, ...fields }));
@@ -33,7 +38,11 @@ const ACCOUNT_LIMITERS: ReadonlySet<LimiterName> = new Set(['signInPerAccountIp'
  * one account, when `page` is the request of a sign-in (`/interaction/:id/…`) — "Use another
  * account", back to that sign-in's login page.
  */
-export async function rateLimitedResponse(ctx: ServerContext, limited: Limited, page: boolean | Request): Promise<Response> {
+export async function rateLimitedResponse(
+  ctx: Pick<ServerContext, 'audit' | 'clock' | 'config' | 'limits' | 'metrics' | 'request'>,
+  limited: Limited,
+  page: boolean | Request,
+): Promise<Response> {
   await recordRateLimitHit(ctx, limited);
   if (page === false) return oauthErrorResponse(rateLimitedError(limited));
   const reason = ACCOUNT_LIMITERS.has(limited.limiter) ? 'account' : 'network';
@@ -44,10 +53,10 @@ export async function rateLimitedResponse(ctx: ServerContext, limited: Limited, 
 }
 
 /** The interaction id of a sign-in page's path (`{issuer path}/interaction/:id/…`). */
-function interactionIdOf(ctx: ServerContext, request: Request): string | undefined {
-  const base = ctx.config.issuerUrl.pathname.replace(/\/$/, '');
+function interactionIdOf(ctx: Pick<ServerContext, 'config'>, request: Request): string | undefined {
+  const prefix = pathTo(ctx, 'interaction', { id: '' });
   const path = new URL(request.url).pathname;
-  if (!path.startsWith(`${base}/interaction/`)) return undefined;
-  const id = path.slice(base.length + '/interaction/'.length).split('/')[0] ?? '';
+  if (!path.startsWith(prefix)) return undefined;
+  const id = path.slice(prefix.length).split('/')[0] ?? '';
   return /^[A-Za-z0-9_-]{32}$/.test(id) ? id : undefined;
 }

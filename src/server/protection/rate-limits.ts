@@ -86,7 +86,8 @@ export class RateLimits {
 
   /** `redisPrefix`: the installation's Redis key prefix, so installations sharing a Redis never share counters. */
   constructor(settings: RateLimitSettings, redis?: Redis | Cluster, redisPrefix = '{gatehouse}:') {
-    const memory = (keyPrefix: string, points: number, duration: number, blockDuration: number) => new RateLimiterMemory({ keyPrefix, points, duration, blockDuration });
+    const memory = (keyPrefix: string, points: number, duration: number, blockDuration: number) =>
+      new RateLimiterMemory({ keyPrefix, points, duration, blockDuration });
     const make = (keyPrefix: string, points: number, duration: number, blockDuration = 0): RateLimiterAbstract =>
       redis
         ? new RateLimiterRedis({
@@ -102,7 +103,12 @@ export class RateLimits {
         : memory(keyPrefix, points, duration, blockDuration);
     const plain = (name: LimiterName, keyPrefix: string) => make(keyPrefix, settings[name].points, settings[name].seconds);
     this.#limiters = {
-      signInPerAccountIp: make('signin-account-ip', settings.signInPerAccountIp.points, settings.signInPerAccountIp.seconds, settings.signInPerAccountIp.lockoutSeconds),
+      signInPerAccountIp: make(
+        'signin-account-ip',
+        settings.signInPerAccountIp.points,
+        settings.signInPerAccountIp.seconds,
+        settings.signInPerAccountIp.lockoutSeconds,
+      ),
       signInPerAccount: plain('signInPerAccount', 'signin-account'),
       signInPerIp: plain('signInPerIp', 'signin-ip'),
       mfaPerIp: plain('mfaPerIp', 'mfa-ip'),
@@ -157,6 +163,8 @@ export class RateLimits {
     };
     if (limited || failure !== undefined) {
       await Promise.all([refund(), ...overLimit.map((spend) => this.#limiters[spend.limiter].reward(spend.key, 1))]);
+      // The store's own rejection, as it came.
+      // eslint-disable-next-line @typescript-eslint/only-throw-error
       if (failure !== undefined) throw failure;
       counts.clear();
     }

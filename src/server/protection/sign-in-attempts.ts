@@ -25,7 +25,13 @@ export interface SignInTarget {
  * whether this browser signed in to it before. Two store reads, side by side, for an existing
  * account; none for an unknown name (counted by what was typed, lower-cased).
  */
-export async function signInTarget(ctx: ServerContext, attempt: { login: string; user: UserRecord | undefined; browserId: string | undefined; ip: string }): Promise<SignInTarget> {
+export async function signInTarget(
+  ctx: Pick<
+    ServerContext,
+    'audit' | 'clock' | 'config' | 'keys' | 'limits' | 'logger' | 'metrics' | 'network' | 'request' | 'secrets' | 'store' | 'upstreams' | 'urls'
+  >,
+  attempt: { login: string; user: UserRecord | undefined; browserId: string | undefined; ip: string },
+): Promise<SignInTarget> {
   const { login, user, browserId, ip } = attempt;
   if (!user) return { account: `login:${login.toLowerCase()}`, ip, knownBrowser: false };
   const [knownBrowser, generation] = await Promise.all([isKnownBrowser(ctx, browserId, user.id), signInGeneration(ctx.store, user.id)]);
@@ -39,7 +45,7 @@ export async function signInTarget(ctx: ServerContext, attempt: { login: string;
  * most the smallest budget of wrong passwords is verified; a correct password gets its own points
  * back (failures before it still count, until their window ends).
  */
-export function reserveSignIn(ctx: ServerContext, target: SignInTarget): Promise<Reservation> {
+export function reserveSignIn(ctx: Pick<ServerContext, 'limits'>, target: SignInTarget): Promise<Reservation> {
   return ctx.limits.reserve([
     { limiter: 'signInPerAccountIp', key: `${target.account}|${target.ip}` },
     { limiter: 'signInPerIp', key: target.ip },

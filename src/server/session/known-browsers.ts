@@ -15,13 +15,27 @@ const id = (ctx: ServerContext, browserId: string, userId: string) => ctx.secret
  * browser is not counted against the account's address-independent sign-in budget, so guesses
  * from elsewhere cannot lock the real user out of their own device (OWASP "device cookies").
  */
-export async function isKnownBrowser(ctx: ServerContext, browserId: string | undefined, userId: string): Promise<boolean> {
+export async function isKnownBrowser(
+  ctx: Pick<
+    ServerContext,
+    'audit' | 'clock' | 'config' | 'keys' | 'limits' | 'logger' | 'metrics' | 'network' | 'request' | 'secrets' | 'store' | 'upstreams' | 'urls'
+  >,
+  browserId: string | undefined,
+  userId: string,
+): Promise<boolean> {
   if (!browserId) return false;
   return (await ctx.store.artifacts.get(KNOWN_BROWSER, id(ctx, browserId, userId))) !== undefined;
 }
 
 /** Records a completed sign-in of the account in this browser (its 90 days start again). */
-export async function rememberBrowser(ctx: ServerContext, browserId: string | undefined, userId: string): Promise<void> {
+export async function rememberBrowser(
+  ctx: Pick<
+    ServerContext,
+    'audit' | 'clock' | 'config' | 'keys' | 'limits' | 'logger' | 'metrics' | 'network' | 'request' | 'secrets' | 'store' | 'upstreams' | 'urls'
+  >,
+  browserId: string | undefined,
+  userId: string,
+): Promise<void> {
   if (!browserId) return;
   const key = id(ctx, browserId, userId);
   const { artifacts } = ctx.store;

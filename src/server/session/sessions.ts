@@ -1,7 +1,7 @@
 import { randomToken } from '../../core/encoding.js';
 import type { Store, UserRecord } from '../../stores/contract.js';
 import type { ServerContext } from '../context.js';
-import { cookieName, readCookie, serializeCookie } from '../http/cookies.js';
+import { cookieName, readCookie, setCookie } from '../../core/cookies.js';
 import { existingBrowserId } from './browser.js';
 import { deviceName } from './device-name.js';
 import { rememberBrowser } from './known-browsers.js';
@@ -71,12 +71,12 @@ export interface Session {
   user: UserRecord;
 }
 
-export function sessionCookieName(ctx: ServerContext): string {
+function sessionCookieName(ctx: Pick<ServerContext, 'config'>): string {
   return cookieName('gh_session', ctx.config.secureCookies);
 }
 
 /** The session of the request's cookie, when it exists, has not expired and its user may still sign in. */
-export async function loadSession(ctx: ServerContext, request: Request): Promise<Session | undefined> {
+export async function loadSession(ctx: Pick<ServerContext, 'config' | 'secrets' | 'store'>, request: Request): Promise<Session | undefined> {
   const cookie = readCookie(request, sessionCookieName(ctx));
   if (!cookie) return undefined;
   const record = await ctx.store.artifacts.get<SessionState>(SESSION, ctx.secrets.hash(cookie, SESSION_PURPOSE));
@@ -93,7 +93,10 @@ export async function loadSession(ctx: ServerContext, request: Request): Promise
  * happened ({@link SignInContext}) for the account page.
  */
 export async function startSession(
-  ctx: ServerContext,
+  ctx: Pick<
+    ServerContext,
+    'audit' | 'clock' | 'config' | 'keys' | 'limits' | 'logger' | 'metrics' | 'network' | 'request' | 'secrets' | 'store' | 'upstreams' | 'urls'
+  >,
   request: Request,
   user: UserRecord,
   authentication: Authentication,
@@ -102,8 +105,19 @@ export async function startSession(
   await endSession(ctx, request);
   const cookie = randomToken(32);
   const now = ctx.clock.now();
-  const where = { ...signInContext(ctx, request), ...(authentication.provider ? { provider: authentication.provider } : {}), ...(authentication.code ? { code: authentication.code } : {}) };
-  const state: SessionState = { sid: randomToken(16), sub: user.id, authTime: Math.floor(now / 1000), amr: authentication.amr, acr: authentication.acr, ...where };
+  const where = {
+    ...signInContext(ctx, request),
+    ...(authentication.provider ? { provider: authentication.provider } : {}),
+    ...(authentication.code ? { code: authentication.code } : {}),
+  };
+  const state: SessionState = {
+    sid: randomToken(16),
+    sub: user.id,
+    authTime: Math.floor(now / 1000),
+    amr: authentication.amr,
+    acr: authentication.acr,
+    ...where,
+  };
   const { store } = ctx;
   await store.artifacts.put({
     kind: SESSION,
@@ -122,21 +136,21 @@ export async function startSession(
   await rememberBrowser(ctx, existingBrowserId(ctx, request), user.id);
   return {
     state,
-    setCookie: serializeCookie(sessionCookieName(ctx), cookie, { secure: ctx.config.secureCookies, maxAge: ctx.config.sessions.ttl }),
+    setCookie: setCookie(sessionCookieName(ctx), cookie, { secure: ctx.config.secureCookies, maxAge: ctx.config.sessions.ttl }),
   };
 }
 
 /** The keyed hash a session is stored under, for telling the current one apart in lists. */
-export function sessionKeyOf(ctx: ServerContext, request: Request): string | undefined {
+export function sessionKeyOf(ctx: Pick<ServerContext, 'config' | 'secrets'>, request: Request): string | undefined {
   const cookie = readCookie(request, sessionCookieName(ctx));
   return cookie ? ctx.secrets.hash(cookie, SESSION_PURPOSE) : undefined;
 }
 
 /** Ends the request's session, if any, and returns the `Set-Cookie` value that clears the cookie. */
-export async function endSession(ctx: ServerContext, request: Request): Promise<string> {
+export async function endSession(ctx: Pick<ServerContext, 'config' | 'secrets' | 'store'>, request: Request): Promise<string> {
   const cookie = readCookie(request, sessionCookieName(ctx));
   if (cookie) await ctx.store.artifacts.delete(SESSION, ctx.secrets.hash(cookie, SESSION_PURPOSE));
-  return serializeCookie(sessionCookieName(ctx), '', { secure: ctx.config.secureCookies, maxAge: 0 });
+  return setCookie(sessionCookieName(ctx), '', { secure: ctx.config.secureCookies, maxAge: 0 });
 }
 
 /**

@@ -46,7 +46,7 @@ export interface IssuedAccessToken {
 }
 
 /** RFC 9068 §2.1: the `typ` header of a JWT access token. */
-export const ACCESS_TOKEN_TYP = 'at+jwt';
+const ACCESS_TOKEN_TYP = 'at+jwt';
 
 /**
  * Artifact kind recording each issued access token by `jti` until it expires. A token is active only
@@ -57,7 +57,10 @@ export const ACCESS_TOKEN_TYP = 'at+jwt';
 export const ACCESS_TOKEN_RECORD = 'access_token';
 
 /** Signs an RFC 9068 JWT access token with the active key of the configured algorithm. */
-export async function issueAccessToken(ctx: ServerContext, input: IssueAccessTokenInput): Promise<IssuedAccessToken> {
+export async function issueAccessToken(
+  ctx: Pick<ServerContext, 'clock' | 'config' | 'keys' | 'store'>,
+  input: IssueAccessTokenInput,
+): Promise<IssuedAccessToken> {
   const { config: options } = ctx;
   const ttl = options.tokens.accessTokenTtl;
   const iat = Math.floor(ctx.clock.now() / 1000);
@@ -72,9 +75,7 @@ export async function issueAccessToken(ctx: ServerContext, input: IssueAccessTok
     ...(input.scope.length > 0 ? { scope: input.scope.join(' ') } : {}),
   };
   const signer = ctx.keys.signingKey(options.tokens.accessTokenSigningAlg);
-  const token = await new SignJWT(claims)
-    .setProtectedHeader({ alg: signer.alg, typ: ACCESS_TOKEN_TYP, kid: signer.kid })
-    .sign(signer.key);
+  const token = await new SignJWT(claims).setProtectedHeader({ alg: signer.alg, typ: ACCESS_TOKEN_TYP, kid: signer.kid }).sign(signer.key);
   await ctx.store.artifacts.put({
     kind: ACCESS_TOKEN_RECORD,
     id: claims.jti,
@@ -94,7 +95,7 @@ export async function issueAccessToken(ctx: ServerContext, input: IssueAccessTok
  * and expiry (no leeway: this server's own clock decides). Returns `undefined` for anything else.
  * Revocation is checked separately ({@link activeAccessToken}).
  */
-export async function verifyAccessToken(ctx: ServerContext, token: string): Promise<AccessTokenClaims | undefined> {
+async function verifyAccessToken(ctx: Pick<ServerContext, 'clock' | 'config' | 'keys'>, token: string): Promise<AccessTokenClaims | undefined> {
   let kid: string | undefined;
   try {
     kid = decodeProtectedHeader(token).kid;
@@ -118,7 +119,10 @@ export async function verifyAccessToken(ctx: ServerContext, token: string): Prom
 }
 
 /** The claims of a valid, unexpired, unrevoked access token of this server, else `undefined`. */
-export async function activeAccessToken(ctx: ServerContext, token: string): Promise<AccessTokenClaims | undefined> {
+export async function activeAccessToken(
+  ctx: Pick<ServerContext, 'clock' | 'config' | 'keys' | 'store'>,
+  token: string,
+): Promise<AccessTokenClaims | undefined> {
   const claims = await verifyAccessToken(ctx, token);
   if (!claims) return undefined;
   const record = await ctx.store.artifacts.get<AccessTokenRecord>(ACCESS_TOKEN_RECORD, claims.jti);
@@ -129,6 +133,6 @@ export async function activeAccessToken(ctx: ServerContext, token: string): Prom
 }
 
 /** Revokes one access token; true when it was active. */
-export function revokeAccessToken(ctx: ServerContext, claims: AccessTokenClaims): Promise<boolean> {
+export function revokeAccessToken(ctx: Pick<ServerContext, 'store'>, claims: AccessTokenClaims): Promise<boolean> {
   return ctx.store.artifacts.delete(ACCESS_TOKEN_RECORD, claims.jti);
 }

@@ -8,7 +8,7 @@ export const AUTHORIZATION_CODE = 'authorization_code';
  * Artifact kind remembering a redeemed code (keyed by the same hash) for as long as the tokens
  * issued from it live, so that a replay after the code itself expired still revokes them.
  */
-export const REDEEMED_CODE = 'redeemed_code';
+const REDEEMED_CODE = 'redeemed_code';
 const CODE_PURPOSE = 'authorization-code';
 
 /** What a code stands for: bound to the client, the redirect URI and the PKCE challenge. */
@@ -43,7 +43,7 @@ export interface RedeemedCodeState {
 }
 
 /** Keyed hash under which a code (or a presented code) is stored. */
-export function codeId(ctx: ServerContext, code: string): string {
+export function codeId(ctx: Pick<ServerContext, 'secrets'>, code: string): string {
   return ctx.secrets.hash(code, CODE_PURPOSE);
 }
 
@@ -63,7 +63,11 @@ function familyStart(now: number, authTime: number): number {
  * family: the tokens redeemed from it share its family id, so a replay can revoke them all. Its
  * `familyIssuedAt` is set here (any given value is replaced).
  */
-export function issueAuthorizationCode(ctx: ServerContext, familyId: string, state: AuthorizationCodeState): Promise<string> {
+export function issueAuthorizationCode(
+  ctx: Pick<ServerContext, 'clock' | 'config' | 'secrets' | 'store'>,
+  familyId: string,
+  state: AuthorizationCodeState,
+): Promise<string> {
   const value: AuthorizationCodeState = { ...state, familyIssuedAt: familyStart(ctx.clock.now(), state.authTime) };
   return issueOpaqueCredential(ctx, { kind: AUTHORIZATION_CODE, purpose: CODE_PURPOSE, familyId, value, ttlSeconds: ctx.config.tokens.authorizationCodeTtl });
 }
@@ -73,7 +77,12 @@ export function issueAuthorizationCode(ctx: ServerContext, familyId: string, sta
  * long as the longest-lived token issued from it). Owned by no family, so revoking the family does
  * not forget it: a later replay is still recognised (RFC 6749 §4.1.2).
  */
-export async function rememberRedeemedCode(ctx: ServerContext, id: string, state: RedeemedCodeState, lifetimeSeconds: number): Promise<void> {
+export async function rememberRedeemedCode(
+  ctx: Pick<ServerContext, 'clock' | 'store'>,
+  id: string,
+  state: RedeemedCodeState,
+  lifetimeSeconds: number,
+): Promise<void> {
   try {
     await ctx.store.artifacts.put({ kind: REDEEMED_CODE, id, value: state, ownerId: null, expiresAt: ctx.clock.now() + lifetimeSeconds * 1000 });
   } catch (error) {
@@ -83,6 +92,6 @@ export async function rememberRedeemedCode(ctx: ServerContext, id: string, state
 }
 
 /** The family a redeemed code opened, while its tokens may still live. */
-export async function findRedeemedCode(ctx: ServerContext, id: string): Promise<RedeemedCodeState | undefined> {
+export async function findRedeemedCode(ctx: Pick<ServerContext, 'store'>, id: string): Promise<RedeemedCodeState | undefined> {
   return (await ctx.store.artifacts.get<RedeemedCodeState>(REDEEMED_CODE, id))?.value;
 }

@@ -21,13 +21,13 @@ export interface IdTokenInput {
  * `at_hash`: base64url of the left half of the hash of the access token, the hash matching the
  * ID token's `alg` (SHA-256 for ES256 and RS256), OIDC Core §3.1.3.6.
  */
-export function atHash(accessToken: string): string {
+function atHash(accessToken: string): string {
   const digest = createHash('sha256').update(accessToken, 'ascii').digest();
   return digest.subarray(0, digest.length / 2).toString('base64url');
 }
 
 /** Signs an ID token (OIDC Core §2) with the client's registered algorithm (default ES256). */
-export async function issueIdToken(ctx: ServerContext, input: IdTokenInput): Promise<string> {
+export async function issueIdToken(ctx: Pick<ServerContext, 'clock' | 'config' | 'keys'>, input: IdTokenInput): Promise<string> {
   const now = Math.floor(ctx.clock.now() / 1000);
   const signer = ctx.keys.signingKey(input.client.idTokenSignedResponseAlg);
   const claims = {
@@ -51,7 +51,10 @@ export async function issueIdToken(ctx: ServerContext, input: IdTokenInput): Pro
  * Verifies an ID token this server issued, presented back as `id_token_hint` (OIDC Core §3.1.2.1,
  * RP-Initiated Logout §2). Expired tokens are accepted: the hint identifies, it does not authenticate.
  */
-export async function verifyIdTokenHint(ctx: ServerContext, token: string): Promise<{ sub: string; audience: string[]; sid?: string } | undefined> {
+export async function verifyIdTokenHint(
+  ctx: Pick<ServerContext, 'keys' | 'config'>,
+  token: string,
+): Promise<{ sub: string; audience: string[]; sid?: string } | undefined> {
   try {
     const { kid } = decodeProtectedHeader(token);
     const published = kid === undefined ? undefined : ctx.keys.publicKey(kid);

@@ -7,7 +7,7 @@ import type { ServerContext } from '../context.js';
  * hash (`purpose` keys the hash), so a database leak yields no usable codes or tokens.
  */
 export async function issueOpaqueCredential(
-  ctx: ServerContext,
+  ctx: Pick<ServerContext, 'clock' | 'secrets' | 'store'>,
   credential: { kind: string; purpose: string; familyId: string; value: Json; ttlSeconds: number },
 ): Promise<string> {
   const secret = randomToken(32);

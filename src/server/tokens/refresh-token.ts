@@ -4,7 +4,7 @@ import type { ServerContext } from '../context.js';
 /** Artifact kind of refresh tokens, keyed by a hash of the token. */
 export const REFRESH_TOKEN = 'refresh_token';
 /** Artifact kind holding, for the reuse grace window, the encrypted successor of a rotated token. */
-export const REFRESH_SUCCESSOR = 'refresh_successor';
+const REFRESH_SUCCESSOR = 'refresh_successor';
 const REFRESH_PURPOSE = 'refresh-token';
 
 /** What a refresh token stands for. Its scope never changes across rotations (RFC 6749 §6). */
@@ -25,17 +25,26 @@ export interface RefreshTokenState {
   familyIssuedAt?: number;
 }
 
-export function refreshTokenId(ctx: ServerContext, token: string): string {
+export function refreshTokenId(ctx: Pick<ServerContext, 'secrets'>, token: string): string {
   return ctx.secrets.hash(token, REFRESH_PURPOSE);
 }
 
 /** Issues an opaque refresh token (256 bits) in the family, stored only as a keyed hash. */
-export function issueRefreshToken(ctx: ServerContext, familyId: string, state: RefreshTokenState): Promise<string> {
+export function issueRefreshToken(
+  ctx: Pick<ServerContext, 'clock' | 'config' | 'secrets' | 'store'>,
+  familyId: string,
+  state: RefreshTokenState,
+): Promise<string> {
   return issueOpaqueCredential(ctx, { kind: REFRESH_TOKEN, purpose: REFRESH_PURPOSE, familyId, value: state, ttlSeconds: ctx.config.tokens.refreshTokenTtl });
 }
 
 /** Keeps the successor of a rotated token for the grace window, encrypted and bound to the old token's id. */
-export async function rememberSuccessor(ctx: ServerContext, familyId: string, oldId: string, successor: string): Promise<void> {
+export async function rememberSuccessor(
+  ctx: Pick<ServerContext, 'clock' | 'config' | 'secrets' | 'store'>,
+  familyId: string,
+  oldId: string,
+  successor: string,
+): Promise<void> {
   await ctx.store.artifacts.put({
     kind: REFRESH_SUCCESSOR,
     id: oldId,
@@ -46,7 +55,7 @@ export async function rememberSuccessor(ctx: ServerContext, familyId: string, ol
 }
 
 /** The successor of a rotated token within the grace window, if it was recorded. */
-export async function findSuccessor(ctx: ServerContext, oldId: string): Promise<string | undefined> {
+export async function findSuccessor(ctx: Pick<ServerContext, 'secrets' | 'store'>, oldId: string): Promise<string | undefined> {
   const record = await ctx.store.artifacts.get<string>(REFRESH_SUCCESSOR, oldId);
   return record ? ctx.secrets.decrypt(record.value, `refresh-successor:${oldId}`) : undefined;
 }

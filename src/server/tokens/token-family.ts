@@ -19,7 +19,12 @@ const REVOKED_FAMILY = 'revoked_family';
 export type FamilyRevocationReason = 'code_replay' | 'refresh_reuse' | 'revoked';
 
 /** Revokes every code and token of the family (RFC 6749 §4.1.2, RFC 9700 §4.14.2, RFC 7009 §2.1). */
-export async function revokeFamily(ctx: ServerContext, familyId: string, reason: FamilyRevocationReason, clientId: string): Promise<void> {
+export async function revokeFamily(
+  ctx: Pick<ServerContext, 'audit' | 'clock' | 'config' | 'store'>,
+  familyId: string,
+  reason: FamilyRevocationReason,
+  clientId: string,
+): Promise<void> {
   const { store } = ctx;
   try {
     await store.artifacts.put({
@@ -39,6 +44,6 @@ export async function revokeFamily(ctx: ServerContext, familyId: string, reason:
 }
 
 /** True once the family was revoked (until the tombstone expires with the longest-lived token). */
-export async function isFamilyRevoked(ctx: ServerContext, familyId: string): Promise<boolean> {
+export async function isFamilyRevoked(ctx: Pick<ServerContext, 'store'>, familyId: string): Promise<boolean> {
   return (await ctx.store.artifacts.get(REVOKED_FAMILY, familyId)) !== undefined;
 }

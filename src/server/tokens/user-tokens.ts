@@ -2,7 +2,7 @@ import { OAuthError } from '../../core/errors.js';
 import type { ClientRecord, UserRecord } from '../../stores/contract.js';
 import { isConsentActive } from '../consent.js';
 import type { ServerContext } from '../context.js';
-import type { TokenResponse } from '../grants/token-response.js';
+import type { TokenResponse } from './token-response.js';
 import { issueAccessToken } from './access-token.js';
 import { issueIdToken } from './id-token.js';
 import { issueRefreshToken, type RefreshTokenState } from './refresh-token.js';
@@ -39,9 +39,20 @@ export interface UserTokensInput {
  * stored is deleted at once: no token outlives its family. The winning request still gets its
  * response, so a race always ends the same way — exactly one success, and the family revoked.
  */
-export async function issueUserTokens(ctx: ServerContext, input: UserTokensInput): Promise<{ response: TokenResponse; refreshToken?: string }> {
+export async function issueUserTokens(
+  ctx: Pick<ServerContext, 'clock' | 'config' | 'keys' | 'secrets' | 'store'>,
+  input: UserTokensInput,
+): Promise<{ response: TokenResponse; refreshToken?: string }> {
   const { client, user, familyId, consentId, familyIssuedAt, scope, authentication } = input;
-  const access = await issueAccessToken(ctx, { subject: user.id, clientId: client.clientId, scope, audience: input.audience, familyId, consentId, familyIssuedAt });
+  const access = await issueAccessToken(ctx, {
+    subject: user.id,
+    clientId: client.clientId,
+    scope,
+    audience: input.audience,
+    familyId,
+    consentId,
+    familyIssuedAt,
+  });
   let refreshToken: string | undefined;
   if (input.refresh && 'issue' in input.refresh) {
     const state: RefreshTokenState = {
@@ -88,7 +99,12 @@ export async function issueUserTokens(ctx: ServerContext, input: UserTokensInput
  * The user of a consent, if the consent still stands for the token family that began at
  * `familyIssuedAt` and the user may still sign in.
  */
-export async function activeConsentUser(ctx: ServerContext, consentId: string, sub: string, familyIssuedAt: number | undefined): Promise<UserRecord> {
+export async function activeConsentUser(
+  ctx: Pick<ServerContext, 'store'>,
+  consentId: string,
+  sub: string,
+  familyIssuedAt: number | undefined,
+): Promise<UserRecord> {
   if (!(await isConsentActive(ctx, consentId, familyIssuedAt))) throw new OAuthError('invalid_grant', 'this authorization was revoked');
   const user = await ctx.store.users.get(sub);
   if (!user || user.disabled) throw new OAuthError('invalid_grant', 'the user can no longer sign in');

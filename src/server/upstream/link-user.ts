@@ -18,12 +18,25 @@ export class UpstreamLinkError extends Error {}
  * 3. else a new user, without a password.
  * The link records the provider's email and, when configured, its tokens (encrypted).
  */
-export async function resolveUpstreamUser(ctx: ServerContext, upstream: Upstream, profile: Profile, tokens: TokenSet): Promise<UserRecord> {
+export async function resolveUpstreamUser(
+  ctx: Pick<ServerContext, 'audit' | 'clock' | 'secrets' | 'store'>,
+  upstream: Upstream,
+  profile: Profile,
+  tokens: TokenSet,
+): Promise<UserRecord> {
   const { store } = ctx;
   const now = ctx.clock.now();
   const encryptedTokens = upstream.options.keepTokens ? ctx.secrets.encrypt(JSON.stringify(tokens), identityContext(upstream.id, profile.sub)) : null;
   const link = async (user: UserRecord) => {
-    await store.users.linkIdentity({ provider: upstream.id, subject: profile.sub, userId: user.id, email: profile.email ?? null, encryptedTokens, createdAt: now, updatedAt: now });
+    await store.users.linkIdentity({
+      provider: upstream.id,
+      subject: profile.sub,
+      userId: user.id,
+      email: profile.email ?? null,
+      encryptedTokens,
+      createdAt: now,
+      updatedAt: now,
+    });
     return user;
   };
 
@@ -35,7 +48,7 @@ export async function resolveUpstreamUser(ctx: ServerContext, upstream: Upstream
   const email = profile.email?.toLowerCase();
   if (email && profile.emailVerified) {
     const existing = await store.users.findByLogin(email);
-    if (existing && existing.email === email) {
+    if (existing?.email === email) {
       if (!existing.emailVerified || existing.disabled) {
         throw new UpstreamLinkError(`An account with this email already exists. Sign in with your password instead of ${upstream.label}.`);
       }
@@ -53,7 +66,12 @@ export function identityContext(provider: string, subject: string): string {
   return `upstream-tokens:${provider}:${subject}`;
 }
 
-async function createUpstreamUser(ctx: ServerContext, upstream: Upstream, profile: Profile, email: string | null): Promise<UserRecord> {
+async function createUpstreamUser(
+  ctx: Pick<ServerContext, 'clock' | 'store'>,
+  upstream: Upstream,
+  profile: Profile,
+  email: string | null,
+): Promise<UserRecord> {
   const now = ctx.clock.now();
   const base = usernameBase(profile, upstream.id);
   for (let attempt = 0; attempt < 5; attempt += 1) {
@@ -85,8 +103,15 @@ function usernameBase(profile: Profile, provider: string): string {
   const candidates = [profile.raw.login, profile.raw.preferred_username, profile.email?.split('@')[0], profile.name];
   for (const candidate of candidates) {
     if (typeof candidate !== 'string') continue;
-    const cleaned = candidate.toLowerCase().replace(/[^a-z0-9._-]+/g, '-').replace(/^[^a-z0-9]+/, '').slice(0, 64);
+    const cleaned = candidate
+      .toLowerCase()
+      .replace(/[^a-z0-9._-]+/g, '-')
+      .replace(/^[^a-z0-9]+/, '')
+      .slice(0, 64);
     if (cleaned.length >= 2) return cleaned;
   }
-  return `${provider}-${profile.sub}`.toLowerCase().replace(/[^a-z0-9._-]+/g, '-').slice(0, 64);
+  return `${provider}-${profile.sub}`
+    .toLowerCase()
+    .replace(/[^a-z0-9._-]+/g, '-')
+    .slice(0, 64);
 }

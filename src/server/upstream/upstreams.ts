@@ -2,6 +2,7 @@ import { createOAuthClient, type OAuthClient } from '../../client/oauth-client.j
 import type { UpstreamOptions } from '../options.js';
 import type { ServerConfig } from '../context.js';
 import type { Clock } from '../../core/clock.js';
+import { urlTo } from '../routes.js';
 
 /** A configured upstream provider and the client that talks to it. */
 export interface Upstream {
@@ -12,8 +13,8 @@ export interface Upstream {
 }
 
 /** The redirect URI to register at the provider. */
-export function upstreamRedirectUri(issuer: string, id: string): string {
-  return `${issuer}/upstream/${id}/callback`;
+function upstreamRedirectUri(config: Pick<ServerConfig, 'issuerUrl'>, id: string): string {
+  return urlTo({ config }, 'upstreamCallback', { upstream: id });
 }
 
 /**
@@ -27,7 +28,7 @@ export function createUpstreams(options: ServerConfig, clock: Clock): Map<string
       provider: upstream.provider,
       clientId: upstream.clientId,
       ...(upstream.clientSecret ? { clientSecret: upstream.clientSecret } : {}),
-      redirectUri: upstreamRedirectUri(options.issuer, upstream.id),
+      redirectUri: upstreamRedirectUri(options, upstream.id),
       ...(upstream.scopes ? { scopes: upstream.scopes } : {}),
       secret: `${options.secret}/upstream/${upstream.id}`,
       cookiePrefix: `gh_up_${upstream.id.replace(/-/g, '_')}`,

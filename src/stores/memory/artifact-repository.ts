@@ -13,7 +13,7 @@ export class MemoryArtifactRepository implements ArtifactRepository {
 
   async put(record: Omit<ArtifactRecord, 'consumedAt'>): Promise<void> {
     let ids = this.#kinds.get(record.kind);
-    if (ids === undefined) this.#kinds.set(record.kind, (ids = new Map()));
+    if (ids === undefined) this.#kinds.set(record.kind, (ids = new Map<string, ArtifactRecord>()));
     // Only a live artifact conflicts: one past its expiry (not yet purged) is replaced.
     if (this.#live(record.kind, record.id) !== undefined) throw new StoreConflictError('id');
     ids.set(record.id, structuredClone({ ...record, consumedAt: null }));
@@ -27,7 +27,7 @@ export class MemoryArtifactRepository implements ArtifactRepository {
   async consume<T extends Json = Json>(kind: string, id: string, at: number): Promise<ArtifactRecord<T> | undefined> {
     // Check and set with no await in between, so exactly one racing caller wins.
     const record = this.#live(kind, id);
-    if (record === undefined || record.consumedAt !== null) return undefined;
+    if (record?.consumedAt !== null) return undefined;
     record.consumedAt = at;
     return structuredClone(record) as ArtifactRecord<T>;
   }
@@ -47,9 +47,7 @@ export class MemoryArtifactRepository implements ArtifactRepository {
 
   async listByOwner<T extends Json = Json>(kind: string, ownerId: string, limit = 100): Promise<ArtifactRecord<T>[]> {
     const now = this.#clock.now();
-    const owned = [...(this.#kinds.get(kind)?.values() ?? [])].filter(
-      (record) => record.ownerId === ownerId && record.expiresAt > now,
-    );
+    const owned = [...(this.#kinds.get(kind)?.values() ?? [])].filter((record) => record.ownerId === ownerId && record.expiresAt > now);
     // Newest expiry first, ties by id descending, as the SQL store orders them.
     owned.sort((a, b) => b.expiresAt - a.expiresAt || compareStrings(b.id, a.id));
     return structuredClone(owned.slice(0, checkedLimit(limit))) as ArtifactRecord<T>[];

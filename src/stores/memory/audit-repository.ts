@@ -10,10 +10,7 @@ const DEFAULT_LIST_LIMIT = 1000;
 export class MemoryAuditRepository implements AuditRepository {
   readonly #events: AuditEventRecord[] = [];
 
-  async append(
-    event: Omit<AuditEventRecord, 'seq' | 'prevHash' | 'hash'>,
-    chain: (prevHash: string, seq: number) => string,
-  ): Promise<AuditEventRecord> {
+  async append(event: Omit<AuditEventRecord, 'seq' | 'prevHash' | 'hash'>, chain: (prevHash: string, seq: number) => string): Promise<AuditEventRecord> {
     // Read the last event, chain and push with no await in between, so racing appends never fork.
     const last = this.#events.at(-1);
     const seq = (last?.seq ?? 0) + 1;

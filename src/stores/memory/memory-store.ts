@@ -36,7 +36,11 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): Store {
     audit: new MemoryAuditRepository(),
     artifacts,
     migrate: async () => [],
-    ping: async () => {},
-    close: async () => {},
+    ping: async () => {
+      // Memory is always there.
+    },
+    close: async () => {
+      // Nothing to release.
+    },
   };
 }

@@ -1,9 +1,4 @@
-import {
-  StoreConflictError,
-  type MfaFactorRecord,
-  type MfaFactorRepository,
-  type MfaFactorType,
-} from '../contract.js';
+import { StoreConflictError, type MfaFactorRecord, type MfaFactorRepository, type MfaFactorType } from '../contract.js';
 import { RecordTable } from './record-table.js';
 
 /**
@@ -69,9 +64,7 @@ export class MemoryMfaFactorRepository implements MfaFactorRepository {
   /** Throws when another factor of the same type already has `factor`'s lookup. */
   #assertLookupFree(factor: MfaFactorRecord): void {
     if (factor.lookup === null) return;
-    const [other] = this.#table.scan(
-      (candidate) => candidate.id !== factor.id && candidate.type === factor.type && candidate.lookup === factor.lookup,
-    );
+    const [other] = this.#table.scan((candidate) => candidate.id !== factor.id && candidate.type === factor.type && candidate.lookup === factor.lookup);
     if (other !== undefined) throw new StoreConflictError('lookup');
   }
 

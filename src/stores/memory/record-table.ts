@@ -51,9 +51,7 @@ export class RecordTable<T extends { createdAt: number }> {
 
   /** Copies of matching records, oldest first (ties broken by key), then paged. */
   list(options: ListOptions = {}, predicate?: (record: T) => boolean): T[] {
-    const rows = [...this.scan(predicate)].sort(
-      (a, b) => a.createdAt - b.createdAt || compareStrings(this.#keyOf(a), this.#keyOf(b)),
-    );
+    const rows = [...this.scan(predicate)].sort((a, b) => a.createdAt - b.createdAt || compareStrings(this.#keyOf(a), this.#keyOf(b)));
     const start = options.offset ?? 0;
     const end = options.limit === undefined ? undefined : start + options.limit;
     return structuredClone(rows.slice(start, end));

@@ -1,10 +1,4 @@
-import {
-  StoreConflictError,
-  type ListOptions,
-  type UserIdentityRecord,
-  type UserRecord,
-  type UserRepository,
-} from '../contract.js';
+import { StoreConflictError, type ListOptions, type UserIdentityRecord, type UserRecord, type UserRepository } from '../contract.js';
 import { RecordTable } from './record-table.js';
 
 /**
@@ -14,9 +8,7 @@ import { RecordTable } from './record-table.js';
  */
 export class MemoryUserRepository implements UserRepository {
   readonly #table = new RecordTable<UserRecord>((user) => user.id);
-  readonly #identities = new RecordTable<UserIdentityRecord>((identity) =>
-    identityKey(identity.provider, identity.subject),
-  );
+  readonly #identities = new RecordTable<UserIdentityRecord>((identity) => identityKey(identity.provider, identity.subject));
   readonly #deleteFactors: (userId: string) => number;
 
   /** @param deleteFactors drops a deleted user's second factors, synchronously. */

@@ -59,11 +59,7 @@ export class SqlArtifactRepository implements ArtifactRepository {
   }
 
   async delete(kind: string, id: string): Promise<boolean> {
-    const result = await this.#ctx.db
-      .deleteFrom('artifacts')
-      .where('kind', '=', kind)
-      .where('id', '=', id)
-      .executeTakeFirst();
+    const result = await this.#ctx.db.deleteFrom('artifacts').where('kind', '=', kind).where('id', '=', id).executeTakeFirst();
     return result.numDeletedRows > 0n;
   }
 

@@ -27,26 +27,15 @@ export class SqlAuditRepository implements AuditRepository {
     this.#ctx = ctx;
   }
 
-  append(
-    event: Omit<AuditEventRecord, 'seq' | 'prevHash' | 'hash'>,
-    chain: (prevHash: string, seq: number) => string,
-  ): Promise<AuditEventRecord> {
+  append(event: Omit<AuditEventRecord, 'seq' | 'prevHash' | 'hash'>, chain: (prevHash: string, seq: number) => string): Promise<AuditEventRecord> {
     const appended = this.#queue.then(() => this.#appendRacing(event, chain));
     this.#queue = appended.catch(() => undefined);
     return appended;
   }
 
-  async #appendRacing(
-    event: Omit<AuditEventRecord, 'seq' | 'prevHash' | 'hash'>,
-    chain: (prevHash: string, seq: number) => string,
-  ): Promise<AuditEventRecord> {
+  async #appendRacing(event: Omit<AuditEventRecord, 'seq' | 'prevHash' | 'hash'>, chain: (prevHash: string, seq: number) => string): Promise<AuditEventRecord> {
     for (let attempt = 1; ; attempt += 1) {
-      const last = await this.#ctx.db
-        .selectFrom('audit_events')
-        .select(['seq', 'hash'])
-        .orderBy('seq', 'desc')
-        .limit(1)
-        .executeTakeFirst();
+      const last = await this.#ctx.db.selectFrom('audit_events').select(['seq', 'hash']).orderBy('seq', 'desc').limit(1).executeTakeFirst();
       const seq = (last === undefined ? 0 : Number(last.seq)) + 1;
       const prevHash = last?.hash ?? '';
       const row = toRow({ ...event, seq, prevHash, hash: chain(prevHash, seq) });
@@ -68,12 +57,7 @@ export class SqlAuditRepository implements AuditRepository {
 
   async list(options: { afterSeq?: number; limit?: number; type?: string } = {}): Promise<AuditEventRecord[]> {
     const { afterSeq = 0, limit = DEFAULT_LIST_LIMIT, type } = options;
-    let query = this.#ctx.db
-      .selectFrom('audit_events')
-      .selectAll()
-      .where('seq', '>', afterSeq)
-      .orderBy('seq')
-      .limit(checkedLimit(limit));
+    let query = this.#ctx.db.selectFrom('audit_events').selectAll().where('seq', '>', afterSeq).orderBy('seq').limit(checkedLimit(limit));
     if (type !== undefined) query = query.where('type', '=', type);
     return (await query.execute()).map(fromRow);
   }

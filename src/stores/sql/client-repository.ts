@@ -24,21 +24,13 @@ export class SqlClientRepository implements ClientRepository {
   }
 
   async get(clientId: string): Promise<ClientRecord | undefined> {
-    const row = await this.#ctx.db
-      .selectFrom('clients')
-      .selectAll()
-      .where('client_id', '=', clientId)
-      .executeTakeFirst();
+    const row = await this.#ctx.db.selectFrom('clients').selectAll().where('client_id', '=', clientId).executeTakeFirst();
     return row === undefined ? undefined : fromRow(row);
   }
 
   async update(client: ClientRecord): Promise<boolean> {
     const { client_id, ...changes } = toRow(client);
-    const result = await this.#ctx.db
-      .updateTable('clients')
-      .set(changes)
-      .where('client_id', '=', client_id)
-      .executeTakeFirst();
+    const result = await this.#ctx.db.updateTable('clients').set(changes).where('client_id', '=', client_id).executeTakeFirst();
     return result.numUpdatedRows > 0n;
   }
 
@@ -49,14 +41,7 @@ export class SqlClientRepository implements ClientRepository {
 
   async list(options?: ListOptions): Promise<ClientRecord[]> {
     const { limit, offset } = pageOf(options);
-    const rows = await this.#ctx.db
-      .selectFrom('clients')
-      .selectAll()
-      .orderBy('created_at')
-      .orderBy('client_id')
-      .limit(limit)
-      .offset(offset)
-      .execute();
+    const rows = await this.#ctx.db.selectFrom('clients').selectAll().orderBy('created_at').orderBy('client_id').limit(limit).offset(offset).execute();
     return rows.map(fromRow);
   }
 }

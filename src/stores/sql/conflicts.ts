@@ -14,11 +14,7 @@ const POSTGRES_UNIQUE_VIOLATION = '23505';
  *   names it in the message (`UNIQUE constraint failed: index 'users_email_unique'` or
  *   `... users.id`), PostgreSQL in `error.constraint` (`users_email_unique`, `users_pkey`).
  */
-export function asConflict(
-  error: unknown,
-  dialect: SqlDialectName,
-  fieldOf: (constraint: string) => string,
-): unknown {
+export function asConflict(error: unknown, dialect: SqlDialectName, fieldOf: (constraint: string) => string): unknown {
   if (typeof error !== 'object' || error === null) return error;
   const { code, message, constraint } = error as { code?: unknown; message?: unknown; constraint?: unknown };
   if (dialect === 'sqlite' && typeof code === 'string' && SQLITE_UNIQUE_CODES.has(code)) {

@@ -30,23 +30,12 @@ export class SqlMfaFactorRepository implements MfaFactorRepository {
   }
 
   async findByLookup(type: MfaFactorType, lookup: string): Promise<MfaFactorRecord | undefined> {
-    const row = await this.#ctx.db
-      .selectFrom('mfa_factors')
-      .selectAll()
-      .where('type', '=', type)
-      .where('lookup', '=', lookup)
-      .executeTakeFirst();
+    const row = await this.#ctx.db.selectFrom('mfa_factors').selectAll().where('type', '=', type).where('lookup', '=', lookup).executeTakeFirst();
     return row === undefined ? undefined : fromRow(row);
   }
 
   async listByUser(userId: string): Promise<MfaFactorRecord[]> {
-    const rows = await this.#ctx.db
-      .selectFrom('mfa_factors')
-      .selectAll()
-      .where('user_id', '=', userId)
-      .orderBy('created_at')
-      .orderBy('id')
-      .execute();
+    const rows = await this.#ctx.db.selectFrom('mfa_factors').selectAll().where('user_id', '=', userId).orderBy('created_at').orderBy('id').execute();
     return rows.map(fromRow);
   }
 

@@ -1,6 +1,13 @@
 import { Migrator, sql, type Kysely, type Migration } from 'kysely';
 import type { Database } from './schema.js';
 
+/**
+ * What a migration runs against: `Kysely<any>`, not `Kysely<Database>`, because a migration must keep
+ * compiling as the schema moves on (Kysely's documented way to type migrations).
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type AnySchema = Kysely<any>;
+
 /** A named schema change. Names are never reused or renamed once released. */
 export interface SqlMigration extends Migration {
   name: string;
@@ -13,8 +20,7 @@ export interface SqlMigration extends Migration {
 export const migrations: readonly SqlMigration[] = [
   {
     name: '0001_initial_schema',
-    // `Kysely<any>`, not `Kysely<Database>`: a migration must keep compiling as the schema moves on.
-    async up(db: Kysely<any>): Promise<void> {
+    async up(db: AnySchema): Promise<void> {
       await db.schema
         .createTable('clients')
         .addColumn('client_id', 'text', (col) => col.primaryKey())
@@ -91,7 +97,7 @@ export const migrations: readonly SqlMigration[] = [
   },
   {
     name: '0002_user_identities',
-    async up(db: Kysely<any>): Promise<void> {
+    async up(db: AnySchema): Promise<void> {
       // `if not exists`: kysely runs SQLite migrations outside a transaction, so a crash between
       // these two statements must not leave a database this migration can no longer be applied to.
       await db.schema
@@ -107,21 +113,14 @@ export const migrations: readonly SqlMigration[] = [
         .addPrimaryKeyConstraint('user_identities_pk', ['provider', 'subject'])
         // Deleting a user drops their links. SQLite enforces this only with `foreign_keys = ON`,
         // which the SQLite store sets on its connection.
-        .addForeignKeyConstraint('user_identities_user_id_fk', ['user_id'], 'users', ['id'], (fk) =>
-          fk.onDelete('cascade'),
-        )
+        .addForeignKeyConstraint('user_identities_user_id_fk', ['user_id'], 'users', ['id'], (fk) => fk.onDelete('cascade'))
         .execute();
-      await db.schema
-        .createIndex('user_identities_user_id_idx')
-        .ifNotExists()
-        .on('user_identities')
-        .column('user_id')
-        .execute();
+      await db.schema.createIndex('user_identities_user_id_idx').ifNotExists().on('user_identities').column('user_id').execute();
     },
   },
   {
     name: '0003_mfa_factors',
-    async up(db: Kysely<any>): Promise<void> {
+    async up(db: AnySchema): Promise<void> {
       // `if not exists` throughout, for the same reason as in 0002.
       await db.schema
         .createTable('mfa_factors')
@@ -135,33 +134,20 @@ export const migrations: readonly SqlMigration[] = [
         .addColumn('created_at', 'bigint', (col) => col.notNull())
         .addColumn('updated_at', 'bigint', (col) => col.notNull())
         .addColumn('last_used_at', 'bigint')
-        .addForeignKeyConstraint('mfa_factors_user_id_fk', ['user_id'], 'users', ['id'], (fk) =>
-          fk.onDelete('cascade'),
-        )
+        .addForeignKeyConstraint('mfa_factors_user_id_fk', ['user_id'], 'users', ['id'], (fk) => fk.onDelete('cascade'))
         .execute();
       // A plain unique index: both SQLite and PostgreSQL treat NULLs as distinct in it, so any
       // number of factors without a lookup may share a type. The name is what the factor
       // repository recognises (PostgreSQL reports it; SQLite names the columns instead).
-      await db.schema
-        .createIndex('mfa_factors_type_lookup_unique')
-        .ifNotExists()
-        .unique()
-        .on('mfa_factors')
-        .columns(['type', 'lookup'])
-        .execute();
+      await db.schema.createIndex('mfa_factors_type_lookup_unique').ifNotExists().unique().on('mfa_factors').columns(['type', 'lookup']).execute();
       await db.schema.createIndex('mfa_factors_user_id_idx').ifNotExists().on('mfa_factors').column('user_id').execute();
       // For listByOwner: both equalities, then the range and order on expires_at, from the index.
-      await db.schema
-        .createIndex('artifacts_kind_grant_id_expires_at_idx')
-        .ifNotExists()
-        .on('artifacts')
-        .columns(['kind', 'grant_id', 'expires_at'])
-        .execute();
+      await db.schema.createIndex('artifacts_kind_grant_id_expires_at_idx').ifNotExists().on('artifacts').columns(['kind', 'grant_id', 'expires_at']).execute();
     },
   },
   {
     name: '0004_audit_events',
-    async up(db: Kysely<any>): Promise<void> {
+    async up(db: AnySchema): Promise<void> {
       // `if not exists` throughout, for the same reason as in 0002. `seq` is a plain primary key,
       // not an auto-increment: the audit repository assigns it, and a clash is how it learns that
       // another process appended first.
@@ -183,12 +169,7 @@ export const migrations: readonly SqlMigration[] = [
         .execute();
       // (type, seq) rather than type alone: `tail --type` filters on type and reads newest first,
       // both from the index.
-      await db.schema
-        .createIndex('audit_events_type_seq_idx')
-        .ifNotExists()
-        .on('audit_events')
-        .columns(['type', 'seq'])
-        .execute();
+      await db.schema.createIndex('audit_events_type_seq_idx').ifNotExists().on('audit_events').columns(['type', 'seq']).execute();
     },
   },
 ];
@@ -205,11 +186,7 @@ export const migrations: readonly SqlMigration[] = [
  * @example
  * const applied = await migrateToLatest(db); // ['0001_initial_schema', ..., '0004_audit_events'] on a fresh database
  */
-export async function migrateToLatest(
-  db: Kysely<Database>,
-  list: readonly SqlMigration[] = migrations,
-  options: { schema?: string } = {},
-): Promise<string[]> {
+export async function migrateToLatest(db: Kysely<Database>, list: readonly SqlMigration[] = migrations, options: { schema?: string } = {}): Promise<string[]> {
   const names = list.map((migration) => migration.name);
   const migrator = new Migrator({
     db,
@@ -221,6 +198,8 @@ export async function migrateToLatest(
     migrationTableSchema: options.schema,
   });
   const { error, results = [] } = await migrator.migrateToLatest();
+  // Kysely's own rejection, as it came.
+  // eslint-disable-next-line @typescript-eslint/only-throw-error
   if (error !== undefined) throw error;
   return results.filter((result) => result.status === 'Success').map((result) => result.migrationName);
 }

@@ -24,12 +24,7 @@ export class SqlSigningKeyRepository implements SigningKeyRepository {
     try {
       await this.#ctx.db.transaction().execute(async (trx) => {
         // Retire first: the new keys share the alg and must stay active.
-        await trx
-          .updateTable('signing_keys')
-          .set({ status: 'retired', retired_at: at })
-          .where('status', '=', 'active')
-          .where('alg', 'in', algs)
-          .execute();
+        await trx.updateTable('signing_keys').set({ status: 'retired', retired_at: at }).where('status', '=', 'active').where('alg', 'in', algs).execute();
         await trx
           .insertInto('signing_keys')
           .values(keys.map((key) => toRow({ ...key, status: 'active', retiredAt: null })))

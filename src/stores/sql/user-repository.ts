@@ -1,11 +1,5 @@
 import { sql, type Selectable } from 'kysely';
-import {
-  StoreConflictError,
-  type ListOptions,
-  type UserIdentityRecord,
-  type UserRecord,
-  type UserRepository,
-} from '../contract.js';
+import { StoreConflictError, type ListOptions, type UserIdentityRecord, type UserRecord, type UserRepository } from '../contract.js';
 import { asConflict } from './conflicts.js';
 import { pageOf, toMillis } from './column-values.js';
 import type { SqlContext } from './context.js';
@@ -69,14 +63,7 @@ export class SqlUserRepository implements UserRepository {
 
   async list(options?: ListOptions): Promise<UserRecord[]> {
     const { limit, offset } = pageOf(options);
-    const rows = await this.#ctx.db
-      .selectFrom('users')
-      .selectAll()
-      .orderBy('created_at')
-      .orderBy('id')
-      .limit(limit)
-      .offset(offset)
-      .execute();
+    const rows = await this.#ctx.db.selectFrom('users').selectAll().orderBy('created_at').orderBy('id').limit(limit).offset(offset).execute();
     return rows.map(fromRow);
   }
 
@@ -126,11 +113,7 @@ export class SqlUserRepository implements UserRepository {
   }
 
   async unlinkIdentity(provider: string, subject: string): Promise<boolean> {
-    const result = await this.#ctx.db
-      .deleteFrom('user_identities')
-      .where('provider', '=', provider)
-      .where('subject', '=', subject)
-      .executeTakeFirst();
+    const result = await this.#ctx.db.deleteFrom('user_identities').where('provider', '=', provider).where('subject', '=', subject).executeTakeFirst();
     return result.numDeletedRows > 0n;
   }
 }

@@ -65,7 +65,9 @@ export interface Senders {
  * live.sms;         // undefined: no SMS factor
  */
 export function createSenders(config: SendersConfig): Senders {
-  if (config.mode !== 'development' && config.mode !== 'production') {
+  // Read as a plain string: JavaScript callers and config files reach here without the types.
+  const mode: string = config.mode;
+  if (mode !== 'development' && mode !== 'production') {
     throw new ConfigError('mode must be "development" or "production"', 'ERR_INVALID_OPTION', 'mode');
   }
   const smtpUrl = setting(config.smtpUrl);
@@ -81,9 +83,7 @@ export function createSenders(config: SendersConfig): Senders {
 
   const smtp = smtpUrl ? withOptionPath('smtp', () => createSmtpSender({ url: smtpUrl, from: smtpFrom! })) : undefined;
   const webhook = webhookUrl
-    ? withOptionPath('webhook', () =>
-        createWebhookSender(webhookSecret ? { url: webhookUrl, secret: webhookSecret } : { url: webhookUrl }),
-      )
+    ? withOptionPath('webhook', () => createWebhookSender(webhookSecret ? { url: webhookUrl, secret: webhookSecret } : { url: webhookUrl }))
     : undefined;
 
   let email: ConfiguredSender | undefined = smtp ?? webhook;
@@ -91,11 +91,7 @@ export function createSenders(config: SendersConfig): Senders {
   if (config.mode === 'development' && (!email || !sms)) {
     const outboxFile = setting(config.outboxFile);
     if (!outboxFile) {
-      throw new ConfigError(
-        'outboxFile is required in development for a channel without SMTP or webhook settings',
-        'ERR_INVALID_OPTION',
-        'outboxFile',
-      );
+      throw new ConfigError('outboxFile is required in development for a channel without SMTP or webhook settings', 'ERR_INVALID_OPTION', 'outboxFile');
     }
     const outbox = createDevOutboxSender({ file: outboxFile });
     email ??= outbox;

@@ -91,9 +91,7 @@ export function createDevOutboxSender(options: DevOutboxSenderOptions): DevOutbo
       // One appendFile of a whole line is a single O_APPEND write, so concurrent sends never
       // interleave within a line.
       await appendFile(file, `${JSON.stringify(entry)}\n`, { encoding: 'utf8', mode: 0o600 });
-      log(
-        `[gatehouse] development outbox: ${entry.channel} ${entry.purpose} code for ${entry.to} is ${entry.code} (not delivered; see ${file})`,
-      );
+      log(`[gatehouse] development outbox: ${entry.channel} ${entry.purpose} code for ${entry.to} is ${entry.code} (not delivered; see ${file})`);
     },
     async notify(notice: SecurityNotice): Promise<void> {
       const { subject, text } = noticeText(notice);
@@ -141,11 +139,7 @@ export async function readOutbox(file: string): Promise<OutboxEntry[]> {
  * await signInWithPassword(page, 'ada@example.com');
  * const code = await latestCode('data/outbox.jsonl', 'ada@example.com', { purpose: 'sign_in' });
  */
-export async function latestCode(
-  file: string,
-  to: string,
-  filter: { purpose?: CodePurpose; channel?: Channel } = {},
-): Promise<string | undefined> {
+export async function latestCode(file: string, to: string, filter: { purpose?: CodePurpose; channel?: Channel } = {}): Promise<string | undefined> {
   const entries = await readOutbox(file);
   for (let i = entries.length - 1; i >= 0; i--) {
     const entry = entries[i]!;

@@ -8,11 +8,7 @@
  * @example
  * const retryable = (code: SenderErrorCode) => code === 'ERR_DELIVERY_FAILED' || code === 'ERR_DELIVERY_TIMEOUT';
  */
-export type SenderErrorCode =
-  | 'ERR_INVALID_MESSAGE'
-  | 'ERR_UNSUPPORTED_CHANNEL'
-  | 'ERR_DELIVERY_FAILED'
-  | 'ERR_DELIVERY_TIMEOUT';
+export type SenderErrorCode = 'ERR_INVALID_MESSAGE' | 'ERR_UNSUPPORTED_CHANNEL' | 'ERR_DELIVERY_FAILED' | 'ERR_DELIVERY_TIMEOUT';
 
 /**
  * A one-time code could not be delivered. The message names what failed (host, HTTP status,

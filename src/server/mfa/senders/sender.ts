@@ -81,7 +81,9 @@ export interface Sender {
  */
 export function noticeText(notice: SecurityNotice): { subject: string; text: string } {
   const to = notice.to;
-  if (notice.channel !== 'email' || typeof to !== 'string' || to.length > MAX_RECIPIENT_LENGTH || !EMAIL_ADDRESS.test(to)) {
+  // Read as a plain string: a custom caller in JavaScript reaches here without the types.
+  const channel: string = notice.channel;
+  if (channel !== 'email' || typeof to !== 'string' || to.length > MAX_RECIPIENT_LENGTH || !EMAIL_ADDRESS.test(to)) {
     throw new SenderError('invalid security notice: to must be a single email address', 'ERR_INVALID_MESSAGE');
   }
   const product = cleanProductName(notice.productName) || 'Gatehouse';
@@ -108,7 +110,8 @@ const MAX_RECIPIENT_LENGTH = 320;
 const EMAIL_ADDRESS = /^[^\s@,;:<>()[\]"\\]+@[^\s@,;:<>()[\]"\\]+$/;
 /** ITU-T E.164: a plus sign and at most 15 digits, the first not zero. */
 const E164_NUMBER = /^\+[1-9]\d{6,14}$/;
-const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
+/** C0 and C1 control characters (`\p{Cc}`: U+0000–U+001F, U+007F–U+009F) and the Unicode line and paragraph separators. */
+const CONTROL_CHARACTERS = /[\p{Cc}\u2028\u2029]/u;
 
 const LABELS: Record<CodePurpose, string> = {
   sign_in: 'sign-in code',
@@ -130,18 +133,14 @@ export function messageText(message: OneTimeCodeMessage): { subject: string; tex
   assertValidMessage(message);
   const label = LABELS[message.purpose];
   const minutes = message.expiresInMinutes === 1 ? '1 minute' : `${message.expiresInMinutes} minutes`;
-  const compose = (product: string): string =>
-    `${message.code} is your ${product} ${label}. It expires in ${minutes}. Don't share it.`;
+  const compose = (product: string): string => `${message.code} is your ${product} ${label}. It expires in ${minutes}. Don't share it.`;
 
   let product = cleanProductName(message.productName);
   if (message.channel === 'sms') {
     const room = SMS_MAX_LENGTH - compose('').length;
     product = shorten(product, room);
   }
-  const text =
-    message.channel === 'email'
-      ? `${compose(product)}\n\nIf you did not ask for this code, you can ignore this email.`
-      : compose(product);
+  const text = message.channel === 'email' ? `${compose(product)}\n\nIf you did not ask for this code, you can ignore this email.` : compose(product);
   // The code stays out of the subject: mail servers log subjects and phones show them on the lock screen.
   return { subject: `Your ${product} ${label}`, text };
 }
@@ -150,7 +149,9 @@ function assertValidMessage(message: OneTimeCodeMessage): void {
   const invalid = (what: string): never => {
     throw new SenderError(`invalid one-time-code message: ${what}`, 'ERR_INVALID_MESSAGE');
   };
-  if (message.channel !== 'sms' && message.channel !== 'email') invalid('channel must be "sms" or "email"');
+  // Read as a plain string: a custom caller in JavaScript reaches here without the types.
+  const channel: string = message.channel;
+  if (channel !== 'sms' && channel !== 'email') invalid('channel must be "sms" or "email"');
   if (!(message.purpose in LABELS)) invalid('purpose must be "sign_in" or "verify_contact"');
   // The pattern is checked, not the code echoed: this message may end up in a log.
   if (typeof message.code !== 'string' || !CODE_PATTERN.test(message.code)) {
@@ -174,7 +175,7 @@ function assertValidMessage(message: OneTimeCodeMessage): void {
 
 /** Control characters and line breaks would let a product name forge headers or extra lines. */
 function cleanProductName(name: string): string {
-  return name.replace(new RegExp(CONTROL_CHARACTERS.source, 'g'), ' ').replace(/\s+/g, ' ').trim();
+  return name.replace(new RegExp(CONTROL_CHARACTERS.source, 'gu'), ' ').replace(/\s+/g, ' ').trim();
 }
 
 function shorten(text: string, maxLength: number): string {

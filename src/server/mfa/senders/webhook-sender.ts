@@ -10,7 +10,7 @@ import { messageText, type Channel, type CodePurpose, type OneTimeCodeMessage, t
  * @example
  * const received = request.headers.get(WEBHOOK_SIGNATURE_HEADER); // 'sha256=9f86d0…'
  */
-export const WEBHOOK_SIGNATURE_HEADER = 'X-Gatehouse-Signature';
+const WEBHOOK_SIGNATURE_HEADER = 'X-Gatehouse-Signature';
 /**
  * Header carrying the send time in Unix seconds, when a secret is configured. The signature covers
  * it with the body, so a receiver that refuses requests older than a few minutes also refuses a
@@ -19,7 +19,7 @@ export const WEBHOOK_SIGNATURE_HEADER = 'X-Gatehouse-Signature';
  * @example
  * const ageSeconds = Date.now() / 1000 - Number(request.headers.get(WEBHOOK_TIMESTAMP_HEADER));
  */
-export const WEBHOOK_TIMESTAMP_HEADER = 'X-Gatehouse-Timestamp';
+const WEBHOOK_TIMESTAMP_HEADER = 'X-Gatehouse-Timestamp';
 
 /**
  * The JSON body POSTed to the webhook.
@@ -85,7 +85,7 @@ const DEFAULT_TIMEOUT_MS = 5_000;
  * const ok = timingSafeEqual(Buffer.from(expected), Buffer.from(request.headers['x-gatehouse-signature'] ?? ''))
  *   && Math.abs(Date.now() / 1000 - Number(timestamp)) < 300;
  */
-export function webhookSignature(body: string, secret: string, timestamp: string): string {
+function webhookSignature(body: string, secret: string, timestamp: string): string {
   return `sha256=${createHmac('sha256', secret).update(`${timestamp}.${body}`, 'utf8').digest('hex')}`;
 }
 

@@ -1,17 +1,33 @@
-/** Cookie helpers of the client library (the server has its own, with different names and rules). */
+/**
+ * Cookies, for the server (sessions, the browser id) and the client library (sign-in transactions,
+ * sessions): one reader, one `Set-Cookie` writer with safe defaults, `__Host-` names, chunking.
+ */
 
-/** Reads all cookies of a request into a map. */
+/** Reads all cookies of a request into a map (the first value of a repeated name). */
 export function parseCookies(request: Request): Map<string, string> {
   const cookies = new Map<string, string>();
   for (const part of (request.headers.get('cookie') ?? '').split(';')) {
     const eq = part.indexOf('=');
-    if (eq > 0) cookies.set(part.slice(0, eq).trim(), part.slice(eq + 1).trim());
+    const name = eq > 0 ? part.slice(0, eq).trim() : '';
+    // A repeated name keeps its first value: the browser sends the most specific cookie first (RFC 6265 §5.4).
+    if (name && !cookies.has(name)) cookies.set(name, part.slice(eq + 1).trim());
   }
   return cookies;
 }
 
+/** Reads one cookie of a request; `undefined` when absent. */
+export function readCookie(request: Request, name: string): string | undefined {
+  return parseCookies(request).get(name);
+}
+
+/** The cookie name: `__Host-` prefixed when cookies are Secure, so no subdomain can set or scope it (RFC 6265bis §4.1.3.2). */
+export function cookieName(base: string, secure: boolean): string {
+  return secure ? `__Host-${base}` : base;
+}
+
 export interface CookieAttributes {
   secure: boolean;
+  /** Seconds; `0` deletes the cookie; omitted makes a browser-session cookie. */
   maxAge?: number;
   sameSite?: 'Lax' | 'None';
 }

@@ -1,6 +1,6 @@
 import { calculateJwkThumbprint, exportJWK, generateKeyPair, importJWK, type JWK } from 'jose';
-import type { Json, SigningAlg, SigningKeyRecord, Store } from '../stores/contract.js';
-import type { SecretKeys } from './secret.js';
+import type { SigningAlg, SigningKeyRecord, Store } from '../../stores/contract.js';
+import type { SecretKeys } from '../../core/secret.js';
 
 /** The algorithms a key ring always holds an active key for: ES256 is the default, RS256 for clients that need it. */
 export const SIGNING_ALGS: readonly SigningAlg[] = ['ES256', 'RS256'];
@@ -54,7 +54,7 @@ export async function generateSigningKey(alg: SigningAlg, secretKeys: SecretKeys
     kid,
     alg,
     status: 'active',
-    publicJwk: { ...publicJwk, kid, alg, use: 'sig' } as Record<string, Json>,
+    publicJwk: { ...publicJwk, kid, alg, use: 'sig' },
     encryptedPrivateJwk: secretKeys.encrypt(JSON.stringify({ ...privateJwk, kid, alg }), encryptionContext(kid)),
     createdAt: now,
     retiredAt: null,
@@ -65,7 +65,12 @@ export async function generateSigningKey(alg: SigningAlg, secretKeys: SecretKeys
  * Makes new active keys for every algorithm; earlier keys stay published (retired) until the
  * tokens they signed have expired. Returns the new records.
  */
-export async function rotateSigningKeys(store: Store, secretKeys: SecretKeys, now: number, algs: readonly SigningAlg[] = SIGNING_ALGS): Promise<SigningKeyRecord[]> {
+export async function rotateSigningKeys(
+  store: Store,
+  secretKeys: SecretKeys,
+  now: number,
+  algs: readonly SigningAlg[] = SIGNING_ALGS,
+): Promise<SigningKeyRecord[]> {
   const fresh = await Promise.all(algs.map((alg) => generateSigningKey(alg, secretKeys, now)));
   await store.keys.rotate(fresh, now);
   return fresh;
@@ -152,9 +157,7 @@ export class KeyRing {
     try {
       jwk = JSON.parse(this.#secretKeys.decrypt(record.encryptedPrivateJwk, encryptionContext(record.kid))) as JWK;
     } catch {
-      throw new Error(
-        `signing key ${record.kid} cannot be decrypted: GATEHOUSE_SECRET differs from the one the key was stored with`,
-      );
+      throw new Error(`signing key ${record.kid} cannot be decrypted: GATEHOUSE_SECRET differs from the one the key was stored with`);
     }
     const key = (await importJWK(jwk, record.alg)) as CryptoKey;
     this.#decrypted.set(record.kid, key);

@@ -1,0 +1,171 @@
+/**
+ * The named checks of an authorization request (RFC 6749 §4.1.1, RFC 7636 §4.3, OIDC Core
+ * §3.1.2.1), in the order the authorize endpoint runs them. The first two decide where errors go:
+ * until the client and its redirect URI are known good, errors are shown on a page (no open
+ * redirect, RFC 6749 §4.1.2.1); after them, every refusal is redirected to the client with
+ * `state` and `iss`. Each check reads `params` and adds what it validated.
+ */
+import type { ClientRecord } from '../../stores/contract.js';
+import type { ServerContext } from '../context.js';
+import type { FormParams } from '../http/form.js';
+import { isKnownAcr } from '../mfa/policy.js';
+import { parseScope } from '../scope.js';
+import { verifyIdTokenHint } from '../tokens/id-token.js';
+import { matchRedirectUri } from './redirect-uri-match.js';
+import { AuthorizationError, refuse, type AuthorizationTarget, type Prompt, type ResponseMode } from './request.js';
+
+interface Params {
+  params: FormParams;
+}
+interface Targeted extends Params {
+  target: AuthorizationTarget;
+}
+
+const PROMPTS: readonly Prompt[] = ['none', 'login', 'consent', 'select_account'];
+/** RFC 7636 §4.2: the S256 challenge is the base64url SHA-256 of the verifier: 43 characters. */
+const S256_CHALLENGE = /^[A-Za-z0-9_-]{43}$/;
+const MAX_PARAM_LENGTH = 2048;
+/** Longest accepted `claims` parameter (a JSON object, OIDC Core §5.5). */
+const MAX_CLAIMS_LENGTH = 8192;
+
+/** `client_id` names a registered client (errors on a page: nothing is trusted yet). */
+export async function checkClient({ ctx, params }: Params & { ctx: Pick<ServerContext, 'store'> }): Promise<{ client: ClientRecord }> {
+  const clientId = params.get('client_id');
+  if (clientId === undefined) throw new AuthorizationError('invalid_request', 'client_id is required');
+  const client = await ctx.store.clients.get(clientId);
+  if (!client) throw new AuthorizationError('invalid_client', 'the client is not registered');
+  return { client };
+}
+
+/**
+ * `redirect_uri` is registered for the client, compared exactly (RFC 9700 §4.1.3; loopback ports
+ * for native apps, RFC 8252 §7.3); optional when exactly one is registered and the request is not
+ * OpenID (OAuth 2.1 §4.1.1). From here on errors are redirected: the target is known good.
+ */
+export function checkRedirectUri({ params, client }: Params & { client: ClientRecord }): {
+  redirectUri: string;
+  redirectUriGiven: boolean;
+  target: AuthorizationTarget;
+} {
+  const given = params.get('redirect_uri');
+  let redirectUri: string;
+  if (given !== undefined) {
+    if (!matchRedirectUri(client, given)) throw new AuthorizationError('invalid_request', 'redirect_uri is not registered for this client');
+    redirectUri = given;
+  } else if (client.redirectUris.length === 1 && !(params.get('scope') ?? '').split(' ').includes('openid')) {
+    redirectUri = client.redirectUris[0]!;
+  } else {
+    throw new AuthorizationError('invalid_request', 'redirect_uri is required');
+  }
+  // An unknown response_mode is refused next, but its error still needs a mode: the default.
+  const responseMode: ResponseMode = params.get('response_mode') === 'form_post' ? 'form_post' : 'query';
+  return { redirectUri, redirectUriGiven: given !== undefined, target: { redirectUri, responseMode, state: params.get('state') } };
+}
+
+/** `response_mode` is `query` (the default for `code`) or `form_post` (OAuth 2.0 Form Post Response Mode). */
+export function checkResponseMode({ params, target }: Targeted): { responseMode: ResponseMode } {
+  const mode = params.get('response_mode');
+  if (mode !== undefined && mode !== 'query' && mode !== 'form_post')
+    refuse(target, 'invalid_request', 'response_mode is not supported (use query or form_post)');
+  return { responseMode: target.responseMode };
+}
+
+/** Request objects are not supported yet (OIDC Core §6: `request_not_supported`, `request_uri_not_supported`). */
+export function refuseRequestObjects({ params, target }: Targeted): undefined {
+  if (params.get('request') !== undefined) refuse(target, 'request_not_supported', 'request objects are not supported');
+  if (params.get('request_uri') !== undefined) refuse(target, 'request_uri_not_supported', 'request_uri is not supported');
+}
+
+/** Free-text parameters are bounded, so a request cannot grow the stored interaction without end. */
+export function checkParameterLengths({ params, target }: Targeted): undefined {
+  for (const name of ['state', 'nonce', 'login_hint', 'acr_values', 'ui_locales']) {
+    if ((params.get(name)?.length ?? 0) > MAX_PARAM_LENGTH) refuse(target, 'invalid_request', `${name} is too long`);
+  }
+}
+
+/** `response_type=code` only (OAuth 2.1: no implicit flow), and the client may use it. */
+export function checkResponseType({ params, target, client }: Targeted & { client: ClientRecord }): undefined {
+  const responseType = params.get('response_type');
+  if (responseType === undefined) refuse(target, 'invalid_request', 'response_type is required');
+  if (responseType !== 'code') refuse(target, 'unsupported_response_type', 'only response_type=code is supported');
+  if (!client.grantTypes.includes('authorization_code')) refuse(target, 'unauthorized_client', 'this client is not allowed to use the authorization code flow');
+}
+
+/** PKCE with S256 for every client (OAuth 2.1 §4.1.1, RFC 9700 §2.1.1, RFC 7636 §4.2). */
+export function checkPkce({ params, target }: Targeted): { codeChallenge: string } {
+  const codeChallenge = params.get('code_challenge');
+  if (codeChallenge === undefined) refuse(target, 'invalid_request', 'code_challenge is required (PKCE with S256)');
+  if (params.get('code_challenge_method') !== 'S256') refuse(target, 'invalid_request', 'code_challenge_method must be S256');
+  if (!S256_CHALLENGE.test(codeChallenge)) refuse(target, 'invalid_request', 'code_challenge is not a valid S256 challenge');
+  return { codeChallenge };
+}
+
+/** `scope` is well formed (RFC 6749 §3.3), allowed for the client, and not empty. */
+export function checkScope({ params, target, client }: Targeted & { client: ClientRecord }): { scope: string[] } {
+  let scope: string[] = [];
+  try {
+    scope = parseScope(params.get('scope'));
+  } catch (error) {
+    refuse(target, 'invalid_scope', (error as Error).message);
+  }
+  const allowed = parseScope(client.scope);
+  if (scope.some((token) => !allowed.includes(token))) refuse(target, 'invalid_scope', 'a requested scope is not allowed for this client');
+  if (scope.length === 0) refuse(target, 'invalid_scope', 'scope is required');
+  return { scope };
+}
+
+/** `prompt` values are known, and `none` stands alone (OIDC Core §3.1.2.1). */
+export function checkPrompt({ params, target }: Targeted): { prompt: Prompt[] } {
+  const prompt = (params.get('prompt') ?? '').split(' ').filter(Boolean) as Prompt[];
+  if (prompt.some((value) => !PROMPTS.includes(value))) refuse(target, 'invalid_request', 'prompt holds a value that is not supported');
+  if (prompt.includes('none') && prompt.length > 1) refuse(target, 'invalid_request', 'prompt=none cannot be combined with other values');
+  return { prompt };
+}
+
+/** `max_age` is a non-negative number of seconds (OIDC Core §3.1.2.1). */
+export function checkMaxAge({ params, target }: Targeted): { maxAge: number | undefined } {
+  const value = params.get('max_age');
+  if (value === undefined) return { maxAge: undefined };
+  if (!/^\d{1,10}$/.test(value)) refuse(target, 'invalid_request', 'max_age must be a non-negative integer');
+  return { maxAge: Number(value) };
+}
+
+/** `id_token_hint` is an ID token this server issued to this client (any expiry: it identifies, it does not authenticate). */
+export async function checkIdTokenHint({
+  ctx,
+  params,
+  target,
+  client,
+}: Targeted & { ctx: Pick<ServerContext, 'keys' | 'config'>; client: ClientRecord }): Promise<{ hintedSub: string | undefined }> {
+  const token = params.get('id_token_hint');
+  if (token === undefined) return { hintedSub: undefined };
+  const hint = await verifyIdTokenHint(ctx, token);
+  if (!hint?.audience.includes(client.clientId)) refuse(target, 'invalid_request', 'id_token_hint is not a valid ID token of this server for this client');
+  return { hintedSub: hint.sub };
+}
+
+/**
+ * The essential `acr` of the `claims` parameter (OIDC Core §5.5, §5.5.1.1); other claims are not
+ * acted on. An essential `acr` none of whose values this server can meet is a failed
+ * authentication before it starts (§5.5.1.1: "MUST treat that outcome as a failed authentication
+ * attempt"): `access_denied`.
+ */
+export function checkClaims({ params, target }: Targeted): { essentialAcr: string[] | undefined } {
+  const param = params.get('claims');
+  if (param === undefined) return { essentialAcr: undefined };
+  if (param.length > MAX_CLAIMS_LENGTH) refuse(target, 'invalid_request', 'claims is too long');
+  let claims: unknown;
+  try {
+    claims = JSON.parse(param);
+  } catch {
+    refuse(target, 'invalid_request', 'claims must be a JSON object (OIDC Core section 5.5)');
+  }
+  if (typeof claims !== 'object' || claims === null || Array.isArray(claims))
+    refuse(target, 'invalid_request', 'claims must be a JSON object (OIDC Core section 5.5)');
+  const acr = ((claims as Record<string, unknown>).id_token as Record<string, unknown> | undefined)?.acr as Record<string, unknown> | null | undefined;
+  if (typeof acr !== 'object' || acr?.essential !== true) return { essentialAcr: undefined };
+  const values = Array.isArray(acr.values) ? acr.values : typeof acr.value === 'string' ? [acr.value] : [];
+  const strings = values.filter((value): value is string => typeof value === 'string');
+  if (strings.length > 0 && !strings.some(isKnownAcr)) refuse(target, 'access_denied', 'the essential acr requested cannot be met by this server');
+  return { essentialAcr: strings };
+}

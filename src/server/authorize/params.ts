@@ -1,0 +1,65 @@
+import { OAuthError } from '../../core/errors.js';
+import type { ClientRecord } from '../../stores/contract.js';
+import type { EndpointInput } from '../http/endpoint.js';
+import { parseForm, readForm, type FormParams } from '../http/form.js';
+import { errorPage } from '../http/pages.js';
+import type { AuthorizationRequest, Prompt, ResponseMode } from './request.js';
+
+/**
+ * The request's parameters: the query of a GET, the form of a POST (OIDC Core §3.1.2.1). A body that
+ * cannot be read (wrong type, repeated parameter, too large) gets an error page: nothing is trusted
+ * yet to redirect to.
+ */
+export async function readAuthorizationParams({ ctx, request }: Pick<EndpointInput, 'ctx' | 'request'>): Promise<{ params: FormParams } | Response> {
+  try {
+    const params =
+      request.method === 'POST'
+        ? await readForm(request, { maxBodyBytes: ctx.config.limits.maxBodyBytes })
+        : parseForm(new URL(request.url).search.slice(1), []);
+    return { params };
+  } catch (error) {
+    if (error instanceof OAuthError) return errorPage(ctx, 400, 'Invalid sign-in request', error.message);
+    throw error;
+  }
+}
+
+/** What the named checks validated, as the request the rest of the flow (and the interaction) keeps. */
+export interface Checked {
+  params: FormParams;
+  client: ClientRecord;
+  redirectUri: string;
+  redirectUriGiven: boolean;
+  responseMode: ResponseMode;
+  codeChallenge: string;
+  scope: string[];
+  prompt: Prompt[];
+  maxAge: number | undefined;
+  hintedSub: string | undefined;
+  essentialAcr: string[] | undefined;
+}
+
+const words = (value: string | undefined): string[] => (value ?? '').split(' ').filter(Boolean);
+
+/** Assembles the validated authorization request from what the checks established. */
+export function buildAuthorizationRequest(c: Checked): { authorization: AuthorizationRequest } {
+  const { params } = c;
+  return {
+    authorization: {
+      clientId: c.client.clientId,
+      redirectUri: c.redirectUri,
+      redirectUriGiven: c.redirectUriGiven,
+      responseMode: c.responseMode,
+      scope: c.scope,
+      state: params.get('state'),
+      nonce: params.get('nonce'),
+      codeChallenge: c.codeChallenge,
+      prompt: c.prompt,
+      maxAge: c.maxAge,
+      loginHint: params.get('login_hint'),
+      hintedSub: c.hintedSub,
+      acrValues: words(params.get('acr_values')),
+      ...(c.essentialAcr !== undefined ? { essentialAcr: c.essentialAcr } : {}),
+      uiLocales: words(params.get('ui_locales')),
+    },
+  };
+}

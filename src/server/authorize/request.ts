@@ -1,0 +1,52 @@
+import { OAuthError, type OAuthErrorCode } from '../../core/errors.js';
+import type { Json } from '../../stores/contract.js';
+
+export type ResponseMode = 'query' | 'form_post';
+export type Prompt = 'none' | 'login' | 'consent' | 'select_account';
+
+/** A validated authorization request (OIDC Core §3.1.2.1, RFC 6749 §4.1.1, RFC 7636 §4.3). */
+export interface AuthorizationRequest {
+  [key: string]: Json | undefined;
+  clientId: string;
+  redirectUri: string;
+  /** Whether `redirect_uri` was sent (then the token request must repeat it, RFC 6749 §4.1.3). */
+  redirectUriGiven: boolean;
+  responseMode: ResponseMode;
+  scope: string[];
+  state?: string;
+  nonce?: string;
+  codeChallenge: string;
+  prompt: Prompt[];
+  maxAge?: number;
+  loginHint?: string;
+  /** `sub` of a valid `id_token_hint`. */
+  hintedSub?: string;
+  acrValues: string[];
+  /**
+   * The values of an `acr` claim requested as essential in the `claims` parameter (OIDC Core
+   * §5.5.1.1); `[]` for essential without values; absent when not requested as essential.
+   */
+  essentialAcr?: string[];
+  uiLocales: string[];
+}
+
+/**
+ * Where an error about an authorization request goes. Until the client and its redirect URI are
+ * validated, errors are shown on a page and never redirected (RFC 6749 §4.1.2.1; no open redirect).
+ */
+export class AuthorizationError extends OAuthError {
+  /** Set once the redirect URI is trusted: the error is then redirected to the client. */
+  readonly target: { redirectUri: string; responseMode: ResponseMode; state: string | undefined } | undefined;
+  constructor(error: OAuthErrorCode, description: string, target?: AuthorizationError['target']) {
+    super(error, description);
+    this.target = target;
+  }
+}
+
+/** Where a validated request's errors go: its redirect URI, response mode and `state`. */
+export type AuthorizationTarget = NonNullable<AuthorizationError['target']>;
+
+/** Refuses the request with an error redirected to the client (RFC 6749 §4.1.2.1). */
+export function refuse(target: AuthorizationTarget, error: OAuthErrorCode, description: string): never {
+  throw new AuthorizationError(error, description, target);
+}

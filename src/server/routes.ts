@@ -1,0 +1,77 @@
+import type { ServerConfig } from './context.js';
+
+/** What building a path needs: the issuer's URL. */
+type Located = { config: Pick<ServerConfig, 'issuerUrl'> };
+
+/**
+ * Every path the server answers, relative to the issuer's path (an issuer of
+ * `https://example.com/auth` serves `https://example.com/auth/token`). The router mounts these
+ * and every link, form action and redirect is built from them with {@link pathTo}: one table,
+ * no path spelled twice.
+ */
+export const ROUTES = {
+  // Protocol endpoints (advertised in discovery).
+  authorization: '/authorize',
+  token: '/token',
+  userinfo: '/userinfo',
+  introspection: '/introspect',
+  revocation: '/revoke',
+  jwks: '/jwks',
+  endSession: '/logout',
+  endSessionConfirm: '/logout/confirm',
+  // The sign-in interaction.
+  interaction: '/interaction/:id',
+  interactionLogin: '/interaction/:id/login',
+  interactionConsent: '/interaction/:id/consent',
+  interactionSelectAccount: '/interaction/:id/select-account',
+  interactionUpstream: '/interaction/:id/upstream/:upstream',
+  interactionMfa: '/interaction/:id/mfa',
+  interactionMfaEnroll: '/interaction/:id/mfa-enroll',
+  interactionContinue: '/interaction/:id/continue',
+  interactionPasskeyOptions: '/interaction/:id/passkey/options',
+  interactionPasskey: '/interaction/:id/passkey',
+  upstreamCallback: '/upstream/:upstream/callback',
+  webauthnScript: '/assets/webauthn.js',
+  // The account pages.
+  account: '/account',
+  accountTotp: '/account/totp',
+  accountTotpConfirm: '/account/totp/confirm',
+  accountDone: '/account/done',
+  accountRecoveryCodes: '/account/recovery-codes',
+  accountNewRecoveryCodes: '/account/recovery-codes/new',
+  accountContacts: '/account/contacts',
+  accountContactsConfirm: '/account/contacts/confirm',
+  accountFactorRemove: '/account/factors/remove',
+  accountReauth: '/account/reauth',
+  accountEndOtherSessions: '/account/sessions/others',
+  accountRevokeApp: '/account/apps/revoke',
+  accountLogout: '/account/logout',
+  accountPasskeyOptions: '/account/passkeys/options',
+  accountPasskeys: '/account/passkeys',
+} as const;
+
+export type RouteName = keyof typeof ROUTES;
+
+/** The `:name` parameters of a route pattern. */
+type ParamsOf<Path extends string> = Path extends `${string}:${infer Param}/${infer Rest}`
+  ? Param | ParamsOf<`/${Rest}`>
+  : Path extends `${string}:${infer Param}`
+    ? Param
+    : never;
+type RouteParams<Name extends RouteName> = [ParamsOf<(typeof ROUTES)[Name]>] extends [never] ? [] : [Record<ParamsOf<(typeof ROUTES)[Name]>, string>];
+
+/** The issuer's path without its trailing slash (`''` for an issuer at the root). */
+export function basePath(config: Pick<ServerConfig, 'issuerUrl'>): string {
+  return config.issuerUrl.pathname.replace(/\/$/, '');
+}
+
+/** The path of a route below the issuer's path, its parameters filled in (and encoded). */
+export function pathTo<Name extends RouteName>(ctx: Located, name: Name, ...params: RouteParams<Name>): string {
+  const values = (params[0] ?? {}) as Record<string, string>;
+  return basePath(ctx.config) + ROUTES[name].replace(/:([a-z]+)/g, (_, param: string) => encodeURIComponent(values[param] ?? ''));
+}
+
+/** The absolute URL of a route (for `Location` and for discovery), from the issuer, never the request's `Host`. */
+export function urlTo<Name extends RouteName>(ctx: Located, name: Name, ...params: RouteParams<Name>): string {
+  return `${ctx.config.issuerUrl.origin}${pathTo(ctx, name, ...params)}`;
+}
