@@ -6,4 +6,7 @@
 export default {
   printWidth: 160,
   singleQuote: true,
+  // The pages are html`…` templates whose text and whitespace are what the page shows (and what the
+  // page tests assert): Prettier must not reformat the markup inside them.
+  embeddedLanguageFormatting: 'off',
 };

@@ -122,11 +122,7 @@ const FACTOR_KIND: Record<AccountFactor['type'], { name: string; icon: SafeHtml 
 
 /** A list row: icon, title over details, and an optional action at the end. */
 function row(icon: SafeHtml, title: SafeHtml | string, meta: SafeHtml | string, action?: SafeHtml): SafeHtml {
-  return html`<li class="row">
-    <span class="row-icon">${icon}</span>
-    <div class="row-text"><span class="row-title">${title}</span><span class="row-meta">${meta}</span></div>
-    ${action !== undefined && html`<div class="row-action">${action}</div>`}
-  </li>`;
+  return html`<li class="row"><span class="row-icon">${icon}</span><div class="row-text"><span class="row-title">${title}</span><span class="row-meta">${meta}</span></div>${action !== undefined && html`<div class="row-action">${action}</div>`}</li>`;
 }
 
 function smallButton(label: SafeHtml | string, variant: 'primary' | 'secondary' = 'secondary'): SafeHtml {
@@ -175,73 +171,31 @@ function factorsSection(view: AccountPageView): SafeHtml {
   const passkeySrc = safeUrl(actions.passkeyScriptUrl);
   const addPasskey =
     passkeySrc !== undefined &&
-    html`<li class="add-method" data-passkey-block hidden>
-      <div class="add-head">
-        <span class="row-icon">${KEY_ICON}</span>
-        <div class="row-text"><span class="row-title">Passkey</span><span class="row-meta">Sign in with your fingerprint, face or screen lock.</span></div>
-      </div>
-      ${passkeyForm({
+    html`<li class="add-method" data-passkey-block hidden><div class="add-head"><span class="row-icon">${KEY_ICON}</span><div class="row-text"><span class="row-title">Passkey</span><span class="row-meta">Sign in with your fingerprint, face or screen lock.</span></div></div>${passkeyForm(
+      {
         ceremony: 'register',
         optionsUrl: actions.addPasskeyOptions,
         verifyUrl: actions.addPasskeyVerify,
         csrfToken,
         statusId: 'add-passkey-status',
-        content: html`<div class="inline-form">
-            <div class="field">
-              <label for="passkey-label">Name <span class="muted">(optional)</span></label
-              ><input class="input" id="passkey-label" name="label" type="text" autocomplete="off" maxlength="60" aria-describedby="passkey-label-hint" />
-            </div>
-            <button type="submit" id="add-passkey" class="button button-secondary button-small">Add passkey</button>
-          </div>
-          <p class="hint" id="passkey-label-hint">So you can tell your passkeys apart, such as “MacBook” or “Work phone”.</p>`,
-      })}
-    </li>`;
-  const addContact = html`<li class="add-method">
-    <div class="add-head">
-      <span class="row-icon">${PHONE_ICON}</span>
-      <div class="row-text"><span class="row-title">Phone number or email</span><span class="row-meta">Get a code by text message or email.</span></div>
-    </div>
-    ${form(
-      actions.addContact,
-      html`<div class="inline-form">
-          <div class="field field-channel">
-            <label for="contact-channel">Send codes by</label
-            ><select class="input" id="contact-channel" name="channel">
-              <option value="sms">Text message</option>
-              <option value="email">Email</option>
-            </select>
-          </div>
-          ${textField({ id: 'contact-to', name: 'to', label: 'Phone number or email', type: 'text', autocomplete: 'off', describedBy: 'contact-to-hint' })}${smallButton('Send code')}
-        </div>
-        <p class="hint" id="contact-to-hint">Phone numbers with the country code, such as +44 7700 900123.</p>`,
-    )}
-  </li>`;
+        content: html`<div class="inline-form"><div class="field"><label for="passkey-label">Name <span class="muted">(optional)</span></label><input class="input" id="passkey-label" name="label" type="text" autocomplete="off" maxlength="60" aria-describedby="passkey-label-hint"></div><button type="submit" id="add-passkey" class="button button-secondary button-small">Add passkey</button></div><p class="hint" id="passkey-label-hint">So you can tell your passkeys apart, such as “MacBook” or “Work phone”.</p>`,
+      },
+    )}</li>`;
+  const addContact = html`<li class="add-method"><div class="add-head"><span class="row-icon">${PHONE_ICON}</span><div class="row-text"><span class="row-title">Phone number or email</span><span class="row-meta">Get a code by text message or email.</span></div></div>${form(
+    actions.addContact,
+    html`<div class="inline-form"><div class="field field-channel"><label for="contact-channel">Send codes by</label><select class="input" id="contact-channel" name="channel"><option value="sms">Text message</option><option value="email">Email</option></select></div>${textField({ id: 'contact-to', name: 'to', label: 'Phone number or email', type: 'text', autocomplete: 'off', describedBy: 'contact-to-hint' })}${smallButton('Send code')}</div><p class="hint" id="contact-to-hint">Phone numbers with the country code, such as +44 7700 900123.</p>`,
+  )}</li>`;
 
   const addMethods =
     view.reauthNeeded && actions.reauth
-      ? html`<p class="section-lead" id="reauth-lead">
-            To add or remove a sign-in method, sign in again first${view.factors.length > 0 ? ', with your second step' : ''}.
-          </p>
-          ${form(actions.reauth, html`<div class="section-actions">${smallButton('Sign in again', 'primary')}</div>`)}`
-      : html`<ul class="rows">
-          ${row(APP_ICON, 'Authenticator app', 'Get codes from an app such as Google Authenticator or 1Password.', form(actions.addTotp, smallButton('Set up')))}${addPasskey}${addContact}
-        </ul>`;
-  return html`<section class="section" aria-labelledby="mfa-heading">
-    <h2 id="mfa-heading">Two-step verification</h2>
-    ${status}
-    ${
-      view.factors.length > 0 &&
-      html`<ul class="rows" aria-label="Your sign-in methods">
-        ${factors}
-      </ul>`
-    }
-    <h3 class="subheading">Add a method</h3>
-    ${addMethods}
-    <h3 class="subheading">Backup</h3>
-    <ul class="rows">
-      ${recovery}
-    </ul>
-  </section>`;
+      ? html`<p class="section-lead" id="reauth-lead">To add or remove a sign-in method, sign in again first${view.factors.length > 0 ? ', with your second step' : ''}.</p>${form(actions.reauth, html`<div class="section-actions">${smallButton('Sign in again', 'primary')}</div>`)}`
+      : html`<ul class="rows">${row(APP_ICON, 'Authenticator app', 'Get codes from an app such as Google Authenticator or 1Password.', form(actions.addTotp, smallButton('Set up')))}${addPasskey}${addContact}</ul>`;
+  return html`<section class="section" aria-labelledby="mfa-heading"><h2 id="mfa-heading">Two-step verification</h2>${status}
+${view.factors.length > 0 && html`<ul class="rows" aria-label="Your sign-in methods">${factors}</ul>`}
+<h3 class="subheading">Add a method</h3>
+${addMethods}
+<h3 class="subheading">Backup</h3>
+<ul class="rows">${recovery}</ul></section>`;
 }
 
 /** `<time>` with the exact moment as its title, or the plain words. */
@@ -278,14 +232,8 @@ function sessionsSection(view: AccountPageView): SafeHtml {
       csrfToken: view.csrfToken,
       content: html`<div class="section-actions">${smallButton(others === 1 ? 'Sign out of the other session' : `Sign out of ${others} other sessions`)}</div>`,
     });
-  return html`<section class="section" aria-labelledby="sessions-heading">
-    <h2 id="sessions-heading">Sessions</h2>
-    <p class="section-lead">Where you’re signed in. If you don’t recognise one, sign out of the other sessions and change your password.</p>
-    <ul class="rows">
-      ${sessions}
-    </ul>
-    ${signOutOthers}
-  </section>`;
+  return html`<section class="section" aria-labelledby="sessions-heading"><h2 id="sessions-heading">Sessions</h2><p class="section-lead">Where you’re signed in. If you don’t recognise one, sign out of the other sessions and change your password.</p>
+<ul class="rows">${sessions}</ul>${signOutOthers}</section>`;
 }
 
 function appsSection(view: AccountPageView): SafeHtml {
@@ -293,28 +241,22 @@ function appsSection(view: AccountPageView): SafeHtml {
   const body =
     apps.length === 0
       ? html`<p class="section-lead">No applications have access to your account.</p>`
-      : html`<ul class="rows">
-          ${apps.map((app) =>
-            row(
-              DEVICE_ICON,
-              app.name,
-              `${app.access.join(' · ')} · since ${app.grantedAt}`,
-              view.actions.revokeApp
-                ? postForm({
-                    action: view.actions.revokeApp,
-                    csrfToken: view.csrfToken,
-                    hiddenFields: { grant: app.consentId },
-                    content: smallButton('Remove access'),
-                  })
-                : undefined,
-            ),
-          )}
-        </ul>`;
-  return html`<section class="section" aria-labelledby="apps-heading">
-    <h2 id="apps-heading">Connected applications</h2>
-    <p class="section-lead">Applications you allowed to use your account. Removing one signs it out and it must ask again.</p>
-    ${body}
-  </section>`;
+      : html`<ul class="rows">${apps.map((app) =>
+          row(
+            DEVICE_ICON,
+            app.name,
+            `${app.access.join(' · ')} · since ${app.grantedAt}`,
+            view.actions.revokeApp
+              ? postForm({
+                  action: view.actions.revokeApp,
+                  csrfToken: view.csrfToken,
+                  hiddenFields: { grant: app.consentId },
+                  content: smallButton('Remove access'),
+                })
+              : undefined,
+          ),
+        )}</ul>`;
+  return html`<section class="section" aria-labelledby="apps-heading"><h2 id="apps-heading">Connected applications</h2><p class="section-lead">Applications you allowed to use your account. Removing one signs it out and it must ask again.</p>${body}</section>`;
 }
 
 function signInsSection(view: AccountPageView): SafeHtml {
@@ -322,33 +264,13 @@ function signInsSection(view: AccountPageView): SafeHtml {
     view.signIns.length === 0
       ? html`<p class="section-lead">No sign-ins yet.</p>`
       : // Three columns, the application and device under the method: more do not fit a phone without scrolling.
-        html`<div class="table-wrap" role="region" aria-labelledby="signins-heading" tabindex="0">
-          <table class="table">
-            <thead>
-              <tr>
-                <th scope="col">When</th>
-                <th scope="col">Sign-in</th>
-                <th scope="col">Result</th>
-              </tr>
-            </thead>
-            <tbody>
-              ${view.signIns.map((entry) => {
-                const where = whereFrom(entry.device, entry.address);
-                return html`<tr>
-                  <td>${timeText(entry.at)}</td>
-                  <td>
-                    ${entry.method}${present(entry.client) && html`<span class="cell-meta">to ${entry.client}</span>`}${where !== '' && html`<span class="cell-meta">${where}</span>`}
-                  </td>
-                  <td>${entry.outcome}</td>
-                </tr>`;
-              })}
-            </tbody>
-          </table>
-        </div>`;
-  return html`<section class="section" aria-labelledby="signins-heading">
-    <h2 id="signins-heading">Recent sign-ins</h2>
-    ${body}
-  </section>`;
+        html`<div class="table-wrap" role="region" aria-labelledby="signins-heading" tabindex="0"><table class="table"><thead><tr><th scope="col">When</th><th scope="col">Sign-in</th><th scope="col">Result</th></tr></thead><tbody>${view.signIns.map(
+          (entry) => {
+            const where = whereFrom(entry.device, entry.address);
+            return html`<tr><td>${timeText(entry.at)}</td><td>${entry.method}${present(entry.client) && html`<span class="cell-meta">to ${entry.client}</span>`}${where !== '' && html`<span class="cell-meta">${where}</span>`}</td><td>${entry.outcome}</td></tr>`;
+          },
+        )}</tbody></table></div>`;
+  return html`<section class="section" aria-labelledby="signins-heading"><h2 id="signins-heading">Recent sign-ins</h2>${body}</section>`;
 }
 
 /**
@@ -371,12 +293,11 @@ export function renderAccountPage(view: AccountPageView): string {
   return renderDocument(
     view,
     'Your account',
-    html`<div class="wide-page">
-        <h1>Your account</h1>
-        <div class="account-bar">${signedInAs(view.account)}${signOut}</div>
-        ${alertBox('account-error', view.error)}${noticeBox('account-notice', view.notice)} ${factorsSection(view)} ${appsSection(view)}
-        ${sessionsSection(view)} ${signInsSection(view)}
-      </div>
-      ${passkeySrc !== undefined && passkeyScripts(passkeySrc, view.nonce)}`,
+    html`<div class="wide-page"><h1>Your account</h1><div class="account-bar">${signedInAs(view.account)}${signOut}</div>
+${alertBox('account-error', view.error)}${noticeBox('account-notice', view.notice)}
+${factorsSection(view)}
+${appsSection(view)}
+${sessionsSection(view)}
+${signInsSection(view)}</div>${passkeySrc !== undefined && passkeyScripts(passkeySrc, view.nonce)}`,
   );
 }

@@ -29,8 +29,5 @@ export function accountLines(account: AccountSummary): SafeHtml {
 
 /** "Signed in as …" panel with avatar, name and login. */
 export function signedInAs(account: AccountSummary): SafeHtml {
-  return html`<div class="account">
-    ${avatar(account)}
-    <div class="account-text"><span class="account-label">Signed in as</span>${accountLines(account)}</div>
-  </div>`;
+  return html`<div class="account">${avatar(account)}<div class="account-text"><span class="account-label">Signed in as</span>${accountLines(account)}</div></div>`;
 }

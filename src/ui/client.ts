@@ -19,7 +19,7 @@ export function clientLogo(client: ClientSummary, size: 'small' | 'large'): Safe
   const src = safeUrl(client.logoUri);
   if (src === undefined) return html``;
   const cls = size === 'small' ? 'client-logo' : 'client-logo-large';
-  return html`<img class="${cls}" src="${src}" alt="" />`;
+  return html`<img class="${cls}" src="${src}" alt="">`;
 }
 
 /** "to continue to {client}", with the client's logo when it has one. */

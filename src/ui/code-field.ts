@@ -27,14 +27,5 @@ export function codeField(options: {
     o.kind === 'otp'
       ? html` inputmode="numeric" autocomplete="one-time-code" pattern="${SIX_DIGITS}" maxlength="6" title="6 digits"`
       : html` autocomplete="off" autocapitalize="none" spellcheck="false" maxlength="32"`;
-  return html`<div class="field">
-    <label for="${o.id}">${o.label}</label>${hintId !== undefined && html`<p class="hint" id="${hintId}">${o.hint}</p>`}<input
-      class="input input-code"
-      id="${o.id}"
-      name="code"
-      type="text"
-      ${kindAttributes}
-      required${o.autofocus && html` autofocus`}${o.invalid && html` aria-invalid="true"`}${describedBy !== '' && html` aria-describedby="${describedBy}"`}
-    />
-  </div>`;
+  return html`<div class="field"><label for="${o.id}">${o.label}</label>${hintId !== undefined && html`<p class="hint" id="${hintId}">${o.hint}</p>`}<input class="input input-code" id="${o.id}" name="code" type="text"${kindAttributes} required${o.autofocus && html` autofocus`}${o.invalid && html` aria-invalid="true"`}${describedBy !== '' && html` aria-describedby="${describedBy}"`}></div>`;
 }

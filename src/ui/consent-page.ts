@@ -43,17 +43,11 @@ export function renderConsentPage(view: ConsentPageView): string {
   return renderDocument(
     view,
     `Allow access to ${client.name}`,
-    html`${clientLogo(client, 'large')}
-      <h1 class="long">${client.name} wants to access your ${branding.productName} account</h1>
-      ${origin}
-      <div class="body">
-        ${signedInAs(view.account)}
-        <h2 class="section-title">This will allow ${client.name} to:</h2>
-        <ul class="scopes">
-          ${scopes}
-        </ul>
-        <p class="note">Only allow this if you trust ${client.name} with this information.</p>
-        ${form}
-      </div>`,
+    html`${clientLogo(client, 'large')}<h1 class="long">${client.name} wants to access your ${branding.productName} account</h1>${origin}
+<div class="body">${signedInAs(view.account)}
+<h2 class="section-title">This will allow ${client.name} to:</h2>
+<ul class="scopes">${scopes}</ul>
+<p class="note">Only allow this if you trust ${client.name} with this information.</p>
+${form}</div>`,
   );
 }

@@ -44,8 +44,6 @@ export function renderContactVerifyPage(view: ContactVerifyPageView): string {
   return renderDocument(
     view,
     `Confirm your ${what}`,
-    html`<h1>Confirm your ${what}</h1>
-      <p class="lead">We sent a 6-digit code to <strong>${view.masked}</strong>. Enter it below to confirm it’s yours.</p>
-      <div class="body">${alertBox(ERROR_ID, view.error)}${form}</div>`,
+    html`<h1>Confirm your ${what}</h1><p class="lead">We sent a 6-digit code to <strong>${view.masked}</strong>. Enter it below to confirm it’s yours.</p><div class="body">${alertBox(ERROR_ID, view.error)}${form}</div>`,
   );
 }

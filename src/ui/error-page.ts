@@ -17,11 +17,5 @@ export interface ErrorPageView extends PageBase {
  */
 export function renderErrorPage(view: ErrorPageView): string {
   const reference = view.requestId !== undefined && view.requestId !== '' && html`<p class="reference">Reference: <code>${view.requestId}</code></p>`;
-  return renderDocument(
-    view,
-    view.title,
-    html`<h1>${view.title}</h1>
-      <p class="lead">${view.message}</p>
-      ${reference}`,
-  );
+  return renderDocument(view, view.title, html`<h1>${view.title}</h1><p class="lead">${view.message}</p>${reference}`);
 }

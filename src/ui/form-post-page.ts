@@ -21,28 +21,22 @@ export interface FormPostPageView {
  */
 export function renderFormPostPage(view: FormPostPageView): string {
   return html`<!doctype html>
-    <html lang="en">
-      <head>
-        <meta charset="utf-8" />
-        <meta name="viewport" content="width=device-width, initial-scale=1" />
-        <meta name="referrer" content="no-referrer" />
-        <meta name="robots" content="noindex, nofollow" />
-        <title>Continuing…</title>
-        <style nonce="${view.nonce}">
-          ${trustedHtml(FORM_POST_STYLES)}
-        </style>
-      </head>
-      <body>
-        <form method="post" action="${view.action}">
-          ${hiddenInputs(view.fields)}
-          <noscript
-            ><p>JavaScript is turned off. Press Continue to return to the application.</p>
-            <button type="submit">Continue</button></noscript
-          >
-        </form>
-        <script nonce="${view.nonce}">
-          document.forms[0].submit();
-        </script>
-      </body>
-    </html> `.value;
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="referrer" content="no-referrer">
+<meta name="robots" content="noindex, nofollow">
+<title>Continuing…</title>
+<style nonce="${view.nonce}">${trustedHtml(FORM_POST_STYLES)}</style>
+</head>
+<body>
+<form method="post" action="${view.action}">
+${hiddenInputs(view.fields)}
+<noscript><p>JavaScript is turned off. Press Continue to return to the application.</p><button type="submit">Continue</button></noscript>
+</form>
+<script nonce="${view.nonce}">document.forms[0].submit();</script>
+</body>
+</html>
+`.value;
 }

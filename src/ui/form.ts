@@ -5,7 +5,7 @@ export const CSRF_FIELD = 'csrf';
 
 /** One `<input type="hidden">` per entry, in insertion order. */
 export function hiddenInputs(fields: Record<string, string>): SafeHtml {
-  return html`${Object.entries(fields).map(([name, value]) => html`<input type="hidden" name="${name}" value="${value}" />`)}`;
+  return html`${Object.entries(fields).map(([name, value]) => html`<input type="hidden" name="${name}" value="${value}">`)}`;
 }
 
 /**
@@ -30,25 +30,14 @@ export function textField(options: {
   describedBy?: string;
 }): SafeHtml {
   const o = options;
-  return html`<div class="field">
-    <label for="${o.id}">${o.label}</label
-    ><input
-      class="input"
-      id="${o.id}"
-      name="${o.name}"
-      type="${o.type}"
-      autocomplete="${o.autocomplete}"
-      ${o.type === 'text' && html` autocapitalize="none" spellcheck="false"`}${o.value !== undefined && html` value="${o.value}"`}
-      required${o.autofocus && html` autofocus`}${o.invalid && html` aria-invalid="true"`}${o.describedBy !== undefined && html` aria-describedby="${o.describedBy}"`}
-    />
-  </div>`;
+  return html`<div class="field"><label for="${o.id}">${o.label}</label><input class="input" id="${o.id}" name="${o.name}" type="${o.type}" autocomplete="${o.autocomplete}"${o.type === 'text' && html` autocapitalize="none" spellcheck="false"`}${o.value !== undefined && html` value="${o.value}"`} required${o.autofocus && html` autofocus`}${o.invalid && html` aria-invalid="true"`}${o.describedBy !== undefined && html` aria-describedby="${o.describedBy}"`}></div>`;
 }
 
 /** A submit button; `name`/`value` tell the server which of several buttons was pressed. */
 export function submitButton(options: { label: string; variant: 'primary' | 'secondary'; name?: string; value?: string; className?: string }): SafeHtml {
   const o = options;
   const classes = ['button', `button-${o.variant}`, o.className].filter(Boolean).join(' ');
-  return html`<button type="submit" class="${classes}" ${o.name !== undefined && html` name="${o.name}" value="${o.value ?? ''}"`}>${o.label}</button>`;
+  return html`<button type="submit" class="${classes}"${o.name !== undefined && html` name="${o.name}" value="${o.value ?? ''}"`}>${o.label}</button>`;
 }
 
 /**

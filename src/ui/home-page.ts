@@ -40,16 +40,11 @@ export function renderHomePage(view: HomePageView): string {
     view,
     'Sign-in service',
     // "sign-in service" stays on one line: a break at its hyphen reads badly.
-    html`<h1>${product} <span class="nowrap">sign-in service</span></h1>
-      <p class="lead">Applications that use ${product} bring you here to sign in. Here you can also see and manage your account.</p>
-      <div class="body">${account}</div>
-      <section class="home-developers" aria-labelledby="developers-heading">
-        <h2 id="developers-heading" class="section-title">For developers</h2>
-        <ul class="link-list">
-          ${discovery !== undefined && html`<li><a href="${discovery}">Discovery document</a><span class="muted"> · OpenID Connect configuration (JSON)</span></li>`}
-          ${docs !== undefined && html`<li><a href="${docs}">Documentation</a><span class="muted"> · setting up applications and running the service</span></li>`}
-        </ul>
-        <p class="reference">Issuer: <code>${view.issuer}</code></p>
-      </section>`,
+    html`<h1>${product} <span class="nowrap">sign-in service</span></h1><p class="lead">Applications that use ${product} bring you here to sign in. Here you can also see and manage your account.</p>
+<div class="body">${account}</div>
+<section class="home-developers" aria-labelledby="developers-heading"><h2 id="developers-heading" class="section-title">For developers</h2><ul class="link-list">
+${discovery !== undefined && html`<li><a href="${discovery}">Discovery document</a><span class="muted"> · OpenID Connect configuration (JSON)</span></li>`}
+${docs !== undefined && html`<li><a href="${docs}">Documentation</a><span class="muted"> · setting up applications and running the service</span></li>`}
+</ul><p class="reference">Issuer: <code>${view.issuer}</code></p></section>`,
   );
 }

@@ -2,9 +2,7 @@ import { html, type SafeHtml } from './escape.js';
 
 // Decorative only: every icon sits next to text that says the same, so it is hidden from assistive technology.
 function icon(path: string): SafeHtml {
-  return html`<svg class="icon" viewBox="0 0 20 20" fill="currentColor" aria-hidden="true" focusable="false">
-    <path fill-rule="evenodd" clip-rule="evenodd" d="${path}" />
-  </svg>`;
+  return html`<svg class="icon" viewBox="0 0 20 20" fill="currentColor" aria-hidden="true" focusable="false"><path fill-rule="evenodd" clip-rule="evenodd" d="${path}"/></svg>`;
 }
 
 /** A check mark in a circle, for granted permissions. */

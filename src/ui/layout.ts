@@ -15,10 +15,8 @@ export interface PageBase {
 /** The product's logo, or its name as text with a monogram when there is no logo. */
 function brandHeader(branding: Branding): SafeHtml {
   const logo = safeUrl(branding.logoUrl);
-  if (logo !== undefined) return html`<header class="brand"><img src="${logo}" alt="${branding.productName}" /></header>`;
-  return html`<header class="brand">
-    <span class="brand-mark" aria-hidden="true">${brandInitial(branding.productName)}</span><span class="brand-name">${branding.productName}</span>
-  </header>`;
+  if (logo !== undefined) return html`<header class="brand"><img src="${logo}" alt="${branding.productName}"></header>`;
+  return html`<header class="brand"><span class="brand-mark" aria-hidden="true">${brandInitial(branding.productName)}</span><span class="brand-name">${branding.productName}</span></header>`;
 }
 
 /**
@@ -30,20 +28,22 @@ function brandHeader(branding: Branding): SafeHtml {
 export function renderDocument(base: PageBase, title: string, content: HtmlValue): string {
   const branding = resolveBranding(base.branding);
   return html`<!doctype html>
-    <html lang="${base.lang ?? 'en'}">
-      <head>
-        <meta charset="utf-8" />
-        <meta name="viewport" content="width=device-width, initial-scale=1" />
-        <meta name="referrer" content="no-referrer" />
-        <meta name="robots" content="noindex, nofollow" />
-        <meta name="color-scheme" content="light dark" />
-        <title>${title} – ${branding.productName}</title>
-        <style nonce="${base.nonce}">
-          ${trustedHtml(pageStyles(branding))}
-        </style>
-      </head>
-      <body>
-        <main class="card">${brandHeader(branding)} ${content}</main>
-      </body>
-    </html> `.value;
+<html lang="${base.lang ?? 'en'}">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="referrer" content="no-referrer">
+<meta name="robots" content="noindex, nofollow">
+<meta name="color-scheme" content="light dark">
+<title>${title} – ${branding.productName}</title>
+<style nonce="${base.nonce}">${trustedHtml(pageStyles(branding))}</style>
+</head>
+<body>
+<main class="card">
+${brandHeader(branding)}
+${content}
+</main>
+</body>
+</html>
+`.value;
 }

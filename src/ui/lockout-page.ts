@@ -40,19 +40,11 @@ export function renderLockoutPage(view: LockoutPageView): string {
   const forgot = safeUrl(view.forgotPasswordUrl);
   const links =
     (another !== undefined || forgot !== undefined) &&
-    html`<div class="stacked-actions">
-      ${another !== undefined && html`<a class="button button-secondary" href="${another}">Use another account</a>`}${forgot !== undefined && html`<a class="button button-secondary" href="${forgot}">Forgot your password?</a>`}
-    </div>`;
+    html`<div class="stacked-actions">${another !== undefined && html`<a class="button button-secondary" href="${another}">Use another account</a>`}${forgot !== undefined && html`<a class="button button-secondary" href="${forgot}">Forgot your password?</a>`}</div>`;
   return renderDocument(
     view,
     'Too many attempts',
-    html`<div class="page-icon" aria-hidden="true">${LOCK_ICON}</div>
-      <h1>Too many attempts</h1>
-      <p class="lead">${why}</p>
-      <p class="retry">
-        You can try again at <strong><time datetime="${view.retryAt.iso}" title="${view.retryAt.exact}">${view.retryAt.text}</time></strong
-        >, in about ${view.retryIn}.
-      </p>
-      ${links}`,
+    html`<div class="page-icon" aria-hidden="true">${LOCK_ICON}</div><h1>Too many attempts</h1><p class="lead">${why}</p>
+<p class="retry">You can try again at <strong><time datetime="${view.retryAt.iso}" title="${view.retryAt.exact}">${view.retryAt.text}</time></strong>, in about ${view.retryIn}.</p>${links}`,
   );
 }

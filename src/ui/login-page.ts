@@ -31,12 +31,7 @@ export interface LoginPageView extends PageBase {
  */
 export function renderLoginPage(view: LoginPageView): string {
   const hasError = view.error !== undefined && view.error !== '';
-  const alert =
-    hasError &&
-    html`<div class="alert" id="login-error" role="alert">
-      ${ALERT_ICON}
-      <p>${view.error}</p>
-    </div>`;
+  const alert = hasError && html`<div class="alert" id="login-error" role="alert">${ALERT_ICON}<p>${view.error}</p></div>`;
   // With an error the user reads the alert first; autofocus would make screen readers skip it.
   const describedBy = hasError ? 'login-error' : undefined;
   const form = postForm({
@@ -70,36 +65,28 @@ export function renderLoginPage(view: LoginPageView): string {
   const divider = html`<div class="divider" role="separator"><span>or</span></div>`;
   const alternatives =
     upstreams.length > 0 &&
-    html`${divider}
-      <div class="upstreams">
-        ${upstreams.map((upstream) =>
-          postForm({
-            action: upstream.action,
-            csrfToken: view.csrfToken,
-            content: submitButton({ label: `Continue with ${upstream.label}`, variant: 'secondary', className: 'upstream' }),
-          }),
-        )}
-      </div>`;
+    html`${divider}<div class="upstreams">${upstreams.map((upstream) =>
+      postForm({
+        action: upstream.action,
+        csrfToken: view.csrfToken,
+        content: submitButton({ label: `Continue with ${upstream.label}`, variant: 'secondary', className: 'upstream' }),
+      }),
+    )}</div>`;
   // Shown only once the script finds WebAuthn supported (data-passkey-block stays hidden otherwise).
   // Set apart from the password form by "or", as the providers are (after them, it joins their list).
   const passkey =
     view.passkey &&
-    html`<div data-passkey-block hidden>
-        ${upstreams.length === 0 && divider}${passkeyForm({
-          ceremony: 'authenticate',
-          optionsUrl: view.passkey.optionsUrl,
-          verifyUrl: view.passkey.verifyUrl,
-          csrfToken: view.csrfToken,
-          statusId: 'passkey-status',
-          content: html`<button type="submit" id="passkey-button" class="button button-secondary upstream">Sign in with a passkey</button>`,
-        })}
-      </div>
-      ${passkeyScripts(view.passkey.scriptUrl, view.nonce)}`;
+    html`<div data-passkey-block hidden>${upstreams.length === 0 && divider}${passkeyForm({
+      ceremony: 'authenticate',
+      optionsUrl: view.passkey.optionsUrl,
+      verifyUrl: view.passkey.verifyUrl,
+      csrfToken: view.csrfToken,
+      statusId: 'passkey-status',
+      content: html`<button type="submit" id="passkey-button" class="button button-secondary upstream">Sign in with a passkey</button>`,
+    })}</div>${passkeyScripts(view.passkey.scriptUrl, view.nonce)}`;
   return renderDocument(
     view,
     'Sign in',
-    html`<h1>Sign in</h1>
-      ${continueToClient(view.client)}
-      <div class="body">${alert}${form}${alternatives}${passkey}</div>`,
+    html`<h1>Sign in</h1>${continueToClient(view.client)}<div class="body">${alert}${form}${alternatives}${passkey}</div>`,
   );
 }

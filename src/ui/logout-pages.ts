@@ -31,12 +31,7 @@ export function renderLogoutConfirmPage(view: LogoutConfirmPageView): string {
     hiddenFields: view.hiddenFields,
     content: decisionButtons('decision', { value: 'stay', label: 'Stay signed in' }, { value: 'logout', label: 'Sign out' }),
   });
-  return renderDocument(
-    view,
-    'Sign out',
-    html`<h1>Sign out of ${product}?</h1>
-      ${requestedBy}${form}`,
-  );
+  return renderDocument(view, 'Sign out', html`<h1>Sign out of ${product}?</h1>${requestedBy}${form}`);
 }
 
 /** Shown after signing out when there is no application to return to. */
@@ -44,7 +39,6 @@ export function renderSignedOutPage(view: PageBase): string {
   return renderDocument(
     view,
     'Signed out',
-    html`<h1>You are signed out</h1>
-      <p class="lead">You have been signed out of ${view.branding.productName}. You can close this window.</p>`,
+    html`<h1>You are signed out</h1><p class="lead">You have been signed out of ${view.branding.productName}. You can close this window.</p>`,
   );
 }

@@ -74,7 +74,7 @@ export function renderMfaChallengePage(view: MfaChallengePageView): string {
       action: view.action,
       csrfToken: view.csrfToken,
       hiddenFields: { method, ...hiddenFields },
-      content: html`<fieldset class="plain" ${locked && html` disabled`}>${content}</fieldset>`,
+      content: html`<fieldset class="plain"${locked && html` disabled`}>${content}</fieldset>`,
     });
 
   // The first code field is where the user acts; it takes focus unless there is a message to read.
@@ -114,23 +114,17 @@ export function renderMfaChallengePage(view: MfaChallengePageView): string {
           verifyUrl: view.passkey.verifyUrl,
           csrfToken: view.csrfToken,
           statusId: 'passkey-status',
-          content: html`<button type="submit" id="passkey-button" class="button ${main.length === 0 ? 'button-primary' : 'button-secondary'} button-icon">
-            ${KEY_ICON}<span>Use a passkey</span>
-          </button>`,
+          content: html`<button type="submit" id="passkey-button" class="button ${main.length === 0 ? 'button-primary' : 'button-secondary'} button-icon">${KEY_ICON}<span>Use a passkey</span></button>`,
         })
       : undefined;
 
   const sends = methods.contacts.map((contact) =>
     codeForm(
       'send',
-      html`<button type="submit" class="button button-secondary button-icon">
-        ${contact.channel === 'sms' ? PHONE_ICON : MAIL_ICON}<span
-          >${
-            // The one a code was just sent to: asking again means a new code.
-            codeSent?.factorId === contact.factorId ? html`Send a new code to ${maskedText(contact, contact.channel)}` : sendLabel(contact)
-          }</span
-        >
-      </button>`,
+      html`<button type="submit" class="button button-secondary button-icon">${contact.channel === 'sms' ? PHONE_ICON : MAIL_ICON}<span>${
+        // The one a code was just sent to: asking again means a new code.
+        codeSent?.factorId === contact.factorId ? html`Send a new code to ${maskedText(contact, contact.channel)}` : sendLabel(contact)
+      }</span></button>`,
       { factor: contact.factorId },
     ),
   );
@@ -139,20 +133,14 @@ export function renderMfaChallengePage(view: MfaChallengePageView): string {
   // alternative, the "or" goes inside it, so no lone "or" is left when it stays hidden.
   const lead = main.length > 0 && (sends.length > 0 ? divider : undefined);
   const passkeyBlock = passkey !== undefined && html`<div data-passkey-block hidden>${main.length > 0 && sends.length === 0 && divider}${passkey}</div>`;
-  const alternatives =
-    (passkeyBlock !== false || sends.length > 0) &&
-    html`${lead}
-      <div class="options">${passkeyBlock}${sends}</div>`;
+  const alternatives = (passkeyBlock !== false || sends.length > 0) && html`${lead}<div class="options">${passkeyBlock}${sends}</div>`;
 
   const recovery =
     methods.recoveryCodes &&
-    html`<details class="disclosure" ${main.length === 0 && sends.length === 0 && passkey === undefined && html` open`}>
-      <summary>Use a recovery code</summary>
-      ${codeForm(
-        'recovery',
-        html`${codeField({ id: 'recovery-code', label: 'Recovery code', kind: 'recovery', hint: 'One of the codes you saved when you set up two-step verification, like abcde-23456. Each works once.' })}${submitButton({ label: 'Verify', variant: 'secondary' })}`,
-      )}
-    </details>`;
+    html`<details class="disclosure"${main.length === 0 && sends.length === 0 && passkey === undefined && html` open`}><summary>Use a recovery code</summary>${codeForm(
+      'recovery',
+      html`${codeField({ id: 'recovery-code', label: 'Recovery code', kind: 'recovery', hint: 'One of the codes you saved when you set up two-step verification, like abcde-23456. Each works once.' })}${submitButton({ label: 'Verify', variant: 'secondary' })}`,
+    )}</details>`;
 
   const nothing =
     main.length === 0 &&
@@ -163,22 +151,11 @@ export function renderMfaChallengePage(view: MfaChallengePageView): string {
 
   const lockedBox =
     locked &&
-    html`<div class="alert" id="mfa-locked" role="alert">
-      ${LOCK_ICON}
-      <p>
-        Too many attempts. For your security, codes can’t be used until <strong>${view.lockedUntil}</strong>. Try again
-        then${passkey !== undefined ? ', or use a passkey' : ''}.
-      </p>
-    </div>`;
+    html`<div class="alert" id="mfa-locked" role="alert">${LOCK_ICON}<p>Too many attempts. For your security, codes can’t be used until <strong>${view.lockedUntil}</strong>. Try again then${passkey !== undefined ? ', or use a passkey' : ''}.</p></div>`;
 
   return renderDocument(
     view,
     'Two-step verification',
-    html`<h1>Two-step verification</h1>
-      ${continueToClient(view.client)}
-      <div class="body">
-        ${alertBox(ERROR_ID, view.error)}${lockedBox}${main.map((form, index) => html`${index > 0 && divider}${form}`)}${nothing}${alternatives}${recovery}
-      </div>
-      ${passkey !== undefined && passkeySrc !== undefined && passkeyScripts(passkeySrc, view.nonce)}`,
+    html`<h1>Two-step verification</h1>${continueToClient(view.client)}<div class="body">${alertBox(ERROR_ID, view.error)}${lockedBox}${main.map((form, index) => html`${index > 0 && divider}${form}`)}${nothing}${alternatives}${recovery}</div>${passkey !== undefined && passkeySrc !== undefined && passkeyScripts(passkeySrc, view.nonce)}`,
   );
 }

@@ -46,10 +46,7 @@ export function renderMfaEnrollPage(view: MfaEnrollPageView): string {
   const who = view.client?.name;
   const requiredNote =
     view.required &&
-    html`<div class="notice notice-plain">
-      ${INFO_ICON}
-      <p>${who !== undefined && who !== '' ? html`<strong>${who}</strong> requires` : 'Your account requires'} two-step verification. Set it up to continue.</p>
-    </div>`;
+    html`<div class="notice notice-plain">${INFO_ICON}<p>${who !== undefined && who !== '' ? html`<strong>${who}</strong> requires` : 'Your account requires'} two-step verification. Set it up to continue.</p></div>`;
   const form = postForm({
     action: view.action,
     csrfToken: view.csrfToken,
@@ -65,27 +62,13 @@ export function renderMfaEnrollPage(view: MfaEnrollPageView): string {
     view,
     'Set up two-step verification',
     // Kept whole: a line break after "two-" reads as a typo.
-    html`<h1 class="long">Set up <span class="nowrap">two-step</span> verification</h1>
-      ${view.client !== undefined && continueToClient(view.client)}
-      <div class="body">
-        ${alertBox(ERROR_ID, view.error)}${requiredNote}
-        <p>Use an authenticator app, such as Google Authenticator, Microsoft Authenticator or 1Password, to get a code each time you sign in.</p>
-        <ol class="steps">
-          <li>
-            <h2 class="step-title" id="qr-title">Scan this QR code with the app</h2>
-            <figure class="qr" aria-labelledby="qr-title">
-              <div class="qr-code" role="img" aria-label="QR code for adding your account to an authenticator app">${trustedHtml(view.qrSvg)}</div>
-            </figure>
-            <dl class="secret">
-              <dt>Can’t scan it? Enter this setup key instead:</dt>
-              <dd><code>${groupsOfFour(view.secret)}</code></dd>
-            </dl>
-          </li>
-          <li>
-            <h2 class="step-title">Enter the code from the app</h2>
-            ${form}
-          </li>
-        </ol>
-      </div>`,
+    html`<h1 class="long">Set up <span class="nowrap">two-step</span> verification</h1>${view.client !== undefined && continueToClient(view.client)}<div class="body">${alertBox(ERROR_ID, view.error)}${requiredNote}
+<p>Use an authenticator app, such as Google Authenticator, Microsoft Authenticator or 1Password, to get a code each time you sign in.</p>
+<ol class="steps">
+<li><h2 class="step-title" id="qr-title">Scan this QR code with the app</h2>
+<figure class="qr" aria-labelledby="qr-title"><div class="qr-code" role="img" aria-label="QR code for adding your account to an authenticator app">${trustedHtml(view.qrSvg)}</div></figure>
+<dl class="secret"><dt>Can’t scan it? Enter this setup key instead:</dt><dd><code>${groupsOfFour(view.secret)}</code></dd></dl></li>
+<li><h2 class="step-title">Enter the code from the app</h2>${form}</li>
+</ol></div>`,
   );
 }

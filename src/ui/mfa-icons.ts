@@ -5,19 +5,7 @@ import { html, trustedHtml, type SafeHtml } from './escape.js';
 // drawn with strokes rather than filled paths because they depict devices, where outlines read better
 // at 20px. The markup is constant and written here, hence trustedHtml.
 function outlineIcon(shapes: string): SafeHtml {
-  return html`<svg
-    class="icon"
-    viewBox="0 0 20 20"
-    fill="none"
-    stroke="currentColor"
-    stroke-width="1.6"
-    stroke-linecap="round"
-    stroke-linejoin="round"
-    aria-hidden="true"
-    focusable="false"
-  >
-    ${trustedHtml(shapes)}
-  </svg>`;
+  return html`<svg class="icon" viewBox="0 0 20 20" fill="none" stroke="currentColor" stroke-width="1.6" stroke-linecap="round" stroke-linejoin="round" aria-hidden="true" focusable="false">${trustedHtml(shapes)}</svg>`;
 }
 
 /** A shield with a tick: an authenticator app. */

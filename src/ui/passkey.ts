@@ -96,23 +96,7 @@ export function passkeyForm(options: {
   const o = options;
   // Like postForm, plus the data attributes the script reads.
   const errorId = `${o.statusId}-error`;
-  return html`<form
-      method="post"
-      action="${o.optionsUrl}"
-      data-passkey="${o.ceremony}"
-      data-verify-url="${o.verifyUrl}"
-      data-status="${o.statusId}"
-      data-error="${errorId}"
-    >
-      ${hiddenInputs({ [CSRF_FIELD]: o.csrfToken })}${o.content}
-    </form>
-    <p class="passkey-status" id="${o.statusId}" role="status" aria-live="polite"></p>
-    <div class="passkey-error" id="${errorId}" role="alert">
-      <div class="alert" hidden>
-        ${ALERT_ICON}
-        <p></p>
-      </div>
-    </div>`;
+  return html`<form method="post" action="${o.optionsUrl}" data-passkey="${o.ceremony}" data-verify-url="${o.verifyUrl}" data-status="${o.statusId}" data-error="${errorId}">${hiddenInputs({ [CSRF_FIELD]: o.csrfToken })}${o.content}</form><p class="passkey-status" id="${o.statusId}" role="status" aria-live="polite"></p><div class="passkey-error" id="${errorId}" role="alert"><div class="alert" hidden>${ALERT_ICON}<p></p></div></div>`;
 }
 
 /**
@@ -121,8 +105,5 @@ export function passkeyForm(options: {
  * library's origin) and `connect-src` to the options and verify URLs.
  */
 export function passkeyScripts(src: string, nonce: string): SafeHtml {
-  return html`<script src="${src}" nonce="${nonce}"></script>
-    <script nonce="${nonce}">
-      ${trustedHtml(PASSKEY_SCRIPT)};
-    </script>`;
+  return html`<script src="${src}" nonce="${nonce}"></script><script nonce="${nonce}">${trustedHtml(PASSKEY_SCRIPT)}</script>`;
 }

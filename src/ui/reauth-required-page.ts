@@ -26,9 +26,6 @@ export function renderReauthRequiredPage(view: ReauthRequiredPageView): string {
   return renderDocument(
     view,
     'Confirm it’s you',
-    html`<div class="page-icon" aria-hidden="true">${LOCK_ICON}</div>
-      <h1>Confirm it’s you</h1>
-      <p class="lead">${view.message}</p>
-      ${form}`,
+    html`<div class="page-icon" aria-hidden="true">${LOCK_ICON}</div><h1>Confirm it’s you</h1><p class="lead">${view.message}</p>${form}`,
   );
 }

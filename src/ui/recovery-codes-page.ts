@@ -41,20 +41,10 @@ export function renderRecoveryCodesPage(view: RecoveryCodesPageView): string {
   return renderDocument(
     view,
     'Save your recovery codes',
-    html`<h1>Save your recovery codes</h1>
-      <p class="lead">If you lose your phone or security key, you can sign in with one of these codes instead. Each code works once.</p>
-      <div class="body">
-        <ul class="recovery-codes" id="recovery-codes" aria-label="Recovery codes">
-          ${view.codes.map((code) => html`<li><code>${code}</code></li>`)}
-        </ul>
-        <p class="note note-warning">
-          <strong>Keep them somewhere safe</strong>, such as a password manager. They won’t be shown again, and anyone who has them can get past your second
-          step.
-        </p>
-        <div class="actions">
-          <a class="button button-secondary button-icon" href="${download}" download="recovery-codes.txt">${DOWNLOAD_ICON}<span>Download</span></a>
-        </div>
-        <div class="submit">${form}</div>
-      </div>`,
+    html`<h1>Save your recovery codes</h1><p class="lead">If you lose your phone or security key, you can sign in with one of these codes instead. Each code works once.</p>
+<div class="body"><ul class="recovery-codes" id="recovery-codes" aria-label="Recovery codes">${view.codes.map((code) => html`<li><code>${code}</code></li>`)}</ul>
+<p class="note note-warning"><strong>Keep them somewhere safe</strong>, such as a password manager. They won’t be shown again, and anyone who has them can get past your second step.</p>
+<div class="actions"><a class="button button-secondary button-icon" href="${download}" download="recovery-codes.txt">${DOWNLOAD_ICON}<span>Download</span></a></div>
+<div class="submit">${form}</div></div>`,
   );
 }

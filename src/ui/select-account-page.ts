@@ -28,19 +28,7 @@ export function renderSelectAccountPage(view: SelectAccountPageView): string {
     action: view.action,
     csrfToken: view.csrfToken,
     ...(view.hiddenFields ? { hiddenFields: view.hiddenFields } : {}),
-    content: html`<div class="choices">
-      <button type="submit" class="choice choice-primary" name="choice" value="current">
-        ${avatar(view.account)}<span class="account-text"><span class="account-label">Continue as</span>${accountLines(view.account)}</span></button
-      ><button type="submit" class="choice" name="choice" value="other">
-        <span class="avatar avatar-plain" aria-hidden="true">${ADD_PERSON_ICON}</span><span class="account-name">Use another account</span>
-      </button>
-    </div>`,
+    content: html`<div class="choices"><button type="submit" class="choice choice-primary" name="choice" value="current">${avatar(view.account)}<span class="account-text"><span class="account-label">Continue as</span>${accountLines(view.account)}</span></button><button type="submit" class="choice" name="choice" value="other"><span class="avatar avatar-plain" aria-hidden="true">${ADD_PERSON_ICON}</span><span class="account-name">Use another account</span></button></div>`,
   });
-  return renderDocument(
-    view,
-    'Choose an account',
-    html`<h1>Choose an account</h1>
-      ${continueToClient(view.client)}
-      <div class="body">${form}</div>`,
-  );
+  return renderDocument(view, 'Choose an account', html`<h1>Choose an account</h1>${continueToClient(view.client)}<div class="body">${form}</div>`);
 }
