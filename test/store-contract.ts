@@ -1,2 +1,2 @@
 /** The storage contract suite every backend runs; it ships as `gatehouse/stores/contract-suite`. */
-export { describeStoreContract, type StoreUnderTest } from '../src/stores/contract-suite/index.js';
+export { describeStoreContract } from '../src/stores/contract-suite/index.js';

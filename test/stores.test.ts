@@ -12,7 +12,7 @@ import { makeAuditEvent, makeClient, makeConsent, makeFactor, makeIdentity, make
 import { describeStoreContract } from './store-contract.js';
 
 /** A fresh temporary directory, removed by the returned function. */
-async function tempDir(): Promise<{ dir: string; remove(): Promise<void> }> {
+async function tempDir(): Promise<{ dir: string; remove: () => Promise<void> }> {
   const dir = await mkdtemp(join(tmpdir(), 'gatehouse-store-'));
   return { dir, remove: () => rm(dir, { recursive: true, force: true }) };
 }

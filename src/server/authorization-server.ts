@@ -28,9 +28,9 @@ export interface AuthorizationServer {
    * Handles one HTTP request. Mount it in any framework that speaks `Request`/`Response`. The
    * client's address comes from `env`: @hono/node-server's `{ incoming }` (passed automatically
    * by `serve`), or `{ remoteAddress }` from other hosts. Without one, per-address limits and
-   * allow-lists see no address.
+   * allow-lists see no address. It does not use `this`: pass it as it is (`serve({ fetch: server.fetch })`).
    */
-  fetch(request: Request, env?: FetchEnv): Promise<Response>;
+  readonly fetch: (request: Request, env?: FetchEnv) => Promise<Response>;
   /** Resolves once migrations ran and signing keys are loaded; rejects if that failed. */
   ready(): Promise<void>;
   /** Stops background timers. The store is the caller's to close. */

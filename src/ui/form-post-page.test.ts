@@ -12,7 +12,7 @@ describe('renderFormPostPage', () => {
     const hidden = Object.fromEntries(
       tags(html, 'input')
         .filter((tag) => attr(tag, 'type') === 'hidden')
-        .map((tag) => [attr(tag, 'name'), attr(tag, 'value')]),
+        .map((tag): [string, string | undefined] => [attr(tag, 'name') ?? '', attr(tag, 'value')]),
     );
     expect(hidden).toEqual(fields);
   });

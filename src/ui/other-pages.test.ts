@@ -53,7 +53,7 @@ describe('renderLogoutConfirmPage', () => {
     const hidden = Object.fromEntries(
       tags(html, 'input')
         .filter((tag) => attr(tag, 'type') === 'hidden')
-        .map((tag) => [attr(tag, 'name'), attr(tag, 'value')]),
+        .map((tag): [string, string | undefined] => [attr(tag, 'name') ?? '', attr(tag, 'value')]),
     );
     expect(hidden).toEqual({ post_logout_redirect_uri: 'https://acme.example/bye', state: 'xyz', csrf: 't' });
     expect(tags(html, 'button').map((b) => [attr(b, 'name'), attr(b, 'value')])).toEqual([

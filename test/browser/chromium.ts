@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { chromium, type Browser } from 'playwright-core';
 
 /** Debian's Chromium, installed by .ci/run (`apt-get install chromium`). */
-export const CHROMIUM = '/usr/bin/chromium';
+const CHROMIUM = '/usr/bin/chromium';
 
 /** True when the browser is installed; browser tests are skipped (with a reason) otherwise. */
 export const hasChromium = existsSync(CHROMIUM);

@@ -32,9 +32,17 @@ describe.skipIf(!hasChromium)('issue 13 pages in Chromium', () => {
   let users: Record<'alice' | 'bob' | 'gina' | 'hank', TestUser>;
 
   beforeAll(async () => {
-    let handler: ((request: Request, env: unknown) => Promise<Response>) | undefined;
+    // Listen first (port 0), then build the server whose issuer names that port. @hono/node-server
+    // passes the connection as `env.incoming`: its peer is the client address.
     const port = await new Promise<number>((resolve) => {
-      http = serve({ fetch: (request: Request, env: unknown) => handler!(request, env), port: 0, hostname: 'localhost' }, (info) => resolve(info.port));
+      http = serve(
+        {
+          fetch: (request: Request, env: unknown) => server.server.fetch(request, env as Parameters<TestServer['server']['fetch']>[1]),
+          port: 0,
+          hostname: 'localhost',
+        },
+        (info) => resolve(info.port),
+      );
     });
     clock = new FakeClock(Date.now());
     server = await startServer({
@@ -43,8 +51,6 @@ describe.skipIf(!hasChromium)('issue 13 pages in Chromium', () => {
       // Two wrong passwords lock an account out from an address for 15 minutes.
       protection: { rateLimits: { signInPerAccountIp: { points: 2, seconds: 900, lockoutSeconds: 900 } } },
     });
-    // @hono/node-server passes the connection as `env.incoming`: its peer is the client address.
-    handler = (request, env) => server.server.fetch(request, env as Parameters<TestServer['server']['fetch']>[1]);
     appServer = createServer((_request, response) => {
       response.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
       response.end('<!doctype html><title>Notes</title><h1>Back at Notes</h1>');
@@ -134,7 +140,7 @@ describe.skipIf(!hasChromium)('issue 13 pages in Chromium', () => {
     expect(await page.getByRole('link', { name: 'Manage your account' }).getAttribute('href')).toBe(`${server.issuer}/account`);
     await shoot(page, 'home-signed-in');
     await page.getByRole('link', { name: 'Discovery document' }).click();
-    expect(JSON.parse((await page.locator('body').textContent())!).issuer).toBe(server.issuer);
+    expect((JSON.parse((await page.locator('body').textContent())!) as { issuer: string }).issuer).toBe(server.issuer);
     expect(violations).toEqual([]);
     await context.close();
   }, 60_000);

@@ -51,7 +51,7 @@ describe.skipIf(!hasChromium)('reference app journey in Chromium (npm start)', (
 
   afterAll(async () => {
     await browser?.close();
-    if (demo && demo.exitCode === null) {
+    if (demo?.exitCode === null) {
       const exited = new Promise((done) => demo.once('exit', done));
       demo.kill('SIGINT');
       await exited;

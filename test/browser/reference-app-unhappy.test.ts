@@ -56,7 +56,10 @@ describe.skipIf(!hasChromium)('reference app: unhappy paths in Chromium', () => 
       sessionSecret: 's'.repeat(40),
       allowInsecureRequests: true,
     });
-    servers = [serve({ fetch: gatehouse.fetch, port, hostname: '127.0.0.1' }), serve({ fetch: reference.fetch, port: appPort, hostname: '127.0.0.1' })];
+    servers = [
+      serve({ fetch: (request, env) => gatehouse.fetch(request, env), port, hostname: '127.0.0.1' }),
+      serve({ fetch: reference.fetch, port: appPort, hostname: '127.0.0.1' }),
+    ];
     browser = await launchChromium();
   }, 60_000);
 

@@ -13,9 +13,7 @@ let clientId: string;
 const TIMEOUT_MS = 45_000;
 const run = (args: string[]) => runCli([...args, '--data', ws.dataDir], { cwd: ws.cwd, dev: true, timeoutMs: TIMEOUT_MS });
 const show = async () =>
-  parseJson<Record<string, unknown>>(
-    await runCliOk(['clients', 'show', clientId, '--json', '--data', ws.dataDir], { cwd: ws.cwd, dev: true, timeoutMs: TIMEOUT_MS }),
-  );
+  parseJson(await runCliOk(['clients', 'show', clientId, '--json', '--data', ws.dataDir], { cwd: ws.cwd, dev: true, timeoutMs: TIMEOUT_MS }));
 
 beforeAll(async () => {
   ws = createWorkspace();

@@ -4,7 +4,7 @@
  * (WebAuthn Level 2 §6.1 authenticator data, §5.8.1 client data, §6.3.3 signature) that the server's
  * verifier accepts exactly as one from a platform authenticator.
  */
-import { createHash, generateKeyPairSync, randomBytes, randomUUID, sign, type KeyObject } from 'node:crypto';
+import { createHash, generateKeyPairSync, randomBytes, randomUUID, sign } from 'node:crypto';
 import type { MfaFactorRecord } from '../../src/stores/contract.js';
 
 function sha256(data: Buffer | string): Buffer {
@@ -32,7 +32,7 @@ export interface SoftwarePasskey {
 }
 
 export function createSoftwarePasskey(): SoftwarePasskey {
-  const { publicKey, privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' }) as { publicKey: KeyObject; privateKey: KeyObject };
+  const { publicKey, privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
   const jwk = publicKey.export({ format: 'jwk' });
   const id = randomBytes(16).toString('base64url');
   let counter = 0;

@@ -7,6 +7,7 @@ import { X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { request } from 'node:https';
 import { join } from 'node:path';
+import { TLSSocket } from 'node:tls';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createWorkspace, killAll, startServer } from '../helpers/cli.js';
 
@@ -45,9 +46,13 @@ function get(url: string): Promise<{ status: number; headers: Record<string, unk
   return new Promise((resolve, reject) => {
     // The test trusts whatever it is shown: it checks which certificate that was.
     const req = request(url, { rejectUnauthorized: false, agent: false }, (res) => {
-      const fingerprint = (res.socket as import('node:tls').TLSSocket).getPeerCertificate().fingerprint256;
+      if (!(res.socket instanceof TLSSocket)) {
+        reject(new Error(`${url} was not answered over TLS`));
+        return;
+      }
+      const fingerprint = res.socket.getPeerCertificate().fingerprint256;
       let body = '';
-      res.on('data', (chunk: Buffer) => (body += chunk));
+      res.setEncoding('utf8').on('data', (chunk: string) => (body += chunk));
       res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, fingerprint, body }));
     });
     req.on('error', reject);
@@ -68,7 +73,7 @@ describe('gatehouse start with built-in TLS', () => {
     expect(server.issuer).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
     const discovery = await get(`${server.issuer}/.well-known/openid-configuration`);
     expect(discovery.status).toBe(200);
-    expect(JSON.parse(discovery.body).issuer).toBe(server.issuer);
+    expect((JSON.parse(discovery.body) as { issuer: string }).issuer).toBe(server.issuer);
     expect(discovery.headers['strict-transport-security']).toMatch(/max-age=\d+/);
     expect(discovery.fingerprint).toBe(first.fingerprint);
 

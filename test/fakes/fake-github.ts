@@ -195,7 +195,7 @@ export async function startFakeGitHub(options: FakeGitHubOptions): Promise<FakeG
     if (params.get('grant_type') === 'refresh_token') {
       const refreshToken = params.get('refresh_token') ?? '';
       const record = tokens.get(refreshToken);
-      if (!record || record.kind !== 'refresh' || record.clientId !== id || (record.expiresAt !== undefined && record.expiresAt <= now())) {
+      if (record?.kind !== 'refresh' || record.clientId !== id || (record.expiresAt !== undefined && record.expiresAt <= now())) {
         return fail('bad_refresh_token', 'The refresh token passed is incorrect or expired.', '#bad-refresh-token');
       }
       // Documented: once used, the refresh token and the old access token no longer work.
@@ -247,7 +247,7 @@ export async function startFakeGitHub(options: FakeGitHubOptions): Promise<FakeG
   function authenticated(request: RecordedRequest): TokenRecord | Response {
     const token = bearerToken(request.headers);
     const record = token ? tokens.get(token) : undefined;
-    if (!record || record.kind !== 'access' || (record.expiresAt !== undefined && record.expiresAt <= now())) {
+    if (record?.kind !== 'access' || (record.expiresAt !== undefined && record.expiresAt <= now())) {
       return apiError(401, 'Bad credentials');
     }
     return record;
@@ -283,7 +283,7 @@ export async function startFakeGitHub(options: FakeGitHubOptions): Promise<FakeG
     if (record instanceof Response) return record;
     // OAuth app tokens need `user:email` (or `user`); GitHub answers 404 without it.
     // GitHub App user tokens (the expiring mode) are granted the "email addresses" permission here.
-    const allowed = options.expiringTokens || record.scopes.includes('user:email') || record.scopes.includes('user');
+    const allowed = options.expiringTokens === true || record.scopes.includes('user:email') || record.scopes.includes('user');
     if (!allowed) return apiError(404, 'Not Found', scopeHeaders(record, 'user, user:email'));
     return jsonResponse(
       user.emails.map((entry) => ({ email: entry.email, primary: entry.primary, verified: entry.verified, visibility: entry.visibility ?? null })),
@@ -296,13 +296,13 @@ export async function startFakeGitHub(options: FakeGitHubOptions): Promise<FakeG
   function deleteToken(request: RecordedRequest, pathClientId: string): Response {
     // Plain `id:secret` here: this is GitHub's REST API, not an RFC 6749 token endpoint.
     const basic = basicCredentials(request.headers, { formEncoded: false });
-    if (!basic || basic.id !== clientId || basic.secret !== clientSecret) return apiError(401, 'Requires authentication');
+    if (basic?.id !== clientId || basic.secret !== clientSecret) return apiError(401, 'Requires authentication');
     if (pathClientId !== clientId) return apiError(404, 'Not Found');
     const body = request.json as { access_token?: unknown } | undefined;
     if (typeof body?.access_token !== 'string' || body.access_token === '') return apiError(422, 'Validation Failed');
     const record = tokens.get(body.access_token);
     // Assumption: an unknown (or non-access) token answers 404, as other GitHub API lookups do.
-    if (!record || record.kind !== 'access') return apiError(404, 'Not Found');
+    if (record?.kind !== 'access') return apiError(404, 'Not Found');
     tokens.delete(body.access_token);
     revoked.push(body.access_token);
     return new Response(null, { status: 204 });

@@ -314,7 +314,7 @@ export async function startFakeGoogle(options: FakeGoogleOptions): Promise<FakeG
     }
     if (grantType === 'refresh_token') {
       const entry = tokenIndex.get(form.get('refresh_token') ?? '');
-      if (!entry || entry.kind !== 'refresh' || entry.grant.clientId !== id) return oauthError(400, 'invalid_grant', 'Token has been expired or revoked.');
+      if (entry?.kind !== 'refresh' || entry.grant.clientId !== id) return oauthError(400, 'invalid_grant', 'Token has been expired or revoked.');
       // Google does not rotate refresh tokens: the response has none.
       return tokenResponse(entry.grant, undefined, undefined);
     }
@@ -371,7 +371,7 @@ export async function startFakeGoogle(options: FakeGoogleOptions): Promise<FakeG
   function userinfo(request: RecordedRequest): Response {
     const accessToken = bearerToken(request.headers) ?? request.form?.get('access_token') ?? undefined;
     const entry = accessToken ? tokenIndex.get(accessToken) : undefined;
-    if (!entry || entry.kind !== 'access' || (entry.expiresAt ?? Infinity) <= now()) {
+    if (entry?.kind !== 'access' || (entry.expiresAt ?? Infinity) <= now()) {
       return jsonResponse({ error: 'invalid_request', error_description: 'Invalid Credentials' }, 401, {
         'WWW-Authenticate': `Bearer realm="${issuer}", error="invalid_token"`,
       });

@@ -23,7 +23,7 @@ export interface OpenedBackend {
   store: Store;
   /** `protection` options for the server (Redis counters on the production combination). */
   serverOptions: Pick<TestServerOptions, 'protection'>;
-  close(): Promise<void>;
+  close: () => Promise<void>;
 }
 
 export interface Backend {

@@ -21,7 +21,7 @@ import type { CliIo } from '../../src/cli/io.js';
 /** The repository root. */
 export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 /** The command as installed: `bin/gatehouse.js`. */
-export const BIN = join(REPO_ROOT, 'bin', 'gatehouse.js');
+const BIN = join(REPO_ROOT, 'bin', 'gatehouse.js');
 
 if (!existsSync(join(REPO_ROOT, 'dist', 'cli', 'main.js'))) {
   throw new Error('dist/cli/main.js is missing: run "npm run build" before the CLI tests ("npm test" does)');
@@ -43,12 +43,11 @@ process.once('exit', () => {
 export function cleanEnv(extra: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [key, value] of Object.entries(process.env)) {
-    if (key.startsWith('GATEHOUSE_') || key === 'NODE_ENV') continue;
+    if (key.startsWith('GATEHOUSE_') || key === 'NODE_ENV' || Object.hasOwn(extra, key)) continue;
     env[key] = value;
   }
   for (const [key, value] of Object.entries(extra)) {
-    if (value === undefined) delete env[key];
-    else env[key] = value;
+    if (value !== undefined) env[key] = value;
   }
   return env;
 }
@@ -143,10 +142,10 @@ function runBinary(args: string[], options: RunOptions): Promise<RunResult> {
   running.add(child);
   let stdout = '';
   let stderr = '';
-  child.stdout!.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-  child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-  child.stdin!.on('error', () => undefined); // the command may exit before reading its input
-  child.stdin!.end(options.stdin ?? '');
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+  child.stdin.on('error', () => undefined); // the command may exit before reading its input
+  child.stdin.end(options.stdin ?? '');
   const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 15_000);
   return new Promise((resolve, reject) => {
     child.once('error', (error) => {
@@ -163,6 +162,7 @@ function runBinary(args: string[], options: RunOptions): Promise<RunResult> {
 }
 
 /** Parses the JSON a `--json` command printed, failing with its output when it is not JSON. */
+// eslint-disable-next-line @typescript-eslint/no-unnecessary-type-parameters -- T names the shape the caller expects, unchecked, as with `response.json() as T`
 export function parseJson<T = Record<string, unknown>>(result: RunResult): T {
   try {
     return JSON.parse(result.stdout) as T;
@@ -225,7 +225,7 @@ export function startServer(options: StartOptions): Promise<RunningServer> {
       resolve(code);
     });
   });
-  child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
   const output = () => ({ stdout, stderr });
 
   return new Promise((resolve, reject) => {
@@ -237,7 +237,7 @@ export function startServer(options: StartOptions): Promise<RunningServer> {
     const timer = setTimeout(() => fail('was not ready in time'), options.readyTimeoutMs ?? 15_000);
     let announced = false;
     let pending = '';
-    child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
       stdout += chunk;
       if (announced) return;
       pending += chunk;
@@ -296,7 +296,10 @@ export async function killAll(): Promise<void> {
     [...running].map(
       (child) =>
         new Promise<void>((resolve) => {
-          if (child.exitCode !== null || child.signalCode !== null) return resolve();
+          if (child.exitCode !== null || child.signalCode !== null) {
+            resolve();
+            return;
+          }
           child.once('close', () => resolve());
           child.kill('SIGKILL');
         }),

@@ -8,7 +8,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { cleanEnv, REPO_ROOT } from './cli.js';
 
-export const DEMO = join(REPO_ROOT, 'dist-examples', 'demo.js');
+const DEMO = join(REPO_ROOT, 'dist-examples', 'demo.js');
 
 if (!existsSync(DEMO)) throw new Error('dist-examples/demo.js is missing: run "npm run build" first');
 
@@ -39,7 +39,7 @@ export function startDemo(options: { cwd: string; dataDir: string; port: number;
   started.add(child);
   let output = '';
   const listeners = new Set<() => void>();
-  child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
     output += chunk;
     for (const listener of listeners) listener();
   });
@@ -48,7 +48,7 @@ export function startDemo(options: { cwd: string; dataDir: string; port: number;
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
     child.once('exit', (code, signal) => {
       started.delete(child);
-      const drained = new Promise((done) => child.stdout!.once('close', done));
+      const drained = new Promise((done) => child.stdout.once('close', done));
       void Promise.race([drained, new Promise((done) => setTimeout(done, 500))]).then(() => {
         for (const listener of listeners) listener();
         resolve({ code, signal });
@@ -102,7 +102,10 @@ export async function killDemos(): Promise<void> {
     [...started].map(
       (child) =>
         new Promise<void>((resolve) => {
-          if (child.exitCode !== null || child.signalCode !== null) return resolve();
+          if (child.exitCode !== null || child.signalCode !== null) {
+            resolve();
+            return;
+          }
           child.once('exit', () => resolve()); // not 'close': a process left behind may hold the pipe
           child.kill('SIGKILL');
         }),

@@ -171,7 +171,7 @@ export async function expectTokens(response: Response): Promise<Tokens> {
 
 /** An ID token's protected header and claims, without verifying (callers verify separately where it matters). */
 export function readIdToken(token: string): { header: ReturnType<typeof decodeProtectedHeader>; claims: JWTPayload & Record<string, unknown> } {
-  return { header: decodeProtectedHeader(token), claims: decodeJwt(token) as JWTPayload & Record<string, unknown> };
+  return { header: decodeProtectedHeader(token), claims: decodeJwt<Record<string, unknown>>(token) };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -253,8 +253,9 @@ export class Browser {
       if (!button) throw new Error(`no button with value "${options.button}" on ${page.url}`);
       fields[button.name] = button.value;
     }
-    for (const name of options.omit ?? []) delete fields[name];
-    return this.open(new URL(form.action, page.url).href, { method: 'POST', form: fields });
+    const omitted = new Set(options.omit);
+    const posted = Object.fromEntries(Object.entries(fields).filter(([name]) => !omitted.has(name)));
+    return this.open(new URL(form.action, page.url).href, { method: 'POST', form: posted });
   }
 
   /** Clears every cookie (a new browser profile, the same history). */

@@ -166,7 +166,7 @@ export async function openAccount(browser: Browser, user: { username: string; pa
 
 /** Whether the page is the signed-in account page. */
 export function isAccountPage(page: Page): boolean {
-  return !page.location && /<h1>Your account<\/h1>/.test(page.body);
+  return !page.location && page.body.includes('<h1>Your account</h1>');
 }
 
 /** The result of setting up an authenticator app on the account page. */

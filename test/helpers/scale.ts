@@ -23,7 +23,7 @@ export const ISSUER = 'http://gatehouse.test';
 export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 /** Nothing listens here: the browser stops at the redirect and the test reads the code from it. */
 export const REDIRECT_URI = 'http://127.0.0.1:9/callback';
-export const SCOPE = 'openid profile email offline_access';
+const SCOPE = 'openid profile email offline_access';
 
 /** A `GATEHOUSE_SECRET` for one test file: every instance (and CLI run) of the file shares it. */
 export function testSecret(): string {

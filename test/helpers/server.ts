@@ -1,4 +1,4 @@
-import { createLocalJWKSet, jwtVerify, type JSONWebKeySet, type JWTPayload, type JWTVerifyResult } from 'jose';
+import { createLocalJWKSet, jwtVerify, type JSONWebKeySet, type JWTVerifyResult } from 'jose';
 import { SecretKeys } from '../../src/core/secret.js';
 import { generateSigningKey, SIGNING_ALGS } from '../../src/server/keys/signing-keys.js';
 import { registerClient, type NewClientInput } from '../../src/server/admin/clients.js';
@@ -49,7 +49,7 @@ export interface TestServer {
   /** The JWK Set the server publishes. */
   jwks(): Promise<JSONWebKeySet>;
   /** Verifies an access token against the published JWKS at the server's current time. */
-  verify(token: string): Promise<JWTVerifyResult<JWTPayload>>;
+  verify(token: string): Promise<JWTVerifyResult>;
 }
 
 export interface TestServerOptions extends Partial<Omit<AuthorizationServerOptions, 'store' | 'clock'>> {
@@ -160,7 +160,7 @@ export function encodeForm(fields: FormFields): string {
 }
 
 /** Form-urlencodes one value, as RFC 6749 §2.3.1 requires for each half of Basic credentials. */
-export function formEncode(value: string): string {
+function formEncode(value: string): string {
   return new URLSearchParams({ v: value }).toString().slice(2);
 }
 

@@ -50,8 +50,8 @@ async function startFlask(port: number, issuer: string, registered: RegisteredCl
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
-  child.stdout!.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
-  child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
   const origin = `http://127.0.0.1:${port}`;
   try {
     await pollUntil(
@@ -64,14 +64,17 @@ async function startFlask(port: number, issuer: string, registered: RegisteredCl
     );
   } catch (error) {
     child.kill('SIGKILL');
-    throw new Error(`${(error as Error).message}\n${output}`);
+    throw new Error(`${(error as Error).message}\n${output}`, { cause: error });
   }
   return { origin, child, output: () => output };
 }
 
 function stopFlask(app: FlaskApp | undefined): Promise<void> {
   return new Promise((resolve) => {
-    if (!app || app.child.exitCode !== null || app.child.signalCode !== null) return resolve();
+    if (app?.child.exitCode !== null || app.child.signalCode !== null) {
+      resolve();
+      return;
+    }
     const killer = setTimeout(() => app.child.kill('SIGKILL'), 5_000);
     app.child.once('close', () => {
       clearTimeout(killer);

@@ -111,7 +111,7 @@ describe('openid-client: confidential client (client_secret_basic), query respon
     if (refreshed.id_token !== undefined) expect(refreshed.claims()).toMatchObject({ sub: alice.sub, aud: registered.clientId });
     const userinfo = await client.fetchUserInfo(config, refreshed.access_token, alice.sub);
     expect(userinfo.email).toBe(alice.email);
-    tokens = Object.assign(refreshed, { id_token: refreshed.id_token ?? first.id_token }) as typeof tokens;
+    tokens = Object.assign(refreshed, { id_token: refreshed.id_token ?? first.id_token });
   });
 
   it('revokes the access token: introspection then says inactive', async () => {

@@ -60,6 +60,7 @@ describe('expiry (RFC 9068 §4, RFC 7519 §4.1.4)', () => {
   it('refuses an expired token with 401 invalid_token and an RFC 6750 challenge', async () => {
     const token = await as.token('notes:read');
     const { exp } = partsOf(token).claims as { exp: number };
+    // eslint-disable-next-line prefer-const -- now() below reads it before the assignment further down
     let at: number | undefined;
     const { guard } = jwtGuard({ now: () => at ?? Date.now() });
     expect((await answer(guard, token)).status).toBe(200);

@@ -197,19 +197,19 @@ describe('tokens that are not access tokens for this API', () => {
     expect(introspected.aud).toBeUndefined();
 
     const { guard } = introspectingGuard({}, { requiredScopes: ['notes:read'] });
-    await expectBearerError(await answer(guard, tokens.refresh_token!), 401, 'invalid_token');
+    await expectBearerError(await answer(guard, tokens.refresh_token), 401, 'invalid_token');
   });
 
   it('refuses a refresh token in JWT mode too', async () => {
     const guard = createResourceGuard({ issuer: as.issuer, audience: API, allowInsecureRequests: true });
-    await expectBearerError(await answer(guard, tokens.refresh_token!), 401, 'invalid_token');
+    await expectBearerError(await answer(guard, tokens.refresh_token), 401, 'invalid_token');
   });
 
   it('refuses the ID token, even to a guard whose audience includes the client (typ JWT, RFC 9068 §4)', async () => {
     expect(partsOf(tokens.id_token!).header.typ).not.toBe('at+jwt');
     const jwtGuard = createResourceGuard({ issuer: as.issuer, audience: [API, client.clientId], allowInsecureRequests: true });
-    await expectBearerError(await answer(jwtGuard, tokens.id_token!), 401, 'invalid_token');
+    await expectBearerError(await answer(jwtGuard, tokens.id_token), 401, 'invalid_token');
     const { guard } = introspectingGuard({}, { audience: [API, client.clientId] });
-    await expectBearerError(await answer(guard, tokens.id_token!), 401, 'invalid_token');
+    await expectBearerError(await answer(guard, tokens.id_token), 401, 'invalid_token');
   });
 });

@@ -87,7 +87,7 @@ describe('createResourceGuard refuses unknown option keys, naming them', () => {
     expectRefused({ ...VALID, ...extra }, option);
     let message = '';
     try {
-      createResourceGuard({ ...VALID, ...extra } as ResourceGuardOptions);
+      createResourceGuard({ ...VALID, ...extra });
     } catch (error) {
       message = (error as Error).message;
     }

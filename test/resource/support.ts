@@ -14,7 +14,6 @@ import type { ResourceGuard } from '../../src/resource/index.js';
 import { FakeClock } from '../helpers/fake-clock.js';
 import { basic, encodeForm, SECRET, startServer, type FormFields, type TestClient, type TestServer } from '../helpers/server.js';
 export { freePort } from '../helpers/ports.js';
-import { freePort } from '../helpers/ports.js';
 
 /** The API the guard protects (RFC 8707 resource indicator). */
 export const API = 'https://api.example';
@@ -182,7 +181,7 @@ export function countingFetch(): CountingFetch {
 
 /** The header and claims of a genuine token, for re-signing under another header, key or claims. */
 export function partsOf(token: string): { header: JWTHeaderParameters; claims: Record<string, unknown> } {
-  return { header: decodeProtectedHeader(token) as JWTHeaderParameters, claims: decodeJwt(token) as Record<string, unknown> };
+  return { header: decodeProtectedHeader(token) as JWTHeaderParameters, claims: decodeJwt(token) };
 }
 
 /** Signs `claims` with `key` under `header`. */
@@ -197,7 +196,7 @@ export async function resign(
   changes: { header?: Partial<JWTHeaderParameters>; claims?: Record<string, unknown> } = {},
 ): Promise<string> {
   const { header, claims } = partsOf(token);
-  return sign({ ...header, ...changes.header } as JWTHeaderParameters, { ...claims, ...changes.claims }, await issuer.privateKey(header.kid!));
+  return sign({ ...header, ...changes.header }, { ...claims, ...changes.claims }, await issuer.privateKey(header.kid!));
 }
 
 /** The guard's answer to a request carrying `token`, as a Response (what an API would send). */

@@ -181,7 +181,11 @@ describe('the same workload on SQLite and on PostgreSQL + Redis', () => {
 
     // What is expected at all (so that two equally wrong runs do not pass).
     const outline = (transcript: [string, Entry][]) =>
-      transcript.map(([step, entry]) => `${step}: ${String(entry.status ?? '')} ${String(entry.error ?? entry.active ?? '')}`.trim());
+      transcript.map(([step, entry]) => {
+        // shape() and tokenShape() record the status as a number, error as a string, active as a boolean.
+        const { status, error, active } = entry as { status?: number; error?: string; active?: boolean };
+        return `${step}: ${status ?? ''} ${error ?? active ?? ''}`.trim();
+      });
     expect(outline(fromSqlite)).toEqual([
       'sign-in:',
       'code: 200',

@@ -46,7 +46,7 @@ const workerPids: number[] = [];
 
 /** The node processes whose parent is `pid`. */
 function childrenOf(pid: number): { pid: number; command: string }[] {
-  let out = '';
+  let out: string;
   try {
     out = execFileSync('ps', ['-o', 'pid=,comm=', '--ppid', String(pid)], { encoding: 'utf8' });
   } catch {

@@ -113,7 +113,10 @@ describe('malformed and hostile requests', () => {
         let sent = 0;
         const stream = new ReadableStream<Uint8Array>({
           pull(controller) {
-            if (sent >= 10) return controller.close();
+            if (sent >= 10) {
+              controller.close();
+              return;
+            }
             sent += 1;
             controller.enqueue(chunk);
           },

@@ -7,7 +7,7 @@ import { SECRET } from '../helpers/server.js';
 
 /** Valid options; each test breaks one thing. */
 function options(overrides: Record<string, unknown> = {}): AuthorizationServerOptions {
-  return { issuer: 'https://id.example.com', store: createMemoryStore(), secret: SECRET, logger: false, ...overrides } as AuthorizationServerOptions;
+  return { issuer: 'https://id.example.com', store: createMemoryStore(), secret: SECRET, logger: false, ...overrides };
 }
 
 /** Constructs a server and returns what it threw (failing the test if it did not throw). */

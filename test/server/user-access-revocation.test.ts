@@ -45,7 +45,7 @@ interface Backend {
   name: string;
   /** Why it is skipped, if it is. */
   unavailable?: string | undefined;
-  open(clock: FakeClock): Promise<{ store: Store; cleanup(): Promise<void> }>;
+  open(clock: FakeClock): Promise<{ store: Store; cleanup: () => Promise<void> }>;
 }
 
 // CI starts PostgreSQL and Redis, so there an unreachable server is a failure, never a skip.
@@ -53,7 +53,7 @@ const postgresDown = process.env.CI ? undefined : await postgresUnavailable();
 let redis: Redis | undefined;
 
 const BACKENDS: Backend[] = [
-  { name: 'memory', open: async (clock) => ({ store: createMemoryStore({ clock }), cleanup: async () => {} }) },
+  { name: 'memory', open: async (clock) => ({ store: createMemoryStore({ clock }), cleanup: async () => undefined }) },
   {
     name: 'SQLite',
     open: async (clock) => {

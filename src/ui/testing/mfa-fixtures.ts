@@ -147,7 +147,7 @@ export function hiddenFields(form: string): Record<string, string | undefined> {
   return Object.fromEntries(
     tags(form, 'input')
       .filter((tag) => attr(tag, 'type') === 'hidden')
-      .map((tag) => [attr(tag, 'name'), attr(tag, 'value')]),
+      .map((tag): [string, string | undefined] => [attr(tag, 'name') ?? '', attr(tag, 'value')]),
   );
 }
 

@@ -58,9 +58,8 @@ describe.skipIf(!hasChromium)('MFA journeys in Chromium', () => {
 
   beforeAll(async () => {
     // Listen first (port 0), then build the server whose issuer names that port.
-    let handler: ((request: Request) => Promise<Response>) | undefined;
     const port = await new Promise<number>((resolve) => {
-      http = serve({ fetch: (request: Request) => handler!(request), port: 0, hostname: 'localhost' }, (info) => resolve(info.port));
+      http = serve({ fetch: (request: Request) => server.server.fetch(request), port: 0, hostname: 'localhost' }, (info) => resolve(info.port));
     });
     dir = mkdtempSync(join(tmpdir(), 'gh-mfa-browser-'));
     outbox = join(dir, 'outbox.jsonl');
@@ -70,7 +69,6 @@ describe.skipIf(!hasChromium)('MFA journeys in Chromium', () => {
       clock,
       mfa: { senders: { email: createDevOutboxSender({ file: outbox, log: () => undefined }) } },
     });
-    handler = (request) => server.server.fetch(request);
 
     // The application's redirect URI: a page that just says the browser got back.
     appServer = createServer((_request, response) => {

@@ -50,7 +50,7 @@ async function startProvider(): Promise<void> {
     };
     const path = new URL(request.url ?? '/', issuer).pathname;
     if (request.method === 'GET' && path === '/.well-known/openid-configuration') {
-      return json(200, {
+      json(200, {
         issuer,
         authorization_endpoint: `${issuer}/authorize`,
         token_endpoint: `${issuer}/token`,
@@ -61,8 +61,12 @@ async function startProvider(): Promise<void> {
         backchannel_logout_supported: true,
         backchannel_logout_session_supported: true,
       });
+      return;
     }
-    if (request.method === 'GET' && path === '/jwks') return json(200, { keys: [publicJwk] });
+    if (request.method === 'GET' && path === '/jwks') {
+      json(200, { keys: [publicJwk] });
+      return;
+    }
     if (request.method === 'POST' && path === '/token') {
       let body = '';
       request.on('data', (chunk: Buffer) => (body += chunk.toString('utf8')));
@@ -83,7 +87,10 @@ async function startProvider(): Promise<void> {
         const code = form.get('code') ?? '';
         const pending = codes.get(code);
         codes.delete(code);
-        if (!pending) return json(400, { error: 'invalid_grant' });
+        if (!pending) {
+          json(400, { error: 'invalid_grant' });
+          return;
+        }
         void new SignJWT({ sid: pending.sid, ...(pending.nonce ? { nonce: pending.nonce } : {}) })
           .setProtectedHeader({ alg: 'ES256', kid: KID })
           .setIssuer(issuer)
@@ -152,15 +159,17 @@ interface LogoutTokenOptions {
 
 /** A logout token (§2.4) from the provider: `claims` over iss, aud, iat, jti and the event. */
 async function logoutToken(claims: JWTPayload, options: LogoutTokenOptions = {}): Promise<string> {
-  const payload: JWTPayload = {
-    iss: issuer,
-    aud: CLIENT_ID,
-    iat: Math.floor(Date.now() / 1000),
-    jti: randomUUID(),
-    events: { [BACKCHANNEL_EVENT]: {} },
-    ...claims,
-  };
-  for (const name of options.omit ?? []) delete payload[name];
+  const omitted = new Set(options.omit);
+  const payload: JWTPayload = Object.fromEntries(
+    Object.entries({
+      iss: issuer,
+      aud: CLIENT_ID,
+      iat: Math.floor(Date.now() / 1000),
+      jti: randomUUID(),
+      events: { [BACKCHANNEL_EVENT]: {} },
+      ...claims,
+    }).filter(([name]) => !omitted.has(name)),
+  );
   return new SignJWT(payload).setProtectedHeader({ alg: 'ES256', kid: KID, typ: options.typ ?? 'logout+jwt' }).sign(options.key ?? signingKey);
 }
 

@@ -46,7 +46,7 @@ beforeAll(async () => {
       for await (const chunk of incoming) chunks.push(chunk as Buffer);
       const request = new Request(`http://127.0.0.1${incoming.url ?? '/'}`, {
         method: incoming.method ?? 'GET',
-        headers: { 'content-type': String(incoming.headers['content-type'] ?? '') },
+        headers: { 'content-type': incoming.headers['content-type'] ?? '' },
         ...(incoming.method === 'POST' ? { body: Buffer.concat(chunks) } : {}),
       });
       const response = backchannelClient ? await backchannelClient.backchannelLogout(request) : new Response(null, { status: 404 });

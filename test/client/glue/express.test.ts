@@ -73,7 +73,7 @@ describe('Express glue behind a body parser', () => {
       body: 'logout_token=not-a-jwt',
     });
     expect(response.status).toBe(400);
-    expect((await response.json()).error_description).toMatch(/logout_token is not valid/);
+    expect(((await response.json()) as { error_description?: string }).error_description).toMatch(/logout_token is not valid/);
   });
 
   it('requireUser uses the router’s sign-in path, and answers 401 JSON to a POST', async () => {

@@ -33,10 +33,10 @@ interface Fake {
 function fakeClient(options: { refreshLeeway?: number; endSession?: boolean; tokenEndpoint?: 'down' } = {}): Fake {
   const grants: string[] = [];
   const stub: typeof fetch = async (input, init) => {
-    const url = String(input);
+    const url = input instanceof Request ? input.url : String(input);
     if (url === `${AS}/token`) {
       if (options.tokenEndpoint === 'down') throw new TypeError('fetch failed');
-      const grant = new URLSearchParams(String(init?.body)).get('grant_type')!;
+      const grant = new URLSearchParams(await new Response(init?.body).text()).get('grant_type')!;
       grants.push(grant);
       const n = grants.length;
       return Response.json({ access_token: `at-${n}`, token_type: 'Bearer', expires_in: 3600, refresh_token: `rt-${n}` });
@@ -62,7 +62,7 @@ function fakeClient(options: { refreshLeeway?: number; endSession?: boolean; tok
 function cookieHeader(response: Response): string {
   return response.headers
     .getSetCookie()
-    .filter((header) => !/Max-Age=0/.test(header))
+    .filter((header) => !header.includes('Max-Age=0'))
     .map((header) => header.split(';')[0])
     .join('; ');
 }
@@ -318,7 +318,7 @@ describe('authRoutes', () => {
     expect((await routes(new Request(`${APP}/authorize?state=x`)))?.status).toBe(400);
     const backchannel = await routes(new Request(`${APP}/auth/backchannel`, { method: 'POST', body: new URLSearchParams() }));
     expect(backchannel?.status).toBe(400);
-    expect((await backchannel!.json()).error_description).toBe('logout_token is required');
+    expect(((await backchannel!.json()) as { error_description?: string }).error_description).toBe('logout_token is required');
     expect((await routes(new Request(`${APP}/auth/backchannel`)))?.status).toBe(405);
     expect(authRoutes(fakeClient().client)(new Request(`${APP}/auth/backchannel`, { method: 'POST' }))).toBeUndefined();
   });

@@ -44,8 +44,8 @@ const WEB: OAuthClientOptions = {
 const MACHINE: MachineClientOptions = { issuer: 'https://id.example', clientId: 'job', clientSecret: 'job-secret' };
 
 const constructors = [
-  ['createOAuthClient', (extra: Record<string, unknown>) => createOAuthClient({ ...WEB, ...extra } as OAuthClientOptions)],
-  ['createMachineClient', (extra: Record<string, unknown>) => createMachineClient({ ...MACHINE, ...extra } as MachineClientOptions)],
+  ['createOAuthClient', (extra: Record<string, unknown>) => createOAuthClient({ ...WEB, ...extra })],
+  ['createMachineClient', (extra: Record<string, unknown>) => createMachineClient({ ...MACHINE, ...extra })],
 ] as const;
 
 describe.each(constructors)('%s refuses unknown option keys', (_name, build) => {

@@ -32,7 +32,7 @@ export async function deleteKeysUnder(redis: Redis, prefix: string): Promise<voi
 }
 
 /** A session id as the client makes them: 256 random bits, base64url. */
-export function sessionId(): string {
+function sessionId(): string {
   return randomBytes(32).toString('base64url');
 }
 

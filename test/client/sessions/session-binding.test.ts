@@ -68,7 +68,7 @@ const tokenRequests: string[] = [];
 /** A stub provider at `issuer`: any code and any client get tokens for user-1. */
 function stubProvider(issuer: string): typeof fetch {
   return async (input, init) => {
-    const url = String(input);
+    const url = input instanceof Request ? input.url : String(input);
     if (url === `${issuer}/token`) {
       const basic = new Headers(init?.headers).get('authorization') ?? '';
       tokenRequests.push(
@@ -118,7 +118,7 @@ async function startSignIn(client: OAuthClient): Promise<{ query: string; pair: 
 async function signIn(client: OAuthClient): Promise<string[]> {
   const { query, pair } = await startSignIn(client);
   const result = await client.handleCallback(request([pair], `/authorize?${query}`));
-  return result.setCookies.filter((value) => !/Max-Age=0/.test(value)).map(cookiePair);
+  return result.setCookies.filter((value) => !value.includes('Max-Age=0')).map(cookiePair);
 }
 
 /** Whether `client` sees a signed-in user, through `requireUser` (the glue) and `getSession`. */

@@ -53,7 +53,7 @@ describe('refresh token grant (RFC 6749 §6) with rotation (RFC 9700 §4.14.2)',
     const refreshed = readIdToken(next.id_token!).claims;
     expect(refreshed.sub).toBe(original.sub);
     expect(refreshed.auth_time).toBe(original.auth_time);
-    expect(refreshed.iat).toBe((original.iat as number) + 60);
+    expect(refreshed.iat).toBe(original.iat! + 60);
     await expectInvalidGrant(await refresh(flow.server, flow.client, flow.tokens.refresh_token!));
   });
 

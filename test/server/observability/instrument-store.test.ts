@@ -93,6 +93,7 @@ describe('instrumentStore', () => {
     for (const operation of ['users.list', 'keys.list', 'consents.listBySubject', 'factors.listByUser', 'artifacts.purgeExpired', 'audit.tail']) {
       expect(await observations(metrics, operation), operation).toBe(1);
     }
+    // eslint-disable-next-line @typescript-eslint/unbound-method -- compares the methods themselves: each read returns the same wrapper
     expect(store.clients.get).toBe(store.clients.get);
     expect(store.clients).toBe(store.clients);
   });

@@ -37,7 +37,7 @@ async function start(store: Store, options: Partial<AuthorizationServerOptions> 
   // Real time, without waiting out the delays after failed sign-ins.
   const server = createAuthorizationServer({ issuer, store, secret: SECRET, logger: false, clock: new RealTimeClock(), ...options });
   await server.ready();
-  const http = serve({ fetch: server.fetch, port, hostname: '0.0.0.0' });
+  const http = serve({ fetch: (request, env) => server.fetch(request, env), port, hostname: '0.0.0.0' });
   await new Promise<void>((ready) => http.once('listening', () => ready()));
   const started = { issuer, server, http };
   running.push(started);

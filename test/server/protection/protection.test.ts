@@ -42,7 +42,7 @@ describe('protection over real loopback addresses', () => {
       protection: { rateLimits: { signInPerAccountIp: { points: 5, seconds: 900, lockoutSeconds: 900 } } },
     });
     await server.ready();
-    http = serve({ fetch: server.fetch, port, hostname: '0.0.0.0' });
+    http = serve({ fetch: (request, env) => server.fetch(request, env), port, hostname: '0.0.0.0' });
     await new Promise<void>((ready) => http.once('listening', () => ready()));
     clientId = (await registerClient(store, secretKeys, { name: 'App', redirectUris: [REDIRECT] }, Date.now())).client.clientId;
     await createUser(store, { username: 'victim', email: 'victim@example.com', password: 'the real password' }, Date.now());
@@ -112,7 +112,7 @@ describe('protection over real loopback addresses', () => {
     expect(JSON.parse(refused.body)).toMatchObject({ error: 'unauthorized_client' });
     const served = await tokenRequest('127.0.0.2');
     expect(served.status).toBe(200);
-    expect(JSON.parse(served.body).access_token).toBeTypeOf('string');
+    expect((JSON.parse(served.body) as { access_token?: unknown }).access_token).toBeTypeOf('string');
   });
 
   it('counts issued tokens and failed sign-ins in /metrics, which only the operator allow-list can read', async () => {

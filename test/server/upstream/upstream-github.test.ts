@@ -50,7 +50,7 @@ describe('upstream sign-in through GitHub', () => {
       ],
     });
     await server.ready();
-    http = serve({ fetch: server.fetch, port, hostname: '127.0.0.1' });
+    http = serve({ fetch: (request, env) => server.fetch(request, env), port, hostname: '127.0.0.1' });
     const registered = await registerClient(store, new SecretKeys(SECRET), { name: 'Notes', redirectUris: [APP_CALLBACK] }, Date.now());
     app = createOAuthClient({
       provider: gatehouse(issuer),

@@ -33,7 +33,7 @@ beforeAll(async () => {
     addUser(ws, 'bob', 'Bob Builder'),
     addUser(ws, 'carol', 'Carol Danvers'),
   ]);
-  users = { alice: alice!, bob: bob!, carol: carol! };
+  users = { alice, bob, carol };
   app = await addClient(ws, { name: 'Plain HTML app', redirectUri: REDIRECT_URI });
 }, 60_000);
 
@@ -168,7 +168,7 @@ describe('gatehouse users mfa, and signing in through the plain HTML forms', () 
 describe('openid-client (independent RP) after a TOTP sign-in', () => {
   it('authorizationCodeGrant validates the ID token, whose amr has otp and mfa', async () => {
     const bob = await addTotp('bob');
-    const config = await client.discovery(new URL(server.issuer), app.clientId, app.clientSecret, client.ClientSecretBasic(app.clientSecret!), {
+    const config = await client.discovery(new URL(server.issuer), app.clientId, app.clientSecret, client.ClientSecretBasic(app.clientSecret), {
       execute: [client.allowInsecureRequests],
     });
     const checks = { pkceCodeVerifier: client.randomPKCECodeVerifier(), expectedState: client.randomState(), expectedNonce: client.randomNonce() };

@@ -211,7 +211,7 @@ describe('codes by message as step-up', () => {
 
     const { challenge } = pkce();
     const page = expectMfaChallenge(await browser.open(authorizeUrl(flow.server, authorizeParams(flow.client, challenge, { acr_values: '2' }))));
-    const sent = await submitMfa(browser, page, 'send', {}, sendTargets(page)[0]!);
+    const sent = await submitMfa(browser, page, 'send', {}, sendTargets(page)[0]);
     expect(await latestCode(outbox, 'carol@example.com', { purpose: 'sign_in' })).toMatch(/^\d{6}$/);
     expect(parseForms(sent.body).some((form) => form.action.endsWith('/login'))).toBe(false);
     expect(asksForSentCode(sent)).toBe(true);

@@ -13,7 +13,7 @@ const WEBHOOK = { webhookUrl: 'https://sms.example.com/hook', webhookSecret: 'wh
 let dir: string;
 beforeEach(async () => {
   dir = await mkdtemp(join(tmpdir(), 'gatehouse-senders-'));
-  vi.spyOn(console, 'warn').mockImplementation(() => {});
+  vi.spyOn(console, 'warn').mockImplementation(() => undefined);
 });
 afterEach(async () => {
   vi.restoreAllMocks();

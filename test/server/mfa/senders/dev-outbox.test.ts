@@ -19,7 +19,7 @@ afterEach(async () => {
 describe('createDevOutboxSender', () => {
   it('appends one JSON line per message to a 0600 file in a created directory', async () => {
     const file = join(dir, 'nested', 'data', 'outbox.jsonl');
-    const outbox = createDevOutboxSender({ file, log: () => {}, now: () => new Date('2025-01-02T03:04:05.000Z') });
+    const outbox = createDevOutboxSender({ file, log: () => undefined, now: () => new Date('2025-01-02T03:04:05.000Z') });
 
     await outbox.send(codeMessage());
     await outbox.send(emailMessage({ code: '654321', purpose: 'verify_contact' }));
@@ -55,14 +55,14 @@ describe('createDevOutboxSender', () => {
   });
 
   it('logs through console.warn by default', async () => {
-    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => undefined);
     await createDevOutboxSender({ file: join(dir, 'outbox.jsonl') }).send(codeMessage({ code: '888222' }));
     expect(warn).toHaveBeenCalledWith(expect.stringContaining('888222'));
   });
 
   it('keeps every line whole when sends run concurrently', async () => {
     const file = join(dir, 'outbox.jsonl');
-    const outbox = createDevOutboxSender({ file, log: () => {} });
+    const outbox = createDevOutboxSender({ file, log: () => undefined });
     const codes = Array.from({ length: 50 }, (_, i) => String(100000 + i));
     await Promise.all(codes.map((code) => outbox.send(codeMessage({ code }))));
 
@@ -86,7 +86,7 @@ describe('createDevOutboxSender', () => {
 describe('latestCode and readOutbox', () => {
   it('returns the newest code for a recipient, optionally for one purpose', async () => {
     const file = join(dir, 'outbox.jsonl');
-    const outbox = createDevOutboxSender({ file, log: () => {} });
+    const outbox = createDevOutboxSender({ file, log: () => undefined });
     await outbox.send(emailMessage({ code: '111111' }));
     await outbox.send(codeMessage({ code: '222222' }));
     await outbox.send(emailMessage({ code: '333333', purpose: 'verify_contact' }));
@@ -104,7 +104,7 @@ describe('latestCode and readOutbox', () => {
     expect(await readOutbox(file)).toEqual([]);
     expect(await latestCode(file, 'ada@example.com')).toBeUndefined();
 
-    await createDevOutboxSender({ file, log: () => {} }).send(emailMessage({ code: '555555' }));
+    await createDevOutboxSender({ file, log: () => undefined }).send(emailMessage({ code: '555555' }));
     await writeFile(file, '{"at":"2025-01-0', { flag: 'a' });
     expect(await readOutbox(file)).toHaveLength(1);
     expect(await latestCode(file, 'ada@example.com')).toBe('555555');

@@ -38,7 +38,7 @@ async function closedPort(): Promise<number> {
 function lanAddress(): string | undefined {
   return Object.values(networkInterfaces())
     .flat()
-    .find((address) => address && address.family === 'IPv4' && !address.internal)?.address;
+    .find((address) => address?.family === 'IPv4' && !address.internal)?.address;
 }
 
 describe('createSmtpSender against a real SMTP server', () => {

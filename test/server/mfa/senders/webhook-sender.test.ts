@@ -114,7 +114,7 @@ describe('createWebhookSender against a local gateway', () => {
 
   it('rejects a non-2xx answer naming the status, never echoing the code', async () => {
     gateway = await startGateway((response, { body }) => {
-      response.writeHead(503, { 'content-type': 'text/plain' }).end(`cannot deliver ${JSON.parse(body).code}`);
+      response.writeHead(503, { 'content-type': 'text/plain' }).end(`cannot deliver ${(JSON.parse(body) as { code: string }).code}`);
     });
     const sender = createWebhookSender({ url: `${gateway.url}/path-with-api-key-abc` });
 
@@ -146,7 +146,7 @@ describe('createWebhookSender against a local gateway', () => {
   });
 
   it('rejects when the gateway does not answer within timeoutMs', async () => {
-    gateway = await startGateway(() => {});
+    gateway = await startGateway(() => undefined);
     const sender = createWebhookSender({ url: gateway.url, timeoutMs: 200 });
 
     const started = Date.now();
