@@ -1,6 +1,10 @@
 import { OAuthProviderError, OAuthValidationError } from '../../client/errors.js';
 import { auditEvent } from '../audit/events.js';
-import type { ServerContext } from '../context.js';
+import type { OAuthClient } from '../../client/oauth-client.js';
+import { endpoint, type EndpointInput } from '../http/endpoint.js';
+import { pipeline } from '../http/pipeline.js';
+import type { Interaction } from '../interaction/interactions.js';
+import type { Upstream } from '../upstream/upstreams.js';
 import { readForm } from '../http/form.js';
 import { interactionClient } from '../interaction/account-client.js';
 import { loadInteraction } from '../interaction/interactions.js';
@@ -13,49 +17,57 @@ import { resolveUpstreamUser, UpstreamLinkError } from '../upstream/link-user.js
 
 const EXPIRED = 'This sign-in request has expired or was already used. Go back to the application and start again.';
 
-/**
- * POST /interaction/:id/upstream/:upstream — "Continue with …": sends the browser to the upstream
- * provider. The interaction's own path is the client's `returnTo`, so the callback finds it again.
- */
-export async function upstreamStart(
-  ctx: Pick<ServerContext, 'config' | 'secrets' | 'store' | 'upstreams'>,
-  request: Request,
-  id: string,
-  params: Record<string, string>,
-): Promise<Response> {
+type WithUpstream = EndpointInput & { upstream: Upstream };
+/** The validated answer of the provider. */
+type CallbackResult = Awaited<ReturnType<OAuthClient['exchangeCallback']>>;
+
+/** The interaction of the path, started in this browser, and the provider of the path; else the expired page. */
+async function findInteractionAndUpstream({
+  ctx,
+  request,
+  id,
+  params,
+}: EndpointInput): Promise<{ upstream: Upstream; interaction: Interaction; browserId: string } | Response> {
   const upstream = ctx.upstreams.get(params.upstream ?? '');
   const interaction = await loadInteraction(ctx, id);
   const browserId = existingBrowserId(ctx, request);
   if (!upstream || !interaction || !browserId || browserBinding(ctx, browserId) !== interaction.state.browser) {
     return errorPage(ctx, 400, 'Sign-in request expired', EXPIRED);
   }
+  return { upstream, interaction, browserId };
+}
+
+/** The posted form's CSRF token, bound to this browser and interaction; else a 403 page. */
+async function checkUpstreamForm({ ctx, request, id, browserId }: EndpointInput & { browserId: string }): Promise<Response | undefined> {
   const form = await readForm(request, { maxBodyBytes: ctx.config.limits.maxBodyBytes });
-  if (!verifyCsrf(ctx, browserId, id, form.get('csrf'))) {
-    return errorPage(ctx, 403, 'Request not accepted', 'The form was not accepted. Go back to the application and try again.');
-  }
+  if (verifyCsrf(ctx, browserId, id, form.get('csrf'))) return undefined;
+  return errorPage(ctx, 403, 'Request not accepted', 'The form was not accepted. Go back to the application and try again.');
+}
+
+/** To the provider, with the interaction's own path as `returnTo` so the callback finds it again. */
+async function redirectToProvider({ ctx, id, upstream }: WithUpstream): Promise<Response> {
   const { url, setCookie } = await upstream.client.authorizationUrl({ returnTo: interactionPath(ctx, id) });
   return redirect(url.href, { cookies: [setCookie] });
 }
 
-/**
- * GET /upstream/:upstream/callback — the provider's answer. Validates it (state, iss, PKCE, ID
- * token) through the client library, finds or creates the local user, starts the session and
- * continues the interaction.
- */
-export async function upstreamCallback(
-  ctx: Pick<
-    ServerContext,
-    'audit' | 'clock' | 'config' | 'keys' | 'limits' | 'logger' | 'metrics' | 'network' | 'request' | 'secrets' | 'store' | 'upstreams' | 'urls'
-  >,
-  request: Request,
-  _id: string,
-  params: Record<string, string>,
-): Promise<Response> {
+/** POST /interaction/:id/upstream/:upstream — "Continue with …": sends the browser to the upstream provider. */
+export const upstreamStart = endpoint(
+  pipeline<EndpointInput>('upstream.start').step(findInteractionAndUpstream).step(checkUpstreamForm).respond(redirectToProvider),
+);
+
+/** The provider of the callback's path; else a 404 page. */
+function findCallbackUpstream({ ctx, params }: EndpointInput): { upstream: Upstream } | Response {
   const upstream = ctx.upstreams.get(params.upstream ?? '');
-  if (!upstream) return errorPage(ctx, 404, 'Unknown sign-in provider', 'This sign-in provider is not configured.');
-  let exchanged;
+  return upstream ? { upstream } : errorPage(ctx, 404, 'Unknown sign-in provider', 'This sign-in provider is not configured.');
+}
+
+/**
+ * The provider's answer, validated by the client library (state, iss, PKCE, ID token). A refusal
+ * or a cancel, and an answer that does not validate (audited), get a page.
+ */
+async function exchangeCallback({ ctx, request, upstream }: WithUpstream): Promise<{ exchanged: CallbackResult } | Response> {
   try {
-    exchanged = await upstream.client.exchangeCallback(request);
+    return { exchanged: await upstream.client.exchangeCallback(request) };
   } catch (error) {
     if (error instanceof OAuthProviderError) {
       const message =
@@ -68,12 +80,26 @@ export async function upstreamCallback(
     }
     throw error;
   }
-  const interactionId = exchanged.returnTo?.split('/').pop() ?? '';
-  const interaction = await loadInteraction(ctx, interactionId);
+}
+
+type Exchanged = WithUpstream & { exchanged: CallbackResult };
+
+/** The interaction the sign-in started from (`returnTo`), in this browser; else the expired page. */
+async function findReturningInteraction({ ctx, request, exchanged }: Exchanged): Promise<{ interaction: Interaction; browserId: string } | Response> {
+  const interaction = await loadInteraction(ctx, exchanged.returnTo?.split('/').pop() ?? '');
   const browserId = existingBrowserId(ctx, request);
   if (!interaction || !browserId || browserBinding(ctx, browserId) !== interaction.state.browser) {
     return errorPage(ctx, 400, 'Sign-in request expired', EXPIRED, undefined, [exchanged.clearCookie]);
   }
+  return { interaction, browserId };
+}
+
+/**
+ * The local user of the provider's profile (found, linked by verified email, or created); a link
+ * refused goes back to the login page with the reason. Then the first factor is passed (`fed`).
+ */
+async function signInUpstreamUser(c: Exchanged & { interaction: Interaction; browserId: string }): Promise<Response> {
+  const { ctx, request, upstream, exchanged, interaction, browserId } = c;
   let user;
   try {
     user = await resolveUpstreamUser(ctx, upstream, exchanged.profile, exchanged.tokens);
@@ -90,3 +116,11 @@ export async function upstreamCallback(
   // The MFA policy applies after an upstream sign-in too.
   return firstFactorPassed(ctx, request, interaction, client, user, { amr: ['fed'], provider: upstream.id, cookies: [exchanged.clearCookie] });
 }
+
+/**
+ * GET /upstream/:upstream/callback — the provider's answer: validated, then the local user signs in
+ * and the interaction continues.
+ */
+export const upstreamCallback = endpoint(
+  pipeline<EndpointInput>('upstream.callback').step(findCallbackUpstream).step(exchangeCallback).step(findReturningInteraction).respond(signInUpstreamUser),
+);
