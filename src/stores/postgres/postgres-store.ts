@@ -1,4 +1,4 @@
-import { Kysely, PostgresDialect, sql, type DatabaseIntrospector, type TableMetadata } from 'kysely';
+import { Kysely, PostgresAdapter, PostgresDialect, sql, type DatabaseIntrospector, type DialectAdapter, type TableMetadata } from 'kysely';
 import type { Pool, PoolConfig } from 'pg';
 import type { Clock } from '../../core/clock.js';
 import { ConfigError } from '../../core/errors.js';
@@ -196,10 +196,12 @@ function option(condition: boolean, name: string, message: string): void {
 }
 
 /**
- * The dialect of migrations: kysely's migrator learns whether its tables exist by listing every
- * table of every schema (`has_schema_privilege(name, …)` on each), which fails with "schema …
- * does not exist" when another schema of the database is dropped during the listing. Here the
- * listing covers only our schema, so other tenants' schemas coming and going never break a start.
+ * The dialect of migrations, scoped to our schema in two ways. Kysely's migrator learns whether its
+ * tables exist by listing every table of every schema (`has_schema_privilege(name, …)` on each),
+ * which fails with "schema … does not exist" when another schema of the database is dropped during
+ * the listing: here the listing covers only our schema. And its migration lock is one advisory lock
+ * for the whole database, so installations in different schemas of one database would wait for
+ * each other's migrations: here the lock is the schema's own.
  */
 class SchemaScopedDialect extends PostgresDialect {
   readonly #schema: string;
@@ -207,6 +209,10 @@ class SchemaScopedDialect extends PostgresDialect {
   constructor(config: ConstructorParameters<typeof PostgresDialect>[0], schema: string) {
     super(config);
     this.#schema = schema;
+  }
+
+  override createAdapter(): DialectAdapter {
+    return new SchemaLockAdapter(this.#schema);
   }
 
   override createIntrospector(db: Kysely<unknown>): DatabaseIntrospector {
@@ -227,5 +233,33 @@ class SchemaScopedDialect extends PostgresDialect {
         return { tables: await getTables() };
       },
     };
+  }
+}
+
+/** How long a start waits for another instance's migration of the same schema (as Kysely: 1 hour). */
+const MIGRATION_LOCK_TIMEOUT_MS = 60 * 60 * 1000;
+
+/**
+ * Kysely's PostgreSQL adapter with a migration lock per schema: a session advisory lock (taken on
+ * the migration's connection, around its transaction) whose key is derived from the schema name,
+ * so two instances starting on one schema still migrate one after the other, and other schemas
+ * never wait.
+ */
+class SchemaLockAdapter extends PostgresAdapter {
+  readonly #key: string;
+
+  constructor(schema: string) {
+    super();
+    this.#key = `gatehouse migrations ${schema}`;
+  }
+
+  override async acquireMigrationLock(db: Kysely<unknown>): Promise<void> {
+    // As Kysely does: the timeout is set for this statement only, before the lock is asked for.
+    await sql`with set_timeout as (select set_config('lock_timeout', ${String(MIGRATION_LOCK_TIMEOUT_MS)}, true) as config_val)
+      select pg_advisory_lock(hashtextextended(${this.#key}, 0)) from set_timeout`.execute(db);
+  }
+
+  override async releaseMigrationLock(db: Kysely<unknown>): Promise<void> {
+    await sql`select pg_advisory_unlock(hashtextextended(${this.#key}, 0))`.execute(db);
   }
 }
