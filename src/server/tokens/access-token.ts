@@ -1,4 +1,5 @@
-import { decodeProtectedHeader, jwtVerify, SignJWT, type JWTPayload } from 'jose';
+import { decodeProtectedHeader, jwtVerify, type JWTPayload } from 'jose';
+import { signJwt } from '../keys/jwt-signer.js';
 import { randomToken } from '../../core/encoding.js';
 import { isConsentActive } from '../consent.js';
 import type { ServerContext } from '../context.js';
@@ -75,7 +76,7 @@ export async function issueAccessToken(
     ...(input.scope.length > 0 ? { scope: input.scope.join(' ') } : {}),
   };
   const signer = ctx.keys.signingKey(options.tokens.accessTokenSigningAlg);
-  const token = await new SignJWT(claims).setProtectedHeader({ alg: signer.alg, typ: ACCESS_TOKEN_TYP, kid: signer.kid }).sign(signer.key);
+  const token = signJwt(signer, ACCESS_TOKEN_TYP, claims);
   await ctx.store.artifacts.put({
     kind: ACCESS_TOKEN_RECORD,
     id: claims.jti,

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { decodeProtectedHeader, jwtVerify, SignJWT } from 'jose';
+import { decodeProtectedHeader, jwtVerify } from 'jose';
+import { signJwt } from '../keys/jwt-signer.js';
 import type { ClientRecord, UserRecord } from '../../stores/contract.js';
 import { userClaims } from '../claims.js';
 import type { ServerContext } from '../context.js';
@@ -44,7 +45,7 @@ export async function issueIdToken(ctx: Pick<ServerContext, 'clock' | 'config' |
     ...(input.nonce !== undefined ? { nonce: input.nonce } : {}),
     ...(input.accessToken !== undefined ? { at_hash: atHash(input.accessToken) } : {}),
   };
-  return new SignJWT(claims).setProtectedHeader({ alg: signer.alg, kid: signer.kid, typ: 'JWT' }).sign(signer.key);
+  return signJwt(signer, 'JWT', claims);
 }
 
 /**
