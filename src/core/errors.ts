@@ -38,6 +38,9 @@ export type OAuthErrorCode =
   | 'request_uri_not_supported'
   | 'registration_not_supported';
 
+/** Headers for any response that carries tokens, token metadata or errors about them (RFC 6749 §5.1, RFC 7662 §2.2). */
+export const NO_STORE: Readonly<Record<string, string>> = { 'Cache-Control': 'no-store', Pragma: 'no-cache' };
+
 /** Default HTTP status per error code (RFC 6749 §5.2: 400 unless stated). */
 const DEFAULT_STATUS: Partial<Record<OAuthErrorCode, number>> = {
   invalid_client: 401,
@@ -62,6 +65,18 @@ export interface OAuthErrorOptions {
 const ERROR_DESCRIPTION = /^[\x20-\x21\x23-\x5B\x5D-\x7E]+$/;
 
 /**
+ * Refuses, with a `TypeError` (`ERR_INVALID_ERROR_DESCRIPTION`), a description outside RFC 6749
+ * §5.2's characters: every error type that sends one checks it at construction.
+ */
+export function assertErrorDescription(description: string): void {
+  if (!ERROR_DESCRIPTION.test(description)) {
+    throw Object.assign(new TypeError('an OAuth error_description must use only the characters RFC 6749 section 5.2 allows'), {
+      code: 'ERR_INVALID_ERROR_DESCRIPTION',
+    });
+  }
+}
+
+/**
  * A protocol error answered to the caller as `{ error, error_description }`. The description is
  * fixed text chosen by the server: never the client's input (which could carry a secret, or forge
  * text on an error page). One outside RFC 6749's character set is refused at construction with a
@@ -77,11 +92,7 @@ export class OAuthError extends Error {
   readonly headers: Record<string, string>;
 
   constructor(error: OAuthErrorCode, description: string, options: OAuthErrorOptions = {}) {
-    if (!ERROR_DESCRIPTION.test(description)) {
-      throw Object.assign(new TypeError('an OAuth error_description must use only the characters RFC 6749 section 5.2 allows'), {
-        code: 'ERR_INVALID_ERROR_DESCRIPTION',
-      });
-    }
+    assertErrorDescription(description);
     super(description);
     this.name = 'OAuthError';
     this.error = error;
@@ -101,13 +112,8 @@ export class OAuthError extends Error {
   toResponse(): Response {
     return new Response(JSON.stringify(this.toJSON()), {
       status: this.status,
-      headers: { 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store', Pragma: 'no-cache', ...this.headers },
+      headers: { 'Content-Type': 'application/json; charset=utf-8', ...NO_STORE, ...this.headers },
     });
-  }
-
-  /** Whether `description` may be sent as an `error_description` (RFC 6749 §5.2's characters). */
-  static isValidDescription(description: string): boolean {
-    return ERROR_DESCRIPTION.test(description);
   }
 
   /**

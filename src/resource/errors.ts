@@ -1,5 +1,5 @@
 import { bearerChallenge } from '../core/bearer-challenge.js';
-import { OAuthError } from '../core/errors.js';
+import { assertErrorDescription, OAuthError } from '../core/errors.js';
 
 /**
  * An RFC 6750 §3 bearer-token error: status, `error` code and the `WWW-Authenticate` challenge.
@@ -14,7 +14,7 @@ export class BearerTokenError extends Error {
 
   constructor(error: BearerTokenError['error'], description: string, scope?: string[]) {
     // Refused at construction, as OAuthError does: the text goes into a header and a JSON body.
-    if (!OAuthError.isValidDescription(description)) throw new OAuthError('invalid_request', description);
+    assertErrorDescription(description);
     super(description);
     this.name = 'BearerTokenError';
     this.error = error;

@@ -1,6 +1,5 @@
 import type { ClientRecord } from '../../stores/contract.js';
 
-const LOOPBACK_IP = new Set(['127.0.0.1', '[::1]']);
 /** `http://` and a loopback IP literal, with any port (or none): the part RFC 8252 §7.3 lets vary is the port. */
 const LOOPBACK_AUTHORITY = /^http:\/\/(127\.0\.0\.1|\[::1\])(?::\d{1,5})?(?=[/?#]|$)/;
 
@@ -11,9 +10,8 @@ const LOOPBACK_AUTHORITY = /^http:\/\/(127\.0\.0\.1|\[::1\])(?::\d{1,5})?(?=[/?#
  */
 export function matchRedirectUri(client: ClientRecord, requested: string): boolean {
   if (client.redirectUris.includes(requested)) return true;
+  // A URI at all (a port of 65536 or more is not one), then `http://` and a loopback IP literal.
   if (client.tokenEndpointAuthMethod !== 'none' || !URL.canParse(requested)) return false;
-  const url = new URL(requested);
-  if (url.protocol !== 'http:' || !LOOPBACK_IP.has(url.hostname)) return false;
   const requestedRest = withoutLoopbackAuthority(requested);
   if (requestedRest === undefined) return false;
   // Same URI once the port is ignored (an explicit `:80` included): no other difference is allowed.

@@ -3,16 +3,15 @@ import { auditEvent } from '../audit/events.js';
 import type { OAuthClient } from '../../client/oauth-client.js';
 import { endpoint, type EndpointInput } from '../http/endpoint.js';
 import { pipeline } from '../http/pipeline.js';
-import type { Interaction } from '../interaction/interactions.js';
 import type { Upstream } from '../upstream/upstreams.js';
 import { readForm } from '../http/form.js';
 import { interactionClient } from '../interaction/account-client.js';
-import { loadInteraction } from '../interaction/interactions.js';
+import { loadInteractionOfBrowser, type Interaction } from '../interaction/interactions.js';
 import { interactionPath, loginPage } from '../interaction/pages.js';
 import { errorPage } from '../http/pages.js';
 import { redirect } from '../http/responses.js';
 import { firstFactorPassed } from '../interaction/first-factor.js';
-import { browserBinding, existingBrowserId, verifyCsrf } from '../session/browser.js';
+import { verifyCsrf } from '../session/browser.js';
 import { resolveUpstreamUser, UpstreamLinkError } from '../upstream/link-user.js';
 
 const EXPIRED = 'This sign-in request has expired or was already used. Go back to the application and start again.';
@@ -29,12 +28,9 @@ async function findInteractionAndUpstream({
   params,
 }: EndpointInput): Promise<{ upstream: Upstream; interaction: Interaction; browserId: string } | Response> {
   const upstream = ctx.upstreams.get(params.upstream ?? '');
-  const interaction = await loadInteraction(ctx, id);
-  const browserId = existingBrowserId(ctx, request);
-  if (!upstream || !interaction || !browserId || browserBinding(ctx, browserId) !== interaction.state.browser) {
-    return errorPage(ctx, 400, 'Sign-in request expired', EXPIRED);
-  }
-  return { upstream, interaction, browserId };
+  const found = await loadInteractionOfBrowser(ctx, request, id);
+  if (!upstream || !found) return errorPage(ctx, 400, 'Sign-in request expired', EXPIRED);
+  return { upstream, ...found };
 }
 
 /** The posted form's CSRF token, bound to this browser and interaction; else a 403 page. */
@@ -86,12 +82,8 @@ type Exchanged = WithUpstream & { exchanged: CallbackResult };
 
 /** The interaction the sign-in started from (`returnTo`), in this browser; else the expired page. */
 async function findReturningInteraction({ ctx, request, exchanged }: Exchanged): Promise<{ interaction: Interaction; browserId: string } | Response> {
-  const interaction = await loadInteraction(ctx, exchanged.returnTo?.split('/').pop() ?? '');
-  const browserId = existingBrowserId(ctx, request);
-  if (!interaction || !browserId || browserBinding(ctx, browserId) !== interaction.state.browser) {
-    return errorPage(ctx, 400, 'Sign-in request expired', EXPIRED, undefined, [exchanged.clearCookie]);
-  }
-  return { interaction, browserId };
+  const found = await loadInteractionOfBrowser(ctx, request, exchanged.returnTo?.split('/').pop() ?? '');
+  return found ?? errorPage(ctx, 400, 'Sign-in request expired', EXPIRED, undefined, [exchanged.clearCookie]);
 }
 
 /**

@@ -1,7 +1,6 @@
 import { OAuthError } from '../../core/errors.js';
 
-/** Headers for any response that carries tokens or token metadata (RFC 6749 §5.1, RFC 7662 §2.2). */
-export const NO_STORE: Readonly<Record<string, string>> = { 'Cache-Control': 'no-store', Pragma: 'no-cache' };
+export { NO_STORE } from '../../core/errors.js';
 
 /** A JSON response. */
 export function json(body: unknown, status = 200, headers: Record<string, string> = {}): Response {

@@ -1,5 +1,6 @@
 import { randomToken } from '../../core/encoding.js';
 import type { ServerContext } from '../context.js';
+import { browserBinding, existingBrowserId } from '../session/browser.js';
 import type { Json } from '../../stores/contract.js';
 import type { AuthorizationRequest } from '../authorize/request.js';
 
@@ -71,10 +72,25 @@ export async function createInteraction(ctx: Pick<ServerContext, 'clock' | 'conf
 }
 
 /** The interaction, unless unknown, expired, or already moved on (each step uses its id up). */
-export async function loadInteraction(ctx: Pick<ServerContext, 'store'>, id: string): Promise<Interaction | undefined> {
+async function loadInteraction(ctx: Pick<ServerContext, 'store'>, id: string): Promise<Interaction | undefined> {
   if (!/^[A-Za-z0-9_-]{32}$/.test(id)) return undefined;
   const record = await ctx.store.artifacts.get<InteractionState>(INTERACTION, id);
   return record?.consumedAt === null ? { id, state: record.value, expiresAt: record.expiresAt } : undefined;
+}
+
+/**
+ * The interaction `id`, when the request comes from the browser it started in (its browser cookie
+ * matches the binding stored with it); `undefined` otherwise, as for an unknown or used-up id.
+ */
+export async function loadInteractionOfBrowser(
+  ctx: Pick<ServerContext, 'config' | 'secrets' | 'store'>,
+  request: Request,
+  id: string,
+): Promise<{ interaction: Interaction; browserId: string } | undefined> {
+  const interaction = await loadInteraction(ctx, id);
+  const browserId = existingBrowserId(ctx, request);
+  if (!interaction || !browserId || browserBinding(ctx, browserId) !== interaction.state.browser) return undefined;
+  return { interaction, browserId };
 }
 
 /**

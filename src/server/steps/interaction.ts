@@ -12,9 +12,9 @@ import { readCookie } from '../../core/cookies.js';
 import { interactionClient } from '../interaction/account-client.js';
 import { showNextStep } from '../interaction/advance.js';
 import { decide, type Decision } from '../interaction/decisions.js';
-import { loadInteraction, type Interaction } from '../interaction/interactions.js';
+import { loadInteractionOfBrowser, type Interaction } from '../interaction/interactions.js';
 import { EXPIRED_MESSAGE, EXPIRED_TITLE, wasShownTo } from '../interaction/pages.js';
-import { browserBinding, browserCookieName, existingBrowserId, identifyBrowser, verifyCsrf } from '../session/browser.js';
+import { browserCookieName, identifyBrowser, verifyCsrf } from '../session/browser.js';
 import { loadSession, type Session } from '../session/sessions.js';
 
 /** What {@link findInteraction} adds. */
@@ -57,11 +57,9 @@ function missingCookie(ctx: Pick<ServerContext, 'config'>, request: Request): Re
  */
 export async function findInteraction({ ctx, request, id }: Pick<EndpointInput, 'ctx' | 'request' | 'id'>): Promise<InteractionFound | Response> {
   if (readCookie(request, browserCookieName(ctx)) === undefined) return missingCookie(ctx, request);
-  const interaction = await loadInteraction(ctx, id);
-  const browserId = existingBrowserId(ctx, request);
-  if (!interaction || !browserId || browserBinding(ctx, browserId) !== interaction.state.browser) {
-    return errorPage(ctx, 400, EXPIRED_TITLE, EXPIRED_MESSAGE);
-  }
+  const found = await loadInteractionOfBrowser(ctx, request, id);
+  if (!found) return errorPage(ctx, 400, EXPIRED_TITLE, EXPIRED_MESSAGE);
+  const { interaction, browserId } = found;
   const client = await interactionClient(ctx, interaction.state.request.clientId);
   if (!client) return errorPage(ctx, 400, EXPIRED_TITLE, EXPIRED_MESSAGE);
   return { interaction, client, browserId, setCookies: [] };
