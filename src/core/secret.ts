@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, createHmac, hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHmac, createSecretKey, hkdfSync, randomBytes, timingSafeEqual, type KeyObject } from 'node:crypto';
 import { ConfigError } from './errors.js';
 
 /** Minimum length of `GATEHOUSE_SECRET`, in characters. 32 random characters carry well over 128 bits. */
@@ -12,7 +12,8 @@ const ENVELOPE_VERSION = 'v1';
  */
 export class SecretKeys {
   readonly #encryption: Buffer;
-  readonly #hashing: Buffer;
+  /** A KeyObject, prepared once: cheaper per HMAC than handing the raw key over each time. */
+  readonly #hashing: KeyObject;
 
   constructor(secret: string) {
     if (typeof secret !== 'string' || secret.length < MIN_SECRET_LENGTH) {
@@ -20,7 +21,7 @@ export class SecretKeys {
     }
     const ikm = Buffer.from(secret, 'utf8');
     this.#encryption = derive(ikm, 'gatehouse/at-rest-encryption/v1');
-    this.#hashing = derive(ikm, 'gatehouse/keyed-hash/v1');
+    this.#hashing = createSecretKey(derive(ikm, 'gatehouse/keyed-hash/v1'));
   }
 
   /**
@@ -54,7 +55,8 @@ export class SecretKeys {
    * as strong and keeps the token endpoint fast.
    */
   hash(value: string, purpose: string): string {
-    return createHmac('sha256', this.#hashing).update(purpose).update('\0').update(value).digest('base64url');
+    // One update of `purpose NUL value`: the same bytes as three, in one call.
+    return createHmac('sha256', this.#hashing).update(`${purpose}\0${value}`).digest('base64url');
   }
 
   /** Constant-time comparison of `value` against a stored {@link hash}. */

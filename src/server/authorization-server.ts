@@ -104,13 +104,18 @@ export function createAuthorizationServer(options: AuthorizationServerOptions): 
   };
   const ready = initialise();
   // Observed through ready() and fetch(); never an unhandled rejection.
-  ready.catch(() => undefined);
+  let started = false;
+  ready.then(
+    () => (started = true),
+    () => undefined,
+  );
 
   return {
     issuer: config.issuer,
     async fetch(request: Request, env?: FetchEnv): Promise<Response> {
       try {
-        await ready;
+        // Once started, no await: a resolved promise still costs every request a turn of the queue.
+        if (!started) await ready;
       } catch (error) {
         logger.error({ err: error }, 'authorization server failed to start');
         return oauthErrorResponse(new OAuthError('temporarily_unavailable', 'the server is not ready'));

@@ -79,7 +79,7 @@ export function createRouter(ctx: Capabilities): Hono<Env> {
     // Who is asking, for every step, log line and audit event of this request: passed, not ambient.
     const scope = scopeFor(ctx, { id: requestId, ip, unvouchedForwarding, userAgent: c.req.header('user-agent')?.slice(0, 300) ?? null });
     c.set('scope', scope);
-    const path = new URL(c.req.url).pathname;
+    const path = c.req.path;
     // Health checks come from load balancers, often and on purpose: they do not count.
     const limited = HEALTH_PATHS.has(path) || ip === null ? undefined : await ctx.limits.consume('requestsPerIp', ip);
     if (limited) c.res = await rateLimitedResponse(scope, limited, isPage(c.req.url));

@@ -137,30 +137,82 @@ describe('token introspection (RFC 7662)', () => {
       expect(await server.introspect(client, forged)).toEqual({ active: false });
     });
 
-    it('for a JWT signed with the server key that is not typed as an access token (RFC 9068 §4)', async () => {
+    it('for a token with a genuine jti whose bytes differ from the token issued (the kept hash)', async () => {
       const server = await startServer();
       const client = await server.register();
       const genuine = await server.issueToken(client);
-      const { kid } = decodeProtectedHeader(genuine);
-      const key = await serverPrivateKey(server, kid!);
-      const sign = (typ: string | undefined): Promise<string> =>
-        new SignJWT(genuineClaims(genuine)).setProtectedHeader({ alg: 'ES256', kid: kid!, ...(typ ? { typ } : {}) }).sign(key);
-      // Control: the same claims and key with typ at+jwt are accepted, so the refusals below are about typ alone.
-      expect((await server.introspect(client, await sign('at+jwt'))).active).toBe(true);
-      expect(await server.introspect(client, await sign('JWT'))).toEqual({ active: false });
-      expect(await server.introspect(client, await sign(undefined))).toEqual({ active: false });
+      const [header, payload, signature] = genuine.split('.') as [string, string, string];
+      const flipped = `${signature.slice(0, -2)}${signature.at(-2) === 'A' ? 'B' : 'A'}${signature.at(-1)}`;
+      // The signature changed: the claims (and jti) are the genuine ones, only the hash can tell.
+      expect(await server.introspect(client, `${header}.${payload}.${flipped}`)).toEqual({ active: false });
+      // Claims widened under the genuine header and signature.
+      const widened = Buffer.from(JSON.stringify(genuineClaims(genuine, { scope: 'admin' }))).toString('base64url');
+      expect(await server.introspect(client, `${header}.${widened}.${signature}`)).toEqual({ active: false });
+      expect((await server.introspect(client, genuine)).active).toBe(true);
     });
 
-    it('for a JWT signed with the server key for another issuer', async () => {
+    it('for a token the server key signs afresh with genuine claims: only the token issued is active', async () => {
       const server = await startServer();
       const client = await server.register();
       const genuine = await server.issueToken(client);
       const { kid } = decodeProtectedHeader(genuine);
       const key = await serverPrivateKey(server, kid!);
-      const token = await new SignJWT(genuineClaims(genuine, { iss: 'https://other.example.com' }))
-        .setProtectedHeader({ alg: 'ES256', typ: 'at+jwt', kid: kid! })
-        .sign(key);
-      expect(await server.introspect(client, token)).toEqual({ active: false });
+      const resigned = await new SignJWT(genuineClaims(genuine)).setProtectedHeader({ alg: 'ES256', typ: 'at+jwt', kid: kid! }).sign(key);
+      expect(resigned).not.toBe(genuine);
+      expect(await server.introspect(client, resigned)).toEqual({ active: false });
+      expect((await server.introspect(client, genuine)).active).toBe(true);
+    });
+
+    describe('for records kept without a token hash (issued before it was kept): by signature', () => {
+      /** Rewrites the genuine token's record as older versions wrote it, without `tokenHash`. */
+      async function withoutHash(server: TestServer, token: string): Promise<void> {
+        const { jti } = decodeJwt(token);
+        const record = (await server.store.artifacts.get<Record<string, string | number | null>>('access_token', jti!))!;
+        expect(record.value.tokenHash).toEqual(expect.any(String));
+        const { tokenHash: _dropped, ...value } = record.value;
+        await server.store.artifacts.delete('access_token', jti!);
+        await server.store.artifacts.put({ kind: 'access_token', id: jti!, value, ownerId: record.ownerId, expiresAt: record.expiresAt });
+      }
+
+      it('refuses a JWT signed with the server key that is not typed as an access token (RFC 9068 §4)', async () => {
+        const server = await startServer();
+        const client = await server.register();
+        const genuine = await server.issueToken(client);
+        await withoutHash(server, genuine);
+        const { kid } = decodeProtectedHeader(genuine);
+        const key = await serverPrivateKey(server, kid!);
+        const sign = (typ: string | undefined): Promise<string> =>
+          new SignJWT(genuineClaims(genuine)).setProtectedHeader({ alg: 'ES256', kid: kid!, ...(typ ? { typ } : {}) }).sign(key);
+        // Control: the same claims and key with typ at+jwt are accepted, so the refusals below are about typ alone.
+        expect((await server.introspect(client, genuine)).active).toBe(true);
+        expect((await server.introspect(client, await sign('at+jwt'))).active).toBe(true);
+        expect(await server.introspect(client, await sign('JWT'))).toEqual({ active: false });
+        expect(await server.introspect(client, await sign(undefined))).toEqual({ active: false });
+      });
+
+      it('refuses a JWT signed with the server key for another issuer', async () => {
+        const server = await startServer();
+        const client = await server.register();
+        const genuine = await server.issueToken(client);
+        await withoutHash(server, genuine);
+        const { kid } = decodeProtectedHeader(genuine);
+        const key = await serverPrivateKey(server, kid!);
+        const token = await new SignJWT(genuineClaims(genuine, { iss: 'https://other.example.com' }))
+          .setProtectedHeader({ alg: 'ES256', typ: 'at+jwt', kid: kid! })
+          .sign(key);
+        expect(await server.introspect(client, token)).toEqual({ active: false });
+      });
+
+      it('refuses a token signed by a foreign key that claims a published kid', async () => {
+        const server = await startServer();
+        const client = await server.register();
+        const genuine = await server.issueToken(client);
+        await withoutHash(server, genuine);
+        const { kid } = decodeProtectedHeader(genuine);
+        const { privateKey } = await generateKeyPair('ES256');
+        const forged = await new SignJWT(genuineClaims(genuine)).setProtectedHeader({ alg: 'ES256', typ: 'at+jwt', kid: kid! }).sign(privateKey);
+        expect(await server.introspect(client, forged)).toEqual({ active: false });
+      });
     });
   });
 

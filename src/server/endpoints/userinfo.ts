@@ -37,12 +37,12 @@ async function readBearerToken({ ctx, request }: Pick<EndpointInput, 'ctx' | 're
   return new Response(null, { status: 401, headers: { 'WWW-Authenticate': bearerChallenge({ realm: 'gatehouse' }), ...NO_STORE } });
 }
 
-/** A valid, unexpired, unrevoked access token of this server (signature, `typ`, `iss`, its record, its consent). */
+/** A valid, unexpired, unrevoked access token of this server (see `activeAccessToken`: its record, its hash or signature, `iss`, its consent). */
 async function checkAccessToken({
   ctx,
   token,
 }: {
-  ctx: Pick<ServerContext, 'clock' | 'config' | 'keys' | 'store'>;
+  ctx: Pick<ServerContext, 'clock' | 'config' | 'keys' | 'secrets' | 'store'>;
   token: string;
 }): Promise<{ claims: AccessTokenClaims }> {
   const claims = await activeAccessToken(ctx, token);

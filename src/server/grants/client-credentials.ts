@@ -15,7 +15,7 @@ const USER_SCOPES = new Set(['openid', 'offline_access']);
  * itself. No refresh token is issued (§4.4.3).
  */
 export async function clientCredentialsGrant(
-  ctx: Pick<ServerContext, 'clock' | 'config' | 'keys' | 'store'>,
+  ctx: Pick<ServerContext, 'clock' | 'config' | 'keys' | 'secrets' | 'store'>,
   client: ClientRecord,
   params: FormParams,
 ): Promise<TokenResponse> {

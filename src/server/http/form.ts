@@ -60,14 +60,15 @@ export function parseForm(text: string, repeatable: readonly string[]): FormPara
 export async function readBody(request: Request, limit: number): Promise<string> {
   const declared = Number(request.headers.get('content-length') ?? Number.NaN);
   if (declared > limit) throw tooLarge(limit);
-  if (!request.body) return '';
   if (Number.isInteger(declared) && declared >= 0) {
     // The size is declared and within the limit (and HTTP servers hold a body to its declared
-    // length): read it in one go. On @hono/node-server this skips Web Streams entirely.
+    // length): read it in one go. On @hono/node-server this skips Web Streams entirely, as long
+    // as `request.body` is not touched first (its getter builds the full undici Request).
     const bytes = new Uint8Array(await request.arrayBuffer());
     if (bytes.byteLength > limit) throw tooLarge(limit);
     return decodeUtf8(bytes);
   }
+  if (!request.body) return '';
   const reader = request.body.getReader();
   const chunks: Uint8Array[] = [];
   let size = 0;
@@ -84,9 +85,12 @@ export async function readBody(request: Request, limit: number): Promise<string>
   return decodeUtf8(Buffer.concat(chunks));
 }
 
+/** Stateless between calls (no `stream: true`), so one decoder serves every request. */
+const UTF8 = new TextDecoder('utf-8', { fatal: true });
+
 function decodeUtf8(bytes: Uint8Array): string {
   try {
-    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+    return UTF8.decode(bytes);
   } catch {
     throw new OAuthError('invalid_request', 'the request body is not valid UTF-8');
   }

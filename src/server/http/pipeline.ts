@@ -1,3 +1,4 @@
+import { isThenable } from '../../core/promises.js';
 /**
  * An endpoint as a declared chain of small named steps over an explicit context (STYLE.md "Request
  * flow"): parse → named checks → one decision → respond. Each step takes the context built so far
@@ -71,7 +72,9 @@ function builder<Initial, Current>(name: string, steps: AnyStep[], recovery: Rec
           const c = { ...initial } as Record<string, unknown>;
           try {
             for (const step of all) {
-              const result = await step(c);
+              // Synchronous steps (most checks) are not awaited: a microtask per step adds up.
+              let result = step(c);
+              if (isThenable(result)) result = await result;
               if (isResponse(result)) return result;
               if (result !== undefined && result !== null) Object.assign(c, result);
             }

@@ -1,3 +1,4 @@
+import { isThenable } from '../../core/promises.js';
 import type { Store } from '../../stores/contract.js';
 import type { Metrics } from './metrics.js';
 
@@ -90,8 +91,4 @@ function timed(
       },
     );
   };
-}
-
-function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return typeof value === 'object' && value !== null && typeof (value as { then?: unknown }).then === 'function';
 }

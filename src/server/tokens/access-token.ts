@@ -38,6 +38,12 @@ export interface AccessTokenRecord {
   clientId: string;
   consentId: string | null;
   familyIssuedAt?: number;
+  /**
+   * Keyed hash of the whole token (purpose {@link ACCESS_TOKEN_PURPOSE}): a presented token whose
+   * hash matches is byte for byte the one this server signed, so introspection and UserInfo need
+   * no signature verification. Absent in records written before it existed (verified by signature).
+   */
+  tokenHash?: string;
 }
 
 export interface IssuedAccessToken {
@@ -57,9 +63,12 @@ const ACCESS_TOKEN_TYP = 'at+jwt';
  */
 export const ACCESS_TOKEN_RECORD = 'access_token';
 
+/** Purpose label of the keyed hash of each issued access token (see {@link AccessTokenRecord.tokenHash}). */
+const ACCESS_TOKEN_PURPOSE = 'access-token';
+
 /** Signs an RFC 9068 JWT access token with the active key of the configured algorithm. */
 export async function issueAccessToken(
-  ctx: Pick<ServerContext, 'clock' | 'config' | 'keys' | 'store'>,
+  ctx: Pick<ServerContext, 'clock' | 'config' | 'keys' | 'secrets' | 'store'>,
   input: IssueAccessTokenInput,
 ): Promise<IssuedAccessToken> {
   const { config: options } = ctx;
@@ -84,6 +93,7 @@ export async function issueAccessToken(
       clientId: input.clientId,
       consentId: input.consentId,
       ...(input.familyIssuedAt !== undefined ? { familyIssuedAt: input.familyIssuedAt } : {}),
+      tokenHash: ctx.secrets.hash(token, ACCESS_TOKEN_PURPOSE),
     } satisfies AccessTokenRecord,
     ownerId: input.familyId,
     expiresAt: claims.exp * 1000,
@@ -119,18 +129,59 @@ async function verifyAccessToken(ctx: Pick<ServerContext, 'clock' | 'config' | '
   }
 }
 
-/** The claims of a valid, unexpired, unrevoked access token of this server, else `undefined`. */
+/**
+ * The claims of a valid, unexpired, unrevoked access token of this server, else `undefined`.
+ *
+ * The record kept per `jti` holds a keyed hash of the token as issued: when the presented token's
+ * hash matches it (constant-time), the token is exactly one this server signed, so its claims are
+ * read without verifying the signature again — a lookup and an HMAC instead of an ES256
+ * verification. A forged token naming a real `jti` fails the comparison. The checks that do not
+ * depend on the signature still run: the issuer, the signing key is still published (a key withdrawn from the
+ * key set takes its tokens with it), expiry by this server's clock, the record (revocation) and the
+ * consent. Records without a hash (issued before it was kept) are verified by signature.
+ */
 export async function activeAccessToken(
-  ctx: Pick<ServerContext, 'clock' | 'config' | 'keys' | 'store'>,
+  ctx: Pick<ServerContext, 'clock' | 'config' | 'keys' | 'secrets' | 'store'>,
   token: string,
 ): Promise<AccessTokenClaims | undefined> {
-  const claims = await verifyAccessToken(ctx, token);
-  if (!claims) return undefined;
-  const record = await ctx.store.artifacts.get<AccessTokenRecord>(ACCESS_TOKEN_RECORD, claims.jti);
+  const unverified = readUnverified(token);
+  if (!unverified || !ctx.keys.publicKey(unverified.kid)) return undefined;
+  const record = await ctx.store.artifacts.get<AccessTokenRecord>(ACCESS_TOKEN_RECORD, unverified.claims.jti);
   if (!record) return undefined;
-  const { consentId, familyIssuedAt } = record.value;
+  const { consentId, familyIssuedAt, tokenHash } = record.value;
+  let claims: AccessTokenClaims | undefined;
+  if (tokenHash === undefined) {
+    claims = await verifyAccessToken(ctx, token);
+  } else if (ctx.secrets.verifyHash(token, ACCESS_TOKEN_PURPOSE, tokenHash)) {
+    // The same bytes this server signed: its claims need no second look, but time has passed.
+    const { iss, exp } = unverified.claims;
+    claims = iss === ctx.config.issuer && exp > Math.floor(ctx.clock.now() / 1000) ? unverified.claims : undefined;
+  }
+  if (claims?.jti !== record.id) return undefined;
   if (consentId !== null && !(await isConsentActive(ctx, consentId, familyIssuedAt))) return undefined;
   return claims;
+}
+
+/**
+ * The `kid` and claims of a compact JWS, decoded but not verified; `undefined` unless it has the
+ * shape of this server's access tokens (three parts, a `kid`, a string `jti`, a numeric `exp`).
+ */
+function readUnverified(token: string): { kid: string; claims: AccessTokenClaims } | undefined {
+  const parts = token.split('.');
+  if (parts.length !== 3) return undefined;
+  try {
+    const header: unknown = JSON.parse(Buffer.from(parts[0]!, 'base64url').toString('utf8'));
+    const claims: unknown = JSON.parse(Buffer.from(parts[1]!, 'base64url').toString('utf8'));
+    if (!isObject(header) || typeof header.kid !== 'string' || !isObject(claims)) return undefined;
+    if (typeof claims.jti !== 'string' || typeof claims.exp !== 'number') return undefined;
+    return { kid: header.kid, claims: claims as AccessTokenClaims };
+  } catch {
+    return undefined;
+  }
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 /** Revokes one access token; true when it was active. */

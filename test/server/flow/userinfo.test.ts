@@ -67,6 +67,20 @@ describe('UserInfo endpoint (OIDC Core §5.3, RFC 6750)', () => {
     }
   });
 
+  it('answers 401 for a token naming a genuine jti whose bytes are not the token issued', async () => {
+    const { server, tokens } = await signedIn('openid');
+    const [header, payload, signature] = tokens.access_token.split('.') as [string, string, string];
+    const claims = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as Record<string, unknown>;
+    const widened = Buffer.from(JSON.stringify({ ...claims, scope: 'openid profile email' })).toString('base64url');
+    const flipped = `${signature.slice(0, 5)}${signature[5] === 'A' ? 'B' : 'A'}${signature.slice(6)}`;
+    for (const token of [`${header}.${widened}.${signature}`, `${header}.${payload}.${flipped}`]) {
+      const response = await server.get('/userinfo', bearer(token));
+      expect(response.status).toBe(401);
+      expect(await response.text()).not.toContain('alice');
+    }
+    expect((await server.get('/userinfo', bearer(tokens.access_token))).status).toBe(200);
+  });
+
   it('answers 401 invalid_token once the access token expired', async () => {
     const { server, tokens } = await signedIn();
     server.clock.advance(3601_000);
