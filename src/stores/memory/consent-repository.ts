@@ -28,7 +28,8 @@ export class MemoryConsentRepository implements ConsentRepository {
   }
 
   async revoke(id: string, at: number): Promise<boolean> {
-    const [consent] = this.#table.scan((candidate) => candidate.id === id && candidate.revokedAt === null);
+    const stored = this.#table.stored(id);
+    const consent = stored?.revokedAt === null ? stored : undefined;
     if (consent !== undefined) {
       consent.revokedAt = at;
       consent.updatedAt = at;

@@ -1,5 +1,5 @@
 import { StoreConflictError, type MfaFactorRecord, type MfaFactorRepository, type MfaFactorType } from '../contract.js';
-import { RecordTable } from './record-table.js';
+import { copyJson, RecordTable } from './record-table.js';
 
 /**
  * A user's second factors held in a Map. Mirrors the SQL store's constraints: ids are unique,
@@ -28,7 +28,7 @@ export class MemoryMfaFactorRepository implements MfaFactorRepository {
 
   async findByLookup(type: MfaFactorType, lookup: string): Promise<MfaFactorRecord | undefined> {
     const [found] = this.#table.scan((factor) => factor.type === type && factor.lookup === lookup);
-    return found === undefined ? undefined : structuredClone(found);
+    return found === undefined ? undefined : copyJson(found);
   }
 
   async listByUser(userId: string): Promise<MfaFactorRecord[]> {
@@ -38,7 +38,7 @@ export class MemoryMfaFactorRepository implements MfaFactorRepository {
   async update(factor: MfaFactorRecord, expectedUpdatedAt?: number): Promise<boolean> {
     // Compare and replace with no await in between: of several updates expecting the same
     // `updatedAt`, exactly one wins.
-    const [stored] = this.#table.scan((candidate) => candidate.id === factor.id);
+    const stored = this.#table.stored(factor.id);
     if (stored === undefined) return false;
     if (expectedUpdatedAt !== undefined && stored.updatedAt !== expectedUpdatedAt) return false;
     this.#assertLookupFree(factor);

@@ -13,7 +13,7 @@ export class MemorySigningKeyRepository implements SigningKeyRepository {
     // Validate everything before changing anything: rotation is all or nothing.
     const kids = new Set<string>();
     for (const key of keys) {
-      if (kids.has(key.kid) || this.#table.get(key.kid) !== undefined) throw new StoreConflictError('kid');
+      if (kids.has(key.kid) || this.#table.has(key.kid)) throw new StoreConflictError('kid');
       kids.add(key.kid);
     }
     const algs = new Set(keys.map((key) => key.alg));

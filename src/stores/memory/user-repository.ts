@@ -1,5 +1,5 @@
 import { StoreConflictError, type ListOptions, type UserIdentityRecord, type UserRecord, type UserRepository } from '../contract.js';
-import { RecordTable } from './record-table.js';
+import { copyJson, RecordTable } from './record-table.js';
 
 /**
  * Users held in a Map; usernames and emails are unique case-insensitively. Their upstream
@@ -31,11 +31,11 @@ export class MemoryUserRepository implements UserRepository {
     const [byUsername] = this.#table.scan((user) => user.username.toLowerCase() === wanted);
     const [byEmail] = this.#table.scan((user) => user.email?.toLowerCase() === wanted);
     const found = byUsername ?? byEmail;
-    return found === undefined ? undefined : structuredClone(found);
+    return found === undefined ? undefined : copyJson(found);
   }
 
   async update(user: UserRecord): Promise<boolean> {
-    if (this.#table.get(user.id) === undefined) return false;
+    if (!this.#table.has(user.id)) return false;
     this.#assertLoginsFree(user);
     return this.#table.replace(user);
   }
@@ -58,16 +58,16 @@ export class MemoryUserRepository implements UserRepository {
   }
 
   async findByIdentity(provider: string, subject: string): Promise<UserRecord | undefined> {
-    const identity = this.#identities.get(identityKey(provider, subject));
+    const identity = this.#identities.stored(identityKey(provider, subject));
     return identity === undefined ? undefined : this.#table.get(identity.userId);
   }
 
   async linkIdentity(identity: UserIdentityRecord): Promise<void> {
     // Check and write with no await in between, so exactly one of several racing links wins.
-    const linked = this.#identities.get(identityKey(identity.provider, identity.subject));
+    const linked = this.#identities.stored(identityKey(identity.provider, identity.subject));
     if (linked === undefined) {
       // Mirrors the SQL store's foreign key: a link needs an existing user.
-      if (this.#table.get(identity.userId) === undefined) throw new Error(`no user with id ${identity.userId}`);
+      if (!this.#table.has(identity.userId)) throw new Error(`no user with id ${identity.userId}`);
       this.#identities.insert(identity, 'identity');
       return;
     }
