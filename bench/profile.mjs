@@ -3,7 +3,7 @@
  * `node --cpu-prof`, then summarises each profile (bench/lib/cpu-profile.mjs) into
  * `bench/results/profiles-<server>.md`. Build first (`npm run build`).
  *
- *   node bench/profile.mjs [--server gatehouse-memory|gatehouse-sqlite|peer] [--cases id,id] [--duration S] [--dir DIR]
+ *   node bench/profile.mjs [--server gatehouse-memory|gatehouse-sqlite|gatehouse-pg-redis|peer] [--cases id,id] [--duration S] [--dir DIR]
  *
  * The profile covers the process's whole life: start-up and set-up (a few hundred requests) are in
  * it too, but the measured load (several thousand requests) dominates.

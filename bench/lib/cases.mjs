@@ -6,7 +6,8 @@
 import { API, API_SCOPE, authorizeQuery, form, pkce, REDIRECT_URI, USER } from './fixtures.mjs';
 
 const FORM = 'application/x-www-form-urlencoded';
-const SERVERS = ['gatehouse-memory', 'peer', 'gatehouse-sqlite'];
+// Also their turn order (reversed every other round).
+const SERVERS = ['gatehouse-memory', 'peer', 'gatehouse-sqlite', 'gatehouse-pg-redis'];
 const PEER = 'oidc-provider';
 
 /** Reads a JSON string member without parsing the whole body (the generator's CPU is shared). */
@@ -155,8 +156,8 @@ export const CASES = [
     unit: 'sign-ins/s',
     against: 'argon2id verify limit, same run',
     // The peer's development login checks no password: the comparison is the machine's argon2id
-    // limit, measured in turn with the two Gatehouse servers.
-    processes: ['gatehouse-memory', 'argon2', 'gatehouse-sqlite'],
+    // limit, measured in turn with the Gatehouse servers.
+    processes: ['gatehouse-memory', 'argon2', 'gatehouse-sqlite', 'gatehouse-pg-redis'],
     reference: 'argon2',
     connections: 8,
     // argon2id verifications in flight in the reference process: one per libuv thread.

@@ -19,6 +19,14 @@ const BENCH = new URL('..', import.meta.url);
 export const PROCESSES = {
   'gatehouse-memory': { script: 'servers/gatehouse.mjs', args: ['memory'], label: 'Gatehouse (memory store)', gatehouse: true },
   'gatehouse-sqlite': { script: 'servers/gatehouse.mjs', args: ['sqlite'], label: 'Gatehouse (SQLite store)', gatehouse: true },
+  // `services`: PostgreSQL and Redis work for it in processes of their own (see servers/pg-redis.mjs).
+  'gatehouse-pg-redis': {
+    script: 'servers/gatehouse.mjs',
+    args: ['pg-redis'],
+    label: 'Gatehouse (PostgreSQL + Redis)',
+    gatehouse: true,
+    services: true,
+  },
   peer: { script: 'servers/peer.mjs', args: [], label: 'oidc-provider (Map adapter)' },
   'floor-node': { script: 'servers/floor.mjs', args: ['node'], label: 'node:http' },
   'floor-hono': { script: 'servers/floor.mjs', args: ['hono'], label: 'Hono on @hono/node-server' },
@@ -31,11 +39,21 @@ export const PROCESSES = {
 /** The peer prints these on every start; they say what the configuration already says. */
 const KNOWN_NOISE = /^oidc-provider WARNING: (Unsupported runtime|a quick start development-only feature)/;
 
+/** Thrown by {@link startProcess} when the process cannot run on this machine (`reason` says why). */
+export class SkippedProcess extends Error {
+  constructor(name, reason) {
+    super(`${name}: ${reason}`);
+    this.process = name;
+    this.reason = reason;
+  }
+}
+
 /**
  * Starts one process and waits for its `ready` message. With `profileDir`, it runs under
  * `node --cpu-prof` and writes its profile into `profileDir/<name>/` when stopped.
  * @param {string} name a key of {@link PROCESSES}
  * @param {{ profileDir?: string, setup?: unknown }} options `setup` is sent as the first message
+ * @throws {SkippedProcess} when a service the process needs is unreachable
  */
 export async function startProcess(name, { profileDir, setup } = {}) {
   const spec = PROCESSES[name];
@@ -56,9 +74,24 @@ export async function startProcess(name, { profileDir, setup } = {}) {
     child.once('exit', onExit);
     child.once('message', (message) => {
       child.off('exit', onExit);
-      resolve(message);
+      if (message?.type === 'skip') reject(new SkippedProcess(name, message.reason));
+      else resolve(message);
     });
   });
+  /** Sends `message` and resolves with the child's next message of type `type`. */
+  const ask = (message, type) =>
+    new Promise((resolve, reject) => {
+      const onExit = (code) => reject(new Error(`${name} exited with code ${code}`));
+      const onMessage = (reply) => {
+        if (reply?.type !== type) return;
+        child.off('message', onMessage);
+        child.off('exit', onExit);
+        resolve(reply);
+      };
+      child.on('message', onMessage);
+      child.once('exit', onExit);
+      child.send(message);
+    });
   return {
     name,
     label: spec.label,
@@ -77,10 +110,14 @@ export async function startProcess(name, { profileDir, setup } = {}) {
     },
     /** Runs an in-process case for `seconds` with `concurrency` operations in flight. */
     run(seconds, concurrency) {
-      return new Promise((resolve) => {
-        child.once('message', resolve);
-        child.send({ type: 'run', seconds, concurrency });
-      });
+      return ask({ type: 'run', seconds, concurrency }, 'result');
+    },
+    /**
+     * A process with `services` only: SQL statements and Redis commands sent so far, and the pids
+     * of the PostgreSQL and Redis processes serving it (`{ sqlStatements, redisCommands, servicePids }`).
+     */
+    probe() {
+      return ask({ type: 'probe' }, 'probe');
     },
   };
 }
