@@ -67,7 +67,7 @@ export function unconfiguredProxyWarning(
 ): (remoteAddress: string | undefined, headers: Headers) => void {
   let warned = trustedProxies.size > 0;
   return (remoteAddress, headers) => {
-    if (warned || !LOOPBACK.has(remoteAddress) || !hasUnvouchedForwarding(remoteAddress, headers, trustedProxies)) return;
+    if (warned || !hasUnvouchedForwarding(remoteAddress, headers, trustedProxies) || !LOOPBACK.has(remoteAddress)) return;
     warned = true;
     logger.warn(
       { event: 'proxy.unconfigured', peer: normaliseIp(remoteAddress!) },

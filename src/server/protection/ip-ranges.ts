@@ -40,7 +40,8 @@ export function parseIpRanges(entries: readonly string[], option: string): IpRan
   return {
     size: entries.length,
     has(address) {
-      if (!address) return false;
+      // Nothing configured (no trusted proxies, the common case): no address to parse per request.
+      if (!address || entries.length === 0) return false;
       const ip = normaliseIp(address);
       const family = isIP(ip);
       return family !== 0 && list.check(ip, family === 6 ? 'ipv6' : 'ipv4');

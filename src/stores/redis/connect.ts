@@ -53,6 +53,9 @@ export function connectRedis(url: string, options: ConnectRedisOptions = {}): Re
   const lazyConnect = options.lazyConnect ?? false;
   const behaviour: RedisOptions = {
     lazyConnect,
+    // Commands issued in the same tick (a request's rate limits, artifacts) share one write and
+    // one round trip: less CPU per command on both sides under load.
+    enableAutoPipelining: true,
     ...(options.failFast
       ? { enableOfflineQueue: false, maxRetriesPerRequest: 1, connectTimeout: 2000, retryStrategy: (times: number) => Math.min(times * 200, 2000) }
       : {}),
@@ -92,6 +95,7 @@ export function connectRedis(url: string, options: ConnectRedisOptions = {}): Re
   const nodes: ClusterNode[] = parseHosts(hosts!, DEFAULT_PORT);
   return new ioredis.Cluster(nodes, {
     lazyConnect,
+    enableAutoPipelining: true,
     ...(options.failFast ? { enableOfflineQueue: false } : {}),
     redisOptions: { ...credentials, ...(tls ? { tls: {} } : {}), ...(options.failFast ? { maxRetriesPerRequest: 1, connectTimeout: 2000 } : {}) },
   });
