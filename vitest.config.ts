@@ -13,6 +13,7 @@ const E2E = [
   'test/scale/**/*.test.ts',
   'test/readme/**/*.test.ts',
   'test/packaging/**/*.test.ts',
+  'test/cli/audit-crash.test.ts',
   'test/cli/audit-e2e.test.ts',
   'test/cli/cli.test.ts',
   'test/cli/forwarded-headers.test.ts',

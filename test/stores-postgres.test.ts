@@ -8,6 +8,7 @@ import type { Store } from '../src/stores/contract.js';
 import { createPostgresStore } from '../src/stores/postgres/index.js';
 import { openPostgresStore, type PostgresStoreOptions } from '../src/stores/postgres/postgres-store.js';
 import { migrations } from '../src/stores/sql/index.js';
+import { isStoreUnavailable } from '../src/stores/unavailable.js';
 import { FakeClock, T0 } from './helpers/fake-clock.js';
 import { adminQuery, dropSchema, POSTGRES_URL, postgresUnavailable, ReusedSchemas, tablesIn, uniqueSchema } from './helpers/postgres.js';
 import { makeAuditEvent, makeClient, makeConsent, makeFactor, makeIdentity, makeKey, makeUser } from './helpers/records.js';
@@ -178,6 +179,76 @@ describePostgres(`postgres${suffix}`, () => {
       expect(new Set(events.map((event) => event.requestId)).size).toBe(40);
     });
 
+    it('two stores on one schema appending batches and single events at once keep one gapless chain, each batch whole', async () => {
+      const { store: first, schema } = open();
+      await first.migrate();
+      const { store: second } = open({ schema });
+      const chain = (prevHash: string, seq: number) => `${seq}:${prevHash.slice(0, 20)}`;
+      const results = await Promise.all(
+        Array.from({ length: 40 }, (_, i) => {
+          const store = i % 2 === 0 ? first : second;
+          if (i % 4 !== 0) return store.audit.append(makeAuditEvent({ requestId: `req-${i}` }), chain).then((event) => [event]);
+          return store.audit.appendMany(
+            Array.from({ length: 5 }, (_, j) => makeAuditEvent({ requestId: `batch-${i}-${j}` })),
+            chain,
+          );
+        }),
+      );
+      const events = await second.audit.list();
+      expect(events.map((event) => event.seq)).toEqual(Array.from({ length: 80 }, (_, i) => i + 1));
+      events.forEach((event, i) => {
+        expect(event.prevHash).toBe(i === 0 ? '' : events[i - 1]!.hash);
+        expect(event.hash).toBe(chain(event.prevHash, event.seq));
+      });
+      expect(results.flat().sort((a, b) => a.seq - b.seq)).toEqual(events);
+      for (const batch of results.filter((result) => result.length > 1)) {
+        expect(batch.map((event) => event.seq - batch[0]!.seq)).toEqual([0, 1, 2, 3, 4]);
+      }
+    });
+
+    it('runs the hot paths as named prepared statements: parsed once per connection, then only executed', async () => {
+      const { store, db } = open({ poolSize: 1 });
+      await store.migrate();
+      await store.clients.create(makeClient());
+      for (let i = 0; i < 3; i += 1) expect(await store.clients.get('client-1')).toEqual(makeClient());
+      await store.artifacts.put({ kind: 'code', id: 'c-1', value: { n: 1 }, ownerId: null, expiresAt: Date.now() + 60_000 });
+      expect(await store.artifacts.consume('code', 'c-1', T0)).toMatchObject({ value: { n: 1 }, consumedAt: T0 });
+      // The pool's one connection is the one Kysely reads the session's statements on.
+      const { rows } = await sql<{ name: string; plans: number }>`
+        select name, (generic_plans + custom_plans)::int as plans from pg_prepared_statements where not from_sql order by name`.execute(db);
+      expect(rows).toEqual([
+        { name: 'gatehouse_artifact_consume', plans: 1 },
+        { name: 'gatehouse_artifact_put', plans: 1 },
+        { name: 'gatehouse_client_by_id', plans: 3 },
+      ]);
+    });
+
+    it('named statements of stores on different schemas read their own schema (search_path per connection)', async () => {
+      const { store: first } = open();
+      const { store: second } = open();
+      await Promise.all([first.migrate(), second.migrate()]);
+      await first.clients.create(makeClient({ clientName: 'First' }));
+      await second.clients.create(makeClient({ clientName: 'Second' }));
+      for (let i = 0; i < 3; i += 1) {
+        const [a, b] = await Promise.all([first.clients.get('client-1'), second.clients.get('client-1')]);
+        expect([a?.clientName, b?.clientName]).toEqual(['First', 'Second']);
+      }
+    });
+
+    it('prepares its statements again on a new connection after the server ended the old one', async () => {
+      const applicationName = `gatehouse-terminated-${Date.now()}`;
+      const { store } = open({ poolSize: 1, applicationName });
+      await store.migrate();
+      await store.clients.create(makeClient());
+      expect(await store.clients.get('client-1')).toEqual(makeClient());
+      await adminQuery('select pg_terminate_backend(pid) from pg_stat_activity where application_name = $1', [applicationName]);
+      // The ended connection may fail one query, as unavailable (57P01, or the socket closed), never otherwise.
+      const first = await store.clients.get('client-1').catch((error: unknown) => error);
+      if (first instanceof Error) expect(isStoreUnavailable(first)).toBe(true);
+      else expect(first).toEqual(makeClient());
+      expect(await store.clients.get('client-1')).toEqual(makeClient());
+    });
+
     it('starts every connection with the schema, the timeouts and the application name', async () => {
       const applicationName = `gatehouse-test-${Date.now()}`;
       const { db, schema } = open({ statementTimeoutMs: 1500, applicationName });
@@ -262,6 +333,10 @@ describePostgres(`postgres${suffix}`, () => {
       const started = Date.now();
       await expect(store.ping()).rejects.toMatchObject({ code: 'ECONNREFUSED' });
       expect(Date.now() - started).toBeLessThan(5000);
+      // The prepared statements of the hot paths fail the same way, and are read as "unavailable" (503).
+      const error = await store.artifacts.get('code', 'c-1').catch((caught: unknown) => caught);
+      expect(error).toMatchObject({ code: 'ECONNREFUSED' });
+      expect(isStoreUnavailable(error)).toBe(true);
     });
 
     it('rejects ping() after connectionTimeoutMs when the server accepts but never answers', async () => {
@@ -275,6 +350,9 @@ describePostgres(`postgres${suffix}`, () => {
         const started = Date.now();
         await expect(store.ping()).rejects.toThrow(/timeout/i);
         expect(Date.now() - started).toBeLessThan(3000);
+        const error = await store.clients.get('client-1').catch((caught: unknown) => caught);
+        expect(error).toBeInstanceOf(Error);
+        expect(isStoreUnavailable(error)).toBe(true);
       } finally {
         for (const socket of sockets) socket.destroy();
         await new Promise((resolve) => silent.close(resolve));

@@ -1,12 +1,17 @@
+import { existsSync, statSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
 import BetterSqlite3 from 'better-sqlite3';
-import { Kysely, SqliteDialect } from 'kysely';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { Kysely, sql, SqliteDialect } from 'kysely';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { AuditEventRecord, ClientRecord } from '../src/stores/contract.js';
 import { createMemoryStore } from '../src/stores/memory/index.js';
 import { createSqlStore, migrateToLatest, migrations, type Database } from '../src/stores/sql/index.js';
 import { createSqliteStore } from '../src/stores/sqlite/index.js';
+import { openSqliteStore } from '../src/stores/sqlite/sqlite-store.js';
+import { startWalCheckpoints } from '../src/stores/sqlite/wal-checkpoints.js';
 import { FakeClock, T0 } from './helpers/fake-clock.js';
 import { makeAuditEvent, makeClient, makeConsent, makeFactor, makeIdentity, makeKey, makeUser } from './helpers/records.js';
 import { describeStoreContract } from './store-contract.js';
@@ -37,6 +42,55 @@ describeStoreContract('sqlite file', async (clock) => {
       await remove();
     },
   };
+});
+
+describe('memory store audit log: only the newest events are kept', () => {
+  const chain = (prevHash: string, seq: number) => `${seq}:${prevHash.slice(0, 20)}`;
+
+  it('keeps at most maxAuditEvents, dropping the oldest; list, tail and the chain go on from what is kept', async () => {
+    const store = createMemoryStore({ maxAuditEvents: 3 });
+    expect(await store.audit.droppedThrough!()).toBe(0);
+    let last: AuditEventRecord | undefined;
+    for (let i = 0; i < 5; i += 1) last = await store.audit.append(makeAuditEvent({ type: i % 2 === 0 ? 'login' : 'logout' }), chain);
+    expect(await store.audit.droppedThrough!()).toBe(2);
+    expect((await store.audit.list()).map((event) => event.seq)).toEqual([3, 4, 5]);
+    expect((await store.audit.list({ afterSeq: 1 })).map((event) => event.seq)).toEqual([3, 4, 5]);
+    expect((await store.audit.list({ afterSeq: 3, limit: 1 })).map((event) => event.seq)).toEqual([4]);
+    expect((await store.audit.list({ type: 'login' })).map((event) => event.seq)).toEqual([3, 5]);
+    expect((await store.audit.tail(10)).map((event) => event.seq)).toEqual([5, 4, 3]);
+    expect((await store.audit.tail(10, 'logout')).map((event) => event.seq)).toEqual([4]);
+
+    const batch = await store.audit.appendMany(
+      Array.from({ length: 4 }, () => makeAuditEvent()),
+      chain,
+    );
+    expect(batch.map((event) => event.seq)).toEqual([6, 7, 8, 9]);
+    expect(batch[0]!.prevHash).toBe(last!.hash);
+    expect(await store.audit.droppedThrough!()).toBe(6);
+    const kept = await store.audit.list();
+    expect(kept.map((event) => event.seq)).toEqual([7, 8, 9]);
+    expect(kept[1]!.prevHash).toBe(kept[0]!.hash);
+    expect((await store.audit.append(makeAuditEvent(), chain)).prevHash).toBe(kept[2]!.hash);
+  });
+
+  it('keeps 10,000 by default, and every event with Infinity', async () => {
+    const bounded = createMemoryStore();
+    const all = createMemoryStore({ maxAuditEvents: Number.POSITIVE_INFINITY });
+    const events = Array.from({ length: 10_005 }, (_, i) => makeAuditEvent({ requestId: `req-${i}` }));
+    await bounded.audit.appendMany(events, chain);
+    await all.audit.appendMany(events, chain);
+    expect(await bounded.audit.droppedThrough!()).toBe(5);
+    expect((await bounded.audit.list({ limit: 1 }))[0]).toMatchObject({ seq: 6, requestId: 'req-5' });
+    expect((await bounded.audit.tail(1))[0]).toMatchObject({ seq: 10_005 });
+    expect(await all.audit.droppedThrough!()).toBe(0);
+    expect((await all.audit.list({ limit: 1 }))[0]).toMatchObject({ seq: 1 });
+  });
+
+  it('refuses a bound that is not a positive count', () => {
+    for (const maxAuditEvents of [0, -1, 2.5, Number.NaN]) {
+      expect(() => createMemoryStore({ maxAuditEvents })).toThrow(expect.objectContaining({ code: 'ERR_INVALID_OPTION', option: 'maxAuditEvents' }));
+    }
+  });
 });
 
 describe('sqlite file store', () => {
@@ -277,6 +331,39 @@ describe('sqlite file store', () => {
     }
   });
 
+  it('two connections to one file appending batches and single events at once keep one gapless chain, each batch whole', async () => {
+    const filename = join(dir, 'gatehouse.db');
+    const first = createSqliteStore({ filename });
+    await first.migrate();
+    const second = createSqliteStore({ filename });
+    const chain = (prevHash: string, seq: number) => `${seq}:${prevHash.slice(0, 20)}`;
+    try {
+      const results = await Promise.all(
+        Array.from({ length: 30 }, (_, i) => {
+          const store = i % 2 === 0 ? first : second;
+          if (i % 3 !== 0) return store.audit.append(makeAuditEvent({ requestId: `req-${i}` }), chain).then((event) => [event]);
+          return store.audit.appendMany(
+            Array.from({ length: 5 }, (_, j) => makeAuditEvent({ requestId: `batch-${i}-${j}` })),
+            chain,
+          );
+        }),
+      );
+      const events = await first.audit.list();
+      expect(events.map((event) => event.seq)).toEqual(Array.from({ length: 70 }, (_, i) => i + 1));
+      events.forEach((event, i) => {
+        expect(event.prevHash).toBe(i === 0 ? '' : events[i - 1]!.hash);
+        expect(event.hash).toBe(chain(event.prevHash, event.seq));
+      });
+      expect(results.flat().sort((a, b) => a.seq - b.seq)).toEqual(events);
+      for (const batch of results.filter((result) => result.length > 1)) {
+        expect(batch.map((event) => event.seq - batch[0]!.seq)).toEqual([0, 1, 2, 3, 4]);
+      }
+    } finally {
+      await first.close();
+      await second.close();
+    }
+  });
+
   it('opens the file in WAL mode', async () => {
     const filename = join(dir, 'gatehouse.db');
     const store = createSqliteStore({ filename });
@@ -297,6 +384,121 @@ describe('sqlite file store', () => {
       await expect(store.ping()).resolves.toBeUndefined();
     } finally {
       await store.close();
+    }
+  });
+});
+
+describe('sqlite store: prepared statements beside Kysely, checkpoints in a thread', () => {
+  let dir: string;
+  let remove: () => Promise<void>;
+
+  beforeEach(async () => {
+    ({ dir, remove } = await tempDir());
+  });
+
+  afterEach(async () => {
+    await remove();
+  });
+
+  it('a statement issued inside an open Kysely transaction waits for it: a rollback keeps its write, and it reads no uncommitted row', async () => {
+    // One connection serves both; run in the transaction's gap, the statements would join it.
+    const { store, db } = openSqliteStore({ filename: join(dir, 'gatehouse.db'), clock: new FakeClock(T0) });
+    try {
+      await store.migrate();
+      let read: Promise<ClientRecord | undefined> | undefined;
+      let put: Promise<void> | undefined;
+      await expect(
+        db.transaction().execute(async (trx) => {
+          await trx.insertInto('clients').values({ client_id: 'client-1', client_secret_hash: null, data: '{}', created_at: T0, updated_at: T0 }).execute();
+          // Issued, not awaited: awaiting here would wait for this very transaction.
+          read = store.clients.get('client-1');
+          put = store.artifacts.put({ kind: 'code', id: 'c-1', value: { n: 1 }, ownerId: null, expiresAt: T0 + 1000 });
+          await trx.selectFrom('clients').select('client_id').execute();
+          throw new Error('rolled back');
+        }),
+      ).rejects.toThrow('rolled back');
+      await put;
+      expect(await read).toBeUndefined();
+      expect(await store.artifacts.get('code', 'c-1')).toMatchObject({ value: { n: 1 }, consumedAt: null });
+      expect(await store.clients.get('client-1')).toBeUndefined();
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('checkpoints off the store connection: the WAL stays bounded under a write loop, and close() leaves no WAL behind', async () => {
+    const filename = join(dir, 'gatehouse.db');
+    const { store, db } = openSqliteStore({ filename, clock: new FakeClock(T0) }, { checkpoints: { intervalMs: 20, walLimitBytes: 1024 * 1024 } });
+    const walBytes = () => statSync(`${filename}-wal`, { throwIfNoEntry: false })?.size ?? 0;
+    let largest = 0;
+    try {
+      await store.migrate();
+      // The store's own connection never checkpoints: its commits never wait for an fsync.
+      expect((await sql<{ wal_autocheckpoint: number }>`pragma wal_autocheckpoint`.execute(db)).rows).toEqual([{ wal_autocheckpoint: 0 }]);
+      const value = 'x'.repeat(1000);
+      for (let i = 0; i < 6000; i += 1) {
+        await store.artifacts.put({ kind: 'blob', id: `b-${i}`, value, ownerId: `owner-${i % 97}`, expiresAt: T0 + 60_000 });
+        if (i % 20 === 19) {
+          largest = Math.max(largest, walBytes());
+          await delay(1);
+        }
+      }
+    } finally {
+      await store.close();
+    }
+    // Without checkpoints this loop leaves about 150 MiB of WAL; with them, the bound (1 MiB) and
+    // what is written while a checkpoint syncs.
+    expect(largest).toBeLessThan(48 * 1024 * 1024);
+    // The thread's connection closed last: the final checkpoint ran there and removed the WAL.
+    expect(existsSync(`${filename}-wal`)).toBe(false);
+    const raw = new BetterSqlite3(filename, { readonly: true });
+    try {
+      expect(raw.prepare('select count(*) as n from artifacts').get()).toEqual({ n: 6000 });
+    } finally {
+      raw.close();
+    }
+  });
+
+  it('stores opened and closed together share the thread, and each closes cleanly', async () => {
+    const filenames = [0, 1, 2].map((i) => join(dir, `store-${i}.db`));
+    const stores = filenames.map((filename) => createSqliteStore({ filename }));
+    await Promise.all(stores.map((store) => store.migrate()));
+    await Promise.all(stores.map((store, i) => store.clients.create(makeClient({ clientId: `client-${i}` }))));
+    await Promise.all(stores.map((store) => store.close()));
+    // close() twice is harmless.
+    await stores[0]!.close();
+    for (const filename of filenames) expect(existsSync(`${filename}-wal`)).toBe(false);
+    const reopened = createSqliteStore({ filename: filenames[2]! });
+    try {
+      expect(await reopened.clients.get('client-2')).toEqual(makeClient({ clientId: 'client-2' }));
+    } finally {
+      await reopened.close();
+    }
+  });
+
+  it('the checkpoint thread never keeps the process alive: a store left open does not hold it', async () => {
+    const store = createSqliteStore({ filename: join(dir, 'gatehouse.db') });
+    try {
+      await store.migrate();
+      await store.artifacts.put({ kind: 'code', id: 'c-1', value: null, ownerId: null, expiresAt: Date.now() + 60_000 });
+      // A referenced worker, or its message port, would be listed here and keep the event loop alive.
+      expect(process.getActiveResourcesInfo().filter((resource) => resource === 'Worker' || resource === 'MessagePort')).toEqual([]);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('gives checkpoints back to SQLite when the thread cannot checkpoint the file', async () => {
+    const database = new BetterSqlite3(join(dir, 'gatehouse.db'));
+    database.pragma('journal_mode = WAL');
+    // A file the thread cannot open: it answers that it failed.
+    const stop = startWalCheckpoints(database, join(dir, 'missing', 'gatehouse.db'));
+    try {
+      expect(database.pragma('wal_autocheckpoint', { simple: true })).toBe(0);
+      await vi.waitFor(() => expect(database.pragma('wal_autocheckpoint', { simple: true })).toBe(1000));
+    } finally {
+      database.close();
+      await stop();
     }
   });
 });

@@ -85,6 +85,7 @@ describe("readCommandSetting: a variable's text, a flag or a file value", () => 
         'GATEHOUSE_TLS_CERT',
         'GATEHOUSE_TLS_KEY',
         'GATEHOUSE_AUDIT_FILE',
+        'GATEHOUSE_AUDIT_MAX_QUEUED_EVENTS',
         'GATEHOUSE_DATABASE_URL',
         'GATEHOUSE_DATABASE_SCHEMA',
         'GATEHOUSE_DB_POOL_SIZE',

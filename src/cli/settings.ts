@@ -62,6 +62,7 @@ export const COMMAND_SETTINGS = {
   smsWebhookUrl: command.smsWebhookUrl,
   smsWebhookSecret: command.smsWebhookSecret,
   auditFile: auditSettings.shape.file,
+  auditMaxQueuedEvents: auditSettings.shape.maxQueuedEvents,
   databaseUrl: command.databaseUrl,
   databaseSchema: command.databaseSchema,
   dbPoolSize: command.dbPoolSize,

@@ -76,7 +76,15 @@ export function createAuthorizationServer(options: AuthorizationServerOptions): 
     urls: endpointUrls(config.issuer),
     upstreams: createUpstreams(config, clock),
     metrics,
-    audit: createAuditLog({ store, secretKeys: secrets, logger, clock, ...(config.audit.file ? { file: config.audit.file } : {}) }),
+    audit: createAuditLog({
+      store,
+      secretKeys: secrets,
+      logger,
+      clock,
+      metrics,
+      maxQueuedEvents: config.audit.maxQueuedEvents,
+      ...(config.audit.file ? { file: config.audit.file } : {}),
+    }),
     limits: new RateLimits(config.protection.rateLimits, config.protection.redis, config.protection.redisPrefix),
     network: {
       trustedProxies: parseIpRanges(config.protection.trustedProxies, 'protection.trustedProxies'),

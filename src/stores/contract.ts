@@ -288,17 +288,39 @@ export interface MfaFactorRepository {
   deleteByUser(userId: string): Promise<number>;
 }
 
+/** An audit event as handed to the store: everything but what the chain adds (`seq`, `prevHash`, `hash`). */
+export type NewAuditEvent = Omit<AuditEventRecord, 'seq' | 'prevHash' | 'hash'>;
+
 export interface AuditRepository {
   /**
    * Appends an event after the current last one: the store assigns `seq` (last + 1) and calls
    * `chain(prevHash, seq)` to get the hash, atomically — concurrent appends from any number of
-   * processes never fork or skip the chain.
+   * processes never fork or skip the chain. The same as `appendMany([event], chain)`.
    */
-  append(event: Omit<AuditEventRecord, 'seq' | 'prevHash' | 'hash'>, chain: (prevHash: string, seq: number) => string): Promise<AuditEventRecord>;
+  append(event: NewAuditEvent, chain: (prevHash: string, seq: number) => string): Promise<AuditEventRecord>;
+  /**
+   * Appends `events`, in their order, after the current last event, atomically: all of them or
+   * none (when `chain` throws or the write fails, nothing of the batch is stored). The store
+   * assigns consecutive numbers (last + 1, last + 2, ...) and calls `chain(prevHash, seq, index)`
+   * for each event in turn, `prevHash` being the hash of the event just before it, and `index` its
+   * place in `events`. Concurrent `append` and `appendMany` calls from any number of processes never
+   * fork or skip the chain, nor interleave with a batch. An empty batch stores nothing.
+   *
+   * @returns the events as stored, in order.
+   */
+  appendMany(events: readonly NewAuditEvent[], chain: (prevHash: string, seq: number, index: number) => string): Promise<AuditEventRecord[]>;
   /** Events in `seq` order after `afterSeq` (default 0), at most `limit` (default 1000), optionally of one type. */
   list(options?: { afterSeq?: number; limit?: number; type?: string }): Promise<AuditEventRecord[]>;
   /** The newest events, newest first. */
   tail(limit: number, type?: string): Promise<AuditEventRecord[]>;
+  /**
+   * Only for a store that keeps just the newest events (the memory store): the `seq` of the newest
+   * event it dropped to stay within its bound, `0` while it dropped none. `list` and `tail` then
+   * start after it, and verifying the chain starts there too (see `verifyAuditLog`). A durable store
+   * keeps every event and leaves this out, so a log there that does not start at #1 is reported as
+   * tampered with.
+   */
+  droppedThrough?(): Promise<number>;
 }
 
 export interface ConsentRepository {

@@ -3,7 +3,8 @@ import { dirname } from 'node:path';
 import type { Logger } from 'pino';
 import { systemClock, type Clock } from '../../core/clock.js';
 import type { SecretKeys } from '../../core/secret.js';
-import type { AuditEventRecord, Json, Store } from '../../stores/contract.js';
+import type { AuditEventRecord, Json, NewAuditEvent, Store } from '../../stores/contract.js';
+import type { Metrics } from '../observability/metrics.js';
 import { auditHash } from './chain.js';
 import { redactDetails } from './redact.js';
 
@@ -37,7 +38,29 @@ export interface AuditLogOptions {
   file?: string;
   /** The time of each event; defaults to the system clock. */
   clock?: Clock;
+  /**
+   * Most events {@link AuditLog.recordLater} holds that are not yet stored, the batch being written
+   * included (default 10,000). It bounds both the memory a slow or unreachable database can make
+   * the queue take and what a crash can lose. An event over it is left out of the chain (see
+   * `recordLater`).
+   */
+  maxQueuedEvents?: number;
+  /** Counts the events `recordLater` could not queue (`gatehouse_audit_events_dropped_total`). */
+  metrics?: Pick<Metrics, 'auditEventsDropped'>;
 }
+
+/**
+ * Default of {@link AuditLogOptions.maxQueuedEvents}: a few megabytes of events, and at the rate
+ * one process issues tokens, about a second of them. A store that keeps up holds the queue at
+ * about one batch.
+ */
+const DEFAULT_MAX_QUEUED_EVENTS = 10_000;
+
+/**
+ * Most events written by one `appendMany`. A longer queue is written in several batches, one
+ * after the other, so no single statement grows with the backlog.
+ */
+const MAX_BATCH = 500;
 
 export interface AuditLog {
   /**
@@ -52,11 +75,34 @@ export interface AuditLog {
   /** The same log, recording `context` (a request's id, address, user agent) with every event. */
   forRequest(context: AuditContext): AuditLog;
   /**
-   * Records a high-volume event (a token issued) without holding up the response: appended in
-   * order by a queue, so the chain is the same; a failure is logged. {@link flush} waits for it.
+   * Records a high-volume event (a token issued) without holding up the response. Events are
+   * queued in the order they are recorded and written in batches: whatever is handed over while a
+   * write is in flight (or in the same synchronous run) goes to the store in one `appendMany`, then
+   * to the logger and the file, in that order. The chain holds them in the order recorded.
+   *
+   * **What a crash can lose.** The response goes out before its event is stored. A process killed
+   * outright (`kill -9`, out of memory) loses the events still queued: those of the last moments
+   * before it (while the store keeps up, the batch being written and what came in meanwhile), never
+   * more than `maxQueuedEvents`. Those events are not on stdout or in the file either: each sink
+   * gets an event once it is stored. (A power loss can also take what the database committed but
+   * had not yet written to disk.) The chain itself never forks or breaks: a batch is stored whole
+   * or not at all, so what a crash leaves is an unbroken prefix of the log, and
+   * `gatehouse audit verify` passes. A stop signal loses nothing: the server {@link flush}es before
+   * it exits.
+   *
+   * **When the store falls behind.** At most `maxQueuedEvents` events wait, the batch being written
+   * included. Beyond that an event is left out of the chain, not queued: it goes to the logger
+   * (level `error`, `"stored": false`, `"reason": "queue_full"`) and the file at once, and is
+   * counted in `gatehouse_audit_events_dropped_total`. Requests are never made to wait for the
+   * audit log: the token was already issued, and a store that is down would then hold every
+   * request (and its memory) instead of a bounded queue.
+   *
+   * **When a write fails.** Its events are logged as unstored, as {@link record} does (level
+   * `error`, `"stored": false`, also in the file), with one `audit write failed` line for the
+   * batch; they are not retried.
    */
   recordLater(event: AuditEventInput, context?: AuditContext): void;
-  /** Resolves once every event handed to {@link recordLater} is written (before shutting down). */
+  /** Resolves once every event handed to {@link recordLater} so far is stored or logged as unstored (before shutting down). */
   flush(): Promise<void>;
 }
 
@@ -86,16 +132,112 @@ const MAX_USER_AGENT_LENGTH = 512;
  * await audit.record({ type: 'login', outcome: 'failure', subject: 'alice', details: { reason: 'bad_password' } });
  */
 export function createAuditLog(options: AuditLogOptions): AuditLog {
-  const { store, secretKeys, logger, file } = options;
+  const { store, secretKeys, logger, file, metrics } = options;
   const clock = options.clock ?? systemClock;
+  const maxQueued = options.maxQueuedEvents ?? DEFAULT_MAX_QUEUED_EVENTS;
+  if (!Number.isSafeInteger(maxQueued) || maxQueued < 1) {
+    throw new TypeError(`maxQueuedEvents must be a positive whole number, got ${String(maxQueued)}`);
+  }
   const fileSink = file === undefined ? undefined : createFileSink(file, logger);
+  /** Each event of a batch hashed with the seq and previous hash the store hands it. */
+  const chainOf =
+    (events: readonly NewAuditEvent[]) =>
+    (prevHash: string, seq: number, index: number): string =>
+      auditHash(secretKeys, { ...events[index]!, seq, prevHash });
 
-  let queue: Promise<unknown> = Promise.resolve();
+  /** Writes stored events to the logger and the file, in order. */
+  const announce = (stored: readonly AuditEventRecord[]): Promise<void> | undefined => {
+    // Logging off (or above info) and no file: no line to build for anyone.
+    if (fileSink === undefined && !logger.isLevelEnabled('info')) return undefined;
+    const lines = stored.map(auditEventToJson);
+    for (const line of lines) logger.info({ audit: true, ...withoutTime(line) }, `audit ${line.type} ${line.outcome}`);
+    return fileSink?.(lines);
+  };
+  /** Not in the chain, but not lost: the other sinks still get the events, marked unstored. */
+  const announceUnstored = (events: readonly NewAuditEvent[], fields: { err: unknown } | { reason: 'queue_full' }, note: string): Promise<void> | undefined => {
+    const lines = events.map((event) => auditEventToJson({ ...event, seq: null, prevHash: null, hash: null }));
+    for (const line of lines) logger.error({ ...fields, audit: true, stored: false, ...withoutTime(line) }, `audit ${line.type} ${line.outcome} (${note})`);
+    return fileSink?.(lines);
+  };
+
+  // recordLater's queue: `waiting` holds what is not yet taken by a batch; `outstanding` counts it
+  // and the batch in flight (the bound applies to both); `accepted` and `settled` count events
+  // queued and done, for flush().
+  let waiting: NewAuditEvent[] = [];
+  let outstanding = 0;
+  let accepted = 0;
+  let settled = 0;
+  let draining = false;
+  const flushes: { upTo: number; resolve: () => void }[] = [];
+
+  const writeBatch = async (batch: NewAuditEvent[]): Promise<void> => {
+    let stored: AuditEventRecord[];
+    try {
+      stored = await store.audit.appendMany(batch, chainOf(batch));
+    } catch (error) {
+      logger.error({ err: error, events: batch.length }, 'audit write failed');
+      await announceUnstored(batch, { err: error }, 'not stored');
+      return;
+    }
+    await announce(stored);
+  };
+  const drain = async (): Promise<void> => {
+    // One turn of the microtask queue first: the rest of the synchronous run joins the first batch.
+    await Promise.resolve();
+    try {
+      while (waiting.length > 0) {
+        let batch: NewAuditEvent[];
+        if (waiting.length <= MAX_BATCH) {
+          batch = waiting;
+          waiting = [];
+        } else {
+          batch = waiting.slice(0, MAX_BATCH);
+          waiting = waiting.slice(MAX_BATCH);
+        }
+        try {
+          await writeBatch(batch);
+        } catch (error) {
+          // Only a throwing logger gets here; the queue must go on all the same.
+          logger.error({ err: error }, 'audit write failed');
+        }
+        outstanding -= batch.length;
+        settled += batch.length;
+        while (flushes.length > 0 && flushes[0]!.upTo <= settled) flushes.shift()!.resolve();
+      }
+    } finally {
+      draining = false;
+    }
+  };
+
   const log: AuditLog = {
     recordLater(input, context = {}) {
-      queue = queue.then(() => log.record(input, context)).catch((error: unknown) => logger.error({ err: error }, 'audit write failed'));
+      let event: NewAuditEvent;
+      try {
+        event = prepare(input, context, clock.now());
+      } catch (error) {
+        // A bug in the caller, but the response is already on its way: logged, not thrown.
+        logger.error({ err: error }, 'audit write failed');
+        return;
+      }
+      if (outstanding >= maxQueued) {
+        metrics?.auditEventsDropped.inc();
+        void announceUnstored([event], { reason: 'queue_full' }, 'not stored: audit queue full');
+        return;
+      }
+      waiting.push(event);
+      outstanding += 1;
+      accepted += 1;
+      if (!draining) {
+        draining = true;
+        void drain();
+      }
     },
-    flush: () => queue.then(() => undefined),
+    async flush() {
+      const upTo = accepted;
+      if (settled < upTo) await new Promise<void>((resolve) => flushes.push({ upTo, resolve }));
+      // Lines of dropped events may still be on their way to the file.
+      await fileSink?.([]);
+    },
     forRequest(context) {
       return {
         record: (input, given) => log.record(input, given ?? context),
@@ -110,15 +252,10 @@ export function createAuditLog(options: AuditLogOptions): AuditLog {
       try {
         stored = await store.audit.append(event, (prevHash, seq) => auditHash(secretKeys, { ...event, seq, prevHash }));
       } catch (error) {
-        // Not in the chain, but not lost: the other sinks still get it, marked unstored.
-        const line = auditEventToJson({ ...event, seq: null, prevHash: null, hash: null });
-        logger.error({ err: error, audit: true, stored: false, ...withoutTime(line) }, `audit ${event.type} ${event.outcome} (not stored)`);
-        await fileSink?.(line);
+        await announceUnstored([event], { err: error }, 'not stored');
         throw error;
       }
-      const line = auditEventToJson(stored);
-      logger.info({ audit: true, ...withoutTime(line) }, `audit ${stored.type} ${stored.outcome}`);
-      await fileSink?.(line);
+      await announce([stored]);
       return stored;
     },
   };
@@ -147,9 +284,7 @@ export interface AuditEventJson {
  * @example
  * auditEventToJson(record) // { seq: 3, time: '2025-01-01T00:00:00.000Z', type: 'login', ... }
  */
-export function auditEventToJson(
-  event: Omit<AuditEventRecord, 'seq' | 'prevHash' | 'hash'> & { seq: number | null; prevHash: string | null; hash: string | null },
-): AuditEventJson {
+export function auditEventToJson(event: NewAuditEvent & { seq: number | null; prevHash: string | null; hash: string | null }): AuditEventJson {
   return {
     seq: event.seq,
     time: new Date(event.time).toISOString(),
@@ -169,7 +304,7 @@ export function auditEventToJson(
 const OUTCOMES: ReadonlySet<unknown> = new Set(['success', 'failure']);
 
 /** The event as it will be stored: checked, redacted, and made of plain JSON. */
-function prepare(input: AuditEventInput, context: AuditContext | undefined, time: number): Omit<AuditEventRecord, 'seq' | 'prevHash' | 'hash'> {
+function prepare(input: AuditEventInput, context: AuditContext | undefined, time: number): NewAuditEvent {
   if (typeof input.type !== 'string' || !EVENT_TYPE.test(input.type)) {
     throw new InvalidAuditEventError(`audit event type must be a short name like "token.issued", got ${JSON.stringify(input.type)}`);
   }
@@ -208,16 +343,19 @@ function withoutTime(line: AuditEventJson): Omit<AuditEventJson, 'time'> & { eve
 }
 
 /**
- * Appends JSON lines to `file`, in the order events reach it, owner-only. The file is opened per
- * event, so a rotated file is recreated (0600) by the next event.
+ * Appends JSON lines to `file`, in the order events reach it, owner-only: the lines of one call in
+ * one write. The file is opened per call, so a rotated file is recreated (0600) by the next event.
+ * The promise settles once these lines and all before them are written (or their failure logged);
+ * with no lines, it only waits for those before.
  */
-function createFileSink(file: string, logger: Logger): (line: AuditEventJson) => Promise<void> {
+function createFileSink(file: string, logger: Logger): (lines: readonly AuditEventJson[]) => Promise<void> {
   let queue: Promise<void> = Promise.resolve();
   let secured = false;
-  const write = async (line: AuditEventJson) => {
+  const write = async (lines: readonly AuditEventJson[]) => {
+    if (lines.length === 0) return;
     try {
       if (!secured) await mkdir(dirname(file), { recursive: true, mode: 0o700 });
-      await appendFile(file, `${JSON.stringify(line)}\n`, { mode: 0o600 });
+      await appendFile(file, lines.map((line) => `${JSON.stringify(line)}\n`).join(''), { mode: 0o600 });
       if (!secured) {
         // `mode` only applies when the file is created: also tighten one that was already there.
         await chmod(file, 0o600);
@@ -227,5 +365,5 @@ function createFileSink(file: string, logger: Logger): (line: AuditEventJson) =>
       logger.error({ err: error, file }, 'audit file sink failed');
     }
   };
-  return (line) => (queue = queue.then(() => write(line)));
+  return (lines) => (queue = queue.then(() => write(lines)));
 }

@@ -29,20 +29,26 @@ export type AuditHashFn = (event: UnhashedAuditEvent) => string;
  * canonicalAuditEncoding({ seq: 1, prevHash: '', time: 0, type: 'login', ... }) // '{"clientId":null,...}'
  */
 export function canonicalAuditEncoding(event: UnhashedAuditEvent): string {
-  return canonicalJson({
-    v: ENCODING,
-    prevHash: event.prevHash,
-    seq: event.seq,
-    time: event.time,
-    type: event.type,
-    outcome: event.outcome,
-    requestId: event.requestId,
-    clientId: event.clientId,
-    subject: event.subject,
-    ip: event.ip,
-    userAgent: event.userAgent,
-    details: event.details,
-  });
+  // What canonicalJson of `{ v: ENCODING, prevHash, seq, ...fields }` gives, written out member by
+  // member in its sorted key order: no object to build and no keys to sort for every event hashed.
+  // The known-answer test in chain.test.ts holds it to the bytes of every chain already stored.
+  let out = '';
+  const member = (quotedKey: string, value: Json | undefined) => {
+    if (value !== undefined) out += `${out === '' ? '' : ','}${quotedKey}:${canonicalJson(value)}`;
+  };
+  member('"clientId"', event.clientId);
+  member('"details"', event.details);
+  member('"ip"', event.ip);
+  member('"outcome"', event.outcome);
+  member('"prevHash"', event.prevHash);
+  member('"requestId"', event.requestId);
+  member('"seq"', event.seq);
+  member('"subject"', event.subject);
+  member('"time"', event.time);
+  member('"type"', event.type);
+  member('"userAgent"', event.userAgent);
+  member('"v"', ENCODING);
+  return `{${out}}`;
 }
 
 /**
@@ -73,6 +79,12 @@ export type ChainVerification =
       ok: true;
       /** Events checked. */
       count: number;
+      /**
+       * `seq` of the first event checked: `1`, unless the store dropped its oldest events (the
+       * memory store keeps only the newest): then the oldest one kept, whose link to the dropped
+       * event before it cannot be checked.
+       */
+      firstSeq: number;
       /** `seq` of the last event, `0` for an empty log. */
       lastSeq: number;
       /**
@@ -99,13 +111,22 @@ export type ChainVerification =
  *
  * @param events the log in the order stored, e.g. {@link readAuditLog}; any (async) iterable.
  * @param hashFn recomputes an event's hash, e.g. `auditHasher(secretKeys)`.
+ * @param from where the log is expected to start: `{ seq: 1 }` (the default) for a whole log. A
+ *   store that dropped its oldest events says where what it kept starts (see
+ *   `AuditRepository.droppedThrough`); the first event must then carry that number, and its
+ *   `prevHash` is taken as given. Any other start is reported as `removed`.
  * @example
  * const result = await verifyChain(readAuditLog(store.audit), auditHasher(secretKeys));
  * if (!result.ok) console.error(`broken at #${result.seq} (${result.problem}): ${result.message}`);
  */
-export async function verifyChain(events: Iterable<AuditEventRecord> | AsyncIterable<AuditEventRecord>, hashFn: AuditHashFn): Promise<ChainVerification> {
+export async function verifyChain(
+  events: Iterable<AuditEventRecord> | AsyncIterable<AuditEventRecord>,
+  hashFn: AuditHashFn,
+  from: { seq: number } = { seq: 1 },
+): Promise<ChainVerification> {
+  const firstSeq = from.seq;
   let count = 0;
-  let lastSeq = 0;
+  let lastSeq = firstSeq - 1;
   let lastHash = '';
   const broken = (seq: number, problem: ChainProblem, message: string): ChainVerification => ({
     ok: false,
@@ -119,7 +140,7 @@ export async function verifyChain(events: Iterable<AuditEventRecord> | AsyncIter
     const expected = lastSeq + 1;
     if (event.seq > expected) {
       const missing = event.seq === expected + 1 ? `event #${expected} is` : `events #${expected} to #${event.seq - 1} are`;
-      const where = lastSeq === 0 ? `the log starts at #${event.seq}` : `#${lastSeq} is followed by #${event.seq}`;
+      const where = count === 0 ? `the log starts at #${event.seq}` : `#${lastSeq} is followed by #${event.seq}`;
       return broken(expected, 'removed', `${missing} missing: ${where}`);
     }
     if (event.seq < expected) {
@@ -133,27 +154,28 @@ export async function verifyChain(events: Iterable<AuditEventRecord> | AsyncIter
       }
       return broken(event.seq, 'edited', `event #${event.seq} does not match its hash: it was changed after it was recorded`);
     }
-    if (event.prevHash !== lastHash) {
+    // The first event kept after dropped ones is linked to an event that is gone: nothing to compare.
+    const linkKnown = count > 0 || firstSeq === 1;
+    if (linkKnown && event.prevHash !== lastHash) {
       // The event itself is genuine, but it was chained to a different predecessor.
-      const previous = lastSeq === 0 ? 'the start of the log' : `event #${lastSeq}`;
+      const previous = count === 0 ? 'the start of the log' : `event #${lastSeq}`;
       return broken(event.seq, 'removed', `event #${event.seq} is not chained to ${previous}: the event it followed was removed or replaced`);
     }
     count += 1;
     lastSeq = event.seq;
     lastHash = hash;
   }
-  return { ok: true, count, lastSeq, lastHash };
+  return { ok: true, count, firstSeq, lastSeq, lastHash };
 }
 
 /**
- * The stored audit log, oldest first, read a page at a time, so a log of any length is verified
- * in bounded memory.
+ * The stored audit log, oldest first (after `afterSeq`), read a page at a time, so a log of any
+ * length is verified in bounded memory.
  *
  * @example
  * for await (const event of readAuditLog(store.audit)) console.log(event.seq);
  */
-export async function* readAuditLog(repository: Pick<AuditRepository, 'list'>, pageSize = 1000): AsyncGenerator<AuditEventRecord> {
-  let afterSeq = 0;
+export async function* readAuditLog(repository: Pick<AuditRepository, 'list'>, pageSize = 1000, afterSeq = 0): AsyncGenerator<AuditEventRecord> {
   for (;;) {
     const page = await repository.list({ afterSeq, limit: pageSize });
     yield* page;
@@ -162,15 +184,38 @@ export async function* readAuditLog(repository: Pick<AuditRepository, 'list'>, p
   }
 }
 
+/** How often {@link verifyAuditLog} starts again when a store dropped events it had not read yet. */
+const MAX_VERIFY_RESTARTS = 5;
+
 /**
  * {@link verifyChain} over a stored log with the installation's keys: what `gatehouse audit verify`
  * runs.
  *
+ * A durable store keeps every event, and its log must start at #1. A store that keeps only the
+ * newest events (the memory store, see `AuditRepository.droppedThrough`) is verified from the
+ * oldest event it kept, and the result says so (`firstSeq`). Should it drop events this reading
+ * had not reached yet, the gap is the store's own doing, not tampering: the check starts again
+ * from the new oldest event (a few times, then it throws rather than report a false break).
+ *
  * @example
  * const result = await verifyAuditLog(store.audit, secretKeys);
+ * if (result.ok && result.firstSeq > 1) console.log(`events before #${result.firstSeq} were dropped by the store`);
  */
-export function verifyAuditLog(repository: Pick<AuditRepository, 'list'>, keys: Pick<SecretKeys, 'hash'>, pageSize?: number): Promise<ChainVerification> {
-  return verifyChain(readAuditLog(repository, pageSize), auditHasher(keys));
+export async function verifyAuditLog(
+  repository: Pick<AuditRepository, 'list' | 'droppedThrough'>,
+  keys: Pick<SecretKeys, 'hash'>,
+  pageSize?: number,
+): Promise<ChainVerification> {
+  const hashFn = auditHasher(keys);
+  if (repository.droppedThrough === undefined) return verifyChain(readAuditLog(repository, pageSize), hashFn);
+  for (let attempt = 1; ; attempt += 1) {
+    const dropped = await repository.droppedThrough();
+    const result = await verifyChain(readAuditLog(repository, pageSize, dropped), hashFn, { seq: dropped + 1 });
+    if (result.ok || result.problem !== 'removed' || result.seq > (await repository.droppedThrough())) return result;
+    if (attempt >= MAX_VERIFY_RESTARTS) {
+      throw new Error(`audit log not verified: the store dropped its oldest events faster than they could be read (${attempt} attempts)`);
+    }
+  }
 }
 
 /** The number an event was recorded under, when its hash holds for a nearby number other than its own. */
@@ -189,9 +234,10 @@ function canonicalJson(value: Json | undefined): string {
   if (value === undefined) return 'null';
   if (value === null || typeof value !== 'object') return JSON.stringify(value);
   if (Array.isArray(value)) return `[${value.map((item) => canonicalJson(item)).join(',')}]`;
-  const members = Object.keys(value)
-    .filter((key) => value[key] !== undefined)
-    .sort()
-    .map((key) => `${JSON.stringify(key)}:${canonicalJson(value[key])}`);
-  return `{${members.join(',')}}`;
+  let members = '';
+  for (const key of Object.keys(value).sort()) {
+    const item = value[key];
+    if (item !== undefined) members += `${members === '' ? '' : ','}${JSON.stringify(key)}:${canonicalJson(item)}`;
+  }
+  return `{${members}}`;
 }

@@ -35,7 +35,8 @@ const SAFE_KEYS = new Set(['token_type', 'token_type_hint', 'token_endpoint_auth
 /** A JWS or JWE in compact form: a base64url JSON header (`eyJ...`), then dot-separated parts. */
 const JWT_LIKE = /eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+\./;
 /** Runs of more than 32 base64url characters: the length of a random token or a hash of one. */
-const LONG_RUN = /[A-Za-z0-9_-]{33,}/g;
+const LONG_RUN_LENGTH = 33;
+const LONG_RUN = new RegExp(`[A-Za-z0-9_-]{${LONG_RUN_LENGTH},}`, 'g');
 /** UUIDs (request, user and consent ids): long, but identifiers, not secrets. */
 const UUIDS = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/gi;
 
@@ -54,8 +55,25 @@ export function redactDetails(details: Record<string, Json | undefined>): Record
   return redactObject(details);
 }
 
+/**
+ * Answers of {@link isSecretKey} so far. Keys come from code (`grant_type`, `scope`, `reason`), so a
+ * handful are asked about again and again; past {@link MAX_CACHED_KEYS} (keys built at run time),
+ * new ones are worked out each time rather than kept.
+ */
+const secretKeyAnswers = new Map<string, boolean>();
+const MAX_CACHED_KEYS = 1000;
+
 /** Whether a details key names a secret. */
 export function isSecretKey(key: string): boolean {
+  let answer = secretKeyAnswers.get(key);
+  if (answer === undefined) {
+    answer = namesSecret(key);
+    if (secretKeyAnswers.size < MAX_CACHED_KEYS) secretKeyAnswers.set(key, answer);
+  }
+  return answer;
+}
+
+function namesSecret(key: string): boolean {
   const words = key
     .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
     .toLowerCase()
@@ -68,6 +86,8 @@ export function isSecretKey(key: string): boolean {
 /** Whether a string value looks like a JWT or holds a long random token. */
 export function looksLikeToken(value: string): boolean {
   if (JWT_LIKE.test(value)) return true;
+  // Most values (a scope, a grant type, a reason) are too short to hold a long run at all.
+  if (value.length < LONG_RUN_LENGTH) return false;
   for (const [run] of value.replace(UUIDS, ' ').matchAll(LONG_RUN)) {
     // Random base64url of this length all but surely has a digit or both cases; a long
     // snake_case word (`urn_ietf_params_oauth_grant_type`) does not.

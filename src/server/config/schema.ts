@@ -282,6 +282,11 @@ export const auditSettings = section({
       'Also append every audit event as a JSON line to this file (created with mode 0600, its directory 0700; reopened for each event, so it may be rotated away). Events always go to the store (chained) and to the logger (`audit: true`). See [audit events](production.md#audit-events).',
     command: { env: 'GATEHOUSE_AUDIT_FILE' },
   }),
+  maxQueuedEvents: setting(wholeNumber(1, 1_000_000).default(10_000), {
+    description:
+      'Most high-volume audit events (tokens issued, rate-limit refusals) a process holds while they wait to be stored; they are written after the response, in batches. It bounds what a crash (`kill -9`) can lose from the log, and the memory a slow database can make the queue take. An event beyond it is left out of the chain and logged unstored, counted in `gatehouse_audit_events_dropped_total`. See [audit events](production.md#audit-events).',
+    command: { env: 'GATEHOUSE_AUDIT_MAX_QUEUED_EVENTS' },
+  }),
 });
 
 /** `branding`: how the sign-in pages look. */

@@ -18,7 +18,7 @@ const LIFECYCLE = new Set<PropertyKey>(['migrate', 'ping', 'close']);
  * const store = instrumentStore(createSqliteStore({ filename }), metrics);
  * createAuthorizationServer({ issuer, secret, store });
  */
-export function instrumentStore<S extends Store>(store: S, metrics: Pick<Metrics, 'storeLatency'>): S {
+export function instrumentStore<S extends Store>(store: S, metrics: Pick<Metrics, 'storeLatency' | 'storeCalls'>): S {
   const repositories = new Map<PropertyKey, unknown>();
   return new Proxy(store, {
     get(target, property) {
@@ -35,7 +35,7 @@ export function instrumentStore<S extends Store>(store: S, metrics: Pick<Metrics
   });
 }
 
-function instrumentRepository(repository: object, name: string, metrics: Pick<Metrics, 'storeLatency'>): object {
+function instrumentRepository(repository: object, name: string, metrics: Pick<Metrics, 'storeLatency' | 'storeCalls'>): object {
   // One wrapper per method, so `store.clients.get === store.clients.get` as callers may expect.
   const wrappers = new Map<string, (...args: unknown[]) => unknown>();
   return new Proxy(repository, {
@@ -62,12 +62,15 @@ function timed(
   method: (...args: unknown[]) => unknown,
   self: object,
   operation: string,
-  metrics: Pick<Metrics, 'storeLatency'>,
+  metrics: Pick<Metrics, 'storeLatency' | 'storeCalls'>,
 ): (...args: unknown[]) => unknown {
-  let calls = 0;
+  // Shared by every wrapper of this operation (one per instrumented store): counted exactly.
+  let count = metrics.storeCalls.get(operation);
+  if (count === undefined) metrics.storeCalls.set(operation, (count = { calls: 0 }));
+  const counted = count;
   return (...args: unknown[]): unknown => {
     // The first call of each operation is always timed, then one in STORE_LATENCY_SAMPLE.
-    if (calls++ % STORE_LATENCY_SAMPLE !== 0) return method.apply(self, args);
+    if (counted.calls++ % STORE_LATENCY_SAMPLE !== 0) return method.apply(self, args);
     const end = metrics.storeLatency.startTimer({ operation });
     let result: unknown;
     try {

@@ -76,6 +76,17 @@ export interface Metrics {
   readonly refreshReuse: Omit<Counter, 'labels' | 'remove'>;
   /** `gatehouse_store_operation_duration_seconds{operation}`, operation like `clients.get`; see `instrumentStore`. */
   readonly storeLatency: TypedHistogram<{ operation: string }>;
+  /**
+   * Every store call counts here, by operation (`gatehouse_store_operations_total{operation}`):
+   * `instrumentStore` adds one to a plain number per call, copied into the counter at scrape time,
+   * so counting exactly costs nothing measurable (the latency histogram is sampled).
+   */
+  readonly storeCalls: Map<string, { calls: number }>;
+  /**
+   * `gatehouse_audit_events_dropped_total`: events left out of the audit chain because the queue of
+   * events waiting for the store was full (they still went to the logs; see `AuditLog.recordLater`).
+   */
+  readonly auditEventsDropped: Omit<Counter, 'labels' | 'remove'>;
 }
 
 /** Options of {@link createMetrics}. */
@@ -101,8 +112,20 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
   const registry = new Registry();
   const registers = [registry];
   if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: registry, prefix: METRIC_PREFIX });
+  const storeCalls = new Map<string, { calls: number }>();
+  new Counter({
+    name: `${METRIC_PREFIX}store_operations_total`,
+    help: 'Store operations called, by repository and method (e.g. clients.get); every call counts.',
+    labelNames: ['operation'] as const,
+    registers,
+    collect() {
+      this.reset();
+      for (const [operation, count] of storeCalls) this.inc({ operation }, count.calls);
+    },
+  });
   return {
     registry,
+    storeCalls,
     httpRequests: new Counter({
       name: `${METRIC_PREFIX}http_requests_total`,
       help: 'HTTP requests answered, by route pattern, method and status code.',
@@ -150,6 +173,11 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
       help: 'Time a store operation took, by repository and method (e.g. clients.get).',
       labelNames: ['operation'] as const,
       buckets: [...STORE_DURATION_BUCKETS],
+      registers,
+    }),
+    auditEventsDropped: new Counter({
+      name: `${METRIC_PREFIX}audit_events_dropped_total`,
+      help: 'Audit events not stored because the queue of events waiting for the database was full (still logged, marked unstored).',
       registers,
     }),
   };

@@ -774,6 +774,61 @@ export function describeStoreContract(name: string, factory: (clock: Clock) => P
         expectChained(await store.audit.list());
       });
 
+      it('appendMany appends a batch in order after the last event: consecutive seqs, each chained to the one before', async () => {
+        const first = await store.audit.append(makeAuditEvent(), fakeChain);
+        const calls: [string, number, number][] = [];
+        const chain = (prevHash: string, seq: number, index: number) => {
+          calls.push([prevHash, seq, index]);
+          return fakeChain(prevHash, seq);
+        };
+        const batch = [makeAuditEvent({ requestId: 'req-a' }), makeAuditEvent({ requestId: 'req-b', type: 'login' }), makeAuditEvent({ requestId: 'req-c' })];
+        const stored = await store.audit.appendMany(batch, chain);
+        const second = { ...batch[0]!, seq: 2, prevHash: first.hash, hash: fakeChain(first.hash, 2) };
+        const third = { ...batch[1]!, seq: 3, prevHash: second.hash, hash: fakeChain(second.hash, 3) };
+        const fourth = { ...batch[2]!, seq: 4, prevHash: third.hash, hash: fakeChain(third.hash, 4) };
+        expect(stored).toEqual([second, third, fourth]);
+        expect(calls).toEqual([
+          [first.hash, 2, 0],
+          [stored[0]!.hash, 3, 1],
+          [stored[1]!.hash, 4, 2],
+        ]);
+        const next = await store.audit.append(makeAuditEvent({ requestId: 'req-d' }), fakeChain);
+        expect(next).toMatchObject({ seq: 5, prevHash: stored[2]!.hash });
+        expect(await store.audit.list()).toEqual([first, ...stored, next]);
+        expectChained(await store.audit.list());
+      });
+
+      it('appendMany of nothing stores nothing', async () => {
+        expect(await store.audit.appendMany([], fakeChain)).toEqual([]);
+        expect(await store.audit.list()).toEqual([]);
+        expect((await store.audit.append(makeAuditEvent(), fakeChain)).seq).toBe(1);
+      });
+
+      it('appendMany stores all of a batch or none: nothing when the chain function throws part-way', async () => {
+        await store.audit.append(makeAuditEvent(), fakeChain);
+        const batch = Array.from({ length: 5 }, (_, i) => makeAuditEvent({ requestId: `req-${i}` }));
+        await expect(
+          store.audit.appendMany(batch, (prevHash, seq, index) => {
+            if (index === 3) throw new Error('no key');
+            return fakeChain(prevHash, seq);
+          }),
+        ).rejects.toThrow('no key');
+        expect((await store.audit.list()).map((event) => event.seq)).toEqual([1]);
+        const stored = await store.audit.appendMany(batch, fakeChain);
+        expect(stored.map((event) => event.seq)).toEqual([2, 3, 4, 5, 6]);
+        expectChained(await store.audit.list());
+      });
+
+      it('appendMany takes a batch larger than one statement holds', async () => {
+        const batch = Array.from({ length: 1203 }, (_, i) => makeAuditEvent({ requestId: `req-${i}`, time: T0 + i }));
+        const stored = await store.audit.appendMany(batch, fakeChain);
+        expect(stored).toHaveLength(1203);
+        const listed = [...(await store.audit.list()), ...(await store.audit.list({ afterSeq: 1000 }))];
+        expect(listed).toEqual(stored);
+        expect(listed.map((event) => event.requestId)).toEqual(batch.map((event) => event.requestId));
+        expectChained(listed);
+      });
+
       it('keeps null context fields and nested details intact', async () => {
         const event = makeAuditEvent({
           requestId: null,
@@ -846,6 +901,19 @@ export function describeStoreContract(name: string, factory: (clock: Clock) => P
         const [listed] = await store.audit.list();
         (listed!.details.scopes as string[]).push('admin');
         expect((await store.audit.tail(1))[0]!.details).toEqual({ scopes: ['openid'] });
+        const [batched] = await store.audit.appendMany([makeAuditEvent({ details: { scopes: ['email'] } })], fakeChain);
+        (batched!.details.scopes as string[]).push('admin');
+        expect((await store.audit.tail(1))[0]!.details).toEqual({ scopes: ['email'] });
+      });
+
+      it('keeps what it was handed, not the caller’s objects', async () => {
+        const event = makeAuditEvent({ details: { scopes: ['openid'] } });
+        const batch = [makeAuditEvent({ details: { scopes: ['email'] } })];
+        await store.audit.append(event, fakeChain);
+        await store.audit.appendMany(batch, fakeChain);
+        (event.details.scopes as string[]).push('admin');
+        (batch[0]!.details.scopes as string[]).push('admin');
+        expect((await store.audit.list()).map((stored) => stored.details)).toEqual([{ scopes: ['openid'] }, { scopes: ['email'] }]);
       });
     });
 
@@ -896,6 +964,27 @@ export function describeStoreContract(name: string, factory: (clock: Clock) => P
         expect(events).toHaveLength(20);
         expectChained(events);
         expect(new Set(events.map((event) => event.requestId)).size).toBe(20);
+      });
+
+      it('parallel appendMany batches and single appends: no gaps, one unbroken chain, every batch whole and in order', async () => {
+        const calls = Array.from({ length: 30 }, (_, i) =>
+          i % 3 === 0
+            ? store.audit.appendMany(
+                Array.from({ length: 4 }, (_, j) => makeAuditEvent({ requestId: `batch-${i}-${j}` })),
+                fakeChain,
+              )
+            : store.audit.append(makeAuditEvent({ requestId: `single-${i}` }), fakeChain).then((event) => [event]),
+        );
+        const appended = await Promise.all(calls);
+        const events = await store.audit.list();
+        expect(events.map((event) => event.seq)).toEqual(Array.from({ length: 60 }, (_, i) => i + 1));
+        expectChained(events);
+        expect(appended.flat().sort((a, b) => a.seq - b.seq)).toEqual(events);
+        for (const batch of appended.filter((result) => result.length > 1)) {
+          // A batch's events are consecutive, in the order given.
+          expect(batch.map((event) => event.seq)).toEqual([0, 1, 2, 3].map((j) => batch[0]!.seq + j));
+          expect(batch.map((event) => event.requestId!.slice(-1))).toEqual(['0', '1', '2', '3']);
+        }
       });
 
       it('50 parallel consumes of one artifact: exactly one wins', async () => {

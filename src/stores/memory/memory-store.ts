@@ -12,11 +12,20 @@ import { MemoryUserRepository } from './user-repository.js';
 export interface MemoryStoreOptions {
   /** Judges artifact expiry; defaults to the system clock. */
   clock?: Clock;
+  /**
+   * How many audit events to keep: the newest ones, the oldest being dropped as new ones come
+   * (default 10,000; `Infinity` keeps all, for a test that needs the whole log). `list`, `tail` and
+   * `verifyAuditLog` work on what is kept; verifying starts at the oldest kept event and says so
+   * (`firstSeq`).
+   */
+  maxAuditEvents?: number;
 }
 
 /**
  * A store kept in process memory: for tests, development and single-process demos. Everything is
- * lost when the process exits.
+ * lost when the process exits. The audit log keeps only the newest events (`maxAuditEvents`,
+ * default 10,000), so a server under load does not grow without bound: use a SQL store for an
+ * audit trail that is kept.
  *
  * @example
  * const store = createMemoryStore();
@@ -33,7 +42,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): Store {
     keys: new MemorySigningKeyRepository(),
     consents: new MemoryConsentRepository((ownerId) => artifacts.deleteByOwnerNow(ownerId)),
     factors,
-    audit: new MemoryAuditRepository(),
+    audit: new MemoryAuditRepository(options.maxAuditEvents),
     artifacts,
     migrate: async () => [],
     ping: async () => {

@@ -6,6 +6,7 @@ import { requireObject } from '../../core/option-checks.js';
 import { importOptional } from '../../core/optional-dependency.js';
 import type { Store } from '../contract.js';
 import { createSqlStore, migrateToLatest, migrations, type Database } from '../sql/index.js';
+import { postgresStatements } from './postgres-statements.js';
 
 const { default: pg } = await importOptional('pg', () => import('pg'), 'gatehouse/stores/postgres');
 
@@ -68,6 +69,9 @@ const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
  * safe to call from several processes at once: kysely's migrator holds a PostgreSQL advisory lock
  * while it applies migrations, so they are applied once and the others wait, then apply nothing.
  *
+ * The hot paths (artifacts, lookups by id) run as named prepared statements, parsed and planned
+ * once per connection (see `postgresStatements`; behind PgBouncer, transaction pooling needs 1.21
+ * or later with `max_prepared_statements` set); the rest goes through Kysely on the same pool.
  * Every pooled connection starts with `search_path` set to `schema`, `statement_timeout` and
  * `idle_in_transaction_session_timeout`. Migrations run on a connection of their own without a
  * statement timeout: an index build on a large table, or waiting for another process's
@@ -104,8 +108,9 @@ export function openPostgresStore(options: PostgresStoreOptions): { store: Store
     statement_timeout: config.statementTimeoutMs,
     idle_in_transaction_session_timeout: config.statementTimeoutMs,
   };
-  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: openPool(poolConfig(settings, config.poolSize)) }) });
-  const store = createSqlStore(db, { dialect: 'postgres', clock: options.clock });
+  const pool = openPool(poolConfig(settings, config.poolSize));
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  const store = createSqlStore(db, { dialect: 'postgres', clock: options.clock, statements: postgresStatements(pool) });
 
   const migrate = async (): Promise<string[]> => {
     // One connection is enough: the migrator works on one at a time.

@@ -4,6 +4,25 @@ import { asConflict, primaryKeyField } from './conflicts.js';
 import { checkedLimit, toMillis, toMillisOrNull } from './column-values.js';
 import type { SqlContext } from './context.js';
 import type { ArtifactsTable } from './schema.js';
+import { statement } from './statements.js';
+
+type ArtifactRow = Selectable<ArtifactsTable>;
+const COLUMNS = 'kind, id, value, grant_id, expires_at, consumed_at';
+
+// One statement: a live row conflicts (nothing changes); a row past its expiry, not yet purged, is replaced.
+const PUT = statement(
+  'gatehouse_artifact_put',
+  `insert into artifacts (kind, id, value, grant_id, expires_at, consumed_at) values (?, ?, ?, ?, ?, null)
+   on conflict (kind, id) do update set value = excluded.value, grant_id = excluded.grant_id, expires_at = excluded.expires_at, consumed_at = null
+   where artifacts.expires_at <= ?`,
+);
+const GET = statement<ArtifactRow>('gatehouse_artifact_get', `select ${COLUMNS} from artifacts where kind = ? and id = ? and expires_at > ?`);
+// One conditional UPDATE ... RETURNING: the database lets exactly one racing caller match.
+const CONSUME = statement<ArtifactRow>(
+  'gatehouse_artifact_consume',
+  `update artifacts set consumed_at = ? where kind = ? and id = ? and consumed_at is null and expires_at > ? returning ${COLUMNS}`,
+);
+const DELETE = statement('gatehouse_artifact_delete', 'delete from artifacts where kind = ? and id = ?');
 
 /**
  * Short-lived artifacts in the `artifacts` table; expiry is judged by the store's clock. The owner
@@ -18,49 +37,28 @@ export class SqlArtifactRepository implements ArtifactRepository {
   }
 
   async put(record: Omit<ArtifactRecord, 'consumedAt'>): Promise<void> {
-    const values = { value: JSON.stringify(record.value), grant_id: record.ownerId, expires_at: record.expiresAt, consumed_at: null };
-    let result;
+    const { kind, id, value, ownerId, expiresAt } = record;
+    let changed;
     try {
-      // One statement: a live row conflicts; a row past its expiry (not yet purged) is replaced.
-      result = await this.#ctx.db
-        .insertInto('artifacts')
-        .values({ kind: record.kind, id: record.id, ...values })
-        .onConflict((conflict) => conflict.columns(['kind', 'id']).doUpdateSet(values).where('artifacts.expires_at', '<=', this.#ctx.clock.now()))
-        .executeTakeFirst();
+      changed = await this.#ctx.statements.run(PUT, [kind, id, JSON.stringify(value), ownerId ?? null, expiresAt, this.#ctx.clock.now()]);
     } catch (error) {
       throw asConflict(error, this.#ctx.dialect, primaryKeyField('id'));
     }
-    if (result.numInsertedOrUpdatedRows === 0n) throw new StoreConflictError('id');
+    if (changed === 0) throw new StoreConflictError('id');
   }
 
   async get<T extends Json = Json>(kind: string, id: string): Promise<ArtifactRecord<T> | undefined> {
-    const row = await this.#ctx.db
-      .selectFrom('artifacts')
-      .selectAll()
-      .where('kind', '=', kind)
-      .where('id', '=', id)
-      .where('expires_at', '>', this.#ctx.clock.now())
-      .executeTakeFirst();
+    const row = await this.#ctx.statements.get(GET, [kind, id, this.#ctx.clock.now()]);
     return row === undefined ? undefined : fromRow<T>(row);
   }
 
   async consume<T extends Json = Json>(kind: string, id: string, at: number): Promise<ArtifactRecord<T> | undefined> {
-    // One conditional UPDATE ... RETURNING: the database lets exactly one racing caller match.
-    const row = await this.#ctx.db
-      .updateTable('artifacts')
-      .set({ consumed_at: at })
-      .where('kind', '=', kind)
-      .where('id', '=', id)
-      .where('consumed_at', 'is', null)
-      .where('expires_at', '>', this.#ctx.clock.now())
-      .returningAll()
-      .executeTakeFirst();
+    const row = await this.#ctx.statements.get(CONSUME, [at, kind, id, this.#ctx.clock.now()]);
     return row === undefined ? undefined : fromRow<T>(row);
   }
 
   async delete(kind: string, id: string): Promise<boolean> {
-    const result = await this.#ctx.db.deleteFrom('artifacts').where('kind', '=', kind).where('id', '=', id).executeTakeFirst();
-    return result.numDeletedRows > 0n;
+    return (await this.#ctx.statements.run(DELETE, [kind, id])) > 0;
   }
 
   async deleteByOwner(ownerId: string): Promise<number> {
@@ -88,7 +86,7 @@ export class SqlArtifactRepository implements ArtifactRepository {
   }
 }
 
-function fromRow<T extends Json>(row: Selectable<ArtifactsTable>): ArtifactRecord<T> {
+function fromRow<T extends Json>(row: ArtifactRow): ArtifactRecord<T> {
   return {
     kind: row.kind,
     id: row.id,

@@ -4,8 +4,14 @@ import { asConflict, primaryKeyField } from './conflicts.js';
 import { pageOf, toMillis } from './column-values.js';
 import type { SqlContext } from './context.js';
 import type { ClientsTable } from './schema.js';
+import { statement } from './statements.js';
 
 type ClientData = Omit<ClientRecord, 'clientId' | 'clientSecretHash' | 'createdAt' | 'updatedAt'>;
+
+const BY_ID = statement<Selectable<ClientsTable>>(
+  'gatehouse_client_by_id',
+  'select client_id, client_secret_hash, data, created_at, updated_at from clients where client_id = ?',
+);
 
 /** Clients in the `clients` table. */
 export class SqlClientRepository implements ClientRepository {
@@ -24,7 +30,7 @@ export class SqlClientRepository implements ClientRepository {
   }
 
   async get(clientId: string): Promise<ClientRecord | undefined> {
-    const row = await this.#ctx.db.selectFrom('clients').selectAll().where('client_id', '=', clientId).executeTakeFirst();
+    const row = await this.#ctx.statements.get(BY_ID, [clientId]);
     return row === undefined ? undefined : fromRow(row);
   }
 

@@ -4,8 +4,16 @@ import { asConflict, primaryKeyField } from './conflicts.js';
 import { toMillis, toMillisOrNull } from './column-values.js';
 import type { SqlContext } from './context.js';
 import type { GrantsTable } from './schema.js';
+import { statement } from './statements.js';
 
 type ConsentData = Pick<ConsentRecord, 'extra'>;
+
+const COLUMNS = 'id, client_id, subject, scope, data, created_at, updated_at, revoked_at';
+const BY_ID = statement<Selectable<GrantsTable>>('gatehouse_consent_by_id', `select ${COLUMNS} from grants where id = ?`);
+const BY_SUBJECT = statement<Selectable<GrantsTable>>(
+  'gatehouse_consents_by_subject',
+  `select ${COLUMNS} from grants where subject = ? order by created_at desc, id desc`,
+);
 
 /**
  * Consents in the `grants` table (its name from before the rename, kept so that existing databases
@@ -27,7 +35,7 @@ export class SqlConsentRepository implements ConsentRepository {
   }
 
   async get(id: string): Promise<ConsentRecord | undefined> {
-    const row = await this.#ctx.db.selectFrom('grants').selectAll().where('id', '=', id).executeTakeFirst();
+    const row = await this.#ctx.statements.get(BY_ID, [id]);
     return row === undefined ? undefined : fromRow(row);
   }
 
@@ -38,13 +46,7 @@ export class SqlConsentRepository implements ConsentRepository {
   }
 
   async listBySubject(subject: string): Promise<ConsentRecord[]> {
-    const rows = await this.#ctx.db
-      .selectFrom('grants')
-      .selectAll()
-      .where('subject', '=', subject)
-      .orderBy('created_at', 'desc')
-      .orderBy('id', 'desc')
-      .execute();
+    const rows = await this.#ctx.statements.all(BY_SUBJECT, [subject]);
     return rows.map(fromRow);
   }
 

@@ -2,3 +2,4 @@
 export { createSqlStore } from './sql-store.js';
 export { migrateToLatest, migrations } from './migrations.js';
 export type { Database } from './schema.js';
+export type { SqlValue, Statement, StatementRunner } from './statements.js';

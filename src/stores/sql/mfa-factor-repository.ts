@@ -4,6 +4,13 @@ import { asConflict } from './conflicts.js';
 import { toMillis, toMillisOrNull } from './column-values.js';
 import type { SqlContext } from './context.js';
 import type { MfaFactorsTable } from './schema.js';
+import { statement } from './statements.js';
+
+type FactorRow = Selectable<MfaFactorsTable>;
+const COLUMNS = 'id, user_id, type, label, lookup, data, created_at, updated_at, last_used_at';
+const BY_ID = statement<FactorRow>('gatehouse_factor_by_id', `select ${COLUMNS} from mfa_factors where id = ?`);
+// Every sign-in and authorization asks whether the user has a second factor.
+const BY_USER = statement<FactorRow>('gatehouse_factors_by_user', `select ${COLUMNS} from mfa_factors where user_id = ? order by created_at, id`);
 
 /**
  * Second factors in the `mfa_factors` table; the database drops a user's factors when the user is
@@ -25,7 +32,7 @@ export class SqlMfaFactorRepository implements MfaFactorRepository {
   }
 
   async get(id: string): Promise<MfaFactorRecord | undefined> {
-    const row = await this.#ctx.db.selectFrom('mfa_factors').selectAll().where('id', '=', id).executeTakeFirst();
+    const row = await this.#ctx.statements.get(BY_ID, [id]);
     return row === undefined ? undefined : fromRow(row);
   }
 
@@ -35,7 +42,7 @@ export class SqlMfaFactorRepository implements MfaFactorRepository {
   }
 
   async listByUser(userId: string): Promise<MfaFactorRecord[]> {
-    const rows = await this.#ctx.db.selectFrom('mfa_factors').selectAll().where('user_id', '=', userId).orderBy('created_at').orderBy('id').execute();
+    const rows = await this.#ctx.statements.all(BY_USER, [userId]);
     return rows.map(fromRow);
   }
 
@@ -90,7 +97,7 @@ function toRow(factor: MfaFactorRecord) {
   };
 }
 
-function fromRow(row: Selectable<MfaFactorsTable>): MfaFactorRecord {
+function fromRow(row: FactorRow): MfaFactorRecord {
   return {
     id: row.id,
     userId: row.user_id,

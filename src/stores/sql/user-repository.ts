@@ -1,11 +1,19 @@
-import { sql, type Selectable } from 'kysely';
+import type { Selectable } from 'kysely';
 import { StoreConflictError, type ListOptions, type UserIdentityRecord, type UserRecord, type UserRepository } from '../contract.js';
 import { asConflict } from './conflicts.js';
 import { pageOf, toMillis } from './column-values.js';
 import type { SqlContext } from './context.js';
 import type { UserIdentitiesTable, UsersTable } from './schema.js';
+import { statement } from './statements.js';
 
 type UserData = Pick<UserRecord, 'profile' | 'emailVerified' | 'disabled'>;
+
+type UserRow = Selectable<UsersTable>;
+const COLUMNS = 'id, username, email, password_hash, data, created_at, updated_at';
+const BY_ID = statement<UserRow>('gatehouse_user_by_id', `select ${COLUMNS} from users where id = ?`);
+// lower(...) exactly as in the unique indexes, so both lookups are index scans.
+const BY_USERNAME = statement<UserRow>('gatehouse_user_by_username', `select ${COLUMNS} from users where lower(username) = ?`);
+const BY_EMAIL = statement<UserRow>('gatehouse_user_by_email', `select ${COLUMNS} from users where lower(email) = ?`);
 
 /**
  * Users in the `users` table; usernames and emails are unique case-insensitively. Their upstream
@@ -27,23 +35,15 @@ export class SqlUserRepository implements UserRepository {
   }
 
   async get(id: string): Promise<UserRecord | undefined> {
-    const row = await this.#ctx.db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
+    const row = await this.#ctx.statements.get(BY_ID, [id]);
     return row === undefined ? undefined : fromRow(row);
   }
 
   async findByLogin(login: string): Promise<UserRecord | undefined> {
     const wanted = login.toLowerCase();
-    // lower(...) exactly as in the unique indexes, so both lookups are index scans. A username
-    // match wins over an email match.
-    for (const column of ['username', 'email'] as const) {
-      const row = await this.#ctx.db
-        .selectFrom('users')
-        .selectAll()
-        .where(sql<string>`lower(${sql.ref(column)})`, '=', wanted)
-        .executeTakeFirst();
-      if (row !== undefined) return fromRow(row);
-    }
-    return undefined;
+    // A username match wins over an email match.
+    const row = (await this.#ctx.statements.get(BY_USERNAME, [wanted])) ?? (await this.#ctx.statements.get(BY_EMAIL, [wanted]));
+    return row === undefined ? undefined : fromRow(row);
   }
 
   async update(user: UserRecord): Promise<boolean> {
@@ -138,7 +138,7 @@ function toRow(user: UserRecord) {
   };
 }
 
-function fromRow(row: Selectable<UsersTable>): UserRecord {
+function fromRow(row: UserRow): UserRecord {
   const data = JSON.parse(row.data) as UserData;
   return {
     id: row.id,

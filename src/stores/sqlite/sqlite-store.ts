@@ -5,6 +5,8 @@ import type { Clock } from '../../core/clock.js';
 import { importOptional } from '../../core/optional-dependency.js';
 import type { Store } from '../contract.js';
 import { createSqlStore, type Database } from '../sql/index.js';
+import { sqliteStatements } from './sqlite-statements.js';
+import { startWalCheckpoints, type WalCheckpointTuning } from './wal-checkpoints.js';
 
 const { default: BetterSqlite3 } = await importOptional('better-sqlite3', () => import('better-sqlite3'), 'gatehouse/stores/sqlite');
 
@@ -20,21 +22,43 @@ export interface SqliteStoreOptions {
  * A store in a SQLite file (better-sqlite3), for single-node deployments. The schema is not
  * migrated here: call `store.migrate()` before use (the server does so on start).
  *
+ * The hot paths (artifacts, lookups by id) run statements prepared once on the store's connection;
+ * the rest goes through Kysely on the same connection. WAL checkpoints run in a worker thread on a
+ * connection of their own (see `startWalCheckpoints`), so their fsyncs never stall the event loop;
+ * `close()` stops it.
+ *
  * @example
  * const store = createSqliteStore({ filename: './data/gatehouse.db' });
  * await store.migrate();
  */
 export function createSqliteStore(options: SqliteStoreOptions): Store {
-  if (options.filename !== ':memory:' && options.filename !== '') {
-    mkdirSync(dirname(options.filename), { recursive: true });
-  }
+  return openSqliteStore(options).store;
+}
+
+/**
+ * {@link createSqliteStore}, also handing out the Kysely instance behind the store, and taking the
+ * checkpoint thread's tuning. Not exported from the package: tests use both.
+ *
+ * @internal
+ */
+export function openSqliteStore(options: SqliteStoreOptions, tuning: { checkpoints?: WalCheckpointTuning } = {}): { store: Store; db: Kysely<Database> } {
+  const inFile = options.filename !== ':memory:' && options.filename !== '';
+  if (inFile) mkdirSync(dirname(options.filename), { recursive: true });
   const database = new BetterSqlite3(options.filename);
   // WAL lets readers run beside the writer; NORMAL is durable under WAL except on power loss
   // mid-checkpoint; busy_timeout makes a second process wait for the lock instead of failing.
-  database.pragma('journal_mode = WAL');
+  const journalMode: unknown = database.pragma('journal_mode = WAL', { simple: true });
   database.pragma('synchronous = NORMAL');
   database.pragma('foreign_keys = ON');
   database.pragma('busy_timeout = 5000');
+  // A file another connection can open, in WAL mode: its checkpoints can move to a thread.
+  const stopCheckpoints = inFile && journalMode === 'wal' ? startWalCheckpoints(database, options.filename, tuning.checkpoints) : undefined;
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
-  return createSqlStore(db, { dialect: 'sqlite', clock: options.clock });
+  const store = createSqlStore(db, {
+    dialect: 'sqlite',
+    clock: options.clock,
+    statements: sqliteStatements(database, db),
+    onClose: stopCheckpoints,
+  });
+  return { store, db };
 }

@@ -7,9 +7,10 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { REDACTED_PATHS } from '../../../src/core/logger.js';
 import { SecretKeys } from '../../../src/core/secret.js';
 import { createAuditLog, InvalidAuditEventError, type AuditLogOptions } from '../../../src/server/audit/audit-log.js';
+import { createMetrics } from '../../../src/server/observability/metrics.js';
 import { verifyAuditLog } from '../../../src/server/audit/chain.js';
 import { isSecretKey, looksLikeToken, redactDetails } from '../../../src/server/audit/redact.js';
-import type { Store } from '../../../src/stores/contract.js';
+import type { AuditRepository, NewAuditEvent, Store } from '../../../src/stores/contract.js';
 import { createMemoryStore } from '../../../src/stores/memory/index.js';
 import { createSqliteStore } from '../../../src/stores/sqlite/index.js';
 import { FakeClock, T0 } from '../../helpers/fake-clock.js';
@@ -220,6 +221,183 @@ describe('createAuditLog', () => {
     } finally {
       await sqlite.close();
     }
+  });
+
+  describe('recordLater', () => {
+    /**
+     * The memory store's audit log, with every `appendMany` call recorded and held until the test
+     * lets it through (`release`), or failed (`fail`).
+     */
+    function gatedAudit() {
+      const batches: NewAuditEvent[][] = [];
+      const gates: { release: () => void; fail: (error: Error) => void }[] = [];
+      const audit: AuditRepository = {
+        append: (event, chain) => store.audit.append(event, chain),
+        list: (options) => store.audit.list(options),
+        tail: (limit, type) => store.audit.tail(limit, type),
+        appendMany: async (events, chain) => {
+          batches.push([...events]);
+          await new Promise<void>((resolve, reject) => gates.push({ release: resolve, fail: reject }));
+          return store.audit.appendMany(events, chain);
+        },
+      };
+      /** Resolves once `n` batches were handed to the store. */
+      const batchesReach = async (n: number) => {
+        while (batches.length < n) await new Promise((resolve) => setImmediate(resolve));
+      };
+      return { audit, batches, gates, batchesReach };
+    }
+
+    const issued = (i: number) => ({ type: 'token.issued', outcome: 'success' as const, clientId: `client-${i}` });
+
+    it('writes the events of one run in one batch, in order, then logs them in that order', async () => {
+      const { audit: gated, batches, gates, batchesReach } = gatedAudit();
+      const file = join(dir, 'audit.jsonl');
+      const { audit, parsed } = auditLog({ store: { audit: gated }, file });
+      for (let i = 0; i < 5; i += 1) audit.recordLater(issued(i), { requestId: `req-${i}` });
+      await batchesReach(1);
+      expect(batches.map((batch) => batch.map((event) => event.requestId))).toEqual([['req-0', 'req-1', 'req-2', 'req-3', 'req-4']]);
+      gates[0]!.release();
+      await audit.flush();
+      const stored = await store.audit.list();
+      expect(stored.map((event) => [event.seq, event.requestId])).toEqual([0, 1, 2, 3, 4].map((i) => [i + 1, `req-${i}`]));
+      expect(parsed().map((line) => [line.seq, line.request_id])).toEqual([0, 1, 2, 3, 4].map((i) => [i + 1, `req-${i}`]));
+      expect(
+        readFileSync(file, 'utf8')
+          .trimEnd()
+          .split('\n')
+          .map((line) => (JSON.parse(line) as { seq: number }).seq),
+      ).toEqual([1, 2, 3, 4, 5]);
+      expect(await verifyAuditLog(store.audit, keys)).toMatchObject({ ok: true, count: 5 });
+    });
+
+    it('gathers what is recorded while a write is in flight into the next batch, after it in the chain', async () => {
+      const { audit: gated, batches, gates, batchesReach } = gatedAudit();
+      const { audit } = auditLog({ store: { audit: gated } });
+      audit.recordLater(issued(0), { requestId: 'first' });
+      await batchesReach(1);
+      for (let i = 1; i <= 3; i += 1) {
+        audit.recordLater(issued(i), { requestId: `during-${i}` });
+        // Separate turns of the event loop: still one batch, as the first is not written yet.
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+      expect(batches).toHaveLength(1);
+      gates[0]!.release();
+      await batchesReach(2);
+      expect(batches[1]!.map((event) => event.requestId)).toEqual(['during-1', 'during-2', 'during-3']);
+      gates[1]!.release();
+      await audit.flush();
+      expect((await store.audit.list()).map((event) => event.requestId)).toEqual(['first', 'during-1', 'during-2', 'during-3']);
+      expect(await verifyAuditLog(store.audit, keys)).toMatchObject({ ok: true, count: 4 });
+    });
+
+    it('writes a long queue in batches of at most 500, in order, and flush waits for all of them', async () => {
+      const calls: number[] = [];
+      const counting: AuditRepository = {
+        append: (event, chain) => store.audit.append(event, chain),
+        list: (options) => store.audit.list(options),
+        tail: (limit, type) => store.audit.tail(limit, type),
+        appendMany: (events, chain) => (calls.push(events.length), store.audit.appendMany(events, chain)),
+      };
+      const { audit } = auditLog({ store: { audit: counting } });
+      for (let i = 0; i < 1203; i += 1) audit.recordLater(issued(i));
+      await audit.flush();
+      expect(calls).toEqual([500, 500, 203]);
+      expect((await store.audit.list({ limit: 2000 })).map((event) => event.clientId)).toEqual(Array.from({ length: 1203 }, (_, i) => `client-${i}`));
+      expect(await verifyAuditLog(store.audit, keys)).toMatchObject({ ok: true, count: 1203 });
+    });
+
+    it('logs a failed batch with each event unstored, to the logger and the file, and goes on with the next', async () => {
+      const { audit: gated, gates, batchesReach } = gatedAudit();
+      const file = join(dir, 'audit.jsonl');
+      const { audit, parsed } = auditLog({ store: { audit: gated }, file });
+      audit.recordLater(issued(1), { requestId: 'lost-1' });
+      audit.recordLater(issued(2), { requestId: 'lost-2' });
+      await batchesReach(1);
+      audit.recordLater(issued(3), { requestId: 'kept' });
+      gates[0]!.fail(new Error('database is locked'));
+      await batchesReach(2);
+      gates[1]!.release();
+      await audit.flush();
+      expect(parsed()).toEqual([
+        expect.objectContaining({ level: 50, msg: 'audit write failed', events: 2, err: expect.objectContaining({ message: 'database is locked' }) }),
+        expect.objectContaining({
+          level: 50,
+          audit: true,
+          stored: false,
+          seq: null,
+          hash: null,
+          request_id: 'lost-1',
+          msg: 'audit token.issued success (not stored)',
+        }),
+        expect.objectContaining({ level: 50, audit: true, stored: false, seq: null, request_id: 'lost-2' }),
+        expect.objectContaining({ level: 30, audit: true, seq: 1, request_id: 'kept' }),
+      ]);
+      const lines = readFileSync(file, 'utf8')
+        .trimEnd()
+        .split('\n')
+        .map((line) => JSON.parse(line) as Record<string, unknown>);
+      expect(lines.map((line) => [line.seq, line.request_id])).toEqual([
+        [null, 'lost-1'],
+        [null, 'lost-2'],
+        [1, 'kept'],
+      ]);
+      expect(await verifyAuditLog(store.audit, keys)).toMatchObject({ ok: true, count: 1 });
+    });
+
+    it('holds at most maxQueuedEvents (the batch in flight included): the rest are logged unstored and counted, the chain stays whole', async () => {
+      const { audit: gated, batches, gates, batchesReach } = gatedAudit();
+      const metrics = createMetrics({ defaultMetrics: false });
+      const file = join(dir, 'audit.jsonl');
+      const { audit, parsed } = auditLog({ store: { audit: gated }, file, maxQueuedEvents: 3, metrics });
+      audit.recordLater(issued(0), { requestId: 'queued-0' });
+      await batchesReach(1);
+      // One in flight, two more fit; the next two do not.
+      for (const id of ['queued-1', 'queued-2', 'dropped-1', 'dropped-2']) audit.recordLater(issued(0), { requestId: id });
+      expect(parsed()).toEqual([
+        expect.objectContaining({
+          level: 50,
+          audit: true,
+          stored: false,
+          reason: 'queue_full',
+          request_id: 'dropped-1',
+          msg: 'audit token.issued success (not stored: audit queue full)',
+        }),
+        expect.objectContaining({ level: 50, audit: true, stored: false, reason: 'queue_full', request_id: 'dropped-2' }),
+      ]);
+      expect((await metrics.auditEventsDropped.get()).values[0]!.value).toBe(2);
+      gates[0]!.release();
+      await batchesReach(2);
+      // Room again once a batch is done.
+      audit.recordLater(issued(0), { requestId: 'queued-3' });
+      gates[1]!.release();
+      await batchesReach(3);
+      gates[2]!.release();
+      await audit.flush();
+      expect(batches.map((batch) => batch.map((event) => event.requestId))).toEqual([['queued-0'], ['queued-1', 'queued-2'], ['queued-3']]);
+      expect((await store.audit.list()).map((event) => event.requestId)).toEqual(['queued-0', 'queued-1', 'queued-2', 'queued-3']);
+      expect(await verifyAuditLog(store.audit, keys)).toMatchObject({ ok: true, count: 4 });
+      const inFile = readFileSync(file, 'utf8')
+        .trimEnd()
+        .split('\n')
+        .map((line) => JSON.parse(line) as Record<string, unknown>);
+      expect(inFile.filter((line) => line.seq === null).map((line) => line.request_id)).toEqual(['dropped-1', 'dropped-2']);
+    });
+
+    it('logs an event built wrongly instead of throwing into the request that is already answered', async () => {
+      const { audit, parsed } = auditLog();
+      expect(() => audit.recordLater({ type: 'has spaces', outcome: 'success' })).not.toThrow();
+      audit.recordLater(issued(1));
+      await audit.flush();
+      expect(parsed()[0]).toMatchObject({ level: 50, msg: 'audit write failed', err: expect.objectContaining({ type: 'InvalidAuditEventError' }) });
+      expect(await store.audit.list()).toHaveLength(1);
+    });
+
+    it('flush resolves at once with nothing queued, and refuses a bound that is not a positive count', async () => {
+      const { audit } = auditLog();
+      await audit.flush();
+      for (const maxQueuedEvents of [0, -1, 1.5, Number.NaN]) expect(() => auditLog({ maxQueuedEvents })).toThrow(TypeError);
+    });
   });
 
   describe('redaction', () => {

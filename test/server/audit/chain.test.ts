@@ -80,6 +80,41 @@ describe('auditHash', () => {
     expect(auditHash(keys, a)).toBe(auditHash(keys, b));
   });
 
+  it('encodes events byte for byte as chains already stored were hashed (known answers)', () => {
+    // Computed by the first implementation (an object with every field, canonicalised by sorting
+    // its keys): any change here breaks every stored chain.
+    const event = unhashed({
+      seq: 7,
+      prevHash: 'hL9TCNSwZfwWUMUAzhsdEt7kKswzza-oCtaAYjw-fGA',
+      time: 1795341607647,
+      type: 'token.issued',
+      subject: null,
+      details: {
+        scope: 'api:read',
+        grant_type: 'client_credentials',
+        n: 1.5,
+        list: [1, null, { b: 'ü 🚀', a: false }],
+        nested: { z: '"quoted"\n', a: { y: [], x: {} } },
+      },
+    });
+    expect(canonicalAuditEncoding(event)).toBe(
+      '{"clientId":"client-1","details":{"grant_type":"client_credentials","list":[1,null,{"a":false,"b":"ü 🚀"}],"n":1.5,"nested":{"a":{"x":{},"y":[]},"z":"\\"quoted\\"\\n"},"scope":"api:read"},"ip":"203.0.113.7","outcome":"success","prevHash":"hL9TCNSwZfwWUMUAzhsdEt7kKswzza-oCtaAYjw-fGA","requestId":"req-1","seq":7,"subject":null,"time":1795341607647,"type":"token.issued","userAgent":"Mozilla/5.0","v":"gatehouse-audit/v1"}',
+    );
+    // A member whose value is undefined is left out, at the top and inside details.
+    expect(
+      canonicalAuditEncoding({
+        ...event,
+        requestId: undefined as unknown as null,
+        details: { kept: 1, gone: undefined } as unknown as UnhashedAuditEvent['details'],
+      }),
+    ).toBe(
+      '{"clientId":"client-1","details":{"kept":1},"ip":"203.0.113.7","outcome":"success","prevHash":"hL9TCNSwZfwWUMUAzhsdEt7kKswzza-oCtaAYjw-fGA","seq":7,"subject":null,"time":1795341607647,"type":"token.issued","userAgent":"Mozilla/5.0","v":"gatehouse-audit/v1"}',
+    );
+    expect(canonicalAuditEncoding({ ...event, seq: 1, prevHash: '', details: {} })).toBe(
+      '{"clientId":"client-1","details":{},"ip":"203.0.113.7","outcome":"success","prevHash":"","requestId":"req-1","seq":1,"subject":null,"time":1795341607647,"type":"token.issued","userAgent":"Mozilla/5.0","v":"gatehouse-audit/v1"}',
+    );
+  });
+
   it('keeps a null field apart from a missing or empty one', () => {
     expect(auditHash(keys, unhashed({ subject: null }))).not.toBe(auditHash(keys, unhashed({ subject: '' })));
     expect(auditHash(keys, unhashed({ subject: 'null' }))).not.toBe(auditHash(keys, unhashed({ subject: null })));
@@ -101,8 +136,33 @@ describe('verifyChain', () => {
 
   it('passes an intact chain and an empty one', async () => {
     const events = chainOf(5);
-    expect(await verifyChain(events, hashFn)).toEqual({ ok: true, count: 5, lastSeq: 5, lastHash: events[4]!.hash });
-    expect(await verifyChain([], hashFn)).toEqual({ ok: true, count: 0, lastSeq: 0, lastHash: '' });
+    expect(await verifyChain(events, hashFn)).toEqual({ ok: true, count: 5, firstSeq: 1, lastSeq: 5, lastHash: events[4]!.hash });
+    expect(await verifyChain([], hashFn)).toEqual({ ok: true, count: 0, firstSeq: 1, lastSeq: 0, lastHash: '' });
+  });
+
+  it('checks a log whose oldest events were dropped from where it is said to start, and says where that was', async () => {
+    const events = chainOf(6);
+    expect(await verifyChain(events.slice(3), hashFn, { seq: 4 })).toEqual({ ok: true, count: 3, firstSeq: 4, lastSeq: 6, lastHash: events[5]!.hash });
+    // Not told: a log that starts at #4 lost its first events.
+    expect(await verifyChain(events.slice(3), hashFn)).toMatchObject({ ok: false, seq: 1, problem: 'removed' });
+    // Told #4, but it starts later: #4 is missing.
+    expect(await verifyChain(events.slice(4), hashFn, { seq: 4 })).toMatchObject({
+      ok: false,
+      seq: 4,
+      problem: 'removed',
+      message: 'event #4 is missing: the log starts at #5',
+    });
+    // Only the link of the first event is taken as given: the rest is checked as ever.
+    const edited = events.slice(3);
+    edited[0] = { ...edited[0]!, subject: 'mallory' };
+    expect(await verifyChain(edited, hashFn, { seq: 4 })).toMatchObject({ ok: false, seq: 4, problem: 'edited' });
+    const other = unhashed({ seq: 5, prevHash: 'elsewhere' });
+    expect(await verifyChain([events[3]!, { ...other, hash: hashFn(other) }, events[5]!], hashFn, { seq: 4 })).toMatchObject({
+      ok: false,
+      seq: 5,
+      problem: 'removed',
+      message: 'event #5 is not chained to event #4: the event it followed was removed or replaced',
+    });
   });
 
   it('names an edited event', async () => {
@@ -198,6 +258,57 @@ describe('verifyAuditLog over a stored log', () => {
     const seqs: number[] = [];
     for await (const event of readAuditLog(store.audit, 5)) seqs.push(event.seq);
     expect(seqs).toEqual([1, 2, 3, 4, 5]);
+  });
+
+  it('verifies a memory store that dropped its oldest events from the oldest kept, saying where it started', async () => {
+    const store = createMemoryStore({ maxAuditEvents: 3 });
+    await recordFive(store);
+    expect(await store.audit.droppedThrough!()).toBe(2);
+    expect(await verifyAuditLog(store.audit, keys)).toMatchObject({ ok: true, count: 3, firstSeq: 3, lastSeq: 5 });
+    // Whatever page size: the start is where the store says it is.
+    expect(await verifyAuditLog(store.audit, keys, 1)).toMatchObject({ ok: true, count: 3, firstSeq: 3 });
+  });
+
+  /** A store that keeps the newest events of `events`, dropping through `dropped()` as a memory store would. */
+  function truncating(events: AuditEventRecord[], dropped: () => number) {
+    return {
+      droppedThrough: async () => dropped(),
+      list: async ({ afterSeq = 0, limit = 1000 }: { afterSeq?: number; limit?: number } = {}) =>
+        events.filter((event) => event.seq > Math.max(afterSeq, dropped())).slice(0, limit),
+    };
+  }
+
+  it('still names an event missing after the oldest kept one', async () => {
+    const store = createMemoryStore({ maxAuditEvents: Number.POSITIVE_INFINITY });
+    await recordFive(store);
+    const events = (await store.audit.list()).filter((event) => event.seq !== 4);
+    expect(
+      await verifyAuditLog(
+        truncating(events, () => 1),
+        keys,
+      ),
+    ).toMatchObject({ ok: false, seq: 4, problem: 'removed', count: 2 });
+  });
+
+  it('starts again when the store drops events the check has not read yet, rather than report them removed', async () => {
+    const store = createMemoryStore({ maxAuditEvents: Number.POSITIVE_INFINITY });
+    await recordFive(store);
+    const events = await store.audit.list();
+    // After the first page (events 1 and 2), the store drops through #3.
+    let reads = 0;
+    const repository = truncating(events, () => (reads > 1 ? 3 : 0));
+    const counted = { ...repository, list: (options?: { afterSeq?: number; limit?: number }) => ((reads += 1), repository.list(options)) };
+    expect(await verifyAuditLog(counted, keys, 2)).toMatchObject({ ok: true, firstSeq: 4, count: 2, lastSeq: 5 });
+    // One that never stops dropping ahead of the reader is not passed off as tampered with.
+    await recordFive(store, new FakeClock(T0 + 60_000));
+    await recordFive(store, new FakeClock(T0 + 120_000));
+    let through = 0;
+    const racing = truncating(await store.audit.list(), () => through);
+    const runaway = {
+      ...racing,
+      list: async (options?: { afterSeq?: number; limit?: number }) => ((through = (options?.afterSeq ?? through) + 1), racing.list(options)),
+    };
+    await expect(verifyAuditLog(runaway, keys, 1)).rejects.toThrow(/dropped its oldest events faster than they could be read/);
   });
 
   describe('in SQLite, tampered with by plain SQL', () => {

@@ -35,6 +35,20 @@ describe('instrumentStore', () => {
     expect(text).toContain('gatehouse_store_operation_duration_seconds_count{operation="artifacts.consume"} 1');
   });
 
+  it('counts every call exactly in gatehouse_store_operations_total, at scrape time', async () => {
+    const { store, metrics } = setUp();
+    await store.clients.create(makeClient());
+    for (let i = 0; i < 3 * STORE_LATENCY_SAMPLE + 5; i += 1) await store.clients.get('client-1');
+    await expect(store.clients.create(makeClient())).rejects.toBeInstanceOf(StoreConflictError);
+    let text = await metrics.registry.metrics();
+    expect(text).toContain(`gatehouse_store_operations_total{operation="clients.get"} ${3 * STORE_LATENCY_SAMPLE + 5}`);
+    expect(text).toContain('gatehouse_store_operations_total{operation="clients.create"} 2');
+    // A later scrape reports the running total, not the total added to the last one.
+    await store.clients.get('client-1');
+    text = await metrics.registry.metrics();
+    expect(text).toContain(`gatehouse_store_operations_total{operation="clients.get"} ${3 * STORE_LATENCY_SAMPLE + 6}`);
+  });
+
   it('passes results through unchanged, including single-use semantics', async () => {
     const { store, raw } = setUp();
     const client = makeClient();

@@ -19,6 +19,7 @@ describe('createMetrics', () => {
     metrics.mfaOutcomes.inc({ method: 'webauthn', outcome: 'success' });
     metrics.rateLimitHits.inc({ limiter: 'mfa_code' });
     metrics.refreshReuse.inc();
+    metrics.auditEventsDropped.inc();
 
     const text = await metrics.registry.metrics();
     expect(text).toContain('# TYPE gatehouse_http_requests_total counter');
@@ -30,6 +31,7 @@ describe('createMetrics', () => {
     expect(sample(text, 'gatehouse_mfa_outcomes_total{method="webauthn",outcome="success"}')).toBe(1);
     expect(sample(text, 'gatehouse_rate_limit_hits_total{limiter="mfa_code"}')).toBe(1);
     expect(sample(text, 'gatehouse_refresh_token_reuse_total')).toBe(1);
+    expect(sample(text, 'gatehouse_audit_events_dropped_total')).toBe(1);
   });
 
   it('renders latency histograms in seconds with buckets from 1 ms to 5 s', async () => {
@@ -55,6 +57,7 @@ describe('createMetrics', () => {
     const metrics = createMetrics({ defaultMetrics: false });
     const names = (await metrics.registry.getMetricsAsJSON()).map((metric) => ({ name: metric.name, type: String(metric.type) }));
     expect(names.map((metric) => metric.name).sort()).toEqual([
+      'gatehouse_audit_events_dropped_total',
       'gatehouse_http_request_duration_seconds',
       'gatehouse_http_requests_total',
       'gatehouse_mfa_outcomes_total',
@@ -62,6 +65,7 @@ describe('createMetrics', () => {
       'gatehouse_refresh_token_reuse_total',
       'gatehouse_sign_in_failures_total',
       'gatehouse_store_operation_duration_seconds',
+      'gatehouse_store_operations_total',
       'gatehouse_tokens_issued_total',
     ]);
     for (const { name, type } of names) {
