@@ -1,17 +1,24 @@
-import {
-  generateAuthenticationOptions,
-  generateRegistrationOptions,
-  verifyAuthenticationResponse,
-  verifyRegistrationResponse,
-  type AuthenticationResponseJSON,
-  type PublicKeyCredentialCreationOptionsJSON,
-  type PublicKeyCredentialRequestOptionsJSON,
-  type RegistrationResponseJSON,
+import type {
+  AuthenticationResponseJSON,
+  PublicKeyCredentialCreationOptionsJSON,
+  PublicKeyCredentialRequestOptionsJSON,
+  RegistrationResponseJSON,
 } from '@simplewebauthn/server';
 import { randomToken } from '../../core/encoding.js';
 import { StoreConflictError, type MfaFactorRecord, type UserRecord } from '../../stores/contract.js';
 import type { ServerContext } from '../context.js';
 import { addFactor, factorText } from './factors.js';
+
+let webauthn: Promise<typeof import('@simplewebauthn/server')> | undefined;
+
+/**
+ * `@simplewebauthn/server`, loaded at the first passkey ceremony: with its ASN.1 and COSE
+ * dependencies it adds about 20 MiB to a process, which a server whose users never use a passkey
+ * need not hold.
+ */
+function loadWebAuthn(): Promise<typeof import('@simplewebauthn/server')> {
+  return (webauthn ??= import('@simplewebauthn/server'));
+}
 
 /** Artifact kind of outstanding WebAuthn challenges (single use, 5 minutes). */
 const CHALLENGE = 'webauthn_challenge';
@@ -44,7 +51,9 @@ export async function passkeyRegistrationOptions(
 ): Promise<{ options: PublicKeyCredentialCreationOptionsJSON; challengeId: string }> {
   const { rpID, rpName } = relyingParty(ctx);
   const existing = (await ctx.store.factors.listByUser(user.id)).filter((factor) => factor.type === 'webauthn');
-  const options = await generateRegistrationOptions({
+  const options = await (
+    await loadWebAuthn()
+  ).generateRegistrationOptions({
     rpName,
     rpID,
     userName: user.email ?? user.username,
@@ -69,6 +78,8 @@ export async function registerPasskey(
   const remembered = await takeChallenge(ctx, challengeId);
   if (remembered?.userId !== user.id) return undefined;
   const { rpID, origin } = relyingParty(ctx);
+  // Loaded outside the try: a module that fails to load is an error, not a failed verification.
+  const { verifyRegistrationResponse } = await loadWebAuthn();
   let verification;
   try {
     verification = await verifyRegistrationResponse({
@@ -111,7 +122,9 @@ export async function passkeyAuthenticationOptions(
 ): Promise<{ options: PublicKeyCredentialRequestOptionsJSON; challengeId: string }> {
   const { rpID } = relyingParty(ctx);
   const allow = userId === null ? [] : (await ctx.store.factors.listByUser(userId)).filter((factor) => factor.type === 'webauthn');
-  const options = await generateAuthenticationOptions({
+  const options = await (
+    await loadWebAuthn()
+  ).generateAuthenticationOptions({
     rpID,
     allowCredentials: allow.map((factor) => ({ id: factor.lookup!, transports: (factor.data.transports ?? []) as string[] })),
     // Passwordless sign-in must verify the user (PIN or biometrics); as a second factor, presence suffices.
@@ -144,6 +157,8 @@ export async function verifyPasskey(
   const factor = await ctx.store.factors.findByLookup('webauthn', response.id);
   if (!factor || (expectedUserId !== null && factor.userId !== expectedUserId)) return undefined;
   const { rpID, origin } = relyingParty(ctx);
+  // Loaded outside the try: a module that fails to load is an error, not a failed verification.
+  const { verifyAuthenticationResponse } = await loadWebAuthn();
   let verification;
   try {
     verification = await verifyAuthenticationResponse({
