@@ -10,6 +10,8 @@ import type { AuditEventRecord, ClientRecord } from '../src/stores/contract.js';
 import { createMemoryStore } from '../src/stores/memory/index.js';
 import { createSqlStore, migrateToLatest, migrations, type Database } from '../src/stores/sql/index.js';
 import { createSqliteStore } from '../src/stores/sqlite/index.js';
+import { statement } from '../src/stores/sql/statements.js';
+import { sqliteStatements } from '../src/stores/sqlite/sqlite-statements.js';
 import { openSqliteStore } from '../src/stores/sqlite/sqlite-store.js';
 import { startWalCheckpoints } from '../src/stores/sqlite/wal-checkpoints.js';
 import { FakeClock, T0 } from './helpers/fake-clock.js';
@@ -424,6 +426,83 @@ describe('sqlite store: prepared statements beside Kysely, checkpoints in a thre
     } finally {
       await store.close();
     }
+  });
+
+  describe('writes issued in one turn commit together, each caller told its own outcome after the commit', () => {
+    const INSERT = statement('test_group_insert', 'insert into t (id) values (?)');
+    let database: BetterSqlite3.Database;
+    let db: Kysely<Database>;
+    let filename: string;
+    const ids = () => (database.prepare('select id from t order by id').all() as { id: number }[]).map((row) => row.id);
+
+    beforeEach(() => {
+      filename = join(dir, 'group.db');
+      database = new BetterSqlite3(filename);
+      database.pragma('journal_mode = WAL');
+      // 666 ends the whole transaction (SQLite rolls it back); 13 fails its own statement only.
+      database.exec(`create table t (id integer primary key);
+        create trigger t_rollback before insert on t when new.id = 666 begin select raise(rollback, 'rolled back by trigger'); end;
+        create trigger t_abort before insert on t when new.id = 13 begin select raise(abort, 'refused by trigger'); end;`);
+      db = new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
+    });
+
+    afterEach(async () => {
+      await db.destroy();
+    });
+
+    it('a constraint error goes to its caller alone; the others are stored, and committed when told', async () => {
+      const statements = sqliteStatements(database, db);
+      const other = new BetterSqlite3(filename, { readonly: true });
+      try {
+        const seenByOther: number[][] = [];
+        const outcomes = await Promise.allSettled(
+          [1, 1, 13, 2].map((id) =>
+            statements.run(INSERT, [id]).then((changes) => {
+              // Another connection sees only what is committed: the whole group, or the caller was told too early.
+              seenByOther.push((other.prepare('select id from t order by id').all() as { id: number }[]).map((row) => row.id));
+              return changes;
+            }),
+          ),
+        );
+        expect(outcomes.map((outcome) => outcome.status)).toEqual(['fulfilled', 'rejected', 'rejected', 'fulfilled']);
+        expect(outcomes[1]).toMatchObject({ reason: { code: 'SQLITE_CONSTRAINT_PRIMARYKEY' } });
+        expect(outcomes[2]).toMatchObject({ reason: { message: 'refused by trigger' } });
+        expect(seenByOther).toEqual([
+          [1, 2],
+          [1, 2],
+        ]);
+        expect(ids()).toEqual([1, 2]);
+        expect(database.inTransaction).toBe(false);
+      } finally {
+        other.close();
+      }
+    });
+
+    it('an error that ends the transaction goes to every caller of the group: none of their writes is kept', async () => {
+      const statements = sqliteStatements(database, db);
+      const outcomes = await Promise.allSettled([1, 2, 666, 3].map((id) => statements.run(INSERT, [id])));
+      for (const outcome of outcomes) expect(outcome).toMatchObject({ status: 'rejected', reason: { message: 'rolled back by trigger' } });
+      expect(ids()).toEqual([]);
+      // The next turn's writes form a group of their own.
+      await expect(Promise.all([statements.run(INSERT, [4]), statements.run(INSERT, [5])])).resolves.toEqual([1, 1]);
+      expect(ids()).toEqual([4, 5]);
+    });
+
+    it('a group that cannot take the write lock rejects every caller; a write alone needs no transaction', async () => {
+      const statements = sqliteStatements(database, db);
+      database.pragma('busy_timeout = 20');
+      const holder = new BetterSqlite3(filename);
+      try {
+        holder.exec('begin immediate');
+        const outcomes = await Promise.allSettled([1, 2].map((id) => statements.run(INSERT, [id])));
+        for (const outcome of outcomes) expect(outcome).toMatchObject({ status: 'rejected', reason: { code: 'SQLITE_BUSY' } });
+        holder.exec('rollback');
+        await expect(statements.run(INSERT, [7])).resolves.toBe(1);
+        expect(ids()).toEqual([7]);
+      } finally {
+        holder.close();
+      }
+    });
   });
 
   it('checkpoints off the store connection: the WAL stays bounded under a write loop, and close() leaves no WAL behind', async () => {

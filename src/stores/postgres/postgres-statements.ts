@@ -1,5 +1,5 @@
 import type { Pool } from 'pg';
-import type { SqlValue, Statement, StatementRunner } from '../sql/index.js';
+import { byColumn, type SqlValue, type Statement, type StatementRunner } from '../sql/index.js';
 
 /**
  * Runs the hot paths' statements as named prepared statements on `pool`, the pool Kysely also
@@ -24,6 +24,13 @@ export function postgresStatements(pool: Pool): StatementRunner {
     },
     async run(statement, values) {
       return (await query(statement, values)).rowCount ?? 0;
+    },
+    async insertAfterRead(read, values, insert, rowsAfter) {
+      const rows = rowsAfter((await query(read, values)).rows[0]);
+      if (rows.length === 0) return 0;
+      // One statement, atomic on its own: a transaction would only add two round trips.
+      const inserted = await pool.query({ name: insert.name, text: insert.postgresSql, values: byColumn(insert, rows) });
+      return inserted.rowCount ?? 0;
     },
   };
 }

@@ -1,35 +1,44 @@
-import { sql, type Kysely, type Selectable } from 'kysely';
+import type { Selectable } from 'kysely';
 import { StoreConflictError, type AuditEventRecord, type AuditRepository, type Json, type NewAuditEvent } from '../contract.js';
 import { asConflict, primaryKeyField } from './conflicts.js';
 import { checkedLimit, toMillis } from './column-values.js';
 import type { SqlContext } from './context.js';
-import type { AuditEventsTable, Database } from './schema.js';
+import type { AuditEventsTable } from './schema.js';
+import { insertStatement, statement, type SqlValue, type StatementRunner } from './statements.js';
 
 /** Default page size of {@link SqlAuditRepository.list}, as in the contract. */
 const DEFAULT_LIST_LIMIT = 1000;
 /** How often an append that lost the race for its `seq` to another process tries again. */
 const MAX_APPEND_ATTEMPTS = 50;
-/**
- * Rows of a batch inserted by one statement. 12 parameters a row stays below SQLite's 32,766 and
- * PostgreSQL's 65,535 bound parameters. A batch up to this size is one INSERT, which is atomic on
- * its own; a larger one is several, in a transaction.
- */
-const ROWS_PER_STATEMENT = 1000;
+
+const LAST = statement<{ seq: number | string; hash: string }>('gatehouse_audit_last', 'select seq, hash from audit_events order by seq desc limit 1');
+/** The columns of a row, in the order of {@link toValues}. */
+const INSERT = insertStatement('gatehouse_audit_insert', 'audit_events', {
+  seq: 'bigint',
+  time: 'bigint',
+  type: 'text',
+  outcome: 'text',
+  request_id: 'text',
+  client_id: 'text',
+  subject: 'text',
+  ip: 'text',
+  user_agent: 'text',
+  details: 'text',
+  prev_hash: 'text',
+  hash: 'text',
+});
 
 /**
  * The audit log in the `audit_events` table.
  *
  * Appending a batch (`append` is a batch of one) reads the last event, then inserts every row of
- * the batch chained to it with one INSERT. It is kept race-free by the primary key rather than by
- * locks, so it is the same on SQLite and PostgreSQL: of several writers that read the same last
- * event and insert the same `seq`, exactly one succeeds; the others' whole batches are refused, and
- * they read the new last event and try again. Since a row is only ever inserted, the `prev_hash` a
- * writer read stays the hash of `seq - 1`.
- *
- * No lock is held between the read and the insert: better-sqlite3 waits for a lock synchronously,
- * so a SQLite write transaction left open across an `await` would stall every other connection of
- * the process (and, in one process, deadlock with them until the busy timeout). Only a batch too
- * large for one statement takes a transaction.
+ * the batch chained to it, all or none (`insertAfterRead`). On SQLite the read and the inserts are
+ * one synchronous `BEGIN IMMEDIATE` transaction: no other writer, in this process or another, can
+ * come between, and the write lock is never held across an `await`. On PostgreSQL the batch is one
+ * INSERT after the read, kept race-free by the primary key rather than by locks: of several writers
+ * that read the same last event and insert the same `seq`, exactly one succeeds; the others' whole
+ * batches are refused, and they read the new last event and try again. Since a row is only ever
+ * inserted, the `prev_hash` a writer read stays the hash of `seq - 1`.
  */
 export class SqlAuditRepository implements AuditRepository {
   readonly #ctx: SqlContext;
@@ -55,8 +64,7 @@ export class SqlAuditRepository implements AuditRepository {
   async #appendRacing(events: readonly NewAuditEvent[], chain: (prevHash: string, seq: number, index: number) => string): Promise<AuditEventRecord[]> {
     for (let attempt = 1; ; attempt += 1) {
       try {
-        if (events.length <= ROWS_PER_STATEMENT) return await appendAfterLast(this.#ctx.db, events, chain);
-        return await this.#inWriteTransaction((db) => appendAfterLast(db, events, chain));
+        return await appendAfterLast(this.#ctx.statements, events, chain);
       } catch (error) {
         const conflict = asConflict(error, this.#ctx.dialect, primaryKeyField('seq'));
         if (!(conflict instanceof StoreConflictError)) throw error;
@@ -67,27 +75,6 @@ export class SqlAuditRepository implements AuditRepository {
         await new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(2 ** attempt, 25)));
       }
     }
-  }
-
-  /**
-   * Runs `work` in one transaction. SQLite's is `BEGIN IMMEDIATE`: it takes the write lock before
-   * the read, where a deferred one that reads and then writes fails at once (SQLITE_BUSY, without
-   * waiting) when another connection wrote in between.
-   */
-  #inWriteTransaction<T>(work: (db: Kysely<Database>) => Promise<T>): Promise<T> {
-    if (this.#ctx.dialect === 'postgres') return this.#ctx.db.transaction().execute(work);
-    return this.#ctx.db.connection().execute(async (db) => {
-      await sql`begin immediate`.execute(db);
-      try {
-        const result = await work(db);
-        await sql`commit`.execute(db);
-        return result;
-      } catch (error) {
-        // Fails only when SQLite already rolled back (a failed COMMIT may): the first error is the news.
-        await sql`rollback`.execute(db).catch(() => undefined);
-        throw error;
-      }
-    });
   }
 
   async list(options: { afterSeq?: number; limit?: number; type?: string } = {}): Promise<AuditEventRecord[]> {
@@ -105,31 +92,35 @@ export class SqlAuditRepository implements AuditRepository {
 }
 
 /**
- * Reads the last event and inserts `events` after it, chained, {@link ROWS_PER_STATEMENT} rows a
- * statement. Every hash is computed before the first insert: a throwing `chain` writes nothing.
+ * Reads the last event and inserts `events` after it, chained. Every hash is computed before the
+ * first insert: a throwing `chain` writes nothing.
  */
 async function appendAfterLast(
-  db: Kysely<Database>,
+  statements: StatementRunner,
   events: readonly NewAuditEvent[],
   chain: (prevHash: string, seq: number, index: number) => string,
 ): Promise<AuditEventRecord[]> {
-  const last = await db.selectFrom('audit_events').select(['seq', 'hash']).orderBy('seq', 'desc').limit(1).executeTakeFirst();
-  let seq = last === undefined ? 0 : Number(last.seq);
-  let prevHash = last?.hash ?? '';
-  const rows = events.map((event, index) => {
-    seq += 1;
-    const row = toRow({ ...event, seq, prevHash, hash: chain(prevHash, seq, index) });
-    prevHash = row.hash;
-    return row;
+  let records: AuditEventRecord[] = [];
+  await statements.insertAfterRead(LAST, [], INSERT, (last) => {
+    let seq = last === undefined ? 0 : Number(last.seq);
+    let prevHash = last?.hash ?? '';
+    // Made afresh on every call: on PostgreSQL a refused batch is made again after the new last event.
+    records = events.map((event, index) => {
+      seq += 1;
+      const record: AuditEventRecord = { ...event, seq, prevHash, hash: chain(prevHash, seq, index) };
+      prevHash = record.hash;
+      return record;
+    });
+    return records.map(toValues);
   });
-  for (let i = 0; i < rows.length; i += ROWS_PER_STATEMENT) {
-    await db
-      .insertInto('audit_events')
-      .values(rows.slice(i, i + ROWS_PER_STATEMENT))
-      .execute();
-  }
-  // Read back from the rows, so the caller sees exactly what a later list() returns.
-  return rows.map(fromRow);
+  // Read back through the row, so the caller sees exactly what a later list() returns.
+  return records.map((record) => fromRow(toRow(record)));
+}
+
+/** A record as the values of an {@link INSERT}. */
+function toValues(record: AuditEventRecord): SqlValue[] {
+  const row = toRow(record);
+  return [row.seq, row.time, row.type, row.outcome, row.request_id, row.client_id, row.subject, row.ip, row.user_agent, row.details, row.prev_hash, row.hash];
 }
 
 function toRow(event: AuditEventRecord) {

@@ -46,6 +46,37 @@ export function statement<Row = unknown>(name: string, sql: string): Statement<R
 }
 
 /**
+ * A {@link Statement} inserting one row into a table, which
+ * {@link StatementRunner.insertAfterRead} runs for a batch of rows. Its SQLite text inserts one
+ * row and runs once a row; its PostgreSQL text inserts from `unnest` of one array a column, so a
+ * batch of any size is one execution of one prepared statement.
+ */
+export interface InsertStatement extends Statement<never> {
+  /** How many values a row has. */
+  readonly columns: number;
+}
+
+/**
+ * Declares an {@link InsertStatement} into `table`, once, at module level: `columns` maps each
+ * column, in the order of a row's values, to its PostgreSQL type (the arrays' element type).
+ *
+ * @example
+ * const INSERT = insertStatement('gatehouse_thing_insert', 'things', { id: 'text', created: 'bigint' });
+ */
+export function insertStatement(name: string, table: string, columns: Readonly<Record<string, 'bigint' | 'text'>>): InsertStatement {
+  const names = Object.keys(columns).join(', ');
+  const types = Object.values(columns);
+  const declared = statement<never>(name, `insert into ${table} (${names}) values (${types.map(() => '?').join(', ')})`);
+  const arrays = types.map((type, index) => `$${index + 1}::${type}[]`).join(', ');
+  return { ...declared, postgresSql: `insert into ${table} (${names}) select * from unnest(${arrays})`, columns: types.length };
+}
+
+/** The values of `rows` a column at a time: the arrays an {@link InsertStatement} takes on PostgreSQL. */
+export function byColumn(insert: InsertStatement, rows: readonly (readonly SqlValue[])[]): SqlValue[][] {
+  return Array.from({ length: insert.columns }, (_, column) => rows.map((row) => row[column] ?? null));
+}
+
+/**
  * Runs {@link Statement}s: prepared once per store on SQLite (`sqliteStatements`), as named
  * prepared statements on PostgreSQL (`postgresStatements`). Driver errors come through unchanged,
  * so `asConflict` and `isStoreUnavailable` read them as they read Kysely's.
@@ -57,6 +88,19 @@ export interface StatementRunner {
   all<Row>(statement: Statement<Row>, values: readonly SqlValue[]): Promise<Row[]>;
   /** Runs a statement that returns no rows; resolves to the number of rows it changed. */
   run(statement: Statement, values: readonly SqlValue[]): Promise<number>;
+  /**
+   * Reads the first row of `read`, then inserts with `insert` the rows `rowsAfter` makes of it:
+   * all of them or, when one fails (or `rowsAfter` throws), none. Resolves to the number inserted.
+   * On SQLite the read and the inserts are one `BEGIN IMMEDIATE` transaction, so no other writer
+   * comes between them; on PostgreSQL the inserts are one statement and the read is not part of
+   * it, so a key must refuse the rows when another writer came between.
+   */
+  insertAfterRead<Row>(
+    read: Statement<Row>,
+    values: readonly SqlValue[],
+    insert: InsertStatement,
+    rowsAfter: (row: Row | undefined) => readonly (readonly SqlValue[])[],
+  ): Promise<number>;
 }
 
 /**
@@ -76,6 +120,20 @@ export function kyselyStatements(db: Kysely<Database>, dialect: SqlDialectName):
     },
     async run(statement, values) {
       return Number((await execute(statement, values)).numAffectedRows ?? 0n);
+    },
+    async insertAfterRead(read, values, insert, rowsAfter) {
+      const rows = rowsAfter((await execute(read, values)).rows[0]);
+      if (rows.length === 0) return 0;
+      if (dialect === 'postgres') {
+        await db.executeQuery(CompiledQuery.raw(insert.postgresSql, byColumn(insert, rows)));
+      } else if (rows.length === 1) {
+        await db.executeQuery(CompiledQuery.raw(insert.sql, [...rows[0]!]));
+      } else {
+        await db.transaction().execute(async (tx) => {
+          for (const row of rows) await tx.executeQuery(CompiledQuery.raw(insert.sql, [...row]));
+        });
+      }
+      return rows.length;
     },
   };
 }
