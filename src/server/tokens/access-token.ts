@@ -85,7 +85,7 @@ export async function issueAccessToken(
     ...(input.scope.length > 0 ? { scope: input.scope.join(' ') } : {}),
   };
   const signer = ctx.keys.signingKey(options.tokens.accessTokenSigningAlg);
-  const token = signJwt(signer, ACCESS_TOKEN_TYP, claims);
+  const token = await signJwt(signer, ACCESS_TOKEN_TYP, claims);
   await ctx.store.artifacts.put({
     kind: ACCESS_TOKEN_RECORD,
     id: claims.jti,
