@@ -1,4 +1,3 @@
-import { isThenable } from '../../core/promises.js';
 /**
  * An endpoint as a declared chain of small named steps over an explicit context (STYLE.md "Request
  * flow"): parse → named checks → one decision → respond. Each step takes the context built so far
@@ -12,6 +11,8 @@ import { isThenable } from '../../core/promises.js';
  *   .step(requireConfidentialClient)           // may stop with 401
  *   .respond(describeToken);                   // the decision and the answer
  */
+
+import { isThenable } from '../../core/promises.js';
 
 /**
  * What a step does: stop with a Response, add fields to the context, or `undefined` (continue). A

@@ -1,4 +1,4 @@
-import { decodeProtectedHeader, jwtVerify, type JWTPayload } from 'jose';
+import { decodeJwt, decodeProtectedHeader, jwtVerify, type JWTPayload } from 'jose';
 import { signJwt } from '../keys/jwt-signer.js';
 import { randomToken } from '../../core/encoding.js';
 import { isConsentActive } from '../consent.js';
@@ -163,25 +163,18 @@ export async function activeAccessToken(
 }
 
 /**
- * The `kid` and claims of a compact JWS, decoded but not verified; `undefined` unless it has the
- * shape of this server's access tokens (three parts, a `kid`, a string `jti`, a numeric `exp`).
+ * The `kid` and claims of a compact JWS, decoded (by `jose`) but not verified; `undefined` unless it
+ * has the shape of this server's access tokens (a `kid`, a string `jti`, a numeric `exp`).
  */
 function readUnverified(token: string): { kid: string; claims: AccessTokenClaims } | undefined {
-  const parts = token.split('.');
-  if (parts.length !== 3) return undefined;
   try {
-    const header: unknown = JSON.parse(Buffer.from(parts[0]!, 'base64url').toString('utf8'));
-    const claims: unknown = JSON.parse(Buffer.from(parts[1]!, 'base64url').toString('utf8'));
-    if (!isObject(header) || typeof header.kid !== 'string' || !isObject(claims)) return undefined;
-    if (typeof claims.jti !== 'string' || typeof claims.exp !== 'number') return undefined;
-    return { kid: header.kid, claims: claims as AccessTokenClaims };
+    const { kid } = decodeProtectedHeader(token);
+    const claims = decodeJwt(token);
+    if (typeof kid !== 'string' || typeof claims.jti !== 'string' || typeof claims.exp !== 'number') return undefined;
+    return { kid, claims: claims as AccessTokenClaims };
   } catch {
     return undefined;
   }
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 /** Revokes one access token; true when it was active. */

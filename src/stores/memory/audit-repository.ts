@@ -1,5 +1,6 @@
 import { ConfigError } from '../../core/errors.js';
 import type { AuditEventRecord, AuditRepository, NewAuditEvent } from '../contract.js';
+import { copyJson } from './record-table.js';
 
 /** Default page size of {@link MemoryAuditRepository.list}, as in the contract. */
 const DEFAULT_LIST_LIMIT = 1000;
@@ -124,9 +125,9 @@ function toRecord(event: NewAuditEvent, seq: number, prevHash: string, hash: str
   };
 }
 
-/** A copy handed out: `details` is the only member that is not a primitive. */
+/** A copy handed out: `details` (already plain JSON) is the only member that is not a primitive. */
 function copy(event: AuditEventRecord): AuditEventRecord {
-  return { ...event, details: JSON.parse(JSON.stringify(event.details)) as AuditEventRecord['details'] };
+  return { ...event, details: copyJson(event.details) };
 }
 
 /** Throws unless `limit` is a count, as the SQL store does. */

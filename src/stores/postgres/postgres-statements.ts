@@ -13,8 +13,8 @@ import { byColumn, type SqlValue, type Statement, type StatementRunner } from '.
  * later with `max_prepared_statements` set.
  */
 export function postgresStatements(pool: Pool): StatementRunner {
-  const query = <Row>(statement: Statement<Row>, values: readonly SqlValue[]) =>
-    pool.query<Row & object>({ name: statement.name, text: statement.postgresSql, values: values as SqlValue[] });
+  const query = <Row>(statement: Statement<Row>, values: readonly (SqlValue | SqlValue[])[]) =>
+    pool.query<Row & object>({ name: statement.name, text: statement.postgresSql, values: values as (SqlValue | SqlValue[])[] });
   return {
     async get(statement, values) {
       return (await query(statement, values)).rows[0];
@@ -29,8 +29,7 @@ export function postgresStatements(pool: Pool): StatementRunner {
       const rows = rowsAfter((await query(read, values)).rows[0]);
       if (rows.length === 0) return 0;
       // One statement, atomic on its own: a transaction would only add two round trips.
-      const inserted = await pool.query({ name: insert.name, text: insert.postgresSql, values: byColumn(insert, rows) });
-      return inserted.rowCount ?? 0;
+      return (await query(insert, byColumn(insert, rows))).rowCount ?? 0;
     },
   };
 }

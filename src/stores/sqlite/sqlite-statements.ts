@@ -17,8 +17,9 @@ import type { Database, InsertStatement, SqlValue, Statement, StatementRunner } 
  * queues behind that mutex (`db.connection()`) and runs after the transaction. Otherwise it runs at
  * once: between statements outside a transaction there is nothing to break. The transactions left
  * on Kysely (revoking a consent, rotating keys) are rare, so the queue is almost never taken;
- * consume's exactly-one-winner holds either way, being a single UPDATE on a single connection. Never await a statement inside a Kysely transaction (it would wait for its
- * own transaction): use the transaction's connection.
+ * consume's exactly-one-winner holds either way, being a single UPDATE on a single connection.
+ * Never await a statement inside a Kysely transaction (it would wait for its own transaction): use
+ * the transaction's connection.
  *
  * Writes (`run`) are committed in groups: those issued in one turn of the event loop are queued and
  * run at `setImmediate` in one transaction, one commit for all of them rather than one each, and
