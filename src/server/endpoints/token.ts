@@ -2,8 +2,7 @@ import { OAuthError } from '../../core/errors.js';
 import { auditEvent } from '../audit/events.js';
 import type { ClientRecord, GrantType } from '../../stores/contract.js';
 import type { ServerContext } from '../context.js';
-import { GRANT_HANDLERS, type GrantHandler } from '../grants/index.js';
-import type { TokenResponse } from '../tokens/token-response.js';
+import { GRANT_HANDLERS, type GrantHandler, type GrantResult } from '../grants/index.js';
 import { endpoint, type EndpointInput } from '../http/endpoint.js';
 import type { FormParams } from '../http/form.js';
 import { pipeline } from '../http/pipeline.js';
@@ -53,8 +52,8 @@ async function runGrant({
   client: ClientRecord;
   form: FormParams;
   handler: GrantHandler;
-}): Promise<{ tokens: TokenResponse }> {
-  return { tokens: await handler(ctx, client, form) };
+}): Promise<GrantResult> {
+  return handler(ctx, client, form);
 }
 
 /** The token response (RFC 6749 §5.1): JSON, never cached; counted, and audited after the answer. */
@@ -63,17 +62,18 @@ function answerTokens({
   client,
   grantType,
   tokens,
+  subject,
 }: {
   ctx: Pick<ServerContext, 'audit' | 'metrics'>;
   client: ClientRecord;
   grantType: GrantType;
-  tokens: TokenResponse;
-}): Response {
+} & GrantResult): Response {
   ctx.metrics.tokensIssued.inc({ grant_type: grantType });
   // The highest-volume event: written by the audit queue, after the response (same chain).
   ctx.audit.recordLater(
     auditEvent('token.issued', {
       client_id: client.clientId,
+      ...(subject !== undefined ? { sub: subject } : {}),
       grant_type: grantType,
       scope: tokens.scope ?? null,
       with_refresh: tokens.refresh_token !== undefined,

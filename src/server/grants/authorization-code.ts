@@ -7,7 +7,7 @@ import { audienceDefaults, resolveAudience } from '../resource-indicators.js';
 import { AUTHORIZATION_CODE, codeId, findRedeemedCode, rememberRedeemedCode, type AuthorizationCodeState } from '../tokens/authorization-code.js';
 import { revokeFamily } from '../tokens/token-family.js';
 import { activeConsentUser, issueUserTokens, mayIssueRefreshToken } from '../tokens/user-tokens.js';
-import type { TokenResponse } from '../tokens/token-response.js';
+import type { GrantResult } from './index.js';
 
 /** RFC 7636 §4.1: 43 to 128 unreserved characters. */
 const CODE_VERIFIER = /^[A-Za-z0-9._~-]{43,128}$/;
@@ -31,7 +31,7 @@ export async function authorizationCodeGrant(
   ctx: Pick<ServerContext, 'audit' | 'clock' | 'config' | 'keys' | 'secrets' | 'store'>,
   client: ClientRecord,
   params: FormParams,
-): Promise<TokenResponse> {
+): Promise<GrantResult> {
   const code = params.get('code');
   if (code === undefined) throw new OAuthError('invalid_request', 'code is required');
   const verifier = params.get('code_verifier');
@@ -80,7 +80,7 @@ export async function authorizationCodeGrant(
     ...(state.nonce !== null ? { nonce: state.nonce } : {}),
     refresh: withRefresh ? { issue: state.scope } : undefined,
   });
-  return response;
+  return { tokens: response, subject: user.id };
 }
 
 async function replayed(ctx: Pick<ServerContext, 'audit' | 'clock' | 'config' | 'store'>, familyId: string, client: ClientRecord): Promise<never> {

@@ -5,7 +5,7 @@ import type { FormParams } from '../http/form.js';
 import { audienceDefaults, resolveAudience } from '../resource-indicators.js';
 import { grantableScope, parseScope } from '../scope.js';
 import { issueAccessToken } from '../tokens/access-token.js';
-import type { TokenResponse } from '../tokens/token-response.js';
+import type { GrantResult } from './index.js';
 
 /** Scopes that only make sense with an end user, never in a client-credentials token. */
 const USER_SCOPES = new Set(['openid', 'offline_access']);
@@ -18,7 +18,7 @@ export async function clientCredentialsGrant(
   ctx: Pick<ServerContext, 'clock' | 'config' | 'keys' | 'secrets' | 'store'>,
   client: ClientRecord,
   params: FormParams,
-): Promise<TokenResponse> {
+): Promise<GrantResult> {
   if (client.tokenEndpointAuthMethod === 'none') {
     throw new OAuthError('unauthorized_client', 'public clients cannot use the client_credentials grant');
   }
@@ -32,9 +32,11 @@ export async function clientCredentialsGrant(
   const audience = resolveAudience(params.getAll('resource'), client, { ...audienceDefaults(ctx), scope });
   const issued = await issueAccessToken(ctx, { subject: client.clientId, clientId: client.clientId, scope, audience, familyId: null, consentId: null });
   return {
-    access_token: issued.token,
-    token_type: 'Bearer',
-    expires_in: issued.expiresIn,
-    ...(scope.length > 0 ? { scope: scope.join(' ') } : {}),
+    tokens: {
+      access_token: issued.token,
+      token_type: 'Bearer',
+      expires_in: issued.expiresIn,
+      ...(scope.length > 0 ? { scope: scope.join(' ') } : {}),
+    },
   };
 }

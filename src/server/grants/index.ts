@@ -6,8 +6,14 @@ import { clientCredentialsGrant } from './client-credentials.js';
 import { refreshTokenGrant } from './refresh-token.js';
 import type { TokenResponse } from '../tokens/token-response.js';
 
+/** What a grant answers: the tokens, and the end user they were issued for (none for a client's own tokens). */
+export interface GrantResult {
+  tokens: TokenResponse;
+  subject?: string;
+}
+
 /** A grant handler: validates the grant-specific parameters and answers with tokens. */
-export type GrantHandler = (ctx: ServerContext, client: ClientRecord, params: FormParams) => Promise<TokenResponse>;
+export type GrantHandler = (ctx: ServerContext, client: ClientRecord, params: FormParams) => Promise<GrantResult>;
 
 /** The grants this server implements, by `grant_type`. Discovery advertises exactly these keys. */
 export const GRANT_HANDLERS: Record<GrantType, GrantHandler> = {

@@ -7,7 +7,7 @@ import { parseScope } from '../scope.js';
 import { findSuccessor, REFRESH_TOKEN, refreshTokenId, rememberSuccessor, type RefreshTokenState } from '../tokens/refresh-token.js';
 import { revokeFamily } from '../tokens/token-family.js';
 import { activeConsentUser, issueUserTokens, type UserTokensInput } from '../tokens/user-tokens.js';
-import type { TokenResponse } from '../tokens/token-response.js';
+import type { GrantResult } from './index.js';
 
 /** How long a losing concurrent request waits for the winner's successor inside the grace window. */
 const SUCCESSOR_WAIT_MS = 2000;
@@ -25,7 +25,7 @@ export async function refreshTokenGrant(
   ctx: Pick<ServerContext, 'audit' | 'clock' | 'config' | 'keys' | 'metrics' | 'secrets' | 'store'>,
   client: ClientRecord,
   params: FormParams,
-): Promise<TokenResponse> {
+): Promise<GrantResult> {
   const token = params.get('refresh_token');
   if (token === undefined) throw new OAuthError('invalid_request', 'refresh_token is required');
   const { store } = ctx;
@@ -62,11 +62,11 @@ export async function refreshTokenGrant(
       await revokeFamily(ctx, familyId, 'refresh_reuse', client.clientId);
       throw new OAuthError('invalid_grant', 'the refresh token was already used; its token family is revoked');
     }
-    return (await issueUserTokens(ctx, { ...base, refresh: { reuse: successor } })).response;
+    return { tokens: (await issueUserTokens(ctx, { ...base, refresh: { reuse: successor } })).response, subject: user.id };
   }
   const { response, refreshToken } = await issueUserTokens(ctx, { ...base, refresh: { issue: state.scope } });
   if (graceApplies(ctx, client)) await rememberSuccessor(ctx, familyId, id, refreshToken!);
-  return response;
+  return { tokens: response, subject: user.id };
 }
 
 /**
