@@ -34,11 +34,15 @@ const INSERT = insertStatement('gatehouse_audit_insert', 'audit_events', {
  * Appending a batch (`append` is a batch of one) reads the last event, then inserts every row of
  * the batch chained to it, all or none (`insertAfterRead`). On SQLite the read and the inserts are
  * one synchronous `BEGIN IMMEDIATE` transaction: no other writer, in this process or another, can
- * come between, and the write lock is never held across an `await`. On PostgreSQL the batch is one
- * INSERT after the read, kept race-free by the primary key rather than by locks: of several writers
- * that read the same last event and insert the same `seq`, exactly one succeeds; the others' whole
- * batches are refused, and they read the new last event and try again. Since a row is only ever
- * inserted, the `prev_hash` a writer read stays the hash of `seq - 1`.
+ * come between, and the write lock is never held across an `await`. On PostgreSQL they are one
+ * transaction behind the schema's advisory lock of appends (see `postgresStatements`): writers in
+ * other processes wait for the lock rather than race for the next `seq`.
+ *
+ * The primary key stays the guard of last resort: should two writers still read the same last
+ * event (a runner without the lock, such as a store over a bare Kysely instance, or an instance of
+ * an older version during a rolling upgrade), exactly one insert of that `seq` succeeds; the
+ * others' whole batches are refused, and they read the new last event and try again. Since a row
+ * is only ever inserted, the `prev_hash` a writer read stays the hash of `seq - 1`.
  */
 export class SqlAuditRepository implements AuditRepository {
   readonly #ctx: SqlContext;
@@ -71,7 +75,7 @@ export class SqlAuditRepository implements AuditRepository {
         if (attempt >= MAX_APPEND_ATTEMPTS) {
           throw new StoreConflictError('seq', `audit event not appended: lost the race for a sequence number ${attempt} times`);
         }
-        // A short random pause, so writers that keep colliding spread out.
+        // Only without the lock (see above). A short random pause, so writers that keep colliding spread out.
         await new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(2 ** attempt, 25)));
       }
     }
@@ -104,7 +108,7 @@ async function appendAfterLast(
   await statements.insertAfterRead(LAST, [], INSERT, (last) => {
     let seq = last === undefined ? 0 : Number(last.seq);
     let prevHash = last?.hash ?? '';
-    // Made afresh on every call: on PostgreSQL a refused batch is made again after the new last event.
+    // Made afresh on every call: a batch refused by the key is made again after the new last event.
     records = events.map((event, index) => {
       seq += 1;
       const record: AuditEventRecord = { ...event, seq, prevHash, hash: chain(prevHash, seq, index) };

@@ -92,8 +92,10 @@ export interface StatementRunner {
    * Reads the first row of `read`, then inserts with `insert` the rows `rowsAfter` makes of it:
    * all of them or, when one fails (or `rowsAfter` throws), none. Resolves to the number inserted.
    * On SQLite the read and the inserts are one `BEGIN IMMEDIATE` transaction, so no other writer
-   * comes between them; on PostgreSQL the inserts are one statement and the read is not part of
-   * it, so a key must refuse the rows when another writer came between.
+   * comes between them; on PostgreSQL (`postgresStatements`) they are one transaction that first
+   * takes the schema's advisory lock of appends, so writers in every process queue instead of
+   * colliding, and the inserts are one statement. A runner without that lock (`kyselyStatements`
+   * on PostgreSQL) relies on a key refusing the rows when another writer came between.
    */
   insertAfterRead<Row>(
     read: Statement<Row>,
