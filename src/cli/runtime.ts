@@ -76,20 +76,25 @@ function openDurableStore(config: CliConfig): Store {
       connectionString: location.url,
       poolSize: config.dbPoolSize,
       statementTimeoutMs: config.dbStatementTimeoutMs,
+      queryTimeoutMs: config.dbQueryTimeoutMs,
+      connectionTimeoutMs: config.dbConnectionTimeoutMs,
       ...(config.databaseSchema ? { schema: config.databaseSchema } : {}),
     });
   }
   const filename = location.file;
   mkdirSync(dirname(filename), { recursive: true, mode: 0o700 });
-  const store = createSqliteStore({ filename });
+  const store = createSqliteStore({ filename, busyTimeoutMs: config.sqliteBusyTimeoutMs });
   // Holds password hashes and encrypted keys: readable by the owner only (SQLite gives its WAL files the same mode).
   chmodSync(filename, 0o600);
   return store;
 }
 
-/** Connects to Redis (fail-fast: commands fail during an outage instead of queueing) and waits until ready. */
-async function openRedis(url: string): Promise<Redis | Cluster> {
-  const redis = connectRedis(url, { failFast: true });
+/**
+ * Connects to Redis and waits until ready. Fail-fast: commands fail during an outage instead of
+ * queueing, and each has the command timeout, so a request never waits on Redis longer than that.
+ */
+async function openRedis(url: string, commandTimeoutMs: number): Promise<Redis | Cluster> {
+  const redis = connectRedis(url, { failFast: true, commandTimeoutMs });
   redis.on('error', () => undefined); // reported through failing commands and /readyz
   await new Promise<void>((ready, fail) => {
     const timer = setTimeout(() => {
@@ -140,7 +145,7 @@ export async function openRuntime(config: CliConfig, warn: (message: string) => 
   let bus: InvalidationBus | undefined;
   if (config.redisUrl) {
     try {
-      redis = await openRedis(config.redisUrl);
+      redis = await openRedis(config.redisUrl, config.redisCommandTimeoutMs);
     } catch (error) {
       await durable.close();
       throw error;

@@ -33,6 +33,14 @@ describe("readCommandSetting: a variable's text, a flag or a file value", () => 
     ['port', '70000', 'port (GATEHOUSE_PORT) must be a whole number from 0 to 65535, got "70000"'],
     ['workers', '0', 'workers (GATEHOUSE_WORKERS) must be a whole number from 1 to 256, got "0"'],
     ['dbStatementTimeoutMs', '-1', 'dbStatementTimeoutMs (GATEHOUSE_DB_STATEMENT_TIMEOUT) must be a whole number from 0 to 3600000, got "-1"'],
+    ['dbQueryTimeoutMs', '0', 'dbQueryTimeoutMs (GATEHOUSE_DB_QUERY_TIMEOUT) must be a whole number from 1 to 3600000, got "0"'],
+    ['dbConnectionTimeoutMs', '1.5', 'dbConnectionTimeoutMs (GATEHOUSE_DB_CONNECTION_TIMEOUT) must be a whole number from 1 to 600000, got "1.5"'],
+    ['redisCommandTimeoutMs', '0', 'redisCommandTimeoutMs (GATEHOUSE_REDIS_COMMAND_TIMEOUT) must be a whole number from 1 to 60000, got "0"'],
+    ['redisCommandTimeoutMs', '1s', 'redisCommandTimeoutMs (GATEHOUSE_REDIS_COMMAND_TIMEOUT) must be a whole number from 1 to 60000, got "1s"'],
+    ['sqliteBusyTimeoutMs', '-1', 'sqliteBusyTimeoutMs (GATEHOUSE_SQLITE_BUSY_TIMEOUT) must be a whole number from 0 to 600000, got "-1"'],
+    ['smtpTimeoutMs', '0', 'smtpTimeoutMs (GATEHOUSE_SMTP_TIMEOUT) must be a whole number from 1 to 300000, got "0"'],
+    ['smsWebhookTimeoutMs', '300001', 'smsWebhookTimeoutMs (GATEHOUSE_SMS_WEBHOOK_TIMEOUT) must be a whole number from 1 to 300000, got "300001"'],
+    ['upstreamTimeoutMs', 'soon', 'upstreamTimeoutMs (GATEHOUSE_UPSTREAM_TIMEOUT) must be a whole number from 1 to 300000, got "soon"'],
     ['primaryColor', 'blue', 'primaryColor (GATEHOUSE_PRIMARY_COLOR) must be a colour like #2f5bea, got "blue"'],
     ['logoUrl', 'logo.svg', 'logoUrl (GATEHOUSE_LOGO_URL) must be an absolute URL, got "logo.svg"'],
     ['scopes', 'read "quoted"', 'scopes (GATEHOUSE_SCOPES) must be a valid scope token (RFC 6749 §3.3), got ""quoted""'],
@@ -72,6 +80,7 @@ describe("readCommandSetting: a variable's text, a flag or a file value", () => 
         'GATEHOUSE_PRIMARY_COLOR',
         'GATEHOUSE_LOG_LEVEL',
         'GATEHOUSE_MAX_BODY_BYTES',
+        'GATEHOUSE_REQUEST_DEADLINE',
         'GATEHOUSE_KEY_REFRESH_INTERVAL',
         'GATEHOUSE_MFA_POLICY',
         'GATEHOUSE_SMTP_URL',
@@ -93,6 +102,14 @@ describe("readCommandSetting: a variable's text, a flag or a file value", () => 
         'GATEHOUSE_REDIS_URL',
         'GATEHOUSE_REDIS_PREFIX',
         'GATEHOUSE_WORKERS',
+        // The deadlines of outgoing calls.
+        'GATEHOUSE_DB_QUERY_TIMEOUT',
+        'GATEHOUSE_DB_CONNECTION_TIMEOUT',
+        'GATEHOUSE_SQLITE_BUSY_TIMEOUT',
+        'GATEHOUSE_REDIS_COMMAND_TIMEOUT',
+        'GATEHOUSE_SMTP_TIMEOUT',
+        'GATEHOUSE_SMS_WEBHOOK_TIMEOUT',
+        'GATEHOUSE_UPSTREAM_TIMEOUT',
       ].sort(),
     );
     expect(
@@ -123,5 +140,27 @@ describe("serverSettingsFrom: the command's settings as library options", () => 
       mfa: { policy: 'required' },
       audit: { file: '/var/log/audit.jsonl' },
     });
+  });
+});
+
+describe('the deadlines of outgoing calls', () => {
+  it("the command's defaults are the library's", async () => {
+    const { DEFAULT_REDIS_COMMAND_TIMEOUT_MS } = await import('../stores/redis/connect.js');
+    const { DEFAULT_SQLITE_BUSY_TIMEOUT_MS } = await import('../stores/sqlite/sqlite-store.js');
+    const { DEFAULT_HTTP_TIMEOUT_MS } = await import('../core/deadline-fetch.js');
+    expect(readCommandSetting('redisCommandTimeoutMs', undefined)).toBe(DEFAULT_REDIS_COMMAND_TIMEOUT_MS);
+    expect(readCommandSetting('sqliteBusyTimeoutMs', undefined)).toBe(DEFAULT_SQLITE_BUSY_TIMEOUT_MS);
+    expect(readCommandSetting('upstreamTimeoutMs', undefined)).toBe(DEFAULT_HTTP_TIMEOUT_MS);
+    // The senders' and the PostgreSQL store's defaults, as their option docs state them.
+    expect(readCommandSetting('smtpTimeoutMs', undefined)).toBe(10_000);
+    expect(readCommandSetting('smsWebhookTimeoutMs', undefined)).toBe(5000);
+    expect(readCommandSetting('dbQueryTimeoutMs', undefined)).toBe(4000);
+    expect(readCommandSetting('dbConnectionTimeoutMs', undefined)).toBe(3000);
+  });
+
+  it('reads a variable as milliseconds', () => {
+    expect(readCommandSetting('redisCommandTimeoutMs', ' 250 ')).toBe(250);
+    expect(readCommandSetting('sqliteBusyTimeoutMs', '0')).toBe(0);
+    expect(readCommandSetting('dbQueryTimeoutMs', 2000)).toBe(2000);
   });
 });

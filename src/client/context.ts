@@ -1,5 +1,6 @@
 import * as oauth from 'oauth4webapi';
 import { ConfigError } from '../core/errors.js';
+import { fetchWithDeadline, httpTimeout } from '../core/deadline-fetch.js';
 import { MIN_SECRET_LENGTH, SecretKeys } from '../core/secret.js';
 import { translateError } from './errors.js';
 import { rejectUnknownOptions, requireHttps, requireObject, type OptionNames } from '../core/option-checks.js';
@@ -47,6 +48,12 @@ export interface OAuthClientOptions {
   allowInsecureRequests?: boolean;
   /** `fetch` to use for every provider request (proxies, tests). */
   fetch?: typeof fetch;
+  /**
+   * Deadline of each request to the provider (discovery, token, UserInfo, JWKS, revocation and the
+   * preset's API calls), answer included, in milliseconds; a request past it rejects with a
+   * `TimeoutError`. Default 5000.
+   */
+  timeoutMs?: number;
   /** The time source, milliseconds. */
   now?: () => number;
 }
@@ -69,6 +76,7 @@ const OAUTH_CLIENT_OPTIONS = {
   cookiePrefix: true,
   allowInsecureRequests: true,
   fetch: true,
+  timeoutMs: true,
   now: true,
 } satisfies OptionNames<OAuthClientOptions>;
 
@@ -90,7 +98,10 @@ export interface ClientContext {
   sessionTtl: number;
   refreshLeeway: number;
   now: () => number;
+  /** `fetch` for the provider, with the deadline of `timeoutMs` on every call. */
   fetch: typeof fetch;
+  /** The deadline of one request to the provider, in milliseconds. */
+  timeoutMs: number;
   /** Options every oauth4webapi request takes (custom fetch, insecure-http switch). */
   requestOptions: { [oauth.customFetch]: typeof fetch; [oauth.allowInsecureRequests]?: boolean };
   /**
@@ -136,7 +147,9 @@ export function createClientContext(options: OAuthClientOptions): ClientContext 
     if (typeof url === 'string') requireHttps(url, `provider.metadata.${endpoint}`, options.allowInsecureRequests);
   }
   const cookiePrefix = options.cookiePrefix ?? 'gh';
-  const baseFetch = options.fetch ?? globalThis.fetch.bind(globalThis);
+  const timeoutMs = httpTimeout(options.timeoutMs);
+  // Under the preset's adaptations: every request they make has the deadline.
+  const baseFetch = fetchWithDeadline(options.fetch ?? globalThis.fetch.bind(globalThis), timeoutMs);
   const adapted = preset.adaptFetch ? preset.adaptFetch(baseFetch) : baseFetch;
   const requestOptions: ClientContext['requestOptions'] = {
     [oauth.customFetch]: adapted,
@@ -172,6 +185,7 @@ export function createClientContext(options: OAuthClientOptions): ClientContext 
     refreshLeeway: options.refreshLeeway ?? 60,
     now: options.now ?? Date.now,
     fetch: adapted,
+    timeoutMs,
     requestOptions,
     signatureOptions: { ...requestOptions, [oauth.jwksCache]: {} },
     tokenRequestOptions: {

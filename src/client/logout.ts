@@ -97,7 +97,7 @@ export class BackchannelLogoutReceiver {
   async #validate(token: string): Promise<{ issuer: string; sub?: string; sid?: string }> {
     const as = await this.#ctx.server();
     if (!as.jwks_uri) throw new OAuthValidationError('logout_token_invalid', 'the provider publishes no keys');
-    this.#jwks ??= createRemoteJWKSet(new URL(as.jwks_uri), { [customFetch]: this.#ctx.fetch });
+    this.#jwks ??= createRemoteJWKSet(new URL(as.jwks_uri), { [customFetch]: this.#ctx.fetch, timeoutDuration: this.#ctx.timeoutMs });
     let payload: Record<string, unknown>;
     try {
       ({ payload } = await jwtVerify(token, this.#jwks, {

@@ -1,4 +1,5 @@
 import * as oauth from 'oauth4webapi';
+import { fetchWithDeadline, httpTimeout } from '../core/deadline-fetch.js';
 import { ConfigError } from '../core/errors.js';
 import { translateError } from './errors.js';
 import { rejectUnknownOptions, requireHttps, requireObject, type OptionNames } from '../core/option-checks.js';
@@ -18,6 +19,12 @@ export interface MachineClientOptions {
   /** Allows a plain-http authorization server (local development and tests only). */
   allowInsecureRequests?: boolean;
   fetch?: typeof fetch;
+  /**
+   * Deadline of each request to the authorization server (discovery, token), answer included, in
+   * milliseconds; a request past it rejects with a `TimeoutError`. Not applied to
+   * {@link MachineClient.fetch}'s own request to the API. Default 5000.
+   */
+  timeoutMs?: number;
   now?: () => number;
 }
 
@@ -32,6 +39,7 @@ const MACHINE_CLIENT_OPTIONS = {
   refreshLeeway: true,
   allowInsecureRequests: true,
   fetch: true,
+  timeoutMs: true,
   now: true,
 } satisfies OptionNames<MachineClientOptions>;
 
@@ -66,7 +74,8 @@ export function createMachineClient(options: MachineClientOptions): MachineClien
   }
   const now = options.now ?? Date.now;
   const baseFetch = options.fetch ?? globalThis.fetch.bind(globalThis);
-  const requestOptions = { [oauth.customFetch]: baseFetch, ...(options.allowInsecureRequests ? { [oauth.allowInsecureRequests]: true } : {}) };
+  const serverFetch = fetchWithDeadline(baseFetch, httpTimeout(options.timeoutMs));
+  const requestOptions = { [oauth.customFetch]: serverFetch, ...(options.allowInsecureRequests ? { [oauth.allowInsecureRequests]: true } : {}) };
   const client: oauth.Client = { client_id: options.clientId };
   const auth = options.clientAuthMethod === 'client_secret_post' ? oauth.ClientSecretPost(options.clientSecret) : oauth.ClientSecretBasic(options.clientSecret);
   const leeway = (options.refreshLeeway ?? 60) * 1000;

@@ -60,7 +60,21 @@ export function defineScripts<Name extends string>(redis: ScriptHost, scripts: R
     const { command, lua } = scripts[name];
     if (typeof commands[command] !== 'function') redis.defineCommand(command, { lua });
     // Called as a method: ioredis's command functions use `this`.
-    runners[name] = (keys, args) => commands[command]!.call(redis, keys.length, ...keys, ...args);
+    runners[name] = async (keys, args) => {
+      for (let attempt = 1; ; attempt += 1) {
+        try {
+          return await commands[command]!.call(redis, keys.length, ...keys, ...args);
+        } catch (error) {
+          // ioredis sends EVAL instead once, but when a cluster node restarts (its script cache
+          // empty) a command retried across the restart can meet NOSCRIPT twice. The script did
+          // not run, so sending it again is safe: ioredis sends the source this time.
+          if (attempt >= NOSCRIPT_ATTEMPTS || !(error instanceof Error) || !error.message.startsWith('NOSCRIPT')) throw error;
+        }
+      }
+    };
   }
   return runners;
 }
+
+/** How often a script answered NOSCRIPT is sent (ioredis's own EVAL fallback not counted). */
+const NOSCRIPT_ATTEMPTS = 3;

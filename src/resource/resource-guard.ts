@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { createRemoteJWKSet, customFetch, errors as joseErrors, jwtVerify, type JWTVerifyGetKey } from 'jose';
 import * as oauth from 'oauth4webapi';
+import { fetchWithDeadline, httpTimeout } from '../core/deadline-fetch.js';
 import { ConfigError, OAuthError } from '../core/errors.js';
 import { rejectUnknownOptions, requireHttps, requireObject, type OptionNames } from '../core/option-checks.js';
 import { bearerTokenOf } from './bearer.js';
@@ -42,6 +43,12 @@ export interface ResourceGuardOptions {
   realm?: string;
   /** `fetch` for the authorization server (proxies, tests). */
   fetch?: typeof fetch;
+  /**
+   * Deadline of each request to the authorization server (metadata, JWKS, introspection), answer
+   * included, in milliseconds. A request that cannot be verified in time is answered 503, never
+   * 401. Default 5000.
+   */
+  timeoutMs?: number;
   /** Allows a plain-http authorization server (local development and tests only). */
   allowInsecureRequests?: boolean;
   now?: () => number;
@@ -97,7 +104,8 @@ export function createResourceGuard(options: ResourceGuardOptions): ResourceGuar
   const audiences = Array.isArray(options.audience) ? options.audience : [options.audience];
   const algorithms = options.algorithms ?? DEFAULT_ALGORITHMS;
   const now = options.now ?? Date.now;
-  const fetcher = options.fetch ?? globalThis.fetch.bind(globalThis);
+  const timeoutMs = httpTimeout(options.timeoutMs);
+  const fetcher = fetchWithDeadline(options.fetch ?? globalThis.fetch.bind(globalThis), timeoutMs);
   const requestOptions = { [oauth.customFetch]: fetcher, ...(options.allowInsecureRequests ? { [oauth.allowInsecureRequests]: true } : {}) };
   const cache = options.introspection ? (options.introspection.cache ?? createMemoryIntrospectionCache({ now })) : undefined;
 
@@ -117,6 +125,7 @@ export function createResourceGuard(options: ResourceGuardOptions): ResourceGuar
     jwks ??= createRemoteJWKSet(new URL(as.jwks_uri), {
       cooldownDuration: (options.jwksCooldown ?? 30) * 1000,
       cacheMaxAge: (options.jwksCacheMaxAge ?? 600) * 1000,
+      timeoutDuration: timeoutMs,
       [customFetch]: fetcher,
     });
     try {
@@ -267,6 +276,7 @@ const GUARD_OPTIONS = {
   introspection: true,
   realm: true,
   fetch: true,
+  timeoutMs: true,
   allowInsecureRequests: true,
   now: true,
 } satisfies OptionNames<ResourceGuardOptions>;

@@ -29,6 +29,11 @@ export interface UpstreamOptions {
   allowInsecureRequests?: boolean;
   /** `fetch` for requests to the provider. */
   fetch?: typeof fetch;
+  /**
+   * Deadline of each request to the provider (discovery, token, JWKS, UserInfo, its API), answer
+   * included, in milliseconds; a sign-in whose request is past it gets a 503 page. Default 5000.
+   */
+  timeoutMs?: number;
 }
 
 const senderMessage = 'must have a send() method';
@@ -52,6 +57,11 @@ const upstreamSchema: z.ZodType<UpstreamOptions> = z.strictObject(
     keepTokens: z.boolean({ error: 'must be true or false' }).optional(),
     allowInsecureRequests: z.boolean({ error: 'must be true or false' }).optional(),
     fetch: z.custom<typeof fetch>((value) => typeof value === 'function', { error: 'must be a function' }).optional(),
+    timeoutMs: z
+      .number({ error: 'must be a positive whole number of milliseconds' })
+      .int({ error: 'must be a positive whole number of milliseconds' })
+      .min(1, { error: 'must be a positive whole number of milliseconds' })
+      .optional(),
   },
   { error: (issue) => (issue.code === 'invalid_type' ? 'must be an object' : undefined) },
 );

@@ -32,12 +32,22 @@ import {
   accountTotpStart,
 } from './endpoints/account.js';
 import { interactionMfa, interactionMfaEnroll, interactionPasskey, interactionPasskeyOptions } from './endpoints/mfa.js';
+import { isClientAbort } from './http/client-abort.js';
+import { closeWhenBodyUnread, isReadingBody } from './http/connection.js';
+import { RequestDeadlineError, withinDeadline } from './http/deadline.js';
 import { errorPage } from './http/pages.js';
 import { oauthErrorResponse, serverErrorResponse } from './http/responses.js';
 import { healthzResponse, httpMetrics, operatorMetricsResponse, readinessCheck, readyzResponse } from './observability/index.js';
 import { clientIp, hasUnvouchedForwarding, unconfiguredProxyWarning } from './protection/client-ip.js';
 import { isStoreUnavailable } from '../stores/unavailable.js';
 import { rateLimitedResponse } from './protection/rate-limited.js';
+
+/**
+ * `Retry-After` of a 503 when the store or a service behind it could not answer in time: Redis is
+ * reconnected within a second of coming back and PostgreSQL at the next request, so a client that
+ * waits this long finds the service back as soon as it can be, without retrying in a tight loop.
+ */
+const RETRY_AFTER_SECONDS = 2;
 
 /** Health checks and metrics scrapes (operators, often and on purpose): exempt from per-address limits. */
 const HEALTH_PATHS = new Set(['/healthz', '/readyz', '/metrics']);
@@ -64,6 +74,16 @@ export function createRouter(ctx: Capabilities): Hono<Env> {
   const metadata = serverMetadata(ctx);
   const app = new Hono<Env>();
   const pagePaths: RegExp[] = [];
+  // Answered from memory: discovery (both well-known paths), the JWKS and static assets. Their
+  // per-address limit is counted in this process, so that they keep answering, at once, while
+  // Redis (where the other limits are counted) hangs or is down.
+  const servedFromMemory = new Set([
+    `${base}/.well-known/openid-configuration`,
+    `/.well-known/oauth-authorization-server${base}`,
+    `${base}${ROUTES.jwks}`,
+    '/favicon.ico',
+    `${base}${ROUTES.webauthnScript}`,
+  ]);
   // First, so that refused (429) and failed requests are counted too.
   app.use(httpMetrics(ctx.metrics));
   const warnUnconfiguredProxy = unconfiguredProxyWarning(ctx.network.trustedProxies, ctx.logger);
@@ -80,12 +100,28 @@ export function createRouter(ctx: Capabilities): Hono<Env> {
     const scope = scopeFor(ctx, { id: requestId, ip, unvouchedForwarding, userAgent: c.req.header('user-agent')?.slice(0, 300) ?? null });
     c.set('scope', scope);
     const path = c.req.path;
-    // Health checks come from load balancers, often and on purpose: they do not count.
-    const limited = HEALTH_PATHS.has(path) || ip === null ? undefined : await ctx.limits.consume('requestsPerIp', ip);
-    if (limited) c.res = await rateLimitedResponse(scope, limited, isPage(c.req.url));
-    else await next();
+    const handle = async (): Promise<void> => {
+      // Health checks come from load balancers, often and on purpose: they do not count.
+      const limited =
+        HEALTH_PATHS.has(path) || ip === null
+          ? undefined
+          : servedFromMemory.has(path)
+            ? await ctx.limits.consumeInProcess('requestsPerIp', ip)
+            : await ctx.limits.consume('requestsPerIp', ip);
+      if (limited) c.res = await rateLimitedResponse(scope, limited, isPage(c.req.url));
+      else await next();
+    };
+    try {
+      await withinDeadline(handle(), ctx.config.limits.requestDeadlineMs);
+    } catch (error) {
+      if (!(error instanceof RequestDeadlineError)) throw error;
+      c.res = pastDeadline(c.req.raw, error, requestId);
+    }
     c.res.headers.set('X-Request-Id', requestId);
     c.res.headers.set('X-Content-Type-Options', 'nosniff');
+    // Answered before the body was read to its end (413, 415-like refusals, 429, an abort): the
+    // connection cannot carry another request, so say so and have the host close it.
+    closeWhenBodyUnread(c.req.raw, c.res);
     if (ctx.config.secureCookies) c.res.headers.set('Strict-Transport-Security', 'max-age=31536000; includeSubDomains');
   });
 
@@ -171,22 +207,58 @@ export function createRouter(ctx: Capabilities): Hono<Env> {
     const path = new URL(url).pathname;
     return pagePaths.some((pattern) => pattern.test(path));
   }
+  /**
+   * The answer at the request deadline: `408` while the client is still sending its body (it is the
+   * slow party; RFC 9110 §15.5.9), otherwise `503` with `Retry-After`, as for a store that is down.
+   */
+  function pastDeadline(request: Request, error: RequestDeadlineError, requestId: string): Response {
+    if (isReadingBody(request)) {
+      ctx.logger.debug({ request_id: requestId, deadline_ms: error.deadlineMs }, 'request body not received within the request deadline');
+      return refusal(request.url, new OAuthError('invalid_request', 'the request body did not arrive in time', { status: 408 }), requestId);
+    }
+    ctx.metrics.storeUnavailable.inc();
+    ctx.logger.error({ request_id: requestId, deadline_ms: error.deadlineMs, path: new URL(request.url).pathname }, 'request deadline passed');
+    return unavailable(request.url, requestId);
+  }
+
+  /** An OAuth error: JSON, or an error page on the pages. */
+  function refusal(url: string, error: OAuthError, requestId: string): Response {
+    return isPage(url) ? errorPage(ctx, error.status, 'Request not accepted', error.message, requestId) : oauthErrorResponse(error);
+  }
+
+  /** `503` `temporarily_unavailable` with `Retry-After`: JSON, or an error page on the pages. */
+  function unavailable(url: string, requestId: string): Response {
+    if (!isPage(url)) {
+      return oauthErrorResponse(
+        new OAuthError('temporarily_unavailable', 'the service is temporarily unavailable, try again shortly', {
+          status: 503,
+          headers: { 'Retry-After': String(RETRY_AFTER_SECONDS) },
+        }),
+      );
+    }
+    const page = errorPage(ctx, 503, 'Temporarily unavailable', 'Please try again in a few seconds.', requestId);
+    page.headers.set('Retry-After', String(RETRY_AFTER_SECONDS));
+    return page;
+  }
+
   app.notFound(() => oauthErrorResponse(new OAuthError('invalid_request', 'no endpoint at this path', { status: 404 })));
   app.onError((error, c) => {
     const requestId = c.get('requestId');
-    if (error instanceof OAuthError) {
-      return isPage(c.req.url) ? errorPage(ctx, error.status, 'Request not accepted', error.message, requestId) : oauthErrorResponse(error);
+    const refuse = (error: OAuthError) => refusal(c.req.url, error, requestId);
+    if (isClientAbort(error)) {
+      // The client went away mid-request (its connection closed or reset while the body was read):
+      // nothing failed here. Debug only, and never a store failure: anyone can do this at will.
+      ctx.metrics.clientAborts.inc();
+      ctx.logger.debug({ request_id: requestId, reason: error.reason, detail: abortDetail(error.cause) }, 'client aborted the request');
+      return refuse(new OAuthError('invalid_request', 'the request was not received in full'));
     }
+    if (error instanceof OAuthError) return refuse(error);
     if (isStoreUnavailable(error)) {
-      // The database or Redis is unreachable: a clean "try again", never a 500 with internals.
+      // The database, Redis or a service behind them is unreachable, or did not answer within its
+      // deadline: a clean "try again", never a 500 with internals.
+      ctx.metrics.storeUnavailable.inc();
       ctx.logger.error({ err: error, request_id: requestId }, 'store unavailable');
-      const unavailable = new OAuthError('temporarily_unavailable', 'the service is temporarily unavailable, try again shortly', {
-        status: 503,
-        headers: { 'Retry-After': '5' },
-      });
-      return isPage(c.req.url)
-        ? errorPage(ctx, 503, 'Temporarily unavailable', 'Please try again in a few seconds.', requestId)
-        : oauthErrorResponse(unavailable);
+      return unavailable(c.req.url, requestId);
     }
     ctx.logger.error({ err: error, request_id: requestId, path: new URL(c.req.url).pathname }, 'unexpected error');
     return isPage(c.req.url)
@@ -194,4 +266,11 @@ export function createRouter(ctx: Capabilities): Hono<Env> {
       : serverErrorResponse(requestId);
   });
   return app;
+}
+
+/** What the host reported when the body broke off (`ECONNRESET`, "aborted"): a code or a short message, for the debug line. */
+function abortDetail(cause: unknown): string | undefined {
+  if (!(cause instanceof Error)) return undefined;
+  const code = (cause as { code?: unknown }).code;
+  return typeof code === 'string' ? code : cause.message.slice(0, 100);
 }

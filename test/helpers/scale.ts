@@ -15,7 +15,7 @@ import { Redis } from 'ioredis';
 import { expect } from 'vitest';
 import { parseJson, postForm, runCliOk, startServer, type RunningServer, type RunResult, type Workspace } from './cli.js';
 import { freePort } from './ports.js';
-import { parseForms, type Page, type UserAgent } from './user-agent.js';
+import { parseForms, UserAgent, type Page } from './user-agent.js';
 
 /** The issuer every instance of a test shares. Nothing listens there: requests go to each instance's port. */
 export const ISSUER = 'http://gatehouse.test';
@@ -104,6 +104,11 @@ export class PrivateRedis {
 
   get url(): string {
     return `redis://127.0.0.1:${this.port}`;
+  }
+
+  /** The process id while it runs. */
+  get pid(): number | undefined {
+    return this.#child?.pid;
   }
 
   static async start(): Promise<PrivateRedis> {
@@ -315,6 +320,22 @@ export async function post(instance: Pick<RunningServer, 'port'>, path: string, 
 /** Redeems a code at an instance. */
 export function redeemCode(instance: Pick<RunningServer, 'port'>, client: ScaleClient, code: string, verifier: string): Promise<TokenAnswer> {
   return post(instance, '/token', { grant_type: 'authorization_code', code, code_verifier: verifier, redirect_uri: REDIRECT_URI }, client);
+}
+
+/** What a code redeemed for a user's sign-in gave (RFC 6749 §5.1, OpenID Connect Core §3.1.3.3). */
+export interface TokenFamily {
+  access_token: string;
+  refresh_token: string;
+  id_token: string;
+}
+
+/** Signs `user` in at an instance with a fresh browser and redeems the code there: a new token family. */
+export async function signInAndRedeem(instance: Pick<RunningServer, 'port'>, client: ScaleClient, user: ScaleUser): Promise<TokenFamily> {
+  const { verifier, challenge } = pkce();
+  const { code } = await signInAt(new UserAgent(), instance, authorizationUrl(instance, client, challenge), user);
+  const tokens = await redeemCode(instance, client, code, verifier);
+  expect(tokens.status, JSON.stringify(tokens.body)).toBe(200);
+  return tokens.body as unknown as TokenFamily;
 }
 
 /** Uses a refresh token at an instance. */

@@ -21,12 +21,15 @@ export interface Page {
 export class UserAgent {
   readonly cookies = new Map<string, string>();
 
+  /** @param send what makes each request (`fetch`; `npm run chaos` passes one that times and counts them) */
+  constructor(private readonly send: typeof fetch = fetch) {}
+
   /** Requests `url` and follows redirects until the response is not a redirect, or until `stopAt` matches the Location. */
   async open(url: string, init: RequestInit = {}, stopAt?: (location: string) => boolean): Promise<Page> {
     let current = url;
     let request: RequestInit = init;
     for (let hops = 0; hops < 20; hops += 1) {
-      const response = await fetch(current, {
+      const response = await this.send(current, {
         ...request,
         redirect: 'manual',
         headers: { ...(request.headers as Record<string, string>), ...this.cookieHeader(current) },

@@ -1,9 +1,9 @@
 /**
  * What docs/deployment.md ("Outages", the Redis column) and docs/security.md ("A Redis outage …")
  * say a Redis outage does, checked on a real `gatehouse start` whose private `redis-server` is
- * killed: discovery, /jwks, /healthz and /metrics keep answering (the rate limits fall back to each
- * process's memory); /readyz and everything that keeps its state in Redis answer 503
- * temporarily_unavailable. Recovery is test/scale/faults.test.ts's subject. Needs `npm run build`.
+ * killed: discovery, /jwks, /healthz and /metrics keep answering (the per-address limit of discovery
+ * and /jwks is counted in each process's memory); /readyz and everything that keeps its state, or
+ * its rate limit, in Redis answer 503 temporarily_unavailable (the limits fail closed). Recovery is test/scale/faults.test.ts's subject. Needs `npm run build`.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createWorkspace, killAll, startServer, type RunningServer, type Workspace } from '../helpers/cli.js';
@@ -40,7 +40,7 @@ describe('while Redis is down', () => {
 
   it('discovery, /jwks, /healthz and /metrics answer 200; /readyz answers 503', async () => {
     const paths = ['/.well-known/openid-configuration', '/.well-known/oauth-authorization-server', '/jwks', '/healthz', '/metrics'];
-    // Several times each: every request is counted against the per-address limit, in memory now.
+    // Several times each: every request is counted against the per-address limit, in memory.
     for (let round = 0; round < 3; round += 1) {
       const statuses = await Promise.all(paths.map(async (path) => [path, (await fetch(`${base()}${path}`)).status]));
       expect(Object.fromEntries(statuses)).toEqual(Object.fromEntries(paths.map((path) => [path, 200])));
@@ -57,7 +57,7 @@ describe('while Redis is down', () => {
     expect(await post(server, '/revoke', { token: accessToken }, machine)).toEqual(unavailable);
     const userinfo = await fetch(`${base()}/userinfo`, { headers: { authorization: `Bearer ${accessToken}` } });
     expect(userinfo.status).toBe(503);
-    expect(userinfo.headers.get('retry-after')).toBe('5');
+    expect(userinfo.headers.get('retry-after')).toBe('2');
 
     const query = new URLSearchParams({
       response_type: 'code',

@@ -128,6 +128,7 @@ describe('every option docs/resource.md documents is accepted', () => {
       'introspection.maxCacheAge': 30,
       realm: 'notes',
       fetch: globalThis.fetch,
+      timeoutMs: 5000,
       allowInsecureRequests: false,
       now: Date.now,
     };

@@ -197,7 +197,7 @@ describe('Redis restarted during traffic', () => {
     expect(outcomes.filter((outcome) => outcome.at > down + 100 && outcome.at < up).length).toBeGreaterThan(0);
     expect(outcomes.some((outcome) => outcome.status === 503)).toBe(true);
 
-    // Back by itself (ioredis reconnects with a back-off of at most 2 s): the same process serves.
+    // Back by itself (ioredis reconnects with a back-off of at most 1 s): the same process serves.
     await pollUntil(async () => (await timedTokenRequest(started)).status === 200, { timeoutMs: 5000, what: 'token requests to succeed again' });
     const steady = await Promise.all(Array.from({ length: 10 }, () => timedTokenRequest(started)));
     expect(steady.map((outcome) => outcome.status)).toEqual(Array(10).fill(200));

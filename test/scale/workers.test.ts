@@ -169,8 +169,8 @@ describe('gatehouse start --workers 2', () => {
   it('replaces a worker that dies, and keeps serving meanwhile', async () => {
     const [victim, survivor] = childrenOf(server.pid);
     process.kill(victim!.pid, 'SIGKILL');
-    // A connection node:cluster handed to the worker just before it died is lost with it (the
-    // client waits in vain); once the primary has seen the exit, connections go to the survivor.
+    // The workers accept from the shared socket themselves (the primary holds no connection), so
+    // from the moment the killed worker is gone every new connection goes to the survivor.
     await pollUntil(async () => server.output().stderr.includes(`worker ${victim!.pid} exited`), {
       timeoutMs: 5000,
       intervalMs: 20,

@@ -133,6 +133,33 @@ describe('malformed and hostile requests', () => {
       }
     });
 
+    it('answers a body that breaks off (the client went away) with 400 and Connection: close, not as a store outage', async () => {
+      const { server, auth } = await setup();
+      const stream = new ReadableStream<Uint8Array>({
+        pull(controller) {
+          // What Node's request stream fails with when the client resets its connection.
+          controller.error(Object.assign(new Error('aborted'), { code: 'ECONNRESET' }));
+        },
+      });
+      const request = new Request(`${ISSUER}/token`, {
+        method: 'POST',
+        headers: { ...auth, 'Content-Type': FORM, 'Content-Length': '2000' },
+        body: stream,
+        duplex: 'half',
+      } as RequestInit);
+      const response = await server.server.fetch(request);
+      await expectCleanError(response, 400, 'invalid_request');
+      expect(response.headers.get('connection')).toBe('close');
+    });
+
+    it('answers a declared Content-Length over the limit with Connection: close (its body is never read)', async () => {
+      const { server, auth } = await setup({ limits: { maxBodyBytes: 2048 } });
+      const body = `grant_type=client_credentials&scope=${'a'.repeat(4096)}`;
+      const response = await rawPost(server, '/token', body, { ...auth, 'Content-Type': FORM, 'Content-Length': String(body.length) });
+      await expectCleanError(response, 413, 'invalid_request');
+      expect(response.headers.get('connection')).toBe('close');
+    });
+
     it('processes a body just under the limit', async () => {
       const { server, auth } = await setup({ limits: { maxBodyBytes: 2048 } });
       const prefix = 'grant_type=client_credentials&x=';

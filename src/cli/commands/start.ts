@@ -1,22 +1,24 @@
-import { serve, type ServerType } from '@hono/node-server';
+import cluster from 'node:cluster';
+import { readFileSync } from 'node:fs';
 import { createServer as createNetServer, type AddressInfo, type Server as NetServer } from 'node:net';
+import { join } from 'node:path';
 import { createSecureContext } from 'node:tls';
+import type { Server as HttpsServer } from 'node:https';
+import type { Logger } from 'pino';
+import { ConfigError, OAuthError } from '../../core/errors.js';
 import { createLogger } from '../../core/logger.js';
 import { createAuthorizationServer, type AuthorizationServer, type FetchEnv } from '../../server/authorization-server.js';
-import { readFileSync } from 'node:fs';
-import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
-import { ConfigError } from '../../core/errors.js';
-import { OAuthError } from '../../core/errors.js';
 import { oauthErrorResponse } from '../../server/http/responses.js';
+import { createSenders, type Senders } from '../../server/mfa/senders/index.js';
+import type { InvalidationBus } from '../../stores/redis/invalidation-bus.js';
 import { configFrom, parseCommand } from '../args.js';
 import type { CliConfig } from '../config.js';
-import { serverSettingsFrom } from '../settings.js';
+import { createHttpServer, type GatehouseHttpServer } from '../http-server.js';
 import type { CliIo } from '../io.js';
+import { awaitDrainTurn, DRAIN_TIMEOUT_MS, restartOnlyChanges, tellPrimary, watchProcess, type ProcessControl } from '../process-control.js';
 import { OUTBOX_FILE, openRuntime, resolveSecret, type Runtime } from '../runtime.js';
-import cluster from 'node:cluster';
-import { runPrimary, type WorkerReady } from './start-workers.js';
-import { join } from 'node:path';
-import { createSenders, type Senders } from '../../server/mfa/senders/index.js';
+import { serverSettingsFrom } from '../settings.js';
+import { runPrimary } from './start-workers.js';
 
 /** The senders that are configured, as the server's `mfa.senders` option. */
 function pickSenders(senders: Senders): { email?: Senders['email'] & object; sms?: Senders['sms'] & object } {
@@ -31,10 +33,16 @@ loopback only). --dev (or GATEHOUSE_ENV=development) is for local use: a secret 
 data directory, any http issuer, and email/SMS codes written to DIR/outbox.jsonl instead of sent.
 Serves the authorization server (embedded SQLite in the data directory, or GATEHOUSE_DATABASE_URL
 and GATEHOUSE_REDIS_URL). --workers N runs N processes sharing the port. With --tls-cert and
---tls-key it serves HTTPS; SIGHUP reloads the certificate and key. Stops cleanly on SIGINT/SIGTERM.`;
+--tls-key it serves HTTPS.
+SIGHUP reloads the configuration file and the TLS certificate without dropping a request (with
+--workers: a new worker for each old one, one at a time). SIGTERM or SIGINT stops accepting,
+finishes the requests in flight (up to 10 s), stores the queued audit events and exits 0; a
+second one exits at once (130 or 143). A failed start exits 1.`;
 
-/** How long in-flight requests may take to finish after a stop signal. */
-const DRAIN_TIMEOUT_MS = 10_000;
+/** After the drain, how much longer requests whose client is gone may take (each is bounded by the store's own deadlines). */
+const HANDLER_GRACE_MS = 5_000;
+/** How long a stopping worker waits for its primary's word to drain (the primary answers within milliseconds). */
+const DRAIN_TURN_WAIT_MS = 2_000;
 
 /** `gatehouse start`: runs the server until SIGINT or SIGTERM. */
 export async function startCommand(args: string[], io: CliIo, warn: (message: string) => void): Promise<number> {
@@ -50,14 +58,38 @@ export async function startCommand(args: string[], io: CliIo, warn: (message: st
     io.stdout.write(`${START_USAGE}\n`);
     return 0;
   }
-  const config = configFrom(values, io, {
-    issuer: values.issuer,
-    host: values.host,
-    tlsCert: values['tls-cert'],
-    tlsKey: values['tls-key'],
-    ...(values.workers !== undefined ? { workers: values.workers as unknown as number } : {}),
-    ...(values.port !== undefined ? { port: values.port as unknown as number } : {}),
-  });
+  // From here on no signal meets node's default action (SIGHUP's would end the process with 129).
+  const control = watchProcess(io);
+  try {
+    // Read again at each SIGHUP: the configuration file may have changed (flags and environment cannot).
+    const readConfig = () =>
+      configFrom(values, io, {
+        issuer: values.issuer,
+        host: values.host,
+        tlsCert: values['tls-cert'],
+        tlsKey: values['tls-key'],
+        ...(values.workers !== undefined ? { workers: values.workers as unknown as number } : {}),
+        ...(values.port !== undefined ? { port: values.port as unknown as number } : {}),
+      });
+    const config = readConfig();
+    const tls = tlsFilesOf(config);
+    // Before anything starts: a missing secret in production (which writes nothing), and a missing or
+    // unusable TLS file, named by its flag.
+    if (config.mode === 'production') resolveSecret(config, warn);
+    if (tls) readTls(tls);
+    if (config.workers > 1 && cluster.isPrimary) {
+      // The primary never listens itself: see now whether the workers could, rather than through their failures.
+      if (config.port !== 0) await closeServer(await listenOn(createNetServer(), config.host, config.port));
+      return await runPrimary(args, config, readConfig, io, warn, values.json, control);
+    }
+    return await serveUntilStopped(config, readConfig, tls, io, warn, values.json, control);
+  } finally {
+    control.dispose();
+  }
+}
+
+/** `--tls-cert` and `--tls-key` of a configuration, if set (both or neither: checked by the caller). */
+function tlsFilesOf(config: CliConfig): TlsFiles | undefined {
   if ((config.tlsCert === undefined) !== (config.tlsKey === undefined)) {
     throw new ConfigError(
       '--tls-cert and --tls-key go together (or GATEHOUSE_TLS_CERT and GATEHOUSE_TLS_KEY)',
@@ -65,129 +97,256 @@ export async function startCommand(args: string[], io: CliIo, warn: (message: st
       config.tlsCert ? 'tlsKey' : 'tlsCert',
     );
   }
-  const tls = config.tlsCert && config.tlsKey ? { cert: config.tlsCert, key: config.tlsKey } : undefined;
-  // Before anything starts: a missing secret in production (which writes nothing), and a missing or
-  // unusable TLS file, named by its flag.
-  if (config.mode === 'production') resolveSecret(config, warn);
-  if (tls) readTls(tls);
-  if (config.workers > 1 && cluster.isPrimary) {
-    // The primary never listens itself: see now whether the workers could, rather than through their failures.
-    if (config.port !== 0) await closeHttp(await listenOn(createNetServer(), config.host, config.port));
-    return runPrimary(args, config, io, warn, values.json);
-  }
-  // Listen for stop signals from the start, so a signal during start-up also ends cleanly.
-  let stopSignal: NodeJS.Signals | undefined;
-  let onStop: ((signal: NodeJS.Signals) => void) | undefined;
-  const stopped = new Promise<NodeJS.Signals>((resolve) => {
-    onStop = (signal) => {
-      stopSignal ??= signal;
-      resolve(signal);
-    };
-  });
-  process.once('SIGINT', onStop!);
-  process.once('SIGTERM', onStop!);
-  try {
-    return await serveUntilStopped(config, tls, io, warn, values.json, stopped, () => stopSignal);
-  } finally {
-    process.off('SIGINT', onStop!);
-    process.off('SIGTERM', onStop!);
-  }
+  return config.tlsCert && config.tlsKey ? { cert: config.tlsCert, key: config.tlsKey } : undefined;
+}
+
+/** An authorization server and the requests it is answering, so that it is closed only once they are done. */
+interface Serving {
+  readonly server: AuthorizationServer;
+  readonly logger: Logger;
+  fetch(request: Request, env: FetchEnv): Promise<Response>;
+  /** Waits for the requests it is answering (until `until`, a `Date.now()` time), then closes it: its audit queue is stored. */
+  retire(until: number): Promise<void>;
+}
+
+function serving(server: AuthorizationServer, logger: Logger, detach: () => void): Serving {
+  let inFlight = 0;
+  let onIdle: (() => void) | undefined;
+  const settle = () => {
+    inFlight -= 1;
+    if (inFlight === 0) onIdle?.();
+  };
+  return {
+    server,
+    logger,
+    fetch(request, env) {
+      inFlight += 1;
+      const answer = server.fetch(request, env);
+      answer.then(settle, settle);
+      return answer;
+    },
+    async retire(until) {
+      if (inFlight > 0) {
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, Math.max(0, until - Date.now()));
+          onIdle = () => {
+            clearTimeout(timer);
+            resolve();
+          };
+        });
+      }
+      detach();
+      await server.close();
+    },
+  };
 }
 
 /**
- * Serves until `stopped` resolves. The port first (a busy one fails before any data is touched),
- * then the stores; whatever was opened is closed again when a later step fails.
+ * The invalidation bus for one authorization server: its subscription ends with it (the bus
+ * itself belongs to the runtime, which outlives servers replaced by a reload).
+ */
+function busFor(bus: InvalidationBus): { bus: InvalidationBus; detach: () => void } {
+  let attached = true;
+  return {
+    bus: {
+      publish: (topic) => bus.publish(topic),
+      subscribe: (handler) => bus.subscribe((topic) => attached && handler(topic)),
+      close: async () => undefined,
+    },
+    detach: () => (attached = false),
+  };
+}
+
+/**
+ * Serves until a stop is requested. The port first (a busy one fails before any data is touched),
+ * then the stores; whatever was opened is closed again when a later step fails. SIGHUP reloads in
+ * place: the configuration file is read again and, if every setting that needs a restart is
+ * unchanged, a new authorization server over the same stores takes the new requests once ready,
+ * while the previous one finishes its own (the TLS certificate and key are read again too).
+ *
+ * The stop: the listener closes (a cluster worker then waits for its primary's word, so the
+ * shared port is never left open with nobody accepting), every response from then on carries
+ * `Connection: close`, idle connections are closed, and in-flight requests get up to
+ * {@link DRAIN_TIMEOUT_MS}; then the audit queue is stored, and only then the stores are closed.
  */
 async function serveUntilStopped(
-  config: CliConfig,
+  startConfig: CliConfig,
+  readConfig: () => CliConfig,
   tls: TlsFiles | undefined,
   io: CliIo,
   warn: (message: string) => void,
   json: boolean,
-  stopped: Promise<NodeJS.Signals>,
-  stopSignal: () => NodeJS.Signals | undefined,
+  control: ProcessControl,
 ): Promise<number> {
-  const logger = createLogger(config.logLevel);
-  // The issuer may depend on the port actually bound (--port 0), so listen first and answer 503 until ready.
-  let authorizationServer: AuthorizationServer | undefined;
+  let logger = createLogger(startConfig.logLevel);
+  let current: Serving | undefined;
   const notReady = () => oauthErrorResponse(new OAuthError('temporarily_unavailable', 'the server is starting'));
-  const http = await listen((request, env) => authorizationServer?.fetch(request, env) ?? Promise.resolve(notReady()), config.host, config.port, tls);
+  const http = createHttpServer((request, env) => current?.fetch(request, env) ?? Promise.resolve(notReady()), tls ? { tls: readTls(tls) } : {});
+  // One process: the issuer may depend on the port actually bound (--port 0), so it listens first
+  // and answers 503 until ready. A cluster worker has its port from the primary, and listens only
+  // once ready: connections on the shared port then wait for a worker that serves, instead of
+  // being answered 503 by one starting during a reload.
+  const listenFirst = !cluster.isWorker;
+  // Set when listen() is called (not once listening): a function, as closures set it.
+  const listenCalled = { value: false };
+  const listening = () => listenCalled.value;
+  const listen = async () => {
+    listenCalled.value = true;
+    await listenOn(http.server, startConfig.host, startConfig.port);
+  };
+  if (listenFirst) await listen();
+  // A worker asked to stop before it listens never does, and says so at once: its primary waits
+  // for every worker's listener to be closed before the others empty their connections.
+  else void control.stopped.then(() => listening() || tellPrimary({ type: 'gatehouse:listener-closed' }));
   let runtime: Runtime;
   try {
-    runtime = await openRuntime(config, warn, { create: true });
+    runtime = await openRuntime(startConfig, warn, { create: true });
   } catch (error) {
-    await closeHttp(http);
+    await closeAtOnce(http);
     throw error;
   }
-  if (config.mode === 'development') {
+  if (startConfig.mode === 'development') {
     warn('running in development mode (--dev or GATEHOUSE_ENV=development): not for real deployments');
   }
-  const port = (http.address() as AddressInfo).port;
+  const port = listenFirst ? (http.server.address() as AddressInfo).port : startConfig.port;
   const scheme = tls ? 'https' : 'http';
-  const issuer = config.issuer ?? `${scheme}://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
-  // SIGHUP: a renewed certificate is picked up without dropping connections.
-  const reloadTls = () => {
+  const derivedIssuer = `${scheme}://${startConfig.host.includes(':') ? `[${startConfig.host}]` : startConfig.host}:${port}`;
+
+  /** An authorization server for `config` over the runtime's stores, ready to serve. */
+  const build = async (config: CliConfig): Promise<Serving> => {
+    const serverLogger = createLogger(config.logLevel);
+    const scoped = runtime.bus ? busFor(runtime.bus) : undefined;
+    // Every plain setting goes where the schema puts it; the objects are added here.
+    const settings = serverSettingsFrom(config);
+    const server = createAuthorizationServer({
+      ...settings,
+      issuer: config.issuer ?? derivedIssuer,
+      store: runtime.store,
+      secret: runtime.secret,
+      upstreams: config.upstreams.map((upstream) => ({ timeoutMs: config.upstreamTimeoutMs, ...upstream })),
+      ...(scoped ? { invalidation: scoped.bus } : {}),
+      protection: {
+        ...settings.protection,
+        ...(runtime.redis ? { redis: runtime.redis } : {}),
+        ...(config.rateLimits ? { rateLimits: config.rateLimits } : {}),
+      },
+      mfa: {
+        ...settings.mfa,
+        senders: pickSenders(
+          createSenders({
+            mode: config.mode,
+            outboxFile: join(config.dataDir, OUTBOX_FILE),
+            smtpUrl: config.smtpUrl,
+            smtpFrom: config.smtpFrom,
+            smtpTimeoutMs: config.smtpTimeoutMs,
+            webhookUrl: config.smsWebhookUrl,
+            webhookSecret: config.smsWebhookSecret,
+            webhookTimeoutMs: config.smsWebhookTimeoutMs,
+          }),
+        ),
+      },
+      logger: serverLogger,
+    });
     try {
-      (http as HttpsServer).setSecureContext(readTls(tls!));
-      logger.info({ event: 'tls.reloaded' }, 'TLS certificate reloaded');
+      await server.ready();
     } catch (error) {
-      logger.error({ err: error }, 'TLS certificate reload failed; keeping the previous one');
-    }
-  };
-  if (tls) process.on('SIGHUP', reloadTls);
-  try {
-    try {
-      // Every plain setting goes where the schema puts it; the objects are added here.
-      const settings = serverSettingsFrom(config);
-      authorizationServer = createAuthorizationServer({
-        ...settings,
-        issuer,
-        store: runtime.store,
-        secret: runtime.secret,
-        upstreams: config.upstreams,
-        ...(runtime.bus ? { invalidation: runtime.bus } : {}),
-        protection: {
-          ...settings.protection,
-          ...(runtime.redis ? { redis: runtime.redis } : {}),
-          ...(config.rateLimits ? { rateLimits: config.rateLimits } : {}),
-        },
-        mfa: {
-          ...settings.mfa,
-          senders: pickSenders(
-            createSenders({
-              mode: config.mode,
-              outboxFile: join(config.dataDir, OUTBOX_FILE),
-              smtpUrl: config.smtpUrl,
-              smtpFrom: config.smtpFrom,
-              webhookUrl: config.smsWebhookUrl,
-              webhookSecret: config.smsWebhookSecret,
-            }),
-          ),
-        },
-        logger,
-      });
-      await authorizationServer.ready();
-    } catch (error) {
-      await closeHttp(http);
-      await authorizationServer?.close().catch(() => undefined);
-      await runtime.close();
+      scoped?.detach();
+      await server.close().catch(() => undefined);
       throw error;
     }
+    return serving(server, serverLogger, () => scoped?.detach());
+  };
 
-    if (stopSignal() === undefined) {
-      const ready = { issuer, port, host: config.host, data_dir: config.dataDir, mode: config.mode };
-      if (cluster.isWorker) process.send?.({ type: 'gatehouse:ready', issuer, port } satisfies WorkerReady);
-      else io.stdout.write(json ? `${JSON.stringify(ready)}\n` : `Gatehouse is ready at ${issuer}\n`);
-      logger.info(ready, 'gatehouse started');
-    }
-    const signal = await stopped;
-    logger.info({ signal }, 'stopping: draining in-flight requests');
-    await closeHttp(http);
-    await authorizationServer.close();
+  try {
+    current = await build(startConfig);
+    if (!listenFirst && !control.stopRequested()) await listen();
+  } catch (error) {
+    await closeAtOnce(http);
+    await current?.retire(Date.now());
     await runtime.close();
-  } finally {
-    process.off('SIGHUP', reloadTls);
+    throw error;
   }
+  logger = current.logger;
+  const issuer = current.server.issuer;
+  if (!control.stopRequested()) {
+    const ready = { issuer, port, host: startConfig.host, data_dir: startConfig.dataDir, mode: startConfig.mode };
+    if (cluster.isWorker) tellPrimary({ type: 'gatehouse:ready', issuer, port });
+    else io.stdout.write(json ? `${JSON.stringify(ready)}\n` : `Gatehouse is ready at ${issuer}\n`);
+    logger.info(ready, 'gatehouse started');
+  }
+
+  // SIGHUP. One reload at a time; signals meanwhile make one more after it.
+  let reloading: Promise<void> | undefined;
+  let reloadWanted = false;
+  // A function where an await separates two reads (the compiler would assume the value unchanged).
+  const wanted = () => reloadWanted;
+  const reloadOnce = async (): Promise<void> => {
+    let next: CliConfig;
+    let nextTls: TlsFiles | undefined;
+    try {
+      next = readConfig();
+      nextTls = tlsFilesOf(next);
+    } catch (error) {
+      logger.error({ event: 'reload.failed', err: error }, 'reload failed: the configuration cannot be read; still serving with the previous one');
+      return;
+    }
+    const changed = restartOnlyChanges(startConfig, next);
+    if (changed.length > 0) {
+      logger.error(
+        { event: 'reload.failed', settings: changed },
+        `reload refused: ${changed.join(', ')} changed, which only a restart applies; still serving with the previous configuration`,
+      );
+      return;
+    }
+    if (nextTls) {
+      try {
+        (http.server as HttpsServer).setSecureContext(readTls(nextTls));
+        logger.info({ event: 'tls.reloaded' }, 'TLS certificate reloaded');
+      } catch (error) {
+        logger.error({ event: 'reload.failed', err: error }, 'TLS certificate reload failed; keeping the previous certificate and configuration');
+        return;
+      }
+    }
+    let fresh: Serving;
+    try {
+      fresh = await build(next);
+    } catch (error) {
+      logger.error({ event: 'reload.failed', err: error }, 'reload failed: the new configuration did not start; still serving with the previous one');
+      return;
+    }
+    if (control.stopRequested()) {
+      await fresh.retire(Date.now());
+      return;
+    }
+    const previous = current!;
+    current = fresh;
+    logger = fresh.logger;
+    logger.info({ event: 'reload.succeeded' }, 'configuration reloaded');
+    // Its requests finish on it; then its audit queue is stored.
+    await previous.retire(Date.now() + DRAIN_TIMEOUT_MS);
+  };
+  control.onReload(() => {
+    reloadWanted = true;
+    reloading ??= (async () => {
+      while (wanted() && !control.stopRequested()) {
+        reloadWanted = false;
+        await reloadOnce();
+      }
+    })().finally(() => (reloading = undefined));
+  });
+
+  const cause = await control.stopped;
+  const deadline = Date.now() + DRAIN_TIMEOUT_MS;
+  logger.info({ signal: cause }, 'stopping: draining in-flight requests');
+  http.stopAccepting();
+  if (listening()) await awaitDrainTurn(DRAIN_TURN_WAIT_MS);
+  const { cut } = await http.drain(deadline);
+  if (cut > 0) logger.warn({ connections: cut }, `stop deadline (${DRAIN_TIMEOUT_MS / 1000} s) reached: ${cut} connections closed with requests unanswered`);
+  await reloading;
+  // Requests whose client left may still be running: they finish before their audit events are
+  // stored and before the stores close under them.
+  await current.retire(Date.now() + HANDLER_GRACE_MS);
+  await runtime.close();
   logger.info('gatehouse stopped');
   // A cluster worker's channel to its primary would keep it alive: drained and closed, it leaves.
   if (cluster.isWorker) process.disconnect();
@@ -241,20 +400,12 @@ function usable(check: () => unknown, message: string, option: string): void {
   }
 }
 
-function listen(fetch: (request: Request, env: FetchEnv) => Promise<Response>, hostname: string, port: number, tls?: TlsFiles): Promise<ServerType> {
-  const options = tls ? { createServer: createHttpsServer, serverOptions: readTls(tls) } : {};
-  // Not listening yet: serve() starts to, and listenOn reports how that ended.
-  const server = serve({ fetch, hostname, port, ...options });
-  return listenOn(server, hostname, port, false);
-}
-
 /**
- * Resolves once `server` listens on host:port (`start`: call `listen` here; otherwise it was
- * called already), or rejects, the server closed, with one line naming the flag that changes what
- * failed: `--port` for a port in use or needing privileges, `--host` for an address that is not
- * this machine's.
+ * Listens on host:port and resolves once it does, or rejects, the server closed, with one line
+ * naming the flag that changes what failed: `--port` for a port in use or needing privileges,
+ * `--host` for an address that is not this machine's.
  */
-function listenOn<T extends NetServer>(server: T, host: string, port: number, start = true): Promise<T> {
+function listenOn<T extends NetServer>(server: T, host: string, port: number): Promise<T> {
   return new Promise((resolve, reject) => {
     const onError = (error: NodeJS.ErrnoException) => {
       server.off('listening', onListening);
@@ -267,7 +418,7 @@ function listenOn<T extends NetServer>(server: T, host: string, port: number, st
     };
     server.once('error', onError);
     server.once('listening', onListening);
-    if (start) server.listen(port, host);
+    server.listen(port, host);
   });
 }
 
@@ -298,18 +449,13 @@ function listenError(error: NodeJS.ErrnoException, host: string, port: number): 
   }
 }
 
-/** Stops accepting connections and waits for in-flight requests, up to a limit. */
-function closeHttp(server: ServerType | NetServer): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => {
-      if ('closeAllConnections' in server) server.closeAllConnections();
-      resolve();
-    }, DRAIN_TIMEOUT_MS);
-    timer.unref();
-    server.close(() => {
-      clearTimeout(timer);
-      resolve();
-    });
-    if ('closeIdleConnections' in server) server.closeIdleConnections();
-  });
+/** Closes a server that serves nothing yet (the port check, a start that failed). */
+function closeServer(server: NetServer): Promise<void> {
+  return new Promise((resolve) => server.close(() => resolve()));
+}
+
+/** Closes the http server of a start that failed: nothing was served, nothing to wait for. */
+async function closeAtOnce(http: GatehouseHttpServer): Promise<void> {
+  http.stopAccepting();
+  await http.drain(Date.now());
 }

@@ -51,6 +51,7 @@ const WHOLE_NUMBERS: [path: string, min: number, max: number, fallback: number, 
   ['keys.refreshInterval', 1, 86_400, 60, 'keyRefreshInterval'],
   // Was unbounded above in the library and capped at 16 MiB by the command.
   ['limits.maxBodyBytes', 1024, 16_777_216, 65_536, 'maxBodyBytes'],
+  ['limits.requestDeadlineMs', 100, 600_000, 4500, 'requestDeadlineMs'],
   ['audit.maxQueuedEvents', 1, 1_000_000, 10_000, 'auditMaxQueuedEvents'],
 ];
 

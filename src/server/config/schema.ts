@@ -320,6 +320,11 @@ export const limitSettings = section({
     description: 'Largest accepted request body; a larger one gets `413` `invalid_request`.',
     command: { env: 'GATEHOUSE_MAX_BODY_BYTES' },
   }),
+  requestDeadlineMs: setting(wholeNumber(100, 600_000, 'milliseconds').default(4500), {
+    description:
+      'The longest a client waits for an answer: a request not done by then gets `503` `temporarily_unavailable` with `Retry-After` (`408` while its body is still arriving), whatever it waits on (PostgreSQL, Redis, an upstream provider, a sender). Its work is not cancelled and may still complete. Keep it above the per-call timeouts (`GATEHOUSE_DB_QUERY_TIMEOUT`, twice `GATEHOUSE_REDIS_COMMAND_TIMEOUT`). See [deadlines](production.md#deadlines-when-postgresql-redis-or-another-service-fails).',
+    command: { env: 'GATEHOUSE_REQUEST_DEADLINE' },
+  }),
 });
 
 /** The library's settings: every option of `createAuthorizationServer` that has a plain value. */
@@ -404,6 +409,12 @@ export const commandSettings = z.strictObject({
     description: 'The `From` of code emails, e.g. `Example ID <no-reply@example.com>`.',
     command: { env: 'GATEHOUSE_SMTP_FROM' },
   }),
+  // The defaults of the timeouts below are the library's (the senders, the stores, the client).
+  smtpTimeoutMs: setting(wholeNumber(1, 300_000, 'milliseconds').default(10_000), {
+    description:
+      'Deadline of one email through SMTP (connection, greeting and every reply included); past it the code is not sent and the request answers `503`.',
+    command: { env: 'GATEHOUSE_SMTP_TIMEOUT' },
+  }),
   smsWebhookUrl: setting(text({ min: 1, format: 'https URL' }).optional(), {
     description:
       'Receives a JSON POST per code (http only on loopback), for an SMS gateway; also carries email codes when SMTP is not set. See [production](production.md#delivering-one-time-codes).',
@@ -412,6 +423,20 @@ export const commandSettings = z.strictObject({
   smsWebhookSecret: setting(text({ min: 1 }).optional(), {
     description: 'Signs each webhook request: `X-Gatehouse-Signature: sha256=<hex HMAC-SHA256 of "<X-Gatehouse-Timestamp>.<body>">`.',
     command: { env: 'GATEHOUSE_SMS_WEBHOOK_SECRET', credential: true },
+  }),
+  smsWebhookTimeoutMs: setting(wholeNumber(1, 300_000, 'milliseconds').default(5000), {
+    description: "Deadline of the webhook's answer to one code; past it the code is not sent and the request answers `503`.",
+    command: { env: 'GATEHOUSE_SMS_WEBHOOK_TIMEOUT' },
+  }),
+  upstreamTimeoutMs: setting(wholeNumber(1, 300_000, 'milliseconds').default(5000), {
+    description:
+      'Deadline of each request to an upstream provider (its discovery, token, JWKS, UserInfo and API requests, answer included); past it that sign-in gets a `503` page and can be tried again.',
+    command: { env: 'GATEHOUSE_UPSTREAM_TIMEOUT' },
+  }),
+  sqliteBusyTimeoutMs: setting(wholeNumber(0, 600_000, 'milliseconds').default(5000), {
+    description:
+      'SQLite: how long a statement waits for the database lock while another process (a `gatehouse` command, a backup) writes; then the request gets `503`. The wait holds up the whole process. `0` fails at once.',
+    command: { env: 'GATEHOUSE_SQLITE_BUSY_TIMEOUT' },
   }),
   databaseUrl: setting(text({ min: 1, format: '`postgres://` URL or `sqlite:PATH`' }).optional(), {
     description:
@@ -432,10 +457,24 @@ export const commandSettings = z.strictObject({
     description: 'How long PostgreSQL lets a statement run, and a transaction sit idle, before ending it; `0` turns it off. Migrations run without it.',
     command: { env: 'GATEHOUSE_DB_STATEMENT_TIMEOUT', scaleOut: true },
   }),
+  dbQueryTimeoutMs: setting(wholeNumber(1, 3_600_000, 'milliseconds').default(4000), {
+    description:
+      "How long Gatehouse waits for PostgreSQL's answer to a query before failing it (`503`) and closing that connection: what ends a query when the server cannot (frozen, or the network lost), where the statement timeout is PostgreSQL's own. Migrations run without it. See [outages](deployment.md#outages).",
+    command: { env: 'GATEHOUSE_DB_QUERY_TIMEOUT', scaleOut: true },
+  }),
+  dbConnectionTimeoutMs: setting(wholeNumber(1, 600_000, 'milliseconds').default(3000), {
+    description: 'How long a query waits for a PostgreSQL connection, from the pool or newly opened (TCP, TLS and start-up included), before failing (`503`).',
+    command: { env: 'GATEHOUSE_DB_CONNECTION_TIMEOUT', scaleOut: true },
+  }),
   redisUrl: setting(text({ min: 1, format: '`redis://` URL' }).optional(), {
     description:
       "Keeps the short-lived state (sessions, codes, refresh tokens, access-token records, sign-ins in progress) and the rate-limit counters in Redis, shared by every instance, and tells instances at once about changed clients and rotated keys. `redis://[[user]:password@]host[:6379][/db]`, `rediss://…` (TLS), `redis+sentinel://[[user]:password@]host1[:26379],host2/mastername[/db]` (`?sentinelUsername=…&sentinelPassword=…` for the Sentinels' own credentials), `redis+cluster://[[user]:password@]host1[:6379],host2` (`rediss+…` for TLS).",
     command: { env: 'GATEHOUSE_REDIS_URL', credential: true, scaleOut: true },
+  }),
+  redisCommandTimeoutMs: setting(wholeNumber(1, 60_000, 'milliseconds').default(1000), {
+    description:
+      "How long Gatehouse waits for Redis's answer to a command before failing it (`503`), so a request waits on Redis at most twice as long (commands wait for the batch before theirs); a connection silent for three times as long is closed and opened again. See [outages](deployment.md#outages).",
+    command: { env: 'GATEHOUSE_REDIS_COMMAND_TIMEOUT', scaleOut: true },
   }),
   workers: setting(wholeNumber(1, 256).default(1), {
     description: '`gatehouse start` only: processes sharing the port (node:cluster). See [workers](deployment.md#using-every-core---workers).',

@@ -1,10 +1,13 @@
 /**
  * Form parameters, table by table (RFC 6749 §3.1-3.2): decoding, empty values as omitted, a
  * repeated parameter refused unless the endpoint allows it to repeat; and reading a body: the
- * media type, the size limit (declared or streamed) and UTF-8.
+ * media type, the size limit (declared or streamed), UTF-8, a body that breaks off (a client
+ * abort), and whether the body was read to its end (the connection may carry another request).
  */
 import { describe, expect, it } from 'vitest';
 import { OAuthError } from '../../core/errors.js';
+import { ClientAbortError, isClientAbort } from './client-abort.js';
+import { leftBodyUnread } from './connection.js';
 import { parseForm, readBody, readForm } from './form.js';
 
 const FORM = 'application/x-www-form-urlencoded';
@@ -204,5 +207,72 @@ describe('readBody: what the declared length and the stream say', () => {
 
   it('decodes UTF-8 split across chunks', async () => {
     expect(await readBody(bodyRequest(utf8('a=€€€'), 'streamed', { chunk: 1 }), 16)).toBe('a=€€€');
+  });
+});
+
+/** A body announced as `delivery` whose stream fails after `sent` bytes, as a reset connection does. */
+function brokenRequest(delivery: Delivery, failure: unknown): Request {
+  const headers: Record<string, string> = {
+    'content-type': FORM,
+    ...(delivery === 'declared' ? { 'content-length': '2000' } : { 'transfer-encoding': 'chunked' }),
+  };
+  let sent = false;
+  const stream = new ReadableStream<Uint8Array>({
+    pull(controller) {
+      if (sent) {
+        controller.error(failure);
+        return;
+      }
+      sent = true;
+      controller.enqueue(utf8('grant_type=client_credentials&x='));
+    },
+  });
+  return new Request('https://id.example/token', { method: 'POST', headers, body: stream, duplex: 'half' } as RequestInit);
+}
+
+describe.each<Delivery>(['declared', 'streamed'])('readBody: a body that breaks off (%s length)', (delivery) => {
+  it.each([
+    { case: "Node's reset connection", failure: Object.assign(new Error('aborted'), { code: 'ECONNRESET' }) },
+    { case: 'a connection closed early', failure: new Error('Client connection prematurely closed.') },
+    { case: 'a body shorter than declared', failure: new TypeError('Body is unusable') },
+  ])('is a client abort, whatever the cause: $case', async ({ failure }) => {
+    const request = brokenRequest(delivery, failure);
+    const error = await readBody(request, 4096).catch((caught: unknown) => caught);
+    expect(isClientAbort(error)).toBe(true);
+    expect(error).toMatchObject({ code: 'ERR_CLIENT_ABORTED', reason: 'request_body_incomplete' });
+    expect((error as ClientAbortError).cause).toBe(failure);
+    expect(leftBodyUnread(request)).toBe(true);
+  });
+});
+
+describe('readBody: whether the body was read to its end', () => {
+  const NOT_UTF8 = new Uint8Array([0x61, 0x3d, 0x80]);
+  const TOO_LARGE = utf8(`a=${'x'.repeat(100)}`);
+
+  it.each<{ case: string; delivery: Delivery; body: Uint8Array<ArrayBuffer>; status: number | undefined; unread: boolean }>([
+    { case: 'read in full', delivery: 'declared', body: utf8('a=1'), status: undefined, unread: false },
+    { case: 'read in full', delivery: 'streamed', body: utf8('a=1'), status: undefined, unread: false },
+    { case: 'refused as not UTF-8, after reading it all', delivery: 'declared', body: NOT_UTF8, status: 400, unread: false },
+    { case: 'refused as not UTF-8, after reading it all', delivery: 'streamed', body: NOT_UTF8, status: 400, unread: false },
+    { case: 'refused as too large', delivery: 'declared', body: TOO_LARGE, status: 413, unread: true },
+    { case: 'refused as too large', delivery: 'streamed', body: TOO_LARGE, status: 413, unread: true },
+  ])('$delivery, $case: left unread $unread', async ({ delivery, body, status, unread }) => {
+    const request = bodyRequest(body, delivery);
+    // A streamed body arrives chunked: the header is what says a body follows.
+    if (delivery === 'streamed') request.headers.set('transfer-encoding', 'chunked');
+    const refusal = await readBody(request, 16).then(
+      () => undefined,
+      (error: unknown) => (error as OAuthError).status,
+    );
+    expect(refusal).toBe(status);
+    expect(leftBodyUnread(request)).toBe(unread);
+  });
+
+  it('refuses to read a body twice as a bug, not as a client abort', async () => {
+    const request = bodyRequest(utf8('a=1'), 'declared');
+    await readBody(request, 16);
+    const error = await readBody(request, 16).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(TypeError);
+    expect(isClientAbort(error)).toBe(false);
   });
 });

@@ -1,4 +1,6 @@
 import { OAuthError } from '../../core/errors.js';
+import { ClientAbortError } from './client-abort.js';
+import { markBodyRead, markBodyReading } from './connection.js';
 
 /** Parsed request parameters: one value per name, except names explicitly allowed to repeat. */
 export interface FormParams {
@@ -56,24 +58,41 @@ export function parseForm(text: string, repeatable: readonly string[]): FormPara
   };
 }
 
-/** Reads the body as UTF-8 text, refusing more than `limit` bytes without buffering them all. */
+/**
+ * Reads the body as UTF-8 text, refusing more than `limit` bytes without buffering them all.
+ *
+ * A body read to its end is recorded (`markBodyRead`), so the connection may carry the next
+ * request; a refusal before the end leaves it unread, and the router answers `Connection: close`.
+ * A failure while reading (the client closed or reset its connection, or sent less than its
+ * `Content-Length`) is a {@link ClientAbortError}, never the server's or the store's failure.
+ *
+ * @throws {OAuthError} 413 over the limit, 400 not UTF-8.
+ * @throws {ClientAbortError} the body could not be read to its end.
+ */
 export async function readBody(request: Request, limit: number): Promise<string> {
+  // Reading twice is a bug here, not the client's doing: it must not pass for a client abort.
+  if (request.bodyUsed) throw new TypeError('readBody: the request body was already read');
   const declared = Number(request.headers.get('content-length') ?? Number.NaN);
   if (declared > limit) throw tooLarge(limit);
+  markBodyReading(request);
   if (Number.isInteger(declared) && declared >= 0) {
     // The size is declared and within the limit (and HTTP servers hold a body to its declared
     // length): read it in one go. On @hono/node-server this skips Web Streams entirely, as long
     // as `request.body` is not touched first (its getter builds the full undici Request).
-    const bytes = new Uint8Array(await request.arrayBuffer());
+    const bytes = new Uint8Array(await request.arrayBuffer().catch(clientAbort));
+    markBodyRead(request);
     if (bytes.byteLength > limit) throw tooLarge(limit);
     return decodeUtf8(bytes);
   }
-  if (!request.body) return '';
+  if (!request.body) {
+    markBodyRead(request);
+    return '';
+  }
   const reader = request.body.getReader();
   const chunks: Uint8Array[] = [];
   let size = 0;
   for (;;) {
-    const { done, value } = await reader.read();
+    const { done, value } = await reader.read().catch(clientAbort);
     if (done) break;
     size += value.byteLength;
     if (size > limit) {
@@ -82,7 +101,13 @@ export async function readBody(request: Request, limit: number): Promise<string>
     }
     chunks.push(value);
   }
+  markBodyRead(request);
   return decodeUtf8(Buffer.concat(chunks));
+}
+
+/** Whatever failed while the body was being received, the client broke off its request. */
+function clientAbort(error: unknown): never {
+  throw new ClientAbortError('request_body_incomplete', error);
 }
 
 /** Stateless between calls (no `stream: true`), so one decoder serves every request. */

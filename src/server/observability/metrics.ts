@@ -87,6 +87,18 @@ export interface Metrics {
    * events waiting for the store was full (they still went to the logs; see `AuditLog.recordLater`).
    */
   readonly auditEventsDropped: Omit<Counter, 'labels' | 'remove'>;
+  /**
+   * `gatehouse_store_unavailable_total`: requests answered 503 because the database or Redis (or
+   * another service the request depends on) could not be reached or did not answer in time: a
+   * driver or network error of the store, as `isStoreUnavailable` tells them. The one to alert on; a
+   * client that went away never counts here (see {@link Metrics.clientAborts}).
+   */
+  readonly storeUnavailable: Omit<Counter, 'labels' | 'remove'>;
+  /**
+   * `gatehouse_client_aborts_total`: requests the client broke off before they were read in full
+   * (it closed or reset its connection mid-body). Logged at debug; not a failure of the server.
+   */
+  readonly clientAborts: Omit<Counter, 'labels' | 'remove'>;
 }
 
 /** Options of {@link createMetrics}. */
@@ -178,6 +190,16 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     auditEventsDropped: new Counter({
       name: `${METRIC_PREFIX}audit_events_dropped_total`,
       help: 'Audit events not stored because the queue of events waiting for the database was full (still logged, marked unstored).',
+      registers,
+    }),
+    storeUnavailable: new Counter({
+      name: `${METRIC_PREFIX}store_unavailable_total`,
+      help: 'Requests answered 503 because the database or Redis (or another service they depend on) did not answer.',
+      registers,
+    }),
+    clientAborts: new Counter({
+      name: `${METRIC_PREFIX}client_aborts_total`,
+      help: 'Requests the client broke off before they were read in full (not server failures).',
       registers,
     }),
   };

@@ -78,9 +78,17 @@ export interface Reservation {
  * every instance. Every limit spends before it checks: {@link reserve} counts the attempt
  * atomically first, and only an attempt that got its points is verified; a success refunds them.
  * Of any number of concurrent attempts, at most the budget is verified.
+ *
+ * Limits in Redis fail closed: while Redis cannot answer (down, or no answer within the client's
+ * command timeout) a limit cannot be checked, so `consume` and `reserve` reject with Redis's error
+ * and the request is answered 503, never let through unchecked nor counted in one process only
+ * (which would give each of N instances the whole budget). What must keep answering without Redis
+ * (discovery, the JWKS) is counted in this process instead: {@link consumeInProcess}.
  */
 export class RateLimits {
   readonly #limiters: Record<LimiterName, RateLimiterAbstract>;
+  /** `requestsPerIp` counted in this process: the same limiter as in `#limiters` without Redis. */
+  readonly #requestsPerIpInProcess: RateLimiterAbstract;
   /** Bounds audit events per kind and key, in this process only (a flood must not bloat the audit chain). */
   readonly #auditBudget = new RateLimiterMemory({ keyPrefix: 'audit', points: 10, duration: 60 });
 
@@ -96,9 +104,7 @@ export class RateLimits {
             points,
             duration,
             blockDuration,
-            // While Redis is unreachable, count in this process instead of failing every request
-            // (discovery and JWKS stay up; what needs Redis answers 503 by itself).
-            insuranceLimiter: memory(keyPrefix, points, duration, blockDuration),
+            // No insurance limiter: a limit that cannot be checked fails the request (see above).
           })
         : memory(keyPrefix, points, duration, blockDuration);
     const plain = (name: LimiterName, keyPrefix: string) => make(keyPrefix, settings[name].points, settings[name].seconds);
@@ -119,6 +125,24 @@ export class RateLimits {
       tokenPerClient: plain('tokenPerClient', 'token-client'),
       requestsPerIp: plain('requestsPerIp', 'requests-ip'),
     };
+    this.#requestsPerIpInProcess = redis
+      ? memory('requests-ip', settings.requestsPerIp.points, settings.requestsPerIp.seconds, 0)
+      : this.#limiters.requestsPerIp;
+  }
+
+  /**
+   * {@link consume} on `requestsPerIp` counted in this process's memory, even with Redis: for what
+   * the server answers from memory (discovery, the JWKS, static assets), which must not wait on,
+   * or fail with, Redis. Each instance allows an address the whole budget there.
+   */
+  async consumeInProcess(limiter: 'requestsPerIp', key: string): Promise<Limited | undefined> {
+    try {
+      await this.#requestsPerIpInProcess.consume(key);
+      return undefined;
+    } catch (refusal) {
+      if (!(refusal instanceof RateLimiterRes)) throw refusal;
+      return { limiter, retryAfterSeconds: Math.max(1, Math.ceil(refusal.msBeforeNext / 1000)) };
+    }
   }
 
   /** Counts one request against a limit; `Limited` when it is over. Nothing is given back. */
@@ -161,11 +185,17 @@ export class RateLimits {
       const spent = taken.splice(0);
       await Promise.all(spent.map((spend) => this.#limiters[spend.limiter].reward(spend.key, 1)));
     };
-    if (limited || failure !== undefined) {
-      await Promise.all([refund(), ...overLimit.map((spend) => this.#limiters[spend.limiter].reward(spend.key, 1))]);
+    const giveBack = () => Promise.all([refund(), ...overLimit.map((spend) => this.#limiters[spend.limiter].reward(spend.key, 1))]);
+    if (failure !== undefined) {
+      // The store failed (Redis down or silent): giving back waits on the same store, so it is not
+      // waited for; what it cannot give back expires with its window.
+      giveBack().catch(() => undefined);
       // The store's own rejection, as it came.
       // eslint-disable-next-line @typescript-eslint/only-throw-error
-      if (failure !== undefined) throw failure;
+      throw failure;
+    }
+    if (limited) {
+      await giveBack();
       counts.clear();
     }
     return { limited, count: (limiter) => counts.get(limiter) ?? 0, refund };

@@ -34,6 +34,7 @@ export function createUpstreams(options: ServerConfig, clock: Clock): Map<string
       cookiePrefix: `gh_up_${upstream.id.replace(/-/g, '_')}`,
       ...(upstream.allowInsecureRequests ? { allowInsecureRequests: true } : {}),
       ...(upstream.fetch ? { fetch: upstream.fetch } : {}),
+      ...(upstream.timeoutMs === undefined ? {} : { timeoutMs: upstream.timeoutMs }),
       now: () => clock.now(),
     });
     const label = upstream.label ?? upstream.id.charAt(0).toUpperCase() + upstream.id.slice(1);

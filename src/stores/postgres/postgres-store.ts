@@ -7,6 +7,8 @@ import { importOptional } from '../../core/optional-dependency.js';
 import type { Store } from '../contract.js';
 import { createSqlStore, migrateToLatest, migrations, type Database } from '../sql/index.js';
 import { postgresStatements } from './postgres-statements.js';
+import { closeOnQueryTimeout } from './query-deadline.js';
+import { lockId, schemaLockKey } from './schema-locks.js';
 
 const { default: pg } = await importOptional('pg', () => import('pg'), 'gatehouse/stores/postgres');
 
@@ -27,10 +29,19 @@ export interface PostgresStoreOptions {
    */
   statementTimeoutMs?: number;
   /**
-   * How long to wait for a connection, new or from the full pool, before the query fails.
-   * Default 10000, so an unreachable server fails requests instead of hanging them.
+   * How long to wait for a connection, new (TCP, TLS and start-up included) or from the full pool,
+   * before the query fails. Default 3000, so an unreachable or frozen server fails requests instead
+   * of hanging them.
    */
   connectionTimeoutMs?: number;
+  /**
+   * Longest wait for a query's answer on this side, in milliseconds: `pg`'s `query_timeout`. Then
+   * the query fails and its connection is closed, never given back to the pool (see
+   * `closeOnQueryTimeout`). It is what ends a query when PostgreSQL cannot cancel it itself (a
+   * frozen server, a network that drops packets); `statementTimeoutMs` is what ends a slow one on a
+   * live server, and keeps the connection. Default 4000. Migrations run without it.
+   */
+  queryTimeoutMs?: number;
   /**
    * The schema holding Gatehouse's tables, `[a-z_][a-z0-9_]*` (at most 63 characters, not `pg_...`).
    * Created by `migrate()` if missing. Default `public`.
@@ -52,7 +63,8 @@ interface SessionSettings {
 const DEFAULTS = {
   poolSize: 10,
   statementTimeoutMs: 5000,
-  connectionTimeoutMs: 10_000,
+  connectionTimeoutMs: 3000,
+  queryTimeoutMs: 4000,
   schema: 'public',
   applicationName: 'gatehouse',
 } as const;
@@ -74,8 +86,13 @@ const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
  * or later with `max_prepared_statements` set); the rest goes through Kysely on the same pool.
  * Every pooled connection starts with `search_path` set to `schema`, `statement_timeout` and
  * `idle_in_transaction_session_timeout`. Migrations run on a connection of their own without a
- * statement timeout: an index build on a large table, or waiting for another process's
+ * statement or query timeout: an index build on a large table, or waiting for another process's
  * migrations, may take longer than any statement the store runs afterwards.
+ *
+ * Every call has a deadline on this side too, for when PostgreSQL cannot answer at all (a frozen
+ * server, a lost network): a connection within `connectionTimeoutMs`, an answer within
+ * `queryTimeoutMs`, after which the connection is closed rather than reused. Both fail with errors
+ * `isStoreUnavailable` recognises, which the server answers with 503.
  *
  * @example
  * const store = createPostgresStore({ connectionString: process.env.GATEHOUSE_DATABASE_URL!, poolSize: 20 });
@@ -88,34 +105,39 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
 }
 
 /**
- * {@link createPostgresStore}, also handing out the kysely instance behind the store. Not exported
- * from the package: tests use it to run raw SQL on the store's own connections (timeouts, settings).
+ * {@link createPostgresStore}, also handing out the kysely instance and the pool behind the store.
+ * Not exported from the package: tests use it to run raw SQL on the store's own connections
+ * (timeouts, settings) and to watch what the pool's connections send.
  *
  * @internal
  */
-export function openPostgresStore(options: PostgresStoreOptions): { store: Store; db: Kysely<Database> } {
+export function openPostgresStore(options: PostgresStoreOptions): { store: Store; db: Kysely<Database>; pool: Pool } {
   const config = resolveOptions(options);
-  const poolConfig = (settings: SessionSettings, max: number): PoolConfig => ({
+  const poolConfig = (settings: SessionSettings, max: number, queryTimeoutMs: number | undefined): PoolConfig => ({
     connectionString: config.connectionString,
     options: startupOptions(config.urlOptions, settings),
     max,
     connectionTimeoutMillis: config.connectionTimeoutMs,
+    ...(queryTimeoutMs === undefined ? {} : { query_timeout: queryTimeoutMs }),
     application_name: config.applicationName,
+    // Probes a connection after 10 s of silence: a server whose host vanished (no reset ever comes)
+    // is found out by the operating system's probes, even on a connection idle in the pool.
     keepAlive: true,
+    keepAliveInitialDelayMillis: 10_000,
   });
   const settings: SessionSettings = {
     search_path: config.schema,
     statement_timeout: config.statementTimeoutMs,
     idle_in_transaction_session_timeout: config.statementTimeoutMs,
   };
-  const pool = openPool(poolConfig(settings, config.poolSize));
+  const pool = openPool(poolConfig(settings, config.poolSize, config.queryTimeoutMs));
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-  const store = createSqlStore(db, { dialect: 'postgres', clock: options.clock, statements: postgresStatements(pool) });
+  const store = createSqlStore(db, { dialect: 'postgres', clock: options.clock, statements: postgresStatements(pool, config.schema) });
 
   const migrate = async (): Promise<string[]> => {
     // One connection is enough: the migrator works on one at a time.
     const migrationDb = new Kysely<Database>({
-      dialect: new SchemaScopedDialect({ pool: openPool(poolConfig({ ...settings, statement_timeout: 0 }, 1)) }, config.schema),
+      dialect: new SchemaScopedDialect({ pool: openPool(poolConfig({ ...settings, statement_timeout: 0 }, 1, undefined)) }, config.schema),
     });
     try {
       // The migrator creates the schema if missing and keeps its own tables in it too.
@@ -125,7 +147,7 @@ export function openPostgresStore(options: PostgresStoreOptions): { store: Store
     }
   };
 
-  return { store: { ...store, migrate }, db };
+  return { store: { ...store, migrate }, db, pool };
 }
 
 /** A pool whose broken connections never take the process down. */
@@ -138,6 +160,7 @@ function openPool(config: PoolConfig): Pool {
   pool.on('error', () => undefined);
   pool.on('connect', (client) => {
     client.on('error', () => undefined);
+    closeOnQueryTimeout(client);
   });
   return pool;
 }
@@ -158,6 +181,7 @@ interface ResolvedOptions {
   poolSize: number;
   statementTimeoutMs: number;
   connectionTimeoutMs: number;
+  queryTimeoutMs: number;
   schema: string;
   applicationName: string;
 }
@@ -174,12 +198,14 @@ function resolveOptions(options: PostgresStoreOptions): ResolvedOptions {
     poolSize = DEFAULTS.poolSize,
     statementTimeoutMs = DEFAULTS.statementTimeoutMs,
     connectionTimeoutMs = DEFAULTS.connectionTimeoutMs,
+    queryTimeoutMs = DEFAULTS.queryTimeoutMs,
     schema = DEFAULTS.schema,
     applicationName = DEFAULTS.applicationName,
   } = options;
   option(Number.isSafeInteger(poolSize) && poolSize >= 1, 'poolSize', 'must be a positive integer');
   option(Number.isSafeInteger(statementTimeoutMs) && statementTimeoutMs >= 0, 'statementTimeoutMs', 'must be a non-negative integer (0: no timeout)');
   option(Number.isSafeInteger(connectionTimeoutMs) && connectionTimeoutMs >= 1, 'connectionTimeoutMs', 'must be a positive integer');
+  option(Number.isSafeInteger(queryTimeoutMs) && queryTimeoutMs >= 1, 'queryTimeoutMs', 'must be a positive integer');
   option(typeof schema === 'string' && SCHEMA_NAME.test(schema), 'schema', 'must match /^[a-z_][a-z0-9_]{0,62}$/');
   // PostgreSQL reserves the prefix for system schemas and refuses to create one.
   option(!schema.startsWith('pg_'), 'schema', 'must not start with "pg_"');
@@ -191,6 +217,7 @@ function resolveOptions(options: PostgresStoreOptions): ResolvedOptions {
     poolSize,
     statementTimeoutMs,
     connectionTimeoutMs,
+    queryTimeoutMs,
     schema,
     applicationName,
   };
@@ -255,16 +282,16 @@ class SchemaLockAdapter extends PostgresAdapter {
 
   constructor(schema: string) {
     super();
-    this.#key = `gatehouse migrations ${schema}`;
+    this.#key = schemaLockKey('migrations', schema);
   }
 
   override async acquireMigrationLock(db: Kysely<unknown>): Promise<void> {
     // As Kysely does: the timeout is set for this statement only, before the lock is asked for.
     await sql`with set_timeout as (select set_config('lock_timeout', ${String(MIGRATION_LOCK_TIMEOUT_MS)}, true) as config_val)
-      select pg_advisory_lock(hashtextextended(${this.#key}, 0)) from set_timeout`.execute(db);
+      select pg_advisory_lock(${lockId(this.#key)}) from set_timeout`.execute(db);
   }
 
   override async releaseMigrationLock(db: Kysely<unknown>): Promise<void> {
-    await sql`select pg_advisory_unlock(hashtextextended(${this.#key}, 0))`.execute(db);
+    await sql`select pg_advisory_unlock(${lockId(this.#key)})`.execute(db);
   }
 }

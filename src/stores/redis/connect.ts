@@ -11,10 +11,29 @@ export interface ConnectRedisOptions {
   /**
    * Fail commands at once while disconnected (no offline queue, one retry) instead of queueing
    * them until Redis is back: a server answers 503 during an outage instead of hanging.
-   * Reconnection still happens in the background. Default false.
+   * Reconnection still happens in the background. Default false (a command queued while
+   * disconnected still fails at its {@link commandTimeoutMs}).
    */
   failFast?: boolean;
+  /**
+   * Longest wait for a command's answer, in milliseconds; then it fails with "Command timed out"
+   * (a server answers 503). Commands issued while the previous batch to the same server is still
+   * unanswered are sent after it (auto-pipelining), so a caller waits at most twice this long. A
+   * connection that answers nothing for three times this long is closed and opened again (a frozen
+   * Redis, a network that drops packets, a failover that left it on the old master); a TCP
+   * connection gets this long, at least 2 s. Reconnection attempts follow each other at most 1 s
+   * apart, for ever. Default {@link DEFAULT_REDIS_COMMAND_TIMEOUT_MS}.
+   */
+  commandTimeoutMs?: number;
 }
+
+/**
+ * Default of {@link ConnectRedisOptions.commandTimeoutMs}: a Redis on the same network answers in
+ * well under a millisecond, so a second is an outage, not a slow answer.
+ */
+export const DEFAULT_REDIS_COMMAND_TIMEOUT_MS = 1000;
+/** The longest wait between two reconnection attempts: service is back within it once Redis is. */
+const MAX_RECONNECT_DELAY_MS = 1000;
 
 const DEFAULT_PORT = 6379;
 const DEFAULT_SENTINEL_PORT = 26379;
@@ -47,23 +66,41 @@ const SENTINEL_QUERY = new Set(['sentinelUsername', 'sentinelPassword']);
  * const redis = connectRedis('redis+sentinel://:s3cret@sentinel-a:26379,sentinel-b:26379/mymaster');
  * const store = createHybridStore({ durable, redis });
  *
- * @throws {ConfigError} a `TypeError` (option `url`) for a URL of another form.
+ * @throws {ConfigError} a `TypeError` (option `url`) for a URL of another form, (option
+ * `commandTimeoutMs`) for a timeout that is not a positive whole number.
  */
 export function connectRedis(url: string, options: ConnectRedisOptions = {}): Redis | Cluster {
   const lazyConnect = options.lazyConnect ?? false;
+  const commandTimeout = options.commandTimeoutMs ?? DEFAULT_REDIS_COMMAND_TIMEOUT_MS;
+  if (!Number.isSafeInteger(commandTimeout) || commandTimeout < 1) {
+    throw new ConfigError('option "commandTimeoutMs" must be a positive whole number of milliseconds', 'ERR_INVALID_OPTION', 'commandTimeoutMs');
+  }
+  // The deadlines of every connection, to a standalone server, a Sentinel's master or a cluster node.
+  const deadlines = {
+    commandTimeout,
+    // ioredis arms it when a command is written and clears it when anything is read: a
+    // connection silent that long is destroyed, which rejects what is pending and reconnects.
+    socketTimeout: 3 * commandTimeout,
+    connectTimeout: Math.max(commandTimeout, 2000),
+    // A command whose connection closed under it was answered with a failure already (or will be
+    // at its timeout): sending it again on the next connection would run it a second time, after
+    // its caller gave up (a refresh token rotated that nobody receives). At most once, never late.
+    autoResendUnfulfilledCommands: false,
+  } satisfies RedisOptions;
   const behaviour: RedisOptions = {
     lazyConnect,
     // Commands issued in the same tick (a request's rate limits, artifacts) share one write and
     // one round trip: less CPU per command on both sides under load.
     enableAutoPipelining: true,
-    ...(options.failFast
-      ? { enableOfflineQueue: false, maxRetriesPerRequest: 1, connectTimeout: 2000, retryStrategy: (times: number) => Math.min(times * 200, 2000) }
-      : {}),
+    ...deadlines,
+    retryStrategy: reconnectDelay,
+    reconnectOnError: demoted,
+    ...(options.failFast ? { enableOfflineQueue: false, maxRetriesPerRequest: 1 } : {}),
   };
   if (typeof url !== 'string') invalid('must be a string');
   if (/^rediss?:\/\//i.test(url)) {
     if (!URL.canParse(url)) invalid('is not a valid redis:// URL');
-    return new ioredis.Redis(url, behaviour);
+    return clearStaleSocketTimers(new ioredis.Redis(url, behaviour));
   }
   const match = MULTI_HOST_URL.exec(url);
   if (match === null) invalid('must be a redis://, rediss://, redis+sentinel:// or redis+cluster:// URL');
@@ -86,19 +123,63 @@ export function connectRedis(url: string, options: ConnectRedisOptions = {}): Re
       ...(params.has('sentinelPassword') ? { sentinelPassword: params.get('sentinelPassword')! } : {}),
       ...(tls ? { tls: {}, enableTLSForSentinelMode: true, sentinelTLS: {} } : {}),
       ...behaviour,
+      // Asking a Sentinel for the master has the same deadline as any command.
+      sentinelCommandTimeout: commandTimeout,
+      sentinelRetryStrategy: reconnectDelay,
     };
-    return new ioredis.Redis(sentinelOptions);
+    return clearStaleSocketTimers(new ioredis.Redis(sentinelOptions));
   }
 
   if (params.size > 0) invalid('takes no query parameters for a cluster');
   if (path !== '' && path !== '/') invalid('has a path, but a cluster has only database 0');
   const nodes: ClusterNode[] = parseHosts(hosts!, DEFAULT_PORT);
-  return new ioredis.Cluster(nodes, {
-    lazyConnect,
-    enableAutoPipelining: true,
-    ...(options.failFast ? { enableOfflineQueue: false } : {}),
-    redisOptions: { ...credentials, ...(tls ? { tls: {} } : {}), ...(options.failFast ? { maxRetriesPerRequest: 1, connectTimeout: 2000 } : {}) },
-  });
+  return clearStaleSocketTimers(
+    new ioredis.Cluster(nodes, {
+      lazyConnect,
+      enableAutoPipelining: true,
+      clusterRetryStrategy: reconnectDelay,
+      // Refreshing the slot map (after a failover, a MOVED) is a command like any other.
+      slotsRefreshTimeout: commandTimeout,
+      ...(options.failFast ? { enableOfflineQueue: false } : {}),
+      // Each node's connection carries the deadlines; the cluster reconnects nodes itself.
+      redisOptions: { ...credentials, ...(tls ? { tls: {} } : {}), ...deadlines, ...(options.failFast ? { maxRetriesPerRequest: 1 } : {}) },
+    }),
+  );
+}
+
+/**
+ * ioredis 5.11 keeps the `socketTimeout` timer on the client, not on the connection, and does not
+ * clear it when a connection closes for another reason (a ready check that timed out while Redis
+ * was frozen): still running, it destroys the next connection, healthy or not, and service that
+ * came back drops again for a reconnection. Cleared at every close, of the client or (Cluster) of
+ * each node's. Internal: used by the invalidation bus's connection too.
+ */
+export function clearStaleSocketTimers<T extends Redis | Cluster>(client: T): T {
+  const watch = (connection: Redis) =>
+    connection.on('close', () => {
+      const state = connection as unknown as { socketTimeoutTimer?: NodeJS.Timeout };
+      clearTimeout(state.socketTimeoutTimer);
+      state.socketTimeoutTimer = undefined;
+    });
+  if ('isCluster' in client && client.isCluster) (client as Cluster).on('+node', watch);
+  else watch(client as Redis);
+  return client;
+}
+
+/**
+ * Whether a reply says the connection is to a primary that has since been demoted to a replica
+ * (`READONLY You can't write against a read only replica`): the connection answers, so no
+ * deadline ends it. Reconnecting (the command itself still fails, answered 503) finds the primary
+ * again: through the Sentinels, which name the new one (ioredis refuses a node whose role is not
+ * master); on a standalone URL, by resolving its host name again (a managed Redis that moved it).
+ */
+function demoted(error: Error): boolean {
+  return error.message.startsWith('READONLY');
+}
+
+/** Reconnection back-off: 200 ms, 400 ms, … at most {@link MAX_RECONNECT_DELAY_MS}, for ever. */
+function reconnectDelay(attempt: number): number {
+  return Math.min(attempt * 200, MAX_RECONNECT_DELAY_MS);
 }
 
 function invalid(message: string): never {

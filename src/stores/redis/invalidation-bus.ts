@@ -1,4 +1,5 @@
 import type { Cluster, Redis } from 'ioredis';
+import { clearStaleSocketTimers } from './connect.js';
 
 /** Topics instances tell each other about: a client changed, or the signing keys did. */
 export type InvalidationTopic = `client:${string}` | 'keys';
@@ -20,12 +21,15 @@ export function createInvalidationBus(redis: Redis | Cluster, prefix = '{gatehou
   // One subscribed connection for every handler: a subscribed connection can do nothing else.
   const subscriber = (): Promise<Redis | Cluster> => {
     subscribed ??= (async () => {
-      // Unlike fail-fast command connections, it queues: it subscribes (and re-subscribes after an
-      // outage) once connected.
+      // Unlike fail-fast command connections, it queues and waits: it subscribes (and re-subscribes
+      // after an outage) once connected, and no request waits on it. Without a command timeout, a
+      // SUBSCRIBE cut off by a closed connection must be sent again on the next one.
+      const waiting = { commandTimeout: undefined, autoResendUnfulfilledCommands: true };
       const connection =
         'isCluster' in redis && redis.isCluster
-          ? (redis as Cluster).duplicate(undefined, { enableOfflineQueue: true })
-          : (redis as Redis).duplicate({ enableOfflineQueue: true, maxRetriesPerRequest: null });
+          ? (redis as Cluster).duplicate(undefined, { enableOfflineQueue: true, redisOptions: { ...(redis as Cluster).options.redisOptions, ...waiting } })
+          : (redis as Redis).duplicate({ ...waiting, enableOfflineQueue: true, maxRetriesPerRequest: null });
+      clearStaleSocketTimers(connection);
       connection.on('error', () => undefined);
       connection.on('message', (from: string, topic: string) => {
         if (from === channel) for (const handler of handlers) handler(topic as InvalidationTopic);

@@ -93,6 +93,7 @@ describe('every documented option is accepted', () => {
       cookiePrefix: 'app',
       allowInsecureRequests: false,
       fetch: globalThis.fetch,
+      timeoutMs: 5000,
       now: Date.now,
     };
     expect(documentedOptions(docs, '## Every option').sort()).toEqual(Object.keys(samples).sort());
@@ -110,6 +111,7 @@ describe('every documented option is accepted', () => {
       refreshLeeway: 30,
       allowInsecureRequests: false,
       fetch: globalThis.fetch,
+      timeoutMs: 5000,
       now: Date.now,
     };
     expect(documentedOptions(docs, '## The machine client').sort()).toEqual(Object.keys(samples).sort());

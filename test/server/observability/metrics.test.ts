@@ -20,6 +20,9 @@ describe('createMetrics', () => {
     metrics.rateLimitHits.inc({ limiter: 'mfa_code' });
     metrics.refreshReuse.inc();
     metrics.auditEventsDropped.inc();
+    metrics.storeUnavailable.inc();
+    metrics.clientAborts.inc();
+    metrics.clientAborts.inc();
 
     const text = await metrics.registry.metrics();
     expect(text).toContain('# TYPE gatehouse_http_requests_total counter');
@@ -32,6 +35,8 @@ describe('createMetrics', () => {
     expect(sample(text, 'gatehouse_rate_limit_hits_total{limiter="mfa_code"}')).toBe(1);
     expect(sample(text, 'gatehouse_refresh_token_reuse_total')).toBe(1);
     expect(sample(text, 'gatehouse_audit_events_dropped_total')).toBe(1);
+    expect(sample(text, 'gatehouse_store_unavailable_total')).toBe(1);
+    expect(sample(text, 'gatehouse_client_aborts_total')).toBe(2);
   });
 
   it('renders latency histograms in seconds with buckets from 1 ms to 5 s', async () => {
@@ -58,6 +63,7 @@ describe('createMetrics', () => {
     const names = (await metrics.registry.getMetricsAsJSON()).map((metric) => ({ name: metric.name, type: String(metric.type) }));
     expect(names.map((metric) => metric.name).sort()).toEqual([
       'gatehouse_audit_events_dropped_total',
+      'gatehouse_client_aborts_total',
       'gatehouse_http_request_duration_seconds',
       'gatehouse_http_requests_total',
       'gatehouse_mfa_outcomes_total',
@@ -66,6 +72,7 @@ describe('createMetrics', () => {
       'gatehouse_sign_in_failures_total',
       'gatehouse_store_operation_duration_seconds',
       'gatehouse_store_operations_total',
+      'gatehouse_store_unavailable_total',
       'gatehouse_tokens_issued_total',
     ]);
     for (const { name, type } of names) {

@@ -19,9 +19,13 @@ export interface SendersConfig {
   /** See {@link createSmtpSender}; requires `smtpFrom`. */
   smtpUrl?: string;
   smtpFrom?: string;
+  /** Deadline of one email (`timeoutMs` of {@link createSmtpSender}). Default 10 000 ms. */
+  smtpTimeoutMs?: number;
   /** See {@link createWebhookSender}. */
   webhookUrl?: string;
   webhookSecret?: string;
+  /** Deadline of the webhook's answer (`timeoutMs` of {@link createWebhookSender}). Default 5 000 ms. */
+  webhookTimeoutMs?: number;
   mode: 'development' | 'production';
 }
 
@@ -81,9 +85,11 @@ export function createSenders(config: SendersConfig): Senders {
     throw new ConfigError('webhookSecret is set but webhookUrl is not', 'ERR_INVALID_OPTION', 'webhookUrl');
   }
 
-  const smtp = smtpUrl ? withOptionPath('smtp', () => createSmtpSender({ url: smtpUrl, from: smtpFrom! })) : undefined;
+  const smtpTimeout = config.smtpTimeoutMs === undefined ? {} : { timeoutMs: config.smtpTimeoutMs };
+  const webhookTimeout = config.webhookTimeoutMs === undefined ? {} : { timeoutMs: config.webhookTimeoutMs };
+  const smtp = smtpUrl ? withOptionPath('smtp', () => createSmtpSender({ url: smtpUrl, from: smtpFrom!, ...smtpTimeout })) : undefined;
   const webhook = webhookUrl
-    ? withOptionPath('webhook', () => createWebhookSender(webhookSecret ? { url: webhookUrl, secret: webhookSecret } : { url: webhookUrl }))
+    ? withOptionPath('webhook', () => createWebhookSender({ url: webhookUrl, ...(webhookSecret ? { secret: webhookSecret } : {}), ...webhookTimeout }))
     : undefined;
 
   let email: ConfiguredSender | undefined = smtp ?? webhook;

@@ -113,4 +113,12 @@ describe('createSenders validation', () => {
   it('refuses an unknown mode', () => {
     expect(configError({ mode: 'staging' as never }).option).toBe('mode');
   });
+
+  it("names the config key of a sender's deadline that is not a positive number of milliseconds", () => {
+    const smtp = configError({ mode: 'production', ...SMTP, smtpTimeoutMs: 0 });
+    expect(smtp.option).toBe('smtpTimeoutMs');
+    expect(smtp.message).toMatch(/^smtpTimeoutMs must be a positive number of milliseconds/);
+    expect(configError({ mode: 'production', ...WEBHOOK, webhookTimeoutMs: -1 }).option).toBe('webhookTimeoutMs');
+    expect(kinds({ mode: 'production', ...SMTP, ...WEBHOOK, smtpTimeoutMs: 2000, webhookTimeoutMs: 1000 })).toEqual({ email: 'smtp', sms: 'webhook' });
+  });
 });
