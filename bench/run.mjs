@@ -26,7 +26,7 @@ import { parseArgs } from 'node:util';
 import { CASES } from './lib/cases.mjs';
 import { DIST, ROOT } from './lib/dist.mjs';
 import { runFlows } from './lib/load.mjs';
-import { cpuModel, cpuSeconds, machineBusySeconds, peakRssMiB, resetPeak } from './lib/proc.mjs';
+import { cpuModel, cpuSeconds, idleMachineLoad, machineBusySeconds, peakRssMiB, resetPeak } from './lib/proc.mjs';
 import { checkRows, formatCheck, QUIET_PERCENT, readThresholds, THRESHOLDS_FILE } from './lib/check.mjs';
 import { callsPerOperation, settledStoreCalls } from './lib/metrics.mjs';
 import { aggregate, buildRows, summaryTable, writeResults } from './lib/report.mjs';
@@ -231,15 +231,6 @@ function describeRun() {
     peerVersion: version('oidc-provider'),
     autocannonVersion: version('autocannon'),
   };
-}
-
-/** CPU the machine spends on other things while this run is idle, in percent of one core. */
-async function idleMachineLoad(seconds) {
-  const before = machineBusySeconds();
-  const self = process.cpuUsage();
-  await new Promise((resolve) => setTimeout(resolve, seconds * 1000));
-  const own = process.cpuUsage(self);
-  return (100 * Math.max(0, machineBusySeconds() - before - (own.user + own.system) / 1e6)) / seconds;
 }
 
 const run = describeRun();

@@ -42,6 +42,15 @@ export function machineBusySeconds() {
   return (user + nice + system + irq + softirq + steal) / TICKS_PER_SECOND;
 }
 
+/** CPU the machine spends on other things while this process is idle, in percent of one core. */
+export async function idleMachineLoad(seconds) {
+  const before = machineBusySeconds();
+  const self = process.cpuUsage();
+  await new Promise((resolve) => setTimeout(resolve, seconds * 1000));
+  const own = process.cpuUsage(self);
+  return (100 * Math.max(0, machineBusySeconds() - before - (own.user + own.system) / 1e6)) / seconds;
+}
+
 /** The CPU model, for the report. */
 export function cpuModel() {
   try {
