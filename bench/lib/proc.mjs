@@ -7,13 +7,18 @@ import { readFileSync, writeFileSync } from 'node:fs';
 /** USER_HZ: the unit of utime/stime in /proc/<pid>/stat (100 on every Linux this runs on). */
 const TICKS_PER_SECOND = 100;
 
-/** CPU seconds (user + system) the process has used so far. */
-export function cpuSeconds(pid) {
+/**
+ * CPU seconds (user + system) the process has used so far; with `reapedChildren`, also those of
+ * its children that ended and that it waited for (cutime and cstime: a worker replaced, a server
+ * killed), which no longer have a /proc entry of their own.
+ */
+export function cpuSeconds(pid, { reapedChildren = false } = {}) {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   // Fields after the command name, which is in parentheses and may hold spaces.
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  // utime and stime are fields 14 and 15 of the whole line: 12 and 13 after "(comm) ".
-  return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND;
+  // utime, stime, cutime and cstime are fields 14 to 17 of the whole line: 12 to 15 after "(comm) ".
+  const own = Number(fields[11]) + Number(fields[12]);
+  return (reapedChildren ? own + Number(fields[13]) + Number(fields[14]) : own) / TICKS_PER_SECOND;
 }
 
 /** Peak resident set size in MiB (VmHWM) since the process started or since {@link resetPeak}. */

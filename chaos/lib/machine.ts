@@ -3,6 +3,8 @@
  * the machine's busy CPU time minus the time of this run's own processes (this one and its parent,
  * the Gatehouse instances and their workers, the Redis servers it started, and the PostgreSQL
  * backends of Gatehouse connections seen at the start or end of the phase), in percent of one core.
+ * The processes of the run that ended during the phase (a worker replaced, an instance or a Redis
+ * killed) count through their parent, which waited for them (its children's CPU time).
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { cpuSeconds, machineBusySeconds } from '../../bench/lib/proc.mjs';
@@ -43,7 +45,7 @@ async function gatehouseBackends(): Promise<number[]> {
 
 function cpuOf(pid: number): number | undefined {
   try {
-    return cpuSeconds(pid);
+    return cpuSeconds(pid, { reapedChildren: true });
   } catch {
     return undefined;
   }
@@ -62,30 +64,33 @@ function snapshot(pids: readonly number[]): Map<number, number> {
 export class CpuMeter {
   readonly #started = Date.now();
   readonly #machine = machineBusySeconds();
-  readonly #self = process.cpuUsage();
   readonly #before: Map<number, number>;
+  /** This process and what it started: each one that ends is waited for by its parent, here. */
+  readonly #tree: ReadonlySet<number>;
 
-  private constructor(before: Map<number, number>) {
+  private constructor(before: Map<number, number>, tree: ReadonlySet<number>) {
     this.#before = before;
+    this.#tree = tree;
   }
 
   /** Starts measuring; `pids` are the run's own processes now (descendants are added). */
   static async start(pids: readonly number[]): Promise<CpuMeter> {
-    return new CpuMeter(snapshot([process.ppid, ...withDescendants(pids), ...(await gatehouseBackends())]));
+    const tree = [process.pid, ...withDescendants(pids)];
+    return new CpuMeter(snapshot([process.ppid, ...tree, ...(await gatehouseBackends())]), new Set(tree));
   }
 
   /**
    * Other load since the start, in percent of one core. `pids`: the run's processes now; one that
-   * started during the phase counts whole, one that ended in it counts nothing (its time is
-   * counted as other load).
+   * started during the phase counts whole. One of the run's that ended in it counts through its
+   * parent, whose children's time then holds its whole life: what it had used before the phase is
+   * taken off again.
    */
   async stop(pids: readonly number[]): Promise<number> {
     const seconds = (Date.now() - this.#started) / 1000;
-    const after = snapshot([process.ppid, ...withDescendants(pids), ...(await gatehouseBackends())]);
+    const after = snapshot([process.ppid, process.pid, ...withDescendants(pids), ...(await gatehouseBackends())]);
     let own = 0;
     for (const [pid, cpu] of after) own += cpu - (this.#before.get(pid) ?? 0);
-    const self = process.cpuUsage(this.#self);
-    own += (self.user + self.system) / 1e6;
+    for (const [pid, cpu] of this.#before) if (this.#tree.has(pid) && !after.has(pid)) own -= cpu;
     const machine = machineBusySeconds() - this.#machine;
     return seconds > 0 ? (100 * Math.max(0, machine - own)) / seconds : 0;
   }
