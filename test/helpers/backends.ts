@@ -1,13 +1,15 @@
 /**
  * The stores a server runs on, for tests that must hold on each: memory, SQLite (a file), and the
  * production combination, PostgreSQL + Redis (artifacts and rate-limit counters in Redis). Each
- * opens on its own schema / key prefix and cleans up after itself.
+ * opens on its own schema / key prefix and cleans up after itself. Also the store contract suite on
+ * that combination, over any Redis topology ({@link describeHybridStoreContract}).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Redis } from 'ioredis';
+import { Redis, type Cluster } from 'ioredis';
+import { afterAll } from 'vitest';
 import type { Store } from '../../src/stores/contract.js';
 import { createMemoryStore } from '../../src/stores/memory/index.js';
 import { createPostgresStore } from '../../src/stores/postgres/index.js';
@@ -15,7 +17,8 @@ import { createHybridStore } from '../../src/stores/redis/index.js';
 import { createSqliteStore } from '../../src/stores/sqlite/index.js';
 import { deleteKeysUnder, REDIS_URL } from '../client/redis/redis-helpers.js';
 import type { FakeClock } from './fake-clock.js';
-import { dropSchema, POSTGRES_URL, postgresUnavailable, uniqueSchema } from './postgres.js';
+import { describeStoreContract } from '../store-contract.js';
+import { dropSchema, POSTGRES_URL, postgresUnavailable, ReusedSchemas, uniqueSchema } from './postgres.js';
 import type { TestServerOptions } from './server.js';
 
 /** An opened backend: the store (migrated), server options that put rate limits where production does, and cleanup. */
@@ -87,4 +90,36 @@ export const BACKENDS: Backend[] = [
 export async function closeBackends(): Promise<void> {
   await redis?.quit();
   redis = undefined;
+}
+
+/**
+ * The store contract suite on PostgreSQL + Redis: for every test a hybrid store of its own, on an
+ * empty schema (emptied after the test before, see {@link ReusedSchemas}; all dropped after the
+ * suite) and a new Redis prefix on `redis()`, which is read when the test starts (a topology may be
+ * started in a `beforeAll`). `deleteKeys` removes a test's keys after it, for a Redis that outlives
+ * the file (the machine's). Call it inside a `describe`.
+ *
+ * @example
+ * describeHybridStoreContract('hybrid (PostgreSQL + Redis Cluster)', () => redis);
+ */
+export function describeHybridStoreContract(
+  name: string,
+  redis: () => Redis | Cluster,
+  options: { deleteKeys?: (prefix: string) => Promise<void> } = {},
+): void {
+  const schemas = new ReusedSchemas();
+  afterAll(() => schemas.dropAll());
+  describeStoreContract(name, async (clock) => {
+    const schema = schemas.take();
+    const prefix = `{gatehouse-test:${randomUUID()}}:`;
+    const store = createHybridStore({ durable: createPostgresStore({ connectionString: POSTGRES_URL, schema, clock }), redis: redis(), prefix, clock });
+    return {
+      store,
+      cleanup: async () => {
+        await store.close();
+        await schemas.giveBack(schema);
+        await options.deleteKeys?.(prefix);
+      },
+    };
+  });
 }

@@ -13,11 +13,11 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
-import { freePort } from './ports.js';
+import { accepts, freePort } from './ports.js';
 
 /** Every child of every topology of this process, killed at exit should a `stop()` be missed. */
 const running = new Set<ChildProcess>();
@@ -36,29 +36,34 @@ export class RedisNode {
   constructor(
     readonly port: number,
     /** Arguments after `redis-server` (a config file first, for a sentinel). */
-    private readonly args: readonly string[],
-    private readonly dir: string,
+    private readonly args: readonly string[] = DATA_NODE,
+    /** Its working directory, where its log goes; without one, it logs nowhere. */
+    private readonly dir?: string,
   ) {}
 
   get running(): boolean {
     return this.#child !== undefined;
   }
 
+  /** The process id while it runs. */
+  get pid(): number | undefined {
+    return this.#child?.pid;
+  }
+
   /** Starts the server and waits until it accepts connections. */
   async start(timeoutMs = 10_000): Promise<void> {
     if (this.#child) throw new Error(`redis-server on port ${this.port} is already running`);
-    const child = spawn('redis-server', [...this.args, '--port', String(this.port), '--logfile', join(this.dir, `redis-${this.port}.log`)], {
-      cwd: this.dir,
-      stdio: 'ignore',
-    });
+    const log = this.dir === undefined ? [] : ['--logfile', join(this.dir, `redis-${this.port}.log`)];
+    const child = spawn('redis-server', [...this.args, '--port', String(this.port), ...log], { cwd: this.dir, stdio: 'ignore' });
     this.#child = child;
     running.add(child);
     this.#exited = new Promise((resolve) => child.once('exit', () => resolve()));
     void this.#exited.then(() => running.delete(child));
+    const see = this.dir === undefined ? '' : ` (see ${this.dir})`;
     const deadline = Date.now() + timeoutMs;
-    while (!(await accepts(this.port))) {
-      if (child.exitCode !== null) throw new Error(`redis-server on port ${this.port} exited with ${child.exitCode} (see ${this.dir})`);
-      if (Date.now() > deadline) throw new Error(`redis-server on port ${this.port} did not start within ${timeoutMs} ms`);
+    while (!(await accepts(this.port, 200))) {
+      if (child.exitCode !== null) throw new Error(`redis-server on port ${this.port} exited with ${child.exitCode}${see}`);
+      if (Date.now() > deadline) throw new Error(`redis-server on port ${this.port} did not start within ${timeoutMs} ms${see}`);
       await sleep(25);
     }
   }
@@ -416,22 +421,4 @@ async function waitFor<T>(check: () => Promise<T | false | undefined>, timeoutMs
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await sleep(50);
   }
-}
-
-/** Whether something accepts TCP connections at 127.0.0.1:`port`. */
-function accepts(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect({ host: '127.0.0.1', port });
-    const done = (value: boolean) => {
-      socket.destroy();
-      resolve(value);
-    };
-    socket.setTimeout(200, () => done(false));
-    socket.once('connect', () => done(true));
-    socket.once('error', () => done(false));
-  });
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }

@@ -8,13 +8,13 @@
  * only appears in what the server prints (metadata, `iss`, redirects to its own pages). Those
  * redirects are followed by rewriting the origin to the instance the test wants ({@link atInstance}).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { connect } from 'node:net';
 import { Redis } from 'ioredis';
 import { expect } from 'vitest';
 import { parseJson, postForm, runCliOk, startServer, type RunningServer, type RunResult, type Workspace } from './cli.js';
 import { freePort } from './ports.js';
+import { POSTGRES_URL } from './postgres.js';
+import { RedisNode } from './redis-topologies.js';
 import { parseForms, UserAgent, type Page } from './user-agent.js';
 
 /** The issuer every instance of a test shares. Nothing listens there: requests go to each instance's port. */
@@ -35,18 +35,37 @@ export function uniqueRedisPrefix(): string {
   return `{gh-${randomBytes(6).toString('hex')}}:`;
 }
 
-/** Whether something accepts TCP connections at 127.0.0.1:`port`. */
-export function accepts(port: number, timeoutMs = 1000): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect({ host: '127.0.0.1', port });
-    const done = (value: boolean) => {
-      socket.destroy();
-      resolve(value);
-    };
-    socket.setTimeout(timeoutMs, () => done(false));
-    socket.once('connect', () => done(true));
-    socket.once('error', () => done(false));
-  });
+/** Where an installation on PostgreSQL + Redis keeps its data, for {@link postgresRedisEnv}. */
+export interface PostgresRedisPlace {
+  /** Default {@link POSTGRES_URL}: the machine's PostgreSQL. */
+  databaseUrl?: string;
+  schema: string;
+  redisUrl: string;
+  /** Default {@link uniqueRedisPrefix}. */
+  prefix?: string;
+}
+
+/**
+ * The environment of an installation on PostgreSQL + Redis, for its CLI runs and instances alike:
+ * a secret of its own, development mode (the shared {@link ISSUER} is plain http and not loopback),
+ * a pool of four connections per instance (the instances of a test share the machine's
+ * PostgreSQL), warnings and errors logged; then `extra` (deadlines, another log level, ...).
+ *
+ * @example
+ * const env = postgresRedisEnv({ schema: uniqueSchema(), redisUrl: REDIS_URL }, { GATEHOUSE_LOG_LEVEL: 'fatal' });
+ */
+export function postgresRedisEnv(place: PostgresRedisPlace, extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    GATEHOUSE_SECRET: testSecret(),
+    GATEHOUSE_ENV: 'development',
+    GATEHOUSE_DATABASE_URL: place.databaseUrl ?? POSTGRES_URL,
+    GATEHOUSE_DATABASE_SCHEMA: place.schema,
+    GATEHOUSE_DB_POOL_SIZE: '4',
+    GATEHOUSE_REDIS_URL: place.redisUrl,
+    GATEHOUSE_REDIS_PREFIX: place.prefix ?? uniqueRedisPrefix(),
+    GATEHOUSE_LOG_LEVEL: 'warn',
+    ...extra,
+  };
 }
 
 /** `text` as a literal in a Redis SCAN/KEYS glob pattern. */
@@ -97,47 +116,15 @@ export async function redisKeys(pattern: string, url = REDIS_URL): Promise<strin
  * is lost, as with a cache-only Redis in production). `stop` kills it; `start` brings it back on
  * the same port.
  */
-export class PrivateRedis {
-  #child: ChildProcess | undefined;
-  #exited: Promise<void> | undefined;
-  constructor(readonly port: number) {}
-
+export class PrivateRedis extends RedisNode {
   get url(): string {
     return `redis://127.0.0.1:${this.port}`;
-  }
-
-  /** The process id while it runs. */
-  get pid(): number | undefined {
-    return this.#child?.pid;
   }
 
   static async start(): Promise<PrivateRedis> {
     const redis = new PrivateRedis(await freePort());
     await redis.start();
     return redis;
-  }
-
-  /** Starts the server and waits until it accepts connections. */
-  async start(): Promise<void> {
-    if (this.#child) throw new Error('the private redis-server is already running');
-    const child = spawn('redis-server', ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
-    this.#child = child;
-    this.#exited = new Promise((resolve) => child.once('exit', () => resolve()));
-    const deadline = Date.now() + 10_000;
-    while (!(await accepts(this.port, 200))) {
-      if (child.exitCode !== null) throw new Error(`redis-server on port ${this.port} exited with ${child.exitCode}`);
-      if (Date.now() > deadline) throw new Error(`redis-server on port ${this.port} did not start`);
-      await sleep(25);
-    }
-  }
-
-  /** Kills the server (SIGKILL: a crash, not a clean shutdown) and waits until it is gone. */
-  async stop(signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
-    const child = this.#child;
-    if (!child) return;
-    if (child.exitCode === null && child.signalCode === null) child.kill(signal);
-    await this.#exited;
-    this.#child = undefined;
   }
 }
 

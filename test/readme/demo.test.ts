@@ -13,8 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseJson, REPO_ROOT, runCliOk } from '../helpers/cli.js';
 import { gatehouseServing, killDemos, startDemo, type RunningDemo } from '../helpers/demo.js';
 import { markdownSections } from '../helpers/markdown.js';
-import { freePort } from '../helpers/ports.js';
-import { accepts } from '../helpers/scale.js';
+import { accepts, freePort } from '../helpers/ports.js';
 
 /** The README's sample of what `npm start` prints: the plain block introduced as such. */
 const SAMPLE = (() => {

@@ -1,19 +1,18 @@
 /**
  * One `gatehouse start` over PostgreSQL and Redis when they fail: a private `redis-server` child
- * (killed and restarted mid-traffic), PostgreSQL behind a TCP proxy in this file (closed and
- * reopened: the machine's PostgreSQL is shared, so it is never stopped itself), and a SIGTERM in
- * the middle of requests. An outage must give clean 503 `temporarily_unavailable` answers quickly
- * (never a 500, never a hang), service must resume by itself, and nothing durable may be lost or
- * duplicated.
+ * (killed and restarted mid-traffic), PostgreSQL behind a fault proxy (scripts/lib/fault-proxy.mjs;
+ * killed and started again: the machine's PostgreSQL is shared, so it is never stopped itself), and
+ * a SIGTERM in the middle of requests. An outage must give clean 503 `temporarily_unavailable`
+ * answers quickly (never a 500, never a hang), service must resume by itself, and nothing durable
+ * may be lost or duplicated.
  */
 import { request as httpRequest } from 'node:http';
-import { connect, createServer, type Server, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FaultProxy } from '../../scripts/lib/fault-proxy.mjs';
 import { basicAuth, createWorkspace, killAll, parseJson, pollUntil, type RunningServer, type Workspace } from '../helpers/cli.js';
-import { freePort } from '../helpers/ports.js';
+import { accepts } from '../helpers/ports.js';
 import { adminQuery, dropSchema, uniqueSchema } from '../helpers/postgres.js';
 import {
-  accepts,
   addClient,
   addUser,
   atInstance,
@@ -23,14 +22,12 @@ import {
   introspect,
   pkce,
   post,
+  postgresRedisEnv,
   PrivateRedis,
-  redeemCode,
   refresh,
-  signInAt,
+  signInAndRedeem,
   sleep,
   startInstance,
-  testSecret,
-  uniqueRedisPrefix,
   type ScaleClient,
   type ScaleUser,
 } from '../helpers/scale.js';
@@ -42,53 +39,10 @@ const STATEMENT_TIMEOUT_MS = 2000;
 /** Longer than this is a hang. */
 const HANG_MS = 5000;
 
-/**
- * A TCP proxy in front of PostgreSQL. `stop` plays "PostgreSQL went down": the listener closes (new
- * connections are refused) and every open connection is cut. `start` brings it back on the same port.
- */
-class TcpProxy {
-  #server: Server | undefined;
-  readonly #sockets = new Set<Socket>();
-  constructor(readonly port: number) {}
-
-  static async open(): Promise<TcpProxy> {
-    const proxy = new TcpProxy(await freePort());
-    await proxy.start();
-    return proxy;
-  }
-
-  start(): Promise<void> {
-    const server = createServer((downstream) => {
-      const upstream = connect(PG_TARGET);
-      for (const socket of [downstream, upstream]) {
-        this.#sockets.add(socket);
-        socket.once('close', () => this.#sockets.delete(socket));
-        socket.on('error', () => {
-          downstream.destroy();
-          upstream.destroy();
-        });
-      }
-      downstream.pipe(upstream).pipe(downstream);
-    });
-    this.#server = server;
-    return new Promise((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(this.port, '127.0.0.1', () => resolve());
-    });
-  }
-
-  async stop(): Promise<void> {
-    const server = this.#server;
-    this.#server = undefined;
-    for (const socket of this.#sockets) socket.destroy();
-    if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
-  }
-}
-
 const schema = uniqueSchema();
 let ws: Workspace;
 let redis: PrivateRedis;
-let proxy: TcpProxy;
+let proxy: FaultProxy;
 let env: Record<string, string>;
 let server: RunningServer;
 let alice: ScaleUser;
@@ -97,19 +51,15 @@ let machine: ScaleClient;
 
 beforeAll(async () => {
   ws = createWorkspace();
-  [redis, proxy] = await Promise.all([PrivateRedis.start(), TcpProxy.open()]);
-  env = {
-    GATEHOUSE_SECRET: testSecret(),
-    GATEHOUSE_ENV: 'development',
-    GATEHOUSE_DATABASE_URL: `postgres://postgres@127.0.0.1:${proxy.port}/test`,
-    GATEHOUSE_DATABASE_SCHEMA: schema,
-    GATEHOUSE_DB_STATEMENT_TIMEOUT: String(STATEMENT_TIMEOUT_MS),
-    GATEHOUSE_DB_POOL_SIZE: '4',
-    GATEHOUSE_REDIS_URL: redis.url,
-    GATEHOUSE_REDIS_PREFIX: uniqueRedisPrefix(),
-    // The outage is logged at error level on every request: keep the test's output short.
-    GATEHOUSE_LOG_LEVEL: 'fatal',
-  };
+  [redis, proxy] = await Promise.all([PrivateRedis.start(), FaultProxy.open(PG_TARGET)]);
+  env = postgresRedisEnv(
+    { databaseUrl: `postgres://postgres@127.0.0.1:${proxy.port}/test`, schema, redisUrl: redis.url },
+    {
+      GATEHOUSE_DB_STATEMENT_TIMEOUT: String(STATEMENT_TIMEOUT_MS),
+      // The outage is logged at error level on every request: keep the test's output short.
+      GATEHOUSE_LOG_LEVEL: 'fatal',
+    },
+  );
   // Only start and migrate create an installation; the other commands need one.
   await cli(ws, env, ['migrate']);
   alice = await addUser(ws, env, 'alice');
@@ -121,19 +71,10 @@ afterAll(async () => {
   await server?.stop('SIGKILL');
   await killAll();
   await redis?.stop();
-  await proxy?.stop();
+  await proxy?.close();
   await dropSchema(schema);
   ws?.remove();
 });
-
-/** Signs alice in with a fresh browser and redeems the code: a new token family. */
-async function signInAndRedeem(): Promise<{ access_token: string; refresh_token: string }> {
-  const { verifier, challenge } = pkce();
-  const { code } = await signInAt(new UserAgent(), server, authorizationUrl(server, web, challenge), alice);
-  const tokens = await redeemCode(server, web, code, verifier);
-  expect(tokens.status, JSON.stringify(tokens.body)).toBe(200);
-  return tokens.body as { access_token: string; refresh_token: string };
-}
 
 interface Outcome {
   at: number;
@@ -162,7 +103,7 @@ async function timedTokenRequest(started: number): Promise<Outcome> {
 
 describe('Redis restarted during traffic', () => {
   it('answers 503 temporarily_unavailable during the outage, and recovers without a restart of Gatehouse', async () => {
-    const before = await signInAndRedeem();
+    const before = await signInAndRedeem(server, web, alice);
     expect(await introspect(server, web, before.access_token)).toMatchObject({ active: true });
 
     // A steady stream of 20 requests a second for 6.5 s; Redis dies at 1.5 s and is back at 3.5 s.
@@ -215,7 +156,7 @@ describe('Redis restarted during traffic', () => {
     expect(await introspect(server, web, before.access_token)).toEqual({ active: false });
 
     // The durable state is intact: the user signs in again, with her consent remembered.
-    const again = await signInAndRedeem();
+    const again = await signInAndRedeem(server, web, alice);
     expect((await refresh(server, web, again.refresh_token)).status).toBe(200);
   }, 30_000);
 
@@ -232,13 +173,13 @@ describe('Redis restarted during traffic', () => {
 
 describe('PostgreSQL unreachable', () => {
   it('/readyz and requests answer 503 while it is down; service and data are intact when it is back', async () => {
-    const tokens = await signInAndRedeem();
+    const tokens = await signInAndRedeem(server, web, alice);
     const consentsBefore = await adminQuery<{ id: string; client_id: string; subject: string }>(`select id, client_id, subject from ${schema}.grants`);
     expect(consentsBefore.filter((consent) => consent.client_id === web.clientId && consent.subject === alice.sub)).toHaveLength(1);
     // A client no instance has cached yet: reading it needs the database.
     const uncached = await addClient(ws, env, 'Added before the outage', ['--grant', 'client_credentials', '--scope', 'api:read']);
 
-    await proxy.stop();
+    await proxy.kill();
     try {
       const timed = async <T>(work: () => Promise<T>): Promise<{ value: T; ms: number }> => {
         const begin = Date.now();

@@ -20,21 +20,16 @@ import { dropSchema, uniqueSchema } from '../helpers/postgres.js';
 import {
   addClient,
   addUser,
-  authorizationUrl,
   baseOf,
   cli,
-  pkce,
   post,
+  postgresRedisEnv,
   PrivateRedis,
-  redeemCode,
-  signInAt,
+  signInAndRedeem,
   sleep,
   startInstance,
-  testSecret,
-  uniqueRedisPrefix,
   type ScaleClient,
 } from '../helpers/scale.js';
-import { UserAgent } from '../helpers/user-agent.js';
 
 /** A request still running this long is cut off and reported as a hang (longer than any freeze here). */
 const HANG_MS = 10_000;
@@ -85,27 +80,17 @@ beforeAll(async () => {
     FaultProxy.open({ host: '127.0.0.1', port: 5432 }),
   ]);
   // The deadlines are left at their defaults: those are what the bounds above are about.
-  const env = {
-    GATEHOUSE_SECRET: testSecret(),
-    GATEHOUSE_ENV: 'development',
-    GATEHOUSE_DATABASE_URL: `postgres://postgres@127.0.0.1:${postgresProxy.port}/test`,
-    GATEHOUSE_DATABASE_SCHEMA: schema,
-    GATEHOUSE_DB_POOL_SIZE: '4',
-    GATEHOUSE_REDIS_URL: `redis://127.0.0.1:${redisProxy.port}`,
-    GATEHOUSE_REDIS_PREFIX: uniqueRedisPrefix(),
+  const env = postgresRedisEnv(
+    { databaseUrl: `postgres://postgres@127.0.0.1:${postgresProxy.port}/test`, schema, redisUrl: `redis://127.0.0.1:${redisProxy.port}` },
     // Every refusal is logged at error level: keep the test's output short.
-    GATEHOUSE_LOG_LEVEL: 'fatal',
-  };
+    { GATEHOUSE_LOG_LEVEL: 'fatal' },
+  );
   await cli(ws, env, ['migrate']);
   const alice = await addUser(ws, env, 'alice');
   [web, machine] = await Promise.all([addClient(ws, env, 'Web app'), addClient(ws, env, 'Machine', ['--grant', 'client_credentials', '--scope', 'api:read'])]);
   server = await startInstance(ws, env);
 
-  const { verifier, challenge } = pkce();
-  const { code } = await signInAt(new UserAgent(), server, authorizationUrl(server, web, challenge), alice);
-  const redeemed = await redeemCode(server, web, code, verifier);
-  expect(redeemed.status, JSON.stringify(redeemed.body)).toBe(200);
-  userToken = redeemed.body.access_token as string;
+  userToken = (await signInAndRedeem(server, web, alice)).access_token;
   const issued = await post(server, '/token', { grant_type: 'client_credentials', scope: 'api:read' }, machine);
   expect(issued.status, JSON.stringify(issued.body)).toBe(200);
   machineToken = issued.body.access_token as string;

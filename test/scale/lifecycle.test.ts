@@ -26,9 +26,20 @@ import {
   type RunningServer,
   type Workspace,
 } from '../helpers/cli.js';
-import { freePort } from '../helpers/ports.js';
-import { POSTGRES_URL, dropSchema, postgresUnavailable, uniqueSchema } from '../helpers/postgres.js';
-import { accepts, addClient, cli, deleteRedisKeys, globLiteral, REDIS_URL, sleep, testSecret, uniqueRedisPrefix, type ScaleClient } from '../helpers/scale.js';
+import { accepts, freePort } from '../helpers/ports.js';
+import { dropSchema, postgresUnavailable, uniqueSchema } from '../helpers/postgres.js';
+import {
+  addClient,
+  cli,
+  deleteRedisKeys,
+  globLiteral,
+  postgresRedisEnv,
+  REDIS_URL,
+  sleep,
+  testSecret,
+  uniqueRedisPrefix,
+  type ScaleClient,
+} from '../helpers/scale.js';
 
 /** Longest a request may go unanswered before it counts as a connection left open. */
 const REQUEST_TIMEOUT_MS = 4000;
@@ -208,6 +219,23 @@ async function timedStop(server: RunningServer, signal: NodeJS.Signals = 'SIGTER
 }
 
 /**
+ * SIGTERM after half a second of kept-alive load: the server must exit 0 within
+ * {@link QUICK_STOP_MS}. The tokens answered are added to `answered`; the load and when the stop
+ * began are for {@link expectCleanStop}.
+ */
+async function stopUnderLoad(server: RunningServer, client: ScaleClient, answered: string[]): Promise<{ load: Load; stoppedAt: number }> {
+  const load = new Load(server.port, client, KEPT_ALIVE_ONLY);
+  await sleep(500);
+  const stoppedAt = Date.now();
+  const { code, ms } = await timedStop(server);
+  await sleep(100);
+  answered.push(...tokenRequestIds(await load.stop()));
+  expect(code).toBe(0);
+  expect(ms).toBeLessThan(QUICK_STOP_MS);
+  return { load, stoppedAt };
+}
+
+/**
  * After a stop under load: no request failed, every answer was a 200, each kept-alive client was
  * told `Connection: close` after the stop signal, and the audit log verifies and holds the
  * token.issued event of every token answered.
@@ -238,6 +266,13 @@ function writeConfig(ws: Workspace, extra: Record<string, unknown> = {}): void {
   );
 }
 
+/** Makes `ws` an installation for these tests (config written, migrated) and adds the client the load uses. */
+async function install(ws: Workspace, env: Record<string, string>): Promise<ScaleClient> {
+  writeConfig(ws);
+  await cli(ws, env, ['migrate']);
+  return addClient(ws, env, 'Machine', ['--grant', 'client_credentials', '--scope', 'api:read']);
+}
+
 describe('gatehouse start, one process, under keep-alive load', () => {
   const env = { GATEHOUSE_SECRET: testSecret(), GATEHOUSE_ENV: 'development', GATEHOUSE_LOG_LEVEL: 'info' };
   let ws: Workspace;
@@ -247,9 +282,7 @@ describe('gatehouse start, one process, under keep-alive load', () => {
 
   beforeAll(async () => {
     ws = createWorkspace();
-    writeConfig(ws);
-    await cli(ws, env, ['migrate']);
-    client = await addClient(ws, env, 'Machine', ['--grant', 'client_credentials', '--scope', 'api:read']);
+    client = await install(ws, env);
     server = await startServer({ cwd: ws.cwd, dataDir: ws.dataDir, env });
   }, 60_000);
 
@@ -290,14 +323,7 @@ describe('gatehouse start, one process, under keep-alive load', () => {
   });
 
   it('stops on SIGTERM under load: no reset, Connection: close, exit 0 quickly, every token audited', async () => {
-    const load = new Load(server.port, client, KEPT_ALIVE_ONLY);
-    await sleep(500);
-    const stoppedAt = Date.now();
-    const { code, ms } = await timedStop(server);
-    await sleep(100);
-    answered.push(...tokenRequestIds(await load.stop()));
-    expect(code).toBe(0);
-    expect(ms).toBeLessThan(QUICK_STOP_MS);
+    const { load, stoppedAt } = await stopUnderLoad(server, client, answered);
     await expectCleanStop(ws, env, load, stoppedAt, answered);
   });
 });
@@ -314,9 +340,7 @@ describe('gatehouse start --workers 2, under keep-alive load', () => {
 
   beforeAll(async () => {
     ws = createWorkspace();
-    writeConfig(ws);
-    await cli(ws, env, ['migrate']);
-    client = await addClient(ws, env, 'Machine', ['--grant', 'client_credentials', '--scope', 'api:read']);
+    client = await install(ws, env);
     server = await startServer({ cwd: ws.cwd, dataDir: ws.dataDir, env, args: ['--workers', '2'], readyTimeoutMs: 30_000 });
     for (const pid of childrenOf(server.pid)) workerPids.add(pid);
   }, 60_000);
@@ -383,14 +407,7 @@ describe('gatehouse start --workers 2, under keep-alive load', () => {
 
   it('stops on SIGTERM under load: no reset, Connection: close, exit 0 quickly, every token audited', async () => {
     const workers = childrenOf(server.pid);
-    const load = new Load(server.port, client, KEPT_ALIVE_ONLY);
-    await sleep(500);
-    const stoppedAt = Date.now();
-    const { code, ms } = await timedStop(server);
-    await sleep(100);
-    answered.push(...tokenRequestIds(await load.stop()));
-    expect(code).toBe(0);
-    expect(ms).toBeLessThan(QUICK_STOP_MS);
+    const { load, stoppedAt } = await stopUnderLoad(server, client, answered);
     for (const pid of workers) expect(alive(pid), `worker ${pid}`).toBe(false);
     await expectCleanStop(ws, env, load, stoppedAt, answered);
   });
@@ -435,16 +452,7 @@ const postgresDown = await postgresUnavailable();
 describe.skipIf(postgresDown !== undefined)('gatehouse start on PostgreSQL and Redis, under keep-alive load', () => {
   const schema = uniqueSchema();
   const prefix = uniqueRedisPrefix();
-  const env = {
-    GATEHOUSE_SECRET: testSecret(),
-    GATEHOUSE_ENV: 'development',
-    GATEHOUSE_LOG_LEVEL: 'warn',
-    GATEHOUSE_DATABASE_URL: POSTGRES_URL,
-    GATEHOUSE_DATABASE_SCHEMA: schema,
-    GATEHOUSE_REDIS_URL: REDIS_URL,
-    GATEHOUSE_REDIS_PREFIX: prefix,
-    GATEHOUSE_DB_POOL_SIZE: '4',
-  };
+  const env = postgresRedisEnv({ schema, redisUrl: REDIS_URL, prefix });
   let ws: Workspace;
 
   afterAll(async () => {
@@ -456,9 +464,7 @@ describe.skipIf(postgresDown !== undefined)('gatehouse start on PostgreSQL and R
 
   it('reloads on SIGHUP and stops on SIGTERM without failing a request, every token audited', async () => {
     ws = createWorkspace();
-    writeConfig(ws);
-    await cli(ws, env, ['migrate']);
-    const client = await addClient(ws, env, 'Machine', ['--grant', 'client_credentials', '--scope', 'api:read']);
+    const client = await install(ws, env);
     const server = await startServer({ cwd: ws.cwd, dataDir: ws.dataDir, env, readyTimeoutMs: 30_000 });
     const load = new Load(server.port, client, KEPT_ALIVE_ONLY);
     await sleep(300);

@@ -15,7 +15,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { basicAuth, createWorkspace, killAll, parseJson, pollUntil, type RunningServer, type Workspace } from '../helpers/cli.js';
-import { dropSchema, POSTGRES_URL, uniqueSchema } from '../helpers/postgres.js';
+import { dropSchema, uniqueSchema } from '../helpers/postgres.js';
 import {
   addClient,
   addUser,
@@ -29,12 +29,12 @@ import {
   jwtHeader,
   pkce,
   post,
+  postgresRedisEnv,
   publishedKids,
   redeemCode,
   refresh,
   signInAt,
   startInstance,
-  testSecret,
   uniqueRedisPrefix,
   type ScaleClient,
   type ScaleUser,
@@ -61,17 +61,7 @@ export function describeMultiInstance(title: string, redis: SharedRedis): void {
   describe(title, () => {
     const schema = uniqueSchema();
     const prefix = uniqueRedisPrefix();
-    const env: Record<string, string> = {
-      GATEHOUSE_SECRET: testSecret(),
-      GATEHOUSE_ENV: 'development',
-      GATEHOUSE_DATABASE_URL: POSTGRES_URL,
-      GATEHOUSE_DATABASE_SCHEMA: schema,
-      GATEHOUSE_REDIS_PREFIX: prefix,
-      GATEHOUSE_KEY_REFRESH_INTERVAL: String(KEY_REFRESH_SECONDS),
-      GATEHOUSE_DB_POOL_SIZE: '4',
-      GATEHOUSE_LOG_LEVEL: 'warn',
-    };
-
+    let env: Record<string, string>;
     let ws: Workspace;
     let A: RunningServer;
     let B: RunningServer;
@@ -85,7 +75,7 @@ export function describeMultiInstance(title: string, redis: SharedRedis): void {
     const browser = new UserAgent();
 
     beforeAll(async () => {
-      env.GATEHOUSE_REDIS_URL = redis.url();
+      env = postgresRedisEnv({ schema, redisUrl: redis.url(), prefix }, { GATEHOUSE_KEY_REFRESH_INTERVAL: String(KEY_REFRESH_SECONDS) });
       ws = createWorkspace();
       writeFileSync(
         join(ws.cwd, 'gatehouse.config.json'),

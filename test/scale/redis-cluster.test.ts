@@ -9,13 +9,11 @@ import { randomUUID } from 'node:crypto';
 import type { Cluster, Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMemoryStore } from '../../src/stores/memory/index.js';
-import { createPostgresStore } from '../../src/stores/postgres/index.js';
 import { connectRedis, createHybridStore } from '../../src/stores/redis/index.js';
 import { isStoreUnavailable } from '../../src/stores/unavailable.js';
-import { POSTGRES_URL, ReusedSchemas } from '../helpers/postgres.js';
+import { describeHybridStoreContract } from '../helpers/backends.js';
 import { scanKeys, startRedisCluster, type RedisClusterSet } from '../helpers/redis-topologies.js';
 import { globLiteral } from '../helpers/scale.js';
-import { describeStoreContract } from '../store-contract.js';
 import { describeMultiInstance } from './multi-instance-scenarios.js';
 
 let cluster: RedisClusterSet;
@@ -35,20 +33,7 @@ afterAll(async () => {
 });
 
 describe('PostgreSQL + Redis Cluster', () => {
-  const schemas = new ReusedSchemas();
-  afterAll(() => schemas.dropAll());
-  describeStoreContract('hybrid (PostgreSQL + Redis Cluster)', async (clock) => {
-    const schema = schemas.take();
-    const prefix = `{gatehouse-test:${randomUUID()}}:`;
-    const store = createHybridStore({ durable: createPostgresStore({ connectionString: POSTGRES_URL, schema, clock }), redis, prefix, clock });
-    return {
-      store,
-      cleanup: async () => {
-        await store.close();
-        await schemas.giveBack(schema);
-      },
-    };
-  });
+  describeHybridStoreContract('hybrid (PostgreSQL + Redis Cluster)', () => redis);
 
   it('keeps every key of a store in the one slot of its prefix, on one primary', async () => {
     const prefix = `{gatehouse-slot:${randomUUID()}}:`;

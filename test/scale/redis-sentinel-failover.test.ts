@@ -11,7 +11,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { basicAuth, createWorkspace, killAll, pollUntil, type RunningServer, type Workspace } from '../helpers/cli.js';
-import { dropSchema, POSTGRES_URL, uniqueSchema } from '../helpers/postgres.js';
+import { dropSchema, uniqueSchema } from '../helpers/postgres.js';
 import { startSentinelSet, type SentinelSet } from '../helpers/redis-topologies.js';
 import {
   addClient,
@@ -21,13 +21,12 @@ import {
   cli,
   introspect,
   pkce,
+  postgresRedisEnv,
   redeemCode,
   refresh,
   signInAt,
   sleep,
   startInstance,
-  testSecret,
-  uniqueRedisPrefix,
   type ScaleClient,
   type ScaleUser,
 } from '../helpers/scale.js';
@@ -55,17 +54,8 @@ beforeAll(async () => {
     join(ws.cwd, 'gatehouse.config.json'),
     JSON.stringify({ rateLimits: { tokenPerClient: { points: 1_000_000, seconds: 60 }, requestsPerIp: { points: 1_000_000, seconds: 60 } } }),
   );
-  env = {
-    GATEHOUSE_SECRET: testSecret(),
-    GATEHOUSE_ENV: 'development',
-    GATEHOUSE_DATABASE_URL: POSTGRES_URL,
-    GATEHOUSE_DATABASE_SCHEMA: schema,
-    GATEHOUSE_DB_POOL_SIZE: '4',
-    GATEHOUSE_REDIS_URL: sentinel.url,
-    GATEHOUSE_REDIS_PREFIX: uniqueRedisPrefix(),
-    // A failover is logged on every request it fails: keep the output short.
-    GATEHOUSE_LOG_LEVEL: 'fatal',
-  };
+  // A failover is logged on every request it fails: keep the output short.
+  env = postgresRedisEnv({ schema, redisUrl: sentinel.url }, { GATEHOUSE_LOG_LEVEL: 'fatal' });
   await cli(ws, env, ['migrate']);
   alice = await addUser(ws, env, 'alice');
   [web, machine] = await Promise.all([addClient(ws, env, 'Web app'), addClient(ws, env, 'Machine', ['--grant', 'client_credentials', '--scope', 'api:read'])]);

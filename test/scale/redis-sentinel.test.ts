@@ -5,14 +5,11 @@
  * store, then the scale-out scenarios (three `gatehouse start` instances). Failing the primary over
  * under load is redis-sentinel-failover.test.ts.
  */
-import { randomUUID } from 'node:crypto';
 import type { Cluster, Redis } from 'ioredis';
 import { afterAll, beforeAll, describe } from 'vitest';
-import { createPostgresStore } from '../../src/stores/postgres/index.js';
-import { connectRedis, createHybridStore } from '../../src/stores/redis/index.js';
-import { POSTGRES_URL, ReusedSchemas } from '../helpers/postgres.js';
+import { connectRedis } from '../../src/stores/redis/index.js';
+import { describeHybridStoreContract } from '../helpers/backends.js';
 import { scanKeys, startSentinelSet, type SentinelSet } from '../helpers/redis-topologies.js';
-import { describeStoreContract } from '../store-contract.js';
 import { describeMultiInstance } from './multi-instance-scenarios.js';
 
 let sentinel: SentinelSet;
@@ -31,20 +28,7 @@ afterAll(async () => {
 });
 
 describe('PostgreSQL + Redis Sentinel', () => {
-  const schemas = new ReusedSchemas();
-  afterAll(() => schemas.dropAll());
-  describeStoreContract('hybrid (PostgreSQL + Redis Sentinel)', async (clock) => {
-    const schema = schemas.take();
-    const prefix = `{gatehouse-test:${randomUUID()}}:`;
-    const store = createHybridStore({ durable: createPostgresStore({ connectionString: POSTGRES_URL, schema, clock }), redis, prefix, clock });
-    return {
-      store,
-      cleanup: async () => {
-        await store.close();
-        await schemas.giveBack(schema);
-      },
-    };
-  });
+  describeHybridStoreContract('hybrid (PostgreSQL + Redis Sentinel)', () => redis);
 });
 
 describeMultiInstance('three instances over one PostgreSQL and Redis Sentinel', {

@@ -8,7 +8,8 @@ import { readFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { basicAuth, createWorkspace, killAll, parseJson, pollUntil, startServer, type RunningServer, type Workspace } from '../helpers/cli.js';
-import { accepts, addClient, cli, testSecret, type ScaleClient } from '../helpers/scale.js';
+import { accepts } from '../helpers/ports.js';
+import { addClient, cli, testSecret, type ScaleClient } from '../helpers/scale.js';
 
 const env = { GATEHOUSE_SECRET: testSecret(), GATEHOUSE_ENV: 'development', GATEHOUSE_LOG_LEVEL: 'warn' };
 let ws: Workspace;
