@@ -19,6 +19,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import { accepts, freePort } from './ports.js';
 
+/** How long a killed and restarted primary may take to rejoin as a replica (see `killPrimary`). */
+const REJOIN_TIMEOUT_MS = 45_000;
+
 /** Every child of every topology of this process, killed at exit should a `stop()` be missed. */
 const running = new Set<ChildProcess>();
 process.once('exit', () => {
@@ -237,7 +240,9 @@ export async function startSentinelSet(options: SentinelSetOptions = {}): Promis
       const ms = Date.now() - started;
       if (restart) {
         await old.start();
-        await waitFor(() => replicaInSync(old), 20_000, 'the old primary to rejoin as a replica');
+        // Sentinel turns a returning old primary into a replica only once it has reported itself
+        // a primary for 8 s (4 publish periods), and sees that at its next INFO, up to 10 s later.
+        await waitFor(() => replicaInSync(old), REJOIN_TIMEOUT_MS, 'the old primary to rejoin as a replica');
       }
       return { from, to, ms };
     },

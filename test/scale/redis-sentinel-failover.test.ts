@@ -264,7 +264,7 @@ describe('Redis Sentinel failover under load', () => {
       if (!run.broken.some((broken) => broken.chain === i)) expect((await refresh(instances[0]!, web, chain)).status).toBe(200);
     const fresh = await tokensAt(instances[1]!);
     expect((await refresh(instances[0]!, web, fresh.refresh_token)).status).toBe(200);
-  }, 60_000);
+  }, 90_000);
 
   it('primary killed (SIGKILL): only 200 or 503, the sentinels elect the replica and service comes back by itself', async () => {
     const pids = instances.map((instance) => instance.pid);
@@ -288,7 +288,7 @@ describe('Redis Sentinel failover under load', () => {
     expect(rotated.status, JSON.stringify(rotated.body)).toBe(200);
     const fresh = await tokensAt(instances[0]!);
     expect((await refresh(instances[1]!, web, fresh.refresh_token)).status).toBe(200);
-  }, 60_000);
+  }, 90_000);
 
   it('primary switched by hand, its clients left connected (READONLY): they reconnect through the sentinels', async () => {
     const pids = instances.map((instance) => instance.pid);
@@ -308,7 +308,7 @@ describe('Redis Sentinel failover under load', () => {
     expect(instances.map((instance) => instance.pid)).toEqual(pids);
     for (const [i, chain] of chains.entries())
       if (!run.broken.some((broken) => broken.chain === i)) expect((await refresh(instances[1]!, web, chain)).status).toBe(200);
-  }, 60_000);
+  }, 90_000);
 });
 
 function countBy(outcomes: Outcome[]): Record<string, number> {
