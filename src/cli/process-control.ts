@@ -35,6 +35,9 @@ const RESTART_ONLY_SETTINGS: readonly CommandKey[] = [
   'redisUrl',
   'redisPrefix',
   'redisCommandTimeoutMs',
+  'httpHeadersTimeoutMs',
+  'httpRequestTimeoutMs',
+  'httpKeepAliveTimeoutMs',
 ];
 
 /** The settings of {@link RESTART_ONLY_SETTINGS} (and TLS on or off) that differ between `before` and `after`. */

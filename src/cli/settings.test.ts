@@ -110,6 +110,10 @@ describe("readCommandSetting: a variable's text, a flag or a file value", () => 
         'GATEHOUSE_SMTP_TIMEOUT',
         'GATEHOUSE_SMS_WEBHOOK_TIMEOUT',
         'GATEHOUSE_UPSTREAM_TIMEOUT',
+        // The node server's timeouts.
+        'GATEHOUSE_HTTP_HEADERS_TIMEOUT',
+        'GATEHOUSE_HTTP_REQUEST_TIMEOUT',
+        'GATEHOUSE_HTTP_KEEP_ALIVE_TIMEOUT',
       ].sort(),
     );
     expect(
@@ -156,6 +160,15 @@ describe('the deadlines of outgoing calls', () => {
     expect(readCommandSetting('smsWebhookTimeoutMs', undefined)).toBe(5000);
     expect(readCommandSetting('dbQueryTimeoutMs', undefined)).toBe(4000);
     expect(readCommandSetting('dbConnectionTimeoutMs', undefined)).toBe(3000);
+  });
+
+  it("the node server's timeouts default to what the server uses without settings", async () => {
+    const { DEFAULT_HTTP_TIMEOUTS } = await import('./http-server.js');
+    expect({
+      headersMs: readCommandSetting('httpHeadersTimeoutMs', undefined),
+      requestMs: readCommandSetting('httpRequestTimeoutMs', undefined),
+      keepAliveMs: readCommandSetting('httpKeepAliveTimeoutMs', undefined),
+    }).toEqual(DEFAULT_HTTP_TIMEOUTS);
   });
 
   it('reads a variable as milliseconds', () => {

@@ -78,6 +78,9 @@ export const COMMAND_SETTINGS = {
   redisPrefix: protectionSettings.shape.redisPrefix,
   redisCommandTimeoutMs: command.redisCommandTimeoutMs,
   workers: command.workers,
+  httpHeadersTimeoutMs: command.httpHeadersTimeoutMs,
+  httpRequestTimeoutMs: command.httpRequestTimeoutMs,
+  httpKeepAliveTimeoutMs: command.httpKeepAliveTimeoutMs,
 } as const;
 
 /** A config-file key of the command. */

@@ -11,7 +11,7 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createWorkspace, killAll, runCli, type RunResult, type Workspace } from '../helpers/cli.js';
+import { createWorkspace, killAll, runCli, startServer, type RunResult, type Workspace } from '../helpers/cli.js';
 import { adminQuery, dropSchema, POSTGRES_URL, uniqueSchema } from '../helpers/postgres.js';
 import { globLiteral, REDIS_URL, redisKeys, uniqueRedisPrefix } from '../helpers/scale.js';
 
@@ -113,6 +113,27 @@ describe('a host that cannot be listened on', () => {
     const ws = workspace();
     const result = await start(ws, ['--port', '0', '--host', 'no-such-host.invalid']);
     expectOneLineError(result, 'no-such-host.invalid', '--host');
+  });
+});
+
+describe('HTTP timeouts', () => {
+  it('a head timeout above the request timeout: one line naming both variables; no data directory created', async () => {
+    const ws = workspace();
+    const result = await start(ws, ['--port', '0'], { GATEHOUSE_HTTP_HEADERS_TIMEOUT: '40000', GATEHOUSE_HTTP_REQUEST_TIMEOUT: '30000' });
+    expectOneLineError(result, 'GATEHOUSE_HTTP_HEADERS_TIMEOUT', 'GATEHOUSE_HTTP_REQUEST_TIMEOUT');
+    expect(existsSync(ws.dataDir)).toBe(false);
+  });
+
+  it('GATEHOUSE_HTTP_KEEP_ALIVE_TIMEOUT is the idle time kept-alive connections are told and given', async () => {
+    const ws = workspace();
+    const server = await startServer({ cwd: ws.cwd, dataDir: ws.dataDir, dev: true, env: { GATEHOUSE_HTTP_KEEP_ALIVE_TIMEOUT: '7000' } });
+    try {
+      const response = await fetch(`${server.issuer}/.well-known/openid-configuration`);
+      expect(response.status).toBe(200);
+      expect(response.headers.get('keep-alive')).toBe('timeout=7');
+    } finally {
+      expect(await server.stop()).toBe(0);
+    }
   });
 });
 

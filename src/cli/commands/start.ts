@@ -13,7 +13,7 @@ import { createSenders, type Senders } from '../../server/mfa/senders/index.js';
 import type { InvalidationBus } from '../../stores/redis/invalidation-bus.js';
 import { configFrom, parseCommand } from '../args.js';
 import type { CliConfig } from '../config.js';
-import { createHttpServer, type GatehouseHttpServer } from '../http-server.js';
+import { createHttpServer, type GatehouseHttpServer, type HttpTimeouts } from '../http-server.js';
 import type { CliIo } from '../io.js';
 import { awaitDrainTurn, DRAIN_TIMEOUT_MS, restartOnlyChanges, tellPrimary, watchProcess, type ProcessControl } from '../process-control.js';
 import { OUTBOX_FILE, openRuntime, resolveSecret, type Runtime } from '../runtime.js';
@@ -73,10 +73,11 @@ export async function startCommand(args: string[], io: CliIo, warn: (message: st
       });
     const config = readConfig();
     const tls = tlsFilesOf(config);
-    // Before anything starts: a missing secret in production (which writes nothing), and a missing or
-    // unusable TLS file, named by its flag.
+    // Before anything starts: a missing secret in production (which writes nothing), a missing or
+    // unusable TLS file, named by its flag, and timeouts node would refuse.
     if (config.mode === 'production') resolveSecret(config, warn);
     if (tls) readTls(tls);
+    httpTimeouts(config);
     if (config.workers > 1 && cluster.isPrimary) {
       // The primary never listens itself: see now whether the workers could, rather than through their failures.
       if (config.port !== 0) await closeServer(await listenOn(createNetServer(), config.host, config.port));
@@ -181,7 +182,10 @@ async function serveUntilStopped(
   let logger = createLogger(startConfig.logLevel);
   let current: Serving | undefined;
   const notReady = () => oauthErrorResponse(new OAuthError('temporarily_unavailable', 'the server is starting'));
-  const http = createHttpServer((request, env) => current?.fetch(request, env) ?? Promise.resolve(notReady()), tls ? { tls: readTls(tls) } : {});
+  const http = createHttpServer((request, env) => current?.fetch(request, env) ?? Promise.resolve(notReady()), {
+    ...(tls ? { tls: readTls(tls) } : {}),
+    timeouts: httpTimeouts(startConfig),
+  });
   // One process: the issuer may depend on the port actually bound (--port 0), so it listens first
   // and answers 503 until ready. A cluster worker has its port from the primary, and listens only
   // once ready: connections on the shared port then wait for a worker that serves, instead of
@@ -351,6 +355,21 @@ async function serveUntilStopped(
   // A cluster worker's channel to its primary would keep it alive: drained and closed, it leaves.
   if (cluster.isWorker) process.disconnect();
   return 0;
+}
+
+/**
+ * The node server's timeouts from the settings. Node refuses a head timeout above the request
+ * timeout: said here, naming the setting, before anything starts.
+ */
+function httpTimeouts(config: CliConfig): HttpTimeouts {
+  if (config.httpHeadersTimeoutMs > config.httpRequestTimeoutMs) {
+    throw new ConfigError(
+      `GATEHOUSE_HTTP_HEADERS_TIMEOUT (${config.httpHeadersTimeoutMs}) must not be above GATEHOUSE_HTTP_REQUEST_TIMEOUT (${config.httpRequestTimeoutMs})`,
+      'ERR_INVALID_OPTION',
+      'httpHeadersTimeoutMs',
+    );
+  }
+  return { headersMs: config.httpHeadersTimeoutMs, requestMs: config.httpRequestTimeoutMs, keepAliveMs: config.httpKeepAliveTimeoutMs };
 }
 
 /** The files of `--tls-cert` and `--tls-key`. */

@@ -387,6 +387,20 @@ export const commandSettings = z.strictObject({
       'Port to listen on; `0` picks a free one (printed when ready). A port in use stops `gatehouse start` (exit 1) with one line naming it and `--port`, before any data is touched.',
     command: { env: 'GATEHOUSE_PORT', flag: '`--port`' },
   }),
+  httpHeadersTimeoutMs: setting(wholeNumber(1000, 600_000, 'milliseconds').default(20_000), {
+    description:
+      "`gatehouse start`: how long a client may take to send a request's head (request line and headers); then `408` and the connection closes. At most `GATEHOUSE_HTTP_REQUEST_TIMEOUT`.",
+    command: { env: 'GATEHOUSE_HTTP_HEADERS_TIMEOUT' },
+  }),
+  httpRequestTimeoutMs: setting(wholeNumber(1000, 3_600_000, 'milliseconds').default(30_000), {
+    description: '`gatehouse start`: how long a client may take to send a whole request, body included; then `408` and the connection closes.',
+    command: { env: 'GATEHOUSE_HTTP_REQUEST_TIMEOUT' },
+  }),
+  httpKeepAliveTimeoutMs: setting(wholeNumber(1000, 3_600_000, 'milliseconds').default(65_000), {
+    description:
+      "`gatehouse start`: how long a kept-alive connection may stay idle between requests. Keep it above the idle timeout of the proxy or load balancer in front (nginx's upstream `keepalive_timeout` and most load balancers: 60 s; some: 350 s or 600 s), so that the proxy closes an idle connection first: a server closing one the proxy is reusing fails a request.",
+    command: { env: 'GATEHOUSE_HTTP_KEEP_ALIVE_TIMEOUT' },
+  }),
   tlsCert: setting(path().optional(), {
     description:
       'PEM certificate (chain) file: with `tlsKey`, Gatehouse serves HTTPS itself. `SIGHUP` reloads both files without dropping connections. The two go together. Both are checked at start: a file that is missing, unreadable or not PEM, or a key of another certificate, is named with its flag.',
