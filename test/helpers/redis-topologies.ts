@@ -19,7 +19,10 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import { accepts, freePort } from './ports.js';
 
-/** How long a killed and restarted primary may take to rejoin as a replica (see `killPrimary`). */
+/**
+ * How long a replica may take to be in sync: a killed and restarted primary rejoining (see
+ * `killPrimary`), or a replica resynchronising on a machine busy with the whole suite.
+ */
 const REJOIN_TIMEOUT_MS = 45_000;
 
 /** Every child of every topology of this process, killed at exit should a `stop()` be missed. */
@@ -29,7 +32,11 @@ process.once('exit', () => {
 });
 
 /** Options every data node starts with: loopback only, nothing written to disk. */
-const DATA_NODE = ['--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'];
+/**
+ * A data node: no persistence, and a full resynchronisation starts at once (Redis 7 waits 5 s by
+ * default for more replicas to join a diskless sync: every failover or rejoin paid it).
+ */
+const DATA_NODE = ['--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--repl-diskless-sync-delay', '0'];
 
 /** One `redis-server` child on its own port. */
 export class RedisNode {
@@ -219,7 +226,7 @@ export async function startSentinelSet(options: SentinelSetOptions = {}): Promis
       const from = await primaryPort();
       // The replica must be in sync, or Sentinel refuses ("NOGOODSLAVE").
       const replica = nodes.find((node) => node.port !== from)!;
-      await waitFor(() => replicaInSync(replica), 10_000, 'the replica to be in sync before the failover');
+      await waitFor(() => replicaInSync(replica), REJOIN_TIMEOUT_MS, 'the replica to be in sync before the failover');
       const started = Date.now();
       const client = sentinels[0]!.client();
       try {
@@ -250,7 +257,7 @@ export async function startSentinelSet(options: SentinelSetOptions = {}): Promis
       const from = await primaryPort();
       const old = nodes.find((node) => node.port === from)!;
       const promoted = nodes.find((node) => node.port !== from)!;
-      await waitFor(() => replicaInSync(promoted), 10_000, 'the replica to be in sync before the switch');
+      await waitFor(() => replicaInSync(promoted), REJOIN_TIMEOUT_MS, 'the replica to be in sync before the switch');
       const started = Date.now();
       await withClient(old, (client) => client.call('CLIENT', 'PAUSE', '10000', 'WRITE'));
       const offset = async (node: RedisNode, field: string) => Number((await replicationInfo(node))?.get(field) ?? -1);
