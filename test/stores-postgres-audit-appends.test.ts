@@ -8,6 +8,7 @@ import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { AuditEventRecord, Store } from '../src/stores/contract.js';
 import { openPostgresStore } from '../src/stores/postgres/postgres-store.js';
+import { observeQueryErrors } from '../src/stores/postgres/query-deadline.js';
 import { schemaLockKey } from '../src/stores/postgres/schema-locks.js';
 import { dropSchema, POSTGRES_URL, postgresUnavailable, uniqueSchema } from './helpers/postgres.js';
 import { makeAuditEvent } from './helpers/records.js';
@@ -20,30 +21,15 @@ const chain = (prevHash: string, seq: number) => `${seq}:${prevHash.slice(0, 24)
 
 /**
  * Every error PostgreSQL answers a query of `pool` with, on any of its connections (`pool.query`
- * and connections checked out with `pool.connect()` alike). `pg` hands each query a callback (the
- * pool always does) or returns a promise; both are watched, neither is changed.
+ * and connections checked out with `pool.connect()` alike); neither query nor answer is changed.
  */
 function watchErrors(pool: pg.Pool): pg.DatabaseError[] {
   const errors: pg.DatabaseError[] = [];
-  const seen = (error: unknown) => {
-    if (error instanceof pg.DatabaseError) errors.push(error);
-  };
-  pool.on('connect', (client) => {
-    const query = client.query.bind(client) as (...args: unknown[]) => unknown;
-    (client as { query: unknown }).query = (...args: unknown[]): unknown => {
-      const callback = args.at(-1);
-      if (typeof callback === 'function') {
-        args[args.length - 1] = (error: unknown, result: unknown) => {
-          if (error) seen(error);
-          (callback as (error: unknown, result: unknown) => void)(error, result);
-        };
-        return query(...args);
-      }
-      const result = query(...args);
-      if (result instanceof Promise) result.catch(seen);
-      return result;
-    };
-  });
+  pool.on('connect', (client) =>
+    observeQueryErrors(client, (error) => {
+      if (error instanceof pg.DatabaseError) errors.push(error);
+    }),
+  );
   return errors;
 }
 

@@ -136,13 +136,7 @@ export class RateLimits {
    * or fail with, Redis. Each instance allows an address the whole budget there.
    */
   async consumeInProcess(limiter: 'requestsPerIp', key: string): Promise<Limited | undefined> {
-    try {
-      await this.#requestsPerIpInProcess.consume(key);
-      return undefined;
-    } catch (refusal) {
-      if (!(refusal instanceof RateLimiterRes)) throw refusal;
-      return { limiter, retryAfterSeconds: Math.max(1, Math.ceil(refusal.msBeforeNext / 1000)) };
-    }
+    return (await this.#reserve([{ limiter, key }], () => this.#requestsPerIpInProcess)).limited;
   }
 
   /** Counts one request against a limit; `Limited` when it is over. Nothing is given back. */
@@ -154,8 +148,13 @@ export class RateLimits {
    * Spends one point on each limit, all at once. If any refuses, the points the others took are
    * given back and the reservation is `limited` (the longest wait of those that refused).
    */
-  async reserve(spends: readonly Spend[]): Promise<Reservation> {
-    const outcomes = await Promise.allSettled(spends.map((spend) => this.#limiters[spend.limiter].consume(spend.key)));
+  reserve(spends: readonly Spend[]): Promise<Reservation> {
+    return this.#reserve(spends, (name) => this.#limiters[name]);
+  }
+
+  /** {@link reserve} on the limiters `limiterOf` names. */
+  async #reserve(spends: readonly Spend[], limiterOf: (name: LimiterName) => RateLimiterAbstract): Promise<Reservation> {
+    const outcomes = await Promise.allSettled(spends.map((spend) => limiterOf(spend.limiter).consume(spend.key)));
     const counts = new Map<LimiterName, number>();
     const taken: Spend[] = [];
     // A refused attempt was never checked: the point its own limiter counted goes back too, so a
@@ -174,7 +173,7 @@ export class RateLimits {
       } else if (outcome.reason instanceof RateLimiterRes) {
         const retryAfterSeconds = Math.max(1, Math.ceil(outcome.reason.msBeforeNext / 1000));
         if (!limited || retryAfterSeconds > limited.retryAfterSeconds) limited = { limiter: spend.limiter, retryAfterSeconds };
-        const limiter = this.#limiters[spend.limiter];
+        const limiter = limiterOf(spend.limiter);
         if (limiter.blockDuration === 0 && outcome.reason.consumedPoints > limiter.points) overLimit.push(spend);
       } else {
         failure ??= outcome.reason;
@@ -183,9 +182,9 @@ export class RateLimits {
     // Only this attempt's own points go back: failures before it keep counting until their window ends.
     const refund = async () => {
       const spent = taken.splice(0);
-      await Promise.all(spent.map((spend) => this.#limiters[spend.limiter].reward(spend.key, 1)));
+      await Promise.all(spent.map((spend) => limiterOf(spend.limiter).reward(spend.key, 1)));
     };
-    const giveBack = () => Promise.all([refund(), ...overLimit.map((spend) => this.#limiters[spend.limiter].reward(spend.key, 1))]);
+    const giveBack = () => Promise.all([refund(), ...overLimit.map((spend) => limiterOf(spend.limiter).reward(spend.key, 1))]);
     if (failure !== undefined) {
       // The store failed (Redis down or silent): giving back waits on the same store, so it is not
       // waited for; what it cannot give back expires with its window.

@@ -21,24 +21,32 @@ const READ_TIMEOUT = 'Query read timeout';
  * (`pg.Pool#query`) and promise queries (Kysely, checked-out clients).
  */
 export function closeOnQueryTimeout(client: PoolClient): void {
-  const query = client.query.bind(client) as (...args: unknown[]) => unknown;
-  const closeIfTimedOut = (error: unknown): void => {
+  observeQueryErrors(client, (error) => {
     if (error instanceof Error && error.message === READ_TIMEOUT) client.end().catch(() => undefined);
-  };
+  });
+}
+
+/**
+ * Calls `observe` with every error a query on `client` fails with, before its caller sees it:
+ * queries with a callback (`pg.Pool#query`, run on a pooled client) and promise queries (Kysely,
+ * checked-out clients) alike. Neither the query nor its outcome is changed.
+ */
+export function observeQueryErrors(client: PoolClient, observe: (error: unknown) => void): void {
+  const query = client.query.bind(client) as (...args: unknown[]) => unknown;
   (client as { query: unknown }).query = (...args: unknown[]): unknown => {
     const last = args.length - 1;
     const callback = args[last];
     if (last > 0 && typeof callback === 'function') {
-      // Closed before the callback runs: a pool releasing the client from it finds it closing.
+      // Observed before the callback runs: a pool releasing the client from it sees its effect.
       args[last] = (error: unknown, result: unknown) => {
-        closeIfTimedOut(error);
+        if (error) observe(error);
         (callback as (error: unknown, result: unknown) => void)(error, result);
       };
       return query(...args);
     }
     const result = query(...args);
     // Observes the rejection without handling it for the caller, who still gets it.
-    if (isThenable(result)) result.then(undefined, closeIfTimedOut);
+    if (isThenable(result)) result.then(undefined, observe);
     return result;
   };
 }
