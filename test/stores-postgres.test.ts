@@ -13,6 +13,7 @@ import { FakeClock, T0 } from './helpers/fake-clock.js';
 import { adminQuery, dropSchema, POSTGRES_URL, postgresUnavailable, ReusedSchemas, tablesIn, uniqueSchema } from './helpers/postgres.js';
 import { makeAuditEvent, makeClient, makeConsent, makeFactor, makeIdentity, makeKey, makeUser } from './helpers/records.js';
 import { describeStoreContract } from './store-contract.js';
+import { expectOneChainFromTwoStores } from './helpers/audit-chain.js';
 
 // CI starts PostgreSQL, so there an unreachable server is a failure, never a skip.
 const unavailable = process.env.CI ? undefined : await postgresUnavailable();
@@ -183,27 +184,7 @@ describePostgres(`postgres${suffix}`, () => {
       const { store: first, schema } = open();
       await first.migrate();
       const { store: second } = open({ schema });
-      const chain = (prevHash: string, seq: number) => `${seq}:${prevHash.slice(0, 20)}`;
-      const results = await Promise.all(
-        Array.from({ length: 40 }, (_, i) => {
-          const store = i % 2 === 0 ? first : second;
-          if (i % 4 !== 0) return store.audit.append(makeAuditEvent({ requestId: `req-${i}` }), chain).then((event) => [event]);
-          return store.audit.appendMany(
-            Array.from({ length: 5 }, (_, j) => makeAuditEvent({ requestId: `batch-${i}-${j}` })),
-            chain,
-          );
-        }),
-      );
-      const events = await second.audit.list();
-      expect(events.map((event) => event.seq)).toEqual(Array.from({ length: 80 }, (_, i) => i + 1));
-      events.forEach((event, i) => {
-        expect(event.prevHash).toBe(i === 0 ? '' : events[i - 1]!.hash);
-        expect(event.hash).toBe(chain(event.prevHash, event.seq));
-      });
-      expect(results.flat().sort((a, b) => a.seq - b.seq)).toEqual(events);
-      for (const batch of results.filter((result) => result.length > 1)) {
-        expect(batch.map((event) => event.seq - batch[0]!.seq)).toEqual([0, 1, 2, 3, 4]);
-      }
+      await expectOneChainFromTwoStores(first, second, { calls: 40, batchEvery: 4 });
     });
 
     it('runs the hot paths as named prepared statements: parsed once per connection, then only executed', async () => {

@@ -17,6 +17,7 @@ import { startWalCheckpoints } from '../src/stores/sqlite/wal-checkpoints.js';
 import { FakeClock, T0 } from './helpers/fake-clock.js';
 import { makeAuditEvent, makeClient, makeConsent, makeFactor, makeIdentity, makeKey, makeUser } from './helpers/records.js';
 import { describeStoreContract } from './store-contract.js';
+import { expectOneChainFromTwoStores } from './helpers/audit-chain.js';
 
 /** A fresh temporary directory, removed by the returned function. */
 async function tempDir(): Promise<{ dir: string; remove: () => Promise<void> }> {
@@ -338,28 +339,8 @@ describe('sqlite file store', () => {
     const first = createSqliteStore({ filename });
     await first.migrate();
     const second = createSqliteStore({ filename });
-    const chain = (prevHash: string, seq: number) => `${seq}:${prevHash.slice(0, 20)}`;
     try {
-      const results = await Promise.all(
-        Array.from({ length: 30 }, (_, i) => {
-          const store = i % 2 === 0 ? first : second;
-          if (i % 3 !== 0) return store.audit.append(makeAuditEvent({ requestId: `req-${i}` }), chain).then((event) => [event]);
-          return store.audit.appendMany(
-            Array.from({ length: 5 }, (_, j) => makeAuditEvent({ requestId: `batch-${i}-${j}` })),
-            chain,
-          );
-        }),
-      );
-      const events = await first.audit.list();
-      expect(events.map((event) => event.seq)).toEqual(Array.from({ length: 70 }, (_, i) => i + 1));
-      events.forEach((event, i) => {
-        expect(event.prevHash).toBe(i === 0 ? '' : events[i - 1]!.hash);
-        expect(event.hash).toBe(chain(event.prevHash, event.seq));
-      });
-      expect(results.flat().sort((a, b) => a.seq - b.seq)).toEqual(events);
-      for (const batch of results.filter((result) => result.length > 1)) {
-        expect(batch.map((event) => event.seq - batch[0]!.seq)).toEqual([0, 1, 2, 3, 4]);
-      }
+      await expectOneChainFromTwoStores(first, second, { calls: 30, batchEvery: 3 });
     } finally {
       await first.close();
       await second.close();

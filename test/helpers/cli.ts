@@ -10,8 +10,8 @@
  * (a secret generated into the data directory, the outbox for one-time codes); otherwise pass
  * `GATEHOUSE_SECRET` in `env`. Every command on one data directory should use the same choice.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable, Writable } from 'node:stream';
@@ -330,4 +330,48 @@ export function postForm(url: string, form: Record<string, string>, credentials?
   const headers: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded' };
   if (credentials) headers.authorization = basicAuth(credentials.clientId, credentials.clientSecret);
   return fetch(url, { method: 'POST', headers, body: new URLSearchParams(form) });
+}
+
+/** The processes whose parent is `pid` (the workers of `gatehouse start --workers N`), with their command names. */
+export function childProcesses(pid: number): { pid: number; command: string }[] {
+  let out: string;
+  try {
+    out = execFileSync('ps', ['-o', 'pid=,comm=', '--ppid', String(pid)], { encoding: 'utf8' });
+  } catch {
+    return []; // ps exits 1 when there are none
+  }
+  return out
+    .trim()
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => {
+      const [childPid, command] = line.trim().split(/\s+/);
+      return { pid: Number(childPid), command: command! };
+    });
+}
+
+/** Whether a process with this pid runs. */
+export function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Ends (SIGKILL) each of `pids` that still runs `gatehouse`: a worker that outlived its primary in a
+ * failed test. A pid reused meanwhile by another program is left alone.
+ */
+export function killLeftoverGatehouse(pids: Iterable<number>): void {
+  for (const pid of pids) {
+    let command: string;
+    try {
+      command = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+    } catch {
+      continue; // gone
+    }
+    if (command.includes('gatehouse.js')) process.kill(pid, 'SIGKILL');
+  }
 }

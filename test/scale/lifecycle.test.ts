@@ -9,16 +9,19 @@
  * elsewhere), finishes quickly, and stores the audit event of every token it issued; a worker that
  * dies leaves no connection waiting for an answer that never comes.
  */
-import { execFileSync, spawn } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
 import { Agent, request as httpRequest } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   basicAuth,
+  childProcesses,
   cleanEnv,
   createWorkspace,
+  isRunning,
   killAll,
+  killLeftoverGatehouse,
   parseJson,
   pollUntil,
   REPO_ROOT,
@@ -184,26 +187,9 @@ function tokenRequestIds(outcomes: Outcome[]): string[] {
   return outcomes.filter((outcome) => outcome.path === '/token' && outcome.status === 200).map((outcome) => outcome.requestId!);
 }
 
-/** The node processes whose parent is `pid`. */
+/** The worker pids of the primary `pid`. */
 function childrenOf(pid: number): number[] {
-  try {
-    return execFileSync('ps', ['-o', 'pid=', '--ppid', String(pid)], { encoding: 'utf8' })
-      .trim()
-      .split('\n')
-      .filter(Boolean)
-      .map(Number);
-  } catch {
-    return []; // ps exits 1 when there are none
-  }
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
+  return childProcesses(pid).map((child) => child.pid);
 }
 
 /** Waits until a line of the process's stdout contains `text`. */
@@ -302,7 +288,7 @@ describe('gatehouse start, one process, under keep-alive load', () => {
     answered.push(...tokenRequestIds(outcomes));
     expect(failures(outcomes)).toEqual([]);
     expect(outcomes.filter((outcome) => outcome.kind === 'refused').map(describeOutcome)).toEqual([]);
-    expect(alive(server.pid)).toBe(true);
+    expect(isRunning(server.pid)).toBe(true);
     // Tokens before the reload have the default lifetime, those after it the new one.
     const lifetimes = outcomes.filter((outcome) => outcome.expiresIn !== undefined).map((outcome) => outcome.expiresIn);
     expect(lifetimes[0]).toBe(3600);
@@ -347,16 +333,7 @@ describe('gatehouse start --workers 2, under keep-alive load', () => {
 
   afterAll(async () => {
     await killAll();
-    // A worker outliving its primary (a failed test) is ended too, if the pid still runs gatehouse.
-    for (const pid of workerPids) {
-      let command = '';
-      try {
-        command = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
-      } catch {
-        // gone
-      }
-      if (command.includes('gatehouse.js')) process.kill(pid, 'SIGKILL');
-    }
+    killLeftoverGatehouse(workerPids);
     ws?.remove();
   });
 
@@ -377,7 +354,7 @@ describe('gatehouse start --workers 2, under keep-alive load', () => {
     for (const pid of after) workerPids.add(pid);
     expect(after).toHaveLength(2);
     expect(after.filter((pid) => before.includes(pid))).toEqual([]);
-    expect(alive(server.pid)).toBe(true);
+    expect(isRunning(server.pid)).toBe(true);
     expect(outcomes.filter((outcome) => outcome.expiresIn !== undefined).at(-1)?.expiresIn).toBe(1234);
   });
 
@@ -408,7 +385,7 @@ describe('gatehouse start --workers 2, under keep-alive load', () => {
   it('stops on SIGTERM under load: no reset, Connection: close, exit 0 quickly, every token audited', async () => {
     const workers = childrenOf(server.pid);
     const { load, stoppedAt } = await stopUnderLoad(server, client, answered);
-    for (const pid of workers) expect(alive(pid), `worker ${pid}`).toBe(false);
+    for (const pid of workers) expect(isRunning(pid), `worker ${pid}`).toBe(false);
     await expectCleanStop(ws, env, load, stoppedAt, answered);
   });
 });

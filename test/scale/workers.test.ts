@@ -3,11 +3,21 @@
  * sharing the port. Both workers serve; a worker that dies is replaced; SIGTERM stops them all and
  * the primary exits 0, leaving no worker behind.
  */
-import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { basicAuth, createWorkspace, killAll, parseJson, pollUntil, startServer, type RunningServer, type Workspace } from '../helpers/cli.js';
+import {
+  basicAuth,
+  childProcesses,
+  createWorkspace,
+  isRunning,
+  killAll,
+  killLeftoverGatehouse,
+  parseJson,
+  pollUntil,
+  startServer,
+  type RunningServer,
+  type Workspace,
+} from '../helpers/cli.js';
 import { accepts } from '../helpers/ports.js';
 import { addClient, cli, testSecret, type ScaleClient } from '../helpers/scale.js';
 
@@ -26,51 +36,13 @@ beforeAll(async () => {
 afterAll(async () => {
   await server?.stop(); // SIGTERM: the primary stops its workers
   await killAll();
-  // Should a worker have outlived its primary (the last test fails then), end it too — only if the
-  // pid still runs `gatehouse start`, since a pid may have been reused meanwhile.
-  for (const pid of workerPids) {
-    if (alive(pid) && commandLine(pid).includes('gatehouse.js')) process.kill(pid, 'SIGKILL');
-  }
+  // Should a worker have outlived its primary (the last test fails then), end it too.
+  killLeftoverGatehouse(workerPids);
   ws?.remove();
 });
 
-function commandLine(pid: number): string {
-  try {
-    return readFileSync(`/proc/${pid}/cmdline`, 'utf8');
-  } catch {
-    return '';
-  }
-}
-
 /** Every worker pid seen, for the final check and for afterAll. */
 const workerPids: number[] = [];
-
-/** The node processes whose parent is `pid`. */
-function childrenOf(pid: number): { pid: number; command: string }[] {
-  let out: string;
-  try {
-    out = execFileSync('ps', ['-o', 'pid=,comm=', '--ppid', String(pid)], { encoding: 'utf8' });
-  } catch {
-    return []; // ps exits 1 when there are none
-  }
-  return out
-    .trim()
-    .split('\n')
-    .filter(Boolean)
-    .map((line) => {
-      const [childPid, command] = line.trim().split(/\s+/);
-      return { pid: Number(childPid), command: command! };
-    });
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** A request on a connection of its own, so that node:cluster hands each to the next worker. */
 function send(method: 'GET' | 'POST', path: string, body?: string, headers: Record<string, string> = {}): Promise<{ status: number; body: string }> {
@@ -106,7 +78,7 @@ function tokenRequest() {
 
 describe('gatehouse start --workers 2', () => {
   it('runs a primary and two worker processes', () => {
-    const workers = childrenOf(server.pid);
+    const workers = childProcesses(server.pid);
     expect(workers.map((worker) => worker.command)).toEqual(['node', 'node']);
     workerPids.push(...workers.map((worker) => worker.pid));
   });
@@ -168,7 +140,7 @@ describe('gatehouse start --workers 2', () => {
   });
 
   it('replaces a worker that dies, and keeps serving meanwhile', async () => {
-    const [victim, survivor] = childrenOf(server.pid);
+    const [victim, survivor] = childProcesses(server.pid);
     process.kill(victim!.pid, 'SIGKILL');
     // The workers accept from the shared socket themselves (the primary holds no connection), so
     // from the moment the killed worker is gone every new connection goes to the survivor.
@@ -181,7 +153,7 @@ describe('gatehouse start --workers 2', () => {
     expect(meanwhile.map((answer) => answer.status)).toEqual(Array(4).fill(200));
     const replaced = await pollUntil(
       async () => {
-        const workers = childrenOf(server.pid);
+        const workers = childProcesses(server.pid);
         return workers.length === 2 && !workers.some((worker) => worker.pid === victim!.pid) && workers;
       },
       { timeoutMs: 15_000, what: 'a replacement worker' },
@@ -192,11 +164,11 @@ describe('gatehouse start --workers 2', () => {
   });
 
   it('stops on SIGTERM with exit code 0 and leaves no worker behind', async () => {
-    const workers = childrenOf(server.pid).map((worker) => worker.pid);
+    const workers = childProcesses(server.pid).map((worker) => worker.pid);
     expect(workers).toHaveLength(2);
     expect(await server.stop('SIGTERM')).toBe(0);
-    for (const pid of workers) expect(alive(pid), `worker ${pid}`).toBe(false);
-    expect(alive(server.pid)).toBe(false);
+    for (const pid of workers) expect(isRunning(pid), `worker ${pid}`).toBe(false);
+    expect(isRunning(server.pid)).toBe(false);
     expect(await accepts(server.port)).toBe(false);
   });
 });
