@@ -114,6 +114,18 @@ describe("readCommandSetting: a variable's text, a flag or a file value", () => 
         'GATEHOUSE_HTTP_HEADERS_TIMEOUT',
         'GATEHOUSE_HTTP_REQUEST_TIMEOUT',
         'GATEHOUSE_HTTP_KEEP_ALIVE_TIMEOUT',
+        // The account lifecycle.
+        'GATEHOUSE_SIGN_UP',
+        'GATEHOUSE_SIGN_UP_DOMAINS',
+        'GATEHOUSE_REQUIRE_VERIFIED_EMAIL',
+        'GATEHOUSE_SIGN_UP_CLAIMS',
+        'GATEHOUSE_PASSWORD_MIN_LENGTH',
+        'GATEHOUSE_PASSWORD_MIN_SCORE',
+        'GATEHOUSE_PASSWORDLESS',
+        'GATEHOUSE_INVITATION_TTL',
+        'GATEHOUSE_PASSWORD_RESET_TTL',
+        'GATEHOUSE_DELETION_GRACE_DAYS',
+        'GATEHOUSE_PROOF_OF_WORK',
       ].sort(),
     );
     expect(

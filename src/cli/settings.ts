@@ -7,6 +7,7 @@
 import type { z } from 'zod';
 import { ConfigError } from '../core/errors.js';
 import {
+  accountSettings,
   auditSettings,
   brandingSettings,
   commandSettings,
@@ -58,6 +59,17 @@ export const COMMAND_SETTINGS = {
   requestDeadlineMs: limitSettings.shape.requestDeadlineMs,
   keyRefreshInterval: keySettings.shape.refreshInterval,
   mfaPolicy: mfaSettings.shape.policy,
+  signUp: accountSettings.shape.signUp,
+  signUpDomains: accountSettings.shape.allowedEmailDomains,
+  requireVerifiedEmail: accountSettings.shape.requireVerifiedEmail,
+  signUpClaims: accountSettings.shape.signUpClaims,
+  passwordMinLength: accountSettings.shape.passwordMinLength,
+  passwordMinScore: accountSettings.shape.passwordMinScore,
+  passwordless: accountSettings.shape.passwordless,
+  invitationTtl: accountSettings.shape.invitationTtl,
+  passwordResetTtl: accountSettings.shape.passwordResetTtl,
+  deletionGraceDays: accountSettings.shape.deletionGraceDays,
+  proofOfWork: accountSettings.shape.proofOfWork,
   smtpUrl: command.smtpUrl,
   smtpFrom: command.smtpFrom,
   smtpTimeoutMs: command.smtpTimeoutMs,

@@ -21,6 +21,12 @@ export interface LoginPageView extends PageBase {
   upstreams?: { label: string; action: string }[];
   /** Offers "Sign in with a passkey" (passwordless, WebAuthn); see `passkeyScripts` for the protocol. */
   passkey?: { optionsUrl: string; verifyUrl: string; scriptUrl: string };
+  /** "Forgot password?" under the password field links here (when account emails can be sent). */
+  forgotPasswordUrl?: string;
+  /** "Create account" links here (when sign-up is open). */
+  signUpUrl?: string;
+  /** "Email me a sign-in code" posts the username field here (passwordless by email). */
+  emailCodeAction?: string;
 }
 
 /**
@@ -58,7 +64,11 @@ export function renderLoginPage(view: LoginPageView): string {
         invalid: hasError,
         describedBy,
       }),
+      view.forgotPasswordUrl !== undefined && html`<p class="field-link"><a href="${view.forgotPasswordUrl}">Forgot password?</a></p>`,
       submitButton({ label: 'Sign in', variant: 'primary', className: 'submit' }),
+      // The same form, to another action: the username field holds the address; no password needed.
+      view.emailCodeAction !== undefined &&
+        html`<button type="submit" class="button button-secondary email-code" formaction="${view.emailCodeAction}" formnovalidate>Email me a sign-in code</button>`,
     ],
   });
   const upstreams = view.upstreams ?? [];
@@ -84,9 +94,10 @@ export function renderLoginPage(view: LoginPageView): string {
       statusId: 'passkey-status',
       content: html`<button type="submit" id="passkey-button" class="button button-secondary upstream">Sign in with a passkey</button>`,
     })}</div>${passkeyScripts(view.passkey.scriptUrl, view.nonce)}`;
+  const signUp = view.signUpUrl !== undefined && html`<p class="note center">New here? <a href="${view.signUpUrl}">Create an account</a></p>`;
   return renderDocument(
     view,
     'Sign in',
-    html`<h1>Sign in</h1>${continueToClient(view.client)}<div class="body">${alert}${form}${alternatives}${passkey}</div>`,
+    html`<h1>Sign in</h1>${continueToClient(view.client)}<div class="body">${alert}${form}${alternatives}${passkey}${signUp}</div>`,
   );
 }

@@ -92,6 +92,8 @@ border:1px solid transparent;cursor:pointer;transition:background-color .15s,bor
 .button-secondary{background:var(--surface);color:var(--text);border-color:var(--subtle-border)}
 .button-secondary:hover{background:var(--subtle)}
 .submit{margin-top:28px}
+.field-link{margin:-12px 0 0;font-size:.875rem;text-align:right}
+.email-code{margin-top:10px}
 .divider{display:flex;align-items:center;gap:12px;margin:24px 0 16px;color:var(--muted);font-size:.875rem}
 .divider::before,.divider::after{content:"";flex:1;border-top:1px solid var(--subtle-border)}
 .upstreams{display:grid;gap:10px}

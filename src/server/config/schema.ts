@@ -244,6 +244,72 @@ export const mfaSettings = section({
   }),
 });
 
+/** `accounts`: what people may do for themselves: sign up, verify their email, reset a password, sign in by email. */
+export const accountSettings = section({
+  signUp: setting(choice(['off', 'open', 'invite']).default('off'), {
+    description:
+      'Who may create an account: `off` (only an operator, `gatehouse users add`), `open` (anyone, from "Create account" on the sign-in page and `prompt=create`; upstream sign-in creates accounts too), `invite` (only people with an invitation, `gatehouse users invite`). See [security](security.md#account-lifecycle).',
+    command: { env: 'GATEHOUSE_SIGN_UP' },
+  }),
+  allowedEmailDomains: setting(list(text({ min: 1, max: 253 }), 'domain names').default([]), {
+    description:
+      'When set, sign-up (and an email change) accepts only addresses at these domains, compared case-insensitively and exactly (no subdomains). Empty: every domain.',
+    command: { env: 'GATEHOUSE_SIGN_UP_DOMAINS' },
+  }),
+  requireVerifiedEmail: setting(flag().default(false), {
+    description:
+      "Sign-in is finished only once the account's email address is verified: a user who has not verified it gets a code (and a link) by email before the application sees them. Without it, `email_verified` tells the application.",
+    command: { env: 'GATEHOUSE_REQUIRE_VERIFIED_EMAIL' },
+  }),
+  signUpClaims: setting(
+    list(
+      text({
+        pattern: /^(given_name|family_name|nickname|preferred_username|locale|zoneinfo|birthdate|website)$/,
+        message: 'must be one of given_name, family_name, nickname, preferred_username, locale, zoneinfo, birthdate, website',
+      }),
+      'OpenID Connect claim names: `given_name`, `family_name`, `nickname`, `preferred_username`, `locale`, `zoneinfo`, `birthdate`, `website`',
+    ).default([]),
+    {
+      description: 'Profile claims asked on the sign-up form besides email, password and name (all optional for the user).',
+      command: { env: 'GATEHOUSE_SIGN_UP_CLAIMS' },
+    },
+  ),
+  passwordMinLength: setting(wholeNumber(8, 64).default(8), {
+    description:
+      'Shortest password accepted when one is chosen (sign-up, reset, change, invitation). Passwords up to 1024 characters are accepted, never truncated, with no composition rules (NIST SP 800-63B §5.1.1.2).',
+    command: { env: 'GATEHOUSE_PASSWORD_MIN_LENGTH' },
+  }),
+  passwordMinScore: setting(wholeNumber(0, 4).default(3), {
+    description:
+      "Least zxcvbn strength (0–4) of a chosen password, judged against common passwords, names, keyboard patterns and the user's own name, username and email; `0` turns the check off (the length still applies).",
+    command: { env: 'GATEHOUSE_PASSWORD_MIN_SCORE' },
+  }),
+  passwordless: setting(choice(['off', 'email']).default('off'), {
+    description:
+      '`email`: the sign-in page also offers "Email me a sign-in code", a 6-digit code and a link, limited like every one-time code. Needs an email sender.',
+    command: { env: 'GATEHOUSE_PASSWORDLESS' },
+  }),
+  invitationTtl: setting(seconds(3600, 2_592_000).default(604_800), {
+    description: 'How long an invitation link can be used.',
+    defaultText: '`604800` (7 days)',
+    command: { env: 'GATEHOUSE_INVITATION_TTL' },
+  }),
+  passwordResetTtl: setting(seconds(300, 86_400).default(1800), {
+    description: 'How long a password-reset link can be used (once).',
+    command: { env: 'GATEHOUSE_PASSWORD_RESET_TTL' },
+  }),
+  deletionGraceDays: setting(wholeNumber(0, 90).default(0), {
+    description:
+      'Days between a user deleting their account and its removal. During them the account cannot sign in and `gatehouse users restore` brings it back; `0` removes it at once. Tokens, sessions and consents end at once either way.',
+    command: { env: 'GATEHOUSE_DELETION_GRACE_DAYS' },
+  }),
+  proofOfWork: setting(wholeNumber(0, 10_000_000).default(100_000), {
+    description:
+      'Hardness of the proof-of-work challenge (ALTCHA, solved by the browser, checked here, no third party) on the sign-up and password-reset forms: the largest number the browser may have to try; about a second at the default on a phone. `0` turns it off.',
+    command: { env: 'GATEHOUSE_PROOF_OF_WORK' },
+  }),
+});
+
 /** `protection`: client addresses behind proxies, `/metrics` access, rate-limit keys (limits and Redis are typed in `../options.ts`). */
 export const protectionSettings = section({
   trustedProxies: setting(list(text(), 'addresses or CIDR ranges').default([]), {
@@ -350,6 +416,7 @@ export const serverSettings = z.strictObject({
   tokens: tokenSettings.prefault({}),
   sessions: sessionSettings.prefault({}),
   mfa: mfaSettings.prefault({}),
+  accounts: accountSettings.prefault({}),
   protection: protectionSettings.prefault({}),
   audit: auditSettings.prefault({}),
   branding: brandingSettings.prefault({}),

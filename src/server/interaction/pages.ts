@@ -12,6 +12,7 @@ import {
   retryTime,
   type ClientSummary,
 } from '../../ui/index.js';
+import { accountEmailsAvailable } from '../accounts/emails.js';
 import { factorText } from '../mfa/factors.js';
 import { qrSvg, otpauthUri } from '../mfa/totp.js';
 import type { MfaFactorRecord } from '../../stores/contract.js';
@@ -102,6 +103,7 @@ export function loginPage(page: PageContext, error?: string): Response {
               },
             }
           : {}),
+        ...selfServiceLinks(ctx, interaction.id),
       }),
     // With consent remembered, a successful sign-in redirects on to the client; "Continue with …"
     // redirects to the upstream provider: browsers check both against form-action.
@@ -112,6 +114,20 @@ export function loginPage(page: PageContext, error?: string): Response {
       scripts: ctx.config.mfa.policy !== 'off',
     },
   );
+}
+
+/**
+ * The login page's ways out besides a password: "Forgot password?" and "Email me a sign-in code"
+ * (both need an email sender), "Create an account" (open sign-up).
+ */
+function selfServiceLinks(ctx: Pick<ServerContext, 'config'>, id: string): { forgotPasswordUrl?: string; signUpUrl?: string; emailCodeAction?: string } {
+  const emails = accountEmailsAvailable(ctx);
+  const { signUp, passwordless } = ctx.config.accounts;
+  return {
+    ...(emails ? { forgotPasswordUrl: `${pathTo(ctx, 'forgotPassword')}?interaction=${encodeURIComponent(id)}` } : {}),
+    ...(signUp === 'open' ? { signUpUrl: pathTo(ctx, 'interactionSignUp', { id }) } : {}),
+    ...(emails && passwordless === 'email' ? { emailCodeAction: pathTo(ctx, 'interactionEmailCode', { id }) } : {}),
+  };
 }
 
 /**

@@ -31,6 +31,15 @@ export interface RateLimitSettings {
   tokenPerClient: { points: number; seconds: number };
   /** Requests from one address, all endpoints but health checks. Default 3000 per 60 s. */
   requestsPerIp: { points: number; seconds: number };
+  /** Accounts created from one address (sign-up form). Default 5 per 3600 s. */
+  signUpPerIp: { points: number; seconds: number };
+  /** Accounts created by sign-up across the installation. Default 200 per 3600 s. */
+  signUpGlobal: { points: number; seconds: number };
+  /**
+   * Self-service requests that send an email (forgotten password, resent verification, sign-in
+   * by email) from one address, whatever the account. Default 20 per 3600 s.
+   */
+  accountEmailsPerIp: { points: number; seconds: number };
 }
 
 export type LimiterName = keyof RateLimitSettings;
@@ -46,6 +55,9 @@ export const DEFAULT_RATE_LIMITS: RateLimitSettings = {
   clientAuthPerClientIp: { points: 100, seconds: 60 },
   tokenPerClient: { points: 1200, seconds: 60 },
   requestsPerIp: { points: 3000, seconds: 60 },
+  signUpPerIp: { points: 5, seconds: 3600 },
+  signUpGlobal: { points: 200, seconds: 3600 },
+  accountEmailsPerIp: { points: 20, seconds: 3600 },
 };
 
 /** A refused request: how long until it may try again. */
@@ -124,6 +136,9 @@ export class RateLimits {
       clientAuthPerClientIp: plain('clientAuthPerClientIp', 'client-auth'),
       tokenPerClient: plain('tokenPerClient', 'token-client'),
       requestsPerIp: plain('requestsPerIp', 'requests-ip'),
+      signUpPerIp: plain('signUpPerIp', 'signup-ip'),
+      signUpGlobal: plain('signUpGlobal', 'signup-global'),
+      accountEmailsPerIp: plain('accountEmailsPerIp', 'account-emails-ip'),
     };
     this.#requestsPerIpInProcess = redis
       ? memory('requests-ip', settings.requestsPerIp.points, settings.requestsPerIp.seconds, 0)

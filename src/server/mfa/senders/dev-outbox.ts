@@ -1,7 +1,18 @@
 import { appendFile, mkdir, readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { ConfigError } from '../../../core/errors.js';
-import { messageText, noticeText, type Channel, type CodePurpose, type OneTimeCodeMessage, type SecurityNotice, type Sender } from './sender.js';
+import {
+  assertValidEmail,
+  messageText,
+  noticeText,
+  type Channel,
+  type CodePurpose,
+  type EmailMessage,
+  type EmailTemplate,
+  type OneTimeCodeMessage,
+  type SecurityNotice,
+  type Sender,
+} from './sender.js';
 
 /**
  * One line of the development outbox file (JSON Lines).
@@ -15,11 +26,15 @@ export interface OutboxEntry {
   at: string;
   channel: Channel;
   to: string;
-  /** The code's purpose, or `notice` for a security notice (which has no code: `code` is ''). */
-  purpose: CodePurpose | 'notice';
+  /** The code's purpose, `notice` for a security notice (which has no code: `code` is ''), or the account email's template. */
+  purpose: CodePurpose | 'notice' | EmailTemplate;
   code: string;
   subject: string;
   text: string;
+  /** An account email's link (verification, reset, invitation, sign-in), when it has one. */
+  link?: string;
+  /** An account email's HTML body. */
+  html?: string;
 }
 
 /**
@@ -99,6 +114,23 @@ export function createDevOutboxSender(options: DevOutboxSenderOptions): DevOutbo
       await mkdir(dirname(file), { recursive: true, mode: 0o700 });
       await appendFile(file, `${JSON.stringify(entry)}\n`, { encoding: 'utf8', mode: 0o600 });
       log(`[gatehouse] development outbox: email notice for ${entry.to}: ${subject} (not delivered; see ${file})`);
+    },
+    async sendEmail(message: EmailMessage): Promise<void> {
+      assertValidEmail(message);
+      const entry: OutboxEntry = {
+        at: now().toISOString(),
+        channel: 'email',
+        to: message.to,
+        purpose: message.template,
+        code: message.code ?? '',
+        subject: message.subject,
+        text: message.text,
+        ...(message.link ? { link: message.link } : {}),
+        html: message.html,
+      };
+      await mkdir(dirname(file), { recursive: true, mode: 0o700 });
+      await appendFile(file, `${JSON.stringify(entry)}\n`, { encoding: 'utf8', mode: 0o600 });
+      log(`[gatehouse] development outbox: email "${message.subject}" for ${entry.to}${message.link ? `: ${message.link}` : ''} (not delivered; see ${file})`);
     },
   };
 }

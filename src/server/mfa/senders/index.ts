@@ -1,4 +1,4 @@
-export { type OneTimeCodeMessage, type SecurityNotice, type Sender } from './sender.js';
+export { type EmailMessage, type EmailTemplate, type OneTimeCodeMessage, type SecurityNotice, type Sender } from './sender.js';
 export { createDevOutboxSender, readOutbox, latestCode, type OutboxEntry } from './dev-outbox.js';
 export { createSmtpSender } from './smtp-sender.js';
 export { createWebhookSender } from './webhook-sender.js';

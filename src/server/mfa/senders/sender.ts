@@ -57,7 +57,44 @@ export interface SecurityNotice {
 }
 
 /**
- * Delivers one-time codes (and, for email, security notices). Resolves once the mail server or
+ * Which account email a message is: picks its template, and tells a development outbox reader
+ * what it is looking at.
+ */
+export type EmailTemplate =
+  | 'verify_email'
+  | 'sign_up_existing'
+  | 'password_reset'
+  | 'invitation'
+  | 'email_sign_in'
+  | 'email_change'
+  | 'email_changed'
+  | 'password_changed'
+  | 'factor_added'
+  | 'account_deleted';
+
+/**
+ * A whole email, already rendered from its template (subject, plain text and HTML): what the
+ * account lifecycle sends (verification, password reset, invitation, notices).
+ *
+ * @example
+ * const message: EmailMessage = { channel: 'email', template: 'password_reset', to: 'ada@example.com',
+ *   subject: 'Reset your Gatehouse password', text: '…', html: '<!doctype html>…', link: 'https://…' };
+ */
+export interface EmailMessage {
+  channel: 'email';
+  template: EmailTemplate;
+  to: string;
+  subject: string;
+  text: string;
+  html: string;
+  /** The link the email carries, if any (for the development outbox and its readers; also in `text`). */
+  link?: string;
+  /** The one-time code the email carries, if any (likewise). */
+  code?: string;
+}
+
+/**
+ * Delivers one-time codes (and, for email, security notices and account emails). Resolves once the mail server or
  * gateway accepted the message; rejects with a {@link SenderError} otherwise.
  *
  * @example
@@ -69,6 +106,24 @@ export interface Sender {
   send(message: OneTimeCodeMessage): Promise<void>;
   /** Delivers a security notice; email senders implement it, SMS gateways need not. */
   notify?(notice: SecurityNotice): Promise<void>;
+  /** Delivers a rendered account email (HTML and plain text); email senders implement it. */
+  sendEmail?(message: EmailMessage): Promise<void>;
+}
+
+/**
+ * Checks a rendered email before it is handed to a transport: one bare recipient address, a
+ * subject on one line. Throws a {@link SenderError} (`ERR_INVALID_MESSAGE`) otherwise.
+ */
+export function assertValidEmail(message: EmailMessage): void {
+  const to = message.to;
+  // Read as a plain string: a custom caller in JavaScript reaches here without the types.
+  const channel: string = message.channel;
+  if (channel !== 'email' || typeof to !== 'string' || to.length > MAX_RECIPIENT_LENGTH || !EMAIL_ADDRESS.test(to)) {
+    throw new SenderError('invalid email: to must be a single email address', 'ERR_INVALID_MESSAGE');
+  }
+  if (typeof message.subject !== 'string' || message.subject === '' || CONTROL_CHARACTERS.test(message.subject)) {
+    throw new SenderError('invalid email: subject must be one line of text', 'ERR_INVALID_MESSAGE');
+  }
 }
 
 /**

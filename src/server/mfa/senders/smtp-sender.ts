@@ -2,7 +2,7 @@ import { ConfigError } from '../../../core/errors.js';
 import { importOptional } from '../../../core/optional-dependency.js';
 import { isLoopbackHost } from '../../../core/urls.js';
 import { SenderError } from './sender-error.js';
-import { messageText, noticeText, type OneTimeCodeMessage, type SecurityNotice, type Sender } from './sender.js';
+import { assertValidEmail, messageText, noticeText, type EmailMessage, type OneTimeCodeMessage, type SecurityNotice, type Sender } from './sender.js';
 
 const { createTransport } = await importOptional('nodemailer', () => import('nodemailer'), 'gatehouse/server (the SMTP sender)');
 
@@ -129,6 +129,27 @@ export function createSmtpSender(options: SmtpSenderOptions): SmtpSender {
         });
       } catch (error) {
         throw deliveryError(error, server, timeoutMs, [password, safeDecode(password)]);
+      }
+    },
+    async sendEmail(message: EmailMessage): Promise<void> {
+      assertValidEmail(message);
+      try {
+        await transport.sendMail({
+          from,
+          to: message.to,
+          subject: message.subject,
+          text: message.text,
+          html: message.html,
+          headers: { 'Auto-Submitted': 'auto-generated' },
+          signal: AbortSignal.timeout(timeoutMs),
+        });
+      } catch (error) {
+        throw deliveryError(error, server, timeoutMs, [
+          password,
+          safeDecode(password),
+          ...(message.code ? [message.code] : []),
+          ...(message.link ? [message.link] : []),
+        ]);
       }
     },
   };

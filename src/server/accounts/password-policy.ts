@@ -1,0 +1,78 @@
+import { importOptional } from '../../core/optional-dependency.js';
+import type { ServerConfig } from '../context.js';
+
+const { ZxcvbnFactory } = await importOptional('@zxcvbn-ts/core', () => import('@zxcvbn-ts/core'), 'gatehouse/server (the password policy)');
+const common = await importOptional('@zxcvbn-ts/language-common', () => import('@zxcvbn-ts/language-common'), 'gatehouse/server (the password policy)');
+const english = await importOptional('@zxcvbn-ts/language-en', () => import('@zxcvbn-ts/language-en'), 'gatehouse/server (the password policy)');
+
+/**
+ * Longest password accepted. NIST SP 800-63B §5.1.1.2 asks for at least 64; the bound only keeps a
+ * megabyte of "password" from reaching the hash. Nothing is ever truncated: a longer one is refused.
+ */
+export const MAX_PASSWORD_LENGTH = 1024;
+
+/** zxcvbn's judgement is made on this many characters at most (its matching grows with length). */
+const JUDGED_LENGTH = 256;
+
+/** One estimator for the process: building the dictionaries takes a moment, checking is fast. */
+let estimator: InstanceType<typeof ZxcvbnFactory> | undefined;
+function zxcvbn(): InstanceType<typeof ZxcvbnFactory> {
+  estimator ??= new ZxcvbnFactory({
+    dictionary: { ...common.dictionary, ...english.dictionary },
+    graphs: common.adjacencyGraphs,
+    translations: english.translations,
+    useLevenshteinDistance: true,
+    maxLength: JUDGED_LENGTH,
+  });
+  return estimator;
+}
+
+/** Whose password it is: their own name, username and address are the first guesses an attacker tries. */
+export interface PasswordOwner {
+  username?: string | null;
+  email?: string | null;
+  name?: string | null;
+}
+
+export type PasswordVerdict = { ok: true } | { ok: false; reason: string };
+
+/**
+ * Checks a newly chosen password (sign-up, reset, change, invitation) as NIST SP 800-63B §5.1.1.2
+ * asks: at least `accounts.passwordMinLength` characters (counted as Unicode code points, so an
+ * emoji is one), at most {@link MAX_PASSWORD_LENGTH}, no composition rules, and not guessable —
+ * judged by zxcvbn against common passwords, English words and names, keyboard patterns, dates,
+ * repeats and the owner's own name, username and email (`accounts.passwordMinScore`). The reason
+ * is a sentence for the page; it never repeats the password.
+ */
+export function checkNewPassword(config: Pick<ServerConfig, 'accounts'>, password: string, owner: PasswordOwner = {}): PasswordVerdict {
+  const { passwordMinLength, passwordMinScore } = config.accounts;
+  // Code points, as people count characters (an emoji is one); `Array.from` splits by code point.
+  const length = Array.from(password).length;
+  if (length < passwordMinLength) return { ok: false, reason: `Choose a password of at least ${passwordMinLength} characters.` };
+  if (length > MAX_PASSWORD_LENGTH) return { ok: false, reason: `Choose a password of at most ${MAX_PASSWORD_LENGTH} characters.` };
+  if (passwordMinScore === 0) return { ok: true };
+  const inputs = ownerWords(owner);
+  const result = zxcvbn().check(password.slice(0, JUDGED_LENGTH * 2), inputs);
+  if (result.score >= passwordMinScore) return { ok: true };
+  const usesOwnDetails = result.sequence.some((match) => match.pattern === 'dictionary' && match.dictionaryName === 'userInputs');
+  if (usesOwnDetails) return { ok: false, reason: 'This password is too easy to guess: it contains your name, username or email address.' };
+  const hint = result.feedback.warning ? ` ${sentence(result.feedback.warning)}` : '';
+  return { ok: false, reason: `This password is too easy to guess.${hint} A few unrelated words together make a strong one.` };
+}
+
+/** The owner's details as zxcvbn user inputs: each whole, and each part of them (an address's name part, a name's words). */
+function ownerWords(owner: PasswordOwner): string[] {
+  const words = new Set<string>();
+  for (const value of [owner.username, owner.email, owner.name]) {
+    if (!value) continue;
+    const lower = value.toLowerCase();
+    words.add(lower);
+    for (const part of lower.split(/[\s@._+-]+/)) if (part.length >= 3) words.add(part);
+  }
+  return [...words];
+}
+
+function sentence(text: string): string {
+  const trimmed = text.trim();
+  return /[.!?]$/.test(trimmed) ? trimmed : `${trimmed}.`;
+}
