@@ -45,7 +45,7 @@ export function renderEmailConfirmPage(view: EmailConfirmPageView): string {
   return renderDocument(
     view,
     'Confirm your new email address',
-    html`<div class="page-icon" aria-hidden="true">${MAIL_ICON}</div><h1>Confirm your new email address</h1><p class="lead">${lead}</p><div class="body">${alertBox(EMAIL_ERROR_ID, view.error)}${postForm({ action: view.action, csrfToken: view.csrfToken, content })}<p class="center"><a href="${view.accountUrl}">Back to your account</a></p></div>`,
+    html`<div class="page-icon" aria-hidden="true">${MAIL_ICON}</div><h1>Confirm your new email address</h1><p class="lead">${lead}</p><div class="body">${alertBox(EMAIL_ERROR_ID, view.error)}${postForm({ action: view.action, csrfToken: view.csrfToken, content })}<p class="center back-link"><a href="${view.accountUrl}">Back to your account</a></p></div>`,
   );
 }
 

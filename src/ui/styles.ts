@@ -275,4 +275,5 @@ a.button-danger,a.button-danger:hover{color:var(--surface)}
 .section-danger .section-lead{color:var(--text)}
 .confirm-list{margin:0 0 20px;padding-left:20px;font-size:.9375rem}
 .confirm-list li{margin:4px 0}
+.back-link{margin:16px 0 0}
 `;
