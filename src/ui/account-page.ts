@@ -350,20 +350,22 @@ function profileSection(view: AccountPageView, details: AccountDetails): SafeHtm
   return html`<section class="section" aria-labelledby="profile-heading"><h2 id="profile-heading">Profile</h2><p class="section-lead">What applications you allow to see your profile learn about you.</p>${form}${phone}</section>`;
 }
 
-function emailSection(view: AccountPageView, details: AccountDetails): SafeHtml | false {
+function emailSection(view: AccountPageView, details: AccountDetails): SafeHtml {
   const { actions, csrfToken } = view;
-  if (!actions.changeEmail) return false;
   const current = row(
     MAIL_ICON,
     html`${details.email ?? 'No email address'}${details.email !== null && (details.emailVerified ? html`<span class="badge badge-on">Verified</span>` : html`<span class="badge">Not verified</span>`)}`,
     'Where we send security notices and password resets.',
   );
-  const form = postForm({
-    action: actions.changeEmail,
-    csrfToken,
-    content: html`<div class="inline-form"><div class="field"><label for="new-email">New email address</label><input class="input" id="new-email" name="email" type="email" autocomplete="email" maxlength="254" required aria-describedby="new-email-hint"></div>${smallButton('Send code')}</div><p class="hint" id="new-email-hint">Your account keeps its current address until you confirm the new one with the code we send to it.${actions.confirmEmail !== undefined && html` <a href="${actions.confirmEmail}">I have a code</a>`}</p>`,
-  });
-  return html`<section class="section" aria-labelledby="email-heading"><h2 id="email-heading">Email address</h2><ul class="rows">${current}<li class="add-method">${form}</li></ul></section>`;
+  // Without an email sender the address is shown but cannot be changed here.
+  const form =
+    actions.changeEmail !== undefined &&
+    html`<li class="add-method">${postForm({
+      action: actions.changeEmail,
+      csrfToken,
+      content: html`<div class="inline-form"><div class="field"><label for="new-email">New email address</label><input class="input" id="new-email" name="email" type="email" autocomplete="email" maxlength="254" required aria-describedby="new-email-hint"></div>${smallButton('Send code')}</div><p class="hint" id="new-email-hint">Your account keeps its current address until you confirm the new one with the code we send to it.${actions.confirmEmail !== undefined && html` <a href="${actions.confirmEmail}">I have a code</a>`}</p>`,
+    })}</li>`;
+  return html`<section class="section" aria-labelledby="email-heading"><h2 id="email-heading">Email address</h2><ul class="rows">${current}${form}</ul></section>`;
 }
 
 function passwordSection(view: AccountPageView, details: AccountDetails): SafeHtml | false {
