@@ -31,6 +31,8 @@ import {
   accountTotpConfirm,
   accountTotpStart,
 } from './endpoints/account.js';
+import { accountEmail, accountEmailConfirm, accountPassword, accountPhone, accountPhoneConfirm, accountProfile } from './endpoints/account-details.js';
+import { accountDelete, accountExportData } from './endpoints/account-data.js';
 import { interactionMfa, interactionMfaEnroll, interactionPasskey, interactionPasskeyOptions } from './endpoints/mfa.js';
 import { isClientAbort } from './http/client-abort.js';
 import { closeWhenBodyUnread, isReadingBody } from './http/connection.js';
@@ -201,6 +203,14 @@ export function createRouter(ctx: Capabilities): Hono<Env> {
   route(at('accountLogout'), ['POST'], accountLogout, true);
   route(at('accountPasskeyOptions'), ['POST'], accountPasskeyOptions);
   route(at('accountPasskeys'), ['POST'], accountPasskeyRegister);
+  route(at('accountProfile'), ['POST'], accountProfile, true);
+  route(at('accountPhone'), ['POST'], accountPhone, true);
+  route(at('accountPhoneConfirm'), ['POST'], accountPhoneConfirm, true);
+  route(at('accountEmail'), ['POST'], accountEmail, true);
+  route(at('accountEmailConfirm'), ['GET', 'POST'], accountEmailConfirm, true);
+  route(at('accountPassword'), ['POST'], accountPassword, true);
+  route(at('accountExport'), ['GET'], accountExportData);
+  route(at('accountDelete'), ['GET', 'POST'], accountDelete, true);
   route(at('upstreamCallback'), ['GET', 'POST'], upstreamCallback, true);
 
   function isPage(url: string): boolean {

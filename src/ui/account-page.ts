@@ -3,7 +3,7 @@ import { html, type SafeHtml } from './escape.js';
 import { postForm, textField } from './form.js';
 import { renderDocument, type PageBase } from './layout.js';
 import { alertBox, noticeBox } from './message-box.js';
-import { APP_ICON, CODES_ICON, DEVICE_ICON, KEY_ICON, MAIL_ICON, PHONE_ICON } from './mfa-icons.js';
+import { APP_ICON, CODES_ICON, DEVICE_ICON, DOWNLOAD_ICON, KEY_ICON, MAIL_ICON, PHONE_ICON } from './mfa-icons.js';
 import { passkeyForm, passkeyScripts } from './passkey.js';
 import { safeUrl } from './safe-url.js';
 import type { ShownTime } from './time.js';
@@ -86,7 +86,40 @@ export interface AccountPageActions {
   reauth?: string;
   /** The `@simplewebauthn/browser` UMD bundle (same origin). */
   passkeyScriptUrl: string;
+  /** POST the profile claims (`name`, `given_name`, `family_name`, `picture`, `locale`, `zoneinfo`). */
+  updateProfile?: string;
+  /** POST `phone`: a code goes to it by text message. */
+  changePhone?: string;
+  /** POST `email`: a code and a link go to the new address. */
+  changeEmail?: string;
+  /** GET: the page to type the code sent to a new address. */
+  confirmEmail?: string;
+  /** POST `new_password` (and `current_password` when the account has one). */
+  changePassword?: string;
+  /** GET: the account's data as a JSON download. */
+  exportData?: string;
+  /** GET: the page confirming the deletion of the account. */
+  deleteAccount?: string;
 }
+
+/** The account's own details, as the Profile, Email and Password sections show and edit them. */
+export interface AccountDetails {
+  email: string | null;
+  emailVerified: boolean;
+  /** False for an account that signs in only through an upstream provider: it may set a first password. */
+  hasPassword: boolean;
+  /** Shortest password accepted (shown as a hint). */
+  passwordMinLength: number;
+  /** The editable claims, as stored. */
+  profile: Partial<Record<ProfileField, string>>;
+  /** The verified phone number, when there is one. */
+  phone?: string;
+  /** What is wrong with each profile field after a post (shown under the field). */
+  fieldErrors?: Partial<Record<ProfileField, string>>;
+}
+
+/** The profile claims the page edits (OpenID Connect Core §5.1). */
+export type ProfileField = 'name' | 'given_name' | 'family_name' | 'picture' | 'locale' | 'zoneinfo';
 
 /** View model of {@link renderAccountPage}. */
 export interface AccountPageView extends PageBase {
@@ -102,6 +135,8 @@ export interface AccountPageView extends PageBase {
   /** Applications the user has allowed, with what they may do. */
   apps?: AccountApp[];
   actions: AccountPageActions;
+  /** Profile, email and password; the sections are left out without it. */
+  details?: AccountDetails;
   /** Confirmation of what just happened, such as "Passkey removed." */
   notice?: string;
   /** What went wrong with the last action. */
@@ -232,7 +267,7 @@ function sessionsSection(view: AccountPageView): SafeHtml {
       csrfToken: view.csrfToken,
       content: html`<div class="section-actions">${smallButton(others === 1 ? 'Sign out of the other session' : `Sign out of ${others} other sessions`)}</div>`,
     });
-  return html`<section class="section" aria-labelledby="sessions-heading"><h2 id="sessions-heading">Sessions</h2><p class="section-lead">Where you’re signed in. If you don’t recognise one, sign out of the other sessions and change your password.</p>
+  return html`<section class="section" aria-labelledby="sessions-heading"><h2 id="sessions-heading">Sessions</h2><p class="section-lead">Where you’re signed in. If you don’t recognise one, sign out of the other sessions${view.details && view.actions.changePassword ? html` and <a href="#password-heading">change your password</a>` : ''}.</p>
 <ul class="rows">${sessions}</ul>${signOutOthers}</section>`;
 }
 
@@ -273,9 +308,101 @@ function signInsSection(view: AccountPageView): SafeHtml {
   return html`<section class="section" aria-labelledby="signins-heading"><h2 id="signins-heading">Recent sign-ins</h2>${body}</section>`;
 }
 
+/** A profile input with its hint and its error, tied to it by `aria-describedby`; optional (no `required`). */
+function profileInput(options: {
+  name: ProfileField;
+  label: string;
+  value: string | undefined;
+  error: string | undefined;
+  type?: 'text' | 'url';
+  autocomplete: string;
+  maxlength: number;
+  hint?: string;
+}): SafeHtml {
+  const o = options;
+  const id = `profile-${o.name.replace('_', '-')}`;
+  const hintId = o.hint !== undefined ? `${id}-hint` : undefined;
+  const errorId = o.error !== undefined ? `${id}-error` : undefined;
+  const describedBy = [hintId, errorId].filter(Boolean).join(' ');
+  return html`<div class="field"><label for="${id}">${o.label}</label><input class="input" id="${id}" name="${o.name}" type="${o.type ?? 'text'}" autocomplete="${o.autocomplete}" maxlength="${String(o.maxlength)}"${o.value !== undefined && html` value="${o.value}"`}${errorId !== undefined && html` aria-invalid="true"`}${describedBy !== '' && html` aria-describedby="${describedBy}"`}>${hintId !== undefined && html`<p class="hint field-hint" id="${hintId}">${o.hint}</p>`}${errorId !== undefined && html`<p class="field-error" id="${errorId}">${o.error}</p>`}</div>`;
+}
+
+function profileSection(view: AccountPageView, details: AccountDetails): SafeHtml | false {
+  const { actions, csrfToken } = view;
+  if (!actions.updateProfile) return false;
+  const { profile, fieldErrors = {} } = details;
+  const field = (name: ProfileField, label: string, extra: { autocomplete: string; maxlength: number; type?: 'url'; hint?: string }) =>
+    profileInput({ name, label, value: profile[name], error: fieldErrors[name], ...extra });
+  const form = postForm({
+    action: actions.updateProfile,
+    csrfToken,
+    content: html`<div class="form-grid">${field('name', 'Full name', { autocomplete: 'name', maxlength: 100 })}${field('given_name', 'First name', { autocomplete: 'given-name', maxlength: 100 })}${field('family_name', 'Last name', { autocomplete: 'family-name', maxlength: 100 })}${field('locale', 'Language', { autocomplete: 'off', maxlength: 35, hint: 'A language tag, such as en-GB.' })}${field('zoneinfo', 'Time zone', { autocomplete: 'off', maxlength: 64, hint: 'Such as Europe/London.' })}${field('picture', 'Picture address', { autocomplete: 'photo', maxlength: 2048, type: 'url', hint: 'An https:// link to an image.' })}</div><div class="section-actions">${smallButton('Save profile', 'primary')}</div>`,
+  });
+  const phone =
+    actions.changePhone &&
+    html`<h3 class="subheading">Phone number</h3><ul class="rows"><li class="add-method"><div class="add-head"><span class="row-icon">${PHONE_ICON}</span><div class="row-text"><span class="row-title">${details.phone ?? 'No phone number'}${details.phone !== undefined && html`<span class="badge badge-on">Verified</span>`}</span><span class="row-meta">Applications you allow to see your phone number get this one.</span></div></div>${postForm(
+      {
+        action: actions.changePhone,
+        csrfToken,
+        content: html`<div class="inline-form"><div class="field"><label for="profile-phone">${details.phone === undefined ? 'Add a number' : 'New number'}</label><input class="input" id="profile-phone" name="phone" type="tel" autocomplete="tel" maxlength="20" required aria-describedby="profile-phone-hint"></div>${smallButton('Send code')}</div><p class="hint" id="profile-phone-hint">With the country code, such as +44 7700 900123. We text a code to confirm it.</p>`,
+      },
+    )}</li></ul>`;
+  return html`<section class="section" aria-labelledby="profile-heading"><h2 id="profile-heading">Profile</h2><p class="section-lead">What applications you allow to see your profile learn about you.</p>${form}${phone}</section>`;
+}
+
+function emailSection(view: AccountPageView, details: AccountDetails): SafeHtml {
+  const { actions, csrfToken } = view;
+  const current = row(
+    MAIL_ICON,
+    html`${details.email ?? 'No email address'}${details.email !== null && (details.emailVerified ? html`<span class="badge badge-on">Verified</span>` : html`<span class="badge">Not verified</span>`)}`,
+    'Where we send security notices and password resets.',
+  );
+  // Without an email sender the address is shown but cannot be changed here.
+  const form =
+    actions.changeEmail !== undefined &&
+    html`<li class="add-method">${postForm({
+      action: actions.changeEmail,
+      csrfToken,
+      content: html`<div class="inline-form"><div class="field"><label for="new-email">New email address</label><input class="input" id="new-email" name="email" type="email" autocomplete="email" maxlength="254" required aria-describedby="new-email-hint"></div>${smallButton('Send code')}</div><p class="hint" id="new-email-hint">Your account keeps its current address until you confirm the new one with the code we send to it.${actions.confirmEmail !== undefined && html` <a href="${actions.confirmEmail}">I have a code</a>`}</p>`,
+    })}</li>`;
+  return html`<section class="section" aria-labelledby="email-heading"><h2 id="email-heading">Email address</h2><ul class="rows">${current}${form}</ul></section>`;
+}
+
+function passwordSection(view: AccountPageView, details: AccountDetails): SafeHtml | false {
+  const { actions, csrfToken } = view;
+  if (!actions.changePassword) return false;
+  const minimum = `At least ${details.passwordMinLength} characters. A few unrelated words together make a strong one.`;
+  const current =
+    details.hasPassword &&
+    html`<div class="field"><label for="current-password">Current password</label><input class="input" id="current-password" name="current_password" type="password" autocomplete="current-password" required></div>`;
+  const form = postForm({
+    action: actions.changePassword,
+    csrfToken,
+    content: html`<input type="text" name="username" autocomplete="username" value="${details.email ?? ''}" hidden><div class="form-grid">${current}<div class="field"><label for="new-password">New password</label><input class="input" id="new-password" name="new_password" type="password" autocomplete="new-password" required aria-describedby="new-password-hint"><p class="hint field-hint" id="new-password-hint">${minimum}</p></div></div><div class="section-actions">${smallButton(details.hasPassword ? 'Change password' : 'Set password', 'primary')}</div>`,
+  });
+  const lead = details.hasPassword
+    ? 'Changing it signs you out everywhere else.'
+    : 'Your account has no password: you sign in another way. You can set one to sign in with it too.';
+  return html`<section class="section" aria-labelledby="password-heading"><h2 id="password-heading">Password</h2><p class="section-lead">${lead}</p>${form}</section>`;
+}
+
+function dataSection(view: AccountPageView): SafeHtml | false {
+  const href = view.actions.exportData;
+  if (href === undefined) return false;
+  return html`<section class="section" aria-labelledby="data-heading"><h2 id="data-heading">Download your data</h2><p class="section-lead">A file with your profile, sign-in methods, sessions, connected applications and recent sign-ins. It holds no passwords or keys.</p><div class="section-actions section-actions-start"><a class="button button-secondary button-small button-link" href="${href}" download="account.json">${DOWNLOAD_ICON}<span>Download my data</span></a></div></section>`;
+}
+
+function deleteSection(view: AccountPageView): SafeHtml | false {
+  const href = view.actions.deleteAccount;
+  if (href === undefined) return false;
+  return html`<section class="section section-danger" aria-labelledby="delete-heading"><h2 id="delete-heading">Delete account</h2><p class="section-lead">Deleting your account signs you out everywhere, ends the access of every application and removes your sign-in methods. It cannot be undone.</p><div class="section-actions section-actions-start"><a class="button button-danger button-small button-link" href="${href}">Delete my account…</a></div></section>`;
+}
+
 /**
- * The user's own account page: second factors (list, remove, add an authenticator app, a passkey,
- * a phone number or email; recovery codes), sessions, recent sign-ins and sign-out. Every form
+ * The user's own account page: profile (with a verified phone number), email address, password,
+ * second factors (list, remove, add an authenticator app, a passkey, a phone number or email;
+ * recovery codes), connected applications, sessions, recent sign-ins, a download of the account's
+ * data, deleting the account, and sign-out. Every form
  * posts `csrf`; the passkey is added by a nonce-carrying script (see `passkeyScripts`) and offered
  * only where the browser supports passkeys. Everything else works with JavaScript off.
  *
@@ -295,9 +422,14 @@ export function renderAccountPage(view: AccountPageView): string {
     'Your account',
     html`<div class="wide-page"><h1>Your account</h1><div class="account-bar">${signedInAs(view.account)}${signOut}</div>
 ${alertBox('account-error', view.error)}${noticeBox('account-notice', view.notice)}
+${view.details && profileSection(view, view.details)}
+${view.details && emailSection(view, view.details)}
+${view.details && passwordSection(view, view.details)}
 ${factorsSection(view)}
 ${appsSection(view)}
 ${sessionsSection(view)}
-${signInsSection(view)}</div>${passkeySrc !== undefined && passkeyScripts(passkeySrc, view.nonce)}`,
+${signInsSection(view)}
+${dataSection(view)}
+${deleteSection(view)}</div>${passkeySrc !== undefined && passkeyScripts(passkeySrc, view.nonce)}`,
   );
 }

@@ -258,4 +258,22 @@ border:1px solid var(--border);border-radius:10px;overflow-wrap:anywhere}
 .home-developers{margin-top:32px;border-top:1px solid var(--border)}
 .link-list{list-style:none;margin:8px 0 0;padding:0;font-size:.9375rem}
 .link-list li{padding:5px 0;overflow-wrap:anywhere}
+.form-grid{display:grid;grid-template-columns:repeat(auto-fit,minmax(min(100%,220px),1fr));gap:14px 16px}
+.form-grid .field{margin:0}
+.form-grid label{margin-bottom:4px;font-size:.875rem}
+.form-grid .input{min-height:40px;padding:7px 10px}
+.field-hint{margin:4px 0 0;font-size:.8125rem}
+.field-error{margin:4px 0 0;font-size:.8125rem;font-weight:600;color:var(--alert-text)}
+.section-actions-start{justify-content:flex-start}
+.button-link{width:auto;gap:8px;text-decoration:none}
+.button-link .icon{width:18px;height:18px}
+.button-danger{background:var(--alert-text);color:var(--surface);border-color:var(--alert-text)}
+.button-danger:hover{filter:brightness(1.1)}
+a.button-danger,a.button-danger:hover{color:var(--surface)}
+.section-danger{margin-top:32px;padding:20px 16px;border:1px solid var(--alert-border);border-radius:12px;background:var(--alert-bg)}
+.section-danger h2{color:var(--alert-text)}
+.section-danger .section-lead{color:var(--text)}
+.confirm-list{margin:0 0 20px;padding-left:20px;font-size:.9375rem}
+.confirm-list li{margin:4px 0}
+.back-link{margin:16px 0 0}
 `;

@@ -40,6 +40,7 @@ const COMMANDS: [command: string, stdin?: string][] = [
   ['users list'],
   ['users add --username alice --password-stdin', 'correct horse battery staple\n'],
   ['users unlock alice'],
+  ['users purge-deleted'],
   ['users mfa reset alice'],
   ['keys rotate'],
   ['audit verify'],

@@ -1,4 +1,5 @@
 import { systemClock } from '../../core/clock.js';
+import { purgeDeletedAccounts, restoreDeletedAccount } from '../../server/accounts/account-deletion.js';
 import { revokeUserAccess } from '../../server/admin/user-access.js';
 import { createUser, describeUser, findUser, removeUser, setUserPassword } from '../../server/admin/users.js';
 import { signInGenerationTtlMs, startSignInGeneration } from '../../server/protection/sign-in-generation.js';
@@ -15,12 +16,17 @@ const USERS_USAGE = `Usage:
   gatehouse users set-password USER --password-stdin
   gatehouse users revoke-sessions USER
   gatehouse users unlock USER
+  gatehouse users restore USER
+  gatehouse users purge-deleted
   gatehouse users mfa list|reset|add-totp USER [--json]
 USER is a username, an email or a sub. Passwords are read from standard input, never from arguments.
 set-password and revoke-sessions sign the user out everywhere and end every token issued on their
 behalf (refresh and access tokens); their consents to applications stay. remove does the same first.
 unlock ends the user's sign-in lockouts and per-account throttling at once, on every running server
 (the limit per address across accounts stays); their sessions and tokens are left as they are.
+restore brings back an account its owner deleted, while its deletion grace period
+(GATEHOUSE_DELETION_GRACE_DAYS) runs; it signs in again as before. purge-deleted removes at once the
+accounts whose grace period is over (a running server does it every 10 minutes).
 Every command takes --data DIR (default ./.gatehouse, or GATEHOUSE_DATA_DIR) and --dev (development mode).`;
 
 const OPTIONS = {
@@ -31,7 +37,7 @@ const OPTIONS = {
   'password-stdin': { type: 'boolean', default: false },
 } as const;
 
-const ACTIONS = new Set(['add', 'list', 'show', 'remove', 'set-password', 'revoke-sessions', 'unlock', 'mfa']);
+const ACTIONS = new Set(['add', 'list', 'show', 'remove', 'set-password', 'revoke-sessions', 'unlock', 'restore', 'purge-deleted', 'mfa']);
 
 /** `gatehouse users ...`: manage end users. */
 export async function usersCommand(args: string[], io: CliIo, warn: (message: string) => void): Promise<number> {
@@ -98,6 +104,19 @@ export async function usersCommand(args: string[], io: CliIo, warn: (message: st
         await startSignInGeneration(store, user.id, now, signInGenerationTtlMs(config.rateLimits));
         await runtime.audit('user.unlocked', { sub: user.id });
         io.stderr.write(`unlocked ${user.username}: earlier failed sign-ins no longer count, on every server\n`);
+        return 0;
+      }
+      case 'restore': {
+        const user = await findUser(store, requiredUser(positionals));
+        await restoreDeletedAccount(store, systemClock, user);
+        await runtime.audit('user.restored', { sub: user.id });
+        io.stderr.write(`restored ${user.username}: the account is no longer waiting for deletion and can sign in again\n`);
+        return 0;
+      }
+      case 'purge-deleted': {
+        const removed = await purgeDeletedAccounts(store, systemClock);
+        for (const user of removed) await runtime.audit('user.removed', { sub: user.id, by: 'deletion_grace' });
+        io.stderr.write(`removed ${removed.length} deleted account(s) whose grace period is over\n`);
         return 0;
       }
       case 'mfa':

@@ -14,7 +14,10 @@ import {
   shownTimeAgo,
   timeAgo,
   type AccountApp,
+  type AccountDetails,
 } from '../../ui/index.js';
+import { accountEmailsAvailable } from '../accounts/emails.js';
+import { EDITABLE_CLAIMS } from '../accounts/profile-edit.js';
 import { ACCOUNT_CLIENT_ID } from '../interaction/account-client.js';
 import type { ServerContext } from '../context.js';
 import { endpoint, type EndpointInput } from '../http/endpoint.js';
@@ -56,11 +59,16 @@ const NOTICES: Record<string, string> = {
   'sessions-ended': 'Your other sessions are signed out.',
   'signed-in-again': 'Signed in again: you can now remove a method.',
   'app-removed': 'The application no longer has access to your account.',
+  'profile-updated': 'Profile saved.',
+  'phone-changed': 'Phone number confirmed and saved.',
+  'email-changed': 'Your email address is changed.',
+  'password-changed': 'Password changed. Your other sessions are signed out.',
+  'password-set': 'Password set. Your other sessions are signed out.',
 };
 
 /** What an account action's steps see: the request, the signed-in user and (for forms) the CSRF-checked form. */
-type AccountInput = EndpointInput & AccountSession;
-type AccountFormInput = AccountInput & { form: FormParams };
+export type AccountInput = EndpointInput & AccountSession;
+export type AccountFormInput = AccountInput & { form: FormParams };
 
 // ---------------------------------------------------------------------------------------------
 // The account page
@@ -78,6 +86,25 @@ function methodsInWords(ctx: Pick<ServerContext, 'upstreams'>, record: SignInRec
 export interface AccountView {
   notice?: string;
   error?: string;
+  /** What is wrong with each profile field, after a profile post. */
+  fieldErrors?: AccountDetails['fieldErrors'];
+  /** The page's status (default 200). */
+  status?: number;
+}
+
+/** The account's own details for the Profile, Email and Password sections. */
+function accountDetails(ctx: Pick<ServerContext, 'config'>, user: Session['user'], view: AccountView): AccountDetails {
+  const profile: AccountDetails['profile'] = {};
+  for (const claim of EDITABLE_CLAIMS) if (user.profile[claim] !== undefined) profile[claim] = user.profile[claim];
+  return {
+    email: user.email,
+    emailVerified: user.emailVerified,
+    hasPassword: user.passwordHash !== null,
+    passwordMinLength: ctx.config.accounts.passwordMinLength,
+    profile,
+    ...(user.profile.phone_number && user.profile.phone_number_verified ? { phone: user.profile.phone_number } : {}),
+    ...(view.fieldErrors ? { fieldErrors: view.fieldErrors } : {}),
+  };
 }
 
 /**
@@ -168,18 +195,25 @@ async function renderAccount(
           signOut: pathTo(ctx, 'accountLogout'),
           reauth: pathTo(ctx, 'accountReauth'),
           passkeyScriptUrl: webauthnScriptPath(ctx),
+          updateProfile: pathTo(ctx, 'accountProfile'),
+          ...(ctx.config.mfa.senders.sms ? { changePhone: pathTo(ctx, 'accountPhone') } : {}),
+          ...(accountEmailsAvailable(ctx) ? { changeEmail: pathTo(ctx, 'accountEmail'), confirmEmail: pathTo(ctx, 'accountEmailConfirm') } : {}),
+          changePassword: pathTo(ctx, 'accountPassword'),
+          exportData: pathTo(ctx, 'accountExport'),
+          deleteAccount: pathTo(ctx, 'accountDelete'),
         },
+        details: accountDetails(ctx, session.user, view),
         reauthNeeded,
         ...(Object.hasOwn(NOTICES, noticeKey) ? { notice: NOTICES[noticeKey] } : {}),
         ...(view.error ? { error: view.error } : {}),
       }),
-    { setCookies: browser.setCookie ? [browser.setCookie] : [], scripts: true },
+    { setCookies: browser.setCookie ? [browser.setCookie] : [], scripts: true, ...(view.status ? { status: view.status } : {}) },
   );
 }
 
 /** The account page again, saying what went wrong with the action just posted (the browser has its cookie). */
-function accountWithError({ ctx, request, session, browserId }: AccountInput, error: string): Promise<Response> {
-  return renderAccount(ctx, request, session, { id: browserId, setCookie: undefined }, { error });
+export function accountWithError({ ctx, request, session, browserId }: AccountInput, error: string, view: Omit<AccountView, 'error'> = {}): Promise<Response> {
+  return renderAccount(ctx, request, session, { id: browserId, setCookie: undefined }, { ...view, error });
 }
 
 /** The page, giving a browser without the cookie its id (the page's forms are bound to it). */
@@ -391,21 +425,21 @@ function readContact({ form }: AccountFormInput): { channel: Channel; to: string
 }
 
 /** A sender is configured for the channel; otherwise the account page says it is not available. */
-async function requireCodeSender(input: AccountFormInput & { channel: Channel }): Promise<Response | { sender: Sender }> {
+export async function requireCodeSender(input: AccountFormInput & { channel: Channel }): Promise<Response | { sender: Sender }> {
   const sender = input.ctx.config.mfa.senders[input.channel];
   if (!sender) return accountWithError(input, `Codes by ${input.channel === 'sms' ? 'text message' : 'email'} are not available.`);
   return { sender };
 }
 
 /** A phone number in E.164 or an email address; otherwise the account page says what to enter. */
-async function checkContactFormat(input: AccountFormInput & { channel: Channel; to: string }): Promise<Response | undefined> {
+export async function checkContactFormat(input: AccountFormInput & { channel: Channel; to: string }): Promise<Response | undefined> {
   const { channel, to } = input;
   if ((channel === 'sms' ? PHONE : EMAIL).test(to)) return undefined;
   return accountWithError(input, channel === 'sms' ? 'Enter the phone number with its country code, like +44 7700 900123.' : 'Enter a valid email address.');
 }
 
 /** A place among the contacts waiting for their code (a few at most); otherwise the account page says so. */
-async function claimContact(input: AccountFormInput & { channel: Channel; to: string }): Promise<Response | { factor: MfaFactorRecord }> {
+export async function claimContact(input: AccountFormInput & { channel: Channel; to: string }): Promise<Response | { factor: MfaFactorRecord }> {
   const factor = await claimPendingContact(input.ctx, input.session.user.id, input.channel, input.to);
   if (!factor) return accountWithError(input, 'Several numbers or addresses are waiting for their code. Confirm one, or try again in 10 minutes.');
   return { factor };
@@ -416,7 +450,7 @@ async function claimContact(input: AccountFormInput & { channel: Channel; to: st
  * place back and the account page says when to try again. A code sent moments ago to the same
  * destination is still valid: the same page asks for it.
  */
-async function sendContactCode(input: AccountFormInput & { factor: MfaFactorRecord; sender: Sender }): Promise<Response | undefined> {
+export async function sendContactCode(input: AccountFormInput & { factor: MfaFactorRecord; sender: Sender }): Promise<Response | undefined> {
   const { ctx, factor, sender } = input;
   const sent = await sendOneTimeCode(ctx, factor, 'verify_contact', sender);
   if (sent.sent || sent.reason !== 'limited') return undefined;
@@ -424,14 +458,24 @@ async function sendContactCode(input: AccountFormInput & { factor: MfaFactorReco
   return accountWithError(input, `Too many codes were sent. Try again after ${new Date(sent.retryAt).toUTCString()}.`);
 }
 
-function contactVerifyPage(ctx: Pick<ServerContext, 'config' | 'secrets'>, browserId: string, factor: MfaFactorRecord, error?: string): Response {
+/** Where a contact's code is confirmed: a second factor's (`accountContactsConfirm`) or the profile phone's (`accountPhoneConfirm`). */
+export type ContactConfirmRoute = 'accountContactsConfirm' | 'accountPhoneConfirm';
+
+/** The page asking for the code sent to a new phone number or address, posting to `route`. */
+export function contactVerifyPage(
+  ctx: Pick<ServerContext, 'config' | 'secrets'>,
+  browserId: string,
+  factor: MfaFactorRecord,
+  route: ContactConfirmRoute,
+  error?: string,
+): Response {
   return htmlResponse(
     ctx,
     (nonce) =>
       renderContactVerifyPage({
         ...pageBase(ctx),
         nonce,
-        action: pathTo(ctx, 'accountContactsConfirm'),
+        action: pathTo(ctx, route),
         csrfToken: csrfToken(ctx, browserId, ACCOUNT_CSRF_SUBJECT),
         factorId: factor.id,
         masked: maskedContact(factor),
@@ -443,7 +487,7 @@ function contactVerifyPage(ctx: Pick<ServerContext, 'config' | 'secrets'>, brows
 
 /** The page asking for the code just sent. */
 function askForContactCode({ ctx, browserId, factor }: AccountFormInput & { factor: MfaFactorRecord }): Response {
-  return contactVerifyPage(ctx, browserId, factor);
+  return contactVerifyPage(ctx, browserId, factor, 'accountContactsConfirm');
 }
 
 /** POST /account/contacts — a phone number (E.164) or email to receive codes; verified by a code before use. */
@@ -462,22 +506,25 @@ export const accountContactAdd = endpoint(
 );
 
 /** The user's own phone or email being confirmed; otherwise back to the account page. */
-async function findContactToConfirm({ ctx, session, form }: AccountFormInput): Promise<Response | { factor: MfaFactorRecord }> {
+export async function findContactToConfirm({ ctx, session, form }: AccountFormInput): Promise<Response | { factor: MfaFactorRecord }> {
   const factor = await ctx.store.factors.get(form.get('factor') ?? '');
   if (factor?.userId !== session.user.id || (factor.type !== 'sms' && factor.type !== 'email')) return redirect(accountUrl(ctx));
   return { factor };
 }
 
-/** The code sent there matches; otherwise the code page again, saying why (400). */
-async function checkContactCode({ ctx, browserId, form, factor }: AccountFormInput & { factor: MfaFactorRecord }): Promise<Response | undefined> {
-  const checked = await checkOneTimeCode(ctx, factor, 'verify_contact', form.get('code') ?? '');
-  if (checked.ok) return undefined;
-  return contactVerifyPage(
-    ctx,
-    browserId,
-    factor,
-    checked.reason === 'wrong' ? 'That code did not work.' : 'That code expired or was tried too often. Add the number or address again for a new code.',
-  );
+/** A step: the code sent there matches; otherwise the code page (posting to `route`) again, saying why (400). */
+export function checkContactCode(route: ContactConfirmRoute) {
+  return async function checkContactCode({ ctx, browserId, form, factor }: AccountFormInput & { factor: MfaFactorRecord }): Promise<Response | undefined> {
+    const checked = await checkOneTimeCode(ctx, factor, 'verify_contact', form.get('code') ?? '');
+    if (checked.ok) return undefined;
+    return contactVerifyPage(
+      ctx,
+      browserId,
+      factor,
+      route,
+      checked.reason === 'wrong' ? 'That code did not work.' : 'That code expired or was tried too often. Add the number or address again for a new code.',
+    );
+  };
 }
 
 /** The contact is confirmed and usable: recorded, then its recovery codes when it is the first method. */
@@ -497,7 +544,7 @@ export const accountContactConfirm = endpoint(
     .step(checkAccountCsrf)
     .step(requireRecentSignIn('add'))
     .step(findContactToConfirm)
-    .step(checkContactCode)
+    .step(checkContactCode('accountContactsConfirm'))
     .respond(confirmContact),
 );
 

@@ -140,6 +140,31 @@ export async function startSession(
   };
 }
 
+/**
+ * A new session cookie for a browser whose session just ended with all the user's others (a
+ * password change ends every session, then keeps the one it was made from): the same sign-in
+ * (time, methods, where), a new id and cookie, and no new entry in the sign-in history, since no
+ * one signed in.
+ */
+export async function renewSession(
+  ctx: Pick<ServerContext, 'clock' | 'config' | 'secrets' | 'store'>,
+  state: SessionState,
+): Promise<{ state: SessionState; setCookie: string }> {
+  const cookie = randomToken(32);
+  const renewed: SessionState = { ...state, sid: randomToken(16) };
+  await ctx.store.artifacts.put({
+    kind: SESSION,
+    id: ctx.secrets.hash(cookie, SESSION_PURPOSE),
+    value: renewed,
+    ownerId: userOwner(state.sub),
+    expiresAt: ctx.clock.now() + ctx.config.sessions.ttl * 1000,
+  });
+  return {
+    state: renewed,
+    setCookie: setCookie(sessionCookieName(ctx), cookie, { secure: ctx.config.secureCookies, maxAge: ctx.config.sessions.ttl }),
+  };
+}
+
 /** The keyed hash a session is stored under, for telling the current one apart in lists. */
 export function sessionKeyOf(ctx: Pick<ServerContext, 'config' | 'secrets'>, request: Request): string | undefined {
   const cookie = readCookie(request, sessionCookieName(ctx));

@@ -110,8 +110,18 @@ export async function recentlyAuthenticated(ctx: Pick<ServerContext, 'clock' | '
   return (await usableFactors(ctx, session.user.id)).length === 0;
 }
 
-/** The "please sign in again" page (403) shown instead of a change to the sign-in methods. */
-function reauthRequiredPage(ctx: Pick<ServerContext, 'config' | 'secrets'>, browserId: string, what: 'add' | 'remove'): Response {
+/** What needs the recent sign-in: a sign-in method added or removed, the account's details changed, the account deleted. */
+export type RecentSignInNeed = 'add' | 'remove' | 'change' | 'delete';
+
+const REAUTH_MESSAGES: Record<RecentSignInNeed, string> = {
+  add: 'To add a sign-in method, please sign in again first.',
+  remove: 'To remove a sign-in method, please sign in again first.',
+  change: 'To change these account details, please sign in again first.',
+  delete: 'To delete your account, please sign in again first.',
+};
+
+/** The "please sign in again" page (403) shown instead of a sensitive change. */
+function reauthRequiredPage(ctx: Pick<ServerContext, 'config' | 'secrets'>, browserId: string, what: RecentSignInNeed): Response {
   return htmlResponse(
     ctx,
     (nonce) =>
@@ -120,17 +130,18 @@ function reauthRequiredPage(ctx: Pick<ServerContext, 'config' | 'secrets'>, brow
         nonce,
         action: pathTo(ctx, 'accountReauth'),
         csrfToken: csrfToken(ctx, browserId, ACCOUNT_CSRF_SUBJECT),
-        message: what === 'add' ? 'To add a sign-in method, please sign in again first.' : 'To remove a sign-in method, please sign in again first.',
+        message: REAUTH_MESSAGES[what],
       }),
     { status: 403 },
   );
 }
 
 /**
- * A step for the posts that `add` or `remove` a sign-in method: a recent sign-in
+ * A step for the posts that `add` or `remove` a sign-in method, `change` the account's address or
+ * phone, set a first password, or `delete` the account: a recent sign-in
  * ({@link recentlyAuthenticated}), otherwise the "please sign in again" page (403).
  */
-export function requireRecentSignIn(what: 'add' | 'remove') {
+export function requireRecentSignIn(what: RecentSignInNeed) {
   return async function requireRecentSignIn({
     ctx,
     session,

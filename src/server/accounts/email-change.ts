@@ -1,0 +1,66 @@
+import { StoreConflictError, type UserRecord } from '../../stores/contract.js';
+import type { ServerContext } from '../context.js';
+import { urlTo } from '../routes.js';
+import { issueAccountToken, type AccountTokenValue } from './account-tokens.js';
+import { sendAccountEmail } from './emails.js';
+
+/** How long the link and code to confirm a new address work. */
+export const EMAIL_CHANGE_TTL_MS = 60 * 60_000;
+const EMAIL_CHANGE_TTL_TEXT = '1 hour';
+const MAX_EMAIL_LENGTH = 254;
+const EMAIL = /^[^\s@,;:<>()[\]"\\]+@[^\s@,;:<>()[\]"\\]+\.[^\s@,;:<>()[\]"\\]+$/;
+
+/** Why a new address is refused before anything is sent (said on the page). */
+export type NewAddressCheck = { ok: true; address: string } | { ok: false; reason: string };
+
+/**
+ * The typed address, lower-cased and trimmed, when it is an address, differs from the current one
+ * and is at one of `accounts.allowedEmailDomains` (when set; compared exactly, no subdomains).
+ * Whether another account has it is not said here: that would tell anyone who has an account.
+ */
+export function checkNewAddress(config: Pick<ServerContext['config'], 'accounts'>, user: UserRecord, typed: string): NewAddressCheck {
+  const address = typed.trim().toLowerCase();
+  if (address.length > MAX_EMAIL_LENGTH || !EMAIL.test(address)) return { ok: false, reason: 'Enter a valid email address.' };
+  if (address === user.email) return { ok: false, reason: 'That is already the address of your account.' };
+  const domains = config.accounts.allowedEmailDomains;
+  const domain = address.slice(address.lastIndexOf('@') + 1);
+  if (domains.length > 0 && !domains.some((allowed) => allowed.toLowerCase() === domain)) {
+    return { ok: false, reason: `Use an address at ${domains.join(', ')}.` };
+  }
+  return { ok: true, address };
+}
+
+/**
+ * Starts changing the account's address to `address`: a link and a 6-digit code to the new address
+ * (a new request ends the previous one), and a notice to the current one. When another account has
+ * the address, nothing is sent at all: the page says the same either way, and the owner of that
+ * address learns nothing. The account keeps its address until {@link confirmEmailChange}.
+ */
+export async function startEmailChange(ctx: Pick<ServerContext, 'clock' | 'config' | 'secrets' | 'store'>, user: UserRecord, address: string): Promise<void> {
+  if (await ctx.store.users.findByLogin(address)) return;
+  const { token, code } = await issueAccountToken(ctx, 'email_change', { userId: user.id, email: address }, EMAIL_CHANGE_TTL_MS, { code: true });
+  const link = `${urlTo(ctx, 'accountEmailConfirm')}?token=${token}`;
+  await sendAccountEmail(ctx, { to: address, template: 'email_change', vars: { link, ...(code ? { code } : {}), expiresIn: EMAIL_CHANGE_TTL_TEXT } });
+  if (user.email) await sendAccountEmail(ctx, { to: user.email, template: 'email_changed', vars: { newEmail: address } });
+}
+
+/** What confirming did: changed (with the account as it is now), or why not. */
+export type EmailChangeOutcome = { changed: true; user: UserRecord } | { changed: false; reason: 'taken' | 'gone' };
+
+/**
+ * Sets the confirmed address (link or code already used up): the account's email, verified. Another
+ * account may have taken the address since the request (the store's uniqueness decides): then
+ * nothing changes.
+ */
+export async function confirmEmailChange(ctx: Pick<ServerContext, 'clock' | 'store'>, value: AccountTokenValue): Promise<EmailChangeOutcome> {
+  const user = await ctx.store.users.get(value.userId);
+  if (!user || user.disabled) return { changed: false, reason: 'gone' };
+  const updated: UserRecord = { ...user, email: value.email, emailVerified: true, updatedAt: ctx.clock.now() };
+  try {
+    if (!(await ctx.store.users.update(updated))) return { changed: false, reason: 'gone' };
+  } catch (error) {
+    if (error instanceof StoreConflictError) return { changed: false, reason: 'taken' };
+    throw error;
+  }
+  return { changed: true, user: updated };
+}
