@@ -16,7 +16,7 @@ afterAll(async () => {
   for (const backend of opened) await backend.close();
 });
 
-describe.each(BACKENDS.filter((backend) => backend.name === 'memory' || backend.name === 'SQLite'))('account page under concurrency ($name)', (backend) => {
+describe.each(BACKENDS)('account page under concurrency ($name)', (backend) => {
   it(`${ATTEMPTS} concurrent wrong current passwords: at most 5 verified, the rest refused unverified`, async () => {
     const clock = new FakeClock(T0 + 15_000);
     const store = await backend.open(clock);
