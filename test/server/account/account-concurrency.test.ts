@@ -1,7 +1,7 @@
 /**
  * Issue 17 item 5, spend before check on the account page: 100 concurrent wrong current passwords
  * verify at most the sign-in budget (`signInPerAccountIp`, 5), and 100 concurrent codes for a new
- * email address compare at most 5, on memory and SQLite.
+ * email address compare at most 5, on memory, SQLite and PostgreSQL + Redis.
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { BACKENDS, type OpenedBackend } from '../../helpers/backends.js';
