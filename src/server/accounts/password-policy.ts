@@ -11,8 +11,11 @@ const english = await importOptional('@zxcvbn-ts/language-en', () => import('@zx
  */
 export const MAX_PASSWORD_LENGTH = 1024;
 
-/** zxcvbn's judgement is made on this many characters at most (its matching grows with length). */
-const JUDGED_LENGTH = 256;
+/**
+ * zxcvbn judges this many characters at most: its matching grows faster than linearly with length,
+ * and a password this long that starts strong stays strong.
+ */
+const JUDGED_LENGTH = 100;
 
 /** One estimator for the process: building the dictionaries takes a moment, checking is fast. */
 let estimator: InstanceType<typeof ZxcvbnFactory> | undefined;
@@ -21,7 +24,9 @@ function zxcvbn(): InstanceType<typeof ZxcvbnFactory> {
     dictionary: { ...common.dictionary, ...english.dictionary },
     graphs: common.adjacencyGraphs,
     translations: english.translations,
-    useLevenshteinDistance: true,
+    // Off: fuzzy matching against every dictionary word costs up to a second of CPU per check (a
+    // cheap way to load the server); exact, reversed and l33t matches cost milliseconds.
+    useLevenshteinDistance: false,
     maxLength: JUDGED_LENGTH,
   });
   return estimator;
@@ -51,13 +56,30 @@ export function checkNewPassword(config: Pick<ServerConfig, 'accounts'>, passwor
   if (length < passwordMinLength) return { ok: false, reason: `Choose a password of at least ${passwordMinLength} characters.` };
   if (length > MAX_PASSWORD_LENGTH) return { ok: false, reason: `Choose a password of at most ${MAX_PASSWORD_LENGTH} characters.` };
   if (passwordMinScore === 0) return { ok: true };
+  if (containsOwnerDetails(password, owner)) return { ok: false, reason: OWN_DETAILS };
   const inputs = ownerWords(owner);
-  const result = zxcvbn().check(password.slice(0, JUDGED_LENGTH * 2), inputs);
+  const result = zxcvbn().check(password.slice(0, JUDGED_LENGTH), inputs);
   if (result.score >= passwordMinScore) return { ok: true };
   const usesOwnDetails = result.sequence.some((match) => match.pattern === 'dictionary' && match.dictionaryName === 'userInputs');
-  if (usesOwnDetails) return { ok: false, reason: 'This password is too easy to guess: it contains your name, username or email address.' };
+  if (usesOwnDetails) return { ok: false, reason: OWN_DETAILS };
   const hint = result.feedback.warning ? ` ${sentence(result.feedback.warning)}` : '';
   return { ok: false, reason: `This password is too easy to guess.${hint} A few unrelated words together make a strong one.` };
+}
+
+const OWN_DETAILS = 'This password is too easy to guess: it contains your name, username or email address.';
+
+/** Letters and digits only, lower-cased: "Zenobia-Quartermaine!" and "zenobia quartermaine" read alike. */
+const bare = (text: string) => text.toLowerCase().replace(/[^\p{L}\p{N}]+/gu, '');
+
+/**
+ * Whether the password holds the owner's whole username, full name or the name part of their
+ * address (separators and case aside): zxcvbn scores two such words joined by a dash as strong,
+ * but they are the first thing anyone who knows the user tries.
+ */
+function containsOwnerDetails(password: string, owner: PasswordOwner): boolean {
+  const typed = bare(password);
+  const details = [owner.username, owner.name, owner.email?.split('@')[0]].map((value) => bare(value ?? '')).filter((value) => value.length >= 4);
+  return details.some((detail) => typed.includes(detail));
 }
 
 /** The owner's details as zxcvbn user inputs: each whole, and each part of them (an address's name part, a name's words). */
