@@ -32,6 +32,7 @@ import {
   accountTotpStart,
 } from './endpoints/account.js';
 import { interactionMfa, interactionMfaEnroll, interactionPasskey, interactionPasskeyOptions } from './endpoints/mfa.js';
+import { forgotPasswordPage, forgotPasswordPost, resetPasswordMfa, resetPasswordPage, resetPasswordPost } from './endpoints/password-reset.js';
 import { isClientAbort } from './http/client-abort.js';
 import { closeWhenBodyUnread, isReadingBody } from './http/connection.js';
 import { RequestDeadlineError, withinDeadline } from './http/deadline.js';
@@ -202,6 +203,10 @@ export function createRouter(ctx: Capabilities): Hono<Env> {
   route(at('accountPasskeyOptions'), ['POST'], accountPasskeyOptions);
   route(at('accountPasskeys'), ['POST'], accountPasskeyRegister);
   route(at('upstreamCallback'), ['GET', 'POST'], upstreamCallback, true);
+  // Forgotten password (issue 17): the form and its answer, the emailed link and its second factor.
+  route(at('forgotPassword'), ['GET', 'POST'], byMethod(forgotPasswordPage, forgotPasswordPost), true);
+  route(at('resetPassword'), ['GET', 'POST'], byMethod(resetPasswordPage, resetPasswordPost), true);
+  route(at('resetPasswordMfa'), ['POST'], resetPasswordMfa, true);
 
   function isPage(url: string): boolean {
     const path = new URL(url).pathname;
@@ -266,6 +271,11 @@ export function createRouter(ctx: Capabilities): Hono<Env> {
       : serverErrorResponse(requestId);
   });
   return app;
+}
+
+/** One path, a page (GET, HEAD) and its form's answer (POST). */
+function byMethod(page: Endpoint, post: Endpoint): Endpoint {
+  return (scope, request, id, params) => (request.method === 'POST' ? post : page)(scope, request, id, params);
 }
 
 /** What the host reported when the body broke off (`ECONNRESET`, "aborted"): a code or a short message, for the debug line. */
