@@ -32,6 +32,7 @@ import {
   accountTotpStart,
 } from './endpoints/account.js';
 import { interactionMfa, interactionMfaEnroll, interactionPasskey, interactionPasskeyOptions } from './endpoints/mfa.js';
+import { emailSignInLink, interactionEmailCode, interactionEmailCodeVerify } from './endpoints/email-sign-in.js';
 import { forgotPasswordPage, forgotPasswordPost, resetPasswordMfa, resetPasswordPage, resetPasswordPost } from './endpoints/password-reset.js';
 import { isClientAbort } from './http/client-abort.js';
 import { closeWhenBodyUnread, isReadingBody } from './http/connection.js';
@@ -207,6 +208,10 @@ export function createRouter(ctx: Capabilities): Hono<Env> {
   route(at('forgotPassword'), ['GET', 'POST'], byMethod(forgotPasswordPage, forgotPasswordPost), true);
   route(at('resetPassword'), ['GET', 'POST'], byMethod(resetPasswordPage, resetPasswordPost), true);
   route(at('resetPasswordMfa'), ['POST'], resetPasswordMfa, true);
+  // Sign-in by email (issue 17): the code asked from the login page, typed, or the emailed link.
+  route(at('interactionEmailCode'), ['POST'], interactionEmailCode, true);
+  route(at('interactionEmailCodeVerify'), ['POST'], interactionEmailCodeVerify, true);
+  route(at('emailSignIn'), ['GET'], emailSignInLink, true);
 
   function isPage(url: string): boolean {
     const path = new URL(url).pathname;
