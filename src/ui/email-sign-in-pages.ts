@@ -52,6 +52,6 @@ export function renderEmailCodePage(view: EmailCodePageView): string {
   return renderDocument(
     view,
     'Check your email',
-    html`<h1>Check your email</h1>${continueToClient(view.client)}<div class="body"><p class="note center">If an account uses this address, we emailed it a sign-in code and a link. Enter the code here, or open the link in this browser.</p>${alertBox(ERROR_ID, view.error)}${form}<div class="divider" role="separator"><span>or</span></div>${resend}<p class="note center"><a href="${view.passwordUrl}">Use your password instead</a></p></div>`,
+    html`<h1>Check your email</h1>${continueToClient(view.client)}<p class="lead">If an account uses this address, we emailed it a sign-in code and a link. Enter the code here, or open the link in this browser.</p><div class="body">${alertBox(ERROR_ID, view.error)}${form}<div class="divider" role="separator"><span>or</span></div>${resend}<p class="note center"><a href="${view.passwordUrl}">Use your password instead</a></p></div>`,
   );
 }
