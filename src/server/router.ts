@@ -34,6 +34,8 @@ import {
 import { accountEmail, accountEmailConfirm, accountPassword, accountPhone, accountPhoneConfirm, accountProfile } from './endpoints/account-details.js';
 import { accountDelete, accountExportData } from './endpoints/account-data.js';
 import { interactionMfa, interactionMfaEnroll, interactionPasskey, interactionPasskeyOptions } from './endpoints/mfa.js';
+import { emailSignInLink, interactionEmailCode, interactionEmailCodeVerify } from './endpoints/email-sign-in.js';
+import { forgotPasswordPage, forgotPasswordPost, resetPasswordMfa, resetPasswordPage, resetPasswordPost } from './endpoints/password-reset.js';
 import { isClientAbort } from './http/client-abort.js';
 import { closeWhenBodyUnread, isReadingBody } from './http/connection.js';
 import { RequestDeadlineError, withinDeadline } from './http/deadline.js';
@@ -212,6 +214,14 @@ export function createRouter(ctx: Capabilities): Hono<Env> {
   route(at('accountExport'), ['GET'], accountExportData);
   route(at('accountDelete'), ['GET', 'POST'], accountDelete, true);
   route(at('upstreamCallback'), ['GET', 'POST'], upstreamCallback, true);
+  // Forgotten password (issue 17): the form and its answer, the emailed link and its second factor.
+  route(at('forgotPassword'), ['GET', 'POST'], byMethod(forgotPasswordPage, forgotPasswordPost), true);
+  route(at('resetPassword'), ['GET', 'POST'], byMethod(resetPasswordPage, resetPasswordPost), true);
+  route(at('resetPasswordMfa'), ['POST'], resetPasswordMfa, true);
+  // Sign-in by email (issue 17): the code asked from the login page, typed, or the emailed link.
+  route(at('interactionEmailCode'), ['POST'], interactionEmailCode, true);
+  route(at('interactionEmailCodeVerify'), ['POST'], interactionEmailCodeVerify, true);
+  route(at('emailSignIn'), ['GET'], emailSignInLink, true);
 
   function isPage(url: string): boolean {
     const path = new URL(url).pathname;
@@ -276,6 +286,11 @@ export function createRouter(ctx: Capabilities): Hono<Env> {
       : serverErrorResponse(requestId);
   });
   return app;
+}
+
+/** One path, a page (GET, HEAD) and its form's answer (POST). */
+function byMethod(page: Endpoint, post: Endpoint): Endpoint {
+  return (scope, request, id, params) => (request.method === 'POST' ? post : page)(scope, request, id, params);
 }
 
 /** What the host reported when the body broke off (`ECONNRESET`, "aborted"): a code or a short message, for the debug line. */

@@ -17,7 +17,11 @@ export function postForm(options: { action: string; csrfToken: string; hiddenFie
   return html`<form method="post" action="${options.action}">${hiddenInputs(hidden)}${options.content}</form>`;
 }
 
-/** A labelled text or password input; the label is tied to the input by `for`/`id`. */
+/**
+ * A labelled text or password input; the label is tied to the input by `for`/`id`. A `hint`
+ * (between label and input, such as a new password's length rule) is tied to it with
+ * `aria-describedby`, as is `describedBy`.
+ */
 export function textField(options: {
   id: string;
   name: string;
@@ -28,9 +32,13 @@ export function textField(options: {
   autofocus?: boolean;
   invalid?: boolean;
   describedBy?: string;
+  hint?: string;
+  minLength?: number;
 }): SafeHtml {
   const o = options;
-  return html`<div class="field"><label for="${o.id}">${o.label}</label><input class="input" id="${o.id}" name="${o.name}" type="${o.type}" autocomplete="${o.autocomplete}"${o.type === 'text' && html` autocapitalize="none" spellcheck="false"`}${o.value !== undefined && html` value="${o.value}"`} required${o.autofocus && html` autofocus`}${o.invalid && html` aria-invalid="true"`}${o.describedBy !== undefined && html` aria-describedby="${o.describedBy}"`}></div>`;
+  const hintId = o.hint !== undefined ? `${o.id}-hint` : undefined;
+  const describedBy = [hintId, o.describedBy].filter(Boolean).join(' ');
+  return html`<div class="field"><label for="${o.id}">${o.label}</label>${hintId !== undefined && html`<p class="hint" id="${hintId}">${o.hint}</p>`}<input class="input" id="${o.id}" name="${o.name}" type="${o.type}" autocomplete="${o.autocomplete}"${o.type === 'text' && html` autocapitalize="none" spellcheck="false"`}${o.value !== undefined && html` value="${o.value}"`}${o.minLength !== undefined && html` minlength="${o.minLength}"`} required${o.autofocus && html` autofocus`}${o.invalid && html` aria-invalid="true"`}${describedBy !== '' && html` aria-describedby="${describedBy}"`}></div>`;
 }
 
 /** A submit button; `name`/`value` tell the server which of several buttons was pressed. */

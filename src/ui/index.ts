@@ -22,3 +22,12 @@ export { renderLockoutPage, type LockoutPageView } from './lockout-page.js';
 export { faviconSvg } from './favicon.js';
 export { describeSignInMethods, type SignInDetail } from './sign-in-methods.js';
 export { durationUntil, formatDate, formatDateTime, retryTime, shownTimeAgo, timeAgo } from './time.js';
+export {
+  renderForgotPasswordPage,
+  renderNewPasswordPage,
+  renderPasswordChangedPage,
+  renderResetLinkInvalidPage,
+  renderResetLinkSentPage,
+  type BackLink,
+} from './password-reset-pages.js';
+export { renderEmailCodePage } from './email-sign-in-pages.js';

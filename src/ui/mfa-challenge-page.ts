@@ -23,8 +23,12 @@ export interface MfaChallengePageView extends PageBase {
   action: string;
   /** Sent back in the hidden `csrf` field, and as `X-CSRF-Token` by the passkey script. */
   csrfToken: string;
-  /** The application the user signs in to. */
-  client: ClientSummary;
+  /** The application the user signs in to; without one (a password reset), `lead` says what the step is for. */
+  client?: ClientSummary;
+  /** The line under the heading when there is no client, such as "before you choose a new password". */
+  lead?: string;
+  /** Hidden fields every form carries besides `method` and `csrf` (a password reset's link). */
+  hiddenFields?: Record<string, string>;
   /** The second factors the user has. */
   methods: { totp: boolean; recoveryCodes: boolean; passkey: boolean; contacts: MfaContact[] };
   /** Set after a code was sent: the page then asks for that code first. */
@@ -73,7 +77,7 @@ export function renderMfaChallengePage(view: MfaChallengePageView): string {
     postForm({
       action: view.action,
       csrfToken: view.csrfToken,
-      hiddenFields: { method, ...hiddenFields },
+      hiddenFields: { ...view.hiddenFields, method, ...hiddenFields },
       content: html`<fieldset class="plain"${locked && html` disabled`}>${content}</fieldset>`,
     });
 
@@ -156,6 +160,6 @@ export function renderMfaChallengePage(view: MfaChallengePageView): string {
   return renderDocument(
     view,
     'Two-step verification',
-    html`<h1>Two-step verification</h1>${continueToClient(view.client)}<div class="body">${alertBox(ERROR_ID, view.error)}${lockedBox}${main.map((form, index) => html`${index > 0 && divider}${form}`)}${nothing}${alternatives}${recovery}</div>${passkey !== undefined && passkeySrc !== undefined && passkeyScripts(passkeySrc, view.nonce)}`,
+    html`<h1>Two-step verification</h1>${view.client !== undefined ? continueToClient(view.client) : view.lead !== undefined && html`<p class="lead">${view.lead}</p>`}<div class="body">${alertBox(ERROR_ID, view.error)}${lockedBox}${main.map((form, index) => html`${index > 0 && divider}${form}`)}${nothing}${alternatives}${recovery}</div>${passkey !== undefined && passkeySrc !== undefined && passkeyScripts(passkeySrc, view.nonce)}`,
   );
 }

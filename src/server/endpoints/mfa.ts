@@ -1,6 +1,6 @@
 import type { AuthenticationResponseJSON } from '@simplewebauthn/server';
 import { auditEvent } from '../audit/events.js';
-import type { MfaFactorRecord, MfaFactorType, UserRecord } from '../../stores/contract.js';
+import type { MfaFactorRecord, UserRecord } from '../../stores/contract.js';
 import { clientAddress, type ServerContext } from '../context.js';
 import { endpoint, type EndpointInput } from '../http/endpoint.js';
 import { readBody, type FormParams } from '../http/form.js';
@@ -14,8 +14,8 @@ import { advanceInteractionState, earned, type Interaction } from '../interactio
 import { EXPIRED_MESSAGE, EXPIRED_TITLE, interactionPath, toInteraction, type MfaChallengeExtras } from '../interaction/pages.js';
 import { reserveSecondFactorAnswer } from '../mfa/answer-budget.js';
 import { factorAdded } from '../mfa/factor-added.js';
-import { regenerateRecoveryCodes, usableFactors, useRecoveryCode, useTotpCode, verifyTotpCode } from '../mfa/factors.js';
-import { checkOneTimeCode, sendOneTimeCode } from '../mfa/one-time-codes.js';
+import { regenerateRecoveryCodes, useTotpCode } from '../mfa/factors.js';
+import { answerSecondFactor } from '../mfa/second-factor-answer.js';
 import { passkeyAuthenticationOptions, verifyPasskey } from '../mfa/passkeys.js';
 import { acrFor } from '../mfa/policy.js';
 import { csrfToken, verifyCsrf } from '../session/browser.js';
@@ -26,7 +26,6 @@ import { findInteraction, loadBrowserSession, readInteractionForm, type Interact
 import { urlTo } from '../routes.js';
 
 const WRONG = 'That code did not work. Check it and try again.';
-const NOT_AVAILABLE = 'That method is not available.';
 
 type Loaded = EndpointInput & InteractionFound & { session: Session | undefined };
 type Challenged = Loaded & { form: FormParams; user: UserRecord };
@@ -83,118 +82,15 @@ async function secondFactorPassed(
   return { next, setCookie };
 }
 
-/** The outcome of checking one answer: passed (with its `amr` value), wrong, or not checked at all. */
-type Verdict = { passed: { amr: string; code: Authentication['code'] } } | { wrong: true } | { unchecked: MfaChallengeExtras };
-
-/** How the answer of one method on the second-factor page is checked. */
-interface CodeVerifier {
-  /** Contact methods (SMS, email) answer for one of the user's factors, named by the form. */
-  forContact: boolean;
-  /** The factor type the answer is counted under in metrics. */
-  metric(factor: MfaFactorRecord | undefined): MfaFactorType;
-  verify(c: Challenged, code: string, factor: MfaFactorRecord | undefined): Promise<Verdict>;
-}
-
-const WRONG_ANSWER: Verdict = { wrong: true };
-
-/** The verifiers of the second-factor page, by `method`. */
-const VERIFIERS: Record<string, CodeVerifier> = {
-  totp: {
-    forContact: false,
-    metric: () => 'totp',
-    async verify({ ctx, user }, code) {
-      return (await verifyTotpCode(ctx, user.id, code)) ? { passed: { amr: 'otp', code: 'totp' } } : WRONG_ANSWER;
-    },
-  },
-  recovery: {
-    forContact: false,
-    metric: () => 'recovery_codes',
-    async verify({ ctx, user }, code) {
-      if (!(await useRecoveryCode(ctx, user.id, code))) return WRONG_ANSWER;
-      await ctx.audit.record(auditEvent('mfa.recovery_code_used', { sub: user.id }));
-      return { passed: { amr: 'otp', code: 'recovery' } };
-    },
-  },
-  contact: {
-    forContact: true,
-    metric: (factor) => factor?.type ?? 'totp',
-    async verify({ ctx }, code, factor) {
-      const checked = await checkOneTimeCode(ctx, factor!, 'sign_in', code);
-      if (checked.ok) return { passed: { amr: factor!.type === 'sms' ? 'sms' : 'otp', code: factor!.type === 'email' ? 'email' : undefined } };
-      if (checked.reason === 'wrong') return WRONG_ANSWER;
-      // Not checked at all (no code pending, or its own five tries spent): not a guess.
-      return {
-        unchecked:
-          checked.reason === 'locked'
-            ? { error: 'Too many wrong codes for this one. Ask for a new code.', codeSent: factor! }
-            : { error: 'That code expired. Ask for a new one.' },
-      };
-    },
-  },
-};
-
-/** The user's SMS or email factor the form names. */
-async function contactFactor({ ctx, user, form }: Challenged): Promise<MfaFactorRecord | undefined> {
-  return (await usableFactors(ctx, user.id)).find((factor) => factor.id === form.get('factor') && (factor.type === 'sms' || factor.type === 'email'));
-}
-
 /** The page again (the same step), with what happened. */
 const again = (c: Loaded, extras: MfaChallengeExtras): Promise<Response> => showCurrentStep(c, extras);
 
-/** `method=send`: a code by SMS or email to the factor the form names, within the sending limits. */
-async function sendCode(c: Challenged): Promise<Response> {
-  const factor = await contactFactor(c);
-  const sender = factor && c.ctx.config.mfa.senders[factor.type as 'sms' | 'email'];
-  if (!factor || !sender) return again(c, { error: NOT_AVAILABLE });
-  const sent = await sendOneTimeCode(c.ctx, factor, 'sign_in', sender);
-  if (sent.sent) return again(c, { codeSent: factor });
-  const after = new Date(sent.retryAt).toUTCString();
-  return again(c, {
-    codeSent: factor,
-    error:
-      sent.reason === 'resend'
-        ? `A code was sent moments ago. You can ask for a new one after ${after}.`
-        : `Too many codes were sent. You can ask for a new one after ${after}, or use another way to verify.`,
-  });
-}
-
-/**
- * Checks the answer with the method's verifier, spending before checking: the attempt is reserved
- * against the per-user and per-address budgets before the answer is verified, and given back when
- * right (or when nothing was checked).
- */
-async function answerSecondFactor(c: Challenged): Promise<Response> {
+/** Checks the answer (mfa/second-factor-answer.ts); right: the second factor is passed, on to the next step. */
+async function answerChallenge(c: Challenged): Promise<Response> {
   const { ctx, form, user, client } = c;
-  const method = form.get('method') ?? '';
-  if (method === 'send') return sendCode(c);
-  const verifier = Object.hasOwn(VERIFIERS, method) ? VERIFIERS[method] : undefined;
-  if (!verifier) return again(c, { error: NOT_AVAILABLE });
-  const factor = verifier.forContact ? await contactFactor(c) : undefined;
-  if (verifier.forContact && !factor) return again(c, { error: NOT_AVAILABLE });
-
-  const answer = await reserveSecondFactorAnswer(ctx, user.id, clientAddress(ctx));
-  if (answer.refused) {
-    ctx.metrics.mfaOutcomes.inc({ method: verifier.metric(factor), outcome: 'locked' });
-    return again(c, {
-      error: answer.refused.by === 'user' ? 'Too many wrong codes.' : 'Too many wrong codes from this network.',
-      lockedUntil: answer.refused.retryAt,
-    });
-  }
-  const verdict = await verifier.verify(c, form.get('code') ?? '', factor);
-  if ('unchecked' in verdict) {
-    await answer.refund();
-    return again(c, verdict.unchecked);
-  }
-  if ('wrong' in verdict) {
-    ctx.metrics.mfaOutcomes.inc({ method: verifier.metric(factor), outcome: 'failure' });
-    await ctx.audit.record(auditEvent('mfa.failed', { client_id: client.clientId, sub: user.id, method }));
-    // The answer that spends the last attempt already says so.
-    if (answer.last) return again(c, { error: 'Too many wrong codes.', lockedUntil: answer.retryAt });
-    return again(c, { error: WRONG, ...(factor ? { codeSent: factor } : {}) });
-  }
-  await answer.refund();
-  ctx.metrics.mfaOutcomes.inc({ method: verifier.metric(factor), outcome: 'success' });
-  const done = await secondFactorPassed(c, user, verdict.passed.amr, verdict.passed.code);
+  const outcome = await answerSecondFactor(ctx, user, form, { client_id: client.clientId });
+  if ('again' in outcome) return again(c, outcome.again);
+  const done = await secondFactorPassed(c, user, outcome.passed.amr, outcome.passed.code);
   if (!done) return errorPage(ctx, 400, EXPIRED_TITLE, EXPIRED_MESSAGE);
   return toInteraction(ctx, done.next.id, [done.setCookie]);
 }
@@ -211,7 +107,7 @@ export const interactionMfa = endpoint(
     // On a step-up the session is the one owing the factor: the page must be shown for it.
     .step(loadBrowserSession)
     .step(findChallengedUser)
-    .respond(answerSecondFactor),
+    .respond(answerChallenge),
 );
 
 /**

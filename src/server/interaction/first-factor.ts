@@ -14,6 +14,8 @@ export interface FirstFactor {
   provider?: string;
   /** Cookies to set with the answer (an upstream sign-in clears its own). */
   cookies?: string[];
+  /** How, in the audit log's words, when `amr` alone does not say (`email_code`, `email_link`). */
+  method?: string;
 }
 
 /**
@@ -30,7 +32,7 @@ export async function firstFactorPassed(
   interaction: Interaction,
   client: ClientRecord,
   user: UserRecord,
-  { amr, provider, cookies = [] }: FirstFactor,
+  { amr, provider, cookies = [], method }: FirstFactor,
 ): Promise<Response> {
   const hinted = interaction.state.request.hintedSub;
   // OIDC Core §3.1.2.1: another user than the one `id_token_hint` names ends the request (before any second factor).
@@ -46,6 +48,6 @@ export async function firstFactorPassed(
   const next = await advanceInteractionState(ctx, interaction, { ...base, loggedIn: earned(user.id, ctx.clock.now()) });
   if (!next) return errorPage(ctx, 400, EXPIRED_TITLE, EXPIRED_MESSAGE);
   const { setCookie } = await startSession(ctx, request, user, { amr, acr: acrFor(amr), ...(provider ? { provider } : {}) }, client.clientId);
-  await ctx.audit.record(auditEvent('login.succeeded', { client_id: client.clientId, sub: user.id, amr }));
+  await ctx.audit.record(auditEvent('login.succeeded', { client_id: client.clientId, sub: user.id, amr, ...(method ? { method } : {}) }));
   return toInteraction(ctx, next.id, [...cookies, setCookie]);
 }

@@ -11,6 +11,7 @@ import {
   renderSelectAccountPage,
   retryTime,
   type ClientSummary,
+  type MfaChallengePageView,
 } from '../../ui/index.js';
 import { accountEmailsAvailable } from '../accounts/emails.js';
 import { factorText } from '../mfa/factors.js';
@@ -124,10 +125,15 @@ function selfServiceLinks(ctx: Pick<ServerContext, 'config'>, id: string): { for
   const emails = accountEmailsAvailable(ctx);
   const { signUp, passwordless } = ctx.config.accounts;
   return {
-    ...(emails ? { forgotPasswordUrl: `${pathTo(ctx, 'forgotPassword')}?interaction=${encodeURIComponent(id)}` } : {}),
+    ...(emails ? { forgotPasswordUrl: forgotPasswordPath(ctx, id) } : {}),
     ...(signUp === 'open' ? { signUpUrl: pathTo(ctx, 'interactionSignUp', { id }) } : {}),
     ...(emails && passwordless === 'email' ? { emailCodeAction: pathTo(ctx, 'interactionEmailCode', { id }) } : {}),
   };
+}
+
+/** The "forgot password" form, remembering the sign-in to go back to. */
+export function forgotPasswordPath(ctx: Pick<ServerContext, 'config'>, interactionId?: string): string {
+  return `${pathTo(ctx, 'forgotPassword')}${interactionId ? `?interaction=${encodeURIComponent(interactionId)}` : ''}`;
 }
 
 /**
@@ -198,13 +204,34 @@ export interface MfaChallengeExtras {
   lockedUntil?: number;
 }
 
-/** The second-factor page: the user's methods (TOTP, recovery code, passkey, codes by SMS/email). */
-export function mfaChallengePage(page: PageContext, factors: MfaFactorRecord[], hasRecoveryCodes: boolean, extras: MfaChallengeExtras = {}): Response {
-  const { ctx, interaction, client } = page;
+/**
+ * What the second-factor page shows of the user's factors and of the last answer: the methods
+ * (TOTP, recovery code, passkey, codes by SMS/email to the contacts a sender exists for), the
+ * contact a code was sent to, the error, and until when codes are refused. For the sign-in's
+ * second step and a password reset's alike.
+ */
+export function challengeView(
+  ctx: Pick<ServerContext, 'config'>,
+  factors: MfaFactorRecord[],
+  hasRecoveryCodes: boolean,
+  extras: MfaChallengeExtras,
+): Pick<MfaChallengePageView, 'methods' | 'codeSent' | 'error' | 'lockedUntil'> {
   const has = (type: MfaFactorRecord['type']) => factors.some((factor) => factor.type === type);
   const contacts = factors
     .filter((factor) => (factor.type === 'sms' || factor.type === 'email') && ctx.config.mfa.senders[factor.type] !== undefined)
     .map((factor) => ({ factorId: factor.id, channel: factor.type as 'sms' | 'email', masked: maskedContact(factor) }));
+  return {
+    methods: { totp: has('totp'), recoveryCodes: hasRecoveryCodes, passkey: has('webauthn'), contacts },
+    ...(extras.codeSent ? { codeSent: { factorId: extras.codeSent.id, masked: maskedContact(extras.codeSent) } } : {}),
+    ...(extras.error ? { error: extras.error } : {}),
+    ...(extras.lockedUntil ? { lockedUntil: new Date(extras.lockedUntil).toUTCString() } : {}),
+  };
+}
+
+/** The second-factor page: the user's methods (TOTP, recovery code, passkey, codes by SMS/email). */
+export function mfaChallengePage(page: PageContext, factors: MfaFactorRecord[], hasRecoveryCodes: boolean, extras: MfaChallengeExtras = {}): Response {
+  const { ctx, interaction, client } = page;
+  const has = (type: MfaFactorRecord['type']) => factors.some((factor) => factor.type === type);
   return htmlResponse(
     ctx,
     (nonce) =>
@@ -214,10 +241,7 @@ export function mfaChallengePage(page: PageContext, factors: MfaFactorRecord[], 
         action: interactionPath(ctx, interaction.id, 'mfa'),
         csrfToken: csrfToken(ctx, page.browserId, interaction.id),
         client: clientSummary(client),
-        methods: { totp: has('totp'), recoveryCodes: hasRecoveryCodes, passkey: has('webauthn'), contacts },
-        ...(extras.codeSent ? { codeSent: { factorId: extras.codeSent.id, masked: maskedContact(extras.codeSent) } } : {}),
-        ...(extras.error ? { error: extras.error } : {}),
-        ...(extras.lockedUntil ? { lockedUntil: new Date(extras.lockedUntil).toUTCString() } : {}),
+        ...challengeView(ctx, factors, hasRecoveryCodes, extras),
         ...(has('webauthn')
           ? {
               passkey: {
@@ -276,7 +300,8 @@ export function lockoutPage(
         retryAt: retryTime(until, now),
         retryIn: durationUntil(until, now),
         ...(interactionId ? { anotherAccountUrl: interactionPath(ctx, interactionId) } : {}),
-        // Issue 17 (password reset) passes `forgotPasswordUrl` here; the page has its place ready.
+        // A lockout on one account is often someone who forgot the password.
+        ...(reason === 'account' && accountEmailsAvailable(ctx) ? { forgotPasswordUrl: forgotPasswordPath(ctx, interactionId) } : {}),
       }),
     { status: 429 },
   );

@@ -1,0 +1,61 @@
+/**
+ * The named steps of the pages people use without being signed in and outside a sign-in (forgotten
+ * password, the links of account emails): the browser cookie their CSRF tokens are bound to, the
+ * CSRF check, the per-address budget of requests that send an email, and "is this turned on".
+ */
+import { accountEmailsAvailable } from '../accounts/emails.js';
+import { clientAddress, type ServerContext } from '../context.js';
+import type { EndpointInput } from '../http/endpoint.js';
+import type { FormParams } from '../http/form.js';
+import { errorPage } from '../http/pages.js';
+import { rateLimitedResponse } from '../protection/rate-limited.js';
+import { existingBrowserId, identifyBrowser, verifyCsrf } from '../session/browser.js';
+
+/** The browser id the page's CSRF tokens are bound to, and the cookie to set when it was just made. */
+export interface WithBrowser {
+  browserId: string;
+  setCookies: string[];
+}
+
+/** A page showing a form: the browser's id, given one when it has none. */
+export function withBrowser({ ctx, request }: Pick<EndpointInput, 'ctx' | 'request'>): WithBrowser {
+  const browser = identifyBrowser(ctx, request);
+  return { browserId: browser.id, setCookies: browser.setCookie ? [browser.setCookie] : [] };
+}
+
+const NOT_ACCEPTED = 'The form was not accepted (it may have been open too long, or sent from another site). Go back, reload the page and try again.';
+
+/** A form post: it must carry the browser cookie its CSRF token is bound to; otherwise a 403 page. */
+export function requireBrowserCookie({ ctx, request }: Pick<EndpointInput, 'ctx' | 'request'>): WithBrowser | Response {
+  const browserId = existingBrowserId(ctx, request);
+  return browserId ? { browserId, setCookies: [] } : errorPage(ctx, 403, 'Request not accepted', NOT_ACCEPTED);
+}
+
+/** A step checking the form's `csrf` against this browser and `subject`; otherwise a 403 page. */
+export function checkFormCsrf(subject: string) {
+  return function checkFormCsrf({
+    ctx,
+    browserId,
+    form,
+  }: {
+    ctx: Pick<ServerContext, 'config' | 'secrets'>;
+    browserId: string;
+    form: FormParams;
+  }): Response | undefined {
+    return verifyCsrf(ctx, browserId, subject, form.get('csrf')) ? undefined : errorPage(ctx, 403, 'Request not accepted', NOT_ACCEPTED);
+  };
+}
+
+/**
+ * Spends one point of `accountEmailsPerIp` for the client address before anything else is done
+ * (never given back: each such request may send an email); used up: the "too many attempts" page.
+ */
+export async function spendAccountEmailPerIp({ ctx, request }: Pick<EndpointInput, 'ctx' | 'request'>): Promise<Response | undefined> {
+  const { limited } = await ctx.limits.reserve([{ limiter: 'accountEmailsPerIp', key: clientAddress(ctx) }]);
+  return limited ? rateLimitedResponse(ctx, limited, request) : undefined;
+}
+
+/** The feature needs account emails (an email sender that carries them); without one, a 404 page. */
+export function requireAccountEmails({ ctx }: Pick<EndpointInput, 'ctx'>): Response | undefined {
+  return accountEmailsAvailable(ctx) ? undefined : errorPage(ctx, 404, 'Not available', 'This service does not send account emails.');
+}

@@ -1,0 +1,148 @@
+/**
+ * Issue 17 in real Chromium, against a listening server: a user signed in at a client resets the
+ * password from another browser (login page → "Forgot password?" → the emailed link → a weak
+ * password refused with the reason → "Password changed" → signs in with the new one); the first
+ * browser's session is signed out and its refresh token dead. Then the reset's second-factor step,
+ * an invalid link and the sign-in by email code page. Every new page is screenshotted in light,
+ * dark and at 375 px (no sideways scrolling) to /tmp/shots-accounts/recovery-*.png.
+ */
+import { serve, type ServerType } from '@hono/node-server';
+import { mkdirSync } from 'node:fs';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { emailsTo, startOutboxFlow, waitForEmail, type OutboxFlow } from '../helpers/accounts.js';
+import { FakeClock } from '../helpers/fake-clock.js';
+import { authorizeParams, authorizeUrl, Browser as TextBrowser, pkce, refresh, signIn } from '../helpers/flow.js';
+import { factorContext, giveRecoveryCodes, giveTotp } from '../helpers/mfa.js';
+import { SECRET, type TestServer } from '../helpers/server.js';
+import { hasChromium, launchChromium } from './chromium.js';
+
+const SHOTS = '/tmp/shots-accounts';
+const NEW_PASSWORD = 'violet tugboat reading lamps';
+
+describe.skipIf(!hasChromium)('password reset and sign-in by email in Chromium', () => {
+  let chromium: Browser;
+  let http: ServerType;
+  let flow: OutboxFlow;
+  let server: TestServer;
+
+  beforeAll(async () => {
+    const port = await new Promise<number>((resolve) => {
+      http = serve(
+        {
+          fetch: (request: Request, env: unknown) => server.server.fetch(request, env as Parameters<TestServer['server']['fetch']>[1]),
+          port: 0,
+          hostname: 'localhost',
+        },
+        (info) => resolve(info.port),
+      );
+    });
+    flow = await startOutboxFlow({ issuer: `http://localhost:${port}`, clock: new FakeClock(Date.now()), accounts: { passwordless: 'email' } });
+    server = flow.server;
+    mkdirSync(SHOTS, { recursive: true });
+    chromium = await launchChromium();
+  }, 60_000);
+
+  afterAll(async () => {
+    await chromium?.close();
+    http?.close();
+    await server?.server.close();
+    flow?.cleanup();
+  });
+
+  async function shoot(page: Page, name: string): Promise<void> {
+    await page.mouse.move(0, 0);
+    for (const [width, label] of [
+      [1024, ''],
+      [375, '-375'],
+    ] as const) {
+      await page.setViewportSize({ width, height: width === 375 ? 740 : 800 });
+      for (const scheme of ['light', 'dark'] as const) {
+        await page.emulateMedia({ colorScheme: scheme, reducedMotion: 'reduce' });
+        await page.screenshot({ path: `${SHOTS}/recovery-${name}${label}-${scheme}.png`, fullPage: true });
+      }
+      if (width === 375) expect(await page.evaluate(() => document.documentElement.scrollWidth), `${name} scrolls sideways at 375 px`).toBeLessThanOrEqual(375);
+    }
+    await page.setViewportSize({ width: 1024, height: 800 });
+    await page.emulateMedia({ colorScheme: 'light', reducedMotion: 'no-preference' });
+  }
+
+  it('resets a forgotten password: the old session and refresh token end, the new password signs in', async () => {
+    const { users, client } = flow;
+    // Signed in at the client, with a refresh token, in a first browser.
+    const first = new TextBrowser(server);
+    const tokens = await signIn(first, server, client, users.alice, { scope: 'openid email offline_access' });
+
+    const context = await chromium.newContext({ viewport: { width: 1024, height: 800 } });
+    const page = await context.newPage();
+    await page.goto(authorizeUrl(server, authorizeParams(client, pkce().challenge)));
+    await page.getByRole('link', { name: 'Forgot password?' }).click();
+    await page.getByRole('heading', { name: 'Reset your password' }).waitFor();
+    await shoot(page, 'forgot');
+    await page.getByLabel('Email address').fill('alice@example.com');
+    await page.getByRole('button', { name: 'Send me a link' }).click();
+    await page.getByRole('heading', { name: 'Check your email' }).waitFor();
+    await shoot(page, 'sent');
+
+    const { link } = await waitForEmail(flow.outbox, 'alice@example.com', 'password_reset');
+    await page.goto(link!);
+    await page.getByLabel('New password').fill('password1');
+    await page.getByRole('button', { name: 'Change password' }).click();
+    expect(await page.getByRole('alert').textContent()).toContain('This password is too easy to guess.');
+    await shoot(page, 'new-password-error');
+    await page.getByLabel('New password').fill(NEW_PASSWORD);
+    await page.getByRole('button', { name: 'Change password' }).click();
+    await page.getByRole('heading', { name: 'Password changed' }).waitFor();
+    await shoot(page, 'changed');
+
+    await page.getByRole('link', { name: 'Continue signing in' }).click();
+    await page.getByLabel('Username or email').fill('alice');
+    await page.getByLabel('Password').fill(NEW_PASSWORD);
+    // Consent was given before: the sign-in goes straight back to the client.
+    await context.route(`${new URL(client.redirectUri).origin}/**`, (route) => route.fulfill({ status: 200, body: 'back at the app' }));
+    const callback = page.waitForRequest((request) => request.url().startsWith(client.redirectUri));
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+    expect(new URL((await callback).url()).searchParams.get('code')).toBeTruthy();
+
+    // The first browser is signed out, its refresh token answers invalid_grant.
+    expect((await first.open(`${server.issuer}/account`)).body).not.toContain('<h1>Your account</h1>');
+    const refreshed = await refresh(server, client, tokens.refresh_token!);
+    expect(((await refreshed.json()) as { error: string }).error).toBe('invalid_grant');
+
+    // The used link: a clear page, with a way to ask again.
+    const later = await context.newPage();
+    await later.goto(link!);
+    await later.getByRole('heading', { name: 'This link no longer works' }).waitFor();
+    await shoot(later, 'invalid-link');
+    await context.close();
+  }, 120_000);
+
+  it('asks for the second factor during a reset, and shows the email code page', async () => {
+    const { users, client } = flow;
+    const factors = factorContext(server.store, server.clock, SECRET);
+    await giveTotp(factors, users.bob.record.id);
+    await giveRecoveryCodes(factors, users.bob.record.id);
+    const context = await chromium.newContext({ viewport: { width: 1024, height: 800 } });
+    const page = await context.newPage();
+    await page.goto(`${server.issuer}/forgot-password`);
+    await page.getByLabel('Email address').fill('bob@example.com');
+    await page.getByRole('button', { name: 'Send me a link' }).click();
+    await page.getByRole('heading', { name: 'Check your email' }).waitFor();
+    const { link } = await waitForEmail(flow.outbox, 'bob@example.com', 'password_reset');
+    await page.goto(link!);
+    await page.getByRole('heading', { name: 'Two-step verification' }).waitFor();
+    await shoot(page, 'mfa');
+
+    await page.goto(authorizeUrl(server, authorizeParams(client, pkce().challenge)));
+    await page.getByLabel('Username or email').fill('bob@example.com');
+    await page.getByRole('button', { name: 'Email me a sign-in code' }).click();
+    await page.getByRole('heading', { name: 'Check your email' }).waitFor();
+    const before = (await emailsTo(flow.outbox, 'bob@example.com', 'email_sign_in')).length;
+    await page.getByLabel('Sign-in code').fill('000000');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('alert').waitFor();
+    await shoot(page, 'email-code');
+    expect(before).toBeLessThanOrEqual(1);
+    await context.close();
+  }, 120_000);
+});
