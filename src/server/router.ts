@@ -12,7 +12,17 @@ import { revocationEndpoint } from './endpoints/revocation.js';
 import { tokenEndpoint } from './endpoints/token.js';
 import { upstreamCallback, upstreamStart } from './endpoints/upstream.js';
 import { userinfoEndpoint } from './endpoints/userinfo.js';
-import { webauthnAsset } from './endpoints/assets.js';
+import { powAsset, powChallengeEndpoint, webauthnAsset } from './endpoints/assets.js';
+import {
+  interactionSignUp,
+  interactionSignUpPage,
+  interactionVerifyEmail,
+  interactionVerifyEmailPage,
+  interactionVerifyEmailResend,
+  signUpStart,
+  verifyEmailLink,
+  verifyEmailLinkPage,
+} from './endpoints/sign-up.js';
 import { favicon, homePage } from './endpoints/home.js';
 import {
   accountContactAdd,
@@ -64,6 +74,11 @@ const CORS_PREFLIGHT = {
 type Endpoint = (ctx: ServerContext, request: Request, id: string, params: Record<string, string>) => Promise<Response> | Response;
 type Method = 'GET' | 'POST';
 
+/** A page and its form at one path: GET (and HEAD) to one endpoint, POST to the other. */
+function byMethod(endpoints: Record<Method, Endpoint>): Endpoint {
+  return (scope, request, id, params) => (request.method === 'POST' ? endpoints.POST : endpoints.GET)(scope, request, id, params);
+}
+
 /**
  * Routes requests to endpoints. Paths are relative to the issuer's path, so an issuer of
  * `https://example.com/auth` serves `https://example.com/auth/token`. API endpoints answer errors
@@ -83,6 +98,9 @@ export function createRouter(ctx: Capabilities): Hono<Env> {
     `${base}${ROUTES.jwks}`,
     '/favicon.ico',
     `${base}${ROUTES.webauthnScript}`,
+    `${base}${ROUTES.powScript}`,
+    // A challenge is signed in memory (HMAC), nothing stored: it keeps answering while Redis is away.
+    `${base}${ROUTES.powChallenge}`,
   ]);
   // First, so that refused (429) and failed requests are counted too.
   app.use(httpMetrics(ctx.metrics));
@@ -202,6 +220,13 @@ export function createRouter(ctx: Capabilities): Hono<Env> {
   route(at('accountPasskeyOptions'), ['POST'], accountPasskeyOptions);
   route(at('accountPasskeys'), ['POST'], accountPasskeyRegister);
   route(at('upstreamCallback'), ['GET', 'POST'], upstreamCallback, true);
+  route(at('signUp'), ['GET'], signUpStart, true);
+  route(at('interactionSignUp'), ['GET', 'POST'], byMethod({ GET: interactionSignUpPage, POST: interactionSignUp }), true);
+  route(at('interactionVerifyEmail'), ['GET', 'POST'], byMethod({ GET: interactionVerifyEmailPage, POST: interactionVerifyEmail }), true);
+  route(at('interactionVerifyEmailResend'), ['POST'], interactionVerifyEmailResend, true);
+  route(at('verifyEmail'), ['GET', 'POST'], byMethod({ GET: verifyEmailLinkPage, POST: verifyEmailLink }), true);
+  route(at('powChallenge'), ['GET'], powChallengeEndpoint);
+  route(at('powScript'), ['GET'], powAsset);
 
   function isPage(url: string): boolean {
     const path = new URL(url).pathname;

@@ -21,3 +21,5 @@ export { renderLockoutPage, type LockoutPageView } from './lockout-page.js';
 export { faviconSvg } from './favicon.js';
 export { describeSignInMethods, type SignInDetail } from './sign-in-methods.js';
 export { durationUntil, formatDate, formatDateTime, retryTime, shownTimeAgo, timeAgo } from './time.js';
+export { renderInvitationOnlyPage, renderSignUpPage, type SignUpClaimField } from './sign-up-page.js';
+export { renderConfirmEmailPage, renderEmailConfirmedPage, renderVerifyEmailPage } from './verify-email-page.js';
