@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { randomToken } from '../../core/encoding.js';
 import { hashPassword } from '../../core/password.js';
-import { StoreConflictError, type UserProfile, type UserRecord } from '../../stores/contract.js';
+import { StoreConflictError, type UserRecord } from '../../stores/contract.js';
 import { auditEvent } from '../audit/events.js';
 import { issueAccountToken } from './account-tokens.js';
 import { afterAnswer, sendAccountEmail } from './emails.js';
@@ -115,7 +115,7 @@ export async function completeSignUp(ctx: Pick<AccountsContext, 'audit' | 'clock
     email,
     emailVerified: true,
     passwordHash,
-    profile: profile as UserProfile,
+    profile,
     disabled: false,
     createdAt: now,
     updatedAt: now,

@@ -80,7 +80,7 @@ async function reserveSignUp(c: Posted): Promise<{ refundSignUp: () => Promise<v
     await ctx.audit.record(auditEvent('signup.refused', { client_id: c.client.clientId, reason: 'rate_limited' }));
     return rateLimitedResponse(ctx, reservation.limited, request);
   }
-  return { refundSignUp: reservation.refund };
+  return { refundSignUp: () => reservation.refund() };
 }
 
 /** The form's proof of work (ALTCHA, single use); missing or wrong: the form again, saying so. */
