@@ -27,8 +27,10 @@ export interface SignUpPageView extends PageBase {
   email?: string;
   name?: string;
   claims: SignUpClaimField[];
-  /** Why the form was refused; shown in the alert, which the fields point at. */
+  /** Why the form was refused; shown in the alert, which the field it is about points at. */
   error?: string;
+  /** The name of the field the error is about (marked invalid); none: the first field points at the alert. */
+  errorField?: string;
   /** The sign-in page of the same request ("Already have an account? Sign in"). */
   signInUrl: string;
   /** The proof of work the form's script solves before it is sent (see pow.js); absent when turned off. */
@@ -44,7 +46,9 @@ const ERROR_ID = 'signup-error';
  */
 export function renderSignUpPage(view: SignUpPageView): string {
   const hasError = view.error !== undefined && view.error !== '';
-  const describedBy = hasError ? ERROR_ID : undefined;
+  // The field the error is about is marked invalid and points at the alert; a form-wide error is pointed at by the first field.
+  const about = hasError ? (view.errorField ?? 'email') : undefined;
+  const marks = (name: string) => (about === name ? { invalid: view.errorField !== undefined, describedBy: ERROR_ID } : {});
   const claimFields = view.claims.map((claim) =>
     textField({
       id: `claim-${claim.name}`,
@@ -57,6 +61,7 @@ export function renderSignUpPage(view: SignUpPageView): string {
       maxLength: 200,
       verbatim: false,
       ...(claim.hint !== undefined ? { hint: claim.hint } : {}),
+      ...marks(claim.name),
     }),
   );
   const form = postForm({
@@ -72,11 +77,20 @@ export function renderSignUpPage(view: SignUpPageView): string {
         autocomplete: 'email',
         value: view.email,
         autofocus: !hasError,
-        invalid: hasError,
-        describedBy,
         maxLength: 254,
+        ...marks('email'),
       }),
-      textField({ id: 'name', name: 'name', label: 'Name', type: 'text', autocomplete: 'name', value: view.name, maxLength: 200, verbatim: false }),
+      textField({
+        id: 'name',
+        name: 'name',
+        label: 'Name',
+        type: 'text',
+        autocomplete: 'name',
+        value: view.name,
+        maxLength: 200,
+        verbatim: false,
+        ...marks('name'),
+      }),
       textField({
         id: 'password',
         name: 'password',
@@ -84,8 +98,7 @@ export function renderSignUpPage(view: SignUpPageView): string {
         type: 'password',
         autocomplete: 'new-password',
         hint: `At least ${view.passwordMinLength} characters. A few unrelated words make a strong one.`,
-        invalid: hasError,
-        describedBy,
+        ...marks('password'),
       }),
       claimFields,
       submitButton({ label: 'Create account', variant: 'primary', className: 'submit' }),

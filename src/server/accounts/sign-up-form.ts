@@ -34,7 +34,8 @@ export interface SignUpInput {
 /** The values to show again after a refusal (never the password). */
 export type SignUpValues = Omit<SignUpInput, 'password'>;
 
-export type SignUpVerdict = { ok: true; input: SignUpInput } | { ok: false; reason: string; values: SignUpValues };
+/** A refusal names the field it is about (`email`, `name`, `password` or a claim), for the page to mark. */
+export type SignUpVerdict = { ok: true; input: SignUpInput } | { ok: false; reason: string; field: string; values: SignUpValues };
 
 /**
  * Reads and checks the sign-up form: a syntactically valid address (lower-cased) at an allowed
@@ -47,20 +48,20 @@ export function readSignUpForm(config: Pick<ServerConfig, 'accounts'>, form: For
   const password = form.get('password') ?? '';
   // Shown again in the fields: cut to what the fields hold; a claim only once it passed its rule.
   const values: SignUpValues = { email: email.slice(0, MAX_EMAIL_LENGTH), name: name.slice(0, MAX_PROFILE_VALUE_LENGTH), claims: {} };
-  const refuse = (reason: string): SignUpVerdict => ({ ok: false, reason, values });
-  if (!isEmailAddress(email)) return refuse('Enter a valid email address, such as name@example.com.');
-  if (!emailDomainAllowed(config, email)) return refuse('Accounts can only be created with an email address at an allowed domain.');
-  if (name === '') return refuse('Enter your name.');
-  if (Array.from(name).length > MAX_PROFILE_VALUE_LENGTH) return refuse(`Enter a name of at most ${MAX_PROFILE_VALUE_LENGTH} characters.`);
+  const refuse = (field: string, reason: string): SignUpVerdict => ({ ok: false, reason, field, values });
+  if (!isEmailAddress(email)) return refuse('email', 'Enter a valid email address, such as name@example.com.');
+  if (!emailDomainAllowed(config, email)) return refuse('email', 'Accounts can only be created with an email address at an allowed domain.');
+  if (name === '') return refuse('name', 'Enter your name.');
+  if (Array.from(name).length > MAX_PROFILE_VALUE_LENGTH) return refuse('name', `Enter a name of at most ${MAX_PROFILE_VALUE_LENGTH} characters.`);
   for (const [claim, value] of Object.entries(claims) as [SignUpClaim, string][]) {
     const rule = SIGN_UP_CLAIMS[claim];
     if (Array.from(value).length > MAX_PROFILE_VALUE_LENGTH || !rule.valid(value)) {
-      return refuse(`Check the field “${rule.label}”${rule.hint ? `: ${rule.hint.charAt(0).toLowerCase()}${rule.hint.slice(1)}` : '.'}`);
+      return refuse(claim, `Check the field “${rule.label}”${rule.hint ? `: ${rule.hint.charAt(0).toLowerCase()}${rule.hint.slice(1)}` : '.'}`);
     }
     values.claims[claim] = value;
   }
   const verdict = checkNewPassword(config, password, { username: email, email, name });
-  if (!verdict.ok) return refuse(verdict.reason);
+  if (!verdict.ok) return refuse('password', verdict.reason);
   return { ok: true, input: { email, name, password, claims } };
 }
 

@@ -103,7 +103,7 @@ async function answerSignUp(c: Posted & { refundSignUp: () => Promise<void> }): 
   if (!verdict.ok) {
     await c.refundSignUp();
     await ctx.audit.record(auditEvent('signup.refused', { client_id: client.clientId, reason: 'invalid_form' }));
-    return signUpPage(c, { error: verdict.reason, values: verdict.values });
+    return signUpPage(c, { error: verdict.reason, errorField: verdict.field, values: verdict.values });
   }
   const key = startSignUp(ctx, verdict.input);
   const next = await advanceInteractionState(ctx, interaction, { ...interaction.state, signUp: { key, email: verdict.input.email } });

@@ -292,6 +292,8 @@ export function lockoutPage(
 /** What the sign-up form shows again after a refusal. */
 export interface SignUpExtras {
   error?: string;
+  /** The field the error is about (marked invalid); none for an error about the whole form. */
+  errorField?: string;
   values?: SignUpValues;
 }
 
@@ -319,6 +321,7 @@ export function signUpPage(page: PageContext, extras: SignUpExtras = {}): Respon
         })),
         signInUrl: interactionPath(ctx, interaction.id),
         ...(error ? { error } : {}),
+        ...(extras.errorField ? { errorField: extras.errorField } : {}),
         ...(pow ? { pow: { challengeUrl: pathTo(ctx, 'powChallenge'), scriptUrl: pathTo(ctx, 'powScript') } } : {}),
       }),
     { setCookies: page.setCookies, status: error ? 400 : 200, scripts: pow },

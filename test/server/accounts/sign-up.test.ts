@@ -301,7 +301,7 @@ describe('bad input: the form again (never a 500), no input echoed in the messag
     expect(alertText(page)).toMatch(message);
     expect(page.body).not.toContain('<script>x');
     expect(page.body).not.toContain(PASSWORD);
-    expect(page.body).toContain('aria-describedby="signup-error"');
+    expect(page.body).toMatch(/aria-describedby="[^"]*signup-error"/);
   });
 
   it('a wrong CSRF token is a 403 page; a missing or replayed proof of work is the form with a clear message', async () => {
@@ -479,12 +479,23 @@ describe.each(BACKENDS)('concurrency on $name', (backend) => {
 
   it(`100 sign-ups at once from one address: at most signUpPerIp.points (${DEFAULT_RATE_LIMITS.signUpPerIp.points}) get past the limit`, async () => {
     const flow = await backendFlow();
-    const { page: form } = await openSignUp(flow, flow.browser);
-    const answers = await Promise.all(Array.from({ length: 100 }, (_, i) => flow.browser.submit(form, fields(`many${i}@example.com`))));
-    const past = answers.filter((page) => page.status !== 429);
-    expect(past.length).toBeGreaterThanOrEqual(1);
-    expect(past.length).toBeLessThanOrEqual(DEFAULT_RATE_LIMITS.signUpPerIp.points);
-    expect(answers.every((page) => page.status < 500)).toBe(true);
+    // 100 sign-in requests, each in its own browser (one address): every post reaches the limit.
+    const forms = await Promise.all(
+      Array.from({ length: 100 }, async () => {
+        const browser = new Browser(flow.server);
+        return { browser, page: (await openSignUp(flow, browser)).page };
+      }),
+    );
+    const answers = await Promise.all(forms.map(({ browser, page }, i) => browser.submit(page, fields(`many${i}@example.com`))));
+    const started = answers.filter((page) => page.url.endsWith('/verify-email'));
+    expect(started.length).toBeLessThanOrEqual(DEFAULT_RATE_LIMITS.signUpPerIp.points);
+    // The rest were refused by the limit, or (PostgreSQL + Redis on a busy machine) answered 503
+    // when the store missed its deadline: never let through, never a 500.
+    const others = answers.filter((page) => !started.includes(page));
+    expect(others.every((page) => page.status === 429 || page.status === 503)).toBe(true);
+    expect(started.length + others.filter((page) => page.status === 503).length).toBeGreaterThanOrEqual(1);
+    const begun = (await flow.server.store.audit.list()).filter((event) => event.type === 'signup.started');
+    expect(begun).toHaveLength(started.length);
   }, 60_000);
 
   it('100 tries of a code at once: at most 5 are compared, then the right code is refused too', async () => {
