@@ -12,7 +12,17 @@ import { revocationEndpoint } from './endpoints/revocation.js';
 import { tokenEndpoint } from './endpoints/token.js';
 import { upstreamCallback, upstreamStart } from './endpoints/upstream.js';
 import { userinfoEndpoint } from './endpoints/userinfo.js';
-import { webauthnAsset } from './endpoints/assets.js';
+import { powAsset, powChallengeEndpoint, webauthnAsset } from './endpoints/assets.js';
+import {
+  interactionSignUp,
+  interactionSignUpPage,
+  interactionVerifyEmail,
+  interactionVerifyEmailPage,
+  interactionVerifyEmailResend,
+  signUpStart,
+  verifyEmailLink,
+  verifyEmailLinkPage,
+} from './endpoints/sign-up.js';
 import { favicon, homePage } from './endpoints/home.js';
 import {
   accountContactAdd,
@@ -68,6 +78,11 @@ const CORS_PREFLIGHT = {
 type Endpoint = (ctx: ServerContext, request: Request, id: string, params: Record<string, string>) => Promise<Response> | Response;
 type Method = 'GET' | 'POST';
 
+/** A page and its form at one path: GET (and HEAD) to one endpoint, POST to the other. */
+function byMethod(endpoints: Record<Method, Endpoint>): Endpoint {
+  return (scope, request, id, params) => (request.method === 'POST' ? endpoints.POST : endpoints.GET)(scope, request, id, params);
+}
+
 /**
  * Routes requests to endpoints. Paths are relative to the issuer's path, so an issuer of
  * `https://example.com/auth` serves `https://example.com/auth/token`. API endpoints answer errors
@@ -87,6 +102,9 @@ export function createRouter(ctx: Capabilities): Hono<Env> {
     `${base}${ROUTES.jwks}`,
     '/favicon.ico',
     `${base}${ROUTES.webauthnScript}`,
+    `${base}${ROUTES.powScript}`,
+    // A challenge is signed in memory (HMAC), nothing stored: it keeps answering while Redis is away.
+    `${base}${ROUTES.powChallenge}`,
   ]);
   // First, so that refused (429) and failed requests are counted too.
   app.use(httpMetrics(ctx.metrics));
@@ -215,13 +233,21 @@ export function createRouter(ctx: Capabilities): Hono<Env> {
   route(at('accountDelete'), ['GET', 'POST'], accountDelete, true);
   route(at('upstreamCallback'), ['GET', 'POST'], upstreamCallback, true);
   // Forgotten password (issue 17): the form and its answer, the emailed link and its second factor.
-  route(at('forgotPassword'), ['GET', 'POST'], byMethod(forgotPasswordPage, forgotPasswordPost), true);
-  route(at('resetPassword'), ['GET', 'POST'], byMethod(resetPasswordPage, resetPasswordPost), true);
+  route(at('forgotPassword'), ['GET', 'POST'], byMethod({ GET: forgotPasswordPage, POST: forgotPasswordPost }), true);
+  route(at('resetPassword'), ['GET', 'POST'], byMethod({ GET: resetPasswordPage, POST: resetPasswordPost }), true);
   route(at('resetPasswordMfa'), ['POST'], resetPasswordMfa, true);
   // Sign-in by email (issue 17): the code asked from the login page, typed, or the emailed link.
   route(at('interactionEmailCode'), ['POST'], interactionEmailCode, true);
   route(at('interactionEmailCodeVerify'), ['POST'], interactionEmailCodeVerify, true);
   route(at('emailSignIn'), ['GET'], emailSignInLink, true);
+  // Sign-up and email verification (issue 17), and the proof-of-work challenge its forms carry.
+  route(at('signUp'), ['GET'], signUpStart, true);
+  route(at('interactionSignUp'), ['GET', 'POST'], byMethod({ GET: interactionSignUpPage, POST: interactionSignUp }), true);
+  route(at('interactionVerifyEmail'), ['GET', 'POST'], byMethod({ GET: interactionVerifyEmailPage, POST: interactionVerifyEmail }), true);
+  route(at('interactionVerifyEmailResend'), ['POST'], interactionVerifyEmailResend, true);
+  route(at('verifyEmail'), ['GET', 'POST'], byMethod({ GET: verifyEmailLinkPage, POST: verifyEmailLink }), true);
+  route(at('powChallenge'), ['GET'], powChallengeEndpoint);
+  route(at('powScript'), ['GET'], powAsset);
 
   function isPage(url: string): boolean {
     const path = new URL(url).pathname;
@@ -289,10 +315,6 @@ export function createRouter(ctx: Capabilities): Hono<Env> {
 }
 
 /** One path, a page (GET, HEAD) and its form's answer (POST). */
-function byMethod(page: Endpoint, post: Endpoint): Endpoint {
-  return (scope, request, id, params) => (request.method === 'POST' ? post : page)(scope, request, id, params);
-}
-
 /** What the host reported when the body broke off (`ECONNRESET`, "aborted"): a code or a short message, for the debug line. */
 function abortDetail(cause: unknown): string | undefined {
   if (!(cause instanceof Error)) return undefined;

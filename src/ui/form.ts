@@ -1,4 +1,4 @@
-import { html, type HtmlValue, type SafeHtml } from './escape.js';
+import { html, trustedHtml, type HtmlValue, type SafeHtml } from './escape.js';
 
 /** Name of the hidden input that carries the anti-CSRF token in every form. */
 export const CSRF_FIELD = 'csrf';
@@ -12,33 +12,53 @@ export function hiddenInputs(fields: Record<string, string>): SafeHtml {
  * A `method="post"` form carrying the CSRF token (plus any other hidden fields) ahead of `content`.
  * Plain HTML: it works with JavaScript off.
  */
-export function postForm(options: { action: string; csrfToken: string; hiddenFields?: Record<string, string>; content: HtmlValue }): SafeHtml {
+export function postForm(options: {
+  action: string;
+  csrfToken: string;
+  hiddenFields?: Record<string, string>;
+  content: HtmlValue;
+  /** `data-*` attributes for a script that drives the form (`{ pow: '' }` → `data-pow=""`). */
+  data?: Record<string, string>;
+}): SafeHtml {
   const hidden = { ...options.hiddenFields, [CSRF_FIELD]: options.csrfToken };
-  return html`<form method="post" action="${options.action}">${hiddenInputs(hidden)}${options.content}</form>`;
+  const data = Object.entries(options.data ?? {}).map(([name, value]) => html` data-${trustedName(name)}="${value}"`);
+  return html`<form method="post" action="${options.action}"${data}>${hiddenInputs(hidden)}${options.content}</form>`;
+}
+
+/** A `data-*` attribute name chosen by our code, checked so that it can go into markup as it is. */
+function trustedName(name: string): SafeHtml {
+  if (!/^[a-z][a-z0-9-]*$/.test(name)) throw new TypeError(`not a data attribute name: ${name}`);
+  return trustedHtml(name);
 }
 
 /**
- * A labelled text or password input; the label is tied to the input by `for`/`id`. A `hint`
- * (between label and input, such as a new password's length rule) is tied to it with
- * `aria-describedby`, as is `describedBy`.
+ * A labelled text, email or password input; the label is tied to the input by `for`/`id`. A hint
+ * between label and input, when given, is tied to it with `aria-describedby`, as is `describedBy`.
+ * Required unless `optional` (then the label says so).
  */
 export function textField(options: {
   id: string;
   name: string;
   label: string;
-  type: 'text' | 'password';
+  type: 'text' | 'password' | 'email';
   autocomplete: string;
   value?: string;
   autofocus?: boolean;
   invalid?: boolean;
   describedBy?: string;
   hint?: string;
+  /** The shortest value the browser lets through (a new password's length rule). */
   minLength?: number;
+  optional?: boolean;
+  maxLength?: number;
+  /** `false`: a name or other free text, typed as people write it (capitals, spell-checked). */
+  verbatim?: boolean;
 }): SafeHtml {
   const o = options;
   const hintId = o.hint !== undefined ? `${o.id}-hint` : undefined;
   const describedBy = [hintId, o.describedBy].filter(Boolean).join(' ');
-  return html`<div class="field"><label for="${o.id}">${o.label}</label>${hintId !== undefined && html`<p class="hint" id="${hintId}">${o.hint}</p>`}<input class="input" id="${o.id}" name="${o.name}" type="${o.type}" autocomplete="${o.autocomplete}"${o.type === 'text' && html` autocapitalize="none" spellcheck="false"`}${o.value !== undefined && html` value="${o.value}"`}${o.minLength !== undefined && html` minlength="${o.minLength}"`} required${o.autofocus && html` autofocus`}${o.invalid && html` aria-invalid="true"`}${describedBy !== '' && html` aria-describedby="${describedBy}"`}></div>`;
+  const verbatim = o.type !== 'password' && o.verbatim !== false;
+  return html`<div class="field"><label for="${o.id}">${o.label}${o.optional && html` <span class="optional">(optional)</span>`}</label>${hintId !== undefined && html`<p class="hint" id="${hintId}">${o.hint}</p>`}<input class="input" id="${o.id}" name="${o.name}" type="${o.type}" autocomplete="${o.autocomplete}"${verbatim && html` autocapitalize="none" spellcheck="false"`}${o.value !== undefined && html` value="${o.value}"`}${o.minLength !== undefined && html` minlength="${String(o.minLength)}"`}${o.maxLength !== undefined && html` maxlength="${String(o.maxLength)}"`}${!o.optional && html` required`}${o.autofocus && html` autofocus`}${o.invalid && html` aria-invalid="true"`}${describedBy !== '' && html` aria-describedby="${describedBy}"`}></div>`;
 }
 
 /** A submit button; `name`/`value` tell the server which of several buttons was pressed. */

@@ -31,3 +31,5 @@ export {
   type BackLink,
 } from './password-reset-pages.js';
 export { renderEmailCodePage } from './email-sign-in-pages.js';
+export { renderInvitationOnlyPage, renderSignUpPage, type SignUpClaimField } from './sign-up-page.js';
+export { renderConfirmEmailPage, renderEmailConfirmedPage, renderVerifyEmailPage } from './verify-email-page.js';

@@ -132,6 +132,10 @@ color:var(--muted);text-align:center}
 code{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,"Liberation Mono",monospace;font-size:.9em;
 overflow-wrap:anywhere}
 .center{text-align:center}
+.optional{font-weight:400;color:var(--muted)}
+.pow-status{margin-top:12px;font-size:.875rem;color:var(--muted);text-align:center}
+.pow-status:empty{display:none}
+.resend{margin-top:10px}
 @media (prefers-reduced-motion:reduce){*{transition:none!important}}
 ${VERIFICATION_AND_ACCOUNT_STYLES}`;
 }

@@ -47,6 +47,8 @@ beforeAll(async () => {
   flow = await startFlow({
     clock,
     mfa: { senders: { email: createDevOutboxSender({ file: outbox, log: () => undefined }) } },
+    // The first GitHub sign-in creates the account: only while sign-up is open.
+    accounts: { signUp: 'open' },
     upstreams: [
       {
         id: 'github',

@@ -5,9 +5,10 @@ import { spendAttempt } from '../mfa/attempt-budget.js';
 
 /**
  * What an emailed link (and its code) is for. Each purpose is its own namespace: a reset link
- * never verifies an email, a verification code never signs anyone in.
+ * never verifies an email, a verification code never signs anyone in. `sign_up`: the address of a
+ * pending sign-up (no account exists until it is confirmed).
  */
-export type AccountTokenPurpose = 'verify_email' | 'password_reset' | 'invitation' | 'email_sign_in' | 'email_change';
+export type AccountTokenPurpose = 'verify_email' | 'password_reset' | 'invitation' | 'email_sign_in' | 'email_change' | 'sign_up';
 
 /** What a link or code stands for: whose account, which address, and what the purpose adds. */
 export interface AccountTokenValue {

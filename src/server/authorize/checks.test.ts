@@ -440,6 +440,11 @@ describe('checkScope (well formed, allowed, not empty)', () => {
   });
 });
 
+const signUpPolicy = (signUp: 'off' | 'open' | 'invite') => ({ config: { accounts: { signUp } } }) as unknown as Pick<ServerContext, 'config'>;
+const SIGN_UP_OFF = signUpPolicy('off');
+const SIGN_UP_OPEN = signUpPolicy('open');
+const SIGN_UP_INVITE = signUpPolicy('invite');
+
 describe('checkPrompt (known values; none alone, OIDC Core §3.1.2.1)', () => {
   it.each([
     { fields: {}, prompt: [] },
@@ -450,7 +455,23 @@ describe('checkPrompt (known values; none alone, OIDC Core §3.1.2.1)', () => {
     { fields: { prompt: 'login consent' }, prompt: ['login', 'consent'] },
     { fields: { prompt: ' select_account  consent ' }, prompt: ['select_account', 'consent'] },
   ])('$fields → $prompt', ({ fields, prompt }) => {
-    expect(checkPrompt({ params: form(fields), target: TARGET })).toEqual({ prompt });
+    expect(checkPrompt({ ctx: SIGN_UP_OFF, params: form(fields), target: TARGET })).toEqual({ prompt });
+  });
+
+  it('accepts prompt=create only while sign-up is open (OpenID Connect Prompt Create 1.0), never with none', async () => {
+    expect(checkPrompt({ ctx: SIGN_UP_OPEN, params: form({ prompt: 'create' }), target: TARGET })).toEqual({ prompt: ['create'] });
+    for (const ctx of [SIGN_UP_OFF, SIGN_UP_INVITE]) {
+      expect(await refusalOf(() => checkPrompt({ ctx, params: form({ prompt: 'create' }), target: TARGET }))).toEqual({
+        error: 'invalid_request',
+        description: 'prompt holds a value that is not supported',
+        target: TARGET,
+      });
+    }
+    expect(await refusalOf(() => checkPrompt({ ctx: SIGN_UP_OPEN, params: form({ prompt: 'create none' }), target: TARGET }))).toEqual({
+      error: 'invalid_request',
+      description: 'prompt=none cannot be combined with other values',
+      target: TARGET,
+    });
   });
 
   it.each([
@@ -460,7 +481,11 @@ describe('checkPrompt (known values; none alone, OIDC Core §3.1.2.1)', () => {
     { prompt: 'none login', description: 'prompt=none cannot be combined with other values' },
     { prompt: 'consent none', description: 'prompt=none cannot be combined with other values' },
   ])('refuses prompt=$prompt: invalid_request', async ({ prompt, description }) => {
-    expect(await refusalOf(() => checkPrompt({ params: form({ prompt }), target: TARGET }))).toEqual({ error: 'invalid_request', description, target: TARGET });
+    expect(await refusalOf(() => checkPrompt({ ctx: SIGN_UP_OFF, params: form({ prompt }), target: TARGET }))).toEqual({
+      error: 'invalid_request',
+      description,
+      target: TARGET,
+    });
   });
 });
 

@@ -22,6 +22,11 @@ interface Targeted extends Params {
 }
 
 const PROMPTS: readonly Prompt[] = ['none', 'login', 'consent', 'select_account'];
+
+/** The `prompt` values accepted, as discovery lists them: `create` while sign-up is open. */
+export function supportedPrompts(ctx: Pick<ServerContext, 'config'>): Prompt[] {
+  return ctx.config.accounts.signUp === 'open' ? [...PROMPTS, 'create'] : [...PROMPTS];
+}
 /** RFC 7636 §4.2: the S256 challenge is the base64url SHA-256 of the verifier: 43 characters. */
 const S256_CHALLENGE = /^[A-Za-z0-9_-]{43}$/;
 const MAX_PARAM_LENGTH = 2048;
@@ -114,10 +119,15 @@ export function checkScope({ params, target, client }: Targeted & { client: Clie
   return { scope };
 }
 
-/** `prompt` values are known, and `none` stands alone (OIDC Core §3.1.2.1). */
-export function checkPrompt({ params, target }: Targeted): { prompt: Prompt[] } {
+/**
+ * `prompt` values are known, and `none` stands alone (OIDC Core §3.1.2.1). `create` (OpenID Connect
+ * Prompt Create 1.0 §4.1) is supported only while sign-up is open; otherwise it is refused as any
+ * value outside `prompt_values_supported` is (`invalid_request`).
+ */
+export function checkPrompt({ ctx, params, target }: Targeted & { ctx: Pick<ServerContext, 'config'> }): { prompt: Prompt[] } {
   const prompt = (params.get('prompt') ?? '').split(' ').filter(Boolean) as Prompt[];
-  if (prompt.some((value) => !PROMPTS.includes(value))) refuse(target, 'invalid_request', 'prompt holds a value that is not supported');
+  const supported = supportedPrompts(ctx);
+  if (prompt.some((value) => !supported.includes(value))) refuse(target, 'invalid_request', 'prompt holds a value that is not supported');
   if (prompt.includes('none') && prompt.length > 1) refuse(target, 'invalid_request', 'prompt=none cannot be combined with other values');
   return { prompt };
 }

@@ -2,7 +2,8 @@ import { OAuthError, type OAuthErrorCode } from '../../core/errors.js';
 import type { Json } from '../../stores/contract.js';
 
 export type ResponseMode = 'query' | 'form_post';
-export type Prompt = 'none' | 'login' | 'consent' | 'select_account';
+/** OIDC Core §3.1.2.1's values, and `create` (OpenID Connect Prompt Create 1.0: start with sign-up). */
+export type Prompt = 'none' | 'login' | 'consent' | 'select_account' | 'create';
 
 /** A validated authorization request (OIDC Core §3.1.2.1, RFC 6749 §4.1.1, RFC 7636 §4.3). */
 export interface AuthorizationRequest {

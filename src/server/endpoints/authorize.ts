@@ -19,6 +19,7 @@ import type { ServerContext } from '../context.js';
 import { endpoint, type EndpointInput } from '../http/endpoint.js';
 import { errorPage } from '../http/pages.js';
 import { pipeline } from '../http/pipeline.js';
+import { redirect } from '../http/responses.js';
 import { issueCode } from '../interaction/advance.js';
 import { authorizationResponse, targetOf } from '../interaction/authorization-response.js';
 import { decide, promptNoneError, type Decision } from '../interaction/decisions.js';
@@ -27,6 +28,7 @@ import { toInteraction } from '../interaction/pages.js';
 import { browserBinding, identifyBrowser } from '../session/browser.js';
 import type { Session } from '../session/sessions.js';
 import { loadBrowserSession } from '../steps/interaction.js';
+import { urlTo } from '../routes.js';
 
 interface Decided extends EndpointInput {
   authorization: AuthorizationRequest;
@@ -55,8 +57,11 @@ async function answerAuthorization({ ctx, request, authorization, client, sessio
   }
   const browser = identifyBrowser(ctx, request);
   const cookies = browser.setCookie ? [browser.setCookie] : [];
-  if (session && decision.step === undefined) return issueCode(ctx, authorization, client, session, decision.consent!, cookies);
+  // prompt=create (OpenID Connect Prompt Create 1.0): the account creation page first, even with a session.
+  const create = authorization.prompt.includes('create');
+  if (!create && session && decision.step === undefined) return issueCode(ctx, authorization, client, session, decision.consent!, cookies);
   const interaction = await createInteraction(ctx, { request: authorization, browser: browserBinding(ctx, browser.id) });
+  if (create) return redirect(urlTo(ctx, 'interactionSignUp', { id: interaction.id }), { cookies });
   return toInteraction(ctx, interaction.id, cookies);
 }
 

@@ -4,6 +4,7 @@ import { ACR_MULTI_FACTOR, ACR_PAPE_MULTI_FACTOR, ACR_SINGLE_FACTOR } from '../m
 import type { Capabilities, ServerContext } from '../context.js';
 import { supportedGrantTypes } from '../grants/index.js';
 import { json } from '../http/responses.js';
+import { supportedPrompts } from '../authorize/checks.js';
 
 /**
  * Authorization server metadata (RFC 8414 §2), also served as OpenID Provider metadata
@@ -34,7 +35,7 @@ export function serverMetadata(ctx: Pick<Capabilities, 'config' | 'urls'>): Reco
     introspection_endpoint_auth_methods_supported: methods.filter((method) => method !== 'none'),
     revocation_endpoint_auth_methods_supported: methods,
     code_challenge_methods_supported: ['S256'],
-    prompt_values_supported: ['none', 'login', 'consent', 'select_account'],
+    prompt_values_supported: supportedPrompts(ctx),
     claims_supported: SUPPORTED_CLAIMS,
     claims_parameter_supported: false,
     request_parameter_supported: false,

@@ -1,4 +1,5 @@
-import type { ClientRecord, ConsentRecord } from '../../stores/contract.js';
+import type { ClientRecord, ConsentRecord, UserRecord } from '../../stores/contract.js';
+import { sendAccountVerification } from '../accounts/email-verification.js';
 import type { ServerContext } from '../context.js';
 import { errorPage } from '../http/pages.js';
 import { redirect } from '../http/responses.js';
@@ -12,7 +13,16 @@ import { ACCOUNT_CLIENT_ID } from './account-client.js';
 import { authorizationResponse, targetOf } from './authorization-response.js';
 import { decide, type Decision } from './decisions.js';
 import { advanceInteractionState, finishInteraction, type Interaction } from './interactions.js';
-import { consentPage, loginPage, mfaChallengePage, mfaEnrollPage, selectAccountPage, type MfaChallengeExtras, type PageContext } from './pages.js';
+import {
+  consentPage,
+  loginPage,
+  mfaChallengePage,
+  mfaEnrollPage,
+  selectAccountPage,
+  verifyEmailPage,
+  type MfaChallengeExtras,
+  type PageContext,
+} from './pages.js';
 import { urlTo } from '../routes.js';
 
 const COMPLETED = 'This sign-in request was already completed. Go back to the application and start again.';
@@ -36,6 +46,7 @@ export async function showNextStep(view: InteractionView, decision: Decision, ex
   }
   if (step === 'mfa_enroll' && userId) return enrolmentPage(view, userId, extras.error);
   if (step === 'wrong_user') return wrongUserResponse(ctx, interaction, setCookies);
+  if (step === 'verify_email' && session) return emailVerificationStep(view, session.user);
   if (step === 'login' || !session) return loginPage(view);
   if (step === 'select_account') return selectAccountPage(view, session.user);
   if (step === 'consent') return consentPage(view, session.user);
@@ -54,6 +65,30 @@ export async function showCurrentStep(view: InteractionView, extras: MfaChalleng
     progress: view.interaction.state,
   });
   return showNextStep(view, decision, extras);
+}
+
+/** Said when no new verification email can go out now (a sending budget is spent). */
+export const NO_NEW_CODE = 'No new code can be sent right now. Use the newest code you received, or try again later.';
+
+/**
+ * `accounts.requireVerifiedEmail` and the signed-in user's address is not verified: a code and a
+ * link go to it (at most one a minute), and the page asks for the code. Without an address the
+ * sign-in cannot finish: only an operator can add one.
+ */
+async function emailVerificationStep(view: InteractionView, user: UserRecord): Promise<Response> {
+  const { ctx, setCookies } = view;
+  if (!user.email) {
+    return errorPage(
+      ctx,
+      403,
+      'An email address is needed',
+      'This service needs a verified email address on your account before you can continue, and your account has none. Ask your administrator to add one.',
+      undefined,
+      setCookies,
+    );
+  }
+  const sent = await sendAccountVerification(ctx, { ...user, email: user.email });
+  return verifyEmailPage(view, user.email, !sent.ok && sent.reason === 'limited' ? { notice: NO_NEW_CODE } : {});
 }
 
 /** The authenticator-app set-up during sign-in: the factor being set up, or a new one. */

@@ -61,7 +61,15 @@ interface Case {
   /** The remembered consent's scope; `null`: none. Defaults to covering the request. */
   consent?: string | null;
   mfa?: MfaRequirement;
+  /** `accounts.requireVerifiedEmail`. */
+  requireVerifiedEmail?: boolean;
   step: PendingStep;
+}
+
+/** alice's session, her email address not verified. */
+function unverifiedSession(): Session {
+  const base = session('alice');
+  return { ...base, user: { ...base.user, emailVerified: false } };
 }
 
 describe('nextStep', () => {
@@ -158,12 +166,38 @@ describe('nextStep', () => {
     { case: 'prompt=consent, approved during this interaction', request: { prompt: ['consent'] }, progress: { consented: 'alice' }, step: undefined },
     { case: 'prompt=consent, approved by another user', request: { prompt: ['consent'] }, progress: { consented: 'bob' }, step: 'consent' },
     { case: 'prompt=login consent: sign in first', request: { prompt: ['login', 'consent'] }, step: 'login' },
+    // A verified email address (accounts.requireVerifiedEmail).
+    { case: 'verified email required, unverified: verify it', session: unverifiedSession(), requireVerifiedEmail: true, step: 'verify_email' },
+    {
+      case: 'verified email required, unverified, no consent: verify first',
+      session: unverifiedSession(),
+      requireVerifiedEmail: true,
+      consent: null,
+      step: 'verify_email',
+    },
+    { case: 'verified email required, already verified', requireVerifiedEmail: true, step: undefined },
+    { case: 'verified email not required, unverified', session: unverifiedSession(), step: undefined },
+    { case: 'verified email required, no session: sign in first', session: null, requireVerifiedEmail: true, step: 'login' },
+    {
+      case: 'verified email required, second factor owed: the factor first',
+      session: unverifiedSession(),
+      requireVerifiedEmail: true,
+      mfa: REQUIRED,
+      step: 'mfa',
+    },
+    {
+      case: 'verified email required, prompt=login: sign in first',
+      session: unverifiedSession(),
+      requireVerifiedEmail: true,
+      request: { prompt: ['login'] },
+      step: 'login',
+    },
   ];
 
-  it.each(cases)('$case → $step', ({ request, progress = {}, session: browser, consent: scope, mfa = OFF, step }) => {
+  it.each(cases)('$case → $step', ({ request, progress = {}, session: browser, consent: scope, mfa = OFF, requireVerifiedEmail = false, step }) => {
     const current = browser === null ? undefined : (browser ?? session('alice'));
     const remembered = scope === null ? undefined : consent(scope ?? 'openid email');
-    expect(nextStep(authorizationRequest(request), progress, current, remembered, NOW, mfa)).toBe(step);
+    expect(nextStep(authorizationRequest(request), progress, current, remembered, NOW, mfa, requireVerifiedEmail)).toBe(step);
   });
 
   it('treats a missing MFA requirement as none', () => {
@@ -177,6 +211,7 @@ describe('promptNoneError (OIDC Core §3.1.2.6)', () => {
     { step: 'wrong_user', error: 'login_required' },
     { step: 'mfa', error: 'interaction_required' },
     { step: 'mfa_enroll', error: 'interaction_required' },
+    { step: 'verify_email', error: 'interaction_required' },
     { step: 'select_account', error: 'account_selection_required' },
     { step: 'consent', error: 'consent_required' },
   ] as const)('$step → $error', ({ step, error }) => {
@@ -225,7 +260,10 @@ describe('decide (loads the consent and the MFA requirement, then asks nextStep)
     for (const id of ['alice', 'bob']) await store.users.create(user(id));
     for (const record of consents) await store.consents.create(record);
     for (const factor of factors) await store.factors.create(factor);
-    return { store, clock: { now: () => NOW * 1000 + extraMs }, config: { mfa: { policy } } } as unknown as Pick<ServerContext, 'store' | 'clock' | 'config'>;
+    return { store, clock: { now: () => NOW * 1000 + extraMs }, config: { mfa: { policy }, accounts: { requireVerifiedEmail: false } } } as unknown as Pick<
+      ServerContext,
+      'store' | 'clock' | 'config'
+    >;
   }
 
   const covering = consent('openid email');

@@ -11,7 +11,7 @@ import { earnedBy, type InteractionState } from './interactions.js';
  * What the user still has to do before a code can be issued. `wrong_user`: someone other than the
  * user of `id_token_hint` signed in during the interaction, which ends it with `login_required`.
  */
-export type PendingStep = 'login' | 'mfa' | 'mfa_enroll' | 'select_account' | 'consent' | 'wrong_user' | undefined;
+export type PendingStep = 'login' | 'mfa' | 'mfa_enroll' | 'verify_email' | 'select_account' | 'consent' | 'wrong_user' | undefined;
 
 /**
  * The next step of an authorization request, given the browser's session and what happened so far
@@ -22,6 +22,8 @@ export type PendingStep = 'login' | 'mfa' | 'mfa_enroll' | 'select_account' | 'c
  * - verify a second factor when the MFA policy requires it and neither the session nor this
  *   interaction has one. A user who has none sets one up, but only right after a first factor
  *   in this interaction: an existing session (perhaps a stolen cookie) must sign in again first;
+ * - verify the email address when `accounts.requireVerifiedEmail` asks for one and the signed-in
+ *   user's is not (after both factors, before consent: the application never sees the user first);
  * - consent when the user's remembered consent does not cover the scopes, or `prompt=consent`.
  */
 export function nextStep(
@@ -31,6 +33,7 @@ export function nextStep(
   consent: ConsentRecord | undefined,
   nowSeconds: number,
   mfa: MfaRequirement = { required: false, enrolled: false },
+  requireVerifiedEmail = false,
 ): PendingStep {
   if (progress.pendingUser) return mfa.enrolled ? 'mfa' : 'mfa_enroll';
   if (!session) return 'login';
@@ -47,6 +50,7 @@ export function nextStep(
     if (request.prompt.includes('select_account') && !earnedBy(progress.accountChosen, sub)) return 'select_account';
   }
   if (mfa.required && !session.state.amr.includes('mfa') && !earnedBy(progress.mfa, sub)) return mfa.enrolled ? 'mfa' : 'login';
+  if (requireVerifiedEmail && !session.user.emailVerified) return 'verify_email';
   if (request.prompt.includes('consent') && !earnedBy(progress.consented, sub)) return 'consent';
   if (!consentCovers(consent, request.scope)) return 'consent';
   return undefined;
@@ -57,7 +61,7 @@ export function promptNoneError(
   step: Exclude<PendingStep, undefined>,
 ): 'login_required' | 'interaction_required' | 'account_selection_required' | 'consent_required' {
   if (step === 'login' || step === 'wrong_user') return 'login_required';
-  if (step === 'mfa' || step === 'mfa_enroll') return 'interaction_required';
+  if (step === 'mfa' || step === 'mfa_enroll' || step === 'verify_email') return 'interaction_required';
   if (step === 'select_account') return 'account_selection_required';
   return 'consent_required';
 }
@@ -99,6 +103,6 @@ export async function decide(ctx: Pick<ServerContext, 'store' | 'clock' | 'confi
     client.clientId === ACCOUNT_CLIENT_ID
       ? ACCOUNT_CONSENT
       : (input.consent ?? (session ? await findConsent(ctx, session.user.id, client.clientId) : undefined));
-  const step = nextStep(authorization, progress, session, consent, Math.floor(ctx.clock.now() / 1000), mfa);
+  const step = nextStep(authorization, progress, session, consent, Math.floor(ctx.clock.now() / 1000), mfa, ctx.config.accounts.requireVerifiedEmail);
   return { step, consent, userId };
 }

@@ -42,6 +42,12 @@ export interface InteractionState {
   mfa?: Earned;
   /** The unconfirmed TOTP factor being set up during sign-in (only right after a first factor). */
   enrolFactor?: string;
+  /**
+   * A sign-up waiting for its address to be confirmed: the key its code was issued under and the
+   * address as typed (for the masked "we sent a code to" line). Set whether or not the address
+   * already has an account, so the pages that follow cannot tell.
+   */
+  signUp?: { key: string; email: string };
   /** `account`: signing in to the account pages, not for a client; ends at `/account`. */
   purpose?: 'authorize' | 'account';
 }

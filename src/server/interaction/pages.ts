@@ -9,11 +9,15 @@ import {
   renderMfaChallengePage,
   renderMfaEnrollPage,
   renderSelectAccountPage,
+  renderSignUpPage,
+  renderVerifyEmailPage,
   retryTime,
   type ClientSummary,
   type MfaChallengePageView,
 } from '../../ui/index.js';
 import { accountEmailsAvailable } from '../accounts/emails.js';
+import { SIGN_UP_CLAIMS, type SignUpClaim, type SignUpValues } from '../accounts/sign-up-form.js';
+import { proofOfWorkEnabled } from '../protection/proof-of-work.js';
 import { factorText } from '../mfa/factors.js';
 import { qrSvg, otpauthUri } from '../mfa/totp.js';
 import type { MfaFactorRecord } from '../../stores/contract.js';
@@ -59,6 +63,9 @@ const INTERACTION_ACTIONS = {
   passkey: 'interactionPasskey',
   'passkey/options': 'interactionPasskeyOptions',
   continue: 'interactionContinue',
+  signup: 'interactionSignUp',
+  'verify-email': 'interactionVerifyEmail',
+  'verify-email/resend': 'interactionVerifyEmailResend',
 } as const satisfies Record<string, RouteName>;
 
 export const EXPIRED_TITLE = 'Sign-in request expired';
@@ -304,5 +311,76 @@ export function lockoutPage(
         ...(reason === 'account' && accountEmailsAvailable(ctx) ? { forgotPasswordUrl: forgotPasswordPath(ctx, interactionId) } : {}),
       }),
     { status: 429 },
+  );
+}
+
+/** What the sign-up form shows again after a refusal. */
+export interface SignUpExtras {
+  error?: string;
+  /** The field the error is about (marked invalid); none for an error about the whole form. */
+  errorField?: string;
+  values?: SignUpValues;
+}
+
+/** The sign-up form of an interaction (`accounts.signUp: 'open'`), with the proof-of-work script when it is on. */
+export function signUpPage(page: PageContext, extras: SignUpExtras = {}): Response {
+  const { ctx, interaction, client } = page;
+  const { values, error } = extras;
+  const pow = proofOfWorkEnabled(ctx);
+  return htmlResponse(
+    ctx,
+    (nonce) =>
+      renderSignUpPage({
+        ...pageBase(ctx),
+        nonce,
+        action: interactionPath(ctx, interaction.id, 'signup'),
+        csrfToken: csrfToken(ctx, page.browserId, interaction.id),
+        client: clientSummary(client),
+        passwordMinLength: ctx.config.accounts.passwordMinLength,
+        ...(values ? { email: values.email, name: values.name } : {}),
+        claims: (ctx.config.accounts.signUpClaims as SignUpClaim[]).map((claim) => ({
+          name: claim,
+          label: SIGN_UP_CLAIMS[claim].label,
+          ...(SIGN_UP_CLAIMS[claim].hint !== undefined ? { hint: SIGN_UP_CLAIMS[claim].hint } : {}),
+          ...(values?.claims[claim] !== undefined ? { value: values.claims[claim] } : {}),
+        })),
+        signInUrl: interactionPath(ctx, interaction.id),
+        ...(error ? { error } : {}),
+        ...(extras.errorField ? { errorField: extras.errorField } : {}),
+        ...(pow ? { pow: { challengeUrl: pathTo(ctx, 'powChallenge'), scriptUrl: pathTo(ctx, 'powScript') } } : {}),
+      }),
+    { setCookies: page.setCookies, status: error ? 400 : 200, scripts: pow },
+  );
+}
+
+/** What the "Check your email" page says besides the form. */
+export interface VerifyEmailExtras {
+  error?: string;
+  notice?: string;
+}
+
+/**
+ * "Check your email" for the address `email` (shown masked): a pending sign-up's (with "Use
+ * another address" and "Sign in instead"), or the signed-in account's (`accounts.requireVerifiedEmail`).
+ */
+export function verifyEmailPage(page: PageContext, email: string, extras: VerifyEmailExtras = {}): Response {
+  const { ctx, interaction } = page;
+  const signingUp = interaction.state.signUp !== undefined;
+  return htmlResponse(
+    ctx,
+    (nonce) =>
+      renderVerifyEmailPage({
+        ...pageBase(ctx),
+        nonce,
+        action: interactionPath(ctx, interaction.id, 'verify-email'),
+        resendAction: interactionPath(ctx, interaction.id, 'verify-email/resend'),
+        csrfToken: csrfToken(ctx, page.browserId, interaction.id),
+        masked: maskEmail(email),
+        ...(extras.error ? { error: extras.error } : {}),
+        ...(extras.notice ? { notice: extras.notice } : {}),
+        ...(signingUp ? { changeUrl: interactionPath(ctx, interaction.id, 'signup'), signInUrl: interactionPath(ctx, interaction.id) } : {}),
+      }),
+    // A right code goes on to the client (a code, or consent first): browsers check that redirect against form-action.
+    { setCookies: page.setCookies, status: extras.error ? 400 : 200, formActions: [interaction.state.request.redirectUri] },
   );
 }

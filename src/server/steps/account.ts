@@ -41,11 +41,15 @@ export interface AccountSession {
   browserId: string;
 }
 
-/** Sends the browser to sign in (again, with `reauthenticate`: `prompt=login`) for the account pages. */
+/**
+ * Sends the browser to sign in (again, with `reauthenticate`: `prompt=login`) for the account
+ * pages; with `landing: 'interactionSignUp'`, to the same sign-in's sign-up form (`/signup`).
+ */
 export async function signInToAccount(
   ctx: Pick<ServerContext, 'clock' | 'config' | 'secrets' | 'store'>,
   request: Request,
   reauthenticate = false,
+  landing: 'interaction' | 'interactionSignUp' = 'interaction',
 ): Promise<Response> {
   const browser = identifyBrowser(ctx, request);
   const authorization: AuthorizationRequest = {
@@ -60,7 +64,7 @@ export async function signInToAccount(
     uiLocales: [],
   };
   const interaction = await createInteraction(ctx, { request: authorization, browser: browserBinding(ctx, browser.id), purpose: 'account' });
-  return redirect(urlTo(ctx, 'interaction', { id: interaction.id }), { cookies: browser.setCookie ? [browser.setCookie] : [] });
+  return redirect(urlTo(ctx, landing, { id: interaction.id }), { cookies: browser.setCookie ? [browser.setCookie] : [] });
 }
 
 /** The account page itself needs a session only (it gives a browser without the cookie one); otherwise off to sign in. */

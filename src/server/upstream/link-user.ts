@@ -15,11 +15,12 @@ export class UpstreamLinkError extends Error {}
  * 2. else, when the provider vouches for the email (verified), the user with that email — but only
  *    if the local address is verified too: an unverified local account could have been registered
  *    by someone else with the victim's address (pre-account takeover);
- * 3. else a new user, without a password.
+ * 3. else, when sign-up is open (`accounts.signUp: 'open'`), a new user without a password;
+ *    otherwise no account: the user is told to ask an administrator.
  * The link records the provider's email and, when configured, its tokens (encrypted).
  */
 export async function resolveUpstreamUser(
-  ctx: Pick<ServerContext, 'audit' | 'clock' | 'secrets' | 'store'>,
+  ctx: Pick<ServerContext, 'audit' | 'clock' | 'config' | 'secrets' | 'store'>,
   upstream: Upstream,
   profile: Profile,
   tokens: TokenSet,
@@ -55,6 +56,12 @@ export async function resolveUpstreamUser(
       await ctx.audit.record(auditEvent('upstream.linked', { upstream: upstream.id, sub: existing.id }));
       return link(existing);
     }
+  }
+  if (ctx.config.accounts.signUp !== 'open') {
+    await ctx.audit.record(auditEvent('signup.refused', { upstream: upstream.id, reason: 'sign_up_closed' }));
+    throw new UpstreamLinkError(
+      `There is no account for this ${upstream.label} sign-in, and new accounts cannot be created here. Ask your administrator for an account.`,
+    );
   }
   const user = await createUpstreamUser(ctx, upstream, profile, email && profile.emailVerified ? email : null);
   await ctx.audit.record(auditEvent('upstream.user_created', { upstream: upstream.id, sub: user.id }));

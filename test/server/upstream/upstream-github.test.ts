@@ -37,6 +37,8 @@ describe('upstream sign-in through GitHub', () => {
       store,
       secret: SECRET,
       logger: false,
+      // The first GitHub sign-in creates the account: only while sign-up is open.
+      accounts: { signUp: 'open' },
       upstreams: [
         {
           id: 'github',

@@ -33,6 +33,8 @@ beforeAll(async () => {
   clock = new FakeClock(Date.now());
   flow = await startFlow({
     clock,
+    // The first GitHub sign-in creates the account: only while sign-up is open.
+    accounts: { signUp: 'open' },
     upstreams: [
       {
         id: 'github',

@@ -1,0 +1,144 @@
+import { continueToClient, type ClientSummary } from './client.js';
+import { html } from './escape.js';
+import { postForm, submitButton, textField } from './form.js';
+import { renderDocument, type PageBase } from './layout.js';
+import { alertBox } from './message-box.js';
+
+/** One optional profile field of the sign-up form (`accounts.signUpClaims`). */
+export interface SignUpClaimField {
+  /** The claim name, also the field's name: `given_name`, `website`… */
+  name: string;
+  label: string;
+  hint?: string;
+  value?: string;
+}
+
+/** View model of {@link renderSignUpPage}. */
+export interface SignUpPageView extends PageBase {
+  /** Where the form posts to. */
+  action: string;
+  /** Sent back in the hidden `csrf` field. */
+  csrfToken: string;
+  /** The application the account is created for. */
+  client: ClientSummary;
+  /** Shortest password accepted, said in the password's hint. */
+  passwordMinLength: number;
+  /** Fields refilled after a refusal (never the password). */
+  email?: string;
+  name?: string;
+  claims: SignUpClaimField[];
+  /** Why the form was refused; shown in the alert, which the field it is about points at. */
+  error?: string;
+  /** The name of the field the error is about (marked invalid); none: the first field points at the alert. */
+  errorField?: string;
+  /** The sign-in page of the same request ("Already have an account? Sign in"). */
+  signInUrl: string;
+  /** The proof of work the form's script solves before it is sent (see pow.js); absent when turned off. */
+  pow?: { challengeUrl: string; scriptUrl: string };
+}
+
+const ERROR_ID = 'signup-error';
+
+/**
+ * "Create your account": email, name, password (`new-password`, with the length rule in its hint)
+ * and the optional claims, posted as `email`, `name`, `password`, the claim names, `csrf` and, when
+ * proof of work is on, `pow` (filled in by the script: the form is marked `data-pow`).
+ */
+export function renderSignUpPage(view: SignUpPageView): string {
+  const hasError = view.error !== undefined && view.error !== '';
+  // The field the error is about is marked invalid and points at the alert; a form-wide error is pointed at by the first field.
+  const about = hasError ? (view.errorField ?? 'email') : undefined;
+  const marks = (name: string) => (about === name ? { invalid: view.errorField !== undefined, describedBy: ERROR_ID } : {});
+  const claimFields = view.claims.map((claim) =>
+    textField({
+      id: `claim-${claim.name}`,
+      name: claim.name,
+      label: claim.label,
+      type: 'text',
+      autocomplete: claimAutocomplete(claim.name),
+      value: claim.value,
+      optional: true,
+      maxLength: 200,
+      verbatim: false,
+      ...(claim.hint !== undefined ? { hint: claim.hint } : {}),
+      ...marks(claim.name),
+    }),
+  );
+  const form = postForm({
+    action: view.action,
+    csrfToken: view.csrfToken,
+    ...(view.pow ? { hiddenFields: { pow: '' }, data: { pow: view.pow.challengeUrl, 'pow-status': 'pow-status' } } : {}),
+    content: [
+      textField({
+        id: 'email',
+        name: 'email',
+        label: 'Email address',
+        type: 'email',
+        autocomplete: 'email',
+        value: view.email,
+        autofocus: !hasError,
+        maxLength: 254,
+        ...marks('email'),
+      }),
+      textField({
+        id: 'name',
+        name: 'name',
+        label: 'Name',
+        type: 'text',
+        autocomplete: 'name',
+        value: view.name,
+        maxLength: 200,
+        verbatim: false,
+        ...marks('name'),
+      }),
+      textField({
+        id: 'password',
+        name: 'password',
+        label: 'Password',
+        type: 'password',
+        autocomplete: 'new-password',
+        hint: `At least ${view.passwordMinLength} characters. A few unrelated words make a strong one.`,
+        ...marks('password'),
+      }),
+      claimFields,
+      submitButton({ label: 'Create account', variant: 'primary', className: 'submit' }),
+      view.pow &&
+        html`<p class="pow-status" id="pow-status" role="status" aria-live="polite"></p><noscript><p class="note center">This form needs JavaScript to check your browser before it is sent.</p></noscript>`,
+    ],
+  });
+  const script = view.pow && html`<script src="${view.pow.scriptUrl}" nonce="${view.nonce}" defer></script>`;
+  return renderDocument(
+    view,
+    'Create your account',
+    html`<h1>Create your account</h1>${continueToClient(view.client)}<div class="body">${alertBox(ERROR_ID, view.error)}${form}<p class="note center">Already have an account? <a href="${view.signInUrl}">Sign in</a></p></div>${script}`,
+  );
+}
+
+/** The `autocomplete` token of a claim's field (HTML "autofill detail tokens"), `on` when there is none. */
+function claimAutocomplete(claim: string): string {
+  const tokens: Record<string, string> = {
+    given_name: 'given-name',
+    family_name: 'family-name',
+    nickname: 'nickname',
+    preferred_username: 'username',
+    website: 'url',
+    birthdate: 'bday',
+    locale: 'language',
+  };
+  return tokens[claim] ?? 'on';
+}
+
+/** View model of {@link renderInvitationOnlyPage}. */
+export interface InvitationOnlyPageView extends PageBase {
+  /** The sign-in page to go back to. */
+  signInUrl: string;
+}
+
+/** Sign-up by invitation only (`accounts.signUp: 'invite'`): what to do instead, and the way back to sign in. */
+export function renderInvitationOnlyPage(view: InvitationOnlyPageView): string {
+  return renderDocument(
+    view,
+    'Sign-up is by invitation',
+    html`<h1>Sign-up is by invitation</h1><p class="lead">New accounts are created by invitation only. If you should have one, ask your administrator to invite you: the invitation comes by email.</p><div class="body"><a class="button button-secondary" href="${view.signInUrl}">Back to sign in</a></div>`,
+  );
+}
