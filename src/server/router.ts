@@ -32,6 +32,7 @@ import {
   accountTotpStart,
 } from './endpoints/account.js';
 import { interactionMfa, interactionMfaEnroll, interactionPasskey, interactionPasskeyOptions } from './endpoints/mfa.js';
+import { invitationAccept, invitationPage } from './endpoints/invitation.js';
 import { isClientAbort } from './http/client-abort.js';
 import { closeWhenBodyUnread, isReadingBody } from './http/connection.js';
 import { RequestDeadlineError, withinDeadline } from './http/deadline.js';
@@ -202,6 +203,12 @@ export function createRouter(ctx: Capabilities): Hono<Env> {
   route(at('accountPasskeyOptions'), ['POST'], accountPasskeyOptions);
   route(at('accountPasskeys'), ['POST'], accountPasskeyRegister);
   route(at('upstreamCallback'), ['GET', 'POST'], upstreamCallback, true);
+  route(
+    at('invitation'),
+    ['GET', 'POST'],
+    (scope, request, id, params) => (request.method === 'POST' ? invitationAccept : invitationPage)(scope, request, id, params),
+    true,
+  );
 
   function isPage(url: string): boolean {
     const path = new URL(url).pathname;

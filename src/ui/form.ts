@@ -28,9 +28,11 @@ export function textField(options: {
   autofocus?: boolean;
   invalid?: boolean;
   describedBy?: string;
+  /** Leaves `required` off (a field people may skip). */
+  optional?: boolean;
 }): SafeHtml {
   const o = options;
-  return html`<div class="field"><label for="${o.id}">${o.label}</label><input class="input" id="${o.id}" name="${o.name}" type="${o.type}" autocomplete="${o.autocomplete}"${o.type === 'text' && html` autocapitalize="none" spellcheck="false"`}${o.value !== undefined && html` value="${o.value}"`} required${o.autofocus && html` autofocus`}${o.invalid && html` aria-invalid="true"`}${o.describedBy !== undefined && html` aria-describedby="${o.describedBy}"`}></div>`;
+  return html`<div class="field"><label for="${o.id}">${o.label}</label><input class="input" id="${o.id}" name="${o.name}" type="${o.type}" autocomplete="${o.autocomplete}"${o.type === 'text' && html` autocapitalize="none" spellcheck="false"`}${o.value !== undefined && html` value="${o.value}"`}${!o.optional && html` required`}${o.autofocus && html` autofocus`}${o.invalid && html` aria-invalid="true"`}${o.describedBy !== undefined && html` aria-describedby="${o.describedBy}"`}></div>`;
 }
 
 /** A submit button; `name`/`value` tell the server which of several buttons was pressed. */
