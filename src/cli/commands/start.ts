@@ -15,8 +15,7 @@ import { createHttpServer, type GatehouseHttpServer, type HttpTimeouts } from '.
 import type { CliIo } from '../io.js';
 import { awaitDrainTurn, DRAIN_TIMEOUT_MS, restartOnlyChanges, tellPrimary, watchProcess, type ProcessControl } from '../process-control.js';
 import { openRuntime, resolveSecret, type Runtime } from '../runtime.js';
-import { commandSenders, derivedIssuer as issuerFor, emailTemplatesDir } from '../server-options.js';
-import { serverSettingsFrom } from '../settings.js';
+import { commandServerOptions, derivedIssuer as issuerFor } from '../server-options.js';
 import { runPrimary } from './start-workers.js';
 
 const START_USAGE = `Usage:
@@ -214,24 +213,16 @@ async function serveUntilStopped(
     const serverLogger = createLogger(config.logLevel);
     const scoped = runtime.bus ? busFor(runtime.bus) : undefined;
     // Every plain setting goes where the schema puts it; the objects are added here.
-    const settings = serverSettingsFrom(config);
+    const options = commandServerOptions(config, runtime, derivedIssuer);
     const server = createAuthorizationServer({
-      ...settings,
-      issuer: config.issuer ?? derivedIssuer,
-      store: runtime.store,
-      secret: runtime.secret,
+      ...options,
       upstreams: config.upstreams.map((upstream) => ({ timeoutMs: config.upstreamTimeoutMs, ...upstream })),
       ...(scoped ? { invalidation: scoped.bus } : {}),
       protection: {
-        ...settings.protection,
+        ...options.protection,
         ...(runtime.redis ? { redis: runtime.redis } : {}),
         ...(config.rateLimits ? { rateLimits: config.rateLimits } : {}),
       },
-      mfa: {
-        ...settings.mfa,
-        senders: commandSenders(config),
-      },
-      emails: { ...settings.emails, templatesDir: emailTemplatesDir(config) },
       logger: serverLogger,
     });
     try {

@@ -81,7 +81,7 @@ export async function inviteUser(ctx: InvitationContext, input: { email: string;
   const value: InvitationValue = { userId: '', email, ...(name ? { name } : {}) };
   const issued = await issueAccountToken(ctx, 'invitation', value, ttlMs, { key: INVITATIONS_KEY, replace: false });
   const link = `${urlTo(ctx, 'invitation')}?token=${issued.token}`;
-  const invitation = describeInvitation(issued.id, { ...value, issuedAt: ctx.clock.now() }, issued.expiresAt);
+  const invitation = describeInvitation(issued.id, { ...value, issuedAt: issued.expiresAt - ttlMs }, issued.expiresAt);
   await ctx.audit.record(auditEvent('user.invited', { email, invitation: invitation.id, replaced, emailed }));
   if (emailed) {
     await sendAccountEmail(ctx, { to: email, template: 'invitation', vars: { link, expiresIn: inWords(ttlMs), ...(name ? { name } : {}) } });
