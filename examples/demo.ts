@@ -15,7 +15,7 @@
 import { serve, type ServerType } from '@hono/node-server';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -244,7 +244,17 @@ function listenApp(options: Options): Promise<{ server: ServerType; serveApp: (a
 
 async function main(): Promise<void> {
   const options = readOptions();
-  const env = { ...process.env, GATEHOUSE_DATA_DIR: options.dataDir, GATEHOUSE_LOG_LEVEL: process.env.GATEHOUSE_LOG_LEVEL ?? 'warn' };
+  const env = {
+    ...process.env,
+    GATEHOUSE_DATA_DIR: options.dataDir,
+    GATEHOUSE_LOG_LEVEL: process.env.GATEHOUSE_LOG_LEVEL ?? 'warn',
+    // Anyone may create an account from the sign-in page ("Create an account"; the browser solves
+    // the proof of work, left on). Passwordless stays off: the demo shows the password sign-in
+    // its printed user has, and one way to sign in is enough to follow; set
+    // GATEHOUSE_PASSWORDLESS=email to try "Email me a sign-in code".
+    GATEHOUSE_SIGN_UP: process.env.GATEHOUSE_SIGN_UP ?? 'open',
+  };
+  const outbox = join(options.dataDir, 'outbox.jsonl');
   const issuer = `http://${host}:${options.port}`;
   const appUrl = `http://${host}:${options.appPort}`;
 
@@ -272,12 +282,13 @@ async function main(): Promise<void> {
   );
 
   if (options.json) {
-    process.stdout.write(`${JSON.stringify({ issuer, app: appUrl, username: state.user.username, password: state.user.password })}\n`);
+    process.stdout.write(`${JSON.stringify({ issuer, app: appUrl, username: state.user.username, password: state.user.password, outbox })}\n`);
   } else {
     process.stdout.write(`
   Gatehouse    ${issuer}
   Notes app    ${appUrl}    <- open this and press "Sign in with Gatehouse"
-  Sign in as   ${state.user.username} / ${state.user.password}
+  Sign in as   ${state.user.username} / ${state.user.password}    (or "Create an account" on the sign-in page)
+  Emails       ${relative(process.cwd(), outbox) || outbox}    (development: not sent; each link is also shown here)
 
   Machine client example: node dist-examples/machine-client.js
   Ctrl-C stops both.

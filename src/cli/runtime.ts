@@ -7,7 +7,7 @@ import { ConfigError } from '../core/errors.js';
 import { generateSecret, SecretKeys } from '../core/secret.js';
 import type { Store } from '../stores/contract.js';
 import { createSqliteStore } from '../stores/sqlite/index.js';
-import { createAuditLog } from '../server/audit/audit-log.js';
+import { createAuditLog, type AuditLog } from '../server/audit/audit-log.js';
 import { auditEvent, type AuditFields } from '../server/audit/events.js';
 import { silentLogger } from '../core/logger.js';
 import type { CliConfig } from './config.js';
@@ -62,6 +62,8 @@ export interface Runtime {
   bus: InvalidationBus | undefined;
   /** Records an operator's change in the audit log (database and, if set, the audit file). */
   audit(type: string, fields?: AuditFields): Promise<void>;
+  /** The same audit log, for server modules that record their own events (invitations). */
+  auditLog: AuditLog;
   close(): Promise<void>;
 }
 
@@ -155,8 +157,9 @@ export async function openRuntime(config: CliConfig, warn: (message: string) => 
     store = withClientCache(createHybridStore({ durable, redis, prefix }), bus);
   }
   const auditLog = createAuditLog({ store, secretKeys, logger: silentLogger(), ...(config.auditFile ? { file: config.auditFile } : {}) });
+  const operator = auditLog.forRequest({ requestId: null, ip: null, userAgent: 'gatehouse-cli' });
   const audit = async (type: string, fields: AuditFields = {}) => {
-    await auditLog.record(auditEvent(type, fields), { requestId: null, ip: null, userAgent: 'gatehouse-cli' });
+    await operator.record(auditEvent(type, fields));
   };
   return {
     store,
@@ -166,6 +169,7 @@ export async function openRuntime(config: CliConfig, warn: (message: string) => 
     redis,
     bus,
     audit,
+    auditLog: operator,
     async close() {
       await store.close();
       await redis?.quit().catch(() => redis.disconnect());

@@ -126,6 +126,8 @@ describe("readCommandSetting: a variable's text, a flag or a file value", () => 
         'GATEHOUSE_PASSWORD_RESET_TTL',
         'GATEHOUSE_DELETION_GRACE_DAYS',
         'GATEHOUSE_PROOF_OF_WORK',
+        // The account emails.
+        'GATEHOUSE_EMAIL_TEMPLATES_DIR',
       ].sort(),
     );
     expect(

@@ -11,6 +11,7 @@ import type { Cluster, Redis } from 'ioredis';
 import { DEFAULT_RATE_LIMITS, type RateLimitSettings } from './protection/rate-limits.js';
 import type { Store } from '../stores/contract.js';
 import { mfaSettings, protectionSettings, serverSettings } from './config/schema.js';
+import { loadEmailTemplates, type EmailOverrides } from './accounts/email-templates.js';
 
 /** One upstream provider users may sign in with. */
 export interface UpstreamOptions {
@@ -136,11 +137,13 @@ export type AuthorizationServerOptions = z.input<typeof optionsSchema>;
 type ParsedOptions = z.output<typeof optionsSchema>;
 
 /** Options after defaults are merged: what the server works with. */
-export type ResolvedOptions = Omit<ParsedOptions, 'tokens' | 'protection' | 'clock'> & {
+export type ResolvedOptions = Omit<ParsedOptions, 'tokens' | 'protection' | 'clock' | 'emails'> & {
   /** The issuer, parsed. */
   issuerUrl: URL;
   tokens: ParsedOptions['tokens'] & { defaultAudience: string };
   protection: Omit<ParsedOptions['protection'], 'rateLimits'> & { rateLimits: RateLimitSettings };
+  /** The operator's own email templates, read once from `emails.templatesDir`. */
+  emails: ParsedOptions['emails'] & { overrides: EmailOverrides };
   /** Cookies are `Secure` and `__Host-` prefixed when the issuer is https. */
   secureCookies: boolean;
   clock: Clock;
@@ -168,6 +171,7 @@ export function resolveOptions(options: AuthorizationServerOptions): ResolvedOpt
     issuerUrl,
     tokens: { ...settings.tokens, defaultAudience: settings.tokens.defaultAudience ?? settings.issuer },
     protection: { ...settings.protection, rateLimits: mergeRateLimits(settings.protection.rateLimits) },
+    emails: { ...settings.emails, overrides: loadEmailTemplates(settings.emails.templatesDir) },
     secureCookies: issuerUrl.protocol === 'https:',
     clock: settings.clock ?? systemClock,
   };

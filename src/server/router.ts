@@ -46,6 +46,7 @@ import { accountDelete, accountExportData } from './endpoints/account-data.js';
 import { interactionMfa, interactionMfaEnroll, interactionPasskey, interactionPasskeyOptions } from './endpoints/mfa.js';
 import { emailSignInLink, interactionEmailCode, interactionEmailCodeVerify } from './endpoints/email-sign-in.js';
 import { forgotPasswordPage, forgotPasswordPost, resetPasswordMfa, resetPasswordPage, resetPasswordPost } from './endpoints/password-reset.js';
+import { invitationAccept, invitationPage } from './endpoints/invitation.js';
 import { isClientAbort } from './http/client-abort.js';
 import { closeWhenBodyUnread, isReadingBody } from './http/connection.js';
 import { RequestDeadlineError, withinDeadline } from './http/deadline.js';
@@ -248,6 +249,8 @@ export function createRouter(ctx: Capabilities): Hono<Env> {
   route(at('verifyEmail'), ['GET', 'POST'], byMethod({ GET: verifyEmailLinkPage, POST: verifyEmailLink }), true);
   route(at('powChallenge'), ['GET'], powChallengeEndpoint);
   route(at('powScript'), ['GET'], powAsset);
+  // Invitations (issue 17): the emailed link's 'Set your password' page and its answer.
+  route(at('invitation'), ['GET', 'POST'], byMethod({ GET: invitationPage, POST: invitationAccept }), true);
 
   function isPage(url: string): boolean {
     const path = new URL(url).pathname;

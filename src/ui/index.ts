@@ -18,6 +18,7 @@ export { renderContactVerifyPage } from './contact-verify-page.js';
 export { renderAccountDeletedPage, renderDeleteAccountPage, renderEmailConfirmPage } from './account-change-pages.js';
 export { renderReauthRequiredPage } from './reauth-required-page.js';
 export { renderHomePage, type HomePageView } from './home-page.js';
+export { renderInvitationPage, renderInvitationReadyPage, type InvitationPageView, type InvitationReadyPageView } from './invitation-page.js';
 export { renderLockoutPage, type LockoutPageView } from './lockout-page.js';
 export { faviconSvg } from './favicon.js';
 export { describeSignInMethods, type SignInDetail } from './sign-in-methods.js';

@@ -1,6 +1,6 @@
 /**
  * `npm start` as the README describes it: what it prints (compared with the README's own sample,
- * read from README.md, modulo the ports and the generated password), that it reuses its clients when
+ * read from README.md, modulo the ports, the generated password and the outbox's path), that it reuses its clients when
  * started on other ports, that it stops as a whole (Ctrl-C/SIGTERM, or Gatehouse dying), and that a
  * busy port gives one line and leaves no process behind. Needs `npm run build`.
  */
@@ -29,7 +29,9 @@ function samplePattern(port: number, appPort: number): RegExp {
   const escaped = SAMPLE.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
     .replaceAll('127\\.0\\.0\\.1:3000', `127\\.0\\.0\\.1:${port}`)
     .replaceAll('127\\.0\\.0\\.1:3001', `127\\.0\\.0\\.1:${appPort}`)
-    .replace('<generated password>', '([\\w-]{12})');
+    .replace('<generated password>', '([\\w-]{12})')
+    // The outbox is shown relative to where the demo runs: here `data/` under the working directory.
+    .replace('\\.gatehouse/outbox\\.jsonl', 'data/outbox\\.jsonl');
   return new RegExp(`^${escaped}$`);
 }
 

@@ -1,7 +1,6 @@
 import cluster from 'node:cluster';
 import { readFileSync } from 'node:fs';
 import { createServer as createNetServer, type AddressInfo, type Server as NetServer } from 'node:net';
-import { join } from 'node:path';
 import { createSecureContext } from 'node:tls';
 import type { Server as HttpsServer } from 'node:https';
 import type { Logger } from 'pino';
@@ -9,21 +8,15 @@ import { ConfigError, OAuthError } from '../../core/errors.js';
 import { createLogger } from '../../core/logger.js';
 import { createAuthorizationServer, type AuthorizationServer, type FetchEnv } from '../../server/authorization-server.js';
 import { oauthErrorResponse } from '../../server/http/responses.js';
-import { createSenders, type Senders } from '../../server/mfa/senders/index.js';
 import type { InvalidationBus } from '../../stores/redis/invalidation-bus.js';
 import { configFrom, parseCommand } from '../args.js';
 import type { CliConfig } from '../config.js';
 import { createHttpServer, type GatehouseHttpServer, type HttpTimeouts } from '../http-server.js';
 import type { CliIo } from '../io.js';
 import { awaitDrainTurn, DRAIN_TIMEOUT_MS, restartOnlyChanges, tellPrimary, watchProcess, type ProcessControl } from '../process-control.js';
-import { OUTBOX_FILE, openRuntime, resolveSecret, type Runtime } from '../runtime.js';
-import { serverSettingsFrom } from '../settings.js';
+import { openRuntime, resolveSecret, type Runtime } from '../runtime.js';
+import { commandServerOptions, derivedIssuer as issuerFor } from '../server-options.js';
 import { runPrimary } from './start-workers.js';
-
-/** The senders that are configured, as the server's `mfa.senders` option. */
-function pickSenders(senders: Senders): { email?: Senders['email'] & object; sms?: Senders['sms'] & object } {
-  return { ...(senders.email ? { email: senders.email } : {}), ...(senders.sms ? { sms: senders.sms } : {}) };
-}
 
 const START_USAGE = `Usage:
   gatehouse start [--port 3000] [--host 127.0.0.1] [--issuer URL] [--data DIR]
@@ -213,41 +206,22 @@ async function serveUntilStopped(
     warn('running in development mode (--dev or GATEHOUSE_ENV=development): not for real deployments');
   }
   const port = listenFirst ? (http.server.address() as AddressInfo).port : startConfig.port;
-  const scheme = tls ? 'https' : 'http';
-  const derivedIssuer = `${scheme}://${startConfig.host.includes(':') ? `[${startConfig.host}]` : startConfig.host}:${port}`;
+  const derivedIssuer = issuerFor(startConfig.host, port, tls !== undefined);
 
   /** An authorization server for `config` over the runtime's stores, ready to serve. */
   const build = async (config: CliConfig): Promise<Serving> => {
     const serverLogger = createLogger(config.logLevel);
     const scoped = runtime.bus ? busFor(runtime.bus) : undefined;
     // Every plain setting goes where the schema puts it; the objects are added here.
-    const settings = serverSettingsFrom(config);
+    const options = commandServerOptions(config, runtime, derivedIssuer);
     const server = createAuthorizationServer({
-      ...settings,
-      issuer: config.issuer ?? derivedIssuer,
-      store: runtime.store,
-      secret: runtime.secret,
+      ...options,
       upstreams: config.upstreams.map((upstream) => ({ timeoutMs: config.upstreamTimeoutMs, ...upstream })),
       ...(scoped ? { invalidation: scoped.bus } : {}),
       protection: {
-        ...settings.protection,
+        ...options.protection,
         ...(runtime.redis ? { redis: runtime.redis } : {}),
         ...(config.rateLimits ? { rateLimits: config.rateLimits } : {}),
-      },
-      mfa: {
-        ...settings.mfa,
-        senders: pickSenders(
-          createSenders({
-            mode: config.mode,
-            outboxFile: join(config.dataDir, OUTBOX_FILE),
-            smtpUrl: config.smtpUrl,
-            smtpFrom: config.smtpFrom,
-            smtpTimeoutMs: config.smtpTimeoutMs,
-            webhookUrl: config.smsWebhookUrl,
-            webhookSecret: config.smsWebhookSecret,
-            webhookTimeoutMs: config.smsWebhookTimeoutMs,
-          }),
-        ),
       },
       logger: serverLogger,
     });

@@ -6,6 +6,7 @@ import { signInGenerationTtlMs, startSignInGeneration } from '../../server/prote
 import { configFrom, parseCommand } from '../args.js';
 import { printRecord, printTable, readAll, UsageError, type CliIo } from '../io.js';
 import { openRuntime } from '../runtime.js';
+import { invitationsCommand, inviteCommand } from './users-invitations.js';
 import { usersMfaCommand } from './users-mfa.js';
 
 const USERS_USAGE = `Usage:
@@ -19,9 +20,16 @@ const USERS_USAGE = `Usage:
   gatehouse users restore USER
   gatehouse users purge-deleted
   gatehouse users mfa list|reset|add-totp USER [--json]
+  gatehouse users invite --email E [--name "Full Name"] [--print-link] [--json]
+  gatehouse users invitations [--json]
+  gatehouse users invitations revoke ID
 USER is a username, an email or a sub. Passwords are read from standard input, never from arguments.
 set-password and revoke-sessions sign the user out everywhere and end every token issued on their
 behalf (refresh and access tokens); their consents to applications stay. remove does the same first.
+invite emails a single-use link to set a password and create the account (address verified),
+valid for GATEHOUSE_INVITATION_TTL; it needs an email sender (SMTP, the webhook, or --dev's
+outbox) unless --print-link, which prints the link on standard output. Inviting an address again
+replaces its earlier invitation; an address that has an account is refused.
 unlock ends the user's sign-in lockouts and per-account throttling at once, on every running server
 (the limit per address across accounts stays); their sessions and tokens are left as they are.
 restore brings back an account its owner deleted, while its deletion grace period
@@ -35,9 +43,10 @@ const OPTIONS = {
   'email-verified': { type: 'boolean', default: false },
   name: { type: 'string' },
   'password-stdin': { type: 'boolean', default: false },
+  'print-link': { type: 'boolean', default: false },
 } as const;
 
-const ACTIONS = new Set(['add', 'list', 'show', 'remove', 'set-password', 'revoke-sessions', 'unlock', 'restore', 'purge-deleted', 'mfa']);
+const ACTIONS = new Set(['add', 'list', 'show', 'remove', 'set-password', 'revoke-sessions', 'unlock', 'restore', 'purge-deleted', 'mfa', 'invite', 'invitations']);
 
 /** `gatehouse users ...`: manage end users. */
 export async function usersCommand(args: string[], io: CliIo, warn: (message: string) => void): Promise<number> {
@@ -121,6 +130,10 @@ export async function usersCommand(args: string[], io: CliIo, warn: (message: st
       }
       case 'mfa':
         return await usersMfaCommand(positionals, runtime, values.json, config.productName, io);
+      case 'invite':
+        return await inviteCommand(values, config, runtime, io);
+      case 'invitations':
+        return await invitationsCommand(positionals, values.json, config, runtime, io);
       default:
         throw new UsageError(`unknown users command "${action}"`);
     }

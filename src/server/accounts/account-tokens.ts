@@ -26,6 +26,8 @@ export interface IssuedAccountToken {
   /** Six digits, for reading mail on another device; only its keyed hash is stored. */
   code?: string;
   expiresAt: number;
+  /** The link's stored id (the keyed hash of its secret): names it for {@link revokeAccountTokenById}. */
+  id: string;
 }
 
 /** Artifact kinds: the link (keyed by the hash of its secret), and the code (keyed by purpose and account). */
@@ -69,11 +71,11 @@ export async function issueAccountToken(
   const expiresAt = now + ttlMs;
   const link = linkId(ctx, purpose, token);
   await artifacts.put({ kind: LINK, id: link, value: { ...value, issuedAt: now }, ownerId: owner, expiresAt });
-  if (!options.code) return { token, expiresAt };
+  if (!options.code) return { token, expiresAt, id: link };
   const code = String(randomInt(0, 1_000_000)).padStart(6, '0');
   const stored: StoredCode = { hash: ctx.secrets.hash(code, CODE), link, issuedAt: now };
   await artifacts.put({ kind: CODE, id: codeId(purpose, key), value: stored, ownerId: owner, expiresAt });
-  return { token, code, expiresAt };
+  return { token, code, expiresAt, id: link };
 }
 
 /** The link's value while it can still be used (unexpired, unused), without using it: for a page that shows a form. */

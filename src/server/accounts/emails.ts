@@ -1,6 +1,9 @@
 import type { ServerContext } from '../context.js';
 import type { EmailTemplate } from '../mfa/senders/sender.js';
+import { renderEmailHtml, renderEmailText, type EmailContent } from '../../ui/email-layout.js';
 import { escapeHtml } from '../../ui/escape.js';
+import { pageBase } from '../http/pages.js';
+import { BUILT_IN_EMAILS, fillPlaceholders, type BuiltInEmail, type EmailPlaceholder } from './email-templates.js';
 
 /**
  * What a template may say: chosen by the server (links it built, codes it drew, names it
@@ -28,97 +31,75 @@ export interface AccountEmail {
   vars?: EmailVars;
 }
 
-interface Rendered {
+/** A rendered email: subject, plain text and HTML. */
+export interface RenderedEmail {
   subject: string;
   text: string;
   html: string;
 }
 
-/** The built-in wording: subject and paragraphs (plain text; `{product}` and the vars filled in). */
-const TEMPLATES: Record<EmailTemplate, { subject: string; body: (vars: EmailVars, product: string) => string[]; action?: string }> = {
-  verify_email: {
-    subject: 'Confirm your email address for {product}',
-    body: (v) => [
-      `Your code is ${v.code ?? ''}. Or confirm with the button below. It works for ${v.expiresIn ?? '24 hours'}.`,
-      'If you did not ask for this, you can ignore this email.',
-    ],
-    action: 'Confirm my email address',
-  },
-  sign_up_existing: {
-    subject: 'Someone tried to create a {product} account with your address',
-    body: () => [
-      'Someone, perhaps you, tried to create an account with this email address. You already have one.',
-      'If it was you, sign in, or use "Forgot password?" on the sign-in page. If not, you can ignore this email: nothing changed.',
-    ],
-  },
-  password_reset: {
-    subject: 'Reset your {product} password',
-    body: (v) => [
-      `Choose a new password with the button below. The link works once, for ${v.expiresIn ?? '30 minutes'}.`,
-      'If you did not ask for this, you can ignore this email: your password stays as it is.',
-    ],
-    action: 'Choose a new password',
-  },
-  invitation: {
-    subject: 'You are invited to {product}',
-    body: (v) => [`You are invited to create your account. Choose your password with the button below. The link works for ${v.expiresIn ?? '7 days'}.`],
-    action: 'Accept the invitation',
-  },
-  email_sign_in: {
-    subject: 'Your {product} sign-in code',
-    body: (v) => [
-      `Your sign-in code is ${v.code ?? ''}. Or sign in with the button below. It works once, for ${v.expiresIn ?? '10 minutes'}.`,
-      'If you did not ask for this, you can ignore this email.',
-    ],
-    action: 'Sign in',
-  },
-  email_change: {
-    subject: 'Confirm your new email address for {product}',
-    body: (v) => [
-      `Your code is ${v.code ?? ''}. Or confirm with the button below. Until you do, your account keeps its current address. It works for ${v.expiresIn ?? '24 hours'}.`,
-    ],
-    action: 'Confirm my new address',
-  },
-  email_changed: {
-    subject: 'The email address of your {product} account is changing',
-    body: (v) => [
-      `Someone signed in to your account asked to change its email address to ${v.newEmail ?? 'another address'}. It changes once the new address is confirmed.`,
-      'If this was not you, sign in and change your password now.',
-    ],
-  },
-  password_changed: {
-    subject: 'Your {product} password was changed',
-    body: () => [
-      'The password of your account was changed, and every other session was signed out.',
-      'If this was not you, reset your password now with "Forgot password?" on the sign-in page.',
-    ],
-  },
-  factor_added: {
-    subject: 'A sign-in method was added to your {product} account',
-    body: (v) => [
-      `${capitalised(v.detail ?? 'A sign-in method')} was added to your account.`,
-      'If this was you, there is nothing to do. If it was not, sign in now, remove it on your account page, and change your password.',
-    ],
-  },
-  account_deleted: {
-    subject: 'Your {product} account is deleted',
-    body: (v) => [v.detail ?? 'Your account was deleted, with everything it held.', 'If this was not you, contact the administrator.'],
-  },
+/** What a built-in email says when the caller leaves a var out. */
+const FALLBACKS: Partial<Record<EmailTemplate, Partial<EmailVars>>> = {
+  verify_email: { expiresIn: '24 hours' },
+  password_reset: { expiresIn: '30 minutes' },
+  invitation: { expiresIn: '7 days' },
+  email_sign_in: { expiresIn: '10 minutes' },
+  email_change: { expiresIn: '24 hours' },
+  email_changed: { newEmail: 'another address' },
+  factor_added: { detail: 'a new sign-in method' },
+  account_deleted: { detail: 'Your account was deleted, with everything it held.' },
 };
 
-/** Fills the template: plain text (vars as they are) and HTML (every var escaped). */
-export function renderAccountEmail(ctx: Pick<ServerContext, 'config'>, template: EmailTemplate, vars: EmailVars = {}): Rendered {
-  const product = ctx.config.branding.productName;
-  const spec = TEMPLATES[template];
-  const subject = spec.subject.replaceAll('{product}', product);
-  const paragraphs = spec.body(vars, product);
-  const text = [...paragraphs, ...(spec.action && vars.link ? [`${spec.action}: ${vars.link}`] : [])].join('\n\n');
-  const html =
-    `<!doctype html><html><body style="font-family:system-ui,sans-serif;line-height:1.5">` +
-    paragraphs.map((paragraph) => `<p>${escapeHtml(paragraph)}</p>`).join('') +
-    (spec.action && vars.link ? `<p><a href="${escapeHtml(vars.link)}">${escapeHtml(spec.action)}</a></p>` : '') +
-    `</body></html>`;
+/**
+ * Renders an account email for `to`: the operator's own template files where there are some
+ * (`emails.templatesDir`, read at construction), the built-in wording and branded layout
+ * otherwise. Placeholders are filled HTML-escaped in HTML and as they are in text; the subject
+ * is one line whatever a value holds.
+ *
+ * @example
+ * const { subject, text, html } = renderAccountEmail(ctx, 'password_reset', { link, expiresIn: '30 minutes' }, 'ada@example.com');
+ */
+export function renderAccountEmail(ctx: Pick<ServerContext, 'config'>, template: EmailTemplate, vars: EmailVars = {}, to = ''): RenderedEmail {
+  const values = placeholderValues(ctx, template, vars, to);
+  const builtIn = BUILT_IN_EMAILS[template];
+  const override = ctx.config.emails.overrides[template] ?? {};
+  const content = builtInContent(builtIn, values);
+  const subject = oneLine(fillPlaceholders(override.subject ?? builtIn.subject, values));
+  const text = override.text === undefined ? renderEmailText(content) : fillPlaceholders(override.text, values);
+  const html = override.html === undefined ? renderEmailHtml(pageBase(ctx).branding, content) : fillPlaceholders(override.html, values, escapeHtml);
   return { subject, text, html };
+}
+
+/** Every placeholder's value: the vars given, the fallbacks, the product and the recipient. */
+function placeholderValues(
+  ctx: Pick<ServerContext, 'config'>,
+  template: EmailTemplate,
+  vars: EmailVars,
+  to: string,
+): Partial<Record<EmailPlaceholder, string>> {
+  const given = Object.fromEntries(Object.entries(vars).filter(([, value]) => value !== undefined && value !== ''));
+  return { ...FALLBACKS[template], ...given, product: ctx.config.branding.productName, email: to };
+}
+
+/** The built-in email's content, filled (the layout escapes it). */
+function builtInContent(email: BuiltInEmail, values: Partial<Record<EmailPlaceholder, string>>): EmailContent {
+  const fill = (text: string) => fillPlaceholders(text, values);
+  return {
+    heading: fill(email.heading),
+    greeting: values.name ? `Hello ${values.name},` : 'Hello,',
+    paragraphs: email.paragraphs.map(fill),
+    ...(values.code && email.placeholders.includes('code') ? { code: values.code } : {}),
+    ...(email.action && values.link ? { action: { label: email.action, url: values.link } } : {}),
+    footer: fill(email.footer),
+  };
+}
+
+/** Control characters and line breaks in a subject would forge headers: spaces instead. */
+function oneLine(text: string): string {
+  return text
+    .replace(/[\p{Cc}\u2028\u2029]/gu, ' ')
+    .replace(/\s+/g, ' ')
+    .trim();
 }
 
 /**
@@ -129,7 +110,7 @@ export function renderAccountEmail(ctx: Pick<ServerContext, 'config'>, template:
 export async function sendAccountEmail(ctx: Pick<ServerContext, 'config'>, email: AccountEmail): Promise<void> {
   const sender = ctx.config.mfa.senders.email;
   if (!sender?.sendEmail) return;
-  const rendered = renderAccountEmail(ctx, email.template, email.vars);
+  const rendered = renderAccountEmail(ctx, email.template, email.vars, email.to);
   await sender.sendEmail({
     channel: 'email',
     template: email.template,
@@ -154,8 +135,4 @@ export function afterAnswer(ctx: Pick<ServerContext, 'logger' | 'request'>, what
   setImmediate(() => {
     work().catch((error: unknown) => ctx.logger.warn({ err: error, requestId: ctx.request.id }, `${what} failed`));
   });
-}
-
-function capitalised(text: string): string {
-  return text.charAt(0).toUpperCase() + text.slice(1);
 }

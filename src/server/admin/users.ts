@@ -36,7 +36,8 @@ function normaliseUsername(username: string): string {
   return value;
 }
 
-function normaliseEmail(email: string | null | undefined): string | null {
+/** An address as stored: trimmed and lower-cased; `null` for none. Throws {@link AdminInputError} when it is not one. */
+export function normaliseEmail(email: string | null | undefined): string | null {
   if (email === undefined || email === null || email === '') return null;
   const value = email.trim().toLowerCase();
   if (value.length > 254 || !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(value)) throw new AdminInputError('email', `"${email}" is not an email address`);

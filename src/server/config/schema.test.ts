@@ -107,6 +107,7 @@ const DEFAULTS: [path: string, fallback: unknown][] = [
   ['branding.productName', 'Gatehouse'],
   ['branding.logoUrl', undefined],
   ['branding.primaryColor', '#2f5bea'],
+  ['emails.templatesDir', undefined],
   ['scopes', []],
   ['migrate', true],
 ];

@@ -371,6 +371,16 @@ export const brandingSettings = section({
   }),
 });
 
+/** `emails`: the account emails (verification, reset, invitation, notices). */
+export const emailSettings = section({
+  templatesDir: setting(path().optional(), {
+    description:
+      "A directory of your own versions of the account emails: `<template>.subject.txt`, `<template>.txt` and `<template>.html` with `{{placeholder}}`s, each optional (a missing file keeps the built-in one). Read once at start; an unreadable file, a file that is no template's, or an unknown placeholder stops the start naming the file. See [emails](emails.md).",
+    defaultText: 'none: the built-in emails',
+    command: { env: 'GATEHOUSE_EMAIL_TEMPLATES_DIR', default: '`DATA_DIR/emails` (used only if it exists)' },
+  }),
+});
+
 /** `keys`: signing keys. */
 export const keySettings = section({
   refreshInterval: setting(seconds(1, 86_400).default(60), {
@@ -420,6 +430,7 @@ export const serverSettings = z.strictObject({
   protection: protectionSettings.prefault({}),
   audit: auditSettings.prefault({}),
   branding: brandingSettings.prefault({}),
+  emails: emailSettings.prefault({}),
   scopes: setting(
     list(text({ pattern: /^[\x21\x23-\x5B\x5D-\x7E]+$/, message: 'must be a valid scope token (RFC 6749 §3.3)' }), 'scope tokens (RFC 6749 §3.3)').default([]),
     {

@@ -1,4 +1,5 @@
 import type { MfaFactorType, UserRecord } from '../../stores/contract.js';
+import { sendAccountEmail } from '../accounts/emails.js';
 import { auditEvent } from '../audit/events.js';
 import type { ServerContext } from '../context.js';
 
@@ -30,9 +31,16 @@ export async function factorAdded(
     }),
   );
   const sender = ctx.config.mfa.senders.email;
-  if (!sender?.notify || !user.email) return;
+  if (!sender || !user.email) return;
+  const warn = (error: unknown) => ctx.logger.warn({ err: error, sub: user.id }, 'the security notice could not be sent');
+  if (sender.sendEmail) {
+    const vars = { detail: DETAIL[type], ...(typeof user.profile.name === 'string' ? { name: user.profile.name } : {}) };
+    sendAccountEmail(ctx, { to: user.email, template: 'factor_added', vars }).catch(warn);
+    return;
+  }
+  // A custom sender without account emails still gets the notice in its older form.
   sender
-    .notify({
+    .notify?.({
       channel: 'email',
       to: user.email,
       kind: 'factor_added',
@@ -40,5 +48,5 @@ export async function factorAdded(
       productName: ctx.config.branding.productName,
       at: new Date(ctx.clock.now()),
     })
-    .catch((error: unknown) => ctx.logger.warn({ err: error, sub: user.id }, 'the security notice could not be sent'));
+    .catch(warn);
 }

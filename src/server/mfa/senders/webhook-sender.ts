@@ -2,7 +2,16 @@ import { createHmac } from 'node:crypto';
 import { ConfigError } from '../../../core/errors.js';
 import { isLoopbackHost } from '../../../core/urls.js';
 import { SenderError } from './sender-error.js';
-import { messageText, type Channel, type CodePurpose, type OneTimeCodeMessage, type Sender } from './sender.js';
+import {
+  assertValidEmail,
+  messageText,
+  type Channel,
+  type CodePurpose,
+  type EmailMessage,
+  type EmailTemplate,
+  type OneTimeCodeMessage,
+  type Sender,
+} from './sender.js';
 
 /**
  * Header carrying `sha256=<hex HMAC-SHA256 of "<timestamp>.<raw body>">` when a secret is configured.
@@ -39,6 +48,30 @@ export interface WebhookBody {
   code: string;
   /** Email subject; a pipeline that only sends SMS ignores it. */
   subject: string;
+}
+
+/**
+ * The JSON body POSTed to the webhook for an account email (verification, reset, invitation,
+ * notices): ready to send as a multipart email, signed like the codes.
+ *
+ * @example
+ * const body: WebhookEmailBody = { channel: 'email', to: 'ada@example.com', template: 'password_reset',
+ *   subject: 'Reset your Gatehouse password', text: 'Hello,…', html: '<!doctype html>…', link: 'https://…' };
+ */
+export interface WebhookEmailBody {
+  channel: 'email';
+  to: string;
+  /** Which account email it is. */
+  template: EmailTemplate;
+  subject: string;
+  /** The plain-text part. */
+  text: string;
+  /** The HTML part. */
+  html: string;
+  /** The link the email carries, for pipelines that render their own templates. */
+  link?: string;
+  /** The one-time code it carries, likewise. */
+  code?: string;
 }
 
 /**
@@ -91,7 +124,8 @@ function webhookSignature(body: string, secret: string, timestamp: string): stri
 
 /**
  * Delivers one-time codes by POSTing JSON ({@link WebhookBody}) to an HTTPS endpoint: an SMS
- * gateway adapter or any custom pipeline. Carries both channels. With `secret`, each request is
+ * gateway adapter or any custom pipeline. Carries both channels, and account emails
+ * ({@link WebhookEmailBody}, with their HTML and plain-text parts). With `secret`, each request is
  * signed ({@link WEBHOOK_SIGNATURE_HEADER}) and timestamped ({@link WEBHOOK_TIMESTAMP_HEADER}).
  *
  * Any answer other than 2xx, including a redirect, rejects with a {@link SenderError} naming the
@@ -121,45 +155,55 @@ export function createWebhookSender(options: WebhookSenderOptions): WebhookSende
   // Named in errors instead of the full URL: paths and queries of gateways often carry API keys.
   const origin = url.origin;
 
+  /** POSTs one JSON body, signed when a secret is set; resolves on a 2xx answer. */
+  async function post(payload: WebhookBody | WebhookEmailBody): Promise<void> {
+    const body = JSON.stringify(payload);
+    const headers: Record<string, string> = {
+      'content-type': 'application/json',
+      'user-agent': 'gatehouse',
+    };
+    if (secret !== undefined) {
+      const timestamp = String(Math.floor(now() / 1000));
+      headers[WEBHOOK_TIMESTAMP_HEADER] = timestamp;
+      headers[WEBHOOK_SIGNATURE_HEADER] = webhookSignature(body, secret, timestamp);
+    }
+
+    const signal = AbortSignal.timeout(timeoutMs);
+    let response: Response;
+    try {
+      // A followed redirect would carry the code and signature to a host nobody configured.
+      response = await fetchImpl(url, { method: 'POST', headers, body, redirect: 'manual', signal });
+    } catch (error) {
+      if (signal.aborted) {
+        throw new SenderError(`webhook ${origin} did not answer within ${timeoutMs} ms`, 'ERR_DELIVERY_TIMEOUT');
+      }
+      throw new SenderError(`webhook ${origin} could not be reached (${networkCode(error)})`, 'ERR_DELIVERY_FAILED');
+    }
+    // The body is not read, so nothing the gateway echoes (the code, say) reaches an error message.
+    await response.body?.cancel().catch(() => undefined);
+    if (response.status < 200 || response.status > 299) {
+      throw new SenderError(`webhook ${origin} answered HTTP ${response.status}`, 'ERR_DELIVERY_FAILED', response.status);
+    }
+  }
+
   return {
     kind: 'webhook',
     async send(message: OneTimeCodeMessage): Promise<void> {
       const { subject, text } = messageText(message);
-      const payload: WebhookBody = {
-        channel: message.channel,
+      await post({ channel: message.channel, to: message.to, text, purpose: message.purpose, code: message.code, subject });
+    },
+    async sendEmail(message: EmailMessage): Promise<void> {
+      assertValidEmail(message);
+      await post({
+        channel: 'email',
         to: message.to,
-        text,
-        purpose: message.purpose,
-        code: message.code,
-        subject,
-      };
-      const body = JSON.stringify(payload);
-      const headers: Record<string, string> = {
-        'content-type': 'application/json',
-        'user-agent': 'gatehouse',
-      };
-      if (secret !== undefined) {
-        const timestamp = String(Math.floor(now() / 1000));
-        headers[WEBHOOK_TIMESTAMP_HEADER] = timestamp;
-        headers[WEBHOOK_SIGNATURE_HEADER] = webhookSignature(body, secret, timestamp);
-      }
-
-      const signal = AbortSignal.timeout(timeoutMs);
-      let response: Response;
-      try {
-        // A followed redirect would carry the code and signature to a host nobody configured.
-        response = await fetchImpl(url, { method: 'POST', headers, body, redirect: 'manual', signal });
-      } catch (error) {
-        if (signal.aborted) {
-          throw new SenderError(`webhook ${origin} did not answer within ${timeoutMs} ms`, 'ERR_DELIVERY_TIMEOUT');
-        }
-        throw new SenderError(`webhook ${origin} could not be reached (${networkCode(error)})`, 'ERR_DELIVERY_FAILED');
-      }
-      // The body is not read, so nothing the gateway echoes (the code, say) reaches an error message.
-      await response.body?.cancel().catch(() => undefined);
-      if (response.status < 200 || response.status > 299) {
-        throw new SenderError(`webhook ${origin} answered HTTP ${response.status}`, 'ERR_DELIVERY_FAILED', response.status);
-      }
+        template: message.template,
+        subject: message.subject,
+        text: message.text,
+        html: message.html,
+        ...(message.link ? { link: message.link } : {}),
+        ...(message.code ? { code: message.code } : {}),
+      });
     },
   };
 }

@@ -1,0 +1,190 @@
+import type { UserRecord } from '../../stores/contract.js';
+import { AdminInputError } from '../admin/input-error.js';
+import { createUser, normaliseEmail } from '../admin/users.js';
+import { auditEvent } from '../audit/events.js';
+import type { ServerContext } from '../context.js';
+import { urlTo } from '../routes.js';
+import {
+  consumeAccountToken,
+  issueAccountToken,
+  listAccountTokens,
+  peekAccountToken,
+  revokeAccountTokenById,
+  type AccountTokenValue,
+} from './account-tokens.js';
+import { accountEmailsAvailable, sendAccountEmail } from './emails.js';
+import { checkNewPassword } from './password-policy.js';
+import { usernameForEmail } from './usernames.js';
+
+/**
+ * Invitations: an operator invites an address (`gatehouse users invite`, later the admin API), the
+ * person sets a password from the emailed link, and the account exists from then on, its address
+ * verified by the link itself. Invitations are an operator action: they work whatever
+ * `accounts.signUp` says.
+ */
+
+/** What invitations need: the store, the clock, the keys that hash links, the settings, and the audit log. */
+export type InvitationContext = Pick<ServerContext, 'store' | 'clock' | 'secrets' | 'config' | 'audit'>;
+
+/** All invitations are kept under this one key, so that they can be listed. */
+const INVITATIONS_KEY = 'invitations';
+
+/** What an invitation link stands for. */
+interface InvitationValue extends AccountTokenValue {
+  name?: string;
+}
+
+/**
+ * How much of the link's stored id (a keyed hash of its secret, base64url) names an invitation:
+ * 96 bits, unique among pending invitations, short enough to type, and kept in audit events (which
+ * redact longer runs as possible secrets).
+ */
+const ID_LENGTH = 16;
+
+/** A pending invitation, as operators see it (never its link). */
+export interface Invitation {
+  /** Names the invitation for `revokeInvitation`: the start of the keyed hash of the link's secret, which does not open it. */
+  id: string;
+  email: string;
+  name?: string;
+  invitedAt: number;
+  expiresAt: number;
+}
+
+/** An invitation just made: its link (shown only when asked for) and whether the email went out. */
+export interface NewInvitation {
+  invitation: Invitation;
+  link: string;
+  emailed: boolean;
+}
+
+/**
+ * Invites `email`: refuses an address that already has an account, ends an earlier invitation of
+ * the same address, issues a single-use link valid for `accounts.invitationTtl`, emails it when an
+ * email sender is configured, and audits `user.invited`. With `requireEmail`, refuses (before
+ * issuing anything) when no email can go out.
+ *
+ * @throws {AdminInputError} for a malformed address, an address with an account, or no email sender.
+ */
+export async function inviteUser(ctx: InvitationContext, input: { email: string; name?: string }, options: { requireEmail: boolean }): Promise<NewInvitation> {
+  const email = normaliseEmail(input.email);
+  if (email === null) throw new AdminInputError('email', 'an address is required');
+  const name = nonEmpty(input.name);
+  const existing = await ctx.store.users.findByLogin(email);
+  if (existing) throw new AdminInputError('email', `${email} already has an account (${existing.username}); nothing to invite`);
+  const emailed = accountEmailsAvailable(ctx);
+  if (options.requireEmail && !emailed) {
+    throw new AdminInputError('email', 'no email sender is configured (GATEHOUSE_SMTP_URL, or --dev for the development outbox) to send the invitation');
+  }
+  const replaced = await revokeInvitationsOf(ctx, email);
+  const ttlMs = ctx.config.accounts.invitationTtl * 1000;
+  const value: InvitationValue = { userId: '', email, ...(name ? { name } : {}) };
+  const issued = await issueAccountToken(ctx, 'invitation', value, ttlMs, { key: INVITATIONS_KEY, replace: false });
+  const link = `${urlTo(ctx, 'invitation')}?token=${issued.token}`;
+  const invitation = describeInvitation(issued.id, { ...value, issuedAt: issued.expiresAt - ttlMs }, issued.expiresAt);
+  await ctx.audit.record(auditEvent('user.invited', { email, invitation: invitation.id, replaced, emailed }));
+  if (emailed) {
+    await sendAccountEmail(ctx, { to: email, template: 'invitation', vars: { link, expiresIn: inWords(ttlMs), ...(name ? { name } : {}) } });
+  }
+  return { invitation, link, emailed };
+}
+
+/** The pending invitations (unused, unexpired), newest first. */
+export async function listInvitations(ctx: Pick<ServerContext, 'store' | 'clock'>): Promise<Invitation[]> {
+  return (await pendingLinks(ctx)).map((link) => describeInvitation(link.id, link.value, link.expiresAt));
+}
+
+/** The invitation links still usable, with their stored ids. */
+async function pendingLinks(ctx: Pick<ServerContext, 'store' | 'clock'>) {
+  const now = ctx.clock.now();
+  const links = await listAccountTokens(ctx, 'invitation', INVITATIONS_KEY);
+  return links.filter((link) => link.expiresAt > now);
+}
+
+/**
+ * Ends a pending invitation by its id: its link stops working. Audits `invitation.revoked`.
+ *
+ * @throws {AdminInputError} when no pending invitation has that id.
+ */
+export async function revokeInvitation(ctx: InvitationContext, id: string): Promise<Invitation> {
+  const link = (await pendingLinks(ctx)).find((entry) => publicId(entry.id) === id);
+  if (!link || !(await revokeAccountTokenById(ctx, link.id))) throw new AdminInputError('invitation', `no pending invitation "${id}"`);
+  const invitation = describeInvitation(link.id, link.value, link.expiresAt);
+  await ctx.audit.record(auditEvent('invitation.revoked', { email: invitation.email, invitation: id }));
+  return invitation;
+}
+
+/** The invitation a link stands for while it can be used, without using it (the page's form). */
+export async function peekInvitation(ctx: Pick<ServerContext, 'secrets' | 'store'>, token: string): Promise<{ email: string; name?: string } | undefined> {
+  const value = await peekAccountToken<InvitationValue>(ctx, 'invitation', token);
+  return value && { email: value.email, ...(value.name ? { name: value.name } : {}) };
+}
+
+/** What accepting an invitation came to. */
+export type AcceptResult =
+  | { ok: true; user: UserRecord }
+  /** The password was refused (the reason is a sentence for the page); the link is still good. */
+  | { ok: false; reason: 'password'; message: string; email: string }
+  /** Unknown, used, expired or revoked, or the address got an account meanwhile. */
+  | { ok: false; reason: 'invalid' };
+
+/**
+ * Accepts an invitation: checks the chosen password against the policy first (the link stays
+ * good when it is refused), then uses the link up, for exactly one caller however many race (the
+ * store's atomic consume), and creates the account: the invited address, verified (the link
+ * proved it), the name, the password hashed with argon2id. Audits `invitation.accepted`.
+ */
+export async function acceptInvitation(ctx: InvitationContext, token: string, input: { name?: string; password: string }): Promise<AcceptResult> {
+  const pending = await peekInvitation(ctx, token);
+  if (!pending) return { ok: false, reason: 'invalid' };
+  const name = nonEmpty(input.name) ?? pending.name;
+  const verdict = checkNewPassword(ctx.config, input.password, { email: pending.email, name: name ?? null });
+  if (!verdict.ok) return { ok: false, reason: 'password', message: verdict.reason, email: pending.email };
+  const value = await consumeAccountToken<InvitationValue>(ctx, 'invitation', token);
+  if (!value) return { ok: false, reason: 'invalid' };
+  // An account made for the address since the invitation (sign-up, the CLI) keeps it; the link is spent.
+  if (await ctx.store.users.findByLogin(value.email)) return { ok: false, reason: 'invalid' };
+  const username = await usernameForEmail(ctx.store, value.email);
+  const user = await createUser(
+    ctx.store,
+    { username, email: value.email, emailVerified: true, password: input.password, ...(name ? { name } : {}) },
+    ctx.clock.now(),
+  );
+  await ctx.audit.record(auditEvent('invitation.accepted', { sub: user.id, email: value.email }));
+  return { ok: true, user };
+}
+
+/** Ends the pending invitations of `email` (re-inviting replaces them); how many there were. */
+async function revokeInvitationsOf(ctx: InvitationContext, email: string): Promise<number> {
+  const earlier = (await pendingLinks(ctx)).filter((link) => link.value.email === email);
+  for (const link of earlier) await revokeAccountTokenById(ctx, link.id);
+  return earlier.length;
+}
+
+function describeInvitation(storedId: string, value: AccountTokenValue, expiresAt: number): Invitation {
+  const name = typeof value.name === 'string' ? value.name : undefined;
+  return {
+    id: publicId(storedId),
+    email: value.email,
+    ...(name ? { name } : {}),
+    invitedAt: typeof value.issuedAt === 'number' ? value.issuedAt : 0,
+    expiresAt,
+  };
+}
+
+/** The text trimmed, or `undefined` when nothing is left. */
+function nonEmpty(text: string | undefined): string | undefined {
+  const trimmed = text?.trim();
+  return trimmed === '' ? undefined : trimmed;
+}
+
+function publicId(storedId: string): string {
+  return storedId.slice(0, ID_LENGTH);
+}
+
+/** A lifetime in words for the email: "7 days", "1 day", "12 hours". */
+function inWords(ms: number): string {
+  const hours = Math.round(ms / 3_600_000);
+  if (hours % 24 === 0) return hours === 24 ? '1 day' : `${hours / 24} days`;
+  return hours === 1 ? '1 hour' : `${hours} hours`;
+}

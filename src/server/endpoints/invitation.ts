@@ -1,0 +1,84 @@
+import { renderInvitationPage, renderInvitationReadyPage } from '../../ui/index.js';
+import { acceptInvitation, peekInvitation } from '../accounts/invitations.js';
+import type { ServerContext } from '../context.js';
+import { endpoint, type EndpointInput } from '../http/endpoint.js';
+import type { FormParams } from '../http/form.js';
+import { htmlResponse } from '../http/html.js';
+import { errorPage, pageBase } from '../http/pages.js';
+import { pipeline } from '../http/pipeline.js';
+import { pathTo, urlTo } from '../routes.js';
+import { csrfToken, existingBrowserId, identifyBrowser, verifyCsrf } from '../session/browser.js';
+import { readAccountForm } from '../steps/account.js';
+
+/** What the invitation form's CSRF token is bound to, with the browser id. */
+const INVITATION_CSRF_SUBJECT = 'invitation';
+
+type Page = Pick<ServerContext, 'config' | 'secrets'>;
+
+/** The page for a link that cannot be used (unknown, used, expired, revoked): it says what to do. */
+function invalidInvitationPage(ctx: Page): Response {
+  return errorPage(
+    ctx,
+    410,
+    'This invitation link no longer works',
+    'It was already used, it expired, or the invitation was withdrawn. If you already set your password, sign in; otherwise ask whoever invited you for a new invitation.',
+  );
+}
+
+/** "Set your password", bound to this browser's cookie (created here when it has none). */
+function invitationForm(
+  ctx: Page,
+  browser: { id: string; setCookie?: string | undefined },
+  view: { token: string; email: string; name?: string | undefined; error?: string },
+  status = 200,
+): Response {
+  return htmlResponse(
+    ctx,
+    (nonce) =>
+      renderInvitationPage({
+        ...pageBase(ctx),
+        nonce,
+        action: pathTo(ctx, 'invitation'),
+        csrfToken: csrfToken(ctx, browser.id, INVITATION_CSRF_SUBJECT),
+        token: view.token,
+        email: view.email,
+        ...(view.name ? { name: view.name } : {}),
+        ...(view.error ? { error: view.error } : {}),
+      }),
+    { status, setCookies: browser.setCookie ? [browser.setCookie] : [] },
+  );
+}
+
+/** GET `/invitation?token=…`: the form while the link can be used, the "no longer works" page otherwise. */
+async function showInvitation({ ctx, request }: EndpointInput): Promise<Response> {
+  const token = new URL(request.url).searchParams.get('token') ?? '';
+  const pending = await peekInvitation(ctx, token);
+  if (!pending) return invalidInvitationPage(ctx);
+  return invitationForm(ctx, identifyBrowser(ctx, request), { token, email: pending.email, name: pending.name });
+}
+
+/** The form came from this browser (its cookie and the token bound to it); otherwise a 403 page. */
+function checkInvitationCsrf({ ctx, request, form }: Pick<EndpointInput, 'ctx' | 'request'> & { form: FormParams }): Response | { browserId: string } {
+  const browserId = existingBrowserId(ctx, request);
+  if (browserId && verifyCsrf(ctx, browserId, INVITATION_CSRF_SUBJECT, form.get('csrf'))) return { browserId };
+  return errorPage(ctx, 403, 'Request not accepted', 'The form was not accepted. Open the link in your invitation email again.');
+}
+
+/** POST: accepts the invitation; the form again with the policy's reason, or the "account ready" page. */
+async function answerInvitation({ ctx, form, browserId }: EndpointInput & { form: FormParams; browserId: string }): Promise<Response> {
+  const token = form.get('token') ?? '';
+  const name = form.get('name');
+  const result = await acceptInvitation(ctx, token, { name, password: form.get('password') ?? '' });
+  if (!result.ok && result.reason === 'invalid') return invalidInvitationPage(ctx);
+  if (!result.ok) return invitationForm(ctx, { id: browserId }, { token, email: result.email, name, error: result.message }, 400);
+  const email = result.user.email ?? result.user.username;
+  return htmlResponse(ctx, (nonce) => renderInvitationReadyPage({ ...pageBase(ctx), nonce, email, signInUrl: urlTo(ctx, 'account') }));
+}
+
+/** GET `/invitation`: "Set your password" for an invitation link. */
+export const invitationPage = endpoint(pipeline<EndpointInput>('invitation.show').respond(showInvitation));
+
+/** POST `/invitation`: the chosen password; creates the account (once, however many race). */
+export const invitationAccept = endpoint(
+  pipeline<EndpointInput>('invitation.accept').step(readAccountForm).step(checkInvitationCsrf).respond(answerInvitation),
+);

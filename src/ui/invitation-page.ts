@@ -1,0 +1,70 @@
+import { html } from './escape.js';
+import { postForm, submitButton, textField } from './form.js';
+import { renderDocument, type PageBase } from './layout.js';
+import { alertBox } from './message-box.js';
+
+/** View model of {@link renderInvitationPage}. */
+export interface InvitationPageView extends PageBase {
+  /** Where the form posts to. */
+  action: string;
+  csrfToken: string;
+  /** The invitation link's secret, posted back in a hidden field. */
+  token: string;
+  /** The invited address (the account's, verified by the link). */
+  email: string;
+  /** The name to prefill: the one the operator gave, or the one just typed. */
+  name?: string;
+  /** Why the password was refused, as a sentence. */
+  error?: string;
+}
+
+/**
+ * "Set your password": the invited address, the name (prefilled, optional) and a new password,
+ * posted as `name`, `password`, `token` and `csrf`.
+ */
+export function renderInvitationPage(view: InvitationPageView): string {
+  const hasError = view.error !== undefined && view.error !== '';
+  const form = postForm({
+    action: view.action,
+    csrfToken: view.csrfToken,
+    hiddenFields: { token: view.token },
+    content: [
+      // For password managers: the account the new password belongs to.
+      html`<input type="email" name="username" value="${view.email}" autocomplete="username" readonly hidden>`,
+      textField({ id: 'name', name: 'name', label: 'Your name', type: 'text', autocomplete: 'name', value: view.name, optional: true }),
+      textField({
+        id: 'password',
+        name: 'password',
+        label: 'New password',
+        type: 'password',
+        autocomplete: 'new-password',
+        autofocus: !hasError,
+        invalid: hasError,
+        describedBy: hasError ? 'invitation-error' : 'password-hint',
+      }),
+      !hasError && html`<p class="note" id="password-hint">Long is strong: a few unrelated words together make a good password.</p>`,
+      submitButton({ label: 'Create my account', variant: 'primary', className: 'submit' }),
+    ],
+  });
+  return renderDocument(
+    view,
+    'Set your password',
+    html`<h1>Set your password</h1><p class="lead">Your account will be <strong>${view.email}</strong></p><div class="body">${alertBox('invitation-error', view.error)}${form}</div>`,
+  );
+}
+
+/** View model of {@link renderInvitationReadyPage}. */
+export interface InvitationReadyPageView extends PageBase {
+  email: string;
+  /** "Sign in" goes here (the account page, which asks to sign in). */
+  signInUrl: string;
+}
+
+/** "Your account is ready": the invitation is accepted; sign in with the new password. */
+export function renderInvitationReadyPage(view: InvitationReadyPageView): string {
+  return renderDocument(
+    view,
+    'Your account is ready',
+    html`<h1>Your account is ready</h1><p class="lead">Sign in with <strong>${view.email}</strong> and the password you just chose.</p><div class="body"><a class="button button-primary submit" href="${view.signInUrl}">Sign in</a></div>`,
+  );
+}
