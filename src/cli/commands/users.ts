@@ -46,7 +46,20 @@ const OPTIONS = {
   'print-link': { type: 'boolean', default: false },
 } as const;
 
-const ACTIONS = new Set(['add', 'list', 'show', 'remove', 'set-password', 'revoke-sessions', 'unlock', 'restore', 'purge-deleted', 'mfa', 'invite', 'invitations']);
+const ACTIONS = new Set([
+  'add',
+  'list',
+  'show',
+  'remove',
+  'set-password',
+  'revoke-sessions',
+  'unlock',
+  'restore',
+  'purge-deleted',
+  'mfa',
+  'invite',
+  'invitations',
+]);
 
 /** `gatehouse users ...`: manage end users. */
 export async function usersCommand(args: string[], io: CliIo, warn: (message: string) => void): Promise<number> {
