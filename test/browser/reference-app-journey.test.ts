@@ -1,7 +1,10 @@
 /**
  * The newcomer's journey in real Chromium, against `npm start`'s two servers (the demo script):
  * open the app, sign in as the demo user, consent, see the profile, load notes from the protected
- * API, sign out — and the old session no longer reaches the API.
+ * API, sign out — and the old session no longer reaches the API. And a new user's: create an
+ * account from the sign-in page (the demo has open sign-up; the proof of work runs in the
+ * browser), confirm the address with the code from the development outbox, and arrive signed in
+ * at the app.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -12,6 +15,7 @@ import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hasChromium, launchChromium } from './chromium.js';
 import { freePort } from '../helpers/ports.js';
+import { readOutbox, type OutboxEntry } from '../../src/server/mfa/senders/dev-outbox.js';
 
 const root = resolve(import.meta.dirname, '..', '..');
 
@@ -20,6 +24,8 @@ interface Demo {
   app: string;
   username: string;
   password: string;
+  /** The development outbox file, where the demo's emails land. */
+  outbox: string;
 }
 
 describe.skipIf(!hasChromium)('reference app journey in Chromium (npm start)', () => {
@@ -102,4 +108,44 @@ describe.skipIf(!hasChromium)('reference app journey in Chromium (npm start)', (
     await replay.close();
     await context.close();
   });
+
+  it('creates an account on the sign-up page, confirms the address with the emailed code, and arrives signed in at the app', async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await page.goto(ready.app);
+    await page.getByRole('link', { name: 'Sign in with Gatehouse' }).click();
+    await expect.poll(() => page.url()).toContain(`${ready.issuer}/interaction/`);
+
+    await page.getByRole('link', { name: 'Create an account' }).click();
+    await page.getByLabel('Email address').fill('grace@example.com');
+    await page.getByLabel('Name', { exact: true }).fill('Grace Hopper');
+    await page.getByLabel('Password', { exact: true }).fill('compiler moth logbook harvard');
+    // The browser solves the proof of work before the form goes.
+    await page.getByRole('button', { name: 'Create account' }).click();
+    await page.getByRole('heading', { name: 'Check your email' }).waitFor({ timeout: 20_000 });
+
+    // The demo's emails land in the development outbox; the code stands for the emailed link.
+    const email = await emailTo(ready.outbox, 'grace@example.com', 'verify_email');
+    await page.getByLabel('Code from the email').fill(email.code);
+    await page.getByRole('button', { name: 'Confirm email address' }).click();
+
+    // Signed in with the new account: consent, then the app's profile shows it, address verified.
+    await page.getByRole('button', { name: 'Allow' }).click();
+    await page.waitForURL(`${ready.app}/profile`);
+    expect(await page.locator('#name').textContent()).toBe('Grace Hopper');
+    expect(await page.locator('#email').textContent()).toContain('grace@example.com');
+    await page.getByRole('link', { name: 'Load my notes from the API' }).click();
+    await page.waitForURL(`${ready.app}/notes`);
+    await context.close();
+  });
 });
+
+/** The newest email of `template` to `address` in the outbox, waited for (it is sent after the answer). */
+async function emailTo(outbox: string, address: string, template: string): Promise<OutboxEntry> {
+  for (let waited = 0; waited < 10_000; waited += 100) {
+    const found = (await readOutbox(outbox)).findLast((entry) => entry.to === address && entry.purpose === template);
+    if (found) return found;
+    await new Promise((done) => setTimeout(done, 100));
+  }
+  throw new Error(`no ${template} email to ${address} within 10 s`);
+}
