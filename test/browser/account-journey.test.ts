@@ -5,73 +5,33 @@
  * in light, dark and 375 px to /tmp/shots-accounts/ for review, and checked for sideways scrolling
  * at 375 px.
  */
-import { serve, type ServerType } from '@hono/node-server';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createDevOutboxSender } from '../../src/server/mfa/senders/index.js';
-import { outboxEntry } from '../helpers/account.js';
+import { closeOutboxFlows, startOutboxFlow, waitForEmail, type OutboxFlow } from '../helpers/accounts.js';
 import { FakeClock } from '../helpers/fake-clock.js';
-import { seedUsers, type TestUser } from '../helpers/flow.js';
-import { startServer, type TestServer } from '../helpers/server.js';
+import type { TestUser } from '../helpers/flow.js';
+import type { TestServer } from '../helpers/server.js';
 import { hasChromium, launchChromium } from './chromium.js';
-
-const SHOTS = '/tmp/shots-accounts';
+import { reviewPage, serveOnLocalhost } from './page-review.js';
 
 describe.skipIf(!hasChromium)('account page additions in Chromium', () => {
   let chromium: Browser;
-  let http: ServerType;
+  let flow: OutboxFlow;
   let server: TestServer;
   let users: Record<'alice' | 'bob', TestUser>;
-  let dir: string;
-  let outbox: string;
 
   beforeAll(async () => {
-    const port = await new Promise<number>((resolve) => {
-      http = serve(
-        {
-          fetch: (request: Request, env: unknown) => server.server.fetch(request, env as Parameters<TestServer['server']['fetch']>[1]),
-          port: 0,
-          hostname: 'localhost',
-        },
-        (info) => resolve(info.port),
-      );
-    });
-    dir = mkdtempSync(join(tmpdir(), 'gh-account-journey-'));
-    outbox = join(dir, 'outbox.jsonl');
-    const sender = createDevOutboxSender({ file: outbox, log: () => undefined });
-    server = await startServer({ issuer: `http://localhost:${port}`, clock: new FakeClock(Date.now()), mfa: { senders: { email: sender, sms: sender } } });
-    users = await seedUsers(server.store);
-    mkdirSync(SHOTS, { recursive: true });
+    flow = await serveOnLocalhost((issuer) => startOutboxFlow({ issuer, clock: new FakeClock(Date.now()) }, { sms: true }));
+    ({ server, users } = flow);
     chromium = await launchChromium();
   }, 60_000);
 
   afterAll(async () => {
     await chromium?.close();
-    http?.close();
-    await server?.server.close();
-    rmSync(dir, { recursive: true, force: true });
+    await closeOutboxFlows();
   });
 
-  /** Light and dark at 1024 px and at 375 px (where nothing may scroll sideways). */
-  async function shoot(page: Page, name: string): Promise<void> {
-    await page.mouse.move(0, 0);
-    for (const [width, label] of [
-      [1024, ''],
-      [375, '-375'],
-    ] as const) {
-      await page.setViewportSize({ width, height: width === 375 ? 740 : 800 });
-      for (const scheme of ['light', 'dark'] as const) {
-        await page.emulateMedia({ colorScheme: scheme, reducedMotion: 'reduce' });
-        await page.screenshot({ path: `${SHOTS}/account-${name}${label}-${scheme}.png`, fullPage: true });
-      }
-      if (width === 375) expect(await page.evaluate(() => document.documentElement.scrollWidth), `${name} scrolls sideways at 375 px`).toBeLessThanOrEqual(375);
-    }
-    await page.setViewportSize({ width: 1024, height: 800 });
-    await page.emulateMedia({ colorScheme: 'light', reducedMotion: 'no-preference' });
-  }
+  const shoot = (page: Page, name: string) => reviewPage(page, `account-${name}`);
 
   async function signInToAccount(page: Page, user: TestUser): Promise<void> {
     await page.goto(`${server.issuer}/account`);
@@ -94,7 +54,7 @@ describe.skipIf(!hasChromium)('account page additions in Chromium', () => {
     expect(await page.locator('h1').textContent()).toBe('Confirm your new email address');
     await shoot(page, 'email-confirm');
 
-    const { code } = await outboxEntry(outbox, 'email_change');
+    const { code } = await waitForEmail(flow.outbox, 'alice.new@example.com', 'email_change');
     await page.getByLabel('Code').fill(code);
     await page.getByRole('button', { name: 'Confirm new address' }).click();
     await page.waitForURL(/\/account\?notice=email-changed/);

@@ -7,109 +7,50 @@
  * dark and 375 px (never scrolling sideways), and every account email's HTML is rendered and
  * screenshotted too, to /tmp/shots-accounts/ for review.
  */
-import { serve, type ServerType } from '@hono/node-server';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { silentLogger } from '../../src/core/logger.js';
 import { EMAIL_TEMPLATES } from '../../src/server/accounts/email-templates.js';
 import { renderAccountEmail } from '../../src/server/accounts/emails.js';
 import { inviteUser, type InvitationContext } from '../../src/server/accounts/invitations.js';
-import { createAuditLog } from '../../src/server/audit/audit-log.js';
-import { createDevOutboxSender, readOutbox } from '../../src/server/mfa/senders/dev-outbox.js';
 import { resolveOptions } from '../../src/server/options.js';
+import { closeOutboxFlows, invitationContext, startOutboxFlow, waitForEmail, type OutboxFlow } from '../helpers/accounts.js';
 import { FakeClock } from '../helpers/fake-clock.js';
 import { authorizeParams, authorizeUrl, expectTokens, pkce, redeemCode, registerFlowClient, type FlowClient } from '../helpers/flow.js';
-import { SECRET, startServer, type TestServer } from '../helpers/server.js';
+import { SECRET, type TestServer } from '../helpers/server.js';
 import { hasChromium, launchChromium } from './chromium.js';
+import { newPage, reviewPage, serveOnLocalhost, startNotesApp } from './page-review.js';
 
-const SHOTS = '/tmp/shots-accounts';
 const PASSWORD = 'violet kettle harbour 1987 marmalade';
 
 describe.skipIf(!hasChromium)('an invitation in Chromium', () => {
   let chromium: Browser;
-  let http: ServerType;
-  let appServer: Server;
+  let flow: OutboxFlow;
+  let app: { callback: string; close(): void };
   let server: TestServer;
   let ctx: InvitationContext;
   let client: FlowClient;
-  let outbox: string;
-  let dir: string;
 
   beforeAll(async () => {
-    const port = await new Promise<number>((resolve) => {
-      http = serve(
-        {
-          fetch: (request: Request, env: unknown) => server.server.fetch(request, env as Parameters<TestServer['server']['fetch']>[1]),
-          port: 0,
-          hostname: 'localhost',
-        },
-        (info) => resolve(info.port),
-      );
-    });
-    dir = mkdtempSync(join(tmpdir(), 'gh-invite-browser-'));
-    outbox = join(dir, 'outbox.jsonl');
-    const clock = new FakeClock(Date.now());
-    const issuer = `http://localhost:${port}`;
-    const options = { mfa: { senders: { email: createDevOutboxSender({ file: outbox, log: () => undefined }) } }, accounts: { signUp: 'invite' as const } };
-    server = await startServer({ issuer, clock, ...options });
-    const config = resolveOptions({ issuer, secret: SECRET, store: server.store, ...options });
-    ctx = {
-      store: server.store,
-      clock,
-      secrets: server.secretKeys,
-      config,
-      audit: createAuditLog({ store: server.store, secretKeys: server.secretKeys, logger: silentLogger(), clock }),
-    };
-    appServer = createServer((_request, response) => {
-      response.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
-      response.end('<!doctype html><title>Notes</title><h1>Back at Notes</h1>');
-    });
-    await new Promise<void>((resolve) => appServer.listen(0, 'localhost', resolve));
-    client = await registerFlowClient(server, { name: 'Notes', redirectUris: [`http://localhost:${(appServer.address() as AddressInfo).port}/callback`] });
-    mkdirSync(SHOTS, { recursive: true });
+    flow = await serveOnLocalhost((issuer) => startOutboxFlow({ issuer, clock: new FakeClock(Date.now()), accounts: { signUp: 'invite' } }));
+    server = flow.server;
+    ctx = invitationContext(server, flow.outbox, { signUp: 'invite' });
+    app = await startNotesApp();
+    client = await registerFlowClient(server, { name: 'Notes', redirectUris: [app.callback] });
     chromium = await launchChromium();
   }, 60_000);
 
   afterAll(async () => {
     await chromium?.close();
-    http?.close();
-    appServer?.close();
-    await server?.server.close();
-    rmSync(dir, { recursive: true, force: true });
+    app?.close();
+    await closeOutboxFlows();
   });
 
-  /** Light and dark at 1024 px, and at 375 px, where nothing may scroll sideways. */
-  async function shoot(page: Page, name: string): Promise<void> {
-    await page.mouse.move(0, 0);
-    for (const [width, label] of [
-      [1024, ''],
-      [375, '-375'],
-    ] as const) {
-      await page.setViewportSize({ width, height: width === 375 ? 740 : 800 });
-      for (const scheme of ['light', 'dark'] as const) {
-        await page.emulateMedia({ colorScheme: scheme, reducedMotion: 'reduce' });
-        await page.screenshot({ path: `${SHOTS}/${name}${label}-${scheme}.png`, fullPage: true });
-      }
-      if (width === 375) expect(await page.evaluate(() => document.documentElement.scrollWidth), `${name} scrolls sideways at 375 px`).toBeLessThanOrEqual(375);
-    }
-    await page.setViewportSize({ width: 1024, height: 800 });
-    await page.emulateMedia({ colorScheme: 'light', reducedMotion: 'no-preference' });
-  }
+  const shoot = (page: Page, name: string) => reviewPage(page, name);
 
   it('invited, sets a password (a weak one first), account ready, then signs in to an application: code, tokens', async () => {
     await inviteUser(ctx, { email: 'margaret@example.com', name: 'Margaret Hamilton' }, { requireEmail: true });
-    const link = (await readOutbox(outbox)).find((mail) => mail.to === 'margaret@example.com' && mail.purpose === 'invitation')!.link!;
-    const context = await chromium.newContext({ viewport: { width: 1024, height: 800 } });
-    const page = await context.newPage();
-    const violations: string[] = [];
-    page.on('console', (message) => {
-      if (/Content Security Policy/i.test(message.text())) violations.push(message.text());
-    });
+    const link = (await waitForEmail(flow.outbox, 'margaret@example.com', 'invitation')).link!;
+    const { context, page, violations } = await newPage(chromium);
 
     await page.goto(link);
     await page.getByRole('heading', { name: 'Set your password' }).waitFor();

@@ -5,17 +5,15 @@
  * failure in the alert box. Each page is also checked at 375 px for sideways scrolling, and
  * screenshotted in light, dark and 375 px to /tmp/shots-pages/ for review.
  */
-import { serve, type ServerType } from '@hono/node-server';
 import { mkdirSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createUser } from '../../src/server/admin/users.js';
 import { FakeClock } from '../helpers/fake-clock.js';
 import { authorizeParams, authorizeUrl, pkce, registerFlowClient, seedUsers, type FlowClient, type TestUser } from '../helpers/flow.js';
 import { startServer, type TestServer } from '../helpers/server.js';
 import { hasChromium, launchChromium } from './chromium.js';
+import { newPage as openPage, reviewPage, serveOnLocalhost, startNotesApp } from './page-review.js';
 
 const SHOTS = '/tmp/shots-pages';
 const FIREFOX_WINDOWS = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:125.0) Gecko/20100101 Firefox/125.0';
@@ -23,40 +21,28 @@ const HOUR = 3_600_000;
 
 describe.skipIf(!hasChromium)('issue 13 pages in Chromium', () => {
   let chromium: Browser;
-  let http: ServerType;
-  let appServer: Server;
+  let served: { server: TestServer; close(): Promise<void> };
   let server: TestServer;
+  let app: { callback: string; close(): void };
   let clock: FakeClock;
   let client: FlowClient;
   let appCallback: string;
   let users: Record<'alice' | 'bob' | 'gina' | 'hank', TestUser>;
 
   beforeAll(async () => {
-    // Listen first (port 0), then build the server whose issuer names that port. @hono/node-server
-    // passes the connection as `env.incoming`: its peer is the client address.
-    const port = await new Promise<number>((resolve) => {
-      http = serve(
-        {
-          fetch: (request: Request, env: unknown) => server.server.fetch(request, env as Parameters<TestServer['server']['fetch']>[1]),
-          port: 0,
-          hostname: 'localhost',
-        },
-        (info) => resolve(info.port),
-      );
-    });
     clock = new FakeClock(Date.now());
-    server = await startServer({
-      issuer: `http://localhost:${port}`,
-      clock,
-      // Two wrong passwords lock an account out from an address for 15 minutes.
-      protection: { rateLimits: { signInPerAccountIp: { points: 2, seconds: 900, lockoutSeconds: 900 } } },
+    served = await serveOnLocalhost(async (issuer) => {
+      const started = await startServer({
+        issuer,
+        clock,
+        // Two wrong passwords lock an account out from an address for 15 minutes.
+        protection: { rateLimits: { signInPerAccountIp: { points: 2, seconds: 900, lockoutSeconds: 900 } } },
+      });
+      return { server: started, close: () => started.server.close() };
     });
-    appServer = createServer((_request, response) => {
-      response.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
-      response.end('<!doctype html><title>Notes</title><h1>Back at Notes</h1>');
-    });
-    await new Promise<void>((resolve) => appServer.listen(0, 'localhost', resolve));
-    appCallback = `http://localhost:${(appServer.address() as AddressInfo).port}/callback`;
+    server = served.server;
+    app = await startNotesApp();
+    appCallback = app.callback;
     client = await registerFlowClient(server, { name: 'Notes', redirectUris: [appCallback] });
     const seeded = await seedUsers(server.store);
     const more = async (username: string, name: string): Promise<TestUser> => {
@@ -71,39 +57,12 @@ describe.skipIf(!hasChromium)('issue 13 pages in Chromium', () => {
 
   afterAll(async () => {
     await chromium?.close();
-    http?.close();
-    appServer?.close();
-    await server?.server.close();
+    app?.close();
+    await served?.close();
   });
 
-  async function newPage(options: { userAgent?: string } = {}): Promise<{ context: BrowserContext; page: Page; violations: string[] }> {
-    const context = await chromium.newContext({ viewport: { width: 1024, height: 800 }, ...options });
-    const page = await context.newPage();
-    const violations: string[] = [];
-    page.on('console', (message) => {
-      if (/Content Security Policy/i.test(message.text())) violations.push(message.text());
-    });
-    return { context, page, violations };
-  }
-
-  /** Light and dark at 1024 px, and light and dark at 375 px (where nothing may scroll sideways). */
-  async function shoot(page: Page, name: string): Promise<void> {
-    // No hover left over from the last click; no colour transition caught half-way when the scheme changes.
-    await page.mouse.move(0, 0);
-    for (const [width, label] of [
-      [1024, ''],
-      [375, '-375'],
-    ] as const) {
-      await page.setViewportSize({ width, height: width === 375 ? 740 : 800 });
-      for (const scheme of ['light', 'dark'] as const) {
-        await page.emulateMedia({ colorScheme: scheme, reducedMotion: 'reduce' });
-        await page.screenshot({ path: `${SHOTS}/${name}${label}-${scheme}.png`, fullPage: true });
-      }
-      if (width === 375) expect(await page.evaluate(() => document.documentElement.scrollWidth), `${name} scrolls sideways at 375 px`).toBeLessThanOrEqual(375);
-    }
-    await page.setViewportSize({ width: 1024, height: 800 });
-    await page.emulateMedia({ colorScheme: 'light', reducedMotion: 'no-preference' });
-  }
+  const newPage = (options: { userAgent?: string } = {}) => openPage(chromium, options);
+  const shoot = (page: Page, name: string) => reviewPage(page, name, SHOTS);
 
   async function enterPassword(page: Page, user: TestUser, password = user.password): Promise<void> {
     await page.getByLabel('Username or email').fill(user.username);

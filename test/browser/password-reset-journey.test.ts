@@ -6,66 +6,35 @@
  * an invalid link and the sign-in by email code page. Every new page is screenshotted in light,
  * dark and at 375 px (no sideways scrolling) to /tmp/shots-accounts/recovery-*.png.
  */
-import { serve, type ServerType } from '@hono/node-server';
-import { mkdirSync } from 'node:fs';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { emailsTo, startOutboxFlow, waitForEmail, type OutboxFlow } from '../helpers/accounts.js';
+import { closeOutboxFlows, emailsTo, startOutboxFlow, waitForEmail, type OutboxFlow } from '../helpers/accounts.js';
 import { FakeClock } from '../helpers/fake-clock.js';
 import { authorizeParams, authorizeUrl, Browser as TextBrowser, pkce, refresh, signIn } from '../helpers/flow.js';
 import { factorContext, giveRecoveryCodes, giveTotp } from '../helpers/mfa.js';
 import { SECRET, type TestServer } from '../helpers/server.js';
 import { hasChromium, launchChromium } from './chromium.js';
+import { reviewPage, serveOnLocalhost } from './page-review.js';
 
-const SHOTS = '/tmp/shots-accounts';
 const NEW_PASSWORD = 'violet tugboat reading lamps';
 
 describe.skipIf(!hasChromium)('password reset and sign-in by email in Chromium', () => {
   let chromium: Browser;
-  let http: ServerType;
   let flow: OutboxFlow;
   let server: TestServer;
 
   beforeAll(async () => {
-    const port = await new Promise<number>((resolve) => {
-      http = serve(
-        {
-          fetch: (request: Request, env: unknown) => server.server.fetch(request, env as Parameters<TestServer['server']['fetch']>[1]),
-          port: 0,
-          hostname: 'localhost',
-        },
-        (info) => resolve(info.port),
-      );
-    });
-    flow = await startOutboxFlow({ issuer: `http://localhost:${port}`, clock: new FakeClock(Date.now()), accounts: { passwordless: 'email' } });
+    flow = await serveOnLocalhost((issuer) => startOutboxFlow({ issuer, clock: new FakeClock(Date.now()), accounts: { passwordless: 'email' } }));
     server = flow.server;
-    mkdirSync(SHOTS, { recursive: true });
     chromium = await launchChromium();
   }, 60_000);
 
   afterAll(async () => {
     await chromium?.close();
-    http?.close();
-    await server?.server.close();
-    flow?.cleanup();
+    await closeOutboxFlows();
   });
 
-  async function shoot(page: Page, name: string): Promise<void> {
-    await page.mouse.move(0, 0);
-    for (const [width, label] of [
-      [1024, ''],
-      [375, '-375'],
-    ] as const) {
-      await page.setViewportSize({ width, height: width === 375 ? 740 : 800 });
-      for (const scheme of ['light', 'dark'] as const) {
-        await page.emulateMedia({ colorScheme: scheme, reducedMotion: 'reduce' });
-        await page.screenshot({ path: `${SHOTS}/recovery-${name}${label}-${scheme}.png`, fullPage: true });
-      }
-      if (width === 375) expect(await page.evaluate(() => document.documentElement.scrollWidth), `${name} scrolls sideways at 375 px`).toBeLessThanOrEqual(375);
-    }
-    await page.setViewportSize({ width: 1024, height: 800 });
-    await page.emulateMedia({ colorScheme: 'light', reducedMotion: 'no-preference' });
-  }
+  const shoot = (page: Page, name: string) => reviewPage(page, `recovery-${name}`);
 
   it('resets a forgotten password: the old session and refresh token end, the new password signs in', async () => {
     const { users, client } = flow;

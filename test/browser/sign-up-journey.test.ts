@@ -6,116 +6,49 @@
  * new page is screenshotted in light, dark and at 375 px to /tmp/shots-accounts/ for review, and
  * checked for sideways scrolling at 375 px.
  */
-import { serve, type ServerType } from '@hono/node-server';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createDevOutboxSender, readOutbox, type OutboxEntry } from '../../src/server/mfa/senders/dev-outbox.js';
+import { closeOutboxFlows, startOutboxFlow, waitForEmail, type OutboxFlow } from '../helpers/accounts.js';
 import { FakeClock } from '../helpers/fake-clock.js';
 import { authorizeParams, authorizeUrl, expectTokens, pkce, readIdToken, redeemCode, registerFlowClient, type FlowClient } from '../helpers/flow.js';
-import { startServer, type TestServer, type TestServerOptions } from '../helpers/server.js';
+import type { TestServerOptions } from '../helpers/server.js';
 import { hasChromium, launchChromium } from './chromium.js';
+import { newPage as openPage, reviewPage, serveOnLocalhost, startNotesApp } from './page-review.js';
 
-const SHOTS = '/tmp/shots-accounts';
 const PASSWORD = 'violet kettle orbit lantern';
 
-/** A test server listening on localhost (port 0), its issuer naming that port. */
-async function listening(options: TestServerOptions): Promise<{ server: TestServer; http: ServerType }> {
-  // Filled in once the port is known: the handler is built before the server it calls.
-  const target: { server?: TestServer } = {};
-  let http: ServerType | undefined;
-  const port = await new Promise<number>((resolve) => {
-    http = serve(
-      {
-        fetch: (request: Request, env: unknown) => target.server!.server.fetch(request, env as Parameters<TestServer['server']['fetch']>[1]),
-        port: 0,
-        hostname: 'localhost',
-      },
-      (info) => resolve(info.port),
-    );
-  });
-  target.server = await startServer({ ...options, issuer: `http://localhost:${port}` });
-  return { server: target.server, http: http! };
-}
+/** A flow with the development outbox, listening on localhost, on the real time (the proof of work is signed with it). */
+const listening = (accounts: TestServerOptions['accounts']): Promise<OutboxFlow> =>
+  serveOnLocalhost((issuer) => startOutboxFlow({ issuer, clock: new FakeClock(Date.now()), accounts }));
 
 describe.skipIf(!hasChromium)('sign-up in Chromium', () => {
   let chromium: Browser;
-  let open: { server: TestServer; http: ServerType };
-  let invite: { server: TestServer; http: ServerType };
-  let appServer: Server;
+  let open: OutboxFlow;
+  let invite: OutboxFlow;
+  let app: { callback: string; close(): void };
   let appCallback: string;
   let client: FlowClient;
-  let dir: string;
-  let outbox: string;
 
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'gh-signup-browser-'));
-    outbox = join(dir, 'outbox.jsonl');
-    const email = createDevOutboxSender({ file: outbox, log: () => undefined });
-    open = await listening({ clock: new FakeClock(Date.now()), mfa: { senders: { email } }, accounts: { signUp: 'open', proofOfWork: 5000 } });
-    invite = await listening({ clock: new FakeClock(Date.now()), mfa: { senders: { email } }, accounts: { signUp: 'invite' } });
-    appServer = createServer((_request, response) => {
-      response.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
-      response.end('<!doctype html><title>Notes</title><h1>Back at Notes</h1>');
-    });
-    await new Promise<void>((resolve) => appServer.listen(0, 'localhost', resolve));
-    appCallback = `http://localhost:${(appServer.address() as AddressInfo).port}/callback`;
+    open = await listening({ signUp: 'open', proofOfWork: 5000 });
+    invite = await listening({ signUp: 'invite' });
+    app = await startNotesApp();
+    appCallback = app.callback;
     client = await registerFlowClient(open.server, { name: 'Notes', redirectUris: [appCallback] });
-    mkdirSync(SHOTS, { recursive: true });
     chromium = await launchChromium();
   }, 60_000);
 
   afterAll(async () => {
     await chromium?.close();
-    open?.http.close();
-    invite?.http.close();
-    appServer?.close();
-    await open?.server.server.close();
-    await invite?.server.server.close();
-    rmSync(dir, { recursive: true, force: true });
+    app?.close();
+    await closeOutboxFlows();
   });
 
-  async function newPage(): Promise<{ context: BrowserContext; page: Page; violations: string[] }> {
-    const context = await chromium.newContext({ viewport: { width: 1024, height: 800 } });
-    const page = await context.newPage();
-    const violations: string[] = [];
-    page.on('console', (message) => {
-      if (/Content Security Policy/i.test(message.text())) violations.push(message.text());
-    });
-    return { context, page, violations };
-  }
+  const newPage = () => openPage(chromium);
+  const shoot = (page: Page, name: string) => reviewPage(page, `signup-${name}`);
 
-  /** Light and dark at 1024 px, and light and dark at 375 px (where nothing may scroll sideways). */
-  async function shoot(page: Page, name: string): Promise<void> {
-    await page.mouse.move(0, 0);
-    for (const [width, label] of [
-      [1024, ''],
-      [375, '-375'],
-    ] as const) {
-      await page.setViewportSize({ width, height: width === 375 ? 740 : 800 });
-      for (const scheme of ['light', 'dark'] as const) {
-        await page.emulateMedia({ colorScheme: scheme, reducedMotion: 'reduce' });
-        await page.screenshot({ path: `${SHOTS}/signup-${name}${label}-${scheme}.png`, fullPage: true });
-      }
-      if (width === 375) expect(await page.evaluate(() => document.documentElement.scrollWidth), `${name} scrolls sideways at 375 px`).toBeLessThanOrEqual(375);
-    }
-    await page.setViewportSize({ width: 1024, height: 800 });
-    await page.emulateMedia({ colorScheme: 'light', reducedMotion: 'no-preference' });
-  }
-
-  /** The newest `verify_email` message to `to`, waiting for it (it goes out after the answer). */
-  async function verificationEmail(to: string): Promise<OutboxEntry> {
-    for (let i = 0; i < 250; i += 1) {
-      const entry = (await readOutbox(outbox)).findLast((candidate) => candidate.to === to && candidate.purpose === 'verify_email');
-      if (entry) return entry;
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
-    throw new Error(`no verification email to ${to}`);
-  }
+  /** The `verify_email` message to `to`, waiting for it (it goes out after the answer). */
+  const verificationEmail = (to: string) => waitForEmail(open.outbox, to, 'verify_email');
 
   async function fillSignUp(page: Page, email: string, name: string): Promise<void> {
     await page.getByLabel('Email address').fill(email);

@@ -68,7 +68,9 @@ export const interactionSignUpPage = endpoint(
 
 /**
  * Spends the sign-up budgets (per client address, and the installation's) before any work: of
- * any number of concurrent posts, at most the budget is looked at. Refused: the "too many" page.
+ * any number of concurrent posts, at most the budget is looked at. Refused: the "too many" page at
+ * once, its audit event bounded and queued like `rate_limit.hit` (awaited, a flood of refusals
+ * queued one chained write each for PostgreSQL's pool, and answered 503 past its wait).
  */
 async function reserveSignUp(c: Posted): Promise<{ refundSignUp: () => Promise<void> } | Response> {
   const { ctx, request } = c;
@@ -77,7 +79,9 @@ async function reserveSignUp(c: Posted): Promise<{ refundSignUp: () => Promise<v
     { limiter: 'signUpGlobal', key: 'all' },
   ]);
   if (reservation.limited) {
-    await ctx.audit.record(auditEvent('signup.refused', { client_id: c.client.clientId, reason: 'rate_limited' }));
+    if (await ctx.limits.auditAllowed('signup.refused:rate_limited', clientAddress(ctx))) {
+      ctx.audit.recordLater(auditEvent('signup.refused', { client_id: c.client.clientId, reason: 'rate_limited' }));
+    }
     return rateLimitedResponse(ctx, reservation.limited, request);
   }
   return { refundSignUp: () => reservation.refund() };

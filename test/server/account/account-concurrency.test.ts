@@ -7,12 +7,14 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { BACKENDS, type OpenedBackend } from '../../helpers/backends.js';
 import { FakeClock, T0 } from '../../helpers/fake-clock.js';
 import { Browser } from '../../helpers/flow.js';
-import { outboxEntry, postAccountForm as post, setUpAccounts } from '../../helpers/account.js';
+import { postAccountForm as post, startOutboxFlow, waitForEmail, type OutboxFlow } from '../../helpers/accounts.js';
 import { openAccount, textOf } from '../../helpers/mfa.js';
 
 const ATTEMPTS = 100;
 const opened: OpenedBackend[] = [];
+const flows: OutboxFlow[] = [];
 afterAll(async () => {
+  for (const flow of flows) await flow.close();
   for (const backend of opened) await backend.close();
 });
 
@@ -21,7 +23,9 @@ describe.each(BACKENDS)('account page under concurrency ($name)', (backend) => {
     const clock = new FakeClock(T0 + 15_000);
     const store = await backend.open(clock);
     opened.push(store);
-    const { server, users } = await setUpAccounts({ clock, store: store.store, ...store.serverOptions });
+    const setup = await startOutboxFlow({ clock, store: store.store, ...store.serverOptions });
+    flows.push(setup);
+    const { server, users } = setup;
     const browser = new Browser(server);
     const account = await openAccount(browser, users.alice);
     const pages = await Promise.all(
@@ -40,11 +44,12 @@ describe.each(BACKENDS)('account page under concurrency ($name)', (backend) => {
     const clock = new FakeClock(T0 + 15_000);
     const store = await backend.open(clock);
     opened.push(store);
-    const setup = await setUpAccounts({ clock, store: store.store, ...store.serverOptions });
+    const setup = await startOutboxFlow({ clock, store: store.store, ...store.serverOptions });
+    flows.push(setup);
     const browser = new Browser(setup.server);
     const account = await openAccount(browser, setup.users.alice);
     const page = await post(browser, account, '/account/email', { email: 'alice.new@example.com' });
-    const { code } = await outboxEntry(setup.outbox, 'email_change');
+    const { code } = await waitForEmail(setup.outbox, 'alice.new@example.com', 'email_change');
     const wrong = String((Number(code) + 1) % 1_000_000).padStart(6, '0');
     const answers = await Promise.all(Array.from({ length: ATTEMPTS }, () => post(browser, page, '/account/email/confirm', { code: wrong })));
     const compared = answers.filter((answer) => textOf(answer.body).includes('That code did not work.')).length;

@@ -2,24 +2,39 @@
  * Issue 17 item 5, the account's data: "Download your data" holds no secret, and deleting the
  * account, at once or after a grace period (restored, or swept when due).
  */
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { deletionDueAt, purgeDeletedAccounts, restoreDeletedAccount } from '../../../src/server/accounts/account-deletion.js';
 import { SESSION, userOwner } from '../../../src/server/session/sessions.js';
+import {
+  auditDetails,
+  closeOutboxFlows,
+  isLoginPage,
+  postAccountForm as post,
+  RECENT_AUTH_SECONDS,
+  startOutboxFlow as setUpAccounts,
+  waitForEmail,
+} from '../../helpers/accounts.js';
 import { Browser, signIn, submitLogin, type Page } from '../../helpers/flow.js';
-import { auditDetails, isLoginPage, outboxEntry, postAccountForm as post, RECENT_AUTH_SECONDS, setUpAccounts } from '../../helpers/account.js';
 import { factorContext, giveRecoveryCodes, giveTotp, isAccountPage, openAccount, textOf } from '../../helpers/mfa.js';
 import { parseForms } from '../../helpers/user-agent.js';
 
 const DAY_MS = 86_400_000;
 
+afterEach(closeOutboxFlows);
+
+/** Alice signed in at the client in one browser, and on her account page in another. */
+async function aliceSignedInTwice() {
+  const setup = await setUpAccounts();
+  const { server, users, client } = setup;
+  await signIn(new Browser(server), server, client, users.alice);
+  const browser = new Browser(server);
+  const account = await openAccount(browser, users.alice);
+  return { setup, ...setup, alice: users.alice.record, browser, account };
+}
+
 describe('download your data', () => {
   it('is a JSON attachment, never cached, with the profile, methods, sessions, applications and sign-ins, and no secret', async () => {
-    const setup = await setUpAccounts();
-    const { server, users, client } = setup;
-    const alice = users.alice.record;
-    await signIn(new Browser(server), server, client, users.alice);
-    const browser = new Browser(server);
-    const account = await openAccount(browser, users.alice);
+    const { setup, server, alice, browser, account } = await aliceSignedInTwice();
     await giveTotp(factorContext(server.store, setup.clock), alice.id);
     await giveRecoveryCodes(factorContext(server.store, setup.clock), alice.id);
     const link = /href="([^"]*\/account\/export)"/.exec(account.body)?.[1];
@@ -58,12 +73,7 @@ async function openDeletePage(browser: Browser, account: Page): Promise<Page> {
 
 describe('deleting the account', () => {
   it('at once: confirmation and current password needed; then every trace goes, the session ends and signing in fails', async () => {
-    const setup = await setUpAccounts();
-    const { server, users, client } = setup;
-    const alice = users.alice.record;
-    await signIn(new Browser(server), server, client, users.alice);
-    const browser = new Browser(server);
-    const account = await openAccount(browser, users.alice);
+    const { setup, server, users, alice, browser, account } = await aliceSignedInTwice();
     const page = await openDeletePage(browser, account);
     expect(textOf(page.body)).toContain('Your account is removed at once.');
 
@@ -90,7 +100,7 @@ describe('deleting the account', () => {
     const login = await submitLogin(again, await again.open('/account'), users.alice);
     expect(isLoginPage(login)).toBe(true);
     expect(textOf(login.body)).toContain('The username or password is incorrect.');
-    expect((await outboxEntry(setup.outbox, 'account_deleted')).to).toBe('alice@example.com');
+    await waitForEmail(setup.outbox, 'alice@example.com', 'account_deleted');
     expect(await auditDetails(setup, 'user.deleted')).toEqual([{ by: 'self', grace_days: 0 }]);
   });
 
@@ -115,7 +125,7 @@ describe('deleting the account', () => {
     expect(textOf(deleted.body)).toContain('will be removed on');
     expect(await server.store.users.get(bob.id)).toMatchObject({ disabled: true });
     expect(await deletionDueAt(server.store, bob.id)).toBe(clock.now() + 7 * DAY_MS);
-    expect((await outboxEntry(setup.outbox, 'account_deleted')).text).toContain('will be removed');
+    expect((await waitForEmail(setup.outbox, 'bob@example.com', 'account_deleted')).text).toContain('will be removed');
     const blocked = new Browser(server);
     expect(isLoginPage(await submitLogin(blocked, await blocked.open('/account'), users.bob))).toBe(true);
 

@@ -3,24 +3,27 @@
  * email address, editing the profile and a verified phone number. Driven like a user with
  * JavaScript off, through the fetch handler, with the development outbox as the email and SMS sender.
  */
-import { beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createUser } from '../../../src/server/admin/users.js';
 import { readOutbox } from '../../../src/server/mfa/senders/index.js';
-import { Browser, refresh, signIn, submitLogin } from '../../helpers/flow.js';
 import {
   auditDetails,
+  closeOutboxFlows,
   isLoginPage,
-  outboxAfterAnswer,
   postAccountForm as post,
   RECENT_AUTH_SECONDS,
   settle,
-  setUpAccounts as setUp,
-  type AccountSetup as Setup,
-} from '../../helpers/account.js';
+  startOutboxFlow as setUp,
+  waitForEmail,
+  type OutboxFlow as Setup,
+} from '../../helpers/accounts.js';
+import { Browser, refresh, signIn, submitLogin } from '../../helpers/flow.js';
 import { isAccountPage, openAccount, textOf } from '../../helpers/mfa.js';
 import { parseForms } from '../../helpers/user-agent.js';
 
 const STRONG_PASSWORD = 'violet tractor monsoon ledger';
+
+afterEach(closeOutboxFlows);
 
 describe('changing the password', () => {
   let setup: Setup;
@@ -50,8 +53,9 @@ describe('changing the password', () => {
     expect(isLoginPage(await submitLogin(fresh, await fresh.open('/account'), users.alice))).toBe(true);
     expect(isAccountPage(await submitLogin(fresh, await fresh.open('/account'), users.alice, STRONG_PASSWORD))).toBe(true);
 
-    const emails = await outboxAfterAnswer(setup.outbox, (entries) => entries.some((entry) => entry.purpose === 'password_changed'));
-    expect(emails.filter((entry) => entry.purpose === 'password_changed').map((entry) => entry.to)).toEqual(['alice@example.com']);
+    await waitForEmail(setup.outbox, 'alice@example.com', 'password_changed');
+    await settle();
+    expect((await readOutbox(setup.outbox)).filter((entry) => entry.purpose === 'password_changed').map((entry) => entry.to)).toEqual(['alice@example.com']);
     // The other browser and the application's sign-in.
     expect(await auditDetails(setup, 'password.changed')).toEqual([{ set: false, sessions_ended: 2 }]);
   });
@@ -117,11 +121,9 @@ describe('changing the email address', () => {
     expect(page.status).toBe(200);
     expect(textOf(page.body)).toContain('If alice.new@example.org can be used, we sent a 6-digit code to it.');
 
-    const emails = await outboxAfterAnswer(setup.outbox, (entries) => entries.length >= 2);
-    const change = emails.find((entry) => entry.purpose === 'email_change')!;
-    expect(change.to).toBe('alice.new@example.org');
+    const change = await waitForEmail(setup.outbox, 'alice.new@example.org', 'email_change');
     expect(change.link).toMatch(/\/account\/email\/confirm\?token=[\w-]{43}$/);
-    expect(emails.find((entry) => entry.purpose === 'email_changed')).toMatchObject({ to: 'alice@example.com' });
+    await waitForEmail(setup.outbox, 'alice@example.com', 'email_changed');
     expect((await server.store.users.get(users.alice.record.id))!.email).toBe('alice@example.com');
 
     const done = await post(browser, page, '/account/email/confirm', { code: change.code });
@@ -137,9 +139,7 @@ describe('changing the email address', () => {
     const browser = new Browser(server);
     await openAccount(browser, users.bob);
     await changeTo(browser, 'bob@example.org');
-    const { link } = (await outboxAfterAnswer(setup.outbox, (entries) => entries.some((entry) => entry.purpose === 'email_change'))).find(
-      (entry) => entry.purpose === 'email_change',
-    )!;
+    const { link } = await waitForEmail(setup.outbox, 'bob@example.org', 'email_change');
     const phone = new Browser(server);
     await phone.open(link!);
     const page = await phone.open(link!);
@@ -179,9 +179,7 @@ describe('changing the email address', () => {
     const browser = new Browser(server);
     await openAccount(browser, users.alice);
     const page = await changeTo(browser, 'wanted@example.com');
-    const { code } = (await outboxAfterAnswer(setup.outbox, (entries) => entries.some((entry) => entry.purpose === 'email_change'))).find(
-      (entry) => entry.purpose === 'email_change',
-    )!;
+    const { code } = await waitForEmail(setup.outbox, 'wanted@example.com', 'email_change');
     await createUser(server.store, { username: 'carol', email: 'wanted@example.com' }, clock.now());
     const refused = await post(browser, page, '/account/email/confirm', { code });
     expect(refused.status).toBe(409);
@@ -204,28 +202,22 @@ describe('the profile and the phone number', () => {
     expect(textOf(bad.body)).toContain('The picture address must start with https://.');
     expect(bad.body).not.toContain('<b>Al</b>');
 
-    const saved = await post(browser, account, '/account/profile', {
+    const profile = {
       name: 'Alice Liddell',
       given_name: 'Alice',
       family_name: 'Liddell',
       picture: 'https://cdn.example.com/alice.png',
       locale: 'en-GB',
       zoneinfo: 'Europe/London',
-    });
+    };
+    const saved = await post(browser, account, '/account/profile', profile);
     expect(textOf(saved.body)).toContain('Profile saved.');
-    expect((await server.store.users.get(users.alice.record.id))!.profile).toEqual({
-      name: 'Alice Liddell',
-      given_name: 'Alice',
-      family_name: 'Liddell',
-      picture: 'https://cdn.example.com/alice.png',
-      locale: 'en-GB',
-      zoneinfo: 'Europe/London',
-    });
+    expect((await server.store.users.get(users.alice.record.id))!.profile).toEqual(profile);
     expect(await auditDetails(setup, 'profile.updated')).toEqual([{ fields: ['given_name', 'family_name', 'picture', 'locale', 'zoneinfo'] }]);
   });
 
   it('a phone number is confirmed by a texted code and becomes the verified phone_number; no SMS sender, no phone form', async () => {
-    const setup = await setUp();
+    const setup = await setUp({}, { sms: true });
     const { server, users } = setup;
     const browser = new Browser(server);
     const account = await openAccount(browser, users.bob);
@@ -239,7 +231,7 @@ describe('the profile and the phone number', () => {
     // Not a second factor.
     expect(await server.store.factors.listByUser(users.bob.record.id)).toEqual([]);
 
-    const noSms = await setUp({}, { sms: false });
+    const noSms = await setUp();
     const page = await openAccount(new Browser(noSms.server), noSms.users.bob);
     expect(parseForms(page.body).some((form) => form.action.endsWith('/account/phone'))).toBe(false);
   });

@@ -4,7 +4,7 @@
  * in another), MFA and consent going on as after a password, unknown and disabled addresses.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { emailsTo, settle, startOutboxFlow, waitForEmail, type OutboxFlow } from '../../helpers/accounts.js';
+import { askForEmailCode as askForCode, closeOutboxFlows, emailsTo, settle, startOutboxFlow, waitForEmail, type OutboxFlow } from '../../helpers/accounts.js';
 import { FakeClock, T0 } from '../../helpers/fake-clock.js';
 import { authorizeParams, authorizeUrl, Browser, expectPage, expectTokens, pkce, readIdToken, redeemCode, type Page } from '../../helpers/flow.js';
 import { continueToClient, expectMfaChallenge, factorContext, giveTotp, submitMfa, textOf, totpAt } from '../../helpers/mfa.js';
@@ -14,26 +14,13 @@ import { parseForms } from '../../helpers/user-agent.js';
 const ALICE = 'alice@example.com';
 
 let flow: OutboxFlow | undefined;
-afterEach(async () => {
-  await settle();
-  await flow?.server.server.close();
-  flow?.cleanup();
-  flow = undefined;
-});
+afterEach(closeOutboxFlows);
 
 /** A new sign-in in `browser`: its login page and PKCE verifier. */
 async function startSignIn(browser: Browser): Promise<{ login: Page; verifier: string }> {
   const { verifier, challenge } = pkce();
   const login = expectPage(await browser.open(authorizeUrl(flow!.server, authorizeParams(flow!.client, challenge))), 'login');
   return { login, verifier };
-}
-
-/** "Email me a sign-in code" on the login page, with `address` in the username field. */
-async function askForCode(browser: Browser, login: Page, address: string): Promise<Page> {
-  const action = /formaction="([^"]+)"/.exec(login.body)?.[1];
-  if (!action) throw new Error(`no "Email me a sign-in code" on ${login.url}`);
-  const form = parseForms(login.body)[0]!;
-  return browser.open(action, { form: { csrf: form.fields.csrf!, username: address } });
 }
 
 /** Submits the code page's code form. */

@@ -1,48 +1,30 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { silentLogger } from '../../../src/core/logger.js';
 import { verifyPassword } from '../../../src/core/password.js';
 import { AdminInputError } from '../../../src/server/admin/input-error.js';
 import { inviteUser, listInvitations, revokeInvitation, type InvitationContext } from '../../../src/server/accounts/invitations.js';
-import { createAuditLog } from '../../../src/server/audit/audit-log.js';
-import { createDevOutboxSender, readOutbox } from '../../../src/server/mfa/senders/dev-outbox.js';
 import { resolveOptions } from '../../../src/server/options.js';
+import { closeOutboxFlows, emailsTo, invitationContext, startOutboxFlow, type OutboxFlow } from '../../helpers/accounts.js';
 import { FakeClock } from '../../helpers/fake-clock.js';
-import { ISSUER, SECRET, startServer, type TestServer } from '../../helpers/server.js';
+import { ISSUER, SECRET, type TestServer } from '../../helpers/server.js';
 
 const STRONG = 'correct horse battery staple lantern';
 
-let dir: string;
-let outbox: string;
-let clock: FakeClock;
+let flow: OutboxFlow;
 let server: TestServer;
 let ctx: InvitationContext;
 
-/** A server with the development outbox, and the context the CLI would invite with. */
-async function world(accounts: Record<string, unknown> = {}): Promise<{ server: TestServer; ctx: InvitationContext }> {
-  const email = createDevOutboxSender({ file: outbox, log: () => undefined });
-  // Invitations are an operator action: they work with sign-up off (the default).
-  const options = { mfa: { senders: { email } }, accounts };
-  const started = await startServer({ clock, ...options });
-  const config = resolveOptions({ issuer: ISSUER, secret: SECRET, store: started.store, ...options });
-  const audit = createAuditLog({ store: started.store, secretKeys: started.secretKeys, logger: silentLogger(), clock });
-  return { server: started, ctx: { store: started.store, clock, secrets: started.secretKeys, config, audit } };
-}
-
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'gh-invite-'));
-  outbox = join(dir, 'outbox.jsonl');
-  clock = new FakeClock();
-  ({ server, ctx } = await world());
+  // Invitations are an operator action: they work with sign-up off (the default).
+  flow = await startOutboxFlow({ clock: new FakeClock() });
+  server = flow.server;
+  ctx = invitationContext(server, flow.outbox);
 });
 
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+afterAll(closeOutboxFlows);
 
 /** The link of the newest invitation emailed to `to`. */
 async function linkFor(to: string): Promise<string> {
-  const entry = (await readOutbox(outbox)).filter((mail) => mail.to === to && mail.purpose === 'invitation').at(-1);
+  const entry = (await emailsTo(flow.outbox, to, 'invitation')).at(-1);
   if (!entry?.link) throw new Error(`no invitation emailed to ${to}`);
   return entry.link;
 }
@@ -74,7 +56,7 @@ describe('an invitation from first email to account', () => {
     const { invitation, emailed } = await inviteUser(ctx, { email: 'Grace@Example.com', name: 'Grace Hopper' }, { requireEmail: true });
     expect(emailed).toBe(true);
     expect(invitation.email).toBe('grace@example.com');
-    const mail = (await readOutbox(outbox)).at(-1)!;
+    const mail = (await emailsTo(flow.outbox, 'grace@example.com', 'invitation')).at(-1)!;
     expect(mail).toMatchObject({ to: 'grace@example.com', purpose: 'invitation', subject: 'You are invited to Gatehouse' });
     expect(mail.text).toContain('Hello Grace Hopper,');
     expect(mail.text).toContain('7 days');
@@ -141,7 +123,7 @@ describe('an invitation from first email to account', () => {
 
     await inviteUser(ctx, { email: 'late@example.com' }, { requireEmail: true });
     const page = await open(await linkFor('late@example.com'));
-    clock.advance(ctx.config.accounts.invitationTtl * 1000 + 1);
+    flow.clock.advance(ctx.config.accounts.invitationTtl * 1000 + 1);
     expect((await open(await linkFor('late@example.com'))).status).toBe(410);
     expect((await accept(page, { password: STRONG })).status).toBe(410);
     expect(await listInvitations(ctx)).not.toContainEqual(expect.objectContaining({ email: 'late@example.com' }));
@@ -171,9 +153,6 @@ describe('an invitation from first email to account', () => {
   });
 
   it('100 concurrent accepts of one link create exactly one account', async () => {
-    // zxcvbn takes a good part of a second per password on a busy machine: judged by length only
-    // here, so that the race is on the link, not on the CPU.
-    ({ server, ctx } = await world({ passwordMinScore: 0 }));
     await inviteUser(ctx, { email: 'race@example.com' }, { requireEmail: true });
     const page = await open(await linkFor('race@example.com'));
     const responses = await Promise.all(Array.from({ length: 100 }, (_, i) => accept(page, { password: `${STRONG} ${i}` })));

@@ -9,7 +9,7 @@ import { solveChallenge } from 'altcha-lib/v1';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createPowChallenge } from '../../../src/server/protection/proof-of-work.js';
 import { SecretKeys } from '../../../src/core/secret.js';
-import { comparable, emailsTo, linkHref, settle, startOutboxFlow, waitForEmail, type OutboxFlow } from '../../helpers/accounts.js';
+import { closeOutboxFlows, comparable, emailsTo, linkHref, settle, startOutboxFlow, waitForEmail, type OutboxFlow } from '../../helpers/accounts.js';
 import { FakeClock, T0 } from '../../helpers/fake-clock.js';
 import { authorizeParams, authorizeUrl, Browser, expectPage, pkce, refresh, signIn, submitLogin, type Page } from '../../helpers/flow.js';
 import { factorContext, giveRecoveryCodes, giveTotp, isAccountPage, totpAt, textOf } from '../../helpers/mfa.js';
@@ -20,12 +20,7 @@ const ALICE = 'alice@example.com';
 const NEW_PASSWORD = 'correct horse battery staple';
 
 let flow: OutboxFlow | undefined;
-afterEach(async () => {
-  await settle();
-  await flow?.server.server.close();
-  flow?.cleanup();
-  flow = undefined;
-});
+afterEach(closeOutboxFlows);
 
 /** The login page of a new authorization request in `browser`. */
 async function loginPage(browser: Browser): Promise<Page> {

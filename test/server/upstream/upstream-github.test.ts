@@ -19,65 +19,91 @@ import { freePort } from '../../helpers/ports.js';
 const SECRET = 'upstream-test-secret-0123456789-abcdefgh';
 const APP_CALLBACK = 'http://127.0.0.1:9/app/callback';
 
+interface World {
+  fake: FakeGitHub;
+  store: Store;
+  server: AuthorizationServer;
+  app: OAuthClient;
+  close(): Promise<void>;
+}
+
+/** A fake GitHub, and a listening Gatehouse with `accounts.signUp` whose upstream it is, with the app "Notes" registered. */
+async function startWorld(signUp: 'open' | 'invite' | 'off'): Promise<World> {
+  const port = await freePort();
+  const issuer = `http://127.0.0.1:${port}`;
+  const fake = await startFakeGitHub({ callbackUrl: `${issuer}/upstream/github/callback` });
+  const store = createMemoryStore();
+  const server = createAuthorizationServer({
+    issuer,
+    store,
+    secret: SECRET,
+    logger: false,
+    accounts: { signUp },
+    upstreams: [
+      {
+        id: 'github',
+        label: 'GitHub',
+        provider: github({ baseUrl: fake.baseUrl }),
+        clientId: fake.clientId,
+        clientSecret: fake.clientSecret,
+        allowInsecureRequests: true,
+        keepTokens: true,
+      },
+    ],
+  });
+  await server.ready();
+  const http: ServerType = serve({ fetch: (request, env) => server.fetch(request, env), port, hostname: '127.0.0.1' });
+  const registered = await registerClient(store, new SecretKeys(SECRET), { name: 'Notes', redirectUris: [APP_CALLBACK] }, Date.now());
+  const app = createOAuthClient({
+    provider: gatehouse(issuer),
+    clientId: registered.client.clientId,
+    clientSecret: registered.clientSecret!,
+    redirectUri: APP_CALLBACK,
+    secret: 'app-session-secret-0123456789-abcdefghij',
+    allowInsecureRequests: true,
+  });
+  return {
+    fake,
+    store,
+    server,
+    app,
+    async close() {
+      http.close();
+      await server.close();
+      await fake.close();
+    },
+  };
+}
+
+/** From the app to Gatehouse's login page, then "Continue with GitHub": the page the browser ends on (the app's callback, or a Gatehouse page). */
+async function continueWithGitHub(app: OAuthClient, browser: UserAgent): Promise<{ page: Page; setCookie: string }> {
+  const { url, setCookie } = await app.authorizationUrl();
+  const stop = (location: string) => location.startsWith(APP_CALLBACK);
+  let page = await browser.open(url.href, {}, stop);
+  expect(page.body).toContain('Continue with GitHub');
+  page = await browser.submit(page, {}, { actionPart: '/upstream/github', stopAt: stop });
+  if (page.body.includes('name="decision"')) page = await browser.submit(page, {}, { button: { name: 'decision', value: 'approve' }, stopAt: stop });
+  return { page, setCookie };
+}
+
 describe('upstream sign-in through GitHub', () => {
   let fake: FakeGitHub;
   let store: Store;
   let server: AuthorizationServer;
-  let http: ServerType;
-  let issuer: string;
   let app: OAuthClient;
+  let world: World;
 
   beforeAll(async () => {
-    const port = await freePort();
-    issuer = `http://127.0.0.1:${port}`;
-    fake = await startFakeGitHub({ callbackUrl: `${issuer}/upstream/github/callback` });
-    store = createMemoryStore();
-    server = createAuthorizationServer({
-      issuer,
-      store,
-      secret: SECRET,
-      logger: false,
-      // The first GitHub sign-in creates the account: only while sign-up is open.
-      accounts: { signUp: 'open' },
-      upstreams: [
-        {
-          id: 'github',
-          label: 'GitHub',
-          provider: github({ baseUrl: fake.baseUrl }),
-          clientId: fake.clientId,
-          clientSecret: fake.clientSecret,
-          allowInsecureRequests: true,
-          keepTokens: true,
-        },
-      ],
-    });
-    await server.ready();
-    http = serve({ fetch: (request, env) => server.fetch(request, env), port, hostname: '127.0.0.1' });
-    const registered = await registerClient(store, new SecretKeys(SECRET), { name: 'Notes', redirectUris: [APP_CALLBACK] }, Date.now());
-    app = createOAuthClient({
-      provider: gatehouse(issuer),
-      clientId: registered.client.clientId,
-      clientSecret: registered.clientSecret!,
-      redirectUri: APP_CALLBACK,
-      secret: 'app-session-secret-0123456789-abcdefghij',
-      allowInsecureRequests: true,
-    });
+    // The first GitHub sign-in creates the account: only while sign-up is open.
+    world = await startWorld('open');
+    ({ fake, store, server, app } = world);
   });
 
-  afterAll(async () => {
-    http?.close();
-    await server?.close();
-    await fake?.close();
-  });
+  afterAll(() => world?.close());
 
   /** The app sends the browser to Gatehouse; the user picks "Continue with GitHub" and consents. */
   async function signInThroughGitHub(browser: UserAgent): Promise<{ page: Page; result: Awaited<ReturnType<OAuthClient['handleCallback']>> }> {
-    const { url, setCookie } = await app.authorizationUrl();
-    const stop = (location: string) => location.startsWith(APP_CALLBACK);
-    let page = await browser.open(url.href, {}, stop);
-    expect(page.body).toContain('Continue with GitHub');
-    page = await browser.submit(page, {}, { actionPart: '/upstream/github', stopAt: stop });
-    if (page.body.includes('name="decision"')) page = await browser.submit(page, {}, { button: { name: 'decision', value: 'approve' }, stopAt: stop });
+    const { page, setCookie } = await continueWithGitHub(app, browser);
     expect(page.url.startsWith(APP_CALLBACK)).toBe(true);
     const result = await app.handleCallback(new Request(page.url, { headers: { cookie: setCookie.split(';')[0]! } }));
     return { page, result };
@@ -140,5 +166,43 @@ describe('upstream sign-in through GitHub', () => {
     } finally {
       fake.denyAccess = false;
     }
+  });
+});
+
+describe.each(['off', 'invite'] as const)("upstream sign-in through GitHub with accounts.signUp '%s'", (signUp) => {
+  let world: World;
+  beforeAll(async () => {
+    world = await startWorld(signUp);
+  });
+  afterAll(() => world?.close());
+
+  it('creates no account for an unknown GitHub user: the sign-in page says why, and the refusal is audited', async () => {
+    const { fake, store, app } = world;
+    const { page } = await continueWithGitHub(app, new UserAgent());
+    expect(page.url.startsWith(APP_CALLBACK)).toBe(false);
+    expect(page.body).toContain('There is no account for this GitHub sign-in, and new accounts cannot be created here. Ask your administrator for an account.');
+    expect(page.body).toContain('Continue with GitHub');
+    expect(await store.users.findByIdentity('github', String(fake.user.id))).toBeUndefined();
+    expect(await store.users.findByLogin('octocat@github.com')).toBeUndefined();
+    expect(await store.users.list()).toEqual([]);
+    const refused = (await store.audit.list({ type: 'signup.refused' })).map((event) => event.details);
+    expect(refused).toEqual([{ upstream: 'github', reason: 'sign_up_closed' }]);
+  });
+
+  it('still links an existing account whose verified address GitHub vouches for', async () => {
+    const { fake, store, app } = world;
+    const local = await createUser(
+      store,
+      { username: 'octo-local', email: 'octocat@github.com', emailVerified: true, password: 'a long password' },
+      Date.now(),
+    );
+    const { page, setCookie } = await continueWithGitHub(app, new UserAgent());
+    expect(page.url.startsWith(APP_CALLBACK)).toBe(true);
+    const result = await app.handleCallback(new Request(page.url, { headers: { cookie: setCookie.split(';')[0]! } }));
+    expect(result.profile.sub).toBe(local.id);
+    expect((await store.users.findByIdentity('github', String(fake.user.id)))?.id).toBe(local.id);
+    expect((await store.users.list()).map((user) => user.id)).toEqual([local.id]);
+    const linked = (await store.audit.list({ type: 'upstream.linked' })).map((event) => ({ subject: event.subject, ...event.details }));
+    expect(linked).toEqual([{ subject: local.id, upstream: 'github' }]);
   });
 });

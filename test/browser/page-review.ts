@@ -1,0 +1,89 @@
+/**
+ * What the Chromium journeys share: a test server listening on `http://localhost:<port>` (the
+ * issuer names the port), an application's callback page to come back to, pages that collect
+ * Content-Security-Policy violations, and the review of a page: screenshots in light and dark at
+ * 1024 px and 375 px (full page), with the check that nothing scrolls sideways at 375 px.
+ */
+import { serve, type ServerType } from '@hono/node-server';
+import { mkdirSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { expect } from 'vitest';
+import type { TestServer } from '../helpers/server.js';
+
+/** Where {@link reviewPage} writes, unless told otherwise. */
+export const ACCOUNT_SHOTS = '/tmp/shots-accounts';
+
+/**
+ * Listens on localhost (port 0) first, then starts what `start` builds with the issuer naming that
+ * port; its `close()` then also stops listening. @hono/node-server passes the connection as
+ * `env.incoming`: its peer is the client address.
+ */
+export async function serveOnLocalhost<T extends { server: TestServer; close(): Promise<void> }>(start: (issuer: string) => Promise<T>): Promise<T> {
+  // Filled in once the port is known: the handler is built before the server it calls.
+  const target: { started?: T } = {};
+  let http: ServerType | undefined;
+  const port = await new Promise<number>((resolve) => {
+    http = serve(
+      {
+        fetch: (request: Request, env: unknown) => target.started!.server.server.fetch(request, env as Parameters<TestServer['server']['fetch']>[1]),
+        port: 0,
+        hostname: 'localhost',
+      },
+      (info) => resolve(info.port),
+    );
+  });
+  const started = (target.started = await start(`http://localhost:${port}`));
+  const closeServer = started.close.bind(started);
+  return Object.assign(started, {
+    async close() {
+      http?.close();
+      await closeServer();
+    },
+  });
+}
+
+/** An application on localhost whose callback page says "Back at Notes": its callback URL and how to stop it. */
+export async function startNotesApp(): Promise<{ callback: string; close(): void }> {
+  const app = createServer((_request, response) => {
+    response.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+    response.end('<!doctype html><title>Notes</title><h1>Back at Notes</h1>');
+  });
+  await new Promise<void>((resolve) => app.listen(0, 'localhost', resolve));
+  return { callback: `http://localhost:${(app.address() as AddressInfo).port}/callback`, close: () => app.close() };
+}
+
+/** A new context and page at 1024 × 800, with the Content-Security-Policy violations its console reports. */
+export async function newPage(chromium: Browser, options: { userAgent?: string } = {}): Promise<{ context: BrowserContext; page: Page; violations: string[] }> {
+  const context = await chromium.newContext({ viewport: { width: 1024, height: 800 }, ...options });
+  const page = await context.newPage();
+  const violations: string[] = [];
+  page.on('console', (message) => {
+    if (/Content Security Policy/i.test(message.text())) violations.push(message.text());
+  });
+  return { context, page, violations };
+}
+
+/**
+ * Screenshots `page` to `<dir>/<name>[-375]-<light|dark>.png`, full page, at 1024 px and at
+ * 375 px, where nothing may scroll sideways; then back to 1024 px, light.
+ */
+export async function reviewPage(page: Page, name: string, dir = ACCOUNT_SHOTS): Promise<void> {
+  mkdirSync(dir, { recursive: true });
+  // No hover left over from the last click; no colour transition caught half-way when the scheme changes.
+  await page.mouse.move(0, 0);
+  for (const [width, label] of [
+    [1024, ''],
+    [375, '-375'],
+  ] as const) {
+    await page.setViewportSize({ width, height: width === 375 ? 740 : 800 });
+    for (const scheme of ['light', 'dark'] as const) {
+      await page.emulateMedia({ colorScheme: scheme, reducedMotion: 'reduce' });
+      await page.screenshot({ path: `${dir}/${name}${label}-${scheme}.png`, fullPage: true });
+    }
+    if (width === 375) expect(await page.evaluate(() => document.documentElement.scrollWidth), `${name} scrolls sideways at 375 px`).toBeLessThanOrEqual(375);
+  }
+  await page.setViewportSize({ width: 1024, height: 800 });
+  await page.emulateMedia({ colorScheme: 'light', reducedMotion: 'no-preference' });
+}
