@@ -15,7 +15,7 @@ import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hasChromium, launchChromium } from './chromium.js';
 import { freePort } from '../helpers/ports.js';
-import { readOutbox, type OutboxEntry } from '../../src/server/mfa/senders/dev-outbox.js';
+import { waitForEmail } from '../helpers/accounts.js';
 
 const root = resolve(import.meta.dirname, '..', '..');
 
@@ -125,7 +125,7 @@ describe.skipIf(!hasChromium)('reference app journey in Chromium (npm start)', (
     await page.getByRole('heading', { name: 'Check your email' }).waitFor({ timeout: 20_000 });
 
     // The demo's emails land in the development outbox; the code stands for the emailed link.
-    const email = await emailTo(ready.outbox, 'grace@example.com', 'verify_email');
+    const email = await waitForEmail(ready.outbox, 'grace@example.com', 'verify_email');
     await page.getByLabel('Code from the email').fill(email.code);
     await page.getByRole('button', { name: 'Confirm email address' }).click();
 
@@ -139,13 +139,3 @@ describe.skipIf(!hasChromium)('reference app journey in Chromium (npm start)', (
     await context.close();
   });
 });
-
-/** The newest email of `template` to `address` in the outbox, waited for (it is sent after the answer). */
-async function emailTo(outbox: string, address: string, template: string): Promise<OutboxEntry> {
-  for (let waited = 0; waited < 10_000; waited += 100) {
-    const found = (await readOutbox(outbox)).findLast((entry) => entry.to === address && entry.purpose === template);
-    if (found) return found;
-    await new Promise((done) => setTimeout(done, 100));
-  }
-  throw new Error(`no ${template} email to ${address} within 10 s`);
-}
