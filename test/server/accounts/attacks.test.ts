@@ -1,0 +1,123 @@
+/**
+ * Security review of issue 17 (sign-up, verification, forgotten passwords, sign-in by email, the
+ * account page's details, invitations): each test is an attack from the outside, through the fetch
+ * handler, with the development outbox as the email sender. The few outbox helpers are copied here
+ * on purpose (test/helpers/account(s).ts are being merged).
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createDevOutboxSender, readOutbox, type OutboxEntry } from '../../../src/server/mfa/senders/dev-outbox.js';
+import type { EmailTemplate } from '../../../src/server/mfa/senders/sender.js';
+import { FakeClock, T0 } from '../../helpers/fake-clock.js';
+import { authorizeParams, authorizeUrl, Browser, expectPage, pkce, startFlow, type Flow, type Page } from '../../helpers/flow.js';
+import { isAccountPage, openAccount, textOf } from '../../helpers/mfa.js';
+import type { TestServerOptions } from '../../helpers/server.js';
+import { parseForms } from '../../helpers/user-agent.js';
+
+const ALICE = 'alice@example.com';
+const NEW_PASSWORD = 'correct horse battery staple';
+
+interface Setup extends Flow {
+  clock: FakeClock;
+  outbox: string;
+}
+
+let dir: string | undefined;
+let setup: Setup | undefined;
+afterEach(async () => {
+  await pause(100);
+  await setup?.server.server.close();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+  setup = undefined;
+  dir = undefined;
+});
+
+const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** alice, bob and a client; the outbox carries email (and SMS); proof of work off. */
+async function setUp(options: TestServerOptions = {}): Promise<Setup> {
+  dir = mkdtempSync(join(tmpdir(), 'gh-attacks-'));
+  const outbox = join(dir, 'outbox.jsonl');
+  const sender = createDevOutboxSender({ file: outbox, log: () => undefined });
+  const clock = options.clock ?? new FakeClock(T0 + 15_000);
+  const flow = await startFlow({
+    ...options,
+    clock,
+    mfa: { recentAuthSeconds: 300, ...options.mfa, senders: { email: sender, sms: sender, ...options.mfa?.senders } },
+    accounts: { proofOfWork: 0, ...options.accounts },
+  });
+  setup = { ...flow, clock, outbox };
+  return setup;
+}
+
+/** Waits (up to 5 s) for the `count`-th email of `template` to `to`. */
+async function waitForEmail(outbox: string, to: string, template: EmailTemplate, count = 1): Promise<OutboxEntry> {
+  for (let i = 0; i < 250; i += 1) {
+    const sent = (await readOutbox(outbox).catch(() => [])).filter((entry) => entry.to === to && entry.purpose === template);
+    if (sent.length >= count) return sent[count - 1]!;
+    await pause(20);
+  }
+  throw new Error(`no ${template} email to ${to}`);
+}
+
+/** Submits the form of `page` whose action (without its query) ends with `path`. */
+function post(browser: Browser, page: Page, path: string, values: Record<string, string>): Promise<Page> {
+  const form = parseForms(page.body).find((candidate) => candidate.action.split('?')[0]!.endsWith(path));
+  if (!form) throw new Error(`no ${path} form on ${page.url}:\n${page.body.slice(0, 600)}`);
+  return browser.open(new URL(form.action, page.url).href, { method: 'POST', form: { ...form.fields, ...values } });
+}
+
+/** "Forgot password?" for `address`, in `browser`; the emailed link. */
+async function requestReset(browser: Browser, address: string, count = 1, to = address): Promise<string> {
+  const forgot = await browser.open('/forgot-password');
+  await browser.submit(forgot, { email: address });
+  return (await waitForEmail(setup!.outbox, to, 'password_reset', count)).link!;
+}
+
+/** Opens a reset link and sets `password` with it; the last page. */
+async function useResetLink(browser: Browser, link: string, password = NEW_PASSWORD): Promise<Page> {
+  const form = await browser.open(link);
+  if (form.status !== 200) return form;
+  return browser.submit(form, { password });
+}
+
+describe('pending account links after the account changes hands', () => {
+  it('an email change asked with a stolen session dies with the password reset that evicts the thief', async () => {
+    const { server, users } = await setUp();
+    // The thief, signed in as alice (phished password, recent sign-in), asks to move the account to their mailbox.
+    const thief = new Browser(server);
+    await openAccount(thief, users.alice);
+    await post(thief, await thief.open('/account'), '/account/email', { email: 'thief@example.net' });
+    const { link } = await waitForEmail(setup!.outbox, 'thief@example.net', 'email_change');
+    await waitForEmail(setup!.outbox, ALICE, 'email_changed');
+
+    // Alice, warned by the notice, resets her password: every session ends, the thief's too.
+    const alice = new Browser(server);
+    expect(textOf((await useResetLink(alice, await requestReset(alice, ALICE))).body)).toContain('Password changed');
+    expect(isAccountPage(await thief.open('/account'))).toBe(false);
+
+    // The thief's link needs no session: it must not work any more.
+    const page = await thief.open(link!);
+    if (page.status === 200) await thief.submit(page, {}, { actionPart: '/account/email/confirm' });
+    expect((await server.store.users.get(users.alice.record.id))!.email).toBe(ALICE);
+  });
+
+  it('an email change asked with a stolen session dies with a password change on the account page', async () => {
+    const { server, users } = await setUp();
+    const thief = new Browser(server);
+    await openAccount(thief, users.alice);
+    await post(thief, await thief.open('/account'), '/account/email', { email: 'thief@example.net' });
+    const { link } = await waitForEmail(setup!.outbox, 'thief@example.net', 'email_change');
+
+    const alice = new Browser(server);
+    const account = await openAccount(alice, users.alice);
+    const changed = await post(alice, account, '/account/password', { current_password: users.alice.password, new_password: NEW_PASSWORD });
+    expect(isAccountPage(changed)).toBe(true);
+
+    const page = await thief.open(link!);
+    if (page.status === 200) await thief.submit(page, {}, { actionPart: '/account/email/confirm' });
+    expect((await server.store.users.get(users.alice.record.id))!.email).toBe(ALICE);
+  });
+});
