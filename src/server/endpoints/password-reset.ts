@@ -127,11 +127,14 @@ function invalidLinkPage(ctx: Pick<ServerContext, 'config'>): Response {
 
 type ResetLink = { token: string; value: ResetLinkValue; user: UserRecord };
 
-/** The usable link `token` names and its (enabled) account; otherwise the "link no longer works" page. */
+/**
+ * The usable link `token` names and its (enabled) account, still at the address the link went to
+ * (a link in a mailbox the account has left opens nothing); otherwise the "link no longer works" page.
+ */
 async function findResetLink(ctx: ServerContext, token: string): Promise<ResetLink | Response> {
   const value = await peekAccountToken<ResetLinkValue>(ctx, 'password_reset', token);
   const user = value ? await ctx.store.users.get(value.userId) : undefined;
-  if (!value || !user || user.disabled) return invalidLinkPage(ctx);
+  if (!value || !user || user.disabled || user.email !== value.email) return invalidLinkPage(ctx);
   return { token, value, user };
 }
 

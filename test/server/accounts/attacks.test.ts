@@ -120,4 +120,43 @@ describe('pending account links after the account changes hands', () => {
     if (page.status === 200) await thief.submit(page, {}, { actionPart: '/account/email/confirm' });
     expect((await server.store.users.get(users.alice.record.id))!.email).toBe(ALICE);
   });
+
+  it('a reset link sent to the old address stops working once the address is changed', async () => {
+    const { server, users } = await setUp();
+    // Someone reading alice's old mailbox asked for a reset link before she moved the account to a new address.
+    const attacker = new Browser(server);
+    const link = await requestReset(attacker, ALICE);
+
+    const alice = new Browser(server);
+    await openAccount(alice, users.alice);
+    const page = await post(alice, await alice.open('/account'), '/account/email', { email: 'alice@new.example' });
+    const { code } = await waitForEmail(setup!.outbox, 'alice@new.example', 'email_change');
+    expect(isAccountPage(await post(alice, page, '/account/email/confirm', { code: code }))).toBe(true);
+    expect((await server.store.users.get(users.alice.record.id))!.email).toBe('alice@new.example');
+
+    const used = await useResetLink(attacker, link);
+    expect(used.status).toBe(400);
+    expect(textOf(used.body)).not.toContain('Password changed');
+  });
+
+  it('a sign-in code sent to the old address stops working once the address is changed', async () => {
+    const { server, users, client } = await setUp({ accounts: { passwordless: 'email' } });
+    const attacker = new Browser(server);
+    const login = expectPage(await attacker.open(authorizeUrl(server, authorizeParams(client, pkce().challenge))), 'login');
+    const action = /formaction="([^"]+)"/.exec(login.body)![1]!;
+    const codePage = await attacker.open(action, { form: { csrf: parseForms(login.body)[0]!.fields.csrf!, username: ALICE } });
+    const { code, link } = await waitForEmail(setup!.outbox, ALICE, 'email_sign_in');
+
+    const alice = new Browser(server);
+    await openAccount(alice, users.alice);
+    const page = await post(alice, await alice.open('/account'), '/account/email', { email: 'alice@new.example' });
+    const change = await waitForEmail(setup!.outbox, 'alice@new.example', 'email_change');
+    expect(isAccountPage(await post(alice, page, '/account/email/confirm', { code: change.code }))).toBe(true);
+
+    const typed = await post(attacker, codePage, '/email-code/verify', { code });
+    expect(typed.status).toBe(401);
+    expect(typed.location).toBeUndefined();
+    expect((await attacker.open(link!)).location).toBeUndefined();
+    expect(isAccountPage(await attacker.open('/account'))).toBe(false);
+  });
 });
