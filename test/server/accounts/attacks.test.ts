@@ -12,8 +12,8 @@ import { createDevOutboxSender, readOutbox, type OutboxEntry } from '../../../sr
 import type { EmailTemplate } from '../../../src/server/mfa/senders/sender.js';
 import { FakeClock, T0 } from '../../helpers/fake-clock.js';
 import { authorizeParams, authorizeUrl, Browser, expectPage, pkce, startFlow, type Flow, type Page } from '../../helpers/flow.js';
-import { isAccountPage, openAccount, textOf } from '../../helpers/mfa.js';
-import type { TestServerOptions } from '../../helpers/server.js';
+import { expectMfaChallenge, factorContext, giveContact, isAccountPage, isMfaChallenge, openAccount, submitMfa, textOf } from '../../helpers/mfa.js';
+import { SECRET, type TestServerOptions } from '../../helpers/server.js';
 import { parseForms } from '../../helpers/user-agent.js';
 
 const ALICE = 'alice@example.com';
@@ -158,5 +158,36 @@ describe('pending account links after the account changes hands', () => {
     expect(typed.location).toBeUndefined();
     expect((await attacker.open(link!)).location).toBeUndefined();
     expect(isAccountPage(await attacker.open('/account'))).toBe(false);
+  });
+});
+
+describe('one mailbox is one factor', () => {
+  it('after signing in by email, a code to the same mailbox is not a second factor (no acr 2, no mfa)', async () => {
+    const { server, users, client } = await setUp({ accounts: { passwordless: 'email' }, mfa: { policy: 'optional' } });
+    // Alice's second factor is a code by email, to the address she signs in with: the usual choice.
+    const factor = await giveContact(factorContext(server.store, server.clock, SECRET), users.alice.record.id, 'email', ALICE);
+    // Someone who reads her mailbox (and nothing else) signs in by email, for an application asking for two factors.
+    const thief = new Browser(server);
+    const login = expectPage(await thief.open(authorizeUrl(server, authorizeParams(client, pkce().challenge, { acr_values: '2' }))), 'login');
+    const action = /formaction="([^"]+)"/.exec(login.body)![1]!;
+    const codePage = await thief.open(action, { form: { csrf: parseForms(login.body)[0]!.fields.csrf!, username: ALICE } });
+    const { code } = await waitForEmail(setup!.outbox, ALICE, 'email_sign_in');
+    const mfa = expectMfaChallenge(await post(thief, codePage, '/email-code/verify', { code }));
+
+    // The second step refuses to send a code to the mailbox just used…
+    const sent = await submitMfa(thief, mfa, 'send', { factor: factor.id });
+    expect(textOf(sent.body)).toContain('use another way to verify');
+    await pause(100);
+    expect((await readOutbox(setup!.outbox)).filter((entry) => entry.purpose === 'sign_in')).toEqual([]);
+    // …and a code of that factor got elsewhere (the reset page's second step sends the same kind).
+    const reset = await thief.open(await requestReset(thief, ALICE));
+    const resetSend = parseForms(reset.body).find((form) => form.fields.method === 'send')!;
+    await thief.open(new URL(resetSend.action, reset.url).href, { form: resetSend.fields });
+    const { code: factorCode } = (await readOutbox(setup!.outbox)).find((entry) => entry.purpose === 'sign_in')!;
+    const form = parseForms(sent.body).find((candidate) => candidate.fields.method === 'send')!;
+    const typed = await thief.open(new URL(form.action, sent.url).href, { form: { ...form.fields, method: 'contact', code: factorCode } });
+    expect(isMfaChallenge(typed)).toBe(true);
+    expect(typed.location).toBeUndefined();
+    expect(isAccountPage(await thief.open('/account'))).toBe(false);
   });
 });
