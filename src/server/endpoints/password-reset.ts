@@ -201,6 +201,17 @@ type ResetPosted = EndpointInput & WithBrowser & { form: FormParams };
 /** The link the form carries (`token`). */
 const findPostedLink = ({ ctx, form }: ResetPosted) => findResetLink(ctx, form.get('token') ?? '');
 
+/**
+ * Whether the post asks for (or answers) a code of an email factor at the account's address: the
+ * reset link went to that mailbox, so a code to it proves nothing more (one mailbox is one factor).
+ */
+async function codeToResetMailbox({ ctx, user, form }: ResetPosted & ResetLink): Promise<boolean> {
+  const method = form.get('method');
+  if (method !== 'send' && method !== 'contact') return false;
+  const factor = await ctx.store.factors.get(form.get('factor') ?? '');
+  return factor?.userId === user.id && factor.type === 'email' && factor.data.to === user.email;
+}
+
 /** POST /reset-password/mfa — an answer of the second-factor forms, bound to the link and this browser; right: the new-password form. */
 export const resetPasswordMfa = endpoint(
   pipeline<EndpointInput>('reset-password.mfa')
@@ -209,6 +220,7 @@ export const resetPasswordMfa = endpoint(
     .step(checkFormCsrf(RESET_CSRF))
     .step(findPostedLink)
     .respond(async (c) => {
+      if (await codeToResetMailbox(c)) return resetMfaPage(c, { error: 'This link came to the same address: use another way to verify.' });
       const outcome = await answerSecondFactor(c.ctx, c.user, c.form);
       if ('again' in outcome) return resetMfaPage(c, outcome.again);
       await recordResetMfaPassed(c.ctx, c.token, c.browserId);

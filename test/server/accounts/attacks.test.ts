@@ -179,15 +179,30 @@ describe('one mailbox is one factor', () => {
     expect(textOf(sent.body)).toContain('use another way to verify');
     await pause(100);
     expect((await readOutbox(setup!.outbox)).filter((entry) => entry.purpose === 'sign_in')).toEqual([]);
-    // …and a code of that factor got elsewhere (the reset page's second step sends the same kind).
-    const reset = await thief.open(await requestReset(thief, ALICE));
-    const resetSend = parseForms(reset.body).find((form) => form.fields.method === 'send')!;
-    await thief.open(new URL(resetSend.action, reset.url).href, { form: resetSend.fields });
+    // …and refuses a code of that factor got otherwise (alice signing in with her password meanwhile).
+    const alice = new Browser(server);
+    const aliceLogin = expectPage(await alice.open(authorizeUrl(server, authorizeParams(client, pkce().challenge))), 'login');
+    const aliceMfa = expectMfaChallenge(await alice.submit(aliceLogin, { username: 'alice', password: users.alice.password }));
+    await submitMfa(alice, aliceMfa, 'send', { factor: factor.id });
     const { code: factorCode } = (await readOutbox(setup!.outbox)).find((entry) => entry.purpose === 'sign_in')!;
     const form = parseForms(sent.body).find((candidate) => candidate.fields.method === 'send')!;
     const typed = await thief.open(new URL(form.action, sent.url).href, { form: { ...form.fields, method: 'contact', code: factorCode } });
     expect(isMfaChallenge(typed)).toBe(true);
     expect(typed.location).toBeUndefined();
     expect(isAccountPage(await thief.open('/account'))).toBe(false);
+  });
+
+  it('a reset link and a code to the same mailbox do not pass the second factor of a reset', async () => {
+    const { server, users } = await setUp();
+    const factor = await giveContact(factorContext(server.store, server.clock, SECRET), users.alice.record.id, 'email', ALICE);
+    const thief = new Browser(server);
+    const page = await thief.open(await requestReset(thief, ALICE));
+    const send = parseForms(page.body).find((form) => form.fields.method === 'send' && form.fields.factor === factor.id)!;
+    const refused = await thief.open(new URL(send.action, page.url).href, { form: send.fields });
+    expect(refused.status).toBe(401);
+    expect(textOf(refused.body)).toContain('use another way to verify');
+    await pause(100);
+    expect((await readOutbox(setup!.outbox)).filter((entry) => entry.purpose === 'sign_in')).toEqual([]);
+    expect(refused.body).not.toContain('autocomplete="new-password"');
   });
 });
