@@ -206,3 +206,65 @@ describe('one mailbox is one factor', () => {
     expect(refused.body).not.toContain('autocomplete="new-password"');
   });
 });
+
+describe('bad input to every new form', () => {
+  it('wrong content type, invalid UTF-8, repeated, huge and missing fields: a 4xx page, never a 500, never the input', async () => {
+    const { server, users, client } = await setUp({ accounts: { passwordless: 'email', signUp: 'open' } });
+    const browser = new Browser(server);
+    await openAccount(browser, users.alice);
+    const login = expectPage(await browser.open(authorizeUrl(server, authorizeParams(client, pkce().challenge, { prompt: 'login' }))), 'login');
+    const id = /\/interaction\/([^/"]+)\//.exec(login.body)![1]!;
+    const csrf = parseForms(login.body)[0]!.fields.csrf!;
+    const token = 'A'.repeat(43);
+    const cookie = [...browser.cookies].map(([name, value]) => `${name}=${value}`).join('; ');
+    const posts = [
+      '/forgot-password',
+      '/reset-password',
+      '/reset-password/mfa',
+      `/interaction/${id}/email-code`,
+      `/interaction/${id}/email-code/verify`,
+      `/interaction/${id}/signup`,
+      `/interaction/${id}/verify-email`,
+      `/interaction/${id}/verify-email/resend`,
+      '/verify-email',
+      '/account/password',
+      '/account/email',
+      '/account/email/confirm',
+      `/account/email/confirm?token=${token}`,
+      '/account/profile',
+      '/account/phone',
+      '/account/phone/confirm',
+      '/account/delete',
+      '/invitation',
+    ];
+    const marker = '<script>x</script>';
+    const bodies: { type: string; body: string }[] = [
+      { type: 'text/plain', body: `csrf=${csrf}&email=${encodeURIComponent(marker)}` },
+      { type: 'application/x-www-form-urlencoded', body: `csrf=${csrf}&email=%FF%FE${encodeURIComponent(marker)}&name=%C3%28` },
+      { type: 'application/x-www-form-urlencoded', body: `csrf=${csrf}&email=a%40b.example&email=${encodeURIComponent(marker)}` },
+      { type: 'application/x-www-form-urlencoded', body: `csrf=${csrf}&email=${'x'.repeat(200_000)}${encodeURIComponent(marker)}` },
+      { type: 'application/x-www-form-urlencoded', body: `csrf=${csrf}&name=${encodeURIComponent(marker)}&token=${encodeURIComponent(marker)}` },
+      { type: 'application/x-www-form-urlencoded', body: '' },
+    ];
+    const failures: string[] = [];
+    for (const path of posts) {
+      for (const { type, body } of bodies) {
+        const response = await server.server.fetch(
+          new Request(`${server.issuer}${path}`, { method: 'POST', headers: { 'Content-Type': type, Cookie: cookie }, body }),
+        );
+        const text = await response.text();
+        if (response.status >= 500 || (response.status < 400 && response.status !== 200 && response.status !== 302 && response.status !== 303))
+          failures.push(`${path} ${type} ${body.slice(0, 40)}: ${response.status}`);
+        if (text.includes(marker) || /at \w+ \(.*\.ts:\d+/.test(text)) failures.push(`${path} echoed or traced: ${response.status}`);
+      }
+    }
+    for (const path of ['/reset-password', '/verify-email', '/email-sign-in', '/invitation', '/account/email/confirm']) {
+      for (const value of ['%FF', encodeURIComponent(marker), 'A'.repeat(5000), `${token}&token=${token}`]) {
+        const response = await server.server.fetch(new Request(`${server.issuer}${path}?token=${value}`, { headers: { Cookie: cookie } }));
+        const text = await response.text();
+        if (response.status >= 500 || text.includes(marker)) failures.push(`GET ${path}?token=${value.slice(0, 20)}: ${response.status}`);
+      }
+    }
+    expect(failures).toEqual([]);
+  });
+});
