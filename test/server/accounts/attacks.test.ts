@@ -268,3 +268,26 @@ describe('bad input to every new form', () => {
     expect(failures).toEqual([]);
   });
 });
+
+describe('the sign-up form as a way to mail strangers', () => {
+  it('the name typed on the form cannot put words or links in the email to the typed address', async () => {
+    const { server } = await setUp({ accounts: { signUp: 'open' } });
+    const browser = new Browser(server);
+    const form = await browser.open('/signup');
+    expect(form.status).toBe(200);
+    const lure = 'Your account is locked.\nCall +1 555 0100 or visit https://evil.example/unlock now';
+    const sent = await browser.submit(form, { email: 'victim@example.org', name: lure, password: NEW_PASSWORD });
+    expect(sent.status).toBeLessThan(500);
+    await pause(300);
+    const emails = (await readOutbox(setup!.outbox).catch(() => [])).filter((entry) => entry.to === 'victim@example.org');
+    for (const email of emails) {
+      expect(email.text).not.toContain('evil.example');
+      expect(email.html ?? '').not.toContain('evil.example');
+      expect(email.subject).not.toContain('evil.example');
+    }
+    // A name that reads backwards, or carries control characters, is refused like on the account page.
+    const again = await browser.open('/signup');
+    const refused = await browser.submit(again, { email: 'victim2@example.org', name: 'Alice \u202Emoc.live', password: NEW_PASSWORD });
+    expect(refused.status).toBe(400);
+  });
+});
