@@ -8,12 +8,16 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { silentLogger } from '../../../src/core/logger.js';
+import { inviteUser } from '../../../src/server/accounts/invitations.js';
+import { createAuditLog } from '../../../src/server/audit/audit-log.js';
+import { resolveOptions } from '../../../src/server/options.js';
 import { createDevOutboxSender, readOutbox, type OutboxEntry } from '../../../src/server/mfa/senders/dev-outbox.js';
 import type { EmailTemplate } from '../../../src/server/mfa/senders/sender.js';
 import { FakeClock, T0 } from '../../helpers/fake-clock.js';
 import { authorizeParams, authorizeUrl, Browser, expectPage, pkce, startFlow, type Flow, type Page } from '../../helpers/flow.js';
 import { expectMfaChallenge, factorContext, giveContact, isAccountPage, isMfaChallenge, openAccount, submitMfa, textOf } from '../../helpers/mfa.js';
-import { SECRET, type TestServerOptions } from '../../helpers/server.js';
+import { ISSUER, SECRET, type TestServerOptions } from '../../helpers/server.js';
 import { parseForms } from '../../helpers/user-agent.js';
 
 const ALICE = 'alice@example.com';
@@ -289,5 +293,30 @@ describe('the sign-up form as a way to mail strangers', () => {
     const again = await browser.open('/signup');
     const refused = await browser.submit(again, { email: 'victim2@example.org', name: 'Alice \u202Emoc.live', password: NEW_PASSWORD });
     expect(refused.status).toBe(400);
+  });
+});
+
+describe('invitations', () => {
+  async function invite(email: string): Promise<string> {
+    const { server } = setup!;
+    const sender = createDevOutboxSender({ file: setup!.outbox, log: () => undefined });
+    const options = { mfa: { senders: { email: sender } } };
+    const config = resolveOptions({ issuer: ISSUER, secret: SECRET, store: server.store, ...options });
+    const audit = createAuditLog({ store: server.store, secretKeys: server.secretKeys, logger: silentLogger(), clock: server.clock });
+    const ctx = { store: server.store, clock: server.clock, secrets: server.secretKeys, config, audit };
+    return (await inviteUser(ctx, { email }, { requireEmail: true })).link;
+  }
+
+  it('the name chosen on the invitation page follows the profile rules (one line, no bidirectional override, 100 characters)', async () => {
+    const { server } = await setUp();
+    const browser = new Browser(server);
+    const link = await invite('grace@example.com');
+    const page = await browser.open(link);
+    expect(page.status).toBe(200);
+    const bidi = await browser.submit(page, { name: 'Grace \u202Emoc.live\nsecond line', password: NEW_PASSWORD });
+    expect(bidi.status).toBe(400);
+    const long = await browser.submit(page, { name: 'G'.repeat(5000), password: NEW_PASSWORD });
+    expect(long.status).toBe(400);
+    expect(await server.store.users.findByLogin('grace@example.com')).toBeUndefined();
   });
 });
