@@ -320,3 +320,19 @@ describe('invitations', () => {
     expect(await server.store.users.findByLogin('grace@example.com')).toBeUndefined();
   });
 });
+
+describe('account enumeration through the email change', () => {
+  it("the account's own mailbox gets the same notice whether or not the new address has an account", async () => {
+    const { server, users } = await setUp();
+    const browser = new Browser(server);
+    await openAccount(browser, users.alice);
+    await post(browser, await browser.open('/account'), '/account/email', { email: 'nobody@example.org' });
+    await waitForEmail(setup!.outbox, ALICE, 'email_changed', 1);
+    // bob@example.com has an account: alice, reading her own mailbox, must not be able to tell.
+    await post(browser, await browser.open('/account'), '/account/email', { email: 'bob@example.com' });
+    const notices = await waitForEmail(setup!.outbox, ALICE, 'email_changed', 2).catch(() => undefined);
+    expect(notices).toBeDefined();
+    await pause(100);
+    expect((await readOutbox(setup!.outbox)).filter((entry) => entry.to === 'bob@example.com')).toEqual([]);
+  });
+});
