@@ -221,7 +221,7 @@ export const resetPasswordMfa = endpoint(
     .step(findPostedLink)
     .respond(async (c) => {
       if (await codeToResetMailbox(c)) return resetMfaPage(c, { error: 'This link came to the same address: use another way to verify.' });
-      const outcome = await answerSecondFactor(c.ctx, c.user, c.form);
+      const outcome = await answerSecondFactor(c.ctx, c.user, c.form, { purpose: 'password_reset' });
       if ('again' in outcome) return resetMfaPage(c, outcome.again);
       await recordResetMfaPassed(c.ctx, c.token, c.browserId);
       await c.ctx.audit.record(auditEvent('mfa.succeeded', { sub: c.user.id, method: c.form.get('method') ?? '', purpose: 'password_reset' }));

@@ -16,7 +16,7 @@ import { createDevOutboxSender, readOutbox, type OutboxEntry } from '../../../sr
 import type { EmailTemplate } from '../../../src/server/mfa/senders/sender.js';
 import { FakeClock, T0 } from '../../helpers/fake-clock.js';
 import { authorizeParams, authorizeUrl, Browser, expectPage, pkce, startFlow, type Flow, type Page } from '../../helpers/flow.js';
-import { expectMfaChallenge, factorContext, giveContact, isAccountPage, isMfaChallenge, openAccount, submitMfa, textOf } from '../../helpers/mfa.js';
+import { expectMfaChallenge, factorContext, giveContact, giveTotp, isAccountPage, isMfaChallenge, openAccount, submitMfa, textOf } from '../../helpers/mfa.js';
 import { ISSUER, SECRET, type TestServerOptions } from '../../helpers/server.js';
 import { parseForms } from '../../helpers/user-agent.js';
 
@@ -334,5 +334,19 @@ describe('account enumeration through the email change', () => {
     expect(notices).toBeDefined();
     await pause(100);
     expect((await readOutbox(setup!.outbox)).filter((entry) => entry.to === 'bob@example.com')).toEqual([]);
+  });
+});
+
+describe('the audit log of a reset', () => {
+  it('a wrong second factor on the reset page is recorded as such (purpose password_reset)', async () => {
+    const { server, users } = await setUp();
+    await giveTotp(factorContext(server.store, server.clock, SECRET), users.alice.record.id);
+    const browser = new Browser(server);
+    const page = await browser.open(await requestReset(browser, ALICE));
+    const totp = parseForms(page.body).find((form) => form.fields.method === 'totp')!;
+    const wrong = await browser.open(new URL(totp.action, page.url).href, { form: { ...totp.fields, code: '000000' } });
+    expect(wrong.status).toBe(401);
+    const failed = (await server.store.audit.list({ type: 'mfa.failed' })).map((event) => event.details);
+    expect(failed).toEqual([expect.objectContaining({ method: 'totp', purpose: 'password_reset' })]);
   });
 });
