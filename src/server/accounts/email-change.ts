@@ -33,15 +33,17 @@ export function checkNewAddress(config: Pick<ServerContext['config'], 'accounts'
 /**
  * Starts changing the account's address to `address`: a link and a 6-digit code to the new address
  * (a new request ends the previous one), and a notice to the current one. When another account has
- * the address, nothing is sent at all: the page says the same either way, and the owner of that
- * address learns nothing. The account keeps its address until {@link confirmEmailChange}.
+ * the address, only the notice is sent: the page and the account's own mailbox say the same either
+ * way, and the owner of that address learns nothing. The account keeps its address until {@link confirmEmailChange}.
  */
 export async function startEmailChange(ctx: Pick<ServerContext, 'clock' | 'config' | 'secrets' | 'store'>, user: UserRecord, address: string): Promise<void> {
+  // The notice goes out either way: were it sent only for a free address, the account's own
+  // mailbox would tell its owner which addresses have accounts.
+  if (user.email) await sendAccountEmail(ctx, { to: user.email, template: 'email_changed', vars: { newEmail: address } });
   if (await ctx.store.users.findByLogin(address)) return;
   const { token, code } = await issueAccountToken(ctx, 'email_change', { userId: user.id, email: address }, EMAIL_CHANGE_TTL_MS, { code: true });
   const link = `${urlTo(ctx, 'accountEmailConfirm')}?token=${token}`;
   await sendAccountEmail(ctx, { to: address, template: 'email_change', vars: { link, ...(code ? { code } : {}), expiresIn: EMAIL_CHANGE_TTL_TEXT } });
-  if (user.email) await sendAccountEmail(ctx, { to: user.email, template: 'email_changed', vars: { newEmail: address } });
 }
 
 /** What confirming did: changed (with the account as it is now), or why not. */

@@ -99,7 +99,7 @@ export async function resetMfaPassed(ctx: Pick<ServerContext, 'secrets' | 'store
  * the user was signed in with ends (`revokeUserAccess`: sessions, refresh and access tokens),
  * other reset links die, and the account's sign-in lockouts are lifted (a new sign-in
  * generation, as `gatehouse users unlock`). The user is told by email. `undefined` when the link
- * was used (or expired) meanwhile, or the account is gone or disabled.
+ * was used (or expired) meanwhile, or the account is gone, disabled, or at another address.
  */
 export async function resetPassword(
   ctx: AccountsContext,
@@ -110,7 +110,8 @@ export async function resetPassword(
   const value = await consumeAccountToken<ResetLinkValue>(ctx, 'password_reset', token);
   if (!value) return undefined;
   const found = await ctx.store.users.get(value.userId);
-  if (!found || found.disabled) return undefined;
+  // The link went to the account's address then; an address changed since is no longer vouched for by it.
+  if (!found || found.disabled || found.email !== value.email) return undefined;
   const { user, revoked } = await setUserPassword(ctx.store, ctx.clock, found.id, password);
   await Promise.all([
     revokeAccountTokens(ctx, 'password_reset', user.id),

@@ -16,7 +16,7 @@ const LOCALE = /^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8})*$/;
 const MAX_LOCALE_LENGTH = 35;
 /** C0 and C1 controls, and the bidirectional overrides that make a name read as something else. */
 // eslint-disable-next-line no-control-regex
-const CONTROLS = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;
+export const CONTROLS = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;
 
 let zones: Set<string> | undefined;
 /** The IANA time zones this runtime knows (`Intl.supportedValuesOf`), and `UTC`, which it lists under `Etc/`. */

@@ -2,6 +2,7 @@ import type { UserProfile } from '../../stores/contract.js';
 import type { ServerConfig } from '../context.js';
 import type { FormParams } from '../http/form.js';
 import { checkNewPassword } from './password-policy.js';
+import { CONTROLS } from './profile-edit.js';
 
 /** The profile claims the sign-up form may ask for (`accounts.signUpClaims`). */
 export type SignUpClaim = 'given_name' | 'family_name' | 'nickname' | 'preferred_username' | 'locale' | 'zoneinfo' | 'birthdate' | 'website';
@@ -53,9 +54,11 @@ export function readSignUpForm(config: Pick<ServerConfig, 'accounts'>, form: For
   if (!emailDomainAllowed(config, email)) return refuse('email', 'Accounts can only be created with an email address at an allowed domain.');
   if (name === '') return refuse('name', 'Enter your name.');
   if (Array.from(name).length > MAX_PROFILE_VALUE_LENGTH) return refuse('name', `Enter a name of at most ${MAX_PROFILE_VALUE_LENGTH} characters.`);
+  // Line breaks, controls and bidirectional overrides, as on the account page: a name is one line that reads as written.
+  if (CONTROLS.test(name)) return refuse('name', 'Your name has characters that cannot be shown.');
   for (const [claim, value] of Object.entries(claims) as [SignUpClaim, string][]) {
     const rule = SIGN_UP_CLAIMS[claim];
-    if (Array.from(value).length > MAX_PROFILE_VALUE_LENGTH || !rule.valid(value)) {
+    if (Array.from(value).length > MAX_PROFILE_VALUE_LENGTH || CONTROLS.test(value) || !rule.valid(value)) {
       return refuse(claim, `Check the field “${rule.label}”${rule.hint ? `: ${rule.hint.charAt(0).toLowerCase()}${rule.hint.slice(1)}` : '.'}`);
     }
     values.claims[claim] = value;

@@ -68,17 +68,17 @@ async function prepareSignUp(ctx: AccountsContext, key: string, input: SignUpInp
   }
   const pending: PendingSignUp = { email: input.email, passwordHash, profile: profileOf(input) };
   await ctx.store.artifacts.put({ kind: PENDING, id: key, value: pending, ownerId: null, expiresAt: ctx.clock.now() + VERIFICATION_TTL_MS });
-  await sendSignUpCode(ctx, key, input.email, input.name);
+  await sendSignUpCode(ctx, key, input.email);
 }
 
-async function sendSignUpCode(ctx: AccountsContext, key: string, email: string, name: string | undefined): Promise<void> {
+/**
+ * The code and link to the typed address. Without the typed name: whoever typed it has not shown
+ * that the address is theirs, and the name would let a stranger write to it in our words.
+ */
+async function sendSignUpCode(ctx: AccountsContext, key: string, email: string): Promise<void> {
   const value: SignUpTokenValue = { userId: '', email, key };
   const { token, code } = await issueAccountToken(ctx, 'sign_up', value, VERIFICATION_TTL_MS, { code: true, key });
-  await sendAccountEmail(ctx, {
-    to: email,
-    template: 'verify_email',
-    vars: { link: verificationLink(ctx, token), code, expiresIn: VERIFICATION_TTL_TEXT, ...(name ? { name } : {}) },
-  });
+  await sendAccountEmail(ctx, { to: email, template: 'verify_email', vars: { link: verificationLink(ctx, token), code, expiresIn: VERIFICATION_TTL_TEXT } });
 }
 
 /**
@@ -91,7 +91,7 @@ export async function resendSignUpCode(ctx: AccountsContext, signUp: { key: stri
   if (!reservation.ok) return reservation;
   afterAnswer(ctx, 'sign-up resend', async () => {
     const pending = await ctx.store.artifacts.get<PendingSignUp>(PENDING, signUp.key);
-    if (pending?.consumedAt === null) return sendSignUpCode(ctx, signUp.key, pending.value.email, pending.value.profile.name);
+    if (pending?.consumedAt === null) return sendSignUpCode(ctx, signUp.key, pending.value.email);
     if (await ctx.store.users.findByLogin(signUp.email)) await sendAccountEmail(ctx, { to: signUp.email, template: 'sign_up_existing' });
   });
   return reservation;

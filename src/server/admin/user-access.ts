@@ -1,5 +1,6 @@
 import type { Clock } from '../../core/clock.js';
 import type { Store } from '../../stores/contract.js';
+import { revokeAccountTokens } from '../accounts/account-tokens.js';
 import { TOKENS_NOT_BEFORE, withTokensNotBefore } from '../consent.js';
 import { forgetKnownBrowsers } from '../session/known-browsers.js';
 import { endUserSessions } from '../session/sessions.js';
@@ -15,8 +16,16 @@ export interface UserAccessRevocation {
 }
 
 /**
+ * Account links asked for from a signed-in session that outlive it: a pending email change is
+ * confirmed by its link without any session, so a thief who asked for one (to their own mailbox)
+ * would keep the account after the owner's reset or password change unless it ends here too.
+ */
+const SESSION_BOUND_LINKS = ['email_change'] as const;
+
+/**
  * Ends everything a user is signed in with, everywhere, without asking them to consent again:
- * every sign-in session (all browsers), the browsers remembered as known to the account, and every token issued to any client on their behalf —
+ * every sign-in session (all browsers), the browsers remembered as known to the account, a pending
+ * email change (its link needs no session), and every token issued to any client on their behalf —
  * authorization codes not yet redeemed, refresh tokens, access-token records — for which refresh
  * then answers `invalid_grant`, introspection `{"active": false}` and UserInfo 401.
  *
@@ -37,6 +46,7 @@ export async function revokeUserAccess(store: Store, clock: Clock, sub: string):
   const sessions = await endUserSessions(store, sub);
   // Browsers that signed in before are no longer trusted to skip the per-account sign-in budget: one may be the attacker's.
   await forgetKnownBrowsers(store, sub);
+  for (const purpose of SESSION_BOUND_LINKS) await revokeAccountTokens({ store }, purpose, sub);
   // A consent written by a sign-in that read it before the first pass (recordConsent extending its
   // scopes) would have dropped the mark: the stores have no compare-and-set on consents, so check again.
   await markConsents(store, sub, at);

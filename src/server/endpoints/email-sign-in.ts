@@ -1,3 +1,4 @@
+import type { UserRecord } from '../../stores/contract.js';
 import { renderEmailCodePage } from '../../ui/index.js';
 import { consumeAccountToken, peekAccountToken } from '../accounts/account-tokens.js';
 import { accountEmailsAvailable, afterAnswer } from '../accounts/emails.js';
@@ -41,6 +42,11 @@ type Posted = EndpointInput & InteractionFound & { form: FormParams };
 function requirePasswordless({ ctx }: Pick<EndpointInput, 'ctx'>): Response | undefined {
   if (ctx.config.accounts.passwordless === 'email' && accountEmailsAvailable(ctx)) return undefined;
   return errorPage(ctx, 404, 'Not available', 'Sign-in by email is not offered here.');
+}
+
+/** An enabled account, still at the address the code and link went to (an address changed since vouches for nothing). */
+function mayUseEmailedSignIn(user: UserRecord, link: EmailSignInLink): boolean {
+  return !user.disabled && user.email === link.email;
 }
 
 /** "Enter the code we emailed" for the interaction (again, with `error`). */
@@ -106,7 +112,7 @@ async function answerCode(c: Posted & { pending: PendingEmailSignIn }): Promise<
   if (budget.limited) return rateLimitedResponse(ctx, budget.limited, request);
   const checked = await checkEmailSignInCode(ctx, pending, form.get('code') ?? '');
   const user = checked.ok ? await ctx.store.users.get(checked.value.userId) : undefined;
-  if (!checked.ok || !user || user.disabled) {
+  if (!checked.ok || !user || !mayUseEmailedSignIn(user, checked.value)) {
     await ctx.audit.record(auditEvent('login.failed', { client_id: client.clientId, reason: 'wrong_code', method: 'email_code' }));
     ctx.metrics.signInFailures.inc({ reason: 'bad_credentials' });
     return codePage(c, checked.ok || checked.reason === 'wrong' ? WRONG : LOCKED, 401);
@@ -152,7 +158,7 @@ async function openLink({ ctx, request }: EndpointInput): Promise<Response> {
   const found = await loadInteractionOfBrowser(ctx, request, value.interaction);
   const client = found ? await interactionClient(ctx, found.interaction.state.request.clientId) : undefined;
   const user = await ctx.store.users.get(value.userId);
-  if (!found || !client || !user || user.disabled) return errorPage(ctx, 400, EXPIRED_TITLE, EXPIRED_MESSAGE);
+  if (!found || !client || !user || !mayUseEmailedSignIn(user, value)) return errorPage(ctx, 400, EXPIRED_TITLE, EXPIRED_MESSAGE);
   await endEmailSignIn(ctx, found.interaction.id);
   return firstFactorPassed(ctx, request, found.interaction, client, user, { amr: EMAIL_CODE_AMR, method: 'email_link' });
 }

@@ -85,9 +85,34 @@ async function secondFactorPassed(
 /** The page again (the same step), with what happened. */
 const again = (c: Loaded, extras: MfaChallengeExtras): Promise<Response> => showCurrentStep(c, extras);
 
+/**
+ * Whether the first factor was a code or link emailed to the account's address (sign-in by email:
+ * the only first factor whose `amr` is `otp` alone, RFC 8176).
+ */
+function firstFactorByEmail(c: Loaded): boolean {
+  const first = c.interaction.state.pendingUser ? (c.interaction.state.pendingAmr ?? []) : (c.session?.state.amr ?? []);
+  return first.length > 0 && first.every((value) => value === 'otp');
+}
+
+/**
+ * After a sign-in by email, a code to that same mailbox proves nothing more (one mailbox is one
+ * factor, NIST SP 800-63B §5.1.3.1): such an email factor is refused as the second step, which
+ * would otherwise earn `mfa` and `acr` 2.
+ */
+async function refuseSameMailbox(c: Challenged): Promise<Response | undefined> {
+  const { ctx, form, user } = c;
+  const method = form.get('method');
+  if ((method !== 'send' && method !== 'contact') || user.email === null || !firstFactorByEmail(c)) return undefined;
+  const factor = await ctx.store.factors.get(form.get('factor') ?? '');
+  if (factor?.userId !== user.id || factor.type !== 'email' || factor.data.to !== user.email) return undefined;
+  return again(c, { error: 'You just signed in with a code sent to this address: use another way to verify.' });
+}
+
 /** Checks the answer (mfa/second-factor-answer.ts); right: the second factor is passed, on to the next step. */
 async function answerChallenge(c: Challenged): Promise<Response> {
   const { ctx, form, user, client } = c;
+  const sameMailbox = await refuseSameMailbox(c);
+  if (sameMailbox) return sameMailbox;
   const outcome = await answerSecondFactor(ctx, user, form, { client_id: client.clientId });
   if ('again' in outcome) return again(c, outcome.again);
   const done = await secondFactorPassed(c, user, outcome.passed.amr, outcome.passed.code);

@@ -127,11 +127,14 @@ function invalidLinkPage(ctx: Pick<ServerContext, 'config'>): Response {
 
 type ResetLink = { token: string; value: ResetLinkValue; user: UserRecord };
 
-/** The usable link `token` names and its (enabled) account; otherwise the "link no longer works" page. */
+/**
+ * The usable link `token` names and its (enabled) account, still at the address the link went to
+ * (a link in a mailbox the account has left opens nothing); otherwise the "link no longer works" page.
+ */
 async function findResetLink(ctx: ServerContext, token: string): Promise<ResetLink | Response> {
   const value = await peekAccountToken<ResetLinkValue>(ctx, 'password_reset', token);
   const user = value ? await ctx.store.users.get(value.userId) : undefined;
-  if (!value || !user || user.disabled) return invalidLinkPage(ctx);
+  if (!value || !user || user.disabled || user.email !== value.email) return invalidLinkPage(ctx);
   return { token, value, user };
 }
 
@@ -198,6 +201,17 @@ type ResetPosted = EndpointInput & WithBrowser & { form: FormParams };
 /** The link the form carries (`token`). */
 const findPostedLink = ({ ctx, form }: ResetPosted) => findResetLink(ctx, form.get('token') ?? '');
 
+/**
+ * Whether the post asks for (or answers) a code of an email factor at the account's address: the
+ * reset link went to that mailbox, so a code to it proves nothing more (one mailbox is one factor).
+ */
+async function codeToResetMailbox({ ctx, user, form }: ResetPosted & ResetLink): Promise<boolean> {
+  const method = form.get('method');
+  if (method !== 'send' && method !== 'contact') return false;
+  const factor = await ctx.store.factors.get(form.get('factor') ?? '');
+  return factor?.userId === user.id && factor.type === 'email' && factor.data.to === user.email;
+}
+
 /** POST /reset-password/mfa — an answer of the second-factor forms, bound to the link and this browser; right: the new-password form. */
 export const resetPasswordMfa = endpoint(
   pipeline<EndpointInput>('reset-password.mfa')
@@ -206,7 +220,8 @@ export const resetPasswordMfa = endpoint(
     .step(checkFormCsrf(RESET_CSRF))
     .step(findPostedLink)
     .respond(async (c) => {
-      const outcome = await answerSecondFactor(c.ctx, c.user, c.form);
+      if (await codeToResetMailbox(c)) return resetMfaPage(c, { error: 'This link came to the same address: use another way to verify.' });
+      const outcome = await answerSecondFactor(c.ctx, c.user, c.form, { purpose: 'password_reset' });
       if ('again' in outcome) return resetMfaPage(c, outcome.again);
       await recordResetMfaPassed(c.ctx, c.token, c.browserId);
       await c.ctx.audit.record(auditEvent('mfa.succeeded', { sub: c.user.id, method: c.form.get('method') ?? '', purpose: 'password_reset' }));

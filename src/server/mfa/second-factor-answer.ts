@@ -101,7 +101,7 @@ export async function answerSecondFactor(
   ctx: AnswerContext,
   user: UserRecord,
   form: FormParams,
-  audit: { client_id?: string } = {},
+  audit: { client_id?: string; purpose?: string } = {},
 ): Promise<SecondFactorAnswer> {
   const method = form.get('method') ?? '';
   if (method === 'send') return sendCode(ctx, user, form);
