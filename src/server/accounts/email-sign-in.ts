@@ -5,6 +5,7 @@ import { spendAttempt } from '../mfa/attempt-budget.js';
 import { urlTo } from '../routes.js';
 import { browserBinding } from '../session/browser.js';
 import { checkAccountCode, issueAccountToken, type AccountTokenValue } from './account-tokens.js';
+import { normaliseEmailAddress } from './email-address.js';
 import { sendAccountEmail } from './emails.js';
 import { reserveAccountEmail } from './password-reset.js';
 
@@ -44,7 +45,7 @@ export async function startEmailSignIn(
   interaction: Interaction,
   address: string,
 ): Promise<PendingEmailSignIn> {
-  const normalised = address.trim().toLowerCase();
+  const normalised = normaliseEmailAddress(address);
   const pending: PendingEmailSignIn = {
     key: ctx.secrets.hash(`${interaction.id}\0${normalised}`, 'email-sign-in'),
     address: normalised,

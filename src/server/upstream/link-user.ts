@@ -3,6 +3,7 @@ import { auditEvent } from '../audit/events.js';
 import type { Profile } from '../../client/profile.js';
 import type { TokenSet } from '../../client/token-set.js';
 import { StoreConflictError, type UserRecord } from '../../stores/contract.js';
+import { normaliseEmailAddress } from '../accounts/email-address.js';
 import type { ServerContext } from '../context.js';
 import type { Upstream } from './upstreams.js';
 
@@ -46,7 +47,7 @@ export async function resolveUpstreamUser(
     if (linked.disabled) throw new UpstreamLinkError('This account is disabled.');
     return link(linked);
   }
-  const email = profile.email?.toLowerCase();
+  const email = profile.email === undefined ? undefined : normaliseEmailAddress(profile.email);
   if (email && profile.emailVerified) {
     const existing = await store.users.findByLogin(email);
     if (existing?.email === email) {
