@@ -59,7 +59,7 @@ export function readSignUpForm(config: Pick<ServerConfig, 'accounts'>, form: For
     }
     values.claims[claim] = value;
   }
-  const verdict = checkNewPassword(config, password, { username: email, email, name });
+  const verdict = checkNewPassword(config, password, { email, name });
   if (!verdict.ok) return refuse('password', verdict.reason);
   return { ok: true, input: { email, name, password, claims } };
 }
