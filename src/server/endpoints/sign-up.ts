@@ -9,6 +9,7 @@ import { endpoint, type EndpointInput } from '../http/endpoint.js';
 import { readForm, type FormParams } from '../http/form.js';
 import { htmlResponse } from '../http/html.js';
 import { errorPage, pageBase } from '../http/pages.js';
+import { csrfRefusal } from '../steps/csrf.js';
 import { pipeline } from '../http/pipeline.js';
 import { firstFactorPassed } from '../interaction/first-factor.js';
 import { advanceInteractionState } from '../interaction/interactions.js';
@@ -16,7 +17,7 @@ import { EXPIRED_MESSAGE, EXPIRED_TITLE, interactionPath, signUpPage, toInteract
 import { verifyPow } from '../protection/proof-of-work.js';
 import { rateLimitedResponse } from '../protection/rate-limited.js';
 import { pathTo, urlTo } from '../routes.js';
-import { csrfToken, existingBrowserId, identifyBrowser, verifyCsrf } from '../session/browser.js';
+import { csrfToken, existingBrowserId, identifyBrowser } from '../session/browser.js';
 import type { Session } from '../session/sessions.js';
 import { signInToAccount } from '../steps/account.js';
 import { decideNextStep, findInteraction, loadBrowserSession, readInteractionForm, type InteractionFound } from '../steps/interaction.js';
@@ -248,9 +249,12 @@ export async function verifyEmailLinkPage(ctx: ServerContext, request: Request):
 export async function verifyEmailLink(ctx: ServerContext, request: Request): Promise<Response> {
   const form = await readForm(request, { maxBodyBytes: ctx.config.limits.maxBodyBytes });
   const browserId = existingBrowserId(ctx, request);
-  if (!browserId || !verifyCsrf(ctx, browserId, LINK_CSRF_SUBJECT, form.get('csrf'))) {
-    return errorPage(ctx, 403, 'Request not accepted', 'The form was not accepted. Open the link from the email again.');
-  }
+  const refused = csrfRefusal(
+    ctx,
+    { browserId, subject: LINK_CSRF_SUBJECT, token: form.get('csrf') },
+    'The form was not accepted. Open the link from the email again.',
+  );
+  if (refused) return refused;
   const token = form.get('token') ?? '';
   const confirmed = (outcome: 'created' | 'verified') =>
     htmlResponse(ctx, (nonce) => renderEmailConfirmedPage({ ...pageBase(ctx), nonce, outcome, signInUrl: pathTo(ctx, 'account') }));

@@ -9,7 +9,8 @@ import type { EndpointInput } from '../http/endpoint.js';
 import type { FormParams } from '../http/form.js';
 import { errorPage } from '../http/pages.js';
 import { rateLimitedResponse } from '../protection/rate-limited.js';
-import { existingBrowserId, identifyBrowser, verifyCsrf } from '../session/browser.js';
+import { existingBrowserId, identifyBrowser } from '../session/browser.js';
+import { csrfRefusal } from './csrf.js';
 
 /** The browser id the page's CSRF tokens are bound to, and the cookie to set when it was just made. */
 export interface WithBrowser {
@@ -42,7 +43,7 @@ export function checkFormCsrf(subject: string) {
     browserId: string;
     form: FormParams;
   }): Response | undefined {
-    return verifyCsrf(ctx, browserId, subject, form.get('csrf')) ? undefined : errorPage(ctx, 403, 'Request not accepted', NOT_ACCEPTED);
+    return csrfRefusal(ctx, { browserId, subject, token: form.get('csrf') }, NOT_ACCEPTED);
   };
 }
 
