@@ -6,7 +6,7 @@ import { emailDomainAllowed, readEmailAddress } from './email-address.js';
 import { sendAccountEmail } from './emails.js';
 
 /** How long the link and code to confirm a new address work. */
-export const EMAIL_CHANGE_TTL_MS = 60 * 60_000;
+const EMAIL_CHANGE_TTL_MS = 60 * 60_000;
 const EMAIL_CHANGE_TTL_TEXT = '1 hour';
 
 /** Why a new address is refused before anything is sent (said on the page). */

@@ -10,7 +10,7 @@ import { sendAccountEmail } from './emails.js';
 import { reserveAccountEmail } from './password-reset.js';
 
 /** How long an emailed sign-in code and its link work. */
-export const EMAIL_SIGN_IN_TTL_MS = 10 * 60_000;
+const EMAIL_SIGN_IN_TTL_MS = 10 * 60_000;
 /** Codes typed on one interaction for one address, per code sent: the same for an address with an account and one without. */
 const CODE_TRIES = 5;
 /** Artifact kind of an interaction's pending sign-in by email, keyed by the interaction id. */

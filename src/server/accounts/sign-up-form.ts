@@ -8,7 +8,7 @@ import { checkNewPassword } from './password-policy.js';
 export type SignUpClaim = 'given_name' | 'family_name' | 'nickname' | 'preferred_username' | 'locale' | 'zoneinfo' | 'birthdate' | 'website';
 
 /** Longest name or claim value: plenty for any real one, and a 10 kB "name" goes no further. */
-export const MAX_PROFILE_VALUE_LENGTH = 200;
+const MAX_PROFILE_VALUE_LENGTH = 200;
 
 /** Each claim's label on the form and the rule its value follows (optional: empty is fine). */
 export const SIGN_UP_CLAIMS: Record<SignUpClaim, { label: string; hint?: string; valid: (value: string) => boolean }> = {

@@ -32,10 +32,10 @@ type Found = EndpointInput & InteractionFound;
 type Posted = Found & { form: FormParams };
 
 /** Said for a wrong, expired or used-up code alike. */
-export const CODE_FAILED = 'That code is not right, or it has expired. Check the newest email, or send a new code.';
+const CODE_FAILED = 'That code is not right, or it has expired. Check the newest email, or send a new code.';
 /** Said after "Send a new code", whatever the address. */
-export const CODE_RESENT = 'If the address can receive email, a new code is on its way. It can take a minute to arrive.';
-export const RESEND_WAIT = 'A new code can be sent once a minute. Check your inbox (and spam folder) for the last one.';
+const CODE_RESENT = 'If the address can receive email, a new code is on its way. It can take a minute to arrive.';
+const RESEND_WAIT = 'A new code can be sent once a minute. Check your inbox (and spam folder) for the last one.';
 const POW_FAILED = 'Your browser could not be checked. Wait until “Checking your browser…” has finished before you send the form, with JavaScript turned on.';
 const TAKEN_TITLE = 'This address already has an account';
 const TAKEN_MESSAGE = 'An account with this email address was created in the meantime. Sign in with it instead.';
