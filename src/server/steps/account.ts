@@ -12,7 +12,7 @@ import { usableFactors } from '../mfa/factors.js';
 import { browserBinding, csrfToken, existingBrowserId, identifyBrowser } from '../session/browser.js';
 import { loadSession, type Session } from '../session/sessions.js';
 import { pathTo, urlTo } from '../routes.js';
-import { csrfRefusal } from './csrf.js';
+import { csrfRefusal, type PostedForm } from './csrf.js';
 
 /**
  * The steps the account pages share (`/account/...`): who is signed in, the CSRF-checked form, and
@@ -89,15 +89,7 @@ export async function readAccountForm({ ctx, request }: Pick<EndpointInput, 'ctx
 }
 
 /** The form carries this browser's account CSRF token; otherwise a 403 page. */
-export function checkAccountCsrf({
-  ctx,
-  browserId,
-  form,
-}: {
-  ctx: Pick<ServerContext, 'config' | 'secrets'>;
-  browserId: string;
-  form: FormParams;
-}): Response | undefined {
+export function checkAccountCsrf({ ctx, browserId, form }: PostedForm): Response | undefined {
   return csrfRefusal(
     ctx,
     { browserId, subject: ACCOUNT_CSRF_SUBJECT, token: form.get('csrf') },

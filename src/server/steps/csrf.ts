@@ -1,6 +1,14 @@
 import type { ServerContext } from '../context.js';
+import type { FormParams } from '../http/form.js';
 import { errorPage } from '../http/pages.js';
 import { verifyCsrf } from '../session/browser.js';
+
+/** What a form's CSRF step reads: the posted form, from a browser whose cookie it carried. */
+export interface PostedForm {
+  ctx: Pick<ServerContext, 'config' | 'secrets'>;
+  browserId: string;
+  form: FormParams;
+}
 
 /**
  * The one answer to a form whose `csrf` is not this browser's token for `subject` (or that comes
