@@ -6,10 +6,10 @@ import { OUTBOX_FILE, type Runtime } from './runtime.js';
 import { serverSettingsFrom } from './settings.js';
 
 /** The directory of the operator's own email templates in the data directory (when `GATEHOUSE_EMAIL_TEMPLATES_DIR` is unset). */
-export const EMAIL_TEMPLATES_DIR = 'emails';
+const EMAIL_TEMPLATES_DIR = 'emails';
 
 /** The configured senders as the server's `mfa.senders` option: SMTP, the webhook, or in development the outbox. */
-export function commandSenders(config: CliConfig): { email?: Senders['email'] & object; sms?: Senders['sms'] & object } {
+function commandSenders(config: CliConfig): { email?: Senders['email'] & object; sms?: Senders['sms'] & object } {
   const senders = createSenders({
     mode: config.mode,
     outboxFile: join(config.dataDir, OUTBOX_FILE),
@@ -24,7 +24,7 @@ export function commandSenders(config: CliConfig): { email?: Senders['email'] & 
 }
 
 /** Where the email templates are read from: `GATEHOUSE_EMAIL_TEMPLATES_DIR`, else `DATA_DIR/emails`. */
-export function emailTemplatesDir(config: Pick<CliConfig, 'emailTemplatesDir' | 'dataDir'>): string {
+function emailTemplatesDir(config: Pick<CliConfig, 'emailTemplatesDir' | 'dataDir'>): string {
   return config.emailTemplatesDir ?? join(config.dataDir, EMAIL_TEMPLATES_DIR);
 }
 

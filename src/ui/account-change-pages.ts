@@ -1,4 +1,4 @@
-import { codeField } from './code-field.js';
+import { codeEntryForm } from './code-field.js';
 import { html } from './escape.js';
 import { postForm, submitButton } from './form.js';
 import { renderDocument, type PageBase } from './layout.js';
@@ -32,20 +32,30 @@ const EMAIL_ERROR_ID = 'email-confirm-error';
  * address is never told.
  */
 export function renderEmailConfirmPage(view: EmailConfirmPageView): string {
-  const hasError = view.error !== undefined && view.error !== '';
   const address = view.address !== undefined && view.address !== '' ? html`<strong>${view.address}</strong>` : 'your new address';
   const lead =
     view.mode === 'link'
       ? html`Use ${address} as the email address of your account?`
       : html`If ${address} can be used, we sent a 6-digit code to it. Enter it below to make it your account’s address. Until then your account keeps its current one.`;
-  const content =
+  const form =
     view.mode === 'link'
-      ? submitButton({ label: 'Confirm new address', variant: 'primary', className: 'submit' })
-      : html`${codeField({ id: 'code', label: 'Code', kind: 'otp', autofocus: !hasError, invalid: hasError, describedBy: hasError ? EMAIL_ERROR_ID : undefined })}${submitButton({ label: 'Confirm new address', variant: 'primary' })}`;
+      ? postForm({
+          action: view.action,
+          csrfToken: view.csrfToken,
+          content: submitButton({ label: 'Confirm new address', variant: 'primary', className: 'submit' }),
+        })
+      : codeEntryForm({
+          action: view.action,
+          csrfToken: view.csrfToken,
+          label: 'Code',
+          submitLabel: 'Confirm new address',
+          errorId: EMAIL_ERROR_ID,
+          error: view.error,
+        });
   return renderDocument(
     view,
     'Confirm your new email address',
-    html`<div class="page-icon" aria-hidden="true">${MAIL_ICON}</div><h1>Confirm your new email address</h1><p class="lead">${lead}</p><div class="body">${alertBox(EMAIL_ERROR_ID, view.error)}${postForm({ action: view.action, csrfToken: view.csrfToken, content })}<p class="center back-link"><a href="${view.accountUrl}">Back to your account</a></p></div>`,
+    html`<div class="page-icon" aria-hidden="true">${MAIL_ICON}</div><h1>Confirm your new email address</h1><p class="lead">${lead}</p><div class="body">${alertBox(EMAIL_ERROR_ID, view.error)}${form}<p class="center back-link"><a href="${view.accountUrl}">Back to your account</a></p></div>`,
   );
 }
 

@@ -1,4 +1,5 @@
 import { html, type SafeHtml } from './escape.js';
+import { postForm, submitButton } from './form.js';
 
 /** Six digits, as authenticator apps (RFC 6238) and our text/email codes have. */
 const SIX_DIGITS = '\\d{6}';
@@ -28,4 +29,47 @@ export function codeField(options: {
       ? html` inputmode="numeric" autocomplete="one-time-code" pattern="${SIX_DIGITS}" maxlength="6" title="6 digits"`
       : html` autocomplete="off" autocapitalize="none" spellcheck="false" maxlength="32"`;
   return html`<div class="field"><label for="${o.id}">${o.label}</label>${hintId !== undefined && html`<p class="hint" id="${hintId}">${o.hint}</p>`}<input class="input input-code" id="${o.id}" name="code" type="text"${kindAttributes} required${o.autofocus && html` autofocus`}${o.invalid && html` aria-invalid="true"`}${describedBy !== '' && html` aria-describedby="${describedBy}"`}></div>`;
+}
+
+/**
+ * The form of a page that asks for the 6-digit code it just sent (sign-in by email, a new
+ * account's address, a new address or phone number, an authenticator app being set up): one
+ * {@link codeField} named `code` and the primary button, posted with `csrf` (and `hiddenFields`)
+ * to `action`. After an error the field is marked invalid and tied to the page's alert (`errorId`);
+ * otherwise it takes the focus, unless `autofocus: false` (the set-up page: the QR code comes first).
+ *
+ * @example
+ * codeEntryForm({ action, csrfToken, label: 'Code', submitLabel: 'Confirm email address', errorId: 'verify-error', error: view.error });
+ */
+export function codeEntryForm(options: {
+  action: string;
+  csrfToken: string;
+  hiddenFields?: Record<string, string>;
+  label: string;
+  hint?: string;
+  submitLabel: string;
+  /** A class for the button besides its variant's (`submit`: full width). */
+  submitClassName?: string;
+  /** The id of the page's alert, which says what was wrong. */
+  errorId: string;
+  /** The message of that alert, if any: empty or absent is no error. */
+  error?: string;
+  autofocus?: false;
+}): SafeHtml {
+  const o = options;
+  const hasError = o.error !== undefined && o.error !== '';
+  return postForm({
+    action: o.action,
+    csrfToken: o.csrfToken,
+    hiddenFields: o.hiddenFields,
+    content: html`${codeField({
+      id: 'code',
+      label: o.label,
+      kind: 'otp',
+      hint: o.hint,
+      autofocus: o.autofocus !== false && !hasError,
+      invalid: hasError,
+      describedBy: hasError ? o.errorId : undefined,
+    })}${submitButton({ label: o.submitLabel, variant: 'primary', className: o.submitClassName })}`,
+  });
 }

@@ -1,6 +1,5 @@
-import { codeField } from './code-field.js';
+import { codeEntryForm } from './code-field.js';
 import { html } from './escape.js';
-import { postForm, submitButton } from './form.js';
 import { renderDocument, type PageBase } from './layout.js';
 import { alertBox } from './message-box.js';
 
@@ -27,19 +26,14 @@ const ERROR_ID = 'contact-error';
  */
 export function renderContactVerifyPage(view: ContactVerifyPageView): string {
   const what = view.masked.includes('@') ? 'email address' : 'phone number';
-  const hasError = view.error !== undefined && view.error !== '';
-  const form = postForm({
+  const form = codeEntryForm({
     action: view.action,
     csrfToken: view.csrfToken,
     hiddenFields: { factor: view.factorId },
-    content: html`${codeField({
-      id: 'code',
-      label: 'Code',
-      kind: 'otp',
-      autofocus: !hasError,
-      invalid: hasError,
-      describedBy: hasError ? ERROR_ID : undefined,
-    })}${submitButton({ label: `Confirm ${what}`, variant: 'primary' })}`,
+    label: 'Code',
+    submitLabel: `Confirm ${what}`,
+    errorId: ERROR_ID,
+    error: view.error,
   });
   return renderDocument(
     view,

@@ -1,5 +1,5 @@
 import { continueToClient, type ClientSummary } from './client.js';
-import { codeField } from './code-field.js';
+import { codeEntryForm } from './code-field.js';
 import { html } from './escape.js';
 import { postForm, submitButton } from './form.js';
 import { renderDocument, type PageBase } from './layout.js';
@@ -29,19 +29,15 @@ const ERROR_ID = 'email-code-error';
  * that signs in directly when opened in this browser.
  */
 export function renderEmailCodePage(view: EmailCodePageView): string {
-  const hasError = view.error !== undefined && view.error !== '';
-  const form = postForm({
+  const form = codeEntryForm({
     action: view.action,
     csrfToken: view.csrfToken,
-    content: html`${codeField({
-      id: 'code',
-      label: 'Sign-in code',
-      kind: 'otp',
-      hint: 'The 6-digit code in the email. It works for 10 minutes.',
-      autofocus: !hasError,
-      invalid: hasError,
-      describedBy: hasError ? ERROR_ID : undefined,
-    })}${submitButton({ label: 'Sign in', variant: 'primary', className: 'submit' })}`,
+    label: 'Sign-in code',
+    hint: 'The 6-digit code in the email. It works for 10 minutes.',
+    submitLabel: 'Sign in',
+    submitClassName: 'submit',
+    errorId: ERROR_ID,
+    error: view.error,
   });
   const resend = postForm({
     action: view.resendAction,

@@ -13,12 +13,12 @@ export { maskEmail, maskPhone } from './mask.js';
 export { renderMfaChallengePage, type MfaChallengePageView } from './mfa-challenge-page.js';
 export { renderMfaEnrollPage, type MfaEnrollPageView } from './mfa-enroll-page.js';
 export { renderRecoveryCodesPage } from './recovery-codes-page.js';
-export { renderAccountPage, type AccountApp, type AccountDetails, type AccountPageActions, type AccountPageView, type ProfileField } from './account-page.js';
+export { renderAccountPage, type AccountApp, type AccountDetails, type AccountPageActions, type AccountPageView } from './account-page.js';
 export { renderContactVerifyPage } from './contact-verify-page.js';
 export { renderAccountDeletedPage, renderDeleteAccountPage, renderEmailConfirmPage } from './account-change-pages.js';
 export { renderReauthRequiredPage } from './reauth-required-page.js';
 export { renderHomePage, type HomePageView } from './home-page.js';
-export { renderInvitationPage, renderInvitationReadyPage, type InvitationPageView, type InvitationReadyPageView } from './invitation-page.js';
+export { renderInvitationPage, renderInvitationReadyPage } from './invitation-page.js';
 export { renderLockoutPage, type LockoutPageView } from './lockout-page.js';
 export { faviconSvg } from './favicon.js';
 export { describeSignInMethods, type SignInDetail } from './sign-in-methods.js';
@@ -32,5 +32,5 @@ export {
   type BackLink,
 } from './password-reset-pages.js';
 export { renderEmailCodePage } from './email-sign-in-pages.js';
-export { renderInvitationOnlyPage, renderSignUpPage, type SignUpClaimField } from './sign-up-page.js';
+export { renderInvitationOnlyPage, renderSignUpPage } from './sign-up-page.js';
 export { renderConfirmEmailPage, renderEmailConfirmedPage, renderVerifyEmailPage } from './verify-email-page.js';

@@ -1,7 +1,6 @@
 import { continueToClient, type ClientSummary } from './client.js';
-import { codeField } from './code-field.js';
+import { codeEntryForm } from './code-field.js';
 import { html, trustedHtml } from './escape.js';
-import { postForm, submitButton } from './form.js';
 import { renderDocument, type PageBase } from './layout.js';
 import { alertBox } from './message-box.js';
 import { INFO_ICON } from './mfa-icons.js';
@@ -42,21 +41,18 @@ function groupsOfFour(secret: string): string {
  * renderMfaEnrollPage({ branding, nonce, action: '/account/totp', csrfToken, qrSvg, secret, required: false });
  */
 export function renderMfaEnrollPage(view: MfaEnrollPageView): string {
-  const hasError = view.error !== undefined && view.error !== '';
   const who = view.client?.name;
   const requiredNote =
     view.required &&
     html`<div class="notice notice-plain">${INFO_ICON}<p>${who !== undefined && who !== '' ? html`<strong>${who}</strong> requires` : 'Your account requires'} two-step verification. Set it up to continue.</p></div>`;
-  const form = postForm({
+  const form = codeEntryForm({
     action: view.action,
     csrfToken: view.csrfToken,
-    content: html`${codeField({
-      id: 'code',
-      label: '6-digit code',
-      kind: 'otp',
-      invalid: hasError,
-      describedBy: hasError ? ERROR_ID : undefined,
-    })}${submitButton({ label: 'Verify and turn on', variant: 'primary' })}`,
+    label: '6-digit code',
+    submitLabel: 'Verify and turn on',
+    errorId: ERROR_ID,
+    error: view.error,
+    autofocus: false,
   });
   return renderDocument(
     view,

@@ -1,4 +1,4 @@
-import { codeField } from './code-field.js';
+import { codeEntryForm } from './code-field.js';
 import { html } from './escape.js';
 import { postForm, submitButton } from './form.js';
 import { renderDocument, type PageBase } from './layout.js';
@@ -30,18 +30,14 @@ const ERROR_ID = 'verify-error';
  * to send a new one. Posts `code` and `csrf` to `action`.
  */
 export function renderVerifyEmailPage(view: VerifyEmailPageView): string {
-  const hasError = view.error !== undefined && view.error !== '';
-  const form = postForm({
+  const form = codeEntryForm({
     action: view.action,
     csrfToken: view.csrfToken,
-    content: html`${codeField({
-      id: 'code',
-      label: 'Code from the email',
-      kind: 'otp',
-      autofocus: !hasError,
-      invalid: hasError,
-      describedBy: hasError ? ERROR_ID : undefined,
-    })}${submitButton({ label: 'Confirm email address', variant: 'primary', className: 'submit' })}`,
+    label: 'Code from the email',
+    submitLabel: 'Confirm email address',
+    submitClassName: 'submit',
+    errorId: ERROR_ID,
+    error: view.error,
   });
   const resend = postForm({
     action: view.resendAction,

@@ -2,31 +2,26 @@ import { StoreConflictError, type UserRecord } from '../../stores/contract.js';
 import type { ServerContext } from '../context.js';
 import { urlTo } from '../routes.js';
 import { issueAccountToken, type AccountTokenValue } from './account-tokens.js';
+import { emailDomainAllowed, readEmailAddress } from './email-address.js';
 import { sendAccountEmail } from './emails.js';
 
 /** How long the link and code to confirm a new address work. */
-export const EMAIL_CHANGE_TTL_MS = 60 * 60_000;
+const EMAIL_CHANGE_TTL_MS = 60 * 60_000;
 const EMAIL_CHANGE_TTL_TEXT = '1 hour';
-const MAX_EMAIL_LENGTH = 254;
-const EMAIL = /^[^\s@,;:<>()[\]"\\]+@[^\s@,;:<>()[\]"\\]+\.[^\s@,;:<>()[\]"\\]+$/;
 
 /** Why a new address is refused before anything is sent (said on the page). */
 export type NewAddressCheck = { ok: true; address: string } | { ok: false; reason: string };
 
 /**
- * The typed address, lower-cased and trimmed, when it is an address, differs from the current one
- * and is at one of `accounts.allowedEmailDomains` (when set; compared exactly, no subdomains).
+ * The typed address, lower-cased and trimmed, when it is an address ({@link readEmailAddress}),
+ * differs from the current one and is at an allowed domain ({@link emailDomainAllowed}).
  * Whether another account has it is not said here: that would tell anyone who has an account.
  */
 export function checkNewAddress(config: Pick<ServerContext['config'], 'accounts'>, user: UserRecord, typed: string): NewAddressCheck {
-  const address = typed.trim().toLowerCase();
-  if (address.length > MAX_EMAIL_LENGTH || !EMAIL.test(address)) return { ok: false, reason: 'Enter a valid email address.' };
+  const address = readEmailAddress(typed);
+  if (address === undefined) return { ok: false, reason: 'Enter a valid email address.' };
   if (address === user.email) return { ok: false, reason: 'That is already the address of your account.' };
-  const domains = config.accounts.allowedEmailDomains;
-  const domain = address.slice(address.lastIndexOf('@') + 1);
-  if (domains.length > 0 && !domains.some((allowed) => allowed.toLowerCase() === domain)) {
-    return { ok: false, reason: `Use an address at ${domains.join(', ')}.` };
-  }
+  if (!emailDomainAllowed(config, address)) return { ok: false, reason: `Use an address at ${config.accounts.allowedEmailDomains.join(', ')}.` };
   return { ok: true, address };
 }
 

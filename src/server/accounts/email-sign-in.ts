@@ -5,11 +5,12 @@ import { spendAttempt } from '../mfa/attempt-budget.js';
 import { urlTo } from '../routes.js';
 import { browserBinding } from '../session/browser.js';
 import { checkAccountCode, issueAccountToken, type AccountTokenValue } from './account-tokens.js';
+import { normaliseEmailAddress } from './email-address.js';
 import { sendAccountEmail } from './emails.js';
 import { reserveAccountEmail } from './password-reset.js';
 
 /** How long an emailed sign-in code and its link work. */
-export const EMAIL_SIGN_IN_TTL_MS = 10 * 60_000;
+const EMAIL_SIGN_IN_TTL_MS = 10 * 60_000;
 /** Codes typed on one interaction for one address, per code sent: the same for an address with an account and one without. */
 const CODE_TRIES = 5;
 /** Artifact kind of an interaction's pending sign-in by email, keyed by the interaction id. */
@@ -44,7 +45,7 @@ export async function startEmailSignIn(
   interaction: Interaction,
   address: string,
 ): Promise<PendingEmailSignIn> {
-  const normalised = address.trim().toLowerCase();
+  const normalised = normaliseEmailAddress(address);
   const pending: PendingEmailSignIn = {
     key: ctx.secrets.hash(`${interaction.id}\0${normalised}`, 'email-sign-in'),
     address: normalised,

@@ -14,7 +14,7 @@ export type AccountsContext = Pick<ServerContext, 'audit' | 'clock' | 'config' |
 export const VERIFICATION_TTL_MS = 24 * 3_600_000;
 export const VERIFICATION_TTL_TEXT = '24 hours';
 /** A new verification email for one address (or pending sign-up) goes out at most this often. */
-export const RESEND_AFTER_MS = 60_000;
+const RESEND_AFTER_MS = 60_000;
 /** Artifact kind marking the minute after a verification email, per account or pending sign-up. */
 const SEND_GAP = 'account_email_gap';
 

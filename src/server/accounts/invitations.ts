@@ -1,4 +1,4 @@
-import type { UserRecord } from '../../stores/contract.js';
+import { StoreConflictError, type UserRecord } from '../../stores/contract.js';
 import { AdminInputError } from '../admin/input-error.js';
 import { createUser, normaliseEmail } from '../admin/users.js';
 import { auditEvent } from '../audit/events.js';
@@ -15,7 +15,7 @@ import {
 import { accountEmailsAvailable, sendAccountEmail } from './emails.js';
 import { checkNewPassword } from './password-policy.js';
 import { CONTROLS } from './profile-edit.js';
-import { usernameForEmail } from './usernames.js';
+import { createWithUsernameFor } from './usernames.js';
 
 /**
  * Invitations: an operator invites an address (`gatehouse users invite`, later the admin API), the
@@ -149,12 +149,16 @@ export async function acceptInvitation(ctx: InvitationContext, token: string, in
   if (!value) return { ok: false, reason: 'invalid' };
   // An account made for the address since the invitation (sign-up, the CLI) keeps it; the link is spent.
   if (await ctx.store.users.findByLogin(value.email)) return { ok: false, reason: 'invalid' };
-  const username = await usernameForEmail(ctx.store, value.email);
-  const user = await createUser(
-    ctx.store,
-    { username, email: value.email, emailVerified: true, password: input.password, ...(name ? { name } : {}) },
-    ctx.clock.now(),
-  );
+  let user: UserRecord;
+  try {
+    user = await createWithUsernameFor(ctx.store, value.email, (username) =>
+      createUser(ctx.store, { username, email: value.email, emailVerified: true, password: input.password, ...(name ? { name } : {}) }, ctx.clock.now()),
+    );
+  } catch (error) {
+    // The address got an account between the check above and this creation.
+    if (error instanceof StoreConflictError && error.field === 'email') return { ok: false, reason: 'invalid' };
+    throw error;
+  }
   await ctx.audit.record(auditEvent('invitation.accepted', { sub: user.id, email: value.email }));
   return { ok: true, user };
 }

@@ -1,16 +1,15 @@
 import type { UserProfile } from '../../stores/contract.js';
 import type { ServerConfig } from '../context.js';
 import type { FormParams } from '../http/form.js';
+import { emailDomainAllowed, MAX_EMAIL_ADDRESS_LENGTH, normaliseEmailAddress, readEmailAddress } from './email-address.js';
 import { checkNewPassword } from './password-policy.js';
 import { CONTROLS } from './profile-edit.js';
 
 /** The profile claims the sign-up form may ask for (`accounts.signUpClaims`). */
 export type SignUpClaim = 'given_name' | 'family_name' | 'nickname' | 'preferred_username' | 'locale' | 'zoneinfo' | 'birthdate' | 'website';
 
-/** Longest email address (RFC 5321 §4.5.3.1.3: a 256-octet path, less its angle brackets). */
-const MAX_EMAIL_LENGTH = 254;
 /** Longest name or claim value: plenty for any real one, and a 10 kB "name" goes no further. */
-export const MAX_PROFILE_VALUE_LENGTH = 200;
+const MAX_PROFILE_VALUE_LENGTH = 200;
 
 /** Each claim's label on the form and the rule its value follows (optional: empty is fine). */
 export const SIGN_UP_CLAIMS: Record<SignUpClaim, { label: string; hint?: string; valid: (value: string) => boolean }> = {
@@ -48,9 +47,9 @@ export function readSignUpForm(config: Pick<ServerConfig, 'accounts'>, form: For
   const { email, name, claims } = readFields(config, form);
   const password = form.get('password') ?? '';
   // Shown again in the fields: cut to what the fields hold; a claim only once it passed its rule.
-  const values: SignUpValues = { email: email.slice(0, MAX_EMAIL_LENGTH), name: name.slice(0, MAX_PROFILE_VALUE_LENGTH), claims: {} };
+  const values: SignUpValues = { email: email.slice(0, MAX_EMAIL_ADDRESS_LENGTH), name: name.slice(0, MAX_PROFILE_VALUE_LENGTH), claims: {} };
   const refuse = (field: string, reason: string): SignUpVerdict => ({ ok: false, reason, field, values });
-  if (!isEmailAddress(email)) return refuse('email', 'Enter a valid email address, such as name@example.com.');
+  if (readEmailAddress(email) === undefined) return refuse('email', 'Enter a valid email address, such as name@example.com.');
   if (!emailDomainAllowed(config, email)) return refuse('email', 'Accounts can only be created with an email address at an allowed domain.');
   if (name === '') return refuse('name', 'Enter your name.');
   if (Array.from(name).length > MAX_PROFILE_VALUE_LENGTH) return refuse('name', `Enter a name of at most ${MAX_PROFILE_VALUE_LENGTH} characters.`);
@@ -63,7 +62,7 @@ export function readSignUpForm(config: Pick<ServerConfig, 'accounts'>, form: For
     }
     values.claims[claim] = value;
   }
-  const verdict = checkNewPassword(config, password, { username: email, email, name });
+  const verdict = checkNewPassword(config, password, { email, name });
   if (!verdict.ok) return refuse('password', verdict.reason);
   return { ok: true, input: { email, name, password, claims } };
 }
@@ -82,21 +81,7 @@ function readFields(config: Pick<ServerConfig, 'accounts'>, form: FormParams): S
     const value = (form.get(claim) ?? '').trim();
     if (value !== '') claims[claim] = value;
   }
-  return { email: (form.get('email') ?? '').trim().toLowerCase(), name: (form.get('name') ?? '').trim(), claims };
-}
-
-/** An address worth sending to: one `@`, a dotted domain, no spaces or control characters, at most 254 characters. */
-export function isEmailAddress(email: string): boolean {
-  // eslint-disable-next-line no-control-regex
-  return email.length <= MAX_EMAIL_LENGTH && /^[^\s@\x00-\x1f]+@[^\s@\x00-\x1f]+\.[^\s@\x00-\x1f.]+$/.test(email) && !email.includes('..');
-}
-
-/** `accounts.allowedEmailDomains`: the address's domain is one of them, exactly (no subdomains), case-insensitively; any when empty. */
-export function emailDomainAllowed(config: Pick<ServerConfig, 'accounts'>, email: string): boolean {
-  const allowed = config.accounts.allowedEmailDomains;
-  if (allowed.length === 0) return true;
-  const domain = email.slice(email.lastIndexOf('@') + 1).toLowerCase();
-  return allowed.some((candidate) => candidate.toLowerCase() === domain);
+  return { email: normaliseEmailAddress(form.get('email') ?? ''), name: (form.get('name') ?? '').trim(), claims };
 }
 
 /** The stored profile of a new account: the name and the claims given (all strings: a `UserProfile`). */

@@ -15,6 +15,7 @@ import {
   type EmailReservation,
 } from './email-verification.js';
 import { profileOf, type SignUpInput } from './sign-up-form.js';
+import { createWithUsernameFor } from './usernames.js';
 
 /**
  * Sign-up without account enumeration: nothing is created until the address is confirmed, and
@@ -101,29 +102,35 @@ export type SignUpCompletion = { ok: true; user: UserRecord } | { ok: false; rea
 
 /**
  * Creates the account of a confirmed sign-up: the pending sign-up is used up atomically (of
- * concurrent confirmations one creates the user), its address counts as verified and is the
- * username. `taken`: someone else created an account with the address meanwhile.
+ * concurrent confirmations one creates the user), its address counts as verified, and the username
+ * is made from it as for an invitation ({@link createWithUsernameFor}). `taken`: someone else
+ * created an account with the address meanwhile.
  */
 export async function completeSignUp(ctx: Pick<AccountsContext, 'audit' | 'clock' | 'store'>, key: string, via: 'code' | 'link'): Promise<SignUpCompletion> {
   const now = ctx.clock.now();
   const pending = await ctx.store.artifacts.consume<PendingSignUp>(PENDING, key, now);
   if (!pending) return { ok: false, reason: 'expired' };
   const { email, passwordHash, profile } = pending.value;
-  const user: UserRecord = {
-    id: randomUUID(),
-    username: email,
-    email,
-    emailVerified: true,
-    passwordHash,
-    profile,
-    disabled: false,
-    createdAt: now,
-    updatedAt: now,
-  };
+  let user: UserRecord;
   try {
-    await ctx.store.users.create(user);
+    user = await createWithUsernameFor(ctx.store, email, async (username) => {
+      const created: UserRecord = {
+        id: randomUUID(),
+        username,
+        email,
+        emailVerified: true,
+        passwordHash,
+        profile,
+        disabled: false,
+        createdAt: now,
+        updatedAt: now,
+      };
+      await ctx.store.users.create(created);
+      return created;
+    });
   } catch (error) {
-    if (!(error instanceof StoreConflictError)) throw error;
+    // Only the address can be taken here: a clash on the username was tried again with the next one.
+    if (!(error instanceof StoreConflictError) || error.field === 'username') throw error;
     await ctx.audit.record(auditEvent('signup.refused', { reason: 'address_taken_meanwhile' }));
     return { ok: false, reason: 'taken' };
   }

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Clock } from '../../core/clock.js';
 import { hashPassword } from '../../core/password.js';
 import type { Store, UserProfile, UserRecord } from '../../stores/contract.js';
+import { readEmailAddress } from '../accounts/email-address.js';
 import { userOwner } from '../session/sessions.js';
 import { AdminInputError } from './input-error.js';
 import { revokeUserAccess, type UserAccessRevocation } from './user-access.js';
@@ -36,11 +37,11 @@ function normaliseUsername(username: string): string {
   return value;
 }
 
-/** An address as stored: trimmed and lower-cased; `null` for none. Throws {@link AdminInputError} when it is not one. */
+/** An address as stored ({@link readEmailAddress}); `null` for none. Throws {@link AdminInputError} when it is not one. */
 export function normaliseEmail(email: string | null | undefined): string | null {
   if (email === undefined || email === null || email === '') return null;
-  const value = email.trim().toLowerCase();
-  if (value.length > 254 || !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(value)) throw new AdminInputError('email', `"${email}" is not an email address`);
+  const value = readEmailAddress(email);
+  if (value === undefined) throw new AdminInputError('email', `"${email}" is not an email address`);
   return value;
 }
 

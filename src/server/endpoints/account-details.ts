@@ -20,7 +20,8 @@ import { factorText } from '../mfa/factors.js';
 import { releasePendingContact } from '../mfa/pending-contacts.js';
 import { rateLimitedResponse, recordRateLimitHit } from '../protection/rate-limited.js';
 import { pathTo } from '../routes.js';
-import { csrfToken, existingBrowserId, identifyBrowser, verifyCsrf } from '../session/browser.js';
+import { csrfRefusal } from '../steps/csrf.js';
+import { csrfToken, existingBrowserId, identifyBrowser } from '../session/browser.js';
 import { renewSession } from '../session/sessions.js';
 import {
   ACCOUNT_CSRF_SUBJECT,
@@ -238,8 +239,8 @@ function linkToken(request: Request): string {
 async function readLinkForm({ ctx, request }: EndpointInput): Promise<Response | { browserId: string; form: FormParams }> {
   const browserId = existingBrowserId(ctx, request);
   const form = await readForm(request, { maxBodyBytes: ctx.config.limits.maxBodyBytes });
-  if (browserId && verifyCsrf(ctx, browserId, ACCOUNT_CSRF_SUBJECT, form.get('csrf'))) return { browserId, form };
-  return errorPage(ctx, 403, 'Request not accepted', 'The form was not accepted. Open the link from the email again.');
+  const posted = { browserId, subject: ACCOUNT_CSRF_SUBJECT, token: form.get('csrf') };
+  return csrfRefusal(ctx, posted, 'The form was not accepted. Open the link from the email again.') ?? { browserId: browserId!, form };
 }
 
 const LINK_USED = 'This link expired or was already used. Ask for a new one on your account page.';

@@ -16,6 +16,7 @@ import {
   type AccountApp,
   type AccountDetails,
 } from '../../ui/index.js';
+import { normaliseEmailAddress, readEmailAddress } from '../accounts/email-address.js';
 import { accountEmailsAvailable } from '../accounts/emails.js';
 import { EDITABLE_CLAIMS } from '../accounts/profile-edit.js';
 import { ACCOUNT_CLIENT_ID } from '../interaction/account-client.js';
@@ -413,7 +414,6 @@ export const accountTotpConfirm = endpoint(
 // Codes by text message or email
 
 const PHONE = /^\+[1-9]\d{6,14}$/;
-const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
 type Channel = 'sms' | 'email';
 
@@ -421,7 +421,7 @@ type Channel = 'sms' | 'email';
 function readContact({ form }: AccountFormInput): { channel: Channel; to: string } {
   const channel = form.get('channel') === 'sms' ? 'sms' : 'email';
   const typed = form.get('to') ?? '';
-  return { channel, to: channel === 'sms' ? typed.replace(/[\s()-]/g, '') : typed.trim().toLowerCase() };
+  return { channel, to: channel === 'sms' ? typed.replace(/[\s()-]/g, '') : normaliseEmailAddress(typed) };
 }
 
 /** A sender is configured for the channel; otherwise the account page says it is not available. */
@@ -434,7 +434,7 @@ export async function requireCodeSender(input: AccountFormInput & { channel: Cha
 /** A phone number in E.164 or an email address; otherwise the account page says what to enter. */
 export async function checkContactFormat(input: AccountFormInput & { channel: Channel; to: string }): Promise<Response | undefined> {
   const { channel, to } = input;
-  if ((channel === 'sms' ? PHONE : EMAIL).test(to)) return undefined;
+  if (channel === 'sms' ? PHONE.test(to) : readEmailAddress(to) !== undefined) return undefined;
   return accountWithError(input, channel === 'sms' ? 'Enter the phone number with its country code, like +44 7700 900123.' : 'Enter a valid email address.');
 }
 

@@ -9,7 +9,8 @@ import { htmlResponse } from '../http/html.js';
 import { errorPage, pageBase } from '../http/pages.js';
 import { pipeline } from '../http/pipeline.js';
 import { redirect } from '../http/responses.js';
-import { csrfToken, existingBrowserId, identifyBrowser, verifyCsrf } from '../session/browser.js';
+import { csrfToken, existingBrowserId, identifyBrowser } from '../session/browser.js';
+import { csrfRefusal } from '../steps/csrf.js';
 import { endSession, loadSession, type Session } from '../session/sessions.js';
 import { verifyIdTokenHint } from '../tokens/id-token.js';
 import { pathTo } from '../routes.js';
@@ -152,9 +153,8 @@ async function readConfirmationForm({ ctx, request }: Pick<EndpointInput, 'ctx' 
 
 /** The form carries this browser's logout CSRF token; otherwise a 403 page. */
 function checkLogoutCsrf({ ctx, request, params }: EndpointInput & { params: FormParams }): Response | undefined {
-  const browserId = existingBrowserId(ctx, request);
-  if (browserId && verifyCsrf(ctx, browserId, CSRF_SUBJECT, params.get('csrf'))) return undefined;
-  return errorPage(ctx, 403, 'Request not accepted', 'The sign-out form was not accepted. Please try again.');
+  const posted = { browserId: existingBrowserId(ctx, request), subject: CSRF_SUBJECT, token: params.get('csrf') };
+  return csrfRefusal(ctx, posted, 'The sign-out form was not accepted. Please try again.');
 }
 
 /** The user's answer: stay signed in (a page saying so), or sign out, recorded when there was a session. */

@@ -7,8 +7,9 @@ import { htmlResponse } from '../http/html.js';
 import { errorPage, pageBase } from '../http/pages.js';
 import { pipeline } from '../http/pipeline.js';
 import { pathTo, urlTo } from '../routes.js';
-import { csrfToken, existingBrowserId, identifyBrowser, verifyCsrf } from '../session/browser.js';
+import { csrfToken, existingBrowserId, identifyBrowser } from '../session/browser.js';
 import { readAccountForm } from '../steps/account.js';
+import { csrfRefusal } from '../steps/csrf.js';
 
 /** What the invitation form's CSRF token is bound to, with the browser id. */
 const INVITATION_CSRF_SUBJECT = 'invitation';
@@ -60,8 +61,8 @@ async function showInvitation({ ctx, request }: EndpointInput): Promise<Response
 /** The form came from this browser (its cookie and the token bound to it); otherwise a 403 page. */
 function checkInvitationCsrf({ ctx, request, form }: Pick<EndpointInput, 'ctx' | 'request'> & { form: FormParams }): Response | { browserId: string } {
   const browserId = existingBrowserId(ctx, request);
-  if (browserId && verifyCsrf(ctx, browserId, INVITATION_CSRF_SUBJECT, form.get('csrf'))) return { browserId };
-  return errorPage(ctx, 403, 'Request not accepted', 'The form was not accepted. Open the link in your invitation email again.');
+  const posted = { browserId, subject: INVITATION_CSRF_SUBJECT, token: form.get('csrf') };
+  return csrfRefusal(ctx, posted, 'The form was not accepted. Open the link in your invitation email again.') ?? { browserId: browserId! };
 }
 
 /** POST: accepts the invitation; the form again with the policy's reason, or the "account ready" page. */

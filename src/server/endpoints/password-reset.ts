@@ -30,7 +30,7 @@ import { loadInteractionOfBrowser } from '../interaction/interactions.js';
 import { challengeView, forgotPasswordPath, interactionPath, type MfaChallengeExtras } from '../interaction/pages.js';
 import { remainingRecoveryCodes, usableFactors } from '../mfa/factors.js';
 import { answerSecondFactor } from '../mfa/second-factor-answer.js';
-import { proofOfWorkEnabled, verifyPow } from '../protection/proof-of-work.js';
+import { proofOfWorkForPage, verifyPow } from '../protection/proof-of-work.js';
 import { pathTo } from '../routes.js';
 import { csrfToken } from '../session/browser.js';
 import { readAccountForm } from '../steps/account.js';
@@ -51,7 +51,7 @@ function backToSignIn(ctx: Pick<ServerContext, 'config'>, interaction: string | 
 /** The "forgot password" form (again, with `error`, after a refused post). */
 function forgotPage(c: { ctx: ServerContext } & WithBrowser, interaction: string | undefined, error?: string): Response {
   const { ctx } = c;
-  const pow = proofOfWorkEnabled(ctx);
+  const pow = proofOfWorkForPage(ctx);
   return htmlResponse(
     ctx,
     (nonce) =>
@@ -62,10 +62,10 @@ function forgotPage(c: { ctx: ServerContext } & WithBrowser, interaction: string
         csrfToken: csrfToken(ctx, c.browserId, FORGOT_CSRF),
         ...(interaction ? { interactionId: interaction } : {}),
         back: backToSignIn(ctx, interaction),
-        ...(pow ? { pow: { challengeUrl: pathTo(ctx, 'powChallenge'), scriptUrl: pathTo(ctx, 'powScript') } } : {}),
+        ...(pow ? { pow } : {}),
         ...(error ? { error } : {}),
       }),
-    { status: error ? 400 : 200, setCookies: c.setCookies, scripts: pow },
+    { status: error ? 400 : 200, setCookies: c.setCookies, scripts: pow !== undefined },
   );
 }
 

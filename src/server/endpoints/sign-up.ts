@@ -9,6 +9,7 @@ import { endpoint, type EndpointInput } from '../http/endpoint.js';
 import { readForm, type FormParams } from '../http/form.js';
 import { htmlResponse } from '../http/html.js';
 import { errorPage, pageBase } from '../http/pages.js';
+import { csrfRefusal } from '../steps/csrf.js';
 import { pipeline } from '../http/pipeline.js';
 import { firstFactorPassed } from '../interaction/first-factor.js';
 import { advanceInteractionState } from '../interaction/interactions.js';
@@ -16,7 +17,7 @@ import { EXPIRED_MESSAGE, EXPIRED_TITLE, interactionPath, signUpPage, toInteract
 import { verifyPow } from '../protection/proof-of-work.js';
 import { rateLimitedResponse } from '../protection/rate-limited.js';
 import { pathTo, urlTo } from '../routes.js';
-import { csrfToken, existingBrowserId, identifyBrowser, verifyCsrf } from '../session/browser.js';
+import { csrfToken, existingBrowserId, identifyBrowser } from '../session/browser.js';
 import type { Session } from '../session/sessions.js';
 import { signInToAccount } from '../steps/account.js';
 import { decideNextStep, findInteraction, loadBrowserSession, readInteractionForm, type InteractionFound } from '../steps/interaction.js';
@@ -31,10 +32,10 @@ type Found = EndpointInput & InteractionFound;
 type Posted = Found & { form: FormParams };
 
 /** Said for a wrong, expired or used-up code alike. */
-export const CODE_FAILED = 'That code is not right, or it has expired. Check the newest email, or send a new code.';
+const CODE_FAILED = 'That code is not right, or it has expired. Check the newest email, or send a new code.';
 /** Said after "Send a new code", whatever the address. */
-export const CODE_RESENT = 'If the address can receive email, a new code is on its way. It can take a minute to arrive.';
-export const RESEND_WAIT = 'A new code can be sent once a minute. Check your inbox (and spam folder) for the last one.';
+const CODE_RESENT = 'If the address can receive email, a new code is on its way. It can take a minute to arrive.';
+const RESEND_WAIT = 'A new code can be sent once a minute. Check your inbox (and spam folder) for the last one.';
 const POW_FAILED = 'Your browser could not be checked. Wait until “Checking your browser…” has finished before you send the form, with JavaScript turned on.';
 const TAKEN_TITLE = 'This address already has an account';
 const TAKEN_MESSAGE = 'An account with this email address was created in the meantime. Sign in with it instead.';
@@ -252,9 +253,12 @@ export async function verifyEmailLinkPage(ctx: ServerContext, request: Request):
 export async function verifyEmailLink(ctx: ServerContext, request: Request): Promise<Response> {
   const form = await readForm(request, { maxBodyBytes: ctx.config.limits.maxBodyBytes });
   const browserId = existingBrowserId(ctx, request);
-  if (!browserId || !verifyCsrf(ctx, browserId, LINK_CSRF_SUBJECT, form.get('csrf'))) {
-    return errorPage(ctx, 403, 'Request not accepted', 'The form was not accepted. Open the link from the email again.');
-  }
+  const refused = csrfRefusal(
+    ctx,
+    { browserId, subject: LINK_CSRF_SUBJECT, token: form.get('csrf') },
+    'The form was not accepted. Open the link from the email again.',
+  );
+  if (refused) return refused;
   const token = form.get('token') ?? '';
   const confirmed = (outcome: 'created' | 'verified') =>
     htmlResponse(ctx, (nonce) => renderEmailConfirmedPage({ ...pageBase(ctx), nonce, outcome, signInUrl: pathTo(ctx, 'account') }));

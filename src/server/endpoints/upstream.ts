@@ -11,7 +11,7 @@ import { interactionPath, loginPage } from '../interaction/pages.js';
 import { errorPage } from '../http/pages.js';
 import { redirect } from '../http/responses.js';
 import { firstFactorPassed } from '../interaction/first-factor.js';
-import { verifyCsrf } from '../session/browser.js';
+import { csrfRefusal } from '../steps/csrf.js';
 import { resolveUpstreamUser, UpstreamLinkError } from '../upstream/link-user.js';
 
 const EXPIRED = 'This sign-in request has expired or was already used. Go back to the application and start again.';
@@ -36,8 +36,7 @@ async function findInteractionAndUpstream({
 /** The posted form's CSRF token, bound to this browser and interaction; else a 403 page. */
 async function checkUpstreamForm({ ctx, request, id, browserId }: EndpointInput & { browserId: string }): Promise<Response | undefined> {
   const form = await readForm(request, { maxBodyBytes: ctx.config.limits.maxBodyBytes });
-  if (verifyCsrf(ctx, browserId, id, form.get('csrf'))) return undefined;
-  return errorPage(ctx, 403, 'Request not accepted', 'The form was not accepted. Go back to the application and try again.');
+  return csrfRefusal(ctx, { browserId, subject: id, token: form.get('csrf') }, 'The form was not accepted. Go back to the application and try again.');
 }
 
 /** To the provider, with the interaction's own path as `returnTo` so the callback finds it again. */

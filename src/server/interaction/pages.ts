@@ -17,7 +17,7 @@ import {
 } from '../../ui/index.js';
 import { accountEmailsAvailable } from '../accounts/emails.js';
 import { SIGN_UP_CLAIMS, type SignUpClaim, type SignUpValues } from '../accounts/sign-up-form.js';
-import { proofOfWorkEnabled } from '../protection/proof-of-work.js';
+import { proofOfWorkForPage } from '../protection/proof-of-work.js';
 import { factorText } from '../mfa/factors.js';
 import { qrSvg, otpauthUri } from '../mfa/totp.js';
 import type { MfaFactorRecord } from '../../stores/contract.js';
@@ -326,7 +326,7 @@ export interface SignUpExtras {
 export function signUpPage(page: PageContext, extras: SignUpExtras = {}): Response {
   const { ctx, interaction, client } = page;
   const { values, error } = extras;
-  const pow = proofOfWorkEnabled(ctx);
+  const pow = proofOfWorkForPage(ctx);
   return htmlResponse(
     ctx,
     (nonce) =>
@@ -347,9 +347,9 @@ export function signUpPage(page: PageContext, extras: SignUpExtras = {}): Respon
         signInUrl: interactionPath(ctx, interaction.id),
         ...(error ? { error } : {}),
         ...(extras.errorField ? { errorField: extras.errorField } : {}),
-        ...(pow ? { pow: { challengeUrl: pathTo(ctx, 'powChallenge'), scriptUrl: pathTo(ctx, 'powScript') } } : {}),
+        ...(pow ? { pow } : {}),
       }),
-    { setCookies: page.setCookies, status: error ? 400 : 200, scripts: pow },
+    { setCookies: page.setCookies, status: error ? 400 : 200, scripts: pow !== undefined },
   );
 }
 

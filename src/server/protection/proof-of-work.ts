@@ -1,6 +1,7 @@
 import { importOptional } from '../../core/optional-dependency.js';
 import { StoreConflictError } from '../../stores/contract.js';
 import type { ServerContext } from '../context.js';
+import { pathTo } from '../routes.js';
 
 const altcha = await importOptional('altcha-lib', () => import('altcha-lib/v1'), 'gatehouse/server (the proof-of-work challenge)');
 
@@ -26,6 +27,15 @@ function hmacKey(ctx: Pick<ServerContext, 'secrets'>): string {
 /** Whether forms ask for a proof of work (`accounts.proofOfWork` above 0). */
 export function proofOfWorkEnabled(ctx: Pick<ServerContext, 'config'>): boolean {
   return ctx.config.accounts.proofOfWork > 0;
+}
+
+/**
+ * What a page whose form asks for a proof of work (sign-up, forgotten password) gives it: where
+ * the script fetches its challenge, and the script (`pow.js`). `undefined` when it is off; the page
+ * then loads no script.
+ */
+export function proofOfWorkForPage(ctx: Pick<ServerContext, 'config'>): { challengeUrl: string; scriptUrl: string } | undefined {
+  return proofOfWorkEnabled(ctx) ? { challengeUrl: pathTo(ctx, 'powChallenge'), scriptUrl: pathTo(ctx, 'powScript') } : undefined;
 }
 
 /**

@@ -4,14 +4,15 @@ import type { ServerContext } from '../context.js';
 import type { EndpointInput } from '../http/endpoint.js';
 import { readForm, type FormParams } from '../http/form.js';
 import { htmlResponse } from '../http/html.js';
-import { errorPage, pageBase } from '../http/pages.js';
+import { pageBase } from '../http/pages.js';
 import { redirect } from '../http/responses.js';
 import { ACCOUNT_CLIENT_ID } from '../interaction/account-client.js';
 import { createInteraction } from '../interaction/interactions.js';
 import { usableFactors } from '../mfa/factors.js';
-import { browserBinding, csrfToken, existingBrowserId, identifyBrowser, verifyCsrf } from '../session/browser.js';
+import { browserBinding, csrfToken, existingBrowserId, identifyBrowser } from '../session/browser.js';
 import { loadSession, type Session } from '../session/sessions.js';
 import { pathTo, urlTo } from '../routes.js';
+import { csrfRefusal, type PostedForm } from './csrf.js';
 
 /**
  * The steps the account pages share (`/account/...`): who is signed in, the CSRF-checked form, and
@@ -88,17 +89,12 @@ export async function readAccountForm({ ctx, request }: Pick<EndpointInput, 'ctx
 }
 
 /** The form carries this browser's account CSRF token; otherwise a 403 page. */
-export function checkAccountCsrf({
-  ctx,
-  browserId,
-  form,
-}: {
-  ctx: Pick<ServerContext, 'config' | 'secrets'>;
-  browserId: string;
-  form: FormParams;
-}): Response | undefined {
-  if (verifyCsrf(ctx, browserId, ACCOUNT_CSRF_SUBJECT, form.get('csrf'))) return undefined;
-  return errorPage(ctx, 403, 'Request not accepted', 'The form was not accepted. Go back to your account page and try again.');
+export function checkAccountCsrf({ ctx, browserId, form }: PostedForm): Response | undefined {
+  return csrfRefusal(
+    ctx,
+    { browserId, subject: ACCOUNT_CSRF_SUBJECT, token: form.get('csrf') },
+    'The form was not accepted. Go back to your account page and try again.',
+  );
 }
 
 /**

@@ -14,8 +14,9 @@ import { showNextStep } from '../interaction/advance.js';
 import { decide, type Decision } from '../interaction/decisions.js';
 import { loadInteractionOfBrowser, type Interaction } from '../interaction/interactions.js';
 import { EXPIRED_MESSAGE, EXPIRED_TITLE, wasShownTo } from '../interaction/pages.js';
-import { browserCookieName, identifyBrowser, verifyCsrf } from '../session/browser.js';
+import { browserCookieName, identifyBrowser } from '../session/browser.js';
 import { loadSession, type Session } from '../session/sessions.js';
+import { csrfRefusal } from './csrf.js';
 
 /** What {@link findInteraction} adds. */
 export interface InteractionFound {
@@ -73,15 +74,12 @@ export async function readInteractionForm({
   browserId,
 }: Pick<EndpointInput, 'ctx' | 'request' | 'id'> & { browserId: string }): Promise<{ form: FormParams } | Response> {
   const form = await readForm(request, { maxBodyBytes: ctx.config.limits.maxBodyBytes });
-  if (!verifyCsrf(ctx, browserId, id, form.get('csrf'))) {
-    return errorPage(
-      ctx,
-      403,
-      'Request not accepted',
-      'The form was not accepted (it may have been open too long, or sent from another site). Go back to the application and try again.',
-    );
-  }
-  return { form };
+  const refused = csrfRefusal(
+    ctx,
+    { browserId, subject: id, token: form.get('csrf') },
+    'The form was not accepted (it may have been open too long, or sent from another site). Go back to the application and try again.',
+  );
+  return refused ?? { form };
 }
 
 /** The browser's session, if any. */

@@ -4,12 +4,12 @@
  * CSRF check, the per-address budget of requests that send an email, and "is this turned on".
  */
 import { accountEmailsAvailable } from '../accounts/emails.js';
-import { clientAddress, type ServerContext } from '../context.js';
+import { clientAddress } from '../context.js';
 import type { EndpointInput } from '../http/endpoint.js';
-import type { FormParams } from '../http/form.js';
 import { errorPage } from '../http/pages.js';
 import { rateLimitedResponse } from '../protection/rate-limited.js';
-import { existingBrowserId, identifyBrowser, verifyCsrf } from '../session/browser.js';
+import { existingBrowserId, identifyBrowser } from '../session/browser.js';
+import { csrfRefusal, type PostedForm } from './csrf.js';
 
 /** The browser id the page's CSRF tokens are bound to, and the cookie to set when it was just made. */
 export interface WithBrowser {
@@ -33,16 +33,8 @@ export function requireBrowserCookie({ ctx, request }: Pick<EndpointInput, 'ctx'
 
 /** A step checking the form's `csrf` against this browser and `subject`; otherwise a 403 page. */
 export function checkFormCsrf(subject: string) {
-  return function checkFormCsrf({
-    ctx,
-    browserId,
-    form,
-  }: {
-    ctx: Pick<ServerContext, 'config' | 'secrets'>;
-    browserId: string;
-    form: FormParams;
-  }): Response | undefined {
-    return verifyCsrf(ctx, browserId, subject, form.get('csrf')) ? undefined : errorPage(ctx, 403, 'Request not accepted', NOT_ACCEPTED);
+  return function checkFormCsrf({ ctx, browserId, form }: PostedForm): Response | undefined {
+    return csrfRefusal(ctx, { browserId, subject, token: form.get('csrf') }, NOT_ACCEPTED);
   };
 }
 

@@ -3,6 +3,8 @@ import { auditEvent } from '../audit/events.js';
 import type { Profile } from '../../client/profile.js';
 import type { TokenSet } from '../../client/token-set.js';
 import { StoreConflictError, type UserRecord } from '../../stores/contract.js';
+import { normaliseEmailAddress } from '../accounts/email-address.js';
+import { usernameCharacters } from '../accounts/usernames.js';
 import type { ServerContext } from '../context.js';
 import type { Upstream } from './upstreams.js';
 
@@ -46,7 +48,7 @@ export async function resolveUpstreamUser(
     if (linked.disabled) throw new UpstreamLinkError('This account is disabled.');
     return link(linked);
   }
-  const email = profile.email?.toLowerCase();
+  const email = profile.email === undefined ? undefined : normaliseEmailAddress(profile.email);
   if (email && profile.emailVerified) {
     const existing = await store.users.findByLogin(email);
     if (existing?.email === email) {
@@ -110,15 +112,8 @@ function usernameBase(profile: Profile, provider: string): string {
   const candidates = [profile.raw.login, profile.raw.preferred_username, profile.email?.split('@')[0], profile.name];
   for (const candidate of candidates) {
     if (typeof candidate !== 'string') continue;
-    const cleaned = candidate
-      .toLowerCase()
-      .replace(/[^a-z0-9._-]+/g, '-')
-      .replace(/^[^a-z0-9]+/, '')
-      .slice(0, 64);
+    const cleaned = usernameCharacters(candidate);
     if (cleaned.length >= 2) return cleaned;
   }
-  return `${provider}-${profile.sub}`
-    .toLowerCase()
-    .replace(/[^a-z0-9._-]+/g, '-')
-    .slice(0, 64);
+  return usernameCharacters(`${provider}-${profile.sub}`);
 }

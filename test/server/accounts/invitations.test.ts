@@ -162,4 +162,14 @@ describe('an invitation from first email to account', () => {
     expect((await server.store.users.list()).filter((user) => user.email === 'race@example.com')).toHaveLength(1);
     expect((await auditTypes('invitation.accepted')).filter((event) => event.email === 'race@example.com')).toHaveLength(1);
   });
+
+  it('invitations of addresses with the same name part, accepted at once: an account each, under a username each', async () => {
+    const addresses = ['kim@a.example', 'kim@b.example', 'kim@c.example'];
+    for (const email of addresses) await inviteUser(ctx, { email }, { requireEmail: true });
+    const pages = await Promise.all(addresses.map(async (email) => open(await linkFor(email))));
+    const responses = await Promise.all(pages.map((page) => accept(page, { password: STRONG })));
+    expect(responses.map((response) => response.status)).toEqual([200, 200, 200]);
+    const users = await Promise.all(addresses.map((email) => server.store.users.findByLogin(email)));
+    expect(users.map((user) => user?.username).sort()).toEqual(['kim', 'kim-2', 'kim-3']);
+  });
 });

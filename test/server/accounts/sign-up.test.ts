@@ -101,7 +101,7 @@ describe('sign-up with a code, in the same browser', () => {
     const { claims } = readIdToken(tokens.id_token!);
     const user = (await server.store.users.findByLogin('carol@example.com'))!;
     expect(user).toMatchObject({
-      username: 'carol@example.com',
+      username: 'carol',
       email: 'carol@example.com',
       emailVerified: true,
       profile: { name: 'Carol Danvers', given_name: 'Carol', website: 'https://carol.example' },
@@ -186,6 +186,17 @@ describe('sign-up with the emailed link, from another browser', () => {
     expect(page.status).toBe(409);
     expect(page.body).toContain('This address already has an account');
     expect((await flow.server.store.users.findByLogin('gus@example.com'))?.id).toBe(other);
+  });
+
+  it("an address whose name part is another account's username: the account is made, under the next username", async () => {
+    const flow = await signUpFlow();
+    const { page: form } = await openSignUp(flow, flow.browser);
+    await flow.browser.submit(form, fields('Alice@Elsewhere.test'));
+    const email = await waitForEmail(flow.outbox, 'alice@elsewhere.test', 'verify_email');
+    const phone = new Browser(flow.server);
+    expect((await phone.submit(await phone.open(email.link!))).body).toContain('Email confirmed');
+    expect(await flow.server.store.users.findByLogin('alice@elsewhere.test')).toMatchObject({ username: 'alice-2', email: 'alice@elsewhere.test' });
+    expect((await flow.server.store.users.findByLogin('alice'))?.email).toBe('alice@example.com');
   });
 });
 

@@ -1,0 +1,29 @@
+import type { ServerContext } from '../context.js';
+import type { FormParams } from '../http/form.js';
+import { errorPage } from '../http/pages.js';
+import { verifyCsrf } from '../session/browser.js';
+
+/** What a form's CSRF step reads: the posted form, from a browser whose cookie it carried. */
+export interface PostedForm {
+  ctx: Pick<ServerContext, 'config' | 'secrets'>;
+  browserId: string;
+  form: FormParams;
+}
+
+/**
+ * The one answer to a form whose `csrf` is not this browser's token for `subject` (or that comes
+ * without the browser cookie at all: `browserId` undefined): the 403 "Request not accepted" page,
+ * saying `message` (what to do next, in the words of the page the form was on). `undefined` when
+ * the token is good. Each form's step keeps its name and its message; the rule is here.
+ *
+ * @example
+ * return csrfRefusal(ctx, { browserId, subject: ACCOUNT_CSRF_SUBJECT, token: form.get('csrf') }, 'Go back to your account page and try again.');
+ */
+export function csrfRefusal(
+  ctx: Pick<ServerContext, 'config' | 'secrets'>,
+  posted: { browserId: string | undefined; subject: string; token: string | undefined },
+  message: string,
+): Response | undefined {
+  if (posted.browserId !== undefined && verifyCsrf(ctx, posted.browserId, posted.subject, posted.token)) return undefined;
+  return errorPage(ctx, 403, 'Request not accepted', message);
+}
