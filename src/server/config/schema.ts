@@ -253,7 +253,7 @@ export const accountSettings = section({
   }),
   allowedEmailDomains: setting(list(text({ min: 1, max: 253 }), 'domain names').default([]), {
     description:
-      'When set, sign-up (and an email change) accepts only addresses at these domains, compared case-insensitively and exactly (no subdomains). Empty: every domain.',
+      'When set, sign-up, an email change and an account made by upstream sign-in accept only addresses at these domains (verified, for upstream), compared case-insensitively and exactly (no subdomains). Empty: every domain.',
     command: { env: 'GATEHOUSE_SIGN_UP_DOMAINS' },
   }),
   requireVerifiedEmail: setting(flag().default(false), {

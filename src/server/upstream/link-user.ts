@@ -3,7 +3,7 @@ import { auditEvent } from '../audit/events.js';
 import type { Profile } from '../../client/profile.js';
 import type { TokenSet } from '../../client/token-set.js';
 import { StoreConflictError, type UserRecord } from '../../stores/contract.js';
-import { normaliseEmailAddress } from '../accounts/email-address.js';
+import { emailDomainAllowed, normaliseEmailAddress } from '../accounts/email-address.js';
 import { usernameCharacters } from '../accounts/usernames.js';
 import type { ServerContext } from '../context.js';
 import type { Upstream } from './upstreams.js';
@@ -17,7 +17,8 @@ export class UpstreamLinkError extends Error {}
  * 2. else, when the provider vouches for the email (verified), the user with that email — but only
  *    if the local address is verified too: an unverified local account could have been registered
  *    by someone else with the victim's address (pre-account takeover);
- * 3. else, when sign-up is open (`accounts.signUp: 'open'`), a new user without a password;
+ * 3. else, when sign-up is open (`accounts.signUp: 'open'`), a new user without a password — with
+ *    `accounts.allowedEmailDomains` set, only for a verified address at one of them;
  *    otherwise no account: the user is told to ask an administrator.
  * The link records the provider's email and, when configured, its tokens (encrypted).
  */
@@ -65,7 +66,15 @@ export async function resolveUpstreamUser(
       `There is no account for this ${upstream.label} sign-in, and new accounts cannot be created here. Ask your administrator for an account.`,
     );
   }
-  const user = await createUpstreamUser(ctx, upstream, profile, email && profile.emailVerified ? email : null);
+  const verifiedEmail = email && profile.emailVerified ? email : null;
+  // A sign-up limited to some domains is limited for upstream accounts too: only a verified address there.
+  if (ctx.config.accounts.allowedEmailDomains.length > 0 && (verifiedEmail === null || !emailDomainAllowed(ctx.config, verifiedEmail))) {
+    await ctx.audit.record(auditEvent('signup.refused', { upstream: upstream.id, reason: 'domain_not_allowed' }));
+    throw new UpstreamLinkError(
+      `New accounts here need a verified email address at ${ctx.config.accounts.allowedEmailDomains.join(', ')}, and ${upstream.label} did not give one. Ask your administrator for an account.`,
+    );
+  }
+  const user = await createUpstreamUser(ctx, upstream, profile, verifiedEmail);
   await ctx.audit.record(auditEvent('upstream.user_created', { upstream: upstream.id, sub: user.id }));
   return link(user);
 }

@@ -28,7 +28,7 @@ interface World {
 }
 
 /** A fake GitHub, and a listening Gatehouse with `accounts.signUp` whose upstream it is, with the app "Notes" registered. */
-async function startWorld(signUp: 'open' | 'invite' | 'off'): Promise<World> {
+async function startWorld(signUp: 'open' | 'invite' | 'off', allowedEmailDomains: string[] = []): Promise<World> {
   const port = await freePort();
   const issuer = `http://127.0.0.1:${port}`;
   const fake = await startFakeGitHub({ callbackUrl: `${issuer}/upstream/github/callback` });
@@ -38,7 +38,7 @@ async function startWorld(signUp: 'open' | 'invite' | 'off'): Promise<World> {
     store,
     secret: SECRET,
     logger: false,
-    accounts: { signUp },
+    accounts: { signUp, allowedEmailDomains },
     upstreams: [
       {
         id: 'github',
@@ -204,5 +204,23 @@ describe.each(['off', 'invite'] as const)("upstream sign-in through GitHub with 
     expect((await store.users.list()).map((user) => user.id)).toEqual([local.id]);
     const linked = (await store.audit.list({ type: 'upstream.linked' })).map((event) => ({ subject: event.subject, ...event.details }));
     expect(linked).toEqual([{ subject: local.id, upstream: 'github' }]);
+  });
+});
+
+describe('upstream sign-in through GitHub with open sign-up limited to other domains (accounts.allowedEmailDomains)', () => {
+  let world: World;
+  beforeAll(async () => {
+    world = await startWorld('open', ['example.com']);
+  });
+  afterAll(() => world?.close());
+
+  it('creates no account for a GitHub user whose verified address is elsewhere: the limit holds for upstream sign-up too', async () => {
+    const { store, app } = world;
+    const { page } = await continueWithGitHub(app, new UserAgent());
+    expect(page.url.startsWith(APP_CALLBACK)).toBe(false);
+    expect(page.body).toContain('New accounts here need a verified email address at example.com, and GitHub did not give one.');
+    expect(await store.users.list()).toEqual([]);
+    const refused = (await store.audit.list({ type: 'signup.refused' })).map((event) => event.details);
+    expect(refused).toEqual([{ upstream: 'github', reason: 'domain_not_allowed' }]);
   });
 });
