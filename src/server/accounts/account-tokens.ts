@@ -1,7 +1,7 @@
 import { randomBytes, randomInt } from 'node:crypto';
 import type { Json } from '../../stores/contract.js';
 import type { ServerContext } from '../context.js';
-import { spendAttempt } from '../mfa/attempt-budget.js';
+import { spendAttempt, spendAttemptUntil, type SpentAttempt } from '../mfa/attempt-budget.js';
 
 /**
  * What an emailed link (and its code) is for. Each purpose is its own namespace: a reset link
@@ -78,15 +78,47 @@ export async function issueAccountToken(
   return { token, code, expiresAt, id: link };
 }
 
-/** The link's value while it can still be used (unexpired, unused), without using it: for a page that shows a form. */
+/** A usable link as stored: its id (the keyed hash of its secret), what it stands for, and when it ends. */
+export interface PeekedAccountLink<T extends AccountTokenValue = AccountTokenValue> {
+  id: string;
+  value: T;
+  expiresAt: number;
+}
+
+/** The link while it can still be used (unexpired, unused), without using it: for a page that shows a form. */
+export async function peekAccountLink<T extends AccountTokenValue = AccountTokenValue>(
+  ctx: Pick<ServerContext, 'secrets' | 'store'>,
+  purpose: AccountTokenPurpose,
+  token: string,
+): Promise<PeekedAccountLink<T> | undefined> {
+  if (!isTokenShaped(token)) return undefined;
+  const record = await ctx.store.artifacts.get(LINK, linkId(ctx, purpose, token));
+  return record?.consumedAt === null ? { id: record.id, value: record.value as unknown as T, expiresAt: record.expiresAt } : undefined;
+}
+
+/** The link's value while it can still be used, without using it ({@link peekAccountLink}). */
 export async function peekAccountToken<T extends AccountTokenValue = AccountTokenValue>(
   ctx: Pick<ServerContext, 'secrets' | 'store'>,
   purpose: AccountTokenPurpose,
   token: string,
 ): Promise<T | undefined> {
-  if (!isTokenShaped(token)) return undefined;
-  const record = await ctx.store.artifacts.get(LINK, linkId(ctx, purpose, token));
-  return record?.consumedAt === null ? (record.value as unknown as T) : undefined;
+  return (await peekAccountLink<T>(ctx, purpose, token))?.value;
+}
+
+/**
+ * Passwords one emailed link (a reset, an invitation) may have checked over its whole life: each
+ * check runs the password policy (zxcvbn) and, when it passes, argon2id, for anyone holding the link.
+ */
+export const PASSWORD_TRIES_PER_LINK = 10;
+
+/**
+ * Spends one of the link's {@link PASSWORD_TRIES_PER_LINK} tries, before the password it carries is
+ * checked: an atomic slot in the store, keyed by the link's stored id, kept until the link ends. Of
+ * any number of concurrent posts at most that many are allowed; then the link is spent for good
+ * (not allowed: ask for a new one).
+ */
+export function spendLinkTry(ctx: Pick<ServerContext, 'store'>, link: Pick<PeekedAccountLink, 'id' | 'expiresAt'>): Promise<SpentAttempt> {
+  return spendAttemptUntil(ctx, `account-link:${link.id}`, PASSWORD_TRIES_PER_LINK, link.expiresAt);
 }
 
 /**

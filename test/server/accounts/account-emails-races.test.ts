@@ -2,11 +2,14 @@
  * Issue 17 on every store (memory, SQLite, and PostgreSQL + Redis when it answers): the
  * forgot-password and email-code answers do not tell an existing address from an unknown one
  * (byte for byte, and in time), and the limits hold under 100 concurrent requests: emails per
- * address, one use of a reset link, five compared guesses of an emailed code.
+ * address, one use of a reset link, at most ten passwords checked per reset or invitation link,
+ * five compared guesses of an emailed code.
  */
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { BACKENDS, closeBackends, type OpenedBackend } from '../../helpers/backends.js';
-import { askForEmailCode, comparable, emailsTo, settle, startOutboxFlow, waitForEmail, type OutboxFlow } from '../../helpers/accounts.js';
+import { PASSWORD_TRIES_PER_LINK } from '../../../src/server/accounts/account-tokens.js';
+import { inviteUser } from '../../../src/server/accounts/invitations.js';
+import { askForEmailCode, comparable, emailsTo, invitationContext, settle, startOutboxFlow, waitForEmail, type OutboxFlow } from '../../helpers/accounts.js';
 import { FakeClock, T0 } from '../../helpers/fake-clock.js';
 import { authorizeParams, authorizeUrl, Browser, expectPage, pkce, type Page } from '../../helpers/flow.js';
 import { textOf } from '../../helpers/mfa.js';
@@ -115,7 +118,43 @@ describe.each(BACKENDS)('account emails on $name', (backend) => {
     );
     const changed = pages.filter((page) => textOf(page.body).includes('Password changed'));
     expect(changed).toHaveLength(1);
-    expect(pages.filter((page) => page.status === 400 && textOf(page.body).includes('This link no longer works'))).toHaveLength(MANY - 1);
+    // The others: the link was used (400), or its tries were spent before any check (410).
+    const refused = pages.filter((page) => [400, 410].includes(page.status) && textOf(page.body).includes('This link no longer works'));
+    expect(refused).toHaveLength(MANY - 1);
+    expect(pages.filter((page) => page.status === 410)).toHaveLength(MANY - PASSWORD_TRIES_PER_LINK);
+  }, 120_000);
+
+  it(`${MANY} concurrent posts of one reset link with a weak password: at most ${PASSWORD_TRIES_PER_LINK} are checked, the rest refused unchecked`, async () => {
+    const f = await start();
+    const browser = new Browser(f.server);
+    await browser.submit(await browser.open('/forgot-password'), { email: ALICE });
+    const { link } = await waitForEmail(f.outbox, ALICE, 'password_reset');
+    const form = parseForms((await browser.open(link!)).body)[0]!;
+    const pages = await Promise.all(Array.from({ length: MANY }, () => browser.open(form.action, { form: { ...form.fields, password: 'password' } })));
+    const checked = pages.filter((page) => page.status === 400 && textOf(page.body).includes('This password is too easy to guess.'));
+    const unchecked = pages.filter((page) => page.status === 410 && textOf(page.body).includes('This link no longer works'));
+    expect(checked.length).toBeLessThanOrEqual(PASSWORD_TRIES_PER_LINK);
+    expect(checked.length + unchecked.length).toBe(MANY);
+    // The link's tries are spent for good: even a strong password is refused now, unchecked.
+    const after = await browser.open(form.action, { form: { ...form.fields, password: 'correct horse battery staple' } });
+    expect(after.status).toBe(410);
+    expect(textOf(after.body)).toContain('This link no longer works');
+  }, 120_000);
+
+  it(`${MANY} concurrent accepts of one invitation with a weak password: at most ${PASSWORD_TRIES_PER_LINK} are checked, the rest refused unchecked`, async () => {
+    const f = await start();
+    await inviteUser(invitationContext(f.server, f.outbox), { email: 'invited@example.com' }, { requireEmail: true });
+    const { link } = await waitForEmail(f.outbox, 'invited@example.com', 'invitation');
+    const browser = new Browser(f.server);
+    const form = parseForms((await browser.open(link!)).body)[0]!;
+    const pages = await Promise.all(Array.from({ length: MANY }, () => browser.open(form.action, { form: { ...form.fields, password: 'password' } })));
+    const checked = pages.filter((page) => page.status === 400 && textOf(page.body).includes('This password is too easy to guess.'));
+    const unchecked = pages.filter((page) => page.status === 410 && textOf(page.body).includes('Too many passwords were tried with it.'));
+    expect(checked.length).toBeLessThanOrEqual(PASSWORD_TRIES_PER_LINK);
+    expect(checked.length + unchecked.length).toBe(MANY);
+    const after = await browser.open(form.action, { form: { ...form.fields, password: 'correct horse battery staple' } });
+    expect(after.status).toBe(410);
+    expect(await f.server.store.users.findByLogin('invited@example.com')).toBeUndefined();
   }, 120_000);
 
   it(`${MANY} concurrent guesses of an emailed code: at most five are compared, then even the right code is refused`, async () => {
