@@ -138,32 +138,57 @@ export async function consumeAccountToken<T extends AccountTokenValue = AccountT
   return value;
 }
 
-export type AccountCodeCheck<T> = { ok: true; value: T } | { ok: false; reason: 'wrong' | 'expired' } | { ok: false; reason: 'locked'; retryAt: number };
+export type AccountCodeCheck<T> =
+  | { ok: true; value: T }
+  /** `lastTry`: this refusal took the last of the code's tries (the next one is `locked`). */
+  | { ok: false; reason: 'wrong' | 'expired'; lastTry: boolean }
+  | { ok: false; reason: 'locked'; retryAt: number };
+
+/** Which tries a code check spends: a new `round` (a new code) starts five new ones, within windows of `windowMs`. */
+export interface CodeTries {
+  round: number;
+  windowMs: number;
+}
+
+/** The tries of a check that found no code: a stand-in round, in windows as long as a day-long code's. */
+const NO_CODE_TRIES: CodeTries = { round: 0, windowMs: 2 * 86_400_000 };
+/** Compared with when no code exists: the length of a stored hash (so the comparison runs in full), matching nothing. */
+const NO_CODE_HASH = 'A'.repeat(43);
 
 /**
  * Checks a 6-digit code for `purpose` and `key` (the account): at most five tries per code, each
  * spent before the code is compared (so concurrent guesses cannot exceed them); a right code uses
  * up the code and its link, for exactly one caller.
+ *
+ * The work is the same whether or not a code exists (one lookup, one try spent from the budget of
+ * `purpose` and `key`, one comparison), so neither the answer nor its time tells them apart. A
+ * caller for whom that matters (sign-in by email: no code exists for an unknown address) passes
+ * `tries`, the round it knows without knowing whether a code exists (when the code was asked
+ * for): then an address without a code locks exactly as one with a code. Otherwise a code's round
+ * is when it was issued.
  */
 export async function checkAccountCode<T extends AccountTokenValue = AccountTokenValue>(
   ctx: Pick<ServerContext, 'clock' | 'secrets' | 'store'>,
   purpose: AccountTokenPurpose,
   key: string,
   code: string,
+  tries?: CodeTries,
 ): Promise<AccountCodeCheck<T>> {
   const { artifacts } = ctx.store;
   const id = codeId(purpose, key);
-  const stored = await artifacts.get<StoredCode>(CODE, id);
-  if (stored?.consumedAt !== null) return { ok: false, reason: 'expired' };
-  const windowMs = Math.max(stored.expiresAt - stored.value.issuedAt, 60_000) * 2;
-  const attempt = await spendAttempt(ctx, `account-code:${id}:${stored.value.issuedAt}`, CODE_ATTEMPTS, windowMs);
-  if (!attempt.allowed) return { ok: false, reason: 'locked', retryAt: stored.expiresAt };
+  const found = await artifacts.get<StoredCode>(CODE, id);
+  const stored = found?.consumedAt === null ? found : undefined;
+  const { round, windowMs } =
+    tries ?? (stored ? { round: stored.value.issuedAt, windowMs: Math.max(stored.expiresAt - stored.value.issuedAt, 60_000) * 2 } : NO_CODE_TRIES);
+  const attempt = await spendAttempt(ctx, `account-code:${id}:${round}`, CODE_ATTEMPTS, windowMs);
+  if (!attempt.allowed) return { ok: false, reason: 'locked', retryAt: stored?.expiresAt ?? attempt.retryAt };
   const typed = code.replace(/\s+/g, '');
-  if (!/^\d{6}$/.test(typed) || !ctx.secrets.verifyHash(typed, CODE, stored.value.hash)) return { ok: false, reason: 'wrong' };
+  const right = /^\d{6}$/.test(typed) && ctx.secrets.verifyHash(typed, CODE, stored?.value.hash ?? NO_CODE_HASH);
+  if (!stored || !right) return { ok: false, reason: stored ? 'wrong' : 'expired', lastTry: attempt.last };
   const now = ctx.clock.now();
-  if (!(await artifacts.consume(CODE, id, now))) return { ok: false, reason: 'expired' };
+  if (!(await artifacts.consume(CODE, id, now))) return { ok: false, reason: 'expired', lastTry: attempt.last };
   const link = await artifacts.consume(LINK, stored.value.link, now);
-  return link ? { ok: true, value: link.value as unknown as T } : { ok: false, reason: 'expired' };
+  return link ? { ok: true, value: link.value as unknown as T } : { ok: false, reason: 'expired', lastTry: attempt.last };
 }
 
 /** Ends every unused link and code of `purpose` for `key` (the account, or an invitation's address). */

@@ -15,6 +15,7 @@ import { authorizeParams, authorizeUrl, Browser, expectPage, pkce, type Page } f
 import { textOf } from '../../helpers/mfa.js';
 import { parseForms } from '../../helpers/user-agent.js';
 import type { TestServerOptions } from '../../helpers/server.js';
+import type { Store } from '../../../src/stores/contract.js';
 
 const ALICE = 'alice@example.com';
 const UNKNOWN = 'nobody@example.com';
@@ -35,10 +36,11 @@ describe.each(BACKENDS)('account emails on $name', (backend) => {
     opened = undefined;
   });
 
-  async function start(options: TestServerOptions = {}): Promise<OutboxFlow> {
+  /** A flow on the backend; `wrap` wraps its store first (to observe it). */
+  async function start(options: TestServerOptions = {}, wrap: (store: Store) => Store = (store) => store): Promise<OutboxFlow> {
     const clock = new FakeClock(T0);
     opened = await backend.open(clock);
-    flow = await startOutboxFlow({ ...opened.serverOptions, ...options, clock, store: opened.store });
+    flow = await startOutboxFlow({ ...opened.serverOptions, ...options, clock, store: wrap(opened.store) });
     return flow;
   }
 
@@ -156,6 +158,58 @@ describe.each(BACKENDS)('account emails on $name', (backend) => {
     expect(after.status).toBe(410);
     expect(await f.server.store.users.findByLogin('invited@example.com')).toBeUndefined();
   }, 120_000);
+
+  /** `store`, recording each call to its artifacts (`method:kind`) in `calls`. */
+  function countingArtifacts(store: Store, recorder: { calls: string[] }): Store {
+    const artifacts = new Proxy(store.artifacts, {
+      get(target, property) {
+        const value: unknown = Reflect.get(target, property, target);
+        if (typeof value !== 'function') return value;
+        return (...args: unknown[]) => {
+          const kind = typeof args[0] === 'string' ? args[0] : (args[0] as { kind?: string } | undefined)?.kind;
+          recorder.calls.push(`${String(property)}:${kind ?? ''}`);
+          return (value as (...args: unknown[]) => unknown).apply(target, args);
+        };
+      },
+    });
+    return new Proxy(store, {
+      get(target, property) {
+        if (property === 'artifacts') return artifacts;
+        const value: unknown = Reflect.get(target, property, target);
+        return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+      },
+    });
+  }
+
+  it('wrong emailed codes for an existing and an unknown address: the same answers, byte for byte, and the same store calls, try after try', async () => {
+    const recorder = { calls: [] as string[] };
+    const options = { accounts: { passwordless: 'email' as const }, protection: { rateLimits: { signInPerIp: { points: 1000, seconds: 3600 } } } };
+    const f = await start(options, (store) => countingArtifacts(store, recorder));
+    const asked = async (address: string) => {
+      const browser = new Browser(f.server);
+      const login = expectPage(await browser.open(authorizeUrl(f.server, authorizeParams(f.client, pkce().challenge))), 'login');
+      const form = parseForms((await askForEmailCode(browser, login, address)).body).find((candidate) => candidate.action.endsWith('/email-code/verify'))!;
+      const interaction = /\/interaction\/([^/]+)\//.exec(form.action)![1]!;
+      return { browser, form, interaction };
+    };
+    const known = await asked(ALICE);
+    const unknown = await asked(UNKNOWN);
+    const { code } = await waitForEmail(f.outbox, ALICE, 'email_sign_in');
+    await settle(10);
+    const wrong = code === '000000' ? '111111' : '000000';
+    const answers: Record<string, string[]> = { known: [], unknown: [] };
+    for (let i = 0; i < 6; i += 1) {
+      for (const [name, side] of Object.entries({ known, unknown })) {
+        recorder.calls = [];
+        const page = await side.browser.open(side.form.action, { form: { ...side.form.fields, code: wrong } });
+        answers[name]!.push(`${page.status}\n${comparable(page.body).replaceAll(side.interaction, '…')}\n${recorder.calls.join(' ')}`);
+      }
+    }
+    expect(answers.known!.every((answer) => answer.includes('put:attempt_slot'))).toBe(true);
+    expect(answers.unknown).toEqual(answers.known);
+    expect(textOf(answers.known![0]!)).toContain('That code did not work.');
+    expect(textOf(answers.known![5]!)).toContain('Too many wrong codes.');
+  }, 60_000);
 
   it(`${MANY} concurrent guesses of an emailed code: at most five are compared, then even the right code is refused`, async () => {
     const f = await start({ accounts: { passwordless: 'email' }, protection: { rateLimits: { signInPerIp: { points: 1000, seconds: 3600 } } } });
