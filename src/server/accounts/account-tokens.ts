@@ -1,7 +1,7 @@
 import { randomBytes, randomInt } from 'node:crypto';
 import type { Json } from '../../stores/contract.js';
 import type { ServerContext } from '../context.js';
-import { spendAttempt } from '../mfa/attempt-budget.js';
+import { spendAttempt, spendAttemptUntil, type SpentAttempt } from '../mfa/attempt-budget.js';
 
 /**
  * What an emailed link (and its code) is for. Each purpose is its own namespace: a reset link
@@ -78,15 +78,47 @@ export async function issueAccountToken(
   return { token, code, expiresAt, id: link };
 }
 
-/** The link's value while it can still be used (unexpired, unused), without using it: for a page that shows a form. */
+/** A usable link as stored: its id (the keyed hash of its secret), what it stands for, and when it ends. */
+export interface PeekedAccountLink<T extends AccountTokenValue = AccountTokenValue> {
+  id: string;
+  value: T;
+  expiresAt: number;
+}
+
+/** The link while it can still be used (unexpired, unused), without using it: for a page that shows a form. */
+export async function peekAccountLink<T extends AccountTokenValue = AccountTokenValue>(
+  ctx: Pick<ServerContext, 'secrets' | 'store'>,
+  purpose: AccountTokenPurpose,
+  token: string,
+): Promise<PeekedAccountLink<T> | undefined> {
+  if (!isTokenShaped(token)) return undefined;
+  const record = await ctx.store.artifacts.get(LINK, linkId(ctx, purpose, token));
+  return record?.consumedAt === null ? { id: record.id, value: record.value as unknown as T, expiresAt: record.expiresAt } : undefined;
+}
+
+/** The link's value while it can still be used, without using it ({@link peekAccountLink}). */
 export async function peekAccountToken<T extends AccountTokenValue = AccountTokenValue>(
   ctx: Pick<ServerContext, 'secrets' | 'store'>,
   purpose: AccountTokenPurpose,
   token: string,
 ): Promise<T | undefined> {
-  if (!isTokenShaped(token)) return undefined;
-  const record = await ctx.store.artifacts.get(LINK, linkId(ctx, purpose, token));
-  return record?.consumedAt === null ? (record.value as unknown as T) : undefined;
+  return (await peekAccountLink<T>(ctx, purpose, token))?.value;
+}
+
+/**
+ * Passwords one emailed link (a reset, an invitation) may have checked over its whole life: each
+ * check runs the password policy (zxcvbn) and, when it passes, argon2id, for anyone holding the link.
+ */
+export const PASSWORD_TRIES_PER_LINK = 10;
+
+/**
+ * Spends one of the link's {@link PASSWORD_TRIES_PER_LINK} tries, before the password it carries is
+ * checked: an atomic slot in the store, keyed by the link's stored id, kept until the link ends. Of
+ * any number of concurrent posts at most that many are allowed; then the link is spent for good
+ * (not allowed: ask for a new one).
+ */
+export function spendLinkTry(ctx: Pick<ServerContext, 'store'>, link: Pick<PeekedAccountLink, 'id' | 'expiresAt'>): Promise<SpentAttempt> {
+  return spendAttemptUntil(ctx, `account-link:${link.id}`, PASSWORD_TRIES_PER_LINK, link.expiresAt);
 }
 
 /**
@@ -106,32 +138,57 @@ export async function consumeAccountToken<T extends AccountTokenValue = AccountT
   return value;
 }
 
-export type AccountCodeCheck<T> = { ok: true; value: T } | { ok: false; reason: 'wrong' | 'expired' } | { ok: false; reason: 'locked'; retryAt: number };
+export type AccountCodeCheck<T> =
+  | { ok: true; value: T }
+  /** `lastTry`: this refusal took the last of the code's tries (the next one is `locked`). */
+  | { ok: false; reason: 'wrong' | 'expired'; lastTry: boolean }
+  | { ok: false; reason: 'locked'; retryAt: number };
+
+/** Which tries a code check spends: a new `round` (a new code) starts five new ones, within windows of `windowMs`. */
+export interface CodeTries {
+  round: number;
+  windowMs: number;
+}
+
+/** The tries of a check that found no code: a stand-in round, in windows as long as a day-long code's. */
+const NO_CODE_TRIES: CodeTries = { round: 0, windowMs: 2 * 86_400_000 };
+/** Compared with when no code exists: the length of a stored hash (so the comparison runs in full), matching nothing. */
+const NO_CODE_HASH = 'A'.repeat(43);
 
 /**
  * Checks a 6-digit code for `purpose` and `key` (the account): at most five tries per code, each
  * spent before the code is compared (so concurrent guesses cannot exceed them); a right code uses
  * up the code and its link, for exactly one caller.
+ *
+ * The work is the same whether or not a code exists (one lookup, one try spent from the budget of
+ * `purpose` and `key`, one comparison), so neither the answer nor its time tells them apart. A
+ * caller for whom that matters (sign-in by email: no code exists for an unknown address) passes
+ * `tries`, the round it knows without knowing whether a code exists (when the code was asked
+ * for): then an address without a code locks exactly as one with a code. Otherwise a code's round
+ * is when it was issued.
  */
 export async function checkAccountCode<T extends AccountTokenValue = AccountTokenValue>(
   ctx: Pick<ServerContext, 'clock' | 'secrets' | 'store'>,
   purpose: AccountTokenPurpose,
   key: string,
   code: string,
+  tries?: CodeTries,
 ): Promise<AccountCodeCheck<T>> {
   const { artifacts } = ctx.store;
   const id = codeId(purpose, key);
-  const stored = await artifacts.get<StoredCode>(CODE, id);
-  if (stored?.consumedAt !== null) return { ok: false, reason: 'expired' };
-  const windowMs = Math.max(stored.expiresAt - stored.value.issuedAt, 60_000) * 2;
-  const attempt = await spendAttempt(ctx, `account-code:${id}:${stored.value.issuedAt}`, CODE_ATTEMPTS, windowMs);
-  if (!attempt.allowed) return { ok: false, reason: 'locked', retryAt: stored.expiresAt };
+  const found = await artifacts.get<StoredCode>(CODE, id);
+  const stored = found?.consumedAt === null ? found : undefined;
+  const { round, windowMs } =
+    tries ?? (stored ? { round: stored.value.issuedAt, windowMs: Math.max(stored.expiresAt - stored.value.issuedAt, 60_000) * 2 } : NO_CODE_TRIES);
+  const attempt = await spendAttempt(ctx, `account-code:${id}:${round}`, CODE_ATTEMPTS, windowMs);
+  if (!attempt.allowed) return { ok: false, reason: 'locked', retryAt: stored?.expiresAt ?? attempt.retryAt };
   const typed = code.replace(/\s+/g, '');
-  if (!/^\d{6}$/.test(typed) || !ctx.secrets.verifyHash(typed, CODE, stored.value.hash)) return { ok: false, reason: 'wrong' };
+  const right = /^\d{6}$/.test(typed) && ctx.secrets.verifyHash(typed, CODE, stored?.value.hash ?? NO_CODE_HASH);
+  if (!stored || !right) return { ok: false, reason: stored ? 'wrong' : 'expired', lastTry: attempt.last };
   const now = ctx.clock.now();
-  if (!(await artifacts.consume(CODE, id, now))) return { ok: false, reason: 'expired' };
+  if (!(await artifacts.consume(CODE, id, now))) return { ok: false, reason: 'expired', lastTry: attempt.last };
   const link = await artifacts.consume(LINK, stored.value.link, now);
-  return link ? { ok: true, value: link.value as unknown as T } : { ok: false, reason: 'expired' };
+  return link ? { ok: true, value: link.value as unknown as T } : { ok: false, reason: 'expired', lastTry: attempt.last };
 }
 
 /** Ends every unused link and code of `purpose` for `key` (the account, or an invitation's address). */

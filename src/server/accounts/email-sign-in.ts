@@ -1,7 +1,6 @@
 import { StoreConflictError } from '../../stores/contract.js';
 import type { ServerContext } from '../context.js';
 import type { Interaction } from '../interaction/interactions.js';
-import { spendAttempt } from '../mfa/attempt-budget.js';
 import { urlTo } from '../routes.js';
 import { browserBinding } from '../session/browser.js';
 import { checkAccountCode, issueAccountToken, type AccountTokenValue } from './account-tokens.js';
@@ -11,8 +10,6 @@ import { reserveAccountEmail } from './password-reset.js';
 
 /** How long an emailed sign-in code and its link work. */
 const EMAIL_SIGN_IN_TTL_MS = 10 * 60_000;
-/** Codes typed on one interaction for one address, per code sent: the same for an address with an account and one without. */
-const CODE_TRIES = 5;
 /** Artifact kind of an interaction's pending sign-in by email, keyed by the interaction id. */
 const PENDING = 'email_sign_in_pending';
 
@@ -95,15 +92,16 @@ export async function sendEmailSignIn(ctx: Ctx, pending: PendingEmailSignIn, int
 export type EmailCodeCheck = { ok: true; value: EmailSignInLink } | { ok: false; reason: 'wrong' | 'locked' };
 
 /**
- * Checks a typed code. Five tries per code sent, spent before anything is looked up, for an
- * address with an account and one without alike (so the answers cannot tell them apart); then the
- * code's own five tries (`checkAccountCode`). A right code uses up the code and its link.
+ * Checks a typed code: five tries per code asked for (the round is when it was asked, which the
+ * page knows whether or not an account, and so a code, exists), spent before the code is compared,
+ * with the same lookups and store calls for an address with an account and one without
+ * (`checkAccountCode`), so neither the answers nor their work tell them apart. A right code uses
+ * up the code and its link.
  */
 export async function checkEmailSignInCode(ctx: Ctx, pending: PendingEmailSignIn, code: string): Promise<EmailCodeCheck> {
-  const attempt = await spendAttempt(ctx, `email-sign-in:${pending.key}:${pending.sentAt}`, CODE_TRIES, 2 * EMAIL_SIGN_IN_TTL_MS);
-  if (!attempt.allowed) return { ok: false, reason: 'locked' };
-  const checked = await checkAccountCode<EmailSignInLink>(ctx, 'email_sign_in', pending.key, code);
+  const tries = { round: pending.sentAt, windowMs: 2 * EMAIL_SIGN_IN_TTL_MS };
+  const checked = await checkAccountCode<EmailSignInLink>(ctx, 'email_sign_in', pending.key, code, tries);
   if (checked.ok) return checked;
   // Expired, never sent (no account) and wrong are one answer: telling them apart would tell whether the account exists.
-  return { ok: false, reason: checked.reason === 'locked' || attempt.last ? 'locked' : 'wrong' };
+  return { ok: false, reason: checked.reason === 'locked' || checked.lastTry ? 'locked' : 'wrong' };
 }

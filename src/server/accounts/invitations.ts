@@ -8,7 +8,7 @@ import {
   consumeAccountToken,
   issueAccountToken,
   listAccountTokens,
-  peekAccountToken,
+  peekAccountLink,
   revokeAccountTokenById,
   type AccountTokenValue,
 } from './account-tokens.js';
@@ -115,10 +115,19 @@ export async function revokeInvitation(ctx: InvitationContext, id: string): Prom
   return invitation;
 }
 
+/** A pending invitation as its link shows it: the address, the name, and the link's stored id and end (to spend its tries). */
+export interface PeekedInvitation {
+  email: string;
+  name?: string;
+  link: { id: string; expiresAt: number };
+}
+
 /** The invitation a link stands for while it can be used, without using it (the page's form). */
-export async function peekInvitation(ctx: Pick<ServerContext, 'secrets' | 'store'>, token: string): Promise<{ email: string; name?: string } | undefined> {
-  const value = await peekAccountToken<InvitationValue>(ctx, 'invitation', token);
-  return value && { email: value.email, ...(value.name ? { name: value.name } : {}) };
+export async function peekInvitation(ctx: Pick<ServerContext, 'secrets' | 'store'>, token: string): Promise<PeekedInvitation | undefined> {
+  const link = await peekAccountLink<InvitationValue>(ctx, 'invitation', token);
+  if (!link) return undefined;
+  const { value } = link;
+  return { email: value.email, ...(value.name ? { name: value.name } : {}), link: { id: link.id, expiresAt: link.expiresAt } };
 }
 
 /** What accepting an invitation came to. */
@@ -131,7 +140,8 @@ export type AcceptResult =
 
 /**
  * Accepts an invitation: checks the chosen password against the policy first (the link stays
- * good when it is refused), then uses the link up, for exactly one caller however many race (the
+ * good when it is refused; the endpoint spends one of the link's tries before each check, see
+ * `spendPasswordTry`), then uses the link up, for exactly one caller however many race (the
  * store's atomic consume), and creates the account: the invited address, verified (the link
  * proved it), the name, the password hashed with argon2id. Audits `invitation.accepted`.
  */

@@ -37,8 +37,14 @@ async function exportAccount({ ctx, session }: EndpointInput & { session: Sessio
   });
 }
 
-/** GET /account/export — "Download your data": profile, sign-in methods, sessions, applications, linked accounts, sign-ins; no secrets. */
-export const accountExportData = endpoint(pipeline<EndpointInput>('account.export').step(requireSession).respond(exportAccount));
+/**
+ * GET /account/export — "Download your data": profile, sign-in methods, sessions, applications,
+ * linked accounts, sign-ins; no secrets. Needs a recent sign-in (with the second step when set
+ * up), as the other sensitive account actions do; otherwise the "sign in again" page (403).
+ */
+export const accountExportData = endpoint(
+  pipeline<EndpointInput>('account.export').step(requireAccountSession).step(requireRecentSignIn('export')).respond(exportAccount),
+);
 
 // ---------------------------------------------------------------------------------------------
 // Delete account

@@ -200,7 +200,9 @@ async function renderAccount(
           ...(ctx.config.mfa.senders.sms ? { changePhone: pathTo(ctx, 'accountPhone') } : {}),
           ...(accountEmailsAvailable(ctx) ? { changeEmail: pathTo(ctx, 'accountEmail'), confirmEmail: pathTo(ctx, 'accountEmailConfirm') } : {}),
           changePassword: pathTo(ctx, 'accountPassword'),
-          exportData: pathTo(ctx, 'accountExport'),
+          // The download needs a recent sign-in: without one the link (a `download` link, which
+          // would save the "sign in again" page as the file) is left out until the user signs in again.
+          ...(reauthNeeded ? {} : { exportData: pathTo(ctx, 'accountExport') }),
           deleteAccount: pathTo(ctx, 'accountDelete'),
         },
         details: accountDetails(ctx, session.user, view),

@@ -1,5 +1,5 @@
 import { renderInvitationPage, renderInvitationReadyPage } from '../../ui/index.js';
-import { acceptInvitation, peekInvitation } from '../accounts/invitations.js';
+import { acceptInvitation, peekInvitation, type PeekedInvitation } from '../accounts/invitations.js';
 import type { ServerContext } from '../context.js';
 import { endpoint, type EndpointInput } from '../http/endpoint.js';
 import type { FormParams } from '../http/form.js';
@@ -10,6 +10,7 @@ import { pathTo, urlTo } from '../routes.js';
 import { csrfToken, existingBrowserId, identifyBrowser } from '../session/browser.js';
 import { readAccountForm } from '../steps/account.js';
 import { csrfRefusal } from '../steps/csrf.js';
+import { spendPasswordTry, type PasswordTry } from '../steps/self-service.js';
 
 /** What the invitation form's CSRF token is bound to, with the browser id. */
 const INVITATION_CSRF_SUBJECT = 'invitation';
@@ -23,6 +24,19 @@ function invalidInvitationPage(ctx: Page): Response {
     410,
     'This invitation link no longer works',
     'It was already used, it expired, or the invitation was withdrawn. If you already set your password, sign in; otherwise ask whoever invited you for a new invitation.',
+  );
+}
+
+/**
+ * A link whose password tries are used up (`PASSWORD_TRIES_PER_LINK`): it will not work again, so
+ * 410 like any dead link (not 429, which would say "later").
+ */
+function spentInvitationPage(ctx: Page): Response {
+  return errorPage(
+    ctx,
+    410,
+    'This invitation link no longer works',
+    'Too many passwords were tried with it. If you already set your password, sign in; otherwise ask whoever invited you for a new invitation.',
   );
 }
 
@@ -65,13 +79,25 @@ function checkInvitationCsrf({ ctx, request, form }: Pick<EndpointInput, 'ctx' |
   return csrfRefusal(ctx, posted, 'The form was not accepted. Open the link in your invitation email again.') ?? { browserId: browserId! };
 }
 
+type InvitationPosted = EndpointInput & { form: FormParams; browserId: string };
+
+/** The pending invitation the posted `token` names; otherwise the "no longer works" page. */
+async function findPostedInvitation({ ctx, form }: InvitationPosted): Promise<Response | { invitation: PeekedInvitation }> {
+  const invitation = await peekInvitation(ctx, form.get('token') ?? '');
+  return invitation ? { invitation } : invalidInvitationPage(ctx);
+}
+
+/** One try of the link and a point of the address's `signInPerIp`, spent before the password is checked. */
+const spendInvitationTry = (c: InvitationPosted & { invitation: PeekedInvitation }) => spendPasswordTry(c, c.invitation.link, () => spentInvitationPage(c.ctx));
+
 /** POST: accepts the invitation; the form again with the policy's reason, or the "account ready" page. */
-async function answerInvitation({ ctx, form, browserId }: EndpointInput & { form: FormParams; browserId: string }): Promise<Response> {
+async function answerInvitation({ ctx, form, browserId, passwordTry }: InvitationPosted & { passwordTry: PasswordTry }): Promise<Response> {
   const token = form.get('token') ?? '';
   const name = form.get('name');
   const result = await acceptInvitation(ctx, token, { name, password: form.get('password') ?? '' });
   if (!result.ok && result.reason === 'invalid') return invalidInvitationPage(ctx);
   if (!result.ok) return invitationForm(ctx, { id: browserId }, { token, email: result.email, name, error: result.message }, 400);
+  await passwordTry.succeeded();
   const email = result.user.email ?? result.user.username;
   return htmlResponse(ctx, (nonce) => renderInvitationReadyPage({ ...pageBase(ctx), nonce, email, signInUrl: urlTo(ctx, 'account') }));
 }
@@ -79,7 +105,12 @@ async function answerInvitation({ ctx, form, browserId }: EndpointInput & { form
 /** GET `/invitation`: "Set your password" for an invitation link. */
 export const invitationPage = endpoint(pipeline<EndpointInput>('invitation.show').respond(showInvitation));
 
-/** POST `/invitation`: the chosen password; creates the account (once, however many race). */
+/** POST `/invitation`: the chosen password; creates the account (once, however many race), each try spent first. */
 export const invitationAccept = endpoint(
-  pipeline<EndpointInput>('invitation.accept').step(readAccountForm).step(checkInvitationCsrf).respond(answerInvitation),
+  pipeline<EndpointInput>('invitation.accept')
+    .step(readAccountForm)
+    .step(checkInvitationCsrf)
+    .step(findPostedInvitation)
+    .step(spendInvitationTry)
+    .respond(answerInvitation),
 );

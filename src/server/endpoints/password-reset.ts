@@ -8,7 +8,7 @@ import {
   renderResetLinkSentPage,
   type BackLink,
 } from '../../ui/index.js';
-import { peekAccountToken } from '../accounts/account-tokens.js';
+import { peekAccountLink } from '../accounts/account-tokens.js';
 import { afterAnswer, sendAccountEmail } from '../accounts/emails.js';
 import { checkNewPassword } from '../accounts/password-policy.js';
 import {
@@ -34,7 +34,16 @@ import { proofOfWorkForPage, verifyPow } from '../protection/proof-of-work.js';
 import { pathTo } from '../routes.js';
 import { csrfToken } from '../session/browser.js';
 import { readAccountForm } from '../steps/account.js';
-import { checkFormCsrf, requireAccountEmails, requireBrowserCookie, spendAccountEmailPerIp, withBrowser, type WithBrowser } from '../steps/self-service.js';
+import {
+  checkFormCsrf,
+  requireAccountEmails,
+  requireBrowserCookie,
+  spendAccountEmailPerIp,
+  spendPasswordTry,
+  withBrowser,
+  type PasswordTry,
+  type WithBrowser,
+} from '../steps/self-service.js';
 
 /** What the CSRF tokens of the "forgot password" form and of the reset forms are bound to, with the browser. */
 const FORGOT_CSRF = 'forgot-password';
@@ -120,22 +129,27 @@ export const forgotPasswordPost = endpoint(
     .respond(answerForgotPassword),
 );
 
-/** A reset link that no longer works: ask for a new one. */
-function invalidLinkPage(ctx: Pick<ServerContext, 'config'>): Response {
-  return htmlResponse(ctx, (nonce) => renderResetLinkInvalidPage({ ...pageBase(ctx), nonce, askAgainUrl: forgotPasswordPath(ctx) }), { status: 400 });
+/**
+ * A reset link that no longer works: ask for a new one. 400 for a link unknown, used or expired;
+ * 410 for a link whose password tries are used up (it will not work again, so not 429, which
+ * would say "later").
+ */
+function invalidLinkPage(ctx: Pick<ServerContext, 'config'>, status = 400): Response {
+  return htmlResponse(ctx, (nonce) => renderResetLinkInvalidPage({ ...pageBase(ctx), nonce, askAgainUrl: forgotPasswordPath(ctx) }), { status });
 }
 
-type ResetLink = { token: string; value: ResetLinkValue; user: UserRecord };
+type ResetLink = { token: string; value: ResetLinkValue; user: UserRecord; link: { id: string; expiresAt: number } };
 
 /**
  * The usable link `token` names and its (enabled) account, still at the address the link went to
  * (a link in a mailbox the account has left opens nothing); otherwise the "link no longer works" page.
  */
 async function findResetLink(ctx: ServerContext, token: string): Promise<ResetLink | Response> {
-  const value = await peekAccountToken<ResetLinkValue>(ctx, 'password_reset', token);
+  const link = await peekAccountLink<ResetLinkValue>(ctx, 'password_reset', token);
+  const value = link?.value;
   const user = value ? await ctx.store.users.get(value.userId) : undefined;
-  if (!value || !user || user.disabled || user.email !== value.email) return invalidLinkPage(ctx);
-  return { token, value, user };
+  if (!link || !value || !user || user.disabled || user.email !== value.email) return invalidLinkPage(ctx);
+  return { token, value, user, link: { id: link.id, expiresAt: link.expiresAt } };
 }
 
 type ResetView = { ctx: ServerContext } & WithBrowser & ResetLink;
@@ -238,30 +252,43 @@ async function nextAfterReset(c: ResetPosted, value: ResetLinkValue): Promise<Ba
     : { url: pathTo(c.ctx, 'account'), label: 'Sign in to your account' };
 }
 
+/** The second factor was answered in this browser for this link (when the user has one); otherwise its page. */
+async function requireResetSecondFactor(c: ResetPosted & ResetLink): Promise<Response | undefined> {
+  return (await secondFactorDone(c)) ? undefined : resetMfaPage(c);
+}
+
+/**
+ * One try of the link and a point of the address's `signInPerIp`, spent before the password is
+ * checked ({@link spendPasswordTry}); the link's tries used up: it no longer works (410).
+ */
+const spendResetTry = (c: ResetPosted & ResetLink) => spendPasswordTry(c, c.link, () => invalidLinkPage(c.ctx, 410));
+
 /**
  * The new password: the policy's reason when refused; otherwise the link is used (once, whatever
  * races it), the password set, every session and token ended, and the user told by email.
  */
-async function answerNewPassword(c: ResetPosted & ResetLink): Promise<Response> {
+async function answerNewPassword(c: ResetPosted & ResetLink & { passwordTry: PasswordTry }): Promise<Response> {
   const { ctx, user, form } = c;
-  if (!(await secondFactorDone(c))) return resetMfaPage(c);
   const password = form.get('password') ?? '';
   const verdict = checkNewPassword(ctx.config, password, { username: user.username, email: user.email, name: user.profile.name ?? null });
   if (!verdict.ok) return newPasswordPage(c, verdict.reason);
   const done = await resetPassword(ctx, c.token, c.browserId, password);
   if (!done) return invalidLinkPage(ctx);
+  await c.passwordTry.succeeded();
   const to = done.user.email;
   if (to) afterAnswer(ctx, 'password changed email', () => sendAccountEmail(ctx, { to, template: 'password_changed' }));
   const next = await nextAfterReset(c, done.value);
   return htmlResponse(ctx, (nonce) => renderPasswordChangedPage({ ...pageBase(ctx), nonce, next }), { setCookies: c.setCookies });
 }
 
-/** POST /reset-password — `password`, `token`, `csrf`. */
+/** POST /reset-password — `password`, `token`, `csrf`: the link's tries and the address's budget spent before the password is checked. */
 export const resetPasswordPost = endpoint(
   pipeline<EndpointInput>('reset-password.post')
     .step(requireBrowserCookie)
     .step(readAccountForm)
     .step(checkFormCsrf(RESET_CSRF))
     .step(findPostedLink)
+    .step(requireResetSecondFactor)
+    .step(spendResetTry)
     .respond(answerNewPassword),
 );

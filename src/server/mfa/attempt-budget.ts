@@ -22,11 +22,24 @@ export interface SpentAttempt {
  * are allowed.
  */
 export async function spendAttempt(ctx: Pick<ServerContext, 'clock' | 'store'>, key: string, max: number, windowMs: number): Promise<SpentAttempt> {
-  const { artifacts } = ctx.store;
   const window = Math.floor(ctx.clock.now() / windowMs);
-  const retryAt = (window + 1) * windowMs;
+  return claimSlot(ctx, `${key}:${window}`, max, (window + 1) * windowMs);
+}
+
+/**
+ * {@link spendAttempt} with one budget for a thing's whole life instead of a window: `max` attempts
+ * for `key` until `expiresAt` (an emailed link's end), never refilled. A window would give a
+ * long-lived link a fresh budget at each of its boundaries.
+ */
+export function spendAttemptUntil(ctx: Pick<ServerContext, 'store'>, key: string, max: number, expiresAt: number): Promise<SpentAttempt> {
+  return claimSlot(ctx, key, max, expiresAt);
+}
+
+/** Claims the first free of the slots `prefix:0` … `prefix:max-1`, each living until `retryAt`. */
+async function claimSlot(ctx: Pick<ServerContext, 'store'>, prefix: string, max: number, retryAt: number): Promise<SpentAttempt> {
+  const { artifacts } = ctx.store;
   for (let slot = 0; slot < max; slot += 1) {
-    const id = `${key}:${window}:${slot}`;
+    const id = `${prefix}:${slot}`;
     try {
       await artifacts.put({ kind: ATTEMPT, id, value: null, ownerId: null, expiresAt: retryAt });
       const refund = async (): Promise<void> => {

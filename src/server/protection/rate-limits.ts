@@ -10,7 +10,10 @@ export interface RateLimitSettings {
    * to that account before. Default 10 per 900 s. No lockout: the budget refills with its window.
    */
   signInPerAccount: { points: number; seconds: number };
-  /** Sign-in attempts from one address, across accounts. Default 100 per 3600 s. */
+  /**
+   * Sign-in attempts from one address, across accounts; also each password posted with a reset or
+   * invitation link (before the policy runs). Default 100 per 3600 s.
+   */
   signInPerIp: { points: number; seconds: number };
   /** Second-factor answers from one address. Default 50 per 3600 s. */
   mfaPerIp: { points: number; seconds: number };

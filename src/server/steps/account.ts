@@ -110,14 +110,19 @@ export async function recentlyAuthenticated(ctx: Pick<ServerContext, 'clock' | '
   return (await usableFactors(ctx, session.user.id)).length === 0;
 }
 
-/** What needs the recent sign-in: a sign-in method added or removed, the account's details changed, the account deleted. */
-export type RecentSignInNeed = 'add' | 'remove' | 'change' | 'delete';
+/**
+ * What needs the recent sign-in: a sign-in method added or removed, the account's details changed,
+ * the account deleted, its data downloaded (the whole personal record: a stolen session cookie
+ * alone must not carry it off).
+ */
+export type RecentSignInNeed = 'add' | 'remove' | 'change' | 'delete' | 'export';
 
 const REAUTH_MESSAGES: Record<RecentSignInNeed, string> = {
   add: 'To add a sign-in method, please sign in again first.',
   remove: 'To remove a sign-in method, please sign in again first.',
   change: 'To change these account details, please sign in again first.',
   delete: 'To delete your account, please sign in again first.',
+  export: 'To download your data, please sign in again first.',
 };
 
 /** The "please sign in again" page (403) shown instead of a sensitive change. */
@@ -138,7 +143,7 @@ function reauthRequiredPage(ctx: Pick<ServerContext, 'config' | 'secrets'>, brow
 
 /**
  * A step for the posts that `add` or `remove` a sign-in method, `change` the account's address or
- * phone, set a first password, or `delete` the account: a recent sign-in
+ * phone, set a first password, or `delete` the account, and for the `export` of its data: a recent sign-in
  * ({@link recentlyAuthenticated}), otherwise the "please sign in again" page (403).
  */
 export function requireRecentSignIn(what: RecentSignInNeed) {

@@ -3,6 +3,7 @@
  * password, the links of account emails): the browser cookie their CSRF tokens are bound to, the
  * CSRF check, the per-address budget of requests that send an email, and "is this turned on".
  */
+import { spendLinkTry, type PeekedAccountLink } from '../accounts/account-tokens.js';
 import { accountEmailsAvailable } from '../accounts/emails.js';
 import { clientAddress } from '../context.js';
 import type { EndpointInput } from '../http/endpoint.js';
@@ -50,4 +51,32 @@ export async function spendAccountEmailPerIp({ ctx, request }: Pick<EndpointInpu
 /** The feature needs account emails (an email sender that carries them); without one, a 404 page. */
 export function requireAccountEmails({ ctx }: Pick<EndpointInput, 'ctx'>): Response | undefined {
   return accountEmailsAvailable(ctx) ? undefined : errorPage(ctx, 404, 'Not available', 'This service does not send account emails.');
+}
+
+/** A password try spent with an emailed link: `succeeded()` gives the address's point back once the password is set. */
+export interface PasswordTry {
+  succeeded(): Promise<void>;
+}
+
+/**
+ * Spends, before a password posted with an emailed link (a reset, an invitation) is checked (the
+ * password policy, then argon2id): a point of `signInPerIp` for the client address, so one address
+ * cannot run the policy across many links, then one of the link's own tries ({@link spendLinkTry}),
+ * so a link, valid or not for its holder's passwords, bounds the work it lets anyone run. Over the
+ * address's budget: the "too many attempts" page. The link's tries used up: `spent()` (the link no
+ * longer works), without any check, and the address's point goes back (nothing was checked).
+ */
+export async function spendPasswordTry(
+  { ctx, request }: Pick<EndpointInput, 'ctx' | 'request'>,
+  link: Pick<PeekedAccountLink, 'id' | 'expiresAt'>,
+  spent: () => Response,
+): Promise<Response | { passwordTry: PasswordTry }> {
+  const budget = await ctx.limits.reserve([{ limiter: 'signInPerIp', key: clientAddress(ctx) }]);
+  if (budget.limited) return rateLimitedResponse(ctx, budget.limited, request);
+  const attempt = await spendLinkTry(ctx, link);
+  if (!attempt.allowed) {
+    await budget.refund();
+    return spent();
+  }
+  return { passwordTry: { succeeded: () => budget.refund() } };
 }

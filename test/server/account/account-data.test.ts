@@ -1,6 +1,6 @@
 /**
- * Issue 17 item 5, the account's data: "Download your data" holds no secret, and deleting the
- * account, at once or after a grace period (restored, or swept when due).
+ * Issue 17 item 5, the account's data: "Download your data" holds no secret and needs a recent
+ * sign-in, and deleting the account, at once or after a grace period (restored, or swept when due).
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { deletionDueAt, purgeDeletedAccounts, restoreDeletedAccount } from '../../../src/server/accounts/account-deletion.js';
@@ -15,7 +15,7 @@ import {
   waitForEmail,
 } from '../../helpers/accounts.js';
 import { Browser, signIn, submitLogin, type Page } from '../../helpers/flow.js';
-import { factorContext, giveRecoveryCodes, giveTotp, isAccountPage, openAccount, textOf } from '../../helpers/mfa.js';
+import { expectMfaChallenge, factorContext, giveRecoveryCodes, giveTotp, isAccountPage, openAccount, submitMfa, textOf, totpAt } from '../../helpers/mfa.js';
 import { parseForms } from '../../helpers/user-agent.js';
 
 const DAY_MS = 86_400_000;
@@ -34,9 +34,18 @@ async function aliceSignedInTwice() {
 
 describe('download your data', () => {
   it('is a JSON attachment, never cached, with the profile, methods, sessions, applications and sign-ins, and no secret', async () => {
-    const { setup, server, alice, browser, account } = await aliceSignedInTwice();
-    await giveTotp(factorContext(server.store, setup.clock), alice.id);
-    await giveRecoveryCodes(factorContext(server.store, setup.clock), alice.id);
+    const setup = await setUpAccounts();
+    const { server, users, client, clock } = setup;
+    const alice = users.alice.record;
+    await signIn(new Browser(server), server, client, users.alice);
+    const totp = await giveTotp(factorContext(server.store, clock), alice.id);
+    await giveRecoveryCodes(factorContext(server.store, clock), alice.id);
+    // A fresh sign-in with both steps: the download needs a recent sign-in.
+    clock.advance(30_000);
+    const browser = new Browser(server);
+    const challenge = expectMfaChallenge(await openAccount(browser, users.alice));
+    const account = await submitMfa(browser, challenge, 'totp', { code: await totpAt(totp.secret, clock.now()) });
+    expect(isAccountPage(account)).toBe(true);
     const link = /href="([^"]*\/account\/export)"/.exec(account.body)?.[1];
     expect(link).toBeDefined();
 
@@ -60,6 +69,42 @@ describe('download your data', () => {
       expect(response.body).not.toContain(session.id);
       expect(response.body).not.toContain(String(session.value && (session.value as { sid: string }).sid));
     }
+    expect(await auditDetails(setup, 'account.exported')).toHaveLength(1);
+  });
+
+  it('needs a recent sign-in: a session cookie alone (an old sign-in, or one without the second step) gets the "sign in again" page, not the data', async () => {
+    const setup = await setUpAccounts();
+    const { server, users, clock } = setup;
+    const browser = new Browser(server);
+    const fresh = await openAccount(browser, users.bob);
+    expect(fresh.body).toContain('/account/export');
+    clock.advance((RECENT_AUTH_SECONDS + 1) * 1000);
+
+    const stale = await browser.open('/account/export');
+    expect(stale.status).toBe(403);
+    expect(stale.headers.get('content-disposition')).toBeNull();
+    expect(textOf(stale.body)).toContain('To download your data, please sign in again first.');
+    expect(stale.body).not.toContain('bob@example.com');
+    expect(parseForms(stale.body).map((form) => form.action)).toEqual([expect.stringMatching(/\/account\/reauth$/)]);
+    // The account page leaves the download link out (it would save this page as the file) until the user signs in again.
+    expect((await browser.open('/account')).body).not.toContain('/account/export');
+    // A session that skipped the second step set up since is not recent either.
+    const other = new Browser(server);
+    await openAccount(other, users.alice);
+    await giveTotp(factorContext(server.store, clock), users.alice.record.id);
+    expect((await other.open('/account/export')).status).toBe(403);
+    // Without a session: off to sign in.
+    expect(isLoginPage(await new Browser(server).open('/account/export'))).toBe(true);
+    expect(await auditDetails(setup, 'account.exported')).toEqual([]);
+
+    // Signing in again brings the download back.
+    const login = await browser.submit(stale, {}, { actionPart: '/account/reauth' });
+    const again = await submitLogin(browser, login, users.bob);
+    expect(isAccountPage(again)).toBe(true);
+    const link = /href="([^"]*\/account\/export)"/.exec(again.body)?.[1];
+    const download = await browser.open(link!);
+    expect(download.status).toBe(200);
+    expect((JSON.parse(download.body) as { profile: { username: string } }).profile.username).toBe('bob');
     expect(await auditDetails(setup, 'account.exported')).toHaveLength(1);
   });
 });

@@ -131,6 +131,17 @@ describe('forgotten password', () => {
     expect(textOf((await browser.submit(viaRecovery, { password: `${NEW_PASSWORD} two` })).body)).toContain('Password changed');
   });
 
+  it("passwords posted with links spend the address's signInPerIp first: one address cannot run the policy across many links", async () => {
+    flow = await startOutboxFlow({ clock: new FakeClock(T0), protection: { rateLimits: { signInPerIp: { points: 3, seconds: 3600 } } } });
+    const browser = new Browser(flow.server);
+    const aliceForm = await browser.open((await askForLink(browser)).link);
+    await browser.submit(await browser.open('/forgot-password'), { email: 'bob@example.com' });
+    const bobForm = await browser.open((await waitForEmail(flow.outbox, 'bob@example.com', 'password_reset')).link!);
+    const statuses: number[] = [];
+    for (const form of [aliceForm, aliceForm, bobForm, bobForm, aliceForm]) statuses.push((await browser.submit(form, { password: 'password' })).status);
+    expect(statuses).toEqual([400, 400, 400, 429, 429]);
+  });
+
   it('a used, expired, garbled or missing link gets the page that asks again; never a 500, never the input', async () => {
     flow = await startOutboxFlow({ clock: new FakeClock(T0) });
     const { server } = flow;
