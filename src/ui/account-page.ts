@@ -389,7 +389,15 @@ function passwordSection(view: AccountPageView, details: AccountDetails): SafeHt
 function dataSection(view: AccountPageView): SafeHtml | false {
   const href = view.actions.exportData;
   if (href === undefined) return false;
-  return html`<section class="section" aria-labelledby="data-heading"><h2 id="data-heading">Download your data</h2><p class="section-lead">A file with your profile, sign-in methods, sessions, connected applications and recent sign-ins. It holds no passwords or keys.</p><div class="section-actions section-actions-start"><a class="button button-secondary button-small button-link" href="${href}" download="account.json">${DOWNLOAD_ICON}<span>Download my data</span></a></div></section>`;
+  const lead = html`<p class="section-lead">A file with your profile, sign-in methods, sessions, connected applications and recent sign-ins. It holds no passwords or keys.</p>`;
+  // The download needs a recent sign-in: until then, the way to it is to sign in again (a link
+  // would only fetch the "sign in again" page).
+  const action =
+    view.reauthNeeded && view.actions.reauth
+      ? html`<p class="section-lead">To download your data, sign in again first.</p>${postForm({ action: view.actions.reauth, csrfToken: view.csrfToken, content: html`<div class="section-actions section-actions-start">${smallButton('Sign in again')}</div>` })}`
+      : // The server sends it as an attachment (Content-Disposition), so the page stays.
+        html`<div class="section-actions section-actions-start"><a class="button button-secondary button-small button-link" href="${href}">${DOWNLOAD_ICON}<span>Download my data</span></a></div>`;
+  return html`<section class="section" aria-labelledby="data-heading"><h2 id="data-heading">Download your data</h2>${lead}${action}</section>`;
 }
 
 function deleteSection(view: AccountPageView): SafeHtml | false {

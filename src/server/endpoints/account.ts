@@ -200,9 +200,8 @@ async function renderAccount(
           ...(ctx.config.mfa.senders.sms ? { changePhone: pathTo(ctx, 'accountPhone') } : {}),
           ...(accountEmailsAvailable(ctx) ? { changeEmail: pathTo(ctx, 'accountEmail'), confirmEmail: pathTo(ctx, 'accountEmailConfirm') } : {}),
           changePassword: pathTo(ctx, 'accountPassword'),
-          // The download needs a recent sign-in: without one the link (a `download` link, which
-          // would save the "sign in again" page as the file) is left out until the user signs in again.
-          ...(reauthNeeded ? {} : { exportData: pathTo(ctx, 'accountExport') }),
+          // Needs a recent sign-in: the page offers "Sign in again" instead while `reauthNeeded`.
+          exportData: pathTo(ctx, 'accountExport'),
           deleteAccount: pathTo(ctx, 'accountDelete'),
         },
         details: accountDetails(ctx, session.user, view),

@@ -86,8 +86,10 @@ describe('download your data', () => {
     expect(textOf(stale.body)).toContain('To download your data, please sign in again first.');
     expect(stale.body).not.toContain('bob@example.com');
     expect(parseForms(stale.body).map((form) => form.action)).toEqual([expect.stringMatching(/\/account\/reauth$/)]);
-    // The account page leaves the download link out (it would save this page as the file) until the user signs in again.
-    expect((await browser.open('/account')).body).not.toContain('/account/export');
+    // The account page offers "Sign in again" in place of the download until the user signs in again.
+    const page = await browser.open('/account');
+    expect(page.body).not.toContain('/account/export');
+    expect(textOf(page.body)).toContain('To download your data, sign in again first.');
     // A session that skipped the second step set up since is not recent either.
     const other = new Browser(server);
     await openAccount(other, users.alice);
