@@ -62,6 +62,36 @@ export function textField(options: {
 }
 
 /**
+ * The length rule of a new password, and how to make a strong one: the hint of every
+ * {@link newPasswordField}. Its second sentence is the password policy's advice, word for word.
+ */
+export function newPasswordHint(minLength: number): string {
+  return `At least ${minLength} characters. A few unrelated words together make a strong one.`;
+}
+
+/**
+ * The one field where a user chooses a password (sign-up, reset, invitation, the account page):
+ * `type="password"`, `autocomplete="new-password"`, `minlength` and {@link newPasswordHint} between
+ * label and input, tied to it with `aria-describedby` (then `describedBy`, such as the alert). The
+ * browser counts `minlength` in UTF-16 units, never fewer than the policy's code points: it never
+ * stops a password the server would take.
+ *
+ * @example
+ * newPasswordField({ id: 'password', name: 'password', label: 'New password', minLength: 8 })
+ */
+export function newPasswordField(options: {
+  id: string;
+  name: string;
+  label: string;
+  minLength: number;
+  autofocus?: boolean;
+  invalid?: boolean;
+  describedBy?: string;
+}): SafeHtml {
+  return textField({ ...options, type: 'password', autocomplete: 'new-password', hint: newPasswordHint(options.minLength) });
+}
+
+/**
  * A form that sends a proof of work (see /assets/pow.js) when `pow` is given: the form is marked
  * `data-pow` (the challenge URL) and `data-pow-status`, carries an empty hidden `pow` that the
  * script fills in, and ends with the live status line ("Checking your browser…") and, for browsers

@@ -1,5 +1,5 @@
 import { html, type SafeHtml } from './escape.js';
-import { postForm, powForm, powScript, submitButton, textField, type FormProofOfWork } from './form.js';
+import { newPasswordField, postForm, powForm, powScript, submitButton, textField, type FormProofOfWork } from './form.js';
 import { renderDocument, type PageBase } from './layout.js';
 import { alertBox } from './message-box.js';
 import { LOCK_ICON, MAIL_ICON } from './mfa-icons.js';
@@ -115,13 +115,10 @@ export function renderNewPasswordPage(view: NewPasswordPageView): string {
     action: view.action,
     csrfToken: view.csrfToken,
     hiddenFields: { token: view.token },
-    content: html`<input type="text" name="username" value="${view.account}" autocomplete="username" hidden>${textField({
+    content: html`<input type="text" name="username" value="${view.account}" autocomplete="username" hidden>${newPasswordField({
       id: 'password',
       name: 'password',
       label: 'New password',
-      type: 'password',
-      autocomplete: 'new-password',
-      hint: `At least ${view.minLength} characters. A few unrelated words make a strong one.`,
       minLength: view.minLength,
       autofocus: !hasError,
       invalid: hasError,

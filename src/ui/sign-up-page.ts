@@ -1,6 +1,6 @@
 import { continueToClient, type ClientSummary } from './client.js';
 import { html } from './escape.js';
-import { powForm, powScript, submitButton, textField, type FormProofOfWork } from './form.js';
+import { newPasswordField, powForm, powScript, submitButton, textField, type FormProofOfWork } from './form.js';
 import { renderDocument, type PageBase } from './layout.js';
 import { alertBox } from './message-box.js';
 
@@ -59,7 +59,7 @@ export function renderSignUpPage(view: SignUpPageView): string {
       value: claim.value,
       optional: true,
       maxLength: 200,
-      verbatim: false,
+      verbatim: !WRITTEN_CLAIMS.has(claim.name),
       ...(claim.hint !== undefined ? { hint: claim.hint } : {}),
       ...marks(claim.name),
     }),
@@ -91,15 +91,7 @@ export function renderSignUpPage(view: SignUpPageView): string {
         verbatim: false,
         ...marks('name'),
       }),
-      textField({
-        id: 'password',
-        name: 'password',
-        label: 'Password',
-        type: 'password',
-        autocomplete: 'new-password',
-        hint: `At least ${view.passwordMinLength} characters. A few unrelated words make a strong one.`,
-        ...marks('password'),
-      }),
+      newPasswordField({ id: 'password', name: 'password', label: 'Password', minLength: view.passwordMinLength, ...marks('password') }),
       claimFields,
       submitButton({ label: 'Create account', variant: 'primary', className: 'submit' }),
     ],
@@ -110,6 +102,9 @@ export function renderSignUpPage(view: SignUpPageView): string {
     html`<h1>Create your account</h1>${continueToClient(view.client)}<div class="body">${alertBox(ERROR_ID, view.error)}${form}<p class="note center">Already have an account? <a href="${view.signInUrl}">Sign in</a></p></div>${powScript(view.pow, view.nonce)}`,
   );
 }
+
+/** Claims typed as people write them (capitals, spell-checked); the others (a username, a tag, a date, an address) verbatim. */
+const WRITTEN_CLAIMS = new Set(['given_name', 'family_name', 'nickname']);
 
 /** The `autocomplete` token of a claim's field (HTML "autofill detail tokens"), `on` when there is none. */
 function claimAutocomplete(claim: string): string {
