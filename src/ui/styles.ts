@@ -267,9 +267,10 @@ border:1px solid var(--border);border-radius:10px;overflow-wrap:anywhere}
 .form-grid label{margin-bottom:4px;font-size:.875rem}
 .form-grid .input{min-height:40px;padding:7px 10px}
 .field-hint{margin:4px 0 0;font-size:.8125rem}
+.form-grid-aligned{row-gap:0;margin-bottom:-14px}
 .form-grid-aligned .field{display:grid;grid-row:span 3;grid-template-rows:subgrid;row-gap:0}
 .form-grid-aligned .hint{margin:0 0 6px;font-size:.8125rem}
-.form-grid-aligned .field>.input{grid-row:3}
+.form-grid-aligned .field>.input{grid-row:3;margin-bottom:14px}
 .field-error{margin:4px 0 0;font-size:.8125rem;font-weight:600;color:var(--alert-text)}
 .section-actions-start{justify-content:flex-start}
 .button-link{width:auto;gap:8px;text-decoration:none}
