@@ -159,7 +159,9 @@ button:focus-visible{outline-color:${neutral.accentDark}}}
  * Rules of the two-step verification pages and the account page (appended to every page's
  * stylesheet: it is small, and one stylesheet per page keeps the CSP a single nonce).
  * `.card:has(.wide-page)` widens the card for the account page without a second layout; browsers
- * without `:has` keep the narrow card, which still works.
+ * without `:has` keep the narrow card, which still works. `.form-grid-aligned` puts label, hint and
+ * input on shared rows (CSS subgrid), so inputs side by side line up whether or not each has a
+ * hint; it has no row gap (the inputs' margin spaces stacked fields), so an empty hint row takes no room.
  */
 const VERIFICATION_AND_ACCOUNT_STYLES = `
 :root{--ok-bg:#ecfdf3;--ok-border:#a6e9c1;--ok-text:#0b5a36}
