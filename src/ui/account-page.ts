@@ -1,6 +1,6 @@
 import { signedInAs, type AccountSummary } from './account.js';
 import { html, type SafeHtml } from './escape.js';
-import { postForm, textField } from './form.js';
+import { newPasswordField, postForm, textField } from './form.js';
 import { renderDocument, type PageBase } from './layout.js';
 import { alertBox, noticeBox } from './message-box.js';
 import { APP_ICON, CODES_ICON, DEVICE_ICON, DOWNLOAD_ICON, KEY_ICON, MAIL_ICON, PHONE_ICON } from './mfa-icons.js';
@@ -318,25 +318,27 @@ function profileInput(options: {
   autocomplete: string;
   maxlength: number;
   hint?: string;
+  /** Typed exactly (a tag, a time zone, an address): no capitals added, no spell-check. Names are not. */
+  verbatim?: boolean;
 }): SafeHtml {
   const o = options;
   const id = `profile-${o.name.replace('_', '-')}`;
   const hintId = o.hint !== undefined ? `${id}-hint` : undefined;
   const errorId = o.error !== undefined ? `${id}-error` : undefined;
   const describedBy = [hintId, errorId].filter(Boolean).join(' ');
-  return html`<div class="field"><label for="${id}">${o.label}</label><input class="input" id="${id}" name="${o.name}" type="${o.type ?? 'text'}" autocomplete="${o.autocomplete}" maxlength="${String(o.maxlength)}"${o.value !== undefined && html` value="${o.value}"`}${errorId !== undefined && html` aria-invalid="true"`}${describedBy !== '' && html` aria-describedby="${describedBy}"`}>${hintId !== undefined && html`<p class="hint field-hint" id="${hintId}">${o.hint}</p>`}${errorId !== undefined && html`<p class="field-error" id="${errorId}">${o.error}</p>`}</div>`;
+  return html`<div class="field"><label for="${id}">${o.label}</label><input class="input" id="${id}" name="${o.name}" type="${o.type ?? 'text'}" autocomplete="${o.autocomplete}"${o.verbatim && html` autocapitalize="none" spellcheck="false"`} maxlength="${String(o.maxlength)}"${o.value !== undefined && html` value="${o.value}"`}${errorId !== undefined && html` aria-invalid="true"`}${describedBy !== '' && html` aria-describedby="${describedBy}"`}>${hintId !== undefined && html`<p class="hint field-hint" id="${hintId}">${o.hint}</p>`}${errorId !== undefined && html`<p class="field-error" id="${errorId}">${o.error}</p>`}</div>`;
 }
 
 function profileSection(view: AccountPageView, details: AccountDetails): SafeHtml | false {
   const { actions, csrfToken } = view;
   if (!actions.updateProfile) return false;
   const { profile, fieldErrors = {} } = details;
-  const field = (name: ProfileField, label: string, extra: { autocomplete: string; maxlength: number; type?: 'url'; hint?: string }) =>
+  const field = (name: ProfileField, label: string, extra: { autocomplete: string; maxlength: number; type?: 'url'; hint?: string; verbatim?: boolean }) =>
     profileInput({ name, label, value: profile[name], error: fieldErrors[name], ...extra });
   const form = postForm({
     action: actions.updateProfile,
     csrfToken,
-    content: html`<div class="form-grid">${field('name', 'Full name', { autocomplete: 'name', maxlength: 100 })}${field('given_name', 'First name', { autocomplete: 'given-name', maxlength: 100 })}${field('family_name', 'Last name', { autocomplete: 'family-name', maxlength: 100 })}${field('locale', 'Language', { autocomplete: 'off', maxlength: 35, hint: 'A language tag, such as en-GB.' })}${field('zoneinfo', 'Time zone', { autocomplete: 'off', maxlength: 64, hint: 'Such as Europe/London.' })}${field('picture', 'Picture address', { autocomplete: 'photo', maxlength: 2048, type: 'url', hint: 'An https:// link to an image.' })}</div><div class="section-actions">${smallButton('Save profile', 'primary')}</div>`,
+    content: html`<div class="form-grid">${field('name', 'Full name', { autocomplete: 'name', maxlength: 100 })}${field('given_name', 'First name', { autocomplete: 'given-name', maxlength: 100 })}${field('family_name', 'Last name', { autocomplete: 'family-name', maxlength: 100 })}${field('locale', 'Language', { autocomplete: 'off', maxlength: 35, hint: 'A language tag, such as en-GB.', verbatim: true })}${field('zoneinfo', 'Time zone', { autocomplete: 'off', maxlength: 64, hint: 'Such as Europe/London.', verbatim: true })}${field('picture', 'Picture address', { autocomplete: 'photo', maxlength: 2048, type: 'url', hint: 'An https:// link to an image.', verbatim: true })}</div><div class="section-actions">${smallButton('Save profile', 'primary')}</div>`,
   });
   const phone =
     actions.changePhone &&
@@ -371,14 +373,13 @@ function emailSection(view: AccountPageView, details: AccountDetails): SafeHtml 
 function passwordSection(view: AccountPageView, details: AccountDetails): SafeHtml | false {
   const { actions, csrfToken } = view;
   if (!actions.changePassword) return false;
-  const minimum = `At least ${details.passwordMinLength} characters. A few unrelated words together make a strong one.`;
   const current =
     details.hasPassword &&
-    html`<div class="field"><label for="current-password">Current password</label><input class="input" id="current-password" name="current_password" type="password" autocomplete="current-password" required></div>`;
+    textField({ id: 'current-password', name: 'current_password', label: 'Current password', type: 'password', autocomplete: 'current-password' });
   const form = postForm({
     action: actions.changePassword,
     csrfToken,
-    content: html`<input type="text" name="username" autocomplete="username" value="${details.email ?? ''}" hidden><div class="form-grid">${current}<div class="field"><label for="new-password">New password</label><input class="input" id="new-password" name="new_password" type="password" autocomplete="new-password" required aria-describedby="new-password-hint"><p class="hint field-hint" id="new-password-hint">${minimum}</p></div></div><div class="section-actions">${smallButton(details.hasPassword ? 'Change password' : 'Set password', 'primary')}</div>`,
+    content: html`<input type="text" name="username" autocomplete="username" value="${details.email ?? ''}" hidden><div class="form-grid form-grid-aligned">${current}${newPasswordField({ id: 'new-password', name: 'new_password', label: 'New password', minLength: details.passwordMinLength })}</div><div class="section-actions">${smallButton(details.hasPassword ? 'Change password' : 'Set password', 'primary')}</div>`,
   });
   const lead = details.hasPassword
     ? 'Changing it signs you out everywhere else.'

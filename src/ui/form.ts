@@ -61,6 +61,70 @@ export function textField(options: {
   return html`<div class="field"><label for="${o.id}">${o.label}${o.optional && html` <span class="optional">(optional)</span>`}</label>${hintId !== undefined && html`<p class="hint" id="${hintId}">${o.hint}</p>`}<input class="input" id="${o.id}" name="${o.name}" type="${o.type}" autocomplete="${o.autocomplete}"${verbatim && html` autocapitalize="none" spellcheck="false"`}${o.value !== undefined && html` value="${o.value}"`}${o.minLength !== undefined && html` minlength="${String(o.minLength)}"`}${o.maxLength !== undefined && html` maxlength="${String(o.maxLength)}"`}${!o.optional && html` required`}${o.autofocus && html` autofocus`}${o.invalid && html` aria-invalid="true"`}${describedBy !== '' && html` aria-describedby="${describedBy}"`}></div>`;
 }
 
+/**
+ * The length rule of a new password, and how to make a strong one: the hint of every
+ * {@link newPasswordField}. Its second sentence is the password policy's advice, word for word.
+ */
+export function newPasswordHint(minLength: number): string {
+  return `At least ${minLength} characters. A few unrelated words together make a strong one.`;
+}
+
+/**
+ * The one field where a user chooses a password (sign-up, reset, invitation, the account page):
+ * `type="password"`, `autocomplete="new-password"`, `minlength` and {@link newPasswordHint} between
+ * label and input, tied to it with `aria-describedby` (then `describedBy`, such as the alert). The
+ * browser counts `minlength` in UTF-16 units, never fewer than the policy's code points: it never
+ * stops a password the server would take.
+ *
+ * @example
+ * newPasswordField({ id: 'password', name: 'password', label: 'New password', minLength: 8 })
+ */
+export function newPasswordField(options: {
+  id: string;
+  name: string;
+  label: string;
+  minLength: number;
+  autofocus?: boolean;
+  invalid?: boolean;
+  describedBy?: string;
+}): SafeHtml {
+  return textField({ ...options, type: 'password', autocomplete: 'new-password', hint: newPasswordHint(options.minLength) });
+}
+
+/**
+ * A form that sends a proof of work (see /assets/pow.js) when `pow` is given: the form is marked
+ * `data-pow` (the challenge URL) and `data-pow-status`, carries an empty hidden `pow` that the
+ * script fills in, and ends with the live status line ("Checking your browser…") and, for browsers
+ * without JavaScript, a note that the form needs it. Without `pow`, a plain {@link postForm}.
+ * The script tag itself is the page's: see {@link powScript}.
+ */
+export function powForm(options: Parameters<typeof postForm>[0] & { pow: FormProofOfWork | undefined }): SafeHtml {
+  const { pow, ...form } = options;
+  if (pow === undefined) return postForm(form);
+  return postForm({
+    ...form,
+    hiddenFields: { ...form.hiddenFields, pow: '' },
+    data: { ...form.data, pow: pow.challengeUrl, 'pow-status': POW_STATUS_ID },
+    content: [
+      form.content,
+      html`<p class="pow-status" id="${POW_STATUS_ID}" role="status" aria-live="polite"></p><noscript><p class="note center">This form needs JavaScript to check your browser before it is sent.</p></noscript>`,
+    ],
+  });
+}
+
+/** The proof of work a form asks for: where its script fetches the challenge, and the script. */
+export interface FormProofOfWork {
+  challengeUrl: string;
+  scriptUrl: string;
+}
+
+const POW_STATUS_ID = 'pow-status';
+
+/** The script that solves the proof of work of a {@link powForm}, with the page's nonce; nothing without `pow`. */
+export function powScript(pow: FormProofOfWork | undefined, nonce: string): SafeHtml | false {
+  return pow !== undefined && html`<script src="${pow.scriptUrl}" nonce="${nonce}" defer></script>`;
+}
+
 /** A submit button; `name`/`value` tell the server which of several buttons was pressed. */
 export function submitButton(options: { label: string; variant: 'primary' | 'secondary'; name?: string; value?: string; className?: string }): SafeHtml {
   const o = options;

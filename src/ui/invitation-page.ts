@@ -1,5 +1,5 @@
 import { html } from './escape.js';
-import { postForm, submitButton, textField } from './form.js';
+import { newPasswordField, postForm, submitButton, textField } from './form.js';
 import { renderDocument, type PageBase } from './layout.js';
 import { alertBox } from './message-box.js';
 
@@ -14,6 +14,8 @@ export interface InvitationPageView extends PageBase {
   email: string;
   /** The name to prefill: the one the operator gave, or the one just typed. */
   name?: string;
+  /** The shortest password accepted, for the hint and `minlength`. */
+  passwordMinLength: number;
   /** Why the password was refused, as a sentence. */
   error?: string;
 }
@@ -31,18 +33,16 @@ export function renderInvitationPage(view: InvitationPageView): string {
     content: [
       // For password managers: the account the new password belongs to.
       html`<input type="email" name="username" value="${view.email}" autocomplete="username" readonly hidden>`,
-      textField({ id: 'name', name: 'name', label: 'Your name', type: 'text', autocomplete: 'name', value: view.name, optional: true }),
-      textField({
+      textField({ id: 'name', name: 'name', label: 'Your name', type: 'text', autocomplete: 'name', value: view.name, optional: true, verbatim: false }),
+      newPasswordField({
         id: 'password',
         name: 'password',
         label: 'New password',
-        type: 'password',
-        autocomplete: 'new-password',
+        minLength: view.passwordMinLength,
         autofocus: !hasError,
         invalid: hasError,
-        describedBy: hasError ? 'invitation-error' : 'password-hint',
+        describedBy: hasError ? 'invitation-error' : undefined,
       }),
-      !hasError && html`<p class="note" id="password-hint">Long is strong: a few unrelated words together make a good password.</p>`,
       submitButton({ label: 'Create my account', variant: 'primary', className: 'submit' }),
     ],
   });

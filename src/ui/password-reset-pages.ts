@@ -1,5 +1,5 @@
 import { html, type SafeHtml } from './escape.js';
-import { CSRF_FIELD, hiddenInputs, postForm, submitButton, textField } from './form.js';
+import { newPasswordField, postForm, powForm, powScript, submitButton, textField, type FormProofOfWork } from './form.js';
 import { renderDocument, type PageBase } from './layout.js';
 import { alertBox } from './message-box.js';
 import { LOCK_ICON, MAIL_ICON } from './mfa-icons.js';
@@ -31,7 +31,7 @@ export interface ForgotPasswordPageView extends PageBase {
   /** "Back to sign in". */
   back?: BackLink;
   /** Set when the form asks for a proof of work: its challenge URL (`data-pow`) and the script that solves it. */
-  pow?: { challengeUrl: string; scriptUrl: string };
+  pow?: FormProofOfWork;
   /** Message after a refused post (the proof of work failed, the field was empty). */
   error?: string;
 }
@@ -40,30 +40,34 @@ const FORGOT_ERROR_ID = 'forgot-error';
 
 /**
  * "Forgot your password?": one email field, posted as `email` with `csrf`, `interaction` and
- * `pow`. With `pow`, the form carries `data-pow` (the challenge URL) and an empty hidden `pow`
- * that the proof-of-work script fills in before the form is sent.
+ * `pow`. With `pow`, it is a {@link powForm}, as the sign-up form is: the script fills in the
+ * hidden `pow` before the form is sent, saying so in the live status line.
  */
 export function renderForgotPasswordPage(view: ForgotPasswordPageView): string {
   const hasError = view.error !== undefined && view.error !== '';
-  const hidden: Record<string, string> = { [CSRF_FIELD]: view.csrfToken, ...(view.interactionId !== undefined ? { interaction: view.interactionId } : {}) };
-  const form = html`<form method="post" action="${view.action}"${view.pow !== undefined && html` data-pow="${view.pow.challengeUrl}"`}>${hiddenInputs(hidden)}${
-    view.pow !== undefined && html`<input type="hidden" name="pow" value="">`
-  }${textField({
-    id: 'email',
-    name: 'email',
-    label: 'Email address',
-    type: 'text',
-    autocomplete: 'email',
-    autofocus: !hasError,
-    invalid: hasError,
-    describedBy: hasError ? FORGOT_ERROR_ID : undefined,
-  })}${submitButton({ label: 'Send me a link', variant: 'primary', className: 'submit' })}</form>`;
+  const form = powForm({
+    action: view.action,
+    csrfToken: view.csrfToken,
+    ...(view.interactionId !== undefined ? { hiddenFields: { interaction: view.interactionId } } : {}),
+    pow: view.pow,
+    content: [
+      textField({
+        id: 'email',
+        name: 'email',
+        label: 'Email address',
+        type: 'text',
+        autocomplete: 'email',
+        autofocus: !hasError,
+        invalid: hasError,
+        describedBy: hasError ? FORGOT_ERROR_ID : undefined,
+      }),
+      submitButton({ label: 'Send me a link', variant: 'primary', className: 'submit' }),
+    ],
+  });
   return renderDocument(
     view,
     'Reset your password',
-    html`<h1>Reset your password</h1><p class="lead">Enter the email address of your account. We will send you a link to choose a new password.</p><div class="body">${alertBox(FORGOT_ERROR_ID, view.error)}${form}${backLink(view.back)}</div>${
-      view.pow !== undefined && html`<script src="${view.pow.scriptUrl}" nonce="${view.nonce}" defer></script>`
-    }`,
+    html`<h1>Reset your password</h1><p class="lead">Enter the email address of your account. We will send you a link to choose a new password.</p><div class="body">${alertBox(FORGOT_ERROR_ID, view.error)}${form}${backLink(view.back)}</div>${powScript(view.pow, view.nonce)}`,
   );
 }
 
@@ -111,13 +115,10 @@ export function renderNewPasswordPage(view: NewPasswordPageView): string {
     action: view.action,
     csrfToken: view.csrfToken,
     hiddenFields: { token: view.token },
-    content: html`<input type="text" name="username" value="${view.account}" autocomplete="username" hidden>${textField({
+    content: html`<input type="text" name="username" value="${view.account}" autocomplete="username" hidden>${newPasswordField({
       id: 'password',
       name: 'password',
       label: 'New password',
-      type: 'password',
-      autocomplete: 'new-password',
-      hint: `At least ${view.minLength} characters. A few unrelated words make a strong one.`,
       minLength: view.minLength,
       autofocus: !hasError,
       invalid: hasError,

@@ -1,6 +1,6 @@
 import { continueToClient, type ClientSummary } from './client.js';
 import { html } from './escape.js';
-import { postForm, submitButton, textField } from './form.js';
+import { newPasswordField, powForm, powScript, submitButton, textField, type FormProofOfWork } from './form.js';
 import { renderDocument, type PageBase } from './layout.js';
 import { alertBox } from './message-box.js';
 
@@ -34,7 +34,7 @@ export interface SignUpPageView extends PageBase {
   /** The sign-in page of the same request ("Already have an account? Sign in"). */
   signInUrl: string;
   /** The proof of work the form's script solves before it is sent (see pow.js); absent when turned off. */
-  pow?: { challengeUrl: string; scriptUrl: string };
+  pow?: FormProofOfWork;
 }
 
 const ERROR_ID = 'signup-error';
@@ -59,15 +59,15 @@ export function renderSignUpPage(view: SignUpPageView): string {
       value: claim.value,
       optional: true,
       maxLength: 200,
-      verbatim: false,
+      verbatim: !WRITTEN_CLAIMS.has(claim.name),
       ...(claim.hint !== undefined ? { hint: claim.hint } : {}),
       ...marks(claim.name),
     }),
   );
-  const form = postForm({
+  const form = powForm({
     action: view.action,
     csrfToken: view.csrfToken,
-    ...(view.pow ? { hiddenFields: { pow: '' }, data: { pow: view.pow.challengeUrl, 'pow-status': 'pow-status' } } : {}),
+    pow: view.pow,
     content: [
       textField({
         id: 'email',
@@ -91,28 +91,20 @@ export function renderSignUpPage(view: SignUpPageView): string {
         verbatim: false,
         ...marks('name'),
       }),
-      textField({
-        id: 'password',
-        name: 'password',
-        label: 'Password',
-        type: 'password',
-        autocomplete: 'new-password',
-        hint: `At least ${view.passwordMinLength} characters. A few unrelated words make a strong one.`,
-        ...marks('password'),
-      }),
+      newPasswordField({ id: 'password', name: 'password', label: 'Password', minLength: view.passwordMinLength, ...marks('password') }),
       claimFields,
       submitButton({ label: 'Create account', variant: 'primary', className: 'submit' }),
-      view.pow &&
-        html`<p class="pow-status" id="pow-status" role="status" aria-live="polite"></p><noscript><p class="note center">This form needs JavaScript to check your browser before it is sent.</p></noscript>`,
     ],
   });
-  const script = view.pow && html`<script src="${view.pow.scriptUrl}" nonce="${view.nonce}" defer></script>`;
   return renderDocument(
     view,
     'Create your account',
-    html`<h1>Create your account</h1>${continueToClient(view.client)}<div class="body">${alertBox(ERROR_ID, view.error)}${form}<p class="note center">Already have an account? <a href="${view.signInUrl}">Sign in</a></p></div>${script}`,
+    html`<h1>Create your account</h1>${continueToClient(view.client)}<div class="body">${alertBox(ERROR_ID, view.error)}${form}<p class="note center">Already have an account? <a href="${view.signInUrl}">Sign in</a></p></div>${powScript(view.pow, view.nonce)}`,
   );
 }
+
+/** Claims typed as people write them (capitals, spell-checked); the others (a username, a tag, a date, an address) verbatim. */
+const WRITTEN_CLAIMS = new Set(['given_name', 'family_name', 'nickname']);
 
 /** The `autocomplete` token of a claim's field (HTML "autofill detail tokens"), `on` when there is none. */
 function claimAutocomplete(claim: string): string {

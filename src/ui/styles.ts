@@ -159,7 +159,9 @@ button:focus-visible{outline-color:${neutral.accentDark}}}
  * Rules of the two-step verification pages and the account page (appended to every page's
  * stylesheet: it is small, and one stylesheet per page keeps the CSP a single nonce).
  * `.card:has(.wide-page)` widens the card for the account page without a second layout; browsers
- * without `:has` keep the narrow card, which still works.
+ * without `:has` keep the narrow card, which still works. `.form-grid-aligned` puts label, hint and
+ * input on shared rows (CSS subgrid), so inputs side by side line up whether or not each has a
+ * hint; it has no row gap (the inputs' margin spaces stacked fields), so an empty hint row takes no room.
  */
 const VERIFICATION_AND_ACCOUNT_STYLES = `
 :root{--ok-bg:#ecfdf3;--ok-border:#a6e9c1;--ok-text:#0b5a36}
@@ -267,6 +269,10 @@ border:1px solid var(--border);border-radius:10px;overflow-wrap:anywhere}
 .form-grid label{margin-bottom:4px;font-size:.875rem}
 .form-grid .input{min-height:40px;padding:7px 10px}
 .field-hint{margin:4px 0 0;font-size:.8125rem}
+.form-grid-aligned{row-gap:0;margin-bottom:-14px}
+.form-grid-aligned .field{display:grid;grid-row:span 3;grid-template-rows:subgrid;row-gap:0}
+.form-grid-aligned .hint{margin:0 0 6px;font-size:.8125rem}
+.form-grid-aligned .field>.input{grid-row:3;margin-bottom:14px}
 .field-error{margin:4px 0 0;font-size:.8125rem;font-weight:600;color:var(--alert-text)}
 .section-actions-start{justify-content:flex-start}
 .button-link{width:auto;gap:8px;text-decoration:none}

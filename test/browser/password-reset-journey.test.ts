@@ -2,7 +2,9 @@
  * Issue 17 in real Chromium, against a listening server: a user signed in at a client resets the
  * password from another browser (login page → "Forgot password?" → the emailed link → a weak
  * password refused with the reason → "Password changed" → signs in with the new one); the first
- * browser's session is signed out and its refresh token dead. Then the reset's second-factor step,
+ * browser's session is signed out and its refresh token dead. The "forgot password" form asks for
+ * a proof of work, as sign-up does: the real pow.js solves it, and without JavaScript the form says
+ * it needs it. Then the reset's second-factor step,
  * an invalid link and the sign-in by email code page. Every new page is screenshotted in light,
  * dark and at 375 px (no sideways scrolling) to /tmp/shots-accounts/recovery-*.png.
  */
@@ -24,7 +26,9 @@ describe.skipIf(!hasChromium)('password reset and sign-in by email in Chromium',
   let server: TestServer;
 
   beforeAll(async () => {
-    flow = await serveOnLocalhost((issuer) => startOutboxFlow({ issuer, clock: new FakeClock(Date.now()), accounts: { passwordless: 'email' } }));
+    flow = await serveOnLocalhost((issuer) =>
+      startOutboxFlow({ issuer, clock: new FakeClock(Date.now()), accounts: { passwordless: 'email', proofOfWork: 5000 } }),
+    );
     server = flow.server;
     chromium = await launchChromium();
   }, 60_000);
@@ -49,6 +53,7 @@ describe.skipIf(!hasChromium)('password reset and sign-in by email in Chromium',
     await page.getByRole('heading', { name: 'Reset your password' }).waitFor();
     await shoot(page, 'forgot');
     await page.getByLabel('Email address').fill('alice@example.com');
+    // The proof of work is solved by pow.js before the form goes: the server refuses a form without it.
     await page.getByRole('button', { name: 'Send me a link' }).click();
     await page.getByRole('heading', { name: 'Check your email' }).waitFor();
     await shoot(page, 'sent');
@@ -85,6 +90,25 @@ describe.skipIf(!hasChromium)('password reset and sign-in by email in Chromium',
     await shoot(later, 'invalid-link');
     await context.close();
   }, 120_000);
+
+  it('without JavaScript, the "forgot password" form says it needs it, and a form sent anyway is refused saying why', async () => {
+    const context = await chromium.newContext({ viewport: { width: 1024, height: 800 }, javaScriptEnabled: false });
+    const page = await context.newPage();
+    await page.goto(`${server.issuer}/forgot-password`);
+    // Playwright's text locators skip <noscript>: the note is found by its place in the form.
+    const note = page.locator('form noscript p');
+    expect(await note.isVisible()).toBe(true);
+    expect(await note.textContent()).toBe('This form needs JavaScript to check your browser before it is sent.');
+    await shoot(page, 'forgot-no-js');
+    const sent = (await emailsTo(flow.outbox, 'alice@example.com', 'password_reset')).length;
+    await page.getByLabel('Email address').fill('alice@example.com');
+    await page.getByRole('button', { name: 'Send me a link' }).click();
+    const refusal = await page.getByRole('alert').textContent();
+    expect(refusal).toContain('Your browser could not be checked.');
+    expect(refusal).toContain('with JavaScript turned on');
+    expect(await emailsTo(flow.outbox, 'alice@example.com', 'password_reset')).toHaveLength(sent);
+    await context.close();
+  }, 60_000);
 
   it('asks for the second factor during a reset, and shows the email code page', async () => {
     const { users, client } = flow;

@@ -1,4 +1,4 @@
-// Proof of work for the forms marked `data-pow` (sign-up): before the form is sent, fetch an ALTCHA
+// Proof of work for the forms marked `data-pow` (sign-up, forgot password): before the form is sent, fetch an ALTCHA
 // challenge from the URL in `data-pow`, find the number n (0 ≤ n ≤ maxnumber) for which
 // SHA-256(salt + n) is the challenge, and put base64(JSON {algorithm, challenge, number, salt,
 // signature}) in the hidden `pow` field; then send the form. Progress goes to the element named by

@@ -57,6 +57,7 @@ function invitationForm(
         csrfToken: csrfToken(ctx, browser.id, INVITATION_CSRF_SUBJECT),
         token: view.token,
         email: view.email,
+        passwordMinLength: ctx.config.accounts.passwordMinLength,
         ...(view.name ? { name: view.name } : {}),
         ...(view.error ? { error: view.error } : {}),
       }),

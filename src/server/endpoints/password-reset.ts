@@ -30,7 +30,7 @@ import { loadInteractionOfBrowser } from '../interaction/interactions.js';
 import { challengeView, forgotPasswordPath, interactionPath, type MfaChallengeExtras } from '../interaction/pages.js';
 import { remainingRecoveryCodes, usableFactors } from '../mfa/factors.js';
 import { answerSecondFactor } from '../mfa/second-factor-answer.js';
-import { proofOfWorkForPage, verifyPow } from '../protection/proof-of-work.js';
+import { POW_REFUSED, proofOfWorkForPage, verifyPow } from '../protection/proof-of-work.js';
 import { pathTo } from '../routes.js';
 import { csrfToken } from '../session/browser.js';
 import { readAccountForm } from '../steps/account.js';
@@ -91,7 +91,7 @@ type ForgotPosted = EndpointInput & WithBrowser & { form: FormParams };
 /** The form's proof of work (a step, so the check can be read in the chain); refused: the form again. */
 async function checkProofOfWork(c: ForgotPosted): Promise<Response | undefined> {
   if (await verifyPow(c.ctx, c.form.get('pow'))) return undefined;
-  return forgotPage(c, interactionIdOf(c.form.get('interaction')), 'The automatic check did not finish. Wait a moment, then send the form again.');
+  return forgotPage(c, interactionIdOf(c.form.get('interaction')), POW_REFUSED);
 }
 
 /**

@@ -14,7 +14,7 @@ import { pipeline } from '../http/pipeline.js';
 import { firstFactorPassed } from '../interaction/first-factor.js';
 import { advanceInteractionState } from '../interaction/interactions.js';
 import { EXPIRED_MESSAGE, EXPIRED_TITLE, interactionPath, signUpPage, toInteraction, verifyEmailPage } from '../interaction/pages.js';
-import { verifyPow } from '../protection/proof-of-work.js';
+import { POW_REFUSED, verifyPow } from '../protection/proof-of-work.js';
 import { rateLimitedResponse } from '../protection/rate-limited.js';
 import { pathTo, urlTo } from '../routes.js';
 import { csrfToken, existingBrowserId, identifyBrowser } from '../session/browser.js';
@@ -36,7 +36,6 @@ const CODE_FAILED = 'That code is not right, or it has expired. Check the newest
 /** Said after "Send a new code", whatever the address. */
 const CODE_RESENT = 'If the address can receive email, a new code is on its way. It can take a minute to arrive.';
 const RESEND_WAIT = 'A new code can be sent once a minute. Check your inbox (and spam folder) for the last one.';
-const POW_FAILED = 'Your browser could not be checked. Wait until “Checking your browser…” has finished before you send the form, with JavaScript turned on.';
 const TAKEN_TITLE = 'This address already has an account';
 const TAKEN_MESSAGE = 'An account with this email address was created in the meantime. Sign in with it instead.';
 
@@ -93,7 +92,7 @@ async function checkProofOfWork(c: Posted): Promise<Response | undefined> {
   const { ctx, form, client } = c;
   if (await verifyPow(ctx, form.get('pow'))) return undefined;
   await ctx.audit.record(auditEvent('signup.refused', { client_id: client.clientId, reason: 'proof_of_work' }));
-  return signUpPage(c, { error: POW_FAILED, values: readSignUpValues(ctx.config, form) });
+  return signUpPage(c, { error: POW_REFUSED, values: readSignUpValues(ctx.config, form) });
 }
 
 /**

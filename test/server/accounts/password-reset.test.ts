@@ -229,9 +229,13 @@ describe('forgotten password', () => {
     const forgot = await browser.open('/forgot-password');
     expect(forgot.body).toContain('data-pow="/pow/challenge"');
     expect(parseForms(forgot.body)[0]!.fields).toHaveProperty('pow', '');
+    // As on the sign-up form: the script's live status line, and a note for browsers without JavaScript.
+    expect(forgot.body).toContain('data-pow-status="pow-status"');
+    expect(forgot.body).toContain('<p class="pow-status" id="pow-status" role="status" aria-live="polite"></p>');
+    expect(textOf(forgot.body)).toContain('This form needs JavaScript to check your browser before it is sent.');
     const unsolved = await browser.submit(forgot, { email: ALICE });
     expect(unsolved.status).toBe(400);
-    expect(textOf(unsolved.body)).toContain('The automatic check did not finish.');
+    expect(textOf(unsolved.body)).toContain('Your browser could not be checked.');
 
     type PowContext = Parameters<typeof createPowChallenge>[0];
     const ctx = { clock: server.clock, config: { accounts: { proofOfWork: 2000 } }, secrets: new SecretKeys(SECRET) } as unknown as PowContext;

@@ -1,0 +1,131 @@
+import { describe, expect, it } from 'vitest';
+import { newPasswordField, newPasswordHint, powForm, textField } from './form.js';
+import { DEFAULT_BRANDING, renderAccountPage, renderInvitationPage, renderNewPasswordPage, renderSignUpPage } from './index.js';
+import { attr, tags } from './testing/all-pages.js';
+import { accountActions } from './testing/mfa-fixtures.js';
+
+const base = { branding: DEFAULT_BRANDING, nonce: 'n' };
+
+/** The `<div class="field">` holding the input with `id`. */
+function fieldOf(html: string, id: string): string {
+  const found = html.match(/<div class="field">[\s\S]*?<\/div>/g)?.find((field) => field.includes(` id="${id}"`));
+  expect(found, id).toBeDefined();
+  return found ?? '';
+}
+
+describe('newPasswordField', () => {
+  it('is a new-password input with minlength, the rule between label and input, the hint first in aria-describedby', () => {
+    const html = newPasswordField({ id: 'pw', name: 'password', label: 'New password', minLength: 10, invalid: true, describedBy: 'err' }).toString();
+    const [input] = tags(html, 'input');
+    expect([attr(input!, 'type'), attr(input!, 'autocomplete'), attr(input!, 'minlength'), attr(input!, 'aria-describedby')]).toEqual([
+      'password',
+      'new-password',
+      '10',
+      'pw-hint err',
+    ]);
+    expect(html.indexOf('</label>')).toBeLessThan(html.indexOf('id="pw-hint"'));
+    expect(html.indexOf('id="pw-hint"')).toBeLessThan(html.indexOf('<input'));
+    expect(html).toContain(`>${newPasswordHint(10)}</p>`);
+    expect(html).not.toContain('autocapitalize');
+  });
+
+  // The four pages where a password is chosen say the rule one way, in one place.
+  const pages: [string, string, string][] = [
+    [
+      'sign-up',
+      renderSignUpPage({ ...base, action: '/signup', csrfToken: 't', client: { name: 'Notes' }, passwordMinLength: 9, claims: [], signInUrl: '/login' }),
+      'password',
+    ],
+    ['reset', renderNewPasswordPage({ ...base, action: '/reset', csrfToken: 't', token: 'k', minLength: 9, account: 'ada@example.com' }), 'password'],
+    [
+      'invitation',
+      renderInvitationPage({ ...base, action: '/invitation', csrfToken: 't', token: 'k', email: 'ada@example.com', passwordMinLength: 9 }),
+      'password',
+    ],
+    [
+      'account',
+      renderAccountPage({
+        ...base,
+        csrfToken: 't',
+        account: { login: 'ada@example.com' },
+        factors: [],
+        recoveryCodesLeft: undefined,
+        sessions: [],
+        signIns: [],
+        actions: { ...accountActions('/account'), changePassword: '/account/password' },
+        details: { email: 'ada@example.com', emailVerified: true, hasPassword: true, passwordMinLength: 9, profile: {} },
+      }),
+      'new-password',
+    ],
+  ];
+  it.each(pages)('is the new password of the %s page', (_page, html, id) => {
+    // Autofocus is the page's choice, not the field's.
+    expect(fieldOf(html, id).replace(' autofocus', '')).toBe(
+      newPasswordField({ id, name: id === 'password' ? 'password' : 'new_password', label: labelOf(html, id), minLength: 9 }).toString(),
+    );
+  });
+});
+
+function labelOf(html: string, id: string): string {
+  return new RegExp(`<label for="${id}">([^<]*)</label>`).exec(html)?.[1] ?? '';
+}
+
+describe('textField verbatim', () => {
+  const field = (verbatim?: boolean) =>
+    textField({ id: 'f', name: 'f', label: 'F', type: 'text', autocomplete: 'name', ...(verbatim !== undefined ? { verbatim } : {}) }).toString();
+  it('turns off capitals and spell-check unless told the field is free text', () => {
+    expect(field()).toContain('autocapitalize="none" spellcheck="false"');
+    expect(field(false)).not.toMatch(/autocapitalize|spellcheck/);
+  });
+
+  it('lets names be typed as people write them on the sign-up and invitation pages', () => {
+    const signUp = renderSignUpPage({
+      ...base,
+      action: '/signup',
+      csrfToken: 't',
+      client: { name: 'Notes' },
+      passwordMinLength: 8,
+      claims: [
+        { name: 'given_name', label: 'First name' },
+        { name: 'website', label: 'Website' },
+      ],
+      signInUrl: '/login',
+    });
+    const invitation = renderInvitationPage({ ...base, action: '/i', csrfToken: 't', token: 'k', email: 'ada@example.com', passwordMinLength: 8 });
+    for (const [html, id] of [
+      [signUp, 'name'],
+      [signUp, 'claim-given_name'],
+      [invitation, 'name'],
+    ] as const)
+      expect(fieldOf(html, id), id).not.toMatch(/autocapitalize|spellcheck/);
+    expect(fieldOf(signUp, 'email')).toContain('autocapitalize="none"');
+    expect(fieldOf(signUp, 'claim-website')).toContain('autocapitalize="none"');
+  });
+});
+
+describe('powForm', () => {
+  const content = '';
+  it('without a proof of work is a plain form', () => {
+    const html = powForm({ action: '/f', csrfToken: 't', content, pow: undefined }).toString();
+    expect(html).not.toMatch(/data-pow|pow-status|noscript/);
+  });
+
+  it('with one: data-pow, the empty hidden pow, the live status line the script writes to and a note without JavaScript', () => {
+    const html = powForm({
+      action: '/f',
+      csrfToken: 't',
+      hiddenFields: { a: 'b' },
+      content,
+      pow: { challengeUrl: '/pow/challenge', scriptUrl: '/assets/pow.js' },
+    }).toString();
+    const [form] = tags(html, 'form');
+    expect([attr(form!, 'data-pow'), attr(form!, 'data-pow-status')]).toEqual(['/pow/challenge', 'pow-status']);
+    expect(tags(html, 'input').map((input) => [attr(input, 'name'), attr(input, 'value')])).toEqual([
+      ['a', 'b'],
+      ['pow', ''],
+      ['csrf', 't'],
+    ]);
+    expect(html).toContain('<p class="pow-status" id="pow-status" role="status" aria-live="polite"></p>');
+    expect(html).toContain('<noscript><p class="note center">This form needs JavaScript to check your browser before it is sent.</p></noscript>');
+  });
+});
