@@ -2,8 +2,10 @@
  * What the Chromium journeys share: a test server listening on `http://localhost:<port>` (the
  * issuer names the port), an application's callback page to come back to, pages that collect
  * Content-Security-Policy violations, and the review of a page: screenshots in light and dark at
- * 1024 px and 375 px (full page), with the check that nothing scrolls sideways at 375 px.
+ * 1024 px and 375 px (full page), with the checks that nothing scrolls sideways at 375 px and that
+ * axe finds no WCAG 2.2 A/AA violation in either colour scheme.
  */
+import AxeBuilder from '@axe-core/playwright';
 import { serve, type ServerType } from '@hono/node-server';
 import { mkdirSync } from 'node:fs';
 import { createServer } from 'node:http';
@@ -81,9 +83,27 @@ export async function reviewPage(page: Page, name: string, dir = ACCOUNT_SHOTS):
     for (const scheme of ['light', 'dark'] as const) {
       await page.emulateMedia({ colorScheme: scheme, reducedMotion: 'reduce' });
       await page.screenshot({ path: `${dir}/${name}${label}-${scheme}.png`, fullPage: true });
+      if (width === 1024) expect(await accessibilityViolations(page), `${name} (${scheme}): WCAG violations found by axe`).toEqual([]);
     }
     if (width === 375) expect(await page.evaluate(() => document.documentElement.scrollWidth), `${name} scrolls sideways at 375 px`).toBeLessThanOrEqual(375);
   }
   await page.setViewportSize({ width: 1024, height: 800 });
   await page.emulateMedia({ colorScheme: 'light', reducedMotion: 'no-preference' });
+}
+
+/**
+ * What axe-core finds against WCAG 2.2 A and AA on the page as it is shown now (contrast in the
+ * current colour scheme included): one line per rule, with the elements it failed on.
+ */
+async function accessibilityViolations(page: Page): Promise<string[]> {
+  let result: Awaited<ReturnType<AxeBuilder['analyze']>>;
+  try {
+    result = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa']).analyze();
+  } catch (error) {
+    // axe runs as a script in the page: not in a context with JavaScript off, whose pages the
+    // journeys also review with it on.
+    if (error instanceof Error && error.message.includes('cannot run scripts')) return [];
+    throw error;
+  }
+  return result.violations.map((violation) => `${violation.id}: ${violation.nodes.map((node) => node.target.join(' ')).join(', ')}`);
 }
