@@ -15,7 +15,7 @@ import { expect } from 'vitest';
 import type { TestServer } from '../helpers/server.js';
 
 /** Where {@link reviewPage} writes, unless told otherwise. */
-export const ACCOUNT_SHOTS = '/tmp/shots-accounts';
+const ACCOUNT_SHOTS = '/tmp/shots-accounts';
 
 /**
  * Listens on localhost (port 0) first, then starts what `start` builds with the issuer naming that
