@@ -28,7 +28,8 @@ const dist = join(root, 'dist');
 const stale = readdirSync(dist, { recursive: true, withFileTypes: true })
   .filter((entry) => entry.isFile())
   .map((entry) => relative(dist, join(entry.parentPath, entry.name)))
-  .filter((file) => !existsSync(join(root, 'src', file.replace(/(\.d)?\.ts\.map$|\.d\.ts$|\.js\.map$|\.js$/, '.ts'))));
+  // A file copied as it is (scripts/copy-assets.mjs: Lua scripts, the browser's pow.js) has its source under the same name.
+  .filter((file) => !existsSync(join(root, 'src', file)) && !existsSync(join(root, 'src', file.replace(/(\.d)?\.ts\.map$|\.d\.ts$|\.js\.map$|\.js$/, '.ts'))));
 if (stale.length > 0) {
   console.error(
     `check:package: dist/ has output with no source in src/ (${stale.slice(0, 5).join(', ')}${stale.length > 5 ? ', ...' : ''}); remove dist/ and build again`,
