@@ -128,6 +128,8 @@ describe("readCommandSetting: a variable's text, a flag or a file value", () => 
         'GATEHOUSE_PROOF_OF_WORK',
         // The account emails.
         'GATEHOUSE_EMAIL_TEMPLATES_DIR',
+        // Traces (issue 18).
+        'GATEHOUSE_OTEL',
       ].sort(),
     );
     expect(

@@ -95,6 +95,7 @@ export const COMMAND_SETTINGS = {
   httpHeadersTimeoutMs: command.httpHeadersTimeoutMs,
   httpRequestTimeoutMs: command.httpRequestTimeoutMs,
   httpKeepAliveTimeoutMs: command.httpKeepAliveTimeoutMs,
+  otel: command.otel,
 } as const;
 
 /** A config-file key of the command. */

@@ -4,6 +4,7 @@
  * Internal: not exported from the package.
  */
 import { ConfigError } from './errors.js';
+import { endClientSpan, startClientSpan } from './tracing.js';
 
 /**
  * Default deadline of one request to an authorization server or upstream provider, answer
@@ -18,13 +19,31 @@ export const DEFAULT_HTTP_TIMEOUT_MS = 5000;
  * past its deadline rejects with a `DOMException` named `TimeoutError`, which the server answers
  * with 503 (`isStoreUnavailable`).
  *
+ * Each call is a CLIENT span (`HTTP GET`, child of the active span) when an OpenTelemetry SDK is
+ * registered, and carries the trace on (`traceparent`); otherwise the call goes out unchanged.
+ *
  * @example
  * const fetcher = fetchWithDeadline(globalThis.fetch.bind(globalThis), 5000);
  */
 export function fetchWithDeadline(base: typeof fetch, timeoutMs: number): typeof fetch {
   return (input, init = {}) => {
     const deadline = AbortSignal.timeout(timeoutMs);
-    return base(input, { ...init, signal: init.signal ? AbortSignal.any([init.signal, deadline]) : deadline });
+    const signal = init.signal ? AbortSignal.any([init.signal, deadline]) : deadline;
+    const request = input instanceof Request ? input : undefined;
+    const trace = startClientSpan(init.method ?? request?.method ?? 'GET', input instanceof Request ? input.url : input);
+    if (trace === undefined) return base(input, { ...init, signal });
+    const headers = new Headers(init.headers ?? request?.headers);
+    for (const [name, value] of Object.entries(trace.headers)) headers.set(name, value);
+    return base(input, { ...init, headers, signal }).then(
+      (response) => {
+        endClientSpan(trace, response.status);
+        return response;
+      },
+      (error: unknown) => {
+        endClientSpan(trace, undefined, error);
+        throw error;
+      },
+    );
   };
 }
 

@@ -1,5 +1,6 @@
 import type { Algorithm, Options } from '@node-rs/argon2';
 import { importOptional } from './optional-dependency.js';
+import { inChildSpan } from './tracing.js';
 
 const { hash, verify } = await importOptional('@node-rs/argon2', () => import('@node-rs/argon2'), 'gatehouse/server (password hashing)');
 
@@ -12,18 +13,20 @@ const { hash, verify } = await importOptional('@node-rs/argon2', () => import('@
 const ARGON2ID = 2 as Algorithm.Argon2id;
 const PARAMS: Options = { algorithm: ARGON2ID, memoryCost: 19_456, timeCost: 2, parallelism: 1 };
 
-/** Hashes a password into a PHC string (`$argon2id$v=19$...`). */
+/** Hashes a password into a PHC string (`$argon2id$v=19$...`). Traced as `password.hash`. */
 export function hashPassword(password: string): Promise<string> {
-  return hash(password.normalize('NFKC'), PARAMS);
+  return inChildSpan('password.hash', () => hash(password.normalize('NFKC'), PARAMS));
 }
 
-/** Verifies a password against a PHC string; false on mismatch or on a malformed hash. */
-export async function verifyPassword(phc: string, password: string): Promise<boolean> {
-  try {
-    return await verify(phc, password.normalize('NFKC'));
-  } catch {
-    return false;
-  }
+/** Verifies a password against a PHC string; false on mismatch or on a malformed hash. Traced as `password.verify`. */
+export function verifyPassword(phc: string, password: string): Promise<boolean> {
+  return inChildSpan('password.verify', async () => {
+    try {
+      return await verify(phc, password.normalize('NFKC'));
+    } catch {
+      return false;
+    }
+  });
 }
 
 /**

@@ -11,6 +11,7 @@ import type { ForwardedHeader } from './protection/client-ip.js';
 import type { Metrics } from './observability/metrics.js';
 import type { AuditLog } from './audit/audit-log.js';
 import { ROUTES } from './routes.js';
+import { traceLogFields, type RequestTrace } from '../core/tracing.js';
 
 /**
  * What the server's steps work with: a typed set of capabilities built once by
@@ -63,6 +64,8 @@ export interface RequestInfo {
   userAgent: string | null;
   /** Forwarding headers arrived from a peer that is not a trusted proxy. */
   unvouchedForwarding: boolean;
+  /** The request's OpenTelemetry span and context, when an SDK is registered (see `core/tracing.ts`). */
+  trace?: RequestTrace | undefined;
 }
 
 /**
@@ -78,9 +81,19 @@ export function clientAddress(ctx: Pick<ServerContext, 'request'>): string {
   return ctx.request.ip ?? 'unknown';
 }
 
-/** The scope of one request: the capabilities with its info, and the audit log bound to it. */
+/**
+ * The scope of one request: the capabilities with its info, and the audit log bound to it. A traced
+ * request's log lines carry `trace_id` and `span_id`, and its audit events `trace_id`.
+ */
 export function scopeFor(capabilities: Capabilities, request: RequestInfo): ServerContext {
-  return { ...capabilities, request, audit: capabilities.audit.forRequest({ requestId: request.id, ip: request.ip, userAgent: request.userAgent }) };
+  const { trace } = request;
+  const audit = capabilities.audit.forRequest({
+    requestId: request.id,
+    ip: request.ip,
+    userAgent: request.userAgent,
+    ...(trace ? { traceId: trace.traceId } : {}),
+  });
+  return { ...capabilities, request, audit, ...(trace ? { logger: capabilities.logger.child(traceLogFields(trace)) } : {}) };
 }
 
 export interface EndpointUrls {

@@ -56,6 +56,7 @@ import { healthzResponse, httpMetrics, operatorMetricsResponse, readinessCheck, 
 import { clientIp, hasUnvouchedForwarding, unconfiguredProxyWarning } from './protection/client-ip.js';
 import { isStoreUnavailable } from '../stores/unavailable.js';
 import { rateLimitedResponse } from './protection/rate-limited.js';
+import { endRequestSpan, inRequestContext, nameRequestSpan, startRequestSpan } from '../core/tracing.js';
 
 /**
  * `Retry-After` of a 503 when the store or a service behind it could not answer in time: Redis is
@@ -119,10 +120,13 @@ export function createRouter(ctx: Capabilities): Hono<Env> {
     const ip = clientIp(peer, c.req.raw.headers, ctx.network.trustedProxies, ctx.network.forwardedHeader);
     const unvouchedForwarding = hasUnvouchedForwarding(peer, c.req.raw.headers, ctx.network.trustedProxies);
     warnUnconfiguredProxy(peer, c.req.raw.headers);
-    // Who is asking, for every step, log line and audit event of this request: passed, not ambient.
-    const scope = scopeFor(ctx, { id: requestId, ip, unvouchedForwarding, userAgent: c.req.header('user-agent')?.slice(0, 300) ?? null });
-    c.set('scope', scope);
     const path = c.req.path;
+    // The request's span (continuing the caller's trace), when an OpenTelemetry SDK is registered.
+    const trace = startRequestSpan(c.req.method, path, c.req.raw.headers);
+    // Who is asking, for every step, log line and audit event of this request: passed, not ambient.
+    const userAgent = c.req.header('user-agent')?.slice(0, 300) ?? null;
+    const scope = scopeFor(ctx, { id: requestId, ip, unvouchedForwarding, userAgent, ...(trace ? { trace } : {}) });
+    c.set('scope', scope);
     const handle = async (): Promise<void> => {
       // Health checks come from load balancers, often and on purpose: they do not count.
       const limited =
@@ -135,11 +139,16 @@ export function createRouter(ctx: Capabilities): Hono<Env> {
       else await next();
     };
     try {
-      await withinDeadline(handle(), ctx.config.limits.requestDeadlineMs);
+      // Traced: the endpoint runs with the request's span active, the parent of its store calls'.
+      await withinDeadline(trace ? inRequestContext(trace, handle) : handle(), ctx.config.limits.requestDeadlineMs);
     } catch (error) {
-      if (!(error instanceof RequestDeadlineError)) throw error;
+      if (!(error instanceof RequestDeadlineError)) {
+        if (trace) endRequestSpan(trace, 500, error);
+        throw error;
+      }
       c.res = pastDeadline(c.req.raw, error, requestId);
     }
+    if (trace) endRequestSpan(trace, c.res.status, c.error);
     c.res.headers.set('X-Request-Id', requestId);
     c.res.headers.set('X-Content-Type-Options', 'nosniff');
     // Answered before the body was read to its end (413, 415-like refusals, 429, an abort): the
@@ -161,7 +170,11 @@ export function createRouter(ctx: Capabilities): Hono<Env> {
       });
     }
     for (const method of methods) {
-      const handler = (c: Context<Env>) => endpoint(c.get('scope'), c.req.raw, c.req.param('id') ?? '', c.req.param());
+      const handler = (c: Context<Env>) => {
+        const scope = c.get('scope');
+        if (scope.request.trace) nameRequestSpan(scope.request.trace, c.req.method, path);
+        return endpoint(scope, c.req.raw, c.req.param('id') ?? '', c.req.param());
+      };
       app.on(method, path, handler);
       if (method === 'GET') app.on('HEAD', path, handler);
     }
@@ -293,12 +306,14 @@ export function createRouter(ctx: Capabilities): Hono<Env> {
   app.notFound(() => oauthErrorResponse(new OAuthError('invalid_request', 'no endpoint at this path', { status: 404 })));
   app.onError((error, c) => {
     const requestId = c.get('requestId');
+    // The request's logger: with `trace_id` and `span_id` when it is traced.
+    const logger = (c.get('scope') as ServerContext | undefined)?.logger ?? ctx.logger;
     const refuse = (error: OAuthError) => refusal(c.req.url, error, requestId);
     if (isClientAbort(error)) {
       // The client went away mid-request (its connection closed or reset while the body was read):
       // nothing failed here. Debug only, and never a store failure: anyone can do this at will.
       ctx.metrics.clientAborts.inc();
-      ctx.logger.debug({ request_id: requestId, reason: error.reason, detail: abortDetail(error.cause) }, 'client aborted the request');
+      logger.debug({ request_id: requestId, reason: error.reason, detail: abortDetail(error.cause) }, 'client aborted the request');
       return refuse(new OAuthError('invalid_request', 'the request was not received in full'));
     }
     if (error instanceof OAuthError) return refuse(error);
@@ -306,10 +321,10 @@ export function createRouter(ctx: Capabilities): Hono<Env> {
       // The database, Redis or a service behind them is unreachable, or did not answer within its
       // deadline: a clean "try again", never a 500 with internals.
       ctx.metrics.storeUnavailable.inc();
-      ctx.logger.error({ err: error, request_id: requestId }, 'store unavailable');
+      logger.error({ err: error, request_id: requestId }, 'store unavailable');
       return unavailable(c.req.url, requestId);
     }
-    ctx.logger.error({ err: error, request_id: requestId, path: new URL(c.req.url).pathname }, 'unexpected error');
+    logger.error({ err: error, request_id: requestId, path: new URL(c.req.url).pathname }, 'unexpected error');
     return isPage(c.req.url)
       ? errorPage(ctx, 500, 'Something went wrong', 'An unexpected error occurred. Please try again later.', requestId)
       : serverErrorResponse(requestId);

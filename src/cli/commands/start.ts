@@ -17,6 +17,7 @@ import { awaitDrainTurn, DRAIN_TIMEOUT_MS, restartOnlyChanges, tellPrimary, watc
 import { openRuntime, resolveSecret, type Runtime } from '../runtime.js';
 import { commandServerOptions, derivedIssuer as issuerFor } from '../server-options.js';
 import { runPrimary } from './start-workers.js';
+import { startOtelSdk, type OtelSdk } from '../otel.js';
 
 const START_USAGE = `Usage:
   gatehouse start [--port 3000] [--host 127.0.0.1] [--issuer URL] [--data DIR]
@@ -53,6 +54,7 @@ export async function startCommand(args: string[], io: CliIo, warn: (message: st
   }
   // From here on no signal meets node's default action (SIGHUP's would end the process with 129).
   const control = watchProcess(io);
+  let otel: OtelSdk | undefined;
   try {
     // Read again at each SIGHUP: the configuration file may have changed (flags and environment cannot).
     const readConfig = () =>
@@ -76,9 +78,13 @@ export async function startCommand(args: string[], io: CliIo, warn: (message: st
       if (config.port !== 0) await closeServer(await listenOn(createNetServer(), config.host, config.port));
       return await runPrimary(args, config, readConfig, io, warn, values.json, control);
     }
+    // GATEHOUSE_OTEL: the OpenTelemetry SDK, started before the server makes its first span.
+    otel = config.otel ? await startOtelSdk(io.env) : undefined;
     return await serveUntilStopped(config, readConfig, tls, io, warn, values.json, control);
   } finally {
     control.dispose();
+    // Its last spans exported; a failing exporter does not change how the command ends.
+    await otel?.shutdown().catch((error: unknown) => warn(`OpenTelemetry SDK shutdown failed: ${String(error)}`));
   }
 }
 

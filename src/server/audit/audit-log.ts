@@ -25,6 +25,8 @@ export interface AuditContext {
   requestId?: string | null;
   ip?: string | null;
   userAgent?: string | null;
+  /** The request's OpenTelemetry trace id, when it is traced: recorded as the detail `trace_id`. */
+  traceId?: string | null;
 }
 
 export interface AuditLogOptions {
@@ -323,8 +325,13 @@ function prepare(input: AuditEventInput, context: AuditContext | undefined, time
     ip: text(context?.ip),
     userAgent: userAgent === null ? null : userAgent.slice(0, MAX_USER_AGENT_LENGTH),
     // Through JSON, so what is hashed now is exactly what the database hands back later.
-    details: JSON.parse(JSON.stringify(redactDetails(input.details ?? {}))) as Record<string, Json>,
+    details: JSON.parse(JSON.stringify(withTraceId(redactDetails(input.details ?? {}), context?.traceId))) as Record<string, Json>,
   };
+}
+
+/** The details with the request's trace id (`trace_id`), when it is traced: a detail, so the chain's format is unchanged. */
+function withTraceId<T extends object>(details: T, traceId: string | null | undefined): T | (T & { trace_id: string }) {
+  return typeof traceId === 'string' && traceId !== '' ? { ...details, trace_id: traceId } : details;
 }
 
 /**

@@ -572,6 +572,11 @@ export const commandSettings = z.strictObject({
     description: '`gatehouse start` only: processes sharing the port (node:cluster). See [workers](deployment.md#using-every-core---workers).',
     command: { env: 'GATEHOUSE_WORKERS', flag: '`--workers N`', scaleOut: true },
   }),
+  otel: setting(flag().default(false), {
+    description:
+      '`gatehouse start` only: loads the OpenTelemetry Node SDK (`@opentelemetry/sdk-node`, which you install beside Gatehouse; Node.js 22.15 or later) and starts it, configured by the standard `OTEL_*` variables (`OTEL_EXPORTER_OTLP_ENDPOINT`, `OTEL_SERVICE_NAME`, `OTEL_TRACES_SAMPLER`...), so that the spans Gatehouse makes are exported. See [traces](production.md#traces).',
+    command: { env: 'GATEHOUSE_OTEL' },
+  }),
 });
 
 // ---------------------------------------------------------------------------------------------

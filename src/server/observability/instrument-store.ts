@@ -1,4 +1,6 @@
 import { isThenable } from '../../core/promises.js';
+import { endSpan, startChildSpan } from '../../core/tracing.js';
+import type { Span } from '@opentelemetry/api';
 import type { Store } from '../../stores/contract.js';
 import type { Metrics } from './metrics.js';
 
@@ -12,6 +14,10 @@ const LIFECYCLE = new Set<PropertyKey>(['migrate', 'ping', 'close']);
  * `migrate`, `ping` and `close` pass through untimed. Results, rejections and thrown errors reach
  * the caller unchanged (a failed call is timed too); `this` inside a repository stays the real
  * repository, so private fields keep working.
+ *
+ * Within a traced request (an OpenTelemetry SDK registered, see `core/tracing.ts`) each call is also
+ * a span, `store clients.get`, with `db.operation.name` (`get`), `db.collection.name` (`clients`) and
+ * `gatehouse.store.operation` (`clients.get`): never arguments or results, which hold ids and secrets.
  *
  * @example
  * const metrics = createMetrics();
@@ -68,7 +74,15 @@ function timed(
   let count = metrics.storeCalls.get(operation);
   if (count === undefined) metrics.storeCalls.set(operation, (count = { calls: 0 }));
   const counted = count;
+  const [collection = '', methodName = ''] = operation.split('.');
+  const spanName = `store ${operation}`;
+  const attributes = () => ({ 'db.operation.name': methodName, 'db.collection.name': collection, 'gatehouse.store.operation': operation });
   return (...args: unknown[]): unknown => {
+    const span = startChildSpan(spanName, attributes, true);
+    if (span !== undefined) {
+      const end = counted.calls++ % STORE_LATENCY_SAMPLE === 0 ? metrics.storeLatency.startTimer({ operation }) : undefined;
+      return traced(method, self, args, span, end);
+    }
     // The first call of each operation is always timed, then one in STORE_LATENCY_SAMPLE.
     if (counted.calls++ % STORE_LATENCY_SAMPLE !== 0) return method.apply(self, args);
     const end = metrics.storeLatency.startTimer({ operation });
@@ -94,4 +108,33 @@ function timed(
       },
     );
   };
+}
+
+/** A call within a span (tracing on), and timed for the histogram when `end` is given (sampled as without a span). */
+function traced(method: (...args: unknown[]) => unknown, self: object, args: unknown[], span: Span, end: (() => unknown) | undefined): unknown {
+  const done = (error?: unknown) => {
+    end?.();
+    endSpan(span, error);
+  };
+  let result: unknown;
+  try {
+    result = method.apply(self, args);
+  } catch (error) {
+    done(error);
+    throw error;
+  }
+  if (!isThenable(result)) {
+    done();
+    return result;
+  }
+  return result.then(
+    (value) => {
+      done();
+      return value;
+    },
+    (error: unknown) => {
+      done(error);
+      throw error;
+    },
+  );
 }
