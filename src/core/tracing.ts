@@ -32,7 +32,7 @@ const VERSION = ((): string | undefined => {
 })();
 
 /** The instrumentation scope's name. */
-export const TRACER_NAME = 'gatehouse';
+const TRACER_NAME = 'gatehouse';
 
 // SpanKind and SpanStatusCode values: const enums of the API, which isolated modules cannot import as values.
 // eslint-disable-next-line @typescript-eslint/no-unsafe-enum-assignment
