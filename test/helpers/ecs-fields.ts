@@ -40,7 +40,7 @@ export const ECS_FIELDS: Readonly<Record<string, EcsFieldType>> = {
 };
 
 /** ECS allowed values of the categorisation fields. */
-export const ECS_ALLOWED_VALUES: Readonly<Record<string, readonly string[]>> = {
+const ECS_ALLOWED_VALUES: Readonly<Record<string, readonly string[]>> = {
   'event.kind': ['alert', 'asset', 'enrichment', 'event', 'metric', 'state', 'pipeline_error', 'signal'],
   'event.category': [
     'api',
@@ -92,7 +92,7 @@ export function isEmittedEcsField(field: string): boolean {
 }
 
 /** A line's fields by dotted name, nested objects and dotted keys alike (`gatehouse` kept whole). */
-export function flattenEcs(value: Record<string, unknown>, prefix = ''): Record<string, unknown> {
+function flattenEcs(value: Record<string, unknown>, prefix = ''): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [key, inner] of Object.entries(value)) {
     const name = `${prefix}${key}`;
@@ -136,6 +136,7 @@ export function ecsProblems(line: Record<string, unknown>): string[] {
       if (value === null || typeof value !== 'object' || Array.isArray(value)) problems.push('gatehouse: not an object');
       continue;
     }
+    if (field.startsWith('gatehouse.')) continue;
     const type = ECS_FIELDS[field];
     if (type === undefined) {
       problems.push(`${field}: not an ECS field Gatehouse declares, nor under gatehouse.`);

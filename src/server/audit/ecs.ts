@@ -94,6 +94,7 @@ export interface EcsAuditFields {
 export function auditEventToEcs(line: AuditLine): EcsAuditFields {
   const row = ECS_EVENT_KINDS.find(([pattern]) => (pattern.endsWith('.') ? line.type.startsWith(pattern) : line.type === pattern));
   const reason = line.details.reason;
+  const traceId = line.trace_id ?? (typeof line.details.trace_id === 'string' ? line.details.trace_id : undefined);
   const gatehouse: EcsAuditFields['gatehouse'] = {
     audit: true,
     ...(line.client_id ? { client_id: line.client_id } : {}),
@@ -114,7 +115,8 @@ export function auditEventToEcs(line: AuditLine): EcsAuditFields {
     ...(line.ip ? { 'client.ip': line.ip, 'source.ip': line.ip } : {}),
     ...(line.user_agent ? { 'user_agent.original': line.user_agent } : {}),
     ...(line.request_id ? { 'http.request.id': line.request_id } : {}),
-    ...(line.trace_id ? { 'trace.id': line.trace_id } : {}),
+    // The request's trace id: a detail of the event (see audit-log.ts), or given with the line.
+    ...(traceId ? { 'trace.id': traceId } : {}),
     gatehouse,
   };
 }

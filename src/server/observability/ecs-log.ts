@@ -29,7 +29,7 @@ const PASSED_THROUGH = new Set(['err', 'req', 'res']);
  * renamed (see {@link ECS_NAMES}), the rest under `gatehouse`. Already dotted names (`error.*`,
  * `ecs.version`, from the ECS formatter) pass as they are.
  */
-export function logFieldsToEcs(fields: Record<string, unknown>): Record<string, unknown> {
+function logFieldsToEcs(fields: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   const gatehouse: Record<string, unknown> = {};
   let rest = fields;
@@ -69,12 +69,28 @@ export function logFieldsToEcs(fields: Record<string, unknown>): Record<string, 
 }
 
 /**
+ * A child logger's bindings in ECS: known fields renamed, the rest as dotted `gatehouse.` names (a
+ * `gatehouse` object here would be a second `gatehouse` key in the line). pino writes a child's
+ * bindings as they are, past every formatter, so `child` itself is wrapped (see
+ * {@link createCommandLogger}).
+ */
+function bindingsToEcs(bindings: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(bindings)) {
+    const names = ECS_NAMES[key];
+    if (names && (typeof value === 'string' || typeof value === 'number')) for (const name of names) out[name] = value;
+    else if (value !== undefined) out[key.includes('.') ? key : `gatehouse.${key}`] = value;
+  }
+  return out;
+}
+
+/**
  * pino options in ECS: `@elastic/ecs-pino-format`'s (`@timestamp`, `log.level`, `message`,
  * `ecs.version`, `service.name`, `process.pid`, `host.hostname`, `error.*`), with every field of
  * Gatehouse's own put in ECS by {@link logFieldsToEcs}. Redaction applies to the fields as
  * written, so the redacted paths are also blanked under `gatehouse.`.
  */
-export function ecsLoggerOptions(ecsOptions: LoggerOptions): LoggerOptions {
+function ecsLoggerOptions(ecsOptions: LoggerOptions): LoggerOptions {
   const ecsLog = ecsOptions.formatters?.log;
   return {
     ...ecsOptions,
@@ -102,5 +118,11 @@ export async function createCommandLogger(level: string, format: LogFormat, dest
   if (format === 'json') return createLogger(level, destination);
   const { ecsFormat } = await importOptional('@elastic/ecs-pino-format', () => import('@elastic/ecs-pino-format'), 'GATEHOUSE_LOG_FORMAT=ecs');
   const options = ecsLoggerOptions(ecsFormat({ serviceName: 'gatehouse', convertErr: true, convertReqRes: false }));
-  return destination ? pino({ ...options, level }, destination) : pino({ ...options, level });
+  const logger = destination ? pino({ ...options, level }, destination) : pino({ ...options, level });
+  // A child is made from its parent by Object.create, so every descendant inherits this `child`.
+  const { child } = Object.getPrototypeOf(logger) as Pick<Logger, 'child'>;
+  logger.child = function ecsChild(this: Logger, bindings, childOptions) {
+    return child.call(this, bindingsToEcs(bindings), childOptions);
+  } as Logger['child'];
+  return logger;
 }

@@ -126,6 +126,11 @@ describe('auditEventToEcs', () => {
     });
   });
 
+  it("takes the trace id from the event's details, where the audit log records it", () => {
+    const ecs = auditEventToEcs(line('token.issued', 'success', { details: { trace_id: '4bf92f3577b34da6a3ce929d0e0e4736' } }));
+    expect(ecs['trace.id']).toBe('4bf92f3577b34da6a3ce929d0e0e4736');
+  });
+
   it('leaves out what is not known: an unstored event has no sequence nor hash', () => {
     const ecs = auditEventToEcs(line('token.issued', 'success', { seq: null }));
     expect(Object.keys(ecs).sort()).toEqual(['event.action', 'event.category', 'event.kind', 'event.outcome', 'event.type', 'gatehouse']);

@@ -15,7 +15,7 @@ function capture() {
       done();
     },
   });
-  return { stream, lines: () => lines.map((line) => JSON.parse(line) as Record<string, unknown>) };
+  return { stream, raw: () => lines, lines: () => lines.map((line) => JSON.parse(line) as Record<string, unknown>) };
 }
 
 const auditFields = {
@@ -84,5 +84,24 @@ describe('createCommandLogger', () => {
     });
     expect(JSON.stringify(lines())).not.toMatch(/hunter2|p4ss/);
     for (const line of lines()) expect(ecsProblems(line), JSON.stringify(line)).toEqual([]);
+  });
+
+  it("ecs: a child logger's bindings (a traced request's trace_id and span_id) in ECS, with no key written twice", async () => {
+    const { stream, lines, raw } = capture();
+    const logger = await createCommandLogger('info', 'ecs', stream);
+    logger
+      .child({ trace_id: '4bf92f3577b34da6a3ce929d0e0e4736', span_id: '00f067aa0ba902b7', worker: 2 })
+      .warn({ request_id: 'req-11', reason: 'aborted' }, 'client aborted the request');
+    const [line] = lines();
+    expect(line).toMatchObject({
+      'trace.id': '4bf92f3577b34da6a3ce929d0e0e4736',
+      'span.id': '00f067aa0ba902b7',
+      'gatehouse.worker': 2,
+      'http.request.id': 'req-11',
+      gatehouse: { reason: 'aborted' },
+    });
+    const keys = [...raw()[0]!.matchAll(/"([^"]+)":/g)].map((match) => match[1]!);
+    expect(keys.filter((key, index) => keys.indexOf(key) !== index)).toEqual([]);
+    expect(ecsProblems(line!)).toEqual([]);
   });
 });
