@@ -9,7 +9,7 @@ import { isIP } from 'node:net';
 export type EcsFieldType = 'date' | 'keyword' | 'long' | 'ip' | 'match_only_text' | 'wildcard';
 
 /** Every ECS field Gatehouse emits; its own fields are under `gatehouse.` (see ecs-log.ts). */
-export const ECS_FIELDS: Readonly<Record<string, EcsFieldType>> = {
+const ECS_FIELDS: Readonly<Record<string, EcsFieldType>> = {
   '@timestamp': 'date',
   message: 'match_only_text',
   'log.level': 'keyword',
