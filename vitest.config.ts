@@ -16,6 +16,7 @@ const E2E = [
   'test/cli/audit-crash.test.ts',
   'test/cli/audit-e2e.test.ts',
   'test/cli/cli.test.ts',
+  'test/cli/ecs-logs.test.ts',
   'test/cli/forwarded-headers.test.ts',
   'test/cli/mode.test.ts',
   'test/cli/restart.test.ts',

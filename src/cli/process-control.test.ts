@@ -9,6 +9,7 @@ describe('restartOnlyChanges', () => {
     ['nothing', {}, []],
     ['a token lifetime', { accessTokenTtl: 1234 }, []],
     ['the log level', { logLevel: 'debug' }, []],
+    ['the log format', { logFormat: 'ecs' }, []],
     ['rate limits', { rateLimits: { tokenPerClient: { points: 5 } } }, []],
     ['certificate paths, TLS on before and after', { tlsCert: '/b.crt', tlsKey: '/b.key' }, []],
     ['the port', { port: 4000 }, ['port']],

@@ -21,6 +21,8 @@ describe("readCommandSetting: a variable's text, a flag or a file value", () => 
     ['productName', undefined, 'Gatehouse'],
     ['redisPrefix', undefined, '{gatehouse}:'],
     ['logLevel', 'debug', 'debug'],
+    ['logFormat', undefined, 'json'],
+    ['logFormat', 'ecs', 'ecs'],
   ])('%s: %j reads as %j', (key, raw, expected) => {
     expect(readCommandSetting(key, raw)).toEqual(expected);
   });
@@ -29,6 +31,7 @@ describe("readCommandSetting: a variable's text, a flag or a file value", () => 
     ['mode', 'dev', 'mode (GATEHOUSE_ENV) must be one of production, development, got "dev"'],
     ['accessTokenSigningAlg', 'HS256', 'accessTokenSigningAlg (GATEHOUSE_ACCESS_TOKEN_ALG) must be one of ES256, RS256, got "HS256"'],
     ['forwardedHeader', 'x-real-ip', 'forwardedHeader (GATEHOUSE_FORWARDED_HEADER) must be one of x-forwarded-for, forwarded, got "x-real-ip"'],
+    ['logFormat', 'logstash', 'logFormat (GATEHOUSE_LOG_FORMAT) must be one of json, ecs, got "logstash"'],
     ['mfaPolicy', 'always', 'mfaPolicy (GATEHOUSE_MFA_POLICY) must be one of off, optional, required, got "always"'],
     ['port', '70000', 'port (GATEHOUSE_PORT) must be a whole number from 0 to 65535, got "70000"'],
     ['workers', '0', 'workers (GATEHOUSE_WORKERS) must be a whole number from 1 to 256, got "0"'],
@@ -79,6 +82,7 @@ describe("readCommandSetting: a variable's text, a flag or a file value", () => 
         'GATEHOUSE_LOGO_URL',
         'GATEHOUSE_PRIMARY_COLOR',
         'GATEHOUSE_LOG_LEVEL',
+        'GATEHOUSE_LOG_FORMAT',
         'GATEHOUSE_MAX_BODY_BYTES',
         'GATEHOUSE_REQUEST_DEADLINE',
         'GATEHOUSE_KEY_REFRESH_INTERVAL',

@@ -56,6 +56,7 @@ export const COMMAND_SETTINGS = {
   primaryColor: brandingSettings.shape.primaryColor,
   scopes: serverSettings.shape.scopes,
   logLevel: command.logLevel,
+  logFormat: command.logFormat,
   maxBodyBytes: limitSettings.shape.maxBodyBytes,
   requestDeadlineMs: limitSettings.shape.requestDeadlineMs,
   keyRefreshInterval: keySettings.shape.refreshInterval,

@@ -24,8 +24,9 @@ export const REDACTED_PATHS = [
 ];
 
 /** The default logger: JSON lines on stdout (ready for ELK, Splunk, Loki). */
-export function createLogger(level = 'info'): Logger {
-  return pino({ level, base: { service: 'gatehouse' }, redact: { paths: REDACTED_PATHS, censor: '[redacted]' } });
+export function createLogger(level = 'info', destination?: NodeJS.WritableStream): Logger {
+  const options = { level, base: { service: 'gatehouse' }, redact: { paths: REDACTED_PATHS, censor: '[redacted]' } };
+  return destination ? pino(options, destination) : pino(options);
 }
 
 /** A logger that writes nothing. */

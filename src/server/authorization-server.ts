@@ -68,6 +68,10 @@ export function createAuthorizationServer(options: AuthorizationServerOptions): 
   const logger = givenLogger === false ? silentLogger() : (givenLogger ?? createLogger());
   const retentionMs = keyRetentionMs(Math.max(config.tokens.accessTokenTtl, config.tokens.idTokenTtl));
   const keys = new KeyRing(store, secrets, retentionMs);
+  metrics.watchSigningKeys(
+    () => keys.activeKeysCreated(),
+    () => clock.now(),
+  );
   const ctx: Capabilities = {
     store,
     clock,

@@ -1,7 +1,7 @@
 import cluster, { type Worker } from 'node:cluster';
 import { createServer } from 'node:net';
-import { createLogger } from '../../core/logger.js';
 import { KeyRing, keyRetentionMs } from '../../server/keys/signing-keys.js';
+import { createCommandLogger } from '../../server/observability/ecs-log.js';
 import type { CliConfig } from '../config.js';
 import type { CliIo } from '../io.js';
 import { DRAIN_TIMEOUT_MS, restartOnlyChanges, type ClusterMessage, type ProcessControl } from '../process-control.js';
@@ -88,7 +88,7 @@ export async function runPrimary(
   const port = config.port === 0 ? await freePort(config.host) : config.port;
   cluster.schedulingPolicy = cluster.SCHED_NONE;
   cluster.setupPrimary({ args: ['start', ...withoutFlags(args, ['--workers', '--port']), '--port', String(port)] });
-  const logger = createLogger(config.logLevel);
+  const logger = await createCommandLogger(config.logLevel, config.logFormat);
   const env = { GATEHOUSE_WORKERS: '1' };
   let stopping = false;
   // A function, not the variable, where an await separates two reads (the compiler would assume it unchanged).

@@ -5,8 +5,8 @@ import { createSecureContext } from 'node:tls';
 import type { Server as HttpsServer } from 'node:https';
 import type { Logger } from 'pino';
 import { ConfigError, OAuthError } from '../../core/errors.js';
-import { createLogger } from '../../core/logger.js';
 import { createAuthorizationServer, type AuthorizationServer, type FetchEnv } from '../../server/authorization-server.js';
+import { createCommandLogger } from '../../server/observability/ecs-log.js';
 import { oauthErrorResponse } from '../../server/http/responses.js';
 import type { InvalidationBus } from '../../stores/redis/invalidation-bus.js';
 import { configFrom, parseCommand } from '../args.js';
@@ -178,7 +178,7 @@ async function serveUntilStopped(
   json: boolean,
   control: ProcessControl,
 ): Promise<number> {
-  let logger = createLogger(startConfig.logLevel);
+  let logger = await createCommandLogger(startConfig.logLevel, startConfig.logFormat);
   let current: Serving | undefined;
   const notReady = () => oauthErrorResponse(new OAuthError('temporarily_unavailable', 'the server is starting'));
   const http = createHttpServer((request, env) => current?.fetch(request, env) ?? Promise.resolve(notReady()), {
@@ -216,7 +216,7 @@ async function serveUntilStopped(
 
   /** An authorization server for `config` over the runtime's stores, ready to serve. */
   const build = async (config: CliConfig): Promise<Serving> => {
-    const serverLogger = createLogger(config.logLevel);
+    const serverLogger = await createCommandLogger(config.logLevel, config.logFormat);
     const scoped = runtime.bus ? busFor(runtime.bus) : undefined;
     // Every plain setting goes where the schema puts it; the objects are added here.
     const options = commandServerOptions(config, runtime, derivedIssuer);

@@ -492,6 +492,11 @@ export const commandSettings = z.strictObject({
     description: 'pino level; logs are JSON lines on stdout.',
     command: { env: 'GATEHOUSE_LOG_LEVEL' },
   }),
+  logFormat: setting(choice(['json', 'ecs']).default('json'), {
+    description:
+      'Log line format on stdout: `json` (pino JSON lines) or `ecs` (Elastic Common Schema through the optional package `@elastic/ecs-pino-format`, for Elasticsearch and Splunk as they are; audit events carry ECS `event.*` fields). See docs/deployment.md, "Logs for ELK and Splunk".',
+    command: { env: 'GATEHOUSE_LOG_FORMAT' },
+  }),
   smtpUrl: setting(text({ min: 1, format: '`smtp://` or `smtps://` URL' }).optional(), {
     description:
       'Sends email codes through SMTP: `smtp://user:pass@host:587` (STARTTLS, required except on loopback unless the URL says `?requireTLS=false`) or `smtps://user:pass@host:465`. Needs `GATEHOUSE_SMTP_FROM`.',

@@ -87,6 +87,7 @@ export class KeyRing {
   readonly #retentionMs: number;
   readonly #decrypted = new Map<string, CryptoKey>();
   #active = new Map<SigningAlg, ActiveSigningKey>();
+  #activeSince: readonly { alg: SigningAlg; createdAt: number }[] = [];
   #jwks: JwksDocument = { keys: [] };
   #publicKeys = new Map<string, PublishedKey>();
 
@@ -122,6 +123,11 @@ export class KeyRing {
     return key;
   }
 
+  /** When the active key of each algorithm was made (ms since the epoch): `gatehouse_signing_key_age_seconds`. */
+  activeKeysCreated(): readonly { alg: SigningAlg; createdAt: number }[] {
+    return this.#activeSince;
+  }
+
   /** Public keys only, each with `kid`, `alg`, `use`. */
   jwks(): JwksDocument {
     return this.#jwks;
@@ -135,10 +141,12 @@ export class KeyRing {
   async #apply(records: SigningKeyRecord[], now: number): Promise<void> {
     const published = records.filter((record) => isPublished(record, now, this.#retentionMs));
     const active = new Map<SigningAlg, ActiveSigningKey>();
+    const activeSince: { alg: SigningAlg; createdAt: number }[] = [];
     // Newest first, so that if two processes raced at first start, every process signs with the same key.
     for (const record of [...records].reverse()) {
       if (record.status !== 'active' || active.has(record.alg)) continue;
       active.set(record.alg, { kid: record.kid, alg: record.alg, key: await this.#decrypt(record) });
+      activeSince.push({ alg: record.alg, createdAt: record.createdAt });
     }
     const publicKeys = new Map<string, PublishedKey>();
     for (const record of published) {
@@ -146,6 +154,7 @@ export class KeyRing {
       publicKeys.set(record.kid, known ?? { alg: record.alg, key: (await importJWK(record.publicJwk as JWK, record.alg)) as CryptoKey });
     }
     this.#active = active;
+    this.#activeSince = activeSince;
     this.#publicKeys = publicKeys;
     this.#jwks = { keys: published.map((record) => record.publicJwk as JWK) };
   }

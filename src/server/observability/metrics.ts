@@ -1,4 +1,4 @@
-import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { GrantType, MfaFactorType } from '../../stores/contract.js';
 
 /** Prefix of every metric name, the default Node process metrics included. */
@@ -99,6 +99,11 @@ export interface Metrics {
    * (it closed or reset its connection mid-body). Logged at debug; not a failure of the server.
    */
   readonly clientAborts: Omit<Counter, 'labels' | 'remove'>;
+  /**
+   * Gives `gatehouse_signing_key_age_seconds` (seconds since each active signing key was made, by
+   * `alg`) its source, read at each scrape: before, the gauge has no series.
+   */
+  watchSigningKeys(activeKeys: () => readonly { alg: string; createdAt: number }[], now: () => number): void;
 }
 
 /** Options of {@link createMetrics}. */
@@ -125,6 +130,19 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
   const registers = [registry];
   if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: registry, prefix: METRIC_PREFIX });
   const storeCalls = new Map<string, { calls: number }>();
+  let signingKeys: { activeKeys: () => readonly { alg: string; createdAt: number }[]; now: () => number } | undefined;
+  new Gauge({
+    name: `${METRIC_PREFIX}signing_key_age_seconds`,
+    help: 'Seconds since the active signing key of each algorithm was made (rotate with "gatehouse keys rotate").',
+    labelNames: ['alg'] as const,
+    registers,
+    collect() {
+      this.reset();
+      if (!signingKeys) return;
+      const now = signingKeys.now();
+      for (const key of signingKeys.activeKeys()) this.set({ alg: key.alg }, Math.max(0, (now - key.createdAt) / 1000));
+    },
+  });
   new Counter({
     name: `${METRIC_PREFIX}store_operations_total`,
     help: 'Store operations called, by repository and method (e.g. clients.get); every call counts.',
@@ -202,5 +220,8 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
       help: 'Requests the client broke off before they were read in full (not server failures).',
       registers,
     }),
+    watchSigningKeys(activeKeys, now) {
+      signingKeys = { activeKeys, now };
+    },
   };
 }

@@ -39,6 +39,26 @@ describe('createMetrics', () => {
     expect(sample(text, 'gatehouse_client_aborts_total')).toBe(2);
   });
 
+  it('gives each active signing key its age, read at each scrape, and no series before it has a source', async () => {
+    const metrics = createMetrics({ defaultMetrics: false });
+    expect(await metrics.registry.metrics()).not.toContain('gatehouse_signing_key_age_seconds{');
+    let now = 1_000_000;
+    metrics.watchSigningKeys(
+      () => [
+        { alg: 'ES256', createdAt: 400_000 },
+        { alg: 'RS256', createdAt: 990_000 },
+      ],
+      () => now,
+    );
+    let text = await metrics.registry.metrics();
+    expect(text).toContain('# TYPE gatehouse_signing_key_age_seconds gauge');
+    expect(sample(text, 'gatehouse_signing_key_age_seconds{alg="ES256"}')).toBe(600);
+    expect(sample(text, 'gatehouse_signing_key_age_seconds{alg="RS256"}')).toBe(10);
+    now += 5_000;
+    text = await metrics.registry.metrics();
+    expect(sample(text, 'gatehouse_signing_key_age_seconds{alg="RS256"}')).toBe(15);
+  });
+
   it('renders latency histograms in seconds with buckets from 1 ms to 5 s', async () => {
     const metrics = createMetrics({ defaultMetrics: false });
     metrics.httpDuration.observe({ route: '/interaction/:id', method: 'GET' }, 0.003);
@@ -70,6 +90,7 @@ describe('createMetrics', () => {
       'gatehouse_rate_limit_hits_total',
       'gatehouse_refresh_token_reuse_total',
       'gatehouse_sign_in_failures_total',
+      'gatehouse_signing_key_age_seconds',
       'gatehouse_store_operation_duration_seconds',
       'gatehouse_store_operations_total',
       'gatehouse_store_unavailable_total',
