@@ -1,12 +1,4 @@
-import {
-  describeClient,
-  getClient,
-  listClients,
-  registerClient,
-  removeClient,
-  rotateClientSecret,
-  updateClient,
-} from '../../server/admin/clients.js';
+import { describeClient, getClient, listClients, registerClient, removeClient, rotateClientSecret, updateClient } from '../../server/admin/clients.js';
 import type { ClientAuthMethod, GrantType, SigningAlg } from '../../stores/contract.js';
 import { configFrom, parseCommand } from '../args.js';
 import { printRecord, printTable, UsageError, type CliIo } from '../io.js';

@@ -1,15 +1,6 @@
 import { systemClock } from '../../core/clock.js';
 import { purgeDeletedAccounts, restoreDeletedAccount } from '../../server/accounts/account-deletion.js';
-import {
-  createUser,
-  describeUser,
-  findUser,
-  listUsers,
-  removeUser,
-  revokeUserSessions,
-  setUserPassword,
-  unlockUser,
-} from '../../server/admin/users.js';
+import { createUser, describeUser, findUser, listUsers, removeUser, revokeUserSessions, setUserPassword, unlockUser } from '../../server/admin/users.js';
 import { configFrom, parseCommand } from '../args.js';
 import { printRecord, printTable, readAll, UsageError, type CliIo } from '../io.js';
 import { openRuntime } from '../runtime.js';

@@ -49,13 +49,16 @@ export async function authenticateAdmin(
   if (!claims) throw bearerRefusal('invalid_token', 'the access token is invalid, expired or revoked');
   const audience = Array.isArray(claims.aud) ? claims.aud : [claims.aud];
   const { issuer, tokens } = ctx.config;
-  if (!audience.includes(issuer) && !(tokens.defaultAudience !== undefined && audience.includes(tokens.defaultAudience))) {
+  if (!audience.includes(issuer) && !audience.includes(tokens.defaultAudience)) {
     throw bearerRefusal('invalid_token', 'the access token is not meant for this server');
   }
   if (!(await ctx.store.clients.get(claims.client_id))) throw bearerRefusal('invalid_token', 'the access token is invalid, expired or revoked');
   const actor = { clientId: claims.client_id, sub: claims.sub };
   if (claims.sub !== claims.client_id) {
-    throw withActor(bearerRefusal('insufficient_scope', 'the admin API accepts tokens clients obtained for themselves (client_credentials) only', scope), actor);
+    throw withActor(
+      bearerRefusal('insufficient_scope', 'the admin API accepts tokens clients obtained for themselves (client_credentials) only', scope),
+      actor,
+    );
   }
   const granted = parseScope(claims.scope);
   const mayWrite = granted.includes('admin');

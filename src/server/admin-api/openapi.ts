@@ -35,7 +35,7 @@ const COMPONENTS: readonly (readonly [name: string, schema: z.ZodType, io: 'inpu
 ];
 
 /** The OpenAPI path of a route: `/admin/api/v1/clients/{id}` for `/admin/api/v1/clients/:id`. */
-export function openApiPath(pattern: string): string {
+function openApiPath(pattern: string): string {
   return pattern.replace(/:([a-z]+)/g, '{$1}');
 }
 
@@ -60,7 +60,12 @@ function operationObject(operation: AdminOperation): Record<string, unknown> {
   }
   if (operation.paginated) {
     parameters.push(
-      { name: 'limit', in: 'query', required: false, schema: { type: 'integer', minimum: 1, maximum: PAGE_LIMITS.maxLimit, default: PAGE_LIMITS.defaultLimit } },
+      {
+        name: 'limit',
+        in: 'query',
+        required: false,
+        schema: { type: 'integer', minimum: 1, maximum: PAGE_LIMITS.maxLimit, default: PAGE_LIMITS.defaultLimit },
+      },
       { name: 'offset', in: 'query', required: false, schema: { type: 'integer', minimum: 0, default: 0 } },
     );
   }
@@ -71,10 +76,12 @@ function operationObject(operation: AdminOperation): Record<string, unknown> {
         : { description: 'Done; no body' }
       : { description: 'Success', content: { 'application/json': { schema: ref(operation.response) } } };
   const responses: Record<string, unknown> = { [String(operation.status)]: success };
-  if (operation.request || operation.paginated || operation.byId) responses['400'] = errorResponse('invalid_request: a field, a parameter or the body is wrong (fields names each)');
+  if (operation.request || operation.paginated || operation.byId)
+    responses['400'] = errorResponse('invalid_request: a field, a parameter or the body is wrong (fields names each)');
   responses['401'] = { description: 'No bearer token (a bare WWW-Authenticate: Bearer challenge), or invalid_token' };
   responses['403'] = errorResponse(`insufficient_scope: the token lacks ${operation.scope === 'admin' ? 'the admin scope' : 'admin or admin:read'}`);
   if (operation.byId) responses['404'] = errorResponse('invalid_request: no record with this id');
+  if (operation.id === 'createUser' || operation.id === 'updateUser') responses['409'] = errorResponse('invalid_request: the username or email is taken');
   return {
     operationId: operation.id,
     summary: operation.summary,
@@ -100,7 +107,8 @@ export function adminOpenApiDocument(ctx: { config: Pick<ServerConfig, 'issuer' 
     info: {
       title: 'Gatehouse admin API',
       version: '1',
-      description: 'Manage the clients and users of this Gatehouse server. Tokens: client_credentials with the admin (read and write) or admin:read scope. See docs/admin-api.md.',
+      description:
+        'Manage the clients and users of this Gatehouse server. Tokens: client_credentials with the admin (read and write) or admin:read scope. See docs/admin-api.md.',
     },
     servers: [{ url: ctx.config.issuer }],
     paths,

@@ -28,13 +28,18 @@ const WIRE_NAMES: Record<string, string> = {
  * `400` `invalid_request` naming the members at fault. The description is fixed text (RFC 6749
  * §5.2's characters, never the input); `fields` says which member and why.
  */
-export function invalidRequest(description: string, fields?: FieldError[]): Response {
+export function invalidRequest(description: string, fields?: FieldError[], status = 400): Response {
   const error = new OAuthError('invalid_request', description);
-  return json({ ...error.toJSON(), ...(fields && fields.length > 0 ? { fields } : {}) }, 400, NO_STORE);
+  return json({ ...error.toJSON(), ...(fields && fields.length > 0 ? { fields } : {}) }, status, NO_STORE);
+}
+
+/** `409` for a value another record holds (a username, an email): the member named, not its value. */
+export function conflict(field: string): Response {
+  return invalidRequest('a unique value is already taken', [{ field: WIRE_NAMES[field] ?? field, message: 'is already taken' }], 409);
 }
 
 /** `404` for an id that names no record. */
-export function notFound(description: string): Response {
+function notFound(description: string): Response {
   return new OAuthError('invalid_request', description, { status: 404 }).toResponse();
 }
 
@@ -77,7 +82,8 @@ function memberName(key: PropertyKey): string {
 export function zodFields(error: z.ZodError): FieldError[] {
   return error.issues.flatMap((issue) => {
     const path = issue.path.map(memberName);
-    if (issue.code === 'unrecognized_keys') return issue.keys.map((key) => ({ field: [...path, memberName(key)].join('.'), message: 'is not a member of this body' }));
+    if (issue.code === 'unrecognized_keys')
+      return issue.keys.map((key) => ({ field: [...path, memberName(key)].join('.'), message: 'is not a member of this body' }));
     return [{ field: path.join('.') || '(body)', message: issueMessage(issue) }];
   });
 }

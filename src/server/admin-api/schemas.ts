@@ -42,7 +42,7 @@ export const clientUpdateSchema = z
     post_logout_redirect_uris: uriList.optional(),
     resources: uriList.optional(),
   })
-  .refine((body) => Object.keys(body).length > 0, { message: 'give at least one of redirect_uris, post_logout_redirect_uris, resources' })
+  .refine((body) => Object.keys(body).length > 0, { error: 'give at least one of redirect_uris, post_logout_redirect_uris, resources' })
   .meta({ description: 'The lists to replace, each whole', minProperties: 1 });
 
 /** A client as the API shows it: every registered member but the secret (its hash is never shown). */
@@ -90,7 +90,7 @@ export const userUpdateSchema = z
     email: z.string().max(254).nullable().optional().describe('a new address is unverified'),
     disabled: z.boolean().optional().describe('true also signs the user out everywhere and ends their tokens'),
   })
-  .refine((body) => Object.keys(body).length > 0, { message: 'give at least one of name, email, disabled' })
+  .refine((body) => Object.keys(body).length > 0, { error: 'give at least one of name, email, disabled' })
   .meta({ description: 'What to change about a user', minProperties: 1 });
 
 /** A user as the API shows it: never the password hash. */

@@ -160,12 +160,7 @@ export async function revokeUserSessions(store: Store, clock: Clock, login: stri
  * at once and on every server sharing the store (a new sign-in generation); the limit per address
  * across accounts stays, and their sessions and tokens are left as they are.
  */
-export async function unlockUser(
-  store: Store,
-  clock: Clock,
-  login: string,
-  rateLimits?: Parameters<typeof signInGenerationTtlMs>[0],
-): Promise<UserRecord> {
+export async function unlockUser(store: Store, clock: Clock, login: string, rateLimits?: Parameters<typeof signInGenerationTtlMs>[0]): Promise<UserRecord> {
   const user = await findUser(store, login);
   await startSignInGeneration(store, user.id, clock.now(), signInGenerationTtlMs(rateLimits));
   return user;

@@ -1,13 +1,13 @@
 import { z } from 'zod';
 import { NO_STORE, OAuthError } from '../../core/errors.js';
-import type { GrantType } from '../../stores/contract.js';
+import { StoreConflictError } from '../../stores/contract.js';
 import { describeClient, getClient, listClients, registerClient, removeClient, rotateClientSecret, updateClient } from '../admin/clients.js';
 import { AdminInputError } from '../admin/input-error.js';
 import { createUser, describeUser, findUser, listUsers, removeUser, revokeUserSessions, unlockUser, updateUser } from '../admin/users.js';
 import { actorOf, authenticateAdmin, type AdminActor } from '../admin-api/authenticate.js';
 import { adminOpenApiDocument } from '../admin-api/openapi.js';
 import { ADMIN_OPERATIONS, type AdminOperation, type AdminOperationId } from '../admin-api/operations.js';
-import { adminInputRefusal, invalidRequest, zodFields } from '../admin-api/refusals.js';
+import { adminInputRefusal, conflict, invalidRequest, zodFields } from '../admin-api/refusals.js';
 import { clientCreateSchema, clientUpdateSchema, PAGE_LIMITS, userCreateSchema, userUpdateSchema } from '../admin-api/schemas.js';
 import { auditEvent, type AuditFields } from '../audit/events.js';
 import type { ServerContext } from '../context.js';
@@ -61,7 +61,10 @@ async function readJsonBody(ctx: ServerContext, request: Request, schema: z.ZodT
   return { body: result.data };
 }
 
-const clientEvent = (type: `admin.${string}`, clientId: string, extra: AuditFields = {}): AdminResult['event'] => [type, { target_client_id: clientId, ...extra }];
+const clientEvent = (type: `admin.${string}`, clientId: string, extra: AuditFields = {}): AdminResult['event'] => [
+  type,
+  { target_client_id: clientId, ...extra },
+];
 const userEvent = (type: `admin.${string}`, sub: string, extra: AuditFields = {}): AdminResult['event'] => [type, { target_sub: sub, ...extra }];
 
 /** Each operation's work: the same functions `gatehouse clients` and `gatehouse users` call (`server/admin/`). */
@@ -79,7 +82,7 @@ const HANDLERS = {
         name: body.client_name,
         redirectUris: body.redirect_uris,
         postLogoutRedirectUris: body.post_logout_redirect_uris,
-        grantTypes: body.grant_types as GrantType[] | undefined,
+        grantTypes: body.grant_types,
         scope: body.scope,
         authMethod: body.token_endpoint_auth_method,
         idTokenSignedResponseAlg: body.id_token_signed_response_alg,
@@ -162,8 +165,8 @@ async function auditCall(ctx: ServerContext, actor: Pick<AdminActor, 'clientId' 
  * and the call audited (`admin.*`) with the caller, a refusal too (`admin.request_refused`) once the
  * caller is known. Bad input is `400` with the fields at fault, an unknown id `404`: never a 500.
  */
-export function adminApiEndpoint(operation: AdminOperation) {
-  const handle = HANDLERS[operation.id as AdminOperationId] as AdminHandler;
+function adminApiEndpoint(operation: AdminOperation) {
+  const handle = (call: AdminCall<never>): Promise<AdminResult> => HANDLERS[operation.id as AdminOperationId](call);
   return async (ctx: ServerContext, request: Request, id: string): Promise<Response> => {
     let actor: AdminActor | undefined;
     const refused = async (response: Response, reason: string): Promise<Response> => {
@@ -197,6 +200,7 @@ export function adminApiEndpoint(operation: AdminOperation) {
       return json(result.body, operation.status, NO_STORE);
     } catch (error) {
       if (error instanceof AdminInputError) return await refused(adminInputRefusal(error), error.code === 'ERR_NOT_FOUND' ? 'not_found' : 'invalid_input');
+      if (error instanceof StoreConflictError) return await refused(conflict(error.field), 'conflict');
       const known = actorOf(error);
       if (known && error instanceof OAuthError) {
         await auditCall(ctx, known, ['admin.request_refused', { operation: operation.id, status: error.status, reason: error.error }]);
@@ -207,4 +211,4 @@ export function adminApiEndpoint(operation: AdminOperation) {
 }
 
 /** The admin API's operations with their endpoints, for the router. */
-export const ADMIN_API_ENDPOINTS = ADMIN_OPERATIONS.map((operation) => ({ operation: operation as AdminOperation, endpoint: adminApiEndpoint(operation) }));
+export const ADMIN_API_ENDPOINTS = ADMIN_OPERATIONS.map((operation) => ({ operation, endpoint: adminApiEndpoint(operation) }));

@@ -5,6 +5,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createUser } from '../../../src/server/admin/users.js';
+import { Browser, registerFlowClient, seedUsers, signIn } from '../../helpers/flow.js';
 import { startServer, type TestClient, type TestServer } from '../../helpers/server.js';
 
 const API = '/admin/api/v1';
@@ -132,6 +133,17 @@ describe('authentication (RFC 6750)', () => {
     for (const path of ['/clients', `/clients/${admin.clientId}`, '/users', '/openapi.json']) {
       expect((await call('GET', path, readToken)).status, path).toBe(200);
     }
+  });
+
+  it('refuses (403) a token issued to a person, even with the admin scope: people get admin tokens with the admin role, later', async () => {
+    const users = await seedUsers(t.store);
+    const app = await registerFlowClient(t, { scope: 'openid admin' });
+    const { access_token: token } = await signIn(new Browser(t), t, app, users.alice, { scope: 'openid admin' });
+    const response = await call('GET', '/clients', token);
+    expect(response.status).toBe(403);
+    expect((await bodyOf(response)).error).toBe('insufficient_scope');
+    const [refusal] = await t.store.audit.list({ type: 'admin.request_refused' });
+    expect(refusal).toMatchObject({ clientId: app.clientId, subject: users.alice.record.id });
   });
 
   it('grants the admin scopes by client_credentials only to clients registered with them', async () => {
@@ -284,7 +296,12 @@ describe('clients', () => {
 
 describe('users', () => {
   it('creates, lists, shows, updates, unlocks, signs out and removes a user', async () => {
-    const created = await call('POST', '/users', adminToken, { username: 'Alice', email: 'alice@example.com', name: 'Alice A', password: 'correct horse battery' });
+    const created = await call('POST', '/users', adminToken, {
+      username: 'Alice',
+      email: 'alice@example.com',
+      name: 'Alice A',
+      password: 'correct horse battery',
+    });
     expect(created.status).toBe(201);
     const user = await bodyOf(created);
     expect(user).toMatchObject({ username: 'alice', email: 'alice@example.com', name: 'Alice A', has_password: true, disabled: false });
@@ -342,6 +359,15 @@ describe('users', () => {
     expect(badEmail.status).toBe(400);
     expect(await badEmail.text()).not.toContain('not an address');
     expect((await call('PATCH', '/users/bob', adminToken, { disabled: 'yes' })).status).toBe(400);
+    for (const body of [{ username: 'bob' }, { username: 'bobby', email: 'bob@example.com' }]) {
+      const taken = await call('POST', '/users', adminToken, body);
+      expect(taken.status).toBe(409);
+      expect((await bodyOf(taken)).error).toBe('invalid_request');
+    }
+    await call('POST', '/users', adminToken, { username: 'dan', email: 'dan@example.com' });
+    const clash = await call('PATCH', '/users/dan', adminToken, { email: 'bob@example.com' });
+    expect(clash.status).toBe(409);
+    expect(await bodyOf(clash)).toMatchObject({ fields: [{ field: 'email', message: 'is already taken' }] });
   });
 
   it('answers 404 JSON for an unknown user', async () => {

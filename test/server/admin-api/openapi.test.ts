@@ -38,7 +38,8 @@ function resolve(schema: unknown): unknown {
 
 /** Checks a real response against what the document says `method path` answers with its status. */
 async function expectDocumented(method: string, path: string, response: Response): Promise<Json> {
-  const operation = doc.paths[path]?.[method.toLowerCase()] as { responses: Record<string, { content?: { 'application/json': { schema: unknown } } }> } | undefined;
+  const operation = doc.paths[path]?.[method.toLowerCase()] as
+    { responses: Record<string, { content?: { 'application/json': { schema: unknown } } }> } | undefined;
   expect(operation, `${method} ${path} documented`).toBeDefined();
   const documented = operation!.responses[String(response.status)];
   expect(documented, `${method} ${path} documents status ${response.status}`).toBeDefined();
@@ -66,7 +67,13 @@ describe('the OpenAPI document of the admin API', () => {
     expect(doc.openapi).toBe('3.1.0');
     expect(doc).toMatchObject({
       servers: [{ url: t.issuer }],
-      components: { securitySchemes: { gatehouse: { flows: { clientCredentials: { tokenUrl: `${t.issuer}/token`, scopes: { admin: expect.any(String), 'admin:read': expect.any(String) } } } } } },
+      components: {
+        securitySchemes: {
+          gatehouse: {
+            flows: { clientCredentials: { tokenUrl: `${t.issuer}/token`, scopes: { admin: expect.any(String), 'admin:read': expect.any(String) } } },
+          },
+        },
+      },
     });
   });
 
@@ -79,7 +86,7 @@ describe('the OpenAPI document of the admin API', () => {
 
   it('documents only operations the server answers, and the server answers only documented ones', async () => {
     for (const [path, operations] of Object.entries(doc.paths)) {
-      const concrete = `${path.replace('{id}', 'no-such-id')}`;
+      const concrete = path.replace('{id}', 'no-such-id');
       for (const method of METHODS) {
         const documented = method.toLowerCase() in operations;
         const response = await call(method, concrete, method === 'PATCH' ? { disabled: true } : undefined);
@@ -99,7 +106,11 @@ describe('the OpenAPI document of the admin API', () => {
     const created = await expectDocumented(
       'POST',
       '/admin/api/v1/clients',
-      await call('POST', '/admin/api/v1/clients', { client_name: 'Docs', redirect_uris: ['https://docs.example/cb'], logo_uri: 'https://docs.example/logo.png' }),
+      await call('POST', '/admin/api/v1/clients', {
+        client_name: 'Docs',
+        redirect_uris: ['https://docs.example/cb'],
+        logo_uri: 'https://docs.example/logo.png',
+      }),
     );
     const id = created.client_id as string;
     await expectDocumented('GET', '/admin/api/v1/clients', await call('GET', '/admin/api/v1/clients?limit=5'));
@@ -107,7 +118,11 @@ describe('the OpenAPI document of the admin API', () => {
     await expectDocumented('POST', '/admin/api/v1/clients/{id}/secret', await call('POST', `/admin/api/v1/clients/${id}/secret`));
     await expectDocumented('GET', '/admin/api/v1/clients/{id}', await call('GET', '/admin/api/v1/clients/unknown'));
     await expectDocumented('POST', '/admin/api/v1/clients', await call('POST', '/admin/api/v1/clients', { client_name: 7 }));
-    const user = await expectDocumented('POST', '/admin/api/v1/users', await call('POST', '/admin/api/v1/users', { username: 'dora', email: 'dora@example.com', name: 'Dora' }));
+    const user = await expectDocumented(
+      'POST',
+      '/admin/api/v1/users',
+      await call('POST', '/admin/api/v1/users', { username: 'dora', email: 'dora@example.com', name: 'Dora' }),
+    );
     await expectDocumented('GET', '/admin/api/v1/users', await call('GET', '/admin/api/v1/users'));
     await expectDocumented('PATCH', '/admin/api/v1/users/{id}', await call('PATCH', `/admin/api/v1/users/${user.sub as string}`, { disabled: true }));
     await expectDocumented('POST', '/admin/api/v1/users/{id}/sessions/revoke', await call('POST', '/admin/api/v1/users/dora/sessions/revoke'));
