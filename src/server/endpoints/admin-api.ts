@@ -159,6 +159,9 @@ async function auditCall(ctx: ServerContext, actor: Pick<AdminActor, 'clientId' 
   await ctx.audit.record(auditEvent(type, { client_id: actor.clientId, ...(actor.sub !== actor.clientId ? { sub: actor.sub } : {}), ...fields }));
 }
 
+/** Fields whose {@link StoreConflictError} is the caller's doing (`409`); any other conflict is the server's. */
+const UNIQUE_FIELDS = new Set(['username', 'email']);
+
 /**
  * One admin API operation as an endpoint: the caller authenticated and checked for the
  * operation's scope, the page or body read and validated, the work done by the admin function,
@@ -170,8 +173,7 @@ function adminApiEndpoint(operation: AdminOperation) {
   return async (ctx: ServerContext, request: Request, id: string): Promise<Response> => {
     let actor: AdminActor | undefined;
     const refused = async (response: Response, reason: string): Promise<Response> => {
-      const who = actor ?? undefined;
-      if (who) await auditCall(ctx, who, ['admin.request_refused', { operation: operation.id, status: response.status, reason }]);
+      if (actor) await auditCall(ctx, actor, ['admin.request_refused', { operation: operation.id, status: response.status, reason }]);
       return response;
     };
     try {
@@ -200,7 +202,8 @@ function adminApiEndpoint(operation: AdminOperation) {
       return json(result.body, operation.status, NO_STORE);
     } catch (error) {
       if (error instanceof AdminInputError) return await refused(adminInputRefusal(error), error.code === 'ERR_NOT_FOUND' ? 'not_found' : 'invalid_input');
-      if (error instanceof StoreConflictError) return await refused(conflict(error.field), 'conflict');
+      // A username or email another user has (the store's unique rule; a race past the admin function's own checks).
+      if (error instanceof StoreConflictError && UNIQUE_FIELDS.has(error.field)) return await refused(conflict(error.field), 'conflict');
       const known = actorOf(error);
       if (known && error instanceof OAuthError) {
         await auditCall(ctx, known, ['admin.request_refused', { operation: operation.id, status: error.status, reason: error.error }]);
