@@ -78,7 +78,7 @@ function operationObject(operation: AdminOperation): Record<string, unknown> {
   const responses: Record<string, unknown> = { [String(operation.status)]: success };
   if (operation.request || operation.paginated || operation.byId)
     responses['400'] = errorResponse('invalid_request: a field, a parameter or the body is wrong (fields names each)');
-  responses['401'] = { description: 'No bearer token (a bare WWW-Authenticate: Bearer challenge), or invalid_token' };
+  responses['401'] = errorResponse('invalid_token; without any token, a bare WWW-Authenticate: Bearer challenge and no body');
   responses['403'] = errorResponse(`insufficient_scope: the token lacks ${operation.scope === 'admin' ? 'the admin scope' : 'admin or admin:read'}`);
   if (operation.byId) responses['404'] = errorResponse('invalid_request: no record with this id');
   if (operation.id === 'createUser' || operation.id === 'updateUser') responses['409'] = errorResponse('invalid_request: the username or email is taken');
