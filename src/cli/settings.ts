@@ -8,6 +8,7 @@ import type { z } from 'zod';
 import { ConfigError } from '../core/errors.js';
 import {
   accountSettings,
+  adminSettings,
   auditSettings,
   brandingSettings,
   commandSettings,
@@ -97,6 +98,7 @@ export const COMMAND_SETTINGS = {
   httpRequestTimeoutMs: command.httpRequestTimeoutMs,
   httpKeepAliveTimeoutMs: command.httpKeepAliveTimeoutMs,
   otel: command.otel,
+  adminApi: adminSettings.shape.api,
 } as const;
 
 /** A config-file key of the command. */

@@ -47,6 +47,7 @@ import { interactionMfa, interactionMfaEnroll, interactionPasskey, interactionPa
 import { emailSignInLink, interactionEmailCode, interactionEmailCodeVerify } from './endpoints/email-sign-in.js';
 import { forgotPasswordPage, forgotPasswordPost, resetPasswordMfa, resetPasswordPage, resetPasswordPost } from './endpoints/password-reset.js';
 import { invitationAccept, invitationPage } from './endpoints/invitation.js';
+import { ADMIN_API_ENDPOINTS } from './endpoints/admin-api.js';
 import { isClientAbort } from './http/client-abort.js';
 import { closeWhenBodyUnread, isReadingBody } from './http/connection.js';
 import { RequestDeadlineError, withinDeadline } from './http/deadline.js';
@@ -78,11 +79,16 @@ const CORS_PREFLIGHT = {
 };
 /** An endpoint: `id` is the `:id` path parameter (interactions), `params` all path parameters. */
 type Endpoint = (ctx: ServerContext, request: Request, id: string, params: Record<string, string>) => Promise<Response> | Response;
-type Method = 'GET' | 'POST';
+type Method = 'GET' | 'POST' | 'PATCH' | 'DELETE';
 
 /** A page and its form at one path: GET (and HEAD) to one endpoint, POST to the other. */
-function byMethod(endpoints: Record<Method, Endpoint>): Endpoint {
+function byMethod(endpoints: Record<'GET' | 'POST', Endpoint>): Endpoint {
   return (scope, request, id, params) => (request.method === 'POST' ? endpoints.POST : endpoints.GET)(scope, request, id, params);
+}
+
+/** Several endpoints at one path, one per method (HEAD answered as GET). */
+function byMethods(endpoints: Partial<Record<Method, Endpoint>>): Endpoint {
+  return (scope, request, id, params) => endpoints[(request.method === 'HEAD' ? 'GET' : request.method) as Method]!(scope, request, id, params);
 }
 
 /**
@@ -264,6 +270,16 @@ export function createRouter(ctx: Capabilities): Hono<Env> {
   route(at('powScript'), ['GET'], powAsset);
   // Invitations (issue 17): the emailed link's 'Set your password' page and its answer.
   route(at('invitation'), ['GET', 'POST'], byMethod({ GET: invitationPage, POST: invitationAccept }), true);
+  // The admin API (issue 18), when turned on: every operation of its table, grouped by path.
+  if (ctx.config.admin.api) {
+    const paths = new Map<RouteName, Partial<Record<Method, Endpoint>>>();
+    for (const { operation, endpoint } of ADMIN_API_ENDPOINTS) {
+      const methods = paths.get(operation.route) ?? {};
+      methods[operation.method] = endpoint;
+      paths.set(operation.route, methods);
+    }
+    for (const [name, methods] of paths) route(at(name), Object.keys(methods) as Method[], byMethods(methods));
+  }
 
   function isPage(url: string): boolean {
     const path = new URL(url).pathname;

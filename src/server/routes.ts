@@ -71,6 +71,15 @@ export const ROUTES = {
   invitation: '/invitation',
   powChallenge: '/pow/challenge',
   powScript: '/assets/pow.js',
+  // The admin API (issue 18; docs/admin-api.md), mounted when `admin.api` is on. Its operations: `admin-api/operations.ts`.
+  adminApiOpenApi: '/admin/api/v1/openapi.json',
+  adminApiClients: '/admin/api/v1/clients',
+  adminApiClient: '/admin/api/v1/clients/:id',
+  adminApiClientSecret: '/admin/api/v1/clients/:id/secret',
+  adminApiUsers: '/admin/api/v1/users',
+  adminApiUser: '/admin/api/v1/users/:id',
+  adminApiUserUnlock: '/admin/api/v1/users/:id/unlock',
+  adminApiUserSessionsRevoke: '/admin/api/v1/users/:id/sessions/revoke',
 } as const;
 
 export type RouteName = keyof typeof ROUTES;

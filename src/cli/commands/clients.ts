@@ -1,7 +1,5 @@
-import { describeClient, registerClient, rotateClientSecret } from '../../server/admin/clients.js';
-import { AdminInputError } from '../../server/admin/input-error.js';
-import { checkRedirectUri } from '../../server/admin/redirect-uris.js';
-import type { ClientAuthMethod, ClientRecord, GrantType, SigningAlg, Store } from '../../stores/contract.js';
+import { describeClient, getClient, listClients, registerClient, removeClient, rotateClientSecret, updateClient } from '../../server/admin/clients.js';
+import type { ClientAuthMethod, GrantType, SigningAlg } from '../../stores/contract.js';
 import { configFrom, parseCommand } from '../args.js';
 import { printRecord, printTable, UsageError, type CliIo } from '../io.js';
 import { openRuntime } from '../runtime.js';
@@ -114,25 +112,28 @@ export async function clientsCommand(args: string[], io: CliIo, warn: (message: 
         return 0;
       }
       case 'list': {
-        const clients = (await store.clients.list()).map(describeClient);
+        const clients = (await listClients(store)).map(describeClient);
         printTable(io, values.json, clients, ['client_id', 'client_name', 'grant_types', 'token_endpoint_auth_method', 'scope']);
         return 0;
       }
       case 'show': {
-        const client = await store.clients.get(requiredId(positionals));
-        if (!client) throw new AdminInputError('client', `no client with id "${positionals[0]}"`);
-        printRecord(io, values.json, describeClient(client));
+        printRecord(io, values.json, describeClient(await getClient(store, requiredId(positionals))));
         return 0;
       }
       case 'update': {
-        const client = await updateClientUris(store, requiredId(positionals), values, now);
+        const client = await updateClient(
+          store,
+          requiredId(positionals),
+          { redirectUris: values['redirect-uri'], postLogoutRedirectUris: values['post-logout-redirect-uri'], resources: values.resource },
+          now,
+        );
         await runtime.audit('client.updated', { client_id: client.clientId, changed: changedLists(values) });
         printRecord(io, values.json, describeClient(client));
         return 0;
       }
       case 'remove': {
         const id = requiredId(positionals);
-        if (!(await store.clients.delete(id))) throw new AdminInputError('client', `no client with id "${id}"`);
+        await removeClient(store, id);
         await runtime.audit('client.removed', { client_id: id });
         io.stderr.write(`removed client ${id}\n`);
         return 0;
@@ -182,32 +183,4 @@ function checkUpdateFlags(values: UpdateValues): void {
   );
   if (other !== undefined) throw new UsageError(`clients update changes only --redirect-uri, --post-logout-redirect-uri and --resource, not --${other}`);
   if (changedLists(values).length === 0) throw new UsageError('clients update needs --redirect-uri, --post-logout-redirect-uri or --resource');
-}
-
-/**
- * `clients update`: replaces a client's redirect URIs, post-logout redirect URIs and resources,
- * each only when given, validated as at registration.
- */
-async function updateClientUris(store: Store, clientId: string, values: UpdateValues, now: number): Promise<ClientRecord> {
-  const client = await store.clients.get(clientId);
-  if (!client) throw new AdminInputError('client', `no client with id "${clientId}"`);
-  const isPublic = client.tokenEndpointAuthMethod === 'none';
-  const redirectUris = values['redirect-uri'] ?? client.redirectUris;
-  const postLogoutRedirectUris = values['post-logout-redirect-uri'] ?? client.postLogoutRedirectUris;
-  const resources = values.resource ?? client.resources;
-  redirectUris.forEach((uri) => checkRedirectUri(uri, 'redirect-uri', isPublic));
-  postLogoutRedirectUris.forEach((uri) => checkRedirectUri(uri, 'post-logout-redirect-uri', isPublic));
-  for (const resource of resources) {
-    // As at registration (registerClient): a resource indicator is an absolute URI without a fragment (RFC 8707 §2).
-    if (!URL.canParse(resource) || resource.includes('#')) throw new AdminInputError('resource', `"${resource}" must be an absolute URI without a fragment`);
-  }
-  const updated: ClientRecord = {
-    ...client,
-    redirectUris: [...new Set(redirectUris)],
-    postLogoutRedirectUris: [...new Set(postLogoutRedirectUris)],
-    resources: [...new Set(resources)],
-    updatedAt: now,
-  };
-  if (!(await store.clients.update(updated))) throw new AdminInputError('client', `no client with id "${clientId}"`);
-  return updated;
 }

@@ -1,8 +1,6 @@
 import { systemClock } from '../../core/clock.js';
 import { purgeDeletedAccounts, restoreDeletedAccount } from '../../server/accounts/account-deletion.js';
-import { revokeUserAccess } from '../../server/admin/user-access.js';
-import { createUser, describeUser, findUser, removeUser, setUserPassword } from '../../server/admin/users.js';
-import { signInGenerationTtlMs, startSignInGeneration } from '../../server/protection/sign-in-generation.js';
+import { createUser, describeUser, findUser, listUsers, removeUser, revokeUserSessions, setUserPassword, unlockUser } from '../../server/admin/users.js';
 import { configFrom, parseCommand } from '../args.js';
 import { printRecord, printTable, readAll, UsageError, type CliIo } from '../io.js';
 import { openRuntime } from '../runtime.js';
@@ -93,7 +91,7 @@ export async function usersCommand(args: string[], io: CliIo, warn: (message: st
         return 0;
       }
       case 'list': {
-        const users = (await store.users.list()).map(describeUser);
+        const users = (await listUsers(store)).map(describeUser);
         printTable(io, values.json, users, ['sub', 'username', 'email', 'name', 'has_password']);
         return 0;
       }
@@ -115,15 +113,13 @@ export async function usersCommand(args: string[], io: CliIo, warn: (message: st
         return 0;
       }
       case 'revoke-sessions': {
-        const user = await findUser(store, requiredUser(positionals));
-        const revoked = await revokeUserAccess(store, systemClock, user.id);
+        const { user, revoked } = await revokeUserSessions(store, systemClock, requiredUser(positionals));
         await runtime.audit('user.sessions_revoked', { sub: user.id, sessions_ended: revoked.sessions });
         io.stderr.write(`signed ${user.username} out everywhere (${revoked.sessions} session(s)) and revoked their tokens\n`);
         return 0;
       }
       case 'unlock': {
-        const user = await findUser(store, requiredUser(positionals));
-        await startSignInGeneration(store, user.id, now, signInGenerationTtlMs(config.rateLimits));
+        const user = await unlockUser(store, systemClock, requiredUser(positionals), config.rateLimits);
         await runtime.audit('user.unlocked', { sub: user.id });
         io.stderr.write(`unlocked ${user.username}: earlier failed sign-ins no longer count, on every server\n`);
         return 0;

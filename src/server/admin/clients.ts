@@ -1,9 +1,9 @@
 import { randomToken } from '../../core/encoding.js';
 import type { SecretKeys } from '../../core/secret.js';
-import type { ClientAuthMethod, ClientRecord, GrantType, SigningAlg, Store } from '../../stores/contract.js';
+import type { ClientAuthMethod, ClientRecord, GrantType, ListOptions, SigningAlg, Store } from '../../stores/contract.js';
 import { CLIENT_SECRET_PURPOSE } from '../client-auth.js';
 import { isValidScopeToken } from '../scope.js';
-import { AdminInputError } from './input-error.js';
+import { AdminInputError, AdminNotFoundError } from './input-error.js';
 import { parseIpRanges } from '../protection/ip-ranges.js';
 import { checkRedirectUri } from './redirect-uris.js';
 
@@ -95,9 +95,7 @@ export async function registerClient(store: Store, secretKeys: SecretKeys, input
   const idTokenAlg = input.idTokenSignedResponseAlg ?? 'ES256';
   if (!SIGNING_ALGS.includes(idTokenAlg)) throw new AdminInputError('id-token-alg', `must be one of ${SIGNING_ALGS.join(', ')}`);
   const resources = input.resources ?? [];
-  for (const resource of resources) {
-    if (!URL.canParse(resource) || resource.includes('#')) throw new AdminInputError('resource', `"${resource}" must be an absolute URI without a fragment`);
-  }
+  resources.forEach(checkResource);
 
   const extra: Record<string, string | boolean | string[]> = {};
   if (input.requireMfa) extra.require_mfa = true;
@@ -141,13 +139,72 @@ export async function registerClient(store: Store, secretKeys: SecretKeys, input
 
 /** Replaces a confidential client's secret; the old one stops working at once. */
 export async function rotateClientSecret(store: Store, secretKeys: SecretKeys, clientId: string, now: number): Promise<RegisteredClient> {
-  const client = await store.clients.get(clientId);
-  if (!client) throw new AdminInputError('client', `no client with id "${clientId}"`);
+  const client = await getClient(store, clientId);
   if (client.tokenEndpointAuthMethod === 'none') throw new AdminInputError('client', 'a public client has no secret');
   const clientSecret = newClientSecret();
   const updated = { ...client, clientSecretHash: secretKeys.hash(clientSecret, CLIENT_SECRET_PURPOSE), updatedAt: now };
-  await store.clients.update(updated);
+  if (!(await store.clients.update(updated))) throw notFound(clientId);
   return { client: updated, clientSecret };
+}
+
+function notFound(clientId: string): AdminNotFoundError {
+  return new AdminNotFoundError('client', `no client with id "${clientId}"`);
+}
+
+/** The registered clients, a page at a time (every one without `options`). */
+export function listClients(store: Store, options?: ListOptions): Promise<ClientRecord[]> {
+  return store.clients.list(options);
+}
+
+/** The client with this id; throws {@link AdminNotFoundError} when there is none. */
+export async function getClient(store: Store, clientId: string): Promise<ClientRecord> {
+  const client = await store.clients.get(clientId);
+  if (!client) throw notFound(clientId);
+  return client;
+}
+
+/** The lists {@link updateClient} replaces, each only when given. */
+export interface ClientUpdate {
+  redirectUris?: string[] | undefined;
+  postLogoutRedirectUris?: string[] | undefined;
+  resources?: string[] | undefined;
+}
+
+/**
+ * Replaces a client's redirect URIs, post-logout redirect URIs and resources, each only when
+ * given (the whole list), validated as at registration ({@link registerClient}).
+ */
+export async function updateClient(store: Store, clientId: string, changes: ClientUpdate, now: number): Promise<ClientRecord> {
+  const client = await getClient(store, clientId);
+  const isPublic = client.tokenEndpointAuthMethod === 'none';
+  const redirectUris = changes.redirectUris ?? client.redirectUris;
+  const postLogoutRedirectUris = changes.postLogoutRedirectUris ?? client.postLogoutRedirectUris;
+  const resources = changes.resources ?? client.resources;
+  redirectUris.forEach((uri) => checkRedirectUri(uri, 'redirect-uri', isPublic));
+  postLogoutRedirectUris.forEach((uri) => checkRedirectUri(uri, 'post-logout-redirect-uri', isPublic));
+  resources.forEach(checkResource);
+  if (client.grantTypes.includes('authorization_code') && redirectUris.length === 0) {
+    throw new AdminInputError('redirect-uri', 'the authorization_code grant needs at least one redirect URI');
+  }
+  const updated: ClientRecord = {
+    ...client,
+    redirectUris: [...new Set(redirectUris)],
+    postLogoutRedirectUris: [...new Set(postLogoutRedirectUris)],
+    resources: [...new Set(resources)],
+    updatedAt: now,
+  };
+  if (!(await store.clients.update(updated))) throw notFound(clientId);
+  return updated;
+}
+
+/** Removes a client; throws {@link AdminNotFoundError} when there is none. */
+export async function removeClient(store: Store, clientId: string): Promise<void> {
+  if (!(await store.clients.delete(clientId))) throw notFound(clientId);
+}
+
+/** RFC 8707 §2: a resource indicator is an absolute URI without a fragment. */
+function checkResource(resource: string): void {
+  if (!URL.canParse(resource) || resource.includes('#')) throw new AdminInputError('resource', `"${resource}" must be an absolute URI without a fragment`);
 }
 
 /** A client as shown to operators: every field except the secret hash, with wire (RFC 7591) names. */

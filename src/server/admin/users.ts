@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import type { Clock } from '../../core/clock.js';
 import { hashPassword } from '../../core/password.js';
-import type { Store, UserProfile, UserRecord } from '../../stores/contract.js';
+import type { ListOptions, Store, UserProfile, UserRecord } from '../../stores/contract.js';
 import { readEmailAddress } from '../accounts/email-address.js';
 import { userOwner } from '../session/sessions.js';
-import { AdminInputError } from './input-error.js';
+import { signInGenerationTtlMs, startSignInGeneration } from '../protection/sign-in-generation.js';
+import { AdminInputError, AdminNotFoundError } from './input-error.js';
 import { revokeUserAccess, type UserAccessRevocation } from './user-access.js';
 
 /** NIST SP 800-63B §5.1.1.2: at least 8 characters; a generous upper bound keeps hashing cost bounded. */
@@ -104,7 +105,64 @@ export async function removeUser(store: Store, clock: Clock, login: string): Pro
 /** Finds a user by id, username or email; throws {@link AdminInputError} when there is none. */
 export async function findUser(store: Store, login: string): Promise<UserRecord> {
   const user = (await store.users.get(login)) ?? (await store.users.findByLogin(login));
-  if (!user) throw new AdminInputError('user', `no user "${login}"`);
+  if (!user) throw new AdminNotFoundError('user', `no user "${login}"`);
+  return user;
+}
+
+/** The users, a page at a time (every one without `options`). */
+export function listUsers(store: Store, options?: ListOptions): Promise<UserRecord[]> {
+  return store.users.list(options);
+}
+
+/** What {@link updateUser} changes, each only when given; `null` clears the name or the email. */
+export interface UserUpdate {
+  name?: string | null | undefined;
+  email?: string | null | undefined;
+  disabled?: boolean | undefined;
+}
+
+/**
+ * Changes the name, email or disabled flag of the user found by id, username or email. A new
+ * email is unverified. Disabling also signs them out everywhere and ends their tokens
+ * ({@link revokeUserAccess}): a disabled account keeps nothing it signed in with.
+ */
+export async function updateUser(store: Store, clock: Clock, login: string, changes: UserUpdate): Promise<UserRecord> {
+  const user = await findUser(store, login);
+  const profile = { ...user.profile };
+  if (changes.name === null || changes.name === '') delete profile.name;
+  else if (changes.name !== undefined) {
+    const name = changes.name.trim();
+    if (!name || name.length > 200) throw new AdminInputError('name', 'must be 1 to 200 characters');
+    profile.name = name;
+  }
+  const email = changes.email === undefined ? user.email : normaliseEmail(changes.email);
+  const updated: UserRecord = {
+    ...user,
+    profile,
+    email,
+    emailVerified: email === user.email ? user.emailVerified : false,
+    disabled: changes.disabled ?? user.disabled,
+    updatedAt: clock.now(),
+  };
+  if (!(await store.users.update(updated))) throw new AdminNotFoundError('user', `no user "${login}"`);
+  if (updated.disabled && !user.disabled) await revokeUserAccess(store, clock, user.id);
+  return updated;
+}
+
+/** Signs the user found by id, username or email out everywhere and ends their tokens ({@link revokeUserAccess}). */
+export async function revokeUserSessions(store: Store, clock: Clock, login: string): Promise<{ user: UserRecord; revoked: UserAccessRevocation }> {
+  const user = await findUser(store, login);
+  return { user, revoked: await revokeUserAccess(store, clock, user.id) };
+}
+
+/**
+ * Ends the sign-in lockouts and per-account throttling of the user found by id, username or email,
+ * at once and on every server sharing the store (a new sign-in generation); the limit per address
+ * across accounts stays, and their sessions and tokens are left as they are.
+ */
+export async function unlockUser(store: Store, clock: Clock, login: string, rateLimits?: Parameters<typeof signInGenerationTtlMs>[0]): Promise<UserRecord> {
+  const user = await findUser(store, login);
+  await startSignInGeneration(store, user.id, clock.now(), signInGenerationTtlMs(rateLimits));
   return user;
 }
 

@@ -5,7 +5,7 @@ import type { AuditEventJson } from './audit-log.js';
 export type EcsCategory = 'authentication' | 'configuration' | 'iam' | 'intrusion_detection' | 'network' | 'session';
 
 /** ECS `event.type` values Gatehouse uses (ECS 8, "allowed values"). */
-export type EcsType = 'change' | 'creation' | 'deletion' | 'denied' | 'end' | 'info' | 'start' | 'user';
+export type EcsType = 'admin' | 'change' | 'creation' | 'deletion' | 'denied' | 'end' | 'info' | 'start' | 'user';
 
 /**
  * The ECS `event.category` and `event.type` of each Gatehouse event type: an exact type, or a
@@ -53,6 +53,18 @@ export const ECS_EVENT_KINDS: readonly (readonly [pattern: string, category: rea
   ['token.', ['session'], ['end']],
   ['session.', ['session'], ['end']],
   ['consent.', ['iam'], ['change']],
+  // The admin API (issue 18): the acting client is the event's client_id; what it acted on is in details.
+  ['admin.client_created', ['configuration'], ['creation']],
+  ['admin.client_removed', ['configuration'], ['deletion']],
+  ['admin.client_shown', ['configuration'], ['info']],
+  ['admin.client_', ['configuration'], ['change']],
+  ['admin.user_created', ['iam'], ['user', 'creation']],
+  ['admin.user_removed', ['iam'], ['user', 'deletion']],
+  ['admin.user_shown', ['iam'], ['user', 'info']],
+  ['admin.user_sessions_revoked', ['session'], ['end']],
+  ['admin.user_', ['iam'], ['user', 'change']],
+  ['admin.request_refused', ['iam'], ['admin']],
+  ['admin.', ['configuration'], ['info']],
   ['code.replay_detected', ['intrusion_detection'], ['denied']],
   ['refresh.reuse_detected', ['intrusion_detection'], ['denied']],
   ['rate_limit.', ['intrusion_detection'], ['denied']],

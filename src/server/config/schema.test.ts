@@ -109,6 +109,7 @@ const DEFAULTS: [path: string, fallback: unknown][] = [
   ['branding.primaryColor', '#2f5bea'],
   ['emails.templatesDir', undefined],
   ['scopes', []],
+  ['admin.api', false],
   ['migrate', true],
 ];
 

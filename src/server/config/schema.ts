@@ -403,6 +403,15 @@ export const limitSettings = section({
   }),
 });
 
+/** `admin`: the admin API (issue 18). */
+export const adminSettings = section({
+  api: setting(flag().default(false), {
+    description:
+      'Serve the admin API at `/admin/api/v1` below the issuer: JSON resources for clients and users, for bearer tokens of this server with the `admin` or `admin:read` scope, and its OpenAPI document. Off: those paths answer `404`. See [the admin API](admin-api.md).',
+    command: { env: 'GATEHOUSE_ADMIN_API' },
+  }),
+});
+
 /** The library's settings: every option of `createAuthorizationServer` that has a plain value. */
 export const serverSettings = z.strictObject({
   issuer: setting(absoluteUrl(), {
@@ -441,6 +450,7 @@ export const serverSettings = z.strictObject({
   ),
   keys: keySettings.prefault({}),
   limits: limitSettings.prefault({}),
+  admin: adminSettings.prefault({}),
   migrate: setting(flag().default(true), {
     description: 'Apply pending store migrations when the server starts.',
   }),

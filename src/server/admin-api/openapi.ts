@@ -1,0 +1,131 @@
+import { z } from 'zod';
+import type { ServerConfig } from '../context.js';
+import { ROUTES, urlTo } from '../routes.js';
+import { ADMIN_OPERATIONS, type AdminOperation } from './operations.js';
+import {
+  clientCreateSchema,
+  clientListSchema,
+  clientSchema,
+  clientSecretSchema,
+  clientUpdateSchema,
+  errorSchema,
+  PAGE_LIMITS,
+  registeredClientSchema,
+  sessionsRevokedSchema,
+  userCreateSchema,
+  userListSchema,
+  userSchema,
+  userUpdateSchema,
+} from './schemas.js';
+
+/** The schemas under `components.schemas`, by name; requests as their input type, the rest as output. */
+const COMPONENTS: readonly (readonly [name: string, schema: z.ZodType, io: 'input' | 'output'])[] = [
+  ['ClientCreate', clientCreateSchema, 'input'],
+  ['ClientUpdate', clientUpdateSchema, 'input'],
+  ['Client', clientSchema, 'output'],
+  ['RegisteredClient', registeredClientSchema, 'output'],
+  ['ClientSecret', clientSecretSchema, 'output'],
+  ['ClientList', clientListSchema, 'output'],
+  ['UserCreate', userCreateSchema, 'input'],
+  ['UserUpdate', userUpdateSchema, 'input'],
+  ['User', userSchema, 'output'],
+  ['UserList', userListSchema, 'output'],
+  ['SessionsRevoked', sessionsRevokedSchema, 'output'],
+  ['Error', errorSchema, 'output'],
+];
+
+/** The OpenAPI path of a route: `/admin/api/v1/clients/{id}` for `/admin/api/v1/clients/:id`. */
+function openApiPath(pattern: string): string {
+  return pattern.replace(/:([a-z]+)/g, '{$1}');
+}
+
+function ref(schema: z.ZodType): { $ref: string } {
+  const entry = COMPONENTS.find(([, candidate]) => candidate === schema);
+  if (!entry) throw new TypeError('admin API schema missing from the OpenAPI components');
+  return { $ref: `#/components/schemas/${entry[0]}` };
+}
+
+function jsonSchema(schema: z.ZodType, io: 'input' | 'output'): Record<string, unknown> {
+  const { $schema: _dialect, ...rest } = z.toJSONSchema(schema, { io, target: 'draft-2020-12' });
+  return rest;
+}
+
+const errorResponse = (description: string) => ({ description, content: { 'application/json': { schema: ref(errorSchema) } } });
+
+function operationObject(operation: AdminOperation): Record<string, unknown> {
+  const parameters: Record<string, unknown>[] = [];
+  if (operation.byId) {
+    const what = operation.route.startsWith('adminApiUser') ? 'the user: sub, username or email' : 'the client_id';
+    parameters.push({ name: 'id', in: 'path', required: true, description: what, schema: { type: 'string' } });
+  }
+  if (operation.paginated) {
+    parameters.push(
+      {
+        name: 'limit',
+        in: 'query',
+        required: false,
+        schema: { type: 'integer', minimum: 1, maximum: PAGE_LIMITS.maxLimit, default: PAGE_LIMITS.defaultLimit },
+      },
+      { name: 'offset', in: 'query', required: false, schema: { type: 'integer', minimum: 0, default: 0 } },
+    );
+  }
+  const success =
+    operation.response === undefined
+      ? operation.id === 'getOpenApi'
+        ? { description: 'The OpenAPI 3.1 document', content: { 'application/json': { schema: { type: 'object' } } } }
+        : { description: 'Done; no body' }
+      : { description: 'Success', content: { 'application/json': { schema: ref(operation.response) } } };
+  const responses: Record<string, unknown> = { [String(operation.status)]: success };
+  if (operation.request || operation.paginated || operation.byId)
+    responses['400'] = errorResponse('invalid_request: a field, a parameter or the body is wrong (fields names each)');
+  responses['401'] = errorResponse('invalid_token; without any token, a bare WWW-Authenticate: Bearer challenge and no body');
+  responses['403'] = errorResponse(`insufficient_scope: the token lacks ${operation.scope === 'admin' ? 'the admin scope' : 'admin or admin:read'}`);
+  if (operation.byId) responses['404'] = errorResponse('invalid_request: no record with this id');
+  if (operation.id === 'createUser' || operation.id === 'updateUser') responses['409'] = errorResponse('invalid_request: the username or email is taken');
+  return {
+    operationId: operation.id,
+    summary: operation.summary,
+    security: [{ gatehouse: [operation.scope] }],
+    ...(parameters.length > 0 ? { parameters } : {}),
+    ...(operation.request ? { requestBody: { required: true, content: { 'application/json': { schema: ref(operation.request) } } } } : {}),
+    responses,
+  };
+}
+
+/**
+ * The admin API's OpenAPI 3.1 document, from the operation table and the zod schemas the
+ * endpoints validate with. Paths are below the issuer (its URL is the one server).
+ */
+export function adminOpenApiDocument(ctx: { config: Pick<ServerConfig, 'issuer' | 'issuerUrl'> }): Record<string, unknown> {
+  const paths: Record<string, Record<string, unknown>> = {};
+  for (const operation of ADMIN_OPERATIONS as readonly AdminOperation[]) {
+    const path = openApiPath(ROUTES[operation.route]);
+    (paths[path] ??= {})[operation.method.toLowerCase()] = operationObject(operation);
+  }
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'Gatehouse admin API',
+      version: '1',
+      description:
+        'Manage the clients and users of this Gatehouse server. Tokens: client_credentials with the admin (read and write) or admin:read scope. See docs/admin-api.md.',
+    },
+    servers: [{ url: ctx.config.issuer }],
+    paths,
+    components: {
+      schemas: Object.fromEntries(COMPONENTS.map(([name, schema, io]) => [name, jsonSchema(schema, io)])),
+      securitySchemes: {
+        gatehouse: {
+          type: 'oauth2',
+          description: 'An access token of this server (client_credentials), with the admin or admin:read scope.',
+          flows: {
+            clientCredentials: {
+              tokenUrl: urlTo(ctx, 'token'),
+              scopes: { admin: 'read and change clients and users', 'admin:read': 'read clients and users' },
+            },
+          },
+        },
+      },
+    },
+  };
+}

@@ -1,0 +1,164 @@
+import type { z } from 'zod';
+import type { RouteName } from '../routes.js';
+import {
+  clientCreateSchema,
+  clientListSchema,
+  clientSchema,
+  clientSecretSchema,
+  clientUpdateSchema,
+  registeredClientSchema,
+  sessionsRevokedSchema,
+  userCreateSchema,
+  userListSchema,
+  userSchema,
+  userUpdateSchema,
+} from './schemas.js';
+
+/** The scopes of the admin API: `admin` reads and writes, `admin:read` only reads. */
+export type AdminScope = 'admin' | 'admin:read';
+
+export type AdminMethod = 'GET' | 'POST' | 'PATCH' | 'DELETE';
+
+/** One operation of the admin API: where, what it needs, and what it takes and answers. */
+export interface AdminOperation {
+  /** Stable name (the OpenAPI `operationId`, and the key of its handler). */
+  id: string;
+  route: RouteName;
+  method: AdminMethod;
+  summary: string;
+  /** The scope it needs: `admin:read` is satisfied by `admin` too. */
+  scope: AdminScope;
+  /** Its JSON request body, when it takes one. */
+  request?: z.ZodType;
+  /** Its success status and body (`undefined`: no body, 204). */
+  status: 200 | 201 | 204;
+  response?: z.ZodType;
+  /** Takes `limit` and `offset`. */
+  paginated?: boolean;
+  /** Answers 404 for an unknown `{id}`. */
+  byId?: boolean;
+}
+
+/**
+ * Every operation of the admin API, in the order the OpenAPI document lists them. The router
+ * mounts exactly these (`router.ts`), and the document is generated from them (`openapi.ts`): a
+ * test compares the two.
+ */
+export const ADMIN_OPERATIONS = [
+  { id: 'getOpenApi', route: 'adminApiOpenApi', method: 'GET', summary: 'This OpenAPI 3.1 document', scope: 'admin:read', status: 200 },
+  {
+    id: 'listClients',
+    route: 'adminApiClients',
+    method: 'GET',
+    summary: 'List clients',
+    scope: 'admin:read',
+    status: 200,
+    response: clientListSchema,
+    paginated: true,
+  },
+  {
+    id: 'createClient',
+    route: 'adminApiClients',
+    method: 'POST',
+    summary: 'Register a client (its secret is shown once)',
+    scope: 'admin',
+    request: clientCreateSchema,
+    status: 201,
+    response: registeredClientSchema,
+  },
+  { id: 'getClient', route: 'adminApiClient', method: 'GET', summary: 'Show a client', scope: 'admin:read', status: 200, response: clientSchema, byId: true },
+  {
+    id: 'updateClient',
+    route: 'adminApiClient',
+    method: 'PATCH',
+    summary: "Replace a client's redirect URIs, post-logout redirect URIs or resources",
+    scope: 'admin',
+    request: clientUpdateSchema,
+    status: 200,
+    response: clientSchema,
+    byId: true,
+  },
+  { id: 'deleteClient', route: 'adminApiClient', method: 'DELETE', summary: 'Remove a client', scope: 'admin', status: 204, byId: true },
+  {
+    id: 'rotateClientSecret',
+    route: 'adminApiClientSecret',
+    method: 'POST',
+    summary: "Replace a confidential client's secret (shown once; the old one stops working)",
+    scope: 'admin',
+    status: 200,
+    response: clientSecretSchema,
+    byId: true,
+  },
+  {
+    id: 'listUsers',
+    route: 'adminApiUsers',
+    method: 'GET',
+    summary: 'List users',
+    scope: 'admin:read',
+    status: 200,
+    response: userListSchema,
+    paginated: true,
+  },
+  {
+    id: 'createUser',
+    route: 'adminApiUsers',
+    method: 'POST',
+    summary: 'Create a user',
+    scope: 'admin',
+    request: userCreateSchema,
+    status: 201,
+    response: userSchema,
+  },
+  {
+    id: 'getUser',
+    route: 'adminApiUser',
+    method: 'GET',
+    summary: 'Show a user (by sub, username or email)',
+    scope: 'admin:read',
+    status: 200,
+    response: userSchema,
+    byId: true,
+  },
+  {
+    id: 'updateUser',
+    route: 'adminApiUser',
+    method: 'PATCH',
+    summary: "Change a user's name, email or disabled flag",
+    scope: 'admin',
+    request: userUpdateSchema,
+    status: 200,
+    response: userSchema,
+    byId: true,
+  },
+  {
+    id: 'deleteUser',
+    route: 'adminApiUser',
+    method: 'DELETE',
+    summary: 'Remove a user, ending their sessions and tokens first',
+    scope: 'admin',
+    status: 204,
+    byId: true,
+  },
+  {
+    id: 'unlockUser',
+    route: 'adminApiUserUnlock',
+    method: 'POST',
+    summary: "End a user's sign-in lockouts and throttling",
+    scope: 'admin',
+    status: 200,
+    response: userSchema,
+    byId: true,
+  },
+  {
+    id: 'revokeUserSessions',
+    route: 'adminApiUserSessionsRevoke',
+    method: 'POST',
+    summary: 'Sign a user out everywhere and end their tokens',
+    scope: 'admin',
+    status: 200,
+    response: sessionsRevokedSchema,
+    byId: true,
+  },
+] as const satisfies readonly AdminOperation[];
+
+export type AdminOperationId = (typeof ADMIN_OPERATIONS)[number]['id'];

@@ -1,0 +1,386 @@
+/**
+ * The admin API (issue 18), through the fetch handler: every operation's success, every refusal
+ * (no token, a bad token, the wrong scope, a read-only token writing, bad input, an unknown id),
+ * the audit events with the acting client, and the off switch.
+ */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createUser } from '../../../src/server/admin/users.js';
+import { Browser, registerFlowClient, seedUsers, signIn } from '../../helpers/flow.js';
+import { startServer, type TestClient, type TestServer } from '../../helpers/server.js';
+
+const API = '/admin/api/v1';
+
+let t: TestServer;
+let admin: TestClient;
+let reader: TestClient;
+let adminToken: string;
+let readToken: string;
+
+/** A JSON request to the admin API with a bearer token. */
+function call(method: string, path: string, token: string | undefined, body?: unknown, headers: Record<string, string> = {}): Promise<Response> {
+  return t.server.fetch(
+    new Request(`${t.issuer}${API}${path}`, {
+      method,
+      headers: {
+        ...(token ? { Authorization: `Bearer ${token}` } : {}),
+        ...(body !== undefined ? { 'Content-Type': 'application/json' } : {}),
+        ...headers,
+      },
+      ...(body !== undefined ? { body: typeof body === 'string' ? body : JSON.stringify(body) } : {}),
+    }),
+  );
+}
+
+async function bodyOf(response: Response): Promise<Record<string, unknown>> {
+  return (await response.json()) as Record<string, unknown>;
+}
+
+beforeEach(async () => {
+  t = await startServer({ admin: { api: true } });
+  admin = await t.register({ name: 'automation', scope: 'admin' });
+  reader = await t.register({ name: 'dashboard', scope: 'admin:read' });
+  adminToken = await t.issueToken(admin, { scope: 'admin' });
+  readToken = await t.issueToken(reader, { scope: 'admin:read' });
+});
+afterEach(async () => {
+  await t.server.close();
+});
+
+describe('the off switch', () => {
+  it('answers 404 at every admin path when admin.api is off (the default)', async () => {
+    const off = await startServer();
+    try {
+      const client = await off.register({ scope: 'admin' });
+      const token = await off.issueToken(client, { scope: 'admin' });
+      for (const path of ['/clients', '/users', '/openapi.json']) {
+        const response = await off.get(`${API}${path}`, { headers: { Authorization: `Bearer ${token}` } });
+        expect(response.status).toBe(404);
+      }
+    } finally {
+      await off.server.close();
+    }
+  });
+});
+
+describe('authentication (RFC 6750)', () => {
+  it('answers 401 with a bare Bearer challenge without a token', async () => {
+    const response = await call('GET', '/clients', undefined);
+    expect(response.status).toBe(401);
+    expect(response.headers.get('www-authenticate')).toBe('Bearer realm="gatehouse-admin"');
+  });
+
+  it('answers 401 invalid_token for a token that is not one of this server, expired or revoked', async () => {
+    for (const token of ['not-a-jwt', `${adminToken.slice(0, -4)}AAAA`]) {
+      const response = await call('GET', '/clients', token);
+      expect(response.status).toBe(401);
+      expect((await bodyOf(response)).error).toBe('invalid_token');
+      expect(response.headers.get('www-authenticate')).toMatch(/^Bearer realm="gatehouse-admin", error="invalid_token"/);
+    }
+    t.clock.advance(3601_000);
+    const expired = await call('GET', '/clients', adminToken);
+    expect(expired.status).toBe(401);
+    expect((await bodyOf(expired)).error).toBe('invalid_token');
+  });
+
+  it('answers 401 invalid_token once the calling client is removed', async () => {
+    const other = await t.register({ name: 'short-lived', scope: 'admin' });
+    const token = await t.issueToken(other, { scope: 'admin' });
+    expect((await call('DELETE', `/clients/${other.clientId}`, adminToken)).status).toBe(204);
+    expect((await call('GET', '/clients', token)).status).toBe(401);
+  });
+
+  it('answers 400 invalid_request for an Authorization header that is not Bearer', async () => {
+    const response = await call('GET', '/clients', undefined, undefined, { Authorization: 'Basic Zm9vOmJhcg==' });
+    expect(response.status).toBe(400);
+    expect((await bodyOf(response)).error).toBe('invalid_request');
+  });
+
+  it('answers 403 insufficient_scope to a token without admin or admin:read', async () => {
+    const plain = await t.register({ name: 'api', scope: 'read write' });
+    const token = await t.issueToken(plain);
+    const response = await call('GET', '/users', token);
+    expect(response.status).toBe(403);
+    expect(await bodyOf(response)).toMatchObject({ error: 'insufficient_scope' });
+    expect(response.headers.get('www-authenticate')).toContain('scope="admin:read"');
+  });
+
+  it('answers 403 insufficient_scope to a read-only token at every write', async () => {
+    const writes: [string, string, unknown?][] = [
+      ['POST', '/clients', { client_name: 'x' }],
+      ['PATCH', `/clients/${admin.clientId}`, { resources: [] }],
+      ['DELETE', `/clients/${admin.clientId}`],
+      ['POST', `/clients/${admin.clientId}/secret`],
+      ['POST', '/users', { username: 'zed' }],
+      ['PATCH', '/users/nobody', { disabled: true }],
+      ['DELETE', '/users/nobody'],
+      ['POST', '/users/nobody/unlock'],
+      ['POST', '/users/nobody/sessions/revoke'],
+    ];
+    for (const [method, path, body] of writes) {
+      const response = await call(method, path, readToken, body);
+      expect(response.status, `${method} ${path}`).toBe(403);
+      expect((await bodyOf(response)).error).toBe('insufficient_scope');
+      expect(response.headers.get('www-authenticate')).toContain('scope="admin"');
+    }
+    // Nothing was changed, and each refusal is audited with the caller.
+    expect((await t.store.clients.get(admin.clientId))?.clientName).toBe('automation');
+    const refusals = await t.store.audit.list({ type: 'admin.request_refused' });
+    expect(refusals).toHaveLength(writes.length);
+    expect(refusals.every((event) => event.clientId === reader.clientId && event.outcome === 'failure')).toBe(true);
+  });
+
+  it('lets a read-only token read', async () => {
+    for (const path of ['/clients', `/clients/${admin.clientId}`, '/users', '/openapi.json']) {
+      expect((await call('GET', path, readToken)).status, path).toBe(200);
+    }
+  });
+
+  it('refuses (403) a token issued to a person, even with the admin scope: people get admin tokens with the admin role, later', async () => {
+    const users = await seedUsers(t.store);
+    const app = await registerFlowClient(t, { scope: 'openid admin' });
+    const { access_token: token } = await signIn(new Browser(t), t, app, users.alice, { scope: 'openid admin' });
+    const response = await call('GET', '/clients', token);
+    expect(response.status).toBe(403);
+    expect((await bodyOf(response)).error).toBe('insufficient_scope');
+    const [refusal] = await t.store.audit.list({ type: 'admin.request_refused' });
+    expect(refusal).toMatchObject({ clientId: app.clientId, subject: users.alice.record.id });
+  });
+
+  it('grants the admin scopes by client_credentials only to clients registered with them', async () => {
+    const plain = await t.register({ name: 'api', scope: 'read' });
+    const response = await t.requestToken(plain, { scope: 'admin' });
+    expect(response.status).toBe(400);
+    expect((await bodyOf(response)).error).toBe('invalid_scope');
+  });
+});
+
+describe('clients', () => {
+  it('registers a client, showing its secret once, then lists, shows, updates, rotates and removes it', async () => {
+    const unauthenticated = await call('POST', '/clients', undefined, { client_name: 'Billing', redirect_uris: ['https://billing.example/callback'] });
+    expect(unauthenticated.status).toBe(401);
+    expect(await t.store.clients.list()).toHaveLength(2);
+    const response = await call('POST', '/clients', adminToken, {
+      client_name: 'Billing',
+      redirect_uris: ['https://billing.example/callback'],
+      scope: 'openid profile',
+    });
+    expect(response.status).toBe(201);
+    const client = await bodyOf(response);
+    expect(client).toMatchObject({ client_name: 'Billing', grant_types: ['authorization_code', 'refresh_token'], scope: 'openid profile' });
+    expect(client.client_secret).toEqual(expect.any(String));
+    const id = client.client_id as string;
+
+    const shown = await bodyOf(await call('GET', `/clients/${id}`, adminToken));
+    expect(shown.client_secret).toBeUndefined();
+    expect(shown.client_name).toBe('Billing');
+
+    const page = await bodyOf(await call('GET', '/clients?limit=2&offset=0', adminToken));
+    expect(page).toMatchObject({ limit: 2, offset: 0 });
+    expect(page.items).toHaveLength(2);
+    const rest = await bodyOf(await call('GET', '/clients?limit=2&offset=2', adminToken));
+    expect((rest.items as unknown[]).length).toBe(1);
+
+    const updated = await call('PATCH', `/clients/${id}`, adminToken, { redirect_uris: ['https://billing.example/cb2'], resources: ['https://api.example/'] });
+    expect(updated.status).toBe(200);
+    expect(await bodyOf(updated)).toMatchObject({ redirect_uris: ['https://billing.example/cb2'], resources: ['https://api.example/'] });
+
+    const rotated = await call('POST', `/clients/${id}/secret`, adminToken);
+    expect(rotated.status).toBe(200);
+    const { client_secret: newSecret } = await bodyOf(rotated);
+    expect(newSecret).toEqual(expect.any(String));
+    expect(newSecret).not.toBe(client.client_secret);
+
+    const removed = await call('DELETE', `/clients/${id}`, adminToken);
+    expect(removed.status).toBe(204);
+    expect(await removed.text()).toBe('');
+    expect(await t.store.clients.get(id)).toBeUndefined();
+
+    // Every call audited with the acting client, the target in the details.
+    const events = (await t.store.audit.list()).filter((event) => event.type.startsWith('admin.'));
+    expect(events.map((event) => event.type)).toEqual([
+      'admin.client_created',
+      'admin.client_shown',
+      'admin.clients_listed',
+      'admin.clients_listed',
+      'admin.client_updated',
+      'admin.client_secret_rotated',
+      'admin.client_removed',
+    ]);
+    expect(events.every((event) => event.clientId === admin.clientId)).toBe(true);
+    expect(events[0]!.details).toMatchObject({ target_client_id: id });
+    expect(JSON.stringify(events)).not.toContain(String(newSecret));
+  });
+
+  it('works the rotated secret at once and refuses the old one', async () => {
+    const target = await t.register({ name: 'svc', scope: 'read' });
+    const { client_secret: secret } = await bodyOf(await call('POST', `/clients/${target.clientId}/secret`, adminToken));
+    expect((await t.requestToken(target)).status).toBe(401);
+    expect((await t.requestToken({ ...target, clientSecret: secret as string })).status).toBe(200);
+  });
+
+  it('answers 400 with the fields at fault, never echoing the input', async () => {
+    const secretLooking = 'javascript:alert("s3cr3t")';
+    const response = await call('POST', '/clients', adminToken, {
+      client_name: '',
+      redirect_uris: ['https://ok.example/cb', 42],
+      grant_types: ['implicit'],
+      colour: 'blue',
+    });
+    expect(response.status).toBe(400);
+    const body = await bodyOf(response);
+    expect(body).toMatchObject({ error: 'invalid_request', error_description: 'the request has invalid fields' });
+    const fields = body.fields as { field: string; message: string }[];
+    expect(fields.map((entry) => entry.field).sort()).toEqual(['client_name', 'colour', 'grant_types.0', 'redirect_uris.1'].sort());
+
+    // A value the admin function refuses (not the schema): named, not repeated.
+    const refused = await call('POST', '/clients', adminToken, { client_name: 'x', redirect_uris: [secretLooking] });
+    expect(refused.status).toBe(400);
+    const text = await refused.text();
+    expect(text).not.toContain('s3cr3t');
+    expect(JSON.parse(text)).toMatchObject({ error: 'invalid_request', fields: [{ field: 'redirect_uris', message: expect.stringContaining('the value') }] });
+  });
+
+  it('refuses a body that is not JSON, or not an object, or an empty update', async () => {
+    expect((await call('POST', '/clients', adminToken, '{not json')).status).toBe(400);
+    expect((await call('POST', '/clients', adminToken, '[1,2]')).status).toBe(400);
+    const form = await t.server.fetch(
+      new Request(`${t.issuer}${API}/clients`, {
+        method: 'POST',
+        headers: { Authorization: `Bearer ${adminToken}`, 'Content-Type': 'application/x-www-form-urlencoded' },
+        body: 'client_name=x',
+      }),
+    );
+    expect(form.status).toBe(400);
+    const empty = await call('PATCH', `/clients/${admin.clientId}`, adminToken, {});
+    expect(empty.status).toBe(400);
+    expect((await bodyOf(empty)).fields).toEqual([{ field: '(body)', message: 'give at least one of redirect_uris, post_logout_redirect_uris, resources' }]);
+  });
+
+  it('refuses bad pagination', async () => {
+    for (const query of ['limit=0', 'limit=201', 'limit=abc', 'offset=-1', 'limit=1e2']) {
+      const response = await call('GET', `/clients?${query}`, adminToken);
+      expect(response.status, query).toBe(400);
+      expect((await bodyOf(response)).error).toBe('invalid_request');
+    }
+  });
+
+  it('answers 404 JSON for an unknown id', async () => {
+    for (const [method, path, body] of [
+      ['GET', '/clients/nope'],
+      ['PATCH', '/clients/nope', { resources: [] }],
+      ['DELETE', '/clients/nope'],
+      ['POST', '/clients/nope/secret'],
+    ] as const) {
+      const response = await call(method, path, adminToken, body);
+      expect(response.status, `${method} ${path}`).toBe(404);
+      expect(await bodyOf(response)).toEqual({ error: 'invalid_request', error_description: 'no client with this id' });
+    }
+  });
+
+  it('refuses to rotate the secret of a public client (400, not 500)', async () => {
+    const created = await bodyOf(
+      await call('POST', '/clients', adminToken, { client_name: 'SPA', redirect_uris: ['https://spa.example/cb'], token_endpoint_auth_method: 'none' }),
+    );
+    expect(created.client_secret).toBeNull();
+    const response = await call('POST', `/clients/${created.client_id as string}/secret`, adminToken);
+    expect(response.status).toBe(400);
+    expect((await bodyOf(response)).fields).toEqual([{ field: 'client', message: 'a public client has no secret' }]);
+  });
+
+  it('answers 405 with Allow for a method the path does not take', async () => {
+    const response = await call('PUT', `/clients/${admin.clientId}`, adminToken, {});
+    expect(response.status).toBe(405);
+    expect(response.headers.get('allow')).toBe('GET, HEAD, PATCH, DELETE');
+  });
+});
+
+describe('users', () => {
+  it('creates, lists, shows, updates, unlocks, signs out and removes a user', async () => {
+    const created = await call('POST', '/users', adminToken, {
+      username: 'Alice',
+      email: 'alice@example.com',
+      name: 'Alice A',
+      password: 'correct horse battery',
+    });
+    expect(created.status).toBe(201);
+    const user = await bodyOf(created);
+    expect(user).toMatchObject({ username: 'alice', email: 'alice@example.com', name: 'Alice A', has_password: true, disabled: false });
+    expect(user).not.toHaveProperty('password');
+    const sub = user.sub as string;
+
+    const list = await bodyOf(await call('GET', '/users?limit=10', adminToken));
+    expect((list.items as { sub: string }[]).map((item) => item.sub)).toEqual([sub]);
+    expect((await bodyOf(await call('GET', '/users/alice@example.com', adminToken))).sub).toBe(sub);
+
+    const updated = await call('PATCH', `/users/${sub}`, adminToken, { name: 'Alice B', email: 'alice.b@example.com' });
+    expect(await bodyOf(updated)).toMatchObject({ name: 'Alice B', email: 'alice.b@example.com', email_verified: false });
+    const disabled = await call('PATCH', '/users/alice', adminToken, { disabled: true });
+    expect((await bodyOf(disabled)).disabled).toBe(true);
+    expect((await t.store.users.get(sub))?.disabled).toBe(true);
+    const cleared = await call('PATCH', '/users/alice', adminToken, { name: null, disabled: false });
+    expect(await bodyOf(cleared)).not.toHaveProperty('name');
+
+    const unlocked = await call('POST', '/users/alice/unlock', adminToken);
+    expect(unlocked.status).toBe(200);
+    expect((await bodyOf(unlocked)).sub).toBe(sub);
+
+    const revoked = await call('POST', '/users/alice/sessions/revoke', adminToken);
+    expect(revoked.status).toBe(200);
+    expect(await bodyOf(revoked)).toMatchObject({ sub, sessions_ended: 0, consents_marked: 0, revoked_at: expect.any(String) });
+
+    expect((await call('DELETE', '/users/alice', adminToken)).status).toBe(204);
+    expect(await t.store.users.get(sub)).toBeUndefined();
+
+    const events = (await t.store.audit.list()).filter((event) => event.type.startsWith('admin.'));
+    expect(events.map((event) => event.type)).toEqual([
+      'admin.user_created',
+      'admin.users_listed',
+      'admin.user_shown',
+      'admin.user_updated',
+      'admin.user_updated',
+      'admin.user_updated',
+      'admin.user_unlocked',
+      'admin.user_sessions_revoked',
+      'admin.user_removed',
+    ]);
+    expect(events.every((event) => event.clientId === admin.clientId)).toBe(true);
+    expect(events.filter((event) => event.type !== 'admin.users_listed').every((event) => event.details.target_sub === sub)).toBe(true);
+    expect(JSON.stringify(events)).not.toContain('correct horse');
+  });
+
+  it('answers 400 for bad fields and a username or email already taken never as a 500', async () => {
+    await createUser(t.store, { username: 'bob', email: 'bob@example.com' }, t.clock.now());
+    const bad = await call('POST', '/users', adminToken, { username: 'x', email: 'not an address', password: 'short' });
+    expect(bad.status).toBe(400);
+    const weak = await call('POST', '/users', adminToken, { username: 'carol', password: 'short' });
+    expect(weak.status).toBe(400);
+    expect((await bodyOf(weak)).fields).toEqual([{ field: 'password', message: 'must be 8 to 1024 characters' }]);
+    const badEmail = await call('PATCH', '/users/bob', adminToken, { email: 'not an address' });
+    expect(badEmail.status).toBe(400);
+    expect(await badEmail.text()).not.toContain('not an address');
+    expect((await call('PATCH', '/users/bob', adminToken, { disabled: 'yes' })).status).toBe(400);
+    for (const body of [{ username: 'bob' }, { username: 'bobby', email: 'bob@example.com' }]) {
+      const taken = await call('POST', '/users', adminToken, body);
+      expect(taken.status).toBe(409);
+      expect((await bodyOf(taken)).error).toBe('invalid_request');
+    }
+    await call('POST', '/users', adminToken, { username: 'dan', email: 'dan@example.com' });
+    const clash = await call('PATCH', '/users/dan', adminToken, { email: 'bob@example.com' });
+    expect(clash.status).toBe(409);
+    expect(await bodyOf(clash)).toMatchObject({ fields: [{ field: 'email', message: 'is already taken' }] });
+  });
+
+  it('answers 404 JSON for an unknown user', async () => {
+    for (const [method, path, body] of [
+      ['GET', '/users/nobody'],
+      ['PATCH', '/users/nobody', { disabled: true }],
+      ['DELETE', '/users/nobody'],
+      ['POST', '/users/nobody/unlock'],
+      ['POST', '/users/nobody/sessions/revoke'],
+    ] as const) {
+      const response = await call(method, path, adminToken, body);
+      expect(response.status, `${method} ${path}`).toBe(404);
+      expect(await bodyOf(response)).toEqual({ error: 'invalid_request', error_description: 'no user with this sub, username or email' });
+    }
+  });
+});
