@@ -80,6 +80,8 @@ export const ROUTES = {
   adminApiUser: '/admin/api/v1/users/:id',
   adminApiUserUnlock: '/admin/api/v1/users/:id/unlock',
   adminApiUserSessionsRevoke: '/admin/api/v1/users/:id/sessions/revoke',
+  adminApiKeys: '/admin/api/v1/keys',
+  adminApiKeysRotate: '/admin/api/v1/keys/rotate',
 } as const;
 
 export type RouteName = keyof typeof ROUTES;

@@ -12,6 +12,8 @@ import {
   PAGE_LIMITS,
   registeredClientSchema,
   sessionsRevokedSchema,
+  signingKeyListSchema,
+  signingKeySchema,
   userCreateSchema,
   userListSchema,
   userSchema,
@@ -31,6 +33,8 @@ const COMPONENTS: readonly (readonly [name: string, schema: z.ZodType, io: 'inpu
   ['User', userSchema, 'output'],
   ['UserList', userListSchema, 'output'],
   ['SessionsRevoked', sessionsRevokedSchema, 'output'],
+  ['SigningKey', signingKeySchema, 'output'],
+  ['SigningKeyList', signingKeyListSchema, 'output'],
   ['Error', errorSchema, 'output'],
 ];
 

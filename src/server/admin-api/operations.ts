@@ -8,6 +8,7 @@ import {
   clientUpdateSchema,
   registeredClientSchema,
   sessionsRevokedSchema,
+  signingKeyListSchema,
   userCreateSchema,
   userListSchema,
   userSchema,
@@ -158,6 +159,24 @@ export const ADMIN_OPERATIONS = [
     status: 200,
     response: sessionsRevokedSchema,
     byId: true,
+  },
+  {
+    id: 'listKeys',
+    route: 'adminApiKeys',
+    method: 'GET',
+    summary: 'List the signing keys (kid, alg, status; never a private part)',
+    scope: 'admin:read',
+    status: 200,
+    response: signingKeyListSchema,
+  },
+  {
+    id: 'rotateKeys',
+    route: 'adminApiKeysRotate',
+    method: 'POST',
+    summary: 'Make new active ES256 and RS256 keys; earlier ones stay published until their tokens expire',
+    scope: 'admin',
+    status: 200,
+    response: signingKeyListSchema,
   },
 ] as const satisfies readonly AdminOperation[];
 

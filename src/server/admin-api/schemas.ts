@@ -117,6 +117,21 @@ export const sessionsRevokedSchema = z
   })
   .describe('Sessions and tokens ended');
 
+/** A signing key: its public facts only, never the private half (nor the public JWK: that is the JWKS). */
+export const signingKeySchema = z
+  .object({
+    kid: z.string(),
+    alg: signingAlg,
+    status: z.enum(['active', 'retired']),
+    published: z.boolean().describe('active, or retired recently enough that tokens it signed may be live: in the JWKS'),
+    created_at: timestamp,
+    retired_at: timestamp.nullable(),
+  })
+  .describe('A signing key (public facts only)');
+
+/** `GET /keys` and `POST /keys/rotate`: keys, all (stored order) or the new ones. */
+export const signingKeyListSchema = z.object({ items: z.array(signingKeySchema) }).describe('Signing keys');
+
 /** A page of a list. */
 function pageOf<T extends z.ZodType>(item: T, description: string) {
   return z.object({ items: z.array(item), limit: z.int().min(1), offset: z.int().min(0) }).describe(description);

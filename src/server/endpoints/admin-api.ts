@@ -3,6 +3,7 @@ import { NO_STORE, OAuthError } from '../../core/errors.js';
 import { StoreConflictError } from '../../stores/contract.js';
 import { describeClient, getClient, listClients, registerClient, removeClient, rotateClientSecret, updateClient } from '../admin/clients.js';
 import { AdminInputError } from '../admin/input-error.js';
+import { listSigningKeys, retentionFor, rotateKeys } from '../admin/keys.js';
 import { createUser, describeUser, findUser, listUsers, removeUser, revokeUserSessions, unlockUser, updateUser } from '../admin/users.js';
 import { actorOf, authenticateAdmin, type AdminActor } from '../admin-api/authenticate.js';
 import { adminOpenApiDocument } from '../admin-api/openapi.js';
@@ -66,6 +67,9 @@ const clientEvent = (type: `admin.${string}`, clientId: string, extra: AuditFiel
   { target_client_id: clientId, ...extra },
 ];
 const userEvent = (type: `admin.${string}`, sub: string, extra: AuditFields = {}): AdminResult['event'] => [type, { target_sub: sub, ...extra }];
+
+/** How long retired keys stay published, as the server's key ring counts it. */
+const keyRetention = (ctx: ServerContext): number => retentionFor(ctx.config.tokens.accessTokenTtl, ctx.config.tokens.idTokenTtl);
 
 /** Each operation's work: the same functions `gatehouse clients` and `gatehouse users` call (`server/admin/`). */
 const HANDLERS = {
@@ -151,6 +155,17 @@ const HANDLERS = {
       body: { sub: user.id, sessions_ended: revoked.sessions, consents_marked: revoked.consents, revoked_at: new Date(revoked.at).toISOString() },
       event: userEvent('admin.user_sessions_revoked', user.id, { sessions_ended: revoked.sessions }),
     };
+  },
+  async listKeys({ ctx }) {
+    const items = await listSigningKeys(ctx.store, ctx.clock.now(), keyRetention(ctx));
+    return { body: { items }, event: ['admin.keys_listed', { count: items.length }] };
+  },
+  async rotateKeys({ ctx }) {
+    const now = ctx.clock.now();
+    const items = await rotateKeys(ctx.store, ctx.secrets, now, keyRetention(ctx));
+    // This process signs with the new keys at once; others pick them up at their next key refresh.
+    await ctx.keys.refresh(now);
+    return { body: { items }, event: ['admin.keys_rotated', { kids: items.map((key) => key.kid) }] };
   },
 } satisfies Record<AdminOperationId, AdminHandler>;
 

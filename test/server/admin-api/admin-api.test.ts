@@ -115,6 +115,7 @@ describe('authentication (RFC 6750)', () => {
       ['DELETE', '/users/nobody'],
       ['POST', '/users/nobody/unlock'],
       ['POST', '/users/nobody/sessions/revoke'],
+      ['POST', '/keys/rotate'],
     ];
     for (const [method, path, body] of writes) {
       const response = await call(method, path, readToken, body);
@@ -130,7 +131,7 @@ describe('authentication (RFC 6750)', () => {
   });
 
   it('lets a read-only token read', async () => {
-    for (const path of ['/clients', `/clients/${admin.clientId}`, '/users', '/openapi.json']) {
+    for (const path of ['/clients', `/clients/${admin.clientId}`, '/users', '/openapi.json', '/keys']) {
       expect((await call('GET', path, readToken)).status, path).toBe(200);
     }
   });
@@ -382,5 +383,54 @@ describe('users', () => {
       expect(response.status, `${method} ${path}`).toBe(404);
       expect(await bodyOf(response)).toEqual({ error: 'invalid_request', error_description: 'no user with this sub, username or email' });
     }
+  });
+});
+
+describe('signing keys', () => {
+  /** The `kid` in the protected header of a JWT. */
+  const kidOf = (jwt: string): string => (JSON.parse(Buffer.from(jwt.split('.')[0]!, 'base64url').toString()) as { kid: string }).kid;
+
+  it('lists the keys without any private part, and rotates them as gatehouse keys rotate does', async () => {
+    const listed = await call('GET', '/keys', readToken);
+    expect(listed.status).toBe(200);
+    const before = (await bodyOf(listed)).items as Record<string, unknown>[];
+    expect(before.map((key) => key.alg).sort()).toEqual(['ES256', 'RS256']);
+    for (const key of before) {
+      expect(Object.keys(key).sort()).toEqual(['alg', 'created_at', 'kid', 'published', 'retired_at', 'status']);
+      expect(key).toMatchObject({ status: 'active', published: true, retired_at: null });
+    }
+    const text = JSON.stringify(before);
+    expect(text).not.toMatch(/"d"|private|encrypted/i);
+
+    t.clock.advance(1000);
+    const rotated = await call('POST', '/keys/rotate', adminToken);
+    expect(rotated.status).toBe(200);
+    const fresh = (await bodyOf(rotated)).items as Record<string, unknown>[];
+    expect(fresh.map((key) => key.alg).sort()).toEqual(['ES256', 'RS256']);
+    expect(fresh.every((key) => key.status === 'active' && !before.some((old) => old.kid === key.kid))).toBe(true);
+
+    const after = (await bodyOf(await call('GET', '/keys', adminToken))).items as Record<string, unknown>[];
+    expect(after).toHaveLength(4);
+    for (const old of before) {
+      expect(after.find((key) => key.kid === old.kid)).toMatchObject({ status: 'retired', published: true, retired_at: expect.any(String) });
+    }
+    // This server signs with the new key at once, and the old tokens still work.
+    const token = await t.issueToken(admin, { scope: 'admin' });
+    expect(fresh.map((key) => key.kid)).toContain(kidOf(token));
+    expect((await call('GET', '/keys', token)).status).toBe(200);
+    expect((await call('GET', '/keys', adminToken)).status).toBe(200);
+
+    const events = await t.store.audit.list({ type: 'admin.keys_rotated' });
+    expect(events).toHaveLength(1);
+    // The kids are there, though the audit redaction masks them as it masks any long random-looking run (as for keys.rotated).
+    expect(events[0]).toMatchObject({ clientId: admin.clientId, details: { kids: [expect.any(String), expect.any(String)] } });
+  });
+
+  it('refuses without a token, and answers 405 for other methods', async () => {
+    expect((await call('GET', '/keys', undefined)).status).toBe(401);
+    expect((await call('POST', '/keys/rotate', undefined)).status).toBe(401);
+    expect((await call('POST', '/keys', adminToken)).status).toBe(405);
+    expect((await call('GET', '/keys/rotate', adminToken)).status).toBe(405);
+    expect((await t.store.keys.list()).length).toBe(2);
   });
 });

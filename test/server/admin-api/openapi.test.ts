@@ -126,6 +126,8 @@ describe('the OpenAPI document of the admin API', () => {
     await expectDocumented('GET', '/admin/api/v1/users', await call('GET', '/admin/api/v1/users'));
     await expectDocumented('PATCH', '/admin/api/v1/users/{id}', await call('PATCH', `/admin/api/v1/users/${user.sub as string}`, { disabled: true }));
     await expectDocumented('POST', '/admin/api/v1/users/{id}/sessions/revoke', await call('POST', '/admin/api/v1/users/dora/sessions/revoke'));
+    await expectDocumented('GET', '/admin/api/v1/keys', await call('GET', '/admin/api/v1/keys'));
+    await expectDocumented('POST', '/admin/api/v1/keys/rotate', await call('POST', '/admin/api/v1/keys/rotate'));
   });
 
   it('documents request bodies that accept what the endpoints accept', () => {
