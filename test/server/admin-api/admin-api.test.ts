@@ -434,3 +434,64 @@ describe('signing keys', () => {
     expect((await t.store.keys.list()).length).toBe(2);
   });
 });
+
+describe("a user's sessions and consents", () => {
+  it('lists sessions without keys, lists consents, and revokes one as Remove access does', async () => {
+    const users = await seedUsers(t.store);
+    const app = await registerFlowClient(t, { name: 'Photos', scope: 'openid profile' });
+    const tokens = await signIn(new Browser(t), t, app, users.alice, { scope: 'openid profile' });
+
+    const sessions = await call('GET', `/users/${users.alice.record.id}/sessions`, readToken);
+    expect(sessions.status).toBe(200);
+    const sessionBody = await bodyOf(sessions);
+    expect(sessionBody.sub).toBe(users.alice.record.id);
+    const items = sessionBody.items as Record<string, unknown>[];
+    expect(items).toHaveLength(1);
+    expect(Object.keys(items[0]!).sort()).toEqual(['created_at', 'device', 'expires_at', 'ip', 'methods', 'sid']);
+    expect(items[0]!.methods).toContain('pwd');
+    // No session key anywhere: the stored artifact's id is not shown.
+    const [stored] = await t.store.artifacts.listByOwner('session', `user:${users.alice.record.id}`);
+    expect(JSON.stringify(sessionBody)).not.toContain(stored!.id);
+
+    const consents = await call('GET', '/users/alice/consents', readToken);
+    expect(consents.status).toBe(200);
+    const [consent] = (await bodyOf(consents)).items as Record<string, unknown>[];
+    expect(consent).toMatchObject({ client_id: app.clientId, client_name: 'Photos', scope: expect.stringContaining('openid') });
+
+    expect((await call('DELETE', `/users/alice/consents/${consent!.id as string}`, readToken)).status).toBe(403);
+    const removed = await call('DELETE', `/users/alice/consents/${consent!.id as string}`, adminToken);
+    expect(removed.status).toBe(204);
+    expect((await t.store.consents.get(consent!.id as string))?.revokedAt).not.toBeNull();
+    expect((await bodyOf(await call('GET', '/users/alice/consents', adminToken))).items).toEqual([]);
+    // Its tokens stopped working.
+    expect((await t.get('/userinfo', { headers: { Authorization: `Bearer ${tokens.access_token}` } })).status).toBe(401);
+    const [event] = await t.store.audit.list({ type: 'admin.consent_revoked' });
+    expect(event).toMatchObject({ clientId: admin.clientId, details: { target_sub: users.alice.record.id, target_client_id: app.clientId } });
+
+    // Revoked already, someone else's or unknown: 404.
+    expect((await call('DELETE', `/users/alice/consents/${consent!.id as string}`, adminToken)).status).toBe(404);
+    await signIn(new Browser(t), t, app, users.bob, { scope: 'openid profile' });
+    const [bobs] = (await bodyOf(await call('GET', '/users/bob/consents', adminToken))).items as Record<string, unknown>[];
+    const wrongUser = await call('DELETE', `/users/alice/consents/${bobs!.id as string}`, adminToken);
+    expect(wrongUser.status).toBe(404);
+    expect(await bodyOf(wrongUser)).toEqual({ error: 'invalid_request', error_description: 'no standing consent of this user with this id' });
+    expect((await t.store.consents.get(bobs!.id as string))?.revokedAt).toBeNull();
+  });
+
+  it('refuses without a token or a scope, and answers 404 for an unknown user', async () => {
+    for (const [method, path] of [
+      ['GET', '/users/nobody/sessions'],
+      ['GET', '/users/nobody/consents'],
+      ['DELETE', '/users/nobody/consents/x'],
+    ] as const) {
+      expect((await call(method, path, undefined)).status, path).toBe(401);
+      const response = await call(method, path, adminToken);
+      expect(response.status, `${method} ${path}`).toBe(404);
+      expect((await bodyOf(response)).error_description).toBe('no user with this sub, username or email');
+    }
+    const plain = await t.register({ name: 'api', scope: 'read' });
+    expect((await call('GET', '/users/nobody/sessions', await t.issueToken(plain))).status).toBe(403);
+    // Sessions are ended by POST /users/{id}/sessions/revoke, not a DELETE here.
+    expect((await call('DELETE', '/users/nobody/sessions', adminToken)).status).toBe(405);
+  });
+});
