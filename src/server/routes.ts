@@ -80,6 +80,11 @@ export const ROUTES = {
   adminApiUser: '/admin/api/v1/users/:id',
   adminApiUserUnlock: '/admin/api/v1/users/:id/unlock',
   adminApiUserSessionsRevoke: '/admin/api/v1/users/:id/sessions/revoke',
+  adminApiUserSessions: '/admin/api/v1/users/:id/sessions',
+  adminApiUserConsents: '/admin/api/v1/users/:id/consents',
+  adminApiUserConsent: '/admin/api/v1/users/:id/consents/:consentId',
+  adminApiKeys: '/admin/api/v1/keys',
+  adminApiKeysRotate: '/admin/api/v1/keys/rotate',
 } as const;
 
 export type RouteName = keyof typeof ROUTES;

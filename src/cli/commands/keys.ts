@@ -1,5 +1,4 @@
-import { isPublished, keyRetentionMs, rotateSigningKeys } from '../../server/keys/signing-keys.js';
-import type { SigningKeyRecord } from '../../stores/contract.js';
+import { listSigningKeys, retentionFor, rotateKeys } from '../../server/admin/keys.js';
 import { configFrom, parseCommand } from '../args.js';
 import { printTable, UsageError, type CliIo } from '../io.js';
 import { openRuntime } from '../runtime.js';
@@ -26,24 +25,17 @@ export async function keysCommand(args: string[], io: CliIo, warn: (message: str
   const config = configFrom(values, io);
   const runtime = await openRuntime(config, warn);
   const now = Date.now();
-  const describe = (record: SigningKeyRecord) => ({
-    kid: record.kid,
-    alg: record.alg,
-    status: record.status,
-    published: isPublished(record, now, keyRetentionMs(Math.max(config.accessTokenTtl, config.idTokenTtl))),
-    created_at: new Date(record.createdAt).toISOString(),
-    retired_at: record.retiredAt === null ? null : new Date(record.retiredAt).toISOString(),
-  });
+  const retentionMs = retentionFor(config.accessTokenTtl, config.idTokenTtl);
   try {
     switch (action) {
       case 'list': {
-        printTable(io, values.json, (await runtime.store.keys.list()).map(describe), ['kid', 'alg', 'status', 'published', 'created_at', 'retired_at']);
+        printTable(io, values.json, await listSigningKeys(runtime.store, now, retentionMs), ['kid', 'alg', 'status', 'published', 'created_at', 'retired_at']);
         return 0;
       }
       case 'rotate': {
-        const fresh = await rotateSigningKeys(runtime.store, runtime.secretKeys, now);
+        const fresh = await rotateKeys(runtime.store, runtime.secretKeys, now, retentionMs);
         await runtime.audit('keys.rotated', { kids: fresh.map((key) => key.kid) });
-        printTable(io, values.json, fresh.map(describe), ['kid', 'alg', 'status', 'created_at']);
+        printTable(io, values.json, fresh, ['kid', 'alg', 'status', 'created_at']);
         return 0;
       }
     }

@@ -12,6 +12,10 @@ import {
   PAGE_LIMITS,
   registeredClientSchema,
   sessionsRevokedSchema,
+  signingKeyListSchema,
+  userConsentListSchema,
+  signingKeySchema,
+  userSessionListSchema,
   userCreateSchema,
   userListSchema,
   userSchema,
@@ -31,12 +35,16 @@ const COMPONENTS: readonly (readonly [name: string, schema: z.ZodType, io: 'inpu
   ['User', userSchema, 'output'],
   ['UserList', userListSchema, 'output'],
   ['SessionsRevoked', sessionsRevokedSchema, 'output'],
+  ['UserSessionList', userSessionListSchema, 'output'],
+  ['UserConsentList', userConsentListSchema, 'output'],
+  ['SigningKey', signingKeySchema, 'output'],
+  ['SigningKeyList', signingKeyListSchema, 'output'],
   ['Error', errorSchema, 'output'],
 ];
 
 /** The OpenAPI path of a route: `/admin/api/v1/clients/{id}` for `/admin/api/v1/clients/:id`. */
 function openApiPath(pattern: string): string {
-  return pattern.replace(/:([a-z]+)/g, '{$1}');
+  return pattern.replace(/:([A-Za-z]+)/g, '{$1}');
 }
 
 function ref(schema: z.ZodType): { $ref: string } {
@@ -57,6 +65,8 @@ function operationObject(operation: AdminOperation): Record<string, unknown> {
   if (operation.byId) {
     const what = operation.route.startsWith('adminApiUser') ? 'the user: sub, username or email' : 'the client_id';
     parameters.push({ name: 'id', in: 'path', required: true, description: what, schema: { type: 'string' } });
+    if (ROUTES[operation.route].includes(':consentId'))
+      parameters.push({ name: 'consentId', in: 'path', required: true, description: 'the consent id', schema: { type: 'string' } });
   }
   if (operation.paginated) {
     parameters.push(

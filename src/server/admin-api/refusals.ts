@@ -95,7 +95,10 @@ export function zodFields(error: z.ZodError): FieldError[] {
  * taken out, so nothing the request sent is repeated.
  */
 export function adminInputRefusal(error: AdminInputError): Response {
-  if (error instanceof AdminNotFoundError) return notFound(error.field === 'user' ? 'no user with this sub, username or email' : 'no client with this id');
+  if (error instanceof AdminNotFoundError) {
+    const what = { user: 'no user with this sub, username or email', consent: 'no standing consent of this user with this id' }[error.field];
+    return notFound(what ?? 'no client with this id');
+  }
   const message = error.message.slice(error.field.length + 2).replace(/".*"/s, 'the value');
   return invalidRequest('the request has invalid fields', [{ field: WIRE_NAMES[error.field] ?? error.field, message }]);
 }

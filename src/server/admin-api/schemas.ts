@@ -117,6 +117,55 @@ export const sessionsRevokedSchema = z
   })
   .describe('Sessions and tokens ended');
 
+/** `GET /users/{id}/sessions`: the user's sign-in sessions; never a session key. */
+export const userSessionListSchema = z
+  .object({
+    sub: z.string(),
+    items: z.array(
+      z.object({
+        sid: z.string().describe('the public session id (the ID token sid claim)'),
+        device: z.string().nullable().describe('browser and system, such as "Chrome on macOS"'),
+        ip: z.string().nullable().describe('the client address of the sign-in'),
+        methods: z.array(z.string()).describe('RFC 8176 authentication methods'),
+        created_at: timestamp,
+        expires_at: timestamp,
+      }),
+    ),
+  })
+  .describe("A user's sign-in sessions, newest first");
+
+/** `GET /users/{id}/consents`: the user's standing consents. */
+export const userConsentListSchema = z
+  .object({
+    sub: z.string(),
+    items: z.array(
+      z.object({
+        id: z.string(),
+        client_id: z.string(),
+        client_name: z.string().nullable(),
+        scope: z.string(),
+        created_at: timestamp,
+        updated_at: timestamp,
+      }),
+    ),
+  })
+  .describe("A user's standing consents to clients");
+
+/** A signing key: its public facts only, never the private half (nor the public JWK: that is the JWKS). */
+export const signingKeySchema = z
+  .object({
+    kid: z.string(),
+    alg: signingAlg,
+    status: z.enum(['active', 'retired']),
+    published: z.boolean().describe('active, or retired recently enough that tokens it signed may be live: in the JWKS'),
+    created_at: timestamp,
+    retired_at: timestamp.nullable(),
+  })
+  .describe('A signing key (public facts only)');
+
+/** `GET /keys` and `POST /keys/rotate`: keys, all (stored order) or the new ones. */
+export const signingKeyListSchema = z.object({ items: z.array(signingKeySchema) }).describe('Signing keys');
+
 /** A page of a list. */
 function pageOf<T extends z.ZodType>(item: T, description: string) {
   return z.object({ items: z.array(item), limit: z.int().min(1), offset: z.int().min(0) }).describe(description);

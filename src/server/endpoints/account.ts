@@ -1,4 +1,5 @@
 import { pathTo, urlTo } from '../routes.js';
+import { revokeConsentOf } from '../admin/user-sessions.js';
 import type { RegistrationResponseJSON } from '@simplewebauthn/server';
 import { auditEvent } from '../audit/events.js';
 import { StoreConflictError, type MfaFactorRecord } from '../../stores/contract.js';
@@ -600,9 +601,8 @@ export const accountEndOtherSessions = endpoint(
 
 /** Revokes the user's own, still active consent named by the form (others are silently ignored). */
 async function revokeAppAccess({ ctx, session, form }: AccountFormInput): Promise<Response> {
-  const consent = await ctx.store.consents.get(form.get('grant') ?? '');
-  if (consent?.subject === session.user.id && consent.revokedAt === null) {
-    await ctx.store.consents.revoke(consent.id, ctx.clock.now());
+  const consent = await revokeConsentOf(ctx.store, ctx.clock.now(), session.user.id, form.get('grant') ?? '');
+  if (consent) {
     await ctx.audit.record(auditEvent('consent.revoked', { client_id: consent.clientId, sub: session.user.id }));
   }
   return redirect(accountUrl(ctx, 'app-removed'));

@@ -3,6 +3,8 @@ import { NO_STORE, OAuthError } from '../../core/errors.js';
 import { StoreConflictError } from '../../stores/contract.js';
 import { describeClient, getClient, listClients, registerClient, removeClient, rotateClientSecret, updateClient } from '../admin/clients.js';
 import { AdminInputError } from '../admin/input-error.js';
+import { listSigningKeys, retentionFor, rotateKeys } from '../admin/keys.js';
+import { listUserConsents, listUserSessions, revokeUserConsent } from '../admin/user-sessions.js';
 import { createUser, describeUser, findUser, listUsers, removeUser, revokeUserSessions, unlockUser, updateUser } from '../admin/users.js';
 import { actorOf, authenticateAdmin, type AdminActor } from '../admin-api/authenticate.js';
 import { adminOpenApiDocument } from '../admin-api/openapi.js';
@@ -19,6 +21,8 @@ interface AdminCall<Body = unknown> {
   ctx: ServerContext;
   actor: AdminActor;
   id: string;
+  /** The route's other path parameters (`consentId`). */
+  params: Record<string, string>;
   body: Body;
   page: { limit: number; offset: number };
 }
@@ -66,6 +70,9 @@ const clientEvent = (type: `admin.${string}`, clientId: string, extra: AuditFiel
   { target_client_id: clientId, ...extra },
 ];
 const userEvent = (type: `admin.${string}`, sub: string, extra: AuditFields = {}): AdminResult['event'] => [type, { target_sub: sub, ...extra }];
+
+/** How long retired keys stay published, as the server's key ring counts it. */
+const keyRetention = (ctx: ServerContext): number => retentionFor(ctx.config.tokens.accessTokenTtl, ctx.config.tokens.idTokenTtl);
 
 /** Each operation's work: the same functions `gatehouse clients` and `gatehouse users` call (`server/admin/`). */
 const HANDLERS = {
@@ -152,6 +159,29 @@ const HANDLERS = {
       event: userEvent('admin.user_sessions_revoked', user.id, { sessions_ended: revoked.sessions }),
     };
   },
+  async listUserSessions({ ctx, id }) {
+    const sessions = await listUserSessions(ctx.store, id);
+    return { body: sessions, event: userEvent('admin.user_sessions_listed', sessions.sub, { count: sessions.items.length }) };
+  },
+  async listUserConsents({ ctx, id }) {
+    const consents = await listUserConsents(ctx.store, id);
+    return { body: consents, event: userEvent('admin.user_consents_listed', consents.sub, { count: consents.items.length }) };
+  },
+  async revokeUserConsent({ ctx, id, params }) {
+    const { sub, consent } = await revokeUserConsent(ctx.store, ctx.clock.now(), id, params.consentId ?? '');
+    return { event: userEvent('admin.consent_revoked', sub, { target_client_id: consent.clientId, consent_id: consent.id }) };
+  },
+  async listKeys({ ctx }) {
+    const items = await listSigningKeys(ctx.store, ctx.clock.now(), keyRetention(ctx));
+    return { body: { items }, event: ['admin.keys_listed', { count: items.length }] };
+  },
+  async rotateKeys({ ctx }) {
+    const now = ctx.clock.now();
+    const items = await rotateKeys(ctx.store, ctx.secrets, now, keyRetention(ctx));
+    // This process signs with the new keys at once; others pick them up at their next key refresh.
+    await ctx.keys.refresh(now);
+    return { body: { items }, event: ['admin.keys_rotated', { kids: items.map((key) => key.kid) }] };
+  },
 } satisfies Record<AdminOperationId, AdminHandler>;
 
 /** Records an admin call with its caller: the acting client (and its subject) and the outcome. */
@@ -170,7 +200,7 @@ const UNIQUE_FIELDS = new Set(['username', 'email']);
  */
 function adminApiEndpoint(operation: AdminOperation) {
   const handle = (call: AdminCall<never>): Promise<AdminResult> => HANDLERS[operation.id as AdminOperationId](call);
-  return async (ctx: ServerContext, request: Request, id: string): Promise<Response> => {
+  return async (ctx: ServerContext, request: Request, id: string, params: Record<string, string> = {}): Promise<Response> => {
     let actor: AdminActor | undefined;
     const refused = async (response: Response, reason: string): Promise<Response> => {
       if (actor) await auditCall(ctx, actor, ['admin.request_refused', { operation: operation.id, status: response.status, reason }]);
@@ -196,7 +226,7 @@ function adminApiEndpoint(operation: AdminOperation) {
         if (read instanceof Response) return await refused(read, 'invalid_body');
         body = read.body;
       }
-      const result = await handle({ ctx, actor, id, body: body as never, page });
+      const result = await handle({ ctx, actor, id, params, body: body as never, page });
       await auditCall(ctx, actor, result.event);
       if (result.body === undefined) return new Response(null, { status: operation.status, headers: NO_STORE });
       return json(result.body, operation.status, NO_STORE);

@@ -115,6 +115,7 @@ describe('authentication (RFC 6750)', () => {
       ['DELETE', '/users/nobody'],
       ['POST', '/users/nobody/unlock'],
       ['POST', '/users/nobody/sessions/revoke'],
+      ['POST', '/keys/rotate'],
     ];
     for (const [method, path, body] of writes) {
       const response = await call(method, path, readToken, body);
@@ -130,7 +131,7 @@ describe('authentication (RFC 6750)', () => {
   });
 
   it('lets a read-only token read', async () => {
-    for (const path of ['/clients', `/clients/${admin.clientId}`, '/users', '/openapi.json']) {
+    for (const path of ['/clients', `/clients/${admin.clientId}`, '/users', '/openapi.json', '/keys']) {
       expect((await call('GET', path, readToken)).status, path).toBe(200);
     }
   });
@@ -382,5 +383,115 @@ describe('users', () => {
       expect(response.status, `${method} ${path}`).toBe(404);
       expect(await bodyOf(response)).toEqual({ error: 'invalid_request', error_description: 'no user with this sub, username or email' });
     }
+  });
+});
+
+describe('signing keys', () => {
+  /** The `kid` in the protected header of a JWT. */
+  const kidOf = (jwt: string): string => (JSON.parse(Buffer.from(jwt.split('.')[0]!, 'base64url').toString()) as { kid: string }).kid;
+
+  it('lists the keys without any private part, and rotates them as gatehouse keys rotate does', async () => {
+    const listed = await call('GET', '/keys', readToken);
+    expect(listed.status).toBe(200);
+    const before = (await bodyOf(listed)).items as Record<string, unknown>[];
+    expect(before.map((key) => key.alg).sort()).toEqual(['ES256', 'RS256']);
+    for (const key of before) {
+      expect(Object.keys(key).sort()).toEqual(['alg', 'created_at', 'kid', 'published', 'retired_at', 'status']);
+      expect(key).toMatchObject({ status: 'active', published: true, retired_at: null });
+    }
+    const text = JSON.stringify(before);
+    expect(text).not.toMatch(/"d"|private|encrypted/i);
+
+    t.clock.advance(1000);
+    const rotated = await call('POST', '/keys/rotate', adminToken);
+    expect(rotated.status).toBe(200);
+    const fresh = (await bodyOf(rotated)).items as Record<string, unknown>[];
+    expect(fresh.map((key) => key.alg).sort()).toEqual(['ES256', 'RS256']);
+    expect(fresh.every((key) => key.status === 'active' && !before.some((old) => old.kid === key.kid))).toBe(true);
+
+    const after = (await bodyOf(await call('GET', '/keys', adminToken))).items as Record<string, unknown>[];
+    expect(after).toHaveLength(4);
+    for (const old of before) {
+      expect(after.find((key) => key.kid === old.kid)).toMatchObject({ status: 'retired', published: true, retired_at: expect.any(String) });
+    }
+    // This server signs with the new key at once, and the old tokens still work.
+    const token = await t.issueToken(admin, { scope: 'admin' });
+    expect(fresh.map((key) => key.kid)).toContain(kidOf(token));
+    expect((await call('GET', '/keys', token)).status).toBe(200);
+    expect((await call('GET', '/keys', adminToken)).status).toBe(200);
+
+    const events = await t.store.audit.list({ type: 'admin.keys_rotated' });
+    expect(events).toHaveLength(1);
+    // The kids are there, though the audit redaction masks them as it masks any long random-looking run (as for keys.rotated).
+    expect(events[0]).toMatchObject({ clientId: admin.clientId, details: { kids: [expect.any(String), expect.any(String)] } });
+  });
+
+  it('refuses without a token, and answers 405 for other methods', async () => {
+    expect((await call('GET', '/keys', undefined)).status).toBe(401);
+    expect((await call('POST', '/keys/rotate', undefined)).status).toBe(401);
+    expect((await call('POST', '/keys', adminToken)).status).toBe(405);
+    expect((await call('GET', '/keys/rotate', adminToken)).status).toBe(405);
+    expect((await t.store.keys.list()).length).toBe(2);
+  });
+});
+
+describe("a user's sessions and consents", () => {
+  it('lists sessions without keys, lists consents, and revokes one as Remove access does', async () => {
+    const users = await seedUsers(t.store);
+    const app = await registerFlowClient(t, { name: 'Photos', scope: 'openid profile' });
+    const tokens = await signIn(new Browser(t), t, app, users.alice, { scope: 'openid profile' });
+
+    const sessions = await call('GET', `/users/${users.alice.record.id}/sessions`, readToken);
+    expect(sessions.status).toBe(200);
+    const sessionBody = await bodyOf(sessions);
+    expect(sessionBody.sub).toBe(users.alice.record.id);
+    const items = sessionBody.items as Record<string, unknown>[];
+    expect(items).toHaveLength(1);
+    expect(Object.keys(items[0]!).sort()).toEqual(['created_at', 'device', 'expires_at', 'ip', 'methods', 'sid']);
+    expect(items[0]!.methods).toContain('pwd');
+    // No session key anywhere: the stored artifact's id is not shown.
+    const [stored] = await t.store.artifacts.listByOwner('session', `user:${users.alice.record.id}`);
+    expect(JSON.stringify(sessionBody)).not.toContain(stored!.id);
+
+    const consents = await call('GET', '/users/alice/consents', readToken);
+    expect(consents.status).toBe(200);
+    const [consent] = (await bodyOf(consents)).items as Record<string, unknown>[];
+    expect(consent).toMatchObject({ client_id: app.clientId, client_name: 'Photos', scope: expect.stringContaining('openid') });
+
+    expect((await call('DELETE', `/users/alice/consents/${consent!.id as string}`, readToken)).status).toBe(403);
+    const removed = await call('DELETE', `/users/alice/consents/${consent!.id as string}`, adminToken);
+    expect(removed.status).toBe(204);
+    expect((await t.store.consents.get(consent!.id as string))?.revokedAt).not.toBeNull();
+    expect((await bodyOf(await call('GET', '/users/alice/consents', adminToken))).items).toEqual([]);
+    // Its tokens stopped working.
+    expect((await t.get('/userinfo', { headers: { Authorization: `Bearer ${tokens.access_token}` } })).status).toBe(401);
+    const [event] = await t.store.audit.list({ type: 'admin.consent_revoked' });
+    expect(event).toMatchObject({ clientId: admin.clientId, details: { target_sub: users.alice.record.id, target_client_id: app.clientId } });
+
+    // Revoked already, someone else's or unknown: 404.
+    expect((await call('DELETE', `/users/alice/consents/${consent!.id as string}`, adminToken)).status).toBe(404);
+    await signIn(new Browser(t), t, app, users.bob, { scope: 'openid profile' });
+    const [bobs] = (await bodyOf(await call('GET', '/users/bob/consents', adminToken))).items as Record<string, unknown>[];
+    const wrongUser = await call('DELETE', `/users/alice/consents/${bobs!.id as string}`, adminToken);
+    expect(wrongUser.status).toBe(404);
+    expect(await bodyOf(wrongUser)).toEqual({ error: 'invalid_request', error_description: 'no standing consent of this user with this id' });
+    expect((await t.store.consents.get(bobs!.id as string))?.revokedAt).toBeNull();
+  });
+
+  it('refuses without a token or a scope, and answers 404 for an unknown user', async () => {
+    for (const [method, path] of [
+      ['GET', '/users/nobody/sessions'],
+      ['GET', '/users/nobody/consents'],
+      ['DELETE', '/users/nobody/consents/x'],
+    ] as const) {
+      expect((await call(method, path, undefined)).status, path).toBe(401);
+      const response = await call(method, path, adminToken);
+      expect(response.status, `${method} ${path}`).toBe(404);
+      expect((await bodyOf(response)).error_description).toBe('no user with this sub, username or email');
+    }
+    const plain = await t.register({ name: 'api', scope: 'read' });
+    expect((await call('GET', '/users/nobody/sessions', await t.issueToken(plain))).status).toBe(403);
+    // Sessions are ended by POST /users/{id}/sessions/revoke, not a DELETE here.
+    expect((await call('DELETE', '/users/nobody/sessions', adminToken)).status).toBe(405);
   });
 });

@@ -80,13 +80,13 @@ describe('the OpenAPI document of the admin API', () => {
   it('lists every admin route of the route table, and nothing else', () => {
     const adminRoutes = Object.values(ROUTES)
       .filter((path) => path.startsWith('/admin/api/v1/'))
-      .map((path) => path.replace(/:([a-z]+)/g, '{$1}'));
+      .map((path) => path.replace(/:([A-Za-z]+)/g, '{$1}'));
     expect(Object.keys(doc.paths).sort()).toEqual(adminRoutes.sort());
   });
 
   it('documents only operations the server answers, and the server answers only documented ones', async () => {
     for (const [path, operations] of Object.entries(doc.paths)) {
-      const concrete = path.replace('{id}', 'no-such-id');
+      const concrete = path.replace('{id}', 'no-such-id').replace('{consentId}', 'no-such-consent');
       for (const method of METHODS) {
         const documented = method.toLowerCase() in operations;
         const response = await call(method, concrete, method === 'PATCH' ? { disabled: true } : undefined);
@@ -126,6 +126,11 @@ describe('the OpenAPI document of the admin API', () => {
     await expectDocumented('GET', '/admin/api/v1/users', await call('GET', '/admin/api/v1/users'));
     await expectDocumented('PATCH', '/admin/api/v1/users/{id}', await call('PATCH', `/admin/api/v1/users/${user.sub as string}`, { disabled: true }));
     await expectDocumented('POST', '/admin/api/v1/users/{id}/sessions/revoke', await call('POST', '/admin/api/v1/users/dora/sessions/revoke'));
+    await expectDocumented('GET', '/admin/api/v1/users/{id}/sessions', await call('GET', '/admin/api/v1/users/dora/sessions'));
+    await expectDocumented('GET', '/admin/api/v1/users/{id}/consents', await call('GET', '/admin/api/v1/users/dora/consents'));
+    await expectDocumented('DELETE', '/admin/api/v1/users/{id}/consents/{consentId}', await call('DELETE', '/admin/api/v1/users/dora/consents/x'));
+    await expectDocumented('GET', '/admin/api/v1/keys', await call('GET', '/admin/api/v1/keys'));
+    await expectDocumented('POST', '/admin/api/v1/keys/rotate', await call('POST', '/admin/api/v1/keys/rotate'));
   });
 
   it('documents request bodies that accept what the endpoints accept', () => {
