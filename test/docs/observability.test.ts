@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { auditEventToEcs } from '../../src/server/audit/ecs.js';
 import { createMetrics } from '../../src/server/observability/metrics.js';
-import { isEmittedEcsField } from '../helpers/ecs-fields.js';
+import { auditLine, isEmittedEcsField } from '../helpers/ecs-fields.js';
 import { parse as parseYaml } from 'yaml';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -33,20 +33,7 @@ function keys(value: unknown): string[] {
 }
 
 /** Whether Gatehouse records `type` with an ECS category (see src/server/audit/ecs.ts). */
-const isKnownEventType = (type: string) =>
-  auditEventToEcs({
-    seq: 1,
-    type,
-    outcome: 'success',
-    request_id: null,
-    client_id: null,
-    subject: null,
-    ip: null,
-    user_agent: null,
-    details: {},
-    prev_hash: null,
-    hash: null,
-  })['event.category'] !== undefined;
+const isKnownEventType = (type: string) => auditEventToEcs(auditLine(type))['event.category'] !== undefined;
 
 const RECIPES = [
   'docs/deployment.md',

@@ -4,6 +4,7 @@
  * and a check of one log line against them. The docs' recipes are checked against the same table.
  */
 import { isIP } from 'node:net';
+import type { AuditLine } from '../../src/server/audit/ecs.js';
 
 /** ECS field types, as far as a JSON value can show them. */
 export type EcsFieldType = 'date' | 'keyword' | 'long' | 'ip' | 'match_only_text' | 'wildcard';
@@ -149,4 +150,22 @@ export function ecsProblems(line: Record<string, unknown>): string[] {
     if (allowed) for (const item of values) if (!allowed.includes(String(item))) problems.push(`${field}: ${JSON.stringify(item)} is not an ECS allowed value`);
   }
   return problems;
+}
+
+/** An audit event as the audit log writes it to stdout, before the ECS mapping: `type` and `outcome`, the rest empty unless given. */
+export function auditLine(type: string, outcome: 'success' | 'failure' = 'success', extra: Partial<AuditLine> = {}): AuditLine {
+  return {
+    seq: 12,
+    type,
+    outcome,
+    request_id: null,
+    client_id: null,
+    subject: null,
+    ip: null,
+    user_agent: null,
+    details: {},
+    prev_hash: null,
+    hash: null,
+    ...extra,
+  };
 }

@@ -1,76 +1,38 @@
 /**
  * Security review of issue 17 (sign-up, verification, forgotten passwords, sign-in by email, the
  * account page's details, invitations): each test is an attack from the outside, through the fetch
- * handler, with the development outbox as the email sender. The few outbox helpers are copied here
- * on purpose (test/helpers/account(s).ts are being merged).
+ * handler, with the development outbox as the email and SMS sender (test/helpers/accounts.ts).
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { silentLogger } from '../../../src/core/logger.js';
 import { inviteUser } from '../../../src/server/accounts/invitations.js';
-import { createAuditLog } from '../../../src/server/audit/audit-log.js';
-import { resolveOptions } from '../../../src/server/options.js';
-import { createDevOutboxSender, readOutbox, type OutboxEntry } from '../../../src/server/mfa/senders/dev-outbox.js';
-import type { EmailTemplate } from '../../../src/server/mfa/senders/sender.js';
-import { FakeClock, T0 } from '../../helpers/fake-clock.js';
-import { authorizeParams, authorizeUrl, Browser, expectPage, pkce, startFlow, type Flow, type Page } from '../../helpers/flow.js';
+import { readOutbox } from '../../../src/server/mfa/senders/dev-outbox.js';
+import {
+  closeOutboxFlows,
+  invitationContext,
+  postAccountForm as post,
+  settle,
+  startOutboxFlow,
+  waitForEmail,
+  type OutboxFlow,
+} from '../../helpers/accounts.js';
+import { authorizeParams, authorizeUrl, Browser, expectPage, pkce, type Page } from '../../helpers/flow.js';
 import { expectMfaChallenge, factorContext, giveContact, giveTotp, isAccountPage, isMfaChallenge, openAccount, submitMfa, textOf } from '../../helpers/mfa.js';
-import { ISSUER, SECRET, type TestServerOptions } from '../../helpers/server.js';
+import { SECRET, type TestServerOptions } from '../../helpers/server.js';
 import { parseForms } from '../../helpers/user-agent.js';
 
 const ALICE = 'alice@example.com';
 const NEW_PASSWORD = 'correct horse battery staple';
 
-interface Setup extends Flow {
-  clock: FakeClock;
-  outbox: string;
-}
-
-let dir: string | undefined;
-let setup: Setup | undefined;
+let setup: OutboxFlow | undefined;
 afterEach(async () => {
-  await pause(100);
-  await setup?.server.server.close();
-  if (dir) rmSync(dir, { recursive: true, force: true });
+  await closeOutboxFlows();
   setup = undefined;
-  dir = undefined;
 });
 
-const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** alice, bob and a client; the outbox carries email (and SMS); proof of work off. */
-async function setUp(options: TestServerOptions = {}): Promise<Setup> {
-  dir = mkdtempSync(join(tmpdir(), 'gh-attacks-'));
-  const outbox = join(dir, 'outbox.jsonl');
-  const sender = createDevOutboxSender({ file: outbox, log: () => undefined });
-  const clock = options.clock ?? new FakeClock(T0 + 15_000);
-  const flow = await startFlow({
-    ...options,
-    clock,
-    mfa: { recentAuthSeconds: 300, ...options.mfa, senders: { email: sender, sms: sender, ...options.mfa?.senders } },
-    accounts: { proofOfWork: 0, ...options.accounts },
-  });
-  setup = { ...flow, clock, outbox };
+/** alice, bob and a client; the outbox carries email and SMS; proof of work off. */
+async function setUp(options: TestServerOptions = {}): Promise<OutboxFlow> {
+  setup = await startOutboxFlow(options, { sms: true });
   return setup;
-}
-
-/** Waits (up to 5 s) for the `count`-th email of `template` to `to`. */
-async function waitForEmail(outbox: string, to: string, template: EmailTemplate, count = 1): Promise<OutboxEntry> {
-  for (let i = 0; i < 250; i += 1) {
-    const sent = (await readOutbox(outbox).catch(() => [])).filter((entry) => entry.to === to && entry.purpose === template);
-    if (sent.length >= count) return sent[count - 1]!;
-    await pause(20);
-  }
-  throw new Error(`no ${template} email to ${to}`);
-}
-
-/** Submits the form of `page` whose action (without its query) ends with `path`. */
-function post(browser: Browser, page: Page, path: string, values: Record<string, string>): Promise<Page> {
-  const form = parseForms(page.body).find((candidate) => candidate.action.split('?')[0]!.endsWith(path));
-  if (!form) throw new Error(`no ${path} form on ${page.url}:\n${page.body.slice(0, 600)}`);
-  return browser.open(new URL(form.action, page.url).href, { method: 'POST', form: { ...form.fields, ...values } });
 }
 
 /** "Forgot password?" for `address`, in `browser`; the emailed link. */
@@ -181,7 +143,7 @@ describe('one mailbox is one factor', () => {
     // The second step refuses to send a code to the mailbox just used…
     const sent = await submitMfa(thief, mfa, 'send', { factor: factor.id });
     expect(textOf(sent.body)).toContain('use another way to verify');
-    await pause(100);
+    await settle(5);
     expect((await readOutbox(setup!.outbox)).filter((entry) => entry.purpose === 'sign_in')).toEqual([]);
     // …and refuses a code of that factor got otherwise (alice signing in with her password meanwhile).
     const alice = new Browser(server);
@@ -205,7 +167,7 @@ describe('one mailbox is one factor', () => {
     const refused = await thief.open(new URL(send.action, page.url).href, { form: send.fields });
     expect(refused.status).toBe(401);
     expect(textOf(refused.body)).toContain('use another way to verify');
-    await pause(100);
+    await settle(5);
     expect((await readOutbox(setup!.outbox)).filter((entry) => entry.purpose === 'sign_in')).toEqual([]);
     expect(refused.body).not.toContain('autocomplete="new-password"');
   });
@@ -282,7 +244,7 @@ describe('the sign-up form as a way to mail strangers', () => {
     const lure = 'Your account is locked.\nCall +1 555 0100 or visit https://evil.example/unlock now';
     const sent = await browser.submit(form, { email: 'victim@example.org', name: lure, password: NEW_PASSWORD });
     expect(sent.status).toBeLessThan(500);
-    await pause(300);
+    await settle(15);
     const emails = (await readOutbox(setup!.outbox).catch(() => [])).filter((entry) => entry.to === 'victim@example.org');
     for (const email of emails) {
       expect(email.text).not.toContain('evil.example');
@@ -298,13 +260,7 @@ describe('the sign-up form as a way to mail strangers', () => {
 
 describe('invitations', () => {
   async function invite(email: string): Promise<string> {
-    const { server } = setup!;
-    const sender = createDevOutboxSender({ file: setup!.outbox, log: () => undefined });
-    const options = { mfa: { senders: { email: sender } } };
-    const config = resolveOptions({ issuer: ISSUER, secret: SECRET, store: server.store, ...options });
-    const audit = createAuditLog({ store: server.store, secretKeys: server.secretKeys, logger: silentLogger(), clock: server.clock });
-    const ctx = { store: server.store, clock: server.clock, secrets: server.secretKeys, config, audit };
-    return (await inviteUser(ctx, { email }, { requireEmail: true })).link;
+    return (await inviteUser(invitationContext(setup!.server, setup!.outbox), { email }, { requireEmail: true })).link;
   }
 
   it('the name chosen on the invitation page follows the profile rules (one line, no bidirectional override, 100 characters)', async () => {
@@ -332,7 +288,7 @@ describe('account enumeration through the email change', () => {
     await post(browser, await browser.open('/account'), '/account/email', { email: 'bob@example.com' });
     const notices = await waitForEmail(setup!.outbox, ALICE, 'email_changed', 2).catch(() => undefined);
     expect(notices).toBeDefined();
-    await pause(100);
+    await settle(5);
     expect((await readOutbox(setup!.outbox)).filter((entry) => entry.to === 'bob@example.com')).toEqual([]);
   });
 });

@@ -7,7 +7,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { auditEventToEcs, ECS_EVENT_KINDS, type AuditLine } from '../../../src/server/audit/ecs.js';
+import { auditEventToEcs, ECS_EVENT_KINDS } from '../../../src/server/audit/ecs.js';
+import { auditLine as line } from '../../helpers/ecs-fields.js';
 
 /** ECS 8 `event.category` allowed values and the `event.type` values each expects. */
 const ECS_ALLOWED_TYPES: Record<string, readonly string[]> = {
@@ -20,21 +21,6 @@ const ECS_ALLOWED_TYPES: Record<string, readonly string[]> = {
 };
 
 const REPO_ROOT = fileURLToPath(new URL('../../..', import.meta.url));
-
-const line = (type: string, outcome: 'success' | 'failure', extra: Partial<AuditLine> = {}): AuditLine => ({
-  seq: 12,
-  type,
-  outcome,
-  request_id: null,
-  client_id: null,
-  subject: null,
-  ip: null,
-  user_agent: null,
-  details: {},
-  prev_hash: null,
-  hash: null,
-  ...extra,
-});
 
 describe('auditEventToEcs', () => {
   it.each<[string, 'success' | 'failure', string[], string[]]>([
