@@ -8,7 +8,6 @@ import { resolveOptions, type AuthorizationServerOptions } from './options.js';
 import { createRouter } from './router.js';
 import { createMetrics, instrumentStore } from './observability/index.js';
 import { createAuditLog } from './audit/audit-log.js';
-import { auditEvent } from './audit/events.js';
 import { purgeDeletedAccounts } from './accounts/account-deletion.js';
 import { RateLimits } from './protection/rate-limits.js';
 import { parseIpRanges } from './protection/ip-ranges.js';
@@ -114,7 +113,7 @@ export function createAuthorizationServer(options: AuthorizationServerOptions): 
     timers.push(
       every(config.keys.refreshInterval * 1000, () => keys.refresh(clock.now()), logger, 'signing key refresh'),
       every(PURGE_INTERVAL_MS, () => store.artifacts.purgeExpired(clock.now()), logger, 'artifact purge'),
-      every(PURGE_INTERVAL_MS, () => removeDeletedAccounts(ctx), logger, 'deleted-account sweep'),
+      every(PURGE_INTERVAL_MS, () => purgeDeletedAccounts(store, clock, ctx.audit), logger, 'deleted-account sweep'),
     );
   };
   const ready = initialise();
@@ -151,13 +150,6 @@ export function createAuthorizationServer(options: AuthorizationServerOptions): 
       return JSON.parse(secrets.decrypt(identity.encryptedTokens, identityContext(identity.provider, identity.subject))) as TokenSet;
     },
   };
-}
-
-/** Removes the accounts whose deletion grace period is over (`accounts.deletionGraceDays`), each recorded. */
-async function removeDeletedAccounts(ctx: Pick<Capabilities, 'audit' | 'clock' | 'store'>): Promise<void> {
-  for (const user of await purgeDeletedAccounts(ctx.store, ctx.clock)) {
-    await ctx.audit.record(auditEvent('user.removed', { sub: user.id, by: 'deletion_grace' }));
-  }
 }
 
 function every(ms: number, task: () => Promise<unknown>, logger: Capabilities['logger'], name: string): NodeJS.Timeout {

@@ -132,8 +132,7 @@ export async function usersCommand(args: string[], io: CliIo, warn: (message: st
         return 0;
       }
       case 'purge-deleted': {
-        const removed = await purgeDeletedAccounts(store, systemClock);
-        for (const user of removed) await runtime.audit('user.removed', { sub: user.id, by: 'deletion_grace' });
+        const removed = await purgeDeletedAccounts(store, systemClock, runtime.auditLog);
         io.stderr.write(`removed ${removed.length} deleted account(s) whose grace period is over\n`);
         return 0;
       }

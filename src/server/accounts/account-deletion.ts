@@ -1,6 +1,8 @@
 import type { Clock } from '../../core/clock.js';
 import type { Store, UserRecord } from '../../stores/contract.js';
 import { AdminInputError } from '../admin/input-error.js';
+import type { AuditLog } from '../audit/audit-log.js';
+import { auditEvent } from '../audit/events.js';
 import { removeUser } from '../admin/users.js';
 import { revokeUserAccess } from '../admin/user-access.js';
 
@@ -73,11 +75,12 @@ export async function deletionDueAt(store: Store, userId: string): Promise<numbe
 }
 
 /**
- * Removes the accounts whose grace period is over (as `removeUser` does); returns the removed
- * users. The server runs it with its periodic artifact purge; `gatehouse users purge-deleted` runs
- * it at once. A mark is used up first (atomically), so two sweeps never remove one account twice.
+ * Removes the accounts whose grace period is over (as `removeUser` does), each recorded as
+ * `user.removed` (`by: "deletion_grace"`); returns the removed users. The server runs it with its
+ * periodic artifact purge; `gatehouse users purge-deleted` runs it at once. A mark is used up first
+ * (atomically), so two sweeps never remove one account twice.
  */
-export async function purgeDeletedAccounts(store: Store, clock: Clock): Promise<UserRecord[]> {
+export async function purgeDeletedAccounts(store: Store, clock: Clock, audit: Pick<AuditLog, 'record'>): Promise<UserRecord[]> {
   const now = clock.now();
   const removed: UserRecord[] = [];
   for (const mark of await store.artifacts.listByOwner<DeletionMark>(DELETION_MARK, MARKS_OWNER, SWEEP_BATCH)) {
@@ -85,7 +88,9 @@ export async function purgeDeletedAccounts(store: Store, clock: Clock): Promise<
     if (!(await store.artifacts.consume(DELETION_MARK, mark.id, now))) continue;
     await store.artifacts.delete(DELETION_MARK, mark.id);
     try {
-      removed.push(await removeUser(store, clock, mark.id));
+      const user = await removeUser(store, clock, mark.id);
+      await audit.record(auditEvent('user.removed', { sub: user.id, by: 'deletion_grace' }));
+      removed.push(user);
     } catch (error) {
       // Removed meanwhile by an operator: nothing left to do.
       if (!(error instanceof AdminInputError)) throw error;

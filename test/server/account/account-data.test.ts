@@ -3,6 +3,8 @@
  * sign-in, and deleting the account, at once or after a grace period (restored, or swept when due).
  */
 import { afterEach, describe, expect, it } from 'vitest';
+import { silentLogger } from '../../../src/core/logger.js';
+import { createAuditLog } from '../../../src/server/audit/audit-log.js';
 import { deletionDueAt, purgeDeletedAccounts, restoreDeletedAccount } from '../../../src/server/accounts/account-deletion.js';
 import { SESSION, userOwner } from '../../../src/server/session/sessions.js';
 import {
@@ -165,6 +167,7 @@ describe('deleting the account', () => {
     const setup = await setUpAccounts({ accounts: { deletionGraceDays: 7 } });
     const { server, users, clock } = setup;
     const bob = users.bob.record;
+    const setupAudit = createAuditLog({ store: server.store, secretKeys: server.secretKeys, logger: silentLogger(), clock });
     const browser = new Browser(server);
     let page = await openDeletePage(browser, await openAccount(browser, users.bob));
     expect(textOf(page.body)).toContain('removed after 7 days');
@@ -187,10 +190,10 @@ describe('deleting the account', () => {
     deleted = await post(back, page, '/account/delete', { confirm: 'DELETE', current_password: users.bob.password });
     expect(textOf(deleted.body)).toContain('Your account is deleted');
     clock.advance(6 * DAY_MS);
-    expect(await purgeDeletedAccounts(server.store, clock)).toEqual([]);
+    expect(await purgeDeletedAccounts(server.store, clock, setupAudit)).toEqual([]);
     expect(await server.store.users.get(bob.id)).toBeDefined();
     clock.advance(DAY_MS + 1000);
-    expect((await purgeDeletedAccounts(server.store, clock)).map((user) => user.id)).toEqual([bob.id]);
+    expect((await purgeDeletedAccounts(server.store, clock, setupAudit)).map((user) => user.id)).toEqual([bob.id]);
     expect(await server.store.users.get(bob.id)).toBeUndefined();
     await expect(restoreDeletedAccount(server.store, clock, bob)).rejects.toThrow('is not waiting for deletion');
   });
