@@ -49,17 +49,9 @@ function issueMessage(issue: z.core.$ZodIssue): string {
     case 'invalid_type':
       return issue.input === undefined ? 'is required' : `must be ${issue.expected === 'int' ? 'a whole number' : `of type ${issue.expected}`}`;
     case 'too_small':
-      return issue.origin === 'string'
-        ? `must be at least ${String(issue.minimum)} characters`
-        : issue.origin === 'array'
-          ? `must have at least ${String(issue.minimum)} entries`
-          : `must be at least ${String(issue.minimum)}`;
+      return boundMessage('at least', issue.origin, issue.minimum);
     case 'too_big':
-      return issue.origin === 'string'
-        ? `must be at most ${String(issue.maximum)} characters`
-        : issue.origin === 'array'
-          ? `must have at most ${String(issue.maximum)} entries`
-          : `must be at most ${String(issue.maximum)}`;
+      return boundMessage('at most', issue.origin, issue.maximum);
     case 'invalid_value':
       return `must be one of ${issue.values.map(String).join(', ')}`;
     case 'invalid_format':
@@ -69,6 +61,13 @@ function issueMessage(issue: z.core.$ZodIssue): string {
     default:
       return 'is not valid';
   }
+}
+
+/** A length or size bound in words: "must be at least 3 characters", "must have at most 10 entries". */
+function boundMessage(which: 'at least' | 'at most', origin: string, bound: number | bigint): string {
+  if (origin === 'string') return `must be ${which} ${String(bound)} characters`;
+  if (origin === 'array') return `must have ${which} ${String(bound)} entries`;
+  return `must be ${which} ${String(bound)}`;
 }
 
 /** A member name from the request, bounded and printable, for `field`. */
