@@ -91,9 +91,18 @@ export interface UserRecord {
   passwordHash: string | null;
   profile: UserProfile;
   disabled: boolean;
+  /**
+   * What the user may administer, beyond their own account: `admin` opens the admin console and
+   * lets the user obtain `admin`/`admin:read` tokens for the admin API (granted with `gatehouse users
+   * grant-admin`). Empty for everyone else.
+   */
+  roles: UserRole[];
   createdAt: number;
   updatedAt: number;
 }
+
+/** Roles a user can hold (see {@link UserRecord.roles}). */
+export type UserRole = 'admin';
 
 /**
  * A link between a user and an account at an upstream provider (Google, GitHub, any OpenID

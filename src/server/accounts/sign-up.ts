@@ -122,6 +122,7 @@ export async function completeSignUp(ctx: Pick<AccountsContext, 'audit' | 'clock
         passwordHash,
         profile,
         disabled: false,
+        roles: [],
         createdAt: now,
         updatedAt: now,
       };

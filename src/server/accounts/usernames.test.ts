@@ -12,6 +12,7 @@ const userOf = (username: string, email: string | null): UserRecord => ({
   passwordHash: null,
   profile: {},
   disabled: false,
+  roles: [],
   createdAt: 0,
   updatedAt: 0,
 });

@@ -59,6 +59,7 @@ export async function createUser(store: Store, input: NewUserInput, now: number)
     passwordHash: input.password === undefined ? null : await hashPassword(input.password),
     profile: { ...input.profile, ...(input.name ? { name: input.name } : {}) },
     disabled: false,
+    roles: [],
     createdAt: now,
     updatedAt: now,
   };

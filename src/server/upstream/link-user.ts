@@ -102,6 +102,7 @@ async function createUpstreamUser(
       passwordHash: null,
       profile: { ...(profile.name ? { name: profile.name } : {}), ...(profile.picture?.startsWith('https://') ? { picture: profile.picture } : {}) },
       disabled: false,
+      roles: [],
       createdAt: now,
       updatedAt: now,
     };

@@ -33,6 +33,7 @@ export function makeUser(overrides: Partial<UserRecord> = {}): UserRecord {
     passwordHash: '$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA',
     profile: { name: 'Alice' },
     disabled: false,
+    roles: [],
     createdAt: T0,
     updatedAt: T0,
     ...overrides,

@@ -148,6 +148,14 @@ export function describeStoreContract(name: string, factory: (clock: Clock) => P
         expect(await store.users.get('nope')).toBeUndefined();
       });
 
+      it("keeps a user's roles through create, update and list", async () => {
+        await store.users.create(makeUser({ roles: ['admin'] }));
+        expect((await store.users.get('user-1'))?.roles).toEqual(['admin']);
+        await store.users.update(makeUser({ roles: [], updatedAt: T0 + 1 }));
+        expect((await store.users.get('user-1'))?.roles).toEqual([]);
+        expect((await store.users.list()).map((user) => user.roles)).toEqual([[]]);
+      });
+
       it('finds a user by username or email, case-insensitively', async () => {
         const user = makeUser();
         await store.users.create(user);

@@ -6,7 +6,8 @@ import type { SqlContext } from './context.js';
 import type { UserIdentitiesTable, UsersTable } from './schema.js';
 import { statement } from './statements.js';
 
-type UserData = Pick<UserRecord, 'profile' | 'emailVerified' | 'disabled'>;
+/** The `data` column; `roles` is absent from rows written before roles existed. */
+type UserData = Pick<UserRecord, 'profile' | 'emailVerified' | 'disabled'> & { roles?: UserRecord['roles'] };
 
 type UserRow = Selectable<UsersTable>;
 const COLUMNS = 'id, username, email, password_hash, data, created_at, updated_at';
@@ -126,7 +127,7 @@ function userField(constraint: string): string {
 }
 
 function toRow(user: UserRecord) {
-  const data: UserData = { profile: user.profile, emailVerified: user.emailVerified, disabled: user.disabled };
+  const data: UserData = { profile: user.profile, emailVerified: user.emailVerified, disabled: user.disabled, roles: user.roles };
   return {
     id: user.id,
     username: user.username,
@@ -148,6 +149,7 @@ function fromRow(row: UserRow): UserRecord {
     passwordHash: row.password_hash,
     profile: data.profile,
     disabled: data.disabled,
+    roles: data.roles ?? [],
     createdAt: toMillis(row.created_at),
     updatedAt: toMillis(row.updated_at),
   };
