@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { makeAuditEvent, makeUser } from '../../stores/contract-suite/records.js';
 import { createMemoryStore } from '../../stores/memory/index.js';
-import { activity, auditSubjectOf, auditVerificationJson, searchAuditEvents } from './audit.js';
+import { activity, auditSubjectOf, auditVerificationJson, readAuditSearch, searchAuditEvents } from './audit.js';
 
 const NOW = Date.UTC(2026, 0, 10, 12, 0, 0);
 const MINUTE = 60_000;
@@ -94,5 +94,69 @@ describe('auditVerificationJson', () => {
       problem: 'edited',
       message: 'm',
     });
+  });
+});
+
+describe('readAuditSearch', () => {
+  const limits = { defaultLimit: 100, maxLimit: 500 };
+
+  it('reads every parameter into a search, with the default limit', () => {
+    expect(
+      readAuditSearch(
+        {
+          from: '2026-01-10T12:00:00Z',
+          to: '2026-01-10T14:00:00+01:00',
+          types: ['login.failed', 'login.failed', 'mfa.failed'],
+          user: 'alice',
+          client: 'app',
+          address: '2001:db8::1',
+          outcome: 'failure',
+          before: '42',
+        },
+        limits,
+      ),
+    ).toEqual({
+      ok: true,
+      user: 'alice',
+      search: {
+        from: NOW,
+        to: NOW + 60 * MINUTE,
+        types: ['login.failed', 'mfa.failed'],
+        clientId: 'app',
+        ip: '2001:db8::1',
+        outcome: 'failure',
+        before: 42,
+        limit: 100,
+      },
+    });
+    expect(readAuditSearch({}, limits)).toEqual({ ok: true, user: undefined, search: { limit: 100 } });
+  });
+
+  it.each([
+    [{ from: 'yesterday' }, 'from'],
+    [{ from: '2026-01-10' }, 'from'],
+    [{ to: '2026-02-30T00:00:00' }, 'to'],
+    [{ from: '2026-01-10T12:00:00Z', to: '2026-01-10T12:00:00Z' }, 'to'],
+    [{ types: ['login failed'] }, 'types'],
+    [{ types: Array.from({ length: 51 }, (_, i) => `t${i}`) }, 'types'],
+    [{ user: '' }, 'user'],
+    [{ client: 'x'.repeat(201) }, 'client'],
+    [{ address: '203.0.113' }, 'address'],
+    [{ outcome: 'maybe' }, 'outcome'],
+    [{ before: '0' }, 'before'],
+    [{ before: '-1' }, 'before'],
+    [{ limit: '501' }, 'limit'],
+    [{ limit: '1.5' }, 'limit'],
+  ] as const)('refuses %j naming %s, never repeating the value', (params, field) => {
+    const read = readAuditSearch(params, limits);
+    expect(read.ok).toBe(false);
+    if (read.ok) return;
+    expect(read.problems.map((problem) => problem.field)).toEqual([field]);
+    for (const value of Object.values(params).flat()) if (value.length > 2) expect(read.problems[0]!.message).not.toContain(value);
+  });
+
+  it('names every parameter at fault at once', () => {
+    const read = readAuditSearch({ from: 'x', address: 'y', limit: '0' }, limits);
+    expect(read.ok ? [] : read.problems.map((problem) => problem.field)).toEqual(['from', 'address', 'limit']);
   });
 });

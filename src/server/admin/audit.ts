@@ -4,7 +4,9 @@
  * `gatehouse audit verify --json` and `POST /audit/verify` show it. One place, so the command, the
  * API and the console cannot disagree.
  */
+import { isIP } from 'node:net';
 import type { AuditEventRecord, Store } from '../../stores/contract.js';
+import { EVENT_TYPE } from '../audit/audit-log.js';
 import type { ChainVerification } from '../audit/chain.js';
 
 /** The dashboard's time ranges. */
@@ -122,6 +124,96 @@ export async function searchAuditEvents(
   const found = await store.audit.query({ ...filters, ...(before === undefined ? {} : { beforeSeq: before }), limit: limit + 1 });
   const events = found.slice(0, limit);
   return { events, nextBefore: found.length > limit && events.length > 0 ? events.at(-1)!.seq : undefined };
+}
+
+/** A search as typed: the query parameters of `GET /audit/events`, the flags of `gatehouse audit tail`. */
+export interface AuditSearchParams {
+  /** RFC 3339 date-time, inclusive. */
+  from?: string | undefined;
+  /** RFC 3339 date-time, exclusive. */
+  to?: string | undefined;
+  types?: readonly string[] | undefined;
+  /** A sub, username or email. */
+  user?: string | undefined;
+  client?: string | undefined;
+  /** An IP address. */
+  address?: string | undefined;
+  outcome?: string | undefined;
+  /** A `seq`: the cursor of the next page. */
+  before?: string | undefined;
+  limit?: string | undefined;
+}
+
+/** One parameter at fault and what is wrong with it, in words that never repeat its value. */
+export interface AuditSearchProblem {
+  field: keyof AuditSearchParams;
+  message: string;
+}
+
+/** Most types one search may name. */
+const MAX_TYPES = 50;
+/** RFC 3339 §5.6 `date-time`, with a time zone (`Z` or an offset). */
+const RFC3339 = /^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})$/;
+
+/**
+ * Reads a search as typed into an {@link AuditSearch}: every parameter checked, and every one at
+ * fault named (`problems`), so the command and the API refuse the same values with the same words.
+ * `user` is returned as typed; {@link auditSubjectOf} turns it into the `subject` to search for.
+ *
+ * @param limits the caller's page sizes (`limit` absent: `defaultLimit`; at most `maxLimit`).
+ * @example
+ * const read = readAuditSearch({ from: '2026-01-01T00:00:00Z', types: ['login.failed'] }, { defaultLimit: 100, maxLimit: 500 });
+ * if (read.ok) await searchAuditEvents(store, read.search);
+ */
+export function readAuditSearch(
+  params: AuditSearchParams,
+  limits: { defaultLimit: number; maxLimit: number },
+): { ok: true; search: AuditSearch; user: string | undefined } | { ok: false; problems: AuditSearchProblem[] } {
+  const problems: AuditSearchProblem[] = [];
+  const problem = (field: keyof AuditSearchParams, message: string): undefined => void problems.push({ field, message });
+  const time = (field: 'from' | 'to'): number | undefined => {
+    const value = params[field];
+    if (value === undefined) return undefined;
+    const ms = RFC3339.test(value) ? Date.parse(value) : Number.NaN;
+    return Number.isNaN(ms) ? problem(field, 'must be an RFC 3339 date-time, such as 2026-01-31T09:00:00Z') : ms;
+  };
+  const count = (field: 'before' | 'limit', min: number, max: number): number | undefined => {
+    const value = params[field];
+    if (value === undefined) return undefined;
+    const number = /^[0-9]{1,16}$/.test(value) ? Number(value) : Number.NaN;
+    return number >= min && number <= max ? number : problem(field, `must be a whole number from ${min} to ${max}`);
+  };
+  const text = (field: 'user' | 'client', max: number): string | undefined => {
+    const value = params[field];
+    if (value === undefined || (value.length >= 1 && value.length <= max)) return value;
+    return problem(field, `must be 1 to ${max} characters`);
+  };
+
+  const from = time('from');
+  const to = time('to');
+  if (from !== undefined && to !== undefined && to <= from) problem('to', 'must be after from');
+  const types = params.types === undefined ? undefined : [...new Set(params.types)];
+  if (types && (types.length > MAX_TYPES || !types.every((type) => EVENT_TYPE.test(type)))) {
+    problem('types', `must be at most ${MAX_TYPES} event types, each like login.failed`);
+  }
+  const user = text('user', 254);
+  const clientId = text('client', 200);
+  const ip = params.address;
+  if (ip !== undefined && isIP(ip) === 0) problem('address', 'must be an IPv4 or IPv6 address');
+  const outcome = params.outcome;
+  if (outcome !== undefined && outcome !== 'success' && outcome !== 'failure') problem('outcome', 'must be one of success, failure');
+  const before = count('before', 1, Number.MAX_SAFE_INTEGER);
+  const limit = count('limit', 1, limits.maxLimit) ?? limits.defaultLimit;
+  if (problems.length > 0) return { ok: false, problems };
+  const search: AuditSearch = { limit };
+  if (from !== undefined) search.from = from;
+  if (to !== undefined) search.to = to;
+  if (types !== undefined) search.types = types;
+  if (clientId !== undefined) search.clientId = clientId;
+  if (ip !== undefined) search.ip = ip;
+  if (outcome === 'success' || outcome === 'failure') search.outcome = outcome;
+  if (before !== undefined) search.before = before;
+  return { ok: true, search, user };
 }
 
 /**
