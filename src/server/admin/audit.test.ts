@@ -152,7 +152,8 @@ describe('readAuditSearch', () => {
     expect(read.ok).toBe(false);
     if (read.ok) return;
     expect(read.problems.map((problem) => problem.field)).toEqual([field]);
-    for (const value of Object.values(params).flat()) if (value.length > 2) expect(read.problems[0]!.message).not.toContain(value);
+    for (const value of Object.values(params as Record<string, string | string[]>).flat())
+      if (value.length > 2) expect(read.problems[0]!.message).not.toContain(value);
   });
 
   it('names every parameter at fault at once', () => {

@@ -170,39 +170,43 @@ export function readAuditSearch(
   limits: { defaultLimit: number; maxLimit: number },
 ): { ok: true; search: AuditSearch; user: string | undefined } | { ok: false; problems: AuditSearchProblem[] } {
   const problems: AuditSearchProblem[] = [];
-  const problem = (field: keyof AuditSearchParams, message: string): undefined => void problems.push({ field, message });
-  const time = (field: 'from' | 'to'): number | undefined => {
+  /** Notes a problem; `null`: the value read is unusable. */
+  const problem = (field: keyof AuditSearchParams, message: string): null => {
+    problems.push({ field, message });
+    return null;
+  };
+  const time = (field: 'from' | 'to'): number | null | undefined => {
     const value = params[field];
     if (value === undefined) return undefined;
     const ms = RFC3339.test(value) ? Date.parse(value) : Number.NaN;
     return Number.isNaN(ms) ? problem(field, 'must be an RFC 3339 date-time, such as 2026-01-31T09:00:00Z') : ms;
   };
-  const count = (field: 'before' | 'limit', min: number, max: number): number | undefined => {
+  const count = (field: 'before' | 'limit', min: number, max: number): number | null | undefined => {
     const value = params[field];
     if (value === undefined) return undefined;
     const number = /^[0-9]{1,16}$/.test(value) ? Number(value) : Number.NaN;
     return number >= min && number <= max ? number : problem(field, `must be a whole number from ${min} to ${max}`);
   };
-  const text = (field: 'user' | 'client', max: number): string | undefined => {
+  const text = (field: 'user' | 'client', max: number): string | null | undefined => {
     const value = params[field];
     if (value === undefined || (value.length >= 1 && value.length <= max)) return value;
     return problem(field, `must be 1 to ${max} characters`);
   };
 
-  const from = time('from');
-  const to = time('to');
+  const from = time('from') ?? undefined;
+  const to = time('to') ?? undefined;
   if (from !== undefined && to !== undefined && to <= from) problem('to', 'must be after from');
   const types = params.types === undefined ? undefined : [...new Set(params.types)];
   if (types && (types.length > MAX_TYPES || !types.every((type) => EVENT_TYPE.test(type)))) {
     problem('types', `must be at most ${MAX_TYPES} event types, each like login.failed`);
   }
-  const user = text('user', 254);
-  const clientId = text('client', 200);
+  const user = text('user', 254) ?? undefined;
+  const clientId = text('client', 200) ?? undefined;
   const ip = params.address;
   if (ip !== undefined && isIP(ip) === 0) problem('address', 'must be an IPv4 or IPv6 address');
   const outcome = params.outcome;
   if (outcome !== undefined && outcome !== 'success' && outcome !== 'failure') problem('outcome', 'must be one of success, failure');
-  const before = count('before', 1, Number.MAX_SAFE_INTEGER);
+  const before = count('before', 1, Number.MAX_SAFE_INTEGER) ?? undefined;
   const limit = count('limit', 1, limits.maxLimit) ?? limits.defaultLimit;
   if (problems.length > 0) return { ok: false, problems };
   const search: AuditSearch = { limit };
