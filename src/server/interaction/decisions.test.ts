@@ -34,7 +34,18 @@ function authorizationRequest(overrides: Partial<AuthorizationRequest> = {}): Au
 }
 
 function user(id: string): UserRecord {
-  return { id, username: id, email: `${id}@example.com`, emailVerified: true, passwordHash: null, profile: {}, disabled: false, roles: [], createdAt: 0, updatedAt: 0 };
+  return {
+    id,
+    username: id,
+    email: `${id}@example.com`,
+    emailVerified: true,
+    passwordHash: null,
+    profile: {},
+    disabled: false,
+    roles: [],
+    createdAt: 0,
+    updatedAt: 0,
+  };
 }
 
 /** A session of `sub`, signed in `age` seconds ago with `amr`. */
