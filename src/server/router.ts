@@ -301,6 +301,8 @@ export function createRouter(ctx: Capabilities): Hono<Env> {
     route(at('adminUserConsentRevoke'), ['POST'], adminConsole.adminUserConsentRevoke, true);
     route(at('adminKeys'), ['GET'], adminConsole.adminKeys, true);
     route(at('adminKeysRotate'), ['POST'], adminConsole.adminKeysRotate, true);
+    route(at('adminAudit'), ['GET'], adminConsole.adminAudit, true);
+    route(at('adminAuditVerify'), ['GET'], adminConsole.adminAuditVerify, true);
   }
 
   function isPage(url: string): boolean {

@@ -1,5 +1,8 @@
 import type { ClientRecord, GrantType, UserRecord } from '../../stores/contract.js';
-import { renderErrorPage } from '../../ui/index.js';
+import { renderAdminAuditPage, type AdminAuditFilters } from '../../ui/admin/audit-page.js';
+import { renderAdminDashboardPage } from '../../ui/admin/dashboard-page.js';
+import { activity, auditSubjectOf, auditVerificationJson, searchAuditEvents, type ActivityRange } from '../admin/audit.js';
+import { verifyAuditLog } from '../audit/chain.js';
 import {
   renderAdminClientNewPage,
   renderAdminClientPage,
@@ -682,14 +685,145 @@ export const adminKeysRotate = endpoint(
 /** Counts shown on the dashboard stop here ("10000+"): the stores have no count, and a list this long is enough to say "many". */
 const COUNT_CAP = 10_000;
 
-/** GET /admin — the dashboard. */
+const RANGES: { range: ActivityRange; label: string; period: string }[] = [
+  { range: 'hour', label: 'Last hour', period: 'The last hour, by 5 minutes (UTC).' },
+  { range: 'day', label: 'Last 24 hours', period: 'The last 24 hours, by hour (UTC).' },
+  { range: 'week', label: 'Last 7 days', period: 'The last 7 days, by day (UTC).' },
+];
+
+const two = (n: number) => String(n).padStart(2, '0');
+
+/** A bucket's start as its chart labels it: the time of day (UTC), or the day for a week. */
+function bucketLabel(ms: number, range: ActivityRange): string {
+  const at = new Date(ms);
+  if (range === 'week') return formatDate(ms).replace(/ \d{4}$/, '');
+  return `${two(at.getUTCHours())}:${two(at.getUTCMinutes())}`;
+}
+
+/** GET /admin — counts of users and clients, and the activity charts over `?range=` (hour, day, week; default day). */
 export const adminDashboard = endpoint(
   consolePage('admin.dashboard').respond(async (input) => {
-    const { ctx } = input;
-    const [users, clients] = await Promise.all([listUsers(ctx.store, { limit: COUNT_CAP + 1 }), listClients(ctx.store, { limit: COUNT_CAP + 1 })]);
+    const { ctx, request } = input;
+    const asked = new URL(request.url).searchParams.get('range');
+    const range = RANGES.find((candidate) => candidate.range === asked) ?? RANGES[1]!;
+    const [users, clients, shown] = await Promise.all([
+      listUsers(ctx.store, { limit: COUNT_CAP + 1 }),
+      listClients(ctx.store, { limit: COUNT_CAP + 1 }),
+      activity(ctx.store, ctx.clock.now(), range.range),
+    ]);
     const count = (rows: unknown[]) => (rows.length > COUNT_CAP ? `${COUNT_CAP}+` : String(rows.length));
+    const buckets = shown.series[0]?.counts.map((_, index) => bucketLabel(shown.from + index * shown.bucketMs, range.range)) ?? [];
     return consoleHtml(ctx, (nonce) =>
-      renderErrorPage({ ...consoleBase(input, 'dashboard'), nonce, title: 'Dashboard', message: `${count(users)} users, ${count(clients)} clients.` }),
+      renderAdminDashboardPage({
+        ...consoleBase(input, 'dashboard'),
+        nonce,
+        totals: [
+          { label: 'Users', value: count(users) },
+          { label: 'Clients', value: count(clients) },
+        ],
+        ranges: RANGES.map((candidate) => ({
+          label: candidate.label,
+          href: `${pathTo(ctx, 'adminDashboard')}?range=${candidate.range}`,
+          current: candidate === range,
+        })),
+        period: range.period,
+        buckets,
+        series: shown.series,
+      }),
+    );
+  }),
+);
+
+// ---------------------------------------------------------------------------------------------
+// Audit log
+
+const AUDIT_PAGE_SIZE = 50;
+
+const SINCE: { value: string; label: string; ms: number | undefined }[] = [
+  { value: '', label: 'Any time', ms: undefined },
+  { value: 'hour', label: 'Last hour', ms: 3_600_000 },
+  { value: 'day', label: 'Last 24 hours', ms: 86_400_000 },
+  { value: 'week', label: 'Last 7 days', ms: 7 * 86_400_000 },
+  { value: 'month', label: 'Last 30 days', ms: 30 * 86_400_000 },
+];
+
+/** The audit page's filters from the query, each bounded (never more than the form lets through). */
+function readAuditFilters(url: URL): AdminAuditFilters & { before: number | undefined } {
+  const get = (name: string) => (url.searchParams.get(name) ?? '').trim().slice(0, 320);
+  const since = SINCE.some((option) => option.value === get('since')) ? get('since') : '';
+  const outcome = get('outcome') === 'success' || get('outcome') === 'failure' ? get('outcome') : '';
+  const before = /^[1-9][0-9]{0,15}$/.test(get('before')) ? Number(get('before')) : undefined;
+  return { since, type: get('type'), user: get('user'), client: get('client'), ip: get('ip'), outcome, before };
+}
+
+/** An event's details as `key=value` pairs (values as JSON when not strings). */
+function detailsText(details: Record<string, unknown>): string {
+  return Object.entries(details)
+    .map(([key, value]) => `${key}=${typeof value === 'string' ? value : JSON.stringify(value)}`)
+    .join(' ');
+}
+
+/** The audit page for the request's filters, with `verification` when the chain was just checked. */
+async function auditPage(input: ConsoleInput, verification?: { ok: boolean; message: string }): Promise<Response> {
+  const { ctx, request } = input;
+  const url = new URL(request.url);
+  const { before, ...filters } = readAuditFilters(url);
+  const sinceMs = SINCE.find((option) => option.value === filters.since)?.ms;
+  const { events, nextBefore } = await searchAuditEvents(ctx.store, {
+    ...(sinceMs !== undefined ? { from: ctx.clock.now() - sinceMs } : {}),
+    ...(filters.type ? { types: [filters.type] } : {}),
+    ...(filters.user ? { subject: await auditSubjectOf(ctx.store, filters.user) } : {}),
+    ...(filters.client ? { clientId: filters.client } : {}),
+    ...(filters.ip ? { ip: filters.ip } : {}),
+    ...(filters.outcome ? { outcome: filters.outcome as 'success' | 'failure' } : {}),
+    ...(before !== undefined ? { before } : {}),
+    limit: AUDIT_PAGE_SIZE,
+  });
+  const linkWith = (cursor: number | undefined): string => {
+    const params = new URLSearchParams(Object.entries(filters).filter(([, value]) => value !== ''));
+    if (cursor !== undefined) params.set('before', String(cursor));
+    const query = params.toString();
+    return `${pathTo(ctx, 'adminAudit')}${query ? `?${query}` : ''}`;
+  };
+  return consoleHtml(ctx, (nonce) =>
+    renderAdminAuditPage({
+      ...consoleBase(input, 'audit'),
+      nonce,
+      filters,
+      sinceOptions: SINCE.map(({ value, label }) => ({ value, label })),
+      search: pathTo(ctx, 'adminAudit'),
+      verify: pathTo(ctx, 'adminAuditVerify'),
+      events: events.map((event) => ({
+        seq: event.seq,
+        time: formatDateTime(event.time),
+        type: event.type,
+        outcome: event.outcome,
+        subject: event.subject,
+        clientId: event.clientId,
+        ip: event.ip,
+        details: detailsText(event.details),
+      })),
+      ...(before !== undefined ? { newer: linkWith(undefined) } : {}),
+      ...(nextBefore !== undefined ? { older: linkWith(nextBefore) } : {}),
+      ...(verification ? { verification } : {}),
+    }),
+  );
+}
+
+/** GET /admin/audit — the audit events matching the filters, newest first, a page at a time (`searchAuditEvents`). */
+export const adminAudit = endpoint(consolePage('admin.audit').respond((input) => auditPage(input)));
+
+/** GET /admin/audit/verify — recomputes the hash chain (as `gatehouse audit verify`) and shows the result above the log. */
+export const adminAuditVerify = endpoint(
+  consolePage('admin.audit.verify').respond(async (input) => {
+    const { ctx, session } = input;
+    const result = auditVerificationJson(await verifyAuditLog(ctx.store.audit, ctx.secrets));
+    await auditAction(ctx, session, 'admin.audit_verified', { ok: result.ok, count: result.count });
+    return auditPage(
+      input,
+      result.ok
+        ? { ok: true, message: `The chain is intact: ${result.count} events checked, up to #${result.last_seq}.` }
+        : { ok: false, message: `The chain is broken at event #${result.seq}: ${result.message}` },
     );
   }),
 );

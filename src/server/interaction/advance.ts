@@ -23,7 +23,6 @@ import {
   type MfaChallengeExtras,
   type PageContext,
 } from './pages.js';
-import { urlTo } from '../routes.js';
 
 const COMPLETED = 'This sign-in request was already completed. Go back to the application and start again.';
 

@@ -55,7 +55,7 @@ export function signInToConsole(
 }
 
 /** With the MFA policy `off` the console cannot be used: a 503 page saying why and what to change. */
-export function requireMfaPolicy({ ctx }: Pick<EndpointInput, 'ctx'>): Response | undefined {
+function requireMfaPolicy({ ctx }: Pick<EndpointInput, 'ctx'>): Response | undefined {
   if (ctx.config.mfa.policy !== 'off') return undefined;
   return errorPage(
     ctx,
@@ -66,7 +66,7 @@ export function requireMfaPolicy({ ctx }: Pick<EndpointInput, 'ctx'>): Response 
 }
 
 /** Signed in, with the browser cookie; otherwise off to sign in to the console. */
-export async function requireConsoleSession({ ctx, request }: Pick<EndpointInput, 'ctx' | 'request'>): Promise<Response | ConsoleSession> {
+async function requireConsoleSession({ ctx, request }: Pick<EndpointInput, 'ctx' | 'request'>): Promise<Response | ConsoleSession> {
   const session = await loadSession(ctx, request);
   const browserId = existingBrowserId(ctx, request);
   if (!session || !browserId) return signInToConsole(ctx, request);
@@ -77,21 +77,21 @@ export async function requireConsoleSession({ ctx, request }: Pick<EndpointInput
  * The user holds the `admin` role and is not disabled (a disabled user's session does not load at
  * all: see `loadSession`); otherwise the one 403 page of the console.
  */
-export function requireAdminRole({ ctx, session }: { ctx: Pick<ServerContext, 'config'> } & ConsoleSession): Response | undefined {
+function requireAdminRole({ ctx, session }: { ctx: Pick<ServerContext, 'config'> } & ConsoleSession): Response | undefined {
   if (session.user.roles.includes('admin') && !session.user.disabled) return undefined;
   return errorPage(ctx, 403, 'Not allowed', 'The admin console is only for administrators. Ask one to give your account the admin role if you need it.');
 }
 
 /** The session's sign-in used a second factor; otherwise off to sign in again with one. */
-export function requireSecondFactorSession({ ctx, request, session }: Pick<EndpointInput, 'ctx' | 'request'> & ConsoleSession): Promise<Response> | undefined {
+function requireSecondFactorSession({ ctx, request, session }: Pick<EndpointInput, 'ctx' | 'request'> & ConsoleSession): Promise<Response> | undefined {
   return session.state.amr.includes('mfa') ? undefined : signInToConsole(ctx, request, true);
 }
 
 /** The posted console form: form-encoded, UTF-8, no repeated field, at most `limits.maxBodyBytes`. */
-export const readConsoleForm = readAccountForm;
+const readConsoleForm = readAccountForm;
 
 /** The form carries this browser's console CSRF token; otherwise a 403 page. */
-export function checkConsoleCsrf({
+function checkConsoleCsrf({
   ctx,
   browserId,
   form,
