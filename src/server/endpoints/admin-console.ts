@@ -250,7 +250,7 @@ function readClientForm({ form }: ConsoleFormInput): { client: AdminClientForm }
     client: {
       name: form.get('name') ?? '',
       type: form.get('type') === 'public' ? 'public' : 'confidential',
-      grantTypes: form.getAll('grant_types'),
+      grantTypes: GRANTS.filter((grant) => form.get(`grant_${grant.value}`) === 'yes').map((grant) => grant.value),
       redirectUris: form.get('redirect_uris') ?? '',
       scope: form.get('scope') ?? '',
     },

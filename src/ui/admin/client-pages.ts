@@ -63,8 +63,11 @@ export interface AdminClientNewView extends AdminPageBase {
 
 /** A set of checkboxes or radio buttons in a fieldset with its legend. */
 function choices(type: 'checkbox' | 'radio', name: string, legend: string, options: { value: string; label: string; checked: boolean }[]): HtmlValue {
+  // Checkboxes each have their own name (`grant_<value>`): the server refuses a form with a repeated field.
+  const checkbox = type === 'checkbox';
   return html`<fieldset class="checks"><legend>${legend}</legend>${options.map(
-    (option) => html`<label><input type="${type}" name="${name}" value="${option.value}"${option.checked && html` checked`}>${option.label}</label>`,
+    (option) =>
+      html`<label><input type="${type}" name="${checkbox ? `${name}_${option.value}` : name}" value="${checkbox ? 'yes' : option.value}"${option.checked && html` checked`}>${option.label}</label>`,
   )}</fieldset>`;
 }
 
@@ -83,7 +86,7 @@ ${choices('radio', 'type', 'Type', [
 ])}
 ${choices(
   'checkbox',
-  'grant_types',
+  'grant',
   'Grant types',
   view.grants.map((grant) => ({ ...grant, checked: form.grantTypes.includes(grant.value) })),
 )}
@@ -106,14 +109,15 @@ export interface AdminClientSecretView extends AdminPageBase {
 
 /** The client's id and its secret, shown this once (after registering, or rotating the secret). */
 export function renderAdminClientSecretPage(view: AdminClientSecretView): string {
-  const secret =
+  const secret = view.secret !== null && html`<div><dt>Client secret</dt><dd><code data-client-secret>${view.secret}</code></dd></div>`;
+  const note =
     view.secret === null
       ? html`<p class="note">A public client has no secret.</p>`
-      : html`<div><dt>Client secret</dt><dd><code data-client-secret>${view.secret}</code></dd></div><p class="note note-warning"><strong>Copy the secret now.</strong> It is shown only this once and stored only as a hash: if it is lost, rotate it.</p>`;
+      : html`<p class="note note-warning"><strong>Copy the secret now.</strong> It is shown only this once and stored only as a hash: if it is lost, rotate it.</p>`;
   return renderAdminPage(
     view,
     view.name,
-    html`<dl class="secret"><div><dt>Client ID</dt><dd><code data-client-id>${view.clientId}</code></dd></div>${secret}</dl>
+    html`<dl class="secret"><div><dt>Client ID</dt><dd><code data-client-id>${view.clientId}</code></dd></div>${secret}</dl>${note}
 <p class="back-link"><a href="${view.done}">Go to the client</a></p>`,
   );
 }

@@ -40,7 +40,7 @@ const NAV: [AdminSection, string][] = [
  */
 const ADMIN_STYLES = `
 .card:has(.admin-page){max-width:1080px}
-.admin-page h1{text-align:left}
+.admin-page h1{text-align:left;margin-bottom:16px}
 .admin-page .lead{text-align:left}
 .admin-nav ul{display:flex;flex-wrap:wrap;gap:6px;list-style:none;margin:0 0 16px;padding:0 0 12px;border-bottom:1px solid var(--border)}
 .admin-nav a{display:inline-block;padding:6px 12px;border-radius:8px;font-weight:600;text-decoration:none;color:var(--text)}

@@ -146,7 +146,7 @@ describe('clients', () => {
     const form = await browser.open('/admin/clients/new');
     const created = await browser.submit(
       form,
-      { name: 'Shop', type: 'confidential', redirect_uris: 'https://shop.example.com/callback', grant_types: 'authorization_code' },
+      { name: 'Shop', type: 'confidential', redirect_uris: 'https://shop.example.com/callback', grant_authorization_code: 'yes' },
       { actionPart: '/admin/clients/new' },
     );
     expect(created.status).toBe(200);
@@ -166,7 +166,7 @@ describe('clients', () => {
     const form = await browser.open('/admin/clients/new');
     const refused = await browser.submit(
       form,
-      { name: 'Shop', redirect_uris: 'not a url', grant_types: 'authorization_code' },
+      { name: 'Shop', redirect_uris: 'not a url', grant_authorization_code: 'yes' },
       { actionPart: '/admin/clients/new' },
     );
     expect(refused.status).toBe(400);
