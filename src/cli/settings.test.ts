@@ -134,8 +134,9 @@ describe("readCommandSetting: a variable's text, a flag or a file value", () => 
         'GATEHOUSE_EMAIL_TEMPLATES_DIR',
         // Traces (issue 18).
         'GATEHOUSE_OTEL',
-        // The admin API (issue 18).
+        // The admin API and console (issue 18).
         'GATEHOUSE_ADMIN_API',
+        'GATEHOUSE_ADMIN_CONSOLE',
       ].sort(),
     );
     expect(

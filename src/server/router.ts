@@ -48,6 +48,7 @@ import { emailSignInLink, interactionEmailCode, interactionEmailCodeVerify } fro
 import { forgotPasswordPage, forgotPasswordPost, resetPasswordMfa, resetPasswordPage, resetPasswordPost } from './endpoints/password-reset.js';
 import { invitationAccept, invitationPage } from './endpoints/invitation.js';
 import { ADMIN_API_ENDPOINTS } from './endpoints/admin-api.js';
+import * as adminConsole from './endpoints/admin-console.js';
 import { isClientAbort } from './http/client-abort.js';
 import { closeWhenBodyUnread, isReadingBody } from './http/connection.js';
 import { RequestDeadlineError, withinDeadline } from './http/deadline.js';
@@ -279,6 +280,29 @@ export function createRouter(ctx: Capabilities): Hono<Env> {
       paths.set(operation.route, methods);
     }
     for (const [name, methods] of paths) route(at(name), Object.keys(methods) as Method[], byMethods(methods));
+  }
+
+  // The admin console (issue 18), when turned on. `adminClientNew` before `adminClient`: its path would match `:id`.
+  if (ctx.config.admin.console) {
+    route(at('adminDashboard'), ['GET'], adminConsole.adminDashboard, true);
+    route(at('adminReauth'), ['POST'], adminConsole.adminReauth, true);
+    route(at('adminClients'), ['GET'], adminConsole.adminClients, true);
+    route(at('adminClientNew'), ['GET', 'POST'], byMethod({ GET: adminConsole.adminClientNewPage, POST: adminConsole.adminClientRegister }), true);
+    route(at('adminClient'), ['GET'], adminConsole.adminClient, true);
+    route(at('adminClientRedirectUris'), ['POST'], adminConsole.adminClientRedirectUris, true);
+    route(at('adminClientSecret'), ['POST'], adminConsole.adminClientSecret, true);
+    route(at('adminClientDelete'), ['POST'], adminConsole.adminClientDelete, true);
+    route(at('adminUsers'), ['GET'], adminConsole.adminUsers, true);
+    route(at('adminUser'), ['GET'], adminConsole.adminUser, true);
+    route(at('adminUserUnlock'), ['POST'], adminConsole.adminUserUnlock, true);
+    route(at('adminUserDisabled'), ['POST'], adminConsole.adminUserDisabled, true);
+    route(at('adminUserSessionsRevoke'), ['POST'], adminConsole.adminUserSessionsRevoke, true);
+    route(at('adminUserDelete'), ['POST'], adminConsole.adminUserDelete, true);
+    route(at('adminUserConsentRevoke'), ['POST'], adminConsole.adminUserConsentRevoke, true);
+    route(at('adminKeys'), ['GET'], adminConsole.adminKeys, true);
+    route(at('adminKeysRotate'), ['POST'], adminConsole.adminKeysRotate, true);
+    route(at('adminAudit'), ['GET'], adminConsole.adminAudit, true);
+    route(at('adminAuditVerify'), ['GET'], adminConsole.adminAuditVerify, true);
   }
 
   function isPage(url: string): boolean {

@@ -91,6 +91,27 @@ export const ROUTES = {
   adminApiAuditEvents: '/admin/api/v1/audit/events',
   adminApiAuditVerify: '/admin/api/v1/audit/verify',
   adminApiSettings: '/admin/api/v1/settings',
+  // The admin console (issue 18; docs/admin-console.md), mounted when `admin.console` is on.
+  adminDashboard: '/admin',
+  adminReauth: '/admin/reauth',
+  adminClients: '/admin/clients',
+  adminClientNew: '/admin/clients/new',
+  adminClient: '/admin/clients/:id',
+  adminClientRedirectUris: '/admin/clients/:id/redirect-uris',
+  adminClientSecret: '/admin/clients/:id/secret',
+  adminClientDelete: '/admin/clients/:id/delete',
+  adminUsers: '/admin/users',
+  adminUser: '/admin/users/:id',
+  adminUserUnlock: '/admin/users/:id/unlock',
+  adminUserDisabled: '/admin/users/:id/disabled',
+  adminUserSessionsRevoke: '/admin/users/:id/sessions/revoke',
+  adminUserFactorsReset: '/admin/users/:id/factors/reset',
+  adminUserDelete: '/admin/users/:id/delete',
+  adminUserConsentRevoke: '/admin/users/:id/consents/revoke',
+  adminKeys: '/admin/keys',
+  adminKeysRotate: '/admin/keys/rotate',
+  adminAudit: '/admin/audit',
+  adminAuditVerify: '/admin/audit/verify',
 } as const;
 
 export type RouteName = keyof typeof ROUTES;

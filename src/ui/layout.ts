@@ -24,8 +24,9 @@ function brandHeader(branding: Branding): SafeHtml {
  * page's only stylesheet in a nonce-carrying `<style>`.
  *
  * @param title - What the page is for; the document title becomes "{title} – {product}".
+ * @param extraStyles - Rules only a family of pages needs (the admin console's), appended to the one stylesheet.
  */
-export function renderDocument(base: PageBase, title: string, content: HtmlValue): string {
+export function renderDocument(base: PageBase, title: string, content: HtmlValue, extraStyles = ''): string {
   const branding = resolveBranding(base.branding);
   return html`<!doctype html>
 <html lang="${base.lang ?? 'en'}">
@@ -36,7 +37,7 @@ export function renderDocument(base: PageBase, title: string, content: HtmlValue
 <meta name="robots" content="noindex, nofollow">
 <meta name="color-scheme" content="light dark">
 <title>${title} – ${branding.productName}</title>
-<style nonce="${base.nonce}">${trustedHtml(pageStyles(branding))}</style>
+<style nonce="${base.nonce}">${trustedHtml(pageStyles(branding) + extraStyles)}</style>
 </head>
 <body>
 <main class="card">

@@ -1,5 +1,5 @@
 import type { ServerContext } from '../context.js';
-import { ACCOUNT_CLIENT_ID } from '../interaction/account-client.js';
+import { builtInLabel } from '../interaction/account-client.js';
 import { SESSION, SIGN_IN_EVENT, userOwner, type SignInContext } from '../session/sessions.js';
 import type { UserRecord } from '../../stores/contract.js';
 
@@ -25,8 +25,7 @@ export async function accountExport(ctx: Pick<ServerContext, 'clock' | 'store'>,
   const signIns = await store.artifacts.listByOwner<SignInRecord>(SIGN_IN_EVENT, userOwner(user.id), SIGN_INS);
   const clientName = async (clientId: string | null | undefined): Promise<string | null> => {
     if (!clientId) return null;
-    if (clientId === ACCOUNT_CLIENT_ID) return 'Account page';
-    return (await store.clients.get(clientId))?.clientName ?? 'Removed application';
+    return builtInLabel(clientId) ?? (await store.clients.get(clientId))?.clientName ?? 'Removed application';
   };
   return {
     exported_at: iso(ctx.clock.now()),

@@ -408,12 +408,17 @@ export const limitSettings = section({
   }),
 });
 
-/** `admin`: the admin API (issue 18). */
+/** `admin`: the admin API and the admin console (issue 18). */
 export const adminSettings = section({
   api: setting(flag().default(false), {
     description:
       'Serve the admin API at `/admin/api/v1` below the issuer: JSON resources for clients and users, for bearer tokens of this server with the `admin` or `admin:read` scope, and its OpenAPI document. Off: those paths answer `404`. See [the admin API](admin-api.md).',
     command: { env: 'GATEHOUSE_ADMIN_API' },
+  }),
+  console: setting(flag().default(true), {
+    description:
+      'Serve the admin console at `/admin` below the issuer: pages for clients, users, signing keys, the audit log and a dashboard, open only to people holding the `admin` role (`gatehouse users grant-admin`; nobody has it until then), signed in with a second factor (so not with `GATEHOUSE_MFA_POLICY=off`). Off: those pages answer `404`. See [the admin console](admin-console.md).',
+    command: { env: 'GATEHOUSE_ADMIN_CONSOLE' },
   }),
 });
 

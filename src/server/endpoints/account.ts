@@ -20,7 +20,7 @@ import {
 import { normaliseEmailAddress, readEmailAddress } from '../accounts/email-address.js';
 import { accountEmailsAvailable } from '../accounts/emails.js';
 import { EDITABLE_CLAIMS } from '../accounts/profile-edit.js';
-import { ACCOUNT_CLIENT_ID } from '../interaction/account-client.js';
+import { builtInLabel } from '../interaction/account-client.js';
 import type { ServerContext } from '../context.js';
 import { endpoint, type EndpointInput } from '../http/endpoint.js';
 import { readBody, type FormParams } from '../http/form.js';
@@ -147,7 +147,7 @@ async function renderAccount(
   for (const event of signIns) {
     const clientId = event.value.clientId;
     if (clientId && !names.has(clientId))
-      names.set(clientId, clientId === ACCOUNT_CLIENT_ID ? 'Account page' : ((await store.clients.get(clientId))?.clientName ?? 'Removed application'));
+      names.set(clientId, builtInLabel(clientId) ?? (await store.clients.get(clientId))?.clientName ?? 'Removed application');
   }
   const recoveryCodesLeft = hasRecovery ? await remainingRecoveryCodes(ctx, userId) : undefined;
   const noticeKey = view.notice ?? new URL(request.url).searchParams.get('notice') ?? '';

@@ -8,12 +8,41 @@ import { urlTo } from '../routes.js';
  */
 export const ACCOUNT_CLIENT_ID = 'gatehouse:account';
 
-function accountClient(ctx: Pick<ServerContext, 'config'>): ClientRecord {
+/**
+ * The admin console (`/admin`) signs its people in the same way, as this built-in pseudo-client:
+ * no consent, a second factor required (`require_mfa`: a user with none is walked through setting
+ * one up), and the sign-in ends at `/admin`.
+ */
+export const ADMIN_CLIENT_ID = 'gatehouse:admin';
+
+/** The built-in pseudo-clients: what the sign-in page calls them, where their sign-in ends, what they demand. */
+const BUILT_IN_CLIENTS: Record<string, { name: (product: string) => string; label: string; landing: 'account' | 'adminDashboard'; requireMfa: boolean }> = {
+  [ACCOUNT_CLIENT_ID]: { name: (product) => `your ${product} account`, label: 'Account page', landing: 'account', requireMfa: false },
+  [ADMIN_CLIENT_ID]: { name: (product) => `the ${product} admin console`, label: 'Admin console', landing: 'adminDashboard', requireMfa: true },
+};
+
+/** Whether `clientId` is one of the server's own pages (the account pages, the admin console), not a registered client. */
+export function isBuiltInClient(clientId: string): boolean {
+  return Object.hasOwn(BUILT_IN_CLIENTS, clientId);
+}
+
+/** What a sign-in history calls a built-in pseudo-client ("Account page"); `undefined` for a registered client. */
+export function builtInLabel(clientId: string): string | undefined {
+  return isBuiltInClient(clientId) ? BUILT_IN_CLIENTS[clientId]!.label : undefined;
+}
+
+/** Where the sign-in of a built-in pseudo-client ends (`/account`, `/admin`); `undefined` for a registered client. */
+export function builtInLanding(ctx: Pick<ServerContext, 'config'>, clientId: string): string | undefined {
+  return isBuiltInClient(clientId) ? urlTo(ctx, BUILT_IN_CLIENTS[clientId]!.landing) : undefined;
+}
+
+function builtInClient(ctx: Pick<ServerContext, 'config'>, clientId: string): ClientRecord {
+  const { name, landing, requireMfa } = BUILT_IN_CLIENTS[clientId]!;
   return {
-    clientId: ACCOUNT_CLIENT_ID,
+    clientId,
     clientSecretHash: null,
-    clientName: `your ${ctx.config.branding.productName} account`,
-    redirectUris: [urlTo(ctx, 'account')],
+    clientName: name(ctx.config.branding.productName),
+    redirectUris: [urlTo(ctx, landing)],
     postLogoutRedirectUris: [],
     grantTypes: [],
     scope: '',
@@ -21,13 +50,13 @@ function accountClient(ctx: Pick<ServerContext, 'config'>): ClientRecord {
     idTokenSignedResponseAlg: 'ES256',
     resources: [],
     isResourceServer: false,
-    extra: {},
+    extra: requireMfa ? { require_mfa: true } : {},
     createdAt: 0,
     updatedAt: 0,
   };
 }
 
-/** The client an interaction is for: a registered client, or the account pages. */
+/** The client an interaction is for: a registered client, or one of the built-in pseudo-clients. */
 export async function interactionClient(ctx: Pick<ServerContext, 'config' | 'store'>, clientId: string): Promise<ClientRecord | undefined> {
-  return clientId === ACCOUNT_CLIENT_ID ? accountClient(ctx) : ctx.store.clients.get(clientId);
+  return isBuiltInClient(clientId) ? builtInClient(ctx, clientId) : ctx.store.clients.get(clientId);
 }

@@ -9,7 +9,7 @@ import type { Session } from '../session/sessions.js';
 import { issueAuthorizationCode } from '../tokens/authorization-code.js';
 import { newFamilyId } from '../tokens/token-family.js';
 import type { AuthorizationRequest } from '../authorize/request.js';
-import { ACCOUNT_CLIENT_ID } from './account-client.js';
+import { builtInLanding } from './account-client.js';
 import { authorizationResponse, targetOf } from './authorization-response.js';
 import { decide, type Decision } from './decisions.js';
 import { advanceInteractionState, finishInteraction, type Interaction } from './interactions.js';
@@ -23,7 +23,6 @@ import {
   type MfaChallengeExtras,
   type PageContext,
 } from './pages.js';
-import { urlTo } from '../routes.js';
 
 const COMPLETED = 'This sign-in request was already completed. Go back to the application and start again.';
 
@@ -35,7 +34,7 @@ export interface InteractionView extends PageContext {
 /**
  * Acts on the decision: shows the page of the step the user still owes (sign in, second factor or
  * its set-up, account choice, consent), or, when nothing is pending, ends the interaction and
- * issues the code (for the account pages: goes to `/account`).
+ * issues the code (for the account pages and the admin console: goes to `/account` or `/admin`).
  */
 export async function showNextStep(view: InteractionView, decision: Decision, extras: MfaChallengeExtras = {}): Promise<Response> {
   const { ctx, interaction, client, session, setCookies } = view;
@@ -51,7 +50,8 @@ export async function showNextStep(view: InteractionView, decision: Decision, ex
   if (step === 'select_account') return selectAccountPage(view, session.user);
   if (step === 'consent') return consentPage(view, session.user);
   if (!(await finishInteraction(ctx, interaction))) return errorPage(ctx, 400, 'Request already completed', COMPLETED, undefined, setCookies);
-  if (client.clientId === ACCOUNT_CLIENT_ID) return redirect(urlTo(ctx, 'account'), { cookies: setCookies });
+  const landing = builtInLanding(ctx, client.clientId);
+  if (landing !== undefined) return redirect(landing, { cookies: setCookies });
   // Nothing pending means the decision's consent covers the scopes (nextStep checked).
   return issueCode(ctx, interaction.state.request, client, session, decision.consent!, setCookies);
 }

@@ -4,7 +4,7 @@ import type { ServerContext } from '../context.js';
 import type { Session } from '../session/sessions.js';
 import type { AuthorizationRequest } from '../authorize/request.js';
 import { mfaRequirement, type MfaRequirement } from '../mfa/policy.js';
-import { ACCOUNT_CLIENT_ID } from './account-client.js';
+import { isBuiltInClient } from './account-client.js';
 import { earnedBy, type InteractionState } from './interactions.js';
 
 /**
@@ -87,8 +87,17 @@ export interface DecisionInput {
   consent?: ConsentRecord;
 }
 
-/** The account pages need no consent: every scope they ask for (none) counts as granted. */
-const ACCOUNT_CONSENT: ConsentRecord = { id: '', clientId: ACCOUNT_CLIENT_ID, subject: '', scope: '', extra: {}, createdAt: 0, updatedAt: 0, revokedAt: null };
+/** The account pages and the admin console need no consent: every scope they ask for (none) counts as granted. */
+const builtInConsent = (clientId: string): ConsentRecord => ({
+  id: '',
+  clientId,
+  subject: '',
+  scope: '',
+  extra: {},
+  createdAt: 0,
+  updatedAt: 0,
+  revokedAt: null,
+});
 
 /**
  * The one place the next step is decided: loads what {@link nextStep} needs (the MFA requirement
@@ -99,10 +108,9 @@ export async function decide(ctx: Pick<ServerContext, 'store' | 'clock' | 'confi
   const { authorization, client, session, progress } = input;
   const userId = progress.pendingUser ?? session?.user.id;
   const mfa = userId ? await mfaRequirement(ctx, client, authorization, userId) : undefined;
-  const consent =
-    client.clientId === ACCOUNT_CLIENT_ID
-      ? ACCOUNT_CONSENT
-      : (input.consent ?? (session ? await findConsent(ctx, session.user.id, client.clientId) : undefined));
+  const consent = isBuiltInClient(client.clientId)
+    ? builtInConsent(client.clientId)
+    : (input.consent ?? (session ? await findConsent(ctx, session.user.id, client.clientId) : undefined));
   const step = nextStep(authorization, progress, session, consent, Math.floor(ctx.clock.now() / 1000), mfa, ctx.config.accounts.requireVerifiedEmail);
   return { step, consent, userId };
 }

@@ -48,8 +48,8 @@ export interface InteractionState {
    * already has an account, so the pages that follow cannot tell.
    */
   signUp?: { key: string; email: string };
-  /** `account`: signing in to the account pages, not for a client; ends at `/account`. */
-  purpose?: 'authorize' | 'account';
+  /** `account`, `admin`: signing in to the account pages or the admin console, not for a client; ends at `/account` or `/admin`. */
+  purpose?: 'authorize' | 'account' | 'admin';
 }
 
 /** Progress earned now by `sub`. */

@@ -6,7 +6,7 @@ import { readForm, type FormParams } from '../http/form.js';
 import { htmlResponse } from '../http/html.js';
 import { pageBase } from '../http/pages.js';
 import { redirect } from '../http/responses.js';
-import { ACCOUNT_CLIENT_ID } from '../interaction/account-client.js';
+import { ACCOUNT_CLIENT_ID, builtInLanding } from '../interaction/account-client.js';
 import { createInteraction } from '../interaction/interactions.js';
 import { usableFactors } from '../mfa/factors.js';
 import { browserBinding, csrfToken, existingBrowserId, identifyBrowser } from '../session/browser.js';
@@ -46,16 +46,31 @@ export interface AccountSession {
  * Sends the browser to sign in (again, with `reauthenticate`: `prompt=login`) for the account
  * pages; with `landing: 'interactionSignUp'`, to the same sign-in's sign-up form (`/signup`).
  */
-export async function signInToAccount(
+export function signInToAccount(
   ctx: Pick<ServerContext, 'clock' | 'config' | 'secrets' | 'store'>,
   request: Request,
   reauthenticate = false,
   landing: 'interaction' | 'interactionSignUp' = 'interaction',
 ): Promise<Response> {
+  return signInAsBuiltInClient(ctx, request, ACCOUNT_CLIENT_ID, reauthenticate, landing);
+}
+
+/**
+ * Sends the browser to sign in through the normal interaction for one of the server's own pages
+ * (`clientId`: the account pages, the admin console; see `interaction/account-client.ts`), again
+ * with `reauthenticate` (`prompt=login`). The sign-in ends at that client's page.
+ */
+export async function signInAsBuiltInClient(
+  ctx: Pick<ServerContext, 'clock' | 'config' | 'secrets' | 'store'>,
+  request: Request,
+  clientId: string,
+  reauthenticate = false,
+  landing: 'interaction' | 'interactionSignUp' = 'interaction',
+): Promise<Response> {
   const browser = identifyBrowser(ctx, request);
   const authorization: AuthorizationRequest = {
-    clientId: ACCOUNT_CLIENT_ID,
-    redirectUri: accountUrl(ctx),
+    clientId,
+    redirectUri: builtInLanding(ctx, clientId) ?? accountUrl(ctx),
     redirectUriGiven: false,
     responseMode: 'query',
     scope: [],
@@ -64,7 +79,11 @@ export async function signInToAccount(
     acrValues: [],
     uiLocales: [],
   };
-  const interaction = await createInteraction(ctx, { request: authorization, browser: browserBinding(ctx, browser.id), purpose: 'account' });
+  const interaction = await createInteraction(ctx, {
+    request: authorization,
+    browser: browserBinding(ctx, browser.id),
+    purpose: clientId === ACCOUNT_CLIENT_ID ? 'account' : 'admin',
+  });
   return redirect(urlTo(ctx, landing, { id: interaction.id }), { cookies: browser.setCookie ? [browser.setCookie] : [] });
 }
 
@@ -125,17 +144,25 @@ const REAUTH_MESSAGES: Record<RecentSignInNeed, string> = {
   export: 'To download your data, please sign in again first.',
 };
 
-/** The "please sign in again" page (403) shown instead of a sensitive change. */
-function reauthRequiredPage(ctx: Pick<ServerContext, 'config' | 'secrets'>, browserId: string, what: RecentSignInNeed): Response {
+/**
+ * The "please sign in again" page (403) shown instead of a sensitive change, its button posting to
+ * `action` (the account pages' or the admin console's reauth) with the CSRF token of `csrfSubject`.
+ */
+export function reauthRequiredPage(
+  ctx: Pick<ServerContext, 'config' | 'secrets'>,
+  browserId: string,
+  message: string,
+  action: { route: 'accountReauth' | 'adminReauth'; csrfSubject: string } = { route: 'accountReauth', csrfSubject: ACCOUNT_CSRF_SUBJECT },
+): Response {
   return htmlResponse(
     ctx,
     (nonce) =>
       renderReauthRequiredPage({
         ...pageBase(ctx),
         nonce,
-        action: pathTo(ctx, 'accountReauth'),
-        csrfToken: csrfToken(ctx, browserId, ACCOUNT_CSRF_SUBJECT),
-        message: REAUTH_MESSAGES[what],
+        action: pathTo(ctx, action.route),
+        csrfToken: csrfToken(ctx, browserId, action.csrfSubject),
+        message,
       }),
     { status: 403 },
   );
@@ -152,6 +179,6 @@ export function requireRecentSignIn(what: RecentSignInNeed) {
     session,
     browserId,
   }: { ctx: Pick<ServerContext, 'clock' | 'config' | 'secrets' | 'store'> } & AccountSession): Promise<Response | undefined> {
-    return (await recentlyAuthenticated(ctx, session)) ? undefined : reauthRequiredPage(ctx, browserId, what);
+    return (await recentlyAuthenticated(ctx, session)) ? undefined : reauthRequiredPage(ctx, browserId, REAUTH_MESSAGES[what]);
   };
 }

@@ -1,0 +1,829 @@
+import type { ClientRecord, GrantType, UserRecord } from '../../stores/contract.js';
+import { renderAdminAuditPage, type AdminAuditFilters } from '../../ui/admin/audit-page.js';
+import { renderAdminDashboardPage } from '../../ui/admin/dashboard-page.js';
+import { activity, auditSubjectOf, auditVerificationJson, searchAuditEvents, type ActivityRange } from '../admin/audit.js';
+import { verifyAuditLog } from '../audit/chain.js';
+import {
+  renderAdminClientNewPage,
+  renderAdminClientPage,
+  renderAdminClientSecretPage,
+  renderAdminClientsPage,
+  type AdminClientForm,
+  type AdminClientNewView,
+} from '../../ui/admin/client-pages.js';
+import { renderAdminConfirmPage } from '../../ui/admin/confirm-page.js';
+import type { AdminPageBase, AdminSection } from '../../ui/admin/layout.js';
+import { renderAdminKeysPage } from '../../ui/admin/key-page.js';
+import { renderAdminUserPage, renderAdminUsersPage } from '../../ui/admin/user-pages.js';
+import { formatDate, formatDateTime } from '../../ui/time.js';
+import { listClients, registerClient, removeClient, rotateClientSecret, updateClient } from '../admin/clients.js';
+import { AdminInputError, AdminNotFoundError } from '../admin/input-error.js';
+import { listSigningKeys, retentionFor, rotateKeys } from '../admin/keys.js';
+import { listUserConsents, listUserSessions, revokeUserConsent } from '../admin/user-sessions.js';
+import { findUser, listUsers, removeUser, revokeUserSessions, unlockUser, updateUser } from '../admin/users.js';
+import { auditEvent, type AuditFields } from '../audit/events.js';
+import type { ServerContext } from '../context.js';
+import { endpoint, type EndpointInput } from '../http/endpoint.js';
+import { htmlResponse } from '../http/html.js';
+import { errorPage, pageBase } from '../http/pages.js';
+import { redirect } from '../http/responses.js';
+import { pathTo, urlTo, type RouteName } from '../routes.js';
+import { csrfToken } from '../session/browser.js';
+import { describeSignInMethods } from '../../ui/sign-in-methods.js';
+import { ACCOUNT_CSRF_SUBJECT } from '../steps/account.js';
+import {
+  ADMIN_CSRF_SUBJECT,
+  consoleForm,
+  consolePage,
+  requireRecentAdminSignIn,
+  signInToConsole,
+  type ConsoleFormInput,
+  type ConsoleInput,
+} from '../steps/admin-console.js';
+
+/**
+ * The admin console (issue 18, docs/admin-console.md): server-rendered pages for people with the
+ * `admin` role. Every endpoint starts with the access steps of `steps/admin-console.ts`, and does
+ * its work with the same functions the admin API and the CLI call (`server/admin/`), recording the
+ * same `admin.*` audit events, with the acting admin as `subject` and `via: 'console'`.
+ */
+
+/** Rows a list page shows. */
+const PAGE_SIZE = 25;
+
+/** Fixed messages shown after an action (`?notice=`; never text from the request). */
+const NOTICES: Record<string, string> = {
+  'uris-saved': 'Redirect URIs saved.',
+  'client-removed': 'Client deleted.',
+  unlocked: 'Sign-in unlocked: any lockout of this account has ended.',
+  disabled: 'Account disabled and signed out everywhere.',
+  enabled: 'Account enabled.',
+  'sessions-revoked': 'Signed out everywhere: their sessions and tokens have ended.',
+  'consent-revoked': 'The application no longer has access to this account.',
+  'user-removed': 'User deleted.',
+  'keys-rotated': 'New signing keys are in use.',
+};
+
+// ---------------------------------------------------------------------------------------------
+// Shared: the page frame, the audit record, the link to a page of a list
+
+const SECTIONS: Record<AdminSection, RouteName> = {
+  dashboard: 'adminDashboard',
+  clients: 'adminClients',
+  users: 'adminUsers',
+  keys: 'adminKeys',
+  audit: 'adminAudit',
+};
+
+/** What every console page shows besides its content: nav, who is signed in, the notice of `?notice=`. */
+function consoleBase(
+  { ctx, request, session, browserId }: ConsoleInput,
+  section: AdminSection,
+  view: { error?: string | undefined } = {},
+): AdminPageBase & { nonce: string } {
+  const noticeKey = new URL(request.url).searchParams.get('notice') ?? '';
+  return {
+    ...pageBase(ctx),
+    nonce: '',
+    links: Object.fromEntries(Object.entries(SECTIONS).map(([name, route]) => [name, pathTo(ctx, route as 'adminDashboard')])) as AdminPageBase['links'],
+    section,
+    adminLogin: session.user.email ?? session.user.username,
+    csrfToken: csrfToken(ctx, browserId, ADMIN_CSRF_SUBJECT),
+    signOut: { action: pathTo(ctx, 'accountLogout'), csrfToken: csrfToken(ctx, browserId, ACCOUNT_CSRF_SUBJECT) },
+    ...(Object.hasOwn(NOTICES, noticeKey) ? { notice: NOTICES[noticeKey] } : {}),
+    ...(view.error !== undefined ? { error: view.error } : {}),
+  };
+}
+
+/** A console page: rendered with its nonce, `status` 200 unless given. */
+function consoleHtml(ctx: Pick<ServerContext, 'config'>, render: (nonce: string) => string, status = 200): Response {
+  return htmlResponse(ctx, render, { status });
+}
+
+/** Records a console action as the admin API records the same operation, with the acting admin and `via: 'console'`. */
+async function auditAction(ctx: ServerContext, session: ConsoleInput['session'], type: `admin.${string}`, fields: AuditFields = {}): Promise<void> {
+  await ctx.audit.record(auditEvent(type, { sub: session.user.id, via: 'console', ...fields }));
+}
+
+/** `?page=N` (1 and up; anything else is the first page). */
+function pageNumber(request: Request): number {
+  const raw = new URL(request.url).searchParams.get('page') ?? '1';
+  return /^[1-9][0-9]{0,5}$/.test(raw) ? Number(raw) : 1;
+}
+
+/** The link to another page of a list, keeping its other query parameters. */
+function pageLink(request: Request, page: number): string {
+  const url = new URL(request.url);
+  url.searchParams.set('page', String(page));
+  url.searchParams.delete('notice');
+  return `${url.pathname}${url.search}`;
+}
+
+/** One page of a list read one row past the page, so that "Next page" shows only when there is one. */
+async function onePage<T>(request: Request, read: (options: { limit: number; offset: number }) => Promise<T[]>) {
+  const page = pageNumber(request);
+  const rows = await read({ limit: PAGE_SIZE + 1, offset: (page - 1) * PAGE_SIZE });
+  return {
+    rows: rows.slice(0, PAGE_SIZE),
+    ...(page > 1 ? { previous: pageLink(request, page - 1) } : {}),
+    ...(rows.length > PAGE_SIZE ? { next: pageLink(request, page + 1) } : {}),
+  };
+}
+
+/** An age in words: "3 days", "5 hours", "12 minutes". */
+function ageOf(ms: number): string {
+  const minutes = Math.max(0, Math.floor(ms / 60_000));
+  if (minutes < 60) return `${minutes} minute${minutes === 1 ? '' : 's'}`;
+  const hours = Math.floor(minutes / 60);
+  if (hours < 48) return `${hours} hour${hours === 1 ? '' : 's'}`;
+  const days = Math.floor(hours / 24);
+  return `${days} days`;
+}
+
+/** A record named in the path that does not exist: the console's 404 page. */
+function notFoundPage(ctx: Pick<ServerContext, 'config'>): Response {
+  return errorPage(ctx, 404, 'Not found', 'There is no such record. It may have been deleted.');
+}
+
+/** An {@link AdminNotFoundError} thrown by a service function is the 404 page; anything else goes on. */
+function answerNotFound(error: unknown, { ctx }: EndpointInput): Response | undefined {
+  return error instanceof AdminNotFoundError ? notFoundPage(ctx) : undefined;
+}
+
+/**
+ * A step of a dangerous action: the form says `confirm=yes` (posted by the confirmation page);
+ * otherwise that page, saying what will happen, with Cancel back to `cancel`.
+ */
+function requireConfirmation<In extends ConsoleFormInput>(
+  section: AdminSection,
+  describe: (input: In) => { heading: string; consequences: string[]; confirmLabel: string; cancel: string; fields?: Record<string, string> },
+) {
+  return function requireConfirmation(input: In): Response | undefined {
+    if (input.form.get('confirm') === 'yes') return undefined;
+    const page = describe(input);
+    return consoleHtml(input.ctx, (nonce) =>
+      renderAdminConfirmPage({ ...consoleBase(input, section), nonce, ...page, action: new URL(input.request.url).pathname }),
+    );
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Signing in again
+
+/** POST /admin/reauth — sign in again (password and second factor) for a dangerous action. */
+export const adminReauth = endpoint(consoleForm('admin.reauth').respond(({ ctx, request }) => signInToConsole(ctx, request, true)));
+
+// ---------------------------------------------------------------------------------------------
+// Clients
+
+const clientPath = (ctx: Pick<ServerContext, 'config'>, clientId: string) => pathTo(ctx, 'adminClient', { id: clientId });
+
+/** GET /admin/clients — the registered clients, a page at a time. */
+export const adminClients = endpoint(
+  consolePage('admin.clients').respond(async (input) => {
+    const { ctx, request } = input;
+    const { rows, ...pages } = await onePage(request, (options) => listClients(ctx.store, options));
+    return consoleHtml(ctx, (nonce) =>
+      renderAdminClientsPage({
+        ...consoleBase(input, 'clients'),
+        nonce,
+        newClient: pathTo(ctx, 'adminClientNew'),
+        clients: rows.map((client) => ({
+          clientId: client.clientId,
+          name: client.clientName,
+          type: client.tokenEndpointAuthMethod === 'none' ? 'Public' : 'Confidential',
+          grantTypes: client.grantTypes,
+          createdAt: formatDate(client.createdAt),
+          href: clientPath(ctx, client.clientId),
+        })),
+        ...pages,
+      }),
+    );
+  }),
+);
+
+const GRANTS: { value: GrantType; label: string }[] = [
+  { value: 'authorization_code', label: 'Authorization code (people sign in)' },
+  { value: 'refresh_token', label: 'Refresh token' },
+  { value: 'client_credentials', label: 'Client credentials (machine to machine)' },
+];
+
+/** Which form field an {@link AdminInputError} of `registerClient` is about. */
+const CLIENT_FIELDS: Record<string, NonNullable<AdminClientNewView['invalidField']>> = {
+  name: 'name',
+  'redirect-uri': 'redirect_uris',
+  scope: 'scope',
+  grant: 'grant_types',
+  'auth-method': 'type',
+};
+
+/** The register form, empty or as posted, with the error of the last attempt. */
+function clientNewPage(input: ConsoleInput, form: AdminClientForm, error?: AdminInputError): Response {
+  const { ctx } = input;
+  const field = error ? CLIENT_FIELDS[error.field] : undefined;
+  return consoleHtml(
+    ctx,
+    (nonce) =>
+      renderAdminClientNewPage({
+        ...consoleBase(input, 'clients', { error: error?.message }),
+        nonce,
+        action: pathTo(ctx, 'adminClientNew'),
+        cancel: pathTo(ctx, 'adminClients'),
+        form,
+        grants: GRANTS,
+        ...(field ? { invalidField: field } : {}),
+      }),
+    error ? 400 : 200,
+  );
+}
+
+/** Lines of a textarea, trimmed, the empty ones dropped. */
+const lines = (value: string | undefined): string[] =>
+  (value ?? '')
+    .split(/\r?\n/)
+    .map((line) => line.trim())
+    .filter(Boolean);
+
+/** The register form as posted. */
+function readClientForm({ form }: ConsoleFormInput): { client: AdminClientForm } {
+  return {
+    client: {
+      name: form.get('name') ?? '',
+      type: form.get('type') === 'public' ? 'public' : 'confidential',
+      grantTypes: GRANTS.filter((grant) => form.get(`grant_${grant.value}`) === 'yes').map((grant) => grant.value),
+      redirectUris: form.get('redirect_uris') ?? '',
+      scope: form.get('scope') ?? '',
+    },
+  };
+}
+
+/** Registers the client (`registerClient`, as the API and `gatehouse clients add`), then shows its secret once. */
+async function registerFromForm(input: ConsoleFormInput & { client: AdminClientForm }): Promise<Response> {
+  const { ctx, session, client: form } = input;
+  let registered;
+  try {
+    registered = await registerClient(
+      ctx.store,
+      ctx.secrets,
+      {
+        name: form.name,
+        authMethod: form.type === 'public' ? 'none' : 'client_secret_basic',
+        redirectUris: lines(form.redirectUris),
+        ...(form.grantTypes.length > 0 ? { grantTypes: form.grantTypes as GrantType[] } : {}),
+        ...(form.scope.trim() ? { scope: form.scope.trim() } : {}),
+      },
+      ctx.clock.now(),
+    );
+  } catch (error) {
+    if (error instanceof AdminInputError) return clientNewPage(input, form, error);
+    throw error;
+  }
+  const { client, clientSecret } = registered;
+  await auditAction(ctx, session, 'admin.client_created', { target_client_id: client.clientId, grant_types: client.grantTypes });
+  return secretPage(input, client, clientSecret);
+}
+
+/** The client's id and secret, shown once. */
+function secretPage(input: ConsoleInput, client: ClientRecord, secret: string | null): Response {
+  return consoleHtml(input.ctx, (nonce) =>
+    renderAdminClientSecretPage({
+      ...consoleBase(input, 'clients'),
+      nonce,
+      clientId: client.clientId,
+      name: client.clientName,
+      secret,
+      done: clientPath(input.ctx, client.clientId),
+    }),
+  );
+}
+
+/** GET /admin/clients/new — the register form. */
+export const adminClientNewPage = endpoint(
+  consolePage('admin.clients.new').respond((input) =>
+    clientNewPage(input, { name: '', type: 'confidential', grantTypes: ['authorization_code', 'refresh_token'], redirectUris: '', scope: '' }),
+  ),
+);
+
+/** POST /admin/clients/new — registers a client; bad input is the form again, saying what is wrong (400). */
+export const adminClientRegister = endpoint(consoleForm('admin.clients.register').step(readClientForm).respond(registerFromForm));
+
+/** The client of the path; otherwise the 404 page. */
+async function findPathClient({ ctx, params }: EndpointInput): Promise<Response | { client: ClientRecord }> {
+  const client = await ctx.store.clients.get(params.id ?? '');
+  return client ? { client } : notFoundPage(ctx);
+}
+
+/** The client's page, with the error of the last post and its draft redirect URIs. */
+function clientPage(input: ConsoleInput & { client: ClientRecord }, error?: { message: string; draft: string }): Response {
+  const { ctx, client } = input;
+  const id = { id: client.clientId };
+  return consoleHtml(
+    ctx,
+    (nonce) =>
+      renderAdminClientPage({
+        ...consoleBase(input, 'clients', { error: error?.message }),
+        nonce,
+        client: {
+          clientId: client.clientId,
+          name: client.clientName,
+          type: client.tokenEndpointAuthMethod === 'none' ? 'Public' : 'Confidential',
+          confidential: client.tokenEndpointAuthMethod !== 'none',
+          grantTypes: client.grantTypes,
+          scope: client.scope,
+          redirectUris: client.redirectUris,
+          createdAt: formatDateTime(client.createdAt),
+          updatedAt: formatDateTime(client.updatedAt),
+        },
+        ...(error ? { redirectUrisDraft: error.draft } : {}),
+        actions: {
+          redirectUris: pathTo(ctx, 'adminClientRedirectUris', id),
+          rotateSecret: pathTo(ctx, 'adminClientSecret', id),
+          remove: pathTo(ctx, 'adminClientDelete', id),
+        },
+        back: pathTo(ctx, 'adminClients'),
+      }),
+    error ? 400 : 200,
+  );
+}
+
+/** GET /admin/clients/:id — a client. */
+export const adminClient = endpoint(
+  consolePage('admin.client')
+    .step(findPathClient)
+    .respond((input) => clientPage(input)),
+);
+
+/** Replaces the redirect URIs (`updateClient`); a bad one is the page again, saying which (400). */
+async function saveRedirectUris(input: ConsoleFormInput & { client: ClientRecord }): Promise<Response> {
+  const { ctx, session, client, form } = input;
+  const draft = form.get('redirect_uris') ?? '';
+  try {
+    await updateClient(ctx.store, client.clientId, { redirectUris: lines(draft) }, ctx.clock.now());
+  } catch (error) {
+    if (error instanceof AdminInputError && !(error instanceof AdminNotFoundError)) return clientPage(input, { message: error.message, draft });
+    throw error;
+  }
+  await auditAction(ctx, session, 'admin.client_updated', { target_client_id: client.clientId, changed: ['redirect_uris'] });
+  return redirect(`${urlTo(ctx, 'adminClient', { id: client.clientId })}?notice=uris-saved`);
+}
+
+/** POST /admin/clients/:id/redirect-uris — the client's redirect URIs, one a line. */
+export const adminClientRedirectUris = endpoint(
+  consoleForm('admin.client.redirect_uris').step(findPathClient).recover(answerNotFound).respond(saveRedirectUris),
+);
+
+/** POST /admin/clients/:id/secret — a new secret (the old one stops working at once), shown once. Recent sign-in, confirmed. */
+export const adminClientSecret = endpoint(
+  consoleForm('admin.client.secret')
+    .step(requireRecentAdminSignIn('rotate a client secret'))
+    .step(findPathClient)
+    .step(
+      requireConfirmation('clients', ({ ctx, client }: ConsoleFormInput & { client: ClientRecord }) => ({
+        heading: `Rotate the secret of ${client.clientName}?`,
+        consequences: [
+          'A new secret is made and shown to you once.',
+          'The current secret stops working at once: the application cannot get tokens until it is given the new one.',
+          'Tokens it already has keep working until they expire.',
+        ],
+        confirmLabel: 'Rotate secret',
+        cancel: clientPath(ctx, client.clientId),
+      })),
+    )
+    .recover(answerNotFound)
+    .respond(async (input) => {
+      const { ctx, session, client } = input;
+      try {
+        const rotated = await rotateClientSecret(ctx.store, ctx.secrets, client.clientId, ctx.clock.now());
+        await auditAction(ctx, session, 'admin.client_secret_rotated', { target_client_id: client.clientId });
+        return secretPage(input, rotated.client, rotated.clientSecret);
+      } catch (error) {
+        // A public client has no secret (the page offers no button for one; a hand-made post gets this).
+        if (error instanceof AdminInputError && !(error instanceof AdminNotFoundError)) {
+          return clientPage(input, { message: 'A public client has no secret to rotate.', draft: client.redirectUris.join('\n') });
+        }
+        throw error;
+      }
+    }),
+);
+
+/** POST /admin/clients/:id/delete — removes the client. Recent sign-in, confirmed. */
+export const adminClientDelete = endpoint(
+  consoleForm('admin.client.delete')
+    .step(requireRecentAdminSignIn('delete a client'))
+    .step(findPathClient)
+    .step(
+      requireConfirmation('clients', ({ ctx, client }: ConsoleFormInput & { client: ClientRecord }) => ({
+        heading: `Delete ${client.clientName}?`,
+        consequences: [
+          'The application can no longer sign anyone in or get tokens.',
+          'Its registration is gone for good: registering it again gives it a new client ID and secret.',
+        ],
+        confirmLabel: 'Delete client',
+        cancel: clientPath(ctx, client.clientId),
+      })),
+    )
+    .recover(answerNotFound)
+    .respond(async ({ ctx, session, client }) => {
+      await removeClient(ctx.store, client.clientId);
+      await auditAction(ctx, session, 'admin.client_removed', { target_client_id: client.clientId });
+      return redirect(`${urlTo(ctx, 'adminClients')}?notice=client-removed`);
+    }),
+);
+
+// ---------------------------------------------------------------------------------------------
+// Users
+
+const userPath = (ctx: Pick<ServerContext, 'config'>, sub: string) => pathTo(ctx, 'adminUser', { id: sub });
+
+/** GET /admin/users — the users a page at a time, or the one `?q=` (username, email or sub) names. */
+export const adminUsers = endpoint(
+  consolePage('admin.users').respond(async (input) => {
+    const { ctx, request } = input;
+    const query = (new URL(request.url).searchParams.get('q') ?? '').trim().slice(0, 320);
+    let found: { rows: UserRecord[]; previous?: string; next?: string };
+    if (query) {
+      const user = await findUser(ctx.store, query).catch((error: unknown) => {
+        if (error instanceof AdminNotFoundError) return undefined;
+        throw error;
+      });
+      found = { rows: user ? [user] : [] };
+    } else found = await onePage(request, (options) => listUsers(ctx.store, options));
+    const { rows, ...pages } = found;
+    return consoleHtml(ctx, (nonce) =>
+      renderAdminUsersPage({
+        ...consoleBase(input, 'users'),
+        nonce,
+        search: pathTo(ctx, 'adminUsers'),
+        ...(query ? { query } : {}),
+        users: rows.map((user) => ({
+          username: user.username,
+          email: user.email,
+          ...(user.profile.name ? { name: user.profile.name } : {}),
+          disabled: user.disabled,
+          admin: user.roles.includes('admin'),
+          createdAt: formatDate(user.createdAt),
+          href: userPath(ctx, user.id),
+        })),
+        ...pages,
+      }),
+    );
+  }),
+);
+
+/** The user of the path; otherwise the 404 page. */
+async function findPathUser({ ctx, params }: EndpointInput): Promise<Response | { user: UserRecord }> {
+  const user = await ctx.store.users.get(params.id ?? '');
+  return user ? { user } : notFoundPage(ctx);
+}
+
+/** A user's page: profile, status, factors, sessions and consents, with the error of the last post. */
+async function userPage(input: ConsoleInput & { user: UserRecord }, error?: string): Promise<Response> {
+  const { ctx, user } = input;
+  const id = { id: user.id };
+  const factors = (await ctx.store.factors.listByUser(user.id)).filter((factor) => factor.type !== 'recovery_codes' && factor.data.confirmed !== false);
+  const sessions = await listUserSessions(ctx.store, user.id);
+  const consents = await listUserConsents(ctx.store, user.id);
+  return consoleHtml(
+    ctx,
+    (nonce) =>
+      renderAdminUserPage({
+        ...consoleBase(input, 'users', { error }),
+        nonce,
+        user: {
+          sub: user.id,
+          username: user.username,
+          email: user.email,
+          emailVerified: user.emailVerified,
+          ...(user.profile.name ? { name: user.profile.name } : {}),
+          disabled: user.disabled,
+          roles: user.roles,
+          createdAt: formatDateTime(user.createdAt),
+          factors: factors.length,
+        },
+        sessions: sessions.items.map((session) => ({
+          signedInAt: formatDateTime(Date.parse(session.created_at)),
+          methods: describeSignInMethods(session.methods),
+          ...(session.device ? { device: session.device } : {}),
+          ...(session.ip ? { address: session.ip } : {}),
+        })),
+        consents: consents.items.map((consent) => ({
+          id: consent.id,
+          client: consent.client_name ?? consent.client_id,
+          scope: consent.scope,
+          grantedAt: formatDate(Date.parse(consent.created_at)),
+        })),
+        actions: {
+          unlock: pathTo(ctx, 'adminUserUnlock', id),
+          disabled: pathTo(ctx, 'adminUserDisabled', id),
+          revokeSessions: pathTo(ctx, 'adminUserSessionsRevoke', id),
+          remove: pathTo(ctx, 'adminUserDelete', id),
+          revokeConsent: pathTo(ctx, 'adminUserConsentRevoke', id),
+        },
+        back: pathTo(ctx, 'adminUsers'),
+      }),
+    error ? 400 : 200,
+  );
+}
+
+/** Back to the user's page, saying `notice`. */
+const backToUser = (ctx: Pick<ServerContext, 'config'>, sub: string, notice: keyof typeof NOTICES) =>
+  redirect(`${urlTo(ctx, 'adminUser', { id: sub })}?notice=${notice}`);
+
+/** GET /admin/users/:id — a user. */
+export const adminUser = endpoint(
+  consolePage('admin.user')
+    .step(findPathUser)
+    .respond((input) => userPage(input)),
+);
+
+/** POST /admin/users/:id/unlock — ends the account's sign-in lockouts and throttling (`unlockUser`). */
+export const adminUserUnlock = endpoint(
+  consoleForm('admin.user.unlock')
+    .step(findPathUser)
+    .recover(answerNotFound)
+    .respond(async ({ ctx, session, user }) => {
+      await unlockUser(ctx.store, ctx.clock, user.id, ctx.config.protection.rateLimits);
+      await auditAction(ctx, session, 'admin.user_unlocked', { target_sub: user.id });
+      return backToUser(ctx, user.id, 'unlocked');
+    }),
+);
+
+/** An admin cannot lock themselves out from the console (disable or delete their own account). */
+function refuseOwnAccount(what: string) {
+  return function refuseOwnAccount(input: ConsoleFormInput & { user: UserRecord }): Promise<Response> | undefined {
+    return input.user.id === input.session.user.id ? userPage(input, `You cannot ${what} your own account here.`) : undefined;
+  };
+}
+
+/** POST /admin/users/:id/disabled — `disabled=yes` disables the account (signed out everywhere), `no` enables it (`updateUser`). */
+export const adminUserDisabled = endpoint(
+  consoleForm('admin.user.disabled')
+    .step(findPathUser)
+    .step(refuseOwnAccount('disable'))
+    .recover(answerNotFound)
+    .respond(async ({ ctx, session, user, form }) => {
+      const disabled = form.get('disabled') === 'yes';
+      await updateUser(ctx.store, ctx.clock, user.id, { disabled });
+      await auditAction(ctx, session, 'admin.user_updated', { target_sub: user.id, changed: ['disabled'], disabled });
+      return backToUser(ctx, user.id, disabled ? 'disabled' : 'enabled');
+    }),
+);
+
+/** POST /admin/users/:id/sessions/revoke — signs the user out everywhere and ends their tokens. Recent sign-in, confirmed. */
+export const adminUserSessionsRevoke = endpoint(
+  consoleForm('admin.user.sessions.revoke')
+    .step(requireRecentAdminSignIn('sign a user out everywhere'))
+    .step(findPathUser)
+    .step(
+      requireConfirmation('users', ({ ctx, user }: ConsoleFormInput & { user: UserRecord }) => ({
+        heading: `Sign ${user.username} out everywhere?`,
+        consequences: [
+          'Every session of this user ends: they must sign in again on every device.',
+          'Their access and refresh tokens stop working at once, in every application.',
+          'Their account, password and second factors stay as they are.',
+        ],
+        confirmLabel: 'Sign out everywhere',
+        cancel: userPath(ctx, user.id),
+      })),
+    )
+    .recover(answerNotFound)
+    .respond(async ({ ctx, session, user }) => {
+      const { revoked } = await revokeUserSessions(ctx.store, ctx.clock, user.id);
+      await auditAction(ctx, session, 'admin.user_sessions_revoked', { target_sub: user.id, sessions_ended: revoked.sessions });
+      return backToUser(ctx, user.id, 'sessions-revoked');
+    }),
+);
+
+/** POST /admin/users/:id/delete — removes the user, ending everything they are signed in with. Recent sign-in, confirmed. */
+export const adminUserDelete = endpoint(
+  consoleForm('admin.user.delete')
+    .step(requireRecentAdminSignIn('delete a user'))
+    .step(findPathUser)
+    .step(refuseOwnAccount('delete'))
+    .step(
+      requireConfirmation('users', ({ ctx, user }: ConsoleFormInput & { user: UserRecord }) => ({
+        heading: `Delete ${user.username}?`,
+        consequences: [
+          'The account is removed for good, with its second factors and sign-in history.',
+          'Every session and token of this user ends at once, and the applications they allowed lose access.',
+        ],
+        confirmLabel: 'Delete user',
+        cancel: userPath(ctx, user.id),
+      })),
+    )
+    .recover(answerNotFound)
+    .respond(async ({ ctx, session, user }) => {
+      await removeUser(ctx.store, ctx.clock, user.id);
+      await auditAction(ctx, session, 'admin.user_removed', { target_sub: user.id, sessions_revoked: true });
+      return redirect(`${urlTo(ctx, 'adminUsers')}?notice=user-removed`);
+    }),
+);
+
+/** POST /admin/users/:id/consents/revoke — `consent`: withdraws one application's access (`revokeUserConsent`). */
+export const adminUserConsentRevoke = endpoint(
+  consoleForm('admin.user.consent.revoke')
+    .step(findPathUser)
+    .recover(answerNotFound)
+    .respond(async ({ ctx, session, user, form }) => {
+      const { consent } = await revokeUserConsent(ctx.store, ctx.clock.now(), user.id, form.get('consent') ?? '');
+      await auditAction(ctx, session, 'admin.consent_revoked', { target_sub: user.id, target_client_id: consent.clientId, consent_id: consent.id });
+      return backToUser(ctx, user.id, 'consent-revoked');
+    }),
+);
+
+// ---------------------------------------------------------------------------------------------
+// Signing keys
+
+/** How long retired keys stay published, as the server's key ring counts it. */
+const keyRetention = (ctx: Pick<ServerContext, 'config'>): number => retentionFor(ctx.config.tokens.accessTokenTtl, ctx.config.tokens.idTokenTtl);
+
+/** GET /admin/keys — the signing keys: kid, algorithm, status, age. */
+export const adminKeys = endpoint(
+  consolePage('admin.keys').respond(async (input) => {
+    const { ctx } = input;
+    const now = ctx.clock.now();
+    const keys = await listSigningKeys(ctx.store, now, keyRetention(ctx));
+    return consoleHtml(ctx, (nonce) =>
+      renderAdminKeysPage({
+        ...consoleBase(input, 'keys'),
+        nonce,
+        keys: keys.map((key) => ({ kid: key.kid, alg: key.alg, status: key.status, published: key.published, age: ageOf(now - Date.parse(key.created_at)) })),
+        rotate: pathTo(ctx, 'adminKeysRotate'),
+      }),
+    );
+  }),
+);
+
+/** POST /admin/keys/rotate — new signing keys, in use at once here (`rotateKeys`). Recent sign-in, confirmed. */
+export const adminKeysRotate = endpoint(
+  consoleForm('admin.keys.rotate')
+    .step(requireRecentAdminSignIn('rotate the signing keys'))
+    .step(
+      requireConfirmation('keys', ({ ctx }) => ({
+        heading: 'Rotate the signing keys?',
+        consequences: [
+          'New ES256 and RS256 keys sign every token from now on.',
+          'The current keys stay published until the tokens they signed have expired, so nothing signed in ends.',
+          'Other servers sharing this store pick the new keys up at their next key refresh.',
+        ],
+        confirmLabel: 'Rotate signing keys',
+        cancel: pathTo(ctx, 'adminKeys'),
+      })),
+    )
+    .respond(async ({ ctx, session }) => {
+      const now = ctx.clock.now();
+      const fresh = await rotateKeys(ctx.store, ctx.secrets, now, keyRetention(ctx));
+      await ctx.keys.refresh(now);
+      await auditAction(ctx, session, 'admin.keys_rotated', { kids: fresh.map((key) => key.kid) });
+      return redirect(`${urlTo(ctx, 'adminKeys')}?notice=keys-rotated`);
+    }),
+);
+
+// ---------------------------------------------------------------------------------------------
+// Dashboard
+
+/** Counts shown on the dashboard stop here ("10000+"): the stores have no count, and a list this long is enough to say "many". */
+const COUNT_CAP = 10_000;
+
+const RANGES: { range: ActivityRange; label: string; period: string }[] = [
+  { range: 'hour', label: 'Last hour', period: 'The last hour, by 5 minutes (UTC).' },
+  { range: 'day', label: 'Last 24 hours', period: 'The last 24 hours, by hour (UTC).' },
+  { range: 'week', label: 'Last 7 days', period: 'The last 7 days, by day (UTC).' },
+];
+
+const two = (n: number) => String(n).padStart(2, '0');
+
+/** A bucket's start as its chart labels it: the time of day (UTC), or the day for a week. */
+function bucketLabel(ms: number, range: ActivityRange): string {
+  const at = new Date(ms);
+  if (range === 'week') return formatDate(ms).replace(/ \d{4}$/, '');
+  return `${two(at.getUTCHours())}:${two(at.getUTCMinutes())}`;
+}
+
+/** GET /admin — counts of users and clients, and the activity charts over `?range=` (hour, day, week; default day). */
+export const adminDashboard = endpoint(
+  consolePage('admin.dashboard').respond(async (input) => {
+    const { ctx, request } = input;
+    const asked = new URL(request.url).searchParams.get('range');
+    const range = RANGES.find((candidate) => candidate.range === asked) ?? RANGES[1]!;
+    const [users, clients, shown] = await Promise.all([
+      listUsers(ctx.store, { limit: COUNT_CAP + 1 }),
+      listClients(ctx.store, { limit: COUNT_CAP + 1 }),
+      activity(ctx.store, ctx.clock.now(), range.range),
+    ]);
+    const count = (rows: unknown[]) => (rows.length > COUNT_CAP ? `${COUNT_CAP}+` : String(rows.length));
+    const buckets = shown.series[0]?.counts.map((_, index) => bucketLabel(shown.from + index * shown.bucketMs, range.range)) ?? [];
+    return consoleHtml(ctx, (nonce) =>
+      renderAdminDashboardPage({
+        ...consoleBase(input, 'dashboard'),
+        nonce,
+        totals: [
+          { label: 'Users', value: count(users) },
+          { label: 'Clients', value: count(clients) },
+        ],
+        ranges: RANGES.map((candidate) => ({
+          label: candidate.label,
+          href: `${pathTo(ctx, 'adminDashboard')}?range=${candidate.range}`,
+          current: candidate === range,
+        })),
+        period: range.period,
+        buckets,
+        series: shown.series,
+      }),
+    );
+  }),
+);
+
+// ---------------------------------------------------------------------------------------------
+// Audit log
+
+const AUDIT_PAGE_SIZE = 50;
+
+const SINCE: { value: string; label: string; ms: number | undefined }[] = [
+  { value: '', label: 'Any time', ms: undefined },
+  { value: 'hour', label: 'Last hour', ms: 3_600_000 },
+  { value: 'day', label: 'Last 24 hours', ms: 86_400_000 },
+  { value: 'week', label: 'Last 7 days', ms: 7 * 86_400_000 },
+  { value: 'month', label: 'Last 30 days', ms: 30 * 86_400_000 },
+];
+
+/** The audit page's filters from the query, each bounded (never more than the form lets through). */
+function readAuditFilters(url: URL): AdminAuditFilters & { before: number | undefined } {
+  const get = (name: string) => (url.searchParams.get(name) ?? '').trim().slice(0, 320);
+  const since = SINCE.some((option) => option.value === get('since')) ? get('since') : '';
+  const outcome = get('outcome') === 'success' || get('outcome') === 'failure' ? get('outcome') : '';
+  const before = /^[1-9][0-9]{0,15}$/.test(get('before')) ? Number(get('before')) : undefined;
+  return { since, type: get('type'), user: get('user'), client: get('client'), ip: get('ip'), outcome, before };
+}
+
+/** An event's details as `key=value` pairs (values as JSON when not strings). */
+function detailsText(details: Record<string, unknown>): string {
+  return Object.entries(details)
+    .map(([key, value]) => `${key}=${typeof value === 'string' ? value : JSON.stringify(value)}`)
+    .join(' ');
+}
+
+/** The audit page for the request's filters, with `verification` when the chain was just checked. */
+async function auditPage(input: ConsoleInput, verification?: { ok: boolean; message: string }): Promise<Response> {
+  const { ctx, request } = input;
+  const url = new URL(request.url);
+  const { before, ...filters } = readAuditFilters(url);
+  const sinceMs = SINCE.find((option) => option.value === filters.since)?.ms;
+  const { events, nextBefore } = await searchAuditEvents(ctx.store, {
+    ...(sinceMs !== undefined ? { from: ctx.clock.now() - sinceMs } : {}),
+    ...(filters.type ? { types: [filters.type] } : {}),
+    ...(filters.user ? { subject: await auditSubjectOf(ctx.store, filters.user) } : {}),
+    ...(filters.client ? { clientId: filters.client } : {}),
+    ...(filters.ip ? { ip: filters.ip } : {}),
+    ...(filters.outcome ? { outcome: filters.outcome as 'success' | 'failure' } : {}),
+    ...(before !== undefined ? { before } : {}),
+    limit: AUDIT_PAGE_SIZE,
+  });
+  const linkWith = (cursor: number | undefined): string => {
+    const params = new URLSearchParams(Object.entries(filters).filter(([, value]) => value !== ''));
+    if (cursor !== undefined) params.set('before', String(cursor));
+    const query = params.toString();
+    return `${pathTo(ctx, 'adminAudit')}${query ? `?${query}` : ''}`;
+  };
+  return consoleHtml(ctx, (nonce) =>
+    renderAdminAuditPage({
+      ...consoleBase(input, 'audit'),
+      nonce,
+      filters,
+      sinceOptions: SINCE.map(({ value, label }) => ({ value, label })),
+      search: pathTo(ctx, 'adminAudit'),
+      verify: pathTo(ctx, 'adminAuditVerify'),
+      events: events.map((event) => ({
+        seq: event.seq,
+        time: formatDateTime(event.time),
+        type: event.type,
+        outcome: event.outcome,
+        subject: event.subject,
+        clientId: event.clientId,
+        ip: event.ip,
+        details: detailsText(event.details),
+      })),
+      ...(before !== undefined ? { newer: linkWith(undefined) } : {}),
+      ...(nextBefore !== undefined ? { older: linkWith(nextBefore) } : {}),
+      ...(verification ? { verification } : {}),
+    }),
+  );
+}
+
+/** GET /admin/audit — the audit events matching the filters, newest first, a page at a time (`searchAuditEvents`). */
+export const adminAudit = endpoint(consolePage('admin.audit').respond((input) => auditPage(input)));
+
+/** GET /admin/audit/verify — recomputes the hash chain (as `gatehouse audit verify`) and shows the result above the log. */
+export const adminAuditVerify = endpoint(
+  consolePage('admin.audit.verify').respond(async (input) => {
+    const { ctx, session } = input;
+    const result = auditVerificationJson(await verifyAuditLog(ctx.store.audit, ctx.secrets));
+    await auditAction(ctx, session, 'admin.audit_verified', { ok: result.ok, count: result.count });
+    return auditPage(
+      input,
+      result.ok
+        ? { ok: true, message: `The chain is intact: ${result.count} events checked, up to #${result.last_seq}.` }
+        : { ok: false, message: `The chain is broken at event #${result.seq}: ${result.message}` },
+    );
+  }),
+);

@@ -1,0 +1,84 @@
+import { html, type HtmlValue } from '../escape.js';
+import { submitButton, textField } from '../form.js';
+import { adminTable, pager, renderAdminPage, type AdminPageBase } from './layout.js';
+
+/** An audit event as the console lists it. */
+export interface AdminAuditRow {
+  seq: number;
+  /** "12 March 2025, 09:12 UTC". */
+  time: string;
+  type: string;
+  outcome: 'success' | 'failure';
+  subject: string | null;
+  clientId: string | null;
+  ip: string | null;
+  /** Its details as `key=value` pairs. */
+  details: string;
+}
+
+/** The filters as given (shown again in the form). */
+export interface AdminAuditFilters {
+  since: string;
+  type: string;
+  user: string;
+  client: string;
+  ip: string;
+  outcome: string;
+}
+
+/** View model of {@link renderAdminAuditPage}. */
+export interface AdminAuditView extends AdminPageBase {
+  events: AdminAuditRow[];
+  filters: AdminAuditFilters;
+  /** The time ranges offered (`value` is the `since` parameter). */
+  sinceOptions: { value: string; label: string }[];
+  /** Where the filter form goes (GET). */
+  search: string;
+  /** Where "Verify chain" goes (GET: it changes nothing). */
+  verify: string;
+  /** The chain's verification, when just asked for. */
+  verification?: { ok: boolean; message: string };
+  newer?: string;
+  older?: string;
+}
+
+/** A labelled `<select>`. */
+function select(id: string, label: string, value: string, options: { value: string; label: string }[]): HtmlValue {
+  return html`<div class="field"><label for="${id}">${label}</label><select class="input" id="${id}" name="${id}">${options.map(
+    (option) => html`<option value="${option.value}"${option.value === value && html` selected`}>${option.label}</option>`,
+  )}</select></div>`;
+}
+
+/** The audit log: filters (time range, type, user, client, address, outcome), the events newest first, older/newer, and "Verify chain". */
+export function renderAdminAuditPage(view: AdminAuditView): string {
+  const { filters } = view;
+  const text = (id: keyof AdminAuditFilters, label: string) =>
+    textField({ id, name: id, label, type: 'text', autocomplete: 'off', value: filters[id], optional: true, maxLength: 320 });
+  const rows = view.events.map((event) => [
+    html`<span class="nowrap">${event.time}</span><span class="cell-meta">#${String(event.seq)}</span>`,
+    html`<code>${event.type}</code>${event.outcome === 'failure' && html`<span class="cell-meta warning">failure</span>`}`,
+    html`${event.subject && html`<span>user <code>${event.subject}</code></span>`}${event.clientId && html`<span class="cell-meta">client <code>${event.clientId}</code></span>`}`,
+    event.ip ?? '—',
+    html`<code>${event.details}</code>`,
+  ]);
+  const verification =
+    view.verification &&
+    html`<div class="${view.verification.ok ? 'notice' : 'alert'}" role="status" id="verification"><p>${view.verification.message}</p></div>`;
+  return renderAdminPage(
+    view,
+    'Audit log',
+    html`${verification}<form class="admin-toolbar" method="get" action="${view.search}" role="search">${select('since', 'Time', filters.since, view.sinceOptions)}${text('type', 'Event type')}${text('user', 'User')}${text('client', 'Client ID')}${text('ip', 'Address')}${select(
+      'outcome',
+      'Outcome',
+      filters.outcome,
+      [
+        { value: '', label: 'Any' },
+        { value: 'success', label: 'Success' },
+        { value: 'failure', label: 'Failure' },
+      ],
+    )}${submitButton({ label: 'Filter', variant: 'primary', className: 'button-small' })}</form>
+<p class="section-actions section-actions-start"><a class="button button-secondary button-small" href="${view.verify}">Verify chain</a></p>
+${adminTable('Audit events, newest first', ['When', 'Event', 'Who', 'Address', 'Details'], rows, 'No event matches.')}
+${pager(view.newer ? { href: view.newer, label: 'Newest events' } : undefined, view.older ? { href: view.older, label: 'Older events' } : undefined)}`,
+  );
+}

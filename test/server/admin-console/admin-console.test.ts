@@ -1,0 +1,323 @@
+/**
+ * Issue 18 item 3, the admin console at `/admin`, through the fetch handler: who gets in (an admin
+ * signed in with a second factor), who is refused (signed out: off to sign in; no admin role: 403
+ * on every path, GET and POST), CSRF, the recent sign-in and the confirmation dangerous actions
+ * need, the audit record of each action, and bad input answered with a form error, never a 500.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { ROUTES } from '../../../src/server/routes.js';
+import { auditDetails, closeOutboxFlows, isLoginPage, RECENT_AUTH_SECONDS, settle, startOutboxFlow, type OutboxFlow } from '../../helpers/accounts.js';
+import { Browser, submitLogin, type Page, type TestUser } from '../../helpers/flow.js';
+import { expectMfaChallenge, factorContext, giveTotp, isMfaEnrolment, submitMfa, totpAt } from '../../helpers/mfa.js';
+import { parseForms } from '../../helpers/user-agent.js';
+
+afterEach(closeOutboxFlows);
+
+/** Every console path with its methods, a made-up id where the path has one. */
+const CONSOLE_PATHS: { path: string; methods: ('GET' | 'POST')[] }[] = [
+  { path: ROUTES.adminDashboard, methods: ['GET'] },
+  { path: ROUTES.adminReauth, methods: ['POST'] },
+  { path: ROUTES.adminClients, methods: ['GET'] },
+  { path: ROUTES.adminClientNew, methods: ['GET', 'POST'] },
+  { path: ROUTES.adminClient, methods: ['GET'] },
+  { path: ROUTES.adminClientRedirectUris, methods: ['POST'] },
+  { path: ROUTES.adminClientSecret, methods: ['POST'] },
+  { path: ROUTES.adminClientDelete, methods: ['POST'] },
+  { path: ROUTES.adminUsers, methods: ['GET'] },
+  { path: ROUTES.adminUser, methods: ['GET'] },
+  { path: ROUTES.adminUserUnlock, methods: ['POST'] },
+  { path: ROUTES.adminUserDisabled, methods: ['POST'] },
+  { path: ROUTES.adminUserSessionsRevoke, methods: ['POST'] },
+  { path: ROUTES.adminUserDelete, methods: ['POST'] },
+  { path: ROUTES.adminUserConsentRevoke, methods: ['POST'] },
+  { path: ROUTES.adminKeys, methods: ['GET'] },
+  { path: ROUTES.adminKeysRotate, methods: ['POST'] },
+  { path: ROUTES.adminAudit, methods: ['GET'] },
+  { path: ROUTES.adminAuditVerify, methods: ['GET'] },
+];
+
+const concrete = (path: string, id: string) => path.replace(':id', id);
+
+/** A flow where alice holds the admin role and has an authenticator app; bob is a plain user. */
+async function consoleFlow(options: Parameters<typeof startOutboxFlow>[0] = {}) {
+  const flow = await startOutboxFlow(options);
+  const { server, users, clock } = flow;
+  await server.store.users.update({ ...users.alice.record, roles: ['admin'] });
+  const totp = await giveTotp(factorContext(server.store, clock), users.alice.record.id);
+  clock.advance(30_000);
+  return { ...flow, totp };
+}
+
+/** Opens `/admin` in a fresh browser and signs in as `user` with password and TOTP; returns the dashboard. */
+async function signInToConsole(flow: OutboxFlow & { totp: { secret: string } }, user: TestUser): Promise<{ browser: Browser; page: Page }> {
+  const browser = new Browser(flow.server);
+  const login = await browser.open('/admin');
+  expect(isLoginPage(login)).toBe(true);
+  const challenge = expectMfaChallenge(await submitLogin(browser, login, user));
+  const page = await submitMfa(browser, challenge, 'totp', { code: await totpAt(flow.totp.secret, flow.clock.now()) });
+  return { browser, page };
+}
+
+/** The CSRF token of the console's forms on `page`. */
+function csrfOf(page: Page): string {
+  const form = parseForms(page.body).find((candidate) => candidate.action.includes('/admin/'));
+  if (!form?.fields.csrf) throw new Error(`no console form on ${page.url}:\n${page.body.slice(0, 600)}`);
+  return form.fields.csrf;
+}
+
+describe('who gets in', () => {
+  it('an admin signs in with a second factor and lands on the dashboard', async () => {
+    const flow = await consoleFlow();
+    const { page } = await signInToConsole(flow, flow.users.alice);
+    expect(page.status).toBe(200);
+    expect(new URL(page.url).pathname).toBe('/admin');
+    expect(page.body).toContain('<h1>Dashboard</h1>');
+    expect(page.body).toContain('Signed in as');
+  });
+
+  it('an admin with no second factor is walked through setting one up', async () => {
+    const flow = await startOutboxFlow();
+    await flow.server.store.users.update({ ...flow.users.bob.record, roles: ['admin'] });
+    const browser = new Browser(flow.server);
+    const page = await submitLogin(browser, await browser.open('/admin'), flow.users.bob);
+    expect(isMfaEnrolment(page)).toBe(true);
+  });
+
+  it('an admin whose session has no second factor (signed in at an application with a password) signs in again with one', async () => {
+    const flow = await startOutboxFlow();
+    await flow.server.store.users.update({ ...flow.users.bob.record, roles: ['admin'] });
+    const browser = new Browser(flow.server);
+    await submitLogin(browser, await browser.open('/account'), flow.users.bob);
+    expect((await browser.open('/account')).body).toContain('<h1>Your account</h1>');
+    const page = await browser.open('/admin');
+    expect(isLoginPage(page)).toBe(true);
+  });
+
+  it('a signed-out browser is sent to sign in on every console path, GET and POST', async () => {
+    const flow = await consoleFlow();
+    for (const { path, methods } of CONSOLE_PATHS) {
+      for (const method of methods) {
+        const response = await flow.server.server.fetch(new Request(`${flow.server.issuer}${concrete(path, 'x')}`, { method, redirect: 'manual' }));
+        expect(response.status, `${method} ${path}`).toBe(303);
+        expect(response.headers.get('location'), `${method} ${path}`).toMatch(/\/interaction\//);
+      }
+    }
+  });
+
+  it('a signed-in user without the admin role gets the same 403 on every console path, GET and POST, and nothing is done', async () => {
+    const flow = await consoleFlow();
+    const { server, users } = flow;
+    const browser = new Browser(server);
+    await submitLogin(browser, await browser.open('/account'), users.bob);
+    const before = await server.store.audit.list({ limit: 10_000 });
+    for (const { path, methods } of CONSOLE_PATHS) {
+      for (const method of methods) {
+        const target = concrete(path, method === 'POST' ? users.alice.record.id : 'x');
+        const page = await browser.open(target, method === 'POST' ? { method, form: { confirm: 'yes' } } : { method });
+        expect(page.status, `${method} ${path}`).toBe(403);
+        expect(page.body, `${method} ${path}`).toContain('only for administrators');
+      }
+    }
+    expect((await server.store.users.get(users.alice.record.id))?.disabled).toBe(false);
+    const after = await server.store.audit.list({ limit: 10_000 });
+    expect(after.filter((event) => event.type.startsWith('admin.')).length).toBe(before.filter((event) => event.type.startsWith('admin.')).length);
+  });
+
+  it('with the MFA policy off, a page says why the console cannot be used and how to fix it', async () => {
+    const flow = await startOutboxFlow({ mfa: { policy: 'off' } });
+    const page = await new Browser(flow.server).open('/admin');
+    expect(page.status).toBe(503);
+    expect(page.body).toContain('GATEHOUSE_MFA_POLICY');
+  });
+
+  it('turned off, every console path answers 404', async () => {
+    const flow = await startOutboxFlow({ admin: { console: false } });
+    for (const { path, methods } of CONSOLE_PATHS) {
+      const response = await flow.server.server.fetch(new Request(`${flow.server.issuer}${concrete(path, 'x')}`, { method: methods[0] }));
+      expect(response.status, path).toBe(404);
+    }
+  });
+});
+
+describe('clients', () => {
+  it('registers a client and shows its secret once, audited with the acting admin', async () => {
+    const flow = await consoleFlow();
+    const { browser } = await signInToConsole(flow, flow.users.alice);
+    const form = await browser.open('/admin/clients/new');
+    const created = await browser.submit(
+      form,
+      { name: 'Shop', type: 'confidential', redirect_uris: 'https://shop.example.com/callback', grant_authorization_code: 'yes' },
+      { actionPart: '/admin/clients/new' },
+    );
+    expect(created.status).toBe(200);
+    const clientId = /data-client-id>([^<]+)</.exec(created.body)?.[1];
+    expect(/data-client-secret>([^<]+)</.exec(created.body)?.[1]).toMatch(/^[\w-]{40,}$/);
+    const client = await flow.server.store.clients.get(clientId!);
+    expect(client).toMatchObject({ clientName: 'Shop', redirectUris: ['https://shop.example.com/callback'] });
+    expect(client?.grantTypes).toContain('authorization_code');
+    expect(await auditDetails(flow, 'admin.client_created')).toEqual([expect.objectContaining({ target_client_id: clientId, via: 'console' })]);
+    const event = (await flow.server.store.audit.list({ limit: 10_000 })).find((candidate) => candidate.type === 'admin.client_created');
+    expect(event?.subject).toBe(flow.users.alice.record.id);
+  });
+
+  it('bad input is the form again with a clear error (400), never a 500', async () => {
+    const flow = await consoleFlow();
+    const { browser } = await signInToConsole(flow, flow.users.alice);
+    const form = await browser.open('/admin/clients/new');
+    const refused = await browser.submit(
+      form,
+      { name: 'Shop', redirect_uris: 'not a url', grant_authorization_code: 'yes' },
+      { actionPart: '/admin/clients/new' },
+    );
+    expect(refused.status).toBe(400);
+    expect(refused.body).toContain('role="alert"');
+    expect(refused.body).toContain('aria-invalid="true"');
+    const empty = await browser.submit(form, { name: '' }, { actionPart: '/admin/clients/new' });
+    expect(empty.status).toBe(400);
+    const badUris = await browser.open(`/admin/clients/${flow.client.clientId}/redirect-uris`, {
+      method: 'POST',
+      form: { csrf: csrfOf(form), redirect_uris: 'ftp://nope' },
+    });
+    expect(badUris.status).toBe(400);
+    expect(badUris.body).toContain('role="alert"');
+    expect((await browser.open('/admin/clients/nope')).status).toBe(404);
+  });
+
+  it('refuses a form without its CSRF token (403), and does nothing', async () => {
+    const flow = await consoleFlow();
+    const { browser } = await signInToConsole(flow, flow.users.alice);
+    const page = await browser.open(`/admin/clients/${flow.client.clientId}/delete`, { method: 'POST', form: { confirm: 'yes', csrf: 'forged' } });
+    expect(page.status).toBe(403);
+    expect(await flow.server.store.clients.get(flow.client.clientId)).toBeDefined();
+  });
+
+  it('rotating a secret and deleting a client ask for a confirmation first, then do it', async () => {
+    const flow = await consoleFlow();
+    const { browser } = await signInToConsole(flow, flow.users.alice);
+    const detail = await browser.open(`/admin/clients/${flow.client.clientId}`);
+    const before = (await flow.server.store.clients.get(flow.client.clientId))!.clientSecretHash;
+    const confirm = await browser.submit(detail, {}, { actionPart: '/secret' });
+    expect(confirm.status).toBe(200);
+    expect(confirm.body).toContain('Rotate the secret of');
+    expect(confirm.body).toContain(`href="/admin/clients/${flow.client.clientId}"`); // Cancel goes back
+    expect((await flow.server.store.clients.get(flow.client.clientId))!.clientSecretHash).toBe(before);
+    const rotated = await browser.submit(confirm, {}, { actionPart: '/secret' });
+    expect(rotated.body).toContain('data-client-secret');
+    expect((await flow.server.store.clients.get(flow.client.clientId))!.clientSecretHash).not.toBe(before);
+    expect(await auditDetails(flow, 'admin.client_secret_rotated')).toEqual([{ target_client_id: flow.client.clientId, via: 'console' }]);
+
+    const askDelete = await browser.submit(detail, {}, { actionPart: '/delete' });
+    expect(askDelete.body).toContain('Delete ');
+    expect(await flow.server.store.clients.get(flow.client.clientId)).toBeDefined();
+    const deleted = await browser.submit(askDelete, {}, { actionPart: '/delete' });
+    expect(deleted.body).toContain('Client deleted.');
+    expect(await flow.server.store.clients.get(flow.client.clientId)).toBeUndefined();
+  });
+
+  it('a dangerous action without a recent sign-in gets the "sign in again" page, which signs in again', async () => {
+    const flow = await consoleFlow();
+    const { browser } = await signInToConsole(flow, flow.users.alice);
+    const detail = await browser.open(`/admin/clients/${flow.client.clientId}`);
+    flow.clock.advance((RECENT_AUTH_SECONDS + 60) * 1000);
+    const reauth = await browser.submit(detail, { confirm: 'yes' }, { actionPart: '/delete' });
+    expect(reauth.status).toBe(403);
+    expect(reauth.body).toContain('To delete a client, please sign in again first.');
+    expect(await flow.server.store.clients.get(flow.client.clientId)).toBeDefined();
+    const login = await browser.submit(reauth, {}, { actionPart: '/admin/reauth' });
+    expect(isLoginPage(login)).toBe(true);
+    const challenge = expectMfaChallenge(await submitLogin(browser, login, flow.users.alice));
+    const back = await submitMfa(browser, challenge, 'totp', { code: await totpAt(flow.totp.secret, flow.clock.now()) });
+    expect(back.body).toContain('<h1>Dashboard</h1>');
+    const confirm = await browser.submit(await browser.open(`/admin/clients/${flow.client.clientId}`), {}, { actionPart: '/delete' });
+    expect(confirm.body).toContain('This is what will happen');
+  });
+});
+
+describe('users and keys', () => {
+  it('finds a user, unlocks them, revokes their sessions (confirmed) and disables them, each audited with the acting admin', async () => {
+    const flow = await consoleFlow();
+    const { server, users } = flow;
+    const bobBrowser = new Browser(server);
+    await submitLogin(bobBrowser, await bobBrowser.open('/account'), users.bob);
+    const { browser } = await signInToConsole(flow, users.alice);
+    const found = await browser.open('/admin/users?q=bob%40example.com');
+    expect(found.body).toContain(`href="/admin/users/${users.bob.record.id}"`);
+    expect((await browser.open('/admin/users?q=nobody')).body).toContain('No user has that username');
+    const bob = await browser.open(`/admin/users/${users.bob.record.id}`);
+    expect(bob.body).toContain('<h1>bob</h1>');
+
+    const unlocked = await browser.submit(bob, {}, { actionPart: '/unlock' });
+    expect(unlocked.body).toContain('Sign-in unlocked');
+    const confirm = await browser.submit(unlocked, {}, { actionPart: '/sessions/revoke' });
+    expect(confirm.body).toContain('Sign bob out everywhere?');
+    expect(isLoginPage(await bobBrowser.open('/account'))).toBe(false);
+    const revoked = await browser.submit(confirm, {}, { actionPart: '/sessions/revoke' });
+    expect(revoked.body).toContain('Signed out everywhere');
+    expect(isLoginPage(await bobBrowser.open('/account'))).toBe(true);
+    const disabled = await browser.submit(revoked, {}, { actionPart: '/disabled' });
+    expect(disabled.body).toContain('Account disabled');
+    expect((await server.store.users.get(users.bob.record.id))?.disabled).toBe(true);
+
+    for (const type of ['admin.user_unlocked', 'admin.user_sessions_revoked', 'admin.user_updated']) {
+      const events = (await server.store.audit.list({ limit: 10_000 })).filter((event) => event.type === type);
+      expect(events, type).toHaveLength(1);
+      expect(events[0]).toMatchObject({
+        subject: users.alice.record.id,
+        details: expect.objectContaining({ target_sub: users.bob.record.id, via: 'console' }),
+      });
+    }
+  });
+
+  it('an admin cannot disable their own account from the console', async () => {
+    const flow = await consoleFlow();
+    const { browser } = await signInToConsole(flow, flow.users.alice);
+    const self = await browser.open(`/admin/users/${flow.users.alice.record.id}`);
+    const refused = await browser.submit(self, {}, { actionPart: '/disabled' });
+    expect(refused.status).toBe(400);
+    expect((await flow.server.store.users.get(flow.users.alice.record.id))?.disabled).toBe(false);
+  });
+
+  it('rotates the signing keys after a confirmation', async () => {
+    const flow = await consoleFlow();
+    const { browser } = await signInToConsole(flow, flow.users.alice);
+    const keys = await browser.open('/admin/keys');
+    const before = await flow.server.store.keys.list();
+    expect(keys.body).toContain(before[0]!.kid);
+    const confirm = await browser.submit(keys, {}, { actionPart: '/admin/keys/rotate' });
+    expect(confirm.body).toContain('Rotate the signing keys?');
+    const rotated = await browser.submit(confirm, {}, { actionPart: '/admin/keys/rotate' });
+    expect(rotated.body).toContain('New signing keys are in use.');
+    expect((await flow.server.store.keys.list()).length).toBeGreaterThan(before.length);
+    expect(await auditDetails(flow, 'admin.keys_rotated')).toHaveLength(1);
+  });
+});
+
+describe('dashboard and audit log', () => {
+  it('the charts count sign-ins and failures, and move after more traffic', async () => {
+    const flow = await consoleFlow();
+    const { browser } = await signInToConsole(flow, flow.users.alice);
+    const total = (page: Page, series: string) => Number(new RegExp(`data-series="${series}" data-total="(\\d+)"`).exec(page.body)?.[1]);
+    const first = await browser.open('/admin?range=hour');
+    const other = new Browser(flow.server);
+    await submitLogin(other, await other.open('/account'), flow.users.bob, 'wrong password');
+    await submitLogin(other, await other.open('/account'), flow.users.bob);
+    await settle();
+    // The charts end at "now", exclusive: the fake clock stands still, so move it past the traffic.
+    flow.clock.advance(1000);
+    const second = await browser.open('/admin?range=hour');
+    expect(total(second, 'failures')).toBe(total(first, 'failures') + 1);
+    expect(total(second, 'signIns')).toBe(total(first, 'signIns') + 1);
+    expect(second.body).toContain('<title id="signIns-title">Sign-ins</title>');
+  });
+
+  it('filters the audit log and verifies the chain', async () => {
+    const flow = await consoleFlow();
+    const { browser } = await signInToConsole(flow, flow.users.alice);
+    const page = await browser.open(`/admin/audit?type=login.succeeded&user=alice`);
+    expect(page.body).toContain('login.succeeded');
+    expect(page.body).not.toContain('<code>mfa.challenge</code>');
+    const verified = await browser.open('/admin/audit/verify');
+    expect(verified.body).toContain('The chain is intact');
+    expect(await auditDetails(flow, 'admin.audit_verified')).toEqual([expect.objectContaining({ ok: true, via: 'console' })]);
+  });
+});
