@@ -1,6 +1,17 @@
 import { systemClock } from '../../core/clock.js';
 import { purgeDeletedAccounts, restoreDeletedAccount } from '../../server/accounts/account-deletion.js';
-import { createUser, describeUser, findUser, listUsers, removeUser, revokeUserSessions, setUserPassword, unlockUser } from '../../server/admin/users.js';
+import {
+  createUser,
+  describeUser,
+  findUser,
+  grantAdminRole,
+  listUsers,
+  removeUser,
+  revokeAdminRole,
+  revokeUserSessions,
+  setUserPassword,
+  unlockUser,
+} from '../../server/admin/users.js';
 import { configFrom, parseCommand } from '../args.js';
 import { printRecord, printTable, readAll, UsageError, type CliIo } from '../io.js';
 import { openRuntime } from '../runtime.js';
@@ -15,6 +26,8 @@ const USERS_USAGE = `Usage:
   gatehouse users set-password USER --password-stdin
   gatehouse users revoke-sessions USER
   gatehouse users unlock USER
+  gatehouse users grant-admin USER
+  gatehouse users revoke-admin USER
   gatehouse users restore USER
   gatehouse users purge-deleted
   gatehouse users mfa list|reset|add-totp USER [--json]
@@ -30,6 +43,10 @@ outbox) unless --print-link, which prints the link on standard output. Inviting 
 replaces its earlier invitation; an address that has an account is refused.
 unlock ends the user's sign-in lockouts and per-account throttling at once, on every running server
 (the limit per address across accounts stays); their sessions and tokens are left as they are.
+grant-admin gives the user the admin role: they may sign in to the admin console and get tokens for
+the admin API (scopes admin, admin:read), always with a second factor. revoke-admin takes it away;
+their admin tokens stop working at their next call. Revoking the last admin is allowed: grant-admin
+here, on the server's database, is always the way back.
 restore brings back an account its owner deleted, while its deletion grace period
 (GATEHOUSE_DELETION_GRACE_DAYS) runs; it signs in again as before. purge-deleted removes at once the
 accounts whose grace period is over (a running server does it every 10 minutes).
@@ -52,6 +69,8 @@ const ACTIONS = new Set([
   'set-password',
   'revoke-sessions',
   'unlock',
+  'grant-admin',
+  'revoke-admin',
   'restore',
   'purge-deleted',
   'mfa',
@@ -92,7 +111,7 @@ export async function usersCommand(args: string[], io: CliIo, warn: (message: st
       }
       case 'list': {
         const users = (await listUsers(store)).map(describeUser);
-        printTable(io, values.json, users, ['sub', 'username', 'email', 'name', 'has_password']);
+        printTable(io, values.json, users, ['sub', 'username', 'email', 'name', 'has_password', 'roles']);
         return 0;
       }
       case 'show': {
@@ -122,6 +141,15 @@ export async function usersCommand(args: string[], io: CliIo, warn: (message: st
         const user = await unlockUser(store, systemClock, requiredUser(positionals), config.rateLimits);
         await runtime.audit('user.unlocked', { sub: user.id });
         io.stderr.write(`unlocked ${user.username}: earlier failed sign-ins no longer count, on every server\n`);
+        return 0;
+      }
+      case 'grant-admin':
+      case 'revoke-admin': {
+        const grant = action === 'grant-admin';
+        const { user, changed } = await (grant ? grantAdminRole : revokeAdminRole)(store, systemClock, requiredUser(positionals));
+        if (changed) await runtime.audit(grant ? 'admin.role_granted' : 'admin.role_revoked', { target_sub: user.id, role: 'admin', by: 'cli' });
+        const done = grant ? `${user.username} now holds the admin role` : `${user.username} no longer holds the admin role`;
+        io.stderr.write(`${changed ? done : `${done} (unchanged)`}\n`);
         return 0;
       }
       case 'restore': {
