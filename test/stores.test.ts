@@ -76,6 +76,19 @@ describe('memory store audit log: only the newest events are kept', () => {
     expect((await store.audit.append(makeAuditEvent(), chain)).prevHash).toBe(kept[2]!.hash);
   });
 
+  it('searches and counts only the kept events', async () => {
+    const store = createMemoryStore({ maxAuditEvents: 3 });
+    await store.audit.appendMany(
+      Array.from({ length: 5 }, (_, i) => makeAuditEvent({ type: i % 2 === 0 ? 'login' : 'logout', time: T0 + i })),
+      chain,
+    );
+    expect((await store.audit.query({ limit: 10 })).map((event) => event.seq)).toEqual([5, 4, 3]);
+    expect((await store.audit.query({ limit: 10, beforeSeq: 4 })).map((event) => event.seq)).toEqual([3]);
+    expect(await store.audit.query({ limit: 10, beforeSeq: 3 })).toEqual([]);
+    expect((await store.audit.query({ limit: 10, types: ['login'] })).map((event) => event.seq)).toEqual([5, 3]);
+    expect(await store.audit.counts({ from: T0, to: T0 + 5, bucketMs: 5, types: ['login'] })).toEqual([{ type: 'login', bucket: T0, count: 2 }]);
+  });
+
   it('keeps 10,000 by default, and every event with Infinity', async () => {
     const bounded = createMemoryStore();
     const all = createMemoryStore({ maxAuditEvents: Number.POSITIVE_INFINITY });
@@ -244,7 +257,7 @@ describe('sqlite file store', () => {
     }
   });
 
-  it('upgrades a database left at 0003: applies only 0004, keeps the data, starts the audit log at seq 1', async () => {
+  it('upgrades a database left at 0003: applies 0004 on, keeps the data, starts the audit log at seq 1', async () => {
     const filename = join(dir, 'gatehouse.db');
     // The file as the release before the audit log left it: 0001 to 0003 applied, data in it.
     const clock = new FakeClock(T0);
@@ -261,7 +274,7 @@ describe('sqlite file store', () => {
 
     const store = createSqliteStore({ filename, clock });
     try {
-      expect(await store.migrate()).toEqual(['0004_audit_events']);
+      expect(await store.migrate()).toEqual(['0004_audit_events', '0005_audit_queries']);
       expect(await store.migrate()).toEqual([]);
       expect(await store.users.get('user-1')).toEqual(user);
       expect(await store.users.findByIdentity('github', '583231')).toEqual(user);
@@ -305,6 +318,15 @@ describe('sqlite file store', () => {
         expect.objectContaining({ name: 'type' }),
         expect.objectContaining({ name: 'seq' }),
       ]);
+      // 0005's indexes of the audit search and the dashboard's counts.
+      for (const [index, columns] of [
+        ['audit_events_time_idx', ['time']],
+        ['audit_events_subject_seq_idx', ['subject', 'seq']],
+        ['audit_events_client_id_seq_idx', ['client_id', 'seq']],
+        ['audit_events_ip_seq_idx', ['ip', 'seq']],
+      ] as const) {
+        expect((raw.pragma(`index_info(${index})`) as { name: string }[]).map((column) => column.name)).toEqual(columns);
+      }
       expect(raw.prepare('select count(*) as n from audit_events').get()).toEqual({ n: 2 });
     } finally {
       raw.close();

@@ -86,6 +86,12 @@ export const ROUTES = {
   adminApiUserAdminRole: '/admin/api/v1/users/:id/roles/admin',
   adminApiKeys: '/admin/api/v1/keys',
   adminApiKeysRotate: '/admin/api/v1/keys/rotate',
+  adminApiUserSession: '/admin/api/v1/users/:id/sessions/:sid',
+  adminApiUserFactorsReset: '/admin/api/v1/users/:id/factors/reset',
+  adminApiInvitations: '/admin/api/v1/invitations',
+  adminApiAuditEvents: '/admin/api/v1/audit/events',
+  adminApiAuditVerify: '/admin/api/v1/audit/verify',
+  adminApiSettings: '/admin/api/v1/settings',
 } as const;
 
 export type RouteName = keyof typeof ROUTES;

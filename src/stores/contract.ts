@@ -297,6 +297,61 @@ export interface MfaFactorRepository {
   deleteByUser(userId: string): Promise<number>;
 }
 
+/**
+ * What {@link AuditRepository.query} looks for: events matching every filter given (an absent
+ * filter matches every event), newest first.
+ */
+export interface AuditQuery {
+  /** Only events at or after this time (ms since the epoch). */
+  from?: number;
+  /** Only events before this time (ms since the epoch, exclusive). */
+  to?: number;
+  /** Only events of any of these types; an empty list matches nothing. */
+  types?: readonly string[];
+  /** Only events about this subject (a user's `sub`). */
+  subject?: string;
+  /** Only events of this client. */
+  clientId?: string;
+  /** Only events from this client address, as stored. */
+  ip?: string;
+  outcome?: AuditEventRecord['outcome'];
+  /** The keyset cursor: only events with a `seq` below it (the last `seq` of the previous page). */
+  beforeSeq?: number;
+  /** At most this many events: a count, checked as `list`'s is. */
+  limit: number;
+}
+
+/** What {@link AuditRepository.counts} counts: events of `types` in `[from, to)`, in buckets of `bucketMs` from `from`. */
+export interface AuditCountsQuery {
+  from: number;
+  to: number;
+  /** A positive whole number of milliseconds. */
+  bucketMs: number;
+  /** The types counted, each apart; an empty list counts nothing. */
+  types: readonly string[];
+}
+
+/** How many events of `type` fell in the bucket `[bucket, bucket + bucketMs)`. */
+export interface AuditCount {
+  type: string;
+  /** The bucket's start: `from + k * bucketMs`. */
+  bucket: number;
+  count: number;
+}
+
+/**
+ * Throws unless `query` describes buckets: `from` and `to` whole numbers, `bucketMs` a positive whole
+ * number. For stores implementing {@link AuditRepository.counts}, so each refuses the same values.
+ *
+ * @throws {TypeError} naming the member at fault.
+ */
+export function checkAuditCountsQuery(query: AuditCountsQuery): void {
+  for (const member of ['from', 'to'] as const) {
+    if (!Number.isSafeInteger(query[member])) throw new TypeError(`${member} must be a whole number of milliseconds, got ${query[member]}`);
+  }
+  if (!Number.isSafeInteger(query.bucketMs) || query.bucketMs < 1) throw new TypeError(`bucketMs must be a positive whole number, got ${query.bucketMs}`);
+}
+
 /** An audit event as handed to the store: everything but what the chain adds (`seq`, `prevHash`, `hash`). */
 export type NewAuditEvent = Omit<AuditEventRecord, 'seq' | 'prevHash' | 'hash'>;
 
@@ -322,6 +377,21 @@ export interface AuditRepository {
   list(options?: { afterSeq?: number; limit?: number; type?: string }): Promise<AuditEventRecord[]>;
   /** The newest events, newest first. */
   tail(limit: number, type?: string): Promise<AuditEventRecord[]>;
+  /**
+   * The events matching every filter of `query`, newest first (`seq` descending), at most
+   * `query.limit`: the audit log's search. Page on with `beforeSeq` set to the last `seq` returned.
+   *
+   * @throws {TypeError} when `limit` is not a count.
+   */
+  query(query: AuditQuery): Promise<AuditEventRecord[]>;
+  /**
+   * How many events of each of `types` fell in each bucket `[from + k * bucketMs, from + (k + 1) *
+   * bucketMs)` of `[from, to)`, counted by the store (a SQL `GROUP BY`), not by loading the events.
+   * Buckets without events are left out; the order is unspecified.
+   *
+   * @throws {TypeError} when `bucketMs` is not a positive whole number, or `from` or `to` not a whole number.
+   */
+  counts(query: AuditCountsQuery): Promise<AuditCount[]>;
   /**
    * Only for a store that keeps just the newest events (the memory store): the `seq` of the newest
    * event it dropped to stay within its bound, `0` while it dropped none. `list` and `tail` then

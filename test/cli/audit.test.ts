@@ -189,6 +189,37 @@ describe('gatehouse audit', () => {
       });
     });
 
+    it('filters by time (--to excluded), repeated --type, --user, --client, --address and --outcome, all at once', async () => {
+      const seqs = async (args: string[]) => (JSON.parse((await run(['tail', ...args, '--json'])).stdout) as { seq: number }[]).map((event) => event.seq);
+      const at = (minutes: number) => new Date(T0 + minutes * 60_000).toISOString();
+      expect(await seqs(['--from', at(2), '--to', at(4)])).toEqual([2, 3]);
+      expect(await seqs(['--type', 'login', '--type', 'logout'])).toEqual([1, 2, 5]);
+      expect(await seqs(['--user', 'bob'])).toEqual([4]);
+      expect(await seqs(['--client', 'client-1', '--user', 'alice'])).toEqual([3]);
+      expect(await seqs(['--address', '203.0.113.7', '--outcome', 'failure'])).toEqual([1]);
+      expect(await seqs(['--address', '198.51.100.1'])).toEqual([]);
+      expect(await seqs(['--user', 'nobody'])).toEqual([]);
+    });
+
+    it('refuses bad filters naming the flag, never repeating the value', async () => {
+      for (const [flag, value] of [
+        ['--from', 'yesterday-secret'],
+        ['--to', '2026-13-01'],
+        ['--address', 'not-an-ip-secret'],
+        ['--outcome', 'maybe-secret'],
+        ['--type', 'bad type secret'],
+      ]) {
+        const error = await run(['tail', flag!, value!]).then(
+          () => undefined,
+          (reason: unknown) => reason as Error,
+        );
+        expect(error).toBeInstanceOf(UsageError);
+        expect(error!.message).toContain(flag);
+        expect(error!.message).not.toContain('secret');
+      }
+      await expect(run(['verify', '--user', 'alice'])).rejects.toThrow(UsageError);
+    });
+
     it('rejects a --limit that is not a count', async () => {
       for (const limit of ['0', '-1', '1.5', 'ten', '10001']) {
         await expect(run(['tail', '--limit', limit])).rejects.toThrow(UsageError);

@@ -70,9 +70,7 @@ afterAll(async () => {
 
 describe('gatehouse clients --server', () => {
   it('adds a client, lists it, shows it, rotates its secret and removes it, through the API', async () => {
-    const added = parseJson<Record<string, unknown>>(
-      await remoteOk(['clients', 'add', '--name', 'Billing', '--redirect-uri', 'https://billing.example/callback', '--json']),
-    );
+    const added = parseJson(await remoteOk(['clients', 'add', '--name', 'Billing', '--redirect-uri', 'https://billing.example/callback', '--json']));
     expect(added).toMatchObject({
       client_name: 'Billing',
       redirect_uris: ['https://billing.example/callback'],
@@ -106,7 +104,7 @@ describe('gatehouse clients --server', () => {
 
 describe('gatehouse users --server', () => {
   it('creates a user, unlocks them, signs them out, grants and revokes the admin role', async () => {
-    const created = parseJson<Record<string, unknown>>(
+    const created = parseJson(
       await remoteOk(['users', 'add', '--username', 'dora', '--email', 'dora@example.com', '--password-stdin', '--json'], adminToken, {
         stdin: 'dora-password-1\n',
       }),

@@ -79,7 +79,7 @@ describe('gatehouse users invite', () => {
     await runCliOk(['users', 'add', '--username', 'bob', '--email', 'bob@example.com', '--data', ws.dataDir], { cwd: ws.cwd, dev: true });
     const taken = await dev(['users', 'invite', '--email', 'bob@example.com']);
     expect(taken.code).toBe(1);
-    expect(taken.stderr).toBe('error: email: bob@example.com already has an account (bob); nothing to invite\n');
+    expect(taken.stderr).toBe('error: email: already has an account ("bob@example.com" is user "bob"); nothing to invite\n');
     const missing = await dev(['users', 'invite']);
     expect(missing.code).toBe(2);
     expect(missing.stderr).toContain('--email is required');

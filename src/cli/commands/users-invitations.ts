@@ -1,5 +1,5 @@
 import { systemClock } from '../../core/clock.js';
-import { inviteUser, listInvitations, revokeInvitation, type Invitation, type InvitationContext } from '../../server/accounts/invitations.js';
+import { invitationJson, inviteUser, listInvitations, revokeInvitation, type InvitationContext } from '../../server/accounts/invitations.js';
 import { resolveOptions } from '../../server/options.js';
 import type { CliConfig } from '../config.js';
 import { printRecord, printTable, UsageError, type CliIo } from '../io.js';
@@ -15,16 +15,6 @@ function invitationContext(config: CliConfig, runtime: Runtime): InvitationConte
   const issuer = derivedIssuer(config.host, config.port, config.tlsCert !== undefined);
   const resolved = resolveOptions({ ...commandServerOptions(config, runtime, issuer), migrate: false });
   return { store: resolved.store, clock: systemClock, secrets: runtime.secretKeys, config: resolved, audit: runtime.auditLog };
-}
-
-function describeInvitation(invitation: Invitation): Record<string, unknown> {
-  return {
-    id: invitation.id,
-    email: invitation.email,
-    name: invitation.name ?? null,
-    invited_at: new Date(invitation.invitedAt).toISOString(),
-    expires_at: new Date(invitation.expiresAt).toISOString(),
-  };
 }
 
 /**
@@ -47,7 +37,7 @@ export async function inviteCommand(
     { requireEmail: !printLink },
   );
   if (values.json) {
-    printRecord(io, true, { ...describeInvitation(invitation), emailed, ...(printLink ? { link } : {}) });
+    printRecord(io, true, { ...invitationJson(invitation), emailed, ...(printLink ? { link } : {}) });
   } else {
     if (printLink) io.stdout.write(`${link}\n`);
     const how = emailed ? 'emailed' : 'not emailed (no email sender): send the link yourself';
@@ -60,7 +50,7 @@ export async function inviteCommand(
 export async function invitationsCommand(positionals: string[], json: boolean, config: CliConfig, runtime: Runtime, io: CliIo): Promise<number> {
   const [action, id] = positionals;
   if (action === undefined) {
-    const rows = (await listInvitations({ store: runtime.store, clock: systemClock })).map(describeInvitation);
+    const rows = (await listInvitations({ store: runtime.store, clock: systemClock })).map(invitationJson);
     printTable(io, json, rows, ['id', 'email', 'name', 'invited_at', 'expires_at']);
     return 0;
   }

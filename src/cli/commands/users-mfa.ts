@@ -1,4 +1,5 @@
 import { systemClock } from '../../core/clock.js';
+import { resetUserFactors } from '../../server/admin/user-factors.js';
 import { findUser } from '../../server/admin/users.js';
 import { remainingRecoveryCodes, startTotpEnrolment, type FactorContext } from '../../server/mfa/factors.js';
 import { otpauthUri } from '../../server/mfa/totp.js';
@@ -29,7 +30,7 @@ export async function usersMfaCommand(args: string[], runtime: Runtime, json: bo
       return 0;
     }
     case 'reset': {
-      const removed = await runtime.store.factors.deleteByUser(user.id);
+      const { removed } = await resetUserFactors(runtime.store, user.id);
       await runtime.audit('mfa.reset', { sub: user.id, removed });
       io.stderr.write(`removed ${removed} factor(s) of ${user.username}; they sign in with their password only until they set up a new one\n`);
       return 0;

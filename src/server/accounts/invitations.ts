@@ -52,6 +52,17 @@ export interface Invitation {
   expiresAt: number;
 }
 
+/** An {@link Invitation} in wire form, as `gatehouse users invitations --json` and the admin API show it. */
+export function invitationJson(invitation: Invitation): { id: string; email: string; name: string | null; invited_at: string; expires_at: string } {
+  return {
+    id: invitation.id,
+    email: invitation.email,
+    name: invitation.name ?? null,
+    invited_at: new Date(invitation.invitedAt).toISOString(),
+    expires_at: new Date(invitation.expiresAt).toISOString(),
+  };
+}
+
 /** An invitation just made: its link (shown only when asked for) and whether the email went out. */
 export interface NewInvitation {
   invitation: Invitation;
@@ -72,7 +83,8 @@ export async function inviteUser(ctx: InvitationContext, input: { email: string;
   if (email === null) throw new AdminInputError('email', 'an address is required');
   const name = nonEmpty(input.name);
   const existing = await ctx.store.users.findByLogin(email);
-  if (existing) throw new AdminInputError('email', `${email} already has an account (${existing.username}); nothing to invite`);
+  // The values quoted, so the admin API can answer without repeating them (`adminInputRefusal`).
+  if (existing) throw new AdminInputError('email', `already has an account ("${email}" is user "${existing.username}"); nothing to invite`);
   const emailed = accountEmailsAvailable(ctx);
   if (options.requireEmail && !emailed) {
     throw new AdminInputError('email', 'no email sender is configured (GATEHOUSE_SMTP_URL, or --dev for the development outbox) to send the invitation');

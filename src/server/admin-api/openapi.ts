@@ -3,6 +3,12 @@ import type { ServerConfig } from '../context.js';
 import { ROUTES, urlTo } from '../routes.js';
 import { ADMIN_OPERATIONS, type AdminOperation } from './operations.js';
 import {
+  auditEventListSchema,
+  auditVerificationSchema,
+  factorsResetSchema,
+  invitationCreateSchema,
+  invitationSchema,
+  settingsSchema,
   clientCreateSchema,
   clientListSchema,
   clientSchema,
@@ -39,6 +45,12 @@ const COMPONENTS: readonly (readonly [name: string, schema: z.ZodType, io: 'inpu
   ['UserConsentList', userConsentListSchema, 'output'],
   ['SigningKey', signingKeySchema, 'output'],
   ['SigningKeyList', signingKeyListSchema, 'output'],
+  ['FactorsReset', factorsResetSchema, 'output'],
+  ['InvitationCreate', invitationCreateSchema, 'input'],
+  ['Invitation', invitationSchema, 'output'],
+  ['AuditEventList', auditEventListSchema, 'output'],
+  ['AuditVerification', auditVerificationSchema, 'output'],
+  ['Settings', settingsSchema, 'output'],
   ['Error', errorSchema, 'output'],
 ];
 
@@ -49,6 +61,9 @@ const ADMIN_SCOPE_DESCRIPTIONS = { admin: 'read and change clients and users', '
 function openApiPath(pattern: string): string {
   return pattern.replace(/:([A-Za-z]+)/g, '{$1}');
 }
+
+/** What the path parameters other than `{id}` name. */
+const PATH_PARAMETERS: Record<string, string> = { consentId: 'the consent id', sid: 'the session id (sid) from the sessions list' };
 
 function ref(schema: z.ZodType): { $ref: string } {
   const entry = COMPONENTS.find(([, candidate]) => candidate === schema);
@@ -68,9 +83,11 @@ function operationObject(operation: AdminOperation): Record<string, unknown> {
   if (operation.byId) {
     const what = operation.route.startsWith('adminApiUser') ? 'the user: sub, username or email' : 'the client_id';
     parameters.push({ name: 'id', in: 'path', required: true, description: what, schema: { type: 'string' } });
-    if (ROUTES[operation.route].includes(':consentId'))
-      parameters.push({ name: 'consentId', in: 'path', required: true, description: 'the consent id', schema: { type: 'string' } });
+    for (const [, name] of ROUTES[operation.route].matchAll(/:([A-Za-z]+)/g)) {
+      if (name !== 'id') parameters.push({ name, in: 'path', required: true, description: PATH_PARAMETERS[name ?? ''] ?? name, schema: { type: 'string' } });
+    }
   }
+  for (const parameter of operation.query ?? []) parameters.push({ ...parameter, in: 'query', required: false });
   if (operation.paginated) {
     parameters.push(
       {
@@ -89,7 +106,7 @@ function operationObject(operation: AdminOperation): Record<string, unknown> {
         : { description: 'Done; no body' }
       : { description: 'Success', content: { 'application/json': { schema: ref(operation.response) } } };
   const responses: Record<string, unknown> = { [String(operation.status)]: success };
-  if (operation.request || operation.paginated || operation.byId)
+  if (operation.request || operation.paginated || operation.byId || operation.query)
     responses['400'] = errorResponse('invalid_request: a field, a parameter or the body is wrong (fields names each)');
   responses['401'] = errorResponse('invalid_token; without any token, a bare WWW-Authenticate: Bearer challenge and no body');
   responses['403'] = errorResponse(`insufficient_scope: the token lacks ${operation.scope === 'admin' ? 'the admin scope' : 'admin or admin:read'}`);
@@ -121,7 +138,7 @@ export function adminOpenApiDocument(ctx: { config: Pick<ServerConfig, 'issuer' 
       title: 'Gatehouse admin API',
       version: '1',
       description:
-        'Manage the clients and users of this Gatehouse server. Tokens with the admin (read and write) or admin:read scope: client_credentials, or a person holding the admin role signed in with a second factor (authorization code). See docs/admin-api.md.',
+        'Manage the clients, users, signing keys and audit log of this Gatehouse server, and read its settings. Tokens with the admin (read and write) or admin:read scope: client_credentials, or a person holding the admin role signed in with a second factor (authorization code). See docs/admin-api.md.',
     },
     servers: [{ url: ctx.config.issuer }],
     paths,

@@ -1,6 +1,13 @@
 import type { z } from 'zod';
 import type { RouteName } from '../routes.js';
+import { AUDIT_SEARCH_PARAMETERS } from './schemas.js';
 import {
+  auditEventListSchema,
+  auditVerificationSchema,
+  factorsResetSchema,
+  invitationCreateSchema,
+  invitationSchema,
+  settingsSchema,
   clientCreateSchema,
   clientListSchema,
   clientSchema,
@@ -40,6 +47,8 @@ export interface AdminOperation {
   paginated?: boolean;
   /** Answers 404 for an unknown `{id}`. */
   byId?: boolean;
+  /** Its query parameters, as OpenAPI parameter objects without `in` (`GET /audit/events`). */
+  query?: readonly { name: string; description: string; schema: Record<string, unknown>; explode?: boolean }[];
 }
 
 /**
@@ -173,6 +182,25 @@ export const ADMIN_OPERATIONS = [
     byId: true,
   },
   {
+    id: 'revokeUserSession',
+    route: 'adminApiUserSession',
+    method: 'DELETE',
+    summary: 'Sign a user out of one session (by its sid, from the list); tokens stay until they expire or their consent is revoked',
+    scope: 'admin',
+    status: 204,
+    byId: true,
+  },
+  {
+    id: 'resetUserFactors',
+    route: 'adminApiUserFactorsReset',
+    method: 'POST',
+    summary: "Remove all of a user's second factors (they sign in with their password until they set up a new one)",
+    scope: 'admin',
+    status: 200,
+    response: factorsResetSchema,
+    byId: true,
+  },
+  {
     id: 'listUserConsents',
     route: 'adminApiUserConsents',
     method: 'GET',
@@ -228,6 +256,44 @@ export const ADMIN_OPERATIONS = [
     scope: 'admin',
     status: 200,
     response: signingKeyListSchema,
+  },
+  {
+    id: 'inviteUser',
+    route: 'adminApiInvitations',
+    method: 'POST',
+    summary: 'Invite an address: a single-use link to set a password goes to it by email',
+    scope: 'admin',
+    request: invitationCreateSchema,
+    status: 201,
+    response: invitationSchema,
+  },
+  {
+    id: 'searchAuditEvents',
+    route: 'adminApiAuditEvents',
+    method: 'GET',
+    summary: 'Search the audit log, newest first: by time, type, user, client, address and outcome',
+    scope: 'admin:read',
+    status: 200,
+    response: auditEventListSchema,
+    query: AUDIT_SEARCH_PARAMETERS,
+  },
+  {
+    id: 'verifyAuditChain',
+    route: 'adminApiAuditVerify',
+    method: 'POST',
+    summary: "Verify the audit log's hash chain (changes nothing)",
+    scope: 'admin:read',
+    status: 200,
+    response: auditVerificationSchema,
+  },
+  {
+    id: 'getSettings',
+    route: 'adminApiSettings',
+    method: 'GET',
+    summary: 'The effective settings of this server, every secret redacted',
+    scope: 'admin:read',
+    status: 200,
+    response: settingsSchema,
   },
 ] as const satisfies readonly AdminOperation[];
 

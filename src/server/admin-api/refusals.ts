@@ -33,6 +33,16 @@ export function invalidRequest(description: string, fields?: FieldError[], statu
   return json({ ...error.toJSON(), ...(fields && fields.length > 0 ? { fields } : {}) }, status, NO_STORE);
 }
 
+/** Query parameters at fault (`GET /audit/events`): answered `400` naming each, as a body's fields are. */
+export class InvalidParametersError extends Error {
+  readonly fields: FieldError[];
+  constructor(fields: FieldError[]) {
+    super('the request has invalid parameters');
+    this.name = 'InvalidParametersError';
+    this.fields = fields;
+  }
+}
+
 /** `409` for a value another record holds (a username, an email): the member named, not its value. */
 export function conflict(field: string): Response {
   return invalidRequest('a unique value is already taken', [{ field: WIRE_NAMES[field] ?? field, message: 'is already taken' }], 409);
@@ -95,7 +105,11 @@ export function zodFields(error: z.ZodError): FieldError[] {
  */
 export function adminInputRefusal(error: AdminInputError): Response {
   if (error instanceof AdminNotFoundError) {
-    const what = { user: 'no user with this sub, username or email', consent: 'no standing consent of this user with this id' }[error.field];
+    const what = {
+      user: 'no user with this sub, username or email',
+      consent: 'no standing consent of this user with this id',
+      session: 'no sign-in session of this user with this sid',
+    }[error.field];
     return notFound(what ?? 'no client with this id');
   }
   const message = error.message.slice(error.field.length + 2).replace(/".*"/s, 'the value');

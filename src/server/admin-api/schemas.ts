@@ -167,6 +167,95 @@ export const signingKeySchema = z
 /** `GET /keys` and `POST /keys/rotate`: keys, all (stored order) or the new ones. */
 export const signingKeyListSchema = z.object({ items: z.array(signingKeySchema) }).describe('Signing keys');
 
+/** `POST /users/{id}/factors/reset`: how many second factors were removed. */
+export const factorsResetSchema = z
+  .object({ sub: z.string(), factors_removed: z.int().min(0).describe('authenticator apps, passkeys, code channels and recovery codes') })
+  .describe("A user's second factors removed");
+
+/** `POST /invitations`: an address to invite (the link goes by email, as `gatehouse users invite` sends it). */
+export const invitationCreateSchema = z
+  .strictObject({
+    email: text(254),
+    name: text(200).optional().describe('used in the email and suggested on the set-up page'),
+  })
+  .describe('An address to invite');
+
+/** `POST /invitations`: the pending invitation (never its link: that goes only to the address). */
+export const invitationSchema = z
+  .object({
+    id: z.string().describe('the invitation id (gatehouse users invitations revoke ID)'),
+    email: z.string(),
+    name: z.string().nullable(),
+    invited_at: timestamp,
+    expires_at: timestamp,
+    emailed: z.literal(true),
+  })
+  .describe('A pending invitation, emailed');
+
+const auditEventSchema = z
+  .object({
+    seq: z.int().min(1),
+    time: timestamp,
+    type: z.string(),
+    outcome: z.enum(['success', 'failure']),
+    request_id: z.string().nullable(),
+    client_id: z.string().nullable(),
+    subject: z.string().nullable(),
+    ip: z.string().nullable(),
+    user_agent: z.string().nullable(),
+    details: z.record(z.string(), z.unknown()).describe('event-specific fields; never a secret'),
+    prev_hash: z.string(),
+    hash: z.string(),
+  })
+  .describe('An audit event, as `gatehouse audit tail --json` prints it');
+
+/** `GET /audit/events`: a page of events, newest first, and the path of the next page. */
+export const auditEventListSchema = z
+  .object({
+    events: z.array(auditEventSchema),
+    next: z.string().nullable().describe('the path (and query) of the next, older page; null on the last'),
+  })
+  .describe('Audit events, newest first');
+
+/** `POST /audit/verify`: the chain's verification, as `gatehouse audit verify --json`. */
+export const auditVerificationSchema = z
+  .union([
+    z.object({ ok: z.literal(true), count: z.int().min(0), last_seq: z.int().min(0), last_hash: z.string() }),
+    z.object({
+      ok: z.literal(false),
+      count: z.int().min(0),
+      seq: z.int().min(1).describe('the first event found edited, removed or reordered'),
+      problem: z.enum(['edited', 'removed', 'reordered']),
+      message: z.string(),
+    }),
+  ])
+  .describe("The audit chain's verification");
+
+/** `GET /settings`: the effective settings; secrets show `[redacted]`. */
+export const settingsSchema = z
+  .looseObject({ issuer: z.string(), secret: z.literal('[redacted]'), upstreams: z.array(z.string()).describe('upstream provider ids') })
+  .describe('The effective settings, nested as the library options (docs/configuration.md); every secret redacted');
+
+/** `limit` of `GET /audit/events`. */
+export const AUDIT_PAGE_LIMITS = { defaultLimit: 100, maxLimit: 500 } as const;
+
+/** The query parameters of `GET /audit/events` (read by `readAuditSearch`, shared with `gatehouse audit tail`). */
+export const AUDIT_SEARCH_PARAMETERS = [
+  { name: 'from', description: 'events at or after this RFC 3339 date-time', schema: { type: 'string', format: 'date-time' } },
+  { name: 'to', description: 'events before this RFC 3339 date-time', schema: { type: 'string', format: 'date-time' } },
+  { name: 'type', description: 'an event type (repeat for any of several)', schema: { type: 'array', items: { type: 'string' } }, explode: true },
+  { name: 'user', description: 'a sub, username or email; events about that user', schema: { type: 'string' } },
+  { name: 'client', description: 'a client_id', schema: { type: 'string' } },
+  { name: 'address', description: 'a client IP address', schema: { type: 'string' } },
+  { name: 'outcome', description: 'success or failure', schema: { type: 'string', enum: ['success', 'failure'] } },
+  { name: 'before', description: 'the cursor of the next page (use next)', schema: { type: 'integer', minimum: 1 } },
+  {
+    name: 'limit',
+    description: 'events per page',
+    schema: { type: 'integer', minimum: 1, maximum: AUDIT_PAGE_LIMITS.maxLimit, default: AUDIT_PAGE_LIMITS.defaultLimit },
+  },
+] as const;
+
 /** A page of a list. */
 function pageOf<T extends z.ZodType>(item: T, description: string) {
   return z.object({ items: z.array(item), limit: z.int().min(1), offset: z.int().min(0) }).describe(description);

@@ -81,3 +81,21 @@ export async function revokeUserConsent(store: Store, now: number, id: string, c
   if (!consent) throw new AdminNotFoundError('consent', `no standing consent "${consentId}" of this user`);
   return { sub: user.id, consent };
 }
+
+/**
+ * Ends one sign-in session of a user, named by its public `sid` (as listed by
+ * {@link listUserSessions}; the session key itself is never shown): that browser is signed out.
+ * Tokens already issued stay valid until they expire or their consent is revoked, as when the user
+ * signs out there themselves.
+ *
+ * @throws {AdminNotFoundError} when no user matches, or the user has no live session with this `sid`.
+ */
+export async function revokeUserSession(store: Store, id: string, sid: string): Promise<{ sub: string; sid: string }> {
+  const user = await findUser(store, id);
+  const sessions = await store.artifacts.listByOwner<SessionState & SignInContext>(SESSION, userOwner(user.id));
+  const session = sessions.find((record) => record.value.sid === sid);
+  if (!session || !(await store.artifacts.delete(SESSION, session.id))) {
+    throw new AdminNotFoundError('session', `no sign-in session "${sid}" of this user`);
+  }
+  return { sub: user.id, sid };
+}

@@ -118,7 +118,7 @@ export class InvalidAuditEventError extends TypeError {
 }
 
 /** Event types: a short dotted or snake_case name, so they can be filtered on (`audit tail --type`). */
-const EVENT_TYPE = /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,99}$/;
+export const EVENT_TYPE = /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,99}$/;
 /** User agents are caller-supplied; a longer one is cut here so no client can bloat the log. */
 const MAX_USER_AGENT_LENGTH = 512;
 

@@ -38,6 +38,11 @@ export interface SettingDoc {
   defaultText?: string;
   /** Present when the `gatehouse` command exposes the setting. */
   command?: CommandExposure;
+  /**
+   * Its value is a secret (a key, a token, a password): never shown, only whether it is set (the
+   * admin API's `GET /settings`). A setting the command marks `credential` is secret without it.
+   */
+  secret?: boolean;
 }
 
 /** How a value is written, and so how the command reads a variable's text. */
@@ -623,6 +628,14 @@ function settingsOf(schema: z.ZodObject, prefix = ''): Setting[] {
     else throw new TypeError(`${prefix}${key} is not declared with setting()`);
   }
   return found;
+}
+
+/**
+ * Whether a setting's value is a secret, never to be shown: marked `secret`, or a `credential` of
+ * the command. The settings test checks that every text setting named like a secret is one.
+ */
+export function isSecretSetting(setting: Pick<SettingMeta, 'secret' | 'command'>): boolean {
+  return setting.secret === true || setting.command?.credential === true;
 }
 
 /** The library's settings, in the order the reference lists them. */

@@ -2,9 +2,13 @@ import { z } from 'zod';
 import { NO_STORE, OAuthError } from '../../core/errors.js';
 import { StoreConflictError } from '../../stores/contract.js';
 import { describeClient, getClient, listClients, registerClient, removeClient, rotateClientSecret, updateClient } from '../admin/clients.js';
+import { auditSubjectOf, auditVerificationJson, readAuditSearch, searchAuditEvents } from '../admin/audit.js';
 import { AdminInputError } from '../admin/input-error.js';
 import { listSigningKeys, retentionFor, rotateKeys } from '../admin/keys.js';
-import { listUserConsents, listUserSessions, revokeUserConsent } from '../admin/user-sessions.js';
+import { effectiveSettings } from '../admin/settings.js';
+import { resetUserFactors } from '../admin/user-factors.js';
+import { listUserConsents, listUserSessions, revokeUserConsent, revokeUserSession } from '../admin/user-sessions.js';
+import { invitationJson, inviteUser } from '../accounts/invitations.js';
 import {
   createUser,
   describeUser,
@@ -20,9 +24,20 @@ import {
 import { actorOf, authenticateAdmin, type AdminActor } from '../admin-api/authenticate.js';
 import { adminOpenApiDocument } from '../admin-api/openapi.js';
 import { ADMIN_OPERATIONS, type AdminOperation, type AdminOperationId } from '../admin-api/operations.js';
-import { adminInputRefusal, conflict, invalidRequest, zodFields } from '../admin-api/refusals.js';
-import { clientCreateSchema, clientUpdateSchema, PAGE_LIMITS, userCreateSchema, userUpdateSchema } from '../admin-api/schemas.js';
+import { adminInputRefusal, conflict, invalidRequest, InvalidParametersError, zodFields } from '../admin-api/refusals.js';
+import {
+  AUDIT_PAGE_LIMITS,
+  clientCreateSchema,
+  clientUpdateSchema,
+  invitationCreateSchema,
+  PAGE_LIMITS,
+  userCreateSchema,
+  userUpdateSchema,
+} from '../admin-api/schemas.js';
+import { auditEventToJson } from '../audit/audit-log.js';
+import { verifyAuditLog } from '../audit/chain.js';
 import { auditEvent, type AuditFields } from '../audit/events.js';
+import { pathTo } from '../routes.js';
 import type { ServerContext } from '../context.js';
 import { readBody } from '../http/form.js';
 import { json } from '../http/responses.js';
@@ -36,6 +51,8 @@ interface AdminCall<Body = unknown> {
   params: Record<string, string>;
   body: Body;
   page: { limit: number; offset: number };
+  /** The query string's parameters. */
+  query: URLSearchParams;
 }
 
 /** What a handler answers: its body (none for 204), and the audit event that records it. */
@@ -84,6 +101,9 @@ const userEvent = (type: `admin.${string}`, sub: string, extra: AuditFields = {}
 
 /** How long retired keys stay published, as the server's key ring counts it. */
 const keyRetention = (ctx: ServerContext): number => retentionFor(ctx.config.tokens.accessTokenTtl, ctx.config.tokens.idTokenTtl);
+
+/** The filters of `GET /audit/events` its audit event names (never their values). */
+const AUDIT_FILTERS = ['from', 'to', 'type', 'user', 'client', 'address', 'outcome'];
 
 /** Each operation's work: the same functions `gatehouse clients` and `gatehouse users` call (`server/admin/`). */
 const HANDLERS = {
@@ -201,6 +221,52 @@ const HANDLERS = {
     await ctx.keys.refresh(now);
     return { body: { items }, event: ['admin.keys_rotated', { kids: items.map((key) => key.kid) }] };
   },
+  async revokeUserSession({ ctx, id, params }) {
+    const { sub, sid } = await revokeUserSession(ctx.store, id, params.sid ?? '');
+    return { event: userEvent('admin.user_session_revoked', sub, { sid }) };
+  },
+  async resetUserFactors({ ctx, id }) {
+    const { user, removed } = await resetUserFactors(ctx.store, id);
+    return { body: { sub: user.id, factors_removed: removed }, event: userEvent('admin.user_factors_reset', user.id, { removed }) };
+  },
+  async inviteUser({ ctx, body }: AdminCall<z.output<typeof invitationCreateSchema>>) {
+    // As `gatehouse users invite` without --print-link: the link goes only to the address, so an email sender is required.
+    const { invitation } = await inviteUser(ctx, { email: body.email, ...(body.name ? { name: body.name } : {}) }, { requireEmail: true });
+    return { body: { ...invitationJson(invitation), emailed: true }, event: ['admin.user_invited', { invitation: invitation.id }] };
+  },
+  async searchAuditEvents({ ctx, query }) {
+    const single = (name: string) => query.get(name) ?? undefined;
+    const read = readAuditSearch(
+      {
+        from: single('from'),
+        to: single('to'),
+        types: query.has('type') ? query.getAll('type') : undefined,
+        user: single('user'),
+        client: single('client'),
+        address: single('address'),
+        outcome: single('outcome'),
+        before: single('before'),
+        limit: single('limit'),
+      },
+      AUDIT_PAGE_LIMITS,
+    );
+    if (!read.ok) throw new InvalidParametersError(read.problems.map(({ field, message }) => ({ field: field === 'types' ? 'type' : field, message })));
+    const search = read.search;
+    // An unknown user is searched for as a sub: no events, the same answer as a user without any.
+    if (read.user !== undefined) search.subject = await auditSubjectOf(ctx.store, read.user);
+    const { events, nextBefore } = await searchAuditEvents(ctx.store, search);
+    const next = new URLSearchParams(query);
+    next.set('before', String(nextBefore));
+    return {
+      body: { events: events.map(auditEventToJson), next: nextBefore === undefined ? null : `${pathTo(ctx, 'adminApiAuditEvents')}?${next}` },
+      event: ['admin.audit_searched', { count: events.length, filters: AUDIT_FILTERS.filter((name) => query.has(name)) }],
+    };
+  },
+  async verifyAuditChain({ ctx }) {
+    const result = auditVerificationJson(await verifyAuditLog(ctx.store.audit, ctx.secrets));
+    return { body: result, event: ['admin.audit_verified', { ok: result.ok, count: result.count }] };
+  },
+  getSettings: ({ ctx }) => Promise.resolve({ body: effectiveSettings(ctx.config), event: ['admin.settings_shown', {}] }),
 } satisfies Record<AdminOperationId, AdminHandler>;
 
 /** Records an admin call with its caller: the acting client (and its subject) and the outcome. */
@@ -245,11 +311,13 @@ function adminApiEndpoint(operation: AdminOperation) {
         if (read instanceof Response) return await refused(read, 'invalid_body');
         body = read.body;
       }
-      const result = await handle({ ctx, actor, id, params, body: body as never, page });
+      const query = new URL(request.url).searchParams;
+      const result = await handle({ ctx, actor, id, params, body: body as never, page, query });
       await auditCall(ctx, actor, result.event);
       if (result.body === undefined) return new Response(null, { status: operation.status, headers: NO_STORE });
       return json(result.body, operation.status, NO_STORE);
     } catch (error) {
+      if (error instanceof InvalidParametersError) return await refused(invalidRequest(error.message, error.fields), 'invalid_parameters');
       if (error instanceof AdminInputError) return await refused(adminInputRefusal(error), error.code === 'ERR_NOT_FOUND' ? 'not_found' : 'invalid_input');
       // A username or email another user has (the store's unique rule; a race past the admin function's own checks).
       if (error instanceof StoreConflictError && UNIQUE_FIELDS.has(error.field)) return await refused(conflict(error.field), 'conflict');

@@ -925,6 +925,87 @@ export function describeStoreContract(name: string, factory: (clock: Clock) => P
       });
     });
 
+    describe('audit search and counts', () => {
+      /** Nine events over three minutes: types, subjects, clients, addresses and outcomes mixed. */
+      async function appendSample(): Promise<AuditEventRecord[]> {
+        const sample = [
+          { type: 'login.succeeded', subject: 'alice', clientId: 'app', ip: '203.0.113.7', time: T0 },
+          { type: 'login.failed', subject: null, clientId: 'app', ip: '198.51.100.2', outcome: 'failure' as const, time: T0 + 10_000 },
+          { type: 'token.issued', subject: 'alice', clientId: 'app', ip: '203.0.113.7', time: T0 + 20_000 },
+          { type: 'token.issued', subject: null, clientId: 'batch', ip: null, time: T0 + 60_000 },
+          { type: 'login.succeeded', subject: 'bob', clientId: 'app', ip: '198.51.100.2', time: T0 + 70_000 },
+          { type: 'mfa.failed', subject: 'bob', clientId: 'app', ip: '198.51.100.2', outcome: 'failure' as const, time: T0 + 80_000 },
+          { type: 'token.issued', subject: 'bob', clientId: 'app', ip: '198.51.100.2', time: T0 + 120_000 },
+          { type: 'token.issued', subject: null, clientId: 'batch', ip: null, time: T0 + 130_000 },
+          { type: 'login.succeeded', subject: 'alice', clientId: 'other', ip: '203.0.113.7', time: T0 + 179_999 },
+        ];
+        return store.audit.appendMany(
+          sample.map((event) => makeAuditEvent({ outcome: 'success', ...event })),
+          fakeChain,
+        );
+      }
+      const seqs = (events: AuditEventRecord[]) => events.map((event) => event.seq);
+
+      it('query returns the newest first, at most limit, and pages on with beforeSeq', async () => {
+        const stored = await appendSample();
+        expect(await store.audit.query({ limit: 3 })).toEqual(stored.slice(-3).reverse());
+        expect(seqs(await store.audit.query({ limit: 3, beforeSeq: 7 }))).toEqual([6, 5, 4]);
+        expect(seqs(await store.audit.query({ limit: 100, beforeSeq: 3 }))).toEqual([2, 1]);
+        expect(await store.audit.query({ limit: 100, beforeSeq: 1 })).toEqual([]);
+        expect(await store.audit.query({ limit: 0 })).toEqual([]);
+      });
+
+      it('query matches every filter given: time range (to exclusive), types, subject, client, address, outcome', async () => {
+        await appendSample();
+        expect(seqs(await store.audit.query({ limit: 100, from: T0 + 60_000, to: T0 + 120_000 }))).toEqual([6, 5, 4]);
+        expect(seqs(await store.audit.query({ limit: 100, types: ['login.succeeded', 'mfa.failed'] }))).toEqual([9, 6, 5, 1]);
+        expect(await store.audit.query({ limit: 100, types: [] })).toEqual([]);
+        expect(seqs(await store.audit.query({ limit: 100, subject: 'alice' }))).toEqual([9, 3, 1]);
+        expect(seqs(await store.audit.query({ limit: 100, clientId: 'batch' }))).toEqual([8, 4]);
+        expect(seqs(await store.audit.query({ limit: 100, ip: '198.51.100.2' }))).toEqual([7, 6, 5, 2]);
+        expect(seqs(await store.audit.query({ limit: 100, outcome: 'failure' }))).toEqual([6, 2]);
+        expect(seqs(await store.audit.query({ limit: 1, ip: '198.51.100.2', types: ['token.issued', 'login.succeeded'], beforeSeq: 7 }))).toEqual([5]);
+        expect(seqs(await store.audit.query({ limit: 100, subject: 'alice', clientId: 'app', from: T0 + 1 }))).toEqual([3]);
+        expect(await store.audit.query({ limit: 100, subject: 'nobody' })).toEqual([]);
+      });
+
+      it('query rejects a limit that is not a count', async () => {
+        for (const limit of [-1, 1.5, Number.NaN]) await expect(store.audit.query({ limit })).rejects.toThrow(TypeError);
+      });
+
+      it('counts each type per bucket of [from, to), leaving empty buckets and other types out', async () => {
+        await appendSample();
+        const counted = await store.audit.counts({
+          from: T0,
+          to: T0 + 180_000,
+          bucketMs: 60_000,
+          types: ['login.succeeded', 'token.issued', 'rate_limit.hit'],
+        });
+        const sorted = [...counted].sort((a, b) => a.bucket - b.bucket || a.type.localeCompare(b.type));
+        expect(sorted).toEqual([
+          { type: 'login.succeeded', bucket: T0, count: 1 },
+          { type: 'token.issued', bucket: T0, count: 1 },
+          { type: 'login.succeeded', bucket: T0 + 60_000, count: 1 },
+          { type: 'token.issued', bucket: T0 + 60_000, count: 1 },
+          { type: 'login.succeeded', bucket: T0 + 120_000, count: 1 },
+          { type: 'token.issued', bucket: T0 + 120_000, count: 2 },
+        ]);
+        // `to` is exclusive and buckets start at `from`, wherever that falls.
+        expect(await store.audit.counts({ from: T0 + 5_000, to: T0 + 179_999, bucketMs: 100_000, types: ['login.succeeded'] })).toEqual([
+          { type: 'login.succeeded', bucket: T0 + 5_000, count: 1 },
+        ]);
+        expect(await store.audit.counts({ from: T0, to: T0 + 180_000, bucketMs: 60_000, types: [] })).toEqual([]);
+        expect(await store.audit.counts({ from: T0 + 200_000, to: T0 + 300_000, bucketMs: 60_000, types: ['token.issued'] })).toEqual([]);
+      });
+
+      it('counts rejects buckets that are not positive whole numbers', async () => {
+        for (const bucketMs of [0, -1, 1.5, Number.NaN]) {
+          await expect(store.audit.counts({ from: T0, to: T0 + 1000, bucketMs, types: ['token.issued'] })).rejects.toThrow(TypeError);
+        }
+        await expect(store.audit.counts({ from: Number.NaN, to: T0, bucketMs: 1000, types: ['token.issued'] })).rejects.toThrow(TypeError);
+      });
+    });
+
     describe('JSON round trip', () => {
       it('keeps nested profiles, extension metadata, factor data and unicode intact', async () => {
         const user = makeUser({

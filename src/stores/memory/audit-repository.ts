@@ -1,5 +1,13 @@
 import { ConfigError } from '../../core/errors.js';
-import type { AuditEventRecord, AuditRepository, NewAuditEvent } from '../contract.js';
+import {
+  checkAuditCountsQuery,
+  type AuditCount,
+  type AuditCountsQuery,
+  type AuditEventRecord,
+  type AuditQuery,
+  type AuditRepository,
+  type NewAuditEvent,
+} from '../contract.js';
 import { copyJson } from './record-table.js';
 
 /** Default page size of {@link MemoryAuditRepository.list}, as in the contract. */
@@ -69,6 +77,38 @@ export class MemoryAuditRepository implements AuditRepository {
     return found;
   }
 
+  async query(query: AuditQuery): Promise<AuditEventRecord[]> {
+    checkedLimit(query.limit);
+    const matches = auditMatcher(query);
+    const found: AuditEventRecord[] = [];
+    // Numbers are consecutive, so the newest event before `beforeSeq` is found by arithmetic.
+    const firstSeq = this.#events[this.#first]?.seq ?? 0;
+    let start = this.#events.length - 1;
+    if (query.beforeSeq !== undefined) start = Math.min(start, this.#first + Math.ceil(query.beforeSeq) - 1 - firstSeq);
+    for (let i = start; i >= this.#first && found.length < query.limit; i -= 1) {
+      const event = this.#events[i]!;
+      if (matches(event)) found.push(copy(event));
+    }
+    return found;
+  }
+
+  async counts(query: AuditCountsQuery): Promise<AuditCount[]> {
+    checkAuditCountsQuery(query);
+    const { from, to, bucketMs } = query;
+    const types = new Set(query.types);
+    const counted = new Map<string, AuditCount>();
+    for (let i = this.#first; i < this.#events.length; i += 1) {
+      const { time, type } = this.#events[i]!;
+      if (time < from || time >= to || !types.has(type)) continue;
+      const bucket = from + Math.floor((time - from) / bucketMs) * bucketMs;
+      const key = `${bucket}|${type}`;
+      const entry = counted.get(key);
+      if (entry) entry.count += 1;
+      else counted.set(key, { type, bucket, count: 1 });
+    }
+    return [...counted.values()];
+  }
+
   async droppedThrough(): Promise<number> {
     return this.#droppedThrough;
   }
@@ -128,6 +168,19 @@ function toRecord(event: NewAuditEvent, seq: number, prevHash: string, hash: str
 /** A copy handed out: `details` (already plain JSON) is the only member that is not a primitive. */
 function copy(event: AuditEventRecord): AuditEventRecord {
   return { ...event, details: copyJson(event.details) };
+}
+
+/** Whether an event passes every filter of `query` but the cursor and the limit. */
+function auditMatcher(query: AuditQuery): (event: AuditEventRecord) => boolean {
+  const types = query.types === undefined ? undefined : new Set(query.types);
+  return (event) =>
+    (query.from === undefined || event.time >= query.from) &&
+    (query.to === undefined || event.time < query.to) &&
+    (types === undefined || types.has(event.type)) &&
+    (query.subject === undefined || event.subject === query.subject) &&
+    (query.clientId === undefined || event.clientId === query.clientId) &&
+    (query.ip === undefined || event.ip === query.ip) &&
+    (query.outcome === undefined || event.outcome === query.outcome);
 }
 
 /** Throws unless `limit` is a count, as the SQL store does. */

@@ -172,6 +172,17 @@ export const migrations: readonly SqlMigration[] = [
       await db.schema.createIndex('audit_events_type_seq_idx').ifNotExists().on('audit_events').columns(['type', 'seq']).execute();
     },
   },
+  {
+    name: '0005_audit_queries',
+    async up(db: AnySchema): Promise<void> {
+      // For AuditRepository.query and counts (the admin API's audit search, the console's charts):
+      // a time range, and each of a subject, a client or an address read newest first by seq.
+      await db.schema.createIndex('audit_events_time_idx').ifNotExists().on('audit_events').column('time').execute();
+      await db.schema.createIndex('audit_events_subject_seq_idx').ifNotExists().on('audit_events').columns(['subject', 'seq']).execute();
+      await db.schema.createIndex('audit_events_client_id_seq_idx').ifNotExists().on('audit_events').columns(['client_id', 'seq']).execute();
+      await db.schema.createIndex('audit_events_ip_seq_idx').ifNotExists().on('audit_events').columns(['ip', 'seq']).execute();
+    },
+  },
 ];
 
 /**
@@ -184,7 +195,7 @@ export const migrations: readonly SqlMigration[] = [
  *   `search_path`). Created if missing, and the migrator's own tables are kept there: without it,
  *   kysely takes a `gatehouse_migration` table in any other schema of the database as its own.
  * @example
- * const applied = await migrateToLatest(db); // ['0001_initial_schema', ..., '0004_audit_events'] on a fresh database
+ * const applied = await migrateToLatest(db); // ['0001_initial_schema', ..., '0005_audit_queries'] on a fresh database
  */
 export async function migrateToLatest(db: Kysely<Database>, list: readonly SqlMigration[] = migrations, options: { schema?: string } = {}): Promise<string[]> {
   const names = list.map((migration) => migration.name);

@@ -95,7 +95,7 @@ describe('an invitation from first email to account', () => {
 
   it('refuses an address that already has an account, and one without a sender when email is required', async () => {
     await expect(inviteUser(ctx, { email: 'grace@example.com' }, { requireEmail: true })).rejects.toThrow(
-      /grace@example\.com already has an account \(grace\)/,
+      /already has an account \("grace@example\.com" is user "grace"\)/,
     );
     const noSender = { ...ctx, config: resolveOptions({ issuer: ISSUER, secret: SECRET, store: server.store }) };
     await expect(inviteUser(noSender, { email: 'nosender@example.com' }, { requireEmail: true })).rejects.toThrow(AdminInputError);

@@ -1,6 +1,7 @@
 /**
  * The admin API on every backend (memory, SQLite, PostgreSQL + Redis when it answers): pages of
- * clients, a taken username or email (a `409`, never a 500), and a removal.
+ * clients, a taken username or email (a `409`, never a 500), a removal, the audit search (paged by
+ * its next link) and the chain's verification.
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { BACKENDS, closeBackends } from '../../helpers/backends.js';
@@ -10,7 +11,7 @@ import { startServer } from '../../helpers/server.js';
 afterAll(closeBackends);
 
 describe.each(BACKENDS)('the admin API on $name', (backend) => {
-  it('pages clients, refuses a taken username or email with 409, and removes a user', async () => {
+  it('pages clients, refuses a taken username or email with 409, removes a user, searches and verifies the audit log', async () => {
     const clock = new FakeClock();
     const opened = await backend.open(clock);
     const t = await startServer({ ...opened.serverOptions, store: opened.store, clock, admin: { api: true } });
@@ -36,6 +37,19 @@ describe.each(BACKENDS)('the admin API on $name', (backend) => {
       expect((await call('PATCH', '/users/frank', { email: 'erin@example.com' })).status).toBe(409);
       expect((await call('DELETE', '/users/erin')).status).toBe(204);
       expect((await call('GET', '/users/erin')).status).toBe(404);
+
+      // The audit search, paged by its next link.
+      const page = (await (await call('GET', '/audit/events?type=admin.user_created&limit=1')).json()) as { events: { seq: number }[]; next: string };
+      expect(page.events).toHaveLength(1);
+      const rest = (await (await call('GET', page.next.slice('/admin/api/v1'.length))).json()) as { events: { seq: number }[]; next: null };
+      expect(rest.events.map((event) => event.seq)).toEqual([expect.any(Number)]);
+      expect(rest.events[0]!.seq).toBeLessThan(page.events[0]!.seq);
+      expect(rest.next).toBeNull();
+      // A user filter resolves a username to the sub; an unknown name is no error, just no events.
+      for (const user of ['frank', 'nobody']) expect((await call('GET', `/audit/events?user=${user}`)).status).toBe(200);
+      const verified = (await (await call('POST', '/audit/verify')).json()) as { ok: boolean; count: number };
+      expect(verified).toMatchObject({ ok: true });
+      expect(verified.count).toBeGreaterThan(5);
     } finally {
       await t.server.close();
       await opened.close();

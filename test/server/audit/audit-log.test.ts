@@ -235,6 +235,8 @@ describe('createAuditLog', () => {
         append: (event, chain) => store.audit.append(event, chain),
         list: (options) => store.audit.list(options),
         tail: (limit, type) => store.audit.tail(limit, type),
+        query: (query) => store.audit.query(query),
+        counts: (query) => store.audit.counts(query),
         appendMany: async (events, chain) => {
           batches.push([...events]);
           await new Promise<void>((resolve, reject) => gates.push({ release: resolve, fail: reject }));
@@ -297,6 +299,8 @@ describe('createAuditLog', () => {
         append: (event, chain) => store.audit.append(event, chain),
         list: (options) => store.audit.list(options),
         tail: (limit, type) => store.audit.tail(limit, type),
+        query: (query) => store.audit.query(query),
+        counts: (query) => store.audit.counts(query),
         appendMany: (events, chain) => (calls.push(events.length), store.audit.appendMany(events, chain)),
       };
       const { audit } = auditLog({ store: { audit: counting } });
