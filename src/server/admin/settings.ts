@@ -2,7 +2,7 @@ import { isSecretSetting, SERVER_SETTINGS } from '../config/schema.js';
 import type { ServerConfig } from '../context.js';
 
 /** What a secret setting that is set shows instead of its value. */
-export const REDACTED = '[redacted]';
+const REDACTED = '[redacted]';
 
 /**
  * The effective settings of a running server (`GET /settings`): every setting of the library's

@@ -4,7 +4,7 @@ import { COMMAND_SETTING_LIST, readCommandSetting, type CommandKey } from '../..
 import { createMemoryStore } from '../../stores/memory/index.js';
 import { DEFAULT_REDIS_PREFIX } from '../../stores/redis/redis-artifacts.js';
 import { resolveOptions, type ResolvedOptions } from '../options.js';
-import { SERVER_SETTINGS } from './schema.js';
+import { isSecretSetting, SERVER_SETTINGS } from './schema.js';
 
 const REQUIRED = { issuer: 'https://id.example.com', store: createMemoryStore(), secret: 's'.repeat(32) };
 
@@ -169,5 +169,16 @@ describe('the command and the library share the schema', () => {
       const fallback = SERVER_SETTINGS.find((setting) => setting.path === entry.serverPath)!.default;
       expect(readCommandSetting(entry.key, undefined), entry.key).toEqual(fallback);
     }
+  });
+});
+
+describe('secret settings', () => {
+  it('marks every text setting named like a secret as one, so GET /settings redacts a new one too', () => {
+    const looksSecret = /secret|password|passphrase|token|credential|api[-_]?key|private/i;
+    for (const setting of [...SERVER_SETTINGS, ...COMMAND_SETTING_LIST.map((entry) => ({ ...entry, path: entry.key }))]) {
+      if (setting.kind !== 'text' || !looksSecret.test(setting.path.split('.').at(-1)!)) continue;
+      expect(isSecretSetting(setting), setting.path).toBe(true);
+    }
+    expect(SERVER_SETTINGS.filter(isSecretSetting).map((setting) => setting.path)).toEqual(['secret', 'protection.metricsToken']);
   });
 });
