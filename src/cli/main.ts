@@ -13,7 +13,7 @@ Usage: gatehouse <command> [options]
 Commands:
   start      serve the authorization server
   clients    add | list | show | update | remove | rotate-secret
-  users      add | list | show | remove | set-password | revoke-sessions | unlock | mfa | invite | invitations
+  users      add | list | show | remove | set-password | revoke-sessions | unlock | grant-admin | revoke-admin | mfa | invite | invitations
   keys       list | rotate
   migrate    apply pending database migrations
   audit      verify | tail   (the tamper-evident audit log)

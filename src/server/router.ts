@@ -80,7 +80,7 @@ const CORS_PREFLIGHT = {
 };
 /** An endpoint: `id` is the `:id` path parameter (interactions), `params` all path parameters. */
 type Endpoint = (ctx: ServerContext, request: Request, id: string, params: Record<string, string>) => Promise<Response> | Response;
-type Method = 'GET' | 'POST' | 'PATCH' | 'DELETE';
+type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
 /** A page and its form at one path: GET (and HEAD) to one endpoint, POST to the other. */
 function byMethod(endpoints: Record<'GET' | 'POST', Endpoint>): Endpoint {

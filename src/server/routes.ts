@@ -83,6 +83,7 @@ export const ROUTES = {
   adminApiUserSessions: '/admin/api/v1/users/:id/sessions',
   adminApiUserConsents: '/admin/api/v1/users/:id/consents',
   adminApiUserConsent: '/admin/api/v1/users/:id/consents/:consentId',
+  adminApiUserAdminRole: '/admin/api/v1/users/:id/roles/admin',
   adminApiKeys: '/admin/api/v1/keys',
   adminApiKeysRotate: '/admin/api/v1/keys/rotate',
   adminApiUserSession: '/admin/api/v1/users/:id/sessions/:sid',

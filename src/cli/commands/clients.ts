@@ -1,8 +1,7 @@
-import { describeClient, getClient, listClients, registerClient, removeClient, rotateClientSecret, updateClient } from '../../server/admin/clients.js';
 import type { ClientAuthMethod, GrantType, SigningAlg } from '../../stores/contract.js';
-import { configFrom, parseCommand } from '../args.js';
+import { openAdmin, REMOTE_OPTIONS, REMOTE_USAGE } from '../admin-operations.js';
+import { parseCommand } from '../args.js';
 import { printRecord, printTable, UsageError, type CliIo } from '../io.js';
-import { openRuntime } from '../runtime.js';
 
 const CLIENTS_USAGE = `Usage:
   gatehouse clients add --name NAME [--redirect-uri URI]... [--grant TYPE]... [--scope "a b c"] ...
@@ -14,7 +13,8 @@ const CLIENTS_USAGE = `Usage:
                         replaces each list given (all of it); the lists not given stay as they are
   gatehouse clients remove CLIENT_ID
   gatehouse clients rotate-secret CLIENT_ID [--json]
-Every command takes --data DIR (default ./.gatehouse, or GATEHOUSE_DATA_DIR) and --dev (development mode).`;
+Every command takes --data DIR (default ./.gatehouse, or GATEHOUSE_DATA_DIR) and --dev (development mode).
+${REMOTE_USAGE}`;
 
 /** Help of `gatehouse clients add`: the values each option takes and what is assumed without it. */
 const CLIENTS_ADD_USAGE = `Usage:
@@ -56,6 +56,7 @@ const OPTIONS = {
   'client-uri': { type: 'string' },
   'require-mfa': { type: 'boolean', default: false },
   'allowed-ip': { type: 'string', multiple: true },
+  ...REMOTE_OPTIONS,
 } as const;
 
 const ACTIONS = new Set(['add', 'list', 'show', 'update', 'remove', 'rotate-secret']);
@@ -74,74 +75,57 @@ export async function clientsCommand(args: string[], io: CliIo, warn: (message: 
   }
   if (action === 'update') checkUpdateFlags(values);
   if (!ACTIONS.has(action)) throw new UsageError(`unknown clients command "${action}"`);
-  const runtime = await openRuntime(configFrom(values, io), warn);
-  const { store, secretKeys } = runtime;
-  const now = Date.now();
+  const admin = await openAdmin(values, io, warn);
   try {
     switch (action) {
       case 'add': {
         if (values.name === undefined) throw new UsageError('--name is required');
-        const { client, clientSecret } = await registerClient(
-          store,
-          secretKeys,
-          {
-            name: values.name,
-            redirectUris: values['redirect-uri'],
-            postLogoutRedirectUris: values['post-logout-redirect-uri'],
-            grantTypes: values.grant as GrantType[] | undefined,
-            scope: values.scope,
-            resources: values.resource,
-            authMethod: values['auth-method'] as ClientAuthMethod | undefined,
-            idTokenSignedResponseAlg: values['id-token-alg'] as SigningAlg | undefined,
-            isResourceServer: values['resource-server'],
-            logoUri: values['logo-uri'],
-            clientUri: values['client-uri'],
-            requireMfa: values['require-mfa'],
-            allowedIps: values['allowed-ip'],
-          },
-          now,
-        );
-        await runtime.audit('client.created', { client_id: client.clientId, grant_types: client.grantTypes });
-        printRecord(io, values.json, { ...describeClient(client), client_secret: clientSecret });
+        const client = await admin.registerClient({
+          name: values.name,
+          redirectUris: values['redirect-uri'],
+          postLogoutRedirectUris: values['post-logout-redirect-uri'],
+          grantTypes: values.grant as GrantType[] | undefined,
+          scope: values.scope,
+          resources: values.resource,
+          authMethod: values['auth-method'] as ClientAuthMethod | undefined,
+          idTokenSignedResponseAlg: values['id-token-alg'] as SigningAlg | undefined,
+          isResourceServer: values['resource-server'],
+          logoUri: values['logo-uri'],
+          clientUri: values['client-uri'],
+          requireMfa: values['require-mfa'],
+          allowedIps: values['allowed-ip'],
+        });
+        printRecord(io, values.json, client);
         // Nothing said how it will be used: say what was assumed, and how to get the other kind.
         if (values.grant === undefined && values['redirect-uri'] === undefined && values.scope === undefined) {
-          const scopes = client.scope === '' ? 'no scopes (add --scope "..." for the APIs it calls)' : `scopes ${client.scope}`;
-          io.stderr.write(`created a ${client.grantTypes.join(' + ')} client with ${scopes}; add --redirect-uri for a web app that signs users in\n`);
+          const scopes = client.scope === '' ? 'no scopes (add --scope "..." for the APIs it calls)' : `scopes ${String(client.scope)}`;
+          const grants = (client.grant_types as string[]).join(' + ');
+          io.stderr.write(`created a ${grants} client with ${scopes}; add --redirect-uri for a web app that signs users in\n`);
         }
-        if (!values.json && clientSecret !== null) io.stderr.write('The client secret is shown only once: store it now.\n');
+        if (!values.json && client.client_secret !== null) io.stderr.write('The client secret is shown only once: store it now.\n');
         return 0;
       }
       case 'list': {
-        const clients = (await listClients(store)).map(describeClient);
-        printTable(io, values.json, clients, ['client_id', 'client_name', 'grant_types', 'token_endpoint_auth_method', 'scope']);
+        printTable(io, values.json, await admin.listClients(), ['client_id', 'client_name', 'grant_types', 'token_endpoint_auth_method', 'scope']);
         return 0;
       }
       case 'show': {
-        printRecord(io, values.json, describeClient(await getClient(store, requiredId(positionals))));
+        printRecord(io, values.json, await admin.getClient(requiredId(positionals)));
         return 0;
       }
       case 'update': {
-        const client = await updateClient(
-          store,
-          requiredId(positionals),
-          { redirectUris: values['redirect-uri'], postLogoutRedirectUris: values['post-logout-redirect-uri'], resources: values.resource },
-          now,
-        );
-        await runtime.audit('client.updated', { client_id: client.clientId, changed: changedLists(values) });
-        printRecord(io, values.json, describeClient(client));
+        const changes = { redirectUris: values['redirect-uri'], postLogoutRedirectUris: values['post-logout-redirect-uri'], resources: values.resource };
+        printRecord(io, values.json, await admin.updateClient(requiredId(positionals), changes));
         return 0;
       }
       case 'remove': {
         const id = requiredId(positionals);
-        await removeClient(store, id);
-        await runtime.audit('client.removed', { client_id: id });
+        await admin.removeClient(id);
         io.stderr.write(`removed client ${id}\n`);
         return 0;
       }
       case 'rotate-secret': {
-        const { client, clientSecret } = await rotateClientSecret(store, secretKeys, requiredId(positionals), now);
-        await runtime.audit('client.secret_rotated', { client_id: client.clientId });
-        printRecord(io, values.json, { client_id: client.clientId, client_secret: clientSecret });
+        printRecord(io, values.json, await admin.rotateClientSecret(requiredId(positionals)));
         if (!values.json) io.stderr.write('The new client secret is shown only once; the old one no longer works.\n');
         return 0;
       }
@@ -149,7 +133,7 @@ export async function clientsCommand(args: string[], io: CliIo, warn: (message: 
         throw new UsageError(`unknown clients command "${action}"`);
     }
   } finally {
-    await runtime.close();
+    await admin.close();
   }
 }
 
@@ -159,19 +143,10 @@ function requiredId(positionals: string[]): string {
   return id;
 }
 
-/** The lists `clients update` replaces: its flag, and the client field it sets. */
-const UPDATABLE = [
-  ['redirect-uri', 'redirect_uris'],
-  ['post-logout-redirect-uri', 'post_logout_redirect_uris'],
-  ['resource', 'resources'],
-] as const;
+/** The flags of the lists `clients update` replaces. */
+const UPDATABLE = ['redirect-uri', 'post-logout-redirect-uri', 'resource'] as const;
 
-type UpdateValues = Partial<Record<(typeof UPDATABLE)[number][0], string[] | undefined>> & Record<string, unknown>;
-
-/** The wire names of the lists an update replaces, for the audit event. */
-function changedLists(values: UpdateValues): string[] {
-  return UPDATABLE.filter(([flag]) => values[flag] !== undefined).map(([, field]) => field);
-}
+type UpdateValues = Partial<Record<(typeof UPDATABLE)[number], string[] | undefined>> & Record<string, unknown>;
 
 /**
  * The flags of `clients update`, checked before anything is opened. Any flag but the lists it
@@ -179,8 +154,10 @@ function changedLists(values: UpdateValues): string[] {
  */
 function checkUpdateFlags(values: UpdateValues): void {
   const other = Object.keys(OPTIONS).find(
-    (flag) => !UPDATABLE.some(([updatable]) => updatable === flag) && values[flag] !== undefined && values[flag] !== false,
+    (flag) =>
+      !UPDATABLE.some((updatable) => updatable === flag) && !Object.hasOwn(REMOTE_OPTIONS, flag) && values[flag] !== undefined && values[flag] !== false,
   );
   if (other !== undefined) throw new UsageError(`clients update changes only --redirect-uri, --post-logout-redirect-uri and --resource, not --${other}`);
-  if (changedLists(values).length === 0) throw new UsageError('clients update needs --redirect-uri, --post-logout-redirect-uri or --resource');
+  if (!UPDATABLE.some((flag) => values[flag] !== undefined))
+    throw new UsageError('clients update needs --redirect-uri, --post-logout-redirect-uri or --resource');
 }

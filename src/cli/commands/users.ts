@@ -1,6 +1,7 @@
 import { systemClock } from '../../core/clock.js';
 import { purgeDeletedAccounts, restoreDeletedAccount } from '../../server/accounts/account-deletion.js';
-import { createUser, describeUser, findUser, listUsers, removeUser, revokeUserSessions, setUserPassword, unlockUser } from '../../server/admin/users.js';
+import { findUser, setUserPassword } from '../../server/admin/users.js';
+import { openAdmin, REMOTE_OPTIONS, REMOTE_USAGE, serverOf } from '../admin-operations.js';
 import { configFrom, parseCommand } from '../args.js';
 import { printRecord, printTable, readAll, UsageError, type CliIo } from '../io.js';
 import { openRuntime } from '../runtime.js';
@@ -15,6 +16,8 @@ const USERS_USAGE = `Usage:
   gatehouse users set-password USER --password-stdin
   gatehouse users revoke-sessions USER
   gatehouse users unlock USER
+  gatehouse users grant-admin USER
+  gatehouse users revoke-admin USER
   gatehouse users restore USER
   gatehouse users purge-deleted
   gatehouse users mfa list|reset|add-totp USER [--json]
@@ -30,10 +33,16 @@ outbox) unless --print-link, which prints the link on standard output. Inviting 
 replaces its earlier invitation; an address that has an account is refused.
 unlock ends the user's sign-in lockouts and per-account throttling at once, on every running server
 (the limit per address across accounts stays); their sessions and tokens are left as they are.
+grant-admin gives the user the admin role: they may sign in to the admin console and get tokens for
+the admin API (scopes admin, admin:read), always with a second factor. revoke-admin takes it away;
+their admin tokens stop working at their next call. Revoking the last admin is allowed: grant-admin
+here, on the server's database, is always the way back.
 restore brings back an account its owner deleted, while its deletion grace period
 (GATEHOUSE_DELETION_GRACE_DAYS) runs; it signs in again as before. purge-deleted removes at once the
 accounts whose grace period is over (a running server does it every 10 minutes).
-Every command takes --data DIR (default ./.gatehouse, or GATEHOUSE_DATA_DIR) and --dev (development mode).`;
+Every command takes --data DIR (default ./.gatehouse, or GATEHOUSE_DATA_DIR) and --dev (development mode).
+${REMOTE_USAGE}
+Through --server: add, list, show, remove, revoke-sessions, unlock, grant-admin, revoke-admin.`;
 
 const OPTIONS = {
   username: { type: 'string' },
@@ -42,7 +51,11 @@ const OPTIONS = {
   name: { type: 'string' },
   'password-stdin': { type: 'boolean', default: false },
   'print-link': { type: 'boolean', default: false },
+  ...REMOTE_OPTIONS,
 } as const;
+
+/** The actions with no admin API operation: on the database only, never through `--server`. */
+const DATABASE_ONLY = new Set(['set-password', 'restore', 'purge-deleted', 'mfa', 'invite', 'invitations']);
 
 const ACTIONS = new Set([
   'add',
@@ -52,6 +65,8 @@ const ACTIONS = new Set([
   'set-password',
   'revoke-sessions',
   'unlock',
+  'grant-admin',
+  'revoke-admin',
   'restore',
   'purge-deleted',
   'mfa',
@@ -73,55 +88,20 @@ export async function usersCommand(args: string[], io: CliIo, warn: (message: st
   }
   if (!ACTIONS.has(action)) throw new UsageError(`unknown users command "${action}"`);
   const password = values['password-stdin'] ? await readPassword(io) : undefined;
+  if (!DATABASE_ONLY.has(action)) return await adminAction(action, values, positionals, password, io, warn);
+  if (serverOf(values, io) !== undefined) {
+    throw new UsageError(`users ${action} works on the database only, not through --server (the admin API has no such operation)`);
+  }
   const config = configFrom(values, io);
   const runtime = await openRuntime(config, warn);
   const { store } = runtime;
-  const now = Date.now();
   try {
     switch (action) {
-      case 'add': {
-        if (values.username === undefined) throw new UsageError('--username is required');
-        const user = await createUser(
-          store,
-          { username: values.username, email: values.email, emailVerified: values['email-verified'], name: values.name, password },
-          now,
-        );
-        await runtime.audit('user.created', { sub: user.id });
-        printRecord(io, values.json, describeUser(user));
-        return 0;
-      }
-      case 'list': {
-        const users = (await listUsers(store)).map(describeUser);
-        printTable(io, values.json, users, ['sub', 'username', 'email', 'name', 'has_password']);
-        return 0;
-      }
-      case 'show': {
-        printRecord(io, values.json, describeUser(await findUser(store, requiredUser(positionals))));
-        return 0;
-      }
-      case 'remove': {
-        const user = await removeUser(store, systemClock, requiredUser(positionals));
-        await runtime.audit('user.removed', { sub: user.id, sessions_revoked: true });
-        io.stderr.write(`removed user ${user.username}\n`);
-        return 0;
-      }
       case 'set-password': {
         if (password === undefined) throw new UsageError('--password-stdin is required');
         const { user, revoked } = await setUserPassword(store, systemClock, requiredUser(positionals), password);
         await runtime.audit('user.password_set', { sub: user.id, sessions_revoked: true, sessions_ended: revoked.sessions });
         io.stderr.write(`password set for ${user.username}; signed out everywhere (${revoked.sessions} session(s)) and their tokens revoked\n`);
-        return 0;
-      }
-      case 'revoke-sessions': {
-        const { user, revoked } = await revokeUserSessions(store, systemClock, requiredUser(positionals));
-        await runtime.audit('user.sessions_revoked', { sub: user.id, sessions_ended: revoked.sessions });
-        io.stderr.write(`signed ${user.username} out everywhere (${revoked.sessions} session(s)) and revoked their tokens\n`);
-        return 0;
-      }
-      case 'unlock': {
-        const user = await unlockUser(store, systemClock, requiredUser(positionals), config.rateLimits);
-        await runtime.audit('user.unlocked', { sub: user.id });
-        io.stderr.write(`unlocked ${user.username}: earlier failed sign-ins no longer count, on every server\n`);
         return 0;
       }
       case 'restore': {
@@ -147,6 +127,67 @@ export async function usersCommand(args: string[], io: CliIo, warn: (message: st
     }
   } finally {
     await runtime.close();
+  }
+}
+
+/** The users actions the admin API has too: run on the database or through `--server` alike ({@link openAdmin}). */
+async function adminAction(
+  action: string,
+  values: ReturnType<typeof parseCommand<typeof OPTIONS>>['values'],
+  positionals: string[],
+  password: string | undefined,
+  io: CliIo,
+  warn: (message: string) => void,
+): Promise<number> {
+  const admin = await openAdmin(values, io, warn);
+  try {
+    switch (action) {
+      case 'add': {
+        if (values.username === undefined) throw new UsageError('--username is required');
+        const input = { username: values.username, email: values.email, emailVerified: values['email-verified'], name: values.name, password };
+        printRecord(io, values.json, await admin.createUser(input));
+        return 0;
+      }
+      case 'list': {
+        printTable(io, values.json, await admin.listUsers(), ['sub', 'username', 'email', 'name', 'has_password', 'roles']);
+        return 0;
+      }
+      case 'show': {
+        printRecord(io, values.json, await admin.getUser(requiredUser(positionals)));
+        return 0;
+      }
+      case 'remove': {
+        const login = requiredUser(positionals);
+        await admin.removeUser(login);
+        io.stderr.write(`removed user ${login}\n`);
+        return 0;
+      }
+      case 'revoke-sessions': {
+        const login = requiredUser(positionals);
+        const { sessions_ended: sessions } = await admin.revokeUserSessions(login);
+        io.stderr.write(`signed ${login} out everywhere (${sessions} session(s)) and revoked their tokens\n`);
+        return 0;
+      }
+      case 'unlock': {
+        const user = await admin.unlockUser(requiredUser(positionals));
+        io.stderr.write(`unlocked ${String(user.username)}: earlier failed sign-ins no longer count, on every server\n`);
+        return 0;
+      }
+      case 'grant-admin': {
+        const user = await admin.grantAdminRole(requiredUser(positionals));
+        io.stderr.write(`${String(user.username)} holds the admin role\n`);
+        return 0;
+      }
+      case 'revoke-admin': {
+        const user = await admin.revokeAdminRole(requiredUser(positionals));
+        io.stderr.write(`${String(user.username)} no longer holds the admin role; their admin tokens are refused from their next call\n`);
+        return 0;
+      }
+      default:
+        throw new UsageError(`unknown users command "${action}"`);
+    }
+  } finally {
+    await admin.close();
   }
 }
 

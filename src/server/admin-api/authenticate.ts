@@ -3,9 +3,13 @@ import { NO_STORE, OAuthError } from '../../core/errors.js';
 import type { ServerContext } from '../context.js';
 import { parseScope } from '../scope.js';
 import { activeAccessToken } from '../tokens/access-token.js';
+import { holdsAdminRole } from './admin-scopes.js';
 import type { AdminScope } from './operations.js';
 
-/** Who is calling the admin API: the client its token was issued to, and what the token allows. */
+/**
+ * Who is calling the admin API: the client its token was issued to, and the subject: the client
+ * itself (client_credentials) or the person who signed in (an admin).
+ */
 export interface AdminActor {
   clientId: string;
   sub: string;
@@ -26,9 +30,11 @@ function bearerRefusal(error: 'invalid_request' | 'invalid_token' | 'insufficien
  * The caller of an admin API operation that needs `scope`, from its bearer token (RFC 6750 §2.1,
  * the `Authorization` header only): an access token of this server, active (checked as UserInfo
  * and introspection check them: `activeAccessToken`), for this server (`aud` the issuer or the
- * default audience), obtained by a client for itself (client_credentials: people get admin tokens
- * with the admin role, a later step of issue 18), whose client is still registered, with `admin`,
- * or `admin:read` for a read.
+ * default audience), whose client is still registered, with `admin`, or `admin:read` for a read.
+ * Obtained either by a client for itself (client_credentials: `sub` is the client), or by a person
+ * through the authorization code flow: then the user must exist, not be disabled and hold the
+ * `admin` role now, at this call ({@link holdsAdminRole}), whatever held when the token was
+ * issued, so a revoked role or a disabled account is refused at once (`403`).
  *
  * No token: `401` with a bare challenge (a Response, §3.1: no error information). A bad header:
  * `400` `invalid_request`; a bad token: `401` `invalid_token`; missing scope: `403`
@@ -54,11 +60,8 @@ export async function authenticateAdmin(
   }
   if (!(await ctx.store.clients.get(claims.client_id))) throw bearerRefusal('invalid_token', 'the access token is invalid, expired or revoked');
   const actor = { clientId: claims.client_id, sub: claims.sub };
-  if (claims.sub !== claims.client_id) {
-    throw withActor(
-      bearerRefusal('insufficient_scope', 'the admin API accepts tokens clients obtained for themselves (client_credentials) only', scope),
-      actor,
-    );
+  if (claims.sub !== claims.client_id && !holdsAdminRole(await ctx.store.users.get(claims.sub))) {
+    throw withActor(bearerRefusal('insufficient_scope', 'the signed-in user does not hold the admin role', scope), actor);
   }
   const granted = parseScope(claims.scope);
   const mayWrite = granted.includes('admin');

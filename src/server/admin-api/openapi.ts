@@ -54,6 +54,9 @@ const COMPONENTS: readonly (readonly [name: string, schema: z.ZodType, io: 'inpu
   ['Error', errorSchema, 'output'],
 ];
 
+/** What each scope allows, for the security scheme's flows. */
+const ADMIN_SCOPE_DESCRIPTIONS = { admin: 'read and change clients and users', 'admin:read': 'read clients and users' };
+
 /** The OpenAPI path of a route: `/admin/api/v1/clients/{id}` for `/admin/api/v1/clients/:id`. */
 function openApiPath(pattern: string): string {
   return pattern.replace(/:([A-Za-z]+)/g, '{$1}');
@@ -135,7 +138,7 @@ export function adminOpenApiDocument(ctx: { config: Pick<ServerConfig, 'issuer' 
       title: 'Gatehouse admin API',
       version: '1',
       description:
-        'Manage the clients, users, signing keys and audit log of this Gatehouse server, and read its settings. Tokens: client_credentials with the admin (read and write) or admin:read scope. See docs/admin-api.md.',
+        'Manage the clients, users, signing keys and audit log of this Gatehouse server, and read its settings. Tokens with the admin (read and write) or admin:read scope: client_credentials, or a person holding the admin role signed in with a second factor (authorization code). See docs/admin-api.md.',
     },
     servers: [{ url: ctx.config.issuer }],
     paths,
@@ -144,12 +147,11 @@ export function adminOpenApiDocument(ctx: { config: Pick<ServerConfig, 'issuer' 
       securitySchemes: {
         gatehouse: {
           type: 'oauth2',
-          description: 'An access token of this server (client_credentials), with the admin or admin:read scope.',
+          description:
+            'An access token of this server with the admin or admin:read scope: a client for itself (client_credentials), or a person who holds the admin role and signed in with a second factor (authorization code with PKCE).',
           flows: {
-            clientCredentials: {
-              tokenUrl: urlTo(ctx, 'token'),
-              scopes: { admin: 'read and change clients and users', 'admin:read': 'read clients and users' },
-            },
+            clientCredentials: { tokenUrl: urlTo(ctx, 'token'), scopes: ADMIN_SCOPE_DESCRIPTIONS },
+            authorizationCode: { authorizationUrl: urlTo(ctx, 'authorization'), tokenUrl: urlTo(ctx, 'token'), scopes: ADMIN_SCOPE_DESCRIPTIONS },
           },
         },
       },

@@ -27,7 +27,7 @@ import {
 /** The scopes of the admin API: `admin` reads and writes, `admin:read` only reads. */
 export type AdminScope = 'admin' | 'admin:read';
 
-export type AdminMethod = 'GET' | 'POST' | 'PATCH' | 'DELETE';
+export type AdminMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
 /** One operation of the admin API: where, what it needs, and what it takes and answers. */
 export interface AdminOperation {
@@ -217,6 +217,26 @@ export const ADMIN_OPERATIONS = [
     summary: "Withdraw a client's access to a user (as the account page's Remove access): it must ask again",
     scope: 'admin',
     status: 204,
+    byId: true,
+  },
+  {
+    id: 'grantAdminRole',
+    route: 'adminApiUserAdminRole',
+    method: 'PUT',
+    summary: 'Give a user the admin role (the admin console, admin tokens; always with a second factor)',
+    scope: 'admin',
+    status: 200,
+    response: userSchema,
+    byId: true,
+  },
+  {
+    id: 'revokeAdminRole',
+    route: 'adminApiUserAdminRole',
+    method: 'DELETE',
+    summary: "Take the admin role from a user: their admin tokens stop working at their next call (even the last admin's)",
+    scope: 'admin',
+    status: 200,
+    response: userSchema,
     byId: true,
   },
   {

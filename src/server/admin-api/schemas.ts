@@ -103,6 +103,7 @@ export const userSchema = z
     name: z.string().optional(),
     has_password: z.boolean(),
     disabled: z.boolean(),
+    roles: z.array(z.enum(['admin'])).describe('admin: the admin console and admin tokens (with a second factor)'),
     created_at: timestamp,
   })
   .describe('A user; profile claims (given_name, locale...) besides');

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Clock } from '../../core/clock.js';
 import { hashPassword } from '../../core/password.js';
-import type { ListOptions, Store, UserProfile, UserRecord } from '../../stores/contract.js';
+import type { ListOptions, Store, UserProfile, UserRecord, UserRole } from '../../stores/contract.js';
 import { readEmailAddress } from '../accounts/email-address.js';
 import { userOwner } from '../session/sessions.js';
 import { signInGenerationTtlMs, startSignInGeneration } from '../protection/sign-in-generation.js';
@@ -167,6 +167,43 @@ export async function unlockUser(store: Store, clock: Clock, login: string, rate
   return user;
 }
 
+/** What {@link grantAdminRole} and {@link revokeAdminRole} did: the user as now stored, and whether anything changed. */
+export interface RoleChange {
+  user: UserRecord;
+  /** `false` when the user already held (grant) or already lacked (revoke) the role. */
+  changed: boolean;
+}
+
+/** The user found by id, username or email with `role` added or taken away; unchanged (and not written) when it already was so. */
+async function setRole(store: Store, clock: Clock, login: string, role: UserRole, held: boolean): Promise<RoleChange> {
+  const user = await findUser(store, login);
+  if (user.roles.includes(role) === held) return { user, changed: false };
+  const roles = held ? [...user.roles, role] : user.roles.filter((candidate: string) => candidate !== role);
+  const updated: UserRecord = { ...user, roles, updatedAt: clock.now() };
+  if (!(await store.users.update(updated))) throw new AdminNotFoundError('user', `no user "${login}"`);
+  return { user: updated, changed: true };
+}
+
+/**
+ * Gives the user found by id, username or email the `admin` role: they may then sign in to the
+ * admin console and obtain `admin`/`admin:read` tokens for the admin API, always with a second
+ * factor. Idempotent. The caller records `admin.role_granted` with who granted it
+ * (`gatehouse users grant-admin`, `PUT /users/{id}/roles/admin`).
+ */
+export function grantAdminRole(store: Store, clock: Clock, login: string): Promise<RoleChange> {
+  return setRole(store, clock, login, 'admin', true);
+}
+
+/**
+ * Takes the `admin` role from the user found by id, username or email. Their admin tokens stop
+ * working at their next call (the admin API checks the role at every call). Revoking the last
+ * admin's role is allowed: `gatehouse users grant-admin` on the server's database is always the way
+ * back. Idempotent; the caller records `admin.role_revoked`.
+ */
+export function revokeAdminRole(store: Store, clock: Clock, login: string): Promise<RoleChange> {
+  return setRole(store, clock, login, 'admin', false);
+}
+
 /** A user as shown to operators: never the password hash. */
 export function describeUser(user: UserRecord): Record<string, unknown> {
   return {
@@ -177,6 +214,7 @@ export function describeUser(user: UserRecord): Record<string, unknown> {
     ...user.profile,
     has_password: user.passwordHash !== null,
     disabled: user.disabled,
+    roles: [...user.roles],
     created_at: new Date(user.createdAt).toISOString(),
   };
 }

@@ -241,7 +241,7 @@ export const sessionSettings = section({
 export const mfaSettings = section({
   policy: setting(choice(['off', 'optional', 'required']).default('optional'), {
     description:
-      'Two-step verification: `off` (never asked), `optional` (users who set up a second factor are asked; clients registered with `require_mfa` (`--require-mfa`) and requests with `acr_values=2` demand one), `required` (every user; those without a factor set up an authenticator app while signing in). See [security](security.md#two-step-verification).',
+      'Two-step verification: `off` (never asked), `optional` (users who set up a second factor are asked; clients registered with `require_mfa` (`--require-mfa`) and requests with `acr_values=2` or the admin scopes demand one), `required` (every user; those without a factor set up an authenticator app while signing in). See [security](security.md#two-step-verification).',
     command: { env: 'GATEHOUSE_MFA_POLICY' },
   }),
   recentAuthSeconds: setting(seconds(1, 31_536_000).default(600), {

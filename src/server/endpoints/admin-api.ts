@@ -9,7 +9,18 @@ import { effectiveSettings } from '../admin/settings.js';
 import { resetUserFactors } from '../admin/user-factors.js';
 import { listUserConsents, listUserSessions, revokeUserConsent, revokeUserSession } from '../admin/user-sessions.js';
 import { invitationJson, inviteUser } from '../accounts/invitations.js';
-import { createUser, describeUser, findUser, listUsers, removeUser, revokeUserSessions, unlockUser, updateUser } from '../admin/users.js';
+import {
+  createUser,
+  describeUser,
+  findUser,
+  grantAdminRole,
+  listUsers,
+  removeUser,
+  revokeAdminRole,
+  revokeUserSessions,
+  unlockUser,
+  updateUser,
+} from '../admin/users.js';
 import { actorOf, authenticateAdmin, type AdminActor } from '../admin-api/authenticate.js';
 import { adminOpenApiDocument } from '../admin-api/openapi.js';
 import { ADMIN_OPERATIONS, type AdminOperation, type AdminOperationId } from '../admin-api/operations.js';
@@ -190,6 +201,14 @@ const HANDLERS = {
   async revokeUserConsent({ ctx, id, params }) {
     const { sub, consent } = await revokeUserConsent(ctx.store, ctx.clock.now(), id, params.consentId ?? '');
     return { event: userEvent('admin.consent_revoked', sub, { target_client_id: consent.clientId, consent_id: consent.id }) };
+  },
+  async grantAdminRole({ ctx, id }) {
+    const { user, changed } = await grantAdminRole(ctx.store, ctx.clock, id);
+    return { body: describeUser(user), event: userEvent('admin.role_granted', user.id, { role: 'admin', changed }) };
+  },
+  async revokeAdminRole({ ctx, id }) {
+    const { user, changed } = await revokeAdminRole(ctx.store, ctx.clock, id);
+    return { body: describeUser(user), event: userEvent('admin.role_revoked', user.id, { role: 'admin', changed }) };
   },
   async listKeys({ ctx }) {
     const items = await listSigningKeys(ctx.store, ctx.clock.now(), keyRetention(ctx));

@@ -53,13 +53,13 @@ async function answerAuthorization({ ctx, request, authorization, client, sessio
       const error = promptNoneError(decision.step ?? 'login');
       return authorizationResponse(ctx, targetOf(authorization), { error, error_description: `the user must interact (${error.replace('_', ' ')})` });
     }
-    return issueCode(ctx, authorization, client, session, decision.consent!);
+    return issueCode(ctx, authorization, client, session, decision);
   }
   const browser = identifyBrowser(ctx, request);
   const cookies = browser.setCookie ? [browser.setCookie] : [];
   // prompt=create (OpenID Connect Prompt Create 1.0): the account creation page first, even with a session.
   const create = authorization.prompt.includes('create');
-  if (!create && session && decision.step === undefined) return issueCode(ctx, authorization, client, session, decision.consent!, cookies);
+  if (!create && session && decision.step === undefined) return issueCode(ctx, authorization, client, session, decision, cookies);
   const interaction = await createInteraction(ctx, { request: authorization, browser: browserBinding(ctx, browser.id) });
   if (create) return redirect(urlTo(ctx, 'interactionSignUp', { id: interaction.id }), { cookies });
   return toInteraction(ctx, interaction.id, cookies);

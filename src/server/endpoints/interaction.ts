@@ -9,7 +9,7 @@ import { errorPage } from '../http/pages.js';
 import { pipeline } from '../http/pipeline.js';
 import { showNextStep, type InteractionView } from '../interaction/advance.js';
 import { authorizationResponse, targetOf } from '../interaction/authorization-response.js';
-import { decide } from '../interaction/decisions.js';
+import { decide, scopeForSession } from '../interaction/decisions.js';
 import { firstFactorPassed } from '../interaction/first-factor.js';
 import { advanceInteractionState, finishInteraction } from '../interaction/interactions.js';
 import { EXPIRED_MESSAGE, EXPIRED_TITLE, loginPage, toInteraction } from '../interaction/pages.js';
@@ -84,8 +84,10 @@ async function answerConsent(c: UserPosted): Promise<Response> {
   }
   const next = await advanceInteractionState(ctx, interaction, { ...interaction.state, consented: session.user.id });
   if (!next) return errorPage(ctx, 400, EXPIRED_TITLE, EXPIRED_MESSAGE);
-  const consent = await recordConsent(ctx, session.user.id, client.clientId, authorization.scope);
-  await ctx.audit.record(auditEvent('consent.granted', { client_id: client.clientId, sub: session.user.id, scope: authorization.scope.join(' ') }));
+  // What the consent page showed: the request's scopes, narrowed for this user.
+  const scope = scopeForSession(authorization, session);
+  const consent = await recordConsent(ctx, session.user.id, client.clientId, scope);
+  await ctx.audit.record(auditEvent('consent.granted', { client_id: client.clientId, sub: session.user.id, scope: scope.join(' ') }));
   const view: InteractionView = { ...c, interaction: next };
   return showNextStep(view, await decide(ctx, { authorization, client, session, progress: next.state, consent }));
 }

@@ -1,4 +1,4 @@
-import type { ClientRecord, ConsentRecord, UserRecord } from '../../stores/contract.js';
+import type { ClientRecord, UserRecord } from '../../stores/contract.js';
 import { sendAccountVerification } from '../accounts/email-verification.js';
 import type { ServerContext } from '../context.js';
 import { errorPage } from '../http/pages.js';
@@ -48,12 +48,12 @@ export async function showNextStep(view: InteractionView, decision: Decision, ex
   if (step === 'verify_email' && session) return emailVerificationStep(view, session.user);
   if (step === 'login' || !session) return loginPage(view);
   if (step === 'select_account') return selectAccountPage(view, session.user);
-  if (step === 'consent') return consentPage(view, session.user);
+  if (step === 'consent') return consentPage(view, session.user, decision.scope);
   if (!(await finishInteraction(ctx, interaction))) return errorPage(ctx, 400, 'Request already completed', COMPLETED, undefined, setCookies);
   const landing = builtInLanding(ctx, client.clientId);
   if (landing !== undefined) return redirect(landing, { cookies: setCookies });
   // Nothing pending means the decision's consent covers the scopes (nextStep checked).
-  return issueCode(ctx, interaction.state.request, client, session, decision.consent!, setCookies);
+  return issueCode(ctx, interaction.state.request, client, session, decision, setCookies);
 }
 
 /** Decides the next step once, then acts on it: the current page again, after a wrong answer, say. */
@@ -123,22 +123,26 @@ export async function wrongUserResponse(
   );
 }
 
-/** Issues the authorization code under `consent` (which covers the scopes) and answers the client. */
+/**
+ * Issues the authorization code for the decision's scopes (the request's, narrowed for the user:
+ * `scopeForSession`) under its consent (which covers them: nothing was pending) and answers the client.
+ */
 export async function issueCode(
   ctx: Pick<ServerContext, 'clock' | 'config' | 'secrets' | 'store'>,
   request: AuthorizationRequest,
   client: ClientRecord,
   session: Session,
-  consent: ConsentRecord,
+  decision: Pick<Decision, 'consent' | 'scope'>,
   setCookies: string[] = [],
 ): Promise<Response> {
+  const consent = decision.consent!;
   const code = await issueAuthorizationCode(ctx, newFamilyId(), {
     consentId: consent.id,
     clientId: client.clientId,
     redirectUri: request.redirectUri,
     redirectUriGiven: request.redirectUriGiven,
     codeChallenge: request.codeChallenge,
-    scope: request.scope,
+    scope: [...decision.scope],
     nonce: request.nonce ?? null,
     sub: session.user.id,
     authTime: session.state.authTime,

@@ -48,9 +48,10 @@ function user(id: string): UserRecord {
   };
 }
 
-/** A session of `sub`, signed in `age` seconds ago with `amr`. */
-function session(sub: string, age = 60, amr: string[] = ['pwd']): Session {
-  return { state: { sid: `sid-${sub}`, sub, authTime: NOW - age, amr, acr: amr.includes('mfa') ? '2' : '1' }, user: user(sub) };
+/** A session of `sub`, signed in `age` seconds ago with `amr`; `admin`: the user holds the admin role. */
+function session(sub: string, age = 60, amr: string[] = ['pwd'], admin = false): Session {
+  const record: UserRecord = { ...user(sub), roles: admin ? ['admin'] : [] };
+  return { state: { sid: `sid-${sub}`, sub, authTime: NOW - age, amr, acr: amr.includes('mfa') ? '2' : '1' }, user: record };
 }
 
 function consent(scope: string, overrides: Partial<ConsentRecord> = {}): ConsentRecord {
@@ -289,6 +290,8 @@ describe('decide (loads the consent and the MFA requirement, then asks nextStep)
     forClient?: ClientRecord;
     step: PendingStep;
     consent: ConsentRecord | undefined;
+    /** The scopes granted; default: the request's. */
+    scope?: string[];
     userId: string | undefined;
   }>([
     { case: 'no session: sign in, no consent read', setup: { consents: [covering] }, step: 'login', consent: undefined, userId: undefined },
@@ -417,6 +420,57 @@ describe('decide (loads the consent and the MFA requirement, then asks nextStep)
       consent: covering,
       userId: 'alice',
     },
+    // The admin scopes (issue 18): a second factor demanded of everyone, granted to admins only.
+    {
+      case: 'scope admin, no factor, existing session: sign in again to set one up',
+      setup: { consents: [covering] },
+      request: { scope: ['openid', 'admin'] },
+      session: session('alice'),
+      step: 'login',
+      consent: covering,
+      userId: 'alice',
+      scope: ['openid'],
+    },
+    {
+      case: 'scope admin, a factor, no MFA session: the second factor, role or not',
+      setup: { consents: [covering], factors: [totp('alice')] },
+      request: { scope: ['openid', 'admin'] },
+      session: session('alice'),
+      step: 'mfa',
+      consent: covering,
+      userId: 'alice',
+      scope: ['openid'],
+    },
+    {
+      case: 'scope admin, an MFA session without the role: left out, the consent covers the rest',
+      setup: { consents: [covering], factors: [totp('alice')] },
+      request: { scope: ['openid', 'admin'] },
+      session: session('alice', 60, ['pwd', 'otp', 'mfa']),
+      step: undefined,
+      consent: covering,
+      userId: 'alice',
+      scope: ['openid'],
+    },
+    {
+      case: 'scope admin, an MFA session of an admin: granted, so consent is asked for it',
+      setup: { consents: [covering], factors: [totp('alice')] },
+      request: { scope: ['openid', 'admin'] },
+      session: session('alice', 60, ['pwd', 'otp', 'mfa'], true),
+      step: 'consent',
+      consent: covering,
+      userId: 'alice',
+      scope: ['openid', 'admin'],
+    },
+    {
+      case: 'scope admin:read, policy off, an admin: never granted without a second factor',
+      setup: { policy: 'off', consents: [covering] },
+      request: { scope: ['openid', 'admin:read'] },
+      session: session('alice', 60, ['pwd'], true),
+      step: undefined,
+      consent: covering,
+      userId: 'alice',
+      scope: ['openid'],
+    },
     {
       case: 'first factor passed by bob in alice’s browser, no factor: bob enrols',
       setup: { policy: 'required' },
@@ -434,16 +488,17 @@ describe('decide (loads the consent and the MFA requirement, then asks nextStep)
       consent: undefined,
       userId: 'bob',
     },
-  ])('$case', async ({ setup, session: browser, progress = {}, request, given, forClient = client, step, consent: expectedConsent, userId }) => {
+  ])('$case', async ({ setup, session: browser, progress = {}, request, given, forClient = client, step, consent: expectedConsent, userId, scope }) => {
     const ctx = await context(setup);
+    const authorization = authorizationRequest(request);
     const decision = await decide(ctx, {
-      authorization: authorizationRequest(request),
+      authorization,
       client: forClient,
       session: browser,
       progress,
       ...(given ? { consent: given } : {}),
     });
-    expect(decision).toEqual({ step, consent: expectedConsent, userId });
+    expect(decision).toEqual({ step, consent: expectedConsent, userId, scope: scope ?? authorization.scope });
   });
 
   it.each([

@@ -3,6 +3,7 @@ import { consentCovers, findConsent } from '../consent.js';
 import type { ServerContext } from '../context.js';
 import type { Session } from '../session/sessions.js';
 import type { AuthorizationRequest } from '../authorize/request.js';
+import { grantableScope } from '../admin-api/admin-scopes.js';
 import { mfaRequirement, type MfaRequirement } from '../mfa/policy.js';
 import { isBuiltInClient } from './account-client.js';
 import { earnedBy, type InteractionState } from './interactions.js';
@@ -74,6 +75,11 @@ export interface Decision {
   consent: ConsentRecord | undefined;
   /** The user the decision is about: the one owing a second factor, or the session's. */
   userId: string | undefined;
+  /**
+   * The scopes the session's user is granted ({@link scopeForSession}): what the consent must
+   * cover, the consent page shows and the code carries. The request's scopes without a session.
+   */
+  scope: readonly string[];
 }
 
 /** What {@link decide} weighs: the request, its client, the browser's session and the progress so far. */
@@ -100,6 +106,15 @@ const builtInConsent = (clientId: string): ConsentRecord => ({
 });
 
 /**
+ * The scopes of `authorization` the session's user may be granted: the one place they are
+ * narrowed (`admin` and `admin:read` for admins who passed a second factor only: `grantableScope`).
+ * The decision uses it, and so does the consent form's answer, which records what the page showed.
+ */
+export function scopeForSession(authorization: AuthorizationRequest, session: Session | undefined): readonly string[] {
+  return session ? grantableScope(authorization.scope, session.user, session.state.amr) : authorization.scope;
+}
+
+/**
  * The one place the next step is decided: loads what {@link nextStep} needs (the MFA requirement
  * of the user, the remembered consent) and asks it. The authorization endpoint, every interaction
  * page and every form answer call this once, then act on the result.
@@ -111,6 +126,8 @@ export async function decide(ctx: Pick<ServerContext, 'store' | 'clock' | 'confi
   const consent = isBuiltInClient(client.clientId)
     ? builtInConsent(client.clientId)
     : (input.consent ?? (session ? await findConsent(ctx, session.user.id, client.clientId) : undefined));
-  const step = nextStep(authorization, progress, session, consent, Math.floor(ctx.clock.now() / 1000), mfa, ctx.config.accounts.requireVerifiedEmail);
-  return { step, consent, userId };
+  const scope = scopeForSession(authorization, session);
+  const narrowed = scope.length === authorization.scope.length ? authorization : { ...authorization, scope: [...scope] };
+  const step = nextStep(narrowed, progress, session, consent, Math.floor(ctx.clock.now() / 1000), mfa, ctx.config.accounts.requireVerifiedEmail);
+  return { step, consent, userId, scope };
 }

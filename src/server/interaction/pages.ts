@@ -156,7 +156,8 @@ export function wasShownTo(ctx: Pick<ServerContext, 'secrets'>, userId: string, 
   return field !== undefined && ctx.secrets.verifyHash(userId, 'form-shown-to', field);
 }
 
-export function consentPage(page: PageContext, user: UserRecord): Response {
+/** The consent page for `user`, listing `scopes`: the request's, narrowed for them (`scopeForSession`). */
+export function consentPage(page: PageContext, user: UserRecord, scopes: readonly string[]): Response {
   const { ctx, interaction, client } = page;
   const request = interaction.state.request;
   return htmlResponse(
@@ -170,7 +171,7 @@ export function consentPage(page: PageContext, user: UserRecord): Response {
         hiddenFields: { shown_to: shownTo(ctx, user.id) },
         client: clientSummary(client),
         account: accountOf(user),
-        scopes: request.scope,
+        scopes: [...scopes],
       }),
     // Approving redirects to the client: browsers check that redirect against form-action.
     { setCookies: page.setCookies, formActions: [request.redirectUri] },

@@ -116,6 +116,8 @@ describe('authentication (RFC 6750)', () => {
       ['POST', '/users/nobody/unlock'],
       ['POST', '/users/nobody/sessions/revoke'],
       ['POST', '/keys/rotate'],
+      ['PUT', '/users/nobody/roles/admin'],
+      ['DELETE', '/users/nobody/roles/admin'],
     ];
     for (const [method, path, body] of writes) {
       const response = await call(method, path, readToken, body);
@@ -134,17 +136,6 @@ describe('authentication (RFC 6750)', () => {
     for (const path of ['/clients', `/clients/${admin.clientId}`, '/users', '/openapi.json', '/keys']) {
       expect((await call('GET', path, readToken)).status, path).toBe(200);
     }
-  });
-
-  it('refuses (403) a token issued to a person, even with the admin scope: people get admin tokens with the admin role, later', async () => {
-    const users = await seedUsers(t.store);
-    const app = await registerFlowClient(t, { scope: 'openid admin' });
-    const { access_token: token } = await signIn(new Browser(t), t, app, users.alice, { scope: 'openid admin' });
-    const response = await call('GET', '/clients', token);
-    expect(response.status).toBe(403);
-    expect((await bodyOf(response)).error).toBe('insufficient_scope');
-    const [refusal] = await t.store.audit.list({ type: 'admin.request_refused' });
-    expect(refusal).toMatchObject({ clientId: app.clientId, subject: users.alice.record.id });
   });
 
   it('grants the admin scopes by client_credentials only to clients registered with them', async () => {
@@ -296,6 +287,28 @@ describe('clients', () => {
 });
 
 describe('users', () => {
+  it('grants and revokes the admin role (PUT and DELETE /users/{id}/roles/admin), audited with the caller, the last admin included', async () => {
+    await createUser(t.store, { username: 'carol' }, t.clock.now());
+    const granted = await call('PUT', '/users/carol/roles/admin', adminToken);
+    expect(granted.status).toBe(200);
+    expect(await bodyOf(granted)).toMatchObject({ username: 'carol', roles: ['admin'] });
+    expect(await bodyOf(await call('PUT', '/users/carol/roles/admin', adminToken))).toMatchObject({ roles: ['admin'] });
+    expect(await bodyOf(await call('GET', '/users/carol', readToken))).toMatchObject({ roles: ['admin'] });
+    // carol is the only admin: revoking is allowed all the same (the CLI is the way back).
+    const revoked = await call('DELETE', '/users/carol/roles/admin', adminToken);
+    expect(revoked.status).toBe(200);
+    expect(await bodyOf(revoked)).toMatchObject({ roles: [] });
+    expect((await call('PUT', '/users/nobody/roles/admin', adminToken)).status).toBe(404);
+    const sub = (await t.store.users.findByLogin('carol'))!.id;
+    const events = [...(await t.store.audit.list({ type: 'admin.role_granted' })), ...(await t.store.audit.list({ type: 'admin.role_revoked' }))];
+    expect(events.map((event) => [event.type, event.details.changed])).toEqual([
+      ['admin.role_granted', true],
+      ['admin.role_granted', false],
+      ['admin.role_revoked', true],
+    ]);
+    expect(events.every((event) => event.clientId === admin.clientId && event.details.target_sub === sub && event.details.role === 'admin')).toBe(true);
+  });
+
   it('creates, lists, shows, updates, unlocks, signs out and removes a user', async () => {
     const created = await call('POST', '/users', adminToken, {
       username: 'Alice',
