@@ -110,6 +110,7 @@ const DEFAULTS: [path: string, fallback: unknown][] = [
   ['emails.templatesDir', undefined],
   ['scopes', []],
   ['admin.api', false],
+  ['admin.console', true],
   ['migrate', true],
 ];
 
