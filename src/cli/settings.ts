@@ -99,6 +99,7 @@ export const COMMAND_SETTINGS = {
   httpKeepAliveTimeoutMs: command.httpKeepAliveTimeoutMs,
   otel: command.otel,
   adminApi: adminSettings.shape.api,
+  adminPath: adminSettings.shape.path,
 } as const;
 
 /** A config-file key of the command. */
