@@ -2,7 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { ADMIN_PREFIX, pathTo, ROOT_PATHS, routePath, routeTakenBy, ROUTES, urlTo, type RouteName } from './routes.js';
 
 const NAMES = Object.keys(ROUTES) as RouteName[];
-const ADMIN_NAMES = NAMES.filter((name) => ROUTES[name] === ADMIN_PREFIX || ROUTES[name].startsWith(`${ADMIN_PREFIX}/`));
+const ADMIN_NAMES = NAMES.filter((name) => {
+  const pattern: string = ROUTES[name];
+  return pattern === ADMIN_PREFIX || pattern.startsWith(`${ADMIN_PREFIX}/`);
+});
 const config = (issuer: string, path?: string) => ({ issuerUrl: new URL(issuer), ...(path === undefined ? {} : { admin: { path } }) });
 
 describe('the admin routes follow admin.path', () => {
