@@ -23,6 +23,9 @@ describe("readCommandSetting: a variable's text, a flag or a file value", () => 
     ['logLevel', 'debug', 'debug'],
     ['logFormat', undefined, 'json'],
     ['logFormat', 'ecs', 'ecs'],
+    ['adminPath', undefined, '/admin'],
+    ['adminPath', '/ops', '/ops'],
+    ['adminApi', undefined, true],
   ])('%s: %j reads as %j', (key, raw, expected) => {
     expect(readCommandSetting(key, raw)).toEqual(expected);
   });
@@ -48,6 +51,12 @@ describe("readCommandSetting: a variable's text, a flag or a file value", () => 
     ['logoUrl', 'logo.svg', 'logoUrl (GATEHOUSE_LOGO_URL) must be an absolute URL, got "logo.svg"'],
     ['scopes', 'read "quoted"', 'scopes (GATEHOUSE_SCOPES) must be a valid scope token (RFC 6749 §3.3), got ""quoted""'],
     ['logLevel', 'verbose', 'logLevel (GATEHOUSE_LOG_LEVEL) must be one of fatal, error, warn, info, debug, trace, silent, got "verbose"'],
+    [
+      'adminPath',
+      '/metrics',
+      'adminPath (GATEHOUSE_ADMIN_PATH) must not share its first segment with a path the server already serves (/metrics), got "/metrics"',
+    ],
+    ['adminPath', 'ops/', 'adminPath (GATEHOUSE_ADMIN_PATH) must be a path such as /admin'],
   ])('%s: refuses %j', (key, raw, message) => {
     const read = () => readCommandSetting(key, raw);
     expect(read).toThrow(ConfigError);
@@ -137,6 +146,7 @@ describe("readCommandSetting: a variable's text, a flag or a file value", () => 
         // The admin API and console (issue 18).
         'GATEHOUSE_ADMIN_API',
         'GATEHOUSE_ADMIN_CONSOLE',
+        'GATEHOUSE_ADMIN_PATH',
       ].sort(),
     );
     expect(

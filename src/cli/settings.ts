@@ -100,6 +100,7 @@ export const COMMAND_SETTINGS = {
   otel: command.otel,
   adminApi: adminSettings.shape.api,
   adminConsole: adminSettings.shape.console,
+  adminPath: adminSettings.shape.path,
 } as const;
 
 /** A config-file key of the command. */

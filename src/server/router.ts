@@ -2,7 +2,7 @@ import { Hono, type Context } from 'hono';
 import { randomUUID } from 'node:crypto';
 import { OAuthError } from '../core/errors.js';
 import { scopeFor, type Capabilities, type ServerContext } from './context.js';
-import { basePath, ROUTES, type RouteName } from './routes.js';
+import { basePath, ROOT_PATHS, ROUTES, routePath, type RouteName } from './routes.js';
 import { authorizationEndpoint } from './endpoints/authorize.js';
 import { discoveryEndpoint, jwksEndpoint, serverMetadata } from './endpoints/discovery.js';
 import { endSessionConfirm, endSessionEndpoint } from './endpoints/end-session.js';
@@ -68,7 +68,7 @@ import { endRequestSpan, inRequestContext, nameRequestSpan, startRequestSpan } f
 const RETRY_AFTER_SECONDS = 2;
 
 /** Health checks and metrics scrapes (operators, often and on purpose): exempt from per-address limits. */
-const HEALTH_PATHS = new Set(['/healthz', '/readyz', '/metrics']);
+const HEALTH_PATHS = new Set<string>([ROOT_PATHS.healthz, ROOT_PATHS.readyz, ROOT_PATHS.metrics]);
 
 type Env = { Variables: { requestId: string; scope: ServerContext }; Bindings: { remoteAddress?: string } };
 
@@ -109,7 +109,7 @@ export function createRouter(ctx: Capabilities): Hono<Env> {
     `${base}/.well-known/openid-configuration`,
     `/.well-known/oauth-authorization-server${base}`,
     `${base}${ROUTES.jwks}`,
-    '/favicon.ico',
+    ROOT_PATHS.favicon,
     `${base}${ROUTES.webauthnScript}`,
     `${base}${ROUTES.powScript}`,
     // A challenge is signed in memory (HMAC), nothing stored: it keeps answering while Redis is away.
@@ -192,9 +192,9 @@ export function createRouter(ctx: Capabilities): Hono<Env> {
   };
 
   const readiness = readinessCheck(ctx.store, ctx.keys);
-  route('/healthz', ['GET'], () => healthzResponse());
-  route('/readyz', ['GET'], () => readyzResponse(readiness));
-  route('/metrics', ['GET'], (scope, request) => {
+  route(ROOT_PATHS.healthz, ['GET'], () => healthzResponse());
+  route(ROOT_PATHS.readyz, ['GET'], () => readyzResponse(readiness));
+  route(ROOT_PATHS.metrics, ['GET'], (scope, request) => {
     // Forwarded by a proxy that is not trusted: the peer address (loopback, say) is the proxy's, not the scraper's.
     const ip = scope.request.unvouchedForwarding ? null : scope.request.ip;
     return operatorMetricsResponse(ctx.metrics, ctx.network.operatorAllowList, ip, request, { token: ctx.network.metricsToken });
@@ -203,13 +203,14 @@ export function createRouter(ctx: Capabilities): Hono<Env> {
   // The issuer URL is a page (at the root too: people type the host), and browsers ask for /favicon.ico.
   route('/', ['GET'], homePage, true);
   if (base !== '') route(base, ['GET'], homePage, true);
-  route('/favicon.ico', ['GET'], favicon);
+  route(ROOT_PATHS.favicon, ['GET'], favicon);
   const discovery = () => discoveryEndpoint(metadata);
   route(`${base}/.well-known/openid-configuration`, ['GET'], discovery);
   // RFC 8414 §3.1: the well-known segment goes between host and issuer path.
   route(`/.well-known/oauth-authorization-server${base}`, ['GET'], discovery);
   // Every route of the table, with its methods; `page`: errors answered as HTML; `cors`: called by browser apps.
-  const at = (name: RouteName) => `${base}${ROUTES[name]}`;
+  // The admin routes are served under `admin.path` (routePath), like every link to them.
+  const at = (name: RouteName) => `${base}${routePath(ctx.config, name)}`;
   route(at('jwks'), ['GET'], jwksEndpoint);
   route(at('token'), ['POST'], tokenEndpoint, false, true);
   route(at('introspection'), ['POST'], introspectionEndpoint);

@@ -1,7 +1,11 @@
 import type { ServerConfig } from './context.js';
 
-/** What building a path needs: the issuer's URL. */
-type Located = { config: Pick<ServerConfig, 'issuerUrl'> };
+/**
+ * What resolving a route needs: the issuer's URL, and where the admin routes are served (the
+ * `admin.path` setting). Without `admin`, they are at {@link ADMIN_PREFIX}, the default: a client
+ * of a server whose setting it does not know (the command's `--server`).
+ */
+type Located = { config: Pick<ServerConfig, 'issuerUrl'> & { admin?: Pick<ServerConfig['admin'], 'path'> } };
 
 /**
  * Every path the server answers, relative to the issuer's path (an issuer of
@@ -71,6 +75,7 @@ export const ROUTES = {
   invitation: '/invitation',
   powChallenge: '/pow/challenge',
   powScript: '/assets/pow.js',
+  // Below `/admin` (ADMIN_PREFIX): served under the `admin.path` setting instead (routePath), whatever is added here.
   // The admin API (issue 18; docs/admin-api.md), mounted when `admin.api` is on. Its operations: `admin-api/operations.ts`.
   adminApiOpenApi: '/admin/api/v1/openapi.json',
   adminApiClients: '/admin/api/v1/clients',
@@ -117,6 +122,47 @@ export const ROUTES = {
 
 export type RouteName = keyof typeof ROUTES;
 
+/**
+ * The routes the router serves outside the table, at the host's root whatever the issuer's path:
+ * health checks, metrics and the browser's icon (discovery's `/.well-known/...` too, but no
+ * `admin.path` can start with a dot).
+ */
+export const ROOT_PATHS = { healthz: '/healthz', readyz: '/readyz', metrics: '/metrics', favicon: '/favicon.ico' } as const;
+
+/**
+ * Where the admin routes (the API's and the console's) sit in {@link ROUTES}. Each is served with
+ * this prefix replaced by the `admin.path` setting (`/ops/api/v1/clients` for `admin.path=/ops`).
+ */
+export const ADMIN_PREFIX = '/admin';
+
+/** A route pattern of the table below {@link ADMIN_PREFIX}. */
+function isAdminPattern(pattern: string): boolean {
+  return pattern === ADMIN_PREFIX || pattern.startsWith(`${ADMIN_PREFIX}/`);
+}
+
+/**
+ * The route an `admin.path` would be served over, or `undefined` when it is free. Two paths collide
+ * when they share their first segment (`/account/admin` would sit among the account pages, and
+ * `/interaction/x` match `/interaction/:id`), so every route outside the admin ones, of the table
+ * and {@link ROOT_PATHS}, keeps its own first segment.
+ */
+export function routeTakenBy(adminPath: string): string | undefined {
+  const first = (path: string) => path.split('/')[1];
+  const others = [...Object.values(ROUTES).filter((pattern) => !isAdminPattern(pattern)), ...Object.values(ROOT_PATHS)];
+  return others.find((pattern) => first(pattern) === first(adminPath));
+}
+
+/**
+ * A route's pattern as it is served below the issuer's path: the admin routes under `admin.path`
+ * (`/admin/api/v1/clients/:id` → `/ops/api/v1/clients/:id`), every other as the table has it.
+ * The router mounts these, and {@link pathTo} fills them in.
+ */
+export function routePath(config: Located['config'], name: RouteName): string {
+  const pattern: string = ROUTES[name];
+  const adminPath = config.admin?.path ?? ADMIN_PREFIX;
+  return isAdminPattern(pattern) ? adminPath + pattern.slice(ADMIN_PREFIX.length) : pattern;
+}
+
 /** The `:name` parameters of a route pattern. */
 type ParamsOf<Path extends string> = Path extends `${string}:${infer Param}/${infer Rest}`
   ? Param | ParamsOf<`/${Rest}`>
@@ -133,7 +179,7 @@ export function basePath(config: Pick<ServerConfig, 'issuerUrl'>): string {
 /** The path of a route below the issuer's path, its parameters filled in (and encoded). */
 export function pathTo<Name extends RouteName>(ctx: Located, name: Name, ...params: RouteParams<Name>): string {
   const values = (params[0] ?? {}) as Record<string, string>;
-  return basePath(ctx.config) + ROUTES[name].replace(/:([a-z]+)/g, (_, param: string) => encodeURIComponent(values[param] ?? ''));
+  return basePath(ctx.config) + routePath(ctx.config, name).replace(/:([A-Za-z]+)/g, (_, param: string) => encodeURIComponent(values[param] ?? ''));
 }
 
 /** The absolute URL of a route (for `Location` and for discovery), from the issuer, never the request's `Host`. */

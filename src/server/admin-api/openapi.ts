@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { ServerConfig } from '../context.js';
-import { ROUTES, urlTo } from '../routes.js';
+import { ROUTES, routePath, urlTo } from '../routes.js';
 import { ADMIN_OPERATIONS, type AdminOperation } from './operations.js';
 import {
   auditEventListSchema,
@@ -124,12 +124,13 @@ function operationObject(operation: AdminOperation): Record<string, unknown> {
 
 /**
  * The admin API's OpenAPI 3.1 document, from the operation table and the zod schemas the
- * endpoints validate with. Paths are below the issuer (its URL is the one server).
+ * endpoints validate with. Paths are below the issuer (its URL is the one server), as served:
+ * under `admin.path` (`/ops/api/v1/clients` for `admin.path=/ops`).
  */
-export function adminOpenApiDocument(ctx: { config: Pick<ServerConfig, 'issuer' | 'issuerUrl'> }): Record<string, unknown> {
+export function adminOpenApiDocument(ctx: { config: Pick<ServerConfig, 'issuer' | 'issuerUrl' | 'admin'> }): Record<string, unknown> {
   const paths: Record<string, Record<string, unknown>> = {};
   for (const operation of ADMIN_OPERATIONS as readonly AdminOperation[]) {
-    const path = openApiPath(ROUTES[operation.route]);
+    const path = openApiPath(routePath(ctx.config, operation.route));
     (paths[path] ??= {})[operation.method.toLowerCase()] = operationObject(operation);
   }
   return {

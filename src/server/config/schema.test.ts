@@ -109,8 +109,9 @@ const DEFAULTS: [path: string, fallback: unknown][] = [
   ['branding.primaryColor', '#2f5bea'],
   ['emails.templatesDir', undefined],
   ['scopes', []],
-  ['admin.api', false],
+  ['admin.api', true],
   ['admin.console', true],
+  ['admin.path', '/admin'],
   ['migrate', true],
 ];
 
@@ -143,6 +144,33 @@ describe('refusals name the option and what it must be, never zod internals', ()
     ['mfa.senders.email', {}, 'option "mfa.senders.email" must have a send() method'],
   ])('%s = %j', (path, value, message) => {
     expect(refusal(path, value).message).toBe(message);
+  });
+
+  const ADMIN_PATH_SHAPE =
+    'option "admin.path" must be a path such as /admin: "/" and segments of letters, digits, "-", ".", "_" and "~", each starting with a letter or digit, no trailing "/"';
+  it.each([
+    ['ops', ADMIN_PATH_SHAPE],
+    ['/', ADMIN_PATH_SHAPE],
+    ['/ops/', ADMIN_PATH_SHAPE],
+    ['/ops//api', ADMIN_PATH_SHAPE],
+    ['/a b', ADMIN_PATH_SHAPE],
+    ['/%61dmin', ADMIN_PATH_SHAPE],
+    ['/ops/../token', ADMIN_PATH_SHAPE],
+    ['/.well-known/admin', ADMIN_PATH_SHAPE],
+    ['/ops?x=1', ADMIN_PATH_SHAPE],
+    ['', ADMIN_PATH_SHAPE],
+    ['/account', 'option "admin.path" must not share its first segment with a path the server already serves (/account)'],
+    ['/account/admin', 'option "admin.path" must not share its first segment with a path the server already serves (/account)'],
+    ['/token', 'option "admin.path" must not share its first segment with a path the server already serves (/token)'],
+    ['/interaction/admin', 'option "admin.path" must not share its first segment with a path the server already serves (/interaction/:id)'],
+    ['/healthz', 'option "admin.path" must not share its first segment with a path the server already serves (/healthz)'],
+    ['/favicon.ico', 'option "admin.path" must not share its first segment with a path the server already serves (/favicon.ico)'],
+  ])('admin.path = %j is refused at start', (value, message) => {
+    expect(refusal('admin.path', value)).toMatchObject({ option: 'admin.path', message });
+  });
+
+  it.each(['/admin', '/ops', '/ops/console', '/Ops-1.x_y~z'])('admin.path = %j is accepted', (value) => {
+    expect(resolveWith('admin.path', value).admin.path).toBe(value);
   });
 
   it.each(SERVER_SETTINGS.map((entry) => entry.path))('%s of the wrong type', (path) => {

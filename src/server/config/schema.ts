@@ -11,6 +11,7 @@
 import { z } from 'zod';
 import { FORWARDED_HEADERS } from '../protection/client-ip.js';
 import { LOOPBACK_RANGES } from '../protection/ip-ranges.js';
+import { ADMIN_PREFIX, routeTakenBy } from '../routes.js';
 
 /** How the command exposes a setting. */
 export interface CommandExposure {
@@ -408,17 +409,38 @@ export const limitSettings = section({
   }),
 });
 
+/**
+ * Where the admin routes are served: segments of unreserved characters (RFC 3986 §2.3), each
+ * starting with a letter or digit (so never `.`, `..` or `.well-known`), no trailing slash; and
+ * on a first segment no other route uses.
+ */
+function adminPath() {
+  const schema = text({
+    pattern: /^(\/[A-Za-z0-9][A-Za-z0-9._~-]*)+$/,
+    message: 'must be a path such as /admin: "/" and segments of letters, digits, "-", ".", "_" and "~", each starting with a letter or digit, no trailing "/"',
+  }).refine((value) => routeTakenBy(value) === undefined, {
+    error: (issue) => `must not share its first segment with a path the server already serves (${routeTakenBy(String(issue.input)) ?? ''})`,
+  });
+  formats.set(schema, 'URL path: `/` and segments of letters, digits, `-`, `.`, `_`, `~`');
+  return schema;
+}
+
 /** `admin`: the admin API and the admin console (issue 18). */
 export const adminSettings = section({
-  api: setting(flag().default(false), {
+  api: setting(flag().default(true), {
     description:
-      'Serve the admin API at `/admin/api/v1` below the issuer: JSON resources for clients and users, for bearer tokens of this server with the `admin` or `admin:read` scope, and its OpenAPI document. Off: those paths answer `404`. See [the admin API](admin-api.md).',
+      'Serve the admin API at `ADMIN_PATH/api/v1` below the issuer: JSON resources for clients and users, and its OpenAPI document. It answers only bearer tokens of this server with the `admin` or `admin:read` scope, which no client gets unless registered with it and no person unless they hold the admin role and sign in with a second factor. Off: those paths answer `404`. See [the admin API](admin-api.md).',
     command: { env: 'GATEHOUSE_ADMIN_API' },
   }),
   console: setting(flag().default(true), {
     description:
-      'Serve the admin console at `/admin` below the issuer: pages for clients, users, signing keys, the audit log and a dashboard, open only to people holding the `admin` role (`gatehouse users grant-admin`; nobody has it until then), signed in with a second factor (so not with `GATEHOUSE_MFA_POLICY=off`). Off: those pages answer `404`. See [the admin console](admin-console.md).',
+      'Serve the admin console at `ADMIN_PATH` (`/admin` unless moved) below the issuer: pages for clients, users, signing keys, the audit log and a dashboard, open only to people holding the `admin` role (`gatehouse users grant-admin`; nobody has it until then), signed in with a second factor (so not with `GATEHOUSE_MFA_POLICY=off`). Off: those pages answer `404`. See [the admin console](admin-console.md).',
     command: { env: 'GATEHOUSE_ADMIN_CONSOLE' },
+  }),
+  path: setting(adminPath().default(ADMIN_PREFIX), {
+    description:
+      'Where the admin routes are served, below the issuer: the admin console at `ADMIN_PATH` and the admin API at `ADMIN_PATH/api/v1`. It must not share its first segment with another path of the server (`/account`, `/token`, `/healthz`…). See [the admin API](admin-api.md#where-it-is-served).',
+    command: { env: 'GATEHOUSE_ADMIN_PATH' },
   }),
 });
 

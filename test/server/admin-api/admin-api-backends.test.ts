@@ -14,7 +14,7 @@ describe.each(BACKENDS)('the admin API on $name', (backend) => {
   it('pages clients, refuses a taken username or email with 409, removes a user, searches and verifies the audit log', async () => {
     const clock = new FakeClock();
     const opened = await backend.open(clock);
-    const t = await startServer({ ...opened.serverOptions, store: opened.store, clock, admin: { api: true } });
+    const t = await startServer({ ...opened.serverOptions, store: opened.store, clock });
     try {
       const admin = await t.register({ name: 'automation', scope: 'admin' });
       const token = await t.issueToken(admin, { scope: 'admin' });

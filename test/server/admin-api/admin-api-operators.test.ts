@@ -25,7 +25,7 @@ let dir: string;
 let outbox: string;
 
 async function start(options: TestServerOptions = {}): Promise<void> {
-  t = await startServer({ admin: { api: true }, mfa: { senders: { email: createDevOutboxSender({ file: outbox, log: () => undefined }) } }, ...options });
+  t = await startServer({ mfa: { senders: { email: createDevOutboxSender({ file: outbox, log: () => undefined }) } }, ...options });
   const admin = await t.register({ name: 'automation', scope: 'admin' });
   const reader = await t.register({ name: 'dashboard', scope: 'admin:read' });
   adminClientId = admin.clientId;
@@ -216,7 +216,7 @@ describe('the effective settings', () => {
     const text = await response.text();
     for (const value of Object.values(secrets)) expect(text).not.toContain(value);
     const body = JSON.parse(text) as Record<string, Record<string, unknown>>;
-    expect(body).toMatchObject({ issuer: t.issuer, secret: '[redacted]', upstreams: ['github'], admin: { api: true } });
+    expect(body).toMatchObject({ issuer: t.issuer, secret: '[redacted]', upstreams: ['github'], admin: { api: true, path: '/admin' } });
     expect(body.protection!.metricsToken).toBe('[redacted]');
     expect(body.tokens!.accessTokenTtl).toBe(3600);
     expect(body.branding!.logoUrl).toBe('https://user:%5Bredacted%5D@cdn.example.com/logo.svg');
@@ -284,7 +284,7 @@ describe("a user's factors, one session, invitations", () => {
 
   it('refuses to invite without an email sender (400 on email), as gatehouse users invite does without --print-link', async () => {
     await t.server.close();
-    t = await startServer({ admin: { api: true } });
+    t = await startServer();
     const admin = await t.register({ name: 'automation', scope: 'admin' });
     const response = await call('POST', '/invitations', await t.issueToken(admin, { scope: 'admin' }), { email: 'grace@example.com' });
     expect(response.status).toBe(400);

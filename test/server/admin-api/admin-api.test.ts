@@ -1,10 +1,13 @@
 /**
  * The admin API (issue 18), through the fetch handler: every operation's success, every refusal
  * (no token, a bad token, the wrong scope, a read-only token writing, bad input, an unknown id),
- * the audit events with the acting client, and the off switch.
+ * the audit events with the acting client, the off switch and where it is served (`admin.path`).
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createUser } from '../../../src/server/admin/users.js';
+import { createAuthorizationServer } from '../../../src/server/index.js';
+import { ROUTES } from '../../../src/server/routes.js';
+import { createMemoryStore } from '../../../src/stores/memory/index.js';
 import { Browser, registerFlowClient, seedUsers, signIn } from '../../helpers/flow.js';
 import { startServer, type TestClient, type TestServer } from '../../helpers/server.js';
 
@@ -31,12 +34,15 @@ function call(method: string, path: string, token: string | undefined, body?: un
   );
 }
 
+/** What a server needs at the least, for the refusals at start. */
+const MINIMAL = { issuer: 'http://localhost:3000', secret: 's'.repeat(32), store: createMemoryStore(), logger: false as const };
+
 async function bodyOf(response: Response): Promise<Record<string, unknown>> {
   return (await response.json()) as Record<string, unknown>;
 }
 
 beforeEach(async () => {
-  t = await startServer({ admin: { api: true } });
+  t = await startServer();
   admin = await t.register({ name: 'automation', scope: 'admin' });
   reader = await t.register({ name: 'dashboard', scope: 'admin:read' });
   adminToken = await t.issueToken(admin, { scope: 'admin' });
@@ -47,18 +53,79 @@ afterEach(async () => {
 });
 
 describe('the off switch', () => {
-  it('answers 404 at every admin path when admin.api is off (the default)', async () => {
-    const off = await startServer();
+  it('answers 404 at every admin API path and method when admin.api is false', async () => {
+    const off = await startServer({ admin: { api: false } });
     try {
       const client = await off.register({ scope: 'admin' });
       const token = await off.issueToken(client, { scope: 'admin' });
-      for (const path of ['/clients', '/users', '/openapi.json']) {
-        const response = await off.get(`${API}${path}`, { headers: { Authorization: `Bearer ${token}` } });
-        expect(response.status).toBe(404);
+      const adminRoutes = Object.values(ROUTES).filter((path) => path.startsWith(`${API}/`));
+      expect(adminRoutes.length).toBeGreaterThan(10);
+      for (const path of adminRoutes.map((pattern) => pattern.replace(/:[A-Za-z]+/g, 'x'))) {
+        for (const method of ['GET', 'POST', 'PATCH', 'DELETE']) {
+          const response = await off.server.fetch(new Request(`${off.issuer}${path}`, { method, headers: { Authorization: `Bearer ${token}` } }));
+          expect(response.status, `${method} ${path}`).toBe(404);
+          expect((await bodyOf(response)).error_description, `${method} ${path}`).toBe('no endpoint at this path');
+        }
       }
     } finally {
       await off.server.close();
     }
+  });
+
+  it('is on by default, and answers only tokens with an admin scope', async () => {
+    const byDefault = await startServer();
+    try {
+      const client = await byDefault.register({ scope: 'read admin' });
+      const plain = await byDefault.issueToken(client, { scope: 'read' });
+      const refused = await byDefault.get(`${API}/clients`, { headers: { Authorization: `Bearer ${plain}` } });
+      expect(refused.status).toBe(403);
+      expect((await bodyOf(refused)).error).toBe('insufficient_scope');
+      expect((await byDefault.get(`${API}/clients`)).status).toBe(401);
+      const token = await byDefault.issueToken(client, { scope: 'admin' });
+      expect((await byDefault.get(`${API}/clients`, { headers: { Authorization: `Bearer ${token}` } })).status).toBe(200);
+    } finally {
+      await byDefault.server.close();
+    }
+  });
+});
+
+describe('where it is served (admin.path)', () => {
+  it('answers under the configured path, below the issuer, and nowhere else', async () => {
+    const ops = await startServer({ issuer: 'http://localhost:3000/auth', admin: { path: '/ops/console' } });
+    try {
+      const client = await ops.register({ scope: 'admin' });
+      const token = await ops.issueToken(client, { scope: 'admin' });
+      const get = (path: string) => ops.server.fetch(new Request(`http://localhost:3000${path}`, { headers: { Authorization: `Bearer ${token}` } }));
+      expect((await get('/auth/ops/console/api/v1/clients')).status).toBe(200);
+      const created = await ops.server.fetch(
+        new Request('http://localhost:3000/auth/ops/console/api/v1/users', {
+          method: 'POST',
+          headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
+          body: JSON.stringify({ username: 'erin' }),
+        }),
+      );
+      expect(created.status).toBe(201);
+      for (const path of ['/auth/admin/api/v1/clients', '/admin/api/v1/clients', '/auth/admin/api/v1/openapi.json', '/ops/console/api/v1/clients']) {
+        expect((await get(path)).status, path).toBe(404);
+      }
+      // What the server hands out points there too: the audit search's next link, the OpenAPI paths.
+      const events = (await bodyOf(await get('/auth/ops/console/api/v1/audit/events?limit=1'))) as { next: string };
+      expect(events.next).toMatch(/^\/auth\/ops\/console\/api\/v1\/audit\/events\?limit=1&before=\d+$/);
+      expect((await get(events.next)).status).toBe(200);
+      const doc = (await bodyOf(await get('/auth/ops/console/api/v1/openapi.json'))) as { servers: { url: string }[]; paths: Record<string, unknown> };
+      expect(doc.servers).toEqual([{ url: 'http://localhost:3000/auth' }]);
+      expect(Object.keys(doc.paths).every((path) => path.startsWith('/ops/console/api/v1/'))).toBe(true);
+      expect(doc.paths).toHaveProperty(['/ops/console/api/v1/clients/{id}']);
+    } finally {
+      await ops.server.close();
+    }
+  });
+
+  it('is refused at start when it is not a clean path or another route has it', () => {
+    expect(() => createAuthorizationServer({ ...MINIMAL, admin: { path: '/ops/' } })).toThrow(/^option "admin\.path" must be a path such as \/admin/);
+    expect(() => createAuthorizationServer({ ...MINIMAL, admin: { path: '/account' } })).toThrow(
+      'option "admin.path" must not share its first segment with a path the server already serves (/account)',
+    );
   });
 });
 

@@ -51,7 +51,7 @@ async function expectDocumented(method: string, path: string, response: Response
 }
 
 beforeAll(async () => {
-  t = await startServer({ admin: { api: true } });
+  t = await startServer();
   const client = await t.register({ name: 'automation', scope: 'admin' });
   token = await t.issueToken(client, { scope: 'admin' });
   const response = await call('GET', '/admin/api/v1/openapi.json');
