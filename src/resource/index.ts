@@ -8,8 +8,4 @@ export {
 export { BearerTokenError } from './errors.js';
 export { createMemoryIntrospectionCache, createRedisIntrospectionCache, type IntrospectionCache, type CachedIntrospection } from './introspection-cache.js';
 export { requireToken, expressRequireToken, resourceMetadata, expressResourceMetadata } from './glue.js';
-export {
-  RESOURCE_METADATA_WELL_KNOWN,
-  resourceMetadataUrl,
-  type ProtectedResourceMetadataOptions,
-} from './protected-resource-metadata.js';
+export { RESOURCE_METADATA_WELL_KNOWN, resourceMetadataUrl, type ProtectedResourceMetadataOptions } from './protected-resource-metadata.js';

@@ -142,7 +142,9 @@ describe('resource_metadata in every challenge (RFC 9728 §5.1, RFC 6750 §3)', 
   it('401 invalid_token: a token for another audience', async () => {
     const response = await answer(guard, await as.token('notes:read', { resource: null }));
     expect(response.status).toBe(401);
-    expect(challenge(response)).toMatch(new RegExp(`^Bearer realm="api", error="invalid_token", error_description="[^"]+", resource_metadata="${ROOT_PATTERN}"$`));
+    expect(challenge(response)).toMatch(
+      new RegExp(`^Bearer realm="api", error="invalid_token", error_description="[^"]+", resource_metadata="${ROOT_PATTERN}"$`),
+    );
   });
 
   it('403 insufficient_scope: with the scope and the metadata URL', async () => {
