@@ -22,14 +22,17 @@ export class BearerTokenError extends Error {
     this.scope = scope;
   }
 
-  /** The `WWW-Authenticate` value (RFC 6750 §3). */
-  challenge(realm: string): string {
-    return bearerChallenge({ realm, error: this.error, description: this.message, scope: this.scope });
+  /**
+   * The `WWW-Authenticate` value (RFC 6750 §3), with `resource_metadata` (RFC 9728 §5.1) when the
+   * URL of the resource's metadata document is given.
+   */
+  challenge(realm: string, resourceMetadata?: string): string {
+    return bearerChallenge({ realm, error: this.error, description: this.message, scope: this.scope, resourceMetadata });
   }
 
   /** The error as a Response: the challenge header and, except for a bare 401, a JSON body. */
-  toResponse(realm: string): Response {
-    const headers = { 'WWW-Authenticate': this.challenge(realm), 'Cache-Control': 'no-store' };
+  toResponse(realm: string, resourceMetadata?: string): Response {
+    const headers = { 'WWW-Authenticate': this.challenge(realm, resourceMetadata), 'Cache-Control': 'no-store' };
     if (!this.error) return new Response(null, { status: 401, headers });
     return new OAuthError(this.error, this.message, { status: this.status, headers }).toResponse();
   }

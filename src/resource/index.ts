@@ -7,4 +7,5 @@ export {
 } from './resource-guard.js';
 export { BearerTokenError } from './errors.js';
 export { createMemoryIntrospectionCache, createRedisIntrospectionCache, type IntrospectionCache, type CachedIntrospection } from './introspection-cache.js';
-export { requireToken, expressRequireToken } from './glue.js';
+export { requireToken, expressRequireToken, resourceMetadata, expressResourceMetadata } from './glue.js';
+export { RESOURCE_METADATA_WELL_KNOWN, resourceMetadataUrl, type ProtectedResourceMetadataOptions } from './protected-resource-metadata.js';

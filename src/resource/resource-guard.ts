@@ -7,6 +7,12 @@ import { rejectUnknownOptions, requireHttps, requireObject, type OptionNames } f
 import { bearerTokenOf } from './bearer.js';
 import { BearerTokenError } from './errors.js';
 import { createMemoryIntrospectionCache, type IntrospectionCache } from './introspection-cache.js';
+import {
+  answerResourceMetadata,
+  publishResourceMetadata,
+  type ProtectedResourceMetadataOptions,
+  type PublishedResourceMetadata,
+} from './protected-resource-metadata.js';
 
 /** Asymmetric algorithms only: never `none`, never HMAC (whose "secret" could be the public key). */
 const ASYMMETRIC = /^(RS|PS|ES)(256|384|512)$|^EdDSA$|^Ed25519$|^ES256K$/;
@@ -41,6 +47,11 @@ export interface ResourceGuardOptions {
   };
   /** `realm` of the `WWW-Authenticate` challenge. Default `api`. */
   realm?: string;
+  /**
+   * This API's protected-resource metadata (RFC 9728). When set, the glue serves the document at
+   * `/.well-known/oauth-protected-resource[/path]` and every challenge carries `resource_metadata`.
+   */
+  resourceMetadata?: ProtectedResourceMetadataOptions;
   /** `fetch` for the authorization server (proxies, tests). */
   fetch?: typeof fetch;
   /**
@@ -85,6 +96,14 @@ export interface ResourceGuard {
     handler: (request: Request, token: VerifiedAccessToken) => Response | Promise<Response>,
     options?: { scopes?: string[] },
   ): (request: Request) => Promise<Response>;
+  /**
+   * The protected-resource metadata document (RFC 9728 §3.2) when `request` asks for it (`GET` or
+   * `HEAD` at one of its well-known paths; another method gets 405), `undefined` for any other
+   * request or when `resourceMetadata` is not configured. The glue calls it before any token check.
+   */
+  serveMetadata(request: Request): Response | undefined;
+  /** Absolute URL of the metadata document, sent as `resource_metadata` in challenges; `undefined` without `resourceMetadata`. */
+  readonly resourceMetadataUrl: string | undefined;
   readonly realm: string;
 }
 
@@ -102,6 +121,10 @@ export function createResourceGuard(options: ResourceGuardOptions): ResourceGuar
   validate(options);
   const realm = options.realm ?? 'api';
   const audiences = Array.isArray(options.audience) ? options.audience : [options.audience];
+  const published: PublishedResourceMetadata | undefined = options.resourceMetadata
+    ? publishResourceMetadata(options.resourceMetadata, { issuer: options.issuer, audiences, allowInsecureRequests: options.allowInsecureRequests })
+    : undefined;
+  const challenge = { realm, resourceMetadataUrl: published?.url };
   const algorithms = options.algorithms ?? DEFAULT_ALGORITHMS;
   const now = options.now ?? Date.now;
   const timeoutMs = httpTimeout(options.timeoutMs);
@@ -217,25 +240,35 @@ export function createResourceGuard(options: ResourceGuardOptions): ResourceGuar
     try {
       return { token: await authenticate(request, checkOptions) };
     } catch (error) {
-      return { response: errorResponse(error, realm) };
+      return { response: errorResponse(error, challenge) };
     }
   };
 
+  const serveMetadata = (request: Request) => (published ? answerResourceMetadata(published, request) : undefined);
+
   return {
     realm,
+    resourceMetadataUrl: published?.url,
     authenticate,
     verify,
     check,
+    serveMetadata,
     protect: (handler, protectOptions) => async (request) => {
+      // The metadata document is public: it tells a client without a token where to get one.
+      const metadata = serveMetadata(request);
+      if (metadata) return metadata;
       const result = await check(request, protectOptions);
       return result.response ?? handler(request, result.token);
     },
   };
 }
 
-/** The Response for a guard failure: RFC 6750 errors, or 503 when the issuer cannot be reached. */
-export function errorResponse(error: unknown, realm: string): Response {
-  if (error instanceof BearerTokenError) return error.toResponse(realm);
+/**
+ * The Response for a guard failure: RFC 6750 errors (their challenge with `resource_metadata`
+ * when the guard publishes metadata, RFC 9728 §5.1), or 503 when the issuer cannot be reached.
+ */
+export function errorResponse(error: unknown, guard: Pick<ResourceGuard, 'realm' | 'resourceMetadataUrl'>): Response {
+  if (error instanceof BearerTokenError) return error.toResponse(guard.realm, guard.resourceMetadataUrl);
   if (error instanceof ResourceGuardUnavailableError) {
     return new OAuthError('temporarily_unavailable', error.message, { status: 503, headers: { 'Retry-After': '5' } }).toResponse();
   }
@@ -275,6 +308,7 @@ const GUARD_OPTIONS = {
   jwksCacheMaxAge: true,
   introspection: true,
   realm: true,
+  resourceMetadata: true,
   fetch: true,
   timeoutMs: true,
   allowInsecureRequests: true,

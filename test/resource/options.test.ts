@@ -111,6 +111,57 @@ describe('createResourceGuard refuses a plain-http issuer without allowInsecureR
   });
 });
 
+describe('createResourceGuard refuses bad resourceMetadata (RFC 9728) at construction, naming the option', () => {
+  const MCP = `${API}/mcp`;
+  const withMetadata = (resourceMetadata: unknown, extra: Record<string, unknown> = {}) => ({
+    ...VALID,
+    audience: [API, MCP, 'http://api.example/mcp', 'https://api.example/mcp#tools', 'https://api.example/mcp?tenant=1'],
+    resourceMetadata,
+    ...extra,
+  });
+
+  it.each([
+    ['not an object', 'https://api.example', 'resourceMetadata'],
+    ['without resource', {}, 'resourceMetadata.resource'],
+    ['with a relative resource', { resource: '/mcp' }, 'resourceMetadata.resource'],
+    ['with a plain-http resource on a public host', { resource: 'http://api.example/mcp' }, 'resourceMetadata.resource'],
+    ['with a resource with a fragment', { resource: 'https://api.example/mcp#tools' }, 'resourceMetadata.resource'],
+    ['with a resource with a query', { resource: 'https://api.example/mcp?tenant=1' }, 'resourceMetadata.resource'],
+    ['with a resource that is not an audience', { resource: 'https://other.example/mcp' }, 'resourceMetadata.resource'],
+    ['with no authorization servers', { resource: MCP, authorizationServers: [] }, 'resourceMetadata.authorizationServers'],
+    ['with an authorization server that is not a URL', { resource: MCP, authorizationServers: ['id.example'] }, 'resourceMetadata.authorizationServers'],
+    ['with a plain-http authorization server', { resource: MCP, authorizationServers: ['http://id.example'] }, 'resourceMetadata.authorizationServers'],
+    ['with a scope that is not a scope token', { resource: MCP, scopesSupported: ['notes read'] }, 'resourceMetadata.scopesSupported'],
+    ['with an empty resource name', { resource: MCP, resourceName: ' ' }, 'resourceMetadata.resourceName'],
+    ['with a plain-http documentation page', { resource: MCP, resourceDocumentation: 'http://docs.example' }, 'resourceMetadata.resourceDocumentation'],
+    ['with a policy that is not a URL', { resource: MCP, resourcePolicyUri: 'policy' }, 'resourceMetadata.resourcePolicyUri'],
+    ['with terms on another scheme', { resource: MCP, resourceTosUri: 'ftp://api.example/terms' }, 'resourceMetadata.resourceTosUri'],
+  ])('%s', (_name, resourceMetadata, option) => {
+    expectRefused(withMetadata(resourceMetadata), option);
+  });
+
+  it('an unknown key, with the closest name suggested', () => {
+    expectRefused(withMetadata({ resource: MCP, resource_name: 'Notes' }), 'resourceMetadata.resource_name');
+    expect(() => createResourceGuard(withMetadata({ resource: MCP, scopeSupported: [] }) as ResourceGuardOptions)).toThrow(
+      'unknown option "resourceMetadata.scopeSupported" (did you mean "resourceMetadata.scopesSupported"?)',
+    );
+  });
+
+  it('accepts plain http for a loopback resource (local development), and http authorization servers with allowInsecureRequests', () => {
+    for (const resource of ['http://127.0.0.1:4000/mcp', 'http://localhost:4000', 'http://[::1]:4000/api']) {
+      expect(() => createResourceGuard({ ...VALID, audience: resource, resourceMetadata: { resource } }), resource).not.toThrow();
+    }
+    expect(() =>
+      createResourceGuard({
+        issuer: 'http://127.0.0.1:3000',
+        audience: MCP,
+        allowInsecureRequests: true,
+        resourceMetadata: { resource: MCP },
+      }),
+    ).not.toThrow();
+  });
+});
+
 describe('every option docs/resource.md documents is accepted', () => {
   it('the "Every option" table', () => {
     const docs = readFileSync(new URL('../../docs/resource.md', import.meta.url), 'utf8');
@@ -127,6 +178,13 @@ describe('every option docs/resource.md documents is accepted', () => {
       'introspection.cache': createMemoryIntrospectionCache(),
       'introspection.maxCacheAge': 30,
       realm: 'notes',
+      'resourceMetadata.resource': API,
+      'resourceMetadata.authorizationServers': ['https://id.example'],
+      'resourceMetadata.scopesSupported': ['notes:read'],
+      'resourceMetadata.resourceName': 'Notes API',
+      'resourceMetadata.resourceDocumentation': 'https://docs.api.example',
+      'resourceMetadata.resourcePolicyUri': 'https://api.example/policy',
+      'resourceMetadata.resourceTosUri': 'https://api.example/terms',
       fetch: globalThis.fetch,
       timeoutMs: 5000,
       allowInsecureRequests: false,
