@@ -133,7 +133,7 @@ export function basePath(config: Pick<ServerConfig, 'issuerUrl'>): string {
 /** The path of a route below the issuer's path, its parameters filled in (and encoded). */
 export function pathTo<Name extends RouteName>(ctx: Located, name: Name, ...params: RouteParams<Name>): string {
   const values = (params[0] ?? {}) as Record<string, string>;
-  return basePath(ctx.config) + ROUTES[name].replace(/:([a-z]+)/g, (_, param: string) => encodeURIComponent(values[param] ?? ''));
+  return basePath(ctx.config) + ROUTES[name].replace(/:([A-Za-z]+)/g, (_, param: string) => encodeURIComponent(values[param] ?? ''));
 }
 
 /** The absolute URL of a route (for `Location` and for discovery), from the issuer, never the request's `Host`. */
