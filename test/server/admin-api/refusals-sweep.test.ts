@@ -54,7 +54,7 @@ let users: Record<UserName, TestUser>;
 let victim: TestClient;
 /** The values of the route parameters: real records, so a write that got through would show. */
 let realParams: Record<string, string>;
-const tokens = { admin: '', read: '', plain: '', expired: '', revoked: '', formerAdmin: '' };
+const tokens = { admin: '', read: '', plain: '', expired: '', revoked: '', formerAdmin: '', neverAdmin: '' };
 
 beforeAll(async () => {
   t = await startServer({ admin: { api: true } });
@@ -85,6 +85,10 @@ beforeAll(async () => {
   ).toBe(200);
   await revokeAdminRole(t.store, t.clock, 'alice');
   tokens.formerAdmin = signedIn.access_token;
+  // bob, who never held the role, asks for the admin scopes too: he gets a token without them.
+  const bobs = await signInForAdmin(t, app, users.bob, await withTotp(t, users.bob), 'openid admin admin:read');
+  expect(bobs.scope).toBe('openid');
+  tokens.neverAdmin = bobs.access_token;
 
   const [consent] = await t.store.consents.listBySubject(users.alice.record.id);
   const [session] = (await listUserSessions(t.store, users.alice.record.id)).items;
@@ -210,9 +214,11 @@ describe.each(OPERATIONS.map((operation) => ({ ...operation, label: `${operation
     expect(challenge).toContain(`scope="${operation.scope}"`);
   });
 
-  it("answers 403 to a person's admin token once their user no longer holds the admin role", async () => {
+  it("answers 403 to a person's token whose user does not hold the admin role (any more, or ever)", async () => {
     const before = await snapshot();
-    await expectRefusal(await send(operation, bearer(tokens.formerAdmin)), 403, 'insufficient_scope');
+    for (const token of [tokens.formerAdmin, tokens.neverAdmin]) {
+      await expectRefusal(await send(operation, bearer(token)), 403, 'insufficient_scope');
+    }
     expect(await snapshot()).toEqual(before);
   });
 
