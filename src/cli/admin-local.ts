@@ -1,4 +1,5 @@
 import { systemClock } from '../core/clock.js';
+import { auditSubjectOf, auditVerificationJson, searchAuditEvents } from '../server/admin/audit.js';
 import { describeClient, getClient, listClients, registerClient, removeClient, rotateClientSecret, updateClient } from '../server/admin/clients.js';
 import { listSigningKeys, retentionFor, rotateKeys } from '../server/admin/keys.js';
 import {
@@ -13,6 +14,8 @@ import {
   unlockUser,
   type RoleChange,
 } from '../server/admin/users.js';
+import { auditEventToJson } from '../server/audit/audit-log.js';
+import { verifyAuditLog } from '../server/audit/chain.js';
 import type { AdminOperations } from './admin-operations.js';
 import type { CliConfig } from './config.js';
 import type { Runtime } from './runtime.js';
@@ -89,6 +92,11 @@ export function localAdmin(runtime: Runtime, config: CliConfig): AdminOperations
       await runtime.audit('keys.rotated', { kids: fresh.map((key) => key.kid) });
       return fresh;
     },
+    async auditEvents(search, user) {
+      const subject = user === undefined ? {} : { subject: await auditSubjectOf(store, user) };
+      return (await searchAuditEvents(store, { ...search, ...subject })).events.map(auditEventToJson);
+    },
+    verifyAudit: async () => auditVerificationJson(await verifyAuditLog(store.audit, secretKeys)),
     close: () => runtime.close(),
   };
 }

@@ -1,5 +1,5 @@
 /**
- * What `gatehouse clients`, `gatehouse users` and `gatehouse keys` do, as one interface with two
+ * What `gatehouse clients`, `gatehouse users`, `gatehouse keys` and `gatehouse audit` do, as one interface with two
  * implementations: on the database ({@link localAdmin}: the service functions of
  * `src/server/admin/` over the store, as the admin API calls them) or through a running server's
  * admin API (`--server URL`: {@link remoteAdmin}, an HTTP client of `/admin/api/v1`). The commands
@@ -7,9 +7,11 @@
  */
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import type { AuditSearch, AuditVerificationJson } from '../server/admin/audit.js';
 import type { ClientUpdate, NewClientInput } from '../server/admin/clients.js';
 import type { SigningKeyView } from '../server/admin/keys.js';
 import type { NewUserInput } from '../server/admin/users.js';
+import type { AuditEventJson } from '../server/audit/audit-log.js';
 import { configFrom } from './args.js';
 import { UsageError, type CliIo } from './io.js';
 import { localAdmin } from './admin-local.js';
@@ -38,6 +40,14 @@ export interface AdminOperations {
   revokeAdminRole(login: string): Promise<Described>;
   listKeys(): Promise<SigningKeyView[]>;
   rotateKeys(): Promise<SigningKeyView[]>;
+  /**
+   * The newest `search.limit` audit events matching `search` (read by `readAuditSearch`), newest
+   * first; `user` (a sub, username or email, as typed) narrows them to that user's. Through the
+   * API, as many pages of `GET /audit/events` as it takes.
+   */
+  auditEvents(search: AuditSearch, user: string | undefined): Promise<AuditEventJson[]>;
+  /** The audit chain recomputed over every stored event (`POST /audit/verify` through the API). */
+  verifyAudit(): Promise<AuditVerificationJson>;
   close(): Promise<void>;
 }
 

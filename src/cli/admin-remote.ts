@@ -1,8 +1,11 @@
 import { fetchWithDeadline } from '../core/deadline-fetch.js';
 import { isLoopbackHost } from '../core/urls.js';
+import type { AuditSearch, AuditVerificationJson } from '../server/admin/audit.js';
 import type { NewClientInput } from '../server/admin/clients.js';
 import type { SigningKeyView } from '../server/admin/keys.js';
 import type { NewUserInput } from '../server/admin/users.js';
+import { AUDIT_PAGE_LIMITS } from '../server/admin-api/schemas.js';
+import type { AuditEventJson } from '../server/audit/audit-log.js';
 import { urlTo, type RouteName } from '../server/routes.js';
 import type { AdminOperations, Described } from './admin-operations.js';
 import { UsageError } from './io.js';
@@ -112,6 +115,27 @@ function clientBody(input: NewClientInput): Record<string, unknown> {
   });
 }
 
+/**
+ * `GET /audit/events`'s query for a search (as `readAuditSearch` read it from the flags), `limit`
+ * events to a page: the API reads it back with the same function.
+ */
+function auditQuery(search: AuditSearch, user: string | undefined, limit: number): URLSearchParams {
+  const query = new URLSearchParams();
+  const set = (name: string, value: string | number | undefined) => {
+    if (value !== undefined) query.set(name, String(value));
+  };
+  set('from', search.from === undefined ? undefined : new Date(search.from).toISOString());
+  set('to', search.to === undefined ? undefined : new Date(search.to).toISOString());
+  for (const type of search.types ?? []) query.append('type', type);
+  set('user', user);
+  set('client', search.clientId);
+  set('address', search.ip);
+  set('outcome', search.outcome);
+  set('before', search.before);
+  set('limit', limit);
+  return query;
+}
+
 /** `POST /users`: the command's input under the API's names. */
 function userBody(input: NewUserInput): Record<string, unknown> {
   return defined({ username: input.username, email: input.email, email_verified: input.emailVerified, name: input.name, password: input.password });
@@ -129,8 +153,8 @@ export function remoteAdmin(target: RemoteTarget): AdminOperations {
   const located = { config: { issuerUrl: target.issuerUrl } };
   // The route table the server mounts, below the issuer's path; the parameters each route takes are checked by the calls below.
   const urlOf = urlTo as (ctx: typeof located, name: RouteName, params: Record<string, string>) => string;
-  const call = async <T>(method: string, route: RouteName, params: Record<string, string> = {}, body?: unknown, query = ''): Promise<T> => {
-    const url = urlOf(located, route, params) + query;
+  /** One call to `url` (on the server's origin): its JSON answer, or the server's refusal as an error. */
+  const fetchJson = async <T>(method: string, url: string, body?: unknown): Promise<T> => {
     let response: Response;
     try {
       response = await send(url, {
@@ -148,6 +172,19 @@ export function remoteAdmin(target: RemoteTarget): AdminOperations {
     } catch (error) {
       throw unreachable(error, server, target.timeoutMs);
     }
+  };
+  const call = <T>(method: string, route: RouteName, params: Record<string, string> = {}, body?: unknown, query = ''): Promise<T> =>
+    fetchJson<T>(method, urlOf(located, route, params) + query, body);
+  /**
+   * The page after this one: the server's `next` (a path and query on its own origin, or `null`),
+   * asking for at most `remaining` events. A `next` elsewhere is refused: the token goes with it.
+   */
+  const nextAuditPage = (next: string | null, remaining: number): string | undefined => {
+    if (next === null || remaining <= 0) return undefined;
+    const url = new URL(next, server);
+    if (url.origin !== server) throw new Error(`${server} answered a next page on another origin`);
+    url.searchParams.set('limit', String(Math.min(remaining, AUDIT_PAGE_LIMITS.maxLimit)));
+    return url.href;
   };
   /** Every item of a paginated list, a page at a time. */
   const all = async (route: RouteName): Promise<Described[]> => {
@@ -182,6 +219,18 @@ export function remoteAdmin(target: RemoteTarget): AdminOperations {
     revokeAdminRole: (login) => call('DELETE', 'adminApiUserAdminRole', user(login)),
     listKeys: async () => (await call<{ items: SigningKeyView[] }>('GET', 'adminApiKeys')).items,
     rotateKeys: async () => (await call<{ items: SigningKeyView[] }>('POST', 'adminApiKeysRotate')).items,
+    async auditEvents(search, user) {
+      const events: AuditEventJson[] = [];
+      const first = auditQuery(search, user, Math.min(search.limit, AUDIT_PAGE_LIMITS.maxLimit));
+      let url: string | undefined = `${urlOf(located, 'adminApiAuditEvents', {})}?${first}`;
+      while (url !== undefined) {
+        const page: { events: AuditEventJson[]; next: string | null } = await fetchJson('GET', url);
+        events.push(...page.events);
+        url = nextAuditPage(page.next, search.limit - events.length);
+      }
+      return events.slice(0, search.limit);
+    },
+    verifyAudit: () => call<AuditVerificationJson>('POST', 'adminApiAuditVerify'),
     close: () => Promise.resolve(),
   };
 }

@@ -1,5 +1,5 @@
 /**
- * The command through a running server's admin API (issue 18): `gatehouse clients|users|keys ...
+ * The command through a running server's admin API (issue 18): `gatehouse clients|users|keys|audit ...
  * --server URL` with an admin token, against a real `gatehouse start` with the admin API on. The
  * same commands, arguments and output as on the database; the server does the work and audits it;
  * its refusals come back as one clean line and a non-zero exit; a bad or silent server fails
@@ -11,6 +11,7 @@ import { writeFileSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { urlTo } from '../../src/server/routes.js';
 import { createWorkspace, killAll, parseJson, runCli, runCliOk, startServer, type RunningServer, type Workspace } from '../helpers/cli.js';
 
 let ws: Workspace;
@@ -148,6 +149,67 @@ describe('gatehouse keys --server', () => {
     expect(fresh.every((key) => key.status === 'active' && !before.some((old) => old.kid === key.kid))).toBe(true);
     const after = parseJson<{ kid: string; status: string }[]>(await remoteOk(['keys', 'list', '--json']));
     expect(after.length).toBe(before.length + 2);
+  });
+});
+
+/** The client an access token was issued to (its `client_id` claim; read, not verified). */
+function clientOf(token: string): string {
+  return (JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString('utf8')) as { client_id: string }).client_id;
+}
+
+describe('gatehouse audit --server', () => {
+  it('tails the audit log through GET /audit/events, across pages, with the same filters and output as on the database', async () => {
+    // 505 events of one type: more than one page of the API (500 at most).
+    for (let sent = 0; sent < 505; sent += 50) {
+      const calls = Array.from({ length: Math.min(50, 505 - sent) }, () =>
+        fetch(urlTo({ config: { issuerUrl: new URL(server.issuer) } }, 'adminApiSettings'), { headers: { Authorization: `Bearer ${adminToken}` } }).then(
+          (response) => response.arrayBuffer(),
+        ),
+      );
+      await Promise.all(calls);
+    }
+    const tail = ['audit', 'tail', '--type', 'admin.settings_shown', '--limit', '502', '--json'];
+    const remoteEvents = parseJson<{ seq: number; type: string }[]>(await remoteOk(tail, readToken));
+    expect(remoteEvents).toHaveLength(502);
+    expect(remoteEvents.every((event) => event.type === 'admin.settings_shown')).toBe(true);
+    // Oldest first, as on the database, event for event.
+    expect(remoteEvents.map((event) => event.seq)).toEqual(remoteEvents.map((event) => event.seq).sort((a, b) => a - b));
+    expect(remoteEvents).toEqual(parseJson(await local(tail)));
+    const table = ['audit', 'tail', '--type', 'admin.settings_shown', '--limit', '3'];
+    expect((await remoteOk(table)).stdout).toBe((await local(table)).stdout);
+
+    // A refusal, found by client, outcome and time.
+    const since = new Date(Date.now() - 1000).toISOString();
+    expect((await remote(['clients', 'add', '--name', 'Refused'], readToken)).code).toBe(1);
+    const filters = ['audit', 'tail', '--client', clientOf(readToken), '--outcome', 'failure', '--from', since, '--type', 'admin.request_refused', '--json'];
+    const refusals = parseJson<{ type: string; client_id: string; details: Record<string, unknown> }[]>(await remoteOk(filters));
+    expect(refusals).toEqual([expect.objectContaining({ client_id: clientOf(readToken), details: expect.objectContaining({ operation: 'createClient' }) })]);
+    expect(refusals).toEqual(parseJson(await local(filters)));
+
+    // The server audited the searches with the caller, naming the filters, never their values.
+    const [searched] = parseJson<{ details: { filters: string[] } }[]>(
+      await local(['audit', 'tail', '--type', 'admin.audit_searched', '--limit', '1', '--json']),
+    );
+    expect(searched!.details.filters.sort()).toEqual(['client', 'from', 'outcome', 'type']);
+  });
+
+  it('verifies the chain through POST /audit/verify, as on the database', async () => {
+    const verified = await remoteOk(['audit', 'verify', '--json'], readToken);
+    const result = parseJson<{ ok: boolean; count: number; last_seq: number }>(verified);
+    expect(result).toMatchObject({ ok: true, count: expect.any(Number), last_seq: expect.any(Number) });
+    // The server recorded the verification after it: one event more on the database.
+    const after = parseJson<{ ok: boolean; count: number }>(await local(['audit', 'verify', '--json']));
+    expect(after).toMatchObject({ ok: true, count: result.count + 1 });
+    expect((await remoteOk(['audit', 'verify'])).stdout).toMatch(/^audit log intact: \d+ events\nlast event: #\d+ \S+\n$/);
+  });
+
+  it('refuses bad filters before calling the server, and a token without admin scopes', async () => {
+    const bad = await remote(['audit', 'tail', '--outcome', 'maybe', '--address', 'nowhere']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--address must be an IPv4 or IPv6 address; --outcome must be one of success, failure/);
+    const plain = await remote(['audit', 'verify'], 'not-a-token');
+    expect(plain.code).toBe(1);
+    expect(plain.stderr).toMatch(/refused \(401 invalid_token\)/);
   });
 });
 

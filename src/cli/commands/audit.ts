@@ -1,9 +1,7 @@
-import { auditSubjectOf, auditVerificationJson, readAuditSearch, searchAuditEvents } from '../../server/admin/audit.js';
-import { auditEventToJson } from '../../server/audit/audit-log.js';
-import { verifyAuditLog } from '../../server/audit/chain.js';
-import { configFrom, parseCommand } from '../args.js';
+import { readAuditSearch } from '../../server/admin/audit.js';
+import { openAdmin, REMOTE_OPTIONS, REMOTE_USAGE } from '../admin-operations.js';
+import { parseCommand } from '../args.js';
 import { printTable, UsageError, type CliIo } from '../io.js';
-import { openRuntime } from '../runtime.js';
 
 /** Help text of `gatehouse audit`. */
 export const AUDIT_USAGE = `Usage:
@@ -11,16 +9,18 @@ export const AUDIT_USAGE = `Usage:
   gatehouse audit tail [--from TIME] [--to TIME] [--type TYPE]... [--user USER] [--client ID]
                        [--address IP] [--outcome success|failure] [--limit N] [--json]
 verify recomputes the hash chain over every stored event and exits 1 naming the first event that
-was edited, removed or reordered. It needs the server's GATEHOUSE_SECRET: the chain is keyed with it.
+was edited, removed or reordered. On the database it needs the server's GATEHOUSE_SECRET: the chain
+is keyed with it.
 tail shows the newest N events (default 20) matching every filter given, oldest of them first:
 --from and --to are RFC 3339 date-times (2026-01-31T09:00:00Z; --to excluded), --type may be
-repeated (any of them), --user is a sub, username or email, --address a client IP address.`;
+repeated (any of them), --user is a sub, username or email, --address a client IP address.
+${REMOTE_USAGE}`;
 
 /** Most events `tail` prints at once. */
 const MAX_TAIL_LIMIT = 10_000;
 const DEFAULT_TAIL_LIMIT = 20;
 
-/** `gatehouse audit ...`: verify the audit log's hash chain and show recent events. */
+/** `gatehouse audit ...`: verify the audit log's hash chain and show recent events, on the database or through `--server`. */
 export async function auditCommand(args: string[], io: CliIo, warn: (message: string) => void): Promise<number> {
   const [first, ...rest] = args;
   const action = first === '--help' || first === '-h' ? undefined : first;
@@ -34,6 +34,7 @@ export async function auditCommand(args: string[], io: CliIo, warn: (message: st
     client: { type: 'string' },
     address: { type: 'string' },
     outcome: { type: 'string' },
+    ...REMOTE_OPTIONS,
   });
   if (values.help || action === undefined) {
     io.stdout.write(`${AUDIT_USAGE}\n`);
@@ -48,29 +49,26 @@ export async function auditCommand(args: string[], io: CliIo, warn: (message: st
   // The same reading of the filters as the admin API's GET /audit/events.
   const read = readAuditSearch(filters, { defaultLimit: DEFAULT_TAIL_LIMIT, maxLimit: MAX_TAIL_LIMIT });
   if (!read.ok) throw new UsageError(read.problems.map(({ field, message }) => `--${field === 'types' ? 'type' : field} ${message}`).join('; '));
-  const runtime = await openRuntime(configFrom(values, io), warn);
+  const admin = await openAdmin(values, io, warn);
   try {
     if (action === 'verify') {
-      const result = await verifyAuditLog(runtime.store.audit, runtime.secretKeys);
+      const result = await admin.verifyAudit();
       if (values.json) {
-        io.stdout.write(`${JSON.stringify(auditVerificationJson(result), null, 2)}\n`);
+        io.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
       } else if (result.ok) {
         io.stdout.write(`audit log intact: ${result.count} events\n`);
         // Cutting events off the end leaves a valid chain: compare this with a copy kept elsewhere.
-        if (result.count > 0) io.stdout.write(`last event: #${result.lastSeq} ${result.lastHash}\n`);
+        if (result.count > 0) io.stdout.write(`last event: #${result.last_seq} ${result.last_hash}\n`);
       } else {
         io.stdout.write(`audit log broken at event #${result.seq} (${result.problem}): ${result.message}\n`);
       }
       return result.ok ? 0 : 1;
     }
-    const search = read.search;
-    if (read.user !== undefined) search.subject = await auditSubjectOf(runtime.store, read.user);
-    // Newest first from the store; printed oldest first, like tail(1).
-    const { events: found } = await searchAuditEvents(runtime.store, search);
-    const events = found.reverse().map((event) => ({ ...auditEventToJson(event) }));
+    // Newest first from the store or the API; printed oldest first, like tail(1).
+    const events = (await admin.auditEvents(read.search, read.user)).reverse().map((event) => ({ ...event }));
     printTable(io, values.json, events, ['seq', 'time', 'type', 'outcome', 'client_id', 'subject', 'ip', 'request_id']);
     return 0;
   } finally {
-    await runtime.close();
+    await admin.close();
   }
 }

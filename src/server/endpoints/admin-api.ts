@@ -88,7 +88,9 @@ async function readJsonBody(ctx: ServerContext, request: Request, schema: z.ZodT
   } catch {
     return invalidRequest('the body is not valid JSON');
   }
-  const result = schema.safeParse(parsed);
+  // zod 4 keeps the value off an issue unless asked: `issueMessage` needs it to tell a missing
+  // member ("is required") from one of the wrong type. It stays here: `zodFields` never quotes it.
+  const result = schema.safeParse(parsed, { reportInput: true });
   if (!result.success) return invalidRequest('the request has invalid fields', zodFields(result.error));
   return { body: result.data };
 }

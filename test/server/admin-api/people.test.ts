@@ -6,25 +6,10 @@
  */
 import { beforeEach, describe, expect, it } from 'vitest';
 import { grantAdminRole, revokeAdminRole, updateUser } from '../../../src/server/admin/users.js';
-import {
-  authorizeParams,
-  authorizeUrl,
-  Browser,
-  expectTokens,
-  pkce,
-  redeemCode,
-  refresh,
-  registerFlowClient,
-  seedUsers,
-  submitLogin,
-  type FlowClient,
-  type TestUser,
-  type Tokens,
-  type UserName,
-} from '../../helpers/flow.js';
-import { continueToClient, expectMfaChallenge, factorContext, giveTotp, isMfaEnrolment, setupKey, submitMfa, TOTP_STEP_MS, totpAt } from '../../helpers/mfa.js';
+import { signInForAdmin as signInAs, withTotp as giveApp } from '../../helpers/admin-tokens.js';
+import { expectTokens, refresh, registerFlowClient, seedUsers, type FlowClient, type TestUser, type Tokens, type UserName } from '../../helpers/flow.js';
+import { TOTP_STEP_MS } from '../../helpers/mfa.js';
 import { startServer, type TestServer } from '../../helpers/server.js';
-import { parseForms } from '../../helpers/user-agent.js';
 
 const API = '/admin/api/v1';
 
@@ -43,33 +28,9 @@ function call(method: string, path: string, token: string): Promise<Response> {
   return t.server.fetch(new Request(`${t.issuer}${API}${path}`, { method, headers: { Authorization: `Bearer ${token}` } }));
 }
 
-/** Gives `user` an authenticator app; the clock moves past the step of the code that confirmed it. */
-async function withTotp(user: TestUser): Promise<string> {
-  const { secret } = await giveTotp(factorContext(t.store, t.clock), user.record.id);
-  t.clock.advance(TOTP_STEP_MS);
-  return secret;
-}
-
-/**
- * Signs `user` in through the pages for `scope` (password, the authenticator code, consent) and
- * redeems the code. With `secret`, the user has an app; without, the sign-in sets one up.
- */
-async function signInForAdmin(user: TestUser, secret: string | undefined, scope = 'openid admin'): Promise<Tokens> {
-  const browser = new Browser(t);
-  const { verifier, challenge } = pkce();
-  const login = await browser.open(authorizeUrl(t, authorizeParams(app, challenge, { scope })));
-  let page = await submitLogin(browser, login, user);
-  if (secret === undefined) {
-    expect(isMfaEnrolment(page)).toBe(true);
-    const key = setupKey(page.body);
-    const form = parseForms(page.body).find((candidate) => candidate.action.endsWith('/mfa-enroll'))!;
-    page = await browser.open(new URL(form.action, page.url).href, { method: 'POST', form: { ...form.fields, code: await totpAt(key, t.clock.now()) } });
-  } else {
-    page = await submitMfa(browser, expectMfaChallenge(page), 'totp', { code: await totpAt(secret, t.clock.now()) });
-  }
-  const callback = await continueToClient(browser, page);
-  return expectTokens(await redeemCode(t, app, callback.get('code')!, verifier));
-}
+/** `signInForAdmin` on this file's server and app. */
+const signInForAdmin = (user: TestUser, secret: string | undefined, scope?: string): Promise<Tokens> => signInAs(t, app, user, secret, scope);
+const withTotp = (user: TestUser): Promise<string> => giveApp(t, user);
 
 describe('an admin signing in with a second factor', () => {
   it('gets an admin token through authorize, password, TOTP and consent, and uses the API', async () => {
