@@ -1,5 +1,7 @@
 import { fetchWithDeadline } from '../core/deadline-fetch.js';
 import { isLoopbackHost } from '../core/urls.js';
+import { adminSettings } from '../server/config/schema.js';
+import { NO_ENDPOINT } from '../server/http/responses.js';
 import type { AuditSearch, AuditVerificationJson } from '../server/admin/audit.js';
 import type { NewClientInput } from '../server/admin/clients.js';
 import type { SigningKeyView } from '../server/admin/keys.js';
@@ -18,6 +20,8 @@ const PAGE = 200;
 /** A server's admin API to call: its issuer URL, the bearer token, and the deadline of each call. */
 export interface RemoteTarget {
   issuerUrl: URL;
+  /** Where the server serves its admin routes (`admin.path`): `GATEHOUSE_ADMIN_PATH`, as the server reads it, else `/admin`. */
+  adminPath: string;
   token: string;
   timeoutMs: number;
 }
@@ -48,7 +52,9 @@ export function remoteTarget(server: string, token: string, env: NodeJS.ProcessE
   if (!Number.isSafeInteger(timeoutMs) || timeoutMs < 1 || timeoutMs > 600_000) {
     throw new UsageError('GATEHOUSE_SERVER_TIMEOUT must be a whole number of milliseconds from 1 to 600000');
   }
-  return { issuerUrl, token, timeoutMs };
+  const path = adminSettings.shape.path.safeParse(env.GATEHOUSE_ADMIN_PATH === '' ? undefined : env.GATEHOUSE_ADMIN_PATH);
+  if (!path.success) throw new UsageError(`GATEHOUSE_ADMIN_PATH ${path.error.issues[0]?.message ?? 'is not a valid path'}`);
+  return { issuerUrl, adminPath: path.data, token, timeoutMs };
 }
 
 /** An admin API error body (RFC 6749 §5.2, with `fields` for invalid input). */
@@ -73,9 +79,12 @@ async function refusal(response: Response, server: string): Promise<Error> {
   } catch {
     // No JSON body: a bare 401 challenge, or something other than the admin API answered.
   }
+  // No admin API at this path: not JSON (something else answered), or the server's own "no endpoint".
+  if (response.status === 404 && (typeof body.error !== 'string' || body.error_description === NO_ENDPOINT)) {
+    return new Error(`${server} has no admin API here (404): is it turned off (GATEHOUSE_ADMIN_API=false), or served under another GATEHOUSE_ADMIN_PATH?`);
+  }
   if (typeof body.error !== 'string') {
     if (response.status === 401) return new Error(`${server} refused the request (401): no valid admin token`);
-    if (response.status === 404) return new Error(`${server} has no admin API here (404): is it turned on (GATEHOUSE_ADMIN_API=true)?`);
     return new Error(`${server} answered ${response.status} without an admin API error`);
   }
   const fields = (body.fields ?? []).map((field) => `${printable(field.field)} ${printable(field.message)}`);
@@ -150,7 +159,7 @@ function userBody(input: NewUserInput): Record<string, unknown> {
 export function remoteAdmin(target: RemoteTarget): AdminOperations {
   const send = fetchWithDeadline(globalThis.fetch.bind(globalThis), target.timeoutMs);
   const server = target.issuerUrl.origin;
-  const located = { config: { issuerUrl: target.issuerUrl } };
+  const located = { config: { issuerUrl: target.issuerUrl, admin: { path: target.adminPath } } };
   // The route table the server mounts, below the issuer's path; the parameters each route takes are checked by the calls below.
   const urlOf = urlTo as (ctx: typeof located, name: RouteName, params: Record<string, string>) => string;
   /** One call to `url` (on the server's origin): its JSON answer, or the server's refusal as an error. */

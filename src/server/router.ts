@@ -53,7 +53,7 @@ import { isClientAbort } from './http/client-abort.js';
 import { closeWhenBodyUnread, isReadingBody } from './http/connection.js';
 import { RequestDeadlineError, withinDeadline } from './http/deadline.js';
 import { errorPage } from './http/pages.js';
-import { oauthErrorResponse, serverErrorResponse } from './http/responses.js';
+import { notFoundResponse, oauthErrorResponse, serverErrorResponse } from './http/responses.js';
 import { healthzResponse, httpMetrics, operatorMetricsResponse, readinessCheck, readyzResponse } from './observability/index.js';
 import { clientIp, hasUnvouchedForwarding, unconfiguredProxyWarning } from './protection/client-ip.js';
 import { isStoreUnavailable } from '../stores/unavailable.js';
@@ -344,7 +344,7 @@ export function createRouter(ctx: Capabilities): Hono<Env> {
     return page;
   }
 
-  app.notFound(() => oauthErrorResponse(new OAuthError('invalid_request', 'no endpoint at this path', { status: 404 })));
+  app.notFound(() => notFoundResponse());
   app.onError((error, c) => {
     const requestId = c.get('requestId');
     // The request's logger: with `trace_id` and `span_id` when it is traced.

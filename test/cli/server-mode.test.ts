@@ -141,6 +141,20 @@ describe('gatehouse users --server', () => {
   });
 });
 
+describe('the admin path (GATEHOUSE_ADMIN_PATH)', () => {
+  it('calls the API under the path the environment names, as the server reads it, and refuses a bad one', async () => {
+    // This server serves the default /admin: under /ops nothing answers, and the message says where to look.
+    const moved = await remote(['clients', 'list'], adminToken, { env: { GATEHOUSE_ADMIN_PATH: '/ops' } });
+    expect(moved.code).toBe(1);
+    expect(moved.stderr).toMatch(/has no admin API here \(404\).*GATEHOUSE_ADMIN_PATH/);
+    const explicit = await remote(['clients', 'list', '--json'], adminToken, { env: { GATEHOUSE_ADMIN_PATH: '/admin' } });
+    expect(explicit.code).toBe(0);
+    const bad = await remote(['clients', 'list'], adminToken, { env: { GATEHOUSE_ADMIN_PATH: '/../x' } });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/GATEHOUSE_ADMIN_PATH must be a path/);
+  });
+});
+
 describe('gatehouse keys --server', () => {
   it('lists and rotates the signing keys', async () => {
     const before = parseJson<{ kid: string; status: string }[]>(await remoteOk(['keys', 'list', '--json'], readToken));

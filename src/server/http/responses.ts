@@ -16,6 +16,14 @@ export function oauthErrorResponse(error: OAuthError): Response {
 }
 
 /** An unexpected failure, answered without internals. The request id lets operators find the log line. */
+/** The description of every `404` for a path the server does not serve (clients may tell it from a missing record by it). */
+export const NO_ENDPOINT = 'no endpoint at this path';
+
+/** `404` `invalid_request` for a path the server does not serve (or hides from this caller, as `/metrics` does). */
+export function notFoundResponse(): Response {
+  return oauthErrorResponse(new OAuthError('invalid_request', NO_ENDPOINT, { status: 404 }));
+}
+
 export function serverErrorResponse(requestId: string): Response {
   return oauthErrorResponse(new OAuthError('server_error', `an unexpected error occurred (request id ${requestId})`));
 }

@@ -2,7 +2,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import { OAuthError } from '../../core/errors.js';
 import { SIGNING_ALGS, type KeyRing } from '../keys/signing-keys.js';
 import type { Store } from '../../stores/contract.js';
-import { json, oauthErrorResponse } from '../http/responses.js';
+import { json, notFoundResponse, oauthErrorResponse } from '../http/responses.js';
 import type { IpRanges } from '../protection/ip-ranges.js';
 import type { Metrics } from './metrics.js';
 
@@ -65,7 +65,7 @@ export async function operatorMetricsResponse(
   options: OperatorMetricsOptions = {},
 ): Promise<Response> {
   if (!allowList.has(ip)) {
-    return oauthErrorResponse(new OAuthError('invalid_request', 'no endpoint at this path', { status: 404 }));
+    return notFoundResponse();
   }
   if (options.token !== undefined) {
     const presented = /^Bearer +(\S+) *$/i.exec(request.headers.get('authorization') ?? '')?.[1];
