@@ -34,6 +34,7 @@ import { accountSignInState, type AccountSignInState } from '../protection/sign-
 import { isStoreUnavailable } from '../../stores/unavailable.js';
 import { describeSignInMethods } from '../../ui/sign-in-methods.js';
 import { ACCOUNT_CSRF_SUBJECT } from '../steps/account.js';
+import { builtInLabel, isBuiltInClient } from '../interaction/account-client.js';
 import {
   ADMIN_CSRF_SUBJECT,
   consoleForm,
@@ -875,7 +876,8 @@ function auditLink(ctx: Pick<ServerContext, 'config'>, filters: Partial<AdminAud
 
 /**
  * Who the events of a page are about, each user and client read once (a page names few): their
- * username and page, their name and page. A sub no user has now (removed, or a client's) is left out.
+ * username and page, their name and page (a built-in pseudo-client by its label, "Admin console").
+ * A sub no user has now (removed, or a client's) is left out.
  */
 async function auditNames(ctx: Pick<ServerContext, 'config' | 'store'>, events: AuditEventRecord[]) {
   const read = async <T>(ids: (string | null)[], get: (id: string) => Promise<T | undefined>): Promise<Map<string, T>> => {
@@ -895,7 +897,7 @@ async function auditNames(ctx: Pick<ServerContext, 'config' | 'store'>, events: 
       (sub) => ctx.store.users.get(sub),
     ),
     read(
-      events.map((event) => event.clientId),
+      events.map((event) => event.clientId).filter((clientId) => clientId === null || !isBuiltInClient(clientId)),
       (clientId) => ctx.store.clients.get(clientId),
     ),
   ]);
@@ -905,6 +907,8 @@ async function auditNames(ctx: Pick<ServerContext, 'config' | 'store'>, events: 
       return user ? { user: { username: user.username, href: userPath(ctx, user.id) } } : {};
     },
     client: (clientId: string | null) => {
+      const builtIn = clientId === null ? undefined : builtInLabel(clientId);
+      if (builtIn) return { client: { name: builtIn } };
       const client = clientId === null ? undefined : clients.get(clientId);
       return client ? { client: { name: client.clientName, href: clientPath(ctx, client.clientId) } } : {};
     },

@@ -13,8 +13,8 @@ export interface AdminAuditRow {
   /** The subject's username and page, when the subject is a user who still exists. */
   user?: { username: string; href: string };
   clientId: string | null;
-  /** The client's name and page, when the client still exists. */
-  client?: { name: string; href: string };
+  /** The client's name and page, when the client still exists; a built-in one ("Admin console") has no page. */
+  client?: { name: string; href?: string };
   ip: string | null;
   /** Its details as `key=value` pairs. */
   details: string;
@@ -62,7 +62,8 @@ function eventTypeHtml(type: string): SafeHtml {
 /** Who an event is about: the user (linked) and the client (by name, linked), else their ids. */
 function whoHtml(event: AdminAuditRow): HtmlValue {
   const user = event.user ? html`<a href="${event.user.href}">${event.user.username}</a>` : html`<code>${event.subject}</code>`;
-  const client = event.client ? html`<a href="${event.client.href}">${event.client.name}</a>` : html`<code>${event.clientId}</code>`;
+  const { client: named } = event;
+  const client = named ? (named.href ? html`<a href="${named.href}">${named.name}</a>` : named.name) : html`<code>${event.clientId}</code>`;
   return html`${event.subject && html`<span>user ${user}</span>`}${event.clientId && html`<span class="cell-meta">client ${client}</span>`}`;
 }
 

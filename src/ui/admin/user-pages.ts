@@ -141,9 +141,9 @@ export function renderAdminUserPage(view: AdminUserView): string {
     view,
     user.username,
     html`<p class="back-link"><a href="${view.back}">All users</a></p>
-<dl class="facts"><dt>ID (sub)</dt><dd><code>${user.sub}</code></dd><dt>Name</dt><dd>${user.name ?? '—'}</dd><dt>Email</dt><dd>${user.email ?? '—'}${user.email && (user.emailVerified ? ' (verified)' : ' (not verified)')}</dd><dt>Status</dt><dd>${user.disabled ? 'Disabled: cannot sign in' : 'Active'}</dd><dt>Roles</dt><dd>${user.roles.join(', ') || 'None'}</dd><dt>Second factors</dt><dd>${String(user.factors)}</dd><dt>Created</dt><dd>${user.createdAt}</dd></dl>
+<dl class="facts"><dt>ID (sub)</dt><dd><code>${user.sub}</code></dd><dt>Name</dt><dd>${user.name ?? '—'}</dd><dt>Email</dt><dd>${user.email ?? '—'}${user.email && (user.emailVerified ? ' (verified)' : ' (not verified)')}</dd><dt>Status</dt><dd>${user.disabled ? 'Disabled: cannot sign in' : 'Active'}</dd><dt>Roles</dt><dd>${user.roles.join(', ') || 'None'}</dd><dt>Second factors</dt><dd>${String(user.factors)}</dd><dt>Sign-in</dt><dd id="sign-in-state">${signInState(view.signIn)}</dd><dt>Created</dt><dd>${user.createdAt}</dd></dl>
 <p class="section-actions section-actions-start"><a class="button button-secondary button-small" href="${view.auditEvents}">Audit events</a></p>
-<section class="section" aria-labelledby="access-title"><h2 id="access-title">Access</h2><dl class="facts"><dt>Sign-in</dt><dd id="sign-in-state">${signInState(view.signIn)}</dd></dl><p class="section-lead">Unlocking ends any sign-in lockout or throttling of this account at once, including lockouts from one address, which are not shown here; their sessions stay.</p><div class="row-buttons">${actionButton(view, actions.unlock, 'Unlock sign-in')}${actionButton(
+<section class="section" aria-labelledby="access-title"><h2 id="access-title">Access</h2><p class="section-lead">Unlocking ends any sign-in lockout or throttling of this account at once, including lockouts from one address, which are not shown here; their sessions stay.</p><div class="row-buttons">${actionButton(view, actions.unlock, 'Unlock sign-in')}${actionButton(
       view,
       actions.disabled,
       user.disabled ? 'Enable account' : 'Disable account',

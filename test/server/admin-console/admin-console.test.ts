@@ -391,6 +391,7 @@ describe('dashboard and audit log', () => {
     expect(new URL(own.url).searchParams.get('user')).toBe(flow.users.alice.record.id);
     expect(own.body).toContain(`user <a href="/admin/users/${flow.users.alice.record.id}">alice</a>`);
     expect(own.body).toContain('<code class="event-type">mfa.<wbr>succeeded</code>');
+    expect(own.body).toContain('<span class="cell-meta">client Admin console</span>');
     const batch = await flow.server.register();
     await flow.server.issueToken(batch);
     await settle();
