@@ -670,7 +670,10 @@ function describeRoleChange({ ctx, session, user, form }: ConsoleFormInput & { u
     heading: self ? 'Remove your own admin role?' : `Remove the admin role of ${user.username}?`,
     consequences: [
       ...(self
-        ? ['You lose access to this admin console at once: the next page you open refuses you.', 'Only another admin, or the command gatehouse users grant-admin on the server, can give it back.']
+        ? [
+            'You lose access to this admin console at once: the next page you open refuses you.',
+            'Only another admin, or the command gatehouse users grant-admin on the server, can give it back.',
+          ]
         : ['They can no longer open the admin console: their next page there is refused.']),
       'Their admin API tokens stop working at their next call. Their account and sessions stay.',
     ],
@@ -860,7 +863,16 @@ function readAuditFilters(url: URL): AdminAuditFilters & { before: number | unde
   const since = SINCE.some((option) => option.value === get('since')) ? get('since') : '';
   const outcome = get('outcome') === 'success' || get('outcome') === 'failure' ? get('outcome') : '';
   const before = cursor('before');
-  return { since, type: get('type'), user: get('user'), client: get('client'), ip: get('ip'), outcome, before, after: before === undefined ? cursor('after') : undefined };
+  return {
+    since,
+    type: get('type'),
+    user: get('user'),
+    client: get('client'),
+    ip: get('ip'),
+    outcome,
+    before,
+    after: before === undefined ? cursor('after') : undefined,
+  };
 }
 
 /**
@@ -868,7 +880,7 @@ function readAuditFilters(url: URL): AdminAuditFilters & { before: number | unde
  * the "Audit events" links of the user and client pages.
  */
 function auditLink(ctx: Pick<ServerContext, 'config'>, filters: Partial<AdminAuditFilters>, cursor?: { before: number } | { after: number }): string {
-  const params = new URLSearchParams(Object.entries(filters).filter(([, value]) => value !== undefined && value !== ''));
+  const params = new URLSearchParams(Object.entries(filters).filter(([, value]) => value !== ''));
   if (cursor) for (const [name, value] of Object.entries(cursor)) params.set(name, String(value));
   const query = params.toString();
   return `${pathTo(ctx, 'adminAudit')}${query ? `?${query}` : ''}`;

@@ -162,6 +162,7 @@ export function renderAdminUserPage(view: AdminUserView): string {
 
 /** Grant the admin role, or remove it (one's own: "Remove my admin role"). */
 function roleButton(view: AdminUserView): HtmlValue {
-  if (!view.user.roles.includes('admin')) return actionButton(view, view.actions.adminRole, 'Grant admin role', { fields: { admin: 'yes' }, variant: 'danger' });
+  if (!view.user.roles.includes('admin'))
+    return actionButton(view, view.actions.adminRole, 'Grant admin role', { fields: { admin: 'yes' }, variant: 'danger' });
   return actionButton(view, view.actions.adminRole, view.self ? 'Remove my admin role' : 'Remove admin role', { fields: { admin: 'no' }, variant: 'danger' });
 }

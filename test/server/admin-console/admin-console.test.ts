@@ -6,7 +6,16 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { ROUTES } from '../../../src/server/routes.js';
-import { auditDetails, closeOutboxFlows, isLoginPage, linkHref, RECENT_AUTH_SECONDS, settle, startOutboxFlow, type OutboxFlow } from '../../helpers/accounts.js';
+import {
+  auditDetails,
+  closeOutboxFlows,
+  isLoginPage,
+  linkHref,
+  RECENT_AUTH_SECONDS,
+  settle,
+  startOutboxFlow,
+  type OutboxFlow,
+} from '../../helpers/accounts.js';
 import { Browser, submitLogin, type Page, type TestUser } from '../../helpers/flow.js';
 import { expectMfaChallenge, factorContext, giveTotp, isMfaEnrolment, submitMfa, totpAt } from '../../helpers/mfa.js';
 import { parseForms } from '../../helpers/user-agent.js';
@@ -320,7 +329,10 @@ describe('users and keys', () => {
     expect(after.body).toContain('only for administrators');
     expect((await server.store.users.get(users.alice.record.id))?.roles).toEqual([]);
     const revoked = (await server.store.audit.list({ type: 'admin.role_revoked' }))[0];
-    expect(revoked).toMatchObject({ subject: users.alice.record.id, details: { target_sub: users.alice.record.id, role: 'admin', changed: true, via: 'console' } });
+    expect(revoked).toMatchObject({
+      subject: users.alice.record.id,
+      details: { target_sub: users.alice.record.id, role: 'admin', changed: true, via: 'console' },
+    });
   });
 
   it('changing a role needs a recent sign-in', async () => {
@@ -345,7 +357,9 @@ describe('users and keys', () => {
     expect(await state()).toBe('Not throttled: 1 of 2 failed sign-ins allowed in the window.');
     expect(await state()).toBe('Not throttled: 1 of 2 failed sign-ins allowed in the window.'); // reading spends nothing
     await submitLogin(attacker, await attacker.open('/account'), users.bob, 'wrong password');
-    expect(await state()).toMatch(/^<span class="warning">Throttled:<\/span> 2 failed sign-ins; from browsers new to this account, sign-ins are refused for 1[45] minutes more\.$/);
+    expect(await state()).toMatch(
+      /^<span class="warning">Throttled:<\/span> 2 failed sign-ins; from browsers new to this account, sign-ins are refused for 1[45] minutes more\.$/,
+    );
     await browser.submit(await browser.open(`/admin/users/${users.bob.record.id}`), {}, { actionPart: '/unlock' });
     expect(await state()).toBe('Not throttled: no failed sign-in counted.');
   });
