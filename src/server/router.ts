@@ -298,6 +298,8 @@ export function createRouter(ctx: Capabilities): Hono<Env> {
     route(at('adminUserUnlock'), ['POST'], adminConsole.adminUserUnlock, true);
     route(at('adminUserDisabled'), ['POST'], adminConsole.adminUserDisabled, true);
     route(at('adminUserSessionsRevoke'), ['POST'], adminConsole.adminUserSessionsRevoke, true);
+    route(at('adminUserFactorsReset'), ['POST'], adminConsole.adminUserFactorsReset, true);
+    route(at('adminUserAdminRole'), ['POST'], adminConsole.adminUserAdminRole, true);
     route(at('adminUserDelete'), ['POST'], adminConsole.adminUserDelete, true);
     route(at('adminUserConsentRevoke'), ['POST'], adminConsole.adminUserConsentRevoke, true);
     route(at('adminKeys'), ['GET'], adminConsole.adminKeys, true);

@@ -112,6 +112,7 @@ export const ROUTES = {
   adminUserDisabled: '/admin/users/:id/disabled',
   adminUserSessionsRevoke: '/admin/users/:id/sessions/revoke',
   adminUserFactorsReset: '/admin/users/:id/factors/reset',
+  adminUserAdminRole: '/admin/users/:id/roles/admin',
   adminUserDelete: '/admin/users/:id/delete',
   adminUserConsentRevoke: '/admin/users/:id/consents/revoke',
   adminKeys: '/admin/keys',

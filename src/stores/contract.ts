@@ -317,6 +317,11 @@ export interface AuditQuery {
   outcome?: AuditEventRecord['outcome'];
   /** The keyset cursor: only events with a `seq` below it (the last `seq` of the previous page). */
   beforeSeq?: number;
+  /**
+   * The keyset cursor backwards: only events with a `seq` above it, and of those the `limit`
+   * oldest (the page just newer than the one whose first `seq` it is), still returned newest first.
+   */
+  afterSeq?: number;
   /** At most this many events: a count, checked as `list`'s is. */
   limit: number;
 }

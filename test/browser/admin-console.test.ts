@@ -1,7 +1,7 @@
 /**
  * Issue 18 item 3's "Done when", in real Chromium against a listening server: an admin signs in
  * with a second factor (TOTP), creates a client, rotates its secret, finds a user, unlocks them,
- * revokes their sessions, verifies the audit chain, and sees the dashboard's charts move after
+ * revokes their sessions, resets their second factors, grants and revokes their admin role, verifies the audit chain, and sees the dashboard's charts move after
  * generated traffic; a non-admin is refused every console page (403); an admin whose sign-in is no
  * longer recent is asked to sign in again for a dangerous action. Every console page is reviewed
  * (light, dark, 375 px, axe-core) into /tmp/shots-admin/.
@@ -114,6 +114,25 @@ describe.skipIf(!hasChromium)('admin console in Chromium', () => {
     expect(await heading(page)).toBe('Sign bob out everywhere?');
     await page.getByRole('button', { name: 'Sign out everywhere' }).click();
     expect(await page.locator('#admin-notice').textContent()).toContain('Signed out everywhere');
+    // Reset his second factors and make him an admin, each confirmed.
+    await page.getByRole('button', { name: 'Reset second factors' }).click();
+    expect(await heading(page)).toBe('Reset the second factors of bob?');
+    await page.getByRole('button', { name: 'Reset second factors' }).click();
+    expect(await page.locator('#admin-notice').textContent()).toContain('Second factors removed');
+    await page.getByRole('button', { name: 'Grant admin role' }).click();
+    expect(await heading(page)).toBe('Make bob an admin?');
+    await shoot(page, 'confirm-role');
+    await page.getByRole('button', { name: 'Grant admin role' }).click();
+    expect(await page.locator('#admin-notice').textContent()).toContain('now holds the admin role');
+    await shoot(page, 'user-after');
+    // And not any more (the next test needs bob without the role).
+    await page.getByRole('button', { name: 'Remove admin role' }).click();
+    expect(await heading(page)).toBe('Remove the admin role of bob?');
+    await page.getByRole('button', { name: 'Remove admin role' }).click();
+    expect(await page.locator('#admin-notice').textContent()).toContain('no longer holds the admin role');
+    await page.getByRole('link', { name: 'Audit events' }).click();
+    await expect.poll(() => page.locator('tbody code', { hasText: 'login.succeeded' }).count()).toBeGreaterThan(0);
+    await shoot(page, 'audit-user');
     await bob.page.goto(`${server.issuer}/account`);
     await bob.page.getByLabel('Username or email').waitFor();
     await bob.context.close();

@@ -72,6 +72,25 @@ describe('searchAuditEvents', () => {
     expect(exact.nextBefore).toBeUndefined();
     expect((await searchAuditEvents(store, { from: NOW + 1, to: NOW + 3, outcome: 'success', limit: 10 })).events.map((event) => event.seq)).toEqual([3, 2]);
   });
+
+  it('pages back up with newerAfter, and reaching the newest events gives the first page, as full as any other', async () => {
+    const store = createMemoryStore();
+    await store.audit.appendMany(
+      Array.from({ length: 7 }, (_, i) => makeAuditEvent({ time: NOW + i })),
+      chain,
+    );
+    const seqs = (page: { events: { seq: number }[] }) => page.events.map((event) => event.seq);
+    const first = await searchAuditEvents(store, { limit: 2 });
+    expect(first).toMatchObject({ nextBefore: 6, newerAfter: undefined });
+    const third = await searchAuditEvents(store, { before: 4, limit: 2 });
+    expect(seqs(third)).toEqual([3, 2]);
+    expect(third).toMatchObject({ nextBefore: 2, newerAfter: 3 });
+    const second = await searchAuditEvents(store, { after: third.newerAfter, limit: 2 });
+    expect(seqs(second)).toEqual([5, 4]);
+    expect(second).toMatchObject({ nextBefore: 4, newerAfter: 5 });
+    const top = await searchAuditEvents(store, { after: second.newerAfter, limit: 2 });
+    expect(top).toEqual(first);
+  });
 });
 
 describe('auditSubjectOf', () => {

@@ -103,27 +103,51 @@ export interface AuditSearch {
   outcome?: 'success' | 'failure';
   /** Only events with a `seq` below it: the `nextBefore` of the previous page. */
   before?: number;
+  /** The page just newer than the one whose first `seq` it is: the `newerAfter` of that page (not with `before`). */
+  after?: number;
   /** At most this many events (the caller bounds it: the API to 500). */
   limit: number;
 }
 
+/** A page of {@link searchAuditEvents}. */
+export interface AuditSearchPage {
+  /** Newest first. */
+  events: AuditEventRecord[];
+  /** Pass as `before` for the next, older page; `undefined` on the oldest. */
+  nextBefore: number | undefined;
+  /** Pass as `after` for the previous, newer page; `undefined` on the newest. */
+  newerAfter: number | undefined;
+}
+
 /**
- * The audit events matching `search`, newest first, and the cursor of the next page (`undefined`
- * on the last one): pass it as `before` to read on. One more event than asked is read, so a page
- * that happens to end the log says so.
+ * The audit events matching `search`, newest first, and the cursors of the pages either side
+ * (keyset paging on `seq`, so a page stays the same as events are added): `nextBefore` of the
+ * older page, `newerAfter` of the newer one. One more event than asked is read, so a page that
+ * happens to end the log says so. Paging back up (`after`) to the newest events gives the first
+ * page itself, as full as any other.
  *
  * @example
  * let page = await searchAuditEvents(store, { types: ['login.failed'], limit: 100 });
  * while (page.nextBefore !== undefined) page = await searchAuditEvents(store, { types: ['login.failed'], before: page.nextBefore, limit: 100 });
+ * const newer = await searchAuditEvents(store, { types: ['login.failed'], after: page.newerAfter, limit: 100 });
  */
-export async function searchAuditEvents(
-  store: Pick<Store, 'audit'>,
-  search: AuditSearch,
-): Promise<{ events: AuditEventRecord[]; nextBefore: number | undefined }> {
-  const { before, limit, ...filters } = search;
+export async function searchAuditEvents(store: Pick<Store, 'audit'>, search: AuditSearch): Promise<AuditSearchPage> {
+  const { before, after, limit, ...filters } = search;
+  if (after !== undefined && before === undefined) {
+    const found = await store.audit.query({ ...filters, afterSeq: after, limit: limit + 1 });
+    // As many as asked or fewer above: this is the newest page.
+    if (found.length <= limit) return searchAuditEvents(store, { ...filters, limit });
+    const events = found.slice(1);
+    return { events, nextBefore: events.at(-1)!.seq, newerAfter: events[0]!.seq };
+  }
   const found = await store.audit.query({ ...filters, ...(before === undefined ? {} : { beforeSeq: before }), limit: limit + 1 });
   const events = found.slice(0, limit);
-  return { events, nextBefore: found.length > limit && events.length > 0 ? events.at(-1)!.seq : undefined };
+  return {
+    events,
+    nextBefore: found.length > limit && events.length > 0 ? events.at(-1)!.seq : undefined,
+    // A page read below a cursor has newer events: at least the ones the cursor came from.
+    newerAfter: before === undefined ? undefined : (events[0]?.seq ?? before - 1),
+  };
 }
 
 /** A search as typed: the query parameters of `GET /audit/events`, the flags of `gatehouse audit tail`. */

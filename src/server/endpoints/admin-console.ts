@@ -1,4 +1,4 @@
-import type { ClientRecord, GrantType, UserRecord } from '../../stores/contract.js';
+import type { AuditEventRecord, ClientRecord, GrantType, UserRecord } from '../../stores/contract.js';
 import { renderAdminAuditPage, type AdminAuditFilters } from '../../ui/admin/audit-page.js';
 import { renderAdminDashboardPage } from '../../ui/admin/dashboard-page.js';
 import { activity, auditSubjectOf, auditVerificationJson, searchAuditEvents, type ActivityRange } from '../admin/audit.js';
@@ -20,7 +20,8 @@ import { listClients, registerClient, removeClient, rotateClientSecret, updateCl
 import { AdminInputError, AdminNotFoundError } from '../admin/input-error.js';
 import { listSigningKeys, retentionFor, rotateKeys } from '../admin/keys.js';
 import { listUserConsents, listUserSessions, revokeUserConsent } from '../admin/user-sessions.js';
-import { findUser, listUsers, removeUser, revokeUserSessions, unlockUser, updateUser } from '../admin/users.js';
+import { resetUserFactors } from '../admin/user-factors.js';
+import { findUser, grantAdminRole, listUsers, removeUser, revokeAdminRole, revokeUserSessions, unlockUser, updateUser } from '../admin/users.js';
 import { auditEvent, type AuditFields } from '../audit/events.js';
 import type { ServerContext } from '../context.js';
 import { endpoint, type EndpointInput } from '../http/endpoint.js';
@@ -29,8 +30,11 @@ import { errorPage, pageBase } from '../http/pages.js';
 import { redirect } from '../http/responses.js';
 import { pathTo, urlTo, type RouteName } from '../routes.js';
 import { csrfToken } from '../session/browser.js';
+import { accountSignInState, type AccountSignInState } from '../protection/sign-in-attempts.js';
+import { isStoreUnavailable } from '../../stores/unavailable.js';
 import { describeSignInMethods } from '../../ui/sign-in-methods.js';
 import { ACCOUNT_CSRF_SUBJECT } from '../steps/account.js';
+import { builtInLabel, isBuiltInClient } from '../interaction/account-client.js';
 import {
   ADMIN_CSRF_SUBJECT,
   consoleForm,
@@ -61,6 +65,9 @@ const NOTICES: Record<string, string> = {
   'sessions-revoked': 'Signed out everywhere: their sessions and tokens have ended.',
   'consent-revoked': 'The application no longer has access to this account.',
   'user-removed': 'User deleted.',
+  'factors-reset': 'Second factors removed: they sign in with their password alone until they set up a new one.',
+  'admin-granted': 'This user now holds the admin role.',
+  'admin-revoked': 'This user no longer holds the admin role.',
   'keys-rotated': 'New signing keys are in use.',
 };
 
@@ -340,6 +347,7 @@ function clientPage(input: ConsoleInput & { client: ClientRecord }, error?: { me
           rotateSecret: pathTo(ctx, 'adminClientSecret', id),
           remove: pathTo(ctx, 'adminClientDelete', id),
         },
+        auditEvents: auditLink(ctx, { client: client.clientId }),
         back: pathTo(ctx, 'adminClients'),
       }),
     error ? 400 : 200,
@@ -476,6 +484,16 @@ async function findPathUser({ ctx, params }: EndpointInput): Promise<Response | 
   return user ? { user } : notFoundPage(ctx);
 }
 
+/** The user's sign-in throttle (`accountSignInState`); `undefined` while the rate-limit store (Redis) cannot answer: the page shows the rest. */
+async function readSignInState(ctx: Pick<ServerContext, 'limits' | 'store'>, userId: string): Promise<AccountSignInState | undefined> {
+  try {
+    return await accountSignInState(ctx, userId);
+  } catch (error) {
+    if (isStoreUnavailable(error)) return undefined;
+    throw error;
+  }
+}
+
 /** A user's page: profile, status, factors, sessions and consents, with the error of the last post. */
 async function userPage(input: ConsoleInput & { user: UserRecord }, error?: string): Promise<Response> {
   const { ctx, user } = input;
@@ -483,6 +501,7 @@ async function userPage(input: ConsoleInput & { user: UserRecord }, error?: stri
   const factors = (await ctx.store.factors.listByUser(user.id)).filter((factor) => factor.type !== 'recovery_codes' && factor.data.confirmed !== false);
   const sessions = await listUserSessions(ctx.store, user.id);
   const consents = await listUserConsents(ctx.store, user.id);
+  const signIn = await readSignInState(ctx, user.id);
   return consoleHtml(
     ctx,
     (nonce) =>
@@ -500,6 +519,11 @@ async function userPage(input: ConsoleInput & { user: UserRecord }, error?: stri
           createdAt: formatDateTime(user.createdAt),
           factors: factors.length,
         },
+        signIn: signIn && {
+          failures: signIn.failures,
+          budget: signIn.budget,
+          ...(signIn.throttledForSeconds !== undefined ? { throttledFor: ageOf(signIn.throttledForSeconds * 1000 + 59_999) } : {}),
+        },
         sessions: sessions.items.map((session) => ({
           signedInAt: formatDateTime(Date.parse(session.created_at)),
           methods: describeSignInMethods(session.methods),
@@ -516,9 +540,13 @@ async function userPage(input: ConsoleInput & { user: UserRecord }, error?: stri
           unlock: pathTo(ctx, 'adminUserUnlock', id),
           disabled: pathTo(ctx, 'adminUserDisabled', id),
           revokeSessions: pathTo(ctx, 'adminUserSessionsRevoke', id),
+          resetFactors: pathTo(ctx, 'adminUserFactorsReset', id),
+          adminRole: pathTo(ctx, 'adminUserAdminRole', id),
           remove: pathTo(ctx, 'adminUserDelete', id),
           revokeConsent: pathTo(ctx, 'adminUserConsentRevoke', id),
         },
+        auditEvents: auditLink(ctx, { user: user.id }),
+        self: user.id === input.session.user.id,
         back: pathTo(ctx, 'adminUsers'),
       }),
     error ? 400 : 200,
@@ -591,6 +619,87 @@ export const adminUserSessionsRevoke = endpoint(
       const { revoked } = await revokeUserSessions(ctx.store, ctx.clock, user.id);
       await auditAction(ctx, session, 'admin.user_sessions_revoked', { target_sub: user.id, sessions_ended: revoked.sessions });
       return backToUser(ctx, user.id, 'sessions-revoked');
+    }),
+);
+
+/** POST /admin/users/:id/factors/reset — removes every second factor of the user (`resetUserFactors`). Recent sign-in, confirmed. */
+export const adminUserFactorsReset = endpoint(
+  consoleForm('admin.user.factors.reset')
+    .step(requireRecentAdminSignIn('reset a user’s second factors'))
+    .step(findPathUser)
+    .step(
+      requireConfirmation('users', ({ ctx, user }: ConsoleFormInput & { user: UserRecord }) => ({
+        heading: `Reset the second factors of ${user.username}?`,
+        consequences: [
+          'Their authenticator apps, passkeys, phone and email codes and recovery codes are removed for good.',
+          'They sign in with their password alone until they set up a new second factor (at once, when this server requires one).',
+          'Their sessions stay: sign them out everywhere too if their device was lost or stolen.',
+        ],
+        confirmLabel: 'Reset second factors',
+        cancel: userPath(ctx, user.id),
+      })),
+    )
+    .recover(answerNotFound)
+    .respond(async ({ ctx, session, user }) => {
+      const { removed } = await resetUserFactors(ctx.store, user.id);
+      await auditAction(ctx, session, 'admin.user_factors_reset', { target_sub: user.id, removed });
+      return backToUser(ctx, user.id, 'factors-reset');
+    }),
+);
+
+/** Whether the form grants (`admin=yes`) or revokes (anything else) the admin role. */
+const grantsAdmin = (form: ConsoleFormInput['form']): boolean => form.get('admin') === 'yes';
+
+/** What granting or revoking the admin role does, and, for one's own role, that the console is lost at once. */
+function describeRoleChange({ ctx, session, user, form }: ConsoleFormInput & { user: UserRecord }) {
+  const cancel = userPath(ctx, user.id);
+  if (grantsAdmin(form)) {
+    return {
+      heading: `Make ${user.username} an admin?`,
+      consequences: [
+        'They can sign in to this admin console (always with a second factor) and do everything you can here.',
+        'They can also get admin API tokens when they sign in with a second factor.',
+      ],
+      confirmLabel: 'Grant admin role',
+      cancel,
+      fields: { admin: 'yes' },
+    };
+  }
+  const self = user.id === session.user.id;
+  return {
+    heading: self ? 'Remove your own admin role?' : `Remove the admin role of ${user.username}?`,
+    consequences: [
+      ...(self
+        ? [
+            'You lose access to this admin console at once: the next page you open refuses you.',
+            'Only another admin, or the command gatehouse users grant-admin on the server, can give it back.',
+          ]
+        : ['They can no longer open the admin console: their next page there is refused.']),
+      'Their admin API tokens stop working at their next call. Their account and sessions stay.',
+    ],
+    confirmLabel: self ? 'Remove my admin role' : 'Remove admin role',
+    cancel,
+    fields: { admin: 'no' },
+  };
+}
+
+/**
+ * POST /admin/users/:id/roles/admin — `admin=yes` grants the admin role (`grantAdminRole`),
+ * otherwise revokes it (`revokeAdminRole`), as `gatehouse users grant-admin|revoke-admin` and
+ * `PUT|DELETE /users/{id}/roles/admin`. Recent sign-in, confirmed; revoking one's own role is
+ * allowed, and its confirmation says the console is lost at once.
+ */
+export const adminUserAdminRole = endpoint(
+  consoleForm('admin.user.role')
+    .step(requireRecentAdminSignIn('change who is an admin'))
+    .step(findPathUser)
+    .step(requireConfirmation('users', describeRoleChange))
+    .recover(answerNotFound)
+    .respond(async ({ ctx, session, user, form }) => {
+      const grant = grantsAdmin(form);
+      const { changed } = await (grant ? grantAdminRole : revokeAdminRole)(ctx.store, ctx.clock, user.id);
+      await auditAction(ctx, session, grant ? 'admin.role_granted' : 'admin.role_revoked', { target_sub: user.id, role: 'admin', changed });
+      return backToUser(ctx, user.id, grant ? 'admin-granted' : 'admin-revoked');
     }),
 );
 
@@ -747,13 +856,75 @@ const SINCE: { value: string; label: string; ms: number | undefined }[] = [
   { value: 'month', label: 'Last 30 days', ms: 30 * 86_400_000 },
 ];
 
-/** The audit page's filters from the query, each bounded (never more than the form lets through). */
-function readAuditFilters(url: URL): AdminAuditFilters & { before: number | undefined } {
+/** The audit page's filters from the query, each bounded (never more than the form lets through), and its cursor. */
+function readAuditFilters(url: URL): AdminAuditFilters & { before: number | undefined; after: number | undefined } {
   const get = (name: string) => (url.searchParams.get(name) ?? '').trim().slice(0, 320);
+  const cursor = (name: string) => (/^[0-9]{1,15}$/.test(get(name)) ? Number(get(name)) : undefined);
   const since = SINCE.some((option) => option.value === get('since')) ? get('since') : '';
   const outcome = get('outcome') === 'success' || get('outcome') === 'failure' ? get('outcome') : '';
-  const before = /^[1-9][0-9]{0,15}$/.test(get('before')) ? Number(get('before')) : undefined;
-  return { since, type: get('type'), user: get('user'), client: get('client'), ip: get('ip'), outcome, before };
+  const before = cursor('before');
+  return {
+    since,
+    type: get('type'),
+    user: get('user'),
+    client: get('client'),
+    ip: get('ip'),
+    outcome,
+    before,
+    after: before === undefined ? cursor('after') : undefined,
+  };
+}
+
+/**
+ * The audit page's link for `filters` (the empty ones left out) at the page `cursor` names: also
+ * the "Audit events" links of the user and client pages.
+ */
+function auditLink(ctx: Pick<ServerContext, 'config'>, filters: Partial<AdminAuditFilters>, cursor?: { before: number } | { after: number }): string {
+  const params = new URLSearchParams(Object.entries(filters).filter(([, value]) => value !== ''));
+  if (cursor) for (const [name, value] of Object.entries(cursor)) params.set(name, String(value));
+  const query = params.toString();
+  return `${pathTo(ctx, 'adminAudit')}${query ? `?${query}` : ''}`;
+}
+
+/**
+ * Who the events of a page are about, each user and client read once (a page names few): their
+ * username and page, their name and page (a built-in pseudo-client by its label, "Admin console").
+ * A sub no user has now (removed, or a client's) is left out.
+ */
+async function auditNames(ctx: Pick<ServerContext, 'config' | 'store'>, events: AuditEventRecord[]) {
+  const read = async <T>(ids: (string | null)[], get: (id: string) => Promise<T | undefined>): Promise<Map<string, T>> => {
+    const found = new Map<string, T>();
+    const unique = [...new Set(ids.filter((id): id is string => id !== null))];
+    await Promise.all(
+      unique.map(async (id) => {
+        const record = await get(id);
+        if (record !== undefined) found.set(id, record);
+      }),
+    );
+    return found;
+  };
+  const [users, clients] = await Promise.all([
+    read(
+      events.map((event) => event.subject),
+      (sub) => ctx.store.users.get(sub),
+    ),
+    read(
+      events.map((event) => event.clientId).filter((clientId) => clientId === null || !isBuiltInClient(clientId)),
+      (clientId) => ctx.store.clients.get(clientId),
+    ),
+  ]);
+  return {
+    user: (sub: string | null) => {
+      const user = sub === null ? undefined : users.get(sub);
+      return user ? { user: { username: user.username, href: userPath(ctx, user.id) } } : {};
+    },
+    client: (clientId: string | null) => {
+      const builtIn = clientId === null ? undefined : builtInLabel(clientId);
+      if (builtIn) return { client: { name: builtIn } };
+      const client = clientId === null ? undefined : clients.get(clientId);
+      return client ? { client: { name: client.clientName, href: clientPath(ctx, client.clientId) } } : {};
+    },
+  };
 }
 
 /** An event's details as `key=value` pairs (values as JSON when not strings). */
@@ -767,9 +938,9 @@ function detailsText(details: Record<string, unknown>): string {
 async function auditPage(input: ConsoleInput, verification?: { ok: boolean; message: string }): Promise<Response> {
   const { ctx, request } = input;
   const url = new URL(request.url);
-  const { before, ...filters } = readAuditFilters(url);
+  const { before, after, ...filters } = readAuditFilters(url);
   const sinceMs = SINCE.find((option) => option.value === filters.since)?.ms;
-  const { events, nextBefore } = await searchAuditEvents(ctx.store, {
+  const { events, nextBefore, newerAfter } = await searchAuditEvents(ctx.store, {
     ...(sinceMs !== undefined ? { from: ctx.clock.now() - sinceMs } : {}),
     ...(filters.type ? { types: [filters.type] } : {}),
     ...(filters.user ? { subject: await auditSubjectOf(ctx.store, filters.user) } : {}),
@@ -777,14 +948,10 @@ async function auditPage(input: ConsoleInput, verification?: { ok: boolean; mess
     ...(filters.ip ? { ip: filters.ip } : {}),
     ...(filters.outcome ? { outcome: filters.outcome as 'success' | 'failure' } : {}),
     ...(before !== undefined ? { before } : {}),
+    ...(after !== undefined ? { after } : {}),
     limit: AUDIT_PAGE_SIZE,
   });
-  const linkWith = (cursor: number | undefined): string => {
-    const params = new URLSearchParams(Object.entries(filters).filter(([, value]) => value !== ''));
-    if (cursor !== undefined) params.set('before', String(cursor));
-    const query = params.toString();
-    return `${pathTo(ctx, 'adminAudit')}${query ? `?${query}` : ''}`;
-  };
+  const names = await auditNames(ctx, events);
   return consoleHtml(ctx, (nonce) =>
     renderAdminAuditPage({
       ...consoleBase(input, 'audit'),
@@ -799,12 +966,14 @@ async function auditPage(input: ConsoleInput, verification?: { ok: boolean; mess
         type: event.type,
         outcome: event.outcome,
         subject: event.subject,
+        ...names.user(event.subject),
         clientId: event.clientId,
+        ...names.client(event.clientId),
         ip: event.ip,
         details: detailsText(event.details),
       })),
-      ...(before !== undefined ? { newer: linkWith(undefined) } : {}),
-      ...(nextBefore !== undefined ? { older: linkWith(nextBefore) } : {}),
+      ...(newerAfter !== undefined ? { newer: auditLink(ctx, filters, { after: newerAfter }) } : {}),
+      ...(nextBefore !== undefined ? { older: auditLink(ctx, filters, { before: nextBefore }) } : {}),
       ...(verification ? { verification } : {}),
     }),
   );

@@ -219,6 +219,29 @@ export class RateLimits {
   }
 
   /**
+   * What `limiter` has counted under `key` in its current window, without spending anything
+   * (rate-limiter-flexible's `get`): `count` points of `points`, and `retryAfterSeconds` when
+   * it refuses now (its next point would be refused, or it is locked out); `count` 0 when nothing
+   * is counted. With Redis, rejects as {@link consume} does when Redis cannot answer.
+   *
+   * @example
+   * const state = await limits.peek('signInPerAccount', accountKey(user.id, generation));
+   * if (state?.retryAfterSeconds) console.log('throttled for', state.retryAfterSeconds, 's');
+   */
+  async peek(limiter: LimiterName, key: string): Promise<{ count: number; points: number; retryAfterSeconds: number | undefined }> {
+    const rateLimiter = this.#limiters[limiter];
+    const counted = await rateLimiter.get(key);
+    if (!counted || counted.consumedPoints <= 0) return { count: 0, points: rateLimiter.points, retryAfterSeconds: undefined };
+    // At the limit the next point is refused (a refused point is given back, so the count stays there).
+    const refusing = counted.consumedPoints >= rateLimiter.points;
+    return {
+      count: counted.consumedPoints,
+      points: rateLimiter.points,
+      retryAfterSeconds: refusing ? Math.max(1, Math.ceil(counted.msBeforeNext / 1000)) : undefined,
+    };
+  }
+
+  /**
    * Whether an audit event of `kind` about `key` may be recorded now: at most 10 a minute for each,
    * in this process. For events a flood would otherwise repeat endlessly (refusals, unknown clients).
    */

@@ -58,3 +58,26 @@ export function failureDelayMs(reservation: Reservation): number {
   const failures = Math.max(reservation.count('signInPerAccountIp'), reservation.count('signInPerAccount'), 1);
   return Math.min(MAX_DELAY_MS, FIRST_DELAY_MS * 2 ** (failures - 1));
 }
+
+/** What {@link accountSignInState} reads: the account's failed sign-ins counted from every address. */
+export interface AccountSignInState {
+  /** Failed password attempts counted in the current window (`signInPerAccount`; known browsers are not counted). */
+  failures: number;
+  /** How many the window allows before new browsers are refused. */
+  budget: number;
+  /** Set while password sign-ins from browsers new to the account are refused: seconds until they are taken again. */
+  throttledForSeconds: number | undefined;
+}
+
+/**
+ * The per-account sign-in throttle of a user as it stands, read without spending an attempt (the
+ * admin console's user page). Only the account-wide counter can be read: the lockouts of
+ * `signInPerAccountIp` are kept per account and address, and no address is known to look them up
+ * under (`login.failed` events do not record the account).
+ * `unlockUser` ends both.
+ */
+export async function accountSignInState(ctx: Pick<ServerContext, 'limits' | 'store'>, userId: string): Promise<AccountSignInState> {
+  const key = accountKey(userId, await signInGeneration(ctx.store, userId));
+  const counted = await ctx.limits.peek('signInPerAccount', key);
+  return { failures: counted.count, budget: counted.points, throttledForSeconds: counted.retryAfterSeconds };
+}

@@ -955,6 +955,16 @@ export function describeStoreContract(name: string, factory: (clock: Clock) => P
         expect(await store.audit.query({ limit: 0 })).toEqual([]);
       });
 
+      it('query pages back up with afterSeq: the limit events just above it, newest first', async () => {
+        const stored = await appendSample();
+        expect(seqs(await store.audit.query({ limit: 3, afterSeq: 3 }))).toEqual([6, 5, 4]);
+        expect(seqs(await store.audit.query({ limit: 3, afterSeq: 0 }))).toEqual([3, 2, 1]);
+        expect(seqs(await store.audit.query({ limit: 100, afterSeq: 7 }))).toEqual(seqs(stored.slice(7).reverse()));
+        expect(await store.audit.query({ limit: 100, afterSeq: stored.at(-1)!.seq })).toEqual([]);
+        expect(seqs(await store.audit.query({ limit: 2, afterSeq: 1, beforeSeq: 4 }))).toEqual([3, 2]);
+        expect(seqs(await store.audit.query({ limit: 1, ip: '198.51.100.2', afterSeq: 2 }))).toEqual([5]);
+      });
+
       it('query matches every filter given: time range (to exclusive), types, subject, client, address, outcome', async () => {
         await appendSample();
         expect(seqs(await store.audit.query({ limit: 100, from: T0 + 60_000, to: T0 + 120_000 }))).toEqual([6, 5, 4]);

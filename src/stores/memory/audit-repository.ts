@@ -85,6 +85,14 @@ export class MemoryAuditRepository implements AuditRepository {
     const firstSeq = this.#events[this.#first]?.seq ?? 0;
     let start = this.#events.length - 1;
     if (query.beforeSeq !== undefined) start = Math.min(start, this.#first + Math.ceil(query.beforeSeq) - 1 - firstSeq);
+    if (query.afterSeq !== undefined) {
+      // The page just above `afterSeq`: read upwards from it, then turned newest first.
+      for (let i = this.#first + Math.max(0, Math.floor(query.afterSeq) - firstSeq + 1); i <= start && found.length < query.limit; i += 1) {
+        const event = this.#events[i]!;
+        if (matches(event)) found.push(copy(event));
+      }
+      return found.reverse();
+    }
     for (let i = start; i >= this.#first && found.length < query.limit; i -= 1) {
       const event = this.#events[i]!;
       if (matches(event)) found.push(copy(event));

@@ -108,7 +108,13 @@ export class SqlAuditRepository implements AuditRepository {
     const limit = checkedLimit(query.limit);
     if (query.types?.length === 0) return [];
     // Each filter an equality or a range the indexes of 0005 serve, read newest first by `seq`.
-    let select = this.#ctx.db.selectFrom('audit_events').selectAll().orderBy('seq', 'desc').limit(limit);
+    // With `afterSeq`, the page just above it: read upwards, then turned newest first.
+    const upwards = query.afterSeq !== undefined;
+    let select = this.#ctx.db
+      .selectFrom('audit_events')
+      .selectAll()
+      .orderBy('seq', upwards ? 'asc' : 'desc')
+      .limit(limit);
     if (query.from !== undefined) select = select.where('time', '>=', query.from);
     if (query.to !== undefined) select = select.where('time', '<', query.to);
     if (query.types !== undefined) select = select.where('type', 'in', [...query.types]);
@@ -117,7 +123,9 @@ export class SqlAuditRepository implements AuditRepository {
     if (query.ip !== undefined) select = select.where('ip', '=', query.ip);
     if (query.outcome !== undefined) select = select.where('outcome', '=', query.outcome);
     if (query.beforeSeq !== undefined) select = select.where('seq', '<', query.beforeSeq);
-    return (await select.execute()).map(fromRow);
+    if (query.afterSeq !== undefined) select = select.where('seq', '>', query.afterSeq);
+    const found = (await select.execute()).map(fromRow);
+    return upwards ? found.reverse() : found;
   }
 
   async counts(query: AuditCountsQuery): Promise<AuditCount[]> {

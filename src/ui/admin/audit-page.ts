@@ -1,4 +1,4 @@
-import { html, type HtmlValue } from '../escape.js';
+import { html, type HtmlValue, type SafeHtml } from '../escape.js';
 import { submitButton, textField } from '../form.js';
 import { adminTable, pager, renderAdminPage, type AdminPageBase } from './layout.js';
 
@@ -10,7 +10,11 @@ export interface AdminAuditRow {
   type: string;
   outcome: 'success' | 'failure';
   subject: string | null;
+  /** The subject's username and page, when the subject is a user who still exists. */
+  user?: { username: string; href: string };
   clientId: string | null;
+  /** The client's name and page, when the client still exists; a built-in one ("Admin console") has no page. */
+  client?: { name: string; href?: string };
   ip: string | null;
   /** Its details as `key=value` pairs. */
   details: string;
@@ -49,6 +53,20 @@ function select(id: string, label: string, value: string, options: { value: stri
   )}</select></div>`;
 }
 
+/** An event type that may break only after a `.` or `_` (`admin.user_<wbr>factors_<wbr>reset`), never inside a word. */
+function eventTypeHtml(type: string): SafeHtml {
+  const parts = type.split(/(?<=[._])/);
+  return html`<code class="event-type">${parts.map((part, index) => html`${index > 0 && html`<wbr>`}${part}`)}</code>`;
+}
+
+/** Who an event is about: the user (linked) and the client (by name, linked), else their ids. */
+function whoHtml(event: AdminAuditRow): HtmlValue {
+  const user = event.user ? html`<a href="${event.user.href}">${event.user.username}</a>` : html`<code>${event.subject}</code>`;
+  const { client: named } = event;
+  const client = named ? (named.href ? html`<a href="${named.href}">${named.name}</a>` : named.name) : html`<code>${event.clientId}</code>`;
+  return html`${event.subject && html`<span>user ${user}</span>`}${event.clientId && html`<span class="cell-meta">client ${client}</span>`}`;
+}
+
 /** The audit log: filters (time range, type, user, client, address, outcome), the events newest first, older/newer, and "Verify chain". */
 export function renderAdminAuditPage(view: AdminAuditView): string {
   const { filters } = view;
@@ -56,8 +74,8 @@ export function renderAdminAuditPage(view: AdminAuditView): string {
     textField({ id, name: id, label, type: 'text', autocomplete: 'off', value: filters[id], optional: true, maxLength: 320 });
   const rows = view.events.map((event) => [
     html`<span class="nowrap">${event.time}</span><span class="cell-meta">#${String(event.seq)}</span>`,
-    html`<code>${event.type}</code>${event.outcome === 'failure' && html`<span class="cell-meta warning">failure</span>`}`,
-    html`${event.subject && html`<span>user <code>${event.subject}</code></span>`}${event.clientId && html`<span class="cell-meta">client <code>${event.clientId}</code></span>`}`,
+    html`${eventTypeHtml(event.type)}${event.outcome === 'failure' && html`<span class="cell-meta warning">failure</span>`}`,
+    whoHtml(event),
     event.ip ?? '—',
     html`<code>${event.details}</code>`,
   ]);
@@ -79,6 +97,6 @@ export function renderAdminAuditPage(view: AdminAuditView): string {
     )}${submitButton({ label: 'Filter', variant: 'primary', className: 'button-small' })}</form>
 <p class="section-actions section-actions-start"><a class="button button-secondary button-small" href="${view.verify}">Verify chain</a></p>
 ${adminTable('Audit events, newest first', ['When', 'Event', 'Who', 'Address', 'Details'], rows, 'No event matches.')}
-${pager(view.newer ? { href: view.newer, label: 'Newest events' } : undefined, view.older ? { href: view.older, label: 'Older events' } : undefined)}`,
+${pager(view.newer ? { href: view.newer, label: 'Newer events' } : undefined, view.older ? { href: view.older, label: 'Older events' } : undefined)}`,
   );
 }

@@ -138,6 +138,8 @@ export interface AdminClientView extends AdminPageBase {
   /** The redirect URIs as typed, after an error. */
   redirectUrisDraft?: string;
   actions: { redirectUris: string; rotateSecret: string; remove: string };
+  /** The audit log filtered to this client. */
+  auditEvents: string;
   back: string;
 }
 
@@ -155,6 +157,7 @@ export function renderAdminClientPage(view: AdminClientView): string {
     client.name,
     html`<p class="back-link"><a href="${view.back}">All clients</a></p>
 <dl class="facts"><dt>Client ID</dt><dd><code>${client.clientId}</code></dd><dt>Type</dt><dd>${client.type}</dd><dt>Grant types</dt><dd>${client.grantTypes.join(', ') || 'None'}</dd><dt>Scopes</dt><dd>${client.scope || 'None'}</dd><dt>Registered</dt><dd>${client.createdAt}</dd><dt>Changed</dt><dd>${client.updatedAt}</dd></dl>
+<p class="section-actions section-actions-start"><a class="button button-secondary button-small" href="${view.auditEvents}">Audit events</a></p>
 <section class="section" aria-labelledby="uris-title"><h2 id="uris-title">Redirect URIs</h2>${edit}</section>
 <section class="section-danger" aria-labelledby="danger-title"><h2 id="danger-title">Careful</h2><p class="section-lead">Each of these asks you to confirm first.</p><div class="row-buttons">${
       client.confidential && actionButton(view, actions.rotateSecret, 'Rotate secret', { variant: 'danger' })

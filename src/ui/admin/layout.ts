@@ -83,6 +83,7 @@ textarea.input{min-height:88px;resize:vertical;font-family:ui-monospace,SFMono-R
 .row-buttons form{margin:0}
 .table .button-small{min-height:32px}
 .verify-ok{color:var(--ok-text);font-weight:600}
+.event-type{overflow-wrap:normal}
 @media (max-width:479px){.facts{grid-template-columns:1fr;gap:0}.facts dd{margin-bottom:8px}}
 `;
 

@@ -6,7 +6,16 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { ROUTES } from '../../../src/server/routes.js';
-import { auditDetails, closeOutboxFlows, isLoginPage, RECENT_AUTH_SECONDS, settle, startOutboxFlow, type OutboxFlow } from '../../helpers/accounts.js';
+import {
+  auditDetails,
+  closeOutboxFlows,
+  isLoginPage,
+  linkHref,
+  RECENT_AUTH_SECONDS,
+  settle,
+  startOutboxFlow,
+  type OutboxFlow,
+} from '../../helpers/accounts.js';
 import { Browser, submitLogin, type Page, type TestUser } from '../../helpers/flow.js';
 import { expectMfaChallenge, factorContext, giveTotp, isMfaEnrolment, submitMfa, totpAt } from '../../helpers/mfa.js';
 import { parseForms } from '../../helpers/user-agent.js';
@@ -28,6 +37,8 @@ const CONSOLE_PATHS: { path: string; methods: ('GET' | 'POST')[] }[] = [
   { path: ROUTES.adminUserUnlock, methods: ['POST'] },
   { path: ROUTES.adminUserDisabled, methods: ['POST'] },
   { path: ROUTES.adminUserSessionsRevoke, methods: ['POST'] },
+  { path: ROUTES.adminUserFactorsReset, methods: ['POST'] },
+  { path: ROUTES.adminUserAdminRole, methods: ['POST'] },
   { path: ROUTES.adminUserDelete, methods: ['POST'] },
   { path: ROUTES.adminUserConsentRevoke, methods: ['POST'] },
   { path: ROUTES.adminKeys, methods: ['GET'] },
@@ -277,6 +288,82 @@ describe('users and keys', () => {
     expect((await flow.server.store.users.get(flow.users.alice.record.id))?.disabled).toBe(false);
   });
 
+  it('resets a user’s second factors after a confirmation, audited as the API records it', async () => {
+    const flow = await consoleFlow();
+    const { server, users, clock } = flow;
+    await giveTotp(factorContext(server.store, clock), users.bob.record.id);
+    const { browser } = await signInToConsole(flow, users.alice);
+    const bob = await browser.open(`/admin/users/${users.bob.record.id}`);
+    expect(bob.body).toContain('<dt>Second factors</dt><dd>1</dd>');
+    const confirm = await browser.submit(bob, {}, { actionPart: '/factors/reset' });
+    expect(confirm.body).toContain('<h1>Reset the second factors of bob?</h1>');
+    expect(await server.store.factors.listByUser(users.bob.record.id)).not.toEqual([]);
+    const reset = await browser.submit(confirm, {}, { actionPart: '/factors/reset' });
+    expect(reset.body).toContain('Second factors removed');
+    expect(reset.body).toContain('<dt>Second factors</dt><dd>0</dd>');
+    expect(await server.store.factors.listByUser(users.bob.record.id)).toEqual([]);
+    const events = (await server.store.audit.list({ type: 'admin.user_factors_reset' })).map(({ subject, details }) => ({ subject, details }));
+    expect(events).toEqual([{ subject: users.alice.record.id, details: { target_sub: users.bob.record.id, removed: expect.any(Number), via: 'console' } }]);
+  });
+
+  it('grants the admin role after a confirmation; revoking one’s own warns that the console is lost, and the next page is the 403', async () => {
+    const flow = await consoleFlow();
+    const { server, users } = flow;
+    const { browser } = await signInToConsole(flow, users.alice);
+    const bob = await browser.open(`/admin/users/${users.bob.record.id}`);
+    const grant = await browser.submit(bob, {}, { actionPart: '/roles/admin' });
+    expect(grant.body).toContain('<h1>Make bob an admin?</h1>');
+    expect((await server.store.users.get(users.bob.record.id))?.roles).toEqual([]);
+    const granted = await browser.submit(grant, {}, { actionPart: '/roles/admin' });
+    expect(granted.body).toContain('This user now holds the admin role.');
+    expect((await server.store.users.get(users.bob.record.id))?.roles).toEqual(['admin']);
+    expect(await auditDetails(flow, 'admin.role_granted')).toEqual([{ target_sub: users.bob.record.id, role: 'admin', changed: true, via: 'console' }]);
+
+    const self = await browser.open(`/admin/users/${users.alice.record.id}`);
+    expect(self.body).not.toContain('Delete user');
+    const revoke = await browser.submit(self, {}, { actionPart: '/roles/admin' });
+    expect(revoke.body).toContain('<h1>Remove your own admin role?</h1>');
+    expect(revoke.body).toContain('You lose access to this admin console at once');
+    const after = await browser.submit(revoke, {}, { actionPart: '/roles/admin' });
+    expect(after.status).toBe(403);
+    expect(after.body).toContain('only for administrators');
+    expect((await server.store.users.get(users.alice.record.id))?.roles).toEqual([]);
+    const revoked = (await server.store.audit.list({ type: 'admin.role_revoked' }))[0];
+    expect(revoked).toMatchObject({
+      subject: users.alice.record.id,
+      details: { target_sub: users.alice.record.id, role: 'admin', changed: true, via: 'console' },
+    });
+  });
+
+  it('changing a role needs a recent sign-in', async () => {
+    const flow = await consoleFlow();
+    const { browser } = await signInToConsole(flow, flow.users.alice);
+    const bob = await browser.open(`/admin/users/${flow.users.bob.record.id}`);
+    flow.clock.advance((RECENT_AUTH_SECONDS + 60) * 1000);
+    const reauth = await browser.submit(bob, { confirm: 'yes' }, { actionPart: '/roles/admin' });
+    expect(reauth.status).toBe(403);
+    expect(reauth.body).toContain('To change who is an admin, please sign in again first.');
+    expect((await flow.server.store.users.get(flow.users.bob.record.id))?.roles).toEqual([]);
+  });
+
+  it('shows whether sign-in is throttled for the user, without spending an attempt, until unlocked', async () => {
+    const flow = await consoleFlow({ protection: { rateLimits: { signInPerAccount: { points: 2, seconds: 900 } } } });
+    const { server, users } = flow;
+    const { browser } = await signInToConsole(flow, users.alice);
+    const state = async () => /id="sign-in-state">(.*?)<\/dd>/.exec((await browser.open(`/admin/users/${users.bob.record.id}`)).body)?.[1];
+    expect(await state()).toBe('Not throttled: no failed sign-in counted.');
+    const attacker = new Browser(server);
+    await submitLogin(attacker, await attacker.open('/account'), users.bob, 'wrong password');
+    expect(await state()).toBe('Not throttled: 1 of 2 failed sign-ins allowed in the window.');
+    expect(await state()).toBe('Not throttled: 1 of 2 failed sign-ins allowed in the window.'); // reading spends nothing
+    await submitLogin(attacker, await attacker.open('/account'), users.bob, 'wrong password');
+    expect(await state()).toMatch(
+      /^<span class="warning">Throttled:<\/span> 2 failed sign-ins; from browsers new to this account, sign-ins are refused for 1[45] minutes more\.$/,
+    );
+    await browser.submit(await browser.open(`/admin/users/${users.bob.record.id}`), {}, { actionPart: '/unlock' });
+    expect(await state()).toBe('Not throttled: no failed sign-in counted.');
+  });
+
   it('rotates the signing keys after a confirmation', async () => {
     const flow = await consoleFlow();
     const { browser } = await signInToConsole(flow, flow.users.alice);
@@ -308,6 +395,42 @@ describe('dashboard and audit log', () => {
     expect(total(second, 'failures')).toBe(total(first, 'failures') + 1);
     expect(total(second, 'signIns')).toBe(total(first, 'signIns') + 1);
     expect(second.body).toContain('<title id="signIns-title">Sign-ins</title>');
+  });
+
+  it('names the users and clients of the audit log, breaks event types only after . or _, and pages older and newer', async () => {
+    const flow = await consoleFlow();
+    const { browser } = await signInToConsole(flow, flow.users.alice);
+    const alice = await browser.open(`/admin/users/${flow.users.alice.record.id}`);
+    const own = await browser.open(linkHref(alice, 'Audit events'));
+    expect(new URL(own.url).searchParams.get('user')).toBe(flow.users.alice.record.id);
+    expect(own.body).toContain(`user <a href="/admin/users/${flow.users.alice.record.id}">alice</a>`);
+    expect(own.body).toContain('<code class="event-type">mfa.<wbr>succeeded</code>');
+    expect(own.body).toContain('<span class="cell-meta">client Admin console</span>');
+    const batch = await flow.server.register();
+    await flow.server.issueToken(batch);
+    await settle();
+    const client = await browser.open(`/admin/clients/${batch.clientId}`);
+    const ofClient = await browser.open(linkHref(client, 'Audit events'));
+    expect(new URL(ofClient.url).searchParams.get('client')).toBe(batch.clientId);
+    const name = (await flow.server.store.clients.get(batch.clientId))!.clientName;
+    expect(ofClient.body).toContain(`client <a href="/admin/clients/${batch.clientId}">${name}</a>`);
+    expect(ofClient.body).toContain('token.<wbr>issued');
+
+    // 55 events of one type: a full page of 50, then 5 older; Newer leads back to the first page.
+    for (let i = 0; i < 55; i += 1) await browser.open('/admin/audit/verify');
+    await settle();
+    const seqs = (page: Page) => [...page.body.matchAll(/<span class="cell-meta">#(\d+)<\/span>/g)].map((match) => Number(match[1]));
+    const first = await browser.open('/admin/audit?type=admin.audit_verified');
+    expect(first.body).toContain('<code class="event-type">admin.<wbr>audit_<wbr>verified</code>');
+    expect(seqs(first)).toHaveLength(50);
+    expect(first.body).not.toContain('Newer events');
+    const older = await browser.open(linkHref(first, 'Older events'));
+    expect(seqs(older)).toHaveLength(5);
+    expect(Math.max(...seqs(older))).toBeLessThan(Math.min(...seqs(first)));
+    expect(older.body).not.toContain('Older events');
+    const newer = await browser.open(linkHref(older, 'Newer events'));
+    expect(seqs(newer)).toEqual(seqs(first));
+    expect(new URL(newer.url).searchParams.get('type')).toBe('admin.audit_verified');
   });
 
   it('filters the audit log and verifies the chain', async () => {
