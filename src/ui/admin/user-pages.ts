@@ -120,14 +120,15 @@ function signInState(signIn: AdminUserView['signIn']): HtmlValue {
 /** A user: profile, status, roles, factors; unlock, disable or enable, their sessions and consents; the dangerous actions. */
 export function renderAdminUserPage(view: AdminUserView): string {
   const { user, actions } = view;
+  // Named apart from their sections' headings: two regions of one name break landmark-unique.
   const sessions = adminTable(
-    'Sessions',
+    `Sessions of ${user.username}`,
     ['Signed in', 'How', 'Device', 'Address'],
     view.sessions.map((session) => [session.signedInAt, session.methods, session.device ?? 'Unknown', session.address ?? '—']),
     'Not signed in anywhere.',
   );
   const consents = adminTable(
-    'Applications allowed',
+    `Applications ${user.username} allowed`,
     ['Application', 'Access', 'Allowed', ''],
     view.consents.map((consent) => [
       consent.client,
