@@ -1,3 +1,4 @@
+import { holdsAdminRole } from '../admin-api/admin-scopes.js';
 import type { ServerContext } from '../context.js';
 import type { EndpointInput } from '../http/endpoint.js';
 import type { FormParams } from '../http/form.js';
@@ -74,11 +75,12 @@ async function requireConsoleSession({ ctx, request }: Pick<EndpointInput, 'ctx'
 }
 
 /**
- * The user holds the `admin` role and is not disabled (a disabled user's session does not load at
- * all: see `loadSession`); otherwise the one 403 page of the console.
+ * The user holds the `admin` role and is not disabled ({@link holdsAdminRole}, the admin API's own
+ * check; a disabled user's session does not load at all: see `loadSession`); otherwise the one 403
+ * page of the console.
  */
 function requireAdminRole({ ctx, session }: { ctx: Pick<ServerContext, 'config'> } & ConsoleSession): Response | undefined {
-  if (session.user.roles.includes('admin') && !session.user.disabled) return undefined;
+  if (holdsAdminRole(session.user)) return undefined;
   return errorPage(ctx, 403, 'Not allowed', 'The admin console is only for administrators. Ask one to give your account the admin role if you need it.');
 }
 
