@@ -2,20 +2,11 @@ import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { createMemoryStore } from '../../stores/memory/index.js';
 import { StoreConflictError, type UserRecord } from '../../stores/contract.js';
+import { makeUser } from '../../stores/contract-suite/records.js';
 import { createWithUsernameFor } from './usernames.js';
 
-const userOf = (username: string, email: string | null): UserRecord => ({
-  id: randomUUID(),
-  username,
-  email,
-  emailVerified: true,
-  passwordHash: null,
-  profile: {},
-  disabled: false,
-  roles: [],
-  createdAt: 0,
-  updatedAt: 0,
-});
+const userOf = (username: string, email: string | null): UserRecord =>
+  makeUser({ id: randomUUID(), username, email, passwordHash: null, profile: {}, createdAt: 0, updatedAt: 0 });
 
 /** Creates the account of `email` with the username it is given, and returns that username. */
 const create = (store: ReturnType<typeof createMemoryStore>, email: string) =>

@@ -7,6 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ClientRecord, ConsentRecord, MfaFactorRecord, UserRecord } from '../../stores/contract.js';
 import { createMemoryStore } from '../../stores/memory/index.js';
+import { makeUser } from '../../stores/contract-suite/records.js';
 import type { AuthorizationRequest } from '../authorize/request.js';
 import type { ServerContext } from '../context.js';
 import type { MfaRequirement } from '../mfa/policy.js';
@@ -34,18 +35,7 @@ function authorizationRequest(overrides: Partial<AuthorizationRequest> = {}): Au
 }
 
 function user(id: string): UserRecord {
-  return {
-    id,
-    username: id,
-    email: `${id}@example.com`,
-    emailVerified: true,
-    passwordHash: null,
-    profile: {},
-    disabled: false,
-    roles: [],
-    createdAt: 0,
-    updatedAt: 0,
-  };
+  return makeUser({ id, username: id, email: `${id}@example.com`, passwordHash: null, profile: {}, createdAt: 0, updatedAt: 0 });
 }
 
 /** A session of `sub`, signed in `age` seconds ago with `amr`; `admin`: the user holds the admin role. */
