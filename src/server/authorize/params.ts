@@ -36,6 +36,7 @@ export interface Checked {
   maxAge: number | undefined;
   hintedSub: string | undefined;
   essentialAcr: string[] | undefined;
+  resources: string[];
 }
 
 const words = (value: string | undefined): string[] => (value ?? '').split(' ').filter(Boolean);
@@ -60,6 +61,7 @@ export function buildAuthorizationRequest(c: Checked): { authorization: Authoriz
       acrValues: words(params.get('acr_values')),
       ...(c.essentialAcr !== undefined ? { essentialAcr: c.essentialAcr } : {}),
       uiLocales: words(params.get('ui_locales')),
+      ...(c.resources.length > 0 ? { resources: c.resources } : {}),
     },
   };
 }
