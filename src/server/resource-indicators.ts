@@ -15,6 +15,9 @@ export function audienceDefaults(ctx: Pick<ServerContext, 'config'>): AudienceDe
   return { defaultAudience: ctx.config.tokens.defaultAudience, issuer: ctx.config.issuer };
 }
 
+const MAX_RESOURCES = 10;
+const MAX_RESOURCE_LENGTH = 2048;
+
 /**
  * The RFC 8707 `resource` values of a request, checked, each once. Each must be an absolute URI
  * without a fragment (§2) that the server knows and the client may have a token for:
@@ -28,6 +31,11 @@ export function audienceDefaults(ctx: Pick<ServerContext, 'config'>): AudienceDe
  * normalisation: `https://api.example` and `https://api.example/` are two resources.
  */
 export async function checkResources(ctx: Pick<ServerContext, 'config' | 'store'>, resources: readonly string[], client: ClientRecord): Promise<string[]> {
+  // Bounded, as every parameter is: the interaction and the grant keep them.
+  if (resources.length > MAX_RESOURCES) throw new OAuthError('invalid_target', `at most ${MAX_RESOURCES} resource values are accepted`);
+  if (resources.some((resource) => resource.length > MAX_RESOURCE_LENGTH)) {
+    throw new OAuthError('invalid_target', `a resource value is longer than ${MAX_RESOURCE_LENGTH} characters`);
+  }
   for (const resource of resources) {
     if (!URL.canParse(resource) || resource.includes('#')) {
       throw new OAuthError('invalid_target', 'resource must be an absolute URI without a fragment (RFC 8707 section 2)');
