@@ -78,7 +78,13 @@ describe('checkResources: which resources a client may name', () => {
 
   it('refuses more than 10 resources, or one longer than 2048 characters', async () => {
     const ctx = await server();
-    await expect(checkResources(ctx, Array.from({ length: 11 }, () => ISSUER), registered)).rejects.toThrow('at most 10 resource values are accepted');
+    await expect(
+      checkResources(
+        ctx,
+        Array.from({ length: 11 }, () => ISSUER),
+        registered,
+      ),
+    ).rejects.toThrow('at most 10 resource values are accepted');
     await expect(checkResources(ctx, [`${API}/${'a'.repeat(2048)}`], registered)).rejects.toThrow('a resource value is longer than 2048 characters');
   });
 

@@ -30,7 +30,10 @@ describe('resolveAudience (RFC 8707 §2; RFC 9068 §4 for UserInfo)', () => {
     { name: 'two resources, repeated: each once', resources: [API, OTHER, API], defaultAudience: ISSUER, scope: [], audience: [API, OTHER] },
     { name: 'the default audience named as resource', resources: [ISSUER], defaultAudience: ISSUER, scope: ['openid'], audience: [ISSUER] },
   ];
-  const server = (defaultAudience: string) => ({ config: { issuer: ISSUER, tokens: { defaultAudience } } as ServerContext['config'], store: createMemoryStore() });
+  const server = (defaultAudience: string) => ({
+    config: { issuer: ISSUER, tokens: { defaultAudience } } as ServerContext['config'],
+    store: createMemoryStore(),
+  });
   it.each(cases)('$name', async ({ resources, defaultAudience, scope, audience }) => {
     expect(await resolveAudience(server(defaultAudience), client, { requested: resources, scope })).toEqual(audience);
   });

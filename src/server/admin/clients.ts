@@ -1,6 +1,14 @@
 import { randomToken } from '../../core/encoding.js';
 import type { SecretKeys } from '../../core/secret.js';
-import { StoreConflictError, type ClientAuthMethod, type ClientRecord, type GrantType, type ListOptions, type SigningAlg, type Store } from '../../stores/contract.js';
+import {
+  StoreConflictError,
+  type ClientAuthMethod,
+  type ClientRecord,
+  type GrantType,
+  type ListOptions,
+  type SigningAlg,
+  type Store,
+} from '../../stores/contract.js';
 import { CLIENT_SECRET_PURPOSE } from '../client-auth.js';
 import { isValidScopeToken } from '../scope.js';
 import { AdminInputError, AdminNotFoundError } from './input-error.js';

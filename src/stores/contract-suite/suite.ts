@@ -122,7 +122,10 @@ export function describeStoreContract(name: string, factory: (clock: Clock) => P
         // Another client cannot claim a served resource, by creation or by update; nothing changes.
         await expectConflict(store.clients.create(makeClient({ clientId: 'rival', servedResources: [api] })), 'servedResources');
         expect(await store.clients.get('rival')).toBeUndefined();
-        await expectConflict(store.clients.update(makeClient({ clientId: 'app', clientName: 'Changed', servedResources: ['https://new.example', api] })), 'servedResources');
+        await expectConflict(
+          store.clients.update(makeClient({ clientId: 'app', clientName: 'Changed', servedResources: ['https://new.example', api] })),
+          'servedResources',
+        );
         expect((await store.clients.get('app'))?.clientName).toBe('Example App');
         expect(await store.clients.findByServedResource('https://new.example')).toBeUndefined();
         // An update replaces what the client serves; a deletion frees it.

@@ -7,6 +7,8 @@ import type { ClientsTable, Database } from './schema.js';
 import { statement } from './statements.js';
 
 type ClientData = Omit<ClientRecord, 'clientId' | 'clientSecretHash' | 'createdAt' | 'updatedAt'>;
+/** `data` as read: rows written before migration 0008 have no `servedResources`. */
+type StoredClientData = Omit<ClientData, 'servedResources'> & Partial<Pick<ClientData, 'servedResources'>>;
 
 /** A clash on `client_resources`' key is a served resource taken; any other, the client id. */
 const conflictField = (constraint: string): string => (constraint.includes('client_resources') ? 'servedResources' : 'clientId');
@@ -97,7 +99,7 @@ function toRow(client: ClientRecord) {
 }
 
 function fromRow(row: Selectable<ClientsTable>): ClientRecord {
-  const data = JSON.parse(row.data) as ClientData;
+  const data = JSON.parse(row.data) as StoredClientData;
   return {
     clientId: row.client_id,
     clientSecretHash: row.client_secret_hash,
