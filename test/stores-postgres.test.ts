@@ -24,6 +24,7 @@ const suffix = unavailable === undefined ? '' : ` (skipped: PostgreSQL at ${POST
 const TABLES = [
   'artifacts',
   'audit_events',
+  'client_resources',
   'clients',
   'gatehouse_migration',
   'gatehouse_migration_lock',

@@ -46,6 +46,12 @@ export interface ClientRecord {
   resources: string[];
   /** A resource server may introspect any token; other clients only tokens issued to themselves. */
   isResourceServer: boolean;
+  /**
+   * The resource identifiers (RFC 8707 §2; the `resource` of its RFC 9728 metadata) this client
+   * serves as a resource server: the server knows them, so any client may ask for a token whose
+   * audience is one of them. Each is served by at most one client. Empty for other clients.
+   */
+  servedResources: string[];
   /** Extension metadata (logo, policies, ...) kept verbatim. */
   extra: Record<string, Json>;
   createdAt: number;
@@ -235,6 +241,10 @@ export interface ListOptions {
 }
 
 export interface ClientRepository {
+  /**
+   * Throws {@link StoreConflictError} with `field: 'clientId'` when the id is taken, or
+   * `'servedResources'` when another client serves one of its resources (so does `update`).
+   */
   create(client: ClientRecord): Promise<void>;
   get(clientId: string): Promise<ClientRecord | undefined>;
   /** Replaces the stored record (matched by `clientId`); returns false when it does not exist. */
@@ -242,6 +252,8 @@ export interface ClientRepository {
   delete(clientId: string): Promise<boolean>;
   /** Ordered by creation time, oldest first. */
   list(options?: ListOptions): Promise<ClientRecord[]>;
+  /** The resource server that serves `resource` (one of its {@link ClientRecord.servedResources}). */
+  findByServedResource(resource: string): Promise<ClientRecord | undefined>;
 }
 
 export interface UserRepository {

@@ -30,6 +30,12 @@ describe('renderConsentPage', () => {
     expect(items).toEqual(describeScopes(view.scopes).map((s) => ({ ...s, description: escapeHtml(s.description) })));
   });
 
+  it('names the resources the access is for, escaped, and nothing when the request named none', () => {
+    const limited = renderConsentPage({ ...view, resources: ['https://mcp.example/mcp', 'urn:example:<x>'] });
+    expect(limited).toContain('Only at <strong class="resource">https://mcp.example/mcp</strong>, <strong class="resource">urn:example:&lt;x&gt;</strong>.');
+    expect(html).not.toContain('Only at');
+  });
+
   it('offers Allow and Cancel as two submit buttons of one form', () => {
     expect(tags(html, 'form')).toHaveLength(1);
     const buttons = tags(html, 'button');

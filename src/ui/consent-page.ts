@@ -21,6 +21,8 @@ export interface ConsentPageView extends PageBase {
   account: AccountSummary;
   /** The requested scopes, as in the authorization request. */
   scopes: string[];
+  /** The resources (RFC 8707) the access is for, when the request named any: shown so the user sees which APIs. */
+  resources?: string[];
 }
 
 /**
@@ -34,6 +36,10 @@ export function renderConsentPage(view: ConsentPageView): string {
   // Showing where the app lives helps users spot a look-alike name.
   const origin = home !== undefined && host !== undefined && html`<p class="lead"><a href="${home}" target="_blank" rel="noopener noreferrer">${host}</a></p>`;
   const scopes = describeScopes(view.scopes).map(({ scope, description }) => html`<li data-scope="${scope}">${CHECK_ICON}<span>${description}</span></li>`);
+  const resources = view.resources ?? [];
+  const limitedTo =
+    resources.length > 0 &&
+    html`<p class="note resources">Only at ${resources.map((resource, index) => html`${index > 0 ? ', ' : ''}<strong class="resource">${resource}</strong>`)}.</p>`;
   const form = postForm({
     action: view.action,
     csrfToken: view.csrfToken,
@@ -47,6 +53,7 @@ export function renderConsentPage(view: ConsentPageView): string {
 <div class="body">${signedInAs(view.account)}
 <h2 class="section-title">This will allow ${client.name} to:</h2>
 <ul class="scopes">${scopes}</ul>
+${limitedTo}
 <p class="note">Only allow this if you trust ${client.name} with this information.</p>
 ${form}</div>`,
   );

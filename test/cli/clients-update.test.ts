@@ -82,10 +82,11 @@ describe('gatehouse clients update', () => {
       [['clients', 'update', clientId, '--redirect-uri', 'http://example.com/cb'], 1, /must use https/],
       [['clients', 'update', clientId, '--resource', 'http://127.0.0.1:4001/api#part'], 1, /absolute URI without a fragment/],
       [['clients', 'update', 'no-such-client', '--resource', 'http://127.0.0.1:4001/api'], 1, /no client with id "no-such-client"/],
+      [['clients', 'update', clientId, '--serves', 'https://mcp.example/mcp'], 1, /only a resource server serves resources/],
       [
         ['clients', 'update', clientId, '--resource', 'http://127.0.0.1:4001/api', '--scope', 'openid'],
         2,
-        /changes only --redirect-uri, --post-logout-redirect-uri and --resource, not --scope/,
+        /changes only --redirect-uri, --post-logout-redirect-uri, --resource and --serves, not --scope/,
       ],
     ];
     const results = await Promise.all(cases.map(([args]) => run(args)));
@@ -94,6 +95,21 @@ describe('gatehouse clients update', () => {
       expect(results[index]!.stderr, args.join(' ')).toMatch(message);
     });
     expect(await show()).toEqual(before);
+  }, 90_000);
+
+  it('registers a resource server with the resources it serves, each served by one client only', async () => {
+    const mcp = 'https://mcp.example/mcp';
+    const add = (name: string) => run(['clients', 'add', '--name', name, '--resource-server', '--serves', mcp, '--json']);
+    const server = await add('MCP server');
+    expect(server.code, server.stderr).toBe(0);
+    const serverId = parseJson<{ client_id: string; served_resources: string[] }>(server);
+    expect(serverId.served_resources).toEqual([mcp]);
+    const rival = await add('Rival');
+    expect(rival.code).toBe(1);
+    expect(rival.stderr).toMatch(/already served by another client/);
+    // Moved to another resource, the first is free again.
+    expect((await run(['clients', 'update', serverId.client_id, '--serves', 'https://mcp.example/v2'])).code).toBe(0);
+    expect((await add('Successor')).code).toBe(0);
   }, 90_000);
 
   it('is in the usage', async () => {

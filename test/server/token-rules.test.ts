@@ -4,7 +4,9 @@
  */
 import { describe, expect, it } from 'vitest';
 import { endedByTokensNotBefore, TOKENS_NOT_BEFORE, withTokensNotBefore } from '../../src/server/consent.js';
+import type { ServerContext } from '../../src/server/context.js';
 import { resolveAudience } from '../../src/server/resource-indicators.js';
+import { createMemoryStore } from '../../src/stores/memory/index.js';
 import { makeClient, makeConsent } from '../helpers/records.js';
 import { T0 } from '../helpers/fake-clock.js';
 
@@ -28,12 +30,16 @@ describe('resolveAudience (RFC 8707 §2; RFC 9068 §4 for UserInfo)', () => {
     { name: 'two resources, repeated: each once', resources: [API, OTHER, API], defaultAudience: ISSUER, scope: [], audience: [API, OTHER] },
     { name: 'the default audience named as resource', resources: [ISSUER], defaultAudience: ISSUER, scope: ['openid'], audience: [ISSUER] },
   ];
-  it.each(cases)('$name', ({ resources, defaultAudience, scope, audience }) => {
-    expect(resolveAudience(resources, client, { defaultAudience, issuer: ISSUER, scope })).toEqual(audience);
+  const server = (defaultAudience: string) => ({
+    config: { issuer: ISSUER, tokens: { defaultAudience } } as ServerContext['config'],
+    store: createMemoryStore(),
+  });
+  it.each(cases)('$name', async ({ resources, defaultAudience, scope, audience }) => {
+    expect(await resolveAudience(server(defaultAudience), client, { requested: resources, scope })).toEqual(audience);
   });
 
-  it.each(['https://unregistered.example', 'not a uri', `${API}#fragment`])('refuses %s with invalid_target', (resource) => {
-    expect(() => resolveAudience([resource], client, { defaultAudience: ISSUER, issuer: ISSUER, scope: [] })).toThrow(
+  it.each(['https://unregistered.example', 'not a uri', `${API}#fragment`])('refuses %s with invalid_target', async (resource) => {
+    await expect(resolveAudience(server(ISSUER), client, { requested: [resource], scope: [] })).rejects.toThrow(
       expect.objectContaining({ error: 'invalid_target' }),
     );
   });

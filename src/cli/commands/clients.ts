@@ -9,7 +9,7 @@ const CLIENTS_USAGE = `Usage:
   gatehouse clients list [--json]
   gatehouse clients show CLIENT_ID [--json]
   gatehouse clients update CLIENT_ID [--redirect-uri URI]... [--post-logout-redirect-uri URI]...
-                           [--resource URI]... [--json]
+                           [--resource URI]... [--serves URI]... [--json]
                         replaces each list given (all of it); the lists not given stay as they are
   gatehouse clients remove CLIENT_ID
   gatehouse clients rotate-secret CLIENT_ID [--json]
@@ -21,7 +21,7 @@ const CLIENTS_ADD_USAGE = `Usage:
   gatehouse clients add --name NAME [--redirect-uri URI]... [--post-logout-redirect-uri URI]...
                         [--grant TYPE]... [--scope "a b c"] [--resource URI]...
                         [--auth-method METHOD] [--id-token-alg ES256|RS256] [--resource-server]
-                        [--logo-uri URL] [--client-uri URL] [--require-mfa]
+                        [--serves URI]... [--logo-uri URL] [--client-uri URL] [--require-mfa]
                         [--allowed-ip CIDR]... [--json]
   --grant TYPE          authorization_code (users sign in; needs --redirect-uri), refresh_token,
                         client_credentials (a service acting for itself). Repeatable.
@@ -37,6 +37,11 @@ const CLIENTS_ADD_USAGE = `Usage:
   --redirect-uri URI    where users are sent back (https, or http on loopback); exact match.
   --id-token-alg ALG    ES256 (default) or RS256.
   --resource-server     it may introspect tokens (a confidential client).
+  --serves URI          with --resource-server: a resource identifier (RFC 8707) of the API it
+                        serves, such as https://mcp.example.com/mcp. Any client may then ask for
+                        tokens for it. Repeatable; each URI is served by one client only.
+  --resource URI        the resources it may ask tokens for. Default: the default audience and
+                        every resource a resource server serves.
   --allowed-ip CIDR     it may call the token, introspection and revocation endpoints only from
                         these addresses. Default: from anywhere.
   --require-mfa         its users must pass a second factor.
@@ -52,6 +57,7 @@ const OPTIONS = {
   'auth-method': { type: 'string' },
   'id-token-alg': { type: 'string' },
   'resource-server': { type: 'boolean', default: false },
+  serves: { type: 'string', multiple: true },
   'logo-uri': { type: 'string' },
   'client-uri': { type: 'string' },
   'require-mfa': { type: 'boolean', default: false },
@@ -90,6 +96,7 @@ export async function clientsCommand(args: string[], io: CliIo, warn: (message: 
           authMethod: values['auth-method'] as ClientAuthMethod | undefined,
           idTokenSignedResponseAlg: values['id-token-alg'] as SigningAlg | undefined,
           isResourceServer: values['resource-server'],
+          servedResources: values.serves,
           logoUri: values['logo-uri'],
           clientUri: values['client-uri'],
           requireMfa: values['require-mfa'],
@@ -114,7 +121,12 @@ export async function clientsCommand(args: string[], io: CliIo, warn: (message: 
         return 0;
       }
       case 'update': {
-        const changes = { redirectUris: values['redirect-uri'], postLogoutRedirectUris: values['post-logout-redirect-uri'], resources: values.resource };
+        const changes = {
+          redirectUris: values['redirect-uri'],
+          postLogoutRedirectUris: values['post-logout-redirect-uri'],
+          resources: values.resource,
+          servedResources: values.serves,
+        };
         printRecord(io, values.json, await admin.updateClient(requiredId(positionals), changes));
         return 0;
       }
@@ -144,7 +156,7 @@ function requiredId(positionals: string[]): string {
 }
 
 /** The flags of the lists `clients update` replaces. */
-const UPDATABLE = ['redirect-uri', 'post-logout-redirect-uri', 'resource'] as const;
+const UPDATABLE = ['redirect-uri', 'post-logout-redirect-uri', 'resource', 'serves'] as const;
 
 type UpdateValues = Partial<Record<(typeof UPDATABLE)[number], string[] | undefined>> & Record<string, unknown>;
 
@@ -157,7 +169,8 @@ function checkUpdateFlags(values: UpdateValues): void {
     (flag) =>
       !UPDATABLE.some((updatable) => updatable === flag) && !Object.hasOwn(REMOTE_OPTIONS, flag) && values[flag] !== undefined && values[flag] !== false,
   );
-  if (other !== undefined) throw new UsageError(`clients update changes only --redirect-uri, --post-logout-redirect-uri and --resource, not --${other}`);
+  if (other !== undefined)
+    throw new UsageError(`clients update changes only --redirect-uri, --post-logout-redirect-uri, --resource and --serves, not --${other}`);
   if (!UPDATABLE.some((flag) => values[flag] !== undefined))
-    throw new UsageError('clients update needs --redirect-uri, --post-logout-redirect-uri or --resource');
+    throw new UsageError('clients update needs --redirect-uri, --post-logout-redirect-uri, --resource or --serves');
 }

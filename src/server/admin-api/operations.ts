@@ -83,7 +83,7 @@ export const ADMIN_OPERATIONS = [
     id: 'updateClient',
     route: 'adminApiClient',
     method: 'PATCH',
-    summary: "Replace a client's redirect URIs, post-logout redirect URIs or resources",
+    summary: "Replace a client's redirect URIs, post-logout redirect URIs, resources or served resources",
     scope: 'admin',
     request: clientUpdateSchema,
     status: 200,

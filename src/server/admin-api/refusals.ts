@@ -19,6 +19,7 @@ const WIRE_NAMES: Record<string, string> = {
   'id-token-alg': 'id_token_signed_response_alg',
   resource: 'resources',
   'resource-server': 'is_resource_server',
+  serves: 'served_resources',
   'logo-uri': 'logo_uri',
   'client-uri': 'client_uri',
   'allowed-ip': 'allowed_ips',

@@ -28,6 +28,7 @@ export const clientCreateSchema = z
     id_token_signed_response_alg: signingAlg.optional(),
     resources: uriList.optional(),
     is_resource_server: z.boolean().optional(),
+    served_resources: uriList.optional().describe('resource identifiers (RFC 8707) this resource server serves; each by one client'),
     logo_uri: text(2000).optional(),
     client_uri: text(2000).optional(),
     require_mfa: z.boolean().optional(),
@@ -41,8 +42,9 @@ export const clientUpdateSchema = z
     redirect_uris: uriList.optional(),
     post_logout_redirect_uris: uriList.optional(),
     resources: uriList.optional(),
+    served_resources: uriList.optional(),
   })
-  .refine((body) => Object.keys(body).length > 0, { error: 'give at least one of redirect_uris, post_logout_redirect_uris, resources' })
+  .refine((body) => Object.keys(body).length > 0, { error: 'give at least one of redirect_uris, post_logout_redirect_uris, resources, served_resources' })
   .meta({ description: 'The lists to replace, each whole', minProperties: 1 });
 
 /** A client as the API shows it: every registered member but the secret (its hash is never shown). */
@@ -58,6 +60,7 @@ export const clientSchema = z
     id_token_signed_response_alg: signingAlg,
     resources: z.array(z.string()),
     is_resource_server: z.boolean(),
+    served_resources: z.array(z.string()),
     logo_uri: z.string().optional(),
     client_uri: z.string().optional(),
     require_mfa: z.boolean().optional(),

@@ -1,6 +1,14 @@
 import { randomToken } from '../../core/encoding.js';
 import type { SecretKeys } from '../../core/secret.js';
-import type { ClientAuthMethod, ClientRecord, GrantType, ListOptions, SigningAlg, Store } from '../../stores/contract.js';
+import {
+  StoreConflictError,
+  type ClientAuthMethod,
+  type ClientRecord,
+  type GrantType,
+  type ListOptions,
+  type SigningAlg,
+  type Store,
+} from '../../stores/contract.js';
 import { CLIENT_SECRET_PURPOSE } from '../client-auth.js';
 import { isValidScopeToken } from '../scope.js';
 import { AdminInputError, AdminNotFoundError } from './input-error.js';
@@ -36,6 +44,8 @@ export interface NewClientInput {
   idTokenSignedResponseAlg?: SigningAlg;
   resources?: string[];
   isResourceServer?: boolean;
+  /** Resource identifiers this resource server serves (RFC 8707 §2), each by one client only. */
+  servedResources?: string[];
   /** https URL of the client's logo, shown on the consent page. */
   logoUri?: string;
   /** https URL of the client's home page. */
@@ -96,6 +106,7 @@ export async function registerClient(store: Store, secretKeys: SecretKeys, input
   if (!SIGNING_ALGS.includes(idTokenAlg)) throw new AdminInputError('id-token-alg', `must be one of ${SIGNING_ALGS.join(', ')}`);
   const resources = input.resources ?? [];
   resources.forEach(checkResource);
+  const servedResources = checkServedResources(input.servedResources ?? [], input.isResourceServer ?? false);
 
   const extra: Record<string, string | boolean | string[]> = {};
   if (input.requireMfa) extra.require_mfa = true;
@@ -129,11 +140,12 @@ export async function registerClient(store: Store, secretKeys: SecretKeys, input
     idTokenSignedResponseAlg: idTokenAlg,
     resources,
     isResourceServer: input.isResourceServer ?? false,
+    servedResources,
     extra,
     createdAt: now,
     updatedAt: now,
   };
-  await store.clients.create(client);
+  await saving(store.clients.create(client));
   return { client, clientSecret };
 }
 
@@ -168,10 +180,11 @@ export interface ClientUpdate {
   redirectUris?: string[] | undefined;
   postLogoutRedirectUris?: string[] | undefined;
   resources?: string[] | undefined;
+  servedResources?: string[] | undefined;
 }
 
 /**
- * Replaces a client's redirect URIs, post-logout redirect URIs and resources, each only when
+ * Replaces a client's redirect URIs, post-logout redirect URIs, resources and served resources, each only when
  * given (the whole list), validated as at registration ({@link registerClient}).
  */
 export async function updateClient(store: Store, clientId: string, changes: ClientUpdate, now: number): Promise<ClientRecord> {
@@ -180,6 +193,7 @@ export async function updateClient(store: Store, clientId: string, changes: Clie
   const redirectUris = changes.redirectUris ?? client.redirectUris;
   const postLogoutRedirectUris = changes.postLogoutRedirectUris ?? client.postLogoutRedirectUris;
   const resources = changes.resources ?? client.resources;
+  const servedResources = checkServedResources(changes.servedResources ?? client.servedResources, client.isResourceServer);
   redirectUris.forEach((uri) => checkRedirectUri(uri, 'redirect-uri', isPublic));
   postLogoutRedirectUris.forEach((uri) => checkRedirectUri(uri, 'post-logout-redirect-uri', isPublic));
   resources.forEach(checkResource);
@@ -191,9 +205,10 @@ export async function updateClient(store: Store, clientId: string, changes: Clie
     redirectUris: [...new Set(redirectUris)],
     postLogoutRedirectUris: [...new Set(postLogoutRedirectUris)],
     resources: [...new Set(resources)],
+    servedResources,
     updatedAt: now,
   };
-  if (!(await store.clients.update(updated))) throw notFound(clientId);
+  if (!(await saving(store.clients.update(updated)))) throw notFound(clientId);
   return updated;
 }
 
@@ -205,6 +220,30 @@ export async function removeClient(store: Store, clientId: string): Promise<void
 /** RFC 8707 §2: a resource indicator is an absolute URI without a fragment. */
 function checkResource(resource: string): void {
   if (!URL.canParse(resource) || resource.includes('#')) throw new AdminInputError('resource', `"${resource}" must be an absolute URI without a fragment`);
+}
+
+/**
+ * The resources a resource server serves: absolute URIs without a fragment, only for a resource
+ * server (a client that serves an API introspects its tokens), each listed once.
+ */
+function checkServedResources(served: string[], isResourceServer: boolean): string[] {
+  if (served.length > 0 && !isResourceServer) throw new AdminInputError('serves', 'only a resource server serves resources');
+  for (const resource of served) {
+    if (!URL.canParse(resource) || resource.includes('#')) throw new AdminInputError('serves', `"${resource}" must be an absolute URI without a fragment`);
+  }
+  return [...new Set(served)];
+}
+
+/** A store write of a client, a served resource another client serves answered as the operator's input error. */
+async function saving<T>(write: Promise<T>): Promise<T> {
+  try {
+    return await write;
+  } catch (error) {
+    if (error instanceof StoreConflictError && error.field === 'servedResources') {
+      throw new AdminInputError('serves', 'a resource given is already served by another client');
+    }
+    throw error;
+  }
 }
 
 /** A client as shown to operators: every field except the secret hash, with wire (RFC 7591) names. */
@@ -220,6 +259,7 @@ export function describeClient(client: ClientRecord): Record<string, unknown> {
     id_token_signed_response_alg: client.idTokenSignedResponseAlg,
     resources: client.resources,
     is_resource_server: client.isResourceServer,
+    served_resources: client.servedResources,
     ...client.extra,
     created_at: new Date(client.createdAt).toISOString(),
   };

@@ -28,6 +28,7 @@ import {
   refuseRequestObjects,
 } from './checks.js';
 import { AuthorizationError, type AuthorizationTarget } from './request.js';
+import { makeClient as makeStoredClient } from '../../stores/contract-suite/records.js';
 
 const ISSUER = 'https://id.example';
 const CALLBACK = 'https://app.example/callback';
@@ -36,25 +37,8 @@ const TARGET: AuthorizationTarget = { redirectUri: CALLBACK, responseMode: 'quer
 /** RFC 7636 Appendix B: the S256 challenge of `dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk`. */
 const CHALLENGE = 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM';
 
-function makeClient(overrides: Partial<ClientRecord> = {}): ClientRecord {
-  return {
-    clientId: 'client-1',
-    clientSecretHash: 'hash',
-    clientName: 'Example App',
-    redirectUris: [CALLBACK],
-    postLogoutRedirectUris: [],
-    grantTypes: ['authorization_code', 'refresh_token'],
-    scope: 'openid profile email',
-    tokenEndpointAuthMethod: 'client_secret_basic',
-    idTokenSignedResponseAlg: 'ES256',
-    resources: [],
-    isResourceServer: false,
-    extra: {},
-    createdAt: 0,
-    updatedAt: 0,
-    ...overrides,
-  };
-}
+const makeClient = (overrides: Partial<ClientRecord> = {}): ClientRecord =>
+  makeStoredClient({ clientSecretHash: 'hash', redirectUris: [CALLBACK], createdAt: 0, updatedAt: 0, ...overrides });
 
 /** Parameters as the endpoint sees them: form-decoded (so `a=` is absent, RFC 6749 §3.1); an `undefined` field is left out. */
 const form = (fields: Record<string, string | undefined>): FormParams =>

@@ -8,7 +8,9 @@
 import type { ClientRecord } from '../../stores/contract.js';
 import type { ServerContext } from '../context.js';
 import type { FormParams } from '../http/form.js';
+import { OAuthError } from '../../core/errors.js';
 import { isKnownAcr } from '../mfa/policy.js';
+import { checkResources } from '../resource-indicators.js';
 import { parseScope } from '../scope.js';
 import { verifyIdTokenHint } from '../tokens/id-token.js';
 import { matchRedirectUri } from './redirect-uri-match.js';
@@ -117,6 +119,24 @@ export function checkScope({ params, target, client }: Targeted & { client: Clie
   if (scope.some((token) => !allowed.includes(token))) refuse(target, 'invalid_scope', 'a requested scope is not allowed for this client');
   if (scope.length === 0) refuse(target, 'invalid_scope', 'scope is required');
   return { scope };
+}
+
+/**
+ * The RFC 8707 `resource` values (§2.1): each one the server knows and the client may have tokens
+ * for (`checkResources`), else `invalid_target`, redirected. The grant is then for these.
+ */
+export async function checkResourceIndicators({
+  ctx,
+  params,
+  target,
+  client,
+}: Targeted & { ctx: Pick<ServerContext, 'config' | 'store'>; client: ClientRecord }): Promise<{ resources: string[] }> {
+  try {
+    return { resources: await checkResources(ctx, params.getAll('resource'), client) };
+  } catch (error) {
+    if (error instanceof OAuthError) refuse(target, error.error, error.message);
+    throw error;
+  }
 }
 
 /**

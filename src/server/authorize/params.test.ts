@@ -28,6 +28,7 @@ function checked(overrides: Partial<Checked> = {}): Checked {
     maxAge: undefined,
     hintedSub: undefined,
     essentialAcr: undefined,
+    resources: [],
     ...overrides,
   };
 }

@@ -10,12 +10,15 @@ import type { AuthorizationRequest, Prompt, ResponseMode } from './request.js';
  * cannot be read (wrong type, repeated parameter, too large) gets an error page: nothing is trusted
  * yet to redirect to.
  */
+/** The one parameter an authorization request may repeat: RFC 8707 §2's `resource`. */
+const REPEATABLE = ['resource'];
+
 export async function readAuthorizationParams({ ctx, request }: Pick<EndpointInput, 'ctx' | 'request'>): Promise<{ params: FormParams } | Response> {
   try {
     const params =
       request.method === 'POST'
-        ? await readForm(request, { maxBodyBytes: ctx.config.limits.maxBodyBytes })
-        : parseForm(new URL(request.url).search.slice(1), []);
+        ? await readForm(request, { maxBodyBytes: ctx.config.limits.maxBodyBytes, repeatable: REPEATABLE })
+        : parseForm(new URL(request.url).search.slice(1), REPEATABLE);
     return { params };
   } catch (error) {
     if (error instanceof OAuthError) return errorPage(ctx, 400, 'Invalid sign-in request', error.message);
@@ -36,6 +39,7 @@ export interface Checked {
   maxAge: number | undefined;
   hintedSub: string | undefined;
   essentialAcr: string[] | undefined;
+  resources: string[];
 }
 
 const words = (value: string | undefined): string[] => (value ?? '').split(' ').filter(Boolean);
@@ -60,6 +64,7 @@ export function buildAuthorizationRequest(c: Checked): { authorization: Authoriz
       acrValues: words(params.get('acr_values')),
       ...(c.essentialAcr !== undefined ? { essentialAcr: c.essentialAcr } : {}),
       uiLocales: words(params.get('ui_locales')),
+      ...(c.resources.length > 0 ? { resources: c.resources } : {}),
     },
   };
 }

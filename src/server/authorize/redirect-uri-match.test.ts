@@ -20,6 +20,7 @@ function client(redirectUris: string[], tokenEndpointAuthMethod: ClientRecord['t
     idTokenSignedResponseAlg: 'ES256',
     resources: [],
     isResourceServer: false,
+    servedResources: [],
     extra: {},
     createdAt: 0,
     updatedAt: 0,

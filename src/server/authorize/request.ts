@@ -29,6 +29,11 @@ export interface AuthorizationRequest {
    */
   essentialAcr?: string[];
   uiLocales: string[];
+  /**
+   * The RFC 8707 `resource` values, checked (`checkResources`): the grant is for these, and its
+   * tokens' audience within them (§2.2). Absent or empty: none named.
+   */
+  resources?: string[];
 }
 
 /**

@@ -128,6 +128,7 @@ const HANDLERS = {
         idTokenSignedResponseAlg: body.id_token_signed_response_alg,
         resources: body.resources,
         isResourceServer: body.is_resource_server,
+        servedResources: body.served_resources,
         logoUri: body.logo_uri,
         clientUri: body.client_uri,
         requireMfa: body.require_mfa,
@@ -145,7 +146,12 @@ const HANDLERS = {
     return { body: describeClient(client), event: clientEvent('admin.client_shown', client.clientId) };
   },
   async updateClient({ ctx, id, body }: AdminCall<z.output<typeof clientUpdateSchema>>) {
-    const changes = { redirectUris: body.redirect_uris, postLogoutRedirectUris: body.post_logout_redirect_uris, resources: body.resources };
+    const changes = {
+      redirectUris: body.redirect_uris,
+      postLogoutRedirectUris: body.post_logout_redirect_uris,
+      resources: body.resources,
+      servedResources: body.served_resources,
+    };
     const client = await updateClient(ctx.store, id, changes, ctx.clock.now());
     return { body: describeClient(client), event: clientEvent('admin.client_updated', client.clientId, { changed: Object.keys(body) }) };
   },

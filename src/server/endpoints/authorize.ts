@@ -10,6 +10,7 @@ import {
   checkPrompt,
   checkRedirectUri,
   checkResponseMode,
+  checkResourceIndicators,
   checkResponseType,
   checkScope,
   refuseRequestObjects,
@@ -90,6 +91,7 @@ export const authorizationEndpoint = endpoint(
     .step(checkResponseType)
     .step(checkPkce)
     .step(checkScope)
+    .step(checkResourceIndicators)
     .step(checkPrompt)
     .step(checkMaxAge)
     .step(checkIdTokenHint)

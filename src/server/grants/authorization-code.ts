@@ -3,7 +3,7 @@ import { OAuthError } from '../../core/errors.js';
 import type { ClientRecord } from '../../stores/contract.js';
 import type { ServerContext } from '../context.js';
 import type { FormParams } from '../http/form.js';
-import { audienceDefaults, resolveAudience } from '../resource-indicators.js';
+import { resolveAudience } from '../resource-indicators.js';
 import { AUTHORIZATION_CODE, codeId, findRedeemedCode, rememberRedeemedCode, type AuthorizationCodeState } from '../tokens/authorization-code.js';
 import { revokeFamily } from '../tokens/token-family.js';
 import { activeConsentUser, issueUserTokens, mayIssueRefreshToken } from '../tokens/user-tokens.js';
@@ -55,7 +55,7 @@ export async function authorizationCodeGrant(
   if (!CODE_VERIFIER.test(verifier) || !pkceMatches(verifier, state.codeChallenge)) {
     throw new OAuthError('invalid_grant', 'code_verifier does not match the code_challenge (PKCE)');
   }
-  const audience = resolveAudience(params.getAll('resource'), client, { ...audienceDefaults(ctx), scope: state.scope });
+  const audience = await resolveAudience(ctx, client, { requested: params.getAll('resource'), granted: state.resources, scope: state.scope });
   const user = await activeConsentUser(ctx, state.consentId, state.sub, state.familyIssuedAt);
 
   const familyId = record.ownerId!;
@@ -79,6 +79,7 @@ export async function authorizationCodeGrant(
     authentication: { authTime: state.authTime, amr: state.amr, acr: state.acr, sid: state.sid },
     ...(state.nonce !== null ? { nonce: state.nonce } : {}),
     refresh: withRefresh ? { issue: state.scope } : undefined,
+    grantedResources: state.resources,
   });
   return { tokens: response, subject: user.id };
 }

@@ -2,7 +2,7 @@ import { OAuthError } from '../../core/errors.js';
 import type { ClientRecord } from '../../stores/contract.js';
 import type { ServerContext } from '../context.js';
 import type { FormParams } from '../http/form.js';
-import { audienceDefaults, resolveAudience } from '../resource-indicators.js';
+import { resolveAudience } from '../resource-indicators.js';
 import { grantableScope, parseScope } from '../scope.js';
 import { issueAccessToken } from '../tokens/access-token.js';
 import type { GrantResult } from './index.js';
@@ -29,7 +29,7 @@ export async function clientCredentialsGrant(
   }
   const allowed = parseScope(client.scope).filter((scope) => !USER_SCOPES.has(scope));
   const scope = grantableScope(requested, allowed);
-  const audience = resolveAudience(params.getAll('resource'), client, { ...audienceDefaults(ctx), scope });
+  const audience = await resolveAudience(ctx, client, { requested: params.getAll('resource'), scope });
   const issued = await issueAccessToken(ctx, { subject: client.clientId, clientId: client.clientId, scope, audience, familyId: null, consentId: null });
   return {
     tokens: {

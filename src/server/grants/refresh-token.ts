@@ -2,7 +2,7 @@ import { OAuthError } from '../../core/errors.js';
 import type { ArtifactRecord, ClientRecord } from '../../stores/contract.js';
 import type { ServerContext } from '../context.js';
 import type { FormParams } from '../http/form.js';
-import { audienceDefaults, resolveAudience } from '../resource-indicators.js';
+import { resolveAudience } from '../resource-indicators.js';
 import { parseScope } from '../scope.js';
 import { findSuccessor, REFRESH_TOKEN, refreshTokenId, rememberSuccessor, type RefreshTokenState } from '../tokens/refresh-token.js';
 import { revokeFamily } from '../tokens/token-family.js';
@@ -39,7 +39,7 @@ export async function refreshTokenGrant(
   const beyond = requested.filter((scope) => !state.scope.includes(scope));
   if (beyond.length > 0) throw new OAuthError('invalid_scope', 'the requested scope exceeds what was granted');
   const scope = requested.length > 0 ? requested : state.scope;
-  const audience = resolveAudience(params.getAll('resource'), client, { ...audienceDefaults(ctx), scope });
+  const audience = await resolveAudience(ctx, client, { requested: params.getAll('resource'), granted: state.resources, scope });
   const familyId = record.ownerId!;
   const user = await activeConsentUser(ctx, state.consentId, state.sub, state.familyIssuedAt);
   const base: Omit<UserTokensInput, 'refresh'> = {
@@ -52,6 +52,7 @@ export async function refreshTokenGrant(
     scope,
     audience,
     authentication: { authTime: state.authTime, amr: state.amr, acr: state.acr, sid: state.sid },
+    grantedResources: state.resources,
   };
 
   const consumed = record.consumedAt === null ? await store.artifacts.consume(REFRESH_TOKEN, id, ctx.clock.now()) : undefined;

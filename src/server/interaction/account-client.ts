@@ -50,6 +50,7 @@ function builtInClient(ctx: Pick<ServerContext, 'config'>, clientId: string): Cl
     idTokenSignedResponseAlg: 'ES256',
     resources: [],
     isResourceServer: false,
+    servedResources: [],
     extra: requireMfa ? { require_mfa: true } : {},
     createdAt: 0,
     updatedAt: 0,

@@ -149,6 +149,7 @@ export async function issueCode(
     amr: session.state.amr,
     acr: acrForRequest(session.state.acr, request.essentialAcr),
     sid: session.state.sid,
+    ...(request.resources && request.resources.length > 0 ? { resources: request.resources } : {}),
   });
   return authorizationResponse(ctx, targetOf(request), { code }, setCookies);
 }

@@ -234,6 +234,7 @@ describe('decide (loads the consent and the MFA requirement, then asks nextStep)
     idTokenSignedResponseAlg: 'ES256',
     resources: [],
     isResourceServer: false,
+    servedResources: [],
     extra: {},
     createdAt: 0,
     updatedAt: 0,

@@ -27,6 +27,8 @@ export interface AuthorizationCodeState {
   sid: string;
   /** The user's consent (a `ConsentRecord`) this authorization rests on. */
   consentId: string;
+  /** The resources of the authorization request (RFC 8707 §2.1); absent when it named none. */
+  resources?: string[];
   /**
    * When the token family this code opens began, in milliseconds (set by
    * {@link issueAuthorizationCode}; absent in codes stored before it was recorded). Every token of

@@ -18,6 +18,8 @@ export interface RefreshTokenState {
   acr: string;
   sid: string;
   consentId: string;
+  /** The resources of the grant (RFC 8707 §2.2: a refresh may name only those); absent when none. */
+  resources?: string[];
   /**
    * When its token family began (the code's `familyIssuedAt`), in milliseconds, kept across
    * rotations; absent in tokens stored before it was recorded (then counted as 0).

@@ -31,6 +31,8 @@ export interface UserTokensInput {
    * (grace-window retry), or none.
    */
   refresh: { issue: string[] } | { reuse: string } | undefined;
+  /** The resources the grant is for (RFC 8707), kept in a refresh token issued. */
+  grantedResources?: readonly string[] | undefined;
 }
 
 /**
@@ -60,6 +62,7 @@ export async function issueUserTokens(
       sub: user.id,
       scope: input.refresh.issue,
       consentId,
+      ...(input.grantedResources && input.grantedResources.length > 0 ? { resources: [...input.grantedResources] } : {}),
       ...authentication,
       ...(familyIssuedAt !== undefined ? { familyIssuedAt } : {}),
     };

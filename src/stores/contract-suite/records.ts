@@ -16,6 +16,7 @@ export function makeClient(overrides: Partial<ClientRecord> = {}): ClientRecord 
     idTokenSignedResponseAlg: 'ES256',
     resources: [],
     isResourceServer: false,
+    servedResources: [],
     extra: {},
     createdAt: T0,
     updatedAt: T0,

@@ -112,6 +112,32 @@ export function describeStoreContract(name: string, factory: (clock: Clock) => P
         expect(await store.clients.get('ghost')).toBeUndefined();
       });
 
+      it('finds the resource server serving a resource, each resource served by one client', async () => {
+        const api = 'https://api.example/v1';
+        const server = makeClient({ clientId: 'rs', isResourceServer: true, servedResources: [api, 'https://api.example/v2'] });
+        await store.clients.create(server);
+        await store.clients.create(makeClient({ clientId: 'app' }));
+        expect(await store.clients.findByServedResource(api)).toEqual(server);
+        expect(await store.clients.findByServedResource('https://api.example/v3')).toBeUndefined();
+        // Another client cannot claim a served resource, by creation or by update; nothing changes.
+        await expectConflict(store.clients.create(makeClient({ clientId: 'rival', servedResources: [api] })), 'servedResources');
+        expect(await store.clients.get('rival')).toBeUndefined();
+        await expectConflict(
+          store.clients.update(makeClient({ clientId: 'app', clientName: 'Changed', servedResources: ['https://new.example', api] })),
+          'servedResources',
+        );
+        expect((await store.clients.get('app'))?.clientName).toBe('Example App');
+        expect(await store.clients.findByServedResource('https://new.example')).toBeUndefined();
+        // An update replaces what the client serves; a deletion frees it.
+        await store.clients.update({ ...server, servedResources: ['https://api.example/v2'] });
+        expect(await store.clients.findByServedResource(api)).toBeUndefined();
+        expect((await store.clients.findByServedResource('https://api.example/v2'))?.clientId).toBe('rs');
+        await store.clients.delete('rs');
+        expect(await store.clients.findByServedResource('https://api.example/v2')).toBeUndefined();
+        await store.clients.create(makeClient({ clientId: 'rival', servedResources: [api, 'https://api.example/v2'] }));
+        expect((await store.clients.findByServedResource(api))?.clientId).toBe('rival');
+      });
+
       it('deletes a client once', async () => {
         await store.clients.create(makeClient());
         expect(await store.clients.delete('client-1')).toBe(true);

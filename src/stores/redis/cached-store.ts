@@ -43,6 +43,7 @@ export function withClientCache(store: Store, bus: InvalidationBus, ttlMs = 30_0
       return deleted;
     },
     list: (options) => store.clients.list(options),
+    findByServedResource: (resource) => store.clients.findByServedResource(resource),
   };
   const keys: Store['keys'] = {
     ...store.keys,

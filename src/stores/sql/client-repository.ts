@@ -1,19 +1,29 @@
-import type { Selectable } from 'kysely';
+import type { Kysely, Selectable } from 'kysely';
 import type { ClientRecord, ClientRepository, ListOptions } from '../contract.js';
-import { asConflict, primaryKeyField } from './conflicts.js';
+import { asConflict } from './conflicts.js';
 import { pageOf, toMillis } from './column-values.js';
 import type { SqlContext } from './context.js';
-import type { ClientsTable } from './schema.js';
+import type { ClientsTable, Database } from './schema.js';
 import { statement } from './statements.js';
 
 type ClientData = Omit<ClientRecord, 'clientId' | 'clientSecretHash' | 'createdAt' | 'updatedAt'>;
+/** `data` as read: rows written before migration 0008 have no `servedResources`. */
+type StoredClientData = Omit<ClientData, 'servedResources'> & Partial<Pick<ClientData, 'servedResources'>>;
+
+/** A clash on `client_resources`' key is a served resource taken; any other, the client id. */
+const conflictField = (constraint: string): string => (constraint.includes('client_resources') ? 'servedResources' : 'clientId');
 
 const BY_ID = statement<Selectable<ClientsTable>>(
   'gatehouse_client_by_id',
   'select client_id, client_secret_hash, data, created_at, updated_at from clients where client_id = ?',
 );
 
-/** Clients in the `clients` table. */
+const BY_SERVED_RESOURCE = statement<Selectable<ClientsTable>>(
+  'gatehouse_client_by_served_resource',
+  'select c.client_id, c.client_secret_hash, c.data, c.created_at, c.updated_at from client_resources r join clients c on c.client_id = r.client_id where r.resource = ?',
+);
+
+/** Clients in the `clients` table; the resources they serve in `client_resources`. */
 export class SqlClientRepository implements ClientRepository {
   readonly #ctx: SqlContext;
 
@@ -23,9 +33,12 @@ export class SqlClientRepository implements ClientRepository {
 
   async create(client: ClientRecord): Promise<void> {
     try {
-      await this.#ctx.db.insertInto('clients').values(toRow(client)).execute();
+      await this.#ctx.db.transaction().execute(async (trx) => {
+        await trx.insertInto('clients').values(toRow(client)).execute();
+        await insertServedResources(trx, client);
+      });
     } catch (error) {
-      throw asConflict(error, this.#ctx.dialect, primaryKeyField('clientId'));
+      throw asConflict(error, this.#ctx.dialect, conflictField);
     }
   }
 
@@ -36,8 +49,17 @@ export class SqlClientRepository implements ClientRepository {
 
   async update(client: ClientRecord): Promise<boolean> {
     const { client_id, ...changes } = toRow(client);
-    const result = await this.#ctx.db.updateTable('clients').set(changes).where('client_id', '=', client_id).executeTakeFirst();
-    return result.numUpdatedRows > 0n;
+    try {
+      return await this.#ctx.db.transaction().execute(async (trx) => {
+        const result = await trx.updateTable('clients').set(changes).where('client_id', '=', client_id).executeTakeFirst();
+        if (result.numUpdatedRows === 0n) return false;
+        await trx.deleteFrom('client_resources').where('client_id', '=', client_id).execute();
+        await insertServedResources(trx, client);
+        return true;
+      });
+    } catch (error) {
+      throw asConflict(error, this.#ctx.dialect, conflictField);
+    }
   }
 
   async delete(clientId: string): Promise<boolean> {
@@ -50,6 +72,19 @@ export class SqlClientRepository implements ClientRepository {
     const rows = await this.#ctx.db.selectFrom('clients').selectAll().orderBy('created_at').orderBy('client_id').limit(limit).offset(offset).execute();
     return rows.map(fromRow);
   }
+
+  async findByServedResource(resource: string): Promise<ClientRecord | undefined> {
+    const row = await this.#ctx.statements.get(BY_SERVED_RESOURCE, [resource]);
+    return row === undefined ? undefined : fromRow(row);
+  }
+}
+
+async function insertServedResources(db: Kysely<Database>, client: ClientRecord): Promise<void> {
+  if (client.servedResources.length === 0) return;
+  await db
+    .insertInto('client_resources')
+    .values(client.servedResources.map((resource) => ({ resource, client_id: client.clientId })))
+    .execute();
 }
 
 function toRow(client: ClientRecord) {
@@ -64,10 +99,13 @@ function toRow(client: ClientRecord) {
 }
 
 function fromRow(row: Selectable<ClientsTable>): ClientRecord {
+  const data = JSON.parse(row.data) as StoredClientData;
   return {
     clientId: row.client_id,
     clientSecretHash: row.client_secret_hash,
-    ...(JSON.parse(row.data) as ClientData),
+    ...data,
+    // Rows written before 0008 have none.
+    servedResources: data.servedResources ?? [],
     createdAt: toMillis(row.created_at),
     updatedAt: toMillis(row.updated_at),
   };

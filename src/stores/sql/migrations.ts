@@ -183,6 +183,21 @@ export const migrations: readonly SqlMigration[] = [
       await db.schema.createIndex('audit_events_ip_seq_idx').ifNotExists().on('audit_events').columns(['ip', 'seq']).execute();
     },
   },
+  {
+    name: '0008_client_resources',
+    async up(db: AnySchema): Promise<void> {
+      // The resources registered resource servers serve (ClientRecord.servedResources): the primary
+      // key makes each served by one client, and the token endpoint finds its server by it.
+      await db.schema
+        .createTable('client_resources')
+        .ifNotExists()
+        .addColumn('resource', 'text', (col) => col.primaryKey())
+        .addColumn('client_id', 'text', (col) => col.notNull())
+        .addForeignKeyConstraint('client_resources_client_id_fk', ['client_id'], 'clients', ['client_id'], (fk) => fk.onDelete('cascade'))
+        .execute();
+      await db.schema.createIndex('client_resources_client_id_idx').ifNotExists().on('client_resources').column('client_id').execute();
+    },
+  },
 ];
 
 /**
@@ -195,7 +210,7 @@ export const migrations: readonly SqlMigration[] = [
  *   `search_path`). Created if missing, and the migrator's own tables are kept there: without it,
  *   kysely takes a `gatehouse_migration` table in any other schema of the database as its own.
  * @example
- * const applied = await migrateToLatest(db); // ['0001_initial_schema', ..., '0005_audit_queries'] on a fresh database
+ * const applied = await migrateToLatest(db); // ['0001_initial_schema', ..., '0008_client_resources'] on a fresh database
  */
 export async function migrateToLatest(db: Kysely<Database>, list: readonly SqlMigration[] = migrations, options: { schema?: string } = {}): Promise<string[]> {
   const names = list.map((migration) => migration.name);

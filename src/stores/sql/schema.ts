@@ -15,6 +15,12 @@ export interface ClientsTable {
   updated_at: Millis;
 }
 
+/** `client_resources`: the resources a client serves as a resource server, each by one client. */
+export interface ClientResourcesTable {
+  resource: string;
+  client_id: string;
+}
+
 /** `users`: `data` is the JSON of `profile`, `emailVerified` and `disabled`. */
 export interface UsersTable {
   id: string;
@@ -117,6 +123,7 @@ export interface AuditEventsTable {
 /** The kysely database type shared by the SQLite and PostgreSQL stores. */
 export interface Database {
   clients: ClientsTable;
+  client_resources: ClientResourcesTable;
   users: UsersTable;
   user_identities: UserIdentitiesTable;
   signing_keys: SigningKeysTable;
