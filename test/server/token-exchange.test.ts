@@ -403,7 +403,7 @@ describe('token exchange (RFC 8693)', () => {
       outcome: 'success',
       clientId: app.clientId,
       subject: users.alice.record.id,
-      details: { actor: app.clientId, audience: [CALENDAR], scope: 'notes:read', subject_client_id: app.clientId, impersonation: false },
+      details: { actor: app.clientId, audience: [CALENDAR], scope: 'notes:read', subject_type: 'access_token', subject_client_id: app.clientId, impersonation: false },
     });
     const [refused] = await server.store.audit.tail(10, 'token.exchange_refused');
     expect(refused).toMatchObject({ outcome: 'failure', clientId: app.clientId, subject: users.alice.record.id, details: { error: 'invalid_scope' } });

