@@ -80,7 +80,19 @@ describe('gatehouse clients add: token exchange', () => {
   });
 
   it('refuses a public client with the grant, and a policy without the grant', async () => {
-    const publicClient = await run(['add', '--name', 'SPA', '--auth-method', 'none', '--redirect-uri', 'https://spa.example.com/cb', '--grant', 'authorization_code', '--grant', TOKEN_EXCHANGE_GRANT]);
+    const publicClient = await run([
+      'add',
+      '--name',
+      'SPA',
+      '--auth-method',
+      'none',
+      '--redirect-uri',
+      'https://spa.example.com/cb',
+      '--grant',
+      'authorization_code',
+      '--grant',
+      TOKEN_EXCHANGE_GRANT,
+    ]);
     expect(publicClient.code).toBeInstanceOf(Error);
     expect(String(publicClient.code)).toContain('token exchange needs a confidential client');
     const policyOnly = await run(['add', '--name', 'Worker', '--grant', 'client_credentials', '--exchange-impersonation']);

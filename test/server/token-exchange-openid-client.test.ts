@@ -90,7 +90,9 @@ describe('openid-client genericGrantRequest: token exchange', () => {
     expect(verified.clientId).toBe(notesApi.clientId);
     expect(verified.claims.act).toEqual({ sub: notesApi.clientId, act: { sub: app.clientId } });
     // Not a token for the notes API any more.
-    await expect(createResourceGuard({ issuer: issuer.issuer, audience: NOTES, allowInsecureRequests: true }).verify(downstream.access_token)).rejects.toThrow();
+    await expect(
+      createResourceGuard({ issuer: issuer.issuer, audience: NOTES, allowInsecureRequests: true }).verify(downstream.access_token),
+    ).rejects.toThrow();
   });
 
   it('surfaces refusals as OAuth errors: a token the client does not hold, a garbage token, an unknown target', async () => {

@@ -64,7 +64,11 @@ async function userTokens(setup: Setup, user: TestUser, resource = NOTES): Promi
 }
 
 function exchange(setup: Pick<Setup, 'server'>, client: Pick<TestClient, 'clientId' | 'clientSecret'>, fields: FormFields): Promise<Response> {
-  return setup.server.post('/token', { grant_type: TOKEN_EXCHANGE_GRANT, ...fields }, { headers: { Authorization: basic(client.clientId, client.clientSecret) } });
+  return setup.server.post(
+    '/token',
+    { grant_type: TOKEN_EXCHANGE_GRANT, ...fields },
+    { headers: { Authorization: basic(client.clientId, client.clientSecret) } },
+  );
 }
 
 interface Exchanged {
@@ -80,7 +84,7 @@ async function expectExchanged(response: Response): Promise<Exchanged & { claims
   const text = await response.text();
   if (response.status !== 200) throw new Error(`expected a token, got ${response.status}: ${text}`);
   const body = JSON.parse(text) as Exchanged;
-  return { ...body, claims: decodeJwt<AccessTokenClaims>(body.access_token) as AccessTokenClaims };
+  return { ...body, claims: decodeJwt<AccessTokenClaims>(body.access_token) };
 }
 
 async function expectRefused(response: Response, error: string): Promise<string> {
@@ -118,7 +122,12 @@ for (const backend of BACKENDS) {
       await withSetup(async (setup) => {
         const { server, app, users } = setup;
         const tokens = await userTokens(setup, users.alice);
-        const response = await exchange(setup, app, { subject_token: tokens.access_token, subject_token_type: ACCESS_TOKEN, scope: 'notes:read', resource: CALENDAR });
+        const response = await exchange(setup, app, {
+          subject_token: tokens.access_token,
+          subject_token_type: ACCESS_TOKEN,
+          scope: 'notes:read',
+          resource: CALENDAR,
+        });
         expect(response.headers.get('cache-control')).toBe('no-store');
         const exchanged = await expectExchanged(response);
         // RFC 8693 §2.2.1.
@@ -137,7 +146,9 @@ for (const backend of BACKENDS) {
       await withSetup(async (setup) => {
         const { server, app, notesApi, users } = setup;
         const tokens = await userTokens(setup, users.alice);
-        const own = await expectExchanged(await exchange(setup, app, { subject_token: tokens.access_token, subject_token_type: ACCESS_TOKEN, resource: CALENDAR }));
+        const own = await expectExchanged(
+          await exchange(setup, app, { subject_token: tokens.access_token, subject_token_type: ACCESS_TOKEN, resource: CALENDAR }),
+        );
         const downstream = await expectExchanged(
           await exchange(setup, notesApi, { subject_token: tokens.access_token, subject_token_type: ACCESS_TOKEN, resource: STORAGE }),
         );
@@ -178,10 +189,18 @@ describe('token exchange (RFC 8693)', () => {
           scope: 'notes:read',
         }),
       );
-      expect(first.claims).toMatchObject({ sub: users.alice.record.id, client_id: notesApi.clientId, aud: STORAGE, scope: 'notes:read', act: { sub: notesApi.clientId } });
+      expect(first.claims).toMatchObject({
+        sub: users.alice.record.id,
+        client_id: notesApi.clientId,
+        aud: STORAGE,
+        scope: 'notes:read',
+        act: { sub: notesApi.clientId },
+      });
 
       // The storage API received that token (audience STORAGE) and calls on, with `audience`.
-      const second = await expectExchanged(await exchange(setup, storageApi, { subject_token: first.access_token, subject_token_type: ACCESS_TOKEN, audience: CALENDAR }));
+      const second = await expectExchanged(
+        await exchange(setup, storageApi, { subject_token: first.access_token, subject_token_type: ACCESS_TOKEN, audience: CALENDAR }),
+      );
       expect(second.claims).toMatchObject({ sub: users.alice.record.id, client_id: storageApi.clientId, aud: CALENDAR });
       expect(second.claims.act).toEqual({ sub: storageApi.clientId, act: { sub: notesApi.clientId } });
       expect((await server.introspect(storageApi, second.access_token)).act).toEqual({ sub: storageApi.clientId, act: { sub: notesApi.clientId } });
@@ -234,7 +253,9 @@ describe('token exchange (RFC 8693)', () => {
       const { server, app, users } = setup;
       const tokens = await userTokens(setup, users.alice);
       server.clock.advance(3000 * 1000);
-      const exchanged = await expectExchanged(await exchange(setup, app, { subject_token: tokens.access_token, subject_token_type: ACCESS_TOKEN, scope: 'offline_access notes:read' }));
+      const exchanged = await expectExchanged(
+        await exchange(setup, app, { subject_token: tokens.access_token, subject_token_type: ACCESS_TOKEN, scope: 'offline_access notes:read' }),
+      );
       expect(exchanged.expires_in).toBe(600);
       expect(exchanged.claims.exp).toBe(decodeJwt(tokens.access_token).exp);
       expect(exchanged.refresh_token).toBeUndefined();
@@ -262,7 +283,12 @@ describe('token exchange (RFC 8693)', () => {
       // Another client's own token as actor.
       const foreignActor = await server.issueToken(await server.register({ grantTypes: ['client_credentials'] }));
       await expectRefused(
-        await exchange(setup, notesApi, { subject_token: alice.access_token, subject_token_type: ACCESS_TOKEN, actor_token: foreignActor, actor_token_type: ACCESS_TOKEN }),
+        await exchange(setup, notesApi, {
+          subject_token: alice.access_token,
+          subject_token_type: ACCESS_TOKEN,
+          actor_token: foreignActor,
+          actor_token_type: ACCESS_TOKEN,
+        }),
         'invalid_request',
       );
       // A client holding Bob's token cannot exchange Alice's, which was issued to another client for an API it does not serve.
@@ -273,7 +299,10 @@ describe('token exchange (RFC 8693)', () => {
         server.clock.now(),
       );
       const otherClient = { clientId: other.client.clientId, clientSecret: other.clientSecret! };
-      const description = await expectRefused(await exchange(setup, otherClient, { subject_token: alice.access_token, subject_token_type: ACCESS_TOKEN }), 'invalid_request');
+      const description = await expectRefused(
+        await exchange(setup, otherClient, { subject_token: alice.access_token, subject_token_type: ACCESS_TOKEN }),
+        'invalid_request',
+      );
       expect(description).not.toContain(alice.access_token.slice(0, 20));
       // Every token a successful exchange gives is Alice's for Alice's token and Bob's for Bob's.
       const forAlice = await expectExchanged(await exchange(setup, app, { subject_token: alice.access_token, subject_token_type: ACCESS_TOKEN }));
@@ -290,7 +319,12 @@ describe('token exchange (RFC 8693)', () => {
       await expectRefused(await exchange(setup, plain, { subject_token: tokens.access_token, subject_token_type: ACCESS_TOKEN }), 'unauthorized_client');
 
       await expect(
-        registerClient(server.store, server.secretKeys, { name: 'SPA', authMethod: 'none', redirectUris: ['https://spa.example.com/cb'], grantTypes: ['authorization_code', TOKEN_EXCHANGE_GRANT] }, 0),
+        registerClient(
+          server.store,
+          server.secretKeys,
+          { name: 'SPA', authMethod: 'none', redirectUris: ['https://spa.example.com/cb'], grantTypes: ['authorization_code', TOKEN_EXCHANGE_GRANT] },
+          0,
+        ),
       ).rejects.toThrow(/confidential/);
       // A public client stored with the grant anyway (by another tool): refused at the token endpoint.
       const { client } = await registerClient(
@@ -300,7 +334,12 @@ describe('token exchange (RFC 8693)', () => {
         server.clock.now(),
       );
       await server.store.clients.update({ ...client, grantTypes: [...client.grantTypes, TOKEN_EXCHANGE_GRANT] });
-      const response = await server.post('/token', { grant_type: TOKEN_EXCHANGE_GRANT, client_id: client.clientId, subject_token: tokens.access_token, subject_token_type: ACCESS_TOKEN });
+      const response = await server.post('/token', {
+        grant_type: TOKEN_EXCHANGE_GRANT,
+        client_id: client.clientId,
+        subject_token: tokens.access_token,
+        subject_token_type: ACCESS_TOKEN,
+      });
       await expectRefused(response, 'unauthorized_client');
     });
 
@@ -308,14 +347,35 @@ describe('token exchange (RFC 8693)', () => {
       const setup = await startExchange();
       const { app, notesApi, users } = setup;
       const narrow = await expectExchanged(
-        await exchange(setup, app, { subject_token: (await userTokens(setup, users.alice)).access_token, subject_token_type: ACCESS_TOKEN, scope: 'notes:read', resource: NOTES }),
+        await exchange(setup, app, {
+          subject_token: (await userTokens(setup, users.alice)).access_token,
+          subject_token_type: ACCESS_TOKEN,
+          scope: 'notes:read',
+          resource: NOTES,
+        }),
       );
-      await expectRefused(await exchange(setup, app, { subject_token: narrow.access_token, subject_token_type: ACCESS_TOKEN, scope: 'notes:read notes:write' }), 'invalid_scope');
+      await expectRefused(
+        await exchange(setup, app, { subject_token: narrow.access_token, subject_token_type: ACCESS_TOKEN, scope: 'notes:read notes:write' }),
+        'invalid_scope',
+      );
       const tokens = await userTokens(setup, users.alice);
       // The notes API may not have notes:write even though the subject token has it.
-      await expectRefused(await exchange(setup, notesApi, { subject_token: tokens.access_token, subject_token_type: ACCESS_TOKEN, scope: 'notes:write' }), 'invalid_scope');
-      await expectRefused(await exchange(setup, app, { subject_token: tokens.access_token, subject_token_type: ACCESS_TOKEN, scope: 'admin' }), 'invalid_scope');
-      for (const target of [{ resource: 'https://unknown.example.com/' }, { audience: 'https://unknown.example.com/' }, { audience: app.clientId }, { resource: 'not a uri' }, { audience: `${NOTES}#x` }]) {
+      await expectRefused(
+        await exchange(setup, notesApi, { subject_token: tokens.access_token, subject_token_type: ACCESS_TOKEN, scope: 'notes:write' }),
+        'invalid_scope',
+      );
+      await expectRefused(
+        await exchange(setup, app, { subject_token: tokens.access_token, subject_token_type: ACCESS_TOKEN, scope: 'admin' }),
+        'invalid_scope',
+      );
+      const targets: FormFields[] = [
+        { resource: 'https://unknown.example.com/' },
+        { audience: 'https://unknown.example.com/' },
+        { audience: app.clientId },
+        { resource: 'not a uri' },
+        { audience: `${NOTES}#x` },
+      ];
+      for (const target of targets) {
         await expectRefused(await exchange(setup, app, { subject_token: tokens.access_token, subject_token_type: ACCESS_TOKEN, ...target }), 'invalid_target');
       }
     });
@@ -327,7 +387,7 @@ describe('token exchange (RFC 8693)', () => {
       const claims = decodeJwt(tokens.access_token);
       const header = decodeProtectedHeader(tokens.access_token);
       const { privateKey } = await generateKeyPair('ES256');
-      const forged = await new SignJWT({ ...claims, scope: 'notes:read notes:write admin' }).setProtectedHeader(header).sign(privateKey);
+      const forged = await new SignJWT({ ...claims, scope: 'notes:read notes:write admin' }).setProtectedHeader({ ...header, alg: 'ES256' }).sign(privateKey);
       const [h, , s] = tokens.access_token.split('.');
       const tampered = `${h}.${Buffer.from(JSON.stringify({ ...claims, sub: users.bob.record.id })).toString('base64url')}.${s}`;
       const garbage = ['not-a-token', 'a.b.c', '...', `${h}..`, 'x'.repeat(4000), '\u00e9t\u00e9', forged, tampered];
@@ -336,7 +396,12 @@ describe('token exchange (RFC 8693)', () => {
         expect(description).not.toContain(subject.slice(0, 12));
         await expectRefused(await exchange(setup, app, { subject_token: subject, subject_token_type: ID_TOKEN }), 'invalid_request');
         await expectRefused(
-          await exchange(setup, app, { subject_token: tokens.access_token, subject_token_type: ACCESS_TOKEN, actor_token: subject, actor_token_type: ACCESS_TOKEN }),
+          await exchange(setup, app, {
+            subject_token: tokens.access_token,
+            subject_token_type: ACCESS_TOKEN,
+            actor_token: subject,
+            actor_token_type: ACCESS_TOKEN,
+          }),
           'invalid_request',
         );
       }
@@ -369,7 +434,9 @@ describe('token exchange (RFC 8693)', () => {
       // A repeated single-valued parameter (RFC 6749 §3.2).
       await expectRefused(await exchange(setup, app, { subject_token: [token, token], subject_token_type: ACCESS_TOKEN }), 'invalid_request');
       // requested_token_type access_token is what is issued.
-      const ok = await expectExchanged(await exchange(setup, app, { subject_token: token, subject_token_type: ACCESS_TOKEN, requested_token_type: ACCESS_TOKEN }));
+      const ok = await expectExchanged(
+        await exchange(setup, app, { subject_token: token, subject_token_type: ACCESS_TOKEN, requested_token_type: ACCESS_TOKEN }),
+      );
       expect(ok.issued_token_type).toBe(ACCESS_TOKEN);
     });
 
@@ -395,7 +462,9 @@ describe('token exchange (RFC 8693)', () => {
     const setup = await startExchange();
     const { server, app, users } = setup;
     const tokens = await userTokens(setup, users.alice);
-    await expectExchanged(await exchange(setup, app, { subject_token: tokens.access_token, subject_token_type: ACCESS_TOKEN, resource: CALENDAR, scope: 'notes:read' }));
+    await expectExchanged(
+      await exchange(setup, app, { subject_token: tokens.access_token, subject_token_type: ACCESS_TOKEN, resource: CALENDAR, scope: 'notes:read' }),
+    );
     await expectRefused(await exchange(setup, app, { subject_token: tokens.access_token, subject_token_type: ACCESS_TOKEN, scope: 'admin' }), 'invalid_scope');
     await server.server.close();
     const [granted] = await server.store.audit.tail(10, 'token.exchanged');
@@ -403,7 +472,14 @@ describe('token exchange (RFC 8693)', () => {
       outcome: 'success',
       clientId: app.clientId,
       subject: users.alice.record.id,
-      details: { actor: app.clientId, audience: [CALENDAR], scope: 'notes:read', subject_type: 'access_token', subject_client_id: app.clientId, impersonation: false },
+      details: {
+        actor: app.clientId,
+        audience: [CALENDAR],
+        scope: 'notes:read',
+        subject_type: 'access_token',
+        subject_client_id: app.clientId,
+        impersonation: false,
+      },
     });
     const [refused] = await server.store.audit.tail(10, 'token.exchange_refused');
     expect(refused).toMatchObject({ outcome: 'failure', clientId: app.clientId, subject: users.alice.record.id, details: { error: 'invalid_scope' } });

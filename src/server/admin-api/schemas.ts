@@ -19,7 +19,10 @@ const timestamp = z.iso.datetime().describe('RFC 3339 date-time, UTC');
 /** A client's token exchange policy (RFC 8693), beyond exchanging the tokens issued to itself. */
 const tokenExchangePolicy = z
   .strictObject({
-    impersonation: z.boolean().optional().describe('without an actor token, issue tokens without `act` (impersonation); default false: the client is the actor'),
+    impersonation: z
+      .boolean()
+      .optional()
+      .describe('without an actor token, issue tokens without `act` (impersonation); default false: the client is the actor'),
     subject_token_audiences: uriList.optional().describe("audiences (APIs this client serves) of other clients' access tokens it may exchange"),
   })
   .describe('Token exchange policy (needs the token exchange grant)');

@@ -9,11 +9,14 @@ describe('tokenExchangePolicy', () => {
   it.each([
     [{}, { impersonation: false, subjectTokenAudiences: [] }],
     [{ token_exchange: { impersonation: true } }, { impersonation: true, subjectTokenAudiences: [] }],
-    [{ token_exchange: { impersonation: 'yes', subject_token_audiences: ['https://a.example/', 3] } }, { impersonation: false, subjectTokenAudiences: ['https://a.example/'] }],
+    [
+      { token_exchange: { impersonation: 'yes', subject_token_audiences: ['https://a.example/', 3] } },
+      { impersonation: false, subjectTokenAudiences: ['https://a.example/'] },
+    ],
     [{ token_exchange: ['impersonation'] }, { impersonation: false, subjectTokenAudiences: [] }],
     [{ token_exchange: null }, { impersonation: false, subjectTokenAudiences: [] }],
   ])('reads %j as %j, anything malformed as nothing allowed', (extra, policy) => {
-    expect(tokenExchangePolicy(makeClient({ extra: extra as never }))).toEqual(policy);
+    expect(tokenExchangePolicy(makeClient({ extra: extra }))).toEqual(policy);
   });
 });
 
@@ -23,7 +26,11 @@ describe('holdsSubjectToken', () => {
     ['its own access token', { type: 'access_token', issuedTo: ['notes-api'], audience: ['https://other.example/'] }, true],
     ['its own ID token', { type: 'id_token', issuedTo: ['notes-api'], audience: ['notes-api'] }, true],
     ["another client's token for the API it serves", { type: 'access_token', issuedTo: ['app'], audience: ['https://notes.example/'] }, true],
-    ["another client's token for several APIs, one of them its own", { type: 'access_token', issuedTo: ['app'], audience: ['https://x.example/', 'https://notes.example/'] }, true],
+    [
+      "another client's token for several APIs, one of them its own",
+      { type: 'access_token', issuedTo: ['app'], audience: ['https://x.example/', 'https://notes.example/'] },
+      true,
+    ],
     ["another client's token for another API", { type: 'access_token', issuedTo: ['app'], audience: ['https://calendar.example/'] }, false],
     ["another client's token for the issuer (never served by a client)", { type: 'access_token', issuedTo: ['app'], audience: [ISSUER] }, false],
     ["another client's ID token", { type: 'id_token', issuedTo: ['app'], audience: ['https://notes.example/'] }, false],

@@ -15,7 +15,7 @@ import type { GrantResult } from './index.js';
 export const TOKEN_EXCHANGE_GRANT = 'urn:ietf:params:oauth:grant-type:token-exchange';
 
 /** RFC 8693 §3: the token type identifiers Gatehouse accepts and issues. */
-export const TOKEN_TYPES = {
+const TOKEN_TYPES = {
   accessToken: 'urn:ietf:params:oauth:token-type:access_token',
   idToken: 'urn:ietf:params:oauth:token-type:id_token',
 } as const;
@@ -235,7 +235,13 @@ export async function tokenExchangeGrant(
   } catch (error) {
     if (error instanceof OAuthError) {
       ctx.audit.recordLater(
-        auditEvent('token.exchange_refused', { client_id: client.clientId, sub: known.sub ?? null, actor: known.actor ?? null, error: error.error, reason: error.message }),
+        auditEvent('token.exchange_refused', {
+          client_id: client.clientId,
+          sub: known.sub ?? null,
+          actor: known.actor ?? null,
+          error: error.error,
+          reason: error.message,
+        }),
       );
     }
     throw error;

@@ -280,12 +280,18 @@ describe('clients', () => {
     });
     expect(response.status).toBe(201);
     const client = await bodyOf(response);
-    expect(client).toMatchObject({ grant_types: ['client_credentials', grant], token_exchange: { impersonation: true, subject_token_audiences: ['https://notes.example/'] } });
+    expect(client).toMatchObject({
+      grant_types: ['client_credentials', grant],
+      token_exchange: { impersonation: true, subject_token_audiences: ['https://notes.example/'] },
+    });
     const stored = await t.store.clients.get(client.client_id as string);
     expect(stored?.grantTypes).toContain(grant);
 
     const refusals = [
-      [{ client_name: 'SPA', token_endpoint_auth_method: 'none', redirect_uris: ['https://spa.example/cb'], grant_types: ['authorization_code', grant] }, 'grant_types'],
+      [
+        { client_name: 'SPA', token_endpoint_auth_method: 'none', redirect_uris: ['https://spa.example/cb'], grant_types: ['authorization_code', grant] },
+        'grant_types',
+      ],
       [{ client_name: 'x', token_exchange: { impersonation: true } }, 'grant_types'],
       [{ client_name: 'x', grant_types: [grant], token_exchange: { subject_token_audiences: ['not a uri'] } }, 'token_exchange.subject_token_audiences'],
     ] as const;
