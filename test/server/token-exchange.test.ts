@@ -6,13 +6,26 @@
  */
 import { generateKeyPair, SignJWT, decodeJwt, decodeProtectedHeader } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { randomUUID } from 'node:crypto';
 import { revokeUserAccess } from '../../src/server/admin/user-access.js';
+import { grantAdminRole } from '../../src/server/admin/users.js';
 import { registerClient } from '../../src/server/admin/clients.js';
 import { TOKEN_EXCHANGE_GRANT } from '../../src/server/grants/token-exchange.js';
 import type { AccessTokenClaims } from '../../src/server/tokens/access-token.js';
 import { BACKENDS, closeBackends } from '../helpers/backends.js';
 import { FakeClock } from '../helpers/fake-clock.js';
-import { authorize, Browser, expectTokens, redeemCode, startFlow, testUsers, type Flow, type TestUser, type Tokens } from '../helpers/flow.js';
+import {
+  authorize,
+  Browser,
+  expectTokens,
+  redeemCode,
+  registerFlowClient,
+  startFlow,
+  testUsers,
+  type Flow,
+  type TestUser,
+  type Tokens,
+} from '../helpers/flow.js';
 import { basic, errorBody, type FormFields, type TestClient, type TestServerOptions } from '../helpers/server.js';
 
 const ACCESS_TOKEN = 'urn:ietf:params:oauth:token-type:access_token';
@@ -246,6 +259,39 @@ describe('token exchange (RFC 8693)', () => {
 
       server.clock.advance(3601 * 1000);
       await expectRefused(await exchange(setup, app, { subject_token: tokens.id_token!, subject_token_type: ID_TOKEN }), 'invalid_request');
+    });
+
+    it('an ID token of a sign-in without a second factor never becomes an admin token, whatever the consent recorded', async () => {
+      const setup = await startExchange();
+      const { server, users } = setup;
+      await grantAdminRole(server.store, server.clock, 'alice');
+      const tool = await registerFlowClient(server, {
+        name: 'Admin tool',
+        grantTypes: ['authorization_code', TOKEN_EXCHANGE_GRANT],
+        scope: 'openid email admin',
+      });
+      // Alice once consented to `admin` (after a second factor); today she signs in with her password only.
+      const now = server.clock.now();
+      await server.store.consents.create({
+        id: randomUUID(),
+        clientId: tool.clientId,
+        subject: users.alice.record.id,
+        scope: 'openid email admin',
+        extra: {},
+        createdAt: now,
+        updatedAt: now,
+        revokedAt: null,
+      });
+      const authorized = await authorize(new Browser(server), server, tool, users.alice, { scope: 'openid email' });
+      const tokens = await expectTokens(await redeemCode(server, tool, authorized.code, authorized.verifier));
+      expect(decodeJwt(tokens.id_token!).amr).not.toContain('mfa');
+      const toolClient = { clientId: tool.clientId, clientSecret: tool.clientSecret! };
+      const exchanged = await expectExchanged(await exchange(setup, toolClient, { subject_token: tokens.id_token!, subject_token_type: ID_TOKEN }));
+      expect(exchanged.scope!.split(' ').sort()).toEqual(['email', 'openid']);
+      await expectRefused(
+        await exchange(setup, toolClient, { subject_token: tokens.id_token!, subject_token_type: ID_TOKEN, scope: 'admin' }),
+        'invalid_scope',
+      );
     });
 
     it('never outlives the subject token (expires_in capped), and issues no refresh token', async () => {

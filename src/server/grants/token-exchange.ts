@@ -1,5 +1,6 @@
 import { OAuthError } from '../../core/errors.js';
 import type { ClientRecord } from '../../stores/contract.js';
+import { grantableScope as grantableAdminScope } from '../admin-api/admin-scopes.js';
 import { auditEvent } from '../audit/events.js';
 import { findConsent, isConsentActive } from '../consent.js';
 import type { ServerContext } from '../context.js';
@@ -61,8 +62,10 @@ export interface PresentedToken {
   /** The client it was issued to: `client_id` of an access token; the audience of an ID token. */
   issuedTo: string[];
   audience: string[];
-  /** Its scope; for an ID token, the scope of the consent it rests on. */
+  /** Its scope; for an ID token, the scope of the consent it rests on (narrowed as at sign-in). */
   scope: string[];
+  /** For an ID token, the authentication methods of its sign-in. */
+  amr: string[];
   act: ActorClaim | undefined;
   /** Expiry, seconds since the epoch. */
   exp: number;
@@ -94,6 +97,7 @@ async function readPresentedToken(
       audience: Array.isArray(claims.aud) ? claims.aud : [claims.aud],
       scope: parseScope(claims.scope),
       act: claims.act,
+      amr: [],
       exp: claims.exp,
       familyId: active.familyId,
       consentId: active.consentId,
@@ -115,6 +119,7 @@ async function readPresentedToken(
     audience: verified.audience,
     scope: parseScope(consent.scope),
     act: undefined,
+    amr: verified.amr,
     exp: verified.exp,
     familyId: null,
     consentId: consent.id,
@@ -267,6 +272,10 @@ async function exchange(
   if (subject.consentId !== null) {
     const user = await ctx.store.users.get(subject.sub);
     if (!user || user.disabled) throw new OAuthError('invalid_request', 'the user of the subject_token can no longer sign in');
+    // An ID token stands for its user's consent, narrowed as at sign-in (`admin` and `admin:read`
+    // only for an admin whose sign-in, by the ID token's `amr`, passed a second factor): an ID token
+    // of a password-only sign-in never becomes an admin token, whatever the consent once recorded.
+    if (subject.type === 'id_token') subject.scope = grantableAdminScope(subject.scope, user, subject.amr);
   }
 
   let actorExp: number | undefined;

@@ -56,6 +56,8 @@ export interface VerifiedIdToken {
   /** Seconds since the epoch. */
   iat: number;
   exp: number;
+  /** The authentication methods of the sign-in (OIDC Core §2), empty when absent. */
+  amr: string[];
 }
 
 /**
@@ -83,7 +85,8 @@ export async function verifyIdToken(
     });
     if (payload.typ !== undefined) return undefined;
     const audience = Array.isArray(payload.aud) ? payload.aud : [payload.aud!];
-    return { sub: payload.sub!, audience, iat: payload.iat!, exp: payload.exp!, ...(typeof payload.sid === 'string' ? { sid: payload.sid } : {}) };
+    const amr = Array.isArray(payload.amr) ? payload.amr.filter((method): method is string => typeof method === 'string') : [];
+    return { sub: payload.sub!, audience, iat: payload.iat!, exp: payload.exp!, amr, ...(typeof payload.sid === 'string' ? { sid: payload.sid } : {}) };
   } catch {
     return undefined;
   }
