@@ -96,6 +96,27 @@ describe('gatehouse clients --server', () => {
     expect(gone.stderr).toBe(`error: ${new URL(server.issuer).origin} refused (404 invalid_request): no client with this id\n`);
   });
 
+  it('adds a token exchange client with its policy (RFC 8693), as on the database', async () => {
+    const grant = 'urn:ietf:params:oauth:grant-type:token-exchange';
+    const args = [
+      'clients',
+      'add',
+      '--name',
+      'Notes API',
+      '--grant',
+      grant,
+      '--scope',
+      'notes:read',
+      '--exchange-impersonation',
+      '--exchange-subject-audience',
+      'https://notes.example/',
+      '--json',
+    ];
+    const policy = { grant_types: [grant], token_exchange: { impersonation: true, subject_token_audiences: ['https://notes.example/'] } };
+    expect(parseJson(await remoteOk(args))).toMatchObject(policy);
+    expect(parseJson(await local(args))).toMatchObject(policy);
+  });
+
   it('shows the fields the server refuses, in one line', async () => {
     const result = await remote(['clients', 'add', '--name', 'Plain', '--redirect-uri', 'http://app.example/cb']);
     expect(result.code).toBe(1);

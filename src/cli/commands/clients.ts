@@ -22,9 +22,12 @@ const CLIENTS_ADD_USAGE = `Usage:
                         [--grant TYPE]... [--scope "a b c"] [--resource URI]...
                         [--auth-method METHOD] [--id-token-alg ES256|RS256] [--resource-server]
                         [--serves URI]... [--logo-uri URL] [--client-uri URL] [--require-mfa]
-                        [--allowed-ip CIDR]... [--json]
+                        [--allowed-ip CIDR]... [--exchange-impersonation]
+                        [--exchange-subject-audience URI]... [--json]
   --grant TYPE          authorization_code (users sign in; needs --redirect-uri), refresh_token,
-                        client_credentials (a service acting for itself). Repeatable.
+                        client_credentials (a service acting for itself),
+                        urn:ietf:params:oauth:grant-type:token-exchange (trade a user's token for
+                        one with another audience or a narrower scope). Repeatable.
                         Default: authorization_code and refresh_token with a --redirect-uri,
                         else client_credentials.
   --auth-method METHOD  how the client authenticates at the token endpoint:
@@ -45,6 +48,12 @@ const CLIENTS_ADD_USAGE = `Usage:
   --allowed-ip CIDR     it may call the token, introspection and revocation endpoints only from
                         these addresses. Default: from anywhere.
   --require-mfa         its users must pass a second factor.
+  --exchange-impersonation
+                        token exchange without an actor token issues tokens without \`act\`
+                        (impersonation). Default: the client is recorded as the actor.
+  --exchange-subject-audience URI
+                        token exchange: it may exchange other clients' access tokens whose
+                        audience is URI (an API it serves). Repeatable. Default: only its own.
 The client secret (for every method but none) is printed once.`;
 
 const OPTIONS = {
@@ -62,6 +71,8 @@ const OPTIONS = {
   'client-uri': { type: 'string' },
   'require-mfa': { type: 'boolean', default: false },
   'allowed-ip': { type: 'string', multiple: true },
+  'exchange-impersonation': { type: 'boolean', default: false },
+  'exchange-subject-audience': { type: 'string', multiple: true },
   ...REMOTE_OPTIONS,
 } as const;
 
@@ -101,6 +112,8 @@ export async function clientsCommand(args: string[], io: CliIo, warn: (message: 
           clientUri: values['client-uri'],
           requireMfa: values['require-mfa'],
           allowedIps: values['allowed-ip'],
+          exchangeImpersonation: values['exchange-impersonation'],
+          exchangeSubjectAudiences: values['exchange-subject-audience'],
         });
         printRecord(io, values.json, client);
         // Nothing said how it will be used: say what was assumed, and how to get the other kind.

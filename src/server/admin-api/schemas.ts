@@ -11,10 +11,21 @@ const MAX_LIST = 100;
 
 const text = (max: number) => z.string().min(1).max(max);
 const uriList = z.array(text(2000)).max(MAX_LIST);
-const grantType = z.enum(['authorization_code', 'refresh_token', 'client_credentials']);
+const grantType = z.enum(['authorization_code', 'refresh_token', 'client_credentials', 'urn:ietf:params:oauth:grant-type:token-exchange']);
 const authMethod = z.enum(['client_secret_basic', 'client_secret_post', 'none']);
 const signingAlg = z.enum(['ES256', 'RS256']);
 const timestamp = z.iso.datetime().describe('RFC 3339 date-time, UTC');
+
+/** A client's token exchange policy (RFC 8693), beyond exchanging the tokens issued to itself. */
+const tokenExchangePolicy = z
+  .strictObject({
+    impersonation: z
+      .boolean()
+      .optional()
+      .describe('without an actor token, issue tokens without `act` (impersonation); default false: the client is the actor'),
+    subject_token_audiences: uriList.optional().describe("audiences (APIs this client serves) of other clients' access tokens it may exchange"),
+  })
+  .describe('Token exchange policy (needs the token exchange grant)');
 
 /** `POST /clients`: a client to register. Absent members get the defaults of `gatehouse clients add`. */
 export const clientCreateSchema = z
@@ -22,7 +33,7 @@ export const clientCreateSchema = z
     client_name: text(200),
     redirect_uris: uriList.optional(),
     post_logout_redirect_uris: uriList.optional(),
-    grant_types: z.array(grantType).min(1).max(3).optional(),
+    grant_types: z.array(grantType).min(1).max(4).optional(),
     scope: z.string().max(2000).optional().describe('space-separated scope tokens the client may be granted'),
     token_endpoint_auth_method: authMethod.optional(),
     id_token_signed_response_alg: signingAlg.optional(),
@@ -33,6 +44,7 @@ export const clientCreateSchema = z
     client_uri: text(2000).optional(),
     require_mfa: z.boolean().optional(),
     allowed_ips: z.array(text(100)).max(MAX_LIST).optional(),
+    token_exchange: tokenExchangePolicy.optional(),
   })
   .describe('A client to register');
 
@@ -65,6 +77,7 @@ export const clientSchema = z
     client_uri: z.string().optional(),
     require_mfa: z.boolean().optional(),
     allowed_ips: z.array(z.string()).optional(),
+    token_exchange: tokenExchangePolicy.optional(),
     created_at: timestamp,
   })
   .describe('A registered client');

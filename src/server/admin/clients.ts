@@ -5,6 +5,7 @@ import {
   type ClientAuthMethod,
   type ClientRecord,
   type GrantType,
+  type Json,
   type ListOptions,
   type SigningAlg,
   type Store,
@@ -14,6 +15,7 @@ import { isValidScopeToken } from '../scope.js';
 import { AdminInputError, AdminNotFoundError } from './input-error.js';
 import { parseIpRanges } from '../protection/ip-ranges.js';
 import { checkRedirectUri } from './redirect-uris.js';
+import { TOKEN_EXCHANGE_GRANT, TOKEN_EXCHANGE_POLICY } from '../grants/token-exchange.js';
 
 /**
  * A new client id: 24 base64url characters, never starting with `-` (an id that did would read as
@@ -26,7 +28,7 @@ function newClientId(): string {
   }
 }
 
-const GRANT_TYPES: readonly GrantType[] = ['client_credentials', 'authorization_code', 'refresh_token'];
+const GRANT_TYPES: readonly GrantType[] = ['client_credentials', 'authorization_code', 'refresh_token', TOKEN_EXCHANGE_GRANT];
 const AUTH_METHODS: readonly ClientAuthMethod[] = ['client_secret_basic', 'client_secret_post', 'none'];
 const SIGNING_ALGS: readonly SigningAlg[] = ['ES256', 'RS256'];
 
@@ -54,6 +56,10 @@ export interface NewClientInput {
   requireMfa?: boolean;
   /** Addresses or CIDR ranges the client may call the token, introspection and revocation endpoints from. */
   allowedIps?: string[];
+  /** Token exchange (RFC 8693): without an actor token, get tokens without `act` (impersonation). */
+  exchangeImpersonation?: boolean;
+  /** Token exchange: audiences (APIs this client serves) of other clients' tokens it may exchange. */
+  exchangeSubjectAudiences?: string[];
 }
 
 /** Default scopes of a client that signs users in: the OpenID scopes (offline_access with refresh tokens). */
@@ -96,6 +102,15 @@ export async function registerClient(store: Store, secretKeys: SecretKeys, input
   if (grantTypes.includes('client_credentials') && isPublic) {
     throw new AdminInputError('grant', 'client_credentials needs a confidential client (an auth method other than none)');
   }
+  // RFC 8693 §2.1 leaves unauthenticated clients to the server: refused, or a leaked token could be exchanged by anyone.
+  if (grantTypes.includes(TOKEN_EXCHANGE_GRANT) && isPublic) {
+    throw new AdminInputError('grant', 'token exchange needs a confidential client (an auth method other than none)');
+  }
+  const exchangeSubjectAudiences = input.exchangeSubjectAudiences ?? [];
+  if ((input.exchangeImpersonation || exchangeSubjectAudiences.length > 0) && !grantTypes.includes(TOKEN_EXCHANGE_GRANT)) {
+    throw new AdminInputError('grant', `the token exchange policy needs the ${TOKEN_EXCHANGE_GRANT} grant`);
+  }
+  exchangeSubjectAudiences.forEach((audience) => checkResource(audience, 'exchange-subject-audience'));
   const scope = (input.scope ?? defaultScope(grantTypes)).split(' ').filter(Boolean);
   const badScope = scope.find((token) => !isValidScopeToken(token));
   if (badScope !== undefined) throw new AdminInputError('scope', `"${badScope}" is not a valid scope token`);
@@ -105,10 +120,10 @@ export async function registerClient(store: Store, secretKeys: SecretKeys, input
   const idTokenAlg = input.idTokenSignedResponseAlg ?? 'ES256';
   if (!SIGNING_ALGS.includes(idTokenAlg)) throw new AdminInputError('id-token-alg', `must be one of ${SIGNING_ALGS.join(', ')}`);
   const resources = input.resources ?? [];
-  resources.forEach(checkResource);
+  resources.forEach((resource) => checkResource(resource));
   const servedResources = checkServedResources(input.servedResources ?? [], input.isResourceServer ?? false);
 
-  const extra: Record<string, string | boolean | string[]> = {};
+  const extra: Record<string, Json> = {};
   if (input.requireMfa) extra.require_mfa = true;
   if (input.allowedIps && input.allowedIps.length > 0) {
     try {
@@ -117,6 +132,12 @@ export async function registerClient(store: Store, secretKeys: SecretKeys, input
       throw new AdminInputError('allowed-ip', (error as Error).message);
     }
     extra.allowed_ips = input.allowedIps;
+  }
+  if (input.exchangeImpersonation || exchangeSubjectAudiences.length > 0) {
+    extra[TOKEN_EXCHANGE_POLICY] = {
+      impersonation: input.exchangeImpersonation ?? false,
+      subject_token_audiences: [...new Set(exchangeSubjectAudiences)],
+    };
   }
   for (const [field, key, value] of [
     ['logo-uri', 'logo_uri', input.logoUri],
@@ -196,7 +217,7 @@ export async function updateClient(store: Store, clientId: string, changes: Clie
   const servedResources = checkServedResources(changes.servedResources ?? client.servedResources, client.isResourceServer);
   redirectUris.forEach((uri) => checkRedirectUri(uri, 'redirect-uri', isPublic));
   postLogoutRedirectUris.forEach((uri) => checkRedirectUri(uri, 'post-logout-redirect-uri', isPublic));
-  resources.forEach(checkResource);
+  resources.forEach((resource) => checkResource(resource));
   if (client.grantTypes.includes('authorization_code') && redirectUris.length === 0) {
     throw new AdminInputError('redirect-uri', 'the authorization_code grant needs at least one redirect URI');
   }
@@ -218,8 +239,8 @@ export async function removeClient(store: Store, clientId: string): Promise<void
 }
 
 /** RFC 8707 §2: a resource indicator is an absolute URI without a fragment. */
-function checkResource(resource: string): void {
-  if (!URL.canParse(resource) || resource.includes('#')) throw new AdminInputError('resource', `"${resource}" must be an absolute URI without a fragment`);
+function checkResource(resource: string, field = 'resource'): void {
+  if (!URL.canParse(resource) || resource.includes('#')) throw new AdminInputError(field, `"${resource}" must be an absolute URI without a fragment`);
 }
 
 /**
@@ -228,9 +249,7 @@ function checkResource(resource: string): void {
  */
 function checkServedResources(served: string[], isResourceServer: boolean): string[] {
   if (served.length > 0 && !isResourceServer) throw new AdminInputError('serves', 'only a resource server serves resources');
-  for (const resource of served) {
-    if (!URL.canParse(resource) || resource.includes('#')) throw new AdminInputError('serves', `"${resource}" must be an absolute URI without a fragment`);
-  }
+  served.forEach((resource) => checkResource(resource, 'serves'));
   return [...new Set(served)];
 }
 

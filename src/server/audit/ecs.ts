@@ -50,6 +50,9 @@ export const ECS_EVENT_KINDS: readonly (readonly [pattern: string, category: rea
   ['client.', ['configuration'], ['change']],
   ['keys.', ['configuration'], ['change']],
   ['token.issued', ['session'], ['start']],
+  // Token exchange (RFC 8693): a token issued, or refused (outcome failure).
+  ['token.exchanged', ['session'], ['start']],
+  ['token.exchange_refused', ['session'], ['start']],
   ['token.', ['session'], ['end']],
   ['session.', ['session'], ['end']],
   ['consent.', ['iam'], ['change']],

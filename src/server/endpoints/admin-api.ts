@@ -133,6 +133,8 @@ const HANDLERS = {
         clientUri: body.client_uri,
         requireMfa: body.require_mfa,
         allowedIps: body.allowed_ips,
+        exchangeImpersonation: body.token_exchange?.impersonation,
+        exchangeSubjectAudiences: body.token_exchange?.subject_token_audiences,
       },
       ctx.clock.now(),
     );

@@ -1,4 +1,5 @@
 import type { AuditEventRecord, ClientRecord, GrantType, UserRecord } from '../../stores/contract.js';
+import { TOKEN_EXCHANGE_GRANT } from '../grants/token-exchange.js';
 import { renderAdminAuditPage, type AdminAuditFilters } from '../../ui/admin/audit-page.js';
 import { renderAdminDashboardPage } from '../../ui/admin/dashboard-page.js';
 import { activity, auditSubjectOf, auditVerificationJson, searchAuditEvents, type ActivityRange } from '../admin/audit.js';
@@ -213,6 +214,7 @@ const GRANTS: { value: GrantType; label: string }[] = [
   { value: 'authorization_code', label: 'Authorization code (people sign in)' },
   { value: 'refresh_token', label: 'Refresh token' },
   { value: 'client_credentials', label: 'Client credentials (machine to machine)' },
+  { value: TOKEN_EXCHANGE_GRANT, label: 'Token exchange (a service trades a token for one for another API)' },
 ];
 
 /** Which form field an {@link AdminInputError} of `registerClient` is about. */

@@ -31,6 +31,8 @@ function describe(ctx: Pick<ServerContext, 'config'>, token: ActiveToken): Recor
       exp: claims.exp,
       iat: claims.iat,
       jti: claims.jti,
+      // RFC 8693 §4.1: the acting party of a token issued by a delegation exchange (RFC 7662 §2.2 allows other members).
+      ...(claims.act !== undefined ? { act: claims.act } : {}),
     };
   }
   return {

@@ -4,6 +4,7 @@ import type { FormParams } from '../http/form.js';
 import { authorizationCodeGrant } from './authorization-code.js';
 import { clientCredentialsGrant } from './client-credentials.js';
 import { refreshTokenGrant } from './refresh-token.js';
+import { TOKEN_EXCHANGE_GRANT, tokenExchangeGrant } from './token-exchange.js';
 import type { TokenResponse } from '../tokens/token-response.js';
 
 /** What a grant answers: the tokens, and the end user they were issued for (none for a client's own tokens). */
@@ -20,6 +21,7 @@ export const GRANT_HANDLERS: Record<GrantType, GrantHandler> = {
   authorization_code: authorizationCodeGrant,
   refresh_token: refreshTokenGrant,
   client_credentials: clientCredentialsGrant,
+  [TOKEN_EXCHANGE_GRANT]: tokenExchangeGrant,
 };
 
 export function supportedGrantTypes(): GrantType[] {

@@ -14,6 +14,15 @@ export interface AccessTokenClaims extends JWTPayload {
   jti: string;
   client_id: string;
   scope?: string;
+  /** The acting party of a token from a delegation exchange (RFC 8693 §4.1), prior actors nested. */
+  act?: ActorClaim;
+}
+
+/** RFC 8693 §4.1: the `act` (actor) claim, its outermost member the current actor. */
+export interface ActorClaim {
+  [claim: string]: unknown;
+  sub: string;
+  act?: ActorClaim;
 }
 
 export interface IssueAccessTokenInput {
@@ -30,6 +39,13 @@ export interface IssueAccessTokenInput {
    * the consent's tokens-not-before check; `undefined` when unknown (counted as 0) or for client credentials.
    */
   familyIssuedAt?: number | undefined;
+  /** The acting party (RFC 8693 §4.1), for a token issued by token exchange. */
+  act?: ActorClaim | undefined;
+  /**
+   * Latest expiry, in seconds since the epoch: a token issued by exchange never outlives the tokens
+   * it was exchanged for. The configured lifetime applies when it ends sooner.
+   */
+  notAfter?: number | undefined;
 }
 
 /** What the store keeps per access token (by `jti`) until it expires. */
@@ -74,15 +90,17 @@ export async function issueAccessToken(
   const { config: options } = ctx;
   const ttl = options.tokens.accessTokenTtl;
   const iat = Math.floor(ctx.clock.now() / 1000);
+  const exp = input.notAfter === undefined ? iat + ttl : Math.min(iat + ttl, input.notAfter);
   const claims: AccessTokenClaims = {
     iss: options.issuer,
     sub: input.subject,
     aud: input.audience.length === 1 ? input.audience[0]! : input.audience,
-    exp: iat + ttl,
+    exp,
     iat,
     jti: randomToken(16),
     client_id: input.clientId,
     ...(input.scope.length > 0 ? { scope: input.scope.join(' ') } : {}),
+    ...(input.act !== undefined ? { act: input.act } : {}),
   };
   const signer = ctx.keys.signingKey(options.tokens.accessTokenSigningAlg);
   const token = await signJwt(signer, ACCESS_TOKEN_TYP, claims);
@@ -98,7 +116,7 @@ export async function issueAccessToken(
     ownerId: input.familyId,
     expiresAt: claims.exp * 1000,
   });
-  return { token, claims, expiresIn: ttl };
+  return { token, claims, expiresIn: exp - iat };
 }
 
 /**
@@ -144,6 +162,27 @@ export async function activeAccessToken(
   ctx: Pick<ServerContext, 'clock' | 'config' | 'keys' | 'secrets' | 'store'>,
   token: string,
 ): Promise<AccessTokenClaims | undefined> {
+  return (await findActiveAccessToken(ctx, token))?.claims;
+}
+
+/** An active access token: its claims, and the grant it rests on (from its record). */
+export interface ActiveAccessToken {
+  claims: AccessTokenClaims;
+  /** Its token family (revoking the family revokes it); `null` for client credentials. */
+  familyId: string | null;
+  /** The consent it rests on; `null` for client credentials. */
+  consentId: string | null;
+  familyIssuedAt: number | undefined;
+}
+
+/**
+ * {@link activeAccessToken}, with the grant the token rests on: what token exchange carries over to
+ * the token it issues, so that revoking the one revokes the other (RFC 8693 §2.1).
+ */
+export async function findActiveAccessToken(
+  ctx: Pick<ServerContext, 'clock' | 'config' | 'keys' | 'secrets' | 'store'>,
+  token: string,
+): Promise<ActiveAccessToken | undefined> {
   const unverified = readUnverified(token);
   if (!unverified || !ctx.keys.publicKey(unverified.kid)) return undefined;
   const record = await ctx.store.artifacts.get<AccessTokenRecord>(ACCESS_TOKEN_RECORD, unverified.claims.jti);
@@ -159,7 +198,7 @@ export async function activeAccessToken(
   }
   if (claims?.jti !== record.id) return undefined;
   if (consentId !== null && !(await isConsentActive(ctx, consentId, familyIssuedAt))) return undefined;
-  return claims;
+  return { claims, familyId: record.ownerId, consentId, familyIssuedAt };
 }
 
 /**

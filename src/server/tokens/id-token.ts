@@ -48,29 +48,51 @@ export async function issueIdToken(ctx: Pick<ServerContext, 'clock' | 'config' |
   return signJwt(signer, 'JWT', claims);
 }
 
+/** The claims of an ID token of this server that token exchange relies on. */
+export interface VerifiedIdToken {
+  sub: string;
+  audience: string[];
+  sid?: string;
+  /** Seconds since the epoch. */
+  iat: number;
+  exp: number;
+  /** The authentication methods of the sign-in (OIDC Core §2), empty when absent. */
+  amr: string[];
+}
+
 /**
- * Verifies an ID token this server issued, presented back as `id_token_hint` (OIDC Core §3.1.2.1,
- * RP-Initiated Logout §2). Expired tokens are accepted: the hint identifies, it does not authenticate.
+ * Verifies an ID token this server issued: signature by a published key, `iss`, and not an access
+ * token (`typ` `at+jwt`), unexpired at `now` (ms). An `id_token_hint` (OIDC Core §3.1.2.1,
+ * RP-Initiated Logout §2) may have expired (`now: null`: the hint identifies, it does not
+ * authenticate); a subject token of a token exchange (RFC 8693 §2.1) may not. `undefined` for
+ * anything else.
  */
-export async function verifyIdTokenHint(
+export async function verifyIdToken(
   ctx: Pick<ServerContext, 'keys' | 'config'>,
   token: string,
-): Promise<{ sub: string; audience: string[]; sid?: string } | undefined> {
+  { now }: { now: number | null },
+): Promise<VerifiedIdToken | undefined> {
   try {
-    const { kid } = decodeProtectedHeader(token);
-    const published = kid === undefined ? undefined : ctx.keys.publicKey(kid);
-    if (!published) return undefined;
+    const header = decodeProtectedHeader(token);
+    const published = header.kid === undefined ? undefined : ctx.keys.publicKey(header.kid);
+    if (!published || header.typ === 'at+jwt') return undefined;
     const { payload } = await jwtVerify(token, published.key, {
       issuer: ctx.config.issuer,
       algorithms: [published.alg],
-      // Any expiry is acceptable for a hint; signature and issuer still must hold.
-      currentDate: new Date(0),
-      requiredClaims: ['sub', 'aud'],
+      // A hint is acceptable at any expiry; signature and issuer still must hold.
+      currentDate: new Date(now ?? 0),
+      requiredClaims: ['sub', 'aud', 'exp', 'iat'],
     });
-    if (payload.typ !== undefined || decodeProtectedHeader(token).typ === 'at+jwt') return undefined;
+    if (payload.typ !== undefined) return undefined;
     const audience = Array.isArray(payload.aud) ? payload.aud : [payload.aud!];
-    return { sub: payload.sub!, audience, ...(typeof payload.sid === 'string' ? { sid: payload.sid } : {}) };
+    const amr = Array.isArray(payload.amr) ? payload.amr.filter((method): method is string => typeof method === 'string') : [];
+    return { sub: payload.sub!, audience, iat: payload.iat!, exp: payload.exp!, amr, ...(typeof payload.sid === 'string' ? { sid: payload.sid } : {}) };
   } catch {
     return undefined;
   }
+}
+
+/** {@link verifyIdToken} of an `id_token_hint`: expired tokens are accepted. */
+export function verifyIdTokenHint(ctx: Pick<ServerContext, 'keys' | 'config'>, token: string): Promise<VerifiedIdToken | undefined> {
+  return verifyIdToken(ctx, token, { now: null });
 }

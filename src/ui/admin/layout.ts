@@ -74,7 +74,7 @@ const ADMIN_STYLES = `
 .checks{display:flex;flex-wrap:wrap;gap:6px 18px;margin:0 0 20px;padding:0;border:0}
 .checks legend{margin-bottom:6px;padding:0;font-size:.9375rem;font-weight:600}
 .checks label{display:flex;align-items:center;gap:8px;margin:0;font-weight:400}
-.checks input{width:18px;height:18px;accent-color:var(--primary)}
+.checks input{flex:none;width:18px;height:18px;accent-color:var(--primary)}
 textarea.input{min-height:88px;resize:vertical;font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:.875rem}
 .facts{display:grid;grid-template-columns:max-content 1fr;gap:6px 16px;margin:16px 0 0;font-size:.9375rem}
 .facts dt{color:var(--muted)}

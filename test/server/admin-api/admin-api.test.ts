@@ -270,6 +270,40 @@ describe('clients', () => {
     expect(JSON.stringify(events)).not.toContain(String(newSecret));
   });
 
+  it('registers a token exchange client with its policy (RFC 8693), and refuses a public one or a policy without the grant', async () => {
+    const grant = 'urn:ietf:params:oauth:grant-type:token-exchange';
+    const response = await call('POST', '/clients', adminToken, {
+      client_name: 'Notes API',
+      grant_types: ['client_credentials', grant],
+      scope: 'notes:read',
+      token_exchange: { impersonation: true, subject_token_audiences: ['https://notes.example/'] },
+    });
+    expect(response.status).toBe(201);
+    const client = await bodyOf(response);
+    expect(client).toMatchObject({
+      grant_types: ['client_credentials', grant],
+      token_exchange: { impersonation: true, subject_token_audiences: ['https://notes.example/'] },
+    });
+    const stored = await t.store.clients.get(client.client_id as string);
+    expect(stored?.grantTypes).toContain(grant);
+
+    const refusals = [
+      [
+        { client_name: 'SPA', token_endpoint_auth_method: 'none', redirect_uris: ['https://spa.example/cb'], grant_types: ['authorization_code', grant] },
+        'grant_types',
+      ],
+      [{ client_name: 'x', token_exchange: { impersonation: true } }, 'grant_types'],
+      [{ client_name: 'x', grant_types: [grant], token_exchange: { subject_token_audiences: ['not a uri'] } }, 'token_exchange.subject_token_audiences'],
+    ] as const;
+    for (const [body, field] of refusals) {
+      const refused = await call('POST', '/clients', adminToken, body);
+      expect(refused.status).toBe(400);
+      expect(((await bodyOf(refused)).fields as { field: string }[])[0]!.field).toBe(field);
+    }
+    const unknownMember = await call('POST', '/clients', adminToken, { client_name: 'x', grant_types: [grant], token_exchange: { act_as_anyone: true } });
+    expect(unknownMember.status).toBe(400);
+  });
+
   it('works the rotated secret at once and refuses the old one', async () => {
     const target = await t.register({ name: 'svc', scope: 'read' });
     const { client_secret: secret } = await bodyOf(await call('POST', `/clients/${target.clientId}/secret`, adminToken));

@@ -171,6 +171,29 @@ describe('clients', () => {
     expect(event?.subject).toBe(flow.users.alice.record.id);
   });
 
+  it('registers a token exchange client (RFC 8693) from the form; a public one is refused, saying why', async () => {
+    const grant = 'urn:ietf:params:oauth:grant-type:token-exchange';
+    const flow = await consoleFlow();
+    const { browser } = await signInToConsole(flow, flow.users.alice);
+    const form = await browser.open('/admin/clients/new');
+    expect(form.body).toContain(`name="grant_${grant}"`);
+    const created = await browser.submit(
+      form,
+      { name: 'Notes API', type: 'confidential', grant_client_credentials: 'yes', [`grant_${grant}`]: 'yes', scope: 'notes:read' },
+      { actionPart: '/admin/clients/new', omit: ['grant_authorization_code', 'grant_refresh_token'] },
+    );
+    expect(created.status).toBe(200);
+    const clientId = /data-client-id>([^<]+)</.exec(created.body)?.[1];
+    expect((await flow.server.store.clients.get(clientId!))?.grantTypes).toEqual(['client_credentials', grant]);
+    const refused = await browser.submit(
+      await browser.open('/admin/clients/new'),
+      { name: 'SPA', type: 'public', redirect_uris: 'https://spa.example.com/cb', grant_authorization_code: 'yes', [`grant_${grant}`]: 'yes' },
+      { actionPart: '/admin/clients/new', omit: ['grant_client_credentials'] },
+    );
+    expect(refused.status).toBe(400);
+    expect(/role="alert"[\s\S]*?<p>([^<]*)/.exec(refused.body)?.[1]).toBe('grant: token exchange needs a confidential client (an auth method other than none)');
+  });
+
   it('bad input is the form again with a clear error (400), never a 500', async () => {
     const flow = await consoleFlow();
     const { browser } = await signInToConsole(flow, flow.users.alice);

@@ -46,6 +46,8 @@ describe('auditEventToEcs', () => {
     ['client.address_refused', 'failure', ['network'], ['denied']],
     ['keys.rotated', 'success', ['configuration'], ['change']],
     ['token.issued', 'success', ['session'], ['start']],
+    ['token.exchanged', 'success', ['session'], ['start']],
+    ['token.exchange_refused', 'failure', ['session'], ['start']],
     ['token.revoked', 'success', ['session'], ['end']],
     ['token.family_revoked', 'success', ['session'], ['end']],
     ['consent.granted', 'success', ['iam'], ['change']],
