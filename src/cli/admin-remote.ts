@@ -122,10 +122,7 @@ function clientBody(input: NewClientInput): Record<string, unknown> {
     client_uri: input.clientUri,
     require_mfa: input.requireMfa,
     allowed_ips: input.allowedIps,
-    token_exchange:
-      input.exchangeImpersonation || input.exchangeSubjectAudiences
-        ? defined({ impersonation: input.exchangeImpersonation, subject_token_audiences: input.exchangeSubjectAudiences })
-        : undefined,
+    token_exchange: input.exchangeImpersonation ? { impersonation: true } : undefined,
   });
 }
 

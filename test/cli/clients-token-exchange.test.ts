@@ -47,7 +47,7 @@ describe('gatehouse clients add: token exchange', () => {
     return { code, stdout: stdout(), stderr: stderr() };
   }
 
-  it('registers the grant with an impersonation policy and the audiences it serves', async () => {
+  it('registers the grant with an impersonation policy, as a resource server with the API it serves', async () => {
     const added = await run([
       'add',
       '--name',
@@ -59,7 +59,8 @@ describe('gatehouse clients add: token exchange', () => {
       '--scope',
       'notes:read',
       '--exchange-impersonation',
-      '--exchange-subject-audience',
+      '--resource-server',
+      '--serves',
       'https://notes.example.com/',
       '--json',
     ]);
@@ -67,13 +68,15 @@ describe('gatehouse clients add: token exchange', () => {
     const shown = JSON.parse(added.stdout) as Record<string, unknown>;
     expect(shown).toMatchObject({
       grant_types: ['client_credentials', TOKEN_EXCHANGE_GRANT],
-      token_exchange: { impersonation: true, subject_token_audiences: ['https://notes.example.com/'] },
+      served_resources: ['https://notes.example.com/'],
+      token_exchange: { impersonation: true },
     });
     const store = createSqliteStore({ filename: join(dir, DATABASE_FILE) });
     try {
       const client = await store.clients.get(shown.client_id as string);
       expect(client?.grantTypes).toContain(TOKEN_EXCHANGE_GRANT);
-      expect(client?.extra.token_exchange).toEqual({ impersonation: true, subject_token_audiences: ['https://notes.example.com/'] });
+      expect(client?.extra.token_exchange).toEqual({ impersonation: true });
+      expect(client?.servedResources).toEqual(['https://notes.example.com/']);
     } finally {
       await store.close();
     }

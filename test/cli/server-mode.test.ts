@@ -98,7 +98,8 @@ describe('gatehouse clients --server', () => {
 
   it('adds a token exchange client with its policy (RFC 8693), as on the database', async () => {
     const grant = 'urn:ietf:params:oauth:grant-type:token-exchange';
-    const args = [
+    // Each API is served by one client: the two registrations serve two.
+    const args = (api: string) => [
       'clients',
       'add',
       '--name',
@@ -108,13 +109,14 @@ describe('gatehouse clients --server', () => {
       '--scope',
       'notes:read',
       '--exchange-impersonation',
-      '--exchange-subject-audience',
-      'https://notes.example/',
+      '--resource-server',
+      '--serves',
+      api,
       '--json',
     ];
-    const policy = { grant_types: [grant], token_exchange: { impersonation: true, subject_token_audiences: ['https://notes.example/'] } };
-    expect(parseJson(await remoteOk(args))).toMatchObject(policy);
-    expect(parseJson(await local(args))).toMatchObject(policy);
+    const policy = (api: string) => ({ grant_types: [grant], served_resources: [api], token_exchange: { impersonation: true } });
+    expect(parseJson(await remoteOk(args('https://notes.example/')))).toMatchObject(policy('https://notes.example/'));
+    expect(parseJson(await local(args('https://notes.example/v2')))).toMatchObject(policy('https://notes.example/v2'));
   });
 
   it('shows the fields the server refuses, in one line', async () => {

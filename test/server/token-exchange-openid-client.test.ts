@@ -37,7 +37,8 @@ beforeAll(async () => {
     grantTypes: [TOKEN_EXCHANGE_GRANT],
     scope: 'notes:read',
     resources: [STORAGE],
-    exchangeSubjectAudiences: [NOTES],
+    isResourceServer: true,
+    servedResources: [NOTES],
   });
 });
 

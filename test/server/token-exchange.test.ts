@@ -58,14 +58,15 @@ async function startExchange(options: TestServerOptions = {}): Promise<Setup> {
     scope: 'notes:read storage:read',
     resources: [STORAGE],
     isResourceServer: true,
-    exchangeSubjectAudiences: [NOTES],
+    servedResources: [NOTES],
   });
   const storageApi = await server.register({
     name: 'Storage API',
     grantTypes: [TOKEN_EXCHANGE_GRANT],
     scope: 'notes:read',
     resources: [CALENDAR],
-    exchangeSubjectAudiences: [STORAGE],
+    isResourceServer: true,
+    servedResources: [STORAGE],
   });
   return { ...flow, app, notesApi, storageApi };
 }
@@ -231,16 +232,20 @@ describe('token exchange (RFC 8693)', () => {
         grantTypes: [TOKEN_EXCHANGE_GRANT],
         scope: 'notes:read',
         exchangeImpersonation: true,
-        exchangeSubjectAudiences: [NOTES, 'https://gateway.example.com/'],
+        isResourceServer: true,
+        servedResources: [CALENDAR, 'https://gateway.example.com/'],
       });
-      const impersonated = await expectExchanged(await exchange(setup, impersonator, { subject_token: tokens.access_token, subject_token_type: ACCESS_TOKEN }));
+      const forGateway = await userTokens(setup, users.alice, CALENDAR);
+      const impersonated = await expectExchanged(
+        await exchange(setup, impersonator, { subject_token: forGateway.access_token, subject_token_type: ACCESS_TOKEN }),
+      );
       expect(impersonated.claims.sub).toBe(users.alice.record.id);
       expect(impersonated.claims.act).toBeUndefined();
       expect((await server.introspect(impersonator, impersonated.access_token)).act).toBeUndefined();
 
       // A token that already records a delegation cannot be laundered into one that does not.
       const viaApp = await expectExchanged(
-        await exchange(setup, app, { subject_token: tokens.access_token, subject_token_type: ACCESS_TOKEN, resource: NOTES, scope: 'notes:read' }),
+        await exchange(setup, app, { subject_token: tokens.access_token, subject_token_type: ACCESS_TOKEN, resource: CALENDAR, scope: 'notes:read' }),
       );
       const kept = await expectExchanged(await exchange(setup, impersonator, { subject_token: viaApp.access_token, subject_token_type: ACCESS_TOKEN }));
       expect(kept.claims.act).toEqual({ sub: app.clientId });
@@ -361,7 +366,7 @@ describe('token exchange (RFC 8693)', () => {
       const setup = await startExchange();
       const { server, users } = setup;
       const tokens = await userTokens(setup, users.alice);
-      const plain = await server.register({ grantTypes: ['client_credentials'], exchangeSubjectAudiences: undefined });
+      const plain = await server.register({ grantTypes: ['client_credentials'] });
       await expectRefused(await exchange(setup, plain, { subject_token: tokens.access_token, subject_token_type: ACCESS_TOKEN }), 'unauthorized_client');
 
       await expect(

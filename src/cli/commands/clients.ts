@@ -22,8 +22,7 @@ const CLIENTS_ADD_USAGE = `Usage:
                         [--grant TYPE]... [--scope "a b c"] [--resource URI]...
                         [--auth-method METHOD] [--id-token-alg ES256|RS256] [--resource-server]
                         [--serves URI]... [--logo-uri URL] [--client-uri URL] [--require-mfa]
-                        [--allowed-ip CIDR]... [--exchange-impersonation]
-                        [--exchange-subject-audience URI]... [--json]
+                        [--allowed-ip CIDR]... [--exchange-impersonation] [--json]
   --grant TYPE          authorization_code (users sign in; needs --redirect-uri), refresh_token,
                         client_credentials (a service acting for itself),
                         urn:ietf:params:oauth:grant-type:token-exchange (trade a user's token for
@@ -51,9 +50,6 @@ const CLIENTS_ADD_USAGE = `Usage:
   --exchange-impersonation
                         token exchange without an actor token issues tokens without \`act\`
                         (impersonation). Default: the client is recorded as the actor.
-  --exchange-subject-audience URI
-                        token exchange: it may exchange other clients' access tokens whose
-                        audience is URI (an API it serves). Repeatable. Default: only its own.
 The client secret (for every method but none) is printed once.`;
 
 const OPTIONS = {
@@ -72,7 +68,6 @@ const OPTIONS = {
   'require-mfa': { type: 'boolean', default: false },
   'allowed-ip': { type: 'string', multiple: true },
   'exchange-impersonation': { type: 'boolean', default: false },
-  'exchange-subject-audience': { type: 'string', multiple: true },
   ...REMOTE_OPTIONS,
 } as const;
 
@@ -113,7 +108,6 @@ export async function clientsCommand(args: string[], io: CliIo, warn: (message: 
           requireMfa: values['require-mfa'],
           allowedIps: values['allowed-ip'],
           exchangeImpersonation: values['exchange-impersonation'],
-          exchangeSubjectAudiences: values['exchange-subject-audience'],
         });
         printRecord(io, values.json, client);
         // Nothing said how it will be used: say what was assumed, and how to get the other kind.

@@ -23,7 +23,6 @@ const WIRE_NAMES: Record<string, string> = {
   'logo-uri': 'logo_uri',
   'client-uri': 'client_uri',
   'allowed-ip': 'allowed_ips',
-  'exchange-subject-audience': 'token_exchange.subject_token_audiences',
 };
 
 /**

@@ -23,7 +23,6 @@ const tokenExchangePolicy = z
       .boolean()
       .optional()
       .describe('without an actor token, issue tokens without `act` (impersonation); default false: the client is the actor'),
-    subject_token_audiences: uriList.optional().describe("audiences (APIs this client serves) of other clients' access tokens it may exchange"),
   })
   .describe('Token exchange policy (needs the token exchange grant)');
 

@@ -58,8 +58,6 @@ export interface NewClientInput {
   allowedIps?: string[];
   /** Token exchange (RFC 8693): without an actor token, get tokens without `act` (impersonation). */
   exchangeImpersonation?: boolean;
-  /** Token exchange: audiences (APIs this client serves) of other clients' tokens it may exchange. */
-  exchangeSubjectAudiences?: string[];
 }
 
 /** Default scopes of a client that signs users in: the OpenID scopes (offline_access with refresh tokens). */
@@ -106,11 +104,9 @@ export async function registerClient(store: Store, secretKeys: SecretKeys, input
   if (grantTypes.includes(TOKEN_EXCHANGE_GRANT) && isPublic) {
     throw new AdminInputError('grant', 'token exchange needs a confidential client (an auth method other than none)');
   }
-  const exchangeSubjectAudiences = input.exchangeSubjectAudiences ?? [];
-  if ((input.exchangeImpersonation || exchangeSubjectAudiences.length > 0) && !grantTypes.includes(TOKEN_EXCHANGE_GRANT)) {
+  if (input.exchangeImpersonation && !grantTypes.includes(TOKEN_EXCHANGE_GRANT)) {
     throw new AdminInputError('grant', `the token exchange policy needs the ${TOKEN_EXCHANGE_GRANT} grant`);
   }
-  exchangeSubjectAudiences.forEach((audience) => checkResource(audience, 'exchange-subject-audience'));
   const scope = (input.scope ?? defaultScope(grantTypes)).split(' ').filter(Boolean);
   const badScope = scope.find((token) => !isValidScopeToken(token));
   if (badScope !== undefined) throw new AdminInputError('scope', `"${badScope}" is not a valid scope token`);
@@ -133,12 +129,7 @@ export async function registerClient(store: Store, secretKeys: SecretKeys, input
     }
     extra.allowed_ips = input.allowedIps;
   }
-  if (input.exchangeImpersonation || exchangeSubjectAudiences.length > 0) {
-    extra[TOKEN_EXCHANGE_POLICY] = {
-      impersonation: input.exchangeImpersonation ?? false,
-      subject_token_audiences: [...new Set(exchangeSubjectAudiences)],
-    };
-  }
+  if (input.exchangeImpersonation) extra[TOKEN_EXCHANGE_POLICY] = { impersonation: true };
   for (const [field, key, value] of [
     ['logo-uri', 'logo_uri', input.logoUri],
     ['client-uri', 'client_uri', input.clientUri],

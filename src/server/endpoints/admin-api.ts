@@ -134,7 +134,6 @@ const HANDLERS = {
         requireMfa: body.require_mfa,
         allowedIps: body.allowed_ips,
         exchangeImpersonation: body.token_exchange?.impersonation,
-        exchangeSubjectAudiences: body.token_exchange?.subject_token_audiences,
       },
       ctx.clock.now(),
     );

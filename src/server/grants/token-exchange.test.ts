@@ -7,21 +7,18 @@ const ISSUER = 'https://id.example.com';
 
 describe('tokenExchangePolicy', () => {
   it.each([
-    [{}, { impersonation: false, subjectTokenAudiences: [] }],
-    [{ token_exchange: { impersonation: true } }, { impersonation: true, subjectTokenAudiences: [] }],
-    [
-      { token_exchange: { impersonation: 'yes', subject_token_audiences: ['https://a.example/', 3] } },
-      { impersonation: false, subjectTokenAudiences: ['https://a.example/'] },
-    ],
-    [{ token_exchange: ['impersonation'] }, { impersonation: false, subjectTokenAudiences: [] }],
-    [{ token_exchange: null }, { impersonation: false, subjectTokenAudiences: [] }],
+    [{}, { impersonation: false }],
+    [{ token_exchange: { impersonation: true } }, { impersonation: true }],
+    [{ token_exchange: { impersonation: 'yes' } }, { impersonation: false }],
+    [{ token_exchange: ['impersonation'] }, { impersonation: false }],
+    [{ token_exchange: null }, { impersonation: false }],
   ])('reads %j as %j, anything malformed as nothing allowed', (extra, policy) => {
     expect(tokenExchangePolicy(makeClient({ extra: extra }))).toEqual(policy);
   });
 });
 
 describe('holdsSubjectToken', () => {
-  const api = makeClient({ clientId: 'notes-api', extra: { token_exchange: { subject_token_audiences: ['https://notes.example/', ISSUER] } } });
+  const api = makeClient({ clientId: 'notes-api', isResourceServer: true, servedResources: ['https://notes.example/', ISSUER] });
   it.each([
     ['its own access token', { type: 'access_token', issuedTo: ['notes-api'], audience: ['https://other.example/'] }, true],
     ['its own ID token', { type: 'id_token', issuedTo: ['notes-api'], audience: ['notes-api'] }, true],

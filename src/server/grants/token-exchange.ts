@@ -37,22 +37,13 @@ export interface TokenExchangePolicy {
    * §1.1). Off: the client is recorded as the actor (delegation).
    */
   impersonation: boolean;
-  /**
-   * Audiences (resource URIs) of the APIs this client serves: it may exchange access tokens issued
-   * to other clients whose `aud` names one of them (a resource server calling a downstream API).
-   */
-  subjectTokenAudiences: string[];
 }
 
 /** The client's {@link TokenExchangePolicy}, from its metadata; nothing beyond its own tokens by default. */
 export function tokenExchangePolicy(client: ClientRecord): TokenExchangePolicy {
   const stored = client.extra[TOKEN_EXCHANGE_POLICY];
   const policy = stored !== null && typeof stored === 'object' && !Array.isArray(stored) ? stored : {};
-  const audiences = policy.subject_token_audiences;
-  return {
-    impersonation: policy.impersonation === true,
-    subjectTokenAudiences: Array.isArray(audiences) ? audiences.filter((audience) => typeof audience === 'string') : [],
-  };
+  return { impersonation: policy.impersonation === true };
 }
 
 /** A subject or actor token, verified, with what the exchange needs of it. */
@@ -129,14 +120,14 @@ async function readPresentedToken(
 
 /**
  * Whether the client legitimately holds the subject token: it was issued to the client, or it is
- * an access token for an API the client serves (its policy's `subject_token_audiences`; the issuer
+ * an access token for an API the client serves as a resource server (its `servedResources`; the issuer
  * never counts, being every token's audience for UserInfo). Anything else is a token the client
  * should not have, and exchanging it would let one client turn another's tokens into its own.
  */
 export function holdsSubjectToken(client: ClientRecord, token: Pick<PresentedToken, 'type' | 'issuedTo' | 'audience'>, issuer: string): boolean {
   if (token.issuedTo.includes(client.clientId)) return true;
   if (token.type !== 'access_token') return false;
-  const served = tokenExchangePolicy(client).subjectTokenAudiences.filter((audience) => audience !== issuer);
+  const served = client.servedResources.filter((audience) => audience !== issuer);
   return token.audience.some((audience) => served.includes(audience));
 }
 

@@ -276,13 +276,16 @@ describe('clients', () => {
       client_name: 'Notes API',
       grant_types: ['client_credentials', grant],
       scope: 'notes:read',
-      token_exchange: { impersonation: true, subject_token_audiences: ['https://notes.example/'] },
+      is_resource_server: true,
+      served_resources: ['https://notes.example/'],
+      token_exchange: { impersonation: true },
     });
     expect(response.status).toBe(201);
     const client = await bodyOf(response);
     expect(client).toMatchObject({
       grant_types: ['client_credentials', grant],
-      token_exchange: { impersonation: true, subject_token_audiences: ['https://notes.example/'] },
+      served_resources: ['https://notes.example/'],
+      token_exchange: { impersonation: true },
     });
     const stored = await t.store.clients.get(client.client_id as string);
     expect(stored?.grantTypes).toContain(grant);
@@ -293,7 +296,6 @@ describe('clients', () => {
         'grant_types',
       ],
       [{ client_name: 'x', token_exchange: { impersonation: true } }, 'grant_types'],
-      [{ client_name: 'x', grant_types: [grant], token_exchange: { subject_token_audiences: ['not a uri'] } }, 'token_exchange.subject_token_audiences'],
     ] as const;
     for (const [body, field] of refusals) {
       const refused = await call('POST', '/clients', adminToken, body);
