@@ -11,7 +11,7 @@ import { checkRedirectUri } from './redirect-uris.js';
  * A new client id: 24 base64url characters, never starting with `-` (an id that did would read as
  * an option to the command line: `gatehouse clients remove -Zab…`).
  */
-function newClientId(): string {
+export function newClientId(): string {
   for (;;) {
     const id = randomToken(18);
     if (!id.startsWith('-')) return id;
@@ -47,7 +47,7 @@ export interface NewClientInput {
 }
 
 /** Default scopes of a client that signs users in: the OpenID scopes (offline_access with refresh tokens). */
-function defaultScope(grantTypes: GrantType[]): string {
+export function defaultScope(grantTypes: GrantType[]): string {
   if (!grantTypes.includes('authorization_code')) return '';
   return `openid profile email address phone${grantTypes.includes('refresh_token') ? ' offline_access' : ''}`;
 }
@@ -59,7 +59,7 @@ export interface RegisteredClient {
 }
 
 /** Generates a client secret with 256 bits of entropy. */
-function newClientSecret(): string {
+export function newClientSecret(): string {
   return randomToken(32);
 }
 
