@@ -157,12 +157,12 @@ async function usesOf(ctx: Pick<ServerContext, 'store'>, hash: string, maxUses: 
   return uses.filter((use) => use.consumedAt !== null).length;
 }
 
-/** The unexpired tokens with their stored hashes, newest expiry first. */
+/** The unexpired tokens with their stored hashes, newest expiry first (a used-up token is gone). */
 async function storedTokens(ctx: Pick<ServerContext, 'store'>) {
   return ctx.store.artifacts.listByOwner<StoredToken>(TOKEN_KIND, TOKENS_OWNER, 1000);
 }
 
-/** The unexpired initial access tokens, used up or not, newest expiry first. */
+/** The unexpired initial access tokens with uses left, newest expiry first. */
 export async function listInitialAccessTokens(ctx: Pick<ServerContext, 'store'>): Promise<InitialAccessToken[]> {
   const tokens = await storedTokens(ctx);
   return Promise.all(tokens.map(async (token) => describe(token.id, token.value, token.expiresAt, await usesOf(ctx, token.id, token.value.maxUses))));
@@ -208,7 +208,11 @@ export async function findInitialAccessToken(
       // Spend before the registration is made: the first use that can still be consumed. Each
       // use goes to exactly one caller (the store's atomic consume), so at most maxUses succeed.
       for (let n = 1; n <= maxUses; n += 1) {
-        if (await ctx.store.artifacts.consume(USE_KIND, `${hash}:${n}`, ctx.clock.now())) return true;
+        if (!(await ctx.store.artifacts.consume(USE_KIND, `${hash}:${n}`, ctx.clock.now()))) continue;
+        // Uses are taken in order, so whoever takes the last one finds every other taken: the
+        // token is used up, and goes (an exhausted token is then refused like an unknown one).
+        if (n === maxUses) await ctx.store.artifacts.delete(TOKEN_KIND, hash);
+        return true;
       }
       return false;
     },
