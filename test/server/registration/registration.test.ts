@@ -17,10 +17,9 @@ function call(t: TestServer, method: string, path: string, body?: unknown, token
   const headers: Record<string, string> = {};
   if (body !== undefined) headers['content-type'] = 'application/json';
   if (token !== undefined) headers.authorization = `Bearer ${token}`;
-  return t.server.fetch(
-    new Request(new URL(path, t.issuer).href, { method, headers, ...(body !== undefined ? { body: JSON.stringify(body) } : {}) }),
-    { remoteAddress: from },
-  );
+  return t.server.fetch(new Request(new URL(path, t.issuer).href, { method, headers, ...(body !== undefined ? { body: JSON.stringify(body) } : {}) }), {
+    remoteAddress: from,
+  });
 }
 
 async function registered(response: Response): Promise<Json> {
@@ -113,7 +112,9 @@ describe('registration.policy open', () => {
     );
     expect(form.status).toBe(400);
     expect(await form.json()).toMatchObject({ error: 'invalid_request' });
-    const broken = await t.server.fetch(new Request(`${t.issuer}/register`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"redirect' }));
+    const broken = await t.server.fetch(
+      new Request(`${t.issuer}/register`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"redirect' }),
+    );
     expect(broken.status).toBe(400);
     expect(await broken.json()).toMatchObject({ error: 'invalid_client_metadata' });
   });
@@ -163,7 +164,12 @@ describe('registration.policy open', () => {
       const response = await call(t, 'PUT', uri(), update, token());
       const body = (await response.json()) as Json;
       expect(response.status).toBe(200);
-      expect(body).toMatchObject({ client_id: client.client_id, client_name: 'Renamed', redirect_uris: ['http://[::1]:8400/cb'], registration_access_token: token() });
+      expect(body).toMatchObject({
+        client_id: client.client_id,
+        client_name: 'Renamed',
+        redirect_uris: ['http://[::1]:8400/cb'],
+        registration_access_token: token(),
+      });
       expect(body).not.toHaveProperty('contacts');
       expect((await t.store.clients.get(client.client_id as string))?.clientName).toBe('Renamed');
 
@@ -234,7 +240,10 @@ describe('registration.policy initial-access-token', () => {
     const record = JSON.stringify(stored);
     expect(record).not.toContain(body.client_secret as string);
     expect(record).not.toContain(body.registration_access_token as string);
-    const accessToken = await t.issueToken({ clientId: body.client_id as string, clientSecret: body.client_secret as string, record: stored! }, { scope: 'api:read' });
+    const accessToken = await t.issueToken(
+      { clientId: body.client_id as string, clientSecret: body.client_secret as string, record: stored! },
+      { scope: 'api:read' },
+    );
     expect(accessToken).toBeTruthy();
     // Read back: the secret is kept only hashed, so it is not shown again.
     const read = (await (await call(t, 'GET', body.registration_client_uri as string, undefined, body.registration_access_token as string)).json()) as Json;
