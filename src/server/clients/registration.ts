@@ -154,12 +154,18 @@ export async function registerDynamicClient(
   return { client, clientSecret, registrationAccessToken };
 }
 
-/** The hosts (or private-use schemes) of a client's redirect URIs: what the audit log and the consent page show. */
+/** The hosts (or private-use schemes) of a client's redirect URIs: what the audit log shows. */
 export function redirectHosts(client: Pick<ClientRecord, 'redirectUris'>): string[] {
-  return [...new Set(client.redirectUris.map((uri) => (URL.canParse(uri) ? redirectDomain(new URL(uri)) : '')).filter(Boolean))];
+  return [...new Set(client.redirectUris.map(redirectDomainOf))];
 }
 
-function redirectDomain(url: URL): string {
+/**
+ * Where a redirect URI sends an answer, for people (the consent page, the audit log): its host name,
+ * or for an app on the device its private-use scheme (`com.example.app`).
+ */
+export function redirectDomainOf(redirectUri: string): string {
+  if (!URL.canParse(redirectUri)) return '';
+  const url = new URL(redirectUri);
   return url.host === '' ? url.protocol.replace(/:$/, '') : url.hostname;
 }
 

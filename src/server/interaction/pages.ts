@@ -1,4 +1,5 @@
 import type { ClientRecord, UserRecord } from '../../stores/contract.js';
+import { redirectDomainOf } from '../clients/registration.js';
 import {
   durationUntil,
   maskEmail,
@@ -172,6 +173,7 @@ export function consentPage(page: PageContext, user: UserRecord, scopes: readonl
         client: clientSummary(client),
         account: accountOf(user),
         scopes: [...scopes],
+        ...(client.registration ? { unverified: { redirectDomain: redirectDomainOf(request.redirectUri) } } : {}),
       }),
     // Approving redirects to the client: browsers check that redirect against form-action.
     { setCookies: page.setCookies, formActions: [request.redirectUri] },
