@@ -129,7 +129,7 @@ describe('openid-client dynamicClientRegistration: a confidential client with an
     expect(metadata).toMatchObject({ client_secret_expires_at: 0, token_endpoint_auth_method: 'client_secret_basic' });
     expect(metadata.client_secret).toEqual(expect.any(String));
     // openid-client authenticates with client_secret_post by default after registration; ask for the registered method.
-    const basic = new client.Configuration(config.serverMetadata(), metadata.client_id, metadata, client.ClientSecretBasic(metadata.client_secret as string));
+    const basic = new client.Configuration(config.serverMetadata(), metadata.client_id, metadata, client.ClientSecretBasic(metadata.client_secret));
     client.allowInsecureRequests(basic);
     const tokens = await signInWith(basic, WEB_REDIRECT_URI);
     // Introspection of its own token by a confidential client works.

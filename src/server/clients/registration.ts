@@ -8,7 +8,7 @@ import { OPENID_SCOPES } from '../claims.js';
 import { CLIENT_AUTH_METHODS, CLIENT_SECRET_PURPOSE } from '../client-auth.js';
 import type { ServerContext } from '../context.js';
 import { urlTo } from '../routes.js';
-import type { ClientType, InitialAccessTokenScope } from './initial-access-tokens.js';
+import type { InitialAccessTokenScope } from './initial-access-tokens.js';
 import { clientMetadataOf, clientRecordFields, validateClientMetadata, type ClientMetadata, type ClientMetadataOptions } from './metadata.js';
 
 /**
@@ -46,12 +46,12 @@ export function tokenAllowance(scope: InitialAccessTokenScope): RegistrationAllo
  * (`scopes`), never `admin` or `admin:read` (the admin API's; only an operator registers a client
  * with them).
  */
-export function registrableScopes(config: Pick<ServerContext['config'], 'scopes'>): string[] {
+function registrableScopes(config: Pick<ServerContext['config'], 'scopes'>): string[] {
   return [...new Set([...OPENID_SCOPES, ...config.scopes])].filter((scope) => !asksForAdminScope([scope]));
 }
 
 /** The metadata rules of a registration under `allowed`. */
-export function registrationMetadataOptions(ctx: Pick<ServerContext, 'config'>, allowed: RegistrationAllowance): ClientMetadataOptions {
+function registrationMetadataOptions(ctx: Pick<ServerContext, 'config'>, allowed: RegistrationAllowance): ClientMetadataOptions {
   const authMethods = CLIENT_AUTH_METHODS.filter((method) => allowed.clientTypes.includes(method === 'none' ? 'public' : 'confidential'));
   return {
     authMethods,
@@ -155,7 +155,7 @@ export async function registerDynamicClient(
 }
 
 /** The hosts (or private-use schemes) of a client's redirect URIs: what the audit log shows. */
-export function redirectHosts(client: Pick<ClientRecord, 'redirectUris'>): string[] {
+function redirectHosts(client: Pick<ClientRecord, 'redirectUris'>): string[] {
   return [...new Set(client.redirectUris.map(redirectDomainOf))];
 }
 
@@ -235,13 +235,12 @@ export async function updateRegisteredClient(
   return updated;
 }
 
-/** Deletes a registered client (RFC 7592 §2.3); its tokens stop working with it. Audits `client.registration_deleted`. */
+/**
+ * Deletes a registered client (RFC 7592 §2.3), as `gatehouse clients remove` does: it can no longer
+ * authenticate or start a sign-in, so its refresh tokens are useless; access tokens already issued
+ * run out with their lifetime. Audits `client.registration_deleted`.
+ */
 export async function deleteRegisteredClient(ctx: RegistrationContext, client: ClientRecord): Promise<void> {
   await ctx.store.clients.delete(client.clientId);
   await ctx.audit.record(auditEvent('client.registration_deleted', { client_id: client.clientId }));
-}
-
-/** The client type of an auth method: `none` is public, the rest confidential. */
-export function clientTypeOf(client: Pick<ClientRecord, 'tokenEndpointAuthMethod'>): ClientType {
-  return client.tokenEndpointAuthMethod === 'none' ? 'public' : 'confidential';
 }
