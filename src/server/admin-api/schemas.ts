@@ -62,6 +62,10 @@ export const clientSchema = z
     client_uri: z.string().optional(),
     require_mfa: z.boolean().optional(),
     allowed_ips: z.array(z.string()).optional(),
+    registration: z
+      .object({ via: z.enum(['open', 'initial-access-token']), initial_access_token: z.string().nullable() })
+      .optional()
+      .describe('present for a client that registered itself (RFC 7591): how, and with which initial access token'),
     created_at: timestamp,
   })
   .describe('A registered client');

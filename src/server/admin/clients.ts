@@ -207,7 +207,7 @@ function checkResource(resource: string): void {
   if (!URL.canParse(resource) || resource.includes('#')) throw new AdminInputError('resource', `"${resource}" must be an absolute URI without a fragment`);
 }
 
-/** A client as shown to operators: every field except the secret hash, with wire (RFC 7591) names. */
+/** A client as shown to operators: every field except the secret hash (and a registration's token hash), with wire (RFC 7591) names. */
 export function describeClient(client: ClientRecord): Record<string, unknown> {
   return {
     client_id: client.clientId,
@@ -221,6 +221,8 @@ export function describeClient(client: ClientRecord): Record<string, unknown> {
     resources: client.resources,
     is_resource_server: client.isResourceServer,
     ...client.extra,
+    // A client that registered itself (RFC 7591): how; never the hash of its registration access token.
+    ...(client.registration ? { registration: { via: client.registration.via, initial_access_token: client.registration.initialAccessTokenId } } : {}),
     created_at: new Date(client.createdAt).toISOString(),
   };
 }

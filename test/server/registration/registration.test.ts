@@ -287,6 +287,15 @@ describe('registration.policy initial-access-token', () => {
     expect(types).toEqual(expect.arrayContaining(['registration.token_issued', 'registration.token_revoked', 'admin.registration_token_issued']));
   });
 
+  it('shows operators how a client registered itself, never the hash of its registration access token', async () => {
+    const { token, id } = await initialAccessToken(t, adminToken);
+    const body = await registered(await call(t, 'POST', '/register', NATIVE, token));
+    const shown = (await (await call(t, 'GET', `${API}/clients/${String(body.client_id)}`, undefined, adminToken)).json()) as Json;
+    expect(shown.registration).toEqual({ via: 'initial-access-token', initial_access_token: id });
+    const hash = (await t.store.clients.get(body.client_id as string))!.registration!.accessTokenHash;
+    expect(JSON.stringify(shown)).not.toContain(hash);
+  });
+
   it('refuses out-of-bounds token requests with 400, naming the field', async () => {
     const response = await call(t, 'POST', `${API}/registration/tokens`, { max_uses: 101 }, adminToken);
     expect(response.status).toBe(400);
