@@ -17,6 +17,7 @@ import {
   limitSettings,
   mfaSettings,
   protectionSettings,
+  registrationSettings,
   serverPathOf,
   serverSettings,
   sessionSettings,
@@ -101,6 +102,7 @@ export const COMMAND_SETTINGS = {
   adminApi: adminSettings.shape.api,
   adminConsole: adminSettings.shape.console,
   adminPath: adminSettings.shape.path,
+  registrationPolicy: registrationSettings.shape.policy,
 } as const;
 
 /** A config-file key of the command. */

@@ -51,4 +51,23 @@ describe('renderConsentPage', () => {
     expect(html).toContain('href="https://photos.acme.example/about"');
     expect(html).toContain('>photos.acme.example</a>');
   });
+
+  describe('of a client that registered itself', () => {
+    const unverified = renderConsentPage({
+      ...view,
+      client: { ...view.client, logoUri: 'https://photos.acme.example/logo.png' },
+      unverified: { redirectDomain: 'photos-acme.example.net' },
+    });
+
+    it('marks it unverified and names the domain the answer goes to', () => {
+      expect(unverified).toContain('<span class="badge badge-warning">Unverified</span>');
+      expect(unverified).toContain('It receives your answer at <strong class="redirect-domain">photos-acme.example.net</strong>');
+      expect(unverified).toContain('Acme Photos wants to access your Gatehouse account');
+    });
+
+    it('shows neither the logo nor the home page it claims', () => {
+      expect(unverified).not.toContain('logo.png');
+      expect(unverified).not.toContain('href="https://photos.acme.example/about"');
+    });
+  });
 });

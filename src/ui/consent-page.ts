@@ -23,6 +23,12 @@ export interface ConsentPageView extends PageBase {
   scopes: string[];
   /** The resources (RFC 8707) the access is for, when the request named any: shown so the user sees which APIs. */
   resources?: string[];
+  /**
+   * Set for a client that registered itself (dynamic client registration): nothing vouches for its
+   * name, logo or home page, so the page says so and shows where the answer goes instead: the host
+   * of this request's redirect URI (or its private-use scheme, for an app on the device).
+   */
+  unverified?: { redirectDomain: string };
 }
 
 /**
@@ -30,11 +36,15 @@ export interface ConsentPageView extends PageBase {
  * `decision=approve` ("Allow") or `decision=deny` ("Cancel") with `csrf`.
  */
 export function renderConsentPage(view: ConsentPageView): string {
-  const { client, branding } = view;
+  const { branding, unverified } = view;
+  // A self-registered client's logo and home page are its own claims: not shown (its name is, marked unverified).
+  const client: ClientSummary = unverified ? { name: view.client.name } : view.client;
   const home = safeUrl(client.uri);
   const host = hostOf(client.uri);
   // Showing where the app lives helps users spot a look-alike name.
-  const origin = home !== undefined && host !== undefined && html`<p class="lead"><a href="${home}" target="_blank" rel="noopener noreferrer">${host}</a></p>`;
+  const origin = unverified
+    ? html`<p class="lead"><span class="badge badge-warning">Unverified</span> Registered by the app itself, not by ${branding.productName}. It receives your answer at <strong class="redirect-domain">${unverified.redirectDomain}</strong>.</p>`
+    : home !== undefined && host !== undefined && html`<p class="lead"><a href="${home}" target="_blank" rel="noopener noreferrer">${host}</a></p>`;
   const scopes = describeScopes(view.scopes).map(({ scope, description }) => html`<li data-scope="${scope}">${CHECK_ICON}<span>${description}</span></li>`);
   const resources = view.resources ?? [];
   const limitedTo =

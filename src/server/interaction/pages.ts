@@ -1,4 +1,5 @@
 import type { ClientRecord, UserRecord } from '../../stores/contract.js';
+import { redirectDomainOf } from '../clients/registration.js';
 import {
   durationUntil,
   maskEmail,
@@ -30,8 +31,12 @@ import type { Upstream } from '../upstream/upstreams.js';
 import type { Interaction } from './interactions.js';
 import { pathTo, urlTo, type RouteName } from '../routes.js';
 
-/** The client as shown on pages: name, and logo and home page when registered (https only). */
+/**
+ * The client as shown on pages: name, and logo and home page when registered (https only) by an
+ * operator; a client that registered itself claims them unvouched, so pages show only its name.
+ */
 function clientSummary(client: ClientRecord): ClientSummary {
+  if (client.registration) return { name: client.clientName };
   const logo = typeof client.extra.logo_uri === 'string' && client.extra.logo_uri.startsWith('https://') ? client.extra.logo_uri : undefined;
   const uri = typeof client.extra.client_uri === 'string' && client.extra.client_uri.startsWith('https://') ? client.extra.client_uri : undefined;
   return { name: client.clientName, ...(logo ? { logoUri: logo } : {}), ...(uri ? { uri } : {}) };
@@ -173,6 +178,7 @@ export function consentPage(page: PageContext, user: UserRecord, scopes: readonl
         account: accountOf(user),
         scopes: [...scopes],
         ...(request.resources ? { resources: request.resources } : {}),
+        ...(client.registration ? { unverified: { redirectDomain: redirectDomainOf(request.redirectUri) } } : {}),
       }),
     // Approving redirects to the client: browsers check that redirect against form-action.
     { setCookies: page.setCookies, formActions: [request.redirectUri] },

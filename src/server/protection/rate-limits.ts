@@ -43,6 +43,11 @@ export interface RateLimitSettings {
    * by email) from one address, whatever the account. Default 20 per 3600 s.
    */
   accountEmailsPerIp: { points: number; seconds: number };
+  /**
+   * Dynamic client registrations (RFC 7591) from one address, spent before the request is read and
+   * never given back. Default 20 per 3600 s.
+   */
+  registrationPerIp: { points: number; seconds: number };
 }
 
 export type LimiterName = keyof RateLimitSettings;
@@ -61,6 +66,7 @@ export const DEFAULT_RATE_LIMITS: RateLimitSettings = {
   signUpPerIp: { points: 5, seconds: 3600 },
   signUpGlobal: { points: 200, seconds: 3600 },
   accountEmailsPerIp: { points: 20, seconds: 3600 },
+  registrationPerIp: { points: 20, seconds: 3600 },
 };
 
 /** A refused request: how long until it may try again. */
@@ -142,6 +148,7 @@ export class RateLimits {
       signUpPerIp: plain('signUpPerIp', 'signup-ip'),
       signUpGlobal: plain('signUpGlobal', 'signup-global'),
       accountEmailsPerIp: plain('accountEmailsPerIp', 'account-emails-ip'),
+      registrationPerIp: plain('registrationPerIp', 'registration-ip'),
     };
     this.#requestsPerIpInProcess = redis
       ? memory('requests-ip', settings.requestsPerIp.points, settings.requestsPerIp.seconds, 0)
