@@ -23,6 +23,9 @@ export const ROUTES = {
   jwks: '/jwks',
   endSession: '/logout',
   endSessionConfirm: '/logout/confirm',
+  deviceAuthorization: '/device/auth',
+  // The device flow's user-code page (RFC 8628 §3.3: the verification URI).
+  device: '/device',
   // The sign-in interaction.
   interaction: '/interaction/:id',
   interactionLogin: '/interaction/:id/login',

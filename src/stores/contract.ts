@@ -17,8 +17,8 @@
 /** JSON-serialisable value. */
 export type Json = string | number | boolean | null | Json[] | { [key: string]: Json | undefined };
 
-/** Grant types a client may be registered for. */
-export type GrantType = 'client_credentials' | 'authorization_code' | 'refresh_token';
+/** Grant types a client may be registered for (`urn:ietf:params:oauth:grant-type:device_code`: RFC 8628 §3.4). */
+export type GrantType = 'client_credentials' | 'authorization_code' | 'refresh_token' | 'urn:ietf:params:oauth:grant-type:device_code';
 
 /** Client authentication methods at the token, introspection and revocation endpoints (RFC 7591 §2). */
 export type ClientAuthMethod = 'client_secret_basic' | 'client_secret_post' | 'none';

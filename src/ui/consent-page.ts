@@ -21,6 +21,11 @@ export interface ConsentPageView extends PageBase {
   account: AccountSummary;
   /** The requested scopes, as in the authorization request. */
   scopes: string[];
+  /**
+   * Set when a device asks (RFC 8628): its user code, which the page asks the user to compare with
+   * the one on the device before allowing (§5.4, remote phishing).
+   */
+  device?: { userCode: string };
 }
 
 /**
@@ -44,7 +49,8 @@ export function renderConsentPage(view: ConsentPageView): string {
     view,
     `Allow access to ${client.name}`,
     html`${clientLogo(client, 'large')}<h1 class="long">${client.name} wants to access your ${branding.productName} account</h1>${origin}
-<div class="body">${signedInAs(view.account)}
+<div class="body">${signedInAs(view.account)}${view.device && html`
+<p class="note" data-device-code>You are signing in on a device. Only allow this if you started it yourself and your device shows the code <strong class="code">${view.device.userCode}</strong>.</p>`}
 <h2 class="section-title">This will allow ${client.name} to:</h2>
 <ul class="scopes">${scopes}</ul>
 <p class="note">Only allow this if you trust ${client.name} with this information.</p>

@@ -11,7 +11,7 @@ const MAX_LIST = 100;
 
 const text = (max: number) => z.string().min(1).max(max);
 const uriList = z.array(text(2000)).max(MAX_LIST);
-const grantType = z.enum(['authorization_code', 'refresh_token', 'client_credentials']);
+const grantType = z.enum(['authorization_code', 'refresh_token', 'client_credentials', 'urn:ietf:params:oauth:grant-type:device_code']);
 const authMethod = z.enum(['client_secret_basic', 'client_secret_post', 'none']);
 const signingAlg = z.enum(['ES256', 'RS256']);
 const timestamp = z.iso.datetime().describe('RFC 3339 date-time, UTC');
@@ -22,7 +22,7 @@ export const clientCreateSchema = z
     client_name: text(200),
     redirect_uris: uriList.optional(),
     post_logout_redirect_uris: uriList.optional(),
-    grant_types: z.array(grantType).min(1).max(3).optional(),
+    grant_types: z.array(grantType).min(1).max(4).optional(),
     scope: z.string().max(2000).optional().describe('space-separated scope tokens the client may be granted'),
     token_endpoint_auth_method: authMethod.optional(),
     id_token_signed_response_alg: signingAlg.optional(),

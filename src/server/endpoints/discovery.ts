@@ -22,6 +22,7 @@ export function serverMetadata(ctx: Pick<Capabilities, 'config' | 'urls'>): Reco
     end_session_endpoint: endpoints.endSession,
     introspection_endpoint: endpoints.introspection,
     revocation_endpoint: endpoints.revocation,
+    device_authorization_endpoint: endpoints.deviceAuthorization,
     scopes_supported: [...new Set([...OPENID_SCOPES, ...options.scopes])],
     response_types_supported: ['code'],
     response_modes_supported: ['query', 'form_post'],

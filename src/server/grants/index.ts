@@ -3,6 +3,7 @@ import type { ServerContext } from '../context.js';
 import type { FormParams } from '../http/form.js';
 import { authorizationCodeGrant } from './authorization-code.js';
 import { clientCredentialsGrant } from './client-credentials.js';
+import { deviceCodeGrant } from './device-code.js';
 import { refreshTokenGrant } from './refresh-token.js';
 import type { TokenResponse } from '../tokens/token-response.js';
 
@@ -20,6 +21,7 @@ export const GRANT_HANDLERS: Record<GrantType, GrantHandler> = {
   authorization_code: authorizationCodeGrant,
   refresh_token: refreshTokenGrant,
   client_credentials: clientCredentialsGrant,
+  'urn:ietf:params:oauth:grant-type:device_code': deviceCodeGrant,
 };
 
 export function supportedGrantTypes(): GrantType[] {

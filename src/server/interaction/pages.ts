@@ -172,6 +172,7 @@ export function consentPage(page: PageContext, user: UserRecord, scopes: readonl
         client: clientSummary(client),
         account: accountOf(user),
         scopes: [...scopes],
+        ...(request.device ? { device: { userCode: request.device.userCode } } : {}),
       }),
     // Approving redirects to the client: browsers check that redirect against form-action.
     { setCookies: page.setCookies, formActions: [request.redirectUri] },
