@@ -8,9 +8,9 @@
  *   stands for. Consumed by the user's decision (approve or deny), so a code is decided once.
  * - `device_decision`, keyed by the device authorization: what the user decided; an approval is
  *   consumed by the one poll that gets the tokens.
- * - `device_poll`: one per polling window of `interval` seconds, created by the poll that claims it
- *   (`put` refuses a second), so a device polling faster gets `slow_down` (§3.5), even when its
- *   polls race; `device_slow_down`: one per `slow_down` answered, each adding 5 seconds.
+ * - `device_poll`: one per poll that went on, numbered (`put` of the next number succeeds once), so
+ *   a device polling faster than its interval gets `slow_down` (§3.5), even when its polls race;
+ *   `device_slow_down`: one per `slow_down` answered, each adding 5 seconds.
  */
 import { randomToken } from '../../core/encoding.js';
 import { StoreConflictError, type Json } from '../../stores/contract.js';
@@ -150,7 +150,43 @@ export async function decideDeviceAuthorization(
   return true;
 }
 
-/** Where a device's poll stands (RFC 8628 §3.5), after it claimed its polling window. */
+/** A poll that went on: the `n`th of its device authorization, at `at` (milliseconds). */
+interface PollMark {
+  [key: string]: Json;
+  n: number;
+  at: number;
+}
+
+/**
+ * Claims the device's next poll: refused when the last poll that went on was less than the
+ * interval ago, or when a racing poll claimed the same place in the sequence first (`put` of
+ * `id:n` succeeds once). A refusal records a `slow_down`, adding 5 seconds to the interval
+ * (RFC 8628 §3.5). The marks live as long as the device authorization, each a millisecond longer
+ * than the one before, so the newest is the first `listByOwner` returns.
+ */
+async function claimPoll(ctx: Pick<ServerContext, 'clock' | 'store'>, id: string, baseInterval: number, kept: number): Promise<boolean> {
+  const { store } = ctx;
+  const now = ctx.clock.now();
+  const [[last], slowDowns] = await Promise.all([
+    store.artifacts.listByOwner<PollMark>(DEVICE_POLL, id, 1),
+    store.artifacts.listByOwner(DEVICE_SLOW_DOWN, id),
+  ]);
+  const interval = baseInterval + SLOW_DOWN_STEP_SECONDS * slowDowns.length;
+  const n = last ? last.value.n + 1 : 0;
+  let claimed = !last || now - last.value.at >= interval * 1000;
+  if (claimed) {
+    try {
+      await store.artifacts.put({ kind: DEVICE_POLL, id: `${id}:${n}`, value: { n, at: now }, ownerId: id, expiresAt: kept + n });
+    } catch (error) {
+      if (!(error instanceof StoreConflictError)) throw error;
+      claimed = false;
+    }
+  }
+  if (!claimed) await store.artifacts.put({ kind: DEVICE_SLOW_DOWN, id: randomToken(16), value: null, ownerId: id, expiresAt: kept });
+  return claimed;
+}
+
+/** Where a device's poll stands (RFC 8628 §3.5). */
 export type PollOutcome =
   | { status: 'unknown' }
   | { status: 'slow_down' }
@@ -162,10 +198,10 @@ export type PollOutcome =
 
 /**
  * A poll of the token endpoint with `deviceCode` by `clientId`. In order: unknown (or another
- * client's) code; then the polling window is claimed before anything else is read, so of polls
- * faster than the interval, racing or not, one goes on and the others get `slow_down` (adding 5 s
- * each); then the decision. An approval
- * is `approved` until {@link redeemDeviceApproval} uses it up (then `used`).
+ * client's) code, expired; then the poll is claimed ({@link claimPoll}) before the decision is
+ * read, so of polls faster than the interval, racing or not, at most one goes on and the others
+ * get `slow_down`; then the decision. An approval is `approved` until {@link redeemDeviceApproval}
+ * uses it up (then `used`).
  */
 export async function pollDeviceAuthorization(
   ctx: Pick<ServerContext, 'clock' | 'secrets' | 'store'>,
@@ -178,16 +214,7 @@ export async function pollDeviceAuthorization(
   if (!device || device.value.clientId !== clientId) return { status: 'unknown' };
   const now = ctx.clock.now();
   if (device.value.expiresAt <= now) return { status: 'expired' };
-  const slowDowns = (await store.artifacts.listByOwner(DEVICE_SLOW_DOWN, id)).length;
-  const interval = device.value.interval + SLOW_DOWN_STEP_SECONDS * slowDowns;
-  const window = Math.floor(now / (interval * 1000));
-  try {
-    await store.artifacts.put({ kind: DEVICE_POLL, id: `${id}:${interval}:${window}`, value: null, ownerId: id, expiresAt: (window + 2) * interval * 1000 });
-  } catch (error) {
-    if (!(error instanceof StoreConflictError)) throw error;
-    await store.artifacts.put({ kind: DEVICE_SLOW_DOWN, id: randomToken(16), value: null, ownerId: id, expiresAt: device.expiresAt });
-    return { status: 'slow_down' };
-  }
+  if (!(await claimPoll(ctx, id, device.value.interval, device.expiresAt))) return { status: 'slow_down' };
   const decision = await store.artifacts.get<DeviceDecision>(DEVICE_DECISION, id);
   if (!decision) return { status: 'pending' };
   if (decision.value.outcome === 'denied') return { status: 'denied' };
