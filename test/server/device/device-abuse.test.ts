@@ -9,6 +9,12 @@
  * a refused one the "too many attempts" page (429) without any lookup; a right one goes on (303).
  */
 import { afterAll, describe, expect, it } from 'vitest';
+import {
+  decideDeviceAuthorization,
+  findByUserCode,
+  pollDeviceAuthorization,
+  redeemDeviceApproval,
+} from '../../../src/server/device/device-authorizations.js';
 import { newUserCode } from '../../../src/server/device/user-code.js';
 import type { Store } from '../../../src/stores/contract.js';
 import { BACKENDS, closeBackends } from '../../helpers/backends.js';
@@ -147,5 +153,19 @@ describe.each(BACKENDS)('device flow abuse, on $name', (backend) => {
     expect(((await late.json()) as { error: string }).error).not.toBe('authorization_pending');
     const issuedEvents = (await store.audit.list({ type: 'device.authorization_approved', limit: 100 })).filter((event) => event.clientId === client.clientId);
     expect(issuedEvents).toHaveLength(1);
+  }, 60_000);
+
+  it(`${N} concurrent redemptions of one approval (past the poll gate): exactly one succeeds`, async () => {
+    const { server, client } = await serverWith({});
+    const device = await startDevice(server, client);
+    const ctx = { clock, store, secrets: server.secretKeys };
+    const pending = (await findByUserCode(ctx, device.user_code))!;
+    const approval = { sub: users.alice.record.id, scope: ['openid'], consentId: 'c', authTime: 1, amr: ['pwd'], acr: '1', sid: 's' };
+    const decided = await Promise.all(Array.from({ length: N }, () => decideDeviceAuthorization(ctx, pending, { outcome: 'approved', ...approval })));
+    expect(decided.filter(Boolean)).toHaveLength(1);
+    const polled = await pollDeviceAuthorization(ctx, device.device_code, client.clientId);
+    expect(polled.status).toBe('approved');
+    const redeemed = await Promise.all(Array.from({ length: N }, () => redeemDeviceApproval(ctx, pending.id)));
+    expect(redeemed.filter(Boolean)).toHaveLength(1);
   }, 60_000);
 });
