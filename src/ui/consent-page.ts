@@ -50,7 +50,7 @@ export function renderConsentPage(view: ConsentPageView): string {
     `Allow access to ${client.name}`,
     html`${clientLogo(client, 'large')}<h1 class="long">${client.name} wants to access your ${branding.productName} account</h1>${origin}
 <div class="body">${signedInAs(view.account)}${view.device && html`
-<p class="note" data-device-code>You are signing in on a device. Only allow this if you started it yourself and your device shows the code <strong class="code">${view.device.userCode}</strong>.</p>`}
+<p class="note" data-device-code>You are signing in on a device. Only allow this if you started it yourself and your device shows the code <strong class="nowrap">${view.device.userCode}</strong>.</p>`}
 <h2 class="section-title">This will allow ${client.name} to:</h2>
 <ul class="scopes">${scopes}</ul>
 <p class="note">Only allow this if you trust ${client.name} with this information.</p>

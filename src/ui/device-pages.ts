@@ -23,7 +23,7 @@ export interface DeviceCodePageView extends PageBase {
 }
 
 const DEVICE_ERROR_ID = 'device-error';
-const DEVICE_HINT = 'It is 8 letters, shown on your device, like BDWP-HQPK. Capitals and the dash are optional.';
+const DEVICE_HINT = 'It is 8 letters, shown on your device, like BDWP\u2011HQPK. Capitals and the dash are optional.';
 
 /**
  * "Connect a device": one field for the user code, posted as `user_code` with `csrf`. A code
