@@ -56,7 +56,7 @@ async function answerDeviceAuthorization({
   const issued = await startDeviceAuthorization(ctx, { clientId: client.clientId, scope, resources });
   const userCode = formatUserCode(issued.userCode);
   const verificationUri = urlTo(ctx, 'device');
-  ctx.audit.recordLater(auditEvent('device.authorization_requested', { client_id: client.clientId, scope: scope.join(' ') }));
+  await ctx.audit.record(auditEvent('device.authorization_requested', { client_id: client.clientId, scope: scope.join(' ') }));
   return json(
     {
       device_code: issued.deviceCode,
