@@ -39,6 +39,11 @@ export function renderConsentPage(view: ConsentPageView): string {
   // Showing where the app lives helps users spot a look-alike name.
   const origin = home !== undefined && host !== undefined && html`<p class="lead"><a href="${home}" target="_blank" rel="noopener noreferrer">${host}</a></p>`;
   const scopes = describeScopes(view.scopes).map(({ scope, description }) => html`<li data-scope="${scope}">${CHECK_ICON}<span>${description}</span></li>`);
+  // RFC 8628 §5.4: the user compares the code with the device's before allowing it.
+  const deviceNote =
+    view.device &&
+    html`
+<p class="note" data-device-code>You are signing in on a device. Only allow this if you started it yourself and your device shows the code <strong class="nowrap">${view.device.userCode}</strong>.</p>`;
   const form = postForm({
     action: view.action,
     csrfToken: view.csrfToken,
@@ -49,8 +54,7 @@ export function renderConsentPage(view: ConsentPageView): string {
     view,
     `Allow access to ${client.name}`,
     html`${clientLogo(client, 'large')}<h1 class="long">${client.name} wants to access your ${branding.productName} account</h1>${origin}
-<div class="body">${signedInAs(view.account)}${view.device && html`
-<p class="note" data-device-code>You are signing in on a device. Only allow this if you started it yourself and your device shows the code <strong class="nowrap">${view.device.userCode}</strong>.</p>`}
+<div class="body">${signedInAs(view.account)}${deviceNote}
 <h2 class="section-title">This will allow ${client.name} to:</h2>
 <ul class="scopes">${scopes}</ul>
 <p class="note">Only allow this if you trust ${client.name} with this information.</p>

@@ -56,7 +56,11 @@ export function renderDeviceCodePage(view: DeviceCodePageView): string {
   const lead = prefilled
     ? html`<p class="lead">Check that this code is the one your device shows, then continue. If you did not start signing in on a device yourself, close this page.</p>`
     : html`<p class="lead">Enter the code your device shows to sign it in to your ${view.branding.productName} account.</p>`;
-  return renderDocument(view, 'Connect a device', html`${pageIcon(DEVICE_ICON)}<h1>Connect a device</h1>${lead}<div class="body">${alertBox(DEVICE_ERROR_ID, view.error)}${form}</div>`);
+  return renderDocument(
+    view,
+    'Connect a device',
+    html`${pageIcon(DEVICE_ICON)}<h1>Connect a device</h1>${lead}<div class="body">${alertBox(DEVICE_ERROR_ID, view.error)}${form}</div>`,
+  );
 }
 
 /** View model of {@link renderDeviceDonePage}. */

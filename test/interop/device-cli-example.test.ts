@@ -71,7 +71,9 @@ function runExample(): { link: Promise<string>; done: Promise<{ code: number | n
     if (match) found(match[1]!);
   });
   child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-  const done = new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => child.once('close', (code) => resolve({ code, stdout, stderr })));
+  const done = new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) =>
+    child.once('close', (code) => resolve({ code, stdout, stderr })),
+  );
   const killer = setTimeout(() => child.kill('SIGKILL'), 45_000);
   void done.then(() => clearTimeout(killer));
   return { link, done };

@@ -32,7 +32,7 @@ const USER_CODE_PURPOSE = 'device-user-code';
  */
 const EXPIRED_KEPT_MS = 3600_000;
 /** RFC 8628 §3.5: "the interval MUST be increased by 5 seconds for this and all subsequent requests". */
-export const SLOW_DOWN_STEP_SECONDS = 5;
+const SLOW_DOWN_STEP_SECONDS = 5;
 
 /** A device authorization request as validated at the device authorization endpoint (RFC 8628 §3.1). */
 export interface DeviceAuthorizationState {
@@ -125,7 +125,7 @@ export async function findByUserCode(ctx: Pick<ServerContext, 'clock' | 'secrets
   if (code === undefined) return undefined;
   const id = userCodeId(ctx, code);
   const entry = await ctx.store.artifacts.get<{ deviceId: string }>(DEVICE_USER_CODE, id);
-  if (!entry || entry.consumedAt !== null) return undefined;
+  if (entry?.consumedAt !== null) return undefined;
   const device = await ctx.store.artifacts.get<DeviceAuthorizationState>(DEVICE_AUTHORIZATION, entry.value.deviceId);
   if (!device || device.value.expiresAt <= ctx.clock.now()) return undefined;
   return { id: entry.value.deviceId, userCodeId: id, state: device.value };
@@ -167,10 +167,7 @@ interface PollMark {
 async function claimPoll(ctx: Pick<ServerContext, 'clock' | 'store'>, id: string, baseInterval: number, kept: number): Promise<boolean> {
   const { store } = ctx;
   const now = ctx.clock.now();
-  const [[last], slowDowns] = await Promise.all([
-    store.artifacts.listByOwner<PollMark>(DEVICE_POLL, id, 1),
-    store.artifacts.listByOwner(DEVICE_SLOW_DOWN, id),
-  ]);
+  const [[last], slowDowns] = await Promise.all([store.artifacts.listByOwner<PollMark>(DEVICE_POLL, id, 1), store.artifacts.listByOwner(DEVICE_SLOW_DOWN, id)]);
   const interval = baseInterval + SLOW_DOWN_STEP_SECONDS * slowDowns.length;
   const n = last ? last.value.n + 1 : 0;
   let claimed = !last || now - last.value.at >= interval * 1000;
@@ -211,7 +208,7 @@ export async function pollDeviceAuthorization(
   const { store } = ctx;
   const id = deviceId(ctx, deviceCode);
   const device = await store.artifacts.get<DeviceAuthorizationState>(DEVICE_AUTHORIZATION, id);
-  if (!device || device.value.clientId !== clientId) return { status: 'unknown' };
+  if (device?.value.clientId !== clientId) return { status: 'unknown' };
   const now = ctx.clock.now();
   if (device.value.expiresAt <= now) return { status: 'expired' };
   if (!(await claimPoll(ctx, id, device.value.interval, device.expiresAt))) return { status: 'slow_down' };

@@ -11,7 +11,7 @@ export const USER_CODE_LENGTH = 8;
 /** A new user code, each character drawn uniformly from the CSPRNG (`randomInt` does not bias). */
 export function newUserCode(): string {
   let code = '';
-  for (let index = 0; index < USER_CODE_LENGTH; index += 1) code += USER_CODE_ALPHABET[randomInt(USER_CODE_ALPHABET.length)];
+  for (let index = 0; index < USER_CODE_LENGTH; index += 1) code += USER_CODE_ALPHABET.charAt(randomInt(USER_CODE_ALPHABET.length));
   return code;
 }
 

@@ -9,12 +9,7 @@
  * a refused one the "too many attempts" page (429) without any lookup; a right one goes on (303).
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import {
-  decideDeviceAuthorization,
-  findByUserCode,
-  pollDeviceAuthorization,
-  redeemDeviceApproval,
-} from '../../../src/server/device/device-authorizations.js';
+import { decideDeviceAuthorization, findByUserCode, pollDeviceAuthorization, redeemDeviceApproval } from '../../../src/server/device/device-authorizations.js';
 import { newUserCode } from '../../../src/server/device/user-code.js';
 import type { Store } from '../../../src/stores/contract.js';
 import { BACKENDS, closeBackends } from '../../helpers/backends.js';
@@ -138,7 +133,9 @@ describe.each(BACKENDS)('device flow abuse, on $name', (backend) => {
     const device: DeviceAuthorization = await startDevice(server, client);
     await approveOnPage(new Browser(server), device, users.alice);
     const responses = await Promise.all(Array.from({ length: N }, () => poll(server, client, device.device_code)));
-    const bodies = await Promise.all(responses.map(async (response) => ({ status: response.status, body: (await response.json()) as Record<string, unknown> })));
+    const bodies = await Promise.all(
+      responses.map(async (response) => ({ status: response.status, body: (await response.json()) as Record<string, unknown> })),
+    );
     const issued = bodies.filter((entry) => entry.status === 200);
     expect(issued).toHaveLength(1);
     expect(issued[0]!.body.access_token).toEqual(expect.any(String));

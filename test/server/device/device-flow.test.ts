@@ -72,10 +72,9 @@ describe('the device authorization endpoint (RFC 8628 §3.1, §3.2)', () => {
     ['a resource with a fragment', { resource: 'https://api.example.com/#x' }, 400, 'invalid_target'],
     ['a resource not registered for the client', { resource: 'https://other.example.com/' }, 400, 'invalid_target'],
   ])('refuses %s', async (_, fields, status, error) => {
-    const form = Object.fromEntries(Object.entries({ client_id: client.clientId, scope: 'openid', ...fields }).filter(([, value]) => value !== undefined)) as Record<
-      string,
-      string
-    >;
+    const form = Object.fromEntries(
+      Object.entries({ client_id: client.clientId, scope: 'openid', ...fields }).filter(([, value]) => value !== undefined),
+    ) as Record<string, string>;
     const response = await server.post('/device/auth', form);
     expect(response.status).toBe(status);
     const body = await pollError(response);
