@@ -213,7 +213,7 @@ const GRANTS: { value: GrantType; label: string }[] = [
   { value: 'authorization_code', label: 'Authorization code (people sign in)' },
   { value: 'refresh_token', label: 'Refresh token' },
   { value: 'client_credentials', label: 'Client credentials (machine to machine)' },
-  { value: 'urn:ietf:params:oauth:grant-type:device_code', label: 'Device code (people sign in a TV, CLI or other device from another screen)' },
+  { value: 'urn:ietf:params:oauth:grant-type:device_code', label: 'Device code (TVs, command-line tools: people sign in on another screen)' },
 ];
 
 /** Which form field an {@link AdminInputError} of `registerClient` is about. */
