@@ -165,4 +165,21 @@ describe.each(BACKENDS)('device flow abuse, on $name', (backend) => {
     const redeemed = await Promise.all(Array.from({ length: N }, () => redeemDeviceApproval(ctx, pending.id)));
     expect(redeemed.filter(Boolean)).toHaveLength(1);
   }, 60_000);
+
+  it('a device polling at its interval is pending every time; sooner, slow_down (the poll sequence holds on this store)', async () => {
+    const { server, client } = await serverWith({});
+    const device = await startDevice(server, client);
+    const errorOf = async () => ((await (await poll(server, client, device.device_code)).json()) as { error: string }).error;
+    for (let index = 0; index < 12; index += 1) {
+      expect(await errorOf()).toBe('authorization_pending');
+      clock.advance(device.interval * 1000);
+    }
+    expect(await errorOf()).toBe('authorization_pending');
+    expect(await errorOf()).toBe('slow_down');
+    // The interval grew by 5 s, counted from the last poll that went on.
+    clock.advance(device.interval * 1000 + 4_999);
+    expect(await errorOf()).toBe('slow_down');
+    clock.advance(5_001);
+    expect(await errorOf()).toBe('authorization_pending');
+  }, 60_000);
 });
