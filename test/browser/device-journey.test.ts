@@ -45,7 +45,7 @@ describe.skipIf(!hasChromium)('device flow: openid-client polls while the user a
     });
     config = await oidc.discovery(new URL(setup.server.issuer), setup.client.clientId, undefined, oidc.None(), { execute: [oidc.allowInsecureRequests] });
     chromium = await launchChromium();
-  }, 60_000);
+  }, 180_000);
 
   afterAll(async () => {
     await chromium?.close();
@@ -101,7 +101,7 @@ describe.skipIf(!hasChromium)('device flow: openid-client polls while the user a
     expect(tokens.refresh_token).toEqual(expect.any(String));
     const userinfo = await oidc.fetchUserInfo(config, tokens.access_token, setup.users.alice.record.id);
     expect(userinfo).toMatchObject({ sub: setup.users.alice.record.id, name: 'Alice Liddell' });
-  }, 60_000);
+  }, 180_000);
 
   it('the user refuses: the device is told access_denied, the page says so', async () => {
     const response = await oidc.initiateDeviceAuthorization(config, { scope: 'openid' });
@@ -122,5 +122,5 @@ describe.skipIf(!hasChromium)('device flow: openid-client polls while the user a
     const error = await polling;
     expect(error).toBeInstanceOf(oidc.ResponseBodyError);
     expect((error as oidc.ResponseBodyError).error).toBe('access_denied');
-  }, 60_000);
+  }, 180_000);
 });
