@@ -4,7 +4,8 @@
  * (§3.3), and every error of the token endpoint (§3.5).
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { Browser, expectTokens, readIdToken, seedUsers, type FlowClient, type TestUser } from '../../helpers/flow.js';
+import { Browser, expectPage, expectTokens, findForm, readIdToken, seedUsers, submitLogin, type FlowClient, type TestUser } from '../../helpers/flow.js';
+import { factorContext, giveTotp, TOTP_STEP_MS, totpAt } from '../../helpers/mfa.js';
 import { startServer, type TestServer } from '../../helpers/server.js';
 import {
   approveOnPage,
@@ -129,6 +130,24 @@ describe('the user on /device and the token endpoint', () => {
     expect(await pollError(await poll(server, client, device.device_code))).toMatchObject({ status: 400, error: 'invalid_grant' });
     const events = await server.store.audit.list({ limit: 100 });
     expect(events.map((event) => event.type)).toEqual(expect.arrayContaining(['device.authorization_requested', 'device.authorization_approved']));
+  });
+
+  it('a user with an authenticator app passes the second factor before consent; the tokens say so (amr, acr)', async () => {
+    const { secret } = await giveTotp(factorContext(server.store, server.clock), users.alice.record.id);
+    server.clock.advance(TOTP_STEP_MS);
+    const device = await startDevice(server, client);
+    const browser = new Browser(server);
+    const entry = await browser.open(device.verification_uri_complete);
+    const login = expectPage(await browser.submit(entry, {}, { actionPart: '/device' }), 'login');
+    const mfa = await submitLogin(browser, login, users.alice);
+    findForm(mfa, '/mfa');
+    const consent = expectPage(
+      await browser.submit(mfa, { method: 'totp', code: await totpAt(secret, server.clock.now()) }, { actionPart: '/mfa' }),
+      'consent',
+    );
+    expect((await browser.submit(consent, {}, { button: 'approve' })).body).toContain('Device connected');
+    const tokens = await expectTokens(await poll(server, client, device.device_code));
+    expect(readIdToken(tokens.id_token!).claims).toMatchObject({ amr: expect.arrayContaining(['pwd', 'otp', 'mfa']), acr: '2' });
   });
 
   it('the code typed by hand, in lower case with spaces, works as the link does', async () => {
