@@ -25,7 +25,7 @@ export default defineConfig(
           // The examples compile with tsconfig.examples.json and import the built package, so
           // `npm run build` must run before linting them. examples/reference-app/ is not listed:
           // the tests import it, which puts it in tsconfig.json's program already.
-          allowDefaultProject: ['examples/*.ts'],
+          allowDefaultProject: ['examples/*.ts', 'examples/device-cli/*.ts'],
           defaultProject: 'tsconfig.examples.json',
         },
         tsconfigRootDir: import.meta.dirname,

@@ -86,6 +86,8 @@ describe("readCommandSetting: a variable's text, a flag or a file value", () => 
         'GATEHOUSE_ID_TOKEN_TTL',
         'GATEHOUSE_REFRESH_TOKEN_TTL',
         'GATEHOUSE_REFRESH_TOKEN_REUSE_GRACE',
+        'GATEHOUSE_DEVICE_CODE_TTL',
+        'GATEHOUSE_DEVICE_CODE_INTERVAL',
         'GATEHOUSE_SESSION_TTL',
         'GATEHOUSE_PRODUCT_NAME',
         'GATEHOUSE_LOGO_URL',

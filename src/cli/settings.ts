@@ -52,6 +52,8 @@ export const COMMAND_SETTINGS = {
   idTokenTtl: tokenSettings.shape.idTokenTtl,
   refreshTokenTtl: tokenSettings.shape.refreshTokenTtl,
   refreshTokenReuseGrace: tokenSettings.shape.refreshTokenReuseGrace,
+  deviceCodeTtl: tokenSettings.shape.deviceCodeTtl,
+  deviceCodeInterval: tokenSettings.shape.deviceCodeInterval,
   sessionTtl: sessionSettings.shape.ttl,
   productName: brandingSettings.shape.productName,
   logoUrl: brandingSettings.shape.logoUrl,

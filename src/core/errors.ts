@@ -41,7 +41,12 @@ export type OAuthErrorCode =
   | 'invalid_redirect_uri'
   | 'invalid_client_metadata'
   | 'invalid_software_statement'
-  | 'unapproved_software_statement';
+  | 'unapproved_software_statement'
+
+  // RFC 8628 §3.5 (device authorization grant, at the token endpoint)
+  | 'authorization_pending'
+  | 'slow_down'
+  | 'expired_token';
 
 /** Headers for any response that carries tokens, token metadata or errors about them (RFC 6749 §5.1, RFC 7662 §2.2). */
 export const NO_STORE: Readonly<Record<string, string>> = { 'Cache-Control': 'no-store', Pragma: 'no-cache' };

@@ -104,10 +104,11 @@ export interface EndpointUrls {
   jwks: string;
   introspection: string;
   revocation: string;
+  deviceAuthorization: string;
 }
 
 /** Builds the absolute URLs of the protocol endpoints below the issuer (see {@link ROUTES}). */
 export function endpointUrls(issuer: string): EndpointUrls {
-  const names = ['authorization', 'userinfo', 'endSession', 'token', 'jwks', 'introspection', 'revocation'] as const;
+  const names = ['authorization', 'userinfo', 'endSession', 'token', 'jwks', 'introspection', 'revocation', 'deviceAuthorization'] as const;
   return Object.fromEntries(names.map((name) => [name, `${issuer}${ROUTES[name]}`])) as unknown as EndpointUrls;
 }

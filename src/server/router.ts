@@ -10,6 +10,8 @@ import { interactionConsent, interactionContinue, interactionLogin, interactionP
 import { introspectionEndpoint } from './endpoints/introspection.js';
 import { revocationEndpoint } from './endpoints/revocation.js';
 import { tokenEndpoint } from './endpoints/token.js';
+import { deviceAuthorizationEndpoint } from './endpoints/device-authorization.js';
+import { deviceCodeEntry, deviceCodePage } from './endpoints/device.js';
 import { upstreamCallback, upstreamStart } from './endpoints/upstream.js';
 import { userinfoEndpoint } from './endpoints/userinfo.js';
 import { registrationClientEndpoint, registrationEndpoint } from './endpoints/registration.js';
@@ -225,6 +227,8 @@ export function createRouter(ctx: Capabilities): Hono<Env> {
   }
   route(at('endSession'), ['GET', 'POST'], endSessionEndpoint, true);
   route(at('endSessionConfirm'), ['POST'], endSessionConfirm, true);
+  route(at('deviceAuthorization'), ['POST'], deviceAuthorizationEndpoint, false, true);
+  route(at('device'), ['GET', 'POST'], byMethod({ GET: deviceCodePage, POST: deviceCodeEntry }), true);
   route(at('interaction'), ['GET'], interactionPage, true);
   route(at('interactionLogin'), ['POST'], interactionLogin, true);
   route(at('interactionConsent'), ['POST'], interactionConsent, true);

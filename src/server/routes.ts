@@ -26,6 +26,9 @@ export const ROUTES = {
   // Dynamic client registration (RFC 7591) and its management (RFC 7592), when `registration.policy` is not off.
   registration: '/register',
   registrationClient: '/register/:id',
+  deviceAuthorization: '/device/auth',
+  // The device flow's user-code page (RFC 8628 §3.3: the verification URI).
+  device: '/device',
   // The sign-in interaction.
   interaction: '/interaction/:id',
   interactionLogin: '/interaction/:id/login',

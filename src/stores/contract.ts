@@ -17,8 +17,16 @@
 /** JSON-serialisable value. */
 export type Json = string | number | boolean | null | Json[] | { [key: string]: Json | undefined };
 
-/** Grant types a client may be registered for (the last: OAuth 2.0 Token Exchange, RFC 8693 §2.1). */
-export type GrantType = 'client_credentials' | 'authorization_code' | 'refresh_token' | 'urn:ietf:params:oauth:grant-type:token-exchange';
+/**
+ * Grant types a client may be registered for (`urn:ietf:params:oauth:grant-type:device_code`: RFC 8628
+ * §3.4; `urn:ietf:params:oauth:grant-type:token-exchange`: RFC 8693 §2.1).
+ */
+export type GrantType =
+  | 'client_credentials'
+  | 'authorization_code'
+  | 'refresh_token'
+  | 'urn:ietf:params:oauth:grant-type:device_code'
+  | 'urn:ietf:params:oauth:grant-type:token-exchange';
 
 /** Client authentication methods at the token, introspection and revocation endpoints (RFC 7591 §2). */
 export type ClientAuthMethod = 'client_secret_basic' | 'client_secret_post' | 'none';

@@ -29,6 +29,11 @@ export interface ConsentPageView extends PageBase {
    * of this request's redirect URI (or its private-use scheme, for an app on the device).
    */
   unverified?: { redirectDomain: string };
+  /**
+   * Set when a device asks (RFC 8628): its user code, which the page asks the user to compare with
+   * the one on the device before allowing (§5.4, remote phishing).
+   */
+  device?: { userCode: string };
 }
 
 /**
@@ -50,6 +55,11 @@ export function renderConsentPage(view: ConsentPageView): string {
   const limitedTo =
     resources.length > 0 &&
     html`<p class="note resources">Only at ${resources.map((resource, index) => html`${index > 0 ? ', ' : ''}<strong class="resource">${resource}</strong>`)}.</p>`;
+  // RFC 8628 §5.4: the user compares the code with the device's before allowing it.
+  const deviceNote =
+    view.device &&
+    html`
+<p class="note" data-device-code>You are signing in on a device. Only allow this if you started it yourself and your device shows the code <strong class="nowrap">${view.device.userCode}</strong>.</p>`;
   const form = postForm({
     action: view.action,
     csrfToken: view.csrfToken,
@@ -60,7 +70,7 @@ export function renderConsentPage(view: ConsentPageView): string {
     view,
     `Allow access to ${client.name}`,
     html`${clientLogo(client, 'large')}<h1 class="long">${client.name} wants to access your ${branding.productName} account</h1>${origin}
-<div class="body">${signedInAs(view.account)}
+<div class="body">${signedInAs(view.account)}${deviceNote}
 <h2 class="section-title">This will allow ${client.name} to:</h2>
 <ul class="scopes">${scopes}</ul>
 ${limitedTo}

@@ -34,3 +34,4 @@ export {
 export { renderEmailCodePage } from './email-sign-in-pages.js';
 export { renderInvitationOnlyPage, renderSignUpPage } from './sign-up-page.js';
 export { renderConfirmEmailPage, renderEmailConfirmedPage, renderVerifyEmailPage } from './verify-email-page.js';
+export { renderDeviceCodePage, renderDeviceDonePage } from './device-pages.js';

@@ -80,13 +80,23 @@ describe('gatehouse clients add', () => {
   it('--help lists the grant types and auth methods, and says what the defaults are', async () => {
     const result = await gatehouse(['clients', 'add', '--help']);
     expect(result.code).toBe(0);
-    for (const value of ['authorization_code', 'refresh_token', 'client_credentials', 'client_secret_basic', 'client_secret_post', 'none', 'ES256', 'RS256']) {
+    for (const value of [
+      'authorization_code',
+      'refresh_token',
+      'client_credentials',
+      'urn:ietf:params:oauth:grant-type:device_code',
+      'client_secret_basic',
+      'client_secret_post',
+      'none',
+      'ES256',
+      'RS256',
+    ]) {
       expect(result.stdout).toContain(value);
     }
     // Each default in words.
     expect(result.stdout).toMatch(/Default: authorization_code and refresh_token with a --redirect-uri,\s+else client_credentials/);
     expect(result.stdout).toContain('client_secret_basic (default)');
-    expect(result.stdout).toMatch(/Default: with authorization_code, the OpenID\s+scopes/);
+    expect(result.stdout).toMatch(/Default: with authorization_code or the device\s+grant, the OpenID\s+scopes/);
   });
 
   it('with only --name, says on stderr what it created (and how to get a web app), besides the record', async () => {

@@ -77,7 +77,7 @@ describe('malformed and hostile requests', () => {
       await expectCleanError(response, 400, 'invalid_request');
     });
 
-    it.each(['/token', '/introspect', '/revoke'])('refuses a body without a content type at %s', async (path) => {
+    it.each(['/token', '/introspect', '/revoke', '/device/auth'])('refuses a body without a content type at %s', async (path) => {
       const { server, auth } = await setup();
       const response = await rawPost(server, path, new TextEncoder().encode('grant_type=client_credentials&token=x'), auth);
       await expectCleanError(response, 400, 'invalid_request');
@@ -108,7 +108,7 @@ describe('malformed and hostile requests', () => {
 
     it('refuses an oversized streamed body (no Content-Length) at every form endpoint', async () => {
       const { server, auth } = await setup({ limits: { maxBodyBytes: 2048 } });
-      for (const path of ['/token', '/introspect', '/revoke']) {
+      for (const path of ['/token', '/introspect', '/revoke', '/device/auth']) {
         const chunk = new TextEncoder().encode(`token=${'a'.repeat(1024)}`);
         let sent = 0;
         const stream = new ReadableStream<Uint8Array>({

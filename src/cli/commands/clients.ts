@@ -25,6 +25,8 @@ const CLIENTS_ADD_USAGE = `Usage:
                         [--allowed-ip CIDR]... [--exchange-impersonation] [--json]
   --grant TYPE          authorization_code (users sign in; needs --redirect-uri), refresh_token,
                         client_credentials (a service acting for itself),
+                        urn:ietf:params:oauth:grant-type:device_code (users sign in a device
+                        from another screen, RFC 8628; no redirect URI),
                         urn:ietf:params:oauth:grant-type:token-exchange (trade a user's token for
                         one with another audience or a narrower scope). Repeatable.
                         Default: authorization_code and refresh_token with a --redirect-uri,
@@ -33,7 +35,8 @@ const CLIENTS_ADD_USAGE = `Usage:
                         client_secret_basic (default), client_secret_post, or none (a public
                         client: an app in a browser or on a device, no secret; not with
                         client_credentials).
-  --scope "a b c"       the scopes it may ask for. Default: with authorization_code, the OpenID
+  --scope "a b c"       the scopes it may ask for. Default: with authorization_code or the device
+                        grant, the OpenID
                         scopes (openid profile email address phone, and offline_access with
                         refresh_token); otherwise none, so name the API scopes a service needs.
   --redirect-uri URI    where users are sent back (https, or http on loopback); exact match.

@@ -11,7 +11,13 @@ const MAX_LIST = 100;
 
 const text = (max: number) => z.string().min(1).max(max);
 const uriList = z.array(text(2000)).max(MAX_LIST);
-const grantType = z.enum(['authorization_code', 'refresh_token', 'client_credentials', 'urn:ietf:params:oauth:grant-type:token-exchange']);
+const grantType = z.enum([
+  'authorization_code',
+  'refresh_token',
+  'client_credentials',
+  'urn:ietf:params:oauth:grant-type:device_code',
+  'urn:ietf:params:oauth:grant-type:token-exchange',
+]);
 const authMethod = z.enum(['client_secret_basic', 'client_secret_post', 'none']);
 const signingAlg = z.enum(['ES256', 'RS256']);
 const timestamp = z.iso.datetime().describe('RFC 3339 date-time, UTC');

@@ -28,7 +28,13 @@ export function newClientId(): string {
   }
 }
 
-const GRANT_TYPES: readonly GrantType[] = ['client_credentials', 'authorization_code', 'refresh_token', TOKEN_EXCHANGE_GRANT];
+const GRANT_TYPES: readonly GrantType[] = [
+  'client_credentials',
+  'authorization_code',
+  'refresh_token',
+  'urn:ietf:params:oauth:grant-type:device_code',
+  TOKEN_EXCHANGE_GRANT,
+];
 const AUTH_METHODS: readonly ClientAuthMethod[] = ['client_secret_basic', 'client_secret_post', 'none'];
 const SIGNING_ALGS: readonly SigningAlg[] = ['ES256', 'RS256'];
 
@@ -60,9 +66,9 @@ export interface NewClientInput {
   exchangeImpersonation?: boolean;
 }
 
-/** Default scopes of a client that signs users in: the OpenID scopes (offline_access with refresh tokens). */
+/** Default scopes of a client that signs users in (in a browser, or on a device): the OpenID scopes (offline_access with refresh tokens). */
 export function defaultScope(grantTypes: GrantType[]): string {
-  if (!grantTypes.includes('authorization_code')) return '';
+  if (!grantTypes.includes('authorization_code') && !grantTypes.includes('urn:ietf:params:oauth:grant-type:device_code')) return '';
   return `openid profile email address phone${grantTypes.includes('refresh_token') ? ' offline_access' : ''}`;
 }
 

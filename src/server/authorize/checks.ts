@@ -5,10 +5,10 @@
  * redirect, RFC 6749 §4.1.2.1); after them, every refusal is redirected to the client with
  * `state` and `iss`. Each check reads `params` and adds what it validated.
  */
+import { OAuthError } from '../../core/errors.js';
 import type { ClientRecord } from '../../stores/contract.js';
 import type { ServerContext } from '../context.js';
 import type { FormParams } from '../http/form.js';
-import { OAuthError } from '../../core/errors.js';
 import { isKnownAcr } from '../mfa/policy.js';
 import { checkResources } from '../resource-indicators.js';
 import { parseScope } from '../scope.js';
@@ -109,16 +109,24 @@ export function checkPkce({ params, target }: Targeted): { codeChallenge: string
 
 /** `scope` is well formed (RFC 6749 §3.3), allowed for the client, and not empty. */
 export function checkScope({ params, target, client }: Targeted & { client: ClientRecord }): { scope: string[] } {
-  let scope: string[] = [];
   try {
-    scope = parseScope(params.get('scope'));
+    return { scope: requestedScope(params.get('scope'), client) };
   } catch (error) {
-    refuse(target, 'invalid_scope', (error as Error).message);
+    return refuse(target, 'invalid_scope', (error as Error).message);
   }
+}
+
+/**
+ * The rule of {@link checkScope}, for every request that asks a user for scopes (the device
+ * authorization request too): well-formed, registered for the client, not empty. Throws
+ * `invalid_scope` (an `OAuthError`, fixed text) otherwise.
+ */
+export function requestedScope(raw: string | undefined, client: ClientRecord): string[] {
+  const scope = parseScope(raw);
   const allowed = parseScope(client.scope);
-  if (scope.some((token) => !allowed.includes(token))) refuse(target, 'invalid_scope', 'a requested scope is not allowed for this client');
-  if (scope.length === 0) refuse(target, 'invalid_scope', 'scope is required');
-  return { scope };
+  if (scope.some((token) => !allowed.includes(token))) throw new OAuthError('invalid_scope', 'a requested scope is not allowed for this client');
+  if (scope.length === 0) throw new OAuthError('invalid_scope', 'scope is required');
+  return scope;
 }
 
 /**

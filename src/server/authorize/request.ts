@@ -34,6 +34,13 @@ export interface AuthorizationRequest {
    * tokens' audience within them (§2.2). Absent or empty: none named.
    */
   resources?: string[];
+  /**
+   * Set for a device's request (RFC 8628): the interaction ends by recording the user's decision on
+   * this device authorization, which the device polls for, instead of sending a code to
+   * `redirectUri` (then the device page itself). `userCode` as shown (`XXXX-XXXX`), for the
+   * consent page to ask the user to compare with the device's (§5.4).
+   */
+  device?: { id: string; userCodeId: string; userCode: string };
 }
 
 /**

@@ -43,6 +43,8 @@ const WHOLE_NUMBERS: [path: string, min: number, max: number, fallback: number, 
   // Was unbounded in the library and capped at one year by the command.
   ['tokens.refreshTokenTtl', 1, 31_536_000, 2_592_000, 'refreshTokenTtl'],
   ['tokens.refreshTokenReuseGrace', 0, 300, 0, 'refreshTokenReuseGrace'],
+  ['tokens.deviceCodeTtl', 60, 1800, 600, 'deviceCodeTtl'],
+  ['tokens.deviceCodeInterval', 1, 60, 5, 'deviceCodeInterval'],
   // Was at least 1 second in the library and at least 60 in the command.
   ['sessions.ttl', 60, 31_536_000, 1_209_600, 'sessionTtl'],
   ['sessions.interactionTtl', 1, 86_400, 1800],

@@ -222,6 +222,16 @@ export const tokenSettings = section({
       'Seconds during which the same confidential client presenting a just-rotated refresh token gets the same successor instead of its token family being revoked. Never for public clients (`--auth-method none`): they cannot authenticate, so within the window anyone holding a stolen old refresh token would receive the live successor; for them RFC 9700 §4.14.2 relies on rotation with reuse detection in place of sender-constraining, and any reuse revokes the family.',
     command: { env: 'GATEHOUSE_REFRESH_TOKEN_REUSE_GRACE' },
   }),
+  deviceCodeTtl: setting(seconds(60, 1800).default(600), {
+    description:
+      'Lifetime of a device authorization (RFC 8628): how long the user has to enter the user code and approve, and the device to poll. Shorter means fewer live codes for a guesser to hit.',
+    command: { env: 'GATEHOUSE_DEVICE_CODE_TTL' },
+  }),
+  deviceCodeInterval: setting(seconds(1, 60).default(5), {
+    description:
+      'Seconds a device waits between polls of the token endpoint (RFC 8628 §3.2 `interval`). A device that polls sooner gets `slow_down`, and its interval grows by 5 seconds (§3.5).',
+    command: { env: 'GATEHOUSE_DEVICE_CODE_INTERVAL' },
+  }),
 });
 
 /** `sessions`: sign-in sessions and sign-ins in progress. */

@@ -215,6 +215,7 @@ const GRANTS: { value: GrantType; label: string }[] = [
   { value: 'refresh_token', label: 'Refresh token' },
   { value: 'client_credentials', label: 'Client credentials (machine to machine)' },
   { value: TOKEN_EXCHANGE_GRANT, label: 'Token exchange (a service trades a token for one for another API)' },
+  { value: 'urn:ietf:params:oauth:grant-type:device_code', label: 'Device code (TVs, command-line tools: people sign in on another screen)' },
 ];
 
 /** Which form field an {@link AdminInputError} of `registerClient` is about. */

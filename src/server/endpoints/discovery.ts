@@ -25,6 +25,7 @@ export function serverMetadata(ctx: Pick<Capabilities, 'config' | 'urls'>): Reco
     revocation_endpoint: endpoints.revocation,
     // RFC 8414 §2, RFC 7591 §3: only where clients may register themselves.
     ...(options.registration.policy === 'off' ? {} : { registration_endpoint: urlTo(ctx, 'registration') }),
+    device_authorization_endpoint: endpoints.deviceAuthorization,
     scopes_supported: [...new Set([...OPENID_SCOPES, ...options.scopes])],
     response_types_supported: ['code'],
     response_modes_supported: ['query', 'form_post'],

@@ -2,6 +2,7 @@ import { sleep } from '../../core/clock.js';
 import { decoyHash, verifyPassword } from '../../core/password.js';
 import { auditEvent } from '../audit/events.js';
 import { recordConsent } from '../consent.js';
+import { finishDeviceInteraction } from '../device/device-interaction.js';
 import { clientAddress, type ServerContext } from '../context.js';
 import { endpoint, type EndpointInput } from '../http/endpoint.js';
 import type { FormParams } from '../http/form.js';
@@ -80,6 +81,8 @@ async function answerConsent(c: UserPosted): Promise<Response> {
   if (form.get('decision') !== 'approve') {
     if (!(await finishInteraction(ctx, interaction))) return errorPage(ctx, 400, EXPIRED_TITLE, EXPIRED_MESSAGE);
     await ctx.audit.record(auditEvent('consent.denied', { client_id: client.clientId, sub: session.user.id }));
+    // A device's request: the device learns it by polling (access_denied, RFC 8628 §3.5).
+    if (authorization.device) return finishDeviceInteraction(ctx, { ...authorization, device: authorization.device }, client, session, 'denied');
     return authorizationResponse(ctx, targetOf(authorization), { error: 'access_denied', error_description: 'the user denied the request' });
   }
   const next = await advanceInteractionState(ctx, interaction, { ...interaction.state, consented: session.user.id });

@@ -11,8 +11,11 @@ import { rateLimitedError, recordRateLimitHit } from '../protection/rate-limited
 import { authenticateCaller } from '../steps/authenticate-client.js';
 import { readFormBody } from '../steps/read-form.js';
 
-/** Token requests per client (`tokenPerClient`), counted after the client is authenticated. */
-async function spendTokenBudget({
+/**
+ * Token requests per client (`tokenPerClient`), counted after the client is authenticated; the
+ * device authorization endpoint spends from it too (each request there stores a new authorization).
+ */
+export async function spendTokenBudget({
   ctx,
   client,
 }: {

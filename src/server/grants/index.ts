@@ -3,6 +3,7 @@ import type { ServerContext } from '../context.js';
 import type { FormParams } from '../http/form.js';
 import { authorizationCodeGrant } from './authorization-code.js';
 import { clientCredentialsGrant } from './client-credentials.js';
+import { deviceCodeGrant } from './device-code.js';
 import { refreshTokenGrant } from './refresh-token.js';
 import { TOKEN_EXCHANGE_GRANT, tokenExchangeGrant } from './token-exchange.js';
 import type { TokenResponse } from '../tokens/token-response.js';
@@ -22,6 +23,7 @@ export const GRANT_HANDLERS: Record<GrantType, GrantHandler> = {
   refresh_token: refreshTokenGrant,
   client_credentials: clientCredentialsGrant,
   [TOKEN_EXCHANGE_GRANT]: tokenExchangeGrant,
+  'urn:ietf:params:oauth:grant-type:device_code': deviceCodeGrant,
 };
 
 export function supportedGrantTypes(): GrantType[] {

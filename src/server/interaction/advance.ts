@@ -1,5 +1,6 @@
 import type { ClientRecord, UserRecord } from '../../stores/contract.js';
 import { sendAccountVerification } from '../accounts/email-verification.js';
+import { finishDeviceInteraction } from '../device/device-interaction.js';
 import type { ServerContext } from '../context.js';
 import { errorPage } from '../http/pages.js';
 import { redirect } from '../http/responses.js';
@@ -52,8 +53,11 @@ export async function showNextStep(view: InteractionView, decision: Decision, ex
   if (!(await finishInteraction(ctx, interaction))) return errorPage(ctx, 400, 'Request already completed', COMPLETED, undefined, setCookies);
   const landing = builtInLanding(ctx, client.clientId);
   if (landing !== undefined) return redirect(landing, { cookies: setCookies });
+  const { request } = interaction.state;
+  // A device's request: the device gets its tokens by polling, the browser a "return to your device" page.
+  if (request.device) return finishDeviceInteraction(ctx, { ...request, device: request.device }, client, session, { approved: decision }, setCookies);
   // Nothing pending means the decision's consent covers the scopes (nextStep checked).
-  return issueCode(ctx, interaction.state.request, client, session, decision, setCookies);
+  return issueCode(ctx, request, client, session, decision, setCookies);
 }
 
 /** Decides the next step once, then acts on it: the current page again, after a wrong answer, say. */

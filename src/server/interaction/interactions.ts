@@ -48,8 +48,11 @@ export interface InteractionState {
    * already has an account, so the pages that follow cannot tell.
    */
   signUp?: { key: string; email: string };
-  /** `account`, `admin`: signing in to the account pages or the admin console, not for a client; ends at `/account` or `/admin`. */
-  purpose?: 'authorize' | 'account' | 'admin';
+  /**
+   * `account`, `admin`: signing in to the account pages or the admin console, not for a client; ends at `/account` or `/admin`.
+   * `device`: a device's request (RFC 8628), started on the device page; ends on the "return to your device" page.
+   */
+  purpose?: 'authorize' | 'account' | 'admin' | 'device';
 }
 
 /** Progress earned now by `sub`. */

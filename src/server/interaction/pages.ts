@@ -179,6 +179,7 @@ export function consentPage(page: PageContext, user: UserRecord, scopes: readonl
         scopes: [...scopes],
         ...(request.resources ? { resources: request.resources } : {}),
         ...(client.registration ? { unverified: { redirectDomain: redirectDomainOf(request.redirectUri) } } : {}),
+        ...(request.device ? { device: { userCode: request.device.userCode } } : {}),
       }),
     // Approving redirects to the client: browsers check that redirect against form-action.
     { setCookies: page.setCookies, formActions: [request.redirectUri] },

@@ -48,6 +48,17 @@ export interface RateLimitSettings {
    * never given back. Default 20 per 3600 s.
    */
   registrationPerIp: { points: number; seconds: number };
+  /**
+   * User codes entered on the device page (RFC 8628) from one address; a code that is found gives
+   * its point back, so this counts wrong codes. Default 20 per 3600 s.
+   */
+  deviceCodePerIp: { points: number; seconds: number };
+  /**
+   * Wrong user codes entered across the installation, spent before the lookup (RFC 8628 §5.1): the
+   * budget that makes guessing one of 20^8 codes infeasible however many addresses guess. Default
+   * 500 per 3600 s.
+   */
+  deviceCodeGlobal: { points: number; seconds: number };
 }
 
 export type LimiterName = keyof RateLimitSettings;
@@ -67,6 +78,8 @@ export const DEFAULT_RATE_LIMITS: RateLimitSettings = {
   signUpGlobal: { points: 200, seconds: 3600 },
   accountEmailsPerIp: { points: 20, seconds: 3600 },
   registrationPerIp: { points: 20, seconds: 3600 },
+  deviceCodePerIp: { points: 20, seconds: 3600 },
+  deviceCodeGlobal: { points: 500, seconds: 3600 },
 };
 
 /** A refused request: how long until it may try again. */
@@ -149,6 +162,8 @@ export class RateLimits {
       signUpGlobal: plain('signUpGlobal', 'signup-global'),
       accountEmailsPerIp: plain('accountEmailsPerIp', 'account-emails-ip'),
       registrationPerIp: plain('registrationPerIp', 'registration-ip'),
+      deviceCodePerIp: plain('deviceCodePerIp', 'device-code-ip'),
+      deviceCodeGlobal: plain('deviceCodeGlobal', 'device-code-global'),
     };
     this.#requestsPerIpInProcess = redis
       ? memory('requests-ip', settings.requestsPerIp.points, settings.requestsPerIp.seconds, 0)

@@ -56,7 +56,7 @@ export function codeId(ctx: Pick<ServerContext, 'secrets'>, code: string): strin
  * loaded the session just before the revocation and stored the code just after it; a session
  * signed in after the revocation always yields a later time.
  */
-function familyStart(now: number, authTime: number): number {
+export function familyStart(now: number, authTime: number): number {
   return Math.min(now, authTime * 1000 + 999);
 }
 

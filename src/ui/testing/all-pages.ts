@@ -5,6 +5,8 @@
  */
 import {
   renderConsentPage,
+  renderDeviceCodePage,
+  renderDeviceDonePage,
   renderErrorPage,
   renderFormPostPage,
   renderHomePage,
@@ -61,6 +63,19 @@ export function renderAllPages(inputs: PageInputs): RenderedPage[] {
       hasCsrfForm: true,
       branded: true,
     },
+    {
+      name: 'consent of a device',
+      html: renderConsentPage({ ...base, ...csrf, client, account, scopes: ['openid', text], device: { userCode: text }, resources: [text] }),
+      hasCsrfForm: true,
+      branded: true,
+    },
+    {
+      name: 'device code',
+      html: renderDeviceCodePage({ ...base, ...csrf, userCode: text, error: text }),
+      hasCsrfForm: true,
+      branded: true,
+    },
+    { name: 'device done', html: renderDeviceDonePage({ ...base, approved: true, clientName: text }), hasCsrfForm: false, branded: true },
     { name: 'select account', html: renderSelectAccountPage({ ...base, ...csrf, client, account }), hasCsrfForm: true, branded: true },
     {
       name: 'error',

@@ -214,6 +214,21 @@ describe('authentication (RFC 6750)', () => {
 });
 
 describe('clients', () => {
+  it('registers a public device client (RFC 8628 grant), which can then start a device authorization', async () => {
+    const response = await call('POST', '/clients', adminToken, {
+      client_name: 'Kiosk',
+      token_endpoint_auth_method: 'none',
+      grant_types: ['urn:ietf:params:oauth:grant-type:device_code', 'refresh_token'],
+    });
+    expect(response.status).toBe(201);
+    const client = await bodyOf(response);
+    expect(client).toMatchObject({ grant_types: ['urn:ietf:params:oauth:grant-type:device_code', 'refresh_token'], client_secret: null });
+    expect(String(client.scope).split(' ')).toContain('openid');
+    const device = await t.post('/device/auth', { client_id: client.client_id as string, scope: 'openid' });
+    expect(device.status).toBe(200);
+    await call('DELETE', `/clients/${client.client_id as string}`, adminToken);
+  });
+
   it('registers a client, showing its secret once, then lists, shows, updates, rotates and removes it', async () => {
     const unauthenticated = await call('POST', '/clients', undefined, { client_name: 'Billing', redirect_uris: ['https://billing.example/callback'] });
     expect(unauthenticated.status).toBe(401);

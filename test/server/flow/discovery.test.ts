@@ -35,6 +35,7 @@ describe('discovery of the OpenID Provider (OpenID Connect Discovery §3, RFC 84
     expect(endpoints.map(([name]) => name).sort()).toEqual(
       [
         'authorization_endpoint',
+        'device_authorization_endpoint',
         'end_session_endpoint',
         'introspection_endpoint',
         'jwks_uri',
@@ -55,6 +56,7 @@ describe('discovery of the OpenID Provider (OpenID Connect Discovery §3, RFC 84
       token_endpoint: { method: 'POST', status: 401 },
       introspection_endpoint: { method: 'POST', status: 401 },
       revocation_endpoint: { method: 'POST', status: 401 },
+      device_authorization_endpoint: { method: 'POST', status: 401 },
     };
     for (const [name, url] of endpoints as [string, string][]) {
       expect(url.startsWith(`${server.issuer}/`), name).toBe(true);
