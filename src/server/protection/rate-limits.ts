@@ -43,6 +43,12 @@ export interface RateLimitSettings {
    * by email) from one address, whatever the account. Default 20 per 3600 s.
    */
   accountEmailsPerIp: { points: number; seconds: number };
+  /**
+   * Client metadata documents fetched because of requests from one address (a lookup answered from
+   * the cache, or joining a fetch already under way, costs nothing). Spent before the fetch and
+   * kept: the fetch is the cost. Default 20 per 60 s.
+   */
+  clientMetadataFetchPerIp: { points: number; seconds: number };
 }
 
 export type LimiterName = keyof RateLimitSettings;
@@ -61,6 +67,7 @@ export const DEFAULT_RATE_LIMITS: RateLimitSettings = {
   signUpPerIp: { points: 5, seconds: 3600 },
   signUpGlobal: { points: 200, seconds: 3600 },
   accountEmailsPerIp: { points: 20, seconds: 3600 },
+  clientMetadataFetchPerIp: { points: 20, seconds: 60 },
 };
 
 /** A refused request: how long until it may try again. */
@@ -142,6 +149,7 @@ export class RateLimits {
       signUpPerIp: plain('signUpPerIp', 'signup-ip'),
       signUpGlobal: plain('signUpGlobal', 'signup-global'),
       accountEmailsPerIp: plain('accountEmailsPerIp', 'account-emails-ip'),
+      clientMetadataFetchPerIp: plain('clientMetadataFetchPerIp', 'client-metadata-fetch-ip'),
     };
     this.#requestsPerIpInProcess = redis
       ? memory('requests-ip', settings.requestsPerIp.points, settings.requestsPerIp.seconds, 0)
