@@ -36,7 +36,12 @@ export type OAuthErrorCode =
   | 'invalid_request_object'
   | 'request_not_supported'
   | 'request_uri_not_supported'
-  | 'registration_not_supported';
+  | 'registration_not_supported'
+  // RFC 7591 §3.2.2 (dynamic client registration)
+  | 'invalid_redirect_uri'
+  | 'invalid_client_metadata'
+  | 'invalid_software_statement'
+  | 'unapproved_software_statement';
 
 /** Headers for any response that carries tokens, token metadata or errors about them (RFC 6749 §5.1, RFC 7662 §2.2). */
 export const NO_STORE: Readonly<Record<string, string>> = { 'Cache-Control': 'no-store', Pragma: 'no-cache' };

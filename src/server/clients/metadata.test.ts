@@ -1,0 +1,140 @@
+import { describe, expect, it } from 'vitest';
+import { OAuthError } from '../../core/errors.js';
+import { clientMetadataOf, clientRecordFields, validateClientMetadata, type ClientMetadataOptions } from './metadata.js';
+
+const ANY: ClientMetadataOptions = {
+  authMethods: ['client_secret_basic', 'client_secret_post', 'none'],
+  grantTypes: ['authorization_code', 'refresh_token', 'client_credentials'],
+  scopes: ['openid', 'profile', 'email', 'offline_access', 'api:read'],
+  redirectUris: 'any',
+  defaultScope: (grants) => (grants.includes('authorization_code') ? 'openid profile' : ''),
+};
+const NATIVE: ClientMetadataOptions = { ...ANY, authMethods: ['none'], redirectUris: 'native' };
+
+function refusal(input: unknown, options = ANY): { error: string; description: string } | undefined {
+  try {
+    validateClientMetadata(input, options);
+    return undefined;
+  } catch (error) {
+    if (!(error instanceof OAuthError)) throw error;
+    return { error: error.error, description: error.message };
+  }
+}
+
+describe('validateClientMetadata (RFC 7591 §2)', () => {
+  it('applies the defaults of RFC 7591 §2: authorization_code, code, client_secret_basic', () => {
+    expect(validateClientMetadata({ redirect_uris: ['https://app.example/cb'] }, ANY)).toEqual({
+      redirect_uris: ['https://app.example/cb'],
+      token_endpoint_auth_method: 'client_secret_basic',
+      grant_types: ['authorization_code'],
+      response_types: ['code'],
+      client_name: 'app.example',
+      scope: 'openid profile',
+      application_type: 'web',
+      id_token_signed_response_alg: 'ES256',
+      post_logout_redirect_uris: [],
+    });
+  });
+
+  it('keeps the fields it understands and drops unknown ones (RFC 7591 §2: MUST ignore)', () => {
+    const metadata = validateClientMetadata(
+      {
+        redirect_uris: ['com.example.app:/cb', 'http://127.0.0.1/cb'],
+        token_endpoint_auth_method: 'none',
+        grant_types: ['authorization_code', 'refresh_token'],
+        client_name: ' My App ',
+        'client_name#fr': 'Mon app',
+        client_uri: 'https://app.example',
+        logo_uri: 'https://app.example/logo.png',
+        tos_uri: 'https://app.example/tos',
+        policy_uri: 'https://app.example/privacy',
+        contacts: ['ops@app.example', 'ops@app.example'],
+        software_id: '4NRB1-0XZABZI9E6-5SM3R',
+        software_version: '2.1',
+        scope: 'openid offline_access',
+        application_type: 'native',
+        favourite_colour: 'green',
+        require_mfa: true,
+        is_resource_server: true,
+      },
+      NATIVE,
+    );
+    expect(metadata).toMatchObject({ client_name: 'My App', contacts: ['ops@app.example'], application_type: 'native', scope: 'openid offline_access' });
+    expect(Object.keys(metadata)).not.toContain('client_name#fr');
+    expect(Object.keys(metadata)).not.toContain('favourite_colour');
+    expect(Object.keys(metadata)).not.toContain('is_resource_server');
+    // What is stored answers the same metadata back (RFC 7592 §3 read).
+    const record = { clientId: 'c', clientSecretHash: null, createdAt: 0, updatedAt: 0, ...clientRecordFields(metadata) };
+    expect(clientMetadataOf(record)).toEqual(metadata);
+    expect(record.isResourceServer).toBe(false);
+  });
+
+  it.each([
+    ['not an object', [], 'invalid_client_metadata'],
+    ['a string', 'x', 'invalid_client_metadata'],
+    ['a software statement', { software_statement: 'eyJ.x.y' }, 'unapproved_software_statement'],
+    ['jwks_uri (no private_key_jwt)', { jwks_uri: 'https://app.example/jwks', redirect_uris: ['https://a.example/cb'] }, 'invalid_client_metadata'],
+    ['an unsupported auth method', { token_endpoint_auth_method: 'private_key_jwt', redirect_uris: ['https://a.example/cb'] }, 'invalid_client_metadata'],
+    ['an unknown grant type', { grant_types: ['password'], redirect_uris: ['https://a.example/cb'] }, 'invalid_client_metadata'],
+    ['the implicit response type', { response_types: ['token'], redirect_uris: ['https://a.example/cb'] }, 'invalid_client_metadata'],
+    ['code without authorization_code (§2.1)', { grant_types: ['client_credentials'], response_types: ['code'] }, 'invalid_client_metadata'],
+    ['authorization_code without code (§2.1)', { response_types: [], redirect_uris: ['https://a.example/cb'] }, 'invalid_client_metadata'],
+    ['client_credentials for a public client', { grant_types: ['client_credentials'], token_endpoint_auth_method: 'none' }, 'invalid_client_metadata'],
+    ['no redirect URI with authorization_code', {}, 'invalid_redirect_uri'],
+    ['a redirect URI with a fragment', { redirect_uris: ['https://a.example/cb#x'] }, 'invalid_redirect_uri'],
+    ['a relative redirect URI', { redirect_uris: ['/cb'] }, 'invalid_redirect_uri'],
+    ['plain http off loopback', { redirect_uris: ['http://a.example/cb'] }, 'invalid_redirect_uri'],
+    ['credentials in a redirect URI', { redirect_uris: ['https://u:p@a.example/cb'] }, 'invalid_redirect_uri'],
+    ['javascript:', { redirect_uris: ['javascript:alert(1)'], token_endpoint_auth_method: 'none' }, 'invalid_redirect_uri'],
+    ['a private-use scheme for a confidential client', { redirect_uris: ['com.example.app:/cb'] }, 'invalid_redirect_uri'],
+    ['a private-use scheme not in reverse-domain form', { redirect_uris: ['myapp:/cb'], token_endpoint_auth_method: 'none' }, 'invalid_redirect_uri'],
+    ['a native app with an https redirect URI', { redirect_uris: ['https://a.example/cb'], application_type: 'native' }, 'invalid_redirect_uri'],
+    ['a bad post-logout redirect URI', { redirect_uris: ['https://a.example/cb'], post_logout_redirect_uris: ['http://a.example/'] }, 'invalid_redirect_uri'],
+    ['21 redirect URIs', { redirect_uris: Array.from({ length: 21 }, (_, i) => `https://a.example/${i}`) }, 'invalid_client_metadata'],
+    ['a redirect URI that is not a string', { redirect_uris: [42] }, 'invalid_client_metadata'],
+    ['an unsupported scope', { redirect_uris: ['https://a.example/cb'], scope: 'openid admin' }, 'invalid_client_metadata'],
+    ['an http logo_uri', { redirect_uris: ['https://a.example/cb'], logo_uri: 'http://a.example/logo.png' }, 'invalid_client_metadata'],
+    ['a data: logo_uri', { redirect_uris: ['https://a.example/cb'], logo_uri: 'data:image/png;base64,AAAA' }, 'invalid_client_metadata'],
+    ['a javascript: client_uri', { redirect_uris: ['https://a.example/cb'], client_uri: 'javascript:alert(1)' }, 'invalid_client_metadata'],
+    ['a tos_uri that is not a URL', { redirect_uris: ['https://a.example/cb'], tos_uri: 'terms' }, 'invalid_client_metadata'],
+    ['a client_name that is too long', { redirect_uris: ['https://a.example/cb'], client_name: 'x'.repeat(201) }, 'invalid_client_metadata'],
+    ['a client_name with a control character', { redirect_uris: ['https://a.example/cb'], client_name: 'a\u0007b' }, 'invalid_client_metadata'],
+    ['a client_name that is not a string', { redirect_uris: ['https://a.example/cb'], client_name: { en: 'x' } }, 'invalid_client_metadata'],
+    ['an unknown application_type', { redirect_uris: ['https://a.example/cb'], application_type: 'desktop' }, 'invalid_client_metadata'],
+    ['an unknown id token alg', { redirect_uris: ['https://a.example/cb'], id_token_signed_response_alg: 'none' }, 'invalid_client_metadata'],
+  ])('refuses %s', (_, input, error) => {
+    expect(refusal(input)?.error).toBe(error);
+  });
+
+  it('never echoes the input in the description', () => {
+    const secret = 'https://evil.example/cb#SECRET"\\';
+    const result = refusal({ redirect_uris: [secret] });
+    expect(result).toEqual({ error: 'invalid_redirect_uri', description: 'redirect_uris[0] must not have a fragment' });
+  });
+
+  it.each([
+    ['loopback IPv4, any port', 'http://127.0.0.1:51004/cb'],
+    ['loopback IPv6', 'http://[::1]:8080/cb'],
+    ['localhost (RFC 8252 §8.3 discourages it; accepted for native tools)', 'http://localhost:3000/callback'],
+    ['a reverse-domain private-use scheme', 'com.example.app:/oauth2redirect'],
+  ])('the native-only policy admits %s', (_, uri) => {
+    expect(validateClientMetadata({ redirect_uris: [uri], token_endpoint_auth_method: 'none' }, NATIVE).redirect_uris).toEqual([uri]);
+  });
+
+  it('the native-only policy refuses https redirect URIs and confidential clients', () => {
+    expect(refusal({ redirect_uris: ['https://app.example/cb'], token_endpoint_auth_method: 'none' }, NATIVE)?.error).toBe('invalid_redirect_uri');
+    expect(refusal({ redirect_uris: ['http://127.0.0.1/cb'] }, NATIVE)).toEqual({
+      error: 'invalid_client_metadata',
+      description: 'token_endpoint_auth_method must be one of none',
+    });
+  });
+
+  it('registers a client_credentials client without redirect URIs and without response types', () => {
+    expect(validateClientMetadata({ grant_types: ['client_credentials'], scope: 'api:read', client_name: 'worker' }, ANY)).toMatchObject({
+      grant_types: ['client_credentials'],
+      response_types: [],
+      redirect_uris: [],
+      scope: 'api:read',
+    });
+  });
+});
