@@ -37,6 +37,13 @@ export interface ClientDocumentSettings {
   scopes: readonly string[];
 }
 
+/** A fetch under way: the lookup that started it spends first; the others join. */
+interface Flight {
+  client: Promise<ClientRecord>;
+  /** The starting lookup's spend was refused: nothing was fetched, and joiners look up on their own. */
+  spendRefused: boolean;
+}
+
 type Entry = { client: ClientRecord; until: number } | { failure: ClientDocumentError; until: number };
 
 /**
@@ -75,7 +82,7 @@ export function freshnessLifetime(headers: IncomingHttpHeaders, now: number): nu
  */
 export class ClientDocuments {
   readonly #entries = new Map<string, Entry>();
-  readonly #flights = new Map<string, Promise<ClientRecord>>();
+  readonly #flights = new Map<string, Flight>();
 
   constructor(
     private readonly settings: ClientDocumentSettings,
@@ -98,17 +105,33 @@ export class ClientDocuments {
   async resolve(url: string, beforeFetch: () => Promise<void>): Promise<ClientRecord> {
     const problem = clientIdUrlProblem(url, this.settings.fetch.allowHttp === true);
     if (problem !== undefined) throw new ClientDocumentError('invalid_url', `the client identifier URL ${problem}`);
-    const known = this.#cached(url);
-    if (known) return known;
-    const flying = this.#flights.get(url);
-    if (flying) return flying;
-    await beforeFetch();
-    // Another lookup may have started (or finished) the fetch while the limit was spent.
-    const settled = this.#cached(url) ?? this.#flights.get(url);
-    if (settled) return settled;
-    const flight = this.#fetch(url).finally(() => this.#flights.delete(url));
-    this.#flights.set(url, flight);
-    return flight;
+    for (;;) {
+      const known = this.#cached(url);
+      if (known) return known;
+      const flying = this.#flights.get(url);
+      if (flying) {
+        try {
+          return await flying.client;
+        } catch (error) {
+          // The lookup that started it was refused its spend (its own rate limit): try on our own.
+          if (flying.spendRefused) continue;
+          throw error;
+        }
+      }
+      // Registered before anything is awaited, so concurrent lookups join it rather than spend too.
+      const flight: Flight = { spendRefused: false, client: Promise.resolve(undefined as never) };
+      flight.client = (async () => {
+        try {
+          await beforeFetch();
+        } catch (error) {
+          flight.spendRefused = true;
+          throw error;
+        }
+        return this.#fetch(url);
+      })().finally(() => this.#flights.delete(url));
+      this.#flights.set(url, flight);
+      return flight.client;
+    }
   }
 
   /** A fresh entry's client (made most recently used), or its remembered failure thrown. */
@@ -165,7 +188,9 @@ export function createClientDocuments(config: ServerConfig, clock: Clock, logger
   if (!settings.enabled) return undefined;
   const { unsafeFetchAllowList, unsafeFetchAllowHttp } = config.protection;
   if (unsafeFetchAllowList.length > 0 || unsafeFetchAllowHttp) {
-    logger.warn('protection.unsafeFetchAllowList or unsafeFetchAllowHttp is set: URLs chosen by clients may be fetched from private addresses or over plain http (tests and development only)');
+    logger.warn(
+      'protection.unsafeFetchAllowList or unsafeFetchAllowHttp is set: URLs chosen by clients may be fetched from private addresses or over plain http (tests and development only)',
+    );
   }
   return new ClientDocuments(
     {
