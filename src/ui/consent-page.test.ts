@@ -46,3 +46,15 @@ describe('renderConsentPage', () => {
     expect(html).toContain('>photos.acme.example</a>');
   });
 });
+
+describe('renderConsentPage: an unverified client', () => {
+  const html = renderConsentPage({ ...view, client: { ...view.client, unverified: { host: 'tool.example' } } });
+
+  it('says the application is unverified and names the host that identifies it', () => {
+    expect(html).toMatch(/<div class="notice" id="unverified-client">[\s\S]*<strong>Unverified application\.<\/strong>[\s\S]*<strong>tool\.example<\/strong>/);
+  });
+
+  it("does not show the client's self-asserted home page as where it lives", () => {
+    expect(html).not.toContain('photos.acme.example');
+  });
+});

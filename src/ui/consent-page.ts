@@ -3,6 +3,7 @@ import { clientLogo, type ClientSummary } from './client.js';
 import { html } from './escape.js';
 import { decisionButtons, postForm } from './form.js';
 import { CHECK_ICON } from './icons.js';
+import { INFO_ICON } from './mfa-icons.js';
 import { renderDocument, type PageBase } from './layout.js';
 import { hostOf, safeUrl } from './safe-url.js';
 import { describeScopes } from './scopes.js';
@@ -31,8 +32,16 @@ export function renderConsentPage(view: ConsentPageView): string {
   const { client, branding } = view;
   const home = safeUrl(client.uri);
   const host = hostOf(client.uri);
-  // Showing where the app lives helps users spot a look-alike name.
-  const origin = home !== undefined && host !== undefined && html`<p class="lead"><a href="${home}" target="_blank" rel="noopener noreferrer">${host}</a></p>`;
+  // Showing where the app lives helps users spot a look-alike name. An unverified client's home
+  // page is only its own claim: the host that identifies it is shown instead, in the notice.
+  const origin =
+    client.unverified === undefined &&
+    home !== undefined &&
+    host !== undefined &&
+    html`<p class="lead"><a href="${home}" target="_blank" rel="noopener noreferrer">${host}</a></p>`;
+  const unverified =
+    client.unverified !== undefined &&
+    html`<div class="notice" id="unverified-client">${INFO_ICON}<p><strong>Unverified application.</strong> ${branding.productName} has not checked who runs ${client.name}. It is identified by <strong>${client.unverified.host}</strong>: continue only if you expected an application from there.</p></div>`;
   const scopes = describeScopes(view.scopes).map(({ scope, description }) => html`<li data-scope="${scope}">${CHECK_ICON}<span>${description}</span></li>`);
   const form = postForm({
     action: view.action,
@@ -44,7 +53,7 @@ export function renderConsentPage(view: ConsentPageView): string {
     view,
     `Allow access to ${client.name}`,
     html`${clientLogo(client, 'large')}<h1 class="long">${client.name} wants to access your ${branding.productName} account</h1>${origin}
-<div class="body">${signedInAs(view.account)}
+<div class="body">${unverified}${signedInAs(view.account)}
 <h2 class="section-title">This will allow ${client.name} to:</h2>
 <ul class="scopes">${scopes}</ul>
 <p class="note">Only allow this if you trust ${client.name} with this information.</p>

@@ -1,4 +1,5 @@
 import type { ClientRecord, UserRecord } from '../../stores/contract.js';
+import { isMetadataDocumentClient } from '../clients/metadata-document.js';
 import {
   durationUntil,
   maskEmail,
@@ -34,7 +35,9 @@ import { pathTo, urlTo, type RouteName } from '../routes.js';
 function clientSummary(client: ClientRecord): ClientSummary {
   const logo = typeof client.extra.logo_uri === 'string' && client.extra.logo_uri.startsWith('https://') ? client.extra.logo_uri : undefined;
   const uri = typeof client.extra.client_uri === 'string' && client.extra.client_uri.startsWith('https://') ? client.extra.client_uri : undefined;
-  return { name: client.clientName, ...(logo ? { logoUri: logo } : {}), ...(uri ? { uri } : {}) };
+  // CIMD §8.4: a document client is shown with the host of its client_id URL.
+  const unverified = isMetadataDocumentClient(client) ? { unverified: { host: new URL(client.clientId).host } } : {};
+  return { name: client.clientName, ...(logo ? { logoUri: logo } : {}), ...(uri ? { uri } : {}), ...unverified };
 }
 
 function accountOf(user: UserRecord): { name?: string; login: string } {
