@@ -41,7 +41,7 @@ export function renderConsentPage(view: ConsentPageView): string {
     html`<p class="lead"><a href="${home}" target="_blank" rel="noopener noreferrer">${host}</a></p>`;
   const unverified =
     client.unverified !== undefined &&
-    html`<div class="notice" id="unverified-client">${INFO_ICON}<p><strong>Unverified application.</strong> ${branding.productName} has not checked who runs ${client.name}. It is identified by <strong>${client.unverified.host}</strong>: continue only if you expected an application from there.</p></div>`;
+    html`<div class="notice notice-plain" id="unverified-client">${INFO_ICON}<p><strong>Unverified application.</strong> ${branding.productName} has not checked who runs ${client.name}. It is identified by <strong>${client.unverified.host}</strong>: continue only if you expected an application from there.</p></div>`;
   const scopes = describeScopes(view.scopes).map(({ scope, description }) => html`<li data-scope="${scope}">${CHECK_ICON}<span>${description}</span></li>`);
   const form = postForm({
     action: view.action,
