@@ -185,8 +185,10 @@ export class ClientDocuments {
 /** The server's resolver of client metadata documents, or `undefined` when they are off (the default). */
 export function createClientDocuments(config: ServerConfig, clock: Clock, logger: Logger): ClientDocuments | undefined {
   const settings = config.clientMetadataDocuments;
-  if (!settings.enabled) return undefined;
   const { unsafeFetchAllowList, unsafeFetchAllowHttp } = config.protection;
+  // Checked even while off: a bad entry is a configuration error at construction, not later.
+  const allowedAddresses = parseIpRanges(unsafeFetchAllowList, 'protection.unsafeFetchAllowList');
+  if (!settings.enabled) return undefined;
   if (unsafeFetchAllowList.length > 0 || unsafeFetchAllowHttp) {
     logger.warn(
       'protection.unsafeFetchAllowList or unsafeFetchAllowHttp is set: URLs chosen by clients may be fetched from private addresses or over plain http (tests and development only)',
@@ -202,7 +204,7 @@ export function createClientDocuments(config: ServerConfig, clock: Clock, logger
         timeoutMs: settings.timeoutMs,
         maxBytes: settings.maxBytes,
         allowHttp: unsafeFetchAllowHttp,
-        allowedAddresses: parseIpRanges(unsafeFetchAllowList, 'protection.unsafeFetchAllowList'),
+        allowedAddresses,
       },
       scopes: [...new Set([...OPENID_SCOPES, ...config.scopes])],
     },
