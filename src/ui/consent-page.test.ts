@@ -51,7 +51,9 @@ describe('renderConsentPage: an unverified client', () => {
   const html = renderConsentPage({ ...view, client: { ...view.client, unverified: { host: 'tool.example' } } });
 
   it('says the application is unverified and names the host that identifies it', () => {
-    expect(html).toMatch(/<div class="notice notice-plain" id="unverified-client">[\s\S]*<strong>Unverified application\.<\/strong>[\s\S]*<strong>tool\.example<\/strong>/);
+    expect(html).toMatch(
+      /<div class="notice notice-plain" id="unverified-client">[\s\S]*<strong>Unverified application\.<\/strong>[\s\S]*<strong>tool\.example<\/strong>/,
+    );
   });
 
   it("does not show the client's self-asserted home page as where it lives", () => {

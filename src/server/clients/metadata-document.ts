@@ -16,7 +16,7 @@ export class InvalidMetadataDocument extends Error {
 }
 
 /** Marks a client made from a metadata document (in `extra`): shown as unverified on the consent page. */
-export const METADATA_DOCUMENT_MARK = 'client_id_metadata_document';
+const METADATA_DOCUMENT_MARK = 'client_id_metadata_document';
 
 /** Whether `client` came from a client metadata document rather than the registry. */
 export function isMetadataDocumentClient(client: Pick<ClientRecord, 'extra'>): boolean {

@@ -346,8 +346,7 @@ export const protectionSettings = section({
     command: { env: 'GATEHOUSE_UNSAFE_FETCH_ALLOWLIST' },
   }),
   unsafeFetchAllowHttp: setting(flag().default(false), {
-    description:
-      '**Tests and development only.** Also fetch plain `http` URLs chosen by others (client metadata documents); normally only `https` is fetched.',
+    description: '**Tests and development only.** Also fetch plain `http` URLs chosen by others (client metadata documents); normally only `https` is fetched.',
     command: { env: 'GATEHOUSE_UNSAFE_FETCH_ALLOW_HTTP' },
   }),
   redisPrefix: setting(text({ min: 1 }).default('{gatehouse}:'), {
@@ -364,7 +363,7 @@ export const protectionSettings = section({
 export const clientMetadataDocumentSettings = section({
   enabled: setting(flag().default(false), {
     description:
-      'Accept a `client_id` that is an https URL of the client\'s metadata document (OAuth Client ID Metadata Document, as MCP clients use): the server fetches it (no private addresses, no redirects, size and time limits), uses it as a public client, and advertises `client_id_metadata_document_supported`. Such clients show as unverified on the consent page. See [client metadata documents](client-metadata-documents.md).',
+      "Accept a `client_id` that is an https URL of the client's metadata document (OAuth Client ID Metadata Document, as MCP clients use): the server fetches it (no private addresses, no redirects, size and time limits), uses it as a public client, and advertises `client_id_metadata_document_supported`. Such clients show as unverified on the consent page. See [client metadata documents](client-metadata-documents.md).",
     command: { env: 'GATEHOUSE_CLIENT_METADATA_DOCUMENTS' },
   }),
   minCacheSeconds: setting(seconds(0, 86_400).default(60), {
