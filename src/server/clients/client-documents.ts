@@ -134,6 +134,18 @@ export class ClientDocuments {
     }
   }
 
+  /**
+   * What to call a document client on pages about the past (the account page's applications and
+   * sign-ins, the account export) without fetching: its name while its document is cached, else its
+   * URL's host. `undefined` for an id that is not a client identifier URL.
+   */
+  label(clientId: string): string | undefined {
+    if (!this.handles(clientId)) return undefined;
+    const entry = this.#entries.get(clientId);
+    if (entry && 'client' in entry) return entry.client.clientName;
+    return URL.parse(clientId)?.host;
+  }
+
   /** A fresh entry's client (made most recently used), or its remembered failure thrown. */
   #cached(url: string): ClientRecord | undefined {
     const entry = this.#entries.get(url);

@@ -104,6 +104,10 @@ describe('client metadata documents: sign-in with a document client', () => {
     expect((await refresh(server, client, refreshed.refresh_token!)).status).toBe(400);
     // Authorize, consent and three token requests: the document was fetched once (max-age=300).
     expect(fetchesOf('/flow/client.json')).toBe(1);
+    // The account page lists the application (so its access can be removed there), without a fetch.
+    const account = await browser.open('/account');
+    expect(account.body).toContain('Example MCP Tool');
+    expect(fetchesOf('/flow/client.json')).toBe(1);
   });
 
   it('a redirect URI the document does not list is refused on a page', async () => {
