@@ -2,6 +2,7 @@ import { auditCommand } from './commands/audit.js';
 import { clientsCommand } from './commands/clients.js';
 import { keysCommand } from './commands/keys.js';
 import { migrateCommand } from './commands/migrate.js';
+import { registrationCommand } from './commands/registration.js';
 import { startCommand } from './commands/start.js';
 import { usersCommand } from './commands/users.js';
 import { UsageError, type CliIo } from './io.js';
@@ -15,6 +16,7 @@ Commands:
   clients    add | list | show | update | remove | rotate-secret
   users      add | list | show | remove | set-password | revoke-sessions | unlock | grant-admin | revoke-admin | mfa | invite | invitations
   keys       list | rotate
+  registration  tokens create | list | revoke   (initial access tokens of dynamic client registration)
   migrate    apply pending database migrations
   audit      verify | tail   (the tamper-evident audit log)
 
@@ -34,6 +36,7 @@ const COMMANDS: Record<string, Command> = {
   keys: keysCommand,
   migrate: migrateCommand,
   audit: auditCommand,
+  registration: registrationCommand,
 };
 
 /** Runs the CLI; resolves to the exit status. */

@@ -147,6 +147,8 @@ describe("readCommandSetting: a variable's text, a flag or a file value", () => 
         'GATEHOUSE_ADMIN_API',
         'GATEHOUSE_ADMIN_CONSOLE',
         'GATEHOUSE_ADMIN_PATH',
+        // Dynamic client registration (issue 19).
+        'GATEHOUSE_REGISTRATION',
       ].sort(),
     );
     expect(

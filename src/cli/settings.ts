@@ -18,6 +18,7 @@ import {
   limitSettings,
   mfaSettings,
   protectionSettings,
+  registrationSettings,
   serverPathOf,
   serverSettings,
   sessionSettings,
@@ -111,6 +112,7 @@ export const COMMAND_SETTINGS = {
   clientMetadataTimeoutMs: clientMetadataDocumentSettings.shape.timeoutMs,
   unsafeFetchAllowList: protectionSettings.shape.unsafeFetchAllowList,
   unsafeFetchAllowHttp: protectionSettings.shape.unsafeFetchAllowHttp,
+  registrationPolicy: registrationSettings.shape.policy,
 } as const;
 
 /** A config-file key of the command. */

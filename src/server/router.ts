@@ -12,6 +12,7 @@ import { revocationEndpoint } from './endpoints/revocation.js';
 import { tokenEndpoint } from './endpoints/token.js';
 import { upstreamCallback, upstreamStart } from './endpoints/upstream.js';
 import { userinfoEndpoint } from './endpoints/userinfo.js';
+import { registrationClientEndpoint, registrationEndpoint } from './endpoints/registration.js';
 import { powAsset, powChallengeEndpoint, webauthnAsset } from './endpoints/assets.js';
 import {
   interactionSignUp,
@@ -217,6 +218,11 @@ export function createRouter(ctx: Capabilities): Hono<Env> {
   route(at('revocation'), ['POST'], revocationEndpoint, false, true);
   route(at('userinfo'), ['GET', 'POST'], userinfoEndpoint, false, true);
   route(at('authorization'), ['GET', 'POST'], authorizationEndpoint, true);
+  // Dynamic client registration (RFC 7591, RFC 7592), unless `registration.policy` is off.
+  if (ctx.config.registration.policy !== 'off') {
+    route(at('registration'), ['POST'], registrationEndpoint, false, true);
+    route(at('registrationClient'), ['GET', 'PUT', 'DELETE'], registrationClientEndpoint);
+  }
   route(at('endSession'), ['GET', 'POST'], endSessionEndpoint, true);
   route(at('endSessionConfirm'), ['POST'], endSessionConfirm, true);
   route(at('interaction'), ['GET'], interactionPage, true);

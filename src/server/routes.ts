@@ -23,6 +23,9 @@ export const ROUTES = {
   jwks: '/jwks',
   endSession: '/logout',
   endSessionConfirm: '/logout/confirm',
+  // Dynamic client registration (RFC 7591) and its management (RFC 7592), when `registration.policy` is not off.
+  registration: '/register',
+  registrationClient: '/register/:id',
   // The sign-in interaction.
   interaction: '/interaction/:id',
   interactionLogin: '/interaction/:id/login',
@@ -97,6 +100,8 @@ export const ROUTES = {
   adminApiAuditEvents: '/admin/api/v1/audit/events',
   adminApiAuditVerify: '/admin/api/v1/audit/verify',
   adminApiSettings: '/admin/api/v1/settings',
+  adminApiRegistrationTokens: '/admin/api/v1/registration/tokens',
+  adminApiRegistrationToken: '/admin/api/v1/registration/tokens/:id',
   // The admin console (issue 18; docs/admin-console.md), mounted when `admin.console` is on.
   adminDashboard: '/admin',
   adminReauth: '/admin/reauth',

@@ -48,8 +48,29 @@ export interface ClientRecord {
   isResourceServer: boolean;
   /** Extension metadata (logo, policies, ...) kept verbatim. */
   extra: Record<string, Json>;
+  /**
+   * Present only on a client that registered itself (dynamic client registration, RFC 7591): how,
+   * and the keyed hash of its registration access token (RFC 7592). Absent for clients an
+   * operator registered.
+   */
+  registration?: ClientRegistration;
   createdAt: number;
   updatedAt: number;
+}
+
+/** How a client registered itself (RFC 7591), kept on its {@link ClientRecord}. */
+export interface ClientRegistration {
+  /** The policy it came in under: open registration (native public clients), or an initial access token. */
+  via: 'open' | 'initial-access-token';
+  /** The public id of the initial access token it presented, `null` for open registration. */
+  initialAccessTokenId: string | null;
+  /** Keyed hash of the registration access token (RFC 7592 §1.1): the token itself is never stored. */
+  accessTokenHash: string;
+  /**
+   * What the registration may set, kept so that an update (RFC 7592 §2.2) is held to the same
+   * rules: the client types (`public`, `confidential`) and grant types it was allowed.
+   */
+  allowed: { clientTypes: ('public' | 'confidential')[]; grantTypes: GrantType[]; redirectUris: 'any' | 'native' };
 }
 
 /** Standard OpenID Connect claims kept for a user (OIDC Core §5.1), other than `sub` and email. */

@@ -9,12 +9,6 @@ export interface ClientSummary {
   logoUri?: string;
   /** `client_uri`, the application's home page; only `http(s)` URLs are shown. */
   uri?: string;
-  /**
-   * Set for a client nobody at this server vetted (a client metadata document, a dynamic
-   * registration): the host that identifies it (its `client_id` URL's host, or its redirect
-   * URI's), shown instead of its self-asserted home page, with an "unverified" notice.
-   */
-  unverified?: { host: string };
 }
 
 /**

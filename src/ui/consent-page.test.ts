@@ -45,18 +45,37 @@ describe('renderConsentPage', () => {
     expect(html).toContain('href="https://photos.acme.example/about"');
     expect(html).toContain('>photos.acme.example</a>');
   });
+
+  describe('of a client that registered itself', () => {
+    const unverified = renderConsentPage({
+      ...view,
+      client: { ...view.client, logoUri: 'https://photos.acme.example/logo.png' },
+      unverified: { redirectDomain: 'photos-acme.example.net' },
+    });
+
+    it('marks it unverified and names the domain the answer goes to', () => {
+      expect(unverified).toContain('<span class="badge badge-warning">Unverified</span>');
+      expect(unverified).toContain('It receives your answer at <strong class="redirect-domain">photos-acme.example.net</strong>');
+      expect(unverified).toContain('Acme Photos wants to access your Gatehouse account');
+    });
+
+    it('shows neither the logo nor the home page it claims', () => {
+      expect(unverified).not.toContain('logo.png');
+      expect(unverified).not.toContain('href="https://photos.acme.example/about"');
+    });
+  });
 });
 
-describe('renderConsentPage: an unverified client', () => {
-  const html = renderConsentPage({ ...view, client: { ...view.client, unverified: { host: 'tool.example' } } });
+describe('renderConsentPage: a client known by its metadata document', () => {
+  const html = renderConsentPage({ ...view, unverified: { redirectDomain: 'cb.tool.example', documentHost: 'tool.example' } });
 
-  it('says the application is unverified and names the host that identifies it', () => {
-    expect(html).toMatch(
-      /<div class="notice notice-plain" id="unverified-client">[\s\S]*<strong>Unverified application\.<\/strong>[\s\S]*<strong>tool\.example<\/strong>/,
-    );
+  it('marks it unverified and names both the host of its client_id URL and where the answer goes', () => {
+    expect(html).toContain('<span class="badge badge-warning">Unverified</span>');
+    expect(html).toContain('Described by the app itself at <strong class="document-host">tool.example</strong>');
+    expect(html).toContain('It receives your answer at <strong class="redirect-domain">cb.tool.example</strong>');
   });
 
-  it("does not show the client's self-asserted home page as where it lives", () => {
+  it("does not show the client's self-asserted home page", () => {
     expect(html).not.toContain('photos.acme.example');
   });
 });

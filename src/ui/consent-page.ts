@@ -3,7 +3,6 @@ import { clientLogo, type ClientSummary } from './client.js';
 import { html } from './escape.js';
 import { decisionButtons, postForm } from './form.js';
 import { CHECK_ICON } from './icons.js';
-import { INFO_ICON } from './mfa-icons.js';
 import { renderDocument, type PageBase } from './layout.js';
 import { hostOf, safeUrl } from './safe-url.js';
 import { describeScopes } from './scopes.js';
@@ -22,6 +21,19 @@ export interface ConsentPageView extends PageBase {
   account: AccountSummary;
   /** The requested scopes, as in the authorization request. */
   scopes: string[];
+  /**
+   * Set for a client that registered itself (dynamic client registration): nothing vouches for its
+   * name, logo or home page, so the page says so and shows where the answer goes instead: the host
+   * of this request's redirect URI (or its private-use scheme, for an app on the device).
+   */
+  unverified?: {
+    redirectDomain: string;
+    /**
+     * For a client known by its metadata document (draft-ietf-oauth-client-id-metadata-document):
+     * the host of its `client_id` URL, which the page names too (§8.4).
+     */
+    documentHost?: string;
+  };
 }
 
 /**
@@ -29,19 +41,19 @@ export interface ConsentPageView extends PageBase {
  * `decision=approve` ("Allow") or `decision=deny` ("Cancel") with `csrf`.
  */
 export function renderConsentPage(view: ConsentPageView): string {
-  const { client, branding } = view;
+  const { branding, unverified } = view;
+  // A self-registered client's logo and home page are its own claims: not shown (its name is, marked unverified).
+  const client: ClientSummary = unverified ? { name: view.client.name } : view.client;
   const home = safeUrl(client.uri);
   const host = hostOf(client.uri);
-  // Showing where the app lives helps users spot a look-alike name. An unverified client's home
-  // page is only its own claim: the host that identifies it is shown instead, in the notice.
-  const origin =
-    client.unverified === undefined &&
-    home !== undefined &&
-    host !== undefined &&
-    html`<p class="lead"><a href="${home}" target="_blank" rel="noopener noreferrer">${host}</a></p>`;
-  const unverified =
-    client.unverified !== undefined &&
-    html`<div class="notice notice-plain" id="unverified-client">${INFO_ICON}<p><strong>Unverified application.</strong> ${branding.productName} has not checked who runs ${client.name}. It is identified by <strong>${client.unverified.host}</strong>: continue only if you expected an application from there.</p></div>`;
+  // Showing where the app lives helps users spot a look-alike name.
+  const origin = unverified
+    ? html`<p class="lead"><span class="badge badge-warning">Unverified</span> ${
+        unverified.documentHost === undefined
+          ? html`Registered by the app itself, not by ${branding.productName}.`
+          : html`Described by the app itself at <strong class="document-host">${unverified.documentHost}</strong>, not registered with ${branding.productName}.`
+      } It receives your answer at <strong class="redirect-domain">${unverified.redirectDomain}</strong>.</p>`
+    : home !== undefined && host !== undefined && html`<p class="lead"><a href="${home}" target="_blank" rel="noopener noreferrer">${host}</a></p>`;
   const scopes = describeScopes(view.scopes).map(({ scope, description }) => html`<li data-scope="${scope}">${CHECK_ICON}<span>${description}</span></li>`);
   const form = postForm({
     action: view.action,
@@ -53,7 +65,7 @@ export function renderConsentPage(view: ConsentPageView): string {
     view,
     `Allow access to ${client.name}`,
     html`${clientLogo(client, 'large')}<h1 class="long">${client.name} wants to access your ${branding.productName} account</h1>${origin}
-<div class="body">${unverified}${signedInAs(view.account)}
+<div class="body">${signedInAs(view.account)}
 <h2 class="section-title">This will allow ${client.name} to:</h2>
 <ul class="scopes">${scopes}</ul>
 <p class="note">Only allow this if you trust ${client.name} with this information.</p>

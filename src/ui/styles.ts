@@ -227,6 +227,8 @@ justify-content:center;gap:10px 36px;background:var(--subtle);border:1px solid v
 .badge{display:inline-block;margin-right:6px;padding:0 8px;font-size:.75rem;font-weight:650;line-height:1.6;
 border-radius:999px;vertical-align:1px;color:var(--muted);background:var(--subtle);border:1px solid var(--subtle-border)}
 .badge-on{color:var(--ok-text);background:var(--ok-bg);border-color:var(--ok-border)}
+.badge-warning{color:var(--alert-text);background:var(--alert-bg);border-color:var(--alert-border)}
+.redirect-domain{overflow-wrap:anywhere}
 .row-title .badge{margin:0 0 0 6px}
 .rows{list-style:none;margin:0;padding:0;border:1px solid var(--border);border-radius:12px}
 .rows>li{padding:12px 14px}

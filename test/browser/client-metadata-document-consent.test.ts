@@ -59,9 +59,10 @@ describe.skipIf(!hasChromium)('consent page of a client metadata document client
     await page.getByLabel('Password').fill(alice.password);
     await page.getByRole('button', { name: 'Sign in', exact: true }).click();
     await page.getByRole('heading', { name: 'Notes Agent wants to access your Gatehouse account' }).waitFor();
-    const notice = (await page.locator('#unverified-client').textContent())!;
-    expect(notice).toContain('Unverified application.');
-    expect(notice).toContain(new URL(clientId).host);
+    const notice = (await page.locator('.lead', { hasText: 'Unverified' }).textContent())!;
+    expect(notice).toContain('Unverified');
+    expect(notice).toContain(`Described by the app itself at ${new URL(clientId).host}`);
+    expect(notice).toContain(`It receives your answer at ${new URL(app.callback).hostname}`);
     // Its self-asserted home page is not presented as where it lives.
     expect(await page.getByRole('link', { name: 'famous.example' }).count()).toBe(0);
     await reviewPage(page, 'consent-unverified', SHOTS);

@@ -8,6 +8,10 @@ import {
   factorsResetSchema,
   invitationCreateSchema,
   invitationSchema,
+  issuedRegistrationTokenSchema,
+  registrationTokenCreateSchema,
+  registrationTokenListSchema,
+  registrationTokenSchema,
   settingsSchema,
   clientCreateSchema,
   clientListSchema,
@@ -51,6 +55,10 @@ const COMPONENTS: readonly (readonly [name: string, schema: z.ZodType, io: 'inpu
   ['AuditEventList', auditEventListSchema, 'output'],
   ['AuditVerification', auditVerificationSchema, 'output'],
   ['Settings', settingsSchema, 'output'],
+  ['RegistrationTokenCreate', registrationTokenCreateSchema, 'input'],
+  ['RegistrationToken', registrationTokenSchema, 'output'],
+  ['IssuedRegistrationToken', issuedRegistrationTokenSchema, 'output'],
+  ['RegistrationTokenList', registrationTokenListSchema, 'output'],
   ['Error', errorSchema, 'output'],
 ];
 

@@ -62,6 +62,10 @@ export const clientSchema = z
     client_uri: z.string().optional(),
     require_mfa: z.boolean().optional(),
     allowed_ips: z.array(z.string()).optional(),
+    registration: z
+      .object({ via: z.enum(['open', 'initial-access-token']), initial_access_token: z.string().nullable() })
+      .optional()
+      .describe('present for a client that registered itself (RFC 7591): how, and with which initial access token'),
     created_at: timestamp,
   })
   .describe('A registered client');
@@ -275,3 +279,38 @@ export const errorSchema = z
 
 /** `limit` and `offset` of the list routes. */
 export const PAGE_LIMITS = { defaultLimit: 50, maxLimit: 200 } as const;
+
+const clientType = z.enum(['public', 'confidential']);
+
+/** `POST /registration/tokens`: an initial access token to issue (RFC 7591 §3), as `gatehouse registration tokens create`. */
+export const registrationTokenCreateSchema = z
+  .strictObject({
+    label: z.string().max(100).optional().describe('what the token is for, shown in the list'),
+    max_uses: z.int().min(1).max(100).optional().describe('registrations it allows; default 1'),
+    ttl: z.int().min(60).max(31_536_000).optional().describe('seconds until it expires; default 604800 (7 days)'),
+    client_types: z.array(clientType).min(1).max(2).optional().describe('the client types it may register; default both'),
+    grant_types: z.array(grantType).min(1).max(3).optional().describe('the grant types a client it registers may use; default every one the server supports'),
+  })
+  .describe('An initial access token to issue');
+
+/** An initial access token as the API shows it: never the token itself (but once, when issued). */
+export const registrationTokenSchema = z
+  .object({
+    id: z.string().describe('names the token (DELETE /registration/tokens/{id}); it does not open anything'),
+    label: z.string().nullable(),
+    max_uses: z.int().min(1),
+    uses: z.int().min(0),
+    client_types: z.array(clientType),
+    grant_types: z.array(grantType),
+    issued_at: timestamp,
+    expires_at: timestamp,
+  })
+  .describe('An initial access token for dynamic client registration');
+
+/** `POST /registration/tokens`: the token, shown this once, and what it allows. */
+export const issuedRegistrationTokenSchema = registrationTokenSchema
+  .extend({ token: z.string().describe('the initial access token: a Bearer token for POST /register; shown this once') })
+  .describe('An initial access token, shown once');
+
+/** `GET /registration/tokens`: the unexpired tokens. */
+export const registrationTokenListSchema = z.object({ items: z.array(registrationTokenSchema) }).describe('Initial access tokens, newest expiry first');

@@ -11,7 +11,7 @@ import { checkRedirectUri } from './redirect-uris.js';
  * A new client id: 24 base64url characters, never starting with `-` (an id that did would read as
  * an option to the command line: `gatehouse clients remove -Zab…`).
  */
-function newClientId(): string {
+export function newClientId(): string {
   for (;;) {
     const id = randomToken(18);
     if (!id.startsWith('-')) return id;
@@ -47,7 +47,7 @@ export interface NewClientInput {
 }
 
 /** Default scopes of a client that signs users in: the OpenID scopes (offline_access with refresh tokens). */
-function defaultScope(grantTypes: GrantType[]): string {
+export function defaultScope(grantTypes: GrantType[]): string {
   if (!grantTypes.includes('authorization_code')) return '';
   return `openid profile email address phone${grantTypes.includes('refresh_token') ? ' offline_access' : ''}`;
 }
@@ -59,7 +59,7 @@ export interface RegisteredClient {
 }
 
 /** Generates a client secret with 256 bits of entropy. */
-function newClientSecret(): string {
+export function newClientSecret(): string {
   return randomToken(32);
 }
 
@@ -207,7 +207,7 @@ function checkResource(resource: string): void {
   if (!URL.canParse(resource) || resource.includes('#')) throw new AdminInputError('resource', `"${resource}" must be an absolute URI without a fragment`);
 }
 
-/** A client as shown to operators: every field except the secret hash, with wire (RFC 7591) names. */
+/** A client as shown to operators: every field except the secret hash (and a registration's token hash), with wire (RFC 7591) names. */
 export function describeClient(client: ClientRecord): Record<string, unknown> {
   return {
     client_id: client.clientId,
@@ -221,6 +221,8 @@ export function describeClient(client: ClientRecord): Record<string, unknown> {
     resources: client.resources,
     is_resource_server: client.isResourceServer,
     ...client.extra,
+    // A client that registered itself (RFC 7591): how; never the hash of its registration access token.
+    ...(client.registration ? { registration: { via: client.registration.via, initial_access_token: client.registration.initialAccessTokenId } } : {}),
     created_at: new Date(client.createdAt).toISOString(),
   };
 }

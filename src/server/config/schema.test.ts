@@ -121,6 +121,7 @@ const DEFAULTS: [path: string, fallback: unknown][] = [
   ['admin.api', true],
   ['admin.console', true],
   ['admin.path', '/admin'],
+  ['registration.policy', 'off'],
   ['migrate', true],
 ];
 

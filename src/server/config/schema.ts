@@ -491,6 +491,15 @@ export const adminSettings = section({
   }),
 });
 
+/** `registration`: clients that register themselves (RFC 7591, RFC 7592). */
+export const registrationSettings = section({
+  policy: setting(choice(['off', 'initial-access-token', 'open']).default('off'), {
+    description:
+      'Dynamic client registration (RFC 7591) at `/register`, and its management (RFC 7592): `off` (no registration endpoint; operators register clients), `initial-access-token` (a client registers only with an initial access token, `gatehouse registration tokens create`, which says what it may register and how many times), `open` (anyone may register a public client of a native app, with loopback or private-use scheme redirect URIs; an initial access token still admits more). Each address may register `registrationPerIp` clients (20 an hour). See [registration](registration.md).',
+    command: { env: 'GATEHOUSE_REGISTRATION' },
+  }),
+});
+
 /** The library's settings: every option of `createAuthorizationServer` that has a plain value. */
 export const serverSettings = z.strictObject({
   issuer: setting(absoluteUrl(), {
@@ -531,6 +540,7 @@ export const serverSettings = z.strictObject({
   keys: keySettings.prefault({}),
   limits: limitSettings.prefault({}),
   admin: adminSettings.prefault({}),
+  registration: registrationSettings.prefault({}),
   migrate: setting(flag().default(true), {
     description: 'Apply pending store migrations when the server starts.',
   }),

@@ -9,6 +9,7 @@ import { effectiveSettings } from '../admin/settings.js';
 import { resetUserFactors } from '../admin/user-factors.js';
 import { listUserConsents, listUserSessions, revokeUserConsent, revokeUserSession } from '../admin/user-sessions.js';
 import { invitationJson, inviteUser } from '../accounts/invitations.js';
+import { initialAccessTokenJson, issueInitialAccessToken, listInitialAccessTokens, revokeInitialAccessToken } from '../clients/initial-access-tokens.js';
 import {
   createUser,
   describeUser,
@@ -31,6 +32,7 @@ import {
   clientUpdateSchema,
   invitationCreateSchema,
   PAGE_LIMITS,
+  registrationTokenCreateSchema,
   userCreateSchema,
   userUpdateSchema,
 } from '../admin-api/schemas.js';
@@ -269,6 +271,24 @@ const HANDLERS = {
     return { body: result, event: ['admin.audit_verified', { ok: result.ok, count: result.count }] };
   },
   getSettings: ({ ctx }) => Promise.resolve({ body: effectiveSettings(ctx.config), event: ['admin.settings_shown', {}] }),
+  async listRegistrationTokens({ ctx }) {
+    const items = (await listInitialAccessTokens(ctx)).map(initialAccessTokenJson);
+    return { body: { items }, event: ['admin.registration_tokens_listed', { count: items.length }] };
+  },
+  async createRegistrationToken({ ctx, body }: AdminCall<z.output<typeof registrationTokenCreateSchema>>) {
+    const { token, info } = await issueInitialAccessToken(ctx, {
+      label: body.label,
+      maxUses: body.max_uses,
+      ttlSeconds: body.ttl,
+      clientTypes: body.client_types,
+      grantTypes: body.grant_types,
+    });
+    return { body: { ...initialAccessTokenJson(info), token }, event: ['admin.registration_token_issued', { token: info.id }] };
+  },
+  async revokeRegistrationToken({ ctx, id }) {
+    const info = await revokeInitialAccessToken(ctx, id);
+    return { event: ['admin.registration_token_revoked', { token: info.id }] };
+  },
 } satisfies Record<AdminOperationId, AdminHandler>;
 
 /** Records an admin call with its caller: the acting client (and its subject) and the outcome. */

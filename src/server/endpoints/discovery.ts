@@ -5,6 +5,7 @@ import type { Capabilities, ServerContext } from '../context.js';
 import { supportedGrantTypes } from '../grants/index.js';
 import { json } from '../http/responses.js';
 import { supportedPrompts } from '../authorize/checks.js';
+import { urlTo } from '../routes.js';
 
 /**
  * Authorization server metadata (RFC 8414 §2), also served as OpenID Provider metadata
@@ -22,6 +23,8 @@ export function serverMetadata(ctx: Pick<Capabilities, 'config' | 'urls'>): Reco
     end_session_endpoint: endpoints.endSession,
     introspection_endpoint: endpoints.introspection,
     revocation_endpoint: endpoints.revocation,
+    // RFC 8414 §2, RFC 7591 §3: only where clients may register themselves.
+    ...(options.registration.policy === 'off' ? {} : { registration_endpoint: urlTo(ctx, 'registration') }),
     scopes_supported: [...new Set([...OPENID_SCOPES, ...options.scopes])],
     response_types_supported: ['code'],
     response_modes_supported: ['query', 'form_post'],

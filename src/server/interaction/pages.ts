@@ -1,5 +1,7 @@
 import type { ClientRecord, UserRecord } from '../../stores/contract.js';
+import type { ConsentPageView } from '../../ui/consent-page.js';
 import { isMetadataDocumentClient } from '../clients/metadata-document.js';
+import { redirectDomainOf } from '../clients/registration.js';
 import {
   durationUntil,
   maskEmail,
@@ -35,9 +37,7 @@ import { pathTo, urlTo, type RouteName } from '../routes.js';
 function clientSummary(client: ClientRecord): ClientSummary {
   const logo = typeof client.extra.logo_uri === 'string' && client.extra.logo_uri.startsWith('https://') ? client.extra.logo_uri : undefined;
   const uri = typeof client.extra.client_uri === 'string' && client.extra.client_uri.startsWith('https://') ? client.extra.client_uri : undefined;
-  // CIMD §8.4: a document client is shown with the host of its client_id URL.
-  const unverified = isMetadataDocumentClient(client) ? { unverified: { host: new URL(client.clientId).host } } : {};
-  return { name: client.clientName, ...(logo ? { logoUri: logo } : {}), ...(uri ? { uri } : {}), ...unverified };
+  return { name: client.clientName, ...(logo ? { logoUri: logo } : {}), ...(uri ? { uri } : {}) };
 }
 
 function accountOf(user: UserRecord): { name?: string; login: string } {
@@ -159,6 +159,16 @@ export function wasShownTo(ctx: Pick<ServerContext, 'secrets'>, userId: string, 
   return field !== undefined && ctx.secrets.verifyHash(userId, 'form-shown-to', field);
 }
 
+/**
+ * The consent page's "unverified" notice: for a client that registered itself (RFC 7591), and for
+ * one known by its metadata document, also named by its `client_id` URL's host (CIMD §8.4).
+ */
+function unverifiedOf(client: ClientRecord, redirectUri: string): Pick<ConsentPageView, 'unverified'> {
+  const redirectDomain = redirectDomainOf(redirectUri);
+  if (isMetadataDocumentClient(client)) return { unverified: { redirectDomain, documentHost: new URL(client.clientId).host } };
+  return client.registration ? { unverified: { redirectDomain } } : {};
+}
+
 /** The consent page for `user`, listing `scopes`: the request's, narrowed for them (`scopeForSession`). */
 export function consentPage(page: PageContext, user: UserRecord, scopes: readonly string[]): Response {
   const { ctx, interaction, client } = page;
@@ -175,6 +185,7 @@ export function consentPage(page: PageContext, user: UserRecord, scopes: readonl
         client: clientSummary(client),
         account: accountOf(user),
         scopes: [...scopes],
+        ...unverifiedOf(client, request.redirectUri),
       }),
     // Approving redirects to the client: browsers check that redirect against form-action.
     { setCookies: page.setCookies, formActions: [request.redirectUri] },

@@ -49,6 +49,11 @@ export interface RateLimitSettings {
    * kept: the fetch is the cost. Default 20 per 60 s.
    */
   clientMetadataFetchPerIp: { points: number; seconds: number };
+  /**
+   * Dynamic client registrations (RFC 7591) from one address, spent before the request is read and
+   * never given back. Default 20 per 3600 s.
+   */
+  registrationPerIp: { points: number; seconds: number };
 }
 
 export type LimiterName = keyof RateLimitSettings;
@@ -68,6 +73,7 @@ export const DEFAULT_RATE_LIMITS: RateLimitSettings = {
   signUpGlobal: { points: 200, seconds: 3600 },
   accountEmailsPerIp: { points: 20, seconds: 3600 },
   clientMetadataFetchPerIp: { points: 20, seconds: 60 },
+  registrationPerIp: { points: 20, seconds: 3600 },
 };
 
 /** A refused request: how long until it may try again. */
@@ -150,6 +156,7 @@ export class RateLimits {
       signUpGlobal: plain('signUpGlobal', 'signup-global'),
       accountEmailsPerIp: plain('accountEmailsPerIp', 'account-emails-ip'),
       clientMetadataFetchPerIp: plain('clientMetadataFetchPerIp', 'client-metadata-fetch-ip'),
+      registrationPerIp: plain('registrationPerIp', 'registration-ip'),
     };
     this.#requestsPerIpInProcess = redis
       ? memory('requests-ip', settings.requestsPerIp.points, settings.requestsPerIp.seconds, 0)

@@ -93,6 +93,25 @@ export function describeStoreContract(name: string, factory: (clock: Clock) => P
         expect(await store.clients.get('client-1')).toEqual(client);
       });
 
+      it('keeps how a client registered itself, and drops it on an update without it', async () => {
+        const client = makeClient({
+          clientSecretHash: null,
+          tokenEndpointAuthMethod: 'none',
+          registration: {
+            via: 'initial-access-token',
+            initialAccessTokenId: 'iat-1',
+            accessTokenHash: 'hash-of-registration-access-token',
+            allowed: { clientTypes: ['public'], grantTypes: ['authorization_code', 'refresh_token'], redirectUris: 'native' },
+          },
+        });
+        await store.clients.create(client);
+        expect(await store.clients.get('client-1')).toEqual(client);
+        expect((await store.clients.list()).map((listed) => listed.registration)).toEqual([client.registration]);
+        const { registration: _dropped, ...operatorManaged } = client;
+        expect(await store.clients.update(operatorManaged)).toBe(true);
+        expect(await store.clients.get('client-1')).toEqual(operatorManaged);
+      });
+
       it('rejects a duplicate client id', async () => {
         await store.clients.create(makeClient());
         await expectConflict(store.clients.create(makeClient({ clientName: 'Other' })), 'clientId');

@@ -55,6 +55,12 @@ export function renderAllPages(inputs: PageInputs): RenderedPage[] {
       hasCsrfForm: true,
       branded: true,
     },
+    {
+      name: 'consent of an unverified client',
+      html: renderConsentPage({ ...base, ...csrf, client, account, scopes: ['openid', text], unverified: { redirectDomain: text } }),
+      hasCsrfForm: true,
+      branded: true,
+    },
     { name: 'select account', html: renderSelectAccountPage({ ...base, ...csrf, client, account }), hasCsrfForm: true, branded: true },
     {
       name: 'error',

@@ -1,0 +1,75 @@
+/**
+ * A client that registered itself (dynamic client registration, open policy) in real Chromium: its
+ * consent page says "Unverified" and names the domain the answer goes to, without the logo and home
+ * page it claims; the page is reviewed (light, dark, 375 px, axe) to /tmp/shots-registration/, and
+ * "Allow" goes back to the app with a code.
+ */
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FakeClock } from '../helpers/fake-clock.js';
+import { authorizeParams, authorizeUrl, pkce, seedUsers, type TestUser } from '../helpers/flow.js';
+import { startServer, type TestServer } from '../helpers/server.js';
+import { hasChromium, launchChromium } from './chromium.js';
+import { newPage, reviewPage, serveOnLocalhost, startNotesApp } from './page-review.js';
+
+const SHOTS = '/tmp/shots-registration';
+
+describe.skipIf(!hasChromium)('the consent page of a self-registered client, in Chromium', () => {
+  let chromium: Browser;
+  let served: { server: TestServer; close(): Promise<void> };
+  let app: { callback: string; close(): void };
+  let alice: TestUser;
+
+  beforeAll(async () => {
+    const clock = new FakeClock(Date.now());
+    served = await serveOnLocalhost(async (issuer) => {
+      const started = await startServer({ issuer, clock, registration: { policy: 'open' } });
+      return { server: started, close: () => started.server.close() };
+    });
+    app = await startNotesApp();
+    ({ alice } = await seedUsers(served.server.store));
+    chromium = await launchChromium();
+  }, 60_000);
+
+  afterAll(async () => {
+    await chromium?.close();
+    app?.close();
+    await served?.close();
+  });
+
+  it('says Unverified with the redirect domain, passes the review, and Allow returns to the app', async () => {
+    const server = served.server;
+    const registration = await fetch(`${server.issuer}/register`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        client_name: 'Notes for Desktop',
+        redirect_uris: [app.callback],
+        token_endpoint_auth_method: 'none',
+        logo_uri: 'https://impersonated.example/logo.png',
+        client_uri: 'https://impersonated.example',
+      }),
+    });
+    expect(registration.status).toBe(201);
+    const client = (await registration.json()) as { client_id: string };
+    const record = (await server.store.clients.get(client.client_id))!;
+
+    const { context, page, violations } = await newPage(chromium);
+    const { challenge } = pkce();
+    await page.goto(authorizeUrl(server, authorizeParams({ clientId: client.client_id, clientSecret: null, record, redirectUri: app.callback }, challenge)));
+    await page.getByLabel('Username or email').fill(alice.username);
+    await page.getByLabel('Password').fill(alice.password);
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+    await page.getByRole('heading', { name: 'Notes for Desktop wants to access your Gatehouse account' }).waitFor();
+    expect(await page.locator('.badge-warning').textContent()).toBe('Unverified');
+    expect(await page.locator('.redirect-domain').textContent()).toBe('localhost');
+    expect(await page.locator('img').count()).toBe(0);
+    expect(await page.locator('a[href^="https://impersonated.example"]').count()).toBe(0);
+    await reviewPage(page, 'consent-unverified', SHOTS);
+    await page.getByRole('button', { name: 'Allow' }).click();
+    await page.getByRole('heading', { name: 'Back at Notes' }).waitFor();
+    expect(new URL(page.url()).searchParams.get('code')).toBeTruthy();
+    expect(violations).toEqual([]);
+    await context.close();
+  }, 60_000);
+});
