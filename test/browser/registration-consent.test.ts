@@ -57,6 +57,8 @@ describe.skipIf(!hasChromium)('the consent page of a self-registered client, in 
     const { context, page, violations } = await newPage(chromium);
     const { challenge } = pkce();
     await page.goto(authorizeUrl(server, authorizeParams({ clientId: client.client_id, clientSecret: null, record, redirectUri: app.callback }, challenge)));
+    // Neither the login page shows the logo it claims.
+    expect(await page.locator('img').count()).toBe(0);
     await page.getByLabel('Username or email').fill(alice.username);
     await page.getByLabel('Password').fill(alice.password);
     await page.getByRole('button', { name: 'Sign in', exact: true }).click();

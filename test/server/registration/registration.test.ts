@@ -106,6 +106,46 @@ describe('registration.policy open', () => {
     expect(await response.json()).toMatchObject({ error });
   });
 
+  it('answers hostile values in every field with a spec-shaped 400 that never echoes them (RFC 6749 §5.2 characters)', async () => {
+    const mark = 'Zq9MARKx7';
+    const hostile = [`${mark}"quoted"`, `${mark}\\back`, `${mark}<script>é€`, `${mark}\u0007bell`, `${mark}-${'A'.repeat(3000)}`, `javascript:${mark}`];
+    const fields = [
+      'redirect_uris',
+      'token_endpoint_auth_method',
+      'grant_types',
+      'response_types',
+      'client_name',
+      'client_uri',
+      'logo_uri',
+      'scope',
+      'contacts',
+      'tos_uri',
+      'policy_uri',
+      'software_id',
+      'application_type',
+      'id_token_signed_response_alg',
+      'post_logout_redirect_uris',
+    ];
+    const arrays = new Set(['redirect_uris', 'grant_types', 'response_types', 'contacts', 'post_logout_redirect_uris']);
+    let sent = 0;
+    for (const field of fields) {
+      for (const value of hostile) {
+        for (const shape of [value, [value], { value }, 42]) {
+          const body = { ...NATIVE, [field]: arrays.has(field) && typeof shape === 'string' ? [shape] : shape };
+          // Each from its own address: this is about the answers, not registrationPerIp.
+          sent += 1;
+          const response = await call(t, 'POST', '/register', body, undefined, `2001:db8::${sent.toString(16)}`);
+          const text = await response.text();
+          if (response.status === 201) continue; // a value some field accepts as it is (a long client name is not one)
+          expect(response.status, `${field} ${JSON.stringify(shape).slice(0, 40)}`).toBe(400);
+          const error = JSON.parse(text) as { error: string; error_description: string };
+          expect(error.error_description).toMatch(/^[\x20-\x21\x23-\x5B\x5D-\x7E]+$/);
+          expect(text).not.toContain(mark);
+        }
+      }
+    }
+  });
+
   it('refuses a body that is not JSON, and JSON that does not parse', async () => {
     const form = await t.server.fetch(
       new Request(`${t.issuer}/register`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'redirect_uris=x' }),
