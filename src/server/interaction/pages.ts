@@ -35,10 +35,11 @@ import { pathTo, urlTo, type RouteName } from '../routes.js';
 
 /**
  * The client as shown on pages: name, and logo and home page when registered (https only) by an
- * operator; a client that registered itself claims them unvouched, so pages show only its name.
+ * operator; a client that registered itself, or describes itself in a metadata document, claims
+ * them unvouched, so pages show only its name.
  */
 function clientSummary(client: ClientRecord): ClientSummary {
-  if (client.registration) return { name: client.clientName };
+  if (client.registration || isMetadataDocumentClient(client)) return { name: client.clientName };
   const logo = typeof client.extra.logo_uri === 'string' && client.extra.logo_uri.startsWith('https://') ? client.extra.logo_uri : undefined;
   const uri = typeof client.extra.client_uri === 'string' && client.extra.client_uri.startsWith('https://') ? client.extra.client_uri : undefined;
   return { name: client.clientName, ...(logo ? { logoUri: logo } : {}), ...(uri ? { uri } : {}) };
