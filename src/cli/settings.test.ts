@@ -151,6 +151,16 @@ describe("readCommandSetting: a variable's text, a flag or a file value", () => 
         'GATEHOUSE_ADMIN_PATH',
         // Dynamic client registration (issue 19).
         'GATEHOUSE_REGISTRATION',
+        // Client metadata documents (issue 19).
+        'GATEHOUSE_CLIENT_METADATA_DOCUMENTS',
+        'GATEHOUSE_CLIENT_METADATA_MIN_CACHE',
+        'GATEHOUSE_CLIENT_METADATA_MAX_CACHE',
+        'GATEHOUSE_CLIENT_METADATA_FAILURE_CACHE',
+        'GATEHOUSE_CLIENT_METADATA_CACHE_ENTRIES',
+        'GATEHOUSE_CLIENT_METADATA_MAX_BYTES',
+        'GATEHOUSE_CLIENT_METADATA_TIMEOUT',
+        'GATEHOUSE_UNSAFE_FETCH_ALLOWLIST',
+        'GATEHOUSE_UNSAFE_FETCH_ALLOW_HTTP',
       ].sort(),
     );
     expect(

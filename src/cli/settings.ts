@@ -11,6 +11,7 @@ import {
   adminSettings,
   auditSettings,
   brandingSettings,
+  clientMetadataDocumentSettings,
   commandSettings,
   emailSettings,
   keySettings,
@@ -104,6 +105,15 @@ export const COMMAND_SETTINGS = {
   adminApi: adminSettings.shape.api,
   adminConsole: adminSettings.shape.console,
   adminPath: adminSettings.shape.path,
+  clientMetadataDocuments: clientMetadataDocumentSettings.shape.enabled,
+  clientMetadataMinCacheSeconds: clientMetadataDocumentSettings.shape.minCacheSeconds,
+  clientMetadataMaxCacheSeconds: clientMetadataDocumentSettings.shape.maxCacheSeconds,
+  clientMetadataFailureCacheSeconds: clientMetadataDocumentSettings.shape.failureCacheSeconds,
+  clientMetadataCacheEntries: clientMetadataDocumentSettings.shape.cacheEntries,
+  clientMetadataMaxBytes: clientMetadataDocumentSettings.shape.maxBytes,
+  clientMetadataTimeoutMs: clientMetadataDocumentSettings.shape.timeoutMs,
+  unsafeFetchAllowList: protectionSettings.shape.unsafeFetchAllowList,
+  unsafeFetchAllowHttp: protectionSettings.shape.unsafeFetchAllowHttp,
   registrationPolicy: registrationSettings.shape.policy,
 } as const;
 

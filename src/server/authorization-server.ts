@@ -10,6 +10,7 @@ import { createMetrics, instrumentStore } from './observability/index.js';
 import { createAuditLog } from './audit/audit-log.js';
 import { purgeDeletedAccounts } from './accounts/account-deletion.js';
 import { RateLimits } from './protection/rate-limits.js';
+import { createClientDocuments } from './clients/client-documents.js';
 import { parseIpRanges } from './protection/ip-ranges.js';
 import { identityContext } from './upstream/link-user.js';
 import { createUpstreams } from './upstream/upstreams.js';
@@ -97,6 +98,7 @@ export function createAuthorizationServer(options: AuthorizationServerOptions): 
       operatorAllowList: parseIpRanges(config.protection.operatorAllowList, 'protection.operatorAllowList'),
       metricsToken: config.protection.metricsToken,
     },
+    clientDocuments: createClientDocuments(config, clock, logger),
   };
   const router = createRouter(ctx);
   const timers: NodeJS.Timeout[] = [];

@@ -6,6 +6,8 @@ import type { AuditLog } from './audit/audit-log.js';
 import { auditEvent } from './audit/events.js';
 import { rateLimitedError, recordRateLimitHit } from './protection/rate-limited.js';
 import { clientAddress, type ServerContext } from './context.js';
+import { ClientDocumentError } from './clients/client-documents.js';
+import { findClient } from './clients/find-client.js';
 
 /** Purpose label of the keyed hash of client secrets. */
 export const CLIENT_SECRET_PURPOSE = 'client-secret';
@@ -21,7 +23,7 @@ interface PresentedCredentials {
 export const CLIENT_AUTH_METHODS: readonly ClientAuthMethod[] = ['client_secret_basic', 'client_secret_post', 'none'];
 
 /** What client authentication works with. */
-export type ClientAuthContext = Pick<ServerContext, 'store' | 'secrets' | 'audit' | 'limits' | 'metrics' | 'request'>;
+export type ClientAuthContext = Pick<ServerContext, 'store' | 'secrets' | 'audit' | 'limits' | 'metrics' | 'request' | 'clientDocuments'>;
 
 /**
  * Authenticates the client of a back-channel request (RFC 6749 §2.3).
@@ -32,10 +34,19 @@ export type ClientAuthContext = Pick<ServerContext, 'store' | 'secrets' | 'audit
  * of guesses gets `429` once the budget is spent, even with the right secret inside it.
  */
 export async function authenticateClient(ctx: ClientAuthContext, request: Request, params: FormParams): Promise<ClientRecord> {
-  const { store, secrets, audit, limits } = ctx;
+  const { secrets, audit, limits } = ctx;
   const presented = presentedCredentials(request, params);
   const ip = clientAddress(ctx);
-  const client = await store.clients.get(presented.clientId);
+  let client: ClientRecord | undefined;
+  let documentRefused = false;
+  try {
+    client = await findClient(ctx, presented.clientId);
+  } catch (error) {
+    // CIMD: a document that cannot be fetched or is invalid is no client: invalid_client, as an
+    // unknown one (the reason is logged where the document was refused).
+    if (!(error instanceof ClientDocumentError)) throw error;
+    documentRefused = true;
+  }
   const attempt = await limits.reserve([{ limiter: 'clientAuthPerClientIp', key: `${presented.clientId}|${ip}` }]);
   if (attempt.limited) {
     await recordRateLimitHit(ctx, attempt.limited, client ? { client_id: client.clientId } : {});
@@ -43,12 +54,12 @@ export async function authenticateClient(ctx: ClientAuthContext, request: Reques
   }
   const failed = async (reason: string) => {
     // Bounded: a flood of unknown client ids (or wrong secrets) cannot grow the audit chain without end.
-    if (await limits.auditAllowed(`client.authentication_failed:${reason}`, reason === 'unknown_client' ? ip : `${presented.clientId}|${ip}`)) {
+    if (await limits.auditAllowed(`client.authentication_failed:${reason}`, client === undefined ? ip : `${presented.clientId}|${ip}`)) {
       audit.recordLater(auditEvent('client.authentication_failed', { ...(client ? { client_id: client.clientId } : {}), reason }));
     }
     return invalidClient('client authentication failed');
   };
-  if (!client) throw await failed('unknown_client');
+  if (!client) throw await failed(documentRefused ? 'metadata_document_refused' : 'unknown_client');
   // Same answer as for an unknown client: saying which method is expected would confirm the client exists.
   if (client.tokenEndpointAuthMethod !== presented.method) throw await failed('wrong_method');
   if (presented.method !== 'none') {

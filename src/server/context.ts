@@ -10,6 +10,7 @@ import type { IpRanges } from './protection/ip-ranges.js';
 import type { ForwardedHeader } from './protection/client-ip.js';
 import type { Metrics } from './observability/metrics.js';
 import type { AuditLog } from './audit/audit-log.js';
+import type { ClientDocuments } from './clients/client-documents.js';
 import { ROUTES } from './routes.js';
 import { traceLogFields, type RequestTrace } from '../core/tracing.js';
 
@@ -48,6 +49,8 @@ export interface Capabilities {
   metrics: Metrics;
   /** The tamper-evident audit log: every security-relevant action. */
   audit: AuditLog;
+  /** Client metadata documents, fetched and kept; `undefined` unless `clientMetadataDocuments.enabled`. */
+  clientDocuments?: ClientDocuments | undefined;
 }
 
 /** The configuration part of the resolved options: everything but the store, the clock and the logger. */

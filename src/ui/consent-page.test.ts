@@ -71,3 +71,17 @@ describe('renderConsentPage', () => {
     });
   });
 });
+
+describe('renderConsentPage: a client known by its metadata document', () => {
+  const html = renderConsentPage({ ...view, unverified: { redirectDomain: 'cb.tool.example', documentHost: 'tool.example' } });
+
+  it('marks it unverified and names both the host of its client_id URL and where the answer goes', () => {
+    expect(html).toContain('<span class="badge badge-warning">Unverified</span>');
+    expect(html).toContain('Described by the app itself at <strong class="document-host">tool.example</strong>');
+    expect(html).toContain('It receives your answer at <strong class="redirect-domain">cb.tool.example</strong>');
+  });
+
+  it("does not show the client's self-asserted home page", () => {
+    expect(html).not.toContain('photos.acme.example');
+  });
+});

@@ -28,7 +28,14 @@ export interface ConsentPageView extends PageBase {
    * name, logo or home page, so the page says so and shows where the answer goes instead: the host
    * of this request's redirect URI (or its private-use scheme, for an app on the device).
    */
-  unverified?: { redirectDomain: string };
+  unverified?: {
+    redirectDomain: string;
+    /**
+     * For a client known by its metadata document (draft-ietf-oauth-client-id-metadata-document):
+     * the host of its `client_id` URL, which the page names too (§8.4).
+     */
+    documentHost?: string;
+  };
   /**
    * Set when a device asks (RFC 8628): its user code, which the page asks the user to compare with
    * the one on the device before allowing (§5.4, remote phishing).
@@ -48,7 +55,11 @@ export function renderConsentPage(view: ConsentPageView): string {
   const host = hostOf(client.uri);
   // Showing where the app lives helps users spot a look-alike name.
   const origin = unverified
-    ? html`<p class="lead"><span class="badge badge-warning">Unverified</span> Registered by the app itself, not by ${branding.productName}. It receives your answer at <strong class="redirect-domain">${unverified.redirectDomain}</strong>.</p>`
+    ? html`<p class="lead"><span class="badge badge-warning">Unverified</span> ${
+        unverified.documentHost === undefined
+          ? html`Registered by the app itself, not by ${branding.productName}.`
+          : html`Described by the app itself at <strong class="document-host">${unverified.documentHost}</strong>, not registered with ${branding.productName}.`
+      } It receives your answer at <strong class="redirect-domain">${unverified.redirectDomain}</strong>.</p>`
     : home !== undefined && host !== undefined && html`<p class="lead"><a href="${home}" target="_blank" rel="noopener noreferrer">${host}</a></p>`;
   const scopes = describeScopes(view.scopes).map(({ scope, description }) => html`<li data-scope="${scope}">${CHECK_ICON}<span>${description}</span></li>`);
   const resources = view.resources ?? [];

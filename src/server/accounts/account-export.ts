@@ -17,7 +17,7 @@ type SignInRecord = SignInContext & { amr?: string[]; authTime?: number; at?: nu
  * recent sign-ins. Never a secret: no password hash, no factor data (TOTP secrets, passkey keys,
  * recovery-code hashes, phone numbers' envelopes), no session ids or keys, no tokens.
  */
-export async function accountExport(ctx: Pick<ServerContext, 'clock' | 'store'>, user: UserRecord): Promise<Record<string, unknown>> {
+export async function accountExport(ctx: Pick<ServerContext, 'clock' | 'store' | 'clientDocuments'>, user: UserRecord): Promise<Record<string, unknown>> {
   const { store } = ctx;
   const factors = (await store.factors.listByUser(user.id)).filter((factor) => factor.data.confirmed !== false);
   const sessions = await store.artifacts.listByOwner<SignInRecord>(SESSION, userOwner(user.id));
@@ -25,7 +25,7 @@ export async function accountExport(ctx: Pick<ServerContext, 'clock' | 'store'>,
   const signIns = await store.artifacts.listByOwner<SignInRecord>(SIGN_IN_EVENT, userOwner(user.id), SIGN_INS);
   const clientName = async (clientId: string | null | undefined): Promise<string | null> => {
     if (!clientId) return null;
-    return builtInLabel(clientId) ?? (await store.clients.get(clientId))?.clientName ?? 'Removed application';
+    return builtInLabel(clientId) ?? (await store.clients.get(clientId))?.clientName ?? ctx.clientDocuments?.label(clientId) ?? 'Removed application';
   };
   return {
     exported_at: iso(ctx.clock.now()),

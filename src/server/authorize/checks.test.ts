@@ -27,6 +27,7 @@ import {
   checkScope,
   refuseRequestObjects,
 } from './checks.js';
+import type { ClientLookupContext } from '../clients/find-client.js';
 import { AuthorizationError, type AuthorizationTarget } from './request.js';
 import { makeClient as makeStoredClient } from '../../stores/contract-suite/records.js';
 
@@ -66,7 +67,8 @@ describe('checkClient (errors on a page: nothing is trusted yet)', () => {
   const store = createMemoryStore();
   const client = makeClient();
   beforeAll(() => store.clients.create(client));
-  const ctx = { store } satisfies Pick<ServerContext, 'store'>;
+  // No client metadata documents: the limits and the request are never used.
+  const ctx = { store } as Pick<ServerContext, 'store'> as ClientLookupContext;
 
   it('finds a registered client', async () => {
     expect(await checkClient({ ctx, params: form({ client_id: 'client-1' }) })).toEqual({ client });

@@ -9,6 +9,8 @@ import { OAuthError } from '../../core/errors.js';
 import type { ClientRecord } from '../../stores/contract.js';
 import type { ServerContext } from '../context.js';
 import type { FormParams } from '../http/form.js';
+import { ClientDocumentError } from '../clients/client-documents.js';
+import { findClient, type ClientLookupContext } from '../clients/find-client.js';
 import { isKnownAcr } from '../mfa/policy.js';
 import { checkResources } from '../resource-indicators.js';
 import { parseScope } from '../scope.js';
@@ -35,11 +37,21 @@ const MAX_PARAM_LENGTH = 2048;
 /** Longest accepted `claims` parameter (a JSON object, OIDC Core §5.5). */
 const MAX_CLAIMS_LENGTH = 8192;
 
-/** `client_id` names a registered client (errors on a page: nothing is trusted yet). */
-export async function checkClient({ ctx, params }: Params & { ctx: Pick<ServerContext, 'store'> }): Promise<{ client: ClientRecord }> {
+/**
+ * `client_id` names a registered client, or the metadata document of one (errors on a page:
+ * nothing is trusted yet; a document that cannot be used leaves no redirect URI to trust either,
+ * CIMD §5.1: the request is aborted). The reason is logged, never shown.
+ */
+export async function checkClient({ ctx, params }: Params & { ctx: ClientLookupContext }): Promise<{ client: ClientRecord }> {
   const clientId = params.get('client_id');
   if (clientId === undefined) throw new AuthorizationError('invalid_request', 'client_id is required');
-  const client = await ctx.store.clients.get(clientId);
+  let client: ClientRecord | undefined;
+  try {
+    client = await findClient(ctx, clientId);
+  } catch (error) {
+    if (error instanceof ClientDocumentError) throw new AuthorizationError('invalid_client', 'the client metadata document could not be used');
+    throw error;
+  }
   if (!client) throw new AuthorizationError('invalid_client', 'the client is not registered');
   return { client };
 }

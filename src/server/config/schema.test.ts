@@ -61,6 +61,12 @@ const WHOLE_NUMBERS: [path: string, min: number, max: number, fallback: number, 
   ['limits.maxBodyBytes', 1024, 16_777_216, 65_536, 'maxBodyBytes'],
   ['limits.requestDeadlineMs', 100, 600_000, 4500, 'requestDeadlineMs'],
   ['audit.maxQueuedEvents', 1, 1_000_000, 10_000, 'auditMaxQueuedEvents'],
+  ['clientMetadataDocuments.minCacheSeconds', 0, 86_400, 60, 'clientMetadataMinCacheSeconds'],
+  ['clientMetadataDocuments.maxCacheSeconds', 1, 604_800, 86_400, 'clientMetadataMaxCacheSeconds'],
+  ['clientMetadataDocuments.failureCacheSeconds', 0, 3600, 10, 'clientMetadataFailureCacheSeconds'],
+  ['clientMetadataDocuments.cacheEntries', 1, 1_000_000, 1000, 'clientMetadataCacheEntries'],
+  ['clientMetadataDocuments.maxBytes', 512, 1_048_576, 5120, 'clientMetadataMaxBytes'],
+  ['clientMetadataDocuments.timeoutMs', 100, 60_000, 3000, 'clientMetadataTimeoutMs'],
 ];
 
 describe('whole-number settings: one set of bounds for the library and the command', () => {
@@ -105,6 +111,9 @@ const DEFAULTS: [path: string, fallback: unknown][] = [
   ['protection.operatorAllowList', ['127.0.0.0/8', '::1/128']],
   ['protection.metricsToken', undefined],
   ['protection.redisPrefix', DEFAULT_REDIS_PREFIX],
+  ['protection.unsafeFetchAllowList', []],
+  ['protection.unsafeFetchAllowHttp', false],
+  ['clientMetadataDocuments.enabled', false],
   ['audit.file', undefined],
   ['branding.productName', 'Gatehouse'],
   ['branding.logoUrl', undefined],

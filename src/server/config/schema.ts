@@ -350,10 +350,57 @@ export const protectionSettings = section({
       command: { env: 'GATEHOUSE_METRICS_TOKEN', credential: true },
     },
   ),
+  unsafeFetchAllowList: setting(list(text(), 'addresses or CIDR ranges').default([]), {
+    description:
+      '**Tests and development only.** Private, loopback or other special-use addresses the server may still fetch URLs chosen by others from (client metadata documents): normally every such address is refused, as a defence against server-side request forgery. Never list addresses of a production network.',
+    command: { env: 'GATEHOUSE_UNSAFE_FETCH_ALLOWLIST' },
+  }),
+  unsafeFetchAllowHttp: setting(flag().default(false), {
+    description: '**Tests and development only.** Also fetch plain `http` URLs chosen by others (client metadata documents); normally only `https` is fetched.',
+    command: { env: 'GATEHOUSE_UNSAFE_FETCH_ALLOW_HTTP' },
+  }),
   redisPrefix: setting(text({ min: 1 }).default('{gatehouse}:'), {
     description:
       "Start of Gatehouse's Redis key names (rate-limit counters go under `{prefix}rl:`), so installations sharing a Redis never share keys. With a Redis Cluster it must contain a hash tag (`{...}`).",
     command: { env: 'GATEHOUSE_REDIS_PREFIX', scaleOut: true, note: 'Also the prefix of the short-lived state and of the invalidation channel.' },
+  }),
+});
+
+/**
+ * `clientMetadataDocuments`: `client_id`s that are https URLs of the client's own metadata document
+ * (draft-ietf-oauth-client-id-metadata-document), fetched through the SSRF-safe fetcher.
+ */
+export const clientMetadataDocumentSettings = section({
+  enabled: setting(flag().default(false), {
+    description:
+      "Accept a `client_id` that is an https URL of the client's metadata document (OAuth Client ID Metadata Document, as MCP clients use): the server fetches it (no private addresses, no redirects, size and time limits), uses it as a public client, and advertises `client_id_metadata_document_supported`. Such clients show as unverified on the consent page. See [client metadata documents](client-metadata-documents.md).",
+    command: { env: 'GATEHOUSE_CLIENT_METADATA_DOCUMENTS' },
+  }),
+  minCacheSeconds: setting(seconds(0, 86_400).default(60), {
+    description:
+      'Shortest time a fetched document is kept, whatever its `Cache-Control` or `Expires` say (except `no-store`, never kept): a lower bound on how often one client makes the server fetch.',
+    command: { env: 'GATEHOUSE_CLIENT_METADATA_MIN_CACHE' },
+  }),
+  maxCacheSeconds: setting(seconds(1, 604_800).default(86_400), {
+    description: 'Longest time a fetched document is kept, whatever its cache headers say: how long a change to a document can take to be seen.',
+    command: { env: 'GATEHOUSE_CLIENT_METADATA_MAX_CACHE' },
+  }),
+  failureCacheSeconds: setting(seconds(0, 3600).default(10), {
+    description:
+      'After a document could not be fetched or was invalid, how long lookups of that URL are refused without fetching again, so a bad URL cannot make the server fetch in a loop. Nothing of the failed answer is kept. `0` fetches again at once.',
+    command: { env: 'GATEHOUSE_CLIENT_METADATA_FAILURE_CACHE' },
+  }),
+  cacheEntries: setting(wholeNumber(1, 1_000_000).default(1000), {
+    description: 'Most documents kept in memory (each process its own cache); the least recently used goes first.',
+    command: { env: 'GATEHOUSE_CLIENT_METADATA_CACHE_ENTRIES' },
+  }),
+  maxBytes: setting(wholeNumber(512, 1_048_576, 'bytes').default(5120), {
+    description: 'Largest document accepted (the draft recommends 5 KB); a larger answer is abandoned as it arrives.',
+    command: { env: 'GATEHOUSE_CLIENT_METADATA_MAX_BYTES' },
+  }),
+  timeoutMs: setting(wholeNumber(100, 60_000, 'milliseconds').default(3000), {
+    description: 'Deadline of one document fetch (resolution, connection and answer); keep it below `GATEHOUSE_REQUEST_DEADLINE`.',
+    command: { env: 'GATEHOUSE_CLIENT_METADATA_TIMEOUT' },
   }),
 });
 
@@ -488,6 +535,7 @@ export const serverSettings = z.strictObject({
   mfa: mfaSettings.prefault({}),
   accounts: accountSettings.prefault({}),
   protection: protectionSettings.prefault({}),
+  clientMetadataDocuments: clientMetadataDocumentSettings.prefault({}),
   audit: auditSettings.prefault({}),
   branding: brandingSettings.prefault({}),
   emails: emailSettings.prefault({}),

@@ -114,7 +114,7 @@ function accountDetails(ctx: Pick<ServerContext, 'config'>, user: Session['user'
  * recent sign-ins. Also how an action that failed shows its error (`view.error`) on the page.
  */
 async function renderAccount(
-  ctx: Pick<ServerContext, 'clock' | 'config' | 'secrets' | 'store' | 'upstreams'>,
+  ctx: Pick<ServerContext, 'clock' | 'config' | 'secrets' | 'store' | 'upstreams' | 'clientDocuments'>,
   request: Request,
   session: Session,
   browser: Browser,
@@ -133,11 +133,12 @@ async function renderAccount(
   const consents = (await store.consents.listBySubject(userId)).filter((consent) => consent.revokedAt === null);
   const apps: AccountApp[] = [];
   for (const consent of consents) {
-    const client = await store.clients.get(consent.clientId);
-    if (!client) continue;
+    // An application known by its metadata document is listed too, so its access can be removed here.
+    const name = (await store.clients.get(consent.clientId))?.clientName ?? ctx.clientDocuments?.label(consent.clientId);
+    if (name === undefined) continue;
     apps.push({
       consentId: consent.id,
-      name: client.clientName,
+      name,
       access: describeScopes(consent.scope.split(' ').filter(Boolean)).map((entry) => entry.description),
       grantedAt: when(consent.createdAt),
     });
@@ -147,7 +148,10 @@ async function renderAccount(
   for (const event of signIns) {
     const clientId = event.value.clientId;
     if (clientId && !names.has(clientId))
-      names.set(clientId, builtInLabel(clientId) ?? (await store.clients.get(clientId))?.clientName ?? 'Removed application');
+      names.set(
+        clientId,
+        builtInLabel(clientId) ?? (await store.clients.get(clientId))?.clientName ?? ctx.clientDocuments?.label(clientId) ?? 'Removed application',
+      );
   }
   const recoveryCodesLeft = hasRecovery ? await remainingRecoveryCodes(ctx, userId) : undefined;
   const noticeKey = view.notice ?? new URL(request.url).searchParams.get('notice') ?? '';

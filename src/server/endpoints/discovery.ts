@@ -46,6 +46,8 @@ export function serverMetadata(ctx: Pick<Capabilities, 'config' | 'urls'>): Reco
     request_uri_parameter_supported: false,
     // RFC 9207: every authorization response carries iss.
     authorization_response_iss_parameter_supported: true,
+    // draft-ietf-oauth-client-id-metadata-document §6: an https URL as client_id names the client's document.
+    ...(options.clientMetadataDocuments.enabled ? { client_id_metadata_document_supported: true } : {}),
   };
 }
 

@@ -14,6 +14,8 @@ import { csrfRefusal } from '../steps/csrf.js';
 import { endSession, loadSession, type Session } from '../session/sessions.js';
 import { verifyIdTokenHint } from '../tokens/id-token.js';
 import { pathTo } from '../routes.js';
+import { ClientDocumentError } from '../clients/client-documents.js';
+import { findClient, type ClientLookupContext } from '../clients/find-client.js';
 
 const CSRF_SUBJECT = 'logout';
 
@@ -47,7 +49,7 @@ async function checkLogoutRequest({
   ctx,
   params,
 }: {
-  ctx: Pick<ServerContext, 'keys' | 'config' | 'store'>;
+  ctx: Pick<ServerContext, 'keys' | 'config'> & ClientLookupContext;
   params: FormParams;
 }): Promise<{ logout: LogoutRequest }> {
   const hintToken = params.get('id_token_hint');
@@ -58,13 +60,23 @@ async function checkLogoutRequest({
     throw new LogoutError('client_id does not match the id_token_hint.');
   }
   const clientId = clientIdParam ?? (hint?.audience.length === 1 ? hint.audience[0] : undefined);
-  const client = clientId === undefined ? undefined : await ctx.store.clients.get(clientId);
+  const client = clientId === undefined ? undefined : await logoutClient(ctx, clientId);
   if (clientId !== undefined && !client) throw new LogoutError('The application is not registered.');
   const postLogoutRedirectUri = params.get('post_logout_redirect_uri');
   if (postLogoutRedirectUri !== undefined && !client?.postLogoutRedirectUris.includes(postLogoutRedirectUri)) {
     throw new LogoutError('post_logout_redirect_uri is not registered for this application.');
   }
   return { logout: { client, postLogoutRedirectUri, state: params.get('state'), hintedSub: hint?.sub, hintedSid: hint?.sid } };
+}
+
+/** The client of a logout request: registered, or from its metadata document (one that cannot be used: none). */
+async function logoutClient(ctx: ClientLookupContext, clientId: string): Promise<ClientRecord | undefined> {
+  try {
+    return await findClient(ctx, clientId);
+  } catch (error) {
+    if (error instanceof ClientDocumentError) return undefined;
+    throw error;
+  }
 }
 
 const invalidLogoutPage = (ctx: Pick<ServerContext, 'config'>, message: string) => errorPage(ctx, 400, 'Invalid sign-out request', message);

@@ -1,4 +1,6 @@
 import type { ClientRecord } from '../../stores/contract.js';
+import { ClientDocumentError } from '../clients/client-documents.js';
+import { findClient, type ClientLookupContext } from '../clients/find-client.js';
 import type { ServerContext } from '../context.js';
 import { urlTo } from '../routes.js';
 
@@ -58,6 +60,13 @@ function builtInClient(ctx: Pick<ServerContext, 'config'>, clientId: string): Cl
 }
 
 /** The client an interaction is for: a registered client, or one of the built-in pseudo-clients. */
-export async function interactionClient(ctx: Pick<ServerContext, 'config' | 'store'>, clientId: string): Promise<ClientRecord | undefined> {
-  return isBuiltInClient(clientId) ? builtInClient(ctx, clientId) : ctx.store.clients.get(clientId);
+export async function interactionClient(ctx: Pick<ServerContext, 'config'> & ClientLookupContext, clientId: string): Promise<ClientRecord | undefined> {
+  if (isBuiltInClient(clientId)) return builtInClient(ctx, clientId);
+  try {
+    return await findClient(ctx, clientId);
+  } catch (error) {
+    // A metadata document that can no longer be used ends the sign-in as an unknown client would.
+    if (error instanceof ClientDocumentError) return undefined;
+    throw error;
+  }
 }

@@ -1,4 +1,6 @@
 import type { ClientRecord, UserRecord } from '../../stores/contract.js';
+import type { ConsentPageView } from '../../ui/consent-page.js';
+import { isMetadataDocumentClient } from '../clients/metadata-document.js';
 import { redirectDomainOf } from '../clients/registration.js';
 import {
   durationUntil,
@@ -33,10 +35,11 @@ import { pathTo, urlTo, type RouteName } from '../routes.js';
 
 /**
  * The client as shown on pages: name, and logo and home page when registered (https only) by an
- * operator; a client that registered itself claims them unvouched, so pages show only its name.
+ * operator; a client that registered itself, or describes itself in a metadata document, claims
+ * them unvouched, so pages show only its name.
  */
 function clientSummary(client: ClientRecord): ClientSummary {
-  if (client.registration) return { name: client.clientName };
+  if (client.registration || isMetadataDocumentClient(client)) return { name: client.clientName };
   const logo = typeof client.extra.logo_uri === 'string' && client.extra.logo_uri.startsWith('https://') ? client.extra.logo_uri : undefined;
   const uri = typeof client.extra.client_uri === 'string' && client.extra.client_uri.startsWith('https://') ? client.extra.client_uri : undefined;
   return { name: client.clientName, ...(logo ? { logoUri: logo } : {}), ...(uri ? { uri } : {}) };
@@ -161,6 +164,16 @@ export function wasShownTo(ctx: Pick<ServerContext, 'secrets'>, userId: string, 
   return field !== undefined && ctx.secrets.verifyHash(userId, 'form-shown-to', field);
 }
 
+/**
+ * The consent page's "unverified" notice: for a client that registered itself (RFC 7591), and for
+ * one known by its metadata document, also named by its `client_id` URL's host (CIMD §8.4).
+ */
+function unverifiedOf(client: ClientRecord, redirectUri: string): Pick<ConsentPageView, 'unverified'> {
+  const redirectDomain = redirectDomainOf(redirectUri);
+  if (isMetadataDocumentClient(client)) return { unverified: { redirectDomain, documentHost: new URL(client.clientId).host } };
+  return client.registration ? { unverified: { redirectDomain } } : {};
+}
+
 /** The consent page for `user`, listing `scopes`: the request's, narrowed for them (`scopeForSession`). */
 export function consentPage(page: PageContext, user: UserRecord, scopes: readonly string[]): Response {
   const { ctx, interaction, client } = page;
@@ -178,7 +191,7 @@ export function consentPage(page: PageContext, user: UserRecord, scopes: readonl
         account: accountOf(user),
         scopes: [...scopes],
         ...(request.resources ? { resources: request.resources } : {}),
-        ...(client.registration ? { unverified: { redirectDomain: redirectDomainOf(request.redirectUri) } } : {}),
+        ...unverifiedOf(client, request.redirectUri),
         ...(request.device ? { device: { userCode: request.device.userCode } } : {}),
       }),
     // Approving redirects to the client: browsers check that redirect against form-action.

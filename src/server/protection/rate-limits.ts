@@ -44,6 +44,12 @@ export interface RateLimitSettings {
    */
   accountEmailsPerIp: { points: number; seconds: number };
   /**
+   * Client metadata documents fetched because of requests from one address (a lookup answered from
+   * the cache, or joining a fetch already under way, costs nothing). Spent before the fetch and
+   * kept: the fetch is the cost. Default 20 per 60 s.
+   */
+  clientMetadataFetchPerIp: { points: number; seconds: number };
+  /**
    * Dynamic client registrations (RFC 7591) from one address, spent before the request is read and
    * never given back. Default 20 per 3600 s.
    */
@@ -77,6 +83,7 @@ export const DEFAULT_RATE_LIMITS: RateLimitSettings = {
   signUpPerIp: { points: 5, seconds: 3600 },
   signUpGlobal: { points: 200, seconds: 3600 },
   accountEmailsPerIp: { points: 20, seconds: 3600 },
+  clientMetadataFetchPerIp: { points: 20, seconds: 60 },
   registrationPerIp: { points: 20, seconds: 3600 },
   deviceCodePerIp: { points: 20, seconds: 3600 },
   deviceCodeGlobal: { points: 500, seconds: 3600 },
@@ -161,6 +168,7 @@ export class RateLimits {
       signUpPerIp: plain('signUpPerIp', 'signup-ip'),
       signUpGlobal: plain('signUpGlobal', 'signup-global'),
       accountEmailsPerIp: plain('accountEmailsPerIp', 'account-emails-ip'),
+      clientMetadataFetchPerIp: plain('clientMetadataFetchPerIp', 'client-metadata-fetch-ip'),
       registrationPerIp: plain('registrationPerIp', 'registration-ip'),
       deviceCodePerIp: plain('deviceCodePerIp', 'device-code-ip'),
       deviceCodeGlobal: plain('deviceCodeGlobal', 'device-code-global'),
