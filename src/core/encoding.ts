@@ -24,3 +24,14 @@ export function randomToken(bytes = 32): string {
   poolOffset += bytes;
   return token;
 }
+
+/**
+ * The id operators see for a record stored under a base64url hash or token: its first 16
+ * characters (96 bits, short enough to type, and kept in audit events, which redact longer runs as
+ * possible secrets), with a leading `-` written `_`, which the command line would read as an
+ * option (`gatehouse users invitations revoke -Zab…`). Compare stored ids by it, never the reverse.
+ */
+export function operatorId(stored: string): string {
+  const id = stored.slice(0, 16);
+  return id.startsWith('-') ? `_${id.slice(1)}` : id;
+}

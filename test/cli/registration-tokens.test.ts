@@ -38,7 +38,7 @@ describe('gatehouse registration tokens', () => {
     const token = created.stdout.trim();
     expect(token).toMatch(/^[\w-]{43}$/);
     expect(created.stderr).toMatch(
-      /^initial access token [\w-]{16}: 2 registration\(s\) of confidential clients \(authorization_code, refresh_token, client_credentials\) until \S+; shown once\n$/,
+      /^initial access token [\w-]{16}: 2 registration\(s\) of confidential clients \(authorization_code, refresh_token, client_credentials, urn:ietf:params:oauth:grant-type:device_code\) until \S+; shown once\n$/,
     );
     const [listed] = parseJson<Listed[]>(await dev(['registration', 'tokens', 'list', '--json']));
     expect(listed).toMatchObject({ label: 'partner', uses: 0, max_uses: 2, client_types: ['confidential'] });

@@ -226,7 +226,7 @@ describe('client authentication at the token endpoint (RFC 6749 §2.3)', () => {
       expect((await errorBody(response)).error).toBe('invalid_request');
     });
 
-    it.each(['password', 'implicit', 'urn:ietf:params:oauth:grant-type:device_code', 'urn:ietf:params:oauth:grant-type:jwt-bearer', 'CLIENT_CREDENTIALS'])(
+    it.each(['password', 'implicit', 'urn:ietf:params:oauth:grant-type:saml2-bearer', 'urn:ietf:params:oauth:grant-type:jwt-bearer', 'CLIENT_CREDENTIALS'])(
       'unsupported_grant_type for grant_type=%s',
       async (grantType) => {
         const server = await startServer();

@@ -1,3 +1,4 @@
+import { operatorId } from '../../core/encoding.js';
 import { StoreConflictError, type UserRecord } from '../../stores/contract.js';
 import { AdminInputError } from '../admin/input-error.js';
 import { createUser, normaliseEmail } from '../admin/users.js';
@@ -34,13 +35,6 @@ const INVITATIONS_KEY = 'invitations';
 interface InvitationValue extends AccountTokenValue {
   name?: string;
 }
-
-/**
- * How much of the link's stored id (a keyed hash of its secret, base64url) names an invitation:
- * 96 bits, unique among pending invitations, short enough to type, and kept in audit events (which
- * redact longer runs as possible secrets).
- */
-const ID_LENGTH = 16;
 
 /** A pending invitation, as operators see it (never its link). */
 export interface Invitation {
@@ -209,8 +203,9 @@ function nonEmpty(text: string | undefined): string | undefined {
   return trimmed === '' ? undefined : trimmed;
 }
 
+/** An invitation's id: the operator's id of its link's stored id (a keyed hash of its secret). */
 function publicId(storedId: string): string {
-  return storedId.slice(0, ID_LENGTH);
+  return operatorId(storedId);
 }
 
 /** A lifetime in words for the email: "7 days", "1 day", "12 hours". */

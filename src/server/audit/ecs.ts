@@ -23,6 +23,10 @@ export const ECS_EVENT_KINDS: readonly (readonly [pattern: string, category: rea
   ['mfa.recovery_codes_regenerated', ['iam'], ['user', 'change']],
   ['mfa.', ['authentication'], ['info']],
   ['upstream.signed_in', ['authentication'], ['start']],
+  // The device flow (RFC 8628): a device asks, and the user's decision on it.
+  ['device.authorization_requested', ['authentication'], ['start']],
+  ['device.authorization_approved', ['authentication'], ['info']],
+  ['device.authorization_denied', ['authentication'], ['info']],
   ['upstream.validation_failed', ['authentication'], ['start']],
   ['upstream.user_created', ['iam'], ['user', 'creation']],
   ['upstream.', ['iam'], ['user', 'change']],

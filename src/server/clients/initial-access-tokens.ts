@@ -1,4 +1,4 @@
-import { randomToken } from '../../core/encoding.js';
+import { operatorId, randomToken } from '../../core/encoding.js';
 import type { GrantType } from '../../stores/contract.js';
 import { AdminInputError, AdminNotFoundError } from '../admin/input-error.js';
 import { auditEvent } from '../audit/events.js';
@@ -28,8 +28,6 @@ const USE_KIND = 'registration_iat_use';
 const TOKENS_OWNER = 'registration-iats';
 /** Keys the hash of a token. */
 const TOKEN_PURPOSE = 'registration-initial-access-token';
-/** How much of the stored hash names a token publicly (96 bits): enough to revoke it, never to use it. */
-const ID_LENGTH = 16;
 
 /** Bounds of a token's uses and lifetime. */
 export const INITIAL_ACCESS_TOKEN_LIMITS = { maxUses: 100, defaultTtlSeconds: 7 * 86_400, minTtlSeconds: 60, maxTtlSeconds: 365 * 86_400 } as const;
@@ -73,7 +71,7 @@ export interface NewInitialAccessToken {
   ttlSeconds?: number | undefined;
   /** Default both. */
   clientTypes?: ClientType[] | undefined;
-  /** Default every grant the server supports. */
+  /** Default every grant the server supports but token exchange, which is given only when named. */
   grantTypes?: GrantType[] | undefined;
 }
 
@@ -115,7 +113,8 @@ export async function issueInitialAccessToken(ctx: TokenContext, input: NewIniti
     throw new AdminInputError('client-type', 'must be public or confidential');
   }
   const supported = supportedGrantTypes();
-  const grantTypes = [...new Set(input.grantTypes ?? supported)];
+  // Token exchange turns tokens a client holds into tokens for other APIs: only when the operator names it.
+  const grantTypes = [...new Set(input.grantTypes ?? supported.filter((grant) => grant !== 'urn:ietf:params:oauth:grant-type:token-exchange'))];
   if (grantTypes.length === 0 || grantTypes.some((grant) => !supported.includes(grant))) {
     throw new AdminInputError('grant', `must be among ${supported.join(', ')}`);
   }
@@ -140,7 +139,7 @@ function useOwner(hash: string): string {
 
 function describe(hash: string, value: StoredToken, expiresAt: number, uses: number): InitialAccessToken {
   return {
-    id: hash.slice(0, ID_LENGTH),
+    id: operatorId(hash),
     label: value.label,
     maxUses: value.maxUses,
     uses,
@@ -175,7 +174,7 @@ export async function listInitialAccessTokens(ctx: Pick<ServerContext, 'store'>)
  * @throws {AdminNotFoundError} when no unexpired token has that id.
  */
 export async function revokeInitialAccessToken(ctx: TokenContext, id: string): Promise<InitialAccessToken> {
-  const found = (await storedTokens(ctx)).find((token) => token.id.slice(0, ID_LENGTH) === id);
+  const found = (await storedTokens(ctx)).find((token) => operatorId(token.id) === id);
   if (!found || !(await ctx.store.artifacts.delete(TOKEN_KIND, found.id))) throw new AdminNotFoundError('token', `no initial access token "${id}"`);
   const uses = await usesOf(ctx, found.id, found.value.maxUses);
   await ctx.store.artifacts.deleteByOwner(useOwner(found.id));
@@ -202,7 +201,7 @@ export async function findInitialAccessToken(
   if (!stored) return undefined;
   const { maxUses, clientTypes, grantTypes } = stored.value;
   return {
-    id: hash.slice(0, ID_LENGTH),
+    id: operatorId(hash),
     scope: { clientTypes, grantTypes },
     async spend() {
       // Spend before the registration is made: the first use that can still be consumed. Each

@@ -180,7 +180,7 @@ describe('clients', () => {
     const created = await browser.submit(
       form,
       { name: 'Notes API', type: 'confidential', grant_client_credentials: 'yes', [`grant_${grant}`]: 'yes', scope: 'notes:read' },
-      { actionPart: '/admin/clients/new', omit: ['grant_authorization_code', 'grant_refresh_token'] },
+      { actionPart: '/admin/clients/new', omit: ['grant_authorization_code', 'grant_refresh_token', 'grant_urn:ietf:params:oauth:grant-type:device_code'] },
     );
     expect(created.status).toBe(200);
     const clientId = /data-client-id>([^<]+)</.exec(created.body)?.[1];
