@@ -1,5 +1,8 @@
 import { OAuthError } from '../../core/errors.js';
 import type { ClientAuthMethod, ClientRecord, GrantType, Json, SigningAlg } from '../../stores/contract.js';
+import { asksForAdminScope } from '../admin-api/admin-scopes.js';
+import { OPENID_SCOPES } from '../claims.js';
+import type { ServerConfig } from '../context.js';
 import { isValidScopeToken } from '../scope.js';
 import { redirectUriKind, type RedirectUriKind } from './redirect-uris.js';
 
@@ -49,6 +52,16 @@ export interface ClientMetadataOptions {
   redirectUris: 'any' | 'native';
   /** The scope of a client that names none (RFC 7591 §2: "the authorization server MAY register a client with a default set of scopes"). */
   defaultScope: (grantTypes: readonly GrantType[]) => string;
+}
+
+/**
+ * The scopes a client that describes itself may name, by registration (RFC 7591) or by a client
+ * metadata document: the OpenID scopes and those the server advertises (`scopes`), never `admin` or
+ * `admin:read` (the admin API's; only an operator registers a client with them), even when they are
+ * advertised.
+ */
+export function registrableScopes(config: Pick<ServerConfig, 'scopes'>): string[] {
+  return [...new Set([...OPENID_SCOPES, ...config.scopes])].filter((scope) => !asksForAdminScope([scope]));
 }
 
 const MAX_REDIRECT_URIS = 20;
@@ -295,6 +308,25 @@ export function clientRecordFields(
     isResourceServer: false,
     servedResources: [],
     extra,
+  };
+}
+
+/**
+ * `client` with its metadata replaced by `metadata` (RFC 7592 §2.2: a client replaces its own
+ * registration), keeping what only an operator sets: its resources, whether it is a resource server
+ * and what it serves, and the extension metadata that is no RFC 7591 field (`require_mfa`, the token
+ * exchange policy). A client may not lift a restriction an operator put on it by re-sending its metadata.
+ */
+export function withClientMetadata(client: ClientRecord, metadata: ClientMetadata): ClientRecord {
+  const fields = clientRecordFields(metadata);
+  const operatorExtra = Object.fromEntries(Object.entries(client.extra).filter(([key]) => !(EXTRA_FIELDS as readonly string[]).includes(key)));
+  return {
+    ...client,
+    ...fields,
+    resources: client.resources,
+    isResourceServer: client.isResourceServer,
+    servedResources: client.servedResources,
+    extra: { ...operatorExtra, ...fields.extra },
   };
 }
 

@@ -1,0 +1,87 @@
+/**
+ * Attacks on issue 19's additions (dynamic registration, client metadata documents, token exchange,
+ * resource binding) that the review found to work, each kept as a test of its fix.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { updateClient } from '../../src/server/admin/clients.js';
+import type { ClientRecord } from '../../src/stores/contract.js';
+import { json, startDocumentServer, type DocumentServer } from '../helpers/document-server.js';
+import { APP_REDIRECT, authorizeParams, authorizeUrl, pkce, type FlowClient } from '../helpers/flow.js';
+import { startServer, type TestServer } from '../helpers/server.js';
+
+type Json = Record<string, unknown>;
+
+/** A JSON request from one address. */
+function call(t: TestServer, method: string, path: string, body?: unknown, token?: string): Promise<Response> {
+  const headers: Record<string, string> = {};
+  if (body !== undefined) headers['content-type'] = 'application/json';
+  if (token !== undefined) headers.authorization = `Bearer ${token}`;
+  return t.server.fetch(new Request(new URL(path, t.issuer).href, { method, headers, ...(body !== undefined ? { body: JSON.stringify(body) } : {}) }), {
+    remoteAddress: '198.51.100.9',
+  });
+}
+
+describe('RFC 7592 update of a self-registered client', () => {
+  let t: TestServer;
+  beforeAll(async () => {
+    t = await startServer({ registration: { policy: 'open' } });
+  });
+  afterAll(() => t.server.close());
+
+  it('keeps what the operator set on the client (its resources): a client cannot lift a restriction by replacing its metadata', async () => {
+    const response = await call(t, 'POST', '/register', { redirect_uris: ['http://127.0.0.1/cb'], token_endpoint_auth_method: 'none', client_name: 'CLI' });
+    expect(response.status).toBe(201);
+    const registered = (await response.json()) as Json;
+    const clientId = registered.client_id as string;
+    // The operator narrows the client to one API (`gatehouse clients update --resource`).
+    await updateClient(t.store, clientId, { resources: ['https://api.one.example/'] }, t.clock.now());
+
+    const put = await call(
+      t,
+      'PUT',
+      registered.registration_client_uri as string,
+      { client_id: clientId, redirect_uris: ['http://127.0.0.1/cb'], token_endpoint_auth_method: 'none', client_name: 'CLI 2' },
+      registered.registration_access_token as string,
+    );
+    expect(put.status).toBe(200);
+    const stored = (await t.store.clients.get(clientId)) as ClientRecord;
+    expect(stored.clientName).toBe('CLI 2');
+    expect(stored.resources).toEqual(['https://api.one.example/']);
+  });
+});
+
+describe('client metadata documents and the admin scopes', () => {
+  let documents: DocumentServer;
+  beforeAll(async () => {
+    documents = await startDocumentServer('http');
+  });
+  afterAll(() => documents.close());
+
+  it('a document naming admin is refused, as a registration naming it is, even when the server advertises admin', async () => {
+    const t = await startServer({
+      scopes: ['admin', 'notes'],
+      registration: { policy: 'open' },
+      clientMetadataDocuments: { enabled: true },
+      // Tests only: the document server is on loopback, over plain http.
+      protection: { unsafeFetchAllowList: ['127.0.0.1'], unsafeFetchAllowHttp: true },
+    });
+    const registration = await call(t, 'POST', '/register', {
+      redirect_uris: ['http://127.0.0.1/cb'],
+      token_endpoint_auth_method: 'none',
+      scope: 'openid admin',
+    });
+    expect([registration.status, ((await registration.json()) as Json).error]).toEqual([400, 'invalid_client_metadata']);
+
+    const url = `${documents.origin}/admin-tool.json`;
+    documents.on(
+      '/admin-tool.json',
+      json({ client_id: url, client_name: 'Admin tool', redirect_uris: [APP_REDIRECT], token_endpoint_auth_method: 'none', scope: 'openid admin' }),
+    );
+    const client: FlowClient = { clientId: url, clientSecret: null, record: { tokenEndpointAuthMethod: 'none' } as ClientRecord, redirectUri: APP_REDIRECT };
+    const page = await t.get(authorizeUrl(t, authorizeParams(client, pkce().challenge, { scope: 'openid admin' })));
+    // Refused with a page (the document is invalid), not sent on to sign-in and consent.
+    expect(page.status).toBe(400);
+    expect(page.headers.get('location')).toBeNull();
+    await t.server.close();
+  });
+});
