@@ -85,3 +85,34 @@ describe('client metadata documents and the admin scopes', () => {
     await t.server.close();
   });
 });
+
+describe('registration metadata that would reach a terminal or a page as something else', () => {
+  let t: TestServer;
+  beforeAll(async () => {
+    t = await startServer({ registration: { policy: 'open' } });
+  });
+  afterAll(() => t.server.close());
+
+  const NATIVE = { redirect_uris: ['http://127.0.0.1/cb'], token_endpoint_auth_method: 'none', client_name: 'CLI' };
+  it.each([
+    // `gatehouse clients show` prints these as they are: an escape sequence would drive the operator's terminal.
+    ['an escape sequence in contacts', { ...NATIVE, contacts: ['dev\u001b]0;owned\u0007@cli.example'] }, 'invalid_client_metadata'],
+    ['an escape sequence in a redirect URI', { ...NATIVE, redirect_uris: ['http://127.0.0.1/cb\u001b[2J'] }, 'invalid_redirect_uri'],
+    ['a C1 control (CSI) in a redirect URI', { ...NATIVE, redirect_uris: ['http://127.0.0.1/cb\u009b2J'] }, 'invalid_redirect_uri'],
+    ['a tab in a post-logout redirect URI', { ...NATIVE, post_logout_redirect_uris: ['http://127.0.0.1/\tout'] }, 'invalid_redirect_uri'],
+    ['a C1 control in the name', { ...NATIVE, client_name: 'CLI\u009b2J' }, 'invalid_client_metadata'],
+    // The consent page shows the name: a bidi override would show it reversed ("Gatehouse" from "esuohetaG").
+    ['a bidi override in the name', { ...NATIVE, client_name: '\u202eesuohetaG' }, 'invalid_client_metadata'],
+    ['a bidi isolate in the name', { ...NATIVE, client_name: 'App\u2066x\u2069' }, 'invalid_client_metadata'],
+  ])('refuses %s: 400 %s', async (_, body, error) => {
+    const response = await call(t, 'POST', '/register', body);
+    const answer = (await response.json()) as Json;
+    expect([response.status, answer.error]).toEqual([400, error]);
+    expect(answer.error_description).toMatch(/^[\x20-\x21\x23-\x5B\x5D-\x7E]+$/);
+  });
+
+  it('still accepts names in any script', async () => {
+    const response = await call(t, 'POST', '/register', { ...NATIVE, client_name: 'Приложение 应用 👩‍💻 تطبيق' }, undefined);
+    expect(response.status).toBe(201);
+  });
+});
