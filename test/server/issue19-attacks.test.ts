@@ -3,10 +3,10 @@
  * resource binding) that the review found to work, each kept as a test of its fix.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { updateClient } from '../../src/server/admin/clients.js';
+import { registerClient, updateClient } from '../../src/server/admin/clients.js';
 import type { ClientRecord } from '../../src/stores/contract.js';
 import { json, startDocumentServer, type DocumentServer } from '../helpers/document-server.js';
-import { APP_REDIRECT, authorizeParams, authorizeUrl, pkce, type FlowClient } from '../helpers/flow.js';
+import { APP_REDIRECT, authorize, authorizeParams, authorizeUrl, expectPage, pkce, startFlow, testUsers, type Flow, type FlowClient } from '../helpers/flow.js';
 import { startServer, type TestServer } from '../helpers/server.js';
 
 type Json = Record<string, unknown>;
@@ -114,5 +114,46 @@ describe('registration metadata that would reach a terminal or a page as somethi
   it('still accepts names in any script', async () => {
     const response = await call(t, 'POST', '/register', { ...NATIVE, client_name: 'Приложение 应用 👩‍💻 تطبيق' }, undefined);
     expect(response.status).toBe(201);
+  });
+});
+
+describe('consent to a grant bound to resources (RFC 8707)', () => {
+  const MCP = 'https://mcp.example/mcp';
+  const BANK = 'https://bank.example/api';
+  let flow: Flow;
+  beforeAll(async () => {
+    await testUsers();
+    flow = await startFlow();
+    for (const [name, served] of [
+      ['MCP server', MCP],
+      ['Bank API', BANK],
+    ] as const) {
+      await registerClient(flow.server.store, flow.server.secretKeys, { name, isResourceServer: true, servedResources: [served] }, flow.server.clock.now());
+    }
+  });
+
+  const open = (overrides: Record<string, string | undefined>) =>
+    flow.browser.open(authorizeUrl(flow.server, authorizeParams(flow.client, pkce().challenge, { scope: 'openid', ...overrides })));
+
+  it('covers only the resources the consent page named: another resource, or none (a grant for any), asks again', async () => {
+    // The user allows the client "Only at" the MCP server.
+    await authorize(flow.browser, flow.server, flow.client, flow.users.alice, { scope: 'openid', resource: MCP });
+    // The same again: no question.
+    expect((await open({ resource: MCP })).location?.searchParams.get('code')).toBeTruthy();
+    // Another API the user never saw named: the consent page, not a code bound to it.
+    expectPage(await open({ resource: BANK }), 'consent');
+    // No resource: a grant whose refresh may name any resource, beyond what was allowed.
+    expectPage(await open({ resource: undefined }), 'consent');
+    // With prompt=none: consent_required, not a code.
+    expect((await open({ resource: BANK, prompt: 'none' })).location?.searchParams.get('error')).toBe('consent_required');
+  });
+
+  it('once the user allowed both, either is answered without asking; a consent given without resources covers any', async () => {
+    await authorize(flow.browser, flow.server, flow.client, flow.users.alice, { scope: 'openid', resource: BANK });
+    expect((await open({ resource: MCP })).location?.searchParams.get('code')).toBeTruthy();
+    expect((await open({ resource: BANK })).location?.searchParams.get('code')).toBeTruthy();
+    await authorize(flow.browser, flow.server, flow.client, flow.users.alice, { scope: 'openid' });
+    expect((await open({ resource: undefined })).location?.searchParams.get('code')).toBeTruthy();
+    expect((await open({ resource: BANK })).location?.searchParams.get('code')).toBeTruthy();
   });
 });
