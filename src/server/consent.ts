@@ -17,7 +17,8 @@ export async function findConsent(ctx: Pick<ServerContext, 'store'>, sub: string
  */
 const CONSENTED_RESOURCES = 'resources';
 
-function consentedResources(consent: ConsentRecord): string[] | undefined {
+/** The resources `consent` is limited to (RFC 8707), or `undefined` when it is not limited. */
+export function consentedResources(consent: ConsentRecord): string[] | undefined {
   const limited = consent.extra[CONSENTED_RESOURCES];
   return Array.isArray(limited) ? limited.filter((resource): resource is string => typeof resource === 'string') : undefined;
 }

@@ -6,8 +6,22 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registerClient, updateClient } from '../../src/server/admin/clients.js';
 import type { ClientRecord } from '../../src/stores/contract.js';
 import { json, startDocumentServer, type DocumentServer } from '../helpers/document-server.js';
-import { APP_REDIRECT, authorize, authorizeParams, authorizeUrl, expectPage, pkce, startFlow, testUsers, type Flow, type FlowClient } from '../helpers/flow.js';
-import { startServer, type TestServer } from '../helpers/server.js';
+import {
+  APP_REDIRECT,
+  authorize,
+  authorizeParams,
+  authorizeUrl,
+  expectPage,
+  expectTokens,
+  pkce,
+  redeemCode,
+  startFlow,
+  testUsers,
+  type Flow,
+  type FlowClient,
+} from '../helpers/flow.js';
+import { TOKEN_EXCHANGE_GRANT } from '../../src/server/grants/token-exchange.js';
+import { basic, startServer, type TestServer } from '../helpers/server.js';
 
 type Json = Record<string, unknown>;
 
@@ -155,5 +169,36 @@ describe('consent to a grant bound to resources (RFC 8707)', () => {
     await authorize(flow.browser, flow.server, flow.client, flow.users.alice, { scope: 'openid' });
     expect((await open({ resource: undefined })).location?.searchParams.get('code')).toBeTruthy();
     expect((await open({ resource: BANK })).location?.searchParams.get('code')).toBeTruthy();
+  });
+});
+
+describe('token exchange of a grant bound to resources (RFC 8707, RFC 8693)', () => {
+  const MCP = 'https://mcp.example/mcp';
+  const BANK = 'https://bank.example/api';
+
+  it("gets tokens only for the resources the user's consent names, from the access token and the ID token alike", async () => {
+    const flow = await startFlow({}, { grantTypes: ['authorization_code', 'refresh_token', TOKEN_EXCHANGE_GRANT], scope: 'openid offline_access' });
+    for (const [name, served] of [
+      ['MCP server', MCP],
+      ['Bank API', BANK],
+    ] as const) {
+      await registerClient(flow.server.store, flow.server.secretKeys, { name, isResourceServer: true, servedResources: [served] }, flow.server.clock.now());
+    }
+    const { code, verifier } = await authorize(flow.browser, flow.server, flow.client, flow.users.alice, { scope: 'openid', resource: MCP });
+    const tokens = await expectTokens(await redeemCode(flow.server, flow.client, code, verifier));
+    const exchange = (subject: string, type: string, resource: string) =>
+      flow.server.post(
+        '/token',
+        { grant_type: TOKEN_EXCHANGE_GRANT, subject_token: subject, subject_token_type: `urn:ietf:params:oauth:token-type:${type}`, resource },
+        { headers: { Authorization: basic(flow.client.clientId, flow.client.clientSecret!) } },
+      );
+    for (const [subject, type] of [
+      [tokens.access_token, 'access_token'],
+      [tokens.id_token!, 'id_token'],
+    ] as const) {
+      const refused = await exchange(subject, type, BANK);
+      expect([refused.status, ((await refused.json()) as Json).error], type).toEqual([400, 'invalid_target']);
+      expect((await exchange(subject, type, MCP)).status, type).toBe(200);
+    }
   });
 });
