@@ -58,7 +58,7 @@ describe('RFC 7592 update of a self-registered client', () => {
       registered.registration_access_token as string,
     );
     expect(put.status).toBe(200);
-    const stored = (await t.store.clients.get(clientId)) as ClientRecord;
+    const stored = (await t.store.clients.get(clientId))!;
     expect(stored.clientName).toBe('CLI 2');
     expect(stored.resources).toEqual(['https://api.one.example/']);
   });
