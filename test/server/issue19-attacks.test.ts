@@ -115,6 +115,9 @@ describe('registration metadata that would reach a terminal or a page as somethi
     ['a C1 control (CSI) in a redirect URI', { ...NATIVE, redirect_uris: ['http://127.0.0.1/cb\u009b2J'] }, 'invalid_redirect_uri'],
     ['a tab in a post-logout redirect URI', { ...NATIVE, post_logout_redirect_uris: ['http://127.0.0.1/\tout'] }, 'invalid_redirect_uri'],
     ['a C1 control in the name', { ...NATIVE, client_name: 'CLI\u009b2J' }, 'invalid_client_metadata'],
+    // RFC 8252 §8.3: a name below localhost may be resolved by DNS (not every browser or platform keeps it on
+    // loopback), so open registration would hand out a redirect to a web server: only the loopback literals and localhost.
+    ["a name below localhost as open registration's redirect URI", { ...NATIVE, redirect_uris: ['http://evil.localhost/cb'] }, 'invalid_redirect_uri'],
     // The consent page shows the name: a bidi override would show it reversed ("Gatehouse" from "esuohetaG").
     ['a bidi override in the name', { ...NATIVE, client_name: '\u202eesuohetaG' }, 'invalid_client_metadata'],
     ['a bidi isolate in the name', { ...NATIVE, client_name: 'App\u2066x\u2069' }, 'invalid_client_metadata'],

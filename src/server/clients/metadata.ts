@@ -133,6 +133,12 @@ function checkRedirectUris(uris: readonly string[], field: string, publicClient:
     if (options.redirectUris === 'native' && verdict.kind === 'https') {
       throw invalidRedirectUri(`${field}[${index}] must be a loopback http or private-use scheme URI (RFC 8252): only native apps may register here`);
     }
+    // RFC 8252 §7.3 names the loopback IP literals, and §8.3 warns that a name may be resolved
+    // elsewhere: a name below localhost (evil.localhost) can reach DNS on some platforms, which would
+    // make open registration hand out a redirect to a web server. localhost itself is admitted (§8.3).
+    if (options.redirectUris === 'native' && verdict.kind === 'loopback' && new URL(uri).hostname.toLowerCase().endsWith('.localhost')) {
+      throw invalidRedirectUri(`${field}[${index}] must use a loopback IP literal or localhost itself (RFC 8252 section 7.3)`);
+    }
     return verdict.kind;
   });
 }
