@@ -9,26 +9,70 @@ export async function findConsent(ctx: Pick<ServerContext, 'store'>, sub: string
   return consents.find((consent) => consent.clientId === clientId && consent.revokedAt === null);
 }
 
-/** True when the consent already covers every requested scope. */
-export function consentCovers(consent: ConsentRecord | undefined, scope: readonly string[]): boolean {
-  if (!consent) return false;
-  const granted = new Set(parseScope(consent.scope));
-  return scope.every((token) => granted.has(token));
+/**
+ * Key in {@link ConsentRecord.extra}: the resources (RFC 8707) the consent is limited to, as the
+ * consent page named them ("Only at ..."). Absent: not limited, since the consent was given to a
+ * request naming no resource, whose grant may reach any resource the client may ask for (RFC 8707
+ * §2.2: a refresh names them), as do consents recorded before resources were.
+ */
+const CONSENTED_RESOURCES = 'resources';
+
+/** The resources `consent` is limited to (RFC 8707), or `undefined` when it is not limited. */
+export function consentedResources(consent: ConsentRecord): string[] | undefined {
+  const limited = consent.extra[CONSENTED_RESOURCES];
+  return Array.isArray(limited) ? limited.filter((resource): resource is string => typeof resource === 'string') : undefined;
 }
 
-/** Records consent: extends the existing consent with the new scopes, or creates one. */
+/**
+ * True when the consent already covers every requested scope, and the request's resources: a
+ * consent limited to resources covers a request naming only those, never one naming none (whose
+ * grant reaches any resource), so a client the user allowed at one API is not silently given a
+ * grant for another.
+ */
+export function consentCovers(consent: ConsentRecord | undefined, scope: readonly string[], resources: readonly string[] = []): boolean {
+  if (!consent) return false;
+  const granted = new Set(parseScope(consent.scope));
+  if (!scope.every((token) => granted.has(token))) return false;
+  const limited = consentedResources(consent);
+  return limited === undefined || (resources.length > 0 && resources.every((resource) => limited.includes(resource)));
+}
+
+/**
+ * The resources a consent is limited to once the user allowed `scope` at `resources` (none: any).
+ * A consent not limited stays so only while it already covered the scopes; given new scopes at
+ * some resources only, it becomes limited to those (the user is asked again for a request naming
+ * none, never given more than a page named).
+ */
+function mergedResources(existing: ConsentRecord | undefined, scope: readonly string[], resources: readonly string[]): string[] | undefined {
+  if (resources.length === 0) return undefined;
+  const limited = existing ? consentedResources(existing) : undefined;
+  if (existing && limited === undefined && consentCovers(existing, scope)) return undefined;
+  return [...new Set([...(limited ?? []), ...resources])];
+}
+
+function withResources(extra: ConsentRecord['extra'], resources: string[] | undefined): ConsentRecord['extra'] {
+  const { [CONSENTED_RESOURCES]: _previous, ...rest } = extra;
+  return resources === undefined ? rest : { ...rest, [CONSENTED_RESOURCES]: resources };
+}
+
+/**
+ * Records consent: extends the existing consent with the new scopes (and the resources of the
+ * request, see {@link consentCovers}), or creates one.
+ */
 export async function recordConsent(
   ctx: Pick<ServerContext, 'store' | 'clock'>,
   sub: string,
   clientId: string,
   scope: readonly string[],
+  resources: readonly string[] = [],
 ): Promise<ConsentRecord> {
   const now = ctx.clock.now();
   const existing = await findConsent(ctx, sub, clientId);
-  if (existing && consentCovers(existing, scope)) return existing;
+  if (existing && consentCovers(existing, scope, resources)) return existing;
+  const limitedTo = mergedResources(existing, scope, resources);
   if (existing) {
     const merged = [...new Set([...parseScope(existing.scope), ...scope])].join(' ');
-    const updated = { ...existing, scope: merged, updatedAt: now };
+    const updated = { ...existing, scope: merged, extra: withResources(existing.extra, limitedTo), updatedAt: now };
     await ctx.store.consents.update(updated);
     return updated;
   }
@@ -37,7 +81,7 @@ export async function recordConsent(
     clientId,
     subject: sub,
     scope: scope.join(' '),
-    extra: {},
+    extra: withResources({}, limitedTo),
     createdAt: now,
     updatedAt: now,
     revokedAt: null,

@@ -7,12 +7,12 @@ import type { IncomingHttpHeaders } from 'node:http';
 import type { Logger } from 'pino';
 import type { Clock } from '../../core/clock.js';
 import type { ClientRecord } from '../../stores/contract.js';
-import { OPENID_SCOPES } from '../claims.js';
 import type { ServerConfig } from '../context.js';
 import { parseIpRanges } from '../protection/ip-ranges.js';
 import { fetchJson, SafeFetchError, type SafeFetchOptions } from '../network/safe-fetch.js';
 import { clientIdUrlProblem, isClientIdUrl } from './client-id-url.js';
 import { clientFromDocument, InvalidMetadataDocument } from './metadata-document.js';
+import { registrableScopes } from './metadata.js';
 
 /** Why a client identifier URL could not be resolved to a client: the rule, never the URL or the document. */
 export class ClientDocumentError extends Error {
@@ -33,7 +33,7 @@ export interface ClientDocumentSettings {
   failureCacheSeconds: number;
   cacheEntries: number;
   fetch: SafeFetchOptions;
-  /** Scopes a document may ask for: the ones the server advertises. */
+  /** Scopes a document may ask for: the ones the server advertises, never the admin API's (`registrableScopes`). */
   scopes: readonly string[];
 }
 
@@ -218,7 +218,7 @@ export function createClientDocuments(config: ServerConfig, clock: Clock, logger
         allowHttp: unsafeFetchAllowHttp,
         allowedAddresses,
       },
-      scopes: [...new Set([...OPENID_SCOPES, ...config.scopes])],
+      scopes: registrableScopes(config),
     },
     clock,
     logger,

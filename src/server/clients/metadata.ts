@@ -1,5 +1,8 @@
 import { OAuthError } from '../../core/errors.js';
 import type { ClientAuthMethod, ClientRecord, GrantType, Json, SigningAlg } from '../../stores/contract.js';
+import { asksForAdminScope } from '../admin-api/admin-scopes.js';
+import { OPENID_SCOPES } from '../claims.js';
+import type { ServerConfig } from '../context.js';
 import { isValidScopeToken } from '../scope.js';
 import { redirectUriKind, type RedirectUriKind } from './redirect-uris.js';
 
@@ -51,6 +54,16 @@ export interface ClientMetadataOptions {
   defaultScope: (grantTypes: readonly GrantType[]) => string;
 }
 
+/**
+ * The scopes a client that describes itself may name, by registration (RFC 7591) or by a client
+ * metadata document: the OpenID scopes and those the server advertises (`scopes`), never `admin` or
+ * `admin:read` (the admin API's; only an operator registers a client with them), even when they are
+ * advertised.
+ */
+export function registrableScopes(config: Pick<ServerConfig, 'scopes'>): string[] {
+  return [...new Set([...OPENID_SCOPES, ...config.scopes])].filter((scope) => !asksForAdminScope([scope]));
+}
+
 const MAX_REDIRECT_URIS = 20;
 const MAX_URI_LENGTH = 2000;
 const MAX_NAME_LENGTH = 200;
@@ -70,18 +83,27 @@ function invalidRedirectUri(description: string): OAuthError {
 
 type Input = Record<string, unknown>;
 
+/**
+ * Characters no metadata value may hold, since every value reaches a page, a log or an operator's
+ * terminal (`gatehouse clients show` prints them as they are): C0 and C1 controls (escape sequences,
+ * CSI), the line and paragraph separators, and the bidirectional embeddings, overrides and isolates
+ * (Unicode UAX #9), which would show a name on the consent page in another order than it is
+ * written (CVE-2021-42574, "Trojan Source").
+ */
+// eslint-disable-next-line no-control-regex
+const UNSAFE_CHARACTERS = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/;
+
 function optionalString(input: Input, field: string, max: number): string | undefined {
   const value = input[field];
   if (value === undefined || value === null) return undefined;
   if (typeof value !== 'string') throw invalidMetadata(`${field} must be a string`);
   if (value.length === 0 || value.length > max) throw invalidMetadata(`${field} must be 1 to ${max} characters`);
-  // Control characters would reach pages and logs.
-  // eslint-disable-next-line no-control-regex
-  if (/[\u0000-\u001f\u007f]/.test(value)) throw invalidMetadata(`${field} must not hold control characters`);
+  if (UNSAFE_CHARACTERS.test(value)) throw invalidMetadata(`${field} must not hold control or bidirectional formatting characters`);
   return value;
 }
 
-function optionalStringArray(input: Input, field: string, maxItems: number, maxLength: number): string[] | undefined {
+/** `unsafe` makes the error for a value with {@link UNSAFE_CHARACTERS} (`invalid_redirect_uri` for redirect URIs, RFC 7591 §3.2.2). */
+function optionalStringArray(input: Input, field: string, maxItems: number, maxLength: number, unsafe = invalidMetadata): string[] | undefined {
   const value = input[field];
   if (value === undefined || value === null) return undefined;
   if (!Array.isArray(value)) throw invalidMetadata(`${field} must be an array of strings`);
@@ -89,6 +111,7 @@ function optionalStringArray(input: Input, field: string, maxItems: number, maxL
   for (const item of value) {
     if (typeof item !== 'string' || item.length === 0 || item.length > maxLength)
       throw invalidMetadata(`${field} must hold strings of 1 to ${maxLength} characters`);
+    if (UNSAFE_CHARACTERS.test(item)) throw unsafe(`${field} must not hold control or bidirectional formatting characters`);
   }
   return [...new Set(value as string[])];
 }
@@ -109,6 +132,12 @@ function checkRedirectUris(uris: readonly string[], field: string, publicClient:
     if ('problem' in verdict) throw invalidRedirectUri(`${field}[${index}] ${verdict.problem}`);
     if (options.redirectUris === 'native' && verdict.kind === 'https') {
       throw invalidRedirectUri(`${field}[${index}] must be a loopback http or private-use scheme URI (RFC 8252): only native apps may register here`);
+    }
+    // RFC 8252 §7.3 names the loopback IP literals, and §8.3 warns that a name may be resolved
+    // elsewhere: a name below localhost (evil.localhost) can reach DNS on some platforms, which would
+    // make open registration hand out a redirect to a web server. localhost itself is admitted (§8.3).
+    if (options.redirectUris === 'native' && verdict.kind === 'loopback' && new URL(uri).hostname.toLowerCase().endsWith('.localhost')) {
+      throw invalidRedirectUri(`${field}[${index}] must use a loopback IP literal or localhost itself (RFC 8252 section 7.3)`);
     }
     return verdict.kind;
   });
@@ -131,6 +160,8 @@ function checkRedirectUris(uris: readonly string[], field: string, publicClient:
  * - `scope` tokens among the server's (`options.scopes`).
  * - `client_uri`, `logo_uri`, `policy_uri`, `tos_uri`: https URLs. The server never fetches
  *   them: they are links, and a logo is an `<img>` the user's browser loads (or not).
+ * - No string, in any field or list, holds control characters (C0, C1), line separators or
+ *   bidirectional formatting characters ({@link UNSAFE_CHARACTERS}).
  * - `jwks`, `jwks_uri`: refused, since no method that uses client keys is supported
  *   (`private_key_jwt`); taking them silently would let a client believe its keys were registered.
  * - `software_statement`: refused with `unapproved_software_statement` (RFC 7591 §3.2.2): no
@@ -189,13 +220,13 @@ export function validateClientMetadata(input: unknown, options: ClientMetadataOp
   const applicationType = optionalString(raw, 'application_type', 20) ?? 'web';
   if (applicationType !== 'web' && applicationType !== 'native') throw invalidMetadata('application_type must be web or native');
 
-  const redirectUris = optionalStringArray(raw, 'redirect_uris', MAX_REDIRECT_URIS, MAX_URI_LENGTH) ?? [];
+  const redirectUris = optionalStringArray(raw, 'redirect_uris', MAX_REDIRECT_URIS, MAX_URI_LENGTH, invalidRedirectUri) ?? [];
   const kinds = checkRedirectUris(redirectUris, 'redirect_uris', publicClient, options);
   if (usesCode && redirectUris.length === 0) throw invalidRedirectUri('redirect_uris is required with the authorization_code grant');
   if (applicationType === 'native' && kinds.includes('https')) {
     throw invalidRedirectUri('a native application registers loopback http or private-use scheme redirect URIs only (RFC 8252)');
   }
-  const postLogoutRedirectUris = optionalStringArray(raw, 'post_logout_redirect_uris', MAX_REDIRECT_URIS, MAX_URI_LENGTH) ?? [];
+  const postLogoutRedirectUris = optionalStringArray(raw, 'post_logout_redirect_uris', MAX_REDIRECT_URIS, MAX_URI_LENGTH, invalidRedirectUri) ?? [];
   checkRedirectUris(postLogoutRedirectUris, 'post_logout_redirect_uris', publicClient, options);
 
   const requestedScope = optionalString(raw, 'scope', MAX_SCOPE_LENGTH);
@@ -295,6 +326,25 @@ export function clientRecordFields(
     isResourceServer: false,
     servedResources: [],
     extra,
+  };
+}
+
+/**
+ * `client` with its metadata replaced by `metadata` (RFC 7592 §2.2: a client replaces its own
+ * registration), keeping what only an operator sets: its resources, whether it is a resource server
+ * and what it serves, and the extension metadata that is no RFC 7591 field (`require_mfa`, the token
+ * exchange policy). A client may not lift a restriction an operator put on it by re-sending its metadata.
+ */
+export function withClientMetadata(client: ClientRecord, metadata: ClientMetadata): ClientRecord {
+  const fields = clientRecordFields(metadata);
+  const operatorExtra = Object.fromEntries(Object.entries(client.extra).filter(([key]) => !(EXTRA_FIELDS as readonly string[]).includes(key)));
+  return {
+    ...client,
+    ...fields,
+    resources: client.resources,
+    isResourceServer: client.isResourceServer,
+    servedResources: client.servedResources,
+    extra: { ...operatorExtra, ...fields.extra },
   };
 }
 

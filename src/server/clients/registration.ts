@@ -2,14 +2,20 @@ import { randomToken } from '../../core/encoding.js';
 import { OAuthError } from '../../core/errors.js';
 import type { ClientRecord, ClientRegistration, GrantType } from '../../stores/contract.js';
 import { defaultScope, newClientId, newClientSecret } from '../admin/clients.js';
-import { asksForAdminScope } from '../admin-api/admin-scopes.js';
 import { auditEvent } from '../audit/events.js';
-import { OPENID_SCOPES } from '../claims.js';
 import { CLIENT_AUTH_METHODS, CLIENT_SECRET_PURPOSE } from '../client-auth.js';
 import type { ServerContext } from '../context.js';
 import { urlTo } from '../routes.js';
 import type { InitialAccessTokenScope } from './initial-access-tokens.js';
-import { clientMetadataOf, clientRecordFields, validateClientMetadata, type ClientMetadata, type ClientMetadataOptions } from './metadata.js';
+import {
+  clientMetadataOf,
+  clientRecordFields,
+  registrableScopes,
+  validateClientMetadata,
+  withClientMetadata,
+  type ClientMetadata,
+  type ClientMetadataOptions,
+} from './metadata.js';
 
 /**
  * Dynamic client registration (RFC 7591) and its management (RFC 7592): the rules, over the store.
@@ -39,15 +45,6 @@ export const OPEN_ALLOWANCE: RegistrationAllowance = {
 /** What an initial access token admits: its client types and grant types, any redirect URI of the rules. */
 export function tokenAllowance(scope: InitialAccessTokenScope): RegistrationAllowance {
   return { clientTypes: scope.clientTypes, grantTypes: scope.grantTypes, redirectUris: 'any' };
-}
-
-/**
- * The scopes a registered client may name: the OpenID scopes and those the server advertises
- * (`scopes`), never `admin` or `admin:read` (the admin API's; only an operator registers a client
- * with them).
- */
-function registrableScopes(config: Pick<ServerContext['config'], 'scopes'>): string[] {
-  return [...new Set([...OPENID_SCOPES, ...config.scopes])].filter((scope) => !asksForAdminScope([scope]));
 }
 
 /** The metadata rules of a registration under `allowed`. */
@@ -188,7 +185,8 @@ const SERVER_MEMBERS = ['registration_access_token', 'registration_client_uri', 
 /**
  * Replaces a registered client's metadata (RFC 7592 §2.2): the request holds every field (an
  * omitted one is cleared, that is, back to its default), validated as at registration under the
- * allowance it registered with. `client_id` must be its own; `client_secret`, when sent, must be
+ * allowance it registered with; what an operator set on the client (its resources, served resources,
+ * extension metadata such as `require_mfa`) stays ({@link withClientMetadata}). `client_id` must be its own; `client_secret`, when sent, must be
  * its current secret (a client never picks its secret); the secret and the registration access
  * token are kept (RFC 7592 §2.2 lets the server issue new ones; it does not). A client stays
  * public or confidential, as registered: turning one into the other would need a secret issued or
@@ -227,7 +225,7 @@ export async function updateRegisteredClient(
       'a registered client stays public or confidential: token_endpoint_auth_method cannot switch between none and a secret',
     );
   }
-  const updated: ClientRecord = { ...client, ...clientRecordFields(validated), updatedAt: ctx.clock.now() };
+  const updated: ClientRecord = { ...withClientMetadata(client, validated), updatedAt: ctx.clock.now() };
   if (!(await ctx.store.clients.update(updated))) throw new OAuthError('invalid_token', 'the registration access token is invalid', { status: 401 });
   await ctx.audit.record(
     auditEvent('client.registration_updated', { client_id: client.clientId, grant_types: updated.grantTypes, redirect_hosts: redirectHosts(updated) }),

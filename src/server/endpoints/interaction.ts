@@ -89,7 +89,8 @@ async function answerConsent(c: UserPosted): Promise<Response> {
   if (!next) return errorPage(ctx, 400, EXPIRED_TITLE, EXPIRED_MESSAGE);
   // What the consent page showed: the request's scopes, narrowed for this user.
   const scope = scopeForSession(authorization, session);
-  const consent = await recordConsent(ctx, session.user.id, client.clientId, scope);
+  // ... at the resources it named (RFC 8707), which limit the consent.
+  const consent = await recordConsent(ctx, session.user.id, client.clientId, scope, authorization.resources);
   await ctx.audit.record(auditEvent('consent.granted', { client_id: client.clientId, sub: session.user.id, scope: scope.join(' ') }));
   const view: InteractionView = { ...c, interaction: next };
   return showNextStep(view, await decide(ctx, { authorization, client, session, progress: next.state, consent }));

@@ -2,7 +2,7 @@ import { OAuthError } from '../../core/errors.js';
 import type { ClientRecord } from '../../stores/contract.js';
 import { grantableScope as grantableAdminScope } from '../admin-api/admin-scopes.js';
 import { auditEvent } from '../audit/events.js';
-import { findConsent, isConsentActive } from '../consent.js';
+import { consentedResources, findConsent, isConsentActive } from '../consent.js';
 import type { ServerContext } from '../context.js';
 import type { FormParams } from '../http/form.js';
 import { resolveAudience } from '../resource-indicators.js';
@@ -171,12 +171,32 @@ export function exchangedScope(requested: string[], subjectScope: string[], clie
  * name (a client id, say) is refused: the token's `aud` names resources, and a resource server
  * recognises itself by its URI (RFC 9068 §4).
  */
-async function exchangedAudience(ctx: Pick<ServerContext, 'config' | 'store'>, client: ClientRecord, params: FormParams, scope: string[]): Promise<string[]> {
+async function exchangedAudience(
+  ctx: Pick<ServerContext, 'config' | 'store'>,
+  client: ClientRecord,
+  params: FormParams,
+  scope: string[],
+  granted: string[] | undefined,
+): Promise<string[]> {
   const audiences = params.getAll('audience');
   if (audiences.some((audience) => !URL.canParse(audience) || audience.includes('#'))) {
     throw new OAuthError('invalid_target', 'audience must be the absolute URI of a resource without a fragment');
   }
-  return resolveAudience(ctx, client, { requested: [...params.getAll('resource'), ...audiences], scope });
+  return resolveAudience(ctx, client, { requested: [...params.getAll('resource'), ...audiences], granted, scope });
+}
+
+/**
+ * The resources the client's own user token may be exchanged for: those the user's consent to the
+ * client is limited to (RFC 8707, `consentedResources`), as for a refresh of a grant bound to them,
+ * so that an exchange does not reach an API the user never allowed the client. `undefined` (no
+ * limit beyond the client's) for a consent not limited, a token without a consent (client
+ * credentials), and a token held as the API it was issued for (a resource server's delegation
+ * onward, RFC 8693 §1.1).
+ */
+async function consentLimit(ctx: Pick<ServerContext, 'store'>, client: ClientRecord, subject: PresentedToken): Promise<string[] | undefined> {
+  if (subject.consentId === null || !subject.issuedTo.includes(client.clientId)) return undefined;
+  const consent = await ctx.store.consents.get(subject.consentId);
+  return consent ? consentedResources(consent) : undefined;
 }
 
 /** The request's parameters (RFC 8693 §2.1), each checked for presence and type before any token is looked at. */
@@ -212,6 +232,8 @@ function readExchangeRequest(params: FormParams): { subjectToken: string; subjec
  * - Actor token (optional): must be the client's own access token (client credentials); its
  *   presence makes the exchange a delegation. Without it, delegation with the client as actor,
  *   unless the client's policy allows impersonation ({@link actorClaim}).
+ * - Audience: the client's own user token reaches only the resources the user's consent is limited
+ *   to, if it is (RFC 8707, {@link consentLimit}).
  * - The new token rests on the subject token's grant (token family, consent), so revoking that
  *   revokes it, and expires no later than the subject and actor tokens. No refresh token.
  *
@@ -286,7 +308,7 @@ async function exchange(
   known.actor = act?.sub;
 
   const scope = exchangedScope(requestedScope, subject.scope, parseScope(client.scope));
-  const audience = await exchangedAudience(ctx, client, params, scope);
+  const audience = await exchangedAudience(ctx, client, params, scope, await consentLimit(ctx, client, subject));
 
   const issued = await issueAccessToken(ctx, {
     subject: subject.sub,

@@ -53,7 +53,7 @@ export function nextStep(
   if (mfa.required && !session.state.amr.includes('mfa') && !earnedBy(progress.mfa, sub)) return mfa.enrolled ? 'mfa' : 'login';
   if (requireVerifiedEmail && !session.user.emailVerified) return 'verify_email';
   if (request.prompt.includes('consent') && !earnedBy(progress.consented, sub)) return 'consent';
-  if (!consentCovers(consent, request.scope)) return 'consent';
+  if (!consentCovers(consent, request.scope, request.resources)) return 'consent';
   return undefined;
 }
 
