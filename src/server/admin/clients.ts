@@ -67,7 +67,7 @@ export interface NewClientInput {
 }
 
 /** Default scopes of a client that signs users in (in a browser, or on a device): the OpenID scopes (offline_access with refresh tokens). */
-export function defaultScope(grantTypes: GrantType[]): string {
+export function defaultScope(grantTypes: readonly GrantType[]): string {
   if (!grantTypes.includes('authorization_code') && !grantTypes.includes('urn:ietf:params:oauth:grant-type:device_code')) return '';
   return `openid profile email address phone${grantTypes.includes('refresh_token') ? ' offline_access' : ''}`;
 }

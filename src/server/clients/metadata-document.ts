@@ -4,7 +4,7 @@
  */
 import { OAuthError } from '../../core/errors.js';
 import type { ClientRecord, GrantType } from '../../stores/contract.js';
-import { OPENID_SCOPES } from '../claims.js';
+import { defaultScope } from '../admin/clients.js';
 import { clientRecordFields, validateClientMetadata } from './metadata.js';
 
 /** A document that cannot be used; `message` names the rule, never a value from the document. */
@@ -26,11 +26,6 @@ export function isMetadataDocumentClient(client: Pick<ClientRecord, 'extra'>): b
 /** Authentication methods built on a shared secret, which a document can never establish (CIMD §4). */
 const SHARED_SECRET_METHODS = new Set(['client_secret_basic', 'client_secret_post', 'client_secret_jwt']);
 const GRANT_TYPES: readonly GrantType[] = ['authorization_code', 'refresh_token'];
-
-/** The OpenID scopes, with `offline_access` only for a client that may refresh. */
-function defaultScope(grantTypes: readonly GrantType[]): string {
-  return OPENID_SCOPES.filter((token) => token !== 'offline_access' || grantTypes.includes('refresh_token')).join(' ');
-}
 
 /**
  * The client `document` describes, fetched from `url` at `now`.

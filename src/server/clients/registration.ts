@@ -1,6 +1,6 @@
 import { randomToken } from '../../core/encoding.js';
 import { OAuthError } from '../../core/errors.js';
-import type { ClientRecord, ClientRegistration, GrantType } from '../../stores/contract.js';
+import type { ClientRecord, ClientRegistration } from '../../stores/contract.js';
 import { defaultScope, newClientId, newClientSecret } from '../admin/clients.js';
 import { auditEvent } from '../audit/events.js';
 import { CLIENT_AUTH_METHODS, CLIENT_SECRET_PURPOSE } from '../client-auth.js';
@@ -55,7 +55,7 @@ function registrationMetadataOptions(ctx: Pick<ServerContext, 'config'>, allowed
     grantTypes: allowed.grantTypes,
     scopes: registrableScopes(ctx.config),
     redirectUris: allowed.redirectUris,
-    defaultScope: (grantTypes: readonly GrantType[]) => defaultScope([...grantTypes]),
+    defaultScope,
   };
 }
 
