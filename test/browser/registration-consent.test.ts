@@ -1,11 +1,13 @@
 /**
  * A client that registered itself (dynamic client registration, open policy) in real Chromium: its
  * consent page says "Unverified" and names the domain the answer goes to, without the logo and home
- * page it claims; the page is reviewed (light, dark, 375 px, axe) to /tmp/shots-registration/, and
- * "Allow" goes back to the app with a code.
+ * page it claims, and the resource (RFC 8707) the access is for; the page is reviewed (light, dark,
+ * 375 px, axe; screenshots to /tmp/shots-registration/ with REVIEW_SHOTS=1), and "Allow" goes back
+ * to the app with a code.
  */
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { registerClient } from '../../src/server/admin/clients.js';
 import { FakeClock } from '../helpers/fake-clock.js';
 import { authorizeParams, authorizeUrl, pkce, seedUsers, type TestUser } from '../helpers/flow.js';
 import { startServer, type TestServer } from '../helpers/server.js';
@@ -13,6 +15,8 @@ import { hasChromium, launchChromium } from './chromium.js';
 import { newPage, reviewPage, serveOnLocalhost, startNotesApp } from './page-review.js';
 
 const SHOTS = '/tmp/shots-registration';
+/** A long resource identifier, as an MCP server's is: the page must wrap it at 375 px. */
+const MCP = 'https://mcp.notes-for-desktop.example.com/v1/model-context-protocol';
 
 describe.skipIf(!hasChromium)('the consent page of a self-registered client, in Chromium', () => {
   let chromium: Browser;
@@ -28,6 +32,7 @@ describe.skipIf(!hasChromium)('the consent page of a self-registered client, in 
     });
     app = await startNotesApp();
     ({ alice } = await seedUsers(served.server.store));
+    await registerClient(served.server.store, served.server.secretKeys, { name: 'Notes MCP', isResourceServer: true, servedResources: [MCP] }, Date.now());
     chromium = await launchChromium();
   }, 60_000);
 
@@ -37,7 +42,7 @@ describe.skipIf(!hasChromium)('the consent page of a self-registered client, in 
     await served?.close();
   });
 
-  it('says Unverified with the redirect domain, passes the review, and Allow returns to the app', async () => {
+  it('says Unverified with the redirect domain, names the resource, passes the review, and Allow returns to the app', async () => {
     const server = served.server;
     const registration = await fetch(`${server.issuer}/register`, {
       method: 'POST',
@@ -56,7 +61,12 @@ describe.skipIf(!hasChromium)('the consent page of a self-registered client, in 
 
     const { context, page, violations } = await newPage(chromium);
     const { challenge } = pkce();
-    await page.goto(authorizeUrl(server, authorizeParams({ clientId: client.client_id, clientSecret: null, record, redirectUri: app.callback }, challenge)));
+    await page.goto(
+      authorizeUrl(
+        server,
+        authorizeParams({ clientId: client.client_id, clientSecret: null, record, redirectUri: app.callback }, challenge, { resource: MCP }),
+      ),
+    );
     // Neither the login page shows the logo it claims.
     expect(await page.locator('img').count()).toBe(0);
     await page.getByLabel('Username or email').fill(alice.username);
@@ -65,6 +75,7 @@ describe.skipIf(!hasChromium)('the consent page of a self-registered client, in 
     await page.getByRole('heading', { name: 'Notes for Desktop wants to access your Gatehouse account' }).waitFor();
     expect(await page.locator('.badge-warning').textContent()).toBe('Unverified');
     expect(await page.locator('.redirect-domain').textContent()).toBe('localhost');
+    expect(await page.locator('.resource').allTextContents()).toEqual([MCP]);
     expect(await page.locator('img').count()).toBe(0);
     expect(await page.locator('a[href^="https://impersonated.example"]').count()).toBe(0);
     await reviewPage(page, 'consent-unverified', SHOTS);
