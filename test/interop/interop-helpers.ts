@@ -2,6 +2,7 @@
  * Shared set-up of the browser-flow interoperability tests: users and clients are registered with
  * the real CLI, and a {@link UserAgent} signs in and consents through Gatehouse's HTML pages.
  */
+import * as client from 'openid-client';
 import { expect } from 'vitest';
 import { parseJson, runCliOk, type Workspace } from '../helpers/cli.js';
 import { parseForms, type Page, type UserAgent } from '../helpers/user-agent.js';
@@ -97,4 +98,24 @@ export async function signIn(ua: UserAgent, url: string, user: TestUser, stopAt:
     }
   }
   return { page, sawLogin, sawConsent, locations };
+}
+
+/**
+ * An authorization request with PKCE (S256), state and nonce, as openid-client builds it, with
+ * `extra` parameters; the checks its code redemption needs.
+ */
+export async function authorizationRequest(config: client.Configuration, redirectUri: string, scope: string, extra: Record<string, string> = {}) {
+  const pkceCodeVerifier = client.randomPKCECodeVerifier();
+  const expectedState = client.randomState();
+  const expectedNonce = client.randomNonce();
+  const url = client.buildAuthorizationUrl(config, {
+    redirect_uri: redirectUri,
+    scope,
+    code_challenge: await client.calculatePKCECodeChallenge(pkceCodeVerifier),
+    code_challenge_method: 'S256',
+    state: expectedState,
+    nonce: expectedNonce,
+    ...extra,
+  });
+  return { url, checks: { pkceCodeVerifier, expectedState, expectedNonce } };
 }

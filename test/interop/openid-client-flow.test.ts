@@ -9,7 +9,7 @@ import * as client from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createWorkspace, killAll, startServer, type RunningServer, type Workspace } from '../helpers/cli.js';
 import { parseForms, UserAgent } from '../helpers/user-agent.js';
-import { addClient, addUser, signIn, type RegisteredClient, type TestUser } from './interop-helpers.js';
+import { addClient, addUser, authorizationRequest as openidAuthorizationRequest, signIn, type RegisteredClient, type TestUser } from './interop-helpers.js';
 
 // Nothing listens at these: the browser stops at the redirect and hands the URL to openid-client.
 const REDIRECT_URI = 'http://127.0.0.1:8765/callback';
@@ -35,21 +35,8 @@ afterAll(async () => {
 const atRedirectUri = (location: string) => location.startsWith(REDIRECT_URI);
 
 /** An authorization request with PKCE (S256), state and nonce, as openid-client builds it. */
-async function authorizationRequest(config: client.Configuration, extra: Record<string, string> = {}) {
-  const pkceCodeVerifier = client.randomPKCECodeVerifier();
-  const expectedState = client.randomState();
-  const expectedNonce = client.randomNonce();
-  const url = client.buildAuthorizationUrl(config, {
-    redirect_uri: REDIRECT_URI,
-    scope: SCOPE,
-    code_challenge: await client.calculatePKCECodeChallenge(pkceCodeVerifier),
-    code_challenge_method: 'S256',
-    state: expectedState,
-    nonce: expectedNonce,
-    ...extra,
-  });
-  return { url, checks: { pkceCodeVerifier, expectedState, expectedNonce } };
-}
+const authorizationRequest = (config: client.Configuration, extra: Record<string, string> = {}) =>
+  openidAuthorizationRequest(config, REDIRECT_URI, SCOPE, extra);
 
 function discover(registered: RegisteredClient): Promise<client.Configuration> {
   const auth = registered.clientSecret === undefined ? client.None() : client.ClientSecretBasic(registered.clientSecret);

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createWorkspace, killAll, startServer, type RunningServer, type Workspace } from '../helpers/cli.js';
 import { json, startDocumentServer, type DocumentServer } from '../helpers/document-server.js';
 import { UserAgent } from '../helpers/user-agent.js';
-import { addUser, signIn, type TestUser } from './interop-helpers.js';
+import { addUser, authorizationRequest, signIn, type TestUser } from './interop-helpers.js';
 
 // Nothing listens here: the browser stops at the redirect and hands the URL to openid-client.
 const REDIRECT_URI = 'http://127.0.0.1:8766/callback';
@@ -58,21 +58,11 @@ describe('openid-client with a client metadata document as its client_id', () =>
     const config = await client.discovery(new URL(server.issuer), clientId, undefined, client.None(), { execute: [client.allowInsecureRequests] });
     expect(config.serverMetadata().client_id_metadata_document_supported).toBe(true);
 
-    const pkceCodeVerifier = client.randomPKCECodeVerifier();
-    const expectedState = client.randomState();
-    const expectedNonce = client.randomNonce();
-    const url = client.buildAuthorizationUrl(config, {
-      redirect_uri: REDIRECT_URI,
-      scope: SCOPE,
-      code_challenge: await client.calculatePKCECodeChallenge(pkceCodeVerifier),
-      code_challenge_method: 'S256',
-      state: expectedState,
-      nonce: expectedNonce,
-    });
+    const { url, checks } = await authorizationRequest(config, REDIRECT_URI, SCOPE);
     const { page, sawLogin, sawConsent } = await signIn(new UserAgent(), url.href, alice, (location) => location.startsWith(REDIRECT_URI));
     expect([sawLogin, sawConsent]).toEqual([true, true]);
-    const tokens = await client.authorizationCodeGrant(config, new URL(page.url), { pkceCodeVerifier, expectedState, expectedNonce });
-    expect(tokens.claims()).toMatchObject({ iss: server.issuer, sub: alice.sub, aud: clientId, nonce: expectedNonce });
+    const tokens = await client.authorizationCodeGrant(config, new URL(page.url), checks);
+    expect(tokens.claims()).toMatchObject({ iss: server.issuer, sub: alice.sub, aud: clientId, nonce: checks.expectedNonce });
     const refreshed = await client.refreshTokenGrant(config, tokens.refresh_token!);
     expect(refreshed.access_token).not.toBe(tokens.access_token);
     // One fetch served the authorization request, the consent page and both token requests (max-age=600).

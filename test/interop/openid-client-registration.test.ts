@@ -10,7 +10,7 @@ import * as client from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createWorkspace, killAll, runCliOk, startServer, type RunningServer, type Workspace } from '../helpers/cli.js';
 import { UserAgent } from '../helpers/user-agent.js';
-import { addUser, signIn, type TestUser } from './interop-helpers.js';
+import { addUser, authorizationRequest, signIn, type TestUser } from './interop-helpers.js';
 
 // Nothing listens at these: the browser stops at the redirect and hands the URL to openid-client.
 const NATIVE_REDIRECT_URI = 'http://127.0.0.1:8765/callback';
@@ -35,21 +35,11 @@ afterAll(async () => {
 
 /** Signs `alice` in through the pages with PKCE, state and nonce; the code redeemed by openid-client. */
 async function signInWith(config: client.Configuration, redirectUri: string) {
-  const pkceCodeVerifier = client.randomPKCECodeVerifier();
-  const expectedState = client.randomState();
-  const expectedNonce = client.randomNonce();
-  const url = client.buildAuthorizationUrl(config, {
-    redirect_uri: redirectUri,
-    scope: SCOPE,
-    code_challenge: await client.calculatePKCECodeChallenge(pkceCodeVerifier),
-    code_challenge_method: 'S256',
-    state: expectedState,
-    nonce: expectedNonce,
-  });
+  const { url, checks } = await authorizationRequest(config, redirectUri, SCOPE);
   const { page, sawLogin, sawConsent } = await signIn(new UserAgent(), url.href, alice, (location) => location.startsWith(redirectUri));
   expect([sawLogin, sawConsent]).toEqual([true, true]);
-  const tokens = await client.authorizationCodeGrant(config, new URL(page.url), { pkceCodeVerifier, expectedState, expectedNonce });
-  expect(tokens.claims()).toMatchObject({ iss: server.issuer, sub: alice.sub, aud: config.clientMetadata().client_id, nonce: expectedNonce });
+  const tokens = await client.authorizationCodeGrant(config, new URL(page.url), checks);
+  expect(tokens.claims()).toMatchObject({ iss: server.issuer, sub: alice.sub, aud: config.clientMetadata().client_id, nonce: checks.expectedNonce });
   return tokens;
 }
 
