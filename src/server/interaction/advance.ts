@@ -9,6 +9,7 @@ import { acrForRequest } from '../mfa/policy.js';
 import type { Session } from '../session/sessions.js';
 import { issueAuthorizationCode } from '../tokens/authorization-code.js';
 import { newFamilyId } from '../tokens/token-family.js';
+import { namedClaimsState } from '../tokens/user-tokens.js';
 import type { AuthorizationRequest } from '../authorize/request.js';
 import { builtInLanding } from './account-client.js';
 import { authorizationResponse, targetOf } from './authorization-response.js';
@@ -122,7 +123,7 @@ export async function wrongUserResponse(
   return authorizationResponse(
     ctx,
     targetOf(interaction.state.request),
-    { error: 'login_required', error_description: 'the signed-in user is not the one the id_token_hint names' },
+    { error: 'login_required', error_description: 'the signed-in user is not the one the request names' },
     setCookies,
   );
 }
@@ -145,7 +146,7 @@ export async function issueCode(
     clientId: client.clientId,
     redirectUri: request.redirectUri,
     redirectUriGiven: request.redirectUriGiven,
-    codeChallenge: request.codeChallenge,
+    ...(request.codeChallenge !== undefined ? { codeChallenge: request.codeChallenge } : {}),
     scope: [...decision.scope],
     nonce: request.nonce ?? null,
     sub: session.user.id,
@@ -154,6 +155,7 @@ export async function issueCode(
     acr: acrForRequest(session.state.acr, request.essentialAcr),
     sid: session.state.sid,
     ...(request.resources && request.resources.length > 0 ? { resources: request.resources } : {}),
+    ...namedClaimsState(request.requestedClaims),
   });
   return authorizationResponse(ctx, targetOf(request), { code }, setCookies);
 }
