@@ -604,7 +604,8 @@ describe('checkClaims (the claims parameter, OIDC Core §5.5)', () => {
   const claims = (value: unknown): FormParams => form({ claims: JSON.stringify(value) });
   const PAPE = 'http://schemas.openid.net/pape/policies/2007/06/multi-factor';
   const OPENID = ['openid'];
-  const essentialAcrOf = (params: FormParams) => checkClaims({ params, target: TARGET, scope: OPENID }).essentialAcr;
+  const MFA_ON = { config: { mfa: { policy: 'optional' } } } as Pick<ServerContext, 'config'>;
+  const essentialAcrOf = (params: FormParams) => checkClaims({ ctx: MFA_ON, params, target: TARGET, scope: OPENID }).essentialAcr;
 
   it.each([
     { case: 'no claims parameter', params: form({}), essentialAcr: undefined },
@@ -643,7 +644,7 @@ describe('checkClaims (the claims parameter, OIDC Core §5.5)', () => {
       userinfo: { phone_number: null, given_name: { values: ['Ann'] }, acr: null },
       'urn:example:other_member': { anything: true },
     });
-    expect(checkClaims({ params, target: TARGET, scope: OPENID })).toEqual({
+    expect(checkClaims({ ctx: MFA_ON, params, target: TARGET, scope: OPENID })).toEqual({
       essentialAcr: undefined,
       requestedClaims: { idToken: ['email', 'name', 'nickname'], userinfo: ['phone_number', 'given_name'] },
       claimedSub: undefined,
@@ -651,12 +652,12 @@ describe('checkClaims (the claims parameter, OIDC Core §5.5)', () => {
   });
 
   it('keeps no individual claims in a request without openid (no ID token, no UserInfo)', () => {
-    expect(checkClaims({ params: claims({ id_token: { email: null } }), target: TARGET, scope: ['profile'] }).requestedClaims).toBeUndefined();
+    expect(checkClaims({ ctx: MFA_ON, params: claims({ id_token: { email: null } }), target: TARGET, scope: ['profile'] }).requestedClaims).toBeUndefined();
   });
 
   it('reads id_token.sub.value as the user the request is for', () => {
-    expect(checkClaims({ params: claims({ id_token: { sub: { value: 'user-1' } } }), target: TARGET, scope: OPENID }).claimedSub).toBe('user-1');
-    expect(checkClaims({ params: claims({ id_token: { sub: { value: 'user-1' } } }), target: TARGET, scope: OPENID, hintedSub: 'user-1' }).claimedSub).toBe(
+    expect(checkClaims({ ctx: MFA_ON, params: claims({ id_token: { sub: { value: 'user-1' } } }), target: TARGET, scope: OPENID }).claimedSub).toBe('user-1');
+    expect(checkClaims({ ctx: MFA_ON, params: claims({ id_token: { sub: { value: 'user-1' } } }), target: TARGET, scope: OPENID, hintedSub: 'user-1' }).claimedSub).toBe(
       'user-1',
     );
   });
@@ -696,12 +697,20 @@ describe('checkClaims (the claims parameter, OIDC Core §5.5)', () => {
     { case: 'values not an array', params: claims({ userinfo: { email: { values: 'a@example.com' } } }), error: 'invalid_request', description: NOT_AN_OBJECT },
     { case: 'a sub value that is not a string', params: claims({ id_token: { sub: { value: 42 } } }), error: 'invalid_request', description: NOT_AN_OBJECT },
   ] as const)('refuses $case: $error', async ({ params, error, description }) => {
-    expect(await refusalOf(() => checkClaims({ params, target: TARGET, scope: OPENID }))).toEqual({ error, description, target: TARGET });
+    expect(await refusalOf(() => checkClaims({ ctx: MFA_ON, params, target: TARGET, scope: OPENID }))).toEqual({ error, description, target: TARGET });
+  });
+
+  it('refuses an essential acr of 2 while second factors are off: access_denied (section 5.5.1.1)', async () => {
+    const ctx = { config: { mfa: { policy: 'off' } } } as Pick<ServerContext, 'config'>;
+    const only2 = claims({ id_token: { acr: { essential: true, values: ['2'] } } });
+    expect((await refusalOf(() => checkClaims({ ctx, params: only2, target: TARGET, scope: OPENID }))).error).toBe('access_denied');
+    const either = claims({ id_token: { acr: { essential: true, values: ['2', '1'] } } });
+    expect(checkClaims({ ctx, params: either, target: TARGET, scope: OPENID }).essentialAcr).toEqual(['2', '1']);
   });
 
   it('refuses a sub value that is not the id_token_hint user: login_required (section 5.5.1)', async () => {
     const params = claims({ id_token: { sub: { value: 'user-2' } } });
-    expect(await refusalOf(() => checkClaims({ params, target: TARGET, scope: OPENID, hintedSub: 'user-1' }))).toEqual({
+    expect(await refusalOf(() => checkClaims({ ctx: MFA_ON, params, target: TARGET, scope: OPENID, hintedSub: 'user-1' }))).toEqual({
       error: 'login_required',
       description: 'the claims sub value and id_token_hint name different users',
       target: TARGET,

@@ -11,7 +11,7 @@ import type { ServerContext } from '../context.js';
 import type { FormParams } from '../http/form.js';
 import { ClientDocumentError } from '../clients/client-documents.js';
 import { findClient, type ClientLookupContext } from '../clients/find-client.js';
-import { isKnownAcr } from '../mfa/policy.js';
+import { canMeetAcr } from '../mfa/policy.js';
 import { checkResources } from '../resource-indicators.js';
 import { parseScope } from '../scope.js';
 import { verifyIdTokenHint } from '../tokens/id-token.js';
@@ -221,17 +221,19 @@ export async function checkIdTokenHint({
  * The `claims` parameter (OIDC Core §5.5), parsed and validated (`parseClaimsParameter`: how each
  * part is acted on); malformed: `invalid_request`. Individual claims count only in an OpenID
  * request (without `openid` there is no ID token, and UserInfo refuses the token). An essential
- * `acr` none of whose values this server can meet is a failed authentication before it starts
+ * `acr` none of whose values this server can meet (`canMeetAcr`: not `2` while `mfa.policy` is
+ * `off`) is a failed authentication before it starts
  * (§5.5.1.1: "MUST treat that outcome as a failed authentication attempt"): `access_denied`.
  * `id_token.sub.value` names the user as `id_token_hint` does (§5.5.1: a positive answer only for
  * that user); naming another user than the hint can never succeed: `login_required`.
  */
 export function checkClaims({
+  ctx,
   params,
   target,
   scope,
   hintedSub,
-}: Targeted & { scope: readonly string[]; hintedSub?: string | undefined }): {
+}: Targeted & { ctx: Pick<ServerContext, 'config'>; scope: readonly string[]; hintedSub?: string | undefined }): {
   essentialAcr: string[] | undefined;
   requestedClaims: RequestedClaims | undefined;
   claimedSub: string | undefined;
@@ -248,7 +250,7 @@ export function checkClaims({
     throw error;
   }
   const strings = claims.essentialAcr;
-  if (strings && strings.length > 0 && !strings.some(isKnownAcr)) refuse(target, 'access_denied', 'the essential acr requested cannot be met by this server');
+  if (strings && strings.length > 0 && !strings.some((acr) => canMeetAcr(acr, ctx.config.mfa.policy))) refuse(target, 'access_denied', 'the essential acr requested cannot be met by this server');
   if (claims.sub !== undefined && hintedSub !== undefined && claims.sub !== hintedSub)
     refuse(target, 'login_required', 'the claims sub value and id_token_hint name different users');
   const openid = scope.includes('openid');

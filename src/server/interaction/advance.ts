@@ -5,7 +5,7 @@ import type { ServerContext } from '../context.js';
 import { errorPage } from '../http/pages.js';
 import { redirect } from '../http/responses.js';
 import { startTotpEnrolment, totpSecretOf, usableFactors, remainingRecoveryCodes } from '../mfa/factors.js';
-import { acrForRequest } from '../mfa/policy.js';
+import { acrForRequest, meetsEssentialAcr } from '../mfa/policy.js';
 import type { Session } from '../session/sessions.js';
 import { issueAuthorizationCode } from '../tokens/authorization-code.js';
 import { newFamilyId } from '../tokens/token-family.js';
@@ -141,6 +141,11 @@ export async function issueCode(
   setCookies: string[] = [],
 ): Promise<Response> {
   const consent = decision.consent!;
+  // OIDC Core §5.5.1.1: an essential acr the sign-in did not meet is a failed authentication (the
+  // decision demands the second factor it needs, so this holds only if the policy changed meanwhile).
+  if (!meetsEssentialAcr(session.state.acr, request.essentialAcr)) {
+    return authorizationResponse(ctx, targetOf(request), { error: 'access_denied', error_description: 'the essential acr requested was not met' }, setCookies);
+  }
   const code = await issueAuthorizationCode(ctx, newFamilyId(), {
     consentId: consent.id,
     clientId: client.clientId,
