@@ -118,7 +118,15 @@ describe('gatehouse clients add --allow-nonce-without-pkce (OAuth 2.1 section 7.
   });
 
   it('registers a confidential OpenID client with the exception, kept by the store and shown by clients show; a public client is refused', async () => {
-    const added = await runIn(dir, ['add', '--name', 'Certification RP', '--redirect-uri', 'https://rp.example.com/cb', '--allow-nonce-without-pkce', '--json']);
+    const added = await runIn(dir, [
+      'add',
+      '--name',
+      'Certification RP',
+      '--redirect-uri',
+      'https://rp.example.com/cb',
+      '--allow-nonce-without-pkce',
+      '--json',
+    ]);
     expect(added.code, added.stderr).toBe(0);
     const clientId = (JSON.parse(added.stdout) as { client_id: string }).client_id;
     const shown = await runIn(dir, ['show', clientId, '--json']);
@@ -129,7 +137,16 @@ describe('gatehouse clients add --allow-nonce-without-pkce (OAuth 2.1 section 7.
     } finally {
       await store.close();
     }
-    const spa = await runIn(dir, ['add', '--name', 'SPA', '--auth-method', 'none', '--redirect-uri', 'https://spa.example.com/cb', '--allow-nonce-without-pkce']);
+    const spa = await runIn(dir, [
+      'add',
+      '--name',
+      'SPA',
+      '--auth-method',
+      'none',
+      '--redirect-uri',
+      'https://spa.example.com/cb',
+      '--allow-nonce-without-pkce',
+    ]);
     expect(String(spa.code)).toContain('only a confidential client');
   });
 });

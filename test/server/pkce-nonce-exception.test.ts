@@ -45,7 +45,11 @@ async function aliceAt(url: URL): Promise<Page> {
 }
 
 /** An authorization request of `rp` with state and nonce (unless `withNonce` is false) and no PKCE, plus `extra`. */
-function requestWithoutPkce(config: client.Configuration, rp: FlowClient, { withNonce = true, extra = {} as Record<string, string> } = {}) {
+function requestWithoutPkce(
+  config: client.Configuration,
+  rp: FlowClient,
+  { withNonce = true, extra = {} }: { withNonce?: boolean; extra?: Record<string, string> } = {},
+) {
   const expectedState = client.randomState();
   const expectedNonce = withNonce ? client.randomNonce() : undefined;
   const url = client.buildAuthorizationUrl(config, {

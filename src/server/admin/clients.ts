@@ -125,7 +125,10 @@ export async function registerClient(store: Store, secretKeys: SecretKeys, input
     throw new AdminInputError('resource-server', 'a resource server introspects tokens and must be a confidential client');
   }
   if (input.allowNonceWithoutPkce && (isPublic || !grantTypes.includes('authorization_code') || !scope.includes('openid'))) {
-    throw new AdminInputError('allow-nonce-without-pkce', 'only a confidential client of the authorization_code grant with the openid scope may go without PKCE');
+    throw new AdminInputError(
+      'allow-nonce-without-pkce',
+      'only a confidential client of the authorization_code grant with the openid scope may go without PKCE',
+    );
   }
   const idTokenAlg = input.idTokenSignedResponseAlg ?? 'ES256';
   if (!SIGNING_ALGS.includes(idTokenAlg)) throw new AdminInputError('id-token-alg', `must be one of ${SIGNING_ALGS.join(', ')}`);

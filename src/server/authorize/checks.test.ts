@@ -336,7 +336,9 @@ describe('checkResponseType (code only, for clients allowed the code flow)', () 
 
 describe('checkPkce (S256 required, RFC 7636 §4.2-4.3)', () => {
   it('accepts an S256 challenge of 43 base64url characters', () => {
-    expect(checkPkce({ params: form({ code_challenge: CHALLENGE, code_challenge_method: 'S256' }), target: TARGET, client: makeClient() })).toEqual({ codeChallenge: CHALLENGE });
+    expect(checkPkce({ params: form({ code_challenge: CHALLENGE, code_challenge_method: 'S256' }), target: TARGET, client: makeClient() })).toEqual({
+      codeChallenge: CHALLENGE,
+    });
   });
 
   it.each([
@@ -400,7 +402,11 @@ describe('checkPkce (S256 required, RFC 7636 §4.2-4.3)', () => {
       { case: 'no nonce', client: excepted, fields: { scope: 'openid' } },
       { case: 'an empty nonce', client: excepted, fields: { scope: 'openid', nonce: '' } },
       { case: 'no openid scope', client: excepted, fields: { scope: 'profile', nonce: 'n-1' } },
-      { case: 'a public client', client: makeClient({ allowNonceWithoutPkce: true, tokenEndpointAuthMethod: 'none', clientSecretHash: null }), fields: openidWithNonce },
+      {
+        case: 'a public client',
+        client: makeClient({ allowNonceWithoutPkce: true, tokenEndpointAuthMethod: 'none', clientSecretHash: null }),
+        fields: openidWithNonce,
+      },
       { case: 'a method without a challenge', client: excepted, fields: { ...openidWithNonce, code_challenge_method: 'S256' } },
     ])('refuses a request without a challenge when $case', async ({ client, fields }) => {
       expect((await refusalOf(() => checkPkce({ params: form(fields), target: TARGET, client }))).error).toBe('invalid_request');
@@ -657,9 +663,9 @@ describe('checkClaims (the claims parameter, OIDC Core §5.5)', () => {
 
   it('reads id_token.sub.value as the user the request is for', () => {
     expect(checkClaims({ ctx: MFA_ON, params: claims({ id_token: { sub: { value: 'user-1' } } }), target: TARGET, scope: OPENID }).claimedSub).toBe('user-1');
-    expect(checkClaims({ ctx: MFA_ON, params: claims({ id_token: { sub: { value: 'user-1' } } }), target: TARGET, scope: OPENID, hintedSub: 'user-1' }).claimedSub).toBe(
-      'user-1',
-    );
+    expect(
+      checkClaims({ ctx: MFA_ON, params: claims({ id_token: { sub: { value: 'user-1' } } }), target: TARGET, scope: OPENID, hintedSub: 'user-1' }).claimedSub,
+    ).toBe('user-1');
   });
 
   it('accepts a claims parameter of exactly 8192 characters', () => {
@@ -693,7 +699,12 @@ describe('checkClaims (the claims parameter, OIDC Core §5.5)', () => {
     { case: 'userinfo an array', params: claims({ userinfo: ['email'] }), error: 'invalid_request', description: NOT_AN_OBJECT },
     { case: 'a claim request that is a string', params: claims({ id_token: { email: 'yes' } }), error: 'invalid_request', description: NOT_AN_OBJECT },
     { case: 'a claim request that is true', params: claims({ userinfo: { email: true } }), error: 'invalid_request', description: NOT_AN_OBJECT },
-    { case: 'essential not a boolean', params: claims({ id_token: { acr: { essential: 'true', values: ['2'] } } }), error: 'invalid_request', description: NOT_AN_OBJECT },
+    {
+      case: 'essential not a boolean',
+      params: claims({ id_token: { acr: { essential: 'true', values: ['2'] } } }),
+      error: 'invalid_request',
+      description: NOT_AN_OBJECT,
+    },
     { case: 'values not an array', params: claims({ userinfo: { email: { values: 'a@example.com' } } }), error: 'invalid_request', description: NOT_AN_OBJECT },
     { case: 'a sub value that is not a string', params: claims({ id_token: { sub: { value: 42 } } }), error: 'invalid_request', description: NOT_AN_OBJECT },
   ] as const)('refuses $case: $error', async ({ params, error, description }) => {

@@ -119,8 +119,7 @@ export function checkResponseType({ params, target, client }: Targeted & { clien
  */
 export function checkPkce({ params, target, client }: Targeted & { client: ClientRecord }): { codeChallenge: string | undefined } {
   const codeChallenge = params.get('code_challenge');
-  if (codeChallenge === undefined && params.get('code_challenge_method') === undefined && mayOmitPkce(client, params))
-    return { codeChallenge: undefined };
+  if (codeChallenge === undefined && params.get('code_challenge_method') === undefined && mayOmitPkce(client, params)) return { codeChallenge: undefined };
   if (codeChallenge === undefined) refuse(target, 'invalid_request', 'code_challenge is required (PKCE with S256)');
   if (params.get('code_challenge_method') !== 'S256') refuse(target, 'invalid_request', 'code_challenge_method must be S256');
   if (!S256_CHALLENGE.test(codeChallenge)) refuse(target, 'invalid_request', 'code_challenge is not a valid S256 challenge');
@@ -250,7 +249,8 @@ export function checkClaims({
     throw error;
   }
   const strings = claims.essentialAcr;
-  if (strings && strings.length > 0 && !strings.some((acr) => canMeetAcr(acr, ctx.config.mfa.policy))) refuse(target, 'access_denied', 'the essential acr requested cannot be met by this server');
+  if (strings && strings.length > 0 && !strings.some((acr) => canMeetAcr(acr, ctx.config.mfa.policy)))
+    refuse(target, 'access_denied', 'the essential acr requested cannot be met by this server');
   if (claims.sub !== undefined && hintedSub !== undefined && claims.sub !== hintedSub)
     refuse(target, 'login_required', 'the claims sub value and id_token_hint name different users');
   const openid = scope.includes('openid');

@@ -136,7 +136,10 @@ describe('an essential acr of 2 (OIDC Core §5.5.1.1) steps up a password-only s
     const enrol = await submitLogin(browser, expectPage(login, 'login'), user);
     expect(isMfaEnrolment(enrol)).toBe(true);
     const form = parseForms(enrol.body).find((candidate) => candidate.action.endsWith('/mfa-enroll'))!;
-    const codes = await browser.open(new URL(form.action, enrol.url).href, { method: 'POST', form: { ...form.fields, code: await totpAt(setupKey(enrol.body), NOW) } });
+    const codes = await browser.open(new URL(form.action, enrol.url).href, {
+      method: 'POST',
+      form: { ...form.fields, code: await totpAt(setupKey(enrol.body), NOW) },
+    });
     const done = await browser.submit(codes, {}, { actionPart: '/continue' });
     const tokens = await expectTokens(await redeemCode(flow.server, flow.client, callbackParams(done).get('code')!, verifier));
     const { claims } = readIdToken(tokens.id_token!);
