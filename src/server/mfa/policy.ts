@@ -15,7 +15,7 @@ export const ACR_PAPE_MULTI_FACTOR = 'http://schemas.openid.net/pape/policies/20
 const MULTI_FACTOR_ACRS = new Set([ACR_MULTI_FACTOR, ACR_PAPE_MULTI_FACTOR]);
 
 /** Whether this server can meet `acr` at all (`1`, `2` and the PAPE multi-factor URI). */
-export function isKnownAcr(acr: string): boolean {
+function isKnownAcr(acr: string): boolean {
   return acr === ACR_SINGLE_FACTOR || MULTI_FACTOR_ACRS.has(acr);
 }
 
