@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { ConsentRecord } from '../stores/contract.js';
 import type { ServerContext } from './context.js';
+import { claimsBeyondScope } from './claims.js';
 import { parseScope } from './scope.js';
 
 /** The user's standing (unrevoked) consent to a client, if any. */
@@ -24,15 +25,37 @@ export function consentedResources(consent: ConsentRecord): string[] | undefined
 }
 
 /**
- * True when the consent already covers every requested scope, and the request's resources: a
- * consent limited to resources covers a request naming only those, never one naming none (whose
- * grant reaches any resource), so a client the user allowed at one API is not silently given a
- * grant for another.
+ * Key in {@link ConsentRecord.extra}: the user claims the user allowed the client one by one (the
+ * `claims` parameter, OIDC Core §5.5), beyond those its consented scopes release. Absent: none.
  */
-export function consentCovers(consent: ConsentRecord | undefined, scope: readonly string[], resources: readonly string[] = []): boolean {
+const CONSENTED_CLAIMS = 'claims';
+
+/** The claims `consent` allows one by one (see {@link CONSENTED_CLAIMS}). */
+function consentedClaims(consent: ConsentRecord): string[] {
+  const claims = consent.extra[CONSENTED_CLAIMS];
+  return Array.isArray(claims) ? claims.filter((claim): claim is string => typeof claim === 'string') : [];
+}
+
+/**
+ * True when the consent already covers every requested scope, the request's resources, and the
+ * claims it asks for by name (`claims`, OIDC Core §5.5: each released by a consented scope or
+ * allowed one by one). A consent limited to resources covers a request naming only those, never
+ * one naming none (whose grant reaches any resource), so a client the user allowed at one API is
+ * not silently given a grant for another.
+ */
+export function consentCovers(
+  consent: ConsentRecord | undefined,
+  scope: readonly string[],
+  resources: readonly string[] = [],
+  claims: readonly string[] = [],
+): boolean {
   if (!consent) return false;
   const granted = new Set(parseScope(consent.scope));
   if (!scope.every((token) => granted.has(token))) return false;
+  if (claims.length > 0) {
+    const allowed = new Set(consentedClaims(consent));
+    if (!claimsBeyondScope(claims, [...granted]).every((claim) => allowed.has(claim))) return false;
+  }
   const limited = consentedResources(consent);
   return limited === undefined || (resources.length > 0 && resources.every((resource) => limited.includes(resource)));
 }
@@ -55,9 +78,14 @@ function withResources(extra: ConsentRecord['extra'], resources: string[] | unde
   return resources === undefined ? rest : { ...rest, [CONSENTED_RESOURCES]: resources };
 }
 
+function withClaims(extra: ConsentRecord['extra'], claims: readonly string[]): ConsentRecord['extra'] {
+  return claims.length === 0 ? extra : { ...extra, [CONSENTED_CLAIMS]: [...new Set(claims)] };
+}
+
 /**
  * Records consent: extends the existing consent with the new scopes (and the resources of the
- * request, see {@link consentCovers}), or creates one.
+ * request, and the claims it asked for by name that the scopes do not release, see
+ * {@link consentCovers}), or creates one.
  */
 export async function recordConsent(
   ctx: Pick<ServerContext, 'store' | 'clock'>,
@@ -65,14 +93,16 @@ export async function recordConsent(
   clientId: string,
   scope: readonly string[],
   resources: readonly string[] = [],
+  claims: readonly string[] = [],
 ): Promise<ConsentRecord> {
   const now = ctx.clock.now();
   const existing = await findConsent(ctx, sub, clientId);
-  if (existing && consentCovers(existing, scope, resources)) return existing;
+  if (existing && consentCovers(existing, scope, resources, claims)) return existing;
   const limitedTo = mergedResources(existing, scope, resources);
   if (existing) {
     const merged = [...new Set([...parseScope(existing.scope), ...scope])].join(' ');
-    const updated = { ...existing, scope: merged, extra: withResources(existing.extra, limitedTo), updatedAt: now };
+    const extra = withClaims(withResources(existing.extra, limitedTo), [...consentedClaims(existing), ...claimsBeyondScope(claims, scope)]);
+    const updated = { ...existing, scope: merged, extra, updatedAt: now };
     await ctx.store.consents.update(updated);
     return updated;
   }
@@ -81,7 +111,7 @@ export async function recordConsent(
     clientId,
     subject: sub,
     scope: scope.join(' '),
-    extra: withResources({}, limitedTo),
+    extra: withClaims(withResources({}, limitedTo), claimsBeyondScope(claims, scope)),
     createdAt: now,
     updatedAt: now,
     revokedAt: null,

@@ -68,6 +68,11 @@ export interface ClientRecord {
    * operator registered.
    */
   registration?: ClientRegistration;
+  /**
+   * OAuth 2.1 §7.5.2: this confidential OpenID client may leave PKCE out of a request that has a
+   * `nonce` (set by an operator only, never by registration metadata). Absent: PKCE for every request.
+   */
+  allowNonceWithoutPkce?: boolean;
   createdAt: number;
   updatedAt: number;
 }

@@ -36,6 +36,14 @@ describe('renderConsentPage', () => {
     expect(html).not.toContain('Only at');
   });
 
+  it('names the claims asked for one by one (OIDC Core 5.5) in words, an unknown one quoted and escaped, and nothing when none', () => {
+    const named = renderConsentPage({ ...view, claims: ['name', 'email', 'name', 'x<y'] });
+    expect(named).toContain(
+      'See these details of your account: <strong class="claim">your name</strong>, <strong class="claim">your email address</strong>, <strong class="claim">&quot;x&lt;y&quot;</strong>',
+    );
+    expect(html).not.toContain('data-claims');
+  });
+
   it('offers Allow and Cancel as two submit buttons of one form', () => {
     expect(tags(html, 'form')).toHaveLength(1);
     const buttons = tags(html, 'button');

@@ -5,7 +5,7 @@ import { decisionButtons, postForm } from './form.js';
 import { CHECK_ICON } from './icons.js';
 import { renderDocument, type PageBase } from './layout.js';
 import { hostOf, safeUrl } from './safe-url.js';
-import { describeScopes } from './scopes.js';
+import { describeClaims, describeScopes } from './scopes.js';
 
 /** View model of {@link renderConsentPage}. */
 export interface ConsentPageView extends PageBase {
@@ -23,6 +23,11 @@ export interface ConsentPageView extends PageBase {
   scopes: string[];
   /** The resources (RFC 8707) the access is for, when the request named any: shown so the user sees which APIs. */
   resources?: string[];
+  /**
+   * User claims asked for one by one (OIDC Core §5.5 `claims`) beyond what the scopes release
+   * (`email`, `name`...): listed, so that consent never covers something the user was not shown.
+   */
+  claims?: string[];
   /**
    * Set for a client that registered itself (dynamic client registration): nothing vouches for its
    * name, logo or home page, so the page says so and shows where the answer goes instead: the host
@@ -62,6 +67,10 @@ export function renderConsentPage(view: ConsentPageView): string {
       } It receives your answer at <strong class="redirect-domain">${unverified.redirectDomain}</strong>.</p>`
     : home !== undefined && host !== undefined && html`<p class="lead"><a href="${home}" target="_blank" rel="noopener noreferrer">${host}</a></p>`;
   const scopes = describeScopes(view.scopes).map(({ scope, description }) => html`<li data-scope="${scope}">${CHECK_ICON}<span>${description}</span></li>`);
+  const claims = view.claims ?? [];
+  const claimList =
+    claims.length > 0 &&
+    html`<li data-claims>${CHECK_ICON}<span>See these details of your account: ${describeClaims(claims).map((label, index) => html`${index > 0 ? ', ' : ''}<strong class="claim">${label}</strong>`)}</span></li>`;
   const resources = view.resources ?? [];
   const limitedTo =
     resources.length > 0 &&
@@ -83,7 +92,7 @@ export function renderConsentPage(view: ConsentPageView): string {
     html`${clientLogo(client, 'large')}<h1 class="long">${client.name} wants to access your ${branding.productName} account</h1>${origin}
 <div class="body">${signedInAs(view.account)}${deviceNote}
 <h2 class="section-title">This will allow ${client.name} to:</h2>
-<ul class="scopes">${scopes}</ul>
+<ul class="scopes">${scopes}${claimList}</ul>
 ${limitedTo}
 <p class="note">Only allow this if you trust ${client.name} with this information.</p>
 ${form}</div>`,

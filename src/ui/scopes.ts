@@ -27,3 +27,37 @@ export function describeScopes(scopes: string[]): { scope: string; description: 
     description: SCOPE_DESCRIPTIONS.get(scope) ?? `Use the "${scope}" permission`,
   }));
 }
+
+/** Plain-language names of the standard claims (OIDC Core §5.1) a client may ask for one by one. */
+const CLAIM_NAMES = new Map<string, string>([
+  ['name', 'your name'],
+  ['given_name', 'your given name'],
+  ['family_name', 'your family name'],
+  ['middle_name', 'your middle name'],
+  ['nickname', 'your nickname'],
+  ['preferred_username', 'your username'],
+  ['profile', 'your profile page'],
+  ['picture', 'your profile picture'],
+  ['website', 'your website'],
+  ['gender', 'your gender'],
+  ['birthdate', 'your birthdate'],
+  ['zoneinfo', 'your time zone'],
+  ['locale', 'your language'],
+  ['updated_at', 'when your profile last changed'],
+  ['email', 'your email address'],
+  ['email_verified', 'whether your email address is verified'],
+  ['address', 'your postal address'],
+  ['phone_number', 'your phone number'],
+  ['phone_number_verified', 'whether your phone number is verified'],
+]);
+
+/**
+ * Names claims asked for one by one (the `claims` parameter, OIDC Core §5.5) in words, for the
+ * consent page; duplicates dropped, an unknown claim named as it is.
+ *
+ * @example
+ * describeClaims(['email', 'name']); // ['your email address', 'your name']
+ */
+export function describeClaims(claims: readonly string[]): string[] {
+  return [...new Set(claims)].map((claim) => CLAIM_NAMES.get(claim) ?? `"${claim}"`);
+}

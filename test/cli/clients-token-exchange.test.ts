@@ -29,6 +29,14 @@ function memoryIo(): { io: CliIo; stdout: () => string; stderr: () => string } {
   return { io: { stdout, stderr, stdin, env: { GATEHOUSE_SECRET: SECRET } }, stdout: () => out, stderr: () => err };
 }
 
+/** `gatehouse clients ARGS --data DIR`, in process: its exit code (or the error it threw) and output. */
+async function runIn(dir: string, args: string[]): Promise<{ code: number | Error; stdout: string; stderr: string }> {
+  const { io, stdout, stderr } = memoryIo();
+  const code = await clientsCommand([...args, '--data', dir], io, () => undefined).catch((error: unknown) => error as Error);
+  await new Promise((resolve) => setImmediate(resolve));
+  return { code, stdout: stdout(), stderr: stderr() };
+}
+
 describe('gatehouse clients add: token exchange', () => {
   let dir: string;
 
@@ -40,12 +48,7 @@ describe('gatehouse clients add: token exchange', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  async function run(args: string[]): Promise<{ code: number | Error; stdout: string; stderr: string }> {
-    const { io, stdout, stderr } = memoryIo();
-    const code = await clientsCommand([...args, '--data', dir], io, () => undefined).catch((error: unknown) => error as Error);
-    await new Promise((resolve) => setImmediate(resolve));
-    return { code, stdout: stdout(), stderr: stderr() };
-  }
+  const run = (args: string[]) => runIn(dir, args);
 
   it('registers the grant with an impersonation policy, as a resource server with the API it serves', async () => {
     const added = await run([
@@ -100,5 +103,50 @@ describe('gatehouse clients add: token exchange', () => {
     expect(String(publicClient.code)).toContain('token exchange needs a confidential client');
     const policyOnly = await run(['add', '--name', 'Worker', '--grant', 'client_credentials', '--exchange-impersonation']);
     expect(String(policyOnly.code)).toContain(TOKEN_EXCHANGE_GRANT);
+  });
+});
+
+describe('gatehouse clients add --allow-nonce-without-pkce (OAuth 2.1 section 7.5.2)', () => {
+  let dir: string;
+
+  beforeEach(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'gatehouse-pkce-cli-'));
+    expect(await migrateCommand(['--data', dir], memoryIo().io, () => undefined)).toBe(0);
+  });
+  afterEach(() => {
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('registers a confidential OpenID client with the exception, kept by the store and shown by clients show; a public client is refused', async () => {
+    const added = await runIn(dir, [
+      'add',
+      '--name',
+      'Certification RP',
+      '--redirect-uri',
+      'https://rp.example.com/cb',
+      '--allow-nonce-without-pkce',
+      '--json',
+    ]);
+    expect(added.code, added.stderr).toBe(0);
+    const clientId = (JSON.parse(added.stdout) as { client_id: string }).client_id;
+    const shown = await runIn(dir, ['show', clientId, '--json']);
+    expect(JSON.parse(shown.stdout)).toMatchObject({ allow_nonce_without_pkce: true });
+    const store = createSqliteStore({ filename: join(dir, DATABASE_FILE) });
+    try {
+      expect((await store.clients.get(clientId))?.allowNonceWithoutPkce).toBe(true);
+    } finally {
+      await store.close();
+    }
+    const spa = await runIn(dir, [
+      'add',
+      '--name',
+      'SPA',
+      '--auth-method',
+      'none',
+      '--redirect-uri',
+      'https://spa.example.com/cb',
+      '--allow-nonce-without-pkce',
+    ]);
+    expect(String(spa.code)).toContain('only a confidential client');
   });
 });

@@ -22,7 +22,8 @@ const CLIENTS_ADD_USAGE = `Usage:
                         [--grant TYPE]... [--scope "a b c"] [--resource URI]...
                         [--auth-method METHOD] [--id-token-alg ES256|RS256] [--resource-server]
                         [--serves URI]... [--logo-uri URL] [--client-uri URL] [--require-mfa]
-                        [--allowed-ip CIDR]... [--exchange-impersonation] [--json]
+                        [--allowed-ip CIDR]... [--exchange-impersonation]
+                        [--allow-nonce-without-pkce] [--json]
   --grant TYPE          authorization_code (users sign in; needs --redirect-uri), refresh_token,
                         client_credentials (a service acting for itself),
                         urn:ietf:params:oauth:grant-type:device_code (users sign in a device
@@ -53,6 +54,9 @@ const CLIENTS_ADD_USAGE = `Usage:
   --exchange-impersonation
                         token exchange without an actor token issues tokens without \`act\`
                         (impersonation). Default: the client is recorded as the actor.
+  --allow-nonce-without-pkce
+                        OAuth 2.1 section 7.5.2: this confidential OpenID client may leave PKCE
+                        out of a sign-in request that sends a nonce. Default: PKCE always.
 The client secret (for every method but none) is printed once.`;
 
 const OPTIONS = {
@@ -71,6 +75,7 @@ const OPTIONS = {
   'require-mfa': { type: 'boolean', default: false },
   'allowed-ip': { type: 'string', multiple: true },
   'exchange-impersonation': { type: 'boolean', default: false },
+  'allow-nonce-without-pkce': { type: 'boolean', default: false },
   ...REMOTE_OPTIONS,
 } as const;
 
@@ -111,6 +116,7 @@ export async function clientsCommand(args: string[], io: CliIo, warn: (message: 
           requireMfa: values['require-mfa'],
           allowedIps: values['allowed-ip'],
           exchangeImpersonation: values['exchange-impersonation'],
+          allowNonceWithoutPkce: values['allow-nonce-without-pkce'],
         });
         printRecord(io, values.json, client);
         // Nothing said how it will be used: say what was assumed, and how to get the other kind.

@@ -23,6 +23,7 @@ const WIRE_NAMES: Record<string, string> = {
   'logo-uri': 'logo_uri',
   'client-uri': 'client_uri',
   'allowed-ip': 'allowed_ips',
+  'allow-nonce-without-pkce': 'allow_nonce_without_pkce',
 };
 
 /**

@@ -50,6 +50,10 @@ export const clientCreateSchema = z
     require_mfa: z.boolean().optional(),
     allowed_ips: z.array(text(100)).max(MAX_LIST).optional(),
     token_exchange: tokenExchangePolicy.optional(),
+    allow_nonce_without_pkce: z
+      .boolean()
+      .optional()
+      .describe('OAuth 2.1 section 7.5.2: a confidential OpenID client may leave PKCE out of a request with a nonce; default false'),
   })
   .describe('A client to register');
 
@@ -83,6 +87,7 @@ export const clientSchema = z
     require_mfa: z.boolean().optional(),
     allowed_ips: z.array(z.string()).optional(),
     token_exchange: tokenExchangePolicy.optional(),
+    allow_nonce_without_pkce: z.boolean().optional(),
     registration: z
       .object({ via: z.enum(['open', 'initial-access-token']), initial_access_token: z.string().nullable() })
       .optional()

@@ -64,6 +64,11 @@ export interface NewClientInput {
   allowedIps?: string[];
   /** Token exchange (RFC 8693): without an actor token, get tokens without `act` (impersonation). */
   exchangeImpersonation?: boolean;
+  /**
+   * OAuth 2.1 §7.5.2: this confidential OpenID client may leave PKCE out of a request that sends a
+   * `nonce` (for clients, or certification plans, that cannot send PKCE). Default: PKCE always.
+   */
+  allowNonceWithoutPkce?: boolean;
 }
 
 /** Default scopes of a client that signs users in (in a browser, or on a device): the OpenID scopes (offline_access with refresh tokens). */
@@ -119,6 +124,12 @@ export async function registerClient(store: Store, secretKeys: SecretKeys, input
   if (input.isResourceServer && isPublic) {
     throw new AdminInputError('resource-server', 'a resource server introspects tokens and must be a confidential client');
   }
+  if (input.allowNonceWithoutPkce && (isPublic || !grantTypes.includes('authorization_code') || !scope.includes('openid'))) {
+    throw new AdminInputError(
+      'allow-nonce-without-pkce',
+      'only a confidential client of the authorization_code grant with the openid scope may go without PKCE',
+    );
+  }
   const idTokenAlg = input.idTokenSignedResponseAlg ?? 'ES256';
   if (!SIGNING_ALGS.includes(idTokenAlg)) throw new AdminInputError('id-token-alg', `must be one of ${SIGNING_ALGS.join(', ')}`);
   const resources = input.resources ?? [];
@@ -160,6 +171,7 @@ export async function registerClient(store: Store, secretKeys: SecretKeys, input
     isResourceServer: input.isResourceServer ?? false,
     servedResources,
     extra,
+    ...(input.allowNonceWithoutPkce ? { allowNonceWithoutPkce: true } : {}),
     createdAt: now,
     updatedAt: now,
   };
@@ -277,6 +289,7 @@ export function describeClient(client: ClientRecord): Record<string, unknown> {
     is_resource_server: client.isResourceServer,
     served_resources: client.servedResources,
     ...client.extra,
+    ...(client.allowNonceWithoutPkce ? { allow_nonce_without_pkce: true } : {}),
     // A client that registered itself (RFC 7591): how; never the hash of its registration access token.
     ...(client.registration ? { registration: { via: client.registration.via, initial_access_token: client.registration.initialAccessTokenId } } : {}),
     created_at: new Date(client.createdAt).toISOString(),

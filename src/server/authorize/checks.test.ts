@@ -336,7 +336,9 @@ describe('checkResponseType (code only, for clients allowed the code flow)', () 
 
 describe('checkPkce (S256 required, RFC 7636 §4.2-4.3)', () => {
   it('accepts an S256 challenge of 43 base64url characters', () => {
-    expect(checkPkce({ params: form({ code_challenge: CHALLENGE, code_challenge_method: 'S256' }), target: TARGET })).toEqual({ codeChallenge: CHALLENGE });
+    expect(checkPkce({ params: form({ code_challenge: CHALLENGE, code_challenge_method: 'S256' }), target: TARGET, client: makeClient() })).toEqual({
+      codeChallenge: CHALLENGE,
+    });
   });
 
   it.each([
@@ -375,7 +377,40 @@ describe('checkPkce (S256 required, RFC 7636 §4.2-4.3)', () => {
       description: 'code_challenge is not a valid S256 challenge',
     },
   ])('$case: invalid_request', async ({ fields, description }) => {
-    expect(await refusalOf(() => checkPkce({ params: form(fields), target: TARGET }))).toEqual({ error: 'invalid_request', description, target: TARGET });
+    expect(await refusalOf(() => checkPkce({ params: form(fields), target: TARGET, client: makeClient() }))).toEqual({
+      error: 'invalid_request',
+      description,
+      target: TARGET,
+    });
+  });
+
+  describe('the OAuth 2.1 section 7.5.2 exception (allowNonceWithoutPkce)', () => {
+    const excepted = makeClient({ allowNonceWithoutPkce: true });
+    const openidWithNonce = { scope: 'openid profile', nonce: 'n-0S6_WzA2Mj' };
+
+    it('lets a confidential client it is set for go without a challenge in an OpenID request with a nonce', () => {
+      expect(checkPkce({ params: form(openidWithNonce), target: TARGET, client: excepted })).toEqual({ codeChallenge: undefined });
+    });
+
+    it('still checks a challenge such a client sends', () => {
+      const params = form({ ...openidWithNonce, code_challenge: CHALLENGE, code_challenge_method: 'S256' });
+      expect(checkPkce({ params, target: TARGET, client: excepted })).toEqual({ codeChallenge: CHALLENGE });
+    });
+
+    it.each([
+      { case: 'the client is not set for it (the default)', client: makeClient(), fields: openidWithNonce },
+      { case: 'no nonce', client: excepted, fields: { scope: 'openid' } },
+      { case: 'an empty nonce', client: excepted, fields: { scope: 'openid', nonce: '' } },
+      { case: 'no openid scope', client: excepted, fields: { scope: 'profile', nonce: 'n-1' } },
+      {
+        case: 'a public client',
+        client: makeClient({ allowNonceWithoutPkce: true, tokenEndpointAuthMethod: 'none', clientSecretHash: null }),
+        fields: openidWithNonce,
+      },
+      { case: 'a method without a challenge', client: excepted, fields: { ...openidWithNonce, code_challenge_method: 'S256' } },
+    ])('refuses a request without a challenge when $case', async ({ client, fields }) => {
+      expect((await refusalOf(() => checkPkce({ params: form(fields), target: TARGET, client }))).error).toBe('invalid_request');
+    });
   });
 });
 
@@ -571,9 +606,12 @@ describe('checkIdTokenHint (an ID token of this server for this client, any expi
   });
 });
 
-describe('checkClaims (the essential acr, OIDC Core §5.5.1.1)', () => {
+describe('checkClaims (the claims parameter, OIDC Core §5.5)', () => {
   const claims = (value: unknown): FormParams => form({ claims: JSON.stringify(value) });
   const PAPE = 'http://schemas.openid.net/pape/policies/2007/06/multi-factor';
+  const OPENID = ['openid'];
+  const MFA_ON = { config: { mfa: { policy: 'optional' } } } as Pick<ServerContext, 'config'>;
+  const essentialAcrOf = (params: FormParams) => checkClaims({ ctx: MFA_ON, params, target: TARGET, scope: OPENID }).essentialAcr;
 
   it.each([
     { case: 'no claims parameter', params: form({}), essentialAcr: undefined },
@@ -581,9 +619,7 @@ describe('checkClaims (the essential acr, OIDC Core §5.5.1.1)', () => {
     { case: 'claims without acr', params: claims({ id_token: { email: { essential: true } } }), essentialAcr: undefined },
     { case: 'a voluntary acr (not acted on)', params: claims({ id_token: { acr: { values: ['urn:unknown'] } } }), essentialAcr: undefined },
     { case: 'acr essential: false', params: claims({ id_token: { acr: { essential: false, values: ['2'] } } }), essentialAcr: undefined },
-    { case: 'acr essential: "true" (not the boolean)', params: claims({ id_token: { acr: { essential: 'true', values: ['2'] } } }), essentialAcr: undefined },
     { case: 'acr null (default)', params: claims({ id_token: { acr: null } }), essentialAcr: undefined },
-    { case: 'id_token null', params: claims({ id_token: null }), essentialAcr: undefined },
     {
       case: 'an essential acr for userinfo only',
       params: claims({ userinfo: { acr: { essential: true, values: ['urn:unknown'] } } }),
@@ -604,15 +640,39 @@ describe('checkClaims (the essential acr, OIDC Core §5.5.1.1)', () => {
       params: claims({ id_token: { acr: { essential: true, values: ['2'], value: 'urn:unknown' } } }),
       essentialAcr: ['2'],
     },
-  ])('$case → $essentialAcr', ({ params, essentialAcr }) => {
-    expect(checkClaims({ params, target: TARGET })).toEqual({ essentialAcr });
+  ])('$case → essentialAcr $essentialAcr', ({ params, essentialAcr }) => {
+    expect(essentialAcrOf(params)).toEqual(essentialAcr);
+  });
+
+  it('keeps the user claims this server knows, per member, in order; ignores unknown claims and members (section 5.5)', () => {
+    const params = claims({
+      id_token: { email: { essential: true }, name: null, auth_time: { essential: true }, 'urn:example:shoe_size': null, nickname: { value: 'x' } },
+      userinfo: { phone_number: null, given_name: { values: ['Ann'] }, acr: null },
+      'urn:example:other_member': { anything: true },
+    });
+    expect(checkClaims({ ctx: MFA_ON, params, target: TARGET, scope: OPENID })).toEqual({
+      essentialAcr: undefined,
+      requestedClaims: { idToken: ['email', 'name', 'nickname'], userinfo: ['phone_number', 'given_name'] },
+      claimedSub: undefined,
+    });
+  });
+
+  it('keeps no individual claims in a request without openid (no ID token, no UserInfo)', () => {
+    expect(checkClaims({ ctx: MFA_ON, params: claims({ id_token: { email: null } }), target: TARGET, scope: ['profile'] }).requestedClaims).toBeUndefined();
+  });
+
+  it('reads id_token.sub.value as the user the request is for', () => {
+    expect(checkClaims({ ctx: MFA_ON, params: claims({ id_token: { sub: { value: 'user-1' } } }), target: TARGET, scope: OPENID }).claimedSub).toBe('user-1');
+    expect(
+      checkClaims({ ctx: MFA_ON, params: claims({ id_token: { sub: { value: 'user-1' } } }), target: TARGET, scope: OPENID, hintedSub: 'user-1' }).claimedSub,
+    ).toBe('user-1');
   });
 
   it('accepts a claims parameter of exactly 8192 characters', () => {
     const padding = 'x'.repeat(8192 - JSON.stringify({ pad: '' }).length);
     const params = claims({ pad: padding });
     expect(params.get('claims')).toHaveLength(8192);
-    expect(checkClaims({ params, target: TARGET })).toEqual({ essentialAcr: undefined });
+    expect(essentialAcrOf(params)).toBeUndefined();
   });
 
   const NOT_AN_OBJECT = 'claims must be a JSON object (OIDC Core section 5.5)';
@@ -635,7 +695,36 @@ describe('checkClaims (the essential acr, OIDC Core §5.5.1.1)', () => {
     { case: 'JSON null', params: form({ claims: 'null' }), error: 'invalid_request', description: NOT_AN_OBJECT },
     { case: 'a JSON string', params: form({ claims: '"acr"' }), error: 'invalid_request', description: NOT_AN_OBJECT },
     { case: 'a JSON number', params: form({ claims: '42' }), error: 'invalid_request', description: NOT_AN_OBJECT },
+    { case: 'id_token null', params: claims({ id_token: null }), error: 'invalid_request', description: NOT_AN_OBJECT },
+    { case: 'userinfo an array', params: claims({ userinfo: ['email'] }), error: 'invalid_request', description: NOT_AN_OBJECT },
+    { case: 'a claim request that is a string', params: claims({ id_token: { email: 'yes' } }), error: 'invalid_request', description: NOT_AN_OBJECT },
+    { case: 'a claim request that is true', params: claims({ userinfo: { email: true } }), error: 'invalid_request', description: NOT_AN_OBJECT },
+    {
+      case: 'essential not a boolean',
+      params: claims({ id_token: { acr: { essential: 'true', values: ['2'] } } }),
+      error: 'invalid_request',
+      description: NOT_AN_OBJECT,
+    },
+    { case: 'values not an array', params: claims({ userinfo: { email: { values: 'a@example.com' } } }), error: 'invalid_request', description: NOT_AN_OBJECT },
+    { case: 'a sub value that is not a string', params: claims({ id_token: { sub: { value: 42 } } }), error: 'invalid_request', description: NOT_AN_OBJECT },
   ] as const)('refuses $case: $error', async ({ params, error, description }) => {
-    expect(await refusalOf(() => checkClaims({ params, target: TARGET }))).toEqual({ error, description, target: TARGET });
+    expect(await refusalOf(() => checkClaims({ ctx: MFA_ON, params, target: TARGET, scope: OPENID }))).toEqual({ error, description, target: TARGET });
+  });
+
+  it('refuses an essential acr of 2 while second factors are off: access_denied (section 5.5.1.1)', async () => {
+    const ctx = { config: { mfa: { policy: 'off' } } } as Pick<ServerContext, 'config'>;
+    const only2 = claims({ id_token: { acr: { essential: true, values: ['2'] } } });
+    expect((await refusalOf(() => checkClaims({ ctx, params: only2, target: TARGET, scope: OPENID }))).error).toBe('access_denied');
+    const either = claims({ id_token: { acr: { essential: true, values: ['2', '1'] } } });
+    expect(checkClaims({ ctx, params: either, target: TARGET, scope: OPENID }).essentialAcr).toEqual(['2', '1']);
+  });
+
+  it('refuses a sub value that is not the id_token_hint user: login_required (section 5.5.1)', async () => {
+    const params = claims({ id_token: { sub: { value: 'user-2' } } });
+    expect(await refusalOf(() => checkClaims({ ctx: MFA_ON, params, target: TARGET, scope: OPENID, hintedSub: 'user-1' }))).toEqual({
+      error: 'login_required',
+      description: 'the claims sub value and id_token_hint name different users',
+      target: TARGET,
+    });
   });
 });

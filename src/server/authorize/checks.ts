@@ -11,12 +11,13 @@ import type { ServerContext } from '../context.js';
 import type { FormParams } from '../http/form.js';
 import { ClientDocumentError } from '../clients/client-documents.js';
 import { findClient, type ClientLookupContext } from '../clients/find-client.js';
-import { isKnownAcr } from '../mfa/policy.js';
+import { canMeetAcr } from '../mfa/policy.js';
 import { checkResources } from '../resource-indicators.js';
 import { parseScope } from '../scope.js';
 import { verifyIdTokenHint } from '../tokens/id-token.js';
+import { ClaimsParameterError, parseClaimsParameter, type ClaimsRequest } from './claims-parameter.js';
 import { matchRedirectUri } from './redirect-uri-match.js';
-import { AuthorizationError, refuse, type AuthorizationTarget, type Prompt, type ResponseMode } from './request.js';
+import { AuthorizationError, refuse, type AuthorizationTarget, type Prompt, type RequestedClaims, type ResponseMode } from './request.js';
 
 interface Params {
   params: FormParams;
@@ -110,13 +111,34 @@ export function checkResponseType({ params, target, client }: Targeted & { clien
   if (!client.grantTypes.includes('authorization_code')) refuse(target, 'unauthorized_client', 'this client is not allowed to use the authorization code flow');
 }
 
-/** PKCE with S256 for every client (OAuth 2.1 §4.1.1, RFC 9700 §2.1.1, RFC 7636 §4.2). */
-export function checkPkce({ params, target }: Targeted): { codeChallenge: string } {
+/**
+ * PKCE with S256 for every client (OAuth 2.1 §4.1.1, RFC 9700 §2.1.1, RFC 7636 §4.2), with the one
+ * exception OAuth 2.1 §7.5.2 allows (`mayOmitPkce`): a request of a client an operator registered
+ * with `allowNonceWithoutPkce` may come without a challenge (then `codeChallenge` is absent, and the
+ * token request must not send a verifier).
+ */
+export function checkPkce({ params, target, client }: Targeted & { client: ClientRecord }): { codeChallenge: string | undefined } {
   const codeChallenge = params.get('code_challenge');
+  if (codeChallenge === undefined && params.get('code_challenge_method') === undefined && mayOmitPkce(client, params)) return { codeChallenge: undefined };
   if (codeChallenge === undefined) refuse(target, 'invalid_request', 'code_challenge is required (PKCE with S256)');
   if (params.get('code_challenge_method') !== 'S256') refuse(target, 'invalid_request', 'code_challenge_method must be S256');
   if (!S256_CHALLENGE.test(codeChallenge)) refuse(target, 'invalid_request', 'code_challenge is not a valid S256 challenge');
   return { codeChallenge };
+}
+
+/**
+ * OAuth 2.1 §7.5.2: a client may go without PKCE only when it is confidential, uses OpenID Connect
+ * and sends a `nonce` (which then binds the code to its session, OIDC Core §15.5.2), and the
+ * operator allowed it for this client (`allowNonceWithoutPkce`; by default every client needs PKCE).
+ */
+function mayOmitPkce(client: ClientRecord, params: FormParams): boolean {
+  return (
+    client.allowNonceWithoutPkce === true &&
+    client.tokenEndpointAuthMethod !== 'none' &&
+    // Split only: a malformed scope is refused by checkScope next, the verdict then moot.
+    (params.get('scope') ?? '').split(' ').includes('openid') &&
+    (params.get('nonce') ?? '') !== ''
+  );
 }
 
 /** `scope` is well formed (RFC 6749 §3.3), allowed for the client, and not empty. */
@@ -195,27 +217,47 @@ export async function checkIdTokenHint({
 }
 
 /**
- * The essential `acr` of the `claims` parameter (OIDC Core §5.5, §5.5.1.1); other claims are not
- * acted on. An essential `acr` none of whose values this server can meet is a failed
- * authentication before it starts (§5.5.1.1: "MUST treat that outcome as a failed authentication
- * attempt"): `access_denied`.
+ * The `claims` parameter (OIDC Core §5.5), parsed and validated (`parseClaimsParameter`: how each
+ * part is acted on); malformed: `invalid_request`. Individual claims count only in an OpenID
+ * request (without `openid` there is no ID token, and UserInfo refuses the token). An essential
+ * `acr` none of whose values this server can meet (`canMeetAcr`: not `2` while `mfa.policy` is
+ * `off`) is a failed authentication before it starts
+ * (§5.5.1.1: "MUST treat that outcome as a failed authentication attempt"): `access_denied`.
+ * `id_token.sub.value` names the user as `id_token_hint` does (§5.5.1: a positive answer only for
+ * that user); naming another user than the hint can never succeed: `login_required`.
  */
-export function checkClaims({ params, target }: Targeted): { essentialAcr: string[] | undefined } {
+export function checkClaims({
+  ctx,
+  params,
+  target,
+  scope,
+  hintedSub,
+}: Targeted & { ctx: Pick<ServerContext, 'config'>; scope: readonly string[]; hintedSub?: string | undefined }): {
+  essentialAcr: string[] | undefined;
+  requestedClaims: RequestedClaims | undefined;
+  claimedSub: string | undefined;
+} {
+  const none = { essentialAcr: undefined, requestedClaims: undefined, claimedSub: undefined };
   const param = params.get('claims');
-  if (param === undefined) return { essentialAcr: undefined };
+  if (param === undefined) return none;
   if (param.length > MAX_CLAIMS_LENGTH) refuse(target, 'invalid_request', 'claims is too long');
-  let claims: unknown;
+  let claims: ClaimsRequest;
   try {
-    claims = JSON.parse(param);
-  } catch {
-    refuse(target, 'invalid_request', 'claims must be a JSON object (OIDC Core section 5.5)');
+    claims = parseClaimsParameter(param);
+  } catch (error) {
+    if (error instanceof ClaimsParameterError) refuse(target, 'invalid_request', 'claims must be a JSON object (OIDC Core section 5.5)');
+    throw error;
   }
-  if (typeof claims !== 'object' || claims === null || Array.isArray(claims))
-    refuse(target, 'invalid_request', 'claims must be a JSON object (OIDC Core section 5.5)');
-  const acr = ((claims as Record<string, unknown>).id_token as Record<string, unknown> | undefined)?.acr as Record<string, unknown> | null | undefined;
-  if (typeof acr !== 'object' || acr?.essential !== true) return { essentialAcr: undefined };
-  const values = Array.isArray(acr.values) ? acr.values : typeof acr.value === 'string' ? [acr.value] : [];
-  const strings = values.filter((value): value is string => typeof value === 'string');
-  if (strings.length > 0 && !strings.some(isKnownAcr)) refuse(target, 'access_denied', 'the essential acr requested cannot be met by this server');
-  return { essentialAcr: strings };
+  const strings = claims.essentialAcr;
+  if (strings && strings.length > 0 && !strings.some((acr) => canMeetAcr(acr, ctx.config.mfa.policy)))
+    refuse(target, 'access_denied', 'the essential acr requested cannot be met by this server');
+  if (claims.sub !== undefined && hintedSub !== undefined && claims.sub !== hintedSub)
+    refuse(target, 'login_required', 'the claims sub value and id_token_hint name different users');
+  const openid = scope.includes('openid');
+  const named = openid && (claims.idToken.length > 0 || claims.userinfo.length > 0);
+  return {
+    essentialAcr: strings,
+    requestedClaims: named ? { idToken: claims.idToken, userinfo: claims.userinfo } : undefined,
+    claimedSub: claims.sub,
+  };
 }

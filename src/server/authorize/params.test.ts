@@ -28,6 +28,8 @@ function checked(overrides: Partial<Checked> = {}): Checked {
     maxAge: undefined,
     hintedSub: undefined,
     essentialAcr: undefined,
+    requestedClaims: undefined,
+    claimedSub: undefined,
     resources: [],
     ...overrides,
   };

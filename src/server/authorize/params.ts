@@ -3,7 +3,7 @@ import type { ClientRecord } from '../../stores/contract.js';
 import type { EndpointInput } from '../http/endpoint.js';
 import { parseForm, readForm, type FormParams } from '../http/form.js';
 import { errorPage } from '../http/pages.js';
-import type { AuthorizationRequest, Prompt, ResponseMode } from './request.js';
+import type { AuthorizationRequest, Prompt, RequestedClaims, ResponseMode } from './request.js';
 
 /**
  * The request's parameters: the query of a GET, the form of a POST (OIDC Core §3.1.2.1). A body that
@@ -33,12 +33,14 @@ export interface Checked {
   redirectUri: string;
   redirectUriGiven: boolean;
   responseMode: ResponseMode;
-  codeChallenge: string;
+  codeChallenge: string | undefined;
   scope: string[];
   prompt: Prompt[];
   maxAge: number | undefined;
   hintedSub: string | undefined;
   essentialAcr: string[] | undefined;
+  requestedClaims: RequestedClaims | undefined;
+  claimedSub: string | undefined;
   resources: string[];
 }
 
@@ -56,13 +58,15 @@ export function buildAuthorizationRequest(c: Checked): { authorization: Authoriz
       scope: c.scope,
       state: params.get('state'),
       nonce: params.get('nonce'),
-      codeChallenge: c.codeChallenge,
+      ...(c.codeChallenge !== undefined ? { codeChallenge: c.codeChallenge } : {}),
       prompt: c.prompt,
       maxAge: c.maxAge,
       loginHint: params.get('login_hint'),
-      hintedSub: c.hintedSub,
+      // OIDC Core §5.5.1: a claims sub value names the user as id_token_hint does (checkClaims: never another).
+      hintedSub: c.hintedSub ?? c.claimedSub,
       acrValues: words(params.get('acr_values')),
       ...(c.essentialAcr !== undefined ? { essentialAcr: c.essentialAcr } : {}),
+      ...(c.requestedClaims !== undefined ? { requestedClaims: c.requestedClaims } : {}),
       uiLocales: words(params.get('ui_locales')),
       ...(c.resources.length > 0 ? { resources: c.resources } : {}),
     },

@@ -16,7 +16,8 @@ export interface AuthorizationRequest {
   scope: string[];
   state?: string;
   nonce?: string;
-  codeChallenge: string;
+  /** The S256 PKCE challenge; absent only under the OAuth 2.1 §7.5.2 exception (`checkPkce`). */
+  codeChallenge?: string;
   prompt: Prompt[];
   maxAge?: number;
   loginHint?: string;
@@ -28,6 +29,11 @@ export interface AuthorizationRequest {
    * §5.5.1.1); `[]` for essential without values; absent when not requested as essential.
    */
   essentialAcr?: string[];
+  /**
+   * The user claims the `claims` parameter asked for by name (OIDC Core §5.5), in an OpenID
+   * request; absent when none. Released once the consent covers them (`consentCovers`).
+   */
+  requestedClaims?: RequestedClaims;
   uiLocales: string[];
   /**
    * The RFC 8707 `resource` values, checked (`checkResources`): the grant is for these, and its
@@ -41,6 +47,19 @@ export interface AuthorizationRequest {
    * consent page to ask the user to compare with the device's (§5.4).
    */
   device?: { id: string; userCodeId: string; userCode: string };
+}
+
+/** Claims asked for one by one (OIDC Core §5.5): for the ID token, and from UserInfo. */
+export interface RequestedClaims {
+  [key: string]: string[];
+  idToken: string[];
+  userinfo: string[];
+}
+
+/** Every claim `request` asks for by name (OIDC Core §5.5), for the ID token or UserInfo: what its consent must cover. */
+export function claimsNamedBy(request: Pick<AuthorizationRequest, 'requestedClaims'>): string[] {
+  const named = request.requestedClaims;
+  return named ? [...new Set([...named.idToken, ...named.userinfo])] : [];
 }
 
 /**

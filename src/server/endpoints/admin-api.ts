@@ -136,6 +136,7 @@ const HANDLERS = {
         requireMfa: body.require_mfa,
         allowedIps: body.allowed_ips,
         exchangeImpersonation: body.token_exchange?.impersonation,
+        allowNonceWithoutPkce: body.allow_nonce_without_pkce,
       },
       ctx.clock.now(),
     );

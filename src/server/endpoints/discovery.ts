@@ -41,7 +41,7 @@ export function serverMetadata(ctx: Pick<Capabilities, 'config' | 'urls'>): Reco
     code_challenge_methods_supported: ['S256'],
     prompt_values_supported: supportedPrompts(ctx),
     claims_supported: SUPPORTED_CLAIMS,
-    claims_parameter_supported: false,
+    claims_parameter_supported: true,
     request_parameter_supported: false,
     request_uri_parameter_supported: false,
     // RFC 9207: every authorization response carries iss.

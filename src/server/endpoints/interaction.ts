@@ -2,6 +2,7 @@ import { sleep } from '../../core/clock.js';
 import { decoyHash, verifyPassword } from '../../core/password.js';
 import { auditEvent } from '../audit/events.js';
 import { recordConsent } from '../consent.js';
+import { claimsNamedBy } from '../authorize/request.js';
 import { finishDeviceInteraction } from '../device/device-interaction.js';
 import { clientAddress, type ServerContext } from '../context.js';
 import { endpoint, type EndpointInput } from '../http/endpoint.js';
@@ -90,7 +91,8 @@ async function answerConsent(c: UserPosted): Promise<Response> {
   // What the consent page showed: the request's scopes, narrowed for this user.
   const scope = scopeForSession(authorization, session);
   // ... at the resources it named (RFC 8707), which limit the consent.
-  const consent = await recordConsent(ctx, session.user.id, client.clientId, scope, authorization.resources);
+  // ... and the claims it named one by one (OIDC Core §5.5), as the page listed them.
+  const consent = await recordConsent(ctx, session.user.id, client.clientId, scope, authorization.resources, claimsNamedBy(authorization));
   await ctx.audit.record(auditEvent('consent.granted', { client_id: client.clientId, sub: session.user.id, scope: scope.join(' ') }));
   const view: InteractionView = { ...c, interaction: next };
   return showNextStep(view, await decide(ctx, { authorization, client, session, progress: next.state, consent }));

@@ -8,7 +8,7 @@ import { readForm } from '../http/form.js';
 import { pipeline } from '../http/pipeline.js';
 import { json, NO_STORE } from '../http/responses.js';
 import { parseScope } from '../scope.js';
-import { activeAccessToken, type AccessTokenClaims } from '../tokens/access-token.js';
+import { findActiveAccessToken, type AccessTokenClaims } from '../tokens/access-token.js';
 
 type BearerErrorCode = 'invalid_request' | 'invalid_token' | 'insufficient_scope';
 
@@ -44,10 +44,10 @@ async function checkAccessToken({
 }: {
   ctx: Pick<ServerContext, 'clock' | 'config' | 'keys' | 'secrets' | 'store'>;
   token: string;
-}): Promise<{ claims: AccessTokenClaims }> {
-  const claims = await activeAccessToken(ctx, token);
-  if (!claims) throw bearerError('invalid_token', 'the access token is invalid, expired or revoked', 401);
-  return { claims };
+}): Promise<{ claims: AccessTokenClaims; namedClaims: string[] }> {
+  const active = await findActiveAccessToken(ctx, token);
+  if (!active) throw bearerError('invalid_token', 'the access token is invalid, expired or revoked', 401);
+  return { claims: active.claims, namedClaims: active.userinfoClaims };
 }
 
 /**
@@ -73,9 +73,12 @@ async function loadTokenUser({ ctx, claims }: { ctx: Pick<ServerContext, 'store'
   return { user };
 }
 
-/** The user's claims for the token's scopes (OIDC Core §5.4), never cached. */
-function answerClaims({ user, scope }: { user: UserRecord; scope: string[] }): Response {
-  return json(userClaims(user, scope), 200, NO_STORE);
+/**
+ * The user's claims for the token's scopes (OIDC Core §5.4), and those its authorization request
+ * asked for by name for UserInfo (§5.5 `claims`, covered by the consent), never cached.
+ */
+function answerClaims({ user, scope, namedClaims }: { user: UserRecord; scope: string[]; namedClaims: string[] }): Response {
+  return json(userClaims(user, scope, namedClaims), 200, NO_STORE);
 }
 
 /** UserInfo (OIDC Core §5.3), GET and POST. */

@@ -20,6 +20,24 @@ function pkceMatches(verifier: string, challenge: string): boolean {
 }
 
 /**
+ * The code's PKCE binding (RFC 7636 §4.6). A code issued with a challenge needs its verifier, also
+ * for a client allowed to go without PKCE (RFC 9700 §4.8.2, PKCE downgrade: the challenge was
+ * there, so the verifier must be). A code issued without one (OAuth 2.1 §7.5.2) must come without a
+ * verifier: OAuth 2.1 §4.1.3, RFC 9700 §4.8.2 ("MUST ensure that if there was no code_challenge in
+ * the authorization request, a request to the token endpoint containing a code_verifier is rejected").
+ */
+function checkCodeVerifier(verifier: string | undefined, challenge: string | undefined): void {
+  if (challenge === undefined) {
+    if (verifier !== undefined) throw new OAuthError('invalid_grant', 'code_verifier was sent for a code issued without a code_challenge');
+    return;
+  }
+  if (verifier === undefined) throw new OAuthError('invalid_grant', 'code_verifier is required: the code was issued with a code_challenge');
+  if (!CODE_VERIFIER.test(verifier) || !pkceMatches(verifier, challenge)) {
+    throw new OAuthError('invalid_grant', 'code_verifier does not match the code_challenge (PKCE)');
+  }
+}
+
+/**
  * The authorization code grant (RFC 6749 §4.1.3, OIDC Core §3.1.3). The code is single-use and
  * bound to the client, the redirect URI and the PKCE challenge. Everything is checked before the
  * code is consumed, so a bad request does not burn it; a second use revokes every token issued
@@ -35,7 +53,8 @@ export async function authorizationCodeGrant(
   const code = params.get('code');
   if (code === undefined) throw new OAuthError('invalid_request', 'code is required');
   const verifier = params.get('code_verifier');
-  if (verifier === undefined) throw new OAuthError('invalid_request', 'code_verifier is required (PKCE)');
+  // A client without the OAuth 2.1 §7.5.2 exception never has a code without a challenge.
+  if (verifier === undefined && client.allowNonceWithoutPkce !== true) throw new OAuthError('invalid_request', 'code_verifier is required (PKCE)');
 
   const { store } = ctx;
   const id = codeId(ctx, code);
@@ -52,9 +71,7 @@ export async function authorizationCodeGrant(
   if ((state.redirectUriGiven || redirectUri !== undefined) && redirectUri !== state.redirectUri) {
     throw new OAuthError('invalid_grant', 'redirect_uri does not match the one in the authorization request');
   }
-  if (!CODE_VERIFIER.test(verifier) || !pkceMatches(verifier, state.codeChallenge)) {
-    throw new OAuthError('invalid_grant', 'code_verifier does not match the code_challenge (PKCE)');
-  }
+  checkCodeVerifier(verifier, state.codeChallenge);
   const audience = await resolveAudience(ctx, client, { requested: params.getAll('resource'), granted: state.resources, scope: state.scope });
   const user = await activeConsentUser(ctx, state.consentId, state.sub, state.familyIssuedAt);
 
@@ -80,6 +97,7 @@ export async function authorizationCodeGrant(
     ...(state.nonce !== null ? { nonce: state.nonce } : {}),
     refresh: withRefresh ? { issue: state.scope } : undefined,
     grantedResources: state.resources,
+    namedClaims: { idTokenClaims: state.idTokenClaims, userinfoClaims: state.userinfoClaims },
   });
   return { tokens: response, subject: user.id };
 }

@@ -53,6 +53,7 @@ export async function refreshTokenGrant(
     audience,
     authentication: { authTime: state.authTime, amr: state.amr, acr: state.acr, sid: state.sid },
     grantedResources: state.resources,
+    namedClaims: { idTokenClaims: state.idTokenClaims, userinfoClaims: state.userinfoClaims },
   };
 
   const consumed = record.consumedAt === null ? await store.artifacts.consume(REFRESH_TOKEN, id, ctx.clock.now()) : undefined;

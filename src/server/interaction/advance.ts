@@ -5,10 +5,11 @@ import type { ServerContext } from '../context.js';
 import { errorPage } from '../http/pages.js';
 import { redirect } from '../http/responses.js';
 import { startTotpEnrolment, totpSecretOf, usableFactors, remainingRecoveryCodes } from '../mfa/factors.js';
-import { acrForRequest } from '../mfa/policy.js';
+import { acrForRequest, meetsEssentialAcr } from '../mfa/policy.js';
 import type { Session } from '../session/sessions.js';
 import { issueAuthorizationCode } from '../tokens/authorization-code.js';
 import { newFamilyId } from '../tokens/token-family.js';
+import { namedClaimsState } from '../tokens/user-tokens.js';
 import type { AuthorizationRequest } from '../authorize/request.js';
 import { builtInLanding } from './account-client.js';
 import { authorizationResponse, targetOf } from './authorization-response.js';
@@ -122,7 +123,7 @@ export async function wrongUserResponse(
   return authorizationResponse(
     ctx,
     targetOf(interaction.state.request),
-    { error: 'login_required', error_description: 'the signed-in user is not the one the id_token_hint names' },
+    { error: 'login_required', error_description: 'the signed-in user is not the one the request names' },
     setCookies,
   );
 }
@@ -140,12 +141,17 @@ export async function issueCode(
   setCookies: string[] = [],
 ): Promise<Response> {
   const consent = decision.consent!;
+  // OIDC Core §5.5.1.1: an essential acr the sign-in did not meet is a failed authentication (the
+  // decision demands the second factor it needs, so this holds only if the policy changed meanwhile).
+  if (!meetsEssentialAcr(session.state.acr, request.essentialAcr)) {
+    return authorizationResponse(ctx, targetOf(request), { error: 'access_denied', error_description: 'the essential acr requested was not met' }, setCookies);
+  }
   const code = await issueAuthorizationCode(ctx, newFamilyId(), {
     consentId: consent.id,
     clientId: client.clientId,
     redirectUri: request.redirectUri,
     redirectUriGiven: request.redirectUriGiven,
-    codeChallenge: request.codeChallenge,
+    ...(request.codeChallenge !== undefined ? { codeChallenge: request.codeChallenge } : {}),
     scope: [...decision.scope],
     nonce: request.nonce ?? null,
     sub: session.user.id,
@@ -154,6 +160,7 @@ export async function issueCode(
     acr: acrForRequest(session.state.acr, request.essentialAcr),
     sid: session.state.sid,
     ...(request.resources && request.resources.length > 0 ? { resources: request.resources } : {}),
+    ...namedClaimsState(request.requestedClaims),
   });
   return authorizationResponse(ctx, targetOf(request), { code }, setCookies);
 }

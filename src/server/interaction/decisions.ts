@@ -2,7 +2,7 @@ import type { ClientRecord, ConsentRecord } from '../../stores/contract.js';
 import { consentCovers, findConsent } from '../consent.js';
 import type { ServerContext } from '../context.js';
 import type { Session } from '../session/sessions.js';
-import type { AuthorizationRequest } from '../authorize/request.js';
+import { claimsNamedBy, type AuthorizationRequest } from '../authorize/request.js';
 import { grantableScope } from '../admin-api/admin-scopes.js';
 import { mfaRequirement, type MfaRequirement } from '../mfa/policy.js';
 import { isBuiltInClient } from './account-client.js';
@@ -25,7 +25,8 @@ export type PendingStep = 'login' | 'mfa' | 'mfa_enroll' | 'verify_email' | 'sel
  *   in this interaction: an existing session (perhaps a stolen cookie) must sign in again first;
  * - verify the email address when `accounts.requireVerifiedEmail` asks for one and the signed-in
  *   user's is not (after both factors, before consent: the application never sees the user first);
- * - consent when the user's remembered consent does not cover the scopes, or `prompt=consent`.
+ * - consent when the user's remembered consent does not cover the scopes (and the claims asked for
+ *   by name, OIDC Core §5.5), or `prompt=consent`.
  */
 export function nextStep(
   request: AuthorizationRequest,
@@ -53,7 +54,7 @@ export function nextStep(
   if (mfa.required && !session.state.amr.includes('mfa') && !earnedBy(progress.mfa, sub)) return mfa.enrolled ? 'mfa' : 'login';
   if (requireVerifiedEmail && !session.user.emailVerified) return 'verify_email';
   if (request.prompt.includes('consent') && !earnedBy(progress.consented, sub)) return 'consent';
-  if (!consentCovers(consent, request.scope, request.resources)) return 'consent';
+  if (!consentCovers(consent, request.scope, request.resources, claimsNamedBy(request))) return 'consent';
   return undefined;
 }
 

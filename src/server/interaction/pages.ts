@@ -31,6 +31,8 @@ import { redirect } from '../http/responses.js';
 import { csrfToken } from '../session/browser.js';
 import type { Upstream } from '../upstream/upstreams.js';
 import type { Interaction } from './interactions.js';
+import { claimsBeyondScope } from '../claims.js';
+import { claimsNamedBy } from '../authorize/request.js';
 import { pathTo, urlTo, type RouteName } from '../routes.js';
 
 /**
@@ -178,6 +180,8 @@ function unverifiedOf(client: ClientRecord, redirectUri: string): Pick<ConsentPa
 export function consentPage(page: PageContext, user: UserRecord, scopes: readonly string[]): Response {
   const { ctx, interaction, client } = page;
   const request = interaction.state.request;
+  // OIDC Core §5.5: claims asked for one by one that the scopes do not release are named too.
+  const claims = claimsBeyondScope(claimsNamedBy(request), scopes);
   return htmlResponse(
     ctx,
     (nonce) =>
@@ -191,6 +195,7 @@ export function consentPage(page: PageContext, user: UserRecord, scopes: readonl
         account: accountOf(user),
         scopes: [...scopes],
         ...(request.resources ? { resources: request.resources } : {}),
+        ...(claims.length > 0 ? { claims } : {}),
         ...unverifiedOf(client, request.redirectUri),
         ...(request.device ? { device: { userCode: request.device.userCode } } : {}),
       }),

@@ -15,8 +15,16 @@ export const ACR_PAPE_MULTI_FACTOR = 'http://schemas.openid.net/pape/policies/20
 const MULTI_FACTOR_ACRS = new Set([ACR_MULTI_FACTOR, ACR_PAPE_MULTI_FACTOR]);
 
 /** Whether this server can meet `acr` at all (`1`, `2` and the PAPE multi-factor URI). */
-export function isKnownAcr(acr: string): boolean {
+function isKnownAcr(acr: string): boolean {
   return acr === ACR_SINGLE_FACTOR || MULTI_FACTOR_ACRS.has(acr);
+}
+
+/**
+ * Whether this server, under its MFA policy, can meet `acr`: a known value, and a multi-factor one
+ * only while second factors are on (`mfa.policy` not `off`).
+ */
+export function canMeetAcr(acr: string, policy: 'off' | 'optional' | 'required'): boolean {
+  return isKnownAcr(acr) && (policy !== 'off' || acr === ACR_SINGLE_FACTOR);
 }
 
 /**
@@ -70,12 +78,25 @@ export function acrFor(amr: readonly string[]): string {
 }
 
 /**
+ * Whether the sign-in's `acr` (`achieved`) meets an essential `acr` request (OIDC Core §5.5.1.1):
+ * no values asked, or one of them met (a multi-factor sign-in meets `1` too).
+ */
+export function meetsEssentialAcr(achieved: string, essential: readonly string[] | undefined): boolean {
+  return !essential || essential.length === 0 || essential.some((value) => metBy(achieved, value));
+}
+
+/** Whether a sign-in of `achieved` meets the requested `acr` value. */
+function metBy(achieved: string, value: string): boolean {
+  return value === ACR_SINGLE_FACTOR || (achieved === ACR_MULTI_FACTOR && MULTI_FACTOR_ACRS.has(value));
+}
+
+/**
  * The `acr` of the ID token: what the sign-in achieved (`1` or `2`), or, when the request asked for
  * an essential `acr` with values, the first of those values the sign-in meets (OIDC Core §5.5.1.1:
  * the returned value MUST be one of them; a multi-factor sign-in meets `1` too).
  */
 export function acrForRequest(achieved: string, essential: readonly string[] | undefined): string {
   if (!essential || essential.length === 0) return achieved;
-  const met = essential.find((value) => value === ACR_SINGLE_FACTOR || (achieved === ACR_MULTI_FACTOR && MULTI_FACTOR_ACRS.has(value)));
+  const met = essential.find((value) => metBy(achieved, value));
   return met ?? achieved;
 }

@@ -46,6 +46,8 @@ export interface IssueAccessTokenInput {
    * it was exchanged for. The configured lifetime applies when it ends sooner.
    */
   notAfter?: number | undefined;
+  /** Claims asked for by name for UserInfo (OIDC Core §5.5 `claims`), kept in the token's record (never in the token). */
+  userinfoClaims?: readonly string[] | undefined;
 }
 
 /** What the store keeps per access token (by `jti`) until it expires. */
@@ -60,6 +62,8 @@ export interface AccessTokenRecord {
    * no signature verification. Absent in records written before it existed (verified by signature).
    */
   tokenHash?: string;
+  /** Claims UserInfo releases by name beyond the scopes (OIDC Core §5.5 `claims`), space-separated; absent when none. */
+  userinfoClaims?: string;
 }
 
 export interface IssuedAccessToken {
@@ -112,6 +116,7 @@ export async function issueAccessToken(
       consentId: input.consentId,
       ...(input.familyIssuedAt !== undefined ? { familyIssuedAt: input.familyIssuedAt } : {}),
       tokenHash: ctx.secrets.hash(token, ACCESS_TOKEN_PURPOSE),
+      ...(input.userinfoClaims && input.userinfoClaims.length > 0 ? { userinfoClaims: input.userinfoClaims.join(' ') } : {}),
     } satisfies AccessTokenRecord,
     ownerId: input.familyId,
     expiresAt: claims.exp * 1000,
@@ -173,6 +178,8 @@ export interface ActiveAccessToken {
   /** The consent it rests on; `null` for client credentials. */
   consentId: string | null;
   familyIssuedAt: number | undefined;
+  /** Claims UserInfo releases by name beyond the token's scopes (OIDC Core §5.5 `claims`). */
+  userinfoClaims: string[];
 }
 
 /**
@@ -187,7 +194,7 @@ export async function findActiveAccessToken(
   if (!unverified || !ctx.keys.publicKey(unverified.kid)) return undefined;
   const record = await ctx.store.artifacts.get<AccessTokenRecord>(ACCESS_TOKEN_RECORD, unverified.claims.jti);
   if (!record) return undefined;
-  const { consentId, familyIssuedAt, tokenHash } = record.value;
+  const { consentId, familyIssuedAt, tokenHash, userinfoClaims } = record.value;
   let claims: AccessTokenClaims | undefined;
   if (tokenHash === undefined) {
     claims = await verifyAccessToken(ctx, token);
@@ -198,7 +205,7 @@ export async function findActiveAccessToken(
   }
   if (claims?.jti !== record.id) return undefined;
   if (consentId !== null && !(await isConsentActive(ctx, consentId, familyIssuedAt))) return undefined;
-  return { claims, familyId: record.ownerId, consentId, familyIssuedAt };
+  return { claims, familyId: record.ownerId, consentId, familyIssuedAt, userinfoClaims: userinfoClaims?.split(' ') ?? [] };
 }
 
 /**

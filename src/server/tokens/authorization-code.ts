@@ -17,7 +17,11 @@ export interface AuthorizationCodeState {
   clientId: string;
   redirectUri: string;
   redirectUriGiven: boolean;
-  codeChallenge: string;
+  /**
+   * The PKCE challenge; absent for a code of a request without one (OAuth 2.1 §7.5.2), which the
+   * token request must then redeem without a verifier.
+   */
+  codeChallenge?: string;
   scope: string[];
   nonce: string | null;
   sub: string;
@@ -29,6 +33,10 @@ export interface AuthorizationCodeState {
   consentId: string;
   /** The resources of the authorization request (RFC 8707 §2.1); absent when it named none. */
   resources?: string[];
+  /** Claims asked for by name (OIDC Core §5.5 `claims`) for the ID token; absent when none. */
+  idTokenClaims?: string[];
+  /** Claims asked for by name for UserInfo; absent when none. */
+  userinfoClaims?: string[];
   /**
    * When the token family this code opens began, in milliseconds (set by
    * {@link issueAuthorizationCode}; absent in codes stored before it was recorded). Every token of

@@ -13,6 +13,8 @@ export interface IdTokenInput {
   amr: string[];
   acr: string;
   sid: string;
+  /** Claims the request asked for by name for the ID token (OIDC Core §5.5), covered by the consent. */
+  namedClaims?: readonly string[];
   nonce?: string;
   /** The access token issued alongside, for `at_hash` (OIDC Core §3.1.3.6). */
   accessToken?: string;
@@ -32,7 +34,7 @@ export async function issueIdToken(ctx: Pick<ServerContext, 'clock' | 'config' |
   const now = Math.floor(ctx.clock.now() / 1000);
   const signer = ctx.keys.signingKey(input.client.idTokenSignedResponseAlg);
   const claims = {
-    ...userClaims(input.user, input.scope),
+    ...userClaims(input.user, input.scope, input.namedClaims),
     iss: ctx.config.issuer,
     sub: input.user.id,
     aud: input.client.clientId,

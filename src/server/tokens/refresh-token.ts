@@ -20,6 +20,10 @@ export interface RefreshTokenState {
   consentId: string;
   /** The resources of the grant (RFC 8707 §2.2: a refresh may name only those); absent when none. */
   resources?: string[];
+  /** Claims asked for by name (OIDC Core §5.5 `claims`) for the ID token, kept across rotations; absent when none. */
+  idTokenClaims?: string[];
+  /** Claims asked for by name for UserInfo, kept across rotations; absent when none. */
+  userinfoClaims?: string[];
   /**
    * When its token family began (the code's `familyIssuedAt`), in milliseconds, kept across
    * rotations; absent in tokens stored before it was recorded (then counted as 0).

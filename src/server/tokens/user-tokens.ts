@@ -33,6 +33,25 @@ export interface UserTokensInput {
   refresh: { issue: string[] } | { reuse: string } | undefined;
   /** The resources the grant is for (RFC 8707), kept in a refresh token issued. */
   grantedResources?: readonly string[] | undefined;
+  /**
+   * The claims the authorization request asked for by name (OIDC Core §5.5 `claims`), covered by
+   * the consent: released in the ID token and by UserInfo, kept in a refresh token issued.
+   */
+  namedClaims?: NamedClaims | undefined;
+}
+
+/** Claims asked for by name, as codes and refresh tokens keep them (`namedClaimsState`). */
+export interface NamedClaims {
+  idTokenClaims?: string[] | undefined;
+  userinfoClaims?: string[] | undefined;
+}
+
+/** The {@link NamedClaims} of a `claims` request, for a code's state: only the members asked for. */
+export function namedClaimsState(requested: { idToken: string[]; userinfo: string[] } | undefined): { idTokenClaims?: string[]; userinfoClaims?: string[] } {
+  return {
+    ...(requested && requested.idToken.length > 0 ? { idTokenClaims: requested.idToken } : {}),
+    ...(requested && requested.userinfo.length > 0 ? { userinfoClaims: requested.userinfo } : {}),
+  };
 }
 
 /**
@@ -54,6 +73,7 @@ export async function issueUserTokens(
     familyId,
     consentId,
     familyIssuedAt,
+    userinfoClaims: input.namedClaims?.userinfoClaims,
   });
   let refreshToken: string | undefined;
   if (input.refresh && 'issue' in input.refresh) {
@@ -65,6 +85,7 @@ export async function issueUserTokens(
       ...(input.grantedResources && input.grantedResources.length > 0 ? { resources: [...input.grantedResources] } : {}),
       ...authentication,
       ...(familyIssuedAt !== undefined ? { familyIssuedAt } : {}),
+      ...namedClaimsState({ idToken: input.namedClaims?.idTokenClaims ?? [], userinfo: input.namedClaims?.userinfoClaims ?? [] }),
     };
     refreshToken = await issueRefreshToken(ctx, familyId, state);
   } else if (input.refresh) {
@@ -79,6 +100,7 @@ export async function issueUserTokens(
         amr: authentication.amr,
         acr: authentication.acr,
         sid: authentication.sid,
+        namedClaims: input.namedClaims?.idTokenClaims ?? [],
         ...(input.nonce !== undefined ? { nonce: input.nonce } : {}),
         accessToken: access.token,
       })
