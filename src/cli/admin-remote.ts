@@ -123,6 +123,7 @@ function clientBody(input: NewClientInput): Record<string, unknown> {
     require_mfa: input.requireMfa,
     allowed_ips: input.allowedIps,
     token_exchange: input.exchangeImpersonation ? { impersonation: true } : undefined,
+    dpop_bound_access_tokens: input.dpopBoundAccessTokens,
   });
 }
 

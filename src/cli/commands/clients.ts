@@ -22,7 +22,8 @@ const CLIENTS_ADD_USAGE = `Usage:
                         [--grant TYPE]... [--scope "a b c"] [--resource URI]...
                         [--auth-method METHOD] [--id-token-alg ES256|RS256] [--resource-server]
                         [--serves URI]... [--logo-uri URL] [--client-uri URL] [--require-mfa]
-                        [--allowed-ip CIDR]... [--exchange-impersonation] [--json]
+                        [--allowed-ip CIDR]... [--exchange-impersonation]
+                        [--dpop-bound-access-tokens] [--json]
   --grant TYPE          authorization_code (users sign in; needs --redirect-uri), refresh_token,
                         client_credentials (a service acting for itself),
                         urn:ietf:params:oauth:grant-type:device_code (users sign in a device
@@ -53,6 +54,9 @@ const CLIENTS_ADD_USAGE = `Usage:
   --exchange-impersonation
                         token exchange without an actor token issues tokens without \`act\`
                         (impersonation). Default: the client is recorded as the actor.
+  --dpop-bound-access-tokens
+                        it must prove possession of a key (DPoP, RFC 9449) at the token
+                        endpoint: every token it gets is bound to that key.
 The client secret (for every method but none) is printed once.`;
 
 const OPTIONS = {
@@ -71,6 +75,7 @@ const OPTIONS = {
   'require-mfa': { type: 'boolean', default: false },
   'allowed-ip': { type: 'string', multiple: true },
   'exchange-impersonation': { type: 'boolean', default: false },
+  'dpop-bound-access-tokens': { type: 'boolean', default: false },
   ...REMOTE_OPTIONS,
 } as const;
 
@@ -111,6 +116,7 @@ export async function clientsCommand(args: string[], io: CliIo, warn: (message: 
           requireMfa: values['require-mfa'],
           allowedIps: values['allowed-ip'],
           exchangeImpersonation: values['exchange-impersonation'],
+          dpopBoundAccessTokens: values['dpop-bound-access-tokens'],
         });
         printRecord(io, values.json, client);
         // Nothing said how it will be used: say what was assumed, and how to get the other kind.

@@ -50,6 +50,7 @@ export const clientCreateSchema = z
     require_mfa: z.boolean().optional(),
     allowed_ips: z.array(text(100)).max(MAX_LIST).optional(),
     token_exchange: tokenExchangePolicy.optional(),
+    dpop_bound_access_tokens: z.boolean().optional().describe('RFC 9449 §5.2: the client must use DPoP at the token endpoint'),
   })
   .describe('A client to register');
 
@@ -83,6 +84,7 @@ export const clientSchema = z
     require_mfa: z.boolean().optional(),
     allowed_ips: z.array(z.string()).optional(),
     token_exchange: tokenExchangePolicy.optional(),
+    dpop_bound_access_tokens: z.boolean().optional(),
     registration: z
       .object({ via: z.enum(['open', 'initial-access-token']), initial_access_token: z.string().nullable() })
       .optional()

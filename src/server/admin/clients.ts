@@ -64,6 +64,8 @@ export interface NewClientInput {
   allowedIps?: string[];
   /** Token exchange (RFC 8693): without an actor token, get tokens without `act` (impersonation). */
   exchangeImpersonation?: boolean;
+  /** RFC 9449 §5.2: the client must present a DPoP proof at the token endpoint. */
+  dpopBoundAccessTokens?: boolean;
 }
 
 /** Default scopes of a client that signs users in (in a browser, or on a device): the OpenID scopes (offline_access with refresh tokens). */
@@ -160,6 +162,7 @@ export async function registerClient(store: Store, secretKeys: SecretKeys, input
     isResourceServer: input.isResourceServer ?? false,
     servedResources,
     extra,
+    ...(input.dpopBoundAccessTokens ? { dpopBoundAccessTokens: true } : {}),
     createdAt: now,
     updatedAt: now,
   };
@@ -276,6 +279,7 @@ export function describeClient(client: ClientRecord): Record<string, unknown> {
     resources: client.resources,
     is_resource_server: client.isResourceServer,
     served_resources: client.servedResources,
+    ...(client.dpopBoundAccessTokens === true ? { dpop_bound_access_tokens: true } : {}),
     ...client.extra,
     // A client that registered itself (RFC 7591): how; never the hash of its registration access token.
     ...(client.registration ? { registration: { via: client.registration.via, initial_access_token: client.registration.initialAccessTokenId } } : {}),

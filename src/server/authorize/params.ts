@@ -40,6 +40,7 @@ export interface Checked {
   hintedSub: string | undefined;
   essentialAcr: string[] | undefined;
   resources: string[];
+  dpopJkt?: string | undefined;
 }
 
 const words = (value: string | undefined): string[] => (value ?? '').split(' ').filter(Boolean);
@@ -65,6 +66,7 @@ export function buildAuthorizationRequest(c: Checked): { authorization: Authoriz
       ...(c.essentialAcr !== undefined ? { essentialAcr: c.essentialAcr } : {}),
       uiLocales: words(params.get('ui_locales')),
       ...(c.resources.length > 0 ? { resources: c.resources } : {}),
+      ...(c.dpopJkt !== undefined ? { dpopJkt: c.dpopJkt } : {}),
     },
   };
 }

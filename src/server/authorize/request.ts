@@ -41,6 +41,8 @@ export interface AuthorizationRequest {
    * consent page to ask the user to compare with the device's (§5.4).
    */
   device?: { id: string; userCodeId: string; userCode: string };
+  /** RFC 9449 §10 `dpop_jkt`: the code is redeemed only with a DPoP proof of this key. */
+  dpopJkt?: string;
 }
 
 /**

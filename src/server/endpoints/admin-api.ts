@@ -136,6 +136,7 @@ const HANDLERS = {
         requireMfa: body.require_mfa,
         allowedIps: body.allowed_ips,
         exchangeImpersonation: body.token_exchange?.impersonation,
+        dpopBoundAccessTokens: body.dpop_bound_access_tokens,
       },
       ctx.clock.now(),
     );

@@ -154,6 +154,7 @@ export async function issueCode(
     acr: acrForRequest(session.state.acr, request.essentialAcr),
     sid: session.state.sid,
     ...(request.resources && request.resources.length > 0 ? { resources: request.resources } : {}),
+    ...(request.dpopJkt !== undefined ? { dpopJkt: request.dpopJkt } : {}),
   });
   return authorizationResponse(ctx, targetOf(request), { code }, setCookies);
 }

@@ -33,6 +33,10 @@ export interface UserTokensInput {
   refresh: { issue: string[] } | { reuse: string } | undefined;
   /** The resources the grant is for (RFC 8707), kept in a refresh token issued. */
   grantedResources?: readonly string[] | undefined;
+  /** The DPoP key of the request (RFC 9449 §6.1): the access token is bound to it. */
+  jkt?: string | undefined;
+  /** The DPoP key a new refresh token is bound to (§5: public clients only). */
+  refreshJkt?: string | undefined;
 }
 
 /**
@@ -54,6 +58,7 @@ export async function issueUserTokens(
     familyId,
     consentId,
     familyIssuedAt,
+    jkt: input.jkt,
   });
   let refreshToken: string | undefined;
   if (input.refresh && 'issue' in input.refresh) {
@@ -65,6 +70,7 @@ export async function issueUserTokens(
       ...(input.grantedResources && input.grantedResources.length > 0 ? { resources: [...input.grantedResources] } : {}),
       ...authentication,
       ...(familyIssuedAt !== undefined ? { familyIssuedAt } : {}),
+      ...(input.refreshJkt !== undefined ? { jkt: input.refreshJkt } : {}),
     };
     refreshToken = await issueRefreshToken(ctx, familyId, state);
   } else if (input.refresh) {
@@ -89,7 +95,7 @@ export async function issueUserTokens(
     refreshToken,
     response: {
       access_token: access.token,
-      token_type: 'Bearer',
+      token_type: access.tokenType,
       expires_in: access.expiresIn,
       scope: scope.join(' '),
       ...(refreshToken !== undefined ? { refresh_token: refreshToken } : {}),
@@ -112,6 +118,16 @@ export async function activeConsentUser(
   const user = await ctx.store.users.get(sub);
   if (!user || user.disabled) throw new OAuthError('invalid_grant', 'the user can no longer sign in');
   return user;
+}
+
+/**
+ * The key a new refresh token is bound to (RFC 9449 §5): a public client's is bound to the key of
+ * the proof it presented (or stays bound to the one it was); a confidential client's is not, since
+ * it authenticates at each refresh, while each new access token binds to the proof of that request.
+ */
+export function refreshTokenKey(client: ClientRecord, requestJkt: string | undefined, boundJkt?: string): string | undefined {
+  if (client.tokenEndpointAuthMethod !== 'none') return undefined;
+  return boundJkt ?? requestJkt;
 }
 
 /** Whether the grant may get a refresh token: the client is registered for the refresh_token grant and `offline_access` was granted, or the request is plain OAuth (no `openid`). */
