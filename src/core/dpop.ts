@@ -135,7 +135,7 @@ export async function verifyDpopProof(proof: string, options: VerifyDpopProofOpt
   }
   if (header.typ !== 'dpop+jwt') throw invalid('the DPoP proof must have typ dpop+jwt');
   if (typeof header.alg !== 'string' || !DPOP_ALGORITHMS.includes(header.alg)) throw invalid('the DPoP proof algorithm is not supported');
-  const jwk = header.jwk as JWK | undefined;
+  const jwk: unknown = header.jwk;
   if (typeof jwk !== 'object' || jwk === null) throw invalid('the DPoP proof must carry its public key in jwk');
   // §4.3 point 7: never a private key. jose would import an RSA/EC/OKP key with `d` as private and
   // refuse it too; checking the members refuses it before any key import.
@@ -167,7 +167,7 @@ export async function verifyDpopProof(proof: string, options: VerifyDpopProofOpt
       throw new DpopProofError('use_dpop_nonce', 'the DPoP proof needs the current server nonce');
     }
   }
-  const jkt = await calculateJwkThumbprint(jwk, 'sha256');
+  const jkt = await calculateJwkThumbprint(jwk as JWK, 'sha256');
   // Keyed by key and jti: another key's proofs cannot use up this key's jtis.
   const key = createHash('sha256').update(`${jkt}\0${jti}`).digest('base64url');
   if (!(await options.replay.spend(key, (iat + maxAge + 2 * DPOP_CLOCK_LEEWAY) * 1000))) throw invalid('the DPoP proof was already used');
