@@ -5,7 +5,7 @@
  * spent `jti`s are kept, and whether a server nonce is required.
  */
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
-import { calculateJwkThumbprint, decodeProtectedHeader, EmbeddedJWK, errors as joseErrors, jwtVerify, type JWK } from 'jose';
+import { calculateJwkThumbprint, decodeProtectedHeader, EmbeddedJWK, errors as joseErrors, jwtVerify } from 'jose';
 import { assertErrorDescription } from './errors.js';
 
 /**
@@ -167,7 +167,7 @@ export async function verifyDpopProof(proof: string, options: VerifyDpopProofOpt
       throw new DpopProofError('use_dpop_nonce', 'the DPoP proof needs the current server nonce');
     }
   }
-  const jkt = await calculateJwkThumbprint(jwk as JWK, 'sha256');
+  const jkt = await calculateJwkThumbprint(jwk, 'sha256');
   // Keyed by key and jti: another key's proofs cannot use up this key's jtis.
   const key = createHash('sha256').update(`${jkt}\0${jti}`).digest('base64url');
   if (!(await options.replay.spend(key, (iat + maxAge + 2 * DPOP_CLOCK_LEEWAY) * 1000))) throw invalid('the DPoP proof was already used');
