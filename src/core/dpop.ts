@@ -225,7 +225,13 @@ export function createMemoryDpopReplayCache(options: { now?: () => number; maxEn
  * The `WWW-Authenticate: DPoP` challenge (RFC 9449 §7.1): `algs` always, `error` and its
  * description when there is one. Quoted values never hold `"` or `\`.
  */
-export function dpopChallenge(parts: { realm?: string | undefined; error?: string | undefined; description?: string | undefined; algs?: readonly string[] }): string {
+export function dpopChallenge(parts: {
+  realm?: string | undefined;
+  error?: string | undefined;
+  description?: string | undefined;
+  scope?: readonly string[] | undefined;
+  algs?: readonly string[];
+}): string {
   const quote = (value: string) => value.replace(/["\\]/g, '');
   const params: string[] = [];
   if (parts.realm !== undefined) params.push(`realm="${quote(parts.realm)}"`);
@@ -233,6 +239,7 @@ export function dpopChallenge(parts: { realm?: string | undefined; error?: strin
     params.push(`error="${quote(parts.error)}"`);
     if (parts.description !== undefined) params.push(`error_description="${quote(parts.description)}"`);
   }
+  if (parts.scope) params.push(`scope="${quote(parts.scope.join(' '))}"`);
   params.push(`algs="${(parts.algs ?? DPOP_ALGORITHMS).join(' ')}"`);
   return `DPoP ${params.join(', ')}`;
 }

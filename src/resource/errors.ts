@@ -2,9 +2,13 @@ import { bearerChallenge } from '../core/bearer-challenge.js';
 import { dpopChallenge } from '../core/dpop.js';
 import { assertErrorDescription, OAuthError } from '../core/errors.js';
 
-/** Which schemes a guard's challenges offer (RFC 9449 §7.1): Bearer unless DPoP is required, DPoP always. */
+/**
+ * Which schemes a guard's challenges offer (RFC 9449 §7.1): Bearer unless DPoP is required; DPoP
+ * when the guard is configured for it (`dpop`), and in any case for an error about DPoP.
+ */
 export interface ChallengeSchemes {
   bearer: boolean;
+  dpop: boolean;
   /** `algs` of the DPoP challenge. */
   dpopAlgorithms: readonly string[];
 }
@@ -23,12 +27,14 @@ export class BearerTokenError extends Error {
   readonly scope: string[] | undefined;
   readonly scheme: 'Bearer' | 'DPoP';
   readonly dpopNonce: string | undefined;
+  /** Offer the DPoP scheme in the challenge whatever the guard's settings (a bound token sent as Bearer). */
+  readonly offerDpop: boolean;
 
   constructor(
     error: BearerTokenError['error'],
     description: string,
     scope?: string[],
-    options: { scheme?: 'Bearer' | 'DPoP'; dpopNonce?: string | undefined } = {},
+    options: { scheme?: 'Bearer' | 'DPoP'; dpopNonce?: string | undefined; offerDpop?: boolean } = {},
   ) {
     // Refused at construction, as OAuthError does: the text goes into a header and a JSON body.
     assertErrorDescription(description);
@@ -39,6 +45,7 @@ export class BearerTokenError extends Error {
     this.scope = scope;
     this.scheme = options.scheme ?? 'Bearer';
     this.dpopNonce = options.dpopNonce;
+    this.offerDpop = options.offerDpop ?? false;
   }
 
   /**
@@ -54,13 +61,16 @@ export class BearerTokenError extends Error {
       ...(bearerError ? { error, description: this.message, scope: this.scope } : {}),
       resourceMetadata,
     });
-    if (!schemes) return bearer;
-    const dpop = dpopChallenge({
-      realm,
-      ...(bearerError || this.error === undefined ? {} : { error: this.error, description: this.message }),
-      algs: schemes.dpopAlgorithms,
-    });
-    return schemes.bearer || bearerError ? `${bearer}, ${dpop}` : dpop;
+    if (!bearerError || this.offerDpop || schemes?.dpop === true) {
+      const dpop = dpopChallenge({
+        realm,
+        ...(bearerError || this.error === undefined ? {} : { error: this.error, description: this.message, scope: this.scope }),
+        ...(schemes ? { algs: schemes.dpopAlgorithms } : {}),
+      });
+      // DPoP required: Bearer is offered only to say what was wrong with a request that used it.
+      return schemes?.bearer === false && !(bearerError && this.error !== undefined) ? dpop : `${bearer}, ${dpop}`;
+    }
+    return bearer;
   }
 
   /** The error as a Response: the challenge header (and `DPoP-Nonce`) and, except for a bare 401, a JSON body. */

@@ -274,7 +274,7 @@ export function createResourceGuard(options: ResourceGuardOptions): ResourceGuar
   };
 
   const dpopOptions = options.dpop ?? {};
-  const schemes: ChallengeSchemes = { bearer: dpopOptions.required !== true, dpopAlgorithms: DPOP_ALGORITHMS };
+  const schemes: ChallengeSchemes = { bearer: dpopOptions.required !== true, dpop: options.dpop !== undefined, dpopAlgorithms: DPOP_ALGORITHMS };
   const replayCache = dpopOptions.replayCache ?? createMemoryDpopReplayCache({ now });
   const nonces = dpopOptions.nonceSecret === undefined ? undefined : createDpopNonces({ secret: dpopOptions.nonceSecret, now });
   const dpopError = (error: BearerTokenError['error'], description: string) => new BearerTokenError(error, description, undefined, { scheme: 'DPoP' });
@@ -289,7 +289,9 @@ export function createResourceGuard(options: ResourceGuardOptions): ResourceGuar
     const cnf = claims.cnf as { jkt?: unknown } | undefined;
     const jkt = typeof cnf?.jkt === 'string' ? cnf.jkt : undefined;
     if (scheme === 'Bearer') {
-      if (jkt !== undefined) throw new BearerTokenError('invalid_token', 'a DPoP-bound access token must be sent with the DPoP scheme and a proof');
+      if (jkt !== undefined) {
+        throw new BearerTokenError('invalid_token', 'a DPoP-bound access token must be sent with the DPoP scheme and a proof', undefined, { offerDpop: true });
+      }
       return;
     }
     let proof;
@@ -320,7 +322,11 @@ export function createResourceGuard(options: ResourceGuardOptions): ResourceGuar
     const presented = presentedTokenOf(request);
     if (presented === undefined) throw new BearerTokenError(undefined, 'an access token is required');
     if (presented.scheme === 'Bearer' && dpopOptions.required === true) throw dpopError('invalid_token', 'this API requires DPoP-bound access tokens');
-    const verified = await verify(presented.token, verifyOptions);
+    const verified = await verify(presented.token, verifyOptions).catch((error: unknown) => {
+      // An error about a token sent under the DPoP scheme is answered in that scheme (RFC 9449 §7.1).
+      if (presented.scheme === 'DPoP' && error instanceof BearerTokenError) throw new BearerTokenError(error.error, error.message, error.scope, { scheme: 'DPoP' });
+      throw error;
+    });
     await checkBinding(request, presented.token, presented.scheme, verified.claims);
     return verified;
   };

@@ -150,6 +150,8 @@ describe('the resource guard with DPoP tokens from oidc-provider', () => {
     expect(response.status).toBe(401);
     // Only the DPoP scheme is offered.
     expect(response.headers.get('www-authenticate')).toMatch(/^DPoP realm="api", error="invalid_token"/);
+    const bare = await guard.protect(() => new Response('reached'))(new Request(`${API}/notes`));
+    expect(bare.headers.get('www-authenticate')).toBe('DPoP realm="api", algs="ES256 EdDSA RS256 PS256"');
   });
 });
 
