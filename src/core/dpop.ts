@@ -230,6 +230,8 @@ export function dpopChallenge(parts: {
   error?: string | undefined;
   description?: string | undefined;
   scope?: readonly string[] | undefined;
+  /** RFC 9728 §5.1: the URL of the resource's metadata. */
+  resourceMetadata?: string | undefined;
   algs?: readonly string[];
 }): string {
   const quote = (value: string) => value.replace(/["\\]/g, '');
@@ -240,6 +242,7 @@ export function dpopChallenge(parts: {
     if (parts.description !== undefined) params.push(`error_description="${quote(parts.description)}"`);
   }
   if (parts.scope) params.push(`scope="${quote(parts.scope.join(' '))}"`);
+  if (parts.resourceMetadata) params.push(`resource_metadata="${quote(parts.resourceMetadata)}"`);
   params.push(`algs="${(parts.algs ?? DPOP_ALGORITHMS).join(' ')}"`);
   return `DPoP ${params.join(', ')}`;
 }

@@ -62,13 +62,15 @@ export class BearerTokenError extends Error {
       resourceMetadata,
     });
     if (!bearerError || this.offerDpop || schemes?.dpop === true) {
+      // DPoP required: Bearer is offered only to say what was wrong with a request that used it.
+      const dpopOnly = schemes?.bearer === false && !(bearerError && this.error !== undefined);
       const dpop = dpopChallenge({
         realm,
         ...(bearerError || this.error === undefined ? {} : { error: this.error, description: this.message, scope: this.scope }),
+        ...(dpopOnly ? { resourceMetadata } : {}),
         ...(schemes ? { algs: schemes.dpopAlgorithms } : {}),
       });
-      // DPoP required: Bearer is offered only to say what was wrong with a request that used it.
-      return schemes?.bearer === false && !(bearerError && this.error !== undefined) ? dpop : `${bearer}, ${dpop}`;
+      return dpopOnly ? dpop : `${bearer}, ${dpop}`;
     }
     return bearer;
   }

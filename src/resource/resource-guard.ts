@@ -165,7 +165,12 @@ export function createResourceGuard(options: ResourceGuardOptions): ResourceGuar
   const realm = options.realm ?? 'api';
   const audiences = Array.isArray(options.audience) ? options.audience : [options.audience];
   const published: PublishedResourceMetadata | undefined = options.resourceMetadata
-    ? publishResourceMetadata(options.resourceMetadata, { issuer: options.issuer, audiences, allowInsecureRequests: options.allowInsecureRequests })
+    ? publishResourceMetadata(options.resourceMetadata, {
+        issuer: options.issuer,
+        audiences,
+        allowInsecureRequests: options.allowInsecureRequests,
+        dpop: options.dpop ? { algorithms: DPOP_ALGORITHMS, required: options.dpop.required === true } : undefined,
+      })
     : undefined;
   const challenge = { realm, resourceMetadataUrl: published?.url };
   const algorithms = options.algorithms ?? DEFAULT_ALGORITHMS;
@@ -324,7 +329,8 @@ export function createResourceGuard(options: ResourceGuardOptions): ResourceGuar
     if (presented.scheme === 'Bearer' && dpopOptions.required === true) throw dpopError('invalid_token', 'this API requires DPoP-bound access tokens');
     const verified = await verify(presented.token, verifyOptions).catch((error: unknown) => {
       // An error about a token sent under the DPoP scheme is answered in that scheme (RFC 9449 §7.1).
-      if (presented.scheme === 'DPoP' && error instanceof BearerTokenError) throw new BearerTokenError(error.error, error.message, error.scope, { scheme: 'DPoP' });
+      if (presented.scheme === 'DPoP' && error instanceof BearerTokenError)
+        throw new BearerTokenError(error.error, error.message, error.scope, { scheme: 'DPoP' });
       throw error;
     });
     await checkBinding(request, presented.token, presented.scheme, verified.claims);
@@ -439,10 +445,12 @@ function validate(options: ResourceGuardOptions): void {
     const { maxAge, nonceSecret, publicOrigin, replayCache } = options.dpop;
     if (maxAge !== undefined && !(typeof maxAge === 'number' && Number.isFinite(maxAge) && maxAge >= 1 && maxAge <= 3600))
       fail('dpop.maxAge', 'must be a number of seconds from 1 to 3600');
-    if (nonceSecret !== undefined && !(typeof nonceSecret === 'string' && nonceSecret.length >= 32)) fail('dpop.nonceSecret', 'must be a string of 32 characters or more');
+    if (nonceSecret !== undefined && !(typeof nonceSecret === 'string' && nonceSecret.length >= 32))
+      fail('dpop.nonceSecret', 'must be a string of 32 characters or more');
     if (publicOrigin !== undefined && !(typeof publicOrigin === 'string' && URL.canParse(publicOrigin) && new URL(publicOrigin).origin === publicOrigin))
       fail('dpop.publicOrigin', 'must be an origin such as https://api.example.com (no path, no trailing slash)');
-    if (replayCache !== undefined && typeof (replayCache as { spend?: unknown }).spend !== 'function') fail('dpop.replayCache', 'must have a spend(key, expiresAt) method');
+    if (replayCache !== undefined && typeof (replayCache as { spend?: unknown }).spend !== 'function')
+      fail('dpop.replayCache', 'must have a spend(key, expiresAt) method');
   }
   if (options.introspection !== undefined) {
     requireObject(options.introspection, 'introspection');

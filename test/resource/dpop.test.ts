@@ -144,14 +144,21 @@ describe('the resource guard with DPoP tokens from oidc-provider', () => {
     expect(exchanges[0]!.response.headers.get('dpop-nonce')).toMatch(/^[A-Za-z0-9_-]{43}$/);
   });
 
-  it('with dpop.required, refuses Bearer tokens outright', async () => {
-    const guard = guardWith({ dpop: { required: true } });
+  it('with dpop.required, refuses Bearer tokens outright, and its metadata says so (RFC 9728 §2)', async () => {
+    const guard = guardWith({ dpop: { required: true }, resourceMetadata: { resource: API } });
+    const metadata = guard.serveMetadata(new Request(`${API}/.well-known/oauth-protected-resource`));
+    expect(await metadata?.json()).toMatchObject({
+      dpop_signing_alg_values_supported: ['ES256', 'EdDSA', 'RS256', 'PS256'],
+      dpop_bound_access_tokens_required: true,
+    });
     const response = await guard.protect(() => new Response('reached'))(new Request(`${API}/notes`, { headers: { Authorization: `Bearer ${providerToken}` } }));
     expect(response.status).toBe(401);
     // Only the DPoP scheme is offered.
     expect(response.headers.get('www-authenticate')).toMatch(/^DPoP realm="api", error="invalid_token"/);
     const bare = await guard.protect(() => new Response('reached'))(new Request(`${API}/notes`));
-    expect(bare.headers.get('www-authenticate')).toBe('DPoP realm="api", algs="ES256 EdDSA RS256 PS256"');
+    expect(bare.headers.get('www-authenticate')).toBe(
+      `DPoP realm="api", resource_metadata="${API}/.well-known/oauth-protected-resource", algs="ES256 EdDSA RS256 PS256"`,
+    );
   });
 });
 
