@@ -17,7 +17,7 @@ export const DPOP_ALGORITHMS: readonly string[] = ['ES256', 'EdDSA', 'RS256', 'P
 /** Seconds a proof's `iat` may lie in the past (§4.3 point 11; §11.1 recommends a short window). */
 export const DPOP_DEFAULT_MAX_AGE = 60;
 /** Seconds of clock difference allowed both ways around the window (a proof's `iat` in the future included). */
-export const DPOP_CLOCK_LEEWAY = 5;
+const DPOP_CLOCK_LEEWAY = 5;
 /** Longest `jti` accepted: it is kept (hashed) for the window, so its size is bounded. */
 const MAX_JTI_LENGTH = 256;
 

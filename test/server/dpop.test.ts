@@ -116,7 +116,13 @@ describe('DPoP at the token endpoint, UserInfo and introspection', () => {
     const withB = { headers: { DPoP: await proofFor(server, keyB, tokenUrl(server)) } };
     const wrongKey = await server.post(
       '/token',
-      { grant_type: 'authorization_code', code: authorized.code, code_verifier: authorized.verifier, redirect_uri: client.redirectUri, client_id: client.clientId },
+      {
+        grant_type: 'authorization_code',
+        code: authorized.code,
+        code_verifier: authorized.verifier,
+        redirect_uri: client.redirectUri,
+        client_id: client.clientId,
+      },
       withB,
     );
     expect(wrongKey.status).toBe(400);
@@ -124,7 +130,13 @@ describe('DPoP at the token endpoint, UserInfo and introspection', () => {
 
     const redeemed = await server.post(
       '/token',
-      { grant_type: 'authorization_code', code: authorized.code, code_verifier: authorized.verifier, redirect_uri: client.redirectUri, client_id: client.clientId },
+      {
+        grant_type: 'authorization_code',
+        code: authorized.code,
+        code_verifier: authorized.verifier,
+        redirect_uri: client.redirectUri,
+        client_id: client.clientId,
+      },
       { headers: { DPoP: await proofFor(server, keyA, tokenUrl(server)) } },
     );
     const tokens = await expectTokens(redeemed);
@@ -171,7 +183,13 @@ describe('DPoP at the token endpoint, UserInfo and introspection', () => {
     const tokens = await expectTokens(
       await server.post(
         '/token',
-        { grant_type: 'authorization_code', code: authorized.code, code_verifier: authorized.verifier, redirect_uri: client.redirectUri, client_id: client.clientId },
+        {
+          grant_type: 'authorization_code',
+          code: authorized.code,
+          code_verifier: authorized.verifier,
+          redirect_uri: client.redirectUri,
+          client_id: client.clientId,
+        },
         { headers: { DPoP: await proofFor(server, keyA, tokenUrl(server)) } },
       ),
     );
@@ -244,7 +262,11 @@ describe.each(BACKENDS)('DPoP proof replay on $name', (backend) => {
       const proof = await proofFor(server, await newKey(), tokenUrl(server));
       const responses = await Promise.all(
         Array.from({ length: 100 }, () =>
-          server.post('/token', { grant_type: 'client_credentials' }, { headers: { Authorization: basic(service.clientId, service.clientSecret), DPoP: proof } }),
+          server.post(
+            '/token',
+            { grant_type: 'client_credentials' },
+            { headers: { Authorization: basic(service.clientId, service.clientSecret), DPoP: proof } },
+          ),
         ),
       );
       const statuses = responses.map((response) => response.status);

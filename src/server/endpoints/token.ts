@@ -123,5 +123,12 @@ function answerTokens({
  * `grant_type`. Every answer carries `Cache-Control: no-store` (§5.1).
  */
 export const tokenEndpoint = endpoint(
-  pipeline<EndpointInput>('token').step(readFormBody).step(authenticateCaller).step(spendTokenBudget).step(selectGrant).step(checkDpopProof).step(runGrant).respond(answerTokens),
+  pipeline<EndpointInput>('token')
+    .step(readFormBody)
+    .step(authenticateCaller)
+    .step(spendTokenBudget)
+    .step(selectGrant)
+    .step(checkDpopProof)
+    .step(runGrant)
+    .respond(answerTokens),
 );

@@ -31,7 +31,15 @@ export async function clientCredentialsGrant(
   const allowed = parseScope(client.scope).filter((scope) => !USER_SCOPES.has(scope));
   const scope = grantableScope(requested, allowed);
   const audience = await resolveAudience(ctx, client, { requested: params.getAll('resource'), scope });
-  const issued = await issueAccessToken(ctx, { subject: client.clientId, clientId: client.clientId, scope, audience, familyId: null, consentId: null, jkt: binding.jkt });
+  const issued = await issueAccessToken(ctx, {
+    subject: client.clientId,
+    clientId: client.clientId,
+    scope,
+    audience,
+    familyId: null,
+    consentId: null,
+    jkt: binding.jkt,
+  });
   return {
     tokens: {
       access_token: issued.token,

@@ -1,12 +1,4 @@
-import {
-  createDpopNonces,
-  dpopHeaderOf,
-  DpopProofError,
-  verifyDpopProof,
-  type DpopNonces,
-  type DpopProof,
-  type DpopReplayCache,
-} from '../../core/dpop.js';
+import { createDpopNonces, dpopHeaderOf, DpopProofError, verifyDpopProof, type DpopNonces, type DpopProof, type DpopReplayCache } from '../../core/dpop.js';
 import { OAuthError } from '../../core/errors.js';
 import { StoreConflictError, type ClientRecord } from '../../stores/contract.js';
 import { auditEvent } from '../audit/events.js';
@@ -44,7 +36,7 @@ function storeReplayCache(ctx: Pick<ServerContext, 'store'>): DpopReplayCache {
  * The server's nonces when `tokens.dpopNonce` is on, else `undefined`. Derived from the
  * installation secret, so every instance issues and accepts the same ones (RFC 9449 §8).
  */
-export function serverDpopNonces(ctx: Pick<ServerContext, 'config' | 'clock' | 'secrets'>): DpopNonces | undefined {
+function serverDpopNonces(ctx: Pick<ServerContext, 'config' | 'clock' | 'secrets'>): DpopNonces | undefined {
   if (ctx.config.tokens.dpopNonce !== 'on') return undefined;
   return createDpopNonces({ secret: ctx.secrets.hash('dpop-nonce-key', 'dpop-nonce'), now: () => ctx.clock.now() });
 }
