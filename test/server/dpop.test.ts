@@ -100,6 +100,10 @@ describe('DPoP at the token endpoint, UserInfo and introspection', () => {
       expect(refused.status).toBe(400);
       expect(((await refused.json()) as { error: string }).error).toBe('invalid_dpop_proof');
     }
+    // Audited (bounded per address), with the reason and never the proof.
+    const audited = await server.store.audit.tail(20, 'token.dpop_proof_refused');
+    expect(audited.map((event) => event.details.reason)).toContain('the DPoP proof was already used');
+    expect(JSON.stringify(audited)).not.toContain(proof.split('.')[2]);
   });
 
   it('a client registered with dpop_bound_access_tokens must send a proof (§5.2)', async () => {
