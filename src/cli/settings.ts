@@ -55,6 +55,8 @@ export const COMMAND_SETTINGS = {
   refreshTokenReuseGrace: tokenSettings.shape.refreshTokenReuseGrace,
   deviceCodeTtl: tokenSettings.shape.deviceCodeTtl,
   deviceCodeInterval: tokenSettings.shape.deviceCodeInterval,
+  dpopNonce: tokenSettings.shape.dpopNonce,
+  dpopProofMaxAge: tokenSettings.shape.dpopProofMaxAge,
   sessionTtl: sessionSettings.shape.ttl,
   productName: brandingSettings.shape.productName,
   logoUrl: brandingSettings.shape.logoUrl,

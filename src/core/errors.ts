@@ -46,7 +46,10 @@ export type OAuthErrorCode =
   // RFC 8628 §3.5 (device authorization grant, at the token endpoint)
   | 'authorization_pending'
   | 'slow_down'
-  | 'expired_token';
+  | 'expired_token'
+  // RFC 9449 §12.2 (DPoP)
+  | 'invalid_dpop_proof'
+  | 'use_dpop_nonce';
 
 /** Headers for any response that carries tokens, token metadata or errors about them (RFC 6749 §5.1, RFC 7662 §2.2). */
 export const NO_STORE: Readonly<Record<string, string>> = { 'Cache-Control': 'no-store', Pragma: 'no-cache' };

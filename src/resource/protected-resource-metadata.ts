@@ -77,7 +77,13 @@ export function resourceMetadataUrl(resource: string): string {
  */
 export function publishResourceMetadata(
   options: ProtectedResourceMetadataOptions,
-  guard: { issuer: string; audiences: readonly string[]; allowInsecureRequests: boolean | undefined },
+  guard: {
+    issuer: string;
+    audiences: readonly string[];
+    allowInsecureRequests: boolean | undefined;
+    /** The guard's DPoP settings, when it has any: published as RFC 9728 §2 says. */
+    dpop?: { algorithms: readonly string[]; required: boolean } | undefined;
+  },
 ): PublishedResourceMetadata {
   requireObject(options, 'resourceMetadata');
   rejectUnknownOptions(options, METADATA_OPTIONS, 'resourceMetadata.');
@@ -123,6 +129,8 @@ export function publishResourceMetadata(
     bearer_methods_supported: ['header'],
     ...(scopes ? { scopes_supported: [...scopes] } : {}),
     ...(name !== undefined ? { resource_name: name } : {}),
+    // RFC 9728 §2: the proof algorithms the guard accepts, and whether it requires DPoP.
+    ...(guard.dpop ? { dpop_signing_alg_values_supported: [...guard.dpop.algorithms], dpop_bound_access_tokens_required: guard.dpop.required } : {}),
   };
   for (const [option, wireName] of Object.entries(pages)) {
     const value = options[option as keyof typeof pages];

@@ -4,8 +4,18 @@ import * as oauth from 'oauth4webapi';
 import { fetchWithDeadline, httpTimeout } from '../core/deadline-fetch.js';
 import { ConfigError, OAuthError } from '../core/errors.js';
 import { rejectUnknownOptions, requireHttps, requireObject, type OptionNames } from '../core/option-checks.js';
-import { bearerTokenOf } from './bearer.js';
-import { BearerTokenError } from './errors.js';
+import {
+  createDpopNonces,
+  createMemoryDpopReplayCache,
+  DPOP_ALGORITHMS,
+  DPOP_DEFAULT_MAX_AGE,
+  dpopHeaderOf,
+  DpopProofError,
+  verifyDpopProof,
+  type DpopReplayCache,
+} from '../core/dpop.js';
+import { presentedTokenOf } from './bearer.js';
+import { BearerTokenError, type ChallengeSchemes } from './errors.js';
 import { createMemoryIntrospectionCache, type IntrospectionCache } from './introspection-cache.js';
 import {
   answerResourceMetadata,
@@ -63,6 +73,37 @@ export interface ResourceGuardOptions {
   /** Allows a plain-http authorization server (local development and tests only). */
   allowInsecureRequests?: boolean;
   now?: () => number;
+  /**
+   * DPoP (RFC 9449 §7). Without this option a DPoP-bound token (`cnf.jkt`) is still accepted, with
+   * a valid proof under the `DPoP` scheme, and refused as a Bearer token; proofs are remembered in
+   * memory.
+   */
+  dpop?: ResourceGuardDpopOptions;
+}
+
+/** The guard's DPoP settings (RFC 9449 §7, §9). */
+export interface ResourceGuardDpopOptions {
+  /** Refuse tokens that are not DPoP-bound, and the Bearer scheme. Default false. */
+  required?: boolean;
+  /**
+   * Require a nonce this API issued in every proof (§9): a secret (32 bytes or more) from which
+   * nonces are derived per five-minute window, so every instance with the same secret accepts
+   * them. A proof without it gets `401 use_dpop_nonce` with a `DPoP-Nonce` header. Default: no nonce.
+   */
+  nonceSecret?: string;
+  /**
+   * Where spent proofs are recorded (`jti`, §11.1). Default: in this process's memory. With several
+   * instances behind one URL, share one: `createRedisDpopReplayCache(redis)`.
+   */
+  replayCache?: DpopReplayCache;
+  /** Seconds a proof may be old (`iat`), 5 s of clock leeway either way. Default 60. */
+  maxAge?: number;
+  /**
+   * This API's public origin (`https://api.example.com`) when it runs behind a proxy that changes
+   * the URL the application sees: a proof's `htu` is compared with this origin and the request's
+   * path. Default: the request's own URL.
+   */
+  publicOrigin?: string;
 }
 
 /** A verified access token. */
@@ -105,6 +146,8 @@ export interface ResourceGuard {
   /** Absolute URL of the metadata document, sent as `resource_metadata` in challenges; `undefined` without `resourceMetadata`. */
   readonly resourceMetadataUrl: string | undefined;
   readonly realm: string;
+  /** The schemes its challenges offer (RFC 9449 §7.1). */
+  readonly schemes: ChallengeSchemes;
 }
 
 /**
@@ -122,7 +165,12 @@ export function createResourceGuard(options: ResourceGuardOptions): ResourceGuar
   const realm = options.realm ?? 'api';
   const audiences = Array.isArray(options.audience) ? options.audience : [options.audience];
   const published: PublishedResourceMetadata | undefined = options.resourceMetadata
-    ? publishResourceMetadata(options.resourceMetadata, { issuer: options.issuer, audiences, allowInsecureRequests: options.allowInsecureRequests })
+    ? publishResourceMetadata(options.resourceMetadata, {
+        issuer: options.issuer,
+        audiences,
+        allowInsecureRequests: options.allowInsecureRequests,
+        dpop: options.dpop ? { algorithms: DPOP_ALGORITHMS, required: options.dpop.required === true } : undefined,
+      })
     : undefined;
   const challenge = { realm, resourceMetadataUrl: published?.url };
   const algorithms = options.algorithms ?? DEFAULT_ALGORITHMS;
@@ -204,7 +252,7 @@ export function createResourceGuard(options: ResourceGuardOptions): ResourceGuar
     if (claims.active !== true) throw new BearerTokenError('invalid_token', 'the access token is not active');
     if (typeof claims.exp === 'number' && claims.exp * 1000 <= now()) throw new BearerTokenError('invalid_token', 'the access token expired');
     // RFC 7662 §2.2 token_type: a refresh token, also "active", must never pass as an access token.
-    if (claims.token_type !== undefined && (typeof claims.token_type !== 'string' || !/^(bearer|access_token)$/i.test(claims.token_type))) {
+    if (claims.token_type !== undefined && (typeof claims.token_type !== 'string' || !/^(bearer|dpop|access_token)$/i.test(claims.token_type))) {
       throw new BearerTokenError('invalid_token', 'the token is not an access token');
     }
     // The audience must name this API; an answer without one does not (RFC 9068 §4, RFC 8707).
@@ -230,17 +278,70 @@ export function createResourceGuard(options: ResourceGuardOptions): ResourceGuar
     };
   };
 
+  const dpopOptions = options.dpop ?? {};
+  const schemes: ChallengeSchemes = { bearer: dpopOptions.required !== true, dpop: options.dpop !== undefined, dpopAlgorithms: DPOP_ALGORITHMS };
+  const replayCache = dpopOptions.replayCache ?? createMemoryDpopReplayCache({ now });
+  const nonces = dpopOptions.nonceSecret === undefined ? undefined : createDpopNonces({ secret: dpopOptions.nonceSecret, now });
+  const dpopError = (error: BearerTokenError['error'], description: string) => new BearerTokenError(error, description, undefined, { scheme: 'DPoP' });
+
+  /**
+   * RFC 9449 §7: the proof of a token under the DPoP scheme, for this request's method and URL,
+   * its `ath` the token's hash; a bound token's key must be the proof's. A bound token sent as
+   * Bearer is refused (§7.2); an unbound one under the DPoP scheme is accepted with its proof
+   * (unless DPoP is required).
+   */
+  const checkBinding = async (request: Request, token: string, scheme: 'Bearer' | 'DPoP', claims: Record<string, unknown>) => {
+    const cnf = claims.cnf as { jkt?: unknown } | undefined;
+    const jkt = typeof cnf?.jkt === 'string' ? cnf.jkt : undefined;
+    if (scheme === 'Bearer') {
+      if (jkt !== undefined) {
+        throw new BearerTokenError('invalid_token', 'a DPoP-bound access token must be sent with the DPoP scheme and a proof', undefined, { offerDpop: true });
+      }
+      return;
+    }
+    let proof;
+    try {
+      const header = dpopHeaderOf(request);
+      if (header === undefined) throw dpopError('invalid_dpop_proof', 'a DPoP token needs a DPoP proof');
+      proof = await verifyDpopProof(header, {
+        method: request.method,
+        url: dpopOptions.publicOrigin === undefined ? request.url : dpopOptions.publicOrigin + new URL(request.url).pathname,
+        now: now(),
+        replay: replayCache,
+        nonces,
+        accessToken: token,
+        maxAge: dpopOptions.maxAge ?? DPOP_DEFAULT_MAX_AGE,
+      });
+    } catch (error) {
+      if (!(error instanceof DpopProofError)) throw error;
+      throw new BearerTokenError(error.error, error.message, undefined, {
+        scheme: 'DPoP',
+        dpopNonce: error.error === 'use_dpop_nonce' ? nonces?.current() : undefined,
+      });
+    }
+    if (jkt === undefined && dpopOptions.required === true) throw dpopError('invalid_token', 'the access token is not DPoP-bound');
+    if (jkt !== undefined && proof.jkt !== jkt) throw dpopError('invalid_token', 'the DPoP proof key is not the one the token is bound to');
+  };
+
   const authenticate = async (request: Request, verifyOptions?: { scopes?: string[] }) => {
-    const token = bearerTokenOf(request);
-    if (token === undefined) throw new BearerTokenError(undefined, 'an access token is required');
-    return verify(token, verifyOptions);
+    const presented = presentedTokenOf(request);
+    if (presented === undefined) throw new BearerTokenError(undefined, 'an access token is required');
+    if (presented.scheme === 'Bearer' && dpopOptions.required === true) throw dpopError('invalid_token', 'this API requires DPoP-bound access tokens');
+    const verified = await verify(presented.token, verifyOptions).catch((error: unknown) => {
+      // An error about a token sent under the DPoP scheme is answered in that scheme (RFC 9449 §7.1).
+      if (presented.scheme === 'DPoP' && error instanceof BearerTokenError)
+        throw new BearerTokenError(error.error, error.message, error.scope, { scheme: 'DPoP' });
+      throw error;
+    });
+    await checkBinding(request, presented.token, presented.scheme, verified.claims);
+    return verified;
   };
 
   const check: ResourceGuard['check'] = async (request, checkOptions) => {
     try {
       return { token: await authenticate(request, checkOptions) };
     } catch (error) {
-      return { response: errorResponse(error, challenge) };
+      return { response: errorResponse(error, { ...challenge, schemes }) };
     }
   };
 
@@ -249,6 +350,7 @@ export function createResourceGuard(options: ResourceGuardOptions): ResourceGuar
   return {
     realm,
     resourceMetadataUrl: published?.url,
+    schemes,
     authenticate,
     verify,
     check,
@@ -267,8 +369,8 @@ export function createResourceGuard(options: ResourceGuardOptions): ResourceGuar
  * The Response for a guard failure: RFC 6750 errors (their challenge with `resource_metadata`
  * when the guard publishes metadata, RFC 9728 §5.1), or 503 when the issuer cannot be reached.
  */
-export function errorResponse(error: unknown, guard: Pick<ResourceGuard, 'realm' | 'resourceMetadataUrl'>): Response {
-  if (error instanceof BearerTokenError) return error.toResponse(guard.realm, guard.resourceMetadataUrl);
+export function errorResponse(error: unknown, guard: Pick<ResourceGuard, 'realm' | 'resourceMetadataUrl' | 'schemes'>): Response {
+  if (error instanceof BearerTokenError) return error.toResponse(guard.realm, guard.resourceMetadataUrl, guard.schemes);
   if (error instanceof ResourceGuardUnavailableError) {
     return new OAuthError('temporarily_unavailable', error.message, { status: 503, headers: { 'Retry-After': '5' } }).toResponse();
   }
@@ -313,7 +415,16 @@ const GUARD_OPTIONS = {
   timeoutMs: true,
   allowInsecureRequests: true,
   now: true,
+  dpop: true,
 } satisfies OptionNames<ResourceGuardOptions>;
+
+const DPOP_OPTIONS = {
+  required: true,
+  nonceSecret: true,
+  replayCache: true,
+  maxAge: true,
+  publicOrigin: true,
+} satisfies OptionNames<ResourceGuardDpopOptions>;
 
 const INTROSPECTION_OPTIONS = {
   clientId: true,
@@ -328,6 +439,19 @@ function validate(options: ResourceGuardOptions): void {
   };
   requireObject(options, 'options');
   rejectUnknownOptions(options, GUARD_OPTIONS);
+  if (options.dpop !== undefined) {
+    requireObject(options.dpop, 'dpop');
+    rejectUnknownOptions(options.dpop, DPOP_OPTIONS, 'dpop.');
+    const { maxAge, nonceSecret, publicOrigin, replayCache } = options.dpop;
+    if (maxAge !== undefined && !(typeof maxAge === 'number' && Number.isFinite(maxAge) && maxAge >= 1 && maxAge <= 3600))
+      fail('dpop.maxAge', 'must be a number of seconds from 1 to 3600');
+    if (nonceSecret !== undefined && !(typeof nonceSecret === 'string' && nonceSecret.length >= 32))
+      fail('dpop.nonceSecret', 'must be a string of 32 characters or more');
+    if (publicOrigin !== undefined && !(typeof publicOrigin === 'string' && URL.canParse(publicOrigin) && new URL(publicOrigin).origin === publicOrigin))
+      fail('dpop.publicOrigin', 'must be an origin such as https://api.example.com (no path, no trailing slash)');
+    if (replayCache !== undefined && typeof (replayCache as { spend?: unknown }).spend !== 'function')
+      fail('dpop.replayCache', 'must have a spend(key, expiresAt) method');
+  }
   if (options.introspection !== undefined) {
     requireObject(options.introspection, 'introspection');
     rejectUnknownOptions(options.introspection, INTROSPECTION_OPTIONS, 'introspection.');

@@ -63,6 +63,11 @@ export interface ClientRecord {
   /** Extension metadata (logo, policies, ...) kept verbatim. */
   extra: Record<string, Json>;
   /**
+   * RFC 9449 §5.2 `dpop_bound_access_tokens`: the client must present a DPoP proof at the token
+   * endpoint, and so always gets sender-constrained tokens. Absent: false.
+   */
+  dpopBoundAccessTokens?: boolean;
+  /**
    * Present only on a client that registered itself (dynamic client registration, RFC 7591): how,
    * and the keyed hash of its registration access token (RFC 7592). Absent for clients an
    * operator registered.

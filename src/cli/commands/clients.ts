@@ -23,7 +23,8 @@ const CLIENTS_ADD_USAGE = `Usage:
                         [--auth-method METHOD] [--id-token-alg ES256|RS256] [--resource-server]
                         [--serves URI]... [--logo-uri URL] [--client-uri URL] [--require-mfa]
                         [--allowed-ip CIDR]... [--exchange-impersonation]
-                        [--allow-nonce-without-pkce] [--json]
+                        [--allow-nonce-without-pkce] [--dpop-bound-access-tokens]
+                        [--json]
   --grant TYPE          authorization_code (users sign in; needs --redirect-uri), refresh_token,
                         client_credentials (a service acting for itself),
                         urn:ietf:params:oauth:grant-type:device_code (users sign in a device
@@ -57,6 +58,9 @@ const CLIENTS_ADD_USAGE = `Usage:
   --allow-nonce-without-pkce
                         OAuth 2.1 section 7.5.2: this confidential OpenID client may leave PKCE
                         out of a sign-in request that sends a nonce. Default: PKCE always.
+  --dpop-bound-access-tokens
+                        it must prove possession of a key (DPoP, RFC 9449) at the token
+                        endpoint: every token it gets is bound to that key.
 The client secret (for every method but none) is printed once.`;
 
 const OPTIONS = {
@@ -76,6 +80,7 @@ const OPTIONS = {
   'allowed-ip': { type: 'string', multiple: true },
   'exchange-impersonation': { type: 'boolean', default: false },
   'allow-nonce-without-pkce': { type: 'boolean', default: false },
+  'dpop-bound-access-tokens': { type: 'boolean', default: false },
   ...REMOTE_OPTIONS,
 } as const;
 
@@ -117,6 +122,7 @@ export async function clientsCommand(args: string[], io: CliIo, warn: (message: 
           allowedIps: values['allowed-ip'],
           exchangeImpersonation: values['exchange-impersonation'],
           allowNonceWithoutPkce: values['allow-nonce-without-pkce'],
+          dpopBoundAccessTokens: values['dpop-bound-access-tokens'],
         });
         printRecord(io, values.json, client);
         // Nothing said how it will be used: say what was assumed, and how to get the other kind.

@@ -54,6 +54,7 @@ export const clientCreateSchema = z
       .boolean()
       .optional()
       .describe('OAuth 2.1 section 7.5.2: a confidential OpenID client may leave PKCE out of a request with a nonce; default false'),
+    dpop_bound_access_tokens: z.boolean().optional().describe('RFC 9449 §5.2: the client must use DPoP at the token endpoint'),
   })
   .describe('A client to register');
 
@@ -88,6 +89,7 @@ export const clientSchema = z
     allowed_ips: z.array(z.string()).optional(),
     token_exchange: tokenExchangePolicy.optional(),
     allow_nonce_without_pkce: z.boolean().optional(),
+    dpop_bound_access_tokens: z.boolean().optional(),
     registration: z
       .object({ via: z.enum(['open', 'initial-access-token']), initial_access_token: z.string().nullable() })
       .optional()

@@ -69,6 +69,8 @@ export interface NewClientInput {
    * `nonce` (for clients, or certification plans, that cannot send PKCE). Default: PKCE always.
    */
   allowNonceWithoutPkce?: boolean;
+  /** RFC 9449 §5.2: the client must present a DPoP proof at the token endpoint. */
+  dpopBoundAccessTokens?: boolean;
 }
 
 /** Default scopes of a client that signs users in (in a browser, or on a device): the OpenID scopes (offline_access with refresh tokens). */
@@ -172,6 +174,7 @@ export async function registerClient(store: Store, secretKeys: SecretKeys, input
     servedResources,
     extra,
     ...(input.allowNonceWithoutPkce ? { allowNonceWithoutPkce: true } : {}),
+    ...(input.dpopBoundAccessTokens ? { dpopBoundAccessTokens: true } : {}),
     createdAt: now,
     updatedAt: now,
   };
@@ -288,6 +291,7 @@ export function describeClient(client: ClientRecord): Record<string, unknown> {
     resources: client.resources,
     is_resource_server: client.isResourceServer,
     served_resources: client.servedResources,
+    ...(client.dpopBoundAccessTokens === true ? { dpop_bound_access_tokens: true } : {}),
     ...client.extra,
     ...(client.allowNonceWithoutPkce ? { allow_nonce_without_pkce: true } : {}),
     // A client that registered itself (RFC 7591): how; never the hash of its registration access token.

@@ -61,6 +61,8 @@ export const ECS_EVENT_KINDS: readonly (readonly [pattern: string, category: rea
   // Token exchange (RFC 8693): a token issued, or refused (outcome failure).
   ['token.exchanged', ['session'], ['start']],
   ['token.exchange_refused', ['session'], ['start']],
+  // RFC 9449: a DPoP proof refused (bounded per address, as client authentication failures).
+  ['token.dpop_proof_refused', ['authentication'], ['start']],
   ['token.', ['session'], ['end']],
   ['session.', ['session'], ['end']],
   ['consent.', ['iam'], ['change']],

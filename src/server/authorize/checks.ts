@@ -261,3 +261,16 @@ export function checkClaims({
     claimedSub: claims.sub,
   };
 }
+
+/** RFC 7638 SHA-256 thumbprint: 32 bytes, base64url without padding. */
+const JWK_THUMBPRINT = /^[A-Za-z0-9_-]{43}$/;
+
+/**
+ * `dpop_jkt` (RFC 9449 §10): the thumbprint of the DPoP key the code is bound to; the token request
+ * must then prove possession of that key. Absent: the code is not bound.
+ */
+export function checkDpopJkt({ params, target }: Targeted): { dpopJkt: string | undefined } {
+  const dpopJkt = params.get('dpop_jkt');
+  if (dpopJkt !== undefined && !JWK_THUMBPRINT.test(dpopJkt)) refuse(target, 'invalid_request', 'dpop_jkt is not a JWK SHA-256 thumbprint');
+  return { dpopJkt };
+}

@@ -42,6 +42,7 @@ export interface Checked {
   requestedClaims: RequestedClaims | undefined;
   claimedSub: string | undefined;
   resources: string[];
+  dpopJkt?: string | undefined;
 }
 
 const words = (value: string | undefined): string[] => (value ?? '').split(' ').filter(Boolean);
@@ -69,6 +70,7 @@ export function buildAuthorizationRequest(c: Checked): { authorization: Authoriz
       ...(c.requestedClaims !== undefined ? { requestedClaims: c.requestedClaims } : {}),
       uiLocales: words(params.get('ui_locales')),
       ...(c.resources.length > 0 ? { resources: c.resources } : {}),
+      ...(c.dpopJkt !== undefined ? { dpopJkt: c.dpopJkt } : {}),
     },
   };
 }

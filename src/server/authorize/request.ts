@@ -47,6 +47,8 @@ export interface AuthorizationRequest {
    * consent page to ask the user to compare with the device's (§5.4).
    */
   device?: { id: string; userCodeId: string; userCode: string };
+  /** RFC 9449 §10 `dpop_jkt`: the code is redeemed only with a DPoP proof of this key. */
+  dpopJkt?: string;
 }
 
 /** Claims asked for one by one (OIDC Core §5.5): for the ID token, and from UserInfo. */

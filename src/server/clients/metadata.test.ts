@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { OAuthError } from '../../core/errors.js';
-import { clientMetadataOf, clientRecordFields, validateClientMetadata, type ClientMetadataOptions } from './metadata.js';
+import { clientMetadataOf, clientRecordFields, validateClientMetadata, withClientMetadata, type ClientMetadataOptions } from './metadata.js';
 
 const ANY: ClientMetadataOptions = {
   authMethods: ['client_secret_basic', 'client_secret_post', 'none'],
@@ -136,5 +136,20 @@ describe('validateClientMetadata (RFC 7591 §2)', () => {
       redirect_uris: [],
       scope: 'api:read',
     });
+  });
+
+  it('registers dpop_bound_access_tokens (RFC 9449 §5.2) on the record and answers it; a client cannot lift an operator setting', () => {
+    const metadata = validateClientMetadata({ redirect_uris: ['https://app.example/cb'], dpop_bound_access_tokens: true }, ANY);
+    expect(metadata.dpop_bound_access_tokens).toBe(true);
+    const fields = clientRecordFields(metadata);
+    expect(fields.dpopBoundAccessTokens).toBe(true);
+    expect(refusal({ redirect_uris: ['https://app.example/cb'], dpop_bound_access_tokens: 'yes' })).toEqual({
+      error: 'invalid_client_metadata',
+      description: 'dpop_bound_access_tokens must be true or false',
+    });
+    const record = { ...fields, clientId: 'c', clientSecretHash: null, createdAt: 0, updatedAt: 0 };
+    expect(clientMetadataOf(record).dpop_bound_access_tokens).toBe(true);
+    const resent = withClientMetadata(record, validateClientMetadata({ redirect_uris: ['https://app.example/cb'], dpop_bound_access_tokens: false }, ANY));
+    expect(resent.dpopBoundAccessTokens).toBe(true);
   });
 });

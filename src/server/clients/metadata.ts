@@ -31,6 +31,8 @@ export interface ClientMetadata {
   tos_uri?: string;
   software_id?: string;
   software_version?: string;
+  /** RFC 9449 §5.2: the client always uses DPoP at the token endpoint. */
+  dpop_bound_access_tokens?: boolean;
 }
 
 /** What the server, or the policy a registration falls under, accepts. */
@@ -252,6 +254,9 @@ export function validateClientMetadata(input: unknown, options: ClientMetadataOp
     if (value !== undefined) optional[field] = value;
   }
   const clientName = optionalString(raw, 'client_name', MAX_NAME_LENGTH)?.trim();
+  const dpopBound = raw.dpop_bound_access_tokens;
+  if (dpopBound !== undefined && dpopBound !== null && typeof dpopBound !== 'boolean') throw invalidMetadata('dpop_bound_access_tokens must be true or false');
+  if (dpopBound === true) optional.dpop_bound_access_tokens = true;
 
   return {
     redirect_uris: redirectUris,
@@ -307,6 +312,7 @@ export function clientRecordFields(
   | 'isResourceServer'
   | 'servedResources'
   | 'extra'
+  | 'dpopBoundAccessTokens'
 > {
   const extra: Record<string, Json> = {};
   for (const field of EXTRA_FIELDS) {
@@ -314,6 +320,7 @@ export function clientRecordFields(
     if (value !== undefined) extra[field] = value;
   }
   return {
+    ...(metadata.dpop_bound_access_tokens === true ? { dpopBoundAccessTokens: true } : {}),
     clientName: metadata.client_name,
     redirectUris: metadata.redirect_uris,
     postLogoutRedirectUris: metadata.post_logout_redirect_uris,
@@ -345,6 +352,8 @@ export function withClientMetadata(client: ClientRecord, metadata: ClientMetadat
     isResourceServer: client.isResourceServer,
     servedResources: client.servedResources,
     extra: { ...operatorExtra, ...fields.extra },
+    // An operator's requirement of DPoP stays: a client cannot lift it by re-sending its metadata.
+    ...(client.dpopBoundAccessTokens === true ? { dpopBoundAccessTokens: true } : {}),
   };
 }
 
@@ -366,6 +375,7 @@ export function clientMetadataOf(client: ClientRecord): ClientMetadata {
   for (const field of ['client_uri', 'logo_uri', 'policy_uri', 'tos_uri', 'software_id', 'software_version'] as const) {
     if (typeof extra[field] === 'string') metadata[field] = extra[field];
   }
+  if (client.dpopBoundAccessTokens === true) metadata.dpop_bound_access_tokens = true;
   if (Array.isArray(extra.contacts)) metadata.contacts = extra.contacts.filter((contact): contact is string => typeof contact === 'string');
   return metadata;
 }

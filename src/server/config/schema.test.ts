@@ -45,6 +45,7 @@ const WHOLE_NUMBERS: [path: string, min: number, max: number, fallback: number, 
   ['tokens.refreshTokenReuseGrace', 0, 300, 0, 'refreshTokenReuseGrace'],
   ['tokens.deviceCodeTtl', 60, 1800, 600, 'deviceCodeTtl'],
   ['tokens.deviceCodeInterval', 1, 60, 5, 'deviceCodeInterval'],
+  ['tokens.dpopProofMaxAge', 10, 300, 60, 'dpopProofMaxAge'],
   // Was at least 1 second in the library and at least 60 in the command.
   ['sessions.ttl', 60, 31_536_000, 1_209_600, 'sessionTtl'],
   ['sessions.interactionTtl', 1, 86_400, 1800],
@@ -99,6 +100,7 @@ describe('whole-number settings: one set of bounds for the library and the comma
 const DEFAULTS: [path: string, fallback: unknown][] = [
   ['mode', 'production'],
   ['tokens.accessTokenSigningAlg', 'ES256'],
+  ['tokens.dpopNonce', 'off'],
   ['tokens.defaultAudience', REQUIRED.issuer],
   ['mfa.policy', 'optional'],
   ['accounts.signUp', 'off'],

@@ -232,6 +232,18 @@ export const tokenSettings = section({
       'Seconds a device waits between polls of the token endpoint (RFC 8628 §3.2 `interval`). A device that polls sooner gets `slow_down`, and its interval grows by 5 seconds (§3.5).',
     command: { env: 'GATEHOUSE_DEVICE_CODE_INTERVAL' },
   }),
+  // Off by default, as in node-oidc-provider: a nonce costs every client one more round trip per
+  // window, and the iat window with the shared jti cache already bounds a proof's use to once.
+  dpopNonce: setting(choice(['off', 'on']).default('off'), {
+    description:
+      'Server nonces for DPoP proofs (RFC 9449 §8): `on` makes the token endpoint and UserInfo require a proof carrying a nonce this server issued (`400 use_dpop_nonce` / `401` with a `DPoP-Nonce` header otherwise), so a proof cannot be made ahead of time. Nonces are stateless (derived from the installation secret and a five-minute window), so every instance accepts them. See [DPoP](dpop.md).',
+    command: { env: 'GATEHOUSE_DPOP_NONCE' },
+  }),
+  dpopProofMaxAge: setting(seconds(10, 300).default(60), {
+    description:
+      'How old a DPoP proof may be (its `iat`, RFC 9449 §4.3), with 5 seconds of clock leeway either way. Spent proofs are remembered as long, in the store (Redis with the hybrid store), so each is used once across instances.',
+    command: { env: 'GATEHOUSE_DPOP_PROOF_MAX_AGE' },
+  }),
 });
 
 /** `sessions`: sign-in sessions and sign-ins in progress. */

@@ -137,6 +137,7 @@ const HANDLERS = {
         allowedIps: body.allowed_ips,
         exchangeImpersonation: body.token_exchange?.impersonation,
         allowNonceWithoutPkce: body.allow_nonce_without_pkce,
+        dpopBoundAccessTokens: body.dpop_bound_access_tokens,
       },
       ctx.clock.now(),
     );

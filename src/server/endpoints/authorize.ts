@@ -7,6 +7,7 @@ import {
   checkMaxAge,
   checkParameterLengths,
   checkPkce,
+  checkDpopJkt,
   checkPrompt,
   checkRedirectUri,
   checkResponseMode,
@@ -90,6 +91,7 @@ export const authorizationEndpoint = endpoint(
     .step(checkParameterLengths)
     .step(checkResponseType)
     .step(checkPkce)
+    .step(checkDpopJkt)
     .step(checkScope)
     .step(checkResourceIndicators)
     .step(checkPrompt)

@@ -1,3 +1,4 @@
+import { DPOP_ALGORITHMS } from '../../core/dpop.js';
 import { OPENID_SCOPES, SUPPORTED_CLAIMS } from '../claims.js';
 import { CLIENT_AUTH_METHODS } from '../client-auth.js';
 import { ACR_MULTI_FACTOR, ACR_PAPE_MULTI_FACTOR, ACR_SINGLE_FACTOR } from '../mfa/policy.js';
@@ -48,6 +49,8 @@ export function serverMetadata(ctx: Pick<Capabilities, 'config' | 'urls'>): Reco
     authorization_response_iss_parameter_supported: true,
     // draft-ietf-oauth-client-id-metadata-document §6: an https URL as client_id names the client's document.
     ...(options.clientMetadataDocuments.enabled ? { client_id_metadata_document_supported: true } : {}),
+    // RFC 9449 §5.1: DPoP proofs are accepted at the token endpoint and UserInfo.
+    dpop_signing_alg_values_supported: [...DPOP_ALGORITHMS],
   };
 }
 

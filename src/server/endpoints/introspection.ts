@@ -22,7 +22,8 @@ function describe(ctx: Pick<ServerContext, 'config'>, token: ActiveToken): Recor
   if (token.type === 'access_token') {
     const { claims } = token;
     return {
-      token_type: 'Bearer',
+      // RFC 9449 §6.2: a bound token is a DPoP token, and its key is given in cnf.
+      token_type: claims.cnf ? 'DPoP' : 'Bearer',
       scope: claims.scope,
       client_id: claims.client_id,
       sub: claims.sub,
@@ -33,6 +34,7 @@ function describe(ctx: Pick<ServerContext, 'config'>, token: ActiveToken): Recor
       jti: claims.jti,
       // RFC 8693 §4.1: the acting party of a token issued by a delegation exchange (RFC 7662 §2.2 allows other members).
       ...(claims.act !== undefined ? { act: claims.act } : {}),
+      ...(claims.cnf ? { cnf: { jkt: claims.cnf.jkt } } : {}),
     };
   }
   return {

@@ -1,3 +1,4 @@
+import { DpopProofError, type DpopProof } from '../../core/dpop.js';
 import { OAuthError } from '../../core/errors.js';
 import { auditEvent } from '../audit/events.js';
 import type { ClientRecord, GrantType } from '../../stores/contract.js';
@@ -7,9 +8,11 @@ import { endpoint, type EndpointInput } from '../http/endpoint.js';
 import type { FormParams } from '../http/form.js';
 import { pipeline } from '../http/pipeline.js';
 import { json, NO_STORE } from '../http/responses.js';
+import { urlTo } from '../routes.js';
 import { rateLimitedError, recordRateLimitHit } from '../protection/rate-limited.js';
 import { authenticateCaller } from '../steps/authenticate-client.js';
 import { readFormBody } from '../steps/read-form.js';
+import { dpopNonceHeader, requiresDpop, tokenEndpointProofError, verifyRequestProof } from '../tokens/dpop.js';
 
 /**
  * Token requests per client (`tokenPerClient`), counted after the client is authenticated; the
@@ -41,12 +44,40 @@ function selectGrant({ form, client }: { form: FormParams; client: ClientRecord 
   return { grantType: grantType as GrantType, handler };
 }
 
+/**
+ * The request's DPoP proof (RFC 9449 §5), for the token endpoint's own URL: its key is the one every
+ * grant binds the tokens it issues to (`cnf.jkt`, §6). A client registered with
+ * `dpop_bound_access_tokens` must send one (§5.2).
+ */
+async function checkDpopProof({
+  ctx,
+  request,
+  client,
+}: {
+  ctx: Parameters<typeof verifyRequestProof>[0];
+  request: Request;
+  client: ClientRecord;
+}): Promise<{ dpop: DpopProof | undefined }> {
+  let dpop: DpopProof | undefined;
+  try {
+    dpop = await verifyRequestProof(ctx, request, { url: urlTo(ctx, 'token'), clientId: client.clientId });
+  } catch (error) {
+    if (error instanceof DpopProofError) throw tokenEndpointProofError(ctx, error);
+    throw error;
+  }
+  if (dpop === undefined && requiresDpop(client)) {
+    throw tokenEndpointProofError(ctx, new DpopProofError('invalid_dpop_proof', 'this client must send a DPoP proof'));
+  }
+  return { dpop };
+}
+
 /** Runs the grant: its own checks, then the tokens. */
 async function runGrant({
   ctx,
   client,
   form,
   handler,
+  dpop,
 }: {
   ctx: Pick<
     ServerContext,
@@ -55,8 +86,9 @@ async function runGrant({
   client: ClientRecord;
   form: FormParams;
   handler: GrantHandler;
+  dpop: DpopProof | undefined;
 }): Promise<GrantResult> {
-  return handler(ctx, client, form);
+  return handler(ctx, client, form, { jkt: dpop?.jkt });
 }
 
 /** The token response (RFC 6749 §5.1): JSON, never cached; counted, and audited after the answer. */
@@ -67,7 +99,7 @@ function answerTokens({
   tokens,
   subject,
 }: {
-  ctx: Pick<ServerContext, 'audit' | 'metrics'>;
+  ctx: Pick<ServerContext, 'audit' | 'clock' | 'config' | 'metrics' | 'secrets'>;
   client: ClientRecord;
   grantType: GrantType;
 } & GrantResult): Response {
@@ -82,7 +114,8 @@ function answerTokens({
       with_refresh: tokens.refresh_token !== undefined,
     }),
   );
-  return json(tokens, 200, NO_STORE);
+  // RFC 9449 §8.2: a fresh nonce with every answer while nonces are on, so clients keep theirs current.
+  return json(tokens, 200, { ...NO_STORE, ...dpopNonceHeader(ctx) });
 }
 
 /**
@@ -90,5 +123,12 @@ function answerTokens({
  * `grant_type`. Every answer carries `Cache-Control: no-store` (§5.1).
  */
 export const tokenEndpoint = endpoint(
-  pipeline<EndpointInput>('token').step(readFormBody).step(authenticateCaller).step(spendTokenBudget).step(selectGrant).step(runGrant).respond(answerTokens),
+  pipeline<EndpointInput>('token')
+    .step(readFormBody)
+    .step(authenticateCaller)
+    .step(spendTokenBudget)
+    .step(selectGrant)
+    .step(checkDpopProof)
+    .step(runGrant)
+    .respond(answerTokens),
 );

@@ -6,8 +6,8 @@ import type { FormParams } from '../http/form.js';
 import { resolveAudience } from '../resource-indicators.js';
 import { AUTHORIZATION_CODE, codeId, findRedeemedCode, rememberRedeemedCode, type AuthorizationCodeState } from '../tokens/authorization-code.js';
 import { revokeFamily } from '../tokens/token-family.js';
-import { activeConsentUser, issueUserTokens, mayIssueRefreshToken } from '../tokens/user-tokens.js';
-import type { GrantResult } from './index.js';
+import { activeConsentUser, issueUserTokens, mayIssueRefreshToken, refreshTokenKey } from '../tokens/user-tokens.js';
+import type { GrantResult, TokenBinding } from './index.js';
 
 /** RFC 7636 §4.1: 43 to 128 unreserved characters. */
 const CODE_VERIFIER = /^[A-Za-z0-9._~-]{43,128}$/;
@@ -49,6 +49,7 @@ export async function authorizationCodeGrant(
   ctx: Pick<ServerContext, 'audit' | 'clock' | 'config' | 'keys' | 'secrets' | 'store'>,
   client: ClientRecord,
   params: FormParams,
+  binding: TokenBinding,
 ): Promise<GrantResult> {
   const code = params.get('code');
   if (code === undefined) throw new OAuthError('invalid_request', 'code is required');
@@ -72,6 +73,10 @@ export async function authorizationCodeGrant(
     throw new OAuthError('invalid_grant', 'redirect_uri does not match the one in the authorization request');
   }
   checkCodeVerifier(verifier, state.codeChallenge);
+  // RFC 9449 §10.1: a code bound with dpop_jkt is redeemed only with a proof of that key.
+  if (state.dpopJkt !== undefined && binding.jkt !== state.dpopJkt) {
+    throw new OAuthError('invalid_grant', 'the authorization code is bound to another DPoP key');
+  }
   const audience = await resolveAudience(ctx, client, { requested: params.getAll('resource'), granted: state.resources, scope: state.scope });
   const user = await activeConsentUser(ctx, state.consentId, state.sub, state.familyIssuedAt);
 
@@ -98,6 +103,8 @@ export async function authorizationCodeGrant(
     refresh: withRefresh ? { issue: state.scope } : undefined,
     grantedResources: state.resources,
     namedClaims: { idTokenClaims: state.idTokenClaims, userinfoClaims: state.userinfoClaims },
+    jkt: binding.jkt,
+    refreshJkt: refreshTokenKey(client, binding.jkt),
   });
   return { tokens: response, subject: user.id };
 }

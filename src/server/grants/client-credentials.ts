@@ -5,7 +5,7 @@ import type { FormParams } from '../http/form.js';
 import { resolveAudience } from '../resource-indicators.js';
 import { grantableScope, parseScope } from '../scope.js';
 import { issueAccessToken } from '../tokens/access-token.js';
-import type { GrantResult } from './index.js';
+import type { GrantResult, TokenBinding } from './index.js';
 
 /** Scopes that only make sense with an end user, never in a client-credentials token. */
 const USER_SCOPES = new Set(['openid', 'offline_access']);
@@ -18,6 +18,7 @@ export async function clientCredentialsGrant(
   ctx: Pick<ServerContext, 'clock' | 'config' | 'keys' | 'secrets' | 'store'>,
   client: ClientRecord,
   params: FormParams,
+  binding: TokenBinding,
 ): Promise<GrantResult> {
   if (client.tokenEndpointAuthMethod === 'none') {
     throw new OAuthError('unauthorized_client', 'public clients cannot use the client_credentials grant');
@@ -30,11 +31,19 @@ export async function clientCredentialsGrant(
   const allowed = parseScope(client.scope).filter((scope) => !USER_SCOPES.has(scope));
   const scope = grantableScope(requested, allowed);
   const audience = await resolveAudience(ctx, client, { requested: params.getAll('resource'), scope });
-  const issued = await issueAccessToken(ctx, { subject: client.clientId, clientId: client.clientId, scope, audience, familyId: null, consentId: null });
+  const issued = await issueAccessToken(ctx, {
+    subject: client.clientId,
+    clientId: client.clientId,
+    scope,
+    audience,
+    familyId: null,
+    consentId: null,
+    jkt: binding.jkt,
+  });
   return {
     tokens: {
       access_token: issued.token,
-      token_type: 'Bearer',
+      token_type: issued.tokenType,
       expires_in: issued.expiresIn,
       ...(scope.length > 0 ? { scope: scope.join(' ') } : {}),
     },

@@ -5,8 +5,8 @@ import { pollDeviceAuthorization, redeemDeviceApproval } from '../device/device-
 import type { FormParams } from '../http/form.js';
 import { resolveAudience } from '../resource-indicators.js';
 import { newFamilyId } from '../tokens/token-family.js';
-import { activeConsentUser, issueUserTokens, mayIssueRefreshToken } from '../tokens/user-tokens.js';
-import type { GrantResult } from './index.js';
+import { activeConsentUser, issueUserTokens, mayIssueRefreshToken, refreshTokenKey } from '../tokens/user-tokens.js';
+import type { GrantResult, TokenBinding } from './index.js';
 
 /** RFC 8628 §3.4's `grant_type`. */
 export const DEVICE_CODE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code';
@@ -23,6 +23,7 @@ export async function deviceCodeGrant(
   ctx: Pick<ServerContext, 'audit' | 'clock' | 'config' | 'keys' | 'secrets' | 'store'>,
   client: ClientRecord,
   params: FormParams,
+  binding: TokenBinding,
 ): Promise<GrantResult> {
   const deviceCode = params.get('device_code');
   if (deviceCode === undefined) throw new OAuthError('invalid_request', 'device_code is required');
@@ -58,6 +59,8 @@ export async function deviceCodeGrant(
     authentication: { authTime: approval.authTime, amr: approval.amr, acr: approval.acr, sid: approval.sid },
     refresh: mayIssueRefreshToken(client, approval.scope) ? { issue: approval.scope } : undefined,
     grantedResources: device.resources,
+    jkt: binding.jkt,
+    refreshJkt: refreshTokenKey(client, binding.jkt),
   });
   return { tokens: response, subject: user.id };
 }

@@ -14,8 +14,16 @@ export interface GrantResult {
   subject?: string;
 }
 
+/**
+ * What the token request binds the tokens to: the JWK thumbprint of its DPoP proof's key (RFC 9449
+ * §6.1), checked once by the token endpoint; `undefined` for bearer tokens.
+ */
+export interface TokenBinding {
+  jkt: string | undefined;
+}
+
 /** A grant handler: validates the grant-specific parameters and answers with tokens. */
-export type GrantHandler = (ctx: ServerContext, client: ClientRecord, params: FormParams) => Promise<GrantResult>;
+export type GrantHandler = (ctx: ServerContext, client: ClientRecord, params: FormParams, binding: TokenBinding) => Promise<GrantResult>;
 
 /** The grants this server implements, by `grant_type`. Discovery advertises exactly these keys. */
 export const GRANT_HANDLERS: Record<GrantType, GrantHandler> = {

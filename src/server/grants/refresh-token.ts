@@ -6,8 +6,8 @@ import { resolveAudience } from '../resource-indicators.js';
 import { parseScope } from '../scope.js';
 import { findSuccessor, REFRESH_TOKEN, refreshTokenId, rememberSuccessor, type RefreshTokenState } from '../tokens/refresh-token.js';
 import { revokeFamily } from '../tokens/token-family.js';
-import { activeConsentUser, issueUserTokens, type UserTokensInput } from '../tokens/user-tokens.js';
-import type { GrantResult } from './index.js';
+import { activeConsentUser, issueUserTokens, refreshTokenKey, type UserTokensInput } from '../tokens/user-tokens.js';
+import type { GrantResult, TokenBinding } from './index.js';
 
 /** How long a losing concurrent request waits for the winner's successor inside the grace window. */
 const SUCCESSOR_WAIT_MS = 2000;
@@ -25,6 +25,7 @@ export async function refreshTokenGrant(
   ctx: Pick<ServerContext, 'audit' | 'clock' | 'config' | 'keys' | 'metrics' | 'secrets' | 'store'>,
   client: ClientRecord,
   params: FormParams,
+  binding: TokenBinding,
 ): Promise<GrantResult> {
   const token = params.get('refresh_token');
   if (token === undefined) throw new OAuthError('invalid_request', 'refresh_token is required');
@@ -34,6 +35,8 @@ export async function refreshTokenGrant(
   if (!record) throw new OAuthError('invalid_grant', 'the refresh token is invalid, expired or revoked');
   const state = record.value;
   if (state.clientId !== client.clientId) throw new OAuthError('invalid_grant', 'the refresh token was issued to another client');
+  // RFC 9449 §5: a bound refresh token is redeemed only with a proof of its key (checked before it is spent).
+  if (state.jkt !== undefined && binding.jkt !== state.jkt) throw new OAuthError('invalid_grant', 'the refresh token is bound to another DPoP key');
 
   const requested = parseScope(params.get('scope'));
   const beyond = requested.filter((scope) => !state.scope.includes(scope));
@@ -54,6 +57,8 @@ export async function refreshTokenGrant(
     authentication: { authTime: state.authTime, amr: state.amr, acr: state.acr, sid: state.sid },
     grantedResources: state.resources,
     namedClaims: { idTokenClaims: state.idTokenClaims, userinfoClaims: state.userinfoClaims },
+    jkt: binding.jkt,
+    refreshJkt: refreshTokenKey(client, binding.jkt, state.jkt),
   };
 
   const consumed = record.consumedAt === null ? await store.artifacts.consume(REFRESH_TOKEN, id, ctx.clock.now()) : undefined;

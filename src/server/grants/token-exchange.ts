@@ -10,7 +10,7 @@ import { parseScope } from '../scope.js';
 import { findActiveAccessToken, issueAccessToken, revokeAccessToken, type ActorClaim } from '../tokens/access-token.js';
 import { verifyIdToken } from '../tokens/id-token.js';
 import { isFamilyRevoked } from '../tokens/token-family.js';
-import type { GrantResult } from './index.js';
+import type { GrantResult, TokenBinding } from './index.js';
 
 /** The grant type of OAuth 2.0 Token Exchange (RFC 8693 §2.1). */
 export const TOKEN_EXCHANGE_GRANT = 'urn:ietf:params:oauth:grant-type:token-exchange';
@@ -246,10 +246,11 @@ export async function tokenExchangeGrant(
   ctx: Pick<ServerContext, 'audit' | 'clock' | 'config' | 'keys' | 'secrets' | 'store'>,
   client: ClientRecord,
   params: FormParams,
+  binding: TokenBinding,
 ): Promise<GrantResult> {
   const known: { sub?: string; actor?: string } = {};
   try {
-    return await exchange(ctx, client, params, known);
+    return await exchange(ctx, client, params, binding, known);
   } catch (error) {
     if (error instanceof OAuthError) {
       ctx.audit.recordLater(
@@ -270,6 +271,7 @@ async function exchange(
   ctx: Pick<ServerContext, 'audit' | 'clock' | 'config' | 'keys' | 'secrets' | 'store'>,
   client: ClientRecord,
   params: FormParams,
+  binding: TokenBinding,
   known: { sub?: string; actor?: string },
 ): Promise<GrantResult> {
   if (client.tokenEndpointAuthMethod === 'none') throw new OAuthError('unauthorized_client', 'public clients cannot use token exchange');
@@ -320,6 +322,8 @@ async function exchange(
     familyIssuedAt: subject.familyIssuedAt,
     act,
     notAfter: Math.min(subject.exp, actorExp ?? Infinity),
+    // RFC 9449 §6: bound to the key the requesting client proves, whatever bound the subject token.
+    jkt: binding.jkt,
   });
   // The subject's family revoked while this ran (a concurrent reuse or revocation): no token
   // outlives its family, as in `issueUserTokens`.
@@ -343,9 +347,9 @@ async function exchange(
   return {
     tokens: {
       access_token: issued.token,
-      // RFC 8693 §2.2.1: REQUIRED; the token is an OAuth access token, used as a Bearer token.
+      // RFC 8693 §2.2.1: REQUIRED; an OAuth access token, used as a Bearer or DPoP (RFC 9449 §5) token.
       issued_token_type: TOKEN_TYPES.accessToken,
-      token_type: 'Bearer',
+      token_type: issued.tokenType,
       expires_in: issued.expiresIn,
       // §2.2.1: REQUIRED unless identical to the scope requested; always given.
       ...(scope.length > 0 ? { scope: scope.join(' ') } : {}),

@@ -161,6 +161,7 @@ export async function issueCode(
     sid: session.state.sid,
     ...(request.resources && request.resources.length > 0 ? { resources: request.resources } : {}),
     ...namedClaimsState(request.requestedClaims),
+    ...(request.dpopJkt !== undefined ? { dpopJkt: request.dpopJkt } : {}),
   });
   return authorizationResponse(ctx, targetOf(request), { code }, setCookies);
 }

@@ -16,6 +16,8 @@ export interface AccessTokenClaims extends JWTPayload {
   scope?: string;
   /** The acting party of a token from a delegation exchange (RFC 8693 §4.1), prior actors nested. */
   act?: ActorClaim;
+  /** RFC 9449 §6.1: the DPoP key the token is bound to (its JWK SHA-256 thumbprint). */
+  cnf?: { jkt: string };
 }
 
 /** RFC 8693 §4.1: the `act` (actor) claim, its outermost member the current actor. */
@@ -48,6 +50,8 @@ export interface IssueAccessTokenInput {
   notAfter?: number | undefined;
   /** Claims asked for by name for UserInfo (OIDC Core §5.5 `claims`), kept in the token's record (never in the token). */
   userinfoClaims?: readonly string[] | undefined;
+  /** The DPoP key to bind the token to (RFC 9449 §6.1 `cnf.jkt`); `undefined`: a bearer token. */
+  jkt?: string | undefined;
 }
 
 /** What the store keeps per access token (by `jti`) until it expires. */
@@ -70,6 +74,8 @@ export interface IssuedAccessToken {
   token: string;
   claims: AccessTokenClaims;
   expiresIn: number;
+  /** `token_type` of the token response: `DPoP` for a bound token (RFC 9449 §5), else `Bearer`. */
+  tokenType: 'Bearer' | 'DPoP';
 }
 
 /** RFC 9068 §2.1: the `typ` header of a JWT access token. */
@@ -105,6 +111,7 @@ export async function issueAccessToken(
     client_id: input.clientId,
     ...(input.scope.length > 0 ? { scope: input.scope.join(' ') } : {}),
     ...(input.act !== undefined ? { act: input.act } : {}),
+    ...(input.jkt !== undefined ? { cnf: { jkt: input.jkt } } : {}),
   };
   const signer = ctx.keys.signingKey(options.tokens.accessTokenSigningAlg);
   const token = await signJwt(signer, ACCESS_TOKEN_TYP, claims);
@@ -121,7 +128,7 @@ export async function issueAccessToken(
     ownerId: input.familyId,
     expiresAt: claims.exp * 1000,
   });
-  return { token, claims, expiresIn: exp - iat };
+  return { token, claims, expiresIn: exp - iat, tokenType: input.jkt === undefined ? 'Bearer' : 'DPoP' };
 }
 
 /**

@@ -43,6 +43,8 @@ export interface AuthorizationCodeState {
    * the family carries it, for the consent's tokens-not-before check (`isConsentActive`).
    */
   familyIssuedAt?: number;
+  /** RFC 9449 §10: the DPoP key (`dpop_jkt`) the token request must prove. */
+  dpopJkt?: string;
 }
 
 /** What a redeemed-code tombstone holds: the family to revoke on a replay. */

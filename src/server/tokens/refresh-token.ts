@@ -29,6 +29,11 @@ export interface RefreshTokenState {
    * rotations; absent in tokens stored before it was recorded (then counted as 0).
    */
   familyIssuedAt?: number;
+  /**
+   * The DPoP key a public client's refresh token is bound to (RFC 9449 §5): it is redeemed only
+   * with a proof of that key. Absent: unbound (a confidential client's, or issued without DPoP).
+   */
+  jkt?: string;
 }
 
 export function refreshTokenId(ctx: Pick<ServerContext, 'secrets'>, token: string): string {

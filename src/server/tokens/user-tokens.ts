@@ -38,6 +38,10 @@ export interface UserTokensInput {
    * the consent: released in the ID token and by UserInfo, kept in a refresh token issued.
    */
   namedClaims?: NamedClaims | undefined;
+  /** The DPoP key of the request (RFC 9449 §6.1): the access token is bound to it. */
+  jkt?: string | undefined;
+  /** The DPoP key a new refresh token is bound to (§5: public clients only). */
+  refreshJkt?: string | undefined;
 }
 
 /** Claims asked for by name, as codes and refresh tokens keep them (`namedClaimsState`). */
@@ -74,6 +78,7 @@ export async function issueUserTokens(
     consentId,
     familyIssuedAt,
     userinfoClaims: input.namedClaims?.userinfoClaims,
+    jkt: input.jkt,
   });
   let refreshToken: string | undefined;
   if (input.refresh && 'issue' in input.refresh) {
@@ -86,6 +91,7 @@ export async function issueUserTokens(
       ...authentication,
       ...(familyIssuedAt !== undefined ? { familyIssuedAt } : {}),
       ...namedClaimsState({ idToken: input.namedClaims?.idTokenClaims ?? [], userinfo: input.namedClaims?.userinfoClaims ?? [] }),
+      ...(input.refreshJkt !== undefined ? { jkt: input.refreshJkt } : {}),
     };
     refreshToken = await issueRefreshToken(ctx, familyId, state);
   } else if (input.refresh) {
@@ -111,7 +117,7 @@ export async function issueUserTokens(
     refreshToken,
     response: {
       access_token: access.token,
-      token_type: 'Bearer',
+      token_type: access.tokenType,
       expires_in: access.expiresIn,
       scope: scope.join(' '),
       ...(refreshToken !== undefined ? { refresh_token: refreshToken } : {}),
@@ -134,6 +140,16 @@ export async function activeConsentUser(
   const user = await ctx.store.users.get(sub);
   if (!user || user.disabled) throw new OAuthError('invalid_grant', 'the user can no longer sign in');
   return user;
+}
+
+/**
+ * The key a new refresh token is bound to (RFC 9449 §5): a public client's is bound to the key of
+ * the proof it presented (or stays bound to the one it was); a confidential client's is not, since
+ * it authenticates at each refresh, while each new access token binds to the proof of that request.
+ */
+export function refreshTokenKey(client: ClientRecord, requestJkt: string | undefined, boundJkt?: string): string | undefined {
+  if (client.tokenEndpointAuthMethod !== 'none') return undefined;
+  return boundJkt ?? requestJkt;
 }
 
 /** Whether the grant may get a refresh token: the client is registered for the refresh_token grant and `offline_access` was granted, or the request is plain OAuth (no `openid`). */

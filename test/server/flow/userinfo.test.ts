@@ -51,7 +51,8 @@ describe('UserInfo endpoint (OIDC Core §5.3, RFC 6750)', () => {
     for (const response of [await server.get('/userinfo'), await server.post('/userinfo', {})]) {
       expect(response.status).toBe(401);
       const challenge = response.headers.get('www-authenticate') ?? '';
-      expect(challenge).toMatch(/^Bearer realm="[^"]+"$/);
+      // RFC 9449 §7.1: the DPoP scheme is offered beside Bearer, neither with an error.
+      expect(challenge).toMatch(/^Bearer realm="[^"]+", DPoP realm="[^"]+", algs="[^"]+"$/);
       expect(challenge).not.toContain('error');
     }
   });

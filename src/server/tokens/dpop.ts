@@ -1,0 +1,92 @@
+import { createDpopNonces, dpopHeaderOf, DpopProofError, verifyDpopProof, type DpopNonces, type DpopProof, type DpopReplayCache } from '../../core/dpop.js';
+import { OAuthError } from '../../core/errors.js';
+import { StoreConflictError, type ClientRecord } from '../../stores/contract.js';
+import { auditEvent } from '../audit/events.js';
+import { clientAddress, type ServerContext } from '../context.js';
+
+/**
+ * Whether the client must present a DPoP proof at the token endpoint (RFC 9449 §5.2
+ * `dpop_bound_access_tokens`): the one place that says so, for the token endpoint and profiles
+ * built on it.
+ */
+export function requiresDpop(client: Pick<ClientRecord, 'dpopBoundAccessTokens'>): boolean {
+  return client.dpopBoundAccessTokens === true;
+}
+
+/** Artifact kind of spent proofs, keyed by a hash of the proof key's thumbprint and `jti`. */
+const SPENT_PROOF = 'dpop_jti';
+
+/** Spent proofs in the store's artifacts (Redis with the hybrid store), so every instance sees them. */
+function storeReplayCache(ctx: Pick<ServerContext, 'store'>): DpopReplayCache {
+  return {
+    async spend(key, expiresAt) {
+      try {
+        // `put` refuses an id it holds: of concurrent spends, exactly one stores it.
+        await ctx.store.artifacts.put({ kind: SPENT_PROOF, id: key, value: null, ownerId: null, expiresAt });
+        return true;
+      } catch (error) {
+        if (error instanceof StoreConflictError) return false;
+        throw error;
+      }
+    },
+  };
+}
+
+/**
+ * The server's nonces when `tokens.dpopNonce` is on, else `undefined`. Derived from the
+ * installation secret, so every instance issues and accepts the same ones (RFC 9449 §8).
+ */
+function serverDpopNonces(ctx: Pick<ServerContext, 'config' | 'clock' | 'secrets'>): DpopNonces | undefined {
+  if (ctx.config.tokens.dpopNonce !== 'on') return undefined;
+  return createDpopNonces({ secret: ctx.secrets.hash('dpop-nonce-key', 'dpop-nonce'), now: () => ctx.clock.now() });
+}
+
+/** The `DPoP-Nonce` header to send with a response (RFC 9449 §8.2), when nonces are on. */
+export function dpopNonceHeader(ctx: Pick<ServerContext, 'config' | 'clock' | 'secrets'>): Record<string, string> {
+  const nonces = serverDpopNonces(ctx);
+  return nonces ? { 'DPoP-Nonce': nonces.current() } : {};
+}
+
+type ProofContext = Pick<ServerContext, 'audit' | 'clock' | 'config' | 'limits' | 'request' | 'secrets' | 'store'>;
+
+/**
+ * The request's DPoP proof, verified for `url` (the endpoint's public URL, from the issuer) and,
+ * when `accessToken` is given, its `ath`; `undefined` when the request has none. A refused proof
+ * is audited (bounded per address, as client authentication failures are) and thrown as
+ * {@link DpopProofError}.
+ */
+export async function verifyRequestProof(
+  ctx: ProofContext,
+  request: Request,
+  options: { url: string; accessToken?: string | undefined; clientId?: string | undefined },
+): Promise<DpopProof | undefined> {
+  try {
+    const proof = dpopHeaderOf(request);
+    if (proof === undefined) return undefined;
+    return await verifyDpopProof(proof, {
+      method: request.method,
+      url: options.url,
+      now: ctx.clock.now(),
+      replay: storeReplayCache(ctx),
+      nonces: serverDpopNonces(ctx),
+      accessToken: options.accessToken,
+      maxAge: ctx.config.tokens.dpopProofMaxAge,
+    });
+  } catch (error) {
+    // A missing nonce is the protocol's normal first round (§8), not worth a record.
+    if (error instanceof DpopProofError && error.error === 'invalid_dpop_proof') {
+      if (await ctx.limits.auditAllowed('token.dpop_proof_refused', clientAddress(ctx))) {
+        ctx.audit.recordLater(auditEvent('token.dpop_proof_refused', { ...(options.clientId ? { client_id: options.clientId } : {}), reason: error.message }));
+      }
+    }
+    throw error;
+  }
+}
+
+/**
+ * A refused proof at the token endpoint (RFC 9449 §5): `400 invalid_dpop_proof`, or
+ * `400 use_dpop_nonce` with a fresh `DPoP-Nonce` (§8).
+ */
+export function tokenEndpointProofError(ctx: Pick<ServerContext, 'config' | 'clock' | 'secrets'>, error: DpopProofError): OAuthError {
+  return new OAuthError(error.error, error.message, { status: 400, headers: dpopNonceHeader(ctx) });
+}
