@@ -116,7 +116,14 @@ async function accessibilityViolations(page: Page, scheme: 'light' | 'dark'): Pr
   try {
     // Not `resultTypes: ['violations']`: it cuts the passed elements that page-wide rules
     // (landmark-unique, region) compare across, and they then report what is not there.
-    const axe = new AxeBuilder({ page });
+    //
+    // axe-core (half a megabyte of script) goes into a page once: it stays there while the colour
+    // scheme and the viewport change, and the next run on the same page finds it. Legacy mode runs
+    // `axe.run` in the page itself, where the default runs `runPartial` in each frame and then
+    // `finishRun` in a blank page it opens and loads axe-core into: the same rules and results
+    // without frames, which our pages never have, in a quarter of the time.
+    const loaded = await page.evaluate(() => 'axe' in window);
+    const axe = new AxeBuilder(loaded ? { page, axeSource: ';' } : { page }).setLegacyMode();
     result = await (scheme === 'light' ? axe.withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa']) : axe.withRules(COLOUR_RULES)).analyze();
   } catch (error) {
     // axe runs as a script in the page: not in a context with JavaScript off, whose pages the
