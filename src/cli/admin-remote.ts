@@ -123,6 +123,7 @@ function clientBody(input: NewClientInput): Record<string, unknown> {
     require_mfa: input.requireMfa,
     allowed_ips: input.allowedIps,
     token_exchange: input.exchangeImpersonation ? { impersonation: true } : undefined,
+    require_pushed_authorization_requests: input.requirePushedAuthorizationRequests,
   });
 }
 
@@ -221,6 +222,7 @@ export function remoteAdmin(target: RemoteTarget): AdminOperations {
           post_logout_redirect_uris: changes.postLogoutRedirectUris,
           resources: changes.resources,
           served_resources: changes.servedResources,
+          require_pushed_authorization_requests: changes.requirePushedAuthorizationRequests,
         }),
       ),
     removeClient: (clientId) => call('DELETE', 'adminApiClient', { id: clientId }),

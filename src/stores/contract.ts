@@ -68,6 +68,12 @@ export interface ClientRecord {
    * operator registered.
    */
   registration?: ClientRegistration;
+  /**
+   * The client must push its authorization requests (RFC 9126 §6,
+   * `require_pushed_authorization_requests`): one sent straight to the authorization endpoint is
+   * refused. Absent: as false (unless the server requires pushed requests of every client).
+   */
+  requirePushedAuthorizationRequests?: boolean;
   createdAt: number;
   updatedAt: number;
 }

@@ -50,6 +50,7 @@ export const clientCreateSchema = z
     require_mfa: z.boolean().optional(),
     allowed_ips: z.array(text(100)).max(MAX_LIST).optional(),
     token_exchange: tokenExchangePolicy.optional(),
+    require_pushed_authorization_requests: z.boolean().optional().describe('the client must push its authorization requests (RFC 9126 section 6)'),
   })
   .describe('A client to register');
 
@@ -60,8 +61,11 @@ export const clientUpdateSchema = z
     post_logout_redirect_uris: uriList.optional(),
     resources: uriList.optional(),
     served_resources: uriList.optional(),
+    require_pushed_authorization_requests: z.boolean().optional().describe('require (true) or stop requiring (false) pushed authorization requests (RFC 9126)'),
   })
-  .refine((body) => Object.keys(body).length > 0, { error: 'give at least one of redirect_uris, post_logout_redirect_uris, resources, served_resources' })
+  .refine((body) => Object.keys(body).length > 0, {
+    error: 'give at least one of redirect_uris, post_logout_redirect_uris, resources, served_resources, require_pushed_authorization_requests',
+  })
   .meta({ description: 'The lists to replace, each whole', minProperties: 1 });
 
 /** A client as the API shows it: every registered member but the secret (its hash is never shown). */
@@ -83,6 +87,7 @@ export const clientSchema = z
     require_mfa: z.boolean().optional(),
     allowed_ips: z.array(z.string()).optional(),
     token_exchange: tokenExchangePolicy.optional(),
+    require_pushed_authorization_requests: z.boolean().optional(),
     registration: z
       .object({ via: z.enum(['open', 'initial-access-token']), initial_access_token: z.string().nullable() })
       .optional()

@@ -64,6 +64,8 @@ export interface NewClientInput {
   allowedIps?: string[];
   /** Token exchange (RFC 8693): without an actor token, get tokens without `act` (impersonation). */
   exchangeImpersonation?: boolean;
+  /** The client must push its authorization requests (RFC 9126 §6, `require_pushed_authorization_requests`). */
+  requirePushedAuthorizationRequests?: boolean;
 }
 
 /** Default scopes of a client that signs users in (in a browser, or on a device): the OpenID scopes (offline_access with refresh tokens). */
@@ -160,6 +162,7 @@ export async function registerClient(store: Store, secretKeys: SecretKeys, input
     isResourceServer: input.isResourceServer ?? false,
     servedResources,
     extra,
+    ...(input.requirePushedAuthorizationRequests ? { requirePushedAuthorizationRequests: true } : {}),
     createdAt: now,
     updatedAt: now,
   };
@@ -193,17 +196,20 @@ export async function getClient(store: Store, clientId: string): Promise<ClientR
   return client;
 }
 
-/** The lists {@link updateClient} replaces, each only when given. */
+/** The lists {@link updateClient} replaces, and the settings it changes, each only when given. */
 export interface ClientUpdate {
   redirectUris?: string[] | undefined;
   postLogoutRedirectUris?: string[] | undefined;
   resources?: string[] | undefined;
   servedResources?: string[] | undefined;
+  /** RFC 9126 §6: require (true) or stop requiring (false) pushed authorization requests. */
+  requirePushedAuthorizationRequests?: boolean | undefined;
 }
 
 /**
  * Replaces a client's redirect URIs, post-logout redirect URIs, resources and served resources, each only when
- * given (the whole list), validated as at registration ({@link registerClient}).
+ * given (the whole list), validated as at registration ({@link registerClient}); sets whether it must push
+ * its authorization requests (RFC 9126 §6) when that is given.
  */
 export async function updateClient(store: Store, clientId: string, changes: ClientUpdate, now: number): Promise<ClientRecord> {
   const client = await getClient(store, clientId);
@@ -226,6 +232,10 @@ export async function updateClient(store: Store, clientId: string, changes: Clie
     servedResources,
     updatedAt: now,
   };
+  if (changes.requirePushedAuthorizationRequests !== undefined) {
+    if (changes.requirePushedAuthorizationRequests) updated.requirePushedAuthorizationRequests = true;
+    else delete updated.requirePushedAuthorizationRequests;
+  }
   if (!(await saving(store.clients.update(updated)))) throw notFound(clientId);
   return updated;
 }
@@ -276,6 +286,7 @@ export function describeClient(client: ClientRecord): Record<string, unknown> {
     resources: client.resources,
     is_resource_server: client.isResourceServer,
     served_resources: client.servedResources,
+    ...(client.requirePushedAuthorizationRequests ? { require_pushed_authorization_requests: true } : {}),
     ...client.extra,
     // A client that registered itself (RFC 7591): how; never the hash of its registration access token.
     ...(client.registration ? { registration: { via: client.registration.via, initial_access_token: client.registration.initialAccessTokenId } } : {}),

@@ -31,6 +31,8 @@ export interface ClientMetadata {
   tos_uri?: string;
   software_id?: string;
   software_version?: string;
+  /** RFC 9126 §6: the client must push its authorization requests. Absent: not required of it. */
+  require_pushed_authorization_requests?: boolean;
 }
 
 /** What the server, or the policy a registration falls under, accepts. */
@@ -162,6 +164,8 @@ function checkRedirectUris(uris: readonly string[], field: string, publicClient:
  *   them: they are links, and a logo is an `<img>` the user's browser loads (or not).
  * - No string, in any field or list, holds control characters (C0, C1), line separators or
  *   bidirectional formatting characters ({@link UNSAFE_CHARACTERS}).
+ * - `require_pushed_authorization_requests` (RFC 9126 §6): a boolean; `true` makes the client
+ *   push its authorization requests, and an update (RFC 7592) keeps it so.
  * - `jwks`, `jwks_uri`: refused, since no method that uses client keys is supported
  *   (`private_key_jwt`); taking them silently would let a client believe its keys were registered.
  * - `software_statement`: refused with `unapproved_software_statement` (RFC 7591 §3.2.2): no
@@ -252,6 +256,10 @@ export function validateClientMetadata(input: unknown, options: ClientMetadataOp
     if (value !== undefined) optional[field] = value;
   }
   const clientName = optionalString(raw, 'client_name', MAX_NAME_LENGTH)?.trim();
+  const requirePar = raw.require_pushed_authorization_requests;
+  if (requirePar !== undefined && requirePar !== null && typeof requirePar !== 'boolean')
+    throw invalidMetadata('require_pushed_authorization_requests must be true or false');
+  if (requirePar === true) optional.require_pushed_authorization_requests = true;
 
   return {
     redirect_uris: redirectUris,
@@ -307,6 +315,7 @@ export function clientRecordFields(
   | 'isResourceServer'
   | 'servedResources'
   | 'extra'
+  | 'requirePushedAuthorizationRequests'
 > {
   const extra: Record<string, Json> = {};
   for (const field of EXTRA_FIELDS) {
@@ -326,6 +335,7 @@ export function clientRecordFields(
     isResourceServer: false,
     servedResources: [],
     extra,
+    ...(metadata.require_pushed_authorization_requests ? { requirePushedAuthorizationRequests: true } : {}),
   };
 }
 
@@ -345,6 +355,8 @@ export function withClientMetadata(client: ClientRecord, metadata: ClientMetadat
     isResourceServer: client.isResourceServer,
     servedResources: client.servedResources,
     extra: { ...operatorExtra, ...fields.extra },
+    // RFC 9126 §6: once required (by the client or its operator), only an operator lifts it.
+    ...(client.requirePushedAuthorizationRequests || fields.requirePushedAuthorizationRequests ? { requirePushedAuthorizationRequests: true } : {}),
   };
 }
 
@@ -366,6 +378,7 @@ export function clientMetadataOf(client: ClientRecord): ClientMetadata {
   for (const field of ['client_uri', 'logo_uri', 'policy_uri', 'tos_uri', 'software_id', 'software_version'] as const) {
     if (typeof extra[field] === 'string') metadata[field] = extra[field];
   }
+  if (client.requirePushedAuthorizationRequests) metadata.require_pushed_authorization_requests = true;
   if (Array.isArray(extra.contacts)) metadata.contacts = extra.contacts.filter((contact): contact is string => typeof contact === 'string');
   return metadata;
 }

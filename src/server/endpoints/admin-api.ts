@@ -136,6 +136,7 @@ const HANDLERS = {
         requireMfa: body.require_mfa,
         allowedIps: body.allowed_ips,
         exchangeImpersonation: body.token_exchange?.impersonation,
+        requirePushedAuthorizationRequests: body.require_pushed_authorization_requests,
       },
       ctx.clock.now(),
     );
@@ -154,6 +155,7 @@ const HANDLERS = {
       postLogoutRedirectUris: body.post_logout_redirect_uris,
       resources: body.resources,
       servedResources: body.served_resources,
+      requirePushedAuthorizationRequests: body.require_pushed_authorization_requests,
     };
     const client = await updateClient(ctx.store, id, changes, ctx.clock.now());
     return { body: describeClient(client), event: clientEvent('admin.client_updated', client.clientId, { changed: Object.keys(body) }) };

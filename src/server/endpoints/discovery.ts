@@ -48,6 +48,9 @@ export function serverMetadata(ctx: Pick<Capabilities, 'config' | 'urls'>): Reco
     authorization_response_iss_parameter_supported: true,
     // draft-ietf-oauth-client-id-metadata-document §6: an https URL as client_id names the client's document.
     ...(options.clientMetadataDocuments.enabled ? { client_id_metadata_document_supported: true } : {}),
+    // RFC 9126 §5: where requests are pushed, and whether every client must push them.
+    pushed_authorization_request_endpoint: urlTo(ctx, 'pushedAuthorizationRequest'),
+    ...(options.par.required ? { require_pushed_authorization_requests: true } : {}),
   };
 }
 

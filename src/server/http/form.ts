@@ -8,6 +8,8 @@ export interface FormParams {
   get(name: string): string | undefined;
   /** All values of a parameter allowed to repeat (e.g. RFC 8707 `resource`). */
   getAll(name: string): string[];
+  /** Every parameter, in order, each value of a repeated one (e.g. to store a pushed request, RFC 9126). */
+  entries(): [string, string][];
 }
 
 export interface ReadFormOptions {
@@ -42,8 +44,10 @@ export function parseForm(text: string, repeatable: readonly string[]): FormPara
   }
   const single = new Map<string, string>();
   const multi = new Map<string, string[]>();
+  const all: [string, string][] = [];
   for (const [name, value] of search) {
     if (value === '') continue;
+    all.push([name, value]);
     if (repeatable.includes(name)) {
       multi.set(name, [...(multi.get(name) ?? []), value]);
     } else if (single.has(name)) {
@@ -55,6 +59,7 @@ export function parseForm(text: string, repeatable: readonly string[]): FormPara
   return {
     get: (name) => single.get(name),
     getAll: (name) => multi.get(name) ?? [],
+    entries: () => [...all],
   };
 }
 
