@@ -58,7 +58,8 @@ const artifactId = (ctx: Pick<ServerContext, 'secrets'>, reference: string) => c
  */
 export function pushedParameters({ form, client }: { form: FormParams; client: ClientRecord }): { params: FormParams } {
   const clientId = form.get('client_id');
-  if (clientId !== undefined && clientId !== client.clientId) throw new AuthorizationError('invalid_request', 'client_id does not match the authenticated client');
+  if (clientId !== undefined && clientId !== client.clientId)
+    throw new AuthorizationError('invalid_request', 'client_id does not match the authenticated client');
   if (form.get('request_uri') !== undefined) throw new AuthorizationError('invalid_request', 'request_uri must not be pushed (RFC 9126 section 2.1)');
   if (form.get('request') !== undefined) throw new AuthorizationError('request_not_supported', 'request objects are not supported');
   const search = new URLSearchParams();
@@ -106,7 +107,7 @@ export async function resolvePushedRequest({
   params: FormParams;
 }): Promise<{ params: FormParams; pushed: boolean }> {
   const requestUri = params.get('request_uri');
-  if (requestUri === undefined || !requestUri.startsWith(PAR_REQUEST_URI_PREFIX)) return { params, pushed: false };
+  if (!requestUri?.startsWith(PAR_REQUEST_URI_PREFIX)) return { params, pushed: false };
   const clientId = params.get('client_id');
   if (clientId === undefined) throw new AuthorizationError('invalid_request', 'client_id is required');
   const invalid = () => new AuthorizationError('invalid_request_uri', 'the request_uri is unknown, expired or already used, or was pushed by another client');
@@ -115,7 +116,7 @@ export async function resolvePushedRequest({
   const now = ctx.clock.now();
   // Looked at before it is consumed: another client's request_uri is refused without spending it.
   const found = await ctx.store.artifacts.get<PushedRequest>(PUSHED_REQUEST, id);
-  if (!found || found.consumedAt !== null || found.value.clientId !== clientId || found.value.expiresAt <= now) throw invalid();
+  if (found?.consumedAt !== null || found.value.clientId !== clientId || found.value.expiresAt <= now) throw invalid();
   if (!(await ctx.store.artifacts.consume(PUSHED_REQUEST, id, now))) throw invalid();
   return { params: parseForm(found.value.params, AUTHORIZATION_REPEATABLE), pushed: true };
 }
@@ -142,6 +143,6 @@ export function requirePushedRequest({
 }
 
 /** Whether `client` must use pushed authorization requests: registered so, or the server requires them of every client. */
-export function pushedRequestsRequired(ctx: Pick<ServerContext, 'config'>, client: Pick<ClientRecord, 'requirePushedAuthorizationRequests'>): boolean {
+function pushedRequestsRequired(ctx: Pick<ServerContext, 'config'>, client: Pick<ClientRecord, 'requirePushedAuthorizationRequests'>): boolean {
   return ctx.config.par.required || client.requirePushedAuthorizationRequests === true;
 }

@@ -380,7 +380,10 @@ describe('clients', () => {
     const empty = await call('PATCH', `/clients/${admin.clientId}`, adminToken, {});
     expect(empty.status).toBe(400);
     expect((await bodyOf(empty)).fields).toEqual([
-      { field: '(body)', message: 'give at least one of redirect_uris, post_logout_redirect_uris, resources, served_resources, require_pushed_authorization_requests' },
+      {
+        field: '(body)',
+        message: 'give at least one of redirect_uris, post_logout_redirect_uris, resources, served_resources, require_pushed_authorization_requests',
+      },
     ]);
   });
 

@@ -31,7 +31,7 @@ beforeAll(async () => {
 
 /** POSTs `fields` to `/par` as `client` (Basic for a confidential client, `client_id` alone for a public one). */
 function push(server: TestServer, client: FlowClient, fields: FormFields, headers: Record<string, string> = {}): Promise<Response> {
-  const auth = client.clientSecret === null ? {} : { Authorization: basic(client.clientId, client.clientSecret) };
+  const auth: Record<string, string> = client.clientSecret === null ? {} : { Authorization: basic(client.clientId, client.clientSecret) };
   const body = client.clientSecret === null ? { client_id: client.clientId, ...fields } : fields;
   return server.server.fetch(
     new Request(`${server.issuer}/par`, {
