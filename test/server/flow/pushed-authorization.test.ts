@@ -4,6 +4,7 @@
  * single-use `request_uri` at the authorization endpoint (reused, expired, another client's), and
  * the per-client and global requirement (§6).
  */
+import { decodeJwt } from 'jose';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { PAR_REQUEST_URI_PREFIX } from '../../../src/server/authorize/pushed-requests.js';
 import {
@@ -164,6 +165,18 @@ describe('pushed authorization request endpoint (RFC 9126 §2)', () => {
     page = await submitLogin(browser, expectPage(page, 'login'), flow.users.alice);
     const callback = callbackParams(await browser.submit(expectPage(page, 'consent'), {}, { button: 'approve' }));
     await expectTokens(await redeemCode(flow.server, spa, callback.get('code')!, verifier));
+  });
+
+  it('carries RFC 8707 resource values: the grant and its tokens are bound to the pushed resource', async () => {
+    const api = 'https://api.example.com/';
+    const bound = await registerFlowClient(flow.server, { name: 'API App', resources: [api] });
+    const { requestUri, verifier } = await pushed(flow, { resource: api }, bound);
+    const browser = new Browser(flow.server);
+    let page = await browser.open(withRequestUri(flow.server, bound.clientId, requestUri));
+    page = await submitLogin(browser, expectPage(page, 'login'), flow.users.alice);
+    const callback = callbackParams(await browser.submit(expectPage(page, 'consent'), {}, { button: 'approve' }));
+    const tokens = await expectTokens(await redeemCode(flow.server, bound, callback.get('code')!, verifier, { resource: api }));
+    expect(decodeJwt(tokens.access_token).aud).toBe(api);
   });
 
   it.each([
