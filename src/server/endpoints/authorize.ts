@@ -107,8 +107,9 @@ export function checkAuthorizationParameters<Initial, Current extends Targeted>(
 }
 
 /**
- * The authorization endpoint (RFC 6749 §3.1, OIDC Core §3.1.2), GET and POST: the request's
- * named checks in order (the first two decide where errors go), then one decision, then the answer.
+ * The authorization endpoint (RFC 6749 §3.1, OIDC Core §3.1.2), GET and POST: a pushed request
+ * taken in place of the request's parameters (RFC 9126 §4), the request's named checks in order
+ * (until the redirect URI is checked, errors go to a page), then one decision, then the answer.
  */
 export const authorizationEndpoint = endpoint(
   checkAuthorizationParameters(

@@ -44,10 +44,8 @@ export function parseForm(text: string, repeatable: readonly string[]): FormPara
   }
   const single = new Map<string, string>();
   const multi = new Map<string, string[]>();
-  const all: [string, string][] = [];
   for (const [name, value] of search) {
     if (value === '') continue;
-    all.push([name, value]);
     if (repeatable.includes(name)) {
       multi.set(name, [...(multi.get(name) ?? []), value]);
     } else if (single.has(name)) {
@@ -59,7 +57,8 @@ export function parseForm(text: string, repeatable: readonly string[]): FormPara
   return {
     get: (name) => single.get(name),
     getAll: (name) => multi.get(name) ?? [],
-    entries: () => [...all],
+    // Built when asked (a pushed request, once), not for every request parsed.
+    entries: () => [...search].filter(([, value]) => value !== ''),
   };
 }
 
