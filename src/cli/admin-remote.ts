@@ -125,6 +125,7 @@ function clientBody(input: NewClientInput): Record<string, unknown> {
     token_exchange: input.exchangeImpersonation ? { impersonation: true } : undefined,
     allow_nonce_without_pkce: input.allowNonceWithoutPkce === true ? true : undefined,
     dpop_bound_access_tokens: input.dpopBoundAccessTokens,
+    require_pushed_authorization_requests: input.requirePushedAuthorizationRequests,
   });
 }
 
@@ -223,6 +224,7 @@ export function remoteAdmin(target: RemoteTarget): AdminOperations {
           post_logout_redirect_uris: changes.postLogoutRedirectUris,
           resources: changes.resources,
           served_resources: changes.servedResources,
+          require_pushed_authorization_requests: changes.requirePushedAuthorizationRequests,
         }),
       ),
     removeClient: (clientId) => call('DELETE', 'adminApiClient', { id: clientId }),

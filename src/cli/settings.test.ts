@@ -161,6 +161,9 @@ describe("readCommandSetting: a variable's text, a flag or a file value", () => 
         'GATEHOUSE_CLIENT_METADATA_TIMEOUT',
         'GATEHOUSE_UNSAFE_FETCH_ALLOWLIST',
         'GATEHOUSE_UNSAFE_FETCH_ALLOW_HTTP',
+        // Pushed authorization requests (issue 20).
+        'GATEHOUSE_REQUIRE_PAR',
+        'GATEHOUSE_PAR_REQUEST_URI_TTL',
       ].sort(),
     );
     expect(

@@ -19,6 +19,7 @@ import {
   mfaSettings,
   protectionSettings,
   registrationSettings,
+  parSettings,
   serverPathOf,
   serverSettings,
   sessionSettings,
@@ -117,6 +118,8 @@ export const COMMAND_SETTINGS = {
   unsafeFetchAllowList: protectionSettings.shape.unsafeFetchAllowList,
   unsafeFetchAllowHttp: protectionSettings.shape.unsafeFetchAllowHttp,
   registrationPolicy: registrationSettings.shape.policy,
+  requirePar: parSettings.shape.required,
+  parRequestUriTtl: parSettings.shape.requestUriTtl,
 } as const;
 
 /** A config-file key of the command. */

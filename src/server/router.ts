@@ -11,6 +11,7 @@ import { introspectionEndpoint } from './endpoints/introspection.js';
 import { revocationEndpoint } from './endpoints/revocation.js';
 import { tokenEndpoint } from './endpoints/token.js';
 import { deviceAuthorizationEndpoint } from './endpoints/device-authorization.js';
+import { pushedAuthorizationEndpoint } from './endpoints/pushed-authorization.js';
 import { deviceCodeEntry, deviceCodePage } from './endpoints/device.js';
 import { upstreamCallback, upstreamStart } from './endpoints/upstream.js';
 import { userinfoEndpoint } from './endpoints/userinfo.js';
@@ -228,6 +229,7 @@ export function createRouter(ctx: Capabilities): Hono<Env> {
   route(at('endSession'), ['GET', 'POST'], endSessionEndpoint, true);
   route(at('endSessionConfirm'), ['POST'], endSessionConfirm, true);
   route(at('deviceAuthorization'), ['POST'], deviceAuthorizationEndpoint, false, true);
+  route(at('pushedAuthorizationRequest'), ['POST'], pushedAuthorizationEndpoint, false, true);
   route(at('device'), ['GET', 'POST'], byMethod({ GET: deviceCodePage, POST: deviceCodeEntry }), true);
   route(at('interaction'), ['GET'], interactionPage, true);
   route(at('interactionLogin'), ['POST'], interactionLogin, true);

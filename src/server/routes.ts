@@ -29,6 +29,8 @@ export const ROUTES = {
   deviceAuthorization: '/device/auth',
   // The device flow's user-code page (RFC 8628 §3.3: the verification URI).
   device: '/device',
+  // Pushed authorization requests (RFC 9126 §2): advertised as pushed_authorization_request_endpoint.
+  pushedAuthorizationRequest: '/par',
   // The sign-in interaction.
   interaction: '/interaction/:id',
   interactionLogin: '/interaction/:id/login',

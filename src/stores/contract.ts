@@ -78,6 +78,12 @@ export interface ClientRecord {
    * `nonce` (set by an operator only, never by registration metadata). Absent: PKCE for every request.
    */
   allowNonceWithoutPkce?: boolean;
+  /**
+   * The client must push its authorization requests (RFC 9126 §6,
+   * `require_pushed_authorization_requests`): one sent straight to the authorization endpoint is
+   * refused. Absent: as false (unless the server requires pushed requests of every client).
+   */
+  requirePushedAuthorizationRequests?: boolean;
   createdAt: number;
   updatedAt: number;
 }

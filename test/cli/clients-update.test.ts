@@ -86,7 +86,7 @@ describe('gatehouse clients update', () => {
       [
         ['clients', 'update', clientId, '--resource', 'http://127.0.0.1:4001/api', '--scope', 'openid'],
         2,
-        /changes only --redirect-uri, --post-logout-redirect-uri, --resource and --serves, not --scope/,
+        /changes only --redirect-uri, --post-logout-redirect-uri, --resource, --serves and --require-par, not --scope/,
       ],
     ];
     const results = await Promise.all(cases.map(([args]) => run(args)));
@@ -110,6 +110,15 @@ describe('gatehouse clients update', () => {
     // Moved to another resource, the first is free again.
     expect((await run(['clients', 'update', serverId.client_id, '--serves', 'https://mcp.example/v2'])).code).toBe(0);
     expect((await add('Successor')).code).toBe(0);
+  }, 90_000);
+
+  it('--require-par: a client added or updated so must push its authorization requests (RFC 9126), shown by clients show', async () => {
+    const added = await run(['clients', 'add', '--name', 'Bank', '--redirect-uri', 'https://bank.example/cb', '--require-par', '--json']);
+    expect(added.code, added.stderr).toBe(0);
+    expect(parseJson(added)).toMatchObject({ require_pushed_authorization_requests: true });
+    const updated = await run(['clients', 'update', clientId, '--require-par', '--json']);
+    expect(updated.code, updated.stderr).toBe(0);
+    expect(await show()).toMatchObject({ require_pushed_authorization_requests: true });
   }, 90_000);
 
   it('is in the usage', async () => {

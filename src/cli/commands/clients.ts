@@ -9,8 +9,9 @@ const CLIENTS_USAGE = `Usage:
   gatehouse clients list [--json]
   gatehouse clients show CLIENT_ID [--json]
   gatehouse clients update CLIENT_ID [--redirect-uri URI]... [--post-logout-redirect-uri URI]...
-                           [--resource URI]... [--serves URI]... [--json]
-                        replaces each list given (all of it); the lists not given stay as they are
+                           [--resource URI]... [--serves URI]... [--require-par] [--json]
+                        replaces each list given (all of it); the lists not given stay as they are;
+                        --require-par: from now on it must push its authorization requests
   gatehouse clients remove CLIENT_ID
   gatehouse clients rotate-secret CLIENT_ID [--json]
 Every command takes --data DIR (default ./.gatehouse, or GATEHOUSE_DATA_DIR) and --dev (development mode).
@@ -23,7 +24,7 @@ const CLIENTS_ADD_USAGE = `Usage:
                         [--auth-method METHOD] [--id-token-alg ES256|RS256] [--resource-server]
                         [--serves URI]... [--logo-uri URL] [--client-uri URL] [--require-mfa]
                         [--allowed-ip CIDR]... [--exchange-impersonation]
-                        [--allow-nonce-without-pkce] [--dpop-bound-access-tokens]
+                        [--allow-nonce-without-pkce] [--dpop-bound-access-tokens] [--require-par]
                         [--json]
   --grant TYPE          authorization_code (users sign in; needs --redirect-uri), refresh_token,
                         client_credentials (a service acting for itself),
@@ -61,6 +62,9 @@ const CLIENTS_ADD_USAGE = `Usage:
   --dpop-bound-access-tokens
                         it must prove possession of a key (DPoP, RFC 9449) at the token
                         endpoint: every token it gets is bound to that key.
+  --require-par         it must push its authorization requests to /par first (RFC 9126); one
+                        sent straight to /authorize is refused. Default: it may do either
+                        (unless GATEHOUSE_REQUIRE_PAR is on).
 The client secret (for every method but none) is printed once.`;
 
 const OPTIONS = {
@@ -81,6 +85,7 @@ const OPTIONS = {
   'exchange-impersonation': { type: 'boolean', default: false },
   'allow-nonce-without-pkce': { type: 'boolean', default: false },
   'dpop-bound-access-tokens': { type: 'boolean', default: false },
+  'require-par': { type: 'boolean', default: false },
   ...REMOTE_OPTIONS,
 } as const;
 
@@ -123,6 +128,7 @@ export async function clientsCommand(args: string[], io: CliIo, warn: (message: 
           exchangeImpersonation: values['exchange-impersonation'],
           allowNonceWithoutPkce: values['allow-nonce-without-pkce'],
           dpopBoundAccessTokens: values['dpop-bound-access-tokens'],
+          requirePushedAuthorizationRequests: values['require-par'],
         });
         printRecord(io, values.json, client);
         // Nothing said how it will be used: say what was assumed, and how to get the other kind.
@@ -148,6 +154,7 @@ export async function clientsCommand(args: string[], io: CliIo, warn: (message: 
           postLogoutRedirectUris: values['post-logout-redirect-uri'],
           resources: values.resource,
           servedResources: values.serves,
+          ...(values['require-par'] ? { requirePushedAuthorizationRequests: true } : {}),
         };
         printRecord(io, values.json, await admin.updateClient(requiredId(positionals), changes));
         return 0;
@@ -177,10 +184,10 @@ function requiredId(positionals: string[]): string {
   return id;
 }
 
-/** The flags of the lists `clients update` replaces. */
-const UPDATABLE = ['redirect-uri', 'post-logout-redirect-uri', 'resource', 'serves'] as const;
+/** The flags of the lists `clients update` replaces, and of the settings it turns on. */
+const UPDATABLE = ['redirect-uri', 'post-logout-redirect-uri', 'resource', 'serves', 'require-par'] as const;
 
-type UpdateValues = Partial<Record<(typeof UPDATABLE)[number], string[] | undefined>> & Record<string, unknown>;
+type UpdateValues = Partial<Record<(typeof UPDATABLE)[number], string[] | boolean | undefined>> & Record<string, unknown>;
 
 /**
  * The flags of `clients update`, checked before anything is opened. Any flag but the lists it
@@ -192,7 +199,7 @@ function checkUpdateFlags(values: UpdateValues): void {
       !UPDATABLE.some((updatable) => updatable === flag) && !Object.hasOwn(REMOTE_OPTIONS, flag) && values[flag] !== undefined && values[flag] !== false,
   );
   if (other !== undefined)
-    throw new UsageError(`clients update changes only --redirect-uri, --post-logout-redirect-uri, --resource and --serves, not --${other}`);
-  if (!UPDATABLE.some((flag) => values[flag] !== undefined))
-    throw new UsageError('clients update needs --redirect-uri, --post-logout-redirect-uri, --resource or --serves');
+    throw new UsageError(`clients update changes only --redirect-uri, --post-logout-redirect-uri, --resource, --serves and --require-par, not --${other}`);
+  if (!UPDATABLE.some((flag) => values[flag] !== undefined && values[flag] !== false))
+    throw new UsageError('clients update needs --redirect-uri, --post-logout-redirect-uri, --resource, --serves or --require-par');
 }

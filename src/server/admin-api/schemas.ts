@@ -55,6 +55,7 @@ export const clientCreateSchema = z
       .optional()
       .describe('OAuth 2.1 section 7.5.2: a confidential OpenID client may leave PKCE out of a request with a nonce; default false'),
     dpop_bound_access_tokens: z.boolean().optional().describe('RFC 9449 §5.2: the client must use DPoP at the token endpoint'),
+    require_pushed_authorization_requests: z.boolean().optional().describe('the client must push its authorization requests (RFC 9126 section 6)'),
   })
   .describe('A client to register');
 
@@ -65,8 +66,11 @@ export const clientUpdateSchema = z
     post_logout_redirect_uris: uriList.optional(),
     resources: uriList.optional(),
     served_resources: uriList.optional(),
+    require_pushed_authorization_requests: z.boolean().optional().describe('require (true) or stop requiring (false) pushed authorization requests (RFC 9126)'),
   })
-  .refine((body) => Object.keys(body).length > 0, { error: 'give at least one of redirect_uris, post_logout_redirect_uris, resources, served_resources' })
+  .refine((body) => Object.keys(body).length > 0, {
+    error: 'give at least one of redirect_uris, post_logout_redirect_uris, resources, served_resources, require_pushed_authorization_requests',
+  })
   .meta({ description: 'The lists to replace, each whole', minProperties: 1 });
 
 /** A client as the API shows it: every registered member but the secret (its hash is never shown). */
@@ -90,6 +94,7 @@ export const clientSchema = z
     token_exchange: tokenExchangePolicy.optional(),
     allow_nonce_without_pkce: z.boolean().optional(),
     dpop_bound_access_tokens: z.boolean().optional(),
+    require_pushed_authorization_requests: z.boolean().optional(),
     registration: z
       .object({ via: z.enum(['open', 'initial-access-token']), initial_access_token: z.string().nullable() })
       .optional()

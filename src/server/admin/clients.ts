@@ -71,6 +71,8 @@ export interface NewClientInput {
   allowNonceWithoutPkce?: boolean;
   /** RFC 9449 §5.2: the client must present a DPoP proof at the token endpoint. */
   dpopBoundAccessTokens?: boolean;
+  /** The client must push its authorization requests (RFC 9126 §6, `require_pushed_authorization_requests`). */
+  requirePushedAuthorizationRequests?: boolean;
 }
 
 /** Default scopes of a client that signs users in (in a browser, or on a device): the OpenID scopes (offline_access with refresh tokens). */
@@ -175,6 +177,7 @@ export async function registerClient(store: Store, secretKeys: SecretKeys, input
     extra,
     ...(input.allowNonceWithoutPkce ? { allowNonceWithoutPkce: true } : {}),
     ...(input.dpopBoundAccessTokens ? { dpopBoundAccessTokens: true } : {}),
+    ...(input.requirePushedAuthorizationRequests ? { requirePushedAuthorizationRequests: true } : {}),
     createdAt: now,
     updatedAt: now,
   };
@@ -208,17 +211,20 @@ export async function getClient(store: Store, clientId: string): Promise<ClientR
   return client;
 }
 
-/** The lists {@link updateClient} replaces, each only when given. */
+/** The lists {@link updateClient} replaces, and the settings it changes, each only when given. */
 export interface ClientUpdate {
   redirectUris?: string[] | undefined;
   postLogoutRedirectUris?: string[] | undefined;
   resources?: string[] | undefined;
   servedResources?: string[] | undefined;
+  /** RFC 9126 §6: require (true) or stop requiring (false) pushed authorization requests. */
+  requirePushedAuthorizationRequests?: boolean | undefined;
 }
 
 /**
  * Replaces a client's redirect URIs, post-logout redirect URIs, resources and served resources, each only when
- * given (the whole list), validated as at registration ({@link registerClient}).
+ * given (the whole list), validated as at registration ({@link registerClient}); sets whether it must push
+ * its authorization requests (RFC 9126 §6) when that is given.
  */
 export async function updateClient(store: Store, clientId: string, changes: ClientUpdate, now: number): Promise<ClientRecord> {
   const client = await getClient(store, clientId);
@@ -241,6 +247,10 @@ export async function updateClient(store: Store, clientId: string, changes: Clie
     servedResources,
     updatedAt: now,
   };
+  if (changes.requirePushedAuthorizationRequests !== undefined) {
+    if (changes.requirePushedAuthorizationRequests) updated.requirePushedAuthorizationRequests = true;
+    else delete updated.requirePushedAuthorizationRequests;
+  }
   if (!(await saving(store.clients.update(updated)))) throw notFound(clientId);
   return updated;
 }
@@ -292,6 +302,7 @@ export function describeClient(client: ClientRecord): Record<string, unknown> {
     is_resource_server: client.isResourceServer,
     served_resources: client.servedResources,
     ...(client.dpopBoundAccessTokens === true ? { dpop_bound_access_tokens: true } : {}),
+    ...(client.requirePushedAuthorizationRequests ? { require_pushed_authorization_requests: true } : {}),
     ...client.extra,
     ...(client.allowNonceWithoutPkce ? { allow_nonce_without_pkce: true } : {}),
     // A client that registered itself (RFC 7591): how; never the hash of its registration access token.

@@ -27,6 +27,8 @@ export const ECS_EVENT_KINDS: readonly (readonly [pattern: string, category: rea
   ['device.authorization_requested', ['authentication'], ['start']],
   ['device.authorization_approved', ['authentication'], ['info']],
   ['device.authorization_denied', ['authentication'], ['info']],
+  // A pushed authorization request (RFC 9126): a client asked for a sign-in to start.
+  ['authorization.pushed', ['authentication'], ['start']],
   ['upstream.validation_failed', ['authentication'], ['start']],
   ['upstream.user_created', ['iam'], ['user', 'creation']],
   ['upstream.', ['iam'], ['user', 'change']],

@@ -129,6 +129,25 @@ describe('validateClientMetadata (RFC 7591 §2)', () => {
     });
   });
 
+  it('require_pushed_authorization_requests (RFC 9126 §6): a boolean, kept on the record and answered back; an update keeps it', () => {
+    const metadata = validateClientMetadata({ redirect_uris: ['https://app.example/cb'], require_pushed_authorization_requests: true }, ANY);
+    expect(metadata.require_pushed_authorization_requests).toBe(true);
+    const fields = clientRecordFields(metadata);
+    expect(fields.requirePushedAuthorizationRequests).toBe(true);
+    const client = { ...fields, clientId: 'c', clientSecretHash: null, createdAt: 0, updatedAt: 0 };
+    expect(clientMetadataOf(client).require_pushed_authorization_requests).toBe(true);
+    // RFC 7592 §2.2: re-sent without it, the requirement stays (a client cannot lift it by omission).
+    const resent = withClientMetadata(client, validateClientMetadata({ redirect_uris: ['https://app.example/cb'] }, ANY));
+    expect(resent.requirePushedAuthorizationRequests).toBe(true);
+    const plain = validateClientMetadata({ redirect_uris: ['https://app.example/cb'], require_pushed_authorization_requests: false }, ANY);
+    expect(plain).not.toHaveProperty('require_pushed_authorization_requests');
+    expect(clientRecordFields(plain)).not.toHaveProperty('requirePushedAuthorizationRequests');
+    expect(refusal({ redirect_uris: ['https://app.example/cb'], require_pushed_authorization_requests: 'yes' })).toEqual({
+      error: 'invalid_client_metadata',
+      description: 'require_pushed_authorization_requests must be true or false',
+    });
+  });
+
   it('registers a client_credentials client without redirect URIs and without response types', () => {
     expect(validateClientMetadata({ grant_types: ['client_credentials'], scope: 'api:read', client_name: 'worker' }, ANY)).toMatchObject({
       grant_types: ['client_credentials'],

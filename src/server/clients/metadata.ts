@@ -33,6 +33,8 @@ export interface ClientMetadata {
   software_version?: string;
   /** RFC 9449 §5.2: the client always uses DPoP at the token endpoint. */
   dpop_bound_access_tokens?: boolean;
+  /** RFC 9126 §6: the client must push its authorization requests. Absent: not required of it. */
+  require_pushed_authorization_requests?: boolean;
 }
 
 /** What the server, or the policy a registration falls under, accepts. */
@@ -164,6 +166,8 @@ function checkRedirectUris(uris: readonly string[], field: string, publicClient:
  *   them: they are links, and a logo is an `<img>` the user's browser loads (or not).
  * - No string, in any field or list, holds control characters (C0, C1), line separators or
  *   bidirectional formatting characters ({@link UNSAFE_CHARACTERS}).
+ * - `require_pushed_authorization_requests` (RFC 9126 §6): a boolean; `true` makes the client
+ *   push its authorization requests, and an update (RFC 7592) keeps it so.
  * - `jwks`, `jwks_uri`: refused, since no method that uses client keys is supported
  *   (`private_key_jwt`); taking them silently would let a client believe its keys were registered.
  * - `software_statement`: refused with `unapproved_software_statement` (RFC 7591 §3.2.2): no
@@ -257,6 +261,10 @@ export function validateClientMetadata(input: unknown, options: ClientMetadataOp
   const dpopBound = raw.dpop_bound_access_tokens;
   if (dpopBound !== undefined && dpopBound !== null && typeof dpopBound !== 'boolean') throw invalidMetadata('dpop_bound_access_tokens must be true or false');
   if (dpopBound === true) optional.dpop_bound_access_tokens = true;
+  const requirePar = raw.require_pushed_authorization_requests;
+  if (requirePar !== undefined && requirePar !== null && typeof requirePar !== 'boolean')
+    throw invalidMetadata('require_pushed_authorization_requests must be true or false');
+  if (requirePar === true) optional.require_pushed_authorization_requests = true;
 
   return {
     redirect_uris: redirectUris,
@@ -313,6 +321,7 @@ export function clientRecordFields(
   | 'servedResources'
   | 'extra'
   | 'dpopBoundAccessTokens'
+  | 'requirePushedAuthorizationRequests'
 > {
   const extra: Record<string, Json> = {};
   for (const field of EXTRA_FIELDS) {
@@ -333,6 +342,7 @@ export function clientRecordFields(
     isResourceServer: false,
     servedResources: [],
     extra,
+    ...(metadata.require_pushed_authorization_requests ? { requirePushedAuthorizationRequests: true } : {}),
   };
 }
 
@@ -354,6 +364,8 @@ export function withClientMetadata(client: ClientRecord, metadata: ClientMetadat
     extra: { ...operatorExtra, ...fields.extra },
     // An operator's requirement of DPoP stays: a client cannot lift it by re-sending its metadata.
     ...(client.dpopBoundAccessTokens === true ? { dpopBoundAccessTokens: true } : {}),
+    // RFC 9126 §6: once required (by the client or its operator), only an operator lifts it.
+    ...(client.requirePushedAuthorizationRequests || fields.requirePushedAuthorizationRequests ? { requirePushedAuthorizationRequests: true } : {}),
   };
 }
 
@@ -376,6 +388,7 @@ export function clientMetadataOf(client: ClientRecord): ClientMetadata {
     if (typeof extra[field] === 'string') metadata[field] = extra[field];
   }
   if (client.dpopBoundAccessTokens === true) metadata.dpop_bound_access_tokens = true;
+  if (client.requirePushedAuthorizationRequests) metadata.require_pushed_authorization_requests = true;
   if (Array.isArray(extra.contacts)) metadata.contacts = extra.contacts.filter((contact): contact is string => typeof contact === 'string');
   return metadata;
 }

@@ -522,6 +522,20 @@ export const registrationSettings = section({
   }),
 });
 
+/** `par`: pushed authorization requests (RFC 9126). */
+export const parSettings = section({
+  required: setting(flag().default(false), {
+    description:
+      'Require every authorization request to come through the pushed authorization request endpoint (`/par`, RFC 9126): a request sent straight to `/authorize` is refused with `invalid_request`, and discovery advertises `require_pushed_authorization_requests`. Off: only clients registered with `require_pushed_authorization_requests` (`--require-par`) must push. See [pushed authorization requests](par.md).',
+    command: { env: 'GATEHOUSE_REQUIRE_PAR' },
+  }),
+  requestUriTtl: setting(seconds(10, 600).default(60), {
+    description:
+      'Lifetime of a `request_uri` the pushed authorization request endpoint issues (RFC 9126 §2.2 `expires_in`): how long the client has to send the browser to `/authorize` with it. It works once. RFC 9126 §2.2 suggests between 5 and 600 seconds.',
+    command: { env: 'GATEHOUSE_PAR_REQUEST_URI_TTL' },
+  }),
+});
+
 /** The library's settings: every option of `createAuthorizationServer` that has a plain value. */
 export const serverSettings = z.strictObject({
   issuer: setting(absoluteUrl(), {
@@ -563,6 +577,7 @@ export const serverSettings = z.strictObject({
   limits: limitSettings.prefault({}),
   admin: adminSettings.prefault({}),
   registration: registrationSettings.prefault({}),
+  par: parSettings.prefault({}),
   migrate: setting(flag().default(true), {
     description: 'Apply pending store migrations when the server starts.',
   }),

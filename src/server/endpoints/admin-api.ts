@@ -138,6 +138,7 @@ const HANDLERS = {
         exchangeImpersonation: body.token_exchange?.impersonation,
         allowNonceWithoutPkce: body.allow_nonce_without_pkce,
         dpopBoundAccessTokens: body.dpop_bound_access_tokens,
+        requirePushedAuthorizationRequests: body.require_pushed_authorization_requests,
       },
       ctx.clock.now(),
     );
@@ -156,6 +157,7 @@ const HANDLERS = {
       postLogoutRedirectUris: body.post_logout_redirect_uris,
       resources: body.resources,
       servedResources: body.served_resources,
+      requirePushedAuthorizationRequests: body.require_pushed_authorization_requests,
     };
     const client = await updateClient(ctx.store, id, changes, ctx.clock.now());
     return { body: describeClient(client), event: clientEvent('admin.client_updated', client.clientId, { changed: Object.keys(body) }) };

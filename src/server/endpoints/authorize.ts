@@ -16,11 +16,13 @@ import {
   checkScope,
   refuseRequestObjects,
 } from '../authorize/checks.js';
-import { AuthorizationError, type AuthorizationRequest } from '../authorize/request.js';
+import { resolvePushedRequest, requirePushedRequest } from '../authorize/pushed-requests.js';
+import { AuthorizationError, type AuthorizationRequest, type AuthorizationTarget } from '../authorize/request.js';
 import type { ServerContext } from '../context.js';
 import { endpoint, type EndpointInput } from '../http/endpoint.js';
 import { errorPage } from '../http/pages.js';
-import { pipeline } from '../http/pipeline.js';
+import type { FormParams } from '../http/form.js';
+import { pipeline, type PipelineBuilder } from '../http/pipeline.js';
 import { redirect } from '../http/responses.js';
 import { issueCode } from '../interaction/advance.js';
 import { authorizationResponse, targetOf } from '../interaction/authorization-response.js';
@@ -77,15 +79,21 @@ function answerRefusal(error: unknown, { ctx }: { ctx: Pick<ServerContext, 'conf
   return errorPage(ctx, 400, 'Invalid sign-in request', `The application sent an invalid sign-in request: ${error.message}.`);
 }
 
+/** What the request's checks need once its client and redirect URI are known. */
+interface Targeted {
+  ctx: ServerContext;
+  params: FormParams;
+  client: ClientRecord;
+  target: AuthorizationTarget;
+}
+
 /**
- * The authorization endpoint (RFC 6749 §3.1, OIDC Core §3.1.2), GET and POST: the request's
- * named checks in order (the first two decide where errors go), then one decision, then the answer.
+ * The checks of an authorization request's parameters once its client and redirect URI are
+ * known, in order: the same at the authorization endpoint and at the pushed authorization request
+ * endpoint, which "MUST validate the pushed request as it would an authorization request" (RFC 9126 §2.1).
  */
-export const authorizationEndpoint = endpoint(
-  pipeline<EndpointInput>('authorize')
-    .step(readAuthorizationParams)
-    .step(checkClient)
-    .step(checkRedirectUri)
+export function checkAuthorizationParameters<Initial, Current extends Targeted>(chain: PipelineBuilder<Initial, Current>) {
+  return chain
     .step(checkResponseMode)
     .step(refuseRequestObjects)
     .step(checkParameterLengths)
@@ -97,7 +105,23 @@ export const authorizationEndpoint = endpoint(
     .step(checkPrompt)
     .step(checkMaxAge)
     .step(checkIdTokenHint)
-    .step(checkClaims)
+    .step(checkClaims);
+}
+
+/**
+ * The authorization endpoint (RFC 6749 §3.1, OIDC Core §3.1.2), GET and POST: a pushed request
+ * taken in place of the request's parameters (RFC 9126 §4), the request's named checks in order
+ * (until the redirect URI is checked, errors go to a page), then one decision, then the answer.
+ */
+export const authorizationEndpoint = endpoint(
+  checkAuthorizationParameters(
+    pipeline<EndpointInput>('authorize')
+      .step(readAuthorizationParams)
+      .step(resolvePushedRequest)
+      .step(checkClient)
+      .step(checkRedirectUri)
+      .step(requirePushedRequest),
+  )
     .step(buildAuthorizationRequest)
     .step(loadBrowserSession)
     .step(decideAtAuthorization)

@@ -51,6 +51,9 @@ export function serverMetadata(ctx: Pick<Capabilities, 'config' | 'urls'>): Reco
     ...(options.clientMetadataDocuments.enabled ? { client_id_metadata_document_supported: true } : {}),
     // RFC 9449 §5.1: DPoP proofs are accepted at the token endpoint and UserInfo.
     dpop_signing_alg_values_supported: [...DPOP_ALGORITHMS],
+    // RFC 9126 §5: where requests are pushed, and whether every client must push them.
+    pushed_authorization_request_endpoint: urlTo(ctx, 'pushedAuthorizationRequest'),
+    ...(options.par.required ? { require_pushed_authorization_requests: true } : {}),
   };
 }
 

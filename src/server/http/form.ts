@@ -8,6 +8,8 @@ export interface FormParams {
   get(name: string): string | undefined;
   /** All values of a parameter allowed to repeat (e.g. RFC 8707 `resource`). */
   getAll(name: string): string[];
+  /** Every parameter, in order, each value of a repeated one (e.g. to store a pushed request, RFC 9126). */
+  entries(): [string, string][];
 }
 
 export interface ReadFormOptions {
@@ -55,6 +57,8 @@ export function parseForm(text: string, repeatable: readonly string[]): FormPara
   return {
     get: (name) => single.get(name),
     getAll: (name) => multi.get(name) ?? [],
+    // Built when asked (a pushed request, once), not for every request parsed.
+    entries: () => [...search].filter(([, value]) => value !== ''),
   };
 }
 

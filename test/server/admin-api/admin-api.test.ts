@@ -285,6 +285,22 @@ describe('clients', () => {
     expect(JSON.stringify(events)).not.toContain(String(newSecret));
   });
 
+  it('registers a client that must push its authorization requests (RFC 9126 §6), and lifts the requirement with PATCH', async () => {
+    const response = await call('POST', '/clients', adminToken, {
+      client_name: 'Bank',
+      redirect_uris: ['https://bank.example/callback'],
+      require_pushed_authorization_requests: true,
+    });
+    expect(response.status).toBe(201);
+    const id = (await bodyOf(response)).client_id as string;
+    expect((await t.store.clients.get(id))?.requirePushedAuthorizationRequests).toBe(true);
+    expect((await bodyOf(await call('GET', `/clients/${id}`, adminToken))).require_pushed_authorization_requests).toBe(true);
+    const lifted = await bodyOf(await call('PATCH', `/clients/${id}`, adminToken, { require_pushed_authorization_requests: false }));
+    expect(lifted.require_pushed_authorization_requests).toBeUndefined();
+    expect((await t.store.clients.get(id))?.requirePushedAuthorizationRequests).toBeUndefined();
+    await call('DELETE', `/clients/${id}`, adminToken);
+  });
+
   it('registers a token exchange client with its policy (RFC 8693), and refuses a public one or a policy without the grant', async () => {
     const grant = 'urn:ietf:params:oauth:grant-type:token-exchange';
     const response = await call('POST', '/clients', adminToken, {
@@ -364,7 +380,10 @@ describe('clients', () => {
     const empty = await call('PATCH', `/clients/${admin.clientId}`, adminToken, {});
     expect(empty.status).toBe(400);
     expect((await bodyOf(empty)).fields).toEqual([
-      { field: '(body)', message: 'give at least one of redirect_uris, post_logout_redirect_uris, resources, served_resources' },
+      {
+        field: '(body)',
+        message: 'give at least one of redirect_uris, post_logout_redirect_uris, resources, served_resources, require_pushed_authorization_requests',
+      },
     ]);
   });
 

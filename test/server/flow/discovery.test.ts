@@ -39,6 +39,7 @@ describe('discovery of the OpenID Provider (OpenID Connect Discovery §3, RFC 84
         'end_session_endpoint',
         'introspection_endpoint',
         'jwks_uri',
+        'pushed_authorization_request_endpoint',
         'revocation_endpoint',
         'token_endpoint',
         'userinfo_endpoint',
@@ -57,6 +58,7 @@ describe('discovery of the OpenID Provider (OpenID Connect Discovery §3, RFC 84
       introspection_endpoint: { method: 'POST', status: 401 },
       revocation_endpoint: { method: 'POST', status: 401 },
       device_authorization_endpoint: { method: 'POST', status: 401 },
+      pushed_authorization_request_endpoint: { method: 'POST', status: 401 },
     };
     for (const [name, url] of endpoints as [string, string][]) {
       expect(url.startsWith(`${server.issuer}/`), name).toBe(true);
