@@ -87,6 +87,8 @@ describe("readCommandSetting: a variable's text, a flag or a file value", () => 
         'GATEHOUSE_REFRESH_TOKEN_TTL',
         'GATEHOUSE_REFRESH_TOKEN_REUSE_GRACE',
         'GATEHOUSE_DEVICE_CODE_TTL',
+        'GATEHOUSE_DPOP_NONCE',
+        'GATEHOUSE_DPOP_PROOF_MAX_AGE',
         'GATEHOUSE_DEVICE_CODE_INTERVAL',
         'GATEHOUSE_SESSION_TTL',
         'GATEHOUSE_PRODUCT_NAME',
