@@ -57,7 +57,9 @@ export interface DPoPSettings {
 export function resolveDPoPOption(value: boolean | MachineDPoPOptions | undefined, allowKeyPair: boolean): DPoPSettings | undefined {
   if (value === undefined || value === false) return undefined;
   if (value === true) return { alg: 'ES256', required: true, keyPair: undefined };
-  if (typeof value !== 'object' || value === null) throw new ConfigError('option "dpop" must be true, false or an object', 'ERR_INVALID_OPTION', 'dpop');
+  // For JavaScript callers, whom the types do not reach.
+  const given: unknown = value;
+  if (typeof given !== 'object' || given === null) throw new ConfigError('option "dpop" must be true, false or an object', 'ERR_INVALID_OPTION', 'dpop');
   rejectUnknownOptions(value, allowKeyPair ? DPOP_OPTIONS : { alg: true, required: true }, 'dpop.');
   const alg = value.alg ?? 'ES256';
   if (!ALGORITHMS.includes(alg)) throw new ConfigError(`option "dpop.alg" must be one of ${ALGORITHMS.join(', ')}`, 'ERR_INVALID_OPTION', 'dpop.alg');
@@ -143,7 +145,11 @@ export interface SessionDPoPKey {
 }
 
 /** Generates a session's key, in the form its store keeps (see {@link SessionDPoPKey}). */
-export async function createSessionKey(client: oauth.Client, alg: DPoPAlgorithm, keepsObjects: boolean): Promise<{ key: SessionDPoPKey; handle: oauth.DPoPHandle }> {
+export async function createSessionKey(
+  client: oauth.Client,
+  alg: DPoPAlgorithm,
+  keepsObjects: boolean,
+): Promise<{ key: SessionDPoPKey; handle: oauth.DPoPHandle }> {
   const keyPair = await generateDPoPKeyPair(alg, !keepsObjects);
   const handle = dpopHandle(client, keyPair);
   const jkt = await handle.calculateThumbprint();
@@ -190,7 +196,7 @@ export class SessionDPoPHandles {
 
   #handle(sessionId: string, key: SessionDPoPKey): Promise<oauth.DPoPHandle> {
     const cached = this.#handles.get(sessionId);
-    if (cached && cached.jkt === key.jkt) {
+    if (cached?.jkt === key.jkt) {
       this.#set(sessionId, cached);
       return cached.handle;
     }

@@ -1,7 +1,15 @@
 import * as oauth from 'oauth4webapi';
 import { fetchWithDeadline, httpTimeout } from '../core/deadline-fetch.js';
 import { ConfigError } from '../core/errors.js';
-import { checkTokenBinding, dpopHandle, fetchProtectedResource, generateDPoPKeyPair, resolveDPoPOption, retryOnNonce, type MachineDPoPOptions } from './dpop.js';
+import {
+  checkTokenBinding,
+  dpopHandle,
+  fetchProtectedResource,
+  generateDPoPKeyPair,
+  resolveDPoPOption,
+  retryOnNonce,
+  type MachineDPoPOptions,
+} from './dpop.js';
 import { translateError } from './errors.js';
 import { rejectUnknownOptions, requireHttps, requireObject, type OptionNames } from '../core/option-checks.js';
 

@@ -12,7 +12,7 @@
  */
 import { createServer, type Server } from 'node:http';
 import { createHash, randomBytes } from 'node:crypto';
-import { calculateJwkThumbprint, decodeJwt, EmbeddedJWK, exportJWK, generateKeyPair, jwtVerify, type JWK } from 'jose';
+import { calculateJwkThumbprint, decodeJwt, EmbeddedJWK, exportJWK, generateKeyPair, jwtVerify } from 'jose';
 import Provider from 'oidc-provider';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -65,12 +65,18 @@ async function startProvider(dpop: 'nonces' | 'no nonces' | 'off'): Promise<Runn
       devInteractions: { enabled: true },
       clientCredentials: { enabled: true },
       introspection: { enabled: true, allowedPolicy: () => true },
-      dPoP:
-        dpop === 'off'
-          ? { enabled: false }
-          : { enabled: true, ...(dpop === 'nonces' ? { nonceSecret: randomBytes(32), requireNonce: () => true } : {}) },
+      dPoP: dpop === 'off' ? { enabled: false } : { enabled: true, ...(dpop === 'nonces' ? { nonceSecret: randomBytes(32), requireNonce: () => true } : {}) },
     },
-    ttl: { AccessToken: 3600, ClientCredentials: 600, IdToken: 3600, RefreshToken: 86_400, Grant: 86_400, Session: 86_400, Interaction: 600, AuthorizationCode: 60 },
+    ttl: {
+      AccessToken: 3600,
+      ClientCredentials: 600,
+      IdToken: 3600,
+      RefreshToken: 86_400,
+      Grant: 86_400,
+      Session: 86_400,
+      Interaction: 600,
+      AuthorizationCode: 60,
+    },
     jwks: { keys: [{ ...(await exportJWK(privateKey)), kid: 'dpop-test', alg: 'RS256', use: 'sig' }] },
     cookies: { keys: ['oidc-provider-dpop-test-cookie-key-01234'] },
     rotateRefreshToken: true,
@@ -135,7 +141,7 @@ function thumbprintOf(session: ClientSession): Promise<string> {
   const key = session.dpop!;
   if (key.keyPair) return exportJWK(key.keyPair.publicKey).then((jwk) => calculateJwkThumbprint(jwk));
   const { d: _private, ...publicJwk } = key.jwk!;
-  return calculateJwkThumbprint(publicJwk as JWK);
+  return calculateJwkThumbprint(publicJwk);
 }
 
 describe.each(['no nonces', 'nonces'] as const)('DPoP against oidc-provider (%s)', (mode) => {
@@ -226,7 +232,12 @@ describe.each(['no nonces', 'nonces'] as const)('DPoP against oidc-provider (%s)
     // (RFC 9449 §7.1 leaves the status to the server: oidc-provider answers 400 invalid_request.)
     expect((await fetch(me, { headers: { authorization: `DPoP ${session.tokens.accessToken}` } })).status).toBe(400);
     // Nor with a valid proof of another key: the token's cnf.jkt names the session's.
-    const stolen: ClientSession = { ...session, id: 'thief', dpop: { jkt: 'thief', keyPair: await generateKeyPair('ES256') }, tokens: { ...session.tokens, expiresAt: undefined } };
+    const stolen: ClientSession = {
+      ...session,
+      id: 'thief',
+      dpop: { jkt: 'thief', keyPair: await generateKeyPair('ES256') },
+      tokens: { ...session.tokens, expiresAt: undefined },
+    };
     api.seen.length = 0;
     const forged = await client.fetch(stolen, `${API}/notes`);
     expect(forged.status).toBe(401);
@@ -246,7 +257,11 @@ describe.each(['no nonces', 'nonces'] as const)('DPoP against oidc-provider (%s)
     });
     const token = await machine.getAccessToken();
     expect(await introspect(provider.issuer, token)).toMatchObject({ active: true, client_id: MACHINE.id, cnf: { jkt } });
-    if (mode === 'nonces') expect(provider.log.map(({ nonce, status }) => ({ nonce, status }))).toEqual([{ nonce: false, status: 400 }, { nonce: true, status: 200 }]);
+    if (mode === 'nonces')
+      expect(provider.log.map(({ nonce, status }) => ({ nonce, status }))).toEqual([
+        { nonce: false, status: 400 },
+        { nonce: true, status: 200 },
+      ]);
 
     api.seen.length = 0;
     const response = await machine.fetch(`${API}/jobs`);

@@ -24,7 +24,12 @@ export async function close(target: Server): Promise<void> {
  * Plays the user on oidc-provider's dev pages: any login and password, then "Continue", until the
  * provider redirects to the application (`toApp` says which URLs are the application's).
  */
-export async function signInAtProvider(ua: UserAgent, url: URL, login: string, toApp: (location: string) => boolean): Promise<{ callback: string; pages: string[] }> {
+export async function signInAtProvider(
+  ua: UserAgent,
+  url: URL,
+  login: string,
+  toApp: (location: string) => boolean,
+): Promise<{ callback: string; pages: string[] }> {
   const pages: string[] = [];
   let page: Page = await ua.open(url.href, {}, toApp);
   for (let step = 0; step < 5 && !toApp(page.url); step += 1) {
