@@ -82,7 +82,9 @@ export function createOAuthClient(options: OAuthClientOptions): OAuthClient {
     },
     async exchangeCallback(request) {
       const { result, clearTransaction } = await completeSignIn(ctx, request);
-      const { session: _unused, ...rest } = result;
+      const { session, ...rest } = result;
+      // No session is kept: nor is its DPoP key.
+      ctx.dpopHandles.forget(session.id);
       return { ...rest, clearCookie: clearTransaction };
     },
     getSession: (request) => sessions.load(request),
