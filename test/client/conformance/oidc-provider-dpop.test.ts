@@ -33,6 +33,7 @@ const REDIRECT_URI = 'https://app.example/auth/callback';
 const API = 'https://api.example';
 const WEB = { id: 'dpop-rp', secret: 'web client secret 0123456789' };
 const MACHINE = { id: 'dpop-machine', secret: 'machine client secret 0123456789' };
+const PUBLIC_ID = 'dpop-public-rp';
 const SECRET = 'y'.repeat(40);
 const toApp = (location: string) => location.startsWith(REDIRECT_URI);
 
@@ -56,6 +57,13 @@ async function startProvider(dpop: 'nonces' | 'no nonces' | 'off'): Promise<Runn
         grant_types: ['authorization_code', 'refresh_token'],
         response_types: ['code'],
         token_endpoint_auth_method: 'client_secret_basic',
+      },
+      {
+        client_id: PUBLIC_ID,
+        redirect_uris: [REDIRECT_URI],
+        grant_types: ['authorization_code', 'refresh_token'],
+        response_types: ['code'],
+        token_endpoint_auth_method: 'none',
       },
       { client_id: MACHINE.id, client_secret: MACHINE.secret, redirect_uris: [], response_types: [], grant_types: ['client_credentials'] },
     ],
@@ -241,6 +249,29 @@ describe.each(['no nonces', 'nonces'] as const)('DPoP against oidc-provider (%s)
     api.seen.length = 0;
     const forged = await client.fetch(stolen, `${API}/notes`);
     expect(forged.status).toBe(401);
+  });
+
+  it('a public client: its refresh token is bound to the session key too, and refreshes with it alone', async () => {
+    const client = createOAuthClient({
+      provider: oidc(provider.issuer, { scopes: ['openid', 'offline_access'] }),
+      clientId: PUBLIC_ID,
+      redirectUri: REDIRECT_URI,
+      secret: SECRET,
+      allowInsecureRequests: true,
+      refreshLeeway: 7200,
+      dpop: true,
+    });
+    const { url, setCookie } = await client.authorizationUrl({ prompt: 'consent' });
+    const { callback } = await signInAtProvider(new UserAgent(), url, 'carol', toApp);
+    const { session } = await client.handleCallback(new Request(callback, { headers: { cookie: setCookie.split(';')[0]! } }));
+    expect(session.tokens.refreshToken).toEqual(expect.any(String));
+    // The refresh token, presented with a proof of another key, is refused (RFC 9449 §5).
+    const other = await generateKeyPair('ES256');
+    const thief = { ...session, id: 'thief', dpop: { jkt: 'other', keyPair: other } };
+    await expect(client.getAccessToken(thief)).rejects.toMatchObject({ name: 'SessionExpiredError' });
+    // With the session's own key it works.
+    const token = await client.getAccessToken(session);
+    expect(await introspect(provider.issuer, token)).toMatchObject({ active: true, cnf: { jkt: session.dpop!.jkt } });
   });
 
   it('the machine client gets a DPoP-bound client_credentials token and calls the API with proofs', async () => {
