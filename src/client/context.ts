@@ -2,6 +2,7 @@ import * as oauth from 'oauth4webapi';
 import { ConfigError } from '../core/errors.js';
 import { fetchWithDeadline, httpTimeout } from '../core/deadline-fetch.js';
 import { MIN_SECRET_LENGTH, SecretKeys } from '../core/secret.js';
+import { resolveDPoPOption, SessionDPoPHandles, type DPoPOptions, type DPoPSettings } from './dpop.js';
 import { translateError } from './errors.js';
 import { rejectUnknownOptions, requireHttps, requireObject, type OptionNames } from '../core/option-checks.js';
 import { oidc } from './providers/oidc.js';
@@ -56,6 +57,13 @@ export interface OAuthClientOptions {
   timeoutMs?: number;
   /** The time source, milliseconds. */
   now?: () => number;
+  /**
+   * DPoP (RFC 9449): sender-constrained tokens. Each session gets its own key pair at sign-in; the
+   * code exchange, refreshes, UserInfo and {@link OAuthClient.fetch} carry proofs signed with it,
+   * and a `use_dpop_nonce` answer is retried once with the nonce. `true`: ES256, and a provider that
+   * issues a bearer token instead is refused (`OAuthValidationError`, `dpop_not_bound`). Default off.
+   */
+  dpop?: boolean | DPoPOptions;
 }
 
 /** Every option of {@link createOAuthClient}: anything else is refused as a likely typo. */
@@ -78,6 +86,7 @@ const OAUTH_CLIENT_OPTIONS = {
   fetch: true,
   timeoutMs: true,
   now: true,
+  dpop: true,
 } satisfies OptionNames<OAuthClientOptions>;
 
 /** The provider endpoints oauth4webapi will call, by the metadata names a preset may give. */
@@ -113,6 +122,12 @@ export interface ClientContext {
   tokenRequestOptions: ClientContext['requestOptions'] & { additionalParameters?: [string, string][] };
   /** The provider's metadata, discovered once and cached (retried after a failure). */
   server(): Promise<oauth.AuthorizationServer>;
+  /** DPoP, when the `dpop` option is on: its settings, and whether the token store keeps key objects. */
+  dpop: (DPoPSettings & { keepsObjects: boolean }) | undefined;
+  /** The DPoP handles of sessions that have a key. */
+  dpopHandles: SessionDPoPHandles;
+  /** Options of requests to protected resources ({@link OAuthClient.fetch}): the application's `fetch`, without the provider deadline. */
+  resourceRequestOptions: ClientContext['requestOptions'];
 }
 
 function option(condition: boolean, name: string, message: string): void {
@@ -138,6 +153,7 @@ export function createClientContext(options: OAuthClientOptions): ClientContext 
   for (const resource of [options.resource ?? []].flat())
     option(URL.canParse(resource) && !resource.includes('#'), 'resource', 'must be absolute URIs without a fragment (RFC 8707 §2)');
   if (options.postLogoutRedirectUri !== undefined) option(URL.canParse(options.postLogoutRedirectUri), 'postLogoutRedirectUri', 'must be an absolute URL');
+  const dpop = resolveDPoPOption(options.dpop, false);
 
   const preset = options.provider ?? oidc(options.issuer!);
   // Plain http fails at construction, not at the first sign-in (oauth4webapi would refuse it then).
@@ -171,10 +187,11 @@ export function createClientContext(options: OAuthClientOptions): ClientContext 
     return discovered;
   };
 
+  const client: oauth.Client = { client_id: options.clientId, [oauth.clockTolerance]: 30 };
   return {
     preset,
     options,
-    client: { client_id: options.clientId, [oauth.clockTolerance]: 30 },
+    client,
     clientAuth,
     secretKeys: new SecretKeys(options.secret),
     scopes: options.scopes ?? preset.defaultScopes,
@@ -193,6 +210,12 @@ export function createClientContext(options: OAuthClientOptions): ClientContext 
       ...(options.resource ? { additionalParameters: [options.resource].flat().map((value): [string, string] => ['resource', value]) } : {}),
     },
     server,
+    dpop: dpop && { ...dpop, keepsObjects: options.tokenStore?.keepsObjects === true },
+    dpopHandles: new SessionDPoPHandles(client),
+    resourceRequestOptions: {
+      [oauth.customFetch]: options.fetch ?? globalThis.fetch.bind(globalThis),
+      ...(options.allowInsecureRequests ? { [oauth.allowInsecureRequests]: true } : {}),
+    },
   };
 }
 

@@ -25,7 +25,15 @@ export class OAuthProviderError extends Error {
 
 /** Why a response failed validation. */
 export type ValidationFailure =
-  'missing_transaction' | 'state_mismatch' | 'iss_mismatch' | 'nonce_mismatch' | 'id_token_invalid' | 'invalid_response' | 'logout_token_invalid';
+  | 'missing_transaction'
+  | 'state_mismatch'
+  | 'iss_mismatch'
+  | 'nonce_mismatch'
+  | 'id_token_invalid'
+  | 'invalid_response'
+  | 'logout_token_invalid'
+  /** DPoP was required (the `dpop` option) and the provider issued a token without `token_type: DPoP` (RFC 9449 §5). */
+  | 'dpop_not_bound';
 
 /**
  * A response failed validation: it may be forged, replayed or mixed up (RFC 9700 §4.4, §4.7), or

@@ -6,6 +6,7 @@ export type { LogoutOptions } from './logout.js';
 export { OAuthProviderError, OAuthValidationError, type ValidationFailure } from './errors.js';
 export { SessionExpiredError } from './refresh.js';
 export type { Profile } from './profile.js';
+export type { DPoPAlgorithm, DPoPOptions, MachineDPoPOptions, SessionDPoPKey } from './dpop.js';
 export type { TokenSet } from './token-set.js';
 export type { ClientSession, TokenStore, ReleaseLock } from './sessions/session.js';
 export type { SessionBinding } from './sessions/binding.js';

@@ -1,6 +1,15 @@
 import * as oauth from 'oauth4webapi';
 import { fetchWithDeadline, httpTimeout } from '../core/deadline-fetch.js';
 import { ConfigError } from '../core/errors.js';
+import {
+  checkTokenBinding,
+  dpopHandle,
+  fetchProtectedResource,
+  generateDPoPKeyPair,
+  resolveDPoPOption,
+  retryOnNonce,
+  type MachineDPoPOptions,
+} from './dpop.js';
 import { translateError } from './errors.js';
 import { rejectUnknownOptions, requireHttps, requireObject, type OptionNames } from '../core/option-checks.js';
 
@@ -26,6 +35,13 @@ export interface MachineClientOptions {
    */
   timeoutMs?: number;
   now?: () => number;
+  /**
+   * DPoP (RFC 9449): the token request and {@link MachineClient.fetch} carry proofs of one key pair
+   * per client instance (generated, non-extractable, unless `keyPair` is given); `use_dpop_nonce`
+   * answers are retried once with the nonce. `true`: ES256, and a bearer token is refused
+   * (`OAuthValidationError`, `dpop_not_bound`). Default off.
+   */
+  dpop?: boolean | MachineDPoPOptions;
 }
 
 /** Every option of {@link createMachineClient}: anything else is refused as a likely typo. */
@@ -41,13 +57,18 @@ const MACHINE_CLIENT_OPTIONS = {
   fetch: true,
   timeoutMs: true,
   now: true,
+  dpop: true,
 } satisfies OptionNames<MachineClientOptions>;
 
 /** A service calling APIs on its own behalf with the client credentials grant (RFC 6749 §4.4). */
 export interface MachineClient {
   /** A valid access token: cached until shortly before expiry; concurrent callers share one request. */
   getAccessToken(): Promise<string>;
-  /** `fetch` with `Authorization: Bearer …` added. */
+  /**
+   * `fetch` with `Authorization: Bearer …` added; with DPoP, `Authorization: DPoP …` and a proof
+   * (`ath`, RFC 9449 §7.1), retried once on a `use_dpop_nonce` challenge (§9), without following
+   * redirects (a proof names one URL).
+   */
   fetch(input: string | URL, init?: RequestInit): Promise<Response>;
 }
 
@@ -79,9 +100,19 @@ export function createMachineClient(options: MachineClientOptions): MachineClien
   const client: oauth.Client = { client_id: options.clientId };
   const auth = options.clientAuthMethod === 'client_secret_post' ? oauth.ClientSecretPost(options.clientSecret) : oauth.ClientSecretBasic(options.clientSecret);
   const leeway = (options.refreshLeeway ?? 60) * 1000;
+  const dpopSettings = resolveDPoPOption(options.dpop, true);
+  // RFC 9449 §2: one key pair for the instance, so its tokens are bound to the process holding them.
+  let dpopKey: Promise<oauth.DPoPHandle> | undefined;
+  const dpop = () => {
+    if (!dpopSettings) return undefined;
+    dpopKey ??= (async () => dpopHandle(client, dpopSettings.keyPair ?? (await generateDPoPKeyPair(dpopSettings.alg))))();
+    return dpopKey;
+  };
   let server: Promise<oauth.AuthorizationServer> | undefined;
-  let current: { token: string; expiresAt: number } | undefined;
-  let pending: Promise<string> | undefined;
+  /** The token and whether it is DPoP-bound (then every use carries a proof). */
+  type Token = { token: string; expiresAt: number; bound: boolean };
+  let current: Token | undefined;
+  let pending: Promise<Token> | undefined;
 
   const metadata = () => {
     server ??= (async () => {
@@ -95,34 +126,42 @@ export function createMachineClient(options: MachineClientOptions): MachineClien
     return server;
   };
 
-  const request = async (): Promise<string> => {
+  const request = async (): Promise<Token> => {
     const as = await metadata();
     const parameters: [string, string][] = [];
     if (options.scopes?.length) parameters.push(['scope', options.scopes.join(' ')]);
     for (const resource of [options.resource ?? []].flat()) parameters.push(['resource', resource]);
+    const handle = await dpop();
+    const tokenOptions = handle ? { ...requestOptions, DPoP: handle } : requestOptions;
     try {
-      const response = await oauth.clientCredentialsGrantRequest(as, client, auth, parameters, requestOptions);
-      const result = await oauth.processClientCredentialsResponse(as, client, response);
-      current = { token: result.access_token, expiresAt: now() + (result.expires_in ?? 300) * 1000 };
-      return current.token;
+      const result = await retryOnNonce(handle, async () => {
+        const response = await oauth.clientCredentialsGrantRequest(as, client, auth, parameters, tokenOptions);
+        return oauth.processClientCredentialsResponse(as, client, response);
+      });
+      const bound = dpopSettings ? checkTokenBinding(dpopSettings.required, result.token_type) : false;
+      current = { token: result.access_token, expiresAt: now() + (result.expires_in ?? 300) * 1000, bound };
+      return current;
     } catch (error) {
       throw await translateError(error);
     }
   };
 
-  const getAccessToken = async (): Promise<string> => {
-    if (current && current.expiresAt - leeway > now()) return current.token;
+  const validToken = async (): Promise<Token> => {
+    if (current && current.expiresAt - leeway > now()) return current;
     pending ??= request().finally(() => {
       pending = undefined;
     });
     return pending;
   };
+  const resourceOptions = { [oauth.customFetch]: baseFetch, ...(options.allowInsecureRequests ? { [oauth.allowInsecureRequests]: true } : {}) };
 
   return {
-    getAccessToken,
+    getAccessToken: async () => (await validToken()).token,
     async fetch(input, init = {}) {
+      const { token, bound } = await validToken();
+      if (bound) return fetchProtectedResource(token, await dpop(), input, init, resourceOptions);
       const headers = new Headers(init.headers);
-      headers.set('Authorization', `Bearer ${await getAccessToken()}`);
+      headers.set('Authorization', `Bearer ${token}`);
       return baseFetch(input, { ...init, headers });
     },
   };

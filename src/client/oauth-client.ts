@@ -1,11 +1,10 @@
-import * as oauth from 'oauth4webapi';
 import { createClientContext, type OAuthClientOptions } from './context.js';
-import { translateError } from './errors.js';
+import { fetchProtectedResource } from './dpop.js';
 import { BackchannelLogoutReceiver, revokeAndBuildLogoutUrl, type LogoutOptions } from './logout.js';
 import { Refresher } from './refresh.js';
 import type { ClientSession } from './sessions/session.js';
 import { createSessionManager } from './sessions/session-manager.js';
-import { completeSignIn, createAuthorizationUrl, type AuthorizationUrlOptions, type SignInResult } from './sign-in.js';
+import { completeSignIn, createAuthorizationUrl, requestUserInfo, type AuthorizationUrlOptions, type SignInResult } from './sign-in.js';
 
 /** An OAuth / OpenID Connect client (relying party) for one provider. */
 export interface OAuthClient {
@@ -36,6 +35,18 @@ export interface OAuthClient {
   commitSession(session: ClientSession, request?: Request): Promise<string[]>;
   /** Claims from the provider's UserInfo endpoint (OpenID providers). */
   fetchUserInfo(session: ClientSession): Promise<Record<string, unknown>>;
+  /**
+   * Calls a protected API with the session's access token (refreshed first when it is about to
+   * expire): `Authorization: Bearer`, or for a DPoP-bound session `Authorization: DPoP` with a proof
+   * of the session's key (`ath`, RFC 9449 §7.1), retried once when the API answers
+   * `use_dpop_nonce` (§9). Any other answer, a `401` included, is returned as `fetch` would.
+   * Requests do not follow redirects (a proof names one URL). Like `fetch`, no deadline of its own:
+   * pass `init.signal`. After a refresh, send {@link commitSession}'s cookies with your response.
+   *
+   * @example
+   * const response = await client.fetch(session, 'https://api.example/notes');
+   */
+  fetch(session: ClientSession, input: string | URL, init?: RequestInit): Promise<Response>;
   /**
    * Ends the session: revokes its tokens where possible, clears it, and returns the provider's
    * RP-initiated logout URL to redirect to, when it has one.
@@ -71,7 +82,9 @@ export function createOAuthClient(options: OAuthClientOptions): OAuthClient {
     },
     async exchangeCallback(request) {
       const { result, clearTransaction } = await completeSignIn(ctx, request);
-      const { session: _unused, ...rest } = result;
+      const { session, ...rest } = result;
+      // No session is kept: nor is its DPoP key.
+      ctx.dpopHandles.forget(session.id);
       return { ...rest, clearCookie: clearTransaction };
     },
     getSession: (request) => sessions.load(request),
@@ -81,17 +94,17 @@ export function createOAuthClient(options: OAuthClientOptions): OAuthClient {
     async fetchUserInfo(session) {
       const as = await ctx.server();
       const accessToken = await refresher.accessToken(session);
-      try {
-        const response = await oauth.userInfoRequest(as, ctx.client, accessToken, ctx.requestOptions);
-        return await oauth.processUserInfoResponse(as, ctx.client, session.profile.sub, response);
-      } catch (error) {
-        throw await translateError(error);
-      }
+      return requestUserInfo(ctx, as, accessToken, session.profile.sub, await ctx.dpopHandles.forSession(session));
+    },
+    async fetch(session, input, init = {}) {
+      const accessToken = await refresher.accessToken(session);
+      return fetchProtectedResource(accessToken, await ctx.dpopHandles.forSession(session), input, init, ctx.resourceRequestOptions);
     },
     async logout(request, logoutOptions = {}) {
       const session = await sessions.load(request);
       const setCookies = await sessions.destroy(request, session);
       if (!session) return { redirectUrl: undefined, setCookies, revoked: false };
+      ctx.dpopHandles.forget(session.id);
       const { redirectUrl, revoked } = await revokeAndBuildLogoutUrl(ctx, session, logoutOptions);
       return { redirectUrl, setCookies, revoked };
     },

@@ -1,5 +1,6 @@
 import * as oauth from 'oauth4webapi';
 import type { ClientContext } from './context.js';
+import { checkTokenBinding, retryOnNonce } from './dpop.js';
 import { OAuthProviderError, OAuthValidationError, translateError } from './errors.js';
 import type { ClientSession } from './sessions/session.js';
 import type { SessionManager } from './sessions/session-manager.js';
@@ -80,10 +81,20 @@ export class Refresher {
       throw new SessionExpiredError('the access token expired and the provider gave no refresh token: sign in again');
     }
     const as = await this.#ctx.server();
+    // The session's DPoP key, if it has one: a bound session stays bound to the same key (RFC 9449
+    // §5: a public client's refresh token is bound to it, and the new access token is too).
+    const dpop = await this.#ctx.dpopHandles.forSession(session);
+    const options = dpop ? { ...this.#ctx.tokenRequestOptions, DPoP: dpop } : this.#ctx.tokenRequestOptions;
     let tokens: TokenSet;
     try {
-      const response = await oauth.refreshTokenGrantRequest(as, this.#ctx.client, this.#ctx.clientAuth, current.refreshToken, this.#ctx.tokenRequestOptions);
-      const result = await oauth.processRefreshTokenResponse(as, this.#ctx.client, response);
+      let response!: Response;
+      const result = await retryOnNonce(dpop, async () => {
+        response = await oauth.refreshTokenGrantRequest(as, this.#ctx.client, this.#ctx.clientAuth, current.refreshToken!, options);
+        return oauth.processRefreshTokenResponse(as, this.#ctx.client, response);
+      });
+      // A bound session's token must stay bound, whatever `dpop.required` says: its key is what
+      // its later calls prove possession of.
+      if (dpop) checkTokenBinding(true, result.token_type);
       if (result.id_token) await oauth.validateApplicationLevelSignature(as, response, this.#ctx.signatureOptions);
       const claims = oauth.getValidatedIdTokenClaims(result);
       // OIDC Core §12.2: a refreshed ID token must be about the same user.

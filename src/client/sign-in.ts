@@ -1,6 +1,7 @@
 import * as oauth from 'oauth4webapi';
 import { randomToken } from '../core/encoding.js';
 import type { ClientContext } from './context.js';
+import { checkTokenBinding, createSessionKey, retryOnNonce } from './dpop.js';
 import { OAuthProviderError, OAuthValidationError, translateError } from './errors.js';
 import { profileFromClaims, type Profile } from './profile.js';
 import type { ClientSession } from './sessions/session.js';
@@ -76,22 +77,31 @@ export async function completeSignIn(ctx: ClientContext, request: Request): Prom
     throw withCookies(error, clearTransactionCookie(ctx, params.get('state') ?? undefined));
   }
   const as = await ctx.server();
+  // RFC 9449 §2: a key pair of the session's own, made now, so the code is exchanged for tokens
+  // bound to it; it lives and ends with the session.
+  const dpop = ctx.dpop ? await createSessionKey(ctx.client, ctx.dpop.alg, ctx.dpop.keepsObjects) : undefined;
+  const tokenRequestOptions = dpop ? { ...ctx.tokenRequestOptions, DPoP: dpop.handle } : ctx.tokenRequestOptions;
   let response: oauth.TokenEndpointResponse;
+  let bound = false;
   try {
     const validated = oauth.validateAuthResponse(as, ctx.client, params, transaction.state);
-    const tokenResponse = await oauth.authorizationCodeGrantRequest(
-      as,
-      ctx.client,
-      ctx.clientAuth,
-      validated,
-      ctx.options.redirectUri,
-      transaction.codeVerifier,
-      ctx.tokenRequestOptions,
-    );
-    response = await oauth.processAuthorizationCodeResponse(as, ctx.client, tokenResponse, {
-      expectedNonce: transaction.nonce ?? oauth.expectNoNonce,
-      requireIdToken: ctx.preset.openid,
+    let tokenResponse!: Response;
+    response = await retryOnNonce(dpop?.handle, async () => {
+      tokenResponse = await oauth.authorizationCodeGrantRequest(
+        as,
+        ctx.client,
+        ctx.clientAuth,
+        validated,
+        ctx.options.redirectUri,
+        transaction.codeVerifier,
+        tokenRequestOptions,
+      );
+      return oauth.processAuthorizationCodeResponse(as, ctx.client, tokenResponse, {
+        expectedNonce: transaction.nonce ?? oauth.expectNoNonce,
+        requireIdToken: ctx.preset.openid,
+      });
     });
+    if (ctx.dpop) bound = checkTokenBinding(ctx.dpop.required, response.token_type);
     // oauth4webapi checks the ID token's claims, not its signature: OIDC Core §3.1.3.7 lets a
     // client rely on TLS instead, but a custom fetch or plain http would then trust anyone.
     if (response.id_token) await oauth.validateApplicationLevelSignature(as, tokenResponse, ctx.signatureOptions);
@@ -109,7 +119,8 @@ export async function completeSignIn(ctx: ClientContext, request: Request): Prom
       throw withCookies(error, [clear]);
     }
   }
-  const profile = await buildProfile(ctx, as, tokens, idTokenClaims);
+  const dpopHandle = bound ? dpop!.handle : undefined;
+  const profile = await buildProfile(ctx, as, tokens, idTokenClaims, dpopHandle);
   const session: ClientSession = {
     id: randomToken(32),
     provider: ctx.preset.id,
@@ -120,8 +131,32 @@ export async function completeSignIn(ctx: ClientContext, request: Request): Prom
     sid: typeof idTokenClaims?.sid === 'string' ? idTokenClaims.sid : undefined,
     createdAt: now,
     expiresAt: now + ctx.sessionTtl * 1000,
+    ...(bound ? { dpop: dpop!.key } : {}),
   };
+  if (bound) ctx.dpopHandles.remember(session.id, dpop!.key, dpop!.handle);
   return { result: { session, profile, tokens, idTokenClaims, returnTo: transaction.returnTo }, clearTransaction: clear };
+}
+
+/**
+ * Claims from the provider's UserInfo endpoint, with a DPoP proof (and `Authorization: DPoP`) when
+ * the token is bound, retried once on `use_dpop_nonce` (RFC 9449 §9).
+ */
+export async function requestUserInfo(
+  ctx: ClientContext,
+  as: oauth.AuthorizationServer,
+  accessToken: string,
+  expectedSubject: string | typeof oauth.skipSubjectCheck,
+  dpop: oauth.DPoPHandle | undefined,
+): Promise<Record<string, unknown>> {
+  const options = dpop ? { ...ctx.requestOptions, DPoP: dpop } : ctx.requestOptions;
+  try {
+    return await retryOnNonce(dpop, async () => {
+      const response = await oauth.userInfoRequest(as, ctx.client, accessToken, options);
+      return oauth.processUserInfoResponse(as, ctx.client, expectedSubject, response);
+    });
+  } catch (error) {
+    throw await translateError(error);
+  }
 }
 
 function withCookies(error: unknown, cookies: string[]): unknown {
@@ -134,16 +169,10 @@ async function buildProfile(
   as: oauth.AuthorizationServer,
   tokens: TokenSet,
   idTokenClaims: Record<string, unknown> | undefined,
+  dpop: oauth.DPoPHandle | undefined,
 ): Promise<Profile> {
-  const userinfo = async (): Promise<Record<string, unknown>> => {
-    try {
-      const response = await oauth.userInfoRequest(as, ctx.client, tokens.accessToken, ctx.requestOptions);
-      const expected = typeof idTokenClaims?.sub === 'string' ? idTokenClaims.sub : oauth.skipSubjectCheck;
-      return await oauth.processUserInfoResponse(as, ctx.client, expected, response);
-    } catch (error) {
-      throw await translateError(error);
-    }
-  };
+  const expected = typeof idTokenClaims?.sub === 'string' ? idTokenClaims.sub : oauth.skipSubjectCheck;
+  const userinfo = () => requestUserInfo(ctx, as, tokens.accessToken, expected, dpop);
   if (ctx.preset.profile) return ctx.preset.profile({ tokens, idTokenClaims, userinfo, fetch: ctx.fetch });
   const claims = idTokenClaims ?? {};
   // ID tokens often leave out profile claims (OIDC Core §5.4): complete them from UserInfo.

@@ -1,3 +1,4 @@
+import type { SessionDPoPKey } from '../dpop.js';
 import type { Profile } from '../profile.js';
 import type { TokenSet } from '../token-set.js';
 import type { SessionBinding } from './binding.js';
@@ -23,6 +24,12 @@ export interface ClientSession {
   createdAt: number;
   /** Milliseconds since the epoch: the session ends then, whatever the tokens say. */
   expiresAt: number;
+  /**
+   * The session's DPoP key (RFC 9449), when the client uses DPoP and the provider bound the tokens
+   * to it: made at sign-in, used for every refresh, UserInfo and API call of the session, and gone
+   * with it. Key material: a store keeps it as it keeps the tokens (see {@link TokenStore.keepsObjects}).
+   */
+  dpop?: SessionDPoPKey;
 }
 
 /** Releases a lock taken with {@link TokenStore.lock}. */
@@ -55,4 +62,11 @@ export interface TokenStore {
    * within a process only.
    */
   lock?(key: string, ttlMs: number): Promise<ReleaseLock | undefined>;
+  /**
+   * `true` when the store keeps sessions as objects in this process and never serializes them
+   * (`createMemoryTokenStore`): a session's DPoP key is then a non-extractable `CryptoKey` the store
+   * must keep by reference. Absent: the key is a private JWK inside the session, which the store
+   * must protect at rest as it protects the tokens (the Redis store encrypts the whole session).
+   */
+  readonly keepsObjects?: boolean;
 }

@@ -12,13 +12,13 @@
  * loopback server that hands the request to our client's `backchannelLogout`.
  */
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { decodeJwt, exportJWK, generateKeyPair } from 'jose';
 import Provider from 'oidc-provider';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMemoryTokenStore, createOAuthClient, oidc, type OAuthClient, type TokenStore } from '../../../src/client/index.js';
-import { parseForms, UserAgent, type Page } from '../../helpers/user-agent.js';
+import { UserAgent } from '../../helpers/user-agent.js';
 import { CookieJar } from '../../fakes/browser.js';
+import { close, listen, signInAtProvider } from './oidc-provider-helpers.js';
 
 const REDIRECT_URI = 'https://app.example/auth/callback';
 const POST_LOGOUT_REDIRECT_URI = 'https://app.example/signed-out';
@@ -33,11 +33,6 @@ let issuer: string;
 let app: Server;
 let backchannelClient: OAuthClient | undefined;
 const backchannelStatuses: number[] = [];
-
-async function listen(target: Server): Promise<string> {
-  await new Promise<void>((resolve) => target.listen(0, '127.0.0.1', resolve));
-  return `http://127.0.0.1:${(target.address() as AddressInfo).port}`;
-}
 
 beforeAll(async () => {
   app = createServer((incoming, outgoing) => {
@@ -101,10 +96,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  for (const target of [server, app]) {
-    target.closeAllConnections();
-    await new Promise((resolve) => target.close(resolve));
-  }
+  for (const target of [server, app]) await close(target);
 });
 
 function makeClient(options: { refreshLeeway?: number; tokenStore?: TokenStore } = {}): OAuthClient {
@@ -122,26 +114,10 @@ function makeClient(options: { refreshLeeway?: number; tokenStore?: TokenStore }
 
 const toApp = (location: string) => location.startsWith(REDIRECT_URI) || location.startsWith(POST_LOGOUT_REDIRECT_URI);
 
-/** Plays the user on oidc-provider's dev pages: any login and password, then "Continue". */
-async function signInAtProvider(ua: UserAgent, url: URL, login: string): Promise<{ callback: string; pages: string[] }> {
-  const pages: string[] = [];
-  let page: Page = await ua.open(url.href, {}, toApp);
-  for (let step = 0; step < 5 && !toApp(page.url); step += 1) {
-    expect(page.status, page.body.slice(0, 500)).toBe(200);
-    const [form] = parseForms(page.body);
-    if (!form) throw new Error(`no form on ${page.url}: ${page.body.slice(0, 500)}`);
-    pages.push(form.fields.prompt ?? 'unknown');
-    const values: Record<string, string> = form.fields.prompt === 'login' ? { login, password: 'any password' } : {};
-    page = await ua.submit(page, values, { stopAt: toApp });
-  }
-  if (!toApp(page.url)) throw new Error(`the provider did not redirect back: ${page.url}`);
-  return { callback: page.url, pages };
-}
-
 async function signIn(client: OAuthClient, login = 'alice') {
   const { url, setCookie } = await client.authorizationUrl({ prompt: 'consent' });
   const ua = new UserAgent();
-  const { callback, pages } = await signInAtProvider(ua, url, login);
+  const { callback, pages } = await signInAtProvider(ua, url, login, toApp);
   const result = await client.handleCallback(new Request(callback, { headers: { cookie: setCookie.split(';')[0]! } }));
   return { ...result, url, callback, pages, ua };
 }

@@ -95,6 +95,7 @@ describe('every documented option is accepted', () => {
       fetch: globalThis.fetch,
       timeoutMs: 5000,
       now: Date.now,
+      dpop: { alg: 'ES256', required: true },
     };
     expect(documentedOptions(docs, '## Every option').sort()).toEqual(Object.keys(samples).sort());
     expect(() => createOAuthClient(samples as unknown as OAuthClientOptions)).not.toThrow();
@@ -113,6 +114,7 @@ describe('every documented option is accepted', () => {
       fetch: globalThis.fetch,
       timeoutMs: 5000,
       now: Date.now,
+      dpop: true,
     };
     expect(documentedOptions(docs, '## The machine client').sort()).toEqual(Object.keys(samples).sort());
     expect(() => createMachineClient(samples as unknown as MachineClientOptions)).not.toThrow();
@@ -175,5 +177,23 @@ describe('createMachineClient refuses bad values at construction', () => {
     ['refreshLeeway', { refreshLeeway: 'soon' }],
   ])('%s %o', (option, extra) => {
     expect(refusal(() => createMachineClient({ ...MACHINE, ...extra } as MachineClientOptions)).option).toBe(option);
+  });
+});
+
+describe('the dpop option is checked at construction', () => {
+  it.each([
+    ['dpop', { dpop: 'yes' }],
+    ['dpop.alg', { dpop: { alg: 'HS256' } }],
+    ['dpop.required', { dpop: { required: 'no' } }],
+    ['dpop.requird', { dpop: { requird: false } }],
+  ])('both clients: %s %o', (option, extra) => {
+    for (const [, build] of constructors) expect(refusal(() => build(extra)).option).toBe(option);
+  });
+
+  it("a key pair is the machine client's alone (the web client makes one per session), with an extractable public key", async () => {
+    expect(refusal(() => createOAuthClient({ ...WEB, dpop: { keyPair: {} } } as unknown as OAuthClientOptions)).option).toBe('dpop.keyPair');
+    const keyPair = await crypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, false, ['sign', 'verify']);
+    expect(refusal(() => createMachineClient({ ...MACHINE, dpop: { keyPair: { ...keyPair, publicKey: keyPair.privateKey } } })).option).toBe('dpop.keyPair');
+    expect(() => createMachineClient({ ...MACHINE, dpop: { keyPair } })).not.toThrow();
   });
 });

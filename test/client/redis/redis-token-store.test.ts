@@ -67,9 +67,14 @@ describe('sessions', () => {
 
   it('stores sessions encrypted, under key names that contain no session id, token or user id', async () => {
     const { store: scoped, prefix } = scopedStore('at-rest');
-    const session = makeSession({ sub: 'sub-in-clear?' });
+    // A DPoP session key is a private JWK inside the session (RFC 9449): encrypted with it.
+    const dpop = { jkt: 'jkt-in-clear?', jwk: { kty: 'EC', crv: 'P-256', x: 'x-in-clear', y: 'y-in-clear', d: 'private-d-in-clear', alg: 'ES256' } };
+    const session = makeSession({ sub: 'sub-in-clear?', dpop });
     await scoped.set(session);
+    expect(await scoped.get(session.id)).toEqual(session);
     const secrets = [
+      dpop.jwk.d,
+      dpop.jkt,
       session.id,
       session.tokens.accessToken,
       session.tokens.refreshToken!,
