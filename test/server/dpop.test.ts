@@ -4,44 +4,13 @@
  * `dpop_jkt` codes; UserInfo and introspection understand bound tokens; server nonces; and a proof
  * replayed 100 times at once is accepted once, on every store.
  */
-import { calculateJwkThumbprint, decodeJwt, exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWK } from 'jose';
+import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { accessTokenHash } from '../../src/core/dpop.js';
 import { BACKENDS, closeBackends } from '../helpers/backends.js';
+import { dpopProof, newDpopKey, type DpopKey } from '../helpers/dpop.js';
 import { FakeClock } from '../helpers/fake-clock.js';
 import { asTestClient, authorize, expectTokens, redeemCode, refresh, registerFlowClient, startFlow, type Flow, type FlowClient } from '../helpers/flow.js';
 import { basic, startServer, type TestServer } from '../helpers/server.js';
-
-interface DpopKey {
-  privateKey: CryptoKey;
-  jwk: JWK;
-  jkt: string;
-}
-
-async function newKey(): Promise<DpopKey> {
-  const { privateKey, publicKey } = await generateKeyPair('ES256');
-  const jwk = await exportJWK(publicKey);
-  return { privateKey, jwk, jkt: await calculateJwkThumbprint(jwk) };
-}
-
-/** A proof for `htu` at the server's current time. */
-function proofFor(
-  server: TestServer,
-  key: DpopKey,
-  htu: string,
-  claims: { htm?: string; accessToken?: string; nonce?: string; iat?: number } = {},
-): Promise<string> {
-  return new SignJWT({
-    htm: claims.htm ?? 'POST',
-    htu,
-    iat: claims.iat ?? Math.floor(server.clock.now() / 1000),
-    jti: crypto.randomUUID(),
-    ...(claims.accessToken !== undefined ? { ath: accessTokenHash(claims.accessToken) } : {}),
-    ...(claims.nonce !== undefined ? { nonce: claims.nonce } : {}),
-  })
-    .setProtectedHeader({ alg: 'ES256', typ: 'dpop+jwt', jwk: key.jwk })
-    .sign(key.privateKey);
-}
 
 const tokenUrl = (server: TestServer) => `${server.issuer}/token`;
 const userinfoUrl = (server: TestServer) => `${server.issuer}/userinfo`;
@@ -55,7 +24,7 @@ describe('DPoP at the token endpoint, UserInfo and introspection', () => {
 
   beforeAll(async () => {
     flow = await startFlow({}, { authMethod: 'none', scope: 'openid profile offline_access' });
-    [keyA, keyB] = await Promise.all([newKey(), newKey()]);
+    [keyA, keyB] = await Promise.all([newDpopKey(), newDpopKey()]);
   });
 
   it('advertises the proof algorithms (RFC 9449 §5.1)', async () => {
@@ -72,7 +41,7 @@ describe('DPoP at the token endpoint, UserInfo and introspection', () => {
     const bound = await server.post(
       '/token',
       { grant_type: 'client_credentials', scope: 'read' },
-      { headers: { Authorization: basic(service.clientId, service.clientSecret), DPoP: await proofFor(server, keyA, tokenUrl(server)) } },
+      { headers: { Authorization: basic(service.clientId, service.clientSecret), DPoP: await dpopProof(server, keyA, tokenUrl(server)) } },
     );
     const body = (await bound.json()) as { access_token: string; token_type: string };
     expect(bound.status).toBe(200);
@@ -87,14 +56,14 @@ describe('DPoP at the token endpoint, UserInfo and introspection', () => {
     const send = (proof: string) =>
       server.post('/token', { grant_type: 'client_credentials' }, { headers: { Authorization: basic(service.clientId, service.clientSecret), DPoP: proof } });
     const now = Math.floor(server.clock.now() / 1000);
-    const proof = await proofFor(server, keyA, tokenUrl(server));
+    const proof = await dpopProof(server, keyA, tokenUrl(server));
     expect((await send(proof)).status).toBe(200);
     for (const bad of [
       proof,
-      await proofFor(server, keyA, `${server.issuer}/userinfo`),
-      await proofFor(server, keyA, tokenUrl(server), { htm: 'GET' }),
-      await proofFor(server, keyA, tokenUrl(server), { iat: now - 120 }),
-      await proofFor(server, keyA, tokenUrl(server), { iat: now + 60 }),
+      await dpopProof(server, keyA, `${server.issuer}/userinfo`),
+      await dpopProof(server, keyA, tokenUrl(server), { htm: 'GET' }),
+      await dpopProof(server, keyA, tokenUrl(server), { iat: now - 120 }),
+      await dpopProof(server, keyA, tokenUrl(server), { iat: now + 60 }),
     ]) {
       const refused = await send(bad);
       expect(refused.status).toBe(400);
@@ -117,7 +86,7 @@ describe('DPoP at the token endpoint, UserInfo and introspection', () => {
   it('binds a dpop_jkt code, a public client refresh token and its access tokens to one key (§5, §10)', async () => {
     const { server, browser, client, users } = flow;
     const authorized = await authorize(browser, server, client, users.alice, { scope: 'openid profile offline_access', dpop_jkt: keyA.jkt });
-    const withB = { headers: { DPoP: await proofFor(server, keyB, tokenUrl(server)) } };
+    const withB = { headers: { DPoP: await dpopProof(server, keyB, tokenUrl(server)) } };
     const wrongKey = await server.post(
       '/token',
       {
@@ -141,7 +110,7 @@ describe('DPoP at the token endpoint, UserInfo and introspection', () => {
         redirect_uri: client.redirectUri,
         client_id: client.clientId,
       },
-      { headers: { DPoP: await proofFor(server, keyA, tokenUrl(server)) } },
+      { headers: { DPoP: await dpopProof(server, keyA, tokenUrl(server)) } },
     );
     const tokens = await expectTokens(redeemed);
     expect(tokens.token_type).toBe('DPoP');
@@ -151,7 +120,7 @@ describe('DPoP at the token endpoint, UserInfo and introspection', () => {
       server.post(
         '/token',
         { grant_type: 'refresh_token', refresh_token: tokens.refresh_token!, client_id: client.clientId },
-        key ? { headers: { DPoP: await proofFor(server, key, tokenUrl(server)) } } : {},
+        key ? { headers: { DPoP: await dpopProof(server, key, tokenUrl(server)) } } : {},
       );
     for (const key of [keyB, undefined]) {
       const refused = await refreshWith(key);
@@ -173,7 +142,7 @@ describe('DPoP at the token endpoint, UserInfo and introspection', () => {
       await server.post(
         '/token',
         { grant_type: 'refresh_token', refresh_token: tokens.refresh_token! },
-        { headers: { Authorization: basic(app.clientId, app.clientSecret!), DPoP: await proofFor(server, keyB, tokenUrl(server)) } },
+        { headers: { Authorization: basic(app.clientId, app.clientSecret!), DPoP: await dpopProof(server, keyB, tokenUrl(server)) } },
       ),
     );
     expect(decodeJwt(refreshed.access_token).cnf).toEqual({ jkt: keyB.jkt });
@@ -194,7 +163,7 @@ describe('DPoP at the token endpoint, UserInfo and introspection', () => {
           redirect_uri: client.redirectUri,
           client_id: client.clientId,
         },
-        { headers: { DPoP: await proofFor(server, keyA, tokenUrl(server)) } },
+        { headers: { DPoP: await dpopProof(server, keyA, tokenUrl(server)) } },
       ),
     );
     const token = tokens.access_token;
@@ -207,18 +176,18 @@ describe('DPoP at the token endpoint, UserInfo and introspection', () => {
     expect(noProof.headers.get('www-authenticate')).toContain('DPoP realm="gatehouse", error="invalid_token"');
 
     const wrongAth = await server.get('/userinfo', {
-      headers: { Authorization: `DPoP ${token}`, DPoP: await proofFor(server, keyA, userinfoUrl(server), { htm: 'GET', accessToken: 'another token' }) },
+      headers: { Authorization: `DPoP ${token}`, DPoP: await dpopProof(server, keyA, userinfoUrl(server), { htm: 'GET', accessToken: 'another token' }) },
     });
     expect(wrongAth.status).toBe(401);
     expect(wrongAth.headers.get('www-authenticate')).toContain('error="invalid_dpop_proof"');
 
     const otherKey = await server.get('/userinfo', {
-      headers: { Authorization: `DPoP ${token}`, DPoP: await proofFor(server, keyB, userinfoUrl(server), { htm: 'GET', accessToken: token }) },
+      headers: { Authorization: `DPoP ${token}`, DPoP: await dpopProof(server, keyB, userinfoUrl(server), { htm: 'GET', accessToken: token }) },
     });
     expect(otherKey.status).toBe(401);
 
     const ok = await server.get('/userinfo', {
-      headers: { Authorization: `DPoP ${token}`, DPoP: await proofFor(server, keyA, userinfoUrl(server), { htm: 'GET', accessToken: token }) },
+      headers: { Authorization: `DPoP ${token}`, DPoP: await dpopProof(server, keyA, userinfoUrl(server), { htm: 'GET', accessToken: token }) },
     });
     expect(ok.status).toBe(200);
     expect(((await ok.json()) as { sub: string }).sub).toBe(users.alice.record.id);
@@ -229,13 +198,13 @@ describe('DPoP server nonces (tokens.dpopNonce on, RFC 9449 §8, §9)', () => {
   it('asks for a nonce with use_dpop_nonce and a DPoP-Nonce header, then accepts it; UserInfo too', async () => {
     const server = await startServer({ tokens: { dpopNonce: 'on' } });
     try {
-      const key = await newKey();
+      const key = await newDpopKey();
       const service = await server.register({ scope: 'read' });
       const send = async (nonce?: string) =>
         server.post(
           '/token',
           { grant_type: 'client_credentials' },
-          { headers: { Authorization: basic(service.clientId, service.clientSecret), DPoP: await proofFor(server, key, tokenUrl(server), { nonce }) } },
+          { headers: { Authorization: basic(service.clientId, service.clientSecret), DPoP: await dpopProof(server, key, tokenUrl(server), { nonce }) } },
         );
       const first = await send();
       expect(first.status).toBe(400);
@@ -263,7 +232,7 @@ describe.each(BACKENDS)('DPoP proof replay on $name', (backend) => {
     const server = await startServer({ store: opened.store, clock, ...opened.serverOptions });
     try {
       const service = await server.register({ scope: 'read' });
-      const proof = await proofFor(server, await newKey(), tokenUrl(server));
+      const proof = await dpopProof(server, await newDpopKey(), tokenUrl(server));
       const responses = await Promise.all(
         Array.from({ length: 100 }, () =>
           server.post(

@@ -1,19 +1,58 @@
+import { DpopProofError } from '../../core/dpop.js';
+import { OAuthError } from '../../core/errors.js';
 import type { ClientRecord } from '../../stores/contract.js';
 import { auditEvent } from '../audit/events.js';
 import { checkRedirectUri } from '../authorize/checks.js';
 import { AUTHORIZATION_REPEATABLE, pushedParameters, storePushedRequest } from '../authorize/pushed-requests.js';
 import type { ServerContext } from '../context.js';
 import { endpoint, type EndpointInput } from '../http/endpoint.js';
-import { readForm, type FormParams } from '../http/form.js';
+import { parseForm, readForm, type FormParams } from '../http/form.js';
 import { pipeline } from '../http/pipeline.js';
 import { json, NO_STORE } from '../http/responses.js';
+import { urlTo } from '../routes.js';
 import { authenticateCaller } from '../steps/authenticate-client.js';
+import { tokenEndpointProofError, verifyRequestProof } from '../tokens/dpop.js';
 import { checkAuthorizationParameters } from './authorize.js';
 import { spendTokenBudget } from './token.js';
 
 /** The form-encoded body (RFC 9126 §2.1), read as the authorization endpoint reads a POSTed request: only `resource` may repeat. */
 async function readPushedRequest({ ctx, request }: Pick<EndpointInput, 'ctx' | 'request'>): Promise<{ form: FormParams }> {
   return { form: await readForm(request, { maxBodyBytes: ctx.config.limits.maxBodyBytes, repeatable: AUTHORIZATION_REPEATABLE }) };
+}
+
+/**
+ * RFC 9449 §10.1: a DPoP proof sent with the push binds the authorization code to its key, as a
+ * `dpop_jkt` parameter does; when both are sent they must name the same key (else
+ * `invalid_dpop_proof`). A refused proof is answered as at the token endpoint (400, with a fresh
+ * `DPoP-Nonce` when a nonce was missing).
+ */
+async function bindToProofKey({
+  ctx,
+  request,
+  client,
+  params,
+}: {
+  ctx: Parameters<typeof verifyRequestProof>[0];
+  request: Request;
+  client: ClientRecord;
+  params: FormParams;
+}): Promise<{ params: FormParams }> {
+  let proof;
+  try {
+    proof = await verifyRequestProof(ctx, request, { url: urlTo(ctx, 'pushedAuthorizationRequest'), clientId: client.clientId });
+  } catch (error) {
+    if (error instanceof DpopProofError) throw tokenEndpointProofError(ctx, error);
+    throw error;
+  }
+  if (proof === undefined) return { params };
+  const given = params.get('dpop_jkt');
+  if (given !== undefined) {
+    if (given !== proof.jkt) throw new OAuthError('invalid_dpop_proof', 'dpop_jkt does not name the key of the DPoP proof');
+    return { params };
+  }
+  const bound = new URLSearchParams(params.entries());
+  bound.set('dpop_jkt', proof.jkt);
+  return { params: parseForm(bound.toString(), AUTHORIZATION_REPEATABLE) };
 }
 
 /**
@@ -50,6 +89,7 @@ export const pushedAuthorizationEndpoint = endpoint(
       .step(authenticateCaller)
       .step(spendTokenBudget)
       .step(pushedParameters)
+      .step(bindToProofKey)
       .step(checkRedirectUri),
   ).respond(answerPushedRequest),
 );

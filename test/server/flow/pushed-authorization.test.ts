@@ -24,6 +24,7 @@ import {
   type Flow,
   type Page,
 } from '../../helpers/flow.js';
+import { dpopProof, newDpopKey, type DpopKey } from '../../helpers/dpop.js';
 import { basic, encodeForm, type FormFields, type TestServer } from '../../helpers/server.js';
 
 beforeAll(async () => {
@@ -195,6 +196,42 @@ describe('pushed authorization request endpoint (RFC 9126 §2)', () => {
     expect(response.headers.get('location')).toBeNull();
     expect(response.headers.get('content-type')).toMatch(/^application\/json/);
     expect(await response.json()).toMatchObject({ error });
+  });
+
+  it('binds the code to the key of a DPoP proof sent with the push (RFC 9449 §10.1); a dpop_jkt naming another key is refused', async () => {
+    const { server, client } = flow;
+    const [key, other] = await Promise.all([newDpopKey(), newDpopKey()]);
+    const { verifier, challenge } = pkce();
+    const params = authorizeParams(client, challenge);
+    const proof = (dpopKey: DpopKey, endpoint: string) => dpopProof(server, dpopKey, `${server.issuer}/${endpoint}`);
+
+    const mismatched = await push(server, client, { ...params, dpop_jkt: other.jkt }, { DPoP: await proof(key, 'par') });
+    expect(mismatched.status).toBe(400);
+    expect(await mismatched.json()).toMatchObject({ error: 'invalid_dpop_proof' });
+    const forToken = await push(server, client, params, { DPoP: await proof(key, 'token') });
+    expect(forToken.status).toBe(400);
+
+    const response = await push(server, client, params, { DPoP: await proof(key, 'par') });
+    expect(response.status).toBe(201);
+    const { request_uri: requestUri } = (await response.json()) as { request_uri: string };
+    const browser = new Browser(server);
+    let page = await browser.open(withRequestUri(server, client.clientId, requestUri));
+    page = await submitLogin(browser, expectPage(page, 'login'), flow.users.alice);
+    // Alice consented in an earlier test: the code comes at once.
+    const code = callbackParams(page.location ? page : await browser.submit(expectPage(page, 'consent'), {}, { button: 'approve' })).get('code')!;
+
+    const redeem = async (dpopKey: DpopKey) =>
+      server.post(
+        '/token',
+        { grant_type: 'authorization_code', code, code_verifier: verifier, redirect_uri: client.redirectUri },
+        { headers: { Authorization: basic(client.clientId, client.clientSecret!), DPoP: await proof(dpopKey, 'token') } },
+      );
+    const wrongKey = await redeem(other);
+    expect(wrongKey.status).toBe(400);
+    expect(await wrongKey.json()).toMatchObject({ error: 'invalid_grant' });
+    const tokens = await expectTokens(await redeem(key));
+    expect(tokens.token_type).toBe('DPoP');
+    expect(decodeJwt(tokens.access_token).cnf).toEqual({ jkt: key.jkt });
   });
 
   it('spends the client token budget before any work: 429 once it is spent', async () => {
