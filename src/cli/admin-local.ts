@@ -21,12 +21,19 @@ import type { CliConfig } from './config.js';
 import type { Runtime } from './runtime.js';
 
 /** Which lists an update replaces, by their wire names (the audit event's `changed`). */
-function changedLists(changes: { redirectUris?: unknown; postLogoutRedirectUris?: unknown; resources?: unknown; servedResources?: unknown }): string[] {
+function changedLists(changes: {
+  redirectUris?: unknown;
+  postLogoutRedirectUris?: unknown;
+  resources?: unknown;
+  servedResources?: unknown;
+  backchannelLogoutUri?: unknown;
+}): string[] {
   return [
     ...(changes.redirectUris === undefined ? [] : ['redirect_uris']),
     ...(changes.postLogoutRedirectUris === undefined ? [] : ['post_logout_redirect_uris']),
     ...(changes.resources === undefined ? [] : ['resources']),
     ...(changes.servedResources === undefined ? [] : ['served_resources']),
+    ...(changes.backchannelLogoutUri === undefined ? [] : ['backchannel_logout_uri']),
   ];
 }
 

@@ -123,6 +123,8 @@ function clientBody(input: NewClientInput): Record<string, unknown> {
     require_mfa: input.requireMfa,
     allowed_ips: input.allowedIps,
     token_exchange: input.exchangeImpersonation ? { impersonation: true } : undefined,
+    backchannel_logout_uri: input.backchannelLogoutUri,
+    backchannel_logout_session_required: input.backchannelLogoutSessionRequired,
   });
 }
 
@@ -221,6 +223,8 @@ export function remoteAdmin(target: RemoteTarget): AdminOperations {
           post_logout_redirect_uris: changes.postLogoutRedirectUris,
           resources: changes.resources,
           served_resources: changes.servedResources,
+          backchannel_logout_uri: changes.backchannelLogoutUri,
+          backchannel_logout_session_required: changes.backchannelLogoutSessionRequired,
         }),
       ),
     removeClient: (clientId) => call('DELETE', 'adminApiClient', { id: clientId }),

@@ -68,6 +68,13 @@ export interface ClientRecord {
    * operator registered.
    */
   registration?: ClientRegistration;
+  /**
+   * Where the server POSTs logout tokens when a session the client took part in ends (OpenID
+   * Connect Back-Channel Logout 1.0 §2.2, `backchannel_logout_uri`). Absent: no notification.
+   */
+  backchannelLogoutUri?: string;
+  /** The client needs `sid` in logout tokens (§2.2, `backchannel_logout_session_required`); Gatehouse always sends it. */
+  backchannelLogoutSessionRequired?: boolean;
   createdAt: number;
   updatedAt: number;
 }

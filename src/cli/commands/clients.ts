@@ -1,3 +1,4 @@
+import type { ClientUpdate } from '../../server/admin/clients.js';
 import type { ClientAuthMethod, GrantType, SigningAlg } from '../../stores/contract.js';
 import { openAdmin, REMOTE_OPTIONS, REMOTE_USAGE } from '../admin-operations.js';
 import { parseCommand } from '../args.js';
@@ -10,7 +11,9 @@ const CLIENTS_USAGE = `Usage:
   gatehouse clients show CLIENT_ID [--json]
   gatehouse clients update CLIENT_ID [--redirect-uri URI]... [--post-logout-redirect-uri URI]...
                            [--resource URI]... [--serves URI]... [--json]
-                        replaces each list given (all of it); the lists not given stay as they are
+                           [--backchannel-logout-uri URI|"" [--backchannel-logout-session-required]]
+                        replaces each list given (all of it); the lists not given stay as they are;
+                        --backchannel-logout-uri "" removes the back-channel logout URI
   gatehouse clients remove CLIENT_ID
   gatehouse clients rotate-secret CLIENT_ID [--json]
 Every command takes --data DIR (default ./.gatehouse, or GATEHOUSE_DATA_DIR) and --dev (development mode).
@@ -22,7 +25,8 @@ const CLIENTS_ADD_USAGE = `Usage:
                         [--grant TYPE]... [--scope "a b c"] [--resource URI]...
                         [--auth-method METHOD] [--id-token-alg ES256|RS256] [--resource-server]
                         [--serves URI]... [--logo-uri URL] [--client-uri URL] [--require-mfa]
-                        [--allowed-ip CIDR]... [--exchange-impersonation] [--json]
+                        [--allowed-ip CIDR]... [--exchange-impersonation]
+                        [--backchannel-logout-uri URI [--backchannel-logout-session-required]] [--json]
   --grant TYPE          authorization_code (users sign in; needs --redirect-uri), refresh_token,
                         client_credentials (a service acting for itself),
                         urn:ietf:params:oauth:grant-type:device_code (users sign in a device
@@ -53,6 +57,12 @@ const CLIENTS_ADD_USAGE = `Usage:
   --exchange-impersonation
                         token exchange without an actor token issues tokens without \`act\`
                         (impersonation). Default: the client is recorded as the actor.
+  --backchannel-logout-uri URI
+                        where Gatehouse POSTs a logout token when a user who signed in to the
+                        client signs out (OpenID Connect Back-Channel Logout; https, or http on
+                        loopback). Default: none.
+  --backchannel-logout-session-required
+                        the client needs sid in logout tokens (Gatehouse always sends it).
 The client secret (for every method but none) is printed once.`;
 
 const OPTIONS = {
@@ -71,6 +81,8 @@ const OPTIONS = {
   'require-mfa': { type: 'boolean', default: false },
   'allowed-ip': { type: 'string', multiple: true },
   'exchange-impersonation': { type: 'boolean', default: false },
+  'backchannel-logout-uri': { type: 'string' },
+  'backchannel-logout-session-required': { type: 'boolean', default: false },
   ...REMOTE_OPTIONS,
 } as const;
 
@@ -111,6 +123,8 @@ export async function clientsCommand(args: string[], io: CliIo, warn: (message: 
           requireMfa: values['require-mfa'],
           allowedIps: values['allowed-ip'],
           exchangeImpersonation: values['exchange-impersonation'],
+          backchannelLogoutUri: values['backchannel-logout-uri'],
+          ...(values['backchannel-logout-session-required'] ? { backchannelLogoutSessionRequired: true } : {}),
         });
         printRecord(io, values.json, client);
         // Nothing said how it will be used: say what was assumed, and how to get the other kind.
@@ -136,6 +150,7 @@ export async function clientsCommand(args: string[], io: CliIo, warn: (message: 
           postLogoutRedirectUris: values['post-logout-redirect-uri'],
           resources: values.resource,
           servedResources: values.serves,
+          ...backchannelChange(values['backchannel-logout-uri'], values['backchannel-logout-session-required']),
         };
         printRecord(io, values.json, await admin.updateClient(requiredId(positionals), changes));
         return 0;
@@ -165,10 +180,20 @@ function requiredId(positionals: string[]): string {
   return id;
 }
 
-/** The flags of the lists `clients update` replaces. */
-const UPDATABLE = ['redirect-uri', 'post-logout-redirect-uri', 'resource', 'serves'] as const;
+/** `--backchannel-logout-uri` of `clients update`: a new URI (and whether it needs `sid`), or `""` to remove it. */
+function backchannelChange(uri: string | undefined, sessionRequired: boolean): Pick<ClientUpdate, 'backchannelLogoutUri' | 'backchannelLogoutSessionRequired'> {
+  if (uri === undefined) {
+    if (sessionRequired) throw new UsageError('--backchannel-logout-session-required goes with --backchannel-logout-uri');
+    return {};
+  }
+  if (uri === '') return { backchannelLogoutUri: null };
+  return { backchannelLogoutUri: uri, backchannelLogoutSessionRequired: sessionRequired };
+}
 
-type UpdateValues = Partial<Record<(typeof UPDATABLE)[number], string[] | undefined>> & Record<string, unknown>;
+/** The flags of the lists `clients update` replaces. */
+const UPDATABLE = ['redirect-uri', 'post-logout-redirect-uri', 'resource', 'serves', 'backchannel-logout-uri', 'backchannel-logout-session-required'] as const;
+
+type UpdateValues = Partial<Record<(typeof UPDATABLE)[number], string[] | string | boolean | undefined>> & Record<string, unknown>;
 
 /**
  * The flags of `clients update`, checked before anything is opened. Any flag but the lists it
@@ -180,7 +205,9 @@ function checkUpdateFlags(values: UpdateValues): void {
       !UPDATABLE.some((updatable) => updatable === flag) && !Object.hasOwn(REMOTE_OPTIONS, flag) && values[flag] !== undefined && values[flag] !== false,
   );
   if (other !== undefined)
-    throw new UsageError(`clients update changes only --redirect-uri, --post-logout-redirect-uri, --resource and --serves, not --${other}`);
-  if (!UPDATABLE.some((flag) => values[flag] !== undefined))
-    throw new UsageError('clients update needs --redirect-uri, --post-logout-redirect-uri, --resource or --serves');
+    throw new UsageError(
+      `clients update changes only --redirect-uri, --post-logout-redirect-uri, --resource, --serves and --backchannel-logout-uri, not --${other}`,
+    );
+  if (!UPDATABLE.some((flag) => values[flag] !== undefined && values[flag] !== false))
+    throw new UsageError('clients update needs --redirect-uri, --post-logout-redirect-uri, --resource, --serves or --backchannel-logout-uri');
 }

@@ -50,6 +50,8 @@ export const clientCreateSchema = z
     require_mfa: z.boolean().optional(),
     allowed_ips: z.array(text(100)).max(MAX_LIST).optional(),
     token_exchange: tokenExchangePolicy.optional(),
+    backchannel_logout_uri: text(2000).optional().describe('where logout tokens are POSTed (OpenID Connect Back-Channel Logout 1.0): https, or http on loopback'),
+    backchannel_logout_session_required: z.boolean().optional().describe('the client needs sid in logout tokens (always sent)'),
   })
   .describe('A client to register');
 
@@ -60,9 +62,13 @@ export const clientUpdateSchema = z
     post_logout_redirect_uris: uriList.optional(),
     resources: uriList.optional(),
     served_resources: uriList.optional(),
+    backchannel_logout_uri: text(2000).nullable().optional().describe('a new back-channel logout URI; null removes it'),
+    backchannel_logout_session_required: z.boolean().optional().describe('with backchannel_logout_uri: the client needs sid in logout tokens'),
   })
-  .refine((body) => Object.keys(body).length > 0, { error: 'give at least one of redirect_uris, post_logout_redirect_uris, resources, served_resources' })
-  .meta({ description: 'The lists to replace, each whole', minProperties: 1 });
+  .refine((body) => Object.keys(body).length > 0, {
+    error: 'give at least one of redirect_uris, post_logout_redirect_uris, resources, served_resources, backchannel_logout_uri',
+  })
+  .meta({ description: 'The lists to replace, each whole, and the back-channel logout URI', minProperties: 1 });
 
 /** A client as the API shows it: every registered member but the secret (its hash is never shown). */
 export const clientSchema = z
@@ -83,6 +89,8 @@ export const clientSchema = z
     require_mfa: z.boolean().optional(),
     allowed_ips: z.array(z.string()).optional(),
     token_exchange: tokenExchangePolicy.optional(),
+    backchannel_logout_uri: z.string().optional(),
+    backchannel_logout_session_required: z.boolean().optional(),
     registration: z
       .object({ via: z.enum(['open', 'initial-access-token']), initial_access_token: z.string().nullable() })
       .optional()

@@ -15,6 +15,7 @@ import { isValidScopeToken } from '../scope.js';
 import { AdminInputError, AdminNotFoundError } from './input-error.js';
 import { parseIpRanges } from '../protection/ip-ranges.js';
 import { checkRedirectUri } from './redirect-uris.js';
+import { backchannelLogoutUriProblem } from '../clients/metadata.js';
 import { TOKEN_EXCHANGE_GRANT, TOKEN_EXCHANGE_POLICY } from '../grants/token-exchange.js';
 
 /**
@@ -64,6 +65,10 @@ export interface NewClientInput {
   allowedIps?: string[];
   /** Token exchange (RFC 8693): without an actor token, get tokens without `act` (impersonation). */
   exchangeImpersonation?: boolean;
+  /** Where logout tokens are POSTed (OpenID Connect Back-Channel Logout 1.0 §2.2). */
+  backchannelLogoutUri?: string;
+  /** The client needs `sid` in logout tokens (§2.2). */
+  backchannelLogoutSessionRequired?: boolean;
 }
 
 /** Default scopes of a client that signs users in (in a browser, or on a device): the OpenID scopes (offline_access with refresh tokens). */
@@ -145,6 +150,8 @@ export async function registerClient(store: Store, secretKeys: SecretKeys, input
     extra[key] = value;
   }
 
+  const backchannel = backchannelFields(input.backchannelLogoutUri, input.backchannelLogoutSessionRequired);
+
   const clientSecret = isPublic ? null : newClientSecret();
   const client: ClientRecord = {
     clientId: newClientId(),
@@ -160,6 +167,7 @@ export async function registerClient(store: Store, secretKeys: SecretKeys, input
     isResourceServer: input.isResourceServer ?? false,
     servedResources,
     extra,
+    ...backchannel,
     createdAt: now,
     updatedAt: now,
   };
@@ -199,6 +207,9 @@ export interface ClientUpdate {
   postLogoutRedirectUris?: string[] | undefined;
   resources?: string[] | undefined;
   servedResources?: string[] | undefined;
+  /** A new back-channel logout URI; `null` removes it (and the session requirement with it). */
+  backchannelLogoutUri?: string | null | undefined;
+  backchannelLogoutSessionRequired?: boolean | undefined;
 }
 
 /**
@@ -218,8 +229,14 @@ export async function updateClient(store: Store, clientId: string, changes: Clie
   if (client.grantTypes.includes('authorization_code') && redirectUris.length === 0) {
     throw new AdminInputError('redirect-uri', 'the authorization_code grant needs at least one redirect URI');
   }
+  const { backchannelLogoutUri: currentUri, backchannelLogoutSessionRequired: currentRequired, ...rest } = client;
+  const backchannel =
+    changes.backchannelLogoutUri === null
+      ? {}
+      : backchannelFields(changes.backchannelLogoutUri ?? currentUri, changes.backchannelLogoutSessionRequired ?? currentRequired);
   const updated: ClientRecord = {
-    ...client,
+    ...rest,
+    ...backchannel,
     redirectUris: [...new Set(redirectUris)],
     postLogoutRedirectUris: [...new Set(postLogoutRedirectUris)],
     resources: [...new Set(resources)],
@@ -233,6 +250,17 @@ export async function updateClient(store: Store, clientId: string, changes: Clie
 /** Removes a client; throws {@link AdminNotFoundError} when there is none. */
 export async function removeClient(store: Store, clientId: string): Promise<void> {
   if (!(await store.clients.delete(clientId))) throw notFound(clientId);
+}
+
+/** The back-channel logout fields of a client record, checked; the session requirement only with a URI. */
+function backchannelFields(uri: string | undefined, sessionRequired: boolean | undefined): Pick<ClientRecord, 'backchannelLogoutUri' | 'backchannelLogoutSessionRequired'> {
+  if (uri === undefined) {
+    if (sessionRequired) throw new AdminInputError('backchannel-logout-session-required', 'needs a back-channel logout URI');
+    return {};
+  }
+  const problem = backchannelLogoutUriProblem(uri);
+  if (problem !== undefined) throw new AdminInputError('backchannel-logout-uri', `"${uri}" ${problem}`);
+  return { backchannelLogoutUri: uri, ...(sessionRequired !== undefined ? { backchannelLogoutSessionRequired: sessionRequired } : {}) };
 }
 
 /** RFC 8707 §2: a resource indicator is an absolute URI without a fragment. */
@@ -276,6 +304,8 @@ export function describeClient(client: ClientRecord): Record<string, unknown> {
     resources: client.resources,
     is_resource_server: client.isResourceServer,
     served_resources: client.servedResources,
+    ...(client.backchannelLogoutUri !== undefined ? { backchannel_logout_uri: client.backchannelLogoutUri } : {}),
+    ...(client.backchannelLogoutSessionRequired !== undefined ? { backchannel_logout_session_required: client.backchannelLogoutSessionRequired } : {}),
     ...client.extra,
     // A client that registered itself (RFC 7591): how; never the hash of its registration access token.
     ...(client.registration ? { registration: { via: client.registration.via, initial_access_token: client.registration.initialAccessTokenId } } : {}),

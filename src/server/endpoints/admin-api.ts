@@ -136,6 +136,8 @@ const HANDLERS = {
         requireMfa: body.require_mfa,
         allowedIps: body.allowed_ips,
         exchangeImpersonation: body.token_exchange?.impersonation,
+        backchannelLogoutUri: body.backchannel_logout_uri,
+        backchannelLogoutSessionRequired: body.backchannel_logout_session_required,
       },
       ctx.clock.now(),
     );
@@ -154,6 +156,8 @@ const HANDLERS = {
       postLogoutRedirectUris: body.post_logout_redirect_uris,
       resources: body.resources,
       servedResources: body.served_resources,
+      backchannelLogoutUri: body.backchannel_logout_uri,
+      backchannelLogoutSessionRequired: body.backchannel_logout_session_required,
     };
     const client = await updateClient(ctx.store, id, changes, ctx.clock.now());
     return { body: describeClient(client), event: clientEvent('admin.client_updated', client.clientId, { changed: Object.keys(body) }) };

@@ -48,6 +48,9 @@ export function serverMetadata(ctx: Pick<Capabilities, 'config' | 'urls'>): Reco
     authorization_response_iss_parameter_supported: true,
     // draft-ietf-oauth-client-id-metadata-document §6: an https URL as client_id names the client's document.
     ...(options.clientMetadataDocuments.enabled ? { client_id_metadata_document_supported: true } : {}),
+    // OpenID Connect Back-Channel Logout 1.0 §2.1: logout tokens to each client's backchannel_logout_uri, with sid.
+    backchannel_logout_supported: true,
+    backchannel_logout_session_supported: true,
   };
 }
 
