@@ -10,6 +10,7 @@ import {
   accountSettings,
   adminSettings,
   auditSettings,
+  backchannelLogoutSettings,
   brandingSettings,
   clientMetadataDocumentSettings,
   commandSettings,
@@ -115,6 +116,10 @@ export const COMMAND_SETTINGS = {
   unsafeFetchAllowList: protectionSettings.shape.unsafeFetchAllowList,
   unsafeFetchAllowHttp: protectionSettings.shape.unsafeFetchAllowHttp,
   registrationPolicy: registrationSettings.shape.policy,
+  backchannelLogoutAttempts: backchannelLogoutSettings.shape.attempts,
+  backchannelLogoutRetryDelayMs: backchannelLogoutSettings.shape.retryDelayMs,
+  backchannelLogoutTimeoutMs: backchannelLogoutSettings.shape.timeoutMs,
+  backchannelLogoutPollIntervalMs: backchannelLogoutSettings.shape.pollIntervalMs,
 } as const;
 
 /** A config-file key of the command. */

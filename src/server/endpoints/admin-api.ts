@@ -237,7 +237,7 @@ const HANDLERS = {
     return { body: { items }, event: ['admin.keys_rotated', { kids: items.map((key) => key.kid) }] };
   },
   async revokeUserSession({ ctx, id, params }) {
-    const { sub, sid } = await revokeUserSession(ctx.store, id, params.sid ?? '');
+    const { sub, sid } = await revokeUserSession(ctx.store, ctx.clock.now(), id, params.sid ?? '');
     return { event: userEvent('admin.user_session_revoked', sub, { sid }) };
   },
   async resetUserFactors({ ctx, id }) {

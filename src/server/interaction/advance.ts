@@ -1,3 +1,4 @@
+import { recordSessionClient } from '../logout/backchannel-logout.js';
 import type { ClientRecord, UserRecord } from '../../stores/contract.js';
 import { sendAccountVerification } from '../accounts/email-verification.js';
 import { finishDeviceInteraction } from '../device/device-interaction.js';
@@ -140,6 +141,8 @@ export async function issueCode(
   setCookies: string[] = [],
 ): Promise<Response> {
   const consent = decision.consent!;
+  // OpenID Connect Back-Channel Logout: the client takes part in this session from now on.
+  await recordSessionClient(ctx, session.state.sid, client);
   const code = await issueAuthorizationCode(ctx, newFamilyId(), {
     consentId: consent.id,
     clientId: client.clientId,

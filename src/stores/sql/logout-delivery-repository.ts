@@ -92,7 +92,7 @@ function fromRow(row: DeliveryRow): LogoutDeliveryRecord {
     sid: row.sid,
     createdAt: toMillis(row.created_at),
     dueAt: toMillis(row.due_at),
-    attempts: Number(row.attempts),
+    attempts: row.attempts,
     lease: row.lease,
   };
 }
