@@ -352,11 +352,11 @@ export const protectionSettings = section({
   ),
   unsafeFetchAllowList: setting(list(text(), 'addresses or CIDR ranges').default([]), {
     description:
-      '**Tests and development only.** Private, loopback or other special-use addresses the server may still fetch URLs chosen by others from (client metadata documents): normally every such address is refused, as a defence against server-side request forgery. Never list addresses of a production network.',
+      '**Tests and development only.** Private, loopback or other special-use addresses the server may still fetch URLs chosen by others from (client metadata documents, back-channel logout URIs): normally every such address is refused, as a defence against server-side request forgery. Never list addresses of a production network.',
     command: { env: 'GATEHOUSE_UNSAFE_FETCH_ALLOWLIST' },
   }),
   unsafeFetchAllowHttp: setting(flag().default(false), {
-    description: '**Tests and development only.** Also fetch plain `http` URLs chosen by others (client metadata documents); normally only `https` is fetched.',
+    description: '**Tests and development only.** Also fetch plain `http` URLs chosen by others (client metadata documents, back-channel logout URIs); normally only `https` is fetched.',
     command: { env: 'GATEHOUSE_UNSAFE_FETCH_ALLOW_HTTP' },
   }),
   redisPrefix: setting(text({ min: 1 }).default('{gatehouse}:'), {
