@@ -221,6 +221,45 @@ describe('back-channel logout end to end with gatehouse/client', () => {
   });
 });
 
+describe('a new sign-in of the same user in the same browser (prompt=login)', () => {
+  it('keeps its clients signed in, and at sign-out tells each with the sid its ID tokens carry', async () => {
+    const receiver = await startReceiver();
+    const clock = new FakeClock(Date.now());
+    const flow = await startFlow({ ...senderOptions(), clock }, { backchannelLogoutUri: receiver.url });
+    servers.push(flow.server);
+    const { server, users, client, browser } = flow;
+    const sidOf = async (overrides: Record<string, string> = {}) => {
+      const authorized = await authorize(browser, server, client, users.alice, overrides);
+      const tokens = await expectTokens(await redeemCode(server, client, authorized.code, authorized.verifier));
+      return { sid: decodeClaims(tokens.id_token!).sid as string, idToken: tokens.id_token! };
+    };
+    const first = await sidOf();
+    const second = await sidOf({ prompt: 'login' });
+    expect(second.sid).not.toBe(first.sid);
+    // Replaced, not ended: nothing queued for the first session's client.
+    expect(await server.store.logoutDeliveries.list()).toEqual([]);
+
+    const logout = new URL('/logout', server.issuer);
+    logout.search = new URLSearchParams({ id_token_hint: second.idToken, client_id: client.clientId }).toString();
+    await browser.open(logout.href);
+    await pollUntil(async () => receiver.tokens.length >= 2, { timeoutMs: 5000, intervalMs: 20, what: 'two notifications' });
+    const sids = await Promise.all(receiver.tokens.map(async (token) => (await verifyLogoutToken(server, token, client.clientId)).sid));
+    expect(sids.sort()).toEqual([first.sid, second.sid].sort());
+  });
+
+  it('another user signing in in that browser ends the first user’s session, and its clients are told', async () => {
+    const receiver = await startReceiver();
+    const clock = new FakeClock(Date.now());
+    const flow = await startFlow({ ...senderOptions(), clock }, { backchannelLogoutUri: receiver.url });
+    servers.push(flow.server);
+    const { server, users, client, browser } = flow;
+    await authorize(browser, server, client, users.alice);
+    await authorize(browser, server, client, users.bob, { prompt: 'login' });
+    await pollUntil(async () => receiver.tokens.length >= 1, { timeoutMs: 5000, intervalMs: 20, what: 'a notification' });
+    expect(await verifyLogoutToken(server, receiver.tokens[0]!, client.clientId)).toMatchObject({ sub: users.alice.record.id });
+  });
+});
+
 describe('delivery through failures', () => {
   it('a receiver that answers 500, then never answers, gets the token the third time', async () => {
     const receiver = await startReceiver();

@@ -27,18 +27,16 @@ function sessionOwner(sid: string): string {
   return `session:${sid}`;
 }
 
-/**
- * Records that `client` took part in the session `sid` (a code or a device's tokens were issued to
- * it under the session), when the client has a `backchannel_logout_uri`; kept as long as a session lives.
- */
-export async function recordSessionClient(ctx: Pick<ServerContext, 'clock' | 'config' | 'store'>, sid: string, client: ClientRecord): Promise<void> {
-  if (client.backchannelLogoutUri === undefined) return;
+/** A client that took part in a session, and the `sid` its ID tokens carry (the session's, or one it replaced). */
+type SessionClient = { clientId: string; sid: string };
+
+async function putSessionClient(ctx: Pick<ServerContext, 'clock' | 'config' | 'store'>, sessionSid: string, participant: SessionClient): Promise<void> {
   try {
     await ctx.store.artifacts.put({
       kind: SESSION_CLIENT,
-      id: `${sid} ${client.clientId}`,
-      value: { clientId: client.clientId },
-      ownerId: sessionOwner(sid),
+      id: `${sessionSid} ${participant.clientId} ${participant.sid}`,
+      value: participant,
+      ownerId: sessionOwner(sessionSid),
       expiresAt: ctx.clock.now() + ctx.config.sessions.ttl * 1000,
     });
   } catch (error) {
@@ -48,18 +46,37 @@ export async function recordSessionClient(ctx: Pick<ServerContext, 'clock' | 'co
 }
 
 /**
+ * Records that `client` took part in the session `sid` (a code or a device's tokens were issued to
+ * it under the session), when the client has a `backchannel_logout_uri`; kept as long as a session lives.
+ */
+export async function recordSessionClient(ctx: Pick<ServerContext, 'clock' | 'config' | 'store'>, sid: string, client: ClientRecord): Promise<void> {
+  if (client.backchannelLogoutUri === undefined) return;
+  await putSessionClient(ctx, sid, { clientId: client.clientId, sid });
+}
+
+/**
+ * Hands the clients of session `fromSid` over to `toSid`, which replaces it (the same user signed in
+ * again in the same browser): they are told when the new session ends, with the `sid` they know.
+ */
+export async function moveSessionClients(ctx: Pick<ServerContext, 'clock' | 'config' | 'store'>, fromSid: string, toSid: string): Promise<void> {
+  const participants = await ctx.store.artifacts.listByOwner<SessionClient>(SESSION_CLIENT, sessionOwner(fromSid));
+  for (const participant of participants) await putSessionClient(ctx, toSid, participant.value);
+  if (participants.length > 0) await ctx.store.artifacts.deleteByOwner(sessionOwner(fromSid));
+}
+
+/**
  * Queues a logout notification for every client that took part in the ended session `sid` of
  * `sub`, and forgets who took part. Called once per session that ended (by whoever deleted it).
  */
 export async function queueBackchannelLogout(store: Store, now: number, session: { sid: string; sub: string }): Promise<number> {
   const owner = sessionOwner(session.sid);
-  const participants = await store.artifacts.listByOwner<{ clientId: string }>(SESSION_CLIENT, owner);
+  const participants = await store.artifacts.listByOwner<SessionClient>(SESSION_CLIENT, owner);
   if (participants.length === 0) return 0;
   const records: LogoutDeliveryRecord[] = participants.map((participant) => ({
     id: randomToken(16),
     clientId: participant.value.clientId,
     sub: session.sub,
-    sid: session.sid,
+    sid: participant.value.sid,
     createdAt: now,
     dueAt: now,
     attempts: 0,

@@ -5,7 +5,7 @@ import { cookieName, readCookie, setCookie } from '../../core/cookies.js';
 import { existingBrowserId } from './browser.js';
 import { deviceName } from './device-name.js';
 import { rememberBrowser } from './known-browsers.js';
-import { queueBackchannelLogout } from '../logout/backchannel-logout.js';
+import { moveSessionClients, queueBackchannelLogout } from '../logout/backchannel-logout.js';
 import { userOwner } from './owner.js';
 
 /** Artifact kind of SSO sessions, keyed by a hash of the cookie value. */
@@ -103,16 +103,24 @@ export async function startSession(
   authentication: Authentication,
   clientId?: string,
 ): Promise<{ state: SessionState; setCookie: string }> {
-  await endSession(ctx, request);
-  const cookie = randomToken(32);
   const now = ctx.clock.now();
+  const sid = randomToken(16);
+  const previous = await currentSessionRecord(ctx, request);
+  if (previous?.value.sub === user.id) {
+    // The same user signing in again (prompt=login, max_age): a new session, but the clients of
+    // the one it replaces stay signed in, to be told when this one ends (with the sid they know).
+    if (await ctx.store.artifacts.delete(SESSION, previous.id)) await moveSessionClients(ctx, previous.value.sid, sid);
+  } else if (previous) {
+    await dropSession(ctx.store, now, previous);
+  }
+  const cookie = randomToken(32);
   const where = {
     ...signInContext(ctx, request),
     ...(authentication.provider ? { provider: authentication.provider } : {}),
     ...(authentication.code ? { code: authentication.code } : {}),
   };
   const state: SessionState = {
-    sid: randomToken(16),
+    sid,
     sub: user.id,
     authTime: Math.floor(now / 1000),
     amr: authentication.amr,
@@ -184,13 +192,19 @@ export async function dropSession(store: Store, now: number, record: Pick<Artifa
   return true;
 }
 
+/** The stored session of the request's cookie, expired or not yet purged aside. */
+async function currentSessionRecord(
+  ctx: Pick<ServerContext, 'config' | 'secrets' | 'store'>,
+  request: Request,
+): Promise<ArtifactRecord<SessionState> | undefined> {
+  const cookie = readCookie(request, sessionCookieName(ctx));
+  return cookie ? ctx.store.artifacts.get<SessionState>(SESSION, ctx.secrets.hash(cookie, SESSION_PURPOSE)) : undefined;
+}
+
 /** Ends the request's session, if any, and returns the `Set-Cookie` value that clears the cookie. */
 export async function endSession(ctx: Pick<ServerContext, 'clock' | 'config' | 'secrets' | 'store'>, request: Request): Promise<string> {
-  const cookie = readCookie(request, sessionCookieName(ctx));
-  if (cookie) {
-    const record = await ctx.store.artifacts.get<SessionState>(SESSION, ctx.secrets.hash(cookie, SESSION_PURPOSE));
-    if (record) await dropSession(ctx.store, ctx.clock.now(), record);
-  }
+  const record = await currentSessionRecord(ctx, request);
+  if (record) await dropSession(ctx.store, ctx.clock.now(), record);
   return setCookie(sessionCookieName(ctx), '', { secure: ctx.config.secureCookies, maxAge: 0 });
 }
 
