@@ -42,7 +42,10 @@ interface Receiver {
 }
 
 /** Polls `check` until it holds (a real wait: deliveries travel over loopback HTTP). */
-async function pollUntil(check: () => Promise<unknown>, { timeoutMs, intervalMs, what }: { timeoutMs: number; intervalMs: number; what: string }): Promise<void> {
+async function pollUntil(
+  check: () => Promise<unknown>,
+  { timeoutMs, intervalMs, what }: { timeoutMs: number; intervalMs: number; what: string },
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await check())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
@@ -76,7 +79,7 @@ async function startReceiver(): Promise<Receiver> {
       }
       const headers = new Headers();
       for (const [name, value] of Object.entries(request.headers)) if (typeof value === 'string') headers.set(name, value);
-      void receiver.handler(new Request(`${receiver.url}`, { method: 'POST', headers, body })).then(async (answer) => {
+      void receiver.handler(new Request(receiver.url, { method: 'POST', headers, body })).then(async (answer) => {
         response.writeHead(answer.status, Object.fromEntries(answer.headers));
         response.end(await answer.text());
       });

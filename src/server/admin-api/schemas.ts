@@ -50,7 +50,9 @@ export const clientCreateSchema = z
     require_mfa: z.boolean().optional(),
     allowed_ips: z.array(text(100)).max(MAX_LIST).optional(),
     token_exchange: tokenExchangePolicy.optional(),
-    backchannel_logout_uri: text(2000).optional().describe('where logout tokens are POSTed (OpenID Connect Back-Channel Logout 1.0): https, or http on loopback'),
+    backchannel_logout_uri: text(2000)
+      .optional()
+      .describe('where logout tokens are POSTed (OpenID Connect Back-Channel Logout 1.0): https, or http on loopback'),
     backchannel_logout_session_required: z.boolean().optional().describe('the client needs sid in logout tokens (always sent)'),
   })
   .describe('A client to register');

@@ -253,7 +253,10 @@ export async function removeClient(store: Store, clientId: string): Promise<void
 }
 
 /** The back-channel logout fields of a client record, checked; the session requirement only with a URI. */
-function backchannelFields(uri: string | undefined, sessionRequired: boolean | undefined): Pick<ClientRecord, 'backchannelLogoutUri' | 'backchannelLogoutSessionRequired'> {
+function backchannelFields(
+  uri: string | undefined,
+  sessionRequired: boolean | undefined,
+): Pick<ClientRecord, 'backchannelLogoutUri' | 'backchannelLogoutSessionRequired'> {
   if (uri === undefined) {
     if (sessionRequired) throw new AdminInputError('backchannel-logout-session-required', 'needs a back-channel logout URI');
     return {};

@@ -152,7 +152,10 @@ describe('backchannel_logout_uri and backchannel_logout_session_required (OpenID
     expect(fields).toMatchObject({ backchannelLogoutUri: 'https://app.example/backchannel?tenant=1', backchannelLogoutSessionRequired: true });
     expect(fields.extra).not.toHaveProperty('backchannel_logout_uri');
     const client = { ...fields, clientId: 'c', clientSecretHash: null, createdAt: 0, updatedAt: 0 };
-    expect(clientMetadataOf(client)).toMatchObject({ backchannel_logout_uri: 'https://app.example/backchannel?tenant=1', backchannel_logout_session_required: true });
+    expect(clientMetadataOf(client)).toMatchObject({
+      backchannel_logout_uri: 'https://app.example/backchannel?tenant=1',
+      backchannel_logout_session_required: true,
+    });
   });
 
   it('accepts plain http on a loopback host (development)', () => {

@@ -360,9 +360,7 @@ export function clientRecordFields(
     servedResources: [],
     extra,
     ...(metadata.backchannel_logout_uri !== undefined ? { backchannelLogoutUri: metadata.backchannel_logout_uri } : {}),
-    ...(metadata.backchannel_logout_session_required !== undefined
-      ? { backchannelLogoutSessionRequired: metadata.backchannel_logout_session_required }
-      : {}),
+    ...(metadata.backchannel_logout_session_required !== undefined ? { backchannelLogoutSessionRequired: metadata.backchannel_logout_session_required } : {}),
   };
 }
 

@@ -356,7 +356,8 @@ export const protectionSettings = section({
     command: { env: 'GATEHOUSE_UNSAFE_FETCH_ALLOWLIST' },
   }),
   unsafeFetchAllowHttp: setting(flag().default(false), {
-    description: '**Tests and development only.** Also fetch plain `http` URLs chosen by others (client metadata documents, back-channel logout URIs); normally only `https` is fetched.',
+    description:
+      '**Tests and development only.** Also fetch plain `http` URLs chosen by others (client metadata documents, back-channel logout URIs); normally only `https` is fetched.',
     command: { env: 'GATEHOUSE_UNSAFE_FETCH_ALLOW_HTTP' },
   }),
   redisPrefix: setting(text({ min: 1 }).default('{gatehouse}:'), {
@@ -514,7 +515,7 @@ export const registrationSettings = section({
 export const backchannelLogoutSettings = section({
   attempts: setting(wholeNumber(1, 100).default(8), {
     description:
-      'Most attempts to deliver one logout token to a client\'s `backchannel_logout_uri`; after the last failure it is given up and audited (`logout.backchannel_failed`). See [back-channel logout](backchannel-logout.md).',
+      "Most attempts to deliver one logout token to a client's `backchannel_logout_uri`; after the last failure it is given up and audited (`logout.backchannel_failed`). See [back-channel logout](backchannel-logout.md).",
     command: { env: 'GATEHOUSE_BACKCHANNEL_LOGOUT_ATTEMPTS' },
   }),
   retryDelayMs: setting(wholeNumber(100, 3_600_000, 'milliseconds').default(10_000), {
@@ -528,7 +529,7 @@ export const backchannelLogoutSettings = section({
   }),
   pollIntervalMs: setting(wholeNumber(50, 60_000, 'milliseconds').default(1000), {
     description:
-      'How often each instance looks for logout tokens due in the store\'s queue (new ones, retries, and those an instance that stopped had claimed): the longest a notification waits before it is sent.',
+      "How often each instance looks for logout tokens due in the store's queue (new ones, retries, and those an instance that stopped had claimed): the longest a notification waits before it is sent.",
     command: { env: 'GATEHOUSE_BACKCHANNEL_LOGOUT_POLL_INTERVAL' },
   }),
 });

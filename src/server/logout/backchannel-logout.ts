@@ -18,7 +18,7 @@ import { signJwt } from '../keys/jwt-signer.js';
 const SESSION_CLIENT = 'session_client';
 
 /** The logout event's URI (§2.4: `events` holds it with an empty object). */
-export const BACKCHANNEL_LOGOUT_EVENT = 'http://schemas.openid.net/event/backchannel-logout';
+const BACKCHANNEL_LOGOUT_EVENT = 'http://schemas.openid.net/event/backchannel-logout';
 
 /** How long a logout token is valid: it is signed the moment it is sent. */
 const LOGOUT_TOKEN_TTL_SECONDS = 120;

@@ -231,7 +231,13 @@ function timedOut(signal: AbortSignal): Promise<never> {
 }
 
 /** A request to the checked address of `url` (see {@link checkedAddress}), not yet sent. */
-async function pinnedRequest(url: URL, options: SafeFetchOptions, signal: AbortSignal, method: 'GET' | 'POST', headers: Record<string, string>): Promise<ClientRequest> {
+async function pinnedRequest(
+  url: URL,
+  options: SafeFetchOptions,
+  signal: AbortSignal,
+  method: 'GET' | 'POST',
+  headers: Record<string, string>,
+): Promise<ClientRequest> {
   const checked = await checkedAddress(url.hostname, options);
   signal.throwIfAborted();
   // Every connection attempt goes to the checked address, whatever the resolver would say now

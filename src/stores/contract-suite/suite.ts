@@ -1244,7 +1244,8 @@ export function describeStoreContract(name: string, factory: (clock: Clock) => P
         await store.logoutDeliveries.enqueue(Array.from({ length: 20 }, (_, i) => delivery(`r${String(i).padStart(2, '0')}`)));
         const results = await Promise.all(Array.from({ length: 100 }, () => store.logoutDeliveries.claim(T0, 60_000, 3)));
         // Callers that lost every race claim the rest afterwards.
-        for (let rest = await store.logoutDeliveries.claim(T0, 60_000, 3); rest.length > 0; rest = await store.logoutDeliveries.claim(T0, 60_000, 3)) results.push(rest);
+        for (let rest = await store.logoutDeliveries.claim(T0, 60_000, 3); rest.length > 0; rest = await store.logoutDeliveries.claim(T0, 60_000, 3))
+          results.push(rest);
         const ids = results.flat().map((record) => record.id);
         expect(ids).toHaveLength(20);
         expect(new Set(ids).size).toBe(20);

@@ -74,7 +74,12 @@ export class SqlLogoutDeliveryRepository implements LogoutDeliveryRepository {
   }
 
   async retryAt(id: string, lease: string, dueAt: number): Promise<boolean> {
-    const result = await this.#ctx.db.updateTable('logout_deliveries').set({ due_at: dueAt }).where('id', '=', id).where('lease', '=', lease).executeTakeFirst();
+    const result = await this.#ctx.db
+      .updateTable('logout_deliveries')
+      .set({ due_at: dueAt })
+      .where('id', '=', id)
+      .where('lease', '=', lease)
+      .executeTakeFirst();
     return Number(result.numUpdatedRows) > 0;
   }
 
