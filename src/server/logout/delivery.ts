@@ -76,8 +76,9 @@ export function startLogoutDeliveries(ctx: DeliveryContext): LogoutDeliveries {
       }
       failure = `status ${status}`;
     } catch (error) {
-      if (!(error instanceof SafeFetchError)) throw error;
-      failure = error.code;
+      if (!(error instanceof SafeFetchError)) ctx.logger.warn({ err: error, client_id: record.clientId }, 'back-channel logout token not sent');
+      // Counted as an attempt all the same (a signing key missing for the client's algorithm, say), so it ends.
+      failure = error instanceof SafeFetchError ? error.code : 'error';
     }
     if (record.attempts >= settings.attempts) {
       await ctx.store.logoutDeliveries.complete(record.id, lease);
