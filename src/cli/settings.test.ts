@@ -161,6 +161,11 @@ describe("readCommandSetting: a variable's text, a flag or a file value", () => 
         'GATEHOUSE_CLIENT_METADATA_TIMEOUT',
         'GATEHOUSE_UNSAFE_FETCH_ALLOWLIST',
         'GATEHOUSE_UNSAFE_FETCH_ALLOW_HTTP',
+        // Back-channel logout (issue 20).
+        'GATEHOUSE_BACKCHANNEL_LOGOUT_ATTEMPTS',
+        'GATEHOUSE_BACKCHANNEL_LOGOUT_RETRY_DELAY',
+        'GATEHOUSE_BACKCHANNEL_LOGOUT_TIMEOUT',
+        'GATEHOUSE_BACKCHANNEL_LOGOUT_POLL_INTERVAL',
       ].sort(),
     );
     expect(
