@@ -29,6 +29,7 @@ const TABLES = [
   'gatehouse_migration',
   'gatehouse_migration_lock',
   'grants',
+  'logout_deliveries',
   'mfa_factors',
   'signing_keys',
   'user_identities',

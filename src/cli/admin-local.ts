@@ -27,6 +27,7 @@ function changedLists(changes: {
   resources?: unknown;
   servedResources?: unknown;
   requirePushedAuthorizationRequests?: unknown;
+  backchannelLogoutUri?: unknown;
 }): string[] {
   return [
     ...(changes.redirectUris === undefined ? [] : ['redirect_uris']),
@@ -34,6 +35,7 @@ function changedLists(changes: {
     ...(changes.resources === undefined ? [] : ['resources']),
     ...(changes.servedResources === undefined ? [] : ['served_resources']),
     ...(changes.requirePushedAuthorizationRequests === undefined ? [] : ['require_pushed_authorization_requests']),
+    ...(changes.backchannelLogoutUri === undefined ? [] : ['backchannel_logout_uri']),
   ];
 }
 

@@ -126,6 +126,8 @@ function clientBody(input: NewClientInput): Record<string, unknown> {
     allow_nonce_without_pkce: input.allowNonceWithoutPkce === true ? true : undefined,
     dpop_bound_access_tokens: input.dpopBoundAccessTokens,
     require_pushed_authorization_requests: input.requirePushedAuthorizationRequests,
+    backchannel_logout_uri: input.backchannelLogoutUri,
+    backchannel_logout_session_required: input.backchannelLogoutSessionRequired,
   });
 }
 
@@ -225,6 +227,8 @@ export function remoteAdmin(target: RemoteTarget): AdminOperations {
           resources: changes.resources,
           served_resources: changes.servedResources,
           require_pushed_authorization_requests: changes.requirePushedAuthorizationRequests,
+          backchannel_logout_uri: changes.backchannelLogoutUri,
+          backchannel_logout_session_required: changes.backchannelLogoutSessionRequired,
         }),
       ),
     removeClient: (clientId) => call('DELETE', 'adminApiClient', { id: clientId }),

@@ -166,6 +166,11 @@ describe("readCommandSetting: a variable's text, a flag or a file value", () => 
         // Pushed authorization requests (issue 20).
         'GATEHOUSE_REQUIRE_PAR',
         'GATEHOUSE_PAR_REQUEST_URI_TTL',
+        // Back-channel logout (issue 20).
+        'GATEHOUSE_BACKCHANNEL_LOGOUT_ATTEMPTS',
+        'GATEHOUSE_BACKCHANNEL_LOGOUT_RETRY_DELAY',
+        'GATEHOUSE_BACKCHANNEL_LOGOUT_TIMEOUT',
+        'GATEHOUSE_BACKCHANNEL_LOGOUT_POLL_INTERVAL',
       ].sort(),
     );
     expect(

@@ -10,6 +10,7 @@ import {
   accountSettings,
   adminSettings,
   auditSettings,
+  backchannelLogoutSettings,
   brandingSettings,
   clientMetadataDocumentSettings,
   commandSettings,
@@ -120,6 +121,10 @@ export const COMMAND_SETTINGS = {
   registrationPolicy: registrationSettings.shape.policy,
   requirePar: parSettings.shape.required,
   parRequestUriTtl: parSettings.shape.requestUriTtl,
+  backchannelLogoutAttempts: backchannelLogoutSettings.shape.attempts,
+  backchannelLogoutRetryDelayMs: backchannelLogoutSettings.shape.retryDelayMs,
+  backchannelLogoutTimeoutMs: backchannelLogoutSettings.shape.timeoutMs,
+  backchannelLogoutPollIntervalMs: backchannelLogoutSettings.shape.pollIntervalMs,
 } as const;
 
 /** A config-file key of the command. */

@@ -14,6 +14,7 @@ import { createClientDocuments } from './clients/client-documents.js';
 import { parseIpRanges } from './protection/ip-ranges.js';
 import { identityContext } from './upstream/link-user.js';
 import { createUpstreams } from './upstream/upstreams.js';
+import { startLogoutDeliveries, type LogoutDeliveries } from './logout/delivery.js';
 import type { TokenSet } from '../client/token-set.js';
 
 /** How often expired artifacts are purged from the store. */
@@ -35,7 +36,10 @@ export interface AuthorizationServer {
   readonly fetch: (request: Request, env?: FetchEnv) => Promise<Response>;
   /** Resolves once migrations ran and signing keys are loaded; rejects if that failed. */
   ready(): Promise<void>;
-  /** Stops background timers. The store is the caller's to close. */
+  /**
+   * Stops background timers and waits for the back-channel logout deliveries under way (what is
+   * still queued stays in the store, for the next instance). The store is the caller's to close.
+   */
   close(): Promise<void>;
   /**
    * The tokens an upstream provider issued at the user's last sign-in through it, for calling
@@ -103,6 +107,7 @@ export function createAuthorizationServer(options: AuthorizationServerOptions): 
   const router = createRouter(ctx);
   const timers: NodeJS.Timeout[] = [];
   let closed = false;
+  let logoutDeliveries: LogoutDeliveries | undefined;
 
   const initialise = async (): Promise<void> => {
     if (config.migrate) await store.migrate();
@@ -117,6 +122,8 @@ export function createAuthorizationServer(options: AuthorizationServerOptions): 
       every(PURGE_INTERVAL_MS, () => store.artifacts.purgeExpired(clock.now()), logger, 'artifact purge'),
       every(PURGE_INTERVAL_MS, () => purgeDeletedAccounts(store, clock, ctx.audit), logger, 'deleted-account sweep'),
     );
+    // Back-channel logout notifications queued by any instance (or the command), sent from here.
+    logoutDeliveries = startLogoutDeliveries(ctx);
   };
   const ready = initialise();
   // Observed through ready() and fetch(); never an unhandled rejection.
@@ -144,6 +151,7 @@ export function createAuthorizationServer(options: AuthorizationServerOptions): 
     async close(): Promise<void> {
       closed = true;
       for (const timer of timers) clearInterval(timer);
+      await logoutDeliveries?.close();
       await ctx.audit.flush();
     },
     async upstreamTokens(userId, upstreamId) {

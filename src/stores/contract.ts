@@ -84,6 +84,13 @@ export interface ClientRecord {
    * refused. Absent: as false (unless the server requires pushed requests of every client).
    */
   requirePushedAuthorizationRequests?: boolean;
+  /**
+   * Where the server POSTs logout tokens when a session the client took part in ends (OpenID
+   * Connect Back-Channel Logout 1.0 §2.2, `backchannel_logout_uri`). Absent: no notification.
+   */
+  backchannelLogoutUri?: string;
+  /** The client needs `sid` in logout tokens (§2.2, `backchannel_logout_session_required`); Gatehouse always sends it. */
+  backchannelLogoutSessionRequired?: boolean;
   createdAt: number;
   updatedAt: number;
 }
@@ -506,6 +513,56 @@ export interface ArtifactRepository {
   purgeExpired(now: number): Promise<number>;
 }
 
+/**
+ * A back-channel logout notification waiting to be delivered (OpenID Connect Back-Channel Logout
+ * 1.0): the claims of the logout token, never the token itself, which is signed when it is sent.
+ * Kept in the durable store, so an instance that stops loses none.
+ */
+export interface LogoutDeliveryRecord {
+  /** Unique; chosen by the caller (a random id). */
+  id: string;
+  /** The client to notify; its `backchannelLogoutUri` is read when the notification is sent. */
+  clientId: string;
+  /** The user who signed out (the logout token's `sub`). */
+  sub: string;
+  /** The ended session's public id (the logout token's `sid`), `null` when none is known. */
+  sid: string | null;
+  /** When it was queued. */
+  createdAt: number;
+  /**
+   * The earliest time it may be claimed: the queue time at first, then, while claimed, the end of
+   * the claim (a worker that dies mid-delivery leaves it to be claimed again then), then the time
+   * of the next attempt.
+   */
+  dueAt: number;
+  /** Attempts started so far (each claim counts one). */
+  attempts: number;
+  /** The current claim's token, `null` before the first claim. */
+  lease: string | null;
+}
+
+/**
+ * The durable queue of back-channel logout notifications. Delivery is at least once per claim
+ * holder and never by two holders at once: {@link LogoutDeliveryRepository.claim} hands each due
+ * record to exactly one caller, however many instances race, until its claim expires.
+ */
+export interface LogoutDeliveryRepository {
+  /** Queues records; throws {@link StoreConflictError} (`field: 'id'`) when an id is taken (none stored then). */
+  enqueue(records: readonly LogoutDeliveryRecord[]): Promise<void>;
+  /**
+   * Atomically claims at most `limit` records due at `now` (`dueAt <= now`), oldest due first:
+   * each gets `attempts + 1`, a new `lease` and `dueAt = now + leaseMs`, and is returned (as
+   * updated) to this caller only; concurrent callers get other records or none.
+   */
+  claim(now: number, leaseMs: number, limit: number): Promise<LogoutDeliveryRecord[]>;
+  /** Deletes a delivered (or abandoned) record, if `lease` still holds it; returns whether it did. */
+  complete(id: string, lease: string): Promise<boolean>;
+  /** Sets the next attempt's time of a record `lease` still holds; returns whether it did. */
+  retryAt(id: string, lease: string, dueAt: number): Promise<boolean>;
+  /** The queued records, due first, at most `limit` (default 100): for operators and tests. */
+  list(limit?: number): Promise<LogoutDeliveryRecord[]>;
+}
+
 /** A complete store. */
 export interface Store {
   readonly clients: ClientRepository;
@@ -516,6 +573,8 @@ export interface Store {
   readonly factors: MfaFactorRepository;
   readonly audit: AuditRepository;
   readonly artifacts: ArtifactRepository;
+  /** Back-channel logout notifications waiting to be sent (durable). */
+  readonly logoutDeliveries: LogoutDeliveryRepository;
   /** Applies pending schema migrations; idempotent. Returns the names of the migrations applied now. */
   migrate(): Promise<string[]>;
   /** Resolves when the backing service answers; rejects otherwise (readiness checks). */

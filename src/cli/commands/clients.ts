@@ -1,3 +1,4 @@
+import type { ClientUpdate } from '../../server/admin/clients.js';
 import type { ClientAuthMethod, GrantType, SigningAlg } from '../../stores/contract.js';
 import { openAdmin, REMOTE_OPTIONS, REMOTE_USAGE } from '../admin-operations.js';
 import { parseCommand } from '../args.js';
@@ -10,8 +11,10 @@ const CLIENTS_USAGE = `Usage:
   gatehouse clients show CLIENT_ID [--json]
   gatehouse clients update CLIENT_ID [--redirect-uri URI]... [--post-logout-redirect-uri URI]...
                            [--resource URI]... [--serves URI]... [--require-par] [--json]
+                           [--backchannel-logout-uri URI|"" [--backchannel-logout-session-required]]
                         replaces each list given (all of it); the lists not given stay as they are;
-                        --require-par: from now on it must push its authorization requests
+                        --require-par: from now on it must push its authorization requests;
+                        --backchannel-logout-uri "" removes the back-channel logout URI
   gatehouse clients remove CLIENT_ID
   gatehouse clients rotate-secret CLIENT_ID [--json]
 Every command takes --data DIR (default ./.gatehouse, or GATEHOUSE_DATA_DIR) and --dev (development mode).
@@ -25,7 +28,7 @@ const CLIENTS_ADD_USAGE = `Usage:
                         [--serves URI]... [--logo-uri URL] [--client-uri URL] [--require-mfa]
                         [--allowed-ip CIDR]... [--exchange-impersonation]
                         [--allow-nonce-without-pkce] [--dpop-bound-access-tokens] [--require-par]
-                        [--json]
+                        [--backchannel-logout-uri URI [--backchannel-logout-session-required]] [--json]
   --grant TYPE          authorization_code (users sign in; needs --redirect-uri), refresh_token,
                         client_credentials (a service acting for itself),
                         urn:ietf:params:oauth:grant-type:device_code (users sign in a device
@@ -65,6 +68,12 @@ const CLIENTS_ADD_USAGE = `Usage:
   --require-par         it must push its authorization requests to /par first (RFC 9126); one
                         sent straight to /authorize is refused. Default: it may do either
                         (unless GATEHOUSE_REQUIRE_PAR is on).
+  --backchannel-logout-uri URI
+                        where Gatehouse POSTs a logout token when a user who signed in to the
+                        client signs out (OpenID Connect Back-Channel Logout; https, or http on
+                        loopback). Default: none.
+  --backchannel-logout-session-required
+                        the client needs sid in logout tokens (Gatehouse always sends it).
 The client secret (for every method but none) is printed once.`;
 
 const OPTIONS = {
@@ -86,6 +95,8 @@ const OPTIONS = {
   'allow-nonce-without-pkce': { type: 'boolean', default: false },
   'dpop-bound-access-tokens': { type: 'boolean', default: false },
   'require-par': { type: 'boolean', default: false },
+  'backchannel-logout-uri': { type: 'string' },
+  'backchannel-logout-session-required': { type: 'boolean', default: false },
   ...REMOTE_OPTIONS,
 } as const;
 
@@ -129,6 +140,8 @@ export async function clientsCommand(args: string[], io: CliIo, warn: (message: 
           allowNonceWithoutPkce: values['allow-nonce-without-pkce'],
           dpopBoundAccessTokens: values['dpop-bound-access-tokens'],
           requirePushedAuthorizationRequests: values['require-par'],
+          backchannelLogoutUri: values['backchannel-logout-uri'],
+          ...(values['backchannel-logout-session-required'] ? { backchannelLogoutSessionRequired: true } : {}),
         });
         printRecord(io, values.json, client);
         // Nothing said how it will be used: say what was assumed, and how to get the other kind.
@@ -155,6 +168,7 @@ export async function clientsCommand(args: string[], io: CliIo, warn: (message: 
           resources: values.resource,
           servedResources: values.serves,
           ...(values['require-par'] ? { requirePushedAuthorizationRequests: true } : {}),
+          ...backchannelChange(values['backchannel-logout-uri'], values['backchannel-logout-session-required']),
         };
         printRecord(io, values.json, await admin.updateClient(requiredId(positionals), changes));
         return 0;
@@ -184,10 +198,31 @@ function requiredId(positionals: string[]): string {
   return id;
 }
 
-/** The flags of the lists `clients update` replaces, and of the settings it turns on. */
-const UPDATABLE = ['redirect-uri', 'post-logout-redirect-uri', 'resource', 'serves', 'require-par'] as const;
+/** `--backchannel-logout-uri` of `clients update`: a new URI (and whether it needs `sid`), or `""` to remove it. */
+function backchannelChange(uri: string | undefined, sessionRequired: boolean): Pick<ClientUpdate, 'backchannelLogoutUri' | 'backchannelLogoutSessionRequired'> {
+  if (uri === undefined) {
+    if (sessionRequired) throw new UsageError('--backchannel-logout-session-required goes with --backchannel-logout-uri');
+    return {};
+  }
+  if (uri === '') return { backchannelLogoutUri: null };
+  return { backchannelLogoutUri: uri, backchannelLogoutSessionRequired: sessionRequired };
+}
 
-type UpdateValues = Partial<Record<(typeof UPDATABLE)[number], string[] | boolean | undefined>> & Record<string, unknown>;
+/** The flags of the lists `clients update` replaces, and of the settings it turns on or changes. */
+const UPDATABLE = [
+  'redirect-uri',
+  'post-logout-redirect-uri',
+  'resource',
+  'serves',
+  'require-par',
+  'backchannel-logout-uri',
+  'backchannel-logout-session-required',
+] as const;
+
+type UpdateValues = Partial<Record<(typeof UPDATABLE)[number], string[] | string | boolean | undefined>> & Record<string, unknown>;
+
+/** The flags `clients update` takes, as its usage errors name them. */
+const UPDATE_FLAGS = UPDATABLE.map((flag) => `--${flag}`).join(', ');
 
 /**
  * The flags of `clients update`, checked before anything is opened. Any flag but the lists it
@@ -198,8 +233,6 @@ function checkUpdateFlags(values: UpdateValues): void {
     (flag) =>
       !UPDATABLE.some((updatable) => updatable === flag) && !Object.hasOwn(REMOTE_OPTIONS, flag) && values[flag] !== undefined && values[flag] !== false,
   );
-  if (other !== undefined)
-    throw new UsageError(`clients update changes only --redirect-uri, --post-logout-redirect-uri, --resource, --serves and --require-par, not --${other}`);
-  if (!UPDATABLE.some((flag) => values[flag] !== undefined && values[flag] !== false))
-    throw new UsageError('clients update needs --redirect-uri, --post-logout-redirect-uri, --resource, --serves or --require-par');
+  if (other !== undefined) throw new UsageError(`clients update changes only ${UPDATE_FLAGS}, not --${other}`);
+  if (!UPDATABLE.some((flag) => values[flag] !== undefined && values[flag] !== false)) throw new UsageError(`clients update needs one of ${UPDATE_FLAGS}`);
 }

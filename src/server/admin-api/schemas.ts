@@ -56,6 +56,10 @@ export const clientCreateSchema = z
       .describe('OAuth 2.1 section 7.5.2: a confidential OpenID client may leave PKCE out of a request with a nonce; default false'),
     dpop_bound_access_tokens: z.boolean().optional().describe('RFC 9449 §5.2: the client must use DPoP at the token endpoint'),
     require_pushed_authorization_requests: z.boolean().optional().describe('the client must push its authorization requests (RFC 9126 section 6)'),
+    backchannel_logout_uri: text(2000)
+      .optional()
+      .describe('where logout tokens are POSTed (OpenID Connect Back-Channel Logout 1.0): https, or http on loopback'),
+    backchannel_logout_session_required: z.boolean().optional().describe('the client needs sid in logout tokens (always sent)'),
   })
   .describe('A client to register');
 
@@ -67,11 +71,11 @@ export const clientUpdateSchema = z
     resources: uriList.optional(),
     served_resources: uriList.optional(),
     require_pushed_authorization_requests: z.boolean().optional().describe('require (true) or stop requiring (false) pushed authorization requests (RFC 9126)'),
+    backchannel_logout_uri: text(2000).nullable().optional().describe('a new back-channel logout URI; null removes it'),
+    backchannel_logout_session_required: z.boolean().optional().describe('with backchannel_logout_uri: the client needs sid in logout tokens'),
   })
-  .refine((body) => Object.keys(body).length > 0, {
-    error: 'give at least one of redirect_uris, post_logout_redirect_uris, resources, served_resources, require_pushed_authorization_requests',
-  })
-  .meta({ description: 'The lists to replace, each whole', minProperties: 1 });
+  .refine((body) => Object.keys(body).length > 0, { error: 'give at least one member to change' })
+  .meta({ description: 'The lists to replace, each whole, and the settings to change', minProperties: 1 });
 
 /** A client as the API shows it: every registered member but the secret (its hash is never shown). */
 export const clientSchema = z
@@ -95,6 +99,8 @@ export const clientSchema = z
     allow_nonce_without_pkce: z.boolean().optional(),
     dpop_bound_access_tokens: z.boolean().optional(),
     require_pushed_authorization_requests: z.boolean().optional(),
+    backchannel_logout_uri: z.string().optional(),
+    backchannel_logout_session_required: z.boolean().optional(),
     registration: z
       .object({ via: z.enum(['open', 'initial-access-token']), initial_access_token: z.string().nullable() })
       .optional()

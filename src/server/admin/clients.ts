@@ -15,6 +15,7 @@ import { isValidScopeToken } from '../scope.js';
 import { AdminInputError, AdminNotFoundError } from './input-error.js';
 import { parseIpRanges } from '../protection/ip-ranges.js';
 import { checkRedirectUri } from './redirect-uris.js';
+import { backchannelLogoutUriProblem } from '../clients/metadata.js';
 import { TOKEN_EXCHANGE_GRANT, TOKEN_EXCHANGE_POLICY } from '../grants/token-exchange.js';
 
 /**
@@ -73,6 +74,10 @@ export interface NewClientInput {
   dpopBoundAccessTokens?: boolean;
   /** The client must push its authorization requests (RFC 9126 §6, `require_pushed_authorization_requests`). */
   requirePushedAuthorizationRequests?: boolean;
+  /** Where logout tokens are POSTed (OpenID Connect Back-Channel Logout 1.0 §2.2). */
+  backchannelLogoutUri?: string;
+  /** The client needs `sid` in logout tokens (§2.2). */
+  backchannelLogoutSessionRequired?: boolean;
 }
 
 /** Default scopes of a client that signs users in (in a browser, or on a device): the OpenID scopes (offline_access with refresh tokens). */
@@ -160,6 +165,8 @@ export async function registerClient(store: Store, secretKeys: SecretKeys, input
     extra[key] = value;
   }
 
+  const backchannel = backchannelFields(input.backchannelLogoutUri, input.backchannelLogoutSessionRequired);
+
   const clientSecret = isPublic ? null : newClientSecret();
   const client: ClientRecord = {
     clientId: newClientId(),
@@ -178,6 +185,7 @@ export async function registerClient(store: Store, secretKeys: SecretKeys, input
     ...(input.allowNonceWithoutPkce ? { allowNonceWithoutPkce: true } : {}),
     ...(input.dpopBoundAccessTokens ? { dpopBoundAccessTokens: true } : {}),
     ...(input.requirePushedAuthorizationRequests ? { requirePushedAuthorizationRequests: true } : {}),
+    ...backchannel,
     createdAt: now,
     updatedAt: now,
   };
@@ -219,6 +227,9 @@ export interface ClientUpdate {
   servedResources?: string[] | undefined;
   /** RFC 9126 §6: require (true) or stop requiring (false) pushed authorization requests. */
   requirePushedAuthorizationRequests?: boolean | undefined;
+  /** A new back-channel logout URI; `null` removes it (and the session requirement with it). */
+  backchannelLogoutUri?: string | null | undefined;
+  backchannelLogoutSessionRequired?: boolean | undefined;
 }
 
 /**
@@ -239,8 +250,14 @@ export async function updateClient(store: Store, clientId: string, changes: Clie
   if (client.grantTypes.includes('authorization_code') && redirectUris.length === 0) {
     throw new AdminInputError('redirect-uri', 'the authorization_code grant needs at least one redirect URI');
   }
+  const { backchannelLogoutUri: currentUri, backchannelLogoutSessionRequired: currentRequired, ...rest } = client;
+  const backchannel =
+    changes.backchannelLogoutUri === null
+      ? {}
+      : backchannelFields(changes.backchannelLogoutUri ?? currentUri, changes.backchannelLogoutSessionRequired ?? currentRequired);
   const updated: ClientRecord = {
-    ...client,
+    ...rest,
+    ...backchannel,
     redirectUris: [...new Set(redirectUris)],
     postLogoutRedirectUris: [...new Set(postLogoutRedirectUris)],
     resources: [...new Set(resources)],
@@ -258,6 +275,20 @@ export async function updateClient(store: Store, clientId: string, changes: Clie
 /** Removes a client; throws {@link AdminNotFoundError} when there is none. */
 export async function removeClient(store: Store, clientId: string): Promise<void> {
   if (!(await store.clients.delete(clientId))) throw notFound(clientId);
+}
+
+/** The back-channel logout fields of a client record, checked; the session requirement only with a URI. */
+function backchannelFields(
+  uri: string | undefined,
+  sessionRequired: boolean | undefined,
+): Pick<ClientRecord, 'backchannelLogoutUri' | 'backchannelLogoutSessionRequired'> {
+  if (uri === undefined) {
+    if (sessionRequired) throw new AdminInputError('backchannel-logout-session-required', 'needs a back-channel logout URI');
+    return {};
+  }
+  const problem = backchannelLogoutUriProblem(uri);
+  if (problem !== undefined) throw new AdminInputError('backchannel-logout-uri', `"${uri}" ${problem}`);
+  return { backchannelLogoutUri: uri, ...(sessionRequired !== undefined ? { backchannelLogoutSessionRequired: sessionRequired } : {}) };
 }
 
 /** RFC 8707 §2: a resource indicator is an absolute URI without a fragment. */
@@ -303,6 +334,8 @@ export function describeClient(client: ClientRecord): Record<string, unknown> {
     served_resources: client.servedResources,
     ...(client.dpopBoundAccessTokens === true ? { dpop_bound_access_tokens: true } : {}),
     ...(client.requirePushedAuthorizationRequests ? { require_pushed_authorization_requests: true } : {}),
+    ...(client.backchannelLogoutUri !== undefined ? { backchannel_logout_uri: client.backchannelLogoutUri } : {}),
+    ...(client.backchannelLogoutSessionRequired !== undefined ? { backchannel_logout_session_required: client.backchannelLogoutSessionRequired } : {}),
     ...client.extra,
     ...(client.allowNonceWithoutPkce ? { allow_nonce_without_pkce: true } : {}),
     // A client that registered itself (RFC 7591): how; never the hash of its registration access token.

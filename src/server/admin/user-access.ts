@@ -43,7 +43,7 @@ const SESSION_BOUND_LINKS = ['email_change'] as const;
 export async function revokeUserAccess(store: Store, clock: Clock, sub: string): Promise<UserAccessRevocation> {
   const at = clock.now();
   const consents = await markConsents(store, sub, at);
-  const sessions = await endUserSessions(store, sub);
+  const sessions = await endUserSessions(store, at, sub);
   // Browsers that signed in before are no longer trusted to skip the per-account sign-in budget: one may be the attacker's.
   await forgetKnownBrowsers(store, sub);
   for (const purpose of SESSION_BOUND_LINKS) await revokeAccountTokens({ store }, purpose, sub);

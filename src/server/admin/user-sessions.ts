@@ -1,5 +1,5 @@
 import type { ConsentRecord, Store } from '../../stores/contract.js';
-import { SESSION, type SessionState, type SignInContext } from '../session/sessions.js';
+import { dropSession, SESSION, type SessionState, type SignInContext } from '../session/sessions.js';
 import { userOwner } from '../session/owner.js';
 import { AdminNotFoundError } from './input-error.js';
 import { findUser } from './users.js';
@@ -90,11 +90,11 @@ export async function revokeUserConsent(store: Store, now: number, id: string, c
  *
  * @throws {AdminNotFoundError} when no user matches, or the user has no live session with this `sid`.
  */
-export async function revokeUserSession(store: Store, id: string, sid: string): Promise<{ sub: string; sid: string }> {
+export async function revokeUserSession(store: Store, now: number, id: string, sid: string): Promise<{ sub: string; sid: string }> {
   const user = await findUser(store, id);
   const sessions = await store.artifacts.listByOwner<SessionState & SignInContext>(SESSION, userOwner(user.id));
   const session = sessions.find((record) => record.value.sid === sid);
-  if (!session || !(await store.artifacts.delete(SESSION, session.id))) {
+  if (!session || !(await dropSession(store, now, session))) {
     throw new AdminNotFoundError('session', `no sign-in session "${sid}" of this user`);
   }
   return { sub: user.id, sid };

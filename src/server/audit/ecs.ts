@@ -17,6 +17,9 @@ export const ECS_EVENT_KINDS: readonly (readonly [pattern: string, category: rea
   ['login.email_code_sent', ['authentication'], ['info']],
   ['login.', ['authentication'], ['start']],
   ['logout', ['authentication', 'session'], ['end']],
+  // OpenID Connect Back-Channel Logout: a client told (or, after the last attempt, not) that a session ended.
+  ['logout.backchannel_delivered', ['session'], ['end']],
+  ['logout.backchannel_failed', ['session'], ['end']],
   ['mfa.enrolled', ['iam'], ['user', 'change']],
   ['mfa.factor_removed', ['iam'], ['user', 'change']],
   ['mfa.reset', ['iam'], ['user', 'change']],

@@ -66,8 +66,11 @@ export function clientFromDocument(url: string, document: unknown, now: number, 
     throw error;
   }
   const { logo_uri: _logo, ...extra } = fields.extra;
+  // Not kept: back-channel logout reads the client from the store when it sends, and a document's
+  // client is never stored, so it would never be told.
+  const { backchannelLogoutUri: _backchannel, backchannelLogoutSessionRequired: _sessionRequired, ...kept } = fields;
   return {
-    ...fields,
+    ...kept,
     clientName: typeof doc.client_name === 'string' && doc.client_name.trim() !== '' ? fields.clientName : new URL(url).host,
     extra: { ...extra, [METADATA_DOCUMENT_MARK]: true },
     clientId: url,

@@ -172,3 +172,46 @@ describe('validateClientMetadata (RFC 7591 §2)', () => {
     expect(resent.dpopBoundAccessTokens).toBe(true);
   });
 });
+
+describe('backchannel_logout_uri and backchannel_logout_session_required (OpenID Connect Back-Channel Logout 1.0 §2.2)', () => {
+  const base = { redirect_uris: ['https://app.example/cb'] };
+
+  it('are kept on the record and answered as registered', () => {
+    const metadata = validateClientMetadata(
+      { ...base, backchannel_logout_uri: 'https://app.example/backchannel?tenant=1', backchannel_logout_session_required: true },
+      ANY,
+    );
+    expect(metadata).toMatchObject({ backchannel_logout_uri: 'https://app.example/backchannel?tenant=1', backchannel_logout_session_required: true });
+    const fields = clientRecordFields(metadata);
+    expect(fields).toMatchObject({ backchannelLogoutUri: 'https://app.example/backchannel?tenant=1', backchannelLogoutSessionRequired: true });
+    expect(fields.extra).not.toHaveProperty('backchannel_logout_uri');
+    const client = { ...fields, clientId: 'c', clientSecretHash: null, createdAt: 0, updatedAt: 0 };
+    expect(clientMetadataOf(client)).toMatchObject({
+      backchannel_logout_uri: 'https://app.example/backchannel?tenant=1',
+      backchannel_logout_session_required: true,
+    });
+  });
+
+  it('accepts plain http on a loopback host (development)', () => {
+    expect(validateClientMetadata({ ...base, backchannel_logout_uri: 'http://127.0.0.1:8080/logout' }, ANY).backchannel_logout_uri).toBe(
+      'http://127.0.0.1:8080/logout',
+    );
+  });
+
+  it.each([
+    ['http://app.example/logout', 'backchannel_logout_uri must use https (plain http only on a loopback host)'],
+    ['https://app.example/logout#frag', 'backchannel_logout_uri must not have a fragment'],
+    ['https://user:pass@app.example/logout', 'backchannel_logout_uri must not carry credentials'],
+    ['/logout', 'backchannel_logout_uri must be an absolute URL'],
+    ['javascript:alert(1)', 'backchannel_logout_uri must use https (plain http only on a loopback host)'],
+  ])('refuses %s with invalid_client_metadata, without echoing it', (uri, description) => {
+    expect(refusal({ ...base, backchannel_logout_uri: uri })).toEqual({ error: 'invalid_client_metadata', description });
+  });
+
+  it('refuses a session requirement that is not a boolean', () => {
+    expect(refusal({ ...base, backchannel_logout_session_required: 'yes' })).toEqual({
+      error: 'invalid_client_metadata',
+      description: 'backchannel_logout_session_required must be a boolean',
+    });
+  });
+});

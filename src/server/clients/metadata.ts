@@ -4,6 +4,7 @@ import { asksForAdminScope } from '../admin-api/admin-scopes.js';
 import { OPENID_SCOPES } from '../claims.js';
 import type { ServerConfig } from '../context.js';
 import { isValidScopeToken } from '../scope.js';
+import { isLoopbackHost } from '../../core/urls.js';
 import { redirectUriKind, type RedirectUriKind } from './redirect-uris.js';
 
 /**
@@ -35,6 +36,10 @@ export interface ClientMetadata {
   dpop_bound_access_tokens?: boolean;
   /** RFC 9126 §6: the client must push its authorization requests. Absent: not required of it. */
   require_pushed_authorization_requests?: boolean;
+  /** Where the server POSTs logout tokens (OpenID Connect Back-Channel Logout 1.0 §2.2). */
+  backchannel_logout_uri?: string;
+  /** Whether the logout token must carry `sid` (§2.2; Gatehouse always sends it). */
+  backchannel_logout_session_required?: boolean;
 }
 
 /** What the server, or the policy a registration falls under, accepts. */
@@ -128,6 +133,21 @@ function httpsUrl(input: Input, field: string): string | undefined {
   const url = new URL(value);
   if (url.protocol !== 'https:' || url.username !== '' || url.password !== '') throw invalidMetadata(`${field} must be an https URL without credentials`);
   return value;
+}
+
+/**
+ * Why `value` cannot be a `backchannel_logout_uri` (OpenID Connect Back-Channel Logout 1.0 §2.2:
+ * an absolute URI, no fragment), `undefined` when it can: https, or plain http on a loopback host
+ * (for development: the server still sends nothing to a loopback or private address unless
+ * `protection.unsafeFetchAllowList` allows it), without credentials.
+ */
+export function backchannelLogoutUriProblem(value: string): string | undefined {
+  const url = URL.parse(value);
+  if (url === null) return 'must be an absolute URL';
+  if (url.hash !== '' || value.includes('#')) return 'must not have a fragment';
+  if (url.username !== '' || url.password !== '') return 'must not carry credentials';
+  if (url.protocol === 'https:' || (url.protocol === 'http:' && isLoopbackHost(url.hostname))) return undefined;
+  return 'must use https (plain http only on a loopback host)';
 }
 
 function checkRedirectUris(uris: readonly string[], field: string, publicClient: boolean, options: ClientMetadataOptions): RedirectUriKind[] {
@@ -257,6 +277,17 @@ export function validateClientMetadata(input: unknown, options: ClientMetadataOp
     const value = optionalString(raw, field, MAX_SOFTWARE_LENGTH);
     if (value !== undefined) optional[field] = value;
   }
+  const backchannelUri = optionalString(raw, 'backchannel_logout_uri', MAX_URI_LENGTH);
+  if (backchannelUri !== undefined) {
+    const problem = backchannelLogoutUriProblem(backchannelUri);
+    if (problem !== undefined) throw invalidMetadata(`backchannel_logout_uri ${problem}`);
+    optional.backchannel_logout_uri = backchannelUri;
+  }
+  const sessionRequired = raw.backchannel_logout_session_required;
+  if (sessionRequired !== undefined && sessionRequired !== null) {
+    if (typeof sessionRequired !== 'boolean') throw invalidMetadata('backchannel_logout_session_required must be a boolean');
+    optional.backchannel_logout_session_required = sessionRequired;
+  }
   const clientName = optionalString(raw, 'client_name', MAX_NAME_LENGTH)?.trim();
   const dpopBound = raw.dpop_bound_access_tokens;
   if (dpopBound !== undefined && dpopBound !== null && typeof dpopBound !== 'boolean') throw invalidMetadata('dpop_bound_access_tokens must be true or false');
@@ -322,6 +353,8 @@ export function clientRecordFields(
   | 'extra'
   | 'dpopBoundAccessTokens'
   | 'requirePushedAuthorizationRequests'
+  | 'backchannelLogoutUri'
+  | 'backchannelLogoutSessionRequired'
 > {
   const extra: Record<string, Json> = {};
   for (const field of EXTRA_FIELDS) {
@@ -343,6 +376,8 @@ export function clientRecordFields(
     servedResources: [],
     extra,
     ...(metadata.require_pushed_authorization_requests ? { requirePushedAuthorizationRequests: true } : {}),
+    ...(metadata.backchannel_logout_uri !== undefined ? { backchannelLogoutUri: metadata.backchannel_logout_uri } : {}),
+    ...(metadata.backchannel_logout_session_required !== undefined ? { backchannelLogoutSessionRequired: metadata.backchannel_logout_session_required } : {}),
   };
 }
 
@@ -355,8 +390,10 @@ export function clientRecordFields(
 export function withClientMetadata(client: ClientRecord, metadata: ClientMetadata): ClientRecord {
   const fields = clientRecordFields(metadata);
   const operatorExtra = Object.fromEntries(Object.entries(client.extra).filter(([key]) => !(EXTRA_FIELDS as readonly string[]).includes(key)));
+  // A client that leaves them out of its new metadata no longer has them (RFC 7592 §2.2 replaces the whole registration).
+  const { backchannelLogoutUri: _uri, backchannelLogoutSessionRequired: _required, ...kept } = client;
   return {
-    ...client,
+    ...kept,
     ...fields,
     resources: client.resources,
     isResourceServer: client.isResourceServer,
@@ -389,6 +426,8 @@ export function clientMetadataOf(client: ClientRecord): ClientMetadata {
   }
   if (client.dpopBoundAccessTokens === true) metadata.dpop_bound_access_tokens = true;
   if (client.requirePushedAuthorizationRequests) metadata.require_pushed_authorization_requests = true;
+  if (client.backchannelLogoutUri !== undefined) metadata.backchannel_logout_uri = client.backchannelLogoutUri;
+  if (client.backchannelLogoutSessionRequired !== undefined) metadata.backchannel_logout_session_required = client.backchannelLogoutSessionRequired;
   if (Array.isArray(extra.contacts)) metadata.contacts = extra.contacts.filter((contact): contact is string => typeof contact === 'string');
   return metadata;
 }

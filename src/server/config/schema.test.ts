@@ -68,6 +68,10 @@ const WHOLE_NUMBERS: [path: string, min: number, max: number, fallback: number, 
   ['clientMetadataDocuments.cacheEntries', 1, 1_000_000, 1000, 'clientMetadataCacheEntries'],
   ['clientMetadataDocuments.maxBytes', 512, 1_048_576, 5120, 'clientMetadataMaxBytes'],
   ['clientMetadataDocuments.timeoutMs', 100, 60_000, 3000, 'clientMetadataTimeoutMs'],
+  ['backchannelLogout.attempts', 1, 100, 8, 'backchannelLogoutAttempts'],
+  ['backchannelLogout.retryDelayMs', 100, 3_600_000, 10_000, 'backchannelLogoutRetryDelayMs'],
+  ['backchannelLogout.timeoutMs', 100, 60_000, 5000, 'backchannelLogoutTimeoutMs'],
+  ['backchannelLogout.pollIntervalMs', 50, 60_000, 1000, 'backchannelLogoutPollIntervalMs'],
 ];
 
 describe('whole-number settings: one set of bounds for the library and the command', () => {

@@ -364,11 +364,12 @@ export const protectionSettings = section({
   ),
   unsafeFetchAllowList: setting(list(text(), 'addresses or CIDR ranges').default([]), {
     description:
-      '**Tests and development only.** Private, loopback or other special-use addresses the server may still fetch URLs chosen by others from (client metadata documents): normally every such address is refused, as a defence against server-side request forgery. Never list addresses of a production network.',
+      '**Tests and development only.** Private, loopback or other special-use addresses the server may still fetch URLs chosen by others from (client metadata documents, back-channel logout URIs): normally every such address is refused, as a defence against server-side request forgery. Never list addresses of a production network.',
     command: { env: 'GATEHOUSE_UNSAFE_FETCH_ALLOWLIST' },
   }),
   unsafeFetchAllowHttp: setting(flag().default(false), {
-    description: '**Tests and development only.** Also fetch plain `http` URLs chosen by others (client metadata documents); normally only `https` is fetched.',
+    description:
+      '**Tests and development only.** Also fetch plain `http` URLs chosen by others (client metadata documents, back-channel logout URIs); normally only `https` is fetched.',
     command: { env: 'GATEHOUSE_UNSAFE_FETCH_ALLOW_HTTP' },
   }),
   redisPrefix: setting(text({ min: 1 }).default('{gatehouse}:'), {
@@ -536,6 +537,29 @@ export const parSettings = section({
   }),
 });
 
+/** `backchannelLogout`: sending logout tokens to clients when a session ends (OpenID Connect Back-Channel Logout 1.0). */
+export const backchannelLogoutSettings = section({
+  attempts: setting(wholeNumber(1, 100).default(8), {
+    description:
+      "Most attempts to deliver one logout token to a client's `backchannel_logout_uri`; after the last failure it is given up and audited (`logout.backchannel_failed`). See [back-channel logout](backchannel-logout.md).",
+    command: { env: 'GATEHOUSE_BACKCHANNEL_LOGOUT_ATTEMPTS' },
+  }),
+  retryDelayMs: setting(wholeNumber(100, 3_600_000, 'milliseconds').default(10_000), {
+    description:
+      'Delay before the first retry of a failed delivery; each further retry waits twice as long (at most an hour), less a random part of up to half (jitter), so receivers that fail together are not retried together.',
+    command: { env: 'GATEHOUSE_BACKCHANNEL_LOGOUT_RETRY_DELAY' },
+  }),
+  timeoutMs: setting(wholeNumber(100, 60_000, 'milliseconds').default(5000), {
+    description: 'Deadline of one delivery (resolution, connection and answer); a receiver that takes longer counts as failed and is retried.',
+    command: { env: 'GATEHOUSE_BACKCHANNEL_LOGOUT_TIMEOUT' },
+  }),
+  pollIntervalMs: setting(wholeNumber(50, 60_000, 'milliseconds').default(1000), {
+    description:
+      "How often each instance looks for logout tokens due in the store's queue (new ones, retries, and those an instance that stopped had claimed): the longest a notification waits before it is sent.",
+    command: { env: 'GATEHOUSE_BACKCHANNEL_LOGOUT_POLL_INTERVAL' },
+  }),
+});
+
 /** The library's settings: every option of `createAuthorizationServer` that has a plain value. */
 export const serverSettings = z.strictObject({
   issuer: setting(absoluteUrl(), {
@@ -578,6 +602,7 @@ export const serverSettings = z.strictObject({
   admin: adminSettings.prefault({}),
   registration: registrationSettings.prefault({}),
   par: parSettings.prefault({}),
+  backchannelLogout: backchannelLogoutSettings.prefault({}),
   migrate: setting(flag().default(true), {
     description: 'Apply pending store migrations when the server starts.',
   }),

@@ -5,6 +5,7 @@
  * user's decision on the device authorization instead of redirecting a code (a device client has no
  * redirect URI: the device polls the token endpoint, RFC 8628 §3.4).
  */
+import { recordSessionClient } from '../logout/backchannel-logout.js';
 import { renderDeviceDonePage } from '../../ui/index.js';
 import type { ClientRecord } from '../../stores/contract.js';
 import { auditEvent } from '../audit/events.js';
@@ -86,7 +87,10 @@ export async function finishDeviceInteraction(
       acr: acrForRequest(session.state.acr, request.essentialAcr),
       sid: session.state.sid,
     });
-    if (recorded) await ctx.audit.record(auditEvent('device.authorization_approved', { ...fields, scope: scope.join(' ') }));
+    if (recorded) {
+      await recordSessionClient(ctx, session.state.sid, client);
+      await ctx.audit.record(auditEvent('device.authorization_approved', { ...fields, scope: scope.join(' ') }));
+    }
   }
   if (!recorded) return errorPage(ctx, 400, DECIDED_TITLE, DECIDED, undefined, setCookies);
   return htmlResponse(ctx, (nonce) => renderDeviceDonePage({ ...pageBase(ctx), nonce, approved: outcome !== 'denied', clientName: client.clientName }), {

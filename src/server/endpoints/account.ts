@@ -38,7 +38,18 @@ import { claimPendingContact, releasePendingContact } from '../mfa/pending-conta
 import type { Sender } from '../mfa/senders/sender.js';
 import { otpauthUri, qrSvg } from '../mfa/totp.js';
 import { csrfToken, existingBrowserId, identifyBrowser, verifyCsrf, type Browser } from '../session/browser.js';
-import { endSession, loadSession, SESSION, sessionKeyOf, SIGN_IN_EVENT, userOwner, type Session, type SignInContext } from '../session/sessions.js';
+import {
+  dropSession,
+  endSession,
+  loadSession,
+  SESSION,
+  sessionKeyOf,
+  SIGN_IN_EVENT,
+  userOwner,
+  type Session,
+  type SessionState,
+  type SignInContext,
+} from '../session/sessions.js';
 import {
   ACCOUNT_CSRF_SUBJECT,
   accountUrl,
@@ -591,8 +602,8 @@ export const accountReauth = endpoint(
 async function endOtherSessions({ ctx, request, session }: AccountFormInput): Promise<Response> {
   const current = sessionKeyOf(ctx, request);
   const { store } = ctx;
-  for (const record of await store.artifacts.listByOwner(SESSION, userOwner(session.user.id))) {
-    if (record.id !== current) await store.artifacts.delete(SESSION, record.id);
+  for (const record of await store.artifacts.listByOwner<SessionState>(SESSION, userOwner(session.user.id))) {
+    if (record.id !== current) await dropSession(store, ctx.clock.now(), record);
   }
   await ctx.audit.record(auditEvent('session.others_ended', { sub: session.user.id }));
   return redirect(accountUrl(ctx, 'sessions-ended'));

@@ -139,6 +139,8 @@ const HANDLERS = {
         allowNonceWithoutPkce: body.allow_nonce_without_pkce,
         dpopBoundAccessTokens: body.dpop_bound_access_tokens,
         requirePushedAuthorizationRequests: body.require_pushed_authorization_requests,
+        backchannelLogoutUri: body.backchannel_logout_uri,
+        backchannelLogoutSessionRequired: body.backchannel_logout_session_required,
       },
       ctx.clock.now(),
     );
@@ -158,6 +160,8 @@ const HANDLERS = {
       resources: body.resources,
       servedResources: body.served_resources,
       requirePushedAuthorizationRequests: body.require_pushed_authorization_requests,
+      backchannelLogoutUri: body.backchannel_logout_uri,
+      backchannelLogoutSessionRequired: body.backchannel_logout_session_required,
     };
     const client = await updateClient(ctx.store, id, changes, ctx.clock.now());
     return { body: describeClient(client), event: clientEvent('admin.client_updated', client.clientId, { changed: Object.keys(body) }) };
@@ -237,7 +241,7 @@ const HANDLERS = {
     return { body: { items }, event: ['admin.keys_rotated', { kids: items.map((key) => key.kid) }] };
   },
   async revokeUserSession({ ctx, id, params }) {
-    const { sub, sid } = await revokeUserSession(ctx.store, id, params.sid ?? '');
+    const { sub, sid } = await revokeUserSession(ctx.store, ctx.clock.now(), id, params.sid ?? '');
     return { event: userEvent('admin.user_session_revoked', sub, { sid }) };
   },
   async resetUserFactors({ ctx, id }) {

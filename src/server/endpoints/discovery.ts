@@ -54,6 +54,9 @@ export function serverMetadata(ctx: Pick<Capabilities, 'config' | 'urls'>): Reco
     // RFC 9126 §5: where requests are pushed, and whether every client must push them.
     pushed_authorization_request_endpoint: urlTo(ctx, 'pushedAuthorizationRequest'),
     ...(options.par.required ? { require_pushed_authorization_requests: true } : {}),
+    // OpenID Connect Back-Channel Logout 1.0 §2.1: logout tokens to each client's backchannel_logout_uri, with sid.
+    backchannel_logout_supported: true,
+    backchannel_logout_session_supported: true,
   };
 }
 

@@ -1,3 +1,4 @@
+import { recordSessionClient } from '../logout/backchannel-logout.js';
 import type { ClientRecord, UserRecord } from '../../stores/contract.js';
 import { sendAccountVerification } from '../accounts/email-verification.js';
 import { finishDeviceInteraction } from '../device/device-interaction.js';
@@ -146,6 +147,8 @@ export async function issueCode(
   if (!meetsEssentialAcr(session.state.acr, request.essentialAcr)) {
     return authorizationResponse(ctx, targetOf(request), { error: 'access_denied', error_description: 'the essential acr requested was not met' }, setCookies);
   }
+  // OpenID Connect Back-Channel Logout: the client takes part in this session from now on.
+  await recordSessionClient(ctx, session.state.sid, client);
   const code = await issueAuthorizationCode(ctx, newFamilyId(), {
     consentId: consent.id,
     clientId: client.clientId,

@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { json, startDocumentServer, type DocumentServer } from '../../../test/helpers/document-server.js';
 import { parseIpRanges } from '../protection/ip-ranges.js';
-import { fetchJson, isSpecialUseAddress, SafeFetchError, type HostResolver, type SafeFetchErrorCode, type SafeFetchOptions } from './safe-fetch.js';
+import { fetchJson, isSpecialUseAddress, postForm, SafeFetchError, type HostResolver, type SafeFetchErrorCode, type SafeFetchOptions } from './safe-fetch.js';
 
 const LOOPBACK = parseIpRanges(['127.0.0.1'], 'test');
 let https: DocumentServer;
@@ -161,6 +161,23 @@ describe('fetchJson: URLs and answers refused', () => {
   it('never puts the URL in its messages', async () => {
     const error = await fetchJson(`https://secret-host.example:${https.port}/private-path`, options()).catch((thrown: unknown) => thrown);
     expect((error as Error).message).not.toMatch(/secret-host|private-path/);
+  });
+});
+
+describe('postForm (back-channel logout)', () => {
+  it('POSTs the form to the checked address and resolves with any status, following no redirect', async () => {
+    const before = https.received.length;
+    expect(await postForm(named('/doc'), { logout_token: 'a.b.c' }, options())).toBe(200);
+    expect(await postForm(named('/500'), { logout_token: 'a.b.c' }, options())).toBe(500);
+    expect(await postForm(named('/redirect'), { logout_token: 'a.b.c' }, options())).toBe(302);
+    expect(https.received.slice(before).map((request) => request.path)).toEqual(['/doc', '/500', '/redirect']);
+  });
+
+  it('refuses what fetchJson refuses: special-use addresses, http, credentials; and gives up at the deadline', async () => {
+    expect(await refusal(postForm(named('/doc'), {}, options({ allowedAddresses: undefined })))).toBe('address_refused');
+    expect(await refusal(postForm(`${http.origin}/doc`, {}, options()))).toBe('url_refused');
+    expect(await refusal(postForm(`https://user:pass@client.example:${https.port}/doc`, {}, options()))).toBe('url_refused');
+    expect(await refusal(postForm(named('/slow'), {}, options({ timeoutMs: 300 })))).toBe('timeout');
   });
 });
 

@@ -1,6 +1,7 @@
 /**
  * The one way the server fetches a URL that someone else chose (a client's metadata document,
- * later a client's `jwks_uri`): defended against server-side request forgery.
+ * later a client's `jwks_uri`), or sends to one (a client's `backchannel_logout_uri`, {@link postForm}):
+ * defended against server-side request forgery.
  *
  * - `https` only (`http` only where a test or development setting allows it); no userinfo.
  * - The host is resolved here, and the fetch is refused when ANY of its addresses is special-use
@@ -16,7 +17,7 @@
  * or anything the other side sent, so callers can log them and map them to protocol errors.
  */
 import { lookup as dnsLookup } from 'node:dns/promises';
-import { request as httpRequest, type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
+import { request as httpRequest, type ClientRequest, type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { BlockList, isIP, type LookupFunction } from 'node:net';
 import { endClientSpan, startClientSpan } from '../../core/tracing.js';
@@ -229,7 +230,14 @@ function timedOut(signal: AbortSignal): Promise<never> {
   });
 }
 
-async function exchange(url: URL, options: SafeFetchOptions, signal: AbortSignal): Promise<SafeFetchResult> {
+/** A request to the checked address of `url` (see {@link checkedAddress}), not yet sent. */
+async function pinnedRequest(
+  url: URL,
+  options: SafeFetchOptions,
+  signal: AbortSignal,
+  method: 'GET' | 'POST',
+  headers: Record<string, string>,
+): Promise<ClientRequest> {
   const checked = await checkedAddress(url.hostname, options);
   signal.throwIfAborted();
   // Every connection attempt goes to the checked address, whatever the resolver would say now
@@ -239,20 +247,24 @@ async function exchange(url: URL, options: SafeFetchOptions, signal: AbortSignal
     else callback(null, checked.address, checked.family);
   };
   const hostIsName = isIP(url.hostname.replace(/^\[|\]$/g, '')) === 0;
-  const request = (url.protocol === 'https:' ? httpsRequest : httpRequest)({
+  return (url.protocol === 'https:' ? httpsRequest : httpRequest)({
     protocol: url.protocol,
     hostname: url.hostname.replace(/^\[|\]$/g, ''),
     port: url.port === '' ? undefined : Number(url.port),
     path: `${url.pathname}${url.search}`,
-    method: 'GET',
+    method,
     // SNI and the certificate check use the name, never the address.
     ...(url.protocol === 'https:' && hostIsName ? { servername: url.hostname } : {}),
     ...(options.ca === undefined ? {} : { ca: options.ca }),
-    headers: { Accept: 'application/json', 'Accept-Encoding': 'identity', 'User-Agent': 'Gatehouse' },
+    headers,
     lookup: pinned,
     agent: false,
     signal,
   });
+}
+
+async function exchange(url: URL, options: SafeFetchOptions, signal: AbortSignal): Promise<SafeFetchResult> {
+  const request = await pinnedRequest(url, options, signal, 'GET', { Accept: 'application/json', 'Accept-Encoding': 'identity', 'User-Agent': 'Gatehouse' });
   return new Promise<SafeFetchResult>((resolve, reject) => {
     const fail = (error: SafeFetchError) => {
       request.destroy();
@@ -299,4 +311,59 @@ function refusalOf(response: IncomingMessage, maxBytes: number): SafeFetchError 
   if (encoding !== 'identity') return new SafeFetchError('bad_content_type', 'the answer is encoded (compressed)');
   if (Number(response.headers['content-length'] ?? 0) > maxBytes) return new SafeFetchError('too_large', `the answer is larger than ${maxBytes} bytes`);
   return undefined;
+}
+
+/** Options of {@link postForm}: those of {@link fetchJson}, `maxBytes` bounding the answer read (and thrown away). */
+export type PostFormOptions = SafeFetchOptions;
+
+/**
+ * POSTs `form` as `application/x-www-form-urlencoded` to `target`, with the defences of
+ * {@link fetchJson} (https only, checked and pinned addresses, no redirect followed, one deadline),
+ * and resolves with the answer's status once the answer, at most `maxBytes` of it, has been read
+ * and discarded. Any status resolves: the caller judges it (a 3xx is never followed).
+ *
+ * @example
+ * const status = await postForm(client.backchannelLogoutUri, { logout_token }, { timeoutMs: 5000, maxBytes: 16_384 });
+ * @throws {SafeFetchError} `url_refused`, `address_refused`, `dns_failed`, `network_error` or `timeout`.
+ */
+export async function postForm(target: string, form: Record<string, string>, options: PostFormOptions): Promise<number> {
+  const url = checkUrl(target, options.allowHttp === true);
+  const deadline = AbortSignal.timeout(options.timeoutMs);
+  const trace = startClientSpan('POST', url);
+  try {
+    const status = await Promise.race([send(url, new URLSearchParams(form).toString(), options, deadline), timedOut(deadline)]);
+    if (trace) endClientSpan(trace, status);
+    return status;
+  } catch (error) {
+    if (trace) endClientSpan(trace, undefined, error);
+    throw error;
+  }
+}
+
+async function send(url: URL, body: string, options: PostFormOptions, signal: AbortSignal): Promise<number> {
+  const request = await pinnedRequest(url, options, signal, 'POST', {
+    'Content-Type': 'application/x-www-form-urlencoded',
+    'Content-Length': String(Buffer.byteLength(body)),
+    'User-Agent': 'Gatehouse',
+  });
+  return new Promise<number>((resolve, reject) => {
+    request.on('error', () => {
+      request.destroy();
+      reject(new SafeFetchError(signal.aborted ? 'timeout' : 'network_error', signal.aborted ? 'the fetch did not complete in time' : 'the fetch failed'));
+    });
+    request.on('response', (response: IncomingMessage) => {
+      let size = 0;
+      response.on('data', (chunk: Buffer) => {
+        size += chunk.length;
+        // The body says nothing the status does not; past the bound, stop reading it.
+        if (size > options.maxBytes) {
+          request.destroy();
+          resolve(response.statusCode ?? 0);
+        }
+      });
+      response.on('error', () => reject(new SafeFetchError(signal.aborted ? 'timeout' : 'network_error', 'the fetch failed')));
+      response.on('end', () => resolve(response.statusCode ?? 0));
+    });
+    request.end(body);
+  });
 }

@@ -100,6 +100,11 @@ export interface Metrics {
    */
   readonly clientAborts: Omit<Counter, 'labels' | 'remove'>;
   /**
+   * `gatehouse_backchannel_logouts_total`: back-channel logout deliveries, by outcome: `delivered`
+   * (the client answered 2xx), `retried` (an attempt failed, another is due), `failed` (given up).
+   */
+  readonly backchannelLogouts: TypedCounter<{ outcome: 'delivered' | 'retried' | 'failed' }>;
+  /**
    * Gives `gatehouse_signing_key_age_seconds` (seconds since each active signing key was made, by
    * `alg`) its source, read at each scrape: before, the gauge has no series.
    */
@@ -218,6 +223,12 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     clientAborts: new Counter({
       name: `${METRIC_PREFIX}client_aborts_total`,
       help: 'Requests the client broke off before they were read in full (not server failures).',
+      registers,
+    }),
+    backchannelLogouts: new Counter({
+      name: `${METRIC_PREFIX}backchannel_logouts_total`,
+      help: 'Back-channel logout deliveries to clients, by outcome (delivered, retried, failed: given up).',
+      labelNames: ['outcome'] as const,
       registers,
     }),
     watchSigningKeys(activeKeys, now) {

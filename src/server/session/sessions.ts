@@ -1,10 +1,11 @@
 import { randomToken } from '../../core/encoding.js';
-import type { Store, UserRecord } from '../../stores/contract.js';
+import type { ArtifactRecord, Store, UserRecord } from '../../stores/contract.js';
 import type { ServerContext } from '../context.js';
 import { cookieName, readCookie, setCookie } from '../../core/cookies.js';
 import { existingBrowserId } from './browser.js';
 import { deviceName } from './device-name.js';
 import { rememberBrowser } from './known-browsers.js';
+import { moveSessionClients, queueBackchannelLogout } from '../logout/backchannel-logout.js';
 import { userOwner } from './owner.js';
 
 /** Artifact kind of SSO sessions, keyed by a hash of the cookie value. */
@@ -102,16 +103,24 @@ export async function startSession(
   authentication: Authentication,
   clientId?: string,
 ): Promise<{ state: SessionState; setCookie: string }> {
-  await endSession(ctx, request);
-  const cookie = randomToken(32);
   const now = ctx.clock.now();
+  const sid = randomToken(16);
+  const previous = await currentSessionRecord(ctx, request);
+  if (previous?.value.sub === user.id) {
+    // The same user signing in again (prompt=login, max_age): a new session, but the clients of
+    // the one it replaces stay signed in, to be told when this one ends (with the sid they know).
+    if (await ctx.store.artifacts.delete(SESSION, previous.id)) await moveSessionClients(ctx, previous.value.sid, sid);
+  } else if (previous) {
+    await dropSession(ctx.store, now, previous);
+  }
+  const cookie = randomToken(32);
   const where = {
     ...signInContext(ctx, request),
     ...(authentication.provider ? { provider: authentication.provider } : {}),
     ...(authentication.code ? { code: authentication.code } : {}),
   };
   const state: SessionState = {
-    sid: randomToken(16),
+    sid,
     sub: user.id,
     authTime: Math.floor(now / 1000),
     amr: authentication.amr,
@@ -171,10 +180,31 @@ export function sessionKeyOf(ctx: Pick<ServerContext, 'config' | 'secrets'>, req
   return cookie ? ctx.secrets.hash(cookie, SESSION_PURPOSE) : undefined;
 }
 
-/** Ends the request's session, if any, and returns the `Set-Cookie` value that clears the cookie. */
-export async function endSession(ctx: Pick<ServerContext, 'config' | 'secrets' | 'store'>, request: Request): Promise<string> {
+/**
+ * Ends one session: the one place a session ends (sign-out, the account page, an operator, a
+ * password change, a new sign-in in the same browser). Of callers racing to end it, the one whose
+ * delete removed it queues the back-channel logout notifications of the clients that took part
+ * (OpenID Connect Back-Channel Logout 1.0), so each is sent once. Returns whether it ended it.
+ */
+export async function dropSession(store: Store, now: number, record: Pick<ArtifactRecord<SessionState>, 'id' | 'value'>): Promise<boolean> {
+  if (!(await store.artifacts.delete(SESSION, record.id))) return false;
+  await queueBackchannelLogout(store, now, record.value);
+  return true;
+}
+
+/** The stored session of the request's cookie, expired or not yet purged aside. */
+async function currentSessionRecord(
+  ctx: Pick<ServerContext, 'config' | 'secrets' | 'store'>,
+  request: Request,
+): Promise<ArtifactRecord<SessionState> | undefined> {
   const cookie = readCookie(request, sessionCookieName(ctx));
-  if (cookie) await ctx.store.artifacts.delete(SESSION, ctx.secrets.hash(cookie, SESSION_PURPOSE));
+  return cookie ? ctx.store.artifacts.get<SessionState>(SESSION, ctx.secrets.hash(cookie, SESSION_PURPOSE)) : undefined;
+}
+
+/** Ends the request's session, if any, and returns the `Set-Cookie` value that clears the cookie. */
+export async function endSession(ctx: Pick<ServerContext, 'clock' | 'config' | 'secrets' | 'store'>, request: Request): Promise<string> {
+  const record = await currentSessionRecord(ctx, request);
+  if (record) await dropSession(ctx.store, ctx.clock.now(), record);
   return setCookie(sessionCookieName(ctx), '', { secure: ctx.config.secureCookies, maxAge: 0 });
 }
 
@@ -182,12 +212,12 @@ export async function endSession(ctx: Pick<ServerContext, 'config' | 'secrets' |
  * Ends every sign-in session of a user (all browsers), keeping the record of past sign-ins.
  * Returns how many sessions ended. Used when an operator resets the password or revokes access.
  */
-export async function endUserSessions(store: Store, sub: string): Promise<number> {
+export async function endUserSessions(store: Store, now: number, sub: string): Promise<number> {
   let ended = 0;
   for (;;) {
-    const sessions = await store.artifacts.listByOwner(SESSION, userOwner(sub));
+    const sessions = await store.artifacts.listByOwner<SessionState>(SESSION, userOwner(sub));
     let deleted = 0;
-    for (const session of sessions) if (await store.artifacts.delete(SESSION, session.id)) deleted += 1;
+    for (const session of sessions) if (await dropSession(store, now, session)) deleted += 1;
     ended += deleted;
     // Lists come in pages; a page with nothing left to delete (or an empty one) is the last.
     if (deleted === 0) return ended;

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Clock } from '../../core/clock.js';
-import { StoreConflictError, type AuditEventRecord, type Store } from '../contract.js';
+import { StoreConflictError, type AuditEventRecord, type LogoutDeliveryRecord, type Store } from '../contract.js';
 import { FakeClock, T0 } from './fake-clock.js';
 import { makeAuditEvent, makeClient, makeConsent, makeFactor, makeIdentity, makeKey, makeUser } from './records.js';
 
@@ -1195,6 +1195,64 @@ export function describeStoreContract(name: string, factory: (clock: Clock) => P
         expect((await store.users.findByIdentity('github', '583231'))!.id).toBe(winners[0]);
         const linked = await Promise.all(ids.map((id) => store.users.listIdentities(id)));
         expect(linked.flat().map((identity) => identity.userId)).toEqual(winners);
+      });
+    });
+
+    describe('logout deliveries', () => {
+      const delivery = (id: string, dueAt = T0): LogoutDeliveryRecord => ({
+        id,
+        clientId: 'client-1',
+        sub: 'user-1',
+        sid: `sid-${id}`,
+        createdAt: T0,
+        dueAt,
+        attempts: 0,
+        lease: null,
+      });
+
+      it('queues, claims what is due (oldest first) with a lease, and completes only with that lease', async () => {
+        await store.logoutDeliveries.enqueue([delivery('b', T0 + 10), delivery('a', T0), delivery('later', T0 + 60_000)]);
+        const claimed = await store.logoutDeliveries.claim(T0 + 10, 5000, 10);
+        expect(claimed.map((record) => record.id)).toEqual(['a', 'b']);
+        expect(claimed[0]).toMatchObject({ clientId: 'client-1', sub: 'user-1', sid: 'sid-a', createdAt: T0, attempts: 1, dueAt: T0 + 5010 });
+        expect(claimed[0]!.lease).toEqual(expect.any(String));
+        // Claimed records are not due again until the lease ends.
+        expect(await store.logoutDeliveries.claim(T0 + 20, 5000, 10)).toEqual([]);
+        expect(await store.logoutDeliveries.complete('a', 'not-the-lease')).toBe(false);
+        expect(await store.logoutDeliveries.complete('a', claimed[0]!.lease!)).toBe(true);
+        expect(await store.logoutDeliveries.complete('a', claimed[0]!.lease!)).toBe(false);
+        expect((await store.logoutDeliveries.list()).map((record) => record.id)).toEqual(['b', 'later']);
+      });
+
+      it('a record whose lease ended is claimed again, and the old lease no longer holds it', async () => {
+        await store.logoutDeliveries.enqueue([delivery('a')]);
+        const [first] = await store.logoutDeliveries.claim(T0, 1000, 10);
+        const [second] = await store.logoutDeliveries.claim(T0 + 1000, 1000, 10);
+        expect(second).toMatchObject({ id: 'a', attempts: 2 });
+        expect(second!.lease).not.toBe(first!.lease);
+        expect(await store.logoutDeliveries.retryAt('a', first!.lease!, T0)).toBe(false);
+        expect(await store.logoutDeliveries.complete('a', first!.lease!)).toBe(false);
+        expect(await store.logoutDeliveries.retryAt('a', second!.lease!, T0 + 30_000)).toBe(true);
+        expect(await store.logoutDeliveries.claim(T0 + 29_999, 1000, 10)).toEqual([]);
+        expect(await store.logoutDeliveries.claim(T0 + 30_000, 1000, 10)).toMatchObject([{ id: 'a', attempts: 3 }]);
+      });
+
+      it('claims at most limit records; a taken id conflicts and queues nothing of its batch', async () => {
+        await store.logoutDeliveries.enqueue([delivery('a'), delivery('b'), delivery('c')]);
+        expect(await store.logoutDeliveries.claim(T0, 1000, 2)).toHaveLength(2);
+        await expectConflict(store.logoutDeliveries.enqueue([delivery('d'), delivery('a')]), 'id');
+        expect((await store.logoutDeliveries.list()).map((record) => record.id).sort()).toEqual(['a', 'b', 'c']);
+      });
+
+      it('100 parallel claims of 20 due records: each record goes to exactly one caller', async () => {
+        await store.logoutDeliveries.enqueue(Array.from({ length: 20 }, (_, i) => delivery(`r${String(i).padStart(2, '0')}`)));
+        const results = await Promise.all(Array.from({ length: 100 }, () => store.logoutDeliveries.claim(T0, 60_000, 3)));
+        // Callers that lost every race claim the rest afterwards.
+        for (let rest = await store.logoutDeliveries.claim(T0, 60_000, 3); rest.length > 0; rest = await store.logoutDeliveries.claim(T0, 60_000, 3))
+          results.push(rest);
+        const ids = results.flat().map((record) => record.id);
+        expect(ids).toHaveLength(20);
+        expect(new Set(ids).size).toBe(20);
       });
     });
   });

@@ -4,6 +4,7 @@ import { MemoryArtifactRepository } from './artifact-repository.js';
 import { MemoryAuditRepository } from './audit-repository.js';
 import { MemoryClientRepository } from './client-repository.js';
 import { MemoryConsentRepository } from './consent-repository.js';
+import { MemoryLogoutDeliveryRepository } from './logout-delivery-repository.js';
 import { MemoryMfaFactorRepository } from './mfa-factor-repository.js';
 import { MemorySigningKeyRepository } from './signing-key-repository.js';
 import { MemoryUserRepository } from './user-repository.js';
@@ -44,6 +45,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): Store {
     factors,
     audit: new MemoryAuditRepository(options.maxAuditEvents),
     artifacts,
+    logoutDeliveries: new MemoryLogoutDeliveryRepository(),
     migrate: async () => [],
     ping: async () => {
       // Memory is always there.

@@ -62,6 +62,7 @@ export function withClientCache(store: Store, bus: InvalidationBus, ttlMs = 30_0
     factors: store.factors,
     audit: store.audit,
     artifacts: store.artifacts,
+    logoutDeliveries: store.logoutDeliveries,
     migrate: () => store.migrate(),
     ping: () => store.ping(),
     async close() {

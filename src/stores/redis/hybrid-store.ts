@@ -63,6 +63,7 @@ export function createHybridStore(options: HybridStoreOptions): Store {
     factors: durable.factors,
     audit: durable.audit,
     artifacts,
+    logoutDeliveries: durable.logoutDeliveries,
     migrate: () => durable.migrate(),
     async ping() {
       await Promise.all([durable.ping(), redis.ping()]);

@@ -198,6 +198,25 @@ export const migrations: readonly SqlMigration[] = [
       await db.schema.createIndex('client_resources_client_id_idx').ifNotExists().on('client_resources').column('client_id').execute();
     },
   },
+  {
+    name: '0009_logout_deliveries',
+    async up(db: AnySchema): Promise<void> {
+      // The back-channel logout queue (LogoutDeliveryRecord): workers claim rows by due_at.
+      await db.schema
+        .createTable('logout_deliveries')
+        .ifNotExists()
+        .addColumn('id', 'text', (col) => col.primaryKey())
+        .addColumn('client_id', 'text', (col) => col.notNull())
+        .addColumn('sub', 'text', (col) => col.notNull())
+        .addColumn('sid', 'text')
+        .addColumn('created_at', 'bigint', (col) => col.notNull())
+        .addColumn('due_at', 'bigint', (col) => col.notNull())
+        .addColumn('attempts', 'integer', (col) => col.notNull())
+        .addColumn('lease', 'text')
+        .execute();
+      await db.schema.createIndex('logout_deliveries_due_at_idx').ifNotExists().on('logout_deliveries').column('due_at').execute();
+    },
+  },
 ];
 
 /**
@@ -210,7 +229,7 @@ export const migrations: readonly SqlMigration[] = [
  *   `search_path`). Created if missing, and the migrator's own tables are kept there: without it,
  *   kysely takes a `gatehouse_migration` table in any other schema of the database as its own.
  * @example
- * const applied = await migrateToLatest(db); // ['0001_initial_schema', ..., '0008_client_resources'] on a fresh database
+ * const applied = await migrateToLatest(db); // ['0001_initial_schema', ..., '0009_logout_deliveries'] on a fresh database
  */
 export async function migrateToLatest(db: Kysely<Database>, list: readonly SqlMigration[] = migrations, options: { schema?: string } = {}): Promise<string[]> {
   const names = list.map((migration) => migration.name);

@@ -120,6 +120,21 @@ export interface AuditEventsTable {
   hash: string;
 }
 
+/**
+ * `logout_deliveries`: back-channel logout notifications waiting to be sent (`LogoutDeliveryRecord`),
+ * claimed by `due_at`.
+ */
+export interface LogoutDeliveriesTable {
+  id: string;
+  client_id: string;
+  sub: string;
+  sid: string | null;
+  created_at: Millis;
+  due_at: Millis;
+  attempts: number;
+  lease: string | null;
+}
+
 /** The kysely database type shared by the SQLite and PostgreSQL stores. */
 export interface Database {
   clients: ClientsTable;
@@ -131,4 +146,5 @@ export interface Database {
   mfa_factors: MfaFactorsTable;
   artifacts: ArtifactsTable;
   audit_events: AuditEventsTable;
+  logout_deliveries: LogoutDeliveriesTable;
 }

@@ -7,6 +7,7 @@ import { SqlClientRepository } from './client-repository.js';
 import type { SqlDialectName } from './conflicts.js';
 import type { SqlContext } from './context.js';
 import { SqlConsentRepository } from './consent-repository.js';
+import { SqlLogoutDeliveryRepository } from './logout-delivery-repository.js';
 import { SqlMfaFactorRepository } from './mfa-factor-repository.js';
 import { migrateToLatest } from './migrations.js';
 import type { Database } from './schema.js';
@@ -54,6 +55,7 @@ export function createSqlStore(db: Kysely<Database>, options: SqlStoreOptions): 
     factors: new SqlMfaFactorRepository(ctx),
     audit: new SqlAuditRepository(ctx),
     artifacts: new SqlArtifactRepository(ctx),
+    logoutDeliveries: new SqlLogoutDeliveryRepository(ctx),
     migrate: () => migrateToLatest(db),
     ping: async () => {
       await sql`select 1`.execute(db);

@@ -83,6 +83,7 @@ describe('createMetrics', () => {
     const names = (await metrics.registry.getMetricsAsJSON()).map((metric) => ({ name: metric.name, type: String(metric.type) }));
     expect(names.map((metric) => metric.name).sort()).toEqual([
       'gatehouse_audit_events_dropped_total',
+      'gatehouse_backchannel_logouts_total',
       'gatehouse_client_aborts_total',
       'gatehouse_http_request_duration_seconds',
       'gatehouse_http_requests_total',
