@@ -72,6 +72,7 @@ const WHOLE_NUMBERS: [path: string, min: number, max: number, fallback: number, 
   ['backchannelLogout.retryDelayMs', 100, 3_600_000, 10_000, 'backchannelLogoutRetryDelayMs'],
   ['backchannelLogout.timeoutMs', 100, 60_000, 5000, 'backchannelLogoutTimeoutMs'],
   ['backchannelLogout.pollIntervalMs', 50, 60_000, 1000, 'backchannelLogoutPollIntervalMs'],
+  ['par.requestUriTtl', 10, 600, 60, 'parRequestUriTtl'],
 ];
 
 describe('whole-number settings: one set of bounds for the library and the command', () => {
@@ -130,6 +131,7 @@ const DEFAULTS: [path: string, fallback: unknown][] = [
   ['admin.console', true],
   ['admin.path', '/admin'],
   ['registration.policy', 'off'],
+  ['par.required', false],
   ['migrate', true],
 ];
 
