@@ -123,6 +123,11 @@ function clientBody(input: NewClientInput): Record<string, unknown> {
     require_mfa: input.requireMfa,
     allowed_ips: input.allowedIps,
     token_exchange: input.exchangeImpersonation ? { impersonation: true } : undefined,
+    jwks: input.jwks,
+    jwks_uri: input.jwksUri,
+    token_endpoint_auth_signing_alg: input.tokenEndpointAuthSigningAlg,
+    request_object_signing_alg: input.requestObjectSigningAlg,
+    require_signed_request_object: input.requireSignedRequestObject || undefined,
   });
 }
 
@@ -221,6 +226,8 @@ export function remoteAdmin(target: RemoteTarget): AdminOperations {
           post_logout_redirect_uris: changes.postLogoutRedirectUris,
           resources: changes.resources,
           served_resources: changes.servedResources,
+          jwks: changes.jwks,
+          jwks_uri: changes.jwksUri,
         }),
       ),
     removeClient: (clientId) => call('DELETE', 'adminApiClient', { id: clientId }),

@@ -86,7 +86,7 @@ describe('gatehouse clients update', () => {
       [
         ['clients', 'update', clientId, '--resource', 'http://127.0.0.1:4001/api', '--scope', 'openid'],
         2,
-        /changes only --redirect-uri, --post-logout-redirect-uri, --resource and --serves, not --scope/,
+        /changes only --redirect-uri, --post-logout-redirect-uri, --resource, --serves, --jwks-file and --jwks-uri, not --scope/,
       ],
     ];
     const results = await Promise.all(cases.map(([args]) => run(args)));

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import type { ClientAuthMethod, GrantType, SigningAlg } from '../../stores/contract.js';
 import { openAdmin, REMOTE_OPTIONS, REMOTE_USAGE } from '../admin-operations.js';
 import { parseCommand } from '../args.js';
@@ -9,7 +10,7 @@ const CLIENTS_USAGE = `Usage:
   gatehouse clients list [--json]
   gatehouse clients show CLIENT_ID [--json]
   gatehouse clients update CLIENT_ID [--redirect-uri URI]... [--post-logout-redirect-uri URI]...
-                           [--resource URI]... [--serves URI]... [--json]
+                           [--resource URI]... [--serves URI]... [--jwks-file FILE | --jwks-uri URL] [--json]
                         replaces each list given (all of it); the lists not given stay as they are
   gatehouse clients remove CLIENT_ID
   gatehouse clients rotate-secret CLIENT_ID [--json]
@@ -22,7 +23,9 @@ const CLIENTS_ADD_USAGE = `Usage:
                         [--grant TYPE]... [--scope "a b c"] [--resource URI]...
                         [--auth-method METHOD] [--id-token-alg ES256|RS256] [--resource-server]
                         [--serves URI]... [--logo-uri URL] [--client-uri URL] [--require-mfa]
-                        [--allowed-ip CIDR]... [--exchange-impersonation] [--json]
+                        [--allowed-ip CIDR]... [--exchange-impersonation]
+                        [--jwks-file FILE | --jwks-uri URL] [--token-endpoint-auth-signing-alg ALG]
+                        [--request-object-signing-alg ALG] [--require-signed-request-object] [--json]
   --grant TYPE          authorization_code (users sign in; needs --redirect-uri), refresh_token,
                         client_credentials (a service acting for itself),
                         urn:ietf:params:oauth:grant-type:device_code (users sign in a device
@@ -34,7 +37,8 @@ const CLIENTS_ADD_USAGE = `Usage:
   --auth-method METHOD  how the client authenticates at the token endpoint:
                         client_secret_basic (default), client_secret_post, or none (a public
                         client: an app in a browser or on a device, no secret; not with
-                        client_credentials).
+                        client_credentials), or private_key_jwt (RFC 7523: it signs a short JWT
+                        with its own key; needs --jwks-file or --jwks-uri; no secret).
   --scope "a b c"       the scopes it may ask for. Default: with authorization_code or the device
                         grant, the OpenID
                         scopes (openid profile email address phone, and offline_access with
@@ -53,7 +57,18 @@ const CLIENTS_ADD_USAGE = `Usage:
   --exchange-impersonation
                         token exchange without an actor token issues tokens without \`act\`
                         (impersonation). Default: the client is recorded as the actor.
-The client secret (for every method but none) is printed once.`;
+  --jwks-file FILE      the client's public keys, a JWK Set in a JSON file (no private keys), for
+                        private_key_jwt and signed request objects.
+  --jwks-uri URL        or: the https URL where the client publishes them (fetched when needed,
+                        cached). Not with --jwks-file.
+  --token-endpoint-auth-signing-alg ALG
+                        the one algorithm of its client assertions: RS256, PS256, ES256 or EdDSA.
+                        Default: any of them.
+  --request-object-signing-alg ALG
+                        the one algorithm of its request objects (same values and default).
+  --require-signed-request-object
+                        its sign-in requests must come as a signed request object (RFC 9101).
+The client secret (client_secret_basic and client_secret_post) is printed once.`;
 
 const OPTIONS = {
   name: { type: 'string' },
@@ -71,6 +86,11 @@ const OPTIONS = {
   'require-mfa': { type: 'boolean', default: false },
   'allowed-ip': { type: 'string', multiple: true },
   'exchange-impersonation': { type: 'boolean', default: false },
+  'jwks-file': { type: 'string' },
+  'jwks-uri': { type: 'string' },
+  'token-endpoint-auth-signing-alg': { type: 'string' },
+  'request-object-signing-alg': { type: 'string' },
+  'require-signed-request-object': { type: 'boolean', default: false },
   ...REMOTE_OPTIONS,
 } as const;
 
@@ -111,6 +131,11 @@ export async function clientsCommand(args: string[], io: CliIo, warn: (message: 
           requireMfa: values['require-mfa'],
           allowedIps: values['allowed-ip'],
           exchangeImpersonation: values['exchange-impersonation'],
+          jwks: readJwksFile(values['jwks-file']),
+          jwksUri: values['jwks-uri'],
+          tokenEndpointAuthSigningAlg: values['token-endpoint-auth-signing-alg'],
+          requestObjectSigningAlg: values['request-object-signing-alg'],
+          requireSignedRequestObject: values['require-signed-request-object'],
         });
         printRecord(io, values.json, client);
         // Nothing said how it will be used: say what was assumed, and how to get the other kind.
@@ -136,6 +161,8 @@ export async function clientsCommand(args: string[], io: CliIo, warn: (message: 
           postLogoutRedirectUris: values['post-logout-redirect-uri'],
           resources: values.resource,
           servedResources: values.serves,
+          jwks: readJwksFile(values['jwks-file']),
+          jwksUri: values['jwks-uri'],
         };
         printRecord(io, values.json, await admin.updateClient(requiredId(positionals), changes));
         return 0;
@@ -165,10 +192,26 @@ function requiredId(positionals: string[]): string {
   return id;
 }
 
-/** The flags of the lists `clients update` replaces. */
-const UPDATABLE = ['redirect-uri', 'post-logout-redirect-uri', 'resource', 'serves'] as const;
+/** `--jwks-file`: the JWK Set in the file, parsed (its keys are checked by the operation). */
+function readJwksFile(path: string | undefined): unknown {
+  if (path === undefined) return undefined;
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch {
+    throw new UsageError(`--jwks-file: cannot read ${path}`);
+  }
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    throw new UsageError('--jwks-file: the file is not JSON (a JWK Set: {"keys": [...]})');
+  }
+}
 
-type UpdateValues = Partial<Record<(typeof UPDATABLE)[number], string[] | undefined>> & Record<string, unknown>;
+/** The flags of the lists `clients update` replaces (and the client keys it replaces). */
+const UPDATABLE = ['redirect-uri', 'post-logout-redirect-uri', 'resource', 'serves', 'jwks-file', 'jwks-uri'] as const;
+
+type UpdateValues = Partial<Record<(typeof UPDATABLE)[number], string[] | string | undefined>> & Record<string, unknown>;
 
 /**
  * The flags of `clients update`, checked before anything is opened. Any flag but the lists it
@@ -180,7 +223,9 @@ function checkUpdateFlags(values: UpdateValues): void {
       !UPDATABLE.some((updatable) => updatable === flag) && !Object.hasOwn(REMOTE_OPTIONS, flag) && values[flag] !== undefined && values[flag] !== false,
   );
   if (other !== undefined)
-    throw new UsageError(`clients update changes only --redirect-uri, --post-logout-redirect-uri, --resource and --serves, not --${other}`);
+    throw new UsageError(
+      `clients update changes only --redirect-uri, --post-logout-redirect-uri, --resource, --serves, --jwks-file and --jwks-uri, not --${other}`,
+    );
   if (!UPDATABLE.some((flag) => values[flag] !== undefined))
-    throw new UsageError('clients update needs --redirect-uri, --post-logout-redirect-uri, --resource or --serves');
+    throw new UsageError('clients update needs --redirect-uri, --post-logout-redirect-uri, --resource, --serves, --jwks-file or --jwks-uri');
 }

@@ -23,6 +23,9 @@ const WIRE_NAMES: Record<string, string> = {
   'logo-uri': 'logo_uri',
   'client-uri': 'client_uri',
   'allowed-ip': 'allowed_ips',
+  jwks: 'jwks',
+  'jwks-uri': 'jwks_uri',
+  'require-signed-request-object': 'require_signed_request_object',
 };
 
 /**

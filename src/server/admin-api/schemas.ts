@@ -18,9 +18,13 @@ const grantType = z.enum([
   'urn:ietf:params:oauth:grant-type:device_code',
   'urn:ietf:params:oauth:grant-type:token-exchange',
 ]);
-const authMethod = z.enum(['client_secret_basic', 'client_secret_post', 'none']);
+const authMethod = z.enum(['client_secret_basic', 'client_secret_post', 'none', 'private_key_jwt']);
 const signingAlg = z.enum(['ES256', 'RS256']);
 const timestamp = z.iso.datetime().describe('RFC 3339 date-time, UTC');
+/** Client keys (RFC 7591 §2): checked by the admin operation (public keys only, https URL, not both). */
+const jwks = z.looseObject({ keys: z.array(z.looseObject({ kty: z.string() })).min(1).max(20) }).describe('the client public keys, a JWK Set (private_key_jwt, request objects)');
+const jwksUri = text(2000).describe('https URL of the client public keys (never with jwks)');
+const clientSigningAlg = z.enum(['RS256', 'PS256', 'ES256', 'EdDSA']);
 
 /** A client's token exchange policy (RFC 8693), beyond exchanging the tokens issued to itself. */
 const tokenExchangePolicy = z
@@ -50,6 +54,11 @@ export const clientCreateSchema = z
     require_mfa: z.boolean().optional(),
     allowed_ips: z.array(text(100)).max(MAX_LIST).optional(),
     token_exchange: tokenExchangePolicy.optional(),
+    jwks: jwks.optional(),
+    jwks_uri: jwksUri.optional(),
+    token_endpoint_auth_signing_alg: clientSigningAlg.optional(),
+    request_object_signing_alg: clientSigningAlg.optional(),
+    require_signed_request_object: z.boolean().optional().describe('only signed request objects (RFC 9101 section 10.5)'),
   })
   .describe('A client to register');
 
@@ -60,8 +69,12 @@ export const clientUpdateSchema = z
     post_logout_redirect_uris: uriList.optional(),
     resources: uriList.optional(),
     served_resources: uriList.optional(),
+    jwks: jwks.optional(),
+    jwks_uri: jwksUri.optional(),
   })
-  .refine((body) => Object.keys(body).length > 0, { error: 'give at least one of redirect_uris, post_logout_redirect_uris, resources, served_resources' })
+  .refine((body) => Object.keys(body).length > 0, {
+    error: 'give at least one of redirect_uris, post_logout_redirect_uris, resources, served_resources, jwks, jwks_uri',
+  })
   .meta({ description: 'The lists to replace, each whole', minProperties: 1 });
 
 /** A client as the API shows it: every registered member but the secret (its hash is never shown). */
@@ -83,6 +96,11 @@ export const clientSchema = z
     require_mfa: z.boolean().optional(),
     allowed_ips: z.array(z.string()).optional(),
     token_exchange: tokenExchangePolicy.optional(),
+    jwks: jwks.optional(),
+    jwks_uri: z.string().optional(),
+    token_endpoint_auth_signing_alg: clientSigningAlg.optional(),
+    request_object_signing_alg: clientSigningAlg.optional(),
+    require_signed_request_object: z.boolean().optional(),
     registration: z
       .object({ via: z.enum(['open', 'initial-access-token']), initial_access_token: z.string().nullable() })
       .optional()

@@ -5,6 +5,7 @@ import { OPENID_SCOPES } from '../claims.js';
 import type { ServerConfig } from '../context.js';
 import { isValidScopeToken } from '../scope.js';
 import { redirectUriKind, type RedirectUriKind } from './redirect-uris.js';
+import { InvalidClientKeys, validateClientJwks, validateClientSigningAlg, validateJwksUri } from './client-keys.js';
 
 /**
  * Client metadata (RFC 7591 §2, with OpenID Connect Dynamic Client Registration §2's
@@ -31,6 +32,13 @@ export interface ClientMetadata {
   tos_uri?: string;
   software_id?: string;
   software_version?: string;
+  /** The client's public keys (RFC 7591 §2), inline or by URL, never both: for `private_key_jwt` and request objects. */
+  jwks?: Json;
+  jwks_uri?: string;
+  token_endpoint_auth_signing_alg?: string;
+  request_object_signing_alg?: string;
+  /** RFC 9101 §10.5: only signed request objects are accepted from this client. */
+  require_signed_request_object?: boolean;
 }
 
 /** What the server, or the policy a registration falls under, accepts. */
@@ -162,8 +170,9 @@ function checkRedirectUris(uris: readonly string[], field: string, publicClient:
  *   them: they are links, and a logo is an `<img>` the user's browser loads (or not).
  * - No string, in any field or list, holds control characters (C0, C1), line separators or
  *   bidirectional formatting characters ({@link UNSAFE_CHARACTERS}).
- * - `jwks`, `jwks_uri`: refused, since no method that uses client keys is supported
- *   (`private_key_jwt`); taking them silently would let a client believe its keys were registered.
+ * - `jwks` (public keys only: no private or symmetric key) or `jwks_uri` (https), never both
+ *   (RFC 7591 §2); one of them is required by `private_key_jwt` and `require_signed_request_object`.
+ *   `token_endpoint_auth_signing_alg`, `request_object_signing_alg`: asymmetric algorithms only.
  * - `software_statement`: refused with `unapproved_software_statement` (RFC 7591 §3.2.2): no
  *   statement issuer is trusted.
  * - Unknown fields, including language-tagged variants (`client_name#fr`, RFC 7591 §2.2), are
@@ -188,10 +197,6 @@ export function validateClientMetadata(input: unknown, options: ClientMetadataOp
   if (raw.software_statement !== undefined) {
     throw new OAuthError('unapproved_software_statement', 'software statements are not accepted by this server');
   }
-  if (raw.jwks !== undefined || raw.jwks_uri !== undefined) {
-    throw invalidMetadata('jwks and jwks_uri are not supported: no client authentication method here uses client keys');
-  }
-
   const authMethod = optionalString(raw, 'token_endpoint_auth_method', 100) ?? 'client_secret_basic';
   if (!(options.authMethods as readonly string[]).includes(authMethod)) {
     throw invalidMetadata(`token_endpoint_auth_method must be one of ${options.authMethods.join(', ')}`);
@@ -241,7 +246,7 @@ export function validateClientMetadata(input: unknown, options: ClientMetadataOp
     throw invalidMetadata(`id_token_signed_response_alg must be one of ${SIGNING_ALGS.join(', ')}`);
 
   const contacts = optionalStringArray(raw, 'contacts', MAX_CONTACTS, MAX_CONTACT_LENGTH);
-  const optional: Partial<ClientMetadata> = {};
+  const optional: Partial<ClientMetadata> = clientKeyMetadata(raw, tokenEndpointAuthMethod);
   if (contacts !== undefined) optional.contacts = contacts;
   for (const field of ['client_uri', 'logo_uri', 'policy_uri', 'tos_uri'] as const) {
     const value = httpsUrl(raw, field);
@@ -266,6 +271,31 @@ export function validateClientMetadata(input: unknown, options: ClientMetadataOp
     post_logout_redirect_uris: postLogoutRedirectUris,
     ...optional,
   };
+}
+
+/** The client key members of RFC 7591 §2 and OIDC Registration §2 (`jwks`, `jwks_uri`, their algorithms), checked. */
+function clientKeyMetadata(raw: Input, authMethod: ClientAuthMethod): Partial<ClientMetadata> {
+  const keys: Partial<ClientMetadata> = {};
+  try {
+    if (raw.jwks !== undefined && raw.jwks !== null && raw.jwks_uri !== undefined && raw.jwks_uri !== null) {
+      throw new InvalidClientKeys('jwks and jwks_uri must not both be given (RFC 7591 section 2)');
+    }
+    if (raw.jwks !== undefined && raw.jwks !== null) keys.jwks = validateClientJwks(raw.jwks);
+    if (raw.jwks_uri !== undefined && raw.jwks_uri !== null) keys.jwks_uri = validateJwksUri(raw.jwks_uri);
+    for (const field of ['token_endpoint_auth_signing_alg', 'request_object_signing_alg'] as const) {
+      if (raw[field] !== undefined && raw[field] !== null) keys[field] = validateClientSigningAlg(raw[field], field);
+    }
+  } catch (error) {
+    if (error instanceof InvalidClientKeys) throw invalidMetadata(error.message);
+    throw error;
+  }
+  const required = raw.require_signed_request_object;
+  if (required !== undefined && required !== null && typeof required !== 'boolean') throw invalidMetadata('require_signed_request_object must be a boolean');
+  if (required === true) keys.require_signed_request_object = true;
+  const hasKeys = keys.jwks !== undefined || keys.jwks_uri !== undefined;
+  if (authMethod === 'private_key_jwt' && !hasKeys) throw invalidMetadata('private_key_jwt needs the client keys: jwks or jwks_uri');
+  if (keys.require_signed_request_object && !hasKeys) throw invalidMetadata('require_signed_request_object needs the client keys: jwks or jwks_uri');
+  return keys;
 }
 
 function unnamedClientName(redirectUris: readonly string[]): string {
@@ -307,6 +337,11 @@ export function clientRecordFields(
   | 'isResourceServer'
   | 'servedResources'
   | 'extra'
+  | 'jwks'
+  | 'jwksUri'
+  | 'tokenEndpointAuthSigningAlg'
+  | 'requestObjectSigningAlg'
+  | 'requireSignedRequestObject'
 > {
   const extra: Record<string, Json> = {};
   for (const field of EXTRA_FIELDS) {
@@ -326,6 +361,11 @@ export function clientRecordFields(
     isResourceServer: false,
     servedResources: [],
     extra,
+    ...(metadata.jwks !== undefined ? { jwks: metadata.jwks } : {}),
+    ...(metadata.jwks_uri !== undefined ? { jwksUri: metadata.jwks_uri } : {}),
+    ...(metadata.token_endpoint_auth_signing_alg !== undefined ? { tokenEndpointAuthSigningAlg: metadata.token_endpoint_auth_signing_alg } : {}),
+    ...(metadata.request_object_signing_alg !== undefined ? { requestObjectSigningAlg: metadata.request_object_signing_alg } : {}),
+    ...(metadata.require_signed_request_object === true ? { requireSignedRequestObject: true } : {}),
   };
 }
 
@@ -338,8 +378,11 @@ export function clientRecordFields(
 export function withClientMetadata(client: ClientRecord, metadata: ClientMetadata): ClientRecord {
   const fields = clientRecordFields(metadata);
   const operatorExtra = Object.fromEntries(Object.entries(client.extra).filter(([key]) => !(EXTRA_FIELDS as readonly string[]).includes(key)));
+  // The key members are the client's to replace: what the new metadata leaves out is dropped.
+  const { jwks: _jwks, jwksUri: _jwksUri, tokenEndpointAuthSigningAlg: _tokenAlg, requestObjectSigningAlg: _requestAlg, requireSignedRequestObject: _required, ...kept } =
+    client;
   return {
-    ...client,
+    ...kept,
     ...fields,
     resources: client.resources,
     isResourceServer: client.isResourceServer,
@@ -366,6 +409,11 @@ export function clientMetadataOf(client: ClientRecord): ClientMetadata {
   for (const field of ['client_uri', 'logo_uri', 'policy_uri', 'tos_uri', 'software_id', 'software_version'] as const) {
     if (typeof extra[field] === 'string') metadata[field] = extra[field];
   }
+  if (client.jwks !== undefined) metadata.jwks = client.jwks;
+  if (client.jwksUri !== undefined) metadata.jwks_uri = client.jwksUri;
+  if (client.tokenEndpointAuthSigningAlg !== undefined) metadata.token_endpoint_auth_signing_alg = client.tokenEndpointAuthSigningAlg;
+  if (client.requestObjectSigningAlg !== undefined) metadata.request_object_signing_alg = client.requestObjectSigningAlg;
+  if (client.requireSignedRequestObject === true) metadata.require_signed_request_object = true;
   if (Array.isArray(extra.contacts)) metadata.contacts = extra.contacts.filter((contact): contact is string => typeof contact === 'string');
   return metadata;
 }

@@ -136,6 +136,11 @@ const HANDLERS = {
         requireMfa: body.require_mfa,
         allowedIps: body.allowed_ips,
         exchangeImpersonation: body.token_exchange?.impersonation,
+        jwks: body.jwks,
+        jwksUri: body.jwks_uri,
+        tokenEndpointAuthSigningAlg: body.token_endpoint_auth_signing_alg,
+        requestObjectSigningAlg: body.request_object_signing_alg,
+        requireSignedRequestObject: body.require_signed_request_object,
       },
       ctx.clock.now(),
     );
@@ -154,6 +159,8 @@ const HANDLERS = {
       postLogoutRedirectUris: body.post_logout_redirect_uris,
       resources: body.resources,
       servedResources: body.served_resources,
+      jwks: body.jwks,
+      jwksUri: body.jwks_uri,
     };
     const client = await updateClient(ctx.store, id, changes, ctx.clock.now());
     return { body: describeClient(client), event: clientEvent('admin.client_updated', client.clientId, { changed: Object.keys(body) }) };

@@ -13,8 +13,8 @@ import {
   checkResourceIndicators,
   checkResponseType,
   checkScope,
-  refuseRequestObjects,
 } from '../authorize/checks.js';
+import { checkRequestObject } from '../authorize/request-object.js';
 import { AuthorizationError, type AuthorizationRequest } from '../authorize/request.js';
 import type { ServerContext } from '../context.js';
 import { endpoint, type EndpointInput } from '../http/endpoint.js';
@@ -84,9 +84,9 @@ export const authorizationEndpoint = endpoint(
   pipeline<EndpointInput>('authorize')
     .step(readAuthorizationParams)
     .step(checkClient)
+    .step(checkRequestObject) // RFC 9101: a signed request object's parameters replace the outer ones (errors: a page)
     .step(checkRedirectUri)
     .step(checkResponseMode)
-    .step(refuseRequestObjects)
     .step(checkParameterLengths)
     .step(checkResponseType)
     .step(checkPkce)

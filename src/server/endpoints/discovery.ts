@@ -1,5 +1,7 @@
 import { OPENID_SCOPES, SUPPORTED_CLAIMS } from '../claims.js';
 import { CLIENT_AUTH_METHODS } from '../client-auth.js';
+import { CLIENT_SIGNING_ALGS } from '../clients/client-keys.js';
+import { REQUEST_OBJECT_SIGNING_ALGS } from '../authorize/request-object.js';
 import { ACR_MULTI_FACTOR, ACR_PAPE_MULTI_FACTOR, ACR_SINGLE_FACTOR } from '../mfa/policy.js';
 import type { Capabilities, ServerContext } from '../context.js';
 import { supportedGrantTypes } from '../grants/index.js';
@@ -42,12 +44,18 @@ export function serverMetadata(ctx: Pick<Capabilities, 'config' | 'urls'>): Reco
     prompt_values_supported: supportedPrompts(ctx),
     claims_supported: SUPPORTED_CLAIMS,
     claims_parameter_supported: false,
-    request_parameter_supported: false,
+    // RFC 9101: signed request objects by value; by reference (request_uri) not (fetching it would let clients make the server fetch).
+    request_parameter_supported: true,
     request_uri_parameter_supported: false,
     // RFC 9207: every authorization response carries iss.
     authorization_response_iss_parameter_supported: true,
     // draft-ietf-oauth-client-id-metadata-document §6: an https URL as client_id names the client's document.
     ...(options.clientMetadataDocuments.enabled ? { client_id_metadata_document_supported: true } : {}),
+    // private_key_jwt (RFC 7523) and request objects (RFC 9101): asymmetric algorithms only, never none or HMAC.
+    token_endpoint_auth_signing_alg_values_supported: [...CLIENT_SIGNING_ALGS],
+    introspection_endpoint_auth_signing_alg_values_supported: [...CLIENT_SIGNING_ALGS],
+    revocation_endpoint_auth_signing_alg_values_supported: [...CLIENT_SIGNING_ALGS],
+    request_object_signing_alg_values_supported: [...REQUEST_OBJECT_SIGNING_ALGS],
   };
 }
 
