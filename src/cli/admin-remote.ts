@@ -127,7 +127,7 @@ function clientBody(input: NewClientInput): Record<string, unknown> {
     jwks_uri: input.jwksUri,
     token_endpoint_auth_signing_alg: input.tokenEndpointAuthSigningAlg,
     request_object_signing_alg: input.requestObjectSigningAlg,
-    require_signed_request_object: input.requireSignedRequestObject || undefined,
+    require_signed_request_object: input.requireSignedRequestObject === true ? true : undefined,
   });
 }
 

@@ -27,7 +27,7 @@ interface PresentedCredentials {
 /** RFC 7523 §2.2: the `client_assertion_type` of a JWT client assertion. */
 export const JWT_BEARER_ASSERTION = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
 /** Longest accepted lifetime of a client assertion (`exp` from now, and from `iat`): seconds. */
-export const MAX_ASSERTION_LIFETIME_SECONDS = 300;
+const MAX_ASSERTION_LIFETIME_SECONDS = 300;
 /** Clock difference tolerated between the client and this server, seconds. */
 const ASSERTION_SKEW_SECONDS = 30;
 const MAX_ASSERTION_LENGTH = 8192;

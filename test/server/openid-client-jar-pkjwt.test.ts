@@ -21,8 +21,11 @@ let alice: TestUser;
 let signingKey: { key: CryptoKey; kid: string };
 let clientId: string;
 
-/** Every request of openid-client and of the browser goes to the server's fetch handler. */
-const inProcess = ((input: string | URL | Request, init?: RequestInit) => t.server.fetch(new Request(input, init))) as typeof fetch;
+/** Every request of openid-client goes to the server's fetch handler. */
+const inProcess: client.CustomFetch = (url, options) =>
+  t.server.fetch(
+    new Request(url, { method: options.method, headers: options.headers, body: options.body as BodyInit | null | undefined, redirect: options.redirect }),
+  );
 
 beforeAll(async () => {
   // The server's clock at the real time: openid-client stamps and checks JWTs with the system's.
@@ -35,7 +38,13 @@ beforeAll(async () => {
   const { client: registered, clientSecret } = await registerClient(
     t.store,
     t.secretKeys,
-    { name: 'openid-client RP with keys', redirectUris: [REDIRECT_URI], authMethod: 'private_key_jwt', jwks: { keys: [jwk] }, requireSignedRequestObject: true },
+    {
+      name: 'openid-client RP with keys',
+      redirectUris: [REDIRECT_URI],
+      authMethod: 'private_key_jwt',
+      jwks: { keys: [jwk] },
+      requireSignedRequestObject: true,
+    },
     t.clock.now(),
   );
   expect(clientSecret).toBeNull();

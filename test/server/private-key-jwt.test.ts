@@ -24,7 +24,7 @@ interface ClientKey {
   alg: string;
 }
 
-async function clientKey(alg = 'ES256', kid = randomUUID()): Promise<ClientKey> {
+async function clientKey(alg = 'ES256', kid: string = randomUUID()): Promise<ClientKey> {
   const { privateKey, publicKey } = await generateKeyPair(alg, { extractable: true });
   return { privateKey, jwk: { ...(await exportJWK(publicKey)), kid, alg, use: 'sig' }, alg };
 }

@@ -22,7 +22,14 @@ const authMethod = z.enum(['client_secret_basic', 'client_secret_post', 'none', 
 const signingAlg = z.enum(['ES256', 'RS256']);
 const timestamp = z.iso.datetime().describe('RFC 3339 date-time, UTC');
 /** Client keys (RFC 7591 §2): checked by the admin operation (public keys only, https URL, not both). */
-const jwks = z.looseObject({ keys: z.array(z.looseObject({ kty: z.string() })).min(1).max(20) }).describe('the client public keys, a JWK Set (private_key_jwt, request objects)');
+const jwks = z
+  .looseObject({
+    keys: z
+      .array(z.looseObject({ kty: z.string() }))
+      .min(1)
+      .max(20),
+  })
+  .describe('the client public keys, a JWK Set (private_key_jwt, request objects)');
 const jwksUri = text(2000).describe('https URL of the client public keys (never with jwks)');
 const clientSigningAlg = z.enum(['RS256', 'PS256', 'ES256', 'EdDSA']);
 

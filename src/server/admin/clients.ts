@@ -83,7 +83,10 @@ type KeyFields = Pick<ClientRecord, 'jwks' | 'jwksUri' | 'tokenEndpointAuthSigni
  * The client key settings, checked as dynamic registration checks them (`jwks` public keys only,
  * `jwks_uri` https, never both; asymmetric algorithms), for a client of `authMethod`.
  */
-function clientKeyFields(input: Pick<NewClientInput, 'jwks' | 'jwksUri' | 'tokenEndpointAuthSigningAlg' | 'requestObjectSigningAlg' | 'requireSignedRequestObject'>, authMethod: ClientAuthMethod): KeyFields {
+function clientKeyFields(
+  input: Pick<NewClientInput, 'jwks' | 'jwksUri' | 'tokenEndpointAuthSigningAlg' | 'requestObjectSigningAlg' | 'requireSignedRequestObject'>,
+  authMethod: ClientAuthMethod,
+): KeyFields {
   const fields: KeyFields = {};
   try {
     if (input.jwks !== undefined && input.jwksUri !== undefined) throw new InvalidClientKeys('give jwks or jwks_uri, not both (RFC 7591 section 2)');
@@ -94,7 +97,8 @@ function clientKeyFields(input: Pick<NewClientInput, 'jwks' | 'jwksUri' | 'token
     if (input.requestObjectSigningAlg !== undefined)
       fields.requestObjectSigningAlg = validateClientSigningAlg(input.requestObjectSigningAlg, 'request_object_signing_alg');
   } catch (error) {
-    if (error instanceof InvalidClientKeys) throw new AdminInputError(input.jwksUri !== undefined && input.jwks === undefined ? 'jwks-uri' : 'jwks', error.message);
+    if (error instanceof InvalidClientKeys)
+      throw new AdminInputError(input.jwksUri !== undefined && input.jwks === undefined ? 'jwks-uri' : 'jwks', error.message);
     throw error;
   }
   if (input.requireSignedRequestObject) fields.requireSignedRequestObject = true;

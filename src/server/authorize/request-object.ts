@@ -11,7 +11,7 @@ import type { FormParams } from '../http/form.js';
 import { AuthorizationError } from './request.js';
 
 /** Longest accepted lifetime of a request object (`exp` from now, and from `iat`), seconds: FAPI's 60 minutes. */
-export const MAX_REQUEST_OBJECT_LIFETIME_SECONDS = 3600;
+const MAX_REQUEST_OBJECT_LIFETIME_SECONDS = 3600;
 const SKEW_SECONDS = 30;
 /** Longest accepted `request` parameter. */
 const MAX_REQUEST_OBJECT_LENGTH = 16_384;
@@ -74,7 +74,7 @@ export async function verifyRequestObject(ctx: RequestObjectContext, client: Cli
     if (REPEATABLE.has(name)) {
       const values = Array.isArray(value) ? value : [value];
       if (!values.every((item) => typeof item === 'string')) throw invalidRequestObject(`${name} must be a string or an array of strings`);
-      multi.set(name, values as string[]);
+      multi.set(name, values);
     } else if (typeof value === 'string') {
       single.set(name, value);
     } else if (typeof value === 'number' || typeof value === 'boolean') {
@@ -87,19 +87,6 @@ export async function verifyRequestObject(ctx: RequestObjectContext, client: Cli
     }
   }
   return { get: (name) => single.get(name), getAll: (name) => multi.get(name) ?? [] };
-}
-
-/**
- * `request_uri` (RFC 9101 §5.2). By reference (a URL of the client) it stays refused
- * (`request_uri_not_supported`): fetching it would be a way to make the server fetch, and
- * discovery says `request_uri_parameter_supported: false`.
- *
- * HOOK for pushed authorization requests (RFC 9126 §4): a `urn:ietf:params:oauth:request_uri:`
- * value is resolved here, to the parameters pushed (already verified at push time).
- */
-function requestUriParams(requestUri: string): never {
-  void requestUri;
-  throw new OAuthError('request_uri_not_supported', 'request_uri is not supported');
 }
 
 /**
@@ -122,7 +109,11 @@ export async function checkRequestObject({
   const requestUri = params.get('request_uri');
   try {
     if (request !== undefined && requestUri !== undefined) throw new OAuthError('invalid_request', 'request and request_uri must not be used together');
-    if (requestUri !== undefined) requestUriParams(requestUri);
+    // `request_uri` (RFC 9101 §5.2) by reference, a URL of the client's, stays refused: fetching it
+    // would be one more way to make the server fetch (discovery: request_uri_parameter_supported false).
+    // HOOK for pushed authorization requests (RFC 9126 §4): a `urn:ietf:params:oauth:request_uri:`
+    // value is resolved here to the parameters pushed (verified at push time with verifyRequestObject).
+    if (requestUri !== undefined) throw new OAuthError('request_uri_not_supported', 'request_uri is not supported');
     if (request === undefined) {
       if (client.requireSignedRequestObject === true) throw new OAuthError('invalid_request', 'this client must send its request as a signed request object');
       return { params };

@@ -34,7 +34,7 @@ const MIN_CACHE_SECONDS = 60;
 const MAX_CACHE_SECONDS = 24 * 3600;
 const DEFAULT_CACHE_SECONDS = 300;
 /** An unknown `kid` makes the set be fetched again, but not more often than this per URL. */
-export const REFETCH_INTERVAL_MS = 60_000;
+const REFETCH_INTERVAL_MS = 60_000;
 const FETCH_TIMEOUT_MS = 5000;
 const CACHE_ENTRIES = 1000;
 
@@ -76,9 +76,10 @@ export function validateClientJwks(value: unknown): JSONWebKeySet & Json {
  * @throws {InvalidClientKeys} naming the rule broken.
  */
 export function validateJwksUri(value: unknown): string {
-  if (typeof value !== 'string' || value.length === 0 || value.length > MAX_URI_LENGTH) throw new InvalidClientKeys(`jwks_uri must be 1 to ${MAX_URI_LENGTH} characters`);
+  if (typeof value !== 'string' || value.length === 0 || value.length > MAX_URI_LENGTH)
+    throw new InvalidClientKeys(`jwks_uri must be 1 to ${MAX_URI_LENGTH} characters`);
   const url = URL.parse(value);
-  if (url === null || url.protocol !== 'https:' || url.username !== '' || url.password !== '' || url.hash !== '')
+  if (url?.protocol !== 'https:' || url.username !== '' || url.password !== '' || url.hash !== '')
     throw new InvalidClientKeys('jwks_uri must be an https URL without credentials or fragment');
   return value;
 }
@@ -87,11 +88,6 @@ export function validateJwksUri(value: unknown): string {
 export function validateClientSigningAlg(value: unknown, field: string): ClientSigningAlg {
   if (!(CLIENT_SIGNING_ALGS as readonly unknown[]).includes(value)) throw new InvalidClientKeys(`${field} must be one of ${CLIENT_SIGNING_ALGS.join(', ')}`);
   return value as ClientSigningAlg;
-}
-
-/** Whether a client registered keys (inline or by URL). */
-export function hasClientKeys(client: ClientRecord): boolean {
-  return client.jwks !== undefined || client.jwksUri !== undefined;
 }
 
 /** Why a JWS of a client could not be checked against its keys: no keys, or the key set could not be fetched. */
@@ -231,7 +227,13 @@ export class ClientJwtRefused extends Error {
  *
  * @throws {ClientJwtRefused} with the reason; {@link ClientKeysUnavailable} passes through.
  */
-export async function verifyClientJwt(keys: ClientKeys | undefined, clock: Clock, client: ClientRecord, jws: string, rules: ClientJwtRules): Promise<JWTPayload> {
+export async function verifyClientJwt(
+  keys: ClientKeys | undefined,
+  clock: Clock,
+  client: ClientRecord,
+  jws: string,
+  rules: ClientJwtRules,
+): Promise<JWTPayload> {
   let payload: JWTPayload;
   try {
     const resolver = keys?.resolver(client) ?? ClientKeys.inline(client);
@@ -248,7 +250,7 @@ export async function verifyClientJwt(keys: ClientKeys | undefined, clock: Clock
     throw error;
   }
   const typ = (JSON.parse(Buffer.from(jws.split('.')[0]!, 'base64url').toString('utf8')) as { typ?: unknown }).typ;
-  if (typ !== undefined && !rules.types.includes(String(typ).toLowerCase())) throw new ClientJwtRefused('typ');
+  if (typ !== undefined && (typeof typ !== 'string' || !rules.types.includes(typ.toLowerCase()))) throw new ClientJwtRefused('typ');
   const aud = Array.isArray(payload.aud) && payload.aud.length === 1 ? payload.aud[0] : payload.aud;
   if (aud !== rules.audience) throw new ClientJwtRefused('aud');
   const now = Math.floor(clock.now() / 1000);

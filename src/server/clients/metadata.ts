@@ -379,8 +379,14 @@ export function withClientMetadata(client: ClientRecord, metadata: ClientMetadat
   const fields = clientRecordFields(metadata);
   const operatorExtra = Object.fromEntries(Object.entries(client.extra).filter(([key]) => !(EXTRA_FIELDS as readonly string[]).includes(key)));
   // The key members are the client's to replace: what the new metadata leaves out is dropped.
-  const { jwks: _jwks, jwksUri: _jwksUri, tokenEndpointAuthSigningAlg: _tokenAlg, requestObjectSigningAlg: _requestAlg, requireSignedRequestObject: _required, ...kept } =
-    client;
+  const {
+    jwks: _jwks,
+    jwksUri: _jwksUri,
+    tokenEndpointAuthSigningAlg: _tokenAlg,
+    requestObjectSigningAlg: _requestAlg,
+    requireSignedRequestObject: _required,
+    ...kept
+  } = client;
   return {
     ...kept,
     ...fields,

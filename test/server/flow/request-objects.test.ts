@@ -98,7 +98,7 @@ describe('signed request objects (RFC 9101)', () => {
     expect(`${page.location!.origin}${page.location!.pathname}`).toBe(APP_REDIRECT);
     expect(callback.get('state')).toBe('inner-state');
     const tokens = await expectTokens(await redeemCode(flow.server, signed, callback.get('code')!, verifier));
-    expect(tokens.scope.split(' ').sort()).toEqual(['openid', 'profile']);
+    expect(tokens.scope!.split(' ').sort()).toEqual(['openid', 'profile']);
     expect(readIdToken(tokens.id_token!).claims.nonce).toBe('inner-nonce');
   });
 
@@ -129,7 +129,14 @@ describe('signed request objects (RFC 9101)', () => {
     const now = Math.floor(flow.server.clock.now() / 1000);
     let request: string;
     if (fault === 'none') {
-      const claims = { iss: signed.clientId, aud: flow.server.issuer, exp: now + 60, client_id: signed.clientId, response_type: 'code', redirect_uri: APP_REDIRECT };
+      const claims = {
+        iss: signed.clientId,
+        aud: flow.server.issuer,
+        exp: now + 60,
+        client_id: signed.clientId,
+        response_type: 'code',
+        redirect_uri: APP_REDIRECT,
+      };
       request = `${Buffer.from('{"alg":"none"}').toString('base64url')}.${Buffer.from(JSON.stringify(claims)).toString('base64url')}.`;
     } else if (fault === 'key') {
       request = await requestObject(signed, challenge, {}, (await generateKeyPair('ES256')).privateKey);
