@@ -364,7 +364,7 @@ describe('clients', () => {
     const empty = await call('PATCH', `/clients/${admin.clientId}`, adminToken, {});
     expect(empty.status).toBe(400);
     expect((await bodyOf(empty)).fields).toEqual([
-      { field: '(body)', message: 'give at least one of redirect_uris, post_logout_redirect_uris, resources, served_resources' },
+      { field: '(body)', message: 'give at least one of redirect_uris, post_logout_redirect_uris, resources, served_resources, jwks, jwks_uri' },
     ]);
   });
 
