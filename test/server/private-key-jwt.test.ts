@@ -175,7 +175,7 @@ describe('private_key_jwt with jwks_uri', () => {
   });
   afterAll(() => documents.close());
 
-  it('refuses keys on a private address (SSRF-safe fetch): invalid_client, nothing fetched', async () => {
+  it('refuses keys on a private address (SSRF-safe fetch) and a set holding a private key: invalid_client', async () => {
     const t = await startServer();
     const key = await clientKey();
     documents.on('/private/jwks', json({ keys: [key.jwk] }));
@@ -184,6 +184,16 @@ describe('private_key_jwt with jwks_uri', () => {
     await t.store.clients.update({ ...client, jwksUri: `${documents.origin}/private/jwks` });
     await expectRefused(await tokenWith(t, await assertion(t, client.clientId, key)));
     expect(documents.received.filter((request) => request.path === '/private/jwks')).toHaveLength(0);
+    // Once allowed (a test allowance), a key set that is not a public JWK Set is refused too, and not
+    // fetched again for 30 seconds.
+    const allowed = await startServer({ protection: { unsafeFetchAllowList: ['127.0.0.1'], unsafeFetchAllowHttp: true } });
+    documents.on('/private/bad-jwks', json({ keys: [{ ...key.jwk, d: 'private' }] }));
+    const leaky = await registerKeyClient(allowed, { jwksUri: 'https://127.0.0.1/jwks' });
+    await allowed.store.clients.update({ ...leaky, jwksUri: `${documents.origin}/private/bad-jwks` });
+    await expectRefused(await tokenWith(allowed, await assertion(allowed, leaky.clientId, key)));
+    await expectRefused(await tokenWith(allowed, await assertion(allowed, leaky.clientId, key)));
+    expect(documents.received.filter((request) => request.path === '/private/bad-jwks')).toHaveLength(1);
+    await allowed.server.close();
     await t.server.close();
   });
 

@@ -36,6 +36,8 @@ const DEFAULT_CACHE_SECONDS = 300;
 /** An unknown `kid` makes the set be fetched again, but not more often than this per URL. */
 const REFETCH_INTERVAL_MS = 60_000;
 const FETCH_TIMEOUT_MS = 5000;
+/** A key set that could not be fetched is not asked for again before this: a broken URL cannot make the server fetch in a loop. */
+const FAILURE_CACHE_MS = 30_000;
 const CACHE_ENTRIES = 1000;
 
 /** Registered keys that break a rule; the message names the rule, never the keys. */
@@ -110,6 +112,8 @@ interface Entry {
 export class ClientKeys {
   readonly #entries = new Map<string, Entry>();
   readonly #flights = new Map<string, Promise<Entry>>();
+  /** URLs whose last fetch failed, until when they are not fetched again. */
+  readonly #failures = new Map<string, number>();
 
   constructor(
     private readonly fetchOptions: SafeFetchOptions,
@@ -149,6 +153,7 @@ export class ClientKeys {
   async #entry(url: string, refresh: boolean): Promise<Entry> {
     const cached = this.#entries.get(url);
     if (cached && !refresh && cached.until > this.clock.now()) return cached;
+    if ((this.#failures.get(url) ?? 0) > this.clock.now()) throw new ClientKeysUnavailable('jwks_uri_refused', 'the client keys could not be fetched');
     const flying = this.#flights.get(url);
     if (flying) return flying;
     const flight = this.#fetch(url).finally(() => this.#flights.delete(url));
@@ -168,9 +173,13 @@ export class ClientKeys {
       const reason = error instanceof SafeFetchError ? error.code : 'invalid_jwks';
       // The reason and the host for the operator; never the path or what the answer held.
       this.logger.warn({ reason, detail: error.message, host: URL.parse(url)?.host }, 'client jwks_uri refused');
+      this.#failures.delete(url);
+      this.#failures.set(url, this.clock.now() + FAILURE_CACHE_MS);
+      while (this.#failures.size > CACHE_ENTRIES) this.#failures.delete(this.#failures.keys().next().value!);
       throw new ClientKeysUnavailable('jwks_uri_refused', 'the client keys could not be fetched');
     }
     const now = this.clock.now();
+    this.#failures.delete(url);
     const seconds = lifetime === 'no-store' ? 0 : Math.min(MAX_CACHE_SECONDS, Math.max(MIN_CACHE_SECONDS, lifetime ?? DEFAULT_CACHE_SECONDS));
     const entry: Entry = { keys: createLocalJWKSet(set), fetchedAt: now, until: now + seconds * 1000 };
     this.#entries.delete(url);
