@@ -124,13 +124,11 @@ describe('gatehouse clients update', () => {
       run(['clients', 'add', '--name', 'Signer', '--grant', 'client_credentials', '--auth-method', 'private_key_jwt', '--jwks-file', file, '--json']),
       run(['clients', 'add', '--name', 'Leaky', '--grant', 'client_credentials', '--auth-method', 'private_key_jwt', '--jwks-file', privateFile]),
     ]);
-    const client = parseJson<Record<string, unknown>>(added);
+    const client = parseJson(added);
     expect(client).toMatchObject({ token_endpoint_auth_method: 'private_key_jwt', client_secret: null, jwks: { keys: [jwk] } });
     expect(refused.code).toBe(1);
     expect(refused.stderr).toMatch(/public keys only/);
-    const moved = parseJson<Record<string, unknown>>(
-      await run(['clients', 'update', client.client_id as string, '--jwks-uri', 'https://signer.example/jwks.json', '--json']),
-    );
+    const moved = parseJson(await run(['clients', 'update', client.client_id as string, '--jwks-uri', 'https://signer.example/jwks.json', '--json']));
     expect(moved.jwks_uri).toBe('https://signer.example/jwks.json');
     expect(moved).not.toHaveProperty('jwks');
   }, 90_000);
