@@ -10,6 +10,9 @@ import { exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWK } from 'j
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registerClient, type NewClientInput } from '../../src/server/admin/clients.js';
 import { JWT_BEARER_ASSERTION } from '../../src/server/client-auth.js';
+import { createAuditLog } from '../../src/server/audit/audit-log.js';
+import { issueInitialAccessToken } from '../../src/server/clients/initial-access-tokens.js';
+import { silentLogger } from '../../src/core/logger.js';
 import type { ClientRecord } from '../../src/stores/contract.js';
 import { BACKENDS, closeBackends } from '../helpers/backends.js';
 import { json, startDocumentServer, type DocumentServer } from '../helpers/document-server.js';
@@ -153,6 +156,29 @@ describe('private_key_jwt with inline jwks', () => {
 });
 
 describe('client keys at registration', () => {
+  it('dynamic registration (RFC 7591) of a private_key_jwt client: no secret issued, its assertions accepted', async () => {
+    const t = await startServer({ registration: { policy: 'initial-access-token' } });
+    const audit = createAuditLog({ store: t.store, secretKeys: t.secretKeys, logger: silentLogger(), clock: t.clock });
+    const { token } = await issueInitialAccessToken(
+      { store: t.store, clock: t.clock, secrets: t.secretKeys, audit },
+      { maxUses: 1, clientTypes: ['confidential'] },
+    );
+    const key = await clientKey('EdDSA');
+    const response = await t.server.fetch(
+      new Request(`${t.issuer}/register`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+        body: JSON.stringify({ grant_types: ['client_credentials'], token_endpoint_auth_method: 'private_key_jwt', jwks: { keys: [key.jwk] } }),
+      }),
+    );
+    expect(response.status).toBe(201);
+    const registered = (await response.json()) as Record<string, unknown>;
+    expect(registered).toMatchObject({ token_endpoint_auth_method: 'private_key_jwt', jwks: { keys: [key.jwk] } });
+    expect(registered).not.toHaveProperty('client_secret');
+    expect((await tokenWith(t, await assertion(t, registered.client_id as string, key))).status).toBe(200);
+    await t.server.close();
+  });
+
   it('refuses private keys, symmetric keys, jwks with jwks_uri, an http jwks_uri, and private_key_jwt without keys', async () => {
     const t = await startServer();
     const { privateKey } = await generateKeyPair('ES256', { extractable: true });
