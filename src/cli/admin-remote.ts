@@ -128,6 +128,11 @@ function clientBody(input: NewClientInput): Record<string, unknown> {
     require_pushed_authorization_requests: input.requirePushedAuthorizationRequests,
     backchannel_logout_uri: input.backchannelLogoutUri,
     backchannel_logout_session_required: input.backchannelLogoutSessionRequired,
+    jwks: input.jwks,
+    jwks_uri: input.jwksUri,
+    token_endpoint_auth_signing_alg: input.tokenEndpointAuthSigningAlg,
+    request_object_signing_alg: input.requestObjectSigningAlg,
+    require_signed_request_object: input.requireSignedRequestObject === true ? true : undefined,
   });
 }
 
@@ -229,6 +234,8 @@ export function remoteAdmin(target: RemoteTarget): AdminOperations {
           require_pushed_authorization_requests: changes.requirePushedAuthorizationRequests,
           backchannel_logout_uri: changes.backchannelLogoutUri,
           backchannel_logout_session_required: changes.backchannelLogoutSessionRequired,
+          jwks: changes.jwks,
+          jwks_uri: changes.jwksUri,
         }),
       ),
     removeClient: (clientId) => call('DELETE', 'adminApiClient', { id: clientId }),

@@ -10,6 +10,7 @@ import { createMetrics, instrumentStore } from './observability/index.js';
 import { createAuditLog } from './audit/audit-log.js';
 import { purgeDeletedAccounts } from './accounts/account-deletion.js';
 import { RateLimits } from './protection/rate-limits.js';
+import { createClientKeys } from './clients/client-keys.js';
 import { createClientDocuments } from './clients/client-documents.js';
 import { parseIpRanges } from './protection/ip-ranges.js';
 import { identityContext } from './upstream/link-user.js';
@@ -103,6 +104,7 @@ export function createAuthorizationServer(options: AuthorizationServerOptions): 
       metricsToken: config.protection.metricsToken,
     },
     clientDocuments: createClientDocuments(config, clock, logger),
+    clientKeys: createClientKeys(config, clock, logger),
   };
   const router = createRouter(ctx);
   const timers: NodeJS.Timeout[] = [];

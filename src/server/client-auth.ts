@@ -8,6 +8,9 @@ import { rateLimitedError, recordRateLimitHit } from './protection/rate-limited.
 import { clientAddress, type ServerContext } from './context.js';
 import { ClientDocumentError } from './clients/client-documents.js';
 import { findClient } from './clients/find-client.js';
+import { decodeJwt } from 'jose';
+import { StoreConflictError } from '../stores/contract.js';
+import { CLIENT_SIGNING_ALGS, ClientJwtRefused, ClientKeysUnavailable, verifyClientJwt } from './clients/client-keys.js';
 
 /** Purpose label of the keyed hash of client secrets. */
 export const CLIENT_SECRET_PURPOSE = 'client-secret';
@@ -17,13 +20,34 @@ interface PresentedCredentials {
   method: ClientAuthMethod;
   clientId: string;
   clientSecret?: string;
+  /** The JWT of `private_key_jwt` (RFC 7523 §2.2), not yet verified. */
+  assertion?: string;
 }
 
+/** RFC 7523 §2.2: the `client_assertion_type` of a JWT client assertion. */
+export const JWT_BEARER_ASSERTION = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
+/** Longest accepted lifetime of a client assertion (`exp` from now, and from `iat`): seconds. */
+const MAX_ASSERTION_LIFETIME_SECONDS = 300;
+/** Clock difference tolerated between the client and this server, seconds. */
+const ASSERTION_SKEW_SECONDS = 30;
+const MAX_ASSERTION_LENGTH = 8192;
+const MAX_JTI_LENGTH = 256;
+/** Artifact kind recording a client assertion's `jti` as used (RFC 7523 §3 item 7), until the assertion expires. */
+const USED_ASSERTION = 'client_assertion_jti';
+
 /** Authentication methods this server supports at its token, introspection and revocation endpoints. */
-export const CLIENT_AUTH_METHODS: readonly ClientAuthMethod[] = ['client_secret_basic', 'client_secret_post', 'none'];
+export const CLIENT_AUTH_METHODS: readonly ClientAuthMethod[] = ['client_secret_basic', 'client_secret_post', 'none', 'private_key_jwt'];
+
+/** Whether a client of this method is given a secret (the `client_secret_*` methods; not `none`, not `private_key_jwt`). */
+export function usesClientSecret(method: ClientAuthMethod): boolean {
+  return method === 'client_secret_basic' || method === 'client_secret_post';
+}
 
 /** What client authentication works with. */
-export type ClientAuthContext = Pick<ServerContext, 'store' | 'secrets' | 'audit' | 'limits' | 'metrics' | 'request' | 'clientDocuments'>;
+export type ClientAuthContext = Pick<
+  ServerContext,
+  'store' | 'secrets' | 'audit' | 'limits' | 'metrics' | 'request' | 'clientDocuments' | 'clientKeys' | 'clock' | 'config'
+>;
 
 /**
  * Authenticates the client of a back-channel request (RFC 6749 §2.3).
@@ -62,7 +86,10 @@ export async function authenticateClient(ctx: ClientAuthContext, request: Reques
   if (!client) throw await failed(documentRefused ? 'metadata_document_refused' : 'unknown_client');
   // Same answer as for an unknown client: saying which method is expected would confirm the client exists.
   if (client.tokenEndpointAuthMethod !== presented.method) throw await failed('wrong_method');
-  if (presented.method !== 'none') {
+  if (presented.method === 'private_key_jwt') {
+    const refused = await checkClientAssertion(ctx, client, presented.assertion!);
+    if (refused !== undefined) throw await failed(refused);
+  } else if (presented.method !== 'none') {
     const valid =
       client.clientSecretHash !== null &&
       presented.clientSecret !== undefined &&
@@ -72,6 +99,52 @@ export async function authenticateClient(ctx: ClientAuthContext, request: Reques
   await attempt.refund();
   await checkClientAddress(client, audit, ctx.request.ip);
   return client;
+}
+
+/**
+ * `private_key_jwt` (RFC 7523 §2.2, §3; OIDC Core §9): the assertion is signed by one of the client's
+ * keys with an asymmetric algorithm (its `token_endpoint_auth_signing_alg`, else any of
+ * {@link CLIENT_SIGNING_ALGS}); `iss` and `sub` are its client id; `aud` is this server's issuer
+ * identifier as the sole value, and nothing else, not even the token endpoint URL:
+ * draft-ietf-oauth-rfc7523bis §4 (the audience injection attack: a client that trusts several
+ * servers could be led to sign an assertion for an endpoint URL a malicious server claims, which
+ * that server then replays here; only the issuer identifier, which RFC 9207/8414 bind to one
+ * server, cannot be claimed by another); `exp` is required and at most
+ * {@link MAX_ASSERTION_LIFETIME_SECONDS} away; `jti` is required and single use (§3 item 7),
+ * recorded atomically in the store until the assertion expires, so a replay fails on every
+ * instance however many race. Returns the refusal's reason, or `undefined` when the assertion holds.
+ */
+async function checkClientAssertion(ctx: ClientAuthContext, client: ClientRecord, assertion: string): Promise<string | undefined> {
+  let payload;
+  try {
+    payload = await verifyClientJwt(ctx.clientKeys, ctx.clock, client, assertion, {
+      algorithms: client.tokenEndpointAuthSigningAlg !== undefined ? [client.tokenEndpointAuthSigningAlg] : CLIENT_SIGNING_ALGS,
+      types: ['jwt', 'client-authentication+jwt'],
+      audience: ctx.config.issuer,
+      maxLifetimeSeconds: MAX_ASSERTION_LIFETIME_SECONDS,
+      skewSeconds: ASSERTION_SKEW_SECONDS,
+    });
+  } catch (error) {
+    if (error instanceof ClientJwtRefused || error instanceof ClientKeysUnavailable) return `assertion_${error.reason}`;
+    throw error;
+  }
+  if (payload.sub !== client.clientId) return 'assertion_sub';
+  const jti = payload.jti;
+  if (typeof jti !== 'string' || jti.length === 0 || jti.length > MAX_JTI_LENGTH) return 'assertion_jti';
+  // Spend and check at once: the store's put is an atomic insert, so of N racing uses one records the jti.
+  try {
+    await ctx.store.artifacts.put({
+      kind: USED_ASSERTION,
+      id: ctx.secrets.hash(`${client.clientId}\n${jti}`, USED_ASSERTION),
+      value: null,
+      ownerId: null,
+      expiresAt: (payload.exp! + ASSERTION_SKEW_SECONDS) * 1000,
+    });
+  } catch (error) {
+    if (error instanceof StoreConflictError) return 'assertion_replayed';
+    throw error;
+  }
+  return undefined;
 }
 
 /**
@@ -90,6 +163,14 @@ function presentedCredentials(request: Request, params: FormParams): PresentedCr
   const authorization = request.headers.get('authorization');
   const bodyId = params.get('client_id');
   const bodySecret = params.get('client_secret');
+  const assertionType = params.get('client_assertion_type');
+  const assertion = params.get('client_assertion');
+  if (assertionType !== undefined || assertion !== undefined) {
+    if (authorization !== null || bodySecret !== undefined) {
+      throw new OAuthError('invalid_request', 'the client must not use more than one authentication method');
+    }
+    return presentedAssertion(assertionType, assertion, bodyId);
+  }
   if (authorization !== null) {
     const basic = parseBasic(authorization);
     if (bodySecret !== undefined) {
@@ -103,6 +184,25 @@ function presentedCredentials(request: Request, params: FormParams): PresentedCr
   if (bodyId === undefined) throw invalidClient('client authentication is required');
   if (bodySecret !== undefined) return { method: 'client_secret_post', clientId: bodyId, clientSecret: bodySecret };
   return { method: 'none', clientId: bodyId };
+}
+
+/**
+ * RFC 7521 §4.2: `client_assertion_type` and `client_assertion` together; the client is the
+ * assertion's `iss` (read here unverified, to find its keys), and a `client_id` in the body must
+ * name the same client.
+ */
+function presentedAssertion(type: string | undefined, assertion: string | undefined, bodyId: string | undefined): PresentedCredentials {
+  if (type !== JWT_BEARER_ASSERTION) throw invalidClient('client_assertion_type is not supported');
+  if (assertion === undefined || assertion.length > MAX_ASSERTION_LENGTH) throw invalidClient('client_assertion is missing or too long');
+  let iss: unknown;
+  try {
+    iss = decodeJwt(assertion).iss;
+  } catch {
+    throw invalidClient('client_assertion is not a JWT');
+  }
+  if (typeof iss !== 'string' || iss === '') throw invalidClient('client_assertion has no iss');
+  if (bodyId !== undefined && bodyId !== iss) throw invalidClient('client_id does not match the client assertion');
+  return { method: 'private_key_jwt', clientId: iss, assertion };
 }
 
 /**

@@ -11,6 +11,7 @@ import type { ForwardedHeader } from './protection/client-ip.js';
 import type { Metrics } from './observability/metrics.js';
 import type { AuditLog } from './audit/audit-log.js';
 import type { ClientDocuments } from './clients/client-documents.js';
+import type { ClientKeys } from './clients/client-keys.js';
 import { ROUTES } from './routes.js';
 import { traceLogFields, type RequestTrace } from '../core/tracing.js';
 
@@ -51,6 +52,8 @@ export interface Capabilities {
   audit: AuditLog;
   /** Client metadata documents, fetched and kept; `undefined` unless `clientMetadataDocuments.enabled`. */
   clientDocuments?: ClientDocuments | undefined;
+  /** Client key sets registered by `jwks_uri`, fetched SSRF-safe and cached (`private_key_jwt`, request objects). */
+  clientKeys?: ClientKeys | undefined;
 }
 
 /** The configuration part of the resolved options: everything but the store, the clock and the logger. */

@@ -29,7 +29,7 @@ export type GrantType =
   | 'urn:ietf:params:oauth:grant-type:token-exchange';
 
 /** Client authentication methods at the token, introspection and revocation endpoints (RFC 7591 §2). */
-export type ClientAuthMethod = 'client_secret_basic' | 'client_secret_post' | 'none';
+export type ClientAuthMethod = 'client_secret_basic' | 'client_secret_post' | 'none' | 'private_key_jwt';
 
 /** Asymmetric JWS algorithms Gatehouse signs with. */
 export type SigningAlg = 'ES256' | 'RS256';
@@ -91,6 +91,19 @@ export interface ClientRecord {
   backchannelLogoutUri?: string;
   /** The client needs `sid` in logout tokens (§2.2, `backchannel_logout_session_required`); Gatehouse always sends it. */
   backchannelLogoutSessionRequired?: boolean;
+  /**
+   * The client's public keys inline (RFC 7591 §2 `jwks`, a JWK Set), for `private_key_jwt` (RFC 7523)
+   * and signed request objects (RFC 9101). Never together with {@link jwksUri}.
+   */
+  jwks?: Json;
+  /** Where the client publishes its public keys (RFC 7591 §2 `jwks_uri`, https), fetched SSRF-safe and cached. */
+  jwksUri?: string;
+  /** The one JWS algorithm of its client assertions (`token_endpoint_auth_signing_alg`); absent: any supported asymmetric one. */
+  tokenEndpointAuthSigningAlg?: string;
+  /** The one JWS algorithm of its request objects (`request_object_signing_alg`, OIDC Registration §2); absent: any supported asymmetric one. */
+  requestObjectSigningAlg?: string;
+  /** Its authorization requests must come as a signed request object (RFC 9101 §10.5 `require_signed_request_object`). */
+  requireSignedRequestObject?: boolean;
   createdAt: number;
   updatedAt: number;
 }

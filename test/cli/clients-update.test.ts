@@ -4,6 +4,8 @@
  * `client.updated`; any other flag is refused rather than ignored. The demo (`npm start` on other
  * ports) relies on it: test/readme/demo.test.ts. Needs `npm run build`.
  */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createWorkspace, killAll, parseJson, runCli, runCliOk, type Workspace } from '../helpers/cli.js';
 
@@ -86,7 +88,7 @@ describe('gatehouse clients update', () => {
       [
         ['clients', 'update', clientId, '--resource', 'http://127.0.0.1:4001/api', '--scope', 'openid'],
         2,
-        /changes only --redirect-uri, --post-logout-redirect-uri, --resource, --serves, --require-par, --backchannel-logout-uri, --backchannel-logout-session-required, not --scope/,
+        /changes only --redirect-uri, --post-logout-redirect-uri, --resource, --serves, --require-par, --backchannel-logout-uri, --backchannel-logout-session-required, --jwks-file, --jwks-uri, not --scope/,
       ],
     ];
     const results = await Promise.all(cases.map(([args]) => run(args)));
@@ -119,6 +121,25 @@ describe('gatehouse clients update', () => {
     const updated = await run(['clients', 'update', clientId, '--require-par', '--json']);
     expect(updated.code, updated.stderr).toBe(0);
     expect(await show()).toMatchObject({ require_pushed_authorization_requests: true });
+  }, 90_000);
+
+  it('registers a private_key_jwt client from a JWK Set file (no secret), then moves its keys to a jwks_uri', async () => {
+    const jwk = { kty: 'EC', crv: 'P-256', x: 'MKBCTNIcKUSDii11ySs3526iDZ8AiTo7Tu6KPAqv7D4', y: '4Etl6SRW2YiLUrN5vfvVHuhp7x8PxltmWWlbbM4IFyM', kid: 'k1' };
+    const file = join(ws.cwd, 'jwks.json');
+    writeFileSync(file, JSON.stringify({ keys: [jwk] }));
+    const privateFile = join(ws.cwd, 'private-jwks.json');
+    writeFileSync(privateFile, JSON.stringify({ keys: [{ ...jwk, d: 'x' }] }));
+    const [added, refused] = await Promise.all([
+      run(['clients', 'add', '--name', 'Signer', '--grant', 'client_credentials', '--auth-method', 'private_key_jwt', '--jwks-file', file, '--json']),
+      run(['clients', 'add', '--name', 'Leaky', '--grant', 'client_credentials', '--auth-method', 'private_key_jwt', '--jwks-file', privateFile]),
+    ]);
+    const client = parseJson(added);
+    expect(client).toMatchObject({ token_endpoint_auth_method: 'private_key_jwt', client_secret: null, jwks: { keys: [jwk] } });
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/public keys only/);
+    const moved = parseJson(await run(['clients', 'update', client.client_id as string, '--jwks-uri', 'https://signer.example/jwks.json', '--json']));
+    expect(moved.jwks_uri).toBe('https://signer.example/jwks.json');
+    expect(moved).not.toHaveProperty('jwks');
   }, 90_000);
 
   it('is in the usage', async () => {

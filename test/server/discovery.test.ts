@@ -80,7 +80,9 @@ describe('discovery', () => {
     ]) {
       const methods = metadata[member] as string[];
       expect(methods, member).toEqual(expect.arrayContaining(['client_secret_basic', 'client_secret_post']));
-      for (const method of methods) expect(['client_secret_basic', 'client_secret_post', 'none'], member).toContain(method);
+      for (const method of methods) expect(['client_secret_basic', 'client_secret_post', 'none', 'private_key_jwt'], member).toContain(method);
+      // private_key_jwt (RFC 7523): asymmetric algorithms only, never none or HMAC.
+      expect(metadata[member.replace('_methods_', '_signing_alg_values_')], member).toEqual(['RS256', 'PS256', 'ES256', 'EdDSA']);
       if (!grants.includes('authorization_code')) expect(methods, member).not.toContain('none');
     }
   });

@@ -1,4 +1,5 @@
 import type { ClientUpdate } from '../../server/admin/clients.js';
+import { readFileSync } from 'node:fs';
 import type { ClientAuthMethod, GrantType, SigningAlg } from '../../stores/contract.js';
 import { openAdmin, REMOTE_OPTIONS, REMOTE_USAGE } from '../admin-operations.js';
 import { parseCommand } from '../args.js';
@@ -10,10 +11,12 @@ const CLIENTS_USAGE = `Usage:
   gatehouse clients list [--json]
   gatehouse clients show CLIENT_ID [--json]
   gatehouse clients update CLIENT_ID [--redirect-uri URI]... [--post-logout-redirect-uri URI]...
-                           [--resource URI]... [--serves URI]... [--require-par] [--json]
+                           [--resource URI]... [--serves URI]... [--require-par]
+                           [--jwks-file FILE | --jwks-uri URL] [--json]
                            [--backchannel-logout-uri URI|"" [--backchannel-logout-session-required]]
                         replaces each list given (all of it); the lists not given stay as they are;
                         --require-par: from now on it must push its authorization requests;
+                        --jwks-file/--jwks-uri replace the client's keys;
                         --backchannel-logout-uri "" removes the back-channel logout URI
   gatehouse clients remove CLIENT_ID
   gatehouse clients rotate-secret CLIENT_ID [--json]
@@ -28,7 +31,9 @@ const CLIENTS_ADD_USAGE = `Usage:
                         [--serves URI]... [--logo-uri URL] [--client-uri URL] [--require-mfa]
                         [--allowed-ip CIDR]... [--exchange-impersonation]
                         [--allow-nonce-without-pkce] [--dpop-bound-access-tokens] [--require-par]
-                        [--backchannel-logout-uri URI [--backchannel-logout-session-required]] [--json]
+                        [--backchannel-logout-uri URI [--backchannel-logout-session-required]]
+                        [--jwks-file FILE | --jwks-uri URL] [--token-endpoint-auth-signing-alg ALG]
+                        [--request-object-signing-alg ALG] [--require-signed-request-object] [--json]
   --grant TYPE          authorization_code (users sign in; needs --redirect-uri), refresh_token,
                         client_credentials (a service acting for itself),
                         urn:ietf:params:oauth:grant-type:device_code (users sign in a device
@@ -40,7 +45,8 @@ const CLIENTS_ADD_USAGE = `Usage:
   --auth-method METHOD  how the client authenticates at the token endpoint:
                         client_secret_basic (default), client_secret_post, or none (a public
                         client: an app in a browser or on a device, no secret; not with
-                        client_credentials).
+                        client_credentials), or private_key_jwt (RFC 7523: it signs a short JWT
+                        with its own key; needs --jwks-file or --jwks-uri; no secret).
   --scope "a b c"       the scopes it may ask for. Default: with authorization_code or the device
                         grant, the OpenID
                         scopes (openid profile email address phone, and offline_access with
@@ -74,7 +80,18 @@ const CLIENTS_ADD_USAGE = `Usage:
                         loopback). Default: none.
   --backchannel-logout-session-required
                         the client needs sid in logout tokens (Gatehouse always sends it).
-The client secret (for every method but none) is printed once.`;
+  --jwks-file FILE      the client's public keys, a JWK Set in a JSON file (no private keys), for
+                        private_key_jwt and signed request objects.
+  --jwks-uri URL        or: the https URL where the client publishes them (fetched when needed,
+                        cached). Not with --jwks-file.
+  --token-endpoint-auth-signing-alg ALG
+                        the one algorithm of its client assertions: RS256, PS256, ES256 or EdDSA.
+                        Default: any of them.
+  --request-object-signing-alg ALG
+                        the one algorithm of its request objects (same values and default).
+  --require-signed-request-object
+                        its sign-in requests must come as a signed request object (RFC 9101).
+The client secret (client_secret_basic and client_secret_post) is printed once.`;
 
 const OPTIONS = {
   name: { type: 'string' },
@@ -97,6 +114,11 @@ const OPTIONS = {
   'require-par': { type: 'boolean', default: false },
   'backchannel-logout-uri': { type: 'string' },
   'backchannel-logout-session-required': { type: 'boolean', default: false },
+  'jwks-file': { type: 'string' },
+  'jwks-uri': { type: 'string' },
+  'token-endpoint-auth-signing-alg': { type: 'string' },
+  'request-object-signing-alg': { type: 'string' },
+  'require-signed-request-object': { type: 'boolean', default: false },
   ...REMOTE_OPTIONS,
 } as const;
 
@@ -142,6 +164,11 @@ export async function clientsCommand(args: string[], io: CliIo, warn: (message: 
           requirePushedAuthorizationRequests: values['require-par'],
           backchannelLogoutUri: values['backchannel-logout-uri'],
           ...(values['backchannel-logout-session-required'] ? { backchannelLogoutSessionRequired: true } : {}),
+          jwks: readJwksFile(values['jwks-file']),
+          jwksUri: values['jwks-uri'],
+          tokenEndpointAuthSigningAlg: values['token-endpoint-auth-signing-alg'],
+          requestObjectSigningAlg: values['request-object-signing-alg'],
+          requireSignedRequestObject: values['require-signed-request-object'],
         });
         printRecord(io, values.json, client);
         // Nothing said how it will be used: say what was assumed, and how to get the other kind.
@@ -169,6 +196,8 @@ export async function clientsCommand(args: string[], io: CliIo, warn: (message: 
           servedResources: values.serves,
           ...(values['require-par'] ? { requirePushedAuthorizationRequests: true } : {}),
           ...backchannelChange(values['backchannel-logout-uri'], values['backchannel-logout-session-required']),
+          jwks: readJwksFile(values['jwks-file']),
+          jwksUri: values['jwks-uri'],
         };
         printRecord(io, values.json, await admin.updateClient(requiredId(positionals), changes));
         return 0;
@@ -208,6 +237,22 @@ function backchannelChange(uri: string | undefined, sessionRequired: boolean): P
   return { backchannelLogoutUri: uri, backchannelLogoutSessionRequired: sessionRequired };
 }
 
+/** `--jwks-file`: the JWK Set in the file, parsed (its keys are checked by the operation). */
+function readJwksFile(path: string | undefined): unknown {
+  if (path === undefined) return undefined;
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch {
+    throw new UsageError(`--jwks-file: cannot read ${path}`);
+  }
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    throw new UsageError('--jwks-file: the file is not JSON (a JWK Set: {"keys": [...]})');
+  }
+}
+
 /** The flags of the lists `clients update` replaces, and of the settings it turns on or changes. */
 const UPDATABLE = [
   'redirect-uri',
@@ -217,6 +262,8 @@ const UPDATABLE = [
   'require-par',
   'backchannel-logout-uri',
   'backchannel-logout-session-required',
+  'jwks-file',
+  'jwks-uri',
 ] as const;
 
 type UpdateValues = Partial<Record<(typeof UPDATABLE)[number], string[] | string | boolean | undefined>> & Record<string, unknown>;

@@ -24,6 +24,9 @@ const WIRE_NAMES: Record<string, string> = {
   'client-uri': 'client_uri',
   'allowed-ip': 'allowed_ips',
   'allow-nonce-without-pkce': 'allow_nonce_without_pkce',
+  jwks: 'jwks',
+  'jwks-uri': 'jwks_uri',
+  'require-signed-request-object': 'require_signed_request_object',
 };
 
 /**

@@ -18,9 +18,20 @@ const grantType = z.enum([
   'urn:ietf:params:oauth:grant-type:device_code',
   'urn:ietf:params:oauth:grant-type:token-exchange',
 ]);
-const authMethod = z.enum(['client_secret_basic', 'client_secret_post', 'none']);
+const authMethod = z.enum(['client_secret_basic', 'client_secret_post', 'none', 'private_key_jwt']);
 const signingAlg = z.enum(['ES256', 'RS256']);
 const timestamp = z.iso.datetime().describe('RFC 3339 date-time, UTC');
+/** Client keys (RFC 7591 §2): checked by the admin operation (public keys only, https URL, not both). */
+const jwks = z
+  .looseObject({
+    keys: z
+      .array(z.looseObject({ kty: z.string() }))
+      .min(1)
+      .max(20),
+  })
+  .describe('the client public keys, a JWK Set (private_key_jwt, request objects)');
+const jwksUri = text(2000).describe('https URL of the client public keys (never with jwks)');
+const clientSigningAlg = z.enum(['RS256', 'PS256', 'ES256', 'EdDSA']);
 
 /** A client's token exchange policy (RFC 8693), beyond exchanging the tokens issued to itself. */
 const tokenExchangePolicy = z
@@ -60,6 +71,11 @@ export const clientCreateSchema = z
       .optional()
       .describe('where logout tokens are POSTed (OpenID Connect Back-Channel Logout 1.0): https, or http on loopback'),
     backchannel_logout_session_required: z.boolean().optional().describe('the client needs sid in logout tokens (always sent)'),
+    jwks: jwks.optional(),
+    jwks_uri: jwksUri.optional(),
+    token_endpoint_auth_signing_alg: clientSigningAlg.optional(),
+    request_object_signing_alg: clientSigningAlg.optional(),
+    require_signed_request_object: z.boolean().optional().describe('only signed request objects (RFC 9101 section 10.5)'),
   })
   .describe('A client to register');
 
@@ -73,6 +89,8 @@ export const clientUpdateSchema = z
     require_pushed_authorization_requests: z.boolean().optional().describe('require (true) or stop requiring (false) pushed authorization requests (RFC 9126)'),
     backchannel_logout_uri: text(2000).nullable().optional().describe('a new back-channel logout URI; null removes it'),
     backchannel_logout_session_required: z.boolean().optional().describe('with backchannel_logout_uri: the client needs sid in logout tokens'),
+    jwks: jwks.optional(),
+    jwks_uri: jwksUri.optional(),
   })
   .refine((body) => Object.keys(body).length > 0, { error: 'give at least one member to change' })
   .meta({ description: 'The lists to replace, each whole, and the settings to change', minProperties: 1 });
@@ -101,6 +119,11 @@ export const clientSchema = z
     require_pushed_authorization_requests: z.boolean().optional(),
     backchannel_logout_uri: z.string().optional(),
     backchannel_logout_session_required: z.boolean().optional(),
+    jwks: jwks.optional(),
+    jwks_uri: z.string().optional(),
+    token_endpoint_auth_signing_alg: clientSigningAlg.optional(),
+    request_object_signing_alg: clientSigningAlg.optional(),
+    require_signed_request_object: z.boolean().optional(),
     registration: z
       .object({ via: z.enum(['open', 'initial-access-token']), initial_access_token: z.string().nullable() })
       .optional()

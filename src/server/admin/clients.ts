@@ -10,7 +10,8 @@ import {
   type SigningAlg,
   type Store,
 } from '../../stores/contract.js';
-import { CLIENT_SECRET_PURPOSE } from '../client-auth.js';
+import { CLIENT_SECRET_PURPOSE, usesClientSecret } from '../client-auth.js';
+import { InvalidClientKeys, validateClientJwks, validateClientSigningAlg, validateJwksUri } from '../clients/client-keys.js';
 import { isValidScopeToken } from '../scope.js';
 import { AdminInputError, AdminNotFoundError } from './input-error.js';
 import { parseIpRanges } from '../protection/ip-ranges.js';
@@ -36,7 +37,7 @@ const GRANT_TYPES: readonly GrantType[] = [
   'urn:ietf:params:oauth:grant-type:device_code',
   TOKEN_EXCHANGE_GRANT,
 ];
-const AUTH_METHODS: readonly ClientAuthMethod[] = ['client_secret_basic', 'client_secret_post', 'none'];
+const AUTH_METHODS: readonly ClientAuthMethod[] = ['client_secret_basic', 'client_secret_post', 'none', 'private_key_jwt'];
 const SIGNING_ALGS: readonly SigningAlg[] = ['ES256', 'RS256'];
 
 /** What an operator supplies to register a client. */
@@ -78,6 +79,47 @@ export interface NewClientInput {
   backchannelLogoutUri?: string;
   /** The client needs `sid` in logout tokens (§2.2). */
   backchannelLogoutSessionRequired?: boolean;
+  /** The client's public keys, a JWK Set (RFC 7591 §2 `jwks`): for `private_key_jwt` and request objects. */
+  jwks?: unknown;
+  /** Where the client publishes its public keys (https, RFC 7591 §2 `jwks_uri`); never with `jwks`. */
+  jwksUri?: string;
+  /** The one algorithm of its client assertions (`token_endpoint_auth_signing_alg`). */
+  tokenEndpointAuthSigningAlg?: string;
+  /** The one algorithm of its request objects (`request_object_signing_alg`). */
+  requestObjectSigningAlg?: string;
+  /** Its authorization requests must be signed request objects (RFC 9101 §10.5). */
+  requireSignedRequestObject?: boolean;
+}
+
+type KeyFields = Pick<ClientRecord, 'jwks' | 'jwksUri' | 'tokenEndpointAuthSigningAlg' | 'requestObjectSigningAlg' | 'requireSignedRequestObject'>;
+
+/**
+ * The client key settings, checked as dynamic registration checks them (`jwks` public keys only,
+ * `jwks_uri` https, never both; asymmetric algorithms), for a client of `authMethod`.
+ */
+function clientKeyFields(
+  input: Pick<NewClientInput, 'jwks' | 'jwksUri' | 'tokenEndpointAuthSigningAlg' | 'requestObjectSigningAlg' | 'requireSignedRequestObject'>,
+  authMethod: ClientAuthMethod,
+): KeyFields {
+  const fields: KeyFields = {};
+  try {
+    if (input.jwks !== undefined && input.jwksUri !== undefined) throw new InvalidClientKeys('give jwks or jwks_uri, not both (RFC 7591 section 2)');
+    if (input.jwks !== undefined) fields.jwks = validateClientJwks(input.jwks);
+    if (input.jwksUri !== undefined) fields.jwksUri = validateJwksUri(input.jwksUri);
+    if (input.tokenEndpointAuthSigningAlg !== undefined)
+      fields.tokenEndpointAuthSigningAlg = validateClientSigningAlg(input.tokenEndpointAuthSigningAlg, 'token_endpoint_auth_signing_alg');
+    if (input.requestObjectSigningAlg !== undefined)
+      fields.requestObjectSigningAlg = validateClientSigningAlg(input.requestObjectSigningAlg, 'request_object_signing_alg');
+  } catch (error) {
+    if (error instanceof InvalidClientKeys)
+      throw new AdminInputError(input.jwksUri !== undefined && input.jwks === undefined ? 'jwks-uri' : 'jwks', error.message);
+    throw error;
+  }
+  if (input.requireSignedRequestObject) fields.requireSignedRequestObject = true;
+  const hasKeys = fields.jwks !== undefined || fields.jwksUri !== undefined;
+  if (authMethod === 'private_key_jwt' && !hasKeys) throw new AdminInputError('auth-method', 'private_key_jwt needs the client keys (jwks or jwks_uri)');
+  if (fields.requireSignedRequestObject && !hasKeys) throw new AdminInputError('require-signed-request-object', 'needs the client keys (jwks or jwks_uri)');
+  return fields;
 }
 
 /** Default scopes of a client that signs users in (in a browser, or on a device): the OpenID scopes (offline_access with refresh tokens). */
@@ -166,8 +208,8 @@ export async function registerClient(store: Store, secretKeys: SecretKeys, input
   }
 
   const backchannel = backchannelFields(input.backchannelLogoutUri, input.backchannelLogoutSessionRequired);
-
-  const clientSecret = isPublic ? null : newClientSecret();
+  const keyFields = clientKeyFields(input, authMethod);
+  const clientSecret = usesClientSecret(authMethod) ? newClientSecret() : null;
   const client: ClientRecord = {
     clientId: newClientId(),
     clientSecretHash: clientSecret === null ? null : secretKeys.hash(clientSecret, CLIENT_SECRET_PURPOSE),
@@ -186,6 +228,7 @@ export async function registerClient(store: Store, secretKeys: SecretKeys, input
     ...(input.dpopBoundAccessTokens ? { dpopBoundAccessTokens: true } : {}),
     ...(input.requirePushedAuthorizationRequests ? { requirePushedAuthorizationRequests: true } : {}),
     ...backchannel,
+    ...keyFields,
     createdAt: now,
     updatedAt: now,
   };
@@ -197,6 +240,7 @@ export async function registerClient(store: Store, secretKeys: SecretKeys, input
 export async function rotateClientSecret(store: Store, secretKeys: SecretKeys, clientId: string, now: number): Promise<RegisteredClient> {
   const client = await getClient(store, clientId);
   if (client.tokenEndpointAuthMethod === 'none') throw new AdminInputError('client', 'a public client has no secret');
+  if (!usesClientSecret(client.tokenEndpointAuthMethod)) throw new AdminInputError('client', 'a private_key_jwt client has no secret (it signs with its keys)');
   const clientSecret = newClientSecret();
   const updated = { ...client, clientSecretHash: secretKeys.hash(clientSecret, CLIENT_SECRET_PURPOSE), updatedAt: now };
   if (!(await store.clients.update(updated))) throw notFound(clientId);
@@ -230,6 +274,9 @@ export interface ClientUpdate {
   /** A new back-channel logout URI; `null` removes it (and the session requirement with it). */
   backchannelLogoutUri?: string | null | undefined;
   backchannelLogoutSessionRequired?: boolean | undefined;
+  /** Replaces the client's keys: a JWK Set inline, or (clearing the other) a `jwks_uri`. */
+  jwks?: unknown;
+  jwksUri?: string | undefined;
 }
 
 /**
@@ -250,14 +297,20 @@ export async function updateClient(store: Store, clientId: string, changes: Clie
   if (client.grantTypes.includes('authorization_code') && redirectUris.length === 0) {
     throw new AdminInputError('redirect-uri', 'the authorization_code grant needs at least one redirect URI');
   }
-  const { backchannelLogoutUri: currentUri, backchannelLogoutSessionRequired: currentRequired, ...rest } = client;
+  const { backchannelLogoutUri: currentUri, backchannelLogoutSessionRequired: currentRequired, jwks: _jwks, jwksUri: _jwksUri, ...rest } = client;
   const backchannel =
     changes.backchannelLogoutUri === null
       ? {}
       : backchannelFields(changes.backchannelLogoutUri ?? currentUri, changes.backchannelLogoutSessionRequired ?? currentRequired);
+  const newKeys = changes.jwks !== undefined || changes.jwksUri !== undefined;
+  const keys = newKeys
+    ? clientKeyFields({ ...client, jwks: changes.jwks, jwksUri: changes.jwksUri }, client.tokenEndpointAuthMethod)
+    : { jwks: client.jwks, jwksUri: client.jwksUri };
   const updated: ClientRecord = {
     ...rest,
     ...backchannel,
+    ...(keys.jwks !== undefined ? { jwks: keys.jwks } : {}),
+    ...(keys.jwksUri !== undefined ? { jwksUri: keys.jwksUri } : {}),
     redirectUris: [...new Set(redirectUris)],
     postLogoutRedirectUris: [...new Set(postLogoutRedirectUris)],
     resources: [...new Set(resources)],
@@ -336,6 +389,11 @@ export function describeClient(client: ClientRecord): Record<string, unknown> {
     ...(client.requirePushedAuthorizationRequests ? { require_pushed_authorization_requests: true } : {}),
     ...(client.backchannelLogoutUri !== undefined ? { backchannel_logout_uri: client.backchannelLogoutUri } : {}),
     ...(client.backchannelLogoutSessionRequired !== undefined ? { backchannel_logout_session_required: client.backchannelLogoutSessionRequired } : {}),
+    ...(client.jwks !== undefined ? { jwks: client.jwks } : {}),
+    ...(client.jwksUri !== undefined ? { jwks_uri: client.jwksUri } : {}),
+    ...(client.tokenEndpointAuthSigningAlg !== undefined ? { token_endpoint_auth_signing_alg: client.tokenEndpointAuthSigningAlg } : {}),
+    ...(client.requestObjectSigningAlg !== undefined ? { request_object_signing_alg: client.requestObjectSigningAlg } : {}),
+    ...(client.requireSignedRequestObject === true ? { require_signed_request_object: true } : {}),
     ...client.extra,
     ...(client.allowNonceWithoutPkce ? { allow_nonce_without_pkce: true } : {}),
     // A client that registered itself (RFC 7591): how; never the hash of its registration access token.

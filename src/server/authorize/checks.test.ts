@@ -25,7 +25,6 @@ import {
   checkResponseMode,
   checkResponseType,
   checkScope,
-  refuseRequestObjects,
 } from './checks.js';
 import type { ClientLookupContext } from '../clients/find-client.js';
 import { AuthorizationError, type AuthorizationTarget } from './request.js';
@@ -220,26 +219,6 @@ describe('checkResponseMode (query or form_post)', () => {
       description: 'response_mode is not supported (use query or form_post)',
       target: TARGET,
     });
-  });
-});
-
-describe('refuseRequestObjects (OIDC Core §6)', () => {
-  it.each([{}, { request: '' }, { request_uri: '' }, { claims: '{}' }])('lets %j through', (fields) => {
-    expect(() => {
-      refuseRequestObjects({ params: form(fields), target: TARGET });
-    }).not.toThrow();
-  });
-
-  it.each([
-    { fields: { request: 'eyJhbGciOiJub25lIn0.e30.' }, error: 'request_not_supported', description: 'request objects are not supported' },
-    { fields: { request_uri: 'urn:ietf:params:oauth:request_uri:abc' }, error: 'request_uri_not_supported', description: 'request_uri is not supported' },
-    { fields: { request: 'x', request_uri: 'y' }, error: 'request_not_supported', description: 'request objects are not supported' },
-  ] as const)('refuses $fields with $error', async ({ fields, error, description }) => {
-    expect(
-      await refusalOf(() => {
-        refuseRequestObjects({ params: form(fields), target: TARGET });
-      }),
-    ).toEqual({ error, description, target: TARGET });
   });
 });
 

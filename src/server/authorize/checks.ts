@@ -90,12 +90,6 @@ export function checkResponseMode({ params, target }: Targeted): { responseMode:
   return { responseMode: target.responseMode };
 }
 
-/** Request objects are not supported yet (OIDC Core §6: `request_not_supported`, `request_uri_not_supported`). */
-export function refuseRequestObjects({ params, target }: Targeted): undefined {
-  if (params.get('request') !== undefined) refuse(target, 'request_not_supported', 'request objects are not supported');
-  if (params.get('request_uri') !== undefined) refuse(target, 'request_uri_not_supported', 'request_uri is not supported');
-}
-
 /** Free-text parameters are bounded, so a request cannot grow the stored interaction without end. */
 export function checkParameterLengths({ params, target }: Targeted): undefined {
   for (const name of ['state', 'nonce', 'login_hint', 'acr_values', 'ui_locales']) {

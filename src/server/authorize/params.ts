@@ -6,19 +6,23 @@ import { errorPage } from '../http/pages.js';
 import type { AuthorizationRequest, Prompt, RequestedClaims, ResponseMode } from './request.js';
 
 /**
+ * The one parameter an authorization request may repeat (RFC 8707 §2's `resource`), wherever one
+ * is read: the query or form, a pushed request (RFC 9126), a request object (RFC 9101).
+ */
+export const AUTHORIZATION_REPEATABLE: readonly string[] = ['resource'];
+
+/**
  * The request's parameters: the query of a GET, the form of a POST (OIDC Core §3.1.2.1). A body that
  * cannot be read (wrong type, repeated parameter, too large) gets an error page: nothing is trusted
  * yet to redirect to.
  */
-/** The one parameter an authorization request may repeat: RFC 8707 §2's `resource`. */
-const REPEATABLE = ['resource'];
 
 export async function readAuthorizationParams({ ctx, request }: Pick<EndpointInput, 'ctx' | 'request'>): Promise<{ params: FormParams } | Response> {
   try {
     const params =
       request.method === 'POST'
-        ? await readForm(request, { maxBodyBytes: ctx.config.limits.maxBodyBytes, repeatable: REPEATABLE })
-        : parseForm(new URL(request.url).search.slice(1), REPEATABLE);
+        ? await readForm(request, { maxBodyBytes: ctx.config.limits.maxBodyBytes, repeatable: AUTHORIZATION_REPEATABLE })
+        : parseForm(new URL(request.url).search.slice(1), AUTHORIZATION_REPEATABLE);
     return { params };
   } catch (error) {
     if (error instanceof OAuthError) return errorPage(ctx, 400, 'Invalid sign-in request', error.message);

@@ -10,7 +10,10 @@
 import { randomToken } from '../../core/encoding.js';
 import type { ClientRecord, Json } from '../../stores/contract.js';
 import type { ServerContext } from '../context.js';
+import { OAuthError } from '../../core/errors.js';
 import { parseForm, type FormParams } from '../http/form.js';
+import { AUTHORIZATION_REPEATABLE } from './params.js';
+import { verifyRequestObject, type RequestObjectContext } from './request-object.js';
 import { refuse, AuthorizationError, type AuthorizationTarget } from './request.js';
 
 /** RFC 9126 §2.2: the URN prefix of the `request_uri` values this server issues. */
@@ -21,9 +24,6 @@ const PURPOSE = 'par-request-uri';
 const REFERENCE_BYTES = 32;
 /** The longest `request_uri` that can be one of ours: the prefix and a base64url reference. */
 const MAX_REQUEST_URI_LENGTH = PAR_REQUEST_URI_PREFIX.length + 64;
-
-/** The parameters an authorization request may repeat (RFC 8707 §2's `resource`), as the authorization endpoint reads them. */
-export const AUTHORIZATION_REPEATABLE: readonly string[] = ['resource'];
 
 /**
  * What the pushed request's body holds that is no part of the authorization request: the client's
@@ -39,6 +39,8 @@ interface PushedRequest {
   params: string;
   /** Milliseconds: when the `request_uri` stops working (judged by the server's clock as well as the store's). */
   expiresAt: number;
+  /** The parameters are a signed request object's, verified at push (RFC 9126 §3). */
+  requestObject?: true;
 }
 
 const artifactId = (ctx: Pick<ServerContext, 'secrets'>, reference: string) => ctx.secrets.hash(reference, PURPOSE);
@@ -49,23 +51,42 @@ const artifactId = (ctx: Pick<ServerContext, 'secrets'>, reference: string) => c
  * `request` or `request_uri` is decided:
  * - `request_uri` is refused (§2.1: "The request_uri authorization request parameter is one
  *   exception, and it MUST NOT be provided");
- * - `request` (a request object, RFC 9101) is refused with `request_not_supported` until signed
- *   request objects are verified here (issue 20 item 3: replace the refusal by the verified object's
- *   claims, §3 of RFC 9126);
+ * - `request`, a signed request object (RFC 9126 §3, RFC 9101), is verified with the client's
+ *   keys, and then only its parameters are used (RFC 9101 §5: the others of the body are ignored);
+ *   a client registered with `require_signed_request_object` must push one (`invalid_request`);
  * - `client_id`, when present, names the authenticated client (§2.1), and is filled in when the
  *   client authenticated without it (HTTP Basic);
  * - the client's credentials are left out.
  */
-export function pushedParameters({ form, client }: { form: FormParams; client: ClientRecord }): { params: FormParams } {
+export async function pushedParameters({
+  ctx,
+  form,
+  client,
+}: {
+  ctx: RequestObjectContext;
+  form: FormParams;
+  client: ClientRecord;
+}): Promise<{ params: FormParams; requestObject: boolean }> {
   const clientId = form.get('client_id');
   if (clientId !== undefined && clientId !== client.clientId)
     throw new AuthorizationError('invalid_request', 'client_id does not match the authenticated client');
   if (form.get('request_uri') !== undefined) throw new AuthorizationError('invalid_request', 'request_uri must not be pushed (RFC 9126 section 2.1)');
-  if (form.get('request') !== undefined) throw new AuthorizationError('request_not_supported', 'request objects are not supported');
+  const request = form.get('request');
+  let source = form;
+  if (request !== undefined) {
+    try {
+      source = await verifyRequestObject(ctx, client, request);
+    } catch (error) {
+      if (error instanceof OAuthError) throw new AuthorizationError(error.error, error.message);
+      throw error;
+    }
+  } else if (client.requireSignedRequestObject === true) {
+    throw new AuthorizationError('invalid_request', 'this client must send its request as a signed request object');
+  }
   const search = new URLSearchParams();
-  for (const [name, value] of form.entries()) if (!CLIENT_AUTH_PARAMETERS.has(name) && name !== 'client_id') search.append(name, value);
+  for (const [name, value] of source.entries()) if (!CLIENT_AUTH_PARAMETERS.has(name) && name !== 'client_id') search.append(name, value);
   search.set('client_id', client.clientId);
-  return { params: parseForm(search.toString(), AUTHORIZATION_REPEATABLE) };
+  return { params: parseForm(search.toString(), AUTHORIZATION_REPEATABLE), requestObject: request !== undefined };
 }
 
 /**
@@ -76,12 +97,13 @@ export async function storePushedRequest(
   ctx: Pick<ServerContext, 'clock' | 'config' | 'secrets' | 'store'>,
   client: ClientRecord,
   params: FormParams,
+  requestObject: boolean,
 ): Promise<{ requestUri: string; expiresIn: number }> {
   const expiresIn = ctx.config.par.requestUriTtl;
   const expiresAt = ctx.clock.now() + expiresIn * 1000;
   const reference = randomToken(REFERENCE_BYTES);
   const search = new URLSearchParams(params.entries());
-  const value: PushedRequest = { clientId: client.clientId, params: search.toString(), expiresAt };
+  const value: PushedRequest = { clientId: client.clientId, params: search.toString(), expiresAt, ...(requestObject ? { requestObject: true as const } : {}) };
   await ctx.store.artifacts.put({ kind: PUSHED_REQUEST, id: artifactId(ctx, reference), value, ownerId: null, expiresAt });
   return { requestUri: `${PAR_REQUEST_URI_PREFIX}${reference}`, expiresIn };
 }
@@ -97,7 +119,8 @@ export async function storePushedRequest(
  * not done, so a leaked `request_uri` is worth nothing once used).
  *
  * Any other `request_uri` (a request object by reference, RFC 9101) is left to
- * `refuseRequestObjects`. `pushed` says whether the request came through `/par`.
+ * `checkRequestObject`. `pushed` says whether the request came through `/par`, `requestObject`
+ * whether its parameters are a signed request object's, verified at push.
  */
 export async function resolvePushedRequest({
   ctx,
@@ -105,9 +128,9 @@ export async function resolvePushedRequest({
 }: {
   ctx: Pick<ServerContext, 'clock' | 'secrets' | 'store'>;
   params: FormParams;
-}): Promise<{ params: FormParams; pushed: boolean }> {
+}): Promise<{ params: FormParams; pushed: boolean; requestObject: boolean }> {
   const requestUri = params.get('request_uri');
-  if (!requestUri?.startsWith(PAR_REQUEST_URI_PREFIX)) return { params, pushed: false };
+  if (!requestUri?.startsWith(PAR_REQUEST_URI_PREFIX)) return { params, pushed: false, requestObject: false };
   const clientId = params.get('client_id');
   if (clientId === undefined) throw new AuthorizationError('invalid_request', 'client_id is required');
   const invalid = () => new AuthorizationError('invalid_request_uri', 'the request_uri is unknown, expired or already used, or was pushed by another client');
@@ -118,7 +141,7 @@ export async function resolvePushedRequest({
   const found = await ctx.store.artifacts.get<PushedRequest>(PUSHED_REQUEST, id);
   if (found?.consumedAt !== null || found.value.clientId !== clientId || found.value.expiresAt <= now) throw invalid();
   if (!(await ctx.store.artifacts.consume(PUSHED_REQUEST, id, now))) throw invalid();
-  return { params: parseForm(found.value.params, AUTHORIZATION_REPEATABLE), pushed: true };
+  return { params: parseForm(found.value.params, AUTHORIZATION_REPEATABLE), pushed: true, requestObject: found.value.requestObject === true };
 }
 
 /**

@@ -54,6 +54,9 @@ export function clientFromDocument(url: string, document: unknown, now: number, 
   if (typeof method === 'string' && SHARED_SECRET_METHODS.has(method))
     throw new InvalidMetadataDocument('a document cannot use a method based on a shared secret');
   if (method === 'private_key_jwt') throw new InvalidMetadataDocument('private_key_jwt is not supported yet: only public clients (none)');
+  // Keys would only serve private_key_jwt or request objects, neither offered to document clients
+  // yet: refused, so that no document believes its keys were taken.
+  if (doc.jwks !== undefined || doc.jwks_uri !== undefined) throw new InvalidMetadataDocument('jwks and jwks_uri are not supported in a document yet');
   let fields: ReturnType<typeof clientRecordFields>;
   try {
     const metadata = validateClientMetadata(

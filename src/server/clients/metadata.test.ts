@@ -10,6 +10,15 @@ const ANY: ClientMetadataOptions = {
   defaultScope: (grants) => (grants.includes('authorization_code') ? 'openid profile' : ''),
 };
 const NATIVE: ClientMetadataOptions = { ...ANY, authMethods: ['none'], redirectUris: 'native' };
+const KEYED: ClientMetadataOptions = { ...ANY, authMethods: ['client_secret_basic', 'private_key_jwt'] };
+/** A P-256 public key (RFC 7517 Appendix A.1). */
+const EC_KEY = {
+  kty: 'EC',
+  crv: 'P-256',
+  x: 'MKBCTNIcKUSDii11ySs3526iDZ8AiTo7Tu6KPAqv7D4',
+  y: '4Etl6SRW2YiLUrN5vfvVHuhp7x8PxltmWWlbbM4IFyM',
+  kid: '1',
+};
 
 function refusal(input: unknown, options = ANY): { error: string; description: string } | undefined {
   try {
@@ -73,7 +82,28 @@ describe('validateClientMetadata (RFC 7591 §2)', () => {
     ['not an object', [], 'invalid_client_metadata'],
     ['a string', 'x', 'invalid_client_metadata'],
     ['a software statement', { software_statement: 'eyJ.x.y' }, 'unapproved_software_statement'],
-    ['jwks_uri (no private_key_jwt)', { jwks_uri: 'https://app.example/jwks', redirect_uris: ['https://a.example/cb'] }, 'invalid_client_metadata'],
+    [
+      'jwks with jwks_uri (RFC 7591 §2)',
+      { jwks: { keys: [EC_KEY] }, jwks_uri: 'https://app.example/jwks', redirect_uris: ['https://a.example/cb'] },
+      'invalid_client_metadata',
+    ],
+    ['a private key in jwks', { jwks: { keys: [{ ...EC_KEY, d: 'x' }] }, redirect_uris: ['https://a.example/cb'] }, 'invalid_client_metadata'],
+    ['a symmetric key in jwks', { jwks: { keys: [{ kty: 'oct', k: 'c2VjcmV0' }] }, redirect_uris: ['https://a.example/cb'] }, 'invalid_client_metadata'],
+    ['an empty jwks', { jwks: { keys: [] }, redirect_uris: ['https://a.example/cb'] }, 'invalid_client_metadata'],
+    ['an http jwks_uri', { jwks_uri: 'http://app.example/jwks', redirect_uris: ['https://a.example/cb'] }, 'invalid_client_metadata'],
+    [
+      'an HMAC token_endpoint_auth_signing_alg',
+      { token_endpoint_auth_signing_alg: 'HS256', redirect_uris: ['https://a.example/cb'] },
+      'invalid_client_metadata',
+    ],
+    ['request_object_signing_alg none', { request_object_signing_alg: 'none', redirect_uris: ['https://a.example/cb'] }, 'invalid_client_metadata'],
+    ['require_signed_request_object without keys', { require_signed_request_object: true, redirect_uris: ['https://a.example/cb'] }, 'invalid_client_metadata'],
+    [
+      'private_key_jwt without keys',
+      { token_endpoint_auth_method: 'private_key_jwt', redirect_uris: ['https://a.example/cb'] },
+      'invalid_client_metadata',
+      KEYED,
+    ],
     ['an unsupported auth method', { token_endpoint_auth_method: 'private_key_jwt', redirect_uris: ['https://a.example/cb'] }, 'invalid_client_metadata'],
     ['an unknown grant type', { grant_types: ['password'], redirect_uris: ['https://a.example/cb'] }, 'invalid_client_metadata'],
     ['the implicit response type', { response_types: ['token'], redirect_uris: ['https://a.example/cb'] }, 'invalid_client_metadata'],
@@ -102,8 +132,35 @@ describe('validateClientMetadata (RFC 7591 §2)', () => {
     ['a client_name that is not a string', { redirect_uris: ['https://a.example/cb'], client_name: { en: 'x' } }, 'invalid_client_metadata'],
     ['an unknown application_type', { redirect_uris: ['https://a.example/cb'], application_type: 'desktop' }, 'invalid_client_metadata'],
     ['an unknown id token alg', { redirect_uris: ['https://a.example/cb'], id_token_signed_response_alg: 'none' }, 'invalid_client_metadata'],
-  ])('refuses %s', (_, input, error) => {
-    expect(refusal(input)?.error).toBe(error);
+  ] as [string, unknown, string, ClientMetadataOptions?][])('refuses %s', (_, input, error, options = ANY) => {
+    expect(refusal(input, options)?.error).toBe(error);
+  });
+
+  it('registers client keys (jwks or jwks_uri) and their algorithms, stored and answered back', () => {
+    const metadata = validateClientMetadata(
+      {
+        redirect_uris: ['https://a.example/cb'],
+        token_endpoint_auth_method: 'private_key_jwt',
+        jwks: { keys: [EC_KEY] },
+        token_endpoint_auth_signing_alg: 'ES256',
+        request_object_signing_alg: 'PS256',
+        require_signed_request_object: true,
+      },
+      KEYED,
+    );
+    const record = { clientId: 'c', clientSecretHash: null, createdAt: 0, updatedAt: 0, ...clientRecordFields(metadata) };
+    expect(record).toMatchObject({
+      jwks: { keys: [EC_KEY] },
+      tokenEndpointAuthSigningAlg: 'ES256',
+      requestObjectSigningAlg: 'PS256',
+      requireSignedRequestObject: true,
+    });
+    expect(clientMetadataOf(record)).toEqual(metadata);
+    const byUri = validateClientMetadata(
+      { redirect_uris: ['https://a.example/cb'], token_endpoint_auth_method: 'private_key_jwt', jwks_uri: 'https://a.example/jwks' },
+      KEYED,
+    );
+    expect(clientRecordFields(byUri).jwksUri).toBe('https://a.example/jwks');
   });
 
   it('never echoes the input in the description', () => {

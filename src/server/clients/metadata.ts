@@ -6,6 +6,7 @@ import type { ServerConfig } from '../context.js';
 import { isValidScopeToken } from '../scope.js';
 import { isLoopbackHost } from '../../core/urls.js';
 import { redirectUriKind, type RedirectUriKind } from './redirect-uris.js';
+import { InvalidClientKeys, validateClientJwks, validateClientSigningAlg, validateJwksUri } from './client-keys.js';
 
 /**
  * Client metadata (RFC 7591 §2, with OpenID Connect Dynamic Client Registration §2's
@@ -40,6 +41,13 @@ export interface ClientMetadata {
   backchannel_logout_uri?: string;
   /** Whether the logout token must carry `sid` (§2.2; Gatehouse always sends it). */
   backchannel_logout_session_required?: boolean;
+  /** The client's public keys (RFC 7591 §2), inline or by URL, never both: for `private_key_jwt` and request objects. */
+  jwks?: Json;
+  jwks_uri?: string;
+  token_endpoint_auth_signing_alg?: string;
+  request_object_signing_alg?: string;
+  /** RFC 9101 §10.5: only signed request objects are accepted from this client. */
+  require_signed_request_object?: boolean;
 }
 
 /** What the server, or the policy a registration falls under, accepts. */
@@ -188,8 +196,9 @@ function checkRedirectUris(uris: readonly string[], field: string, publicClient:
  *   bidirectional formatting characters ({@link UNSAFE_CHARACTERS}).
  * - `require_pushed_authorization_requests` (RFC 9126 §6): a boolean; `true` makes the client
  *   push its authorization requests, and an update (RFC 7592) keeps it so.
- * - `jwks`, `jwks_uri`: refused, since no method that uses client keys is supported
- *   (`private_key_jwt`); taking them silently would let a client believe its keys were registered.
+ * - `jwks` (public keys only: no private or symmetric key) or `jwks_uri` (https), never both
+ *   (RFC 7591 §2); one of them is required by `private_key_jwt` and `require_signed_request_object`.
+ *   `token_endpoint_auth_signing_alg`, `request_object_signing_alg`: asymmetric algorithms only.
  * - `software_statement`: refused with `unapproved_software_statement` (RFC 7591 §3.2.2): no
  *   statement issuer is trusted.
  * - Unknown fields, including language-tagged variants (`client_name#fr`, RFC 7591 §2.2), are
@@ -214,10 +223,6 @@ export function validateClientMetadata(input: unknown, options: ClientMetadataOp
   if (raw.software_statement !== undefined) {
     throw new OAuthError('unapproved_software_statement', 'software statements are not accepted by this server');
   }
-  if (raw.jwks !== undefined || raw.jwks_uri !== undefined) {
-    throw invalidMetadata('jwks and jwks_uri are not supported: no client authentication method here uses client keys');
-  }
-
   const authMethod = optionalString(raw, 'token_endpoint_auth_method', 100) ?? 'client_secret_basic';
   if (!(options.authMethods as readonly string[]).includes(authMethod)) {
     throw invalidMetadata(`token_endpoint_auth_method must be one of ${options.authMethods.join(', ')}`);
@@ -267,7 +272,7 @@ export function validateClientMetadata(input: unknown, options: ClientMetadataOp
     throw invalidMetadata(`id_token_signed_response_alg must be one of ${SIGNING_ALGS.join(', ')}`);
 
   const contacts = optionalStringArray(raw, 'contacts', MAX_CONTACTS, MAX_CONTACT_LENGTH);
-  const optional: Partial<ClientMetadata> = {};
+  const optional: Partial<ClientMetadata> = clientKeyMetadata(raw, tokenEndpointAuthMethod);
   if (contacts !== undefined) optional.contacts = contacts;
   for (const field of ['client_uri', 'logo_uri', 'policy_uri', 'tos_uri'] as const) {
     const value = httpsUrl(raw, field);
@@ -310,6 +315,31 @@ export function validateClientMetadata(input: unknown, options: ClientMetadataOp
     post_logout_redirect_uris: postLogoutRedirectUris,
     ...optional,
   };
+}
+
+/** The client key members of RFC 7591 §2 and OIDC Registration §2 (`jwks`, `jwks_uri`, their algorithms), checked. */
+function clientKeyMetadata(raw: Input, authMethod: ClientAuthMethod): Partial<ClientMetadata> {
+  const keys: Partial<ClientMetadata> = {};
+  try {
+    if (raw.jwks !== undefined && raw.jwks !== null && raw.jwks_uri !== undefined && raw.jwks_uri !== null) {
+      throw new InvalidClientKeys('jwks and jwks_uri must not both be given (RFC 7591 section 2)');
+    }
+    if (raw.jwks !== undefined && raw.jwks !== null) keys.jwks = validateClientJwks(raw.jwks);
+    if (raw.jwks_uri !== undefined && raw.jwks_uri !== null) keys.jwks_uri = validateJwksUri(raw.jwks_uri);
+    for (const field of ['token_endpoint_auth_signing_alg', 'request_object_signing_alg'] as const) {
+      if (raw[field] !== undefined && raw[field] !== null) keys[field] = validateClientSigningAlg(raw[field], field);
+    }
+  } catch (error) {
+    if (error instanceof InvalidClientKeys) throw invalidMetadata(error.message);
+    throw error;
+  }
+  const required = raw.require_signed_request_object;
+  if (required !== undefined && required !== null && typeof required !== 'boolean') throw invalidMetadata('require_signed_request_object must be a boolean');
+  if (required === true) keys.require_signed_request_object = true;
+  const hasKeys = keys.jwks !== undefined || keys.jwks_uri !== undefined;
+  if (authMethod === 'private_key_jwt' && !hasKeys) throw invalidMetadata('private_key_jwt needs the client keys: jwks or jwks_uri');
+  if (keys.require_signed_request_object && !hasKeys) throw invalidMetadata('require_signed_request_object needs the client keys: jwks or jwks_uri');
+  return keys;
 }
 
 function unnamedClientName(redirectUris: readonly string[]): string {
@@ -355,6 +385,11 @@ export function clientRecordFields(
   | 'requirePushedAuthorizationRequests'
   | 'backchannelLogoutUri'
   | 'backchannelLogoutSessionRequired'
+  | 'jwks'
+  | 'jwksUri'
+  | 'tokenEndpointAuthSigningAlg'
+  | 'requestObjectSigningAlg'
+  | 'requireSignedRequestObject'
 > {
   const extra: Record<string, Json> = {};
   for (const field of EXTRA_FIELDS) {
@@ -378,6 +413,11 @@ export function clientRecordFields(
     ...(metadata.require_pushed_authorization_requests ? { requirePushedAuthorizationRequests: true } : {}),
     ...(metadata.backchannel_logout_uri !== undefined ? { backchannelLogoutUri: metadata.backchannel_logout_uri } : {}),
     ...(metadata.backchannel_logout_session_required !== undefined ? { backchannelLogoutSessionRequired: metadata.backchannel_logout_session_required } : {}),
+    ...(metadata.jwks !== undefined ? { jwks: metadata.jwks } : {}),
+    ...(metadata.jwks_uri !== undefined ? { jwksUri: metadata.jwks_uri } : {}),
+    ...(metadata.token_endpoint_auth_signing_alg !== undefined ? { tokenEndpointAuthSigningAlg: metadata.token_endpoint_auth_signing_alg } : {}),
+    ...(metadata.request_object_signing_alg !== undefined ? { requestObjectSigningAlg: metadata.request_object_signing_alg } : {}),
+    ...(metadata.require_signed_request_object === true ? { requireSignedRequestObject: true } : {}),
   };
 }
 
@@ -390,8 +430,18 @@ export function clientRecordFields(
 export function withClientMetadata(client: ClientRecord, metadata: ClientMetadata): ClientRecord {
   const fields = clientRecordFields(metadata);
   const operatorExtra = Object.fromEntries(Object.entries(client.extra).filter(([key]) => !(EXTRA_FIELDS as readonly string[]).includes(key)));
-  // A client that leaves them out of its new metadata no longer has them (RFC 7592 §2.2 replaces the whole registration).
-  const { backchannelLogoutUri: _uri, backchannelLogoutSessionRequired: _required, ...kept } = client;
+  // A client that leaves them out of its new metadata no longer has them (RFC 7592 §2.2 replaces
+  // the whole registration): its back-channel logout URI and its keys are the client's to replace.
+  const {
+    backchannelLogoutUri: _uri,
+    backchannelLogoutSessionRequired: _sessionRequired,
+    jwks: _jwks,
+    jwksUri: _jwksUri,
+    tokenEndpointAuthSigningAlg: _tokenAlg,
+    requestObjectSigningAlg: _requestAlg,
+    requireSignedRequestObject: _required,
+    ...kept
+  } = client;
   return {
     ...kept,
     ...fields,
@@ -428,6 +478,11 @@ export function clientMetadataOf(client: ClientRecord): ClientMetadata {
   if (client.requirePushedAuthorizationRequests) metadata.require_pushed_authorization_requests = true;
   if (client.backchannelLogoutUri !== undefined) metadata.backchannel_logout_uri = client.backchannelLogoutUri;
   if (client.backchannelLogoutSessionRequired !== undefined) metadata.backchannel_logout_session_required = client.backchannelLogoutSessionRequired;
+  if (client.jwks !== undefined) metadata.jwks = client.jwks;
+  if (client.jwksUri !== undefined) metadata.jwks_uri = client.jwksUri;
+  if (client.tokenEndpointAuthSigningAlg !== undefined) metadata.token_endpoint_auth_signing_alg = client.tokenEndpointAuthSigningAlg;
+  if (client.requestObjectSigningAlg !== undefined) metadata.request_object_signing_alg = client.requestObjectSigningAlg;
+  if (client.requireSignedRequestObject === true) metadata.require_signed_request_object = true;
   if (Array.isArray(extra.contacts)) metadata.contacts = extra.contacts.filter((contact): contact is string => typeof contact === 'string');
   return metadata;
 }

@@ -3,7 +3,7 @@ import { OAuthError } from '../../core/errors.js';
 import type { ClientRecord, ClientRegistration } from '../../stores/contract.js';
 import { defaultScope, newClientId, newClientSecret } from '../admin/clients.js';
 import { auditEvent } from '../audit/events.js';
-import { CLIENT_AUTH_METHODS, CLIENT_SECRET_PURPOSE } from '../client-auth.js';
+import { CLIENT_AUTH_METHODS, CLIENT_SECRET_PURPOSE, usesClientSecret } from '../client-auth.js';
 import type { ServerContext } from '../context.js';
 import { urlTo } from '../routes.js';
 import type { InitialAccessTokenScope } from './initial-access-tokens.js';
@@ -81,7 +81,7 @@ export function clientInformation(
   client: ClientRecord,
   credentials: { clientSecret?: string | null; registrationAccessToken: string },
 ): ClientInformation {
-  const confidential = client.tokenEndpointAuthMethod !== 'none';
+  const confidential = usesClientSecret(client.tokenEndpointAuthMethod);
   return {
     client_id: client.clientId,
     ...(credentials.clientSecret ? { client_secret: credentials.clientSecret } : {}),
@@ -122,7 +122,7 @@ export async function registerDynamicClient(
     });
   }
   const registrationAccessToken = randomToken(32);
-  const clientSecret = metadata.token_endpoint_auth_method === 'none' ? null : newClientSecret();
+  const clientSecret = usesClientSecret(metadata.token_endpoint_auth_method) ? newClientSecret() : null;
   const now = ctx.clock.now();
   const client: ClientRecord = {
     clientId: newClientId(),

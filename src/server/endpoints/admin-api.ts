@@ -141,6 +141,11 @@ const HANDLERS = {
         requirePushedAuthorizationRequests: body.require_pushed_authorization_requests,
         backchannelLogoutUri: body.backchannel_logout_uri,
         backchannelLogoutSessionRequired: body.backchannel_logout_session_required,
+        jwks: body.jwks,
+        jwksUri: body.jwks_uri,
+        tokenEndpointAuthSigningAlg: body.token_endpoint_auth_signing_alg,
+        requestObjectSigningAlg: body.request_object_signing_alg,
+        requireSignedRequestObject: body.require_signed_request_object,
       },
       ctx.clock.now(),
     );
@@ -162,6 +167,8 @@ const HANDLERS = {
       requirePushedAuthorizationRequests: body.require_pushed_authorization_requests,
       backchannelLogoutUri: body.backchannel_logout_uri,
       backchannelLogoutSessionRequired: body.backchannel_logout_session_required,
+      jwks: body.jwks,
+      jwksUri: body.jwks_uri,
     };
     const client = await updateClient(ctx.store, id, changes, ctx.clock.now());
     return { body: describeClient(client), event: clientEvent('admin.client_updated', client.clientId, { changed: Object.keys(body) }) };

@@ -14,8 +14,8 @@ import {
   checkResourceIndicators,
   checkResponseType,
   checkScope,
-  refuseRequestObjects,
 } from '../authorize/checks.js';
+import { checkRequestObject } from '../authorize/request-object.js';
 import { resolvePushedRequest, requirePushedRequest } from '../authorize/pushed-requests.js';
 import { AuthorizationError, type AuthorizationRequest, type AuthorizationTarget } from '../authorize/request.js';
 import type { ServerContext } from '../context.js';
@@ -95,7 +95,6 @@ interface Targeted {
 export function checkAuthorizationParameters<Initial, Current extends Targeted>(chain: PipelineBuilder<Initial, Current>) {
   return chain
     .step(checkResponseMode)
-    .step(refuseRequestObjects)
     .step(checkParameterLengths)
     .step(checkResponseType)
     .step(checkPkce)
@@ -119,6 +118,7 @@ export const authorizationEndpoint = endpoint(
       .step(readAuthorizationParams)
       .step(resolvePushedRequest)
       .step(checkClient)
+      .step(checkRequestObject) // RFC 9101: a signed request object's parameters replace the outer ones (errors: a page)
       .step(checkRedirectUri)
       .step(requirePushedRequest),
   )

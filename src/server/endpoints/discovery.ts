@@ -1,6 +1,8 @@
 import { DPOP_ALGORITHMS } from '../../core/dpop.js';
 import { OPENID_SCOPES, SUPPORTED_CLAIMS } from '../claims.js';
 import { CLIENT_AUTH_METHODS } from '../client-auth.js';
+import { CLIENT_SIGNING_ALGS } from '../clients/client-keys.js';
+import { REQUEST_OBJECT_SIGNING_ALGS } from '../authorize/request-object.js';
 import { ACR_MULTI_FACTOR, ACR_PAPE_MULTI_FACTOR, ACR_SINGLE_FACTOR } from '../mfa/policy.js';
 import type { Capabilities, ServerContext } from '../context.js';
 import { supportedGrantTypes } from '../grants/index.js';
@@ -43,7 +45,8 @@ export function serverMetadata(ctx: Pick<Capabilities, 'config' | 'urls'>): Reco
     prompt_values_supported: supportedPrompts(ctx),
     claims_supported: SUPPORTED_CLAIMS,
     claims_parameter_supported: true,
-    request_parameter_supported: false,
+    // RFC 9101: signed request objects by value; by reference (request_uri) not (fetching it would let clients make the server fetch).
+    request_parameter_supported: true,
     request_uri_parameter_supported: false,
     // RFC 9207: every authorization response carries iss.
     authorization_response_iss_parameter_supported: true,
@@ -57,6 +60,11 @@ export function serverMetadata(ctx: Pick<Capabilities, 'config' | 'urls'>): Reco
     // OpenID Connect Back-Channel Logout 1.0 §2.1: logout tokens to each client's backchannel_logout_uri, with sid.
     backchannel_logout_supported: true,
     backchannel_logout_session_supported: true,
+    // private_key_jwt (RFC 7523) and request objects (RFC 9101): asymmetric algorithms only, never none or HMAC.
+    token_endpoint_auth_signing_alg_values_supported: [...CLIENT_SIGNING_ALGS],
+    introspection_endpoint_auth_signing_alg_values_supported: [...CLIENT_SIGNING_ALGS],
+    revocation_endpoint_auth_signing_alg_values_supported: [...CLIENT_SIGNING_ALGS],
+    request_object_signing_alg_values_supported: [...REQUEST_OBJECT_SIGNING_ALGS],
   };
 }
 

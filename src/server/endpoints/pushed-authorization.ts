@@ -3,7 +3,8 @@ import { OAuthError } from '../../core/errors.js';
 import type { ClientRecord } from '../../stores/contract.js';
 import { auditEvent } from '../audit/events.js';
 import { checkRedirectUri } from '../authorize/checks.js';
-import { AUTHORIZATION_REPEATABLE, pushedParameters, storePushedRequest } from '../authorize/pushed-requests.js';
+import { AUTHORIZATION_REPEATABLE } from '../authorize/params.js';
+import { pushedParameters, storePushedRequest } from '../authorize/pushed-requests.js';
 import type { ServerContext } from '../context.js';
 import { endpoint, type EndpointInput } from '../http/endpoint.js';
 import { parseForm, readForm, type FormParams } from '../http/form.js';
@@ -64,12 +65,14 @@ async function answerPushedRequest({
   ctx,
   client,
   params,
+  requestObject,
 }: {
   ctx: Pick<ServerContext, 'audit' | 'clock' | 'config' | 'limits' | 'secrets' | 'store'>;
   client: ClientRecord;
   params: FormParams;
+  requestObject: boolean;
 }): Promise<Response> {
-  const { requestUri, expiresIn } = await storePushedRequest(ctx, client, params);
+  const { requestUri, expiresIn } = await storePushedRequest(ctx, client, params, requestObject);
   if (await ctx.limits.auditAllowed('authorization.pushed', client.clientId)) {
     ctx.audit.recordLater(auditEvent('authorization.pushed', { client_id: client.clientId, scope: params.get('scope') ?? '' }));
   }

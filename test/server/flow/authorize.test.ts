@@ -165,15 +165,14 @@ describe('authorization endpoint: request validation (RFC 6749 §4.1.1, OIDC Cor
     expect(page.body).not.toContain('51234');
   });
 
-  it('refuses request objects: request= is request_not_supported, request_uri= is request_uri_not_supported (OIDC Core §6)', async () => {
+  it('shows an unverifiable request object, and request_uri by reference, on a page: the redirect URI of such a request is not trusted (RFC 9101 §6.3)', async () => {
     const flow = await startFlow();
-    const byValue = callbackParams(await openAuthorize(flow, { request: 'eyJhbGciOiJub25lIn0.e30.', state: 'r1' }));
-    expect(byValue.get('error')).toBe('request_not_supported');
-    expect(byValue.get('state')).toBe('r1');
-    expect(byValue.get('iss')).toBe(flow.server.issuer);
-    const byReference = callbackParams(await openAuthorize(flow, { request_uri: 'https://app.example.com/request.jwt', state: 'r2' }));
-    expect(byReference.get('error')).toBe('request_uri_not_supported');
-    expect(byReference.get('state')).toBe('r2');
+    const unsigned = await openAuthorize(flow, { request: 'eyJhbGciOiJub25lIn0.e30.', state: 'r1' });
+    expectErrorPage(unsigned);
+    expect(unsigned.body).toContain('request object');
+    const byReference = await openAuthorize(flow, { request_uri: 'https://app.example.com/request.jwt', state: 'r2' });
+    expectErrorPage(byReference);
+    expect(byReference.body).toContain('request_uri is not supported');
   });
 
   it('answers a scope the client may not use with invalid_scope (RFC 6749 §4.1.2.1)', async () => {
