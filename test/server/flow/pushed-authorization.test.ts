@@ -141,11 +141,13 @@ describe('pushed authorization request endpoint (RFC 9126 §2)', () => {
     expect(page.status).toBe(400);
   });
 
-  it('keeps refusing a request_uri that is not of a pushed request (by reference, RFC 9101): request_uri_not_supported', async () => {
+  it('keeps refusing a request_uri that is not of a pushed request (by reference, RFC 9101): request_uri_not_supported, on a page', async () => {
     const page = await new Browser(flow.server).open(
       authorizeUrl(flow.server, authorizeParams(flow.client, pkce().challenge, { request_uri: 'https://app.example.com/request.jwt' })),
     );
-    expect(callbackParams(page).get('error')).toBe('request_uri_not_supported');
+    expect(page.status).toBe(400);
+    expect(page.location).toBeUndefined();
+    expect(page.body).toContain('request_uri is not supported');
   });
 
   it('refuses a push without client authentication for a confidential client (401 invalid_client)', async () => {
@@ -188,7 +190,7 @@ describe('pushed authorization request endpoint (RFC 9126 §2)', () => {
     ['an unknown resource', { resource: 'https://unknown.example/api' }, 'invalid_target'],
     ['a prompt value not supported', { prompt: 'bogus' }, 'invalid_request'],
     ['a request_uri (RFC 9126 §2.1)', { request_uri: `${PAR_REQUEST_URI_PREFIX}abc` }, 'invalid_request'],
-    ['a request object', { request: 'eyJhbGciOiJub25lIn0.e30.' }, 'request_not_supported'],
+    ['an unsigned request object', { request: 'eyJhbGciOiJub25lIn0.e30.' }, 'invalid_request_object'],
     ['a client_id of another client', { client_id: 'someone-else' }, 'invalid_request'],
   ])('answers a push with %s as JSON (%s), never a redirect', async (_, overrides, error) => {
     const response = await push(flow.server, flow.client, authorizeParams(flow.client, pkce().challenge, overrides));
