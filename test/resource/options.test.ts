@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { createMemoryIntrospectionCache, createResourceGuard, type ResourceGuardOptions } from '../../src/resource/index.js';
+import { createMemoryDpopReplayCache, createMemoryIntrospectionCache, createResourceGuard, type ResourceGuardOptions } from '../../src/resource/index.js';
 import { documentedOptions } from '../client/options/documented-options.js';
 import { API, countingFetch } from './support.js';
 
@@ -189,6 +189,11 @@ describe('every option docs/resource.md documents is accepted', () => {
       timeoutMs: 5000,
       allowInsecureRequests: false,
       now: Date.now,
+      'dpop.required': true,
+      'dpop.publicOrigin': 'https://api.example',
+      'dpop.nonceSecret': 'a-secret-of-at-least-32-characters-long',
+      'dpop.replayCache': createMemoryDpopReplayCache(),
+      'dpop.maxAge': 60,
     };
     expect(documentedOptions(docs, '## Every option').sort()).toEqual(Object.keys(samples).sort());
     const options: Record<string, unknown> = {};
