@@ -124,6 +124,7 @@ function clientBody(input: NewClientInput): Record<string, unknown> {
     allowed_ips: input.allowedIps,
     token_exchange: input.exchangeImpersonation ? { impersonation: true } : undefined,
     allow_nonce_without_pkce: input.allowNonceWithoutPkce === true ? true : undefined,
+    profile: input.profile,
     dpop_bound_access_tokens: input.dpopBoundAccessTokens,
     require_pushed_authorization_requests: input.requirePushedAuthorizationRequests,
     backchannel_logout_uri: input.backchannelLogoutUri,

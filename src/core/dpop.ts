@@ -79,6 +79,8 @@ export interface VerifyDpopProofOptions {
   accessToken?: string | undefined;
   /** Seconds `iat` may be in the past. Default {@link DPOP_DEFAULT_MAX_AGE}. */
   maxAge?: number | undefined;
+  /** The algorithms accepted, a subset of {@link DPOP_ALGORITHMS} (a profile's). Default: all of them. */
+  algorithms?: readonly string[] | undefined;
 }
 
 /**
@@ -134,7 +136,8 @@ export async function verifyDpopProof(proof: string, options: VerifyDpopProofOpt
     throw invalid('the DPoP proof is not a JWT');
   }
   if (header.typ !== 'dpop+jwt') throw invalid('the DPoP proof must have typ dpop+jwt');
-  if (typeof header.alg !== 'string' || !DPOP_ALGORITHMS.includes(header.alg)) throw invalid('the DPoP proof algorithm is not supported');
+  const algorithms = options.algorithms ?? DPOP_ALGORITHMS;
+  if (typeof header.alg !== 'string' || !algorithms.includes(header.alg)) throw invalid('the DPoP proof algorithm is not supported');
   const jwk: unknown = header.jwk;
   if (typeof jwk !== 'object' || jwk === null) throw invalid('the DPoP proof must carry its public key in jwk');
   // §4.3 point 7: never a private key. jose would import an RSA/EC/OKP key with `d` as private and
@@ -142,7 +145,7 @@ export async function verifyDpopProof(proof: string, options: VerifyDpopProofOpt
   if (['d', 'p', 'q', 'dp', 'dq', 'qi', 'k'].some((member) => member in jwk)) throw invalid('the DPoP proof jwk must be a public key');
   let payload: Record<string, unknown>;
   try {
-    ({ payload } = await jwtVerify(proof, EmbeddedJWK, { typ: 'dpop+jwt', algorithms: [...DPOP_ALGORITHMS] }));
+    ({ payload } = await jwtVerify(proof, EmbeddedJWK, { typ: 'dpop+jwt', algorithms: [...algorithms] }));
   } catch (error) {
     if (error instanceof joseErrors.JOSEError) throw invalid('the DPoP proof signature or key is not valid');
     throw error;

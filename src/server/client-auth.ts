@@ -11,6 +11,7 @@ import { findClient } from './clients/find-client.js';
 import { decodeJwt } from 'jose';
 import { StoreConflictError } from '../stores/contract.js';
 import { CLIENT_SIGNING_ALGS, ClientJwtRefused, ClientKeysUnavailable, verifyClientJwt } from './clients/client-keys.js';
+import { profileSigningAlgs } from './clients/profiles.js';
 
 /** Purpose label of the keyed hash of client secrets. */
 export const CLIENT_SECRET_PURPOSE = 'client-secret';
@@ -118,7 +119,7 @@ async function checkClientAssertion(ctx: ClientAuthContext, client: ClientRecord
   let payload;
   try {
     payload = await verifyClientJwt(ctx.clientKeys, ctx.clock, client, assertion, {
-      algorithms: client.tokenEndpointAuthSigningAlg !== undefined ? [client.tokenEndpointAuthSigningAlg] : CLIENT_SIGNING_ALGS,
+      algorithms: profileSigningAlgs(client, client.tokenEndpointAuthSigningAlg !== undefined ? [client.tokenEndpointAuthSigningAlg] : CLIENT_SIGNING_ALGS),
       types: ['jwt', 'client-authentication+jwt'],
       audience: ctx.config.issuer,
       maxLifetimeSeconds: MAX_ASSERTION_LIFETIME_SECONDS,

@@ -68,6 +68,11 @@ export interface ClientRecord {
    */
   dpopBoundAccessTokens?: boolean;
   /**
+   * The security profile the client is held to, whatever else its record says (set by an operator
+   * only): `fapi2`, the FAPI 2.0 Security Profile (server/clients/profiles.ts). Absent: none.
+   */
+  profile?: 'fapi2';
+  /**
    * Present only on a client that registered itself (dynamic client registration, RFC 7591): how,
    * and the keyed hash of its registration access token (RFC 7592). Absent for clients an
    * operator registered.

@@ -140,6 +140,13 @@ describe('gatehouse clients update', () => {
     const moved = parseJson(await run(['clients', 'update', client.client_id as string, '--jwks-uri', 'https://signer.example/jwks.json', '--json']));
     expect(moved.jwks_uri).toBe('https://signer.example/jwks.json');
     expect(moved).not.toHaveProperty('jwks');
+
+    // --profile fapi2: held to FAPI 2.0 at registration (docs/fapi2.md).
+    const fapi = ['clients', 'add', '--name', 'Bank', '--profile', 'fapi2', '--redirect-uri', 'https://bank.example/cb', '--jwks-file', file];
+    const [bank, withSecret] = await Promise.all([run([...fapi, '--auth-method', 'private_key_jwt', '--json']), run(fapi)]);
+    expect(parseJson(bank)).toMatchObject({ profile: 'fapi2', token_endpoint_auth_method: 'private_key_jwt' });
+    expect(withSecret.code).toBe(1);
+    expect(withSecret.stderr).toMatch(/fapi2 profile needs private_key_jwt/);
   }, 90_000);
 
   it('is in the usage', async () => {

@@ -31,6 +31,7 @@ const CLIENTS_ADD_USAGE = `Usage:
                         [--serves URI]... [--logo-uri URL] [--client-uri URL] [--require-mfa]
                         [--allowed-ip CIDR]... [--exchange-impersonation]
                         [--allow-nonce-without-pkce] [--dpop-bound-access-tokens] [--require-par]
+                        [--profile fapi2]
                         [--backchannel-logout-uri URI [--backchannel-logout-session-required]]
                         [--jwks-file FILE | --jwks-uri URL] [--token-endpoint-auth-signing-alg ALG]
                         [--request-object-signing-alg ALG] [--require-signed-request-object] [--json]
@@ -65,6 +66,9 @@ const CLIENTS_ADD_USAGE = `Usage:
   --exchange-impersonation
                         token exchange without an actor token issues tokens without \`act\`
                         (impersonation). Default: the client is recorded as the actor.
+  --profile fapi2       hold it to the FAPI 2.0 Security Profile: private_key_jwt, PAR, PKCE, DPoP,
+                        https redirect URIs, PS256/ES256/EdDSA, refresh tokens not rotated
+                        (docs/fapi2.md). Default: none.
   --allow-nonce-without-pkce
                         OAuth 2.1 section 7.5.2: this confidential OpenID client may leave PKCE
                         out of a sign-in request that sends a nonce. Default: PKCE always.
@@ -110,6 +114,7 @@ const OPTIONS = {
   'allowed-ip': { type: 'string', multiple: true },
   'exchange-impersonation': { type: 'boolean', default: false },
   'allow-nonce-without-pkce': { type: 'boolean', default: false },
+  profile: { type: 'string' },
   'dpop-bound-access-tokens': { type: 'boolean', default: false },
   'require-par': { type: 'boolean', default: false },
   'backchannel-logout-uri': { type: 'string' },
@@ -160,6 +165,7 @@ export async function clientsCommand(args: string[], io: CliIo, warn: (message: 
           allowedIps: values['allowed-ip'],
           exchangeImpersonation: values['exchange-impersonation'],
           allowNonceWithoutPkce: values['allow-nonce-without-pkce'],
+          profile: values.profile,
           dpopBoundAccessTokens: values['dpop-bound-access-tokens'],
           requirePushedAuthorizationRequests: values['require-par'],
           backchannelLogoutUri: values['backchannel-logout-uri'],

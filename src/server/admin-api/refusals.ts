@@ -27,6 +27,9 @@ const WIRE_NAMES: Record<string, string> = {
   jwks: 'jwks',
   'jwks-uri': 'jwks_uri',
   'require-signed-request-object': 'require_signed_request_object',
+  'token-endpoint-auth-signing-alg': 'token_endpoint_auth_signing_alg',
+  'request-object-signing-alg': 'request_object_signing_alg',
+  profile: 'profile',
 };
 
 /**

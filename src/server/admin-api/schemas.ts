@@ -66,6 +66,7 @@ export const clientCreateSchema = z
       .optional()
       .describe('OAuth 2.1 section 7.5.2: a confidential OpenID client may leave PKCE out of a request with a nonce; default false'),
     dpop_bound_access_tokens: z.boolean().optional().describe('RFC 9449 §5.2: the client must use DPoP at the token endpoint'),
+    profile: z.enum(['fapi2']).optional().describe('a security profile the client is held to: fapi2 (FAPI 2.0 Security Profile)'),
     require_pushed_authorization_requests: z.boolean().optional().describe('the client must push its authorization requests (RFC 9126 section 6)'),
     backchannel_logout_uri: text(2000)
       .optional()
@@ -116,6 +117,7 @@ export const clientSchema = z
     token_exchange: tokenExchangePolicy.optional(),
     allow_nonce_without_pkce: z.boolean().optional(),
     dpop_bound_access_tokens: z.boolean().optional(),
+    profile: z.enum(['fapi2']).optional(),
     require_pushed_authorization_requests: z.boolean().optional(),
     backchannel_logout_uri: z.string().optional(),
     backchannel_logout_session_required: z.boolean().optional(),

@@ -18,6 +18,7 @@ import { parseIpRanges } from '../protection/ip-ranges.js';
 import { checkRedirectUri } from './redirect-uris.js';
 import { backchannelLogoutUriProblem } from '../clients/metadata.js';
 import { TOKEN_EXCHANGE_GRANT, TOKEN_EXCHANGE_POLICY } from '../grants/token-exchange.js';
+import { CLIENT_PROFILES, profileProblems, type ClientProfile } from '../clients/profiles.js';
 
 /**
  * A new client id: 24 base64url characters, never starting with `-` (an id that did would read as
@@ -73,6 +74,8 @@ export interface NewClientInput {
   allowNonceWithoutPkce?: boolean;
   /** RFC 9449 §5.2: the client must present a DPoP proof at the token endpoint. */
   dpopBoundAccessTokens?: boolean;
+  /** The security profile it is held to (`fapi2`: FAPI 2.0 Security Profile, server/clients/profiles.ts). */
+  profile?: string;
   /** The client must push its authorization requests (RFC 9126 §6, `require_pushed_authorization_requests`). */
   requirePushedAuthorizationRequests?: boolean;
   /** Where logout tokens are POSTed (OpenID Connect Back-Channel Logout 1.0 §2.2). */
@@ -225,6 +228,7 @@ export async function registerClient(store: Store, secretKeys: SecretKeys, input
     servedResources,
     extra,
     ...(input.allowNonceWithoutPkce ? { allowNonceWithoutPkce: true } : {}),
+    ...(input.profile !== undefined ? { profile: checkProfile(input.profile) } : {}),
     ...(input.dpopBoundAccessTokens ? { dpopBoundAccessTokens: true } : {}),
     ...(input.requirePushedAuthorizationRequests ? { requirePushedAuthorizationRequests: true } : {}),
     ...backchannel,
@@ -232,6 +236,7 @@ export async function registerClient(store: Store, secretKeys: SecretKeys, input
     createdAt: now,
     updatedAt: now,
   };
+  holdToProfile(client);
   await saving(store.clients.create(client));
   return { client, clientSecret };
 }
@@ -321,6 +326,7 @@ export async function updateClient(store: Store, clientId: string, changes: Clie
     if (changes.requirePushedAuthorizationRequests) updated.requirePushedAuthorizationRequests = true;
     else delete updated.requirePushedAuthorizationRequests;
   }
+  holdToProfile(updated);
   if (!(await saving(store.clients.update(updated)))) throw notFound(clientId);
   return updated;
 }
@@ -328,6 +334,18 @@ export async function updateClient(store: Store, clientId: string, changes: Clie
 /** Removes a client; throws {@link AdminNotFoundError} when there is none. */
 export async function removeClient(store: Store, clientId: string): Promise<void> {
   if (!(await store.clients.delete(clientId))) throw notFound(clientId);
+}
+
+/** A profile name the server knows (`--profile`). */
+function checkProfile(profile: string): ClientProfile {
+  if (!(CLIENT_PROFILES as readonly string[]).includes(profile)) throw new AdminInputError('profile', `must be one of ${CLIENT_PROFILES.join(', ')}`);
+  return profile as ClientProfile;
+}
+
+/** A client registered or changed under a profile must meet it (FAPI 2.0 for `fapi2`): the first problem, named by its setting. */
+function holdToProfile(client: ClientRecord): void {
+  const [problem] = profileProblems(client);
+  if (problem !== undefined) throw new AdminInputError(problem.field, problem.message);
 }
 
 /** The back-channel logout fields of a client record, checked; the session requirement only with a URI. */
@@ -396,6 +414,7 @@ export function describeClient(client: ClientRecord): Record<string, unknown> {
     ...(client.requireSignedRequestObject === true ? { require_signed_request_object: true } : {}),
     ...client.extra,
     ...(client.allowNonceWithoutPkce ? { allow_nonce_without_pkce: true } : {}),
+    ...(client.profile !== undefined ? { profile: client.profile } : {}),
     // A client that registered itself (RFC 7591): how; never the hash of its registration access token.
     ...(client.registration ? { registration: { via: client.registration.via, initial_access_token: client.registration.initialAccessTokenId } } : {}),
     created_at: new Date(client.createdAt).toISOString(),

@@ -11,6 +11,7 @@ import type { ServerContext } from '../context.js';
 import type { FormParams } from '../http/form.js';
 import { ClientDocumentError } from '../clients/client-documents.js';
 import { findClient, type ClientLookupContext } from '../clients/find-client.js';
+import { isFapi2 } from '../clients/profiles.js';
 import { canMeetAcr } from '../mfa/policy.js';
 import { checkResources } from '../resource-indicators.js';
 import { parseScope } from '../scope.js';
@@ -129,6 +130,7 @@ function mayOmitPkce(client: ClientRecord, params: FormParams): boolean {
   return (
     client.allowNonceWithoutPkce === true &&
     client.tokenEndpointAuthMethod !== 'none' &&
+    !isFapi2(client) &&
     // Split only: a malformed scope is refused by checkScope next, the verdict then moot.
     (params.get('scope') ?? '').split(' ').includes('openid') &&
     (params.get('nonce') ?? '') !== ''

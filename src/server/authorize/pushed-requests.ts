@@ -12,6 +12,7 @@ import type { ClientRecord, Json } from '../../stores/contract.js';
 import type { ServerContext } from '../context.js';
 import { OAuthError } from '../../core/errors.js';
 import { parseForm, type FormParams } from '../http/form.js';
+import { FAPI2_MAX_REQUEST_URI_TTL, isFapi2 } from '../clients/profiles.js';
 import { AUTHORIZATION_REPEATABLE } from './params.js';
 import { verifyRequestObject, type RequestObjectContext } from './request-object.js';
 import { refuse, AuthorizationError, type AuthorizationTarget } from './request.js';
@@ -83,6 +84,8 @@ export async function pushedParameters({
   } else if (client.requireSignedRequestObject === true) {
     throw new AuthorizationError('invalid_request', 'this client must send its request as a signed request object');
   }
+  // FAPI 2.0 §5.3.2.2: the redirect URI is always in the pushed request.
+  if (isFapi2(client) && source.get('redirect_uri') === undefined) throw new AuthorizationError('invalid_request', 'redirect_uri is required');
   const search = new URLSearchParams();
   for (const [name, value] of source.entries()) if (!CLIENT_AUTH_PARAMETERS.has(name) && name !== 'client_id') search.append(name, value);
   search.set('client_id', client.clientId);
@@ -99,7 +102,8 @@ export async function storePushedRequest(
   params: FormParams,
   requestObject: boolean,
 ): Promise<{ requestUri: string; expiresIn: number }> {
-  const expiresIn = ctx.config.par.requestUriTtl;
+  // FAPI 2.0 §5.3.2.2: under 600 seconds for its clients.
+  const expiresIn = isFapi2(client) ? Math.min(ctx.config.par.requestUriTtl, FAPI2_MAX_REQUEST_URI_TTL) : ctx.config.par.requestUriTtl;
   const expiresAt = ctx.clock.now() + expiresIn * 1000;
   const reference = randomToken(REFERENCE_BYTES);
   const search = new URLSearchParams(params.entries());
@@ -165,7 +169,7 @@ export function requirePushedRequest({
   refuse(target, 'invalid_request', 'this client must push its authorization requests (RFC 9126 pushed authorization requests)');
 }
 
-/** Whether `client` must use pushed authorization requests: registered so, or the server requires them of every client. */
-function pushedRequestsRequired(ctx: Pick<ServerContext, 'config'>, client: Pick<ClientRecord, 'requirePushedAuthorizationRequests'>): boolean {
-  return ctx.config.par.required || client.requirePushedAuthorizationRequests === true;
+/** Whether `client` must use pushed authorization requests: registered so (or under the fapi2 profile), or the server requires them of every client. */
+function pushedRequestsRequired(ctx: Pick<ServerContext, 'config'>, client: Pick<ClientRecord, 'requirePushedAuthorizationRequests' | 'profile'>): boolean {
+  return ctx.config.par.required || client.requirePushedAuthorizationRequests === true || isFapi2(client);
 }

@@ -6,6 +6,7 @@
 import { OAuthError } from '../../core/errors.js';
 import type { ClientRecord } from '../../stores/contract.js';
 import { CLIENT_SIGNING_ALGS, ClientJwtRefused, ClientKeysUnavailable, verifyClientJwt } from '../clients/client-keys.js';
+import { profileSigningAlgs } from '../clients/profiles.js';
 import type { ServerContext } from '../context.js';
 import { parseForm, type FormParams } from '../http/form.js';
 import { AUTHORIZATION_REPEATABLE } from './params.js';
@@ -53,7 +54,7 @@ export async function verifyRequestObject(ctx: RequestObjectContext, client: Cli
   let payload: Record<string, unknown>;
   try {
     payload = await verifyClientJwt(ctx.clientKeys, ctx.clock, client, jws, {
-      algorithms: client.requestObjectSigningAlg !== undefined ? [client.requestObjectSigningAlg] : REQUEST_OBJECT_SIGNING_ALGS,
+      algorithms: profileSigningAlgs(client, client.requestObjectSigningAlg !== undefined ? [client.requestObjectSigningAlg] : REQUEST_OBJECT_SIGNING_ALGS),
       types: ['jwt', 'oauth-authz-req+jwt'],
       audience: ctx.config.issuer,
       maxLifetimeSeconds: MAX_REQUEST_OBJECT_LIFETIME_SECONDS,

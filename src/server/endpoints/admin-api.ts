@@ -137,6 +137,7 @@ const HANDLERS = {
         allowedIps: body.allowed_ips,
         exchangeImpersonation: body.token_exchange?.impersonation,
         allowNonceWithoutPkce: body.allow_nonce_without_pkce,
+        profile: body.profile,
         dpopBoundAccessTokens: body.dpop_bound_access_tokens,
         requirePushedAuthorizationRequests: body.require_pushed_authorization_requests,
         backchannelLogoutUri: body.backchannel_logout_uri,

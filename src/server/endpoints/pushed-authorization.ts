@@ -1,10 +1,11 @@
-import { DpopProofError } from '../../core/dpop.js';
+import { DPOP_ALGORITHMS, DpopProofError } from '../../core/dpop.js';
 import { OAuthError } from '../../core/errors.js';
 import type { ClientRecord } from '../../stores/contract.js';
 import { auditEvent } from '../audit/events.js';
 import { checkRedirectUri } from '../authorize/checks.js';
 import { AUTHORIZATION_REPEATABLE } from '../authorize/params.js';
 import { pushedParameters, storePushedRequest } from '../authorize/pushed-requests.js';
+import { profileSigningAlgs } from '../clients/profiles.js';
 import type { ServerContext } from '../context.js';
 import { endpoint, type EndpointInput } from '../http/endpoint.js';
 import { parseForm, readForm, type FormParams } from '../http/form.js';
@@ -40,7 +41,11 @@ async function bindToProofKey({
 }): Promise<{ params: FormParams }> {
   let proof;
   try {
-    proof = await verifyRequestProof(ctx, request, { url: urlTo(ctx, 'pushedAuthorizationRequest'), clientId: client.clientId });
+    proof = await verifyRequestProof(ctx, request, {
+      url: urlTo(ctx, 'pushedAuthorizationRequest'),
+      clientId: client.clientId,
+      algorithms: profileSigningAlgs(client, DPOP_ALGORITHMS),
+    });
   } catch (error) {
     if (error instanceof DpopProofError) throw tokenEndpointProofError(ctx, error);
     throw error;

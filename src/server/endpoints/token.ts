@@ -1,4 +1,4 @@
-import { DpopProofError, type DpopProof } from '../../core/dpop.js';
+import { DPOP_ALGORITHMS, DpopProofError, type DpopProof } from '../../core/dpop.js';
 import { OAuthError } from '../../core/errors.js';
 import { auditEvent } from '../audit/events.js';
 import type { ClientRecord, GrantType } from '../../stores/contract.js';
@@ -13,6 +13,7 @@ import { rateLimitedError, recordRateLimitHit } from '../protection/rate-limited
 import { authenticateCaller } from '../steps/authenticate-client.js';
 import { readFormBody } from '../steps/read-form.js';
 import { dpopNonceHeader, requiresDpop, tokenEndpointProofError, verifyRequestProof } from '../tokens/dpop.js';
+import { profileSigningAlgs } from '../clients/profiles.js';
 
 /**
  * Token requests per client (`tokenPerClient`), counted after the client is authenticated; the
@@ -60,7 +61,11 @@ async function checkDpopProof({
 }): Promise<{ dpop: DpopProof | undefined }> {
   let dpop: DpopProof | undefined;
   try {
-    dpop = await verifyRequestProof(ctx, request, { url: urlTo(ctx, 'token'), clientId: client.clientId });
+    dpop = await verifyRequestProof(ctx, request, {
+      url: urlTo(ctx, 'token'),
+      clientId: client.clientId,
+      algorithms: profileSigningAlgs(client, DPOP_ALGORITHMS),
+    });
   } catch (error) {
     if (error instanceof DpopProofError) throw tokenEndpointProofError(ctx, error);
     throw error;

@@ -1,6 +1,7 @@
 import { OAuthError } from '../../core/errors.js';
 import type { ArtifactRecord, ClientRecord } from '../../stores/contract.js';
 import type { ServerContext } from '../context.js';
+import { isFapi2 } from '../clients/profiles.js';
 import type { FormParams } from '../http/form.js';
 import { resolveAudience } from '../resource-indicators.js';
 import { parseScope } from '../scope.js';
@@ -14,7 +15,7 @@ const SUCCESSOR_WAIT_MS = 2000;
 const SUCCESSOR_POLL_MS = 25;
 
 /**
- * The refresh token grant (RFC 6749 §6) with rotation on every use. A rotated token presented
+ * The refresh token grant (RFC 6749 §6) with rotation on every use (but for fapi2 clients). A rotated token presented
  * again is reuse (RFC 9700 §4.14.2): its whole token family is revoked — unless the same
  * confidential client retries within the configured grace window, which returns the same
  * successor (a benign network retry). Public clients get no grace window (see
@@ -61,6 +62,12 @@ export async function refreshTokenGrant(
     refreshJkt: refreshTokenKey(client, binding.jkt, state.jkt),
   };
 
+  // FAPI 2.0 §5.3.2.1: no rotation for a fapi2 client (a confidential client, its refresh
+  // token usable by it alone): it keeps the token it has, and no new one is issued. A token rotated
+  // before the client came under the profile stays spent.
+  if (isFapi2(client) && record.consumedAt === null) {
+    return { tokens: (await issueUserTokens(ctx, { ...base, refresh: undefined })).response, subject: user.id };
+  }
   const consumed = record.consumedAt === null ? await store.artifacts.consume(REFRESH_TOKEN, id, ctx.clock.now()) : undefined;
   if (!consumed) {
     const successor = graceApplies(ctx, client) ? await successorWithinGrace(ctx, record, id) : undefined;

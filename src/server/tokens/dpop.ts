@@ -2,6 +2,7 @@ import { createDpopNonces, dpopHeaderOf, DpopProofError, verifyDpopProof, type D
 import { OAuthError } from '../../core/errors.js';
 import { StoreConflictError, type ClientRecord } from '../../stores/contract.js';
 import { auditEvent } from '../audit/events.js';
+import { isFapi2 } from '../clients/profiles.js';
 import { clientAddress, type ServerContext } from '../context.js';
 
 /**
@@ -9,8 +10,8 @@ import { clientAddress, type ServerContext } from '../context.js';
  * `dpop_bound_access_tokens`): the one place that says so, for the token endpoint and profiles
  * built on it.
  */
-export function requiresDpop(client: Pick<ClientRecord, 'dpopBoundAccessTokens'>): boolean {
-  return client.dpopBoundAccessTokens === true;
+export function requiresDpop(client: Pick<ClientRecord, 'dpopBoundAccessTokens' | 'profile'>): boolean {
+  return client.dpopBoundAccessTokens === true || isFapi2(client);
 }
 
 /** Artifact kind of spent proofs, keyed by a hash of the proof key's thumbprint and `jti`. */
@@ -58,7 +59,7 @@ type ProofContext = Pick<ServerContext, 'audit' | 'clock' | 'config' | 'limits' 
 export async function verifyRequestProof(
   ctx: ProofContext,
   request: Request,
-  options: { url: string; accessToken?: string | undefined; clientId?: string | undefined },
+  options: { url: string; accessToken?: string | undefined; clientId?: string | undefined; algorithms?: readonly string[] | undefined },
 ): Promise<DpopProof | undefined> {
   try {
     const proof = dpopHeaderOf(request);
@@ -71,6 +72,7 @@ export async function verifyRequestProof(
       nonces: serverDpopNonces(ctx),
       accessToken: options.accessToken,
       maxAge: ctx.config.tokens.dpopProofMaxAge,
+      algorithms: options.algorithms,
     });
   } catch (error) {
     // A missing nonce is the protocol's normal first round (§8), not worth a record.
