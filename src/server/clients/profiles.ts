@@ -26,7 +26,7 @@ export const CLIENT_PROFILES = ['fapi2'] as const;
 export type ClientProfile = (typeof CLIENT_PROFILES)[number];
 
 /** FAPI 2.0 §5.4: the JWS algorithms allowed (RS256 is not). */
-export const FAPI2_SIGNING_ALGS: readonly string[] = ['PS256', 'ES256', 'EdDSA'];
+const FAPI2_SIGNING_ALGS: readonly string[] = ['PS256', 'ES256', 'EdDSA'];
 
 /** FAPI 2.0 §5.3.2.2: a pushed request's `request_uri` lives less than 600 seconds. */
 export const FAPI2_MAX_REQUEST_URI_TTL = 599;
