@@ -13,6 +13,7 @@ import { AdminInputError } from '../../src/server/admin/input-error.js';
 import { dpopProof, newDpopKey } from '../helpers/dpop.js';
 import { FakeClock } from '../helpers/fake-clock.js';
 import { Browser, pageKind, seedUsers, submitLogin, type TestUser } from '../helpers/flow.js';
+import { inProcessFetch } from '../helpers/openid-client.js';
 import { encodeForm, startServer, type TestServer } from '../helpers/server.js';
 
 const REDIRECT_URI = 'https://bank-app.example/callback';
@@ -23,12 +24,6 @@ let ecKey: { key: CryptoKey; kid: string };
 let rsaKey: { key: CryptoKey; kid: string };
 let fapiInput: NewClientInput;
 let clientId: string;
-
-/** Every request of openid-client goes to the server's fetch handler. */
-const inProcess: client.CustomFetch = (url, options) =>
-  t.server.fetch(
-    new Request(url, { method: options.method, headers: options.headers, body: options.body as BodyInit | null | undefined, redirect: options.redirect }),
-  );
 
 beforeAll(async () => {
   // The server's clock at the real time: openid-client stamps and checks JWTs with the system's.
@@ -60,7 +55,7 @@ afterAll(() => t?.server.close());
 function configure(): Promise<client.Configuration> {
   return client.discovery(new URL(t.issuer), clientId, undefined, client.PrivateKeyJwt(ecKey), {
     execute: [client.allowInsecureRequests],
-    [client.customFetch]: inProcess,
+    [client.customFetch]: inProcessFetch(t.server),
   });
 }
 

@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registerClient } from '../../src/server/admin/clients.js';
 import { FakeClock } from '../helpers/fake-clock.js';
 import { Browser, pageKind, seedUsers, submitLogin, type TestUser } from '../helpers/flow.js';
+import { inProcessFetch } from '../helpers/openid-client.js';
 import { startServer, type TestServer } from '../helpers/server.js';
 
 const REDIRECT_URI = 'https://rp.example/callback';
@@ -20,12 +21,6 @@ let t: TestServer;
 let alice: TestUser;
 let signingKey: { key: CryptoKey; kid: string };
 let clientId: string;
-
-/** Every request of openid-client goes to the server's fetch handler. */
-const inProcess: client.CustomFetch = (url, options) =>
-  t.server.fetch(
-    new Request(url, { method: options.method, headers: options.headers, body: options.body as BodyInit | null | undefined, redirect: options.redirect }),
-  );
 
 beforeAll(async () => {
   // The server's clock at the real time: openid-client stamps and checks JWTs with the system's.
@@ -57,7 +52,7 @@ describe('openid-client: private_key_jwt and a signed request object', () => {
   it('signs in (PKCE, JAR), redeems the code, refreshes and reads UserInfo', async () => {
     const config = await client.discovery(new URL(t.issuer), clientId, undefined, client.PrivateKeyJwt(signingKey), {
       execute: [client.allowInsecureRequests],
-      [client.customFetch]: inProcess,
+      [client.customFetch]: inProcessFetch(t.server),
     });
     const metadata = config.serverMetadata();
     expect(metadata.token_endpoint_auth_methods_supported).toContain('private_key_jwt');

@@ -1,11 +1,9 @@
-import { DPOP_ALGORITHMS, DpopProofError } from '../../core/dpop.js';
 import { OAuthError } from '../../core/errors.js';
 import type { ClientRecord } from '../../stores/contract.js';
 import { auditEvent } from '../audit/events.js';
 import { checkRedirectUri } from '../authorize/checks.js';
 import { AUTHORIZATION_REPEATABLE } from '../authorize/params.js';
 import { pushedParameters, storePushedRequest } from '../authorize/pushed-requests.js';
-import { profileSigningAlgs } from '../clients/profiles.js';
 import type { ServerContext } from '../context.js';
 import { endpoint, type EndpointInput } from '../http/endpoint.js';
 import { parseForm, readForm, type FormParams } from '../http/form.js';
@@ -13,7 +11,7 @@ import { pipeline } from '../http/pipeline.js';
 import { json, NO_STORE } from '../http/responses.js';
 import { urlTo } from '../routes.js';
 import { authenticateCaller } from '../steps/authenticate-client.js';
-import { tokenEndpointProofError, verifyRequestProof } from '../tokens/dpop.js';
+import { clientRequestProof } from '../tokens/dpop.js';
 import { checkAuthorizationParameters } from './authorize.js';
 import { spendTokenBudget } from './token.js';
 
@@ -34,22 +32,12 @@ async function bindToProofKey({
   client,
   params,
 }: {
-  ctx: Parameters<typeof verifyRequestProof>[0];
+  ctx: Parameters<typeof clientRequestProof>[0];
   request: Request;
   client: ClientRecord;
   params: FormParams;
 }): Promise<{ params: FormParams }> {
-  let proof;
-  try {
-    proof = await verifyRequestProof(ctx, request, {
-      url: urlTo(ctx, 'pushedAuthorizationRequest'),
-      clientId: client.clientId,
-      algorithms: profileSigningAlgs(client, DPOP_ALGORITHMS),
-    });
-  } catch (error) {
-    if (error instanceof DpopProofError) throw tokenEndpointProofError(ctx, error);
-    throw error;
-  }
+  const proof = await clientRequestProof(ctx, request, client, urlTo(ctx, 'pushedAuthorizationRequest'));
   if (proof === undefined) return { params };
   const given = params.get('dpop_jkt');
   if (given !== undefined) {

@@ -1,4 +1,4 @@
-import { DPOP_ALGORITHMS, DpopProofError, type DpopProof } from '../../core/dpop.js';
+import { DpopProofError, type DpopProof } from '../../core/dpop.js';
 import { OAuthError } from '../../core/errors.js';
 import { auditEvent } from '../audit/events.js';
 import type { ClientRecord, GrantType } from '../../stores/contract.js';
@@ -12,8 +12,7 @@ import { urlTo } from '../routes.js';
 import { rateLimitedError, recordRateLimitHit } from '../protection/rate-limited.js';
 import { authenticateCaller } from '../steps/authenticate-client.js';
 import { readFormBody } from '../steps/read-form.js';
-import { dpopNonceHeader, requiresDpop, tokenEndpointProofError, verifyRequestProof } from '../tokens/dpop.js';
-import { profileSigningAlgs } from '../clients/profiles.js';
+import { clientRequestProof, dpopNonceHeader, requiresDpop, tokenEndpointProofError } from '../tokens/dpop.js';
 
 /**
  * Token requests per client (`tokenPerClient`), counted after the client is authenticated; the
@@ -55,21 +54,11 @@ async function checkDpopProof({
   request,
   client,
 }: {
-  ctx: Parameters<typeof verifyRequestProof>[0];
+  ctx: Parameters<typeof clientRequestProof>[0];
   request: Request;
   client: ClientRecord;
 }): Promise<{ dpop: DpopProof | undefined }> {
-  let dpop: DpopProof | undefined;
-  try {
-    dpop = await verifyRequestProof(ctx, request, {
-      url: urlTo(ctx, 'token'),
-      clientId: client.clientId,
-      algorithms: profileSigningAlgs(client, DPOP_ALGORITHMS),
-    });
-  } catch (error) {
-    if (error instanceof DpopProofError) throw tokenEndpointProofError(ctx, error);
-    throw error;
-  }
+  const dpop = await clientRequestProof(ctx, request, client, urlTo(ctx, 'token'));
   if (dpop === undefined && requiresDpop(client)) {
     throw tokenEndpointProofError(ctx, new DpopProofError('invalid_dpop_proof', 'this client must send a DPoP proof'));
   }

@@ -1,8 +1,17 @@
-import { createDpopNonces, dpopHeaderOf, DpopProofError, verifyDpopProof, type DpopNonces, type DpopProof, type DpopReplayCache } from '../../core/dpop.js';
+import {
+  createDpopNonces,
+  DPOP_ALGORITHMS,
+  dpopHeaderOf,
+  DpopProofError,
+  verifyDpopProof,
+  type DpopNonces,
+  type DpopProof,
+  type DpopReplayCache,
+} from '../../core/dpop.js';
 import { OAuthError } from '../../core/errors.js';
 import { StoreConflictError, type ClientRecord } from '../../stores/contract.js';
 import { auditEvent } from '../audit/events.js';
-import { isFapi2 } from '../clients/profiles.js';
+import { isFapi2, profileSigningAlgs } from '../clients/profiles.js';
 import { clientAddress, type ServerContext } from '../context.js';
 
 /**
@@ -81,6 +90,21 @@ export async function verifyRequestProof(
         ctx.audit.recordLater(auditEvent('token.dpop_proof_refused', { ...(options.clientId ? { client_id: options.clientId } : {}), reason: error.message }));
       }
     }
+    throw error;
+  }
+}
+
+/**
+ * The DPoP proof a client sent to one of the back-channel endpoints it authenticates at (the
+ * token endpoint, RFC 9449 §5; the pushed authorization request endpoint, §10.1), verified for
+ * `url` with the algorithms the client's profile allows; `undefined` when there is none. A refused
+ * proof is thrown as the token endpoint answers it ({@link tokenEndpointProofError}).
+ */
+export async function clientRequestProof(ctx: ProofContext, request: Request, client: ClientRecord, url: string): Promise<DpopProof | undefined> {
+  try {
+    return await verifyRequestProof(ctx, request, { url, clientId: client.clientId, algorithms: profileSigningAlgs(client, DPOP_ALGORITHMS) });
+  } catch (error) {
+    if (error instanceof DpopProofError) throw tokenEndpointProofError(ctx, error);
     throw error;
   }
 }
