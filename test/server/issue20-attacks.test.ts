@@ -1,0 +1,44 @@
+/**
+ * An attacker's review of issue 20 (DPoP, PAR, request objects, private_key_jwt, back-channel
+ * logout, the claims parameter): each test is an attack that once worked, now refused.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createResourceGuard, type ResourceGuard } from '../../src/resource/index.js';
+import { dpopProof, newDpopKey, type DpopKey } from '../helpers/dpop.js';
+import { basic, encodeForm } from '../helpers/server.js';
+import { API, resign, startIssuer, type RunningIssuer } from '../resource/support.js';
+
+describe('the resource guard and sender-constrained tokens (RFC 9449 §7.2, RFC 7800 §3)', () => {
+  let as: RunningIssuer;
+  let key: DpopKey;
+  let bound: string;
+  let guard: ResourceGuard;
+
+  beforeAll(async () => {
+    as = await startIssuer();
+    key = await newDpopKey();
+    const response = await fetch(`${as.issuer}/token`, {
+      method: 'POST',
+      headers: {
+        Authorization: basic(as.machine.clientId, as.machine.clientSecret),
+        'Content-Type': 'application/x-www-form-urlencoded',
+        DPoP: await dpopProof(as.test, key, `${as.issuer}/token`),
+      },
+      body: encodeForm({ grant_type: 'client_credentials', scope: 'notes:read', resource: API }),
+    });
+    const body = (await response.json()) as { access_token: string; token_type: string };
+    expect(body.token_type).toBe('DPoP');
+    bound = body.access_token;
+    guard = createResourceGuard({ issuer: as.issuer, audience: API, allowInsecureRequests: true });
+  });
+  afterAll(() => as?.close());
+
+  it('guard.verify(token) refuses a stolen DPoP-bound token: it has no request to check a proof against (Bearer downgrade)', async () => {
+    await expect(guard.verify(bound)).rejects.toMatchObject({ error: 'invalid_token' });
+    // The token still works the way it is meant to: under the DPoP scheme, with a proof of its key.
+    const request = new Request(`${API}/notes`, {
+      headers: { Authorization: `DPoP ${bound}`, DPoP: await dpopProof(as.test, key, `${API}/notes`, { htm: 'GET', accessToken: bound }) },
+    });
+    expect((await guard.authenticate(request)).clientId).toBe(as.machine.clientId);
+  });
+});
