@@ -297,6 +297,10 @@ export function createResourceGuard(options: ResourceGuardOptions): ResourceGuar
   const checkBinding = async (request: Request, token: string, scheme: 'Bearer' | 'DPoP', claims: Record<string, unknown>) => {
     const cnf = claims.cnf as { jkt?: unknown } | undefined;
     const jkt = typeof cnf?.jkt === 'string' ? cnf.jkt : undefined;
+    // RFC 7800 §3.1: a token confirmed by a method other than DPoP's jkt (mTLS `x5t#S256`, RFC 8705,
+    // or one malformed) is sender-constrained all the same: this guard cannot check it, so never a bearer token.
+    if (cnf !== undefined && jkt === undefined)
+      throw new BearerTokenError('invalid_token', 'the access token is bound by a confirmation method this API cannot check');
     if (scheme === 'Bearer') {
       if (jkt !== undefined) {
         throw new BearerTokenError('invalid_token', 'a DPoP-bound access token must be sent with the DPoP scheme and a proof', undefined, { offerDpop: true });

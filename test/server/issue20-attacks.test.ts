@@ -41,4 +41,13 @@ describe('the resource guard and sender-constrained tokens (RFC 9449 §7.2, RFC 
     });
     expect((await guard.authenticate(request)).clientId).toBe(as.machine.clientId);
   });
+
+  it('refuses as a Bearer token one bound by a confirmation method it cannot check (cnf without a jkt, e.g. mTLS x5t#S256)', async () => {
+    for (const cnf of [{ 'x5t#S256': 'bwcK0esc3ACC3DB2Y5_lESsXE8o9ltc05O89jdN-dg2' }, { jkt: 42 }, {}]) {
+      const token = await resign(as, await as.token('notes:read'), { claims: { cnf } });
+      const response = await guard.protect(() => new Response('reached'))(new Request(`${API}/notes`, { headers: { Authorization: `Bearer ${token}` } }));
+      expect(response.status, JSON.stringify(cnf)).toBe(401);
+      expect(response.headers.get('www-authenticate')).toContain('error="invalid_token"');
+    }
+  });
 });
