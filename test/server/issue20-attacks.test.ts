@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createResourceGuard, type ResourceGuard } from '../../src/resource/index.js';
 import { dpopProof, newDpopKey, type DpopKey } from '../helpers/dpop.js';
-import { basic, encodeForm } from '../helpers/server.js';
+import { basic, encodeForm, errorBody, startServer } from '../helpers/server.js';
 import { API, resign, startIssuer, type RunningIssuer } from '../resource/support.js';
 
 describe('the resource guard and sender-constrained tokens (RFC 9449 §7.2, RFC 7800 §3)', () => {
@@ -49,5 +49,22 @@ describe('the resource guard and sender-constrained tokens (RFC 9449 §7.2, RFC 
       expect(response.status, JSON.stringify(cnf)).toBe(401);
       expect(response.headers.get('www-authenticate')).toContain('error="invalid_token"');
     }
+  });
+});
+
+describe('client keys at open dynamic registration (RFC 7591 §2, §3.2.2)', () => {
+  it('a jwks nested too deep to measure is invalid_client_metadata, never a 500', async () => {
+    const t = await startServer({ registration: { policy: 'open' } });
+    const deep = '['.repeat(20_000) + ']'.repeat(20_000);
+    const response = await t.server.fetch(
+      new Request(`${t.issuer}/register`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: `{"token_endpoint_auth_method":"none","redirect_uris":["http://127.0.0.1/cb"],"jwks":{"keys":[{"kty":"EC","crv":"P-256","x":${deep},"y":"a"}]}}`,
+      }),
+    );
+    expect(response.status).toBe(400);
+    expect((await errorBody(response)).error).toBe('invalid_client_metadata');
+    await t.server.close();
   });
 });
