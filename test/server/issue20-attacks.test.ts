@@ -5,6 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createResourceGuard, type ResourceGuard } from '../../src/resource/index.js';
 import { dpopProof, newDpopKey, type DpopKey } from '../helpers/dpop.js';
+import { signIn, promptNone, startFlow } from '../helpers/flow.js';
 import { basic, encodeForm, errorBody, startServer } from '../helpers/server.js';
 import { API, resign, startIssuer, type RunningIssuer } from '../resource/support.js';
 
@@ -66,5 +67,21 @@ describe('client keys at open dynamic registration (RFC 7591 §2, §3.2.2)', () 
     expect(response.status).toBe(400);
     expect((await errorBody(response)).error).toBe('invalid_client_metadata');
     await t.server.close();
+  });
+});
+
+describe('the claims parameter (OIDC Core §5.5.1.1)', () => {
+  it('an essential acr none of whose values is a string is refused (invalid_request), not read as no values: no single-factor code for it', async () => {
+    const flow = await startFlow();
+    await signIn(flow.browser, flow.server, flow.client, flow.users.alice);
+    for (const acr of [
+      { essential: true, value: 2 },
+      { essential: true, values: [2] },
+      { essential: true, values: [2, null] },
+    ]) {
+      const callback = await promptNone(flow.browser, flow.server, flow.client, { claims: JSON.stringify({ id_token: { acr } }) });
+      expect([callback.get('error'), callback.get('code')], JSON.stringify(acr)).toEqual(['invalid_request', null]);
+    }
+    await flow.server.server.close();
   });
 });
