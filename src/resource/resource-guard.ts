@@ -125,7 +125,11 @@ export class ResourceGuardUnavailableError extends Error {
 export interface ResourceGuard {
   /** Verifies the request's bearer token and required scopes. @throws {BearerTokenError} */
   authenticate(request: Request, options?: { scopes?: string[] }): Promise<VerifiedAccessToken>;
-  /** Verifies a token given directly. @throws {BearerTokenError} */
+  /**
+   * Verifies a bearer token given directly. A sender-constrained (DPoP-bound) token, or any token
+   * while `dpop.required` is on, is refused: its proof can only be checked with the request
+   * ({@link authenticate}). @throws {BearerTokenError}
+   */
   verify(token: string, options?: { scopes?: string[] }): Promise<VerifiedAccessToken>;
   /** Like {@link authenticate}, but answers with the error Response instead of throwing. */
   check(
@@ -263,7 +267,7 @@ export function createResourceGuard(options: ResourceGuardOptions): ResourceGuar
     return claims;
   };
 
-  const verify = async (token: string, verifyOptions: { scopes?: string[] } = {}): Promise<VerifiedAccessToken> => {
+  const verifyToken = async (token: string, verifyOptions: { scopes?: string[] } = {}): Promise<VerifiedAccessToken> => {
     const claims = options.introspection ? await introspect(token) : await verifyJwt(token);
     const scopes = typeof claims.scope === 'string' ? claims.scope.split(' ').filter(Boolean) : [];
     const needed = [...(options.requiredScopes ?? []), ...(verifyOptions.scopes ?? [])];
@@ -293,6 +297,10 @@ export function createResourceGuard(options: ResourceGuardOptions): ResourceGuar
   const checkBinding = async (request: Request, token: string, scheme: 'Bearer' | 'DPoP', claims: Record<string, unknown>) => {
     const cnf = claims.cnf as { jkt?: unknown } | undefined;
     const jkt = typeof cnf?.jkt === 'string' ? cnf.jkt : undefined;
+    // RFC 7800 §3.1: a token confirmed by a method other than DPoP's jkt (mTLS `x5t#S256`, RFC 8705,
+    // or one malformed) is sender-constrained all the same: this guard cannot check it, so never a bearer token.
+    if (cnf !== undefined && jkt === undefined)
+      throw new BearerTokenError('invalid_token', 'the access token is bound by a confirmation method this API cannot check');
     if (scheme === 'Bearer') {
       if (jkt !== undefined) {
         throw new BearerTokenError('invalid_token', 'a DPoP-bound access token must be sent with the DPoP scheme and a proof', undefined, { offerDpop: true });
@@ -327,13 +335,28 @@ export function createResourceGuard(options: ResourceGuardOptions): ResourceGuar
     const presented = presentedTokenOf(request);
     if (presented === undefined) throw new BearerTokenError(undefined, 'an access token is required');
     if (presented.scheme === 'Bearer' && dpopOptions.required === true) throw dpopError('invalid_token', 'this API requires DPoP-bound access tokens');
-    const verified = await verify(presented.token, verifyOptions).catch((error: unknown) => {
+    const verified = await verifyToken(presented.token, verifyOptions).catch((error: unknown) => {
       // An error about a token sent under the DPoP scheme is answered in that scheme (RFC 9449 §7.1).
       if (presented.scheme === 'DPoP' && error instanceof BearerTokenError)
         throw new BearerTokenError(error.error, error.message, error.scope, { scheme: 'DPoP' });
       throw error;
     });
     await checkBinding(request, presented.token, presented.scheme, verified.claims);
+    return verified;
+  };
+
+  /**
+   * A token given without its request: only a bearer token can be accepted so. A sender-constrained
+   * one (`cnf`, RFC 7800 §3.1), or any token while DPoP is required, needs the proof of the request
+   * it came with (RFC 9449 §7.2: else whoever holds a stolen bound token uses it as a bearer token).
+   */
+  const verify: ResourceGuard['verify'] = async (token, verifyOptions) => {
+    const verified = await verifyToken(token, verifyOptions);
+    if (verified.claims.cnf !== undefined || dpopOptions.required === true) {
+      throw new BearerTokenError('invalid_token', 'a sender-constrained access token is accepted only with its request (authenticate)', undefined, {
+        offerDpop: true,
+      });
+    }
     return verified;
   };
 

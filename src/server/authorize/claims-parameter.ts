@@ -10,6 +10,7 @@
  *   one, and a claim the user has no value for is left out either way;
  * - `value` and `values` of such a claim are hints, not acted on;
  * - an essential `acr` in `id_token` is a requirement (§5.5.1.1): see {@link ClaimsRequest.essentialAcr};
+ *   values that are not strings are ignored, and essential values none of which is a string are malformed;
  * - `sub` in `id_token` with a `value` names the only user the request may succeed for;
  * - `auth_time`, `acr`, `amr` and `sid` are in every ID token anyway; unknown claims and unknown
  *   members are ignored ("MUST be ignored").
@@ -65,6 +66,9 @@ export function parseClaimsParameter(raw: string): ClaimsRequest {
   if (acr?.essential === true) {
     const values = acr.values ?? (acr.value === undefined ? [] : [acr.value]);
     request.essentialAcr = values.filter((value): value is string => typeof value === 'string');
+    // `acr` is a string claim. Values given, none a string: malformed, never read as "no values"
+    // (that would turn an essential requirement into none, which any sign-in satisfies).
+    if (values.length > 0 && request.essentialAcr.length === 0) throw new ClaimsParameterError('acr values are not strings');
   }
   const sub = Object.hasOwn(idToken, 'sub') ? idToken.sub : null;
   if (sub?.value !== undefined) {

@@ -58,7 +58,7 @@ export function validateClientJwks(value: unknown): JSONWebKeySet & Json {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new InvalidClientKeys('jwks must be a JWK Set (a JSON object with keys)');
   const keys = (value as { keys?: unknown }).keys;
   if (!Array.isArray(keys) || keys.length === 0 || keys.length > MAX_KEYS) throw new InvalidClientKeys(`jwks must hold 1 to ${MAX_KEYS} keys`);
-  if (JSON.stringify(value).length > MAX_JWKS_BYTES) throw new InvalidClientKeys('jwks is too large');
+  if (serializedLength(value) > MAX_JWKS_BYTES) throw new InvalidClientKeys('jwks is too large');
   for (const key of keys as unknown[]) {
     if (typeof key !== 'object' || key === null || Array.isArray(key)) throw new InvalidClientKeys('every key of jwks must be a JWK (a JSON object)');
     const jwk = key as Record<string, unknown>;
@@ -69,6 +69,18 @@ export function validateClientJwks(value: unknown): JSONWebKeySet & Json {
       throw new InvalidClientKeys(`an alg in jwks must be one of ${CLIENT_SIGNING_ALGS.join(', ')}`);
   }
   return JSON.parse(JSON.stringify({ keys })) as JSONWebKeySet & Json;
+}
+
+/**
+ * The length of `value` as JSON; `Infinity` when it cannot be serialized: a value nested deeper than
+ * the stack (a registration body or a fetched key set can be) makes `JSON.stringify` throw `RangeError`.
+ */
+function serializedLength(value: unknown): number {
+  try {
+    return JSON.stringify(value).length;
+  } catch {
+    return Number.POSITIVE_INFINITY;
+  }
 }
 
 /**
