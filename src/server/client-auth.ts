@@ -130,6 +130,10 @@ async function checkClientAssertion(ctx: ClientAuthContext, client: ClientRecord
     throw error;
   }
   if (payload.sub !== client.clientId) return 'assertion_sub';
+  // A signed request object (RFC 9101) of the same client is no assertion, though signed by the same
+  // key with the issuer as audience: it always holds response_type, an assertion never does
+  // (cross-JWT confusion, RFC 8725 §2.8; request objects travel through the browser).
+  if (payload.response_type !== undefined) return 'assertion_type';
   const jti = payload.jti;
   if (typeof jti !== 'string' || jti.length === 0 || jti.length > MAX_JTI_LENGTH) return 'assertion_jti';
   // Spend and check at once: the store's put is an atomic insert, so of N racing uses one records the jti.

@@ -107,6 +107,7 @@ describe('private_key_jwt with inline jwks', () => {
     ['sub not the client', () => ({ sub: 'someone-else' }), {}],
     ['iat in the future', () => ({ iat: Math.floor(T0 / 1000) + 120, exp: Math.floor(T0 / 1000) + 150 }), {}],
     ['a request object typ', () => ({}), { typ: 'oauth-authz-req+jwt' }],
+    ['an untyped request object with sub and jti (RFC 8725 §2.8)', () => ({ response_type: 'code', client_id: client.clientId, scope: 'read' }), {}],
   ])('refuses %s', async (_name, claims, header) => {
     await expectRefused(await tokenWith(t, await assertion(t, client.clientId, key, claims(), header)));
   });
