@@ -291,6 +291,35 @@ describe('delivery through failures', () => {
     expect(events).toMatchObject([{ type: 'logout.backchannel_delivered', details: { attempts: 3 } }]);
   });
 
+  it('a receiver that never answers holds one delivery slot, not the notifications of other clients', async () => {
+    const [tarpit, prompt] = [await startReceiver(), await startReceiver()];
+    tarpit.behaviours.push('hang');
+    const clock = new FakeClock(Date.now());
+    // The tarpit is waited on for 5 s; the others' 30 notifications must all go out well before that.
+    const flow = await startFlow({ ...senderOptions({ timeoutMs: 5000 }), clock }, { backchannelLogoutUri: tarpit.url });
+    servers.push(flow.server);
+    const other = await registerFlowClient(flow.server, { backchannelLogoutUri: prompt.url });
+    const now = clock.now();
+    const delivery = (clientId: string, i: number, dueAt: number) => ({
+      id: `d-${i}`,
+      clientId,
+      sub: 'user-1',
+      sid: `sid-${i}`,
+      createdAt: now,
+      dueAt,
+      attempts: 0,
+      lease: null,
+    });
+    // The tarpit's first, so it is claimed with the first ones.
+    await flow.server.store.logoutDeliveries.enqueue([
+      delivery(flow.client.clientId, 0, now - 1),
+      ...Array.from({ length: 30 }, (_, i) => delivery(other.clientId, i + 1, now)),
+    ]);
+    await pollUntil(async () => prompt.tokens.length === 30, { timeoutMs: 4000, intervalMs: 20, what: "the other client's 30 notifications" });
+    expect(tarpit.tokens).toHaveLength(1);
+    await tarpit.close(); // ends the hanging request, so closing the server does not wait for its deadline
+  });
+
   it('gives up after the last attempt and audits it once', async () => {
     const receiver = await startReceiver();
     receiver.behaviours.push('fail', 'fail', 'fail');

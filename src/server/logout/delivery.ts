@@ -13,7 +13,7 @@ import { postForm, SafeFetchError, type PostFormOptions } from '../network/safe-
 import { parseIpRanges } from '../protection/ip-ranges.js';
 import { logoutToken } from './backchannel-logout.js';
 
-/** Most notifications claimed (and sent at once) per round. */
+/** Most notifications being sent at once, per instance. */
 const BATCH = 10;
 /** Longest wait between retries, however many there were. */
 const MAX_RETRY_DELAY_MS = 3_600_000;
@@ -91,16 +91,26 @@ export function startLogoutDeliveries(ctx: DeliveryContext): LogoutDeliveries {
     ctx.logger.warn({ client_id: record.clientId, attempts: record.attempts, reason: failure }, 'back-channel logout delivery failed; will retry');
   };
 
+  // A pool of BATCH deliveries: a slot freed is claimed again at once, so a receiver that is slow
+  // to answer (up to its deadline) holds one slot, not the notifications of every other client.
   const round = async (): Promise<void> => {
+    const inFlight = new Set<Promise<void>>();
     for (;;) {
-      const claimed = await ctx.store.logoutDeliveries.claim(ctx.clock.now(), leaseMs, BATCH);
-      await Promise.all(
-        claimed.map((record) =>
+      const free = BATCH - inFlight.size;
+      const claimed = closed || free === 0 ? [] : await ctx.store.logoutDeliveries.claim(ctx.clock.now(), leaseMs, free);
+      for (const record of claimed) {
+        const delivery: Promise<void> = deliver(record)
           // A store or signing failure leaves the record to come back when its lease ends.
-          deliver(record).catch((error: unknown) => ctx.logger.warn({ err: error, client_id: record.clientId }, 'back-channel logout delivery failed')),
-        ),
-      );
-      if (claimed.length < BATCH || closed) return;
+          .catch((error: unknown) => ctx.logger.warn({ err: error, client_id: record.clientId }, 'back-channel logout delivery failed'))
+          .finally(() => inFlight.delete(delivery));
+        inFlight.add(delivery);
+      }
+      // Nothing more due now (or closing): finish what is under way; the next poll takes the rest.
+      if (claimed.length < free || closed) {
+        await Promise.all(inFlight);
+        return;
+      }
+      await Promise.race(inFlight);
     }
   };
 
