@@ -1,7 +1,8 @@
 /**
  * A client that registered itself (dynamic client registration, open policy) in real Chromium: its
  * consent page says "Unverified" and names the domain the answer goes to, without the logo and home
- * page it claims, and the resource (RFC 8707) the access is for; the page is reviewed (light, dark,
+ * page it claims, the resource (RFC 8707) the access is for and the claims asked for one by one
+ * (OIDC Core §5.5); the page is reviewed (light, dark,
  * 375 px, axe; screenshots to /tmp/shots-registration/ with REVIEW_SHOTS=1), and "Allow" goes back
  * to the app with a code.
  */
@@ -64,7 +65,11 @@ describe.skipIf(!hasChromium)('the consent page of a self-registered client, in 
     await page.goto(
       authorizeUrl(
         server,
-        authorizeParams({ clientId: client.client_id, clientSecret: null, record, redirectUri: app.callback }, challenge, { resource: MCP }),
+        authorizeParams({ clientId: client.client_id, clientSecret: null, record, redirectUri: app.callback }, challenge, {
+          resource: MCP,
+          // OIDC Core §5.5: single claims beyond the scope, which the page must name.
+          claims: JSON.stringify({ id_token: { name: null }, userinfo: { email: { essential: true } } }),
+        }),
       ),
     );
     // Neither the login page shows the logo it claims.
@@ -76,6 +81,7 @@ describe.skipIf(!hasChromium)('the consent page of a self-registered client, in 
     expect(await page.locator('.badge-warning').textContent()).toBe('Unverified');
     expect(await page.locator('.redirect-domain').textContent()).toBe('localhost');
     expect(await page.locator('.resource').allTextContents()).toEqual([MCP]);
+    expect(await page.locator('[data-claims] .claim').count()).toBe(2);
     expect(await page.locator('img').count()).toBe(0);
     expect(await page.locator('a[href^="https://impersonated.example"]').count()).toBe(0);
     await reviewPage(page, 'consent-unverified', SHOTS);
