@@ -8,6 +8,9 @@ import { serverSettingsFrom } from './settings.js';
 /** The directory of the operator's own email templates in the data directory (when `GATEHOUSE_EMAIL_TEMPLATES_DIR` is unset). */
 const EMAIL_TEMPLATES_DIR = 'emails';
 
+/** The directory of the operator's messages and languages in the data directory (when `GATEHOUSE_LANGUAGES_DIR` is unset). */
+const LANGUAGES_DIR = 'locales';
+
 /** The configured senders as the server's `mfa.senders` option: SMTP, the webhook, or in development the outbox. */
 function commandSenders(config: CliConfig): { email?: Senders['email'] & object; sms?: Senders['sms'] & object } {
   const senders = createSenders({
@@ -26,6 +29,11 @@ function commandSenders(config: CliConfig): { email?: Senders['email'] & object;
 /** Where the email templates are read from: `GATEHOUSE_EMAIL_TEMPLATES_DIR`, else `DATA_DIR/emails`. */
 function emailTemplatesDir(config: Pick<CliConfig, 'emailTemplatesDir' | 'dataDir'>): string {
   return config.emailTemplatesDir ?? join(config.dataDir, EMAIL_TEMPLATES_DIR);
+}
+
+/** Where the operator's messages are read from: `GATEHOUSE_LANGUAGES_DIR`, else `DATA_DIR/locales`. */
+function languagesDir(config: Pick<CliConfig, 'languagesDir' | 'dataDir'>): string {
+  return config.languagesDir ?? join(config.dataDir, LANGUAGES_DIR);
 }
 
 /** The issuer the command serves when `--issuer` is not given: `http://HOST:PORT` (`https://` with TLS). */
@@ -48,5 +56,6 @@ export function commandServerOptions(config: CliConfig, runtime: Pick<Runtime, '
     secret: runtime.secret,
     mfa: { ...settings.mfa, senders: commandSenders(config) },
     emails: { ...settings.emails, templatesDir: emailTemplatesDir(config) },
+    languages: { ...settings.languages, dir: languagesDir(config) },
   } satisfies AuthorizationServerOptions;
 }

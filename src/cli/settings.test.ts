@@ -145,6 +145,8 @@ describe("readCommandSetting: a variable's text, a flag or a file value", () => 
         'GATEHOUSE_PROOF_OF_WORK',
         // The account emails.
         'GATEHOUSE_EMAIL_TEMPLATES_DIR',
+        'GATEHOUSE_DEFAULT_LANGUAGE',
+        'GATEHOUSE_LANGUAGES_DIR',
         // Traces (issue 18).
         'GATEHOUSE_OTEL',
         // The admin API and console (issue 18).

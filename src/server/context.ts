@@ -72,6 +72,11 @@ export interface RequestInfo {
   unvouchedForwarding: boolean;
   /** The request's OpenTelemetry span and context, when an SDK is registered (see `core/tracing.ts`). */
   trace?: RequestTrace | undefined;
+  /**
+   * What the pages' language is chosen from besides `ui_locales` (`http/page-language.ts`): the
+   * `Accept-Language` header and the language switcher's cookie. Absent: the default language.
+   */
+  languages?: { accept: string | null; remembered: string | undefined } | undefined;
 }
 
 /**

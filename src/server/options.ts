@@ -12,6 +12,8 @@ import { DEFAULT_RATE_LIMITS, type RateLimitSettings } from './protection/rate-l
 import type { Store } from '../stores/contract.js';
 import { mfaSettings, protectionSettings, serverSettings } from './config/schema.js';
 import { loadEmailTemplates, type EmailOverrides } from './accounts/email-templates.js';
+import { loadMessages } from './languages/catalogs.js';
+import type { Messages } from '../ui/i18n/index.js';
 
 /** One upstream provider users may sign in with. */
 export interface UpstreamOptions {
@@ -137,13 +139,15 @@ export type AuthorizationServerOptions = z.input<typeof optionsSchema>;
 type ParsedOptions = z.output<typeof optionsSchema>;
 
 /** Options after defaults are merged: what the server works with. */
-export type ResolvedOptions = Omit<ParsedOptions, 'tokens' | 'protection' | 'clock' | 'emails'> & {
+export type ResolvedOptions = Omit<ParsedOptions, 'tokens' | 'protection' | 'clock' | 'emails' | 'languages'> & {
   /** The issuer, parsed. */
   issuerUrl: URL;
   tokens: ParsedOptions['tokens'] & { defaultAudience: string };
   protection: Omit<ParsedOptions['protection'], 'rateLimits'> & { rateLimits: RateLimitSettings };
   /** The operator's own email templates, read once from `emails.templatesDir`. */
   emails: ParsedOptions['emails'] & { overrides: EmailOverrides };
+  /** The pages' messages: the built-in catalogs and the operator's, from `languages.dir`, compiled once. */
+  languages: ParsedOptions['languages'] & { messages: Messages };
   /** Cookies are `Secure` and `__Host-` prefixed when the issuer is https. */
   secureCookies: boolean;
   clock: Clock;
@@ -172,6 +176,7 @@ export function resolveOptions(options: AuthorizationServerOptions): ResolvedOpt
     tokens: { ...settings.tokens, defaultAudience: settings.tokens.defaultAudience ?? settings.issuer },
     protection: { ...settings.protection, rateLimits: mergeRateLimits(settings.protection.rateLimits) },
     emails: { ...settings.emails, overrides: loadEmailTemplates(settings.emails.templatesDir) },
+    languages: { ...settings.languages, messages: loadMessages(settings.languages.dir, settings.languages.default) },
     secureCookies: issuerUrl.protocol === 'https:',
     clock: settings.clock ?? systemClock,
   };

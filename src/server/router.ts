@@ -57,6 +57,8 @@ import { isClientAbort } from './http/client-abort.js';
 import { closeWhenBodyUnread, isReadingBody } from './http/connection.js';
 import { RequestDeadlineError, withinDeadline } from './http/deadline.js';
 import { errorPage } from './http/pages.js';
+import { languageHints } from './http/page-language.js';
+import { languageSwitch } from './endpoints/language.js';
 import { notFoundResponse, oauthErrorResponse, serverErrorResponse } from './http/responses.js';
 import { healthzResponse, httpMetrics, operatorMetricsResponse, readinessCheck, readyzResponse } from './observability/index.js';
 import { clientIp, hasUnvouchedForwarding, unconfiguredProxyWarning } from './protection/client-ip.js';
@@ -136,7 +138,8 @@ export function createRouter(ctx: Capabilities): Hono<Env> {
     const trace = startRequestSpan(c.req.method, path, c.req.raw.headers);
     // Who is asking, for every step, log line and audit event of this request: passed, not ambient.
     const userAgent = c.req.header('user-agent')?.slice(0, 300) ?? null;
-    const scope = scopeFor(ctx, { id: requestId, ip, unvouchedForwarding, userAgent, ...(trace ? { trace } : {}) });
+    const languages = languageHints(ctx, c.req.raw);
+    const scope = scopeFor(ctx, { id: requestId, ip, unvouchedForwarding, userAgent, languages, ...(trace ? { trace } : {}) });
     c.set('scope', scope);
     const handle = async (): Promise<void> => {
       // Health checks come from load balancers, often and on purpose: they do not count.
@@ -157,7 +160,7 @@ export function createRouter(ctx: Capabilities): Hono<Env> {
         if (trace) endRequestSpan(trace, 500, error);
         throw error;
       }
-      c.res = pastDeadline(c.req.raw, error, requestId);
+      c.res = pastDeadline(c.req.raw, error, requestId, scope);
     }
     if (trace) endRequestSpan(trace, c.res.status, c.error);
     c.res.headers.set('X-Request-Id', requestId);
@@ -267,6 +270,7 @@ export function createRouter(ctx: Capabilities): Hono<Env> {
   route(at('accountDelete'), ['GET', 'POST'], accountDelete, true);
   route(at('upstreamCallback'), ['GET', 'POST'], upstreamCallback, true);
   // Forgotten password (issue 17): the form and its answer, the emailed link and its second factor.
+  route(at('language'), ['POST'], languageSwitch, true);
   route(at('forgotPassword'), ['GET', 'POST'], byMethod({ GET: forgotPasswordPage, POST: forgotPasswordPost }), true);
   route(at('resetPassword'), ['GET', 'POST'], byMethod({ GET: resetPasswordPage, POST: resetPasswordPost }), true);
   route(at('resetPasswordMfa'), ['POST'], resetPasswordMfa, true);
@@ -328,23 +332,29 @@ export function createRouter(ctx: Capabilities): Hono<Env> {
    * The answer at the request deadline: `408` while the client is still sending its body (it is the
    * slow party; RFC 9110 §15.5.9), otherwise `503` with `Retry-After`, as for a store that is down.
    */
-  function pastDeadline(request: Request, error: RequestDeadlineError, requestId: string): Response {
+  function pastDeadline(request: Request, error: RequestDeadlineError, requestId: string, at: Capabilities | ServerContext): Response {
     if (isReadingBody(request)) {
       ctx.logger.debug({ request_id: requestId, deadline_ms: error.deadlineMs }, 'request body not received within the request deadline');
-      return refusal(request.url, new OAuthError('invalid_request', 'the request body did not arrive in time', { status: 408 }), requestId);
+      return refusal(request.url, new OAuthError('invalid_request', 'the request body did not arrive in time', { status: 408 }), requestId, at);
     }
     ctx.metrics.storeUnavailable.inc();
     ctx.logger.error({ request_id: requestId, deadline_ms: error.deadlineMs, path: new URL(request.url).pathname }, 'request deadline passed');
-    return unavailable(request.url, requestId);
+    return unavailable(request.url, requestId, at);
   }
 
-  /** An OAuth error: JSON, or an error page on the pages. */
-  function refusal(url: string, error: OAuthError, requestId: string): Response {
-    return isPage(url) ? errorPage(ctx, error.status, 'Request not accepted', error.message, requestId) : oauthErrorResponse(error);
+  /**
+   * An OAuth error: JSON, or an error page on the pages, in the user's language (`at`: the
+   * request's scope, when it got that far). The description stays as the error has it: RFC 6749's
+   * wording for the application's developer, quoted as the details.
+   */
+  function refusal(url: string, error: OAuthError, requestId: string, at: Capabilities | ServerContext = ctx): Response {
+    return isPage(url)
+      ? errorPage(at, error.status, { key: 'error.notAccepted.title' }, { key: 'error.notAccepted.message', values: { detail: error.message } }, requestId)
+      : oauthErrorResponse(error);
   }
 
   /** `503` `temporarily_unavailable` with `Retry-After`: JSON, or an error page on the pages. */
-  function unavailable(url: string, requestId: string): Response {
+  function unavailable(url: string, requestId: string, at: Capabilities | ServerContext = ctx): Response {
     if (!isPage(url)) {
       return oauthErrorResponse(
         new OAuthError('temporarily_unavailable', 'the service is temporarily unavailable, try again shortly', {
@@ -353,7 +363,7 @@ export function createRouter(ctx: Capabilities): Hono<Env> {
         }),
       );
     }
-    const page = errorPage(ctx, 503, 'Temporarily unavailable', 'Please try again in a few seconds.', requestId);
+    const page = errorPage(at, 503, { key: 'error.unavailable.title' }, { key: 'error.unavailable.message' }, requestId);
     page.headers.set('Retry-After', String(RETRY_AFTER_SECONDS));
     return page;
   }
@@ -363,7 +373,8 @@ export function createRouter(ctx: Capabilities): Hono<Env> {
     const requestId = c.get('requestId');
     // The request's logger: with `trace_id` and `span_id` when it is traced.
     const logger = (c.get('scope') as ServerContext | undefined)?.logger ?? ctx.logger;
-    const refuse = (error: OAuthError) => refusal(c.req.url, error, requestId);
+    const at = (c.get('scope') as ServerContext | undefined) ?? ctx;
+    const refuse = (error: OAuthError) => refusal(c.req.url, error, requestId, at);
     if (isClientAbort(error)) {
       // The client went away mid-request (its connection closed or reset while the body was read):
       // nothing failed here. Debug only, and never a store failure: anyone can do this at will.
@@ -377,11 +388,11 @@ export function createRouter(ctx: Capabilities): Hono<Env> {
       // deadline: a clean "try again", never a 500 with internals.
       ctx.metrics.storeUnavailable.inc();
       logger.error({ err: error, request_id: requestId }, 'store unavailable');
-      return unavailable(c.req.url, requestId);
+      return unavailable(c.req.url, requestId, at);
     }
     logger.error({ err: error, request_id: requestId, path: new URL(c.req.url).pathname }, 'unexpected error');
     return isPage(c.req.url)
-      ? errorPage(ctx, 500, 'Something went wrong', 'An unexpected error occurred. Please try again later.', requestId)
+      ? errorPage(at, 500, { key: 'error.unexpected.title' }, { key: 'error.unexpected.message' }, requestId)
       : serverErrorResponse(requestId);
   });
   return app;

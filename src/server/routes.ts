@@ -78,6 +78,8 @@ export const ROUTES = {
   verifyEmail: '/verify-email',
   emailSignIn: '/email-sign-in',
   forgotPassword: '/forgot-password',
+  // The language switcher of the pages (docs/languages.md): remembers the choice, back to the page.
+  language: '/language',
   resetPassword: '/reset-password',
   resetPasswordMfa: '/reset-password/mfa',
   invitation: '/invitation',

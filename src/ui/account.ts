@@ -1,4 +1,5 @@
 import { html, type SafeHtml } from './escape.js';
+import { englishMessages, type Translator } from './i18n/messages.js';
 
 /** The signed-in end-user as the pages show them. */
 export interface AccountSummary {
@@ -28,6 +29,6 @@ export function accountLines(account: AccountSummary): SafeHtml {
 }
 
 /** "Signed in as …" panel with avatar, name and login. */
-export function signedInAs(account: AccountSummary): SafeHtml {
-  return html`<div class="account">${avatar(account)}<div class="account-text"><span class="account-label">Signed in as</span>${accountLines(account)}</div></div>`;
+export function signedInAs(account: AccountSummary, i18n: Translator = englishMessages()): SafeHtml {
+  return html`<div class="account">${avatar(account)}<div class="account-text"><span class="account-label">${i18n.t('account.signedInAs')}</span>${accountLines(account)}</div></div>`;
 }

@@ -1,4 +1,5 @@
 import { html, type SafeHtml } from './escape.js';
+import { englishMessages, type Translator } from './i18n/messages.js';
 import { safeUrl } from './safe-url.js';
 
 /** What the pages show about the client application asking for sign-in. */
@@ -23,6 +24,6 @@ export function clientLogo(client: ClientSummary, size: 'small' | 'large'): Safe
 }
 
 /** "to continue to {client}", with the client's logo when it has one. */
-export function continueToClient(client: ClientSummary): SafeHtml {
-  return html`<p class="lead">to continue to ${clientLogo(client, 'small')}<strong>${client.name}</strong></p>`;
+export function continueToClient(client: ClientSummary, i18n: Translator = englishMessages()): SafeHtml {
+  return html`<p class="lead">${i18n.t('client.continueTo', { client: html`${clientLogo(client, 'small')}<strong>${client.name}</strong>` })}</p>`;
 }

@@ -1,10 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_BRANDING, describeScopes, escapeHtml, renderConsentPage } from './index.js';
+import { englishMessages } from './i18n/index.js';
 import { attr, tags } from './testing/all-pages.js';
 
 const view = {
   branding: DEFAULT_BRANDING,
   nonce: 'n',
+  i18n: englishMessages(),
   action: '/consent',
   csrfToken: 't',
   client: { name: 'Acme Photos', uri: 'https://photos.acme.example/about' },
@@ -32,14 +34,14 @@ describe('renderConsentPage', () => {
 
   it('names the resources the access is for, escaped, and nothing when the request named none', () => {
     const limited = renderConsentPage({ ...view, resources: ['https://mcp.example/mcp', 'urn:example:<x>'] });
-    expect(limited).toContain('Only at <strong class="resource">https://mcp.example/mcp</strong>, <strong class="resource">urn:example:&lt;x&gt;</strong>.');
+    expect(limited).toContain('Only at <strong class="resource">https://mcp.example/mcp</strong> and <strong class="resource">urn:example:&lt;x&gt;</strong>.');
     expect(html).not.toContain('Only at');
   });
 
-  it('names the claims asked for one by one (OIDC Core 5.5) in words, an unknown one quoted and escaped, and nothing when none', () => {
+  it('names the claims asked for one by one (OIDC Core 5.5) in words joined as a list, an unknown one quoted and escaped, and nothing when none', () => {
     const named = renderConsentPage({ ...view, claims: ['name', 'email', 'name', 'x<y'] });
     expect(named).toContain(
-      'See these details of your account: <strong class="claim">your name</strong>, <strong class="claim">your email address</strong>, <strong class="claim">&quot;x&lt;y&quot;</strong>',
+      'See these details of your account: <strong class="claim">your name</strong>, <strong class="claim">your email address</strong>, and <strong class="claim">&quot;x&lt;y&quot;</strong>',
     );
     expect(html).not.toContain('data-claims');
   });

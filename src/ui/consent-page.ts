@@ -3,12 +3,15 @@ import { clientLogo, type ClientSummary } from './client.js';
 import { html } from './escape.js';
 import { decisionButtons, postForm } from './form.js';
 import { CHECK_ICON } from './icons.js';
+import type { Translator } from './i18n/messages.js';
 import { renderDocument, type PageBase } from './layout.js';
 import { hostOf, safeUrl } from './safe-url.js';
 import { describeClaims, describeScopes } from './scopes.js';
 
 /** View model of {@link renderConsentPage}. */
 export interface ConsentPageView extends PageBase {
+  /** The page's language: every word on it comes from the catalogs. */
+  i18n: Translator;
   /** Where the form posts to. */
   action: string;
   /** Sent back in the hidden `csrf` field. */
@@ -53,48 +56,54 @@ export interface ConsentPageView extends PageBase {
  * `decision=approve` ("Allow") or `decision=deny` ("Cancel") with `csrf`.
  */
 export function renderConsentPage(view: ConsentPageView): string {
-  const { branding, unverified } = view;
+  const { branding, unverified, i18n } = view;
+  const { t } = i18n;
+  const product = branding.productName;
   // A self-registered client's logo and home page are its own claims: not shown (its name is, marked unverified).
   const client: ClientSummary = unverified ? { name: view.client.name } : view.client;
   const home = safeUrl(client.uri);
   const host = hostOf(client.uri);
   // Showing where the app lives helps users spot a look-alike name.
   const origin = unverified
-    ? html`<p class="lead"><span class="badge badge-warning">Unverified</span> ${
+    ? html`<p class="lead"><span class="badge badge-warning">${t('consent.unverified')}</span> ${
         unverified.documentHost === undefined
-          ? html`Registered by the app itself, not by ${branding.productName}.`
-          : html`Described by the app itself at <strong class="document-host">${unverified.documentHost}</strong>, not registered with ${branding.productName}.`
-      } It receives your answer at <strong class="redirect-domain">${unverified.redirectDomain}</strong>.</p>`
+          ? t('consent.registeredBySelf', { product })
+          : t('consent.describedBySelf', { product, host: html`<strong class="document-host">${unverified.documentHost}</strong>` })
+      } ${t('consent.answerGoesTo', { domain: html`<strong class="redirect-domain">${unverified.redirectDomain}</strong>` })}</p>`
     : home !== undefined && host !== undefined && html`<p class="lead"><a href="${home}" target="_blank" rel="noopener noreferrer">${host}</a></p>`;
-  const scopes = describeScopes(view.scopes).map(({ scope, description }) => html`<li data-scope="${scope}">${CHECK_ICON}<span>${description}</span></li>`);
+  const scopes = describeScopes(view.scopes, i18n).map(
+    ({ scope, description }) => html`<li data-scope="${scope}">${CHECK_ICON}<span>${description}</span></li>`,
+  );
   const claims = view.claims ?? [];
   const claimList =
     claims.length > 0 &&
-    html`<li data-claims>${CHECK_ICON}<span>See these details of your account: ${describeClaims(claims).map((label, index) => html`${index > 0 ? ', ' : ''}<strong class="claim">${label}</strong>`)}</span></li>`;
+    html`<li data-claims>${CHECK_ICON}<span>${t('consent.claims', {
+      claims: i18n.list(describeClaims(claims, i18n).map((label) => html`<strong class="claim">${label}</strong>`)),
+    })}</span></li>`;
   const resources = view.resources ?? [];
   const limitedTo =
     resources.length > 0 &&
-    html`<p class="note resources">Only at ${resources.map((resource, index) => html`${index > 0 ? ', ' : ''}<strong class="resource">${resource}</strong>`)}.</p>`;
+    html`<p class="note resources">${t('consent.onlyAt', { resources: i18n.list(resources.map((resource) => html`<strong class="resource">${resource}</strong>`)) })}</p>`;
   // RFC 8628 §5.4: the user compares the code with the device's before allowing it.
   const deviceNote =
     view.device &&
     html`
-<p class="note" data-device-code>You are signing in on a device. Only allow this if you started it yourself and your device shows the code <strong class="nowrap">${view.device.userCode}</strong>.</p>`;
+<p class="note" data-device-code>${t('consent.device', { code: html`<strong class="nowrap">${view.device.userCode}</strong>` })}</p>`;
   const form = postForm({
     action: view.action,
     csrfToken: view.csrfToken,
     ...(view.hiddenFields ? { hiddenFields: view.hiddenFields } : {}),
-    content: decisionButtons('decision', { value: 'deny', label: 'Cancel' }, { value: 'approve', label: 'Allow' }),
+    content: decisionButtons('decision', { value: 'deny', label: t('consent.cancel') }, { value: 'approve', label: t('consent.allow') }),
   });
   return renderDocument(
     view,
-    `Allow access to ${client.name}`,
-    html`${clientLogo(client, 'large')}<h1 class="long">${client.name} wants to access your ${branding.productName} account</h1>${origin}
-<div class="body">${signedInAs(view.account)}${deviceNote}
-<h2 class="section-title">This will allow ${client.name} to:</h2>
+    t('consent.title', { client: client.name }),
+    html`${clientLogo(client, 'large')}<h1 class="long">${t('consent.heading', { client: client.name, product })}</h1>${origin}
+<div class="body">${signedInAs(view.account, i18n)}${deviceNote}
+<h2 class="section-title">${t('consent.willAllow', { client: client.name })}</h2>
 <ul class="scopes">${scopes}${claimList}</ul>
 ${limitedTo}
-<p class="note">Only allow this if you trust ${client.name} with this information.</p>
+<p class="note">${t('consent.trust', { client: client.name })}</p>
 ${form}</div>`,
   );
 }

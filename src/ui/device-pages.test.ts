@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { englishMessages } from './i18n/index.js';
 import { DEFAULT_BRANDING, renderConsentPage, renderDeviceCodePage, renderDeviceDonePage } from './index.js';
 import { attr, tags } from './testing/all-pages.js';
 import { text } from './testing/mfa-fixtures.js';
@@ -46,6 +47,7 @@ describe('renderConsentPage for a device', () => {
   it('asks the user to compare the code with the device', () => {
     const view = {
       ...base,
+      i18n: englishMessages(),
       action: '/interaction/x/consent',
       csrfToken: 'tok',
       client: { name: 'TV' },

@@ -15,7 +15,6 @@ describe('every page escapes what it is given', () => {
   const pages = renderAllPages({
     branding: { productName: `${SCRIPT}${BREAKOUT}`, logoUrl: `https://cdn.example/logo.png${BREAKOUT}`, primaryColor: '#2f5bea' },
     nonce: BREAKOUT,
-    lang: BREAKOUT,
     text: `${SCRIPT}${BREAKOUT}`,
     url: `https://app.example/cb?a=1&b=${BREAKOUT}`,
   });

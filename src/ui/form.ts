@@ -39,7 +39,8 @@ function trustedName(name: string): SafeHtml {
 export function textField(options: {
   id: string;
   name: string;
-  label: string;
+  /** Text (escaped) or a message (`i18n.t(…)`). */
+  label: HtmlValue;
   type: 'text' | 'password' | 'email';
   autocomplete: string;
   value?: string;
@@ -126,7 +127,7 @@ export function powScript(pow: FormProofOfWork | undefined, nonce: string): Safe
 }
 
 /** A submit button; `name`/`value` tell the server which of several buttons was pressed. */
-export function submitButton(options: { label: string; variant: 'primary' | 'secondary'; name?: string; value?: string; className?: string }): SafeHtml {
+export function submitButton(options: { label: HtmlValue; variant: 'primary' | 'secondary'; name?: string; value?: string; className?: string }): SafeHtml {
   const o = options;
   const classes = ['button', `button-${o.variant}`, o.className].filter(Boolean).join(' ');
   return html`<button type="submit" class="${classes}"${o.name !== undefined && html` name="${o.name}" value="${o.value ?? ''}"`}>${o.label}</button>`;
@@ -134,8 +135,9 @@ export function submitButton(options: { label: string; variant: 'primary' | 'sec
 
 /**
  * A decline and a confirm button side by side, both submitting `name`: decline first, so reading,
- * tab and visual order agree, with the confirming (primary) action last, at the right.
+ * tab and visual order agree, with the confirming (primary) action last, at the end (the right, or
+ * the left in a right-to-left language).
  */
-export function decisionButtons(name: string, decline: { value: string; label: string }, confirm: { value: string; label: string }): SafeHtml {
+export function decisionButtons(name: string, decline: { value: string; label: HtmlValue }, confirm: { value: string; label: HtmlValue }): SafeHtml {
   return html`<div class="actions">${submitButton({ ...decline, name, variant: 'secondary' })}${submitButton({ ...confirm, name, variant: 'primary' })}</div>`;
 }

@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_BRANDING, renderLoginPage } from './index.js';
+import { englishMessages } from './i18n/index.js';
 import { attr, tags } from './testing/all-pages.js';
 
-const base = { branding: DEFAULT_BRANDING, nonce: 'n', action: '/login', csrfToken: 't' };
+const base = { branding: DEFAULT_BRANDING, nonce: 'n', action: '/login', csrfToken: 't', i18n: englishMessages() };
 
 function input(html: string, name: string): string {
   return tags(html, 'input').find((tag) => attr(tag, 'name') === name) ?? '';
@@ -25,8 +26,8 @@ describe('renderLoginPage', () => {
   });
 
   it('shows an error in an alert above the form and does not steal focus from it', () => {
-    const html = renderLoginPage({ ...base, client: { name: 'Acme' }, error: 'Incorrect username or password.' });
-    expect(html).toMatch(/<div class="alert" id="login-error" role="alert">[\s\S]*Incorrect username or password\.[\s\S]*<\/div><form/);
+    const html = renderLoginPage({ ...base, client: { name: 'Acme' }, error: 'login.error.incorrect' });
+    expect(html).toMatch(/<div class="alert" id="login-error" role="alert">[\s\S]*The username or password is incorrect\.[\s\S]*<\/div><form/);
     expect(input(html, 'username')).not.toMatch(/\sautofocus\b/);
     expect(attr(input(html, 'username'), 'aria-describedby')).toBe('login-error');
   });

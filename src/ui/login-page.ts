@@ -1,12 +1,15 @@
 import { continueToClient, type ClientSummary } from './client.js';
-import { html } from './escape.js';
+import { html, type HtmlValue } from './escape.js';
 import { postForm, submitButton, textField } from './form.js';
 import { ALERT_ICON } from './icons.js';
+import type { MessageKey, Translator } from './i18n/messages.js';
 import { renderDocument, type PageBase } from './layout.js';
-import { passkeyForm, passkeyScripts } from './passkey.js';
+import { passkeyForm, passkeyMessages, passkeyScripts } from './passkey.js';
 
 /** View model of {@link renderLoginPage}. */
 export interface LoginPageView extends PageBase {
+  /** The page's language: every word on it comes from the catalogs. */
+  i18n: Translator;
   /** Where the form posts to. */
   action: string;
   /** Sent back in the hidden `csrf` field. */
@@ -15,8 +18,11 @@ export interface LoginPageView extends PageBase {
   client: ClientSummary;
   /** `login_hint` (OpenID Connect Core §3.1.2.1) or the name just tried; prefills the username. */
   loginHint?: string;
-  /** Message for the user after a failed attempt, such as "Incorrect username or password." */
-  error?: string;
+  /**
+   * Message for the user after a failed attempt: a catalog message (`login.error.incorrect`), or
+   * text already in the user's language (an upstream provider's refusal).
+   */
+  error?: MessageKey | { text: string };
   /** Upstream providers offered as "Continue with …", each a form posting to its `action`. */
   upstreams?: { label: string; action: string }[];
   /** Offers "Sign in with a passkey" (passwordless, WebAuthn); see `passkeyScripts` for the protocol. */
@@ -36,8 +42,10 @@ export interface LoginPageView extends PageBase {
  * renderLoginPage({ branding: DEFAULT_BRANDING, nonce, action: '/login', csrfToken, client: { name: 'Acme' } });
  */
 export function renderLoginPage(view: LoginPageView): string {
-  const hasError = view.error !== undefined && view.error !== '';
-  const alert = hasError && html`<div class="alert" id="login-error" role="alert">${ALERT_ICON}<p>${view.error}</p></div>`;
+  const { t } = view.i18n;
+  const error: HtmlValue = typeof view.error === 'string' ? t(view.error) : view.error?.text;
+  const hasError = error !== undefined && error !== '';
+  const alert = hasError && html`<div class="alert" id="login-error" role="alert">${ALERT_ICON}<p>${error}</p></div>`;
   // With an error the user reads the alert first; autofocus would make screen readers skip it.
   const describedBy = hasError ? 'login-error' : undefined;
   const form = postForm({
@@ -47,7 +55,7 @@ export function renderLoginPage(view: LoginPageView): string {
       textField({
         id: 'username',
         name: 'username',
-        label: 'Username or email',
+        label: t('login.username'),
         type: 'text',
         autocomplete: 'username',
         value: view.loginHint,
@@ -58,28 +66,28 @@ export function renderLoginPage(view: LoginPageView): string {
       textField({
         id: 'password',
         name: 'password',
-        label: 'Password',
+        label: t('login.password'),
         type: 'password',
         autocomplete: 'current-password',
         invalid: hasError,
         describedBy,
       }),
-      view.forgotPasswordUrl !== undefined && html`<p class="field-link"><a href="${view.forgotPasswordUrl}">Forgot password?</a></p>`,
-      submitButton({ label: 'Sign in', variant: 'primary', className: 'submit' }),
+      view.forgotPasswordUrl !== undefined && html`<p class="field-link"><a href="${view.forgotPasswordUrl}">${t('login.forgotPassword')}</a></p>`,
+      submitButton({ label: t('login.submit'), variant: 'primary', className: 'submit' }),
       // The same form, to another action: the username field holds the address; no password needed.
       view.emailCodeAction !== undefined &&
-        html`<button type="submit" class="button button-secondary email-code" formaction="${view.emailCodeAction}" formnovalidate>Email me a sign-in code</button>`,
+        html`<button type="submit" class="button button-secondary email-code" formaction="${view.emailCodeAction}" formnovalidate>${t('login.emailCode')}</button>`,
     ],
   });
   const upstreams = view.upstreams ?? [];
-  const divider = html`<div class="divider" role="separator"><span>or</span></div>`;
+  const divider = html`<div class="divider" role="separator"><span>${t('login.or')}</span></div>`;
   const alternatives =
     upstreams.length > 0 &&
     html`${divider}<div class="upstreams">${upstreams.map((upstream) =>
       postForm({
         action: upstream.action,
         csrfToken: view.csrfToken,
-        content: submitButton({ label: `Continue with ${upstream.label}`, variant: 'secondary', className: 'upstream' }),
+        content: submitButton({ label: t('login.continueWith', { provider: upstream.label }), variant: 'secondary', className: 'upstream' }),
       }),
     )}</div>`;
   // Shown only once the script finds WebAuthn supported (data-passkey-block stays hidden otherwise).
@@ -92,12 +100,15 @@ export function renderLoginPage(view: LoginPageView): string {
       verifyUrl: view.passkey.verifyUrl,
       csrfToken: view.csrfToken,
       statusId: 'passkey-status',
-      content: html`<button type="submit" id="passkey-button" class="button button-secondary upstream">Sign in with a passkey</button>`,
+      messages: passkeyMessages(view.i18n),
+      content: html`<button type="submit" id="passkey-button" class="button button-secondary upstream">${t('login.passkey')}</button>`,
     })}</div>${passkeyScripts(view.passkey.scriptUrl, view.nonce)}`;
-  const signUp = view.signUpUrl !== undefined && html`<p class="note center">New here? <a href="${view.signUpUrl}">Create an account</a></p>`;
+  const signUp =
+    view.signUpUrl !== undefined &&
+    html`<p class="note center">${t('login.signUp', { link: (content) => html`<a href="${view.signUpUrl}">${content}</a>` })}</p>`;
   return renderDocument(
     view,
-    'Sign in',
-    html`<h1>Sign in</h1>${continueToClient(view.client)}<div class="body">${alert}${form}${alternatives}${passkey}${signUp}</div>`,
+    t('login.title'),
+    html`<h1>${t('login.title')}</h1>${continueToClient(view.client, view.i18n)}<div class="body">${alert}${form}${alternatives}${passkey}${signUp}</div>`,
   );
 }

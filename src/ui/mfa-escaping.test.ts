@@ -12,7 +12,6 @@ describe('every verification and account page escapes what it is given', () => {
   const pages = renderMfaPages({
     branding: { productName: HOSTILE, logoUrl: `https://cdn.example/logo.png${BREAKOUT}`, primaryColor: '#2f5bea' },
     nonce: BREAKOUT,
-    lang: BREAKOUT,
     text: HOSTILE,
     url: `https://app.example/x?a=1&b=${BREAKOUT}`,
   });

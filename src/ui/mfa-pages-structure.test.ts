@@ -12,7 +12,7 @@ describe.each(pages.map((page) => [page.name, page] as const))('%s page', (_name
 
   it('is a complete branded document with one <h1> and one nonce-carrying stylesheet', () => {
     expect(html.startsWith('<!doctype html>')).toBe(true);
-    expect(html).toMatch(/<html lang="en">/);
+    expect(html).toMatch(/<html lang="en" dir="ltr">/);
     expect(html).toMatch(/<title>[^<]+ – Gatehouse<\/title>/);
     expect(tags(html, 'h1')).toHaveLength(1);
     const styles = tags(html, 'style');

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_BRANDING } from './index.js';
+import { compileMessages } from './i18n/index.js';
 import { attr, renderAllPages, tags } from './testing/all-pages.js';
 
 const NONCE = 'rAnd0mN0nce';
@@ -14,7 +15,7 @@ describe.each(cases)('%s page', (_name, page) => {
     expect(html).toContain('<meta charset="utf-8">');
     expect(html).toMatch(/<meta name="viewport" content="width=device-width, initial-scale=1">/);
     expect(html).toContain('<meta name="referrer" content="no-referrer">');
-    expect(html).toMatch(/<html lang="en">/);
+    expect(html).toMatch(/<html lang="en"( dir="ltr")?>/);
     expect(html).toMatch(/<title>[^<]+<\/title>/);
   });
 
@@ -70,8 +71,11 @@ describe('branding', () => {
     }
   });
 
-  it('honours the lang option', () => {
-    const [login] = renderAllPages({ branding: DEFAULT_BRANDING, nonce: NONCE, lang: 'de', text: 'Acme', url: '/x' });
-    expect(login?.html).toContain('<html lang="de">');
+  it("takes lang and dir from the page's language", () => {
+    const messages = compileMessages();
+    const [login] = renderAllPages({ branding: DEFAULT_BRANDING, nonce: NONCE, i18n: messages.translator('de'), text: 'Acme', url: '/x' });
+    expect(login?.html).toContain('<html lang="de" dir="ltr">');
+    const [arabic] = renderAllPages({ branding: DEFAULT_BRANDING, nonce: NONCE, i18n: messages.translator('ar'), text: 'Acme', url: '/x' });
+    expect(arabic?.html).toContain('<html lang="ar" dir="rtl">');
   });
 });

@@ -1,6 +1,7 @@
 import { html, trustedHtml, type HtmlValue, type SafeHtml } from './escape.js';
 import { CSRF_FIELD, hiddenInputs } from './form.js';
 import { ALERT_ICON } from './icons.js';
+import type { Translator } from './i18n/messages.js';
 
 /**
  * Runs a WebAuthn ceremony for the `form[data-passkey]` on the page, with the
@@ -12,7 +13,8 @@ import { ALERT_ICON } from './icons.js';
  * 3. POST JSON `{ challengeId, response }` (plus `label` when registering) to `data-verify-url`,
  *    same header; on `{ redirect }` go there. A successful registration without one reloads.
  * Progress is said in the form's `role="status"` region; a failure (non-2xx, not JSON, cancelled)
- * in its `role="alert"` region, in the same alert box as the pages' other errors.
+ * in its `role="alert"` region, in the same alert box as the pages' other errors. What it says comes
+ * from the form's `data-messages` (JSON, see {@link passkeyMessages}), English where absent.
  *
  * The script is a constant: every value it needs comes from escaped attributes in the markup, so
  * nothing the server knows is ever written into script text. Elements marked `data-passkey-block`
@@ -30,6 +32,7 @@ const PASSKEY_SCRIPT = `(() => {
   const errorText = errorBox.querySelector('p');
   const button = form.querySelector('button[type="submit"]');
   const csrf = form.elements.namedItem(${JSON.stringify(CSRF_FIELD)}).value;
+  const messages = JSON.parse(form.dataset.messages || '{}');
   const say = (text) => { status.textContent = text; };
   // The error region stays in the page (its role makes screen readers announce what appears in it).
   const fail = (text) => { say(''); errorText.textContent = text; errorBox.hidden = false; };
@@ -56,23 +59,23 @@ const PASSKEY_SCRIPT = `(() => {
     busy = true;
     button.disabled = true;
     clearError();
-    say(register ? 'Follow the steps on your device to create a passkey.' : 'Follow the steps on your device to use your passkey.');
+    say(register ? 'Follow the steps on your device to create a passkey.' : messages.useSteps || 'Follow the steps on your device to use your passkey.');
     try {
       const { options, challengeId } = await post(form.action);
       const response = register ? await lib.startRegistration({ optionsJSON: options }) : await lib.startAuthentication({ optionsJSON: options });
       const body = { challengeId, response };
       if (register) body.label = form.elements.namedItem('label').value.trim();
       const result = await post(form.dataset.verifyUrl, body);
-      say(register ? 'Passkey added.' : 'Verified. Continuing…');
+      say(register ? 'Passkey added.' : messages.verified || 'Verified. Continuing…');
       if (typeof result.redirect === 'string' && goTo(result.redirect)) return;
       if (register) { location.reload(); return; }
       throw new Error('The server did not say where to continue.');
     } catch (error) {
       const name = error && error.name;
-      if (name === 'NotAllowedError' || name === 'AbortError') fail('The passkey request was cancelled or timed out. Try again.');
+      if (name === 'NotAllowedError' || name === 'AbortError') fail(messages.cancelled || 'The passkey request was cancelled or timed out. Try again.');
       else if (register && name === 'InvalidStateError') fail('This device already has a passkey for your account.');
       else if (register) fail('The passkey could not be added. Try again.');
-      else fail('The passkey could not be verified. Try again, or use another way to verify.');
+      else fail(messages.notVerified || 'The passkey could not be verified. Try again, or use another way to verify.');
       busy = false;
       button.disabled = false;
     }
@@ -92,11 +95,13 @@ export function passkeyForm(options: {
   csrfToken: string;
   statusId: string;
   content: HtmlValue;
+  /** What the script says, in the page's language ({@link passkeyMessages}); English without. */
+  messages?: Record<string, string>;
 }): SafeHtml {
   const o = options;
   // Like postForm, plus the data attributes the script reads.
   const errorId = `${o.statusId}-error`;
-  return html`<form method="post" action="${o.optionsUrl}" data-passkey="${o.ceremony}" data-verify-url="${o.verifyUrl}" data-status="${o.statusId}" data-error="${errorId}">${hiddenInputs({ [CSRF_FIELD]: o.csrfToken })}${o.content}</form><p class="passkey-status" id="${o.statusId}" role="status" aria-live="polite"></p><div class="passkey-error" id="${errorId}" role="alert"><div class="alert" hidden>${ALERT_ICON}<p></p></div></div>`;
+  return html`<form method="post" action="${o.optionsUrl}" data-passkey="${o.ceremony}" data-verify-url="${o.verifyUrl}" data-status="${o.statusId}" data-error="${errorId}"${o.messages && html` data-messages="${JSON.stringify(o.messages)}"`}>${hiddenInputs({ [CSRF_FIELD]: o.csrfToken })}${o.content}</form><p class="passkey-status" id="${o.statusId}" role="status" aria-live="polite"></p><div class="passkey-error" id="${errorId}" role="alert"><div class="alert" hidden>${ALERT_ICON}<p></p></div></div>`;
 }
 
 /**
@@ -106,4 +111,17 @@ export function passkeyForm(options: {
  */
 export function passkeyScripts(src: string, nonce: string): SafeHtml {
   return html`<script src="${src}" nonce="${nonce}"></script><script nonce="${nonce}">${trustedHtml(PASSKEY_SCRIPT)}</script>`;
+}
+
+/**
+ * What the passkey script says while signing in with a passkey, in the page's language: the
+ * `data-messages` of {@link passkeyForm}.
+ */
+export function passkeyMessages(i18n: Translator): Record<string, string> {
+  return {
+    useSteps: i18n.text('passkey.useSteps'),
+    verified: i18n.text('passkey.verified'),
+    cancelled: i18n.text('passkey.cancelled'),
+    notVerified: i18n.text('passkey.notVerified'),
+  };
 }

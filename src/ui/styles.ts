@@ -64,13 +64,18 @@ border-radius:16px;box-shadow:var(--shadow);padding:28px 22px 32px}
 .brand-mark{display:inline-flex;align-items:center;justify-content:center;width:32px;height:32px;
 border-radius:9px;background:var(--primary);color:var(--on-primary);font-weight:700;font-size:1.0625rem}
 .brand-name{font-size:1.125rem;font-weight:650;letter-spacing:-.01em}
+.language{display:flex;flex-wrap:wrap;align-items:center;justify-content:center;gap:8px;margin-top:16px;
+font-size:.875rem;color:var(--muted)}
+.language select,.language button{font:inherit;color:var(--text);background:var(--field);
+border:1px solid var(--field-border);border-radius:8px;padding:4px 8px}
+.language button{cursor:pointer}
 h1{margin:0;font-size:1.5rem;line-height:1.3;font-weight:650;letter-spacing:-.02em;text-align:center;
 text-wrap:balance;overflow-wrap:anywhere}
 h1.long{font-size:1.3125rem;line-height:1.35}
 p{margin:0}
 .lead{margin-top:8px;color:var(--muted);text-align:center;overflow-wrap:anywhere}
 .lead strong{color:var(--text);font-weight:600}
-.client-logo{display:inline-block;width:20px;height:20px;margin-right:6px;border-radius:5px;
+.client-logo{display:inline-block;width:20px;height:20px;margin-inline-end:6px;border-radius:5px;
 object-fit:contain;vertical-align:-4px}
 .client-logo-large{display:block;width:56px;height:56px;margin:0 auto 16px;border-radius:12px;object-fit:contain}
 .body{margin-top:28px}
@@ -92,7 +97,7 @@ border:1px solid transparent;cursor:pointer;transition:background-color .15s,bor
 .button-secondary{background:var(--surface);color:var(--text);border-color:var(--subtle-border)}
 .button-secondary:hover{background:var(--subtle)}
 .submit{margin-top:28px}
-.field-link{margin:-12px 0 0;font-size:.875rem;text-align:right}
+.field-link{margin:-12px 0 0;font-size:.875rem;text-align:end}
 .email-code{margin-top:10px}
 .divider{display:flex;align-items:center;gap:12px;margin:24px 0 16px;color:var(--muted);font-size:.875rem}
 .divider::before,.divider::after{content:"";flex:1;border-top:1px solid var(--subtle-border)}
@@ -122,7 +127,7 @@ border-radius:50%;background:var(--primary);color:var(--on-primary);font-weight:
 .scopes .icon{color:var(--accent);margin-top:1px}
 .note{margin-top:20px;font-size:.875rem;color:var(--muted)}
 .choices{display:grid;gap:12px}
-.choice{display:flex;align-items:center;gap:14px;width:100%;margin:0;padding:14px 16px;text-align:left;
+.choice{display:flex;align-items:center;gap:14px;width:100%;margin:0;padding:14px 16px;text-align:start;
 font:inherit;color:var(--text);background:var(--surface);border:1px solid var(--subtle-border);
 border-radius:12px;cursor:pointer;transition:background-color .15s,border-color .15s}
 .choice:hover{background:var(--subtle)}
@@ -180,7 +185,7 @@ fieldset:disabled .input{background:var(--subtle);border-color:var(--subtle-bord
 .hint{margin:-2px 0 8px;font-size:.875rem;color:var(--muted)}
 .input-code{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,"Liberation Mono",monospace;font-size:1.125rem;letter-spacing:.12em}
 .options{display:grid;gap:10px}
-.options .button{justify-content:flex-start;text-align:left}
+.options .button{justify-content:flex-start;text-align:start}
 .passkey-status{margin:0;font-size:.9375rem;color:var(--muted)}
 .passkey-status:not(:empty){margin-top:10px}
 .passkey-error .alert{margin:12px 0 0}
@@ -196,9 +201,9 @@ font-size:.9375rem;overflow-wrap:anywhere}
 .notice-plain{background:var(--subtle);border-color:var(--border);color:var(--text)}
 .notice-plain .icon{color:var(--accent)}
 .steps{list-style:none;margin:20px 0 0;padding:0;counter-reset:step}
-.steps>li{position:relative;counter-increment:step;padding-left:40px}
+.steps>li{position:relative;counter-increment:step;padding-inline-start:40px}
 .steps>li+li{margin-top:24px}
-.steps>li::before{content:counter(step);position:absolute;left:0;top:0;display:flex;align-items:center;
+.steps>li::before{content:counter(step);position:absolute;inset-inline-start:0;top:0;display:flex;align-items:center;
 justify-content:center;width:28px;height:28px;border-radius:50%;background:var(--primary);color:var(--on-primary);
 font-size:.875rem;font-weight:650}
 .step-title{margin:2px 0 12px;font-size:1rem;line-height:1.5;font-weight:650}
@@ -218,13 +223,13 @@ justify-content:center;gap:10px 36px;background:var(--subtle);border:1px solid v
 .card:has(.wide-page){max-width:680px}
 .account-bar{display:flex;flex-wrap:wrap;align-items:center;gap:12px;margin:24px 0}
 .account-bar .account{flex:1 1 240px;min-width:0}
-.account-bar form{margin-left:auto}
+.account-bar form{margin-inline-start:auto}
 .section{margin-top:28px;padding-top:24px;border-top:1px solid var(--border)}
 .section h2{margin:0 0 4px;font-size:1.125rem;line-height:1.4;font-weight:650}
 .section-lead{margin-bottom:14px;font-size:.9375rem;color:var(--muted)}
 .subheading{margin:22px 0 8px;font-size:.9375rem;font-weight:650}
 .section-actions{display:flex;justify-content:flex-end;margin-top:12px}
-.badge{display:inline-block;margin-right:6px;padding:0 8px;font-size:.75rem;font-weight:650;line-height:1.6;
+.badge{display:inline-block;margin-inline-end:6px;padding:0 8px;font-size:.75rem;font-weight:650;line-height:1.6;
 border-radius:999px;vertical-align:1px;color:var(--muted);background:var(--subtle);border:1px solid var(--subtle-border)}
 .badge-on{color:var(--ok-text);background:var(--ok-bg);border-color:var(--ok-border)}
 .badge-warning{color:var(--alert-text);background:var(--alert-bg);border-color:var(--alert-border)}
@@ -239,20 +244,20 @@ border-radius:9px;background:var(--subtle);color:var(--accent)}
 .row-text{flex:1 1 200px;display:flex;flex-direction:column;min-width:0;line-height:1.4}
 .row-title{font-weight:600;overflow-wrap:anywhere}
 .row-meta{font-size:.875rem;color:var(--muted);overflow-wrap:anywhere}
-.row-action{flex:none;margin-left:auto}
+.row-action{flex:none;margin-inline-start:auto}
 .warning{color:var(--alert-text);font-weight:600}
-.add-method form,.add-method .passkey-status,.add-method .passkey-error{margin-left:48px}
+.add-method form,.add-method .passkey-status,.add-method .passkey-error{margin-inline-start:48px}
 .inline-form{display:flex;flex-wrap:wrap;align-items:flex-end;gap:8px 10px;margin-top:12px}
 .inline-form .field{flex:1 1 180px;margin:0}
 .inline-form .field-channel{flex:0 1 150px}
 .inline-form label{margin-bottom:4px;font-size:.8125rem}
 .inline-form .input{min-height:38px;padding:6px 10px}
 .add-method .hint{margin:6px 0 0;font-size:.8125rem}
-@media (max-width:479px){.add-method form,.add-method .passkey-status,.add-method .passkey-error{margin-left:0}
+@media (max-width:479px){.add-method form,.add-method .passkey-status,.add-method .passkey-error{margin-inline-start:0}
 .inline-form .field,.inline-form .field-channel{flex-basis:100%}}
 .table-wrap{overflow-x:auto;border:1px solid var(--border);border-radius:12px}
 .table{width:100%;border-collapse:collapse;font-size:.875rem}
-.table th,.table td{padding:10px 14px;text-align:left;vertical-align:top;border-bottom:1px solid var(--border)}
+.table th,.table td{padding:10px 14px;text-align:start;vertical-align:top;border-bottom:1px solid var(--border)}
 .table th{font-size:.75rem;font-weight:650;letter-spacing:.04em;text-transform:uppercase;color:var(--muted);background:var(--subtle)}
 .table tr:last-child td{border-bottom:0}
 .cell-meta{display:block;color:var(--muted)}
@@ -285,7 +290,7 @@ a.button-danger,a.button-danger:hover{color:var(--surface)}
 .section-danger{margin-top:32px;padding:20px 16px;border:1px solid var(--alert-border);border-radius:12px;background:var(--alert-bg)}
 .section-danger h2{color:var(--alert-text)}
 .section-danger .section-lead{color:var(--text)}
-.confirm-list{margin:0 0 20px;padding-left:20px;font-size:.9375rem}
+.confirm-list{margin:0 0 20px;padding-inline-start:20px;font-size:.9375rem}
 .confirm-list li{margin:4px 0}
 .back-link{margin:16px 0 0}
 `;

@@ -63,8 +63,11 @@ export async function startNotesApp(): Promise<{ callback: string; close(): void
   return { callback: `http://localhost:${(app.address() as AddressInfo).port}/callback`, close: () => app.close() };
 }
 
-/** A new context and page at 1024 × 800, with the Content-Security-Policy violations its console reports. */
-export async function newPage(chromium: Browser, options: { userAgent?: string } = {}): Promise<{ context: BrowserContext; page: Page; violations: string[] }> {
+/** A new context and page at 1024 × 800 (in the browser language `locale`, when given), with the Content-Security-Policy violations its console reports. */
+export async function newPage(
+  chromium: Browser,
+  options: { userAgent?: string; locale?: string } = {},
+): Promise<{ context: BrowserContext; page: Page; violations: string[] }> {
   const context = await chromium.newContext({ viewport: { width: 1024, height: 800 }, ...options });
   const page = await context.newPage();
   const violations: string[] = [];

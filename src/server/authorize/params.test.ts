@@ -4,6 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { ClientRecord } from '../../stores/contract.js';
+import { compileMessages } from '../../ui/i18n/index.js';
 import type { EndpointInput } from '../http/endpoint.js';
 import { parseForm, type FormParams } from '../http/form.js';
 import { buildAuthorizationRequest, readAuthorizationParams, type Checked } from './params.js';
@@ -142,7 +143,12 @@ describe('readAuthorizationParams (GET query, POST form)', () => {
     { case: 'a body over the limit', request: post(`state=${'x'.repeat(1100)}`), reason: 'the request body is larger than 1024 bytes' },
   ])('$case: a 400 error page, nothing redirected', async ({ request, reason }) => {
     const pageCtx = {
-      config: { limits: { maxBodyBytes: 1024 }, branding: { productName: 'Gatehouse', primaryColor: '#1f6feb' }, secureCookies: true },
+      config: {
+        limits: { maxBodyBytes: 1024 },
+        branding: { productName: 'Gatehouse', primaryColor: '#1f6feb' },
+        languages: { default: 'en', messages: compileMessages() },
+        secureCookies: true,
+      },
     } as unknown as EndpointInput['ctx'];
     const read = await readAuthorizationParams({ ctx: pageCtx, request });
     if (!(read instanceof Response)) throw new Error('expected an error page');

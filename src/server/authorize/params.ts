@@ -25,7 +25,9 @@ export async function readAuthorizationParams({ ctx, request }: Pick<EndpointInp
         : parseForm(new URL(request.url).search.slice(1), AUTHORIZATION_REPEATABLE);
     return { params };
   } catch (error) {
-    if (error instanceof OAuthError) return errorPage(ctx, 400, 'Invalid sign-in request', error.message);
+    if (error instanceof OAuthError) {
+      return errorPage(ctx, 400, { key: 'error.invalidRequest.title' }, { key: 'error.invalidRequest.message', values: { detail: error.message } });
+    }
     throw error;
   }
 }

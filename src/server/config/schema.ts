@@ -447,6 +447,24 @@ export const brandingSettings = section({
   }),
 });
 
+/** `languages`: the pages' languages (docs/languages.md). */
+export const languageSettings = section({
+  default: setting(
+    text({ pattern: /^[A-Za-z]{2,8}(?:-[A-Za-z0-9]{1,8})*$/, message: 'must be a language tag like en or pt-BR (BCP 47)', format: 'BCP 47 tag' }).default('en'),
+    {
+      description:
+        'Language of the pages when neither the application (`ui_locales`), the language the user picked, nor the browser (`Accept-Language`) names one offered: a built-in one (`en`, `de`, `fr`, `es`, `pt-BR`, `ja`, `ar`) or one added in `languages.dir`; another stops the start naming it. See [languages](languages.md).',
+      command: { env: 'GATEHOUSE_DEFAULT_LANGUAGE' },
+    },
+  ),
+  dir: setting(path().optional(), {
+    description:
+      'A directory of `<language>.json` files (`de.json`, `pt-BR.json`, `nl.json`): each an object of messages by key, replacing built-in messages of that language or, for a language Gatehouse does not ship, adding it (what it leaves out stays English). Read once at start; an unreadable file, a key Gatehouse does not have, a message that is not valid ICU MessageFormat or whose placeholders differ from English stops the start naming the file and key. See [languages](languages.md).',
+    defaultText: 'none: the built-in messages',
+    command: { env: 'GATEHOUSE_LANGUAGES_DIR', default: '`DATA_DIR/locales` (used only if it exists)' },
+  }),
+});
+
 /** `emails`: the account emails (verification, reset, invitation, notices). */
 export const emailSettings = section({
   templatesDir: setting(path().optional(), {
@@ -589,6 +607,7 @@ export const serverSettings = z.strictObject({
   audit: auditSettings.prefault({}),
   branding: brandingSettings.prefault({}),
   emails: emailSettings.prefault({}),
+  languages: languageSettings.prefault({}),
   scopes: setting(
     list(text({ pattern: /^[\x21\x23-\x5B\x5D-\x7E]+$/, message: 'must be a valid scope token (RFC 6749 §3.3)' }), 'scope tokens (RFC 6749 §3.3)').default([]),
     {

@@ -73,10 +73,10 @@ async function answerAuthorization({ ctx, request, authorization, client, sessio
  * Refusals of the checks: redirected to the client once its redirect URI is trusted (with `state`
  * and `iss`), shown on a page before (RFC 6749 §4.1.2.1: never redirect to an unchecked URI).
  */
-function answerRefusal(error: unknown, { ctx }: { ctx: Pick<ServerContext, 'config'> }): Response | undefined {
+function answerRefusal(error: unknown, { ctx }: { ctx: Pick<ServerContext, 'config' | 'request'> }): Response | undefined {
   if (!(error instanceof AuthorizationError)) return undefined;
   if (error.target) return authorizationResponse(ctx, error.target, { error: error.error, error_description: error.message });
-  return errorPage(ctx, 400, 'Invalid sign-in request', `The application sent an invalid sign-in request: ${error.message}.`);
+  return errorPage(ctx, 400, { key: 'error.invalidRequest.title' }, { key: 'error.invalidRequest.message', values: { detail: error.message } });
 }
 
 /** What the request's checks need once its client and redirect URI are known. */

@@ -45,6 +45,8 @@ export function serverMetadata(ctx: Pick<Capabilities, 'config' | 'urls'>): Reco
     prompt_values_supported: supportedPrompts(ctx),
     claims_supported: SUPPORTED_CLAIMS,
     claims_parameter_supported: true,
+    // OIDC Discovery §3: the languages of the pages, for `ui_locales` (docs/languages.md).
+    ui_locales_supported: [...ctx.config.languages.messages.locales],
     // RFC 9101: signed request objects by value; by reference (request_uri) not (fetching it would let clients make the server fetch).
     request_parameter_supported: true,
     request_uri_parameter_supported: false,

@@ -78,7 +78,7 @@ async function askForCode(c: Posted): Promise<Response> {
   const { ctx, interaction, client, browserId, form } = c;
   const typed = form.get('username')?.trim() ?? '';
   const address = typed !== '' ? typed : form.get('resend') === '1' ? (await pendingEmailSignIn(ctx, interaction.id))?.address : undefined;
-  if (!address || address.length > 320) return loginPage(c, 'Enter your email address to get a sign-in code.');
+  if (!address || address.length > 320) return loginPage(c, 'login.error.emailRequired');
   const pending = await startEmailSignIn(ctx, interaction, address);
   afterAnswer(ctx, 'sign-in email', () => sendEmailSignIn(ctx, pending, interaction, browserId));
   ctx.audit.recordLater(auditEvent('login.email_code_sent', { client_id: client.clientId }));

@@ -1,3 +1,4 @@
+import type { MessageKey } from '../../ui/i18n/index.js';
 import { sleep } from '../../core/clock.js';
 import { decoyHash, verifyPassword } from '../../core/password.js';
 import { auditEvent } from '../audit/events.js';
@@ -28,7 +29,7 @@ import {
 } from '../steps/interaction.js';
 
 /** Said for an unknown user, a wrong password and a disabled account alike. */
-export const LOGIN_FAILED = 'The username or password is incorrect.';
+const LOGIN_FAILED = 'login.error.incorrect' satisfies MessageKey;
 
 type Posted = EndpointInput & InteractionFound & { form: FormParams };
 

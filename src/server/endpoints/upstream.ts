@@ -7,14 +7,12 @@ import type { Upstream } from '../upstream/upstreams.js';
 import { readForm } from '../http/form.js';
 import { interactionClient } from '../interaction/account-client.js';
 import { loadInteractionOfBrowser, type Interaction } from '../interaction/interactions.js';
-import { interactionPath, loginPage } from '../interaction/pages.js';
+import { EXPIRED_MESSAGE, EXPIRED_TITLE, interactionPath, loginPage } from '../interaction/pages.js';
 import { errorPage } from '../http/pages.js';
 import { redirect } from '../http/responses.js';
 import { firstFactorPassed } from '../interaction/first-factor.js';
 import { csrfRefusal } from '../steps/csrf.js';
 import { resolveUpstreamUser, UpstreamLinkError } from '../upstream/link-user.js';
-
-const EXPIRED = 'This sign-in request has expired or was already used. Go back to the application and start again.';
 
 type WithUpstream = EndpointInput & { upstream: Upstream };
 /** The validated answer of the provider. */
@@ -29,7 +27,7 @@ async function findInteractionAndUpstream({
 }: EndpointInput): Promise<{ upstream: Upstream; interaction: Interaction; browserId: string } | Response> {
   const upstream = ctx.upstreams.get(params.upstream ?? '');
   const found = await loadInteractionOfBrowser(ctx, request, id);
-  if (!upstream || !found) return errorPage(ctx, 400, 'Sign-in request expired', EXPIRED);
+  if (!upstream || !found) return errorPage(ctx, 400, EXPIRED_TITLE, EXPIRED_MESSAGE);
   return { upstream, ...found };
 }
 
@@ -82,7 +80,7 @@ type Exchanged = WithUpstream & { exchanged: CallbackResult };
 /** The interaction the sign-in started from (`returnTo`), in this browser; else the expired page. */
 async function findReturningInteraction({ ctx, request, exchanged }: Exchanged): Promise<{ interaction: Interaction; browserId: string } | Response> {
   const found = await loadInteractionOfBrowser(ctx, request, exchanged.returnTo?.split('/').pop() ?? '');
-  return found ?? errorPage(ctx, 400, 'Sign-in request expired', EXPIRED, undefined, [exchanged.clearCookie]);
+  return found ?? errorPage(ctx, 400, EXPIRED_TITLE, EXPIRED_MESSAGE, undefined, [exchanged.clearCookie]);
 }
 
 /**
@@ -97,11 +95,11 @@ async function signInUpstreamUser(c: Exchanged & { interaction: Interaction; bro
   } catch (error) {
     if (!(error instanceof UpstreamLinkError)) throw error;
     const client = await interactionClient(ctx, interaction.state.request.clientId);
-    if (!client) return errorPage(ctx, 400, 'Sign-in request expired', EXPIRED);
-    return loginPage({ ctx, interaction, client, browserId, setCookies: [exchanged.clearCookie] }, error.message);
+    if (!client) return errorPage(ctx, 400, EXPIRED_TITLE, EXPIRED_MESSAGE);
+    return loginPage({ ctx, interaction, client, browserId, setCookies: [exchanged.clearCookie] }, { text: error.message });
   }
   const client = await interactionClient(ctx, interaction.state.request.clientId);
-  if (!client) return errorPage(ctx, 400, 'Sign-in request expired', EXPIRED, undefined, [exchanged.clearCookie]);
+  if (!client) return errorPage(ctx, 400, EXPIRED_TITLE, EXPIRED_MESSAGE, undefined, [exchanged.clearCookie]);
   await ctx.audit.record(auditEvent('upstream.signed_in', { upstream: upstream.id, sub: user.id }));
   // RFC 8176 has no value for federated sign-in; "fed" is the one in common use (Microsoft Entra ID).
   // The MFA policy applies after an upstream sign-in too.

@@ -3,7 +3,7 @@ import type { ClientRecord, UserRecord } from '../../stores/contract.js';
 import { sendAccountVerification } from '../accounts/email-verification.js';
 import { finishDeviceInteraction } from '../device/device-interaction.js';
 import type { ServerContext } from '../context.js';
-import { errorPage } from '../http/pages.js';
+import { errorPage, type PageText } from '../http/pages.js';
 import { redirect } from '../http/responses.js';
 import { startTotpEnrolment, totpSecretOf, usableFactors, remainingRecoveryCodes } from '../mfa/factors.js';
 import { acrForRequest, meetsEssentialAcr } from '../mfa/policy.js';
@@ -18,6 +18,7 @@ import { decide, type Decision } from './decisions.js';
 import { advanceInteractionState, finishInteraction, type Interaction } from './interactions.js';
 import {
   consentPage,
+  EXPIRED_TITLE,
   loginPage,
   mfaChallengePage,
   mfaEnrollPage,
@@ -27,7 +28,8 @@ import {
   type PageContext,
 } from './pages.js';
 
-const COMPLETED = 'This sign-in request was already completed. Go back to the application and start again.';
+const COMPLETED: PageText = { key: 'error.completed.message' };
+const COMPLETED_TITLE: PageText = { key: 'error.completed.title' };
 
 /** An interaction as one request sees it: its page context and the browser's session. */
 export interface InteractionView extends PageContext {
@@ -52,7 +54,7 @@ export async function showNextStep(view: InteractionView, decision: Decision, ex
   if (step === 'login' || !session) return loginPage(view);
   if (step === 'select_account') return selectAccountPage(view, session.user);
   if (step === 'consent') return consentPage(view, session.user, decision.scope);
-  if (!(await finishInteraction(ctx, interaction))) return errorPage(ctx, 400, 'Request already completed', COMPLETED, undefined, setCookies);
+  if (!(await finishInteraction(ctx, interaction))) return errorPage(ctx, 400, COMPLETED_TITLE, COMPLETED, undefined, setCookies);
   const landing = builtInLanding(ctx, client.clientId);
   if (landing !== undefined) return redirect(landing, { cookies: setCookies });
   const { request } = interaction.state;
@@ -101,12 +103,12 @@ async function emailVerificationStep(view: InteractionView, user: UserRecord): P
 async function enrolmentPage(view: InteractionView, userId: string, error: string | undefined): Promise<Response> {
   const { ctx, interaction } = view;
   const user = await ctx.store.users.get(userId);
-  if (!user) return errorPage(ctx, 400, 'Sign-in request expired', COMPLETED);
+  if (!user) return errorPage(ctx, 400, EXPIRED_TITLE, COMPLETED);
   const enrolling = interaction.state.enrolFactor ? await ctx.store.factors.get(interaction.state.enrolFactor) : undefined;
   if (enrolling) return mfaEnrollPage(view, user.email ?? user.username, totpSecretOf(ctx, enrolling), error);
   const { factor, secret } = await startTotpEnrolment(ctx, userId);
   const next = await advanceInteractionState(ctx, interaction, { ...interaction.state, enrolFactor: factor.id });
-  if (!next) return errorPage(ctx, 400, 'Sign-in request expired', COMPLETED);
+  if (!next) return errorPage(ctx, 400, EXPIRED_TITLE, COMPLETED);
   return mfaEnrollPage({ ...view, interaction: next }, user.email ?? user.username, secret, error);
 }
 
@@ -120,7 +122,7 @@ export async function wrongUserResponse(
   interaction: Interaction,
   setCookies: string[] = [],
 ): Promise<Response> {
-  if (!(await finishInteraction(ctx, interaction))) return errorPage(ctx, 400, 'Request already completed', COMPLETED, undefined, setCookies);
+  if (!(await finishInteraction(ctx, interaction))) return errorPage(ctx, 400, COMPLETED_TITLE, COMPLETED, undefined, setCookies);
   return authorizationResponse(
     ctx,
     targetOf(interaction.state.request),

@@ -1,5 +1,6 @@
 import type { ClientRecord, UserRecord } from '../../stores/contract.js';
 import type { ConsentPageView } from '../../ui/consent-page.js';
+import type { LoginPageView } from '../../ui/login-page.js';
 import { isMetadataDocumentClient } from '../clients/metadata-document.js';
 import { redirectDomainOf } from '../clients/registration.js';
 import {
@@ -26,7 +27,8 @@ import { qrSvg, otpauthUri } from '../mfa/totp.js';
 import type { MfaFactorRecord } from '../../stores/contract.js';
 import type { ServerContext } from '../context.js';
 import { htmlResponse } from '../http/html.js';
-import { pageBase } from '../http/pages.js';
+import { pageBase, type PageText } from '../http/pages.js';
+import { pageLanguage } from '../http/page-language.js';
 import { redirect } from '../http/responses.js';
 import { csrfToken } from '../session/browser.js';
 import type { Upstream } from '../upstream/upstreams.js';
@@ -78,8 +80,8 @@ const INTERACTION_ACTIONS = {
   'verify-email/resend': 'interactionVerifyEmailResend',
 } as const satisfies Record<string, RouteName>;
 
-export const EXPIRED_TITLE = 'Sign-in request expired';
-export const EXPIRED_MESSAGE = 'This sign-in request has expired or was already used. Go back to the application and start again.';
+export const EXPIRED_TITLE: PageText = { key: 'error.expired.title' };
+export const EXPIRED_MESSAGE: PageText = { key: 'error.expired.message' };
 
 /** Sends the browser to the interaction's page (its next step), setting `cookies`. */
 export function toInteraction(ctx: Pick<ServerContext, 'config'>, id: string, cookies: string[] = []): Response {
@@ -94,7 +96,11 @@ export interface PageContext {
   setCookies: string[];
 }
 
-export function loginPage(page: PageContext, error?: string): Response {
+/**
+ * The login page, in the language of the sign-in request (`ui_locales`) or the user's; `error`:
+ * a catalog message, or text already in the user's language.
+ */
+export function loginPage(page: PageContext, error?: LoginPageView['error']): Response {
   const { ctx, interaction, client } = page;
   const request = interaction.state.request;
   return htmlResponse(
@@ -102,6 +108,7 @@ export function loginPage(page: PageContext, error?: string): Response {
     (nonce) =>
       renderLoginPage({
         ...pageBase(ctx),
+        ...pageLanguage(ctx, request.uiLocales, interactionPath(ctx, interaction.id)),
         nonce,
         action: interactionPath(ctx, interaction.id, 'login'),
         csrfToken: csrfToken(ctx, page.browserId, interaction.id),
@@ -187,6 +194,7 @@ export function consentPage(page: PageContext, user: UserRecord, scopes: readonl
     (nonce) =>
       renderConsentPage({
         ...pageBase(ctx),
+        ...pageLanguage(ctx, request.uiLocales, interactionPath(ctx, interaction.id)),
         nonce,
         action: interactionPath(ctx, interaction.id, 'consent'),
         csrfToken: csrfToken(ctx, page.browserId, interaction.id),

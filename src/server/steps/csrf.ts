@@ -1,6 +1,6 @@
 import type { ServerContext } from '../context.js';
 import type { FormParams } from '../http/form.js';
-import { errorPage } from '../http/pages.js';
+import { errorPage, type PageText } from '../http/pages.js';
 import { verifyCsrf } from '../session/browser.js';
 
 /** What a form's CSRF step reads: the posted form, from a browser whose cookie it carried. */
@@ -22,8 +22,8 @@ export interface PostedForm {
 export function csrfRefusal(
   ctx: Pick<ServerContext, 'config' | 'secrets'>,
   posted: { browserId: string | undefined; subject: string; token: string | undefined },
-  message: string,
+  message: PageText,
 ): Response | undefined {
   if (posted.browserId !== undefined && verifyCsrf(ctx, posted.browserId, posted.subject, posted.token)) return undefined;
-  return errorPage(ctx, 403, 'Request not accepted', message);
+  return errorPage(ctx, 403, typeof message === 'string' ? 'Request not accepted' : { key: 'error.notAccepted.title' }, message);
 }

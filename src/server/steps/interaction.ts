@@ -74,11 +74,7 @@ export async function readInteractionForm({
   browserId,
 }: Pick<EndpointInput, 'ctx' | 'request' | 'id'> & { browserId: string }): Promise<{ form: FormParams } | Response> {
   const form = await readForm(request, { maxBodyBytes: ctx.config.limits.maxBodyBytes });
-  const refused = csrfRefusal(
-    ctx,
-    { browserId, subject: id, token: form.get('csrf') },
-    'The form was not accepted (it may have been open too long, or sent from another site). Go back to the application and try again.',
-  );
+  const refused = csrfRefusal(ctx, { browserId, subject: id, token: form.get('csrf') }, { key: 'error.formNotAccepted.message' });
   return refused ?? { form };
 }
 

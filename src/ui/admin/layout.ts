@@ -40,14 +40,14 @@ const NAV: [AdminSection, string][] = [
  */
 const ADMIN_STYLES = `
 .card:has(.admin-page){max-width:1080px}
-.admin-page h1{text-align:left;margin-bottom:16px}
-.admin-page .lead{text-align:left}
+.admin-page h1{text-align:start;margin-bottom:16px}
+.admin-page .lead{text-align:start}
 .admin-nav ul{display:flex;flex-wrap:wrap;gap:6px;list-style:none;margin:0 0 16px;padding:0 0 12px;border-bottom:1px solid var(--border)}
 .admin-nav a{display:inline-block;padding:6px 12px;border-radius:8px;font-weight:600;text-decoration:none;color:var(--text)}
 .admin-nav a:hover{background:var(--subtle)}
 .admin-nav a[aria-current="page"]{background:var(--primary);color:var(--on-primary)}
 .admin-who{display:flex;flex-wrap:wrap;align-items:center;gap:8px 12px;margin:0 0 20px;font-size:.875rem;color:var(--muted)}
-.admin-who form{margin-left:auto}
+.admin-who form{margin-inline-start:auto}
 .admin-toolbar{display:flex;flex-wrap:wrap;align-items:flex-end;gap:10px 12px;margin:20px 0 14px}
 .admin-toolbar .field{flex:1 1 200px;margin:0}
 .admin-toolbar label{margin-bottom:4px;font-size:.8125rem}

@@ -17,12 +17,14 @@ import {
   renderSignedOutPage,
   type Branding,
 } from '../index.js';
+import { englishMessages, type Translator } from '../i18n/index.js';
 
 /** Every string a page shows, so one value can be pushed through all of them. */
 export interface PageInputs {
   branding: Branding;
   nonce: string;
-  lang?: string;
+  /** The pages' language; English unless given. */
+  i18n?: Translator;
   text: string;
   url: string;
 }
@@ -38,8 +40,8 @@ export interface RenderedPage {
 
 /** Render every page with `text` in each free-text slot and `url` in each URL slot. */
 export function renderAllPages(inputs: PageInputs): RenderedPage[] {
-  const { branding, nonce, lang, text, url } = inputs;
-  const base = { branding, nonce, lang };
+  const { branding, nonce, text, url } = inputs;
+  const base = { branding, nonce, i18n: inputs.i18n ?? englishMessages() };
   const client = { name: text, logoUri: url, uri: url };
   const account = { name: text, login: text };
   const csrf = { action: url, csrfToken: text };
@@ -47,7 +49,7 @@ export function renderAllPages(inputs: PageInputs): RenderedPage[] {
     { name: 'login', html: renderLoginPage({ ...base, ...csrf, client, loginHint: text }), hasCsrfForm: true, branded: true },
     {
       name: 'login with error',
-      html: renderLoginPage({ ...base, ...csrf, client, loginHint: text, error: text }),
+      html: renderLoginPage({ ...base, ...csrf, client, loginHint: text, error: { text } }),
       hasCsrfForm: true,
       branded: true,
     },

@@ -49,7 +49,6 @@ export function accountActions(url: string): AccountPageActions {
 export interface MfaPageInputs {
   branding: Branding;
   nonce: string;
-  lang?: string;
   /** Pushed into every free-text slot. */
   text: string;
   /** Base of every action and URL. */
@@ -65,8 +64,8 @@ export interface RenderedMfaPage {
 
 /** Every new page, in its main variants, with `text` in each free-text slot. */
 export function renderMfaPages(inputs: MfaPageInputs): RenderedMfaPage[] {
-  const { branding, nonce, lang, text, url } = inputs;
-  const base = { branding, nonce, lang };
+  const { branding, nonce, text, url } = inputs;
+  const base = { branding, nonce };
   const client = { name: text, logoUri: `${url}/logo.png`, uri: url };
   const contacts = [
     { factorId: text, channel: 'sms' as const, masked: text },

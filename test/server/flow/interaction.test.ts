@@ -16,7 +16,6 @@ import {
   type Flow,
   type Page,
 } from '../../helpers/flow.js';
-import { LOGIN_FAILED } from '../../../src/server/endpoints/interaction.js';
 
 beforeAll(async () => {
   await testUsers();
@@ -260,7 +259,7 @@ describe('login page', () => {
     expect(wrongPassword.status).toBe(401);
     expect(unknownUser.status).toBe(wrongPassword.status);
     expect(emptyPassword.status).toBe(wrongPassword.status);
-    expect(wrongPassword.body).toContain(LOGIN_FAILED.replace(/'/g, '&#39;'));
+    expect(wrongPassword.body).toContain('The username or password is incorrect.');
     expect(normalisePage(unknownUser.body)).toBe(normalisePage(wrongPassword.body));
     expect(normalisePage(emptyPassword.body)).toBe(normalisePage(wrongPassword.body));
     expect(sessionCookie(flow.browser)).toBeUndefined();
