@@ -1,6 +1,7 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError } from '../../core/errors.js';
+import { listOperatorFiles } from '../config/operator-files.js';
 import type { EmailTemplate } from '../mfa/senders/sender.js';
 
 /** A placeholder a template may use: `{{product}}`, `{{link}}`… */
@@ -156,7 +157,7 @@ const PLACEHOLDER = /\{\{\s*([A-Za-z]+)\s*\}\}/g;
  */
 export function loadEmailTemplates(dir: string | undefined): EmailOverrides {
   if (dir === undefined) return {};
-  const files = listTemplateFiles(dir);
+  const files = listOperatorFiles(dir, 'email templates', 'emails.templatesDir');
   const overrides: EmailOverrides = {};
   for (const file of files) {
     const match = matchTemplateFile(file);
@@ -188,22 +189,6 @@ export function fillPlaceholders(
   encode: (value: string) => string = (value) => value,
 ): string {
   return template.replace(PLACEHOLDER, (_, name: string) => encode(vars[name as EmailPlaceholder] ?? ''));
-}
-
-function listTemplateFiles(dir: string): string[] {
-  try {
-    return readdirSync(dir, { withFileTypes: true })
-      .filter((entry) => !entry.isDirectory() && !entry.name.startsWith('.'))
-      .map((entry) => entry.name)
-      .sort();
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw new ConfigError(
-      `email templates directory ${dir} cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'})`,
-      'ERR_INVALID_OPTION',
-      'emails.templatesDir',
-    );
-  }
 }
 
 function matchTemplateFile(file: string): { template: EmailTemplate; part: keyof EmailOverride } | undefined {

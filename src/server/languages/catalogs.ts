@@ -1,6 +1,7 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError } from '../../core/errors.js';
+import { listOperatorFiles } from '../config/operator-files.js';
 import { canonicalLocale, checkCatalog, compileMessages, type Catalog, type Messages } from '../../ui/i18n/index.js';
 
 const OPTION = 'languages.dir';
@@ -17,7 +18,7 @@ const OPTION = 'languages.dir';
  */
 export function loadMessages(dir: string | undefined, defaultLanguage: string): Messages {
   const overrides: Record<string, Partial<Catalog>> = {};
-  for (const file of dir === undefined ? [] : listFiles(dir)) {
+  for (const file of dir === undefined ? [] : listOperatorFiles(dir, 'languages', OPTION)) {
     const path = join(dir!, file);
     const locale = file.endsWith('.json') ? canonicalLocale(file.slice(0, -'.json'.length)) : undefined;
     if (locale === undefined) {
@@ -38,18 +39,6 @@ export function loadMessages(dir: string | undefined, defaultLanguage: string): 
     );
   }
   return messages;
-}
-
-function listFiles(dir: string): string[] {
-  try {
-    return readdirSync(dir, { withFileTypes: true })
-      .filter((entry) => !entry.isDirectory() && !entry.name.startsWith('.'))
-      .map((entry) => entry.name)
-      .sort();
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw new ConfigError(`languages directory ${dir} cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'})`, 'ERR_INVALID_OPTION', OPTION);
-  }
 }
 
 function readMessages(path: string): Record<string, unknown> {
