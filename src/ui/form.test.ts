@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { newPasswordField, newPasswordHint, powForm, textField } from './form.js';
+import { codeField } from './code-field.js';
+import { compileMessages } from './i18n/index.js';
 import { DEFAULT_BRANDING, renderAccountPage, renderInvitationPage, renderNewPasswordPage, renderSignUpPage } from './index.js';
 import { attr, tags } from './testing/all-pages.js';
 import { accountActions } from './testing/mfa-fixtures.js';
@@ -127,5 +129,23 @@ describe('powForm', () => {
     ]);
     expect(html).toContain('<p class="pow-status" id="pow-status" role="status" aria-live="polite"></p>');
     expect(html).toContain('<noscript><p class="note center">This form needs JavaScript to check your browser before it is sent.</p></noscript>');
+  });
+});
+
+describe('the shared fields in the page’s language', () => {
+  const de = compileMessages().translator('de');
+
+  it('say "(optional)", the new password’s rule and the code’s pattern in German', () => {
+    expect(textField({ id: 'n', name: 'n', label: 'Name', type: 'text', autocomplete: 'name', optional: true, i18n: de }).toString()).toContain(
+      '<span class="optional">(optional)</span>',
+    );
+    expect(newPasswordField({ id: 'pw', name: 'password', label: 'Passwort', minLength: 10, i18n: de }).toString()).toContain(
+      '>Mindestens 10 Zeichen. Einige Wörter ohne Zusammenhang ergeben zusammen ein starkes Passwort.</p>',
+    );
+    expect(newPasswordHint(1, compileMessages().translator('fr'))).toMatch(/^Au moins 1 caractère\./);
+    expect(codeField({ id: 'c', label: 'Code', kind: 'otp', i18n: de }).toString()).toContain('title="6 Ziffern"');
+    expect(powForm({ action: '/x', csrfToken: 't', content: '', pow: { challengeUrl: '/pow', scriptUrl: '/pow.js' }, i18n: de }).toString()).toContain(
+      'Dieses Formular braucht JavaScript',
+    );
   });
 });

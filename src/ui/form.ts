@@ -1,4 +1,5 @@
 import { html, trustedHtml, type HtmlValue, type SafeHtml } from './escape.js';
+import { englishMessages, type Translator } from './i18n/messages.js';
 
 /** Name of the hidden input that carries the anti-CSRF token in every form. */
 export const CSRF_FIELD = 'csrf';
@@ -34,7 +35,7 @@ function trustedName(name: string): SafeHtml {
 /**
  * A labelled text, email or password input; the label is tied to the input by `for`/`id`. A hint
  * between label and input, when given, is tied to it with `aria-describedby`, as is `describedBy`.
- * Required unless `optional` (then the label says so).
+ * Required unless `optional` (then the label says so, in `i18n`'s language: English by default).
  */
 export function textField(options: {
   id: string;
@@ -54,20 +55,23 @@ export function textField(options: {
   maxLength?: number;
   /** `false`: a name or other free text, typed as people write it (capitals, spell-checked). */
   verbatim?: boolean;
+  /** The page's language, for "(optional)"; English when not given. */
+  i18n?: Translator;
 }): SafeHtml {
   const o = options;
+  const i18n = o.i18n ?? englishMessages();
   const hintId = o.hint !== undefined ? `${o.id}-hint` : undefined;
   const describedBy = [hintId, o.describedBy].filter(Boolean).join(' ');
   const verbatim = o.type !== 'password' && o.verbatim !== false;
-  return html`<div class="field"><label for="${o.id}">${o.label}${o.optional && html` <span class="optional">(optional)</span>`}</label>${hintId !== undefined && html`<p class="hint" id="${hintId}">${o.hint}</p>`}<input class="input" id="${o.id}" name="${o.name}" type="${o.type}" autocomplete="${o.autocomplete}"${verbatim && html` autocapitalize="none" spellcheck="false"`}${o.value !== undefined && html` value="${o.value}"`}${o.minLength !== undefined && html` minlength="${String(o.minLength)}"`}${o.maxLength !== undefined && html` maxlength="${String(o.maxLength)}"`}${!o.optional && html` required`}${o.autofocus && html` autofocus`}${o.invalid && html` aria-invalid="true"`}${describedBy !== '' && html` aria-describedby="${describedBy}"`}></div>`;
+  return html`<div class="field"><label for="${o.id}">${o.label}${o.optional && html` <span class="optional">${i18n.t('form.optional')}</span>`}</label>${hintId !== undefined && html`<p class="hint" id="${hintId}">${o.hint}</p>`}<input class="input" id="${o.id}" name="${o.name}" type="${o.type}" autocomplete="${o.autocomplete}"${verbatim && html` autocapitalize="none" spellcheck="false"`}${o.value !== undefined && html` value="${o.value}"`}${o.minLength !== undefined && html` minlength="${String(o.minLength)}"`}${o.maxLength !== undefined && html` maxlength="${String(o.maxLength)}"`}${!o.optional && html` required`}${o.autofocus && html` autofocus`}${o.invalid && html` aria-invalid="true"`}${describedBy !== '' && html` aria-describedby="${describedBy}"`}></div>`;
 }
 
 /**
  * The length rule of a new password, and how to make a strong one: the hint of every
  * {@link newPasswordField}. Its second sentence is the password policy's advice, word for word.
  */
-export function newPasswordHint(minLength: number): string {
-  return `At least ${minLength} characters. A few unrelated words together make a strong one.`;
+export function newPasswordHint(minLength: number, i18n: Translator = englishMessages()): string {
+  return i18n.text('form.newPasswordHint', { min: minLength });
 }
 
 /**
@@ -78,18 +82,20 @@ export function newPasswordHint(minLength: number): string {
  * stops a password the server would take.
  *
  * @example
- * newPasswordField({ id: 'password', name: 'password', label: 'New password', minLength: 8 })
+ * newPasswordField({ id: 'password', name: 'password', label: i18n.t('signUp.password'), minLength: 8, i18n })
  */
 export function newPasswordField(options: {
   id: string;
   name: string;
-  label: string;
+  label: HtmlValue;
   minLength: number;
   autofocus?: boolean;
   invalid?: boolean;
   describedBy?: string;
+  /** The page's language, for the hint; English when not given. */
+  i18n?: Translator;
 }): SafeHtml {
-  return textField({ ...options, type: 'password', autocomplete: 'new-password', hint: newPasswordHint(options.minLength) });
+  return textField({ ...options, type: 'password', autocomplete: 'new-password', hint: newPasswordHint(options.minLength, options.i18n) });
 }
 
 /**
@@ -97,10 +103,10 @@ export function newPasswordField(options: {
  * `data-pow` (the challenge URL) and `data-pow-status`, carries an empty hidden `pow` that the
  * script fills in, and ends with the live status line ("Checking your browser…") and, for browsers
  * without JavaScript, a note that the form needs it. Without `pow`, a plain {@link postForm}.
- * The script tag itself is the page's: see {@link powScript}.
+ * The script tag itself is the page's: see {@link powScript}. `i18n`: the page's language (English when not given).
  */
-export function powForm(options: Parameters<typeof postForm>[0] & { pow: FormProofOfWork | undefined }): SafeHtml {
-  const { pow, ...form } = options;
+export function powForm(options: Parameters<typeof postForm>[0] & { pow: FormProofOfWork | undefined; i18n?: Translator }): SafeHtml {
+  const { pow, i18n = englishMessages(), ...form } = options;
   if (pow === undefined) return postForm(form);
   return postForm({
     ...form,
@@ -108,7 +114,7 @@ export function powForm(options: Parameters<typeof postForm>[0] & { pow: FormPro
     data: { ...form.data, pow: pow.challengeUrl, 'pow-status': POW_STATUS_ID },
     content: [
       form.content,
-      html`<p class="pow-status" id="${POW_STATUS_ID}" role="status" aria-live="polite"></p><noscript><p class="note center">This form needs JavaScript to check your browser before it is sent.</p></noscript>`,
+      html`<p class="pow-status" id="${POW_STATUS_ID}" role="status" aria-live="polite"></p><noscript><p class="note center">${i18n.t('form.powNoscript')}</p></noscript>`,
     ],
   });
 }

@@ -1,5 +1,5 @@
 import { html } from './escape.js';
-import { renderDocument, type PageBase } from './layout.js';
+import { messagesOf, renderDocument, type PageBase } from './layout.js';
 import { LOCK_ICON } from './mfa-icons.js';
 import { safeUrl } from './safe-url.js';
 import type { ShownTime } from './time.js';
@@ -11,9 +11,9 @@ export interface LockoutPageView extends PageBase {
    * or `network` (too many requests from this address, whatever the account).
    */
   reason: 'account' | 'network';
-  /** When to try again: "14:35 UTC", with the exact time for `<time>`. */
+  /** When to try again: "14:35 UTC", with the exact time for `<time>` (`retryTime(until, now, i18n)`). */
   retryAt: ShownTime;
-  /** How long that is from now, such as "15 minutes". */
+  /** How long that is from now, such as "15 minutes" (`durationUntil(until, now, i18n)`). */
   retryIn: string;
   /** The login page of the same sign-in request, for "Use another account" (`account` only). */
   anotherAccountUrl?: string;
@@ -31,20 +31,18 @@ export interface LockoutPageView extends PageBase {
  *   anotherAccountUrl: '/interaction/abc' });
  */
 export function renderLockoutPage(view: LockoutPageView): string {
-  const why =
-    view.reason === 'account'
-      ? 'There were too many sign-in attempts for this account. For your security, signing in to it from here is paused for a while.'
-      : 'There were too many requests from your network. For your security, signing in from here is paused for a while.';
+  const { t } = messagesOf(view);
+  const why = view.reason === 'account' ? t('lockout.account') : t('lockout.network');
   const another = view.reason === 'account' ? safeUrl(view.anotherAccountUrl) : undefined;
   // Issue 17 adds the password reset here: a lockout is often someone who forgot their password.
   const forgot = safeUrl(view.forgotPasswordUrl);
   const links =
     (another !== undefined || forgot !== undefined) &&
-    html`<div class="stacked-actions">${another !== undefined && html`<a class="button button-secondary" href="${another}">Use another account</a>`}${forgot !== undefined && html`<a class="button button-secondary" href="${forgot}">Forgot your password?</a>`}</div>`;
+    html`<div class="stacked-actions">${another !== undefined && html`<a class="button button-secondary" href="${another}">${t('lockout.anotherAccount')}</a>`}${forgot !== undefined && html`<a class="button button-secondary" href="${forgot}">${t('lockout.forgotPassword')}</a>`}</div>`;
   return renderDocument(
     view,
-    'Too many attempts',
-    html`<div class="page-icon" aria-hidden="true">${LOCK_ICON}</div><h1>Too many attempts</h1><p class="lead">${why}</p>
-<p class="retry">You can try again at <strong><time datetime="${view.retryAt.iso}" title="${view.retryAt.exact}">${view.retryAt.text}</time></strong>, in about ${view.retryIn}.</p>${links}`,
+    t('lockout.title'),
+    html`<div class="page-icon" aria-hidden="true">${LOCK_ICON}</div><h1>${t('lockout.title')}</h1><p class="lead">${why}</p>
+<p class="retry">${t('lockout.retry', { time: html`<time datetime="${view.retryAt.iso}" title="${view.retryAt.exact}">${view.retryAt.text}</time>`, duration: view.retryIn })}</p>${links}`,
   );
 }

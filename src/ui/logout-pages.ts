@@ -1,6 +1,6 @@
 import { html } from './escape.js';
 import { decisionButtons, postForm } from './form.js';
-import { renderDocument, type PageBase } from './layout.js';
+import { messagesOf, renderDocument, type PageBase } from './layout.js';
 
 /** View model of {@link renderLogoutConfirmPage}. */
 export interface LogoutConfirmPageView extends PageBase {
@@ -20,25 +20,27 @@ export interface LogoutConfirmPageView extends PageBase {
  * `csrf` and every hidden field.
  */
 export function renderLogoutConfirmPage(view: LogoutConfirmPageView): string {
+  const { t } = messagesOf(view);
   const product = view.branding.productName;
   const requestedBy =
     view.clientName !== undefined && view.clientName !== ''
-      ? html`<p class="lead">This was requested by <strong>${view.clientName}</strong>.</p>`
-      : html`<p class="lead">You will be signed out of ${product} on this device.</p>`;
+      ? html`<p class="lead">${t('logout.requestedBy', { client: view.clientName })}</p>`
+      : html`<p class="lead">${t('logout.thisDevice', { product })}</p>`;
   const form = postForm({
     action: view.action,
     csrfToken: view.csrfToken,
     hiddenFields: view.hiddenFields,
-    content: decisionButtons('decision', { value: 'stay', label: 'Stay signed in' }, { value: 'logout', label: 'Sign out' }),
+    content: decisionButtons('decision', { value: 'stay', label: t('logout.stay') }, { value: 'logout', label: t('logout.submit') }),
   });
-  return renderDocument(view, 'Sign out', html`<h1>Sign out of ${product}?</h1>${requestedBy}${form}`);
+  return renderDocument(view, t('logout.title'), html`<h1>${t('logout.heading', { product })}</h1>${requestedBy}${form}`);
 }
 
 /** Shown after signing out when there is no application to return to. */
 export function renderSignedOutPage(view: PageBase): string {
+  const { t } = messagesOf(view);
   return renderDocument(
     view,
-    'Signed out',
-    html`<h1>You are signed out</h1><p class="lead">You have been signed out of ${view.branding.productName}. You can close this window.</p>`,
+    t('signedOut.title'),
+    html`<h1>${t('signedOut.heading')}</h1><p class="lead">${t('signedOut.message', { product: view.branding.productName })}</p>`,
   );
 }

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { compileMessages } from './i18n/index.js';
 import { DEFAULT_BRANDING, renderContactVerifyPage, renderReauthRequiredPage } from './index.js';
 import { attr, tags } from './testing/all-pages.js';
 import { forms, hiddenFields } from './testing/mfa-fixtures.js';
@@ -48,5 +49,16 @@ describe('renderReauthRequiredPage', () => {
     expect(attr(form ?? '', 'action')).toBe('/account/reauth');
     expect(hiddenFields(form ?? '')).toEqual({ csrf: 'tok' });
     expect(form).toMatch(/>Sign in again<\/button>/);
+  });
+});
+
+describe('renderReauthRequiredPage in German', () => {
+  it('takes its title, button and the message from the catalog', () => {
+    const i18n = compileMessages().translator('de');
+    const html = renderReauthRequiredPage({ ...base, i18n, action: '/account/reauth', csrfToken: 'tok', message: i18n.t('reauth.remove') });
+    expect(html).toContain('<html lang="de" dir="ltr">');
+    expect(html).toContain('<h1>Bestätigen Sie, dass Sie es sind</h1>');
+    expect(html).toContain('<p class="lead">Um eine Anmeldemethode zu entfernen, melden Sie sich bitte zuerst erneut an.</p>');
+    expect(html).toMatch(/>Erneut anmelden<\/button>/);
   });
 });

@@ -1,6 +1,6 @@
-import { html } from './escape.js';
+import { html, type HtmlValue } from './escape.js';
 import { postForm, submitButton } from './form.js';
-import { renderDocument, type PageBase } from './layout.js';
+import { messagesOf, renderDocument, type PageBase } from './layout.js';
 import { LOCK_ICON } from './mfa-icons.js';
 
 /** View model of {@link renderReauthRequiredPage}. */
@@ -9,8 +9,8 @@ export interface ReauthRequiredPageView extends PageBase {
   action: string;
   /** Sent back in the hidden `csrf` field. */
   csrfToken: string;
-  /** Why, in plain words, such as "To remove a sign-in method, sign in again first." */
-  message: string;
+  /** Why, in plain words, such as "To remove a sign-in method, sign in again first." (`i18n.t('reauth.remove')`). */
+  message: HtmlValue;
 }
 
 /**
@@ -18,14 +18,15 @@ export interface ReauthRequiredPageView extends PageBase {
  * when their last sign-in is not recent enough. Posts `csrf` to `action`.
  */
 export function renderReauthRequiredPage(view: ReauthRequiredPageView): string {
+  const { t } = messagesOf(view);
   const form = postForm({
     action: view.action,
     csrfToken: view.csrfToken,
-    content: submitButton({ label: 'Sign in again', variant: 'primary', className: 'submit' }),
+    content: submitButton({ label: t('reauth.submit'), variant: 'primary', className: 'submit' }),
   });
   return renderDocument(
     view,
-    'Confirm it’s you',
-    html`<div class="page-icon" aria-hidden="true">${LOCK_ICON}</div><h1>Confirm it’s you</h1><p class="lead">${view.message}</p>${form}`,
+    t('reauth.title'),
+    html`<div class="page-icon" aria-hidden="true">${LOCK_ICON}</div><h1>${t('reauth.title')}</h1><p class="lead">${view.message}</p>${form}`,
   );
 }

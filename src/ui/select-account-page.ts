@@ -3,7 +3,7 @@ import { continueToClient, type ClientSummary } from './client.js';
 import { html } from './escape.js';
 import { postForm } from './form.js';
 import { ADD_PERSON_ICON } from './icons.js';
-import { renderDocument, type PageBase } from './layout.js';
+import { messagesOf, renderDocument, type PageBase } from './layout.js';
 
 /** View model of {@link renderSelectAccountPage}. */
 export interface SelectAccountPageView extends PageBase {
@@ -24,11 +24,17 @@ export interface SelectAccountPageView extends PageBase {
  * `choice=current` or `choice=other` with `csrf`.
  */
 export function renderSelectAccountPage(view: SelectAccountPageView): string {
+  const i18n = messagesOf(view);
+  const { t } = i18n;
   const form = postForm({
     action: view.action,
     csrfToken: view.csrfToken,
     ...(view.hiddenFields ? { hiddenFields: view.hiddenFields } : {}),
-    content: html`<div class="choices"><button type="submit" class="choice choice-primary" name="choice" value="current">${avatar(view.account)}<span class="account-text"><span class="account-label">Continue as</span>${accountLines(view.account)}</span></button><button type="submit" class="choice" name="choice" value="other"><span class="avatar avatar-plain" aria-hidden="true">${ADD_PERSON_ICON}</span><span class="account-name">Use another account</span></button></div>`,
+    content: html`<div class="choices"><button type="submit" class="choice choice-primary" name="choice" value="current">${avatar(view.account)}<span class="account-text"><span class="account-label">${t('selectAccount.continueAs')}</span>${accountLines(view.account)}</span></button><button type="submit" class="choice" name="choice" value="other"><span class="avatar avatar-plain" aria-hidden="true">${ADD_PERSON_ICON}</span><span class="account-name">${t('selectAccount.other')}</span></button></div>`,
   });
-  return renderDocument(view, 'Choose an account', html`<h1>Choose an account</h1>${continueToClient(view.client)}<div class="body">${form}</div>`);
+  return renderDocument(
+    view,
+    t('selectAccount.title'),
+    html`<h1>${t('selectAccount.title')}</h1>${continueToClient(view.client, i18n)}<div class="body">${form}</div>`,
+  );
 }

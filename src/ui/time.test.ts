@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { durationUntil, formatDate, formatDateTime, retryTime, shownTimeAgo, timeAgo } from './index.js';
+import { compileMessages, type Translator } from './i18n/index.js';
 
 const NOW = Date.UTC(2025, 2, 12, 14, 20, 30);
 const MIN = 60_000;
@@ -62,5 +63,22 @@ describe('retryTime and durationUntil', () => {
     const shown = retryTime(until, NOW);
     expect(Date.parse(shown.iso)).toBeGreaterThanOrEqual(until);
     expect(shown.exact).toBe('12 March 2025, 14:36 UTC');
+  });
+});
+
+describe('in the page’s language', () => {
+  const [de, ja, ar] = ['de', 'ja', 'ar'].map((locale) => compileMessages().translator(locale)) as [Translator, Translator, Translator];
+
+  it('writes dates by Intl for the language, the words around them from the catalog', () => {
+    expect(retryTime(NOW + 900_000, NOW, de)).toEqual({ text: '14:36 UTC', iso: '2025-03-12T14:36:00.000Z', exact: '12. März 2025, 14:36 UTC' });
+    expect(formatDate(NOW, ja)).toBe('2025年3月12日');
+  });
+
+  it('counts with the language’s plurals', () => {
+    expect(durationUntil(NOW + 60_000, NOW, de)).toBe('1 Minute');
+    expect(durationUntil(NOW + 5400_000, NOW, de)).toBe('1 Stunde 30 Minuten');
+    expect(durationUntil(NOW + 120_000, NOW, ar)).toBe('دقيقتين');
+    expect(timeAgo(NOW - 3 * DAY, NOW, de)).toBe('vor 3 Tagen');
+    expect(timeAgo(NOW - 2 * HOUR, NOW, ja)).toBe('2時間前');
   });
 });

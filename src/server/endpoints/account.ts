@@ -30,6 +30,7 @@ import { json, oauthErrorResponse, redirect } from '../http/responses.js';
 import { OAuthError } from '../../core/errors.js';
 import { maskedContact, webauthnScriptPath } from '../interaction/pages.js';
 import { pageBase } from '../http/pages.js';
+import { pageLanguage } from '../http/page-language.js';
 import { regenerateRecoveryCodes, remainingRecoveryCodes, startTotpEnrolment, totpSecretOf, useTotpCode } from '../mfa/factors.js';
 import { checkOneTimeCode, sendOneTimeCode } from '../mfa/one-time-codes.js';
 import { passkeyRegistrationOptions, registerPasskey } from '../mfa/passkeys.js';
@@ -635,7 +636,7 @@ export const accountRevokeApp = endpoint(
 /** Ends this browser's session: the signed-out page, clearing the cookie. */
 async function signOut({ ctx, request }: AccountFormInput): Promise<Response> {
   const clear = await endSession(ctx, request);
-  return htmlResponse(ctx, (nonce) => renderSignedOutPage({ ...pageBase(ctx), nonce }), { setCookies: [clear] });
+  return htmlResponse(ctx, (nonce) => renderSignedOutPage({ ...pageBase(ctx), ...pageLanguage(ctx), nonce }), { setCookies: [clear] });
 }
 
 /** POST /account/logout — signs this browser out. */

@@ -7,6 +7,7 @@ import { endpoint, type EndpointInput } from '../http/endpoint.js';
 import { parseForm, readForm, type FormParams } from '../http/form.js';
 import { htmlResponse } from '../http/html.js';
 import { errorPage, pageBase } from '../http/pages.js';
+import { pageLanguage } from '../http/page-language.js';
 import { pipeline } from '../http/pipeline.js';
 import { redirect } from '../http/responses.js';
 import { csrfToken, existingBrowserId, identifyBrowser } from '../session/browser.js';
@@ -89,7 +90,7 @@ async function loadBrowserSession({ ctx, request }: Pick<EndpointInput, 'ctx' | 
 /** After the session ended: back to the application (with its `state`) when it asked, else the signed-out page. */
 function afterLogout(ctx: Pick<ServerContext, 'config'>, logout: LogoutRequest, setCookies: string[]): Response {
   if (logout.postLogoutRedirectUri === undefined) {
-    return htmlResponse(ctx, (nonce) => renderSignedOutPage({ ...pageBase(ctx), nonce }), { setCookies });
+    return htmlResponse(ctx, (nonce) => renderSignedOutPage({ ...pageBase(ctx), ...pageLanguage(ctx), nonce }), { setCookies });
   }
   const url = new URL(logout.postLogoutRedirectUri);
   if (logout.state !== undefined) url.searchParams.set('state', logout.state);
@@ -108,6 +109,7 @@ function logoutConfirmPage(ctx: Pick<ServerContext, 'config' | 'secrets'>, reque
     (nonce) =>
       renderLogoutConfirmPage({
         ...pageBase(ctx),
+        ...pageLanguage(ctx),
         nonce,
         action: pathTo(ctx, 'endSessionConfirm'),
         csrfToken: csrfToken(ctx, browser.id, CSRF_SUBJECT),

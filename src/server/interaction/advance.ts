@@ -128,6 +128,7 @@ export async function wrongUserResponse(
     targetOf(interaction.state.request),
     { error: 'login_required', error_description: 'the signed-in user is not the one the request names' },
     setCookies,
+    interaction.state.request.uiLocales,
   );
 }
 
@@ -147,7 +148,13 @@ export async function issueCode(
   // OIDC Core §5.5.1.1: an essential acr the sign-in did not meet is a failed authentication (the
   // decision demands the second factor it needs, so this holds only if the policy changed meanwhile).
   if (!meetsEssentialAcr(session.state.acr, request.essentialAcr)) {
-    return authorizationResponse(ctx, targetOf(request), { error: 'access_denied', error_description: 'the essential acr requested was not met' }, setCookies);
+    return authorizationResponse(
+      ctx,
+      targetOf(request),
+      { error: 'access_denied', error_description: 'the essential acr requested was not met' },
+      setCookies,
+      request.uiLocales,
+    );
   }
   // OpenID Connect Back-Channel Logout: the client takes part in this session from now on.
   await recordSessionClient(ctx, session.state.sid, client);
@@ -168,5 +175,5 @@ export async function issueCode(
     ...namedClaimsState(request.requestedClaims),
     ...(request.dpopJkt !== undefined ? { dpopJkt: request.dpopJkt } : {}),
   });
-  return authorizationResponse(ctx, targetOf(request), { code }, setCookies);
+  return authorizationResponse(ctx, targetOf(request), { code }, setCookies, request.uiLocales);
 }

@@ -219,6 +219,7 @@ export function selectAccountPage(page: PageContext, user: UserRecord): Response
     (nonce) =>
       renderSelectAccountPage({
         ...pageBase(ctx),
+        ...pageLanguage(ctx, interaction.state.request.uiLocales, interactionPath(ctx, interaction.id)),
         nonce,
         action: interactionPath(ctx, interaction.id, 'select-account'),
         csrfToken: csrfToken(ctx, page.browserId, interaction.id),
@@ -322,25 +323,29 @@ export async function mfaEnrollPage(page: PageContext, account: string, secret: 
 
 /**
  * "Too many attempts" (429): when to try again, and for a limit on one account (`reason:
- * 'account'`) with the sign-in request known, "Use another account" back to its login page.
+ * 'account'`) with the sign-in request known, "Use another account" back to its login page. In the
+ * user's language (the switcher's cookie, `Accept-Language`): the limit is checked before the sign-in
+ * request is read, so its `ui_locales` is not known here. No switcher: the page answers a POST.
  */
 export function lockoutPage(
-  ctx: Pick<ServerContext, 'clock' | 'config'>,
+  ctx: Pick<ServerContext, 'clock' | 'config'> & { request?: Pick<ServerContext['request'], 'languages'> },
   reason: 'account' | 'network',
   retryAfterSeconds: number,
   interactionId?: string,
 ): Response {
   const now = ctx.clock.now();
   const until = now + retryAfterSeconds * 1000;
+  const { i18n } = pageLanguage(ctx);
   return htmlResponse(
     ctx,
     (nonce) =>
       renderLockoutPage({
         ...pageBase(ctx),
+        i18n,
         nonce,
         reason,
-        retryAt: retryTime(until, now),
-        retryIn: durationUntil(until, now),
+        retryAt: retryTime(until, now, i18n),
+        retryIn: durationUntil(until, now, i18n),
         ...(interactionId ? { anotherAccountUrl: interactionPath(ctx, interactionId) } : {}),
         // A lockout on one account is often someone who forgot the password.
         ...(reason === 'account' && accountEmailsAvailable(ctx) ? { forgotPasswordUrl: forgotPasswordPath(ctx, interactionId) } : {}),

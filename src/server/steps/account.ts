@@ -4,7 +4,8 @@ import type { ServerContext } from '../context.js';
 import type { EndpointInput } from '../http/endpoint.js';
 import { readForm, type FormParams } from '../http/form.js';
 import { htmlResponse } from '../http/html.js';
-import { pageBase } from '../http/pages.js';
+import { pageBase, type PageText } from '../http/pages.js';
+import { pageLanguage } from '../http/page-language.js';
 import { redirect } from '../http/responses.js';
 import { ACCOUNT_CLIENT_ID, builtInLanding } from '../interaction/account-client.js';
 import { createInteraction } from '../interaction/interactions.js';
@@ -136,33 +137,37 @@ export async function recentlyAuthenticated(ctx: Pick<ServerContext, 'clock' | '
  */
 export type RecentSignInNeed = 'add' | 'remove' | 'change' | 'delete' | 'export';
 
-const REAUTH_MESSAGES: Record<RecentSignInNeed, string> = {
-  add: 'To add a sign-in method, please sign in again first.',
-  remove: 'To remove a sign-in method, please sign in again first.',
-  change: 'To change these account details, please sign in again first.',
-  delete: 'To delete your account, please sign in again first.',
-  export: 'To download your data, please sign in again first.',
+const REAUTH_MESSAGES: Record<RecentSignInNeed, PageText> = {
+  add: { key: 'reauth.add' },
+  remove: { key: 'reauth.remove' },
+  change: { key: 'reauth.change' },
+  delete: { key: 'reauth.delete' },
+  export: { key: 'reauth.export' },
 };
 
 /**
  * The "please sign in again" page (403) shown instead of a sensitive change, its button posting to
  * `action` (the account pages' or the admin console's reauth) with the CSRF token of `csrfSubject`.
+ * `message`: a catalog message (the page is in the user's language), or English text from a caller
+ * not yet translated (the admin console: the page is then English). No switcher: it answers a POST.
  */
 export function reauthRequiredPage(
-  ctx: Pick<ServerContext, 'config' | 'secrets'>,
+  ctx: Pick<ServerContext, 'config' | 'secrets'> & { request?: Pick<ServerContext['request'], 'languages'> },
   browserId: string,
-  message: string,
+  message: PageText,
   action: { route: 'accountReauth' | 'adminReauth'; csrfSubject: string } = { route: 'accountReauth', csrfSubject: ACCOUNT_CSRF_SUBJECT },
 ): Response {
+  const language = typeof message === 'string' ? undefined : pageLanguage(ctx);
   return htmlResponse(
     ctx,
     (nonce) =>
       renderReauthRequiredPage({
         ...pageBase(ctx),
+        ...language,
         nonce,
         action: pathTo(ctx, action.route),
         csrfToken: csrfToken(ctx, browserId, action.csrfSubject),
-        message,
+        message: typeof message === 'string' ? message : language!.i18n.t(message.key, message.values),
       }),
     { status: 403 },
   );
