@@ -1,11 +1,13 @@
 import { continueToClient, type ClientSummary } from './client.js';
 import { codeField } from './code-field.js';
 import { html, type SafeHtml } from './escape.js';
+import type { Translator } from './i18n/messages.js';
 import { postForm, submitButton } from './form.js';
-import { renderDocument, type PageBase } from './layout.js';
+import { messagesOf, renderDocument, type PageBase } from './layout.js';
 import { alertBox } from './message-box.js';
 import { KEY_ICON, LOCK_ICON, MAIL_ICON, PHONE_ICON } from './mfa-icons.js';
-import { passkeyForm, passkeyScripts } from './passkey.js';
+import { messageText, type MessageText } from './message-text.js';
+import { passkeyForm, passkeyMessages, passkeyScripts } from './passkey.js';
 import { safeUrl } from './safe-url.js';
 
 /** A phone number or email address the user can be sent a code at. */
@@ -26,17 +28,17 @@ export interface MfaChallengePageView extends PageBase {
   /** The application the user signs in to; without one (a password reset), `lead` says what the step is for. */
   client?: ClientSummary;
   /** The line under the heading when there is no client, such as "before you choose a new password". */
-  lead?: string;
+  lead?: MessageText;
   /** Hidden fields every form carries besides `method` and `csrf` (a password reset's link). */
   hiddenFields?: Record<string, string>;
   /** The second factors the user has. */
   methods: { totp: boolean; recoveryCodes: boolean; passkey: boolean; contacts: MfaContact[] };
   /** Set after a code was sent: the page then asks for that code first. */
   codeSent?: { factorId: string; masked: string };
-  /** Message after a failed attempt, such as "That code didn’t work." */
-  error?: string;
-  /** Human-readable time until which codes are refused (too many attempts), such as "10:42". */
-  lockedUntil?: string;
+  /** Message after a failed attempt, such as `{ key: 'mfa.error.wrong' }`. */
+  error?: MessageText;
+  /** Until when codes are refused (too many attempts): a time, written in the page's language (UTC), or text. */
+  lockedUntil?: Date | string;
   /** Offers "Use a passkey" when set (and `methods.passkey`); see `passkeyScripts` for the protocol. */
   passkey?: { optionsUrl: string; verifyUrl: string; scriptUrl: string };
 }
@@ -48,8 +50,9 @@ function maskedText(contact: { masked: string }, channel: 'sms' | 'email'): Safe
   return channel === 'sms' ? html`<span class="nowrap">${contact.masked}</span>` : html`${contact.masked}`;
 }
 
-function sendLabel(contact: MfaContact): SafeHtml {
-  return contact.channel === 'sms' ? html`Text a code to ${maskedText(contact, 'sms')}` : html`Email a code to ${maskedText(contact, 'email')}`;
+function sendLabel(i18n: Translator, contact: MfaContact): SafeHtml {
+  const masked = maskedText(contact, contact.channel);
+  return contact.channel === 'sms' ? i18n.t('mfa.sendSms', { masked }) : i18n.t('mfa.sendEmail', { masked });
 }
 
 /**
@@ -70,8 +73,13 @@ function sendLabel(contact: MfaContact): SafeHtml {
  */
 export function renderMfaChallengePage(view: MfaChallengePageView): string {
   const { methods, codeSent } = view;
-  const locked = view.lockedUntil !== undefined && view.lockedUntil !== '';
-  const hasError = view.error !== undefined && view.error !== '';
+  const i18n = messagesOf(view);
+  const { t } = i18n;
+  // A time in UTC, marked so (the server does not know the user's time zone).
+  const lockedUntil = view.lockedUntil instanceof Date ? `${i18n.dateTime(view.lockedUntil)} UTC` : view.lockedUntil;
+  const locked = lockedUntil !== undefined && lockedUntil !== '';
+  const error = messageText(i18n, view.error);
+  const hasError = error !== undefined && error !== '';
   // Disabling a fieldset disables every control in it, with no script.
   const codeForm = (method: string, content: SafeHtml, hiddenFields: Record<string, string> = {}) =>
     postForm({
@@ -89,13 +97,13 @@ export function renderMfaChallengePage(view: MfaChallengePageView): string {
     return { autofocus: first && !hasError && !locked, invalid: first && hasError, describedBy: first && hasError ? ERROR_ID : undefined };
   };
 
-  const divider = html`<div class="divider" role="separator"><span>or</span></div>`;
+  const divider = html`<div class="divider" role="separator"><span>${t('mfa.or')}</span></div>`;
   const main: SafeHtml[] = [];
   if (codeSent !== undefined) {
     main.push(
       codeForm(
         'contact',
-        html`${codeField({ id: 'contact-code', label: `Enter the code we sent to ${codeSent.masked}`, kind: 'otp', ...primary() })}${submitButton({ label: 'Verify', variant: 'primary' })}`,
+        html`${codeField({ id: 'contact-code', label: i18n.text('mfa.codeSentLabel', { masked: codeSent.masked }), kind: 'otp', ...primary() })}${submitButton({ label: t('mfa.verify'), variant: 'primary' })}`,
         { factor: codeSent.factorId },
       ),
     );
@@ -104,7 +112,7 @@ export function renderMfaChallengePage(view: MfaChallengePageView): string {
     main.push(
       codeForm(
         'totp',
-        html`${codeField({ id: 'totp-code', label: 'Code from your authenticator app', kind: 'otp', hint: 'Enter the 6-digit code the app shows.', ...primary() })}${submitButton({ label: 'Verify', variant: codeSent === undefined ? 'primary' : 'secondary' })}`,
+        html`${codeField({ id: 'totp-code', label: i18n.text('mfa.totpLabel'), kind: 'otp', hint: i18n.text('mfa.totpHint'), ...primary() })}${submitButton({ label: t('mfa.verify'), variant: codeSent === undefined ? 'primary' : 'secondary' })}`,
       ),
     );
   }
@@ -118,7 +126,8 @@ export function renderMfaChallengePage(view: MfaChallengePageView): string {
           verifyUrl: view.passkey.verifyUrl,
           csrfToken: view.csrfToken,
           statusId: 'passkey-status',
-          content: html`<button type="submit" id="passkey-button" class="button ${main.length === 0 ? 'button-primary' : 'button-secondary'} button-icon">${KEY_ICON}<span>Use a passkey</span></button>`,
+          messages: passkeyMessages(i18n),
+          content: html`<button type="submit" id="passkey-button" class="button ${main.length === 0 ? 'button-primary' : 'button-secondary'} button-icon">${KEY_ICON}<span>${t('mfa.usePasskey')}</span></button>`,
         })
       : undefined;
 
@@ -127,7 +136,7 @@ export function renderMfaChallengePage(view: MfaChallengePageView): string {
       'send',
       html`<button type="submit" class="button button-secondary button-icon">${contact.channel === 'sms' ? PHONE_ICON : MAIL_ICON}<span>${
         // The one a code was just sent to: asking again means a new code.
-        codeSent?.factorId === contact.factorId ? html`Send a new code to ${maskedText(contact, contact.channel)}` : sendLabel(contact)
+        codeSent?.factorId === contact.factorId ? t('mfa.sendAgain', { masked: maskedText(contact, contact.channel) }) : sendLabel(i18n, contact)
       }</span></button>`,
       { factor: contact.factorId },
     ),
@@ -141,25 +150,20 @@ export function renderMfaChallengePage(view: MfaChallengePageView): string {
 
   const recovery =
     methods.recoveryCodes &&
-    html`<details class="disclosure"${main.length === 0 && sends.length === 0 && passkey === undefined && html` open`}><summary>Use a recovery code</summary>${codeForm(
+    html`<details class="disclosure"${main.length === 0 && sends.length === 0 && passkey === undefined && html` open`}><summary>${t('mfa.useRecoveryCode')}</summary>${codeForm(
       'recovery',
-      html`${codeField({ id: 'recovery-code', label: 'Recovery code', kind: 'recovery', hint: 'One of the codes you saved when you set up two-step verification, like abcde-23456. Each works once.' })}${submitButton({ label: 'Verify', variant: 'secondary' })}`,
+      html`${codeField({ id: 'recovery-code', label: i18n.text('mfa.recoveryLabel'), kind: 'recovery', hint: i18n.text('mfa.recoveryHint', { example: 'abcde-23456' }) })}${submitButton({ label: t('mfa.verify'), variant: 'secondary' })}`,
     )}</details>`;
 
-  const nothing =
-    main.length === 0 &&
-    passkey === undefined &&
-    sends.length === 0 &&
-    !methods.recoveryCodes &&
-    html`<p class="lead">No way to verify is set up for this account. Contact your administrator for help.</p>`;
+  const nothing = main.length === 0 && passkey === undefined && sends.length === 0 && !methods.recoveryCodes && html`<p class="lead">${t('mfa.nothing')}</p>`;
 
   const lockedBox =
     locked &&
-    html`<div class="alert" id="mfa-locked" role="alert">${LOCK_ICON}<p>Too many attempts. For your security, codes can’t be used until <strong>${view.lockedUntil}</strong>. Try again then${passkey !== undefined ? ', or use a passkey' : ''}.</p></div>`;
+    html`<div class="alert" id="mfa-locked" role="alert">${LOCK_ICON}<p>${passkey !== undefined ? t('mfa.lockedPasskey', { until: lockedUntil }) : t('mfa.locked', { until: lockedUntil })}</p></div>`;
 
   return renderDocument(
     view,
-    'Two-step verification',
-    html`<h1>Two-step verification</h1>${view.client !== undefined ? continueToClient(view.client) : view.lead !== undefined && html`<p class="lead">${view.lead}</p>`}<div class="body">${alertBox(ERROR_ID, view.error)}${lockedBox}${main.map((form, index) => html`${index > 0 && divider}${form}`)}${nothing}${alternatives}${recovery}</div>${passkey !== undefined && passkeySrc !== undefined && passkeyScripts(passkeySrc, view.nonce)}`,
+    t('mfa.title'),
+    html`<h1>${t('mfa.title')}</h1>${view.client !== undefined ? continueToClient(view.client, i18n) : view.lead !== undefined && html`<p class="lead">${messageText(i18n, view.lead)}</p>`}<div class="body">${alertBox(ERROR_ID, error)}${lockedBox}${main.map((form, index) => html`${index > 0 && divider}${form}`)}${nothing}${alternatives}${recovery}</div>${passkey !== undefined && passkeySrc !== undefined && passkeyScripts(passkeySrc, view.nonce)}`,
   );
 }

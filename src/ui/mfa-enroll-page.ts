@@ -1,8 +1,9 @@
 import { continueToClient, type ClientSummary } from './client.js';
 import { codeEntryForm } from './code-field.js';
-import { html, trustedHtml } from './escape.js';
-import { renderDocument, type PageBase } from './layout.js';
+import { html, trustedHtml, type HtmlValue } from './escape.js';
+import { messagesOf, renderDocument, type PageBase } from './layout.js';
 import { alertBox } from './message-box.js';
+import { messageText, type MessageText } from './message-text.js';
 import { INFO_ICON } from './mfa-icons.js';
 
 /** View model of {@link renderMfaEnrollPage}. */
@@ -20,8 +21,8 @@ export interface MfaEnrollPageView extends PageBase {
   qrSvg: string;
   /** The base32 TOTP secret, for typing into the app by hand. */
   secret: string;
-  /** Message after a failed attempt, such as "That code didn’t work. Check the time on your phone." */
-  error?: string;
+  /** Message after a failed attempt, such as `{ key: 'mfa.error.wrong' }`. */
+  error?: MessageText;
   /** Whether the user must set this up to continue (policy or the application requires it). */
   required: boolean;
 }
@@ -41,30 +42,33 @@ function groupsOfFour(secret: string): string {
  * renderMfaEnrollPage({ branding, nonce, action: '/account/totp', csrfToken, qrSvg, secret, required: false });
  */
 export function renderMfaEnrollPage(view: MfaEnrollPageView): string {
+  const i18n = messagesOf(view);
+  const { t } = i18n;
+  const error = messageText(i18n, view.error);
   const who = view.client?.name;
   const requiredNote =
     view.required &&
-    html`<div class="notice notice-plain">${INFO_ICON}<p>${who !== undefined && who !== '' ? html`<strong>${who}</strong> requires` : 'Your account requires'} two-step verification. Set it up to continue.</p></div>`;
+    html`<div class="notice notice-plain">${INFO_ICON}<p>${who !== undefined && who !== '' ? t('mfaEnroll.requiredBy', { client: who }) : t('mfaEnroll.requiredAccount')}</p></div>`;
   const form = codeEntryForm({
     action: view.action,
     csrfToken: view.csrfToken,
-    label: '6-digit code',
-    submitLabel: 'Verify and turn on',
+    label: i18n.text('mfaEnroll.codeLabel'),
+    submitLabel: i18n.text('mfaEnroll.submit'),
     errorId: ERROR_ID,
-    error: view.error,
+    error,
     autofocus: false,
   });
   return renderDocument(
     view,
-    'Set up two-step verification',
-    // Kept whole: a line break after "two-" reads as a typo.
-    html`<h1 class="long">Set up <span class="nowrap">two-step</span> verification</h1>${view.client !== undefined && continueToClient(view.client)}<div class="body">${alertBox(ERROR_ID, view.error)}${requiredNote}
-<p>Use an authenticator app, such as Google Authenticator, Microsoft Authenticator or 1Password, to get a code each time you sign in.</p>
+    t('mfaEnroll.title'),
+    // <nowrap> keeps words whole: a line break after "two-" reads as a typo.
+    html`<h1 class="long">${t('mfaEnroll.heading', { nowrap: (content: HtmlValue[]) => html`<span class="nowrap">${content}</span>` })}</h1>${view.client !== undefined && continueToClient(view.client, i18n)}<div class="body">${alertBox(ERROR_ID, error)}${requiredNote}
+<p>${t('mfaEnroll.intro')}</p>
 <ol class="steps">
-<li><h2 class="step-title" id="qr-title">Scan this QR code with the app</h2>
-<figure class="qr" aria-labelledby="qr-title"><div class="qr-code" role="img" aria-label="QR code for adding your account to an authenticator app">${trustedHtml(view.qrSvg)}</div></figure>
-<dl class="secret"><dt>Can’t scan it? Enter this setup key instead:</dt><dd><code>${groupsOfFour(view.secret)}</code></dd></dl></li>
-<li><h2 class="step-title">Enter the code from the app</h2>${form}</li>
+<li><h2 class="step-title" id="qr-title">${t('mfaEnroll.scan')}</h2>
+<figure class="qr" aria-labelledby="qr-title"><div class="qr-code" role="img" aria-label="${i18n.text('mfaEnroll.qrLabel')}">${trustedHtml(view.qrSvg)}</div></figure>
+<dl class="secret"><dt>${t('mfaEnroll.cantScan')}</dt><dd><code>${groupsOfFour(view.secret)}</code></dd></dl></li>
+<li><h2 class="step-title">${t('mfaEnroll.enterCode')}</h2>${form}</li>
 </ol></div>`,
   );
 }

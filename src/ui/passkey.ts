@@ -59,22 +59,22 @@ const PASSKEY_SCRIPT = `(() => {
     busy = true;
     button.disabled = true;
     clearError();
-    say(register ? 'Follow the steps on your device to create a passkey.' : messages.useSteps || 'Follow the steps on your device to use your passkey.');
+    say(register ? messages.createSteps || 'Follow the steps on your device to create a passkey.' : messages.useSteps || 'Follow the steps on your device to use your passkey.');
     try {
       const { options, challengeId } = await post(form.action);
       const response = register ? await lib.startRegistration({ optionsJSON: options }) : await lib.startAuthentication({ optionsJSON: options });
       const body = { challengeId, response };
       if (register) body.label = form.elements.namedItem('label').value.trim();
       const result = await post(form.dataset.verifyUrl, body);
-      say(register ? 'Passkey added.' : messages.verified || 'Verified. Continuing…');
+      say(register ? messages.added || 'Passkey added.' : messages.verified || 'Verified. Continuing…');
       if (typeof result.redirect === 'string' && goTo(result.redirect)) return;
       if (register) { location.reload(); return; }
       throw new Error('The server did not say where to continue.');
     } catch (error) {
       const name = error && error.name;
       if (name === 'NotAllowedError' || name === 'AbortError') fail(messages.cancelled || 'The passkey request was cancelled or timed out. Try again.');
-      else if (register && name === 'InvalidStateError') fail('This device already has a passkey for your account.');
-      else if (register) fail('The passkey could not be added. Try again.');
+      else if (register && name === 'InvalidStateError') fail(messages.alreadyRegistered || 'This device already has a passkey for your account.');
+      else if (register) fail(messages.notAdded || 'The passkey could not be added. Try again.');
       else fail(messages.notVerified || 'The passkey could not be verified. Try again, or use another way to verify.');
       busy = false;
       button.disabled = false;
@@ -114,10 +114,19 @@ export function passkeyScripts(src: string, nonce: string): SafeHtml {
 }
 
 /**
- * What the passkey script says while signing in with a passkey, in the page's language: the
- * `data-messages` of {@link passkeyForm}.
+ * What the passkey script says, in the page's language: the `data-messages` of {@link passkeyForm},
+ * for signing in with a passkey (`authenticate`) or adding one (`register`).
  */
-export function passkeyMessages(i18n: Translator): Record<string, string> {
+export function passkeyMessages(i18n: Translator, ceremony: 'authenticate' | 'register' = 'authenticate'): Record<string, string> {
+  if (ceremony === 'register') {
+    return {
+      createSteps: i18n.text('passkey.createSteps'),
+      added: i18n.text('passkey.added'),
+      cancelled: i18n.text('passkey.cancelled'),
+      alreadyRegistered: i18n.text('passkey.alreadyRegistered'),
+      notAdded: i18n.text('passkey.notAdded'),
+    };
+  }
   return {
     useSteps: i18n.text('passkey.useSteps'),
     verified: i18n.text('passkey.verified'),

@@ -1,6 +1,8 @@
 import { html } from './escape.js';
 import { postForm, submitButton } from './form.js';
-import { renderDocument, type PageBase } from './layout.js';
+import type { Translator } from './i18n/messages.js';
+import { messagesOf, renderDocument, type PageBase } from './layout.js';
+import { messageText, type MessageText } from './message-text.js';
 import { DOWNLOAD_ICON } from './mfa-icons.js';
 
 /** View model of {@link renderRecoveryCodesPage}. */
@@ -11,15 +13,15 @@ export interface RecoveryCodesPageView extends PageBase {
   continueAction: string;
   /** Sent back in the hidden `csrf` field. */
   csrfToken: string;
-  /** Text of the continue button, such as "Continue to Acme" or "Done". */
-  continueLabel: string;
+  /** The continue button, such as `{ key: 'recoveryCodes.continue' }` or "Done". */
+  continueLabel: MessageText;
   /** Posted along with `csrf` by the continue form. */
   hiddenFields?: Record<string, string>;
 }
 
 /** The downloadable file: a heading, how to use the codes, one code per line. */
-function codesFile(productName: string, codes: string[]): string {
-  return [`${productName} recovery codes`, '', 'Each code can be used once to sign in if you cannot use your usual second step.', '', ...codes, ''].join('\n');
+function codesFile(i18n: Translator, productName: string, codes: string[]): string {
+  return [i18n.text('recoveryCodes.fileTitle', { product: productName }), '', i18n.text('recoveryCodes.fileHelp'), '', ...codes, ''].join('\n');
 }
 
 /**
@@ -31,20 +33,22 @@ function codesFile(productName: string, codes: string[]): string {
  * renderRecoveryCodesPage({ branding, nonce, codes, continueAction: '/account', csrfToken, continueLabel: 'Done' });
  */
 export function renderRecoveryCodesPage(view: RecoveryCodesPageView): string {
-  const download = `data:text/plain;charset=utf-8,${encodeURIComponent(codesFile(view.branding.productName, view.codes))}`;
+  const i18n = messagesOf(view);
+  const { t } = i18n;
+  const download = `data:text/plain;charset=utf-8,${encodeURIComponent(codesFile(i18n, view.branding.productName, view.codes))}`;
   const form = postForm({
     action: view.continueAction,
     csrfToken: view.csrfToken,
     ...(view.hiddenFields ? { hiddenFields: view.hiddenFields } : {}),
-    content: submitButton({ label: view.continueLabel, variant: 'primary' }),
+    content: submitButton({ label: messageText(i18n, view.continueLabel), variant: 'primary' }),
   });
   return renderDocument(
     view,
-    'Save your recovery codes',
-    html`<h1>Save your recovery codes</h1><p class="lead">If you lose your phone or security key, you can sign in with one of these codes instead. Each code works once.</p>
-<div class="body"><ul class="recovery-codes" id="recovery-codes" aria-label="Recovery codes">${view.codes.map((code) => html`<li><code>${code}</code></li>`)}</ul>
-<p class="note note-warning"><strong>Keep them somewhere safe</strong>, such as a password manager. They won’t be shown again, and anyone who has them can get past your second step.</p>
-<div class="actions"><a class="button button-secondary button-icon" href="${download}" download="recovery-codes.txt">${DOWNLOAD_ICON}<span>Download</span></a></div>
+    t('recoveryCodes.title'),
+    html`<h1>${t('recoveryCodes.title')}</h1><p class="lead">${t('recoveryCodes.lead')}</p>
+<div class="body"><ul class="recovery-codes" id="recovery-codes" aria-label="${i18n.text('recoveryCodes.listLabel')}">${view.codes.map((code) => html`<li><code>${code}</code></li>`)}</ul>
+<p class="note note-warning">${t('recoveryCodes.keepSafe')}</p>
+<div class="actions"><a class="button button-secondary button-icon" href="${download}" download="recovery-codes.txt">${DOWNLOAD_ICON}<span>${t('recoveryCodes.download')}</span></a></div>
 <div class="submit">${form}</div></div>`,
   );
 }

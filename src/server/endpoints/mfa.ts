@@ -5,6 +5,7 @@ import { clientAddress, type ServerContext } from '../context.js';
 import { endpoint, type EndpointInput } from '../http/endpoint.js';
 import { readBody, type FormParams } from '../http/form.js';
 import { errorPage, pageBase } from '../http/pages.js';
+import { pageLanguage } from '../http/page-language.js';
 import { pipeline } from '../http/pipeline.js';
 import { json, oauthErrorResponse } from '../http/responses.js';
 import { OAuthError } from '../../core/errors.js';
@@ -25,7 +26,7 @@ import { htmlResponse } from '../http/html.js';
 import { findInteraction, loadBrowserSession, readInteractionForm, type InteractionFound } from '../steps/interaction.js';
 import { urlTo } from '../routes.js';
 
-const WRONG = 'That code did not work. Check it and try again.';
+const WRONG = { key: 'mfa.error.wrong' } as const;
 
 type Loaded = EndpointInput & InteractionFound & { session: Session | undefined };
 type Challenged = Loaded & { form: FormParams; user: UserRecord };
@@ -105,7 +106,7 @@ async function refuseSameMailbox(c: Challenged): Promise<Response | undefined> {
   if ((method !== 'send' && method !== 'contact') || user.email === null || !firstFactorByEmail(c)) return undefined;
   const factor = await ctx.store.factors.get(form.get('factor') ?? '');
   if (factor?.userId !== user.id || factor.type !== 'email' || factor.data.to !== user.email) return undefined;
-  return again(c, { error: 'You just signed in with a code sent to this address: use another way to verify.' });
+  return again(c, { error: { key: 'mfa.error.sameMailbox' } });
 }
 
 /** Checks the answer (mfa/second-factor-answer.ts); right: the second factor is passed, on to the next step. */
@@ -160,11 +161,13 @@ async function confirmEnrolment(c: Loaded & { form: FormParams; user: UserRecord
     (nonce) =>
       renderRecoveryCodesPage({
         ...pageBase(ctx),
+        // No switcher: the codes are shown this once, and a reload must not show them again.
+        ...pageLanguage(ctx, interaction.state.request.uiLocales),
         nonce,
         codes,
         continueAction: interactionPath(ctx, done.next.id, 'continue'),
         csrfToken: csrfToken(ctx, browserId, done.next.id),
-        continueLabel: 'I have saved my codes, continue',
+        continueLabel: { key: 'recoveryCodes.continue' },
       }),
     // "Continue" may be answered by a redirect to the client: browsers check it against form-action.
     { setCookies: [done.setCookie], formActions: [interaction.state.request.redirectUri] },

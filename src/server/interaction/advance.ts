@@ -100,7 +100,7 @@ async function emailVerificationStep(view: InteractionView, user: UserRecord): P
 }
 
 /** The authenticator-app set-up during sign-in: the factor being set up, or a new one. */
-async function enrolmentPage(view: InteractionView, userId: string, error: string | undefined): Promise<Response> {
+async function enrolmentPage(view: InteractionView, userId: string, error: MfaChallengeExtras['error']): Promise<Response> {
   const { ctx, interaction } = view;
   const user = await ctx.store.users.get(userId);
   if (!user) return errorPage(ctx, 400, EXPIRED_TITLE, COMPLETED);

@@ -1,6 +1,7 @@
 import type { ClientRecord, UserRecord } from '../../stores/contract.js';
 import type { ConsentPageView } from '../../ui/consent-page.js';
 import type { LoginPageView } from '../../ui/login-page.js';
+import type { MessageText } from '../../ui/message-text.js';
 import { isMetadataDocumentClient } from '../clients/metadata-document.js';
 import { redirectDomainOf } from '../clients/registration.js';
 import {
@@ -242,7 +243,7 @@ export function maskedContact(factor: MfaFactorRecord): string {
 }
 
 export interface MfaChallengeExtras {
-  error?: string;
+  error?: MessageText;
   codeSent?: MfaFactorRecord;
   lockedUntil?: number;
 }
@@ -267,7 +268,7 @@ export function challengeView(
     methods: { totp: has('totp'), recoveryCodes: hasRecoveryCodes, passkey: has('webauthn'), contacts },
     ...(extras.codeSent ? { codeSent: { factorId: extras.codeSent.id, masked: maskedContact(extras.codeSent) } } : {}),
     ...(extras.error ? { error: extras.error } : {}),
-    ...(extras.lockedUntil ? { lockedUntil: new Date(extras.lockedUntil).toUTCString() } : {}),
+    ...(extras.lockedUntil ? { lockedUntil: new Date(extras.lockedUntil) } : {}),
   };
 }
 
@@ -280,6 +281,7 @@ export function mfaChallengePage(page: PageContext, factors: MfaFactorRecord[], 
     (nonce) =>
       renderMfaChallengePage({
         ...pageBase(ctx),
+        ...pageLanguage(ctx, interaction.state.request.uiLocales, interactionPath(ctx, interaction.id)),
         nonce,
         action: interactionPath(ctx, interaction.id, 'mfa'),
         csrfToken: csrfToken(ctx, page.browserId, interaction.id),
@@ -300,7 +302,7 @@ export function mfaChallengePage(page: PageContext, factors: MfaFactorRecord[], 
 }
 
 /** Setting up an authenticator app during sign-in (when the policy requires a factor the user lacks). */
-export async function mfaEnrollPage(page: PageContext, account: string, secret: string, error?: string): Promise<Response> {
+export async function mfaEnrollPage(page: PageContext, account: string, secret: string, error?: MessageText): Promise<Response> {
   const { ctx, interaction, client } = page;
   const svg = await qrSvg(otpauthUri(ctx.config.branding.productName, account, secret));
   return htmlResponse(
@@ -308,6 +310,7 @@ export async function mfaEnrollPage(page: PageContext, account: string, secret: 
     (nonce) =>
       renderMfaEnrollPage({
         ...pageBase(ctx),
+        ...pageLanguage(ctx, interaction.state.request.uiLocales, interactionPath(ctx, interaction.id)),
         nonce,
         action: interactionPath(ctx, interaction.id, 'mfa-enroll'),
         csrfToken: csrfToken(ctx, page.browserId, interaction.id),

@@ -8,8 +8,8 @@ import { reserveSecondFactorAnswer } from './answer-budget.js';
 import { usableFactors, useRecoveryCode, verifyTotpCode } from './factors.js';
 import { checkOneTimeCode, sendOneTimeCode } from './one-time-codes.js';
 
-const WRONG = 'That code did not work. Check it and try again.';
-const NOT_AVAILABLE = 'That method is not available.';
+const WRONG = { key: 'mfa.error.wrong' } as const;
+const NOT_AVAILABLE = { key: 'mfa.error.notAvailable' } as const;
 
 /** The outcome of checking one answer: passed (with its `amr` value), wrong, or not checked at all. */
 type Verdict = { passed: { amr: string; code: Authentication['code'] } } | { wrong: true } | { unchecked: MfaChallengeExtras };
@@ -54,10 +54,7 @@ const VERIFIERS: Record<string, CodeVerifier> = {
       if (checked.reason === 'wrong') return WRONG_ANSWER;
       // Not checked at all (no code pending, or its own five tries spent): not a guess.
       return {
-        unchecked:
-          checked.reason === 'locked'
-            ? { error: 'Too many wrong codes for this one. Ask for a new code.', codeSent: factor! }
-            : { error: 'That code expired. Ask for a new one.' },
+        unchecked: checked.reason === 'locked' ? { error: { key: 'mfa.error.codeLocked' }, codeSent: factor! } : { error: { key: 'mfa.error.codeExpired' } },
       };
     },
   },
@@ -78,14 +75,11 @@ async function sendCode(ctx: AnswerContext, user: UserRecord, form: FormParams):
   if (!factor || !sender) return { again: { error: NOT_AVAILABLE } };
   const sent = await sendOneTimeCode(ctx, factor, 'sign_in', sender);
   if (sent.sent) return { again: { codeSent: factor } };
-  const after = new Date(sent.retryAt).toUTCString();
+  const values = { time: new Date(sent.retryAt) };
   return {
     again: {
       codeSent: factor,
-      error:
-        sent.reason === 'resend'
-          ? `A code was sent moments ago. You can ask for a new one after ${after}.`
-          : `Too many codes were sent. You can ask for a new one after ${after}, or use another way to verify.`,
+      error: sent.reason === 'resend' ? { key: 'mfa.error.resendSoon', values } : { key: 'mfa.error.sendLimit', values },
     },
   };
 }
@@ -115,7 +109,7 @@ export async function answerSecondFactor(
     ctx.metrics.mfaOutcomes.inc({ method: verifier.metric(factor), outcome: 'locked' });
     return {
       again: {
-        error: answer.refused.by === 'user' ? 'Too many wrong codes.' : 'Too many wrong codes from this network.',
+        error: answer.refused.by === 'user' ? { key: 'mfa.error.tooMany' } : { key: 'mfa.error.tooManyNetwork' },
         lockedUntil: answer.refused.retryAt,
       },
     };
@@ -129,7 +123,7 @@ export async function answerSecondFactor(
     ctx.metrics.mfaOutcomes.inc({ method: verifier.metric(factor), outcome: 'failure' });
     await ctx.audit.record(auditEvent('mfa.failed', { ...audit, sub: user.id, method }));
     // The answer that spends the last attempt already says so.
-    if (answer.last) return { again: { error: 'Too many wrong codes.', lockedUntil: answer.retryAt } };
+    if (answer.last) return { again: { error: { key: 'mfa.error.tooMany' }, lockedUntil: answer.retryAt } };
     return { again: { error: WRONG, ...(factor ? { codeSent: factor } : {}) } };
   }
   await answer.refund();

@@ -24,6 +24,7 @@ import {
   type Flow,
   type TestUser,
 } from '../../../helpers/flow.js';
+import { englishMessages } from '../../../../src/ui/i18n/index.js';
 import { FakeClock, T0 } from '../../../helpers/fake-clock.js';
 import {
   continueToClient,
@@ -82,6 +83,9 @@ async function claimsAfter(browser: Browser, page: Parameters<typeof continueToC
 function asksForSentCode(page: { body: string }): boolean {
   return parseForms(page.body).some((form) => form.fields.method === 'contact');
 }
+
+/** A time as the English pages write it (medium date and short time, in UTC). */
+const englishTime = (ms: number) => englishMessages().dateTime(ms);
 
 describe('codes by email', () => {
   it('an email address is added on the account page and confirmed with the code sent to it', async () => {
@@ -143,7 +147,7 @@ describe('codes by email', () => {
 
     clock.advance(10_000);
     const throttled = await submitMfa(browser, first, 'send', {}, factor);
-    expect(textOf(throttled.body)).toContain(`A code was sent moments ago. You can ask for a new one after ${new Date(sentAt + RESEND_MS).toUTCString()}`);
+    expect(textOf(throttled.body)).toContain(`A code was sent moments ago. You can ask for a new one after ${englishTime(sentAt + RESEND_MS)} (UTC)`);
     expect(await readOutbox(outbox)).toHaveLength(count);
     const next = await submitMfa(browser, throttled, 'contact', { code }, factor);
     expect((await claimsAfter(browser, next, verifier)).amr).toContain('mfa');

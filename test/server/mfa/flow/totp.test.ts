@@ -23,6 +23,7 @@ import {
   type Flow,
   type Page,
 } from '../../../helpers/flow.js';
+import { englishMessages } from '../../../../src/ui/i18n/index.js';
 import { FakeClock, T0 } from '../../../helpers/fake-clock.js';
 import {
   continueToClient,
@@ -72,6 +73,9 @@ async function finish(browser: Browser, page: Page, verifier: string) {
 function stepsFromNow(steps: number): number {
   return clock.now() + steps * TOTP_STEP_MS;
 }
+
+/** A time as the English pages write it (medium date and short time, in UTC). */
+const englishTime = (ms: number) => englishMessages().dateTime(ms);
 
 describe('TOTP set-up on the account page', () => {
   it('signs in, shows a QR code and the key, turns the app on with its first code, then shows ten recovery codes once', async () => {
@@ -206,11 +210,11 @@ describe('TOTP set-up on the account page', () => {
     expect(isMfaChallenge(locked)).toBe(true);
     const text = textOf(locked.body);
     expect(text).toContain('Too many');
-    expect(text).toContain(`codes can’t be used until ${new Date(retryAt).toUTCString()}`);
+    expect(text).toContain(`codes can’t be used until ${englishTime(retryAt)} UTC`);
     expect(locked.body).toMatch(/<fieldset class="plain" disabled>/);
     // A recovery code is a code too.
     const stillLocked = await submitMfa(browser, locked, 'recovery', { code: recoveryCodes[0]! });
-    expect(textOf(stillLocked.body)).toContain(new Date(retryAt).toUTCString());
+    expect(textOf(stillLocked.body)).toContain(`${englishTime(retryAt)} UTC`);
     expect(browser.history.some(setsSessionCookie)).toBe(false);
 
     // A moment before the time said: still locked. At it: the right code works.
@@ -230,7 +234,7 @@ describe('TOTP set-up on the account page', () => {
       current = await submitMfa(browser, current, 'totp', { code: await wrongTotpAt(secret, clock.now()) });
     }
     // The user is locked out now; the page should say so instead of inviting an eleventh try.
-    expect(textOf(current.body)).toContain(`codes can’t be used until ${new Date(windowStart + WINDOW_MS).toUTCString()}`);
+    expect(textOf(current.body)).toContain(`codes can’t be used until ${englishTime(windowStart + WINDOW_MS)} UTC`);
     expect(current.body).toMatch(/<fieldset class="plain" disabled>/);
   });
 });
