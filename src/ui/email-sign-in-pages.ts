@@ -1,12 +1,14 @@
 import { continueToClient, type ClientSummary } from './client.js';
 import { codeEntryForm } from './code-field.js';
 import { html } from './escape.js';
+import type { Translator } from './i18n/messages.js';
 import { postForm, submitButton } from './form.js';
 import { renderDocument, type PageBase } from './layout.js';
 import { alertBox } from './message-box.js';
 
 /** View model of {@link renderEmailCodePage}. */
 export interface EmailCodePageView extends PageBase {
+  i18n: Translator;
   /** Where the code posts to (`code`, `csrf`). */
   action: string;
   /** "Send a new code" posts here (`resend=1`, `csrf`). */
@@ -29,12 +31,13 @@ const ERROR_ID = 'email-code-error';
  * that signs in directly when opened in this browser.
  */
 export function renderEmailCodePage(view: EmailCodePageView): string {
+  const { t, text } = view.i18n;
   const form = codeEntryForm({
     action: view.action,
     csrfToken: view.csrfToken,
-    label: 'Sign-in code',
-    hint: 'The 6-digit code in the email. It works for 10 minutes.',
-    submitLabel: 'Sign in',
+    label: text('emailCode.code'),
+    hint: text('emailCode.hint'),
+    submitLabel: text('emailCode.submit'),
     submitClassName: 'submit',
     errorId: ERROR_ID,
     error: view.error,
@@ -43,11 +46,11 @@ export function renderEmailCodePage(view: EmailCodePageView): string {
     action: view.resendAction,
     csrfToken: view.csrfToken,
     hiddenFields: { resend: '1' },
-    content: submitButton({ label: 'Send a new code', variant: 'secondary' }),
+    content: submitButton({ label: t('emailCode.resend'), variant: 'secondary' }),
   });
   return renderDocument(
     view,
-    'Check your email',
-    html`<h1>Check your email</h1>${continueToClient(view.client)}<p class="lead">If an account uses this address, we emailed it a sign-in code and a link. Enter the code here, or open the link in this browser.</p><div class="body">${alertBox(ERROR_ID, view.error)}${form}<div class="divider" role="separator"><span>or</span></div>${resend}<p class="note center"><a href="${view.passwordUrl}">Use your password instead</a></p></div>`,
+    t('emailCode.title'),
+    html`<h1>${t('emailCode.title')}</h1>${continueToClient(view.client, view.i18n)}<p class="lead">${t('emailCode.lead')}</p><div class="body">${alertBox(ERROR_ID, view.error)}${form}<div class="divider" role="separator"><span>${t('login.or')}</span></div>${resend}<p class="note center"><a href="${view.passwordUrl}">${t('emailCode.usePassword')}</a></p></div>`,
   );
 }

@@ -5,8 +5,9 @@ import { compileMessages } from './i18n/index.js';
 import { DEFAULT_BRANDING, renderAccountPage, renderInvitationPage, renderNewPasswordPage, renderSignUpPage } from './index.js';
 import { attr, tags } from './testing/all-pages.js';
 import { accountActions } from './testing/mfa-fixtures.js';
+import { englishMessages } from './i18n/messages.js';
 
-const base = { branding: DEFAULT_BRANDING, nonce: 'n' };
+const base = { branding: DEFAULT_BRANDING, nonce: 'n', i18n: englishMessages() };
 
 /** The `<div class="field">` holding the input with `id`. */
 function fieldOf(html: string, id: string): string {

@@ -1,10 +1,12 @@
 import { html } from './escape.js';
+import type { Translator } from './i18n/messages.js';
 import { newPasswordField, postForm, submitButton, textField } from './form.js';
 import { renderDocument, type PageBase } from './layout.js';
 import { alertBox } from './message-box.js';
 
 /** View model of {@link renderInvitationPage}. */
 export interface InvitationPageView extends PageBase {
+  i18n: Translator;
   /** Where the form posts to. */
   action: string;
   csrfToken: string;
@@ -25,6 +27,7 @@ export interface InvitationPageView extends PageBase {
  * posted as `name`, `password`, `token` and `csrf`.
  */
 export function renderInvitationPage(view: InvitationPageView): string {
+  const { t, text } = view.i18n;
   const hasError = view.error !== undefined && view.error !== '';
   const form = postForm({
     action: view.action,
@@ -33,28 +36,38 @@ export function renderInvitationPage(view: InvitationPageView): string {
     content: [
       // For password managers: the account the new password belongs to.
       html`<input type="email" name="username" value="${view.email}" autocomplete="username" readonly hidden>`,
-      textField({ id: 'name', name: 'name', label: 'Your name', type: 'text', autocomplete: 'name', value: view.name, optional: true, verbatim: false }),
+      textField({
+        id: 'name',
+        name: 'name',
+        label: t('invitation.name'),
+        type: 'text',
+        autocomplete: 'name',
+        value: view.name,
+        optional: true,
+        verbatim: false,
+      }),
       newPasswordField({
         id: 'password',
         name: 'password',
-        label: 'New password',
+        label: text('invitation.password'),
         minLength: view.passwordMinLength,
         autofocus: !hasError,
         invalid: hasError,
         describedBy: hasError ? 'invitation-error' : undefined,
       }),
-      submitButton({ label: 'Create my account', variant: 'primary', className: 'submit' }),
+      submitButton({ label: t('invitation.submit'), variant: 'primary', className: 'submit' }),
     ],
   });
   return renderDocument(
     view,
-    'Set your password',
-    html`<h1>Set your password</h1><p class="lead">Your account will be <strong>${view.email}</strong></p><div class="body">${alertBox('invitation-error', view.error)}${form}</div>`,
+    t('invitation.title'),
+    html`<h1>${t('invitation.title')}</h1><p class="lead">${t('invitation.lead', { email: view.email })}</p><div class="body">${alertBox('invitation-error', view.error)}${form}</div>`,
   );
 }
 
 /** View model of {@link renderInvitationReadyPage}. */
 export interface InvitationReadyPageView extends PageBase {
+  i18n: Translator;
   email: string;
   /** "Sign in" goes here (the account page, which asks to sign in). */
   signInUrl: string;
@@ -62,9 +75,10 @@ export interface InvitationReadyPageView extends PageBase {
 
 /** "Your account is ready": the invitation is accepted; sign in with the new password. */
 export function renderInvitationReadyPage(view: InvitationReadyPageView): string {
+  const { t } = view.i18n;
   return renderDocument(
     view,
-    'Your account is ready',
-    html`<h1>Your account is ready</h1><p class="lead">Sign in with <strong>${view.email}</strong> and the password you just chose.</p><div class="body"><a class="button button-primary submit" href="${view.signInUrl}">Sign in</a></div>`,
+    t('invitation.ready.title'),
+    html`<h1>${t('invitation.ready.title')}</h1><p class="lead">${t('invitation.ready.lead', { email: view.email })}</p><div class="body"><a class="button button-primary submit" href="${view.signInUrl}">${t('invitation.ready.signIn')}</a></div>`,
   );
 }

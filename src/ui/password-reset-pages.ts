@@ -1,4 +1,5 @@
 import { html, type SafeHtml } from './escape.js';
+import type { MessageKey, Translator } from './i18n/messages.js';
 import { newPasswordField, postForm, powForm, powScript, submitButton, textField, type FormProofOfWork } from './form.js';
 import { renderDocument, type PageBase } from './layout.js';
 import { alertBox } from './message-box.js';
@@ -8,11 +9,12 @@ import { CHECK_ICON } from './icons.js';
 /** A link back to where the user came from ("Back to sign in"), when there is one. */
 export interface BackLink {
   url: string;
-  label: string;
+  /** The link's words: a catalog message (`reset.back`). */
+  label: MessageKey;
 }
 
-function backLink(link: BackLink | undefined): SafeHtml | false {
-  return link !== undefined && html`<p class="note center"><a href="${link.url}">${link.label}</a></p>`;
+function backLink(i18n: Translator, link: BackLink | undefined): SafeHtml | false {
+  return link !== undefined && html`<p class="note center"><a href="${link.url}">${i18n.t(link.label)}</a></p>`;
 }
 
 /** The heading's icon, as the "Confirm it’s you" page has one. */
@@ -22,6 +24,7 @@ function pageIcon(icon: SafeHtml): SafeHtml {
 
 /** View model of {@link renderForgotPasswordPage}. */
 export interface ForgotPasswordPageView extends PageBase {
+  i18n: Translator;
   /** Where the form posts to. */
   action: string;
   /** Sent back in the hidden `csrf` field. */
@@ -44,6 +47,7 @@ const FORGOT_ERROR_ID = 'forgot-error';
  * hidden `pow` before the form is sent, saying so in the live status line.
  */
 export function renderForgotPasswordPage(view: ForgotPasswordPageView): string {
+  const { t } = view.i18n;
   const hasError = view.error !== undefined && view.error !== '';
   const form = powForm({
     action: view.action,
@@ -54,27 +58,28 @@ export function renderForgotPasswordPage(view: ForgotPasswordPageView): string {
       textField({
         id: 'email',
         name: 'email',
-        label: 'Email address',
+        label: t('reset.forgot.email'),
         type: 'text',
         autocomplete: 'email',
         autofocus: !hasError,
         invalid: hasError,
         describedBy: hasError ? FORGOT_ERROR_ID : undefined,
       }),
-      submitButton({ label: 'Send me a link', variant: 'primary', className: 'submit' }),
+      submitButton({ label: t('reset.forgot.submit'), variant: 'primary', className: 'submit' }),
     ],
   });
   return renderDocument(
     view,
-    'Reset your password',
-    html`<h1>Reset your password</h1><p class="lead">Enter the email address of your account. We will send you a link to choose a new password.</p><div class="body">${alertBox(FORGOT_ERROR_ID, view.error)}${form}${backLink(view.back)}</div>${powScript(view.pow, view.nonce)}`,
+    t('reset.forgot.title'),
+    html`<h1>${t('reset.forgot.title')}</h1><p class="lead">${t('reset.forgot.lead')}</p><div class="body">${alertBox(FORGOT_ERROR_ID, view.error)}${form}${backLink(view.i18n, view.back)}</div>${powScript(view.pow, view.nonce)}`,
   );
 }
 
 /** View model of {@link renderResetLinkSentPage}. */
 export interface ResetLinkSentPageView extends PageBase {
-  /** How long the link works, in words ("30 minutes"). */
-  expiresIn: string;
+  i18n: Translator;
+  /** How long the link works, in minutes (said as the language says it: "30 minutes", "30 Minuten"). */
+  expiresInMinutes: number;
   /** "Ask again" (the form). */
   askAgainUrl: string;
   back?: BackLink;
@@ -85,15 +90,18 @@ export interface ResetLinkSentPageView extends PageBase {
  * never says which (nor repeats the address).
  */
 export function renderResetLinkSentPage(view: ResetLinkSentPageView): string {
+  const { t } = view.i18n;
+  const askAgain = t('reset.sent.askAgain', { link: (content) => html`<a href="${view.askAgainUrl}">${content}</a>` });
   return renderDocument(
     view,
-    'Check your email',
-    html`${pageIcon(MAIL_ICON)}<h1>Check your email</h1><p class="lead">If an account uses this address, we sent it a link to choose a new password. The link works once, for ${view.expiresIn}.</p><div class="body"><p class="note center">No email after a few minutes? Check your spam folder, or <a href="${view.askAgainUrl}">ask again</a>.</p>${backLink(view.back)}</div>`,
+    t('reset.sent.title'),
+    html`${pageIcon(MAIL_ICON)}<h1>${t('reset.sent.title')}</h1><p class="lead">${t('reset.sent.lead', { minutes: view.expiresInMinutes })}</p><div class="body"><p class="note center">${askAgain}</p>${backLink(view.i18n, view.back)}</div>`,
   );
 }
 
 /** View model of {@link renderNewPasswordPage}. */
 export interface NewPasswordPageView extends PageBase {
+  i18n: Translator;
   action: string;
   csrfToken: string;
   /** The link's secret, posted back as `token` (kept out of the URL from here on). */
@@ -110,6 +118,7 @@ const NEW_PASSWORD_ERROR_ID = 'password-error';
 
 /** "Choose a new password": one `new-password` field with the length rule as a hint; posts `password`, `token`, `csrf`. */
 export function renderNewPasswordPage(view: NewPasswordPageView): string {
+  const { t, text } = view.i18n;
   const hasError = view.error !== undefined && view.error !== '';
   const form = postForm({
     action: view.action,
@@ -118,46 +127,50 @@ export function renderNewPasswordPage(view: NewPasswordPageView): string {
     content: html`<input type="text" name="username" value="${view.account}" autocomplete="username" hidden>${newPasswordField({
       id: 'password',
       name: 'password',
-      label: 'New password',
+      label: text('reset.new.password'),
       minLength: view.minLength,
       autofocus: !hasError,
       invalid: hasError,
       describedBy: hasError ? NEW_PASSWORD_ERROR_ID : undefined,
-    })}${submitButton({ label: 'Change password', variant: 'primary', className: 'submit' })}`,
+    })}${submitButton({ label: t('reset.new.submit'), variant: 'primary', className: 'submit' })}`,
   });
   return renderDocument(
     view,
-    'Choose a new password',
-    html`${pageIcon(LOCK_ICON)}<h1>Choose a new password</h1><p class="lead">Once it is changed, every device signed in to your account is signed out.</p><div class="body">${alertBox(NEW_PASSWORD_ERROR_ID, view.error)}${form}</div>`,
+    t('reset.new.title'),
+    html`${pageIcon(LOCK_ICON)}<h1>${t('reset.new.title')}</h1><p class="lead">${t('reset.new.lead')}</p><div class="body">${alertBox(NEW_PASSWORD_ERROR_ID, view.error)}${form}</div>`,
   );
 }
 
 /** View model of {@link renderResetLinkInvalidPage}. */
 export interface ResetLinkInvalidPageView extends PageBase {
+  i18n: Translator;
   /** The "forgot password" form, to ask for a new link. */
   askAgainUrl: string;
 }
 
 /** A reset link that is unknown, used, expired or cut short: what to do instead. */
 export function renderResetLinkInvalidPage(view: ResetLinkInvalidPageView): string {
+  const { t } = view.i18n;
   return renderDocument(
     view,
-    'This link no longer works',
-    html`<h1>This link no longer works</h1><p class="lead">Password reset links work once, for a limited time, and only the newest one. Ask for a new link to choose your password.</p><div class="stacked-actions"><a class="button button-primary" href="${view.askAgainUrl}">Send me a new link</a></div>`,
+    t('reset.invalid.title'),
+    html`<h1>${t('reset.invalid.title')}</h1><p class="lead">${t('reset.invalid.lead')}</p><div class="stacked-actions"><a class="button button-primary" href="${view.askAgainUrl}">${t('reset.invalid.submit')}</a></div>`,
   );
 }
 
 /** View model of {@link renderPasswordChangedPage}. */
 export interface PasswordChangedPageView extends PageBase {
+  i18n: Translator;
   /** Where to sign in now: the sign-in the user came from, or the account page. */
   next: BackLink;
 }
 
 /** "Password changed": every session was signed out; sign in with the new password. */
 export function renderPasswordChangedPage(view: PasswordChangedPageView): string {
+  const { t } = view.i18n;
   return renderDocument(
     view,
-    'Password changed',
-    html`${pageIcon(CHECK_ICON)}<h1>Password changed</h1><p class="lead">Your password was changed, and every device that was signed in to your account was signed out. Sign in with your new password.</p><div class="stacked-actions"><a class="button button-primary" href="${view.next.url}">${view.next.label}</a></div>`,
+    t('reset.changed.title'),
+    html`${pageIcon(CHECK_ICON)}<h1>${t('reset.changed.title')}</h1><p class="lead">${t('reset.changed.lead')}</p><div class="stacked-actions"><a class="button button-primary" href="${view.next.url}">${t(view.next.label)}</a></div>`,
   );
 }

@@ -1,5 +1,6 @@
 import { continueToClient, type ClientSummary } from './client.js';
 import { html } from './escape.js';
+import type { Translator } from './i18n/messages.js';
 import { newPasswordField, powForm, powScript, submitButton, textField, type FormProofOfWork } from './form.js';
 import { renderDocument, type PageBase } from './layout.js';
 import { alertBox } from './message-box.js';
@@ -15,6 +16,7 @@ export interface SignUpClaimField {
 
 /** View model of {@link renderSignUpPage}. */
 export interface SignUpPageView extends PageBase {
+  i18n: Translator;
   /** Where the form posts to. */
   action: string;
   /** Sent back in the hidden `csrf` field. */
@@ -45,6 +47,7 @@ const ERROR_ID = 'signup-error';
  * proof of work is on, `pow` (filled in by the script: the form is marked `data-pow`).
  */
 export function renderSignUpPage(view: SignUpPageView): string {
+  const { t } = view.i18n;
   const hasError = view.error !== undefined && view.error !== '';
   // The field the error is about is marked invalid and points at the alert; a form-wide error is pointed at by the first field.
   const about = hasError ? (view.errorField ?? 'email') : undefined;
@@ -72,7 +75,7 @@ export function renderSignUpPage(view: SignUpPageView): string {
       textField({
         id: 'email',
         name: 'email',
-        label: 'Email address',
+        label: t('signUp.email'),
         type: 'email',
         autocomplete: 'email',
         value: view.email,
@@ -83,7 +86,7 @@ export function renderSignUpPage(view: SignUpPageView): string {
       textField({
         id: 'name',
         name: 'name',
-        label: 'Name',
+        label: t('signUp.name'),
         type: 'text',
         autocomplete: 'name',
         value: view.name,
@@ -91,15 +94,15 @@ export function renderSignUpPage(view: SignUpPageView): string {
         verbatim: false,
         ...marks('name'),
       }),
-      newPasswordField({ id: 'password', name: 'password', label: 'Password', minLength: view.passwordMinLength, ...marks('password') }),
+      newPasswordField({ id: 'password', name: 'password', label: view.i18n.text('signUp.password'), minLength: view.passwordMinLength, ...marks('password') }),
       claimFields,
-      submitButton({ label: 'Create account', variant: 'primary', className: 'submit' }),
+      submitButton({ label: t('signUp.submit'), variant: 'primary', className: 'submit' }),
     ],
   });
   return renderDocument(
     view,
-    'Create your account',
-    html`<h1>Create your account</h1>${continueToClient(view.client)}<div class="body">${alertBox(ERROR_ID, view.error)}${form}<p class="note center">Already have an account? <a href="${view.signInUrl}">Sign in</a></p></div>${powScript(view.pow, view.nonce)}`,
+    t('signUp.title'),
+    html`<h1>${t('signUp.title')}</h1>${continueToClient(view.client, view.i18n)}<div class="body">${alertBox(ERROR_ID, view.error)}${form}<p class="note center">${t('signUp.signIn', { link: (content) => html`<a href="${view.signInUrl}">${content}</a>` })}</p></div>${powScript(view.pow, view.nonce)}`,
   );
 }
 
@@ -122,15 +125,17 @@ function claimAutocomplete(claim: string): string {
 
 /** View model of {@link renderInvitationOnlyPage}. */
 export interface InvitationOnlyPageView extends PageBase {
+  i18n: Translator;
   /** The sign-in page to go back to. */
   signInUrl: string;
 }
 
 /** Sign-up by invitation only (`accounts.signUp: 'invite'`): what to do instead, and the way back to sign in. */
 export function renderInvitationOnlyPage(view: InvitationOnlyPageView): string {
+  const { t } = view.i18n;
   return renderDocument(
     view,
-    'Sign-up is by invitation',
-    html`<h1>Sign-up is by invitation</h1><p class="lead">New accounts are created by invitation only. If you should have one, ask your administrator to invite you: the invitation comes by email.</p><div class="body"><a class="button button-secondary" href="${view.signInUrl}">Back to sign in</a></div>`,
+    t('signUp.inviteOnly.title'),
+    html`<h1>${t('signUp.inviteOnly.title')}</h1><p class="lead">${t('signUp.inviteOnly.message')}</p><div class="body"><a class="button button-secondary" href="${view.signInUrl}">${t('signUp.backToSignIn')}</a></div>`,
   );
 }

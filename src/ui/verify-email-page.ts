@@ -1,11 +1,13 @@
 import { codeEntryForm } from './code-field.js';
 import { html } from './escape.js';
+import type { Translator } from './i18n/messages.js';
 import { postForm, submitButton } from './form.js';
 import { renderDocument, type PageBase } from './layout.js';
 import { alertBox, noticeBox } from './message-box.js';
 
 /** View model of {@link renderVerifyEmailPage}. */
 export interface VerifyEmailPageView extends PageBase {
+  i18n: Translator;
   /** Where the code is posted (`code`, `csrf`). */
   action: string;
   /** Where "Send a new code" posts (`csrf`). */
@@ -30,11 +32,12 @@ const ERROR_ID = 'verify-error';
  * to send a new one. Posts `code` and `csrf` to `action`.
  */
 export function renderVerifyEmailPage(view: VerifyEmailPageView): string {
+  const { t, text } = view.i18n;
   const form = codeEntryForm({
     action: view.action,
     csrfToken: view.csrfToken,
-    label: 'Code from the email',
-    submitLabel: 'Confirm email address',
+    label: text('verifyEmail.code'),
+    submitLabel: text('verifyEmail.submit'),
     submitClassName: 'submit',
     errorId: ERROR_ID,
     error: view.error,
@@ -42,22 +45,23 @@ export function renderVerifyEmailPage(view: VerifyEmailPageView): string {
   const resend = postForm({
     action: view.resendAction,
     csrfToken: view.csrfToken,
-    content: submitButton({ label: 'Send a new code', variant: 'secondary', className: 'resend' }),
+    content: submitButton({ label: t('verifyEmail.resend'), variant: 'secondary', className: 'resend' }),
   });
   const links = [
-    view.changeUrl !== undefined && html`<a href="${view.changeUrl}">Use another address</a>`,
-    view.signInUrl !== undefined && html`<a href="${view.signInUrl}">Sign in instead</a>`,
+    view.changeUrl !== undefined && html`<a href="${view.changeUrl}">${t('verifyEmail.change')}</a>`,
+    view.signInUrl !== undefined && html`<a href="${view.signInUrl}">${t('verifyEmail.signIn')}</a>`,
   ].filter(Boolean);
   const ways = links.length > 0 && html`<p class="note center">${links.map((link, index) => html`${index > 0 && ' · '}${link}`)}</p>`;
   return renderDocument(
     view,
-    'Check your email',
-    html`<h1>Check your email</h1><p class="lead">We sent a 6-digit code to <strong>${view.masked}</strong>. Enter it below, or open the link in the email.</p><div class="body">${alertBox(ERROR_ID, view.error)}${noticeBox('verify-notice', view.notice)}${form}${resend}${ways}</div>`,
+    t('verifyEmail.title'),
+    html`<h1>${t('verifyEmail.title')}</h1><p class="lead">${t('verifyEmail.lead', { email: view.masked })}</p><div class="body">${alertBox(ERROR_ID, view.error)}${noticeBox('verify-notice', view.notice)}${form}${resend}${ways}</div>`,
   );
 }
 
 /** View model of {@link renderConfirmEmailPage}. */
 export interface ConfirmEmailPageView extends PageBase {
+  i18n: Translator;
   action: string;
   csrfToken: string;
   /** The link's secret, posted back as `token`. */
@@ -71,21 +75,23 @@ export interface ConfirmEmailPageView extends PageBase {
  * (mail scanners open links too); pressing the button does.
  */
 export function renderConfirmEmailPage(view: ConfirmEmailPageView): string {
+  const { t } = view.i18n;
   const form = postForm({
     action: view.action,
     csrfToken: view.csrfToken,
     hiddenFields: { token: view.token },
-    content: submitButton({ label: 'Confirm my email address', variant: 'primary', className: 'submit' }),
+    content: submitButton({ label: t('confirmEmail.submit'), variant: 'primary', className: 'submit' }),
   });
   return renderDocument(
     view,
-    'Confirm your email address',
-    html`<h1>Confirm your email address</h1><p class="lead">Confirm that <strong>${view.masked}</strong> is your address.</p><div class="body">${form}</div>`,
+    t('confirmEmail.title'),
+    html`<h1>${t('confirmEmail.title')}</h1><p class="lead">${t('confirmEmail.lead', { email: view.masked })}</p><div class="body">${form}</div>`,
   );
 }
 
 /** View model of {@link renderEmailConfirmedPage}. */
 export interface EmailConfirmedPageView extends PageBase {
+  i18n: Translator;
   /** `created`: a sign-up's account now exists; `verified`: an existing account's address. */
   outcome: 'created' | 'verified';
   /** Where to sign in. */
@@ -94,13 +100,11 @@ export interface EmailConfirmedPageView extends PageBase {
 
 /** "Email confirmed", after a link: the account exists (or its address is verified); sign in from here or the first tab. */
 export function renderEmailConfirmedPage(view: EmailConfirmedPageView): string {
-  const lead =
-    view.outcome === 'created'
-      ? 'Your account is ready. Sign in with your email address and password, here or in the window where you signed up.'
-      : 'Your email address is verified. You can go back to the window where you were signing in, or sign in here.';
+  const { t } = view.i18n;
+  const lead = view.outcome === 'created' ? t('emailConfirmed.created') : t('emailConfirmed.verified');
   return renderDocument(
     view,
-    'Email confirmed',
-    html`<h1>Email confirmed</h1><p class="lead">${lead}</p><div class="body"><a class="button button-primary" href="${view.signInUrl}">Sign in</a></div>`,
+    t('emailConfirmed.title'),
+    html`<h1>${t('emailConfirmed.title')}</h1><p class="lead">${lead}</p><div class="body"><a class="button button-primary" href="${view.signInUrl}">${t('emailConfirmed.signIn')}</a></div>`,
   );
 }

@@ -20,12 +20,12 @@ const RESET_MFA = 'password_reset_mfa';
 type AccountsContext = Pick<ServerContext, 'audit' | 'clock' | 'config' | 'limits' | 'logger' | 'metrics' | 'request' | 'secrets' | 'store'>;
 
 /**
- * A duration in words for emails and pages: "30 minutes", "1 hour", "2 days".
+ * A duration in words for the email: "30 minutes", "1 hour", "2 days".
  *
  * @example
  * durationInWords(1800); // '30 minutes'
  */
-export function durationInWords(seconds: number): string {
+function durationInWords(seconds: number): string {
   const unit = (count: number, name: string) => `${count} ${name}${count === 1 ? '' : 's'}`;
   if (seconds % 86_400 === 0) return unit(seconds / 86_400, 'day');
   if (seconds % 3600 === 0) return unit(seconds / 3600, 'hour');

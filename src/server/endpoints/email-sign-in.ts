@@ -17,6 +17,8 @@ import { endpoint, type EndpointInput } from '../http/endpoint.js';
 import type { FormParams } from '../http/form.js';
 import { htmlResponse } from '../http/html.js';
 import { errorPage, pageBase } from '../http/pages.js';
+import { pageLanguage } from '../http/page-language.js';
+
 import { pipeline } from '../http/pipeline.js';
 import { interactionClient } from '../interaction/account-client.js';
 import { firstFactorPassed } from '../interaction/first-factor.js';
@@ -33,8 +35,8 @@ import { spendAccountEmailPerIp } from '../steps/self-service.js';
  * fits, as for the emailed codes of the second-factor page. Audit events add `method` to tell them apart.
  */
 const EMAIL_CODE_AMR = ['otp'];
-const WRONG = 'That code did not work. Check it, or ask for a new one.';
-const LOCKED = 'Too many wrong codes. Ask for a new code.';
+const WRONG = 'emailCode.error.wrong';
+const LOCKED = 'emailCode.error.locked';
 
 type Posted = EndpointInput & InteractionFound & { form: FormParams };
 
@@ -50,20 +52,22 @@ function mayUseEmailedSignIn(user: UserRecord, link: EmailSignInLink): boolean {
 }
 
 /** "Enter the code we emailed" for the interaction (again, with `error`). */
-function codePage(c: Posted, error?: string, status = 200): Response {
+function codePage(c: Posted, error?: typeof WRONG | typeof LOCKED, status = 200): Response {
   const { ctx, interaction, client, browserId } = c;
+  const language = pageLanguage(ctx, interaction.state.request.uiLocales, pathTo(ctx, 'interactionEmailCode', { id: interaction.id }));
   return htmlResponse(
     ctx,
     (nonce) =>
       renderEmailCodePage({
         ...pageBase(ctx),
+        ...language,
         nonce,
         action: pathTo(ctx, 'interactionEmailCodeVerify', { id: interaction.id }),
         resendAction: pathTo(ctx, 'interactionEmailCode', { id: interaction.id }),
         csrfToken: csrfToken(ctx, browserId, interaction.id),
         passwordUrl: interactionPath(ctx, interaction.id),
         client: { name: client.clientName },
-        ...(error ? { error } : {}),
+        ...(error ? { error: language.i18n.text(error) } : {}),
       }),
     // A right code may redirect on to the client: browsers check it against form-action.
     { status, formActions: [interaction.state.request.redirectUri] },

@@ -5,6 +5,8 @@ import { endpoint, type EndpointInput } from '../http/endpoint.js';
 import type { FormParams } from '../http/form.js';
 import { htmlResponse } from '../http/html.js';
 import { errorPage, pageBase } from '../http/pages.js';
+import { pageLanguage } from '../http/page-language.js';
+
 import { pipeline } from '../http/pipeline.js';
 import { pathTo, urlTo } from '../routes.js';
 import { csrfToken, existingBrowserId, identifyBrowser } from '../session/browser.js';
@@ -52,6 +54,7 @@ function invitationForm(
     (nonce) =>
       renderInvitationPage({
         ...pageBase(ctx),
+        ...pageLanguage(ctx),
         nonce,
         action: pathTo(ctx, 'invitation'),
         csrfToken: csrfToken(ctx, browser.id, INVITATION_CSRF_SUBJECT),
@@ -100,7 +103,7 @@ async function answerInvitation({ ctx, form, browserId, passwordTry }: Invitatio
   if (!result.ok) return invitationForm(ctx, { id: browserId }, { token, email: result.email, name, error: result.message }, 400);
   await passwordTry.succeeded();
   const email = result.user.email ?? result.user.username;
-  return htmlResponse(ctx, (nonce) => renderInvitationReadyPage({ ...pageBase(ctx), nonce, email, signInUrl: urlTo(ctx, 'account') }));
+  return htmlResponse(ctx, (nonce) => renderInvitationReadyPage({ ...pageBase(ctx), ...pageLanguage(ctx), nonce, email, signInUrl: urlTo(ctx, 'account') }));
 }
 
 /** GET `/invitation`: "Set your password" for an invitation link. */

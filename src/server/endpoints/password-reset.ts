@@ -11,20 +11,15 @@ import {
 import { peekAccountLink } from '../accounts/account-tokens.js';
 import { afterAnswer, sendAccountEmail } from '../accounts/emails.js';
 import { checkNewPassword } from '../accounts/password-policy.js';
-import {
-  durationInWords,
-  recordResetMfaPassed,
-  resetMfaPassed,
-  resetPassword,
-  sendPasswordResetLink,
-  type ResetLinkValue,
-} from '../accounts/password-reset.js';
+import { recordResetMfaPassed, resetMfaPassed, resetPassword, sendPasswordResetLink, type ResetLinkValue } from '../accounts/password-reset.js';
 import { auditEvent } from '../audit/events.js';
 import type { ServerContext } from '../context.js';
 import { endpoint, type EndpointInput } from '../http/endpoint.js';
 import type { FormParams } from '../http/form.js';
 import { htmlResponse } from '../http/html.js';
 import { pageBase } from '../http/pages.js';
+import { pageLanguage } from '../http/page-language.js';
+
 import { pipeline } from '../http/pipeline.js';
 import { loadInteractionOfBrowser } from '../interaction/interactions.js';
 import { challengeView, forgotPasswordPath, interactionPath, type MfaChallengeExtras } from '../interaction/pages.js';
@@ -54,7 +49,7 @@ const interactionIdOf = (value: string | null | undefined): string | undefined =
 
 /** "Back to sign in": the sign-in the user came from, or the account page (which signs in). */
 function backToSignIn(ctx: Pick<ServerContext, 'config'>, interaction: string | undefined): BackLink {
-  return { url: interaction ? interactionPath(ctx, interaction) : pathTo(ctx, 'account'), label: 'Back to sign in' };
+  return { url: interaction ? interactionPath(ctx, interaction) : pathTo(ctx, 'account'), label: 'reset.back' };
 }
 
 /** The "forgot password" form (again, with `error`, after a refused post). */
@@ -66,6 +61,7 @@ function forgotPage(c: { ctx: ServerContext } & WithBrowser, interaction: string
     (nonce) =>
       renderForgotPasswordPage({
         ...pageBase(ctx),
+        ...pageLanguage(ctx, [], forgotPasswordPath(ctx, interaction)),
         nonce,
         action: pathTo(ctx, 'forgotPassword'),
         csrfToken: csrfToken(ctx, c.browserId, FORGOT_CSRF),
@@ -109,8 +105,9 @@ function answerForgotPassword(c: ForgotPosted): Response {
   return htmlResponse(ctx, (nonce) =>
     renderResetLinkSentPage({
       ...pageBase(ctx),
+      ...pageLanguage(ctx),
       nonce,
-      expiresIn: durationInWords(ctx.config.accounts.passwordResetTtl),
+      expiresInMinutes: Math.round(ctx.config.accounts.passwordResetTtl / 60),
       askAgainUrl: forgotPasswordPath(ctx, interaction),
       back: backToSignIn(ctx, interaction),
     }),
@@ -135,7 +132,9 @@ export const forgotPasswordPost = endpoint(
  * would say "later").
  */
 function invalidLinkPage(ctx: Pick<ServerContext, 'config'>, status = 400): Response {
-  return htmlResponse(ctx, (nonce) => renderResetLinkInvalidPage({ ...pageBase(ctx), nonce, askAgainUrl: forgotPasswordPath(ctx) }), { status });
+  return htmlResponse(ctx, (nonce) => renderResetLinkInvalidPage({ ...pageBase(ctx), ...pageLanguage(ctx), nonce, askAgainUrl: forgotPasswordPath(ctx) }), {
+    status,
+  });
 }
 
 type ResetLink = { token: string; value: ResetLinkValue; user: UserRecord; link: { id: string; expiresAt: number } };
@@ -185,6 +184,7 @@ function newPasswordPage(c: ResetView, error?: string): Response {
     (nonce) =>
       renderNewPasswordPage({
         ...pageBase(ctx),
+        ...pageLanguage(ctx),
         nonce,
         action: pathTo(ctx, 'resetPassword'),
         csrfToken: csrfToken(ctx, c.browserId, RESET_CSRF),
@@ -247,9 +247,7 @@ export const resetPasswordMfa = endpoint(
 async function nextAfterReset(c: ResetPosted, value: ResetLinkValue): Promise<BackLink> {
   const id = typeof value.interaction === 'string' ? value.interaction : undefined;
   const alive = id ? await loadInteractionOfBrowser(c.ctx, c.request, id) : undefined;
-  return alive
-    ? { url: interactionPath(c.ctx, alive.interaction.id), label: 'Continue signing in' }
-    : { url: pathTo(c.ctx, 'account'), label: 'Sign in to your account' };
+  return alive ? { url: interactionPath(c.ctx, alive.interaction.id), label: 'reset.continue' } : { url: pathTo(c.ctx, 'account'), label: 'reset.signIn' };
 }
 
 /** The second factor was answered in this browser for this link (when the user has one); otherwise its page. */
@@ -278,7 +276,7 @@ async function answerNewPassword(c: ResetPosted & ResetLink & { passwordTry: Pas
   const to = done.user.email;
   if (to) afterAnswer(ctx, 'password changed email', () => sendAccountEmail(ctx, { to, template: 'password_changed' }));
   const next = await nextAfterReset(c, done.value);
-  return htmlResponse(ctx, (nonce) => renderPasswordChangedPage({ ...pageBase(ctx), nonce, next }), { setCookies: c.setCookies });
+  return htmlResponse(ctx, (nonce) => renderPasswordChangedPage({ ...pageBase(ctx), ...pageLanguage(ctx), nonce, next }), { setCookies: c.setCookies });
 }
 
 /** POST /reset-password — `password`, `token`, `csrf`: the link's tries and the address's budget spent before the password is checked. */

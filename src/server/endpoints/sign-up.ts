@@ -9,6 +9,7 @@ import { endpoint, type EndpointInput } from '../http/endpoint.js';
 import { readForm, type FormParams } from '../http/form.js';
 import { htmlResponse } from '../http/html.js';
 import { errorPage, pageBase } from '../http/pages.js';
+import { pageLanguage } from '../http/page-language.js';
 import { csrfRefusal } from '../steps/csrf.js';
 import { pipeline } from '../http/pipeline.js';
 import { firstFactorPassed } from '../interaction/first-factor.js';
@@ -32,10 +33,10 @@ type Found = EndpointInput & InteractionFound;
 type Posted = Found & { form: FormParams };
 
 /** Said for a wrong, expired or used-up code alike. */
-const CODE_FAILED = 'That code is not right, or it has expired. Check the newest email, or send a new code.';
+const CODE_FAILED = 'verifyEmail.error.code';
 /** Said after "Send a new code", whatever the address. */
-const CODE_RESENT = 'If the address can receive email, a new code is on its way. It can take a minute to arrive.';
-const RESEND_WAIT = 'A new code can be sent once a minute. Check your inbox (and spam folder) for the last one.';
+const CODE_RESENT = 'verifyEmail.notice.resent';
+const RESEND_WAIT = 'verifyEmail.notice.wait';
 const TAKEN_TITLE = 'This address already has an account';
 const TAKEN_MESSAGE = 'An account with this email address was created in the meantime. Sign in with it instead.';
 
@@ -43,12 +44,19 @@ const TAKEN_MESSAGE = 'An account with this email address was created in the mea
  * `accounts.signUp`: `open` goes on; `off` answers the 404 page (there is no sign-up here);
  * `invite` says that accounts come by invitation.
  */
-function requireOpenSignUp({ ctx, id }: { ctx: ServerContext; id: string }): Response | undefined {
+function requireOpenSignUp({ ctx, id, interaction }: { ctx: ServerContext; id: string; interaction?: InteractionFound['interaction'] }): Response | undefined {
   const { signUp } = ctx.config.accounts;
   if (signUp === 'open') return undefined;
   if (signUp === 'off') return errorPage(ctx, 404, 'Page not found', 'There is no sign-up here. Ask your administrator for an account.');
   const signInUrl = id ? interactionPath(ctx, id) : pathTo(ctx, 'account');
-  return htmlResponse(ctx, (nonce) => renderInvitationOnlyPage({ ...pageBase(ctx), nonce, signInUrl }), { status: 403 });
+  const returnTo = id ? interactionPath(ctx, id, 'signup') : pathTo(ctx, 'signUp');
+  return htmlResponse(
+    ctx,
+    (nonce) => renderInvitationOnlyPage({ ...pageBase(ctx), ...pageLanguage(ctx, interaction?.state.request.uiLocales ?? [], returnTo), nonce, signInUrl }),
+    {
+      status: 403,
+    },
+  );
 }
 
 /** GET /signup — starts a sign-in for the account pages and opens its sign-up form. */
@@ -238,6 +246,8 @@ export async function verifyEmailLinkPage(ctx: ServerContext, request: Request):
     (nonce) =>
       renderConfirmEmailPage({
         ...pageBase(ctx),
+        // The link is opened outside any sign-in (any device): the switcher's choice or the browser's language.
+        ...pageLanguage(ctx, [], `${pathTo(ctx, 'verifyEmail')}?token=${encodeURIComponent(token)}`),
         nonce,
         action: pathTo(ctx, 'verifyEmail'),
         csrfToken: csrfToken(ctx, browser.id, LINK_CSRF_SUBJECT),
@@ -260,7 +270,7 @@ export async function verifyEmailLink(ctx: ServerContext, request: Request): Pro
   if (refused) return refused;
   const token = form.get('token') ?? '';
   const confirmed = (outcome: 'created' | 'verified') =>
-    htmlResponse(ctx, (nonce) => renderEmailConfirmedPage({ ...pageBase(ctx), nonce, outcome, signInUrl: pathTo(ctx, 'account') }));
+    htmlResponse(ctx, (nonce) => renderEmailConfirmedPage({ ...pageBase(ctx), ...pageLanguage(ctx), nonce, outcome, signInUrl: pathTo(ctx, 'account') }));
   const signUp = await consumeAccountToken<SignUpTokenValue>(ctx, 'sign_up', token);
   if (signUp) {
     const created = await completeSignUp(ctx, signUp.key, 'link');

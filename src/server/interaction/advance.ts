@@ -76,7 +76,7 @@ export async function showCurrentStep(view: InteractionView, extras: MfaChalleng
 }
 
 /** Said when no new verification email can go out now (a sending budget is spent). */
-const NO_NEW_CODE = 'No new code can be sent right now. Use the newest code you received, or try again later.';
+const NO_NEW_CODE = 'verifyEmail.notice.unavailable';
 
 /**
  * `accounts.requireVerifiedEmail` and the signed-in user's address is not verified: a code and a

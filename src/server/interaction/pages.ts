@@ -375,6 +375,7 @@ export function signUpPage(page: PageContext, extras: SignUpExtras = {}): Respon
     (nonce) =>
       renderSignUpPage({
         ...pageBase(ctx),
+        ...pageLanguage(ctx, interaction.state.request.uiLocales, interactionPath(ctx, interaction.id, 'signup')),
         nonce,
         action: interactionPath(ctx, interaction.id, 'signup'),
         csrfToken: csrfToken(ctx, page.browserId, interaction.id),
@@ -398,8 +399,8 @@ export function signUpPage(page: PageContext, extras: SignUpExtras = {}): Respon
 
 /** What the "Check your email" page says besides the form. */
 export interface VerifyEmailExtras {
-  error?: string;
-  notice?: string;
+  error?: 'verifyEmail.error.code';
+  notice?: 'verifyEmail.notice.resent' | 'verifyEmail.notice.wait' | 'verifyEmail.notice.unavailable';
 }
 
 /**
@@ -409,18 +410,20 @@ export interface VerifyEmailExtras {
 export function verifyEmailPage(page: PageContext, email: string, extras: VerifyEmailExtras = {}): Response {
   const { ctx, interaction } = page;
   const signingUp = interaction.state.signUp !== undefined;
+  const language = pageLanguage(ctx, interaction.state.request.uiLocales, interactionPath(ctx, interaction.id, 'verify-email'));
   return htmlResponse(
     ctx,
     (nonce) =>
       renderVerifyEmailPage({
         ...pageBase(ctx),
+        ...language,
         nonce,
         action: interactionPath(ctx, interaction.id, 'verify-email'),
         resendAction: interactionPath(ctx, interaction.id, 'verify-email/resend'),
         csrfToken: csrfToken(ctx, page.browserId, interaction.id),
         masked: maskEmail(email),
-        ...(extras.error ? { error: extras.error } : {}),
-        ...(extras.notice ? { notice: extras.notice } : {}),
+        ...(extras.error ? { error: language.i18n.text(extras.error) } : {}),
+        ...(extras.notice ? { notice: language.i18n.text(extras.notice) } : {}),
         ...(signingUp ? { changeUrl: interactionPath(ctx, interaction.id, 'signup'), signInUrl: interactionPath(ctx, interaction.id) } : {}),
       }),
     // A right code goes on to the client (a code, or consent first): browsers check that redirect against form-action.

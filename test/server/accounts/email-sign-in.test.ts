@@ -31,6 +31,18 @@ function submitCode(browser: Browser, page: Page, code: string): Promise<Page> {
 }
 
 describe('sign-in by email', () => {
+  it('ui_locales=de: the code page is German, and so is a wrong code’s alert (issue 21)', async () => {
+    flow = await startOutboxFlow({ clock: new FakeClock(T0), accounts: { passwordless: 'email' } });
+    const browser = new Browser(flow.server);
+    const login = expectPage(await browser.open(authorizeUrl(flow.server, authorizeParams(flow.client, pkce().challenge, { ui_locales: 'de' }))), 'login');
+    const codePage = await askForCode(browser, login, ALICE);
+    expect(codePage.body).toContain('<html lang="de" dir="ltr">');
+    expect(codePage.body).toContain('<label for="code">Anmeldecode</label>');
+    const { code } = await waitForEmail(flow.outbox, ALICE, 'email_sign_in');
+    const wrong = await submitCode(browser, codePage, code === '000000' ? '111111' : '000000');
+    expect(textOf(wrong.body)).toContain('Dieser Code hat nicht funktioniert.');
+  });
+
   it('the emailed code signs in: consent and the client go on as after a password, amr otp', async () => {
     flow = await startOutboxFlow({ clock: new FakeClock(T0), accounts: { passwordless: 'email' } });
     const browser = new Browser(flow.server);

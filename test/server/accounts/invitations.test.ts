@@ -53,6 +53,15 @@ async function auditTypes(type: string): Promise<Record<string, unknown>[]> {
 }
 
 describe('an invitation from first email to account', () => {
+  it('the link opens in the browser’s language (Accept-Language: de; issue 21)', async () => {
+    await inviteUser(ctx, { email: 'hedy@example.com' }, { requireEmail: true });
+    const page = await server.get(await linkFor('hedy@example.com'), { headers: { 'accept-language': 'de' } });
+    const body = await page.text();
+    expect(body).toContain('<html lang="de" dir="ltr">');
+    expect(body).toContain('<h1>Passwort festlegen</h1>');
+    expect(body).toContain('Ihr Konto wird <strong>hedy@example.com</strong> sein');
+  });
+
   it('emails a link; the page asks for a password, shows the policy reason, then creates the verified account', async () => {
     const { invitation, emailed } = await inviteUser(ctx, { email: 'Grace@Example.com', name: 'Grace Hopper' }, { requireEmail: true });
     expect(emailed).toBe(true);

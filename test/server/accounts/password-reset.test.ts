@@ -38,6 +38,19 @@ async function askForLink(browser: Browser, address = ALICE, count = 1): Promise
 }
 
 describe('forgotten password', () => {
+  it('outside a sign-in, the browser’s language (Accept-Language: de): the form and "Check your email" are German (issue 21)', async () => {
+    flow = await startOutboxFlow({ clock: new FakeClock(T0) });
+    const browser = new Browser(flow.server);
+    const headers = { 'accept-language': 'de-AT, en;q=0.5' };
+    const forgot = await browser.open('/forgot-password', { headers });
+    expect(forgot.body).toContain('<html lang="de" dir="ltr">');
+    expect(forgot.body).toContain('<h1>Passwort zurücksetzen</h1>');
+    const form = parseForms(forgot.body)[0]!;
+    const sent = await browser.open(form.action, { form: { ...form.fields, email: ALICE }, headers });
+    expect(sent.body).toContain('<html lang="de" dir="ltr">');
+    expect(textOf(sent.body)).toContain('Der Link funktioniert einmal, 30 Minuten lang.');
+  });
+
   it('resets the password from the login page: a weak one is refused with the reason, then every session and token of the old password ends', async () => {
     flow = await startOutboxFlow({ clock: new FakeClock(T0) });
     const { server, users, client } = flow;

@@ -152,6 +152,24 @@ describe('sign-up with a code, in the same browser', () => {
   });
 });
 
+describe('sign-up in the language of the sign-in (issue 21)', () => {
+  it('ui_locales=de: the sign-up form and "Check your email" are German, and a wrong code is refused in German', async () => {
+    const flow = await signUpFlow();
+    const { browser } = flow;
+    const { page: login } = await openAuthorize(flow, browser, { ui_locales: 'de' });
+    const form = await browser.open(/href="([^"]*\/signup)"/.exec(login.body)![1]!);
+    expect(form.body).toContain('<html lang="de" dir="ltr">');
+    expect(form.body).toContain('<h1>Konto erstellen</h1>');
+    expect(form.body).toContain('Sie haben schon ein Konto? <a href=');
+    const verify = await browser.submit(form, fields('dora@example.com'));
+    expect(verify.body).toContain('<html lang="de" dir="ltr">');
+    expect(verify.body).toContain('Wir haben einen 6-stelligen Code an <strong>d•••@example.com</strong> gesendet.');
+    const code = (await waitForEmail(flow.outbox, 'dora@example.com', 'verify_email')).code;
+    const wrong = await browser.submit(verify, { code: code === '000000' ? '111111' : '000000' });
+    expect(alertText(wrong)).toBe('Dieser Code ist falsch oder abgelaufen. Prüfen Sie die neueste E-Mail oder lassen Sie einen neuen Code senden.');
+  });
+});
+
 describe('sign-up with the emailed link, from another browser', () => {
   it('opening the link changes nothing; confirming creates the account once; the link then says it expired', async () => {
     const flow = await signUpFlow();
