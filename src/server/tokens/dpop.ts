@@ -48,8 +48,17 @@ function storeReplayCache(ctx: Pick<ServerContext, 'store'>): DpopReplayCache {
  */
 function serverDpopNonces(ctx: Pick<ServerContext, 'config' | 'clock' | 'secrets'>): DpopNonces | undefined {
   if (ctx.config.tokens.dpopNonce !== 'on') return undefined;
-  return createDpopNonces({ secret: ctx.secrets.hash('dpop-nonce-key', 'dpop-nonce'), now: () => ctx.clock.now() });
+  // Built once per server (its secrets), not at every proof: the key is a keyed hash of the secret.
+  let nonces = NONCES.get(ctx.secrets);
+  if (!nonces) {
+    nonces = createDpopNonces({ secret: ctx.secrets.hash('dpop-nonce-key', 'dpop-nonce'), now: () => ctx.clock.now() });
+    NONCES.set(ctx.secrets, nonces);
+  }
+  return nonces;
 }
+
+/** Each server's nonces, by its secrets (capabilities built once per server, with its clock). */
+const NONCES = new WeakMap<object, DpopNonces>();
 
 /** The `DPoP-Nonce` header to send with a response (RFC 9449 §8.2), when nonces are on. */
 export function dpopNonceHeader(ctx: Pick<ServerContext, 'config' | 'clock' | 'secrets'>): Record<string, string> {
