@@ -39,8 +39,9 @@ export function codeField(options: {
  * The form of a page that asks for the 6-digit code it just sent (sign-in by email, a new
  * account's address, a new address or phone number, an authenticator app being set up): one
  * {@link codeField} named `code` and the primary button, posted with `csrf` (and `hiddenFields`)
- * to `action`. After an error the field is marked invalid and tied to the page's alert (`errorId`);
- * otherwise it takes the focus, unless `autofocus: false` (the set-up page: the QR code comes first).
+ * to `action`. The field takes the focus, unless `autofocus: false` (the set-up page: the QR code
+ * comes first); after an error it always does, marked invalid and described by the page's alert
+ * (`errorId`), so that the error is read out with the field.
  *
  * @example
  * codeEntryForm({ action, csrfToken, label: 'Code', submitLabel: 'Confirm email address', errorId: 'verify-error', error: view.error });
@@ -73,7 +74,7 @@ export function codeEntryForm(options: {
       label: o.label,
       kind: 'otp',
       hint: o.hint,
-      autofocus: o.autofocus !== false && !hasError,
+      autofocus: hasError || o.autofocus !== false,
       invalid: hasError,
       describedBy: hasError ? o.errorId : undefined,
       ...(o.i18n ? { i18n: o.i18n } : {}),

@@ -2,7 +2,20 @@ import { describe, expect, it } from 'vitest';
 import { newPasswordField, newPasswordHint, powForm, textField } from './form.js';
 import { codeField } from './code-field.js';
 import { compileMessages } from './i18n/index.js';
-import { DEFAULT_BRANDING, renderAccountPage, renderInvitationPage, renderNewPasswordPage, renderSignUpPage } from './index.js';
+import {
+  DEFAULT_BRANDING,
+  renderAccountPage,
+  renderContactVerifyPage,
+  renderDeviceCodePage,
+  renderEmailCodePage,
+  renderForgotPasswordPage,
+  renderInvitationPage,
+  renderLoginPage,
+  renderMfaChallengePage,
+  renderNewPasswordPage,
+  renderSignUpPage,
+  renderVerifyEmailPage,
+} from './index.js';
 import { attr, tags } from './testing/all-pages.js';
 import { accountActions } from './testing/mfa-fixtures.js';
 import { englishMessages } from './i18n/messages.js';
@@ -148,5 +161,34 @@ describe('the shared fields in the page’s language', () => {
     expect(powForm({ action: '/x', csrfToken: 't', content: '', pow: { challengeUrl: '/pow', scriptUrl: '/pow.js' }, i18n: de }).toString()).toContain(
       'Dieses Formular braucht JavaScript',
     );
+  });
+});
+
+describe('a form shown again after an error', () => {
+  const error = 'That did not work.';
+  const form = { action: '/f', csrfToken: 't' };
+  const client = { name: 'Notes' };
+  const pages: [string, string][] = [
+    ['login', renderLoginPage({ ...base, ...form, client, error: { text: error } })],
+    ['second factor', renderMfaChallengePage({ ...base, ...form, client, error, methods: { totp: true, recoveryCodes: true, passkey: false, contacts: [] } })],
+    ['sign-up', renderSignUpPage({ ...base, ...form, client, error, errorField: 'name', passwordMinLength: 9, claims: [], signInUrl: '/login' })],
+    ['forgot password', renderForgotPasswordPage({ ...base, ...form, error })],
+    ['new password', renderNewPasswordPage({ ...base, ...form, token: 'k', minLength: 9, account: 'ada@example.com', error })],
+    ['invitation', renderInvitationPage({ ...base, ...form, token: 'k', email: 'ada@example.com', passwordMinLength: 9, error })],
+    ['email code', renderEmailCodePage({ ...base, ...form, resendAction: '/r', passwordUrl: '/login', client, error })],
+    ['verify email', renderVerifyEmailPage({ ...base, ...form, resendAction: '/r', masked: 'a•••@example.com', error })],
+    ['contact', renderContactVerifyPage({ ...base, ...form, factorId: 'f', masked: '+44 ••• 123', error })],
+    ['device', renderDeviceCodePage({ ...base, ...form, userCode: 'BDWP-HQPK', error })],
+  ];
+
+  // No script needed: the browser focuses the field on load, and a screen reader reads the alert
+  // as the field's description.
+  it.each(pages)('%s: the field in error takes the focus, is invalid and is described by the alert', (_page, html) => {
+    const focused = tags(html, 'input').filter((input) => /\sautofocus\b/.test(input));
+    expect(focused).toHaveLength(1);
+    const [field = ''] = focused;
+    expect(attr(field, 'aria-invalid')).toBe('true');
+    const alertId = attr(field, 'aria-describedby')?.split(' ').at(-1) ?? '';
+    expect(html).toMatch(new RegExp(`<div class="alert" id="${alertId}" role="alert">[\\s\\S]*?${error}`));
   });
 });

@@ -51,7 +51,7 @@ export function renderInvitationPage(view: InvitationPageView): string {
         name: 'password',
         label: text('invitation.password'),
         minLength: view.passwordMinLength,
-        autofocus: !hasError,
+        autofocus: true,
         invalid: hasError,
         describedBy: hasError ? 'invitation-error' : undefined,
       }),

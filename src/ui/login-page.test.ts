@@ -25,10 +25,11 @@ describe('renderLoginPage', () => {
     expect(html).not.toContain('role="alert"');
   });
 
-  it('shows an error in an alert above the form and does not steal focus from it', () => {
+  it('shows an error in an alert above the form, and puts the focus on the first field, which points at it', () => {
     const html = renderLoginPage({ ...base, client: { name: 'Acme' }, error: 'login.error.incorrect' });
     expect(html).toMatch(/<div class="alert" id="login-error" role="alert">[\s\S]*The username or password is incorrect\.[\s\S]*<\/div><form/);
-    expect(input(html, 'username')).not.toMatch(/\sautofocus\b/);
+    expect(input(html, 'username')).toMatch(/\sautofocus\b/);
+    expect(attr(input(html, 'username'), 'aria-invalid')).toBe('true');
     expect(attr(input(html, 'username'), 'aria-describedby')).toBe('login-error');
   });
 

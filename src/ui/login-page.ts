@@ -46,7 +46,8 @@ export function renderLoginPage(view: LoginPageView): string {
   const error: HtmlValue = typeof view.error === 'string' ? t(view.error) : view.error?.text;
   const hasError = error !== undefined && error !== '';
   const alert = hasError && html`<div class="alert" id="login-error" role="alert">${ALERT_ICON}<p>${error}</p></div>`;
-  // With an error the user reads the alert first; autofocus would make screen readers skip it.
+  // After an error the focus lands on the first field again, which is marked invalid and described
+  // by the alert: a screen reader reads the error with the field, a keyboard user types at once.
   const describedBy = hasError ? 'login-error' : undefined;
   const form = postForm({
     action: view.action,
@@ -59,7 +60,7 @@ export function renderLoginPage(view: LoginPageView): string {
         type: 'text',
         autocomplete: 'username',
         value: view.loginHint,
-        autofocus: !hasError,
+        autofocus: true,
         invalid: hasError,
         describedBy,
       }),

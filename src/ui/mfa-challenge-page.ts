@@ -89,12 +89,12 @@ export function renderMfaChallengePage(view: MfaChallengePageView): string {
       content: html`<fieldset class="plain"${locked && html` disabled`}>${content}</fieldset>`,
     });
 
-  // The first code field is where the user acts; it takes focus unless there is a message to read.
+  // The first code field is where the user acts: it takes the focus (after an error too, described by the alert).
   let primaryTaken = false;
   const primary = () => {
     const first = !primaryTaken;
     primaryTaken = true;
-    return { autofocus: first && !hasError && !locked, invalid: first && hasError, describedBy: first && hasError ? ERROR_ID : undefined };
+    return { autofocus: first && !locked, invalid: first && hasError, describedBy: first && hasError ? ERROR_ID : undefined };
   };
 
   const divider = html`<div class="divider" role="separator"><span>${t('mfa.or')}</span></div>`;

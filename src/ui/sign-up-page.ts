@@ -49,9 +49,9 @@ const ERROR_ID = 'signup-error';
 export function renderSignUpPage(view: SignUpPageView): string {
   const { t } = view.i18n;
   const hasError = view.error !== undefined && view.error !== '';
-  // The field the error is about is marked invalid and points at the alert; a form-wide error is pointed at by the first field.
+  // The field the error is about takes the focus, is marked invalid and points at the alert; a form-wide error is pointed at by the first field.
   const about = hasError ? (view.errorField ?? 'email') : undefined;
-  const marks = (name: string) => (about === name ? { invalid: view.errorField !== undefined, describedBy: ERROR_ID } : {});
+  const marks = (name: string) => (about === name ? { autofocus: true, invalid: view.errorField !== undefined, describedBy: ERROR_ID } : {});
   const claimFields = view.claims.map((claim) =>
     textField({
       id: `claim-${claim.name}`,

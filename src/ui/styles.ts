@@ -69,9 +69,11 @@ font-size:.875rem;color:var(--muted)}
 .language select,.language button{font:inherit;color:var(--text);background:var(--field);
 border:1px solid var(--field-border);border-radius:8px;padding:4px 8px}
 .language button{cursor:pointer}
+.language label{margin:0}
 h1{margin:0;font-size:1.5rem;line-height:1.3;font-weight:650;letter-spacing:-.02em;text-align:center;
 text-wrap:balance;overflow-wrap:anywhere}
 h1.long{font-size:1.3125rem;line-height:1.35}
+:lang(ja){word-break:auto-phrase}
 p{margin:0}
 .lead{margin-top:8px;color:var(--muted);text-align:center;overflow-wrap:anywhere}
 .lead strong{color:var(--text);font-weight:600}

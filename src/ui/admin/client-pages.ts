@@ -76,10 +76,12 @@ export function renderAdminClientNewPage(view: AdminClientNewView): string {
   const { form } = view;
   const invalid = (field: AdminClientNewView['invalidField']) => view.invalidField === field;
   const describedBy = view.error ? 'admin-error' : undefined;
+  // The focus goes to the field in error; the name takes it otherwise (a choice in error is below it).
+  const focusElsewhere = invalid('redirect_uris') || invalid('scope');
   const content = postForm({
     action: view.action,
     csrfToken: view.csrfToken,
-    content: html`${textField({ id: 'name', name: 'name', label: 'Name', type: 'text', autocomplete: 'off', value: form.name, verbatim: false, maxLength: 200, autofocus: true, invalid: invalid('name'), ...(describedBy && invalid('name') ? { describedBy } : {}) })}
+    content: html`${textField({ id: 'name', name: 'name', label: 'Name', type: 'text', autocomplete: 'off', value: form.name, verbatim: false, maxLength: 200, autofocus: !focusElsewhere, invalid: invalid('name'), ...(describedBy && invalid('name') ? { describedBy } : {}) })}
 ${choices('radio', 'type', 'Type', [
   { value: 'confidential', label: 'Confidential (a server that keeps a secret)', checked: form.type === 'confidential' },
   { value: 'public', label: 'Public (a browser or mobile app, no secret)', checked: form.type === 'public' },
@@ -90,8 +92,8 @@ ${choices(
   'Grant types',
   view.grants.map((grant) => ({ ...grant, checked: form.grantTypes.includes(grant.value) })),
 )}
-<div class="field"><label for="redirect_uris">Redirect URIs <span class="optional">(one a line)</span></label><p class="hint" id="redirect_uris-hint">Exact https addresses the sign-in may return to (http only on localhost).</p><textarea class="input" id="redirect_uris" name="redirect_uris" rows="3" autocapitalize="none" spellcheck="false" aria-describedby="redirect_uris-hint${describedBy && invalid('redirect_uris') ? ' admin-error' : ''}"${invalid('redirect_uris') && html` aria-invalid="true"`}>${form.redirectUris}</textarea></div>
-${textField({ id: 'scope', name: 'scope', label: 'Scopes', type: 'text', autocomplete: 'off', value: form.scope, optional: true, hint: 'Separated by spaces. Empty: the OpenID scopes for a client that signs people in.', invalid: invalid('scope'), ...(describedBy && invalid('scope') ? { describedBy } : {}) })}
+<div class="field"><label for="redirect_uris">Redirect URIs <span class="optional">(one a line)</span></label><p class="hint" id="redirect_uris-hint">Exact https addresses the sign-in may return to (http only on localhost).</p><textarea class="input" id="redirect_uris" name="redirect_uris" rows="3" autocapitalize="none" spellcheck="false" aria-describedby="redirect_uris-hint${describedBy && invalid('redirect_uris') ? ' admin-error' : ''}"${invalid('redirect_uris') && html` autofocus aria-invalid="true"`}>${form.redirectUris}</textarea></div>
+${textField({ id: 'scope', name: 'scope', label: 'Scopes', type: 'text', autocomplete: 'off', value: form.scope, optional: true, hint: 'Separated by spaces. Empty: the OpenID scopes for a client that signs people in.', autofocus: invalid('scope'), invalid: invalid('scope'), ...(describedBy && invalid('scope') ? { describedBy } : {}) })}
 <div class="actions"><a class="button button-secondary" href="${view.cancel}">Cancel</a>${submitButton({ label: 'Register', variant: 'primary' })}</div>`,
   });
   return renderAdminPage(view, 'Register a client', content);

@@ -206,6 +206,9 @@ describe('clients', () => {
     expect(refused.status).toBe(400);
     expect(refused.body).toContain('role="alert"');
     expect(refused.body).toContain('aria-invalid="true"');
+    // The focus is on the field in error (the redirect URIs), not on the first field.
+    expect(refused.body).toMatch(/<textarea [^>]*id="redirect_uris"[^>]* autofocus aria-invalid="true"/);
+    expect(refused.body).not.toMatch(/id="name"[^>]* autofocus/);
     const empty = await browser.submit(form, { name: '' }, { actionPart: '/admin/clients/new' });
     expect(empty.status).toBe(400);
     const badUris = await browser.open(`/admin/clients/${flow.client.clientId}/redirect-uris`, {
