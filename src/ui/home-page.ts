@@ -40,9 +40,7 @@ export function renderHomePage(view: HomePageView): string {
   const accountLink = (label: HtmlValue, className: string) =>
     accountUrl !== undefined && html`<a class="button button-primary${className}" href="${accountUrl}">${label}</a>`;
   const account =
-    view.account !== undefined
-      ? html`${signedInAs(view.account, i18n)}${accountLink(t('home.manageAccount'), ' submit')}`
-      : accountLink(t('home.signIn'), '');
+    view.account !== undefined ? html`${signedInAs(view.account, i18n)}${accountLink(t('home.manageAccount'), ' submit')}` : accountLink(t('home.signIn'), '');
   // <nowrap> keeps "sign-in service" on one line: a break at its hyphen reads badly.
   const heading = t('home.heading', { product, nowrap: (content: HtmlValue[]) => html`<span class="nowrap">${content}</span>` });
   return renderDocument(

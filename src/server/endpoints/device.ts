@@ -29,7 +29,8 @@ const WRONG_CODE: MessageText = { key: 'device.error.wrongCode' };
  * to it with the code still filled in; after a POST it has none.
  */
 function devicePage(ctx: ServerContext, browser: WithBrowser, userCode: string | undefined, error?: MessageText): Response {
-  const returnTo = error === undefined ? `${pathTo(ctx, 'device')}${userCode !== undefined ? `?${new URLSearchParams({ user_code: userCode })}` : ''}` : undefined;
+  const returnTo =
+    error === undefined ? `${pathTo(ctx, 'device')}${userCode !== undefined ? `?${new URLSearchParams({ user_code: userCode })}` : ''}` : undefined;
   return htmlResponse(
     ctx,
     (nonce) =>

@@ -86,13 +86,7 @@ async function answerConsent(c: UserPosted): Promise<Response> {
     await ctx.audit.record(auditEvent('consent.denied', { client_id: client.clientId, sub: session.user.id }));
     // A device's request: the device learns it by polling (access_denied, RFC 8628 §3.5).
     if (authorization.device) return finishDeviceInteraction(ctx, { ...authorization, device: authorization.device }, client, session, 'denied');
-    return authorizationResponse(
-      ctx,
-      targetOf(authorization),
-      { error: 'access_denied', error_description: 'the user denied the request' },
-      [],
-      uiLocales,
-    );
+    return authorizationResponse(ctx, targetOf(authorization), { error: 'access_denied', error_description: 'the user denied the request' }, [], uiLocales);
   }
   const next = await advanceInteractionState(ctx, interaction, { ...interaction.state, consented: session.user.id });
   if (!next) return errorPage(ctx, 400, EXPIRED_TITLE, EXPIRED_MESSAGE, { uiLocales });

@@ -259,16 +259,20 @@ export const de = {
   // Device pages, home page, error pages and sign-out (wave-errors)
   'device.title': 'Gerät verbinden',
   'device.enterCode': 'Geben Sie den Code ein, den Ihr Gerät anzeigt, um es bei Ihrem {product}-Konto anzumelden.',
-  'device.checkCode': 'Prüfen Sie, ob dieser Code mit dem auf Ihrem Gerät übereinstimmt, und fahren Sie dann fort. Wenn Sie die Anmeldung auf einem Gerät nicht selbst gestartet haben, schließen Sie diese Seite.',
+  'device.checkCode':
+    'Prüfen Sie, ob dieser Code mit dem auf Ihrem Gerät übereinstimmt, und fahren Sie dann fort. Wenn Sie die Anmeldung auf einem Gerät nicht selbst gestartet haben, schließen Sie diese Seite.',
   'device.code': 'Code',
-  'device.codeHint': 'Er besteht aus 8 Buchstaben, wird auf Ihrem Gerät angezeigt und sieht etwa so aus: {example}. Großbuchstaben und der Bindestrich sind optional.',
+  'device.codeHint':
+    'Er besteht aus 8 Buchstaben, wird auf Ihrem Gerät angezeigt und sieht etwa so aus: {example}. Großbuchstaben und der Bindestrich sind optional.',
   'device.continue': 'Weiter',
   'device.error.notACode': 'Geben Sie den 8-stelligen Code ein, den Ihr Gerät anzeigt.',
-  'device.error.wrongCode': 'Dieser Code ist ungültig. Prüfen Sie den Code auf Ihrem Gerät und versuchen Sie es erneut; falls er abgelaufen ist, beginnen Sie auf Ihrem Gerät von vorn.',
+  'device.error.wrongCode':
+    'Dieser Code ist ungültig. Prüfen Sie den Code auf Ihrem Gerät und versuchen Sie es erneut; falls er abgelaufen ist, beginnen Sie auf Ihrem Gerät von vorn.',
   'deviceDone.connected.title': 'Gerät verbunden',
   'deviceDone.connected.lead': '{client} ist jetzt bei Ihrem Konto angemeldet. Sie können zu Ihrem Gerät zurückkehren und diese Seite schließen.',
   'deviceDone.refused.title': 'Gerät nicht verbunden',
-  'deviceDone.refused.lead': 'Sie haben {client} nicht zugelassen: Es erhält keinen Zugriff auf Ihr Konto. Sie können zu Ihrem Gerät zurückkehren und diese Seite schließen.',
+  'deviceDone.refused.lead':
+    'Sie haben {client} nicht zugelassen: Es erhält keinen Zugriff auf Ihr Konto. Sie können zu Ihrem Gerät zurückkehren und diese Seite schließen.',
   'home.title': 'Anmeldedienst',
   'home.heading': '<nowrap>{product}-Anmeldedienst</nowrap>',
   'home.lead': 'Anwendungen, die {product} nutzen, leiten Sie zur Anmeldung hierher. Hier können Sie außerdem Ihr Konto einsehen und verwalten.',
@@ -281,11 +285,14 @@ export const de = {
   'home.documentationNote': 'Anwendungen einrichten und den Dienst betreiben',
   'home.issuer': 'Aussteller: <code>{issuer}</code>',
   'error.emailNeeded.title': 'Eine E-Mail-Adresse ist erforderlich',
-  'error.emailNeeded.message': 'Dieser Dienst benötigt eine bestätigte E-Mail-Adresse in Ihrem Konto, bevor Sie fortfahren können, und Ihr Konto hat keine. Bitten Sie Ihren Administrator, eine hinzuzufügen.',
+  'error.emailNeeded.message':
+    'Dieser Dienst benötigt eine bestätigte E-Mail-Adresse in Ihrem Konto, bevor Sie fortfahren können, und Ihr Konto hat keine. Bitten Sie Ihren Administrator, eine hinzuzufügen.',
   'error.cookiesNeeded.title': 'Für die Anmeldung werden Cookies benötigt',
-  'error.cookiesNeeded.message': 'Ihr Browser hat das Cookie nicht gesendet, das diese Anmeldung schützt. Erlauben Sie Cookies für {host} in den Einstellungen Ihres Browsers, kehren Sie dann zur Anwendung zurück und melden Sie sich erneut an.',
+  'error.cookiesNeeded.message':
+    'Ihr Browser hat das Cookie nicht gesendet, das diese Anmeldung schützt. Erlauben Sie Cookies für {host} in den Einstellungen Ihres Browsers, kehren Sie dann zur Anwendung zurück und melden Sie sich erneut an.',
   'error.deviceCodeUsed.title': 'Dieser Code wurde bereits verwendet',
-  'error.deviceCodeUsed.message': 'Dieser Gerätecode wurde bereits verwendet oder ist abgelaufen. Starten Sie die Anmeldung auf Ihrem Gerät erneut, um einen neuen Code zu erhalten.',
+  'error.deviceCodeUsed.message':
+    'Dieser Gerätecode wurde bereits verwendet oder ist abgelaufen. Starten Sie die Anmeldung auf Ihrem Gerät erneut, um einen neuen Code zu erhalten.',
   'error.unknownProvider.title': 'Unbekannter Anmeldeanbieter',
   'error.unknownProvider.message': 'Dieser Anmeldeanbieter ist nicht eingerichtet.',
   'error.upstream.title': 'Anmeldung nicht abgeschlossen',

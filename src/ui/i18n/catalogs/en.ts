@@ -254,7 +254,8 @@ export const en = {
   // Device pages, home page, error pages and sign-out (wave-errors)
   'device.title': 'Connect a device',
   'device.enterCode': 'Enter the code your device shows to sign it in to your {product} account.',
-  'device.checkCode': 'Check that this code is the one your device shows, then continue. If you did not start signing in on a device yourself, close this page.',
+  'device.checkCode':
+    'Check that this code is the one your device shows, then continue. If you did not start signing in on a device yourself, close this page.',
   'device.code': 'Code',
   'device.codeHint': 'It is 8 letters, shown on your device, like {example}. Capitals and the dash are optional.',
   'device.continue': 'Continue',
@@ -276,9 +277,11 @@ export const en = {
   'home.documentationNote': 'setting up applications and running the service',
   'home.issuer': 'Issuer: <code>{issuer}</code>',
   'error.emailNeeded.title': 'An email address is needed',
-  'error.emailNeeded.message': 'This service needs a verified email address on your account before you can continue, and your account has none. Ask your administrator to add one.',
+  'error.emailNeeded.message':
+    'This service needs a verified email address on your account before you can continue, and your account has none. Ask your administrator to add one.',
   'error.cookiesNeeded.title': 'Cookies are needed to sign in',
-  'error.cookiesNeeded.message': 'Your browser did not send the cookie that keeps this sign-in safe. Allow cookies for {host} in your browser’s settings, then go back to the application and sign in again.',
+  'error.cookiesNeeded.message':
+    'Your browser did not send the cookie that keeps this sign-in safe. Allow cookies for {host} in your browser’s settings, then go back to the application and sign in again.',
   'error.deviceCodeUsed.title': 'This code was already used',
   'error.deviceCodeUsed.message': 'This device code was already used, or it has expired. Start signing in on your device again to get a new code.',
   'error.unknownProvider.title': 'Unknown sign-in provider',

@@ -255,12 +255,14 @@ export const es = {
   // Device pages, home page, error pages and sign-out (wave-errors)
   'device.title': 'Conectar un dispositivo',
   'device.enterCode': 'Introduce el código que muestra tu dispositivo para iniciar sesión en él con tu cuenta de {product}.',
-  'device.checkCode': 'Comprueba que este código es el que muestra tu dispositivo y continúa. Si no has empezado tú a iniciar sesión en un dispositivo, cierra esta página.',
+  'device.checkCode':
+    'Comprueba que este código es el que muestra tu dispositivo y continúa. Si no has empezado tú a iniciar sesión en un dispositivo, cierra esta página.',
   'device.code': 'Código',
   'device.codeHint': 'Tiene 8 letras y aparece en tu dispositivo, por ejemplo {example}. Las mayúsculas y el guion son opcionales.',
   'device.continue': 'Continuar',
   'device.error.notACode': 'Introduce el código de 8 letras que muestra tu dispositivo.',
-  'device.error.wrongCode': 'Ese código no es válido. Comprueba el código de tu dispositivo e inténtalo de nuevo; si ha caducado, vuelve a empezar en tu dispositivo.',
+  'device.error.wrongCode':
+    'Ese código no es válido. Comprueba el código de tu dispositivo e inténtalo de nuevo; si ha caducado, vuelve a empezar en tu dispositivo.',
   'deviceDone.connected.title': 'Dispositivo conectado',
   'deviceDone.connected.lead': '{client} ha iniciado sesión con tu cuenta. Puedes volver a tu dispositivo y cerrar esta página.',
   'deviceDone.refused.title': 'Dispositivo no conectado',
@@ -277,9 +279,11 @@ export const es = {
   'home.documentationNote': 'configurar aplicaciones y administrar el servicio',
   'home.issuer': 'Emisor: <code>{issuer}</code>',
   'error.emailNeeded.title': 'Se necesita una dirección de correo electrónico',
-  'error.emailNeeded.message': 'Este servicio necesita una dirección de correo electrónico verificada en tu cuenta para continuar, y tu cuenta no tiene ninguna. Pide a tu administrador que añada una.',
+  'error.emailNeeded.message':
+    'Este servicio necesita una dirección de correo electrónico verificada en tu cuenta para continuar, y tu cuenta no tiene ninguna. Pide a tu administrador que añada una.',
   'error.cookiesNeeded.title': 'Se necesitan cookies para iniciar sesión',
-  'error.cookiesNeeded.message': 'Tu navegador no envió la cookie que protege este inicio de sesión. Permite las cookies de {host} en la configuración de tu navegador, vuelve a la aplicación e inicia sesión de nuevo.',
+  'error.cookiesNeeded.message':
+    'Tu navegador no envió la cookie que protege este inicio de sesión. Permite las cookies de {host} en la configuración de tu navegador, vuelve a la aplicación e inicia sesión de nuevo.',
   'error.deviceCodeUsed.title': 'Este código ya se usó',
   'error.deviceCodeUsed.message': 'Este código de dispositivo ya se usó o ha caducado. Vuelve a iniciar sesión en tu dispositivo para obtener un código nuevo.',
   'error.unknownProvider.title': 'Proveedor de inicio de sesión desconocido',

@@ -258,7 +258,8 @@ export const fr = {
   // Device pages, home page, error pages and sign-out (wave-errors)
   'device.title': 'Connecter un appareil',
   'device.enterCode': 'Saisissez le code affiché par votre appareil pour le connecter à votre compte {product}.',
-  'device.checkCode': 'Vérifiez que ce code est bien celui qu’affiche votre appareil, puis continuez. Si vous n’avez pas lancé vous-même une connexion sur un appareil, fermez cette page.',
+  'device.checkCode':
+    'Vérifiez que ce code est bien celui qu’affiche votre appareil, puis continuez. Si vous n’avez pas lancé vous-même une connexion sur un appareil, fermez cette page.',
   'device.code': 'Code',
   'device.codeHint': 'Il compte 8 lettres et s’affiche sur votre appareil, par exemple {example}. Les majuscules et le tiret sont facultatifs.',
   'device.continue': 'Continuer',
@@ -267,7 +268,8 @@ export const fr = {
   'deviceDone.connected.title': 'Appareil connecté',
   'deviceDone.connected.lead': '{client} est connecté à votre compte. Vous pouvez retourner sur votre appareil et fermer cette page.',
   'deviceDone.refused.title': 'Appareil non connecté',
-  'deviceDone.refused.lead': 'Vous n’avez pas autorisé {client}\u00a0: il n’a aucun accès à votre compte. Vous pouvez retourner sur votre appareil et fermer cette page.',
+  'deviceDone.refused.lead':
+    'Vous n’avez pas autorisé {client}\u00a0: il n’a aucun accès à votre compte. Vous pouvez retourner sur votre appareil et fermer cette page.',
   'home.title': 'Service de connexion',
   'home.heading': '<nowrap>Service de connexion</nowrap> {product}',
   'home.lead': 'Les applications qui utilisent {product} vous amènent ici pour vous connecter. Vous pouvez aussi y consulter et gérer votre compte.',
@@ -280,9 +282,11 @@ export const fr = {
   'home.documentationNote': 'configurer des applications et exploiter le service',
   'home.issuer': 'Émetteur\u00a0: <code>{issuer}</code>',
   'error.emailNeeded.title': 'Une adresse e-mail est nécessaire',
-  'error.emailNeeded.message': 'Ce service exige une adresse e-mail vérifiée sur votre compte avant de continuer, et votre compte n’en a pas. Demandez à votre administrateur d’en ajouter une.',
+  'error.emailNeeded.message':
+    'Ce service exige une adresse e-mail vérifiée sur votre compte avant de continuer, et votre compte n’en a pas. Demandez à votre administrateur d’en ajouter une.',
   'error.cookiesNeeded.title': 'Les cookies sont nécessaires pour se connecter',
-  'error.cookiesNeeded.message': 'Votre navigateur n’a pas envoyé le cookie qui sécurise cette connexion. Autorisez les cookies pour {host} dans les paramètres de votre navigateur, puis retournez dans l’application et reconnectez-vous.',
+  'error.cookiesNeeded.message':
+    'Votre navigateur n’a pas envoyé le cookie qui sécurise cette connexion. Autorisez les cookies pour {host} dans les paramètres de votre navigateur, puis retournez dans l’application et reconnectez-vous.',
   'error.deviceCodeUsed.title': 'Ce code a déjà été utilisé',
   'error.deviceCodeUsed.message': 'Ce code d’appareil a déjà été utilisé ou a expiré. Relancez la connexion sur votre appareil pour obtenir un nouveau code.',
   'error.unknownProvider.title': 'Fournisseur de connexion inconnu',

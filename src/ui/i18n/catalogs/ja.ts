@@ -251,12 +251,14 @@ export const ja = {
   // Device pages, home page, error pages and sign-out (wave-errors)
   'device.title': 'デバイスを接続',
   'device.enterCode': 'デバイスに表示されているコードを入力して、{product}アカウントでデバイスにログインしてください。',
-  'device.checkCode': 'このコードがデバイスに表示されているものと同じか確認してから、続行してください。ご自身でデバイスのログインを開始していない場合は、このページを閉じてください。',
+  'device.checkCode':
+    'このコードがデバイスに表示されているものと同じか確認してから、続行してください。ご自身でデバイスのログインを開始していない場合は、このページを閉じてください。',
   'device.code': 'コード',
   'device.codeHint': 'デバイスに表示される8文字のコードです（例: {example}）。大文字とハイフンは省略できます。',
   'device.continue': '続行',
   'device.error.notACode': 'デバイスに表示されている8文字のコードを入力してください。',
-  'device.error.wrongCode': 'このコードは無効です。デバイスのコードを確認して、もう一度お試しください。有効期限が切れている場合は、デバイスでもう一度やり直してください。',
+  'device.error.wrongCode':
+    'このコードは無効です。デバイスのコードを確認して、もう一度お試しください。有効期限が切れている場合は、デバイスでもう一度やり直してください。',
   'deviceDone.connected.title': 'デバイスを接続しました',
   'deviceDone.connected.lead': '{client}がアカウントにログインしました。デバイスに戻り、このページを閉じてかまいません。',
   'deviceDone.refused.title': 'デバイスは接続されていません',
@@ -273,11 +275,14 @@ export const ja = {
   'home.documentationNote': 'アプリの設定とサービスの運用',
   'home.issuer': '発行者: <code>{issuer}</code>',
   'error.emailNeeded.title': 'メールアドレスが必要です',
-  'error.emailNeeded.message': 'このサービスを続行するには、アカウントに確認済みのメールアドレスが必要ですが、登録されていません。管理者に追加を依頼してください。',
+  'error.emailNeeded.message':
+    'このサービスを続行するには、アカウントに確認済みのメールアドレスが必要ですが、登録されていません。管理者に追加を依頼してください。',
   'error.cookiesNeeded.title': 'ログインには Cookie が必要です',
-  'error.cookiesNeeded.message': 'このログインを保護する Cookie がブラウザから送信されませんでした。ブラウザの設定で {host} の Cookie を許可してから、アプリに戻ってもう一度ログインしてください。',
+  'error.cookiesNeeded.message':
+    'このログインを保護する Cookie がブラウザから送信されませんでした。ブラウザの設定で {host} の Cookie を許可してから、アプリに戻ってもう一度ログインしてください。',
   'error.deviceCodeUsed.title': 'このコードはすでに使用されています',
-  'error.deviceCodeUsed.message': 'このデバイスコードはすでに使用されているか、有効期限が切れています。デバイスでもう一度ログインを開始して、新しいコードを取得してください。',
+  'error.deviceCodeUsed.message':
+    'このデバイスコードはすでに使用されているか、有効期限が切れています。デバイスでもう一度ログインを開始して、新しいコードを取得してください。',
   'error.unknownProvider.title': '不明なログインプロバイダー',
   'error.unknownProvider.message': 'このログインプロバイダーは設定されていません。',
   'error.upstream.title': 'ログインが完了していません',

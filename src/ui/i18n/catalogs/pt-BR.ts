@@ -251,7 +251,8 @@ export const ptBR = {
   // Device pages, home page, error pages and sign-out (wave-errors)
   'device.title': 'Conectar um dispositivo',
   'device.enterCode': 'Digite o código exibido no seu dispositivo para conectá-lo à sua conta {product}.',
-  'device.checkCode': 'Confira se este código é o mesmo exibido no seu dispositivo e continue. Se não foi você que começou a entrar em um dispositivo, feche esta página.',
+  'device.checkCode':
+    'Confira se este código é o mesmo exibido no seu dispositivo e continue. Se não foi você que começou a entrar em um dispositivo, feche esta página.',
   'device.code': 'Código',
   'device.codeHint': 'São 8 letras, exibidas no seu dispositivo, como {example}. Maiúsculas e o hífen são opcionais.',
   'device.continue': 'Continuar',
@@ -273,9 +274,11 @@ export const ptBR = {
   'home.documentationNote': 'configurar aplicativos e operar o serviço',
   'home.issuer': 'Emissor: <code>{issuer}</code>',
   'error.emailNeeded.title': 'É necessário um endereço de e-mail',
-  'error.emailNeeded.message': 'Este serviço exige um endereço de e-mail verificado na sua conta para continuar, e sua conta não tem nenhum. Peça ao seu administrador para adicionar um.',
+  'error.emailNeeded.message':
+    'Este serviço exige um endereço de e-mail verificado na sua conta para continuar, e sua conta não tem nenhum. Peça ao seu administrador para adicionar um.',
   'error.cookiesNeeded.title': 'Cookies são necessários para entrar',
-  'error.cookiesNeeded.message': 'Seu navegador não enviou o cookie que protege este login. Permita cookies para {host} nas configurações do navegador, depois volte ao aplicativo e entre novamente.',
+  'error.cookiesNeeded.message':
+    'Seu navegador não enviou o cookie que protege este login. Permita cookies para {host} nas configurações do navegador, depois volte ao aplicativo e entre novamente.',
   'error.deviceCodeUsed.title': 'Este código já foi usado',
   'error.deviceCodeUsed.message': 'Este código de dispositivo já foi usado ou expirou. Comece a entrar de novo no seu dispositivo para receber um novo código.',
   'error.unknownProvider.title': 'Provedor de login desconhecido',
