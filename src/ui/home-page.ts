@@ -23,7 +23,8 @@ export interface HomePageView extends PageBase {
 /**
  * The page at the issuer URL: says what the service is (the product's sign-in service, where
  * applications send people to sign in), who is signed in in this browser, and links to the account
- * page, the discovery document and the documentation. Plain links, no forms, no script.
+ * page, the discovery document and the documentation. Plain links and no script (the only form is
+ * the language switcher, when the server offers one).
  *
  * @example
  * renderHomePage({ branding, nonce, i18n, issuer: 'https://id.example', accountUrl: 'https://id.example/account',
