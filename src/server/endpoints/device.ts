@@ -23,14 +23,19 @@ const NOT_A_CODE: MessageText = { key: 'device.error.notACode' };
 /** The same words for a code never issued, expired or already used: a guesser learns nothing more. */
 const WRONG_CODE: MessageText = { key: 'device.error.wrongCode' };
 
+/** The device page by GET, the code filled in when given: where its language switcher comes back to. */
+function devicePagePath(ctx: ServerContext, userCode: string | undefined): string {
+  const path = pathTo(ctx, 'device');
+  return userCode === undefined ? path : `${path}?${new URLSearchParams({ user_code: userCode })}`;
+}
+
 /**
  * The code-entry form (again, with `error`), the code filled in when given, in the language the
- * user picked or the browser asks for. Shown by GET it has the language switcher, which comes back
- * to it with the code still filled in; after a POST it has none.
+ * user picked or the browser asks for. Shown by GET it has the language switcher; again after a
+ * refused code (a POST) it has none.
  */
 function devicePage(ctx: ServerContext, browser: WithBrowser, userCode: string | undefined, error?: MessageText): Response {
-  const returnTo =
-    error === undefined ? `${pathTo(ctx, 'device')}${userCode !== undefined ? `?${new URLSearchParams({ user_code: userCode })}` : ''}` : undefined;
+  const returnTo = error === undefined ? devicePagePath(ctx, userCode) : undefined;
   return htmlResponse(
     ctx,
     (nonce) =>
