@@ -349,7 +349,7 @@ export function createRouter(ctx: Capabilities): Hono<Env> {
    */
   function refusal(url: string, error: OAuthError, requestId: string, at: Capabilities | ServerContext = ctx): Response {
     return isPage(url)
-      ? errorPage(at, error.status, { key: 'error.notAccepted.title' }, { key: 'error.notAccepted.message', values: { detail: error.message } }, requestId)
+      ? errorPage(at, error.status, { key: 'error.notAccepted.title' }, { key: 'error.notAccepted.message', values: { detail: error.message } }, { requestId })
       : oauthErrorResponse(error);
   }
 
@@ -363,7 +363,7 @@ export function createRouter(ctx: Capabilities): Hono<Env> {
         }),
       );
     }
-    const page = errorPage(at, 503, { key: 'error.unavailable.title' }, { key: 'error.unavailable.message' }, requestId);
+    const page = errorPage(at, 503, { key: 'error.unavailable.title' }, { key: 'error.unavailable.message' }, { requestId });
     page.headers.set('Retry-After', String(RETRY_AFTER_SECONDS));
     return page;
   }
@@ -392,7 +392,7 @@ export function createRouter(ctx: Capabilities): Hono<Env> {
     }
     logger.error({ err: error, request_id: requestId, path: new URL(c.req.url).pathname }, 'unexpected error');
     return isPage(c.req.url)
-      ? errorPage(at, 500, { key: 'error.unexpected.title' }, { key: 'error.unexpected.message' }, requestId)
+      ? errorPage(at, 500, { key: 'error.unexpected.title' }, { key: 'error.unexpected.message' }, { requestId })
       : serverErrorResponse(requestId);
   });
   return app;

@@ -4,7 +4,7 @@ import { DEFAULT_BRANDING, renderConsentPage, renderDeviceCodePage, renderDevice
 import { attr, tags } from './testing/all-pages.js';
 import { text } from './testing/mfa-fixtures.js';
 
-const base = { branding: DEFAULT_BRANDING, nonce: 'n0nce' };
+const base = { branding: DEFAULT_BRANDING, nonce: 'n0nce', i18n: englishMessages() };
 
 describe('renderDeviceCodePage', () => {
   it('asks for the code in one labelled field posted with the CSRF token, and no script submits it', () => {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { englishMessages } from './i18n/index.js';
 import { DEFAULT_BRANDING, faviconSvg, renderHomePage, type HomePageView } from './index.js';
 import { attr, tags } from './testing/all-pages.js';
 import { text } from './testing/mfa-fixtures.js';
@@ -6,6 +7,7 @@ import { text } from './testing/mfa-fixtures.js';
 const view: HomePageView = {
   branding: DEFAULT_BRANDING,
   nonce: 'n0nce',
+  i18n: englishMessages(),
   issuer: 'https://id.example.com/auth',
   accountUrl: 'https://id.example.com/auth/account',
   discoveryUrl: 'https://id.example.com/auth/.well-known/openid-configuration',

@@ -32,6 +32,17 @@ export async function readAuthorizationParams({ ctx, request }: Pick<EndpointInp
   }
 }
 
+const words = (value: string | undefined): string[] => (value ?? '').split(' ').filter(Boolean);
+
+/**
+ * The languages of the page a refusal shows before the redirect URI is trusted: the request's
+ * `ui_locales` (OIDC Core §3.1.2.1), as sent (a pushed request's or request object's own are read
+ * later, into the authorization request).
+ */
+export function readRefusalLocales({ params }: { params: FormParams }): { refusalLocales: string[] } {
+  return { refusalLocales: words(params.get('ui_locales')) };
+}
+
 /** What the named checks validated, as the request the rest of the flow (and the interaction) keeps. */
 export interface Checked {
   params: FormParams;
@@ -50,8 +61,6 @@ export interface Checked {
   resources: string[];
   dpopJkt?: string | undefined;
 }
-
-const words = (value: string | undefined): string[] => (value ?? '').split(' ').filter(Boolean);
 
 /** Assembles the validated authorization request from what the checks established. */
 export function buildAuthorizationRequest(c: Checked): { authorization: AuthorizationRequest } {

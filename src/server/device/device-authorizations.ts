@@ -45,6 +45,8 @@ export interface DeviceAuthorizationState {
   expiresAt: number;
   /** Seconds between polls, before any `slow_down`. */
   interval: number;
+  /** `ui_locales` of the request, when it had one: the languages of the sign-in pages. */
+  uiLocales?: string[];
 }
 
 /** What the user approved: the sign-in and consent the tokens rest on, as an authorization code carries them. */
@@ -96,7 +98,7 @@ const userCodeId = (ctx: Pick<ServerContext, 'secrets'>, userCode: string) => ct
  */
 export async function startDeviceAuthorization(
   ctx: Pick<ServerContext, 'clock' | 'config' | 'secrets' | 'store'>,
-  request: Pick<DeviceAuthorizationState, 'clientId' | 'scope' | 'resources'>,
+  request: Pick<DeviceAuthorizationState, 'clientId' | 'scope' | 'resources' | 'uiLocales'>,
 ): Promise<IssuedDeviceAuthorization> {
   const { deviceCodeTtl: expiresIn, deviceCodeInterval: interval } = ctx.config.tokens;
   const now = ctx.clock.now();

@@ -13,6 +13,7 @@ import type { AuthorizationRequest } from '../authorize/request.js';
 import type { ServerContext } from '../context.js';
 import { htmlResponse } from '../http/html.js';
 import { errorPage, pageBase } from '../http/pages.js';
+import { pageLanguage } from '../http/page-language.js';
 import type { Decision } from '../interaction/decisions.js';
 import { createInteraction } from '../interaction/interactions.js';
 import { toInteraction } from '../interaction/pages.js';
@@ -43,7 +44,7 @@ export async function startDeviceInteraction(
     codeChallenge: '',
     prompt: ['consent'],
     acrValues: [],
-    uiLocales: [],
+    uiLocales: device.state.uiLocales ?? [],
     device: { id: device.id, userCodeId: device.userCodeId, userCode: formatUserCode(userCode) },
     // The consent page names them (RFC 8707).
     ...(device.state.resources.length > 0 ? { resources: device.state.resources } : {}),
@@ -51,9 +52,6 @@ export async function startDeviceInteraction(
   const interaction = await createInteraction(ctx, { request, browser: browserBinding(ctx, browser.id), purpose: 'device' });
   return toInteraction(ctx, interaction.id, browser.setCookies);
 }
-
-const DECIDED_TITLE = 'This code was already used';
-const DECIDED = 'This device code was already used, or it has expired. Start signing in on your device again to get a new code.';
 
 /**
  * Records the user's decision on the device authorization (once: the user code is used up
@@ -92,8 +90,15 @@ export async function finishDeviceInteraction(
       await ctx.audit.record(auditEvent('device.authorization_approved', { ...fields, scope: scope.join(' ') }));
     }
   }
-  if (!recorded) return errorPage(ctx, 400, DECIDED_TITLE, DECIDED, undefined, setCookies);
-  return htmlResponse(ctx, (nonce) => renderDeviceDonePage({ ...pageBase(ctx), nonce, approved: outcome !== 'denied', clientName: client.clientName }), {
-    setCookies,
-  });
+  const { uiLocales } = request;
+  if (!recorded) {
+    return errorPage(ctx, 400, { key: 'error.deviceCodeUsed.title' }, { key: 'error.deviceCodeUsed.message' }, { uiLocales, setCookies });
+  }
+  // In the language of the sign-in's pages before it; no switcher: the page answers a POST.
+  return htmlResponse(
+    ctx,
+    (nonce) =>
+      renderDeviceDonePage({ ...pageBase(ctx), ...pageLanguage(ctx, uiLocales), nonce, approved: outcome !== 'denied', clientName: client.clientName }),
+    { setCookies },
+  );
 }

@@ -1,5 +1,5 @@
 import type { ClientRecord } from '../../stores/contract.js';
-import { buildAuthorizationRequest, readAuthorizationParams } from '../authorize/params.js';
+import { buildAuthorizationRequest, readAuthorizationParams, readRefusalLocales } from '../authorize/params.js';
 import {
   checkClaims,
   checkClient,
@@ -71,12 +71,18 @@ async function answerAuthorization({ ctx, request, authorization, client, sessio
 
 /**
  * Refusals of the checks: redirected to the client once its redirect URI is trusted (with `state`
- * and `iss`), shown on a page before (RFC 6749 §4.1.2.1: never redirect to an unchecked URI).
+ * and `iss`), shown on a page before (RFC 6749 §4.1.2.1: never redirect to an unchecked URI), in
+ * the language of the request's `ui_locales` once its parameters were read.
  */
-function answerRefusal(error: unknown, { ctx }: { ctx: Pick<ServerContext, 'config' | 'request'> }): Response | undefined {
+function answerRefusal(
+  error: unknown,
+  { ctx, refusalLocales }: { ctx: Pick<ServerContext, 'config' | 'request'>; refusalLocales?: string[] },
+): Response | undefined {
   if (!(error instanceof AuthorizationError)) return undefined;
-  if (error.target) return authorizationResponse(ctx, error.target, { error: error.error, error_description: error.message });
-  return errorPage(ctx, 400, { key: 'error.invalidRequest.title' }, { key: 'error.invalidRequest.message', values: { detail: error.message } });
+  const uiLocales = refusalLocales ?? [];
+  if (error.target) return authorizationResponse(ctx, error.target, { error: error.error, error_description: error.message }, [], uiLocales);
+  const message = { key: 'error.invalidRequest.message', values: { detail: error.message } } as const;
+  return errorPage(ctx, 400, { key: 'error.invalidRequest.title' }, message, { uiLocales });
 }
 
 /** What the request's checks need once its client and redirect URI are known. */
@@ -116,6 +122,7 @@ export const authorizationEndpoint = endpoint(
   checkAuthorizationParameters(
     pipeline<EndpointInput>('authorize')
       .step(readAuthorizationParams)
+      .step(readRefusalLocales)
       .step(resolvePushedRequest)
       .step(checkClient)
       .step(checkRequestObject) // RFC 9101: a signed request object's parameters replace the outer ones (errors: a page)

@@ -8,6 +8,7 @@ import { formatUserCode } from '../device/user-code.js';
 import { DEVICE_CODE_GRANT } from '../grants/device-code.js';
 import { endpoint, type EndpointInput } from '../http/endpoint.js';
 import type { FormParams } from '../http/form.js';
+import { parseUiLocales } from '../http/page-language.js';
 import { pipeline } from '../http/pipeline.js';
 import { json, NO_STORE } from '../http/responses.js';
 import { checkResources } from '../resource-indicators.js';
@@ -25,7 +26,9 @@ function requireDeviceGrant({ client }: { client: ClientRecord }): undefined {
 
 /**
  * The scopes (as at the authorization endpoint: registered for the client, not empty) and the
- * RFC 8707 `resource` values (as at the authorization endpoint: `checkResources`), which bind the grant.
+ * RFC 8707 `resource` values (as at the authorization endpoint: `checkResources`), which bind the
+ * grant; and `ui_locales` (an extension: OIDC Core §3.1.2.1's parameter), the languages of the
+ * sign-in pages after the user enters the code.
  */
 async function checkDeviceRequest({
   ctx,
@@ -35,9 +38,9 @@ async function checkDeviceRequest({
   ctx: Pick<ServerContext, 'config' | 'store'>;
   client: ClientRecord;
   form: FormParams;
-}): Promise<{ scope: string[]; resources: string[] }> {
+}): Promise<{ scope: string[]; resources: string[]; uiLocales: string[] }> {
   const scope = requestedScope(form.get('scope'), client);
-  return { scope, resources: await checkResources(ctx, form.getAll('resource'), client) };
+  return { scope, resources: await checkResources(ctx, form.getAll('resource'), client), uiLocales: parseUiLocales(form.get('ui_locales')) };
 }
 
 /**
@@ -50,13 +53,15 @@ async function answerDeviceAuthorization({
   client,
   scope,
   resources,
+  uiLocales,
 }: {
   ctx: Pick<ServerContext, 'audit' | 'clock' | 'config' | 'secrets' | 'store'>;
   client: ClientRecord;
   scope: string[];
   resources: string[];
+  uiLocales: string[];
 }): Promise<Response> {
-  const issued = await startDeviceAuthorization(ctx, { clientId: client.clientId, scope, resources });
+  const issued = await startDeviceAuthorization(ctx, { clientId: client.clientId, scope, resources, ...(uiLocales.length > 0 ? { uiLocales } : {}) });
   const userCode = formatUserCode(issued.userCode);
   const verificationUri = urlTo(ctx, 'device');
   await ctx.audit.record(auditEvent('device.authorization_requested', { client_id: client.clientId, scope: scope.join(' ') }));

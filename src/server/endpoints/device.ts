@@ -1,4 +1,5 @@
 import { renderDeviceCodePage } from '../../ui/index.js';
+import type { MessageText } from '../../ui/message-text.js';
 import { clientAddress, type ServerContext } from '../context.js';
 import { findByUserCode, type PendingDeviceAuthorization } from '../device/device-authorizations.js';
 import { startDeviceInteraction } from '../device/device-interaction.js';
@@ -7,6 +8,7 @@ import { endpoint, type EndpointInput } from '../http/endpoint.js';
 import type { FormParams } from '../http/form.js';
 import { htmlResponse } from '../http/html.js';
 import { pageBase } from '../http/pages.js';
+import { pageLanguage } from '../http/page-language.js';
 import { pipeline } from '../http/pipeline.js';
 import { rateLimitedResponse } from '../protection/rate-limited.js';
 import type { Reservation } from '../protection/rate-limits.js';
@@ -17,17 +19,29 @@ import { checkFormCsrf, requireBrowserCookie, withBrowser, type WithBrowser } fr
 
 /** What the device page's CSRF tokens are bound to, with the browser. */
 const DEVICE_CSRF = 'device';
-const NOT_A_CODE = 'Enter the 8-letter code your device shows.';
+const NOT_A_CODE: MessageText = { key: 'device.error.notACode' };
 /** The same words for a code never issued, expired or already used: a guesser learns nothing more. */
-const WRONG_CODE = 'That code is not valid. Check the code on your device and try again; if it has expired, start again on your device.';
+const WRONG_CODE: MessageText = { key: 'device.error.wrongCode' };
 
-/** The code-entry form (again, with `error`), the code filled in when given. */
-function devicePage(ctx: ServerContext, browser: WithBrowser, userCode: string | undefined, error?: string): Response {
+/** The device page by GET, the code filled in when given: where its language switcher comes back to. */
+function devicePagePath(ctx: ServerContext, userCode: string | undefined): string {
+  const path = pathTo(ctx, 'device');
+  return userCode === undefined ? path : `${path}?${new URLSearchParams({ user_code: userCode })}`;
+}
+
+/**
+ * The code-entry form (again, with `error`), the code filled in when given, in the language the
+ * user picked or the browser asks for. Shown by GET it has the language switcher; again after a
+ * refused code (a POST) it has none.
+ */
+function devicePage(ctx: ServerContext, browser: WithBrowser, userCode: string | undefined, error?: MessageText): Response {
+  const returnTo = error === undefined ? devicePagePath(ctx, userCode) : undefined;
   return htmlResponse(
     ctx,
     (nonce) =>
       renderDeviceCodePage({
         ...pageBase(ctx),
+        ...pageLanguage(ctx, [], returnTo),
         nonce,
         action: pathTo(ctx, 'device'),
         csrfToken: csrfToken(ctx, browser.browserId, DEVICE_CSRF),

@@ -6,8 +6,8 @@ import type { ServerContext } from '../context.js';
 import { endpoint, type EndpointInput } from '../http/endpoint.js';
 import { parseForm, readForm, type FormParams } from '../http/form.js';
 import { htmlResponse } from '../http/html.js';
-import { errorPage, pageBase } from '../http/pages.js';
-import { pageLanguage } from '../http/page-language.js';
+import { errorPage, pageBase, type PageMessage } from '../http/pages.js';
+import { pageLanguage, parseUiLocales } from '../http/page-language.js';
 import { pipeline } from '../http/pipeline.js';
 import { redirect } from '../http/responses.js';
 import { csrfToken, existingBrowserId, identifyBrowser } from '../session/browser.js';
@@ -28,10 +28,19 @@ interface LogoutRequest {
   hintedSub: string | undefined;
   /** `sid` of the hint: the sign-in session the ID token was issued in. */
   hintedSid: string | undefined;
+  /** `ui_locales` (RP-Initiated Logout 1.0 §2): the languages of the pages, most preferred first. */
+  uiLocales: string[];
 }
 
-/** A logout request that is not honoured; its message is shown on the 400 page. */
-class LogoutError extends Error {}
+/** A logout request that is not honoured; `reason` is shown on the 400 page, in the language of its `ui_locales`. */
+class LogoutError extends Error {
+  constructor(
+    readonly reason: PageMessage,
+    readonly uiLocales: readonly string[],
+  ) {
+    super(reason.key);
+  }
+}
 
 /** The parameters of a logout request: the query of a GET, the form of a POST (RP-Initiated Logout 1.0 §2). */
 async function readLogoutParams({ ctx, request }: Pick<EndpointInput, 'ctx' | 'request'>): Promise<{ params: FormParams }> {
@@ -53,21 +62,22 @@ async function checkLogoutRequest({
   ctx: Pick<ServerContext, 'keys' | 'config'> & ClientLookupContext;
   params: FormParams;
 }): Promise<{ logout: LogoutRequest }> {
+  const uiLocales = parseUiLocales(params.get('ui_locales'));
   const hintToken = params.get('id_token_hint');
   const hint = hintToken === undefined ? undefined : await verifyIdTokenHint(ctx, hintToken);
-  if (hintToken !== undefined && !hint) throw new LogoutError('The id_token_hint is not a valid ID token of this server.');
+  if (hintToken !== undefined && !hint) throw new LogoutError({ key: 'error.logout.badHint' }, uiLocales);
   const clientIdParam = params.get('client_id');
   if (hint && clientIdParam !== undefined && !hint.audience.includes(clientIdParam)) {
-    throw new LogoutError('client_id does not match the id_token_hint.');
+    throw new LogoutError({ key: 'error.logout.clientMismatch' }, uiLocales);
   }
   const clientId = clientIdParam ?? (hint?.audience.length === 1 ? hint.audience[0] : undefined);
   const client = clientId === undefined ? undefined : await logoutClient(ctx, clientId);
-  if (clientId !== undefined && !client) throw new LogoutError('The application is not registered.');
+  if (clientId !== undefined && !client) throw new LogoutError({ key: 'error.logout.unknownClient' }, uiLocales);
   const postLogoutRedirectUri = params.get('post_logout_redirect_uri');
   if (postLogoutRedirectUri !== undefined && !client?.postLogoutRedirectUris.includes(postLogoutRedirectUri)) {
-    throw new LogoutError('post_logout_redirect_uri is not registered for this application.');
+    throw new LogoutError({ key: 'error.logout.unregisteredRedirect' }, uiLocales);
   }
-  return { logout: { client, postLogoutRedirectUri, state: params.get('state'), hintedSub: hint?.sub, hintedSid: hint?.sid } };
+  return { logout: { client, postLogoutRedirectUri, state: params.get('state'), hintedSub: hint?.sub, hintedSid: hint?.sid, uiLocales } };
 }
 
 /** The client of a logout request: registered, or from its metadata document (one that cannot be used: none). */
@@ -80,7 +90,10 @@ async function logoutClient(ctx: ClientLookupContext, clientId: string): Promise
   }
 }
 
-const invalidLogoutPage = (ctx: Pick<ServerContext, 'config'>, message: string) => errorPage(ctx, 400, 'Invalid sign-out request', message);
+/** The 400 page of a refused logout request, in the language its `ui_locales` asks for, when it could be read. */
+function invalidLogoutPage(ctx: Pick<ServerContext, 'config' | 'request'>, message: PageMessage, uiLocales: readonly string[] = []): Response {
+  return errorPage(ctx, 400, { key: 'error.logout.title' }, message, { uiLocales });
+}
 
 /** The sign-in session of this browser, if any. */
 async function loadBrowserSession({ ctx, request }: Pick<EndpointInput, 'ctx' | 'request'>): Promise<{ session: Session | undefined }> {
@@ -88,9 +101,9 @@ async function loadBrowserSession({ ctx, request }: Pick<EndpointInput, 'ctx' | 
 }
 
 /** After the session ended: back to the application (with its `state`) when it asked, else the signed-out page. */
-function afterLogout(ctx: Pick<ServerContext, 'config'>, logout: LogoutRequest, setCookies: string[]): Response {
+function afterLogout(ctx: Pick<ServerContext, 'config' | 'request'>, logout: LogoutRequest, setCookies: string[]): Response {
   if (logout.postLogoutRedirectUri === undefined) {
-    return htmlResponse(ctx, (nonce) => renderSignedOutPage({ ...pageBase(ctx), ...pageLanguage(ctx), nonce }), { setCookies });
+    return htmlResponse(ctx, (nonce) => renderSignedOutPage({ ...pageBase(ctx), ...pageLanguage(ctx, logout.uiLocales), nonce }), { setCookies });
   }
   const url = new URL(logout.postLogoutRedirectUri);
   if (logout.state !== undefined) url.searchParams.set('state', logout.state);
@@ -98,18 +111,19 @@ function afterLogout(ctx: Pick<ServerContext, 'config'>, logout: LogoutRequest, 
 }
 
 /** The page asking whether to sign out, carrying the request's validated parameters to {@link endSessionConfirm}. */
-function logoutConfirmPage(ctx: Pick<ServerContext, 'config' | 'secrets'>, request: Request, logout: LogoutRequest): Response {
+function logoutConfirmPage(ctx: Pick<ServerContext, 'config' | 'request' | 'secrets'>, request: Request, logout: LogoutRequest): Response {
   const browser = identifyBrowser(ctx, request);
   const hiddenFields: Record<string, string> = {};
   if (logout.client) hiddenFields.client_id = logout.client.clientId;
   if (logout.postLogoutRedirectUri !== undefined) hiddenFields.post_logout_redirect_uri = logout.postLogoutRedirectUri;
   if (logout.state !== undefined) hiddenFields.state = logout.state;
+  if (logout.uiLocales.length > 0) hiddenFields.ui_locales = logout.uiLocales.join(' ');
   return htmlResponse(
     ctx,
     (nonce) =>
       renderLogoutConfirmPage({
         ...pageBase(ctx),
-        ...pageLanguage(ctx),
+        ...pageLanguage(ctx, logout.uiLocales),
         nonce,
         action: pathTo(ctx, 'endSessionConfirm'),
         csrfToken: csrfToken(ctx, browser.id, CSRF_SUBJECT),
@@ -142,7 +156,8 @@ async function endOrAskToConfirm({
 
 /** Unreadable parameters (an OAuthError of the form) and refused ones (LogoutError) get the 400 page. */
 function invalidLogoutRequest(error: unknown, { ctx }: EndpointInput): Response | undefined {
-  if (error instanceof LogoutError || error instanceof OAuthError) return invalidLogoutPage(ctx, error.message);
+  if (error instanceof LogoutError) return invalidLogoutPage(ctx, error.reason, error.uiLocales);
+  if (error instanceof OAuthError) return invalidLogoutPage(ctx, { key: 'error.logout.message', values: { detail: error.message } });
   return undefined;
 }
 
@@ -168,13 +183,13 @@ async function readConfirmationForm({ ctx, request }: Pick<EndpointInput, 'ctx' 
 /** The form carries this browser's logout CSRF token; otherwise a 403 page. */
 function checkLogoutCsrf({ ctx, request, params }: EndpointInput & { params: FormParams }): Response | undefined {
   const posted = { browserId: existingBrowserId(ctx, request), subject: CSRF_SUBJECT, token: params.get('csrf') };
-  return csrfRefusal(ctx, posted, 'The sign-out form was not accepted. Please try again.');
+  return csrfRefusal(ctx, posted, { key: 'error.logout.formNotAccepted' }, parseUiLocales(params.get('ui_locales')));
 }
 
 /** The user's answer: stay signed in (a page saying so), or sign out, recorded when there was a session. */
 async function answerConfirmation({ ctx, request, params, logout }: EndpointInput & { params: FormParams; logout: LogoutRequest }): Promise<Response> {
   if (params.get('decision') !== 'logout') {
-    return errorPage(ctx, 200, 'You are still signed in', 'You chose to stay signed in. You can close this page.');
+    return errorPage(ctx, 200, { key: 'error.stillSignedIn.title' }, { key: 'error.stillSignedIn.message' }, { uiLocales: logout.uiLocales });
   }
   const session = await loadSession(ctx, request);
   if (session) await ctx.audit.record(auditEvent('logout', { sub: session.state.sub, client_id: logout.client?.clientId }));
@@ -183,7 +198,7 @@ async function answerConfirmation({ ctx, request, params, logout }: EndpointInpu
 
 /** Refused parameters (LogoutError) get the 400 page; an unreadable form is left to the router, as on every form. */
 function refusedLogoutRequest(error: unknown, { ctx }: EndpointInput): Response | undefined {
-  return error instanceof LogoutError ? invalidLogoutPage(ctx, error.message) : undefined;
+  return error instanceof LogoutError ? invalidLogoutPage(ctx, error.reason, error.uiLocales) : undefined;
 }
 
 /** POST /logout/confirm — the user's answer to the confirmation page. */

@@ -2,8 +2,9 @@ import { faviconSvg, renderHomePage } from '../../ui/index.js';
 import type { ServerContext } from '../context.js';
 import { htmlResponse } from '../http/html.js';
 import { pageBase } from '../http/pages.js';
+import { pageLanguage } from '../http/page-language.js';
 import { loadSession } from '../session/sessions.js';
-import { urlTo } from '../routes.js';
+import { basePath, urlTo } from '../routes.js';
 
 /** Where the home page's "Documentation" link goes: the package's page, which shows the README. */
 const DOCUMENTATION_URL = 'https://www.npmjs.com/package/gatehouse';
@@ -13,13 +14,14 @@ const DOCUMENTATION_URL = 'https://www.npmjs.com/package/gatehouse';
  * account page, the discovery document and the documentation, and who is signed in in this browser.
  * Someone who opens the issuer URL gets a page, not a JSON 404.
  */
-export async function homePage(ctx: Pick<ServerContext, 'config' | 'secrets' | 'store'>, request: Request): Promise<Response> {
+export async function homePage(ctx: Pick<ServerContext, 'config' | 'request' | 'secrets' | 'store'>, request: Request): Promise<Response> {
   const { issuer } = ctx.config;
   const session = await loadSession(ctx, request);
   const user = session?.user;
   return htmlResponse(ctx, (nonce) =>
     renderHomePage({
       ...pageBase(ctx),
+      ...pageLanguage(ctx, [], basePath(ctx.config) || '/'),
       nonce,
       issuer,
       accountUrl: urlTo(ctx, 'account'),

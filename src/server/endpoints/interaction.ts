@@ -80,21 +80,16 @@ type UserPosted = Posted & { session: Session };
 async function answerConsent(c: UserPosted): Promise<Response> {
   const { ctx, interaction, client, form, session } = c;
   const { request: authorization } = interaction.state;
+  const { uiLocales } = authorization;
   if (form.get('decision') !== 'approve') {
-    if (!(await finishInteraction(ctx, interaction))) return errorPage(ctx, 400, EXPIRED_TITLE, EXPIRED_MESSAGE);
+    if (!(await finishInteraction(ctx, interaction))) return errorPage(ctx, 400, EXPIRED_TITLE, EXPIRED_MESSAGE, { uiLocales });
     await ctx.audit.record(auditEvent('consent.denied', { client_id: client.clientId, sub: session.user.id }));
     // A device's request: the device learns it by polling (access_denied, RFC 8628 §3.5).
     if (authorization.device) return finishDeviceInteraction(ctx, { ...authorization, device: authorization.device }, client, session, 'denied');
-    return authorizationResponse(
-      ctx,
-      targetOf(authorization),
-      { error: 'access_denied', error_description: 'the user denied the request' },
-      [],
-      authorization.uiLocales,
-    );
+    return authorizationResponse(ctx, targetOf(authorization), { error: 'access_denied', error_description: 'the user denied the request' }, [], uiLocales);
   }
   const next = await advanceInteractionState(ctx, interaction, { ...interaction.state, consented: session.user.id });
-  if (!next) return errorPage(ctx, 400, EXPIRED_TITLE, EXPIRED_MESSAGE);
+  if (!next) return errorPage(ctx, 400, EXPIRED_TITLE, EXPIRED_MESSAGE, { uiLocales });
   // What the consent page showed: the request's scopes, narrowed for this user.
   const scope = scopeForSession(authorization, session);
   // ... at the resources it named (RFC 8707), which limit the consent.
@@ -123,7 +118,7 @@ async function answerAccountChoice({ ctx, interaction, form, session }: UserPost
     accountChosen: other ? undefined : session.user.id,
     loginRequested: other,
   });
-  if (!next) return errorPage(ctx, 400, EXPIRED_TITLE, EXPIRED_MESSAGE);
+  if (!next) return errorPage(ctx, 400, EXPIRED_TITLE, EXPIRED_MESSAGE, { uiLocales: interaction.state.request.uiLocales });
   return toInteraction(ctx, next.id);
 }
 

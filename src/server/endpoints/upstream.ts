@@ -8,7 +8,7 @@ import { readForm } from '../http/form.js';
 import { interactionClient } from '../interaction/account-client.js';
 import { loadInteractionOfBrowser, type Interaction } from '../interaction/interactions.js';
 import { EXPIRED_MESSAGE, EXPIRED_TITLE, interactionPath, loginPage } from '../interaction/pages.js';
-import { errorPage } from '../http/pages.js';
+import { errorPage, type PageMessage } from '../http/pages.js';
 import { redirect } from '../http/responses.js';
 import { firstFactorPassed } from '../interaction/first-factor.js';
 import { csrfRefusal } from '../steps/csrf.js';
@@ -32,9 +32,16 @@ async function findInteractionAndUpstream({
 }
 
 /** The posted form's CSRF token, bound to this browser and interaction; else a 403 page. */
-async function checkUpstreamForm({ ctx, request, id, browserId }: EndpointInput & { browserId: string }): Promise<Response | undefined> {
+async function checkUpstreamForm({
+  ctx,
+  request,
+  id,
+  browserId,
+  interaction,
+}: EndpointInput & { browserId: string; interaction: Interaction }): Promise<Response | undefined> {
   const form = await readForm(request, { maxBodyBytes: ctx.config.limits.maxBodyBytes });
-  return csrfRefusal(ctx, { browserId, subject: id, token: form.get('csrf') }, 'The form was not accepted. Go back to the application and try again.');
+  const posted = { browserId, subject: id, token: form.get('csrf') };
+  return csrfRefusal(ctx, posted, { key: 'error.formNotAccepted.message' }, interaction.state.request.uiLocales);
 }
 
 /** To the provider, with the interaction's own path as `returnTo` so the callback finds it again. */
@@ -51,25 +58,30 @@ export const upstreamStart = endpoint(
 /** The provider of the callback's path; else a 404 page. */
 function findCallbackUpstream({ ctx, params }: EndpointInput): { upstream: Upstream } | Response {
   const upstream = ctx.upstreams.get(params.upstream ?? '');
-  return upstream ? { upstream } : errorPage(ctx, 404, 'Unknown sign-in provider', 'This sign-in provider is not configured.');
+  return upstream ? { upstream } : errorPage(ctx, 404, { key: 'error.unknownProvider.title' }, { key: 'error.unknownProvider.message' });
 }
 
 /**
  * The provider's answer, validated by the client library (state, iss, PKCE, ID token). A refusal
- * or a cancel, and an answer that does not validate (audited), get a page.
+ * or a cancel, and an answer that does not validate (audited), get a page, in the request's
+ * language (which sign-in it belongs to is not known yet).
  */
 async function exchangeCallback({ ctx, request, upstream }: WithUpstream): Promise<{ exchanged: CallbackResult } | Response> {
+  const notCompleted = (message: PageMessage) => errorPage(ctx, 400, { key: 'error.upstream.title' }, message);
+  const provider = upstream.label;
   try {
     return { exchanged: await upstream.client.exchangeCallback(request) };
   } catch (error) {
     if (error instanceof OAuthProviderError) {
-      const message =
-        error.error === 'access_denied' ? `Sign-in with ${upstream.label} was cancelled.` : `${upstream.label} refused the sign-in (${error.error}).`;
-      return errorPage(ctx, 400, 'Sign-in not completed', `${message} Go back to the application and try again.`);
+      return notCompleted(
+        error.error === 'access_denied'
+          ? { key: 'error.upstream.cancelled', values: { provider } }
+          : { key: 'error.upstream.refused', values: { provider, error: error.error } },
+      );
     }
     if (error instanceof OAuthValidationError) {
       await ctx.audit.record(auditEvent('upstream.validation_failed', { upstream: upstream.id, reason: error.reason }));
-      return errorPage(ctx, 400, 'Sign-in not completed', `The answer from ${upstream.label} could not be verified. Go back to the application and try again.`);
+      return notCompleted({ key: 'error.upstream.unverified', values: { provider } });
     }
     throw error;
   }
@@ -80,7 +92,7 @@ type Exchanged = WithUpstream & { exchanged: CallbackResult };
 /** The interaction the sign-in started from (`returnTo`), in this browser; else the expired page. */
 async function findReturningInteraction({ ctx, request, exchanged }: Exchanged): Promise<{ interaction: Interaction; browserId: string } | Response> {
   const found = await loadInteractionOfBrowser(ctx, request, exchanged.returnTo?.split('/').pop() ?? '');
-  return found ?? errorPage(ctx, 400, EXPIRED_TITLE, EXPIRED_MESSAGE, undefined, [exchanged.clearCookie]);
+  return found ?? errorPage(ctx, 400, EXPIRED_TITLE, EXPIRED_MESSAGE, { setCookies: [exchanged.clearCookie] });
 }
 
 /**
@@ -89,17 +101,18 @@ async function findReturningInteraction({ ctx, request, exchanged }: Exchanged):
  */
 async function signInUpstreamUser(c: Exchanged & { interaction: Interaction; browserId: string }): Promise<Response> {
   const { ctx, request, upstream, exchanged, interaction, browserId } = c;
+  const { uiLocales } = interaction.state.request;
   let user;
   try {
     user = await resolveUpstreamUser(ctx, upstream, exchanged.profile, exchanged.tokens);
   } catch (error) {
     if (!(error instanceof UpstreamLinkError)) throw error;
     const client = await interactionClient(ctx, interaction.state.request.clientId);
-    if (!client) return errorPage(ctx, 400, EXPIRED_TITLE, EXPIRED_MESSAGE);
+    if (!client) return errorPage(ctx, 400, EXPIRED_TITLE, EXPIRED_MESSAGE, { uiLocales, setCookies: [exchanged.clearCookie] });
     return loginPage({ ctx, interaction, client, browserId, setCookies: [exchanged.clearCookie] }, { text: error.message });
   }
   const client = await interactionClient(ctx, interaction.state.request.clientId);
-  if (!client) return errorPage(ctx, 400, EXPIRED_TITLE, EXPIRED_MESSAGE, undefined, [exchanged.clearCookie]);
+  if (!client) return errorPage(ctx, 400, EXPIRED_TITLE, EXPIRED_MESSAGE, { uiLocales, setCookies: [exchanged.clearCookie] });
   await ctx.audit.record(auditEvent('upstream.signed_in', { upstream: upstream.id, sub: user.id }));
   // RFC 8176 has no value for federated sign-in; "fed" is the one in common use (Microsoft Entra ID).
   // The MFA policy applies after an upstream sign-in too.

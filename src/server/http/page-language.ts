@@ -14,6 +14,21 @@ export function languageHints(ctx: Pick<Capabilities, 'config'>, request: Reques
   return { accept: request.headers.get('accept-language'), remembered: readCookie(request, languageCookieName(ctx)) };
 }
 
+/** At most this many characters of a `ui_locales` value are read: enough for any real list of languages. */
+const MAX_UI_LOCALES_LENGTH = 200;
+
+/**
+ * A `ui_locales` parameter (OIDC Core §3.1.2.1: BCP 47 tags separated by spaces, most preferred
+ * first) where it only chooses among the offered languages (a sign-out or device request): an
+ * overlong value is cut, not refused, so the list stored or carried stays small.
+ *
+ * @example
+ * parseUiLocales('ja de'); // ['ja', 'de']
+ */
+export function parseUiLocales(value: string | undefined): string[] {
+  return (value ?? '').slice(0, MAX_UI_LOCALES_LENGTH).split(' ').filter(Boolean);
+}
+
 /**
  * The language of a page (the one place it is chosen): `ui_locales` of the sign-in request (OIDC
  * Core §3.1.2.1; carried on the interaction, so every page of the sign-in uses it), then the

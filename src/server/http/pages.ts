@@ -17,18 +17,52 @@ export function pageBase(ctx: Pick<Capabilities, 'config'>) {
 }
 
 /**
- * What an error page says: a catalog message (shown in the user's language), or English text from
- * a caller not yet translated (the whole page is then English).
+ * What an error page says: a catalog message, shown in the page's language.
+ *
+ * @example
+ * errorPage(ctx, 400, { key: 'error.expired.title' }, { key: 'error.expired.message' });
  */
-export type PageText = { key: MessageKey; values?: Record<string, MessageValue> } | string;
+export type PageMessage = { key: MessageKey; values?: Record<string, MessageValue> };
+
+/**
+ * English text from a caller not yet translated: the whole page is then English.
+ *
+ * @deprecated Pass a {@link PageMessage} (`{ key: 'error.x.title' }`); the string form goes once no
+ * caller uses it.
+ */
+export type EnglishPageText = string;
+
+/** What an error page says: a {@link PageMessage}, or (deprecated) English text. */
+// eslint-disable-next-line @typescript-eslint/no-deprecated -- the one place the deprecated form is still named
+export type PageText = PageMessage | EnglishPageText;
 
 /** Where an error page is shown: the capabilities, and the request's language hints when there is a request. */
 type ErrorPageContext = Pick<Capabilities, 'config'> & { request?: Pick<ServerContext['request'], 'languages'> };
 
-/** An error page; never shows internals, only what is passed. */
-export function errorPage(ctx: ErrorPageContext, status: number, title: PageText, message: PageText, requestId?: string, setCookies: string[] = []): Response {
+/** What else an error page may carry. */
+export interface ErrorPageOptions {
+  /** Shown as the reference to quote to support. */
+  requestId?: string;
+  /** Cookies the answer sets. */
+  setCookies?: string[];
+  /**
+   * `ui_locales` of the sign-in (OIDC Core §3.1.2.1) or sign-out (RP-Initiated Logout 1.0 §2)
+   * request the page ends, when known: it comes first in the choice of language (`pageTranslator`).
+   */
+  uiLocales?: readonly string[];
+}
+
+/**
+ * An error page in the request's language (see `pageTranslator`); never shows internals, only what
+ * is passed.
+ *
+ * @example
+ * errorPage(ctx, 400, { key: 'error.completed.title' }, { key: 'error.completed.message' }, { uiLocales: request.uiLocales, setCookies });
+ */
+export function errorPage(ctx: ErrorPageContext, status: number, title: PageText, message: PageText, options: ErrorPageOptions = {}): Response {
+  const { requestId, setCookies = [], uiLocales = [] } = options;
   const translated = typeof title !== 'string' && typeof message !== 'string';
-  const i18n = translated ? pageTranslator(ctx) : ctx.config.languages.messages.translator('en');
+  const i18n = translated ? pageTranslator(ctx, uiLocales) : ctx.config.languages.messages.translator('en');
   const text = (value: PageText) => (typeof value === 'string' ? value : i18n.t(value.key, value.values));
   return htmlResponse(
     ctx,

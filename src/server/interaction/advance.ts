@@ -3,7 +3,7 @@ import type { ClientRecord, UserRecord } from '../../stores/contract.js';
 import { sendAccountVerification } from '../accounts/email-verification.js';
 import { finishDeviceInteraction } from '../device/device-interaction.js';
 import type { ServerContext } from '../context.js';
-import { errorPage, type PageText } from '../http/pages.js';
+import { errorPage, type PageMessage } from '../http/pages.js';
 import { redirect } from '../http/responses.js';
 import { startTotpEnrolment, totpSecretOf, usableFactors, remainingRecoveryCodes } from '../mfa/factors.js';
 import { acrForRequest, meetsEssentialAcr } from '../mfa/policy.js';
@@ -28,8 +28,8 @@ import {
   type PageContext,
 } from './pages.js';
 
-const COMPLETED: PageText = { key: 'error.completed.message' };
-const COMPLETED_TITLE: PageText = { key: 'error.completed.title' };
+const COMPLETED: PageMessage = { key: 'error.completed.message' };
+const COMPLETED_TITLE: PageMessage = { key: 'error.completed.title' };
 
 /** An interaction as one request sees it: its page context and the browser's session. */
 export interface InteractionView extends PageContext {
@@ -54,7 +54,8 @@ export async function showNextStep(view: InteractionView, decision: Decision, ex
   if (step === 'login' || !session) return loginPage(view);
   if (step === 'select_account') return selectAccountPage(view, session.user);
   if (step === 'consent') return consentPage(view, session.user, decision.scope);
-  if (!(await finishInteraction(ctx, interaction))) return errorPage(ctx, 400, COMPLETED_TITLE, COMPLETED, undefined, setCookies);
+  const { uiLocales } = interaction.state.request;
+  if (!(await finishInteraction(ctx, interaction))) return errorPage(ctx, 400, COMPLETED_TITLE, COMPLETED, { uiLocales, setCookies });
   const landing = builtInLanding(ctx, client.clientId);
   if (landing !== undefined) return redirect(landing, { cookies: setCookies });
   const { request } = interaction.state;
@@ -84,16 +85,10 @@ const NO_NEW_CODE = 'verifyEmail.notice.unavailable';
  * sign-in cannot finish: only an operator can add one.
  */
 async function emailVerificationStep(view: InteractionView, user: UserRecord): Promise<Response> {
-  const { ctx, setCookies } = view;
+  const { ctx, setCookies, interaction } = view;
   if (!user.email) {
-    return errorPage(
-      ctx,
-      403,
-      'An email address is needed',
-      'This service needs a verified email address on your account before you can continue, and your account has none. Ask your administrator to add one.',
-      undefined,
-      setCookies,
-    );
+    const { uiLocales } = interaction.state.request;
+    return errorPage(ctx, 403, { key: 'error.emailNeeded.title' }, { key: 'error.emailNeeded.message' }, { uiLocales, setCookies });
   }
   const sent = await sendAccountVerification(ctx, { ...user, email: user.email });
   return verifyEmailPage(view, user.email, !sent.ok && sent.reason === 'limited' ? { notice: NO_NEW_CODE } : {});
@@ -102,13 +97,14 @@ async function emailVerificationStep(view: InteractionView, user: UserRecord): P
 /** The authenticator-app set-up during sign-in: the factor being set up, or a new one. */
 async function enrolmentPage(view: InteractionView, userId: string, error: MfaChallengeExtras['error']): Promise<Response> {
   const { ctx, interaction } = view;
+  const { uiLocales } = interaction.state.request;
   const user = await ctx.store.users.get(userId);
-  if (!user) return errorPage(ctx, 400, EXPIRED_TITLE, COMPLETED);
+  if (!user) return errorPage(ctx, 400, EXPIRED_TITLE, COMPLETED, { uiLocales });
   const enrolling = interaction.state.enrolFactor ? await ctx.store.factors.get(interaction.state.enrolFactor) : undefined;
   if (enrolling) return mfaEnrollPage(view, user.email ?? user.username, totpSecretOf(ctx, enrolling), error);
   const { factor, secret } = await startTotpEnrolment(ctx, userId);
   const next = await advanceInteractionState(ctx, interaction, { ...interaction.state, enrolFactor: factor.id });
-  if (!next) return errorPage(ctx, 400, EXPIRED_TITLE, COMPLETED);
+  if (!next) return errorPage(ctx, 400, EXPIRED_TITLE, COMPLETED, { uiLocales });
   return mfaEnrollPage({ ...view, interaction: next }, user.email ?? user.username, secret, error);
 }
 
@@ -122,13 +118,14 @@ export async function wrongUserResponse(
   interaction: Interaction,
   setCookies: string[] = [],
 ): Promise<Response> {
-  if (!(await finishInteraction(ctx, interaction))) return errorPage(ctx, 400, COMPLETED_TITLE, COMPLETED, undefined, setCookies);
+  const { uiLocales } = interaction.state.request;
+  if (!(await finishInteraction(ctx, interaction))) return errorPage(ctx, 400, COMPLETED_TITLE, COMPLETED, { uiLocales, setCookies });
   return authorizationResponse(
     ctx,
     targetOf(interaction.state.request),
     { error: 'login_required', error_description: 'the signed-in user is not the one the request names' },
     setCookies,
-    interaction.state.request.uiLocales,
+    uiLocales,
   );
 }
 

@@ -34,19 +34,19 @@ export async function firstFactorPassed(
   user: UserRecord,
   { amr, provider, cookies = [], method }: FirstFactor,
 ): Promise<Response> {
-  const hinted = interaction.state.request.hintedSub;
+  const { hintedSub: hinted, uiLocales } = interaction.state.request;
   // OIDC Core §3.1.2.1: another user than the one `id_token_hint` names ends the request (before any second factor).
   if (hinted !== undefined && hinted !== user.id) return wrongUserResponse(ctx, interaction, cookies);
   const mfa = await mfaRequirement(ctx, client, interaction.state.request, user.id);
   const base = { ...interaction.state, accountChosen: user.id, loginRequested: false };
   if (mfa.required) {
     const next = await advanceInteractionState(ctx, interaction, { ...base, pendingUser: user.id, pendingAmr: amr, pendingProvider: provider });
-    if (!next) return errorPage(ctx, 400, EXPIRED_TITLE, EXPIRED_MESSAGE);
+    if (!next) return errorPage(ctx, 400, EXPIRED_TITLE, EXPIRED_MESSAGE, { uiLocales });
     await ctx.audit.record(auditEvent('mfa.challenge', { client_id: client.clientId, sub: user.id }));
     return toInteraction(ctx, next.id, cookies);
   }
   const next = await advanceInteractionState(ctx, interaction, { ...base, loggedIn: earned(user.id, ctx.clock.now()) });
-  if (!next) return errorPage(ctx, 400, EXPIRED_TITLE, EXPIRED_MESSAGE);
+  if (!next) return errorPage(ctx, 400, EXPIRED_TITLE, EXPIRED_MESSAGE, { uiLocales });
   const { setCookie } = await startSession(ctx, request, user, { amr, acr: acrFor(amr), ...(provider ? { provider } : {}) }, client.clientId);
   await ctx.audit.record(auditEvent('login.succeeded', { client_id: client.clientId, sub: user.id, amr, ...(method ? { method } : {}) }));
   return toInteraction(ctx, next.id, [...cookies, setCookie]);

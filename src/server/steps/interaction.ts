@@ -44,12 +44,7 @@ function missingCookie(ctx: Pick<ServerContext, 'config'>, request: Request): Re
     url.searchParams.set(COOKIE_CHECK, '1');
     return redirect(`${ctx.config.issuerUrl.origin}${url.pathname}${url.search}`, { cookies: browser.setCookie ? [browser.setCookie] : [] });
   }
-  return errorPage(
-    ctx,
-    400,
-    'Cookies are needed to sign in',
-    `Your browser did not send the cookie that keeps this sign-in safe. Allow cookies for ${ctx.config.issuerUrl.host} in your browser’s settings, then go back to the application and sign in again.`,
-  );
+  return errorPage(ctx, 400, { key: 'error.cookiesNeeded.title' }, { key: 'error.cookiesNeeded.message', values: { host: ctx.config.issuerUrl.host } });
 }
 
 /**
@@ -62,7 +57,7 @@ export async function findInteraction({ ctx, request, id }: Pick<EndpointInput, 
   if (!found) return errorPage(ctx, 400, EXPIRED_TITLE, EXPIRED_MESSAGE);
   const { interaction, browserId } = found;
   const client = await interactionClient(ctx, interaction.state.request.clientId);
-  if (!client) return errorPage(ctx, 400, EXPIRED_TITLE, EXPIRED_MESSAGE);
+  if (!client) return errorPage(ctx, 400, EXPIRED_TITLE, EXPIRED_MESSAGE, { uiLocales: interaction.state.request.uiLocales });
   return { interaction, client, browserId, setCookies: [] };
 }
 
@@ -72,9 +67,11 @@ export async function readInteractionForm({
   request,
   id,
   browserId,
-}: Pick<EndpointInput, 'ctx' | 'request' | 'id'> & { browserId: string }): Promise<{ form: FormParams } | Response> {
+  interaction,
+}: Pick<EndpointInput, 'ctx' | 'request' | 'id'> & { browserId: string; interaction: Interaction }): Promise<{ form: FormParams } | Response> {
   const form = await readForm(request, { maxBodyBytes: ctx.config.limits.maxBodyBytes });
-  const refused = csrfRefusal(ctx, { browserId, subject: id, token: form.get('csrf') }, { key: 'error.formNotAccepted.message' });
+  const posted = { browserId, subject: id, token: form.get('csrf') };
+  const refused = csrfRefusal(ctx, posted, { key: 'error.formNotAccepted.message' }, interaction.state.request.uiLocales);
   return refused ?? { form };
 }
 
