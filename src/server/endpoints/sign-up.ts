@@ -262,11 +262,7 @@ export async function verifyEmailLinkPage(ctx: ServerContext, request: Request):
 export async function verifyEmailLink(ctx: ServerContext, request: Request): Promise<Response> {
   const form = await readForm(request, { maxBodyBytes: ctx.config.limits.maxBodyBytes });
   const browserId = existingBrowserId(ctx, request);
-  const refused = csrfRefusal(
-    ctx,
-    { browserId, subject: LINK_CSRF_SUBJECT, token: form.get('csrf') },
-    { key: 'error.verifyLink.form' },
-  );
+  const refused = csrfRefusal(ctx, { browserId, subject: LINK_CSRF_SUBJECT, token: form.get('csrf') }, { key: 'error.verifyLink.form' });
   if (refused) return refused;
   const token = form.get('token') ?? '';
   const confirmed = (outcome: 'created' | 'verified') =>

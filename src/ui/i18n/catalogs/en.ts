@@ -301,7 +301,8 @@ export const en = {
     'Too many passwords were tried with it. If you already set your password, sign in; otherwise ask whoever invited you for a new invitation.',
   'error.invitationLink.form': 'The form was not accepted. Open the link in your invitation email again.',
   'error.accountEmailsOff.message': 'This service does not send account emails.',
-  'error.selfServiceForm.message': 'The form was not accepted (it may have been open too long, or sent from another site). Go back, reload the page and try again.',
+  'error.selfServiceForm.message':
+    'The form was not accepted (it may have been open too long, or sent from another site). Go back, reload the page and try again.',
 } as const;
 
 /** The name of every message. */
