@@ -9,7 +9,8 @@ import { inviteUser } from '../../src/server/accounts/invitations.js';
 import { closeOutboxFlows, invitationContext, startOutboxFlow, waitForEmail, type OutboxFlow } from '../helpers/accounts.js';
 import { FakeClock, T0 } from '../helpers/fake-clock.js';
 import { authorizeParams, authorizeUrl, Browser, expectPage, findForm, pkce, type Page } from '../helpers/flow.js';
-import { textOf } from '../helpers/mfa.js';
+import { factorContext, giveTotp, textOf } from '../helpers/mfa.js';
+import { SECRET } from '../helpers/server.js';
 
 afterEach(closeOutboxFlows);
 
@@ -111,6 +112,18 @@ describe('password reset', () => {
     expect(htmlTag(expired.body)).toBe('<html lang="es" dir="ltr">');
     expect(expired.body).toContain('<h1>Este enlace ya no funciona</h1>');
     expect(textOf(expired.body)).toContain('Enviarme un enlace nuevo');
+  });
+
+  it('the second-factor step of a reset, in Spanish: what it is for', async () => {
+    const flow = await startOutboxFlow({ clock: new FakeClock(T0) });
+    await giveTotp(factorContext(flow.server.store, flow.server.clock, SECRET), flow.users.alice.record.id);
+    const browser = new Browser(flow.server);
+    const headers = { 'accept-language': 'es' };
+    await submitWith(browser, await browser.open('/forgot-password', { headers }), { email: 'alice@example.com' }, headers);
+    const { link } = await waitForEmail(flow.outbox, 'alice@example.com', 'password_reset');
+    const challenge = await browser.open(link!, { headers });
+    expect(htmlTag(challenge.body)).toBe('<html lang="es" dir="ltr">');
+    expect(challenge.body).toContain('<p class="lead">Antes de elegir una contraseña nueva, confirma que eres tú.</p>');
   });
 });
 

@@ -165,10 +165,11 @@ async function resetMfaPage(c: ResetView, extras: MfaChallengeExtras = {}): Prom
     (nonce) =>
       renderMfaChallengePage({
         ...pageBase(ctx),
+        ...pageLanguage(ctx),
         nonce,
         action: pathTo(ctx, 'resetPasswordMfa'),
         csrfToken: csrfToken(ctx, c.browserId, RESET_CSRF),
-        lead: 'Before you choose a new password, confirm it’s you.',
+        lead: { key: 'reset.mfa.lead' },
         hiddenFields: { token: c.token },
         ...view,
         // Passkeys are not offered here (they would need the WebAuthn script and JSON calls of their own).
@@ -237,7 +238,7 @@ export const resetPasswordMfa = endpoint(
     .step(checkFormCsrf(RESET_CSRF))
     .step(findPostedLink)
     .respond(async (c) => {
-      if (await codeToResetMailbox(c)) return resetMfaPage(c, { error: 'This link came to the same address: use another way to verify.' });
+      if (await codeToResetMailbox(c)) return resetMfaPage(c, { error: { key: 'reset.mfa.sameMailbox' } });
       const outcome = await answerSecondFactor(c.ctx, c.user, c.form, { purpose: 'password_reset' });
       if ('again' in outcome) return resetMfaPage(c, outcome.again);
       await recordResetMfaPassed(c.ctx, c.token, c.browserId);

@@ -311,4 +311,6 @@ export const de = {
   'error.accountEmailsOff.message': 'Dieser Dienst versendet keine E-Mails zu Konten.',
   'error.selfServiceForm.message':
     'Das Formular wurde nicht angenommen (es war vielleicht zu lange geöffnet oder wurde von einer anderen Website gesendet). Gehen Sie zurück, laden Sie die Seite neu und versuchen Sie es erneut.',
+  'reset.mfa.lead': 'Bestätigen Sie, dass Sie es sind, bevor Sie ein neues Passwort wählen.',
+  'reset.mfa.sameMailbox': 'Der Link zum Zurücksetzen kam an dieselbe Adresse: Bestätigen Sie auf eine andere Weise.',
 } satisfies Catalog;

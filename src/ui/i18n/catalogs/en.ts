@@ -303,6 +303,8 @@ export const en = {
   'error.accountEmailsOff.message': 'This service does not send account emails.',
   'error.selfServiceForm.message':
     'The form was not accepted (it may have been open too long, or sent from another site). Go back, reload the page and try again.',
+  'reset.mfa.lead': 'Before you choose a new password, confirm it’s you.',
+  'reset.mfa.sameMailbox': 'The reset link came to this same address: use another way to verify.',
 } as const;
 
 /** The name of every message. */

@@ -306,4 +306,6 @@ export const es = {
   'error.accountEmailsOff.message': 'Este servicio no envía correos sobre las cuentas.',
   'error.selfServiceForm.message':
     'No se aceptó el formulario (puede que estuviera abierto demasiado tiempo o que se enviara desde otro sitio). Vuelve atrás, recarga la página e inténtalo de nuevo.',
+  'reset.mfa.lead': 'Antes de elegir una contraseña nueva, confirma que eres tú.',
+  'reset.mfa.sameMailbox': 'El enlace para restablecer llegó a esta misma dirección: usa otra forma de verificación.',
 } satisfies Catalog;

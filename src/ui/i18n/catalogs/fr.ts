@@ -310,4 +310,6 @@ export const fr = {
   'error.accountEmailsOff.message': 'Ce service n’envoie pas d’e-mails liés aux comptes.',
   'error.selfServiceForm.message':
     'Le formulaire n’a pas été accepté (il est peut-être resté ouvert trop longtemps, ou a été envoyé depuis un autre site). Revenez en arrière, rechargez la page et réessayez.',
+  'reset.mfa.lead': 'Avant de choisir un nouveau mot de passe, confirmez qu’il s’agit bien de vous.',
+  'reset.mfa.sameMailbox': 'Le lien de réinitialisation est arrivé à cette même adresse\u00a0: utilisez un autre moyen de vérification.',
 } satisfies Catalog;

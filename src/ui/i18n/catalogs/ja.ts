@@ -302,4 +302,6 @@ export const ja = {
   'error.accountEmailsOff.message': 'このサービスでは、アカウントに関するメールは送信されません。',
   'error.selfServiceForm.message':
     'フォームを受け付けられませんでした（長時間開いたままだったか、別のサイトから送信された可能性があります）。前のページに戻って再読み込みし、もう一度お試しください。',
+  'reset.mfa.lead': '新しいパスワードを設定する前に、ご本人であることを確認してください。',
+  'reset.mfa.sameMailbox': '再設定のリンクはこのアドレスに届いています。別の方法で確認してください。',
 } satisfies Catalog;

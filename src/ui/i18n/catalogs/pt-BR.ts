@@ -301,4 +301,6 @@ export const ptBR = {
   'error.accountEmailsOff.message': 'Este serviço não envia e-mails sobre contas.',
   'error.selfServiceForm.message':
     'O formulário não foi aceito (talvez tenha ficado aberto por muito tempo ou tenha sido enviado de outro site). Volte, recarregue a página e tente novamente.',
+  'reset.mfa.lead': 'Antes de escolher uma nova senha, confirme que é você.',
+  'reset.mfa.sameMailbox': 'O link de redefinição chegou a este mesmo endereço: use outra forma de verificação.',
 } satisfies Catalog;
