@@ -41,6 +41,7 @@ export function renderEmailCodePage(view: EmailCodePageView): string {
     submitClassName: 'submit',
     errorId: ERROR_ID,
     error: view.error,
+    i18n: view.i18n,
   });
   const resend = postForm({
     action: view.resendAction,

@@ -136,6 +136,8 @@ describe('powForm', () => {
     }).toString();
     const [form] = tags(html, 'form');
     expect([attr(form!, 'data-pow'), attr(form!, 'data-pow-status')]).toEqual(['/pow/challenge', 'pow-status']);
+    // The words pow.js writes in the status line, in the page's language.
+    expect([attr(form!, 'data-pow-checking'), attr(form!, 'data-pow-done')]).toEqual(['Checking your browser…', 'Done. Sending…']);
     expect(tags(html, 'input').map((input) => [attr(input, 'name'), attr(input, 'value')])).toEqual([
       ['a', 'b'],
       ['pow', ''],

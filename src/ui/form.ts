@@ -111,12 +111,17 @@ export function powForm(options: Parameters<typeof postForm>[0] & { pow: FormPro
   return postForm({
     ...form,
     hiddenFields: { ...form.hiddenFields, pow: '' },
-    data: { ...form.data, pow: pow.challengeUrl, 'pow-status': POW_STATUS_ID },
+    data: { ...form.data, pow: pow.challengeUrl, 'pow-status': POW_STATUS_ID, ...powStatusWords(i18n) },
     content: [
       form.content,
       html`<p class="pow-status" id="${POW_STATUS_ID}" role="status" aria-live="polite"></p><noscript><p class="note center">${i18n.t('form.powNoscript')}</p></noscript>`,
     ],
   });
+}
+
+/** What the script writes in the status line, in the page's language (`data-pow-checking`, `data-pow-done`). */
+function powStatusWords(i18n: Translator): Record<string, string> {
+  return { 'pow-checking': i18n.text('form.powChecking'), 'pow-done': i18n.text('form.powDone') };
 }
 
 /** The proof of work a form asks for: where its script fetches the challenge, and the script. */

@@ -45,6 +45,7 @@ export function renderInvitationPage(view: InvitationPageView): string {
         value: view.name,
         optional: true,
         verbatim: false,
+        i18n: view.i18n,
       }),
       newPasswordField({
         id: 'password',
@@ -54,6 +55,7 @@ export function renderInvitationPage(view: InvitationPageView): string {
         autofocus: true,
         invalid: hasError,
         describedBy: hasError ? 'invitation-error' : undefined,
+        i18n: view.i18n,
       }),
       submitButton({ label: t('invitation.submit'), variant: 'primary', className: 'submit' }),
     ],

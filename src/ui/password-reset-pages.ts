@@ -54,6 +54,7 @@ export function renderForgotPasswordPage(view: ForgotPasswordPageView): string {
     csrfToken: view.csrfToken,
     ...(view.interactionId !== undefined ? { hiddenFields: { interaction: view.interactionId } } : {}),
     pow: view.pow,
+    i18n: view.i18n,
     content: [
       textField({
         id: 'email',
@@ -64,6 +65,7 @@ export function renderForgotPasswordPage(view: ForgotPasswordPageView): string {
         autofocus: true,
         invalid: hasError,
         describedBy: hasError ? FORGOT_ERROR_ID : undefined,
+        i18n: view.i18n,
       }),
       submitButton({ label: t('reset.forgot.submit'), variant: 'primary', className: 'submit' }),
     ],
@@ -132,6 +134,7 @@ export function renderNewPasswordPage(view: NewPasswordPageView): string {
       autofocus: true,
       invalid: hasError,
       describedBy: hasError ? NEW_PASSWORD_ERROR_ID : undefined,
+      i18n: view.i18n,
     })}${submitButton({ label: t('reset.new.submit'), variant: 'primary', className: 'submit' })}`,
   });
   return renderDocument(

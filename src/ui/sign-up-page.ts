@@ -65,12 +65,14 @@ export function renderSignUpPage(view: SignUpPageView): string {
       verbatim: !WRITTEN_CLAIMS.has(claim.name),
       ...(claim.hint !== undefined ? { hint: claim.hint } : {}),
       ...marks(claim.name),
+      i18n: view.i18n,
     }),
   );
   const form = powForm({
     action: view.action,
     csrfToken: view.csrfToken,
     pow: view.pow,
+    i18n: view.i18n,
     content: [
       textField({
         id: 'email',
@@ -94,7 +96,14 @@ export function renderSignUpPage(view: SignUpPageView): string {
         verbatim: false,
         ...marks('name'),
       }),
-      newPasswordField({ id: 'password', name: 'password', label: view.i18n.text('signUp.password'), minLength: view.passwordMinLength, ...marks('password') }),
+      newPasswordField({
+        id: 'password',
+        name: 'password',
+        label: view.i18n.text('signUp.password'),
+        minLength: view.passwordMinLength,
+        ...marks('password'),
+        i18n: view.i18n,
+      }),
       claimFields,
       submitButton({ label: t('signUp.submit'), variant: 'primary', className: 'submit' }),
     ],

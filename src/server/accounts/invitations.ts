@@ -14,7 +14,7 @@ import {
   type AccountTokenValue,
 } from './account-tokens.js';
 import { accountEmailsAvailable, sendAccountEmail } from './emails.js';
-import { checkNewPassword } from './password-policy.js';
+import { checkNewPassword, type Refusal } from './password-policy.js';
 import { CONTROLS } from './profile-edit.js';
 import { createWithUsernameFor } from './usernames.js';
 
@@ -139,8 +139,8 @@ export async function peekInvitation(ctx: Pick<ServerContext, 'secrets' | 'store
 /** What accepting an invitation came to. */
 export type AcceptResult =
   | { ok: true; user: UserRecord }
-  /** The password or the name was refused (the reason is a sentence for the page); the link is still good. */
-  | { ok: false; reason: 'password' | 'name'; message: string; email: string }
+  /** The password or the name was refused (the reason is a message for the page); the link is still good. */
+  | { ok: false; reason: 'password' | 'name'; message: Refusal; email: string }
   /** Unknown, used, expired or revoked, or the address got an account meanwhile. */
   | { ok: false; reason: 'invalid' };
 
@@ -157,7 +157,7 @@ export async function acceptInvitation(ctx: InvitationContext, token: string, in
   const name = nonEmpty(input.name) ?? pending.name;
   // The account page's rules for a name: one line, no controls or bidirectional overrides, at most 100 characters.
   if (name !== undefined && (Array.from(name).length > 100 || CONTROLS.test(name))) {
-    return { ok: false, reason: 'name', message: 'Enter a name of at most 100 characters, on one line.', email: pending.email };
+    return { ok: false, reason: 'name', message: { key: 'invitation.error.name', values: { max: 100 } }, email: pending.email };
   }
   const verdict = checkNewPassword(ctx.config, input.password, { email: pending.email, name: name ?? null });
   if (!verdict.ok) return { ok: false, reason: 'password', message: verdict.reason, email: pending.email };

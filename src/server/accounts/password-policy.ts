@@ -1,4 +1,5 @@
 import { importOptional } from '../../core/optional-dependency.js';
+import type { MessageText } from '../../ui/message-text.js';
 import type { ServerConfig } from '../context.js';
 
 const { ZxcvbnFactory } = await importOptional('@zxcvbn-ts/core', () => import('@zxcvbn-ts/core'), 'gatehouse/server (the password policy)');
@@ -39,7 +40,10 @@ export interface PasswordOwner {
   name?: string | null;
 }
 
-export type PasswordVerdict = { ok: true } | { ok: false; reason: string };
+/** Why something typed was refused: a catalog message, said by the page in its language. */
+export type Refusal = Exclude<MessageText, string>;
+
+export type PasswordVerdict = { ok: true } | { ok: false; reason: Refusal };
 
 /**
  * Checks a newly chosen password (sign-up, reset, change, invitation) as NIST SP 800-63B §5.1.1.2
@@ -47,26 +51,25 @@ export type PasswordVerdict = { ok: true } | { ok: false; reason: string };
  * emoji is one), at most {@link MAX_PASSWORD_LENGTH}, no composition rules, and not guessable —
  * judged by zxcvbn against common passwords, English words and names, keyboard patterns, dates,
  * repeats and the owner's own name, username and email (`accounts.passwordMinScore`). The reason
- * is a sentence for the page; it never repeats the password.
+ * is a message for the page; it never repeats the password. zxcvbn's own feedback is English, so
+ * the page gives the general advice instead (a few unrelated words).
  */
 export function checkNewPassword(config: Pick<ServerConfig, 'accounts'>, password: string, owner: PasswordOwner = {}): PasswordVerdict {
   const { passwordMinLength, passwordMinScore } = config.accounts;
   // Code points, as people count characters (an emoji is one); `Array.from` splits by code point.
   const length = Array.from(password).length;
-  if (length < passwordMinLength) return { ok: false, reason: `Choose a password of at least ${passwordMinLength} characters.` };
-  if (length > MAX_PASSWORD_LENGTH) return { ok: false, reason: `Choose a password of at most ${MAX_PASSWORD_LENGTH} characters.` };
+  if (length < passwordMinLength) return { ok: false, reason: { key: 'password.error.tooShort', values: { min: passwordMinLength } } };
+  if (length > MAX_PASSWORD_LENGTH) return { ok: false, reason: { key: 'password.error.tooLong', values: { max: MAX_PASSWORD_LENGTH } } };
   if (passwordMinScore === 0) return { ok: true };
   if (containsOwnerDetails(password, owner)) return { ok: false, reason: OWN_DETAILS };
   const inputs = ownerWords(owner);
   const result = zxcvbn().check(password.slice(0, JUDGED_LENGTH), inputs);
   if (result.score >= passwordMinScore) return { ok: true };
   const usesOwnDetails = result.sequence.some((match) => match.pattern === 'dictionary' && match.dictionaryName === 'userInputs');
-  if (usesOwnDetails) return { ok: false, reason: OWN_DETAILS };
-  const hint = result.feedback.warning ? ` ${sentence(result.feedback.warning)}` : '';
-  return { ok: false, reason: `This password is too easy to guess.${hint} A few unrelated words together make a strong one.` };
+  return { ok: false, reason: usesOwnDetails ? OWN_DETAILS : { key: 'password.error.guessable' } };
 }
 
-const OWN_DETAILS = 'This password is too easy to guess: it contains your name, username or email address.';
+const OWN_DETAILS: Refusal = { key: 'password.error.ownDetails' };
 
 /** Letters and digits only, lower-cased: "Zenobia-Quartermaine!" and "zenobia quartermaine" read alike. */
 const bare = (text: string) => text.toLowerCase().replace(/[^\p{L}\p{N}]+/gu, '');
@@ -92,9 +95,4 @@ function ownerWords(owner: PasswordOwner): string[] {
     for (const part of lower.split(/[\s@._+-]+/)) if (part.length >= 3) words.add(part);
   }
   return [...words];
-}
-
-function sentence(text: string): string {
-  const trimmed = text.trim();
-  return /[.!?]$/.test(trimmed) ? trimmed : `${trimmed}.`;
 }

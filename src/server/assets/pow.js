@@ -2,7 +2,7 @@
 // challenge from the URL in `data-pow`, find the number n (0 ≤ n ≤ maxnumber) for which
 // SHA-256(salt + n) is the challenge, and put base64(JSON {algorithm, challenge, number, salt,
 // signature}) in the hidden `pow` field; then send the form. Progress goes to the element named by
-// `data-pow-status` (an aria-live region). Served as /assets/pow.js (same origin: CSP 'self').
+// `data-pow-status` (an aria-live region), in the page's words (`data-pow-checking`, `data-pow-done`). Served as /assets/pow.js (same origin: CSP 'self').
 /* global document, window */
 (() => {
   'use strict';
@@ -37,7 +37,7 @@
       if (busy) return;
       busy = true;
       if (button) button.disabled = true;
-      say('Checking your browser…');
+      say(form.dataset.powChecking || '');
       try {
         const response = await fetch(form.dataset.pow, { credentials: 'same-origin', headers: { Accept: 'application/json' }, cache: 'no-store' });
         if (!response.ok) throw new Error('challenge');
@@ -47,7 +47,7 @@
         const { algorithm, salt, signature } = challenge;
         field.value = btoa(JSON.stringify({ algorithm, challenge: challenge.challenge, number, salt, signature }));
         solved = true;
-        say('Done. Sending…');
+        say(form.dataset.powDone || '');
         // The browser's own validation already ran for this submit; requestSubmit would run it again.
         form.submit();
       } catch {

@@ -1,6 +1,8 @@
 import { hashPassword } from '../../core/password.js';
 import type { MfaFactorRecord, UserRecord } from '../../stores/contract.js';
 import { renderEmailConfirmPage } from '../../ui/index.js';
+import { englishMessages } from '../../ui/i18n/index.js';
+import { messageText } from '../../ui/message-text.js';
 import { checkAccountCode, consumeAccountToken, peekAccountToken, type AccountCodeCheck, type AccountTokenValue } from '../accounts/account-tokens.js';
 import { checkCurrentPassword } from '../accounts/current-password.js';
 import { checkNewAddress, confirmEmailChange, startEmailChange, type EmailChangeOutcome } from '../accounts/email-change.js';
@@ -81,7 +83,8 @@ async function checkChosenPassword(input: AccountFormInput): Promise<Response | 
   const newPassword = form.get('new_password') ?? '';
   const { user } = session;
   const verdict = checkNewPassword(ctx.config, newPassword, { username: user.username, email: user.email, name: user.profile.name ?? null });
-  if (!verdict.ok) return accountWithError(input, verdict.reason, { status: 400 });
+  // The account page is still English: the policy's reason in English until it is translated.
+  if (!verdict.ok) return accountWithError(input, messageText(englishMessages(), verdict.reason)!, { status: 400 });
   return { newPassword };
 }
 

@@ -43,7 +43,7 @@ type Posted = EndpointInput & InteractionFound & { form: FormParams };
 /** Sign-in by email is on (`accounts.passwordless: email`, with an email sender); otherwise a 404 page. */
 function requirePasswordless({ ctx }: Pick<EndpointInput, 'ctx'>): Response | undefined {
   if (ctx.config.accounts.passwordless === 'email' && accountEmailsAvailable(ctx)) return undefined;
-  return errorPage(ctx, 404, 'Not available', 'Sign-in by email is not offered here.');
+  return errorPage(ctx, 404, { key: 'error.lifecycleOff.title' }, { key: 'error.emailSignInOff.message' });
 }
 
 /** An enabled account, still at the address the code and link went to (an address changed since vouches for nothing). */
@@ -136,8 +136,8 @@ export const interactionEmailCodeVerify = endpoint(
     .respond(answerCode),
 );
 
-const LINK_TITLE = 'This sign-in link no longer works';
-const LINK_MESSAGE = 'Sign-in links work once, for 10 minutes, and only the newest one. Go back to the application and sign in again.';
+const LINK_TITLE = { key: 'error.signInLink.title' } as const;
+const LINK_MESSAGE = { key: 'error.signInLink.message' } as const;
 
 /**
  * The emailed link, in the browser it was asked from: peeked, compared with this browser, then
@@ -150,12 +150,7 @@ async function openLink({ ctx, request }: EndpointInput): Promise<Response> {
   if (!peeked) return errorPage(ctx, 400, LINK_TITLE, LINK_MESSAGE);
   const browserId = existingBrowserId(ctx, request);
   if (!browserId || browserBinding(ctx, browserId) !== peeked.browser) {
-    return errorPage(
-      ctx,
-      400,
-      'Open the code in the original tab',
-      'This link signs in only in the browser where the code was asked for. Go back to that tab and enter the 6-digit code from the email there.',
-    );
+    return errorPage(ctx, 400, { key: 'error.signInLinkBrowser.title' }, { key: 'error.signInLinkBrowser.message' });
   }
   const value = await consumeAccountToken<EmailSignInLink>(ctx, 'email_sign_in', token);
   if (!value) return errorPage(ctx, 400, LINK_TITLE, LINK_MESSAGE);

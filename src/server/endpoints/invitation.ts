@@ -1,5 +1,7 @@
 import { renderInvitationPage, renderInvitationReadyPage } from '../../ui/index.js';
+import { messageText } from '../../ui/message-text.js';
 import { acceptInvitation, peekInvitation, type PeekedInvitation } from '../accounts/invitations.js';
+import type { Refusal } from '../accounts/password-policy.js';
 import type { ServerContext } from '../context.js';
 import { endpoint, type EndpointInput } from '../http/endpoint.js';
 import type { FormParams } from '../http/form.js';
@@ -21,12 +23,7 @@ type Page = Pick<ServerContext, 'config' | 'secrets'>;
 
 /** The page for a link that cannot be used (unknown, used, expired, revoked): it says what to do. */
 function invalidInvitationPage(ctx: Page): Response {
-  return errorPage(
-    ctx,
-    410,
-    'This invitation link no longer works',
-    'It was already used, it expired, or the invitation was withdrawn. If you already set your password, sign in; otherwise ask whoever invited you for a new invitation.',
-  );
+  return errorPage(ctx, 410, { key: 'error.invitationLink.title' }, { key: 'error.invitationLink.message' });
 }
 
 /**
@@ -34,27 +31,23 @@ function invalidInvitationPage(ctx: Page): Response {
  * 410 like any dead link (not 429, which would say "later").
  */
 function spentInvitationPage(ctx: Page): Response {
-  return errorPage(
-    ctx,
-    410,
-    'This invitation link no longer works',
-    'Too many passwords were tried with it. If you already set your password, sign in; otherwise ask whoever invited you for a new invitation.',
-  );
+  return errorPage(ctx, 410, { key: 'error.invitationLink.title' }, { key: 'error.invitationLink.spent' });
 }
 
 /** "Set your password", bound to this browser's cookie (created here when it has none). */
 function invitationForm(
   ctx: Page,
   browser: { id: string; setCookie?: string | undefined },
-  view: { token: string; email: string; name?: string | undefined; error?: string },
+  view: { token: string; email: string; name?: string | undefined; error?: Refusal },
   status = 200,
 ): Response {
+  const language = pageLanguage(ctx);
   return htmlResponse(
     ctx,
     (nonce) =>
       renderInvitationPage({
         ...pageBase(ctx),
-        ...pageLanguage(ctx),
+        ...language,
         nonce,
         action: pathTo(ctx, 'invitation'),
         csrfToken: csrfToken(ctx, browser.id, INVITATION_CSRF_SUBJECT),
@@ -62,7 +55,7 @@ function invitationForm(
         email: view.email,
         passwordMinLength: ctx.config.accounts.passwordMinLength,
         ...(view.name ? { name: view.name } : {}),
-        ...(view.error ? { error: view.error } : {}),
+        ...(view.error ? { error: messageText(language.i18n, view.error) } : {}),
       }),
     { status, setCookies: browser.setCookie ? [browser.setCookie] : [] },
   );
@@ -80,7 +73,7 @@ async function showInvitation({ ctx, request }: EndpointInput): Promise<Response
 function checkInvitationCsrf({ ctx, request, form }: Pick<EndpointInput, 'ctx' | 'request'> & { form: FormParams }): Response | { browserId: string } {
   const browserId = existingBrowserId(ctx, request);
   const posted = { browserId, subject: INVITATION_CSRF_SUBJECT, token: form.get('csrf') };
-  return csrfRefusal(ctx, posted, 'The form was not accepted. Open the link in your invitation email again.') ?? { browserId: browserId! };
+  return csrfRefusal(ctx, posted, { key: 'error.invitationLink.form' }) ?? { browserId: browserId! };
 }
 
 type InvitationPosted = EndpointInput & { form: FormParams; browserId: string };

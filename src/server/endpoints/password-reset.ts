@@ -8,9 +8,10 @@ import {
   renderResetLinkSentPage,
   type BackLink,
 } from '../../ui/index.js';
+import { messageText } from '../../ui/message-text.js';
 import { peekAccountLink } from '../accounts/account-tokens.js';
 import { afterAnswer, sendAccountEmail } from '../accounts/emails.js';
-import { checkNewPassword } from '../accounts/password-policy.js';
+import { checkNewPassword, type Refusal } from '../accounts/password-policy.js';
 import { recordResetMfaPassed, resetMfaPassed, resetPassword, sendPasswordResetLink, type ResetLinkValue } from '../accounts/password-reset.js';
 import { auditEvent } from '../audit/events.js';
 import type { ServerContext } from '../context.js';
@@ -53,22 +54,23 @@ function backToSignIn(ctx: Pick<ServerContext, 'config'>, interaction: string | 
 }
 
 /** The "forgot password" form (again, with `error`, after a refused post). */
-function forgotPage(c: { ctx: ServerContext } & WithBrowser, interaction: string | undefined, error?: string): Response {
+function forgotPage(c: { ctx: ServerContext } & WithBrowser, interaction: string | undefined, error?: Refusal): Response {
   const { ctx } = c;
   const pow = proofOfWorkForPage(ctx);
+  const language = pageLanguage(ctx, [], forgotPasswordPath(ctx, interaction));
   return htmlResponse(
     ctx,
     (nonce) =>
       renderForgotPasswordPage({
         ...pageBase(ctx),
-        ...pageLanguage(ctx, [], forgotPasswordPath(ctx, interaction)),
+        ...language,
         nonce,
         action: pathTo(ctx, 'forgotPassword'),
         csrfToken: csrfToken(ctx, c.browserId, FORGOT_CSRF),
         ...(interaction ? { interactionId: interaction } : {}),
         back: backToSignIn(ctx, interaction),
         ...(pow ? { pow } : {}),
-        ...(error ? { error } : {}),
+        ...(error ? { error: messageText(language.i18n, error) } : {}),
       }),
     { status: error ? 400 : 200, setCookies: c.setCookies, scripts: pow !== undefined },
   );
@@ -99,7 +101,7 @@ function answerForgotPassword(c: ForgotPosted): Response {
   const { ctx, form } = c;
   const interaction = interactionIdOf(form.get('interaction'));
   const login = form.get('email')?.trim() ?? '';
-  if (login === '' || login.length > 320) return forgotPage(c, interaction, 'Enter the email address of your account.');
+  if (login === '' || login.length > 320) return forgotPage(c, interaction, { key: 'reset.forgot.error.email' });
   afterAnswer(ctx, 'password reset email', () => sendPasswordResetLink(ctx, login, interaction));
   ctx.audit.recordLater(auditEvent('password.reset_requested'));
   return htmlResponse(ctx, (nonce) =>
@@ -163,10 +165,11 @@ async function resetMfaPage(c: ResetView, extras: MfaChallengeExtras = {}): Prom
     (nonce) =>
       renderMfaChallengePage({
         ...pageBase(ctx),
+        ...pageLanguage(ctx),
         nonce,
         action: pathTo(ctx, 'resetPasswordMfa'),
         csrfToken: csrfToken(ctx, c.browserId, RESET_CSRF),
-        lead: 'Before you choose a new password, confirm it’s you.',
+        lead: { key: 'reset.mfa.lead' },
         hiddenFields: { token: c.token },
         ...view,
         // Passkeys are not offered here (they would need the WebAuthn script and JSON calls of their own).
@@ -177,21 +180,22 @@ async function resetMfaPage(c: ResetView, extras: MfaChallengeExtras = {}): Prom
 }
 
 /** The new-password form (again, with the policy's reason). */
-function newPasswordPage(c: ResetView, error?: string): Response {
+function newPasswordPage(c: ResetView, error?: Refusal): Response {
   const { ctx, user } = c;
+  const language = pageLanguage(ctx);
   return htmlResponse(
     ctx,
     (nonce) =>
       renderNewPasswordPage({
         ...pageBase(ctx),
-        ...pageLanguage(ctx),
+        ...language,
         nonce,
         action: pathTo(ctx, 'resetPassword'),
         csrfToken: csrfToken(ctx, c.browserId, RESET_CSRF),
         token: c.token,
         minLength: ctx.config.accounts.passwordMinLength,
         account: user.email ?? user.username,
-        ...(error ? { error } : {}),
+        ...(error ? { error: messageText(language.i18n, error) } : {}),
       }),
     { status: error ? 400 : 200, setCookies: c.setCookies },
   );
@@ -234,7 +238,7 @@ export const resetPasswordMfa = endpoint(
     .step(checkFormCsrf(RESET_CSRF))
     .step(findPostedLink)
     .respond(async (c) => {
-      if (await codeToResetMailbox(c)) return resetMfaPage(c, { error: 'This link came to the same address: use another way to verify.' });
+      if (await codeToResetMailbox(c)) return resetMfaPage(c, { error: { key: 'reset.mfa.sameMailbox' } });
       const outcome = await answerSecondFactor(c.ctx, c.user, c.form, { purpose: 'password_reset' });
       if ('again' in outcome) return resetMfaPage(c, outcome.again);
       await recordResetMfaPassed(c.ctx, c.token, c.browserId);

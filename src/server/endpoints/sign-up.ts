@@ -37,8 +37,8 @@ const CODE_FAILED = 'verifyEmail.error.code';
 /** Said after "Send a new code", whatever the address. */
 const CODE_RESENT = 'verifyEmail.notice.resent';
 const RESEND_WAIT = 'verifyEmail.notice.wait';
-const TAKEN_TITLE = 'This address already has an account';
-const TAKEN_MESSAGE = 'An account with this email address was created in the meantime. Sign in with it instead.';
+const TAKEN_TITLE = { key: 'error.emailTaken.title' } as const;
+const TAKEN_MESSAGE = { key: 'error.emailTaken.message' } as const;
 
 /**
  * `accounts.signUp`: `open` goes on; `off` answers the 404 page (there is no sign-up here);
@@ -47,7 +47,7 @@ const TAKEN_MESSAGE = 'An account with this email address was created in the mea
 function requireOpenSignUp({ ctx, id, interaction }: { ctx: ServerContext; id: string; interaction?: InteractionFound['interaction'] }): Response | undefined {
   const { signUp } = ctx.config.accounts;
   if (signUp === 'open') return undefined;
-  if (signUp === 'off') return errorPage(ctx, 404, 'Page not found', 'There is no sign-up here. Ask your administrator for an account.');
+  if (signUp === 'off') return errorPage(ctx, 404, { key: 'error.signUpOff.title' }, { key: 'error.signUpOff.message' });
   const signInUrl = id ? interactionPath(ctx, id) : pathTo(ctx, 'account');
   const returnTo = id ? interactionPath(ctx, id, 'signup') : pathTo(ctx, 'signUp');
   return htmlResponse(
@@ -227,8 +227,8 @@ export const interactionVerifyEmailResend = endpoint(
 
 /** What every form of the link page's CSRF token is bound to, with the browser id. */
 const LINK_CSRF_SUBJECT = 'verify-email';
-const LINK_EXPIRED_TITLE = 'Link expired';
-const LINK_EXPIRED = 'This link has expired or was already used. Sign in, and ask for a new code on the “Check your email” page.';
+const LINK_EXPIRED_TITLE = { key: 'error.verifyLink.title' } as const;
+const LINK_EXPIRED = { key: 'error.verifyLink.message' } as const;
 
 /** The live link of the token, a sign-up's or an account's. */
 async function peekLink(ctx: ServerContext, token: string): Promise<AccountTokenValue | undefined> {
@@ -262,11 +262,7 @@ export async function verifyEmailLinkPage(ctx: ServerContext, request: Request):
 export async function verifyEmailLink(ctx: ServerContext, request: Request): Promise<Response> {
   const form = await readForm(request, { maxBodyBytes: ctx.config.limits.maxBodyBytes });
   const browserId = existingBrowserId(ctx, request);
-  const refused = csrfRefusal(
-    ctx,
-    { browserId, subject: LINK_CSRF_SUBJECT, token: form.get('csrf') },
-    'The form was not accepted. Open the link from the email again.',
-  );
+  const refused = csrfRefusal(ctx, { browserId, subject: LINK_CSRF_SUBJECT, token: form.get('csrf') }, { key: 'error.verifyLink.form' });
   if (refused) return refused;
   const token = form.get('token') ?? '';
   const confirmed = (outcome: 'created' | 'verified') =>

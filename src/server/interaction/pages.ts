@@ -21,7 +21,7 @@ import {
   type MfaChallengePageView,
 } from '../../ui/index.js';
 import { accountEmailsAvailable } from '../accounts/emails.js';
-import { SIGN_UP_CLAIMS, type SignUpClaim, type SignUpValues } from '../accounts/sign-up-form.js';
+import { SIGN_UP_CLAIMS, signUpRefusalText, type SignUpClaim, type SignUpRefusal, type SignUpValues } from '../accounts/sign-up-form.js';
 import { proofOfWorkForPage } from '../protection/proof-of-work.js';
 import { factorText } from '../mfa/factors.js';
 import { qrSvg, otpauthUri } from '../mfa/totp.js';
@@ -359,7 +359,7 @@ export function lockoutPage(
 
 /** What the sign-up form shows again after a refusal. */
 export interface SignUpExtras {
-  error?: string;
+  error?: SignUpRefusal;
   /** The field the error is about (marked invalid); none for an error about the whole form. */
   errorField?: string;
   values?: SignUpValues;
@@ -370,12 +370,14 @@ export function signUpPage(page: PageContext, extras: SignUpExtras = {}): Respon
   const { ctx, interaction, client } = page;
   const { values, error } = extras;
   const pow = proofOfWorkForPage(ctx);
+  const language = pageLanguage(ctx, interaction.state.request.uiLocales, interactionPath(ctx, interaction.id, 'signup'));
+  const { text } = language.i18n;
   return htmlResponse(
     ctx,
     (nonce) =>
       renderSignUpPage({
         ...pageBase(ctx),
-        ...pageLanguage(ctx, interaction.state.request.uiLocales, interactionPath(ctx, interaction.id, 'signup')),
+        ...language,
         nonce,
         action: interactionPath(ctx, interaction.id, 'signup'),
         csrfToken: csrfToken(ctx, page.browserId, interaction.id),
@@ -384,12 +386,12 @@ export function signUpPage(page: PageContext, extras: SignUpExtras = {}): Respon
         ...(values ? { email: values.email, name: values.name } : {}),
         claims: (ctx.config.accounts.signUpClaims as SignUpClaim[]).map((claim) => ({
           name: claim,
-          label: SIGN_UP_CLAIMS[claim].label,
-          ...(SIGN_UP_CLAIMS[claim].hint !== undefined ? { hint: SIGN_UP_CLAIMS[claim].hint } : {}),
+          label: text(SIGN_UP_CLAIMS[claim].label),
+          ...(SIGN_UP_CLAIMS[claim].hint !== undefined ? { hint: text(SIGN_UP_CLAIMS[claim].hint) } : {}),
           ...(values?.claims[claim] !== undefined ? { value: values.claims[claim] } : {}),
         })),
         signInUrl: interactionPath(ctx, interaction.id),
-        ...(error ? { error } : {}),
+        ...(error ? { error: signUpRefusalText(language.i18n, error) } : {}),
         ...(extras.errorField ? { errorField: extras.errorField } : {}),
         ...(pow ? { pow } : {}),
       }),

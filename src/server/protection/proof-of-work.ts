@@ -24,9 +24,8 @@ function hmacKey(ctx: Pick<ServerContext, 'secrets'>): string {
   return ctx.secrets.hash('altcha', 'proof-of-work-key');
 }
 
-/** The sentence a form is answered with when its proof of work is missing or wrong (sign-up, forgot password). */
-export const POW_REFUSED =
-  'Your browser could not be checked. Wait until “Checking your browser…” has finished before you send the form, with JavaScript turned on.';
+/** What a form is answered with when its proof of work is missing or wrong (sign-up, forgot password). */
+export const POW_REFUSED = { key: 'form.powRefused' } as const;
 
 /** Whether forms ask for a proof of work (`accounts.proofOfWork` above 0). */
 export function proofOfWorkEnabled(ctx: Pick<ServerContext, 'config'>): boolean {

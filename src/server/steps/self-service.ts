@@ -24,12 +24,12 @@ export function withBrowser({ ctx, request }: Pick<EndpointInput, 'ctx' | 'reque
   return { browserId: browser.id, setCookies: browser.setCookie ? [browser.setCookie] : [] };
 }
 
-const NOT_ACCEPTED = 'The form was not accepted (it may have been open too long, or sent from another site). Go back, reload the page and try again.';
+const NOT_ACCEPTED = { key: 'error.selfServiceForm.message' } as const;
 
 /** A form post: it must carry the browser cookie its CSRF token is bound to; otherwise a 403 page. */
 export function requireBrowserCookie({ ctx, request }: Pick<EndpointInput, 'ctx' | 'request'>): WithBrowser | Response {
   const browserId = existingBrowserId(ctx, request);
-  return browserId ? { browserId, setCookies: [] } : errorPage(ctx, 403, 'Request not accepted', NOT_ACCEPTED);
+  return browserId ? { browserId, setCookies: [] } : errorPage(ctx, 403, { key: 'error.notAccepted.title' }, NOT_ACCEPTED);
 }
 
 /** A step checking the form's `csrf` against this browser and `subject`; otherwise a 403 page. */
@@ -50,7 +50,7 @@ export async function spendAccountEmailPerIp({ ctx, request }: Pick<EndpointInpu
 
 /** The feature needs account emails (an email sender that carries them); without one, a 404 page. */
 export function requireAccountEmails({ ctx }: Pick<EndpointInput, 'ctx'>): Response | undefined {
-  return accountEmailsAvailable(ctx) ? undefined : errorPage(ctx, 404, 'Not available', 'This service does not send account emails.');
+  return accountEmailsAvailable(ctx) ? undefined : errorPage(ctx, 404, { key: 'error.lifecycleOff.title' }, { key: 'error.accountEmailsOff.message' });
 }
 
 /** A password try spent with an emailed link: `succeeded()` gives the address's point back once the password is set. */

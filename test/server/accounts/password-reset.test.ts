@@ -203,7 +203,7 @@ describe('forgotten password', () => {
     const fields = parseForms(form.body)[0]!.fields;
     const bigPassword = await browser.open('/reset-password', { form: { ...fields, password: big } });
     expect(bigPassword.status).toBe(400);
-    expect(textOf(bigPassword.body)).toContain('Choose a password of at most 1024 characters.');
+    expect(textOf(bigPassword.body)).toContain('Choose a password of at most 1,024 characters.');
     expect(bigPassword.body).not.toContain('xxxxxxxxxx');
     const badCsrf = await browser.open('/reset-password', { form: { ...fields, csrf: 'x', password: NEW_PASSWORD } });
     expect(badCsrf.status).toBe(403);
