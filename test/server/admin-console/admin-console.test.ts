@@ -191,7 +191,9 @@ describe('clients', () => {
       { actionPart: '/admin/clients/new', omit: ['grant_client_credentials'] },
     );
     expect(refused.status).toBe(400);
-    expect(/role="alert"[\s\S]*?<p>([^<]*)/.exec(refused.body)?.[1]).toBe('grant: token exchange needs a confidential client (an auth method other than none)');
+    expect(/role="alert"[\s\S]*?<p>([^<]*)/.exec(refused.body)?.[1]).toBe(
+      'A public client cannot use client credentials or token exchange: choose Confidential, or leave those grant types out.',
+    );
   });
 
   it('bad input is the form again with a clear error (400), never a 500', async () => {
