@@ -159,12 +159,12 @@ export function renderAdminUserPage(view: AdminUserView): string {
     ]),
     t('adminConsole.user.consents.empty'),
   );
-  const email = user.email && html`${user.email} ${user.emailVerified ? t('adminConsole.user.emailVerified') : t('adminConsole.user.emailNotVerified')}`;
+  const email = user.email ? html`${user.email} ${user.emailVerified ? t('adminConsole.user.emailVerified') : t('adminConsole.user.emailNotVerified')}` : '—';
   return renderAdminPage(
     view,
     user.username,
     html`<p class="back-link"><a href="${view.back}">${t('adminConsole.user.back')}</a></p>
-<dl class="facts"><dt>${t('adminConsole.user.sub')}</dt><dd><code>${user.sub}</code></dd><dt>${t('adminConsole.user.name')}</dt><dd>${user.name ?? '—'}</dd><dt>${t('adminConsole.user.email')}</dt><dd>${email || '—'}</dd><dt>${t('adminConsole.user.status')}</dt><dd>${user.disabled ? t('adminConsole.user.statusDisabled') : t('adminConsole.user.statusActive')}</dd><dt>${t('adminConsole.user.roles')}</dt><dd>${user.roles.length > 0 ? i18n.list(user.roles) : t('adminConsole.none')}</dd><dt>${t('adminConsole.user.factors')}</dt><dd>${i18n.number(user.factors)}</dd><dt>${t('adminConsole.user.signIn')}</dt><dd id="sign-in-state">${signInState(view.signIn, i18n)}</dd><dt>${t('adminConsole.user.created')}</dt><dd>${user.createdAt}</dd></dl>
+<dl class="facts"><dt>${t('adminConsole.user.sub')}</dt><dd><code>${user.sub}</code></dd><dt>${t('adminConsole.user.name')}</dt><dd>${user.name ?? '—'}</dd><dt>${t('adminConsole.user.email')}</dt><dd>${email}</dd><dt>${t('adminConsole.user.status')}</dt><dd>${user.disabled ? t('adminConsole.user.statusDisabled') : t('adminConsole.user.statusActive')}</dd><dt>${t('adminConsole.user.roles')}</dt><dd>${user.roles.length > 0 ? i18n.list(user.roles) : t('adminConsole.none')}</dd><dt>${t('adminConsole.user.factors')}</dt><dd>${i18n.number(user.factors)}</dd><dt>${t('adminConsole.user.signIn')}</dt><dd id="sign-in-state">${signInState(view.signIn, i18n)}</dd><dt>${t('adminConsole.user.created')}</dt><dd>${user.createdAt}</dd></dl>
 <p class="section-actions section-actions-start"><a class="button button-secondary button-small" href="${view.auditEvents}">${t('adminConsole.auditEvents')}</a></p>
 <section class="section" aria-labelledby="access-title"><h2 id="access-title">${t('adminConsole.user.access')}</h2><p class="section-lead">${t('adminConsole.user.accessLead')}</p><div class="row-buttons">${actionButton(view, actions.unlock, t('adminConsole.user.unlock'))}${actionButton(
       view,
