@@ -2,7 +2,7 @@ import type { AuditEventRecord, ClientRecord, GrantType, UserRecord } from '../.
 import { TOKEN_EXCHANGE_GRANT } from '../grants/token-exchange.js';
 import { renderAdminAuditPage, type AdminAuditFilters } from '../../ui/admin/audit-page.js';
 import { renderAdminDashboardPage } from '../../ui/admin/dashboard-page.js';
-import { activity, auditSubjectOf, auditVerificationJson, searchAuditEvents, type ActivityRange } from '../admin/audit.js';
+import { activity, auditSubjectOf, auditVerificationJson, searchAuditEvents, type ActivityKey, type ActivityRange } from '../admin/audit.js';
 import { verifyAuditLog } from '../audit/chain.js';
 import {
   renderAdminClientNewPage,
@@ -16,6 +16,7 @@ import { renderAdminConfirmPage } from '../../ui/admin/confirm-page.js';
 import type { AdminPageBase, AdminSection } from '../../ui/admin/layout.js';
 import { renderAdminKeysPage } from '../../ui/admin/key-page.js';
 import { renderAdminUserPage, renderAdminUsersPage } from '../../ui/admin/user-pages.js';
+import type { MessageKey, Translator } from '../../ui/i18n/messages.js';
 import { formatDate, formatDateTime } from '../../ui/time.js';
 import { listClients, registerClient, removeClient, rotateClientSecret, updateClient } from '../admin/clients.js';
 import { AdminInputError, AdminNotFoundError } from '../admin/input-error.js';
@@ -27,6 +28,7 @@ import { auditEvent, type AuditFields } from '../audit/events.js';
 import type { ServerContext } from '../context.js';
 import { endpoint, type EndpointInput } from '../http/endpoint.js';
 import { htmlResponse } from '../http/html.js';
+import { pageLanguage } from '../http/page-language.js';
 import { errorPage, pageBase } from '../http/pages.js';
 import { redirect } from '../http/responses.js';
 import { pathTo, urlTo, type RouteName } from '../routes.js';
@@ -35,7 +37,7 @@ import { accountSignInState, type AccountSignInState } from '../protection/sign-
 import { isStoreUnavailable } from '../../stores/unavailable.js';
 import { describeSignInMethods } from '../../ui/sign-in-methods.js';
 import { ACCOUNT_CSRF_SUBJECT } from '../steps/account.js';
-import { builtInLabel, isBuiltInClient } from '../interaction/account-client.js';
+import { ADMIN_CLIENT_ID, isBuiltInClient } from '../interaction/account-client.js';
 import {
   ADMIN_CSRF_SUBJECT,
   consoleForm,
@@ -56,21 +58,27 @@ import {
 /** Rows a list page shows. */
 const PAGE_SIZE = 25;
 
-/** Fixed messages shown after an action (`?notice=`; never text from the request). */
-const NOTICES: Record<string, string> = {
-  'uris-saved': 'Redirect URIs saved.',
-  'client-removed': 'Client deleted.',
-  unlocked: 'Sign-in unlocked: any lockout of this account has ended.',
-  disabled: 'Account disabled and signed out everywhere.',
-  enabled: 'Account enabled.',
-  'sessions-revoked': 'Signed out everywhere: their sessions and tokens have ended.',
-  'consent-revoked': 'The application no longer has access to this account.',
-  'user-removed': 'User deleted.',
-  'factors-reset': 'Second factors removed: they sign in with their password alone until they set up a new one.',
-  'admin-granted': 'This user now holds the admin role.',
-  'admin-revoked': 'This user no longer holds the admin role.',
-  'keys-rotated': 'New signing keys are in use.',
-};
+/** Fixed messages shown after an action (`?notice=`; never text from the request), by their catalog key. */
+const NOTICES = {
+  'uris-saved': 'adminConsole.notice.urisSaved',
+  'client-removed': 'adminConsole.notice.clientRemoved',
+  unlocked: 'adminConsole.notice.unlocked',
+  disabled: 'adminConsole.notice.disabled',
+  enabled: 'adminConsole.notice.enabled',
+  'sessions-revoked': 'adminConsole.notice.sessionsRevoked',
+  'consent-revoked': 'adminConsole.notice.consentRevoked',
+  'user-removed': 'adminConsole.notice.userRemoved',
+  'factors-reset': 'adminConsole.notice.factorsReset',
+  'admin-granted': 'adminConsole.notice.adminGranted',
+  'admin-revoked': 'adminConsole.notice.adminRevoked',
+  'keys-rotated': 'adminConsole.notice.keysRotated',
+} as const satisfies Record<string, MessageKey>;
+
+/** What went wrong with a post, shown above the page: a catalog message and its values. */
+interface ConsoleRefusal {
+  key: MessageKey;
+  values?: Record<string, string | number>;
+}
 
 // ---------------------------------------------------------------------------------------------
 // Shared: the page frame, the audit record, the link to a page of a list
@@ -83,23 +91,32 @@ const SECTIONS: Record<AdminSection, RouteName> = {
   audit: 'adminAudit',
 };
 
-/** What every console page shows besides its content: nav, who is signed in, the notice of `?notice=`. */
+/**
+ * What every console page shows besides its content, in the reader's language: nav, who is
+ * signed in, the notice of `?notice=`, the `error` of the last post. A page answering a GET offers
+ * the language switcher, back to itself (without its notice); one answering a post does not.
+ */
 function consoleBase(
   { ctx, request, session, browserId }: ConsoleInput,
   section: AdminSection,
-  view: { error?: string | undefined } = {},
+  view: { error?: ConsoleRefusal | undefined } = {},
 ): AdminPageBase & { nonce: string } {
-  const noticeKey = new URL(request.url).searchParams.get('notice') ?? '';
+  const url = new URL(request.url);
+  const noticeKey = url.searchParams.get('notice') ?? '';
+  url.searchParams.delete('notice');
+  const language = pageLanguage(ctx, [], request.method === 'GET' ? `${url.pathname}${url.search}` : undefined);
+  const { text } = language.i18n;
   return {
     ...pageBase(ctx),
+    ...language,
     nonce: '',
     links: Object.fromEntries(Object.entries(SECTIONS).map(([name, route]) => [name, pathTo(ctx, route as 'adminDashboard')])) as AdminPageBase['links'],
     section,
     adminLogin: session.user.email ?? session.user.username,
     csrfToken: csrfToken(ctx, browserId, ADMIN_CSRF_SUBJECT),
     signOut: { action: pathTo(ctx, 'accountLogout'), csrfToken: csrfToken(ctx, browserId, ACCOUNT_CSRF_SUBJECT) },
-    ...(Object.hasOwn(NOTICES, noticeKey) ? { notice: NOTICES[noticeKey] } : {}),
-    ...(view.error !== undefined ? { error: view.error } : {}),
+    ...(Object.hasOwn(NOTICES, noticeKey) ? { notice: text(NOTICES[noticeKey as keyof typeof NOTICES]) } : {}),
+    ...(view.error !== undefined ? { error: text(view.error.key, view.error.values) } : {}),
   };
 }
 
@@ -138,19 +155,18 @@ async function onePage<T>(request: Request, read: (options: { limit: number; off
   };
 }
 
-/** An age in words: "3 days", "5 hours", "12 minutes". */
-function ageOf(ms: number): string {
+/** An age in words, in `i18n`'s language: "3 days", "5 hours", "12 minutes". */
+function ageOf(ms: number, { text }: Translator): string {
   const minutes = Math.max(0, Math.floor(ms / 60_000));
-  if (minutes < 60) return `${minutes} minute${minutes === 1 ? '' : 's'}`;
+  if (minutes < 60) return text('time.minutes', { count: minutes });
   const hours = Math.floor(minutes / 60);
-  if (hours < 48) return `${hours} hour${hours === 1 ? '' : 's'}`;
-  const days = Math.floor(hours / 24);
-  return `${days} days`;
+  if (hours < 48) return text('time.hours', { count: hours });
+  return text('adminConsole.age.days', { count: Math.floor(hours / 24) });
 }
 
 /** A record named in the path that does not exist: the console's 404 page. */
-function notFoundPage(ctx: Pick<ServerContext, 'config'>): Response {
-  return errorPage(ctx, 404, 'Not found', 'There is no such record. It may have been deleted.');
+function notFoundPage(ctx: Pick<ServerContext, 'config'> & { request?: Pick<ServerContext['request'], 'languages'> }): Response {
+  return errorPage(ctx, 404, { key: 'adminConsole.error.notFound.title' }, { key: 'adminConsole.error.notFound.message' });
 }
 
 /** An {@link AdminNotFoundError} thrown by a service function is the 404 page; anything else goes on. */
@@ -160,18 +176,18 @@ function answerNotFound(error: unknown, { ctx }: EndpointInput): Response | unde
 
 /**
  * A step of a dangerous action: the form says `confirm=yes` (posted by the confirmation page);
- * otherwise that page, saying what will happen, with Cancel back to `cancel`.
+ * otherwise that page, saying what will happen (`describe`, in the page's language), with Cancel
+ * back to `cancel`.
  */
 function requireConfirmation<In extends ConsoleFormInput>(
   section: AdminSection,
-  describe: (input: In) => { heading: string; consequences: string[]; confirmLabel: string; cancel: string; fields?: Record<string, string> },
+  describe: (input: In, i18n: Translator) => { heading: string; consequences: string[]; confirmLabel: string; cancel: string; fields?: Record<string, string> },
 ) {
   return function requireConfirmation(input: In): Response | undefined {
     if (input.form.get('confirm') === 'yes') return undefined;
-    const page = describe(input);
-    return consoleHtml(input.ctx, (nonce) =>
-      renderAdminConfirmPage({ ...consoleBase(input, section), nonce, ...page, action: new URL(input.request.url).pathname }),
-    );
+    const base = consoleBase(input, section);
+    const page = describe(input, base.i18n);
+    return consoleHtml(input.ctx, (nonce) => renderAdminConfirmPage({ ...base, nonce, ...page, action: new URL(input.request.url).pathname }));
   };
 }
 
@@ -191,17 +207,18 @@ export const adminClients = endpoint(
   consolePage('admin.clients').respond(async (input) => {
     const { ctx, request } = input;
     const { rows, ...pages } = await onePage(request, (options) => listClients(ctx.store, options));
+    const base = consoleBase(input, 'clients');
     return consoleHtml(ctx, (nonce) =>
       renderAdminClientsPage({
-        ...consoleBase(input, 'clients'),
+        ...base,
         nonce,
         newClient: pathTo(ctx, 'adminClientNew'),
         clients: rows.map((client) => ({
           clientId: client.clientId,
           name: client.clientName,
-          type: client.tokenEndpointAuthMethod === 'none' ? 'Public' : 'Confidential',
+          confidential: client.tokenEndpointAuthMethod !== 'none',
           grantTypes: client.grantTypes,
-          createdAt: formatDate(client.createdAt),
+          createdAt: formatDate(client.createdAt, base.i18n),
           href: clientPath(ctx, client.clientId),
         })),
         ...pages,
@@ -210,37 +227,49 @@ export const adminClients = endpoint(
   }),
 );
 
-const GRANTS: { value: GrantType; label: string }[] = [
-  { value: 'authorization_code', label: 'Authorization code (people sign in)' },
-  { value: 'refresh_token', label: 'Refresh token' },
-  { value: 'client_credentials', label: 'Client credentials (machine to machine)' },
-  { value: TOKEN_EXCHANGE_GRANT, label: 'Token exchange (a service trades a token for one for another API)' },
-  { value: 'urn:ietf:params:oauth:grant-type:device_code', label: 'Device code (TVs, command-line tools: people sign in on another screen)' },
+/** The grant types the register form offers, with their labels' keys. */
+const GRANTS: { value: GrantType; label: MessageKey }[] = [
+  { value: 'authorization_code', label: 'adminConsole.grant.authorizationCode' },
+  { value: 'refresh_token', label: 'adminConsole.grant.refreshToken' },
+  { value: 'client_credentials', label: 'adminConsole.grant.clientCredentials' },
+  { value: TOKEN_EXCHANGE_GRANT, label: 'adminConsole.grant.tokenExchange' },
+  { value: 'urn:ietf:params:oauth:grant-type:device_code', label: 'adminConsole.grant.deviceCode' },
 ];
 
-/** Which form field an {@link AdminInputError} of `registerClient` is about. */
-const CLIENT_FIELDS: Record<string, NonNullable<AdminClientNewView['invalidField']>> = {
-  name: 'name',
-  'redirect-uri': 'redirect_uris',
-  scope: 'scope',
-  grant: 'grant_types',
-  'auth-method': 'type',
+/**
+ * Which form field an {@link AdminInputError} of `registerClient` is about, and what the form says
+ * of it. The form can only get these wrong in the ways said (a name too long; a grant type only a
+ * confidential client may use); a redirect URI or scope is named by the error's own words (the
+ * API's and the CLI's), given as the details.
+ */
+const CLIENT_FIELDS: Record<string, { field: NonNullable<AdminClientNewView['invalidField']>; message: MessageKey }> = {
+  name: { field: 'name', message: 'adminConsole.clientForm.name' },
+  'redirect-uri': { field: 'redirect_uris', message: 'adminConsole.clientForm.redirectUris' },
+  scope: { field: 'scope', message: 'adminConsole.clientForm.scope' },
+  grant: { field: 'grant_types', message: 'adminConsole.clientForm.grantTypes' },
+  'auth-method': { field: 'type', message: 'adminConsole.clientForm.other' },
 };
+
+/** What the console says of an {@link AdminInputError} of a client form, in the catalogs' words. */
+function clientRefusal(error: AdminInputError): ConsoleRefusal {
+  return { key: CLIENT_FIELDS[error.field]?.message ?? 'adminConsole.clientForm.other', values: { detail: error.message } };
+}
 
 /** The register form, empty or as posted, with the error of the last attempt. */
 function clientNewPage(input: ConsoleInput, form: AdminClientForm, error?: AdminInputError): Response {
   const { ctx } = input;
-  const field = error ? CLIENT_FIELDS[error.field] : undefined;
+  const field = error ? CLIENT_FIELDS[error.field]?.field : undefined;
+  const base = consoleBase(input, 'clients', { error: error && clientRefusal(error) });
   return consoleHtml(
     ctx,
     (nonce) =>
       renderAdminClientNewPage({
-        ...consoleBase(input, 'clients', { error: error?.message }),
+        ...base,
         nonce,
         action: pathTo(ctx, 'adminClientNew'),
         cancel: pathTo(ctx, 'adminClients'),
         form,
-        grants: GRANTS,
+        grants: GRANTS.map(({ value, label }) => ({ value, label: base.i18n.text(label) })),
         ...(field ? { invalidField: field } : {}),
       }),
     error ? 400 : 200,
@@ -324,25 +353,25 @@ async function findPathClient({ ctx, params }: EndpointInput): Promise<Response 
 }
 
 /** The client's page, with the error of the last post and its draft redirect URIs. */
-function clientPage(input: ConsoleInput & { client: ClientRecord }, error?: { message: string; draft: string }): Response {
+function clientPage(input: ConsoleInput & { client: ClientRecord }, error?: { refusal: ConsoleRefusal; draft: string }): Response {
   const { ctx, client } = input;
   const id = { id: client.clientId };
+  const base = consoleBase(input, 'clients', { error: error?.refusal });
   return consoleHtml(
     ctx,
     (nonce) =>
       renderAdminClientPage({
-        ...consoleBase(input, 'clients', { error: error?.message }),
+        ...base,
         nonce,
         client: {
           clientId: client.clientId,
           name: client.clientName,
-          type: client.tokenEndpointAuthMethod === 'none' ? 'Public' : 'Confidential',
           confidential: client.tokenEndpointAuthMethod !== 'none',
           grantTypes: client.grantTypes,
           scope: client.scope,
           redirectUris: client.redirectUris,
-          createdAt: formatDateTime(client.createdAt),
-          updatedAt: formatDateTime(client.updatedAt),
+          createdAt: formatDateTime(client.createdAt, base.i18n),
+          updatedAt: formatDateTime(client.updatedAt, base.i18n),
         },
         ...(error ? { redirectUrisDraft: error.draft } : {}),
         actions: {
@@ -371,7 +400,7 @@ async function saveRedirectUris(input: ConsoleFormInput & { client: ClientRecord
   try {
     await updateClient(ctx.store, client.clientId, { redirectUris: lines(draft) }, ctx.clock.now());
   } catch (error) {
-    if (error instanceof AdminInputError && !(error instanceof AdminNotFoundError)) return clientPage(input, { message: error.message, draft });
+    if (error instanceof AdminInputError && !(error instanceof AdminNotFoundError)) return clientPage(input, { refusal: clientRefusal(error), draft });
     throw error;
   }
   await auditAction(ctx, session, 'admin.client_updated', { target_client_id: client.clientId, changed: ['redirect_uris'] });
@@ -386,17 +415,17 @@ export const adminClientRedirectUris = endpoint(
 /** POST /admin/clients/:id/secret — a new secret (the old one stops working at once), shown once. Recent sign-in, confirmed. */
 export const adminClientSecret = endpoint(
   consoleForm('admin.client.secret')
-    .step(requireRecentAdminSignIn('rotate a client secret'))
+    .step(requireRecentAdminSignIn({ key: 'adminConsole.reauth.rotateSecret' }))
     .step(findPathClient)
     .step(
-      requireConfirmation('clients', ({ ctx, client }: ConsoleFormInput & { client: ClientRecord }) => ({
-        heading: `Rotate the secret of ${client.clientName}?`,
+      requireConfirmation('clients', ({ ctx, client }: ConsoleFormInput & { client: ClientRecord }, { text }) => ({
+        heading: text('adminConsole.confirm.rotateSecret.heading', { client: client.clientName }),
         consequences: [
-          'A new secret is made and shown to you once.',
-          'The current secret stops working at once: the application cannot get tokens until it is given the new one.',
-          'Tokens it already has keep working until they expire.',
+          text('adminConsole.confirm.rotateSecret.shown'),
+          text('adminConsole.confirm.rotateSecret.stops'),
+          text('adminConsole.confirm.rotateSecret.tokens'),
         ],
-        confirmLabel: 'Rotate secret',
+        confirmLabel: text('adminConsole.client.rotateSecret'),
         cancel: clientPath(ctx, client.clientId),
       })),
     )
@@ -410,7 +439,7 @@ export const adminClientSecret = endpoint(
       } catch (error) {
         // A public client has no secret (the page offers no button for one; a hand-made post gets this).
         if (error instanceof AdminInputError && !(error instanceof AdminNotFoundError)) {
-          return clientPage(input, { message: 'A public client has no secret to rotate.', draft: client.redirectUris.join('\n') });
+          return clientPage(input, { refusal: { key: 'adminConsole.client.noSecret' }, draft: client.redirectUris.join('\n') });
         }
         throw error;
       }
@@ -420,16 +449,13 @@ export const adminClientSecret = endpoint(
 /** POST /admin/clients/:id/delete — removes the client. Recent sign-in, confirmed. */
 export const adminClientDelete = endpoint(
   consoleForm('admin.client.delete')
-    .step(requireRecentAdminSignIn('delete a client'))
+    .step(requireRecentAdminSignIn({ key: 'adminConsole.reauth.deleteClient' }))
     .step(findPathClient)
     .step(
-      requireConfirmation('clients', ({ ctx, client }: ConsoleFormInput & { client: ClientRecord }) => ({
-        heading: `Delete ${client.clientName}?`,
-        consequences: [
-          'The application can no longer sign anyone in or get tokens.',
-          'Its registration is gone for good: registering it again gives it a new client ID and secret.',
-        ],
-        confirmLabel: 'Delete client',
+      requireConfirmation('clients', ({ ctx, client }: ConsoleFormInput & { client: ClientRecord }, { text }) => ({
+        heading: text('adminConsole.confirm.deleteClient.heading', { client: client.clientName }),
+        consequences: [text('adminConsole.confirm.deleteClient.signIn'), text('adminConsole.confirm.deleteClient.gone')],
+        confirmLabel: text('adminConsole.client.remove'),
         cancel: clientPath(ctx, client.clientId),
       })),
     )
@@ -460,9 +486,10 @@ export const adminUsers = endpoint(
       found = { rows: user ? [user] : [] };
     } else found = await onePage(request, (options) => listUsers(ctx.store, options));
     const { rows, ...pages } = found;
+    const base = consoleBase(input, 'users');
     return consoleHtml(ctx, (nonce) =>
       renderAdminUsersPage({
-        ...consoleBase(input, 'users'),
+        ...base,
         nonce,
         search: pathTo(ctx, 'adminUsers'),
         ...(query ? { query } : {}),
@@ -472,7 +499,7 @@ export const adminUsers = endpoint(
           ...(user.profile.name ? { name: user.profile.name } : {}),
           disabled: user.disabled,
           admin: user.roles.includes('admin'),
-          createdAt: formatDate(user.createdAt),
+          createdAt: formatDate(user.createdAt, base.i18n),
           href: userPath(ctx, user.id),
         })),
         ...pages,
@@ -498,18 +525,20 @@ async function readSignInState(ctx: Pick<ServerContext, 'limits' | 'store'>, use
 }
 
 /** A user's page: profile, status, factors, sessions and consents, with the error of the last post. */
-async function userPage(input: ConsoleInput & { user: UserRecord }, error?: string): Promise<Response> {
+async function userPage(input: ConsoleInput & { user: UserRecord }, error?: ConsoleRefusal): Promise<Response> {
   const { ctx, user } = input;
   const id = { id: user.id };
   const factors = (await ctx.store.factors.listByUser(user.id)).filter((factor) => factor.type !== 'recovery_codes' && factor.data.confirmed !== false);
   const sessions = await listUserSessions(ctx.store, user.id);
   const consents = await listUserConsents(ctx.store, user.id);
   const signIn = await readSignInState(ctx, user.id);
+  const base = consoleBase(input, 'users', { error });
+  const { i18n } = base;
   return consoleHtml(
     ctx,
     (nonce) =>
       renderAdminUserPage({
-        ...consoleBase(input, 'users', { error }),
+        ...base,
         nonce,
         user: {
           sub: user.id,
@@ -519,16 +548,16 @@ async function userPage(input: ConsoleInput & { user: UserRecord }, error?: stri
           ...(user.profile.name ? { name: user.profile.name } : {}),
           disabled: user.disabled,
           roles: user.roles,
-          createdAt: formatDateTime(user.createdAt),
+          createdAt: formatDateTime(user.createdAt, i18n),
           factors: factors.length,
         },
         signIn: signIn && {
           failures: signIn.failures,
           budget: signIn.budget,
-          ...(signIn.throttledForSeconds !== undefined ? { throttledFor: ageOf(signIn.throttledForSeconds * 1000 + 59_999) } : {}),
+          ...(signIn.throttledForSeconds !== undefined ? { throttledFor: ageOf(signIn.throttledForSeconds * 1000 + 59_999, i18n) } : {}),
         },
         sessions: sessions.items.map((session) => ({
-          signedInAt: formatDateTime(Date.parse(session.created_at)),
+          signedInAt: formatDateTime(Date.parse(session.created_at), i18n),
           methods: describeSignInMethods(session.methods),
           ...(session.device ? { device: session.device } : {}),
           ...(session.ip ? { address: session.ip } : {}),
@@ -537,7 +566,7 @@ async function userPage(input: ConsoleInput & { user: UserRecord }, error?: stri
           id: consent.id,
           client: consent.client_name ?? consent.client_id,
           scope: consent.scope,
-          grantedAt: formatDate(Date.parse(consent.created_at)),
+          grantedAt: formatDate(Date.parse(consent.created_at), i18n),
         })),
         actions: {
           unlock: pathTo(ctx, 'adminUserUnlock', id),
@@ -579,10 +608,10 @@ export const adminUserUnlock = endpoint(
     }),
 );
 
-/** An admin cannot lock themselves out from the console (disable or delete their own account). */
-function refuseOwnAccount(what: string) {
+/** An admin cannot lock themselves out from the console (disable or delete their own account): `refusal` says so. */
+function refuseOwnAccount(refusal: ConsoleRefusal) {
   return function refuseOwnAccount(input: ConsoleFormInput & { user: UserRecord }): Promise<Response> | undefined {
-    return input.user.id === input.session.user.id ? userPage(input, `You cannot ${what} your own account here.`) : undefined;
+    return input.user.id === input.session.user.id ? userPage(input, refusal) : undefined;
   };
 }
 
@@ -590,7 +619,7 @@ function refuseOwnAccount(what: string) {
 export const adminUserDisabled = endpoint(
   consoleForm('admin.user.disabled')
     .step(findPathUser)
-    .step(refuseOwnAccount('disable'))
+    .step(refuseOwnAccount({ key: 'adminConsole.user.cannotDisableSelf' }))
     .recover(answerNotFound)
     .respond(async ({ ctx, session, user, form }) => {
       const disabled = form.get('disabled') === 'yes';
@@ -603,17 +632,17 @@ export const adminUserDisabled = endpoint(
 /** POST /admin/users/:id/sessions/revoke — signs the user out everywhere and ends their tokens. Recent sign-in, confirmed. */
 export const adminUserSessionsRevoke = endpoint(
   consoleForm('admin.user.sessions.revoke')
-    .step(requireRecentAdminSignIn('sign a user out everywhere'))
+    .step(requireRecentAdminSignIn({ key: 'adminConsole.reauth.revokeSessions' }))
     .step(findPathUser)
     .step(
-      requireConfirmation('users', ({ ctx, user }: ConsoleFormInput & { user: UserRecord }) => ({
-        heading: `Sign ${user.username} out everywhere?`,
+      requireConfirmation('users', ({ ctx, user }: ConsoleFormInput & { user: UserRecord }, { text }) => ({
+        heading: text('adminConsole.confirm.revokeSessions.heading', { username: user.username }),
         consequences: [
-          'Every session of this user ends: they must sign in again on every device.',
-          'Their access and refresh tokens stop working at once, in every application.',
-          'Their account, password and second factors stay as they are.',
+          text('adminConsole.confirm.revokeSessions.sessions'),
+          text('adminConsole.confirm.revokeSessions.tokens'),
+          text('adminConsole.confirm.revokeSessions.stays'),
         ],
-        confirmLabel: 'Sign out everywhere',
+        confirmLabel: text('adminConsole.user.revokeSessions'),
         cancel: userPath(ctx, user.id),
       })),
     )
@@ -628,17 +657,17 @@ export const adminUserSessionsRevoke = endpoint(
 /** POST /admin/users/:id/factors/reset — removes every second factor of the user (`resetUserFactors`). Recent sign-in, confirmed. */
 export const adminUserFactorsReset = endpoint(
   consoleForm('admin.user.factors.reset')
-    .step(requireRecentAdminSignIn('reset a user’s second factors'))
+    .step(requireRecentAdminSignIn({ key: 'adminConsole.reauth.resetFactors' }))
     .step(findPathUser)
     .step(
-      requireConfirmation('users', ({ ctx, user }: ConsoleFormInput & { user: UserRecord }) => ({
-        heading: `Reset the second factors of ${user.username}?`,
+      requireConfirmation('users', ({ ctx, user }: ConsoleFormInput & { user: UserRecord }, { text }) => ({
+        heading: text('adminConsole.confirm.resetFactors.heading', { username: user.username }),
         consequences: [
-          'Their authenticator apps, passkeys, phone and email codes and recovery codes are removed for good.',
-          'They sign in with their password alone until they set up a new second factor (at once, when this server requires one).',
-          'Their sessions stay: sign them out everywhere too if their device was lost or stolen.',
+          text('adminConsole.confirm.resetFactors.removed'),
+          text('adminConsole.confirm.resetFactors.password'),
+          text('adminConsole.confirm.resetFactors.sessions'),
         ],
-        confirmLabel: 'Reset second factors',
+        confirmLabel: text('adminConsole.user.resetFactors'),
         cancel: userPath(ctx, user.id),
       })),
     )
@@ -654,33 +683,27 @@ export const adminUserFactorsReset = endpoint(
 const grantsAdmin = (form: ConsoleFormInput['form']): boolean => form.get('admin') === 'yes';
 
 /** What granting or revoking the admin role does, and, for one's own role, that the console is lost at once. */
-function describeRoleChange({ ctx, session, user, form }: ConsoleFormInput & { user: UserRecord }) {
+function describeRoleChange({ ctx, session, user, form }: ConsoleFormInput & { user: UserRecord }, { text }: Translator) {
   const cancel = userPath(ctx, user.id);
   if (grantsAdmin(form)) {
     return {
-      heading: `Make ${user.username} an admin?`,
-      consequences: [
-        'They can sign in to this admin console (always with a second factor) and do everything you can here.',
-        'They can also get admin API tokens when they sign in with a second factor.',
-      ],
-      confirmLabel: 'Grant admin role',
+      heading: text('adminConsole.confirm.grantAdmin.heading', { username: user.username }),
+      consequences: [text('adminConsole.confirm.grantAdmin.console'), text('adminConsole.confirm.grantAdmin.api')],
+      confirmLabel: text('adminConsole.user.grantAdmin'),
       cancel,
       fields: { admin: 'yes' },
     };
   }
   const self = user.id === session.user.id;
   return {
-    heading: self ? 'Remove your own admin role?' : `Remove the admin role of ${user.username}?`,
+    heading: self ? text('adminConsole.confirm.revokeOwnAdmin.heading') : text('adminConsole.confirm.revokeAdmin.heading', { username: user.username }),
     consequences: [
       ...(self
-        ? [
-            'You lose access to this admin console at once: the next page you open refuses you.',
-            'Only another admin, or the command gatehouse users grant-admin on the server, can give it back.',
-          ]
-        : ['They can no longer open the admin console: their next page there is refused.']),
-      'Their admin API tokens stop working at their next call. Their account and sessions stay.',
+        ? [text('adminConsole.confirm.revokeOwnAdmin.lost'), text('adminConsole.confirm.revokeOwnAdmin.giveBack')]
+        : [text('adminConsole.confirm.revokeAdmin.console')]),
+      text('adminConsole.confirm.revokeAdmin.api'),
     ],
-    confirmLabel: self ? 'Remove my admin role' : 'Remove admin role',
+    confirmLabel: self ? text('adminConsole.user.revokeOwnAdmin') : text('adminConsole.user.revokeAdmin'),
     cancel,
     fields: { admin: 'no' },
   };
@@ -694,7 +717,7 @@ function describeRoleChange({ ctx, session, user, form }: ConsoleFormInput & { u
  */
 export const adminUserAdminRole = endpoint(
   consoleForm('admin.user.role')
-    .step(requireRecentAdminSignIn('change who is an admin'))
+    .step(requireRecentAdminSignIn({ key: 'adminConsole.reauth.adminRole' }))
     .step(findPathUser)
     .step(requireConfirmation('users', describeRoleChange))
     .recover(answerNotFound)
@@ -709,17 +732,14 @@ export const adminUserAdminRole = endpoint(
 /** POST /admin/users/:id/delete — removes the user, ending everything they are signed in with. Recent sign-in, confirmed. */
 export const adminUserDelete = endpoint(
   consoleForm('admin.user.delete')
-    .step(requireRecentAdminSignIn('delete a user'))
+    .step(requireRecentAdminSignIn({ key: 'adminConsole.reauth.deleteUser' }))
     .step(findPathUser)
-    .step(refuseOwnAccount('delete'))
+    .step(refuseOwnAccount({ key: 'adminConsole.user.cannotDeleteSelf' }))
     .step(
-      requireConfirmation('users', ({ ctx, user }: ConsoleFormInput & { user: UserRecord }) => ({
-        heading: `Delete ${user.username}?`,
-        consequences: [
-          'The account is removed for good, with its second factors and sign-in history.',
-          'Every session and token of this user ends at once, and the applications they allowed lose access.',
-        ],
-        confirmLabel: 'Delete user',
+      requireConfirmation('users', ({ ctx, user }: ConsoleFormInput & { user: UserRecord }, { text }) => ({
+        heading: text('adminConsole.confirm.deleteUser.heading', { username: user.username }),
+        consequences: [text('adminConsole.confirm.deleteUser.gone'), text('adminConsole.confirm.deleteUser.sessions')],
+        confirmLabel: text('adminConsole.user.remove'),
         cancel: userPath(ctx, user.id),
       })),
     )
@@ -755,11 +775,18 @@ export const adminKeys = endpoint(
     const { ctx } = input;
     const now = ctx.clock.now();
     const keys = await listSigningKeys(ctx.store, now, keyRetention(ctx));
+    const base = consoleBase(input, 'keys');
     return consoleHtml(ctx, (nonce) =>
       renderAdminKeysPage({
-        ...consoleBase(input, 'keys'),
+        ...base,
         nonce,
-        keys: keys.map((key) => ({ kid: key.kid, alg: key.alg, status: key.status, published: key.published, age: ageOf(now - Date.parse(key.created_at)) })),
+        keys: keys.map((key) => ({
+          kid: key.kid,
+          alg: key.alg,
+          status: key.status,
+          published: key.published,
+          age: ageOf(now - Date.parse(key.created_at), base.i18n),
+        })),
         rotate: pathTo(ctx, 'adminKeysRotate'),
       }),
     );
@@ -769,16 +796,16 @@ export const adminKeys = endpoint(
 /** POST /admin/keys/rotate — new signing keys, in use at once here (`rotateKeys`). Recent sign-in, confirmed. */
 export const adminKeysRotate = endpoint(
   consoleForm('admin.keys.rotate')
-    .step(requireRecentAdminSignIn('rotate the signing keys'))
+    .step(requireRecentAdminSignIn({ key: 'adminConsole.reauth.rotateKeys' }))
     .step(
-      requireConfirmation('keys', ({ ctx }) => ({
-        heading: 'Rotate the signing keys?',
+      requireConfirmation('keys', ({ ctx }, { text }) => ({
+        heading: text('adminConsole.confirm.rotateKeys.heading'),
         consequences: [
-          'New ES256 and RS256 keys sign every token from now on.',
-          'The current keys stay published until the tokens they signed have expired, so nothing signed in ends.',
-          'Other servers sharing this store pick the new keys up at their next key refresh.',
+          text('adminConsole.confirm.rotateKeys.sign'),
+          text('adminConsole.confirm.rotateKeys.published'),
+          text('adminConsole.confirm.rotateKeys.others'),
         ],
-        confirmLabel: 'Rotate signing keys',
+        confirmLabel: text('adminConsole.keys.rotate'),
         cancel: pathTo(ctx, 'adminKeys'),
       })),
     )
@@ -797,19 +824,26 @@ export const adminKeysRotate = endpoint(
 /** Counts shown on the dashboard stop here ("10000+"): the stores have no count, and a list this long is enough to say "many". */
 const COUNT_CAP = 10_000;
 
-const RANGES: { range: ActivityRange; label: string; period: string }[] = [
-  { range: 'hour', label: 'Last hour', period: 'The last hour, by 5 minutes (UTC).' },
-  { range: 'day', label: 'Last 24 hours', period: 'The last 24 hours, by hour (UTC).' },
-  { range: 'week', label: 'Last 7 days', period: 'The last 7 days, by day (UTC).' },
+/** The dashboard's ranges, with the keys of their link's label and of what their charts cover. */
+const RANGES: { range: ActivityRange; label: MessageKey; period: MessageKey }[] = [
+  { range: 'hour', label: 'adminConsole.range.hour', period: 'adminConsole.range.hourPeriod' },
+  { range: 'day', label: 'adminConsole.range.day', period: 'adminConsole.range.dayPeriod' },
+  { range: 'week', label: 'adminConsole.range.week', period: 'adminConsole.range.weekPeriod' },
 ];
 
-const two = (n: number) => String(n).padStart(2, '0');
+/** The dashboard's series by their key: their names' keys (the audit module's labels are English). */
+const SERIES_LABELS: Record<ActivityKey, MessageKey> = {
+  signIns: 'adminConsole.series.signIns',
+  failures: 'adminConsole.series.failures',
+  mfaChallenges: 'adminConsole.series.mfaChallenges',
+  tokensIssued: 'adminConsole.series.tokensIssued',
+  rateLimitHits: 'adminConsole.series.rateLimitHits',
+};
 
-/** A bucket's start as its chart labels it: the time of day (UTC), or the day for a week. */
-function bucketLabel(ms: number, range: ActivityRange): string {
-  const at = new Date(ms);
-  if (range === 'week') return formatDate(ms).replace(/ \d{4}$/, '');
-  return `${two(at.getUTCHours())}:${two(at.getUTCMinutes())}`;
+/** A bucket's start as its chart labels it, in `locale`: the time of day (UTC, 24-hour), or the day for a week. */
+function bucketLabel(ms: number, range: ActivityRange, locale: string): string {
+  const options: Intl.DateTimeFormatOptions = range === 'week' ? { day: 'numeric', month: 'short' } : { hour: '2-digit', minute: '2-digit', hourCycle: 'h23' };
+  return new Intl.DateTimeFormat(locale, { ...options, timeZone: 'UTC' }).format(ms);
 }
 
 /** GET /admin — counts of users and clients, and the activity charts over `?range=` (hour, day, week; default day). */
@@ -823,24 +857,22 @@ export const adminDashboard = endpoint(
       listClients(ctx.store, { limit: COUNT_CAP + 1 }),
       activity(ctx.store, ctx.clock.now(), range.range),
     ]);
-    const count = (rows: unknown[]) => (rows.length > COUNT_CAP ? `${COUNT_CAP}+` : String(rows.length));
-    const buckets = shown.series[0]?.counts.map((_, index) => bucketLabel(shown.from + index * shown.bucketMs, range.range)) ?? [];
+    const base = consoleBase(input, 'dashboard');
+    const { text, locale } = base.i18n;
+    const buckets = shown.series[0]?.counts.map((_, index) => bucketLabel(shown.from + index * shown.bucketMs, range.range, locale)) ?? [];
     return consoleHtml(ctx, (nonce) =>
       renderAdminDashboardPage({
-        ...consoleBase(input, 'dashboard'),
+        ...base,
         nonce,
-        totals: [
-          { label: 'Users', value: count(users) },
-          { label: 'Clients', value: count(clients) },
-        ],
+        totals: { users: users.length, clients: clients.length, cap: COUNT_CAP },
         ranges: RANGES.map((candidate) => ({
-          label: candidate.label,
+          label: text(candidate.label),
           href: `${pathTo(ctx, 'adminDashboard')}?range=${candidate.range}`,
           current: candidate === range,
         })),
-        period: range.period,
+        period: text(range.period),
         buckets,
-        series: shown.series,
+        series: shown.series.map((series) => ({ ...series, label: text(SERIES_LABELS[series.key]) })),
       }),
     );
   }),
@@ -851,12 +883,13 @@ export const adminDashboard = endpoint(
 
 const AUDIT_PAGE_SIZE = 50;
 
-const SINCE: { value: string; label: string; ms: number | undefined }[] = [
-  { value: '', label: 'Any time', ms: undefined },
-  { value: 'hour', label: 'Last hour', ms: 3_600_000 },
-  { value: 'day', label: 'Last 24 hours', ms: 86_400_000 },
-  { value: 'week', label: 'Last 7 days', ms: 7 * 86_400_000 },
-  { value: 'month', label: 'Last 30 days', ms: 30 * 86_400_000 },
+/** The audit page's time ranges, with their labels' keys. */
+const SINCE: { value: string; label: MessageKey; ms: number | undefined }[] = [
+  { value: '', label: 'adminConsole.since.any', ms: undefined },
+  { value: 'hour', label: 'adminConsole.range.hour', ms: 3_600_000 },
+  { value: 'day', label: 'adminConsole.range.day', ms: 86_400_000 },
+  { value: 'week', label: 'adminConsole.range.week', ms: 7 * 86_400_000 },
+  { value: 'month', label: 'adminConsole.since.month', ms: 30 * 86_400_000 },
 ];
 
 /** The audit page's filters from the query, each bounded (never more than the form lets through), and its cursor. */
@@ -894,7 +927,7 @@ function auditLink(ctx: Pick<ServerContext, 'config'>, filters: Partial<AdminAud
  * username and page, their name and page (a built-in pseudo-client by its label, "Admin console").
  * A sub no user has now (removed, or a client's) is left out.
  */
-async function auditNames(ctx: Pick<ServerContext, 'config' | 'store'>, events: AuditEventRecord[]) {
+async function auditNames(ctx: Pick<ServerContext, 'config' | 'store'>, events: AuditEventRecord[], { text }: Translator) {
   const read = async <T>(ids: (string | null)[], get: (id: string) => Promise<T | undefined>): Promise<Map<string, T>> => {
     const found = new Map<string, T>();
     const unique = [...new Set(ids.filter((id): id is string => id !== null))];
@@ -922,8 +955,9 @@ async function auditNames(ctx: Pick<ServerContext, 'config' | 'store'>, events: 
       return user ? { user: { username: user.username, href: userPath(ctx, user.id) } } : {};
     },
     client: (clientId: string | null) => {
-      const builtIn = clientId === null ? undefined : builtInLabel(clientId);
-      if (builtIn) return { client: { name: builtIn } };
+      if (clientId !== null && isBuiltInClient(clientId)) {
+        return { client: { name: clientId === ADMIN_CLIENT_ID ? text('adminConsole.audit.adminConsoleClient') : text('adminConsole.audit.accountClient') } };
+      }
       const client = clientId === null ? undefined : clients.get(clientId);
       return client ? { client: { name: client.clientName, href: clientPath(ctx, client.clientId) } } : {};
     },
@@ -938,7 +972,7 @@ function detailsText(details: Record<string, unknown>): string {
 }
 
 /** The audit page for the request's filters, with `verification` when the chain was just checked. */
-async function auditPage(input: ConsoleInput, verification?: { ok: boolean; message: string }): Promise<Response> {
+async function auditPage(input: ConsoleInput, verification?: { ok: boolean; message: ConsoleRefusal }): Promise<Response> {
   const { ctx, request } = input;
   const url = new URL(request.url);
   const { before, after, ...filters } = readAuditFilters(url);
@@ -954,18 +988,20 @@ async function auditPage(input: ConsoleInput, verification?: { ok: boolean; mess
     ...(after !== undefined ? { after } : {}),
     limit: AUDIT_PAGE_SIZE,
   });
-  const names = await auditNames(ctx, events);
+  const base = consoleBase(input, 'audit');
+  const { i18n } = base;
+  const names = await auditNames(ctx, events, i18n);
   return consoleHtml(ctx, (nonce) =>
     renderAdminAuditPage({
-      ...consoleBase(input, 'audit'),
+      ...base,
       nonce,
       filters,
-      sinceOptions: SINCE.map(({ value, label }) => ({ value, label })),
+      sinceOptions: SINCE.map(({ value, label }) => ({ value, label: i18n.text(label) })),
       search: pathTo(ctx, 'adminAudit'),
       verify: pathTo(ctx, 'adminAuditVerify'),
       events: events.map((event) => ({
         seq: event.seq,
-        time: formatDateTime(event.time),
+        time: formatDateTime(event.time, i18n),
         type: event.type,
         outcome: event.outcome,
         subject: event.subject,
@@ -977,7 +1013,7 @@ async function auditPage(input: ConsoleInput, verification?: { ok: boolean; mess
       })),
       ...(newerAfter !== undefined ? { newer: auditLink(ctx, filters, { after: newerAfter }) } : {}),
       ...(nextBefore !== undefined ? { older: auditLink(ctx, filters, { before: nextBefore }) } : {}),
-      ...(verification ? { verification } : {}),
+      ...(verification ? { verification: { ok: verification.ok, message: i18n.text(verification.message.key, verification.message.values) } } : {}),
     }),
   );
 }
@@ -994,8 +1030,8 @@ export const adminAuditVerify = endpoint(
     return auditPage(
       input,
       result.ok
-        ? { ok: true, message: `The chain is intact: ${result.count} events checked, up to #${result.last_seq}.` }
-        : { ok: false, message: `The chain is broken at event #${result.seq}: ${result.message}` },
+        ? { ok: true, message: { key: 'adminConsole.audit.intact', values: { count: result.count, last: String(result.last_seq) } } }
+        : { ok: false, message: { key: 'adminConsole.audit.broken', values: { seq: String(result.seq), detail: result.message } } },
     );
   }),
 );

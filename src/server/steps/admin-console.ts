@@ -2,6 +2,7 @@ import { holdsAdminRole } from '../admin-api/admin-scopes.js';
 import type { ServerContext } from '../context.js';
 import type { EndpointInput } from '../http/endpoint.js';
 import type { FormParams } from '../http/form.js';
+import type { MessageKey } from '../../ui/i18n/messages.js';
 import { errorPage } from '../http/pages.js';
 import { pipeline, type PipelineBuilder } from '../http/pipeline.js';
 import { ADMIN_CLIENT_ID } from '../interaction/account-client.js';
@@ -29,7 +30,7 @@ import { csrfRefusal } from './csrf.js';
  * {@link requireRecentAdminSignIn} (the account pages' rule, `mfa.recentAuthSeconds`).
  *
  * @example
- * consoleForm('admin.keys.rotate').step(requireRecentAdminSignIn('rotate the signing keys')).respond(rotate);
+ * consoleForm('admin.keys.rotate').step(requireRecentAdminSignIn({ key: 'adminConsole.reauth.rotateKeys' })).respond(rotate);
  */
 
 /** What every console form's CSRF token is bound to, with the browser id (not the account pages' subject). */
@@ -58,12 +59,7 @@ export function signInToConsole(
 /** With the MFA policy `off` the console cannot be used: a 503 page saying why and what to change. */
 function requireMfaPolicy({ ctx }: Pick<EndpointInput, 'ctx'>): Response | undefined {
   if (ctx.config.mfa.policy !== 'off') return undefined;
-  return errorPage(
-    ctx,
-    503,
-    'Admin console unavailable',
-    'The admin console needs a sign-in with a second factor, and two-step verification is turned off on this server. Set GATEHOUSE_MFA_POLICY to optional or required and restart, or turn the console off with GATEHOUSE_ADMIN_CONSOLE=false.',
-  );
+  return errorPage(ctx, 503, { key: 'adminConsole.error.mfaOff.title' }, { key: 'adminConsole.error.mfaOff.message' });
 }
 
 /** Signed in, with the browser cookie; otherwise off to sign in to the console. */
@@ -79,9 +75,9 @@ async function requireConsoleSession({ ctx, request }: Pick<EndpointInput, 'ctx'
  * check; a disabled user's session does not load at all: see `loadSession`); otherwise the one 403
  * page of the console.
  */
-function requireAdminRole({ ctx, session }: { ctx: Pick<ServerContext, 'config'> } & ConsoleSession): Response | undefined {
+function requireAdminRole({ ctx, session }: { ctx: Pick<ServerContext, 'config' | 'request'> } & ConsoleSession): Response | undefined {
   if (holdsAdminRole(session.user)) return undefined;
-  return errorPage(ctx, 403, 'Not allowed', 'The admin console is only for administrators. Ask one to give your account the admin role if you need it.');
+  return errorPage(ctx, 403, { key: 'adminConsole.error.forbidden.title' }, { key: 'adminConsole.error.forbidden.message' });
 }
 
 /** The session's sign-in used a second factor; otherwise off to sign in again with one. */
@@ -102,26 +98,23 @@ function checkConsoleCsrf({
   browserId: string;
   form: FormParams;
 }): Response | undefined {
-  return csrfRefusal(
-    ctx,
-    { browserId, subject: ADMIN_CSRF_SUBJECT, token: form.get('csrf') },
-    'The form was not accepted. Go back to the admin console and try again.',
-  );
+  return csrfRefusal(ctx, { browserId, subject: ADMIN_CSRF_SUBJECT, token: form.get('csrf') }, { key: 'adminConsole.error.formNotAccepted' });
 }
 
 /**
- * A step for a dangerous action (`what`: "delete a client", in the page's words): a sign-in at
- * most `mfa.recentAuthSeconds` ago (the account pages' {@link recentlyAuthenticated}; the console's
- * sessions always have the second factor), otherwise the "please sign in again" page (403).
+ * A step for a dangerous action (`message`: "To delete a client, please sign in again first.", a
+ * catalog key): a sign-in at most `mfa.recentAuthSeconds` ago (the account pages'
+ * {@link recentlyAuthenticated}; the console's sessions always have the second factor), otherwise
+ * the "please sign in again" page (403).
  */
-export function requireRecentAdminSignIn(what: string) {
+export function requireRecentAdminSignIn(message: { key: MessageKey }) {
   return async function requireRecentAdminSignIn({
     ctx,
     session,
     browserId,
   }: { ctx: Pick<ServerContext, 'clock' | 'config' | 'secrets' | 'store'> } & ConsoleSession): Promise<Response | undefined> {
     if (await recentlyAuthenticated(ctx, session)) return undefined;
-    return reauthRequiredPage(ctx, browserId, `To ${what}, please sign in again first.`, { route: 'adminReauth', csrfSubject: ADMIN_CSRF_SUBJECT });
+    return reauthRequiredPage(ctx, browserId, message, { route: 'adminReauth', csrfSubject: ADMIN_CSRF_SUBJECT });
   };
 }
 

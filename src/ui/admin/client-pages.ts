@@ -1,13 +1,14 @@
-import { html, type HtmlValue } from '../escape.js';
+import { html, type HtmlValue, type SafeHtml } from '../escape.js';
 import { postForm, submitButton, textField } from '../form.js';
+import type { Translator } from '../i18n/messages.js';
 import { actionButton, adminTable, pager, renderAdminPage, type AdminPageBase } from './layout.js';
 
 /** A registered client as the console lists it. */
 export interface AdminClientRow {
   clientId: string;
   name: string;
-  /** `Confidential` or `Public`. */
-  type: string;
+  /** Whether it keeps a secret (else a public client). */
+  confidential: boolean;
   grantTypes: string[];
   createdAt: string;
   /** Its detail page. */
@@ -25,20 +26,32 @@ export interface AdminClientsView extends AdminPageBase {
 
 /** The registered clients, a page at a time, with a link to register one. */
 export function renderAdminClientsPage(view: AdminClientsView): string {
+  const { i18n } = view;
+  const { t, text } = i18n;
   const rows = view.clients.map((client) => [
     html`<a href="${client.href}">${client.name}</a><span class="cell-meta"><code>${client.clientId}</code></span>`,
-    client.type,
+    clientType(client.confidential, i18n),
     client.grantTypes.join(', '),
     client.createdAt,
   ]);
+  const headings = [t('adminConsole.clients.name'), t('adminConsole.clients.type'), t('adminConsole.clients.grantTypes'), t('adminConsole.clients.registered')];
   return renderAdminPage(
     view,
-    'Clients',
-    html`<p class="lead">Applications registered to sign people in or call APIs.</p>
-<p class="section-actions section-actions-start"><a class="button button-primary button-small" href="${view.newClient}">Register a client</a></p>
-${adminTable('Registered clients', ['Name', 'Type', 'Grant types', 'Registered'], rows, 'No client is registered yet.')}
-${pager(view.previous ? { href: view.previous, label: 'Previous page' } : undefined, view.next ? { href: view.next, label: 'Next page' } : undefined)}`,
+    t('adminConsole.clients.title'),
+    html`<p class="lead">${t('adminConsole.clients.lead')}</p>
+<p class="section-actions section-actions-start"><a class="button button-primary button-small" href="${view.newClient}">${t('adminConsole.clients.register')}</a></p>
+${adminTable(text('adminConsole.clients.caption'), headings, rows, t('adminConsole.clients.empty'))}
+${pager(
+  i18n,
+  view.previous ? { href: view.previous, label: t('adminConsole.pager.previous') } : undefined,
+  view.next ? { href: view.next, label: t('adminConsole.pager.next') } : undefined,
+)}`,
   );
+}
+
+/** "Confidential" or "Public", in the page's language. */
+function clientType(confidential: boolean, { t }: Translator): SafeHtml {
+  return confidential ? t('adminConsole.clients.confidential') : t('adminConsole.clients.public');
 }
 
 /** What the register form shows again after an error. */
@@ -55,14 +68,14 @@ export interface AdminClientNewView extends AdminPageBase {
   action: string;
   cancel: string;
   form: AdminClientForm;
-  /** The grant types offered, with their labels. */
+  /** The grant types offered, with their labels in the page's language. */
   grants: { value: string; label: string }[];
   /** The field the error is about, marked invalid. */
   invalidField?: 'name' | 'redirect_uris' | 'scope' | 'grant_types' | 'type';
 }
 
 /** A set of checkboxes or radio buttons in a fieldset with its legend. */
-function choices(type: 'checkbox' | 'radio', name: string, legend: string, options: { value: string; label: string; checked: boolean }[]): HtmlValue {
+function choices(type: 'checkbox' | 'radio', name: string, legend: HtmlValue, options: { value: string; label: HtmlValue; checked: boolean }[]): HtmlValue {
   // Checkboxes each have their own name (`grant_<value>`): the server refuses a form with a repeated field.
   const checkbox = type === 'checkbox';
   return html`<fieldset class="checks"><legend>${legend}</legend>${options.map(
@@ -73,7 +86,8 @@ function choices(type: 'checkbox' | 'radio', name: string, legend: string, optio
 
 /** The form to register a client: name, type, grant types, redirect URIs (one a line), scopes. */
 export function renderAdminClientNewPage(view: AdminClientNewView): string {
-  const { form } = view;
+  const { form, i18n } = view;
+  const { t } = i18n;
   const invalid = (field: AdminClientNewView['invalidField']) => view.invalidField === field;
   const describedBy = view.error ? 'admin-error' : undefined;
   // The focus goes to the field in error; the name takes it otherwise (a choice in error is below it).
@@ -81,22 +95,27 @@ export function renderAdminClientNewPage(view: AdminClientNewView): string {
   const content = postForm({
     action: view.action,
     csrfToken: view.csrfToken,
-    content: html`${textField({ id: 'name', name: 'name', label: 'Name', type: 'text', autocomplete: 'off', value: form.name, verbatim: false, maxLength: 200, autofocus: !focusElsewhere, invalid: invalid('name'), ...(describedBy && invalid('name') ? { describedBy } : {}) })}
-${choices('radio', 'type', 'Type', [
-  { value: 'confidential', label: 'Confidential (a server that keeps a secret)', checked: form.type === 'confidential' },
-  { value: 'public', label: 'Public (a browser or mobile app, no secret)', checked: form.type === 'public' },
+    content: html`${textField({ id: 'name', name: 'name', label: t('adminConsole.clients.name'), type: 'text', autocomplete: 'off', value: form.name, verbatim: false, maxLength: 200, autofocus: !focusElsewhere, invalid: invalid('name'), ...(describedBy && invalid('name') ? { describedBy } : {}) })}
+${choices('radio', 'type', t('adminConsole.clients.type'), [
+  { value: 'confidential', label: t('adminConsole.clientNew.confidential'), checked: form.type === 'confidential' },
+  { value: 'public', label: t('adminConsole.clientNew.public'), checked: form.type === 'public' },
 ])}
 ${choices(
   'checkbox',
   'grant',
-  'Grant types',
+  t('adminConsole.clients.grantTypes'),
   view.grants.map((grant) => ({ ...grant, checked: form.grantTypes.includes(grant.value) })),
 )}
-<div class="field"><label for="redirect_uris">Redirect URIs <span class="optional">(one a line)</span></label><p class="hint" id="redirect_uris-hint">Exact https addresses the sign-in may return to (http only on localhost).</p><textarea class="input" id="redirect_uris" name="redirect_uris" rows="3" autocapitalize="none" spellcheck="false" aria-describedby="redirect_uris-hint${describedBy && invalid('redirect_uris') ? ' admin-error' : ''}"${invalid('redirect_uris') && html` autofocus aria-invalid="true"`}>${form.redirectUris}</textarea></div>
-${textField({ id: 'scope', name: 'scope', label: 'Scopes', type: 'text', autocomplete: 'off', value: form.scope, optional: true, hint: 'Separated by spaces. Empty: the OpenID scopes for a client that signs people in.', autofocus: invalid('scope'), invalid: invalid('scope'), ...(describedBy && invalid('scope') ? { describedBy } : {}) })}
-<div class="actions"><a class="button button-secondary" href="${view.cancel}">Cancel</a>${submitButton({ label: 'Register', variant: 'primary' })}</div>`,
+<div class="field"><label for="redirect_uris">${redirectUrisLabel(i18n)}</label><p class="hint" id="redirect_uris-hint">${t('adminConsole.clientNew.redirectUrisHint')}</p><textarea class="input" id="redirect_uris" name="redirect_uris" rows="3" autocapitalize="none" spellcheck="false" aria-describedby="redirect_uris-hint${describedBy && invalid('redirect_uris') ? ' admin-error' : ''}"${invalid('redirect_uris') && html` autofocus aria-invalid="true"`}>${form.redirectUris}</textarea></div>
+${textField({ id: 'scope', name: 'scope', label: t('adminConsole.clients.scopes'), type: 'text', autocomplete: 'off', value: form.scope, optional: true, i18n, hint: i18n.text('adminConsole.clientNew.scopeHint'), autofocus: invalid('scope'), invalid: invalid('scope'), ...(describedBy && invalid('scope') ? { describedBy } : {}) })}
+<div class="actions"><a class="button button-secondary" href="${view.cancel}">${t('adminConsole.cancel')}</a>${submitButton({ label: t('adminConsole.clientNew.submit'), variant: 'primary' })}</div>`,
   });
-  return renderAdminPage(view, 'Register a client', content);
+  return renderAdminPage(view, t('adminConsole.clients.register'), content);
+}
+
+/** "Redirect URIs (one a line)": the label of the field on both the register form and a client's page. */
+function redirectUrisLabel({ t }: Translator): SafeHtml {
+  return t('adminConsole.clients.redirectUrisLabel', { hint: (content) => html`<span class="optional">${content}</span>` });
 }
 
 /** View model of {@link renderAdminClientSecretPage}. */
@@ -111,16 +130,18 @@ export interface AdminClientSecretView extends AdminPageBase {
 
 /** The client's id and its secret, shown this once (after registering, or rotating the secret). */
 export function renderAdminClientSecretPage(view: AdminClientSecretView): string {
-  const secret = view.secret !== null && html`<div><dt>Client secret</dt><dd><code data-client-secret>${view.secret}</code></dd></div>`;
+  const { t } = view.i18n;
+  const secret =
+    view.secret !== null && html`<div><dt>${t('adminConsole.clientSecret.secret')}</dt><dd><code data-client-secret>${view.secret}</code></dd></div>`;
   const note =
     view.secret === null
-      ? html`<p class="note">A public client has no secret.</p>`
-      : html`<p class="note note-warning"><strong>Copy the secret now.</strong> It is shown only this once and stored only as a hash: if it is lost, rotate it.</p>`;
+      ? html`<p class="note">${t('adminConsole.clientSecret.none')}</p>`
+      : html`<p class="note note-warning">${t('adminConsole.clientSecret.copy')}</p>`;
   return renderAdminPage(
     view,
     view.name,
-    html`<dl class="secret"><div><dt>Client ID</dt><dd><code data-client-id>${view.clientId}</code></dd></div>${secret}</dl>${note}
-<p class="back-link"><a href="${view.done}">Go to the client</a></p>`,
+    html`<dl class="secret"><div><dt>${t('adminConsole.clients.clientId')}</dt><dd><code data-client-id>${view.clientId}</code></dd></div>${secret}</dl>${note}
+<p class="back-link"><a href="${view.done}">${t('adminConsole.clientSecret.done')}</a></p>`,
   );
 }
 
@@ -129,7 +150,6 @@ export interface AdminClientView extends AdminPageBase {
   client: {
     clientId: string;
     name: string;
-    type: string;
     grantTypes: string[];
     scope: string;
     redirectUris: string[];
@@ -147,22 +167,23 @@ export interface AdminClientView extends AdminPageBase {
 
 /** A client: its facts, its redirect URIs (editable), rotating its secret and removing it. */
 export function renderAdminClientPage(view: AdminClientView): string {
-  const { client, actions } = view;
+  const { client, actions, i18n } = view;
+  const { t } = i18n;
   const invalid = view.error !== undefined && view.redirectUrisDraft !== undefined;
   const edit = postForm({
     action: actions.redirectUris,
     csrfToken: view.csrfToken,
-    content: html`<div class="field"><label for="redirect_uris">Redirect URIs <span class="optional">(one a line)</span></label><textarea class="input" id="redirect_uris" name="redirect_uris" rows="3" autocapitalize="none" spellcheck="false"${invalid && html` aria-invalid="true" aria-describedby="admin-error"`}>${view.redirectUrisDraft ?? client.redirectUris.join('\n')}</textarea></div>${submitButton({ label: 'Save redirect URIs', variant: 'secondary', className: 'button-small' })}`,
+    content: html`<div class="field"><label for="redirect_uris">${redirectUrisLabel(i18n)}</label><textarea class="input" id="redirect_uris" name="redirect_uris" rows="3" autocapitalize="none" spellcheck="false"${invalid && html` aria-invalid="true" aria-describedby="admin-error"`}>${view.redirectUrisDraft ?? client.redirectUris.join('\n')}</textarea></div>${submitButton({ label: t('adminConsole.client.saveRedirectUris'), variant: 'secondary', className: 'button-small' })}`,
   });
   return renderAdminPage(
     view,
     client.name,
-    html`<p class="back-link"><a href="${view.back}">All clients</a></p>
-<dl class="facts"><dt>Client ID</dt><dd><code>${client.clientId}</code></dd><dt>Type</dt><dd>${client.type}</dd><dt>Grant types</dt><dd>${client.grantTypes.join(', ') || 'None'}</dd><dt>Scopes</dt><dd>${client.scope || 'None'}</dd><dt>Registered</dt><dd>${client.createdAt}</dd><dt>Changed</dt><dd>${client.updatedAt}</dd></dl>
-<p class="section-actions section-actions-start"><a class="button button-secondary button-small" href="${view.auditEvents}">Audit events</a></p>
-<section class="section" aria-labelledby="uris-title"><h2 id="uris-title">Redirect URIs</h2>${edit}</section>
-<section class="section-danger" aria-labelledby="danger-title"><h2 id="danger-title">Careful</h2><p class="section-lead">Each of these asks you to confirm first.</p><div class="row-buttons">${
-      client.confidential && actionButton(view, actions.rotateSecret, 'Rotate secret', { variant: 'danger' })
-    }${actionButton(view, actions.remove, 'Delete client', { variant: 'danger' })}</div></section>`,
+    html`<p class="back-link"><a href="${view.back}">${t('adminConsole.client.back')}</a></p>
+<dl class="facts"><dt>${t('adminConsole.clients.clientId')}</dt><dd><code>${client.clientId}</code></dd><dt>${t('adminConsole.clients.type')}</dt><dd>${clientType(client.confidential, i18n)}</dd><dt>${t('adminConsole.clients.grantTypes')}</dt><dd>${client.grantTypes.join(', ') || t('adminConsole.none')}</dd><dt>${t('adminConsole.clients.scopes')}</dt><dd>${client.scope || t('adminConsole.none')}</dd><dt>${t('adminConsole.clients.registered')}</dt><dd>${client.createdAt}</dd><dt>${t('adminConsole.client.changed')}</dt><dd>${client.updatedAt}</dd></dl>
+<p class="section-actions section-actions-start"><a class="button button-secondary button-small" href="${view.auditEvents}">${t('adminConsole.auditEvents')}</a></p>
+<section class="section" aria-labelledby="uris-title"><h2 id="uris-title">${t('adminConsole.client.redirectUris')}</h2>${edit}</section>
+<section class="section-danger" aria-labelledby="danger-title"><h2 id="danger-title">${t('adminConsole.careful')}</h2><p class="section-lead">${t('adminConsole.carefulLead')}</p><div class="row-buttons">${
+      client.confidential && actionButton(view, actions.rotateSecret, t('adminConsole.client.rotateSecret'), { variant: 'danger' })
+    }${actionButton(view, actions.remove, t('adminConsole.client.remove'), { variant: 'danger' })}</div></section>`,
   );
 }

@@ -1,5 +1,6 @@
 import { html, type HtmlValue, type SafeHtml } from '../escape.js';
 import { postForm, submitButton } from '../form.js';
+import type { Translator } from '../i18n/messages.js';
 import { renderDocument, type PageBase } from '../layout.js';
 import { alertBox, noticeBox } from '../message-box.js';
 
@@ -11,6 +12,8 @@ export type AdminLinks = Record<AdminSection, string>;
 
 /** What every console page needs besides its own content. */
 export interface AdminPageBase extends PageBase {
+  /** The page's language (every console page is taken from the catalogs). */
+  i18n: Translator;
   links: AdminLinks;
   /** The section the page belongs to (its nav link is `aria-current="page"`). */
   section: AdminSection;
@@ -18,25 +21,31 @@ export interface AdminPageBase extends PageBase {
   adminLogin: string;
   /** Sent back in the hidden `csrf` field of every form of the page. */
   csrfToken: string;
-  /** A confirmation of what was just done ("Client registered."). */
+  /** A confirmation of what was just done ("Client registered."), in the page's language. */
   notice?: string;
-  /** What went wrong with what was just posted. */
+  /** What went wrong with what was just posted, in the page's language. */
   error?: string;
   /** The "Sign out" form: where it posts, and its own CSRF token (the account pages' sign-out). */
   signOut: { action: string; csrfToken: string };
 }
 
-const NAV: [AdminSection, string][] = [
-  ['dashboard', 'Dashboard'],
-  ['clients', 'Clients'],
-  ['users', 'Users'],
-  ['keys', 'Signing keys'],
-  ['audit', 'Audit log'],
-];
+/** The nav's links, in order, with their labels in `i18n`'s language. */
+function navLinks(i18n: Translator): [AdminSection, SafeHtml][] {
+  const { t } = i18n;
+  return [
+    ['dashboard', t('adminConsole.nav.dashboard')],
+    ['clients', t('adminConsole.nav.clients')],
+    ['users', t('adminConsole.nav.users')],
+    ['keys', t('adminConsole.nav.keys')],
+    ['audit', t('adminConsole.nav.audit')],
+  ];
+}
 
 /**
  * Rules of the console pages only: a wider card, the nav, tables, charts, pagination. The rest
  * (buttons, fields, tables, badges, danger sections) is the sign-in and account pages' stylesheet.
+ * Logical properties only, so that the console mirrors in Arabic; a chart's SVG alone keeps
+ * `direction:ltr`: its bars and tick labels are placed by coordinates, which do not mirror.
  */
 const ADMIN_STYLES = `
 .card:has(.admin-page){max-width:1080px}
@@ -62,7 +71,7 @@ const ADMIN_STYLES = `
 .chart{margin:0;padding:12px 14px;border:1px solid var(--border);border-radius:12px}
 .chart figcaption{display:flex;justify-content:space-between;gap:8px;font-weight:600;font-size:.9375rem}
 .chart-total{color:var(--muted);font-weight:400}
-.chart svg{display:block;width:100%;height:auto;margin-top:8px;color:var(--accent)}
+.chart svg{display:block;width:100%;height:auto;margin-top:8px;color:var(--accent);direction:ltr}
 .chart .axis{stroke:var(--border)}
 .chart .tick{fill:var(--muted);font-size:10px}
 .chart details{margin-top:6px;font-size:.8125rem}
@@ -89,23 +98,24 @@ textarea.input{min-height:88px;resize:vertical;font-family:ui-monospace,SFMono-R
 
 /** The signed-in admin and a way to sign out, above each page's content. */
 function whoIsSignedIn(view: AdminPageBase): SafeHtml {
-  return html`<div class="admin-who"><span>Signed in as <strong>${view.adminLogin}</strong></span>${postForm({
+  const { t } = view.i18n;
+  return html`<div class="admin-who"><span>${t('adminConsole.signedInAs', { login: view.adminLogin })}</span>${postForm({
     action: view.signOut.action,
     csrfToken: view.signOut.csrfToken,
-    content: submitButton({ label: 'Sign out', variant: 'secondary', className: 'button-small' }),
+    content: submitButton({ label: t('adminConsole.signOut'), variant: 'secondary', className: 'button-small' }),
   })}</div>`;
 }
 
 /**
  * A complete console page: the branded card (widened), the console's nav with the current
  * section marked, who is signed in, the notice or error of what was just done, the `<h1>` and
- * `content`.
+ * `content`, all in the page's language (`view.i18n`; the nav mirrors in a right-to-left one).
  *
  * @example
- * renderAdminPage({ ...base, section: 'keys' }, 'Signing keys', html`<p>…</p>`);
+ * renderAdminPage({ ...base, section: 'keys' }, i18n.t('adminConsole.keys.title'), html`<p>…</p>`);
  */
-export function renderAdminPage(view: AdminPageBase, title: string, content: HtmlValue): string {
-  const nav = html`<nav class="admin-nav" aria-label="Admin console"><ul>${NAV.map(
+export function renderAdminPage(view: AdminPageBase, title: HtmlValue, content: HtmlValue): string {
+  const nav = html`<nav class="admin-nav" aria-label="${view.i18n.text('adminConsole.nav.label')}"><ul>${navLinks(view.i18n).map(
     ([section, label]) => html`<li><a href="${view.links[section]}"${section === view.section && html` aria-current="page"`}>${label}</a></li>`,
   )}</ul></nav>`;
   return renderDocument(
@@ -117,24 +127,28 @@ export function renderAdminPage(view: AdminPageBase, title: string, content: Htm
 }
 
 /** A table in its scrolling frame (wide tables scroll inside the card at 375 px, never the page). */
-export function adminTable(caption: string, headings: string[], rows: HtmlValue[][], empty: string): SafeHtml {
+export function adminTable(caption: string, headings: HtmlValue[], rows: HtmlValue[][], empty: HtmlValue): SafeHtml {
   if (rows.length === 0) return html`<p class="note">${empty}</p>`;
   return html`<div class="table-wrap" role="region" aria-label="${caption}" tabindex="0"><table class="table"><caption class="visually-hidden">${caption}</caption><thead><tr>${headings.map(
     (heading) => html`<th scope="col">${heading}</th>`,
   )}</tr></thead><tbody>${rows.map((cells) => html`<tr>${cells.map((cell) => html`<td>${cell}</td>`)}</tr>`)}</tbody></table></div>`;
 }
 
-/** "Newer" / "Older" (or "Previous" / "Next") links of a paginated list; nothing when neither applies. */
-export function pager(previous: { href: string; label: string } | undefined, next: { href: string; label: string } | undefined): SafeHtml | false {
+/** "Newer" / "Older" (or "Previous" / "Next") links of a paginated list, in `i18n`'s language; nothing when neither applies. */
+export function pager(
+  i18n: Translator,
+  previous: { href: string; label: HtmlValue } | undefined,
+  next: { href: string; label: HtmlValue } | undefined,
+): SafeHtml | false {
   if (!previous && !next) return false;
-  return html`<nav class="pager" aria-label="Pages"><span>${previous && html`<a href="${previous.href}">${previous.label}</a>`}</span><span>${next && html`<a href="${next.href}">${next.label}</a>`}</span></nav>`;
+  return html`<nav class="pager" aria-label="${i18n.text('adminConsole.pager.label')}"><span>${previous && html`<a href="${previous.href}">${previous.label}</a>`}</span><span>${next && html`<a href="${next.href}">${next.label}</a>`}</span></nav>`;
 }
 
 /** A small form with one button (an action on a row or a record), carrying the page's CSRF token and `fields`. */
 export function actionButton(
   view: Pick<AdminPageBase, 'csrfToken'>,
   action: string,
-  label: string,
+  label: HtmlValue,
   options: { fields?: Record<string, string>; variant?: 'primary' | 'secondary' | 'danger' } = {},
 ): SafeHtml {
   const variant = options.variant ?? 'secondary';

@@ -51,6 +51,12 @@ describe('t(): messages as markup, every placeholder escaped', () => {
     expect(messages.translator('ja').dateTime(date, 'Asia/Tokyo')).toBe('2026/12/08 1:05');
   });
 
+  it('formats numbers as the language does', () => {
+    expect(messages.translator('en').number(10_000)).toBe('10,000');
+    expect(messages.translator('de').number(10_000)).toBe('10.000');
+    expect(messages.translator('fr').number(1205)).toBe('1\u202f205');
+  });
+
   it('knows which languages are written right to left', () => {
     expect(messages.translator('ar').dir).toBe('rtl');
     expect(['ar', 'he', 'fa', 'ur', 'az-Arab'].map(directionOf)).toEqual(['rtl', 'rtl', 'rtl', 'rtl', 'rtl']);

@@ -63,6 +63,8 @@ export interface Translator {
   readonly dateTime: (date: Date | number, timeZone?: string) => string;
   /** A date in the language's medium style, in `timeZone` (UTC unless given). */
   readonly date: (date: Date | number, timeZone?: string) => string;
+  /** A number as the language writes it: `1,205` in English, `1.205` in German. */
+  readonly number: (value: number) => string;
 }
 
 type Compiled = InstanceType<typeof IntlMessageFormat>;
@@ -104,6 +106,7 @@ export class Messages {
   #build(locale: string): Translator {
     const compiled = this.#compiled.get(locale)!;
     const listFormat = new Intl.ListFormat(locale, { type: 'conjunction', style: 'long' });
+    const numberFormat = new Intl.NumberFormat(locale);
     const dateFormats = new Map<string, Intl.DateTimeFormat>();
     const format = (kind: 'date' | 'dateTime', date: Date | number, timeZone = 'UTC') => {
       const id = `${kind} ${timeZone}`;
@@ -131,6 +134,7 @@ export class Messages {
       },
       dateTime: (date, timeZone) => format('dateTime', date, timeZone),
       date: (date, timeZone) => format('date', date, timeZone),
+      number: (value) => numberFormat.format(value),
     };
   }
 }

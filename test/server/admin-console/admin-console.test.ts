@@ -6,19 +6,10 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { ROUTES } from '../../../src/server/routes.js';
-import {
-  auditDetails,
-  closeOutboxFlows,
-  isLoginPage,
-  linkHref,
-  RECENT_AUTH_SECONDS,
-  settle,
-  startOutboxFlow,
-  type OutboxFlow,
-} from '../../helpers/accounts.js';
-import { Browser, submitLogin, type Page, type TestUser } from '../../helpers/flow.js';
+import { auditDetails, closeOutboxFlows, isLoginPage, linkHref, RECENT_AUTH_SECONDS, settle, startOutboxFlow } from '../../helpers/accounts.js';
+import { Browser, submitLogin, type Page } from '../../helpers/flow.js';
 import { expectMfaChallenge, factorContext, giveTotp, isMfaEnrolment, submitMfa, totpAt } from '../../helpers/mfa.js';
-import { parseForms } from '../../helpers/user-agent.js';
+import { consoleFlow, csrfOf, signInToConsole } from '../../helpers/admin-console.js';
 
 afterEach(closeOutboxFlows);
 
@@ -48,33 +39,6 @@ const CONSOLE_PATHS: { path: string; methods: ('GET' | 'POST')[] }[] = [
 ];
 
 const concrete = (path: string, id: string) => path.replace(':id', id);
-
-/** A flow where alice holds the admin role and has an authenticator app; bob is a plain user. */
-async function consoleFlow(options: Parameters<typeof startOutboxFlow>[0] = {}) {
-  const flow = await startOutboxFlow(options);
-  const { server, users, clock } = flow;
-  await server.store.users.update({ ...users.alice.record, roles: ['admin'] });
-  const totp = await giveTotp(factorContext(server.store, clock), users.alice.record.id);
-  clock.advance(30_000);
-  return { ...flow, totp };
-}
-
-/** Opens `/admin` in a fresh browser and signs in as `user` with password and TOTP; returns the dashboard. */
-async function signInToConsole(flow: OutboxFlow & { totp: { secret: string } }, user: TestUser): Promise<{ browser: Browser; page: Page }> {
-  const browser = new Browser(flow.server);
-  const login = await browser.open('/admin');
-  expect(isLoginPage(login)).toBe(true);
-  const challenge = expectMfaChallenge(await submitLogin(browser, login, user));
-  const page = await submitMfa(browser, challenge, 'totp', { code: await totpAt(flow.totp.secret, flow.clock.now()) });
-  return { browser, page };
-}
-
-/** The CSRF token of the console's forms on `page`. */
-function csrfOf(page: Page): string {
-  const form = parseForms(page.body).find((candidate) => candidate.action.includes('/admin/'));
-  if (!form?.fields.csrf) throw new Error(`no console form on ${page.url}:\n${page.body.slice(0, 600)}`);
-  return form.fields.csrf;
-}
 
 describe('who gets in', () => {
   it('an admin signs in with a second factor and lands on the dashboard', async () => {
@@ -191,7 +155,9 @@ describe('clients', () => {
       { actionPart: '/admin/clients/new', omit: ['grant_client_credentials'] },
     );
     expect(refused.status).toBe(400);
-    expect(/role="alert"[\s\S]*?<p>([^<]*)/.exec(refused.body)?.[1]).toBe('grant: token exchange needs a confidential client (an auth method other than none)');
+    expect(/role="alert"[\s\S]*?<p>([^<]*)/.exec(refused.body)?.[1]).toBe(
+      'A public client cannot use client credentials or token exchange: choose Confidential, or leave those grant types out.',
+    );
   });
 
   it('bad input is the form again with a clear error (400), never a 500', async () => {
