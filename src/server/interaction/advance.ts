@@ -1,3 +1,4 @@
+import { messageLanguage } from '../http/page-language.js';
 import { recordSessionClient } from '../logout/backchannel-logout.js';
 import type { ClientRecord, UserRecord } from '../../stores/contract.js';
 import { sendAccountVerification } from '../accounts/email-verification.js';
@@ -95,7 +96,7 @@ async function emailVerificationStep(view: InteractionView, user: UserRecord): P
       setCookies,
     );
   }
-  const sent = await sendAccountVerification(ctx, { ...user, email: user.email });
+  const sent = await sendAccountVerification(ctx, { ...user, email: user.email }, messageLanguage(ctx, { uiLocales: view.interaction.state.request.uiLocales }));
   return verifyEmailPage(view, user.email, !sent.ok && sent.reason === 'limited' ? { notice: NO_NEW_CODE } : {});
 }
 
