@@ -258,7 +258,7 @@ export const ja = {
   'email.duration.days': '{count, plural, other {#日}}',
   'email.verifyEmail.subject': '{product} のメールアドレスを確認してください',
   'email.verifyEmail.heading': 'メールアドレスを確認してください',
-  'email.verifyEmail.body': '登録した画面でこのコードを入力するか、ボタンから確認してください。有効期間は {expiresIn} です。',
+  'email.verifyEmail.body': '登録した画面でこのコードを入力するか、ボタンから確認してください。有効期間は{expiresIn}です。',
   'email.verifyEmail.action': 'メールアドレスを確認する',
   'email.verifyEmail.footer':
     'このメールは、このアドレスで {product} への登録が行われたためお送りしています。お心当たりがない場合は、このメールを無視してください。',
@@ -270,26 +270,26 @@ export const ja = {
   'email.signUpExisting.footer': 'このメールは、{product} の登録ページでこのアドレスが入力されたためお送りしています。',
   'email.passwordReset.subject': '{product} のパスワードを再設定してください',
   'email.passwordReset.heading': 'パスワードの再設定',
-  'email.passwordReset.body': '下のボタンから新しいパスワードを設定してください。リンクは 1 回だけ、{expiresIn} 有効です。',
+  'email.passwordReset.body': '下のボタンから新しいパスワードを設定してください。リンクは 1 回だけ、{expiresIn}有効です。',
   'email.passwordReset.action': '新しいパスワードを設定する',
   'email.passwordReset.footer':
     'このメールは、{product} アカウントのパスワード再設定が依頼されたためお送りしています。お心当たりがない場合は、このメールを無視してください。パスワードは変更されません。',
   'email.invitation.subject': '{product} に招待されました',
   'email.invitation.heading': '{product} に招待されました',
-  'email.invitation.body': '{email} のアカウントが用意されています。下のボタンからパスワードを設定して、ご利用を開始してください。リンクの有効期間は {expiresIn} です。',
+  'email.invitation.body': '{email} のアカウントが用意されています。下のボタンからパスワードを設定して、ご利用を開始してください。リンクの有効期間は{expiresIn}です。',
   'email.invitation.action': '招待を受ける',
   'email.invitation.footer':
     'このメールは、{product} の管理者がこのアドレスを招待したためお送りしています。アカウントが不要な場合は、このメールを無視してください。',
   'email.emailSignIn.subject': '{product} のログインコード',
   'email.emailSignIn.heading': 'ログインコード',
-  'email.emailSignIn.body': 'ログインページでこのコードを入力するか、ボタンからログインしてください。1 回だけ、{expiresIn} 有効です。',
+  'email.emailSignIn.body': 'ログインページでこのコードを入力するか、ボタンからログインしてください。1 回だけ、{expiresIn}有効です。',
   'email.emailSignIn.action': 'ログイン',
   'email.emailSignIn.footer':
     'このメールは、このアドレスで {product} へのログインが求められたためお送りしています。お心当たりがない場合は、このメールを無視してください。',
   'email.emailChange.subject': '{product} の新しいメールアドレスを確認してください',
   'email.emailChange.heading': '新しいメールアドレスを確認してください',
   'email.emailChange.body':
-    'アカウントページでこのコードを入力するか、ボタンから確認してください。確認するまで、アカウントは現在のアドレスのままです。有効期間は {expiresIn} です。',
+    'アカウントページでこのコードを入力するか、ボタンから確認してください。確認するまで、アカウントは現在のアドレスのままです。有効期間は{expiresIn}です。',
   'email.emailChange.action': '新しいアドレスを確認する',
   'email.emailChange.footer':
     'このメールは、{product} のアカウントをこのアドレスに変更する依頼があったためお送りしています。お心当たりがない場合は、このメールを無視してください。',

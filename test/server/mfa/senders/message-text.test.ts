@@ -44,7 +44,7 @@ describe('messageText', () => {
     const { text } = messageText(longest);
     expect(text.length).toBeLessThanOrEqual(SMS_MAX_LENGTH);
     expect(text.startsWith('ABCD-EFGH-1234-5 is your The Extremely Long')).toBe(true);
-    expect(text.endsWith("It expires in 1440 minutes. Don't share it.")).toBe(true);
+    expect(text.endsWith("It expires in 1,440 minutes. Don't share it.")).toBe(true);
     // Email has no such limit and keeps the full name.
     expect(messageText({ ...longest, channel: 'email', to: 'ada@example.com' }).text).toContain('Customers Worldwide');
   });
