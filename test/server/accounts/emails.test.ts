@@ -139,6 +139,33 @@ describe('email templates from a directory (emails.templatesDir)', () => {
     expect((error as ConfigError).option).toBe('emails.templatesDir');
   });
 
+  it('reads a language’s own files (<template>.<lang>.*, the tag in any case) beside those for every language', () => {
+    const dir = templatesDir({
+      'invitation.subject.txt': 'Join {{product}}',
+      'invitation.pt-br.subject.txt': 'Entre no {{product}}',
+      'invitation.ar.html': '<p dir="rtl">{{link}}</p>',
+    });
+    const config = configWith({ emails: { templatesDir: dir } });
+    expect(config.emails.overrides).toEqual({
+      invitation: { '': { subject: 'Join {{product}}' }, 'pt-BR': { subject: 'Entre no {{product}}' }, ar: { html: '<p dir="rtl">{{link}}</p>' } },
+    });
+    const render = (locale: string) =>
+      renderAccountEmail({ config }, { to: 'ada@example.com', template: 'invitation', i18n: config.languages.messages.translator(locale), vars: { link: 'https://x.example/i' } });
+    expect(render('pt-BR').subject).toBe('Entre no Gatehouse');
+    // Arabic: its own HTML, the subject for every language, the built-in text in Arabic.
+    const arabic = render('ar');
+    expect(arabic).toMatchObject({ subject: 'Join Gatehouse', html: '<p dir="rtl">https://x.example/i</p>' });
+    expect(arabic.text).toContain('قبول الدعوة');
+    expect(render('de').subject).toBe('Join Gatehouse');
+  });
+
+  it('refuses a file for a language not offered, naming it and the languages', () => {
+    const dir = templatesDir({ 'invitation.nl.html': '<p>hoi</p>' });
+    expect(() => configWith({ emails: { templatesDir: dir } })).toThrow(
+      new RegExp(`email template ${join(dir, 'invitation.nl.html')} is for the language "nl", which is not offered \\(en, de, fr, es, pt-BR, ja, ar\\)`),
+    );
+  });
+
   it('refuses a file it cannot read, naming it', () => {
     const dir = templatesDir({});
     symlinkSync(join(dir, 'missing-target'), join(dir, 'invitation.html'));
