@@ -166,7 +166,9 @@ describe('an operator’s template for one language (emails.templatesDir)', () =
     // No German HTML file: the built-in one, in German.
     expect(german.html).toContain('<html lang="de" dir="ltr">');
 
-    const french = await askForReset(flow, new Browser(flow.server), { 'accept-language': 'fr' }).then(() => waitForEmail(flow.outbox, ALICE, 'password_reset', 2));
+    const french = await askForReset(flow, new Browser(flow.server), { 'accept-language': 'fr' }).then(() =>
+      waitForEmail(flow.outbox, ALICE, 'password_reset', 2),
+    );
     expect(french.subject).toBe('Reset at Gatehouse');
     expect(french.text).toContain('Choisissez un nouveau mot de passe');
   });

@@ -40,7 +40,12 @@ export async function startEmailChange(
   // The notice goes out either way: were it sent only for a free address, the account's own
   // mailbox would tell its owner which addresses have accounts.
   if (user.email) {
-    await sendAccountEmail(ctx, { to: user.email, template: 'email_changed', i18n: messageLanguage(ctx, { account: user.profile }), vars: { newEmail: address } });
+    await sendAccountEmail(ctx, {
+      to: user.email,
+      template: 'email_changed',
+      i18n: messageLanguage(ctx, { account: user.profile }),
+      vars: { newEmail: address },
+    });
   }
   if (await ctx.store.users.findByLogin(address)) return;
   const { token, code } = await issueAccountToken(ctx, 'email_change', { userId: user.id, email: address }, EMAIL_CHANGE_TTL_MS, { code: true });

@@ -145,7 +145,7 @@ export function emailHasAction(template: EmailTemplate): boolean {
  * @example
  * durationText(i18n, 1800); // '30 minutes'
  */
-export function durationText(i18n: Translator, seconds: number): string {
+function durationText(i18n: Translator, seconds: number): string {
   if (seconds >= 2 * 86_400 && seconds % 86_400 === 0) return i18n.text('email.duration.days', { count: seconds / 86_400 });
   if (seconds >= 3600 && seconds % 3600 === 0) return i18n.text('email.duration.hours', { count: seconds / 3600 });
   return i18n.text('email.duration.minutes', { count: Math.max(1, Math.round(seconds / 60)) });

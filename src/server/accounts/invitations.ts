@@ -210,4 +210,3 @@ function nonEmpty(text: string | undefined): string | undefined {
 function publicId(storedId: string): string {
   return operatorId(storedId);
 }
-

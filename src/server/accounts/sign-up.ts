@@ -79,7 +79,12 @@ async function prepareSignUp(ctx: AccountsContext, key: string, input: SignUpInp
 async function sendSignUpCode(ctx: AccountsContext, key: string, email: string, i18n: Translator): Promise<void> {
   const value: SignUpTokenValue = { userId: '', email, key };
   const { token, code } = await issueAccountToken(ctx, 'sign_up', value, VERIFICATION_TTL_MS, { code: true, key });
-  await sendAccountEmail(ctx, { to: email, template: 'verify_email', i18n, vars: { link: verificationLink(ctx, token), code, expiresIn: VERIFICATION_TTL_MS / 1000 } });
+  await sendAccountEmail(ctx, {
+    to: email,
+    template: 'verify_email',
+    i18n,
+    vars: { link: verificationLink(ctx, token), code, expiresIn: VERIFICATION_TTL_MS / 1000 },
+  });
 }
 
 /**

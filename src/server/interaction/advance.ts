@@ -96,7 +96,11 @@ async function emailVerificationStep(view: InteractionView, user: UserRecord): P
       setCookies,
     );
   }
-  const sent = await sendAccountVerification(ctx, { ...user, email: user.email }, messageLanguage(ctx, { uiLocales: view.interaction.state.request.uiLocales }));
+  const sent = await sendAccountVerification(
+    ctx,
+    { ...user, email: user.email },
+    messageLanguage(ctx, { uiLocales: view.interaction.state.request.uiLocales }),
+  );
   return verifyEmailPage(view, user.email, !sent.ok && sent.reason === 'limited' ? { notice: NO_NEW_CODE } : {});
 }
 

@@ -75,7 +75,12 @@ describe('built-in account emails', () => {
   });
 
   it('greets without a name, and says the lifetime it was given', () => {
-    const email = renderAccountEmail(ctx, { to: 'ada@example.com', template: 'invitation', i18n, vars: { link: 'https://id.example.com/invitation?token=t', expiresIn: 3 * 86_400 } });
+    const email = renderAccountEmail(ctx, {
+      to: 'ada@example.com',
+      template: 'invitation',
+      i18n,
+      vars: { link: 'https://id.example.com/invitation?token=t', expiresIn: 3 * 86_400 },
+    });
     expect(email.text).toMatch(/^Hello,\n/);
     expect(email.text).toContain('for ada@example.com');
     expect(email.text).toContain('3 days');
@@ -108,9 +113,12 @@ describe('email templates from a directory (emails.templatesDir)', () => {
 
   it('fills the text part raw', () => {
     const config = configWith({ emails: { templatesDir: templatesDir({ 'password_reset.txt': 'Reset: {{link}} ({{ expiresIn }})' }) } });
-    expect(renderAccountEmail({ config }, { to: 'ada@example.com', template: 'password_reset', i18n, vars: { link: 'https://x.example/?a=1&b="2"', expiresIn: 1800 } }).text).toBe(
-      'Reset: https://x.example/?a=1&b="2" (30 minutes)',
-    );
+    expect(
+      renderAccountEmail(
+        { config },
+        { to: 'ada@example.com', template: 'password_reset', i18n, vars: { link: 'https://x.example/?a=1&b="2"', expiresIn: 1800 } },
+      ).text,
+    ).toBe('Reset: https://x.example/?a=1&b="2" (30 minutes)');
   });
 
   it('reads nothing from a directory that does not exist (the command default, DATA_DIR/emails)', () => {
@@ -150,7 +158,10 @@ describe('email templates from a directory (emails.templatesDir)', () => {
       invitation: { '': { subject: 'Join {{product}}' }, 'pt-BR': { subject: 'Entre no {{product}}' }, ar: { html: '<p dir="rtl">{{link}}</p>' } },
     });
     const render = (locale: string) =>
-      renderAccountEmail({ config }, { to: 'ada@example.com', template: 'invitation', i18n: config.languages.messages.translator(locale), vars: { link: 'https://x.example/i' } });
+      renderAccountEmail(
+        { config },
+        { to: 'ada@example.com', template: 'invitation', i18n: config.languages.messages.translator(locale), vars: { link: 'https://x.example/i' } },
+      );
     expect(render('pt-BR').subject).toBe('Entre no Gatehouse');
     // Arabic: its own HTML, the subject for every language, the built-in text in Arabic.
     const arabic = render('ar');
@@ -213,7 +224,10 @@ describe('account emails through the senders', () => {
     };
     const sender: Sender = createWebhookSender({ url: 'https://mail.example.com/hook', secret: 'hook-secret', fetch: fetchStub, now: () => 1_700_000_000_000 });
     const config = configWith({ mfa: { senders: { email: sender } } });
-    await sendAccountEmail({ config }, { to: 'ada@example.com', template: 'email_sign_in', i18n, vars: { link: 'https://id.example.com/e?t=1', code: '654321' } });
+    await sendAccountEmail(
+      { config },
+      { to: 'ada@example.com', template: 'email_sign_in', i18n, vars: { link: 'https://id.example.com/e?t=1', code: '654321' } },
+    );
     expect(calls).toHaveLength(1);
     const { headers, body } = calls[0]!;
     const payload = JSON.parse(body) as Record<string, string>;

@@ -266,7 +266,8 @@ export const de = {
   'email.duration.days': '{count, plural, one {# Tag} other {# Tage}}',
   'email.verifyEmail.subject': 'Bestätigen Sie Ihre E-Mail-Adresse für {product}',
   'email.verifyEmail.heading': 'Bestätigen Sie Ihre E-Mail-Adresse',
-  'email.verifyEmail.body': 'Geben Sie diesen Code dort ein, wo Sie sich registriert haben, oder bestätigen Sie mit der Schaltfläche. Er ist {expiresIn} lang gültig.',
+  'email.verifyEmail.body':
+    'Geben Sie diesen Code dort ein, wo Sie sich registriert haben, oder bestätigen Sie mit der Schaltfläche. Er ist {expiresIn} lang gültig.',
   'email.verifyEmail.action': 'E-Mail-Adresse bestätigen',
   'email.verifyEmail.footer':
     'Sie erhalten diese E-Mail, weil mit dieser Adresse ein Konto bei {product} angelegt wurde. Wenn Sie das nicht waren, ignorieren Sie diese E-Mail.',
@@ -291,7 +292,8 @@ export const de = {
     'Sie erhalten diese E-Mail, weil ein Administrator von {product} diese Adresse eingeladen hat. Wenn Sie kein Konto möchten, ignorieren Sie diese E-Mail.',
   'email.emailSignIn.subject': 'Ihr Anmeldecode für {product}',
   'email.emailSignIn.heading': 'Ihr Anmeldecode',
-  'email.emailSignIn.body': 'Geben Sie diesen Code auf der Anmeldeseite ein oder melden Sie sich mit der Schaltfläche an. Er funktioniert einmal und ist {expiresIn} lang gültig.',
+  'email.emailSignIn.body':
+    'Geben Sie diesen Code auf der Anmeldeseite ein oder melden Sie sich mit der Schaltfläche an. Er funktioniert einmal und ist {expiresIn} lang gültig.',
   'email.emailSignIn.action': 'Anmelden',
   'email.emailSignIn.footer':
     'Sie erhalten diese E-Mail, weil jemand sich mit dieser Adresse bei {product} anmelden wollte. Wenn Sie das nicht waren, ignorieren Sie diese E-Mail.',

@@ -267,8 +267,7 @@ export const fr = {
   'email.verifyEmail.heading': 'Confirmez votre adresse e-mail',
   'email.verifyEmail.body': 'Saisissez ce code là où vous vous êtes inscrit, ou confirmez avec le bouton. Il est valable {expiresIn}.',
   'email.verifyEmail.action': 'Confirmer mon adresse e-mail',
-  'email.verifyEmail.footer':
-    'Vous recevez ce message, car cette adresse a servi à créer un compte sur {product}. Si ce n’était pas vous, ignorez cet e-mail.',
+  'email.verifyEmail.footer': 'Vous recevez ce message, car cette adresse a servi à créer un compte sur {product}. Si ce n’était pas vous, ignorez cet e-mail.',
   'email.signUpExisting.subject': 'Quelqu’un a tenté de créer un compte {product} avec votre adresse',
   'email.signUpExisting.heading': 'Vous avez déjà un compte',
   'email.signUpExisting.body': 'Quelqu’un, peut-être vous, a tenté de créer un compte {product} avec cette adresse e-mail. Vous en avez déjà un.',

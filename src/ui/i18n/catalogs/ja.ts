@@ -264,7 +264,8 @@ export const ja = {
     'このメールは、このアドレスで {product} への登録が行われたためお送りしています。お心当たりがない場合は、このメールを無視してください。',
   'email.signUpExisting.subject': 'あなたのアドレスで {product} のアカウントを作成しようとした人がいます',
   'email.signUpExisting.heading': 'アカウントはすでにあります',
-  'email.signUpExisting.body': 'どなたか（ご本人かもしれません）が、このメールアドレスで {product} のアカウントを作成しようとしました。このアドレスのアカウントはすでにあります。',
+  'email.signUpExisting.body':
+    'どなたか（ご本人かもしれません）が、このメールアドレスで {product} のアカウントを作成しようとしました。このアドレスのアカウントはすでにあります。',
   'email.signUpExisting.body2':
     'ご本人の場合は、ログインするか、ログインページの「パスワードをお忘れですか？」をご利用ください。お心当たりがない場合は、このメールを無視してください。何も変更されていません。',
   'email.signUpExisting.footer': 'このメールは、{product} の登録ページでこのアドレスが入力されたためお送りしています。',
@@ -276,7 +277,8 @@ export const ja = {
     'このメールは、{product} アカウントのパスワード再設定が依頼されたためお送りしています。お心当たりがない場合は、このメールを無視してください。パスワードは変更されません。',
   'email.invitation.subject': '{product} に招待されました',
   'email.invitation.heading': '{product} に招待されました',
-  'email.invitation.body': '{email} のアカウントが用意されています。下のボタンからパスワードを設定して、ご利用を開始してください。リンクの有効期間は{expiresIn}です。',
+  'email.invitation.body':
+    '{email} のアカウントが用意されています。下のボタンからパスワードを設定して、ご利用を開始してください。リンクの有効期間は{expiresIn}です。',
   'email.invitation.action': '招待を受ける',
   'email.invitation.footer':
     'このメールは、{product} の管理者がこのアドレスを招待したためお送りしています。アカウントが不要な場合は、このメールを無視してください。',
@@ -295,7 +297,8 @@ export const ja = {
     'このメールは、{product} のアカウントをこのアドレスに変更する依頼があったためお送りしています。お心当たりがない場合は、このメールを無視してください。',
   'email.emailChanged.subject': '{product} アカウントのメールアドレスが変更されます',
   'email.emailChanged.heading': 'メールアドレスが変更されます',
-  'email.emailChanged.body': 'アカウントにログインしている方が、メールアドレスを {newEmail} に変更するよう依頼しました。新しいアドレスが確認されると変更されます。',
+  'email.emailChanged.body':
+    'アカウントにログインしている方が、メールアドレスを {newEmail} に変更するよう依頼しました。新しいアドレスが確認されると変更されます。',
   'email.emailChanged.body2': 'お心当たりがない場合は、今すぐログインしてパスワードを変更してください。',
   'email.emailChanged.footer': 'このメールは、このアドレスが {product} のアカウントに登録されているためお送りしています。',
   'email.passwordChanged.subject': '{product} のパスワードが変更されました',

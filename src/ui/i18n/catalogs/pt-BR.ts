@@ -260,7 +260,8 @@ export const ptBR = {
   'email.verifyEmail.heading': 'Confirme seu endereço de e-mail',
   'email.verifyEmail.body': 'Digite este código onde você se cadastrou ou confirme pelo botão. Ele vale por {expiresIn}.',
   'email.verifyEmail.action': 'Confirmar meu endereço de e-mail',
-  'email.verifyEmail.footer': 'Você recebeu esta mensagem porque este endereço foi usado para criar uma conta no {product}. Se não foi você, ignore este e-mail.',
+  'email.verifyEmail.footer':
+    'Você recebeu esta mensagem porque este endereço foi usado para criar uma conta no {product}. Se não foi você, ignore este e-mail.',
   'email.signUpExisting.subject': 'Alguém tentou criar uma conta no {product} com seu endereço',
   'email.signUpExisting.heading': 'Você já tem uma conta',
   'email.signUpExisting.body': 'Alguém, talvez você, tentou criar uma conta no {product} com este endereço de e-mail. Você já tem uma.',
@@ -284,8 +285,7 @@ export const ptBR = {
   'email.emailSignIn.heading': 'Seu código de login',
   'email.emailSignIn.body': 'Digite este código na página de login ou entre pelo botão. Ele funciona uma única vez, por {expiresIn}.',
   'email.emailSignIn.action': 'Entrar',
-  'email.emailSignIn.footer':
-    'Você recebeu esta mensagem porque alguém pediu para entrar no {product} com este endereço. Se não foi você, ignore este e-mail.',
+  'email.emailSignIn.footer': 'Você recebeu esta mensagem porque alguém pediu para entrar no {product} com este endereço. Se não foi você, ignore este e-mail.',
   'email.emailChange.subject': 'Confirme seu novo endereço de e-mail no {product}',
   'email.emailChange.heading': 'Confirme seu novo endereço de e-mail',
   'email.emailChange.body':
@@ -307,8 +307,7 @@ export const ptBR = {
   'email.factorAdded.subject': 'Um método de login foi adicionado à sua conta do {product}',
   'email.factorAdded.heading': 'Um método de login foi adicionado',
   'email.factorAdded.body': 'Sua conta tem um novo método de login: {detail}.',
-  'email.factorAdded.body2':
-    'Se foi você, não precisa fazer nada. Se não foi, entre agora, remova-o na página da sua conta e troque sua senha.',
+  'email.factorAdded.body2': 'Se foi você, não precisa fazer nada. Se não foi, entre agora, remova-o na página da sua conta e troque sua senha.',
   'email.factorAdded.footer':
     'Você recebeu esta mensagem porque este endereço pertence a uma conta do {product}, e avisamos sobre toda mudança na forma de entrar nela.',
   'email.factorAdded.totp': 'um app autenticador',
@@ -325,8 +324,7 @@ export const ptBR = {
   'email.accountDeleted.footer': 'Você recebeu esta mensagem porque este endereço pertencia a uma conta do {product}.',
   'codeMessage.subject.signIn': 'Seu código de login do {product}',
   'codeMessage.subject.verifyContact': 'Seu código de verificação do {product}',
-  'codeMessage.text.signIn':
-    '{code} é seu código de login do {product}. Ele expira em {minutes, plural, one {# minuto} other {# minutos}}. Não o compartilhe.',
+  'codeMessage.text.signIn': '{code} é seu código de login do {product}. Ele expira em {minutes, plural, one {# minuto} other {# minutos}}. Não o compartilhe.',
   'codeMessage.text.verifyContact':
     '{code} é seu código de verificação do {product}. Ele expira em {minutes, plural, one {# minuto} other {# minutos}}. Não o compartilhe.',
   'codeMessage.emailIgnore': 'Se você não pediu este código, pode ignorar este e-mail.',

@@ -30,7 +30,10 @@ describe('messageText', () => {
   it('words it in the language given, and a sender gets the wording the message carries', () => {
     const messages = compileMessages();
     const german = messageText(codeMessage({ expiresInMinutes: 1 }), messages.translator('de'));
-    expect(german).toEqual({ subject: 'Ihr Anmeldecode für Gatehouse', text: '123456 ist Ihr Anmeldecode für Gatehouse. Er ist 1 Minute gültig. Geben Sie ihn nicht weiter.' });
+    expect(german).toEqual({
+      subject: 'Ihr Anmeldecode für Gatehouse',
+      text: '123456 ist Ihr Anmeldecode für Gatehouse. Er ist 1 Minute gültig. Geben Sie ihn nicht weiter.',
+    });
     expect(messageText(codeMessage({ ...german, locale: 'de' }))).toEqual(german);
     const arabic = messageText(emailMessage({ expiresInMinutes: 2 }), messages.translator('ar'));
     expect(arabic.text).toContain('خلال دقيقتين');
