@@ -69,7 +69,7 @@ export function renderEmailHtml(brandingGiven: Branding, content: EmailContent, 
   const action =
     content.action !== undefined &&
     html`<tr><td align="center" style="padding:4px 0 20px"><table role="presentation" cellpadding="0" cellspacing="0" border="0"><tr><td align="center" bgcolor="${c.primary}" style="border-radius:9px;background:${c.primary}"><a href="${content.action.url}" target="_blank" style="display:inline-block;padding:13px 26px;font:700 16px/1.2 ${FONT};color:${c.onPrimary};text-decoration:none;border-radius:9px">${content.action.label}</a></td></tr></table></td></tr>
-<tr><td class="muted" style="padding:0;font:13px/1.5 ${FONT};color:#596070;text-align:${start}">${i18n.text('email.orOpenLink')} <a class="link" href="${content.action.url}" style="color:${c.accentLight};word-break:break-all">${content.action.url}</a></td></tr>`;
+<tr><td class="muted" style="padding:0;font:13px/1.5 ${FONT};color:#596070;text-align:${start}">${i18n.text('email.orOpenLink')} <a class="link" dir="ltr" href="${content.action.url}" style="color:${c.accentLight};word-break:break-all">${content.action.url}</a></td></tr>`;
   return html`<!doctype html>
 <html lang="${i18n.locale}" dir="${i18n.dir}">
 <head>
