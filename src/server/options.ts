@@ -169,14 +169,15 @@ export function resolveOptions(options: AuthorizationServerOptions): ResolvedOpt
   const settings = parsed.data;
   const issuerUrl = new URL(settings.issuer);
   checkIssuer(issuerUrl, settings.issuer, settings.mode);
+  const messages = loadMessages(settings.languages.dir, settings.languages.default);
   // The issuer is compared as a string by clients (RFC 8414 §3.3); it stays exactly as configured.
   return {
     ...settings,
     issuerUrl,
     tokens: { ...settings.tokens, defaultAudience: settings.tokens.defaultAudience ?? settings.issuer },
     protection: { ...settings.protection, rateLimits: mergeRateLimits(settings.protection.rateLimits) },
-    emails: { ...settings.emails, overrides: loadEmailTemplates(settings.emails.templatesDir) },
-    languages: { ...settings.languages, messages: loadMessages(settings.languages.dir, settings.languages.default) },
+    emails: { ...settings.emails, overrides: loadEmailTemplates(settings.emails.templatesDir, messages.locales) },
+    languages: { ...settings.languages, messages },
     secureCookies: issuerUrl.protocol === 'https:',
     clock: settings.clock ?? systemClock,
   };

@@ -13,6 +13,7 @@ import { EMAIL_TEMPLATES } from '../../src/server/accounts/email-templates.js';
 import { renderAccountEmail } from '../../src/server/accounts/emails.js';
 import { inviteUser, type InvitationContext } from '../../src/server/accounts/invitations.js';
 import { resolveOptions } from '../../src/server/options.js';
+import { englishMessages } from '../../src/ui/i18n/index.js';
 import { closeOutboxFlows, invitationContext, startOutboxFlow, waitForEmail, type OutboxFlow } from '../helpers/accounts.js';
 import { FakeClock } from '../helpers/fake-clock.js';
 import { authorizeParams, authorizeUrl, expectTokens, pkce, redeemCode, registerFlowClient, type FlowClient } from '../helpers/flow.js';
@@ -98,16 +99,20 @@ describe.skipIf(!hasChromium)('an invitation in Chromium', () => {
       name: 'Margaret',
       link: `${server.issuer}/invitation?token=${'x'.repeat(43)}`,
       code: '482915',
-      expiresIn: '7 days',
+      expiresIn: 7 * 86_400,
       detail: 'a passkey',
       newEmail: 'maggie@example.org',
     };
     const context = await chromium.newContext({ viewport: { width: 1024, height: 800 } });
     const page = await context.newPage();
     for (const template of EMAIL_TEMPLATES) {
-      await page.setContent(renderAccountEmail(emailCtx, template, vars, 'margaret@example.com').html);
+      await page.setContent(renderAccountEmail(emailCtx, { to: 'margaret@example.com', template, i18n: englishMessages(), vars }).html);
       await shoot(page, `email-${template}`);
     }
+    // Right to left: the card mirrored.
+    const arabic = emailCtx.config.languages.messages.translator('ar');
+    await page.setContent(renderAccountEmail(emailCtx, { to: 'margaret@example.com', template: 'verify_email', i18n: arabic, vars }).html);
+    await shoot(page, 'email-verify_email-ar');
     await context.close();
   }, 90_000);
 });

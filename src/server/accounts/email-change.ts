@@ -1,5 +1,6 @@
 import { StoreConflictError, type UserRecord } from '../../stores/contract.js';
 import type { ServerContext } from '../context.js';
+import { messageLanguage } from '../http/page-language.js';
 import { urlTo } from '../routes.js';
 import { issueAccountToken, type AccountTokenValue } from './account-tokens.js';
 import { emailDomainAllowed, readEmailAddress } from './email-address.js';
@@ -7,7 +8,6 @@ import { sendAccountEmail } from './emails.js';
 
 /** How long the link and code to confirm a new address work. */
 const EMAIL_CHANGE_TTL_MS = 60 * 60_000;
-const EMAIL_CHANGE_TTL_TEXT = '1 hour';
 
 /** Why a new address is refused before anything is sent (said on the page). */
 export type NewAddressCheck = { ok: true; address: string } | { ok: false; reason: string };
@@ -30,15 +30,32 @@ export function checkNewAddress(config: Pick<ServerContext['config'], 'accounts'
  * (a new request ends the previous one), and a notice to the current one. When another account has
  * the address, only the notice is sent: the page and the account's own mailbox say the same either
  * way, and the owner of that address learns nothing. The account keeps its address until {@link confirmEmailChange}.
+ * The link is written in the request's language, the notice in the account's (its `locale`).
  */
-export async function startEmailChange(ctx: Pick<ServerContext, 'clock' | 'config' | 'secrets' | 'store'>, user: UserRecord, address: string): Promise<void> {
+export async function startEmailChange(
+  ctx: Pick<ServerContext, 'clock' | 'config' | 'request' | 'secrets' | 'store'>,
+  user: UserRecord,
+  address: string,
+): Promise<void> {
   // The notice goes out either way: were it sent only for a free address, the account's own
   // mailbox would tell its owner which addresses have accounts.
-  if (user.email) await sendAccountEmail(ctx, { to: user.email, template: 'email_changed', vars: { newEmail: address } });
+  if (user.email) {
+    await sendAccountEmail(ctx, {
+      to: user.email,
+      template: 'email_changed',
+      i18n: messageLanguage(ctx, { account: user.profile }),
+      vars: { newEmail: address },
+    });
+  }
   if (await ctx.store.users.findByLogin(address)) return;
   const { token, code } = await issueAccountToken(ctx, 'email_change', { userId: user.id, email: address }, EMAIL_CHANGE_TTL_MS, { code: true });
   const link = `${urlTo(ctx, 'accountEmailConfirm')}?token=${token}`;
-  await sendAccountEmail(ctx, { to: address, template: 'email_change', vars: { link, ...(code ? { code } : {}), expiresIn: EMAIL_CHANGE_TTL_TEXT } });
+  await sendAccountEmail(ctx, {
+    to: address,
+    template: 'email_change',
+    i18n: messageLanguage(ctx),
+    vars: { link, ...(code ? { code } : {}), expiresIn: EMAIL_CHANGE_TTL_MS / 1000 },
+  });
 }
 
 /** What confirming did: changed (with the account as it is now), or why not. */

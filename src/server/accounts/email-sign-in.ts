@@ -1,5 +1,6 @@
 import { StoreConflictError } from '../../stores/contract.js';
 import type { ServerContext } from '../context.js';
+import { messageLanguage } from '../http/page-language.js';
 import type { Interaction } from '../interaction/interactions.js';
 import { urlTo } from '../routes.js';
 import { browserBinding } from '../session/browser.js';
@@ -74,7 +75,8 @@ export async function endEmailSignIn(ctx: Pick<ServerContext, 'store'>, interact
 /**
  * The work behind "email me a sign-in code", after the answer: when an enabled account uses the
  * address (or the name) and the sending budgets allow, a code and a link (10 minutes, bound to
- * this browser and interaction) replace the earlier ones and are emailed to the account's address.
+ * this browser and interaction) replace the earlier ones and are emailed to the account's address,
+ * in the sign-in's language.
  */
 export async function sendEmailSignIn(ctx: Ctx, pending: PendingEmailSignIn, interaction: Interaction, browserId: string): Promise<void> {
   const user = await ctx.store.users.findByLogin(pending.address);
@@ -85,7 +87,8 @@ export async function sendEmailSignIn(ctx: Ctx, pending: PendingEmailSignIn, int
   await sendAccountEmail(ctx, {
     to: user.email,
     template: 'email_sign_in',
-    vars: { link: `${urlTo(ctx, 'emailSignIn')}?token=${token}`, code: code!, expiresIn: '10 minutes' },
+    i18n: messageLanguage(ctx, { uiLocales: interaction.state.request.uiLocales }),
+    vars: { link: `${urlTo(ctx, 'emailSignIn')}?token=${token}`, code: code!, expiresIn: EMAIL_SIGN_IN_TTL_MS / 1000 },
   });
 }
 

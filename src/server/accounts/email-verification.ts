@@ -1,4 +1,5 @@
 import { StoreConflictError, type UserRecord } from '../../stores/contract.js';
+import type { Translator } from '../../ui/i18n/index.js';
 import { auditEvent } from '../audit/events.js';
 import { clientAddress, type ServerContext } from '../context.js';
 import { recordRateLimitHit } from '../protection/rate-limited.js';
@@ -12,7 +13,6 @@ export type AccountsContext = Pick<ServerContext, 'audit' | 'clock' | 'config' |
 
 /** How long a verification link and its code work. */
 export const VERIFICATION_TTL_MS = 24 * 3_600_000;
-export const VERIFICATION_TTL_TEXT = '24 hours';
 /** A new verification email for one address (or pending sign-up) goes out at most this often. */
 const RESEND_AFTER_MS = 60_000;
 /** Artifact kind marking the minute after a verification email, per account or pending sign-up. */
@@ -62,16 +62,17 @@ export function verificationLink(ctx: Pick<ServerContext, 'config'>, token: stri
 /**
  * Sends a signed-in user whose address is not verified a link and a 6-digit code
  * (`accounts.requireVerifiedEmail`), unless one went out less than a minute ago or a budget is
- * spent. A new one ends the earlier ones.
+ * spent. A new one ends the earlier ones. Written in `i18n`'s language (the page's).
  */
-export async function sendAccountVerification(ctx: AccountsContext, user: UserRecord & { email: string }): Promise<EmailReservation> {
+export async function sendAccountVerification(ctx: AccountsContext, user: UserRecord & { email: string }, i18n: Translator): Promise<EmailReservation> {
   const reservation = await reserveVerificationEmail(ctx, `verify:${user.id}`, user.email);
   if (!reservation.ok) return reservation;
   const { token, code } = await issueAccountToken(ctx, 'verify_email', { userId: user.id, email: user.email }, VERIFICATION_TTL_MS, { code: true });
   await sendAccountEmail(ctx, {
     to: user.email,
     template: 'verify_email',
-    vars: { link: verificationLink(ctx, token), code, expiresIn: VERIFICATION_TTL_TEXT, ...(user.profile.name ? { name: user.profile.name } : {}) },
+    i18n,
+    vars: { link: verificationLink(ctx, token), code, expiresIn: VERIFICATION_TTL_MS / 1000, ...(user.profile.name ? { name: user.profile.name } : {}) },
   });
   await ctx.audit.record(auditEvent('email.verification_sent', { sub: user.id }));
   return reservation;

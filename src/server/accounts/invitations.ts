@@ -4,6 +4,7 @@ import { AdminInputError } from '../admin/input-error.js';
 import { createUser, normaliseEmail } from '../admin/users.js';
 import { auditEvent } from '../audit/events.js';
 import type { ServerContext } from '../context.js';
+import { messageLanguage } from '../http/page-language.js';
 import { urlTo } from '../routes.js';
 import {
   consumeAccountToken,
@@ -91,7 +92,9 @@ export async function inviteUser(ctx: InvitationContext, input: { email: string;
   const invitation = describeInvitation(issued.id, { ...value, issuedAt: issued.expiresAt - ttlMs }, issued.expiresAt);
   await ctx.audit.record(auditEvent('user.invited', { email, invitation: invitation.id, replaced, emailed }));
   if (emailed) {
-    await sendAccountEmail(ctx, { to: email, template: 'invitation', vars: { link, expiresIn: inWords(ttlMs), ...(name ? { name } : {}) } });
+    // Nobody invited is at this request (an administrator is), and no account holds a language yet.
+    const i18n = messageLanguage(ctx, { account: {} });
+    await sendAccountEmail(ctx, { to: email, template: 'invitation', i18n, vars: { link, expiresIn: ttlMs / 1000, ...(name ? { name } : {}) } });
   }
   return { invitation, link, emailed };
 }
@@ -206,11 +209,4 @@ function nonEmpty(text: string | undefined): string | undefined {
 /** An invitation's id: the operator's id of its link's stored id (a keyed hash of its secret). */
 function publicId(storedId: string): string {
   return operatorId(storedId);
-}
-
-/** A lifetime in words for the email: "7 days", "1 day", "12 hours". */
-function inWords(ms: number): string {
-  const hours = Math.round(ms / 3_600_000);
-  if (hours % 24 === 0) return hours === 24 ? '1 day' : `${hours / 24} days`;
-  return hours === 1 ? '1 hour' : `${hours} hours`;
 }

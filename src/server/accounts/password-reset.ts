@@ -1,4 +1,5 @@
 import type { UserRecord } from '../../stores/contract.js';
+import type { Translator } from '../../ui/i18n/index.js';
 import { StoreConflictError } from '../../stores/contract.js';
 import { auditEvent } from '../audit/events.js';
 import { setUserPassword } from '../admin/users.js';
@@ -18,19 +19,6 @@ export interface ResetLinkValue extends AccountTokenValue {
 const RESET_MFA = 'password_reset_mfa';
 
 type AccountsContext = Pick<ServerContext, 'audit' | 'clock' | 'config' | 'limits' | 'logger' | 'metrics' | 'request' | 'secrets' | 'store'>;
-
-/**
- * A duration in words for the email: "30 minutes", "1 hour", "2 days".
- *
- * @example
- * durationInWords(1800); // '30 minutes'
- */
-function durationInWords(seconds: number): string {
-  const unit = (count: number, name: string) => `${count} ${name}${count === 1 ? '' : 's'}`;
-  if (seconds % 86_400 === 0) return unit(seconds / 86_400, 'day');
-  if (seconds % 3600 === 0) return unit(seconds / 3600, 'hour');
-  return unit(Math.max(1, Math.round(seconds / 60)), 'minute');
-}
 
 /**
  * Spends one email from each of the sending budgets an emailed code spends (per account, per
@@ -53,9 +41,9 @@ export async function reserveAccountEmail(ctx: AccountsContext, user: UserRecord
  * The work behind "forgot password", run after the answer (`afterAnswer`): when an enabled account
  * with an address matches `login`, and the sending budgets allow, a single-use reset link
  * (`accounts.passwordResetTtl`) replaces any earlier one and goes to the account's address.
- * Nothing happens otherwise, and nobody is told which.
+ * Nothing happens otherwise, and nobody is told which. Written in `i18n`'s language (the page's).
  */
-export async function sendPasswordResetLink(ctx: AccountsContext, login: string, interaction: string | undefined): Promise<void> {
+export async function sendPasswordResetLink(ctx: AccountsContext, login: string, interaction: string | undefined, i18n: Translator): Promise<void> {
   const user = await ctx.store.users.findByLogin(login);
   if (!user || user.disabled || !user.email) return;
   if (!(await reserveAccountEmail(ctx, user, user.email))) return;
@@ -65,7 +53,8 @@ export async function sendPasswordResetLink(ctx: AccountsContext, login: string,
   await sendAccountEmail(ctx, {
     to: user.email,
     template: 'password_reset',
-    vars: { link: `${urlTo(ctx, 'resetPassword')}?token=${token}`, expiresIn: durationInWords(ttl), ...(user.profile.name ? { name: user.profile.name } : {}) },
+    i18n,
+    vars: { link: `${urlTo(ctx, 'resetPassword')}?token=${token}`, expiresIn: ttl, ...(user.profile.name ? { name: user.profile.name } : {}) },
   });
 }
 

@@ -4,11 +4,11 @@ import { hashPassword } from '../../core/password.js';
 import { StoreConflictError, type UserRecord } from '../../stores/contract.js';
 import { auditEvent } from '../audit/events.js';
 import { issueAccountToken } from './account-tokens.js';
+import type { Translator } from '../../ui/i18n/index.js';
 import { afterAnswer, sendAccountEmail } from './emails.js';
 import {
   reserveVerificationEmail,
   VERIFICATION_TTL_MS,
-  VERIFICATION_TTL_TEXT,
   verificationLink,
   destinationKey,
   type AccountsContext,
@@ -48,15 +48,15 @@ export interface SignUpTokenValue {
  * the answer: the password is hashed (in both cases, so the work is the same), then either the
  * pending sign-up is stored and a code and link are sent (`verify_email`), or, when the address
  * already has an account, that account's owner is told (`sign_up_existing`) and nothing usable is
- * stored.
+ * stored. Both are written in `i18n`'s language (the sign-up page's).
  */
-export function startSignUp(ctx: AccountsContext, input: SignUpInput): string {
+export function startSignUp(ctx: AccountsContext, input: SignUpInput, i18n: Translator): string {
   const key = randomToken(24);
-  afterAnswer(ctx, 'sign-up', () => prepareSignUp(ctx, key, input));
+  afterAnswer(ctx, 'sign-up', () => prepareSignUp(ctx, key, input, i18n));
   return key;
 }
 
-async function prepareSignUp(ctx: AccountsContext, key: string, input: SignUpInput): Promise<void> {
+async function prepareSignUp(ctx: AccountsContext, key: string, input: SignUpInput, i18n: Translator): Promise<void> {
   const passwordHash = await hashPassword(input.password);
   const existing = await ctx.store.users.findByLogin(input.email);
   // The destination's budget: a flood of sign-ups cannot flood one mailbox (spent whichever email it is).
@@ -64,22 +64,27 @@ async function prepareSignUp(ctx: AccountsContext, key: string, input: SignUpInp
   if (budget.limited) return;
   if (existing) {
     await ctx.audit.record(auditEvent('signup.refused', { reason: 'address_taken' }));
-    await sendAccountEmail(ctx, { to: input.email, template: 'sign_up_existing' });
+    await sendAccountEmail(ctx, { to: input.email, template: 'sign_up_existing', i18n });
     return;
   }
   const pending: PendingSignUp = { email: input.email, passwordHash, profile: profileOf(input) };
   await ctx.store.artifacts.put({ kind: PENDING, id: key, value: pending, ownerId: null, expiresAt: ctx.clock.now() + VERIFICATION_TTL_MS });
-  await sendSignUpCode(ctx, key, input.email);
+  await sendSignUpCode(ctx, key, input.email, i18n);
 }
 
 /**
  * The code and link to the typed address. Without the typed name: whoever typed it has not shown
  * that the address is theirs, and the name would let a stranger write to it in our words.
  */
-async function sendSignUpCode(ctx: AccountsContext, key: string, email: string): Promise<void> {
+async function sendSignUpCode(ctx: AccountsContext, key: string, email: string, i18n: Translator): Promise<void> {
   const value: SignUpTokenValue = { userId: '', email, key };
   const { token, code } = await issueAccountToken(ctx, 'sign_up', value, VERIFICATION_TTL_MS, { code: true, key });
-  await sendAccountEmail(ctx, { to: email, template: 'verify_email', vars: { link: verificationLink(ctx, token), code, expiresIn: VERIFICATION_TTL_TEXT } });
+  await sendAccountEmail(ctx, {
+    to: email,
+    template: 'verify_email',
+    i18n,
+    vars: { link: verificationLink(ctx, token), code, expiresIn: VERIFICATION_TTL_MS / 1000 },
+  });
 }
 
 /**
@@ -87,13 +92,13 @@ async function sendSignUpCode(ctx: AccountsContext, key: string, email: string):
  * (claimed now, the same for every address); after the answer, a new code and link when the
  * sign-up is still pending, the `sign_up_existing` notice when the address has an account.
  */
-export async function resendSignUpCode(ctx: AccountsContext, signUp: { key: string; email: string }): Promise<EmailReservation> {
+export async function resendSignUpCode(ctx: AccountsContext, signUp: { key: string; email: string }, i18n: Translator): Promise<EmailReservation> {
   const reservation = await reserveVerificationEmail(ctx, `sign-up:${signUp.key}`, signUp.email);
   if (!reservation.ok) return reservation;
   afterAnswer(ctx, 'sign-up resend', async () => {
     const pending = await ctx.store.artifacts.get<PendingSignUp>(PENDING, signUp.key);
-    if (pending?.consumedAt === null) return sendSignUpCode(ctx, signUp.key, pending.value.email);
-    if (await ctx.store.users.findByLogin(signUp.email)) await sendAccountEmail(ctx, { to: signUp.email, template: 'sign_up_existing' });
+    if (pending?.consumedAt === null) return sendSignUpCode(ctx, signUp.key, pending.value.email, i18n);
+    if (await ctx.store.users.findByLogin(signUp.email)) await sendAccountEmail(ctx, { to: signUp.email, template: 'sign_up_existing', i18n });
   });
   return reservation;
 }

@@ -2,6 +2,7 @@ import { formatDate, renderAccountDeletedPage, renderDeleteAccountPage } from '.
 import { accountExport } from '../accounts/account-export.js';
 import { deleteOwnAccount } from '../accounts/account-deletion.js';
 import { checkCurrentPassword } from '../accounts/current-password.js';
+import { messageLanguage } from '../http/page-language.js';
 import { afterAnswer, sendAccountEmail } from '../accounts/emails.js';
 import { auditEvent } from '../audit/events.js';
 import type { ServerContext } from '../context.js';
@@ -113,10 +114,11 @@ async function deleteAccount({ ctx, request, session }: AccountFormInput): Promi
   const removedOn = deletion.removed ? undefined : formatDate(deletion.dueAt);
   if (user.email) {
     const to = user.email;
-    const detail = removedOn
-      ? `Your account was deleted: it is disabled now and will be removed, with everything it held, on ${removedOn}. Until then an administrator can restore it.`
-      : 'Your account was deleted, with everything it held.';
-    afterAnswer(ctx, 'the account-deleted notice', () => sendAccountEmail(ctx, { to, template: 'account_deleted', vars: { detail } }));
+    const i18n = messageLanguage(ctx, { account: user.profile });
+    const detail = deletion.removed
+      ? i18n.text('email.accountDeleted.removed')
+      : i18n.text('email.accountDeleted.disabled', { date: i18n.date(deletion.dueAt) });
+    afterAnswer(ctx, 'the account-deleted notice', () => sendAccountEmail(ctx, { to, template: 'account_deleted', i18n, vars: { detail } }));
   }
   return htmlResponse(ctx, (nonce) => renderAccountDeletedPage({ ...pageBase(ctx), nonce, ...(removedOn ? { removedOn } : {}) }), { setCookies: [clear] });
 }

@@ -6,6 +6,7 @@ import { messageText } from '../../ui/message-text.js';
 import { checkAccountCode, consumeAccountToken, peekAccountToken, type AccountCodeCheck, type AccountTokenValue } from '../accounts/account-tokens.js';
 import { checkCurrentPassword } from '../accounts/current-password.js';
 import { checkNewAddress, confirmEmailChange, startEmailChange, type EmailChangeOutcome } from '../accounts/email-change.js';
+import { messageLanguage } from '../http/page-language.js';
 import { accountEmailsAvailable, afterAnswer, sendAccountEmail } from '../accounts/emails.js';
 import { checkNewPassword } from '../accounts/password-policy.js';
 import { editProfile, EDITABLE_CLAIMS, withClaims, type EditableClaim } from '../accounts/profile-edit.js';
@@ -103,7 +104,8 @@ async function changePassword({ ctx, session, newPassword }: AccountFormInput & 
   await ctx.audit.record(auditEvent('password.changed', { sub: user.id, set: !hadPassword, sessions_ended: Math.max(revoked.sessions - 1, 0) }));
   if (user.email) {
     const to = user.email;
-    afterAnswer(ctx, 'the password-changed notice', () => sendAccountEmail(ctx, { to, template: 'password_changed' }));
+    const i18n = messageLanguage(ctx, { account: user.profile });
+    afterAnswer(ctx, 'the password-changed notice', () => sendAccountEmail(ctx, { to, template: 'password_changed', i18n }));
   }
   return redirect(accountUrl(ctx, hadPassword ? 'password-changed' : 'password-set'), { cookies: [renewed.setCookie] });
 }

@@ -30,7 +30,7 @@ import { json, oauthErrorResponse, redirect } from '../http/responses.js';
 import { OAuthError } from '../../core/errors.js';
 import { maskedContact, webauthnScriptPath } from '../interaction/pages.js';
 import { pageBase } from '../http/pages.js';
-import { pageLanguage } from '../http/page-language.js';
+import { messageLanguage, pageLanguage } from '../http/page-language.js';
 import { regenerateRecoveryCodes, remainingRecoveryCodes, startTotpEnrolment, totpSecretOf, useTotpCode } from '../mfa/factors.js';
 import { checkOneTimeCode, sendOneTimeCode } from '../mfa/one-time-codes.js';
 import { passkeyRegistrationOptions, registerPasskey } from '../mfa/passkeys.js';
@@ -470,7 +470,7 @@ export async function claimContact(input: AccountFormInput & { channel: Channel;
  */
 export async function sendContactCode(input: AccountFormInput & { factor: MfaFactorRecord; sender: Sender }): Promise<Response | undefined> {
   const { ctx, factor, sender } = input;
-  const sent = await sendOneTimeCode(ctx, factor, 'verify_contact', sender);
+  const sent = await sendOneTimeCode(ctx, factor, 'verify_contact', sender, messageLanguage(ctx));
   if (sent.sent || sent.reason !== 'limited') return undefined;
   await releasePendingContact(ctx, factor, { dropFactor: true });
   return accountWithError(input, `Too many codes were sent. Try again after ${new Date(sent.retryAt).toUTCString()}.`);

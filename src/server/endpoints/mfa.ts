@@ -114,7 +114,7 @@ async function answerChallenge(c: Challenged): Promise<Response> {
   const { ctx, form, user, client } = c;
   const sameMailbox = await refuseSameMailbox(c);
   if (sameMailbox) return sameMailbox;
-  const outcome = await answerSecondFactor(ctx, user, form, { client_id: client.clientId });
+  const outcome = await answerSecondFactor(ctx, user, form, { client_id: client.clientId }, c.interaction.state.request.uiLocales);
   if ('again' in outcome) return again(c, outcome.again);
   const done = await secondFactorPassed(c, user, outcome.passed.amr, outcome.passed.code);
   if (!done) return errorPage(ctx, 400, EXPIRED_TITLE, EXPIRED_MESSAGE);

@@ -19,7 +19,7 @@ import { endpoint, type EndpointInput } from '../http/endpoint.js';
 import type { FormParams } from '../http/form.js';
 import { htmlResponse } from '../http/html.js';
 import { pageBase } from '../http/pages.js';
-import { pageLanguage } from '../http/page-language.js';
+import { messageLanguage, pageLanguage } from '../http/page-language.js';
 
 import { pipeline } from '../http/pipeline.js';
 import { loadInteractionOfBrowser } from '../interaction/interactions.js';
@@ -102,7 +102,8 @@ function answerForgotPassword(c: ForgotPosted): Response {
   const interaction = interactionIdOf(form.get('interaction'));
   const login = form.get('email')?.trim() ?? '';
   if (login === '' || login.length > 320) return forgotPage(c, interaction, { key: 'reset.forgot.error.email' });
-  afterAnswer(ctx, 'password reset email', () => sendPasswordResetLink(ctx, login, interaction));
+  const i18n = messageLanguage(ctx);
+  afterAnswer(ctx, 'password reset email', () => sendPasswordResetLink(ctx, login, interaction, i18n));
   ctx.audit.recordLater(auditEvent('password.reset_requested'));
   return htmlResponse(ctx, (nonce) =>
     renderResetLinkSentPage({
@@ -278,7 +279,8 @@ async function answerNewPassword(c: ResetPosted & ResetLink & { passwordTry: Pas
   if (!done) return invalidLinkPage(ctx);
   await c.passwordTry.succeeded();
   const to = done.user.email;
-  if (to) afterAnswer(ctx, 'password changed email', () => sendAccountEmail(ctx, { to, template: 'password_changed' }));
+  const i18n = messageLanguage(ctx, { account: done.user.profile });
+  if (to) afterAnswer(ctx, 'password changed email', () => sendAccountEmail(ctx, { to, template: 'password_changed', i18n }));
   const next = await nextAfterReset(c, done.value);
   return htmlResponse(ctx, (nonce) => renderPasswordChangedPage({ ...pageBase(ctx), ...pageLanguage(ctx), nonce, next }), { setCookies: c.setCookies });
 }

@@ -9,7 +9,7 @@ import { endpoint, type EndpointInput } from '../http/endpoint.js';
 import { readForm, type FormParams } from '../http/form.js';
 import { htmlResponse } from '../http/html.js';
 import { errorPage, pageBase } from '../http/pages.js';
-import { pageLanguage } from '../http/page-language.js';
+import { messageLanguage, pageLanguage } from '../http/page-language.js';
 import { csrfRefusal } from '../steps/csrf.js';
 import { pipeline } from '../http/pipeline.js';
 import { firstFactorPassed } from '../interaction/first-factor.js';
@@ -117,7 +117,7 @@ async function answerSignUp(c: Posted & { refundSignUp: () => Promise<void> }): 
     await ctx.audit.record(auditEvent('signup.refused', { client_id: client.clientId, reason: 'invalid_form' }));
     return signUpPage(c, { error: verdict.reason, errorField: verdict.field, values: verdict.values });
   }
-  const key = startSignUp(ctx, verdict.input);
+  const key = startSignUp(ctx, verdict.input, messageLanguage(ctx, { uiLocales: interaction.state.request.uiLocales }));
   const next = await advanceInteractionState(ctx, interaction, { ...interaction.state, signUp: { key, email: verdict.input.email } });
   if (!next) return errorPage(ctx, 400, EXPIRED_TITLE, EXPIRED_MESSAGE);
   await ctx.audit.record(auditEvent('signup.started', { client_id: client.clientId }));
@@ -213,10 +213,11 @@ export const interactionVerifyEmailResend = endpoint(
       const { ctx, request } = c;
       const subject = await verificationSubject(c);
       if (!subject) return toInteraction(ctx, c.interaction.id);
+      const i18n = messageLanguage(ctx, { uiLocales: c.interaction.state.request.uiLocales });
       const sent =
         subject.kind === 'sign_up'
-          ? await resendSignUpCode(ctx, subject)
-          : await sendAccountVerification(ctx, { ...subject.session.user, email: subject.email });
+          ? await resendSignUpCode(ctx, subject, i18n)
+          : await sendAccountVerification(ctx, { ...subject.session.user, email: subject.email }, i18n);
       if (!sent.ok && sent.reason === 'limited') return rateLimitedResponse(ctx, sent.limited, request);
       return verifyEmailPage(c, subject.email, { notice: sent.ok ? CODE_RESENT : RESEND_WAIT });
     }),

@@ -1,3 +1,4 @@
+import { messageLanguage } from '../http/page-language.js';
 import { recordSessionClient } from '../logout/backchannel-logout.js';
 import type { ClientRecord, UserRecord } from '../../stores/contract.js';
 import { sendAccountVerification } from '../accounts/email-verification.js';
@@ -90,7 +91,11 @@ async function emailVerificationStep(view: InteractionView, user: UserRecord): P
     const { uiLocales } = interaction.state.request;
     return errorPage(ctx, 403, { key: 'error.emailNeeded.title' }, { key: 'error.emailNeeded.message' }, { uiLocales, setCookies });
   }
-  const sent = await sendAccountVerification(ctx, { ...user, email: user.email });
+  const sent = await sendAccountVerification(
+    ctx,
+    { ...user, email: user.email },
+    messageLanguage(ctx, { uiLocales: view.interaction.state.request.uiLocales }),
+  );
   return verifyEmailPage(view, user.email, !sent.ok && sent.reason === 'limited' ? { notice: NO_NEW_CODE } : {});
 }
 

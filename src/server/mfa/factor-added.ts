@@ -2,20 +2,23 @@ import type { MfaFactorType, UserRecord } from '../../stores/contract.js';
 import { sendAccountEmail } from '../accounts/emails.js';
 import { auditEvent } from '../audit/events.js';
 import type { ServerContext } from '../context.js';
+import { messageLanguage } from '../http/page-language.js';
+import { englishMessages, type MessageKey } from '../../ui/i18n/index.js';
 
-const DETAIL: Record<MfaFactorType, string> = {
-  totp: 'an authenticator app',
-  webauthn: 'a passkey',
-  sms: 'a phone number for sign-in codes',
-  email: 'an email address for sign-in codes',
-  recovery_codes: 'a new set of recovery codes',
+/** What was added, in words (the email's); the older `notify()` gets English. */
+const DETAIL: Record<MfaFactorType, MessageKey> = {
+  totp: 'email.factorAdded.totp',
+  webauthn: 'email.factorAdded.webauthn',
+  sms: 'email.factorAdded.sms',
+  email: 'email.factorAdded.email',
+  recovery_codes: 'email.factorAdded.recoveryCodes',
 };
 
 /**
  * A sign-in method was added to the account: an audit event, and an email to the user when an
  * email sender is configured and the account has an address, so that a method added by someone
  * else does not go unnoticed. The email goes out after the answer; a failure is logged, never
- * shown to the user.
+ * shown to the user. It is written in the account's language (its `locale`, else the default).
  */
 export async function factorAdded(
   ctx: Pick<ServerContext, 'audit' | 'clock' | 'config' | 'logger'>,
@@ -34,8 +37,9 @@ export async function factorAdded(
   if (!sender || !user.email) return;
   const warn = (error: unknown) => ctx.logger.warn({ err: error, sub: user.id }, 'the security notice could not be sent');
   if (sender.sendEmail) {
-    const vars = { detail: DETAIL[type], ...(typeof user.profile.name === 'string' ? { name: user.profile.name } : {}) };
-    sendAccountEmail(ctx, { to: user.email, template: 'factor_added', vars }).catch(warn);
+    const i18n = messageLanguage(ctx, { account: user.profile });
+    const vars = { detail: i18n.text(DETAIL[type]), ...(typeof user.profile.name === 'string' ? { name: user.profile.name } : {}) };
+    sendAccountEmail(ctx, { to: user.email, template: 'factor_added', i18n, vars }).catch(warn);
     return;
   }
   // A custom sender without account emails still gets the notice in its older form.
@@ -44,7 +48,7 @@ export async function factorAdded(
       channel: 'email',
       to: user.email,
       kind: 'factor_added',
-      detail: DETAIL[type],
+      detail: englishMessages().text(DETAIL[type]),
       productName: ctx.config.branding.productName,
       at: new Date(ctx.clock.now()),
     })

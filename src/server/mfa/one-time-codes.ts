@@ -4,7 +4,8 @@ import type { ServerContext } from '../context.js';
 import { spendAttempt } from './attempt-budget.js';
 import { factorText } from './factors.js';
 import { recordRateLimitHit } from '../protection/rate-limited.js';
-import type { CodePurpose, Sender } from './senders/sender.js';
+import type { Translator } from '../../ui/i18n/index.js';
+import { messageText, type CodePurpose, type OneTimeCodeMessage, type Sender } from './senders/sender.js';
 
 /** Artifact kind of codes sent by SMS or email, keyed by purpose and factor. */
 const ONE_TIME_CODE = 'one_time_code';
@@ -32,13 +33,15 @@ export type SendOutcome = { sent: true } | { sent: false; reason: 'resend' | 'li
  * minutes; a new code replaces the previous one. Against SMS pumping and mail floods, each send
  * first spends from three budgets (per user, per destination, and the installation's:
  * `codesPerUser`, `codesPerDestination`, `codesGlobal`), and one factor gets a new code at most
- * every 30 seconds.
+ * every 30 seconds. The message is written in `i18n`'s language (`messageLanguage`); the sender
+ * gets it as `subject` and `text`, with its `locale`.
  */
 export async function sendOneTimeCode(
   ctx: Pick<ServerContext, 'audit' | 'clock' | 'config' | 'limits' | 'metrics' | 'request' | 'secrets' | 'store'>,
   factor: MfaFactorRecord,
   purpose: CodePurpose,
   sender: Sender,
+  i18n: Translator,
 ): Promise<SendOutcome> {
   const { store } = ctx;
   const now = ctx.clock.now();
@@ -73,14 +76,15 @@ export async function sendOneTimeCode(
     ownerId: null,
     expiresAt: now + CODE_TTL_MS,
   });
-  await sender.send({
+  const message: OneTimeCodeMessage = {
     channel: factor.type === 'sms' ? 'sms' : 'email',
     to: destination,
     code,
     purpose,
     productName: ctx.config.branding.productName,
     expiresInMinutes: CODE_TTL_MS / 60_000,
-  });
+  };
+  await sender.send({ ...message, locale: i18n.locale, ...messageText(message, i18n) });
   return { sent: true };
 }
 

@@ -1,6 +1,7 @@
 import type { MfaFactorRecord, MfaFactorType, UserRecord } from '../../stores/contract.js';
 import { auditEvent } from '../audit/events.js';
 import { clientAddress, type ServerContext } from '../context.js';
+import { messageLanguage } from '../http/page-language.js';
 import type { FormParams } from '../http/form.js';
 import type { MfaChallengeExtras } from '../interaction/pages.js';
 import type { Authentication } from '../session/sessions.js';
@@ -69,11 +70,11 @@ async function contactFactor(ctx: AnswerContext, user: UserRecord, form: FormPar
 }
 
 /** `method=send`: a code by SMS or email to the factor the form names, within the sending limits. */
-async function sendCode(ctx: AnswerContext, user: UserRecord, form: FormParams): Promise<SecondFactorAnswer> {
+async function sendCode(ctx: AnswerContext, user: UserRecord, form: FormParams, uiLocales: readonly string[]): Promise<SecondFactorAnswer> {
   const factor = await contactFactor(ctx, user, form);
   const sender = factor && ctx.config.mfa.senders[factor.type as 'sms' | 'email'];
   if (!factor || !sender) return { again: { error: NOT_AVAILABLE } };
-  const sent = await sendOneTimeCode(ctx, factor, 'sign_in', sender);
+  const sent = await sendOneTimeCode(ctx, factor, 'sign_in', sender, messageLanguage(ctx, { uiLocales }));
   if (sent.sent) return { again: { codeSent: factor } };
   const values = { time: new Date(sent.retryAt) };
   return {
@@ -89,16 +90,18 @@ async function sendCode(ctx: AnswerContext, user: UserRecord, form: FormParams):
  * `method=send` with `factor`), for the sign-in's second step and for a password reset alike.
  * Spends before checking: the attempt is reserved against the per-user and per-address budgets
  * before the answer is verified, and given back when right (or when nothing was checked). A wrong
- * answer is audited (`mfa.failed`, with `audit`'s fields) and counted in the metrics.
+ * answer is audited (`mfa.failed`, with `audit`'s fields) and counted in the metrics. A code sent
+ * is written in the page's language (the sign-in's `uiLocales` first).
  */
 export async function answerSecondFactor(
   ctx: AnswerContext,
   user: UserRecord,
   form: FormParams,
   audit: { client_id?: string; purpose?: string } = {},
+  uiLocales: readonly string[] = [],
 ): Promise<SecondFactorAnswer> {
   const method = form.get('method') ?? '';
-  if (method === 'send') return sendCode(ctx, user, form);
+  if (method === 'send') return sendCode(ctx, user, form, uiLocales);
   const verifier = Object.hasOwn(VERIFIERS, method) ? VERIFIERS[method] : undefined;
   if (!verifier) return { again: { error: NOT_AVAILABLE } };
   const factor = verifier.forContact ? await contactFactor(ctx, user, form) : undefined;

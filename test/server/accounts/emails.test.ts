@@ -4,25 +4,27 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ConfigError } from '../../../src/core/errors.js';
-import { BUILT_IN_EMAILS, EMAIL_TEMPLATES } from '../../../src/server/accounts/email-templates.js';
-import { renderAccountEmail, sendAccountEmail, type EmailVars } from '../../../src/server/accounts/emails.js';
+import { EMAIL_PLACEHOLDERS, EMAIL_TEMPLATES } from '../../../src/server/accounts/email-templates.js';
+import { emailHasAction, renderAccountEmail, sendAccountEmail, type EmailVars } from '../../../src/server/accounts/emails.js';
 import { createSmtpSender } from '../../../src/server/mfa/senders/smtp-sender.js';
 import { factorAdded } from '../../../src/server/mfa/factor-added.js';
 import type { EmailMessage, Sender } from '../../../src/server/mfa/senders/sender.js';
 import { createWebhookSender } from '../../../src/server/mfa/senders/webhook-sender.js';
 import { resolveOptions, type AuthorizationServerOptions } from '../../../src/server/options.js';
 import { createMemoryStore } from '../../../src/stores/memory/index.js';
+import { englishMessages } from '../../../src/ui/i18n/index.js';
 import { startSmtpServer, type TestSmtpServer } from '../mfa/senders/smtp-server.js';
 
 const HOSTILE: EmailVars = {
   name: '<script>alert(1)</script>',
   link: 'https://id.example.com/invitation?token=abc"><img src=x onerror=alert(1)>',
   code: '123456',
-  expiresIn: '7 days',
+  expiresIn: 7 * 86_400,
   detail: '<b>a passkey</b>',
   newEmail: 'new"<x>@example.com',
 };
 
+const i18n = englishMessages();
 const dirs: string[] = [];
 afterEach(() => {
   for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
@@ -43,7 +45,7 @@ describe('built-in account emails', () => {
   const ctx = { config: configWith({ branding: { productName: 'Acme <ID>', primaryColor: '#0a7a3d', logoUrl: 'https://cdn.example.com/logo.png' } }) };
 
   it.each(EMAIL_TEMPLATES)('%s: a subject, a branded HTML card and a plain-text part, every value escaped in HTML', (template) => {
-    const email = renderAccountEmail(ctx, template, HOSTILE, 'ada@example.com');
+    const email = renderAccountEmail(ctx, { to: 'ada@example.com', template, i18n, vars: HOSTILE });
     expect(email.subject).toContain('Acme <ID>');
     expect(email.subject).not.toMatch(/[\r\n]/);
     // No value reaches the HTML unescaped.
@@ -55,18 +57,16 @@ describe('built-in account emails', () => {
     expect(email.html).toContain('You received this because');
     expect(email.text).toContain('You received this because');
     expect(email.text).toContain('Hello <script>alert(1)</script>,');
-    const spec = BUILT_IN_EMAILS[template];
-    if (spec.action) {
+    if (emailHasAction(template)) {
       // A real button (a link styled in the brand colour) and the link written out in the text part.
       expect(email.html).toMatch(
         /<a href="https:\/\/id\.example\.com\/invitation\?token=abc&quot;&gt;&lt;img[^"]*" target="_blank" style="[^"]*background|<td align="center" bgcolor="#0a7a3d"/,
       );
-      expect(email.html).toContain(spec.action);
       expect(email.text).toContain(HOSTILE.link);
     } else {
       expect(email.text).not.toContain(HOSTILE.link);
     }
-    if (spec.placeholders.includes('code')) {
+    if (EMAIL_PLACEHOLDERS[template].includes('code')) {
       expect(email.html).toMatch(/<span class="code"[^>]*>123456<\/span>/);
       expect(email.text).toContain('Your code: 123456');
     }
@@ -75,14 +75,20 @@ describe('built-in account emails', () => {
   });
 
   it('greets without a name, and says the lifetime it was given', () => {
-    const email = renderAccountEmail(ctx, 'invitation', { link: 'https://id.example.com/invitation?token=t', expiresIn: '3 days' }, 'ada@example.com');
+    const email = renderAccountEmail(ctx, {
+      to: 'ada@example.com',
+      template: 'invitation',
+      i18n,
+      vars: { link: 'https://id.example.com/invitation?token=t', expiresIn: 3 * 86_400 },
+    });
     expect(email.text).toMatch(/^Hello,\n/);
     expect(email.text).toContain('for ada@example.com');
     expect(email.text).toContain('3 days');
   });
 
   it('keeps the subject on one line whatever a value holds', () => {
-    const email = renderAccountEmail({ config: configWith({ branding: { productName: 'Acme' } }) }, 'factor_added', { detail: 'x\r\nBcc: eve@example.com' });
+    const config = configWith({ branding: { productName: 'Acme' } });
+    const email = renderAccountEmail({ config }, { to: 'ada@example.com', template: 'factor_added', i18n, vars: { detail: 'x\r\nBcc: eve@example.com' } });
     expect(email.subject).toBe('A sign-in method was added to your Acme account');
   });
 });
@@ -94,22 +100,25 @@ describe('email templates from a directory (emails.templatesDir)', () => {
       'invitation.html': '<p>Hi {{name}}, <a href="{{link}}">join</a></p>',
     });
     const config = configWith({ emails: { templatesDir: dir } });
-    const email = renderAccountEmail({ config }, 'invitation', HOSTILE, 'ada@example.com');
+    const email = renderAccountEmail({ config }, { to: 'ada@example.com', template: 'invitation', i18n, vars: HOSTILE });
     expect(email.subject).toBe('Join Gatehouse, <script>alert(1)</script>');
     expect(email.html).toBe(
       '<p>Hi &lt;script&gt;alert(1)&lt;/script&gt;, <a href="https://id.example.com/invitation?token=abc&quot;&gt;&lt;img src=x onerror=alert(1)&gt;">join</a></p>',
     );
     // No invitation.txt: the built-in text part.
-    expect(email.text).toContain('Accept the invitation:');
+    expect(email.text).toContain('Accept the invitation\n');
     // Other templates untouched.
-    expect(renderAccountEmail({ config }, 'password_reset', {}).subject).toBe('Reset your Gatehouse password');
+    expect(renderAccountEmail({ config }, { to: 'ada@example.com', template: 'password_reset', i18n }).subject).toBe('Reset your Gatehouse password');
   });
 
   it('fills the text part raw', () => {
     const config = configWith({ emails: { templatesDir: templatesDir({ 'password_reset.txt': 'Reset: {{link}} ({{ expiresIn }})' }) } });
-    expect(renderAccountEmail({ config }, 'password_reset', { link: 'https://x.example/?a=1&b="2"', expiresIn: '30 minutes' }).text).toBe(
-      'Reset: https://x.example/?a=1&b="2" (30 minutes)',
-    );
+    expect(
+      renderAccountEmail(
+        { config },
+        { to: 'ada@example.com', template: 'password_reset', i18n, vars: { link: 'https://x.example/?a=1&b="2"', expiresIn: 1800 } },
+      ).text,
+    ).toBe('Reset: https://x.example/?a=1&b="2" (30 minutes)');
   });
 
   it('reads nothing from a directory that does not exist (the command default, DATA_DIR/emails)', () => {
@@ -138,6 +147,36 @@ describe('email templates from a directory (emails.templatesDir)', () => {
     expect((error as ConfigError).option).toBe('emails.templatesDir');
   });
 
+  it('reads a language’s own files (<template>.<lang>.*, the tag in any case) beside those for every language', () => {
+    const dir = templatesDir({
+      'invitation.subject.txt': 'Join {{product}}',
+      'invitation.pt-br.subject.txt': 'Entre no {{product}}',
+      'invitation.ar.html': '<p dir="rtl">{{link}}</p>',
+    });
+    const config = configWith({ emails: { templatesDir: dir } });
+    expect(config.emails.overrides).toEqual({
+      invitation: { '': { subject: 'Join {{product}}' }, 'pt-BR': { subject: 'Entre no {{product}}' }, ar: { html: '<p dir="rtl">{{link}}</p>' } },
+    });
+    const render = (locale: string) =>
+      renderAccountEmail(
+        { config },
+        { to: 'ada@example.com', template: 'invitation', i18n: config.languages.messages.translator(locale), vars: { link: 'https://x.example/i' } },
+      );
+    expect(render('pt-BR').subject).toBe('Entre no Gatehouse');
+    // Arabic: its own HTML, the subject for every language, the built-in text in Arabic.
+    const arabic = render('ar');
+    expect(arabic).toMatchObject({ subject: 'Join Gatehouse', html: '<p dir="rtl">https://x.example/i</p>' });
+    expect(arabic.text).toContain('قبول الدعوة');
+    expect(render('de').subject).toBe('Join Gatehouse');
+  });
+
+  it('refuses a file for a language not offered, naming it and the languages', () => {
+    const dir = templatesDir({ 'invitation.nl.html': '<p>hoi</p>' });
+    expect(() => configWith({ emails: { templatesDir: dir } })).toThrow(
+      new RegExp(`email template ${join(dir, 'invitation.nl.html')} is for the language "nl", which is not offered \\(en, de, fr, es, pt-BR, ja, ar\\)`),
+    );
+  });
+
   it('refuses a file it cannot read, naming it', () => {
     const dir = templatesDir({});
     symlinkSync(join(dir, 'missing-target'), join(dir, 'invitation.html'));
@@ -164,7 +203,7 @@ describe('account emails through the senders', () => {
     const config = configWith({ mfa: { senders: { email: sender } } });
     await sendAccountEmail(
       { config },
-      { to: 'ada@example.com', template: 'invitation', vars: { link: 'https://id.example.com/invitation?token=t0k', name: 'Ada' } },
+      { to: 'ada@example.com', template: 'invitation', i18n, vars: { link: 'https://id.example.com/invitation?token=t0k', name: 'Ada' } },
     );
     expect(smtp.received).toHaveLength(1);
     const mail = smtp.received[0]!;
@@ -185,7 +224,10 @@ describe('account emails through the senders', () => {
     };
     const sender: Sender = createWebhookSender({ url: 'https://mail.example.com/hook', secret: 'hook-secret', fetch: fetchStub, now: () => 1_700_000_000_000 });
     const config = configWith({ mfa: { senders: { email: sender } } });
-    await sendAccountEmail({ config }, { to: 'ada@example.com', template: 'email_sign_in', vars: { link: 'https://id.example.com/e?t=1', code: '654321' } });
+    await sendAccountEmail(
+      { config },
+      { to: 'ada@example.com', template: 'email_sign_in', i18n, vars: { link: 'https://id.example.com/e?t=1', code: '654321' } },
+    );
     expect(calls).toHaveLength(1);
     const { headers, body } = calls[0]!;
     const payload = JSON.parse(body) as Record<string, string>;

@@ -1,3 +1,4 @@
+import { englishMessages, type MessageKey, type Translator } from '../../../ui/i18n/index.js';
 import { SenderError } from './sender-error.js';
 
 /**
@@ -36,6 +37,15 @@ export interface OneTimeCodeMessage {
   productName: string;
   /** minutes the code lives */
   expiresInMinutes: number;
+  /**
+   * The language Gatehouse wrote `subject` and `text` in (BCP 47), for a gateway that cares
+   * (a voice call, a sender name per country).
+   */
+  locale?: string;
+  /** The subject, written by Gatehouse in the user's language (`messageText`); without it, senders write it in English. */
+  subject?: string;
+  /** The text, likewise. */
+  text?: string;
 }
 
 /**
@@ -168,15 +178,17 @@ const E164_NUMBER = /^\+[1-9]\d{6,14}$/;
 /** C0 and C1 control characters (`\p{Cc}`: U+0000–U+001F, U+007F–U+009F) and the Unicode line and paragraph separators. */
 const CONTROL_CHARACTERS = /[\p{Cc}\u2028\u2029]/u;
 
-const LABELS: Record<CodePurpose, string> = {
-  sign_in: 'sign-in code',
-  verify_contact: 'verification code',
+const WORDING: Record<CodePurpose, { subject: MessageKey; text: MessageKey }> = {
+  sign_in: { subject: 'codeMessage.subject.signIn', text: 'codeMessage.text.signIn' },
+  verify_contact: { subject: 'codeMessage.subject.verifyContact', text: 'codeMessage.text.verifyContact' },
 };
 
 /**
- * The subject and body of a one-time-code message. SMS text never exceeds
- * {@link SMS_MAX_LENGTH} characters: a long product name is shortened to fit. Throws a
- * {@link SenderError} (`ERR_INVALID_MESSAGE`) for a malformed message, before anything is sent.
+ * The subject and body of a one-time-code message, in `i18n`'s language. Without `i18n`, the
+ * wording the message carries (`subject` and `text`, which Gatehouse writes in the user's
+ * language), else English. SMS text never exceeds {@link SMS_MAX_LENGTH} characters: a long
+ * product name is shortened to fit. Throws a {@link SenderError} (`ERR_INVALID_MESSAGE`) for a
+ * malformed message, before anything is sent.
  *
  * @example
  * messageText({ channel: 'sms', to: '+15551234567', code: '123456', purpose: 'sign_in',
@@ -184,20 +196,23 @@ const LABELS: Record<CodePurpose, string> = {
  * // => { subject: 'Your Gatehouse sign-in code',
  * //      text: "123456 is your Gatehouse sign-in code. It expires in 5 minutes. Don't share it." }
  */
-export function messageText(message: OneTimeCodeMessage): { subject: string; text: string } {
+export function messageText(message: OneTimeCodeMessage, i18n?: Translator): { subject: string; text: string } {
   assertValidMessage(message);
-  const label = LABELS[message.purpose];
-  const minutes = message.expiresInMinutes === 1 ? '1 minute' : `${message.expiresInMinutes} minutes`;
-  const compose = (product: string): string => `${message.code} is your ${product} ${label}. It expires in ${minutes}. Don't share it.`;
+  if (i18n === undefined && typeof message.subject === 'string' && typeof message.text === 'string' && !CONTROL_CHARACTERS.test(message.subject)) {
+    return { subject: message.subject, text: message.text };
+  }
+  const words = i18n ?? englishMessages();
+  const wording = WORDING[message.purpose];
+  const compose = (product: string): string => words.text(wording.text, { code: message.code, product, minutes: message.expiresInMinutes });
 
   let product = cleanProductName(message.productName);
   if (message.channel === 'sms') {
     const room = SMS_MAX_LENGTH - compose('').length;
     product = shorten(product, room);
   }
-  const text = message.channel === 'email' ? `${compose(product)}\n\nIf you did not ask for this code, you can ignore this email.` : compose(product);
+  const text = message.channel === 'email' ? `${compose(product)}\n\n${words.text('codeMessage.emailIgnore')}` : compose(product);
   // The code stays out of the subject: mail servers log subjects and phones show them on the lock screen.
-  return { subject: `Your ${product} ${label}`, text };
+  return { subject: words.text(wording.subject, { product }), text };
 }
 
 function assertValidMessage(message: OneTimeCodeMessage): void {
@@ -207,7 +222,7 @@ function assertValidMessage(message: OneTimeCodeMessage): void {
   // Read as a plain string: a custom caller in JavaScript reaches here without the types.
   const channel: string = message.channel;
   if (channel !== 'sms' && channel !== 'email') invalid('channel must be "sms" or "email"');
-  if (!(message.purpose in LABELS)) invalid('purpose must be "sign_in" or "verify_contact"');
+  if (!(message.purpose in WORDING)) invalid('purpose must be "sign_in" or "verify_contact"');
   // The pattern is checked, not the code echoed: this message may end up in a log.
   if (typeof message.code !== 'string' || !CODE_PATTERN.test(message.code)) {
     invalid('code must be 4 to 16 letters, digits or dashes');

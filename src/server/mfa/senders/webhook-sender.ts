@@ -190,7 +190,15 @@ export function createWebhookSender(options: WebhookSenderOptions): WebhookSende
     kind: 'webhook',
     async send(message: OneTimeCodeMessage): Promise<void> {
       const { subject, text } = messageText(message);
-      await post({ channel: message.channel, to: message.to, text, purpose: message.purpose, code: message.code, subject });
+      await post({
+        channel: message.channel,
+        to: message.to,
+        text,
+        purpose: message.purpose,
+        code: message.code,
+        subject,
+        ...(message.locale ? { locale: message.locale } : {}),
+      });
     },
     async sendEmail(message: EmailMessage): Promise<void> {
       assertValidEmail(message);

@@ -626,4 +626,89 @@ export const de = {
   'adminConsole.error.mfaOff.message':
     'Die Admin-Konsole verlangt eine Anmeldung mit einem zweiten Faktor, und die Zwei-Schritt-Verifizierung ist auf diesem Server ausgeschaltet. Setzen Sie GATEHOUSE_MFA_POLICY auf optional oder required und starten Sie neu, oder schalten Sie die Konsole mit GATEHOUSE_ADMIN_CONSOLE=false aus.',
   'adminConsole.error.formNotAccepted': 'Das Formular wurde nicht angenommen. Kehren Sie zur Admin-Konsole zurück und versuchen Sie es erneut.',
+  // Emails and text messages (wave-emails)
+  'email.greeting': 'Hallo {name},',
+  'email.greetingNoName': 'Hallo,',
+  'email.orOpenLink': 'Oder öffnen Sie diesen Link:',
+  'email.yourCode': 'Ihr Code: {code}',
+  'email.duration.minutes': '{count, plural, one {# Minute} other {# Minuten}}',
+  'email.duration.hours': '{count, plural, one {# Stunde} other {# Stunden}}',
+  'email.duration.days': '{count, plural, one {# Tag} other {# Tage}}',
+  'email.verifyEmail.subject': 'Bestätigen Sie Ihre E-Mail-Adresse für {product}',
+  'email.verifyEmail.heading': 'Bestätigen Sie Ihre E-Mail-Adresse',
+  'email.verifyEmail.body':
+    'Geben Sie diesen Code dort ein, wo Sie sich registriert haben, oder bestätigen Sie mit der Schaltfläche. Er ist {expiresIn} lang gültig.',
+  'email.verifyEmail.action': 'E-Mail-Adresse bestätigen',
+  'email.verifyEmail.footer':
+    'Sie erhalten diese E-Mail, weil mit dieser Adresse ein Konto bei {product} angelegt wurde. Wenn Sie das nicht waren, ignorieren Sie diese E-Mail.',
+  'email.signUpExisting.subject': 'Jemand wollte mit Ihrer Adresse ein {product}-Konto erstellen',
+  'email.signUpExisting.heading': 'Sie haben bereits ein Konto',
+  'email.signUpExisting.body': 'Jemand, vielleicht Sie selbst, wollte mit dieser E-Mail-Adresse ein {product}-Konto erstellen. Sie haben bereits eines.',
+  'email.signUpExisting.body2':
+    'Wenn Sie es waren, melden Sie sich an oder nutzen Sie „Passwort vergessen?“ auf der Anmeldeseite. Wenn nicht, können Sie diese E-Mail ignorieren: Es hat sich nichts geändert.',
+  'email.signUpExisting.footer': 'Sie erhalten diese E-Mail, weil jemand diese Adresse auf der Registrierungsseite von {product} eingegeben hat.',
+  'email.passwordReset.subject': 'Setzen Sie Ihr {product}-Passwort zurück',
+  'email.passwordReset.heading': 'Passwort zurücksetzen',
+  'email.passwordReset.body': 'Wählen Sie mit der Schaltfläche unten ein neues Passwort. Der Link funktioniert einmal und ist {expiresIn} lang gültig.',
+  'email.passwordReset.action': 'Neues Passwort wählen',
+  'email.passwordReset.footer':
+    'Sie erhalten diese E-Mail, weil jemand das Zurücksetzen des Passworts Ihres {product}-Kontos angefordert hat. Wenn Sie das nicht waren, ignorieren Sie diese E-Mail: Ihr Passwort bleibt unverändert.',
+  'email.invitation.subject': 'Sie sind zu {product} eingeladen',
+  'email.invitation.heading': 'Sie sind zu {product} eingeladen',
+  'email.invitation.body':
+    'Für {email} wartet ein Konto auf Sie. Wählen Sie mit der Schaltfläche unten Ihr Passwort, um es zu nutzen. Der Link ist {expiresIn} lang gültig.',
+  'email.invitation.action': 'Einladung annehmen',
+  'email.invitation.footer':
+    'Sie erhalten diese E-Mail, weil ein Administrator von {product} diese Adresse eingeladen hat. Wenn Sie kein Konto möchten, ignorieren Sie diese E-Mail.',
+  'email.emailSignIn.subject': 'Ihr Anmeldecode für {product}',
+  'email.emailSignIn.heading': 'Ihr Anmeldecode',
+  'email.emailSignIn.body':
+    'Geben Sie diesen Code auf der Anmeldeseite ein oder melden Sie sich mit der Schaltfläche an. Er funktioniert einmal und ist {expiresIn} lang gültig.',
+  'email.emailSignIn.action': 'Anmelden',
+  'email.emailSignIn.footer':
+    'Sie erhalten diese E-Mail, weil jemand sich mit dieser Adresse bei {product} anmelden wollte. Wenn Sie das nicht waren, ignorieren Sie diese E-Mail.',
+  'email.emailChange.subject': 'Bestätigen Sie Ihre neue E-Mail-Adresse für {product}',
+  'email.emailChange.heading': 'Bestätigen Sie Ihre neue E-Mail-Adresse',
+  'email.emailChange.body':
+    'Geben Sie diesen Code auf Ihrer Kontoseite ein oder bestätigen Sie mit der Schaltfläche. Bis dahin behält Ihr Konto seine bisherige Adresse. Der Code ist {expiresIn} lang gültig.',
+  'email.emailChange.action': 'Neue Adresse bestätigen',
+  'email.emailChange.footer':
+    'Sie erhalten diese E-Mail, weil jemand ein Konto bei {product} auf diese Adresse umstellen wollte. Wenn Sie das nicht waren, ignorieren Sie diese E-Mail.',
+  'email.emailChanged.subject': 'Die E-Mail-Adresse Ihres {product}-Kontos wird geändert',
+  'email.emailChanged.heading': 'Ihre E-Mail-Adresse wird geändert',
+  'email.emailChanged.body':
+    'Jemand, der in Ihrem Konto angemeldet ist, hat beantragt, die E-Mail-Adresse in {newEmail} zu ändern. Die Änderung wird wirksam, sobald die neue Adresse bestätigt ist.',
+  'email.emailChanged.body2': 'Wenn Sie das nicht waren, melden Sie sich an und ändern Sie sofort Ihr Passwort.',
+  'email.emailChanged.footer': 'Sie erhalten diese E-Mail, weil diese Adresse zu einem Konto bei {product} gehört.',
+  'email.passwordChanged.subject': 'Ihr {product}-Passwort wurde geändert',
+  'email.passwordChanged.heading': 'Ihr Passwort wurde geändert',
+  'email.passwordChanged.body': 'Das Passwort Ihres Kontos wurde geändert, und alle anderen Sitzungen wurden abgemeldet.',
+  'email.passwordChanged.body2': 'Wenn Sie das nicht waren, setzen Sie Ihr Passwort jetzt über „Passwort vergessen?“ auf der Anmeldeseite zurück.',
+  'email.passwordChanged.footer': 'Sie erhalten diese E-Mail, weil diese Adresse zu einem Konto bei {product} gehört.',
+  'email.factorAdded.subject': 'Ihrem {product}-Konto wurde eine Anmeldemethode hinzugefügt',
+  'email.factorAdded.heading': 'Eine Anmeldemethode wurde hinzugefügt',
+  'email.factorAdded.body': 'Ihr Konto hat eine neue Anmeldemethode: {detail}.',
+  'email.factorAdded.body2':
+    'Wenn Sie das waren, müssen Sie nichts tun. Wenn nicht, melden Sie sich sofort an, entfernen Sie die Methode auf Ihrer Kontoseite und ändern Sie Ihr Passwort.',
+  'email.factorAdded.footer':
+    'Sie erhalten diese E-Mail, weil diese Adresse zu einem Konto bei {product} gehört und wir Sie über jede Änderung an der Anmeldung informieren.',
+  'email.factorAdded.totp': 'eine Authenticator-App',
+  'email.factorAdded.webauthn': 'ein Passkey',
+  'email.factorAdded.sms': 'eine Telefonnummer für Anmeldecodes',
+  'email.factorAdded.email': 'eine E-Mail-Adresse für Anmeldecodes',
+  'email.factorAdded.recoveryCodes': 'neue Wiederherstellungscodes',
+  'email.accountDeleted.subject': 'Ihr {product}-Konto wurde gelöscht',
+  'email.accountDeleted.heading': 'Ihr Konto wurde gelöscht',
+  'email.accountDeleted.removed': 'Ihr Konto wurde mit allen zugehörigen Daten gelöscht.',
+  'email.accountDeleted.disabled':
+    'Ihr Konto wurde gelöscht: Es ist jetzt deaktiviert und wird am {date} mit allen zugehörigen Daten entfernt. Bis dahin kann ein Administrator es wiederherstellen.',
+  'email.accountDeleted.body2': 'Wenn Sie das nicht waren, wenden Sie sich an den Administrator.',
+  'email.accountDeleted.footer': 'Sie erhalten diese E-Mail, weil diese Adresse zu einem Konto bei {product} gehörte.',
+  'codeMessage.subject.signIn': 'Ihr Anmeldecode für {product}',
+  'codeMessage.subject.verifyContact': 'Ihr Bestätigungscode für {product}',
+  'codeMessage.text.signIn':
+    '{code} ist Ihr Anmeldecode für {product}. Er ist {minutes, plural, one {# Minute} other {# Minuten}} gültig. Geben Sie ihn nicht weiter.',
+  'codeMessage.text.verifyContact':
+    '{code} ist Ihr Bestätigungscode für {product}. Er ist {minutes, plural, one {# Minute} other {# Minuten}} gültig. Geben Sie ihn nicht weiter.',
+  'codeMessage.emailIgnore': 'Wenn Sie keinen Code angefordert haben, können Sie diese E-Mail ignorieren.',
 } satisfies Catalog;

@@ -623,4 +623,87 @@ export const fr = {
   'adminConsole.error.mfaOff.message':
     'La console d’administration exige une connexion avec un second facteur, et la validation en deux étapes est désactivée sur ce serveur. Réglez GATEHOUSE_MFA_POLICY sur optional ou required puis redémarrez, ou désactivez la console avec GATEHOUSE_ADMIN_CONSOLE=false.',
   'adminConsole.error.formNotAccepted': 'Le formulaire n’a pas été accepté. Revenez à la console d’administration et réessayez.',
+  // Emails and text messages (wave-emails)
+  'email.greeting': 'Bonjour {name},',
+  'email.greetingNoName': 'Bonjour,',
+  'email.orOpenLink': 'Ou ouvrez ce lien\u00a0:',
+  'email.yourCode': 'Votre code\u00a0: {code}',
+  'email.duration.minutes': '{count, plural, one {# minute} other {# minutes}}',
+  'email.duration.hours': '{count, plural, one {# heure} other {# heures}}',
+  'email.duration.days': '{count, plural, one {# jour} other {# jours}}',
+  'email.verifyEmail.subject': 'Confirmez votre adresse e-mail pour {product}',
+  'email.verifyEmail.heading': 'Confirmez votre adresse e-mail',
+  'email.verifyEmail.body': 'Saisissez ce code là où vous vous êtes inscrit, ou confirmez avec le bouton. Il est valable {expiresIn}.',
+  'email.verifyEmail.action': 'Confirmer mon adresse e-mail',
+  'email.verifyEmail.footer': 'Vous recevez ce message, car cette adresse a servi à créer un compte sur {product}. Si ce n’était pas vous, ignorez cet e-mail.',
+  'email.signUpExisting.subject': 'Quelqu’un a tenté de créer un compte {product} avec votre adresse',
+  'email.signUpExisting.heading': 'Vous avez déjà un compte',
+  'email.signUpExisting.body': 'Quelqu’un, peut-être vous, a tenté de créer un compte {product} avec cette adresse e-mail. Vous en avez déjà un.',
+  'email.signUpExisting.body2':
+    'Si c’était vous, connectez-vous, ou utilisez «\u00a0Mot de passe oublié\u00a0?\u00a0» sur la page de connexion. Sinon, vous pouvez ignorer cet e-mail\u00a0: rien n’a changé.',
+  'email.signUpExisting.footer': 'Vous recevez ce message, car quelqu’un a saisi cette adresse sur la page d’inscription de {product}.',
+  'email.passwordReset.subject': 'Réinitialisez votre mot de passe {product}',
+  'email.passwordReset.heading': 'Réinitialisez votre mot de passe',
+  'email.passwordReset.body': 'Choisissez un nouveau mot de passe avec le bouton ci-dessous. Le lien ne fonctionne qu’une fois, pendant {expiresIn}.',
+  'email.passwordReset.action': 'Choisir un nouveau mot de passe',
+  'email.passwordReset.footer':
+    'Vous recevez ce message, car quelqu’un a demandé à réinitialiser le mot de passe de votre compte {product}. Si ce n’était pas vous, ignorez cet e-mail\u00a0: votre mot de passe reste inchangé.',
+  'email.invitation.subject': 'Vous êtes invité sur {product}',
+  'email.invitation.heading': 'Vous êtes invité sur {product}',
+  'email.invitation.body':
+    'Un compte vous attend, pour {email}. Choisissez votre mot de passe avec le bouton ci-dessous pour commencer à l’utiliser. Le lien est valable {expiresIn}.',
+  'email.invitation.action': 'Accepter l’invitation',
+  'email.invitation.footer':
+    'Vous recevez ce message, car un administrateur de {product} a invité cette adresse. Si vous ne voulez pas de compte, ignorez cet e-mail.',
+  'email.emailSignIn.subject': 'Votre code de connexion {product}',
+  'email.emailSignIn.heading': 'Votre code de connexion',
+  'email.emailSignIn.body': 'Saisissez ce code sur la page de connexion, ou connectez-vous avec le bouton. Il ne fonctionne qu’une fois, pendant {expiresIn}.',
+  'email.emailSignIn.action': 'Se connecter',
+  'email.emailSignIn.footer':
+    'Vous recevez ce message, car quelqu’un a demandé à se connecter à {product} avec cette adresse. Si ce n’était pas vous, ignorez cet e-mail.',
+  'email.emailChange.subject': 'Confirmez votre nouvelle adresse e-mail pour {product}',
+  'email.emailChange.heading': 'Confirmez votre nouvelle adresse e-mail',
+  'email.emailChange.body':
+    'Saisissez ce code sur la page de votre compte, ou confirmez avec le bouton. D’ici là, votre compte garde son adresse actuelle. Il est valable {expiresIn}.',
+  'email.emailChange.action': 'Confirmer ma nouvelle adresse',
+  'email.emailChange.footer':
+    'Vous recevez ce message, car quelqu’un a demandé à associer un compte {product} à cette adresse. Si ce n’était pas vous, ignorez cet e-mail.',
+  'email.emailChanged.subject': 'L’adresse e-mail de votre compte {product} va changer',
+  'email.emailChanged.heading': 'Votre adresse e-mail va changer',
+  'email.emailChanged.body':
+    'Une personne connectée à votre compte a demandé à remplacer son adresse e-mail par {newEmail}. Le changement prendra effet une fois la nouvelle adresse confirmée.',
+  'email.emailChanged.body2': 'Si ce n’était pas vous, connectez-vous et changez votre mot de passe dès maintenant.',
+  'email.emailChanged.footer': 'Vous recevez ce message, car cette adresse appartient à un compte {product}.',
+  'email.passwordChanged.subject': 'Le mot de passe de votre compte {product} a été modifié',
+  'email.passwordChanged.heading': 'Votre mot de passe a été modifié',
+  'email.passwordChanged.body': 'Le mot de passe de votre compte a été modifié, et toutes les autres sessions ont été déconnectées.',
+  'email.passwordChanged.body2':
+    'Si ce n’était pas vous, réinitialisez votre mot de passe dès maintenant avec «\u00a0Mot de passe oublié\u00a0?\u00a0» sur la page de connexion.',
+  'email.passwordChanged.footer': 'Vous recevez ce message, car cette adresse appartient à un compte {product}.',
+  'email.factorAdded.subject': 'Une méthode de connexion a été ajoutée à votre compte {product}',
+  'email.factorAdded.heading': 'Une méthode de connexion a été ajoutée',
+  'email.factorAdded.body': 'Votre compte a une nouvelle méthode de connexion\u00a0: {detail}.',
+  'email.factorAdded.body2':
+    'Si c’était vous, vous n’avez rien à faire. Sinon, connectez-vous dès maintenant, supprimez-la sur la page de votre compte et changez votre mot de passe.',
+  'email.factorAdded.footer':
+    'Vous recevez ce message, car cette adresse appartient à un compte {product}, et nous vous signalons toute modification de la façon de s’y connecter.',
+  'email.factorAdded.totp': 'une application d’authentification',
+  'email.factorAdded.webauthn': 'une clé d’accès',
+  'email.factorAdded.sms': 'un numéro de téléphone pour les codes de connexion',
+  'email.factorAdded.email': 'une adresse e-mail pour les codes de connexion',
+  'email.factorAdded.recoveryCodes': 'une nouvelle série de codes de récupération',
+  'email.accountDeleted.subject': 'Votre compte {product} est supprimé',
+  'email.accountDeleted.heading': 'Votre compte est supprimé',
+  'email.accountDeleted.removed': 'Votre compte a été supprimé, avec tout ce qu’il contenait.',
+  'email.accountDeleted.disabled':
+    'Votre compte a été supprimé\u00a0: il est désactivé et sera effacé, avec tout ce qu’il contient, le {date}. D’ici là, un administrateur peut le restaurer.',
+  'email.accountDeleted.body2': 'Si ce n’était pas vous, contactez l’administrateur.',
+  'email.accountDeleted.footer': 'Vous recevez ce message, car cette adresse appartenait à un compte {product}.',
+  'codeMessage.subject.signIn': 'Votre code de connexion {product}',
+  'codeMessage.subject.verifyContact': 'Votre code de vérification {product}',
+  'codeMessage.text.signIn':
+    '{code} est votre code de connexion {product}. Il expire dans {minutes, plural, one {# minute} other {# minutes}}. Ne le partagez pas.',
+  'codeMessage.text.verifyContact':
+    '{code} est votre code de vérification {product}. Il expire dans {minutes, plural, one {# minute} other {# minutes}}. Ne le partagez pas.',
+  'codeMessage.emailIgnore': 'Si vous n’avez pas demandé ce code, vous pouvez ignorer cet e-mail.',
 } satisfies Catalog;

@@ -607,4 +607,86 @@ export const ja = {
   'adminConsole.error.mfaOff.message':
     '管理コンソールには2要素目を使ったログインが必要ですが、このサーバーでは2段階認証が無効になっています。GATEHOUSE_MFA_POLICY を optional または required に設定して再起動するか、GATEHOUSE_ADMIN_CONSOLE=false でコンソールを無効にしてください。',
   'adminConsole.error.formNotAccepted': 'フォームを受け付けられませんでした。管理コンソールに戻って、もう一度お試しください。',
+  // Emails and text messages (wave-emails)
+  'email.greeting': '{name} 様',
+  'email.greetingNoName': 'こんにちは。',
+  'email.orOpenLink': 'または、次のリンクを開いてください：',
+  'email.yourCode': 'コード：{code}',
+  'email.duration.minutes': '{count, plural, other {#分}}',
+  'email.duration.hours': '{count, plural, other {#時間}}',
+  'email.duration.days': '{count, plural, other {#日}}',
+  'email.verifyEmail.subject': '{product} のメールアドレスを確認してください',
+  'email.verifyEmail.heading': 'メールアドレスを確認してください',
+  'email.verifyEmail.body': '登録した画面でこのコードを入力するか、ボタンから確認してください。有効期間は{expiresIn}です。',
+  'email.verifyEmail.action': 'メールアドレスを確認する',
+  'email.verifyEmail.footer':
+    'このメールは、このアドレスで {product} への登録が行われたためお送りしています。お心当たりがない場合は、このメールを無視してください。',
+  'email.signUpExisting.subject': 'あなたのアドレスで {product} のアカウントを作成しようとした人がいます',
+  'email.signUpExisting.heading': 'アカウントはすでにあります',
+  'email.signUpExisting.body':
+    'どなたか（ご本人かもしれません）が、このメールアドレスで {product} のアカウントを作成しようとしました。このアドレスのアカウントはすでにあります。',
+  'email.signUpExisting.body2':
+    'ご本人の場合は、ログインするか、ログインページの「パスワードをお忘れですか？」をご利用ください。お心当たりがない場合は、このメールを無視してください。何も変更されていません。',
+  'email.signUpExisting.footer': 'このメールは、{product} の登録ページでこのアドレスが入力されたためお送りしています。',
+  'email.passwordReset.subject': '{product} のパスワードを再設定してください',
+  'email.passwordReset.heading': 'パスワードの再設定',
+  'email.passwordReset.body': '下のボタンから新しいパスワードを設定してください。リンクは 1 回だけ、{expiresIn}有効です。',
+  'email.passwordReset.action': '新しいパスワードを設定する',
+  'email.passwordReset.footer':
+    'このメールは、{product} アカウントのパスワード再設定が依頼されたためお送りしています。お心当たりがない場合は、このメールを無視してください。パスワードは変更されません。',
+  'email.invitation.subject': '{product} に招待されました',
+  'email.invitation.heading': '{product} に招待されました',
+  'email.invitation.body':
+    '{email} のアカウントが用意されています。下のボタンからパスワードを設定して、ご利用を開始してください。リンクの有効期間は{expiresIn}です。',
+  'email.invitation.action': '招待を受ける',
+  'email.invitation.footer':
+    'このメールは、{product} の管理者がこのアドレスを招待したためお送りしています。アカウントが不要な場合は、このメールを無視してください。',
+  'email.emailSignIn.subject': '{product} のログインコード',
+  'email.emailSignIn.heading': 'ログインコード',
+  'email.emailSignIn.body': 'ログインページでこのコードを入力するか、ボタンからログインしてください。1 回だけ、{expiresIn}有効です。',
+  'email.emailSignIn.action': 'ログイン',
+  'email.emailSignIn.footer':
+    'このメールは、このアドレスで {product} へのログインが求められたためお送りしています。お心当たりがない場合は、このメールを無視してください。',
+  'email.emailChange.subject': '{product} の新しいメールアドレスを確認してください',
+  'email.emailChange.heading': '新しいメールアドレスを確認してください',
+  'email.emailChange.body':
+    'アカウントページでこのコードを入力するか、ボタンから確認してください。確認するまで、アカウントは現在のアドレスのままです。有効期間は{expiresIn}です。',
+  'email.emailChange.action': '新しいアドレスを確認する',
+  'email.emailChange.footer':
+    'このメールは、{product} のアカウントをこのアドレスに変更する依頼があったためお送りしています。お心当たりがない場合は、このメールを無視してください。',
+  'email.emailChanged.subject': '{product} アカウントのメールアドレスが変更されます',
+  'email.emailChanged.heading': 'メールアドレスが変更されます',
+  'email.emailChanged.body':
+    'アカウントにログインしている方が、メールアドレスを {newEmail} に変更するよう依頼しました。新しいアドレスが確認されると変更されます。',
+  'email.emailChanged.body2': 'お心当たりがない場合は、今すぐログインしてパスワードを変更してください。',
+  'email.emailChanged.footer': 'このメールは、このアドレスが {product} のアカウントに登録されているためお送りしています。',
+  'email.passwordChanged.subject': '{product} のパスワードが変更されました',
+  'email.passwordChanged.heading': 'パスワードが変更されました',
+  'email.passwordChanged.body': 'アカウントのパスワードが変更され、ほかのすべてのセッションからログアウトしました。',
+  'email.passwordChanged.body2': 'お心当たりがない場合は、ログインページの「パスワードをお忘れですか？」から今すぐパスワードを再設定してください。',
+  'email.passwordChanged.footer': 'このメールは、このアドレスが {product} のアカウントに登録されているためお送りしています。',
+  'email.factorAdded.subject': '{product} アカウントにログイン方法が追加されました',
+  'email.factorAdded.heading': 'ログイン方法が追加されました',
+  'email.factorAdded.body': 'アカウントに新しいログイン方法が追加されました：{detail}。',
+  'email.factorAdded.body2':
+    'ご本人による操作であれば、何もする必要はありません。お心当たりがない場合は、今すぐログインし、アカウントページで削除して、パスワードを変更してください。',
+  'email.factorAdded.footer':
+    'このメールは、このアドレスが {product} のアカウントに登録されており、ログイン方法の変更をすべてお知らせしているためお送りしています。',
+  'email.factorAdded.totp': '認証アプリ',
+  'email.factorAdded.webauthn': 'パスキー',
+  'email.factorAdded.sms': 'ログインコード用の電話番号',
+  'email.factorAdded.email': 'ログインコード用のメールアドレス',
+  'email.factorAdded.recoveryCodes': '新しいリカバリーコード',
+  'email.accountDeleted.subject': '{product} のアカウントが削除されました',
+  'email.accountDeleted.heading': 'アカウントが削除されました',
+  'email.accountDeleted.removed': 'アカウントは、保存されていたすべてのデータとともに削除されました。',
+  'email.accountDeleted.disabled':
+    'アカウントが削除されました。現在は無効になっており、{date} に保存されているすべてのデータとともに完全に削除されます。それまでは管理者が復元できます。',
+  'email.accountDeleted.body2': 'お心当たりがない場合は、管理者にお問い合わせください。',
+  'email.accountDeleted.footer': 'このメールは、このアドレスが {product} のアカウントに登録されていたためお送りしています。',
+  'codeMessage.subject.signIn': '{product} のログインコード',
+  'codeMessage.subject.verifyContact': '{product} の確認コード',
+  'codeMessage.text.signIn': '{product} のログインコードは {code} です。有効期間は{minutes, plural, other {#分}}です。他の人に教えないでください。',
+  'codeMessage.text.verifyContact': '{product} の確認コードは {code} です。有効期間は{minutes, plural, other {#分}}です。他の人に教えないでください。',
+  'codeMessage.emailIgnore': 'このコードをリクエストしていない場合は、このメールを無視してください。',
 } satisfies Catalog;

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { SenderError } from '../../../../src/server/mfa/senders/sender-error.js';
 import { messageText, SMS_MAX_LENGTH, type OneTimeCodeMessage } from '../../../../src/server/mfa/senders/sender.js';
+import { compileMessages } from '../../../../src/ui/i18n/index.js';
 import { codeMessage, emailMessage } from './message.js';
 
 function rejection(message: OneTimeCodeMessage): SenderError {
@@ -26,6 +27,25 @@ describe('messageText', () => {
     expect(text).toBe("123456 is your Acme ID verification code. It expires in 1 minute. Don't share it.");
   });
 
+  it('words it in the language given, and a sender gets the wording the message carries', () => {
+    const messages = compileMessages();
+    const german = messageText(codeMessage({ expiresInMinutes: 1 }), messages.translator('de'));
+    expect(german).toEqual({
+      subject: 'Ihr Anmeldecode für Gatehouse',
+      text: '123456 ist Ihr Anmeldecode für Gatehouse. Er ist 1 Minute gültig. Geben Sie ihn nicht weiter.',
+    });
+    expect(messageText(codeMessage({ ...german, locale: 'de' }))).toEqual(german);
+    const arabic = messageText(emailMessage({ expiresInMinutes: 2 }), messages.translator('ar'));
+    expect(arabic.text).toContain('خلال دقيقتين');
+    expect(arabic.text).toContain('فيمكنك تجاهل هذه الرسالة');
+  });
+
+  it('keeps a Japanese SMS within the limit too, shortening a long product name', () => {
+    const { text } = messageText(codeMessage({ productName: 'ア'.repeat(200) }), compileMessages().translator('ja'));
+    expect(text.length).toBeLessThanOrEqual(SMS_MAX_LENGTH);
+    expect(text).toContain('123456');
+  });
+
   it('adds a reassurance line to email and keeps the code out of the subject', () => {
     const { subject, text } = messageText(emailMessage({ code: '987654' }));
     expect(text.startsWith("987654 is your Gatehouse sign-in code. It expires in 5 minutes. Don't share it.\n\n")).toBe(true);
@@ -44,7 +64,7 @@ describe('messageText', () => {
     const { text } = messageText(longest);
     expect(text.length).toBeLessThanOrEqual(SMS_MAX_LENGTH);
     expect(text.startsWith('ABCD-EFGH-1234-5 is your The Extremely Long')).toBe(true);
-    expect(text.endsWith("It expires in 1440 minutes. Don't share it.")).toBe(true);
+    expect(text.endsWith("It expires in 1,440 minutes. Don't share it.")).toBe(true);
     // Email has no such limit and keeps the full name.
     expect(messageText({ ...longest, channel: 'email', to: 'ada@example.com' }).text).toContain('Customers Worldwide');
   });
