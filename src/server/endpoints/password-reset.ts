@@ -163,10 +163,12 @@ async function resetMfaPage(c: ResetView, extras: MfaChallengeExtras = {}): Prom
     (nonce) =>
       renderMfaChallengePage({
         ...pageBase(ctx),
+        // No switcher: the page's address carries the reset link's token.
+        ...pageLanguage(ctx),
         nonce,
         action: pathTo(ctx, 'resetPasswordMfa'),
         csrfToken: csrfToken(ctx, c.browserId, RESET_CSRF),
-        lead: 'Before you choose a new password, confirm it’s you.',
+        lead: { key: 'reset.mfa.lead' },
         hiddenFields: { token: c.token },
         ...view,
         // Passkeys are not offered here (they would need the WebAuthn script and JSON calls of their own).

@@ -113,7 +113,7 @@ export function checkAccountCsrf({ ctx, browserId, form }: PostedForm): Response
   return csrfRefusal(
     ctx,
     { browserId, subject: ACCOUNT_CSRF_SUBJECT, token: form.get('csrf') },
-    'The form was not accepted. Go back to your account page and try again.',
+    { key: 'accountError.formNotAccepted' },
   );
 }
 
