@@ -124,8 +124,7 @@ export interface AccountDeletedPageView extends PageBase {
 export function renderAccountDeletedPage(view: AccountDeletedPageView): string {
   const { t } = messagesOf(view);
   const product = view.branding.productName;
-  const lead =
-    view.removedOn === undefined ? t('accountDeleted.removed', { product }) : t('accountDeleted.disabled', { product, date: view.removedOn });
+  const lead = view.removedOn === undefined ? t('accountDeleted.removed', { product }) : t('accountDeleted.disabled', { product, date: view.removedOn });
   return renderDocument(
     view,
     t('accountDeleted.title'),

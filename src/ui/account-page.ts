@@ -394,7 +394,14 @@ function passwordSection(view: AccountPageView, details: AccountDetails, i18n: T
   if (!actions.changePassword) return false;
   const current =
     details.hasPassword &&
-    textField({ id: 'current-password', name: 'current_password', label: t('accountPage.password.current'), type: 'password', autocomplete: 'current-password', i18n });
+    textField({
+      id: 'current-password',
+      name: 'current_password',
+      label: t('accountPage.password.current'),
+      type: 'password',
+      autocomplete: 'current-password',
+      i18n,
+    });
   const form = postForm({
     action: actions.changePassword,
     csrfToken,

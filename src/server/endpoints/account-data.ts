@@ -125,9 +125,13 @@ async function deleteAccount({ ctx, request, session }: AccountFormInput): Promi
     afterAnswer(ctx, 'the account-deleted notice', () => sendAccountEmail(ctx, { to, template: 'account_deleted', vars: { detail } }));
   }
   const shownRemovedOn = deletion.removed ? undefined : formatDate(deletion.dueAt, language.i18n);
-  return htmlResponse(ctx, (nonce) => renderAccountDeletedPage({ ...pageBase(ctx), ...language, nonce, ...(shownRemovedOn ? { removedOn: shownRemovedOn } : {}) }), {
-    setCookies: [clear],
-  });
+  return htmlResponse(
+    ctx,
+    (nonce) => renderAccountDeletedPage({ ...pageBase(ctx), ...language, nonce, ...(shownRemovedOn ? { removedOn: shownRemovedOn } : {}) }),
+    {
+      setCookies: [clear],
+    },
+  );
 }
 
 /** POST /account/delete — `confirm` (DELETE or the address) and `current_password` (when the account has one), after a recent sign-in. */

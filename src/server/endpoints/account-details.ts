@@ -218,7 +218,11 @@ async function applyEmailChange(
 ): Promise<Response> {
   const outcome = await confirmEmailChange(ctx, change);
   if (!outcome.changed) {
-    return emailConfirmPage(ctx, { id: browserId }, { mode, action: pathTo(ctx, 'accountEmailConfirm'), error: { key: CHANGE_REFUSALS[outcome.reason] }, status: 409 });
+    return emailConfirmPage(
+      ctx,
+      { id: browserId },
+      { mode, action: pathTo(ctx, 'accountEmailConfirm'), error: { key: CHANGE_REFUSALS[outcome.reason] }, status: 409 },
+    );
   }
   await ctx.audit.record(auditEvent('email.changed', { sub: outcome.user.id, by: mode }));
   return redirect(accountUrl(ctx, 'email-changed'));

@@ -32,8 +32,8 @@ import { json, oauthErrorResponse, redirect } from '../http/responses.js';
 import { OAuthError } from '../../core/errors.js';
 import { maskedContact, webauthnScriptPath } from '../interaction/pages.js';
 import { pageBase } from '../http/pages.js';
-import { pageLanguage, pageTranslator } from '../http/page-language.js';
-import { regenerateRecoveryCodes, remainingRecoveryCodes, startTotpEnrolment, totpSecretOf, useTotpCode } from '../mfa/factors.js';
+import { pageLanguage } from '../http/page-language.js';
+import { DEFAULT_TOTP_LABEL, regenerateRecoveryCodes, remainingRecoveryCodes, startTotpEnrolment, totpSecretOf, useTotpCode } from '../mfa/factors.js';
 import { checkOneTimeCode, sendOneTimeCode } from '../mfa/one-time-codes.js';
 import { passkeyRegistrationOptions, registerPasskey } from '../mfa/passkeys.js';
 import { factorAdded } from '../mfa/factor-added.js';
@@ -94,6 +94,20 @@ export type AccountFormInput = AccountInput & { form: FormParams };
 
 /** What a session or sign-in record holds for the account page (older records lack the context). */
 type SignInRecord = SignInContext & { amr: string[] };
+
+/** The label a passkey gets when none is given. */
+const DEFAULT_PASSKEY_LABEL = 'Passkey';
+
+/**
+ * A factor's label as the page shows it: the user's own name for it or its masked number or
+ * address; an unnamed one (stored with its English default) by its kind, in the page's language.
+ */
+function factorLabel(factor: MfaFactorRecord, i18n: Translator): string {
+  if (factor.type === 'sms' || factor.type === 'email') return maskedContact(factor);
+  if (factor.type === 'totp' && factor.label === DEFAULT_TOTP_LABEL) return i18n.text('accountPage.factor.totp');
+  if (factor.type === 'webauthn' && factor.label === DEFAULT_PASSKEY_LABEL) return i18n.text('accountPage.factor.webauthn');
+  return factor.label;
+}
 
 /** A sign-in's methods in words, with the provider's label for `fed` ("GitHub"). */
 function methodsInWords(ctx: Pick<ServerContext, 'upstreams'>, record: SignInRecord, i18n: Translator): string {
@@ -172,7 +186,10 @@ async function renderAccount(
     if (clientId && !names.has(clientId))
       names.set(
         clientId,
-        builtInLabel(clientId) ?? (await store.clients.get(clientId))?.clientName ?? ctx.clientDocuments?.label(clientId) ?? i18n.text('accountPage.signIns.removedApp'),
+        builtInLabel(clientId, i18n) ??
+          (await store.clients.get(clientId))?.clientName ??
+          ctx.clientDocuments?.label(clientId) ??
+          i18n.text('accountPage.signIns.removedApp'),
       );
   }
   const recoveryCodesLeft = hasRecovery ? await remainingRecoveryCodes(ctx, userId) : undefined;
@@ -190,7 +207,7 @@ async function renderAccount(
         factors: factors.map((factor) => ({
           id: factor.id,
           type: factor.type as 'totp' | 'webauthn' | 'sms' | 'email',
-          label: factor.type === 'sms' || factor.type === 'email' ? maskedContact(factor) : factor.label,
+          label: factorLabel(factor, i18n),
           createdAt: when(factor.createdAt),
           ...(factor.lastUsedAt ? { lastUsedAt: timeAgo(factor.lastUsedAt, now, i18n) } : {}),
         })),
@@ -242,7 +259,11 @@ async function renderAccount(
 }
 
 /** The account page again, saying what went wrong with the action just posted (the browser has its cookie). */
-export function accountWithError({ ctx, request, session, browserId }: AccountInput, error: MessageText, view: Omit<AccountView, 'error'> = {}): Promise<Response> {
+export function accountWithError(
+  { ctx, request, session, browserId }: AccountInput,
+  error: MessageText,
+  view: Omit<AccountView, 'error'> = {},
+): Promise<Response> {
   return renderAccount(ctx, request, session, { id: browserId, setCookie: undefined }, { ...view, error });
 }
 
@@ -266,7 +287,12 @@ async function hasRecoveryCodes(ctx: Pick<ServerContext, 'store'>, userId: strin
  * Shows a new set of recovery codes once, with a way back to the account page (saying `notice`
  * there: what was just added, when the codes came with it).
  */
-function recoveryCodesPage(ctx: Pick<ServerContext, 'config' | 'secrets'> & WithLanguages, browserId: string, codes: string[], notice?: keyof typeof NOTICES): Response {
+function recoveryCodesPage(
+  ctx: Pick<ServerContext, 'config' | 'secrets'> & WithLanguages,
+  browserId: string,
+  codes: string[],
+  notice?: keyof typeof NOTICES,
+): Response {
   return htmlResponse(ctx, (nonce) =>
     renderRecoveryCodesPage({
       ...pageBase(ctx),
@@ -552,13 +578,7 @@ export function checkContactCode(route: ContactConfirmRoute) {
   return async function checkContactCode({ ctx, browserId, form, factor }: AccountFormInput & { factor: MfaFactorRecord }): Promise<Response | undefined> {
     const checked = await checkOneTimeCode(ctx, factor, 'verify_contact', form.get('code') ?? '');
     if (checked.ok) return undefined;
-    return contactVerifyPage(
-      ctx,
-      browserId,
-      factor,
-      route,
-      { key: checked.reason === 'wrong' ? 'accountError.codeWrong' : 'accountError.contactCodeExpired' },
-    );
+    return contactVerifyPage(ctx, browserId, factor, route, { key: checked.reason === 'wrong' ? 'accountError.codeWrong' : 'accountError.contactCodeExpired' });
   };
 }
 
@@ -719,8 +739,7 @@ async function readPasskeyAnswer({ ctx, request }: EndpointInput): Promise<Respo
     body = undefined;
   }
   if (!body || typeof body.challengeId !== 'string' || typeof body.response !== 'object') return passkeyNotRegistered();
-  // Unnamed, it is called what the page calls a passkey in the user's language.
-  const label = typeof body.label === 'string' && body.label.trim() ? body.label.trim().slice(0, 60) : pageTranslator(ctx).text('accountPage.factor.webauthn');
+  const label = typeof body.label === 'string' && body.label.trim() ? body.label.trim().slice(0, 60) : DEFAULT_PASSKEY_LABEL;
   return { challengeId: body.challengeId, response: body.response as RegistrationResponseJSON, label };
 }
 

@@ -426,4 +426,6 @@ export const ar = {
   'contactVerify.code': 'الرمز',
   'contactVerify.lead': 'أرسلنا رمزًا من 6 أرقام إلى <strong>{masked}</strong>. أدخله أدناه لتأكيد أنه لك.',
   'reset.mfa.lead': 'قبل أن تختار كلمة مرور جديدة، أكّد هويتك.',
+  'builtInClient.account': 'صفحة الحساب',
+  'builtInClient.admin': 'وحدة تحكم المسؤول',
 } satisfies Catalog;

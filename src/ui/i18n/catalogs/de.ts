@@ -279,8 +279,7 @@ export const de = {
   'accountPage.mfa.addMethod': 'Methode hinzufügen',
   'accountPage.mfa.backup': 'Sicherung',
   'accountPage.mfa.reauth': 'Um eine Anmeldemethode hinzuzufügen oder zu entfernen, melden Sie sich zuerst erneut an.',
-  'accountPage.mfa.reauthSecondStep':
-    'Um eine Anmeldemethode hinzuzufügen oder zu entfernen, melden Sie sich zuerst erneut an, mit Ihrem zweiten Schritt.',
+  'accountPage.mfa.reauthSecondStep': 'Um eine Anmeldemethode hinzuzufügen oder zu entfernen, melden Sie sich zuerst erneut an, mit Ihrem zweiten Schritt.',
   'accountPage.recovery.title': 'Wiederherstellungscodes',
   'accountPage.recovery.none': 'Noch nicht erstellt. Erstellen Sie einen Satz, damit Sie sich auch ohne Ihre Geräte anmelden können.',
   'accountPage.recovery.create': 'Erstellen',
@@ -388,8 +387,7 @@ export const de = {
   'accountError.emailCodesUnavailable': 'Codes per E-Mail sind nicht verfügbar.',
   'accountError.phoneFormat': 'Geben Sie die Telefonnummer mit Ländervorwahl ein, etwa +49 151 23456789.',
   'accountError.emailFormat': 'Geben Sie eine gültige E-Mail-Adresse ein.',
-  'accountError.tooManyPending':
-    'Mehrere Nummern oder Adressen warten auf ihren Code. Bestätigen Sie eine davon oder versuchen Sie es in 10 Minuten erneut.',
+  'accountError.tooManyPending': 'Mehrere Nummern oder Adressen warten auf ihren Code. Bestätigen Sie eine davon oder versuchen Sie es in 10 Minuten erneut.',
   'accountError.tooManyCodes': 'Es wurden zu viele Codes gesendet. Versuchen Sie es nach {time} (UTC) erneut.',
   'accountError.codeWrong': 'Dieser Code hat nicht funktioniert.',
   'accountError.contactCodeExpired':
@@ -442,6 +440,9 @@ export const de = {
   'contactVerify.submitPhone': 'Telefonnummer bestätigen',
   'contactVerify.submitEmail': 'E-Mail-Adresse bestätigen',
   'contactVerify.code': 'Code',
-  'contactVerify.lead': 'Wir haben einen 6-stelligen Code an <strong>{masked}</strong> gesendet. Geben Sie ihn unten ein, um zu bestätigen, dass sie Ihnen gehört.',
+  'contactVerify.lead':
+    'Wir haben einen 6-stelligen Code an <strong>{masked}</strong> gesendet. Geben Sie ihn unten ein, um zu bestätigen, dass sie Ihnen gehört.',
   'reset.mfa.lead': 'Bevor Sie ein neues Passwort wählen, bestätigen Sie, dass Sie es sind.',
+  'builtInClient.account': 'Kontoseite',
+  'builtInClient.admin': 'Admin-Konsole',
 } satisfies Catalog;

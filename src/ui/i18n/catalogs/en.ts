@@ -294,7 +294,8 @@ export const en = {
   'accountPage.contact.hint': 'Phone numbers with the country code, such as +44 7700 900123.',
   'accountPage.sessions.heading': 'Sessions',
   'accountPage.sessions.lead': 'Where you’re signed in. If you don’t recognise one, sign out of the other sessions.',
-  'accountPage.sessions.leadPassword': 'Where you’re signed in. If you don’t recognise one, sign out of the other sessions and <link>change your password</link>.',
+  'accountPage.sessions.leadPassword':
+    'Where you’re signed in. If you don’t recognise one, sign out of the other sessions and <link>change your password</link>.',
   'accountPage.sessions.unknownBrowser': 'Unknown browser',
   'accountPage.sessions.thisDevice': 'This device',
   'accountPage.sessions.signedIn': 'Signed in {when}',
@@ -431,6 +432,8 @@ export const en = {
   'contactVerify.code': 'Code',
   'contactVerify.lead': 'We sent a 6-digit code to <strong>{masked}</strong>. Enter it below to confirm it’s yours.',
   'reset.mfa.lead': 'Before you choose a new password, confirm it’s you.',
+  'builtInClient.account': 'Account page',
+  'builtInClient.admin': 'Admin console',
 } as const;
 
 /** The name of every message. */

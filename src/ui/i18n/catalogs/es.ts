@@ -279,8 +279,7 @@ export const es = {
   'accountPage.recovery.title': 'Códigos de recuperación',
   'accountPage.recovery.none': 'Aún no se han creado. Crea un juego para poder iniciar sesión aunque pierdas tus dispositivos.',
   'accountPage.recovery.create': 'Crear',
-  'accountPage.recovery.few':
-    '<warning>{count, plural, one {Queda # código} other {Quedan # códigos}}.</warning> Crea un juego nuevo antes de que se agoten.',
+  'accountPage.recovery.few': '<warning>{count, plural, one {Queda # código} other {Quedan # códigos}}.</warning> Crea un juego nuevo antes de que se agoten.',
   'accountPage.recovery.left': '{count, plural, one {Queda # código} other {Quedan # códigos}}. Crear un juego nuevo los reemplaza.',
   'accountPage.recovery.createNew': 'Crear códigos nuevos',
   'accountPage.recovery.done': 'He guardado mis códigos',
@@ -345,8 +344,7 @@ export const es = {
   'accountPage.password.change': 'Cambiar contraseña',
   'accountPage.password.set': 'Establecer contraseña',
   'accountPage.password.leadChange': 'Al cambiarla se cierran tus sesiones en todos los demás sitios.',
-  'accountPage.password.leadSet':
-    'Tu cuenta no tiene contraseña: inicias sesión de otra forma. Puedes establecer una para iniciar sesión también con ella.',
+  'accountPage.password.leadSet': 'Tu cuenta no tiene contraseña: inicias sesión de otra forma. Puedes establecer una para iniciar sesión también con ella.',
   'accountPage.data.heading': 'Descargar tus datos',
   'accountPage.data.lead':
     'Un archivo con tu perfil, tus métodos de inicio de sesión, sesiones, aplicaciones conectadas e inicios de sesión recientes. No contiene contraseñas ni claves.',
@@ -437,4 +435,6 @@ export const es = {
   'contactVerify.code': 'Código',
   'contactVerify.lead': 'Hemos enviado un código de 6 dígitos a <strong>{masked}</strong>. Escríbelo abajo para confirmar que es tuyo.',
   'reset.mfa.lead': 'Antes de elegir una contraseña nueva, confirma que eres tú.',
+  'builtInClient.account': 'Página de la cuenta',
+  'builtInClient.admin': 'Consola de administración',
 } satisfies Catalog;

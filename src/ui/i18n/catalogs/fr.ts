@@ -282,8 +282,7 @@ export const fr = {
   'accountPage.recovery.title': 'Codes de récupération',
   'accountPage.recovery.none': 'Pas encore créés. Créez-en une série pour pouvoir vous connecter même si vous perdez vos appareils.',
   'accountPage.recovery.create': 'Créer',
-  'accountPage.recovery.few':
-    '<warning>{count, plural, one {# code restant} other {# codes restants}}.</warning> Créez une nouvelle série avant d’en manquer.',
+  'accountPage.recovery.few': '<warning>{count, plural, one {# code restant} other {# codes restants}}.</warning> Créez une nouvelle série avant d’en manquer.',
   'accountPage.recovery.left': '{count, plural, one {# code restant} other {# codes restants}}. Une nouvelle série les remplace.',
   'accountPage.recovery.createNew': 'Créer de nouveaux codes',
   'accountPage.recovery.done': 'J’ai enregistré mes codes',
@@ -440,4 +439,6 @@ export const fr = {
   'contactVerify.code': 'Code',
   'contactVerify.lead': 'Nous avons envoyé un code à 6 chiffres à <strong>{masked}</strong>. Saisissez-le ci-dessous pour confirmer qu’il s’agit bien de vous.',
   'reset.mfa.lead': 'Avant de choisir un nouveau mot de passe, confirmez votre identité.',
+  'builtInClient.account': 'Page du compte',
+  'builtInClient.admin': 'Console d’administration',
 } satisfies Catalog;

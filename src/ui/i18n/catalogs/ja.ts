@@ -378,7 +378,8 @@ export const ja = {
   'accountError.tooManyPending': '複数の番号またはアドレスがコードの確認待ちです。いずれかを確認するか、10分後にもう一度お試しください。',
   'accountError.tooManyCodes': '送信したコードが多すぎます。{time}（UTC）以降にもう一度お試しください。',
   'accountError.codeWrong': 'このコードは使用できませんでした。',
-  'accountError.contactCodeExpired': 'このコードは有効期限切れか、試行回数が多すぎます。新しいコードを受け取るには、番号またはアドレスをもう一度追加してください。',
+  'accountError.contactCodeExpired':
+    'このコードは有効期限切れか、試行回数が多すぎます。新しいコードを受け取るには、番号またはアドレスをもう一度追加してください。',
   'accountError.totpWrong': 'このコードは使用できませんでした。デバイスの時刻を確認して、もう一度お試しください。',
   'accountError.tooManyPasswords': 'パスワードの誤りが多すぎます。{time}（UTC）以降にもう一度お試しください。',
   'accountError.wrongPassword': '現在のパスワードが正しくありません。',
@@ -427,4 +428,6 @@ export const ja = {
   'contactVerify.code': 'コード',
   'contactVerify.lead': '<strong>{masked}</strong> に6桁のコードを送信しました。ご本人のものであることを確認するため、下に入力してください。',
   'reset.mfa.lead': '新しいパスワードを選ぶ前に、ご本人であることを確認してください。',
+  'builtInClient.account': 'アカウントページ',
+  'builtInClient.admin': '管理コンソール',
 } satisfies Catalog;

@@ -275,8 +275,7 @@ export const ptBR = {
   'accountPage.recovery.title': 'Códigos de recuperação',
   'accountPage.recovery.none': 'Ainda não foram criados. Crie um conjunto para continuar conseguindo entrar se perder seus dispositivos.',
   'accountPage.recovery.create': 'Criar',
-  'accountPage.recovery.few':
-    '<warning>{count, plural, one {Resta # código} other {Restam # códigos}}.</warning> Crie um novo conjunto antes que acabem.',
+  'accountPage.recovery.few': '<warning>{count, plural, one {Resta # código} other {Restam # códigos}}.</warning> Crie um novo conjunto antes que acabem.',
   'accountPage.recovery.left': '{count, plural, one {Resta # código} other {Restam # códigos}}. Criar um novo conjunto os substitui.',
   'accountPage.recovery.createNew': 'Criar novos códigos',
   'accountPage.recovery.done': 'Salvei meus códigos',
@@ -342,8 +341,7 @@ export const ptBR = {
   'accountPage.password.leadChange': 'Alterá-la encerra suas sessões em todos os outros lugares.',
   'accountPage.password.leadSet': 'Sua conta não tem senha: você entra de outra forma. Você pode definir uma para entrar com ela também.',
   'accountPage.data.heading': 'Baixar seus dados',
-  'accountPage.data.lead':
-    'Um arquivo com seu perfil, métodos de login, sessões, aplicativos conectados e logins recentes. Ele não contém senhas nem chaves.',
+  'accountPage.data.lead': 'Um arquivo com seu perfil, métodos de login, sessões, aplicativos conectados e logins recentes. Ele não contém senhas nem chaves.',
   'accountPage.data.reauth': 'Para baixar seus dados, entre novamente primeiro.',
   'accountPage.data.download': 'Baixar meus dados',
   'accountPage.delete.heading': 'Excluir conta',
@@ -379,8 +377,7 @@ export const ptBR = {
   'accountError.tooManyPending': 'Vários números ou endereços estão aguardando o código. Confirme um deles ou tente novamente em 10 minutos.',
   'accountError.tooManyCodes': 'Muitos códigos foram enviados. Tente novamente depois de {time} (UTC).',
   'accountError.codeWrong': 'Esse código não funcionou.',
-  'accountError.contactCodeExpired':
-    'Esse código expirou ou foi tentado vezes demais. Adicione o número ou endereço de novo para receber um novo código.',
+  'accountError.contactCodeExpired': 'Esse código expirou ou foi tentado vezes demais. Adicione o número ou endereço de novo para receber um novo código.',
   'accountError.totpWrong': 'Esse código não funcionou. Verifique o horário do seu dispositivo e tente novamente.',
   'accountError.tooManyPasswords': 'Muitas senhas erradas. Tente novamente depois de {time} (UTC).',
   'accountError.wrongPassword': 'Sua senha atual não está correta.',
@@ -431,4 +428,6 @@ export const ptBR = {
   'contactVerify.code': 'Código',
   'contactVerify.lead': 'Enviamos um código de 6 dígitos para <strong>{masked}</strong>. Digite-o abaixo para confirmar que é seu.',
   'reset.mfa.lead': 'Antes de escolher uma nova senha, confirme que é você.',
+  'builtInClient.account': 'Página da conta',
+  'builtInClient.admin': 'Console de administração',
 } satisfies Catalog;
