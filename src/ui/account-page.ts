@@ -318,7 +318,7 @@ function signInsSection(view: AccountPageView, i18n: Translator): SafeHtml {
         html`<div class="table-wrap" role="region" aria-labelledby="signins-heading" tabindex="0"><table class="table"><thead><tr><th scope="col">${t('accountPage.signIns.when')}</th><th scope="col">${t('accountPage.signIns.method')}</th><th scope="col">${t('accountPage.signIns.result')}</th></tr></thead><tbody>${view.signIns.map(
           (entry) => {
             const where = whereFrom(entry.device, entry.address);
-            return html`<tr><td>${timeText(entry.at)}</td><td>${entry.method}${present(entry.client) && html`<span class="cell-meta">${t('accountPage.signIns.to', { client: entry.client! })}</span>`}${where !== '' && html`<span class="cell-meta">${where}</span>`}</td><td>${entry.outcome}</td></tr>`;
+            return html`<tr><td>${timeText(entry.at)}</td><td>${entry.method}${present(entry.client) && html`<span class="cell-meta">${t('accountPage.signIns.to', { client: entry.client })}</span>`}${where !== '' && html`<span class="cell-meta">${where}</span>`}</td><td>${entry.outcome}</td></tr>`;
           },
         )}</tbody></table></div>`;
   return html`<section class="section" aria-labelledby="signins-heading"><h2 id="signins-heading">${t('accountPage.signIns.heading')}</h2>${body}</section>`;
