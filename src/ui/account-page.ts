@@ -118,7 +118,7 @@ export interface AccountDetails {
   /** The verified phone number, when there is one. */
   phone?: string;
   /** What is wrong with each profile field after a post (shown under the field). */
-  fieldErrors?: Partial<Record<ProfileField, string>>;
+  fieldErrors?: Partial<Record<ProfileField, MessageText>>;
 }
 
 /** The profile claims the page edits (OpenID Connect Core §5.1). */
@@ -351,7 +351,7 @@ function profileSection(view: AccountPageView, details: AccountDetails, i18n: Tr
   if (!actions.updateProfile) return false;
   const { profile, fieldErrors = {} } = details;
   const field = (name: ProfileField, label: SafeHtml, extra: { autocomplete: string; maxlength: number; type?: 'url'; hint?: SafeHtml; verbatim?: boolean }) =>
-    profileInput({ name, label, value: profile[name], error: fieldErrors[name], ...extra });
+    profileInput({ name, label, value: profile[name], error: messageText(i18n, fieldErrors[name]), ...extra });
   const form = postForm({
     action: actions.updateProfile,
     csrfToken,

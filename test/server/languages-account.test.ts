@@ -79,6 +79,10 @@ describe('the account area in German', () => {
     expect(htmlTag(refused.body)).toBe('<html lang="de" dir="ltr">');
     expect(words(refused.body)).toContain('Ihr aktuelles Passwort ist nicht richtig.');
     expect(refused.body).not.toContain('action="/language"');
+    const badField = await postAccountForm(browser, refused, '/account/profile', { locale: 'english please' });
+    expect(badField.status).toBe(400);
+    expect(words(badField.body)).toContain('Einige Angaben müssen korrigiert werden.');
+    expect(badField.body).toContain('<p class="field-error" id="profile-locale-error">Geben Sie einen Sprachcode wie de, de-DE oder pt-BR ein.</p>');
 
     // A change page, and a refusal on it.
     const deletePage = await browser.open('/account/delete');

@@ -434,6 +434,20 @@ export const en = {
   'reset.mfa.lead': 'Before you choose a new password, confirm it’s you.',
   'builtInClient.account': 'Account page',
   'builtInClient.admin': 'Admin console',
+  'accountError.sameAddress': 'That is already the address of your account.',
+  'accountError.emailDomain': 'Use an address at {domains}.',
+  'profileError.nameTooLong': 'Keep your name to {max} characters or fewer.',
+  'profileError.givenNameTooLong': 'Keep your first name to {max} characters or fewer.',
+  'profileError.familyNameTooLong': 'Keep your last name to {max} characters or fewer.',
+  'profileError.nameUnshowable': 'Your name has characters that cannot be shown.',
+  'profileError.givenNameUnshowable': 'Your first name has characters that cannot be shown.',
+  'profileError.familyNameUnshowable': 'Your last name has characters that cannot be shown.',
+  'profileError.pictureTooLong': 'Use a picture address of {max} characters or fewer.',
+  'profileError.pictureNotUrl': 'Enter the full address of the picture, starting with https://.',
+  'profileError.pictureNotHttps': 'The picture address must start with https://.',
+  'profileError.pictureCredentials': 'The picture address must not hold a user name or password.',
+  'profileError.locale': 'Enter a language tag such as en, en-GB or pt-BR.',
+  'profileError.zoneinfo': 'Enter a time zone by its IANA name, such as Europe/London or America/New_York.',
 } as const;
 
 /** The name of every message. */
