@@ -114,9 +114,8 @@ async function deleteAccount({ ctx, request, session }: AccountFormInput): Promi
   const deletion = await deleteOwnAccount(ctx.store, ctx.clock, (await ctx.store.users.get(user.id)) ?? user, grace);
   const clear = await endSession(ctx, request);
   await ctx.audit.record(auditEvent('user.deleted', { sub: user.id, by: 'self', grace_days: grace }));
+  // The email's words (and so its date) are the email templates' business; the page's are the user's language.
   const removedOn = deletion.removed ? undefined : formatDate(deletion.dueAt);
-  // No switcher: the page answers a post (and the account is gone).
-  const language = pageLanguage(ctx);
   if (user.email) {
     const to = user.email;
     const detail = removedOn
@@ -124,6 +123,8 @@ async function deleteAccount({ ctx, request, session }: AccountFormInput): Promi
       : 'Your account was deleted, with everything it held.';
     afterAnswer(ctx, 'the account-deleted notice', () => sendAccountEmail(ctx, { to, template: 'account_deleted', vars: { detail } }));
   }
+  // No switcher: the page answers a post (and the account is gone).
+  const language = pageLanguage(ctx);
   const shownRemovedOn = deletion.removed ? undefined : formatDate(deletion.dueAt, language.i18n);
   return htmlResponse(
     ctx,
