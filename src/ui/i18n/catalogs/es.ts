@@ -263,7 +263,7 @@ export const es = {
   'accountPage.factor.webauthn': 'Llave de acceso',
   'accountPage.factor.sms': 'SMS',
   'accountPage.factor.email': 'Correo electrónico',
-  'accountPage.factor.added': 'Añadido el {date}',
+  'accountPage.factor.added': 'Se añadió el {date}',
   'accountPage.factor.lastUsed': 'Último uso: {when}',
   'accountPage.factor.neverUsed': 'Nunca se ha usado',
   'accountPage.factor.remove': 'Quitar<hidden> {label}</hidden>',
