@@ -1,8 +1,9 @@
 import { codeEntryForm } from './code-field.js';
 import { html } from './escape.js';
 import { postForm, submitButton } from './form.js';
-import { renderDocument, type PageBase } from './layout.js';
+import { messagesOf, renderDocument, type PageBase } from './layout.js';
 import { alertBox } from './message-box.js';
+import { messageText, type MessageText } from './message-text.js';
 import { MAIL_ICON } from './mfa-icons.js';
 
 /** View model of {@link renderEmailConfirmPage}. */
@@ -20,7 +21,7 @@ export interface EmailConfirmPageView extends PageBase {
   address?: string;
   /** Back to the account page. */
   accountUrl: string;
-  error?: string;
+  error?: MessageText;
 }
 
 const EMAIL_ERROR_ID = 'email-confirm-error';
@@ -32,30 +33,38 @@ const EMAIL_ERROR_ID = 'email-confirm-error';
  * address is never told.
  */
 export function renderEmailConfirmPage(view: EmailConfirmPageView): string {
-  const address = view.address !== undefined && view.address !== '' ? html`<strong>${view.address}</strong>` : 'your new address';
+  const i18n = messagesOf(view);
+  const { t } = i18n;
+  const error = messageText(i18n, view.error);
+  const address = view.address !== undefined && view.address !== '' ? view.address : undefined;
   const lead =
     view.mode === 'link'
-      ? html`Use ${address} as the email address of your account?`
-      : html`If ${address} can be used, we sent a 6-digit code to it. Enter it below to make it your account’s address. Until then your account keeps its current one.`;
+      ? address !== undefined
+        ? t('emailChange.linkLead', { address })
+        : t('emailChange.linkLeadUnknown')
+      : address !== undefined
+        ? t('emailChange.codeLead', { address })
+        : t('emailChange.codeLeadUnknown');
   const form =
     view.mode === 'link'
       ? postForm({
           action: view.action,
           csrfToken: view.csrfToken,
-          content: submitButton({ label: 'Confirm new address', variant: 'primary', className: 'submit' }),
+          content: submitButton({ label: t('emailChange.submit'), variant: 'primary', className: 'submit' }),
         })
       : codeEntryForm({
           action: view.action,
           csrfToken: view.csrfToken,
-          label: 'Code',
-          submitLabel: 'Confirm new address',
+          label: t('emailChange.code'),
+          submitLabel: t('emailChange.submit'),
           errorId: EMAIL_ERROR_ID,
-          error: view.error,
+          error,
+          i18n,
         });
   return renderDocument(
     view,
-    'Confirm your new email address',
-    html`<div class="page-icon" aria-hidden="true">${MAIL_ICON}</div><h1>Confirm your new email address</h1><p class="lead">${lead}</p><div class="body">${alertBox(EMAIL_ERROR_ID, view.error)}${form}<p class="center back-link"><a href="${view.accountUrl}">Back to your account</a></p></div>`,
+    t('emailChange.title'),
+    html`<div class="page-icon" aria-hidden="true">${MAIL_ICON}</div><h1>${t('emailChange.title')}</h1><p class="lead">${lead}</p><div class="body">${alertBox(EMAIL_ERROR_ID, error)}${form}<p class="center back-link"><a href="${view.accountUrl}">${t('emailChange.back')}</a></p></div>`,
   );
 }
 
@@ -73,7 +82,7 @@ export interface DeleteAccountPageView extends PageBase {
   graceDays: number;
   /** Back to the account page. */
   accountUrl: string;
-  error?: string;
+  error?: MessageText;
 }
 
 const DELETE_ERROR_ID = 'delete-error';
@@ -83,43 +92,42 @@ const DELETE_ERROR_ID = 'delete-error';
  * account's address, as `confirm`; the current password as `current_password` when it has one).
  */
 export function renderDeleteAccountPage(view: DeleteAccountPageView): string {
-  const hasError = view.error !== undefined && view.error !== '';
+  const i18n = messagesOf(view);
+  const { t } = i18n;
+  const error = messageText(i18n, view.error);
+  const hasError = error !== undefined && error !== '';
   const describedBy = hasError ? html` aria-describedby="${DELETE_ERROR_ID}"` : '';
-  const when =
-    view.graceDays === 0
-      ? 'Your account is removed at once. This cannot be undone.'
-      : `Your account is disabled at once and removed after ${view.graceDays === 1 ? '1 day' : `${view.graceDays} days`}. Until then, an administrator can restore it.`;
-  const confirmHint = view.email ? html`Type <strong>DELETE</strong> or your email address.` : html`Type <strong>DELETE</strong>.`;
+  const when = view.graceDays === 0 ? t('deleteAccount.now') : t('deleteAccount.grace', { days: view.graceDays });
+  const confirmHint = view.email ? t('deleteAccount.confirmHintEmail') : t('deleteAccount.confirmHint');
   const password =
     view.askPassword &&
-    html`<div class="field"><label for="delete-password">Current password</label><input class="input" id="delete-password" name="current_password" type="password" autocomplete="current-password" required${describedBy}></div>`;
+    html`<div class="field"><label for="delete-password">${t('accountPage.password.current')}</label><input class="input" id="delete-password" name="current_password" type="password" autocomplete="current-password" required${describedBy}></div>`;
   const form = postForm({
     action: view.action,
     csrfToken: view.csrfToken,
-    content: html`<div class="field"><label for="delete-confirm">Confirm</label><p class="hint" id="delete-confirm-hint">${confirmHint}</p><input class="input" id="delete-confirm" name="confirm" type="text" autocomplete="off" autocapitalize="none" spellcheck="false" maxlength="254" required aria-describedby="delete-confirm-hint${hasError ? ` ${DELETE_ERROR_ID}` : ''}"${hasError && html` aria-invalid="true"`}></div>${password}<div class="actions"><a class="button button-secondary" href="${view.accountUrl}">Cancel</a>${submitButton({ label: 'Delete my account', variant: 'primary', className: 'button-danger' })}</div>`,
+    content: html`<div class="field"><label for="delete-confirm">${t('deleteAccount.confirm')}</label><p class="hint" id="delete-confirm-hint">${confirmHint}</p><input class="input" id="delete-confirm" name="confirm" type="text" autocomplete="off" autocapitalize="none" spellcheck="false" maxlength="254" required aria-describedby="delete-confirm-hint${hasError ? ` ${DELETE_ERROR_ID}` : ''}"${hasError && html` aria-invalid="true"`}></div>${password}<div class="actions"><a class="button button-secondary" href="${view.accountUrl}">${t('deleteAccount.cancel')}</a>${submitButton({ label: t('deleteAccount.submit'), variant: 'primary', className: 'button-danger' })}</div>`,
   });
   return renderDocument(
     view,
-    'Delete your account',
-    html`<h1>Delete your account?</h1><p class="lead">${when}</p><ul class="confirm-list"><li>You are signed out everywhere, on every device.</li><li>Every application loses access to your account.</li><li>Your sign-in methods, linked accounts and history are removed.</li></ul><div class="body">${alertBox(DELETE_ERROR_ID, view.error)}${form}</div>`,
+    t('deleteAccount.title'),
+    html`<h1>${t('deleteAccount.heading')}</h1><p class="lead">${when}</p><ul class="confirm-list"><li>${t('deleteAccount.signedOut')}</li><li>${t('deleteAccount.appsLoseAccess')}</li><li>${t('deleteAccount.methodsRemoved')}</li></ul><div class="body">${alertBox(DELETE_ERROR_ID, error)}${form}</div>`,
   );
 }
 
 /** View model of {@link renderAccountDeletedPage}. */
 export interface AccountDeletedPageView extends PageBase {
-  /** When the account is removed for good (words, such as "12 March 2025"); absent: removed already. */
+  /** When the account is removed for good, in the page's language (such as "12 March 2025", see `formatDate`); absent: removed already. */
   removedOn?: string;
 }
 
 /** Shown once the account is deleted (the session is ended with it). */
 export function renderAccountDeletedPage(view: AccountDeletedPageView): string {
-  const lead =
-    view.removedOn === undefined
-      ? html`Your ${view.branding.productName} account and everything it held are removed. You are signed out everywhere.`
-      : html`Your ${view.branding.productName} account is disabled and will be removed on ${view.removedOn}. You are signed out everywhere. Until then, an administrator can restore it.`;
+  const { t } = messagesOf(view);
+  const product = view.branding.productName;
+  const lead = view.removedOn === undefined ? t('accountDeleted.removed', { product }) : t('accountDeleted.disabled', { product, date: view.removedOn });
   return renderDocument(
     view,
-    'Account deleted',
-    html`<h1>Your account is deleted</h1><p class="lead">${lead}</p><p class="lead">You can close this window.</p>`,
+    t('accountDeleted.title'),
+    html`<h1>${t('accountDeleted.heading')}</h1><p class="lead">${lead}</p><p class="lead">${t('accountDeleted.close')}</p>`,
   );
 }

@@ -1,10 +1,12 @@
 import { signedInAs, type AccountSummary } from './account.js';
-import { html, type SafeHtml } from './escape.js';
+import { html, type HtmlValue, type SafeHtml } from './escape.js';
 import { newPasswordField, postForm, textField } from './form.js';
-import { renderDocument, type PageBase } from './layout.js';
+import type { MessageKey, Translator } from './i18n/messages.js';
+import { messagesOf, renderDocument, type PageBase } from './layout.js';
 import { alertBox, noticeBox } from './message-box.js';
+import { messageText, type MessageText } from './message-text.js';
 import { APP_ICON, CODES_ICON, DEVICE_ICON, DOWNLOAD_ICON, KEY_ICON, MAIL_ICON, PHONE_ICON } from './mfa-icons.js';
-import { passkeyForm, passkeyScripts } from './passkey.js';
+import { passkeyForm, passkeyMessages, passkeyScripts } from './passkey.js';
 import { safeUrl } from './safe-url.js';
 import type { ShownTime } from './time.js';
 
@@ -15,8 +17,9 @@ export interface AccountFactor {
   type: 'totp' | 'webauthn' | 'sms' | 'email';
   /** The user's name for it ("Work phone"), or the masked number or address. */
   label: string;
-  /** Human-readable date, such as "12 March 2025". */
+  /** Human-readable date in the page's language, such as "12 March 2025" (see `formatDate`). */
   createdAt: string;
+  /** Such as "2 hours ago" (see `timeAgo`). */
   lastUsedAt?: string;
 }
 
@@ -115,7 +118,7 @@ export interface AccountDetails {
   /** The verified phone number, when there is one. */
   phone?: string;
   /** What is wrong with each profile field after a post (shown under the field). */
-  fieldErrors?: Partial<Record<ProfileField, string>>;
+  fieldErrors?: Partial<Record<ProfileField, MessageText>>;
 }
 
 /** The profile claims the page edits (OpenID Connect Core §5.1). */
@@ -137,10 +140,10 @@ export interface AccountPageView extends PageBase {
   actions: AccountPageActions;
   /** Profile, email and password; the sections are left out without it. */
   details?: AccountDetails;
-  /** Confirmation of what just happened, such as "Passkey removed." */
-  notice?: string;
-  /** What went wrong with the last action. */
-  error?: string;
+  /** Confirmation of what just happened, such as `{ key: 'accountNotice.factorRemoved' }`. */
+  notice?: MessageText;
+  /** What went wrong with the last action, such as `{ key: 'accountError.wrongPassword' }`. */
+  error?: MessageText;
   /**
    * The sign-in is not recent enough (or lacks the second factor) to add or remove a method: the
    * "add" forms are replaced by a "sign in again" button posting to `actions.reauth`.
@@ -148,12 +151,15 @@ export interface AccountPageView extends PageBase {
   reauthNeeded?: boolean;
 }
 
-const FACTOR_KIND: Record<AccountFactor['type'], { name: string; icon: SafeHtml }> = {
-  totp: { name: 'Authenticator app', icon: APP_ICON },
-  webauthn: { name: 'Passkey', icon: KEY_ICON },
-  sms: { name: 'Text message', icon: PHONE_ICON },
-  email: { name: 'Email', icon: MAIL_ICON },
+const FACTOR_KIND: Record<AccountFactor['type'], { name: MessageKey; icon: SafeHtml }> = {
+  totp: { name: 'accountPage.factor.totp', icon: APP_ICON },
+  webauthn: { name: 'accountPage.factor.webauthn', icon: KEY_ICON },
+  sms: { name: 'accountPage.factor.sms', icon: PHONE_ICON },
+  email: { name: 'accountPage.factor.email', icon: MAIL_ICON },
 };
+
+/** Text only screen readers hear (the rest of a button's name). */
+const visuallyHidden = (content: HtmlValue[]) => html`<span class="visually-hidden">${content}</span>`;
 
 /** A list row: icon, title over details, and an optional action at the end. */
 function row(icon: SafeHtml, title: SafeHtml | string, meta: SafeHtml | string, action?: SafeHtml): SafeHtml {
@@ -164,72 +170,75 @@ function smallButton(label: SafeHtml | string, variant: 'primary' | 'secondary' 
   return html`<button type="submit" class="button button-${variant} button-small">${label}</button>`;
 }
 
-function factorsSection(view: AccountPageView): SafeHtml {
+function factorsSection(view: AccountPageView, i18n: Translator): SafeHtml {
+  const { t } = i18n;
   const { actions, csrfToken } = view;
   const form = (action: string, content: SafeHtml, hiddenFields?: Record<string, string>) => postForm({ action, csrfToken, hiddenFields, content });
 
   const factors = view.factors.map((factor) => {
     const kind = FACTOR_KIND[factor.type];
-    const used = factor.lastUsedAt !== undefined && factor.lastUsedAt !== '' ? ` · Last used ${factor.lastUsedAt}` : ' · Never used';
+    const name = i18n.text(kind.name);
+    const used = present(factor.lastUsedAt) ? i18n.text('accountPage.factor.lastUsed', { when: factor.lastUsedAt }) : i18n.text('accountPage.factor.neverUsed');
     return row(
       kind.icon,
       factor.label,
       // An unnamed factor is labelled with its kind; saying it twice would only add noise.
-      `${factor.label === kind.name ? '' : `${kind.name} · `}Added ${factor.createdAt}${used}`,
+      [...(factor.label === name ? [] : [name]), i18n.text('accountPage.factor.added', { date: factor.createdAt }), used].join(' · '),
       // The visible word is "Remove"; the hidden rest says which one, for lists of links and buttons.
-      form(actions.removeFactor, smallButton(html`Remove<span class="visually-hidden"> ${factor.label}</span>`), { factor: factor.id }),
+      form(actions.removeFactor, smallButton(t('accountPage.factor.remove', { label: factor.label, hidden: visuallyHidden })), { factor: factor.id }),
     );
   });
   const status =
     view.factors.length > 0
-      ? html`<p class="section-lead"><span class="badge badge-on">On</span> You’re asked for a second step when you sign in.</p>`
-      : html`<p class="section-lead"><span class="badge">Off</span> Add a second step to protect your account even if your password is stolen.</p>`;
+      ? html`<p class="section-lead"><span class="badge badge-on">${t('accountPage.mfa.on')}</span> ${t('accountPage.mfa.onLead')}</p>`
+      : html`<p class="section-lead"><span class="badge">${t('accountPage.mfa.off')}</span> ${t('accountPage.mfa.offLead')}</p>`;
 
   const left = view.recoveryCodesLeft;
   const recovery =
     left === undefined
       ? row(
           CODES_ICON,
-          'Recovery codes',
-          'Not created yet. Create a set so you can still sign in if you lose your devices.',
-          form(actions.regenerateRecoveryCodes, smallButton('Create')),
+          t('accountPage.recovery.title'),
+          t('accountPage.recovery.none'),
+          form(actions.regenerateRecoveryCodes, smallButton(t('accountPage.recovery.create'))),
         )
       : row(
           CODES_ICON,
-          'Recovery codes',
+          t('accountPage.recovery.title'),
           left <= 3
-            ? html`<strong class="warning">${left === 1 ? '1 code left' : `${left} codes left`}.</strong> Create a new set before you run out.`
-            : `${left} codes left. Creating a new set replaces them.`,
-          form(actions.regenerateRecoveryCodes, smallButton('Create new codes')),
+            ? t('accountPage.recovery.few', { count: left, warning: (content) => html`<strong class="warning">${content}</strong>` })
+            : t('accountPage.recovery.left', { count: left }),
+          form(actions.regenerateRecoveryCodes, smallButton(t('accountPage.recovery.createNew'))),
         );
 
   const passkeySrc = safeUrl(actions.passkeyScriptUrl);
   const addPasskey =
     passkeySrc !== undefined &&
-    html`<li class="add-method" data-passkey-block hidden><div class="add-head"><span class="row-icon">${KEY_ICON}</span><div class="row-text"><span class="row-title">Passkey</span><span class="row-meta">Sign in with your fingerprint, face or screen lock.</span></div></div>${passkeyForm(
+    html`<li class="add-method" data-passkey-block hidden><div class="add-head"><span class="row-icon">${KEY_ICON}</span><div class="row-text"><span class="row-title">${t('accountPage.factor.webauthn')}</span><span class="row-meta">${t('accountPage.passkey.meta')}</span></div></div>${passkeyForm(
       {
         ceremony: 'register',
         optionsUrl: actions.addPasskeyOptions,
         verifyUrl: actions.addPasskeyVerify,
         csrfToken,
         statusId: 'add-passkey-status',
-        content: html`<div class="inline-form"><div class="field"><label for="passkey-label">Name <span class="muted">(optional)</span></label><input class="input" id="passkey-label" name="label" type="text" autocomplete="off" maxlength="60" aria-describedby="passkey-label-hint"></div><button type="submit" id="add-passkey" class="button button-secondary button-small">Add passkey</button></div><p class="hint" id="passkey-label-hint">So you can tell your passkeys apart, such as “MacBook” or “Work phone”.</p>`,
+        messages: passkeyMessages(i18n, 'register'),
+        content: html`<div class="inline-form"><div class="field"><label for="passkey-label">${t('accountPage.passkey.name')} <span class="muted">${t('form.optional')}</span></label><input class="input" id="passkey-label" name="label" type="text" autocomplete="off" maxlength="60" aria-describedby="passkey-label-hint"></div><button type="submit" id="add-passkey" class="button button-secondary button-small">${t('accountPage.passkey.add')}</button></div><p class="hint" id="passkey-label-hint">${t('accountPage.passkey.hint')}</p>`,
       },
     )}</li>`;
-  const addContact = html`<li class="add-method"><div class="add-head"><span class="row-icon">${PHONE_ICON}</span><div class="row-text"><span class="row-title">Phone number or email</span><span class="row-meta">Get a code by text message or email.</span></div></div>${form(
+  const addContact = html`<li class="add-method"><div class="add-head"><span class="row-icon">${PHONE_ICON}</span><div class="row-text"><span class="row-title">${t('accountPage.contact.title')}</span><span class="row-meta">${t('accountPage.contact.meta')}</span></div></div>${form(
     actions.addContact,
-    html`<div class="inline-form"><div class="field field-channel"><label for="contact-channel">Send codes by</label><select class="input" id="contact-channel" name="channel"><option value="sms">Text message</option><option value="email">Email</option></select></div>${textField({ id: 'contact-to', name: 'to', label: 'Phone number or email', type: 'text', autocomplete: 'off', describedBy: 'contact-to-hint' })}${smallButton('Send code')}</div><p class="hint" id="contact-to-hint">Phone numbers with the country code, such as +44 7700 900123.</p>`,
+    html`<div class="inline-form"><div class="field field-channel"><label for="contact-channel">${t('accountPage.contact.channel')}</label><select class="input" id="contact-channel" name="channel"><option value="sms">${t('accountPage.factor.sms')}</option><option value="email">${t('accountPage.factor.email')}</option></select></div>${textField({ id: 'contact-to', name: 'to', label: t('accountPage.contact.title'), type: 'text', autocomplete: 'off', describedBy: 'contact-to-hint', i18n })}${smallButton(t('accountPage.sendCode'))}</div><p class="hint" id="contact-to-hint">${t('accountPage.contact.hint')}</p>`,
   )}</li>`;
 
   const addMethods =
     view.reauthNeeded && actions.reauth
-      ? html`<p class="section-lead" id="reauth-lead">To add or remove a sign-in method, sign in again first${view.factors.length > 0 ? ', with your second step' : ''}.</p>${form(actions.reauth, html`<div class="section-actions">${smallButton('Sign in again', 'primary')}</div>`)}`
-      : html`<ul class="rows">${row(APP_ICON, 'Authenticator app', 'Get codes from an app such as Google Authenticator or 1Password.', form(actions.addTotp, smallButton('Set up')))}${addPasskey}${addContact}</ul>`;
-  return html`<section class="section" aria-labelledby="mfa-heading"><h2 id="mfa-heading">Two-step verification</h2>${status}
-${view.factors.length > 0 && html`<ul class="rows" aria-label="Your sign-in methods">${factors}</ul>`}
-<h3 class="subheading">Add a method</h3>
+      ? html`<p class="section-lead" id="reauth-lead">${view.factors.length > 0 ? t('accountPage.mfa.reauthSecondStep') : t('accountPage.mfa.reauth')}</p>${form(actions.reauth, html`<div class="section-actions">${smallButton(t('reauth.submit'), 'primary')}</div>`)}`
+      : html`<ul class="rows">${row(APP_ICON, t('accountPage.factor.totp'), t('accountPage.totp.meta'), form(actions.addTotp, smallButton(t('accountPage.totp.setUp'))))}${addPasskey}${addContact}</ul>`;
+  return html`<section class="section" aria-labelledby="mfa-heading"><h2 id="mfa-heading">${t('mfa.title')}</h2>${status}
+${view.factors.length > 0 && html`<ul class="rows" aria-label="${i18n.text('accountPage.mfa.listLabel')}">${factors}</ul>`}
+<h3 class="subheading">${t('accountPage.mfa.addMethod')}</h3>
 ${addMethods}
-<h3 class="subheading">Backup</h3>
+<h3 class="subheading">${t('accountPage.mfa.backup')}</h3>
 <ul class="rows">${recovery}</ul></section>`;
 }
 
@@ -251,13 +260,14 @@ function whereFrom(device: string | undefined, address: string | undefined): str
   return [device, address].filter(present).join(SEPARATOR);
 }
 
-function sessionsSection(view: AccountPageView): SafeHtml {
+function sessionsSection(view: AccountPageView, i18n: Translator): SafeHtml {
+  const { t } = i18n;
   const others = view.sessions.filter((session) => !session.current).length;
   const sessions = view.sessions.map((session) =>
     row(
       DEVICE_ICON,
-      html`${present(session.device) ? session.device : 'Unknown browser'}${session.current && html`<span class="badge badge-on">This device</span>`}`,
-      html`Signed in ${timeText(session.signedInAt)}${SEPARATOR}${session.methods}${present(session.address) && html`${SEPARATOR}${session.address}`}`,
+      html`${present(session.device) ? session.device : t('accountPage.sessions.unknownBrowser')}${session.current && html`<span class="badge badge-on">${t('accountPage.sessions.thisDevice')}</span>`}`,
+      html`${t('accountPage.sessions.signedIn', { when: timeText(session.signedInAt) })}${SEPARATOR}${session.methods}${present(session.address) && html`${SEPARATOR}${session.address}`}`,
     ),
   );
   const signOutOthers =
@@ -265,59 +275,65 @@ function sessionsSection(view: AccountPageView): SafeHtml {
     postForm({
       action: view.actions.signOutOthers,
       csrfToken: view.csrfToken,
-      content: html`<div class="section-actions">${smallButton(others === 1 ? 'Sign out of the other session' : `Sign out of ${others} other sessions`)}</div>`,
+      content: html`<div class="section-actions">${smallButton(t('accountPage.sessions.signOutOthers', { count: others }))}</div>`,
     });
-  return html`<section class="section" aria-labelledby="sessions-heading"><h2 id="sessions-heading">Sessions</h2><p class="section-lead">Where you’re signed in. If you don’t recognise one, sign out of the other sessions${view.details && view.actions.changePassword ? html` and <a href="#password-heading">change your password</a>` : ''}.</p>
+  return html`<section class="section" aria-labelledby="sessions-heading"><h2 id="sessions-heading">${t('accountPage.sessions.heading')}</h2><p class="section-lead">${
+    view.details && view.actions.changePassword
+      ? t('accountPage.sessions.leadPassword', { link: (content) => html`<a href="#password-heading">${content}</a>` })
+      : t('accountPage.sessions.lead')
+  }</p>
 <ul class="rows">${sessions}</ul>${signOutOthers}</section>`;
 }
 
-function appsSection(view: AccountPageView): SafeHtml {
+function appsSection(view: AccountPageView, i18n: Translator): SafeHtml {
+  const { t } = i18n;
   const apps = view.apps ?? [];
   const body =
     apps.length === 0
-      ? html`<p class="section-lead">No applications have access to your account.</p>`
+      ? html`<p class="section-lead">${t('accountPage.apps.none')}</p>`
       : html`<ul class="rows">${apps.map((app) =>
           row(
             DEVICE_ICON,
             app.name,
-            `${app.access.join(' · ')} · since ${app.grantedAt}`,
+            [...app.access, i18n.text('accountPage.apps.since', { date: app.grantedAt })].join(' · '),
             view.actions.revokeApp
               ? postForm({
                   action: view.actions.revokeApp,
                   csrfToken: view.csrfToken,
                   hiddenFields: { grant: app.consentId },
-                  content: smallButton('Remove access'),
+                  content: smallButton(t('accountPage.apps.remove')),
                 })
               : undefined,
           ),
         )}</ul>`;
-  return html`<section class="section" aria-labelledby="apps-heading"><h2 id="apps-heading">Connected applications</h2><p class="section-lead">Applications you allowed to use your account. Removing one signs it out and it must ask again.</p>${body}</section>`;
+  return html`<section class="section" aria-labelledby="apps-heading"><h2 id="apps-heading">${t('accountPage.apps.heading')}</h2><p class="section-lead">${t('accountPage.apps.lead')}</p>${body}</section>`;
 }
 
-function signInsSection(view: AccountPageView): SafeHtml {
+function signInsSection(view: AccountPageView, i18n: Translator): SafeHtml {
+  const { t } = i18n;
   const body =
     view.signIns.length === 0
-      ? html`<p class="section-lead">No sign-ins yet.</p>`
+      ? html`<p class="section-lead">${t('accountPage.signIns.none')}</p>`
       : // Three columns, the application and device under the method: more do not fit a phone without scrolling.
-        html`<div class="table-wrap" role="region" aria-labelledby="signins-heading" tabindex="0"><table class="table"><thead><tr><th scope="col">When</th><th scope="col">Sign-in</th><th scope="col">Result</th></tr></thead><tbody>${view.signIns.map(
+        html`<div class="table-wrap" role="region" aria-labelledby="signins-heading" tabindex="0"><table class="table"><thead><tr><th scope="col">${t('accountPage.signIns.when')}</th><th scope="col">${t('accountPage.signIns.method')}</th><th scope="col">${t('accountPage.signIns.result')}</th></tr></thead><tbody>${view.signIns.map(
           (entry) => {
             const where = whereFrom(entry.device, entry.address);
-            return html`<tr><td>${timeText(entry.at)}</td><td>${entry.method}${present(entry.client) && html`<span class="cell-meta">to ${entry.client}</span>`}${where !== '' && html`<span class="cell-meta">${where}</span>`}</td><td>${entry.outcome}</td></tr>`;
+            return html`<tr><td>${timeText(entry.at)}</td><td>${entry.method}${present(entry.client) && html`<span class="cell-meta">${t('accountPage.signIns.to', { client: entry.client })}</span>`}${where !== '' && html`<span class="cell-meta">${where}</span>`}</td><td>${entry.outcome}</td></tr>`;
           },
         )}</tbody></table></div>`;
-  return html`<section class="section" aria-labelledby="signins-heading"><h2 id="signins-heading">Recent sign-ins</h2>${body}</section>`;
+  return html`<section class="section" aria-labelledby="signins-heading"><h2 id="signins-heading">${t('accountPage.signIns.heading')}</h2>${body}</section>`;
 }
 
 /** A profile input with its hint and its error, tied to it by `aria-describedby`; optional (no `required`). */
 function profileInput(options: {
   name: ProfileField;
-  label: string;
+  label: SafeHtml;
   value: string | undefined;
   error: string | undefined;
   type?: 'text' | 'url';
   autocomplete: string;
   maxlength: number;
-  hint?: string;
+  hint?: SafeHtml;
   /** Typed exactly (a tag, a time zone, an address): no capitals added, no spell-check. Names are not. */
   verbatim?: boolean;
 }): SafeHtml {
@@ -329,35 +345,37 @@ function profileInput(options: {
   return html`<div class="field"><label for="${id}">${o.label}</label><input class="input" id="${id}" name="${o.name}" type="${o.type ?? 'text'}" autocomplete="${o.autocomplete}"${o.verbatim && html` autocapitalize="none" spellcheck="false"`} maxlength="${String(o.maxlength)}"${o.value !== undefined && html` value="${o.value}"`}${errorId !== undefined && html` aria-invalid="true"`}${describedBy !== '' && html` aria-describedby="${describedBy}"`}>${hintId !== undefined && html`<p class="hint field-hint" id="${hintId}">${o.hint}</p>`}${errorId !== undefined && html`<p class="field-error" id="${errorId}">${o.error}</p>`}</div>`;
 }
 
-function profileSection(view: AccountPageView, details: AccountDetails): SafeHtml | false {
+function profileSection(view: AccountPageView, details: AccountDetails, i18n: Translator): SafeHtml | false {
+  const { t } = i18n;
   const { actions, csrfToken } = view;
   if (!actions.updateProfile) return false;
   const { profile, fieldErrors = {} } = details;
-  const field = (name: ProfileField, label: string, extra: { autocomplete: string; maxlength: number; type?: 'url'; hint?: string; verbatim?: boolean }) =>
-    profileInput({ name, label, value: profile[name], error: fieldErrors[name], ...extra });
+  const field = (name: ProfileField, label: SafeHtml, extra: { autocomplete: string; maxlength: number; type?: 'url'; hint?: SafeHtml; verbatim?: boolean }) =>
+    profileInput({ name, label, value: profile[name], error: messageText(i18n, fieldErrors[name]), ...extra });
   const form = postForm({
     action: actions.updateProfile,
     csrfToken,
-    content: html`<div class="form-grid">${field('name', 'Full name', { autocomplete: 'name', maxlength: 100 })}${field('given_name', 'First name', { autocomplete: 'given-name', maxlength: 100 })}${field('family_name', 'Last name', { autocomplete: 'family-name', maxlength: 100 })}${field('locale', 'Language', { autocomplete: 'off', maxlength: 35, hint: 'A language tag, such as en-GB.', verbatim: true })}${field('zoneinfo', 'Time zone', { autocomplete: 'off', maxlength: 64, hint: 'Such as Europe/London.', verbatim: true })}${field('picture', 'Picture address', { autocomplete: 'photo', maxlength: 2048, type: 'url', hint: 'An https:// link to an image.', verbatim: true })}</div><div class="section-actions">${smallButton('Save profile', 'primary')}</div>`,
+    content: html`<div class="form-grid">${field('name', t('accountPage.profile.name'), { autocomplete: 'name', maxlength: 100 })}${field('given_name', t('accountPage.profile.givenName'), { autocomplete: 'given-name', maxlength: 100 })}${field('family_name', t('accountPage.profile.familyName'), { autocomplete: 'family-name', maxlength: 100 })}${field('locale', t('accountPage.profile.locale'), { autocomplete: 'off', maxlength: 35, hint: t('accountPage.profile.localeHint'), verbatim: true })}${field('zoneinfo', t('accountPage.profile.zoneinfo'), { autocomplete: 'off', maxlength: 64, hint: t('accountPage.profile.zoneinfoHint'), verbatim: true })}${field('picture', t('accountPage.profile.picture'), { autocomplete: 'photo', maxlength: 2048, type: 'url', hint: t('accountPage.profile.pictureHint'), verbatim: true })}</div><div class="section-actions">${smallButton(t('accountPage.profile.save'), 'primary')}</div>`,
   });
   const phone =
     actions.changePhone &&
-    html`<h3 class="subheading">Phone number</h3><ul class="rows"><li class="add-method"><div class="add-head"><span class="row-icon">${PHONE_ICON}</span><div class="row-text"><span class="row-title">${details.phone ?? 'No phone number'}${details.phone !== undefined && html`<span class="badge badge-on">Verified</span>`}</span><span class="row-meta">Applications you allow to see your phone number get this one.</span></div></div>${postForm(
+    html`<h3 class="subheading">${t('accountPage.phone.heading')}</h3><ul class="rows"><li class="add-method"><div class="add-head"><span class="row-icon">${PHONE_ICON}</span><div class="row-text"><span class="row-title">${details.phone ?? t('accountPage.phone.none')}${details.phone !== undefined && html`<span class="badge badge-on">${t('accountPage.verified')}</span>`}</span><span class="row-meta">${t('accountPage.phone.meta')}</span></div></div>${postForm(
       {
         action: actions.changePhone,
         csrfToken,
-        content: html`<div class="inline-form"><div class="field"><label for="profile-phone">${details.phone === undefined ? 'Add a number' : 'New number'}</label><input class="input" id="profile-phone" name="phone" type="tel" autocomplete="tel" maxlength="20" required aria-describedby="profile-phone-hint"></div>${smallButton('Send code')}</div><p class="hint" id="profile-phone-hint">With the country code, such as +44 7700 900123. We text a code to confirm it.</p>`,
+        content: html`<div class="inline-form"><div class="field"><label for="profile-phone">${details.phone === undefined ? t('accountPage.phone.add') : t('accountPage.phone.new')}</label><input class="input" id="profile-phone" name="phone" type="tel" autocomplete="tel" maxlength="20" required aria-describedby="profile-phone-hint"></div>${smallButton(t('accountPage.sendCode'))}</div><p class="hint" id="profile-phone-hint">${t('accountPage.phone.hint')}</p>`,
       },
     )}</li></ul>`;
-  return html`<section class="section" aria-labelledby="profile-heading"><h2 id="profile-heading">Profile</h2><p class="section-lead">What applications you allow to see your profile learn about you.</p>${form}${phone}</section>`;
+  return html`<section class="section" aria-labelledby="profile-heading"><h2 id="profile-heading">${t('accountPage.profile.heading')}</h2><p class="section-lead">${t('accountPage.profile.lead')}</p>${form}${phone}</section>`;
 }
 
-function emailSection(view: AccountPageView, details: AccountDetails): SafeHtml {
+function emailSection(view: AccountPageView, details: AccountDetails, i18n: Translator): SafeHtml {
+  const { t } = i18n;
   const { actions, csrfToken } = view;
   const current = row(
     MAIL_ICON,
-    html`${details.email ?? 'No email address'}${details.email !== null && (details.emailVerified ? html`<span class="badge badge-on">Verified</span>` : html`<span class="badge">Not verified</span>`)}`,
-    'Where we send security notices and password resets.',
+    html`${details.email ?? t('accountPage.email.none')}${details.email !== null && (details.emailVerified ? html`<span class="badge badge-on">${t('accountPage.verified')}</span>` : html`<span class="badge">${t('accountPage.notVerified')}</span>`)}`,
+    t('accountPage.email.meta'),
   );
   // Without an email sender the address is shown but cannot be changed here.
   const form =
@@ -365,46 +383,54 @@ function emailSection(view: AccountPageView, details: AccountDetails): SafeHtml 
     html`<li class="add-method">${postForm({
       action: actions.changeEmail,
       csrfToken,
-      content: html`<div class="inline-form"><div class="field"><label for="new-email">New email address</label><input class="input" id="new-email" name="email" type="email" autocomplete="email" maxlength="254" required aria-describedby="new-email-hint"></div>${smallButton('Send code')}</div><p class="hint" id="new-email-hint">Your account keeps its current address until you confirm the new one with the code we send to it.${actions.confirmEmail !== undefined && html` <a href="${actions.confirmEmail}">I have a code</a>`}</p>`,
+      content: html`<div class="inline-form"><div class="field"><label for="new-email">${t('accountPage.email.new')}</label><input class="input" id="new-email" name="email" type="email" autocomplete="email" maxlength="254" required aria-describedby="new-email-hint"></div>${smallButton(t('accountPage.sendCode'))}</div><p class="hint" id="new-email-hint">${t('accountPage.email.hint')}${actions.confirmEmail !== undefined && html` <a href="${actions.confirmEmail}">${t('accountPage.email.haveCode')}</a>`}</p>`,
     })}</li>`;
-  return html`<section class="section" aria-labelledby="email-heading"><h2 id="email-heading">Email address</h2><ul class="rows">${current}${form}</ul></section>`;
+  return html`<section class="section" aria-labelledby="email-heading"><h2 id="email-heading">${t('accountPage.email.heading')}</h2><ul class="rows">${current}${form}</ul></section>`;
 }
 
-function passwordSection(view: AccountPageView, details: AccountDetails): SafeHtml | false {
+function passwordSection(view: AccountPageView, details: AccountDetails, i18n: Translator): SafeHtml | false {
+  const { t } = i18n;
   const { actions, csrfToken } = view;
   if (!actions.changePassword) return false;
   const current =
     details.hasPassword &&
-    textField({ id: 'current-password', name: 'current_password', label: 'Current password', type: 'password', autocomplete: 'current-password' });
+    textField({
+      id: 'current-password',
+      name: 'current_password',
+      label: t('accountPage.password.current'),
+      type: 'password',
+      autocomplete: 'current-password',
+      i18n,
+    });
   const form = postForm({
     action: actions.changePassword,
     csrfToken,
-    content: html`<input type="text" name="username" autocomplete="username" value="${details.email ?? ''}" hidden><div class="form-grid form-grid-aligned">${current}${newPasswordField({ id: 'new-password', name: 'new_password', label: 'New password', minLength: details.passwordMinLength })}</div><div class="section-actions">${smallButton(details.hasPassword ? 'Change password' : 'Set password', 'primary')}</div>`,
+    content: html`<input type="text" name="username" autocomplete="username" value="${details.email ?? ''}" hidden><div class="form-grid form-grid-aligned">${current}${newPasswordField({ id: 'new-password', name: 'new_password', label: t('accountPage.password.new'), minLength: details.passwordMinLength, i18n })}</div><div class="section-actions">${smallButton(details.hasPassword ? t('accountPage.password.change') : t('accountPage.password.set'), 'primary')}</div>`,
   });
-  const lead = details.hasPassword
-    ? 'Changing it signs you out everywhere else.'
-    : 'Your account has no password: you sign in another way. You can set one to sign in with it too.';
-  return html`<section class="section" aria-labelledby="password-heading"><h2 id="password-heading">Password</h2><p class="section-lead">${lead}</p>${form}</section>`;
+  const lead = details.hasPassword ? t('accountPage.password.leadChange') : t('accountPage.password.leadSet');
+  return html`<section class="section" aria-labelledby="password-heading"><h2 id="password-heading">${t('accountPage.password.heading')}</h2><p class="section-lead">${lead}</p>${form}</section>`;
 }
 
-function dataSection(view: AccountPageView): SafeHtml | false {
+function dataSection(view: AccountPageView, i18n: Translator): SafeHtml | false {
+  const { t } = i18n;
   const href = view.actions.exportData;
   if (href === undefined) return false;
-  const lead = html`<p class="section-lead">A file with your profile, sign-in methods, sessions, connected applications and recent sign-ins. It holds no passwords or keys.</p>`;
+  const lead = html`<p class="section-lead">${t('accountPage.data.lead')}</p>`;
   // The download needs a recent sign-in: until then, the way to it is to sign in again (a link
   // would only fetch the "sign in again" page).
   const action =
     view.reauthNeeded && view.actions.reauth
-      ? html`<p class="section-lead">To download your data, sign in again first.</p>${postForm({ action: view.actions.reauth, csrfToken: view.csrfToken, content: html`<div class="section-actions section-actions-start">${smallButton('Sign in again')}</div>` })}`
+      ? html`<p class="section-lead">${t('accountPage.data.reauth')}</p>${postForm({ action: view.actions.reauth, csrfToken: view.csrfToken, content: html`<div class="section-actions section-actions-start">${smallButton(t('reauth.submit'))}</div>` })}`
       : // The server sends it as an attachment (Content-Disposition), so the page stays.
-        html`<div class="section-actions section-actions-start"><a class="button button-secondary button-small button-link" href="${href}">${DOWNLOAD_ICON}<span>Download my data</span></a></div>`;
-  return html`<section class="section" aria-labelledby="data-heading"><h2 id="data-heading">Download your data</h2>${lead}${action}</section>`;
+        html`<div class="section-actions section-actions-start"><a class="button button-secondary button-small button-link" href="${href}">${DOWNLOAD_ICON}<span>${t('accountPage.data.download')}</span></a></div>`;
+  return html`<section class="section" aria-labelledby="data-heading"><h2 id="data-heading">${t('accountPage.data.heading')}</h2>${lead}${action}</section>`;
 }
 
-function deleteSection(view: AccountPageView): SafeHtml | false {
+function deleteSection(view: AccountPageView, i18n: Translator): SafeHtml | false {
+  const { t } = i18n;
   const href = view.actions.deleteAccount;
   if (href === undefined) return false;
-  return html`<section class="section section-danger" aria-labelledby="delete-heading"><h2 id="delete-heading">Delete account</h2><p class="section-lead">Deleting your account signs you out everywhere, ends the access of every application and removes your sign-in methods. It cannot be undone.</p><div class="section-actions section-actions-start"><a class="button button-danger button-small button-link" href="${href}">Delete my account…</a></div></section>`;
+  return html`<section class="section section-danger" aria-labelledby="delete-heading"><h2 id="delete-heading">${t('accountPage.delete.heading')}</h2><p class="section-lead">${t('accountPage.delete.lead')}</p><div class="section-actions section-actions-start"><a class="button button-danger button-small button-link" href="${href}">${t('accountPage.delete.button')}</a></div></section>`;
 }
 
 /**
@@ -420,25 +446,27 @@ function deleteSection(view: AccountPageView): SafeHtml | false {
  *   recoveryCodesLeft: undefined, sessions: [], signIns: [], actions });
  */
 export function renderAccountPage(view: AccountPageView): string {
+  const i18n = messagesOf(view);
+  const { t } = i18n;
   const passkeySrc = safeUrl(view.actions.passkeyScriptUrl);
   const signOut = postForm({
     action: view.actions.signOut,
     csrfToken: view.csrfToken,
-    content: smallButton('Sign out'),
+    content: smallButton(t('accountPage.signOut')),
   });
   return renderDocument(
     view,
-    'Your account',
-    html`<div class="wide-page"><h1>Your account</h1><div class="account-bar">${signedInAs(view.account)}${signOut}</div>
-${alertBox('account-error', view.error)}${noticeBox('account-notice', view.notice)}
-${view.details && profileSection(view, view.details)}
-${view.details && emailSection(view, view.details)}
-${view.details && passwordSection(view, view.details)}
-${factorsSection(view)}
-${appsSection(view)}
-${sessionsSection(view)}
-${signInsSection(view)}
-${dataSection(view)}
-${deleteSection(view)}</div>${passkeySrc !== undefined && passkeyScripts(passkeySrc, view.nonce)}`,
+    t('accountPage.title'),
+    html`<div class="wide-page"><h1>${t('accountPage.title')}</h1><div class="account-bar">${signedInAs(view.account, i18n)}${signOut}</div>
+${alertBox('account-error', messageText(i18n, view.error))}${noticeBox('account-notice', messageText(i18n, view.notice))}
+${view.details && profileSection(view, view.details, i18n)}
+${view.details && emailSection(view, view.details, i18n)}
+${view.details && passwordSection(view, view.details, i18n)}
+${factorsSection(view, i18n)}
+${appsSection(view, i18n)}
+${sessionsSection(view, i18n)}
+${signInsSection(view, i18n)}
+${dataSection(view, i18n)}
+${deleteSection(view, i18n)}</div>${passkeySrc !== undefined && passkeyScripts(passkeySrc, view.nonce)}`,
   );
 }

@@ -1,7 +1,8 @@
 import { codeEntryForm } from './code-field.js';
 import { html } from './escape.js';
-import { renderDocument, type PageBase } from './layout.js';
+import { messagesOf, renderDocument, type PageBase } from './layout.js';
 import { alertBox } from './message-box.js';
+import { messageText, type MessageText } from './message-text.js';
 
 /** View model of {@link renderContactVerifyPage}. */
 export interface ContactVerifyPageView extends PageBase {
@@ -13,8 +14,8 @@ export interface ContactVerifyPageView extends PageBase {
   factorId: string;
   /** Where the code went, already masked (see `maskPhone`, `maskEmail`). */
   masked: string;
-  /** Message after a wrong code. */
-  error?: string;
+  /** Message after a wrong code, such as `{ key: 'accountError.codeWrong' }`. */
+  error?: MessageText;
 }
 
 const ERROR_ID = 'contact-error';
@@ -25,19 +26,24 @@ const ERROR_ID = 'contact-error';
  * masked value (only an address has an `@`).
  */
 export function renderContactVerifyPage(view: ContactVerifyPageView): string {
-  const what = view.masked.includes('@') ? 'email address' : 'phone number';
+  const i18n = messagesOf(view);
+  const { t } = i18n;
+  const error = messageText(i18n, view.error);
+  const email = view.masked.includes('@');
+  const title = email ? t('contactVerify.titleEmail') : t('contactVerify.titlePhone');
   const form = codeEntryForm({
     action: view.action,
     csrfToken: view.csrfToken,
     hiddenFields: { factor: view.factorId },
-    label: 'Code',
-    submitLabel: `Confirm ${what}`,
+    label: t('contactVerify.code'),
+    submitLabel: email ? t('contactVerify.submitEmail') : t('contactVerify.submitPhone'),
     errorId: ERROR_ID,
-    error: view.error,
+    error,
+    i18n,
   });
   return renderDocument(
     view,
-    `Confirm your ${what}`,
-    html`<h1>Confirm your ${what}</h1><p class="lead">We sent a 6-digit code to <strong>${view.masked}</strong>. Enter it below to confirm it’s yours.</p><div class="body">${alertBox(ERROR_ID, view.error)}${form}</div>`,
+    title,
+    html`<h1>${title}</h1><p class="lead">${t('contactVerify.lead', { masked: view.masked })}</p><div class="body">${alertBox(ERROR_ID, error)}${form}</div>`,
   );
 }

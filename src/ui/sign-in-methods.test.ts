@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { compileMessages } from './i18n/index.js';
 import { describeSignInMethods, type SignInDetail } from './index.js';
 
 describe('describeSignInMethods', () => {
@@ -20,6 +21,14 @@ describe('describeSignInMethods', () => {
     [[], {}, 'Other'],
   ])('%j %j → %s', (amr, detail, expected) => {
     expect(describeSignInMethods(amr, detail)).toBe(expected);
+  });
+
+  it('is in the language of the translator given: German, Japanese (no capitals), Arabic', () => {
+    const messages = compileMessages();
+    expect(describeSignInMethods(['pwd', 'otp', 'mfa'], { code: 'totp' }, messages.translator('de'))).toBe('Passwort + Authenticator-App');
+    expect(describeSignInMethods(['otp'], {}, messages.translator('de'))).toBe('Einmalcode');
+    expect(describeSignInMethods(['fed', 'swk', 'mfa'], { provider: 'GitHub' }, messages.translator('ja'))).toBe('GitHub + パスキー');
+    expect(describeSignInMethods([], {}, messages.translator('ar'))).toBe('أخرى');
   });
 
   it('never shows a raw amr value', () => {

@@ -3,7 +3,7 @@
  * email address (the code read from the development outbox) and the account page then shows it; a
  * user deletes their account and can no longer sign in. Each new or changed page is screenshotted
  * in light, dark and 375 px to /tmp/shots-accounts/ for review, and checked for sideways scrolling
- * at 375 px.
+ * at 375 px; the account page and a change page again in Arabic (right to left).
  */
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -85,6 +85,22 @@ describe.skipIf(!hasChromium)('account page additions in Chromium', () => {
     await page.getByLabel('Password').fill(users.bob.password);
     await page.getByRole('button', { name: 'Sign in', exact: true }).click();
     await page.getByText('The username or password is incorrect.').waitFor();
+    await context.close();
+  });
+
+  it('in Arabic, chosen with the switcher: the account page and a change page are right to left and accessible', async () => {
+    const context = await chromium.newContext({ viewport: { width: 1024, height: 800 } });
+    const page = await context.newPage();
+    await signInToAccount(page, users.alice);
+    await page.locator('#language').selectOption('ar');
+    await page.locator('form.language button').click();
+    await page.getByRole('heading', { level: 1, name: 'حسابك' }).waitFor();
+    expect(await page.evaluate(() => [document.documentElement.lang, document.documentElement.dir])).toEqual(['ar', 'rtl']);
+    await shoot(page, 'page-ar');
+
+    await page.getByRole('link', { name: 'لديّ رمز' }).click();
+    await page.getByRole('heading', { level: 1, name: 'أكّد عنوان بريدك الإلكتروني الجديد' }).waitFor();
+    await shoot(page, 'email-confirm-ar');
     await context.close();
   });
 });

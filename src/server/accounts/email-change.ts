@@ -1,4 +1,5 @@
 import { StoreConflictError, type UserRecord } from '../../stores/contract.js';
+import type { MessageKey } from '../../ui/i18n/index.js';
 import type { ServerContext } from '../context.js';
 import { messageLanguage } from '../http/page-language.js';
 import { urlTo } from '../routes.js';
@@ -9,8 +10,8 @@ import { sendAccountEmail } from './emails.js';
 /** How long the link and code to confirm a new address work. */
 const EMAIL_CHANGE_TTL_MS = 60 * 60_000;
 
-/** Why a new address is refused before anything is sent (said on the page). */
-export type NewAddressCheck = { ok: true; address: string } | { ok: false; reason: string };
+/** Why a new address is refused before anything is sent (said on the page, in its language). */
+export type NewAddressCheck = { ok: true; address: string } | { ok: false; reason: { key: MessageKey; values?: Record<string, string> } };
 
 /**
  * The typed address, lower-cased and trimmed, when it is an address ({@link readEmailAddress}),
@@ -19,9 +20,11 @@ export type NewAddressCheck = { ok: true; address: string } | { ok: false; reaso
  */
 export function checkNewAddress(config: Pick<ServerContext['config'], 'accounts'>, user: UserRecord, typed: string): NewAddressCheck {
   const address = readEmailAddress(typed);
-  if (address === undefined) return { ok: false, reason: 'Enter a valid email address.' };
-  if (address === user.email) return { ok: false, reason: 'That is already the address of your account.' };
-  if (!emailDomainAllowed(config, address)) return { ok: false, reason: `Use an address at ${config.accounts.allowedEmailDomains.join(', ')}.` };
+  if (address === undefined) return { ok: false, reason: { key: 'accountError.emailFormat' } };
+  if (address === user.email) return { ok: false, reason: { key: 'accountError.sameAddress' } };
+  if (!emailDomainAllowed(config, address)) {
+    return { ok: false, reason: { key: 'accountError.emailDomain', values: { domains: config.accounts.allowedEmailDomains.join(', ') } } };
+  }
   return { ok: true, address };
 }
 

@@ -3,16 +3,16 @@ import { editProfile } from './profile-edit.js';
 
 describe('editProfile', () => {
   it.each([
-    ['name', 'x'.repeat(101), 'Keep your name to 100 characters or fewer.'],
-    ['given_name', 'Ada\u202eevil', 'Your first name has characters that cannot be shown.'],
-    ['picture', 'http://example.com/a.png', 'The picture address must start with https://.'],
-    ['picture', 'javascript:alert(1)', 'The picture address must start with https://.'],
-    ['picture', 'not a url', 'Enter the full address of the picture, starting with https://.'],
-    ['picture', 'https://user:pw@example.com/a.png', 'The picture address must not hold a user name or password.'],
-    ['locale', 'english please', 'Enter a language tag such as en, en-GB or pt-BR.'],
-    ['locale', 'e', 'Enter a language tag such as en, en-GB or pt-BR.'],
-    ['zoneinfo', 'Mars/Olympus_Mons', 'Enter a time zone by its IANA name, such as Europe/London or America/New_York.'],
-    ['zoneinfo', '<script>', 'Enter a time zone by its IANA name, such as Europe/London or America/New_York.'],
+    ['name', 'x'.repeat(101), { key: 'profileError.nameTooLong', values: { max: 100 } }],
+    ['given_name', 'Ada\u202eevil', { key: 'profileError.givenNameUnshowable' }],
+    ['picture', 'http://example.com/a.png', { key: 'profileError.pictureNotHttps' }],
+    ['picture', 'javascript:alert(1)', { key: 'profileError.pictureNotHttps' }],
+    ['picture', 'not a url', { key: 'profileError.pictureNotUrl' }],
+    ['picture', 'https://user:pw@example.com/a.png', { key: 'profileError.pictureCredentials' }],
+    ['locale', 'english please', { key: 'profileError.locale' }],
+    ['locale', 'e', { key: 'profileError.locale' }],
+    ['zoneinfo', 'Mars/Olympus_Mons', { key: 'profileError.zoneinfo' }],
+    ['zoneinfo', '<script>', { key: 'profileError.zoneinfo' }],
   ] as const)('refuses %s = %j', (claim, value, message) => {
     expect(editProfile({}, { [claim]: value })).toEqual({ ok: false, errors: { [claim]: message } });
   });

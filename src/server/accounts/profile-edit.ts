@@ -1,11 +1,15 @@
 import type { UserProfile } from '../../stores/contract.js';
+import type { MessageKey } from '../../ui/i18n/index.js';
 
 /** The profile claims a user edits on the account page (OIDC Core §5.1), in the order of the form. */
 export const EDITABLE_CLAIMS = ['name', 'given_name', 'family_name', 'picture', 'locale', 'zoneinfo'] as const;
 export type EditableClaim = (typeof EDITABLE_CLAIMS)[number];
 
-/** The profile as edited, or what is wrong with each field (a sentence per field, never the input). */
-export type ProfileEdit = { ok: true; profile: UserProfile; changed: EditableClaim[] } | { ok: false; errors: Partial<Record<EditableClaim, string>> };
+/** What is wrong with a field: a catalog message (never the input), shown in the page's language. */
+export type FieldError = { key: MessageKey; values?: Record<string, number> };
+
+/** The profile as edited, or what is wrong with each field. */
+export type ProfileEdit = { ok: true; profile: UserProfile; changed: EditableClaim[] } | { ok: false; errors: Partial<Record<EditableClaim, FieldError>> };
 
 /** Longest value of a name claim, in code points. */
 const MAX_NAME_LENGTH = 100;
@@ -25,36 +29,36 @@ function timeZones(): Set<string> {
   return zones;
 }
 
-type Check = (value: string) => string | undefined;
+type Check = (value: string) => FieldError | undefined;
 
+/** A name claim: not too long, nothing that cannot be shown; `tooLong` and `unshowable` say so for that field. */
 const nameCheck =
-  (what: string): Check =>
+  (tooLong: MessageKey, unshowable: MessageKey): Check =>
   (value) => {
-    if (Array.from(value).length > MAX_NAME_LENGTH) return `Keep your ${what} to ${MAX_NAME_LENGTH} characters or fewer.`;
-    return CONTROLS.test(value) ? `Your ${what} has characters that cannot be shown.` : undefined;
+    if (Array.from(value).length > MAX_NAME_LENGTH) return { key: tooLong, values: { max: MAX_NAME_LENGTH } };
+    return CONTROLS.test(value) ? { key: unshowable } : undefined;
   };
 
 const CHECKS: Record<EditableClaim, Check> = {
-  name: nameCheck('name'),
-  given_name: nameCheck('first name'),
-  family_name: nameCheck('last name'),
+  name: nameCheck('profileError.nameTooLong', 'profileError.nameUnshowable'),
+  given_name: nameCheck('profileError.givenNameTooLong', 'profileError.givenNameUnshowable'),
+  family_name: nameCheck('profileError.familyNameTooLong', 'profileError.familyNameUnshowable'),
   picture: checkPictureUrl,
-  locale: (value) =>
-    value.length <= MAX_LOCALE_LENGTH && LOCALE.test(value) && isCanonicalisable(value) ? undefined : 'Enter a language tag such as en, en-GB or pt-BR.',
-  zoneinfo: (value) => (timeZones().has(value) ? undefined : 'Enter a time zone by its IANA name, such as Europe/London or America/New_York.'),
+  locale: (value) => (value.length <= MAX_LOCALE_LENGTH && LOCALE.test(value) && isCanonicalisable(value) ? undefined : { key: 'profileError.locale' }),
+  zoneinfo: (value) => (timeZones().has(value) ? undefined : { key: 'profileError.zoneinfo' }),
 };
 
 /** An `https:` URL without credentials; anything else (`http:`, `javascript:`, `data:`) is refused. */
-function checkPictureUrl(value: string): string | undefined {
-  if (value.length > MAX_URL_LENGTH) return `Use a picture address of ${MAX_URL_LENGTH} characters or fewer.`;
+function checkPictureUrl(value: string): FieldError | undefined {
+  if (value.length > MAX_URL_LENGTH) return { key: 'profileError.pictureTooLong', values: { max: MAX_URL_LENGTH } };
   let url: URL;
   try {
     url = new URL(value);
   } catch {
-    return 'Enter the full address of the picture, starting with https://.';
+    return { key: 'profileError.pictureNotUrl' };
   }
-  if (url.protocol !== 'https:') return 'The picture address must start with https://.';
-  if (url.username !== '' || url.password !== '') return 'The picture address must not hold a user name or password.';
+  if (url.protocol !== 'https:') return { key: 'profileError.pictureNotHttps' };
+  if (url.username !== '' || url.password !== '') return { key: 'profileError.pictureCredentials' };
   return undefined;
 }
 
@@ -76,7 +80,7 @@ function isCanonicalisable(tag: string): boolean {
  * // { ok: true, profile: { name: 'Ada Lovelace', zoneinfo: 'Europe/London' }, changed: ['name', 'zoneinfo'] }
  */
 export function editProfile(current: UserProfile, submitted: Partial<Record<EditableClaim, string>>): ProfileEdit {
-  const errors: Partial<Record<EditableClaim, string>> = {};
+  const errors: Partial<Record<EditableClaim, FieldError>> = {};
   const values: Partial<Record<EditableClaim, string>> = {};
   const changed: EditableClaim[] = [];
   for (const claim of EDITABLE_CLAIMS) {

@@ -9,6 +9,8 @@ import type { ServerContext } from '../context.js';
 import { endpoint, type Endpoint, type EndpointInput } from '../http/endpoint.js';
 import { htmlResponse } from '../http/html.js';
 import { pageBase } from '../http/pages.js';
+import { pageLanguage } from '../http/page-language.js';
+import type { MessageText } from '../../ui/message-text.js';
 import { pipeline } from '../http/pipeline.js';
 import { pathTo } from '../routes.js';
 import { csrfToken, identifyBrowser } from '../session/browser.js';
@@ -52,10 +54,10 @@ export const accountExportData = endpoint(
 
 /** The confirmation page, with an error after a refused post. */
 function deletePage(
-  ctx: Pick<ServerContext, 'config' | 'secrets'>,
+  ctx: Pick<ServerContext, 'config' | 'secrets' | 'request'>,
   session: Session,
   browser: { id: string; setCookie?: string | undefined },
-  error?: string,
+  error?: MessageText,
   status?: number,
 ): Response {
   return htmlResponse(
@@ -63,6 +65,8 @@ function deletePage(
     (nonce) =>
       renderDeleteAccountPage({
         ...pageBase(ctx),
+        // The switcher comes back to the page by GET; after a refused post there is none.
+        ...pageLanguage(ctx, [], error === undefined ? pathTo(ctx, 'accountDelete') : undefined),
         nonce,
         action: pathTo(ctx, 'accountDelete'),
         csrfToken: csrfToken(ctx, browser.id, ACCOUNT_CSRF_SUBJECT),
@@ -87,7 +91,7 @@ const accountDeletePage = endpoint(
 function checkDeleteConfirmation({ ctx, session, browserId, form }: AccountFormInput): Response | undefined {
   const typed = (form.get('confirm') ?? '').trim();
   if (typed.toUpperCase() === 'DELETE' || (session.user.email !== null && typed.toLowerCase() === session.user.email)) return undefined;
-  return deletePage(ctx, session, { id: browserId }, 'Type DELETE (or your email address) to confirm.');
+  return deletePage(ctx, session, { id: browserId }, { key: 'accountError.deleteConfirm' });
 }
 
 /** The current password, when the account has one, spent from the sign-in budgets before it is verified. */
@@ -96,9 +100,9 @@ async function checkDeletePassword({ ctx, session, browserId, form }: AccountFor
   const checked = await checkCurrentPassword(ctx, session.user, form.get('current_password') ?? '', browserId);
   if (checked.ok) return undefined;
   if (checked.reason === 'limited')
-    return deletePage(ctx, session, { id: browserId }, `Too many wrong passwords. Try again after ${new Date(checked.retryAt).toUTCString()}.`, 429);
+    return deletePage(ctx, session, { id: browserId }, { key: 'accountError.tooManyPasswords', values: { time: new Date(checked.retryAt) } }, 429);
   await ctx.audit.record(auditEvent('user.delete_failed', { sub: session.user.id, reason: 'wrong_password' }));
-  return deletePage(ctx, session, { id: browserId }, 'Your current password is not right.');
+  return deletePage(ctx, session, { id: browserId }, { key: 'accountError.wrongPassword' });
 }
 
 /**
@@ -111,6 +115,7 @@ async function deleteAccount({ ctx, request, session }: AccountFormInput): Promi
   const deletion = await deleteOwnAccount(ctx.store, ctx.clock, (await ctx.store.users.get(user.id)) ?? user, grace);
   const clear = await endSession(ctx, request);
   await ctx.audit.record(auditEvent('user.deleted', { sub: user.id, by: 'self', grace_days: grace }));
+  // The email's words (and so its date) are the email templates' business; the page's are the user's language.
   const removedOn = deletion.removed ? undefined : formatDate(deletion.dueAt);
   if (user.email) {
     const to = user.email;
@@ -120,7 +125,16 @@ async function deleteAccount({ ctx, request, session }: AccountFormInput): Promi
       : i18n.text('email.accountDeleted.disabled', { date: i18n.date(deletion.dueAt) });
     afterAnswer(ctx, 'the account-deleted notice', () => sendAccountEmail(ctx, { to, template: 'account_deleted', i18n, vars: { detail } }));
   }
-  return htmlResponse(ctx, (nonce) => renderAccountDeletedPage({ ...pageBase(ctx), nonce, ...(removedOn ? { removedOn } : {}) }), { setCookies: [clear] });
+  // No switcher: the page answers a post (and the account is gone).
+  const language = pageLanguage(ctx);
+  const shownRemovedOn = deletion.removed ? undefined : formatDate(deletion.dueAt, language.i18n);
+  return htmlResponse(
+    ctx,
+    (nonce) => renderAccountDeletedPage({ ...pageBase(ctx), ...language, nonce, ...(shownRemovedOn ? { removedOn: shownRemovedOn } : {}) }),
+    {
+      setCookies: [clear],
+    },
+  );
 }
 
 /** POST /account/delete — `confirm` (DELETE or the address) and `current_password` (when the account has one), after a recent sign-in. */

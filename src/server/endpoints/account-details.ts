@@ -17,6 +17,9 @@ import { endpoint, type Endpoint, type EndpointInput } from '../http/endpoint.js
 import { readForm, type FormParams } from '../http/form.js';
 import { htmlResponse } from '../http/html.js';
 import { errorPage, pageBase } from '../http/pages.js';
+import { pageLanguage } from '../http/page-language.js';
+import type { MessageKey } from '../../ui/i18n/index.js';
+import type { MessageText } from '../../ui/message-text.js';
 import { pipeline } from '../http/pipeline.js';
 import { redirect } from '../http/responses.js';
 import { factorText } from '../mfa/factors.js';
@@ -72,10 +75,10 @@ async function requirePasswordProof(input: AccountFormInput): Promise<Response |
   const checked = await checkCurrentPassword(ctx, session.user, form.get('current_password') ?? '', browserId);
   if (checked.ok) return undefined;
   if (checked.reason === 'limited') {
-    return accountWithError(input, `Too many wrong passwords. Try again after ${new Date(checked.retryAt).toUTCString()}.`, { status: 429 });
+    return accountWithError(input, { key: 'accountError.tooManyPasswords', values: { time: new Date(checked.retryAt) } }, { status: 429 });
   }
   await ctx.audit.record(auditEvent('password.change_failed', { sub: session.user.id, reason: 'wrong_password' }));
-  return accountWithError(input, 'Your current password is not right.', { status: 400 });
+  return accountWithError(input, { key: 'accountError.wrongPassword' }, { status: 400 });
 }
 
 /** The new password meets the policy (length, not guessable, not the user's own details); otherwise the reason. */
@@ -126,15 +129,16 @@ export const accountPassword = endpoint(
 
 /** The email-change page: the code form, or (from the link) one button. */
 function emailConfirmPage(
-  ctx: Pick<ServerContext, 'config' | 'secrets'>,
+  ctx: Pick<ServerContext, 'config' | 'secrets' | 'request'>,
   browser: { id: string; setCookie?: string | undefined },
-  options: { mode: 'code' | 'link'; action: string; address?: string; error?: string; status?: number },
+  options: { mode: 'code' | 'link'; action: string; address?: string; error?: MessageText; status?: number; returnTo?: string },
 ): Response {
   return htmlResponse(
     ctx,
     (nonce) =>
       renderEmailConfirmPage({
         ...pageBase(ctx),
+        ...pageLanguage(ctx, [], options.returnTo),
         nonce,
         action: options.action,
         csrfToken: csrfToken(ctx, browser.id, ACCOUNT_CSRF_SUBJECT),
@@ -150,7 +154,7 @@ function emailConfirmPage(
 /** Account emails can go out; otherwise the account page says changing the address is not available. */
 async function requireEmailSender(input: AccountFormInput): Promise<Response | undefined> {
   if (accountEmailsAvailable(input.ctx)) return undefined;
-  return accountWithError(input, 'Changing the email address is not available.', { status: 400 });
+  return accountWithError(input, { key: 'accountError.emailChangeUnavailable' }, { status: 400 });
 }
 
 /** A valid address, at an allowed domain, other than the current one; otherwise the account page says why. */
@@ -193,23 +197,23 @@ export const accountEmail = endpoint(
     .respond(requestEmailChange),
 );
 
-const CODE_REFUSALS: Record<'wrong' | 'expired' | 'locked', string> = {
-  wrong: 'That code did not work.',
-  expired: 'That code expired or was already used. Ask for a new one on your account page.',
-  locked: 'That code was tried too often. Ask for a new one on your account page.',
+const CODE_REFUSALS: Record<'wrong' | 'expired' | 'locked', MessageKey> = {
+  wrong: 'accountError.codeWrong',
+  expired: 'accountError.emailCodeExpired',
+  locked: 'accountError.emailCodeLocked',
 };
 
 /** The code sent to the new address matches (five tries per code, spent first); otherwise the code page again. */
 async function checkEmailCode({ ctx, session, browserId, form }: AccountFormInput): Promise<Response | { change: AccountTokenValue }> {
   const checked: AccountCodeCheck<AccountTokenValue> = await checkAccountCode(ctx, 'email_change', session.user.id, form.get('code') ?? '');
   if (checked.ok) return { change: checked.value };
-  return emailConfirmPage(ctx, { id: browserId }, { mode: 'code', action: pathTo(ctx, 'accountEmailConfirm'), error: CODE_REFUSALS[checked.reason] });
+  return emailConfirmPage(ctx, { id: browserId }, { mode: 'code', action: pathTo(ctx, 'accountEmailConfirm'), error: { key: CODE_REFUSALS[checked.reason] } });
 }
 
 /** What a refused change says (the address was taken meanwhile, or the account is gone). */
-const CHANGE_REFUSALS: Record<Extract<EmailChangeOutcome, { changed: false }>['reason'], string> = {
-  taken: 'That address can no longer be used. Choose another one on your account page.',
-  gone: 'This change can no longer be made.',
+const CHANGE_REFUSALS: Record<Extract<EmailChangeOutcome, { changed: false }>['reason'], MessageKey> = {
+  taken: 'accountError.addressTaken',
+  gone: 'accountError.changeGone',
 };
 
 /** Sets the confirmed address (verified), records it, and goes back to the account page. */
@@ -219,7 +223,11 @@ async function applyEmailChange(
 ): Promise<Response> {
   const outcome = await confirmEmailChange(ctx, change);
   if (!outcome.changed) {
-    return emailConfirmPage(ctx, { id: browserId }, { mode, action: pathTo(ctx, 'accountEmailConfirm'), error: CHANGE_REFUSALS[outcome.reason], status: 409 });
+    return emailConfirmPage(
+      ctx,
+      { id: browserId },
+      { mode, action: pathTo(ctx, 'accountEmailConfirm'), error: { key: CHANGE_REFUSALS[outcome.reason] }, status: 409 },
+    );
   }
   await ctx.audit.record(auditEvent('email.changed', { sub: outcome.user.id, by: mode }));
   return redirect(accountUrl(ctx, 'email-changed'));
@@ -245,15 +253,17 @@ async function readLinkForm({ ctx, request }: EndpointInput): Promise<Response |
   const browserId = existingBrowserId(ctx, request);
   const form = await readForm(request, { maxBodyBytes: ctx.config.limits.maxBodyBytes });
   const posted = { browserId, subject: ACCOUNT_CSRF_SUBJECT, token: form.get('csrf') };
-  return csrfRefusal(ctx, posted, 'The form was not accepted. Open the link from the email again.') ?? { browserId: browserId!, form };
+  return csrfRefusal(ctx, posted, { key: 'accountError.linkFormNotAccepted' }) ?? { browserId: browserId!, form };
 }
 
-const LINK_USED = 'This link expired or was already used. Ask for a new one on your account page.';
+/** The error page of a link used up or expired. */
+const linkUsedPage = (ctx: Pick<ServerContext, 'config' | 'request'>) =>
+  errorPage(ctx, 400, { key: 'accountError.linkUsed.title' }, { key: 'accountError.linkUsed.message' });
 
 /** The link is used up (once, whoever races); otherwise a page saying it no longer works. */
 async function consumeLink({ ctx, request }: EndpointInput): Promise<Response | { change: AccountTokenValue }> {
   const change = await consumeAccountToken(ctx, 'email_change', linkToken(request));
-  if (!change) return errorPage(ctx, 400, 'Link no longer works', LINK_USED);
+  if (!change) return linkUsedPage(ctx);
   return { change };
 }
 
@@ -279,10 +289,11 @@ async function showEmailConfirm({ ctx, request }: EndpointInput): Promise<Respon
   if (token === '') {
     const signedIn = await requireSession({ ctx, request });
     if (signedIn instanceof Response) return signedIn;
-    return emailConfirmPage(ctx, browser, { mode: 'code', action: pathTo(ctx, 'accountEmailConfirm') });
+    const returnTo = pathTo(ctx, 'accountEmailConfirm');
+    return emailConfirmPage(ctx, browser, { mode: 'code', action: returnTo, returnTo });
   }
   const change = await peekAccountToken(ctx, 'email_change', token);
-  if (!change) return errorPage(ctx, 400, 'Link no longer works', LINK_USED);
+  if (!change) return linkUsedPage(ctx);
   const action = `${pathTo(ctx, 'accountEmailConfirm')}?token=${encodeURIComponent(token)}`;
   return emailConfirmPage(ctx, browser, { mode: 'link', action, address: change.email });
 }
@@ -305,7 +316,7 @@ async function readProfile(input: AccountFormInput): Promise<Response | { profil
   const submitted: Partial<Record<EditableClaim, string>> = {};
   for (const claim of EDITABLE_CLAIMS) submitted[claim] = input.form.get(claim) ?? '';
   const edit = editProfile(input.session.user.profile, submitted);
-  if (!edit.ok) return accountWithError(input, 'Some details need fixing.', { status: 400, fieldErrors: edit.errors });
+  if (!edit.ok) return accountWithError(input, { key: 'accountError.profile' }, { status: 400, fieldErrors: edit.errors });
   return { profile: edit.profile, changed: edit.changed };
 }
 

@@ -17,6 +17,8 @@ import {
   type AccountApp,
   type AccountDetails,
 } from '../../ui/index.js';
+import type { MessageKey, Translator } from '../../ui/i18n/index.js';
+import type { MessageText } from '../../ui/message-text.js';
 import { normaliseEmailAddress, readEmailAddress } from '../accounts/email-address.js';
 import { accountEmailsAvailable } from '../accounts/emails.js';
 import { EDITABLE_CLAIMS } from '../accounts/profile-edit.js';
@@ -31,7 +33,7 @@ import { OAuthError } from '../../core/errors.js';
 import { maskedContact, webauthnScriptPath } from '../interaction/pages.js';
 import { pageBase } from '../http/pages.js';
 import { messageLanguage, pageLanguage } from '../http/page-language.js';
-import { regenerateRecoveryCodes, remainingRecoveryCodes, startTotpEnrolment, totpSecretOf, useTotpCode } from '../mfa/factors.js';
+import { DEFAULT_TOTP_LABEL, regenerateRecoveryCodes, remainingRecoveryCodes, startTotpEnrolment, totpSecretOf, useTotpCode } from '../mfa/factors.js';
 import { checkOneTimeCode, sendOneTimeCode } from '../mfa/one-time-codes.js';
 import { passkeyRegistrationOptions, registerPasskey } from '../mfa/passkeys.js';
 import { factorAdded } from '../mfa/factor-added.js';
@@ -64,21 +66,24 @@ import {
   type AccountSession,
 } from '../steps/account.js';
 
-/** Fixed messages shown after an action (never text from the request). */
-const NOTICES: Record<string, string> = {
-  'totp-added': 'Authenticator app turned on.',
-  'passkey-added': 'Passkey added.',
-  'contact-added': 'Confirmed and added.',
-  'factor-removed': 'Removed.',
-  'sessions-ended': 'Your other sessions are signed out.',
-  'signed-in-again': 'Signed in again: you can now remove a method.',
-  'app-removed': 'The application no longer has access to your account.',
-  'profile-updated': 'Profile saved.',
-  'phone-changed': 'Phone number confirmed and saved.',
-  'email-changed': 'Your email address is changed.',
-  'password-changed': 'Password changed. Your other sessions are signed out.',
-  'password-set': 'Password set. Your other sessions are signed out.',
+/** Fixed messages shown after an action (never text from the request), by the `?notice=` that names them. */
+const NOTICES: Record<string, MessageKey> = {
+  'totp-added': 'accountNotice.totpAdded',
+  'passkey-added': 'accountNotice.passkeyAdded',
+  'contact-added': 'accountNotice.contactAdded',
+  'factor-removed': 'accountNotice.factorRemoved',
+  'sessions-ended': 'accountNotice.sessionsEnded',
+  'signed-in-again': 'accountNotice.signedInAgain',
+  'app-removed': 'accountNotice.appRemoved',
+  'profile-updated': 'accountNotice.profileUpdated',
+  'phone-changed': 'accountNotice.phoneChanged',
+  'email-changed': 'accountNotice.emailChanged',
+  'password-changed': 'accountNotice.passwordChanged',
+  'password-set': 'accountNotice.passwordSet',
 };
+
+/** What the account pages' contexts need besides their capabilities: the request's language hints. */
+type WithLanguages = { request?: Pick<ServerContext['request'], 'languages'> };
 
 /** What an account action's steps see: the request, the signed-in user and (for forms) the CSRF-checked form. */
 export type AccountInput = EndpointInput & AccountSession;
@@ -90,16 +95,31 @@ export type AccountFormInput = AccountInput & { form: FormParams };
 /** What a session or sign-in record holds for the account page (older records lack the context). */
 type SignInRecord = SignInContext & { amr: string[] };
 
+/** The label a passkey gets when none is given. */
+const DEFAULT_PASSKEY_LABEL = 'Passkey';
+
+/**
+ * A factor's label as the page shows it: the user's own name for it or its masked number or
+ * address; an unnamed one (stored with its English default) by its kind, in the page's language.
+ */
+function factorLabel(factor: MfaFactorRecord, i18n: Translator): string {
+  if (factor.type === 'sms' || factor.type === 'email') return maskedContact(factor);
+  if (factor.type === 'totp' && factor.label === DEFAULT_TOTP_LABEL) return i18n.text('accountPage.factor.totp');
+  if (factor.type === 'webauthn' && factor.label === DEFAULT_PASSKEY_LABEL) return i18n.text('accountPage.factor.webauthn');
+  return factor.label;
+}
+
 /** A sign-in's methods in words, with the provider's label for `fed` ("GitHub"). */
-function methodsInWords(ctx: Pick<ServerContext, 'upstreams'>, record: SignInRecord): string {
+function methodsInWords(ctx: Pick<ServerContext, 'upstreams'>, record: SignInRecord, i18n: Translator): string {
   const provider = record.provider === undefined ? undefined : (ctx.upstreams.get(record.provider)?.label ?? record.provider);
-  return describeSignInMethods(record.amr, { ...(provider ? { provider } : {}), ...(record.code ? { code: record.code } : {}) });
+  return describeSignInMethods(record.amr, { ...(provider ? { provider } : {}), ...(record.code ? { code: record.code } : {}) }, i18n);
 }
 
 /** What the account page says besides its content: a known notice (else the request's `?notice=`), an error. */
 export interface AccountView {
+  /** A key of the fixed notices (`?notice=` otherwise). */
   notice?: string;
-  error?: string;
+  error?: MessageText;
   /** What is wrong with each profile field, after a profile post. */
   fieldErrors?: AccountDetails['fieldErrors'];
   /** The page's status (default 200). */
@@ -126,13 +146,17 @@ function accountDetails(ctx: Pick<ServerContext, 'config'>, user: Session['user'
  * recent sign-ins. Also how an action that failed shows its error (`view.error`) on the page.
  */
 async function renderAccount(
-  ctx: Pick<ServerContext, 'clock' | 'config' | 'secrets' | 'store' | 'upstreams' | 'clientDocuments'>,
+  ctx: Pick<ServerContext, 'clock' | 'config' | 'secrets' | 'store' | 'upstreams' | 'clientDocuments'> & WithLanguages,
   request: Request,
   session: Session,
   browser: Browser,
   view: AccountView = {},
 ): Promise<Response> {
-  const when = formatDate;
+  // The switcher comes back here by GET; a page answering a post (an action's error) has none.
+  const shown = request.method === 'GET' || request.method === 'HEAD';
+  const language = pageLanguage(ctx, [], shown ? pathTo(ctx, 'account') : undefined);
+  const { i18n } = language;
+  const when = (ms: number) => formatDate(ms, i18n);
   const now = ctx.clock.now();
   const { store } = ctx;
   const userId = session.user.id;
@@ -151,7 +175,7 @@ async function renderAccount(
     apps.push({
       consentId: consent.id,
       name,
-      access: describeScopes(consent.scope.split(' ').filter(Boolean)).map((entry) => entry.description),
+      access: describeScopes(consent.scope.split(' ').filter(Boolean), i18n).map((entry) => entry.description),
       grantedAt: when(consent.createdAt),
     });
   }
@@ -162,7 +186,10 @@ async function renderAccount(
     if (clientId && !names.has(clientId))
       names.set(
         clientId,
-        builtInLabel(clientId) ?? (await store.clients.get(clientId))?.clientName ?? ctx.clientDocuments?.label(clientId) ?? 'Removed application',
+        builtInLabel(clientId, i18n) ??
+          (await store.clients.get(clientId))?.clientName ??
+          ctx.clientDocuments?.label(clientId) ??
+          i18n.text('accountPage.signIns.removedApp'),
       );
   }
   const recoveryCodesLeft = hasRecovery ? await remainingRecoveryCodes(ctx, userId) : undefined;
@@ -173,33 +200,34 @@ async function renderAccount(
     (nonce) =>
       renderAccountPage({
         ...pageBase(ctx),
+        ...language,
         nonce,
         csrfToken: csrfToken(ctx, browser.id, ACCOUNT_CSRF_SUBJECT),
         account: { ...(session.user.profile.name ? { name: session.user.profile.name } : {}), login: session.user.email ?? session.user.username },
         factors: factors.map((factor) => ({
           id: factor.id,
           type: factor.type as 'totp' | 'webauthn' | 'sms' | 'email',
-          label: factor.type === 'sms' || factor.type === 'email' ? maskedContact(factor) : factor.label,
+          label: factorLabel(factor, i18n),
           createdAt: when(factor.createdAt),
-          ...(factor.lastUsedAt ? { lastUsedAt: timeAgo(factor.lastUsedAt, now) } : {}),
+          ...(factor.lastUsedAt ? { lastUsedAt: timeAgo(factor.lastUsedAt, now, i18n) } : {}),
         })),
         recoveryCodesLeft,
         sessions: sessions.map((record) => ({
           id: record.id.slice(0, 8),
           current: record.id === current,
-          signedInAt: shownTimeAgo(record.value.authTime * 1000, now),
-          methods: methodsInWords(ctx, record.value),
+          signedInAt: shownTimeAgo(record.value.authTime * 1000, now, i18n),
+          methods: methodsInWords(ctx, record.value, i18n),
           ...(record.value.device ? { device: record.value.device } : {}),
           ...(record.value.ip ? { address: record.value.ip } : {}),
         })),
         apps,
         signIns: signIns.map((event) => ({
-          at: shownTimeAgo(event.value.at, now),
-          method: methodsInWords(ctx, event.value),
+          at: shownTimeAgo(event.value.at, now, i18n),
+          method: methodsInWords(ctx, event.value, i18n),
           ...(event.value.clientId ? { client: names.get(event.value.clientId) ?? '' } : {}),
           ...(event.value.device ? { device: event.value.device } : {}),
           ...(event.value.ip ? { address: event.value.ip } : {}),
-          outcome: 'Signed in',
+          outcome: i18n.text('accountPage.signIns.signedIn'),
         })),
         actions: {
           addTotp: pathTo(ctx, 'accountTotp'),
@@ -223,7 +251,7 @@ async function renderAccount(
         },
         details: accountDetails(ctx, session.user, view),
         reauthNeeded,
-        ...(Object.hasOwn(NOTICES, noticeKey) ? { notice: NOTICES[noticeKey] } : {}),
+        ...(Object.hasOwn(NOTICES, noticeKey) ? { notice: { key: NOTICES[noticeKey]! } } : {}),
         ...(view.error ? { error: view.error } : {}),
       }),
     { setCookies: browser.setCookie ? [browser.setCookie] : [], scripts: true, ...(view.status ? { status: view.status } : {}) },
@@ -231,7 +259,11 @@ async function renderAccount(
 }
 
 /** The account page again, saying what went wrong with the action just posted (the browser has its cookie). */
-export function accountWithError({ ctx, request, session, browserId }: AccountInput, error: string, view: Omit<AccountView, 'error'> = {}): Promise<Response> {
+export function accountWithError(
+  { ctx, request, session, browserId }: AccountInput,
+  error: MessageText,
+  view: Omit<AccountView, 'error'> = {},
+): Promise<Response> {
   return renderAccount(ctx, request, session, { id: browserId, setCookie: undefined }, { ...view, error });
 }
 
@@ -255,15 +287,22 @@ async function hasRecoveryCodes(ctx: Pick<ServerContext, 'store'>, userId: strin
  * Shows a new set of recovery codes once, with a way back to the account page (saying `notice`
  * there: what was just added, when the codes came with it).
  */
-function recoveryCodesPage(ctx: Pick<ServerContext, 'config' | 'secrets'>, browserId: string, codes: string[], notice?: keyof typeof NOTICES): Response {
+function recoveryCodesPage(
+  ctx: Pick<ServerContext, 'config' | 'secrets'> & WithLanguages,
+  browserId: string,
+  codes: string[],
+  notice?: keyof typeof NOTICES,
+): Response {
   return htmlResponse(ctx, (nonce) =>
     renderRecoveryCodesPage({
       ...pageBase(ctx),
+      // No switcher: the codes are shown this once, and a reload must not show them again.
+      ...pageLanguage(ctx),
       nonce,
       codes,
       continueAction: pathTo(ctx, 'accountDone'),
       csrfToken: csrfToken(ctx, browserId, ACCOUNT_CSRF_SUBJECT),
-      continueLabel: 'I have saved my codes',
+      continueLabel: { key: 'accountPage.recovery.done' },
       ...(notice ? { hiddenFields: { notice } } : {}),
     }),
   );
@@ -274,7 +313,7 @@ function recoveryCodesPage(ctx: Pick<ServerContext, 'config' | 'secrets'>, brows
  * once; `undefined` when the user has a set already.
  */
 async function recoveryCodesIfFirst(
-  ctx: Pick<ServerContext, 'clock' | 'config' | 'secrets' | 'store'>,
+  ctx: Pick<ServerContext, 'clock' | 'config' | 'secrets' | 'store'> & WithLanguages,
   userId: string,
   browserId: string,
   notice: keyof typeof NOTICES,
@@ -285,7 +324,7 @@ async function recoveryCodesIfFirst(
 
 /** After a method was added: its recovery codes when it is the first, otherwise the account page saying `notice`. */
 async function afterFactorAdded(
-  ctx: Pick<ServerContext, 'clock' | 'config' | 'secrets' | 'store'>,
+  ctx: Pick<ServerContext, 'clock' | 'config' | 'secrets' | 'store'> & WithLanguages,
   userId: string,
   browserId: string,
   notice: keyof typeof NOTICES,
@@ -353,11 +392,11 @@ export const accountDone = endpoint(
 // Authenticator app (TOTP)
 
 async function totpEnrolPage(
-  ctx: Pick<ServerContext, 'config' | 'secrets'>,
+  ctx: Pick<ServerContext, 'config' | 'secrets'> & WithLanguages,
   session: Session,
   browserId: string,
   secret: string,
-  error?: string,
+  error?: MessageText,
 ): Promise<Response> {
   const svg = await qrSvg(otpauthUri(ctx.config.branding.productName, session.user.email ?? session.user.username, secret));
   return htmlResponse(
@@ -365,6 +404,8 @@ async function totpEnrolPage(
     (nonce) =>
       renderMfaEnrollPage({
         ...pageBase(ctx),
+        // No switcher: the page answers a post.
+        ...pageLanguage(ctx),
         nonce,
         action: pathTo(ctx, 'accountTotpConfirm'),
         csrfToken: csrfToken(ctx, browserId, ACCOUNT_CSRF_SUBJECT),
@@ -407,7 +448,7 @@ async function findPendingTotp({ ctx, session }: AccountFormInput): Promise<Resp
 /** The first code from the app matches; otherwise the set-up page again, saying so (400). */
 async function checkTotpCode({ ctx, session, browserId, form, pending }: AccountFormInput & { pending: MfaFactorRecord }): Promise<Response | undefined> {
   if (await useTotpCode(ctx, pending, form.get('code') ?? '')) return undefined;
-  return totpEnrolPage(ctx, session, browserId, totpSecretOf(ctx, pending), 'That code did not work. Check the time on your device and try again.');
+  return totpEnrolPage(ctx, session, browserId, totpSecretOf(ctx, pending), { key: 'accountError.totpWrong' });
 }
 
 /** The app is on: recorded, then its recovery codes when it is the first method. */
@@ -445,7 +486,7 @@ function readContact({ form }: AccountFormInput): { channel: Channel; to: string
 /** A sender is configured for the channel; otherwise the account page says it is not available. */
 export async function requireCodeSender(input: AccountFormInput & { channel: Channel }): Promise<Response | { sender: Sender }> {
   const sender = input.ctx.config.mfa.senders[input.channel];
-  if (!sender) return accountWithError(input, `Codes by ${input.channel === 'sms' ? 'text message' : 'email'} are not available.`);
+  if (!sender) return accountWithError(input, { key: input.channel === 'sms' ? 'accountError.smsUnavailable' : 'accountError.emailCodesUnavailable' });
   return { sender };
 }
 
@@ -453,13 +494,13 @@ export async function requireCodeSender(input: AccountFormInput & { channel: Cha
 export async function checkContactFormat(input: AccountFormInput & { channel: Channel; to: string }): Promise<Response | undefined> {
   const { channel, to } = input;
   if (channel === 'sms' ? PHONE.test(to) : readEmailAddress(to) !== undefined) return undefined;
-  return accountWithError(input, channel === 'sms' ? 'Enter the phone number with its country code, like +44 7700 900123.' : 'Enter a valid email address.');
+  return accountWithError(input, { key: channel === 'sms' ? 'accountError.phoneFormat' : 'accountError.emailFormat' });
 }
 
 /** A place among the contacts waiting for their code (a few at most); otherwise the account page says so. */
 export async function claimContact(input: AccountFormInput & { channel: Channel; to: string }): Promise<Response | { factor: MfaFactorRecord }> {
   const factor = await claimPendingContact(input.ctx, input.session.user.id, input.channel, input.to);
-  if (!factor) return accountWithError(input, 'Several numbers or addresses are waiting for their code. Confirm one, or try again in 10 minutes.');
+  if (!factor) return accountWithError(input, { key: 'accountError.tooManyPending' });
   return { factor };
 }
 
@@ -473,7 +514,7 @@ export async function sendContactCode(input: AccountFormInput & { factor: MfaFac
   const sent = await sendOneTimeCode(ctx, factor, 'verify_contact', sender, messageLanguage(ctx));
   if (sent.sent || sent.reason !== 'limited') return undefined;
   await releasePendingContact(ctx, factor, { dropFactor: true });
-  return accountWithError(input, `Too many codes were sent. Try again after ${new Date(sent.retryAt).toUTCString()}.`);
+  return accountWithError(input, { key: 'accountError.tooManyCodes', values: { time: new Date(sent.retryAt) } });
 }
 
 /** Where a contact's code is confirmed: a second factor's (`accountContactsConfirm`) or the profile phone's (`accountPhoneConfirm`). */
@@ -481,17 +522,19 @@ export type ContactConfirmRoute = 'accountContactsConfirm' | 'accountPhoneConfir
 
 /** The page asking for the code sent to a new phone number or address, posting to `route`. */
 export function contactVerifyPage(
-  ctx: Pick<ServerContext, 'config' | 'secrets'>,
+  ctx: Pick<ServerContext, 'config' | 'secrets'> & WithLanguages,
   browserId: string,
   factor: MfaFactorRecord,
   route: ContactConfirmRoute,
-  error?: string,
+  error?: MessageText,
 ): Response {
   return htmlResponse(
     ctx,
     (nonce) =>
       renderContactVerifyPage({
         ...pageBase(ctx),
+        // No switcher: the page answers a post.
+        ...pageLanguage(ctx),
         nonce,
         action: pathTo(ctx, route),
         csrfToken: csrfToken(ctx, browserId, ACCOUNT_CSRF_SUBJECT),
@@ -535,13 +578,7 @@ export function checkContactCode(route: ContactConfirmRoute) {
   return async function checkContactCode({ ctx, browserId, form, factor }: AccountFormInput & { factor: MfaFactorRecord }): Promise<Response | undefined> {
     const checked = await checkOneTimeCode(ctx, factor, 'verify_contact', form.get('code') ?? '');
     if (checked.ok) return undefined;
-    return contactVerifyPage(
-      ctx,
-      browserId,
-      factor,
-      route,
-      checked.reason === 'wrong' ? 'That code did not work.' : 'That code expired or was tried too often. Add the number or address again for a new code.',
-    );
+    return contactVerifyPage(ctx, browserId, factor, route, { key: checked.reason === 'wrong' ? 'accountError.codeWrong' : 'accountError.contactCodeExpired' });
   };
 }
 
@@ -702,7 +739,7 @@ async function readPasskeyAnswer({ ctx, request }: EndpointInput): Promise<Respo
     body = undefined;
   }
   if (!body || typeof body.challengeId !== 'string' || typeof body.response !== 'object') return passkeyNotRegistered();
-  const label = typeof body.label === 'string' && body.label.trim() ? body.label.trim().slice(0, 60) : 'Passkey';
+  const label = typeof body.label === 'string' && body.label.trim() ? body.label.trim().slice(0, 60) : DEFAULT_PASSKEY_LABEL;
   return { challengeId: body.challengeId, response: body.response as RegistrationResponseJSON, label };
 }
 

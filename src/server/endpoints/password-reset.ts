@@ -166,6 +166,7 @@ async function resetMfaPage(c: ResetView, extras: MfaChallengeExtras = {}): Prom
     (nonce) =>
       renderMfaChallengePage({
         ...pageBase(ctx),
+        // No switcher: the page's address carries the reset link's token.
         ...pageLanguage(ctx),
         nonce,
         action: pathTo(ctx, 'resetPasswordMfa'),

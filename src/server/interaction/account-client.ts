@@ -1,4 +1,5 @@
 import type { ClientRecord } from '../../stores/contract.js';
+import { englishMessages, type MessageKey, type Translator } from '../../ui/i18n/index.js';
 import { ClientDocumentError } from '../clients/client-documents.js';
 import { findClient, type ClientLookupContext } from '../clients/find-client.js';
 import type { ServerContext } from '../context.js';
@@ -18,9 +19,9 @@ export const ACCOUNT_CLIENT_ID = 'gatehouse:account';
 export const ADMIN_CLIENT_ID = 'gatehouse:admin';
 
 /** The built-in pseudo-clients: what the sign-in page calls them, where their sign-in ends, what they demand. */
-const BUILT_IN_CLIENTS: Record<string, { name: (product: string) => string; label: string; landing: 'account' | 'adminDashboard'; requireMfa: boolean }> = {
-  [ACCOUNT_CLIENT_ID]: { name: (product) => `your ${product} account`, label: 'Account page', landing: 'account', requireMfa: false },
-  [ADMIN_CLIENT_ID]: { name: (product) => `the ${product} admin console`, label: 'Admin console', landing: 'adminDashboard', requireMfa: true },
+const BUILT_IN_CLIENTS: Record<string, { name: (product: string) => string; label: MessageKey; landing: 'account' | 'adminDashboard'; requireMfa: boolean }> = {
+  [ACCOUNT_CLIENT_ID]: { name: (product) => `your ${product} account`, label: 'builtInClient.account', landing: 'account', requireMfa: false },
+  [ADMIN_CLIENT_ID]: { name: (product) => `the ${product} admin console`, label: 'builtInClient.admin', landing: 'adminDashboard', requireMfa: true },
 };
 
 /** Whether `clientId` is one of the server's own pages (the account pages, the admin console), not a registered client. */
@@ -28,9 +29,9 @@ export function isBuiltInClient(clientId: string): boolean {
   return Object.hasOwn(BUILT_IN_CLIENTS, clientId);
 }
 
-/** What a sign-in history calls a built-in pseudo-client ("Account page"); `undefined` for a registered client. */
-export function builtInLabel(clientId: string): string | undefined {
-  return isBuiltInClient(clientId) ? BUILT_IN_CLIENTS[clientId]!.label : undefined;
+/** What a sign-in history calls a built-in pseudo-client ("Account page"), in the language of `i18n` (English unless given); `undefined` for a registered client. */
+export function builtInLabel(clientId: string, i18n: Translator = englishMessages()): string | undefined {
+  return isBuiltInClient(clientId) ? i18n.text(BUILT_IN_CLIENTS[clientId]!.label) : undefined;
 }
 
 /** Where the sign-in of a built-in pseudo-client ends (`/account`, `/admin`); `undefined` for a registered client. */

@@ -43,12 +43,11 @@ function newFactor(
 
 const totpContext = (factorId: string) => `mfa-totp:${factorId}`;
 
+/** The label an authenticator app gets when none is given (stored as is; the account page shows its kind instead). */
+export const DEFAULT_TOTP_LABEL = 'Authenticator app';
+
 /** Starts TOTP enrolment: an unconfirmed factor holding the encrypted secret; returns the secret to show once. */
-export async function startTotpEnrolment(
-  ctx: FactorContext,
-  userId: string,
-  label = 'Authenticator app',
-): Promise<{ factor: MfaFactorRecord; secret: string }> {
+export async function startTotpEnrolment(ctx: FactorContext, userId: string, label = DEFAULT_TOTP_LABEL): Promise<{ factor: MfaFactorRecord; secret: string }> {
   const now = ctx.clock.now();
   const secret = newTotpSecret();
   const factor = newFactor(userId, 'totp', label, { confirmed: false, lastStep: 0 }, now);

@@ -110,11 +110,7 @@ export async function readAccountForm({ ctx, request }: Pick<EndpointInput, 'ctx
 
 /** The form carries this browser's account CSRF token; otherwise a 403 page. */
 export function checkAccountCsrf({ ctx, browserId, form }: PostedForm): Response | undefined {
-  return csrfRefusal(
-    ctx,
-    { browserId, subject: ACCOUNT_CSRF_SUBJECT, token: form.get('csrf') },
-    'The form was not accepted. Go back to your account page and try again.',
-  );
+  return csrfRefusal(ctx, { browserId, subject: ACCOUNT_CSRF_SUBJECT, token: form.get('csrf') }, { key: 'accountError.formNotAccepted' });
 }
 
 /**
