@@ -846,7 +846,6 @@ export const ar = {
   'contactVerify.submitEmail': 'تأكيد عنوان البريد الإلكتروني',
   'contactVerify.code': 'الرمز',
   'contactVerify.lead': 'أرسلنا رمزًا من 6 أرقام إلى <strong>{masked}</strong>. أدخله أدناه لتأكيد أنه لك.',
-  'reset.mfa.lead': 'قبل أن تختار كلمة مرور جديدة، أكّد هويتك.',
   'builtInClient.account': 'صفحة الحساب',
   'builtInClient.admin': 'وحدة تحكم المسؤول',
   'accountError.sameAddress': 'هذا هو عنوان حسابك بالفعل.',

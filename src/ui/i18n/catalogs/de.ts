@@ -897,7 +897,6 @@ export const de = {
   'contactVerify.code': 'Code',
   'contactVerify.lead':
     'Wir haben einen 6-stelligen Code an <strong>{masked}</strong> gesendet. Geben Sie ihn unten ein, um zu bestätigen, dass sie Ihnen gehört.',
-  'reset.mfa.lead': 'Bevor Sie ein neues Passwort wählen, bestätigen Sie, dass Sie es sind.',
   'builtInClient.account': 'Kontoseite',
   'builtInClient.admin': 'Admin-Konsole',
   'accountError.sameAddress': 'Das ist bereits die Adresse Ihres Kontos.',

@@ -857,7 +857,6 @@ export const en = {
   'contactVerify.submitEmail': 'Confirm email address',
   'contactVerify.code': 'Code',
   'contactVerify.lead': 'We sent a 6-digit code to <strong>{masked}</strong>. Enter it below to confirm it’s yours.',
-  'reset.mfa.lead': 'Before you choose a new password, confirm it’s you.',
   'builtInClient.account': 'Account page',
   'builtInClient.admin': 'Admin console',
   'accountError.sameAddress': 'That is already the address of your account.',

@@ -875,7 +875,6 @@ export const es = {
   'contactVerify.submitEmail': 'Confirmar correo electrónico',
   'contactVerify.code': 'Código',
   'contactVerify.lead': 'Hemos enviado un código de 6 dígitos a <strong>{masked}</strong>. Escríbelo abajo para confirmar que es tuyo.',
-  'reset.mfa.lead': 'Antes de elegir una contraseña nueva, confirma que eres tú.',
   'builtInClient.account': 'Página de la cuenta',
   'builtInClient.admin': 'Consola de administración',
   'accountError.sameAddress': 'Esa ya es la dirección de tu cuenta.',

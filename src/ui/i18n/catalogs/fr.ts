@@ -889,7 +889,6 @@ export const fr = {
   'contactVerify.submitEmail': 'Confirmer l’adresse e-mail',
   'contactVerify.code': 'Code',
   'contactVerify.lead': 'Nous avons envoyé un code à 6 chiffres à <strong>{masked}</strong>. Saisissez-le ci-dessous pour confirmer qu’il s’agit bien de vous.',
-  'reset.mfa.lead': 'Avant de choisir un nouveau mot de passe, confirmez votre identité.',
   'builtInClient.account': 'Page du compte',
   'builtInClient.admin': 'Console d’administration',
   'accountError.sameAddress': 'C’est déjà l’adresse de votre compte.',

@@ -868,7 +868,6 @@ export const ja = {
   'contactVerify.submitEmail': 'メールアドレスを確認',
   'contactVerify.code': 'コード',
   'contactVerify.lead': '<strong>{masked}</strong> に6桁のコードを送信しました。ご本人のものであることを確認するため、下に入力してください。',
-  'reset.mfa.lead': '新しいパスワードを選ぶ前に、ご本人であることを確認してください。',
   'builtInClient.account': 'アカウントページ',
   'builtInClient.admin': '管理コンソール',
   'accountError.sameAddress': 'これはすでにアカウントのアドレスです。',

@@ -863,7 +863,6 @@ export const ptBR = {
   'contactVerify.submitEmail': 'Confirmar endereço de e-mail',
   'contactVerify.code': 'Código',
   'contactVerify.lead': 'Enviamos um código de 6 dígitos para <strong>{masked}</strong>. Digite-o abaixo para confirmar que é seu.',
-  'reset.mfa.lead': 'Antes de escolher uma nova senha, confirme que é você.',
   'builtInClient.account': 'Página da conta',
   'builtInClient.admin': 'Console de administração',
   'accountError.sameAddress': 'Esse já é o endereço da sua conta.',
