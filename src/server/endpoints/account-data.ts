@@ -115,8 +115,6 @@ async function deleteAccount({ ctx, request, session }: AccountFormInput): Promi
   const deletion = await deleteOwnAccount(ctx.store, ctx.clock, (await ctx.store.users.get(user.id)) ?? user, grace);
   const clear = await endSession(ctx, request);
   await ctx.audit.record(auditEvent('user.deleted', { sub: user.id, by: 'self', grace_days: grace }));
-  // The email's words (and so its date) are the email templates' business; the page's are the user's language.
-  const removedOn = deletion.removed ? undefined : formatDate(deletion.dueAt);
   if (user.email) {
     const to = user.email;
     const i18n = messageLanguage(ctx, { account: user.profile });
