@@ -10,6 +10,8 @@ export interface ClientSummary {
   logoUri?: string;
   /** `client_uri`, the application's home page; only `http(s)` URLs are shown. */
   uri?: string;
+  /** One of the server's own pages signing the user in (the account pages, the admin console): named by the page's language, not by `name`. */
+  builtIn?: 'account' | 'admin';
 }
 
 /**
@@ -25,5 +27,7 @@ export function clientLogo(client: ClientSummary, size: 'small' | 'large'): Safe
 
 /** "to continue to {client}", with the client's logo when it has one. */
 export function continueToClient(client: ClientSummary, i18n: Translator = englishMessages()): SafeHtml {
+  if (client.builtIn === 'account') return html`<p class="lead">${i18n.t('client.continueToAccount')}</p>`;
+  if (client.builtIn === 'admin') return html`<p class="lead">${i18n.t('client.continueToAdmin')}</p>`;
   return html`<p class="lead">${i18n.t('client.continueTo', { client: html`${clientLogo(client, 'small')}<strong>${client.name}</strong>` })}</p>`;
 }

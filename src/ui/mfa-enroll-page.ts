@@ -45,7 +45,8 @@ export function renderMfaEnrollPage(view: MfaEnrollPageView): string {
   const i18n = messagesOf(view);
   const { t } = i18n;
   const error = messageText(i18n, view.error);
-  const who = view.client?.name;
+  const builtIn = view.client?.builtIn;
+  const who = builtIn ? i18n.text(builtIn === 'account' ? 'builtInClient.account' : 'builtInClient.admin') : view.client?.name;
   const requiredNote =
     view.required &&
     html`<div class="notice notice-plain">${INFO_ICON}<p>${who !== undefined && who !== '' ? t('mfaEnroll.requiredBy', { client: who }) : t('mfaEnroll.requiredAccount')}</p></div>`;

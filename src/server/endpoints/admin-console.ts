@@ -558,7 +558,7 @@ async function userPage(input: ConsoleInput & { user: UserRecord }, error?: Cons
         },
         sessions: sessions.items.map((session) => ({
           signedInAt: formatDateTime(Date.parse(session.created_at), i18n),
-          methods: describeSignInMethods(session.methods),
+          methods: describeSignInMethods(session.methods, {}, i18n),
           ...(session.device ? { device: session.device } : {}),
           ...(session.ip ? { address: session.ip } : {}),
         })),

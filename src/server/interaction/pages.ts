@@ -34,6 +34,7 @@ import { redirect } from '../http/responses.js';
 import { csrfToken } from '../session/browser.js';
 import type { Upstream } from '../upstream/upstreams.js';
 import type { Interaction } from './interactions.js';
+import { ACCOUNT_CLIENT_ID, isBuiltInClient } from './account-client.js';
 import { claimsBeyondScope } from '../claims.js';
 import { claimsNamedBy } from '../authorize/request.js';
 import { pathTo, urlTo, type RouteName } from '../routes.js';
@@ -44,6 +45,7 @@ import { pathTo, urlTo, type RouteName } from '../routes.js';
  * them unvouched, so pages show only its name.
  */
 function clientSummary(client: ClientRecord): ClientSummary {
+  if (isBuiltInClient(client.clientId)) return { name: client.clientName, builtIn: client.clientId === ACCOUNT_CLIENT_ID ? 'account' : 'admin' };
   if (client.registration || isMetadataDocumentClient(client)) return { name: client.clientName };
   const logo = typeof client.extra.logo_uri === 'string' && client.extra.logo_uri.startsWith('https://') ? client.extra.logo_uri : undefined;
   const uri = typeof client.extra.client_uri === 'string' && client.extra.client_uri.startsWith('https://') ? client.extra.client_uri : undefined;

@@ -862,4 +862,8 @@ export const ar = {
   'profileError.pictureCredentials': 'يجب ألا يحتوي عنوان الصورة على اسم مستخدم أو كلمة مرور.',
   'profileError.locale': 'أدخل رمز لغة مثل ar أو ar-SA أو pt-BR.',
   'profileError.zoneinfo': 'أدخل المنطقة الزمنية باسمها في IANA، مثل Asia/Riyadh أو America/New_York.',
+
+  // The server's own pages signing the user in (lead)
+  'client.continueToAccount': 'للمتابعة إلى حسابك',
+  'client.continueToAdmin': 'للمتابعة إلى وحدة تحكم المسؤول',
 } satisfies Catalog;

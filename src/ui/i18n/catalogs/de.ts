@@ -913,4 +913,8 @@ export const de = {
   'profileError.pictureCredentials': 'Die Adresse des Bildes darf keinen Benutzernamen und kein Passwort enthalten.',
   'profileError.locale': 'Geben Sie einen Sprachcode wie de, de-DE oder pt-BR ein.',
   'profileError.zoneinfo': 'Geben Sie eine Zeitzone mit ihrem IANA-Namen ein, etwa Europe/Berlin oder America/New_York.',
+
+  // The server's own pages signing the user in (lead)
+  'client.continueToAccount': 'weiter zu Ihrem Konto',
+  'client.continueToAdmin': 'weiter zur Admin-Konsole',
 } satisfies Catalog;

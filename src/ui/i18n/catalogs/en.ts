@@ -873,6 +873,10 @@ export const en = {
   'profileError.pictureCredentials': 'The picture address must not hold a user name or password.',
   'profileError.locale': 'Enter a language tag such as en, en-GB or pt-BR.',
   'profileError.zoneinfo': 'Enter a time zone by its IANA name, such as Europe/London or America/New_York.',
+
+  // The server's own pages signing the user in (lead)
+  'client.continueToAccount': 'to continue to your account',
+  'client.continueToAdmin': 'to continue to the admin console',
 } as const;
 
 /** The name of every message. */

@@ -891,4 +891,8 @@ export const es = {
   'profileError.pictureCredentials': 'La dirección de la foto no debe incluir usuario ni contraseña.',
   'profileError.locale': 'Escribe un código de idioma como es, es-ES o pt-BR.',
   'profileError.zoneinfo': 'Escribe una zona horaria por su nombre IANA, por ejemplo Europe/Madrid o America/New_York.',
+
+  // The server's own pages signing the user in (lead)
+  'client.continueToAccount': 'para continuar en tu cuenta',
+  'client.continueToAdmin': 'para continuar en la consola de administración',
 } satisfies Catalog;

@@ -905,4 +905,8 @@ export const fr = {
   'profileError.pictureCredentials': 'L’adresse de la photo ne doit contenir ni nom d’utilisateur ni mot de passe.',
   'profileError.locale': 'Saisissez un code de langue comme fr, fr-FR ou pt-BR.',
   'profileError.zoneinfo': 'Saisissez un fuseau horaire par son nom IANA, par exemple Europe/Paris ou America/New_York.',
+
+  // The server's own pages signing the user in (lead)
+  'client.continueToAccount': 'pour continuer vers votre compte',
+  'client.continueToAdmin': 'pour continuer vers la console d’administration',
 } satisfies Catalog;

@@ -884,4 +884,8 @@ export const ja = {
   'profileError.pictureCredentials': '画像のアドレスにユーザー名やパスワードを含めることはできません。',
   'profileError.locale': 'ja、ja-JP、pt-BR などの言語タグを入力してください。',
   'profileError.zoneinfo': 'Asia/Tokyo や America/New_York などの IANA 名でタイムゾーンを入力してください。',
+
+  // The server's own pages signing the user in (lead)
+  'client.continueToAccount': 'アカウントに移動',
+  'client.continueToAdmin': '管理コンソールに移動',
 } satisfies Catalog;

@@ -879,4 +879,8 @@ export const ptBR = {
   'profileError.pictureCredentials': 'O endereço da foto não pode conter nome de usuário nem senha.',
   'profileError.locale': 'Digite um código de idioma como pt, pt-BR ou en-GB.',
   'profileError.zoneinfo': 'Digite um fuso horário pelo nome IANA, como America/Sao_Paulo ou Europe/London.',
+
+  // The server's own pages signing the user in (lead)
+  'client.continueToAccount': 'para continuar em sua conta',
+  'client.continueToAdmin': 'para continuar no console de administração',
 } satisfies Catalog;
