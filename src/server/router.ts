@@ -1,3 +1,4 @@
+import { englishDetail } from '../ui/message-text.js';
 import { Hono, type Context } from 'hono';
 import { randomUUID } from 'node:crypto';
 import { OAuthError } from '../core/errors.js';
@@ -349,7 +350,7 @@ export function createRouter(ctx: Capabilities): Hono<Env> {
    */
   function refusal(url: string, error: OAuthError, requestId: string, at: Capabilities | ServerContext = ctx): Response {
     return isPage(url)
-      ? errorPage(at, error.status, { key: 'error.notAccepted.title' }, { key: 'error.notAccepted.message', values: { detail: error.message } }, { requestId })
+      ? errorPage(at, error.status, { key: 'error.notAccepted.title' }, { key: 'error.notAccepted.message', values: { detail: englishDetail(error.message) } }, { requestId })
       : oauthErrorResponse(error);
   }
 

@@ -1,3 +1,4 @@
+import { englishDetail } from '../../ui/message-text.js';
 import { OAuthError } from '../../core/errors.js';
 import type { ClientRecord } from '../../stores/contract.js';
 import type { EndpointInput } from '../http/endpoint.js';
@@ -26,7 +27,7 @@ export async function readAuthorizationParams({ ctx, request }: Pick<EndpointInp
     return { params };
   } catch (error) {
     if (error instanceof OAuthError) {
-      return errorPage(ctx, 400, { key: 'error.invalidRequest.title' }, { key: 'error.invalidRequest.message', values: { detail: error.message } });
+      return errorPage(ctx, 400, { key: 'error.invalidRequest.title' }, { key: 'error.invalidRequest.message', values: { detail: englishDetail(error.message) } });
     }
     throw error;
   }

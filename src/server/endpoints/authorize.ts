@@ -1,3 +1,4 @@
+import { englishDetail } from '../../ui/message-text.js';
 import type { ClientRecord } from '../../stores/contract.js';
 import { buildAuthorizationRequest, readAuthorizationParams, readRefusalLocales } from '../authorize/params.js';
 import {
@@ -81,7 +82,7 @@ function answerRefusal(
   if (!(error instanceof AuthorizationError)) return undefined;
   const uiLocales = refusalLocales ?? [];
   if (error.target) return authorizationResponse(ctx, error.target, { error: error.error, error_description: error.message }, [], uiLocales);
-  const message = { key: 'error.invalidRequest.message', values: { detail: error.message } } as const;
+  const message = { key: 'error.invalidRequest.message', values: { detail: englishDetail(error.message) } } as const;
   return errorPage(ctx, 400, { key: 'error.invalidRequest.title' }, message, { uiLocales });
 }
 

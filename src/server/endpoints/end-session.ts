@@ -1,3 +1,4 @@
+import { englishDetail } from '../../ui/message-text.js';
 import { renderLogoutConfirmPage, renderSignedOutPage } from '../../ui/index.js';
 import { auditEvent } from '../audit/events.js';
 import { OAuthError } from '../../core/errors.js';
@@ -157,7 +158,7 @@ async function endOrAskToConfirm({
 /** Unreadable parameters (an OAuthError of the form) and refused ones (LogoutError) get the 400 page. */
 function invalidLogoutRequest(error: unknown, { ctx }: EndpointInput): Response | undefined {
   if (error instanceof LogoutError) return invalidLogoutPage(ctx, error.reason, error.uiLocales);
-  if (error instanceof OAuthError) return invalidLogoutPage(ctx, { key: 'error.logout.message', values: { detail: error.message } });
+  if (error instanceof OAuthError) return invalidLogoutPage(ctx, { key: 'error.logout.message', values: { detail: englishDetail(error.message) } });
   return undefined;
 }
 

@@ -4,11 +4,7 @@ import type { Capabilities, ServerContext } from '../context.js';
 import { pageTranslator } from './page-language.js';
 import { htmlResponse } from './html.js';
 
-/**
- * Branding of every page. Its language is the page's own business: a translated page adds
- * `pageLanguage(ctx, …)` (`http/page-language.ts`); a page not yet translated leaves it out and is
- * English (declaring another language over English text would mislead screen readers).
- */
+/** Branding of every page. Its language is the page's own business: `pageLanguage(ctx, …)` (`http/page-language.ts`). */
 export function pageBase(ctx: Pick<Capabilities, 'config'>) {
   const { branding } = ctx.config;
   return {
@@ -24,17 +20,8 @@ export function pageBase(ctx: Pick<Capabilities, 'config'>) {
  */
 export type PageMessage = { key: MessageKey; values?: Record<string, MessageValue> };
 
-/**
- * English text from a caller not yet translated: the whole page is then English.
- *
- * @deprecated Pass a {@link PageMessage} (`{ key: 'error.x.title' }`); the string form goes once no
- * caller uses it.
- */
-export type EnglishPageText = string;
-
-/** What an error page says: a {@link PageMessage}, or (deprecated) English text. */
-// eslint-disable-next-line @typescript-eslint/no-deprecated -- the one place the deprecated form is still named
-export type PageText = PageMessage | EnglishPageText;
+/** What an error page says: its title or its message. */
+export type PageText = PageMessage;
 
 /** Where an error page is shown: the capabilities, and the request's language hints when there is a request. */
 type ErrorPageContext = Pick<Capabilities, 'config'> & { request?: Pick<ServerContext['request'], 'languages'> };
@@ -61,9 +48,8 @@ export interface ErrorPageOptions {
  */
 export function errorPage(ctx: ErrorPageContext, status: number, title: PageText, message: PageText, options: ErrorPageOptions = {}): Response {
   const { requestId, setCookies = [], uiLocales = [] } = options;
-  const translated = typeof title !== 'string' && typeof message !== 'string';
-  const i18n = translated ? pageTranslator(ctx, uiLocales) : ctx.config.languages.messages.translator('en');
-  const text = (value: PageText) => (typeof value === 'string' ? value : i18n.t(value.key, value.values));
+  const i18n = pageTranslator(ctx, uiLocales);
+  const text = (value: PageText) => i18n.t(value.key, value.values);
   return htmlResponse(
     ctx,
     (nonce) => renderErrorPage({ ...pageBase(ctx), i18n, nonce, title: text(title), message: text(message), ...(requestId ? { requestId } : {}) }),
