@@ -350,7 +350,13 @@ export function createRouter(ctx: Capabilities): Hono<Env> {
    */
   function refusal(url: string, error: OAuthError, requestId: string, at: Capabilities | ServerContext = ctx): Response {
     return isPage(url)
-      ? errorPage(at, error.status, { key: 'error.notAccepted.title' }, { key: 'error.notAccepted.message', values: { detail: englishDetail(error.message) } }, { requestId })
+      ? errorPage(
+          at,
+          error.status,
+          { key: 'error.notAccepted.title' },
+          { key: 'error.notAccepted.message', values: { detail: englishDetail(error.message) } },
+          { requestId },
+        )
       : oauthErrorResponse(error);
   }
 

@@ -18,12 +18,8 @@ import { authorizeParams, authorizeUrl, Browser, expectPage, findForm, pkce, sub
 import { expectMfaChallenge, factorContext, giveTotp, submitMfa, textOf, totpAt } from '../helpers/mfa.js';
 
 /** Each ASCII letter of a message's own text as a look-alike that is not ASCII: "Sign in" becomes "Śïĝñ ïñ". */
-const LOOK_ALIKE = Object.fromEntries(
-  [...'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ'].map((letter, index) => [
-    letter,
-    [...'àƀçđèƒĝĥïĵķĺɱñòƥʠŕśŧùṽŵẋýžÀƁÇĐÈƑĜĤÏĴĶĹṀÑÒƤꝖŔŚŦÙṼŴẊÝŽ'][index]!,
-  ]),
-);
+const LOOK_ALIKES = Array.from('àƀçđèƒĝĥïĵķĺɱñòƥʠŕśŧùṽŵẋýžÀƁÇĐÈƑĜĤÏĴĶĹṀÑÒƤꝖŔŚŦÙṼŴẊÝŽ');
+const LOOK_ALIKE = Object.fromEntries(Array.from('abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ', (letter, index) => [letter, LOOK_ALIKES[index]!]));
 
 /**
  * `message` (ICU MessageFormat) with the letters of its literal text replaced by look-alikes, and

@@ -27,7 +27,12 @@ export async function readAuthorizationParams({ ctx, request }: Pick<EndpointInp
     return { params };
   } catch (error) {
     if (error instanceof OAuthError) {
-      return errorPage(ctx, 400, { key: 'error.invalidRequest.title' }, { key: 'error.invalidRequest.message', values: { detail: englishDetail(error.message) } });
+      return errorPage(
+        ctx,
+        400,
+        { key: 'error.invalidRequest.title' },
+        { key: 'error.invalidRequest.message', values: { detail: englishDetail(error.message) } },
+      );
     }
     throw error;
   }
