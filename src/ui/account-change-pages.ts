@@ -105,7 +105,7 @@ export function renderDeleteAccountPage(view: DeleteAccountPageView): string {
   const form = postForm({
     action: view.action,
     csrfToken: view.csrfToken,
-    content: html`<div class="field"><label for="delete-confirm">${t('deleteAccount.confirm')}</label><p class="hint" id="delete-confirm-hint">${confirmHint}</p><input class="input" id="delete-confirm" name="confirm" type="text" autocomplete="off" autocapitalize="none" spellcheck="false" maxlength="254" required aria-describedby="delete-confirm-hint${hasError ? ` ${DELETE_ERROR_ID}` : ''}"${hasError && html` aria-invalid="true"`}></div>${password}<div class="actions"><a class="button button-secondary" href="${view.accountUrl}">${t('deleteAccount.cancel')}</a>${submitButton({ label: t('deleteAccount.submit'), variant: 'primary', className: 'button-danger' })}</div>`,
+    content: html`<div class="field"><label for="delete-confirm">${t('deleteAccount.confirm')}</label><p class="hint" id="delete-confirm-hint">${confirmHint}</p><input class="input" id="delete-confirm" name="confirm" type="text" autocomplete="off" autocapitalize="none" spellcheck="false" maxlength="254" required aria-describedby="delete-confirm-hint${hasError ? ` ${DELETE_ERROR_ID}` : ''}"${hasError && html` autofocus aria-invalid="true"`}></div>${password}<div class="actions"><a class="button button-secondary" href="${view.accountUrl}">${t('deleteAccount.cancel')}</a>${submitButton({ label: t('deleteAccount.submit'), variant: 'primary', className: 'button-danger' })}</div>`,
   });
   return renderDocument(
     view,

@@ -179,7 +179,7 @@ describe('renderAccountPage', () => {
   it('shows a notice in role="status" and an error in role="alert"', () => {
     const html = renderAccountPage({ ...view, notice: 'Passkey added.', error: 'That number does not look right.' });
     expect(html).toMatch(/<div class="notice" id="account-notice" role="status">[\s\S]*?<p>Passkey added\.<\/p><\/div>/);
-    expect(html).toMatch(/<div class="alert" id="account-error" role="alert">[\s\S]*?<p>That number does not look right\.<\/p><\/div>/);
+    expect(html).toMatch(/<div class="alert" id="account-error" role="alert" tabindex="-1" autofocus>[\s\S]*?<p>That number does not look right\.<\/p><\/div>/);
     const plain = renderAccountPage(view);
     expect(plain).not.toContain('account-error');
     expect(plain).not.toContain('account-notice');

@@ -336,22 +336,28 @@ function profileInput(options: {
   hint?: SafeHtml;
   /** Typed exactly (a tag, a time zone, an address): no capitals added, no spell-check. Names are not. */
   verbatim?: boolean;
+  /** The first field in error: it takes the focus when the page loads. */
+  autofocus?: boolean;
 }): SafeHtml {
   const o = options;
   const id = `profile-${o.name.replace('_', '-')}`;
   const hintId = o.hint !== undefined ? `${id}-hint` : undefined;
   const errorId = o.error !== undefined ? `${id}-error` : undefined;
   const describedBy = [hintId, errorId].filter(Boolean).join(' ');
-  return html`<div class="field"><label for="${id}">${o.label}</label><input class="input" id="${id}" name="${o.name}" type="${o.type ?? 'text'}" autocomplete="${o.autocomplete}"${o.verbatim && html` autocapitalize="none" spellcheck="false"`} maxlength="${String(o.maxlength)}"${o.value !== undefined && html` value="${o.value}"`}${errorId !== undefined && html` aria-invalid="true"`}${describedBy !== '' && html` aria-describedby="${describedBy}"`}>${hintId !== undefined && html`<p class="hint field-hint" id="${hintId}">${o.hint}</p>`}${errorId !== undefined && html`<p class="field-error" id="${errorId}">${o.error}</p>`}</div>`;
+  return html`<div class="field"><label for="${id}">${o.label}</label><input class="input" id="${id}" name="${o.name}" type="${o.type ?? 'text'}" autocomplete="${o.autocomplete}"${o.verbatim && html` autocapitalize="none" spellcheck="false"`} maxlength="${String(o.maxlength)}"${o.value !== undefined && html` value="${o.value}"`}${o.autofocus === true && html` autofocus`}${errorId !== undefined && html` aria-invalid="true"`}${describedBy !== '' && html` aria-describedby="${describedBy}"`}>${hintId !== undefined && html`<p class="hint field-hint" id="${hintId}">${o.hint}</p>`}${errorId !== undefined && html`<p class="field-error" id="${errorId}">${o.error}</p>`}</div>`;
 }
+
+/** The profile form's fields, in the order it shows them. */
+const PROFILE_FIELDS: readonly ProfileField[] = ['name', 'given_name', 'family_name', 'locale', 'zoneinfo', 'picture'];
 
 function profileSection(view: AccountPageView, details: AccountDetails, i18n: Translator): SafeHtml | false {
   const { t } = i18n;
   const { actions, csrfToken } = view;
   if (!actions.updateProfile) return false;
   const { profile, fieldErrors = {} } = details;
+  const firstInError = PROFILE_FIELDS.find((name) => fieldErrors[name] !== undefined);
   const field = (name: ProfileField, label: SafeHtml, extra: { autocomplete: string; maxlength: number; type?: 'url'; hint?: SafeHtml; verbatim?: boolean }) =>
-    profileInput({ name, label, value: profile[name], error: messageText(i18n, fieldErrors[name]), ...extra });
+    profileInput({ name, label, value: profile[name], error: messageText(i18n, fieldErrors[name]), autofocus: name === firstInError, ...extra });
   const form = postForm({
     action: actions.updateProfile,
     csrfToken,
@@ -445,6 +451,11 @@ function deleteSection(view: AccountPageView, i18n: Translator): SafeHtml | fals
  * renderAccountPage({ branding, nonce, csrfToken, account: { login: 'ada@example.com' }, factors: [],
  *   recoveryCodesLeft: undefined, sessions: [], signIns: [], actions });
  */
+/** Whether a profile field is marked in error (it takes the focus, not the page's alert). */
+function hasFieldErrors(view: AccountPageView): boolean {
+  return Object.keys(view.details?.fieldErrors ?? {}).length > 0;
+}
+
 export function renderAccountPage(view: AccountPageView): string {
   const i18n = messagesOf(view);
   const { t } = i18n;
@@ -458,7 +469,7 @@ export function renderAccountPage(view: AccountPageView): string {
     view,
     t('accountPage.title'),
     html`<div class="wide-page"><h1>${t('accountPage.title')}</h1><div class="account-bar">${signedInAs(view.account, i18n)}${signOut}</div>
-${alertBox('account-error', messageText(i18n, view.error))}${noticeBox('account-notice', messageText(i18n, view.notice))}
+${alertBox('account-error', messageText(i18n, view.error), { focus: !hasFieldErrors(view) })}${noticeBox('account-notice', messageText(i18n, view.notice))}
 ${view.details && profileSection(view, view.details, i18n)}
 ${view.details && emailSection(view, view.details, i18n)}
 ${view.details && passwordSection(view, view.details, i18n)}

@@ -6,7 +6,9 @@ import {
   DEFAULT_BRANDING,
   renderAccountPage,
   renderContactVerifyPage,
+  renderDeleteAccountPage,
   renderDeviceCodePage,
+  renderEmailConfirmPage,
   renderEmailCodePage,
   renderForgotPasswordPage,
   renderInvitationPage,
@@ -181,6 +183,8 @@ describe('a form shown again after an error', () => {
     ['verify email', renderVerifyEmailPage({ ...base, ...form, resendAction: '/r', masked: 'a•••@example.com', error })],
     ['contact', renderContactVerifyPage({ ...base, ...form, factorId: 'f', masked: '+44 ••• 123', error })],
     ['device', renderDeviceCodePage({ ...base, ...form, userCode: 'BDWP-HQPK', error })],
+    ['new email address', renderEmailConfirmPage({ ...base, ...form, mode: 'code', address: 'ada@example.org', accountUrl: '/account', error })],
+    ['delete account', renderDeleteAccountPage({ ...base, ...form, email: 'ada@example.com', askPassword: true, graceDays: 0, accountUrl: '/account', error })],
   ];
 
   // No script needed: the browser focuses the field on load, and a screen reader reads the alert
@@ -192,5 +196,38 @@ describe('a form shown again after an error', () => {
     expect(attr(field, 'aria-invalid')).toBe('true');
     const alertId = attr(field, 'aria-describedby')?.split(' ').at(-1) ?? '';
     expect(html).toMatch(new RegExp(`<div class="alert" id="${alertId}" role="alert">[\\s\\S]*?${error}`));
+  });
+});
+
+describe('the account page after an error', () => {
+  const view = {
+    ...base,
+    csrfToken: 't',
+    account: { login: 'ada@example.com' },
+    factors: [],
+    recoveryCodesLeft: undefined,
+    sessions: [],
+    signIns: [],
+    actions: { ...accountActions('/account'), updateProfile: '/account/profile' },
+  };
+  const details = { email: 'ada@example.com', emailVerified: true, hasPassword: true, passwordMinLength: 9, profile: {} };
+
+  it('a profile field in error takes the focus (the first of them), invalid and described by its error', () => {
+    const html = renderAccountPage({
+      ...view,
+      error: 'Check the fields.',
+      details: { ...details, fieldErrors: { zoneinfo: 'Not a zone.', locale: 'Not a tag.' } },
+    });
+    const focused = tags(html, 'input').filter((input) => /\sautofocus\b/.test(input));
+    expect(focused.map((input) => attr(input, 'name'))).toEqual(['locale']);
+    expect(attr(focused[0]!, 'aria-invalid')).toBe('true');
+    expect(attr(focused[0]!, 'aria-describedby')).toContain('profile-locale-error');
+    expect(html).not.toMatch(/role="alert" tabindex="-1" autofocus/);
+  });
+
+  it('an error of a form with no field to blame (a wrong password, too many codes): the alert itself takes the focus', () => {
+    const html = renderAccountPage({ ...view, error: 'That did not work.', details });
+    expect(html).toContain('<div class="alert" id="account-error" role="alert" tabindex="-1" autofocus>');
+    expect(tags(html, 'input').filter((input) => /\sautofocus\b/.test(input))).toEqual([]);
   });
 });
