@@ -24,6 +24,18 @@ import { englishMessages } from './i18n/messages.js';
 
 const base = { branding: DEFAULT_BRANDING, nonce: 'n', i18n: englishMessages() };
 
+/** An account page with its details section (profile, email, password), nothing else on it. */
+const accountView = {
+  ...base,
+  csrfToken: 't',
+  account: { login: 'ada@example.com' },
+  factors: [],
+  recoveryCodesLeft: undefined,
+  sessions: [],
+  signIns: [],
+};
+const accountDetails = { email: 'ada@example.com', emailVerified: true, hasPassword: true, passwordMinLength: 9, profile: {} };
+
 /** The `<div class="field">` holding the input with `id`. */
 function fieldOf(html: string, id: string): string {
   const found = html.match(/<div class="field">[\s\S]*?<\/div>/g)?.find((field) => field.includes(` id="${id}"`));
@@ -62,17 +74,7 @@ describe('newPasswordField', () => {
     ],
     [
       'account',
-      renderAccountPage({
-        ...base,
-        csrfToken: 't',
-        account: { login: 'ada@example.com' },
-        factors: [],
-        recoveryCodesLeft: undefined,
-        sessions: [],
-        signIns: [],
-        actions: { ...accountActions('/account'), changePassword: '/account/password' },
-        details: { email: 'ada@example.com', emailVerified: true, hasPassword: true, passwordMinLength: 9, profile: {} },
-      }),
+      renderAccountPage({ ...accountView, actions: { ...accountActions('/account'), changePassword: '/account/password' }, details: accountDetails }),
       'new-password',
     ],
   ];
@@ -200,17 +202,8 @@ describe('a form shown again after an error', () => {
 });
 
 describe('the account page after an error', () => {
-  const view = {
-    ...base,
-    csrfToken: 't',
-    account: { login: 'ada@example.com' },
-    factors: [],
-    recoveryCodesLeft: undefined,
-    sessions: [],
-    signIns: [],
-    actions: { ...accountActions('/account'), updateProfile: '/account/profile' },
-  };
-  const details = { email: 'ada@example.com', emailVerified: true, hasPassword: true, passwordMinLength: 9, profile: {} };
+  const view = { ...accountView, actions: { ...accountActions('/account'), updateProfile: '/account/profile' } };
+  const details = accountDetails;
 
   it('a profile field in error takes the focus (the first of them), invalid and described by its error', () => {
     const html = renderAccountPage({

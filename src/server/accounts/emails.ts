@@ -146,9 +146,9 @@ export function emailHasAction(template: EmailTemplate): boolean {
  * durationText(i18n, 1800); // '30 minutes'
  */
 function durationText(i18n: Translator, seconds: number): string {
-  if (seconds >= 2 * 86_400 && seconds % 86_400 === 0) return i18n.text('email.duration.days', { count: seconds / 86_400 });
-  if (seconds >= 3600 && seconds % 3600 === 0) return i18n.text('email.duration.hours', { count: seconds / 3600 });
-  return i18n.text('email.duration.minutes', { count: Math.max(1, Math.round(seconds / 60)) });
+  if (seconds >= 2 * 86_400 && seconds % 86_400 === 0) return i18n.text('time.days', { count: seconds / 86_400 });
+  if (seconds >= 3600 && seconds % 3600 === 0) return i18n.text('time.hours', { count: seconds / 3600 });
+  return i18n.text('time.minutes', { count: Math.max(1, Math.round(seconds / 60)) });
 }
 
 /**

@@ -37,7 +37,7 @@ import { accountSignInState, type AccountSignInState } from '../protection/sign-
 import { isStoreUnavailable } from '../../stores/unavailable.js';
 import { describeSignInMethods } from '../../ui/sign-in-methods.js';
 import { ACCOUNT_CSRF_SUBJECT } from '../steps/account.js';
-import { ADMIN_CLIENT_ID, isBuiltInClient } from '../interaction/account-client.js';
+import { builtInLabel, isBuiltInClient } from '../interaction/account-client.js';
 import {
   ADMIN_CSRF_SUBJECT,
   consoleForm,
@@ -161,7 +161,7 @@ function ageOf(ms: number, { text }: Translator): string {
   if (minutes < 60) return text('time.minutes', { count: minutes });
   const hours = Math.floor(minutes / 60);
   if (hours < 48) return text('time.hours', { count: hours });
-  return text('adminConsole.age.days', { count: Math.floor(hours / 24) });
+  return text('time.days', { count: Math.floor(hours / 24) });
 }
 
 /** A record named in the path that does not exist: the console's 404 page. */
@@ -927,7 +927,7 @@ function auditLink(ctx: Pick<ServerContext, 'config'>, filters: Partial<AdminAud
  * username and page, their name and page (a built-in pseudo-client by its label, "Admin console").
  * A sub no user has now (removed, or a client's) is left out.
  */
-async function auditNames(ctx: Pick<ServerContext, 'config' | 'store'>, events: AuditEventRecord[], { text }: Translator) {
+async function auditNames(ctx: Pick<ServerContext, 'config' | 'store'>, events: AuditEventRecord[], i18n: Translator) {
   const read = async <T>(ids: (string | null)[], get: (id: string) => Promise<T | undefined>): Promise<Map<string, T>> => {
     const found = new Map<string, T>();
     const unique = [...new Set(ids.filter((id): id is string => id !== null))];
@@ -955,9 +955,8 @@ async function auditNames(ctx: Pick<ServerContext, 'config' | 'store'>, events: 
       return user ? { user: { username: user.username, href: userPath(ctx, user.id) } } : {};
     },
     client: (clientId: string | null) => {
-      if (clientId !== null && isBuiltInClient(clientId)) {
-        return { client: { name: clientId === ADMIN_CLIENT_ID ? text('adminConsole.audit.adminConsoleClient') : text('adminConsole.audit.accountClient') } };
-      }
+      const builtIn = clientId === null ? undefined : builtInLabel(clientId, i18n);
+      if (builtIn !== undefined) return { client: { name: builtIn } };
       const client = clientId === null ? undefined : clients.get(clientId);
       return client ? { client: { name: client.clientName, href: clientPath(ctx, client.clientId) } } : {};
     },
