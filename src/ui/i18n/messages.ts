@@ -71,23 +71,27 @@ type Compiled = InstanceType<typeof IntlMessageFormat>;
 
 /**
  * The installation's messages: the built-in catalogs with the operator's overrides and added
- * languages merged in (`src/server/languages/catalogs.ts` reads them), every message compiled once,
- * here, and kept. Build it with {@link compileMessages}; an invalid message throws then, not on a page.
+ * languages merged in (`src/server/languages/catalogs.ts` reads them). Each message is compiled
+ * once, the first time it is shown, and kept: starting a process does not pay for thousands of
+ * messages it may never show. The operator's messages are compiled at once, so that an invalid one
+ * throws at start, never on a page (the built-in ones are checked by `catalogs.test.ts`). Build it
+ * with {@link compileMessages}.
  */
 export class Messages {
   /** The offered languages, in the order the switcher lists them. */
   readonly locales: readonly string[];
+  readonly #catalogs: Readonly<Record<string, Catalog>>;
   readonly #compiled = new Map<string, Map<MessageKey, Compiled>>();
   readonly #translators = new Map<string, Translator>();
   readonly #languages: readonly { locale: string; name: string }[];
 
   /** @internal Use {@link compileMessages}. */
-  constructor(catalogs: Readonly<Record<string, Catalog>>) {
+  constructor(catalogs: Readonly<Record<string, Catalog>>, checkNow: Readonly<Record<string, Partial<Catalog>>> = {}) {
     this.locales = Object.keys(catalogs);
-    for (const [locale, catalog] of Object.entries(catalogs)) {
-      const compiled = new Map<MessageKey, Compiled>();
-      for (const key of Object.keys(en) as MessageKey[]) compiled.set(key, compileMessage(catalog[key], locale, key));
-      this.#compiled.set(locale, compiled);
+    this.#catalogs = catalogs;
+    for (const locale of this.locales) this.#compiled.set(locale, new Map());
+    for (const [locale, messages] of Object.entries(checkNow)) {
+      for (const key of Object.keys(messages) as MessageKey[]) this.#message(locale, key);
     }
     this.#languages = this.locales.map((locale) => ({ locale, name: catalogs[locale]!['language.name'] }));
   }
@@ -103,8 +107,18 @@ export class Messages {
     return translator;
   }
 
-  #build(locale: string): Translator {
+  /** The compiled message `key` of `locale`, compiled now if it was not yet. */
+  #message(locale: string, key: MessageKey): Compiled {
     const compiled = this.#compiled.get(locale)!;
+    let message = compiled.get(key);
+    if (!message) {
+      message = compileMessage(this.#catalogs[locale]![key], locale, key);
+      compiled.set(key, message);
+    }
+    return message;
+  }
+
+  #build(locale: string): Translator {
     const listFormat = new Intl.ListFormat(locale, { type: 'conjunction', style: 'long' });
     const numberFormat = new Intl.NumberFormat(locale);
     const dateFormats = new Map<string, Intl.DateTimeFormat>();
@@ -124,8 +138,8 @@ export class Messages {
       locale,
       dir: directionOf(locale),
       languages: this.#languages,
-      t: (key, values) => formatMarkup(compiled.get(key)!, values),
-      text: (key, values) => formatText(compiled.get(key)!, values),
+      t: (key, values) => formatMarkup(this.#message(locale, key), values),
+      text: (key, values) => formatText(this.#message(locale, key), values),
       list: (items) => {
         // Each item stands in as its index; the list's own words and punctuation come back as literals.
         let next = 0;
@@ -206,7 +220,7 @@ export function compileMessages(overrides: Readonly<Record<string, Partial<Catal
     // An added language starts from English: whatever it leaves out stays readable.
     catalogs[locale] = { ...(BUILT_IN_CATALOGS[locale] ?? en), ...messages };
   }
-  return new Messages(catalogs);
+  return new Messages(catalogs, overrides);
 }
 
 /** English with the built-in messages: for pages not yet translated, and tests. */
