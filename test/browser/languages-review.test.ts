@@ -6,7 +6,8 @@
  * language's `<html lang dir>` and its heading from the catalog. The first journey's pages (the
  * login page, its error state, consent) are reviewed: axe finds no WCAG 2.x A/AA violation in light
  * or dark, nothing scrolls sideways at 375 px; with REVIEW_SHOTS=1, screenshots to /tmp/shots-i18n/.
- * The second journey shows the same pages, so it checks only their language.
+ * The second journey's login and consent pages are the first's, markup for markup (less nonces,
+ * CSRF tokens and interaction ids): that is compared, so the first's review covers them too.
  */
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -78,14 +79,24 @@ describe.skipIf(!hasChromium)('the sign-in in every language, in Chromium', () =
     await page.getByRole('button', { name: i18n.text('login.submit'), exact: true }).click();
   }
 
-  /** From the login page: the right password, consent, and back at the application. */
-  async function signInAndAllow(page: Page, i18n: Translator, username: string, review?: string): Promise<void> {
+  /** The page's markup, less what differs from one sign-in to the next: nonces, CSRF tokens, interaction ids. */
+  async function markupOf(page: Page): Promise<string> {
+    return (await page.content())
+      .replace(/nonce="[^"]*"/g, 'nonce=""')
+      .replace(/name="csrf" value="[^"]*"/g, 'name="csrf" value=""')
+      .replace(/\/interaction\/[\w-]+/g, '/interaction/ID');
+  }
+
+  /** From the login page: the right password, consent (its markup returned), and back at the application. */
+  async function signInAndAllow(page: Page, i18n: Translator, username: string, review?: string): Promise<string> {
     await enterPassword(page, i18n, username, PASSWORD);
     await expectPage(page, i18n, i18n.text('consent.heading', { client: 'Notes', product: 'Gatehouse' }));
     if (review !== undefined) await reviewPage(page, `consent-${review}`, SHOTS);
+    const consent = await markupOf(page);
     await page.getByRole('button', { name: i18n.text('consent.allow'), exact: true }).click();
     await page.waitForURL((url) => url.href.startsWith(app.callback));
     expect(new URL(page.url()).searchParams.get('code')).toBeTruthy();
+    return consent;
   }
 
   it.each(LANGUAGES)(
@@ -100,19 +111,21 @@ describe.skipIf(!hasChromium)('the sign-in in every language, in Chromium', () =
       await page.goto(authorizeUrl(served.server, authorizeParams(client, pkce().challenge)));
       await expectPage(page, i18n, i18n.text('login.title'));
       await reviewPage(page, `login-${language}`, SHOTS);
+      const login = await markupOf(page);
       await enterPassword(page, i18n, username, 'not-the-password');
       const alert = page.locator('#login-error[role="alert"]');
       expect(await alert.textContent()).toBe(i18n.text('login.error.incorrect'));
       await expectPage(page, i18n, i18n.text('login.title'));
       await reviewPage(page, `login-error-${language}`, SHOTS);
-      await signInAndAllow(page, i18n, username, language);
+      const consent = await signInAndAllow(page, i18n, username, language);
 
       // Chosen by ui_locales, over a browser that asks for another language; consent asked again.
       await context.clearCookies();
       await page.setExtraHTTPHeaders({ 'accept-language': language === 'en' ? 'de' : 'en' });
       await page.goto(authorizeUrl(served.server, authorizeParams(client, pkce().challenge, { ui_locales: language, prompt: 'consent' })));
       await expectPage(page, i18n, i18n.text('login.title'));
-      await signInAndAllow(page, i18n, username);
+      expect(await markupOf(page)).toBe(login);
+      expect(await signInAndAllow(page, i18n, username)).toBe(consent);
       expect(violations).toEqual([]);
       await context.close();
     },
