@@ -150,6 +150,16 @@ describe('emails about an account: its locale claim, else languages.default', ()
     expect(notice.subject).toBe('Sua senha do Gatehouse foi alterada');
     expect(notice.html).toContain('<html lang="pt-BR" dir="ltr">');
   });
+
+  it('with no locale claim, the "password changed" notice is in the language of the pages the owner changed it on (de)', async () => {
+    const flow = await startOutboxFlow({ clock: new FakeClock(T0) });
+    const browser = new Browser(flow.server);
+    await browser.open('/language', { form: { lang: 'de', return_to: '/' } });
+    const { link } = await askForReset(flow, browser, {});
+    await postAccountForm(browser, await browser.open(link!), '/reset-password', { password: PASSWORD });
+    const notice = await waitForEmail(flow.outbox, ALICE, 'password_changed');
+    expect(notice.html).toContain('<html lang="de" dir="ltr">');
+  });
 });
 
 describe('an operator’s template for one language (emails.templatesDir)', () => {

@@ -46,7 +46,7 @@ export async function startEmailChange(
     await sendAccountEmail(ctx, {
       to: user.email,
       template: 'email_changed',
-      i18n: messageLanguage(ctx, { account: user.profile }),
+      i18n: messageLanguage(ctx, { account: user.profile, atThisRequest: true }),
       vars: { newEmail: address },
     });
   }

@@ -117,7 +117,7 @@ async function deleteAccount({ ctx, request, session }: AccountFormInput): Promi
   await ctx.audit.record(auditEvent('user.deleted', { sub: user.id, by: 'self', grace_days: grace }));
   if (user.email) {
     const to = user.email;
-    const i18n = messageLanguage(ctx, { account: user.profile });
+    const i18n = messageLanguage(ctx, { account: user.profile, atThisRequest: true });
     const detail = deletion.removed
       ? i18n.text('email.accountDeleted.removed')
       : i18n.text('email.accountDeleted.disabled', { date: i18n.date(deletion.dueAt) });

@@ -107,7 +107,7 @@ async function changePassword({ ctx, session, newPassword }: AccountFormInput & 
   await ctx.audit.record(auditEvent('password.changed', { sub: user.id, set: !hadPassword, sessions_ended: Math.max(revoked.sessions - 1, 0) }));
   if (user.email) {
     const to = user.email;
-    const i18n = messageLanguage(ctx, { account: user.profile });
+    const i18n = messageLanguage(ctx, { account: user.profile, atThisRequest: true });
     afterAnswer(ctx, 'the password-changed notice', () => sendAccountEmail(ctx, { to, template: 'password_changed', i18n }));
   }
   return redirect(accountUrl(ctx, hadPassword ? 'password-changed' : 'password-set'), { cookies: [renewed.setCookie] });

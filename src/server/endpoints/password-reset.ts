@@ -280,7 +280,7 @@ async function answerNewPassword(c: ResetPosted & ResetLink & { passwordTry: Pas
   if (!done) return invalidLinkPage(ctx);
   await c.passwordTry.succeeded();
   const to = done.user.email;
-  const i18n = messageLanguage(ctx, { account: done.user.profile });
+  const i18n = messageLanguage(ctx, { account: done.user.profile, atThisRequest: true });
   if (to) afterAnswer(ctx, 'password changed email', () => sendAccountEmail(ctx, { to, template: 'password_changed', i18n }));
   const next = await nextAfterReset(c, done.value);
   return htmlResponse(ctx, (nonce) => renderPasswordChangedPage({ ...pageBase(ctx), ...pageLanguage(ctx), nonce, next }), { setCookies: c.setCookies });

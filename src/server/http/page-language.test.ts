@@ -20,6 +20,24 @@ describe('messageLanguage: the language of an email or a text message', () => {
     ['an account’s claim matched like a page’s preference (pt → pt-BR)', context('en'), { account: { locale: 'pt' } }, 'pt-BR'],
     ['an account whose claim is not offered: the default, not the request’s language', context('fr', { accept: 'de' }), { account: { locale: 'nl-BE' } }, 'fr'],
     ['an account without a claim (an invitation): the default', context('ja', { accept: 'de' }), { account: {} }, 'ja'],
+    [
+      'a notice to the owner who made this request, no claim: the request’s language',
+      context('en', { accept: 'de' }),
+      { account: {}, atThisRequest: true },
+      'de',
+    ],
+    [
+      'a notice to the owner who made this request: the claim still first',
+      context('en', { accept: 'de' }),
+      { account: { locale: 'fr' }, atThisRequest: true },
+      'fr',
+    ],
+    [
+      'a notice to the owner, a claim not offered: the request’s language',
+      context('en', { accept: 'ja' }),
+      { account: { locale: 'nl' }, atThisRequest: true },
+      'ja',
+    ],
   ])('%s', (_, ctx, reader, expected) => {
     const i18n = messageLanguage(ctx, reader);
     expect(i18n.locale).toBe(expected);

@@ -66,20 +66,21 @@ export function pageLanguage(
  * link, a sign-in code) is read by whoever made it: `{ uiLocales }` (the sign-in's, when sent from
  * inside one). A message about an account (a notice, an invitation) may be read when nobody is at
  * a request, or by someone else than who made it (an administrator): `{ account }`, the
- * recipient's profile (`{}` for one not created yet).
+ * recipient's profile (`{}` for one not created yet); `atThisRequest` when the account's owner made
+ * this request (a notice of the change they just made).
  */
-export type MessageReader = { uiLocales?: readonly string[] } | { account: { locale?: string | undefined } };
+export type MessageReader = { uiLocales?: readonly string[] } | { account: { locale?: string | undefined }; atThisRequest?: boolean };
 
 /**
  * The language of an email or a text message (the one place it is chosen). For the maker of the
  * request, the language of its pages ({@link pageTranslator}: `ui_locales`, the switcher's choice,
  * `Accept-Language`, the default). For an account's reader, the account's `locale` claim (OIDC
  * Core §5.1) when the installation offers it (matched as a page's preferences are: `de-AT` finds
- * `de`), else `languages.default`.
+ * `de`); else, when the owner made this request, the language of its pages; else `languages.default`.
  *
  * @example
  * sendAccountEmail(ctx, { to, template: 'password_reset', i18n: messageLanguage(ctx), vars });
- * sendAccountEmail(ctx, { to, template: 'password_changed', i18n: messageLanguage(ctx, { account: user.profile }) });
+ * sendAccountEmail(ctx, { to, template: 'password_changed', i18n: messageLanguage(ctx, { account: user.profile, atThisRequest: true }) });
  */
 export function messageLanguage(
   ctx: Pick<ServerContext, 'config'> & { request?: Pick<ServerContext['request'], 'languages'> },
@@ -88,6 +89,7 @@ export function messageLanguage(
   if (!('account' in reader)) return pageTranslator(ctx, reader.uiLocales);
   const { messages, default: fallback } = ctx.config.languages;
   const claim = reader.account.locale;
-  const locale = typeof claim === 'string' ? chooseLocale({ uiLocales: [claim] }, messages.locales, fallback) : fallback;
-  return messages.translator(locale);
+  const offered = typeof claim === 'string' ? chooseLocale({ uiLocales: [claim] }, messages.locales, '') : '';
+  if (offered !== '') return messages.translator(offered);
+  return reader.atThisRequest === true ? pageTranslator(ctx) : messages.translator(fallback);
 }

@@ -37,7 +37,7 @@ export async function factorAdded(
   if (!sender || !user.email) return;
   const warn = (error: unknown) => ctx.logger.warn({ err: error, sub: user.id }, 'the security notice could not be sent');
   if (sender.sendEmail) {
-    const i18n = messageLanguage(ctx, { account: user.profile });
+    const i18n = messageLanguage(ctx, { account: user.profile, atThisRequest: true });
     const vars = { detail: i18n.text(DETAIL[type]), ...(typeof user.profile.name === 'string' ? { name: user.profile.name } : {}) };
     sendAccountEmail(ctx, { to: user.email, template: 'factor_added', i18n, vars }).catch(warn);
     return;
