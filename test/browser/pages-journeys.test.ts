@@ -27,7 +27,7 @@ describe.skipIf(!hasChromium)('issue 13 pages in Chromium', () => {
   let clock: FakeClock;
   let client: FlowClient;
   let appCallback: string;
-  let users: Record<'alice' | 'bob' | 'gina' | 'hank', TestUser>;
+  let users: Record<'alice' | 'bob' | 'gina' | 'hank' | 'ivy', TestUser>;
 
   beforeAll(async () => {
     clock = new FakeClock(Date.now());
@@ -50,7 +50,13 @@ describe.skipIf(!hasChromium)('issue 13 pages in Chromium', () => {
       const record = await createUser(server.store, { username, email: `${username}@example.com`, emailVerified: true, name, password }, clock.now());
       return { record, username, password };
     };
-    users = { alice: seeded.alice, bob: seeded.bob, gina: await more('gina', 'Gina Torres'), hank: await more('hank', 'Hank Pym') };
+    users = {
+      alice: seeded.alice,
+      bob: seeded.bob,
+      gina: await more('gina', 'Gina Torres'),
+      hank: await more('hank', 'Hank Pym'),
+      ivy: await more('ivy', 'Ivy Chen'),
+    };
     mkdirSync(SHOTS, { recursive: true });
     chromium = await launchChromium();
   }, 60_000);
@@ -100,6 +106,26 @@ describe.skipIf(!hasChromium)('issue 13 pages in Chromium', () => {
     await shoot(page, 'home-signed-in');
     await page.getByRole('link', { name: 'Discovery document' }).click();
     expect((JSON.parse((await page.locator('body').textContent())!) as { issuer: string }).issuer).toBe(server.issuer);
+    expect(violations).toEqual([]);
+    await context.close();
+  }, 60_000);
+
+  it('the account chooser, the sign-out question and the signed-out page pass the review', async () => {
+    const { context, page, violations } = await newPage();
+    await page.goto(authorizeUrl(server, authorizeParams(client, pkce().challenge)));
+    await enterPassword(page, users.ivy);
+    await page.getByRole('button', { name: 'Allow' }).click();
+    await page.waitForURL((url) => url.href.startsWith(app.callback));
+
+    await page.goto(authorizeUrl(server, authorizeParams(client, pkce().challenge, { prompt: 'select_account' })));
+    await page.getByRole('heading', { name: 'Choose an account' }).waitFor();
+    await shoot(page, 'select-account');
+    await page.goto(`${server.issuer}/logout`);
+    await page.getByRole('heading', { level: 1 }).waitFor();
+    await shoot(page, 'logout-confirm');
+    await page.getByRole('button', { name: 'Sign out', exact: true }).click();
+    await page.getByRole('heading', { name: 'You are signed out' }).waitFor();
+    await shoot(page, 'signed-out');
     expect(violations).toEqual([]);
     await context.close();
   }, 60_000);

@@ -7,7 +7,9 @@
  * 2. a passkey registered with Chromium's virtual authenticator (CDP), then a passwordless sign-in;
  * 3. a recovery code; 4. an email code read from the development outbox.
  *
- * Screenshots go to /tmp/gatehouse-mfa-*.png.
+ * Screenshots go to /tmp/gatehouse-mfa-*.png. The set-up page, the recovery codes and the second
+ * step (as shown, with recovery codes open, after an email code is sent) pass the page review:
+ * axe in light and dark, nothing sideways at 375 px (test/browser/page-review.ts).
  */
 import { serve, type ServerType } from '@hono/node-server';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -36,6 +38,10 @@ import {
 import { factorContext, giveContact, giveRecoveryCodes, giveTotp, TOTP_STEP_MS, totpAt } from '../../helpers/mfa.js';
 import { startServer, type TestServer } from '../../helpers/server.js';
 import { hasChromium, launchChromium } from '../chromium.js';
+import { reviewPage } from '../page-review.js';
+
+/** Where the page reviews (axe in light and dark, 375 px) write their screenshots, with REVIEW_SHOTS=1. */
+const REVIEWS = '/tmp/shots-mfa';
 
 const SHOTS = {
   account: '/tmp/gatehouse-mfa-account.png',
@@ -151,6 +157,7 @@ describe.skipIf(!hasChromium)('MFA journeys in Chromium', () => {
     await page.getByRole('button', { name: 'Set up' }).click();
     await page.getByRole('heading', { name: 'Set up two-step verification' }).waitFor();
     expect(await page.locator('.qr-code svg').count()).toBe(1);
+    await reviewPage(page, 'mfa-enroll', REVIEWS);
     const secret = (await page.locator('dl.secret dd code').textContent())!.replace(/\s+/g, '');
     expect(secret).toMatch(/^[A-Z2-7]{32}$/);
     await page.getByLabel('6-digit code').fill(await totpAt(secret, clock.now()));
@@ -158,6 +165,7 @@ describe.skipIf(!hasChromium)('MFA journeys in Chromium', () => {
 
     await page.getByRole('heading', { name: 'Save your recovery codes' }).waitFor();
     expect(await page.locator('#recovery-codes code').allTextContents()).toHaveLength(10);
+    await reviewPage(page, 'mfa-recovery-codes', REVIEWS);
     await page.getByRole('button', { name: 'I have saved my codes' }).click();
     await page.getByRole('heading', { name: 'Your account' }).waitFor();
     expect(await page.getByRole('list', { name: 'Your sign-in methods' }).textContent()).toContain('Authenticator app');
@@ -170,6 +178,7 @@ describe.skipIf(!hasChromium)('MFA journeys in Chromium', () => {
     const verifier = await startAtApp(fresh.page);
     await enterPassword(fresh.page, users.alice);
     await fresh.page.getByRole('heading', { name: 'Two-step verification' }).waitFor();
+    await reviewPage(fresh.page, 'mfa-challenge', REVIEWS);
     expect(await fresh.context.cookies()).not.toContainEqual(expect.objectContaining({ name: 'gh_session' }));
     await fresh.page.getByLabel('Code from your authenticator app').fill(await totpAt(secret, clock.now()));
     await fresh.page.screenshot({ path: SHOTS.challenge, fullPage: true });
@@ -228,6 +237,7 @@ describe.skipIf(!hasChromium)('MFA journeys in Chromium', () => {
     await enterPassword(page, users.carol);
     await page.getByRole('heading', { name: 'Two-step verification' }).waitFor();
     await page.getByText('Use a recovery code').click();
+    await reviewPage(page, 'mfa-challenge-recovery-open', REVIEWS);
     await page.getByLabel('Recovery code').fill(recoveryCode!);
     await verifyButtonOf(page, 'recovery-code').click();
     const claims = await backAtApp(page, verifier);
@@ -247,6 +257,7 @@ describe.skipIf(!hasChromium)('MFA journeys in Chromium', () => {
     await field.waitFor();
     const code = await latestCode(outbox, 'dave@example.com', { purpose: 'sign_in' });
     expect(code).toMatch(/^\d{6}$/);
+    await reviewPage(page, 'mfa-challenge-email-sent', REVIEWS);
     await field.fill(code!);
     await page.screenshot({ path: SHOTS.emailCode, fullPage: true });
     await verifyButtonOf(page, 'contact-code').click();
