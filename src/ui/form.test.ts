@@ -176,6 +176,7 @@ describe('a form shown again after an error', () => {
   const client = { name: 'Notes' };
   const pages: [string, string][] = [
     ['login', renderLoginPage({ ...base, ...form, client, error: { text: error } })],
+    ['login, the username filled in again', renderLoginPage({ ...base, ...form, client, loginHint: 'ada', error: { text: error } })],
     ['second factor', renderMfaChallengePage({ ...base, ...form, client, error, methods: { totp: true, recoveryCodes: true, passkey: false, contacts: [] } })],
     ['sign-up', renderSignUpPage({ ...base, ...form, client, error, errorField: 'name', passwordMinLength: 9, claims: [], signInUrl: '/login' })],
     ['forgot password', renderForgotPasswordPage({ ...base, ...form, error })],

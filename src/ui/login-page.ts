@@ -46,9 +46,11 @@ export function renderLoginPage(view: LoginPageView): string {
   const error: HtmlValue = typeof view.error === 'string' ? t(view.error) : view.error?.text;
   const hasError = error !== undefined && error !== '';
   const alert = hasError && html`<div class="alert" id="login-error" role="alert">${ALERT_ICON}<p>${error}</p></div>`;
-  // After an error the focus lands on the first field again, which is marked invalid and described
-  // by the alert: a screen reader reads the error with the field, a keyboard user types at once.
+  // After an error the fields are marked invalid and described by the alert, and the focus lands on
+  // the first one to type again: the password when the username was filled in again, else the
+  // username. A screen reader reads the error with the field; a keyboard user types at once.
   const describedBy = hasError ? 'login-error' : undefined;
+  const focusPassword = hasError && view.loginHint !== undefined && view.loginHint !== '';
   const form = postForm({
     action: view.action,
     csrfToken: view.csrfToken,
@@ -60,7 +62,7 @@ export function renderLoginPage(view: LoginPageView): string {
         type: 'text',
         autocomplete: 'username',
         value: view.loginHint,
-        autofocus: true,
+        autofocus: !focusPassword,
         invalid: hasError,
         describedBy,
       }),
@@ -70,6 +72,7 @@ export function renderLoginPage(view: LoginPageView): string {
         label: t('login.password'),
         type: 'password',
         autocomplete: 'current-password',
+        autofocus: focusPassword,
         invalid: hasError,
         describedBy,
       }),

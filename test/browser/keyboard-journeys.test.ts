@@ -2,8 +2,8 @@
  * Issue 21, keyboard only, in Chromium: a sign-in with a password (one wrong first), an
  * authenticator code and consent, back to the application's callback, with Tab, Enter and Space
  * and text typed into whatever has the focus (no clicks, no filling by selector). Every stop the
- * focus makes shows a focus outline; after the wrong password the focus is back on the field in
- * error, which the page's `role="alert"` message describes.
+ * focus makes shows a focus outline; after the wrong password the username is filled in again and
+ * the focus is on the password, in error, which the page's `role="alert"` message describes.
  */
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -92,15 +92,15 @@ describe.skipIf(!hasChromium)('keyboard-only journeys in Chromium', () => {
     await page.keyboard.type('not-the-password');
     await page.keyboard.press('Enter');
 
-    // The focus is on the first field in error, which the alert describes (read with the field).
+    // The username is filled in again, and the focus is on the password, in error, which the
+    // alert describes (read with the field).
     await page.locator('#login-error').waitFor();
     const inError = await focus(page);
-    expect(inError).toMatchObject({ id: 'username', outlined: true, invalid: 'true', describedBy: 'login-error' });
+    expect(inError).toMatchObject({ id: 'password', outlined: true, invalid: 'true', describedBy: 'login-error' });
+    expect(await page.locator('#username').inputValue()).toBe(user.username);
     expect(await page.locator('#login-error').getAttribute('role')).toBe('alert');
     expect(await page.locator('#login-error').textContent()).toBe('The username or password is incorrect.');
 
-    await page.keyboard.type(user.username);
-    await tabTo(page, (at) => at.id === 'password');
     await page.keyboard.type(user.password);
     await tabTo(page, (at) => at.text === 'Sign in');
     await page.keyboard.press('Enter');

@@ -363,9 +363,15 @@ export async function signIn(
   return { ...tokens, authorized };
 }
 
-/** Replaces the per-response CSP nonce and CSRF token so two renderings of a page can be compared. */
+/** Replaces the per-response CSP nonce, the CSRF token and the username typed (filled in again) so two renderings of a page can be compared. */
 export function normalisePage(body: string): string {
-  return body.replace(/nonce="[^"]*"/g, 'nonce="…"').replace(/name="csrf" value="[^"]*"/g, 'name="csrf" value="…"');
+  return (
+    body
+      .replace(/nonce="[^"]*"/g, 'nonce="…"')
+      .replace(/name="csrf" value="[^"]*"/g, 'name="csrf" value="…"')
+      // The name the user typed, filled in again after a refused sign-in: theirs, whoever they are.
+      .replace(/(<input [^>]*id="username"[^>]*value=")[^"]*"/g, '$1…"')
+  );
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -65,7 +65,7 @@ async function checkPassword(c: Posted): Promise<Response> {
     ctx.metrics.signInFailures.inc({ reason });
     // Progressive delay: each further failure on the account waits longer before the answer.
     await sleep(ctx.clock, failureDelayMs(attempt));
-    return loginPage(c, LOGIN_FAILED);
+    return loginPage(c, LOGIN_FAILED, login);
   }
   await attempt.refund();
   return firstFactorPassed(ctx, request, interaction, client, user, { amr: ['pwd'] });

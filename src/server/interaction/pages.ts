@@ -99,13 +99,18 @@ export interface PageContext {
   setCookies: string[];
 }
 
+/** The longest username or address filled in again after a refused sign-in (an email address is at most 254). */
+const MAX_LOGIN_SHOWN = 320;
+
 /**
  * The login page, in the language of the sign-in request (`ui_locales`) or the user's; `error`:
- * a catalog message, or text already in the user's language.
+ * a catalog message, or text already in the user's language; `typed`: the username or address the
+ * refused attempt was made with, filled in again (else the request's `login_hint`).
  */
-export function loginPage(page: PageContext, error?: LoginPageView['error']): Response {
+export function loginPage(page: PageContext, error?: LoginPageView['error'], typed?: string): Response {
   const { ctx, interaction, client } = page;
   const request = interaction.state.request;
+  const loginHint = typed !== undefined && typed !== '' ? typed.slice(0, MAX_LOGIN_SHOWN) : request.loginHint;
   return htmlResponse(
     ctx,
     (nonce) =>
@@ -116,7 +121,7 @@ export function loginPage(page: PageContext, error?: LoginPageView['error']): Re
         action: interactionPath(ctx, interaction.id, 'login'),
         csrfToken: csrfToken(ctx, page.browserId, interaction.id),
         client: clientSummary(client),
-        ...(request.loginHint ? { loginHint: request.loginHint } : {}),
+        ...(loginHint ? { loginHint } : {}),
         ...(error ? { error } : {}),
         upstreams: [...ctx.upstreams.values()].map((upstream) => ({
           label: upstream.label,
