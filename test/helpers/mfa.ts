@@ -83,6 +83,16 @@ export function textOf(body: string): string {
     .trim();
 }
 
+/** {@link textOf} as it reads: without the space a closing tag leaves before punctuation ("Weiter als Alice." not "Alice ."). */
+export function wordsOf(body: string): string {
+  return textOf(body).replace(/ ([,.;:?])/g, '$1');
+}
+
+/** The page's `<html …>` start tag: where its `lang` and `dir` are. */
+export function htmlTagOf(body: string): string {
+  return /<html[^>]*>/.exec(body)?.[0] ?? '';
+}
+
 /** The second-factor forms of a page (they all post to `/interaction/:id/mfa`). */
 export function mfaForms(page: Page): HtmlForm[] {
   return parseForms(page.body).filter((form) => /\/interaction\/[^/]+\/mfa$/.test(form.action));

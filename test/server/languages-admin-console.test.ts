@@ -7,13 +7,10 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { closeOutboxFlows, settle } from '../helpers/accounts.js';
 import { consoleFlow, csrfOf, signInToConsole } from '../helpers/admin-console.js';
 import { Browser, findForm, submitLogin } from '../helpers/flow.js';
-import { textOf } from '../helpers/mfa.js';
+import { htmlTagOf, wordsOf } from '../helpers/mfa.js';
 
 afterEach(closeOutboxFlows);
 
-const htmlTag = (body: string) => /<html[^>]*>/.exec(body)?.[0] ?? '';
-/** Visible text, without the space a closing tag leaves before punctuation. */
-const words = (body: string) => textOf(body).replace(/ ([,.:;])/g, '$1');
 const german = { headers: { 'accept-language': 'de-DE,de;q=0.9' } };
 const arabic = { headers: { 'accept-language': 'ar' } };
 
@@ -28,7 +25,7 @@ describe('the admin console in German', () => {
     flow.clock.advance(1000);
     const page = await browser.open('/admin?range=hour', german);
     expect(page.status).toBe(200);
-    expect(htmlTag(page.body)).toBe('<html lang="de" dir="ltr">');
+    expect(htmlTagOf(page.body)).toBe('<html lang="de" dir="ltr">');
     expect(page.body).toContain('<h1>Übersicht</h1>');
     expect(page.body).toContain('<nav class="admin-nav" aria-label="Admin-Konsole">');
     expect(page.body).toContain('aria-current="page">Übersicht</a>');
@@ -42,14 +39,14 @@ describe('the admin console in German', () => {
     expect(page.body).toContain('<desc id="failures-desc">Keine in diesem Zeitraum.</desc>');
     expect(page.body).toContain('<th scope="col">Anzahl</th>');
     expect(page.body).toContain('<input type="hidden" name="return_to" value="/admin?range=hour">');
-    expect(words(page.body)).not.toMatch(/\b(Dashboard|Activity|Signed in as|Sign-ins|Last hour)\b/);
+    expect(wordsOf(page.body)).not.toMatch(/\b(Dashboard|Activity|Signed in as|Sign-ins|Last hour)\b/);
   });
 
   it('the users list: headings, badges, dates, search and its empty result in German', async () => {
     const flow = await consoleFlow();
     const { browser } = await signInToConsole(flow, flow.users.alice);
     const page = await browser.open('/admin/users', german);
-    expect(htmlTag(page.body)).toBe('<html lang="de" dir="ltr">');
+    expect(htmlTagOf(page.body)).toBe('<html lang="de" dir="ltr">');
     expect(page.body).toContain('<h1>Benutzer</h1>');
     expect(page.body).toContain('<label for="q">Benutzer nach Benutzername, E-Mail-Adresse oder ID suchen <span class="optional">(optional)</span></label>');
     expect(page.body).toMatch(/<th scope="col">Benutzer<\/th><th scope="col">E-Mail-Adresse<\/th><th scope="col">Status<\/th><th scope="col">Erstellt<\/th>/);
@@ -58,11 +55,11 @@ describe('the admin console in German', () => {
       flow.users.alice.record.createdAt,
     );
     expect(page.body).toContain(`<td>${created}</td>`);
-    expect(words(page.body)).toContain('Suchen');
+    expect(wordsOf(page.body)).toContain('Suchen');
 
     const none = await browser.open('/admin/users?q=nobody', german);
     expect(none.body).toContain('Kein Benutzer hat diesen Benutzernamen, diese E-Mail-Adresse oder diese ID.');
-    expect(words(none.body)).toContain('Alle anzeigen');
+    expect(wordsOf(none.body)).toContain('Alle anzeigen');
   });
 });
 
@@ -72,15 +69,15 @@ describe('the admin console in Arabic, right to left', () => {
     const { browser } = await signInToConsole(flow, flow.users.alice);
     const page = await browser.open(`/admin/users/${flow.users.bob.record.id}`, arabic);
     expect(page.status).toBe(200);
-    expect(htmlTag(page.body)).toBe('<html lang="ar" dir="rtl">');
+    expect(htmlTagOf(page.body)).toBe('<html lang="ar" dir="rtl">');
     expect(page.body).toContain('<h1>bob</h1>');
     expect(page.body).toContain('<nav class="admin-nav" aria-label="لوحة الإدارة">');
     expect(page.body).toContain('<p class="back-link"><a href="/admin/users">كل المستخدمين</a></p>');
     expect(page.body).toContain('<dt>العوامل الثانية</dt><dd>0</dd>');
     expect(page.body).toContain('<dd id="sign-in-state">غير مقيَّد: لم تُحتسب أي محاولة فاشلة لتسجيل الدخول.</dd>');
     expect(page.body).toContain('<h2 id="sessions-title">الجلسات</h2>');
-    expect(words(page.body)).toContain('إلغاء قفل تسجيل الدخول');
-    expect(words(page.body)).toContain('تسجيل الخروج من كل مكان');
+    expect(wordsOf(page.body)).toContain('إلغاء قفل تسجيل الدخول');
+    expect(wordsOf(page.body)).toContain('تسجيل الخروج من كل مكان');
     // The console's own rules are logical: nothing placed left or right.
     expect(/<style[^>]*>([\s\S]*?)<\/style>/.exec(page.body)?.[1]).not.toMatch(/\b(left|right)\b/);
   });
@@ -94,7 +91,7 @@ describe('notices, confirmations and refusals in the reader’s language', () =>
     const switcher = findForm(english, '/language');
     expect(switcher.fields.return_to).toBe(`/admin/users/${flow.users.bob.record.id}`);
     const user = await browser.open(new URL(switcher.action, english.url).href, { form: { ...switcher.fields, lang: 'fr' } });
-    expect(htmlTag(user.body)).toBe('<html lang="fr" dir="ltr">');
+    expect(htmlTagOf(user.body)).toBe('<html lang="fr" dir="ltr">');
     expect(user.body).toContain('<h2 id="access-title">Accès</h2>');
 
     const confirm = await browser.submit(user, {}, { actionPart: '/sessions/revoke' });
@@ -122,9 +119,9 @@ describe('the console’s error pages are keyed', () => {
     const { browser } = await signInToConsole(flow, flow.users.alice);
     const page = await browser.open('/admin/users/nobody', german);
     expect(page.status).toBe(404);
-    expect(htmlTag(page.body)).toBe('<html lang="de" dir="ltr">');
+    expect(htmlTagOf(page.body)).toBe('<html lang="de" dir="ltr">');
     expect(page.body).toContain('<h1>Nicht gefunden</h1>');
-    expect(words(page.body)).toContain('Diesen Eintrag gibt es nicht. Möglicherweise wurde er gelöscht.');
+    expect(wordsOf(page.body)).toContain('Diesen Eintrag gibt es nicht. Möglicherweise wurde er gelöscht.');
   });
 
   it('no admin role: the 403 page in Arabic', async () => {
@@ -133,8 +130,8 @@ describe('the console’s error pages are keyed', () => {
     await submitLogin(browser, await browser.open('/account'), flow.users.bob);
     const page = await browser.open('/admin', arabic);
     expect(page.status).toBe(403);
-    expect(htmlTag(page.body)).toBe('<html lang="ar" dir="rtl">');
+    expect(htmlTagOf(page.body)).toBe('<html lang="ar" dir="rtl">');
     expect(page.body).toContain('<h1>غير مسموح</h1>');
-    expect(words(page.body)).toContain('لوحة الإدارة مخصصة للمسؤولين فقط.');
+    expect(wordsOf(page.body)).toContain('لوحة الإدارة مخصصة للمسؤولين فقط.');
   });
 });

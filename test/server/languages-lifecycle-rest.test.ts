@@ -9,12 +9,11 @@ import { inviteUser } from '../../src/server/accounts/invitations.js';
 import { closeOutboxFlows, invitationContext, startOutboxFlow, waitForEmail, type OutboxFlow } from '../helpers/accounts.js';
 import { FakeClock, T0 } from '../helpers/fake-clock.js';
 import { authorizeParams, authorizeUrl, Browser, expectPage, findForm, pkce, type Page } from '../helpers/flow.js';
-import { factorContext, giveTotp, textOf } from '../helpers/mfa.js';
+import { factorContext, giveTotp, htmlTagOf, textOf } from '../helpers/mfa.js';
 import { SECRET } from '../helpers/server.js';
 
 afterEach(closeOutboxFlows);
 
-const htmlTag = (body: string) => /<html[^>]*>/.exec(body)?.[0] ?? '';
 /** The text of the page's alert, or undefined. */
 const alertText = (page: Page) => /role="alert">[\s\S]*?<p>([^<]*)<\/p>/.exec(page.body)?.[1];
 
@@ -39,7 +38,7 @@ describe('sign-up in German (ui_locales=de)', () => {
   it('the optional profile fields, their "(optional)" marks and the refusal reasons are German', async () => {
     const flow = await startOutboxFlow({ clock: new FakeClock(Date.now()), accounts: { signUp: 'open', signUpClaims: ['given_name', 'birthdate'] } });
     const form = await openSignUp(flow, 'de');
-    expect(htmlTag(form.body)).toBe('<html lang="de" dir="ltr">');
+    expect(htmlTagOf(form.body)).toBe('<html lang="de" dir="ltr">');
     expect(form.body).toContain('<label for="claim-given_name">Vorname <span class="optional">(optional)</span></label>');
     expect(form.body).toContain('<label for="claim-birthdate">Geburtsdatum <span class="optional">(optional)</span></label>');
     expect(form.body).toContain('>Im Format JJJJ-MM-TT.</p>');
@@ -47,7 +46,7 @@ describe('sign-up in German (ui_locales=de)', () => {
 
     const noName = await flow.browser.submit(form, { email: 'kim@example.com', name: '', password: 'correct horse battery staple' });
     expect(noName.status).toBe(400);
-    expect(htmlTag(noName.body)).toBe('<html lang="de" dir="ltr">');
+    expect(htmlTagOf(noName.body)).toBe('<html lang="de" dir="ltr">');
     expect(alertText(noName)).toBe('Geben Sie Ihren Namen ein.');
 
     const badDate = await flow.browser.submit(noName, {
@@ -88,7 +87,7 @@ describe('password reset', () => {
     const { link } = await waitForEmail(flow.outbox, 'alice@example.com', 'password_reset');
 
     const form = await browser.open(link!, { headers });
-    expect(htmlTag(form.body)).toBe('<html lang="fr" dir="ltr">');
+    expect(htmlTagOf(form.body)).toBe('<html lang="fr" dir="ltr">');
     expect(textOf(form.body)).toContain('Au moins 8 caractères.');
     const weak = await submitWith(browser, form, { password: 'password' }, headers);
     expect(weak.status).toBe(400);
@@ -109,7 +108,7 @@ describe('password reset', () => {
 
     const expired = await browser.open(link!, { headers });
     expect(expired.status).toBe(400);
-    expect(htmlTag(expired.body)).toBe('<html lang="es" dir="ltr">');
+    expect(htmlTagOf(expired.body)).toBe('<html lang="es" dir="ltr">');
     expect(expired.body).toContain('<h1>Este enlace ya no funciona</h1>');
     expect(textOf(expired.body)).toContain('Enviarme un enlace nuevo');
   });
@@ -122,7 +121,7 @@ describe('password reset', () => {
     await submitWith(browser, await browser.open('/forgot-password', { headers }), { email: 'alice@example.com' }, headers);
     const { link } = await waitForEmail(flow.outbox, 'alice@example.com', 'password_reset');
     const challenge = await browser.open(link!, { headers });
-    expect(htmlTag(challenge.body)).toBe('<html lang="es" dir="ltr">');
+    expect(htmlTagOf(challenge.body)).toBe('<html lang="es" dir="ltr">');
     expect(challenge.body).toContain('<p class="lead">Antes de elegir una contraseña nueva, confirma que eres tú.</p>');
   });
 });
@@ -133,7 +132,7 @@ describe('the flows’ error pages', () => {
     const page = await flow.server.get('/invitation?token=not-a-real-token', { headers: { 'accept-language': 'ar' } });
     const body = await page.text();
     expect(page.status).toBe(410);
-    expect(htmlTag(body)).toBe('<html lang="ar" dir="rtl">');
+    expect(htmlTagOf(body)).toBe('<html lang="ar" dir="rtl">');
     expect(body).toContain('<h1>رابط الدعوة هذا لم يعد يعمل</h1>');
     expect(textOf(body)).toContain('سبق استخدامه، أو انتهت صلاحيته، أو سُحبت الدعوة.');
   });
@@ -147,7 +146,7 @@ describe('the flows’ error pages', () => {
     const form = await browser.open(link!, { headers });
     expect(form.body).toContain('<span class="optional">(اختياري)</span>');
     const weak = await submitWith(browser, form, { name: 'Hedy', password: 'password' }, headers);
-    expect(htmlTag(weak.body)).toBe('<html lang="ar" dir="rtl">');
+    expect(htmlTagOf(weak.body)).toBe('<html lang="ar" dir="rtl">');
     expect(weak.body).toContain('يسهل تخمين كلمة المرور هذه.');
     const longName = await submitWith(browser, form, { name: 'x'.repeat(101), password: 'correct horse battery staple' }, headers);
     expect(longName.body).toContain('أدخل اسمًا لا يزيد على');

@@ -6,11 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { FakeClock } from '../helpers/fake-clock.js';
 import { authorize, authorizeParams, authorizeUrl, Browser, expectPage, findForm, pageKind, pkce, startFlow, submitLogin } from '../helpers/flow.js';
-import { textOf } from '../helpers/mfa.js';
-
-const htmlTag = (body: string) => /<html[^>]*>/.exec(body)?.[0] ?? '';
-/** Visible text, without the space a closing tag leaves before punctuation. */
-const words = (body: string) => textOf(body).replace(/ ([,.])/g, '$1');
+import { htmlTagOf, wordsOf } from '../helpers/mfa.js';
 
 describe('the rest of the sign-in path in German', () => {
   it('ui_locales=de: the account chooser, then the form_post page, are German', async () => {
@@ -18,15 +14,15 @@ describe('the rest of the sign-in path in German', () => {
     await authorize(flow.browser, flow.server, flow.client, flow.users.alice);
     const params = authorizeParams(flow.client, pkce().challenge, { prompt: 'select_account', ui_locales: 'de', response_mode: 'form_post' });
     const chooser = expectPage(await flow.browser.open(authorizeUrl(flow.server, params)), 'select-account');
-    expect(htmlTag(chooser.body)).toBe('<html lang="de" dir="ltr">');
+    expect(htmlTagOf(chooser.body)).toBe('<html lang="de" dir="ltr">');
     expect(chooser.body).toContain('<h1>Konto auswählen</h1>');
-    expect(words(chooser.body)).toContain('Weiter als');
-    expect(words(chooser.body)).toContain('Anderes Konto verwenden');
+    expect(wordsOf(chooser.body)).toContain('Weiter als');
+    expect(wordsOf(chooser.body)).toContain('Anderes Konto verwenden');
 
     let next = await flow.browser.submit(chooser, {}, { button: 'current' });
     if (pageKind(next) === 'consent') next = await flow.browser.submit(next, {}, { button: 'approve' });
     expect(findForm(next).action).toBe(params.redirect_uri);
-    expect(htmlTag(next.body)).toBe('<html lang="de" dir="ltr">');
+    expect(htmlTagOf(next.body)).toBe('<html lang="de" dir="ltr">');
     expect(next.body).toContain(
       '<noscript><p>JavaScript ist deaktiviert. Klicken Sie auf „Weiter“, um zur Anwendung zurückzukehren.</p><button type="submit">Weiter</button></noscript>',
     );
@@ -36,12 +32,12 @@ describe('the rest of the sign-in path in German', () => {
     const flow = await startFlow();
     await authorize(flow.browser, flow.server, flow.client, flow.users.alice);
     const confirm = await flow.browser.open('/logout', { headers: { 'accept-language': 'de-DE,de;q=0.9' } });
-    expect(htmlTag(confirm.body)).toBe('<html lang="de" dir="ltr">');
-    expect(words(confirm.body)).toContain('Von Gatehouse abmelden?');
+    expect(htmlTagOf(confirm.body)).toBe('<html lang="de" dir="ltr">');
+    expect(wordsOf(confirm.body)).toContain('Von Gatehouse abmelden?');
     expect(confirm.body).toMatch(/>Angemeldet bleiben<\/button>.*>Abmelden<\/button>/);
 
     const signedOut = await new Browser(flow.server).open('/logout', { headers: { 'accept-language': 'de' } });
-    expect(htmlTag(signedOut.body)).toBe('<html lang="de" dir="ltr">');
+    expect(htmlTagOf(signedOut.body)).toBe('<html lang="de" dir="ltr">');
     expect(signedOut.body).toContain('<h1>Sie sind abgemeldet</h1>');
   });
 
@@ -57,10 +53,10 @@ describe('the rest of the sign-in path in German', () => {
 
     const locked = await submitLogin(flow.browser, login, flow.users.alice, 'wrong-again');
     expect(locked.status).toBe(429);
-    expect(htmlTag(locked.body)).toBe('<html lang="de" dir="ltr">');
+    expect(htmlTagOf(locked.body)).toBe('<html lang="de" dir="ltr">');
     expect(locked.body).toContain('<h1>Zu viele Versuche</h1>');
-    expect(words(locked.body)).toContain('Sie können es ab 14:36 UTC erneut versuchen, in etwa 15 Minuten.');
+    expect(wordsOf(locked.body)).toContain('Sie können es ab 14:36 UTC erneut versuchen, in etwa 15 Minuten.');
     expect(locked.body).toContain('title="12. März 2025, 14:36 UTC"');
-    expect(words(locked.body)).toContain('Anderes Konto verwenden');
+    expect(wordsOf(locked.body)).toContain('Anderes Konto verwenden');
   });
 });

@@ -5,15 +5,12 @@
  */
 import { describe, expect, it } from 'vitest';
 import { authorizeParams, authorizeUrl, Browser, expectPage, findForm, pkce, startFlow, submitLogin, type Flow, type Page } from '../helpers/flow.js';
+import { htmlTagOf } from '../helpers/mfa.js';
 
 const flow: Promise<Flow> = startFlow();
 
 function openLogin(f: Flow, browser: Browser, overrides: Record<string, string> = {}, headers: Record<string, string> = {}): Promise<Page> {
   return browser.open(authorizeUrl(f.server, authorizeParams(f.client, pkce().challenge, overrides)), { headers });
-}
-
-function htmlTag(page: Page): string {
-  return /<html[^>]*>/.exec(page.body)?.[0] ?? '';
 }
 
 /** Picks `lang` with the page's language switcher, as a user would (a plain form post). */
@@ -27,22 +24,22 @@ describe('the language of the sign-in pages', () => {
     const f = await flow;
     const browser = new Browser(f.server);
     const login = expectPage(await openLogin(f, browser, { ui_locales: 'xx de-CH en' }, { 'accept-language': 'fr' }), 'login');
-    expect(htmlTag(login)).toBe('<html lang="de" dir="ltr">');
+    expect(htmlTagOf(login.body)).toBe('<html lang="de" dir="ltr">');
     expect(login.body).toContain('<h1>Anmelden</h1>');
     expect(login.body).toContain('>Benutzername oder E-Mail-Adresse</label>');
     // The failed attempt is a later page of the same sign-in: still German, ui_locales carried on the interaction.
     const failed = await submitLogin(browser, login, f.users.alice, 'wrong-password');
-    expect(htmlTag(failed)).toBe('<html lang="de" dir="ltr">');
+    expect(htmlTagOf(failed.body)).toBe('<html lang="de" dir="ltr">');
     expect(failed.body).toContain('Benutzername oder Passwort ist falsch.');
     const consent = expectPage(await submitLogin(browser, failed, f.users.alice), 'consent');
-    expect(htmlTag(consent)).toBe('<html lang="de" dir="ltr">');
+    expect(htmlTagOf(consent.body)).toBe('<html lang="de" dir="ltr">');
     expect(consent.body).toContain('>Erlauben</button>');
   });
 
   it('Accept-Language: ar gives the Arabic page, right to left', async () => {
     const f = await flow;
     const page = expectPage(await openLogin(f, new Browser(f.server), {}, { 'accept-language': 'ar-EG,ar;q=0.9,en;q=0.5' }), 'login');
-    expect(htmlTag(page)).toBe('<html lang="ar" dir="rtl">');
+    expect(htmlTagOf(page.body)).toBe('<html lang="ar" dir="rtl">');
     expect(page.body).toContain('<h1>تسجيل الدخول</h1>');
   });
 
@@ -50,16 +47,16 @@ describe('the language of the sign-in pages', () => {
     const f = await flow;
     const browser = new Browser(f.server);
     const french = expectPage(await openLogin(f, browser, {}, { 'accept-language': 'fr' }), 'login');
-    expect(htmlTag(french)).toBe('<html lang="fr" dir="ltr">');
+    expect(htmlTagOf(french.body)).toBe('<html lang="fr" dir="ltr">');
     // Back to the same page (a 303 to its own path), now in Japanese.
     const switched = await switchTo(browser, french, 'ja', { 'accept-language': 'fr' });
     expect(switched.url).toBe(french.url);
-    expect(htmlTag(switched)).toBe('<html lang="ja" dir="ltr">');
+    expect(htmlTagOf(switched.body)).toBe('<html lang="ja" dir="ltr">');
     expect(browser.setCookies.at(-1)).toMatch(/^gatehouse_lang=ja; Path=\/; HttpOnly; SameSite=Lax; Max-Age=31536000$/);
     const again = await openLogin(f, browser, {}, { 'accept-language': 'fr' });
-    expect(htmlTag(again)).toBe('<html lang="ja" dir="ltr">');
+    expect(htmlTagOf(again.body)).toBe('<html lang="ja" dir="ltr">');
     const requested = await openLogin(f, browser, { ui_locales: 'es' }, { 'accept-language': 'fr' });
-    expect(htmlTag(requested)).toBe('<html lang="es" dir="ltr">');
+    expect(htmlTagOf(requested.body)).toBe('<html lang="es" dir="ltr">');
   });
 
   it('the switcher goes back only to a path of this server, and ignores a language not offered', async () => {
@@ -85,12 +82,12 @@ describe('the language of the sign-in pages', () => {
   it('without any hint the default language; an error page before the interaction follows Accept-Language', async () => {
     const f = await flow;
     const browser = new Browser(f.server);
-    expect(htmlTag(await openLogin(f, browser))).toBe('<html lang="en" dir="ltr">');
+    expect(htmlTagOf((await openLogin(f, browser)).body)).toBe('<html lang="en" dir="ltr">');
     const refused = await browser.open(authorizeUrl(f.server, authorizeParams({ ...f.client, clientId: 'nope' }, pkce().challenge)), {
       headers: { 'accept-language': 'pt-PT' },
     });
     expect(refused.status).toBe(400);
-    expect(htmlTag(refused)).toBe('<html lang="pt-BR" dir="ltr">');
+    expect(htmlTagOf(refused.body)).toBe('<html lang="pt-BR" dir="ltr">');
     expect(refused.body).toContain('Solicitação de login inválida');
   });
 

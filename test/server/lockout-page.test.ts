@@ -6,14 +6,12 @@
 import { describe, expect, it } from 'vitest';
 import { FakeClock } from '../helpers/fake-clock.js';
 import { authorizeParams, authorizeUrl, expectPage, pageKind, pkce, startFlow, submitLogin, type Flow, type Page } from '../helpers/flow.js';
-import { textOf } from '../helpers/mfa.js';
+import { textOf, wordsOf } from '../helpers/mfa.js';
 import { parseForms } from '../helpers/user-agent.js';
 
 // 14:20:30 UTC: a 900-second lockout ends at 14:35:30, shown rounded up as 14:36.
 const NOW = Date.UTC(2025, 2, 12, 14, 20, 30);
 
-/** Visible text, without the space a closing tag leaves before punctuation. */
-const words = (body: string) => textOf(body).replace(/ ([,.])/g, '$1');
 const anchors = (body: string) =>
   [...body.matchAll(/<a\b[^>]*href="([^"]*)"[^>]*>([\s\S]*?)<\/a>/g)].map((match) => ({ href: match[1]!, text: textOf(match[2]!) }));
 
@@ -34,7 +32,7 @@ describe('the lockout page', () => {
     const locked = await submitLogin(flow.browser, login, flow.users.alice, `wrong-again`);
     expect(locked.status).toBe(429);
     expect(Number(locked.headers.get('retry-after'))).toBeGreaterThan(800);
-    const text = words(locked.body);
+    const text = wordsOf(locked.body);
     expect(text).toContain('Too many attempts');
     expect(text).toContain('too many sign-in attempts for this account');
     expect(text).toContain('You can try again at 14:36 UTC, in about 15 minutes.');
@@ -57,8 +55,8 @@ describe('the lockout page', () => {
     }
     const limited = await flow.browser.submit(login, { username: 'nobody-3', password: 'x' });
     expect(limited.status).toBe(429);
-    expect(words(limited.body)).toContain('too many requests from your network');
-    expect(words(limited.body)).toMatch(/You can try again at \d\d:\d\d UTC, in about (\d+ minutes|1 hour)\./);
+    expect(wordsOf(limited.body)).toContain('too many requests from your network');
+    expect(wordsOf(limited.body)).toMatch(/You can try again at \d\d:\d\d UTC, in about (\d+ minutes|1 hour)\./);
     expect(anchors(limited.body)).toEqual([]);
   });
 });

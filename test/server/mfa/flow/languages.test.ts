@@ -6,7 +6,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { authorizeParams, authorizeUrl, Browser, pkce, startFlow, submitLogin, type Flow, type Page } from '../../../helpers/flow.js';
 import { FakeClock, T0 } from '../../../helpers/fake-clock.js';
-import { expectMfaChallenge, isMfaEnrolment, recoveryCodesOf, setupKey, textOf, totpAt, wrongTotpAt } from '../../../helpers/mfa.js';
+import { expectMfaChallenge, htmlTagOf, isMfaEnrolment, recoveryCodesOf, setupKey, textOf, totpAt, wrongTotpAt } from '../../../helpers/mfa.js';
 import { parseForms } from '../../../helpers/user-agent.js';
 
 let flow: Flow;
@@ -22,8 +22,6 @@ async function germanSignIn(browser: Browser): Promise<Page> {
   return submitLogin(browser, login, flow.users.alice);
 }
 
-const htmlTag = (page: Page) => /<html[^>]*>/.exec(page.body)?.[0];
-
 function enrolWith(browser: Browser, page: Page, code: string): Promise<Page> {
   const form = parseForms(page.body).find((candidate) => candidate.action.endsWith('/mfa-enroll'))!;
   return browser.open(new URL(form.action, page.url).href, { method: 'POST', form: { ...form.fields, code } });
@@ -34,23 +32,23 @@ describe('ui_locales=de: the second-factor pages in German', () => {
     const browser = new Browser(flow.server);
     const setUp = await germanSignIn(browser);
     expect(isMfaEnrolment(setUp)).toBe(true);
-    expect(htmlTag(setUp)).toBe('<html lang="de" dir="ltr">');
+    expect(htmlTagOf(setUp.body)).toBe('<html lang="de" dir="ltr">');
     expect(setUp.body).toContain('<h1 class="long">Bestätigung in <span class="nowrap">zwei Schritten</span> einrichten</h1>');
     const secret = setupKey(setUp.body);
 
     const wrong = await enrolWith(browser, setUp, await wrongTotpAt(secret, clock.now()));
     expect(wrong.status).toBe(401);
-    expect(htmlTag(wrong)).toBe('<html lang="de" dir="ltr">');
+    expect(htmlTagOf(wrong.body)).toBe('<html lang="de" dir="ltr">');
     expect(textOf(wrong.body)).toContain('Dieser Code hat nicht funktioniert.');
 
     const codes = await enrolWith(browser, wrong, await totpAt(secret, clock.now()));
-    expect(htmlTag(codes)).toBe('<html lang="de" dir="ltr">');
+    expect(htmlTagOf(codes.body)).toBe('<html lang="de" dir="ltr">');
     expect(codes.body).toContain('<h1>Wiederherstellungscodes speichern</h1>');
     expect(codes.body).toContain('>Ich habe meine Codes gespeichert, weiter</button>');
     expect(recoveryCodesOf(codes.body)).toHaveLength(10);
 
     const challenge = expectMfaChallenge(await germanSignIn(new Browser(flow.server)));
-    expect(htmlTag(challenge)).toBe('<html lang="de" dir="ltr">');
+    expect(htmlTagOf(challenge.body)).toBe('<html lang="de" dir="ltr">');
     expect(challenge.body).toContain('<h1>Bestätigung in zwei Schritten</h1>');
     expect(challenge.body).toContain('>Code aus Ihrer Authenticator-App</label>');
     expect(challenge.body).toContain('<summary>Wiederherstellungscode verwenden</summary>');
